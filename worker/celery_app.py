@@ -1,0 +1,80 @@
+"""The Celery application: one queue per stage, late acks, JSON only.
+
+Stage flow: poll -> fetch -> extract -> index -> alert. Each stage is a thin task in ``worker.tasks``.
+Reliability settings follow Celery's task guide: tasks are idempotent (keyed on the document id), acked
+after they finish (``acks_late``) and re-queued if the worker process dies (``reject_on_worker_lost``).
+The Redis visibility timeout must exceed the longest task, or Redis re-delivers a task that is still
+running; fetch has the longest bound (HTTP timeout x retries), well under 30 min.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+from celery.signals import worker_process_init
+from kombu import Queue
+
+from worker.settings import get_settings
+
+QUEUES = ("poll", "fetch", "extract", "index", "alert")
+
+_settings = get_settings()
+
+app = Celery("newsworker", broker=_settings.redis_url, backend=_settings.redis_url)
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    timezone="UTC",
+    enable_utc=True,
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    task_acks_on_failure_or_timeout=True,
+    worker_prefetch_multiplier=1,
+    worker_max_tasks_per_child=_settings.worker_max_tasks_per_child,
+    worker_send_task_events=True,
+    task_send_sent_event=True,
+    task_track_started=False,
+    task_ignore_result=True,
+    result_expires=3600,
+    broker_connection_retry_on_startup=True,
+    broker_connection_max_retries=None,
+    broker_transport_options={"visibility_timeout": 1800, "socket_keepalive": True},
+    task_time_limit=600,
+    task_soft_time_limit=540,
+    task_queues=[Queue(q) for q in QUEUES],
+    task_default_queue="extract",
+    task_routes={
+        "worker.tasks.poll.*": {"queue": "poll"},
+        "worker.tasks.fetch.*": {"queue": "fetch"},
+        "worker.tasks.extract.*": {"queue": "extract"},
+        "worker.tasks.index.*": {"queue": "index"},
+        "worker.tasks.alert.*": {"queue": "alert"},
+        "worker.tasks.ops.*": {"queue": "poll"},
+    },
+    imports=(
+        "worker.tasks.poll",
+        "worker.tasks.fetch",
+        "worker.tasks.extract",
+        "worker.tasks.index",
+        "worker.tasks.alert",
+        "worker.tasks.ops",
+    ),
+    # RedBeat keeps the schedule in Redis and holds a lock, so a second beat cannot double-fire.
+    beat_scheduler="redbeat.RedBeatScheduler",
+    redbeat_redis_url=_settings.redis_url,
+    redbeat_lock_timeout=60,
+    beat_max_loop_interval=5,
+    beat_schedule={
+        # The tick is cheap: it asks the feed registry which feeds are due (each feed has its own adaptive
+        # interval) and enqueues one poll task per due feed.
+        "poll-due-feeds": {"task": "worker.tasks.poll.schedule_due_feeds", "schedule": _settings.beat_tick_seconds},
+        "canary": {"task": "worker.tasks.ops.canary", "schedule": 30.0},
+    },
+)
+
+
+@worker_process_init.connect
+def _fresh_clients(**_: object) -> None:
+    from worker.store.clients import reset_clients
+
+    reset_clients()

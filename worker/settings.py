@@ -1,0 +1,115 @@
+"""One Settings object for every process.
+
+Values come from ``NEWSWORKER_*`` environment variables (highest precedence), then an optional
+``config/settings.yaml``, then the defaults below. A mistyped key in the YAML file is an error rather
+than a silently ignored default, because a misspelt ``allow_private_adresses`` that does nothing is
+exactly the kind of mistake an operator never notices.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_config_dir() -> Path:
+    return Path(os.environ.get("NEWSWORKER_CONFIG_DIR", REPO_ROOT / "config"))
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    """Reads ``<config_dir>/settings.yaml`` if present."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = _default_config_dir() / "settings.yaml"
+        if not path.is_file():
+            return {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: expected a mapping at top level")
+        return data
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSWORKER_", extra="forbid")
+
+    # services
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    es_url: str = "http://127.0.0.1:9200"
+    es_index: str = Field("news-articles", description="alias that search and indexing use")
+    es_alerts_index: str = "news-alerts"
+    es_alert_history_index: str = "news-alert-history"
+    es_feeds_index: str = "news-feeds"
+
+    # files
+    config_dir: Path = Field(default_factory=_default_config_dir)
+    data_dir: Path = REPO_ROOT / ".data"
+
+    # HTTP client behaviour (feeds and article pages)
+    user_agent: str = "newsworker/0.1 (+https://github.com/newsworker/newsworker; Arabic news monitoring)"
+    http_timeout: float = 15.0
+    max_feed_bytes: int = 10 * 1024 * 1024
+    max_page_bytes: int = 5 * 1024 * 1024
+    allow_private_addresses: bool = Field(
+        False, description="let feeds/articles resolve to loopback/private ranges (tests, replay server)"
+    )
+    per_host_rate: float = Field(1.0, description="requests per second per host, shared by all workers")
+    per_host_burst: int = 5
+    respect_robots: bool = True
+
+    # polling
+    poll_min_interval: int = 60
+    poll_max_interval: int = 6 * 3600
+    poll_default_interval: int = 300
+    poll_force_full_every: int = 3 * 3600
+    beat_tick_seconds: float = 5.0
+
+    # API
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_key: str | None = None
+    api_read_open: bool = True
+
+    # alerts
+    alert_story_window_hours: int = 48
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_from: str = "newsworker@localhost"
+
+    # worker
+    worker_concurrency: int = 2
+    worker_max_tasks_per_child: int = 500
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _YamlSource(settings_cls))
+
+    @property
+    def feeds_file(self) -> Path:
+        return self.config_dir / "feeds.yaml"
+
+    @property
+    def alerts_file(self) -> Path:
+        return self.config_dir / "alerts.yaml"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,3 @@
+"""Celery tasks for the alert stage."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Celery tasks for the fetch stage."""
+
+from __future__ import annotations
