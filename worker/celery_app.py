@@ -9,8 +9,10 @@ running; fetch has the longest bound (HTTP timeout x retries), well under 30 min
 
 from __future__ import annotations
 
+import time
+
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import before_task_publish, worker_process_init
 from kombu import Queue
 
 from worker.settings import get_settings
@@ -71,6 +73,13 @@ app.conf.update(
         "canary": {"task": "worker.tasks.ops.canary", "schedule": 30.0},
     },
 )
+
+
+@before_task_publish.connect
+def _stamp_sent_at(headers: dict | None = None, **_: object) -> None:
+    """Record publish time so health checks can report the age of the oldest waiting message."""
+    if headers is not None:
+        headers.setdefault("sent_at", time.time())
 
 
 @worker_process_init.connect

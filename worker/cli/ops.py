@@ -1,9 +1,226 @@
-"""Placeholder: filled in by the owner of this command group."""
+"""Run and watch the service: ``run``, ``stop``, ``status``, ``worker``, ``beat``, ``api``, ``setup``."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from worker.settings import get_settings
+
+console = Console()
+
+
+def _pidfile() -> Path:
+    d = get_settings().data_dir
+    d.mkdir(parents=True, exist_ok=True)
+    return d / "newsworker-run.pid"
+
+
+def _celery(*args: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "worker.celery_app", *args]
+
+
+def worker_cmd(concurrency: int, queues: str, name: str = "worker") -> list[str]:
+    s = get_settings()
+    return _celery("worker", "-Q", queues, "-c", str(concurrency), "-n", f"{name}@%h", "--loglevel", "INFO",
+                   f"--max-tasks-per-child={s.worker_max_tasks_per_child}", "-O", "fair",
+                   "--without-gossip", "--without-mingle")
+
+
+def beat_cmd() -> list[str]:
+    return _celery("beat", "--loglevel", "INFO", "-S", "redbeat.RedBeatScheduler")
+
+
+def api_cmd(host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "uvicorn", "worker.api.app:app", "--host", host, "--port", str(port)]
+
+
+def setup_storage() -> None:
+    """Create index templates and indices (re-runnable)."""
+    from worker.store.clients import get_es
+    from worker.store.elastic import ensure_index
+
+    es = get_es()
+    ensure_index(es)
+    try:
+        from worker.alerts import store as alert_store
+
+        alert_store.ensure_indices(es)
+    except (ImportError, AttributeError):
+        pass
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to the top-level app."""
+    @app.command()
+    def setup() -> None:
+        """Create Elasticsearch templates/indices and seed feeds and alerts from config/ (re-runnable)."""
+        setup_storage()
+        console.print("[green]storage ready[/green]")
+
+    @app.command()
+    def worker(
+        concurrency: int = typer.Option(None, "-c", help="worker processes (default from settings)"),
+        queues: str = typer.Option("poll,fetch,extract,index,alert", "-Q", help="queues to consume"),
+    ) -> None:
+        """Run a Celery worker (start more of these, on any machine, to scale out)."""
+        os.execv(sys.executable, worker_cmd(concurrency or get_settings().worker_concurrency, queues))
+
+    @app.command()
+    def beat() -> None:
+        """Run the scheduler (RedBeat: a second beat waits on the lock instead of double-polling)."""
+        os.execv(sys.executable, beat_cmd())
+
+    @app.command()
+    def api(host: str = typer.Option(None), port: int = typer.Option(None)) -> None:
+        """Run the HTTP API and web page."""
+        s = get_settings()
+        os.execv(sys.executable, api_cmd(host or s.api_host, port or s.api_port))
+
+    @app.command()
+    def run(
+        concurrency: int = typer.Option(None, "-c", help="worker processes"),
+        demo: bool = typer.Option(False, help="also start the replay feed server and poll its feeds"),
+        demo_port: int = typer.Option(8765, help="replay server port in demo mode"),
+        no_api: bool = typer.Option(False, "--no-api"),
+    ) -> None:
+        """Start worker + beat + API (and the demo replay server) in the foreground; Ctrl-C stops all."""
+        s = get_settings()
+        pidfile = _pidfile()
+        if pidfile.exists():
+            try:
+                os.kill(int(pidfile.read_text()), 0)
+                console.print(f"[red]already running (pid {pidfile.read_text().strip()}); `newsworker stop`[/red]")
+                raise typer.Exit(1)
+            except (ProcessLookupError, ValueError):
+                pidfile.unlink()
+        setup_storage()
+        env = dict(os.environ)
+        procs: list[tuple[str, subprocess.Popen]] = []
+        if demo:
+            env["NEWSWORKER_ALLOW_PRIVATE_ADDRESSES"] = "true"
+            procs.append(("replay", subprocess.Popen(
+                [sys.executable, "-m", "worker.cli.main", "replay-server", "--port", str(demo_port)], env=env)))
+            _wait_port("127.0.0.1", demo_port)
+            subprocess.run([sys.executable, "-m", "worker.cli.main", "feeds", "load",
+                            str(s.config_dir / "feeds.demo.yaml")], env=env, check=False)
+        procs.append(("worker", subprocess.Popen(worker_cmd(concurrency or s.worker_concurrency,
+                                                            "poll,fetch,extract,index,alert"), env=env)))
+        procs.append(("beat", subprocess.Popen(beat_cmd(), env=env)))
+        if not no_api:
+            procs.append(("api", subprocess.Popen(api_cmd(s.api_host, s.api_port), env=env)))
+            console.print(f"API and web page: http://{s.api_host}:{s.api_port}/")
+        pidfile.write_text(str(os.getpid()))
+        stopping = False
+
+        def _stop(*_: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, _stop)
+        signal.signal(signal.SIGTERM, _stop)
+        try:
+            while not stopping:
+                for name, p in procs:
+                    if p.poll() is not None:
+                        console.print(f"[red]{name} exited with {p.returncode}; stopping[/red]")
+                        stopping = True
+                time.sleep(0.5)
+        finally:
+            _terminate(procs)
+            pidfile.unlink(missing_ok=True)
+
+    @app.command()
+    def stop() -> None:
+        """Stop a `newsworker run` started elsewhere (services stay up: scripts/services.sh down)."""
+        pidfile = _pidfile()
+        if not pidfile.exists():
+            console.print("not running")
+            return
+        pid = int(pidfile.read_text())
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pidfile.unlink(missing_ok=True)
+            return
+        for _ in range(200):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                console.print("stopped")
+                return
+            time.sleep(0.1)
+        console.print("[red]still running after 20 s[/red]")
+        raise typer.Exit(1)
+
+    @app.command()
+    def status(as_json: bool = typer.Option(False, "--json"), services_only: bool = typer.Option(False)) -> None:
+        """Health of Redis, Elasticsearch, workers, beat, queues and dead letters; non-zero exit if unhealthy."""
+        from worker.ops import health
+
+        checks = health.gather(include_workers=not services_only)
+        body = health.as_json(checks)
+        try:
+            from worker.ingest import registry
+
+            body["failing_feeds"] = [
+                {"id": f.get("id"), "status": f.get("status"), "error": f.get("last_error")}
+                for f in (x if isinstance(x, dict) else x.__dict__ for x in registry.list_feeds())
+                if f.get("status") not in (None, "ok")
+            ]
+        except Exception:  # noqa: BLE001 - status must work even with no feeds module/state
+            body["failing_feeds"] = None
+        if as_json:
+            print(json.dumps(body, ensure_ascii=False, indent=1, default=str))
+        else:
+            t = Table(title="newsworker status")
+            t.add_column("component")
+            t.add_column("state")
+            t.add_column("detail")
+            for c in checks:
+                t.add_row(c.name, "[green]ok[/green]" if c.ok else "[red]DOWN[/red]", c.detail)
+            for q in body["queues"]:
+                age = f", oldest {q['oldest_age']:.0f}s" if q["oldest_age"] is not None else ""
+                t.add_row(f"queue {q['queue']}", "", f"{q['depth']} waiting{age}")
+            if body.get("failing_feeds"):
+                for f in body["failing_feeds"]:
+                    t.add_row(f"feed {f['id']}", f"[yellow]{f['status']}[/yellow]", str(f["error"])[:80])
+            if body["dead_letters"] is not None:
+                t.add_row("dead letters", "", str(body["dead_letters"]))
+            console.print(t)
+        raise typer.Exit(0 if body["ok"] else 1)
+
+
+def _wait_port(host: str, port: int, timeout: float = 20.0) -> None:
+    import socket
+
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            socket.create_connection((host, port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing listening on {host}:{port} after {timeout}s")
+
+
+def _terminate(procs: list[tuple[str, subprocess.Popen]], grace: float = 15.0) -> None:
+    """SIGTERM all (Celery finishes the current task: warm shutdown), then SIGKILL stragglers."""
+    for _, p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    end = time.time() + grace
+    for _, p in procs:
+        try:
+            p.wait(max(0.1, end - time.time()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()

@@ -1,3 +1,47 @@
-"""Celery tasks for the extract stage."""
+"""Extract stage: run the pure chain on a fetched article and hand the enriched document on.
+
+The payload (from the fetch stage) is a JSON dict: id, url, source, feed_id, title, body, summary,
+author, image, published, fetched, tags, language. The chain is deterministic, so a redelivered task
+produces the same document and the index stage's idempotent id makes the repeat harmless.
+"""
 
 from __future__ import annotations
+
+import logging
+from typing import Any
+
+from worker.celery_app import app
+from worker.document import ArticleIn, EnrichedDocument
+from worker.ops import metrics
+from worker.tasks.common import dead_letter
+
+log = logging.getLogger(__name__)
+
+_META_FIELDS = ("url", "source", "feed_id", "summary", "author", "image", "published", "fetched", "tags", "language")
+
+
+def enrich(payload: dict[str, Any]) -> EnrichedDocument:
+    """Payload in, enriched document out (no I/O): the chain plus the fetch stage's metadata."""
+    from worker.extract.pipeline import extract_one
+
+    article = ArticleIn(
+        id=payload["id"], url=payload.get("url"), title=payload.get("title") or "",
+        body=payload.get("body") or "", published=payload.get("published"),
+    )
+    doc = extract_one(article)
+    meta = {k: payload[k] for k in _META_FIELDS if payload.get(k) is not None}
+    return EnrichedDocument.model_validate({**doc.model_dump(), **meta, "id": payload["id"]})
+
+
+@app.task(name="worker.tasks.extract.extract_article", bind=True, max_retries=3, ignore_result=True)
+def extract_article(self, payload: dict[str, Any]) -> None:  # noqa: ANN001
+    try:
+        with metrics.timed("extract"):
+            doc = enrich(payload)
+    except Exception as err:  # noqa: BLE001 - the chain is pure: a failure is permanent for this input
+        log.exception("extraction failed for %s", payload.get("id"))
+        dead_letter("extract", payload, err)
+        metrics.inc("articles_total", {"stage": "extract", "outcome": "dead"})
+        return
+    metrics.inc("articles_total", {"stage": "extract", "outcome": "ok"})
+    app.send_task("worker.tasks.index.index_article", args=[doc.model_dump(mode="json")], queue="index")

@@ -1,3 +1,76 @@
-"""Celery tasks for the index stage."""
+"""Index stage: attach the story id, write the document to Elasticsearch, then trigger alert matching.
+
+Writes use the document id (hash of the canonical URL) so a redelivered task overwrites the same
+document instead of adding a second one. Elasticsearch being down is transient: the task retries with
+capped exponential backoff for hours rather than dropping the document; a document Elasticsearch
+refuses (mapping error) is permanent and goes to the dead letters.
+"""
 
 from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from elastic_transport import ConnectionError as ESConnectionError
+from elastic_transport import ConnectionTimeout
+from elasticsearch import ApiError
+
+from worker.celery_app import app
+from worker.ops import metrics
+from worker.store.clients import get_es
+from worker.tasks.common import backoff, dead_letter
+
+log = logging.getLogger(__name__)
+
+TRANSIENT = (ESConnectionError, ConnectionTimeout, ConnectionError, TimeoutError)
+
+
+class TransientIndexError(Exception):
+    """Elasticsearch answered 429/5xx for this document."""
+
+
+def _is_transient_status(status: int | None) -> bool:
+    return status is None or status == 429 or status >= 500
+
+
+@app.task(name="worker.tasks.index.index_article", bind=True, max_retries=300, ignore_result=True)
+def index_article(self, doc: dict[str, Any]) -> None:  # noqa: ANN001
+    from worker.store.elastic import index_documents
+
+    try:
+        if not doc.get("story_id"):
+            from worker.alerts.stories import assign_story
+
+            doc["story_id"] = assign_story(doc)
+        doc["indexed"] = datetime.now(UTC).isoformat()
+        with metrics.timed("index"):
+            outcomes = index_documents(get_es(), [doc])
+        failures = [o for o in outcomes if not o.get("ok")]
+        if failures:
+            status = failures[0].get("status")
+            if _is_transient_status(status):
+                raise TransientIndexError(str(failures[0]))
+            dead_letter("index", doc, str(failures[0]))
+            metrics.inc("indexing_errors_total", {"kind": "rejected"})
+            return
+    except (*TRANSIENT, TransientIndexError) as err:
+        metrics.inc("indexing_errors_total", {"kind": "transient"})
+        log.warning("index of %s failed (%s); retry %d", doc.get("id"), err, self.request.retries)
+        raise self.retry(exc=err, countdown=backoff(self.request.retries, cap=60)) from err
+    except ApiError as err:
+        if _is_transient_status(getattr(err, "status_code", None)):
+            raise self.retry(exc=err, countdown=backoff(self.request.retries, cap=60)) from err
+        dead_letter("index", doc, err)
+        return
+    metrics.inc("articles_total", {"stage": "index", "outcome": "ok"})
+    published = doc.get("published") or doc.get("fetched")
+    if published:
+        try:
+            lag = time.time() - datetime.fromisoformat(published).timestamp()
+            if 0 <= lag < 86400:
+                metrics.observe("publish_to_indexed_seconds", lag)
+        except ValueError:
+            pass
+    app.send_task("worker.tasks.alert.match_article", args=[doc], queue="alert")

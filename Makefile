@@ -1,0 +1,58 @@
+# newsworker: one command runs the service, one runs the tests.
+#   make run    install, start Redis + Elasticsearch, run worker + beat + API + demo replay feeds
+#   make test   install, start services, run the whole suite against them
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+NW := $(VENV)/bin/newsworker
+PYTEST_ARGS ?=
+
+.PHONY: install services services-down run stop status test test-unit test-integration chaos bench lint browser-deps clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+services:
+	scripts/services.sh up
+
+services-down:
+	scripts/services.sh down
+
+browser-deps:
+	scripts/install-browser.sh
+
+run: install services
+	$(NW) run --demo
+
+stop:
+	-$(NW) stop
+	scripts/services.sh down
+
+status: install
+	$(NW) status
+
+test: install services browser-deps
+	$(PY) -m pytest -q -ra -p no:cacheprovider $(PYTEST_ARGS)
+
+test-unit: install
+	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)
+
+test-integration: install services
+	$(PY) -m pytest -q -m integration $(PYTEST_ARGS)
+
+chaos: install services
+	$(PY) -m pytest -q -s -m chaos tests/chaos $(PYTEST_ARGS)
+
+bench: install services
+	$(PY) bench/run_all.py
+
+lint: install
+	$(VENV)/bin/ruff check worker tests bench scripts
+
+clean:
+	rm -rf $(VENV) .pytest_cache

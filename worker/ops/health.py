@@ -1,0 +1,135 @@
+"""Health checks shared by ``newsworker status``, the API's /health and /ready, and metrics.
+
+"Alive" is not enough: a worker can hold its connection yet consume nothing. The canary task, sent by
+beat every 30 s and executed by any worker, stamps a Redis key; its age says that the whole loop
+beat -> broker -> worker works. Queue depth and the age of the oldest waiting message (from the
+``sent_at`` header stamped at publish time) say whether workers keep up.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from worker.celery_app import QUEUES, app
+from worker.settings import get_settings
+from worker.store.clients import es_version, get_es, get_redis
+
+CANARY_KEY = "newsworker:canary:last"
+CANARY_MAX_AGE = 90.0
+REDBEAT_LOCK_KEY = "redbeat::lock"
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def check_redis() -> Check:
+    try:
+        r = get_redis()
+        r.ping()
+        info = r.info("server")
+        return Check("redis", True, f"redis {info.get('redis_version')} at {get_settings().redis_url}")
+    except Exception as err:  # noqa: BLE001
+        return Check("redis", False, f"unreachable: {err}")
+
+
+def check_es() -> Check:
+    try:
+        es = get_es()
+        health = es.cluster.health(timeout="3s").body
+        ok = health.get("status") in ("green", "yellow")
+        version = es_version(es)
+        return Check("elasticsearch", ok, f"Elasticsearch {version}, cluster {health.get('status')}",
+                     {"version": version, "status": health.get("status")})
+    except Exception as err:  # noqa: BLE001
+        return Check("elasticsearch", False, f"unreachable: {err}")
+
+
+def check_workers(timeout: float = 2.0) -> Check:
+    try:
+        replies = app.control.inspect(timeout=timeout).ping() or {}
+    except Exception as err:  # noqa: BLE001
+        return Check("workers", False, f"cannot ask workers: {err}")
+    names = sorted(replies)
+    if not names:
+        return Check("workers", False, "no worker answered ping")
+    return Check("workers", True, f"{len(names)} worker(s): {', '.join(names)}", {"workers": names})
+
+
+def canary_age() -> float | None:
+    try:
+        raw = get_redis().get(CANARY_KEY)
+    except Exception:  # noqa: BLE001
+        return None
+    return None if raw is None else max(0.0, time.time() - float(raw))
+
+
+def check_consuming() -> Check:
+    age = canary_age()
+    if age is None:
+        return Check("consuming", False, "the canary task has never run (beat or workers not running)")
+    ok = age < CANARY_MAX_AGE
+    return Check("consuming", ok, f"canary executed {age:.0f}s ago" + ("" if ok else " (stale)"), {"age": age})
+
+
+def check_beat() -> Check:
+    try:
+        ttl = get_redis().pttl(REDBEAT_LOCK_KEY)
+    except Exception as err:  # noqa: BLE001
+        return Check("beat", False, f"cannot read beat lock: {err}")
+    if ttl is None or ttl < 0:
+        return Check("beat", False, "no beat holds the RedBeat lock")
+    return Check("beat", True, "beat holds the RedBeat lock")
+
+
+def queue_stats() -> list[dict[str, Any]]:
+    r = get_redis()
+    out = []
+    now = time.time()
+    for q in QUEUES:
+        try:
+            depth = int(r.llen(q))
+            oldest = r.lindex(q, -1) if depth else None  # kombu LPUSHes and BRPOPs: the tail is oldest
+        except Exception:  # noqa: BLE001
+            depth, oldest = -1, None
+        age = None
+        if oldest:
+            try:
+                sent = json.loads(oldest).get("headers", {}).get("sent_at")
+                age = max(0.0, now - float(sent)) if sent else None
+            except (ValueError, TypeError):
+                age = None
+        out.append({"queue": q, "depth": depth, "oldest_age": age})
+    return out
+
+
+def dead_letter_count() -> int | None:
+    try:
+        from worker.ingest import deadletter
+
+        return int(deadletter.count())
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def gather(include_workers: bool = True) -> list[Check]:
+    checks = [check_redis(), check_es()]
+    if include_workers:
+        checks += [check_workers(), check_beat(), check_consuming()]
+    return checks
+
+
+def as_json(checks: list[Check]) -> dict[str, Any]:
+    return {
+        "ok": all(c.ok for c in checks),
+        "checks": [asdict(c) for c in checks],
+        "queues": queue_stats() if checks and checks[0].ok else [],
+        "dead_letters": dead_letter_count(),
+    }

@@ -1,0 +1,163 @@
+"""Cluster-wide metrics kept in Redis and exposed in Prometheus format.
+
+Celery's prefork children, several worker machines and the API are separate processes; per-process
+prometheus_client registries would each see a slice. So stages record counters and latency histograms
+in Redis hashes (one round trip, pipelined), and a custom collector on the API's ``/metrics`` (and
+``newsworker metrics-exporter`` for workers-only deployments) reads them back. Gauges that are cheap to
+compute on demand (queue depth, oldest-message age, feed status) are computed at scrape time.
+
+Recording never raises: metrics must not take ingestion down with them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable, Mapping
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+
+from worker.store.clients import get_redis
+
+log = logging.getLogger(__name__)
+
+PREFIX = "newsworker:metrics"
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+# name -> help text; anything recorded must be declared here so the exposition is documented.
+COUNTERS: dict[str, str] = {
+    "articles_total": "Articles that completed a stage, by stage and outcome",
+    "feed_polls_total": "Feed polls by feed and outcome (new, not_modified, unchanged, error)",
+    "indexing_errors_total": "Documents Elasticsearch refused or that failed after retries",
+    "alerts_fired_total": "Notifications created, by rule",
+    "alert_deliveries_total": "Notification delivery attempts by channel and outcome",
+    "dead_letters_total": "Payloads moved to the dead-letter store, by stage",
+}
+HISTOGRAMS: dict[str, str] = {
+    "stage_seconds": "Time spent in a stage per article",
+    "publish_to_indexed_seconds": "Time from feed publication (or discovery) to the document being indexed",
+}
+
+
+def _key(kind: str, name: str) -> str:
+    return f"{PREFIX}:{kind}:{name}"
+
+
+def _labels_key(labels: Mapping[str, str] | None) -> str:
+    return json.dumps(dict(sorted((labels or {}).items())), ensure_ascii=False, separators=(",", ":"))
+
+
+def inc(name: str, labels: Mapping[str, str] | None = None, value: float = 1.0) -> None:
+    if name not in COUNTERS:
+        raise KeyError(f"undeclared counter {name}")
+    try:
+        get_redis().hincrbyfloat(_key("c", name), _labels_key(labels), value)
+    except Exception as err:  # noqa: BLE001 - metrics are best effort
+        log.debug("metric %s not recorded: %s", name, err)
+
+
+def observe(name: str, seconds: float, labels: Mapping[str, str] | None = None) -> None:
+    if name not in HISTOGRAMS:
+        raise KeyError(f"undeclared histogram {name}")
+    lk = _labels_key(labels)
+    try:
+        pipe = get_redis().pipeline(transaction=False)
+        key = _key("h", name)
+        for b in BUCKETS:
+            if seconds <= b:
+                pipe.hincrbyfloat(key, f"{lk}|{b}", 1)
+        pipe.hincrbyfloat(key, f"{lk}|+Inf", 1)
+        pipe.hincrbyfloat(key, f"{lk}|sum", seconds)
+        pipe.execute()
+    except Exception as err:  # noqa: BLE001
+        log.debug("metric %s not recorded: %s", name, err)
+
+
+class timed:
+    """Context manager: ``with timed("extract"):`` records stage_seconds{stage=...}."""
+
+    def __init__(self, stage: str) -> None:
+        self.stage = stage
+
+    def __enter__(self) -> timed:
+        self.t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        observe("stage_seconds", time.perf_counter() - self.t0, {"stage": self.stage})
+
+
+def read_counters(name: str) -> dict[str, float]:
+    return {k: float(v) for k, v in get_redis().hgetall(_key("c", name)).items()}
+
+
+class RedisCollector:
+    """prometheus_client collector over the Redis-held metrics plus scrape-time gauges."""
+
+    def collect(self) -> Iterable:
+        r = get_redis()
+        for name, help_text in COUNTERS.items():
+            fam = None
+            for lk, v in r.hgetall(_key("c", name)).items():
+                labels = json.loads(lk)
+                if fam is None:
+                    fam = CounterMetricFamily(f"newsworker_{name.removesuffix('_total')}", help_text,
+                                              labels=sorted(labels))
+                fam.add_metric([labels[k] for k in sorted(labels)], float(v))
+            if fam is not None:
+                yield fam
+        for name, help_text in HISTOGRAMS.items():
+            raw = r.hgetall(_key("h", name))
+            series: dict[str, dict[str, float]] = {}
+            for field, v in raw.items():
+                lk, _, b = field.rpartition("|")
+                series.setdefault(lk, {})[b] = float(v)
+            if not series:
+                continue
+            first = json.loads(next(iter(series)))
+            fam = HistogramMetricFamily(f"newsworker_{name}", help_text, labels=sorted(first))
+            for lk, vals in series.items():
+                labels = json.loads(lk)
+                buckets = [(str(b), vals.get(str(b), 0.0)) for b in BUCKETS] + [("+Inf", vals.get("+Inf", 0.0))]
+                fam.add_metric([labels.get(k, "") for k in sorted(first)], buckets, vals.get("sum", 0.0))
+            yield fam
+        yield from _scrape_time_gauges()
+
+
+def _scrape_time_gauges() -> Iterable:
+    from worker.ops.health import queue_stats
+
+    depth = GaugeMetricFamily("newsworker_queue_depth", "Messages waiting per Celery queue", labels=["queue"])
+    age = GaugeMetricFamily("newsworker_queue_oldest_age_seconds", "Age of the oldest waiting message",
+                            labels=["queue"])
+    for q in queue_stats():
+        depth.add_metric([q["queue"]], q["depth"])
+        age.add_metric([q["queue"]], q["oldest_age"] or 0.0)
+    yield depth
+    yield age
+    canary = GaugeMetricFamily("newsworker_canary_age_seconds",
+                               "Seconds since a worker last executed the canary task (liveness)")
+    from worker.ops.health import canary_age
+
+    a = canary_age()
+    canary.add_metric([], a if a is not None else float("inf"))
+    yield canary
+    try:
+        from worker.ingest import registry  # owned by ingestion; optional at scrape time
+
+        feeds = registry.list_feeds()
+    except Exception:  # noqa: BLE001
+        return
+    status = GaugeMetricFamily("newsworker_feed_up", "1 if the feed's last poll succeeded", labels=["feed"])
+    last = GaugeMetricFamily("newsworker_feed_last_success_timestamp", "Unix time of last successful poll",
+                             labels=["feed"])
+    for f in feeds:
+        fid = str(getattr(f, "id", None) or (f.get("id") if isinstance(f, dict) else ""))
+        st = getattr(f, "status", None) or (f.get("status") if isinstance(f, dict) else None)
+        ls = getattr(f, "last_success", None) or (f.get("last_success") if isinstance(f, dict) else None)
+        status.add_metric([fid], 1.0 if st in (None, "ok") else 0.0)
+        if isinstance(ls, int | float):
+            last.add_metric([fid], float(ls))
+    yield status
+    yield last
