@@ -12,7 +12,12 @@ from __future__ import annotations
 import time
 
 from celery import Celery
-from celery.signals import before_task_publish, worker_process_init
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    before_task_publish,
+    worker_process_init,
+)
 from kombu import Queue
 
 from worker.settings import get_settings
@@ -87,3 +92,11 @@ def _fresh_clients(**_: object) -> None:
     from worker.store.clients import reset_clients
 
     reset_clients()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _json_logs(logger: object = None, **_: object) -> None:
+    from worker.ops.logs import install
+
+    install(logger)  # type: ignore[arg-type]

@@ -1,0 +1,49 @@
+"""Structured JSON logs: one object per line, with the task, article and feed ids when known.
+
+Stages log with ``extra={"article_id": ..., "feed_id": ...}``; the formatter lifts those (and the Celery
+task id and name) into fields so a log pipeline can follow one article through the stages.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+
+_CONTEXT_FIELDS = ("article_id", "feed_id", "url", "stage", "rule")
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        out = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "pid": record.process,
+        }
+        for f in _CONTEXT_FIELDS:
+            v = getattr(record, f, None)
+            if v is not None:
+                out[f] = v
+        try:
+            from celery import current_task
+
+            if current_task and current_task.request and current_task.request.id:
+                out["task_id"] = current_task.request.id
+                out["task"] = current_task.name
+        except Exception:  # noqa: BLE001
+            pass
+        if record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False, default=str)
+
+
+def install(logger: logging.Logger | None = None) -> None:
+    """Replace the handlers' formatters with JSON (unless NEWSWORKER_LOG_FORMAT=text)."""
+    if os.environ.get("NEWSWORKER_LOG_FORMAT", "json") != "json":
+        return
+    logger = logger or logging.getLogger()
+    for h in logger.handlers:
+        h.setFormatter(JsonFormatter())
