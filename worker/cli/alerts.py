@@ -1,9 +1,185 @@
-"""Placeholder: filled in by the owner of this command group."""
+"""``newsworker alerts ...``: manage alert rules, preview them over history, read the notification log."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+alerts_app = typer.Typer(help="Alert rules (saved searches with delivery channels) and their history.",
+                         no_args_is_help=True)
+
+
+def _store() -> Any:
+    from worker.alerts.store import RuleStore
+
+    return RuleStore()
+
+
+def _fail(msg: str, code: int = 1) -> None:
+    console.print(f"[red]error:[/red] {msg}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _dump(obj: Any) -> None:
+    typer.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+@alerts_app.command("add")
+def add(
+    name: str = typer.Argument(..., help="unique rule name (letters, digits, _ - .)"),
+    query: str = typer.Option(..., "--query", "-q", help="query in the search language"),
+    webhook: list[str] = typer.Option([], "--webhook", help="webhook URL (JSON payload); repeatable"),
+    slack: list[str] = typer.Option([], "--slack", help="Slack-compatible webhook URL; repeatable"),
+    email: list[str] = typer.Option([], "--email", help="email address; repeatable"),
+    source: list[str] = typer.Option([], "--source", help="only these sources; repeatable"),
+    lang: list[str] = typer.Option([], "--lang", help="only these languages; repeatable"),
+    min_casualties: int | None = typer.Option(None, "--min-casualties", help="killed + injured at least"),
+    mode: str = typer.Option("instant", "--mode", help="instant | digest"),
+    digest_minutes: int = typer.Option(60, "--digest-minutes"),
+    owner: str | None = typer.Option(None, "--owner"),
+    disabled: bool = typer.Option(False, "--disabled", help="save without enabling"),
+) -> None:
+    """Create or replace a rule (the query is validated first)."""
+    from worker.alerts.rules import RuleError
+
+    data = {
+        "name": name, "query": query, "mode": mode, "digest_minutes": digest_minutes, "owner": owner,
+        "enabled": not disabled,
+        "filters": {"sources": source, "languages": lang, "min_casualties": min_casualties},
+        "channels": {"webhooks": [{"url": u} for u in webhook] + [{"url": u, "format": "slack"} for u in slack],
+                     "emails": email},
+    }
+    try:
+        rule, created = _store().upsert(data)
+    except RuleError as err:
+        _fail(str(err), 2)
+    console.print(f"{'created' if created else 'updated'} rule [bold]{rule.name}[/bold]", highlight=False)
+
+
+@alerts_app.command("load")
+def load(path: Path = typer.Argument(..., exists=True, dir_okay=False, help="alerts.yaml")) -> None:
+    """Upsert every rule in a YAML file by name (idempotent; nothing is saved if any rule is invalid)."""
+    from worker.alerts.rules import RuleError
+
+    try:
+        results = _store().load_file(path)
+    except RuleError as err:
+        _fail(str(err), 2)
+    for rule, created in results:
+        console.print(f"{'created' if created else 'updated'} {rule.name}", highlight=False)
+
+
+@alerts_app.command("list")
+def list_(as_json: bool = typer.Option(False, "--json"), owner: str | None = typer.Option(None, "--owner")) -> None:
+    """List rules."""
+    rules = _store().list(owner=owner)
+    if as_json:
+        _dump([r.model_dump(mode="json") for r in rules])
+        return
+    table = Table("name", "enabled", "mode", "channels", "owner", "query")
+    for r in rules:
+        chans = len(r.channels.webhooks) + len(r.channels.emails)
+        mode = r.mode if r.mode == "instant" else f"digest/{r.digest_minutes}m"
+        table.add_row(r.name, "yes" if r.enabled else "no", mode, str(chans), r.owner or "",
+                      r.query if len(r.query) < 80 else r.query[:77] + "...")
+    console.print(table)
+
+
+@alerts_app.command("show")
+def show(name: str) -> None:
+    """Show one rule as JSON."""
+    rule = _store().get(name)
+    if rule is None:
+        _fail(f"no rule named {name!r}")
+    _dump(rule.model_dump(mode="json"))
+
+
+@alerts_app.command("remove")
+def remove(name: str) -> None:
+    """Delete a rule."""
+    if not _store().delete(name):
+        _fail(f"no rule named {name!r}")
+    console.print(f"removed {name}", highlight=False)
+
+
+def _set_enabled(name: str, enabled: bool) -> None:
+    try:
+        _store().set_enabled(name, enabled)
+    except KeyError:
+        _fail(f"no rule named {name!r}")
+    console.print(f"{'enabled' if enabled else 'disabled'} {name}", highlight=False)
+
+
+@alerts_app.command("enable")
+def enable(name: str) -> None:
+    """Enable a rule."""
+    _set_enabled(name, True)
+
+
+@alerts_app.command("disable")
+def disable(name: str) -> None:
+    """Disable a rule (kept, not matched)."""
+    _set_enabled(name, False)
+
+
+@alerts_app.command("test")
+def test(
+    name: str = typer.Argument(..., help="a saved rule name"),
+    limit: int = typer.Option(50, "--limit", help="articles to examine (oldest first)"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Preview what a rule would have fired over the already-indexed articles, grouped by story."""
+    from worker.alerts.preview import preview
+
+    rule = _store().get(name)
+    if rule is None:
+        _fail(f"no rule named {name!r}")
+    result = preview(rule, limit=limit)
+    if as_json:
+        _dump(result)
+        return
+    console.print(
+        f"[bold]{rule.name}[/bold]: {result['total_hits']} indexed article(s) match; of the {result['examined']} "
+        f"examined, {result['matched']} pass the filters -> {result['notifications']} notification(s)",
+        highlight=False,
+    )
+    table = Table("story", "published", "source", "title", "follow-ups")
+    for s in result["stories"]:
+        a = s["article"]
+        table.add_row((s["story_id"] or "")[:12], str(a.get("published") or "")[:16], a.get("source") or "",
+                      a.get("title") or "", str(len(s["follow_ups"])))
+    console.print(table)
+
+
+@alerts_app.command("history")
+def history(
+    rule: str | None = typer.Option(None, "--rule"),
+    status: str | None = typer.Option(None, "--status", help="pending | delivered | failed | recorded"),
+    limit: int = typer.Option(20, "--limit"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Fired notifications, newest first, with delivery status and follow-ups."""
+    from worker.alerts.history import History
+
+    total, records = History().search(rule=rule, status=status, limit=limit)
+    if as_json:
+        _dump({"total": total, "records": records})
+        return
+    table = Table("created", "rule", "kind", "status", "attempts", "title", "follow-ups")
+    for r in records:
+        title = (r.get("article") or {}).get("title") or f"{r.get('article_count') or 0} article(s)"
+        table.add_row(str(r.get("created", ""))[:19], r.get("rule", ""), r.get("kind", ""), r.get("status", ""),
+                      str(r.get("attempts", 0)), title, str(r.get("follow_up_count", 0)))
+    console.print(f"{total} notification(s)", highlight=False)
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to the top-level app."""
+    """Add the ``alerts`` group to the top-level app."""
+    app.add_typer(alerts_app, name="alerts")

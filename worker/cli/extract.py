@@ -1,9 +1,91 @@
-"""Placeholder: filled in by the owner of this command group."""
+"""``newsworker extract FILE|-``: run the Arabic extraction chain on one article or a JSON-lines stream.
+
+Input forms:
+- default: a JSON object ({"title", "body", "published", ...}) or plain text (first line = title);
+- ``--html``: an HTML page; title, text and date are taken out with trafilatura;
+- ``--jsonl``: one JSON object per line {"id", "url", "title", "body", "published"}; one JSON line out
+  per article (id, url, published and the enriched fields; title/body omitted).
+Imports are lazy so ``newsworker --help`` and the other commands start fast.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from typing import Any
+
 import typer
+
+_JSONL_EXCLUDE = {"title", "body"}
+
+
+def _read(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()
+
+
+def _article_from_text(raw: str) -> dict[str, Any]:
+    stripped = raw.strip()
+    if stripped.startswith("{"):
+        try:
+            obj = json.loads(stripped)
+            if isinstance(obj, dict):
+                return obj
+        except json.JSONDecodeError:
+            pass
+    title, _, body = stripped.partition("\n")
+    return {"title": title.strip(), "body": body.strip()}
+
+
+def _article_from_html(raw: str) -> dict[str, Any]:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(raw, include_comments=False, with_metadata=True)
+    if doc is None:
+        return {"title": "", "body": ""}
+    get = doc.get if isinstance(doc, dict) else (lambda k, d=None: getattr(doc, k, d))
+    return {"title": get("title") or "", "body": get("text") or "", "published": get("date"), "url": get("url")}
+
+
+def extract_cmd(
+    path: str = typer.Argument("-", metavar="FILE|-", help="input file, or - for stdin"),
+    html: bool = typer.Option(False, "--html", help="input is an HTML page"),
+    jsonl: bool = typer.Option(False, "--jsonl", help="input is JSON lines, one article each"),
+) -> None:
+    """Print the enriched document(s) as JSON."""
+    from worker.extract.pipeline import extract_one, warm_up
+
+    warm_up()
+    out = sys.stdout
+    if jsonl:
+        stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+        try:
+            for n, line in enumerate(stream, 1):
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    art = json.loads(line)
+                except json.JSONDecodeError as err:
+                    print(f"line {n}: invalid JSON ({err})", file=sys.stderr)
+                    continue
+                doc = extract_one(art)
+                out.write(json.dumps(doc.model_dump(mode="json", exclude=_JSONL_EXCLUDE), ensure_ascii=False))
+                out.write("\n")
+        finally:
+            if stream is not sys.stdin:
+                stream.close()
+        out.flush()
+        return
+    raw = _read(path)
+    article = _article_from_html(raw) if html else _article_from_text(raw)
+    doc = extract_one(article)
+    out.write(json.dumps(doc.model_dump(mode="json"), ensure_ascii=False, indent=1))
+    out.write("\n")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to the top-level app."""
+    """Add ``extract`` to the top-level app."""
+    app.command("extract")(extract_cmd)

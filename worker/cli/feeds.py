@@ -1,9 +1,263 @@
-"""Placeholder: filled in by the owner of this command group."""
+"""Feed commands: ``feeds add|list|remove|show|load|load-replay``, ``poll``, ``replay-server`` and
+``deadletter list|show|replay|delete``."""
 
 from __future__ import annotations
 
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+
+def _ctx() -> Any:
+    from worker.ingest.context import get_context
+
+    return get_context()
+
+
+def _ago(ts: float | None) -> str:
+    if not ts:
+        return "-"
+    delta = time.time() - ts
+    sign = "" if delta >= 0 else "in "
+    delta = abs(delta)
+    text = f"{delta:.0f}s" if delta < 120 else f"{delta / 60:.0f}m" if delta < 7200 else f"{delta / 3600:.1f}h"
+    return f"{sign}{text}" + (" ago" if not sign else "")
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=1, default=str))
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to the top-level app."""
+    feeds = typer.Typer(help="Manage the feeds being polled (stored in Redis; config/feeds.yaml seeds them).",
+                        no_args_is_help=True)
+    app.add_typer(feeds, name="feeds")
+
+    @feeds.command("add")
+    def add(
+        url: str,
+        feed_id: str = typer.Option(None, "--id", help="short id (default: from the name or URL)"),
+        name: str = typer.Option("", help="display name"),
+        source: str = typer.Option("", help="outlet name put on documents (default: the id)"),
+        language: str = typer.Option("ar"),
+        interval: int = typer.Option(None, help="base polling interval, seconds"),
+        tag: list[str] = typer.Option([], "--tag", help="repeatable"),  # noqa: B008
+    ) -> None:
+        """Register a feed (or update one with the same id); it is polled on the next beat tick."""
+        from worker.ingest.registry import Feed, slugify
+
+        feed = Feed(id=feed_id or slugify(name or url), url=url, name=name, source=source,
+                    language=language, interval=interval, tags=tag)
+        _ctx().registry.add(feed)
+        console.print(f"added [bold]{feed.id}[/bold] -> {feed.url}")
+
+    @feeds.command("load")
+    def load(
+        path: Path = typer.Argument(None, help="YAML file (default: config/feeds.yaml)"),  # noqa: B008
+        section: str = typer.Option(None, help="top-level list to read (default: feeds)"),
+        replace: bool = typer.Option(False, help="remove registered feeds not in the file"),
+    ) -> None:
+        """Register every feed of a YAML file (state such as ETags is kept for existing ids)."""
+        from worker.settings import get_settings
+
+        path = path or get_settings().feeds_file
+        loaded = _ctx().registry.load_yaml(path, section=section, replace=replace)
+        console.print(f"loaded {len(loaded)} feeds from {path}")
+
+    @feeds.command("load-replay")
+    def load_replay(url: str = typer.Argument("http://127.0.0.1:8765"),
+                    interval: int = typer.Option(60, help="base polling interval, seconds")) -> None:
+        """Register every feed a running replay server lists at /feeds.json."""
+        import httpx
+
+        from worker.ingest.registry import Feed
+
+        listing = httpx.get(url.rstrip("/") + "/feeds.json", timeout=10).json()
+        reg = _ctx().registry
+        for f in listing["feeds"]:
+            reg.add(Feed(id=f["id"], url=f["url"], name=f["name"], source=f["source"], interval=interval,
+                         tags=f.get("tags", [])))
+        console.print(f"registered {len(listing['feeds'])} replay feeds from {url}")
+
+    @feeds.command("list")
+    def list_(as_json: bool = typer.Option(False, "--json")) -> None:
+        """Every feed with its status, last success/error and next poll."""
+        from worker.ingest.registry import list_feeds
+
+        rows = list_feeds(_ctx().redis, _ctx().keys)
+        if as_json:
+            return _print_json(rows)
+        t = Table(title=f"{len(rows)} feeds")
+        for col in ("id", "status", "last success", "fails", "next", "interval", "new", "last error"):
+            t.add_column(col)
+        colour = {"ok": "green", "failing": "yellow", "dead": "red", "new": "cyan"}
+        for r in rows:
+            t.add_row(
+                r["id"] + ("" if r["enabled"] else " (off)"),
+                f"[{colour.get(r['status'], 'white')}]{r['status']}[/]",
+                _ago(r["last_success"]), str(r["consecutive_failures"]), _ago(r["next_due"]),
+                f"{r['current_interval']:.0f}s" if r["current_interval"] else "-", str(r["items_new"]),
+                (r["last_error"] or "")[:60],
+            )
+        console.print(t)
+
+    @feeds.command("show")
+    def show(feed_id: str) -> None:
+        """A feed's configuration and full polling state as JSON."""
+        from worker.ingest.registry import feed_view
+
+        ctx = _ctx()
+        feed = ctx.registry.get(feed_id)
+        if feed is None:
+            console.print(f"[red]no feed {feed_id!r}[/red]")
+            raise typer.Exit(1)
+        view = feed_view(feed, ctx.registry.state(feed_id))
+        view["state"] = ctx.registry.state(feed_id).model_dump()
+        _print_json(view)
+
+    @feeds.command("remove")
+    def remove(feed_id: str) -> None:
+        """Stop polling a feed and forget its state (already ingested articles stay)."""
+        if not _ctx().registry.remove(feed_id):
+            console.print(f"[red]no feed {feed_id!r}[/red]")
+            raise typer.Exit(1)
+        console.print(f"removed {feed_id}")
+
+    @app.command("poll")
+    def poll(
+        feed_id: str = typer.Argument(None, help="one feed (default: every due feed; with --all every feed)"),
+        once: bool = typer.Option(False, "--once", help="one round, then exit (else loop on due feeds)"),
+        all_feeds: bool = typer.Option(False, "--all", help="poll every feed, due or not"),
+        inline: bool = typer.Option(False, help="fetch articles here and hand them to extract (no fetch queue)"),
+        full: bool = typer.Option(False, help="ignore ETag/Last-Modified/body hash this time"),
+    ) -> None:
+        """Poll synchronously (debugging, or a worker-less setup). New items go to the fetch queue,
+        or with --inline are fetched here and handed to the extract queue."""
+        from worker.ingest.articles import fetch_item
+        from worker.ingest.poller import poll_feed_once
+        from worker.tasks.fetch import hand_to_extract
+        from worker.tasks.poll import enqueue_fetch
+
+        ctx = _ctx()
+
+        def emit(payload: dict[str, Any]) -> None:
+            console.print(f"  new: {payload['title'][:70]}  [dim]{payload['url']}[/dim]")
+            if inline:
+                try:
+                    out = fetch_item(ctx, payload, emit=hand_to_extract, last_attempt=True)
+                    console.print(f"    -> {out.result} ({out.body_from or out.page_error})")
+                except Exception as err:  # noqa: BLE001 - show and go on
+                    from worker.ingest import deadletter
+
+                    dl = deadletter.record("fetch", payload, f"{type(err).__name__}: {err}")
+                    console.print(f"    [red]-> dead letter {dl}: {err}[/red]")
+            else:
+                enqueue_fetch(payload)
+
+        while True:
+            if feed_id:
+                ids = [feed_id]
+            elif all_feeds or once:
+                ids = ctx.registry.ids() if all_feeds else ctx.registry.due()
+            else:
+                ids = ctx.registry.due()
+            for fid in ids:
+                out = poll_feed_once(ctx, fid, emit, force_full=full)
+                colour = "red" if out.result in ("error", "dead") else "green"
+                console.print(f"[{colour}]{fid}[/]: {out.result} http={out.http_status} "
+                              f"items={out.total_items} new={out.new_items} next={_ago(out.next_due)}"
+                              + (f" error={out.error}" if out.error else ""))
+            if once or feed_id:
+                return
+            time.sleep(max(1.0, ctx.settings.beat_tick_seconds))
+
+    @app.command("replay-server")
+    def replay_server(
+        port: int = typer.Option(8765),
+        host: str = typer.Option("127.0.0.1"),
+        corpus: Path = typer.Option(None, help="ANT JSONL.gz (default: the 300-item sample in the package)"),  # noqa: B008
+        rate: float = typer.Option(0.2, help="items released per second (the clock)"),
+        start_released: int = typer.Option(None, help="items out at start (default 10 per source)"),
+        split: int = typer.Option(1, help="split each source into N feeds (benchmarks)"),
+        faults: str = typer.Option("", help='e.g. "bbc=500,cnn=cp1256,page:bbc=slow:2,skynews=429:30*3"'),
+        window: int = typer.Option(30, help="items per feed"),
+        verbose: bool = typer.Option(False),
+    ) -> None:
+        """Serve real ANT corpus articles as live RSS/Atom feeds with article pages (demo, tests, bench)."""
+        from worker.replay.server import make_server, parse_faults
+
+        server = make_server(host=host, port=port, corpus=corpus, rate=rate, start_released=start_released,
+                             split=split, faults=parse_faults(faults), window=window, verbose=verbose)
+        snap = server.state.snapshot()
+        console.print(f"replay server on {server.url}: {snap['corpus_items']} items, {snap['feeds']} feeds, "
+                      f"{snap['released']} released, +{rate}/s; feeds at {server.url}/feeds.json")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+
+    dl = typer.Typer(help="Work that failed for good, by stage: inspect and re-enqueue.", no_args_is_help=True)
+    app.add_typer(dl, name="deadletter")
+
+    @dl.command("list")
+    def dl_list(stage: str = typer.Option(None), limit: int = typer.Option(50),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+        from worker.ingest import deadletter
+
+        rows = deadletter.list_records(stage, limit)
+        if as_json:
+            return _print_json(rows)
+        t = Table(title=f"{deadletter.count()} dead letters")
+        for col in ("id", "stage", "when", "item", "error"):
+            t.add_column(col)
+        for r in rows:
+            p = r.get("payload") or {}
+            what = str(p.get("url") or p.get("link") or p.get("id") or p.get("feed_id") or "")[:60]
+            when = datetime.fromtimestamp(r["recorded_at"], tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+            t.add_row(r["id"], r["stage"], when, what, str(r["error"])[:70])
+        console.print(t)
+
+    @dl.command("show")
+    def dl_show(dl_id: str) -> None:
+        from worker.ingest import deadletter
+
+        entry = deadletter.get(dl_id)
+        if entry is None:
+            console.print(f"[red]no dead letter {dl_id!r}[/red]")
+            raise typer.Exit(1)
+        _print_json(entry)
+
+    @dl.command("replay")
+    def dl_replay(dl_id: str = typer.Argument(None), all_: bool = typer.Option(False, "--all"),
+                  stage: str = typer.Option(None, help="with --all: only this stage")) -> None:
+        """Re-enqueue to the stage's task and remove the record."""
+        from worker.ingest import deadletter
+
+        if not dl_id and not all_:
+            console.print("[red]give an id or --all[/red]")
+            raise typer.Exit(2)
+        ids = [dl_id] if dl_id else [r["id"] for r in deadletter.list_records(stage, limit=100_000)]
+        for i in ids:
+            try:
+                task_id = deadletter.replay(i)
+                console.print(f"{i} -> task {task_id}")
+            except (KeyError, ValueError) as err:
+                console.print(f"[red]{i}: {err}[/red]")
+
+    @dl.command("delete")
+    def dl_delete(dl_id: str) -> None:
+        from worker.ingest import deadletter
+
+        if not deadletter.delete(dl_id):
+            console.print(f"[red]no dead letter {dl_id!r}[/red]")
+            raise typer.Exit(1)

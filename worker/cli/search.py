@@ -1,9 +1,187 @@
-"""Placeholder: filled in by the owner of this command group."""
+"""``newsworker search`` and ``newsworker index setup|reindex|stats``."""
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Annotated, Any
+
 import typer
+
+index_app = typer.Typer(help="Create, migrate and inspect the articles index.", no_args_is_help=True)
+
+_MARK_RE = re.compile(r"</?mark>")
+
+
+def _es_and_alias(alias: str | None) -> tuple[Any, str]:
+    from worker.settings import get_settings
+    from worker.store.clients import get_es
+
+    return get_es(), alias or get_settings().es_index
+
+
+def _plain(snippet_html: str) -> str:
+    """Snippet HTML (escaped text + <mark>) to terminal text with rich markup for the marks."""
+    import html
+
+    from rich.markup import escape
+
+    parts = re.split(r"(</?mark>)", snippet_html)
+    out, inside = [], False
+    for part in parts:
+        if part == "<mark>":
+            inside = True
+        elif part == "</mark>":
+            inside = False
+        elif part:
+            text = escape(html.unescape(part))
+            out.append(f"[bold yellow]{text}[/]" if inside else text)
+    return "".join(out)
+
+
+def search_cmd(
+    query: Annotated[str, typer.Argument(help="query language, e.g. '\"سجن غويران\" AND place:الحسكة'")] = "",
+    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD (inclusive)")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD (inclusive)")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="comma-separated sources")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="number of results")] = 10,
+    sort: Annotated[str, typer.Option("--sort", help="relevance | date")] = "relevance",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON (one result object)")] = False,
+    alias: Annotated[str | None, typer.Option("--index", help="alias to search (default: settings)")] = None,
+) -> None:
+    """Search indexed articles."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from worker.query import QuerySyntaxError
+    from worker.store.search import SearchError, iter_hits, search
+
+    es, alias = _es_and_alias(alias)
+    if sort not in ("relevance", "date"):
+        raise typer.BadParameter("--sort must be relevance or date")
+    console = Console()
+    try:
+        if limit <= 100:
+            res = search(
+                es, query, alias=alias, source=source, date_from=date_from, date_to=date_to,
+                size=limit, sort=sort, facets=as_json,
+            )  # fmt: skip
+            total, hits, facets = res.total, res.hits, res.facets
+        else:  # deep: walk with a point in time
+            it = iter_hits(
+                es, query, alias=alias, sort=sort, source=source, date_from=date_from, date_to=date_to
+            )
+            hits = []
+            for hit in it:
+                hits.append(hit)
+                if len(hits) >= limit:
+                    break
+            it.close()
+            total, facets = len(hits), {}
+    except QuerySyntaxError as err:
+        console.print(f"[red]query error:[/] {getattr(err, 'message', err)}")
+        pos = getattr(err, "position", None)
+        if isinstance(pos, int):
+            console.print("  " + query, markup=False, highlight=False)
+            console.print("  " + " " * pos + "^", markup=False, highlight=False)
+        raise typer.Exit(2) from err
+    except SearchError as err:
+        console.print(f"[red]error:[/] {err}")
+        raise typer.Exit(2) from err
+    if as_json:
+        from dataclasses import asdict
+
+        out = {"total": total, "hits": [asdict(h) for h in hits], "facets": facets}
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{total} results for {query!r}", show_lines=True)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("published", no_wrap=True)
+    table.add_column("source", style="cyan")
+    table.add_column("title / snippet", overflow="fold")
+    table.add_column("events", style="magenta")
+    for i, h in enumerate(hits, 1):
+        text = f"[bold]{_plain(h.title_html)}[/]\n{_plain(h.snippet)}"
+        table.add_row(
+            str(i), (h.published or "")[:16].replace("T", " "), h.source or "", text, ", ".join(h.events)
+        )
+    console.print(table)
+
+
+@index_app.command("setup")
+def index_setup(
+    alias: Annotated[str | None, typer.Option("--index", help="alias (default: settings)")] = None,
+) -> None:
+    """Put the index template and create <alias>-v1 behind the alias if missing (re-runnable)."""
+    from worker.store.elastic import ensure_index
+
+    es, alias = _es_and_alias(alias)
+    res = ensure_index(es, alias)
+    state = "created" if res.created else "exists"
+    typer.echo(f"{res.alias} -> {res.index} ({state})")
+    if res.mapping_error:
+        typer.echo(f"mapping differs from the template, run `newsworker index reindex`: {res.mapping_error}")
+        raise typer.Exit(1)
+
+
+@index_app.command("reindex")
+def index_reindex(
+    version: Annotated[
+        int | None, typer.Option("--version", help="new version number (default: next)")
+    ] = None,
+    delete_old: Annotated[
+        bool, typer.Option("--delete-old", help="delete the previous index afterwards")
+    ] = False,
+    alias: Annotated[str | None, typer.Option("--index", help="alias (default: settings)")] = None,
+) -> None:
+    """Copy the live index into a new version with the current template, then swap the alias."""
+    from worker.store.elastic import reindex
+
+    es, alias = _es_and_alias(alias)
+    res = reindex(es, version, alias=alias, delete_old=delete_old)
+    typer.echo(
+        f"{res.alias}: {res.old_index} -> {res.new_index}, {res.copied} documents, "
+        f"{len(res.failed)} failed, {res.seconds:.1f}s"
+    )
+    for f in res.failed[:20]:
+        typer.echo(f"  failed {f.id}: {f.error}")
+    if res.failed:
+        raise typer.Exit(1)
+
+
+@index_app.command("stats")
+def index_stats(
+    alias: Annotated[str | None, typer.Option("--index", help="alias (default: settings)")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Documents, size and versions behind the alias."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from worker.store.elastic import stats
+
+    es, alias = _es_and_alias(alias)
+    st = stats(es, alias)
+    if as_json:
+        typer.echo(json.dumps(st, indent=2))
+        return
+    if not st["indices"]:
+        typer.echo(f"{alias}: no index (run `newsworker index setup`)")
+        raise typer.Exit(1)
+    table = Table(title=f"alias {alias}: {st['docs']} documents")
+    for col in ("index", "docs", "deleted", "size MB", "indexed ops", "queries"):
+        table.add_column(col, justify="right" if col != "index" else "left")
+    for name, s in st["indices"].items():
+        table.add_row(
+            name, str(s["docs"]), str(s["deleted"]), f"{s['size_bytes'] / 1e6:.1f}",
+            str(s["index_total"]), str(s["query_total"]),
+        )  # fmt: skip
+    Console().print(table)
+    if st.get("other_versions"):
+        typer.echo(f"other versions not behind the alias: {', '.join(st['other_versions'])}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to the top-level app."""
+    """Add ``search`` and the ``index`` group to the top-level app."""
+    app.command("search")(search_cmd)
+    app.add_typer(index_app, name="index")

@@ -1,3 +1,80 @@
-"""Celery tasks for the fetch stage."""
+"""Celery task for the fetch stage: fetch one new item's page, hand the article to extraction.
+
+Transient errors (timeouts, 5xx, rate limits) are retried with exponential backoff and jitter; on the
+last attempt the feed's own text is used if it has any; an item that cannot produce an article at all
+becomes a dead letter (``newsworker deadletter list|show|replay``), never a silent drop.
+"""
 
 from __future__ import annotations
+
+import contextlib
+import logging
+import random
+from typing import Any
+
+import redis
+from kombu.exceptions import OperationalError
+
+from worker.celery_app import app
+from worker.ingest import deadletter
+from worker.ingest.articles import fetch_item
+from worker.ingest.context import get_context
+from worker.ingest.errors import PermanentFetchError, RateLimitedError, TransientFetchError
+
+log = logging.getLogger(__name__)
+
+EXTRACT_TASK = "worker.tasks.extract.extract_article"
+MAX_RETRIES = 6
+
+
+def hand_to_extract(payload: dict[str, Any]) -> None:
+    app.send_task(EXTRACT_TASK, args=[payload], queue="extract")
+
+
+@app.task(bind=True, name="worker.tasks.fetch.fetch_article", ignore_result=True,
+          autoretry_for=(TransientFetchError, redis.ConnectionError, redis.TimeoutError, OperationalError),
+          retry_backoff=30, retry_backoff_max=1800, retry_jitter=True, max_retries=MAX_RETRIES)
+def fetch_article(self: Any, item: dict[str, Any]) -> dict[str, Any]:
+    last = self.request.retries >= MAX_RETRIES
+    ctx = get_context()
+    try:
+        with _timed("fetch"):
+            outcome = fetch_item(ctx, item, emit=hand_to_extract, last_attempt=last)
+    except RateLimitedError as err:
+        if last:
+            return _dead(item, err)
+        wait = (err.retry_after or 30.0) + random.uniform(0, 10)
+        raise self.retry(exc=err, countdown=wait) from err
+    except TransientFetchError as err:
+        if last:
+            return _dead(item, err)
+        raise  # autoretry with exponential backoff + jitter
+    except PermanentFetchError as err:
+        return _dead(item, err)
+    _metric("articles_total", {"stage": "fetch", "outcome": outcome.result})
+    return {"result": outcome.result, "id": outcome.doc_id, "body_from": outcome.body_from}
+
+
+def _dead(item: dict[str, Any], err: Exception) -> dict[str, Any]:
+    dl_id = deadletter.record("fetch", item, f"{type(err).__name__}: {err}")
+    _metric("articles_total", {"stage": "fetch", "outcome": "dead_letter"})
+    log.warning("fetch of %s failed for good, dead letter %s: %s", item.get("link") or item.get("url"), dl_id, err)
+    return {"result": "dead_letter", "dead_letter": dl_id}
+
+
+def _metric(name: str, labels: dict[str, str]) -> None:
+    try:
+        from worker.ops import metrics
+
+        metrics.inc(name, labels)
+    except Exception:  # noqa: BLE001 - metrics never take ingestion down
+        pass
+
+
+def _timed(stage: str) -> Any:
+    try:
+        from worker.ops.metrics import timed
+
+        return timed(stage)
+    except Exception:  # noqa: BLE001
+        return contextlib.nullcontext()

@@ -1,0 +1,107 @@
+"""Delivering one notification on one channel, at least once, never again after a confirmed success.
+
+``attempt`` is the whole protocol, separate from Celery so it can be tested and reused:
+
+1. a ``delivered`` flag in Redis per (notification, channel) is checked first: a retried or duplicated
+   task after a confirmed 2xx does nothing;
+2. a short ``sending`` lock stops two copies of the task sending at the same moment;
+3. the channel is tried once; a 2xx sets the flag *before* anything else, then the history records it.
+
+The receiver may still see a duplicate if the process dies between its 2xx and our flag write; it
+dedupes by the ``Idempotency-Key`` header (the notification id).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from worker.alerts.context import AlertsContext, default_context
+from worker.alerts.delivery.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from worker.alerts.history import History
+
+log = logging.getLogger(__name__)
+
+DELIVERED_TTL = 30 * 24 * 3600
+SENDING_LOCK_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # delivered | skipped | retry | failed
+    error: str | None = None
+    code: int | None = None
+
+
+def delivered_key(ctx: AlertsContext, n: dict[str, Any]) -> str:
+    return ctx.key("delivered", n["id"], n["channel_key"])
+
+
+def send(n: dict[str, Any], ctx: AlertsContext | None = None) -> int:
+    ch = n["channel"]
+    if ch["type"] == "webhook":
+        from worker.alerts.delivery.webhook import send_webhook
+
+        return send_webhook(ch, n)
+    if ch["type"] == "email":
+        from worker.alerts.delivery.smtp import send_email
+
+        return send_email(ch, n, host=ctx.smtp_host if ctx else None, port=ctx.smtp_port if ctx else None)
+    raise PermanentDeliveryError(f"unknown channel type {ch['type']!r}")
+
+
+def attempt(n: dict[str, Any], ctx: AlertsContext | None = None) -> Outcome:
+    """Try one delivery of notification ``n`` (which carries ``channel`` and ``channel_key``)."""
+    ctx = ctx or default_context()
+    r = ctx.redis
+    flag = delivered_key(ctx, n)
+    if r.exists(flag):
+        return Outcome("skipped")
+    lock = ctx.key("sending", n["id"], n["channel_key"])
+    if not r.set(lock, "1", nx=True, ex=SENDING_LOCK_SECONDS):
+        return Outcome("retry", "another attempt is in flight")
+    history = History(ctx)
+    try:
+        try:
+            code = send(n, ctx)
+        except TransientDeliveryError as err:
+            history.mark_attempt(n["id"], n["channel_key"], "pending", str(err))
+            return Outcome("retry", str(err), err.status)
+        except DeliveryError as err:
+            history.mark_attempt(n["id"], n["channel_key"], "failed", str(err))
+            return Outcome("failed", str(err), err.status)
+        r.set(flag, "1", ex=DELIVERED_TTL)
+        try:
+            history.mark_attempt(n["id"], n["channel_key"], "delivered")
+        except Exception as err:  # noqa: BLE001 - delivered is delivered; the record can lag
+            log.warning("alert %s delivered but history update failed: %s", n["id"], err)
+        return Outcome("delivered", code=code)
+    finally:
+        r.delete(lock)
+
+
+def give_up(n: dict[str, Any], error: str, ctx: AlertsContext | None = None) -> None:
+    """Retries exhausted (or permanent failure): mark the channel failed and write a dead-letter record."""
+    ctx = ctx or default_context()
+    try:
+        History(ctx).mark_attempt(n["id"], n["channel_key"], "failed", error)
+    except Exception as err:  # noqa: BLE001
+        log.error("alert %s: could not mark failed: %s", n["id"], err)
+    dead_letter("alert", n, error, ctx)
+
+
+def dead_letter(stage: str, payload: dict[str, Any], error: str, ctx: AlertsContext | None = None) -> None:
+    try:
+        from worker.ingest.deadletter import record
+    except ImportError:  # the ingest helper's module is not there yet: keep the record in Redis ourselves
+        import json
+
+        ctx = ctx or default_context()
+        ctx.redis.lpush(ctx.key("deadletter"), json.dumps({"stage": stage, "payload": payload, "error": error}))
+        return
+    record(stage, payload, error)
+
+
+__all__ = ["Outcome", "attempt", "give_up", "dead_letter", "delivered_key", "TransientDeliveryError",
+           "PermanentDeliveryError", "DeliveryError"]

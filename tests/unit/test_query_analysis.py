@@ -1,0 +1,78 @@
+"""Arabic analysis: the variants users type must reduce to the same tokens as the indexed text."""
+
+from __future__ import annotations
+
+import pytest
+
+from worker.query.analysis import analyze, analyze_key, prefix_form
+
+
+def same(a: str, b: str) -> bool:
+    return analyze(a) == analyze(b)
+
+
+@pytest.mark.parametrize(
+    ("variant", "base"),
+    [
+        ("أحمد", "احمد"),
+        ("إبراهيم", "ابراهيم"),
+        ("آمن", "امن"),
+        ("مستشفى", "مستشفي"),  # ى / ي
+        ("المحكمة", "المحكمه"),  # ة / ه
+        ("السَّجْنُ", "السجن"),  # diacritics
+        ("الســجن", "السجن"),  # tatweel
+        ("٢٠٢٢", "2022"),  # Arabic-Indic digits
+        ("سوريا", "سورية"),
+        ("سوريا", "السوري"),
+        ("السوريين", "سوريا"),
+        ("وبالسجن", "سجن"),
+        ("والسجن", "السجن"),
+        ("للسجن", "سجن"),
+        ("فالسجن", "سجن"),
+        ("بالحسكة", "الحسكة"),
+        ("المعتقلين", "معتقلون"),
+        ("المعتقلات", "معتقل"),
+        ("وقال", "قال"),
+        ("TRUMP", "trump"),
+        ("هجوماً", "هجوم"),  # accusative tanween on a seat alif
+        ("شخصاً", "الشخص"),
+    ],
+)
+def test_variants_reduce_to_the_same_tokens(variant: str, base: str) -> None:
+    assert analyze(variant) and same(variant, base)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("سجن", "سجل"),
+        ("وزير", "زير"),  # و that belongs to the word is kept
+        ("سوري", "سور"),  # nisba is not stripped to the root
+        ("الله", "له"),
+        ("بغداد", "غداد"),  # a lone ب is never taken for a preposition
+    ],
+)
+def test_distinct_words_stay_distinct(a: str, b: str) -> None:
+    assert analyze(a) != analyze(b)
+
+
+def test_tokenisation_splits_punctuation_and_keeps_order() -> None:
+    toks = analyze("هجوم على سجن غويران، في الحسكة (سوريا): COVID-19!")
+    assert toks[:3] == analyze("هجوم على سجن")
+    assert toks[-3:] == ["سوري", "covid", "19"]
+    assert "،" not in "".join(toks) and "(" not in "".join(toks)
+
+
+def test_overlong_tokens_are_dropped() -> None:
+    assert analyze("a" * 101 + " سجن") == analyze("سجن")
+
+
+def test_empty_and_punctuation_only() -> None:
+    assert analyze("") == [] and analyze(" ،؛!? ") == []
+
+
+def test_key_and_prefix_forms() -> None:
+    assert analyze_key("قوات سوريا الديمقراطية") == analyze_key("قوات سورية الديموقراطية".replace("ديموقراطية", "ديمقراطية"))
+    assert prefix_form("السج") == "سج"
+    assert prefix_form("Hasak") == "hasak"
+    assert prefix_form("two words") == ""

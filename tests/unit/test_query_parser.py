@@ -1,0 +1,170 @@
+"""Parser: operators, precedence, fields, ranges, and clear errors for malformed queries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from worker.query import QuerySyntaxError, parse
+from worker.query.ast import And, DateRange, Exists, IntRange, Keyword, MatchAll, MatchNone, Not, Or, Prefix, Tokens
+from worker.query.fields import DEFAULT_TEXT_FIELDS
+
+T = DEFAULT_TEXT_FIELDS
+
+
+def tok(*words: str, fields=T) -> Tokens:
+    return Tokens(fields, tuple(words))
+
+
+def test_words_are_analyzed_and_implicitly_anded() -> None:
+    assert parse("وبالسجن سوريا") == And((tok("سجن"), tok("سوري")))
+
+
+def test_phrase_keeps_order_and_is_analyzed() -> None:
+    assert parse('"هجوم على السجن"') == tok("هجوم", "علي", "سجن")
+
+
+def test_multi_token_word_becomes_a_phrase() -> None:
+    assert parse("COVID-19") == tok("covid", "19")
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("a OR b c", And((Or((tok("a"), tok("b"))), tok("c")))),
+        ("a b OR c", And((tok("a"), Or((tok("b"), tok("c")))))),
+        ("a AND b OR c", Or((And((tok("a"), tok("b"))), tok("c")))),
+        ("a && b || c", Or((And((tok("a"), tok("b"))), tok("c")))),
+        ("!a b", And((Not(tok("a")), tok("b")))),
+        ("-a +b", And((Not(tok("a")), tok("b")))),
+        ("NOT NOT a", tok("a")),
+        ("(a OR (b OR c))", Or((tok("a"), tok("b"), tok("c")))),
+        ("a^3", tok("a")),
+        ('"a!b" x!y', And((tok("a", "b"), tok("x", "y")))),
+    ],
+)
+def test_operators_and_precedence(q, expected) -> None:
+    assert parse(q) == expected
+
+
+def test_field_filters_target_their_index_fields() -> None:
+    assert parse("entity:قسد") == tok("قسد", fields=("entity_keys",))
+    assert parse("Place:الحسكة") == tok("حسك", fields=("place_keys",))
+    assert parse("title:سجن") == tok("سجن", fields=("title_ar",))
+    assert parse("event:PRISON_ATTACK") == Keyword("event_types", "prison_attack")
+    assert parse("source:BBC") == Keyword("source_key", "bbc")
+    assert parse("lang:AR") == Keyword("language", "ar")
+    assert parse("type:per") == Keyword("entity_types", "PER")
+    assert parse("country:sy") == Keyword("countries", "SY")
+    assert parse("keyword:سجون") == tok("سجون", fields=("keyword_keys",))
+    assert parse("entity:(قسد OR داعش)") == Or((tok("قسد", fields=("entity_keys",)), tok("داعش", fields=("entity_keys",))))
+    assert parse("entities:قسد") == parse("entity:قسد")  # alias
+
+
+def test_prefix_and_exists() -> None:
+    assert parse("السج*") == Prefix(T, "سج")
+    assert parse("source:al*") == Prefix(("source_key",), "al")
+    assert parse("entity:*") == Exists("entity_keys")
+    assert parse("killed:*") == MatchAll()
+    assert parse("*") == MatchAll()
+
+
+@pytest.mark.parametrize(
+    ("q", "lo", "hi"),
+    [
+        ("killed:>10", 11, None), ("killed:>=10", 10, None), ("killed:<10", None, 9), ("killed:<=10", None, 10),
+        ("killed:[5 TO 10]", 5, 10), ("killed:{5 TO 10}", 6, 9), ("killed:5..10", 5, 10), ("killed:7", 7, 7),
+        ("killed:[5 TO *]", 5, None), ("killed:..10", None, 10), ("killed:٣", 3, 3),
+    ],
+)
+def test_int_ranges(q, lo, hi) -> None:
+    assert parse(q) == IntRange("killed", lo, hi)
+
+
+def test_casualties_is_any_kind_and_empty_ranges_match_nothing() -> None:
+    assert parse("casualties:>3") == IntRange("casualties_max", 4, None)
+    assert parse("killed:[10 TO 2]") == MatchNone()
+    assert parse("killed:{5 TO 6}") == MatchNone()
+
+
+def d(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("q", "gte", "lt"),
+    [
+        ("date:2022-01-20", d(2022, 1, 20), d(2022, 1, 21)),
+        ("date:2022-01", d(2022, 1, 1), d(2022, 2, 1)),
+        ("date:2022-12", d(2022, 12, 1), d(2023, 1, 1)),
+        ("date:2022", d(2022, 1, 1), d(2023, 1, 1)),
+        ("date:2022-01-20..2022-02-01", d(2022, 1, 20), d(2022, 2, 2)),
+        ("date:>=2022-01-01", d(2022, 1, 1), None),
+        ("date:>2022-01-01", d(2022, 1, 2), None),
+        ("date:<2022-01-01", None, d(2022, 1, 1)),
+        ("date:<=2022-01", None, d(2022, 2, 1)),
+        ("date:[2022-01-01 TO 2022-02-01]", d(2022, 1, 1), d(2022, 2, 2)),
+        ("date:{2022-01-01 TO 2022-02-01}", d(2022, 1, 2), d(2022, 2, 1)),
+        ("date:[2022-01-01 TO *]", d(2022, 1, 1), None),
+        ('date:"2022-01-20T10:00:00+02:00"', d(2022, 1, 20, 8), d(2022, 1, 20, 8, 0, 0, 1000)),
+        ("published:٢٠٢٢", d(2022, 1, 1), d(2023, 1, 1)),
+    ],
+)
+def test_date_ranges(q, gte, lt) -> None:
+    assert parse(q) == DateRange("published", gte, lt)
+
+
+def test_blank_and_punctuation_queries_match_everything() -> None:
+    assert parse("") == MatchAll() and parse("   ") == MatchAll() and parse("،") == MatchAll()
+    assert parse("سجن ،") == tok("سجن")
+    assert parse("-،") == MatchAll()
+
+
+@pytest.mark.parametrize(
+    ("q", "message", "position"),
+    [
+        ("(سجن", "unexpected end of query", 4),
+        ("سجن)", "no matching '('", 3),
+        ('"هجوم على', "unbalanced quote", 0),
+        ("سجن AND", "unexpected end of query", 7),
+        ("OR سجن", "'OR' needs a term on each side", 0),
+        ("سجن OR OR هجوم", "'OR' needs a term on each side", 7),
+        ("foo:bar", "unknown field 'foo'", 0),
+        ("سجن http://x", "unknown field 'http'", 4),
+        ("event:prison", "unknown event 'prison'", 6),
+        ("type:GPE", "unknown type 'GPE'", 5),
+        ("killed:many", "needs a whole number", 7),
+        ("killed:1.5", "needs a whole number", 7),
+        ("date:yesterday", "not a date", 5),
+        ("date:2022-02-30", "not a date", 5),
+        ("date:1..2..3", "a range is written a..b", 5),
+        ("title:[a TO b]", "ranges need a date or number field", 6),
+        ("[1 TO 2]", "ranges need a date or number field", 0),
+        ("سج*ن", "only supported at the end", 0),
+        ("س?ن", "only supported at the end", 0),
+        ("سجن~", "fuzzy search", 0),
+        ('"سجن غويران"~2', "proximity search", 0),
+        ("/سج.ن/", "regular expressions", 0),
+        ("entity:place:x", "a field inside a field", 7),
+        ("سجن \\", "backslash", 4),
+        ("&& سجن", "'AND' needs a term on each side", 0),
+        ("(" * 100 + "a" + ")" * 100, "too many nested parentheses", None),
+        ("a " * 2500, "query too long", None),
+    ],
+)
+def test_malformed_queries_raise_a_clear_error(q, message, position) -> None:
+    with pytest.raises(QuerySyntaxError) as info:
+        parse(q)
+    assert message in info.value.message
+    assert info.value.position == position
+    assert info.value.to_dict()["message"] == info.value.message
+
+
+def test_parse_is_thread_safe() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = [f"entity:قسد{i} AND (سجن OR هجوم{i}) killed:>{i}" for i in range(200)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(parse, queries))
+    assert results == [parse(q) for q in queries]

@@ -1,0 +1,72 @@
+"""Where the alert subsystem keeps its state: Redis key prefix, Elasticsearch index names, clients.
+
+Everything in ``worker.alerts`` takes an ``AlertsContext`` so tests can run against the real services
+under unique names, while production code uses ``default_context()`` built from the settings. Clients are
+looked up lazily so a Celery prefork child (which resets the shared clients) never uses its parent's socket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from worker.settings import get_settings
+
+
+@dataclass
+class AlertsContext:
+    rules_index: str
+    history_index: str
+    prefix: str = "alerts"  # Redis key prefix
+    story_window_hours: int = 48
+    articles_index: str = "news-articles"
+    redis_client: Any = None  # None: the process-wide client from worker.store.clients
+    es_client: Any = None
+    smtp_host: str | None = None  # None: settings.smtp_host / smtp_port
+    smtp_port: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def redis(self) -> Any:
+        if self.redis_client is not None:
+            return self.redis_client
+        from worker.store.clients import get_redis
+
+        return get_redis()
+
+    @property
+    def es(self) -> Any:
+        if self.es_client is not None:
+            return self.es_client
+        from worker.store.clients import get_es
+
+        return get_es()
+
+    def key(self, *parts: object) -> str:
+        return ":".join([self.prefix, *(str(p) for p in parts)])
+
+    @property
+    def story_window_seconds(self) -> int:
+        return int(self.story_window_hours * 3600)
+
+
+_default: AlertsContext | None = None
+
+
+def default_context() -> AlertsContext:
+    global _default
+    if _default is None:
+        s = get_settings()
+        _default = AlertsContext(
+            rules_index=s.es_alerts_index,
+            history_index=s.es_alert_history_index,
+            story_window_hours=s.alert_story_window_hours,
+            articles_index=s.es_index,
+        )
+    return _default
+
+
+def set_default_context(ctx: AlertsContext | None) -> None:
+    """Tests (and the lead's end-to-end fixture) point the Celery tasks at unique names with this."""
+    global _default
+    _default = ctx

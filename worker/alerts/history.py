@@ -1,0 +1,182 @@
+"""The alert history index: one record per notification (a rule x story, or a digest batch), with its
+delivery state per channel, attempt counts and the follow-up articles of the same story.
+
+Core Elasticsearch has no painless, so updates are read-modify-write with optimistic concurrency
+(``if_seq_no``/``if_primary_term``) and a retry on conflict: the match task (adding follow-ups) and the
+delivery tasks (marking attempts) can touch the same record at the same time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from elasticsearch import ConflictError, NotFoundError
+
+from worker.alerts.context import AlertsContext, default_context
+from worker.alerts.rules import now_utc
+
+STATUSES = ("pending", "delivered", "failed", "recorded")  # recorded: rule has no channel
+
+_ARTICLE = {
+    "properties": {
+        "id": {"type": "keyword"},
+        "title": {"type": "text"},
+        "url": {"type": "keyword", "index": False},
+        "source": {"type": "keyword"},
+        "published": {"type": "date", "ignore_malformed": True},
+    }
+}
+
+HISTORY_MAPPING: dict[str, Any] = {
+    "dynamic": False,
+    "properties": {
+        "id": {"type": "keyword"},
+        "kind": {"type": "keyword"},
+        "rule": {"type": "keyword"},
+        "owner": {"type": "keyword"},
+        "story_id": {"type": "keyword"},
+        "status": {"type": "keyword"},
+        "attempts": {"type": "integer"},
+        "follow_up_count": {"type": "integer"},
+        "created": {"type": "date"},
+        "updated": {"type": "date"},
+        "delivered_at": {"type": "date"},
+        "article": _ARTICLE,
+        "channels": {
+            "properties": {
+                "key": {"type": "keyword"},
+                "type": {"type": "keyword"},
+                "status": {"type": "keyword"},
+                "attempts": {"type": "integer"},
+            }
+        },
+    },
+}
+
+
+class History:
+    def __init__(self, ctx: AlertsContext | None = None) -> None:
+        self.ctx = ctx or default_context()
+        self._ensured = False
+
+    def ensure_index(self) -> None:
+        if self._ensured:
+            return
+        es = self.ctx.es
+        if not es.indices.exists(index=self.ctx.history_index):
+            try:
+                es.indices.create(
+                    index=self.ctx.history_index,
+                    mappings=HISTORY_MAPPING,
+                    settings={"number_of_shards": 1, "number_of_replicas": 0},
+                )
+            except Exception as err:  # noqa: BLE001
+                if "resource_already_exists" not in str(err):
+                    raise
+        self._ensured = True
+
+    def create(self, record: dict[str, Any]) -> bool:
+        """Insert a new record; False if it already exists (a re-run of the same match task)."""
+        self.ensure_index()
+        record = {**record, "updated": now_utc().isoformat()}
+        try:
+            self.ctx.es.create(index=self.ctx.history_index, id=record["id"], document=record, refresh=True)
+        except ConflictError:
+            return False
+        return True
+
+    def get(self, notif_id: str) -> dict[str, Any] | None:
+        self.ensure_index()
+        try:
+            return self.ctx.es.get(index=self.ctx.history_index, id=notif_id)["_source"]
+        except NotFoundError:
+            return None
+
+    def update(self, notif_id: str, fn: Callable[[dict[str, Any]], bool | None], tries: int = 20) -> dict[str, Any] | None:
+        """Apply ``fn`` (mutates the record; returns False to skip the write) with optimistic concurrency."""
+        self.ensure_index()
+        es = self.ctx.es
+        for _ in range(tries):
+            try:
+                res = es.get(index=self.ctx.history_index, id=notif_id)
+            except NotFoundError:
+                return None
+            src = res["_source"]
+            if fn(src) is False:
+                return src
+            src["updated"] = now_utc().isoformat()
+            try:
+                es.index(
+                    index=self.ctx.history_index, id=notif_id, document=src, refresh=True,
+                    if_seq_no=res["_seq_no"], if_primary_term=res["_primary_term"],
+                )
+                return src
+            except ConflictError:
+                continue
+        raise RuntimeError(f"history record {notif_id}: too many concurrent updates")
+
+    def add_follow_up(self, notif_id: str, article: dict[str, Any]) -> bool:
+        """Append a later article of the same story (once per article id). False if already there."""
+        added = False
+
+        def fn(rec: dict[str, Any]) -> bool:
+            nonlocal added
+            ids = {a.get("id") for a in rec.get("follow_ups", [])} | {(rec.get("article") or {}).get("id")}
+            if article.get("id") in ids:
+                return False
+            rec.setdefault("follow_ups", []).append({**article, "matched_at": now_utc().isoformat()})
+            rec["follow_up_count"] = len(rec["follow_ups"])
+            added = True
+            return True
+
+        self.update(notif_id, fn)
+        return added
+
+    def mark_attempt(self, notif_id: str, channel_key: str, status: str, error: str | None = None) -> None:
+        """Record one delivery attempt on one channel and recompute the record's overall status:
+        delivered when every channel is, failed when any channel gave up, pending otherwise."""
+        def fn(rec: dict[str, Any]) -> bool:
+            now = now_utc().isoformat()
+            for ch in rec.get("channels", []):
+                if ch["key"] != channel_key:
+                    continue
+                if ch.get("status") == "delivered":
+                    return False  # never regress a confirmed delivery
+                ch["attempts"] = int(ch.get("attempts", 0)) + 1
+                ch["status"] = status
+                ch["last_error"] = error
+                ch["last_attempt"] = now
+                if status == "delivered":
+                    ch["delivered_at"] = now
+            rec["attempts"] = sum(int(c.get("attempts", 0)) for c in rec.get("channels", []))
+            states = [c.get("status") for c in rec.get("channels", [])]
+            if states and all(s == "delivered" for s in states):
+                rec["status"] = "delivered"
+                rec["delivered_at"] = now
+            elif "failed" in states:
+                rec["status"] = "failed"
+            else:
+                rec["status"] = "pending"
+            return True
+
+        self.update(notif_id, fn)
+
+    def search(self, *, rule: str | None = None, status: str | None = None, story_id: str | None = None,
+               limit: int = 50, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+        """Newest first. Returns (total, records)."""
+        self.ensure_index()
+        filters: list[dict[str, Any]] = []
+        if rule:
+            filters.append({"term": {"rule": rule}})
+        if status:
+            filters.append({"term": {"status": status}})
+        if story_id:
+            filters.append({"term": {"story_id": story_id}})
+        res = self.ctx.es.search(
+            index=self.ctx.history_index,
+            query={"bool": {"filter": filters}} if filters else {"match_all": {}},
+            sort=[{"created": "desc"}], size=limit, from_=offset, track_total_hits=True,
+        )
+        hits = res["hits"]
+        return int(hits["total"]["value"]), [h["_source"] for h in hits["hits"]]

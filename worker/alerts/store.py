@@ -1,0 +1,182 @@
+"""Durable rule storage in an Elasticsearch index, plus the Redis version counter that tells every worker's
+cached engine that the rules changed.
+
+Writes refresh the (tiny) rules index immediately: rule edits are rare and a user who just saved a rule
+expects ``alerts list`` to show it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from elasticsearch import NotFoundError
+
+from worker.alerts.context import AlertsContext, default_context
+from worker.alerts.rules import AlertRule, RuleError, build_rule, now_utc
+
+RULES_MAPPING: dict[str, Any] = {
+    # Only what we filter/sort on is indexed; the rest of the rule lives in _source.
+    "dynamic": False,
+    "properties": {
+        "name": {"type": "keyword"},
+        "owner": {"type": "keyword"},
+        "enabled": {"type": "boolean"},
+        "mode": {"type": "keyword"},
+        "query": {"type": "text", "index": False},
+        "created": {"type": "date"},
+        "updated": {"type": "date"},
+    },
+}
+
+
+class RuleStore:
+    def __init__(self, ctx: AlertsContext | None = None) -> None:
+        self.ctx = ctx or default_context()
+        self._ensured = False
+
+    # -- index -------------------------------------------------------------------------------------------
+    def ensure_index(self) -> None:
+        if self._ensured:
+            return
+        es = self.ctx.es
+        if not es.indices.exists(index=self.ctx.rules_index):
+            try:
+                es.indices.create(
+                    index=self.ctx.rules_index,
+                    mappings=RULES_MAPPING,
+                    settings={"number_of_shards": 1, "number_of_replicas": 0},
+                )
+            except Exception as err:  # noqa: BLE001 - a concurrent creator won the race: fine
+                if "resource_already_exists" not in str(err):
+                    raise
+        self._ensured = True
+
+    # -- version counter ---------------------------------------------------------------------------------
+    @property
+    def version_key(self) -> str:
+        return self.ctx.key("rules", "version")
+
+    def version(self) -> int:
+        return int(self.ctx.redis.get(self.version_key) or 0)
+
+    def _bump(self) -> int:
+        v = int(self.ctx.redis.incr(self.version_key))
+        # Pub/sub is a hint for listeners that want to react at once; the counter is the source of truth.
+        self.ctx.redis.publish(self.version_key, v)
+        return v
+
+    # -- CRUD --------------------------------------------------------------------------------------------
+    def upsert(self, rule: AlertRule | dict[str, Any]) -> tuple[AlertRule, bool]:
+        """Save a rule by name; returns (saved rule, created?). Keeps the original ``created`` time."""
+        if isinstance(rule, dict):
+            rule = build_rule(rule)
+        self.ensure_index()
+        old = self.get(rule.name)
+        now = now_utc()
+        rule = rule.model_copy(update={"created": old.created if old else now, "updated": now})
+        self.ctx.es.index(index=self.ctx.rules_index, id=rule.id, document=rule.to_store(), refresh=True)
+        self._bump()
+        return rule, old is None
+
+    def get(self, name: str) -> AlertRule | None:
+        self.ensure_index()
+        try:
+            res = self.ctx.es.get(index=self.ctx.rules_index, id=name)
+        except NotFoundError:
+            return None
+        return AlertRule.model_validate(res["_source"])
+
+    def require(self, name: str) -> AlertRule:
+        rule = self.get(name)
+        if rule is None:
+            raise KeyError(name)
+        return rule
+
+    def list(self, *, enabled_only: bool = False, owner: str | None = None) -> list[AlertRule]:
+        """All rules (sorted by name). Uses a scroll-free search: the rule count is bounded by size=10000 per
+        page with search_after, which is fine for tens of thousands of rules."""
+        self.ensure_index()
+        filters: list[dict[str, Any]] = []
+        if enabled_only:
+            filters.append({"term": {"enabled": True}})
+        if owner:
+            filters.append({"term": {"owner": owner}})
+        query = {"bool": {"filter": filters}} if filters else {"match_all": {}}
+        out: list[AlertRule] = []
+        after: list[Any] | None = None
+        while True:
+            kwargs: dict[str, Any] = {"index": self.ctx.rules_index, "query": query, "size": 5000,
+                                      "sort": [{"name": "asc"}]}
+            if after is not None:
+                kwargs["search_after"] = after
+            hits = self.ctx.es.search(**kwargs)["hits"]["hits"]
+            for h in hits:
+                out.append(AlertRule.model_validate(h["_source"]))
+            if len(hits) < 5000:
+                return out
+            after = hits[-1]["sort"]
+
+    def delete(self, name: str) -> bool:
+        self.ensure_index()
+        try:
+            self.ctx.es.delete(index=self.ctx.rules_index, id=name, refresh=True)
+        except NotFoundError:
+            return False
+        self._bump()
+        return True
+
+    def set_enabled(self, name: str, enabled: bool) -> AlertRule:
+        rule = self.require(name)
+        saved, _ = self.upsert(rule.model_copy(update={"enabled": enabled}))
+        return saved
+
+    # -- YAML --------------------------------------------------------------------------------------------
+    def load_file(self, path: str | Path) -> list[tuple[AlertRule, bool]]:
+        """Upsert every rule in a YAML file (idempotent). All rules are validated before any is saved, so a
+        file with one bad rule changes nothing."""
+        rules = load_rules_yaml(path)
+        return [self.upsert(r) for r in rules]
+
+
+def load_rules_yaml(path: str | Path) -> list[AlertRule]:
+    """Parse ``alerts.yaml``: ``{alerts: [rule, ...]}`` (or a bare list). ``${VAR}`` / ``${VAR:-default}`` in
+    strings are expanded from the environment, so a webhook URL can come from the deployment."""
+    text = Path(path).read_text(encoding="utf-8")
+    data = yaml.safe_load(_expand_env(text)) or {}
+    items = data.get("alerts", []) if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise RuleError(f"{path}: expected a list under 'alerts'")
+    rules: list[AlertRule] = []
+    errors: list[str] = []
+    seen: set[str] = set()
+    for item in items:
+        try:
+            rule = build_rule(item)
+        except RuleError as err:
+            errors.append(str(err))
+            continue
+        if rule.name in seen:
+            errors.append(f"rule {rule.name!r}: duplicate name")
+        seen.add(rule.name)
+        rules.append(rule)
+    if errors:
+        raise RuleError(f"{path}: " + " | ".join(errors))
+    return rules
+
+
+def _expand_env(text: str) -> str:
+    import os
+    import re
+
+    def sub(m: re.Match[str]) -> str:
+        name, default = m.group(1), m.group(3)
+        val = os.environ.get(name)
+        if val is None or val == "":
+            if default is None:
+                raise RuleError(f"environment variable {name} is not set (use ${{{name}:-default}})")
+            return default
+        return val
+
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}", sub, text)

@@ -1,0 +1,391 @@
+/* The search page. Vanilla JS, no build step, no CDN.
+ *
+ * Security: article titles, bodies, entity names and quotes come from feeds and are untrusted. The DOM is
+ * built with createElement/textContent only; the one piece of server HTML, the highlighted snippet, is
+ * escaped by the server except for <mark>…</mark>, and is *parsed* here (split on the mark tags, entities
+ * decoded) into text nodes and <mark> elements rather than assigned to innerHTML.
+ */
+"use strict";
+
+const EVENT_LABELS = {
+  armed_clash: "اشتباك مسلح", airstrike: "غارة جوية", shelling: "قصف", bombing: "تفجير",
+  armed_attack: "هجوم مسلح", prison_attack: "هجوم على سجن", kidnapping: "اختطاف", arrest: "اعتقال",
+  sentencing: "حكم قضائي", assassination: "اغتيال", protest: "احتجاج", curfew: "حظر تجول",
+  ceasefire: "وقف إطلاق النار", security_sweep: "حملة أمنية", displacement: "نزوح", disaster: "كارثة",
+};
+const CASUALTY_LABELS = {
+  killed: "قتلى", injured: "جرحى", arrested: "معتقلون", kidnapped: "مختطفون", missing: "مفقودون", escaped: "فارّون",
+};
+const ENTITY_LABELS = { PER: "أشخاص", ORG: "منظمات", LOC: "أماكن", FAC: "منشآت", ALL: "كيانات" };
+const FACET_TITLES = { source: "المصدر", event: "نوع الحدث", place: "المكان", country: "البلد" };
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, text, cls) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (cls) node.className = cls;
+  return node;
+}
+
+const ENTITY_DECODE = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'", "&#39;": "'" };
+
+function decodeEntities(s) {
+  return s.replace(/&(?:amp|lt|gt|quot|#x27|#39);/g, (m) => ENTITY_DECODE[m]);
+}
+
+/* Turn "escaped text <mark>escaped</mark> text" into DOM nodes without innerHTML. */
+function markedFragment(html) {
+  const frag = document.createDocumentFragment();
+  const parts = String(html || "").split(/(<mark>|<\/mark>)/);
+  let inMark = false;
+  for (const part of parts) {
+    if (part === "<mark>") { inMark = true; continue; }
+    if (part === "</mark>") { inMark = false; continue; }
+    if (!part) continue;
+    const text = decodeEntities(part);
+    frag.appendChild(inMark ? el("mark", text) : document.createTextNode(text));
+  }
+  return frag;
+}
+
+/* Only http(s) links are clickable: a javascript: URL from a feed must not become an href. */
+function safeUrl(url) {
+  try {
+    const u = new URL(String(url), window.location.href);
+    return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
+  } catch (_e) {
+    return null;
+  }
+}
+
+function quoteValue(v) {
+  return /^[^\s"():\\]+$/.test(v) ? v : `"${String(v).replace(/["\\]/g, "\\$&")}"`;
+}
+
+function formatDate(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toISOString().slice(0, 16).replace("T", " ");
+}
+
+// ----------------------------------------------------------------------------------------------- state
+
+const state = { q: "", from: "", to: "", sort: "relevance", source: [], page: 1, size: 20 };
+
+function readUrl() {
+  const p = new URLSearchParams(window.location.search);
+  state.q = p.get("q") || "";
+  state.from = p.get("from") || "";
+  state.to = p.get("to") || "";
+  state.sort = p.get("sort") === "date" ? "date" : "relevance";
+  state.source = (p.get("source") || "").split(",").filter(Boolean);
+  state.page = Math.max(1, parseInt(p.get("page") || "1", 10) || 1);
+}
+
+function params() {
+  const p = new URLSearchParams();
+  if (state.q) p.set("q", state.q);
+  if (state.from) p.set("from", state.from);
+  if (state.to) p.set("to", state.to);
+  if (state.sort !== "relevance") p.set("sort", state.sort);
+  if (state.source.length) p.set("source", state.source.join(","));
+  if (state.page > 1) p.set("page", String(state.page));
+  return p;
+}
+
+function syncForm() {
+  $("q").value = state.q;
+  $("from").value = state.from;
+  $("to").value = state.to;
+  $("sort").value = state.sort;
+}
+
+function addClause(clause) {
+  state.q = state.q.trim() ? `${state.q.trim()} AND ${clause}` : clause;
+  state.page = 1;
+  run(true);
+}
+
+// ----------------------------------------------------------------------------------------------- fetch
+
+async function getJson(url) {
+  const resp = await fetch(url, { headers: { Accept: "application/json" } });
+  let body = null;
+  try { body = await resp.json(); } catch (_e) { body = null; }
+  if (!resp.ok) {
+    const detail = body && body.detail;
+    const msg = typeof detail === "string" ? detail : JSON.stringify(detail || resp.statusText);
+    const err = new Error(msg);
+    err.position = body && body.position;
+    throw err;
+  }
+  return body;
+}
+
+let requestSeq = 0;
+
+async function run(push) {
+  syncForm();
+  const qs = params();
+  if (push) window.history.pushState(null, "", qs.toString() ? `?${qs}` : window.location.pathname);
+  qs.set("size", String(state.size));
+  const seq = ++requestSeq;
+  $("status").textContent = "جارٍ البحث…";
+  $("error").hidden = true;
+  let data;
+  try {
+    data = await getJson(`/search?${qs}`);
+  } catch (err) {
+    if (seq !== requestSeq) return;
+    $("status").textContent = "";
+    const pos = Number.isInteger(err.position) ? ` (الموضع ${err.position})` : "";
+    $("error").textContent = `خطأ في الاستعلام: ${err.message}${pos}`;
+    $("error").hidden = false;
+    $("results").replaceChildren();
+    return;
+  }
+  if (seq !== requestSeq) return; // a newer search finished first
+  render(data);
+}
+
+// ---------------------------------------------------------------------------------------------- render
+
+function render(data) {
+  $("status").textContent = `${data.total} نتيجة — ${data.took_ms} م.ث`;
+  renderChips();
+  renderResults(data.hits || []);
+  renderFacets(data.facets || {});
+  drawHistogram($("histogram"), (data.facets || {}).date || [], (b) => {
+    state.from = b.key; state.to = b.key; state.page = 1; run(true);
+  });
+  drawMap($("map"), mapPoints(data.hits || []), {
+    onClick: (p) => addClause(`place:${quoteValue(p.name)}`),
+  });
+  const pages = Math.ceil(data.total / state.size);
+  $("pageinfo").textContent = data.total ? `صفحة ${state.page} من ${pages}` : "";
+  $("prev").disabled = state.page <= 1;
+  $("next").disabled = state.page >= pages || state.page * state.size >= 10000;
+}
+
+function mapPoints(hits) {
+  const byName = new Map();
+  for (const h of hits) {
+    for (const p of h.places || []) {
+      const cur = byName.get(p.name);
+      if (cur) cur.count += 1;
+      else byName.set(p.name, { name: p.name, lat: p.lat, lon: p.lon, count: 1 });
+    }
+  }
+  return [...byName.values()];
+}
+
+function renderChips() {
+  const box = $("chips");
+  box.replaceChildren();
+  const chip = (label, onRemove) => {
+    const b = el("button", `${label} ×`, "chip");
+    b.type = "button";
+    b.addEventListener("click", onRemove);
+    box.appendChild(b);
+  };
+  for (const s of state.source) {
+    chip(`المصدر: ${s}`, () => { state.source = state.source.filter((x) => x !== s); state.page = 1; run(true); });
+  }
+  if (state.from || state.to) {
+    chip(`التاريخ: ${state.from || "…"} — ${state.to || "…"}`, () => { state.from = ""; state.to = ""; state.page = 1; run(true); });
+  }
+}
+
+function renderResults(hits) {
+  const list = $("results");
+  list.replaceChildren();
+  if (!hits.length) {
+    list.appendChild(el("li", "لا نتائج", "empty"));
+    return;
+  }
+  for (const h of hits) {
+    const li = el("li", null, "hit");
+    li.dataset.id = h.id;
+    const title = el("a", null, "title");
+    title.href = `#article/${encodeURIComponent(h.id)}`;
+    title.appendChild(markedFragment(h.title_html || ""));
+    if (!title.textContent) title.textContent = "(بلا عنوان)";
+    title.addEventListener("click", (ev) => { ev.preventDefault(); openArticle(h.id); });
+    li.appendChild(el("h2")).appendChild(title);
+    const meta = el("p", null, "meta");
+    meta.appendChild(el("span", h.source || "", "source"));
+    meta.appendChild(el("time", formatDate(h.published)));
+    for (const t of h.events || []) meta.appendChild(el("span", EVENT_LABELS[t] || t, "tag event"));
+    for (const [k, v] of Object.entries(h.casualties || {})) meta.appendChild(el("span", `${CASUALTY_LABELS[k] || k}: ${v}`, "tag casualty"));
+    li.appendChild(meta);
+    const snip = el("p", null, "snippet");
+    snip.appendChild(markedFragment(h.snippet || ""));
+    li.appendChild(snip);
+    const ents = el("p", null, "entities");
+    for (const e of (h.entities || []).slice(0, 8)) {
+      const b = el("button", e.canonical, `ent ent-${e.type}`);
+      b.type = "button";
+      b.title = ENTITY_LABELS[e.type] || e.type;
+      b.addEventListener("click", () => addClause(`entity:${quoteValue(e.canonical)}`));
+      ents.appendChild(b);
+    }
+    li.appendChild(ents);
+    list.appendChild(li);
+  }
+}
+
+function facetClick(name, key) {
+  if (name === "source") {
+    if (!state.source.includes(key)) state.source.push(key);
+    state.page = 1;
+    run(true);
+  } else if (name === "event") {
+    addClause(`event:${quoteValue(key)}`);
+  } else if (name === "place" || name === "entity_LOC" || name === "entity_FAC") {
+    addClause(`place:${quoteValue(key)}`);
+  } else if (name.startsWith("entity_")) {
+    addClause(`entity:${quoteValue(key)}`);
+  }
+}
+
+function facetTitle(name) {
+  if (name.startsWith("entity_")) return ENTITY_LABELS[name.slice(7)] || name;
+  return FACET_TITLES[name] || name;
+}
+
+function renderFacets(facets) {
+  const box = $("facets");
+  box.replaceChildren();
+  for (const [name, buckets] of Object.entries(facets)) {
+    if (name === "date" || !buckets || !buckets.length) continue;
+    const sec = el("section", null, "facet");
+    sec.dataset.facet = name;
+    sec.appendChild(el("h3", facetTitle(name)));
+    const ul = el("ul");
+    for (const b of buckets) {
+      const li = el("li");
+      const btn = el("button", null, "bucket");
+      btn.type = "button";
+      btn.appendChild(el("span", name === "event" ? (EVENT_LABELS[b.key] || b.key) : b.key, "key"));
+      btn.appendChild(el("span", b.count, "count"));
+      btn.addEventListener("click", () => facetClick(name, String(b.key)));
+      li.appendChild(btn);
+      ul.appendChild(li);
+    }
+    sec.appendChild(ul);
+    box.appendChild(sec);
+  }
+}
+
+// --------------------------------------------------------------------------------------------- article
+
+async function openArticle(id) {
+  let doc;
+  try {
+    doc = await getJson(`/articles/${encodeURIComponent(id)}`);
+  } catch (err) {
+    $("error").textContent = `تعذّر فتح المقال: ${err.message}`;
+    $("error").hidden = false;
+    return;
+  }
+  $("article-title").textContent = doc.title || "(بلا عنوان)";
+  const meta = $("article-meta");
+  meta.replaceChildren(el("span", doc.source || "", "source"), el("time", formatDate(doc.published)));
+  const href = safeUrl(doc.url);
+  if (href) {
+    const a = el("a", "المصدر الأصلي");
+    a.href = href;
+    a.rel = "noopener noreferrer nofollow";
+    a.target = "_blank";
+    meta.appendChild(a);
+  }
+
+  const events = $("article-events");
+  events.replaceChildren();
+  for (const e of doc.events || []) {
+    const li = el("li");
+    li.appendChild(el("strong", EVENT_LABELS[e.type] || e.type));
+    li.appendChild(el("q", e.evidence || ""));
+    events.appendChild(li);
+  }
+  if (!events.children.length) events.appendChild(el("li", "—"));
+
+  const cas = $("article-casualties");
+  cas.replaceChildren();
+  for (const c of doc.casualties || []) {
+    const tr = el("tr");
+    tr.appendChild(el("th", CASUALTY_LABELS[c.kind] || c.kind));
+    tr.appendChild(el("td", (c.approximate ? "~" : "") + c.count));
+    tr.appendChild(el("td", c.text || ""));
+    cas.appendChild(tr);
+  }
+
+  const ents = $("article-entities");
+  ents.replaceChildren();
+  const byType = {};
+  for (const e of doc.entities || []) {
+    const key = e.canonical || e.text;
+    if (!byType[e.type]) byType[e.type] = new Map();
+    byType[e.type].set(key, (byType[e.type].get(key) || 0) + 1);
+  }
+  for (const [type, names] of Object.entries(byType)) {
+    const p = el("p");
+    p.appendChild(el("strong", `${ENTITY_LABELS[type] || type}: `));
+    for (const [name, n] of names) p.appendChild(el("span", n > 1 ? `${name} (${n})` : name, `ent ent-${type}`));
+    ents.appendChild(p);
+  }
+
+  const quotes = $("article-quotes");
+  quotes.replaceChildren();
+  for (const qt of doc.quotes || []) {
+    const li = el("li");
+    if (qt.speaker) li.appendChild(el("strong", `${qt.speaker}: `));
+    li.appendChild(el("q", qt.text || ""));
+    quotes.appendChild(li);
+  }
+
+  const dates = $("article-dates");
+  dates.replaceChildren();
+  for (const d of doc.dates || []) dates.appendChild(el("li", `${d.text} ← ${d.date}`));
+
+  const places = new Map();
+  for (const e of doc.entities || []) {
+    const pl = e.place;
+    if (pl && Number.isFinite(pl.lat) && Number.isFinite(pl.lon)) {
+      const name = e.canonical || e.text;
+      const cur = places.get(name);
+      if (cur) cur.count += 1; else places.set(name, { name, lat: pl.lat, lon: pl.lon, count: 1 });
+    }
+  }
+  drawMap($("article-map"), [...places.values()], { labels: true, width: 360 });
+  $("article-body").textContent = doc.body || "";
+  const dlg = $("article");
+  if (typeof dlg.showModal === "function" && !dlg.open) dlg.showModal();
+  else dlg.setAttribute("open", "");
+}
+
+// ------------------------------------------------------------------------------------------------ wire
+
+function init() {
+  readUrl();
+  syncForm();
+  $("search-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    state.q = $("q").value.trim();
+    state.from = $("from").value;
+    state.to = $("to").value;
+    state.sort = $("sort").value;
+    state.page = 1;
+    run(true);
+  });
+  $("sort").addEventListener("change", () => { state.sort = $("sort").value; state.page = 1; run(true); });
+  $("prev").addEventListener("click", () => { state.page = Math.max(1, state.page - 1); run(true); });
+  $("next").addEventListener("click", () => { state.page += 1; run(true); });
+  window.addEventListener("popstate", () => { readUrl(); run(false); });
+  const m = window.location.hash.match(/^#article\/(.+)$/);
+  if (m) openArticle(decodeURIComponent(m[1]));
+  run(false);
+}
+
+document.addEventListener("DOMContentLoaded", init);

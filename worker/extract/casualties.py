@@ -1,0 +1,245 @@
+"""Casualty counts: killed, injured, arrested, kidnapped, missing, escaped.
+
+Contract: ``find_casualties(text, tokens=None, sentence_spans=None) -> list[Casualty]``; pure.
+
+Method: every numeric expression (:mod:`worker.extract.numbers`, digits and words) is a candidate. Its
+kind comes, in order of preference, from
+1. the counted noun right after it being a casualty noun ("374 قتيلا", "10 جرحى", "جريحين"),
+2. a casualty trigger shortly before it in the same clause ("مقتل 5 أشخاص", "اعتقال 12 شخصا",
+   "أسفر عن سقوط 3 قتلى", "وإصابة أكثر من ستة آلاف"),
+3. a casualty verb shortly after a counted *person* noun ("ثلاثة أشخاص أصيبوا", "تمكن 6 سجناء من الهرب"),
+4. a toll construction ("عدد القتلى ... بلغ 374").
+Vague amounts ("عشرات"، "مئات"), upper bounds ("أقل من خمسة"), years, durations and sentences
+("بالسجن 3 سنوات"), money, percentages and subsets ("بينهم 7 أطفال") are skipped. A (kind, count)
+pair is reported once. Dual person nouns coordinated with a count ("15 طفلا وامرأتان") add 2.
+"""
+
+from __future__ import annotations
+
+from worker.document import Casualty
+from worker.extract.normalize import fold
+from worker.extract.numbers import NumberSpan, find_numbers
+from worker.extract.tokens import Token, sentences, split_proclitics, tokenize
+
+__all__ = ["find_casualties", "KIND_NOUNS", "TRIGGERS"]
+
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(fold(w) for w in words.split())
+
+
+# Nouns that name the casualty itself (the counted noun): "374 قتيلا".
+KIND_NOUNS: dict[str, frozenset[str]] = {
+    "killed": _set("قتيل قتيلا قتلى قتيلين قتيلان شهيد شهيدا شهداء شهيدين ضحية ضحايا ضحيتين جثة جثث جثث قتلاهم"),
+    "injured": _set("جريح جريحا جرحى جريحين جريحان مصاب مصابا مصابين مصابون إصابات اصابات"),
+    "arrested": _set("معتقل معتقلا معتقلين معتقلون موقوف موقوفا موقوفين موقوفون محتجز محتجزين أسير أسرى أسيرا"),
+    "kidnapped": _set("مخطوف مخطوفين مخطوفون مختطف مختطفين مختطفون رهينة رهائن رهينتين"),
+    "missing": _set("مفقود مفقودا مفقودين مفقودون"),
+    "escaped": _set("فار فارا فارين فارون هارب هاربا هاربين هاربون"),
+}
+# Triggers (stems after proclitic stripping) that govern a following count: "مقتل 5".
+TRIGGERS: dict[str, frozenset[str]] = {
+    "killed": _set(
+        "مقتل قتل قتلت قتلوا قتلا يقتل تقتل أودى أودت مصرع حتف حتفهم حتفه وفاة وفيات توفي توفيت توفوا "
+        "قضى قضوا أعدم استشهاد استشهد استشهدوا قتلى حصيلة القتلى الوفيات يلقى لقي لقوا"
+    ),
+    "injured": _set("إصابة اصابة أصيب أصيبوا أصيبت أصاب أصابت أصابوا جرح جرحت جرحوا إصابات يصاب جرحى بجروح"),
+    "arrested": _set(
+        "اعتقال اعتقل اعتقلت اعتقلوا توقيف أوقف أوقفت أوقفوا القبض قبض احتجاز احتجز احتجزت احتجزوا "
+        "اعتقالات توقيفات أسر ضبط"
+    ),
+    "kidnapped": _set("خطف اختطاف اختطف اختطفت اختطفوا خطفت خطفوا احتجاز_رهائن"),
+    "missing": _set("فقدان فقد فقدت اختفاء اختفى المفقودين"),
+    "escaped": _set("فرار فر فرت فروا هروب هرب هربوا الهرب الفرار تهريب"),
+}
+# Triggers after the counted noun ("ثلاثة أشخاص أصيبوا", "11 شخصا قبض عليهم", "6 سجناء من الهرب").
+AFTER_TRIGGERS: dict[str, frozenset[str]] = {
+    "killed": _set("قتلوا قتلا قتل لقوا لقي حتفهم قضوا توفوا توفي استشهدوا"),
+    "injured": _set("أصيبوا أصيب أصيبت جرحوا بجروح بجراح"),
+    "arrested": _set("اعتقلوا اعتقل قبض أوقفوا أوقف احتجزوا اعتقالهم توقيفهم"),
+    "kidnapped": _set("اختطفوا خطفوا اختطافهم خطفهم"),
+    "missing": _set("فقدوا فقد مفقودين"),
+    "escaped": _set("فروا فر هربوا هرب الهرب الفرار فرارهم هروبهم"),
+}
+PEOPLE = _set(
+    "شخص أشخاص شخصا شخصين مدني مدنيا مدنيين مدنيون طفل أطفال طفلا طفلين امرأة امرأتان امرأتين نساء سيدة "
+    "رجل رجال رجلا رجلين عنصر عناصر عنصرا جندي جنود جنديا جنديين عسكري عسكريين عسكريا عسكريون ضابط ضباط ضابطا "
+    "شرطي شرطيا شرطيين مسلح مسلحا مسلحين مسلحون مقاتل مقاتلا مقاتلين مقاتلون متظاهر متظاهرا متظاهرين محتج "
+    "محتجين ناشط ناشطا ناشطين صحفي صحفيا صحفيين سجين سجينا سجناء سجينين معتقل معتقلين مهاجر مهاجرا مهاجرين "
+    "لاجئ لاجئا لاجئين سائح سياح مواطن مواطنا مواطنين طالب طلاب طالبا تلميذ تلاميذ عامل عمال عاملا موظف "
+    "موظفين حارس حراس حارسا مشتبه مشتبها مشتبهين متهم متهما متهمين إرهابي إرهابيين إرهابيا عضو أعضاء قيادي "
+    "قياديين آخرين آخرون آخر أخرى فردا أفراد عاملين راكب ركاب راكبا سائق سائقا سائقين مصل مصلين زائر زوار "
+    "مستوطن مستوطنين مستوطنا جهادي جهاديين جهاديا داعشي متشدد متشددين مسلحي عناصر إسعاف مسعف مسعفين "
+    "صياد صيادين بحار بحارة مراهق مراهقين شاب شبان شابا فتاة فتيات فتى فتية جنديا مجندا مجندين حاجا حجاج"
+)
+# Counted things that are never casualties.
+NOT_PEOPLE = _set(
+    "عام أعوام عاما سنة سنوات سنين شهر أشهر شهرا شهور يوم أيام يوما ساعة ساعات دقيقة دقائق أسبوع أسابيع "
+    "دولار دولارا دولارات يورو ريال ريالا جنيه جنيها دينار دينارا ليرة درهم درهما روبل مليون مليار "
+    "كيلو كيلومتر كيلومترا كم متر مترا طن أطنان بالمئة بالمائة المئة المائة % هجوما هجمات هجوم غارة غارات "
+    "مذكرة مذكرات منزل منازل مبنى مبان مستشفى مستشفيات سيارة سيارات صاروخ صواريخ قذيفة قذائف دولة دول "
+    "مرة مرات نقطة نقاط حالة حالات قضية قضايا تهمة تهم مدينة مدن قرية قرى بلدة منطقة مناطق مؤسسة مؤسسات"
+)
+SUBSET = _set("بينهم بينهن منهم منهن بينها منها")
+TOLL_VERBS = _set("بلغ بلغت وصل وصلت ارتفع ارتفعت يبلغ تبلغ ليبلغ لتبلغ")
+TOLL_NOUNS = {
+    "killed": _set("القتلى قتلى الضحايا ضحايا الوفيات القتلى"),
+    "injured": _set("الجرحى جرحى المصابين مصابين الإصابات"),
+    "arrested": _set("المعتقلين الموقوفين المعتقلين"),
+    "kidnapped": _set("المخطوفين المختطفين الرهائن"),
+    "missing": _set("المفقودين"),
+    "escaped": _set("الفارين الهاربين"),
+}
+_MONTH_WORDS = _set(
+    "يناير فبراير مارس أبريل إبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر كانون شباط آذار "
+    "نيسان أيار حزيران تموز آب أيلول تشرين"
+)
+_BEFORE_WINDOW = 7
+_AFTER_WINDOW = 3
+
+
+def _stems(norm: str) -> tuple[str, str]:
+    """(folded word, folded stem without proclitics) for lexicon lookups."""
+    if len(norm) < 3:
+        return norm, norm
+    _, rest = split_proclitics(norm, keep_article=True)
+    return norm, rest
+
+
+def _kind_of(stems: tuple[str, str], table: dict[str, frozenset[str]]) -> str | None:
+    for kind, words in table.items():
+        if stems[0] in words or stems[1] in words:
+            return kind
+    return None
+
+
+def _is_dual_person(norm: str) -> bool:
+    base = norm[1:] if norm.startswith("و") else norm
+    return base in PEOPLE and (base.endswith("تان") or base.endswith("تين") or base.endswith("ان") or base.endswith("ين")) and (
+        base in _set("امرأتان امرأتين طفلين شخصين رجلين جنديين سجينين شرطيين")
+    )
+
+
+def _clause_bounds(tokens: list[Token], spans: list[tuple[int, int]]) -> list[int]:
+    """Sentence index of each token."""
+    out = [0] * len(tokens)
+    si = 0
+    for k, t in enumerate(tokens):
+        while si + 1 < len(spans) and t.start >= spans[si][1]:
+            si += 1
+        out[k] = si
+    return out
+
+
+def find_casualties(
+    text: str,
+    tokens: list[Token] | None = None,
+    sentence_spans: list[tuple[int, int]] | None = None,
+) -> list[Casualty]:
+    """Casualty counts in ``text`` (see module docstring)."""
+    if not text:
+        return []
+    toks = tokens if tokens is not None else tokenize(text)
+    spans = sentence_spans if sentence_spans is not None else sentences(text)
+    sent_of = _clause_bounds(toks, spans)
+    stems = [_stems(t.norm) if t.kind == "word" else (t.norm, t.norm) for t in toks]
+    out: list[Casualty] = []
+    seen: set[tuple[str, int]] = set()
+
+    def add(kind: str, count: int, a: int, b: int, approx: bool) -> None:
+        if (kind, count) in seen or count <= 0:
+            return
+        seen.add((kind, count))
+        out.append(Casualty(kind=kind, count=count, text=text[toks[a].start : toks[b - 1].end], approximate=approx))  # type: ignore[arg-type]
+
+    for num in find_numbers(toks):
+        if num.value is None or num.vague:
+            continue
+        i, j = num.tok_start, num.tok_end
+        if not _plausible(num, toks, stems, i, j):
+            continue
+        sent = sent_of[i]
+        kind, a, b = _classify(toks, stems, sent_of, sent, i, j)
+        if kind is None:
+            continue
+        add(kind, num.value, min(a, i), max(b, j), num.approximate)
+        # "15 طفلا وامرأتان": a coordinated dual person noun is a second count of the same kind
+        k = j + 1 if j < len(toks) and stems[j][1] in PEOPLE else j
+        if k < len(toks) and sent_of[k] == sent and _is_dual_person(toks[k].norm):
+            add(kind, 2, k, k + 1, False)
+    return out
+
+
+def _plausible(num: NumberSpan, toks: list[Token], stems: list[tuple[str, str]], i: int, j: int) -> bool:
+    value = num.value or 0
+    first = toks[i]
+    if first.kind == "number" and len(first.norm) == 4 and 1900 <= value <= 2100 and j == i + 1:
+        nxt = stems[j][1] if j < len(toks) else ""
+        if _kind_of(stems[j], KIND_NOUNS) is None if j < len(toks) else True:
+            return False  # a year
+        del nxt
+    if j < len(toks):
+        nxt = stems[j]
+        if nxt[0] in NOT_PEOPLE or nxt[1] in NOT_PEOPLE or nxt[1] in _MONTH_WORDS or toks[j].text in "%/:":
+            return False
+        if toks[j].text in ("-", "–") and j + 1 < len(toks) and toks[j + 1].kind == "number":
+            return False  # ranges and dates "12 - 13"
+    if i > 0:
+        prev = toks[i - 1]
+        if prev.norm in SUBSET or stems[i - 1][1] in SUBSET:
+            return False
+        if prev.text in (":", "/", ".") or prev.norm in ("الساعه", "رقم", "المادة", "الماده"):
+            return False
+        if i >= 2 and toks[i - 2].norm in SUBSET and prev.norm in ("من",):
+            return False
+    return True
+
+
+def _classify(
+    toks: list[Token],
+    stems: list[tuple[str, str]],
+    sent_of: list[int],
+    sent: int,
+    i: int,
+    j: int,
+) -> tuple[str | None, int, int]:
+    n = len(toks)
+    # 1. counted noun is itself a casualty noun
+    if j < n and toks[j].kind == "word":
+        kind = _kind_of(stems[j], KIND_NOUNS)
+        if kind:
+            return kind, i, j + 1
+    person = j < n and (stems[j][1] in PEOPLE or stems[j][0] in PEOPLE or _plural_person(stems[j][1]))
+    # 2. trigger before, same sentence
+    for k in range(i - 1, max(-1, i - 1 - _BEFORE_WINDOW), -1):
+        if sent_of[k] != sent or toks[k].text in ".؛;:":
+            break
+        kind = _kind_of(stems[k], TRIGGERS)
+        if kind:
+            if toks[j - 1].kind == "number" and j < n and toks[j].kind == "word" and not person and i - k > 2:
+                break
+            return kind, k, j + (1 if person else 0)
+        if stems[k][1] in SUBSET:
+            break
+    # 3. person noun then a verb of the kind after it
+    if person:
+        for k in range(j + 1, min(n, j + 1 + _AFTER_WINDOW)):
+            if sent_of[k] != sent or toks[k].kind == "punct" and toks[k].text not in "،,":
+                break
+            kind = _kind_of(stems[k], AFTER_TRIGGERS)
+            if kind:
+                return kind, i, k + 1
+    # 4. toll: "عدد القتلى ... بلغ 374"
+    if i > 0 and (stems[i - 1][1] in TOLL_VERBS or (i > 1 and toks[i - 1].norm in ("الي", "نحو") and stems[i - 2][1] in TOLL_VERBS)):
+        for k in range(i - 2, max(-1, i - 16), -1):
+            if sent_of[k] != sent:
+                break
+            for kind, words in TOLL_NOUNS.items():
+                if stems[k][0] in words or stems[k][1] in words:
+                    return kind, k, j + (1 if j < n and toks[j].kind == "word" else 0)
+    return None, i, j
+
+
+def _plural_person(stem: str) -> bool:
+    """Sound masculine plurals and nisba plurals ("مدنيين", "فلسطينيون") usually count people."""
+    return len(stem) >= 5 and (stem.endswith("يين") or stem.endswith("يون"))

@@ -1,0 +1,321 @@
+"""Calendar references in Arabic news text, resolved against the publication time.
+
+Contract: ``find_dates(text, published, field="body") -> list[DateRef]``. Matches run over the folded
+text (:func:`worker.extract.normalize.fold_with_offsets`) and spans are mapped back, so
+``text[ref.start:ref.end] == ref.text``. Results are deduplicated by resolved date (first mention kept).
+
+Recognised (per the gold guidelines): absolute days in both Gregorian month series and combos
+("20 يناير/كانون الثاني", "الرابع من آذار/مارس", "12 - 13 ابريل/نيسان عام 2010"), Hijri days with a day
+number, weekdays ("يوم الخميس" -> most recent on/before publication; "المقبل"/"يوم غد الثلاثاء" -> future;
+"الماضي" -> strictly before), relative days ("أمس"، "أول أمس"، "اليوم"، "غدا"، "الليلة الماضية"),
+month references (-> YYYY-MM), year references ("عام 2011"، "منذ 2013"، "العام الماضي" -> YYYY).
+Durations ("لمدة عامين"، "منذ أسبوعين") and times of day are not dates and are not matched.
+When a weekday is stated together with a relative word ("أمس الثلاثاء"), the weekday wins.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+from worker.document import DateRef
+from worker.extract.normalize import fold, fold_with_offsets
+
+__all__ = ["find_dates", "parse_published", "hijri_to_gregorian", "GREGORIAN_MONTHS", "LEVANTINE_MONTHS"]
+
+GREGORIAN_MONTHS: dict[str, int] = {
+    fold(k): v
+    for k, v in {
+        "يناير": 1, "جانفي": 1, "فبراير": 2, "فيفري": 2, "مارس": 3, "أبريل": 4, "إبريل": 4, "افريل": 4,
+        "مايو": 5, "يونيو": 6, "يونيه": 6, "جوان": 6, "يوليو": 7, "يوليه": 7, "جويلية": 7,
+        "أغسطس": 8, "اغسطس": 8, "أوت": 8, "سبتمبر": 9, "أكتوبر": 10, "نوفمبر": 11, "ديسمبر": 12,
+    }.items()
+}
+LEVANTINE_MONTHS: dict[str, int] = {
+    fold(k): v
+    for k, v in {
+        "كانون الثاني": 1, "شباط": 2, "آذار": 3, "نيسان": 4, "أيار": 5, "حزيران": 6, "تموز": 7,
+        "آب": 8, "أيلول": 9, "تشرين الأول": 10, "تشرين الثاني": 11, "كانون الأول": 12,
+    }.items()
+}
+HIJRI_MONTHS: dict[str, int] = {
+    fold(k): v
+    for k, v in {
+        "محرم": 1, "صفر": 2, "ربيع الأول": 3, "ربيع الثاني": 4, "ربيع الآخر": 4, "جمادى الأولى": 5,
+        "جمادى الأول": 5, "جمادى الآخرة": 6, "جمادى الثانية": 6, "جمادى الآخر": 6, "رجب": 7, "شعبان": 8,
+        "رمضان": 9, "شوال": 10, "ذو القعدة": 11, "ذي القعدة": 11, "ذو الحجة": 12, "ذي الحجة": 12,
+    }.items()
+}
+WEEKDAYS: dict[str, int] = {  # Python weekday(): Monday = 0
+    fold(k): v
+    for k, v in {
+        "الاثنين": 0, "الإثنين": 0, "الثلاثاء": 1, "الأربعاء": 2, "الخميس": 3, "الجمعة": 4, "السبت": 5, "الأحد": 6,
+    }.items()
+}
+_ORD_UNITS = {
+    "الاول": 1, "الحادي": 1, "الثاني": 2, "الثالث": 3, "الرابع": 4, "الخامس": 5, "السادس": 6,
+    "السابع": 7, "الثامن": 8, "التاسع": 9, "العاشر": 10,
+}
+ORDINALS: dict[str, int] = {}
+for _w, _v in _ORD_UNITS.items():
+    ORDINALS[_w] = _v
+    if _v < 10:
+        ORDINALS[f"{_w} عشر"] = _v + 10
+        ORDINALS[f"{_w} والعشرين"] = _v + 20
+ORDINALS["الثاني عشر"] = 12
+ORDINALS["العشرين"] = 20
+ORDINALS["الثلاثين"] = 30
+ORDINALS["الحادي والثلاثين"] = 31
+ORDINALS["الواحد والثلاثين"] = 31
+
+
+def _alt(words) -> str:
+    """Regex alternation of folded phrases, longest first, spaces matching any whitespace."""
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+_G = _alt(GREGORIAN_MONTHS)
+_L = _alt(k for k in LEVANTINE_MONTHS if k != "اب")
+_LA = _alt(LEVANTINE_MONTHS)
+_H = _alt(HIJRI_MONTHS)
+_WD = _alt(WEEKDAYS)
+_ORD = _alt(ORDINALS)
+_B = r"(?<![^\W\d_])"  # not preceded by a letter (digits/punct/space ok)
+_E = r"(?![^\W\d_])"  # not followed by a letter
+_P = r"(?:[وفبل]|ول|وب|فب)?"  # proclitics attached to the first word
+
+def _mon(x: str) -> str:
+    """Month: one series, optionally followed by the other with /, (, - or bare juxtaposition."""
+    return (
+        rf"(?P<m1{x}>{_G}|{_L}|اب(?=\s*[/(-]\s*(?:{_G})))"
+        rf"(?:\s*[/(\-]?\s*(?P<m2{x}>{_G}|{_LA})(?:\s*\))?{_E})?"
+    )
+
+
+def _year(x: str) -> str:
+    return rf"(?:\s*[,،]?\s*(?:من\s+)?(?:(?:عام|العام|سنه|لعام)\s*)?(?P<y{x}>(?:1[89]|20)\d\d)(?!\d))?"
+
+
+def _day(x: str) -> str:
+    return (
+        rf"(?:(?:ال\s*)?(?P<d1{x}>[0-3]?\d)(?:\s*(?:-|و|الى|حتى)\s*(?P<d2{x}>[0-3]?\d))?|(?P<ord{x}>{_ORD}))"
+        rf"\s*(?:من\s+)?(?:شهر\s+)?"
+    )
+
+
+def _mod(x: str) -> str:
+    return rf"(?:\s+(?P<mod{x}>الماضي|المنصرم|الفائت|المقبل|القادم|الجاري|الحالي))?"
+
+
+_WDPRE = r"(?:(?:يوم|صباح|مساء|ليل|ليله|فجر|ظهر|عصر|ظهيره|اليوم)\s+)?"
+
+_DATE_RE = re.compile(
+    "|".join(
+        [
+            # weekday + absolute date: "يوم الخميس، 20 يناير/كانون الثاني"
+            rf"(?P<wabs>{_B}{_P}{_WDPRE}(?:{_WD})\s*[,،]?\s*(?:الموافق\s+)?{_day('_a')}{_mon('_a')}{_E}{_year('_a')})",
+            # absolute: "20 يناير/كانون الثاني 2022", "الرابع من آذار/مارس"
+            rf"(?P<abs>{_B}{_P}{_day('_b')}{_mon('_b')}{_E}{_year('_b')}{_mod('_b')})",
+            # hijri with a day number: "15 رمضان 1439"
+            rf"(?P<hij>{_B}(?P<hd>[0-3]?\d)\s*(?:من\s+)?(?:شهر\s+)?(?P<hm>{_H}){_E}"
+            rf"(?:\s*(?P<hy>1[34]\d\d)(?:\s*ه{_E})?)?)",
+            # month (+ year): "يونيو/حزيران 2017", "أكتوبر من عام 2016", "فبراير/شباط"
+            rf"(?P<mon>{_B}{_P}(?:شهر\s+)?{_mon('_c')}{_E}{_year('_c')}{_mod('_c')})",
+            # weekday with optional relative prefix / future or past modifier
+            rf"(?P<wd>{_B}{_P}(?:(?P<wrel>(?:يوم|صباح|مساء|ليل|ليله|فجر|ظهر|عصر)\s+)?"
+            rf"(?P<wrel2>غد|غدا|امس|اول\s+امس|اول\s+من\s+امس|بعد\s+غد|اليوم)\s+)?"
+            rf"(?:(?:يوم|صباح|مساء|ليل|ليله|فجر|ظهر|عصر|ظهيره)\s+)?"
+            rf"(?P<wname>{_WD}){_E}"
+            rf"(?P<wpost>\s+(?:قبل\s+الماضي|المقبل|القادم|الماضي|الفائت|المنصرم))?)",
+            # relative days
+            rf"(?P<rel>{_B}{_P}(?:(?:يوم|صباح|مساء|ليل|ليله|فجر|ظهر|عصر|ظهيره)\s+)?"
+            rf"(?P<rword>اول\s+من\s+امس|اول\s+امس|امس|بعد\s+غد|غدا|غد|الليله\s+الماضيه|اليوم|الليله){_E}"
+            rf"(?!\s+(?:ال|الذي|التي))(?!\s+[0-3]?\d\s))",
+            # year: "عام 2011", "منذ 2013", "في 2006", "بين عامي 2017 و2018"
+            rf"(?P<yr>{_B}{_P}(?:عام|العام|سنه|السنه|عامي|سنتي|في|منذ|حتى|مطلع|اوائل|اواخر|منتصف|بدايه|نهايه|خلال|بين|قبل|بعد|لعام|و)"
+            rf"\s*(?P<yv>(?:1[89]|20)\d\d)(?!\d)(?:\s*(?:-|و|الى|حتى)\s*(?P<yv2>(?:1[89]|20)\d\d)(?!\d))?)",
+            # relative months / years
+            rf"(?P<relmy>{_B}{_P}(?:(?:مطلع|بدايه|نهايه|اواخر|اوائل|منتصف|خلال|في)\s+)?"
+            rf"(?:(?P<this>هذا|هذه)\s+)?(?P<unit>العام|السنه|الشهر|عام|سنه)"
+            rf"(?:\s+(?P<rmod>الماضي|الماضيه|المنصرم|المنصرمه|الفائت|الفائته|المقبل|المقبله|القادم|القادمه|الجاري|الحالي|الحاليه))?{_E})",
+        ]
+    )
+)
+
+
+def parse_published(value: str | datetime | None) -> datetime | None:
+    """Parse an ISO 8601 or RFC 822 (RSS pubDate) timestamp; ``None`` when absent or unparseable."""
+    if value is None or isinstance(value, datetime):
+        return value
+    s = value.strip()
+    if not s:
+        return None
+    try:
+        return datetime.fromisoformat(s.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(s)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def hijri_to_gregorian(year: int, month: int, day: int) -> date:
+    """Arithmetic (tabular) Islamic calendar to Gregorian; may differ by a day from sighting-based dates."""
+    days = day + math.ceil(29.5 * (month - 1)) + (year - 1) * 354 + (3 + 11 * year) // 30
+    return date.fromordinal(days + 227014)
+
+
+def _gregorian_to_hijri_year(d: date) -> int:
+    return int((d.toordinal() - 227014) * 30 / 10631) + 1
+
+
+def _shift_month(y: int, m: int, delta: int) -> tuple[int, int]:
+    k = y * 12 + (m - 1) + delta
+    return k // 12, k % 12 + 1
+
+
+_PAST = {"الماضي", "المنصرم", "الفائت", "الماضيه", "المنصرمه", "الفائته"}
+_FUTURE = {"المقبل", "القادم", "المقبله", "القادمه"}
+
+
+def _month_of(g, x: str) -> int | None:
+    key = re.sub(r"\s+", " ", g("m1" + x))
+    return GREGORIAN_MONTHS.get(key) or LEVANTINE_MONTHS.get(key)
+
+
+def _year_for(month: int, day: int | None, pub: date | None, mod: str | None) -> int | None:
+    if pub is None:
+        return None
+    y = pub.year
+    cand = (month, day or 1)
+    now = (pub.month, pub.day if day else 1)
+    if mod in _PAST and cand > now:
+        y -= 1
+    elif mod in _FUTURE and cand < now:
+        y += 1
+    return y
+
+
+def _valid(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _resolve(m: re.Match, pub: date | None) -> list[str]:
+    """Resolved date strings for one match (usually one; a day range gives two)."""
+    g = m.group
+    if g("wabs") or g("abs"):
+        x = "_a" if g("wabs") else "_b"
+        month = _month_of(g, x)
+        if month is None:
+            return []
+        d1 = int(g("d1" + x)) if g("d1" + x) else ORDINALS.get(re.sub(r"\s+", " ", g("ord" + x) or ""))
+        if not d1:
+            return []
+        mod = g("mod_b") if x == "_b" else None
+        year = int(g("y" + x)) if g("y" + x) else _year_for(month, d1, pub, mod)
+        if year is None:
+            return []
+        out = []
+        for d in (d1, int(g("d2" + x)) if g("d2" + x) else None):
+            if d is not None:
+                dt = _valid(year, month, d)
+                if dt:
+                    out.append(dt.isoformat())
+        return out
+    if g("hij"):
+        hm = HIJRI_MONTHS.get(re.sub(r"\s+", " ", g("hm")))
+        hd = int(g("hd"))
+        if not hm or not 1 <= hd <= 30:
+            return []
+        if g("hy"):
+            hy = int(g("hy"))
+        elif pub is not None:
+            hy = _gregorian_to_hijri_year(pub)
+        else:
+            return []
+        try:
+            return [hijri_to_gregorian(hy, hm, hd).isoformat()]
+        except (ValueError, OverflowError):
+            return []
+    if g("mon"):
+        month = _month_of(g, "_c")
+        if month is None:
+            return []
+        year = int(g("y_c")) if g("y_c") else _year_for(month, None, pub, g("mod_c"))
+        return [f"{year:04d}-{month:02d}"] if year else []
+    if pub is None:
+        if g("yr"):
+            return [y for y in (g("yv"), g("yv2")) if y]
+        return []
+    if g("wd"):
+        wd = WEEKDAYS[g("wname")]
+        rel = re.sub(r"\s+", " ", g("wrel2") or "")
+        post = re.sub(r"\s+", " ", (g("wpost") or "").strip())
+        back = (pub.weekday() - wd) % 7  # days back to the most recent such weekday (0 = today)
+        if rel in ("غد", "غدا", "بعد غد") or post in _FUTURE:
+            fwd = (wd - pub.weekday()) % 7 or 7
+            return [(pub + timedelta(days=fwd)).isoformat()]
+        if rel in ("امس", "اول امس", "اول من امس") or post in _PAST:
+            back = back or 7
+        if post == "قبل الماضي":
+            back = (back or 7) + 7
+        return [(pub - timedelta(days=back)).isoformat()]
+    if g("rel"):
+        w = re.sub(r"\s+", " ", g("rword"))
+        delta = {"امس": -1, "اول امس": -2, "اول من امس": -2, "غدا": 1, "غد": 1, "بعد غد": 2,
+                 "الليله الماضيه": -1, "اليوم": 0, "الليله": 0}[w]
+        return [(pub + timedelta(days=delta)).isoformat()]
+    if g("relmy"):
+        unit = g("unit")
+        rmod = g("rmod")
+        if not g("this") and not rmod:
+            return []  # bare "العام" / "عام" is not a reference
+        if g("this") and rmod in _PAST | _FUTURE:
+            return []
+        delta = -1 if rmod in _PAST else 1 if rmod in _FUTURE else 0
+        if unit in ("العام", "السنه", "عام", "سنه"):
+            if unit in ("عام", "سنه") and not g("this"):
+                return []  # "عام ماض" style handled poorly; skip indefinite forms
+            return [str(pub.year + delta)]
+        y, mo = _shift_month(pub.year, pub.month, delta)
+        return [f"{y:04d}-{mo:02d}"]
+    if g("yr"):
+        out = []
+        for yv in (g("yv"), g("yv2")):
+            if yv and 1900 <= int(yv) <= pub.year + 10:
+                out.append(yv)
+        return out
+    return []
+
+
+def find_dates(text: str, published: datetime | date | None, field: str = "body") -> list[DateRef]:
+    """Calendar references in ``text`` resolved against ``published`` (see module docstring)."""
+    if not text:
+        return []
+    if isinstance(published, datetime):
+        pub: date | None = published.date()
+    else:
+        pub = published
+    folded, offs = fold_with_offsets(text)
+    out: list[DateRef] = []
+    seen: set[str] = set()
+    for m in _DATE_RE.finditer(folded):
+        a, b = m.span()
+        # trim a leading proclitic-free whitespace (the regex never starts on a space) and trailing spaces
+        while b > a and folded[b - 1] == " ":
+            b -= 1
+        if b <= a:
+            continue
+        for value in _resolve(m, pub):
+            if value in seen:
+                continue
+            seen.add(value)
+            start, end = offs[a], offs[b - 1] + 1
+            out.append(DateRef(text=text[start:end], date=value, start=start, end=end, field=field))  # type: ignore[arg-type]
+    return out

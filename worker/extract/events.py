@@ -1,0 +1,202 @@
+"""Document-level event types (taxonomy ``worker.document.EVENT_TYPES``) with an evidence sentence.
+
+Contract: ``find_events(title, body, sentence_spans=None) -> list[Event]``; pure. At most one Event per
+type (the first evidence found, title first, then body in order).
+
+Method: per sentence, trigger patterns over the folded text (proclitics و ف ب ل ك and the article
+allowed before each stem), with context rules:
+- "السجن" in a court sentence ("حكم بالسجن"، "السجن المؤبد") is sentencing; prison_attack needs an
+  attack/escape/riot word near a prison noun that is not a sentence phrase;
+- "وقف إطلاق النار" is a ceasefire, never a shooting; "مذكرة توقيف" is not an arrest;
+- "قصف جوي"/"الطيران" is an airstrike, other "قصف" shelling; missiles need a strike verb nearby;
+- explosions heard from an interception ("دوي انفجارات" with "اعتراض"/"تصدت") are not bombings;
+- a trigger right after a hypothetical/threat cue ("يهدد"، "يعتزم"، "لمنع"، "خطط") is skipped;
+- a generic "هجوم"/"هجمات" gives armed_attack only when no more specific violent type was found.
+"""
+
+from __future__ import annotations
+
+import re
+
+from worker.document import Event
+from worker.extract.normalize import fold
+from worker.extract.tokens import sentences
+
+__all__ = ["find_events", "PATTERNS"]
+
+_PRE = r"(?<![^\s\"'«»“”(\-/#_،,:.])(?:[وف]?[بلك]?)(?:ال)?"  # word start with optional proclitics + article
+_END = r"(?![^\W\d_])"
+
+
+def _w(*stems: str, suffix: bool = True) -> str:
+    """Alternation of folded stems as whole words (with optional inflectional suffix letters)."""
+    body = "|".join(sorted((fold(s).replace(" ", r"\s+") for s in stems), key=len, reverse=True))
+    tail = r"[^\W\d_]*" if suffix else _END
+    return rf"{_PRE}(?:{body}){tail}"
+
+
+# (pattern, requires-in-sentence or None, excluded-if-in-sentence or None)
+PATTERNS: dict[str, list[tuple[str, str | None, str | None]]] = {
+    "armed_clash": [
+        (_w("اشتباك", "اشتبك", "معارك", "اقتتال", "احتدام المعارك"), None, _w("اشتباك سياسي", "اشتباك كلامي", "معارك قضائية", "معركة انتخابية")),
+        (_w("معركة") + r"\s+(?:مع|بين|ضد|عنيف)", None, None),
+        (_w("مواجهات مسلحة", "مواجهات عنيفة", "مواجهات بين", "مواجهات مع", "قتال عنيف", "تبادل إطلاق النار", "تبادل لإطلاق النار", "تبادل اطلاق النار"), None, None),
+    ],
+    "airstrike": [
+        (_w("غارة", "غارات", "ضربة جوية", "ضربات جوية", "قصف جوي", "القصف الجوي", "قصفا جويا", "الطيران الحربي", "طائرات حربية", "طائرة مسيرة", "طائرات مسيرة", "بطائرة مسيرة"), None, None),
+        (_w("صاروخ", "صواريخ", "صاروخا", "صاروخين", "صاروخية"),
+         _w("استهدف", "استهداف", "أطلق", "إطلاق", "سقط", "سقوط", "اعترض", "اعتراض", "تصدت", "تصدي", "إسقاط", "ضرب", "قصف", "هجوم"),
+         _w("قصف صاروخي", "قصفا صاروخيا", "تجربة", "تجارب", "منظومة", "صفقة")),
+    ],
+    "shelling": [
+        (_w("قصف", "قصفت", "قصفه", "يقصف", "تقصف", "قذائف", "قذيفة", "هاون", "المدفعية", "مدفعي", "قصفا", "راجمات"), None,
+         _w("قصف جوي", "القصف الجوي", "قصفا جويا")),
+    ],
+    "bombing": [
+        (_w("تفجير", "تفجيرات", "انفجار", "انفجارات", "مفخخة", "مفخخات", "عبوة ناسفة", "عبوات ناسفة", "حزام ناسف", "أحزمة ناسفة", "انتحاري", "انتحارية", "فجر نفسه", "قنبلة", "قنابل"), None,
+         _w("سكاني", "قنبلة موقوتة", "قنابل الغاز", "قنابل مسيلة", "القنبلة النووية", "قنبلة نووية", "انفجار الوضع", "انفجار الأزمة")),
+    ],
+    "armed_attack": [
+        (_w("هجوم مسلح", "هجوما مسلحا", "هجمات مسلحة", "إطلاق نار", "إطلاق النار", "إطلاق الرصاص", "أطلقوا النار", "أطلق النار", "أطلقت النار", "برصاص", "بالرصاص", "طعن", "طعنا", "بسكين", "دهس", "الدهس", "بغاز", "تسميم", "للتسميم", "مسلحون", "مسلحين هاجموا"), None,
+         _w("وقف إطلاق النار", "وقف لإطلاق النار", "وقف اطلاق النار", "الطعن في", "طعن في", "طعنا في", "بالطعن", "طعون")),
+    ],
+    "prison_attack": [
+        (_w("استعصاء", "الهروب الكبير"), None, None),
+        (_w("هجوم", "هاجم", "هاجمت", "هجمات", "اقتحام", "اقتحم", "اقتحمت", "مهاجمة", "تمرد", "عصيان", "فرار", "فر", "فروا", "هروب", "هرب", "هربوا", "الهرب", "تهريب", "الفرار"),
+         _w("سجن", "سجون", "السجناء", "سجناء", "معتقل", "مركز احتجاز", "منشأة للاحتجاز", "منشأة احتجاز", "مهاجع", "زنزانة"),
+         None),
+    ],
+    "kidnapping": [
+        (_w("خطف", "اختطاف", "اختطف", "اختطفت", "اختطفوا", "خطفت", "خطفوا", "مختطف", "مخطوف", "الخاطفين", "خاطفين", "إخفاء قسري", "الإخفاء القسري", "رهائن", "رهينة"), None,
+         _w("خطف الأضواء", "اختطاف القرار", "يخطف")),
+    ],
+    "arrest": [
+        (_w("اعتقال", "اعتقل", "اعتقلت", "اعتقلوا", "اعتقالات", "توقيف", "أوقف", "أوقفت", "القبض", "قبض", "احتجاز", "احتجز", "احتجزت", "الحجز", "الحبس الاحتياطي", "حملة اعتقالات", "ضبط"), None,
+         _w("مذكرة توقيف", "مذكرات توقيف", "مذكرة اعتقال", "مذكرات اعتقال", "أمر اعتقال", "مذكرة دولية", "لإلقاء القبض", "ضبط النفس", "ضبط الحدود", "احتجاز عاملين")),
+    ],
+    "sentencing": [
+        (_w("بالسجن", "بالإعدام", "بالحبس", "بالمؤبد", "السجن المؤبد", "السجن مدى الحياة", "حكم على", "حكمت", "أحكام", "حكما", "الحكم على",
+            "إدانة", "أدانت", "أدين", "دانت", "تبرئة", "برأت", "قضت محكمة", "قضت المحكمة", "حكم بالسجن", "صدر حكم", "صدور حكم", "الحكم الصادر", "أصدرت حكما", "حكم نهائي"), None,
+         _w("نظام الحكم", "أحكام الشريعة", "أحكام الدستور", "أحكام القانون", "أحكام الاتفاق", "حكم ذاتي")),
+    ],
+    "assassination": [
+        (_w("اغتيال", "اغتيل", "اغتال", "اغتالت", "اغتيالات"), None, _w("اغتيال معنوي", "اغتيال سياسي", "اغتيال الشخصية")),
+    ],
+    "protest": [
+        (_w("مظاهرة", "مظاهرات", "تظاهرة", "تظاهرات", "تظاهر", "تظاهروا", "متظاهرين", "متظاهرون", "المحتجين", "محتجون", "احتجاجات", "احتجاجية", "اعتصام", "اعتصامات", "اعتصامي", "معتصمين", "إضراب", "هتافات", "مسيرات", "مسيرة احتجاجية", "وقفة احتجاجية", "تجمعات"), None,
+         _w("احتجاج رسمي", "مسيرات عسكرية", "تجمعات سكنية")),
+    ],
+    "curfew": [
+        (_w("حظر تجول", "حظر التجول", "حظر تجوال", "حظر التجوال", "منع التجول", "حظر كلي", "الحظر الكلي", "حظر جزئي", "الحظر الجزئي", "إغلاق شامل", "الإغلاق الشامل"), None, None),
+    ],
+    "ceasefire": [
+        (_w("وقف إطلاق النار", "وقف لإطلاق النار", "وقف اطلاق النار", "هدنة", "الهدنة", "وقف الأعمال القتالية", "وقف القتال", "اتفاق التسوية", "اتفاق تسوية", "خفض التصعيد", "تهدئة"), None, None),
+    ],
+    "security_sweep": [
+        (_w("تمشيط", "حملة أمنية", "حملات أمنية", "عملية أمنية", "عمليات أمنية", "ملاحقة", "بملاحقة", "ملاحقات", "مطاردة", "مداهمة", "مداهمات", "دهم", "بحثا عن فارين", "بحثا عن مطلوبين"), None,
+         _w("ملاحقة قضائية", "ملاحقات قضائية", "الملاحقة القضائية", "مطاردة الساحرات")),
+    ],
+    "displacement": [
+        (_w("نزوح", "نازحين", "النازحين", "نزح", "نزحوا", "تهجير", "مهجرين", "إجلاء", "أجلي", "إخلاء", "أخلت", "فرار المدنيين", "فروا من منازلهم"), None,
+         _w("إخلاء سبيل", "إخلاء مسؤولية", "إخلاء سبيله")),
+    ],
+    "disaster": [
+        (_w("زلزال", "زلزالا", "هزة أرضية", "فيضان", "فيضانات", "سيول", "بركان", "ثوران", "إعصار", "عاصفة", "تسونامي", "انهيار أرضي", "انهيارات أرضية",
+            "حادث قطار", "حادث سير", "حادث مروري", "تحطم طائرة", "تحطمت", "غرق مركب", "غرق قارب", "غرق سفينة", "حريق", "حرائق", "أمطار غزيرة", "أمطار موسمية", "أغرقت"), None,
+         _w("حريق سياسي")),
+    ],
+}
+_COMPILED: dict[str, list[tuple[re.Pattern, re.Pattern | None, re.Pattern | None]]] = {
+    t: [(re.compile(p), re.compile(r) if r else None, re.compile(x) if x else None) for p, r, x in pats]
+    for t, pats in PATTERNS.items()
+}
+# Sentence-level vetoes: explosions heard during a missile interception are not bombings.
+_VETO: dict[str, re.Pattern] = {
+    "bombing": re.compile(_w("دوي", "اعتراض", "اعترضت", "تصدت", "التصدي", "اعترض", "اسقاط")),
+}
+_PRISON_SENTENCE = re.compile(
+    _w("حكم", "قضت", "بالسجن", "السجن المؤبد", "السجن مدى الحياة", "عاما في السجن", "سنوات في السجن")
+)
+_PRISON_ATTACK_STRONG = re.compile(_w("اقتحام", "اقتحم", "اقتحمت", "هجوم", "هاجم", "هاجمت", "فرار", "هروب", "هرب", "فر", "استعصاء", "تمرد"))
+_HYPOTHETICAL = re.compile(
+    _w("يريد", "تريد", "يعتزم", "تعتزم", "يهدد", "تهدد", "هدد", "هددت", "تهديد", "تهديدات", "سوف", "لن", "إذا", "لو",
+       "احتمال", "إمكانية", "خطر", "منع", "لمنع", "تجنب", "لتجنب", "يخطط", "تخطط", "خطط", "خططت", "التخطيط", "مخطط",
+       "نفى", "نفت", "ينفي", "دعا", "دعت", "يدعو", "تدعو", "حذر", "حذرت", "يحذر", "تحذير", "مخاوف", "خشية", "يخشى", suffix=False)
+    + r"(?:\s+\S+){0,2}\s*$"
+)
+_GENERIC_ATTACK = re.compile(_w("هجوم", "هجمات", "هاجم", "هاجمت", "هاجموا", "الهجوم"))
+_VIOLENT = {"armed_clash", "airstrike", "shelling", "bombing", "armed_attack", "prison_attack", "assassination", "kidnapping"}
+_MAX_EVIDENCE = 300
+
+
+def _evidence(sentence: str, fstart: int, flen: int) -> str:
+    """The sentence, clipped around the trigger when long (approximate mapping is fine for evidence)."""
+    if len(sentence) <= _MAX_EVIDENCE:
+        return sentence
+    ratio = len(sentence) / max(flen, 1)
+    centre = int(fstart * ratio)
+    a = max(0, centre - _MAX_EVIDENCE // 2)
+    return sentence[a : a + _MAX_EVIDENCE].strip()
+
+
+def _hypothetical(folded: str, start: int) -> bool:
+    return bool(_HYPOTHETICAL.search(folded[max(0, start - 40) : start]))
+
+
+def find_events(title: str, body: str, sentence_spans: list[tuple[int, int]] | None = None) -> list[Event]:
+    """Event types reported in the article (see module docstring)."""
+    found: dict[str, str] = {}
+    generic: str | None = None
+    units: list[str] = []
+    if title:
+        units.append(title)
+    if body:
+        spans = sentence_spans if sentence_spans is not None else sentences(body)
+        units.extend(body[a:b] for a, b in spans)
+    for sent in units:
+        folded = fold(sent)
+        if not folded:
+            continue
+        for etype, pats in _COMPILED.items():
+            if etype in found:
+                continue
+            veto = _VETO.get(etype)
+            if veto is not None and veto.search(folded):
+                continue
+            for pat, req, excl in pats:
+                m = pat.search(folded)
+                if not m:
+                    continue
+                if excl is not None and excl.search(folded):
+                    # the exclusion only vetoes if it overlaps this trigger or the trigger is the only one
+                    if any(e.start() <= m.start() < e.end() or m.start() <= e.start() < m.end() for e in excl.finditer(folded)):
+                        m = _next_clear(pat, excl, folded)
+                        if m is None:
+                            continue
+                if req is not None and not req.search(folded):
+                    continue
+                if etype == "prison_attack" and _PRISON_SENTENCE.search(folded):
+                    # sentencing context: only a strong attack/escape word outside the sentence phrase counts
+                    if not _PRISON_ATTACK_STRONG.search(_PRISON_SENTENCE.sub(" ", folded)):
+                        continue
+                if _hypothetical(folded, m.start()):
+                    continue
+                found[etype] = _evidence(sent, m.start(), len(folded))
+                break
+        if generic is None:
+            g = _GENERIC_ATTACK.search(folded)
+            if g and not _hypothetical(folded, g.start()):
+                generic = _evidence(sent, g.start(), len(folded))
+    if generic is not None and not (found.keys() & _VIOLENT):
+        found["armed_attack"] = generic
+    order = {t: k for k, t in enumerate(PATTERNS)}
+    return [Event(type=t, evidence=e) for t, e in sorted(found.items(), key=lambda kv: order[kv[0]])]  # type: ignore[arg-type]
+
+
+def _next_clear(pat: re.Pattern, excl: re.Pattern, folded: str) -> re.Match | None:
+    """First trigger match not overlapping an exclusion phrase."""
+    bad = [(e.start(), e.end()) for e in excl.finditer(folded)]
+    for m in pat.finditer(folded):
+        if not any(a <= m.start() < b or m.start() <= a < m.end() for a, b in bad):
+            return m
+    return None

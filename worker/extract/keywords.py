@@ -1,0 +1,187 @@
+"""Key phrases: TF-IDF over folded, clitic-stripped words and repeated word pairs.
+
+Contract: ``find_keywords(title, body, tokens_title=None, tokens_body=None, top=10) -> list[str]``; pure
+apart from loading the shipped tables once (``data/idf.tsv.gz``, ``data/stopwords.txt``).
+
+Terms are keyed by the folded word without proclitics or article (so "الحسكة", "بالحسكة", "والحسكه"
+count as one term) and displayed in their most frequent surface form without the conjunction or
+preposition (article kept). Title words weigh double. Pairs of adjacent content words seen at least
+twice score as phrases and absorb their member words.
+
+The IDF table is computed offline from the ANT corpus (31k Arabic news articles, 2018):
+``python -m worker.extract.keywords build /work/shared/data/corpora/ant-multisource-2018.jsonl.gz``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import sys
+from collections import Counter
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from worker.extract.normalize import DIACRITICS_RE
+from worker.extract.tokens import Token, split_proclitics, tokenize
+
+__all__ = ["find_keywords", "term_key", "build_idf", "load_idf", "load_stopwords"]
+
+_DATA = "worker.extract.data"
+_MIN_DF = 3  # rarer terms are not shipped; they get the maximum IDF at run time
+_STOP_DF = 0.06  # terms in more than 6% of documents are treated as stopwords
+_HAND_STOPWORDS = """
+في من على إلى الى عن مع أن إن ان أنه انه أنها انها كان كانت يكون تكون هذا هذه ذلك تلك التي الذي الذين اللذين
+هو هي هم هن نحن أنا انت لم لن لا ما ماذا لماذا كيف متى أين اين قد وقد لقد كل بعض غير بين حتى منذ عند عندما
+بعد قبل خلال حول ضد دون نحو أي اي أو او ثم بل لكن لكنه إلا الا إذا اذا لو أيضا ايضا فقط حيث كما مثل وفق وفقا
+عبر لدى لدي له لها لهم به بها بهم منه منها منهم عليه عليها عليهم فيه فيها فيهم إليه اليه إليها عنه عنها أمام امام
+قال قالت وقال وقالت يقول تقول أكد أكدت أعلن أعلنت أشار أشارت أضاف أضافت ذكر ذكرت أوضح أوضحت تم يتم جرى
+اليوم أمس غدا الآن عام العام سنة يوم شهر الأحد الاثنين الإثنين الثلاثاء الأربعاء الخميس الجمعة السبت
+"""
+
+
+def term_key(norm: str) -> str:
+    """Folded word -> term key (no proclitics, no article)."""
+    return split_proclitics(norm)[1]
+
+
+def _surface(text: str) -> str:
+    return DIACRITICS_RE.sub("", split_proclitics(text, keep_article=True)[1])
+
+
+@lru_cache(maxsize=1)
+def load_idf() -> tuple[dict[str, float], float]:
+    """(term -> idf, idf for unseen terms) from the shipped table; empty when the table is absent."""
+    try:
+        raw = resources.files(_DATA).joinpath("idf.tsv.gz").read_bytes()
+    except (FileNotFoundError, ModuleNotFoundError):
+        return {}, 1.0
+    lines = gzip.decompress(raw).decode("utf-8").splitlines()
+    n_docs = int(lines[0].split("\t")[1])
+    idf: dict[str, float] = {}
+    for line in lines[1:]:
+        term, _, df = line.partition("\t")
+        idf[term] = math.log(n_docs / (1 + int(df)))
+    return idf, math.log(n_docs / _MIN_DF)
+
+
+@lru_cache(maxsize=1)
+def load_stopwords() -> frozenset[str]:
+    words = set(_HAND_STOPWORDS.split())
+    try:
+        words.update(resources.files(_DATA).joinpath("stopwords.txt").read_text("utf-8").split())
+    except (FileNotFoundError, ModuleNotFoundError):
+        pass
+    from worker.extract.normalize import fold
+
+    return frozenset(term_key(fold(w)) for w in words) | frozenset(fold(w) for w in words)
+
+
+def _content(tokens: list[Token], stop: frozenset[str]) -> list[tuple[int, str] | None]:
+    """Per token: (index, key) for content words, None for breaks (punctuation, stopwords, numbers)."""
+    out: list[tuple[int, str] | None] = []
+    for k, t in enumerate(tokens):
+        if t.kind != "word":
+            out.append(None)
+            continue
+        key = term_key(t.norm)
+        if len(key) < 3 or key in stop or t.norm in stop:
+            out.append(None)
+        else:
+            out.append((k, key))
+    return out
+
+
+def find_keywords(
+    title: str,
+    body: str,
+    tokens_title: list[Token] | None = None,
+    tokens_body: list[Token] | None = None,
+    top: int = 10,
+) -> list[str]:
+    """Top key phrases of the article (see module docstring)."""
+    idf, idf_max = load_idf()
+    stop = load_stopwords()
+    tf: Counter[str] = Counter()
+    pair_tf: Counter[tuple[str, str]] = Counter()
+    forms: dict[str, Counter[str]] = {}
+    pair_forms: dict[tuple[str, str], Counter[str]] = {}
+    for toks, weight in ((tokens_title if tokens_title is not None else tokenize(title or ""), 2),
+                         (tokens_body if tokens_body is not None else tokenize(body or ""), 1)):
+        content = _content(toks, stop)
+        prev: tuple[int, str] | None = None
+        for item in content:
+            if item is None:
+                prev = None
+                continue
+            k, key = item
+            tf[key] += weight
+            forms.setdefault(key, Counter())[_surface(toks[k].text)] += 1
+            if prev is not None:
+                pk, pkey = prev
+                pair = (pkey, key)
+                pair_tf[pair] += weight
+                pair_forms.setdefault(pair, Counter())[f"{_surface(toks[pk].text)} {DIACRITICS_RE.sub('', toks[k].text)}"] += 1
+            prev = item
+    if not tf:
+        return []
+    scored: list[tuple[float, str, tuple[str, ...]]] = []
+    for key, n in tf.items():
+        scored.append((n * idf.get(key, idf_max), forms[key].most_common(1)[0][0], (key,)))
+    for pair, n in pair_tf.items():
+        if n >= 2 and pair[0] != pair[1]:
+            w = (idf.get(pair[0], idf_max) + idf.get(pair[1], idf_max)) / 2
+            scored.append((n * w * 1.5, pair_forms[pair].most_common(1)[0][0], pair))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    out: list[str] = []
+    used: set[str] = set()
+    for _, form, keys in scored:
+        if len(keys) == 1 and keys[0] in used:
+            continue
+        if len(keys) == 2 and keys[0] in used and keys[1] in used:
+            continue
+        out.append(form)
+        used.update(keys)
+        if len(out) >= top:
+            break
+    return out
+
+
+def build_idf(corpus: str | Path, out_dir: str | Path | None = None) -> tuple[int, int]:
+    """Count document frequencies over a jsonl(.gz) corpus ({"title","text"|"body"}) and write the tables.
+
+    Returns (documents, terms shipped).
+    """
+    import json
+
+    from worker.extract.normalize import fold
+
+    out = Path(out_dir) if out_dir else Path(__file__).parent / "data"
+    out.mkdir(parents=True, exist_ok=True)
+    opener = gzip.open if str(corpus).endswith(".gz") else open
+    df: Counter[str] = Counter()
+    n_docs = 0
+    with opener(corpus, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+        for line in fh:
+            doc = json.loads(line)
+            text = f"{doc.get('title') or ''}\n{doc.get('text') or doc.get('body') or ''}"
+            keys = {term_key(fold(t.text)) for t in tokenize(text) if t.kind == "word"}
+            df.update(k for k in keys if len(k) >= 2)
+            n_docs += 1
+    shipped = sorted((t, c) for t, c in df.items() if c >= _MIN_DF)
+    with gzip.open(out / "idf.tsv.gz", "wt", encoding="utf-8", compresslevel=9) as fh:
+        fh.write(f"#docs\t{n_docs}\n")
+        for t, c in shipped:
+            fh.write(f"{t}\t{c}\n")
+    stop = sorted(t for t, c in df.items() if c / n_docs > _STOP_DF)
+    (out / "stopwords.txt").write_text(
+        "# terms (folded, no clitics) in more than 6% of ANT documents, plus the hand list in keywords.py\n"
+        + "\n".join(stop) + "\n", encoding="utf-8")
+    return n_docs, len(shipped)
+
+
+if __name__ == "__main__":  # python -m worker.extract.keywords build CORPUS [OUT_DIR]
+    if len(sys.argv) >= 3 and sys.argv[1] == "build":
+        print(build_idf(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None))
+    else:
+        print(__doc__)

@@ -1,0 +1,227 @@
+"""CRF features for Arabic NER.
+
+Token features are computed once per word *type* and cached (news text repeats words a lot), then a
+token's feature list is the concatenation of its own cached list and its neighbours' cached
+"context" lists. Sentence-level gazetteer-phrase features are added on top. Everything is keyed on
+the folded form (:func:`worker.extract.normalize.fold`), so the model sees the same key for
+"إدلب"/"ادلب" and for NewsFANE's hamza-less spelling.
+
+The features must be identical at training and run time: the model file is only valid together with
+this module, ``clusters.tsv.gz`` and the gazetteer it was trained with.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+from functools import lru_cache
+from pathlib import Path
+
+from worker.extract.gazetteer import get_gazetteer
+from worker.extract.normalize import fold
+
+__all__ = ["Featurizer", "get_featurizer", "strip_clitics"]
+
+HERE = Path(__file__).parent
+_ARABIC = frozenset(chr(c) for c in range(0x0621, 0x064B))
+_CONJ = "وف"
+_PREP = "بلك"
+
+
+def _shape(w: str) -> str:
+    if not w:
+        return "empty"
+    if all(c in _ARABIC for c in w):
+        return "ar"
+    if w.isdigit():
+        return "num"
+    if w.isascii() and w.isalpha():
+        return "LAT" if w.isupper() else ("Lat" if w[0].isupper() else "lat")
+    if not any(c.isalnum() for c in w):
+        return "punct"
+    return "mix"
+
+
+class Featurizer:
+    """Turns folded token sequences into crfsuite feature lists."""
+
+    def __init__(self, clusters_path: Path | None = None) -> None:
+        self.clusters: dict[str, tuple[int, str, str, str]] = {}
+        with gzip.open(clusters_path or HERE / "clusters.tsv.gz", "rt", encoding="utf-8") as fh:
+            for line in fh:
+                w, f, c1, c2, c3 = line.rstrip("\n").split("\t")
+                self.clusters[w] = (int(f), c1, c2, c3)
+        self.gaz = get_gazetteer()
+        lex = self.gaz.lexicon
+        self._lists = [(name, lex.get(name, frozenset())) for name in
+                       ("first_names", "titles", "nationality", "org_heads", "fac_heads", "loc_heads",
+                        "generic_bodies")]
+        self._local: dict[str, list[str]] = {}
+        self._ctx: dict[str, tuple[list[str], ...]] = {}
+
+    # -- word-level -------------------------------------------------------------------------------
+
+    def freq(self, key: str) -> int:
+        c = self.clusters.get(key)
+        return c[0] if c else 0
+
+    def stem(self, key: str) -> tuple[str, str]:
+        """``(clitics, rest)``: conjunction/preposition letters that look attached, by corpus evidence."""
+        return strip_clitics(key, self.freq)
+
+    def _gaz_tags(self, key: str) -> list[str]:
+        tags = []
+        e = self.gaz.by_form.get(key)
+        if e is not None:
+            tags.append("g" + e.type + ("!" if e.confident else "?"))
+        for name, words in self._lists:
+            if key in words:
+                tags.append(name)
+        return tags
+
+    def local(self, key: str) -> list[str]:
+        feats = self._local.get(key)
+        if feats is not None:
+            return feats
+        cl, rest = self.stem(key)
+        feats = ["b", "w=" + key, "sh=" + _shape(key)]
+        n = len(key)
+        feats.append("len=" + (str(n) if n < 8 else "8+"))
+        for k in (1, 2, 3):
+            if n > k:
+                feats.append(f"p{k}=" + key[:k])
+                feats.append(f"s{k}=" + key[-k:])
+        if n > 4:
+            feats.append("s4=" + key[-4:])
+        if cl:
+            feats.append("cl=" + cl)
+            feats.append("st=" + rest)
+        base = rest if rest.startswith("ال") or not cl else rest
+        if base.startswith("ال") and len(base) > 3:
+            feats.append("al")
+            feats.append("nal=" + base[2:])
+        c = self.clusters.get(key) or (self.clusters.get(rest) if cl else None)
+        if c is None:
+            feats.append("unk")
+        else:
+            feats.extend(("c1=" + c[1], "c2=" + c[2], "c3=" + c[3], "fq=" + str(int(math.log2(c[0] + 1)))))
+        for t in self._gaz_tags(key):
+            feats.append("g=" + t)
+        if cl:
+            for t in self._gaz_tags(rest):
+                feats.append("gs=" + t)
+        self._local[key] = feats
+        return feats
+
+    def context(self, key: str) -> tuple[list[str], ...]:
+        """Context feature lists of ``key`` seen from offsets -2, -1, +1, +2."""
+        got = self._ctx.get(key)
+        if got is not None:
+            return got
+        base = ["w=" + key]
+        c = self.clusters.get(key)
+        cl, rest = self.stem(key)
+        if c is None and cl:
+            c = self.clusters.get(rest)
+        if c is not None:
+            base += ["c2=" + c[2], "c3=" + c[3]]
+        if cl:
+            base.append("st=" + rest)
+        base += ["g=" + t for t in self._gaz_tags(key)]
+        near = base + ["s2=" + key[-2:]]
+        got = tuple([f"{o}:{f}" for f in (near if abs(o) == 1 else base)] for o in (-2, -1, 1, 2))
+        self._ctx[key] = got
+        return got
+
+    # -- sentence-level ---------------------------------------------------------------------------
+
+    def sentence(self, keys: list[str]) -> list[list[str]]:
+        """Feature lists for one sentence of folded tokens."""
+        n = len(keys)
+        ctx = [self.context(k) for k in keys]
+        out = []
+        for i, k in enumerate(keys):
+            f = list(self.local(k))
+            if i == 0:
+                f.append("BOS")
+            if i >= 2:
+                f += ctx[i - 2][0]
+            if i >= 1:
+                f += ctx[i - 1][1]
+                f.append("bg-=" + keys[i - 1] + "|" + k)
+            if i + 1 < n:
+                f += ctx[i + 1][2]
+                f.append("bg+=" + k + "|" + keys[i + 1])
+            else:
+                f.append("EOS")
+            if i + 2 < n:
+                f += ctx[i + 2][3]
+            out.append(f)
+        self._phrase_features(keys, out)
+        return out
+
+    def _phrase_features(self, keys: list[str], out: list[list[str]]) -> None:
+        """Mark multi-token gazetteer matches (B/I of a type) – single tokens are covered by ``g=``."""
+        gaz = self.gaz
+        i, n = 0, len(keys)
+        while i < n:
+            k = keys[i]
+            hit = gaz.match_at(keys, i) if k in gaz.phrases else None
+            if hit is None:
+                # phrase may start with a clitic-attached first word ("وقوات سوريا الديمقراطية")
+                cl, rest = self.stem(k)
+                if cl and rest in gaz.phrases:
+                    hit = gaz.match_at([rest] + keys[i + 1:i + gaz.max_len], 0)
+            if hit is not None and hit[0] > 1:
+                m, e = hit
+                out[i].append("gp=B-" + e.type)
+                for j in range(i + 1, i + m):
+                    out[j].append("gp=I-" + e.type)
+                i += m
+            else:
+                i += 1
+
+
+def strip_clitics(key: str, freq) -> tuple[str, str]:
+    """Split a folded word into ``(proclitics, rest)`` when the rest is a likelier word.
+
+    Accepts و/ف then ب/ل/ك (and "لل" = ل + ال). A split is taken when the rest starts with ال, or
+    when the rest is more frequent in the corpus than the whole word (so "وليد", "بغداد", "فرنسا"
+    stay whole while "وسوريا", "بحلب" split).
+    """
+    if len(key) < 4:
+        return "", key
+    i = 1 if key[0] in _CONJ else 0
+    cands = []
+    if i:
+        cands.append(i)
+    if len(key) > i + 2 and key[i] in _PREP:
+        cands.append(i + 1)
+    best = ("", key)
+    fw = freq(key)
+    for j in cands:
+        rest = key[j:]
+        if len(rest) < 3:
+            continue
+        if key[j - 1] == "ل" and rest.startswith("ل") and j == i + 1:
+            # لل + stem = ل + ال + stem
+            rest2 = "ا" + rest
+            if len(rest2) > 3:
+                best = (key[:j], rest2)
+                continue
+        if rest.startswith("ال") and len(rest) > 3:
+            best = (key[:j], rest)
+        elif freq(rest) > max(fw, 1) * 2 and len(rest) >= 3:
+            best = (key[:j], rest)
+    return best
+
+
+@lru_cache(maxsize=1)
+def get_featurizer() -> Featurizer:
+    return Featurizer()
+
+
+def fold_token(tok: str) -> str:
+    """Folded key for one token as the features expect it."""
+    k = fold(tok)
+    return k.lower() if k.isascii() else k

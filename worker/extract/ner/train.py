@@ -1,0 +1,141 @@
+"""Train the NER CRF: ``nice python -m worker.extract.ner.train [--holdout PATH] [--out MODEL]``.
+
+Data (see README.md for licences): NewsFANE Gold newswire (clitic-segmented, fine-grained types
+mapped to PER/ORG/LOC/FAC; "Group" = nationalities/religious groups and works of art become O) and,
+optionally, the Wojood sample (outer layer; PERS->PER, GPE/LOC->LOC, ORG, FAC).
+
+Run-time text is not clitic-segmented, NewsFANE mostly is, so every training sentence is used twice:
+as annotated and with standalone proclitics (و ف ب ل ك ال) glued to the next word and pronoun suffix
+tokens glued to the previous word.
+
+``--holdout FILE`` keeps the last 10% of NewsFANE sentences out of training and writes them to FILE
+(gold CoNLL, original fine tags) for ``score_ner.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from pathlib import Path
+
+from worker.extract.ner.features import fold_token, get_featurizer
+from worker.extract.ner.tagger import MODEL_PATH
+
+DATA = Path("/work/shared/data/ner")
+FINE = {
+    "PER": "Politician Athlete Artist Other_PER Religious_PER Scientist Businessperson Lawyer Engineer Police",
+    "ORG": "Non-Governmental Sports Media Government Commercial Educational Medical-Science Religious_ORG "
+           "Entertainment",
+    "LOC": "Nation Population-Center State-or-Province GPE-Cluster County-or-District Continent Water-Body "
+           "Land-Region-Natural Celestial",
+    "FAC": "Building-Grounds Airport Subarea-Facility Path",
+}
+FINE_MAP = {fine: coarse for coarse, names in FINE.items() for fine in names.split()}
+WOJOOD_MAP = {"PERS": "PER", "PER": "PER", "GPE": "LOC", "LOC": "LOC", "ORG": "ORG", "FAC": "FAC"}
+PROCLITICS = {"و", "ف", "ب", "ل", "ك", "ال"}
+SUFFIXES = {"ه", "ها", "هم", "هما", "هن", "نا", "ي", "كم", "كما", "ني"}
+
+Sentence = list[tuple[str, str]]
+
+
+def read_conll(path: Path, tag_col: int = 1) -> list[Sentence]:
+    sents, cur = [], []
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
+        if not line.strip():
+            if cur:
+                sents.append(cur)
+                cur = []
+            continue
+        parts = line.split("\t") if "\t" in line else line.split()
+        cur.append((parts[0].replace("\u200e", ""), parts[tag_col] if len(parts) > tag_col else "O"))
+    if cur:
+        sents.append(cur)
+    return sents
+
+
+def coarse(tag: str, table: dict[str, str]) -> str:
+    if "-" not in tag:
+        return "O"
+    bio, typ = tag.split("-", 1)
+    t = table.get(typ)
+    return f"{bio}-{t}" if t else "O"
+
+
+def glue_clitics(sent: Sentence) -> Sentence:
+    """Re-attach segmented clitics the way running text writes them."""
+    out: Sentence = []
+    i = 0
+    while i < len(sent):
+        tok, tag = sent[i]
+        if tok in PROCLITICS and i + 1 < len(sent) and sent[i + 1][0][:1].isalpha():
+            nxt, ntag = sent[i + 1]
+            if tok == "ل" and nxt.startswith("ال"):
+                word = "ل" + nxt[1:]
+            else:
+                word = tok + nxt
+            out.append((word, tag if tag != "O" else ntag))
+            i += 2
+            continue
+        if tok in SUFFIXES and out and out[-1][0][-1:].isalpha():
+            prev, ptag = out[-1]
+            if prev.endswith("ة"):
+                prev = prev[:-1] + "ت"
+            out[-1] = (prev + tok, ptag)
+            i += 1
+            continue
+        out.append((tok, tag))
+        i += 1
+    return out
+
+
+def load_newsfane(holdout: Path | None) -> tuple[list[Sentence], list[Sentence]]:
+    sents = read_conll(DATA / "newsfane-train.conll")
+    cut = len(sents) - len(sents) // 10 if holdout else len(sents)
+    train, held = sents[:cut], sents[cut:]
+    if holdout:
+        holdout.write_text("\n\n".join("\n".join(f"{t}\t{g}" for t, g in s) for s in held) + "\n",
+                           encoding="utf-8")
+    return [[(t, coarse(g, FINE_MAP)) for t, g in s] for s in train], held
+
+
+def load_wojood() -> list[Sentence]:
+    sents = read_conll(DATA / "wojood-sample" / "train.txt") + read_conll(DATA / "wojood-sample" / "val.txt")
+    return [[(t, coarse(g, WOJOOD_MAP)) for t, g in s if t != "$#$"] for s in sents]
+
+
+def main() -> None:
+    import pycrfsuite
+
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--holdout", type=Path, help="hold out the last 10%% of NewsFANE and write it here")
+    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument("--wojood", action="store_true", help="add the Wojood sample to training")
+    ap.add_argument("--no-glue", action="store_true", help="train on the segmented text only")
+    ap.add_argument("--c1", type=float, default=0.05)
+    ap.add_argument("--c2", type=float, default=0.01)
+    ap.add_argument("--iterations", type=int, default=200)
+    ap.add_argument("--min-freq", type=int, default=1, help="drop features seen fewer times")
+    a = ap.parse_args()
+    t0 = time.time()
+    train, _ = load_newsfane(a.holdout)
+    if a.wojood:
+        train += load_wojood()
+    data = list(train)
+    if not a.no_glue:
+        data += [g for g, s in ((glue_clitics(s), s) for s in train) if g != s]
+    random.Random(0).shuffle(data)
+    feat = get_featurizer()
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for s in data:
+        keys = [fold_token(t) for t, _ in s]
+        trainer.append(feat.sentence(keys), [g for _, g in s])
+    print(f"{len(data)} sentences, {sum(map(len, data))} tokens, features {time.time() - t0:.0f}s", flush=True)
+    trainer.set_params({"c1": a.c1, "c2": a.c2, "max_iterations": a.iterations,
+                        "feature.possible_transitions": True, "feature.minfreq": a.min_freq})
+    trainer.train(str(a.out))
+    print(f"trained {a.out} ({a.out.stat().st_size // 1024} KB) in {time.time() - t0:.0f}s")
+
+
+if __name__ == "__main__":
+    main()

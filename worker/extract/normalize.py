@@ -1,0 +1,120 @@
+"""Arabic text normalisation for matching.
+
+``fold`` produces the *matching key* used by every rule-based stage: NFKC, no diacritics or
+tatweel, alef variants folded to bare alef, alef maqsura to ya, taa marbuta to ha, Arabic-Indic
+and Persian digits to ASCII, zero-width and bidi controls removed, whitespace collapsed.
+
+The original text is never replaced: stages match on the folded string and map positions back
+with the offset table from ``fold_with_offsets`` so reported spans always index the original.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["fold", "fold_with_offsets", "ascii_digits", "DIACRITICS_RE"]
+
+_DELETE = "\x00"  # placeholder for characters removed by folding (never in real text we keep)
+
+# Characters deleted by folding: Arabic diacritics/Quranic marks, tatweel, zero-width and bidi controls.
+_DELETED_CODEPOINTS: list[int] = [
+    *range(0x0610, 0x061B),
+    *range(0x064B, 0x0660),
+    0x0670,
+    *range(0x06D6, 0x06EE),
+    0x0640,  # tatweel
+    0x061C,  # Arabic letter mark
+    0x00AD,  # soft hyphen
+    *range(0x200B, 0x2010),  # ZWSP, ZWNJ, ZWJ, LRM, RLM
+    *range(0x202A, 0x202F),  # bidi embeddings/overrides
+    *range(0x2066, 0x206A),  # bidi isolates
+    0xFEFF,  # BOM / ZWNBSP
+]
+
+_TABLE: dict[int, str] = {cp: _DELETE for cp in _DELETED_CODEPOINTS}
+_TABLE.update({ord(c): "ا" for c in "أإآٱ"})
+_TABLE.update({ord("ى"): "ي", ord("ة"): "ه"})
+_TABLE.update({0x0660 + i: str(i) for i in range(10)})  # Arabic-Indic digits
+_TABLE.update({0x06F0 + i: str(i) for i in range(10)})  # Extended (Persian/Urdu) digits
+_TABLE[0x066B] = "."  # Arabic decimal separator
+_TABLE[0x066C] = ","  # Arabic thousands separator
+
+_DIGIT_TABLE: dict[int, str] = {0x0660 + i: str(i) for i in range(10)}
+_DIGIT_TABLE.update({0x06F0 + i: str(i) for i in range(10)})
+
+# Exported for stages that want to strip marks from a surface form without full folding.
+DIACRITICS_RE = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+
+# A kept run of non-space characters, or a whitespace run (which may have deleted chars inside).
+_CHUNK_RE = re.compile(r"[^\x00\s]+|\s(?:[\s\x00]*\s)?")
+_WS_RE = re.compile(r"\s+")
+
+
+def _nfkc_with_map(text: str) -> tuple[str, list[int] | None]:
+    """NFKC per character so every output character can be traced to one input character.
+
+    Returns ``(text, None)`` when the text is already NFKC (the usual case for news text) so
+    callers can skip the offset composition.
+    """
+    if unicodedata.is_normalized("NFKC", text):
+        return text, None
+    out: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        n = unicodedata.normalize("NFKC", ch) if ord(ch) > 0x7F else ch
+        out.append(n)
+        if len(n) == 1:
+            index.append(i)
+        else:
+            index.extend([i] * len(n))
+    return "".join(out), index
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """Fold ``text`` and return ``(folded, offsets)`` with ``offsets[k]`` = index in ``text`` of ``folded[k]``.
+
+    A collapsed whitespace run maps to its first character. ``len(offsets) == len(folded)``.
+    To map a folded span ``[a, b)`` back: ``start = offsets[a]``, ``end = offsets[b - 1] + 1``.
+    """
+    nfkc, nmap = _nfkc_with_map(text)
+    s = nfkc.translate(_TABLE)
+    parts: list[str] = []
+    offsets: list[int] = []
+    for m in _CHUNK_RE.finditer(s):
+        a = m.start()
+        chunk = m.group()
+        if chunk[0].isspace():
+            parts.append(" ")
+            offsets.append(a)
+        else:
+            parts.append(chunk)
+            offsets.extend(range(a, m.end()))
+    folded = "".join(parts)
+    # strip leading/trailing space (at most one each after collapsing)
+    lo, hi = 0, len(folded)
+    if hi and folded[0] == " ":
+        lo = 1
+    if hi > lo and folded[hi - 1] == " ":
+        hi -= 1
+    if lo or hi != len(folded):
+        folded = folded[lo:hi]
+        offsets = offsets[lo:hi]
+    if nmap is not None:
+        offsets = [nmap[o] for o in offsets]
+    return folded, offsets
+
+
+def fold(text: str) -> str:
+    """Matching key for ``text`` (see module docstring). Idempotent: ``fold(fold(t)) == fold(t)``."""
+    if not unicodedata.is_normalized("NFKC", text):
+        text = "".join(unicodedata.normalize("NFKC", ch) for ch in text)
+    s = text.translate(_TABLE)
+    if _DELETE in s:
+        s = s.replace(_DELETE, "")
+    return _WS_RE.sub(" ", s).strip()
+
+
+def ascii_digits(text: str) -> str:
+    """Replace Arabic-Indic and Persian digits by ASCII digits; the result has the same length."""
+    return text.translate(_DIGIT_TABLE)

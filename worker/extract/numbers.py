@@ -1,0 +1,222 @@
+"""Numbers in Arabic news text: digits (ASCII, Arabic-Indic, Persian) and number words.
+
+Contract: ``find_numbers(tokens)`` scans tokens from :func:`worker.extract.tokens.tokenize` and returns
+one :class:`NumberSpan` per numeric expression, with its value (``None`` when vague, e.g. "عشرات",
+"مئات"), whether a hedge precedes it ("أكثر من 20", "نحو 100" -> approximate), and token/char
+spans. ``parse_number(text)`` is a convenience for a whole phrase ("ثلاثمئة وأربعة وسبعون" -> 374).
+Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from worker.extract.normalize import fold
+from worker.extract.tokens import Token, tokenize
+
+__all__ = ["NumberSpan", "find_numbers", "parse_number", "WORD_VALUES"]
+
+
+def _forms(spec: str, value: int, table: dict[str, int]) -> None:
+    for w in spec.split():
+        table[fold(w)] = value
+
+
+# Cardinal words (folded keys). Masculine/feminine and nominative/oblique/accusative forms.
+WORD_VALUES: dict[str, int] = {}
+_forms("واحد واحدة أحد إحدى", 1, WORD_VALUES)
+_forms("اثنان اثنين اثنتان اثنتين اثنا اثني", 2, WORD_VALUES)
+_forms("ثلاث ثلاثة", 3, WORD_VALUES)
+_forms("أربع أربعة", 4, WORD_VALUES)
+_forms("خمس خمسة", 5, WORD_VALUES)
+_forms("ست ستة", 6, WORD_VALUES)
+_forms("سبع سبعة", 7, WORD_VALUES)
+_forms("ثمان ثماني ثمانية", 8, WORD_VALUES)
+_forms("تسع تسعة", 9, WORD_VALUES)
+_forms("عشر عشرة", 10, WORD_VALUES)
+for _w, _v in (("عشر", 20), ("ثلاث", 30), ("أربع", 40), ("خمس", 50), ("ست", 60), ("سبع", 70), ("ثمان", 80), ("تسع", 90)):
+    _forms(f"{_w}ون {_w}ين", _v, WORD_VALUES)
+_forms("مئة مائة مية مئه", 100, WORD_VALUES)
+_forms("مئتان مئتين مائتان مائتين مئتا مائتا", 200, WORD_VALUES)
+for _w, _v in (("ثلاث", 3), ("أربع", 4), ("خمس", 5), ("ست", 6), ("سبع", 7), ("ثمان", 8), ("ثماني", 8), ("تسع", 9)):
+    _forms(f"{_w}مئة {_w}مائة", _v * 100, WORD_VALUES)
+
+# Multipliers: singular/plural forms; dual forms carry their own value.
+MULTIPLIERS: dict[str, int] = {}
+_forms("ألف ألفا آلاف", 1000, MULTIPLIERS)
+_forms("مليون مليونا ملايين", 1_000_000, MULTIPLIERS)
+_forms("مليار مليارا مليارات", 1_000_000_000, MULTIPLIERS)
+DUALS: dict[str, int] = {}
+_forms("ألفان ألفين", 2000, DUALS)
+_forms("مليونان مليونين", 2_000_000, DUALS)
+
+# Vague quantities: not counts per the guidelines.
+VAGUE: frozenset[str] = frozenset(
+    fold(w)
+    for w in "عشرات العشرات مئات المئات آلاف الآلاف الألوف ملايين الملايين بضع بضعة عدة العديد".split()
+)
+
+# Hedges before a number: "أكثر من 20" -> 20 approximate. Folded word sequences.
+_HEDGES: tuple[tuple[str, ...], ...] = tuple(
+    tuple(fold(h).split())
+    for h in (
+        "أكثر من", "اكثر من", "ما لا يقل عن", "لا يقل عن", "ما يزيد على", "ما يزيد عن", "يزيد على", "يزيد عن",
+        "نحو", "حوالي", "حوالى", "قرابة", "زهاء", "ما يقارب", "ما يناهز", "يناهز", "يقارب", "تقريبا", "أقل من",
+    )
+)
+# Upper bounds are not counts ("أقل من خمسة"): the span is reported but marked vague.
+_UPPER_BOUND = (fold("أقل"), fold("من"))
+_WA = "و"
+
+
+@dataclass(frozen=True, slots=True)
+class NumberSpan:
+    value: int | None  # None for vague amounts and upper bounds
+    start: int  # char offsets into the tokenised text
+    end: int
+    tok_start: int  # token indices [tok_start, tok_end)
+    tok_end: int
+    approximate: bool = False
+    vague: bool = False
+
+
+def _digit_value(norm: str) -> float | None:
+    """'1,200' -> 1200, '3.5' -> 3.5, '1.200' (thousands dot) -> 1200."""
+    if "," in norm:
+        parts = norm.split(",")
+        if all(len(p) == 3 for p in parts[1:]):
+            return float("".join(parts))
+        return None
+    if "." in norm:
+        parts = norm.split(".")
+        if len(parts) > 2:
+            return float("".join(parts)) if all(len(p) == 3 for p in parts[1:]) else None
+        try:
+            return float(norm)
+        except ValueError:
+            return None
+    return float(norm) if norm.isdigit() else None
+
+
+def _word(norm: str, continuing: bool) -> tuple[str, int | None, str]:
+    """Classify a folded word: returns (stem, value, kind) with kind in unit/mult/dual/teen/''."""
+    stem = norm
+    if continuing and stem.startswith(_WA) and len(stem) > 2:
+        stem = stem[1:]
+    if stem in WORD_VALUES:
+        return stem, WORD_VALUES[stem], "card"
+    if stem in MULTIPLIERS:
+        return stem, MULTIPLIERS[stem], "mult"
+    if stem in DUALS:
+        return stem, DUALS[stem], "dual"
+    return stem, None, ""
+
+
+def find_numbers(tokens: list[Token]) -> list[NumberSpan]:
+    """All numeric expressions in ``tokens`` (see module docstring)."""
+    out: list[NumberSpan] = []
+    n = len(tokens)
+    i = 0
+    while i < n:
+        tok = tokens[i]
+        norm = tok.norm
+        first_val: float | None = None
+        kind = ""
+        if tok.kind == "number":
+            first_val = _digit_value(norm)
+            if first_val is None:
+                i += 1
+                continue
+            kind = "digit"
+        elif tok.kind == "word":
+            if norm in VAGUE or (norm.startswith(_WA) and norm[1:] in VAGUE):
+                out.append(NumberSpan(None, tok.start, tok.end, i, i + 1, vague=True))
+                i += 1
+                continue
+            _, v, kind = _word(norm, continuing=False)
+            if v is None and norm.startswith("ال") and 3 <= WORD_VALUES.get(norm[2:], 0) <= 10:
+                v, kind = WORD_VALUES[norm[2:]], "card"  # "الثلاثة" (the three); not الاثنين/الأحد
+            if v is None:
+                # allow one proclitic (و/ب/ل) on the first number word: "بثلاثة", "وخمسة"
+                if len(norm) > 3 and norm[0] in "وبل":
+                    _, v, kind = _word(norm[1:], continuing=False)
+                if v is None:
+                    i += 1
+                    continue
+            first_val = float(v)
+        else:
+            i += 1
+            continue
+
+        total = 0.0
+        current = 0.0
+        j = i
+        if kind == "digit":
+            current = first_val
+        elif kind == "mult":
+            total += first_val
+        elif kind == "dual":
+            total += first_val
+        else:
+            current = first_val
+        j = i + 1
+        # extend with further number words
+        while j < n and tokens[j].kind == "word":
+            jn = tokens[j].norm
+            if jn in (fold("عشر"), fold("عشرة")) and 0 < current < 10 and kind != "digit":
+                current += 10  # "ثلاثة عشر" -> 13
+                j += 1
+                continue
+            _, v, k = _word(jn, continuing=True)
+            if v is None:
+                break
+            if k == "mult":
+                total += (current or 1) * v
+                current = 0
+            elif k == "dual":
+                if current or total:
+                    break
+                total += v
+            elif kind == "digit" and not jn.startswith(_WA):
+                break  # "5 ثلاثة" is two numbers
+            elif v == 100 and 0 < current < 10:
+                current *= 100  # "ثلاث مئة"
+            elif v >= 100 and current and current < v:
+                break
+            else:
+                if not jn.startswith(_WA) and current and not (v < 10 and current % 100 == 0):
+                    break
+                current += v
+            kind = k or kind
+            j += 1
+        value = total + current
+        # hedges before the number
+        approximate = False
+        vague = False
+        for hedge in _HEDGES:
+            h = len(hedge)
+            if i - h >= 0 and all(tokens[i - h + k].norm == hedge[k] for k in range(h)):
+                approximate = True
+                if hedge == _UPPER_BOUND:
+                    vague = True
+                break
+        ival = int(round(value)) if value == value and value < 1e15 else None
+        out.append(
+            NumberSpan(
+                None if vague else ival,
+                tok.start,
+                tokens[j - 1].end,
+                i,
+                j,
+                approximate=approximate,
+                vague=vague,
+            )
+        )
+        i = j
+    return out
+
+
+def parse_number(text: str) -> int | None:
+    """Value of the first numeric expression in ``text`` ("ثلاثمئة وأربعة وسبعون" -> 374)."""
+    spans = find_numbers(tokenize(text))
+    return spans[0].value if spans else None

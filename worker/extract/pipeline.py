@@ -1,0 +1,132 @@
+"""The extraction chain: article in, :class:`~worker.document.EnrichedDocument` out. Pure, no I/O.
+
+Stages (each a pure function in its own module, testable alone):
+normalise/tokenise (``normalize``, ``tokens``) -> entities (``entities``) -> dates (``dates``) ->
+casualties (``casualties``) -> events (``events``) -> quotes (``quotes``) -> keywords (``keywords``) ->
+fingerprint (``fingerprint``). Title and body are analysed separately so every offset indexes the
+original string named by ``field``; tokens and sentence spans are computed once and shared.
+
+``extract_many`` is the batch entry point (like spaCy's ``pipe``): it loads the shipped tables once
+and processes articles in order; ``extract_one`` is a batch of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from worker.document import ArticleIn, Casualty, EnrichedDocument, Entity, doc_id_for_url
+from worker.extract.casualties import find_casualties
+from worker.extract.dates import find_dates, parse_published
+from worker.extract.events import find_events
+from worker.extract.fingerprint import simhash
+from worker.extract.keywords import find_keywords
+from worker.extract.quotes import find_quotes
+from worker.extract.tokens import sentences, tokenize
+
+__all__ = ["extract_one", "extract_many", "warm_up"]
+
+EntityFn = Callable[[str, str, "datetime | None"], list[Entity]]
+_entity_fn: EntityFn | None = None
+
+
+def _entities() -> EntityFn:
+    """The entity stage, imported lazily (it loads a model and a gazetteer)."""
+    global _entity_fn
+    if _entity_fn is None:
+        try:
+            from worker.extract.entities import extract_entities
+        except ImportError:  # entities module not there yet: no entities rather than no chain
+            def extract_entities(title: str, body: str, published: datetime | None = None) -> list[Entity]:
+                return []
+        _entity_fn = extract_entities
+    return _entity_fn
+
+
+def warm_up() -> None:
+    """Load every shipped table/model now (call once per worker process)."""
+    from worker.extract.keywords import load_idf, load_stopwords
+
+    load_idf()
+    load_stopwords()
+    _entities()("", "", None)
+
+
+def _coerce(article: ArticleIn | dict[str, Any]) -> ArticleIn:
+    if isinstance(article, ArticleIn):
+        return article
+    data = dict(article)
+    if "body" not in data and "text" in data:  # ANT corpus / feed items use "text"
+        data["body"] = data.get("text")
+    if "published" not in data and "time" in data:
+        data["published"] = data.get("time")
+    known = {k: data.get(k) for k in ("id", "url", "title", "body", "published") if data.get(k) is not None}
+    if "published" in known and not isinstance(known["published"], str):
+        known["published"] = str(known["published"])
+    return ArticleIn.model_validate(known)
+
+
+def _doc_id(a: ArticleIn) -> str:
+    if a.id:
+        return a.id
+    if a.url:
+        return doc_id_for_url(a.url)
+    return hashlib.sha1(f"{a.title}\n{a.body}".encode()).hexdigest()
+
+
+def _merge_casualties(*groups: list[Casualty]) -> list[Casualty]:
+    seen: set[tuple[str, int]] = set()
+    out: list[Casualty] = []
+    for group in groups:
+        for c in group:
+            if (c.kind, c.count) not in seen:
+                seen.add((c.kind, c.count))
+                out.append(c)
+    return out
+
+
+def extract_one(article: ArticleIn | dict[str, Any]) -> EnrichedDocument:
+    """Run the whole chain on one article."""
+    a = _coerce(article)
+    title, body = a.title or "", a.body or ""
+    published = parse_published(a.published)
+    t_toks, b_toks = tokenize(title), tokenize(body)
+    b_sents = sentences(body)
+
+    entities = _entities()(title, body, published)
+
+    dates = find_dates(title, published, "title")
+    seen_dates = {d.date for d in dates}
+    dates += [d for d in find_dates(body, published, "body") if d.date not in seen_dates]
+
+    casualties = _merge_casualties(
+        find_casualties(title, t_toks, [(0, len(title))] if title.strip() else []),
+        find_casualties(body, b_toks, b_sents),
+    )
+    events = find_events(title, body, b_sents)
+    quotes = find_quotes(body, b_sents)
+    keywords = find_keywords(title, body, t_toks, b_toks)
+    fingerprint = simhash(f"{title}\n{body}")
+
+    return EnrichedDocument(
+        id=_doc_id(a),
+        url=a.url,
+        title=title,
+        body=body,
+        published=published,
+        entities=entities,
+        dates=dates,
+        casualties=casualties,
+        events=events,
+        quotes=quotes,
+        keywords=keywords,
+        fingerprint=fingerprint,
+    )
+
+
+def extract_many(articles: Iterable[ArticleIn | dict[str, Any]]) -> list[EnrichedDocument]:
+    """Run the chain on a batch of articles (order preserved)."""
+    warm_up()
+    return [extract_one(a) for a in articles]

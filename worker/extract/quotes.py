@@ -1,0 +1,84 @@
+"""Quotes with their speakers.
+
+Contract: ``find_quotes(text, sentence_spans=None) -> list[Quote]``; pure.
+
+Per sentence: a speech verb (قال، أكد، أعلن، أشار، أضاف، صرح، ذكر، أوضح، تابع، شدد ...; with و/ف) followed by
+the speaker (up to "إن/أن", a colon, a quote mark, a comma or "في بيان") and the quoted text: «...», "..."
+or reported speech introduced by "إن"/"أن" to the end of the sentence. When the verb is followed
+directly by the quote or "إن" ("وأضاف: ..."، "وتابع أن ..."), the speaker of the previous quote is carried.
+A speaker that is only a pronoun-like word is dropped (``speaker=None``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from worker.document import Quote
+from worker.extract.normalize import fold_with_offsets
+from worker.extract.tokens import sentences
+
+__all__ = ["find_quotes", "SPEECH_VERBS"]
+
+SPEECH_VERBS = (
+    "قال قالت قالوا أكد أكدت أكدوا أعلن أعلنت أشار أشارت أضاف أضافت صرح صرحت ذكر ذكرت أوضح أوضحت تابع تابعت "
+    "شدد شددت اعتبر اعتبرت لفت لفتت كشف كشفت أفاد أفادت نقل أردف أردفت زعم زعمت رأى رأت"
+)
+_VERBS_F = sorted({fold_with_offsets(v)[0] for v in SPEECH_VERBS.split()}, key=len, reverse=True)
+_VERB_RE = re.compile(rf"(?<![^\s\"'«(،,.:])[وف]?(?P<verb>{'|'.join(_VERBS_F)})(?![^\W\d_])")
+_PARTICLE = r"(?<![^\s\"«“])(?:ان|انه|انها|انهم|بان|بانه|بانها)(?![^\W\d_])"
+# The speaker phrase ends at the reported-speech particle, a colon or an opening quote after text.
+_SPEAKER_STOP = re.compile(rf"{_PARTICLE}|:|(?<=\S)\s*[«“]|$")
+# Inside the speaker phrase, cut at a comma or a circumstantial phrase ("في بيان"، "لوكالة ...").
+_SPEAKER_CUT = re.compile(r"\s*(?:[،,(]|(?<![^\s])(?:في|خلال|عبر|امام|لوكاله|لقناه|لصحيفه|لموقع|الي|عن|يوم|اليوم|امس)\s)")
+_CONTINUATION = {"اضاف", "اضافت", "تابع", "تابعت", "اردف", "اردفت"}
+_PRONOUNS = {"", "انه", "انها", "ايضا", "هو", "هي", "في", "ان", "ذلك", "كذلك", "المصدر", "البيان"}
+_QUOTE_RE = re.compile(r"«([^»]{3,})»|\"([^\"]{3,})\"|“([^”]{3,})”")
+_PARTICLE_RE = re.compile(_PARTICLE)
+
+
+def find_quotes(text: str, sentence_spans: list[tuple[int, int]] | None = None) -> list[Quote]:
+    """Quotes in ``text`` (see module docstring)."""
+    if not text:
+        return []
+    spans = sentence_spans if sentence_spans is not None else sentences(text)
+    out: list[Quote] = []
+    last_speaker: str | None = None
+    for a, b in spans:
+        sent = text[a:b]
+        folded, offs = fold_with_offsets(sent)
+        m = _VERB_RE.search(folded)
+        if not m:
+            continue
+        after = m.end()
+        stop = _SPEAKER_STOP.search(folded, after)
+        stop_at = stop.start() if stop else len(folded)
+        phrase = folded[after:stop_at]
+        cut = _SPEAKER_CUT.search(phrase)
+        if cut is not None:
+            phrase = phrase[: cut.start()]
+        speaker: str | None = None
+        at_particle = stop is not None and _PARTICLE_RE.match(folded, stop.start()) is not None
+        if phrase.lstrip()[:1] in ("\"", "«", "“") and not at_particle:
+            phrase, stop_at = "", after  # the verb is followed directly by the quotation
+        words = phrase.strip().strip("\"«»“” ").strip()
+        if words and len(words.split()) <= 8 and words not in _PRONOUNS:
+            lead = len(phrase) - len(phrase.lstrip(" \"«»“”"))
+            tail = len(phrase.rstrip(" \"«»“”"))
+            if tail > lead:
+                speaker = sent[offs[after + lead] : offs[after + tail - 1] + 1]
+        if speaker is None and m.group("verb") in _CONTINUATION:
+            speaker = last_speaker
+        qtext: str | None = None
+        pm = _PARTICLE_RE.search(folded, after)
+        rest = sent[offs[stop_at] :] if stop_at < len(offs) else ""
+        qm = _QUOTE_RE.search(rest) if (pm is None or pm.start() != stop_at) else None
+        if qm:
+            qtext = next(g for g in qm.groups() if g)
+        elif pm is not None and pm.end() < len(folded) - 8:
+            qtext = sent[offs[pm.end()] :].strip()
+        if not qtext:
+            continue
+        if speaker:
+            last_speaker = speaker
+        out.append(Quote(speaker=speaker, text=qtext.strip()))
+    return out

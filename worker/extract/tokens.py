@@ -1,0 +1,161 @@
+"""Tokens, sentence spans and proclitic splitting for Arabic news text.
+
+All offsets index the original (un-normalised) string. ``Token.norm`` is the folded matching key
+(see :mod:`worker.extract.normalize`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from worker.extract.normalize import fold
+
+__all__ = ["Token", "tokenize", "sentences", "split_proclitics", "WORD_RE", "TOKEN_RE"]
+
+_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d"
+# A word starts with a letter and continues with letters or Arabic marks/tatweel/ZWNJ.
+WORD_RE = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{_MARKS}])*")
+# words | numbers (3.5, 1,200, ٣٫٥) | any other single non-space character
+TOKEN_RE = re.compile(rf"([^\W\d_](?:[^\W\d_]|[{_MARKS}])*)|(\d+(?:[.,\u066b\u066c]\d+)*)|(\S)")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A token with offsets into the original text: ``text == source[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+    kind: str = "word"  # "word" | "number" | "punct"
+    norm: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.norm:
+            object.__setattr__(self, "norm", fold(self.text) if self.kind != "punct" else self.text)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into word, number and punctuation tokens (whitespace dropped)."""
+    out: list[Token] = []
+    for m in TOKEN_RE.finditer(text):
+        kind = "word" if m.lastindex == 1 else "number" if m.lastindex == 2 else "punct"
+        out.append(Token(m.group(), m.start(), m.end(), kind))
+    return out
+
+
+# Sentence ends: . ! ? ؟ … (possibly repeated, possibly followed by closing quotes/brackets) then space,
+# or a newline. A period after a digit followed by a digit never matches (no whitespace), so "3.5" stays.
+_SENT_END_RE = re.compile(r"(?:[.!?\u061f\u2026]+[\"'\u00bb\u201d)\]]*)(?=\s)|\n+")
+# Single-letter abbreviations ("د. محمد", "أ.ف.ب", "U.S.") and a few common short forms.
+_ABBREV_RE = re.compile(r"(?:^|[\s.(])(?:[^\W\d_]|[Dd]r|[Mm]r|[Mm]rs|[Ss]t|[Nn]o|[Vv]s|ص\.?ب|ت)$")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)`` over ``text``, stripped of surrounding whitespace.
+
+    Splits on ., !, ?, ؟, … followed by whitespace, and on newlines; does not split after a
+    single-letter abbreviation ("د. محمد") or inside numbers ("3.5").
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    n = len(text)
+    for m in _SENT_END_RE.finditer(text):
+        if m.group()[0] == ".":
+            before = text[max(0, m.start() - 4) : m.start()]
+            if _ABBREV_RE.search(before):
+                continue
+        end = m.end() if m.group()[0] != "\n" else m.start()
+        _push(text, start, end, spans)
+        start = m.end()
+    _push(text, start, n, spans)
+    return spans
+
+
+def _push(text: str, a: int, b: int, spans: list[tuple[int, int]]) -> None:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    if b > a:
+        spans.append((a, b))
+
+
+# --- proclitics -------------------------------------------------------------------------------
+
+# Folded words that begin with a proclitic letter but are not prefixed (place names and very common
+# nouns where a clitic reading is wrong). Stripping is also refused when the rest is too short.
+_NO_SPLIT = frozenset(
+    fold(w)
+    for w in """
+    لبنان ليبيا لندن لاهاي لاتفيا ليتوانيا لوكسمبورغ لاوس لشبونة لوس ليون لاغوس لحج لواء لجنة لقاء لقب
+    بغداد بيروت باريس برلين بروكسل بكين بريطانيا بلجيكا بلغاريا بولندا البرازيل بنغازي بنغلاديش باكستان
+    بورما بوتين بايدن بومبيو بابا بيان بلد بلاد بين بعد بعض بسبب بشأن بكر بحر بنك بيت بشار برنامج بنت
+    بحث بند بيع بطل
+    كركوك كندا كوريا كوبا كينيا كابول كيري كلينتون كلية كتاب كلمة كان كانت كانوا كل كلا كما كيف كبير كثير
+    كرة كأس كمال كريم
+    فلسطين فرنسا فنزويلا فنلندا فيتنام فيينا فيلق فريق فصائل فصيل فترة فيها فيه في فوق فقط فرع فكرة فوز
+    وزير وزارة وزراء وكالة واشنطن وقف وقت وضع واحد واحدة وسط ولاية ولايات وادي وحدات وحدة وطني وطنية وجود
+    وقع وصل ورقة وفد وفاة ولي وليد وائل وهو وهي وفق وراء وجه وجهة وثيقة وقود
+    """.split()
+)
+_ARTICLE_EXCEPTIONS = frozenset(
+    fold(w) for w in "الى إلى ألا إلا الذي التي الذين اللذين اللتين اللاتي اللواتي الله الآن ألف آلاف ألم آلة".split()
+)
+_CONJ = "وف"
+_PREP = "بلك"
+
+
+def split_proclitics(word: str, *, keep_article: bool = False) -> tuple[str, str]:
+    """Split attached proclitics off ``word``: ``(prefix, rest)``.
+
+    Strips an optional conjunction (و/ف), an optional preposition (ب/ل/ك) and, unless
+    ``keep_article``, the definite article ال; "لل" (ل + ال with the alef elided) is handled.
+    Conservative: the stem must keep >= 2 letters (>= 3 when no article follows a one-letter
+    clitic) and known words such as "لبنان", "بغداد", "وزارة" are never split.
+
+    Default (``keep_article=False``): ``prefix + rest == word`` always.
+    ``keep_article=True`` (mention form per the guidelines): the article stays on ``rest``; for
+    "لل" the rest is rewritten to start with "ال" ("للأمم" -> ("ل", "الأمم")), so then
+    ``prefix + rest != word``; the rest's offset in ``word`` is ``len(word) - len(rest) + 1``.
+    """
+    return _split(word, keep_article)
+
+
+@lru_cache(maxsize=131072)
+def _split(word: str, keep_article: bool) -> tuple[str, str]:
+    """Cached worker for :func:`split_proclitics`."""
+    if len(word) < 3:
+        return "", word
+    key = fold(word)
+    if key in _NO_SPLIT or key in _ARTICLE_EXCEPTIONS:
+        return "", word
+    i = 0
+    if word[0] in _CONJ and len(word) > 3:
+        i = 1
+    j = i
+    if j < len(word) and word[j] in _PREP:
+        j += 1
+    rest = word[j:]
+    if word[j:j + 1] == "ل" and word[j - 1:j] == "ل" and j > i:
+        # "لل" + stem: ل (preposition) + ال with elided alef
+        stem = word[j + 1 :]
+        if len(stem) >= 2:
+            if keep_article:
+                return word[:j], "ال" + stem
+            return word[: j + 1], stem
+    rest_key = fold(rest)
+    if rest_key.startswith("ال") and len(rest_key) >= 4 and rest_key not in _ARTICLE_EXCEPTIONS:
+        if keep_article:
+            return word[:j], rest
+        return word[: j + 2], word[j + 2 :]
+    # no article: accept a one-letter clitic only if a long enough stem remains and it isn't a known word
+    if j > i and (len(rest_key) < 3 or fold(word[i:]) in _NO_SPLIT):
+        j = i  # drop the preposition reading
+    if j == 0:
+        return "", word
+    rest = word[j:]
+    if len(fold(rest)) < 3:
+        return "", word
+    return word[:j], rest

@@ -1,0 +1,93 @@
+"""From a feed item (and maybe its page) to the article the extraction stage consumes.
+
+trafilatura finds the main text, title, author, date and lead image in the page. When the page could
+not be fetched, or its main text is too short to be the article (paywall stub, consent wall, video
+page), the feed's own content or description is used instead. The feed's date wins over a page date:
+trafilatura guesses dates from page furniture (sidebars, "most read" boxes), the feed states it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import trafilatura
+from dateutil import parser as dateparser
+
+log = logging.getLogger(__name__)
+
+MIN_BODY_CHARS = 200  # shorter page text is not an article body
+MAX_HTML_CHARS = 3_000_000  # beyond this lxml trees get slow; real articles are far smaller
+
+
+def extract_page(html: str, url: str | None = None) -> dict[str, Any]:
+    """trafilatura's main text + metadata; empty dict if it finds nothing. Never raises."""
+    if not html or not html.strip():
+        return {}
+    try:
+        doc = trafilatura.bare_extraction(
+            html[:MAX_HTML_CHARS], url=url, with_metadata=True, include_comments=False,
+            include_tables=False, include_images=False, favor_precision=True, deduplicate=False,
+        )
+    except Exception as err:  # noqa: BLE001 - hostile or broken HTML must not crash the worker
+        log.info("trafilatura failed on %s: %r", url, err)
+        return {}
+    if doc is None:
+        return {}
+    data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    return {k: data.get(k) for k in ("title", "author", "date", "image", "text", "description")}
+
+
+def _iso(value: str | datetime | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        try:
+            dt = dateparser.parse(str(value))
+        except (ValueError, OverflowError):
+            return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.isoformat()
+
+
+def build_article(item: dict[str, Any], *, html: str | None, doc_id: str, url: str,
+                  fetched: datetime | None = None) -> tuple[dict[str, Any], str]:
+    """The hand-off payload for ``extract_article`` (see the fetch task): id, url, source, feed_id,
+    title, body, summary, author, image, published, fetched, tags, language; and where the body came
+    from (``page``, ``feed_content``, ``feed_summary`` or ``none``)."""
+    page = extract_page(html, url) if html else {}
+    page_text = (page.get("text") or "").strip()
+    feed_text = (item.get("content") or "").strip()
+    feed_summary = (item.get("summary") or "").strip()
+    if len(page_text) >= MIN_BODY_CHARS and len(page_text) >= 0.5 * len(feed_text):
+        body, body_from = page_text, "page"
+    elif len(feed_text) >= len(feed_summary) and feed_text:
+        body, body_from = feed_text, "feed_content"
+    elif feed_summary:
+        body, body_from = feed_summary, "feed_summary"
+    else:
+        body, body_from = page_text, "page" if page_text else "none"
+    summary = feed_summary or (page.get("description") or "").strip() or None
+    if summary and summary == body:
+        summary = summary[:500]
+    published = _iso(item.get("published")) or _iso(page.get("date"))
+    payload = {
+        "id": doc_id,
+        "url": url,
+        "source": item.get("source"),
+        "feed_id": item.get("feed_id"),
+        "title": (item.get("title") or "").strip() or (page.get("title") or "").strip(),
+        "body": body,
+        "summary": summary,
+        "author": (item.get("author") or "").strip() or (page.get("author") or None),
+        "image": item.get("image") or page.get("image") or None,
+        "published": published,
+        "fetched": (fetched or datetime.now(UTC)).isoformat(),
+        "tags": list(item.get("tags") or []),
+        "language": item.get("language") or "ar",
+    }
+    return payload, body_from

@@ -1,0 +1,85 @@
+"""Fetching one new item's article page and handing the article on: the core of ``fetch_article``.
+
+Idempotent on document ids: a redelivered task (late acks after a worker died) finds the ``handed``
+mark and stops; a second feed's link that lands on the same canonical page (after redirects or
+``rel=canonical``) finds the page's id already claimed by another item and stops. Transient page
+errors propagate so the task retries with backoff; on the last attempt, and on permanent page errors,
+the feed's own text is used when there is any, and only an item with no text at all is an error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from worker.ingest.article import build_article
+from worker.ingest.canonical import canonical_for_page, doc_id
+from worker.ingest.context import IngestContext
+from worker.ingest.encoding import decode_html
+from worker.ingest.errors import PermanentFetchError, RobotsDisallowedError, TransientFetchError
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    result: str  # handed | duplicate | already_handed
+    doc_id: str
+    payload: dict[str, Any] | None = None
+    page_error: str | None = None
+    body_from: str | None = None
+
+
+def _has_feed_text(item: dict[str, Any]) -> bool:
+    return bool((item.get("content") or "").strip() or (item.get("summary") or "").strip())
+
+
+def fetch_item(ctx: IngestContext, item: dict[str, Any], emit: Emit, *, last_attempt: bool = False) -> FetchOutcome:
+    link = item.get("link") or item["url"]
+    link_id = item.get("id") or doc_id(item["url"])
+    if ctx.seen.was_handed(link_id):
+        return FetchOutcome("already_handed", link_id)
+
+    html: str | None = None
+    final_url, canonical = link, item.get("url") or link
+    page_error: str | None = None
+    fetched_at = None
+    try:
+        if ctx.settings.respect_robots and not ctx.robots.allowed(link):
+            raise RobotsDisallowedError(f"robots.txt disallows {link}", url=link)
+        res = ctx.fetcher.fetch(link, kind="page")
+        res.raise_for_status()
+        html, _enc = decode_html(res.body, res.header("content-type"))
+        final_url, fetched_at = res.final_url, res.fetched_at
+        canonical = canonical_for_page(final_url, html)
+    except TransientFetchError as err:
+        if not last_attempt or not _has_feed_text(item):
+            raise
+        page_error = f"{err.kind}: {err}"
+    except PermanentFetchError as err:
+        if not _has_feed_text(item):
+            raise
+        page_error = f"{err.kind}: {err}"
+
+    final_id = doc_id(canonical)
+    if final_id != link_id:
+        # Same article reached through another link (another feed, a redirect, rel=canonical)?
+        if not ctx.seen.claim_alias(final_id, owner=link_id):
+            ctx.seen.mark_handed(link_id)
+            return FetchOutcome("duplicate", final_id)
+    if ctx.seen.was_handed(final_id):
+        ctx.seen.mark_handed(link_id)
+        return FetchOutcome("already_handed", final_id)
+    payload, body_from = build_article(item, html=html, doc_id=final_id, url=canonical, fetched=fetched_at)
+    if page_error:
+        log.info("article %s: page unavailable (%s), using feed text", final_id, page_error)
+    emit(payload)
+    ctx.seen.mark_handed(final_id)
+    if final_id != link_id:
+        ctx.seen.mark_handed(link_id)
+    ctx.redis.hincrby(ctx.keys.stats, "articles_handed", 1)
+    return FetchOutcome("handed", final_id, payload, page_error, body_from)

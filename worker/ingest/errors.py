@@ -1,0 +1,67 @@
+"""Classed fetch errors. Backoff, retries and dead letters follow the class, not the message:
+
+* ``PermanentFetchError``: retrying will not help (404, 410, SSRF refusal, wrong content type, too large).
+* ``TransientFetchError``: may work later (timeouts, connection resets, 5xx).
+* ``RateLimitedError``: the server (429/503 + Retry-After) or our own per-host bucket asked us to wait.
+"""
+
+from __future__ import annotations
+
+
+class FetchError(Exception):
+    """Base class; ``status`` is the HTTP status when there was a response."""
+
+    kind = "error"
+
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+
+class PermanentFetchError(FetchError):
+    kind = "permanent"
+
+
+class BlockedURLError(PermanentFetchError):
+    """Refused before any request: non-http(s) scheme or an address in a private/reserved range."""
+
+    kind = "blocked"
+
+
+class GoneError(PermanentFetchError):
+    """HTTP 410: the resource is gone for good (a feed answering this is marked dead)."""
+
+    kind = "gone"
+
+
+class RobotsDisallowedError(PermanentFetchError):
+    kind = "robots"
+
+
+class TransientFetchError(FetchError):
+    kind = "transient"
+
+
+class RateLimitedError(TransientFetchError):
+    """``retry_after`` is the number of seconds the server (or our bucket) asked us to wait."""
+
+    kind = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, url: str | None = None,
+                 status: int | None = None) -> None:
+        super().__init__(message, url=url, status=status)
+        self.retry_after = retry_after
+
+
+def classify_status(status: int) -> type[FetchError] | None:
+    """The error class for an HTTP status, or None when the response is usable (2xx/304)."""
+    if 200 <= status < 300 or status == 304:
+        return None
+    if status == 410:
+        return GoneError
+    if status in (429, 503):
+        return RateLimitedError
+    if status in (408, 425) or status >= 500:
+        return TransientFetchError
+    return PermanentFetchError

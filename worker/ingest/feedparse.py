@@ -1,0 +1,187 @@
+"""Feed bytes -> items, with feedparser doing the parsing.
+
+Malformed feeds (feedparser's ``bozo``) still yield whatever could be read; the error is kept on the
+result so the poller can record it. Nothing in here raises on bad input: a parse that blows up inside
+feedparser becomes an empty ``ParsedFeed`` with ``error`` set.
+"""
+
+from __future__ import annotations
+
+import calendar
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+
+from worker.ingest.encoding import prepare_feed_bytes
+
+# feedparser resolves relative URIs and sanitises HTML; we only need the text, so keep it cheap.
+feedparser.RESOLVE_RELATIVE_URIS = True
+feedparser.SANITIZE_HTML = True
+
+_TAG_RE = re.compile(r"<[^>]+>")
+_WS_RE = re.compile(r"[ \t\r\f\v]+")
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One entry as the feed describes it (before the article page is fetched)."""
+
+    url: str
+    title: str = ""
+    summary: str = ""
+    content: str = ""
+    author: str | None = None
+    published: datetime | None = None
+    guid: str | None = None
+    image: str | None = None
+    tags: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "url": self.url, "title": self.title, "summary": self.summary, "content": self.content,
+            "author": self.author, "published": self.published.isoformat() if self.published else None,
+            "guid": self.guid, "image": self.image, "tags": list(self.tags),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FeedItem:
+        published = d.get("published")
+        return cls(
+            url=d["url"], title=d.get("title") or "", summary=d.get("summary") or "",
+            content=d.get("content") or "", author=d.get("author"),
+            published=datetime.fromisoformat(published) if published else None,
+            guid=d.get("guid"), image=d.get("image"), tags=tuple(d.get("tags") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    items: tuple[FeedItem, ...] = ()
+    title: str = ""
+    bozo: bool = False
+    error: str | None = None  # bozo exception or crash, as text
+    encoding: str | None = None
+    ttl_seconds: int | None = None  # RSS <ttl> (minutes in the feed) in seconds
+    version: str = ""
+    skipped: int = 0  # entries without a usable link
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def html_to_text(fragment: str) -> str:
+    """Strip tags and entities from a feed's HTML description, keeping paragraph breaks."""
+    if not fragment:
+        return ""
+    text = re.sub(r"(?i)<\s*(br|/p|/div|/li|/h[1-6])\b[^>]*>", "\n", fragment)
+    text = html.unescape(_TAG_RE.sub("", text))
+    lines = [_WS_RE.sub(" ", line).strip() for line in text.split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def _struct_to_dt(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _image(entry: Any) -> str | None:
+    for key in ("media_content", "media_thumbnail"):
+        for media in entry.get(key) or ():
+            url = media.get("url")
+            if url and (media.get("medium") in (None, "image") or key == "media_thumbnail"):
+                return url
+    for enc in entry.get("enclosures") or ():
+        if str(enc.get("type", "")).startswith("image/") and enc.get("href"):
+            return enc["href"]
+    image = entry.get("image")
+    if isinstance(image, dict) and image.get("href"):
+        return image["href"]
+    return None
+
+
+def _entry_link(entry: Any) -> str | None:
+    link = entry.get("link")
+    if not link:
+        for candidate in entry.get("links") or ():
+            if candidate.get("rel", "alternate") == "alternate" and candidate.get("href"):
+                link = candidate["href"]
+                break
+    if not link:
+        guid = entry.get("id") or ""
+        if entry.get("guidislink") or guid.startswith(("http://", "https://")):
+            link = guid
+    if not isinstance(link, str):
+        return None
+    link = link.strip()
+    return link if link.lower().startswith(("http://", "https://")) else None
+
+
+def _item(entry: Any) -> FeedItem | None:
+    url = _entry_link(entry)
+    if not url:
+        return None
+    content = ""
+    for part in entry.get("content") or ():
+        value = part.get("value") or ""
+        if len(value) > len(content):
+            content = value
+    published = _struct_to_dt(entry.get("published_parsed")) or _struct_to_dt(entry.get("updated_parsed"))
+    tags = tuple(t.get("term", "").strip() for t in entry.get("tags") or () if t.get("term"))
+    return FeedItem(
+        url=url,
+        title=html_to_text(entry.get("title") or ""),
+        summary=html_to_text(entry.get("summary") or ""),
+        content=html_to_text(content),
+        author=(entry.get("author") or None),
+        published=published,
+        guid=entry.get("id") or None,
+        image=_image(entry),
+        tags=tags,
+    )
+
+
+def parse_feed(data: bytes, content_type: str | None = None, base_url: str | None = None) -> ParsedFeed:
+    """Parse RSS/Atom/RDF bytes. Never raises; ``error`` says what went wrong if anything did."""
+    try:
+        body, ctype = prepare_feed_bytes(data, content_type)
+        headers = {"content-type": ctype} if ctype else {}
+        if base_url:
+            headers["content-location"] = base_url
+        parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True)
+    except Exception as err:  # noqa: BLE001 - hostile input must never crash the worker
+        return ParsedFeed(bozo=True, error=f"parser crashed: {type(err).__name__}: {err}")
+    items: list[FeedItem] = []
+    skipped = 0
+    for entry in parsed.get("entries") or ():
+        try:
+            item = _item(entry)
+        except Exception:  # noqa: BLE001
+            item = None
+        if item is None:
+            skipped += 1
+        else:
+            items.append(item)
+    feed = parsed.get("feed") or {}
+    ttl = None
+    try:
+        if feed.get("ttl"):
+            ttl = int(float(str(feed["ttl"]).strip())) * 60
+    except ValueError:
+        ttl = None
+    exc = parsed.get("bozo_exception")
+    return ParsedFeed(
+        items=tuple(items),
+        title=html_to_text(feed.get("title") or ""),
+        bozo=bool(parsed.get("bozo")),
+        error=f"{type(exc).__name__}: {exc}" if exc else None,
+        encoding=parsed.get("encoding"),
+        ttl_seconds=ttl,
+        version=parsed.get("version") or "",
+        skipped=skipped,
+    )

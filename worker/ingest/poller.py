@@ -1,0 +1,216 @@
+"""Polling one feed: the core the ``poll_feed`` task, ``newsworker poll --once`` and the tests call.
+
+One function owns rescheduling (``_finish``): whatever happened (new items, 304, unchanged body, HTTP
+error, network error, malformed XML), the feed gets a state with the outcome and a next due time, and
+the state is written last so a crash mid-poll leaves the previous validators in place (the next poll
+re-reads everything and nothing is lost; see ``seen``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from worker.ingest.canonical import canonicalize_url, doc_id
+from worker.ingest.context import IngestContext
+from worker.ingest.errors import FetchError, GoneError, RateLimitedError, TransientFetchError
+from worker.ingest.feedparse import FeedItem, parse_feed
+from worker.ingest.registry import DEAD_AFTER, FAILING_AFTER, Feed, FeedState
+from worker.ingest.schedule import (
+    adaptive_interval,
+    backoff_delay,
+    jitter,
+    needs_full_fetch,
+    parse_max_age,
+)
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[dict[str, Any]], None]
+
+_UNLOCK_LUA = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    feed_id: str
+    result: str  # new | no_new | not_modified | unchanged | error | dead | locked | unknown | disabled
+    http_status: int | None = None
+    total_items: int = 0
+    new_items: int = 0
+    error: str | None = None
+    next_due: float | None = None
+    interval: float | None = None
+    elapsed: float = 0.0
+
+
+def item_payload(feed: Feed, item: FeedItem) -> dict[str, Any]:
+    """What the fetch stage receives for one new item (JSON-serialisable)."""
+    canonical = canonicalize_url(item.url)
+    tags = list(dict.fromkeys([*feed.tags, *item.tags]))
+    return {
+        "id": doc_id(canonical), "url": canonical, "link": item.url, "feed_id": feed.id,
+        "source": feed.source, "language": feed.language, "tags": tags, "title": item.title,
+        "summary": item.summary, "content": item.content, "author": item.author,
+        "published": item.published.isoformat() if item.published else None, "image": item.image,
+        "guid": item.guid,
+    }
+
+
+def poll_feed_once(ctx: IngestContext, feed_id: str, emit: Emit, *, now: float | None = None,
+                   force_full: bool = False) -> PollOutcome:
+    """Poll ``feed_id`` once, hand every never-seen item to ``emit`` exactly once, reschedule."""
+    started = time.monotonic()
+    lock_key = ctx.keys.poll_lock(feed_id)
+    token = uuid.uuid4().hex
+    lock_ttl = int(max(60, ctx.settings.http_timeout * 4))
+    if not ctx.redis.set(lock_key, token, nx=True, ex=lock_ttl):
+        return PollOutcome(feed_id, "locked")
+    try:
+        feed = ctx.registry.get(feed_id)
+        if feed is None:
+            return PollOutcome(feed_id, "unknown", error="no such feed")
+        state = ctx.registry.state(feed_id)
+        if not feed.enabled:
+            return PollOutcome(feed_id, "disabled")
+        outcome = _poll(ctx, feed, state, emit, time.time() if now is None else now, force_full)
+        return PollOutcome(**{**outcome.__dict__, "elapsed": time.monotonic() - started})
+    finally:
+        ctx.redis.eval(_UNLOCK_LUA, 1, lock_key, token)
+
+
+def _poll(ctx: IngestContext, feed: Feed, state: FeedState, emit: Emit, now: float,
+          force_full: bool) -> PollOutcome:
+    s = ctx.settings
+    state.polls += 1
+    state.last_poll = now
+    full = force_full or needs_full_fetch(state.last_full_fetch, now, s.poll_force_full_every)
+    try:
+        res = ctx.fetcher.fetch(feed.url, kind="feed", etag=None if full else state.etag,
+                                last_modified=None if full else state.last_modified)
+        state.last_http_status = res.status
+        res.raise_for_status()
+    except FetchError as err:
+        return _failure(ctx, feed, state, now, err)
+
+    if res.permanent_redirect and res.permanent_redirect != feed.url:
+        log.info("feed %s moved permanently: %s -> %s", feed.id, feed.url, res.permanent_redirect)
+        state.moved_from = feed.url
+        feed = feed.model_copy(update={"url": res.permanent_redirect})
+        ctx.registry.update(feed)
+
+    server_min = _server_min(res.header("cache-control"), None)
+    if res.not_modified:
+        state.not_modified += 1
+        _count(ctx, "not_modified")
+        return _success(ctx, feed, state, now, "not_modified", res.status, 0, 0, server_min)
+
+    body_hash = hashlib.sha256(res.body).hexdigest()
+    if not full and body_hash == state.body_hash:
+        # The server ignored our validators but nothing changed: no parsing, no claims.
+        state.unchanged_body += 1
+        _remember_validators(state, res.header("etag"), res.header("last-modified"))
+        _count(ctx, "unchanged")
+        return _success(ctx, feed, state, now, "unchanged", res.status, 0, 0, server_min)
+
+    parsed = parse_feed(res.body, res.header("content-type"), res.final_url)
+    state.bozo_error = parsed.error if parsed.bozo else None
+    if parsed.bozo and not parsed.items:
+        return _failure(ctx, feed, state, now, TransientFetchError(f"unreadable feed: {parsed.error}"))
+    server_min = _server_min(res.header("cache-control"), parsed.ttl_seconds)
+
+    new = 0
+    for item in parsed.items:
+        payload = item_payload(feed, item)
+        if not ctx.seen.claim(payload["id"], feed.id):
+            continue
+        try:
+            emit(payload)
+        except Exception as err:  # broker down: give the claim back, keep old validators, retry later
+            ctx.seen.release(payload["id"])
+            return _failure(ctx, feed, state, now, TransientFetchError(f"hand-off failed: {err!r}"))
+        ctx.seen.confirm(payload["id"], feed.id)
+        new += 1
+    state.items_seen += len(parsed.items)
+    state.items_new += new
+    if new:
+        state.last_new_item = now
+        state.arrivals = (state.arrivals + [now] * min(new, 5))[-20:]
+    if full:
+        state.last_full_fetch = now
+    state.body_hash = body_hash
+    _remember_validators(state, res.header("etag"), res.header("last-modified"))
+    _count(ctx, "polls_200")
+    _count(ctx, "new_items", new)
+    return _success(ctx, feed, state, now, "new" if new else "no_new", res.status, len(parsed.items), new,
+                    server_min)
+
+
+def _remember_validators(state: FeedState, etag: str | None, last_modified: str | None) -> None:
+    # Stored byte-for-byte as received (weak ETags included); a server that stopped sending one
+    # must not get a stale one back.
+    state.etag = etag
+    state.last_modified = last_modified
+
+
+def _server_min(cache_control: str | None, ttl: int | None) -> float | None:
+    values = [v for v in (parse_max_age(cache_control), ttl) if v]
+    return float(max(values)) if values else None
+
+
+def _base_interval(ctx: IngestContext, feed: Feed, state: FeedState) -> float:
+    return float(state.interval or feed.interval or ctx.settings.poll_default_interval)
+
+
+def _success(ctx: IngestContext, feed: Feed, state: FeedState, now: float, result: str, status: int,
+             total: int, new: int, server_min: float | None) -> PollOutcome:
+    s = ctx.settings
+    unchanged = result in ("not_modified", "unchanged")
+    interval = adaptive_interval(
+        _base_interval(ctx, feed, state),
+        new_items=new, total_items=max(total, 1 if unchanged else 0),
+        arrivals=state.arrivals, min_interval=s.poll_min_interval, max_interval=s.poll_max_interval,
+        server_min=server_min,
+    )
+    state.interval = interval
+    state.status = "ok"
+    state.consecutive_failures = 0
+    state.last_success = now
+    state.next_due = now + jitter(interval)
+    ctx.registry.save_state(feed.id, state)
+    return PollOutcome(feed.id, result, status, total, new, None, state.next_due, interval)
+
+
+def _failure(ctx: IngestContext, feed: Feed, state: FeedState, now: float, err: FetchError) -> PollOutcome:
+    s = ctx.settings
+    state.consecutive_failures += 1
+    state.last_error = f"{err.kind}: {err}"
+    state.last_error_at = now
+    if err.status:
+        state.last_http_status = err.status
+    _count(ctx, "errors")
+    if isinstance(err, GoneError) or state.consecutive_failures >= DEAD_AFTER:
+        # Dead feeds stay registered and visible; they are re-tried at the slowest rate in case the
+        # outlet brings them back, and an operator can remove them.
+        state.status = "dead"
+        delay = float(s.poll_max_interval)
+    else:
+        state.status = "failing" if state.consecutive_failures >= FAILING_AFTER else state.status
+        retry_after = err.retry_after if isinstance(err, RateLimitedError) else None
+        delay = backoff_delay(state.consecutive_failures, base=max(30.0, s.poll_min_interval / 2),
+                              cap=s.poll_max_interval, retry_after=retry_after)
+    state.next_due = now + delay
+    ctx.registry.save_state(feed.id, state)
+    log.warning("poll %s failed (%d in a row): %s", feed.id, state.consecutive_failures, state.last_error)
+    return PollOutcome(feed.id, "dead" if state.status == "dead" else "error", err.status, 0, 0,
+                       state.last_error, state.next_due, None)
+
+
+def _count(ctx: IngestContext, name: str, amount: int = 1) -> None:
+    if amount:
+        ctx.redis.hincrby(ctx.keys.stats, name, amount)

@@ -1,0 +1,225 @@
+"""The feed registry in Redis: what to poll (``Feed``), how it went (``FeedState``) and when next
+(a sorted set of due times). ``config/feeds.yaml`` only seeds it; feeds added at run time (CLI, API)
+live in Redis alongside.
+
+Layout (prefix ``nw:`` by default, see ``keys.Keys``): ``feeds`` set of ids, ``feed:<id>`` JSON config,
+``feedstate:<id>`` JSON state, ``feeds:due`` zset id -> next due unix time.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+import redis
+import yaml
+from pydantic import BaseModel, Field, field_validator
+
+from worker.ingest.keys import Keys
+
+FeedStatus = Literal["new", "ok", "failing", "dead"]
+FAILING_AFTER = 1  # the first failure already shows (with its error); "dead" needs many
+DEAD_AFTER = 30  # ... and dead (still polled, rarely: max interval) unless a 410 says so at once
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:60] or "feed"
+
+
+class Feed(BaseModel):
+    """A feed's configuration (what an operator writes)."""
+
+    id: str
+    url: str
+    name: str = ""
+    source: str = ""  # outlet name put on documents; defaults to the id
+    language: str = "ar"
+    interval: int | None = Field(None, description="base polling interval in seconds; settings default if unset")
+    tags: list[str] = Field(default_factory=list)
+    enabled: bool = True
+
+    @field_validator("id")
+    @classmethod
+    def _id_ok(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", v):
+            raise ValueError("feed id must be 1-100 of [A-Za-z0-9_.-], starting alphanumeric")
+        return v
+
+    @field_validator("url")
+    @classmethod
+    def _url_ok(cls, v: str) -> str:
+        if not v.lower().startswith(("http://", "https://")):
+            raise ValueError("feed URL must be http(s)")
+        return v.strip()
+
+    def model_post_init(self, _: Any) -> None:
+        if not self.source:
+            self.source = self.id
+        if not self.name:
+            self.name = self.id
+
+
+class FeedState(BaseModel):
+    """What polling has learnt; written only by the poller, under the feed's poll lock."""
+
+    status: FeedStatus = "new"
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    last_full_fetch: float | None = None
+    last_poll: float | None = None
+    last_success: float | None = None
+    last_new_item: float | None = None
+    last_error: str | None = None
+    last_error_at: float | None = None
+    last_http_status: int | None = None
+    consecutive_failures: int = 0
+    interval: float | None = None  # current adaptive base interval (seconds)
+    next_due: float | None = None
+    arrivals: list[float] = Field(default_factory=list)  # when we first saw recent new items
+    polls: int = 0
+    not_modified: int = 0
+    unchanged_body: int = 0
+    items_seen: int = 0
+    items_new: int = 0
+    bozo_error: str | None = None
+    moved_from: str | None = None  # previous URL after a 301
+
+
+class FeedRegistry:
+    def __init__(self, client: redis.Redis, keys: Keys | None = None) -> None:
+        self.r = client
+        self.keys = keys or Keys()
+
+    # configuration -----------------------------------------------------------------------------------
+    def add(self, feed: Feed, *, due_now: bool = True) -> Feed:
+        pipe = self.r.pipeline()
+        pipe.set(self.keys.feed(feed.id), feed.model_dump_json())
+        pipe.sadd(self.keys.feed_ids, feed.id)
+        if due_now:
+            pipe.zadd(self.keys.due, {feed.id: time.time()}, nx=True)
+        pipe.execute()
+        return feed
+
+    def update(self, feed: Feed) -> None:
+        self.r.set(self.keys.feed(feed.id), feed.model_dump_json())
+
+    def get(self, feed_id: str) -> Feed | None:
+        raw = self.r.get(self.keys.feed(feed_id))
+        return Feed.model_validate_json(raw) if raw else None
+
+    def remove(self, feed_id: str) -> bool:
+        pipe = self.r.pipeline()
+        pipe.srem(self.keys.feed_ids, feed_id)
+        pipe.delete(self.keys.feed(feed_id), self.keys.state(feed_id))
+        pipe.zrem(self.keys.due, feed_id)
+        removed = pipe.execute()[0]
+        return bool(removed)
+
+    def ids(self) -> list[str]:
+        return sorted(self.r.smembers(self.keys.feed_ids))
+
+    def list(self) -> list[Feed]:
+        ids = self.ids()
+        if not ids:
+            return []
+        raws = self.r.mget([self.keys.feed(i) for i in ids])
+        return [Feed.model_validate_json(raw) for raw in raws if raw]
+
+    def load_yaml(self, path: str | Path, *, section: str | None = None, replace: bool = False) -> list[Feed]:
+        """Register every feed of a YAML file (``feeds:`` list, or ``<section>:`` list). Existing state is
+        kept, so re-loading the file after an edit does not reset ETags or schedules."""
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        entries = data.get(section or "feeds") if isinstance(data, dict) else data
+        if not isinstance(entries, list):
+            raise ValueError(f"{path}: expected a list under {section or 'feeds'!r}")
+        defaults = data.get("defaults", {}) if isinstance(data, dict) else {}
+        feeds = []
+        for entry in entries:
+            merged = {**defaults, **entry}
+            merged.setdefault("id", slugify(merged.get("name") or merged["url"]))
+            feeds.append(Feed.model_validate(merged))
+        if replace:
+            for old in set(self.ids()) - {f.id for f in feeds}:
+                self.remove(old)
+        for feed in feeds:
+            self.add(feed)
+        return feeds
+
+    # state -------------------------------------------------------------------------------------------
+    def state(self, feed_id: str) -> FeedState:
+        raw = self.r.get(self.keys.state(feed_id))
+        return FeedState.model_validate_json(raw) if raw else FeedState()
+
+    def states(self, feed_ids: list[str]) -> dict[str, FeedState]:
+        if not feed_ids:
+            return {}
+        raws = self.r.mget([self.keys.state(i) for i in feed_ids])
+        return {i: (FeedState.model_validate_json(raw) if raw else FeedState()) for i, raw in zip(feed_ids, raws, strict=True)}
+
+    def save_state(self, feed_id: str, state: FeedState) -> None:
+        pipe = self.r.pipeline()
+        pipe.set(self.keys.state(feed_id), state.model_dump_json())
+        if state.next_due is not None and self.r.sismember(self.keys.feed_ids, feed_id):
+            pipe.zadd(self.keys.due, {feed_id: state.next_due})
+        pipe.execute()
+
+    # scheduling --------------------------------------------------------------------------------------
+    def due(self, now: float | None = None, limit: int = 1000) -> list[str]:
+        now = time.time() if now is None else now
+        return list(self.r.zrangebyscore(self.keys.due, "-inf", now, start=0, num=limit))
+
+    def claim_due(self, now: float | None = None, *, hold: float = 300, limit: int = 1000) -> list[str]:
+        """Due feeds, each pushed ``hold`` seconds ahead atomically (ZADD XX GT per id, in one pipeline),
+        so a second beat tick (or a second beat) does not enqueue the same feed again while its poll
+        task is queued. The poll writes the real next due time when it finishes."""
+        now = time.time() if now is None else now
+        ids = self.due(now, limit)
+        if not ids:
+            return []
+        script = self.r.register_script(
+            "local out = {} "
+            "for i, id in ipairs(ARGV) do "
+            "  if i > 2 then "
+            "    local s = redis.call('ZSCORE', KEYS[1], id) "
+            "    if s and tonumber(s) <= tonumber(ARGV[1]) then "
+            "      redis.call('ZADD', KEYS[1], ARGV[2], id); table.insert(out, id) end end end "
+            "return out"
+        )
+        return list(script(keys=[self.keys.due], args=[now, now + hold, *ids]))
+
+    def set_due(self, feed_id: str, when: float) -> None:
+        self.r.zadd(self.keys.due, {feed_id: when})
+
+
+def feed_view(feed: Feed, state: FeedState) -> dict[str, Any]:
+    """Configuration and state in one flat dict (CLI, API, metrics, ``newsworker status``)."""
+    return {
+        **feed.model_dump(),
+        "status": state.status, "last_success": state.last_success, "last_poll": state.last_poll,
+        "last_error": state.last_error, "last_error_at": state.last_error_at,
+        "last_http_status": state.last_http_status, "consecutive_failures": state.consecutive_failures,
+        "next_due": state.next_due, "current_interval": state.interval, "last_new_item": state.last_new_item,
+        "items_new": state.items_new, "polls": state.polls, "not_modified": state.not_modified,
+        "unchanged_body": state.unchanged_body, "bozo_error": state.bozo_error, "etag": state.etag,
+        "last_modified": state.last_modified, "moved_from": state.moved_from,
+    }
+
+
+def list_feeds(client: redis.Redis | None = None, keys: Keys | None = None) -> list[dict[str, Any]]:
+    """Every registered feed with its state, on the process's shared Redis by default."""
+    if client is None:
+        from worker.store.clients import get_redis
+
+        client = get_redis()
+    if keys is None:
+        from worker.ingest.keys import default_prefix
+
+        keys = Keys(default_prefix())
+    reg = FeedRegistry(client, keys)
+    feeds = reg.list()
+    states = reg.states([f.id for f in feeds])
+    return [feed_view(f, states[f.id]) for f in feeds]

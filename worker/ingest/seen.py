@@ -1,0 +1,56 @@
+"""Exactly-once hand-off of feed items, across feeds and concurrent workers.
+
+A document id (hash of the canonical URL) is claimed with ``SET NX``: whoever sets the key hands the
+item on, everyone else skips it. The claim is two-phase so a poller that dies between claiming and
+enqueueing does not lose the item for good: the key is first set with a short TTL (``pending``), then
+made long-lived once the fetch task is queued. If the poller died, the pending key expires, the feed's
+state was never saved (state is written last), so the next poll re-reads the full feed and claims the
+item again.
+"""
+
+from __future__ import annotations
+
+import redis
+
+from worker.ingest.keys import Keys
+
+PENDING_TTL = 600  # seconds a claim may stay unconfirmed
+SEEN_TTL = 120 * 86400  # forget ids after ~4 months (feeds never carry items that old)
+
+
+class SeenStore:
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.r = client
+        self.keys = keys
+
+    def claim(self, doc_id: str, owner: str) -> bool:
+        """True if this caller now owns ``doc_id`` (first to see it)."""
+        return bool(self.r.set(self.keys.seen(doc_id), f"pending:{owner}", nx=True, ex=PENDING_TTL))
+
+    def confirm(self, doc_id: str, owner: str) -> None:
+        self.r.set(self.keys.seen(doc_id), f"queued:{owner}", ex=SEEN_TTL)
+
+    def release(self, doc_id: str) -> None:
+        self.r.delete(self.keys.seen(doc_id))
+
+    def is_seen(self, doc_id: str) -> bool:
+        return bool(self.r.exists(self.keys.seen(doc_id)))
+
+    def owner(self, doc_id: str) -> str | None:
+        value = self.r.get(self.keys.seen(doc_id))
+        return value.split(":", 1)[1] if value and ":" in value else value
+
+    def claim_alias(self, alias_id: str, owner: str) -> bool:
+        """Claim a second id for the same item (the page's canonical id when it differs from the feed
+        link's). Succeeds if free or already ours (a redelivered fetch task)."""
+        key = self.keys.seen(alias_id)
+        if self.r.set(key, f"queued:{owner}", nx=True, ex=SEEN_TTL):
+            return True
+        return self.owner(alias_id) == owner
+
+    def mark_handed(self, doc_id: str) -> bool:
+        """Record that the fetch stage handed ``doc_id`` on; False if it already had been."""
+        return bool(self.r.set(self.keys.handed(doc_id), "1", nx=True, ex=SEEN_TTL))
+
+    def was_handed(self, doc_id: str) -> bool:
+        return bool(self.r.exists(self.keys.handed(doc_id)))

@@ -1,0 +1,127 @@
+"""``compile(q)``: one parse, two backends (Elasticsearch DSL and a Python predicate) and prefilter anchors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from worker.query.ast import (
+    And,
+    DateRange,
+    Exists,
+    IntRange,
+    Keyword,
+    MatchAll,
+    MatchNone,
+    Node,
+    Not,
+    Or,
+    Prefix,
+    Tokens,
+)
+from worker.query.matcher import Predicate, ViewContext, compile_matcher
+from worker.query.parser import parse
+from worker.query.to_es import to_es
+
+__all__ = ["Anchor", "CompiledQuery", "compile", "compile_node", "required_terms"]
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A term whose presence in a document is necessary for a rule (one of a rule's anchors must hit).
+
+    mode ``exact``: ``value`` is a token of a token field or a value of a keyword field;
+    ``prefix``: some token/value starts with ``value``; ``present``: the field has a value (for the
+    integer casualty fields: a value > 0).
+    """
+
+    field: str
+    value: str
+    mode: str = "exact"
+
+    def cost(self) -> float:
+        """Lower is more selective (long tokens are rarer than short ones; presence is broad)."""
+        if self.mode == "present":
+            return 1.0
+        if self.mode == "prefix":
+            return 2.0 / (1 + len(self.value))
+        return 1.0 / (1 + len(self.value))
+
+
+Anchors = frozenset[Anchor] | None  # None: no necessary term known -> always a candidate
+
+
+def _cost(anchors: frozenset[Anchor]) -> float:
+    return sum(a.cost() for a in anchors)
+
+
+def required_terms(node: Node) -> Anchors:
+    """Anchors of which at least one is present in every matching document (None = no such set).
+
+    An empty frozenset means the rule can never match.
+    """
+    if isinstance(node, MatchAll | Not):
+        return None
+    if isinstance(node, MatchNone):
+        return frozenset()
+    if isinstance(node, Tokens):
+        best = max(node.tokens, key=len)  # longest token: the rarest, as a rule of thumb
+        return frozenset(Anchor(f, best) for f in node.fields)
+    if isinstance(node, Prefix):
+        return frozenset(Anchor(f, node.prefix, "prefix") for f in node.fields)
+    if isinstance(node, Keyword):
+        return frozenset((Anchor(node.field, node.value),))
+    if isinstance(node, IntRange):
+        if node.lte is not None and node.lte < 0:
+            return frozenset()
+        if node.gte is not None and node.gte >= 1:
+            return frozenset((Anchor(node.field, "", "present"),))
+        return None
+    if isinstance(node, DateRange | Exists):
+        return frozenset((Anchor(node.field, "", "present"),))
+    if isinstance(node, And):
+        options = [required_terms(c) for c in node.children]
+        if any(o is not None and not o for o in options):
+            return frozenset()
+        known = [o for o in options if o is not None]
+        return min(known, key=_cost) if known else None
+    if isinstance(node, Or):
+        out: set[Anchor] = set()
+        for c in node.children:
+            o = required_terms(c)
+            if o is None:
+                return None
+            out |= o
+        return frozenset(out)
+    return None
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """A parsed query ready for both backends.
+
+    ``ast``: the simplified AST; ``es``: Elasticsearch query DSL; ``required_terms``: prefilter anchors
+    (None = always a candidate); ``matches(view)``: the Python predicate over ``index_view`` output (or a
+    ``ViewContext`` built from it, to share per-article work across many rules).
+    """
+
+    source: str
+    ast: Node
+    es: dict[str, Any]
+    required_terms: Anchors
+    _predicate: Predicate = field(repr=False, compare=False)
+
+    def matches(self, view: dict[str, Any] | ViewContext) -> bool:
+        return self._predicate(ViewContext.of(view))
+
+
+def compile_node(node: Node, source: str = "") -> CompiledQuery:
+    return CompiledQuery(source or str(node), node, to_es(node), required_terms(node), compile_matcher(node))
+
+
+@lru_cache(maxsize=4096)
+def compile(q: str) -> CompiledQuery:  # noqa: A001 - the contract's name
+    """Parse and compile ``q``; raises :class:`QuerySyntaxError` only. Cached (the result is immutable;
+    treat ``.es`` as read-only or copy it before editing)."""
+    return compile_node(parse(q), q)

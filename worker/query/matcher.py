@@ -1,0 +1,227 @@
+"""AST -> a Python predicate over ``index_view`` output, with the same semantics as ``to_es``.
+
+``ViewContext`` wraps one view and lazily builds what predicates need (token sets, positions for phrases,
+sorted tokens for prefixes, the parsed date). Build it once per article and pass it to every rule: that
+is what keeps matching thousands of rules cheap.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from worker.query.ast import (
+    And,
+    DateRange,
+    Exists,
+    IntRange,
+    Keyword,
+    MatchAll,
+    MatchNone,
+    Node,
+    Not,
+    Or,
+    Prefix,
+    Tokens,
+)
+from worker.query.fields import TOKEN_FIELDS
+
+__all__ = ["ViewContext", "compile_matcher", "Predicate"]
+
+Predicate = Callable[["ViewContext"], bool]
+_TOKEN_FIELDS = frozenset(TOKEN_FIELDS)
+
+
+class ViewContext:
+    """One document view prepared for matching. Cheap to create; every index is built on first use."""
+
+    __slots__ = ("view", "_seqs", "_sets", "_sorted", "_positions", "_kw", "_dates", "haystack_cache")
+
+    def __init__(self, view: dict[str, Any]) -> None:
+        self.view = view
+        self._seqs: dict[str, list[list[str]]] = {}
+        self._sets: dict[str, frozenset[str]] = {}
+        self._sorted: dict[str, list[str]] = {}
+        self._positions: dict[str, dict[str, list[tuple[int, int]]]] = {}
+        self._kw: dict[str, frozenset[str]] = {}
+        self._dates: dict[str, datetime | None] = {}
+        self.haystack_cache: str | None = None  # used by the prefilter
+
+    @classmethod
+    def of(cls, view_or_ctx: dict[str, Any] | ViewContext) -> ViewContext:
+        return view_or_ctx if isinstance(view_or_ctx, ViewContext) else cls(view_or_ctx)
+
+    # -- token fields (analyzed, space-joined strings or lists of them) --
+
+    def seqs(self, field: str) -> list[list[str]]:
+        got = self._seqs.get(field)
+        if got is None:
+            raw = self.view.get(field)
+            if raw is None:
+                got = []
+            elif isinstance(raw, str):
+                got = [raw.split()] if raw else []
+            else:
+                got = [s.split() for s in raw if isinstance(s, str) and s]
+            self._seqs[field] = got
+        return got
+
+    def tokens(self, field: str) -> frozenset[str]:
+        got = self._sets.get(field)
+        if got is None:
+            got = frozenset(t for seq in self.seqs(field) for t in seq)
+            self._sets[field] = got
+        return got
+
+    def sorted_tokens(self, field: str) -> list[str]:
+        got = self._sorted.get(field)
+        if got is None:
+            got = sorted(self.tokens(field)) if field in _TOKEN_FIELDS else sorted(self.keywords(field))
+            self._sorted[field] = got
+        return got
+
+    def positions(self, field: str) -> dict[str, list[tuple[int, int]]]:
+        got = self._positions.get(field)
+        if got is None:
+            got = {}
+            for si, seq in enumerate(self.seqs(field)):
+                for pi, tok in enumerate(seq):
+                    got.setdefault(tok, []).append((si, pi))
+            self._positions[field] = got
+        return got
+
+    # -- keyword, numeric and date fields --
+
+    def keywords(self, field: str) -> frozenset[str]:
+        got = self._kw.get(field)
+        if got is None:
+            raw = self.view.get(field)
+            if raw is None:
+                got = frozenset()
+            elif isinstance(raw, str):
+                got = frozenset((raw,))
+            else:
+                got = frozenset(str(v) for v in raw if v is not None)
+            self._kw[field] = got
+        return got
+
+    def integer(self, field: str) -> int | None:
+        raw = self.view.get(field)
+        return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+
+    def date(self, field: str) -> datetime | None:
+        if field in self._dates:
+            return self._dates[field]
+        raw = self.view.get(field)
+        dt: datetime | None = None
+        if isinstance(raw, datetime):
+            dt = raw
+        elif isinstance(raw, str) and raw:
+            try:
+                dt = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            except ValueError:
+                dt = None
+        if dt is not None:
+            dt = (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
+            dt = dt.replace(microsecond=dt.microsecond // 1000 * 1000)  # Elasticsearch keeps milliseconds
+        self._dates[field] = dt
+        return dt
+
+    def exists(self, field: str) -> bool:
+        raw = self.view.get(field)
+        if raw is None:
+            return False
+        if isinstance(raw, list):
+            return any(v is not None for v in raw)
+        return True
+
+
+def _phrase_in(ctx: ViewContext, field: str, toks: tuple[str, ...]) -> bool:
+    present = ctx.tokens(field)
+    if not all(t in present for t in toks):
+        return False
+    pos = ctx.positions(field)
+    seqs = ctx.seqs(field)
+    n = len(toks)
+    for si, pi in pos[toks[0]]:
+        seq = seqs[si]
+        if pi + n <= len(seq) and all(seq[pi + k] == toks[k] for k in range(1, n)):
+            return True
+    return False
+
+
+def _prefix_in(ctx: ViewContext, field: str, prefix: str) -> bool:
+    toks = ctx.sorted_tokens(field)
+    i = bisect.bisect_left(toks, prefix)
+    return i < len(toks) and toks[i].startswith(prefix)
+
+
+def compile_matcher(node: Node) -> Predicate:
+    """A predicate ``f(ctx) -> bool`` equivalent to ``to_es(node)`` over the same view."""
+    if isinstance(node, MatchAll):
+        return lambda ctx: True
+    if isinstance(node, MatchNone):
+        return lambda ctx: False
+    if isinstance(node, Tokens):
+        fields, toks = node.fields, node.tokens
+        if len(toks) == 1:
+            tok = toks[0]
+            return lambda ctx: any(tok in ctx.tokens(f) for f in fields)
+        return lambda ctx: any(_phrase_in(ctx, f, toks) for f in fields)
+    if isinstance(node, Prefix):
+        fields, pre = node.fields, node.prefix
+        return lambda ctx: any(_prefix_in(ctx, f, pre) for f in fields)
+    if isinstance(node, Keyword):
+        field, value = node.field, node.value
+        return lambda ctx: value in ctx.keywords(field)
+    if isinstance(node, IntRange):
+        field, lo, hi = node.field, node.gte, node.lte
+
+        def in_range(ctx: ViewContext) -> bool:
+            v = ctx.integer(field)
+            return v is not None and (lo is None or v >= lo) and (hi is None or v <= hi)
+
+        return in_range
+    if isinstance(node, DateRange):
+        field, dlo, dhi = node.field, node.gte, node.lt
+
+        def in_dates(ctx: ViewContext) -> bool:
+            v = ctx.date(field)
+            return v is not None and (dlo is None or v >= dlo) and (dhi is None or v < dhi)
+
+        return in_dates
+    if isinstance(node, Exists):
+        field = node.field
+        return lambda ctx: ctx.exists(field)
+    if isinstance(node, Not):
+        inner = compile_matcher(node.child)
+        return lambda ctx: not inner(ctx)
+    if isinstance(node, And):
+        # cheap leaves first: keyword/number checks before phrases
+        kids = [compile_matcher(c) for c in node.children]
+        ordered = [k for _, k in sorted(zip(map(_cost, node.children), kids, strict=True), key=lambda p: p[0])]
+        return lambda ctx: all(k(ctx) for k in ordered)
+    if isinstance(node, Or):
+        kids = [compile_matcher(c) for c in node.children]
+        ordered = [k for _, k in sorted(zip(map(_cost, node.children), kids, strict=True), key=lambda p: p[0])]
+        return lambda ctx: any(k(ctx) for k in ordered)
+    raise TypeError(f"no matcher for {type(node).__name__}")  # pragma: no cover
+
+
+def _cost(node: Node) -> int:
+    """Rough evaluation cost, to try cheap clauses first (order never changes the result)."""
+    if isinstance(node, Keyword | IntRange | Exists | MatchAll | MatchNone):
+        return 0
+    if isinstance(node, DateRange):
+        return 1
+    if isinstance(node, Tokens):
+        return 2 if len(node.tokens) == 1 else 5
+    if isinstance(node, Prefix):
+        return 4
+    if isinstance(node, Not):
+        return _cost(node.child) + 1
+    if isinstance(node, And | Or):
+        return 3 + sum(_cost(c) for c in node.children)
+    return 10

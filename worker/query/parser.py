@@ -1,0 +1,479 @@
+"""Query text -> AST: luqum parses the Lucene syntax, this module gives it our meaning.
+
+Syntax (see also ``worker/query/__init__.py``):
+
+* words and ``"phrases"``, analyzed like the indexed text (so "وبالسجن" looks for "سجن");
+* ``AND`` ``OR`` ``NOT`` (also ``&&`` ``||`` ``!``), ``-term`` / ``+term``, parentheses;
+* juxtaposition means AND, with the *lowest* precedence: ``a OR b c`` = ``(a OR b) AND c``;
+  explicit ``AND`` binds tighter than ``OR``: ``a AND b OR c`` = ``(a AND b) OR c``;
+* trailing ``*`` for a prefix (``سج*``), ``field:*`` for "has a value", a bare ``*`` for everything;
+* ``field:value`` / ``field:"phrase"`` / ``field:(a OR b)`` for the fields in ``worker.query.fields``;
+* ranges on ``date`` and the casualty fields: ``a..b``, ``[a TO b]``, ``{a TO b}``, ``>a``, ``>=a``, ``<a``,
+  ``<=a``, ``*`` for an open end. Dates are ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` (a whole period, UTC) or a
+  quoted ISO datetime; ``date:2022-01`` is the month, ``date:>2022-01-20`` starts on the 21st.
+* boosts (``^2``) are accepted and ignored; fuzzy (``~``), proximity (``"a b"~3``) and regular expressions
+  are refused with a message.
+
+A blank query means "everything". Terms that analyze to nothing (punctuation) are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+
+from luqum import tree as lt
+from luqum.exceptions import IllegalCharacterError, ParseError, ParseSyntaxError
+from luqum.parser import parser as _luqum_parser
+
+from worker.query.analysis import analyze, fold_text, prefix_form
+from worker.query.ast import (
+    And,
+    DateRange,
+    Exists,
+    IntRange,
+    Keyword,
+    MatchAll,
+    MatchNone,
+    Node,
+    Not,
+    Or,
+    Prefix,
+    Tokens,
+    simplify,
+)
+from worker.query.errors import QuerySyntaxError
+from worker.query.fields import DEFAULT_TEXT_FIELDS, INT_MAX, QUERY_FIELDS, FieldSpec, resolve_field
+
+__all__ = ["parse", "MAX_QUERY_CHARS", "MAX_DEPTH"]
+
+MAX_QUERY_CHARS = 4000
+MAX_DEPTH = 60
+INT_MIN = -(2**31)
+
+# ply's lexer is a module-level object with state: one parse at a time per process.
+_PARSE_LOCK = threading.Lock()
+
+
+def parse(q: str) -> Node:
+    """Parse ``q`` into a simplified AST. Raises only :class:`QuerySyntaxError`."""
+    try:
+        return _parse(q)
+    except QuerySyntaxError:
+        raise
+    except Exception as err:  # noqa: BLE001 - last guard so callers never see a 500; fuzzed without it
+        raise QuerySyntaxError(f"could not understand the query ({type(err).__name__})", None, q) from err
+
+
+def _parse(q: str) -> Node:
+    """``parse`` without the last-resort guard (the hypothesis test calls this to find real bugs)."""
+    if not isinstance(q, str):
+        raise QuerySyntaxError("the query must be text")
+    if len(q) > MAX_QUERY_CHARS:
+        raise QuerySyntaxError(f"query too long ({len(q)} characters, limit {MAX_QUERY_CHARS})", None, q)
+    if not q.strip():
+        return MatchAll()
+    text, origin = _translate_operators(q)
+    depth = _max_paren_depth(text)
+    if depth > MAX_DEPTH:
+        raise QuerySyntaxError(f"too many nested parentheses (limit {MAX_DEPTH})", None, q)
+    with _PARSE_LOCK:
+        try:
+            luq = _luqum_parser.parse(text, lexer=_lexer())
+        except IllegalCharacterError as err:
+            raise _illegal_char(err, q, origin) from None
+        except ParseSyntaxError as err:
+            raise _syntax_error(err, q, origin) from None
+        except ParseError as err:
+            raise QuerySyntaxError(f"syntax error: {err}", None, q) from None
+    node = _Transformer(q, origin).build(luq, None, 0)
+    return simplify(node if node is not None else MatchAll())
+
+
+_LEXER = None
+
+
+def _lexer():
+    """A private clone of luqum's lexer (ply lexers keep position state between calls)."""
+    global _LEXER
+    if _LEXER is None:
+        from luqum.parser import lexer
+
+        _LEXER = lexer.clone()
+    return _LEXER
+
+
+# --- pre-lexing: &&, ||, ! ----------------------------------------------------------------------------
+
+
+def _translate_operators(q: str) -> tuple[str, list[int]]:
+    """Rewrite ``&&``/``||``/leading ``!`` (outside quotes) into AND/OR/NOT, keeping a position map."""
+    out: list[str] = []
+    origin: list[int] = []
+    i, n = 0, len(q)
+    in_quote = False
+
+    def emit(s: str, pos: int) -> None:
+        out.append(s)
+        origin.extend([pos] * len(s))
+
+    while i < n:
+        ch = q[i]
+        if ch == "\\" and i + 1 < n:
+            emit(q[i : i + 2], i)
+            i += 2
+            continue
+        if ch == '"':
+            in_quote = not in_quote
+        elif not in_quote:
+            pair = q[i : i + 2]
+            if pair in ("&&", "||"):
+                emit(" AND " if pair == "&&" else " OR ", i)
+                i += 2
+                continue
+            if ch == "!" and (i == 0 or q[i - 1].isspace() or q[i - 1] in "(:") and not q[i + 1 : i + 2] == "=":
+                emit("NOT ", i)
+                i += 1
+                continue
+        emit(ch, i)
+        i += 1
+    origin.append(n)
+    return "".join(out), origin
+
+
+def _max_paren_depth(text: str) -> int:
+    depth = best = 0
+    in_quote = False
+    prev = ""
+    for ch in text:
+        if ch == '"' and prev != "\\":
+            in_quote = not in_quote
+        elif not in_quote and prev != "\\":
+            if ch in "([{":
+                depth += 1
+                best = max(best, depth)
+            elif ch in ")]}":
+                depth -= 1
+        prev = ch
+    return best
+
+
+def _orig_pos(origin: list[int], pos: int | None) -> int | None:
+    if pos is None:
+        return None
+    return origin[min(max(pos, 0), len(origin) - 1)]
+
+
+def _illegal_char(err: IllegalCharacterError, q: str, origin: list[int]) -> QuerySyntaxError:
+    m = re.search(r"Illegal character '(.*)' at position (\d+)", str(err), re.S)
+    pos = _orig_pos(origin, int(m.group(2))) if m else None
+    bad = m.group(1)[:1] if m else ""
+    if bad == '"':
+        return QuerySyntaxError("unbalanced quote: a phrase is missing its closing \"", pos, q)
+    if bad == "\\":
+        return QuerySyntaxError("a backslash must escape a character", pos, q)
+    return QuerySyntaxError(f"illegal character {bad!r}", pos, q)
+
+
+def _syntax_error(err: ParseSyntaxError, q: str, origin: list[int]) -> QuerySyntaxError:
+    msg = str(err)
+    m = re.search(r"unexpected\s+'(.*)' at position (\d+)", msg, re.S)
+    if m:
+        token = m.group(1)
+        pos = _orig_pos(origin, int(m.group(2)))
+        if token == ")":
+            return QuerySyntaxError("unexpected ')': no matching '('", pos, q)
+        if token in ("AND", "OR", "&&", "||"):
+            return QuerySyntaxError(f"'{token}' needs a term on each side", pos, q)
+        return QuerySyntaxError(f"unexpected {token!r}" if token else "unexpected character", pos, q)
+    if "end of expression" in msg:
+        return QuerySyntaxError(
+            "unexpected end of query: an unclosed '(' or '[', or an operator/field without a term", len(q), q
+        )
+    return QuerySyntaxError(f"syntax error: {msg}", None, q)
+
+
+# --- luqum tree -> AST ---------------------------------------------------------------------------------
+
+
+def _unescape(value: str) -> tuple[str, list[bool]]:
+    """Drop backslash escapes; also return, per kept character, whether it was escaped."""
+    chars: list[str] = []
+    escaped: list[bool] = []
+    i = 0
+    while i < len(value):
+        if value[i] == "\\" and i + 1 < len(value):
+            chars.append(value[i + 1])
+            escaped.append(True)
+            i += 2
+        else:
+            chars.append(value[i])
+            escaped.append(False)
+            i += 1
+    return "".join(chars), escaped
+
+
+def _split_wildcard(value: str) -> tuple[str, bool, bool]:
+    """``(text, trailing_star, other_wildcards)`` for a raw Word value."""
+    text, escaped = _unescape(value)
+    k = len(text)
+    while k > 0 and text[k - 1] == "*" and not escaped[k - 1]:
+        k -= 1
+    trailing = k < len(text)
+    other = any(c in "*?" and not e for c, e in zip(text[:k], escaped[:k], strict=True))
+    return text[:k], trailing, other
+
+
+_INT_RE = re.compile(r"^-?\d+$")
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+class _Transformer:
+    def __init__(self, query: str, origin: list[int]) -> None:
+        self.query = query
+        self.origin = origin
+
+    def error(self, message: str, item: lt.Item | None = None) -> QuerySyntaxError:
+        pos = getattr(item, "pos", None) if item is not None else None
+        return QuerySyntaxError(message, _orig_pos(self.origin, pos), self.query)
+
+    # Returns None for a term with nothing searchable in it (dropped by the parent).
+    def build(self, item: lt.Item, spec: FieldSpec | None, depth: int) -> Node | None:
+        if depth > MAX_DEPTH * 3:
+            raise self.error("query nested too deeply", item)
+        d = depth + 1
+        if isinstance(item, lt.SearchField):
+            if spec is not None:
+                raise self.error(f"a field inside a field ({spec.name}:{item.name}:...) is not allowed", item)
+            inner = resolve_field(item.name)
+            if inner is None:
+                known = ", ".join(sorted(QUERY_FIELDS))
+                raise self.error(
+                    f"unknown field {item.name!r}; known fields: {known} "
+                    "(put text in quotes to search for a colon literally)",
+                    item,
+                )
+            return self.build(item.expr, inner, d)
+        if isinstance(item, lt.Group | lt.FieldGroup):
+            return self.build(item.expr, spec, d)
+        if isinstance(item, lt.AndOperation | lt.UnknownOperation):
+            kids = [self.build(c, spec, d) for c in item.children]
+            kept = [k for k in kids if k is not None]
+            return And(tuple(kept)) if kept else None
+        if isinstance(item, lt.OrOperation):
+            kids = [self.build(c, spec, d) for c in item.children]
+            kept = [k for k in kids if k is not None]
+            return Or(tuple(kept)) if kept else None
+        if isinstance(item, lt.Not | lt.Prohibit):
+            inner = self.build(item.a, spec, d)
+            return Not(inner) if inner is not None else None
+        if isinstance(item, lt.Plus):
+            return self.build(item.a, spec, d)
+        if isinstance(item, lt.Boost):
+            return self.build(item.expr, spec, d)
+        if isinstance(item, lt.Proximity):
+            raise self.error('proximity search ("a b"~N) is not supported; use a phrase or AND', item)
+        if isinstance(item, lt.Fuzzy):
+            raise self.error("fuzzy search (word~) is not supported; Arabic variants are already folded", item)
+        if isinstance(item, lt.Regex):
+            raise self.error("regular expressions (/.../) are not supported", item)
+        if isinstance(item, lt.Range | lt.From | lt.To):
+            return self.range(item, spec)
+        if isinstance(item, lt.Phrase):
+            text, _ = _unescape(item.value[1:-1])
+            return self.value(text, item, spec, phrase=True)
+        if isinstance(item, lt.Word):
+            return self.word(item, spec)
+        raise self.error(f"unsupported construct {type(item).__name__}", item)
+
+    # -- words and phrases --
+
+    def word(self, item: lt.Word, spec: FieldSpec | None) -> Node | None:
+        text, trailing, other = _split_wildcard(item.value)
+        if other:
+            raise self.error("wildcards are only supported at the end of a word (سج*)", item)
+        if trailing:
+            if not text:
+                return self.exists(spec)
+            return self.prefix(text, item, spec)
+        return self.value(text, item, spec, phrase=False)
+
+    def exists(self, spec: FieldSpec | None) -> Node:
+        if spec is None or spec.kind == "int":
+            return MatchAll()  # every document; integer fields are always present (0 when none)
+        if len(spec.targets) == 1:
+            return Exists(spec.targets[0])
+        return Or(tuple(Exists(t) for t in spec.targets))
+
+    def prefix(self, text: str, item: lt.Item, spec: FieldSpec | None) -> Node | None:
+        if spec is None or spec.kind == "text":
+            pre = prefix_form(text)
+            if not pre:
+                raise self.error(f"cannot use {text!r}* as a prefix: give one word before the *", item)
+            return Prefix(spec.targets if spec else DEFAULT_TEXT_FIELDS, pre)
+        if spec.kind == "keyword":
+            return Prefix(spec.targets, self.keyword_value(text, spec))
+        raise self.error(f"field {spec.name!r} takes numbers or dates, not a prefix*", item)
+
+    def value(self, text: str, item: lt.Item, spec: FieldSpec | None, *, phrase: bool) -> Node | None:
+        if spec is None or spec.kind == "text":
+            toks = tuple(analyze(text))
+            if not toks:
+                return None
+            return Tokens(spec.targets if spec else DEFAULT_TEXT_FIELDS, toks)
+        if spec.kind == "keyword":
+            val = self.keyword_value(text, spec)
+            if not val:
+                return None
+            if spec.allowed and val not in spec.allowed:
+                raise self.error(
+                    f"unknown {spec.name} {text!r}; expected one of: {', '.join(spec.allowed)}", item
+                )
+            nodes = tuple(Keyword(t, val) for t in spec.targets)
+            return nodes[0] if len(nodes) == 1 else Or(nodes)
+        if spec.kind == "int":
+            if ".." in text:
+                lo, hi = self.split_dots(text, item)
+                return self.int_range(spec, lo, True, hi, True, item)
+            n = self.parse_int(text, spec, item)
+            if n is None:
+                raise self.error(f"field {spec.name!r} needs a number", item)
+            return self.int_range(spec, text, True, text, True, item)
+        if spec.kind == "date":
+            if ".." in text:
+                lo, hi = self.split_dots(text, item)
+                return self.date_range(spec, lo, True, hi, True, item)
+            return self.date_range(spec, text, True, text, True, item)
+        raise self.error(f"field {spec.name!r} cannot be searched this way", item)  # pragma: no cover
+
+    @staticmethod
+    def keyword_value(text: str, spec: FieldSpec) -> str:
+        val = text.strip()
+        if spec.case == "lower":
+            return val.lower()
+        if spec.case == "upper":
+            return val.upper()
+        return val
+
+    def split_dots(self, text: str, item: lt.Item) -> tuple[str, str]:
+        parts = text.split("..")
+        if len(parts) != 2:
+            raise self.error(f"a range is written a..b, not {text!r}", item)
+        return parts[0].strip() or "*", parts[1].strip() or "*"
+
+    # -- ranges --
+
+    def range(self, item: lt.Range | lt.From | lt.To, spec: FieldSpec | None) -> Node:
+        if spec is None or spec.kind not in ("int", "date"):
+            what = "a field" if spec is None else f"field {spec.name!r}"
+            raise self.error(
+                f"ranges need a date or number field (date:, killed:, casualties: ...), not {what}", item
+            )
+        if isinstance(item, lt.Range):
+            lo, hi = self.bound_text(item.low), self.bound_text(item.high)
+            inc_lo, inc_hi = item.include_low, item.include_high
+        elif isinstance(item, lt.From):
+            lo, hi, inc_lo, inc_hi = self.bound_text(item.a), "*", item.include, True
+        else:
+            lo, hi, inc_lo, inc_hi = "*", self.bound_text(item.a), True, item.include
+        if spec.kind == "int":
+            return self.int_range(spec, lo, inc_lo, hi, inc_hi, item)
+        return self.date_range(spec, lo, inc_lo, hi, inc_hi, item)
+
+    def bound_text(self, item: lt.Item) -> str:
+        if isinstance(item, lt.Word):
+            return _unescape(item.value)[0]
+        if isinstance(item, lt.Phrase):
+            return _unescape(item.value[1:-1])[0]
+        raise self.error("a range bound must be a single value", item)
+
+    def parse_int(self, text: str, spec: FieldSpec, item: lt.Item) -> int | None:
+        t = fold_text(text).strip()
+        if t == "*":
+            return None
+        if not _INT_RE.match(t):
+            raise self.error(f"field {spec.name!r} needs a whole number, got {text!r}", item)
+        return int(t)
+
+    def int_range(
+        self, spec: FieldSpec, lo: str, inc_lo: bool, hi: str, inc_hi: bool, item: lt.Item
+    ) -> Node:
+        a = self.parse_int(lo, spec, item)
+        b = self.parse_int(hi, spec, item)
+        if a is not None and not inc_lo:
+            a += 1
+        if b is not None and not inc_hi:
+            b -= 1
+        if a is not None and b is not None and a > b:
+            return MatchNone()
+        if a is not None and a > INT_MAX or b is not None and b < INT_MIN:
+            return MatchNone()  # beyond the integer type: nothing can match
+        a = None if a is None or a <= INT_MIN else a
+        b = None if b is None or b >= INT_MAX else b
+        if a is None and b is None:
+            return MatchAll()
+        return IntRange(spec.targets[0], a, b)
+
+    def parse_period(self, text: str, item: lt.Item) -> tuple[datetime, datetime] | None:
+        """``[start, end)`` of a date/month/year or an instant (1 ms wide); None for ``*``."""
+        t = fold_text(text).strip()
+        if t == "*":
+            return None
+        m = _DATE_RE.match(t)
+        try:
+            if m:
+                y, mo, d = int(m.group(1)), m.group(2), m.group(3)
+                if y < 1:
+                    raise ValueError("year 0")
+                if mo is None:
+                    return datetime(y, 1, 1, tzinfo=UTC), _add_years(y)
+                month = int(mo)
+                if d is None:
+                    start = datetime(y, month, 1, tzinfo=UTC)
+                    return start, _next_month(start)
+                start = datetime(y, month, int(d), tzinfo=UTC)
+                return start, _plus(start, timedelta(days=1))
+            if "t" in t or " " in t:
+                dt = datetime.fromisoformat(t.upper().replace("Z", "+00:00"))
+                dt = (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
+                dt = dt.replace(microsecond=dt.microsecond // 1000 * 1000)
+                return dt, _plus(dt, timedelta(milliseconds=1))
+        except (ValueError, OverflowError):
+            pass
+        raise self.error(
+            f"not a date: {text!r} (use YYYY, YYYY-MM, YYYY-MM-DD or a quoted ISO datetime)", item
+        )
+
+    def date_range(
+        self, spec: FieldSpec, lo: str, inc_lo: bool, hi: str, inc_hi: bool, item: lt.Item
+    ) -> Node:
+        a = self.parse_period(lo, item)
+        b = self.parse_period(hi, item)
+        gte = None if a is None else (a[0] if inc_lo else a[1])
+        lt_ = None if b is None else (b[1] if inc_hi else b[0])
+        if gte is None and lt_ is None:
+            return Exists(spec.targets[0])
+        if gte is not None and lt_ is not None and gte >= lt_:
+            return MatchNone()
+        return DateRange(spec.targets[0], gte, lt_)
+
+
+_MAX_DT = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
+
+
+def _plus(dt: datetime, delta: timedelta) -> datetime:
+    try:
+        return dt + delta
+    except OverflowError:
+        return _MAX_DT
+
+
+def _add_years(y: int) -> datetime:
+    return datetime(y + 1, 1, 1, tzinfo=UTC) if y < 9999 else _MAX_DT
+
+
+def _next_month(start: datetime) -> datetime:
+    if start.month == 12:
+        return _add_years(start.year)
+    return start.replace(month=start.month + 1)

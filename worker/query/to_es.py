@@ -1,0 +1,94 @@
+"""AST -> Elasticsearch query DSL over the fields of ``worker.query.fields.index_view``.
+
+Token fields hold pre-analyzed tokens (``whitespace`` analyzer), so a single token is a ``term`` query and
+several are a ``match_phrase`` with the whitespace analyzer (positions must be consecutive; values of an
+array field are 100 positions apart, so a phrase never spans two entity names).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from worker.query.ast import (
+    And,
+    DateRange,
+    Exists,
+    IntRange,
+    Keyword,
+    MatchAll,
+    MatchNone,
+    Node,
+    Not,
+    Or,
+    Prefix,
+    Tokens,
+)
+
+__all__ = ["to_es"]
+
+
+def _iso(dt) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def _any(queries: list[dict[str, Any]]) -> dict[str, Any]:
+    if len(queries) == 1:
+        return queries[0]
+    return {"bool": {"should": queries, "minimum_should_match": 1}}
+
+
+def to_es(node: Node) -> dict[str, Any]:
+    """The query DSL for ``node`` (scores come from the text clauses; filters are in filter context)."""
+    if isinstance(node, MatchAll):
+        return {"match_all": {}}
+    if isinstance(node, MatchNone):
+        return {"match_none": {}}
+    if isinstance(node, Tokens):
+        if len(node.tokens) == 1:
+            return _any([{"term": {f: {"value": node.tokens[0]}}} for f in node.fields])
+        phrase = " ".join(node.tokens)
+        return _any([{"match_phrase": {f: {"query": phrase, "analyzer": "whitespace"}}} for f in node.fields])
+    if isinstance(node, Prefix):
+        return _any([{"prefix": {f: {"value": node.prefix}}} for f in node.fields])
+    if isinstance(node, Keyword):
+        return {"term": {node.field: {"value": node.value}}}
+    if isinstance(node, IntRange):
+        rng: dict[str, Any] = {}
+        if node.gte is not None:
+            rng["gte"] = node.gte
+        if node.lte is not None:
+            rng["lte"] = node.lte
+        return {"range": {node.field: rng}}
+    if isinstance(node, DateRange):
+        rng = {"format": "strict_date_optional_time"}
+        if node.gte is not None:
+            rng["gte"] = _iso(node.gte)
+        if node.lt is not None:
+            rng["lt"] = _iso(node.lt)
+        return {"range": {node.field: rng}}
+    if isinstance(node, Exists):
+        return {"exists": {"field": node.field}}
+    if isinstance(node, Not):
+        return {"bool": {"must_not": [to_es(node.child)]}}
+    if isinstance(node, And):
+        must: list[dict[str, Any]] = []
+        filt: list[dict[str, Any]] = []
+        must_not: list[dict[str, Any]] = []
+        for child in node.children:
+            if isinstance(child, Not):
+                must_not.append(to_es(child.child))
+            elif isinstance(child, Keyword | IntRange | DateRange | Exists):
+                filt.append(to_es(child))
+            else:
+                must.append(to_es(child))
+        body: dict[str, Any] = {}
+        if must:
+            body["must"] = must
+        if filt:
+            body["filter"] = filt
+        if must_not:
+            body["must_not"] = must_not
+        return {"bool": body}
+    if isinstance(node, Or):
+        return {"bool": {"should": [to_es(c) for c in node.children], "minimum_should_match": 1}}
+    raise TypeError(f"no Elasticsearch translation for {type(node).__name__}")  # pragma: no cover

@@ -1,0 +1,394 @@
+"""Search over the articles alias: one query language (``worker.query``) plus the API's filters.
+
+``search`` builds ``bool(must=[compile(q).es], filter=[source, date range])``, asks for facets as
+aggregations, and renders readable highlights in Python (see :mod:`worker.store.highlight`). Pages are
+``from``/``size`` up to the index's result window; beyond that, and for stable deep paging, a cursor
+carries ``search_after`` sort values (and optionally a point-in-time id). The tie-breaker is the keyword
+field ``id`` (sorting on ``_id`` needs fielddata and is deprecated).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+from elasticsearch import Elasticsearch
+
+from worker.settings import get_settings
+from worker.store import highlight
+from worker.store.fields import FieldMap, field_map
+
+MAX_WINDOW = 10_000  # index.max_result_window default
+PIT_KEEP_ALIVE = "2m"
+Sort = Literal["relevance", "date"]
+
+
+class SearchError(ValueError):
+    """A request the search cannot serve (bad date, page beyond the window, bad cursor): a 400."""
+
+
+@dataclass
+class SearchHit:
+    id: str
+    title: str
+    title_html: str
+    url: str | None
+    source: str | None
+    published: str | None
+    snippet: str
+    score: float | None
+    events: list[str] = field(default_factory=list)
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    places: list[dict[str, Any]] = field(default_factory=list)
+    casualties: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class SearchResult:
+    total: int
+    took_ms: int
+    page: int
+    size: int
+    hits: list[SearchHit]
+    facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    next_cursor: str | None = None
+    query: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("query", None)
+        return out
+
+
+# ------------------------------------------------------------------------------------------- filters
+
+
+def _date_bound(value: str | date | datetime | None, upper: bool) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        value = value.isoformat()
+    text = str(value).strip()
+    try:
+        if len(text) == 10:
+            date.fromisoformat(text)
+            # A bare day is inclusive at both ends: the upper bound rounds up to the end of that day.
+            return text + ("||/d" if upper else "")
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as err:
+        raise SearchError(f"bad date {text!r}: expected YYYY-MM-DD or ISO 8601") from err
+    return text
+
+
+def _as_list(value: str | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [s.strip() for s in items if s and s.strip()]
+
+
+def build_query(
+    q: str,
+    fm: FieldMap,
+    *,
+    source: str | list[str] | None = None,
+    date_from: str | date | datetime | None = None,
+    date_to: str | date | datetime | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(es_query, text_query)``: the full bool query and the compiled part that highlights read.
+
+    Raises ``worker.query.QuerySyntaxError`` for a malformed ``q``.
+    """
+    from worker.query import compile as compile_query
+
+    text_query: dict[str, Any] = compile_query(q).es if q and q.strip() else {"match_all": {}}
+    filters: list[dict[str, Any]] = []
+    sources = _as_list(source)
+    if sources:
+        values = [v.lower() for v in sources] if fm.source_lower else sources
+        filters.append({"terms": {fm.source_filter: values}})
+    lo, hi = _date_bound(date_from, upper=False), _date_bound(date_to, upper=True)
+    if lo or hi:
+        rng: dict[str, Any] = {}
+        if lo:
+            rng["gte"] = lo
+        if hi:
+            rng["lte"] = hi
+        filters.append({"range": {fm.published: rng}})
+    return {"bool": {"must": [text_query], "filter": filters}}, text_query
+
+
+def sort_clause(sort: Sort, fm: FieldMap) -> list[Any]:
+    by_date = {fm.published: {"order": "desc", "missing": "_last", "format": "strict_date_optional_time"}}
+    tiebreak = {fm.id: {"order": "asc"}}
+    if sort == "date":
+        return [by_date, tiebreak]
+    if sort == "relevance":
+        return ["_score", by_date, tiebreak]
+    raise SearchError(f"sort must be 'relevance' or 'date', not {sort!r}")
+
+
+# -------------------------------------------------------------------------------------------- facets
+
+
+def facet_aggs(fm: FieldMap, size: int = 15) -> dict[str, Any]:
+    aggs: dict[str, Any] = {}
+    for name, fld in fm.facet_terms.items():
+        aggs[name] = {"terms": {"field": fld, "size": size}}
+    for etype, (path, filt, value_field) in fm.entity_facets.items():
+        name = f"entity_{etype}"
+        if path:
+            aggs[name] = {
+                "nested": {"path": path},
+                "aggs": {
+                    "f": {"filter": filt, "aggs": {"v": {"terms": {"field": value_field, "size": size}}}}
+                },
+            }
+        else:
+            aggs[name] = {"terms": {"field": value_field, "size": size}}
+    if fm.geo:
+        # Dots for the map over *all* matching documents, not only the current page.
+        aggs["geo"] = {
+            "geohash_grid": {"field": fm.geo, "precision": 4, "size": 200},
+            "aggs": {"c": {"geo_centroid": {"field": fm.geo}}},
+        }
+    if fm.published:
+        aggs["date"] = {
+            "date_histogram": {
+                "field": fm.published,
+                "calendar_interval": "day",
+                "min_doc_count": 1,
+                "format": "yyyy-MM-dd",
+            }
+        }
+    return aggs
+
+
+def _buckets(agg: dict[str, Any]) -> list[dict[str, Any]]:
+    while "buckets" not in agg:
+        nxt = agg.get("f") or agg.get("v")
+        if nxt is None:
+            return []
+        agg = nxt
+    out = []
+    for b in agg["buckets"]:
+        item = {"key": b.get("key_as_string", b.get("key")), "count": b.get("doc_count", 0)}
+        loc = (b.get("c") or {}).get("location")
+        if loc:
+            item["lat"], item["lon"] = round(loc["lat"], 4), round(loc["lon"], 4)
+        out.append(item)
+    return out
+
+
+def parse_facets(aggs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    return {name: _buckets(agg) for name, agg in aggs.items()}
+
+
+# ---------------------------------------------------------------------------------------------- hits
+
+
+def _casualty_totals(src: dict[str, Any]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for cas in src.get("casualties") or []:
+        kind, count = cas.get("kind"), cas.get("count")
+        if kind and isinstance(count, int):
+            totals[kind] = max(totals.get(kind, 0), count)  # repeated figures are one count, not a sum
+    return totals
+
+
+def _entities(src: dict[str, Any], limit: int = 12) -> list[dict[str, Any]]:
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for ent in src.get("entities") or []:
+        key = (ent.get("type", ""), ent.get("canonical") or ent.get("text", ""))
+        if key in seen:
+            seen[key]["mentions"] += 1
+        else:
+            seen[key] = {"type": key[0], "canonical": key[1], "mentions": 1}
+    return sorted(seen.values(), key=lambda e: -e["mentions"])[:limit]
+
+
+def _places(src: dict[str, Any]) -> list[dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for ent in src.get("entities") or []:
+        place = ent.get("place") or {}
+        lat, lon = place.get("lat"), place.get("lon")
+        if lat is None or lon is None:
+            continue
+        name = ent.get("canonical") or ent.get("text") or place.get("name_en") or ""
+        out.setdefault(name, {"name": name, "name_en": place.get("name_en"), "lat": lat, "lon": lon})
+    return list(out.values())
+
+
+def _events(src: dict[str, Any]) -> list[str]:
+    types = [e.get("type") for e in src.get("events") or [] if e.get("type")]
+    return list(dict.fromkeys(types))
+
+
+def make_hit(raw: dict[str, Any], marker: highlight.Marker, snippet_chars: int = 240) -> SearchHit:
+    src = raw.get("_source") or {}
+    title = src.get("title") or ""
+    body = src.get("body") or src.get("summary") or ""
+    published = src.get("published")
+    return SearchHit(
+        id=str(src.get("id") or raw.get("_id")),
+        title=title,
+        title_html=highlight.highlight_title(title, marker),
+        url=src.get("url"),
+        source=src.get("source"),
+        published=str(published) if published else None,
+        snippet=highlight.snippet(body, marker, snippet_chars),
+        score=raw.get("_score"),
+        events=_events(src),
+        entities=_entities(src),
+        places=_places(src),
+        casualties=_casualty_totals(src),
+    )
+
+
+# -------------------------------------------------------------------------------------------- cursor
+
+
+def encode_cursor(after: list[Any], pit: str | None = None) -> str:
+    raw = json.dumps({"a": after, "p": pit}, separators=(",", ":"), ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[list[Any], str | None]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        after = data["a"]
+        if not isinstance(after, list):
+            raise TypeError("a")
+        return after, data.get("p")
+    except Exception as err:  # noqa: BLE001 - any garbage is the client's error
+        raise SearchError("bad cursor") from err
+
+
+# -------------------------------------------------------------------------------------------- search
+
+
+def search(
+    es: Elasticsearch,
+    q: str,
+    *,
+    alias: str | None = None,
+    source: str | list[str] | None = None,
+    date_from: str | date | datetime | None = None,
+    date_to: str | date | datetime | None = None,
+    page: int = 1,
+    size: int = 20,
+    sort: Sort = "relevance",
+    facets: bool = True,
+    cursor: str | None = None,
+    pit: bool = False,
+    snippet_chars: int = 240,
+) -> SearchResult:
+    """Run a query-language search with filters, facets and highlights.
+
+    ``cursor`` (from a previous result's ``next_cursor``) continues after that page with
+    ``search_after`` and ignores ``page``; ``pit=True`` opens a point-in-time on the first page so every
+    later page of the walk sees the same snapshot. Raises ``QuerySyntaxError`` or ``SearchError``.
+    """
+    alias = alias or get_settings().es_index
+    if size < 0 or size > 500:
+        raise SearchError("size must be between 0 and 500")
+    if page < 1:
+        raise SearchError("page must be >= 1")
+    fm = field_map(es, alias)
+    query, text_query = build_query(q, fm, source=source, date_from=date_from, date_to=date_to)
+    body: dict[str, Any] = {
+        "query": query,
+        "size": size,
+        "sort": sort_clause(sort, fm),
+        "track_total_hits": True,
+        "_source": {"excludes": fm.heavy_fields},
+    }
+    pit_id: str | None = None
+    if cursor:
+        after, pit_id = decode_cursor(cursor)
+        body["search_after"] = after
+    else:
+        if (page - 1) * size + size > MAX_WINDOW:
+            raise SearchError(f"page {page} is beyond the first {MAX_WINDOW} results; use next_cursor")
+        body["from"] = (page - 1) * size
+        if pit:
+            pit_id = es.open_point_in_time(index=alias, keep_alive=PIT_KEEP_ALIVE).body["id"]
+    if pit_id:
+        body["pit"] = {"id": pit_id, "keep_alive": PIT_KEEP_ALIVE}
+    if facets:
+        body["aggs"] = facet_aggs(fm)
+    started = time.perf_counter()
+    kwargs = {("from_" if k == "from" else "source" if k == "_source" else k): v for k, v in body.items()}
+    resp = es.search(index=None if pit_id else alias, **kwargs).body
+    raw_hits = resp["hits"]["hits"]
+    marker = highlight.Marker(highlight.query_terms(text_query))
+    hits = [make_hit(h, marker, snippet_chars) for h in raw_hits]
+    total = resp["hits"]["total"]["value"]
+    next_cursor = None
+    if raw_hits and len(raw_hits) == size:
+        new_pit = resp.get("pit_id", pit_id)
+        next_cursor = encode_cursor(raw_hits[-1]["sort"], new_pit)
+    return SearchResult(
+        total=total,
+        took_ms=int(resp.get("took", (time.perf_counter() - started) * 1000)),
+        page=page,
+        size=size,
+        hits=hits,
+        facets=parse_facets(resp.get("aggregations", {})) if facets else {},
+        next_cursor=next_cursor,
+        query=query,
+    )
+
+
+def facets(
+    es: Elasticsearch,
+    q: str = "",
+    *,
+    alias: str | None = None,
+    source: str | list[str] | None = None,
+    date_from: str | date | datetime | None = None,
+    date_to: str | date | datetime | None = None,
+) -> dict[str, Any]:
+    """Facet counts only (``size=0``): what the web page shows before and beside results."""
+    res = search(es, q, alias=alias, source=source, date_from=date_from, date_to=date_to, size=0, facets=True)
+    return {"total": res.total, "facets": res.facets}
+
+
+def iter_hits(
+    es: Elasticsearch,
+    q: str,
+    *,
+    alias: str | None = None,
+    sort: Sort = "date",
+    batch: int = 200,
+    **filters: Any,
+) -> Iterator[SearchHit]:
+    """Every matching hit, in order, through a point-in-time and ``search_after`` (deep paging)."""
+    alias = alias or get_settings().es_index
+    res = search(es, q, alias=alias, sort=sort, size=batch, facets=False, pit=True, **filters)
+    pit_id: str | None = None
+    try:
+        while True:
+            yield from res.hits
+            if not res.next_cursor:
+                break
+            pit_id = decode_cursor(res.next_cursor)[1]
+            res = search(
+                es, q, alias=alias, sort=sort, size=batch, facets=False, cursor=res.next_cursor, **filters
+            )
+    finally:
+        if res.next_cursor:
+            pit_id = decode_cursor(res.next_cursor)[1] or pit_id
+        if pit_id:
+            try:
+                es.close_point_in_time(id=pit_id)
+            except Exception:  # noqa: BLE001 - it expires on its own anyway
+                pass
