@@ -4,6 +4,7 @@ articles, and delivery that survives a receiver being down."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -185,7 +186,7 @@ def test_digest_batches_lines_by_story(alerts_ctx, webhook_receiver, eager_celer
     store = RuleStore(alerts_ctx)
     digest_rule, _ = store.upsert({"name": "prison-digest", "query": QUERY, "mode": "digest", "digest_minutes": 30,
                                    "channels": {"webhooks": [{"url": webhook_receiver.url, "format": "slack"}]}})
-    t0 = 1_800_000_000.0
+    t0 = time.time()
     first = prison_doc()
     copy = prison_doc("b2", "alarabia", body="(رويترز) - " + BODY)
     for d in (first, copy):
@@ -193,10 +194,10 @@ def test_digest_batches_lines_by_story(alerts_ctx, webhook_receiver, eager_celer
         assert res["digested"] == ["prison-digest"] and res["notified"] == []
     assert webhook_receiver.requests == []
     assert send_due_digests([digest_rule], ctx=alerts_ctx, now=t0) == []  # not due yet (due = now + 30 min)
-    sent = send_due_digests([digest_rule], ctx=alerts_ctx, now=10 ** 10)
+    sent = send_due_digests([digest_rule], ctx=alerts_ctx, now=t0 + 31 * 60)
     assert len(sent) == 1 and len(sent[0]["items"]) == 1 and sent[0]["article_count"] == 2
     assert len(webhook_receiver.accepted) == 1
     text = webhook_receiver.accepted[0].json["text"]
     assert "2 article(s) in 1 story(ies)" in text
-    assert send_due_digests([digest_rule], ctx=alerts_ctx, now=10 ** 10) == []  # nothing pending any more
+    assert send_due_digests([digest_rule], ctx=alerts_ctx, now=t0 + 62 * 60) == []  # nothing pending any more
     assert len(webhook_receiver.accepted) == 1

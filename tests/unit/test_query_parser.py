@@ -7,7 +7,19 @@ from datetime import UTC, datetime
 import pytest
 
 from worker.query import QuerySyntaxError, parse
-from worker.query.ast import And, DateRange, Exists, IntRange, Keyword, MatchAll, MatchNone, Not, Or, Prefix, Tokens
+from worker.query.ast import (
+    And,
+    DateRange,
+    Exists,
+    IntRange,
+    Keyword,
+    MatchAll,
+    MatchNone,
+    Not,
+    Or,
+    Prefix,
+    Tokens,
+)
 from worker.query.fields import DEFAULT_TEXT_FIELDS
 
 T = DEFAULT_TEXT_FIELDS

@@ -27,6 +27,12 @@ log = logging.getLogger(__name__)
 class CompiledRule:
     rule: AlertRule
     compiled: Any  # worker.query.CompiledQuery
+    has_filters: bool = False  # most rules have none: skip the filter call on the hot path
+
+
+def _has_filters(rule: AlertRule) -> bool:
+    f = rule.filters
+    return bool(f.sources or f.languages or f.min_casualties is not None)
 
 
 def casualty_total(doc: dict[str, Any]) -> int:
@@ -84,7 +90,7 @@ class Engine:
             if not rule.enabled:
                 continue
             try:
-                compiled[rule.id] = CompiledRule(rule, compile(rule.query))
+                compiled[rule.id] = CompiledRule(rule, compile(rule.query), _has_filters(rule))
             except Exception as err:  # noqa: BLE001 - a stored rule that no longer parses must not stop the rest
                 log.error("alert rule %r skipped: %s", rule.name, err)
         prefilter = Prefilter({rid: cr.compiled for rid, cr in compiled.items()})
@@ -131,7 +137,7 @@ class Engine:
         out = []
         for rid in prefilter.candidates(vctx):
             cr = rules.get(rid)
-            if cr is None or not passes_filters(cr.rule, doc):
+            if cr is None or (cr.has_filters and not passes_filters(cr.rule, doc)):
                 continue
             if cr.compiled.matches(vctx):
                 out.append(cr.rule)

@@ -215,6 +215,8 @@ def _classify(
         if sent_of[k] != sent or toks[k].text in ".؛;:":
             break
         kind = _kind_of(stems[k], TRIGGERS)
+        if kind and toks[k].norm[0] == "ل" and stems[k][1] != toks[k].norm:
+            break  # "لقتل ثلاثة": purpose ("in order to kill"), not a report
         if kind:
             if toks[j - 1].kind == "number" and j < n and toks[j].kind == "word" and not person and i - k > 2:
                 break

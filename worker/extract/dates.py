@@ -137,9 +137,9 @@ _DATE_RE = re.compile(
             rf"(?P<yr>{_B}{_P}(?:عام|العام|سنه|السنه|عامي|سنتي|في|منذ|حتى|مطلع|اوائل|اواخر|منتصف|بدايه|نهايه|خلال|بين|قبل|بعد|لعام|و)"
             rf"\s*(?P<yv>(?:1[89]|20)\d\d)(?!\d)(?:\s*(?:-|و|الى|حتى)\s*(?P<yv2>(?:1[89]|20)\d\d)(?!\d))?)",
             # relative months / years
-            rf"(?P<relmy>{_B}{_P}(?:(?:مطلع|بدايه|نهايه|اواخر|اوائل|منتصف|خلال|في)\s+)?"
-            rf"(?:(?P<this>هذا|هذه)\s+)?(?P<unit>العام|السنه|الشهر|عام|سنه)"
-            rf"(?:\s+(?P<rmod>الماضي|الماضيه|المنصرم|المنصرمه|الفائت|الفائته|المقبل|المقبله|القادم|القادمه|الجاري|الحالي|الحاليه))?{_E})",
+            rf"(?P<relmy>{_B}{_P}(?:(?:مطلع|بدايه|نهايه|اواخر|اوائل|منتصف|خلال|في|طوال)\s+)?"
+            rf"(?:(?P<this>هذا|هذه)\s+(?P<unit>العام|السنه|الشهر)|(?P<unit2>العام|السنه|الشهر)\s+"
+            rf"(?P<rmod>الماضي|الماضيه|المنصرم|المنصرمه|الفائت|الفائته|المقبل|المقبله|القادم|القادمه|الجاري|الحالي|الحاليه)){_E})",
         ]
     )
 )
@@ -272,16 +272,10 @@ def _resolve(m: re.Match, pub: date | None) -> list[str]:
                  "الليله الماضيه": -1, "اليوم": 0, "الليله": 0}[w]
         return [(pub + timedelta(days=delta)).isoformat()]
     if g("relmy"):
-        unit = g("unit")
+        unit = g("unit") or g("unit2")
         rmod = g("rmod")
-        if not g("this") and not rmod:
-            return []  # bare "العام" / "عام" is not a reference
-        if g("this") and rmod in _PAST | _FUTURE:
-            return []
         delta = -1 if rmod in _PAST else 1 if rmod in _FUTURE else 0
-        if unit in ("العام", "السنه", "عام", "سنه"):
-            if unit in ("عام", "سنه") and not g("this"):
-                return []  # "عام ماض" style handled poorly; skip indefinite forms
+        if unit in ("العام", "السنه"):
             return [str(pub.year + delta)]
         y, mo = _shift_month(pub.year, pub.month, delta)
         return [f"{y:04d}-{mo:02d}"]
@@ -292,6 +286,44 @@ def _resolve(m: re.Match, pub: date | None) -> list[str]:
                 out.append(yv)
         return out
     return []
+
+
+# Words that every non-numeric match contains; matching runs only in windows around them and digits.
+_ANCHORS: tuple[str, ...] = tuple(
+    sorted(
+        {k.split()[0] for k in GREGORIAN_MONTHS}
+        | {k.split()[0] for k in LEVANTINE_MONTHS if k != "اب"}
+        | {k.split()[0] for k in HIJRI_MONTHS}
+        | {k[2:] for k in WEEKDAYS}  # without the article: also catches "ال" + clitic forms
+        | {"امس", "غد", "اليوم", "الليله", "العام", "السنه", "الشهر"}
+    )
+)
+_DIGITS_RE = re.compile(r"\d+")
+_LEFT, _RIGHT = 45, 80
+
+
+def _windows(folded: str) -> list[tuple[int, int]]:
+    """Merged [start, end) windows of the folded text around date anchors."""
+    spots: list[tuple[int, int]] = [(m.start(), m.end()) for m in _DIGITS_RE.finditer(folded)]
+    for w in _ANCHORS:
+        if w in folded:
+            i = folded.find(w)
+            while i >= 0:
+                spots.append((i, i + len(w)))
+                i = folded.find(w, i + 1)
+    if not spots:
+        return []
+    spots.sort()
+    out: list[tuple[int, int]] = []
+    n = len(folded)
+    for a, b in spots:
+        a, b = max(0, a - _LEFT), min(n, b + _RIGHT)
+        if out and a <= out[-1][1]:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
 
 
 def find_dates(text: str, published: datetime | date | None, field: str = "body") -> list[DateRef]:
@@ -305,7 +337,8 @@ def find_dates(text: str, published: datetime | date | None, field: str = "body"
     folded, offs = fold_with_offsets(text)
     out: list[DateRef] = []
     seen: set[str] = set()
-    for m in _DATE_RE.finditer(folded):
+    matches = [m for ws, we in _windows(folded) for m in _DATE_RE.finditer(folded, ws, we)]
+    for m in matches:
         a, b = m.span()
         # trim a leading proclitic-free whitespace (the regex never starts on a space) and trailing spaces
         while b > a and folded[b - 1] == " ":

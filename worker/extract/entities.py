@@ -40,19 +40,39 @@ _FAC_HEADS = frozenset(fold(w) for w in (
 _ORG_HEADS = frozenset(fold(w) for w in (
     "وزارة حركة جماعة حزب تنظيم منظمة هيئة جمعية شركة وكالة صحيفة قناة مؤسسة نقابة رابطة فصيل كتائب "
     "لواء جبهة جيش فيلق سرايا ميليشيا مليشيا تحالف ائتلاف مفوضية محكمة مجلس اتحاد جامعة مركز معهد بنك "
-    "مصرف").split())
+    "مصرف مكتب شعبة مديرية دائرة").split())
 # head + name: the head stays in the mention; for these LOC heads too (a village, a neighbourhood)
 _LOC_HEADS_KEEP = frozenset(fold(w) for w in "حي قرية محافظة".split())
 _LOC_HEADS = frozenset(fold(w) for w in "مدينة بلدة قرية حي محافظة منطقة ناحية ولاية إقليم مخيمات قضاء".split())
 # adjectives that belong to a facility/organisation name when they follow it
 _NAME_ADJ = frozenset(fold(w) for w in (
     "الدولي الدولية المركزي المركزية العسكري العسكرية الجوي الجوية البحري البحرية الوطني الوطنية "
-    "الكبير الكبرى العام العامة العليا الأعلى الاتحادية الإسلامي الإسلامية").split())
+    "الكبير الكبرى العام العامة العليا الأعلى الاتحادية الاتحادي الفيدرالي الفدرالي الإسلامي الإسلامية "
+    "المدني المدنية الرسمي الرسمية الحكومي الحكومية").split())
+# single words that are not names on their own
+_GENERIC = frozenset(fold(w) for w in (
+    "المملكة الدولة البلاد العاصمة المنطقة الجمهورية الإمارة المدينة الولاية المحافظة الإقليم القرية").split())
 _BODIES = frozenset(fold(w) for w in (
     "الجيش الحكومة الشرطة السلطات القوات الخارجية الداخلية البرلمان المخابرات الاستخبارات البحرية "
     "الرئاسة النيابة الادعاء الدفاعات الأمن الحرس الدبلوماسية الأجهزة الحكومه").split())
 _BODY_MIDDLE = frozenset(fold(w) for w in "العام العامة الداخلي العسكرية العسكري الجوية الأمنية الوطني".split())
 _NOT_NATIONAL = frozenset(fold(w) for w in "الدولي الدولية الغربي الغربية العربي العربية".split())
+# heads that form an ORG with the definite noun phrase after them ("وزارة الدفاع", "محكمة النقض")
+_ORG_HEADS_STRICT = frozenset(fold(w) for w in "وزارة محكمة هيئة مكتب شعبة مديرية دائرة".split())
+# definite ORG heads whose name may continue with "لل..." ("المرصد السوري لحقوق الإنسان")
+_ORG_HEADS_DEF = frozenset(fold(w) for w in (
+    "المجلس الشبكة المرصد اللجنة الهيئة المنظمة المركز الجمعية الاتحاد المفوضية المؤسسة الرابطة النقابة "
+    "مجلس شبكة مرصد لجنة هيئة منظمة مركز جمعية اتحاد مفوضية مؤسسة رابطة نقابة").split())
+# function words and other words that never start or end a name
+_STOP = frozenset(fold(w) for w in (
+    "في من على عن إلى الى مع ذي ذات ذو هذا هذه ذلك تلك التي الذي الذين اللذين ما لا لم لن قد ثم أو أم بل "
+    "كل بعض أي غير بين بعد قبل عند منذ حتى خلال حول ضد نحو لدى أمام وراء فوق تحت أن إن كان كانت الآن "
+    "أيضا أيضاً فقط هو هي هم هن نحن أنا أنت وقد كما حيث إذ إذا لكن لكنه لأن").split())
+_SPLIT_WORDS = frozenset(fold(w) for w in (
+    "أن إن ان أنه إنه انه لكن الذي التي الذين حيث كما بعد قبل عند منذ حتى خلال إلى الى على عن مع قال قالت "
+    "وقال وقالت هو هي ثم أو لا لم لن قد").split())
+_CONSTRUCT_NOUNS = frozenset(fold(w) for w in (
+    "وادي أبو ابو أم ام بيت برج عين تل جبل دير رأس راس باب كفر بئر بني سيدي مرج جسر خان قصر سوق ساحة").split())
 
 
 @dataclass(slots=True)
@@ -98,8 +118,35 @@ def extract_entities(title: str, body: str, published: datetime | None = None) -
 # --- per field ------------------------------------------------------------------------------------
 
 
+def _tokens(text: str) -> tuple[list[Token], set[int]]:
+    """Tokens for tagging: "_" and "#" dropped (hashtags read as words), "كاي-غوان" kept whole.
+
+    Also returns the indexes of tokens that directly follow a "#" (a hashtag starts a new name).
+    """
+    toks: list[Token] = []
+    after_hash: set[int] = set()
+    raw = tokenize(text)
+    k = 0
+    while k < len(raw):
+        t = raw[k]
+        if t.text in _DROP_TOKENS:
+            if t.text == "#":
+                after_hash.add(len(toks))
+            k += 1
+            continue
+        if (t.kind == "word" and k + 2 < len(raw) and raw[k + 1].text == "-" and raw[k + 2].kind == "word"
+                and raw[k + 1].start == t.end and raw[k + 2].start == raw[k + 1].end):
+            end = raw[k + 2].end
+            toks.append(Token(text[t.start:end], t.start, end, "word"))
+            k += 3
+            continue
+        toks.append(t)
+        k += 1
+    return toks, after_hash
+
+
 def _field_mentions(text: str, field: str) -> list[_Mention]:
-    toks = [t for t in tokenize(text) if t.text not in _DROP_TOKENS]
+    toks, after_hash = _tokens(text)
     if not toks:
         return []
     keys = [t.norm.lower() if t.norm.isascii() else t.norm for t in toks]
@@ -116,14 +163,32 @@ def _field_mentions(text: str, field: str) -> list[_Mention]:
             tags.extend(tagger.tag_keys(keys[a:k]))
     if k < len(toks):
         tags.extend(tagger.tag_keys(keys[k:]))
-    spans = [_Span(i, j, t, "crf") for i, j, t in spans_from_bio(tags)]
+    spans = _split_spans(keys, [_Span(i, j, t, "crf") for i, j, t in spans_from_bio(tags)])
     spans = _apply_gazetteer(keys, spans)
     spans = _apply_rules(keys, spans)
     out = []
     for sp in spans:
+        for h in sorted(after_hash):
+            if sp.i < h < sp.j:
+                sp.i = h  # "تنظيم #داعش" -> "داعش"
         m = _finish(text, toks, keys, sp, field)
         if m is not None:
             out.append(m)
+    return out
+
+
+def _split_spans(keys: list[str], spans: list[_Span]) -> list[_Span]:
+    """Split CRF spans at words that cannot be inside a name ("الجيش المصري أن الحكومة التركية")."""
+    out: list[_Span] = []
+    for s in spans:
+        a = s.i
+        for t in range(s.i, s.j):
+            if keys[t] in _SPLIT_WORDS or _is_punct(keys[t]) and keys[t] in _STOP_PUNCT:
+                if t > a:
+                    out.append(_Span(a, t, s.type, s.source))
+                a = t + 1
+        if a < s.j:
+            out.append(_Span(a, s.j, s.type, s.source) if a > s.i else s)
     return out
 
 
@@ -171,7 +236,8 @@ def _apply_gazetteer(keys: list[str], spans: list[_Span]) -> list[_Span]:
         if not over:
             kept.append(c)
             continue
-        if all(c.i <= h.i and h.j <= c.j and (h.j - h.i) < (c.j - c.i) for h in over) and c.type == over[0].type:
+        if (len(over) == 1 and c.i <= over[0].i and over[0].j <= c.j and c.type == over[0].type
+                and (c.j - c.i) - (over[0].j - over[0].i) == 1):
             # the CRF span is longer and agrees on type: "تنظيم داعش" keeps the head word
             c.entry = over[0].entry if len(over) == 1 else None
             kept.append(c)
@@ -190,32 +256,58 @@ def _apply_gazetteer(keys: list[str], spans: list[_Span]) -> list[_Span]:
     return out
 
 
-def _name_after(keys: list[str], i: int, spans_at: dict[int, _Span]) -> int:
-    """End index of the name that follows a head word at ``i - 1`` (0 tokens if none)."""
+def _ok_name_word(k: str) -> bool:
+    """A token that can be part of a name: letters of one script, not a function word."""
+    if not k or k in _STOP or _is_punct(k):
+        return False
+    return k.isalpha() and (k.isascii() or not any(c.isascii() for c in k))
+
+
+def _chain_after(keys: list[str], i: int, covered: list) -> int:
+    """End of the name after a head word: an idafa chain of up to two indefinite nouns closed by a
+    definite one ("وادي النطرون", "جنايات الإسماعيلية", "الصناعة") or a single rare word ("طره",
+    "أرلندا"), then name adjectives ("الدولي") and a nationality adjective. ``i`` if there is none."""
     n = len(keys)
-    if i >= n or _is_punct(keys[i]):
+    lex = get_gazetteer().lexicon
+    nationality = lex.get("nationality", frozenset())
+    feat = get_featurizer()
+    j = i
+    closed = False
+    while j < n and j - i < 3 and covered[j] is None and _ok_name_word(keys[j]):
+        k = keys[j]
+        if k in nationality or k in _NAME_ADJ:
+            break
+        if k.startswith("ال"):
+            j += 1
+            closed = True
+            break
+        nxt_def = j + 1 < n and keys[j + 1].startswith("ال") and covered[j + 1] is None
+        if k in _CONSTRUCT_NOUNS or (nxt_def and feat.freq(k) > 300):
+            j += 1  # construct state: the name goes on
+            continue
+        if feat.freq(k) <= 3000:
+            j += 1
+            closed = True
+        break
+    if not closed:
         return i
-    sp = spans_at.get(i)
-    if sp is not None:
-        j = sp.j
-    else:
-        k = keys[i]
-        feat = get_featurizer()
-        lex = get_gazetteer().lexicon
-        if k in lex.get("nationality", ()) or k in _NAME_ADJ or feat.freq(k) > 3000:
-            return i
-        j = i + 1
-    while j < n and keys[j] in _NAME_ADJ:
+    while j < n and (keys[j] in _NAME_ADJ or keys[j] in nationality) and keys[j] not in _NOT_NATIONAL:
         j += 1
     return j
 
 
+def _agrees(body: str, adj: str) -> bool:
+    """Gender agreement of a body noun and its adjective ("الجيش المصري", "السلطات المصرية") – it
+    rejects "وزير الداخلية المصري" where the adjective belongs to the minister."""
+    fem = body.endswith("ه") or body.endswith("ات")
+    return fem == adj.endswith("ه")
+
+
 def _apply_rules(keys: list[str], spans: list[_Span]) -> list[_Span]:
     n = len(keys)
-    lex = get_gazetteer().lexicon
-    nationality = lex.get("nationality", frozenset())
+    nationality = get_gazetteer().lexicon.get("nationality", frozenset())
     spans_at = {s.i: s for s in spans}
-    covered = [None] * n
+    covered: list[_Span | None] = [None] * n
     for s in spans:
         for t in range(s.i, s.j):
             covered[t] = s
@@ -223,33 +315,41 @@ def _apply_rules(keys: list[str], spans: list[_Span]) -> list[_Span]:
     i = 0
     while i < n:
         k = keys[i]
-        head = _stem(k)[1] if k not in _FAC_HEADS and k not in _ORG_HEADS else k
         cur = covered[i]
+        if cur is not None and cur.i < i:
+            i = cur.j
+            continue
+        head = k if (k in _FAC_HEADS or k in _ORG_HEADS) else _stem(k)[1]
         if head in _FAC_HEADS or head in _ORG_HEADS:
             typ = "FAC" if head in _FAC_HEADS else "ORG"
-            if cur is not None and cur.i == i:
-                # the CRF already starts a span at the head: make it the head's type
-                if cur.source == "crf" and cur.type != typ and cur.j - cur.i >= 2:
+            if cur is not None:
+                # a span starts at the head: the CRF agrees there is a name; the head decides its type
+                if cur.source == "crf" and cur.j - cur.i >= 2:
                     cur.type = typ
                 i = cur.j
                 continue
             nxt = spans_at.get(i + 1)
-            if cur is None and nxt is not None and nxt.source != "gaz" or (
-                    cur is None and nxt is not None and nxt.type in ("LOC", "ORG") and typ == "FAC"):
+            if nxt is not None and nxt.type and (
+                    (typ == "FAC" and nxt.source != "gaz") or (typ == "FAC" and nxt.type == "LOC")
+                    or (typ == "ORG" and nxt.source == "crf" and nxt.type in ("ORG", "LOC"))):
                 # "سجن [الصناعة]" / "مطار [دمشق]" / "حركة [حماس]": the head joins the name
                 j = nxt.j
                 while j < n and keys[j] in _NAME_ADJ:
                     j += 1
-                if nxt.source == "gaz" and nxt.type == "ORG" and typ == "ORG":
-                    i = nxt.j
-                    continue
                 new.append(_Span(i, j, typ, "rule"))
                 nxt.type = ""  # replaced
                 i = j
                 continue
-            if cur is None and typ == "FAC" and head == k:
-                j = _name_after(keys, i + 1, spans_at)
-                if j > i + 1 and all(covered[t] is None for t in range(i + 1, j)):
+            if nxt is not None and nxt.type and nxt.source == "crf" and k in _ORG_HEADS_STRICT:
+                # "محكمة [أولد بايلي]": a named court/ministry whatever the CRF thought the name was
+                new.append(_Span(i, nxt.j, typ, "rule"))
+                nxt.type = ""
+                i = nxt.j
+                continue
+            if head == k and (typ == "FAC" or (k in _ORG_HEADS_STRICT and keys[i + 1:i + 2] != []
+                                               and (keys[i + 1].startswith("ال") or not keys[i + 1].isascii()))):
+                j = _chain_after(keys, i + 1, covered)
+                if j > i + 1 and (typ == "FAC" or keys[j - 1].startswith("ال") or j - i > 2):
                     new.append(_Span(i, j, typ, "rule"))
                     i = j
                     continue
@@ -258,7 +358,13 @@ def _apply_rules(keys: list[str], spans: list[_Span]) -> list[_Span]:
             j = i + 1
             if keys[j] in _BODY_MIDDLE and j + 1 < n:
                 j += 1
-            if keys[j] in nationality and keys[j] not in _NOT_NATIONAL and covered[j] is None:
+            adj = keys[j]
+            c = covered[j]
+            free = c is None or (c.source == "gaz" and c.i == j and c.j == j + 1)
+            if (adj in nationality and adj.startswith("ال") and adj not in _NOT_NATIONAL
+                    and free and _agrees(head, adj)):
+                if c is not None:
+                    c.type = ""  # "القوات السعودية": the adjective, not the country
                 new.append(_Span(i, j + 1, "ORG", "rule"))
                 i = j + 1
                 continue
@@ -269,7 +375,7 @@ def _apply_rules(keys: list[str], spans: list[_Span]) -> list[_Span]:
                 nxt.type = ""
                 i = nxt.j
                 continue
-        i = cur.j if cur is not None and cur.j > i else i + 1
+        i = cur.j if cur is not None else i + 1
     spans = [s for s in spans if s.type] + new
     spans.sort(key=lambda s: (s.i, -(s.j - s.i)))
     out: list[_Span] = []
@@ -277,6 +383,35 @@ def _apply_rules(keys: list[str], spans: list[_Span]) -> list[_Span]:
         if out and s.i < out[-1].j:
             continue
         out.append(s)
+    merged: list[_Span] = []
+    feat = get_featurizer()
+    for s in out:
+        if merged and merged[-1].j == s.i:
+            p = merged[-1]
+            last = keys[p.j - 1]
+            if (p.type == s.type == "PER" and p.source == s.source == "crf") or (
+                    p.type in ("ORG", "FAC") and s.source == "crf" and not last.startswith("ال")
+                    and feat.freq(last) > 300 and last not in _STOP):
+                p.j = s.j  # "عبد ربه" + "منصور هادي"; "محكمة جنايات" + "الإسماعيلية"
+                p.source = "rule"
+                continue
+        merged.append(s)
+    out = merged
+    # ORG names that go on: "المرصد السوري [لحقوق الإنسان]", "+ nationality adjective"
+    for s in out:
+        if s.type != "ORG" or s.source == "gaz":
+            continue
+        nxt_start = [o.i for o in out if o.i >= s.j]
+        limit = min(nxt_start) if nxt_start else n
+        j = s.j
+        if _stem(keys[s.i])[1] in _ORG_HEADS_DEF and j < limit and keys[j].startswith("ل") and len(keys[j]) > 3:
+            if keys[j].startswith("لل"):
+                j += 1
+            elif j + 1 < limit and keys[j + 1].startswith("ال") and _ok_name_word(keys[j + 1]):
+                j += 2
+        if j < limit and keys[j] in nationality and keys[j].startswith("ال") and keys[j] not in _NOT_NATIONAL:
+            j += 1
+        s.j = j
     return out
 
 
@@ -306,16 +441,26 @@ def _finish(text: str, toks: list[Token], keys: list[str], sp: _Span, field: str
         return None
     titles = lex.get("titles", frozenset())
     nationality = lex.get("nationality", frozenset())
+    while i < j - 1 and keys[i] in _STOP:
+        i += 1
+    while j - 1 > i and keys[j - 1] in _STOP:
+        j -= 1
     if sp.type == "PER":
         while i < j - 1 and (keys[i] in titles or _stem(keys[i])[1] in titles):
             i += 1
-        while j - 1 > i and keys[j - 1] in nationality:
-            j -= 1
+    if sp.type == "PER":
+        while j - 1 > i and (keys[j - 1] in nationality or _stem(keys[j - 1])[0]):
+            j -= 1  # "ترامب الأمريكي", "سيرغي للتسميم"
+    if sp.type == "LOC" and sp.source == "crf" and j - i == 2 and keys[j - 1] in nationality:
+        if get_featurizer().freq(keys[i]) < 3000:
+            j -= 1  # "هينان الصينية" -> "هينان" but "الأراضي الفلسطينية" stays
     span_keys = keys[i:j]
     if j - i == 1:
         k = span_keys[0]
         base = _stem(k)[1]
-        if (k in nationality or base in nationality or k in titles or base in titles
+        if sp.entry is not None and sp.source == "gaz":
+            pass  # a gazetteer name ("السعودية" is a country even if it looks like an adjective)
+        elif (k in nationality or base in nationality or k in titles or base in titles or base in _GENERIC
                 or (sp.source == "crf" and (base in _BODIES or base in _FAC_HEADS or base in _ORG_HEADS))):
             return None
         if len(base) < 2:

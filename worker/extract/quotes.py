@@ -12,6 +12,7 @@ A speaker that is only a pronoun-like word is dropped (``speaker=None``).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from worker.document import Quote
 from worker.extract.normalize import fold_with_offsets
@@ -43,9 +44,18 @@ def find_quotes(text: str, sentence_spans: list[tuple[int, int]] | None = None) 
     spans = sentence_spans if sentence_spans is not None else sentences(text)
     out: list[Quote] = []
     last_speaker: str | None = None
+    whole, whole_offs = fold_with_offsets(text)
+    verb_at = [m.start() for m in _VERB_RE.finditer(whole)]
+    if not verb_at:
+        return []
     for a, b in spans:
+        fa, fb = bisect_left(whole_offs, a), bisect_left(whole_offs, b)
+        k = bisect_left(verb_at, fa)
+        if k >= len(verb_at) or verb_at[k] >= fb:
+            continue  # no speech verb in this sentence
         sent = text[a:b]
-        folded, offs = fold_with_offsets(sent)
+        folded = whole[fa:fb]
+        offs = [o - a for o in whole_offs[fa:fb]]
         m = _VERB_RE.search(folded)
         if not m:
             continue

@@ -21,6 +21,9 @@ WORD_RE = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{_MARKS}])*")
 TOKEN_RE = re.compile(rf"([^\W\d_](?:[^\W\d_]|[{_MARKS}])*)|(\d+(?:[.,\u066b\u066c]\d+)*)|(\S)")
 
 
+_fold_word = lru_cache(maxsize=262144)(fold)  # tokens repeat a lot; folding is the hot path
+
+
 @dataclass(frozen=True, slots=True)
 class Token:
     """A token with offsets into the original text: ``text == source[start:end]``."""
@@ -33,7 +36,7 @@ class Token:
 
     def __post_init__(self) -> None:
         if not self.norm:
-            object.__setattr__(self, "norm", fold(self.text) if self.kind != "punct" else self.text)
+            object.__setattr__(self, "norm", _fold_word(self.text) if self.kind != "punct" else self.text)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -41,7 +44,8 @@ def tokenize(text: str) -> list[Token]:
     out: list[Token] = []
     for m in TOKEN_RE.finditer(text):
         kind = "word" if m.lastindex == 1 else "number" if m.lastindex == 2 else "punct"
-        out.append(Token(m.group(), m.start(), m.end(), kind))
+        text_ = m.group()
+        out.append(Token(text_, m.start(), m.end(), kind, _fold_word(text_) if kind != "punct" else text_))
     return out
 
 

@@ -63,6 +63,10 @@ def get_context() -> IngestContext:
 
     with _lock:
         client = get_redis()
-        if _default is None or _default.redis is not client:  # reset_clients() after a fork
-            _default = IngestContext(redis=client)
+        prefix = default_prefix()
+        # rebuilt after reset_clients() (a forked worker child) or a prefix change
+        if _default is None or _default.redis is not client or _default.keys.prefix != prefix:
+            if _default is not None:
+                _default.close()
+            _default = IngestContext(redis=client, keys=Keys(prefix))
         return _default

@@ -3,6 +3,7 @@ Redis) can keep their state apart and clean it up with one ``SCAN prefix*``."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from worker.settings import get_settings
@@ -11,8 +12,9 @@ DEFAULT_PREFIX = "nw:"
 
 
 def default_prefix() -> str:
-    """``settings.redis_prefix`` when the lead's Settings has it, else ``nw:``."""
-    return getattr(get_settings(), "redis_prefix", None) or DEFAULT_PREFIX
+    """``settings.redis_prefix`` (env ``NEWSWORKER_REDIS_PREFIX``), else ``nw:``."""
+    return (getattr(get_settings(), "redis_prefix", None) or os.environ.get("NEWSWORKER_REDIS_PREFIX")
+            or DEFAULT_PREFIX)
 
 
 @dataclass(frozen=True)

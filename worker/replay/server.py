@@ -6,7 +6,8 @@ Paths:
                                      ``split=N``, <slug>-<k> for k in 0..N-1
   GET  /articles/<slug>/<docno>.html the article page (real text in realistic boilerplate)
   GET  /robots.txt
-  POST /admin/publish                {source, title, body, summary?, author?, published?} -> new item now
+  POST /admin/publish                {source, title, body, summary?, author?, published?, feed?} -> new
+                                     item now (in the source feed, and with split in split feed ``feed``)
   POST /admin/release                {n} release the next n corpus items now
   POST /admin/faults                 {feed, fault} (fault null clears); feed is a key or "page:<slug>"
   GET  /admin/stats                  released/published counts, requests, 200s/304s
@@ -118,7 +119,8 @@ class ReplayState:
             return len(self.released)
 
     def publish(self, source: str, title: str, body: str, summary: str | None = None,
-                author: str = "", published: str | None = None, category: str = "breaking") -> _Released:
+                author: str = "", published: str | None = None, category: str = "breaking",
+                feed: str | None = None) -> _Released:
         with self.lock:
             self.published_count += 1
             if published:
@@ -132,8 +134,9 @@ class ReplayState:
                 abstract=summary if summary is not None else body[:300], text=body, published=pub,
                 original_url="",
             )
-            # published items always go to the source feed and to split feed 0
-            rel = _Released(item, time.time(), (source, f"{source}-0") if self.split > 1 else (source,))
+            # published items go to the source feed and to one split feed (``feed``, default <source>-0)
+            keys = (source, feed or f"{source}-0") if self.split > 1 else (source,)
+            rel = _Released(item, time.time(), keys)
             self.released.append(rel)
             self.by_docno[item.docno] = rel
             for key in rel.feed_keys:
@@ -264,7 +267,8 @@ class _Handler(BaseHTTPRequestHandler):
             if not source or not data.get("title"):
                 return self._send(400, b"source and title are required")
             rel = st.publish(source, data["title"], data.get("body") or "", data.get("summary"),
-                             data.get("author") or "", data.get("published"), data.get("category") or "breaking")
+                             data.get("author") or "", data.get("published"), data.get("category") or "breaking",
+                             data.get("feed"))
             e = st.entry(rel.item)
             return self._json({"docno": rel.item.docno, "url": e.canonical, "link": e.link,
                                "feeds": list(rel.feed_keys)}, 201)

@@ -46,21 +46,28 @@ def index_article(self, doc: dict[str, Any]) -> None:  # noqa: ANN001
             doc["story_id"] = assign_story(doc)
         doc["indexed"] = datetime.now(UTC).isoformat()
         with metrics.timed("index"):
-            outcomes = index_documents(get_es(), [doc])
-        failures = [o for o in outcomes if not o.get("ok")]
-        if failures:
-            status = failures[0].get("status")
-            if _is_transient_status(status):
-                raise TransientIndexError(str(failures[0]))
-            dead_letter("index", doc, str(failures[0]))
+            # One in-call retry only: long outages are ridden out by Celery retries, which free the
+            # worker process between attempts instead of sleeping in it.
+            result = index_documents(get_es(), [doc], max_retries=1, initial_backoff=0.2)
+        if result.failed:
+            failure = result.failed[0]
+            if failure.attempts > 0 and _is_transient_status(failure.status):
+                raise TransientIndexError(f"{failure.status}: {failure.error}")
+            dead_letter("index", doc, f"{failure.status}: {failure.error}")
             metrics.inc("indexing_errors_total", {"kind": "rejected"})
             return
     except (*TRANSIENT, TransientIndexError) as err:
         metrics.inc("indexing_errors_total", {"kind": "transient"})
-        log.warning("index of %s failed (%s); retry %d", doc.get("id"), err, self.request.retries)
+        log.warning("index of %s failed (%s); retry %d", doc.get("id"), err, self.request.retries,
+                    extra={"article_id": doc.get("id")})
         raise self.retry(exc=err, countdown=backoff(self.request.retries, cap=60)) from err
     except ApiError as err:
         if _is_transient_status(getattr(err, "status_code", None)):
+            raise self.retry(exc=err, countdown=backoff(self.request.retries, cap=60)) from err
+        dead_letter("index", doc, err)
+        return
+    except Exception as err:  # noqa: BLE001 - anything else (e.g. Redis down during story assignment)
+        if self.request.retries < 20:
             raise self.retry(exc=err, countdown=backoff(self.request.retries, cap=60)) from err
         dead_letter("index", doc, err)
         return

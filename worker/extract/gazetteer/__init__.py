@@ -68,6 +68,8 @@ class Gazetteer:
 
     def _add(self, form: str, e: GazEntry) -> None:
         key = fold(form)
+        if key.isascii():
+            key = key.lower()  # Latin names ("CNN") are matched case-insensitively
         if len(key) < 2:
             return
         old = self.by_form.get(key)
@@ -122,7 +124,8 @@ class Gazetteer:
 
     def get(self, name: str) -> GazEntry | None:
         """Entry for a surface name (folded for lookup), or ``None``."""
-        return self.by_form.get(fold(name))
+        key = fold(name)
+        return self.by_form.get(key.lower() if key.isascii() else key)
 
     def match_at(self, keys: list[str], i: int) -> tuple[int, GazEntry] | None:
         """Longest gazetteer phrase starting at token ``i`` of folded ``keys``: ``(n_tokens, entry)``."""

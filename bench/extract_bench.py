@@ -1,0 +1,112 @@
+"""Benchmark the extraction chain on ANT corpus articles (one core, after warm-up).
+
+Usage: python bench/extract_bench.py [--n 1000] [--corpus PATH] [--stages]
+
+Prints load time (imports + shipped tables/models), articles/s, p50/p99 ms per article, mean words per
+article and peak RSS. Falls back to the committed sample ``worker/replay/data/ant-sample.jsonl.gz`` when
+the full corpus is absent. ``--stages`` also times each stage separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = Path("/work/shared/data/corpora/ant-multisource-2018.jsonl.gz")
+SAMPLE = ROOT / "worker" / "replay" / "data" / "ant-sample.jsonl.gz"
+
+
+def load_articles(path: Path, n: int) -> list[dict]:
+    """First ``n`` articles with a body, mapped to the chain's input shape."""
+    out: list[dict] = []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            d = json.loads(line)
+            body = d.get("text") or d.get("body") or ""
+            if not body:
+                continue
+            out.append({"id": d.get("docno") or d.get("id"), "url": d.get("url"), "title": d.get("title") or "",
+                        "body": body, "published": d.get("time") or d.get("published")})
+            if len(out) >= n:
+                break
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--corpus", type=Path, default=None)
+    ap.add_argument("--stages", action="store_true", help="time each stage separately too")
+    a = ap.parse_args()
+    path = a.corpus or (CORPUS if CORPUS.exists() else SAMPLE)
+    if not path.exists():
+        print(f"no corpus at {CORPUS} and no sample at {SAMPLE}", file=sys.stderr)
+        return 2
+    articles = load_articles(path, a.n)
+
+    sys.path.insert(0, str(ROOT))
+    t0 = time.perf_counter()
+    from worker.extract.pipeline import extract_one, warm_up
+
+    warm_up()
+    load_s = time.perf_counter() - t0
+
+    for art in articles[:20]:  # warm-up (caches, lazy tables)
+        extract_one(art)
+    times: list[float] = []
+    t_all = time.perf_counter()
+    for art in articles:
+        t = time.perf_counter()
+        extract_one(art)
+        times.append(time.perf_counter() - t)
+    total = time.perf_counter() - t_all
+    times.sort()
+    words = statistics.mean(len((x["title"] + " " + x["body"]).split()) for x in articles)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"corpus: {path} ({len(articles)} articles, mean {words:.0f} words)")
+    print(f"load: {load_s:.2f} s")
+    print(f"throughput: {len(articles) / total:.1f} articles/s")
+    print(f"latency: p50 {1000 * times[len(times) // 2]:.2f} ms, p99 {1000 * times[int(len(times) * 0.99) - 1]:.2f} ms")
+    print(f"peak RSS: {rss_mb:.0f} MB")
+
+    if a.stages:
+        from worker.extract import casualties, dates, events, fingerprint, keywords, quotes, tokens
+        from worker.extract.dates import parse_published
+        from worker.extract.pipeline import _entities
+
+        ent = _entities()
+        stage_t: dict[str, float] = {}
+
+        def clock(name: str, fn, *args):  # noqa: ANN001, ANN202
+            t = time.perf_counter()
+            r = fn(*args)
+            stage_t[name] = stage_t.get(name, 0.0) + time.perf_counter() - t
+            return r
+
+        for art in articles:
+            title, body = art["title"], art["body"]
+            pub = parse_published(art["published"])
+            tt = clock("tokens", tokens.tokenize, title)
+            bt = clock("tokens", tokens.tokenize, body)
+            bs = clock("sentences", tokens.sentences, body)
+            clock("entities", ent, title, body, pub)
+            clock("dates", dates.find_dates, body, pub)
+            clock("casualties", casualties.find_casualties, body, bt, bs)
+            clock("events", events.find_events, title, body, bs)
+            clock("quotes", quotes.find_quotes, body, bs)
+            clock("keywords", keywords.find_keywords, title, body, tt, bt)
+            clock("fingerprint", fingerprint.simhash, title + "\n" + body)
+        for name, secs in sorted(stage_t.items(), key=lambda kv: -kv[1]):
+            print(f"  {name:12} {1000 * secs / len(articles):7.2f} ms/article")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Story grouping on the real Redis: SimHash LSH, title LSH, time window, idempotency."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.alert_context import alerts_ctx  # noqa: F401
+from worker.alerts.stories import assign_story
+from worker.extract.fingerprint import hamming, simhash
+
+pytestmark = pytest.mark.integration
+
+# A real wire story (ANT corpus, 2018) as two outlets carried it: same body, different headline and dateline.
+BODY = (
+    "أعلنت السلطات الكوبية أن أكثر من 100 شخص لقوا حتفهم في تحطم طائرة ركاب من طراز بوينغ 737 بعد وقت قصير "
+    "من إقلاعها من مطار خوسيه مارتي الدولي في العاصمة هافانا. وقال الرئيس الكوبي ميغيل دياز كانيل إن عدد "
+    "الضحايا مرتفع، مضيفا أن ثلاثة ناجين نقلوا إلى المستشفى في حالة حرجة. وكانت الطائرة متجهة إلى مدينة "
+    "هولغوين شرقي البلاد وعلى متنها 104 ركاب وطاقم من ستة أفراد، وفق وسائل إعلام رسمية. وأعلنت الحكومة "
+    "الحداد الوطني يومين، فيما بدأ المحققون جمع الأدلة من موقع الحادث قرب المطار. وذكرت شركة الطيران "
+    "المكسيكية المالكة للطائرة أن الطائرة كانت مستأجرة من قبل الخطوط الجوية الكوبية، وأنها خضعت لفحص فني "
+    "شامل في نوفمبر الماضي. وقالت وزارة الخارجية المكسيكية إنها تتابع الحادث عن كثب وإن ستة من أفراد الطاقم "
+    "يحملون الجنسية المكسيكية. وتعد هذه الكارثة الأسوأ في تاريخ الطيران الكوبي منذ عام 1989، عندما تحطمت "
+    "طائرة روسية الصنع قرب هافانا وقتل جميع من كانوا على متنها إضافة إلى عدد من سكان المنطقة. وتوجه الرئيس "
+    "الكوبي إلى موقع الحادث بعد ساعات من وقوعه، وقال للصحفيين إن لجنة تحقيق شكلت لتحديد أسباب التحطم."
+)
+
+
+def doc(doc_id: str, title: str, body: str, source: str) -> dict:
+    return {"id": doc_id, "title": title, "body": body, "source": source,
+            "fingerprint": simhash(f"{title}\n{body}")}
+
+
+def test_fingerprint_copy_joins_story_even_with_a_new_title(alerts_ctx) -> None:  # noqa: F811
+    a = doc("a", '"أكثر من 100 قتيل" في حادث تحطم طائرة ركاب في كوبا', BODY, "bbc")
+    b = doc("b", "كارثة جوية في هافانا", "هافانا (أ ف ب) - " + BODY, "skynews")
+    assert hamming(a["fingerprint"], b["fingerprint"]) <= 10
+    assert assign_story(a, alerts_ctx) == "a"
+    assert assign_story(b, alerts_ctx) == "a"
+    # a third copy links to the same story through either earlier member
+    c = doc("c", "تحطم طائرة في كوبا", BODY + " (رويترز)", "cnn")
+    assert assign_story(c, alerts_ctx) == "a"
+
+
+def test_title_copy_with_a_rewritten_body_joins_story(alerts_ctx) -> None:  # noqa: F811
+    a = doc("a", '"أكثر من 100 قتيل" في حادث تحطم طائرة ركاب في كوبا', BODY, "bbc")
+    short = doc("s", "أكثر من 100 قتيل في تحطم طائرة ركاب في كوبا",
+                "قتل أكثر من مئة شخص عندما تحطمت طائرة تابعة للخطوط الكوبية قرب مطار هافانا، بحسب التلفزيون الرسمي.",
+                "skynews")
+    assert hamming(a["fingerprint"], short["fingerprint"]) > 10  # the body alone would not link them
+    assert assign_story(a, alerts_ctx) == "a"
+    assert assign_story(short, alerts_ctx) == "a"
+
+
+def test_unrelated_and_generic_titles_stay_apart(alerts_ctx) -> None:  # noqa: F811
+    a = doc("a", '"أكثر من 100 قتيل" في حادث تحطم طائرة ركاب في كوبا', BODY, "bbc")
+    assert assign_story(a, alerts_ctx) == "a"
+    other = doc("o", "ارتفاع أسعار النفط بعد قرار أوبك", "ارتفعت أسعار النفط في الأسواق العالمية اليوم.", "cnn")
+    assert assign_story(other, alerts_ctx) == "o"
+    # a short generic title (< 4 content tokens) is not enough to link
+    g1 = doc("g1", "انفجار في بغداد", "وقع انفجار في حي الكرادة وسط بغداد مساء اليوم.", "bbc")
+    g2 = doc("g2", "انفجار في بغداد", "استهدفت سيارة مفخخة سوقا شعبيا في مدينة الصدر شرق العاصمة.", "cnn")
+    assert assign_story(g1, alerts_ctx) == "g1" and assign_story(g2, alerts_ctx) == "g2"
+
+
+def test_window_and_idempotency(alerts_ctx) -> None:  # noqa: F811
+    t0 = 1_000_000.0
+    a = doc("a", '"أكثر من 100 قتيل" في حادث تحطم طائرة ركاب في كوبا', BODY, "bbc")
+    assert assign_story(a, alerts_ctx, now=t0) == "a"
+    assert assign_story(a, alerts_ctx, now=t0 + 10) == "a"  # a retried task: same answer
+    b = doc("b", "كارثة جوية في هافانا", BODY, "skynews")
+    assert assign_story(b, alerts_ctx, now=t0 + 47 * 3600) == "a"
+    late = doc("late", "كارثة جوية في هافانا", BODY, "cnn")
+    # 49 h after the last member (b at 47 h): outside the 48 h window -> a new story
+    assert assign_story(late, alerts_ctx, now=t0 + 96 * 3600) == "late"
+    assert assign_story({"id": "nofp", "title": ""}, alerts_ctx, now=t0) == "nofp"

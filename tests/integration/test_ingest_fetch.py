@@ -1,0 +1,140 @@
+"""Fetching articles from the replay server with the real Redis: the hand-off payload, idempotency,
+duplicates through rel=canonical, page failures, dead letters and their replay."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from worker.document import doc_id_for_url
+from worker.ingest import deadletter
+from worker.ingest.articles import fetch_item
+from worker.ingest.context import IngestContext
+from worker.ingest.errors import PermanentFetchError, TransientFetchError
+from worker.ingest.keys import Keys
+from worker.ingest.poller import poll_feed_once
+from worker.ingest.registry import Feed
+from worker.replay.corpus import load_corpus
+from worker.replay.server import start_replay_server
+from worker.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+CONTRACT = {"id", "url", "source", "feed_id", "title", "body", "summary", "author", "image", "published",
+            "fetched", "tags", "language"}
+
+
+@pytest.fixture
+def ctx(redis_client, unique_name):
+    prefix = f"test:{unique_name}:"
+    settings = Settings(allow_private_addresses=True, per_host_rate=10_000, per_host_burst=10_000, http_timeout=5.0)
+    c = IngestContext(redis=redis_client, settings=settings, keys=Keys(prefix))
+    yield c
+    c.close()
+    keys = list(redis_client.scan_iter(f"{prefix}*", count=1000))
+    if keys:
+        redis_client.delete(*keys)
+
+
+@pytest.fixture
+def replay():
+    with start_replay_server(start_released=25) as (url, server):
+        yield url, server
+
+
+def polled_items(ctx: IngestContext, url: str, source: str = "bbc") -> list[dict]:
+    ctx.registry.add(Feed(id=f"{source}-feed", url=f"{url}/feeds/{source}.rss", source=source, tags=["t1"]))
+    items: list[dict] = []
+    poll_feed_once(ctx, f"{source}-feed", items.append)
+    assert items
+    return items
+
+
+def test_article_payload_from_real_page(ctx, replay) -> None:
+    url, _ = replay
+    corpus = {i.docno: i for i in load_corpus()}
+    handed: list[dict] = []
+    for item in polled_items(ctx, url):
+        out = fetch_item(ctx, item, handed.append)
+        assert out.result == "handed" and out.body_from == "page"
+    for payload in handed:
+        assert set(payload) == CONTRACT
+        assert "utm_" not in payload["url"]
+        assert payload["id"] == doc_id_for_url(payload["url"])
+        real = corpus[payload["url"].rsplit("/", 1)[1].removesuffix(".html")]
+        first_para = real.text.split("\n")[0].strip()
+        assert " ".join(first_para.split())[:60] in " ".join(payload["body"].split())
+        assert "جميع الحقوق محفوظة" not in payload["body"] and "الأكثر قراءة" not in payload["body"]
+        assert datetime.fromisoformat(payload["published"]) == real.published  # the feed's date
+        assert payload["source"] == "bbc" and payload["feed_id"] == "bbc-feed" and "t1" in payload["tags"]
+
+
+def test_redelivered_task_hands_on_once(ctx, replay) -> None:
+    url, _ = replay
+    item = polled_items(ctx, url)[0]
+    handed: list[dict] = []
+    assert fetch_item(ctx, item, handed.append).result == "handed"
+    assert fetch_item(ctx, item, handed.append).result == "already_handed"
+    assert len(handed) == 1
+
+
+def test_second_link_to_same_page_is_a_duplicate(ctx, replay) -> None:
+    url, _ = replay
+    item = polled_items(ctx, url)[0]
+    handed: list[dict] = []
+    fetch_item(ctx, item, handed.append)
+    # Another feed links the same article with a content-neutral parameter we don't know to strip;
+    # the page's rel=canonical brings it back to the same document id.
+    other = {**item, "link": item["link"] + "&section=home", "url": item["url"] + "?section=home",
+             "id": doc_id_for_url(item["url"] + "?section=home"), "feed_id": "other"}
+    out = fetch_item(ctx, other, handed.append)
+    assert out.result == "duplicate" and out.doc_id == item["id"]
+    assert len(handed) == 1
+
+
+def test_page_server_error_retries_then_uses_feed_text(ctx, replay) -> None:
+    url, server = replay
+    item = polled_items(ctx, url)[0]
+    server.state.set_fault("page:bbc", "500")
+    handed: list[dict] = []
+    with pytest.raises(TransientFetchError):
+        fetch_item(ctx, item, handed.append)
+    out = fetch_item(ctx, item, handed.append, last_attempt=True)
+    assert out.result == "handed" and out.body_from in ("feed_summary", "feed_content") and out.page_error
+    assert handed[0]["body"] == item["summary"]
+    server.state.set_fault("page:bbc", None)
+
+
+def test_missing_page_without_feed_text_goes_to_dead_letter_and_replays(ctx, replay) -> None:
+    url, _ = replay
+    item = {**polled_items(ctx, url)[0], "summary": "", "content": ""}
+    item["link"] = item["link"].replace(".html", "-missing.html")
+    with pytest.raises(PermanentFetchError) as info:
+        fetch_item(ctx, item, lambda p: None)
+    dl_id = deadletter.record("fetch", item, info.value, client=ctx.redis, keys=ctx.keys)
+    rows = deadletter.list_records("fetch", client=ctx.redis, keys=ctx.keys)
+    assert [r["id"] for r in rows] == [dl_id]
+    assert "404" in rows[0]["error"] and rows[0]["payload"]["link"] == item["link"]
+    assert deadletter.list_records("index", client=ctx.redis, keys=ctx.keys) == []
+    sent: list[tuple[str, list]] = []
+    deadletter.replay(dl_id, send=lambda task, args: sent.append((task, args)) or "task-1",
+                      client=ctx.redis, keys=ctx.keys)
+    assert sent == [("worker.tasks.fetch.fetch_article", [item])]
+    assert deadletter.get(dl_id, client=ctx.redis, keys=ctx.keys) is None
+    assert deadletter.count(client=ctx.redis, keys=ctx.keys) == 0
+
+
+def test_dead_letters_of_any_stage(ctx) -> None:
+    k = {"client": ctx.redis, "keys": ctx.keys}
+    a = deadletter.record("extract", {"id": "d1", "body": "نص"}, "ValueError: boom", **k)
+    b = deadletter.record("poll", {"feed_id": "f1"}, RuntimeError("x"), args=["f1"], **k)
+    assert deadletter.count(**k) == 2
+    assert deadletter.get(a, **k)["payload"]["body"] == "نص"
+    assert deadletter.get(b, **k)["error"].startswith("RuntimeError")
+    sent = []
+    deadletter.replay(b, send=lambda t, args: sent.append((t, args)), **k)
+    assert sent == [("worker.tasks.poll.poll_feed", ["f1"])]
+    assert deadletter.delete(a, **k) and deadletter.count(**k) == 0
+    with pytest.raises(KeyError):
+        deadletter.replay("nope", send=lambda t, a: None, **k)

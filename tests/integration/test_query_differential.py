@@ -1,0 +1,230 @@
+"""Differential test: Elasticsearch and the Python matcher return the same documents for generated queries.
+
+A few hundred ANT corpus articles go through the extraction chain (``extract_many``) and ``index_view`` into
+a fresh index created from ``worker/store/templates/news-articles.json``; a few hundred queries are drawn
+from the same articles (surface words with their clitics, phrases, prefixes, entity/place names, event
+types, sources, date and casualty ranges, AND/OR/NOT nesting). For every query the set of ids Elasticsearch
+returns must equal the set ``compile(q).matches`` accepts.
+
+Casualty counts are rare in this corpus (mostly sport/economy/politics, 2018), so for some articles without
+any the test adds one (random kind and count) to exercise the numeric ranges; both backends see the same
+data, which is all this test is about.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import re
+from datetime import date, timedelta
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from worker.document import CASUALTY_KINDS, EVENT_TYPES, Casualty, EnrichedDocument, Entity, Event, doc_id_for_url
+from worker.query import QuerySyntaxError, compile
+from worker.query.fields import index_view
+from worker.query.matcher import ViewContext
+
+pytestmark = pytest.mark.integration
+
+CORPUS = Path("/work/shared/data/corpora/ant-multisource-2018.jsonl.gz")
+SAMPLE = Path(__file__).resolve().parents[2] / "worker" / "replay" / "data" / "ant-sample.jsonl.gz"
+N_DOCS = 300
+N_QUERIES = 400
+BODY_CHARS = 3000
+WORD_RE = re.compile(r"[^\W\d_]{2,}")
+
+
+def load_rows() -> list[dict]:
+    """A deterministic spread of the corpus: mostly news categories, some of every other."""
+    path = CORPUS if CORPUS.exists() else SAMPLE
+    if not path.exists():
+        pytest.skip(f"no corpus at {CORPUS} or {SAMPLE}")
+    news, other, seen = [], [], {}
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            key = (row.get("source"), row.get("category"))
+            seen[key] = seen.get(key, 0) + 1
+            is_news = row.get("category") in ("middleEast", "internationalNews")
+            step = 1 if path == SAMPLE else (40 if is_news else 150)
+            if seen[key] % step == 0:
+                (news if is_news else other).append(row)
+    rows = news[: N_DOCS * 4 // 5] + other[: N_DOCS - min(len(news), N_DOCS * 4 // 5)]
+    return rows[:N_DOCS]
+
+
+def enrich(rows: list[dict], rng: random.Random) -> list[EnrichedDocument]:
+    for row in rows:
+        row["text"] = (row.get("text") or "")[:BODY_CHARS]
+        row["id"] = doc_id_for_url(row.get("url") or row["docno"])
+    try:
+        from worker.extract.pipeline import extract_many
+
+        docs = extract_many([{k: r.get(k) for k in ("id", "url", "title", "text", "time")} for r in rows])
+    except ImportError:  # chain not available: hand-built realistic fields
+        docs = [hand_enrich(r) for r in rows]
+    for doc, row in zip(docs, rows, strict=True):
+        doc.source = row.get("source")
+        if not doc.casualties and rng.random() < 0.35:
+            doc.casualties = [Casualty(kind=rng.choice(CASUALTY_KINDS), count=rng.choice([1, 2, 5, 10, 12, 40]),
+                                       text="(test)")]
+        if not doc.events and rng.random() < 0.15:
+            doc.events = [Event(type=rng.choice(EVENT_TYPES), evidence="(test)")]
+    return docs
+
+
+def hand_enrich(row: dict) -> EnrichedDocument:
+    from worker.extract.dates import parse_published
+
+    body, title = row.get("text") or "", row.get("title") or ""
+    ents = []
+    for name, typ in (("سوريا", "LOC"), ("العراق", "LOC"), ("ترامب", "PER"), ("الأمم المتحدة", "ORG")):
+        i = body.find(name)
+        if i >= 0:
+            ents.append(Entity(text=name, type=typ, canonical=name, start=i, end=i + len(name)))
+    return EnrichedDocument(id=row["id"], url=row.get("url"), title=title, body=body,
+                            published=parse_published(row.get("time")), entities=ents)
+
+
+def surface_words(doc: EnrichedDocument) -> list[str]:
+    return WORD_RE.findall(f"{doc.title} {doc.body}")
+
+
+def make_queries(docs: list[EnrichedDocument], rng: random.Random) -> list[str]:
+    entities = [e for d in docs for e in d.entities]
+    places = [e for e in entities if e.type in ("LOC", "FAC")]
+    sources = sorted({d.source for d in docs if d.source})
+    keywords = [k for d in docs for k in d.keywords]
+
+    def word() -> str:
+        d = rng.choice(docs)
+        ws = surface_words(d)
+        return rng.choice(ws) if ws else "سجن"
+
+    def phrase() -> str:
+        d = rng.choice(docs)
+        ws = surface_words(d)
+        if len(ws) < 3:
+            return f'"{word()}"'
+        i = rng.randrange(len(ws) - 2)
+        return '"' + " ".join(ws[i : i + rng.choice([2, 2, 3])]) + '"'
+
+    def day() -> str:
+        return (date(2018, 2, 1) + timedelta(days=rng.randrange(0, 260))).isoformat()
+
+    def leaf() -> str:
+        kind = rng.randrange(16)
+        if kind <= 3:
+            return word()
+        if kind == 4:
+            return phrase()
+        if kind == 5:
+            w = word()
+            return w[: rng.choice([2, 3, 4])] + "*"
+        if kind == 6 and entities:
+            e = rng.choice(entities)
+            return f'entity:"{rng.choice([e.text, e.canonical])}"'
+        if kind == 7 and places:
+            p = rng.choice(places)
+            name = p.place.name_en if p.place and rng.random() < 0.3 else p.text
+            return f'place:"{name}"'
+        if kind == 8:
+            return f"event:{rng.choice(EVENT_TYPES)}"
+        if kind == 9:
+            return f"source:{rng.choice(sources)}"
+        if kind == 10:
+            a, b = sorted([day(), day()])
+            return rng.choice([f"date:{a}..{b}", f"date:[{a} TO {b}]", f"date:{{{a} TO {b}}}",
+                               f"date:>={a}", f"date:<{a}", f"date:{a[:7]}", f"date:>{a}"])
+        if kind == 11:
+            k = rng.choice([*CASUALTY_KINDS, "casualties"])
+            n = rng.choice([0, 1, 2, 5, 10, 12, 40])
+            return rng.choice([f"{k}:>{n}", f"{k}:>={n}", f"{k}:<{n}", f"{k}:{n}", f"{k}:[{n} TO {n + 10}]"])
+        if kind == 12:
+            return f"type:{rng.choice(['PER', 'ORG', 'LOC', 'FAC'])}"
+        if kind == 13 and keywords:
+            return f'keyword:"{rng.choice(keywords)}"'
+        if kind == 14:
+            return f"title:{word()}"
+        return rng.choice(["entity:*", "date:*", "place:*", f"title:{phrase()}", f"body:{word()}"])
+
+    def expr(depth: int) -> str:
+        r = rng.random()
+        if depth >= 3 or r < 0.35:
+            return leaf()
+        if r < 0.55:
+            return f"{expr(depth + 1)} {expr(depth + 1)}"
+        if r < 0.7:
+            return f"({expr(depth + 1)} OR {expr(depth + 1)})"
+        if r < 0.8:
+            return f"{expr(depth + 1)} AND {expr(depth + 1)}"
+        if r < 0.9:
+            return f"{expr(depth + 1)} -{leaf()}"
+        return f"NOT ({expr(depth + 1)})"
+
+    return [expr(0) for _ in range(N_QUERIES)]
+
+
+def es_ids(es, index: str, queries: list[dict]) -> list[set[str]]:
+    out: list[set[str]] = []
+    for i in range(0, len(queries), 50):
+        searches: list[dict] = []
+        for q in queries[i : i + 50]:
+            searches += [{"index": index}, {"query": q, "size": N_DOCS + 10, "_source": False}]
+        resp = es.msearch(searches=searches)
+        for r in resp["responses"]:
+            assert "error" not in r, r.get("error")
+            out.append({h["_id"] for h in r["hits"]["hits"]})
+    return out
+
+
+def test_elasticsearch_and_python_matcher_agree(es_client, unique_name) -> None:
+    from elasticsearch import helpers
+
+    rng = random.Random(20220120)
+    docs = enrich(load_rows(), rng)
+    views = [index_view(d) for d in docs]
+    assert len({v["id"] for v in views}) == len(views)
+
+    template = json.loads(
+        resources.files("worker.store").joinpath("templates/news-articles.json").read_text("utf-8")
+    )["template"]
+    index = f"news-articles-{unique_name}"
+    es_client.indices.create(index=index, settings=template["settings"], mappings=template["mappings"])
+    try:
+        ok, errors = helpers.bulk(
+            es_client, ({"_index": index, "_id": v["id"], "_source": v} for v in views), refresh="wait_for",
+            raise_on_error=False,
+        )
+        assert not errors and ok == len(views)
+
+        queries, compiled = [], []
+        for q in make_queries(docs, rng):
+            try:
+                compiled.append(compile(q))
+                queries.append(q)
+            except QuerySyntaxError as err:  # generated text should always be valid
+                pytest.fail(f"generated query rejected: {q!r}: {err}")
+        ctxs = [ViewContext(v) for v in views]
+        python = [{v["id"] for v, c in zip(views, ctxs, strict=True) if cq.matches(c)} for cq in compiled]
+        elastic = es_ids(es_client, index, [cq.es for cq in compiled])
+
+        mismatches = [
+            f"{q!r}\n  ast={cq.ast}\n  only ES={sorted(e - p)[:5]} only Python={sorted(p - e)[:5]}"
+            for q, cq, p, e in zip(queries, compiled, python, elastic, strict=True)
+            if p != e
+        ]
+        assert not mismatches, f"{len(mismatches)}/{len(queries)} queries disagree:\n" + "\n".join(mismatches[:20])
+
+        # the generated queries must exercise both backends, not just agree on empty results
+        sizes = [len(p) for p in python]
+        partial = sum(1 for s in sizes if 0 < s < len(views))
+        assert partial >= len(queries) // 3, f"only {partial} queries select a proper subset"
+        print(f"\n[differential] {len(views)} docs, {len(queries)} queries, {partial} proper subsets, "
+              f"{sum(1 for s in sizes if s == 0)} empty, all agree")
+    finally:
+        es_client.indices.delete(index=index, ignore_unavailable=True)

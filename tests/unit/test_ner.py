@@ -1,0 +1,73 @@
+"""NER features, the CRF tagger and the ``newsworker ner --conll`` command."""
+
+from __future__ import annotations
+
+import io
+
+from typer.testing import CliRunner
+
+from worker.cli.main import app
+from worker.cli.ner import tag_conll
+from worker.extract.ner.features import fold_token, get_featurizer
+from worker.extract.ner.tagger import get_tagger, spans_from_bio
+
+TAGS = {"O"} | {f"{b}-{t}" for b in "BI" for t in ("PER", "ORG", "LOC", "FAC")}
+
+
+def test_clitic_stripping_uses_corpus_evidence() -> None:
+    feat = get_featurizer()
+    assert feat.stem(fold_token("وبالحسكة")) == ("وب", fold_token("الحسكة"))
+    assert feat.stem(fold_token("وسوريا")) == ("و", "سوريا")
+    assert feat.stem(fold_token("للأمم"))[1] == "الامم"
+    # names that begin with a clitic letter stay whole
+    for w in ("وليد", "بغداد", "فرنسا", "لبنان", "كركوك"):
+        assert feat.stem(fold_token(w)) == ("", fold_token(w)), w
+
+
+def test_features_are_cached_per_word_type_and_sized_per_token() -> None:
+    feat = get_featurizer()
+    keys = [fold_token(w) for w in "زار الرئيس دمشق أمس".split()]
+    out = feat.sentence(keys)
+    assert len(out) == len(keys)
+    assert "w=" + keys[2] in out[2] and "-1:w=" + keys[1] in out[2] and "1:w=" + keys[3] in out[2]
+    assert "BOS" in out[0] and "EOS" in out[-1]
+    assert feat.local(keys[2]) is feat.local(keys[2])
+
+
+def test_spans_from_bio() -> None:
+    assert spans_from_bio(["B-PER", "I-PER", "O", "B-LOC", "B-LOC", "I-ORG"]) == [
+        (0, 2, "PER"), (3, 4, "LOC"), (4, 5, "LOC"), (5, 6, "ORG")]
+    assert spans_from_bio([]) == []
+
+
+def test_tagger_finds_obvious_entities() -> None:
+    tagger = get_tagger()
+    toks = "وصل الرئيس الفرنسي إيمانويل ماكرون إلى العاصمة العراقية بغداد يوم الأحد .".split()
+    tags = tagger.tag(toks)
+    assert set(tags) <= TAGS
+    spans = {(" ".join(toks[i:j]), t) for i, j, t in spans_from_bio(tags)}
+    assert ("بغداد", "LOC") in spans
+    assert ("إيمانويل ماكرون", "PER") in spans
+    assert tags[toks.index("الفرنسي")] == "O"  # a nationality adjective is no entity
+
+
+def test_tag_conll_keeps_tokens_and_sentences() -> None:
+    src = "قال\nمسؤول\nفي\nدمشق\n.\n\nوصلت\nالأمم\nالمتحدة\n\n"
+    out = io.StringIO()
+    assert tag_conll(io.StringIO(src), out) == 2
+    blocks = [b for b in out.getvalue().split("\n\n") if b.strip()]
+    assert len(blocks) == 2
+    rows = [line.split("\t") for line in blocks[0].splitlines()]
+    assert [r[0] for r in rows] == ["قال", "مسؤول", "في", "دمشق", "."]
+    assert all(r[1] in TAGS for r in rows)
+    assert rows[3][1] == "B-LOC"
+
+
+def test_ner_cli_round_trip() -> None:
+    src = "هاجم\nتنظيم\nداعش\nسجن\nالصناعة\nفي\nالحسكة\n"
+    res = CliRunner().invoke(app, ["ner", "--conll"], input=src)
+    assert res.exit_code == 0, res.output
+    rows = [line.split("\t") for line in res.output.strip().splitlines()]
+    assert [r[0] for r in rows] == src.split()
+    assert all(len(r) == 2 and r[1] in TAGS for r in rows)
+    assert rows[-1][1] == "B-LOC"
