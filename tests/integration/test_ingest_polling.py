@@ -256,3 +256,21 @@ def test_robots_is_respected_and_cached(ctx, replay) -> None:
     before = server.state.stats["requests"]
     ctx.robots.allowed(f"{url}/articles/bbc/y.html")
     assert server.state.stats["requests"] == before  # served from the Redis cache
+
+
+def test_hand_off_failure_loses_nothing_and_duplicates_nothing(ctx, replay) -> None:
+    url, server = replay
+    (fid,) = register(ctx, url, ("skynews",))
+    handed: list[str] = []
+
+    def flaky(payload: dict) -> None:
+        if len(handed) == 2:
+            raise ConnectionError("broker down")
+        handed.append(payload["url"])
+
+    out = poll_feed_once(ctx, fid, flaky)
+    assert out.result == "error" and "hand-off failed" in out.error
+    assert len(handed) == 2
+    out = poll_feed_once(ctx, fid, lambda p: handed.append(p["url"]), now=time.time() + 3600)
+    assert out.result == "new"
+    assert len(handed) == len(set(handed)) == len(released_urls(server, "skynews"))

@@ -135,3 +135,22 @@ def test_missing_index_is_503_not_500(es_client):
     )
     with TestClient(app) as client:
         assert client.get("/search", params={"q": "سجن"}).status_code == 503
+
+
+def test_point_in_time_walk_and_expired_cursor(api, es_client):
+    from worker.store.search import decode_cursor
+
+    client, _ = api
+    first = client.get("/search", params={"q": "سجن", "size": 2, "sort": "date", "pit": "true"}).json()
+    seen = [h["id"] for h in first["hits"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = client.get("/search", params={"q": "سجن", "size": 2, "sort": "date", "cursor": cursor}).json()
+        seen += [h["id"] for h in page["hits"]]
+        last_cursor, cursor = cursor, page["next_cursor"]
+    assert len(seen) == len(set(seen)) == first["total"] == 5
+    _, pit_id = decode_cursor(last_cursor)
+    assert pit_id
+    es_client.close_point_in_time(id=pit_id)
+    r = client.get("/search", params={"q": "سجن", "size": 2, "sort": "date", "cursor": last_cursor})
+    assert r.status_code == 400 and "expired" in r.json()["detail"]

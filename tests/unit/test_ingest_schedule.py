@@ -58,13 +58,24 @@ def test_nothing_new_stretches_interval() -> None:
     assert adaptive_interval(300, new_items=0, total_items=20) > 300
 
 
+def test_quiet_spell_stretch_is_limited_unless_idle_for_a_day() -> None:
+    interval = 300.0
+    for _ in range(50):  # a quiet night
+        interval = adaptive_interval(interval, base=300, new_items=0, total_items=20, max_interval=21600)
+    assert 300 < interval <= 1200
+    for _ in range(50):  # nothing for more than a day: drift out to the max
+        interval = adaptive_interval(interval, base=300, new_items=0, total_items=20, max_interval=21600,
+                                     idle_seconds=2 * 86400)
+    assert interval == 21600
+
+
 def test_mostly_new_items_shrink_interval() -> None:
     assert adaptive_interval(600, new_items=18, total_items=20) < 600
 
 
 def test_interval_bounds() -> None:
     assert adaptive_interval(100, new_items=20, total_items=20, min_interval=60) >= 60
-    assert adaptive_interval(20000, new_items=0, total_items=10, max_interval=21600) <= 21600
+    assert adaptive_interval(20000, new_items=0, total_items=10, max_interval=21600, idle_seconds=10**6) <= 21600
 
 
 def test_observed_rate_pulls_interval_towards_half_the_gap() -> None:

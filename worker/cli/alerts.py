@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -32,18 +32,18 @@ def _dump(obj: Any) -> None:
 
 @alerts_app.command("add")
 def add(
-    name: str = typer.Argument(..., help="unique rule name (letters, digits, _ - .)"),
-    query: str = typer.Option(..., "--query", "-q", help="query in the search language"),
-    webhook: list[str] = typer.Option([], "--webhook", help="webhook URL (JSON payload); repeatable"),
-    slack: list[str] = typer.Option([], "--slack", help="Slack-compatible webhook URL; repeatable"),
-    email: list[str] = typer.Option([], "--email", help="email address; repeatable"),
-    source: list[str] = typer.Option([], "--source", help="only these sources; repeatable"),
-    lang: list[str] = typer.Option([], "--lang", help="only these languages; repeatable"),
-    min_casualties: int | None = typer.Option(None, "--min-casualties", help="killed + injured at least"),
-    mode: str = typer.Option("instant", "--mode", help="instant | digest"),
-    digest_minutes: int = typer.Option(60, "--digest-minutes"),
-    owner: str | None = typer.Option(None, "--owner"),
-    disabled: bool = typer.Option(False, "--disabled", help="save without enabling"),
+    name: Annotated[str, typer.Argument(help="unique rule name (letters, digits, _ - .)")],
+    query: Annotated[str, typer.Option("--query", "-q", help="query in the search language")],
+    webhook: Annotated[list[str] | None, typer.Option("--webhook", help="webhook URL (JSON); repeatable")] = None,
+    slack: Annotated[list[str] | None, typer.Option("--slack", help="Slack-compatible webhook URL")] = None,
+    email: Annotated[list[str] | None, typer.Option("--email", help="email address; repeatable")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="only these sources")] = None,
+    lang: Annotated[list[str] | None, typer.Option("--lang", help="only these languages")] = None,
+    min_casualties: Annotated[int | None, typer.Option("--min-casualties", help="killed + injured")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="instant | digest")] = "instant",
+    digest_minutes: Annotated[int, typer.Option("--digest-minutes")] = 60,
+    owner: Annotated[str | None, typer.Option("--owner")] = None,
+    disabled: Annotated[bool, typer.Option("--disabled", help="save without enabling")] = False,
 ) -> None:
     """Create or replace a rule (the query is validated first)."""
     from worker.alerts.rules import RuleError
@@ -51,9 +51,9 @@ def add(
     data = {
         "name": name, "query": query, "mode": mode, "digest_minutes": digest_minutes, "owner": owner,
         "enabled": not disabled,
-        "filters": {"sources": source, "languages": lang, "min_casualties": min_casualties},
-        "channels": {"webhooks": [{"url": u} for u in webhook] + [{"url": u, "format": "slack"} for u in slack],
-                     "emails": email},
+        "filters": {"sources": source or [], "languages": lang or [], "min_casualties": min_casualties},
+        "channels": {"webhooks": [{"url": u} for u in webhook or []] + [{"url": u, "format": "slack"} for u in slack or []],
+                     "emails": email or []},
     }
     try:
         rule, created = _store().upsert(data)
@@ -63,7 +63,7 @@ def add(
 
 
 @alerts_app.command("load")
-def load(path: Path = typer.Argument(..., exists=True, dir_okay=False, help="alerts.yaml")) -> None:
+def load(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="alerts.yaml")]) -> None:
     """Upsert every rule in a YAML file by name (idempotent; nothing is saved if any rule is invalid)."""
     from worker.alerts.rules import RuleError
 

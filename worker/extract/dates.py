@@ -326,17 +326,26 @@ def _windows(folded: str) -> list[tuple[int, int]]:
     return out
 
 
-def find_dates(text: str, published: datetime | date | None, field: str = "body") -> list[DateRef]:
-    """Calendar references in ``text`` resolved against ``published`` (see module docstring)."""
+def find_dates(
+    text: str,
+    published: datetime | date | None,
+    field: str = "body",
+    folded: tuple[str, list[int]] | None = None,
+) -> list[DateRef]:
+    """Calendar references in ``text`` resolved against ``published`` (see module docstring).
+
+    ``folded`` may carry ``fold_with_offsets(text)`` when the caller already has it.
+    """
     if not text:
         return []
     if isinstance(published, datetime):
         pub: date | None = published.date()
     else:
         pub = published
-    folded, offs = fold_with_offsets(text)
+    folded_text, offs = folded if folded is not None else fold_with_offsets(text)
     out: list[DateRef] = []
     seen: set[str] = set()
+    folded = folded_text
     matches = [m for ws, we in _windows(folded) for m in _DATE_RE.finditer(folded, ws, we)]
     for m in matches:
         a, b = m.span()

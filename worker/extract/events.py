@@ -17,9 +17,10 @@ allowed before each stem), with context rules:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from worker.document import Event
-from worker.extract.normalize import fold
+from worker.extract.normalize import fold, fold_with_offsets
 from worker.extract.tokens import sentences
 
 __all__ = ["find_events", "PATTERNS"]
@@ -139,6 +140,7 @@ _HYPOTHETICAL = re.compile(
     + r")(?:\s+\S+){0,4}\s*$"
 )
 _GENERIC_ATTACK = re.compile(_w("هجوم", "هجمات", "هاجم", "هاجمت", "هاجموا", "الهجوم"))
+_GENERIC_ANCHORS = ("هجوم", "هجمات", "هاجم")
 _VIOLENT = {"armed_clash", "airstrike", "shelling", "bombing", "armed_attack", "prison_attack", "assassination", "kidnapping"}
 _MAX_EVIDENCE = 300
 
@@ -157,58 +159,87 @@ def _hypothetical(folded: str, start: int) -> bool:
     return bool(_HYPOTHETICAL.search(folded[max(0, start - 40) : start]))
 
 
-def find_events(title: str, body: str, sentence_spans: list[tuple[int, int]] | None = None) -> list[Event]:
-    """Event types reported in the article (see module docstring)."""
-    found: dict[str, str] = {}
-    generic: str | None = None
-    units: list[str] = []
+def _check(etype: str, folded: str) -> re.Match | None:
+    """The first valid trigger of ``etype`` in one folded sentence, or None."""
+    veto = _VETO.get(etype)
+    if veto is not None and veto.search(folded):
+        return None
+    for pat, req, excl in _COMPILED[etype]:
+        m = pat.search(folded)
+        if not m:
+            continue
+        if excl is not None and excl.search(folded):
+            # an exclusion phrase vetoes the trigger it overlaps; look for another trigger
+            if any(e.start() <= m.start() < e.end() or m.start() <= e.start() < m.end() for e in excl.finditer(folded)):
+                m = _next_clear(pat, excl, folded)
+                if m is None:
+                    continue
+        if req is not None and not req.search(folded):
+            continue
+        if etype == "prison_attack" and req is not None and _PRISON_SENTENCE.search(folded):
+            continue  # "حكم بالسجن ... في قضية اقتحام سجن": a court sentence, not an attack report
+        if _hypothetical(folded, m.start()):
+            continue
+        return m
+    return None
+
+
+def find_events(
+    title: str,
+    body: str,
+    sentence_spans: list[tuple[int, int]] | None = None,
+    folded_body: tuple[str, list[int]] | None = None,
+) -> list[Event]:
+    """Event types reported in the article (see module docstring).
+
+    ``sentence_spans`` and ``folded_body`` (``fold_with_offsets(body)``) may be passed when already computed.
+    """
+    units_text: list[str] = []
+    units_fold: list[str] = []
     if title:
-        units.append(title)
+        units_text.append(title)
+        units_fold.append(fold(title))
+    n_title = len(units_text)
+    fbody = ""
+    starts: list[int] = []
     if body:
         spans = sentence_spans if sentence_spans is not None else sentences(body)
-        units.extend(body[a:b] for a, b in spans)
-    whole = fold(f"{title}\n{body}")
-    active = [t for t, anchors in _TYPE_ANCHORS.items() if any(w in whole for w in anchors)]
-    check_generic = any(w in whole for w in ("هجوم", "هجمات", "هاجم"))
-    if not active and not check_generic:
-        return []
-    for sent in units:
-        folded = fold(sent)
-        if not folded:
-            continue
-        for etype in active:
-            if etype in found:
-                continue
-            pats = _COMPILED[etype]
-            veto = _VETO.get(etype)
-            if veto is not None and veto.search(folded):
-                continue
-            for pat, req, excl in pats:
-                m = pat.search(folded)
-                if not m:
-                    continue
-                if excl is not None and excl.search(folded):
-                    # the exclusion only vetoes if it overlaps this trigger or the trigger is the only one
-                    if any(e.start() <= m.start() < e.end() or m.start() <= e.start() < m.end() for e in excl.finditer(folded)):
-                        m = _next_clear(pat, excl, folded)
-                        if m is None:
-                            continue
-                if req is not None and not req.search(folded):
-                    continue
-                if etype == "prison_attack" and req is not None and _PRISON_SENTENCE.search(folded):
-                    continue  # "حكم بالسجن ... في قضية اقتحام سجن": a court sentence, not an attack report
-                if _hypothetical(folded, m.start()):
-                    continue
-                found[etype] = _evidence(sent, m.start(), len(folded))
+        fbody, offs = folded_body if folded_body is not None else fold_with_offsets(body)
+        for a, b in spans:
+            fa, fz = bisect_left(offs, a), bisect_left(offs, b)
+            units_text.append(body[a:b])
+            units_fold.append(fbody[fa:fz])
+            starts.append(fa)
+
+    def candidates(anchors: tuple[str, ...]) -> list[int]:
+        """Indices of the units that contain one of ``anchors``, in text order."""
+        cand: set[int] = set()
+        for w in anchors:
+            if n_title and w in units_fold[0]:
+                cand.add(0)
+            if starts and w in fbody:
+                i = fbody.find(w)
+                while i >= 0:
+                    k = bisect_right(starts, i) - 1
+                    if k >= 0:
+                        cand.add(n_title + k)
+                    i = fbody.find(w, i + 1)
+        return sorted(cand)
+
+    found: dict[str, str] = {}
+    for etype, anchors in _TYPE_ANCHORS.items():
+        for u in candidates(anchors):
+            m = _check(etype, units_fold[u])
+            if m is not None:
+                found[etype] = _evidence(units_text[u], m.start(), len(units_fold[u]))
                 break
-        if generic is None and check_generic:
-            g = _GENERIC_ATTACK.search(folded)
-            if g and not _hypothetical(folded, g.start()):
-                generic = _evidence(sent, g.start(), len(folded))
-    if generic is not None and not (found.keys() & _VIOLENT):
-        found["armed_attack"] = generic
-    order = {t: k for k, t in enumerate(PATTERNS)}
-    return [Event(type=t, evidence=e) for t, e in sorted(found.items(), key=lambda kv: order[kv[0]])]  # type: ignore[arg-type]
+    if not (found.keys() & _VIOLENT):
+        for u in candidates(_GENERIC_ANCHORS):
+            g = _GENERIC_ATTACK.search(units_fold[u])
+            if g and not _hypothetical(units_fold[u], g.start()):
+                found["armed_attack"] = _evidence(units_text[u], g.start(), len(units_fold[u]))
+                break
+    return [Event(type=t, evidence=found[t]) for t in PATTERNS if t in found]  # type: ignore[arg-type]
 
 
 def _next_clear(pat: re.Pattern, excl: re.Pattern, folded: str) -> re.Match | None:

@@ -24,16 +24,19 @@ _WORD_RE = re.compile(r"[^\W_]+")
 _EMPTY = "0" * 16
 
 
-def _features(text: str) -> list[str]:
-    words = [w[1:] if w[0] == "و" and len(w) > 3 else w for w in _WORD_RE.findall(fold(text))]
+def _features(folded: str) -> list[str]:
+    words = [w[1:] if w[0] == "و" and len(w) > 3 else w for w in _WORD_RE.findall(folded)]
     if len(words) < SHINGLE:
         return [" ".join(words)] if words else []
     return [" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)]
 
 
-def simhash(text: str) -> str:
-    """64-bit SimHash of ``text`` as 16 hex digits ("0"*16 for text without words)."""
-    feats = _features(text)
+def simhash(text: str, *, folded: str | None = None) -> str:
+    """64-bit SimHash of ``text`` as 16 hex digits ("0"*16 for text without words).
+
+    ``folded`` may carry ``fold(text)`` (or the folded parts joined by a space) when already computed.
+    """
+    feats = _features(folded if folded is not None else fold(text))
     if not feats:
         return _EMPTY
     rows = [

@@ -45,6 +45,7 @@ def term_key(norm: str) -> str:
     return split_proclitics(norm)[1]
 
 
+@lru_cache(maxsize=65536)
 def _surface(text: str) -> str:
     return DIACRITICS_RE.sub("", split_proclitics(text, keep_article=True)[1])
 
@@ -77,19 +78,21 @@ def load_stopwords() -> frozenset[str]:
     return frozenset(term_key(fold(w)) for w in words) | frozenset(fold(w) for w in words)
 
 
-def _content(tokens: list[Token], stop: frozenset[str]) -> list[tuple[int, str] | None]:
-    """Per token: (index, key) for content words, None for breaks (punctuation, stopwords, numbers)."""
-    out: list[tuple[int, str] | None] = []
-    for k, t in enumerate(tokens):
-        if t.kind != "word":
-            out.append(None)
-            continue
-        key = term_key(t.norm)
-        if len(key) < 3 or key in stop or t.norm in stop:
-            out.append(None)
-        else:
-            out.append((k, key))
-    return out
+_KEY_CACHE: dict[str, str | None] = {}  # folded word -> term key, or None for non-content words
+_KEY_CACHE_MAX = 300_000
+
+
+def _key(norm: str, stop: frozenset[str]) -> str | None:
+    key = _KEY_CACHE.get(norm, "")
+    if key != "":
+        return key
+    k: str | None = term_key(norm)
+    if len(k) < 3 or k in stop or norm in stop or not k.isalpha():
+        k = None
+    if len(_KEY_CACHE) > _KEY_CACHE_MAX:
+        _KEY_CACHE.clear()
+    _KEY_CACHE[norm] = k
+    return k
 
 
 def find_keywords(
@@ -104,47 +107,51 @@ def find_keywords(
     stop = load_stopwords()
     tf: Counter[str] = Counter()
     pair_tf: Counter[tuple[str, str]] = Counter()
-    forms: dict[str, Counter[str]] = {}
-    pair_forms: dict[tuple[str, str], Counter[str]] = {}
+    surf: Counter[tuple[str, str]] = Counter()  # (key, raw token text)
+    pair_surf: Counter[tuple[str, str, str, str]] = Counter()
     for toks, weight in ((tokens_title if tokens_title is not None else tokenize(title or ""), 2),
                          (tokens_body if tokens_body is not None else tokenize(body or ""), 1)):
-        content = _content(toks, stop)
-        prev: tuple[int, str] | None = None
-        for item in content:
-            if item is None:
-                prev = None
+        pkey: str | None = None
+        ptext = ""
+        for t in toks:
+            key = _key(t.norm, stop) if t.kind == "word" else None
+            if key is None:
+                pkey = None
                 continue
-            k, key = item
             tf[key] += weight
-            forms.setdefault(key, Counter())[_surface(toks[k].text)] += 1
-            if prev is not None:
-                pk, pkey = prev
-                pair = (pkey, key)
-                pair_tf[pair] += weight
-                pair_forms.setdefault(pair, Counter())[f"{_surface(toks[pk].text)} {DIACRITICS_RE.sub('', toks[k].text)}"] += 1
-            prev = item
+            surf[(key, t.text)] += 1
+            if pkey is not None and pkey != key:
+                pair_tf[(pkey, key)] += weight
+                pair_surf[(pkey, key, ptext, t.text)] += 1
+            pkey, ptext = key, t.text
     if not tf:
         return []
-    scored: list[tuple[float, str, tuple[str, ...]]] = []
-    for key, n in tf.items():
-        scored.append((n * idf.get(key, idf_max), forms[key].most_common(1)[0][0], (key,)))
+    scored: list[tuple[float, tuple[str, ...]]] = [(n * idf.get(k, idf_max), (k,)) for k, n in tf.items()]
     for pair, n in pair_tf.items():
-        if n >= 2 and pair[0] != pair[1]:
+        if n >= 2:
             w = (idf.get(pair[0], idf_max) + idf.get(pair[1], idf_max)) / 2
-            scored.append((n * w * 1.5, pair_forms[pair].most_common(1)[0][0], pair))
-    scored.sort(key=lambda s: (-s[0], s[1]))
-    out: list[str] = []
+            scored.append((n * w * 1.5, pair))
+    scored.sort(key=lambda s: -s[0])
+    chosen: list[tuple[str, ...]] = []
     used: set[str] = set()
-    for _, form, keys in scored:
-        if len(keys) == 1 and keys[0] in used:
+    for _, keys in scored:
+        if all(k in used for k in keys):
             continue
-        if len(keys) == 2 and keys[0] in used and keys[1] in used:
-            continue
-        out.append(form)
+        chosen.append(keys)
         used.update(keys)
-        if len(out) >= top:
+        if len(chosen) >= top:
             break
-    return out
+    return [_display(keys, surf, pair_surf) for keys in chosen]
+
+
+def _display(keys: tuple[str, ...], surf: Counter, pair_surf: Counter) -> str:
+    """Most frequent surface form of a term or pair, without conjunction/preposition or diacritics."""
+    if len(keys) == 1:
+        text = max(((n, -len(t), t) for (k, t), n in surf.items() if k == keys[0]))[2]
+        return _surface(text)
+    a, b = keys
+    _, _, ta, tb = max((n, x) for x, n in pair_surf.items() if x[0] == a and x[1] == b)[1]
+    return f"{_surface(ta)} {DIACRITICS_RE.sub('', tb)}"
 
 
 def build_idf(corpus: str | Path, out_dir: str | Path | None = None) -> tuple[int, int]:

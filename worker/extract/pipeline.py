@@ -23,6 +23,7 @@ from worker.extract.dates import find_dates, parse_published
 from worker.extract.events import find_events
 from worker.extract.fingerprint import simhash
 from worker.extract.keywords import find_keywords
+from worker.extract.normalize import fold_with_offsets
 from worker.extract.quotes import find_quotes
 from worker.extract.tokens import sentences, tokenize
 
@@ -94,21 +95,22 @@ def extract_one(article: ArticleIn | dict[str, Any]) -> EnrichedDocument:
     published = parse_published(a.published)
     t_toks, b_toks = tokenize(title), tokenize(body)
     b_sents = sentences(body)
+    t_fold, b_fold = fold_with_offsets(title), fold_with_offsets(body)
 
     entities = _entities()(title, body, published)
 
-    dates = find_dates(title, published, "title")
+    dates = find_dates(title, published, "title", t_fold)
     seen_dates = {d.date for d in dates}
-    dates += [d for d in find_dates(body, published, "body") if d.date not in seen_dates]
+    dates += [d for d in find_dates(body, published, "body", b_fold) if d.date not in seen_dates]
 
     casualties = _merge_casualties(
         find_casualties(title, t_toks, [(0, len(title))] if title.strip() else []),
         find_casualties(body, b_toks, b_sents),
     )
-    events = find_events(title, body, b_sents)
-    quotes = find_quotes(body, b_sents)
+    events = find_events(title, body, b_sents, b_fold)
+    quotes = find_quotes(body, b_sents, b_fold)
     keywords = find_keywords(title, body, t_toks, b_toks)
-    fingerprint = simhash(f"{title}\n{body}")
+    fingerprint = simhash(f"{title}\n{body}", folded=f"{t_fold[0]} {b_fold[0]}")
 
     return EnrichedDocument(
         id=_doc_id(a),

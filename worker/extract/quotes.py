@@ -37,14 +37,18 @@ _QUOTE_RE = re.compile(r"«([^»]{3,})»|\"([^\"]{3,})\"|“([^”]{3,})”")
 _PARTICLE_RE = re.compile(_PARTICLE)
 
 
-def find_quotes(text: str, sentence_spans: list[tuple[int, int]] | None = None) -> list[Quote]:
-    """Quotes in ``text`` (see module docstring)."""
+def find_quotes(
+    text: str,
+    sentence_spans: list[tuple[int, int]] | None = None,
+    folded: tuple[str, list[int]] | None = None,
+) -> list[Quote]:
+    """Quotes in ``text`` (see module docstring); ``folded`` = ``fold_with_offsets(text)`` if at hand."""
     if not text:
         return []
     spans = sentence_spans if sentence_spans is not None else sentences(text)
     out: list[Quote] = []
     last_speaker: str | None = None
-    whole, whole_offs = fold_with_offsets(text)
+    whole, whole_offs = folded if folded is not None else fold_with_offsets(text)
     verb_at = [m.start() for m in _VERB_RE.finditer(whole)]
     if not verb_at:
         return []

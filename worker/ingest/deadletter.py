@@ -1,9 +1,10 @@
 """Dead letters for every stage: work that failed for good is recorded with its error, never dropped.
 
-``record(stage, payload, error)`` from any stage (fetch, extract, index, alert...); ``list``/``get`` to
+``record(stage, payload, error)`` from any stage (fetch, extract, index, alert...); ``list_records``/``get`` to
 inspect; ``replay`` re-enqueues the payload to the stage's task (by name, so no imports between stages)
 and removes the record. Records live in Redis under the ingestion key prefix: ``dl:item:<id>`` (JSON)
-and ``dl:index`` (zset by time) - kept until replayed or deleted.
+and ``dl:index`` (zset by time), kept until replayed or deleted. Counting dead letters in metrics is
+the caller's job (``worker.tasks.common.dead_letter`` does it).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ STAGE_TASKS: dict[str, str] = {
     "poll": "worker.tasks.poll.poll_feed",
     "fetch": "worker.tasks.fetch.fetch_article",
     "extract": "worker.tasks.extract.extract_article",
-    "index": "worker.tasks.index.index_document",
-    "alert": "worker.tasks.alert.match_document",
+    "index": "worker.tasks.index.index_article",
+    "alert": "worker.tasks.alert.match_article",
 }
 MAX_ERROR_CHARS = 8000
 
@@ -41,7 +42,6 @@ def record(stage: str, payload: dict[str, Any], error: str | BaseException, *, t
            args: list[Any] | None = None, attempts: int | None = None, client: redis.Redis | None = None,
            keys: Keys | None = None) -> str:
     """Store a dead letter; returns its id. ``args`` default to ``[payload]`` (the stage task's input)."""
-    production = client is None  # tests pass their own client and keys: keep global metrics clean
     r, k = _client_and_keys(client, keys)
     if isinstance(error, BaseException):
         error = "".join(traceback.format_exception_only(type(error), error)).strip()
@@ -56,13 +56,6 @@ def record(stage: str, payload: dict[str, Any], error: str | BaseException, *, t
     pipe.set(k.deadletter(dl_id), json.dumps(entry, ensure_ascii=False, default=str))
     pipe.zadd(k.deadletters, {dl_id: now})
     pipe.execute()
-    if production:
-        try:
-            from worker.ops import metrics
-
-            metrics.inc("dead_letters_total", {"stage": stage})
-        except Exception:  # noqa: BLE001 - metrics are best effort
-            pass
     return dl_id
 
 

@@ -89,6 +89,7 @@ def _poll(ctx: IngestContext, feed: Feed, state: FeedState, emit: Emit, now: flo
     s = ctx.settings
     state.polls += 1
     state.last_poll = now
+    state.first_poll = state.first_poll or now
     full = force_full or needs_full_fetch(state.last_full_fetch, now, s.poll_force_full_every)
     try:
         res = ctx.fetcher.fetch(feed.url, kind="feed", etag=None if full else state.etag,
@@ -124,18 +125,20 @@ def _poll(ctx: IngestContext, feed: Feed, state: FeedState, emit: Emit, now: flo
         return _failure(ctx, feed, state, now, TransientFetchError(f"unreadable feed: {parsed.error}"))
     server_min = _server_min(res.header("cache-control"), parsed.ttl_seconds)
 
-    new = 0
-    for item in parsed.items:
-        payload = item_payload(feed, item)
-        if not ctx.seen.claim(payload["id"], feed.id):
-            continue
+    payloads = list({p["id"]: p for p in (item_payload(feed, item) for item in parsed.items)}.values())
+    won = ctx.seen.claim_many([p["id"] for p in payloads], feed.id)
+    fresh = [p for p, ok in zip(payloads, won, strict=True) if ok]
+    handed: list[str] = []
+    for payload in fresh:
         try:
             emit(payload)
-        except Exception as err:  # broker down: give the claim back, keep old validators, retry later
-            ctx.seen.release(payload["id"])
+        except Exception as err:  # broker down: give the claims back, keep old validators, retry later
+            ctx.seen.confirm_many(handed, feed.id)
+            ctx.seen.release_many([p["id"] for p in fresh if p["id"] not in set(handed)])
             return _failure(ctx, feed, state, now, TransientFetchError(f"hand-off failed: {err!r}"))
-        ctx.seen.confirm(payload["id"], feed.id)
-        new += 1
+        handed.append(payload["id"])
+    ctx.seen.confirm_many(handed, feed.id)
+    new = len(handed)
     state.items_seen += len(parsed.items)
     state.items_new += new
     if new:
@@ -173,9 +176,10 @@ def _success(ctx: IngestContext, feed: Feed, state: FeedState, now: float, resul
     unchanged = result in ("not_modified", "unchanged")
     interval = adaptive_interval(
         _base_interval(ctx, feed, state),
+        base=float(feed.interval or s.poll_default_interval),
         new_items=new, total_items=max(total, 1 if unchanged else 0),
         arrivals=state.arrivals, min_interval=s.poll_min_interval, max_interval=s.poll_max_interval,
-        server_min=server_min,
+        server_min=server_min, idle_seconds=now - (state.last_new_item or state.first_poll or now),
     )
     state.interval = interval
     state.status = "ok"

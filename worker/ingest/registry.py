@@ -70,6 +70,7 @@ class FeedState(BaseModel):
     last_modified: str | None = None
     body_hash: str | None = None
     last_full_fetch: float | None = None
+    first_poll: float | None = None
     last_poll: float | None = None
     last_success: float | None = None
     last_new_item: float | None = None

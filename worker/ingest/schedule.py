@@ -53,22 +53,34 @@ def clamp(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
 
 
+IDLE_AFTER = 24 * 3600  # a feed with nothing new for this long may drift out to the max interval
+STRETCH_LIMIT = 4  # otherwise empty polls stretch the interval to at most this many times the base
+
+
 def adaptive_interval(
     current: float,
     *,
     new_items: int,
     total_items: int,
+    base: float | None = None,
     arrivals: Sequence[float] = (),
     min_interval: float = 60,
     max_interval: float = 6 * 3600,
     server_min: float | None = None,
+    idle_seconds: float = 0.0,
 ) -> float:
-    """The next base interval in seconds (before jitter). See module docstring for the reasoning."""
+    """The next base interval in seconds (before jitter). See module docstring for the reasoning.
+
+    ``base`` is the configured interval: quiet spells stretch the interval to at most
+    ``STRETCH_LIMIT`` x base, so a feed that is silent at night is polled at a sane rate in the morning;
+    only a feed idle for more than a day (``idle_seconds``) drifts out to ``max_interval``.
+    """
+    base = base or current
     interval = current
     if total_items > 0:
         share_new = new_items / total_items
         if new_items == 0:
-            interval = current * 1.5
+            interval = current * 1.25
         elif share_new >= 0.5:
             interval = current / 2  # the feed window turns over fast: poll sooner or lose items
         elif share_new >= 0.2:
@@ -80,6 +92,8 @@ def adaptive_interval(
         mean_gap = (recent[-1] - recent[0]) / (len(recent) - 1)
         # Two polls per expected item; blend so one burst does not swing the interval wildly.
         interval = 0.5 * interval + 0.5 * (mean_gap / 2)
+    upper = max_interval if idle_seconds > IDLE_AFTER else min(max_interval, base * STRETCH_LIMIT)
+    interval = min(interval, upper)
     if server_min:
         interval = max(interval, min(server_min, max_interval))
     return clamp(interval, min_interval, max_interval)

@@ -27,6 +27,36 @@ class SeenStore:
         """True if this caller now owns ``doc_id`` (first to see it)."""
         return bool(self.r.set(self.keys.seen(doc_id), f"pending:{owner}", nx=True, ex=PENDING_TTL))
 
+    def claim_many(self, doc_ids: list[str], owner: str) -> list[bool]:
+        """``claim`` for a batch in two round trips: one EXISTS pass (most items of a changed feed were
+        seen before), then SET NX only for the unknown ones."""
+        if not doc_ids:
+            return []
+        pipe = self.r.pipeline(transaction=False)
+        for d in doc_ids:
+            pipe.exists(self.keys.seen(d))
+        known = pipe.execute()
+        todo = [d for d, k in zip(doc_ids, known, strict=True) if not k]
+        won: dict[str, bool] = {}
+        if todo:
+            pipe = self.r.pipeline(transaction=False)
+            for d in todo:
+                pipe.set(self.keys.seen(d), f"pending:{owner}", nx=True, ex=PENDING_TTL)
+            won = {d: bool(ok) for d, ok in zip(todo, pipe.execute(), strict=True)}
+        return [won.get(d, False) for d in doc_ids]
+
+    def confirm_many(self, doc_ids: list[str], owner: str) -> None:
+        if not doc_ids:
+            return
+        pipe = self.r.pipeline(transaction=False)
+        for d in doc_ids:
+            pipe.set(self.keys.seen(d), f"queued:{owner}", ex=SEEN_TTL)
+        pipe.execute()
+
+    def release_many(self, doc_ids: list[str]) -> None:
+        if doc_ids:
+            self.r.delete(*[self.keys.seen(d) for d in doc_ids])
+
     def confirm(self, doc_id: str, owner: str) -> None:
         self.r.set(self.keys.seen(doc_id), f"queued:{owner}", ex=SEEN_TTL)
 

@@ -41,19 +41,36 @@ class Anchor:
     mode: str = "exact"
 
     def cost(self) -> float:
-        """Lower is more selective (long tokens are rarer than short ones; presence is broad)."""
+        """Rough share of articles containing this anchor (lower = more selective); see ``_cost``."""
         if self.mode == "present":
-            return 1.0
+            return _PRESENT_COST.get(self.field, 1.0)
+        if self.field in _KEYWORD_COST:
+            return _KEYWORD_COST[self.field]
         if self.mode == "prefix":
-            return 2.0 / (1 + len(self.value))
+            return min(1.0, 2.0 / (1 + len(self.value)))
         return 1.0 / (1 + len(self.value))
+
+
+# Without corpus statistics, a field-level guess of how many articles carry a value: a source or a language
+# is shared by a large slice of the stream, an event type or a casualty count by few, an id by one.
+_KEYWORD_COST = {
+    "language": 0.9, "entity_types": 0.6, "source_key": 0.4, "countries": 0.3, "event_types": 0.05,
+    "story_id": 0.001, "id": 0.001,
+}
+_PRESENT_COST = {k: 0.1 for k in ("killed", "injured", "arrested", "kidnapped", "missing", "escaped")}
+_PRESENT_COST["casualties_max"] = 0.2
 
 
 Anchors = frozenset[Anchor] | None  # None: no necessary term known -> always a candidate
 
 
 def _cost(anchors: frozenset[Anchor]) -> float:
-    return sum(a.cost() for a in anchors)
+    """Estimated candidate share of an anchor set: the same token in several fields counts once."""
+    best: dict[tuple[str, str], float] = {}
+    for a in anchors:
+        key = (a.mode, a.value) if a.field not in _KEYWORD_COST and a.mode != "present" else (a.field, a.value)
+        best[key] = max(best.get(key, 0.0), a.cost())
+    return sum(best.values())
 
 
 def required_terms(node: Node) -> Anchors:

@@ -1,13 +1,12 @@
 """AST -> a Python predicate over ``index_view`` output, with the same semantics as ``to_es``.
 
-``ViewContext`` wraps one view and lazily builds what predicates need (token sets, positions for phrases,
-sorted tokens for prefixes, the parsed date). Build it once per article and pass it to every rule: that
+``ViewContext`` wraps one view and lazily builds what predicates need (token sets, the padded token
+string that phrases and prefixes are searched in, keyword sets, the parsed date). Build it once per article and pass it to every rule: that
 is what keeps matching thousands of rules cheap.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -37,17 +36,16 @@ _TOKEN_FIELDS = frozenset(TOKEN_FIELDS)
 class ViewContext:
     """One document view prepared for matching. Cheap to create; every index is built on first use."""
 
-    __slots__ = ("view", "_seqs", "_sets", "_sorted", "_positions", "_kw", "_dates", "haystack_cache")
+    __slots__ = ("view", "_padded", "_sets", "_kw", "_dates", "haystack_cache", "haystack_fields")
 
     def __init__(self, view: dict[str, Any]) -> None:
         self.view = view
-        self._seqs: dict[str, list[list[str]]] = {}
-        self._sets: dict[str, frozenset[str]] = {}
-        self._sorted: dict[str, list[str]] = {}
-        self._positions: dict[str, dict[str, list[tuple[int, int]]]] = {}
+        self._padded: dict[str, str] = {}
+        self._sets: dict[str | tuple[str, ...], frozenset[str]] = {}
         self._kw: dict[str, frozenset[str]] = {}
         self._dates: dict[str, datetime | None] = {}
         self.haystack_cache: str | None = None  # used by the prefilter
+        self.haystack_fields: frozenset[str] | None = None
 
     @classmethod
     def of(cls, view_or_ctx: dict[str, Any] | ViewContext) -> ViewContext:
@@ -55,41 +53,37 @@ class ViewContext:
 
     # -- token fields (analyzed, space-joined strings or lists of them) --
 
-    def seqs(self, field: str) -> list[list[str]]:
-        got = self._seqs.get(field)
+    def padded(self, field: str) -> str:
+        """The field's tokens as ``" t1 t2 \\n t3 "``: one space between tokens, `` \\n `` between the values
+        of an array field, a space at both ends. A phrase ``a b`` occurs iff ``" a b "`` is a substring
+        (tokens never contain whitespace, so a phrase cannot span two values), a prefix ``p`` iff ``" p"``
+        is. Substring search runs in C: no per-document position index is needed."""
+        got = self._padded.get(field)
         if got is None:
             raw = self.view.get(field)
-            if raw is None:
-                got = []
-            elif isinstance(raw, str):
-                got = [raw.split()] if raw else []
+            if isinstance(raw, str):
+                vals = [raw] if raw else []
+            elif raw is None:
+                vals = []
             else:
-                got = [s.split() for s in raw if isinstance(s, str) and s]
-            self._seqs[field] = got
+                vals = [v for v in raw if isinstance(v, str) and v]
+            got = " " + " \n ".join(" ".join(v.split()) for v in vals) + " " if vals else ""
+            self._padded[field] = got
         return got
 
     def tokens(self, field: str) -> frozenset[str]:
         got = self._sets.get(field)
         if got is None:
-            got = frozenset(t for seq in self.seqs(field) for t in seq)
+            got = frozenset(self.padded(field).split())
             self._sets[field] = got
         return got
 
-    def sorted_tokens(self, field: str) -> list[str]:
-        got = self._sorted.get(field)
+    def tokens_in(self, fields: tuple[str, ...]) -> frozenset[str]:
+        """Union of the token sets of ``fields`` (cached per tuple: the default title+body pair is common)."""
+        got = self._sets.get(fields)
         if got is None:
-            got = sorted(self.tokens(field)) if field in _TOKEN_FIELDS else sorted(self.keywords(field))
-            self._sorted[field] = got
-        return got
-
-    def positions(self, field: str) -> dict[str, list[tuple[int, int]]]:
-        got = self._positions.get(field)
-        if got is None:
-            got = {}
-            for si, seq in enumerate(self.seqs(field)):
-                for pi, tok in enumerate(seq):
-                    got.setdefault(tok, []).append((si, pi))
-            self._positions[field] = got
+            got = frozenset().union(*(self.tokens(f) for f in fields))
+            self._sets[fields] = got
         return got
 
     # -- keyword, numeric and date fields --
@@ -138,26 +132,6 @@ class ViewContext:
         return True
 
 
-def _phrase_in(ctx: ViewContext, field: str, toks: tuple[str, ...]) -> bool:
-    present = ctx.tokens(field)
-    if not all(t in present for t in toks):
-        return False
-    pos = ctx.positions(field)
-    seqs = ctx.seqs(field)
-    n = len(toks)
-    for si, pi in pos[toks[0]]:
-        seq = seqs[si]
-        if pi + n <= len(seq) and all(seq[pi + k] == toks[k] for k in range(1, n)):
-            return True
-    return False
-
-
-def _prefix_in(ctx: ViewContext, field: str, prefix: str) -> bool:
-    toks = ctx.sorted_tokens(field)
-    i = bisect.bisect_left(toks, prefix)
-    return i < len(toks) and toks[i].startswith(prefix)
-
-
 def compile_matcher(node: Node) -> Predicate:
     """A predicate ``f(ctx) -> bool`` equivalent to ``to_es(node)`` over the same view."""
     if isinstance(node, MatchAll):
@@ -168,11 +142,30 @@ def compile_matcher(node: Node) -> Predicate:
         fields, toks = node.fields, node.tokens
         if len(toks) == 1:
             tok = toks[0]
-            return lambda ctx: any(tok in ctx.tokens(f) for f in fields)
-        return lambda ctx: any(_phrase_in(ctx, f, toks) for f in fields)
+            if len(fields) == 1:
+                only = fields[0]
+                return lambda ctx: tok in ctx.tokens(only)
+            return lambda ctx: tok in ctx.tokens_in(fields)
+        needle = " " + " ".join(toks) + " "
+        distinct = frozenset(toks)
+
+        def phrase(ctx: ViewContext) -> bool:
+            # cheap set test first; the substring search only when every token is there
+            return distinct <= ctx.tokens_in(fields) and any(needle in ctx.padded(f) for f in fields)
+
+        return phrase
     if isinstance(node, Prefix):
         fields, pre = node.fields, node.prefix
-        return lambda ctx: any(_prefix_in(ctx, f, pre) for f in fields)
+        token_fields = tuple(f for f in fields if f in _TOKEN_FIELDS)
+        kw_fields = tuple(f for f in fields if f not in _TOKEN_FIELDS)
+        needle = " " + pre
+
+        def prefix(ctx: ViewContext) -> bool:
+            return any(needle in ctx.padded(f) for f in token_fields) or any(
+                v.startswith(pre) for f in kw_fields for v in ctx.keywords(f)
+            )
+
+        return prefix
     if isinstance(node, Keyword):
         field, value = node.field, node.value
         return lambda ctx: value in ctx.keywords(field)

@@ -49,18 +49,22 @@ def _key(anchor: Anchor) -> str | None:
     return mark + _clean(anchor.value) + _END
 
 
-def haystack(ctx: ViewContext) -> str:
-    """The scan string for one document (cached on the context)."""
+def haystack(ctx: ViewContext, fields: frozenset[str] | None = None) -> str:
+    """The scan string for one document (cached on the context; ``fields`` limits it to those fields)."""
     if ctx.haystack_cache is not None:
         return ctx.haystack_cache
     parts: list[str] = []
     for f in TOKEN_FIELDS:
+        if fields is not None and f not in fields:
+            continue
         toks = ctx.tokens(f)
         if toks:
             m = _MARK[f]
-            parts.append(m + _PRESENT)
-            parts.extend(m + _clean(t) + _END for t in toks)
+            # analyzed tokens are runs of word characters: never a marker or a separator, no cleaning
+            parts.append(m + _PRESENT + m + (_END + m).join(toks) + _END)
     for f in KEYWORD_FIELDS:
+        if fields is not None and f not in fields:
+            continue
         vals = ctx.keywords(f)
         if vals:
             m = _MARK[f]
@@ -86,6 +90,7 @@ class Prefilter:
         self._never: set[str] = set()
         self._by_key: dict[str, set[str]] = {}
         self._automaton: Any = None
+        self._fields: frozenset[str] = frozenset()
         self._dirty = True
         for rule_id, q in (rules or {}).items():
             self.add(rule_id, q)
@@ -143,6 +148,8 @@ class Prefilter:
         a = ahocorasick.Automaton()
         for k in self._by_key:
             a.add_word(k, k)
+        marks = {k[0] for k in self._by_key}
+        self._fields = frozenset(f for f, m in _MARK.items() if m in marks)
         if len(a):
             a.make_automaton()
             self._automaton = a
@@ -158,7 +165,11 @@ class Prefilter:
         if self._automaton is None:
             return out
         ctx = ViewContext.of(view)
-        hits = {k for _, k in self._automaton.iter(haystack(ctx))}
+        if ctx.haystack_cache is not None and ctx.haystack_fields != self._fields:
+            ctx.haystack_cache = None  # built for another prefilter's fields
+        text = haystack(ctx, self._fields)
+        ctx.haystack_fields = self._fields
+        hits = {k for _, k in self._automaton.iter(text)}
         by_key = self._by_key
         for k in hits:
             holders = by_key.get(k)

@@ -16,9 +16,17 @@ import logging
 import random
 from typing import Any
 
+from elasticsearch import ConnectionError as ESConnectionError
+from elasticsearch import TransportError as ESTransportError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from worker.celery_app import app
 
 log = logging.getLogger(__name__)
+
+# Our own stores being briefly unreachable is transient: retry the whole (idempotent) task.
+STORE_ERRORS = (RedisConnectionError, RedisTimeoutError, ESConnectionError, ESTransportError)
 
 MAX_RETRIES = 48
 BACKOFF_BASE = 2.0
@@ -32,14 +40,16 @@ def backoff(retries: int, *, base: float = BACKOFF_BASE, cap: float = BACKOFF_CA
     return min(cap, base * (2 ** min(retries, 30))) * random.uniform(0.8, 1.2)
 
 
-@app.task(name="worker.tasks.alert.match_article", acks_late=True, max_retries=5)
+@app.task(name="worker.tasks.alert.match_article", acks_late=True, autoretry_for=STORE_ERRORS, max_retries=10,
+          retry_backoff=True, retry_backoff_max=60)
 def match_article(doc: dict[str, Any]) -> dict[str, Any]:
     from worker.alerts.notify import process_document
 
     return process_document(doc).as_dict()
 
 
-@app.task(bind=True, name="worker.tasks.alert.deliver", acks_late=True, max_retries=MAX_RETRIES)
+@app.task(bind=True, name="worker.tasks.alert.deliver", acks_late=True, max_retries=MAX_RETRIES,
+          autoretry_for=STORE_ERRORS, retry_backoff=True, retry_backoff_max=int(BACKOFF_CAP))
 def deliver(self: Any, notification: dict[str, Any]) -> str:
     from worker.alerts.delivery import attempt, give_up
 
@@ -57,7 +67,7 @@ def deliver(self: Any, notification: dict[str, Any]) -> str:
     raise self.retry(countdown=backoff(self.request.retries))
 
 
-@app.task(name="worker.tasks.alert.send_digests", acks_late=True)
+@app.task(name="worker.tasks.alert.send_digests", acks_late=True, autoretry_for=STORE_ERRORS, max_retries=3)
 def send_digests() -> int:
     from worker.alerts.notify import send_due_digests
     from worker.alerts.store import RuleStore

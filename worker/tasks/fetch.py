@@ -58,6 +58,7 @@ def fetch_article(self: Any, item: dict[str, Any]) -> dict[str, Any]:
 def _dead(item: dict[str, Any], err: Exception) -> dict[str, Any]:
     dl_id = deadletter.record("fetch", item, f"{type(err).__name__}: {err}")
     _metric("articles_total", {"stage": "fetch", "outcome": "dead_letter"})
+    _metric("dead_letters_total", {"stage": "fetch"})
     log.warning("fetch of %s failed for good, dead letter %s: %s", item.get("link") or item.get("url"), dl_id, err)
     return {"result": "dead_letter", "dead_letter": dl_id}
 

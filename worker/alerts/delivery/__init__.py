@@ -100,7 +100,8 @@ def dead_letter(stage: str, payload: dict[str, Any], error: str, ctx: AlertsCont
         ctx = ctx or default_context()
         ctx.redis.lpush(ctx.key("deadletter"), json.dumps({"stage": stage, "payload": payload, "error": error}))
         return
-    record(stage, payload, error)
+    # The replayable task is the delivery itself, with the notification as its only argument.
+    record(stage, payload, error, task="worker.tasks.alert.deliver", args=[payload])
 
 
 __all__ = ["Outcome", "attempt", "give_up", "dead_letter", "delivered_key", "TransientDeliveryError",

@@ -25,7 +25,7 @@ def _rule_or_422(body: dict[str, Any], name: str | None = None) -> Any:
     try:
         return build_rule(body)
     except RuleError as err:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(err)) from None
+        raise HTTPException(422, str(err)) from None
 
 
 @router.get("", dependencies=[Depends(require_read)])
@@ -48,6 +48,16 @@ def history(
 
     total, records = History().search(rule=rule, status=status_, story_id=story_id, limit=limit, offset=offset)
     return {"total": total, "records": records}
+
+
+@router.get("/history/{notification_id}", dependencies=[Depends(require_read)])
+def history_record(notification_id: str) -> dict[str, Any]:
+    from worker.alerts.history import History
+
+    rec = History().get(notification_id)
+    if rec is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no notification {notification_id!r}")
+    return rec
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=[Depends(require_write)])

@@ -67,9 +67,9 @@ def add_feed(body: FeedIn) -> dict[str, Any]:
         # Refuse at the door what the fetcher would refuse anyway, so the caller learns it now.
         check_url(feed.url, allow_private=ctx.settings.allow_private_addresses)
     except ValidationError as err:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, err.errors(include_url=False)) from None
+        raise HTTPException(422, err.errors(include_url=False, include_context=False)) from None
     except BlockedURLError as err:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"feed URL refused: {err}") from None
+        raise HTTPException(422, f"feed URL refused: {err}") from None
     ctx.registry.add(feed)
     return feed_view(feed, ctx.registry.state(feed.id))
 

@@ -60,9 +60,12 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
     except SearchError as err:
         raise HTTPException(400, str(err)) from err
     except NotFoundError as err:
-        raise HTTPException(
-            503, "the articles index does not exist yet: run `newsworker index setup`"
-        ) from err
+        if err.error == "index_not_found_exception":
+            raise HTTPException(
+                503, "the articles index does not exist yet: run `newsworker index setup`"
+            ) from err
+        # e.g. "No search context found": the cursor's point in time has expired
+        raise HTTPException(400, "the cursor has expired; run the search again") from err
     except ApiError as err:
         if err.meta.status == 400:  # e.g. a query that compiles but Elasticsearch rejects (too many clauses)
             raise HTTPException(400, f"query rejected by the index: {err.message}") from err
@@ -88,6 +91,7 @@ def search_articles(
     size: int = Query(20, ge=0, le=100),
     sort: Literal["relevance", "date"] = "relevance",
     cursor: str | None = Query(None, description="next_cursor of the previous page (deep paging)"),
+    pit: bool = Query(False, description="pin the walk to a point in time (consistent deep paging)"),
     facets: bool = True,
 ) -> Any:
     from worker.store.search import search
@@ -105,6 +109,7 @@ def search_articles(
         sort=sort,
         facets=facets,
         cursor=cursor,
+        pit=pit,
     )
     return res if isinstance(res, JSONResponse) else res.to_dict()
 

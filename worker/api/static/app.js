@@ -159,8 +159,8 @@ function render(data) {
   drawHistogram($("histogram"), (data.facets || {}).date || [], (b) => {
     state.from = b.key; state.to = b.key; state.page = 1; run(true);
   });
-  drawMap($("map"), mapPoints(data.hits || []), {
-    onClick: (p) => addClause(`place:${quoteValue(p.name)}`),
+  drawMap($("map"), mapPoints(data.hits || [], (data.facets || {}).geo), {
+    onClick: (p) => { if (p.place) addClause(`place:${quoteValue(p.place)}`); },
   });
   const pages = Math.ceil(data.total / state.size);
   $("pageinfo").textContent = data.total ? `صفحة ${state.page} من ${pages}` : "";
@@ -168,16 +168,27 @@ function render(data) {
   $("next").disabled = state.page >= pages || state.page * state.size >= 10000;
 }
 
-function mapPoints(hits) {
-  const byName = new Map();
+/* Map dots: the geohash cells of *all* matching articles (facet "geo") when the server sent them, named
+ * after the nearest place mentioned on this page; otherwise the places of this page's hits. */
+function mapPoints(hits, geo) {
+  const named = new Map();
   for (const h of hits) {
     for (const p of h.places || []) {
-      const cur = byName.get(p.name);
+      const cur = named.get(p.name);
       if (cur) cur.count += 1;
-      else byName.set(p.name, { name: p.name, lat: p.lat, lon: p.lon, count: 1 });
+      else named.set(p.name, { name: p.name, place: p.name, lat: p.lat, lon: p.lon, count: 1 });
     }
   }
-  return [...byName.values()];
+  if (!geo || !geo.length) return [...named.values()];
+  return geo.filter((b) => Number.isFinite(b.lat) && Number.isFinite(b.lon)).map((b) => {
+    let best = null, bestD = 0.6; // degrees: a geohash-4 cell is about 0.35 x 0.18
+    for (const p of named.values()) {
+      const d = Math.hypot(p.lat - b.lat, p.lon - b.lon);
+      if (d < bestD) { best = p; bestD = d; }
+    }
+    const label = best ? `${best.name} — ${b.count} مقال` : `${b.count} مقال`;
+    return { name: label, place: best ? best.name : null, lat: b.lat, lon: b.lon, count: b.count };
+  });
 }
 
 function renderChips() {
@@ -258,7 +269,7 @@ function renderFacets(facets) {
   const box = $("facets");
   box.replaceChildren();
   for (const [name, buckets] of Object.entries(facets)) {
-    if (name === "date" || !buckets || !buckets.length) continue;
+    if (name === "date" || name === "geo" || !buckets || !buckets.length) continue;
     const sec = el("section", null, "facet");
     sec.dataset.facet = name;
     sec.appendChild(el("h3", facetTitle(name)));

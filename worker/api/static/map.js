@@ -38,13 +38,18 @@ function fitBox(points) {
 
 function drawMap(container, points, opts) {
   const options = opts || {};
-  const width = options.width || 420;
+  let width = options.width || 420;
+  const maxHeight = options.maxHeight || 320;
   const pts = (points || []).filter(
     (p) => Number.isFinite(p.lat) && Number.isFinite(p.lon) && Math.abs(p.lat) <= 90 && Math.abs(p.lon) <= 180);
   const box = fitBox(pts);
   // Equirectangular with cos(mid-latitude) scaling so shapes are not stretched at these latitudes.
   const kx = Math.cos(((box.north + box.south) / 2) * Math.PI / 180);
-  const height = Math.round(width * (box.north - box.south) / ((box.east - box.west) * kx));
+  let height = Math.round(width * (box.north - box.south) / ((box.east - box.west) * kx));
+  if (height > maxHeight) { // a tall frame (places far north or south): shrink it instead of stretching
+    width = Math.round(width * maxHeight / height);
+    height = maxHeight;
+  }
   const x = (lon) => (lon - box.west) / (box.east - box.west) * width;
   const y = (lat) => (box.north - lat) / (box.north - box.south) * height;
 
@@ -69,7 +74,7 @@ function drawMap(container, points, opts) {
     const r = 3 + 6 * Math.sqrt((p.count || 1) / maxCount);
     const dot = svgEl("circle", { cx: x(p.lon), cy: y(p.lat), r, class: "place" });
     const tip = svgEl("title");
-    tip.textContent = p.count ? `${p.name} (${p.count})` : p.name;
+    tip.textContent = p.count && !String(p.name).includes(String(p.count)) ? `${p.name} (${p.count})` : p.name;
     dot.appendChild(tip);
     if (options.onClick) dot.addEventListener("click", () => options.onClick(p));
     svg.appendChild(dot);

@@ -1,0 +1,159 @@
+"""The web page in Debian's headless Chromium (driven by Playwright, no browser download).
+
+CI needs the Debian package ``chromium`` (``apt-get install -y chromium``); the test skips locally when
+``/usr/bin/chromium`` is missing and fails under ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI
+from tests.integration.test_search_es import _doc, controlled_documents
+from worker.query.analysis import analyze
+from worker.store import elastic
+from worker.store.fields import forget
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+CHROMIUM = Path(os.environ.get("NEWSWORKER_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+XSS_TITLE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> سجن المدينة'
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(es_client):
+    import uvicorn
+
+    from worker.api.app import create_app
+    from worker.api.routes.search import SearchTarget, search_target
+
+    alias = "tsearch-web-" + uuid.uuid4().hex[:8]
+    elastic.ensure_index(es_client, alias)
+    docs = controlled_documents() + [
+        _doc("c-xss", XSS_TITLE, 'نص <b onclick="window.__pwned=3">سجن</b> آخر', "bbc", "2022-03-07T10:00:00")
+    ]
+    assert elastic.index_documents(es_client, docs, alias=alias, refresh="wait_for").indexed == len(docs)
+    app = create_app()
+    app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
+    port = _free_port()
+    srv = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+    elastic.drop_alias_and_indices(es_client, alias)
+    forget(alias)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        msg = f"{CHROMIUM} missing: apt-get install -y chromium"
+        if IN_CI:
+            pytest.fail(msg, pytrace=False)
+        pytest.skip(msg)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    # bypass_csp: the XSS test must prove the DOM building is safe on its own, not thanks to the CSP.
+    ctx = browser.new_context(locale="ar", bypass_csp=True)
+    pg = ctx.new_page()
+    pg.set_default_timeout(15_000)
+    pg.errors = []  # type: ignore[attr-defined]
+    pg.outside = []  # type: ignore[attr-defined]
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("dialog", lambda d: (pg.errors.append(f"dialog: {d.message}"), d.dismiss()))
+    pg.on("request", lambda r: None if r.url.startswith(server) else pg.outside.append(r.url))
+    yield pg
+    ctx.close()
+
+
+def _search(page, server, q: str) -> None:
+    page.goto(server + "/")
+    page.fill("#q", q)
+    page.press("#q", "Enter")
+
+
+def test_arabic_query_shows_highlighted_results(page, server):
+    _search(page, server, "وبالسجن")
+    page.wait_for_selector(".hit mark")
+    assert page.get_attribute("html", "dir") == "rtl"
+    marks = page.locator(".hit mark").all_inner_texts()
+    assert marks and all(analyze(m) == ["سجن"] for m in marks), marks
+    # four controlled articles and the XSS one mention a prison (سجن، السجن، بالسجن، وبالسجن، السِّجْنِ)
+    assert page.locator(".hit").count() == 5
+    assert page.inner_text("#status").startswith("5 ")
+    assert page.locator("#facets .facet").count() >= 3
+    assert page.locator("#histogram svg rect.bar").count() >= 3
+    assert page.locator("#map svg circle.place").count() >= 1
+    assert "q=" in page.url  # the query is in the URL, so a reload or a shared link repeats it
+    assert not page.errors and not page.outside
+
+
+def test_untrusted_title_is_text_and_never_runs(page, server):
+    _search(page, server, "id:c-xss")
+    page.wait_for_selector(".hit .title")
+    title = page.inner_text(".hit .title")
+    assert "<script>" in title and "onerror" in title
+    assert page.locator(".hit script, .hit img, .hit b").count() == 0
+    page.click(".hit .title")
+    page.wait_for_selector("#article[open]")
+    assert "<script>" in page.inner_text("#article-title")
+    assert page.locator("#article script, #article img, #article-body b").count() == 0
+    time.sleep(0.3)  # give an injected handler a chance to fire before checking it did not
+    assert page.evaluate("window.__pwned") is None
+    assert not page.errors
+
+
+def test_facet_click_filters_and_article_view_shows_enrichment(page, server):
+    _search(page, server, "سجن")
+    page.wait_for_selector(".hit")
+    page.click("#facets section[data-facet=source] .bucket:has-text('skynews')")
+    page.wait_for_function("document.querySelectorAll('.hit').length === 1")
+    assert "source=skynews" in page.url
+    page.click(".hit .title")
+    page.wait_for_selector("#article[open]")
+    assert "هجوم على سجن" in page.inner_text("#article-events")
+    assert "20" in page.inner_text("#article-casualties")
+    assert "قسد" in page.inner_text("#article-entities")
+    assert page.locator("#article-map svg circle.place").count() == 2
+    assert not page.errors and not page.outside
+
+
+def test_malformed_query_shows_message_not_crash(page, server):
+    _search(page, server, '"سجن')
+    page.wait_for_selector("#error:not([hidden])")
+    assert "خطأ" in page.inner_text("#error")
+    assert page.locator(".hit").count() == 0
+    assert not page.errors

@@ -1,0 +1,109 @@
+"""``/alerts`` API, ``newsworker alerts`` CLI and the history preview, on the real services."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from tests.integration.alert_context import alerts_ctx  # noqa: F401
+from tests.unit.test_alerts_engine import make_doc
+from worker.alerts.preview import preview
+from worker.alerts.store import RuleStore
+
+pytestmark = pytest.mark.integration
+
+KEY = "test-key-123"
+
+
+@pytest.fixture
+def client(alerts_ctx, monkeypatch):  # noqa: F811
+    from worker.api.app import create_app
+    from worker.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "api_key", KEY)
+    return TestClient(create_app())
+
+
+def test_api_crud(client, alerts_ctx) -> None:  # noqa: F811
+    body = {"name": "prison", "query": '"هجوم على سجن" OR event:prison_attack',
+            "channels": {"webhooks": [{"url": "http://127.0.0.1:9/h", "format": "slack"}]}}
+    assert client.post("/alerts", json=body).status_code == 401  # writes need the key
+    r = client.post("/alerts", json=body, headers={"X-API-Key": KEY})
+    assert r.status_code == 201 and r.json()["name"] == "prison"
+    assert client.post("/alerts", json=body, headers={"X-API-Key": KEY}).status_code == 409
+    bad = client.post("/alerts", json={"name": "bad", "query": "(سجن"}, headers={"X-API-Key": KEY})
+    assert bad.status_code == 422 and "query" in bad.json()["detail"]
+    assert [x["name"] for x in client.get("/alerts").json()["rules"]] == ["prison"]
+    assert client.get("/alerts/prison").json()["channels"]["webhooks"][0]["format"] == "slack"
+    r = client.patch("/alerts/prison", json={"enabled": False}, headers={"X-API-Key": KEY})
+    assert r.status_code == 200 and r.json()["enabled"] is False
+    r = client.put("/alerts/prison", json={"query": "سجن"}, headers={"X-API-Key": KEY})
+    assert r.status_code == 200 and r.json()["query"] == "سجن" and r.json()["enabled"] is True
+    assert client.get("/alerts/history").json() == {"total": 0, "records": []}
+    assert client.delete("/alerts/prison").status_code == 401
+    assert client.delete("/alerts/prison", headers={"X-API-Key": KEY}).status_code == 204
+    assert client.get("/alerts/prison").status_code == 404
+    assert client.delete("/alerts/prison", headers={"X-API-Key": KEY}).status_code == 404
+
+
+def test_cli(alerts_ctx, tmp_path) -> None:  # noqa: F811
+    from worker.cli.main import app
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["alerts", "add", "prison", "--query", "سجن AND فرار", "--webhook", "http://127.0.0.1:9/h",
+                            "--email", "ops@example.test", "--owner", "ops"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["alerts", "add", "bad", "--query", '"سجن'])
+    assert r.exit_code == 2 and "query" in r.output
+    r = runner.invoke(app, ["alerts", "list", "--json"])
+    rules = json.loads(r.output)
+    assert [x["name"] for x in rules] == ["prison"] and rules[0]["channels"]["emails"] == ["ops@example.test"]
+    assert runner.invoke(app, ["alerts", "disable", "prison"]).exit_code == 0
+    assert json.loads(runner.invoke(app, ["alerts", "show", "prison"]).output)["enabled"] is False
+    assert runner.invoke(app, ["alerts", "enable", "prison"]).exit_code == 0
+    assert runner.invoke(app, ["alerts", "show", "nope"]).exit_code == 1
+    f = tmp_path / "a.yaml"
+    f.write_text("alerts:\n  - {name: one, query: سجن}\n  - {name: two, query: فرار}\n", encoding="utf-8")
+    r = runner.invoke(app, ["alerts", "load", str(f)])
+    assert r.exit_code == 0 and "created one" in r.output
+    r = runner.invoke(app, ["alerts", "load", str(f)])
+    assert "updated one" in r.output
+    r = runner.invoke(app, ["alerts", "history", "--json"])
+    assert r.exit_code == 0 and json.loads(r.output)["total"] == 0
+    assert runner.invoke(app, ["alerts", "remove", "two"]).exit_code == 0
+    assert runner.invoke(app, ["alerts", "remove", "two"]).exit_code == 1
+    assert sorted(x.name for x in RuleStore(alerts_ctx).list()) == ["one", "prison"]
+
+
+def test_preview_over_indexed_history(alerts_ctx, es_client) -> None:  # noqa: F811
+    from worker.store.elastic import drop_alias_and_indices, ensure_index, index_documents
+
+    alias = alerts_ctx.articles_index
+    ensure_index(es_client, alias)
+    try:
+        docs = [
+            make_doc("هجوم على سجن غويران في الحسكة", "هجوم على سجن غويران وفرار سجناء", doc_id="p1",
+                     events=("prison_attack",), places=(("الحسكة", "SY"),)),
+            make_doc("هجوم على سجن في الحسكة", "نقلت وكالات هجوما على سجن في الحسكة", doc_id="p2", source="bbc",
+                     events=("prison_attack",), places=(("الحسكة", "SY"),)),
+            make_doc("فرار سجناء من سجن بادوش", "هجوم على سجن بادوش في الموصل", doc_id="p3", source="cnn",
+                     events=("prison_attack",), places=(("الموصل", "IQ"),)),
+            make_doc("أسعار النفط ترتفع", "ارتفعت أسعار النفط", doc_id="n1"),
+        ]
+        for d in docs:
+            d["story_id"] = "p1" if d["id"] in ("p1", "p2") else d["id"]
+        index_documents(es_client, docs, alias=alias, refresh="wait_for")
+        rule, _ = RuleStore(alerts_ctx).upsert({"name": "prison", "query": '"هجوم على سجن" AND country:SY'})
+        result = preview(rule, ctx=alerts_ctx)
+        assert result["matched"] == 2 and result["notifications"] == 1
+        story = result["stories"][0]
+        assert story["story_id"] == "p1" and {story["article"]["id"], *(f["id"] for f in story["follow_ups"])} == {"p1", "p2"}
+        wide, _ = RuleStore(alerts_ctx).upsert({"name": "wide", "query": "event:prison_attack",
+                                                "filters": {"sources": ["cnn", "skynews"]}})
+        res2 = preview(wide, ctx=alerts_ctx)
+        assert res2["matched"] == 2 and res2["notifications"] == 2  # p2 (bbc) filtered out
+    finally:
+        drop_alias_and_indices(es_client, alias)

@@ -1,0 +1,49 @@
+"""A real Celery worker delivers through a receiver that fails first: the task's own retries with
+backoff (not eager mode) bring the notification through exactly once."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.alert_receivers import webhook_receiver  # noqa: F401
+from tests.integration.procs import celery_worker_cmd, env_with, process, wait_for
+from tests.unit.test_alerts_engine import make_doc
+from worker.alerts.context import AlertsContext
+from worker.alerts.history import History
+from worker.alerts.notify import emit
+from worker.alerts.payloads import instant_notification
+from worker.alerts.rules import build_rule
+from worker.tasks.alert import deliver
+
+pytestmark = pytest.mark.integration
+
+
+def test_worker_retries_until_receiver_recovers(redis_client, es_client, unique_name, webhook_receiver,  # noqa: F811
+                                                tmp_path) -> None:
+    # The worker process builds its default context from the settings: point those at unique indexes.
+    # Redis keys keep the production prefix but are keyed by this test's unique rule name.
+    ctx = AlertsContext(rules_index=f"{unique_name}-alerts", history_index=f"{unique_name}-alert-history",
+                        prefix="alerts", redis_client=redis_client, es_client=es_client)
+    env = env_with(NEWSWORKER_ES_ALERTS_INDEX=ctx.rules_index, NEWSWORKER_ES_ALERT_HISTORY_INDEX=ctx.history_index)
+    rule = build_rule({"name": f"rule-{unique_name}", "query": "سجن",
+                       "channels": {"webhooks": [{"url": webhook_receiver.url}]}})
+    doc = make_doc("هجوم على سجن في الحسكة", doc_id=f"doc-{unique_name}")
+    n = instant_notification(rule, doc["id"], doc)
+    queued: list[dict] = []
+    emit(rule, n, ctx, queued.append)
+    webhook_receiver.fail_next(2, 503)
+    queue = f"{unique_name}-alert"
+    try:
+        with process(celery_worker_cmd(queues=queue, name=unique_name), env, tmp_path / "worker.log"):
+            deliver.apply_async(args=[queued[0]], queue=queue)
+            wait_for(lambda: webhook_receiver.accepted, timeout=60, what="delivery after retries")
+            wait_for(lambda: (History(ctx).get(n["id"]) or {}).get("status") == "delivered", timeout=10,
+                     what="history marked delivered")
+        assert [r.status for r in webhook_receiver.requests] == [503, 503, 200]
+        rec = History(ctx).get(n["id"])
+        assert rec["attempts"] == 3
+    finally:
+        es_client.indices.delete(index=f"{unique_name}-*", ignore_unavailable=True, allow_no_indices=True)
+        keys = list(redis_client.scan_iter(match=f"alerts:*{n['id']}*", count=1000))
+        if keys:
+            redis_client.delete(*keys)
