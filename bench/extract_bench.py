@@ -108,7 +108,7 @@ def main() -> int:
             clock("events", events.find_events, title, body, bs, bf)
             clock("quotes", quotes.find_quotes, body, bs, bf)
             clock("keywords", keywords.find_keywords, title, body, tt, bt)
-            clock("fingerprint", lambda: fingerprint.simhash("", folded=f"{tf[0]} {bf[0]}"))
+            clock("fingerprint", lambda f: fingerprint.simhash("", folded=f), f"{tf[0]} {bf[0]}")
         for name, secs in sorted(stage_t.items(), key=lambda kv: -kv[1]):
             print(f"  {name:12} {1000 * secs / len(articles):7.2f} ms CPU/article")
     return 0

@@ -7,6 +7,12 @@
 # Elasticsearch 8.19: reuse NEWSWORKER_ES_URL if it answers; else a Docker engine if one runs; else the
 #        official distribution from Maven Central, cached under $NEWSWORKER_CACHE, run as an unprivileged
 #        user (Elasticsearch refuses root), single node, security off, heap 512m.
+#
+# A second, private instance (chaos tests) on other ports and data dirs, leaving the shared one alone:
+#   NEWSWORKER_DATA=/tmp/x NEWSWORKER_ES_URL=http://127.0.0.1:9250 NEWSWORKER_ES_TRANSPORT_PORT=9350 \
+#   NEWSWORKER_NO_DOCKER=1 scripts/services.sh es-up     (and es-down with the same variables)
+# es-down only ever stops the node whose pid file is under $NEWSWORKER_DATA (and the Docker container
+# unless NEWSWORKER_NO_DOCKER is set).
 set -euo pipefail
 
 ES_VERSION="${NEWSWORKER_ES_VERSION:-8.19.21}"   # the one place the version lives
@@ -21,6 +27,8 @@ ES_USER="${NEWSWORKER_ES_USER:-newsworker-es}"
 ES_HOME="$CACHE/elasticsearch-$ES_VERSION"
 ES_DATA="$DATA/elasticsearch"
 REDIS_DIR="$DATA/redis"
+ES_TRANSPORT_PORT="${NEWSWORKER_ES_TRANSPORT_PORT:-}"   # empty: Elasticsearch's default (9300 or next free)
+ES_HEAP="${NEWSWORKER_ES_HEAP:-512m}"
 
 log() { printf '[services] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -124,11 +132,12 @@ es_up() {
     # The unpacked distribution writes to config/ at start (keystore, jvm options): give it to the user.
     if [ "$(id -u)" = 0 ]; then chown -R "$user" "$ES_HOME" "$ES_DATA"; fi
     local port="${ES_URL##*:}"; port="${port%%/*}"
-    local cmd=(env ES_JAVA_HOME="$jh" ES_JAVA_OPTS="-Xms512m -Xmx512m" "$ES_HOME/bin/elasticsearch" -d -q
+    local cmd=(env ES_JAVA_HOME="$jh" ES_JAVA_OPTS="-Xms$ES_HEAP -Xmx$ES_HEAP" "$ES_HOME/bin/elasticsearch" -d
       -p "$ES_DATA/es.pid" -E discovery.type=single-node -E xpack.security.enabled=false
       -E network.host=127.0.0.1 -E http.port="$port" -E path.data="$ES_DATA/data" -E path.logs="$ES_DATA/logs"
       -E cluster.name=newsworker -E cluster.routing.allocation.disk.threshold_enabled=false
       -E action.destructive_requires_name=false)
+    if [ -n "$ES_TRANSPORT_PORT" ]; then cmd+=(-E transport.port="$ES_TRANSPORT_PORT"); fi
     log "starting Elasticsearch $ES_VERSION as $user (java: $jh)"
     if [ "$(id -u)" = 0 ]; then
       su -s /bin/bash "$user" -c "cd '$ES_HOME' && $(printf '%q ' "${cmd[@]}")"
@@ -144,7 +153,9 @@ es_up() {
 }
 
 es_down() {
-  if docker_engine && docker ps -q -f name=newsworker-es | grep -q .; then docker stop newsworker-es >/dev/null; fi
+  if [ -z "${NEWSWORKER_NO_DOCKER:-}" ] && docker_engine && docker ps -q -f name=newsworker-es | grep -q .; then
+    docker stop newsworker-es >/dev/null
+  fi
   if [ -f "$ES_DATA/es.pid" ]; then
     local pid; pid=$(cat "$ES_DATA/es.pid")
     kill "$pid" 2>/dev/null || true

@@ -9,6 +9,7 @@ running; fetch has the longest bound (HTTP timeout x retries), well under 30 min
 
 from __future__ import annotations
 
+import os
 import time
 
 from celery import Celery
@@ -45,7 +46,9 @@ app.conf.update(
     result_expires=3600,
     broker_connection_retry_on_startup=True,
     broker_connection_max_retries=None,
-    broker_transport_options={"visibility_timeout": 1800, "socket_keepalive": True},
+    # NEWSWORKER_VISIBILITY_TIMEOUT: chaos tests lower it to see a SIGKILLed worker's task redelivered soon.
+    broker_transport_options={"visibility_timeout": int(os.environ.get("NEWSWORKER_VISIBILITY_TIMEOUT", "1800")),
+                              "socket_keepalive": True},
     task_time_limit=600,
     task_soft_time_limit=540,
     task_queues=[Queue(q) for q in QUEUES],
@@ -75,7 +78,9 @@ app.conf.update(
         # The tick is cheap: it asks the feed registry which feeds are due (each feed has its own adaptive
         # interval) and enqueues one poll task per due feed.
         "poll-due-feeds": {"task": "worker.tasks.poll.schedule_due_feeds", "schedule": _settings.beat_tick_seconds},
-        "canary": {"task": "worker.tasks.ops.canary", "schedule": 30.0},
+        # NEWSWORKER_CANARY_INTERVAL: the liveness test shortens it (with NEWSWORKER_CANARY_MAX_AGE).
+        "canary": {"task": "worker.tasks.ops.canary",
+                   "schedule": float(os.environ.get("NEWSWORKER_CANARY_INTERVAL", "30"))},
     },
 )
 

@@ -157,3 +157,22 @@ def test_malformed_query_shows_message_not_crash(page, server):
     assert "خطأ" in page.inner_text("#error")
     assert page.locator(".hit").count() == 0
     assert not page.errors
+
+
+def test_histogram_bar_filters_to_its_day_and_event_facet_adds_a_clause(page, server):
+    _search(page, server, "سجن")
+    page.wait_for_selector("#histogram rect.bar")
+    tip = page.locator("#histogram rect.bar title").first.text_content()
+    day, count = tip.split(": ")
+    page.locator("#histogram rect.bar").first.click()
+    page.wait_for_function(f"document.querySelectorAll('.hit').length === {int(count)}")
+    assert f"from={day}" in page.url and f"to={day}" in page.url
+    assert page.input_value("#from") == day
+    page.goto(server + "/?q=" + "سجن")
+    page.wait_for_selector("#facets section[data-facet=event] .bucket")
+    bucket = page.locator("#facets section[data-facet=event] .bucket").first
+    n = int(bucket.locator(".count").inner_text())
+    bucket.click()
+    page.wait_for_function(f"document.querySelectorAll('.hit').length === {n}")
+    assert "event:" in page.input_value("#q") and "event%3A" in page.url
+    assert not page.errors and not page.outside

@@ -38,6 +38,7 @@ class ReceivedRequest:
     headers: dict[str, str]
     body: bytes
     status: int  # what we answered
+    received_at: float = 0.0  # time.time() when the request arrived
 
     @property
     def json(self) -> Any:
@@ -75,11 +76,13 @@ class WebhookReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server API
+                arrived = time.time()
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 code = receiver._next_status()
                 with receiver._lock:
-                    receiver.requests.append(ReceivedRequest(self.path, dict(self.headers.items()), body, code))
+                    receiver.requests.append(ReceivedRequest(self.path, dict(self.headers.items()), body, code,
+                                                                    arrived))
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()

@@ -54,3 +54,30 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2, what: str 
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@contextmanager
+def leased_redis_db(base_url: str, first: int = 2, last: int = 15, ttl: int = 1800) -> Iterator[str]:
+    """A Redis DB of our own for a test stack (broker queues, RedBeat lock, feed state), leased through a
+    key in DB 0 so concurrent test runs on one Redis never share (and flush) each other's DB."""
+    import redis
+
+    root = base_url.rsplit("/", 1)[0]
+    r0 = redis.Redis.from_url(root + "/0")
+    token = f"{os.getpid()}-{time.time()}"
+    end = time.time() + 300
+    while time.time() < end:
+        for db in range(first, last + 1):
+            if r0.set(f"newsworker:test-db-lease:{db}", token, nx=True, ex=ttl):
+                url = f"{root}/{db}"
+                r = redis.Redis.from_url(url)
+                r.flushdb()
+                try:
+                    yield url
+                finally:
+                    r.flushdb()
+                    if r0.get(f"newsworker:test-db-lease:{db}") == token.encode():
+                        r0.delete(f"newsworker:test-db-lease:{db}")
+                return
+        time.sleep(1)
+    raise RuntimeError("no free Redis DB to lease for the test stack")

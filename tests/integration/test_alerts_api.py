@@ -38,6 +38,11 @@ def test_api_crud(client, alerts_ctx) -> None:  # noqa: F811
     assert bad.status_code == 422 and "query" in bad.json()["detail"]
     assert [x["name"] for x in client.get("/alerts").json()["rules"]] == ["prison"]
     assert client.get("/alerts/prison").json()["channels"]["webhooks"][0]["format"] == "slack"
+    # webhook URLs are secrets: redacted for readers, whole for the key holder
+    assert client.get("/alerts/prison").json()["channels"]["webhooks"][0]["url"] == "http://127.0.0.1:9/…"
+    assert client.get("/alerts").json()["rules"][0]["channels"]["webhooks"][0]["url"] == "http://127.0.0.1:9/…"
+    full = client.get("/alerts/prison", headers={"X-API-Key": KEY}).json()
+    assert full["channels"]["webhooks"][0]["url"] == "http://127.0.0.1:9/h"
     r = client.patch("/alerts/prison", json={"enabled": False}, headers={"X-API-Key": KEY})
     assert r.status_code == 200 and r.json()["enabled"] is False
     r = client.put("/alerts/prison", json={"query": "سجن"}, headers={"X-API-Key": KEY})

@@ -75,6 +75,8 @@ def test_one_notification_then_follow_up_then_nothing(alerts_ctx, rule, webhook_
     history = History(alerts_ctx)
     rec = history.get(body["id"])
     assert rec["status"] == "delivered" and rec["attempts"] == 2 and rec["story_id"] == story
+    hook_target = next(c["target"] for c in rec["channels"] if c["type"] == "webhook")
+    assert hook_target.endswith("/…") and "/hooks/" not in hook_target  # the URL path may be a secret
 
     # a syndicated copy from a second source: near-identical body, new dateline and title wording
     copy = prison_doc("b2", "alarabia", body="(رويترز) - " + BODY.replace("مساء الخميس", "ليل الخميس"),
@@ -97,6 +99,7 @@ def test_one_notification_then_follow_up_then_nothing(alerts_ctx, rule, webhook_
     res3 = match_article.apply(args=[other]).get()
     assert res3["notified"] == [] and res3["follow_ups"] == []
     assert len(webhook_receiver.requests) == 1 and len(smtp_receiver.messages) == 1
+    alerts_ctx.es.indices.refresh(index=alerts_ctx.history_index)
     total, _ = history.search(rule="prison-syria")
     assert total == 1
 

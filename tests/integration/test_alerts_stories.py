@@ -73,3 +73,38 @@ def test_window_and_idempotency(alerts_ctx) -> None:  # noqa: F811
     # 49 h after the last member (b at 47 h): outside the 48 h window -> a new story
     assert assign_story(late, alerts_ctx, now=t0 + 96 * 3600) == "late"
     assert assign_story({"id": "nofp", "title": ""}, alerts_ctx, now=t0) == "nofp"
+
+
+def test_concurrent_copies_get_one_story(alerts_ctx) -> None:  # noqa: F811
+    """Copies indexed at the same moment by several workers still end up in one story."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    copies = [doc(f"c{i}", "كارثة جوية في هافانا", f"({i}) " + BODY, f"src{i}") for i in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        stories = list(pool.map(lambda d: assign_story(d, alerts_ctx), copies))
+    assert len(set(stories)) == 1 and stories[0] in {d["id"] for d in copies}
+
+
+def _extracted(doc_id: str, title: str, body: str) -> dict:
+    from worker.extract.pipeline import extract_one
+
+    d = extract_one({"url": f"https://example.test/{doc_id}", "title": title, "body": body}).model_dump(mode="json")
+    return {**d, "id": doc_id}
+
+
+def test_similar_titles_about_different_people_stay_apart(alerts_ctx) -> None:  # noqa: F811
+    a = _extracted("macron", "ترامب يلتقي ماكرون في البيت الأبيض",
+                   "استقبل الرئيس الأمريكي دونالد ترامب نظيره الفرنسي إيمانويل ماكرون في البيت الأبيض لبحث الملف النووي.")
+    b = _extracted("merkel", "ترامب يلتقي ميركل في البيت الأبيض",
+                   "استقبل الرئيس الأمريكي دونالد ترامب المستشارة الألمانية أنغيلا ميركل في البيت الأبيض لبحث التجارة.")
+    assert assign_story(a, alerts_ctx) == "macron"
+    assert assign_story(b, alerts_ctx) == "merkel"
+
+
+def test_name_spelling_variants_still_link(alerts_ctx) -> None:  # noqa: F811
+    a = _extracted("p1", "بوتين ينفي مجددا اتهامات بريطانيا لروسيا بالتسميم بغاز الأعصاب",
+                   "نفى الرئيس الروسي فلاديمير بوتين مجددا اتهامات بريطانيا لموسكو بتسميم العميل السابق سكريبال.")
+    b = _extracted("p2", 'بوتن ينفي مجددا اتهامات بريطانيا بـ"التسميم" بغاز الأعصاب',
+                   "جدد الرئيس فلاديمير بوتن نفي بلاده أي علاقة بتسميم الجاسوس الروسي السابق في مدينة سالزبري.")
+    assert assign_story(a, alerts_ctx) == "p1"
+    assert assign_story(b, alerts_ctx) == "p1"

@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import ES_URL, REDIS_URL
 from tests.integration.alert_receivers import WebhookReceiver, free_port
-from tests.integration.procs import REPO, celery_worker_cmd, env_with, process, wait_for
+from tests.integration.procs import REPO, celery_worker_cmd, env_with, leased_redis_db, process, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -62,17 +62,17 @@ def stack(tmp_path_factory):
     logs = tmp_path_factory.mktemp("e2e")
     try:
         Elasticsearch(ES_URL).cluster.health(wait_for_status="yellow", timeout="10s")
-        r = redis.Redis.from_url(REDIS_URL.rsplit("/", 1)[0] + "/14", decode_responses=True)
-        r.ping()
+        redis.Redis.from_url(REDIS_URL).ping()
     except Exception as err:  # noqa: BLE001
         from tests.conftest import service_missing
 
         service_missing("Redis/Elasticsearch", err)
-    r.flushdb()
+    db_lease = leased_redis_db(REDIS_URL)
+    redis_url = db_lease.__enter__()
     tag = "nw-e2e-" + uuid.uuid4().hex[:8]
     receiver = WebhookReceiver(port=free_port()).start()
     env = env_with(
-        NEWSWORKER_REDIS_URL=REDIS_URL.rsplit("/", 1)[0] + "/14",
+        NEWSWORKER_REDIS_URL=redis_url,
         NEWSWORKER_ES_URL=ES_URL,
         NEWSWORKER_ES_INDEX=tag,
         NEWSWORKER_ES_ALERTS_INDEX=tag + "-alerts",
@@ -98,7 +98,7 @@ def stack(tmp_path_factory):
     for idx in (tag + "*",):
         es.indices.delete(index=idx, ignore_unavailable=True, allow_no_indices=True, expand_wildcards="all")
     es.options(ignore_status=404).indices.delete_index_template(name=tag + "*")
-    r.flushdb()
+    db_lease.__exit__(None, None, None)
 
 
 def _publish(stack, source: str, title: str, body: str) -> None:

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from tests.conftest import ES_URL, REDIS_URL
-from tests.integration.procs import celery_worker_cmd, env_with, process, wait_for
+from tests.integration.procs import celery_worker_cmd, env_with, leased_redis_db, process, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -29,18 +29,20 @@ def test_elasticsearch_is_8_19_and_round_trips_a_document(es_client, unique_name
         es_client.indices.delete(index=index, ignore_unavailable=True)
 
 
-def _redis_db_url(db: int) -> str:
-    return REDIS_URL.rsplit("/", 1)[0] + f"/{db}"
-
-
 def test_celery_task_runs_in_a_real_worker(redis_client, tmp_path):
+
+
+    # A DB of its own, so a running service's workers don't take the task.
+    with leased_redis_db(REDIS_URL) as url:
+        _run_canary(url, tmp_path)
+
+
+def _run_canary(url: str, tmp_path) -> None:
     import redis
 
     from worker.ops.health import CANARY_KEY
 
-    url = _redis_db_url(13)  # a DB of its own, so a running service's workers don't take the task
     r = redis.Redis.from_url(url, decode_responses=True)
-    r.flushdb()
     env = env_with(NEWSWORKER_REDIS_URL=url)
     with process(celery_worker_cmd("poll"), env, tmp_path / "worker.log"):
         sent = time.time()

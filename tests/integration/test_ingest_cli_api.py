@@ -104,3 +104,42 @@ def test_feeds_api(isolated, monkeypatch) -> None:
     assert client.delete("/feeds/bbc-ar").status_code == 401
     assert client.delete("/feeds/bbc-ar", headers={"X-API-Key": KEY}).status_code == 200
     assert client.get("/feeds").json()["total"] == 0
+
+
+def test_tasks_poll_fetch_and_dead_letter(isolated) -> None:
+    """The Celery tasks run eagerly (``apply``): poll hands items to fetch, fetch hands articles to
+    extract by name, and a page that keeps failing with no feed text ends as a dead letter after the
+    retries instead of vanishing."""
+    from worker.ingest import deadletter
+    from worker.ingest.context import get_context
+    from worker.ingest.registry import Feed
+    from worker.tasks.fetch import MAX_RETRIES, fetch_article
+    from worker.tasks.poll import poll_feed, schedule_due_feeds
+
+    _, sent = isolated
+    with start_replay_server(start_released=40) as (url, server):
+        get_context().registry.add(Feed(id="t-cnn", url=f"{url}/feeds/cnn.rss", source="cnn"))
+        import worker.tasks.poll as poll_tasks
+
+        queued: list[str] = []
+        poll_tasks.poll_feed.delay = lambda fid: queued.append(fid)  # type: ignore[method-assign]
+        try:
+            assert schedule_due_feeds.apply().get() == 1 and queued == ["t-cnn"]
+            assert schedule_due_feeds.apply().get() == 0  # held while queued: no double poll
+        finally:
+            del poll_tasks.poll_feed.delay
+        assert poll_feed.apply(args=["t-cnn"]).get()["result"] == "new"
+        items = [args[0] for name, args in sent if name == "fetch"]
+        assert len(items) >= 2
+        out = fetch_article.apply(args=[items[0]]).get()
+        assert out["result"] == "handed" and out["body_from"] == "page"
+        handed = [args[0] for name, args in sent if name == "worker.tasks.extract.extract_article"]
+        assert [p["id"] for p in handed] == [out["id"]]
+
+        server.state.set_fault("page:cnn", "500")
+        doomed = {**items[1], "summary": "", "content": ""}
+        before = server.state.stats["fault_500"]
+        out = fetch_article.apply(args=[doomed]).get()
+        assert out["result"] == "dead_letter"
+        assert server.state.stats["fault_500"] - before == MAX_RETRIES + 1  # every retry was tried
+        assert deadletter.get(out["dead_letter"])["payload"]["link"] == doomed["link"]

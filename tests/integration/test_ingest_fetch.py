@@ -138,3 +138,18 @@ def test_dead_letters_of_any_stage(ctx) -> None:
     assert deadletter.delete(a, **k) and deadletter.count(**k) == 0
     with pytest.raises(KeyError):
         deadletter.replay("nope", send=lambda t, a: None, **k)
+
+
+def test_windows_1256_article_page_is_decoded(ctx, replay) -> None:
+    url, server = replay
+    item = polled_items(ctx, url)[0]
+    server.state.set_fault("page:bbc", "cp1256")
+    handed: list[dict] = []
+    try:
+        out = fetch_item(ctx, item, handed.append)
+    finally:
+        server.state.set_fault("page:bbc", None)
+    assert out.body_from == "page"
+    real = {i.docno: i for i in load_corpus()}[item["url"].rsplit("/", 1)[1].removesuffix(".html")]
+    words = [w for w in real.text.split() if any("\u0600" <= c <= "\u06ff" for c in w)][:8]
+    assert all(w in handed[0]["body"] for w in words)

@@ -274,3 +274,35 @@ def test_hand_off_failure_loses_nothing_and_duplicates_nothing(ctx, replay) -> N
     out = poll_feed_once(ctx, fid, lambda p: handed.append(p["url"]), now=time.time() + 3600)
     assert out.result == "new"
     assert len(handed) == len(set(handed)) == len(released_urls(server, "skynews"))
+
+
+def test_items_claimed_by_a_dead_poller_are_picked_up_later(ctx, replay) -> None:
+    url, server = replay
+    (fid,) = register(ctx, url, ("bbc",))
+    urls = sorted(released_urls(server, "bbc"))
+    from worker.document import doc_id_for_url
+
+    # A poller claimed two items and died before handing them on (its claims expire in 1 s here).
+    for u in urls[:2]:
+        ctx.redis.set(ctx.keys.seen(doc_id_for_url(u)), "pending:crashed", ex=1)
+    handed: list[str] = []
+    out = poll_feed_once(ctx, fid, lambda p: handed.append(p["url"]))
+    assert out.result == "new" and sorted(handed) == urls[2:]
+    assert ctx.registry.state(fid).etag is None  # validators not advanced: the feed will be re-read
+    time.sleep(1.2)
+    out = poll_feed_once(ctx, fid, lambda p: handed.append(p["url"]))
+    assert sorted(handed) == sorted(urls) and len(handed) == len(set(handed))
+    assert ctx.registry.state(fid).etag is not None
+
+
+def test_own_politeness_budget_defers_without_failing_the_feed(redis_client, prefix, replay) -> None:
+    url, _ = replay
+    settings = Settings(allow_private_addresses=True, per_host_rate=0.001, per_host_burst=1)
+    c = IngestContext(redis=redis_client, settings=settings, keys=Keys(prefix))
+    (fid,) = register(c, url, ("cnn",))
+    assert poll_feed_once(c, fid, lambda p: None).result == "new"
+    out = poll_feed_once(c, fid, lambda p: None)
+    st = c.registry.state(fid)
+    assert out.result == "deferred" and st.consecutive_failures == 0 and st.status == "ok"
+    assert out.next_due > time.time() + 60
+    c.close()

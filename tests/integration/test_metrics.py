@@ -10,11 +10,10 @@ pytestmark = pytest.mark.integration
 
 
 def test_counters_and_histograms_reach_metrics_endpoint(redis_client, monkeypatch):
+    from tests.conftest import REDIS_URL
     from worker.ops import metrics
     from worker.settings import get_settings
     from worker.store.clients import reset_clients
-
-    from tests.conftest import REDIS_URL
 
     monkeypatch.setenv("NEWSWORKER_REDIS_URL", REDIS_URL.rsplit("/", 1)[0] + "/12")
     get_settings.cache_clear()

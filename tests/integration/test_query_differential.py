@@ -23,7 +23,15 @@ from pathlib import Path
 
 import pytest
 
-from worker.document import CASUALTY_KINDS, EVENT_TYPES, Casualty, EnrichedDocument, Entity, Event, doc_id_for_url
+from worker.document import (
+    CASUALTY_KINDS,
+    EVENT_TYPES,
+    Casualty,
+    EnrichedDocument,
+    Entity,
+    Event,
+    doc_id_for_url,
+)
 from worker.query import QuerySyntaxError, compile
 from worker.query.fields import index_view
 from worker.query.matcher import ViewContext

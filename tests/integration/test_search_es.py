@@ -436,3 +436,11 @@ def test_page_beyond_window_is_refused(ant_index):
     es, alias, _ = ant_index
     with pytest.raises(SearchError):
         search(es, "", alias=alias, page=1000, size=20)
+
+
+def test_entity_query_marks_the_mention_under_its_alias(small_index):
+    es, alias, _ = small_index
+    (hit,) = search(es, "entity:قسد", alias=alias, size=5, facets=False).hits
+    assert _marks(hit.snippet) == ["قوات سوريا الديمقراطية"]
+    (hit,) = search(es, "place:Aleppo", alias=alias, size=5, facets=False).hits
+    assert _marks(hit.snippet) == ["حلب"]

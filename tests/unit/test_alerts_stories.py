@@ -34,8 +34,8 @@ DIFFERENT = [
     ("مقتل 3 في هجوم على سجن في الحسكة", "الجيش العراقي يعلن مقتل 3 مسلحين في كركوك"),
     ("الكويت تستدعي السفير الفلبيني", "الفلبين تعلق إرسال العمالة إلى الكويت"),
 ]
-# Known limitation (not asserted): titles that differ only in one name ("ترامب يلتقي ماكرون في البيت الأبيض" /
-# "ترامب يلتقي ميركل في البيت الأبيض") pass the title threshold; SimHash on the bodies is checked first.
+# Titles that differ only in one name ("ترامب يلتقي ماكرون في البيت الأبيض" / "ترامب يلتقي ميركل في البيت الأبيض")
+# pass the token threshold; the entity check keeps them apart (see test_entity_conflict and the integration test).
 
 
 def test_real_syndicated_titles_pass_the_title_threshold() -> None:
@@ -74,3 +74,20 @@ def test_threshold_is_within_the_guarantee() -> None:
     rng = random.Random(7)
     far = [hamming(rng.getrandbits(64), rng.getrandbits(64)) for _ in range(1000)]
     assert min(far) > MAX_HAMMING  # unrelated fingerprints are far apart
+
+
+def test_entity_conflict() -> None:
+    from worker.alerts.stories import entities_conflict, entity_signature
+
+    def ents(*names: tuple[str, str]) -> list[dict]:
+        return [{"text": n, "canonical": n, "type": "PER", "field": f} for n, f in names]
+
+    macron = entity_signature({"entities": ents(("ترامب", "title"), ("إيمانويل ماكرون", "title"),
+                                                ("دونالد ترامب", "body"))})
+    merkel = entity_signature({"entities": ents(("أنغيلا ميركل", "title"), ("دونالد ترامب", "body"))})
+    assert entities_conflict(macron, merkel) and entities_conflict(merkel, macron)
+    putin1 = entity_signature({"entities": ents(("فلاديمير بوتين", "title"))})
+    putin2 = entity_signature({"entities": ents(("فلاديمير بوتن", "title"))})
+    assert not entities_conflict(putin1, putin2)  # a shared name token: spelling variants still link
+    none = entity_signature({"entities": []})
+    assert not entities_conflict(macron, none) and not entities_conflict(none, none)

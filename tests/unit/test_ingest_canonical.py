@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from worker.document import doc_id_for_url
 from worker.ingest.canonical import canonical_for_page, canonicalize_url, find_rel_canonical, same_site
@@ -67,3 +69,20 @@ def test_same_site() -> None:
     assert same_site("https://www.cnn.com/a", "https://arabic.cnn.com/b")
     assert same_site("https://m.bbc.co.uk/a", "https://bbc.co.uk/b")
     assert not same_site("https://cnn.com/a", "https://notcnn.com/b")
+
+
+_segment = st.text(alphabet=st.sampled_from("abcXYZ019-_.~%/ مقتلبغداد"), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(host=st.sampled_from(["Example.COM", "news.site.com:80", "xn--mgbh0fb.com", "مثال.com", "[::1]:8080"]),
+       path=_segment, query=st.lists(st.tuples(st.sampled_from(["id", "utm_source", "page", "fbclid", "q"]),
+                                              _segment), max_size=4))
+def test_canonicalize_is_idempotent_and_strips_tracking(host: str, path: str, query: list) -> None:
+    from urllib.parse import urlencode
+
+    url = f"https://{host}/{path}?{urlencode(query)}#frag"
+    once = canonicalize_url(url)
+    assert canonicalize_url(once) == once
+    assert "utm_source=" not in once.split("?", 1)[-1] and "fbclid=" not in once
+    assert "#" not in once

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from worker.ingest.feedparse import FeedItem, html_to_text, parse_feed
 
@@ -112,3 +114,13 @@ def test_fields_extracted() -> None:
 
 def test_html_to_text() -> None:
     assert html_to_text("<p>a&nbsp;b</p><br/>c") == "a\xa0b\nc"
+
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000) | st.text(max_size=500).map(lambda t: (
+    '<?xml version="1.0"?><rss version="2.0"><channel><item><title>' + t
+    + "</title><link>http://a.example/x</link></item></channel></rss>").encode("utf-8", "surrogatepass")))
+def test_parse_feed_never_raises(data: bytes) -> None:
+    parsed = parse_feed(data)
+    assert isinstance(parsed.items, tuple)

@@ -76,3 +76,8 @@ def test_key_and_prefix_forms() -> None:
     assert prefix_form("السج") == "سج"
     assert prefix_form("Hasak") == "hasak"
     assert prefix_form("two words") == ""
+
+
+def test_one_letter_arabic_tokens_are_dropped_but_digits_kept() -> None:
+    assert analyze("سجن و هروب") == analyze("سجن هروب")
+    assert analyze("مقتل 5 أشخاص") == [*analyze("مقتل"), "5", *analyze("أشخاص")]

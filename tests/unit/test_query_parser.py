@@ -160,6 +160,7 @@ def test_blank_and_punctuation_queries_match_everything() -> None:
         ("/سج.ن/", "regular expressions", 0),
         ("entity:place:x", "a field inside a field", 7),
         ("سجن \\", "backslash", 4),
+        ("0^.", "a boost (^) must be followed by a number", None),
         ("&& سجن", "'AND' needs a term on each side", 0),
         ("(" * 100 + "a" + ")" * 100, "too many nested parentheses", None),
         ("a " * 2500, "query too long", None),
@@ -180,3 +181,8 @@ def test_parse_is_thread_safe() -> None:
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(parse, queries))
     assert results == [parse(q) for q in queries]
+
+
+def test_typographic_quotes_and_detached_waw() -> None:
+    assert parse("«هجوم على سجن»") == parse('"هجوم على سجن"') == parse("“هجوم على سجن”")
+    assert parse("سجن و هروب") == parse("سجن هروب")

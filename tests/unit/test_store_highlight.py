@@ -25,13 +25,34 @@ def test_query_terms_skip_must_not_and_read_term_phrase_prefix():
         }
     }
     qt = hl.query_terms(dsl)
-    assert qt.terms == {"سجن", "سد", "نهض"}
+    assert qt.terms == {"سجن"}
+    assert qt.phrases == {("سد", "نهض")}
     assert qt.prefixes == {"حسك"}
 
 
-def test_entity_and_place_keys_highlight_too():
-    qt = hl.query_terms({"term": {"entity_keys": {"value": "قسد"}}})
-    assert qt.terms == {"قسد"}
+def test_entity_and_place_clauses_become_names():
+    qt = hl.query_terms(
+        {"bool": {"should": [{"term": {"entity_keys": {"value": "قسد"}}},
+                             {"match_phrase": {"place_keys": {"query": "سجن غويران"}}}]}}
+    )  # fmt: skip
+    assert qt.names == {("قسد",), ("سجن", "غويران")} and not qt.terms and not qt.phrases
+
+
+def test_entity_mentions_are_marked_by_offsets():
+    body = "شنت قوات سوريا الديمقراطية حملة في الحسكة.\nوقالت   قسد إن الحملة مستمرة."
+    ents = [
+        {"text": "قوات سوريا الديمقراطية", "canonical": "قسد", "type": "ORG", "field": "body",
+         "start": body.index("قوات"), "end": body.index(" حملة")},
+        {"text": "الحسكة", "canonical": "الحسكة", "type": "LOC", "field": "body",
+         "start": body.index("الحسكة"), "end": body.index("الحسكة") + 6},
+        {"text": "قسد", "canonical": "قسد", "type": "ORG", "field": "title", "start": 0, "end": 3},
+    ]  # fmt: skip
+    spans = hl.entity_spans(ents, {tuple(analyze("قسد"))}, "body")
+    assert [body[s.start : s.end] for s in spans] == ["قوات سوريا الديمقراطية"]
+    marker = hl.Marker(hl.QueryTerms(terms=set(analyze("حملة"))))
+    snip = hl.snippet(body, marker, extra=spans)
+    assert _marked(snip) == ["قوات سوريا الديمقراطية", "حملة", "الحملة"]
+    assert "\n" not in snip and "   " not in snip  # whitespace collapsed after escaping
 
 
 def test_clitic_and_spelling_variants_are_marked_in_original_form():
@@ -83,3 +104,16 @@ def test_best_window_prefers_dense_region():
     spans = marker.spans(text)
     start, end = hl.best_window(text, spans, 60)
     assert text[start:end].count("سجن") == 3
+
+
+def test_phrases_are_marked_only_in_sequence():
+    dsl = {
+        "match_phrase": {"body_ar": {"query": " ".join(analyze("الأمم المتحدة")), "analyzer": "whitespace"}}
+    }
+    qt = hl.query_terms(dsl)
+    assert qt.phrases == {tuple(analyze("الأمم المتحدة"))} and not qt.terms
+    marker = hl.Marker(qt)
+    text = "قالت الولايات المتحدة إن الأمم المتحدة، وللأمم المتحدة وكالات، تعمل في المنطقة."
+    out = hl.render(text, marker.spans(text))
+    assert _marked(out) == ["الأمم", "المتحدة", "وللأمم", "المتحدة"]
+    assert "الولايات المتحدة" in out  # not marked: "المتحدة" there is not part of the phrase

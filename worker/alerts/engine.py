@@ -82,12 +82,19 @@ class Engine:
         return eng
 
     def load(self, rules: Iterable[AlertRule]) -> None:
+        """Replace the rule set. Rules whose query is unchanged keep their compiled form, so editing one
+        rule among 10,000 costs one compile plus the automaton rebuild, not 10,000 compiles."""
         from worker.query import compile
         from worker.query.prefilter import Prefilter
 
+        previous = self._rules
         compiled: dict[str, CompiledRule] = {}
         for rule in rules:
             if not rule.enabled:
+                continue
+            old = previous.get(rule.id)
+            if old is not None and old.rule.query == rule.query:
+                compiled[rule.id] = CompiledRule(rule, old.compiled, _has_filters(rule))
                 continue
             try:
                 compiled[rule.id] = CompiledRule(rule, compile(rule.query), _has_filters(rule))

@@ -1,6 +1,9 @@
 """The alert history index: one record per notification (a rule x story, or a digest batch), with its
 delivery state per channel, attempt counts and the follow-up articles of the same story.
 
+Writes do not force a refresh (that would put an index refresh on the notification path): reads by id are
+real-time in Elasticsearch, and ``search`` (history listings) is fresh within the 1 s refresh interval.
+
 Core Elasticsearch has no painless, so updates are read-modify-write with optimistic concurrency
 (``if_seq_no``/``if_primary_term``) and a retry on conflict: the match task (adding follow-ups) and the
 delivery tasks (marking attempts) can touch the same record at the same time.
@@ -81,7 +84,7 @@ class History:
         self.ensure_index()
         record = {**record, "updated": now_utc().isoformat()}
         try:
-            self.ctx.es.create(index=self.ctx.history_index, id=record["id"], document=record, refresh=True)
+            self.ctx.es.create(index=self.ctx.history_index, id=record["id"], document=record)
         except ConflictError:
             return False
         return True
@@ -108,7 +111,7 @@ class History:
             src["updated"] = now_utc().isoformat()
             try:
                 es.index(
-                    index=self.ctx.history_index, id=notif_id, document=src, refresh=True,
+                    index=self.ctx.history_index, id=notif_id, document=src,
                     if_seq_no=res["_seq_no"], if_primary_term=res["_primary_term"],
                 )
                 return src

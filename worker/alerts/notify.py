@@ -20,7 +20,7 @@ from worker.alerts.context import AlertsContext, default_context
 from worker.alerts.engine import Engine, get_engine
 from worker.alerts.history import History
 from worker.alerts.payloads import article_summary, digest_notification, instant_notification, notification_id
-from worker.alerts.rules import AlertRule
+from worker.alerts.rules import AlertRule, redact_url
 from worker.alerts.stories import assign_story
 
 Enqueue = Callable[[dict[str, Any]], None]
@@ -53,7 +53,8 @@ def history_record(rule: AlertRule, n: dict[str, Any], deliveries: list[dict[str
     channels = []
     for d in deliveries:
         ch = d["channel"]
-        channels.append({"key": d["channel_key"], "type": ch["type"], "target": ch.get("url") or ch.get("to"),
+        target = redact_url(ch["url"]) if ch["type"] == "webhook" else ch.get("to")
+        channels.append({"key": d["channel_key"], "type": ch["type"], "target": target,
                          "status": "pending", "attempts": 0})
     rec = {
         "id": n["id"], "kind": n["kind"], "rule": rule.name, "owner": rule.owner, "story_id": n.get("story_id"),

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from elasticsearch import NotFoundError
+
 from worker.alerts.context import AlertsContext, default_context
 from worker.alerts.engine import passes_filters
 from worker.alerts.payloads import article_summary
@@ -27,11 +29,14 @@ def preview(rule: AlertRule, *, limit: int = 100, ctx: AlertsContext | None = No
     if rule.filters.languages:
         filters.append({"terms": {"language": [s.lower() for s in rule.filters.languages]}})
     query = {"bool": {"must": [cq.es], "filter": filters}}
-    res = ctx.es.search(
-        index=ctx.articles_index, query=query, size=limit, track_total_hits=True,
-        sort=[{"published": {"order": "asc", "unmapped_type": "date", "missing": "_last"}}],
-        source_excludes=["body_ar", "title_ar"],
-    )
+    try:
+        res = ctx.es.search(
+            index=ctx.articles_index, query=query, size=limit, track_total_hits=True,
+            sort=[{"published": {"order": "asc", "unmapped_type": "date", "missing": "_last"}}],
+            source_excludes=["body_ar", "title_ar"],
+        )
+    except NotFoundError:  # nothing indexed yet
+        res = {"hits": {"total": {"value": 0}, "hits": []}}
     hits = [h["_source"] for h in res["hits"]["hits"]]
     hits = [h for h in hits if passes_filters(rule, h)]
     stories: dict[str, dict[str, Any]] = {}

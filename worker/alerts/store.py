@@ -14,7 +14,7 @@ import yaml
 from elasticsearch import NotFoundError
 
 from worker.alerts.context import AlertsContext, default_context
-from worker.alerts.rules import AlertRule, RuleError, build_rule, now_utc
+from worker.alerts.rules import AlertRule, RuleError, build_rule, from_store, now_utc
 
 RULES_MAPPING: dict[str, Any] = {
     # Only what we filter/sort on is indexed; the rest of the rule lives in _source.
@@ -86,7 +86,7 @@ class RuleStore:
             res = self.ctx.es.get(index=self.ctx.rules_index, id=name)
         except NotFoundError:
             return None
-        return AlertRule.model_validate(res["_source"])
+        return from_store(res["_source"])
 
     def require(self, name: str) -> AlertRule:
         rule = self.get(name)
@@ -113,7 +113,7 @@ class RuleStore:
                 kwargs["search_after"] = after
             hits = self.ctx.es.search(**kwargs)["hits"]["hits"]
             for h in hits:
-                out.append(AlertRule.model_validate(h["_source"]))
+                out.append(from_store(h["_source"]))
             if len(hits) < 5000:
                 return out
             after = hits[-1]["sort"]
@@ -180,3 +180,16 @@ def _expand_env(text: str) -> str:
         return val
 
     return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}", sub, text)
+
+
+def ensure_indices(es: Any = None, ctx: AlertsContext | None = None) -> None:
+    """Create the rules and history indices if absent (``newsworker setup``; re-runnable)."""
+    from dataclasses import replace
+
+    from worker.alerts.history import History
+
+    ctx = ctx or default_context()
+    if es is not None:
+        ctx = replace(ctx, es_client=es)
+    RuleStore(ctx).ensure_index()
+    History(ctx).ensure_index()

@@ -9,34 +9,40 @@ from typing import TextIO
 import typer
 
 
-def tag_conll(inp: TextIO, out: TextIO, model: str | None = None) -> int:
+# sentences on either side that count as the same document when the input has no document marks
+WINDOW = 30
+
+
+def tag_conll(inp: TextIO, out: TextIO, model: str | None = None, window: int | None = WINDOW) -> int:
     """Read CoNLL-style tokens from ``inp`` (first column; other columns ignored), write ``token<TAB>tag``.
 
-    Returns the number of sentences tagged. Sentence boundaries and token order are preserved.
+    Sentences are tagged by the CRF, then names found are propagated to their other mentions within
+    ``window`` sentences (``0`` turns that off). Returns the number of sentences tagged. Sentence
+    boundaries and token order are preserved.
     """
-    from worker.extract.ner.tagger import get_tagger
+    from worker.extract.ner.features import fold_token
+    from worker.extract.ner.tagger import get_tagger, propagate
 
     tagger = get_tagger(model)
-    n = 0
+    sents: list[list[str]] = []
     sent: list[str] = []
-
-    def flush() -> None:
-        nonlocal n
-        if sent:
-            for tok, tag in zip(sent, tagger.tag(sent), strict=True):
-                out.write(f"{tok}\t{tag}\n")
-            out.write("\n")
-            sent.clear()
-            n += 1
-
     for line in inp:
         line = line.rstrip("\r\n")
         if not line.strip():
-            flush()
+            if sent:
+                sents.append(sent)
+                sent = []
             continue
         sent.append(line.split("\t")[0].strip() if "\t" in line else line.strip())
-    flush()
-    return n
+    if sent:
+        sents.append(sent)
+    keys = [[fold_token(t) for t in s] for s in sents]
+    tags = [tagger.tag_keys(k) for k in keys]
+    if window:
+        propagate(keys, tags, tagger.featurizer, window)
+    for s, t in zip(sents, tags, strict=True):
+        out.write("".join(f"{tok}\t{tag}\n" for tok, tag in zip(s, t, strict=True)) + "\n")
+    return len(sents)
 
 
 def register(app: typer.Typer) -> None:
@@ -46,6 +52,7 @@ def register(app: typer.Typer) -> None:
     def ner_cmd(
         conll: bool = typer.Option(True, "--conll/--no-conll", help="CoNLL tokens in, token<TAB>tag out"),
         model: Path | None = typer.Option(None, "--model", help="CRF model file (default: the shipped one)"),
+        window: int = typer.Option(WINDOW, "--window", help="sentences around that share names (0: off)"),
         input_file: Path | None = typer.Argument(None, help="input file (default: stdin)"),
     ) -> None:
         """Tag tokens with PER/ORG/LOC/FAC in BIO (one token per line, blank line between sentences)."""
@@ -53,7 +60,7 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("only --conll input is supported")
         inp = input_file.open(encoding="utf-8") if input_file else sys.stdin
         try:
-            tag_conll(inp, sys.stdout, str(model) if model else None)
+            tag_conll(inp, sys.stdout, str(model) if model else None, window)
         finally:
             if input_file:
                 inp.close()

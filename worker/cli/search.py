@@ -77,7 +77,17 @@ def search_cmd(
                 if len(hits) >= limit:
                     break
             it.close()
-            total, facets = len(hits), {}
+            total = search(
+                es,
+                query,
+                alias=alias,
+                source=source,
+                date_from=date_from,
+                date_to=date_to,
+                size=0,
+                facets=False,
+            ).total
+            facets = {}
     except QuerySyntaxError as err:
         console.print(f"[red]query error:[/] {getattr(err, 'message', err)}")
         pos = getattr(err, "position", None)
@@ -145,6 +155,8 @@ def index_reindex(
     )
     for f in res.failed[:20]:
         typer.echo(f"  failed {f.id}: {f.error}")
+    if not res.swapped:
+        typer.echo(f"alias NOT swapped: {res.alias} still points at {res.old_index}; inspect {res.new_index}")
     if res.failed:
         raise typer.Exit(1)
 

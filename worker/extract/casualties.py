@@ -46,7 +46,7 @@ TRIGGERS: dict[str, frozenset[str]] = {
     "injured": _set("إصابة اصابة أصيب أصيبوا أصيبت أصاب أصابت أصابوا جرح جرحت جرحوا إصابات يصاب جرحى بجروح"),
     "arrested": _set(
         "اعتقال اعتقل اعتقلت اعتقلوا توقيف أوقف أوقفت أوقفوا القبض قبض احتجاز احتجز احتجزت احتجزوا "
-        "اعتقالات توقيفات أسر ضبط"
+        "اعتقالات توقيفات أسر"
     ),
     "kidnapped": _set("خطف اختطاف اختطف اختطفت اختطفوا خطفت خطفوا احتجاز_رهائن"),
     "missing": _set("فقدان فقد فقدت اختفاء اختفى المفقودين"),
@@ -80,6 +80,8 @@ NOT_PEOPLE = _set(
     "مذكرة مذكرات منزل منازل مبنى مبان مستشفى مستشفيات سيارة سيارات صاروخ صواريخ قذيفة قذائف دولة دول "
     "مرة مرات نقطة نقاط حالة حالات قضية قضايا تهمة تهم مدينة مدن قرية قرى بلدة منطقة مناطق مؤسسة مؤسسات"
 )
+PURPOSE = _set("محاولة محاولته محاولتهم بهدف سعيا أجل خطة مخطط خطط يخطط تخطط خططوا أرادوا أراد يريد يريدون تهمة بتهمة")
+_COUNT_WORDS = _set("عددهم عددهن وعددهم وعددهن عددها")
 SUBSET = _set("بينهم بينهن منهم منهن بينها منها")
 TOLL_VERBS = _set("بلغ بلغت وصل وصلت ارتفع ارتفعت يبلغ تبلغ ليبلغ لتبلغ")
 TOLL_NOUNS = {
@@ -98,17 +100,36 @@ _BEFORE_WINDOW = 7
 _AFTER_WINDOW = 3
 
 
-def _stems(norm: str) -> tuple[str, str]:
-    """(folded word, folded stem without proclitics) for lexicon lookups."""
+def _stems(norm: str) -> tuple[str, str, str]:
+    """(folded word, stem without proclitics, stem without proclitics or article) for lookups."""
     if len(norm) < 3:
-        return norm, norm
+        return norm, norm, norm
     _, rest = split_proclitics(norm, keep_article=True)
-    return norm, rest
+    _, bare = split_proclitics(norm)
+    return norm, rest, bare
 
 
-def _kind_of(stems: tuple[str, str], table: dict[str, frozenset[str]]) -> str | None:
+class _LazyStems:
+    """``stems[k]`` = :func:`_stems` of token k, computed on first access."""
+
+    __slots__ = ("_toks", "_cache")
+
+    def __init__(self, toks: list[Token]) -> None:
+        self._toks = toks
+        self._cache: dict[int, tuple[str, str, str]] = {}
+
+    def __getitem__(self, k: int) -> tuple[str, str, str]:
+        got = self._cache.get(k)
+        if got is None:
+            t = self._toks[k]
+            got = _stems(t.norm) if t.kind == "word" else (t.norm, t.norm, t.norm)
+            self._cache[k] = got
+        return got
+
+
+def _kind_of(stems: tuple[str, str, str], table: dict[str, frozenset[str]]) -> str | None:
     for kind, words in table.items():
-        if stems[0] in words or stems[1] in words:
+        if stems[0] in words or stems[1] in words or stems[2] in words:
             return kind
     return None
 
@@ -142,7 +163,7 @@ def find_casualties(
     toks = tokens if tokens is not None else tokenize(text)
     spans = sentence_spans if sentence_spans is not None else sentences(text)
     sent_of = _clause_bounds(toks, spans)
-    stems = [_stems(t.norm) if t.kind == "word" else (t.norm, t.norm) for t in toks]
+    stems = _LazyStems(toks)  # only tokens near numbers are ever looked up
     out: list[Casualty] = []
     seen: set[tuple[str, int]] = set()
 
@@ -170,7 +191,7 @@ def find_casualties(
     return out
 
 
-def _plausible(num: NumberSpan, toks: list[Token], stems: list[tuple[str, str]], i: int, j: int) -> bool:
+def _plausible(num: NumberSpan, toks: list[Token], stems: _LazyStems, i: int, j: int) -> bool:
     value = num.value or 0
     first = toks[i]
     if first.kind == "number" and len(first.norm) == 4 and 1900 <= value <= 2100 and j == i + 1:
@@ -184,6 +205,22 @@ def _plausible(num: NumberSpan, toks: list[Token], stems: list[tuple[str, str]],
             return False
         if toks[j].text in ("-", "–") and j + 1 < len(toks) and toks[j + 1].kind == "number":
             return False  # ranges and dates "12 - 13"
+    if (
+        j + 2 < len(toks)
+        and toks[j].norm == "و"
+        and toks[j + 1].kind == "number"
+        and stems[j + 2][1] in _MONTH_WORDS
+    ):
+        return False  # "بين 22 و23 مايو": a date range
+    if first.kind == "word" and first.norm.startswith("ال") and j == i + 1:
+        # "توقيف الثلاثة" counts; "الأسابيع السبعة" (an adjective) does not
+        if i == 0 or _kind_of(stems[i - 1], TRIGGERS) is None:
+            return False
+    if first.kind == "word" and num.value == 1:
+        # one: "مقتل أحد الجنود" (أحد/إحدى right after the trigger) or "مقتل شخص واحد"; not "أسلوب القتل واحد"
+        if first.norm in ("احد", "احدي"):
+            return i > 0 and _kind_of(stems[i - 1], TRIGGERS) is not None and j < len(toks) and toks[j].kind == "word"
+        return i > 1 and stems[i - 1][1] in PEOPLE and _kind_of(stems[i - 2], TRIGGERS) is not None
     if i > 0:
         prev = toks[i - 1]
         if prev.norm in SUBSET or stems[i - 1][1] in SUBSET:
@@ -197,7 +234,7 @@ def _plausible(num: NumberSpan, toks: list[Token], stems: list[tuple[str, str]],
 
 def _classify(
     toks: list[Token],
-    stems: list[tuple[str, str]],
+    stems: _LazyStems,
     sent_of: list[int],
     sent: int,
     i: int,
@@ -209,14 +246,25 @@ def _classify(
         kind = _kind_of(stems[j], KIND_NOUNS)
         if kind:
             return kind, i, j + 1
+    # 1b. a casualty verb right after the number: "و3 آلاف أصيبوا"
+    if j < n and toks[j].kind == "word":
+        kind = _kind_of(stems[j], AFTER_TRIGGERS)
+        if kind:
+            return kind, i, j + 1
     person = j < n and (stems[j][1] in PEOPLE or stems[j][0] in PEOPLE or _plural_person(stems[j][1]))
+    # "30 من عناصر الميليشيات قتلوا": a partitive "من" + person noun before the verb
+    partitive = (
+        not person and j + 1 < n and toks[j].norm == "من"
+        and (stems[j + 1][1] in PEOPLE or stems[j + 1][2] in PEOPLE or _plural_person(stems[j + 1][2]))
+    )
     # 2. trigger before, same sentence
     for k in range(i - 1, max(-1, i - 1 - _BEFORE_WINDOW), -1):
         if sent_of[k] != sent or toks[k].text in ".؛;:":
             break
         kind = _kind_of(stems[k], TRIGGERS)
         if kind and toks[k].norm[0] == "ل" and stems[k][1] != toks[k].norm:
-            break  # "لقتل ثلاثة": purpose ("in order to kill"), not a report
+            if any(toks[q].norm in PURPOSE for q in range(max(0, k - 2), k)):
+                break  # "في محاولة لقتل ثلاثة": purpose, not a report ("ما أدى لإصابة 32" is a report)
         if kind:
             if toks[j - 1].kind == "number" and j < n and toks[j].kind == "word" and not person and i - k > 2:
                 break
@@ -224,13 +272,19 @@ def _classify(
         if stems[k][1] in SUBSET:
             break
     # 3. person noun then a verb of the kind after it
-    if person:
-        for k in range(j + 1, min(n, j + 1 + _AFTER_WINDOW)):
+    if person or partitive:
+        for k in range(j + 1, min(n, j + 1 + _AFTER_WINDOW + (3 if partitive else 0))):
             if sent_of[k] != sent or toks[k].kind == "punct" and toks[k].text not in "،,":
                 break
             kind = _kind_of(stems[k], AFTER_TRIGGERS)
             if kind:
                 return kind, i, k + 1
+    # 4a. "المصابين وعددهم 35"
+    if i > 0 and stems[i - 1][2] in _COUNT_WORDS:
+        for k in range(i - 2, max(-1, i - 5), -1):
+            kind = _kind_of(stems[k], KIND_NOUNS) or _kind_of(stems[k], TOLL_NOUNS)
+            if kind:
+                return kind, k, j
     # 4. toll: "عدد القتلى ... بلغ 374"
     if i > 0 and (stems[i - 1][1] in TOLL_VERBS or (i > 1 and toks[i - 1].norm in ("الي", "نحو") and stems[i - 2][1] in TOLL_VERBS)):
         for k in range(i - 2, max(-1, i - 16), -1):

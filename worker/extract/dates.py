@@ -130,12 +130,18 @@ _DATE_RE = re.compile(
             rf"(?P<wname>{_WD}){_E}"
             rf"(?P<wpost>\s+(?:قبل\s+الماضي|المقبل|القادم|الماضي|الفائت|المنصرم))?)",
             # relative days
-            rf"(?P<rel>{_B}{_P}(?:(?:يوم|صباح|مساء|ليل|ليله|فجر|ظهر|عصر|ظهيره)\s+)?"
+            rf"(?P<rel>(?<!هذا\s)(?<!ذلك\s)(?<!نفس\s){_B}{_P}(?:(?:يوم|صباح|مساء|ليل|ليله|فجر|ظهر|عصر|ظهيره)\s+)?"
             rf"(?P<rword>اول\s+من\s+امس|اول\s+امس|امس|بعد\s+غد|غدا|غد|الليله\s+الماضيه|اليوم|الليله){_E}"
             rf"(?!\s+(?:ال|الذي|التي))(?!\s+[0-3]?\d\s))",
+            # numeric dates: "15/3/2018", "15-03-2018", "2018-03-15"
+            rf"(?P<num>{_B}(?P<nd>[0-3]?\d)[/.\-](?P<nm>[01]?\d)[/.\-](?P<ny>(?:19|20)\d\d)(?!\d))",
+            rf"(?P<iso>{_B}(?P<iy>(?:19|20)\d\d)-(?P<im>[01]\d)-(?P<idd>[0-3]\d)(?!\d))",
+            # day of a relative month: "في 14 من الشهر الجاري", "الخامس من الشهر الماضي"
+            rf"(?P<dom>{_B}{_P}(?:(?:ال\s*)?(?P<dd>[0-3]?\d)|(?P<dord>{_ORD}))\s+من\s+(?:الشهر|هذا\s+الشهر)"
+            rf"(?:\s+(?P<dmod>الجاري|الحالي|الماضي|المنصرم|الفائت|المقبل|القادم))?{_E})",
             # year: "عام 2011", "منذ 2013", "في 2006", "بين عامي 2017 و2018"
             rf"(?P<yr>{_B}{_P}(?:عام|العام|سنه|السنه|عامي|سنتي|في|منذ|حتى|مطلع|اوائل|اواخر|منتصف|بدايه|نهايه|خلال|بين|قبل|بعد|لعام|و)"
-            rf"\s*(?P<yv>(?:1[89]|20)\d\d)(?!\d)(?:\s*(?:-|و|الى|حتى)\s*(?P<yv2>(?:1[89]|20)\d\d)(?!\d))?)",
+            rf"\s*(?P<yv>(?:1[89]|20)\d\d)(?!\d)(?![-/.][01]?\d[-/.]\d)(?:\s*(?:-|و|الى|حتى)\s*(?P<yv2>(?:1[89]|20)\d\d)(?!\d))?)",
             # relative months / years
             rf"(?P<relmy>{_B}{_P}(?:(?:مطلع|بدايه|نهايه|اواخر|اوائل|منتصف|خلال|في|طوال)\s+)?"
             rf"(?:(?P<this>هذا|هذه)\s+(?P<unit>العام|السنه|الشهر)|(?P<unit2>العام|السنه|الشهر)\s+"
@@ -177,6 +183,7 @@ def _shift_month(y: int, m: int, delta: int) -> tuple[int, int]:
     return k // 12, k % 12 + 1
 
 
+_NAMED_EVENT_RE = re.compile(r"(?:ثوره|حرب|انتفاضه|حراك|نكسه|ثورتي)\s+$")
 _PAST = {"الماضي", "المنصرم", "الفائت", "الماضيه", "المنصرمه", "الفائته"}
 _FUTURE = {"المقبل", "القادم", "المقبله", "القادمه"}
 
@@ -187,16 +194,31 @@ def _month_of(g, x: str) -> int | None:
 
 
 def _year_for(month: int, day: int | None, pub: date | None, mod: str | None) -> int | None:
+    """Year of a day/month stated without one.
+
+    "الماضي"/"المقبل" fix the direction; otherwise the nearest occurrence around the publication date,
+    with future distances weighted 1.5x (news refers back more often than ahead): in February,
+    "7 ديسمبر" is last December, "20 أكتوبر" in June is this October.
+    """
     if pub is None:
         return None
     y = pub.year
     cand = (month, day or 1)
     now = (pub.month, pub.day if day else 1)
-    if mod in _PAST and cand > now:
-        y -= 1
-    elif mod in _FUTURE and cand < now:
-        y += 1
-    return y
+    if mod in _PAST:
+        return y - 1 if cand > now else y
+    if mod in _FUTURE:
+        return y + 1 if cand < now else y
+    anchor = pub if day else pub.replace(day=1)
+
+    def cost(year: int) -> float:
+        d = _valid(year, month, day or 1)
+        if d is None:
+            return float("inf")
+        delta = (d - anchor).days
+        return delta * 1.5 if delta > 0 else -delta
+
+    return min((y, y - 1, y + 1), key=cost)
 
 
 def _valid(y: int, m: int, d: int) -> date | None:
@@ -243,10 +265,16 @@ def _resolve(m: re.Match, pub: date | None) -> list[str]:
             return [hijri_to_gregorian(hy, hm, hd).isoformat()]
         except (ValueError, OverflowError):
             return []
+    if g("num") or g("iso"):
+        y, mo, d = (g("ny"), g("nm"), g("nd")) if g("num") else (g("iy"), g("im"), g("idd"))
+        dt = _valid(int(y), int(mo), int(d))
+        return [dt.isoformat()] if dt else []
     if g("mon"):
         month = _month_of(g, "_c")
         if month is None:
             return []
+        if not g("y_c") and _NAMED_EVENT_RE.search(m.string, max(0, m.start() - 12), m.start()):
+            return []  # "ثورة يناير", "حرب أكتوبر": a named event, not a month of the publication year
         year = int(g("y_c")) if g("y_c") else _year_for(month, None, pub, g("mod_c"))
         return [f"{year:04d}-{month:02d}"] if year else []
     if pub is None:
@@ -261,6 +289,8 @@ def _resolve(m: re.Match, pub: date | None) -> list[str]:
         if rel in ("غد", "غدا", "بعد غد") or post in _FUTURE:
             fwd = (wd - pub.weekday()) % 7 or 7
             return [(pub + timedelta(days=fwd)).isoformat()]
+        if not rel and not post and _future_context(m.string, m.start()):
+            return [(pub + timedelta(days=(wd - pub.weekday()) % 7)).isoformat()]
         if rel in ("امس", "اول امس", "اول من امس") or post in _PAST:
             back = back or 7
         if post == "قبل الماضي":
@@ -268,9 +298,18 @@ def _resolve(m: re.Match, pub: date | None) -> list[str]:
         return [(pub - timedelta(days=back)).isoformat()]
     if g("rel"):
         w = re.sub(r"\s+", " ", g("rword"))
+        if w == "غد" and not re.search(r"(?:^|\s|[وف])(?:يوم|صباح|مساء|ليل|ليله|فجر|ظهر|عصر|ظهيره)\s", m.group()):
+            return []  # "بغد أفضل" (a better tomorrow); the day needs "يوم غد" / "غدا"
         delta = {"امس": -1, "اول امس": -2, "اول من امس": -2, "غدا": 1, "غد": 1, "بعد غد": 2,
                  "الليله الماضيه": -1, "اليوم": 0, "الليله": 0}[w]
         return [(pub + timedelta(days=delta)).isoformat()]
+    if g("dom"):
+        d = int(g("dd")) if g("dd") else ORDINALS.get(re.sub(r"\s+", " ", g("dord") or ""))
+        mod = g("dmod")
+        delta = -1 if mod in _PAST else 1 if mod in _FUTURE else 0
+        y, mo = _shift_month(pub.year, pub.month, delta)
+        dt = _valid(y, mo, d) if d else None
+        return [dt.isoformat()] if dt else []
     if g("relmy"):
         unit = g("unit") or g("unit2")
         rmod = g("rmod")
@@ -324,6 +363,26 @@ def _windows(folded: str) -> list[tuple[int, int]]:
         else:
             out.append((a, b))
     return out
+
+
+_FUTURE_CUE_RE = re.compile(r"(?:المقرر|المنتظر|المرتقب|المزمع|المتوقع|يعتزم|تعتزم|سوف)(?:\s+\S+){0,3}\s+$")
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def _future_context(folded: str, at: int) -> bool:
+    """A future cue shortly before a weekday: "من المقرر أن ..."، or a future verb "سيعقد"/"ستجري"."""
+    before = folded[max(0, at - 45) : at]
+    if _FUTURE_CUE_RE.search(before):
+        return True
+    from worker.extract.keywords import load_idf
+
+    idf, _ = load_idf()
+    for w in _WORD_RE.findall(before)[-3:]:
+        w = w[1:] if w[0] in "وف" and len(w) > 4 else w
+        # س + imperfect prefix + a known verb form: "سيعقد" (يعقد), "ستجري" (تجري); not "سيارة"/"سياسة"
+        if len(w) >= 4 and w[0] == "س" and w[1] in "يتن" and w[1:] in idf:
+            return True
+    return False
 
 
 def find_dates(

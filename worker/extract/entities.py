@@ -23,9 +23,9 @@ from datetime import datetime
 from worker.document import Entity, Place
 from worker.extract.gazetteer import GazEntry, get_gazetteer
 from worker.extract.ner.features import get_featurizer
-from worker.extract.ner.tagger import get_tagger, spans_from_bio
+from worker.extract.ner.tagger import get_tagger, propagate, spans_from_bio
 from worker.extract.normalize import fold
-from worker.extract.tokens import Token, sentences, tokenize
+from worker.extract.tokens import TOKEN_RE, Token, sentences
 
 __all__ = ["extract_entities"]
 
@@ -101,10 +101,7 @@ def extract_entities(title: str, body: str, published: datetime | None = None) -
 
     ``published`` is accepted for interface symmetry with the other stages; entities do not use it.
     """
-    mentions: list[_Mention] = []
-    for field, text in (("title", title), ("body", body)):
-        if text and text.strip():
-            mentions.extend(_field_mentions(text, field))
+    mentions = _document_mentions([(f, t) for f, t in (("title", title), ("body", body)) if t and t.strip()])
     _unify_types(mentions)
     _assign_canonicals(mentions)
     out = []
@@ -118,6 +115,28 @@ def extract_entities(title: str, body: str, published: datetime | None = None) -
 # --- per field ------------------------------------------------------------------------------------
 
 
+_FOLDS: dict[str, str] = {}
+
+
+def _tokenize(text: str) -> list[Token]:
+    """:func:`worker.extract.tokens.tokenize` with the folding cached per word type."""
+    out = []
+    folds = _FOLDS
+    if len(folds) > 300000:
+        folds.clear()
+    for m in TOKEN_RE.finditer(text):
+        w = m.group()
+        kind = "word" if m.lastindex == 1 else "number" if m.lastindex == 2 else "punct"
+        if kind == "punct":
+            norm = w
+        else:
+            norm = folds.get(w)
+            if norm is None:
+                norm = folds[w] = fold(w) or w
+        out.append(Token(w, m.start(), m.end(), kind, norm))
+    return out
+
+
 def _tokens(text: str) -> tuple[list[Token], set[int]]:
     """Tokens for tagging: "_" and "#" dropped (hashtags read as words), "كاي-غوان" kept whole.
 
@@ -125,7 +144,7 @@ def _tokens(text: str) -> tuple[list[Token], set[int]]:
     """
     toks: list[Token] = []
     after_hash: set[int] = set()
-    raw = tokenize(text)
+    raw = _tokenize(text)
     k = 0
     while k < len(raw):
         t = raw[k]
@@ -145,24 +164,45 @@ def _tokens(text: str) -> tuple[list[Token], set[int]]:
     return toks, after_hash
 
 
-def _field_mentions(text: str, field: str) -> list[_Mention]:
-    toks, after_hash = _tokens(text)
-    if not toks:
-        return []
-    keys = [t.norm.lower() if t.norm.isascii() else t.norm for t in toks]
-    tagger = get_tagger()
-    tags: list[str] = []
-    # tag sentence by sentence (the CRF was trained on sentences)
-    bounds = [e for _, e in sentences(text)]
+def _field_sentences(text: str, toks: list[Token]) -> list[tuple[int, int]]:
+    """Token index ranges of the sentences of ``text``."""
+    out = []
     k = 0
-    for end in bounds:
+    for _, end in sentences(text):
         a = k
         while k < len(toks) and toks[k].start < end:
             k += 1
         if k > a:
-            tags.extend(tagger.tag_keys(keys[a:k]))
+            out.append((a, k))
     if k < len(toks):
-        tags.extend(tagger.tag_keys(keys[k:]))
+        out.append((k, len(toks)))
+    return out
+
+
+def _document_mentions(fields: list[tuple[str, str]]) -> list[_Mention]:
+    """Tag all sentences of the document in one batch, propagate names found, then apply rules."""
+    prepared = []
+    batch: list[list[str]] = []
+    for field, text in fields:
+        toks, after_hash = _tokens(text)
+        keys = [t.norm.lower() if t.norm.isascii() else t.norm for t in toks]
+        ranges = _field_sentences(text, toks)
+        prepared.append((field, text, toks, after_hash, keys, ranges, len(batch)))
+        batch.extend(keys[a:b] for a, b in ranges)
+    if not batch:
+        return []
+    tagger = get_tagger()
+    tagged = tagger.tag_many(batch)
+    propagate(batch, tagged, tagger.featurizer)
+    out: list[_Mention] = []
+    for field, text, toks, after_hash, keys, ranges, first in prepared:
+        tags = [t for r in range(len(ranges)) for t in tagged[first + r]]
+        out.extend(_field_mentions(text, field, toks, after_hash, keys, tags))
+    return out
+
+
+def _field_mentions(text: str, field: str, toks: list[Token], after_hash: set[int], keys: list[str],
+                    tags: list[str]) -> list[_Mention]:
     spans = _split_spans(keys, [_Span(i, j, t, "crf") for i, j, t in spans_from_bio(tags)])
     spans = _apply_gazetteer(keys, spans)
     spans = _apply_rules(keys, spans)

@@ -137,6 +137,8 @@ def find_keywords(
     for _, keys in scored:
         if all(k in used for k in keys):
             continue
+        if len(keys) == 2:  # a phrase replaces its member words already chosen alone
+            chosen = [c for c in chosen if not (len(c) == 1 and c[0] in keys)]
         chosen.append(keys)
         used.update(keys)
         if len(chosen) >= top:

@@ -13,6 +13,7 @@ and processes articles in order; ``extract_one`` is a batch of one.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -69,12 +70,21 @@ def _coerce(article: ArticleIn | dict[str, Any]) -> ArticleIn:
     return ArticleIn.model_validate(known)
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _clean(text: str) -> str:
+    """Lone surrogates (possible from JSON escapes) cannot be encoded; replace them one-for-one so
+    offsets stay valid."""
+    return _SURROGATE_RE.sub("\ufffd", text) if text else text
+
+
 def _doc_id(a: ArticleIn) -> str:
     if a.id:
         return a.id
     if a.url:
         return doc_id_for_url(a.url)
-    return hashlib.sha1(f"{a.title}\n{a.body}".encode()).hexdigest()
+    return hashlib.sha1(f"{a.title}\n{a.body}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _merge_casualties(*groups: list[Casualty]) -> list[Casualty]:
@@ -91,7 +101,7 @@ def _merge_casualties(*groups: list[Casualty]) -> list[Casualty]:
 def extract_one(article: ArticleIn | dict[str, Any]) -> EnrichedDocument:
     """Run the whole chain on one article."""
     a = _coerce(article)
-    title, body = a.title or "", a.body or ""
+    title, body = _clean(a.title or ""), _clean(a.body or "")
     published = parse_published(a.published)
     t_toks, b_toks = tokenize(title), tokenize(body)
     b_sents = sentences(body)

@@ -92,7 +92,21 @@ def find_quotes(
             qtext = sent[offs[pm.end()] :].strip()
         if not qtext:
             continue
+        qtext = _unwrap(qtext.strip())
         if speaker:
             last_speaker = speaker
         out.append(Quote(speaker=speaker, text=qtext.strip()))
     return out
+
+
+_CLOSE = {"\"": "\"", "«": "»", "“": "”"}
+
+
+def _unwrap(q: str) -> str:
+    """'"الهجوم أظهر ..."' -> 'الهجوم أظهر ...' when the whole reported speech is one quotation."""
+    if q[:1] in _CLOSE:
+        body = q.rstrip(" .،,؛!؟")
+        close = _CLOSE[q[0]]
+        if body.endswith(close) and body.count(close) == (2 if close == "\"" else 1):
+            return body[1:-1].strip()
+    return q

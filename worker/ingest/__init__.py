@@ -1,0 +1,19 @@
+"""Ingestion: feeds in, articles out, exactly once and politely.
+
+  registry.py    feeds (config) + feed state + due schedule in Redis; ``list_feeds()`` for ops/API
+  poller.py      ``poll_feed_once``: conditional GET, body hash, parse, claim new items, reschedule
+  schedule.py    pure policy: adaptive interval, backoff with jitter, Retry-After, Cache-Control
+  feedparse.py   feedparser wrapper that never raises (bozo feeds still yield items)
+  encoding.py    windows-1256 / ISO-8859-6 / UTF-16 handling for feeds and pages
+  fetcher.py     httpx fetcher -> immutable ``FetchResult``; size cap, content type, redirects
+  ssrf.py        refuse non-public addresses and non-http schemes (every redirect hop too)
+  politeness.py  per-host token bucket (Redis + Lua, shared by all workers), robots.txt cache
+  canonical.py   canonical URLs (tracking params, rel=canonical) -> document ids
+  seen.py        exactly-once claims on document ids (SET NX, two-phase)
+  articles.py    ``fetch_item``: page fetch + main text with feed fallbacks, hand-off to extract
+  article.py     trafilatura extraction and the hand-off payload
+  deadletter.py  dead letters for every stage: record / list / get / replay
+  context.py     ``IngestContext`` (Redis, settings, key prefix) and the per-process default
+  errors.py      classed errors: permanent / transient / rate-limited
+  keys.py        Redis key names under one prefix
+"""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import random
 import time
 import uuid
 from collections.abc import Callable
@@ -39,7 +40,7 @@ _UNLOCK_LUA = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('
 @dataclass(frozen=True)
 class PollOutcome:
     feed_id: str
-    result: str  # new | no_new | not_modified | unchanged | error | dead | locked | unknown | disabled
+    result: str  # new | no_new | not_modified | unchanged | error | dead | deferred | locked | unknown | disabled
     http_status: int | None = None
     total_items: int = 0
     new_items: int = 0
@@ -77,6 +78,7 @@ def poll_feed_once(ctx: IngestContext, feed_id: str, emit: Emit, *, now: float |
             return PollOutcome(feed_id, "unknown", error="no such feed")
         state = ctx.registry.state(feed_id)
         if not feed.enabled:
+            ctx.registry.set_due(feed_id, time.time() + ctx.settings.poll_max_interval)
             return PollOutcome(feed_id, "disabled")
         outcome = _poll(ctx, feed, state, emit, time.time() if now is None else now, force_full)
         return PollOutcome(**{**outcome.__dict__, "elapsed": time.monotonic() - started})
@@ -96,6 +98,10 @@ def _poll(ctx: IngestContext, feed: Feed, state: FeedState, emit: Emit, now: flo
                                 last_modified=None if full else state.last_modified)
         state.last_http_status = res.status
         res.raise_for_status()
+    except RateLimitedError as err:
+        if err.status is None:  # our own per-host budget, not the feed's fault: just come back soon
+            return _defer(ctx, feed, state, now, err.retry_after or 5.0)
+        return _failure(ctx, feed, state, now, err)
     except FetchError as err:
         return _failure(ctx, feed, state, now, err)
 
@@ -126,8 +132,11 @@ def _poll(ctx: IngestContext, feed: Feed, state: FeedState, emit: Emit, now: flo
     server_min = _server_min(res.header("cache-control"), parsed.ttl_seconds)
 
     payloads = list({p["id"]: p for p in (item_payload(feed, item) for item in parsed.items)}.values())
-    won = ctx.seen.claim_many([p["id"] for p in payloads], feed.id)
-    fresh = [p for p, ok in zip(payloads, won, strict=True) if ok]
+    claims = ctx.seen.claim_many([p["id"] for p in payloads], feed.id)
+    fresh = [p for p, c in zip(payloads, claims, strict=True) if c == "won"]
+    # Items another poll claimed but never confirmed (it may have died): keep the old validators so
+    # the next poll reads the whole feed again and picks them up once their claim expires.
+    incomplete = "pending" in claims
     handed: list[str] = []
     for payload in fresh:
         try:
@@ -146,8 +155,9 @@ def _poll(ctx: IngestContext, feed: Feed, state: FeedState, emit: Emit, now: flo
         state.arrivals = (state.arrivals + [now] * min(new, 5))[-20:]
     if full:
         state.last_full_fetch = now
-    state.body_hash = body_hash
-    _remember_validators(state, res.header("etag"), res.header("last-modified"))
+    if not incomplete:
+        state.body_hash = body_hash
+        _remember_validators(state, res.header("etag"), res.header("last-modified"))
     _count(ctx, "polls_200")
     _count(ctx, "new_items", new)
     return _success(ctx, feed, state, now, "new" if new else "no_new", res.status, len(parsed.items), new,
@@ -188,6 +198,13 @@ def _success(ctx: IngestContext, feed: Feed, state: FeedState, now: float, resul
     state.next_due = now + jitter(interval)
     ctx.registry.save_state(feed.id, state)
     return PollOutcome(feed.id, result, status, total, new, None, state.next_due, interval)
+
+
+def _defer(ctx: IngestContext, feed: Feed, state: FeedState, now: float, wait: float) -> PollOutcome:
+    state.polls -= 1  # not a poll: nothing was fetched
+    state.next_due = now + wait + random.uniform(0, 5)
+    ctx.registry.save_state(feed.id, state)
+    return PollOutcome(feed.id, "deferred", next_due=state.next_due)
 
 
 def _failure(ctx: IngestContext, feed: Feed, state: FeedState, now: float, err: FetchError) -> PollOutcome:

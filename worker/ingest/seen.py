@@ -27,23 +27,24 @@ class SeenStore:
         """True if this caller now owns ``doc_id`` (first to see it)."""
         return bool(self.r.set(self.keys.seen(doc_id), f"pending:{owner}", nx=True, ex=PENDING_TTL))
 
-    def claim_many(self, doc_ids: list[str], owner: str) -> list[bool]:
-        """``claim`` for a batch in two round trips: one EXISTS pass (most items of a changed feed were
-        seen before), then SET NX only for the unknown ones."""
+    def claim_many(self, doc_ids: list[str], owner: str) -> list[str]:
+        """``claim`` for a batch in two round trips: one MGET pass (most items of a changed feed were
+        seen before), then SET NX only for the unknown ones. Per id: ``won`` (hand it on), ``seen``
+        (handed on before) or ``pending`` (claimed by a poll that has not confirmed yet: running now,
+        or died - the caller must not advance the feed's validators, so the item is re-read later)."""
         if not doc_ids:
             return []
-        pipe = self.r.pipeline(transaction=False)
-        for d in doc_ids:
-            pipe.exists(self.keys.seen(d))
-        known = pipe.execute()
-        todo = [d for d, k in zip(doc_ids, known, strict=True) if not k]
-        won: dict[str, bool] = {}
+        values = self.r.mget([self.keys.seen(d) for d in doc_ids])
+        status = {d: ("pending" if v.startswith("pending:") else "seen")
+                  for d, v in zip(doc_ids, values, strict=True) if v is not None}
+        todo = [d for d in doc_ids if d not in status]
         if todo:
             pipe = self.r.pipeline(transaction=False)
             for d in todo:
                 pipe.set(self.keys.seen(d), f"pending:{owner}", nx=True, ex=PENDING_TTL)
-            won = {d: bool(ok) for d, ok in zip(todo, pipe.execute(), strict=True)}
-        return [won.get(d, False) for d in doc_ids]
+            for d, ok in zip(todo, pipe.execute(), strict=True):
+                status[d] = "won" if ok else "pending"
+        return [status[d] for d in doc_ids]
 
     def confirm_many(self, doc_ids: list[str], owner: str) -> None:
         if not doc_ids:

@@ -9,6 +9,7 @@ beat -> broker -> worker works. Queue depth and the age of the oldest waiting me
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from worker.settings import get_settings
 from worker.store.clients import es_version, get_es, get_redis
 
 CANARY_KEY = "newsworker:canary:last"
-CANARY_MAX_AGE = 90.0
+CANARY_MAX_AGE = float(os.environ.get("NEWSWORKER_CANARY_MAX_AGE", "90"))  # env: liveness test
 REDBEAT_LOCK_KEY = "redbeat::lock"
 
 

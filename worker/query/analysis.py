@@ -8,6 +8,7 @@ terms. Steps, in order:
    ``worker.extract.normalize.fold``: NFKC, diacritics and tatweel removed, أ/إ/آ/ٱ -> ا, ى -> ي,
    ة -> ه, Arabic-Indic digits -> ASCII. Then lowercase (Latin).
 2. Tokenise on runs of letters/digits (``[^\\W_]+``); punctuation and underscores separate tokens.
+   One-letter Arabic tokens (a detached "و" in "سجن و هروب") are dropped: they carry nothing to search.
 3. Arabic tokens are light-stemmed (Latin/digit tokens are only lowercased):
 
    * proclitics: the article and its combinations (ال، بال، كال، فال، لل، وال، وبال، فبال...) are
@@ -109,7 +110,11 @@ def analyze(text: str) -> list[str]:
     """Index/query tokens for ``text``: fold, lowercase, tokenise, light-stem (see module docstring)."""
     if not text:
         return []
-    return [stem(t) for t in _TOKEN_RE.findall(fold_text(text)) if len(t) <= MAX_TOKEN_CHARS]
+    return [
+        stem(t)
+        for t in _TOKEN_RE.findall(fold_text(text))
+        if len(t) <= MAX_TOKEN_CHARS and (len(t) > 1 or not _ARABIC_RE.match(t))
+    ]
 
 
 def analyze_key(text: str) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from worker.query.analysis import analyze
 from worker.query.ast import (
     And,
     DateRange,
@@ -48,6 +50,8 @@ class Anchor:
             return _KEYWORD_COST[self.field]
         if self.mode == "prefix":
             return min(1.0, 2.0 / (1 + len(self.value)))
+        if self.value in _FUNCTION_TOKENS:
+            return 0.95
         return 1.0 / (1 + len(self.value))
 
 
@@ -57,6 +61,14 @@ _KEYWORD_COST = {
     "language": 0.9, "entity_types": 0.6, "source_key": 0.4, "countries": 0.3, "event_types": 0.05,
     "story_id": 0.001, "id": 0.001,
 }
+# Function words are in nearly every article: a phrase such as "في الحسكة" must anchor on its content word.
+_FUNCTION_TOKENS = frozenset(
+    t
+    for w in """في من على إلى أن إن عن التي الذي الذين مع ما لا لم لن قد كان كانت هذا هذه ذلك تلك بين بعد قبل
+    حتى كل أي هو هي هم منذ عند خلال أو ثم إذا كما أنه أنها إلا غير لكن وفي وقد وقال قال قالت أيضا فيه فيها
+    عليه عليها منه منها به بها له لها يوم عام اليوم the of and in to a on for is""".split()
+    for t in analyze(w)
+)
 _PRESENT_COST = {k: 0.1 for k in ("killed", "injured", "arrested", "kidnapped", "missing", "escaped")}
 _PRESENT_COST["casualties_max"] = 0.2
 
@@ -83,7 +95,8 @@ def required_terms(node: Node) -> Anchors:
     if isinstance(node, MatchNone):
         return frozenset()
     if isinstance(node, Tokens):
-        best = max(node.tokens, key=len)  # longest token: the rarest, as a rule of thumb
+        # every token of a phrase must be present: anchor on the rarest-looking one
+        best = min(node.tokens, key=lambda t: Anchor(node.fields[0], t).cost())
         return frozenset(Anchor(f, best) for f in node.fields)
     if isinstance(node, Prefix):
         return frozenset(Anchor(f, node.prefix, "prefix") for f in node.fields)
@@ -125,20 +138,27 @@ class CompiledQuery:
 
     source: str
     ast: Node
-    es: dict[str, Any]
+    _es_json: str = field(repr=False)
     required_terms: Anchors
     _predicate: Predicate = field(repr=False, compare=False)
+
+    @property
+    def es(self) -> dict[str, Any]:
+        """The Elasticsearch query DSL; a fresh dict on every access, so callers may wrap or edit it
+        (compiled queries are cached and shared)."""
+        return json.loads(self._es_json)
 
     def matches(self, view: dict[str, Any] | ViewContext) -> bool:
         return self._predicate(ViewContext.of(view))
 
 
 def compile_node(node: Node, source: str = "") -> CompiledQuery:
-    return CompiledQuery(source or str(node), node, to_es(node), required_terms(node), compile_matcher(node))
+    es_json = json.dumps(to_es(node), ensure_ascii=False)
+    return CompiledQuery(source or str(node), node, es_json, required_terms(node), compile_matcher(node))
 
 
 @lru_cache(maxsize=4096)
 def compile(q: str) -> CompiledQuery:  # noqa: A001 - the contract's name
     """Parse and compile ``q``; raises :class:`QuerySyntaxError` only. Cached (the result is immutable;
-    treat ``.es`` as read-only or copy it before editing)."""
+    ``.es`` returns a fresh dict each time)."""
     return compile_node(parse(q), q)

@@ -191,15 +191,26 @@ def compile_matcher(node: Node) -> Predicate:
     if isinstance(node, Not):
         inner = compile_matcher(node.child)
         return lambda ctx: not inner(ctx)
-    if isinstance(node, And):
-        # cheap leaves first: keyword/number checks before phrases
+    if isinstance(node, And | Or):
+        # cheap clauses first (order never changes the result); small arities unrolled: this runs for
+        # every candidate rule of every article
         kids = [compile_matcher(c) for c in node.children]
-        ordered = [k for _, k in sorted(zip(map(_cost, node.children), kids, strict=True), key=lambda p: p[0])]
-        return lambda ctx: all(k(ctx) for k in ordered)
-    if isinstance(node, Or):
-        kids = [compile_matcher(c) for c in node.children]
-        ordered = [k for _, k in sorted(zip(map(_cost, node.children), kids, strict=True), key=lambda p: p[0])]
-        return lambda ctx: any(k(ctx) for k in ordered)
+        ks = [k for _, k in sorted(zip(map(_cost, node.children), kids, strict=True), key=lambda p: p[0])]
+        if isinstance(node, And):
+            if len(ks) == 2:
+                a, b = ks
+                return lambda ctx: a(ctx) and b(ctx)
+            if len(ks) == 3:
+                a, b, c = ks
+                return lambda ctx: a(ctx) and b(ctx) and c(ctx)
+            return lambda ctx: all(k(ctx) for k in ks)
+        if len(ks) == 2:
+            a, b = ks
+            return lambda ctx: a(ctx) or b(ctx)
+        if len(ks) == 3:
+            a, b, c = ks
+            return lambda ctx: a(ctx) or b(ctx) or c(ctx)
+        return lambda ctx: any(k(ctx) for k in ks)
     raise TypeError(f"no matcher for {type(node).__name__}")  # pragma: no cover
 
 

@@ -2,7 +2,7 @@
 
 Syntax (see also ``worker/query/__init__.py``):
 
-* words and ``"phrases"``, analyzed like the indexed text (so "وبالسجن" looks for "سجن");
+* words and ``"phrases"`` (also «...» and “...”), analyzed like the indexed text (so "وبالسجن" looks for "سجن");
 * ``AND`` ``OR`` ``NOT`` (also ``&&`` ``||`` ``!``), ``-term`` / ``+term``, parentheses;
 * juxtaposition means AND, with the *lowest* precedence: ``a OR b c`` = ``(a OR b) AND c``;
   explicit ``AND`` binds tighter than ``OR``: ``a AND b OR c`` = ``(a AND b) OR c``;
@@ -54,6 +54,8 @@ INT_MIN = -(2**31)
 
 # ply's lexer is a module-level object with state: one parse at a time per process.
 _PARSE_LOCK = threading.Lock()
+# Typographic quotes (Arabic keyboards type « » and “ ”) delimit phrases like the ASCII quote.
+_QUOTES = {ord(c): '"' for c in "«»“”„‟"}
 
 
 def parse(q: str) -> Node:
@@ -74,7 +76,7 @@ def _parse(q: str) -> Node:
         raise QuerySyntaxError(f"query too long ({len(q)} characters, limit {MAX_QUERY_CHARS})", None, q)
     if not q.strip():
         return MatchAll()
-    text, origin = _translate_operators(q)
+    text, origin = _translate_operators(q.translate(_QUOTES))
     depth = _max_paren_depth(text)
     if depth > MAX_DEPTH:
         raise QuerySyntaxError(f"too many nested parentheses (limit {MAX_DEPTH})", None, q)
@@ -87,6 +89,8 @@ def _parse(q: str) -> Node:
             raise _syntax_error(err, q, origin) from None
         except ParseError as err:
             raise QuerySyntaxError(f"syntax error: {err}", None, q) from None
+        except ArithmeticError:  # luqum reads "^x" boosts as decimals: "a^." raises InvalidOperation
+            raise QuerySyntaxError("a boost (^) must be followed by a number", None, q) from None
     node = _Transformer(q, origin).build(luq, None, 0)
     return simplify(node if node is not None else MatchAll())
 

@@ -181,7 +181,7 @@ class Prefilter:
         """Rule ids whose query matches ``view`` (candidates, then the full matcher)."""
         ctx = ViewContext.of(view)
         qs = self._queries
-        return {rid for rid in self.candidates(ctx) if qs[rid].matches(ctx)}
+        return {rid for rid in self.candidates(ctx) if qs[rid]._predicate(ctx)}
 
     def query(self, rule_id: str) -> CompiledQuery:
         return self._queries[rule_id]

@@ -301,7 +301,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, b"no such feed")
         entries, latest = st.entries(key)
         last_mod = email.utils.formatdate(latest or st.t0, usegmt=True)
-        digest = hashlib.sha1(f"{key}|{fmt}|{len(st.by_key.get(key, []))}|{fault}".encode()).hexdigest()[:16]
+        # t0 in the digest: a restarted server (or a second one) never reuses an ETag for other content
+        digest = hashlib.sha1(f"{st.t0}|{key}|{fmt}|{len(st.by_key.get(key, []))}|{fault}".encode()).hexdigest()[:16]
         etag = f'W/"{digest}"'
         validators = fault != "nocache"
         if validators:

@@ -342,6 +342,7 @@ class ReindexResult:
     copied: int
     failed: list[DocOutcome]
     seconds: float
+    swapped: bool = True
 
 
 def _rederive(source: dict[str, Any]) -> dict[str, Any]:
@@ -365,6 +366,7 @@ def reindex(
     rederive: bool = True,
     delete_old: bool = False,
     batch: int = 500,
+    swap_on_failure: bool = False,
 ) -> ReindexResult:
     """Copy the alias's index into ``<alias>-v<new_version>`` (current template) and swap the alias.
 
@@ -372,6 +374,8 @@ def reindex(
     document's derived fields are recomputed by the current analysis. The swap is one ``_aliases`` request
     (remove old + add new), so readers never see an empty alias. Documents written to the old index during
     the copy are not carried over: pause the index stage, or re-run the feed replay afterwards.
+    If any document fails to copy the alias stays on the old index (unless ``swap_on_failure``) and the
+    new one is left for inspection.
     """
     alias = alias or get_settings().es_index
     started = time.perf_counter()
@@ -408,6 +412,8 @@ def reindex(
         index=new, settings={"index": {"refresh_interval": refresh_interval, "number_of_replicas": replicas}}
     )
     es.indices.refresh(index=new)
+    if failed and old and not swap_on_failure:
+        return ReindexResult(alias, old, new, copied, failed, time.perf_counter() - started, swapped=False)
     actions: list[dict[str, Any]] = [{"add": {"index": new, "alias": alias, "is_write_index": True}}]
     if old:
         actions.insert(0, {"remove": {"index": old, "alias": alias}})
@@ -431,7 +437,8 @@ def stats(es: Elasticsearch, alias: str | None = None) -> dict[str, Any]:
     for name, st in resp.get("indices", {}).items():
         prim = st.get("primaries", {})
         out["indices"][name] = {
-            "docs": prim.get("docs", {}).get("count", 0),
+            # _count, not docs.count: index stats count nested casualty entries as Lucene documents
+            "docs": es.count(index=name)["count"],
             "deleted": prim.get("docs", {}).get("deleted", 0),
             "size_bytes": prim.get("store", {}).get("size_in_bytes", 0),
             "index_total": prim.get("indexing", {}).get("index_total", 0),

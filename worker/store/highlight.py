@@ -3,10 +3,13 @@
 The index matches on analysed copies of the text (``title_ar``/``body_ar``: folded, clitic-stripped,
 stemmed tokens), so an Elasticsearch highlighter on those fields would return stems, not prose. Instead:
 
-1. :func:`query_terms` collects the analysed terms that a compiled query looks for in the text fields
-   (skipping ``must_not`` branches: an excluded word is not what the user is looking at);
-2. :func:`mark_text` tokenises the original ``title``/``body``, analyses each word the same way the index
-   did, and marks the words whose analysed form is a query term;
+1. :func:`query_terms` collects what a compiled query looks for (skipping ``must_not`` branches: an
+   excluded word is not what the user is looking at): analysed words, prefixes and phrases of the text
+   fields, and analysed names of the entity/place fields;
+2. :class:`Marker` tokenises the original ``title``/``body``, analyses each word the same way the index
+   did and marks the words whose analysed form is a query term (phrases only where they occur in
+   sequence); :func:`entity_spans` marks the mentions (by the chain's offsets) of entities whose names
+   the query asked for, so ``entity:قسد`` lights up "قوات سوريا الديمقراطية";
 3. :func:`snippet` picks the window with the most marks and renders it as HTML in which *everything* is
    escaped and the only markup is ``<mark>``/``</mark>``.
 """
@@ -30,20 +33,28 @@ _PREFIX_CLAUSES = ("prefix", "wildcard")
 
 
 def is_text_field(name: str) -> bool:
-    """Fields holding analysed tokens that can appear in the prose: the text copies (``title_ar``,
-    ``body_ar``) and the analysed names (``entity_keys``, ``place_keys``, ``keyword_keys``), so that
-    ``entity:قسد`` also lights up the name where the article mentions it."""
+    """Fields holding analysed tokens of the prose: ``title_ar``, ``body_ar`` (and their raw forms)."""
     base = name.split(".", 1)[0]
-    return base.endswith(("_ar", "_keys")) or base in ("title", "body", "text", "summary")
+    return base.endswith("_ar") or base in ("title", "body", "text", "summary", "keyword_keys")
+
+
+def is_name_field(name: str) -> bool:
+    """Analysed entity/place names (``entity_keys``, ``place_keys``): matched against entity mentions."""
+    return name.split(".", 1)[0] in ("entity_keys", "place_keys")
 
 
 @dataclass
 class QueryTerms:
     terms: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
+    # Multi-token phrases: marked only where the tokens occur in sequence, so "الأمم المتحدة" does not
+    # light up "المتحدة" in "الولايات المتحدة".
+    phrases: set[tuple[str, ...]] = field(default_factory=set)
+    # Token sequences asked of entity/place names (``entity:"الجيش السوري"`` -> ("جيش", "سوري")).
+    names: set[tuple[str, ...]] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.terms or self.prefixes)
+        return bool(self.terms or self.prefixes or self.phrases)
 
 
 def _value_text(value: Any) -> list[str]:
@@ -70,9 +81,15 @@ def query_terms(dsl: Any) -> QueryTerms:
                 continue
             if key in _TEXT_CLAUSES and isinstance(value, dict):
                 for fld, val in value.items():
-                    if is_text_field(fld):
+                    if is_name_field(fld):
+                        out.names.update(tuple(t.split()) for t in _value_text(val) if t.strip())
+                    elif is_text_field(fld):
                         for text in _value_text(val):
-                            out.terms.update(text.split())
+                            tokens = tuple(text.split())
+                            if key.startswith("match_phrase") and len(tokens) > 1:
+                                out.phrases.add(tokens)
+                            else:
+                                out.terms.update(tokens)
             elif key in _PREFIX_CLAUSES and isinstance(value, dict):
                 for fld, val in value.items():
                     if is_text_field(fld):
@@ -133,33 +150,107 @@ class Marker:
         else:
             self._analyze = lambda w: tuple(_as_terms(analyzer(w)))
 
-    def _hit(self, word: str) -> bool:
-        for term in self._analyze(word):
-            if term in self.terms.terms:
-                return True
-            if any(term.startswith(p) for p in self.terms.prefixes):
-                return True
-        return False
+        # word -> (analysed terms, is a hit): news text repeats its words, and one search renders
+        # 20 hits x (title + body), so each distinct word is analysed and tested once per search.
+        self._seen: dict[str, tuple[tuple[str, ...], bool]] = {}
+
+    def _term_hit(self, term: str) -> bool:
+        return term in self.terms.terms or any(term.startswith(p) for p in self.terms.prefixes)
+
+    def _word(self, word: str) -> tuple[tuple[str, ...], bool]:
+        got = self._seen.get(word)
+        if got is None:
+            terms = self._analyze(word)
+            got = (terms, any(self._term_hit(t) for t in terms))
+            self._seen[word] = got
+        return got
 
     def spans(self, text: str) -> list[Span]:
         if not self.terms or not text:
             return []
-        return [Span(m.start(), m.end()) for m in WORD_RE.finditer(text) if self._hit(m.group())]
+        lookup = self._word
+        words = [(m.start(), m.end(), *lookup(m.group())) for m in WORD_RE.finditer(text)]
+        hit = [w[3] for w in words]
+        if self.terms.phrases:
+            # The analysed token stream with, for each token, the word it came from.
+            stream: list[tuple[str, int]] = [(t, i) for i, w in enumerate(words) for t in w[2]]
+            tokens = [t for t, _ in stream]
+            for phrase in self.terms.phrases:
+                n, first = len(phrase), phrase[0]
+                for k in range(len(tokens) - n + 1):
+                    if tokens[k] == first and tuple(tokens[k : k + n]) == phrase:
+                        for _, wi in stream[k : k + n]:
+                            hit[wi] = True
+        return [Span(w[0], w[1]) for w, h in zip(words, hit, strict=True) if h]
 
 
-def render(text: str, spans: list[Span], start: int = 0, end: int | None = None) -> str:
-    """``text[start:end]`` as HTML: escaped, with ``<mark>`` around each span inside the range."""
+def _contains(seq: tuple[str, ...], sub: tuple[str, ...]) -> bool:
+    n = len(sub)
+    return any(seq[i : i + n] == sub for i in range(len(seq) - n + 1))
+
+
+def entity_spans(
+    entities: Iterable[dict[str, Any]], names: set[tuple[str, ...]], text_field: str
+) -> list[Span]:
+    """Mentions in ``text_field`` of entities whose canonical name, surface form or gazetteer name
+    contains one of ``names`` as a token sequence (the test ``entity_keys``/``place_keys`` apply)."""
+    if not names:
+        return []
+    out: list[Span] = []
+    for ent in entities:
+        if (ent.get("field") or "body") != text_field:
+            continue
+        start, end = ent.get("start"), ent.get("end")
+        if not isinstance(start, int) or not isinstance(end, int) or end <= start:
+            continue
+        forms = [ent.get("canonical"), ent.get("text"), (ent.get("place") or {}).get("name_en")]
+        analysed = [tuple(_word_terms_text(f)) for f in forms if f]
+        if any(_contains(a, name) for a in analysed for name in names):
+            out.append(Span(start, end))
+    return out
+
+
+def _word_terms_text(text: str) -> list[str]:
+    return _as_terms(_default_analyzer()(text))
+
+
+def merge(spans: Iterable[Span]) -> list[Span]:
+    """Sorted, non-overlapping spans (overlapping or touching ones joined)."""
+    out: list[Span] = []
+    for sp in sorted(spans, key=lambda x: (x.start, x.end)):
+        if out and sp.start <= out[-1].end:
+            if sp.end > out[-1].end:
+                out[-1] = Span(out[-1].start, sp.end)
+        else:
+            out.append(sp)
+    return out
+
+
+_WS_RE = re.compile(r"\s+")
+
+
+def render(text: str, spans: list[Span], start: int = 0, end: int | None = None, flat: bool = False) -> str:
+    """``text[start:end]`` as HTML: escaped, with ``<mark>`` around each span inside the range.
+
+    ``spans`` must be sorted and non-overlapping (see :func:`merge`). ``flat`` collapses whitespace runs
+    (newlines read badly in a one-line snippet) after escaping, which cannot create markup.
+    """
     end = len(text) if end is None else end
+
+    def esc(piece: str) -> str:
+        out = html.escape(piece)
+        return _WS_RE.sub(" ", out) if flat else out
+
     out: list[str] = []
     pos = start
     for sp in spans:
         if sp.end <= start or sp.start >= end:
             continue
         s, e = max(sp.start, start), min(sp.end, end)
-        out.append(html.escape(text[pos:s]))
-        out.append("<mark>" + html.escape(text[s:e]) + "</mark>")
+        out.append(esc(text[pos:s]))
+        out.append("<mark>" + esc(text[s:e]) + "</mark>")
         pos = e
-    out.append(html.escape(text[pos:end]))
+    out.append(esc(text[pos:end]))
     return "".join(out)
 
 
@@ -196,16 +287,18 @@ def best_window(text: str, spans: list[Span], width: int) -> tuple[int, int]:
     return _snap_left(text, start), _snap_right(text, end)
 
 
-def snippet(text: str, marker: Marker, width: int = 240) -> str:
-    """An HTML snippet of ``text`` around its best-matching passage, ellipsised at cut edges."""
+def snippet(text: str, marker: Marker, width: int = 240, extra: Iterable[Span] = ()) -> str:
+    """An HTML snippet of ``text`` around its best-matching passage, ellipsised at cut edges.
+
+    ``extra`` spans (entity mentions, by offsets into ``text``) count as marks like matched words.
+    """
     if not text:
         return ""
-    flat = " ".join(text.split())  # newlines and runs of spaces read badly in a one-line snippet
-    spans = marker.spans(flat)
-    start, end = best_window(flat, spans, width)
-    body = render(flat, spans, start, end).strip()
-    return ("… " if start > 0 else "") + body + (" …" if end < len(flat) else "")
+    spans = merge([*marker.spans(text), *extra])
+    start, end = best_window(text, spans, width)
+    body = render(text, spans, start, end, flat=True).strip()
+    return ("… " if start > 0 else "") + body + (" …" if end < len(text) else "")
 
 
-def highlight_title(title: str, marker: Marker) -> str:
-    return render(title, marker.spans(title))
+def highlight_title(title: str, marker: Marker, extra: Iterable[Span] = ()) -> str:
+    return render(title, merge([*marker.spans(title), *extra]))

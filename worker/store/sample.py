@@ -21,7 +21,13 @@ from worker.document import ArticleIn, EnrichedDocument, doc_id_for_url
 
 FULL_CORPUS = Path("/work/shared/data/corpora/ant-multisource-2018.jsonl.gz")
 PACKAGED_SAMPLE = Path(__file__).resolve().parent.parent / "replay" / "data" / "ant-sample.jsonl.gz"
-SOURCE_SLUGS = {"alarabia": "alarabiya", "BBC": "bbc", "CNN": "cnn", "france24": "france24", "skynews": "skynews"}
+SOURCE_SLUGS = {
+    "alarabia": "alarabiya",
+    "BBC": "bbc",
+    "CNN": "cnn",
+    "france24": "france24",
+    "skynews": "skynews",
+}
 
 
 def corpus_path(prefer_full: bool = True) -> Path:

@@ -234,16 +234,23 @@ def _events(src: dict[str, Any]) -> list[str]:
 def make_hit(raw: dict[str, Any], marker: highlight.Marker, snippet_chars: int = 240) -> SearchHit:
     src = raw.get("_source") or {}
     title = src.get("title") or ""
-    body = src.get("body") or src.get("summary") or ""
+    body = src.get("body") or ""
+    text_field = "body"
+    if not body:  # offsets of entities point into the body; a summary stand-in has none
+        body, text_field = src.get("summary") or "", "summary"
     published = src.get("published")
+    entities = src.get("entities") or []
+    names = marker.terms.names
     return SearchHit(
         id=str(src.get("id") or raw.get("_id")),
         title=title,
-        title_html=highlight.highlight_title(title, marker),
+        title_html=highlight.highlight_title(title, marker, highlight.entity_spans(entities, names, "title")),
         url=src.get("url"),
         source=src.get("source"),
         published=str(published) if published else None,
-        snippet=highlight.snippet(body, marker, snippet_chars),
+        snippet=highlight.snippet(
+            body, marker, snippet_chars, highlight.entity_spans(entities, names, text_field)
+        ),
         score=raw.get("_score"),
         events=_events(src),
         entities=_entities(src),

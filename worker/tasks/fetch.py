@@ -41,9 +41,14 @@ def fetch_article(self: Any, item: dict[str, Any]) -> dict[str, Any]:
         with _timed("fetch"):
             outcome = fetch_item(ctx, item, emit=hand_to_extract, last_attempt=last)
     except RateLimitedError as err:
+        wait = (err.retry_after or 30.0) + random.uniform(0, 10)
+        if err.status is None:
+            # Our own per-host budget is spent (a burst of items from one site): queue a fresh copy
+            # for later rather than burning this task's retries; the task is idempotent.
+            fetch_article.apply_async(args=[item], countdown=wait)
+            return {"result": "deferred", "wait": wait}
         if last:
             return _dead(item, err)
-        wait = (err.retry_after or 30.0) + random.uniform(0, 10)
         raise self.retry(exc=err, countdown=wait) from err
     except TransientFetchError as err:
         if last:

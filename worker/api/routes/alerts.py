@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, status
 
 from worker.api.auth import require_read, require_write
 
@@ -15,6 +16,17 @@ def _store() -> Any:
     from worker.alerts.store import RuleStore
 
     return RuleStore()
+
+
+def _view(rule: Any, x_api_key: str | None) -> dict[str, Any]:
+    """Full rule for holders of the write key; webhook URLs redacted for everyone else (they are secrets)."""
+    from worker.alerts.rules import redacted
+    from worker.settings import get_settings
+
+    expected = get_settings().api_key
+    if expected and x_api_key and hmac.compare_digest(x_api_key, expected):
+        return rule.model_dump(mode="json")
+    return redacted(rule)
 
 
 def _rule_or_422(body: dict[str, Any], name: str | None = None) -> Any:
@@ -29,11 +41,12 @@ def _rule_or_422(body: dict[str, Any], name: str | None = None) -> Any:
 
 
 @router.get("", dependencies=[Depends(require_read)])
-def list_rules(owner: str | None = None, enabled: bool | None = None) -> dict[str, Any]:
+def list_rules(owner: str | None = None, enabled: bool | None = None,
+               x_api_key: str | None = Header(default=None)) -> dict[str, Any]:
     rules = _store().list(owner=owner)
     if enabled is not None:
         rules = [r for r in rules if r.enabled == enabled]
-    return {"total": len(rules), "rules": [r.model_dump(mode="json") for r in rules]}
+    return {"total": len(rules), "rules": [_view(r, x_api_key) for r in rules]}
 
 
 @router.get("/history", dependencies=[Depends(require_read)])
@@ -71,11 +84,11 @@ def create_rule(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/{name}", dependencies=[Depends(require_read)])
-def get_rule(name: str) -> dict[str, Any]:
+def get_rule(name: str, x_api_key: str | None = Header(default=None)) -> dict[str, Any]:
     rule = _store().get(name)
     if rule is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no rule named {name!r}")
-    return rule.model_dump(mode="json")
+    return _view(rule, x_api_key)
 
 
 @router.put("/{name}", dependencies=[Depends(require_write)])

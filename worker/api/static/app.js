@@ -255,6 +255,8 @@ function facetClick(name, key) {
     addClause(`event:${quoteValue(key)}`);
   } else if (name === "place" || name === "entity_LOC" || name === "entity_FAC") {
     addClause(`place:${quoteValue(key)}`);
+  } else if (name === "country") {
+    addClause(`country:${quoteValue(key)}`);
   } else if (name.startsWith("entity_")) {
     addClause(`entity:${quoteValue(key)}`);
   }

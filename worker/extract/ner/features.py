@@ -60,6 +60,37 @@ class Featurizer:
                         "generic_bodies")]
         self._local: dict[str, list[str]] = {}
         self._ctx: dict[str, tuple[list[str], ...]] = {}
+        self._stems: dict[str, tuple[str, str]] = {}
+        self._phrase_starts: dict[str, str | None] = {}  # key -> gazetteer phrase first word to try
+        self._bigrams: tuple[dict[str, set[str]], dict[str, set[str]]] | None = None
+        # attributes the model knows (None while training): unknown ones are dropped once per word
+        # type, so the tagger is not fed strings it would ignore anyway
+        self.known: frozenset[str] | None = None
+
+    def restricted(self, known: frozenset[str] | None) -> Featurizer:
+        """A featurizer sharing this one's tables that only emits attributes in ``known`` (a model's)."""
+        other = object.__new__(Featurizer)
+        other.clusters, other.gaz, other._lists, other._stems = self.clusters, self.gaz, self._lists, self._stems
+        other._local, other._ctx = {}, {}
+        other._phrase_starts, other._bigrams = self._phrase_starts, None
+        other.known = known
+        return other
+
+    def _bigram_index(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        """Known word bigrams by first word, for the -1 and +1 bigram features."""
+        if self._bigrams is None:
+            left: dict[str, set[str]] = {}
+            right: dict[str, set[str]] = {}
+            for f in self.known or ():
+                if f.startswith("bg-=") or f.startswith("bg+="):
+                    a, _, b = f[4:].partition("|")
+                    (left if f[2] == "-" else right).setdefault(a, set()).add(b)
+            self._bigrams = (left, right)
+        return self._bigrams
+
+    def _keep(self, feats: list[str]) -> list[str]:
+        known = self.known
+        return feats if known is None else [f for f in feats if f in known]
 
     # -- word-level -------------------------------------------------------------------------------
 
@@ -69,7 +100,12 @@ class Featurizer:
 
     def stem(self, key: str) -> tuple[str, str]:
         """``(clitics, rest)``: conjunction/preposition letters that look attached, by corpus evidence."""
-        return strip_clitics(key, self.freq)
+        got = self._stems.get(key)
+        if got is None:
+            if len(self._stems) > 500000:
+                self._stems.clear()  # bound memory on endless streams of new words
+            got = self._stems[key] = strip_clitics(key, self.freq)
+        return got
 
     def _gaz_tags(self, key: str) -> list[str]:
         tags = []
@@ -115,6 +151,9 @@ class Featurizer:
         if cl:
             for t in self._gaz_tags(rest):
                 feats.append("gs=" + t)
+        feats = self._keep(feats)
+        if len(self._local) > 300000:
+            self._local.clear()
         self._local[key] = feats
         return feats
 
@@ -134,7 +173,9 @@ class Featurizer:
             base.append("st=" + rest)
         base += ["g=" + t for t in self._gaz_tags(key)]
         near = base + ["s2=" + key[-2:]]
-        got = tuple([f"{o}:{f}" for f in (near if abs(o) == 1 else base)] for o in (-2, -1, 1, 2))
+        got = tuple(self._keep([f"{o}:{f}" for f in (near if abs(o) == 1 else base)]) for o in (-2, -1, 1, 2))
+        if len(self._ctx) > 300000:
+            self._ctx.clear()
         self._ctx[key] = got
         return got
 
@@ -144,39 +185,59 @@ class Featurizer:
         """Feature lists for one sentence of folded tokens."""
         n = len(keys)
         ctx = [self.context(k) for k in keys]
-        out = []
+        out = self.extras(keys)
         for i, k in enumerate(keys):
-            f = list(self.local(k))
-            if i == 0:
-                f.append("BOS")
+            f = out[i]
+            f += self.local(k)
             if i >= 2:
                 f += ctx[i - 2][0]
             if i >= 1:
                 f += ctx[i - 1][1]
-                f.append("bg-=" + keys[i - 1] + "|" + k)
             if i + 1 < n:
                 f += ctx[i + 1][2]
-                f.append("bg+=" + k + "|" + keys[i + 1])
-            else:
-                f.append("EOS")
             if i + 2 < n:
                 f += ctx[i + 2][3]
-            out.append(f)
-        self._phrase_features(keys, out)
         return out
 
-    def _phrase_features(self, keys: list[str], out: list[list[str]]) -> None:
-        """Mark multi-token gazetteer matches (B/I of a type) – single tokens are covered by ``g=``."""
+    def extras(self, keys: list[str]) -> list[list[str]]:
+        """The per-sentence features that are not cached per word type: sentence edges, word
+        bigrams and multi-token gazetteer phrases (B/I of a type)."""
+        n = len(keys)
+        known = self.known
+        out: list[list[str]] = [[] for _ in keys]
+        if n:
+            out[0].append("BOS")
+            out[-1].append("EOS")
+        if known is None:
+            for i in range(1, n):
+                out[i].append("bg-=" + keys[i - 1] + "|" + keys[i])
+                out[i - 1].append("bg+=" + keys[i - 1] + "|" + keys[i])
+        else:
+            left, right = self._bigram_index()
+            for i in range(1, n):
+                a = keys[i - 1]
+                nxt = left.get(a)
+                if nxt is not None and keys[i] in nxt:
+                    out[i].append("bg-=" + a + "|" + keys[i])
+                nxt = right.get(a)
+                if nxt is not None and keys[i] in nxt:
+                    out[i - 1].append("bg+=" + a + "|" + keys[i])
         gaz = self.gaz
-        i, n = 0, len(keys)
+        starts = self._phrase_starts
+        i = 0
         while i < n:
             k = keys[i]
-            hit = gaz.match_at(keys, i) if k in gaz.phrases else None
-            if hit is None:
-                # phrase may start with a clitic-attached first word ("وقوات سوريا الديمقراطية")
+            first = starts.get(k, "")
+            if first == "":
+                if len(starts) > 500000:
+                    starts.clear()
                 cl, rest = self.stem(k)
-                if cl and rest in gaz.phrases:
-                    hit = gaz.match_at([rest] + keys[i + 1:i + gaz.max_len], 0)
+                first = k if k in gaz.phrases else (rest if cl and rest in gaz.phrases else None)
+                starts[k] = first
+            hit = None
+            if first is not None:
+                # a phrase may start with a clitic-attached first word ("وقوات سوريا الديمقراطية")
+                hit = gaz.match_at(keys, i) if first == k else gaz.match_at([first, *keys[i + 1:i + gaz.max_len]], 0)
             if hit is not None and hit[0] > 1:
                 m, e = hit
                 out[i].append("gp=B-" + e.type)
@@ -185,6 +246,7 @@ class Featurizer:
                 i += m
             else:
                 i += 1
+        return out
 
 
 def strip_clitics(key: str, freq) -> tuple[str, str]:

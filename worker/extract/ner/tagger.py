@@ -5,6 +5,7 @@ Labels are BIO over PER, ORG, LOC, FAC.
 
 from __future__ import annotations
 
+import gzip
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -16,23 +17,205 @@ __all__ = ["MODEL_PATH", "NerTagger", "get_tagger", "spans_from_bio"]
 MODEL_PATH = Path(__file__).with_name("model.crfsuite")
 
 
-class NerTagger:
-    def __init__(self, model_path: Path | str | None = None, featurizer: Featurizer | None = None) -> None:
+def attrs_path(model_path: Path) -> Path:
+    """Side file with the model's weights as text (written by the training script):
+    a ``#labels`` line, ``#trans`` lines (from, to, weight), then ``attribute<TAB>label<TAB>weight``."""
+    return model_path.with_name(model_path.stem + ".weights.tsv.gz")
+
+
+class _Weights:
+    """A linear-chain CRF's parameters as numpy arrays, for a decoder that caches per word type."""
+
+    def __init__(self, labels: list[str], trans: dict[tuple[str, str], float],
+                 state: dict[tuple[str, str], float]) -> None:
+        import numpy as np
+
+        self.labels = labels
+        li = {lab: k for k, lab in enumerate(labels)}
+        self.trans = np.zeros((len(labels), len(labels)))
+        for (a, b), w in trans.items():
+            self.trans[li[a], li[b]] = w
+        self.rows: dict[str, np.ndarray] = {}
+        for (attr, lab), w in state.items():
+            row = self.rows.get(attr)
+            if row is None:
+                row = self.rows[attr] = np.zeros(len(labels))
+            row[li[lab]] = w
+
+    @classmethod
+    def from_file(cls, path: Path) -> _Weights:
+        labels: list[str] = []
+        trans: dict[tuple[str, str], float] = {}
+        state: dict[tuple[str, str], float] = {}
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                parts = line.rstrip("\n").split("\t")
+                if parts[0] == "#labels":
+                    labels = parts[1:]
+                elif parts[0] == "#trans":
+                    trans[(parts[1], parts[2])] = float(parts[3])
+                else:
+                    state[(parts[0], parts[1])] = float(parts[2])
+        return cls(labels, trans, state)
+
+    @staticmethod
+    def write(model_path: Path) -> None:
         import pycrfsuite
 
-        self.featurizer = featurizer or get_featurizer()
-        self._tagger = pycrfsuite.Tagger()
-        self._tagger.open(str(model_path or MODEL_PATH))
-        # pycrfsuite.Tagger keeps per-call state: one lock so worker threads can share a tagger
-        self._lock = threading.Lock()
+        tagger = pycrfsuite.Tagger()
+        tagger.open(str(model_path))
+        info = tagger.info()
+        with gzip.open(attrs_path(model_path), "wt", encoding="utf-8", compresslevel=9) as fh:
+            fh.write("#labels\t" + "\t".join(tagger.labels()) + "\n")
+            for (a, b), w in info.transitions.items():
+                fh.write(f"#trans\t{a}\t{b}\t{w:.5g}\n")
+            for (attr, lab), w in sorted(info.state_features.items()):
+                fh.write(f"{attr}\t{lab}\t{w:.5g}\n")
+
+
+class NerTagger:
+    """Tags sentences with the CRF.
+
+    Decoding is done here rather than by crfsuite: the model's state weights are summed once per
+    word type (its own features) and once per (word type, neighbour offset), cached, and a sentence's
+    scores are those cached vectors shifted into place plus the few per-sentence features; Viterbi
+    then runs over all sentences of a document at once. Same scores as crfsuite (tested), several
+    times faster on news text. Without numpy or the weights file it falls back to crfsuite.
+    """
+
+    def __init__(self, model_path: Path | str | None = None, featurizer: Featurizer | None = None) -> None:
+        path = Path(model_path or MODEL_PATH)
+        side = attrs_path(path)
+        self._crf = None
+        self._w: _Weights | None = None
+        try:
+            if not side.exists():
+                raise FileNotFoundError(side)
+            self._w = _Weights.from_file(side)
+            known = frozenset(self._w.rows)
+        except (ImportError, FileNotFoundError):
+            import pycrfsuite
+
+            self._crf = pycrfsuite.Tagger()
+            self._crf.open(str(path))
+            known = frozenset(a for a, _ in self._crf.info().state_features)
+        # restricted to this model's attributes (caches are per model)
+        self.featurizer = (featurizer or get_featurizer()).restricted(known)
+        self._rowid: dict[str, int] = {}
+        if self._w is not None:
+            import numpy as np
+
+            self._table = np.zeros((4096, 5, len(self._w.labels)))
+        self._lock = threading.Lock()  # pycrfsuite.Tagger keeps per-call state
+
+    # -- per word type score vectors --------------------------------------------------------------
+
+    def _sum(self, feats: list[str]):
+        import numpy as np
+
+        rows = self._w.rows
+        vec = np.zeros(len(self._w.labels))
+        for f in feats:
+            r = rows.get(f)
+            if r is not None:
+                vec += r
+        return vec
+
+    def _row(self, key: str) -> int:
+        """Row of ``key`` in the score table: [own features, seen from -2, -1, +1, +2]."""
+        import numpy as np
+
+        r = self._rowid.get(key)
+        if r is not None:
+            return r
+        if len(self._rowid) >= self._table.shape[0]:
+            grown = np.zeros((self._table.shape[0] * 2, 5, len(self._w.labels)))
+            grown[: self._table.shape[0]] = self._table
+            self._table = grown
+        r = self._rowid[key] = len(self._rowid)
+        feat = self.featurizer
+        self._table[r, 0] = self._sum(feat.local(key))
+        for o, c in enumerate(feat.context(key)):
+            self._table[r, o + 1] = self._sum(c)
+        return r
+
+    def _scores(self, sents: list[list[str]]):
+        """State scores for all tokens of ``sents`` (concatenated), shape (tokens, labels)."""
+        import numpy as np
+
+        if len(self._rowid) > 400000:  # bound memory on endless streams of new words
+            self._rowid.clear()
+        ids = [self._row(k) for s in sents for k in s]
+        v = self._table[ids]  # (n, 5, labels)
+        pos = np.concatenate([np.arange(len(s)) for s in sents])
+        left = np.concatenate([len(s) - 1 - np.arange(len(s)) for s in sents])  # tokens to the right
+        sc = v[:, 0].copy()
+        for off, col in ((-2, 1), (-1, 2), (1, 3), (2, 4)):
+            # token t gets the vector of its neighbour at t+off "seen from" -off, within its sentence
+            if off < 0:
+                ok = pos[-off:] >= -off
+                sc[-off:][ok] += v[:off, col][ok]
+            else:
+                ok = left[:-off] >= off
+                sc[:-off][ok] += v[off:, col][ok]
+        t = 0
+        for s in sents:
+            for i, ex in enumerate(self.featurizer.extras(s)):
+                if ex:
+                    sc[t + i] += self._sum(ex)
+            t += len(s)
+        return sc
+
+    def tag_many(self, sents: list[list[str]]) -> list[list[str]]:
+        """Tags for several sentences of folded keys (one batched Viterbi)."""
+        if self._w is None:
+            return [self.tag_keys(k) for k in sents]
+        import numpy as np
+
+        idx = [i for i, k in enumerate(sents) if k]
+        out: list[list[str]] = [[] for _ in sents]
+        if not idx:
+            return out
+        labels = self._w.labels
+        trans = self._w.trans
+        nl = len(labels)
+        lens = [len(sents[i]) for i in idx]
+        tmax = max(lens)
+        b = len(idx)
+        flat = self._scores([sents[i] for i in idx])
+        scores = np.zeros((b, tmax, nl))
+        starts = np.cumsum([0, *lens[:-1]])
+        rows = np.repeat(np.arange(b), lens)
+        cols = np.arange(len(flat)) - np.repeat(starts, lens)
+        scores[rows, cols] = flat
+        live = (np.arange(tmax)[:, None] < np.array(lens)[None, :])[:, :, None]  # (t, b, 1)
+        delta = scores[:, 0].copy()
+        back = np.zeros((b, tmax, nl), dtype=np.int64)
+        for t in range(1, tmax):
+            cand = delta[:, :, None] + trans  # (b, from, to)
+            back[:, t] = cand.argmax(axis=1)
+            best = cand.max(axis=1) + scores[:, t]
+            delta = np.where(live[t], best, delta)
+        last = delta.argmax(axis=1)
+        for r, i in enumerate(idx):
+            n = lens[r]
+            y = [0] * n
+            y[-1] = int(last[r])
+            row = back[r]
+            for t in range(n - 1, 0, -1):
+                y[t - 1] = int(row[t, y[t]])
+            out[i] = [labels[k] for k in y]
+        return out
 
     def tag_keys(self, keys: list[str]) -> list[str]:
         """Tags for a sentence of folded keys (see :func:`fold_token`)."""
         if not keys:
             return []
+        if self._w is not None:
+            return self.tag_many([keys])[0]
         feats = self.featurizer.sentence(keys)
         with self._lock:
-            return list(self._tagger.tag(feats))
+            return list(self._crf.tag(feats))
 
     def tag(self, tokens: list[str]) -> list[str]:
         """Tags for a sentence of raw tokens."""
@@ -56,3 +239,83 @@ def spans_from_bio(tags: list[str]) -> list[tuple[int, int, str]]:
         if bio == "B" or (bio == "I" and start is None):
             start, typ = i, t
     return out
+
+
+# --- document-level propagation --------------------------------------------------------------------
+
+# single words above this corpus frequency are never labelled by propagation alone ("لي", "عمر")
+_PROPAGATE_MAX_FREQ = 3000
+_COMPONENT_MAX_FREQ = 1000  # the same for one word of a person's name seen alone
+
+
+def propagate(sents: list[list[str]], tags: list[list[str]], featurizer: Featurizer | None = None,
+              window: int | None = None) -> None:
+    """Second pass over a document (in place): a name the CRF found once is a name everywhere.
+
+    Untagged exact occurrences of a tagged phrase get its type; the first and last word of a
+    multi-word person name mark later single-word mentions ("ميساء مغربي" ... "ميساء"). ``window``
+    limits the evidence to that many sentences around (for a stream of unrelated sentences).
+    """
+    feat = featurizer or get_featurizer()
+    spans = [spans_from_bio(t) for t in tags]
+    lex = feat.gaz.lexicon
+    not_names = lex.get("titles", frozenset()) | lex.get("nationality", frozenset()) | lex.get(
+        "generic_bodies", frozenset())
+
+    def phrases(lo: int, hi: int) -> dict[tuple[str, ...], str]:
+        votes: dict[tuple[str, ...], dict[str, int]] = {}
+        for s in range(lo, hi):
+            keys = sents[s]
+            for i, j, typ in spans[s]:
+                ph = tuple([feat.stem(keys[i])[1], *keys[i + 1:j]])
+                votes.setdefault(ph, {}).setdefault(typ, 0)
+                votes[ph][typ] += 1
+                if typ == "PER" and j - i >= 2 and not (set(ph) & not_names):
+                    for k in (ph[0], ph[-1]):
+                        if feat.freq(k) <= _COMPONENT_MAX_FREQ and len(k) > 2:
+                            votes.setdefault((k,), {}).setdefault("PER", 0)
+        return {ph: max(v.items(), key=lambda kv: kv[1])[0] for ph, v in votes.items()}
+
+    whole = phrases(0, len(sents)) if window is None else None
+    for s, keys in enumerate(sents):
+        table = whole if whole is not None else phrases(max(0, s - window), min(len(sents), s + window + 1))
+        if not table:
+            continue
+        by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for ph, typ in table.items():
+            by_first.setdefault(ph[0], []).append((ph, typ))
+        row = tags[s]
+        i = 0
+        n_keys = len(keys)
+        while i < n_keys:
+            if row[i] != "O":
+                i += 1
+                continue
+            k = keys[i]
+            cands = by_first.get(k)
+            first = k
+            if cands is None:
+                first = feat.stem(k)[1]
+                cands = by_first.get(first) if first != k else None
+                if cands is None:
+                    i += 1
+                    continue
+            done = False
+            for ph, typ in sorted(cands, key=lambda p: -len(p[0])):
+                n = len(ph)
+                if i + n > n_keys or tuple(keys[i + 1:i + n]) != ph[1:]:
+                    continue
+                if any(t != "O" for t in row[i:i + n]):
+                    continue
+                if n == 1 and (feat.freq(first) > _PROPAGATE_MAX_FREQ or len(first) < 3 or first in not_names):
+                    continue
+                if i + n < n_keys and row[i + n].startswith("I-"):
+                    continue
+                row[i] = "B-" + typ
+                for j in range(i + 1, i + n):
+                    row[j] = "I-" + typ
+                i += n
+                done = True
+                break
+            if not done:
+                i += 1

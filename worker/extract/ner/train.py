@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from worker.extract.ner.features import fold_token, get_featurizer
-from worker.extract.ner.tagger import MODEL_PATH
+from worker.extract.ner.tagger import MODEL_PATH, _Weights
 
 DATA = Path("/work/shared/data/ner")
 FINE = {
@@ -89,10 +89,20 @@ def glue_clitics(sent: Sentence) -> Sentence:
     return out
 
 
-def load_newsfane(holdout: Path | None) -> tuple[list[Sentence], list[Sentence]]:
+def load_newsfane(holdout: Path | None, split: str = "tail") -> tuple[list[Sentence], list[Sentence]]:
+    """NewsFANE sentences for training and the held-out 10%% (``tail``: the last 10%% of the file, a
+    contiguous block of whole articles; ``random``: every sentence with seeded probability 0.1)."""
     sents = read_conll(DATA / "newsfane-train.conll")
-    cut = len(sents) - len(sents) // 10 if holdout else len(sents)
-    train, held = sents[:cut], sents[cut:]
+    if not holdout:
+        train, held = sents, []
+    elif split == "random":
+        rng = random.Random(13)
+        flags = [rng.random() < 0.1 for _ in sents]
+        train = [s for s, f in zip(sents, flags) if not f]
+        held = [s for s, f in zip(sents, flags) if f]
+    else:
+        cut = len(sents) - len(sents) // 10
+        train, held = sents[:cut], sents[cut:]
     if holdout:
         holdout.write_text("\n\n".join("\n".join(f"{t}\t{g}" for t, g in s) for s in held) + "\n",
                            encoding="utf-8")
@@ -109,6 +119,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--holdout", type=Path, help="hold out the last 10%% of NewsFANE and write it here")
+    ap.add_argument("--split", choices=("tail", "random"), default="tail")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--wojood", action="store_true", help="add the Wojood sample to training")
     ap.add_argument("--no-glue", action="store_true", help="train on the segmented text only")
@@ -118,7 +129,7 @@ def main() -> None:
     ap.add_argument("--min-freq", type=int, default=1, help="drop features seen fewer times")
     a = ap.parse_args()
     t0 = time.time()
-    train, _ = load_newsfane(a.holdout)
+    train, _ = load_newsfane(a.holdout, a.split)
     if a.wojood:
         train += load_wojood()
     data = list(train)
@@ -134,6 +145,7 @@ def main() -> None:
     trainer.set_params({"c1": a.c1, "c2": a.c2, "max_iterations": a.iterations,
                         "feature.possible_transitions": True, "feature.minfreq": a.min_freq})
     trainer.train(str(a.out))
+    _Weights.write(a.out)
     print(f"trained {a.out} ({a.out.stat().st_size // 1024} KB) in {time.time() - t0:.0f}s")
 
 

@@ -1,0 +1,56 @@
+"""``newsworker search`` and ``newsworker index setup|reindex|stats`` against the real Elasticsearch."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.integration.test_search_es import controlled_documents
+from worker.cli.main import app
+from worker.store import elastic
+from worker.store.fields import forget
+
+pytestmark = pytest.mark.integration
+runner = CliRunner()
+
+
+@pytest.fixture
+def alias(es_client, unique_name):
+    name = f"{unique_name}-cli"
+    yield name
+    elastic.drop_alias_and_indices(es_client, name)
+    forget(name)
+
+
+def test_index_setup_search_reindex_stats(es_client, alias):
+    r = runner.invoke(app, ["index", "setup", "--index", alias])
+    assert r.exit_code == 0, r.output
+    assert f"{alias}-v1 (created)" in r.output
+    assert "(exists)" in runner.invoke(app, ["index", "setup", "--index", alias]).output
+    docs = controlled_documents()
+    elastic.index_documents(es_client, docs, alias=alias, refresh="wait_for")
+
+    r = runner.invoke(app, ["search", "وبالسجن", "--index", alias, "--json", "--limit", "3"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["total"] == 4 and len(out["hits"]) == 3 and "source" in out["facets"]
+
+    r = runner.invoke(app, ["search", "سجن", "--index", alias, "--source", "bbc", "--from", "2022-01-01"])
+    assert r.exit_code == 0, r.output
+    assert "2 results" in r.output and "بالسجن" in r.output
+
+    r = runner.invoke(app, ["search", "(سجن OR", "--index", alias])
+    assert r.exit_code == 2 and "query error" in r.output
+
+    r = runner.invoke(app, ["search", "", "--index", alias, "--limit", "150", "--sort", "date", "--json"])
+    assert r.exit_code == 0 and len(json.loads(r.output)["hits"]) == len(docs)  # deep walk (PIT)
+
+    r = runner.invoke(app, ["index", "reindex", "--index", alias, "--delete-old"])
+    assert r.exit_code == 0, r.output
+    assert f"{alias}-v1 -> {alias}-v2, {len(docs)} documents, 0 failed" in r.output
+    forget(alias)
+    r = runner.invoke(app, ["index", "stats", "--index", alias, "--json"])
+    st = json.loads(r.output)
+    assert st["docs"] == len(docs) and list(st["indices"]) == [f"{alias}-v2"]

@@ -1,0 +1,122 @@
+"""Dates resolved against the publication time."""
+
+from datetime import datetime
+
+import pytest
+
+from worker.extract.dates import find_dates, hijri_to_gregorian, parse_published
+
+MON_31_JAN_2022 = parse_published("Mon, 31 Jan 2022 21:30:00 GMT")
+
+
+def dates(text, pub=MON_31_JAN_2022):
+    return [(d.text, d.date) for d in find_dates(text, pub)]
+
+
+def test_parse_published_rss_and_iso():
+    rss = parse_published("Sun, 18 Feb 2018 21:35:43 +0400")
+    assert rss is not None and rss.isoformat() == "2018-02-18T21:35:43+04:00"
+    assert parse_published("2022-01-31T21:30:00+00:00") == datetime.fromisoformat("2022-01-31T21:30:00+00:00")
+    assert parse_published("not a date") is None and parse_published(None) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("أعلنت قسد، الإثنين، أنها سيطرت", [("الإثنين", "2022-01-31")]),
+        ("أعلنت قسد، الاثنين، أنها سيطرت", [("الاثنين", "2022-01-31")]),
+        ("ابتداء من يوم غد الثلاثاء وحتى إشعار آخر", [("يوم غد الثلاثاء", "2022-02-01")]),
+        ("ومساء أمس، أعلن المركز", [("ومساء أمس", "2022-01-30")]),
+        ("وقع الهجوم أول أمس", [("أول أمس", "2022-01-29")]),
+        ("وقال الليلة الماضية", [("الليلة الماضية", "2022-01-30")]),
+        ("يعقد الاجتماع الخميس المقبل", [("الخميس المقبل", "2022-02-03")]),
+        ("اجتمعوا الاثنين الماضي", [("الاثنين الماضي", "2022-01-24")]),
+        ("ويوم الخميس، 20 يناير/كانون الثاني، هاجمت", [("ويوم الخميس، 20 يناير/كانون الثاني", "2022-01-20")]),
+        ("في 20 كانون الثاني/يناير", [("20 كانون الثاني/يناير", "2022-01-20")]),
+        ("في الرابع من آذار/مارس", [("الرابع من آذار/مارس", "2022-03-04")]),
+        ("منذ الـ 19 من حزيران/يونيو", [("الـ 19 من حزيران/يونيو", "2022-06-19")]),
+        ("في الثالث والعشرين من حزيران/يونيو", [("الثالث والعشرين من حزيران/يونيو", "2022-06-23")]),
+        ("في 7 فبراير/ شباط الماضي", [("7 فبراير/ شباط الماضي", "2021-02-07")]),
+        ("في يوليو/ تموز 2016", [("يوليو/ تموز 2016", "2016-07")]),
+        ("في أكتوبر من عام 2016", [("أكتوبر من عام 2016", "2016-10")]),
+        ("منذ عام 2011", [("عام 2011", "2011")]),
+        ("منذ 2013", [("منذ 2013", "2013")]),
+        ("العام الماضي", [("العام الماضي", "2021")]),
+        ("هذا الشهر", [("هذا الشهر", "2022-01")]),
+        ("بين عامي 2017 و2018", [("عامي 2017 و2018", "2017"), ("عامي 2017 و2018", "2018")]),
+    ],
+)
+def test_resolution(text, expected):
+    assert dates(text) == expected
+
+
+def test_weekday_on_or_before_publication_and_future_context():
+    fri = parse_published("2018-10-05T16:38:27+00:00")  # a Friday
+    assert dates("وصل الخميس إلى", fri) == [("الخميس", "2018-10-04")]
+    assert dates("الجمعة", fri) == [("الجمعة", "2018-10-05")]
+    assert dates("غدا السبت", fri) == [("غدا السبت", "2018-10-06")]
+
+
+def test_stated_weekday_wins_over_relative_word():
+    # "أمس الثلاثاء" published on a Thursday: the stated Tuesday, not Wednesday (= pub - 1)
+    thu = parse_published("2018-04-19T10:00:00+00:00")
+    assert dates("أعلن أمس الثلاثاء", thu) == [("أمس الثلاثاء", "2018-04-17")]
+
+
+def test_publication_offset_decides_the_local_day():
+    pub = parse_published("2018-06-05T01:53:20+04:00")  # Tuesday local time, Monday in UTC
+    assert dates("صباح الثلاثاء", pub) == [("صباح الثلاثاء", "2018-06-05")]
+
+
+def test_durations_times_and_non_dates_are_skipped():
+    assert dates("لمدة عامين") == []
+    assert dates("منذ أسبوعين") == []
+    assert dates("قتل 2000 شخص") == []
+    assert dates("في اليوم الأول من المؤتمر") == []
+
+
+def test_same_date_listed_once_and_offsets_hold():
+    text = "قال الإثنين إن ... وأكد اليوم أن ... وفي 31 يناير/كانون الثاني"
+    refs = find_dates(text, MON_31_JAN_2022)
+    assert [r.date for r in refs] == ["2022-01-31"]
+    for r in refs:
+        assert text[r.start : r.end] == r.text
+
+
+def test_hijri_dates():
+    assert hijri_to_gregorian(1439, 9, 1).isoformat() in ("2018-05-16", "2018-05-17")
+    assert dates("في 15 رمضان 1439") == [("15 رمضان 1439", hijri_to_gregorian(1439, 9, 15).isoformat())]
+
+
+def test_without_publication_only_explicit_years_resolve():
+    assert dates("الخميس، 20 يناير/كانون الثاني 2022 وأمس", None) == [("الخميس، 20 يناير/كانون الثاني 2022", "2022-01-20")]
+
+
+@pytest.mark.parametrize(
+    ("pub", "text", "expected"),
+    [
+        # no year stated: nearest occurrence, future weighted 1.5x
+        ("2018-02-22", "منذ السابع من ديسمبر", "2017-12-07"),
+        ("2018-06-05", "في 20 تشرين الأول/أكتوبر", "2018-10-20"),
+        ("2018-12-20", "في 15 يناير", "2019-01-15"),
+        ("2018-02-10", "في ديسمبر", "2017-12"),
+        # numeric and relative-month days
+        ("2018-03-20", "بتاريخ 15/3/2018", "2018-03-15"),
+        ("2018-03-20", "في 2018-03-15", "2018-03-15"),
+        ("2018-03-20", "في 14 من الشهر الجاري", "2018-03-14"),
+        ("2018-03-20", "في الخامس من الشهر الماضي", "2018-02-05"),
+        # a future verb or "من المقرر" before a weekday: the coming one (pub is a Tuesday)
+        ("2018-03-20", "سيعقد المجلس اجتماعا الخميس", "2018-03-22"),
+        ("2018-03-20", "ومن المقرر أن يصل الخميس", "2018-03-22"),
+        ("2018-03-20", "وصلت سيارة الخميس", "2018-03-15"),
+    ],
+)
+def test_year_inference_numeric_and_future_context(pub, text, expected):
+    refs = find_dates(text, parse_published(f"{pub}T10:00:00+00:00"))
+    assert [r.date for r in refs] == [expected]
+
+
+def test_named_events_and_bare_tomorrow_are_not_dates():
+    assert dates("منذ ثورة يناير") == []
+    assert dates("كلي أمل بغد أفضل") == []
+    assert dates("في هذا اليوم") == []

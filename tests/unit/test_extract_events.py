@@ -1,0 +1,86 @@
+"""Document-level event types with evidence."""
+
+import pytest
+
+from worker.extract.events import find_events
+
+
+def types(title, body=""):
+    return {e.type for e in find_events(title, body)}
+
+
+@pytest.mark.parametrize(
+    ("text", "etype"),
+    [
+        ("وتدور اشتباكات حاليا بين بلدة أم المياذن ومدينة درعا", "armed_clash"),
+        ("قتل 15 طفلا في غارة جوية استهدفت مدرسة في بلدة عربين", "airstrike"),
+        ("تصدت الدفاعات الجوية لصاروخين إسرائيليين استهدفا منطقة الكسوة", "airstrike"),
+        ("قصف الجيش الإسرائيلي، الأربعاء، مواقع تابعة لحركة حماس", "shelling"),
+        ("هاجمت خلايا التنظيم بسيارة مفخخة حاجزا أمنيا", "bombing"),
+        ("قتل مسلحون 11 سائقا بعدما أطلقوا النار عليهم", "armed_attack"),
+        ("هاجمت خلايا التنظيم بوابة سجن الصناعة تزامنا مع استعصاء داخل السجن", "prison_attack"),
+        ("وهرب السجين من نافذة سجن ذي حراسة ضعيفة", "prison_attack"),
+        ("واختطف مسلحون مجهولون صحفيا في المدينة", "kidnapping"),
+        ("ألقت الشرطة القبض على رجل بلغاري في ألمانيا", "arrest"),
+        ("حُكم الجمعة في لندن على شابة بريطانية بالسجن مدى الحياة", "sentencing"),
+        ("قضت محكمة جنايات الإسماعيلية بالإعدام شنقا على 13 متهما", "sentencing"),
+        ("قبل أيام اغتيل اللواء محمد السعيد أمام منزله", "assassination"),
+        ("وتواصلت الاحتجاجات ليل الثلاثاء في عمان ضد مشروع القانون", "protest"),
+        ("وفرض حظر التجوال على كافة مناطق المدينة", "curfew"),
+        ("انتهاك لاتفاق وقف إطلاق النار الذي وافقت عليه الفصائل", "ceasefire"),
+        ("استمرار عملية التمشيط في مدينة الحسكة بحثا عن فارين", "security_sweep"),
+        ("وأدى تقدم القوات الحكومية إلى نزوح آلاف العائلات", "displacement"),
+        ("ضرب زلزال بقوة 6 درجات جنوب البلاد", "disaster"),
+    ],
+)
+def test_each_type_from_a_real_style_sentence(text, etype):
+    events = find_events("", text)
+    assert etype in {e.type for e in events}
+    ev = next(e for e in events if e.type == etype)
+    assert ev.evidence and ev.evidence in text
+
+
+def test_prison_in_a_court_sentence_is_sentencing_not_prison_attack():
+    got = types("", "قضت المحكمة بالسجن المؤبد على المتهم في قضية اقتحام سجن وادي النطرون.")
+    assert "sentencing" in got and "prison_attack" not in got
+    got = types("", "ولا تحيط بالسجن أي أسوار، ويتمتع السجناء فيه بالهواتف.")
+    assert got == set()
+
+
+def test_ceasefire_is_not_a_shooting_and_warrants_are_not_arrests():
+    assert types("", "أعلن الطرفان وقف إطلاق النار في المدينة.") == {"ceasefire"}
+    assert types("", "أصدرت النيابة 205 مذكرات توقيف بحق عناصر الشبكة.") == set()
+
+
+def test_hypotheticals_and_threats_are_skipped():
+    assert types("", "هدد الجيش بشن غارات على مواقع المسلحين إذا لم ينسحبوا.") == set()
+    assert types("", "وتسعى السلطات إلى تفادي عملية إجلاء سريعة.") == set()
+    assert types("", "وكانت تنوي مهاجمة المتحف باستخدام أسلحة نارية وقنابل يدوية.") == set()
+
+
+def test_interception_explosions_are_not_bombings():
+    got = types("", "وسمع دوي انفجارات في سماء العاصمة بعد اعتراض الصاروخ.")
+    assert "bombing" not in got
+
+
+def test_one_event_per_type_and_title_counts():
+    events = find_events("مقتل 5 في غارة جوية على إدلب", "وشنت الطائرات غارات أخرى على ريف المدينة.")
+    assert [e.type for e in events].count("airstrike") == 1
+    assert events[0].evidence == "مقتل 5 في غارة جوية على إدلب"
+
+
+def test_generic_attack_only_without_specific_type():
+    assert types("", "وأسفر الهجوم على الحافلة عن مقتل 4 أشخاص.") == {"armed_attack"}
+    assert "armed_attack" not in types("", "وأسفر الهجوم بسيارة مفخخة عن مقتل 4 أشخاص.")
+
+
+def test_metaphors_and_sport_are_not_violence():
+    assert types("", "وتحتاج الصين لدعم الاتحاد الأوروبي في معاركها التجارية مع الرئيس الأميركي.") == set()
+    assert types("", "أبناء المدرب خطفوا الأنظار رغم انتهاء الرحلة مبكرا.") == set()
+    assert types("", "ميسي يقود برشلونة لخطف تعادل ثمين في المباراة.") == set()
+    assert types("", "أدانت الحركة الضربة التي قامت بها ثلاث دول غربية.") == set()
+    assert types("", "مر عهدها دون حدوث معارك بين مصر والدول المجاورة.") == set()
+
+
+def test_conviction_needs_a_court():
+    assert types("", "وأدانت المحكمة المتهم بتهمة القتل العمد.") == {"sentencing"}

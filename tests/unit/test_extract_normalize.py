@@ -1,0 +1,54 @@
+"""Normalisation: the folded matching key and its offset map back to the original text."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from worker.extract.normalize import ascii_digits, fold, fold_with_offsets
+
+
+def test_fold_hamza_alef_variants_and_taa_marbuta():
+    assert fold("أحمد") == fold("احمد") == fold("إحمد") == fold("آحمد")
+    assert fold("مدرسة") == fold("مدرسه")
+    assert fold("مستشفى") == fold("مستشفي")
+
+
+def test_fold_removes_diacritics_tatweel_and_controls():
+    assert fold("قُتِلَ") == "قتل"
+    assert fold("كتـــاب") == "كتاب"
+    assert fold("سوريا\u200f") == "سوريا"
+    assert fold("  عدد\n\tالقتلى  ") == "عدد القتلي"
+
+
+def test_fold_digits_and_presentation_forms():
+    assert fold("٣٧٤ قتيلا") == "374 قتيلا"
+    assert fold("۱۲") == "12"
+    assert fold("ﻻ") == "لا"  # lam-alef ligature (NFKC)
+
+
+def test_ascii_digits_is_length_preserving():
+    text = "قتل ٣٧٤ شخصا في ۲۰۱۸"
+    out = ascii_digits(text)
+    assert len(out) == len(text)
+    assert "374" in out and "2018" in out
+
+
+def test_offsets_point_back_to_original_characters():
+    text = "  قُتِلَ   ٣ أشخاصٍ في ﻻهور "
+    folded, offs = fold_with_offsets(text)
+    assert folded == fold(text)
+    assert len(offs) == len(folded)
+    k = folded.index("3")
+    assert text[offs[k]] == "٣"
+    a = folded.index("اشخاص")
+    b = a + len("اشخاص")
+    assert text[offs[a] : offs[b - 1] + 1].startswith("أشخاص")
+
+
+@given(st.text())
+def test_fold_properties_on_arbitrary_text(text):
+    folded, offs = fold_with_offsets(text)
+    assert folded == fold(text)
+    assert fold(folded) == folded  # idempotent
+    assert len(offs) == len(folded)
+    assert all(0 <= o < len(text) for o in offs)
+    assert offs == sorted(offs)

@@ -1,0 +1,59 @@
+"""Arabic numbers: digits and words."""
+
+import pytest
+
+from worker.extract.numbers import find_numbers, parse_number
+from worker.extract.tokens import tokenize
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("ثلاثمئة وأربعة وسبعون", 374),
+        ("ثلاثمائة وأربعة وسبعين", 374),
+        ("عشرة", 10),
+        ("عشرين", 20),
+        ("ألف", 1000),
+        ("ألفين", 2000),
+        ("ثلاثة عشر", 13),
+        ("خمسة وعشرون", 25),
+        ("ستة آلاف", 6000),
+        ("مئتين وخمسين ألفا", 250000),
+        ("ثلاث مئة", 300),
+        ("374", 374),
+        ("٣٧٤", 374),
+        ("10 آلاف", 10000),
+        ("320 ألف", 320000),
+        ("1.5 مليون", 1500000),
+        ("1,200", 1200),
+        ("الثلاثة", 3),
+    ],
+)
+def test_values(text, value):
+    assert parse_number(text) == value
+
+
+@pytest.mark.parametrize("text", ["مئات", "عشرات", "العشرات", "آلاف", "بضعة"])
+def test_vague_amounts_have_no_value(text):
+    spans = find_numbers(tokenize(text))
+    assert len(spans) == 1 and spans[0].value is None and spans[0].vague
+
+
+def test_hedges_mark_approximate_and_upper_bounds_are_vague():
+    (s,) = find_numbers(tokenize("أكثر من 20"))
+    assert s.value == 20 and s.approximate
+    (s,) = find_numbers(tokenize("نحو مئة"))
+    assert s.value == 100 and s.approximate
+    (s,) = find_numbers(tokenize("أقل من خمسة"))
+    assert s.value is None and s.vague
+
+
+def test_weekday_words_are_not_numbers():
+    assert find_numbers(tokenize("الاثنين الأحد")) == []
+
+
+def test_two_figures_stay_separate():
+    text = "سقوط 3 قتلى و10 جرحى"
+    spans = find_numbers(tokenize(text))
+    assert [s.value for s in spans] == [3, 10]
+    assert [text[s.start : s.end] for s in spans] == ["3", "10"]

@@ -1,0 +1,27 @@
+"""Quotes and speakers."""
+
+from worker.extract.quotes import find_quotes
+
+
+def test_reported_speech_with_speaker_and_circumstantial_phrase():
+    text = 'من جانبه، قال مستشار الأمن القومي الأميركي جاك سوليفان، في بيان، إن بلاده "تشيد" بالقوات.'
+    (q,) = find_quotes(text)
+    assert q.speaker == "مستشار الأمن القومي الأميركي جاك سوليفان"
+    assert q.text.startswith("بلاده")
+
+
+def test_guillemet_quote_and_speaker_carried_to_wa_adaf():
+    text = "وقال وزير الخارجية إن الحل سياسي. وأضاف: «لن نتراجع عن موقفنا»."
+    qs = find_quotes(text)
+    assert [q.speaker for q in qs] == ["وزير الخارجية", "وزير الخارجية"]
+    assert qs[1].text == "لن نتراجع عن موقفنا"
+
+
+def test_quoted_speaker_name():
+    (q,) = find_quotes('وقالت "قسد" إن مخطط الهجوم تم وضعه خارج سورية.')
+    assert q.speaker == "قسد"
+    assert q.text.startswith("مخطط الهجوم")
+
+
+def test_no_speech_verb_no_quote():
+    assert find_quotes("وشنت الطائرات غارات على المدينة.") == []
