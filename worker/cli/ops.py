@@ -169,14 +169,8 @@ def register(app: typer.Typer) -> None:
         checks = health.gather(include_workers=not services_only)
         body = health.as_json(checks)
         try:
-            from worker.ingest import registry
-
-            body["failing_feeds"] = [
-                {"id": f.get("id"), "status": f.get("status"), "error": f.get("last_error")}
-                for f in (x if isinstance(x, dict) else x.__dict__ for x in registry.list_feeds())
-                if f.get("status") not in (None, "ok")
-            ]
-        except Exception:  # noqa: BLE001 - status must work even with no feeds module/state
+            body["failing_feeds"] = [f for f in health.feed_health() if f["status"] in ("failing", "dead")]
+        except Exception:  # noqa: BLE001 - status must work even before any feed state exists
             body["failing_feeds"] = None
         if as_json:
             print(json.dumps(body, ensure_ascii=False, indent=1, default=str))
@@ -192,7 +186,7 @@ def register(app: typer.Typer) -> None:
                 t.add_row(f"queue {q['queue']}", "", f"{q['depth']} waiting{age}")
             if body.get("failing_feeds"):
                 for f in body["failing_feeds"]:
-                    t.add_row(f"feed {f['id']}", f"[yellow]{f['status']}[/yellow]", str(f["error"])[:80])
+                    t.add_row(f"feed {f['id']}", f"[yellow]{f['status']}[/yellow]", str(f["last_error"])[:80])
             if body["dead_letters"] is not None:
                 t.add_row("dead letters", "", str(body["dead_letters"]))
             console.print(t)

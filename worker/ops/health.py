@@ -134,3 +134,21 @@ def as_json(checks: list[Check]) -> dict[str, Any]:
         "queues": queue_stats() if checks and checks[0].ok else [],
         "dead_letters": dead_letter_count(),
     }
+
+
+def feed_health() -> list[dict[str, Any]]:
+    """Every feed with its polling status (from the ingestion registry in Redis)."""
+    from worker.ingest.context import get_context
+
+    reg = get_context().registry
+    feeds = reg.list()
+    states = reg.states([f.id for f in feeds])
+    out = []
+    for f in feeds:
+        st = states.get(f.id)
+        out.append({
+            "id": f.id, "url": f.url, "status": getattr(st, "status", "new"),
+            "last_success": getattr(st, "last_success", None), "last_error": getattr(st, "last_error", None),
+            "consecutive_failures": getattr(st, "consecutive_failures", 0),
+        })
+    return out

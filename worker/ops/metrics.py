@@ -144,20 +144,24 @@ def _scrape_time_gauges() -> Iterable:
     canary.add_metric([], a if a is not None else float("inf"))
     yield canary
     try:
-        from worker.ingest import registry  # owned by ingestion; optional at scrape time
+        from worker.ops.health import feed_health
 
-        feeds = registry.list_feeds()
-    except Exception:  # noqa: BLE001
+        feeds = feed_health()
+    except Exception:  # noqa: BLE001 - no feeds state yet must not break the scrape
         return
-    status = GaugeMetricFamily("newsworker_feed_up", "1 if the feed's last poll succeeded", labels=["feed"])
+    up = GaugeMetricFamily("newsworker_feed_up", "1 if the feed's last poll succeeded (status ok/new)",
+                           labels=["feed", "status"])
     last = GaugeMetricFamily("newsworker_feed_last_success_timestamp", "Unix time of last successful poll",
                              labels=["feed"])
+    failing = GaugeMetricFamily("newsworker_feeds_failing", "Feeds whose status is failing or dead")
+    n_failing = 0
     for f in feeds:
-        fid = str(getattr(f, "id", None) or (f.get("id") if isinstance(f, dict) else ""))
-        st = getattr(f, "status", None) or (f.get("status") if isinstance(f, dict) else None)
-        ls = getattr(f, "last_success", None) or (f.get("last_success") if isinstance(f, dict) else None)
-        status.add_metric([fid], 1.0 if st in (None, "ok") else 0.0)
-        if isinstance(ls, int | float):
-            last.add_metric([fid], float(ls))
-    yield status
+        ok = f["status"] not in ("failing", "dead")
+        n_failing += 0 if ok else 1
+        up.add_metric([f["id"], str(f["status"])], 1.0 if ok else 0.0)
+        if f["last_success"]:
+            last.add_metric([f["id"]], float(f["last_success"]))
+    failing.add_metric([], n_failing)
+    yield up
     yield last
+    yield failing
