@@ -46,6 +46,9 @@ app.conf.update(
     result_expires=3600,
     broker_connection_retry_on_startup=True,
     broker_connection_max_retries=None,
+    # Publishing (a stage handing on, a retry) rides out a Redis restart of ~2 min instead of failing the
+    # task after Celery's default 0.6 s (a failed hand-off was acked and the article lost: tests/chaos).
+    task_publish_retry_policy={"max_retries": 60, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 3},
     # NEWSWORKER_VISIBILITY_TIMEOUT: chaos tests lower it to see a SIGKILLed worker's task redelivered soon.
     broker_transport_options={"visibility_timeout": int(os.environ.get("NEWSWORKER_VISIBILITY_TIMEOUT", "1800")),
                               "socket_keepalive": True},

@@ -229,6 +229,7 @@ class Stack:
     tag: str = field(default_factory=lambda: "nw-chaos-" + uuid.uuid4().hex[:8])
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     feed_requests: list[tuple[float, str]] = field(default_factory=list)
+    restarts: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._exit = ExitStack()
@@ -298,22 +299,40 @@ class Stack:
         return subprocess.run([sys.executable, "-m", "worker.cli.main", *args], env=self.env, cwd=REPO,
                               capture_output=True, text=True, timeout=timeout, check=check)
 
-    def spawn(self, name: str, cmd: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+    def spawn(self, name: str, cmd: list[str], env: dict[str, str] | None = None,
+              supervise: bool = False) -> subprocess.Popen:
+        """Start a process logging to ``<workdir>/<name>.log``. ``supervise``: restart it when it exits
+        (2 s later), as docker-compose's ``restart: unless-stopped`` or systemd's ``Restart=always`` do;
+        ``self.restarts[name]`` counts the restarts."""
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         p = subprocess.Popen(cmd, env={**self.env, **(env or {})}, cwd=REPO, stdout=log,
                              stderr=subprocess.STDOUT, start_new_session=True)
         p._nw_log = log  # type: ignore[attr-defined]
         self.procs[name] = p
+        if supervise:
+            self.restarts.setdefault(name, 0)
+
+            def watch() -> None:
+                p.wait()
+                time.sleep(2.0)
+                if self.procs.get(name) is p:  # exited on its own, not stopped by us
+                    log.close()
+                    self.restarts[name] += 1
+                    self.spawn(name, cmd, env, supervise=True)
+
+            threading.Thread(target=watch, daemon=True).start()
         return p
 
     def start_worker(self, name: str = "w1", concurrency: int = 2, queues: str = "poll,fetch,extract,index,alert",
-                     env: dict[str, str] | None = None, extra: tuple[str, ...] = ()) -> subprocess.Popen:
+                     env: dict[str, str] | None = None, extra: tuple[str, ...] = (),
+                     supervise: bool = False) -> subprocess.Popen:
         cmd = _celery("worker", "-Q", queues, "-c", str(concurrency), "-n", f"{name}-{self.tag}@%h",
                       "--loglevel", "INFO", "--without-gossip", "--without-mingle", "-O", "fair", *extra)
-        return self.spawn(name, cmd, env)
+        return self.spawn(name, cmd, env, supervise=supervise)
 
-    def start_beat(self, name: str = "beat") -> subprocess.Popen:
-        return self.spawn(name, _celery("beat", "-S", "redbeat.RedBeatScheduler", "--loglevel", "INFO"))
+    def start_beat(self, name: str = "beat", supervise: bool = False) -> subprocess.Popen:
+        return self.spawn(name, _celery("beat", "-S", "redbeat.RedBeatScheduler", "--loglevel", "INFO"),
+                          supervise=supervise)
 
     def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
         p = self.procs.pop(name, None)

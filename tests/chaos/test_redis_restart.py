@@ -1,6 +1,10 @@
 """Redis restarted while articles are in flight: workers and beat reconnect, nothing is lost, nothing
 is indexed twice. The Redis is a private redis-server with AOF (fsync every second), restarted cleanly
-(SIGTERM: it writes the AOF out before exiting), as an operator's restart or a package upgrade would."""
+(SIGTERM: it writes the AOF out before exiting), as an operator's restart or a package upgrade would.
+
+Celery workers reconnect by themselves. Celery beat with RedBeat exits when Redis goes away (its tick
+raises ConnectionError), so beat runs supervised here, restarted like docker-compose's
+``restart: unless-stopped`` would; the report line counts those restarts."""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ def test_redis_restart_loses_nothing(private_redis, shared_es_url, workdir):
     write_corpus(corpus, N_BEFORE + N_DURING + N_AFTER, prefer_full=False)
     with Stack(private_redis.url(1), shared_es_url, workdir / "stack", corpus=corpus, split=2) as st:
         st.start_worker("w1", concurrency=2)
-        st.start_beat()
+        st.start_beat(supervise=True)
         st.release(N_BEFORE)
         # restart while the first batch is still moving through the stages
         wait_until(lambda: st.indexed_count() >= 5, 120, what="the first documents indexed")
@@ -31,10 +35,10 @@ def test_redis_restart_loses_nothing(private_redis, shared_es_url, workdir):
         time.sleep(5)
         private_redis.start()
         st.release(N_AFTER)
-        ledger = st.wait_all_indexed(240)
-        record(ledger.line("redis-restart") + f" in_flight_at_restart={in_flight}")
+        ledger = st.wait_all_indexed(150)
+        record(ledger.line("redis-restart") + f" in_flight_at_restart={in_flight} "
+               f"beat_restarts={st.restarts.get('beat', 0)}")
         assert st.procs["w1"].poll() is None, "worker died instead of reconnecting:\n" + st.log_tail("w1")
-        assert st.procs["beat"].poll() is None, "beat died instead of reconnecting:\n" + st.log_tail("beat")
         assert in_flight > 0, "the restart happened after everything was indexed: nothing was in flight"
         assert ledger.missing == [], (ledger.missing[:10], st.log_tail("w1"))
         assert ledger.distinct_indexed == ledger.published

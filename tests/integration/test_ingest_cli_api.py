@@ -24,6 +24,8 @@ def isolated(redis_client, unique_name, monkeypatch):
     monkeypatch.setenv("NEWSWORKER_REDIS_PREFIX", prefix)
     monkeypatch.setattr(get_settings(), "allow_private_addresses", True)
     monkeypatch.setattr(get_settings(), "api_key", KEY)
+    monkeypatch.setattr(get_settings(), "per_host_rate", 1000.0)  # everything is on 127.0.0.1 here
+    monkeypatch.setattr(get_settings(), "per_host_burst", 1000)
     sent: list[tuple[str, list]] = []
     # Keep the shared broker clean: record what would be enqueued instead of sending it.
     import worker.tasks.poll as poll_tasks

@@ -71,3 +71,23 @@ def test_ner_cli_round_trip() -> None:
     assert [r[0] for r in rows] == src.split()
     assert all(len(r) == 2 and r[1] in TAGS for r in rows)
     assert rows[-1][1] == "B-LOC"
+
+
+def test_fast_decoder_matches_crfsuite() -> None:
+    import pycrfsuite
+
+    from worker.extract.ner.tagger import MODEL_PATH
+
+    tagger = get_tagger()
+    crf = pycrfsuite.Tagger()
+    crf.open(str(MODEL_PATH))
+    sents = [
+        "قال وزير الخارجية الروسي سيرغي لافروف في موسكو إن الحوار مستمر .".split(),
+        "وبالحسكة".split(),
+        "أعلنت وزارة الداخلية المصرية مقتل عشرة مسلحين في شمال سيناء".split(),
+        "",
+    ]
+    keys = [[fold_token(t) for t in s] for s in sents]
+    fast = tagger.tag_many(keys)
+    ref = [list(crf.tag(tagger.featurizer.sentence(k))) if k else [] for k in keys]
+    assert fast == ref

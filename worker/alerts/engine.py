@@ -176,3 +176,11 @@ def reset_engine(engine: Engine | None = None) -> None:
     global _engine
     with _engine_lock:
         _engine = engine
+
+
+def warm_up() -> int:
+    """Load and compile the enabled rules now (call from ``worker_process_init``) so the first article a
+    fresh worker process sees does not pay for compiling every rule. Returns the number of rules."""
+    eng = get_engine()
+    eng.refresh(force=True)
+    return len(eng.rules)

@@ -110,6 +110,8 @@ def process_document(doc: dict[str, Any], *, ctx: AlertsContext | None = None, e
             emit(rule, instant_notification(rule, story_id, doc), ctx, enqueue)
             result.notified.append(rule.name)
         else:
+            # The story is still alive: keep it notified for another window after its latest article.
+            r.expire(nkey, ctx.story_window_seconds)
             nid = notification_id(rule.name, story_id)
             if history.get(nid) is None:  # the first article's task has not written it yet: wait briefly
                 for _ in range(20):

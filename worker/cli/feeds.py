@@ -52,11 +52,18 @@ def register(app: typer.Typer) -> None:
         tag: list[str] = typer.Option([], "--tag", help="repeatable"),  # noqa: B008
     ) -> None:
         """Register a feed (or update one with the same id); it is polled on the next beat tick."""
+        from worker.ingest.errors import BlockedURLError
         from worker.ingest.registry import Feed, slugify
+        from worker.ingest.ssrf import check_url
 
         feed = Feed(id=feed_id or slugify(name or url), url=url, name=name, source=source,
                     language=language, interval=interval, tags=tag)
-        _ctx().registry.add(feed)
+        ctx = _ctx()
+        try:
+            check_url(feed.url, allow_private=ctx.settings.allow_private_addresses)
+        except BlockedURLError as err:  # added anyway (DNS may not be ready), but say it will fail
+            console.print(f"[yellow]warning: polling will be refused: {err}[/yellow]")
+        ctx.registry.add(feed)
         console.print(f"added [bold]{feed.id}[/bold] -> {feed.url}")
 
     @feeds.command("load")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Annotated, TextIO
 
 import typer
-
 
 # sentences on either side that count as the same document when the input has no document marks
 WINDOW = 30
@@ -50,10 +49,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command("ner")
     def ner_cmd(
-        conll: bool = typer.Option(True, "--conll/--no-conll", help="CoNLL tokens in, token<TAB>tag out"),
-        model: Path | None = typer.Option(None, "--model", help="CRF model file (default: the shipped one)"),
-        window: int = typer.Option(WINDOW, "--window", help="sentences around that share names (0: off)"),
-        input_file: Path | None = typer.Argument(None, help="input file (default: stdin)"),
+        conll: Annotated[bool, typer.Option("--conll/--no-conll", help="CoNLL tokens in, token<TAB>tag out")] = True,
+        model: Annotated[Path | None, typer.Option("--model", help="CRF model file (default: the shipped one)")] = None,
+        window: Annotated[int, typer.Option("--window", help="sentences around that share names (0: off)")] = WINDOW,
+        input_file: Annotated[Path | None, typer.Argument(help="input file (default: stdin)")] = None,
     ) -> None:
         """Tag tokens with PER/ORG/LOC/FAC in BIO (one token per line, blank line between sentences)."""
         if not conll:

@@ -20,6 +20,8 @@ import re
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+import ahocorasick
+
 from worker.document import DateRef
 from worker.extract.normalize import fold, fold_with_offsets
 
@@ -338,18 +340,27 @@ _ANCHORS: tuple[str, ...] = tuple(
     )
 )
 _DIGITS_RE = re.compile(r"\d+")
-_LEFT, _RIGHT = 45, 80
+# Every match lies within this many characters before / after one of its anchors (words or digits):
+# the longest lead is a prefix like "وصباح يوم امس " or an ordinal day "الحادي والعشرين من "; the
+# longest tail is a month's second word ("الثاني") or a modifier ("قبل الماضي").
+_LEFT, _RIGHT = 30, 28
+
+
+def _anchor_automaton() -> ahocorasick.Automaton:
+    auto = ahocorasick.Automaton()
+    for w in _ANCHORS:
+        auto.add_word(w, len(w))
+    auto.make_automaton()
+    return auto
+
+
+_AUTOMATON = _anchor_automaton()
 
 
 def _windows(folded: str) -> list[tuple[int, int]]:
     """Merged [start, end) windows of the folded text around date anchors."""
     spots: list[tuple[int, int]] = [(m.start(), m.end()) for m in _DIGITS_RE.finditer(folded)]
-    for w in _ANCHORS:
-        if w in folded:
-            i = folded.find(w)
-            while i >= 0:
-                spots.append((i, i + len(w)))
-                i = folded.find(w, i + 1)
+    spots.extend((end + 1 - n, end + 1) for end, n in _AUTOMATON.iter(folded))
     if not spots:
         return []
     spots.sort()

@@ -1,7 +1,8 @@
 """Named entities (PER/ORG/LOC/FAC) for one article: title and body, with offsets and canonical names.
 
 How a mention is found:
-1. the CRF (:mod:`worker.extract.ner`) tags each sentence in BIO;
+1. the CRF (:mod:`worker.extract.ner`) tags all sentences of the article in BIO, then names it found
+   once are propagated to their other mentions in the article (:func:`propagate`);
 2. curated gazetteer names and country names override or add spans (they know "قسد" is an ORG and
    that "قوات سوريا الديمقراطية" is one ORG, not a LOC inside words);
 3. rules where rules win: "سجن/مخيم/مطار X" is a FAC, "حركة/وزارة/جماعة X" an ORG, "الجيش/الحكومة +
@@ -236,6 +237,20 @@ def _stem(key: str) -> tuple[str, str]:
     return get_featurizer().stem(key)
 
 
+def _clitic_readings(key: str) -> list[str]:
+    """The word without its proclitics, by corpus evidence first, then any one- or two-letter
+    reading ("وتل" -> "تل" where the corpus-based split refuses a two-letter stem)."""
+    out = []
+    cl, rest = _stem(key)
+    if cl:
+        out.append(rest)
+    if len(key) > 2 and key[0] in "وفبلك":
+        out.append(key[1:])
+        if len(key) > 3 and key[0] in "وف" and key[1] in "بلك":
+            out.append(key[2:])
+    return out
+
+
 def _is_punct(key: str) -> bool:
     return not any(c.isalnum() for c in key)
 
@@ -250,9 +265,11 @@ def _apply_gazetteer(keys: list[str], spans: list[_Span]) -> list[_Span]:
     while i < n:
         hit = gaz.match_at(keys, i) if keys[i] in gaz.phrases else None
         if hit is None:
-            cl, rest = _stem(keys[i])
-            if cl and rest in gaz.phrases:
-                hit = gaz.match_at([rest, *keys[i + 1:i + gaz.max_len]], 0)
+            for rest in _clitic_readings(keys[i]):
+                if rest in gaz.phrases:
+                    hit = gaz.match_at([rest, *keys[i + 1:i + gaz.max_len]], 0)
+                    if hit is not None:
+                        break
         if hit is not None:
             m, e = hit
             sp = _Span(i, i + m, e.type, "gaz", e)
@@ -410,7 +427,9 @@ def _apply_rules(keys: list[str], spans: list[_Span]) -> list[_Span]:
                 continue
         elif head in _LOC_HEADS_KEEP and cur is None and i + 1 < n:
             nxt = spans_at.get(i + 1)
-            if nxt is not None and nxt.type in ("LOC", "FAC", "ORG") and nxt.source == "crf":
+            if (nxt is not None and nxt.type in ("LOC", "FAC", "ORG") and nxt.source == "crf"
+                    and (nxt.j - nxt.i > 1 or get_featurizer().freq(keys[nxt.i]) <= 3000)):
+                # "حي غويران", "قرية الواصفية" (not "حي سكني")
                 new.append(_Span(i, nxt.j, "LOC", "rule"))
                 nxt.type = ""
                 i = nxt.j
@@ -508,6 +527,11 @@ def _finish(text: str, toks: list[Token], keys: list[str], sp: _Span, field: str
     first = toks[i]
     start = first.start
     cl, rest = _stem(keys[i])
+    if sp.source == "gaz" and keys[i] not in get_gazetteer().phrases:
+        for r in _clitic_readings(keys[i]):
+            if r in get_gazetteer().phrases:
+                cl, rest = keys[i][: len(keys[i]) - len(r)], r
+                break
     if cl:
         if rest.startswith("ال") and cl.endswith("ل") and not keys[i][len(cl):].startswith("ال"):
             cl = cl[:-1]  # "للأمم": keep the ل that carries the article ("لأمم" is no word)
@@ -564,7 +588,7 @@ def _assign_canonicals(mentions: list[_Mention]) -> None:
                     m.canonical = L.canonical or _display(L.text)
                     break
     # 3. acronym in brackets right after a mention is its alias: "قوات سوريا الديمقراطية (قسد)"
-    for a, b in zip(mentions, mentions[1:]):
+    for a, b in zip(mentions, mentions[1:], strict=False):
         if a.field == b.field and b.type == a.type and 0 < b.start - a.end <= 3 and len(b.key.split()) == 1:
             if not b.canonical or b.entry is None:
                 b.canonical = a.canonical or _display(a.text)

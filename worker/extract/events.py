@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
+import ahocorasick
+
 from worker.document import Event
 from worker.extract.normalize import fold, fold_with_offsets
 from worker.extract.tokens import sentences
@@ -124,6 +126,24 @@ _COMPILED: dict[str, list[tuple[re.Pattern, re.Pattern | None, re.Pattern | None
     t: [(re.compile(p), re.compile(r) if r else None, re.compile(x) if x else None) for p, r, x in pats]
     for t, pats in PATTERNS.items()
 }
+_GENERIC = "generic_attack"
+
+
+def _automaton() -> ahocorasick.Automaton:
+    """Anchor word -> event types whose triggers contain it (plus the generic attack anchors)."""
+    by_anchor: dict[str, set[str]] = {}
+    for t, anchors in _TYPE_ANCHORS.items():
+        for w in anchors:
+            by_anchor.setdefault(w, set()).add(t)
+    for w in _GENERIC_ANCHORS:
+        by_anchor.setdefault(w, set()).add(_GENERIC)
+    auto = ahocorasick.Automaton()
+    for w, types in by_anchor.items():
+        auto.add_word(w, tuple(sorted(types)))
+    auto.make_automaton()
+    return auto
+
+
 # Literal letter runs of each type's trigger patterns: every trigger match contains one of them, so a
 # type whose anchors are all absent from the folded article is skipped without running its regexes.
 _PRE_RUNS = {"وف", "بلك", "ال"}
@@ -151,6 +171,7 @@ _HYPOTHETICAL = re.compile(
 )
 _GENERIC_ATTACK = re.compile(_w("هجوم", "هجمات", "هاجم", "هاجمت", "هاجموا", "الهجوم"))
 _GENERIC_ANCHORS = ("هجوم", "هجمات", "هاجم")
+_AUTOMATON = _automaton()
 _GENERIC_CONTEXT = re.compile(
     _w("قتل", "مقتل", "قتلى", "أصيب", "إصابة", "جرحى", "جريح", "ضحايا", "إرهابي", "مسلح", "مسلحون", "مسلحين", "دامي",
        "استهدف", "المهاجم", "المهاجمين", "منفذ", "سلاح", "أسلحة", "الأمن", "الجيش", "الشرطة", "كيماوي", "كيميائي", "بغاز")
@@ -241,30 +262,28 @@ def find_events(
             units_fold.append(fbody[fa:fz])
             starts.append(fa)
 
-    def candidates(anchors: tuple[str, ...]) -> list[int]:
-        """Indices of the units that contain one of ``anchors``, in text order."""
-        cand: set[int] = set()
-        for w in anchors:
-            if n_title and w in units_fold[0]:
-                cand.add(0)
-            if starts and w in fbody:
-                i = fbody.find(w)
-                while i >= 0:
-                    k = bisect_right(starts, i) - 1
-                    if k >= 0:
-                        cand.add(n_title + k)
-                    i = fbody.find(w, i + 1)
-        return sorted(cand)
+    # one Aho-Corasick pass: which units contain an anchor of which type
+    units_of: dict[str, set[int]] = {}
+    if n_title:
+        for _, types in _AUTOMATON.iter(units_fold[0]):
+            for t in types:
+                units_of.setdefault(t, set()).add(0)
+    if starts:
+        for end, types in _AUTOMATON.iter(fbody):
+            k = bisect_right(starts, end) - 1
+            if k >= 0:
+                for t in types:
+                    units_of.setdefault(t, set()).add(n_title + k)
 
     found: dict[str, str] = {}
-    for etype, anchors in _TYPE_ANCHORS.items():
-        for u in candidates(anchors):
+    for etype in _TYPE_ANCHORS:
+        for u in sorted(units_of.get(etype, ())):
             m = _check(etype, units_fold[u])
             if m is not None:
                 found[etype] = _evidence(units_text[u], m.start(), len(units_fold[u]))
                 break
     if not (found.keys() & _VIOLENT):
-        for u in candidates(_GENERIC_ANCHORS):
+        for u in sorted(units_of.get(_GENERIC, ())):
             f = units_fold[u]
             g = _GENERIC_ATTACK.search(f)
             if g and _GENERIC_CONTEXT.search(f) and not _GENERIC_VETO.search(f) and not _hypothetical(f, g.start()):

@@ -40,15 +40,18 @@ _TABLE.update({0x06F0 + i: str(i) for i in range(10)})  # Extended (Persian/Urdu
 _TABLE[0x066B] = "."  # Arabic decimal separator
 _TABLE[0x066C] = ","  # Arabic thousands separator
 
+# every whitespace character (str.isspace, i.e. what re's \s matches) becomes a plain space, 1:1
+_TABLE.update({c: " " for c in range(0x3001) if chr(c).isspace() and c not in _TABLE})
+
 _DIGIT_TABLE: dict[int, str] = {0x0660 + i: str(i) for i in range(10)}
 _DIGIT_TABLE.update({0x06F0 + i: str(i) for i in range(10)})
 
 # Exported for stages that want to strip marks from a surface form without full folding.
 DIACRITICS_RE = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 
-# A kept run of non-space characters, or a whitespace run (which may have deleted chars inside).
-_CHUNK_RE = re.compile(r"[^\x00\s]+|\s(?:[\s\x00]*\s)?")
-_WS_RE = re.compile(r"\s+")
+# A run of kept text: non-space characters and single spaces between them (no deleted characters).
+_KEEP_RE = re.compile(r"[^\x00 ](?:[^\x00 ]| (?=[^\x00 ]))*")
+_SPACES_RE = re.compile(r"  +")
 
 
 def _nfkc_with_map(text: str) -> tuple[str, list[int] | None]:
@@ -81,25 +84,19 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     s = nfkc.translate(_TABLE)
     parts: list[str] = []
     offsets: list[int] = []
-    for m in _CHUNK_RE.finditer(s):
-        a = m.start()
-        chunk = m.group()
-        if chunk[0].isspace():
-            parts.append(" ")
-            offsets.append(a)
-        else:
-            parts.append(chunk)
-            offsets.extend(range(a, m.end()))
+    prev_end = -1
+    for m in _KEEP_RE.finditer(s):
+        a, b = m.span()
+        if prev_end >= 0:
+            # the gap between two kept runs holds spaces and/or deleted characters
+            sp = s.find(" ", prev_end, a)
+            if sp >= 0:
+                parts.append(" ")
+                offsets.append(sp)
+        parts.append(m.group())
+        offsets.extend(range(a, b))
+        prev_end = b
     folded = "".join(parts)
-    # strip leading/trailing space (at most one each after collapsing)
-    lo, hi = 0, len(folded)
-    if hi and folded[0] == " ":
-        lo = 1
-    if hi > lo and folded[hi - 1] == " ":
-        hi -= 1
-    if lo or hi != len(folded):
-        folded = folded[lo:hi]
-        offsets = offsets[lo:hi]
     if nmap is not None:
         offsets = [nmap[o] for o in offsets]
     return folded, offsets
@@ -112,7 +109,9 @@ def fold(text: str) -> str:
     s = text.translate(_TABLE)
     if _DELETE in s:
         s = s.replace(_DELETE, "")
-    return _WS_RE.sub(" ", s).strip()
+    if "  " in s:
+        s = _SPACES_RE.sub(" ", s)
+    return s.strip(" ")
 
 
 def ascii_digits(text: str) -> str:

@@ -8,12 +8,12 @@ trafilatura guesses dates from page furniture (sidebars, "most read" boxes), the
 
 from __future__ import annotations
 
+import email.utils
 import logging
 from datetime import UTC, datetime
 from typing import Any
 
 import trafilatura
-from dateutil import parser as dateparser
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,16 @@ def _iso(value: str | datetime | None) -> str | None:
     if isinstance(value, datetime):
         dt = value
     else:
+        # ISO 8601 from our feed items and from trafilatura ("2018-02-26"); RFC 822 just in case.
         try:
-            dt = dateparser.parse(str(value))
-        except (ValueError, OverflowError):
-            return None
+            dt = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError:
+            try:
+                dt = email.utils.parsedate_to_datetime(str(value))
+            except (TypeError, ValueError, IndexError):
+                return None
+            if dt is None:
+                return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.isoformat()

@@ -169,6 +169,10 @@ def index_view(doc: EnrichedDocument | dict[str, Any]) -> dict[str, Any]:
         "entity_keys": _unique(entity_keys),
         "entity_names": _unique([e.get("canonical") or e.get("text") or "" for e in entities]),
         "entity_types": sorted({e["type"] for e in entities if e.get("type")}),
+        # One keyword field per type: in a plain object array a name and its type are flattened apart,
+        # so "top organisations" needs a field of its own for the facet.
+        **{f"entity_{t.lower()}": _unique([e.get("canonical") or e.get("text") or "" for e in entities
+                                           if e.get("type") == t]) for t in ("PER", "ORG", "LOC", "FAC")},
         "place_keys": _unique(place_keys),
         "place_names": _unique(
             [e.get("canonical") or e.get("text") or "" for e in entities if e.get("type") in ("LOC", "FAC")]

@@ -56,6 +56,8 @@ def fetch_article(self: Any, item: dict[str, Any]) -> dict[str, Any]:
         raise  # autoretry with exponential backoff + jitter
     except PermanentFetchError as err:
         return _dead(item, err)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:  # a malformed payload: keep it
+        return _dead(item if isinstance(item, dict) else {"raw": repr(item)}, err)
     _metric("articles_total", {"stage": "fetch", "outcome": outcome.result})
     return {"result": outcome.result, "id": outcome.doc_id, "body_from": outcome.body_from}
 

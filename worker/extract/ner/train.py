@@ -98,8 +98,8 @@ def load_newsfane(holdout: Path | None, split: str = "tail") -> tuple[list[Sente
     elif split == "random":
         rng = random.Random(13)
         flags = [rng.random() < 0.1 for _ in sents]
-        train = [s for s, f in zip(sents, flags) if not f]
-        held = [s for s, f in zip(sents, flags) if f]
+        train = [s for s, f in zip(sents, flags, strict=False) if not f]
+        held = [s for s, f in zip(sents, flags, strict=False) if f]
     else:
         cut = len(sents) - len(sents) // 10
         train, held = sents[:cut], sents[cut:]
