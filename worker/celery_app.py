@@ -9,6 +9,7 @@ running; fetch has the longest bound (HTTP timeout x retries), well under 30 min
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 
@@ -17,6 +18,7 @@ from celery.signals import (
     after_setup_logger,
     after_setup_task_logger,
     before_task_publish,
+    worker_init,
     worker_process_init,
 )
 from kombu import Queue
@@ -100,6 +102,25 @@ def _fresh_clients(**_: object) -> None:
     from worker.store.clients import reset_clients
 
     reset_clients()
+    # Compile alert rules before the first article, not during it: at 10k rules the compile takes seconds,
+    # which would land on the first notification's latency. (Per child: the engine holds Redis clients.)
+    try:
+        from worker.alerts.engine import warm_up
+
+        warm_up()
+    except Exception as err:  # noqa: BLE001 - a cold start is slower, not broken
+        logging.getLogger(__name__).warning("alert rules warm-up failed: %s", err)
+
+
+@worker_init.connect
+def _warm_chain(**_: object) -> None:
+    """Load the NER model and gazetteer once in the parent, so prefork children share the pages."""
+    try:
+        from worker.extract.pipeline import warm_up
+
+        warm_up()
+    except Exception as err:  # noqa: BLE001
+        logging.getLogger(__name__).warning("extraction warm-up failed: %s", err)
 
 
 @after_setup_logger.connect

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     es_alerts_index: str = "news-alerts"
     es_alert_history_index: str = "news-alert-history"
     es_feeds_index: str = "news-feeds"
+    redis_prefix: str = Field("nw:", description="prefix of ingestion state keys (feeds, seen items, buckets)")
 
     # files
     config_dir: Path = Field(default_factory=_default_config_dir)

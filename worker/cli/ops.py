@@ -107,6 +107,10 @@ def register(app: typer.Typer) -> None:
         procs: list[tuple[str, subprocess.Popen]] = []
         if demo:
             env["NEWSWORKER_ALLOW_PRIVATE_ADDRESSES"] = "true"
+            # Every demo feed and page is on 127.0.0.1: the 1 request/s politeness default for a real
+            # outlet would drip the first articles in over minutes.
+            env.setdefault("NEWSWORKER_PER_HOST_RATE", "20")
+            env.setdefault("NEWSWORKER_PER_HOST_BURST", "20")
             procs.append(("replay", subprocess.Popen(
                 [sys.executable, "-m", "worker.cli.main", "replay-server", "--port", str(demo_port)], env=env)))
             _wait_port("127.0.0.1", demo_port)

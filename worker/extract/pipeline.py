@@ -12,6 +12,7 @@ and processes articles in order; ``extract_one`` is a batch of one.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 from collections.abc import Callable, Iterable
@@ -47,13 +48,28 @@ def _entities() -> EntityFn:
     return _entity_fn
 
 
+_warm = False
+
+
 def warm_up() -> None:
-    """Load every shipped table/model now (call once per worker process)."""
+    """Load every shipped table/model now; idempotent (first call per process does the work).
+
+    After loading, the loaded objects are moved out of the garbage collector's reach
+    (``gc.freeze``): the chain allocates many short-lived objects, and without this every
+    collection re-traverses the large, immortal tables (measured: ~30% of the chain's CPU time).
+    """
+    global _warm
+    if _warm:
+        return
     from worker.extract.keywords import load_idf, load_stopwords
 
     load_idf()
     load_stopwords()
     _entities()("", "", None)
+    _entities()("تجربة", "قتل 3 أشخاص في بغداد يوم الخميس.", None)  # first call loads the tagger lazily
+    gc.collect()
+    gc.freeze()
+    _warm = True
 
 
 def _coerce(article: ArticleIn | dict[str, Any]) -> ArticleIn:
@@ -100,6 +116,8 @@ def _merge_casualties(*groups: list[Casualty]) -> list[Casualty]:
 
 def extract_one(article: ArticleIn | dict[str, Any]) -> EnrichedDocument:
     """Run the whole chain on one article."""
+    if not _warm:
+        warm_up()
     a = _coerce(article)
     title, body = _clean(a.title or ""), _clean(a.body or "")
     published = parse_published(a.published)
