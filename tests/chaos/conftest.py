@@ -64,6 +64,6 @@ def shared_es_url() -> str:
 
 
 @pytest.fixture
-def workdir():
-    with tmpdir("nw-chaos-") as d:
-        yield d
+def workdir(tmp_path):
+    """Per-test directory for process logs (kept by pytest after a failure, for the post-mortem)."""
+    return tmp_path

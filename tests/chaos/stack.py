@@ -69,8 +69,9 @@ def write_corpus(dest: Path, n: int, *, prefer_full: bool = True,
     """Write ``n`` corpus lines to ``dest`` (gzip JSONL, the replay server's format).
 
     Uses the full corpus when present (its first ``n`` items with a title and text), else the sample
-    repeated with unique doc numbers. ``mark(i, row)`` may rewrite row ``i`` (the benchmark marks a known
-    fraction for its alert rule). Returns where the items came from.
+    repeated with unique doc numbers, in the order the replay server releases them (publication time).
+    ``mark(i, row)`` may rewrite the i-th released row (the benchmark marks a known fraction for its alert
+    rule). Returns where the items came from.
     """
     src = FULL if prefer_full and FULL.is_file() else SAMPLE
     base: list[dict] = []
@@ -91,9 +92,14 @@ def write_corpus(dest: Path, n: int, *, prefer_full: bool = True,
             d["docno"] = f"{d['docno']}-r{copy}"
             d["title"] = f"{d['title']} ({copy})"
             d["text"] = f"{d['text']}\nنسخة رقم {copy} {d['docno']}"
-        if mark is not None:
-            d = mark(i, d)
         rows.append(d)
+    # the replay server releases items in publication order: put them in that order, so that ``mark(i)``
+    # and "the first k items" mean the i-th / first k released
+    from worker.replay.corpus import _parse_time
+
+    rows.sort(key=lambda d: (_parse_time(d.get("time")), d["docno"]))
+    if mark is not None:
+        rows = [mark(i, d) for i, d in enumerate(rows)]
     with gzip.open(dest, "wt", encoding="utf-8") as fh:
         for d in rows:
             fh.write(json.dumps(d, ensure_ascii=False) + "\n")
@@ -410,6 +416,29 @@ class Stack:
             rewrites=sum(1 for d in docs if d["version"] > 1),
             unexpected=sum(c for d, c in per_docno.items() if d not in published),
         )
+
+    def diagnose(self, docnos: list[str]) -> dict[str, Any]:
+        """Where did these items stop? Their ingestion marks in Redis, queue depths, unacked messages."""
+        import redis
+
+        from worker.ingest.canonical import canonicalize_url, doc_id
+
+        r = redis.Redis.from_url(self.redis_url, decode_responses=True)
+        prefix = self.env.get("NEWSWORKER_REDIS_PREFIX", "nw:")
+        out: dict[str, Any] = {"queues": {q: r.llen(q) for q in ("poll", "fetch", "extract", "index", "alert")},
+                               "unacked": [json.loads(v)[0].get("headers", {}).get("task")
+                                           for v in r.hvals("unacked")],
+                               "dead_letters": r.zcard(prefix + "dl:index")}
+        for docno in docnos[:5]:
+            rel = self.server.state.by_docno.get(docno)
+            if rel is None:
+                continue
+            url = self.server.state.entry(rel.item).canonical
+            did = doc_id(canonicalize_url(url))
+            out[docno] = {"feeds": rel.feed_keys, "released_at": rel.at, "id": did,
+                          "seen": r.get(f"{prefix}seen:{did}"), "seen_ttl": r.ttl(f"{prefix}seen:{did}"),
+                          "handed": r.get(f"{prefix}handed:{did}")}
+        return out
 
     def wait_all_indexed(self, timeout: float) -> Ledger:
         """Wait until every published item is in the index (or time out), then return the ledger."""

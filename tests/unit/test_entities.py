@@ -115,3 +115,27 @@ def test_arabic_word_soup_offsets(words: list[str]) -> None:
     ents = extract_entities(body[:30], body)
     _check_offsets(body[:30], body, ents)
     assert all(e.type in ("PER", "ORG", "LOC", "FAC") and e.canonical for e in ents)
+
+
+def test_same_named_places_follow_the_countries_of_the_article() -> None:
+    lebanon = extract_entities("", "اشتباكات في مدينة طرابلس شمال لبنان بين مسلحين.")
+    libya = extract_entities("", "اشتباكات في العاصمة الليبية طرابلس بين الفصائل في ليبيا.")
+    trip_lb = next(e for e in lebanon if e.text == "طرابلس")
+    trip_ly = next(e for e in libya if e.text == "طرابلس")
+    assert trip_lb.place.country == "LB" and trip_ly.place.country == "LY"
+    assert trip_lb.place.lat > 34 > trip_ly.place.lat
+
+
+def test_adverbs_with_tanween_are_not_places() -> None:
+    body = "زار مسؤول روسياً رفيع دمشق، وقال إن الدعم سيستمر دولياً."
+    texts = {e.text for e in extract_entities("", body)}
+    assert "دمشق" in texts
+    assert not any("روسيا" in t for t in texts)
+
+
+def test_hamza_and_taa_marbuta_variants_share_entries() -> None:
+    a = extract_entities("", "وصل الوفد إلى إدلب أمس.")
+    b = extract_entities("", "وصل الوفد إلى ادلب أمس.")
+    ea = next(e for e in a if e.type == "LOC")
+    eb = next(e for e in b if e.type == "LOC")
+    assert ea.canonical == eb.canonical and ea.place == eb.place and ea.place is not None

@@ -88,3 +88,29 @@ def test_more_constructions(text, expected):
 )
 def test_more_non_counts(text):
     assert pairs(text) == set()
+
+
+def test_escaped_counts_prisoners_only():
+    assert pairs("وتمكن 6 سجناء من الهرب") == {("escaped", 6)}
+    assert pairs("وقال المرصد إن 12500 مدني هربوا من ديارهم") == set()
+
+
+def test_dual_nouns_count_two():
+    assert pairs("أسفر الانفجار عن سقوط قتيلين وثلاثة جرحى") == {("killed", 2), ("injured", 3)}
+    assert pairs("أعلنت الشرطة مقتل شخصين") == {("killed", 2)}
+    assert pairs("وصل شخصين إلى المطار") == set()
+    assert pairs("وقضى الرجلان الأشهر التالية منغمسين في العمل") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("زلزال حصد أرواح 30 شخصا", {("killed", 30)}),
+        ("ارتفع عدد ضحايا الفيضانات إلى 50", {("killed", 50)}),
+        ("انفجار راح ضحيته 20 شخصا", {("killed", 20)}),
+        ("حادث أودى بحياة 14 شخصا", {("killed", 14)}),
+        ("ارتفع سعر النفط إلى 70 دولارا", set()),
+    ],
+)
+def test_toll_phrasings(text, expected):
+    assert pairs(text) == expected

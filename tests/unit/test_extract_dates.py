@@ -120,3 +120,6 @@ def test_named_events_and_bare_tomorrow_are_not_dates():
     assert dates("منذ ثورة يناير") == []
     assert dates("كلي أمل بغد أفضل") == []
     assert dates("في هذا اليوم") == []
+    assert dates("وتصاعد الخلاف بين الاثنين") == []  # "the two", not Monday
+    assert dates('وقال إن "العالم اليوم يواجه أزمة"') == []  # quoted "today" = nowadays / the speaker's day
+    assert dates("وأعلن اليوم أن") == [("اليوم", "2022-01-31")]

@@ -84,3 +84,57 @@ def test_metaphors_and_sport_are_not_violence():
 
 def test_conviction_needs_a_court():
     assert types("", "وأدانت المحكمة المتهم بتهمة القتل العمد.") == {"sentencing"}
+
+
+@pytest.mark.parametrize(
+    ("text", "etype"),
+    [
+        ("إندونيسيا.. السجن 15عاما لرئيس البرلمان السابق", "sentencing"),
+        ("سجن الحديدة ينتفض ضد ميليشيات الحوثي", "prison_attack"),
+        ("فرار الآلاف من جنوب غربي سوريا تحسبا لهجوم القوات الحكومية", "displacement"),
+    ],
+)
+def test_headline_forms(text, etype):
+    assert etype in types(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "etype"),
+    [
+        ("سقوط طائرة تركية في إيران بعد إقلاعها من الإمارات", "disaster"),
+        ("مقتل 19 في انهيار سد بلاوس.. وآلاف في حاجة للإنقاذ", "disaster"),
+        ("شاحنة تدهس عددا من المارة في تورنتو", "armed_attack"),
+        ("الإمارات تعلن استشهاد 4 من جنودها في معركة الحديدة", "armed_clash"),
+    ],
+)
+def test_accidents_rammings_and_battles(text, etype):
+    assert etype in types(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "etype"),
+    [
+        ("وقعت مواجهات دامية بين الجيش ومسلحين", "armed_clash"),
+        ("قتال شرس في محيط المطار", "armed_clash"),
+        ("قصفت طائرات التحالف مواقع للحوثيين", "airstrike"),
+        ("قتل 3 بطائرة بدون طيار أمريكية", "airstrike"),
+        ("أطلق مسلح النار على المصلين", "armed_attack"),
+        ("حالات الاختفاء القسري تضاعفت", "kidnapping"),
+        ("أصدرت المحكمة حكما بسجنه", "sentencing"),
+        ("نفذت القوات عمليات دهم وتفتيش", "security_sweep"),
+        ("غرق عبارة تقل 200 راكب", "disaster"),
+    ],
+)
+def test_paraphrases(text, etype):
+    assert etype in types(text)
+
+
+def test_aircraft_bombardment_is_airstrike_not_shelling():
+    got = types("قصفت طائرات التحالف مواقع للحوثيين")
+    assert "airstrike" in got and "shelling" not in got
+
+
+def test_hostages_and_seized_ships_are_not_arrests():
+    assert "arrest" not in types("", "إطلاق نار واحتجاز رهائن داخل متجر فرنسي")
+    assert "arrest" not in types("", "احتجز الحوثيون 19 سفينة في الميناء")
+    assert "arrest" in types("", "وتم احتجاز الصحفيين في ديسمبر")

@@ -25,3 +25,16 @@ def test_quoted_speaker_name():
 
 def test_no_speech_verb_no_quote():
     assert find_quotes("وشنت الطائرات غارات على المدينة.") == []
+
+
+def test_speaker_phrase_stops_at_time_words_and_inner_quotes():
+    (q,) = find_quotes("وقال المرصد السوري لحقوق الإنسان السبت إن قوات النظام تقدمت.")
+    assert q.speaker == "المرصد السوري لحقوق الإنسان"
+    (q,) = find_quotes('وقال مصدر دبلوماسي فرنسي "نريد تفادي الأسوأ".')
+    assert (q.speaker, q.text) == ("مصدر دبلوماسي فرنسي", "نريد تفادي الأسوأ")
+
+
+def test_participle_of_saying_is_not_a_speaker():
+    (q,) = find_quotes('وتابع قائلا "هي وعدد من الزملاء يعتقدون ذلك".')
+    assert q.text == "هي وعدد من الزملاء يعتقدون ذلك"
+    assert q.speaker != "قائلا"

@@ -45,6 +45,15 @@ def test_split_proclitics_is_conservative_on_known_words():
     assert split_proclitics("ولبنان") == ("و", "لبنان")
 
 
+def test_split_proclitics_uses_corpus_evidence_for_one_letter_clitics():
+    # the stem must be a word of its own in the shipped ANT word table
+    for word in ("فيلم", "بطولة", "بريطانيا", "كلمات", "وسائل", "فرنسا", "وطني"):
+        assert split_proclitics(word) == ("", word)
+    assert split_proclitics("لموسكو") == ("ل", "موسكو")
+    assert split_proclitics("وتابع") == ("و", "تابع")
+    assert split_proclitics("بغارة") == ("ب", "غارة")
+
+
 @given(st.text())
 def test_tokenize_and_sentences_never_break_offsets(text):
     for t in tokenize(text):

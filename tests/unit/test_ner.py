@@ -91,3 +91,11 @@ def test_fast_decoder_matches_crfsuite() -> None:
     fast = tagger.tag_many(keys)
     ref = [list(crf.tag(tagger.featurizer.sentence(k))) if k else [] for k in keys]
     assert fast == ref
+
+
+def test_tag_conll_with_rules_uses_the_entity_stage() -> None:
+    src = "قال\nمتحدث\nباسم\nقوات\nسوريا\nالديمقراطية\n\n"
+    out = io.StringIO()
+    tag_conll(io.StringIO(src), out, rules=True)
+    tags = [line.split("\t")[1] for line in out.getvalue().splitlines() if line]
+    assert tags[3:] == ["B-ORG", "I-ORG", "I-ORG"]

@@ -68,10 +68,12 @@ def extract_cmd(
                     continue
                 try:
                     art = json.loads(line)
-                except json.JSONDecodeError as err:
-                    print(f"line {n}: invalid JSON ({err})", file=sys.stderr)
+                    if not isinstance(art, dict):
+                        raise ValueError("not a JSON object")
+                    doc = extract_one(art)
+                except (ValueError, TypeError) as err:  # bad input line: report it, keep streaming
+                    print(f"line {n}: skipped ({err})", file=sys.stderr)
                     continue
-                doc = extract_one(art)
                 out.write(json.dumps(doc.model_dump(mode="json", exclude=_JSONL_EXCLUDE), ensure_ascii=False))
                 out.write("\n")
         finally:

@@ -9,14 +9,17 @@ from typing import Annotated, TextIO
 import typer
 
 # sentences on either side that count as the same document when the input has no document marks
-WINDOW = 30
+WINDOW = 10
 
 
-def tag_conll(inp: TextIO, out: TextIO, model: str | None = None, window: int | None = WINDOW) -> int:
+def tag_conll(inp: TextIO, out: TextIO, model: str | None = None, window: int | None = WINDOW,
+              rules: bool = False) -> int:
     """Read CoNLL-style tokens from ``inp`` (first column; other columns ignored), write ``token<TAB>tag``.
 
     Sentences are tagged by the CRF, then names found are propagated to their other mentions within
-    ``window`` sentences (``0`` turns that off). Returns the number of sentences tagged. Sentence
+    ``window`` sentences (``0`` turns that off), and with ``rules`` the gazetteer and rules of the
+    entity stage refine the spans (as in ``newsworker extract``; off by default: they follow our
+    annotation guidelines, which differ from NewsFANE's in places, e.g. "تنظيم القاعدة"). Returns the number of sentences tagged. Sentence
     boundaries and token order are preserved.
     """
     from worker.extract.ner.features import fold_token
@@ -36,9 +39,13 @@ def tag_conll(inp: TextIO, out: TextIO, model: str | None = None, window: int | 
     if sent:
         sents.append(sent)
     keys = [[fold_token(t) for t in s] for s in sents]
-    tags = [tagger.tag_keys(k) for k in keys]
+    tags = [t for a in range(0, len(keys), 256) for t in tagger.tag_many(keys[a:a + 256])]
     if window:
         propagate(keys, tags, tagger.featurizer, window)
+    if rules:
+        from worker.extract.entities import refine_bio
+
+        tags = [refine_bio(k, t) for k, t in zip(keys, tags, strict=True)]
     for s, t in zip(sents, tags, strict=True):
         out.write("".join(f"{tok}\t{tag}\n" for tok, tag in zip(s, t, strict=True)) + "\n")
     return len(sents)
@@ -52,6 +59,8 @@ def register(app: typer.Typer) -> None:
         conll: Annotated[bool, typer.Option("--conll/--no-conll", help="CoNLL tokens in, token<TAB>tag out")] = True,
         model: Annotated[Path | None, typer.Option("--model", help="CRF model file (default: the shipped one)")] = None,
         window: Annotated[int, typer.Option("--window", help="sentences around that share names (0: off)")] = WINDOW,
+        rules: Annotated[bool, typer.Option(
+            "--rules/--no-rules", help="refine with the entity stage's gazetteer and rules")] = False,
         input_file: Annotated[Path | None, typer.Argument(help="input file (default: stdin)")] = None,
     ) -> None:
         """Tag tokens with PER/ORG/LOC/FAC in BIO (one token per line, blank line between sentences)."""
@@ -59,7 +68,7 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("only --conll input is supported")
         inp = input_file.open(encoding="utf-8") if input_file else sys.stdin
         try:
-            tag_conll(inp, sys.stdout, str(model) if model else None, window)
+            tag_conll(inp, sys.stdout, str(model) if model else None, window, rules)
         finally:
             if input_file:
                 inp.close()

@@ -16,6 +16,8 @@ pair is reported once. Dual person nouns coordinated with a count ("15 طفلا 
 
 from __future__ import annotations
 
+import re
+
 from worker.document import Casualty
 from worker.extract.normalize import fold
 from worker.extract.numbers import NumberSpan, find_numbers
@@ -40,8 +42,8 @@ KIND_NOUNS: dict[str, frozenset[str]] = {
 # Triggers (stems after proclitic stripping) that govern a following count: "مقتل 5".
 TRIGGERS: dict[str, frozenset[str]] = {
     "killed": _set(
-        "مقتل قتل قتلت قتلوا قتلا يقتل تقتل أودى أودت مصرع حتف حتفهم حتفه وفاة وفيات توفي توفيت توفوا "
-        "قضى قضوا أعدم استشهاد استشهد استشهدوا قتلى حصيلة القتلى الوفيات يلقى لقي لقوا"
+        "مقتل قتل قتلت قتلوا قتلا يقتل تقتل أودى أودت أرواح بأرواح ضحيته ضحيتها ضحيتهم مصرع حتف حتفهم حتفه وفاة وفيات توفي توفيت توفوا "
+        "استشهاد استشهد استشهدوا قتلى حصيلة القتلى الوفيات يلقى لقي لقوا"
     ),
     "injured": _set("إصابة اصابة أصيب أصيبوا أصيبت أصاب أصابت أصابوا جرح جرحت جرحوا إصابات يصاب جرحى بجروح"),
     "arrested": _set(
@@ -54,7 +56,7 @@ TRIGGERS: dict[str, frozenset[str]] = {
 }
 # Triggers after the counted noun ("ثلاثة أشخاص أصيبوا", "11 شخصا قبض عليهم", "6 سجناء من الهرب").
 AFTER_TRIGGERS: dict[str, frozenset[str]] = {
-    "killed": _set("قتلوا قتلا قتل لقوا لقي حتفهم قضوا توفوا توفي استشهدوا"),
+    "killed": _set("قتلوا قتلا قتل لقوا لقي حتفهم توفوا توفي استشهدوا"),
     "injured": _set("أصيبوا أصيب أصيبت جرحوا بجروح بجراح"),
     "arrested": _set("اعتقلوا اعتقل قبض أوقفوا أوقف احتجزوا اعتقالهم توقيفهم"),
     "kidnapped": _set("اختطفوا خطفوا اختطافهم خطفهم"),
@@ -80,6 +82,17 @@ NOT_PEOPLE = _set(
     "مذكرة مذكرات منزل منازل مبنى مبان مستشفى مستشفيات سيارة سيارات صاروخ صواريخ قذيفة قذائف دولة دول "
     "مرة مرات نقطة نقاط حالة حالات قضية قضايا تهمة تهم مدينة مدن قرية قرى بلدة منطقة مناطق مؤسسة مؤسسات"
 )
+# Dual forms: the noun itself says "two".
+DUAL_NOUNS: dict[str, frozenset[str]] = {
+    "killed": _set("قتيلين قتيلان شهيدين شهيدان ضحيتين ضحيتان"),
+    "injured": _set("جريحين جريحان"),
+    "kidnapped": _set("رهينتين رهينتان"),
+}
+DUAL_PEOPLE = _set(
+    "شخصين شخصان جنديين جنديان طفلين طفلان رجلين رجلان امرأتين امرأتان شرطيين شرطيان ضابطين ضابطان "
+    "سائحين سائحان شقيقين شقيقان سجينين سجينان"
+)
+_DUAL_HINT = re.compile("ين|ان")
 PURPOSE = _set("محاولة محاولته محاولتهم بهدف سعيا أجل خطة مخطط خطط يخطط تخطط خططوا أرادوا أراد يريد يريدون تهمة بتهمة")
 _COUNT_WORDS = _set("عددهم عددهن وعددهم وعددهن عددها")
 SUBSET = _set("بينهم بينهن منهم منهن بينها منها")
@@ -92,6 +105,9 @@ TOLL_NOUNS = {
     "missing": _set("المفقودين"),
     "escaped": _set("الفارين الهاربين"),
 }
+_PRISON_CONTEXT = re.compile(
+    "سجن|السجن|سجون|سجناء|سجين|مساجين|معتقل|محتجز|احتجاز|الاحتجاز|نزلاء|زنزان|الإصلاحية|الاصلاحيه|مركز توقيف|قبضة"
+)
 _MONTH_WORDS = _set(
     "يناير فبراير مارس أبريل إبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر كانون شباط آذار "
     "نيسان أيار حزيران تموز آب أيلول تشرين"
@@ -135,10 +151,9 @@ def _kind_of(stems: tuple[str, str, str], table: dict[str, frozenset[str]]) -> s
 
 
 def _is_dual_person(norm: str) -> bool:
+    """A dual person noun, possibly with the conjunction: "وامرأتان"."""
     base = norm[1:] if norm.startswith("و") else norm
-    return base in PEOPLE and (base.endswith("تان") or base.endswith("تين") or base.endswith("ان") or base.endswith("ين")) and (
-        base in _set("امرأتان امرأتين طفلين شخصين رجلين جنديين سجينين شرطيين")
-    )
+    return base in DUAL_PEOPLE
 
 
 def _clause_bounds(tokens: list[Token], spans: list[tuple[int, int]]) -> list[int]:
@@ -183,11 +198,27 @@ def find_casualties(
         kind, a, b = _classify(toks, stems, sent_of, sent, i, j)
         if kind is None:
             continue
+        if kind == "escaped" and not _PRISON_CONTEXT.search(text, toks[max(0, i - 12)].start, toks[min(len(toks), j + 12) - 1].end):
+            continue  # "escaped" counts prisoners; civilians fleeing are displacement, not a casualty
         add(kind, num.value, min(a, i), max(b, j), num.approximate)
         # "15 طفلا وامرأتان": a coordinated dual person noun is a second count of the same kind
         k = j + 1 if j < len(toks) and stems[j][1] in PEOPLE else j
         if k < len(toks) and sent_of[k] == sent and _is_dual_person(toks[k].norm):
             add(kind, 2, k, k + 1, False)
+    # duals are counts too: "سقوط قتيلين"، "مقتل شخصين"، "اعتقال جنديين"
+    if _DUAL_HINT.search(text):
+        for k, t in enumerate(toks):
+            if t.kind != "word" or len(t.norm) < 5 or not (t.norm.endswith("ين") or t.norm.endswith("ان")):
+                continue
+            st = stems[k]
+            kind = next((kd for kd, words in DUAL_NOUNS.items() if st[2] in words or st[1] in words), None)
+            if kind is None and (st[2] in DUAL_PEOPLE or st[1] in DUAL_PEOPLE) and k > 0:
+                kind = _kind_of(stems[k - 1], TRIGGERS)
+                if kind is not None and not (k + 1 < len(toks) and toks[k + 1].norm in ("اثنين", "اثنان")):
+                    add(kind, 2, k - 1, k + 1, False)
+                continue
+            if kind is not None:
+                add(kind, 2, k, k + 1, False)
     return out
 
 
@@ -195,10 +226,8 @@ def _plausible(num: NumberSpan, toks: list[Token], stems: _LazyStems, i: int, j:
     value = num.value or 0
     first = toks[i]
     if first.kind == "number" and len(first.norm) == 4 and 1900 <= value <= 2100 and j == i + 1:
-        nxt = stems[j][1] if j < len(toks) else ""
-        if _kind_of(stems[j], KIND_NOUNS) is None if j < len(toks) else True:
-            return False  # a year
-        del nxt
+        if j >= len(toks) or _kind_of(stems[j], KIND_NOUNS) is None:
+            return False  # a year ("2000 قتيل" would still count)
     if j < len(toks):
         nxt = stems[j]
         if nxt[0] in NOT_PEOPLE or nxt[1] in NOT_PEOPLE or nxt[1] in _MONTH_WORDS or toks[j].text in "%/:":
@@ -285,8 +314,11 @@ def _classify(
             kind = _kind_of(stems[k], KIND_NOUNS) or _kind_of(stems[k], TOLL_NOUNS)
             if kind:
                 return kind, k, j
-    # 4. toll: "عدد القتلى ... بلغ 374"
-    if i > 0 and (stems[i - 1][1] in TOLL_VERBS or (i > 1 and toks[i - 1].norm in ("الي", "نحو") and stems[i - 2][1] in TOLL_VERBS)):
+    # 4. toll: "عدد القتلى ... بلغ 374", "ارتفع عدد ضحايا الفيضانات إلى 50"
+    toll = i > 0 and stems[i - 1][1] in TOLL_VERBS
+    if not toll and i > 1 and toks[i - 1].norm in ("الي", "نحو"):
+        toll = any(sent_of[k] == sent and stems[k][1] in TOLL_VERBS for k in range(i - 2, max(-1, i - 8), -1))
+    if toll:
         for k in range(i - 2, max(-1, i - 16), -1):
             if sent_of[k] != sent:
                 break

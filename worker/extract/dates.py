@@ -31,7 +31,7 @@ GREGORIAN_MONTHS: dict[str, int] = {
     fold(k): v
     for k, v in {
         "يناير": 1, "جانفي": 1, "فبراير": 2, "فيفري": 2, "مارس": 3, "أبريل": 4, "إبريل": 4, "افريل": 4,
-        "مايو": 5, "يونيو": 6, "يونيه": 6, "جوان": 6, "يوليو": 7, "يوليه": 7, "جويلية": 7,
+        "مايو": 5, "ماي": 5, "يونيو": 6, "يونيه": 6, "جوان": 6, "يوليو": 7, "يوليه": 7, "جويلية": 7,
         "أغسطس": 8, "اغسطس": 8, "أوت": 8, "سبتمبر": 9, "أكتوبر": 10, "نوفمبر": 11, "ديسمبر": 12,
     }.items()
 }
@@ -185,6 +185,7 @@ def _shift_month(y: int, m: int, delta: int) -> tuple[int, int]:
     return k // 12, k % 12 + 1
 
 
+_BOTH_RE = re.compile(r"(?:بين|كلا|هذين|هذان|لكلا)\s+الاثنين|الاثنين\s+(?:معا|كليهما|كلاهما)")
 _NAMED_EVENT_RE = re.compile(r"(?:ثوره|حرب|انتفاضه|حراك|نكسه|ثورتي)\s+$")
 _PAST = {"الماضي", "المنصرم", "الفائت", "الماضيه", "المنصرمه", "الفائته"}
 _FUTURE = {"المقبل", "القادم", "المقبله", "القادمه"}
@@ -275,6 +276,8 @@ def _resolve(m: re.Match, pub: date | None) -> list[str]:
         month = _month_of(g, "_c")
         if month is None:
             return []
+        if not g("y_c") and re.sub(r"\s+", " ", g("m1_c")) == "ماي" and not g("m2_c"):
+            return []  # Maghrebi "ماي" (May) alone is too ambiguous ("تيريزا ماي") without a day or year
         if not g("y_c") and _NAMED_EVENT_RE.search(m.string, max(0, m.start() - 12), m.start()):
             return []  # "ثورة يناير", "حرب أكتوبر": a named event, not a month of the publication year
         year = int(g("y_c")) if g("y_c") else _year_for(month, None, pub, g("mod_c"))
@@ -285,6 +288,8 @@ def _resolve(m: re.Match, pub: date | None) -> list[str]:
         return []
     if g("wd"):
         wd = WEEKDAYS[g("wname")]
+        if g("wname") == "الاثنين" and _BOTH_RE.search(m.string, max(0, m.start() - 8), min(len(m.string), m.end() + 6)):
+            return []  # "بين الاثنين", "كلا الاثنين", "الاثنين معا": "the two", not Monday
         rel = re.sub(r"\s+", " ", g("wrel2") or "")
         post = re.sub(r"\s+", " ", (g("wpost") or "").strip())
         back = (pub.weekday() - wd) % 7  # days back to the most recent such weekday (0 = today)
@@ -300,6 +305,8 @@ def _resolve(m: re.Match, pub: date | None) -> list[str]:
         return [(pub - timedelta(days=back)).isoformat()]
     if g("rel"):
         w = re.sub(r"\s+", " ", g("rword"))
+        if w == "اليوم" and m.group() == "اليوم" and _inside_quote(m.string, m.start()):
+            return []  # a bare "اليوم" inside a quotation is usually "nowadays" or the speaker's day
         if w == "غد" and not re.search(r"(?:^|\s|[وف])(?:يوم|صباح|مساء|ليل|ليله|فجر|ظهر|عصر|ظهيره)\s", m.group()):
             return []  # "بغد أفضل" (a better tomorrow); the day needs "يوم غد" / "غدا"
         delta = {"امس": -1, "اول امس": -2, "اول من امس": -2, "غدا": 1, "غد": 1, "بعد غد": 2,
@@ -378,6 +385,15 @@ def _windows(folded: str) -> list[tuple[int, int]]:
 
 _FUTURE_CUE_RE = re.compile(r"(?:المقرر|المنتظر|المرتقب|المزمع|المتوقع|يعتزم|تعتزم|سوف)(?:\s+\S+){0,3}\s+$")
 _WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def _inside_quote(folded: str, at: int) -> bool:
+    """Whether position ``at`` lies inside a «...» or "..." quotation opened in the same paragraph."""
+    start = max(folded.rfind("\n", 0, at), at - 300, 0)
+    before = folded[start:at]
+    if before.rfind("«") > before.rfind("»"):
+        return True
+    return before.count('"') % 2 == 1 or before.count("“") > before.count("”")
 
 
 def _future_context(folded: str, at: int) -> bool:

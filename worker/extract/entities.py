@@ -105,9 +105,14 @@ def extract_entities(title: str, body: str, published: datetime | None = None) -
     mentions = _document_mentions([(f, t) for f, t in (("title", title), ("body", body)) if t and t.strip()])
     _unify_types(mentions)
     _assign_canonicals(mentions)
+    countries: dict[str, int] = {}
+    for m in mentions:
+        e = m.entry
+        if e is not None and e.country and e.source == "country":
+            countries[e.country] = countries.get(e.country, 0) + 1
     out = []
     for m in mentions:
-        place = _place_for(m) if m.type in ("LOC", "FAC") else None
+        place = _place_for(m, countries) if m.type in ("LOC", "FAC") else None
         out.append(Entity(text=m.text, type=m.type, canonical=m.canonical or m.text, start=m.start,
                           end=m.end, field=m.field, place=place))
     return out
@@ -251,6 +256,20 @@ def _clitic_readings(key: str) -> list[str]:
     return out
 
 
+_GAZ_READINGS: dict[str, tuple[str, ...]] = {}
+
+
+def _gaz_readings(key: str) -> tuple[str, ...]:
+    """The clitic-less readings of ``key`` that start a gazetteer name (cached per word type)."""
+    got = _GAZ_READINGS.get(key)
+    if got is None:
+        if len(_GAZ_READINGS) > 300000:
+            _GAZ_READINGS.clear()
+        phrases = get_gazetteer().phrases
+        got = _GAZ_READINGS[key] = tuple(r for r in _clitic_readings(key) if r in phrases)
+    return got
+
+
 def _is_punct(key: str) -> bool:
     return not any(c.isalnum() for c in key)
 
@@ -265,11 +284,10 @@ def _apply_gazetteer(keys: list[str], spans: list[_Span]) -> list[_Span]:
     while i < n:
         hit = gaz.match_at(keys, i) if keys[i] in gaz.phrases else None
         if hit is None:
-            for rest in _clitic_readings(keys[i]):
-                if rest in gaz.phrases:
-                    hit = gaz.match_at([rest, *keys[i + 1:i + gaz.max_len]], 0)
-                    if hit is not None:
-                        break
+            for rest in _gaz_readings(keys[i]):
+                hit = gaz.match_at([rest, *keys[i + 1:i + gaz.max_len]], 0)
+                if hit is not None:
+                    break
         if hit is not None:
             m, e = hit
             sp = _Span(i, i + m, e.type, "gaz", e)
@@ -342,7 +360,7 @@ def _chain_after(keys: list[str], i: int, covered: list) -> int:
         if k in _CONSTRUCT_NOUNS or (nxt_def and feat.freq(k) > 300):
             j += 1  # construct state: the name goes on
             continue
-        if feat.freq(k) <= 3000:
+        if feat.freq(k) <= 500:
             j += 1
             closed = True
         break
@@ -410,7 +428,10 @@ def _apply_rules(keys: list[str], spans: list[_Span]) -> list[_Span]:
                     new.append(_Span(i, j, typ, "rule"))
                     i = j
                     continue
-        elif head in _BODIES and cur is None and i + 1 < n:
+        elif head in _BODIES and cur is None and i + 1 < n and not (
+                k == head and i > 0 and _stem(keys[i - 1])[1].startswith("ال")):
+            # (right after a definite noun the body word is its adjective: "الشؤون الداخلية اللبنانية";
+            # with a preposition attached it starts a new phrase: "الروس للمخابرات البريطانية")
             # "الجيش المصري", "الادعاء العام التركي", "السلطات المصرية"
             j = i + 1
             if keys[j] in _BODY_MIDDLE and j + 1 < n:
@@ -485,8 +506,10 @@ def _orig_len(token_text: str, n_folded: int) -> int:
     return len(token_text) if count == n_folded else -1
 
 
-def _finish(text: str, toks: list[Token], keys: list[str], sp: _Span, field: str) -> _Mention | None:
-    """Clean a token span into a mention: cut punctuation, titles, clitics; drop non-entities."""
+def _trim(keys: list[str], sp: _Span, raw_last: str = "") -> tuple[int, int] | None:
+    """Token-level clean-up of a span: cut punctuation, stop words, titles (persons), trailing
+    nationality adjectives; ``None`` for spans that are no entity (a bare title, nationality
+    adjective or generic noun). ``raw_last`` is the original text of a one-token span."""
     lex = get_gazetteer().lexicon
     i, j = sp.i, sp.j
     # cut at the first stop punctuation inside the span; trim edges
@@ -507,15 +530,15 @@ def _finish(text: str, toks: list[Token], keys: list[str], sp: _Span, field: str
     if sp.type == "PER":
         while i < j - 1 and (keys[i] in titles or _stem(keys[i])[1] in titles):
             i += 1
-    if sp.type == "PER":
         while j - 1 > i and (keys[j - 1] in nationality or _stem(keys[j - 1])[0]):
             j -= 1  # "ترامب الأمريكي", "سيرغي للتسميم"
     if sp.type == "LOC" and sp.source == "crf" and j - i == 2 and keys[j - 1] in nationality:
         if get_featurizer().freq(keys[i]) < 3000:
             j -= 1  # "هينان الصينية" -> "هينان" but "الأراضي الفلسطينية" stays
-    span_keys = keys[i:j]
     if j - i == 1:
-        k = span_keys[0]
+        if raw_last.endswith(("ً", "اً")):
+            return None  # "روسياً", "دولياً": an adverb/adjective with tanween is never a name
+        k = keys[i]
         base = _stem(k)[1]
         if sp.entry is not None and sp.source == "gaz":
             pass  # a gazetteer name ("السعودية" is a country even if it looks like an adjective)
@@ -524,6 +547,32 @@ def _finish(text: str, toks: list[Token], keys: list[str], sp: _Span, field: str
             return None
         if len(base) < 2:
             return None
+    return i, j
+
+
+def refine_bio(keys: list[str], tags: list[str]) -> list[str]:
+    """The CRF's BIO tags for one sentence of folded keys after the gazetteer, the rules and the span
+    clean-up of :func:`extract_entities` (for token-level output such as ``newsworker ner --conll``)."""
+    spans = _split_spans(keys, [_Span(i, j, t, "crf") for i, j, t in spans_from_bio(tags)])
+    spans = _apply_rules(keys, _apply_gazetteer(keys, spans))
+    out = ["O"] * len(keys)
+    for sp in spans:
+        got = _trim(keys, sp)
+        if got is None:
+            continue
+        i, j = got
+        out[i] = "B-" + sp.type
+        for t in range(i + 1, j):
+            out[t] = "I-" + sp.type
+    return out
+
+
+def _finish(text: str, toks: list[Token], keys: list[str], sp: _Span, field: str) -> _Mention | None:
+    """Clean a token span into a mention: :func:`_trim`, then cut attached clitics off its start."""
+    got = _trim(keys, sp, toks[sp.i].text if sp.j - sp.i == 1 else "")
+    if got is None:
+        return None
+    i, j = got
     first = toks[i]
     start = first.start
     cl, rest = _stem(keys[i])
@@ -568,8 +617,8 @@ def _assign_canonicals(mentions: list[_Mention]) -> None:
             e = gaz.by_form.get(m.key)
             if e is not None and e.type == m.type:
                 m.entry = e
-        if m.entry is not None and m.entry.type == m.type:
-            m.canonical = m.entry.canonical
+        if m.entry is not None and m.entry.type == m.type and m.entry.source != "city":
+            m.canonical = m.entry.canonical  # GeoNames spellings vary: a city keeps the text's form
     # 2. short forms: a mention that is the tail (PER: last tokens; ORG: after a head word) of a
     # longer mention of the same type in the document takes that mention's canonical
     by_type: dict[str, list[_Mention]] = {}
@@ -605,16 +654,18 @@ def _display(text: str) -> str:
     return " ".join(DIACRITICS_RE.sub("", text).replace("_", " ").split())
 
 
-def _place_for(m: _Mention) -> Place | None:
+def _place_for(m: _Mention, countries: dict[str, int]) -> Place | None:
     gaz = get_gazetteer()
     e = m.entry if m.entry is not None and m.entry.lat is not None else None
+    if e is not None and e.type == "LOC":
+        e = gaz.place(m.key, countries) or e
     if e is None:
         words = m.key.split()
         tries = [m.key, fold(m.canonical)]
         if len(words) > 1 and (words[0] in _LOC_HEADS or words[0] in _FAC_HEADS):
             tries.append(" ".join(w for w in words[1:] if w not in _NAME_ADJ))
         for t in tries:
-            hit = gaz.by_form.get(t)
+            hit = gaz.place(t, countries)
             if hit is not None and hit.lat is not None and hit.type in ("LOC", "FAC"):
                 e = hit
                 break

@@ -7,7 +7,7 @@ Features are the folded content words (:func:`worker.extract.normalize.fold`; le
 dropped, words under 3 letters and the shipped stopwords removed), each hashed with BLAKE2b-64 and
 counted with its frequency. Word unigrams separate best on the ANT corpus (measured when choosing):
 5 changed words + a new dateline move <= 10 bits (p90 6); dropping the last paragraph and half of
-another moves p50 7 / p90 12 bits; random article pairs are >= 20 bits apart at the 0.1th
+another moves p50 7 / p90 13 bits; random article pairs are >= 20 bits apart at the 0.1th
 percentile. 3-word shingles were worse on both sides (light edits p90 11, random p0.1 21).
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
 
+from worker.extract.memo import memo
 from worker.extract.normalize import fold
 
 __all__ = ["simhash", "hamming", "near_duplicate", "NEAR_DISTANCE", "SHINGLE"]
@@ -38,7 +38,7 @@ def _features(folded: str) -> list[str]:
     return [" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)]
 
 
-@lru_cache(maxsize=262144)
+@memo(262144)
 def _bits(feature: str) -> str:
     """64-bit BLAKE2b of a feature as a string of 0/1 (cached: words repeat across articles)."""
     return format(int.from_bytes(hashlib.blake2b(feature.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big"), "064b")

@@ -8,7 +8,11 @@ count as one term) and displayed in their most frequent surface form without the
 preposition (article kept). Title words weigh double. Pairs of adjacent content words seen at least
 twice score as phrases and absorb their member words.
 
-The IDF table is computed offline from the ANT corpus (31k Arabic news articles, 2018):
+The tables are computed offline from the ANT corpus (31,493 Arabic news articles, 2018; see
+``/work/shared/data/corpora/ant-multisource-README.md``) and shipped in ``worker/extract/data/``:
+``words.tsv.gz`` (document frequency of whole folded words, df >= 3; used by proclitic splitting),
+``idf.tsv.gz`` (document frequency of term keys, df >= 3) and ``stopwords.txt`` (terms in > 15% of
+documents). Rebuild with
 ``python -m worker.extract.keywords build /work/shared/data/corpora/ant-multisource-2018.jsonl.gz``.
 """
 
@@ -22,6 +26,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from worker.extract.memo import memo
 from worker.extract.normalize import DIACRITICS_RE
 from worker.extract.tokens import Token, split_proclitics, tokenize
 
@@ -29,7 +34,8 @@ __all__ = ["find_keywords", "term_key", "build_idf", "load_idf", "load_stopwords
 
 _DATA = "worker.extract.data"
 _MIN_DF = 3  # rarer terms are not shipped; they get the maximum IDF at run time
-_STOP_DF = 0.06  # terms in more than 6% of documents are treated as stopwords
+_MIN_WORD_DF = 3  # whole-word table used by proclitic splitting
+_STOP_DF = 0.15  # terms in more than 15% of documents are treated as stopwords
 _HAND_STOPWORDS = """
 في من على إلى الى عن مع أن إن ان أنه انه أنها انها كان كانت يكون تكون هذا هذه ذلك تلك التي الذي الذين اللذين
 هو هي هم هن نحن أنا انت لم لن لا ما ماذا لماذا كيف متى أين اين قد وقد لقد كل بعض غير بين حتى منذ عند عندما
@@ -45,7 +51,7 @@ def term_key(norm: str) -> str:
     return split_proclitics(norm)[1]
 
 
-@lru_cache(maxsize=65536)
+@memo(65536)
 def _surface(text: str) -> str:
     return DIACRITICS_RE.sub("", split_proclitics(text, keep_article=True)[1])
 
@@ -157,26 +163,44 @@ def _display(keys: tuple[str, ...], surf: Counter, pair_surf: Counter) -> str:
 
 
 def build_idf(corpus: str | Path, out_dir: str | Path | None = None) -> tuple[int, int]:
-    """Count document frequencies over a jsonl(.gz) corpus ({"title","text"|"body"}) and write the tables.
+    """Count document frequencies over a jsonl(.gz) corpus ({"title","text"|"body"}) and write the tables:
+    ``words.tsv.gz`` (whole folded words, for proclitic splitting), ``idf.tsv.gz`` (term keys) and
+    ``stopwords.txt``. Two passes, because term keys depend on the word table.
 
     Returns (documents, terms shipped).
     """
     import json
 
-    from worker.extract.normalize import fold
+    from worker.extract import tokens as tokens_mod
 
     out = Path(out_dir) if out_dir else Path(__file__).parent / "data"
     out.mkdir(parents=True, exist_ok=True)
     opener = gzip.open if str(corpus).endswith(".gz") else open
+
+    def docs():  # noqa: ANN202
+        with opener(corpus, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+            for line in fh:
+                doc = json.loads(line)
+                yield f"{doc.get('title') or ''}\n{doc.get('text') or doc.get('body') or ''}"
+
+    # pass 1: whole folded words (proclitic splitting consults this table)
+    words: Counter[str] = Counter()
+    for text in docs():
+        words.update({t.norm for t in tokenize(text) if t.kind == "word"})
+    with gzip.open(out / "words.tsv.gz", "wt", encoding="utf-8", compresslevel=9) as fh:
+        fh.write("#word\tdf\n")
+        for w, c in sorted(words.items()):
+            if c >= _MIN_WORD_DF and w.isalpha():
+                fh.write(f"{w}\t{c}\n")
+    tokens_mod.reset_vocab()
+    _KEY_CACHE.clear()
+    # pass 2: term keys (no clitics, no article)
     df: Counter[str] = Counter()
     n_docs = 0
-    with opener(corpus, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
-        for line in fh:
-            doc = json.loads(line)
-            text = f"{doc.get('title') or ''}\n{doc.get('text') or doc.get('body') or ''}"
-            keys = {term_key(fold(t.text)) for t in tokenize(text) if t.kind == "word"}
-            df.update(k for k in keys if len(k) >= 2)
-            n_docs += 1
+    for text in docs():
+        keys = {term_key(t.norm) for t in tokenize(text) if t.kind == "word"}
+        df.update(k for k in keys if len(k) >= 2)
+        n_docs += 1
     shipped = sorted((t, c) for t, c in df.items() if c >= _MIN_DF)
     with gzip.open(out / "idf.tsv.gz", "wt", encoding="utf-8", compresslevel=9) as fh:
         fh.write(f"#docs\t{n_docs}\n")
@@ -184,7 +208,7 @@ def build_idf(corpus: str | Path, out_dir: str | Path | None = None) -> tuple[in
             fh.write(f"{t}\t{c}\n")
     stop = sorted(t for t, c in df.items() if c / n_docs > _STOP_DF)
     (out / "stopwords.txt").write_text(
-        "# terms (folded, no clitics) in more than 6% of ANT documents, plus the hand list in keywords.py\n"
+        "# terms (folded, no clitics) in more than 15% of ANT documents, plus the hand list in keywords.py\n"
         + "\n".join(stop) + "\n", encoding="utf-8")
     return n_docs, len(shipped)
 

@@ -66,6 +66,13 @@ _HEDGES: tuple[tuple[str, ...], ...] = tuple(
 )
 # Upper bounds are not counts ("أقل من خمسة"): the span is reported but marked vague.
 _UPPER_BOUND = (fold("أقل"), fold("من"))
+# Folded words that can start a number expression (with an optional و/ب/ل, or "ال" on 3..10).
+_BASE = set(WORD_VALUES) | set(MULTIPLIERS) | set(DUALS) | set(VAGUE)
+_STARTERS: frozenset[str] = frozenset(
+    _BASE
+    | {p + w for w in _BASE for p in "وبل"}
+    | {"ال" + w for w, v in WORD_VALUES.items() if 3 <= v <= 10}
+)
 _WA = "و"
 
 
@@ -116,8 +123,13 @@ def find_numbers(tokens: list[Token]) -> list[NumberSpan]:
     """All numeric expressions in ``tokens`` (see module docstring)."""
     out: list[NumberSpan] = []
     n = len(tokens)
-    i = 0
-    while i < n:
+    # only numbers and number words can start an expression: skip the rest without per-token work
+    starts = [k for k, t in enumerate(tokens) if t.kind == "number" or t.norm in _STARTERS]
+    consumed = 0
+    for i in starts:
+        if i < consumed:
+            continue
+        consumed = i + 1
         tok = tokens[i]
         norm = tok.norm
         first_val: float | None = None
@@ -125,13 +137,11 @@ def find_numbers(tokens: list[Token]) -> list[NumberSpan]:
         if tok.kind == "number":
             first_val = _digit_value(norm)
             if first_val is None:
-                i += 1
                 continue
             kind = "digit"
         elif tok.kind == "word":
             if norm in VAGUE or (norm.startswith(_WA) and norm[1:] in VAGUE):
                 out.append(NumberSpan(None, tok.start, tok.end, i, i + 1, vague=True))
-                i += 1
                 continue
             _, v, kind = _word(norm, continuing=False)
             if v is None and norm.startswith("ال") and 3 <= WORD_VALUES.get(norm[2:], 0) <= 10:
@@ -141,11 +151,9 @@ def find_numbers(tokens: list[Token]) -> list[NumberSpan]:
                 if len(norm) > 3 and norm[0] in "وبل":
                     _, v, kind = _word(norm[1:], continuing=False)
                 if v is None:
-                    i += 1
                     continue
             first_val = float(v)
         else:
-            i += 1
             continue
 
         total = 0.0
@@ -200,6 +208,7 @@ def find_numbers(tokens: list[Token]) -> list[NumberSpan]:
                 if hedge == _UPPER_BOUND:
                     vague = True
                 break
+        consumed = j
         ival = int(round(value)) if value == value and value < 1e15 else None
         out.append(
             NumberSpan(
@@ -212,7 +221,6 @@ def find_numbers(tokens: list[Token]) -> list[NumberSpan]:
                 vague=vague,
             )
         )
-        i = j
     return out
 
 

@@ -27,7 +27,7 @@ from worker.extract.fingerprint import simhash
 from worker.extract.keywords import find_keywords
 from worker.extract.normalize import fold_with_offsets
 from worker.extract.quotes import find_quotes
-from worker.extract.tokens import sentences, tokenize
+from worker.extract.tokens import sentences, split_proclitics, tokenize
 
 __all__ = ["extract_one", "extract_many", "warm_up"]
 
@@ -49,6 +49,18 @@ def _entities() -> EntityFn:
 
 
 _warm = False
+_since_freeze = 0
+# Caches (token folds, NER features) grow as articles stream through; once in a while the survivors
+# are moved to the GC's permanent generation too. Objects there are still freed by reference counting
+# when a cache drops them; only cyclic garbage would be kept, and a full collection runs first.
+_REFREEZE_EVERY = 500
+
+
+def _refreeze() -> None:
+    global _since_freeze
+    gc.collect()
+    gc.freeze()
+    _since_freeze = 0
 
 
 def warm_up() -> None:
@@ -65,6 +77,7 @@ def warm_up() -> None:
 
     load_idf()
     load_stopwords()
+    split_proclitics("وقال")  # loads the corpus word table
     _entities()("", "", None)
     _entities()("تجربة", "قتل 3 أشخاص في بغداد يوم الخميس.", None)  # first call loads the tagger lazily
     gc.collect()
@@ -116,8 +129,12 @@ def _merge_casualties(*groups: list[Casualty]) -> list[Casualty]:
 
 def extract_one(article: ArticleIn | dict[str, Any]) -> EnrichedDocument:
     """Run the whole chain on one article."""
+    global _since_freeze
     if not _warm:
         warm_up()
+    _since_freeze += 1
+    if _since_freeze >= _REFREEZE_EVERY:
+        _refreeze()
     a = _coerce(article)
     title, body = _clean(a.title or ""), _clean(a.body or "")
     published = parse_published(a.published)

@@ -30,7 +30,12 @@ _PARTICLE = r"(?<![^\s\"«“])(?:ان|انه|انها|انهم|بان|بانه|
 # The speaker phrase ends at the reported-speech particle, a colon or an opening quote after text.
 _SPEAKER_STOP = re.compile(rf"{_PARTICLE}|:|(?<=\S)\s*[«“]|$")
 # Inside the speaker phrase, cut at a comma or a circumstantial phrase ("في بيان"، "لوكالة ...").
-_SPEAKER_CUT = re.compile(r"\s*(?:[،,(]|(?<![^\s])(?:في|خلال|عبر|امام|لوكاله|لقناه|لصحيفه|لموقع|الي|عن|يوم|اليوم|امس)\s)")
+_SPEAKER_CUT = re.compile(
+    r"\s*(?:[،,(]|(?<![^\s])(?:في|خلال|عبر|امام|لوكاله|لقناه|لصحيفه|لموقع|الي|عن|يوم|اليوم|امس|صباح|مساء|"
+    r"الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت|ايضا|كذلك)(?:\s|$))"
+)
+# A speaker phrase never starts with a pronoun object or a participle of saying.
+_NOT_SPEAKER_START = re.compile(r"^(?:به|له|لها|لهم|قائلا|قائله|مضيفا|مضيفه|مشيرا|مشيره|موضحا|مؤكدا|مؤكده|معتبرا|لافتا)(?:\s|$)")
 _CONTINUATION = {"اضاف", "اضافت", "تابع", "تابعت", "اردف", "اردفت"}
 _PRONOUNS = {"", "انه", "انها", "ايضا", "هو", "هي", "في", "ان", "ذلك", "كذلك", "المصدر", "البيان"}
 _QUOTE_RE = re.compile(r"«([^»]{3,})»|\"([^\"]{3,})\"|“([^”]{3,})”")
@@ -74,6 +79,12 @@ def find_quotes(
         at_particle = stop is not None and _PARTICLE_RE.match(folded, stop.start()) is not None
         if phrase.lstrip()[:1] in ("\"", "«", "“") and not at_particle:
             phrase, stop_at = "", after  # the verb is followed directly by the quotation
+        inner = phrase.strip().find('"')
+        if inner > 0:
+            stop_at = after + phrase.find('"')  # 'المسؤول "بدلا من ...': the quotation starts here
+            phrase = folded[after:stop_at]
+        if _NOT_SPEAKER_START.match(phrase.strip()):
+            phrase, stop_at = "", after
         words = phrase.strip().strip("\"«»“” ").strip()
         if words and len(words.split()) <= 8 and words not in _PRONOUNS:
             lead = len(phrase) - len(phrase.lstrip(" \"«»“”"))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
+from worker.extract.memo import memo
 from worker.extract.normalize import fold
 
 __all__ = ["Token", "tokenize", "sentences", "split_proclitics", "WORD_RE", "TOKEN_RE"]
@@ -21,7 +21,7 @@ WORD_RE = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{_MARKS}])*")
 TOKEN_RE = re.compile(rf"([^\W\d_](?:[^\W\d_]|[{_MARKS}])*)|(\d+(?:[.,\u066b\u066c]\d+)*)|(\S)")
 
 
-_fold_word = lru_cache(maxsize=262144)(fold)  # tokens repeat a lot; folding is the hot path
+_fold_word = memo(262144)(fold)  # tokens repeat a lot; folding is the hot path
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +117,9 @@ def split_proclitics(word: str, *, keep_article: bool = False) -> tuple[str, str
     Strips an optional conjunction (و/ف), an optional preposition (ب/ل/ك) and, unless
     ``keep_article``, the definite article ال; "لل" (ل + ال with the alef elided) is handled.
     Conservative: the stem must keep >= 2 letters (>= 3 when no article follows a one-letter
-    clitic) and known words such as "لبنان", "بغداد", "وزارة" are never split.
+    clitic), known words such as "لبنان", "بغداد", "وزارة" are never split, and a one-letter clitic
+    without the article is split off only when the shipped corpus word table says the stem is a word
+    on its own ("بدمشق" -> "دمشق", "فيلم" and "بطولة" stay whole).
 
     Default (``keep_article=False``): ``prefix + rest == word`` always.
     ``keep_article=True`` (mention form per the guidelines): the article stays on ``rest``; for
@@ -127,7 +129,7 @@ def split_proclitics(word: str, *, keep_article: bool = False) -> tuple[str, str
     return _split(word, keep_article)
 
 
-@lru_cache(maxsize=131072)
+@memo(131072)
 def _split(word: str, keep_article: bool) -> tuple[str, str]:
     """Cached worker for :func:`split_proclitics`."""
     if len(word) < 3:
@@ -154,12 +156,59 @@ def _split(word: str, keep_article: bool) -> tuple[str, str]:
         if keep_article:
             return word[:j], rest
         return word[: j + 2], word[j + 2 :]
-    # no article: accept a one-letter clitic only if a long enough stem remains and it isn't a known word
-    if j > i and (len(rest_key) < 3 or fold(word[i:]) in _NO_SPLIT):
+    # no article: a one-letter clitic needs a long enough stem, and (when the word table is shipped)
+    # evidence that the stem is a word of its own: "بدمشق" -> دمشق, but not "فيلم" -> يلم, "بطولة" -> طولة
+    vocab = _vocab()
+    if j > i and (
+        len(rest_key) < 3 or fold(word[i:]) in _NO_SPLIT or (vocab and not _stem_ok(fold(word[i:]), rest_key, vocab))
+    ):
         j = i  # drop the preposition reading
     if j == 0:
         return "", word
     rest = word[j:]
-    if len(fold(rest)) < 3:
+    rest_key = fold(rest)
+    if len(rest_key) < 3 or (vocab and not _stem_ok(key, rest_key, vocab, conj=j == i)):
         return "", word
     return word[:j], rest
+
+
+def _stem_ok(whole: str, stem: str, vocab: dict[str, int], conj: bool = False) -> bool:
+    """The stem occurs on its own in the reference corpus, at least a fifth as often as the whole word
+    ("بدمشق" -> دمشق yes; "وسائل" -> سائل and "بطولة" -> طولة no: far rarer than the whole word).
+    The conjunction و/ف is so productive that any well-attested stem is enough ("وأضاف" -> أضاف)."""
+    n = vocab.get(stem, 0)
+    if conj and n >= _COMMON_STEM_DF:
+        return True
+    return n >= _MIN_STEM_DF and 5 * n >= vocab.get(whole, 0)
+
+
+_MIN_STEM_DF = 3
+_COMMON_STEM_DF = 200
+_VOCAB: dict[str, int] | None = None
+
+
+def _vocab() -> dict[str, int]:
+    """Document frequencies of whole folded words in the ANT corpus (``data/words.tsv.gz``), or {}."""
+    global _VOCAB
+    if _VOCAB is None:
+        import gzip
+        from importlib import resources
+
+        try:
+            raw = resources.files("worker.extract.data").joinpath("words.tsv.gz").read_bytes()
+        except (FileNotFoundError, ModuleNotFoundError):
+            _VOCAB = {}
+        else:
+            table: dict[str, int] = {}
+            for line in gzip.decompress(raw).decode("utf-8").splitlines()[1:]:
+                w, _, n = line.partition("\t")
+                table[w] = int(n)
+            _VOCAB = table
+    return _VOCAB
+
+
+def reset_vocab() -> None:
+    """Forget the loaded word table and cached splits (used when the tables are rebuilt)."""
+    global _VOCAB
+    _VOCAB = None
+    _split.cache_clear()  # type: ignore[attr-defined]

@@ -52,6 +52,7 @@ class Gazetteer:
 
     def __init__(self) -> None:
         self.by_form: dict[str, GazEntry] = {}
+        self.alternatives: dict[str, list[GazEntry]] = {}
         self.lexicon: dict[str, frozenset[str]] = {}
         self._load_places()
         self._load_curated()
@@ -75,6 +76,22 @@ class Gazetteer:
         old = self.by_form.get(key)
         if old is None or e.score() > old.score():
             self.by_form[key] = e
+        if old is not None and old is not e and e.type == old.type == "LOC" and "country" not in (
+                e.source, old.source):
+            # same-named places in other countries, for disambiguation by the document's countries
+            alts = self.alternatives.setdefault(key, [old])
+            if e not in alts:
+                alts.append(e)
+
+    def place(self, key: str, countries: dict[str, int] | None = None) -> GazEntry | None:
+        """The place named ``key`` (folded); among same-named places, the one in the country the
+        document mentions most (``countries``: ISO code -> votes), else the default pick."""
+        best = self.by_form.get(key)
+        alts = self.alternatives.get(key)
+        if not alts or not countries or best is None:
+            return best
+        top = max(alts, key=lambda e: (countries.get(e.country or "", 0), e.score()))
+        return top if countries.get(top.country or "", 0) > countries.get(best.country or "", 0) else best
 
     def _load_places(self) -> None:
         with gzip.open(HERE / "places.tsv.gz", "rt", encoding="utf-8") as fh:

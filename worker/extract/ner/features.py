@@ -27,14 +27,6 @@ HERE = Path(__file__).parent
 _ARABIC = frozenset(chr(c) for c in range(0x0621, 0x064B))
 _CONJ = "وف"
 _PREP = "بلك"
-NGRAMS = os.environ.get("NEWSWORKER_NER_NGRAMS", "0") == "1"
-
-
-_TYPES = ("PER", "ORG", "LOC", "FAC")
-
-
-def _bucket(p: float) -> int:
-    return 3 if p >= 0.8 else 2 if p >= 0.4 else 1 if p >= 0.15 else 0
 
 
 def _shape(w: str) -> str:
@@ -60,17 +52,6 @@ class Featurizer:
             for line in fh:
                 w, f, c1, c2, c3 = line.rstrip("\n").split("\t")
                 self.clusters[w] = (int(f), c1, c2, c3)
-        # label histories (see histories_build.py): word -> ("PER2", "LOC1", ...)
-        self.hist: dict[str, tuple[str, ...]] = {}
-        hist_path = Path(os.environ.get("NEWSWORKER_NER_HIST") or HERE / "labelhist.tsv.gz")
-        if hist_path.exists() and os.environ.get("NEWSWORKER_NER_HIST") != "off":
-            with gzip.open(hist_path, "rt", encoding="utf-8") as fh:
-                for line in fh:
-                    w, n, *c = line.rstrip("\n").split("\t")
-                    tot = int(n)
-                    tags = tuple(f"{t}{_bucket(int(x) / tot)}" for t, x in zip(_TYPES, c, strict=False) if int(x) / tot >= 0.05)
-                    if tags:
-                        self.hist[w] = tags
         self.gaz = get_gazetteer()
         lex = self.gaz.lexicon
         self._lists = [(name, lex.get(name, frozenset())) for name in
@@ -89,7 +70,6 @@ class Featurizer:
         """A featurizer sharing this one's tables that only emits attributes in ``known`` (a model's)."""
         other = object.__new__(Featurizer)
         other.clusters, other.gaz, other._lists, other._stems = self.clusters, self.gaz, self._lists, self._stems
-        other.hist = self.hist
         other._local, other._ctx = {}, {}
         other._phrase_starts, other._bigrams = self._phrase_starts, None
         other.known = known
@@ -150,7 +130,7 @@ class Featurizer:
                 feats.append(f"s{k}=" + key[-k:])
         if n > 4:
             feats.append("s4=" + key[-4:])
-        if NGRAMS and n > 3 and self.freq(key) < 50:
+        if n > 3 and self.freq(key) < 50:
             # rare words (often transliterated foreign names): letter bigrams
             feats.extend({"ng=" + key[k:k + 2] for k in range(n - 1)})
         if cl:
@@ -167,11 +147,6 @@ class Featurizer:
             feats.extend(("c1=" + c[1], "c2=" + c[2], "c3=" + c[3], "fq=" + str(int(math.log2(c[0] + 1)))))
         for t in self._gaz_tags(key):
             feats.append("g=" + t)
-        h = self.hist.get(key) or (self.hist.get(rest) if cl else None)
-        if h:
-            feats.extend("h=" + t for t in h)
-        elif self.hist:
-            feats.append("h=none")
         if cl:
             for t in self._gaz_tags(rest):
                 feats.append("gs=" + t)
@@ -196,9 +171,6 @@ class Featurizer:
         if cl:
             base.append("st=" + rest)
         base += ["g=" + t for t in self._gaz_tags(key)]
-        h = self.hist.get(key) or (self.hist.get(rest) if cl else None)
-        if h:
-            base += ["h=" + t for t in h]
         near = base + ["s2=" + key[-2:]]
         got = tuple(self._keep([f"{o}:{f}" for f in (near if abs(o) == 1 else base)]) for o in (-2, -1, 1, 2))
         if len(self._ctx) > 300000:

@@ -15,6 +15,8 @@ from worker.extract.ner.features import Featurizer, fold_token, get_featurizer
 __all__ = ["MODEL_PATH", "NerTagger", "get_tagger", "spans_from_bio"]
 
 MODEL_PATH = Path(__file__).with_name("model.crfsuite")
+ENTITY_TYPES = ("PER", "ORG", "LOC", "FAC")
+_BATCH_CELLS = 20000  # sentences x padded length per Viterbi batch
 
 
 def attrs_path(model_path: Path) -> Path:
@@ -99,6 +101,9 @@ class NerTagger:
             self._crf = pycrfsuite.Tagger()
             self._crf.open(str(path))
             known = frozenset(a for a, _ in self._crf.info().state_features)
+        # labels other than B/I of the four types (a model trained with --aux-labels) come out as O
+        names = self._w.labels if self._w is not None else list(self._crf.labels())
+        self._out = {lab: (lab if lab == "O" or lab[2:] in ENTITY_TYPES else "O") for lab in names}
         # restricted to this model's attributes (caches are per model)
         self.featurizer = (featurizer or get_featurizer()).restricted(known)
         self._rowid: dict[str, int] = {}
@@ -106,7 +111,7 @@ class NerTagger:
             import numpy as np
 
             self._table = np.zeros((4096, 5, len(self._w.labels)))
-        self._lock = threading.Lock()  # pycrfsuite.Tagger keeps per-call state
+        self._lock = threading.Lock()  # for the score table, and pycrfsuite.Tagger keeps per-call state
 
     # -- per word type score vectors --------------------------------------------------------------
 
@@ -170,19 +175,31 @@ class NerTagger:
         """Tags for several sentences of folded keys (one batched Viterbi)."""
         if self._w is None:
             return [self.tag_keys(k) for k in sents]
+        out: list[list[str]] = [[] for _ in sents]
+        # batches of similar length, so padding stays small and one huge "sentence" cannot blow up
+        # the (batch, length, labels) arrays
+        order = sorted((i for i, k in enumerate(sents) if k), key=lambda i: len(sents[i]))
+        batch: list[int] = []
+        for i in order:
+            if batch and (len(batch) + 1) * len(sents[i]) > _BATCH_CELLS:
+                self._viterbi(sents, batch, out)
+                batch = []
+            batch.append(i)
+        if batch:
+            self._viterbi(sents, batch, out)
+        return out
+
+    def _viterbi(self, sents: list[list[str]], idx: list[int], out: list[list[str]]) -> None:
         import numpy as np
 
-        idx = [i for i, k in enumerate(sents) if k]
-        out: list[list[str]] = [[] for _ in sents]
-        if not idx:
-            return out
         labels = self._w.labels
         trans = self._w.trans
         nl = len(labels)
         lens = [len(sents[i]) for i in idx]
         tmax = max(lens)
         b = len(idx)
-        flat = self._scores([sents[i] for i in idx])
+        with self._lock:  # the score table grows as new words come
+            flat = self._scores([sents[i] for i in idx])
         scores = np.zeros((b, tmax, nl))
         starts = np.cumsum([0, *lens[:-1]])
         rows = np.repeat(np.arange(b), lens)
@@ -190,7 +207,7 @@ class NerTagger:
         scores[rows, cols] = flat
         live = (np.arange(tmax)[:, None] < np.array(lens)[None, :])[:, :, None]  # (t, b, 1)
         delta = scores[:, 0].copy()
-        back = np.zeros((b, tmax, nl), dtype=np.int64)
+        back = np.zeros((b, tmax, nl), dtype=np.int16)
         for t in range(1, tmax):
             cand = delta[:, :, None] + trans  # (b, from, to)
             back[:, t] = cand.argmax(axis=1)
@@ -204,8 +221,7 @@ class NerTagger:
             row = back[r]
             for t in range(n - 1, 0, -1):
                 y[t - 1] = int(row[t, y[t]])
-            out[i] = [labels[k] for k in y]
-        return out
+            out[i] = [self._out[labels[k]] for k in y]
 
     def tag_keys(self, keys: list[str]) -> list[str]:
         """Tags for a sentence of folded keys (see :func:`fold_token`)."""
@@ -215,7 +231,7 @@ class NerTagger:
             return self.tag_many([keys])[0]
         feats = self.featurizer.sentence(keys)
         with self._lock:
-            return list(self._crf.tag(feats))
+            return [self._out[t] for t in self._crf.tag(feats)]
 
     def tag(self, tokens: list[str]) -> list[str]:
         """Tags for a sentence of raw tokens."""
@@ -272,18 +288,22 @@ def propagate(sents: list[list[str]], tags: list[list[str]], featurizer: Featuri
                 votes[ph][typ] += 1
                 if typ == "PER" and j - i >= 2 and not (set(ph) & not_names):
                     for k in (ph[0], ph[-1]):
-                        if feat.freq(k) <= _COMPONENT_MAX_FREQ and len(k) > 2:
+                        if feat.freq(k) <= _COMPONENT_MAX_FREQ and len(k) > 2 and not feat.stem(k)[0]:
                             votes.setdefault((k,), {}).setdefault("PER", 0)
         return {ph: max(v.items(), key=lambda kv: kv[1])[0] for ph, v in votes.items()}
 
-    whole = phrases(0, len(sents)) if window is None else None
-    for s, keys in enumerate(sents):
-        table = whole if whole is not None else phrases(max(0, s - window), min(len(sents), s + window + 1))
-        if not table:
-            continue
+    def index(table: dict[tuple[str, ...], str]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
         by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-        for ph, typ in table.items():
+        for ph, typ in sorted(table.items(), key=lambda kv: -len(kv[0])):
             by_first.setdefault(ph[0], []).append((ph, typ))
+        return by_first
+
+    whole = index(phrases(0, len(sents))) if window is None else None
+    for s, keys in enumerate(sents):
+        by_first = whole if whole is not None else index(
+            phrases(max(0, s - window), min(len(sents), s + window + 1)))
+        if not by_first:
+            continue
         row = tags[s]
         i = 0
         n_keys = len(keys)
@@ -301,7 +321,7 @@ def propagate(sents: list[list[str]], tags: list[list[str]], featurizer: Featuri
                     i += 1
                     continue
             done = False
-            for ph, typ in sorted(cands, key=lambda p: -len(p[0])):
+            for ph, typ in cands:
                 n = len(ph)
                 if i + n > n_keys or tuple(keys[i + 1:i + n]) != ph[1:]:
                     continue

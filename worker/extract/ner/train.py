@@ -32,6 +32,9 @@ FINE = {
     "FAC": "Building-Grounds Airport Subarea-Facility Path",
 }
 FINE_MAP = {fine: coarse for coarse, names in FINE.items() for fine in names.split()}
+# --aux-labels: nationalities/groups and other named things get labels of their own (mapped to O when
+# tagging) instead of O, so the model does not have to explain them as non-names
+AUX_MAP = {**FINE_MAP, "Group": "NAT", **{t: "MISC" for t in "Book Movie Software Hardware Air Land Projectile".split()}}
 WOJOOD_MAP = {"PERS": "PER", "PER": "PER", "GPE": "LOC", "LOC": "LOC", "ORG": "ORG", "FAC": "FAC"}
 PROCLITICS = {"و", "ف", "ب", "ل", "ك", "ال"}
 SUFFIXES = {"ه", "ها", "هم", "هما", "هن", "نا", "ي", "كم", "كما", "ني"}
@@ -89,7 +92,7 @@ def glue_clitics(sent: Sentence) -> Sentence:
     return out
 
 
-def load_newsfane(holdout: Path | None, split: str = "tail") -> tuple[list[Sentence], list[Sentence]]:
+def load_newsfane(holdout: Path | None, split: str = "tail", aux: bool = False) -> tuple[list[Sentence], list[Sentence]]:
     """NewsFANE sentences for training and the held-out 10%% (``tail``: the last 10%% of the file, a
     contiguous block of whole articles; ``random``: every sentence with seeded probability 0.1)."""
     sents = read_conll(DATA / "newsfane-train.conll")
@@ -106,7 +109,8 @@ def load_newsfane(holdout: Path | None, split: str = "tail") -> tuple[list[Sente
     if holdout:
         holdout.write_text("\n\n".join("\n".join(f"{t}\t{g}" for t, g in s) for s in held) + "\n",
                            encoding="utf-8")
-    return [[(t, coarse(g, FINE_MAP)) for t, g in s] for s in train], held
+    table = AUX_MAP if aux else FINE_MAP
+    return [[(t, coarse(g, table)) for t, g in s] for s in train], held
 
 
 def load_wojood() -> list[Sentence]:
@@ -122,6 +126,7 @@ def main() -> None:
     ap.add_argument("--split", choices=("tail", "random"), default="tail")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--wojood", action="store_true", help="add the Wojood sample to training")
+    ap.add_argument("--aux-labels", action="store_true", help="NAT and MISC labels (output as O)")
     ap.add_argument("--no-glue", action="store_true", help="train on the segmented text only")
     ap.add_argument("--c1", type=float, default=0.05)
     ap.add_argument("--c2", type=float, default=0.01)
@@ -129,7 +134,7 @@ def main() -> None:
     ap.add_argument("--min-freq", type=int, default=1, help="drop features seen fewer times")
     a = ap.parse_args()
     t0 = time.time()
-    train, _ = load_newsfane(a.holdout, a.split)
+    train, _ = load_newsfane(a.holdout, a.split, a.aux_labels)
     if a.wojood:
         train += load_wojood()
     data = list(train)
