@@ -70,3 +70,15 @@ def set_default_context(ctx: AlertsContext | None) -> None:
     """Tests (and the lead's end-to-end fixture) point the Celery tasks at unique names with this."""
     global _default
     _default = ctx
+
+
+def create_index_once(es: Any, index: str, mappings: dict[str, Any]) -> None:
+    """Create a small single-shard index if it is absent; a concurrent creator winning the race is fine."""
+    if es.indices.exists(index=index):
+        return
+    try:
+        es.indices.create(index=index, mappings=mappings,
+                          settings={"number_of_shards": 1, "number_of_replicas": 0})
+    except Exception as err:  # noqa: BLE001
+        if "resource_already_exists" not in str(err):
+            raise

@@ -16,7 +16,7 @@ from typing import Any
 
 from elasticsearch import ConflictError, NotFoundError
 
-from worker.alerts.context import AlertsContext, default_context
+from worker.alerts.context import AlertsContext, create_index_once, default_context
 from worker.alerts.rules import now_utc
 
 STATUSES = ("pending", "delivered", "failed", "recorded")  # recorded: rule has no channel
@@ -66,17 +66,7 @@ class History:
     def ensure_index(self) -> None:
         if self._ensured:
             return
-        es = self.ctx.es
-        if not es.indices.exists(index=self.ctx.history_index):
-            try:
-                es.indices.create(
-                    index=self.ctx.history_index,
-                    mappings=HISTORY_MAPPING,
-                    settings={"number_of_shards": 1, "number_of_replicas": 0},
-                )
-            except Exception as err:  # noqa: BLE001
-                if "resource_already_exists" not in str(err):
-                    raise
+        create_index_once(self.ctx.es, self.ctx.history_index, HISTORY_MAPPING)
         self._ensured = True
 
     def create(self, record: dict[str, Any]) -> bool:

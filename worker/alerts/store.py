@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from elasticsearch import NotFoundError
 
-from worker.alerts.context import AlertsContext, default_context
+from worker.alerts.context import AlertsContext, create_index_once, default_context
 from worker.alerts.rules import AlertRule, RuleError, build_rule, from_store, now_utc
 
 RULES_MAPPING: dict[str, Any] = {
@@ -40,17 +40,7 @@ class RuleStore:
     def ensure_index(self) -> None:
         if self._ensured:
             return
-        es = self.ctx.es
-        if not es.indices.exists(index=self.ctx.rules_index):
-            try:
-                es.indices.create(
-                    index=self.ctx.rules_index,
-                    mappings=RULES_MAPPING,
-                    settings={"number_of_shards": 1, "number_of_replicas": 0},
-                )
-            except Exception as err:  # noqa: BLE001 - a concurrent creator won the race: fine
-                if "resource_already_exists" not in str(err):
-                    raise
+        create_index_once(self.ctx.es, self.ctx.rules_index, RULES_MAPPING)
         self._ensured = True
 
     # -- version counter ---------------------------------------------------------------------------------
