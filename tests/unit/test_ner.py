@@ -99,3 +99,28 @@ def test_tag_conll_with_rules_uses_the_entity_stage() -> None:
     tag_conll(io.StringIO(src), out, rules=True)
     tags = [line.split("\t")[1] for line in out.getvalue().splitlines() if line]
     assert tags[3:] == ["B-ORG", "I-ORG", "I-ORG"]
+
+
+def test_tidy_cuts_numbers_titles_and_place_heads() -> None:
+    from worker.extract.ner.tagger import tidy
+
+    keys = [[fold_token(w) for w in "حكم الإمبراطور تانغ 618 في بمدينة خانفو".split()]]
+    tags = [["O", "B-PER", "I-PER", "I-PER", "O", "B-LOC", "I-LOC"]]
+    tidy(keys, tags)
+    assert tags == [["O", "O", "B-PER", "O", "O", "O", "B-LOC"]]
+
+
+def test_propagate_labels_other_mentions_of_a_found_name() -> None:
+    from worker.extract.ner.tagger import propagate
+
+    sents = [[fold_token(w) for w in s.split()] for s in (
+        "قالت الممثلة ميساء الخطيب إنها سعيدة",
+        "وأضافت ميساء أن الفيلم جديد",
+        "وصل الوفد إلى قوانغتشو",
+        "وفي قوانغتشو مساجد قديمة",
+    )]
+    tags = [["O", "O", "B-PER", "I-PER", "O", "O"], ["O"] * 5, ["O", "O", "O", "B-LOC"], ["O"] * 4]
+    propagate(sents, tags)
+    assert tags[1][1] == "B-PER"
+    assert tags[3][1] == "B-LOC"  # "وفي" is no name, "قوانغتشو" is
+    assert tags[1][0] == tags[1][2] == "O"

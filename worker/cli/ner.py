@@ -16,14 +16,14 @@ def tag_conll(inp: TextIO, out: TextIO, model: str | None = None, window: int | 
               rules: bool = False) -> int:
     """Read CoNLL-style tokens from ``inp`` (first column; other columns ignored), write ``token<TAB>tag``.
 
-    Sentences are tagged by the CRF, then names found are propagated to their other mentions within
+    Sentences are tagged by the CRF, spans tidied (:func:`tidy`), then names found are propagated to their other mentions within
     ``window`` sentences (``0`` turns that off), and with ``rules`` the gazetteer and rules of the
     entity stage refine the spans (as in ``newsworker extract``; off by default: they follow our
     annotation guidelines, which differ from NewsFANE's in places, e.g. "تنظيم القاعدة"). Returns the number of sentences tagged. Sentence
     boundaries and token order are preserved.
     """
     from worker.extract.ner.features import fold_token
-    from worker.extract.ner.tagger import get_tagger, propagate
+    from worker.extract.ner.tagger import get_tagger, propagate, tidy
 
     tagger = get_tagger(model)
     sents: list[list[str]] = []
@@ -40,10 +40,11 @@ def tag_conll(inp: TextIO, out: TextIO, model: str | None = None, window: int | 
         sents.append(sent)
     keys = [[fold_token(t) for t in s] for s in sents]
     tags = [t for a in range(0, len(keys), 256) for t in tagger.tag_many(keys[a:a + 256])]
+    tidy(keys, tags, tagger.featurizer)
     if window:
         propagate(keys, tags, tagger.featurizer, window)
     if rules:
-        from worker.extract.entities import refine_bio
+        from worker.extract.ner.rules import refine_bio
 
         tags = [refine_bio(k, t) for k, t in zip(keys, tags, strict=True)]
     for s, t in zip(sents, tags, strict=True):

@@ -27,6 +27,7 @@ HERE = Path(__file__).parent
 _ARABIC = frozenset(chr(c) for c in range(0x0621, 0x064B))
 _CONJ = "وف"
 _PREP = "بلك"
+_MAX_CACHE = 50000  # word types whose feature lists are kept (bounded: a worker runs for days)
 
 
 def _shape(w: str) -> str:
@@ -59,6 +60,7 @@ class Featurizer:
                         "generic_bodies")]
         self._local: dict[str, list[str]] = {}
         self._ctx: dict[str, tuple[list[str], ...]] = {}
+        self._cache_words = True
         self._stems: dict[str, tuple[str, str]] = {}
         self._phrase_starts: dict[str, str | None] = {}  # key -> gazetteer phrase first word to try
         self._bigrams: tuple[dict[str, set[str]], dict[str, set[str]]] | None = None
@@ -66,11 +68,15 @@ class Featurizer:
         # type, so the tagger is not fed strings it would ignore anyway
         self.known: frozenset[str] | None = None
 
-    def restricted(self, known: frozenset[str] | None) -> Featurizer:
-        """A featurizer sharing this one's tables that only emits attributes in ``known`` (a model's)."""
+    def restricted(self, known: frozenset[str] | None, cache_words: bool = True) -> Featurizer:
+        """A featurizer sharing this one's tables that only emits attributes in ``known`` (a model's).
+
+        ``cache_words=False`` when the caller caches something derived per word itself (the fast
+        decoder keeps score vectors, not feature lists, which would cost ~3 KB a word)."""
         other = object.__new__(Featurizer)
         other.clusters, other.gaz, other._lists, other._stems = self.clusters, self.gaz, self._lists, self._stems
         other._local, other._ctx = {}, {}
+        other._cache_words = cache_words
         other._phrase_starts, other._bigrams = self._phrase_starts, None
         other.known = known
         return other
@@ -101,7 +107,7 @@ class Featurizer:
         """``(clitics, rest)``: conjunction/preposition letters that look attached, by corpus evidence."""
         got = self._stems.get(key)
         if got is None:
-            if len(self._stems) > 500000:
+            if len(self._stems) > 4 * _MAX_CACHE:
                 self._stems.clear()  # bound memory on endless streams of new words
             got = self._stems[key] = strip_clitics(key, self.freq)
         return got
@@ -151,9 +157,10 @@ class Featurizer:
             for t in self._gaz_tags(rest):
                 feats.append("gs=" + t)
         feats = self._keep(feats)
-        if len(self._local) > 300000:
-            self._local.clear()
-        self._local[key] = feats
+        if self._cache_words:
+            if len(self._local) > _MAX_CACHE:
+                self._local.clear()
+            self._local[key] = feats
         return feats
 
     def context(self, key: str) -> tuple[list[str], ...]:
@@ -173,9 +180,10 @@ class Featurizer:
         base += ["g=" + t for t in self._gaz_tags(key)]
         near = base + ["s2=" + key[-2:]]
         got = tuple(self._keep([f"{o}:{f}" for f in (near if abs(o) == 1 else base)]) for o in (-2, -1, 1, 2))
-        if len(self._ctx) > 300000:
-            self._ctx.clear()
-        self._ctx[key] = got
+        if self._cache_words:
+            if len(self._ctx) > _MAX_CACHE:
+                self._ctx.clear()
+            self._ctx[key] = got
         return got
 
     # -- sentence-level ---------------------------------------------------------------------------
@@ -228,7 +236,7 @@ class Featurizer:
             k = keys[i]
             first = starts.get(k, "")
             if first == "":
-                if len(starts) > 500000:
+                if len(starts) > 4 * _MAX_CACHE:
                     starts.clear()
                 cl, rest = self.stem(k)
                 first = k if k in gaz.phrases else (rest if cl and rest in gaz.phrases else None)

@@ -17,9 +17,10 @@ __all__ = ["MODEL_PATH", "NerTagger", "get_tagger", "spans_from_bio"]
 MODEL_PATH = Path(__file__).with_name("model.crfsuite")
 ENTITY_TYPES = ("PER", "ORG", "LOC", "FAC")
 _BATCH_CELLS = 20000  # sentences x padded length per Viterbi batch
+_MAX_ROWS = 100000  # word types with cached score vectors (360 bytes each)
 
 
-def attrs_path(model_path: Path) -> Path:
+def weights_path(model_path: Path) -> Path:
     """Side file with the model's weights as text (written by the training script):
     a ``#labels`` line, ``#trans`` lines (from, to, weight), then ``attribute<TAB>label<TAB>weight``."""
     return model_path.with_name(model_path.stem + ".weights.tsv.gz")
@@ -67,7 +68,7 @@ class _Weights:
         tagger = pycrfsuite.Tagger()
         tagger.open(str(model_path))
         info = tagger.info()
-        with gzip.open(attrs_path(model_path), "wt", encoding="utf-8", compresslevel=9) as fh:
+        with gzip.open(weights_path(model_path), "wt", encoding="utf-8", compresslevel=9) as fh:
             fh.write("#labels\t" + "\t".join(tagger.labels()) + "\n")
             for (a, b), w in info.transitions.items():
                 fh.write(f"#trans\t{a}\t{b}\t{w:.5g}\n")
@@ -87,7 +88,7 @@ class NerTagger:
 
     def __init__(self, model_path: Path | str | None = None, featurizer: Featurizer | None = None) -> None:
         path = Path(model_path or MODEL_PATH)
-        side = attrs_path(path)
+        side = weights_path(path)
         self._crf = None
         self._w: _Weights | None = None
         try:
@@ -105,7 +106,7 @@ class NerTagger:
         names = self._w.labels if self._w is not None else list(self._crf.labels())
         self._out = {lab: (lab if lab == "O" or lab[2:] in ENTITY_TYPES else "O") for lab in names}
         # restricted to this model's attributes (caches are per model)
-        self.featurizer = (featurizer or get_featurizer()).restricted(known)
+        self.featurizer = (featurizer or get_featurizer()).restricted(known, cache_words=self._w is None)
         self._rowid: dict[str, int] = {}
         if self._w is not None:
             import numpy as np
@@ -148,8 +149,9 @@ class NerTagger:
         """State scores for all tokens of ``sents`` (concatenated), shape (tokens, labels)."""
         import numpy as np
 
-        if len(self._rowid) > 400000:  # bound memory on endless streams of new words
+        if len(self._rowid) > _MAX_ROWS:  # bound memory on endless streams of new words
             self._rowid.clear()
+            self._table = self._table[:4096].copy()
         ids = [self._row(k) for s in sents for k in s]
         v = self._table[ids]  # (n, 5, labels)
         pos = np.concatenate([np.arange(len(s)) for s in sents])
@@ -255,6 +257,41 @@ def spans_from_bio(tags: list[str]) -> list[tuple[int, int, str]]:
         if bio == "B" or (bio == "I" and start is None):
             start, typ = i, t
     return out
+
+
+# --- span clean-up -------------------------------------------------------------------------------
+
+# words before a place name that are not part of it ("بمدينة قوانغتشو" -> "قوانغتشو")
+_PLACE_HEADS = frozenset("مدينه بلده منطقه ناحيه العاصمه".split())
+
+
+def tidy(sents: list[list[str]], tags: list[list[str]], featurizer: Featurizer | None = None) -> None:
+    """Clean-up of CRF spans (in place) that holds under NewsFANE's conventions and ours: numbers
+    are cut off names ("تانغ 618"), titles off persons ("الرائد ديسبارد"), a bare title is no
+    person, and a "مدينة/بلدة/منطقة" head is cut off a place."""
+    feat = featurizer or get_featurizer()
+    titles = feat.gaz.lexicon.get("titles", frozenset())
+    for keys, row in zip(sents, tags, strict=True):
+        for i, j, typ in spans_from_bio(row):
+            a, b = i, j
+            while b > a and keys[b - 1].isdigit():
+                b -= 1
+            while a < b and keys[a].isdigit():
+                a += 1
+            if typ == "PER":
+                while a < b - 1 and (keys[a] in titles or feat.stem(keys[a])[1] in titles):
+                    a += 1
+                if b - a == 1 and keys[a] in titles:
+                    a = b
+            elif typ == "LOC" and b - a > 1 and feat.stem(keys[a])[1] in _PLACE_HEADS:
+                a += 1
+            if (a, b) != (i, j):
+                for t in range(i, j):
+                    row[t] = "O"
+                if a < b:
+                    row[a] = "B-" + typ
+                    for t in range(a + 1, b):
+                        row[t] = "I-" + typ
 
 
 # --- document-level propagation --------------------------------------------------------------------
