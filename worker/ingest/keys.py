@@ -13,8 +13,8 @@ DEFAULT_PREFIX = "nw:"
 
 def default_prefix() -> str:
     """``settings.redis_prefix`` (env ``NEWSWORKER_REDIS_PREFIX``), else ``nw:``."""
-    return (getattr(get_settings(), "redis_prefix", None) or os.environ.get("NEWSWORKER_REDIS_PREFIX")
-            or DEFAULT_PREFIX)
+    # The environment first: tests and tools set it after the (cached) settings were read.
+    return os.environ.get("NEWSWORKER_REDIS_PREFIX") or get_settings().redis_prefix or DEFAULT_PREFIX
 
 
 @dataclass(frozen=True)
