@@ -41,8 +41,10 @@ app.conf.update(
     task_acks_on_failure_or_timeout=True,
     worker_prefetch_multiplier=1,
     worker_max_tasks_per_child=_settings.worker_max_tasks_per_child,
-    worker_send_task_events=True,
-    task_send_sent_event=True,
+    # Task events cost a Redis publish per task state; Flower turns them on when it attaches
+    # (`celery -A worker.celery_app control enable_events`), NEWSWORKER_TASK_EVENTS=1 forces them on.
+    worker_send_task_events=os.environ.get("NEWSWORKER_TASK_EVENTS", "") in ("1", "true"),
+    task_send_sent_event=os.environ.get("NEWSWORKER_TASK_EVENTS", "") in ("1", "true"),
     task_track_started=False,
     task_ignore_result=True,
     result_expires=3600,

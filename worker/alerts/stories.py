@@ -173,7 +173,9 @@ class StoryIndex:
             known = r.get(self._doc_key(doc_id))
             if known:
                 return known
-        lock = r.lock(self.ctx.key("story", "lock"), timeout=LOCK_TIMEOUT, blocking_timeout=LOCK_WAIT)
+        # redis-py polls a held lock every 100 ms by default: far longer than the critical section.
+        lock = r.lock(self.ctx.key("story", "lock"), timeout=LOCK_TIMEOUT, blocking_timeout=LOCK_WAIT,
+                      sleep=0.002)
         locked = False
         try:
             locked = bool(lock.acquire())

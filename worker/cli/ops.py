@@ -104,23 +104,25 @@ def register(app: typer.Typer) -> None:
                 pidfile.unlink()
         setup_storage()
         env = dict(os.environ)
-        procs: list[tuple[str, subprocess.Popen]] = []
+        specs: list[tuple[str, list[str]]] = []
         if demo:
             env["NEWSWORKER_ALLOW_PRIVATE_ADDRESSES"] = "true"
             # Every demo feed and page is on 127.0.0.1: the 1 request/s politeness default for a real
             # outlet would drip the first articles in over minutes.
             env.setdefault("NEWSWORKER_PER_HOST_RATE", "20")
             env.setdefault("NEWSWORKER_PER_HOST_BURST", "20")
-            procs.append(("replay", subprocess.Popen(
-                [sys.executable, "-m", "worker.cli.main", "replay-server", "--port", str(demo_port)], env=env)))
+            specs.append(("replay", [sys.executable, "-m", "worker.cli.main", "replay-server",
+                                     "--port", str(demo_port)]))
+        specs.append(("worker", worker_cmd(concurrency or s.worker_concurrency, "poll,fetch,extract,index,alert")))
+        specs.append(("beat", beat_cmd()))
+        if not no_api:
+            specs.append(("api", api_cmd(s.api_host, s.api_port)))
+        procs = {name: subprocess.Popen(cmd, env=env) for name, cmd in specs}
+        if demo:
             _wait_port("127.0.0.1", demo_port)
             subprocess.run([sys.executable, "-m", "worker.cli.main", "feeds", "load",
                             str(s.config_dir / "feeds.demo.yaml")], env=env, check=False)
-        procs.append(("worker", subprocess.Popen(worker_cmd(concurrency or s.worker_concurrency,
-                                                            "poll,fetch,extract,index,alert"), env=env)))
-        procs.append(("beat", subprocess.Popen(beat_cmd(), env=env)))
         if not no_api:
-            procs.append(("api", subprocess.Popen(api_cmd(s.api_host, s.api_port), env=env)))
             console.print(f"API and web page: http://{s.api_host}:{s.api_port}/")
         pidfile.write_text(str(os.getpid()))
         stopping = False
@@ -131,15 +133,32 @@ def register(app: typer.Typer) -> None:
 
         signal.signal(signal.SIGINT, _stop)
         signal.signal(signal.SIGTERM, _stop)
+        # A child that dies (beat exits when Redis goes away, for one) is restarted with backoff, like
+        # a process supervisor would: the service keeps running through a broker restart.
+        restarts: dict[str, int] = {}
+        due: dict[str, float] = {}
         try:
             while not stopping:
-                for name, p in procs:
-                    if p.poll() is not None:
-                        console.print(f"[red]{name} exited with {p.returncode}; stopping[/red]")
-                        stopping = True
+                now = time.time()
+                for name, cmd in specs:
+                    p = procs[name]
+                    if p.poll() is None:
+                        if now - due.get(name + ":started", now) > 60:
+                            restarts[name] = 0  # stable for a minute: forget earlier crashes
+                        continue
+                    if name not in due:
+                        n = restarts.get(name, 0)
+                        due[name] = now + min(30.0, 2.0 ** n)
+                        console.print(f"[yellow]{name} exited with {p.returncode}; restarting in "
+                                      f"{due[name] - now:.0f}s[/yellow]")
+                    elif now >= due[name]:
+                        procs[name] = subprocess.Popen(cmd, env=env)
+                        restarts[name] = restarts.get(name, 0) + 1
+                        due.pop(name)
+                        due[name + ":started"] = now
                 time.sleep(0.5)
         finally:
-            _terminate(procs)
+            _terminate(list(procs.items()))
             pidfile.unlink(missing_ok=True)
 
     @app.command()

@@ -44,4 +44,12 @@ def extract_article(self, payload: dict[str, Any]) -> None:  # noqa: ANN001
         metrics.inc("articles_total", {"stage": "extract", "outcome": "dead"})
         return
     metrics.inc("articles_total", {"stage": "extract", "outcome": "ok"})
-    app.send_task("worker.tasks.index.index_article", args=[doc.model_dump(mode="json")], queue="index")
+    body = doc.model_dump(mode="json")
+    from worker.tasks.index import index_now
+
+    try:
+        index_now(body)
+    except Exception as err:  # noqa: BLE001 - the index queue's task owns retries and dead letters
+        log.info("inline indexing of %s failed (%s); handing to the index queue", body.get("id"), err,
+                 extra={"article_id": body.get("id")})
+        app.send_task("worker.tasks.index.index_article", args=[body], queue="index")

@@ -4,6 +4,10 @@ Writes use the document id (hash of the canonical URL) so a redelivered task ove
 document instead of adding a second one. Elasticsearch being down is transient: the task retries with
 capped exponential backoff for hours rather than dropping the document; a document Elasticsearch
 refuses (mapping error) is permanent and goes to the dead letters.
+
+The extract task calls :func:`index_now` in-process first (one queue hop and one serialisation of the
+whole document fewer per article); only when that fails transiently does the document travel through
+the ``index`` queue, where this task's retries ride out the outage.
 """
 
 from __future__ import annotations
@@ -28,49 +32,34 @@ TRANSIENT = (ESConnectionError, ConnectionTimeout, ConnectionError, TimeoutError
 
 
 class TransientIndexError(Exception):
-    """Elasticsearch answered 429/5xx for this document."""
+    """Elasticsearch answered 429/5xx for this document, or could not be reached."""
 
 
 def _is_transient_status(status: int | None) -> bool:
     return status is None or status == 429 or status >= 500
 
 
-@app.task(name="worker.tasks.index.index_article", bind=True, max_retries=300, ignore_result=True)
-def index_article(self, doc: dict[str, Any]) -> None:  # noqa: ANN001
+def index_now(doc: dict[str, Any]) -> bool:
+    """Index one document and hand it to alert matching. True when done (indexed, or dead-lettered as
+    refused); raises TransientIndexError (or a transport error) when it should be retried."""
     from worker.store.elastic import index_documents
 
-    try:
-        if not doc.get("story_id"):
-            from worker.alerts.stories import assign_story
+    if not doc.get("story_id"):
+        from worker.alerts.stories import assign_story
 
-            doc["story_id"] = assign_story(doc)
-        doc["indexed"] = datetime.now(UTC).isoformat()
-        with metrics.timed("index"):
-            # One in-call retry only: long outages are ridden out by Celery retries, which free the
-            # worker process between attempts instead of sleeping in it.
-            result = index_documents(get_es(), [doc], max_retries=1, initial_backoff=0.2)
-        if result.failed:
-            failure = result.failed[0]
-            if failure.attempts > 0 and _is_transient_status(failure.status):
-                raise TransientIndexError(f"{failure.status}: {failure.error}")
-            dead_letter("index", doc, f"{failure.status}: {failure.error}")
-            metrics.inc("indexing_errors_total", {"kind": "rejected"})
-            return
-    except (*TRANSIENT, TransientIndexError) as err:
-        metrics.inc("indexing_errors_total", {"kind": "transient"})
-        log.warning("index of %s failed (%s); retry %d", doc.get("id"), err, self.request.retries,
-                    extra={"article_id": doc.get("id")})
-        raise self.retry(exc=err, countdown=backoff(self.request.retries, cap=60)) from err
-    except ApiError as err:
-        if _is_transient_status(getattr(err, "status_code", None)):
-            raise self.retry(exc=err, countdown=backoff(self.request.retries, cap=60)) from err
-        dead_letter("index", doc, err)
-        return
-    except Exception as err:  # noqa: BLE001 - anything else (e.g. Redis down during story assignment)
-        if self.request.retries < 20:
-            raise self.retry(exc=err, countdown=backoff(self.request.retries, cap=60)) from err
-        dead_letter("index", doc, err)
-        return
+        doc["story_id"] = assign_story(doc)
+    doc["indexed"] = datetime.now(UTC).isoformat()
+    with metrics.timed("index"):
+        # One in-call retry only: long outages are ridden out by Celery retries, which free the worker
+        # process between attempts instead of sleeping in it.
+        result = index_documents(get_es(), [doc], max_retries=1, initial_backoff=0.2)
+    if result.failed:
+        failure = result.failed[0]
+        if failure.attempts > 0 and _is_transient_status(failure.status):
+            raise TransientIndexError(f"{failure.status}: {failure.error}")
+        dead_letter("index", doc, f"{failure.status}: {failure.error}")
+        metrics.inc("indexing_errors_total", {"kind": "rejected"})
+        return True
     metrics.inc("articles_total", {"stage": "index", "outcome": "ok"})
     published = doc.get("published") or doc.get("fetched")
     if published:
@@ -81,3 +70,23 @@ def index_article(self, doc: dict[str, Any]) -> None:  # noqa: ANN001
         except ValueError:
             pass
     app.send_task("worker.tasks.alert.match_article", args=[doc], queue="alert")
+    return True
+
+
+@app.task(name="worker.tasks.index.index_article", bind=True, max_retries=300, ignore_result=True)
+def index_article(self, doc: dict[str, Any]) -> None:  # noqa: ANN001
+    try:
+        index_now(doc)
+    except (*TRANSIENT, TransientIndexError) as err:
+        metrics.inc("indexing_errors_total", {"kind": "transient"})
+        log.warning("index of %s failed (%s); retry %d", doc.get("id"), err, self.request.retries,
+                    extra={"article_id": doc.get("id")})
+        raise self.retry(exc=err, countdown=backoff(self.request.retries, cap=60)) from err
+    except ApiError as err:
+        if _is_transient_status(getattr(err, "status_code", None)):
+            raise self.retry(exc=err, countdown=backoff(self.request.retries, cap=60)) from err
+        dead_letter("index", doc, err)
+    except Exception as err:  # noqa: BLE001 - anything else (e.g. Redis down during story assignment)
+        if self.request.retries < 20:
+            raise self.retry(exc=err, countdown=backoff(self.request.retries, cap=60)) from err
+        dead_letter("index", doc, err)
