@@ -10,6 +10,7 @@ the full corpus is absent. ``--stages`` also times each stage separately.
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import json
 import resource
@@ -104,7 +105,7 @@ def main() -> int:
             bs = clock("sentences", tokens.sentences, body)
             tf = clock("fold", fold_with_offsets, title)
             bf = clock("fold", fold_with_offsets, body)
-            clock("entities", ent, title, body, pub)
+            clock("entities", functools.partial(ent, tokens=(tt, bt), sentences=(None, bs)), title, body, pub)
             clock("dates", dates.find_dates, body, pub, "body", bf)
             clock("casualties", casualties.find_casualties, body, bt, bs)
             clock("events", events.find_events, title, body, bs, bf)

@@ -18,6 +18,7 @@ SCRIPTS = [
     ("extraction", "extract_bench.py", []),
     ("polling", "poll_bench.py", []),
     ("search", "search_bench.py", []),
+    ("query", "query_bench.py", []),
     ("alerts", "alerts_bench.py", []),
     ("end-to-end", "e2e_bench.py", []),
 ]
