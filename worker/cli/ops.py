@@ -210,6 +210,8 @@ def register(app: typer.Typer) -> None:
             if body.get("failing_feeds"):
                 for f in body["failing_feeds"]:
                     t.add_row(f"feed {f['id']}", f"[yellow]{f['status']}[/yellow]", str(f["last_error"])[:80])
+            if body.get("in_flight") is not None:
+                t.add_row("in flight", "", f"{body['in_flight']} handed to extraction, not yet indexed")
             if body["dead_letters"] is not None:
                 t.add_row("dead letters", "", str(body["dead_letters"]))
             console.print(t)

@@ -6,8 +6,8 @@ Method: every numeric expression (:mod:`worker.extract.numbers`, digits and word
 kind comes, in order of preference, from
 1. the counted noun right after it being a casualty noun ("374 قتيلا", "10 جرحى", "جريحين"),
 2. a casualty trigger shortly before it in the same clause ("مقتل 5 أشخاص", "اعتقال 12 شخصا",
-   "أسفر عن سقوط 3 قتلى", "وإصابة أكثر من ستة آلاف"),
-3. a casualty verb shortly after a counted *person* noun ("ثلاثة أشخاص أصيبوا", "تمكن 6 سجناء من الهرب"),
+   "أسفر عن سقوط 3 قتلى", "وإصابة نحو أربعين آخرين"),
+3. a casualty verb shortly after a counted *person* noun ("ثلاثة أشخاص أصيبوا", "نجح 12 سجينا في الفرار"),
 4. a toll construction ("عدد القتلى ... بلغ 374").
 Vague amounts ("عشرات"، "مئات"), upper bounds ("أقل من خمسة"), years, durations and sentences
 ("بالسجن 3 سنوات"), money, percentages and subsets ("بينهم 7 أطفال") are skipped. A (kind, count)
@@ -54,7 +54,7 @@ TRIGGERS: dict[str, frozenset[str]] = {
     "missing": _set("فقدان فقد فقدت اختفاء اختفى المفقودين"),
     "escaped": _set("فرار فر فرت فروا هروب هرب هربوا الهرب الفرار تهريب"),
 }
-# Triggers after the counted noun ("ثلاثة أشخاص أصيبوا", "11 شخصا قبض عليهم", "6 سجناء من الهرب").
+# Triggers after the counted noun ("ثلاثة أشخاص أصيبوا", "11 شخصا قبض عليهم", "12 سجينا فروا").
 AFTER_TRIGGERS: dict[str, frozenset[str]] = {
     "killed": _set("قتلوا قتلا قتل لقوا لقي حتفهم توفوا توفي استشهدوا"),
     "injured": _set("أصيبوا أصيب أصيبت جرحوا بجروح بجراح"),

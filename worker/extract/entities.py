@@ -38,7 +38,7 @@ from worker.extract.ner.rules import (
 )
 from worker.extract.ner.tagger import get_tagger, propagate, spans_from_bio, tidy
 from worker.extract.normalize import fold
-from worker.extract.tokens import TOKEN_RE, Token, sentences
+from worker.extract.tokens import Token, sentences, tokenize
 
 __all__ = ["extract_entities"]
 
@@ -57,12 +57,27 @@ class _Mention:
     canonical: str = ""
 
 
-def extract_entities(title: str, body: str, published: datetime | None = None) -> list[Entity]:
+def extract_entities(
+    title: str,
+    body: str,
+    published: datetime | None = None,
+    *,
+    tokens: tuple[list[Token] | None, list[Token] | None] | None = None,
+    sentences: tuple[list[tuple[int, int]] | None, list[tuple[int, int]] | None] | None = None,
+) -> list[Entity]:
     """Return the entity mentions found in ``title`` and ``body`` (offsets into the original strings).
 
     ``published`` is accepted for interface symmetry with the other stages; entities do not use it.
+    ``tokens`` / ``sentences`` may carry ``(title, body)`` results of
+    :func:`worker.extract.tokens.tokenize` / :func:`~worker.extract.tokens.sentences` on these same
+    strings when the caller already has them (the pipeline does): they are then not computed again.
+    Either item may be None (computed here). The output is the same either way.
     """
-    mentions = _document_mentions([(f, t) for f, t in (("title", title), ("body", body)) if t and t.strip()])
+    toks = tokens or (None, None)
+    sents = sentences or (None, None)
+    mentions = _document_mentions([(f, t, tk, sn) for f, t, tk, sn in
+                                   (("title", title, toks[0], sents[0]), ("body", body, toks[1], sents[1]))
+                                   if t and t.strip()])
     _unify_types(mentions)
     _assign_canonicals(mentions)
     countries: dict[str, int] = {}
@@ -81,45 +96,39 @@ def extract_entities(title: str, body: str, published: datetime | None = None) -
 # --- per field ------------------------------------------------------------------------------------
 
 
-_FOLDS: dict[str, str] = {}
-
-
 def _tokenize(text: str) -> list[Token]:
-    """:func:`worker.extract.tokens.tokenize` with the folding cached per word type."""
-    out = []
-    folds = _FOLDS
-    if len(folds) > 200000:
-        folds.clear()
-    for m in TOKEN_RE.finditer(text):
-        w = m.group()
-        kind = "word" if m.lastindex == 1 else "number" if m.lastindex == 2 else "punct"
-        if kind == "punct":
-            norm = w
-        else:
-            norm = folds.get(w)
-            if norm is None:
-                norm = folds[w] = fold(w) or w
-        out.append(Token(w, m.start(), m.end(), kind, norm))
-    return out
+    """:func:`worker.extract.tokens.tokenize`, with an empty fold replaced by the token's own text
+    (the tagger's keys must not be empty)."""
+    return [t if t.norm or t.kind == "punct" else _replace(t, t.text) for t in tokenize(text)]
 
 
-def _tokens(text: str) -> tuple[list[Token], set[int]]:
+def _replace(t: Token, norm: str) -> Token:
+    return Token(t.text, t.start, t.end, t.kind, norm)
+
+
+def _tokens(text: str, raw: list[Token] | None = None) -> tuple[list[Token], set[int]]:
     """Tokens for tagging: "_" and "#" dropped (hashtags read as words), "كاي-غوان" kept whole.
 
+    ``raw`` may carry ``tokenize(text)`` already computed by the caller.
     Also returns the indexes of tokens that directly follow a "#" (a hashtag starts a new name).
     """
-    toks: list[Token] = []
     after_hash: set[int] = set()
-    raw = _tokenize(text)
+    raw = _tokenize(text) if raw is None else [t if t.norm or t.kind == "punct" else _replace(t, t.text)
+                                                for t in raw]
+    n_raw = len(raw)
+    if "_" not in text and "#" not in text and "-" not in text:
+        return raw, after_hash  # the usual case: nothing to drop or join
+    toks: list[Token] = []
     k = 0
-    while k < len(raw):
+    while k < n_raw:
         t = raw[k]
-        if t.text in _DROP_TOKENS:
-            if t.text == "#":
+        tt = t.text
+        if tt in _DROP_TOKENS:
+            if tt == "#":
                 after_hash.add(len(toks))
             k += 1
             continue
-        if (t.kind == "word" and k + 2 < len(raw) and raw[k + 1].text == "-" and raw[k + 2].kind == "word"
+        if (t.kind == "word" and k + 2 < n_raw and raw[k + 1].text == "-" and raw[k + 2].kind == "word"
                 and raw[k + 1].start == t.end and raw[k + 2].start == raw[k + 1].end):
             end = raw[k + 2].end
             toks.append(Token(text[t.start:end], t.start, end, "word"))
@@ -130,11 +139,12 @@ def _tokens(text: str) -> tuple[list[Token], set[int]]:
     return toks, after_hash
 
 
-def _field_sentences(text: str, toks: list[Token]) -> list[tuple[int, int]]:
-    """Token index ranges of the sentences of ``text``."""
+def _field_sentences(text: str, toks: list[Token], spans: list[tuple[int, int]] | None = None
+                     ) -> list[tuple[int, int]]:
+    """Token index ranges of the sentences of ``text`` (``spans``: ``sentences(text)`` if known)."""
     out = []
     k = 0
-    for _, end in sentences(text):
+    for _, end in (sentences(text) if spans is None else spans):
         a = k
         while k < len(toks) and toks[k].start < end:
             k += 1
@@ -145,14 +155,16 @@ def _field_sentences(text: str, toks: list[Token]) -> list[tuple[int, int]]:
     return out
 
 
-def _document_mentions(fields: list[tuple[str, str]]) -> list[_Mention]:
+def _document_mentions(
+    fields: list[tuple[str, str, list[Token] | None, list[tuple[int, int]] | None]],
+) -> list[_Mention]:
     """Tag all sentences of the document in one batch, propagate names found, then apply rules."""
     prepared = []
     batch: list[list[str]] = []
-    for field, text in fields:
-        toks, after_hash = _tokens(text)
-        keys = [t.norm.lower() if t.norm.isascii() else t.norm for t in toks]
-        ranges = _field_sentences(text, toks)
+    for field, text, raw, spans in fields:
+        toks, after_hash = _tokens(text, raw)
+        keys = [n.lower() if n.isascii() else n for n in [t.norm for t in toks]]
+        ranges = _field_sentences(text, toks, spans)
         prepared.append((field, text, toks, after_hash, keys, ranges, len(batch)))
         batch.extend(keys[a:b] for a, b in ranges)
     if not batch:

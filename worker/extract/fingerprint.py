@@ -25,6 +25,8 @@ SHINGLE = 1  # words per feature
 NEAR_DISTANCE = 12  # bits out of 64 (see the module docstring for the measurements)
 _WORD_RE = re.compile(r"[^\W_]+")
 _EMPTY = "0" * 16
+_ROWS: dict[str, bytes] = {}  # feature -> its 64 hash bits as ASCII "0"/"1" bytes (words repeat)
+_ROWS_MAX = 262144
 
 
 def _features(folded: str) -> list[str]:
@@ -52,10 +54,22 @@ def simhash(text: str, *, folded: str | None = None) -> str:
     feats = _features(folded if folded is not None else fold(text))
     if not feats:
         return _EMPTY
-    rows = [_bits(f) for f in feats]
+    import numpy as np
+
+    cache = _ROWS
+    if len(cache) > _ROWS_MAX:
+        cache.clear()
+    rows = []
+    for f in feats:
+        r = cache.get(f)
+        if r is None:
+            r = cache[f] = _bits(f).encode("ascii")
+        rows.append(r)
     half = len(rows) / 2
     # column-wise majority: bit k is set when more than half of the shingle hashes have it set
-    bits = "".join("1" if "".join(col).count("1") > half else "0" for col in zip(*rows, strict=True))
+    # (the rows are ASCII "0"/"1" strings: one byte per bit, so a column sum counts the ones)
+    ones = (np.frombuffer(b"".join(rows), dtype=np.uint8).reshape(len(rows), 64) == 49).sum(axis=0)
+    bits = "".join(["1" if c > half else "0" for c in ones.tolist()])
     return f"{int(bits, 2):016x}"
 
 

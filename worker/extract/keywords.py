@@ -111,25 +111,42 @@ def find_keywords(
     """Top key phrases of the article (see module docstring)."""
     idf, idf_max = load_idf()
     stop = load_stopwords()
-    tf: Counter[str] = Counter()
-    pair_tf: Counter[tuple[str, str]] = Counter()
-    surf: Counter[tuple[str, str]] = Counter()  # (key, raw token text)
-    pair_surf: Counter[tuple[str, str, str, str]] = Counter()
+    # plain dicts (insertion-ordered like Counter, without its per-miss __missing__ call); surface
+    # forms are grouped per term / pair so each displayed keyword looks only at its own forms
+    tf: dict[str, int] = {}
+    pair_tf: dict[tuple[str, str], int] = {}
+    surf: dict[str, dict[str, int]] = {}  # key -> raw token text -> count
+    pair_surf: dict[tuple[str, str], dict[tuple[str, str], int]] = {}
+    cache_get = _KEY_CACHE.get
     for toks, weight in ((tokens_title if tokens_title is not None else tokenize(title or ""), 2),
                          (tokens_body if tokens_body is not None else tokenize(body or ""), 1)):
         pkey: str | None = None
         ptext = ""
         for t in toks:
-            key = _key(t.norm, stop) if t.kind == "word" else None
+            if t.kind != "word":
+                pkey = None
+                continue
+            key = cache_get(t.norm, "")
+            if key == "":
+                key = _key(t.norm, stop)
             if key is None:
                 pkey = None
                 continue
-            tf[key] += weight
-            surf[(key, t.text)] += 1
+            text = t.text
+            tf[key] = tf.get(key, 0) + weight
+            forms = surf.get(key)
+            if forms is None:
+                forms = surf[key] = {}
+            forms[text] = forms.get(text, 0) + 1
             if pkey is not None and pkey != key:
-                pair_tf[(pkey, key)] += weight
-                pair_surf[(pkey, key, ptext, t.text)] += 1
-            pkey, ptext = key, t.text
+                pair = (pkey, key)
+                pair_tf[pair] = pair_tf.get(pair, 0) + weight
+                forms = pair_surf.get(pair)
+                if forms is None:
+                    forms = pair_surf[pair] = {}
+                ft = (ptext, text)
+                forms[ft] = forms.get(ft, 0) + 1
+            pkey, ptext = key, text
     if not tf:
         return []
     scored: list[tuple[float, tuple[str, ...]]] = [(n * idf.get(k, idf_max), (k,)) for k, n in tf.items()]
@@ -152,13 +169,14 @@ def find_keywords(
     return [_display(keys, surf, pair_surf) for keys in chosen]
 
 
-def _display(keys: tuple[str, ...], surf: Counter, pair_surf: Counter) -> str:
+def _display(keys: tuple[str, ...], surf: dict[str, dict[str, int]],
+             pair_surf: dict[tuple[str, str], dict[tuple[str, str], int]]) -> str:
     """Most frequent surface form of a term or pair, without conjunction/preposition or diacritics."""
     if len(keys) == 1:
-        text = max(((n, -len(t), t) for (k, t), n in surf.items() if k == keys[0]))[2]
+        text = max((n, -len(t), t) for t, n in surf[keys[0]].items())[2]
         return _surface(text)
     a, b = keys
-    _, _, ta, tb = max((n, x) for x, n in pair_surf.items() if x[0] == a and x[1] == b)[1]
+    _, (ta, tb) = max((n, x) for x, n in pair_surf[(a, b)].items())
     return f"{_surface(ta)} {DIACRITICS_RE.sub('', tb)}"
 
 

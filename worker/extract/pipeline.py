@@ -31,7 +31,7 @@ from worker.extract.tokens import sentences, split_proclitics, tokenize
 
 __all__ = ["extract_one", "extract_many", "warm_up"]
 
-EntityFn = Callable[[str, str, "datetime | None"], list[Entity]]
+EntityFn = Callable[..., list[Entity]]
 _entity_fn: EntityFn | None = None
 
 
@@ -42,7 +42,8 @@ def _entities() -> EntityFn:
         try:
             from worker.extract.entities import extract_entities
         except ImportError:  # entities module not there yet: no entities rather than no chain
-            def extract_entities(title: str, body: str, published: datetime | None = None) -> list[Entity]:
+            def extract_entities(title: str, body: str, published: datetime | None = None,
+                                 **_: Any) -> list[Entity]:
                 return []
         _entity_fn = extract_entities
     return _entity_fn
@@ -142,7 +143,7 @@ def extract_one(article: ArticleIn | dict[str, Any]) -> EnrichedDocument:
     b_sents = sentences(body)
     t_fold, b_fold = fold_with_offsets(title), fold_with_offsets(body)
 
-    entities = _entities()(title, body, published)
+    entities = _entities()(title, body, published, tokens=(t_toks, b_toks), sentences=(None, b_sents))
 
     dates = find_dates(title, published, "title", t_fold)
     seen_dates = {d.date for d in dates}

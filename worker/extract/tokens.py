@@ -7,7 +7,7 @@ All offsets index the original (un-normalised) string. ``Token.norm`` is the fol
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections import namedtuple
 
 from worker.extract.memo import memo
 from worker.extract.normalize import fold
@@ -24,28 +24,63 @@ TOKEN_RE = re.compile(rf"([^\W\d_](?:[^\W\d_]|[{_MARKS}])*)|(\d+(?:[.,\u066b\u06
 _fold_word = memo(262144)(fold)  # tokens repeat a lot; folding is the hot path
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A token with offsets into the original text: ``text == source[start:end]``."""
+class Token(namedtuple("_TokenFields", "text start end kind norm")):
+    """A token with offsets into the original text: ``text == source[start:end]``.
 
-    text: str
-    start: int
-    end: int
-    kind: str = "word"  # "word" | "number" | "punct"
-    norm: str = field(default="", compare=False)
+    ``kind`` is "word", "number" or "punct"; ``norm`` is the folded matching key (computed from
+    ``text`` when not given). Immutable. A tuple underneath (creating one is the chain's most
+    frequent allocation, and a tuple is several times cheaper to build than a frozen dataclass);
+    equality and hash ignore ``norm``, as before.
+    """
 
-    def __post_init__(self) -> None:
-        if not self.norm:
-            object.__setattr__(self, "norm", _fold_word(self.text) if self.kind != "punct" else self.text)
+    __slots__ = ()
+
+    def __new__(cls, text: str, start: int, end: int, kind: str = "word", norm: str = "") -> Token:
+        if not norm:
+            norm = _fold_word(text) if kind != "punct" else text
+        return _tuple_new(cls, (text, start, end, kind, norm))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Token):
+            return NotImplemented
+        return self[:4] == other[:4]
+
+    def __ne__(self, other: object) -> bool:
+        if not isinstance(other, Token):
+            return NotImplemented
+        return self[:4] != other[:4]
+
+    def __hash__(self) -> int:
+        return hash(self[:4])
+
+    def __repr__(self) -> str:
+        return f"Token(text={self.text!r}, start={self.start}, end={self.end}, kind={self.kind!r}, norm={self.norm!r})"
+
+
+_tuple_new = tuple.__new__
+_FOLDS: dict[str, str] = {}  # word -> fold(word); a plain dict read inline (the hot path)
+_FOLDS_MAX = 262144
 
 
 def tokenize(text: str) -> list[Token]:
     """Split ``text`` into word, number and punctuation tokens (whitespace dropped)."""
     out: list[Token] = []
+    append = out.append
+    folds = _FOLDS
+    if len(folds) > _FOLDS_MAX:
+        folds.clear()
+    new = _tuple_new
     for m in TOKEN_RE.finditer(text):
-        kind = "word" if m.lastindex == 1 else "number" if m.lastindex == 2 else "punct"
-        text_ = m.group()
-        out.append(Token(text_, m.start(), m.end(), kind, _fold_word(text_) if kind != "punct" else text_))
+        w = m.group()
+        a, b = m.span()
+        kind = m.lastindex
+        if kind == 3:
+            append(new(Token, (w, a, b, "punct", w)))
+            continue
+        norm = folds.get(w)
+        if norm is None:
+            norm = folds[w] = fold(w)
+        append(new(Token, (w, a, b, "word" if kind == 1 else "number", norm)))
     return out
 
 

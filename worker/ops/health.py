@@ -133,7 +133,17 @@ def as_json(checks: list[Check]) -> dict[str, Any]:
         "checks": [asdict(c) for c in checks],
         "queues": queue_stats() if checks and checks[0].ok else [],
         "dead_letters": dead_letter_count(),
+        "in_flight": _in_flight(),
     }
+
+
+def _in_flight() -> int | None:
+    try:
+        from worker.tasks import inflight
+
+        return inflight.count()
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def feed_health() -> list[dict[str, Any]]:

@@ -28,6 +28,9 @@ MAX_RETRIES = 6
 
 
 def hand_to_extract(payload: dict[str, Any]) -> None:
+    from worker.tasks import inflight
+
+    inflight.remember(payload)  # before the send: a payload is either in the outbox or already indexed
     app.send_task(EXTRACT_TASK, args=[payload], queue="extract")
 
 

@@ -24,6 +24,7 @@ from elasticsearch import ApiError
 from worker.celery_app import app
 from worker.ops import metrics
 from worker.store.clients import get_es
+from worker.tasks import inflight
 from worker.tasks.common import backoff, dead_letter
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,10 @@ def index_now(doc: dict[str, Any]) -> bool:
             raise TransientIndexError(f"{failure.status}: {failure.error}")
         dead_letter("index", doc, f"{failure.status}: {failure.error}")
         metrics.inc("indexing_errors_total", {"kind": "rejected"})
+        inflight.forget(str(doc.get("id")))
         return True
     metrics.inc("articles_total", {"stage": "index", "outcome": "ok"})
+    inflight.forget(str(doc.get("id")))
     published = doc.get("published") or doc.get("fetched")
     if published:
         try:
@@ -86,7 +89,9 @@ def index_article(self, doc: dict[str, Any]) -> None:  # noqa: ANN001
         if _is_transient_status(getattr(err, "status_code", None)):
             raise self.retry(exc=err, countdown=backoff(self.request.retries, cap=60)) from err
         dead_letter("index", doc, err)
+        inflight.forget(str(doc.get("id")))
     except Exception as err:  # noqa: BLE001 - anything else (e.g. Redis down during story assignment)
         if self.request.retries < 20:
             raise self.retry(exc=err, countdown=backoff(self.request.retries, cap=60)) from err
         dead_letter("index", doc, err)
+        inflight.forget(str(doc.get("id")))

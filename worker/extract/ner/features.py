@@ -28,6 +28,8 @@ _ARABIC = frozenset(chr(c) for c in range(0x0621, 0x064B))
 _CONJ = "وف"
 _PREP = "بلك"
 _MAX_CACHE = 50000  # word types whose feature lists are kept (bounded: a worker runs for days)
+# context feature prefixes for offsets -2, -1, +1, +2, and whether the offset is a direct neighbour
+_CTX_PREFIXES = (("-2:", False), ("-1:", True), ("1:", True), ("2:", False))
 
 
 def _shape(w: str) -> str:
@@ -58,12 +60,16 @@ class Featurizer:
         self._lists = [(name, lex.get(name, frozenset())) for name in
                        ("first_names", "titles", "nationality", "org_heads", "fac_heads", "loc_heads",
                         "generic_bodies")]
-        self._local: dict[str, list[str]] = {}
-        self._ctx: dict[str, tuple[list[str], ...]] = {}
+        # per word type feature caches hold tuples (immutable, and untracked by the garbage collector
+        # once it has seen they hold only strings)
+        self._local: dict[str, tuple[str, ...]] = {}
+        self._ctx: dict[str, tuple[tuple[str, ...], ...]] = {}
         self._cache_words = True
+        self._filter = True
         self._stems: dict[str, tuple[str, str]] = {}
         self._phrase_starts: dict[str, str | None] = {}  # key -> gazetteer phrase first word to try
         self._bigrams: tuple[dict[str, set[str]], dict[str, set[str]]] | None = None
+        self._word_info: dict[str, tuple[set[str] | None, set[str] | None, str | None]] = {}
         # attributes the model knows (None while training): unknown ones are dropped once per word
         # type, so the tagger is not fed strings it would ignore anyway
         self.known: frozenset[str] | None = None
@@ -77,7 +83,11 @@ class Featurizer:
         other.clusters, other.gaz, other._lists, other._stems = self.clusters, self.gaz, self._lists, self._stems
         other._local, other._ctx = {}, {}
         other._cache_words = cache_words
+        # a caller that caches per word itself sums model weights by attribute and skips unknown
+        # ones anyway: filtering the lists first would be work for nothing
+        other._filter = cache_words
         other._phrase_starts, other._bigrams = self._phrase_starts, None
+        other._word_info = {}
         other.known = known
         return other
 
@@ -95,7 +105,7 @@ class Featurizer:
 
     def _keep(self, feats: list[str]) -> list[str]:
         known = self.known
-        return feats if known is None else [f for f in feats if f in known]
+        return feats if known is None or not self._filter else [f for f in feats if f in known]
 
     # -- word-level -------------------------------------------------------------------------------
 
@@ -122,7 +132,7 @@ class Featurizer:
                 tags.append(name)
         return tags
 
-    def local(self, key: str) -> list[str]:
+    def local(self, key: str) -> tuple[str, ...] | list[str]:
         feats = self._local.get(key)
         if feats is not None:
             return feats
@@ -160,10 +170,10 @@ class Featurizer:
         if self._cache_words:
             if len(self._local) > _MAX_CACHE:
                 self._local.clear()
-            self._local[key] = feats
+            self._local[key] = feats = tuple(feats)
         return feats
 
-    def context(self, key: str) -> tuple[list[str], ...]:
+    def context(self, key: str) -> tuple[tuple[str, ...] | list[str], ...]:
         """Context feature lists of ``key`` seen from offsets -2, -1, +1, +2."""
         got = self._ctx.get(key)
         if got is not None:
@@ -179,8 +189,9 @@ class Featurizer:
             base.append("st=" + rest)
         base += ["g=" + t for t in self._gaz_tags(key)]
         near = base + ["s2=" + key[-2:]]
-        got = tuple(self._keep([f"{o}:{f}" for f in (near if abs(o) == 1 else base)]) for o in (-2, -1, 1, 2))
+        got = tuple(self._keep([o + f for f in (near if adjacent else base)]) for o, adjacent in _CTX_PREFIXES)
         if self._cache_words:
+            got = tuple(tuple(c) for c in got)
             if len(self._ctx) > _MAX_CACHE:
                 self._ctx.clear()
             self._ctx[key] = got
@@ -219,30 +230,24 @@ class Featurizer:
             for i in range(1, n):
                 out[i].append("bg-=" + keys[i - 1] + "|" + keys[i])
                 out[i - 1].append("bg+=" + keys[i - 1] + "|" + keys[i])
+            info = [(None, None, self._phrase_start(k)) for k in keys]
         else:
-            left, right = self._bigram_index()
+            get = self._word_info.get
+            info = [get(k) or self._info(k) for k in keys]
             for i in range(1, n):
                 a = keys[i - 1]
-                nxt = left.get(a)
-                if nxt is not None and keys[i] in nxt:
+                left, right, _ = info[i - 1]
+                if left is not None and keys[i] in left:
                     out[i].append("bg-=" + a + "|" + keys[i])
-                nxt = right.get(a)
-                if nxt is not None and keys[i] in nxt:
+                if right is not None and keys[i] in right:
                     out[i - 1].append("bg+=" + a + "|" + keys[i])
         gaz = self.gaz
-        starts = self._phrase_starts
         i = 0
         while i < n:
-            k = keys[i]
-            first = starts.get(k, "")
-            if first == "":
-                if len(starts) > 4 * _MAX_CACHE:
-                    starts.clear()
-                cl, rest = self.stem(k)
-                first = k if k in gaz.phrases else (rest if cl and rest in gaz.phrases else None)
-                starts[k] = first
+            first = info[i][2]
             hit = None
             if first is not None:
+                k = keys[i]
                 # a phrase may start with a clitic-attached first word ("وقوات سوريا الديمقراطية")
                 hit = gaz.match_at(keys, i) if first == k else gaz.match_at([first, *keys[i + 1:i + gaz.max_len]], 0)
             if hit is not None and hit[0] > 1:
@@ -254,6 +259,28 @@ class Featurizer:
             else:
                 i += 1
         return out
+
+    def _phrase_start(self, k: str) -> str | None:
+        """The gazetteer phrase first word to try at ``k``: itself, its clitic-less rest, or None."""
+        first = self._phrase_starts.get(k, "")
+        if first == "":
+            starts = self._phrase_starts
+            if len(starts) > 4 * _MAX_CACHE:
+                starts.clear()
+            cl, rest = self.stem(k)
+            phrases = self.gaz.phrases
+            first = k if k in phrases else (rest if cl and rest in phrases else None)
+            starts[k] = first
+        return first
+
+    def _info(self, k: str) -> tuple[set[str] | None, set[str] | None, str | None]:
+        """Per word type: the words it forms a known -1 / +1 bigram with, and its phrase start."""
+        left, right = self._bigram_index()
+        got = (left.get(k), right.get(k), self._phrase_start(k))
+        if len(self._word_info) > 4 * _MAX_CACHE:
+            self._word_info.clear()
+        self._word_info[k] = got
+        return got
 
 
 def strip_clitics(key: str, freq) -> tuple[str, str]:

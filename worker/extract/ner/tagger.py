@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import threading
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 from worker.extract.ner.features import Featurizer, fold_token, get_featurizer
@@ -38,12 +39,15 @@ class _Weights:
         self.trans = np.zeros((len(labels), len(labels)))
         for (a, b), w in trans.items():
             self.trans[li[a], li[b]] = w
-        self.rows: dict[str, np.ndarray] = {}
+        # one matrix row per attribute; row 0 stays zero (the start of every sum, and the padding)
+        self.index: dict[str, int] = {}
+        for attr, _ in state:
+            if attr not in self.index:
+                self.index[attr] = len(self.index) + 1
+        self.matrix = np.zeros((len(self.index) + 1, len(labels)))
         for (attr, lab), w in state.items():
-            row = self.rows.get(attr)
-            if row is None:
-                row = self.rows[attr] = np.zeros(len(labels))
-            row[li[lab]] = w
+            self.matrix[self.index[attr], li[lab]] = w
+        self.rows = self.index  # the attributes the model knows (kept name)
 
     @classmethod
     def from_file(cls, path: Path) -> _Weights:
@@ -116,33 +120,55 @@ class NerTagger:
 
     # -- per word type score vectors --------------------------------------------------------------
 
-    def _sum(self, feats: list[str]):
+    def _sums(self, lists: list):
+        """Summed state weights of each feature list, shape (len(lists), labels).
+
+        Every sum starts from zero and adds the attributes' rows in list order (the zero row pads
+        shorter lists at the end), i.e. the same floating-point operations as adding them one by
+        one, done in a single numpy reduction over the middle axis. Unknown attributes are skipped."""
         import numpy as np
 
-        rows = self._w.rows
-        vec = np.zeros(len(self._w.labels))
-        for f in feats:
-            r = rows.get(f)
-            if r is not None:
-                vec += r
-        return vec
+        get = self._w.index.get
+        rows = [[0, *filter(None, map(get, feats))] for feats in lists]  # attribute rows are >= 1
+        lens = np.fromiter(map(len, rows), dtype=np.intp, count=len(rows))
+        width = int(lens.max())
+        idx = np.zeros((len(rows), width), dtype=np.intp)
+        idx[np.arange(width) < lens[:, None]] = np.fromiter(chain.from_iterable(rows), dtype=np.intp,
+                                                            count=int(lens.sum()))
+        return self._w.matrix[idx].sum(axis=1)
 
-    def _row(self, key: str) -> int:
-        """Row of ``key`` in the score table: [own features, seen from -2, -1, +1, +2]."""
+    def _add_rows(self, keys: list[str]) -> None:
+        """Score table rows for new word types: [own features, seen from -2, -1, +1, +2]."""
         import numpy as np
 
-        r = self._rowid.get(key)
-        if r is not None:
-            return r
-        if len(self._rowid) >= self._table.shape[0]:
-            grown = np.zeros((self._table.shape[0] * 2, 5, len(self._w.labels)))
+        need = len(self._rowid) + len(keys)
+        if need > self._table.shape[0]:
+            size = self._table.shape[0]
+            while size < need:
+                size *= 2
+            grown = np.zeros((size, 5, len(self._w.labels)))
             grown[: self._table.shape[0]] = self._table
             self._table = grown
-        r = self._rowid[key] = len(self._rowid)
         feat = self.featurizer
-        self._table[r, 0] = self._sum(feat.local(key))
-        for o, c in enumerate(feat.context(key)):
-            self._table[r, o + 1] = self._sum(c)
+        own = [feat.local(key) for key in keys]
+        ctx: list = []
+        for key in keys:
+            ctx.extend(feat.context(key))
+        # two reductions: own lists are long (letter n-grams of rare words), context lists short,
+        # so padding them to one width would waste most of the work
+        first = len(self._rowid)
+        block = self._table[first:first + len(keys)]
+        block[:, 0] = self._sums(own)
+        block[:, 1:] = self._sums(ctx).reshape(len(keys), 4, len(self._w.labels))
+        for n, key in enumerate(keys):
+            self._rowid[key] = first + n
+
+    def _row(self, key: str) -> int:
+        """Row of ``key`` in the score table (added when new)."""
+        r = self._rowid.get(key)
+        if r is None:
+            self._add_rows([key])
+            r = self._rowid[key]
         return r
 
     def _scores(self, sents: list[list[str]]):
@@ -152,10 +178,18 @@ class NerTagger:
         if len(self._rowid) > _MAX_ROWS:  # bound memory on endless streams of new words
             self._rowid.clear()
             self._table = self._table[:4096].copy()
-        ids = [self._row(k) for s in sents for k in s]
+        get = self._rowid.get
+        flat_keys = [k for s in sents for k in s]
+        ids = [get(k) for k in flat_keys]
+        if None in ids:
+            new = list(dict.fromkeys(k for k, r in zip(flat_keys, ids, strict=True) if r is None))
+            self._add_rows(new)
+            ids = [get(k) for k in flat_keys]
         v = self._table[ids]  # (n, 5, labels)
-        pos = np.concatenate([np.arange(len(s)) for s in sents])
-        left = np.concatenate([len(s) - 1 - np.arange(len(s)) for s in sents])  # tokens to the right
+        lens = [len(s) for s in sents]
+        starts = np.repeat(np.cumsum([0, *lens[:-1]]), lens)
+        pos = np.arange(len(flat_keys)) - starts  # index within its sentence
+        left = np.repeat(np.array(lens) - 1, lens) - pos  # tokens to the right
         sc = v[:, 0].copy()
         for off, col in ((-2, 1), (-1, 2), (1, 3), (2, 4)):
             # token t gets the vector of its neighbour at t+off "seen from" -off, within its sentence
@@ -165,12 +199,18 @@ class NerTagger:
             else:
                 ok = left[:-off] >= off
                 sc[:-off][ok] += v[off:, col][ok]
+        at: list[int] = []
+        lists: list[list[str]] = []
         t = 0
+        extras = self.featurizer.extras
         for s in sents:
-            for i, ex in enumerate(self.featurizer.extras(s)):
+            for i, ex in enumerate(extras(s)):
                 if ex:
-                    sc[t + i] += self._sum(ex)
+                    at.append(t + i)
+                    lists.append(ex)
             t += len(s)
+        if lists:
+            sc[at] += self._sums(lists)
         return sc
 
     def tag_many(self, sents: list[list[str]]) -> list[list[str]]:
@@ -197,8 +237,9 @@ class NerTagger:
         labels = self._w.labels
         trans = self._w.trans
         nl = len(labels)
+        idx = sorted(idx, key=lambda i: len(sents[i]))  # shortest first (tag_many sends them so)
         lens = [len(sents[i]) for i in idx]
-        tmax = max(lens)
+        tmax = lens[-1]
         b = len(idx)
         with self._lock:  # the score table grows as new words come
             flat = self._scores([sents[i] for i in idx])
@@ -207,23 +248,27 @@ class NerTagger:
         rows = np.repeat(np.arange(b), lens)
         cols = np.arange(len(flat)) - np.repeat(starts, lens)
         scores[rows, cols] = flat
-        live = (np.arange(tmax)[:, None] < np.array(lens)[None, :])[:, :, None]  # (t, b, 1)
+        # sentences ended before step t are the first dead[t] rows (sorted by length): only the
+        # rows still running are advanced, the others keep their final scores
+        dead = np.searchsorted(np.array(lens), np.arange(tmax), side="right").tolist()
         delta = scores[:, 0].copy()
         back = np.zeros((b, tmax, nl), dtype=np.int16)
         for t in range(1, tmax):
-            cand = delta[:, :, None] + trans  # (b, from, to)
-            back[:, t] = cand.argmax(axis=1)
-            best = cand.max(axis=1) + scores[:, t]
-            delta = np.where(live[t], best, delta)
-        last = delta.argmax(axis=1)
+            k = dead[t]
+            cand = delta[k:, :, None] + trans  # (live, from, to)
+            back[k:, t] = cand.argmax(axis=1)
+            delta[k:] = cand.max(axis=1) + scores[k:, t]
+        last = delta.argmax(axis=1).tolist()
+        names = [self._out[lab] for lab in labels]
         for r, i in enumerate(idx):
             n = lens[r]
             y = [0] * n
-            y[-1] = int(last[r])
-            row = back[r]
-            for t in range(n - 1, 0, -1):
-                y[t - 1] = int(row[t, y[t]])
-            out[i] = [self._out[labels[k]] for k in y]
+            y[-1] = last[r]
+            if n > 1:
+                row = back[r, :n].tolist()
+                for t in range(n - 1, 0, -1):
+                    y[t - 1] = row[t][y[t]]
+            out[i] = [names[k] for k in y]
 
     def tag_keys(self, keys: list[str]) -> list[str]:
         """Tags for a sentence of folded keys (see :func:`fold_token`)."""
