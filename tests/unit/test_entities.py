@@ -139,3 +139,23 @@ def test_hamza_and_taa_marbuta_variants_share_entries() -> None:
     ea = next(e for e in a if e.type == "LOC")
     eb = next(e for e in b if e.type == "LOC")
     assert ea.canonical == eb.canonical and ea.place == eb.place and ea.place is not None
+
+
+def test_tokens_from_the_pipeline_give_the_same_entities() -> None:
+    """Passing the pipeline's tokens/sentences (no second tokenisation) changes nothing, also with
+    hashtags, underscores and hyphenated names that the entity stage re-joins or drops."""
+    from worker.extract.tokens import sentences, tokenize
+
+    cases = [
+        ("مقتل 3 في هجوم على سجن الصناعة", "هاجم تنظيم #داعش سجن الصناعة في مدينة الحسكة. وقال محمد مرسي إن القوات "
+         "انسحبت.\nوأعلنت قوات سوريا الديمقراطية (قسد) السيطرة على الحي."),
+        ("زيارة كاي-غوان", "وصل الرئيس كاي-غوان إلى بغداد_اليوم يوم الخميس. والتقى رئيس الوزراء."),
+        ("", "ۥ كلمة غريبة ـــ  و 12 ، ."),
+    ]
+    for title, body in cases:
+        plain = extract_entities(title, body)
+        shared = extract_entities(title, body, tokens=(tokenize(title), tokenize(body)),
+                                  sentences=(None, sentences(body)))
+        body_only = extract_entities(title, body, tokens=(None, tokenize(body)))
+        assert shared == plain == body_only
+        _check_offsets(title, body, shared)

@@ -61,3 +61,17 @@ def test_empty_text_is_never_a_duplicate():
 def test_hamming():
     assert hamming("0" * 16, "f" * 16) == 64
     assert hamming("00000000000000ff", "000000000000000f") == 4
+
+
+def test_simhash_is_the_column_majority_of_the_feature_hashes():
+    """Independent re-computation: bit k is set when more than half of the word hashes set it."""
+    import hashlib
+
+    from worker.extract.fingerprint import _features, simhash
+    from worker.extract.normalize import fold
+
+    text = "قالت وزارة الدفاع إن القوات سيطرت على المدينة بعد معارك عنيفة مع المسلحين والمسلحين في المدينة"
+    feats = _features(fold(text))
+    hashes = [int.from_bytes(hashlib.blake2b(f.encode(), digest_size=8).digest(), "big") for f in feats]
+    want = sum(1 << k for k in range(64) if sum((h >> k) & 1 for h in hashes) > len(hashes) / 2)
+    assert simhash(text) == f"{want:016x}"

@@ -67,3 +67,20 @@ def test_tokenize_and_sentences_never_break_offsets(text):
 def test_split_proclitics_default_is_a_partition(word):
     prefix, rest = split_proclitics(word)
     assert prefix + rest == word
+
+
+def test_token_is_an_immutable_value_whose_equality_ignores_norm():
+    import pickle
+
+    import pytest
+
+    from worker.extract.tokens import Token
+
+    t = tokenize("وقال أحمد")[1]
+    assert (t.text, t.start, t.end, t.kind, t.norm) == ("أحمد", 5, 9, "word", "احمد")
+    assert Token("أحمد", 5, 9) == t and hash(Token("أحمد", 5, 9, "word", "x")) == hash(t)
+    assert Token("أحمد", 5, 9).norm == "احمد"  # computed when not given
+    assert Token("أحمد", 0, 4) != t and Token("،", 0, 1, "punct").norm == "،"
+    assert pickle.loads(pickle.dumps(t)) == t
+    with pytest.raises(AttributeError):
+        t.start = 0  # type: ignore[misc]

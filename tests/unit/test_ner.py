@@ -124,3 +124,60 @@ def test_propagate_labels_other_mentions_of_a_found_name() -> None:
     assert tags[1][1] == "B-PER"
     assert tags[3][1] == "B-LOC"  # "وفي" is no name, "قوانغتشو" is
     assert tags[1][0] == tags[1][2] == "O"
+
+
+def test_batched_weight_sums_equal_one_by_one_addition() -> None:
+    """The decoder sums weight rows of many feature lists in one numpy reduction; the result must be
+    bit-identical to adding the rows one at a time from zero (the float order decides ties)."""
+    import random
+
+    import numpy as np
+
+    tagger = get_tagger()
+    w = tagger._w
+    attrs = list(w.index)
+    rng = random.Random(7)
+    for _ in range(50):
+        lists = [rng.sample(attrs, rng.randint(0, 40)) + ["not-an-attribute"] * rng.randint(0, 1)
+                 for _ in range(rng.randint(1, 9))]
+        got = tagger._sums(lists)
+        for feats, row in zip(lists, got, strict=True):
+            ref = np.zeros(len(w.labels))
+            for f in feats:
+                if f in w.index:
+                    ref += w.matrix[w.index[f]]
+            assert row.tobytes() == ref.tobytes()
+
+
+def test_spans_from_bio_edge_cases() -> None:
+    assert spans_from_bio([]) == []
+    assert spans_from_bio(["I-LOC", "I-LOC", "O"]) == [(0, 2, "LOC")]  # a stray I- starts a span
+    assert spans_from_bio(["B-PER", "I-ORG"]) == [(0, 1, "PER"), (1, 2, "ORG")]
+    assert spans_from_bio(["B-PER", "B-PER", "I-PER"]) == [(0, 1, "PER"), (1, 3, "PER")]
+
+
+def test_tagging_does_not_depend_on_batching() -> None:
+    """Sentences tagged together (one batched Viterbi over different lengths) get the same tags as
+    sentences tagged one by one."""
+    tagger = get_tagger()
+    sents = [[fold_token(t) for t in s.split()] for s in (
+        "قال الرئيس الأمريكي دونالد ترامب إن واشنطن ستنسحب من سوريا",
+        "هاجم تنظيم داعش سجن الصناعة في الحسكة",
+        "بغداد",
+        "وصل وزير الخارجية الروسي سيرغي لافروف إلى أنقرة أمس للقاء نظيره التركي مولود جاويش أوغلو",
+    )]
+    together = tagger.tag_many(sents)
+    assert together == [tagger.tag_many([s])[0] for s in sents]
+    assert all(len(t) == len(s) for t, s in zip(together, sents, strict=True))
+
+
+def test_context_rows_are_the_rows_of_the_context_features() -> None:
+    """The decoder's shortcut from unprefixed context features to weight rows gives the same rows,
+    in the same order, as looking up ``featurizer.context`` feature strings."""
+    tagger = get_tagger()
+    index = tagger._w.index
+    for word in ("وبالحسكة", "ترامب", "الرئيس", "قسد", "xyzzy", "2018", "،", "ۥ", "سوريا"):
+        key = fold_token(word)
+        want = [[0, *[index[f] for f in feats if f in index]] for feats in tagger.featurizer.context(key)]
+        assert [list(r) for r in tagger._context_rows(key)] == want
+        assert [list(r) for r in tagger._context_rows(key)] == want  # cached feature rows too

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import math
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,17 +26,18 @@ __all__ = ["Featurizer", "get_featurizer", "strip_clitics"]
 
 HERE = Path(__file__).parent
 _ARABIC = frozenset(chr(c) for c in range(0x0621, 0x064B))
+_ARABIC_RE = re.compile("[\u0621-\u064a]+")  # the same letters as _ARABIC
 _CONJ = "وف"
 _PREP = "بلك"
 _MAX_CACHE = 50000  # word types whose feature lists are kept (bounded: a worker runs for days)
 # context feature prefixes for offsets -2, -1, +1, +2, and whether the offset is a direct neighbour
-_CTX_PREFIXES = (("-2:", False), ("-1:", True), ("1:", True), ("2:", False))
+CTX_PREFIXES = (("-2:", False), ("-1:", True), ("1:", True), ("2:", False))
 
 
 def _shape(w: str) -> str:
     if not w:
         return "empty"
-    if all(c in _ARABIC for c in w):
+    if _ARABIC_RE.fullmatch(w):
         return "ar"
     if w.isdigit():
         return "num"
@@ -146,7 +148,8 @@ class Featurizer:
                 feats.append(f"s{k}=" + key[-k:])
         if n > 4:
             feats.append("s4=" + key[-4:])
-        if n > 3 and self.freq(key) < 50:
+        ck = self.clusters.get(key)
+        if n > 3 and (ck[0] if ck else 0) < 50:
             # rare words (often transliterated foreign names): letter bigrams
             feats.extend({"ng=" + key[k:k + 2] for k in range(n - 1)})
         if cl:
@@ -156,7 +159,7 @@ class Featurizer:
         if base.startswith("ال") and len(base) > 3:
             feats.append("al")
             feats.append("nal=" + base[2:])
-        c = self.clusters.get(key) or (self.clusters.get(rest) if cl else None)
+        c = ck or (self.clusters.get(rest) if cl else None)
         if c is None:
             feats.append("unk")
         else:
@@ -173,11 +176,9 @@ class Featurizer:
             self._local[key] = feats = tuple(feats)
         return feats
 
-    def context(self, key: str) -> tuple[tuple[str, ...] | list[str], ...]:
-        """Context feature lists of ``key`` seen from offsets -2, -1, +1, +2."""
-        got = self._ctx.get(key)
-        if got is not None:
-            return got
+    def context_parts(self, key: str) -> tuple[list[str], list[str]]:
+        """``(base, near)``: the context features of ``key`` before their offset prefix; ``base`` is
+        seen from offsets -2/+2, ``near`` (= ``base`` + one suffix feature) from -1/+1."""
         base = ["w=" + key]
         c = self.clusters.get(key)
         cl, rest = self.stem(key)
@@ -188,8 +189,15 @@ class Featurizer:
         if cl:
             base.append("st=" + rest)
         base += ["g=" + t for t in self._gaz_tags(key)]
-        near = base + ["s2=" + key[-2:]]
-        got = tuple(self._keep([o + f for f in (near if adjacent else base)]) for o, adjacent in _CTX_PREFIXES)
+        return base, base + ["s2=" + key[-2:]]
+
+    def context(self, key: str) -> tuple[tuple[str, ...] | list[str], ...]:
+        """Context feature lists of ``key`` seen from offsets -2, -1, +1, +2."""
+        got = self._ctx.get(key)
+        if got is not None:
+            return got
+        base, near = self.context_parts(key)
+        got = tuple(self._keep([o + f for f in (near if adjacent else base)]) for o, adjacent in CTX_PREFIXES)
         if self._cache_words:
             got = tuple(tuple(c) for c in got)
             if len(self._ctx) > _MAX_CACHE:

@@ -93,7 +93,10 @@ def split_spans(keys: list[str], spans: list[Span]) -> list[Span]:
 
 
 def stem(key: str) -> tuple[str, str]:
-    return get_featurizer().stem(key)
+    """:meth:`Featurizer.stem` of the shared featurizer (its cache is read here directly: hot path)."""
+    feat = get_featurizer()
+    got = feat._stems.get(key)
+    return got if got is not None else feat.stem(key)
 
 
 def clitic_readings(key: str) -> list[str]:
@@ -132,13 +135,19 @@ def apply_gazetteer(keys: list[str], spans: list[Span]) -> list[Span]:
     """Add curated/country gazetteer matches; on overlap the gazetteer span wins unless a CRF span
     strictly contains it."""
     gaz = get_gazetteer()
+    phrases = gaz.phrases
+    readings_get = _GAZ_READINGS.get
     n = len(keys)
     hits: list[Span] = []
     i = 0
     while i < n:
-        hit = gaz.match_at(keys, i) if keys[i] in gaz.phrases else None
+        k = keys[i]
+        hit = gaz.match_at(keys, i) if k in phrases else None
         if hit is None:
-            for rest in _gaz_readings(keys[i]):
+            readings = readings_get(k)
+            if readings is None:
+                readings = _gaz_readings(k)
+            for rest in readings:
                 hit = gaz.match_at([rest, *keys[i + 1:i + gaz.max_len]], 0)
                 if hit is not None:
                     break
@@ -232,6 +241,18 @@ def _agrees(body: str, adj: str) -> bool:
     return fem == adj.endswith("ه")
 
 
+_HEADS: dict[str, str] = {}
+
+
+def _head(k: str) -> str:
+    """The word a head-word rule looks at: ``k`` itself when it is a FAC/ORG head, else ``k``
+    without its proclitics (cached per word type: the rules visit every token)."""
+    if len(_HEADS) > 200000:
+        _HEADS.clear()
+    head = _HEADS[k] = k if (k in FAC_HEADS or k in _ORG_HEADS) else stem(k)[1]
+    return head
+
+
 def apply_rules(keys: list[str], spans: list[Span]) -> list[Span]:
     n = len(keys)
     nationality = get_gazetteer().lexicon.get("nationality", frozenset())
@@ -241,6 +262,7 @@ def apply_rules(keys: list[str], spans: list[Span]) -> list[Span]:
         for t in range(s.i, s.j):
             covered[t] = s
     new: list[Span] = []
+    heads_get = _HEADS.get
     i = 0
     while i < n:
         k = keys[i]
@@ -248,7 +270,9 @@ def apply_rules(keys: list[str], spans: list[Span]) -> list[Span]:
         if cur is not None and cur.i < i:
             i = cur.j
             continue
-        head = k if (k in FAC_HEADS or k in _ORG_HEADS) else stem(k)[1]
+        head = heads_get(k)
+        if head is None:
+            head = _head(k)
         if head in FAC_HEADS or head in _ORG_HEADS:
             typ = "FAC" if head in FAC_HEADS else "ORG"
             if cur is not None:

@@ -11,7 +11,7 @@ from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
-from worker.extract.ner.features import Featurizer, fold_token, get_featurizer
+from worker.extract.ner.features import CTX_PREFIXES, Featurizer, fold_token, get_featurizer
 
 __all__ = ["MODEL_PATH", "NerTagger", "get_tagger", "spans_from_bio"]
 
@@ -112,6 +112,7 @@ class NerTagger:
         # restricted to this model's attributes (caches are per model)
         self.featurizer = (featurizer or get_featurizer()).restricted(known, cache_words=self._w is None)
         self._rowid: dict[str, int] = {}
+        self._ctx_rows: dict[str, tuple[int, ...]] = {}  # unprefixed context feature -> its 4 rows
         if self._w is not None:
             import numpy as np
 
@@ -126,10 +127,15 @@ class NerTagger:
         Every sum starts from zero and adds the attributes' rows in list order (the zero row pads
         shorter lists at the end), i.e. the same floating-point operations as adding them one by
         one, done in a single numpy reduction over the middle axis. Unknown attributes are skipped."""
+        get = self._w.index.get
+        return self._sum_rows([[0, *filter(None, map(get, feats))] for feats in lists])  # rows are >= 1
+
+    def _sum_rows(self, rows: list[list[int]]):
+        """:meth:`_sums` of lists of attribute rows (each starting with the zero row 0)."""
         import numpy as np
 
-        get = self._w.index.get
-        rows = [[0, *filter(None, map(get, feats))] for feats in lists]  # attribute rows are >= 1
+        if not rows:
+            return np.zeros((0, len(self._w.labels)))
         lens = np.fromiter(map(len, rows), dtype=np.intp, count=len(rows))
         width = int(lens.max())
         idx = np.zeros((len(rows), width), dtype=np.intp)
@@ -151,17 +157,40 @@ class NerTagger:
             self._table = grown
         feat = self.featurizer
         own = [feat.local(key) for key in keys]
-        ctx: list = []
+        ctx: list[list[int]] = []
         for key in keys:
-            ctx.extend(feat.context(key))
+            ctx.extend(self._context_rows(key))
         # two reductions: own lists are long (letter n-grams of rare words), context lists short,
         # so padding them to one width would waste most of the work
         first = len(self._rowid)
         block = self._table[first:first + len(keys)]
         block[:, 0] = self._sums(own)
-        block[:, 1:] = self._sums(ctx).reshape(len(keys), 4, len(self._w.labels))
+        block[:, 1:] = self._sum_rows(ctx).reshape(len(keys), 4, len(self._w.labels))
         for n, key in enumerate(keys):
             self._rowid[key] = first + n
+
+    def _context_rows(self, key: str) -> tuple[list[int], list[int], list[int], list[int]]:
+        """Attribute rows of ``featurizer.context(key)`` (offsets -2, -1, +1, +2), built from the
+        unprefixed features: each one's four prefixed rows are looked up once per feature string
+        (cluster ids, gazetteer tags and suffixes repeat across words) instead of per word."""
+        base, near = self.featurizer.context_parts(key)
+        cache = self._ctx_rows
+        if len(cache) > _MAX_ROWS:
+            cache.clear()
+        out: tuple[list[int], list[int], list[int], list[int]] = ([0], [0], [0], [0])
+        for f in near:
+            got = cache.get(f)
+            if got is None:
+                get = self._w.index.get
+                got = cache[f] = tuple(get(o + f, 0) for o, _ in CTX_PREFIXES)
+            for lst, r in zip(out, got, strict=True):
+                if r:
+                    lst.append(r)
+        # the last of ``near`` (the suffix feature) is only seen from the direct neighbours
+        for k, (_, adjacent) in enumerate(CTX_PREFIXES):
+            if not adjacent and got[k]:
+                out[k].pop()
+        return out
 
     def _row(self, key: str) -> int:
         """Row of ``key`` in the score table (added when new)."""
@@ -295,6 +324,11 @@ def spans_from_bio(tags: list[str]) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     start, typ = None, None
     for i, tag in enumerate([*tags, "O"]):
+        if tag == "O":  # most tags: close the open span, if any
+            if start is not None:
+                out.append((start, i, typ or ""))
+                start, typ = None, None
+            continue
         bio, _, t = tag.partition("-")
         if start is not None and (bio != "I" or t != typ):
             out.append((start, i, typ or ""))
