@@ -46,6 +46,7 @@ def main() -> int:
     ap.add_argument("--corpus", type=Path, default=None)
     ap.add_argument("--warmup", type=int, default=300, help="articles processed before measuring")
     ap.add_argument("--stages", action="store_true", help="time each stage separately too")
+    ap.add_argument("--json", action="store_true", help="end with a bench/common rows line (make bench)")
     a = ap.parse_args()
     path = a.corpus or (CORPUS if CORPUS.exists() else SAMPLE)
     if not path.exists():
@@ -114,6 +115,18 @@ def main() -> int:
             clock("fingerprint", lambda f: fingerprint.simhash("", folded=f), f"{tf[0]} {bf[0]}")
         for name, secs in sorted(stage_t.items(), key=lambda kv: -kv[1]):
             print(f"  {name:12} {1000 * secs / len(articles):7.2f} ms CPU/article")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from common import emit, row
+
+    per_cpu = len(articles) / cpu
+    emit([
+        row("extraction", "articles/s on one core (per CPU-second)", per_cpu, "art/s", ">= 100", per_cpu >= 100),
+        row("extraction", "articles/s wall", len(articles) / total, "art/s"),
+        row("extraction", "p50 per article", 1000 * times[len(times) // 2], "ms"),
+        row("extraction", "p99 per article", 1000 * times[int(len(times) * 0.99) - 1], "ms"),
+        row("extraction", "model load", load_s, "s", "< 2", load_s < 2),
+        row("extraction", "peak RSS", rss_mb, "MB", "< 500", rss_mb < 500),
+    ], a.json)
     return 0
 
 
