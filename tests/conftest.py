@@ -14,11 +14,15 @@ REDIS_URL = os.environ.get("NEWSWORKER_REDIS_URL", "redis://127.0.0.1:6379/0")
 ES_URL = os.environ.get("NEWSWORKER_ES_URL", "http://127.0.0.1:9200")
 
 
-def service_missing(what: str, err: Exception) -> None:
-    msg = f"{what} is not reachable ({err!r}); start it with scripts/services.sh up"
+def required_missing(msg: str) -> None:
+    """Something the suite needs (a service, the browser) is absent: fail under CI, skip locally."""
     if IN_CI:
         pytest.fail(msg, pytrace=False)
     pytest.skip(msg)
+
+
+def service_missing(what: str, err: Exception) -> None:
+    required_missing(f"{what} is not reachable ({err!r}); start it with scripts/services.sh up")
 
 
 @pytest.fixture(scope="session")

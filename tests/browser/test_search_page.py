@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import required_missing
 from tests.integration.test_search_es import _doc, controlled_documents
 from worker.query.analysis import analyze
 from worker.store import elastic
@@ -72,10 +72,7 @@ def server(es_client):
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        msg = f"{CHROMIUM} missing: apt-get install -y chromium"
-        if IN_CI:
-            pytest.fail(msg, pytrace=False)
-        pytest.skip(msg)
+        required_missing(f"{CHROMIUM} missing: apt-get install -y chromium (scripts/install-browser.sh)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

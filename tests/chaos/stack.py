@@ -25,7 +25,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.integration.alert_receivers import free_port
+from tests.integration.procs import wait_for
+
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "worker" / "replay" / "data" / "ant-sample.jsonl.gz"
 FULL = Path(os.environ.get("NEWSWORKER_CORPUS", REPO.parent / "shared" / "data" / "corpora"
@@ -46,20 +48,8 @@ FULL = Path(os.environ.get("NEWSWORKER_CORPUS", REPO.parent / "shared" / "data" 
 DOCNO_RE = re.compile(r"/articles/[A-Za-z0-9_-]+/([A-Za-z0-9_.-]+)\.html")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.5, what: str = "condition") -> Any:
-    end = time.time() + timeout
-    while time.time() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+    return wait_for(predicate, timeout, interval, what)
 
 
 # corpus -----------------------------------------------------------------------------------------

@@ -192,7 +192,9 @@ def register(app: typer.Typer) -> None:
         checks = health.gather(include_workers=not services_only)
         body = health.as_json(checks)
         try:
-            body["failing_feeds"] = [f for f in health.feed_health() if f["status"] in ("failing", "dead")]
+            from worker.ingest.registry import list_feeds
+
+            body["failing_feeds"] = [f for f in list_feeds() if f["status"] in ("failing", "dead")]
         except Exception:  # noqa: BLE001 - status must work even before any feed state exists
             body["failing_feeds"] = None
         if as_json:

@@ -145,20 +145,3 @@ def _in_flight() -> int | None:
     except Exception:  # noqa: BLE001
         return None
 
-
-def feed_health() -> list[dict[str, Any]]:
-    """Every feed with its polling status (from the ingestion registry in Redis)."""
-    from worker.ingest.context import get_context
-
-    reg = get_context().registry
-    feeds = reg.list()
-    states = reg.states([f.id for f in feeds])
-    out = []
-    for f in feeds:
-        st = states.get(f.id)
-        out.append({
-            "id": f.id, "url": f.url, "status": getattr(st, "status", "new"),
-            "last_success": getattr(st, "last_success", None), "last_error": getattr(st, "last_error", None),
-            "consecutive_failures": getattr(st, "consecutive_failures", 0),
-        })
-    return out

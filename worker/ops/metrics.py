@@ -202,9 +202,9 @@ def _scrape_time_gauges() -> Iterable:
     canary.add_metric([], a if a is not None else float("inf"))
     yield canary
     try:
-        from worker.ops.health import feed_health
+        from worker.ingest.registry import list_feeds
 
-        feeds = feed_health()
+        feeds = list_feeds()
     except Exception:  # noqa: BLE001 - no feeds state yet must not break the scrape
         return
     up = GaugeMetricFamily("newsworker_feed_up", "1 if the feed's last poll succeeded (status ok/new)",

@@ -7,7 +7,6 @@ becomes a dead letter (``newsworker deadletter list|show|replay``), never a sile
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import random
 from typing import Any
@@ -20,6 +19,7 @@ from worker.ingest import deadletter
 from worker.ingest.articles import fetch_item
 from worker.ingest.context import get_context
 from worker.ingest.errors import PermanentFetchError, RateLimitedError, TransientFetchError
+from worker.ops import metrics
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def fetch_article(self: Any, item: dict[str, Any]) -> dict[str, Any]:
     last = self.request.retries >= MAX_RETRIES
     ctx = get_context()
     try:
-        with _timed("fetch"):
+        with metrics.timed("fetch"):
             outcome = fetch_item(ctx, item, emit=hand_to_extract, last_attempt=last)
     except RateLimitedError as err:
         wait = (err.retry_after or 30.0) + random.uniform(0, 10)
@@ -61,31 +61,15 @@ def fetch_article(self: Any, item: dict[str, Any]) -> dict[str, Any]:
         return _dead(item, err)
     except (KeyError, TypeError, ValueError, AttributeError) as err:  # a malformed payload: keep it
         return _dead(item if isinstance(item, dict) else {"raw": repr(item)}, err)
-    _metric("articles_total", {"stage": "fetch", "outcome": outcome.result})
+    metrics.inc("articles_total", {"stage": "fetch", "outcome": outcome.result})
     return {"result": outcome.result, "id": outcome.doc_id, "body_from": outcome.body_from}
 
 
 def _dead(item: dict[str, Any], err: Exception) -> dict[str, Any]:
     dl_id = deadletter.record("fetch", item, f"{type(err).__name__}: {err}")
-    _metric("articles_total", {"stage": "fetch", "outcome": "dead_letter"})
-    _metric("dead_letters_total", {"stage": "fetch"})
+    metrics.inc("articles_total", {"stage": "fetch", "outcome": "dead_letter"})
+    metrics.inc("dead_letters_total", {"stage": "fetch"})
     log.warning("fetch of %s failed for good, dead letter %s: %s", item.get("link") or item.get("url"), dl_id, err)
     return {"result": "dead_letter", "dead_letter": dl_id}
 
 
-def _metric(name: str, labels: dict[str, str]) -> None:
-    try:
-        from worker.ops import metrics
-
-        metrics.inc(name, labels)
-    except Exception:  # noqa: BLE001 - metrics never take ingestion down
-        pass
-
-
-def _timed(stage: str) -> Any:
-    try:
-        from worker.ops.metrics import timed
-
-        return timed(stage)
-    except Exception:  # noqa: BLE001
-        return contextlib.nullcontext()

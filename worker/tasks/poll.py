@@ -13,6 +13,7 @@ from kombu.exceptions import OperationalError
 from worker.celery_app import app
 from worker.ingest.context import get_context
 from worker.ingest.poller import poll_feed_once
+from worker.ops import metrics
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +42,7 @@ def schedule_due_feeds() -> int:
           autoretry_for=_INFRA_ERRORS, retry_backoff=5, retry_backoff_max=300, retry_jitter=True, max_retries=5)
 def poll_feed(feed_id: str) -> dict[str, Any]:
     outcome = poll_feed_once(get_context(), feed_id, emit=enqueue_fetch)
-    _metric("feed_polls_total", {"feed": feed_id, "outcome": outcome.result})
+    metrics.inc("feed_polls_total", {"feed": feed_id, "outcome": outcome.result})
     log.info("poll %s: %s (%d new of %d)", feed_id, outcome.result, outcome.new_items, outcome.total_items)
     return dict(outcome.__dict__)
 
-
-def _metric(name: str, labels: dict[str, str]) -> None:
-    try:
-        from worker.ops import metrics
-
-        metrics.inc(name, labels)
-    except Exception:  # noqa: BLE001 - metrics never take ingestion down
-        pass
