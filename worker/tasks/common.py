@@ -17,6 +17,10 @@ def dead_letter(stage: str, payload: dict[str, Any], err: BaseException | str) -
 
     deadletter.record(stage, payload, f"{type(err).__name__}: {err}" if isinstance(err, BaseException) else err)
     metrics.inc("dead_letters_total", {"stage": stage})
+    if stage in ("extract", "index") and payload.get("id"):
+        from worker.tasks import inflight
+
+        inflight.forget(str(payload["id"]))  # kept in the dead letters now; the sweep must not re-send it
 
 
 def backoff(retries: int, base: float = 2.0, cap: float = 60.0) -> float:

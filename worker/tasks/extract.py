@@ -13,7 +13,6 @@ from typing import Any
 from worker.celery_app import app
 from worker.document import ArticleIn, EnrichedDocument
 from worker.ops import metrics
-from worker.tasks import inflight
 from worker.tasks.common import dead_letter
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,6 @@ def extract_article(self, payload: dict[str, Any]) -> None:  # noqa: ANN001
         log.exception("extraction failed for %s", payload.get("id"))
         dead_letter("extract", payload, err)
         metrics.inc("articles_total", {"stage": "extract", "outcome": "dead"})
-        inflight.forget(str(payload.get("id")))
         return
     metrics.inc("articles_total", {"stage": "extract", "outcome": "ok"})
     body = doc.model_dump(mode="json")

@@ -60,7 +60,6 @@ def index_now(doc: dict[str, Any]) -> bool:
             raise TransientIndexError(f"{failure.status}: {failure.error}")
         dead_letter("index", doc, f"{failure.status}: {failure.error}")
         metrics.inc("indexing_errors_total", {"kind": "rejected"})
-        inflight.forget(str(doc.get("id")))
         return True
     metrics.inc("articles_total", {"stage": "index", "outcome": "ok"})
     inflight.forget(str(doc.get("id")))
@@ -89,9 +88,7 @@ def index_article(self, doc: dict[str, Any]) -> None:  # noqa: ANN001
         if _is_transient_status(getattr(err, "status_code", None)):
             raise self.retry(exc=err, countdown=backoff(self.request.retries, cap=60)) from err
         dead_letter("index", doc, err)
-        inflight.forget(str(doc.get("id")))
     except Exception as err:  # noqa: BLE001 - anything else (e.g. Redis down during story assignment)
         if self.request.retries < 20:
             raise self.retry(exc=err, countdown=backoff(self.request.retries, cap=60)) from err
         dead_letter("index", doc, err)
-        inflight.forget(str(doc.get("id")))
