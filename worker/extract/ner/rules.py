@@ -175,8 +175,9 @@ def apply_gazetteer(keys: list[str], spans: list[Span]) -> list[Span]:
             kept.append(c)
             continue
         if (len(over) == 1 and c.i <= over[0].i and over[0].j <= c.j and c.type == over[0].type
-                and (c.j - c.i) - (over[0].j - over[0].i) == 1):
-            # the CRF span is longer and agrees on type: "تنظيم داعش" keeps the head word
+                and ((c.j - c.i) - (over[0].j - over[0].i) == 1 or c.type == "PER")):
+            # the CRF span is longer and agrees on type: "تنظيم داعش" keeps the head word, a person
+            # keeps the rest of the name ("سلمان بن عبد العزيز آل سعود")
             c.entry = over[0].entry if len(over) == 1 else None
             kept.append(c)
             for h in over:
