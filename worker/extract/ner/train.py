@@ -94,10 +94,16 @@ def glue_clitics(sent: Sentence) -> Sentence:
 
 def load_newsfane(holdout: Path | None, split: str = "tail", aux: bool = False) -> tuple[list[Sentence], list[Sentence]]:
     """NewsFANE sentences for training and the held-out 10%% (``tail``: the last 10%% of the file, a
-    contiguous block of whole articles; ``random``: every sentence with seeded probability 0.1)."""
+    contiguous block of whole articles; ``fold0``..``fold9``: the K-th of ten contiguous blocks, for
+    cross-validation by whole articles; ``random``: every sentence with seeded probability 0.1)."""
     sents = read_conll(DATA / "newsfane-train.conll")
     if not holdout:
         train, held = sents, []
+    elif split.startswith("fold"):
+        # foldK: the K-th of ten contiguous blocks (whole articles unseen, as with the tail)
+        k, size = int(split[4:]), len(sents) // 10
+        lo, hi = k * size, (len(sents) if k == 9 else (k + 1) * size)
+        train, held = sents[:lo] + sents[hi:], sents[lo:hi]
     elif split == "random":
         rng = random.Random(13)
         flags = [rng.random() < 0.1 for _ in sents]
@@ -123,7 +129,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--holdout", type=Path, help="hold out the last 10%% of NewsFANE and write it here")
-    ap.add_argument("--split", choices=("tail", "random"), default="tail")
+    ap.add_argument("--split", choices=("tail", "random", *(f"fold{k}" for k in range(10))), default="tail")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--wojood", action="store_true", help="add the Wojood sample to training")
     ap.add_argument("--aux-labels", action="store_true", help="NAT and MISC labels (output as O)")
