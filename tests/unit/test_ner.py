@@ -110,6 +110,23 @@ def test_tidy_cuts_numbers_titles_and_place_heads() -> None:
     assert tags == [["O", "O", "B-PER", "O", "O", "O", "B-LOC"]]
 
 
+def test_tidy_cuts_words_before_a_person_name_but_keeps_names_with_al() -> None:
+    from worker.extract.ner.tagger import tidy
+
+    cases = [
+        ("رئيس الوزراء الأسبق الصادق المهدي", ["O", "O", "B-PER", "I-PER", "I-PER"],
+         ["O", "O", "O", "B-PER", "I-PER"]),
+        ("وأشارت لاغارد إلى النمو", ["B-PER", "I-PER", "O", "O"], ["O", "B-PER", "O", "O"]),
+        ("التقى الوليد بن طلال بالوفد", ["O", "B-PER", "I-PER", "I-PER", "O"],
+         ["O", "B-PER", "I-PER", "I-PER", "O"]),
+        ("وقال وليد جنبلاط", ["O", "B-PER", "I-PER"], ["O", "B-PER", "I-PER"]),
+    ]
+    for text, tags, want in cases:
+        rows = [list(tags)]
+        tidy([[fold_token(w) for w in text.split()]], rows)
+        assert rows == [want], text
+
+
 def test_propagate_labels_other_mentions_of_a_found_name() -> None:
     from worker.extract.ner.tagger import propagate
 

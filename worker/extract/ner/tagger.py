@@ -344,12 +344,36 @@ def spans_from_bio(tags: list[str]) -> list[tuple[int, int, str]]:
 _PLACE_HEADS = frozenset("مدينه بلده منطقه ناحيه العاصمه".split())
 
 
+_NAME_LINKS = frozenset("بن ابن بنت ابو ابي ام ال".split())
+_VERB_FREQ = 1000  # a conjunction + word this frequent is running text, not the start of a name
+
+
+def _leading_non_name(keys: list[str], a: int, b: int, feat: Featurizer, first_names: frozenset[str]) -> bool:
+    """Whether the first word of a person span is a word before the name rather than part of it:
+    a describing adjective in a long span ("الأسبق الصادق المهدي", "المشهور ابن بطوطة") or a
+    conjunction + frequent word ("وأشارت لاغارد"). Names that start with ال ("الوليد بن طلال") are
+    kept by the link word after them or the first-name list."""
+    k = keys[a]
+    if k in first_names or k[2:] in first_names or keys[a + 1] in _NAME_LINKS:
+        return False
+    gaz = feat.gaz.by_form.get(k)
+    if gaz is not None and gaz.type == "PER":
+        return False
+    if k.startswith("ال") and len(k) > 3 and b - a >= 3:
+        return True
+    # the corpus writes "وأشارت" often enough that the clitic split keeps it whole: test both forms
+    rest = k[1:]
+    return (k[:1] in ("و", "ف") and len(k) > 3 and rest not in first_names
+            and max(feat.freq(k), feat.freq(rest)) > _VERB_FREQ)
+
+
 def tidy(sents: list[list[str]], tags: list[list[str]], featurizer: Featurizer | None = None) -> None:
     """Clean-up of CRF spans (in place) that holds under NewsFANE's conventions and ours: numbers
     are cut off names ("تانغ 618"), titles off persons ("الرائد ديسبارد"), a bare title is no
     person, and a "مدينة/بلدة/منطقة" head is cut off a place."""
     feat = featurizer or get_featurizer()
     titles = feat.gaz.lexicon.get("titles", frozenset())
+    first_names = feat.gaz.lexicon.get("first_names", frozenset())
     for keys, row in zip(sents, tags, strict=True):
         for i, j, typ in spans_from_bio(row):
             a, b = i, j
@@ -362,6 +386,8 @@ def tidy(sents: list[list[str]], tags: list[list[str]], featurizer: Featurizer |
                     a += 1
                 if b - a == 1 and keys[a] in titles:
                     a = b
+                while b - a >= 2 and _leading_non_name(keys, a, b, feat, first_names):
+                    a += 1
             elif typ == "LOC" and b - a > 1 and feat.stem(keys[a])[1] in _PLACE_HEADS:
                 a += 1
             if (a, b) != (i, j):
