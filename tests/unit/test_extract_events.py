@@ -138,3 +138,16 @@ def test_hostages_and_seized_ships_are_not_arrests():
     assert "arrest" not in types("", "إطلاق نار واحتجاز رهائن داخل متجر فرنسي")
     assert "arrest" not in types("", "احتجز الحوثيون 19 سفينة في الميناء")
     assert "arrest" in types("", "وتم احتجاز الصحفيين في ديسمبر")
+
+
+@pytest.mark.parametrize("text", [
+    "أعلن مصدر رسمي أن هناك تقارير عن التوصل إلى وقف لإطلاق نار في جنوب سوريا.",
+    "الأردن: اتفاق على وقف إطلاق نار في جنوب سوريا",
+])
+def test_indefinite_ceasefire_is_a_ceasefire_not_a_shooting(text):
+    assert {e.type for e in find_events("", text)} == {"ceasefire"}
+
+
+def test_a_space_launch_is_no_airstrike():
+    assert not find_events("", "أطلقت ناسا صاروخا يحمل مسبارا إلى الشمس فجر اليوم.")
+    assert {e.type for e in find_events("", "أطلق الحوثيون صاروخا باليستيا على جازان.")} == {"airstrike"}
