@@ -114,3 +114,9 @@ def test_dual_nouns_count_two():
 )
 def test_toll_phrasings(text, expected):
     assert pairs(text) == expected
+
+
+def test_a_version_number_before_fa_qad_is_no_missing_count():
+    # "فقد" here is "فـ + قد", and people are never counted as 2.0; "1.5 مليون" still counts
+    assert pairs("أما WannaCry 2.0 فقد أطلق عليه هجوم برمجية الفدية.") == set()
+    assert pairs("وأصيب 1.5 مليون شخص بالمرض") == {("injured", 1500000)}

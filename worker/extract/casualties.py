@@ -225,6 +225,8 @@ def find_casualties(
 def _plausible(num: NumberSpan, toks: list[Token], stems: _LazyStems, i: int, j: int) -> bool:
     value = num.value or 0
     first = toks[i]
+    if j == i + 1 and first.kind == "number" and any(c in first.text for c in ".٫"):
+        return False  # "WannaCry 2.0 فقد أطلق": people are counted in whole numbers ("1.5 مليون" has a word)
     if first.kind == "number" and len(first.norm) == 4 and 1900 <= value <= 2100 and j == i + 1:
         if j >= len(toks) or _kind_of(stems[j], KIND_NOUNS) is None:
             return False  # a year ("2000 قتيل" would still count)
