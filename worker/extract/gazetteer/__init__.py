@@ -74,6 +74,8 @@ class Gazetteer:
         if len(key) < 2:
             return
         old = self.by_form.get(key)
+        if old is not None and e.type == "PER" and old.type != "PER":
+            return  # a curated person never shadows a place of the same name (the NER features use places)
         if old is None or e.score() > old.score():
             self.by_form[key] = e
         if old is not None and old is not e and e.type == old.type == "LOC" and "country" not in (
@@ -144,14 +146,15 @@ class Gazetteer:
         key = fold(name)
         return self.by_form.get(key.lower() if key.isascii() else key)
 
-    def match_at(self, keys: list[str], i: int) -> tuple[int, GazEntry] | None:
-        """Longest gazetteer phrase starting at token ``i`` of folded ``keys``: ``(n_tokens, entry)``."""
+    def match_at(self, keys: list[str], i: int, skip_type: str | None = None) -> tuple[int, GazEntry] | None:
+        """Longest gazetteer phrase starting at token ``i`` of folded ``keys``: ``(n_tokens, entry)``,
+        leaving out entries of ``skip_type``."""
         cands = self.phrases.get(keys[i])
         if not cands:
             return None
         for toks, e in cands:
             n = len(toks)
-            if tuple(keys[i:i + n]) == toks:
+            if e.type != skip_type and tuple(keys[i:i + n]) == toks:
                 return n, e
         return None
 

@@ -259,8 +259,10 @@ class Featurizer:
             if first is not None:
                 k = keys[i]
                 # a phrase may start with a clitic-attached first word ("وقوات سوريا الديمقراطية")
-                hit = gaz.match_at(keys, i) if first == k else gaz.match_at([first, *keys[i + 1:i + gaz.max_len]], 0)
-            if hit is not None and hit[0] > 1 and hit[1].type != "PER":
+                # curated people are for the entity rules only (see _gaz_tags)
+                hit = (gaz.match_at(keys, i, "PER") if first == k
+                       else gaz.match_at([first, *keys[i + 1:i + gaz.max_len]], 0, "PER"))
+            if hit is not None and hit[0] > 1:
                 m, e = hit
                 out[i].append("gp=B-" + e.type)
                 for j in range(i + 1, i + m):
