@@ -108,3 +108,37 @@ def test_name_spelling_variants_still_link(alerts_ctx) -> None:  # noqa: F811
                    "جدد الرئيس فلاديمير بوتن نفي بلاده أي علاقة بتسميم الجاسوس الروسي السابق في مدينة سالزبري.")
     assert assign_story(a, alerts_ctx) == "p1"
     assert assign_story(b, alerts_ctx) == "p1"
+
+
+def test_workers_with_their_own_copies_agree(alerts_ctx, monkeypatch) -> None:  # noqa: F811
+    """Separate processes each hold their own copy of the story log: the compare-and-append makes the one
+    that decided on a stale copy re-read and join the story the other opened."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from worker.alerts import stories
+
+    copies = threading.local()
+
+    def own_mirror(key: str) -> stories._Mirror:  # one copy per thread, as with one per process
+        if not hasattr(copies, "mirror"):
+            copies.mirror = stories._Mirror()
+        return copies.mirror
+
+    monkeypatch.setattr(stories, "_mirror_for", own_mirror)
+    docs = [doc(f"w{i}", "كارثة جوية في هافانا", f"({i}) " + BODY, f"src{i}") for i in range(12)]
+    with ThreadPoolExecutor(6) as pool:
+        got = list(pool.map(lambda d: assign_story(d, alerts_ctx), docs))
+    assert len(set(got)) == 1 and got[0] in {d["id"] for d in docs}
+
+
+def test_a_flushed_log_is_read_again(alerts_ctx) -> None:  # noqa: F811
+    from worker.alerts.stories import StoryIndex
+
+    a = doc("a", '"أكثر من 100 قتيل" في حادث تحطم طائرة ركاب في كوبا', BODY, "bbc")
+    assert assign_story(a, alerts_ctx) == "a"
+    alerts_ctx.redis.delete(StoryIndex(alerts_ctx).log_key)  # Redis lost the log (or was flushed)
+    b = doc("b", "كارثة جوية في هافانا", BODY, "skynews")
+    assert assign_story(b, alerts_ctx) == "b"  # a new story, and no endless retry on the stale copy
+    c = doc("c", "تحطم طائرة في كوبا", BODY + " (رويترز)", "cnn")
+    assert assign_story(c, alerts_ctx) == "b"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 from hypothesis import given
@@ -9,11 +10,10 @@ from hypothesis import strategies as st
 
 from worker.alerts.stories import (
     MAX_HAMMING,
-    SIMHASH_BANDS,
     TITLE_JACCARD,
+    _Mirror,
     hamming,
     jaccard,
-    simhash_bands,
     title_bands,
     title_tokens,
 )
@@ -59,18 +59,28 @@ def test_identical_token_sets_share_every_title_band() -> None:
     assert title_bands(title_tokens(a)) == title_bands(title_tokens(b))
 
 
-@given(st.integers(0, 2**64 - 1), st.lists(st.integers(0, 63), max_size=SIMHASH_BANDS - 1))
-def test_simhash_pigeonhole(fp: int, flips: list[int]) -> None:
-    """Any two fingerprints within Hamming distance < bands share at least one band key."""
+def _mirror_with(fps: list[int], t: float = 100.0) -> _Mirror:
+    m = _Mirror()
+    for i, fp in enumerate(fps):
+        m.add(f"{1000 + i}-0", json.dumps([t, f"{fp:016x}", f"s{i}", [], [], [], []]))
+    return m
+
+
+@given(st.integers(1, 2**64 - 1), st.lists(st.integers(0, 63), max_size=MAX_HAMMING + 3),
+       st.lists(st.integers(1, 2**64 - 1), max_size=50))
+def test_fingerprint_scan_is_exact(fp: int, flips: list[int], noise: list[int]) -> None:
+    """The window scan finds a copy exactly when it is within MAX_HAMMING bits (the nearest one wins)."""
     other = fp
     for bit in set(flips):
         other ^= 1 << bit
-    assert hamming(fp, other) <= SIMHASH_BANDS - 1
-    assert any(x == y for x, y in zip(simhash_bands(fp), simhash_bands(other), strict=True))
+    noise = [n for n in noise if hamming(n, fp) > MAX_HAMMING]
+    m = _mirror_with([*noise, other])
+    expected = f"s{len(noise)}" if other and hamming(fp, other) <= MAX_HAMMING else None
+    assert m.best_fp(fp, since=0.0) == expected
+    assert m.best_fp(fp, since=101.0) is None  # outside the window
 
 
-def test_threshold_is_within_the_guarantee() -> None:
-    assert MAX_HAMMING < SIMHASH_BANDS
+def test_threshold_is_far_from_random_pairs() -> None:
     rng = random.Random(7)
     far = [hamming(rng.getrandbits(64), rng.getrandbits(64)) for _ in range(1000)]
     assert min(far) > MAX_HAMMING  # unrelated fingerprints are far apart
@@ -91,3 +101,21 @@ def test_entity_conflict() -> None:
     assert not entities_conflict(putin1, putin2)  # a shared name token: spelling variants still link
     none = entity_signature({"entities": []})
     assert not entities_conflict(macron, none) and not entities_conflict(none, none)
+
+
+def test_mirror_prunes_old_entries_and_keeps_matching() -> None:
+    fps = [0x5555555555555555, 0xAAAAAAAAAAAAAAAA] * 3 + [0x0F0F0F0F0F0F0F0F, 0xF0F0F0F0F0F0F0F0]
+    m = _mirror_with(fps)  # appended at 1000..1007 ms
+    m.prune(keep_ms=1006)  # 6 of 8 are older: rebuilt with the last two
+    assert [e.story for e in m.entries] == ["s6", "s7"]
+    assert m.best_fp(fps[7], since=0.0) == "s7" and m.best_fp(fps[0], since=0.0) is None  # s0..s5 gone
+    assert m.last_id == "1007-0"
+
+
+def test_unreadable_or_older_log_entries_do_not_block_the_log() -> None:
+    m = _Mirror()
+    m.add("1-0", "not json")
+    m.add("2-0", json.dumps([1.0, "ff", "s"]))  # too few fields
+    m.add("3-0", json.dumps([100.0, "0f0f0f0f0f0f0f0f", "old", [], [], []]))  # the format before title bands
+    assert m.last_id == "3-0" and [e.story for e in m.entries] == ["old"]
+    assert m.best_fp(0x0F0F0F0F0F0F0F0F, since=0.0) == "old"

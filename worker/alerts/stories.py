@@ -1,12 +1,14 @@
 """Story grouping: link syndicated / near-duplicate articles to the first article of their story.
 
-Two keys, both as locality-sensitive hashing (LSH) buckets in Redis sorted sets scored by time, so each
-lookup is a handful of bucket reads however many articles the window holds:
+Every assigned article appends one entry (time, SimHash, story id, title tokens, entity names) to a log
+shared by all workers (a Redis stream trimmed to the window); each worker process keeps a copy of the log
+in memory (``_Mirror``) and reads only what was appended since its last look. Matching is local, on two keys:
 
-* the body's 64-bit SimHash ``fingerprint`` (``worker.extract.fingerprint``) split into ``MAX_HAMMING + 1``
-  bands: two fingerprints within ``MAX_HAMMING`` bits agree exactly on at least one band (pigeonhole), so
-  every near-copy within the chain's ``NEAR_DISTANCE`` is found; candidates are then verified by their full
-  Hamming distance (closest wins, then earliest);
+* the body's 64-bit SimHash ``fingerprint`` (``worker.extract.fingerprint``): every entry within
+  ``MAX_HAMMING`` bits (the chain's ``NEAR_DISTANCE``) is found by an exact scan of the window (a numpy XOR
+  and popcount, ~0.1 ms for 10,000 entries); closest wins, then earliest. (It used to be Redis sorted-set
+  buckets per 5-bit band; a band of 5 bits holds 1/32 of the window, so each lookup read and parsed ~40 %
+  of the window and cost grew with it: ~10 ms per article at 10,000 articles.)
 * the folded title's token set, MinHashed into ``TITLE_BANDS`` bands of ``TITLE_ROWS`` rows: short wire
   copies re-titled lightly ("مقتل 5 في هجوم على سجن في الحسكة" / "مقتل خمسة بهجوم على سجن الحسكة") whose bodies
   differ too much for SimHash; candidates are verified by token Jaccard >= ``TITLE_JACCARD`` and need at
@@ -17,33 +19,39 @@ lookup is a handful of bucket reads however many articles the window holds:
   cross-source ANT title pairs at Jaccard >= 0.5: this refuses 2 of them (both arguably other stories),
   where exact canonical-name comparison would refuse 50 (spelling variants: بوتين/بوتن).
 
-Entries expire after the window (``alert_story_window_hours``): a copy arriving later starts a new story.
-``assign_story`` is idempotent per document id (a retried task gets the same story back).
+Entries count for the window (``alert_story_window_hours``): a copy arriving later starts a new story.
+``assign_story`` is idempotent per document id (a retried task gets the same story back). Memory: a
+process holds the window's entries, roughly 300 bytes each (30 MB for 100,000 articles in 48 h).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
+import os
+import threading
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from worker.alerts.context import AlertsContext, default_context
 from worker.query.analysis import analyze
+
+log = logging.getLogger(__name__)
 
 try:  # the chain's threshold, measured on syndicated ANT pairs against random pairs
     from worker.extract.fingerprint import NEAR_DISTANCE as MAX_HAMMING
 except ImportError:  # pragma: no cover - only while the chain module is missing
     MAX_HAMMING = 10
-# MAX_HAMMING + 1 bands (5-6 bits each): any pair within MAX_HAMMING bits agrees exactly on one band.
-SIMHASH_BANDS = MAX_HAMMING + 1
 _EMPTY_FP = 0  # simhash of a text without words
 TITLE_BANDS = 8
 TITLE_ROWS = 2
 TITLE_JACCARD = 0.5
 TITLE_MIN_TOKENS = 4
-LOCK_TIMEOUT = 5.0  # seconds a crashed holder can block others
-LOCK_WAIT = 2.0
 
 # Function words that say nothing about which story a title is about (analysed like the titles).
 _STOP_WORDS = (
@@ -61,10 +69,6 @@ def title_tokens(title: str) -> frozenset[str]:
 
 def _h64(s: str, seed: int) -> int:
     return int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8, salt=seed.to_bytes(8, "little")).digest(), "little")
-
-
-_SEP = "\x1f"  # fields of a title-bucket member
-_GROUP = "\x1e"  # entity groups inside a field
 
 
 def _name_tokens(name: str) -> frozenset[str]:
@@ -106,24 +110,6 @@ def title_bands(tokens: Iterable[str]) -> list[str]:
     return bands
 
 
-def _band_bounds(bands: int) -> list[tuple[int, int]]:
-    """Split 64 bits into ``bands`` contiguous slices as even as possible: [(shift, width), ...]."""
-    base, extra = divmod(64, bands)
-    out, shift = [], 0
-    for i in range(bands):
-        width = base + (1 if i < extra else 0)
-        out.append((shift, width))
-        shift += width
-    return out
-
-
-_BOUNDS = _band_bounds(SIMHASH_BANDS)
-
-
-def simhash_bands(fp: int) -> list[str]:
-    return [format((fp >> shift) & ((1 << width) - 1), "x") for shift, width in _BOUNDS]
-
-
 def hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()
 
@@ -144,8 +130,166 @@ def _parse_fp(value: Any) -> int | None:
     return None if fp == _EMPTY_FP else fp
 
 
+# Compare-and-append: add the entry only if the log still ends where the caller's copy ends, so two workers
+# deciding at the same moment cannot both miss each other (the loser re-reads and decides again). Also records
+# the doc -> story key and trims entries older than the window (by Redis's clock, so worker clocks don't matter).
+# KEYS: log, doc key. ARGV: expected last id ("" = append regardless), entry, story id, ttl seconds,
+# "1" when the document has an id (else the doc key is not used). Returns {"known", story} | {"stale", last
+# id} | {"ok", new id}.
+_APPEND_LUA = """
+if ARGV[5] == '1' then
+  local known = redis.call('GET', KEYS[2])
+  if known then return {'known', known} end
+end
+if ARGV[1] ~= '' then
+  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+  local last_id = '0-0'
+  if #last > 0 then last_id = last[1][1] end
+  if last_id ~= ARGV[1] then return {'stale', last_id} end
+end
+local t = redis.call('TIME')
+local ttl = tonumber(ARGV[4])
+local minid = tostring((tonumber(t[1]) - ttl) * 1000) .. '-0'
+local id = redis.call('XADD', KEYS[1], 'MINID', '~', minid, '*', 'e', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ttl)
+if ARGV[5] == '1' then redis.call('SET', KEYS[2], ARGV[3], 'EX', ttl) end
+return {'ok', id}
+"""
+MAX_APPEND_ATTEMPTS = 50
+
+
+def _id_key(stream_id: str) -> tuple[int, int]:
+    ms, _, seq = stream_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+@dataclass(slots=True)
+class _Entry:
+    ms: int  # when it was appended, by Redis's clock (stream id): pruning
+    ts: float  # the article's time (``now`` of its assignment): the window
+    fp: int | None
+    story: str
+    toks: frozenset[str]
+    ents: tuple[frozenset[str], list[frozenset[str]]]
+    bands: list[str]  # title MinHash bands (computed once, by the writer)
+
+
+class _Mirror:
+    """One process's copy of a story log: every entry of the window, with the SimHash values in a numpy
+    array (a Hamming scan over 10,000 entries is ~0.1 ms) and the title bands in a dict. Kept current by
+    reading only what was appended since the last call, so a lookup costs a round trip with a few small
+    entries, not the thousands of bucket members a SimHash band of a few bits holds."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.last_id = "0-0"
+        self.entries: list[_Entry] = []
+        self.fps = np.zeros(0, dtype=np.uint64)
+        self.has_fp = np.zeros(0, dtype=bool)
+        self.titles: dict[str, list[int]] = {}
+
+    def add(self, stream_id: str, raw: str) -> None:
+        """Append one log entry (see ``StoryIndex._decide`` for its fields). An entry this code cannot
+        read (another version's format, damage) is skipped with a warning: one unreadable entry must not
+        stop every later story assignment."""
+        try:
+            ts, fp_hex, story, words, ent_all, ent_title, *rest = json.loads(raw)
+            toks = frozenset(words)
+            bands = rest[0] if rest else (title_bands(toks) if len(toks) >= TITLE_MIN_TOKENS else [])
+            entry = _Entry(_id_key(stream_id)[0], float(ts), _parse_fp(fp_hex), str(story), toks,
+                           (frozenset(ent_all), [frozenset(g) for g in ent_title]), list(bands))
+        except (ValueError, TypeError) as err:
+            log.warning("story log entry %s unreadable, skipped: %s", stream_id, err)
+        else:
+            self._append(entry)
+        self.last_id = stream_id
+
+    def prune(self, keep_ms: int) -> None:
+        """Drop entries appended before ``keep_ms`` (Redis trims them from the log too); rebuild when at
+        least a quarter of the copy is stale, so the cost is amortised."""
+        stale = 0
+        for e in self.entries:
+            if e.ms >= keep_ms:
+                break
+            stale += 1
+        if stale and stale * 4 >= len(self.entries):
+            kept, last = self.entries[stale:], self.last_id
+            self.entries, self.fps, self.has_fp, self.titles = [], self.fps[:0], self.has_fp[:0], {}
+            for e in kept:
+                self._append(e)
+            self.last_id = last
+
+    def _append(self, e: _Entry) -> None:
+        pos = len(self.entries)
+        self.entries.append(e)
+        if pos >= len(self.fps):  # grow by doubling: appends stay amortised O(1)
+            size = max(1024, 2 * len(self.fps))
+            self.fps = np.resize(self.fps, size)
+            self.has_fp = np.resize(self.has_fp, size)
+        self.fps[pos] = e.fp or 0
+        self.has_fp[pos] = e.fp is not None
+        for i, b in enumerate(e.bands):
+            self.titles.setdefault(f"{i}:{b}", []).append(pos)
+
+    def best_fp(self, fp: int, since: float) -> str | None:
+        """Closest fingerprint within ``MAX_HAMMING`` bits in the window, then the earliest."""
+        n = len(self.entries)
+        if not n:
+            return None
+        dist = _popcount(self.fps[:n] ^ np.uint64(fp))
+        best: tuple[int, float, str] | None = None
+        for pos in np.flatnonzero((dist <= MAX_HAMMING) & self.has_fp[:n]):
+            e = self.entries[pos]
+            d = int(dist[pos])
+            if e.ts >= since and (best is None or (d, e.ts) < best[:2]):
+                best = (d, e.ts, e.story)
+        return best[2] if best else None
+
+    def best_title(self, bands: list[str], toks: frozenset[str],
+                   ents: tuple[frozenset[str], list[frozenset[str]]], since: float) -> str | None:
+        """Highest title Jaccard (>= ``TITLE_JACCARD``) among band candidates without an entity conflict,
+        then the earliest."""
+        best: tuple[float, float, str] | None = None
+        seen: set[int] = set()
+        for i, b in enumerate(bands):
+            for pos in self.titles.get(f"{i}:{b}", ()):
+                if pos in seen:
+                    continue
+                seen.add(pos)
+                e = self.entries[pos]
+                if e.ts < since:
+                    continue
+                j = jaccard(toks, e.toks)
+                if j < TITLE_JACCARD or (best is not None and (-j, e.ts) >= best[:2]):
+                    continue
+                if entities_conflict(ents, e.ents):
+                    continue
+                best = (-j, e.ts, e.story)
+        return best[2] if best else None
+
+
+def _popcount(values: np.ndarray) -> np.ndarray:
+    if hasattr(np, "bitwise_count"):  # numpy >= 2.0
+        return np.bitwise_count(values)
+    return np.array([int(v).bit_count() for v in values.tolist()], dtype=np.uint8)
+
+
+_mirrors: dict[tuple[int, str], _Mirror] = {}
+_mirrors_lock = threading.Lock()
+
+
+def _mirror_for(key: str) -> _Mirror:
+    # Per process (a forked pool child starts empty: its parent's copy would be stale) and per log key.
+    with _mirrors_lock:
+        return _mirrors.setdefault((os.getpid(), key), _Mirror())
+
+
 class StoryIndex:
-    """The Redis side of story grouping (one per context)."""
+    """The shared side of story grouping (one per context): an append-only log in a Redis stream, of
+    which each process keeps a copy (``_Mirror``)."""
 
     def __init__(self, ctx: AlertsContext | None = None) -> None:
         self.ctx = ctx or default_context()
@@ -153,121 +297,70 @@ class StoryIndex:
     def _doc_key(self, doc_id: str) -> str:
         return self.ctx.key("story", "doc", doc_id)
 
-    def _fp_key(self, band: int, value: str) -> str:
-        return self.ctx.key("story", "fp", band, value)
-
-    def _title_key(self, band: int, value: str) -> str:
-        return self.ctx.key("story", "title", band, value)
+    @property
+    def log_key(self) -> str:
+        return self.ctx.key("story", "log")
 
     def assign(self, doc: dict[str, Any], now: float | None = None) -> str:
         """Return the story id for ``doc`` (the id of the first article of its story in the window) and
         record the doc so later copies find it.
 
-        Lookup and insert run under one short Redis lock: two copies of a wire story indexed at the same
-        moment by two workers would otherwise both miss each other and open two stories (two notifications).
-        The critical section is two pipelined round trips; if the lock cannot be had within
-        ``LOCK_WAIT`` seconds (a stuck holder), we proceed without it rather than stall ingestion."""
+        Decide-then-append is optimistic: the entry is appended only if nobody appended since this process
+        last read the log (``_APPEND_LUA``), otherwise the new entries are read and the decision made again.
+        So two copies of a wire story indexed at the same moment by two workers never both open a story,
+        without a lock to wait on. Common case: two round trips (read what is new, append)."""
         doc_id = str(doc.get("id") or "")
         r = self.ctx.redis
-        if doc_id:
-            known = r.get(self._doc_key(doc_id))
-            if known:
-                return known
-        # redis-py polls a held lock every 100 ms by default: far longer than the critical section.
-        lock = r.lock(self.ctx.key("story", "lock"), timeout=LOCK_TIMEOUT, blocking_timeout=LOCK_WAIT,
-                      sleep=0.002)
-        locked = False
-        try:
-            locked = bool(lock.acquire())
-        except Exception:  # noqa: BLE001 - a lock problem must not stop ingestion
-            locked = False
-        try:
-            if doc_id and locked:
-                known = r.get(self._doc_key(doc_id))  # a concurrent retry of the same doc got there first
-                if known:
-                    return known
-            return self._assign_locked(doc, doc_id, now)
-        finally:
-            if locked:
-                try:
-                    lock.release()
-                except Exception:  # noqa: BLE001 - expired: harmless
-                    pass
-
-    def _assign_locked(self, doc: dict[str, Any], doc_id: str, now: float | None) -> str:
-        r = self.ctx.redis
-        now = time.time() if now is None else now
         window = self.ctx.story_window_seconds
-        since = now - window
+        ttl = window + 3600
+        doc_key = self._doc_key(doc_id) if doc_id else self.log_key  # the log key is never read as a doc key
+        mirror = _mirror_for(self.log_key)
+        with mirror.lock:
+            for attempt in range(MAX_APPEND_ATTEMPTS + 1):
+                pipe = r.pipeline(transaction=False)
+                if doc_id:
+                    pipe.get(doc_key)
+                pipe.xrange(self.log_key, min=f"({mirror.last_id}", max="+")
+                *known, fresh = pipe.execute()
+                if known and known[0]:
+                    return known[0]
+                for stream_id, fields in fresh:
+                    mirror.add(stream_id, fields["e"])
+                if fresh:
+                    mirror.prune(_id_key(mirror.last_id)[0] - ttl * 1000)
+                story_id, entry = self._decide(mirror, doc, doc_id, now, window)
+                expected = mirror.last_id if attempt < MAX_APPEND_ATTEMPTS else ""  # give up waiting: append
+                status, value = r.register_script(_APPEND_LUA)(
+                    keys=[self.log_key, doc_key], args=[expected, entry, story_id, ttl, "1" if doc_id else "0"])
+                if status == "known":
+                    return value
+                if status == "ok":
+                    mirror.add(value, entry)
+                    return story_id
+                if _id_key(value) < _id_key(mirror.last_id):
+                    mirror.reset()  # the log is behind our copy (Redis lost data or was flushed): re-read it
+        return story_id  # pragma: no cover - the last attempt appends unconditionally
 
+    @staticmethod
+    def _decide(mirror: _Mirror, doc: dict[str, Any], doc_id: str, now: float | None,
+                window: int) -> tuple[str, str]:
+        """(story id, log entry) for ``doc`` against the mirror as it stands."""
+        now = time.time() if now is None else now
+        since = now - window
         fp = _parse_fp(doc.get("fingerprint"))
-        fp_bands = simhash_bands(fp) if fp is not None else []
         toks = title_tokens(doc.get("title") or "")
         use_title = len(toks) >= TITLE_MIN_TOKENS
-        t_bands = title_bands(toks) if use_title else []
-
-        pipe = r.pipeline(transaction=False)
-        for i, b in enumerate(fp_bands):
-            pipe.zrangebyscore(self._fp_key(i, b), since, "+inf", withscores=True)
-        for i, b in enumerate(t_bands):
-            pipe.zrangebyscore(self._title_key(i, b), since, "+inf", withscores=True)
-        results = pipe.execute() if (fp_bands or t_bands) else []
-
-        story = self._best_fp(results[: len(fp_bands)], fp) if fp is not None else None
+        ents = entity_signature(doc) if use_title else (frozenset(), [])
+        bands = title_bands(toks) if use_title else []
+        story = mirror.best_fp(fp, since) if fp is not None else None
         if story is None and use_title:
-            story = self._best_title(results[len(fp_bands):], toks, entity_signature(doc))
+            story = mirror.best_title(bands, toks, ents, since)
         story_id = story or doc_id or hashlib.sha1(f"{doc.get('title')}|{now}".encode()).hexdigest()
-
-        pipe = r.pipeline(transaction=False)
-        ttl = window + 3600
-        for i, b in enumerate(fp_bands):
-            k = self._fp_key(i, b)
-            pipe.zadd(k, {f"{fp:016x}|{story_id}": now})
-            pipe.zremrangebyscore(k, "-inf", since)
-            pipe.expire(k, ttl)
-        ent_all, ent_title = entity_signature(doc) if t_bands else (frozenset(), [])
-        members = _SEP.join([" ".join(sorted(toks)), " ".join(sorted(ent_all)),
-                             _GROUP.join(" ".join(sorted(g)) for g in ent_title)])
-        for i, b in enumerate(t_bands):
-            k = self._title_key(i, b)
-            pipe.zadd(k, {f"{story_id}{_SEP}{members}": now})
-            pipe.zremrangebyscore(k, "-inf", since)
-            pipe.expire(k, ttl)
-        if doc_id:
-            pipe.set(self._doc_key(doc_id), story_id, ex=ttl)
-        pipe.execute()
-        return story_id
-
-    @staticmethod
-    def _best_fp(bucket_lists: list[list[tuple[str, float]]], fp: int | None) -> str | None:
-        best: tuple[int, float, str] | None = None
-        for entries in bucket_lists:
-            for member, ts in entries:
-                fp_hex, _, story = member.partition("|")
-                d = hamming(int(fp_hex, 16), fp or 0)
-                if d <= MAX_HAMMING and (best is None or (d, ts) < best[:2]):
-                    best = (d, ts, story)
-        return best[2] if best else None
-
-    @staticmethod
-    def _best_title(bucket_lists: list[list[tuple[str, float]]], toks: frozenset[str],
-                    ents: tuple[frozenset[str], list[frozenset[str]]]) -> str | None:
-        best: tuple[float, float, str] | None = None
-        for entries in bucket_lists:
-            for member, ts in entries:
-                parts = member.split(_SEP)
-                if len(parts) != 4:
-                    continue
-                story, words, other_all, other_title = parts
-                j = jaccard(toks, frozenset(words.split()))
-                if j < TITLE_JACCARD or (best is not None and (-j, ts) >= best[:2]):
-                    continue
-                other = (frozenset(other_all.split()),
-                         [frozenset(g.split()) for g in other_title.split(_GROUP) if g])
-                if entities_conflict(ents, other):
-                    continue
-                best = (-j, ts, story)
-        return best[2] if best else None
+        # [time, simhash hex, story, title tokens, entity tokens, title entity groups, title bands]
+        entry = json.dumps([now, f"{fp:016x}" if fp is not None else "", story_id,
+                            sorted(toks) if use_title else [], sorted(ents[0]), [sorted(g) for g in ents[1]],
+                            bands], ensure_ascii=False, separators=(",", ":"))
+        return story_id, entry
 
 
 def assign_story(doc: dict[str, Any] | Any, ctx: AlertsContext | None = None, now: float | None = None) -> str:
