@@ -8,15 +8,18 @@ feedparser becomes an empty ``ParsedFeed`` with ``error`` set.
 from __future__ import annotations
 
 import calendar
+import codecs
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
+from lxml import etree
 
-from worker.ingest.encoding import prepare_feed_bytes
+from worker.ingest.encoding import charset_from_content_type, declared_xml_encoding, prepare_feed_bytes
 
 # feedparser resolves relative URIs and sanitises HTML; we only need the text, so keep it cheap.
 feedparser.RESOLVE_RELATIVE_URIS = True
@@ -68,6 +71,7 @@ class ParsedFeed:
     ttl_seconds: int | None = None  # RSS <ttl> (minutes in the feed) in seconds
     version: str = ""
     skipped: int = 0  # entries without a usable link
+    known: int = 0  # entries not parsed because the caller had them already (``parse_feed_new``)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -185,3 +189,94 @@ def parse_feed(data: bytes, content_type: str | None = None, base_url: str | Non
         version=parsed.get("version") or "",
         skipped=skipped,
     )
+
+
+# -- parsing only what is new -----------------------------------------------------------------------------
+# feedparser costs ~0.4 ms per item (its SAX handlers, sanitiser and URI resolution, in Python); a busy feed
+# polled often is mostly items handed on before, so re-parsing all of them was most of a poll's CPU. The
+# items' links are read with lxml first (C, ~1 ms for 50 items); items the caller already knows are cut
+# from the tree and feedparser sees only the rest.
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+KnownFn = Callable[[list[list[str]]], list[bool]]
+
+
+def _link_candidates(item: Any) -> list[str] | None:
+    """Every URL feedparser could take as this item's link (alternate links' hrefs, link texts; the guid
+    when there is no link), or None when one of them is not an absolute http(s) URL (feedparser would
+    resolve it against a base we do not reproduce here)."""
+    out: list[str] = []
+    for el in item:
+        if not isinstance(el.tag, str):
+            continue
+        local = etree.QName(el).localname
+        if local != "link":
+            continue
+        if len(el):  # markup or an unexpanded entity inside: not a plain URL we can read back
+            return None
+        href = el.get("href")
+        if href is not None:
+            if el.get("rel", "alternate") == "alternate":
+                out.append(href.strip())
+        elif el.text and el.text.strip():
+            out.append(el.text.strip())
+    if not out:
+        guid = item.find("guid")
+        guid = item.find(f"{_ATOM}id") if guid is None else guid
+        if guid is not None and len(guid):
+            return None
+        if guid is not None and guid.text and guid.text.strip():
+            out.append(guid.text.strip())
+    if not out or not all(u.lower().startswith(("http://", "https://")) for u in out):
+        return None
+    return out
+
+
+def parse_feed_new(data: bytes, content_type: str | None, base_url: str | None, known: KnownFn) -> ParsedFeed:
+    """``parse_feed`` for the items ``known`` does not recognise; the others are counted in ``known``.
+
+    ``known`` gets each item's candidate links (see ``_link_candidates``) and says, per item, whether it
+    was handed on before; it must answer True only when *every* candidate was (so whichever one feedparser
+    would pick, the item is not new). Only RSS 2.0 and Atom in UTF-8 that lxml reads without error take
+    this path; anything else (other encodings, malformed XML, RDF) is parsed whole by ``parse_feed``, and
+    so is an item whose links are relative or missing. The items returned are what ``parse_feed`` returns
+    for them: feedparser parses the same elements under the same channel."""
+    try:
+        body, ctype = prepare_feed_bytes(data, content_type)
+        declared = charset_from_content_type(ctype) or declared_xml_encoding(body)
+        if declared not in (None, "utf-8") or body.startswith(codecs.BOM_UTF8):
+            return parse_feed(data, content_type, base_url)
+        body.decode("utf-8")
+        root = etree.fromstring(body, _SAFE_XML)
+    except (ValueError, etree.XMLSyntaxError):  # UnicodeDecodeError is a ValueError
+        return parse_feed(data, content_type, base_url)
+    if root.tag == "rss" and root.find("channel") is not None:
+        channel = root.find("channel")
+        items = channel.findall("item")
+        ttl_text = channel.findtext("ttl")
+    elif root.tag == f"{_ATOM}feed":
+        channel, items, ttl_text = root, root.findall(f"{_ATOM}entry"), None
+    else:
+        return parse_feed(data, content_type, base_url)
+    candidates = [_link_candidates(it) for it in items]
+    checkable = [i for i, c in enumerate(candidates) if c is not None]
+    answers = known([candidates[i] for i in checkable]) if checkable else []
+    skip = {i for i, k in zip(checkable, answers, strict=True) if k}
+    if not skip:
+        return parse_feed(data, content_type, base_url)
+    ttl = None
+    try:
+        ttl = int(float(ttl_text.strip())) * 60 if ttl_text and ttl_text.strip() else None
+    except ValueError:
+        ttl = None
+    if len(skip) == len(items):
+        return ParsedFeed(ttl_seconds=ttl, version="atom10" if channel is root else "rss20", known=len(skip))
+    for i in sorted(skip, reverse=True):
+        channel.remove(items[i])
+    trimmed = etree.tostring(root.getroottree(), encoding="utf-8",
+                             xml_declaration=body.lstrip().startswith(b"<?xml"))
+    parsed = parse_feed(trimmed, ctype, base_url)
+    return ParsedFeed(items=parsed.items, title=parsed.title, bozo=parsed.bozo, error=parsed.error,
+                      encoding=parsed.encoding, ttl_seconds=parsed.ttl_seconds, version=parsed.version,
+                      skipped=parsed.skipped, known=len(skip))

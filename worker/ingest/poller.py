@@ -20,7 +20,7 @@ from typing import Any
 from worker.ingest.canonical import canonicalize_url, doc_id
 from worker.ingest.context import IngestContext
 from worker.ingest.errors import FetchError, GoneError, RateLimitedError, TransientFetchError
-from worker.ingest.feedparse import FeedItem, parse_feed
+from worker.ingest.feedparse import FeedItem, parse_feed_new
 from worker.ingest.registry import DEAD_AFTER, FAILING_AFTER, Feed, FeedState
 from worker.ingest.schedule import (
     adaptive_interval,
@@ -73,10 +73,9 @@ def poll_feed_once(ctx: IngestContext, feed_id: str, emit: Emit, *, now: float |
     if not ctx.redis.set(lock_key, token, nx=True, ex=lock_ttl):
         return PollOutcome(feed_id, "locked")
     try:
-        feed = ctx.registry.get(feed_id)
+        feed, state = ctx.registry.feed_and_state(feed_id)
         if feed is None:
             return PollOutcome(feed_id, "unknown", error="no such feed")
-        state = ctx.registry.state(feed_id)
         if not feed.enabled:
             ctx.registry.set_due(feed_id, time.time() + ctx.settings.poll_max_interval)
             return PollOutcome(feed_id, "disabled")
@@ -125,7 +124,9 @@ def _poll(ctx: IngestContext, feed: Feed, state: FeedState, emit: Emit, now: flo
         _count(ctx, "unchanged")
         return _success(ctx, feed, state, now, "unchanged", res.status, 0, 0, server_min)
 
-    parsed = parse_feed(res.body, res.header("content-type"), res.final_url)
+    # Items handed on before (every id they could map to is confirmed in ``seen``) are not parsed again.
+    parsed = parse_feed_new(res.body, res.header("content-type"), res.final_url,
+                            known=lambda links: ctx.seen.all_confirmed([_link_ids(urls) for urls in links]))
     state.bozo_error = parsed.error if parsed.bozo else None
     if parsed.bozo and not parsed.items:
         return _failure(ctx, feed, state, now, TransientFetchError(f"unreadable feed: {parsed.error}"))
@@ -148,7 +149,8 @@ def _poll(ctx: IngestContext, feed: Feed, state: FeedState, emit: Emit, now: flo
         handed.append(payload["id"])
     ctx.seen.confirm_many(handed, feed.id)
     new = len(handed)
-    state.items_seen += len(parsed.items)
+    total = len(parsed.items) + parsed.known
+    state.items_seen += total
     state.items_new += new
     if new:
         state.last_new_item = now
@@ -160,8 +162,15 @@ def _poll(ctx: IngestContext, feed: Feed, state: FeedState, emit: Emit, now: flo
         _remember_validators(state, res.header("etag"), res.header("last-modified"))
     _count(ctx, "polls_200")
     _count(ctx, "new_items", new)
-    return _success(ctx, feed, state, now, "new" if new else "no_new", res.status, len(parsed.items), new,
-                    server_min)
+    return _success(ctx, feed, state, now, "new" if new else "no_new", res.status, total, new, server_min)
+
+
+def _link_ids(urls: list[str]) -> list[str]:
+    """Document ids of an item's candidate links; none (so the item is parsed) if one cannot be read."""
+    try:
+        return [doc_id(canonicalize_url(u)) for u in urls]
+    except Exception:  # noqa: BLE001 - a link canonicalize_url refuses: let the full parse decide
+        return []
 
 
 def _remember_validators(state: FeedState, etag: str | None, last_modified: str | None) -> None:

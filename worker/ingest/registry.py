@@ -161,12 +161,18 @@ class FeedRegistry:
         raws = self.r.mget([self.keys.state(i) for i in feed_ids])
         return {i: (FeedState.model_validate_json(raw) if raw else FeedState()) for i, raw in zip(feed_ids, raws, strict=True)}
 
+    def feed_and_state(self, feed_id: str) -> tuple[Feed | None, FeedState]:
+        """``get`` and ``state`` in one round trip (every poll starts with both)."""
+        raw, raw_state = self.r.mget([self.keys.feed(feed_id), self.keys.state(feed_id)])
+        feed = Feed.model_validate_json(raw) if raw else None
+        return feed, FeedState.model_validate_json(raw_state) if raw_state else FeedState()
+
     def save_state(self, feed_id: str, state: FeedState) -> None:
-        pipe = self.r.pipeline()
-        pipe.set(self.keys.state(feed_id), state.model_dump_json())
-        if state.next_due is not None and self.r.sismember(self.keys.feed_ids, feed_id):
-            pipe.zadd(self.keys.due, {feed_id: state.next_due})
-        pipe.execute()
+        """Write the state and, if the feed is still registered, its next due time: one round trip (a
+        script, so a feed removed meanwhile is not put back on the schedule)."""
+        script = self.r.register_script(_SAVE_STATE_LUA)
+        script(keys=[self.keys.state(feed_id), self.keys.feed_ids, self.keys.due],
+               args=[state.model_dump_json(), feed_id, "" if state.next_due is None else repr(state.next_due)])
 
     # scheduling --------------------------------------------------------------------------------------
     def due(self, now: float | None = None, limit: int = 1000) -> list[str]:
@@ -194,6 +200,16 @@ class FeedRegistry:
 
     def set_due(self, feed_id: str, when: float) -> None:
         self.r.zadd(self.keys.due, {feed_id: when})
+
+
+# KEYS: state key, feed ids set, due zset. ARGV: state JSON, feed id, next due ("" = none).
+_SAVE_STATE_LUA = """
+redis.call('SET', KEYS[1], ARGV[1])
+if ARGV[3] ~= '' and redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 1 then
+  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+end
+return 1
+"""
 
 
 def feed_view(feed: Feed, state: FeedState) -> dict[str, Any]:

@@ -46,6 +46,16 @@ class SeenStore:
                 status[d] = "won" if ok else "pending"
         return [status[d] for d in doc_ids]
 
+    def all_confirmed(self, groups: list[list[str]]) -> list[bool]:
+        """Per group of ids: True when every id is confirmed (handed on), in one MGET. A ``pending`` claim
+        is not confirmed: its item must reach ``claim_many`` so the poller sees it is incomplete."""
+        ids = list(dict.fromkeys(d for g in groups for d in g))
+        if not ids:
+            return [False] * len(groups)
+        values = dict(zip(ids, self.r.mget([self.keys.seen(d) for d in ids]), strict=True))
+        return [bool(g) and all(values[d] is not None and not values[d].startswith("pending:") for d in g)
+                for g in groups]
+
     def confirm_many(self, doc_ids: list[str], owner: str) -> None:
         if not doc_ids:
             return
