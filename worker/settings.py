@@ -89,7 +89,12 @@ class Settings(BaseSettings):
 
     # worker
     worker_concurrency: int = 2
-    worker_max_tasks_per_child: int = 500
+    worker_max_tasks_per_child: int = Field(
+        2000, description="recycle a pool process after this many tasks (bounds memory growth; each restart "
+        "rebuilds HTTP clients, the alert engine and the story-log copy)")
+    inline_extract: bool = Field(
+        True, description="the fetch task extracts and indexes the article itself (false: through the "
+        "extract queue, for workers dedicated to extraction with -Q extract,index)")
 
     @classmethod
     def settings_customise_sources(

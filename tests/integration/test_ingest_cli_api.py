@@ -26,6 +26,8 @@ def isolated(redis_client, unique_name, monkeypatch):
     monkeypatch.setattr(get_settings(), "api_key", KEY)
     monkeypatch.setattr(get_settings(), "per_host_rate", 1000.0)  # everything is on 127.0.0.1 here
     monkeypatch.setattr(get_settings(), "per_host_burst", 1000)
+    # Fetch hands articles on through the extract queue (recorded below), not inline into Elasticsearch.
+    monkeypatch.setattr(get_settings(), "inline_extract", False)
     sent: list[tuple[str, list]] = []
     # Keep the shared broker clean: record what would be enqueued instead of sending it.
     import worker.tasks.poll as poll_tasks
@@ -145,3 +147,27 @@ def test_tasks_poll_fetch_and_dead_letter(isolated) -> None:
         assert out["result"] == "dead_letter"
         assert server.state.stats["fault_500"] - before == MAX_RETRIES + 1  # every retry was tried
         assert deadletter.get(out["dead_letter"])["payload"]["link"] == doomed["link"]
+
+
+def test_fetch_extracts_inline_by_default(isolated, monkeypatch) -> None:
+    """With ``inline_extract`` (the default) the fetch task runs extraction and indexing itself: no
+    extract message, no outbox entry unless indexing has to be handed to the index queue."""
+    from worker.settings import get_settings
+    from worker.tasks import extract as extract_tasks
+    from worker.tasks import inflight
+    from worker.tasks.fetch import fetch_article
+
+    _, sent = isolated
+    monkeypatch.setattr(get_settings(), "inline_extract", True)
+    inline: list[tuple[str, bool]] = []
+    monkeypatch.setattr(extract_tasks, "extract_and_index",
+                        lambda p, remember_on_handoff=False: inline.append((p["id"], remember_on_handoff)))
+    before = inflight.count()
+    with start_replay_server(start_released=10) as (url, server):
+        entry = server.state.entry(server.state.released[0].item)
+        item = {"url": entry.canonical, "link": entry.link, "title": entry.title, "summary": entry.summary,
+                "source": "bbc", "feed_id": "t"}
+        out = fetch_article.apply(args=[item]).get()
+    assert out["result"] == "handed" and inline == [(out["id"], True)]
+    assert not [name for name, _ in sent if name.startswith("worker.tasks.extract")]
+    assert inflight.count() == before

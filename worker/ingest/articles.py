@@ -19,6 +19,7 @@ from worker.ingest.canonical import canonical_for_page, doc_id
 from worker.ingest.context import IngestContext
 from worker.ingest.encoding import decode_html
 from worker.ingest.errors import PermanentFetchError, RobotsDisallowedError, TransientFetchError
+from worker.ingest.seen import SEEN_TTL
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,10 @@ def fetch_item(ctx: IngestContext, item: dict[str, Any], emit: Emit, *, last_att
     if page_error:
         log.info("article %s: page unavailable (%s), using feed text", final_id, page_error)
     emit(payload)
-    ctx.seen.mark_handed(final_id)
-    if final_id != link_id:
-        ctx.seen.mark_handed(link_id)
-    ctx.redis.hincrby(ctx.keys.stats, "articles_handed", 1)
+    # the handed marks and the counter in one round trip
+    pipe = ctx.redis.pipeline(transaction=False)
+    for d in dict.fromkeys((final_id, link_id)):
+        pipe.set(ctx.keys.handed(d), "1", nx=True, ex=SEEN_TTL)
+    pipe.hincrby(ctx.keys.stats, "articles_handed", 1)
+    pipe.execute()
     return FetchOutcome("handed", final_id, payload, page_error, body_from)

@@ -35,6 +35,17 @@ def enrich(payload: dict[str, Any]) -> EnrichedDocument:
 
 @app.task(name="worker.tasks.extract.extract_article", bind=True, max_retries=3, ignore_result=True)
 def extract_article(self, payload: dict[str, Any]) -> None:  # noqa: ANN001
+    extract_and_index(payload)
+
+
+def extract_and_index(payload: dict[str, Any], *, remember_on_handoff: bool = False) -> None:
+    """Run the chain on a fetched article and index the result in this process; the ``extract_article``
+    task's body, also called by the fetch task directly (``worker.tasks.fetch.hand_to_extract``).
+
+    A chain failure is permanent for this input: dead letter. If indexing fails (Elasticsearch away), the
+    document goes to the ``index`` queue, whose task retries for hours; ``remember_on_handoff`` first records
+    the payload in the in-flight outbox (the fetch task's inline path has not recorded it yet), so a message
+    lost on the way is re-sent by the sweep."""
     try:
         with metrics.timed("extract"):
             doc = enrich(payload)
@@ -48,8 +59,12 @@ def extract_article(self, payload: dict[str, Any]) -> None:  # noqa: ANN001
     from worker.tasks.index import index_now
 
     try:
-        index_now(body)
+        index_now(body, in_outbox=not remember_on_handoff)
     except Exception as err:  # noqa: BLE001 - the index queue's task owns retries and dead letters
         log.info("inline indexing of %s failed (%s); handing to the index queue", body.get("id"), err,
                  extra={"article_id": body.get("id")})
+        if remember_on_handoff:
+            from worker.tasks import inflight
+
+            inflight.remember(payload)
         app.send_task("worker.tasks.index.index_article", args=[body], queue="index")

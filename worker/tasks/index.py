@@ -1,4 +1,4 @@
-"""Index stage: attach the story id, write the document to Elasticsearch, then trigger alert matching.
+"""Index stage: attach the story id, write the document to Elasticsearch, then match it against the alerts.
 
 Writes use the document id (hash of the canonical URL) so a redelivered task overwrites the same
 document instead of adding a second one. Elasticsearch being down is transient: the task retries with
@@ -40,15 +40,18 @@ def _is_transient_status(status: int | None) -> bool:
     return status is None or status == 429 or status >= 500
 
 
-def index_now(doc: dict[str, Any]) -> bool:
+def index_now(doc: dict[str, Any], *, in_outbox: bool = True) -> bool:
     """Index one document and hand it to alert matching. True when done (indexed, or dead-lettered as
-    refused); raises TransientIndexError (or a transport error) when it should be retried."""
+    refused); raises TransientIndexError (or a transport error) when it should be retried.
+    ``in_outbox=False``: the payload was never recorded in the in-flight outbox (the fetch task's inline
+    path), so there is nothing to forget (a Redis round trip saved)."""
     from worker.store.elastic import index_documents
 
     if not doc.get("story_id"):
         from worker.alerts.stories import assign_story
 
-        doc["story_id"] = assign_story(doc)
+        with metrics.timed("story"):
+            doc["story_id"] = assign_story(doc)
     doc["indexed"] = datetime.now(UTC).isoformat()
     with metrics.timed("index"):
         # One in-call retry only: long outages are ridden out by Celery retries, which free the worker
@@ -62,7 +65,8 @@ def index_now(doc: dict[str, Any]) -> bool:
         metrics.inc("indexing_errors_total", {"kind": "rejected"})
         return True
     metrics.inc("articles_total", {"stage": "index", "outcome": "ok"})
-    inflight.forget(str(doc.get("id")))
+    if in_outbox:
+        inflight.forget(str(doc.get("id")))
     published = doc.get("published") or doc.get("fetched")
     if published:
         try:
@@ -71,8 +75,25 @@ def index_now(doc: dict[str, Any]) -> bool:
                 metrics.observe("publish_to_indexed_seconds", lag)
         except ValueError:
             pass
-    app.send_task("worker.tasks.alert.match_article", args=[doc], queue="alert")
+    match_now(doc)
     return True
+
+
+def match_now(doc: dict[str, Any]) -> None:
+    """Match an indexed document against the alerts in this process: it is already in memory, while the
+    ``alert`` queue would cost a serialisation of the whole document, a publish and a dispatch (a few ms of
+    CPU per article). Matching is idempotent per (rule, story), so a redelivered task that runs it again
+    sends nothing twice. If it fails (Redis or Elasticsearch briefly away), the document goes to the
+    ``alert`` queue, whose task retries with backoff."""
+    from worker.alerts.notify import process_document
+
+    try:
+        with metrics.timed("alert"):
+            process_document(doc)
+    except Exception as err:  # noqa: BLE001 - the queued task owns retries
+        log.info("inline alert matching of %s failed (%s); handing to the alert queue", doc.get("id"), err,
+                 extra={"article_id": doc.get("id")})
+        app.send_task("worker.tasks.alert.match_article", args=[doc], queue="alert")
 
 
 @app.task(name="worker.tasks.index.index_article", bind=True, max_retries=300, ignore_result=True)
