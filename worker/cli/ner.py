@@ -13,19 +13,21 @@ WINDOW = 10
 
 
 def tag_conll(inp: TextIO, out: TextIO, model: str | None = None, window: int | None = WINDOW,
-              rules: bool = False) -> int:
+              rules: bool = False, tagger_kind: str | None = None, neural_model: str | None = None) -> int:
     """Read CoNLL-style tokens from ``inp`` (first column; other columns ignored), write ``token<TAB>tag``.
 
-    Sentences are tagged by the CRF, spans tidied (:func:`tidy`), then names found are propagated to their other mentions within
+    Sentences are tagged by the entity stage's tagger (``tagger_kind``: ``hybrid`` or ``crf``, see
+    :mod:`worker.extract.ner`), spans tidied (:func:`tidy`), then names found are propagated to their other mentions within
     ``window`` sentences (``0`` turns that off), and with ``rules`` the gazetteer and rules of the
     entity stage refine the spans (as in ``newsworker extract``; off by default: they follow our
     annotation guidelines, which differ from NewsFANE's in places, e.g. "تنظيم القاعدة"). Returns the number of sentences tagged. Sentence
     boundaries and token order are preserved.
     """
+    from worker.extract.ner import get_entity_tagger
     from worker.extract.ner.features import fold_token
-    from worker.extract.ner.tagger import get_tagger, propagate, tidy
+    from worker.extract.ner.tagger import propagate, tidy
 
-    tagger = get_tagger(model)
+    tagger = get_entity_tagger(tagger_kind, model, neural_model)
     sents: list[list[str]] = []
     sent: list[str] = []
     for line in inp:
@@ -59,6 +61,10 @@ def register(app: typer.Typer) -> None:
     def ner_cmd(
         conll: Annotated[bool, typer.Option("--conll/--no-conll", help="CoNLL tokens in, token<TAB>tag out")] = True,
         model: Annotated[Path | None, typer.Option("--model", help="CRF model file (default: the shipped one)")] = None,
+        tagger: Annotated[str | None, typer.Option(
+            "--tagger", help="hybrid (neural + CRF) or crf; default NEWSWORKER_NER, else hybrid")] = None,
+        neural_model: Annotated[Path | None, typer.Option(
+            "--neural-model", help="neural model .npz (default: the shipped one)")] = None,
         window: Annotated[int, typer.Option("--window", help="sentences around that share names (0: off)")] = WINDOW,
         rules: Annotated[bool, typer.Option(
             "--rules/--no-rules", help="refine with the entity stage's gazetteer and rules")] = False,
@@ -69,7 +75,8 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("only --conll input is supported")
         inp = input_file.open(encoding="utf-8") if input_file else sys.stdin
         try:
-            tag_conll(inp, sys.stdout, str(model) if model else None, window, rules)
+            tag_conll(inp, sys.stdout, str(model) if model else None, window, rules, tagger,
+                      str(neural_model) if neural_model else None)
         finally:
             if input_file:
                 inp.close()

@@ -24,6 +24,7 @@ from datetime import datetime
 
 from worker.document import Entity, Place
 from worker.extract.gazetteer import GazEntry, get_gazetteer
+from worker.extract.ner import get_entity_tagger
 from worker.extract.ner.rules import (
     FAC_HEADS,
     LOC_HEADS,
@@ -36,7 +37,7 @@ from worker.extract.ner.rules import (
     stem,
     trim_span,
 )
-from worker.extract.ner.tagger import get_tagger, propagate, spans_from_bio, tidy
+from worker.extract.ner.tagger import propagate, spans_from_bio, tidy
 from worker.extract.normalize import fold
 from worker.extract.tokens import Token, sentences, tokenize
 
@@ -169,7 +170,7 @@ def _document_mentions(
         batch.extend(keys[a:b] for a, b in ranges)
     if not batch:
         return []
-    tagger = get_tagger()
+    tagger = get_entity_tagger()
     tagged = tagger.tag_many(batch)
     tidy(batch, tagged, tagger.featurizer)
     propagate(batch, tagged, tagger.featurizer)
