@@ -310,6 +310,7 @@ def evaluate(arrays: dict[str, np.ndarray], enc: Encoded) -> tuple[float, float]
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--holdout", type=Path, help="hold out the last 10%% of NewsFANE and write it here")
+    ap.add_argument("--split", default="tail", help="tail, random or fold0..fold9 (see ..train.load_newsfane)")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--vectors", type=Path, default=VECTORS, help="gensim KeyedVectors of the ANT corpus")
     ap.add_argument("--build-vectors", action="store_true", help="(re)build --vectors first")
@@ -338,7 +339,7 @@ def main() -> None:
     if a.build_vectors or not a.vectors.exists():
         build_vectors(a.vectors)
         print(f"vectors built {time.time() - t0:.0f}s", flush=True)
-    train, _ = load_newsfane(a.holdout, "tail")
+    train, _ = load_newsfane(a.holdout, a.split)
     use_dev = not a.no_dev
     if use_dev:
         cut = len(train) - len(train) // 10
