@@ -111,12 +111,12 @@ class NerTagger:
         self._out = {lab: (lab if lab == "O" or lab[2:] in ENTITY_TYPES else "O") for lab in names}
         # restricted to this model's attributes (caches are per model)
         self.featurizer = (featurizer or get_featurizer()).restricted(known, cache_words=self._w is None)
-        self._rowid: dict[str, int] = {}
         self._ctx_rows: dict[str, tuple[int, ...]] = {}  # unprefixed context feature -> its 4 rows
         if self._w is not None:
-            import numpy as np
+            from worker.extract.ner.rowtable import RowTable
 
-            self._table = np.zeros((4096, 5, len(self._w.labels)))
+            # per word type: [own features, seen from -2, -1, +1, +2]
+            self._rows = RowTable((5, len(self._w.labels)), self._type_rows, _MAX_ROWS)
         self._lock = threading.Lock()  # for the score table, and pycrfsuite.Tagger keeps per-call state
 
     # -- per word type score vectors --------------------------------------------------------------
@@ -143,18 +143,10 @@ class NerTagger:
                                                             count=int(lens.sum()))
         return self._w.matrix[idx].sum(axis=1)
 
-    def _add_rows(self, keys: list[str]) -> None:
+    def _type_rows(self, keys: list[str]):
         """Score table rows for new word types: [own features, seen from -2, -1, +1, +2]."""
         import numpy as np
 
-        need = len(self._rowid) + len(keys)
-        if need > self._table.shape[0]:
-            size = self._table.shape[0]
-            while size < need:
-                size *= 2
-            grown = np.zeros((size, 5, len(self._w.labels)))
-            grown[: self._table.shape[0]] = self._table
-            self._table = grown
         feat = self.featurizer
         own = [feat.local(key) for key in keys]
         ctx: list[list[int]] = []
@@ -162,12 +154,10 @@ class NerTagger:
             ctx.extend(self._context_rows(key))
         # two reductions: own lists are long (letter n-grams of rare words), context lists short,
         # so padding them to one width would waste most of the work
-        first = len(self._rowid)
-        block = self._table[first:first + len(keys)]
+        block = np.empty((len(keys), 5, len(self._w.labels)))
         block[:, 0] = self._sums(own)
         block[:, 1:] = self._sum_rows(ctx).reshape(len(keys), 4, len(self._w.labels))
-        for n, key in enumerate(keys):
-            self._rowid[key] = first + n
+        return block
 
     def _context_rows(self, key: str) -> tuple[list[int], list[int], list[int], list[int]]:
         """Attribute rows of ``featurizer.context(key)`` (offsets -2, -1, +1, +2), built from the
@@ -192,29 +182,13 @@ class NerTagger:
                 out[k].pop()
         return out
 
-    def _row(self, key: str) -> int:
-        """Row of ``key`` in the score table (added when new)."""
-        r = self._rowid.get(key)
-        if r is None:
-            self._add_rows([key])
-            r = self._rowid[key]
-        return r
-
     def _scores(self, sents: list[list[str]]):
         """State scores for all tokens of ``sents`` (concatenated), shape (tokens, labels)."""
         import numpy as np
 
-        if len(self._rowid) > _MAX_ROWS:  # bound memory on endless streams of new words
-            self._rowid.clear()
-            self._table = self._table[:4096].copy()
-        get = self._rowid.get
         flat_keys = [k for s in sents for k in s]
-        ids = [get(k) for k in flat_keys]
-        if None in ids:
-            new = list(dict.fromkeys(k for k, r in zip(flat_keys, ids, strict=True) if r is None))
-            self._add_rows(new)
-            ids = [get(k) for k in flat_keys]
-        v = self._table[ids]  # (n, 5, labels)
+        ids = self._rows.ids(flat_keys)  # first: adding rows may replace the table
+        v = self._rows.table[ids]  # (n, 5, labels)
         lens = [len(s) for s in sents]
         starts = np.repeat(np.cumsum([0, *lens[:-1]]), lens)
         pos = np.arange(len(flat_keys)) - starts  # index within its sentence

@@ -31,6 +31,7 @@ import numpy as np
 
 from worker.extract.ner.features import Featurizer, get_featurizer
 from worker.extract.ner.neural.inputs import MAX_CHARS, char_ids, flags, phrase_marks
+from worker.extract.ner.rowtable import RowTable
 from worker.extract.ner.tagger import NerTagger
 
 __all__ = ["CRF_WEIGHT", "MODEL_PATH", "NeuralTagger", "get_neural_tagger"]
@@ -92,8 +93,7 @@ class NeuralTagger:
         self.w_hh = p["w_hh"] * half.reshape(2, 4 * h)[:, None, :]
         self.w_out, self.b_out = p["w_out"], p["b_out"]
         self.trans, self.start, self.end = p["trans"], p["start"], p["end"]
-        self._rowid: dict[str, int] = {}
-        self._table = np.zeros((4096, self.w_in.shape[1]), dtype=np.float32)
+        self._rows = RowTable((self.w_in.shape[1],), self._type_rows, _MAX_ROWS, np.float32)
         self._lock = threading.Lock()
         # optional product of experts with the CRF tagger (see :meth:`_add_crf`)
         self.crf: NerTagger | None = None
@@ -120,32 +120,15 @@ class NeuralTagger:
         fl = np.array([flags(feat, k) for k in keys], dtype=np.float32)
         return np.concatenate([self.emb[words], self.emb[np.array(stems, dtype=np.intp)], ch, fl], axis=1)
 
-    def _add_rows(self, keys: list[str]) -> None:
-        need = len(self._rowid) + len(keys)
-        if need > self._table.shape[0]:
-            size = self._table.shape[0]
-            while size < need:
-                size *= 2
-            grown = np.zeros((size, self._table.shape[1]), dtype=np.float32)
-            grown[: self._table.shape[0]] = self._table
-            self._table = grown
-        first = len(self._rowid)
-        self._table[first:first + len(keys)] = self.type_inputs(keys) @ self.w_in + self.b_in
-        for n, k in enumerate(keys):
-            self._rowid[k] = first + n
+    def _type_rows(self, keys: list[str]) -> np.ndarray:
+        """Gate pre-activations of new word types (the input projection, cached per type)."""
+        return self.type_inputs(keys) @ self.w_in + self.b_in
 
     def _gate_inputs(self, sents: list[list[str]]) -> np.ndarray:
         """Gate pre-activations (before the recurrence) of all tokens, concatenated: (tokens, 8H)."""
-        if len(self._rowid) > _MAX_ROWS:  # bound memory on endless streams of new words
-            self._rowid.clear()
-            self._table = self._table[:4096].copy()
-        get = self._rowid.get
         flat = [k for s in sents for k in s]
-        ids = [get(k) for k in flat]
-        if None in ids:
-            self._add_rows(list(dict.fromkeys(k for k, r in zip(flat, ids, strict=True) if r is None)))
-            ids = [get(k) for k in flat]
-        g = self._table[ids]
+        ids = self._rows.ids(flat)  # first: adding rows may replace the table
+        g = self._rows.table[ids]
         marks = [m for s in sents for m in phrase_marks(self.featurizer, s)]
         if any(marks):
             g += self.w_gp[np.array(marks, dtype=np.intp)]
