@@ -114,3 +114,16 @@ def test_numpy_forward_matches_jax() -> None:
     em_jax = np.asarray(emissions(params, ty, mk, np.array(lens, np.int32)))
     for r, n in enumerate(lens):
         np.testing.assert_allclose(em_np[r, :n], em_jax[r, :n], rtol=1e-3, atol=1e-3)
+
+
+def test_entity_stage_runs_on_the_hybrid_tagger(monkeypatch: pytest.MonkeyPatch) -> None:
+    from worker.extract.entities import extract_entities
+
+    monkeypatch.setenv("NEWSWORKER_NER", "hybrid")
+    body = "قال المتحدث باسم وزارة الداخلية العراقية سعد معن إن قوات الأمن اعتقلت خمسة مسلحين في مدينة الموصل."
+    ents = extract_entities("", body)
+    for e in ents:
+        assert body[e.start:e.end] == e.text
+    found = {(e.text, e.type) for e in ents}
+    assert ("الموصل", "LOC") in found
+    assert any(t == "PER" and "سعد معن" in x for x, t in found)

@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
         conll: Annotated[bool, typer.Option("--conll/--no-conll", help="CoNLL tokens in, token<TAB>tag out")] = True,
         model: Annotated[Path | None, typer.Option("--model", help="CRF model file (default: the shipped one)")] = None,
         tagger: Annotated[str | None, typer.Option(
-            "--tagger", help="hybrid (neural + CRF) or crf; default NEWSWORKER_NER, else hybrid")] = None,
+            "--tagger", help="crf or hybrid (neural + CRF); default NEWSWORKER_NER, else crf")] = None,
         neural_model: Annotated[Path | None, typer.Option(
             "--neural-model", help="neural model .npz (default: the shipped one)")] = None,
         window: Annotated[int, typer.Option("--window", help="sentences around that share names (0: off)")] = WINDOW,

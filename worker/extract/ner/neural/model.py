@@ -250,18 +250,14 @@ class NeuralTagger:
             cand = delta[:k, :, None] + trans
             back[:k, t] = cand.argmax(axis=1)
             delta[:k] = cand.max(axis=1) + em[:k, t]
-        last = (delta + self.end).argmax(axis=1).tolist()
-        res = []
-        for r in range(b):
-            n = lens[r]
-            y = [0] * n
-            y[-1] = last[r]
-            if n > 1:
-                row = back[r, :n].tolist()
-                for t in range(n - 1, 0, -1):
-                    y[t - 1] = row[t][y[t]]
-            res.append(y)
-        return res
+        # backtrack all rows at once: each row's last label goes at its own end, then step t fills
+        # t-1 for the rows that reach t (the first live[t], rows being sorted longest first)
+        y = np.zeros((b, tmax), dtype=np.intp)
+        y[np.arange(b), lens_a - 1] = (delta + self.end).argmax(axis=1)
+        for t in range(tmax - 1, 0, -1):
+            k = live[t]
+            y[:k, t - 1] = back[np.arange(k), t, y[:k, t]]
+        return [row[:n] for row, n in zip(y.tolist(), lens, strict=True)]
 
 
 # weight of the CRF's scores in the product of experts (chosen on the dev split carved out of the
