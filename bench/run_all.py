@@ -15,7 +15,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = [
-    ("extraction", "extract_bench.py", []),
+    ("extraction", "extract_bench.py", ["--tagger", "crf"]),
+    ("extraction, NEWSWORKER_NER=hybrid", "extract_bench.py", ["--tagger", "hybrid"]),
     ("polling", "poll_bench.py", []),
     ("search", "search_bench.py", []),
     ("query", "query_bench.py", []),
