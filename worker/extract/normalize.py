@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold", "fold_with_offsets", "ascii_digits", "DIACRITICS_RE"]
+__all__ = ["fold", "fold_with_offsets", "folded_words", "ascii_digits", "DIACRITICS_RE"]
 
 _DELETE = "\x00"  # placeholder for characters removed by folding (never in real text we keep)
 
@@ -113,6 +113,11 @@ def fold(text: str) -> str:
         s = _SPACES_RE.sub(" ", s)
     return s.strip(" ")
 
+
+
+def folded_words(text: str) -> frozenset[str]:
+    """The whitespace-separated words of ``text``, folded: how the word lists of the rules are written."""
+    return frozenset(fold(w) for w in text.split())
 
 def ascii_digits(text: str) -> str:
     """Replace Arabic-Indic and Persian digits by ASCII digits; the result has the same length."""

@@ -10,7 +10,7 @@ import re
 from collections import namedtuple
 
 from worker.extract.memo import memo
-from worker.extract.normalize import fold
+from worker.extract.normalize import fold, folded_words
 
 __all__ = ["Token", "tokenize", "sentences", "split_proclitics", "WORD_RE", "TOKEN_RE"]
 
@@ -139,9 +139,8 @@ _NO_SPLIT = frozenset(
     وقع وصل ورقة وفد وفاة ولي وليد وائل وهو وهي وفق وراء وجه وجهة وثيقة وقود
     """.split()
 )
-_ARTICLE_EXCEPTIONS = frozenset(
-    fold(w) for w in "الى إلى ألا إلا الذي التي الذين اللذين اللتين اللاتي اللواتي الله الآن ألف آلاف ألم آلة".split()
-)
+_ARTICLE_EXCEPTIONS = folded_words(
+    "الى إلى ألا إلا الذي التي الذين اللذين اللتين اللاتي اللواتي الله الآن ألف آلاف ألم آلة")
 _CONJ = "وف"
 _PREP = "بلك"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from worker.extract.normalize import fold
+from worker.extract.normalize import fold, folded_words
 
 __all__ = ["GazEntry", "Gazetteer", "get_gazetteer"]
 
@@ -132,7 +132,7 @@ class Gazetteer:
             if line.startswith("["):
                 section = line.strip("[]")
                 continue
-            words.setdefault(section or "", set()).update(fold(w) for w in line.split())
+            words.setdefault(section or "", set()).update(folded_words(line))
         nat: set[str] = set(words.pop("nationality_extra", set()))
         for stem in words.pop("nationality_stems", set()):
             for form in (stem, stem + "ه", stem + "ون", stem + "ين", stem + "ان", stem + "تين"):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from worker.extract.gazetteer import GazEntry, get_gazetteer
 from worker.extract.ner.features import get_featurizer
 from worker.extract.ner.tagger import spans_from_bio
-from worker.extract.normalize import fold
+from worker.extract.normalize import folded_words
 
 __all__ = ["Span", "split_spans", "apply_gazetteer", "apply_rules", "trim_span", "refine_bio", "stem",
            "clitic_readings", "LOC_HEADS", "FAC_HEADS", "NAME_ADJ"]
@@ -25,46 +25,46 @@ __all__ = ["Span", "split_spans", "apply_gazetteer", "apply_rules", "trim_span",
 # punctuation that ends a mention (a quote or bracket inside a name is cut off too)
 _STOP_PUNCT = frozenset(".,،؛;:!?؟\"'«»“”()[]{}<>|/\\…-–—")
 # Country names that are also common words: only taken when the CRF agrees.
-_AMBIGUOUS_GAZ = frozenset(fold(w) for w in "مالي بنين النيجر جورجيا تشاد الجزيرة العربية الأمل".split())
-FAC_HEADS = frozenset(fold(w) for w in (
+_AMBIGUOUS_GAZ = folded_words("مالي بنين النيجر جورجيا تشاد الجزيرة العربية الأمل")
+FAC_HEADS = folded_words(
     "سجن معتقل مخيم مطار قاعدة مستشفى ميناء مرفأ معبر جسر قصر سد مسجد جامع كنيسة فندق ملعب استاد ستاد "
-    "متحف مفاعل مصفاة محطة مبنى برج دوار ساحة ميدان").split())
-_ORG_HEADS = frozenset(fold(w) for w in (
+    "متحف مفاعل مصفاة محطة مبنى برج دوار ساحة ميدان")
+_ORG_HEADS = folded_words(
     "وزارة حركة جماعة حزب تنظيم منظمة هيئة جمعية شركة وكالة صحيفة قناة مؤسسة نقابة رابطة فصيل كتائب "
     "لواء جبهة جيش فيلق سرايا ميليشيا مليشيا تحالف ائتلاف مفوضية محكمة مجلس اتحاد جامعة مركز معهد بنك "
-    "مصرف مكتب شعبة مديرية دائرة").split())
+    "مصرف مكتب شعبة مديرية دائرة")
 # head + name: the head stays in the mention; for these LOC heads too (a village, a neighbourhood)
-_LOC_HEADS_KEEP = frozenset(fold(w) for w in "حي قرية محافظة".split())
-LOC_HEADS = frozenset(fold(w) for w in "مدينة بلدة قرية حي محافظة منطقة ناحية ولاية إقليم مخيمات قضاء".split())
+_LOC_HEADS_KEEP = folded_words("حي قرية محافظة")
+LOC_HEADS = folded_words("مدينة بلدة قرية حي محافظة منطقة ناحية ولاية إقليم مخيمات قضاء")
 # adjectives that belong to a facility/organisation name when they follow it
-NAME_ADJ = frozenset(fold(w) for w in (
+NAME_ADJ = folded_words(
     "الدولي الدولية المركزي المركزية العسكري العسكرية الجوي الجوية البحري البحرية الوطني الوطنية "
     "الكبير الكبرى العام العامة العليا الأعلى الاتحادية الاتحادي الفيدرالي الفدرالي الإسلامي الإسلامية "
-    "المدني المدنية الرسمي الرسمية الحكومي الحكومية").split())
+    "المدني المدنية الرسمي الرسمية الحكومي الحكومية")
 # single words that are not names on their own
-_GENERIC = frozenset(fold(w) for w in (
-    "المملكة الدولة البلاد العاصمة المنطقة الجمهورية الإمارة المدينة الولاية المحافظة الإقليم القرية").split())
-_BODIES = frozenset(fold(w) for w in (
+_GENERIC = folded_words(
+    "المملكة الدولة البلاد العاصمة المنطقة الجمهورية الإمارة المدينة الولاية المحافظة الإقليم القرية")
+_BODIES = folded_words(
     "الجيش الحكومة الشرطة السلطات القوات الخارجية الداخلية البرلمان المخابرات الاستخبارات البحرية "
-    "الرئاسة النيابة الادعاء الدفاعات الأمن الحرس الدبلوماسية الأجهزة الحكومه").split())
-_BODY_MIDDLE = frozenset(fold(w) for w in "العام العامة الداخلي العسكرية العسكري الجوية الأمنية الوطني".split())
-_NOT_NATIONAL = frozenset(fold(w) for w in "الدولي الدولية الغربي الغربية العربي العربية".split())
+    "الرئاسة النيابة الادعاء الدفاعات الأمن الحرس الدبلوماسية الأجهزة الحكومه")
+_BODY_MIDDLE = folded_words("العام العامة الداخلي العسكرية العسكري الجوية الأمنية الوطني")
+_NOT_NATIONAL = folded_words("الدولي الدولية الغربي الغربية العربي العربية")
 # heads that form an ORG with the definite noun phrase after them ("وزارة الدفاع", "محكمة النقض")
-_ORG_HEADS_STRICT = frozenset(fold(w) for w in "وزارة محكمة هيئة مكتب شعبة مديرية دائرة".split())
+_ORG_HEADS_STRICT = folded_words("وزارة محكمة هيئة مكتب شعبة مديرية دائرة")
 # definite ORG heads whose name may continue with "لل..." ("المرصد السوري لحقوق الإنسان")
-_ORG_HEADS_DEF = frozenset(fold(w) for w in (
+_ORG_HEADS_DEF = folded_words(
     "المجلس الشبكة المرصد اللجنة الهيئة المنظمة المركز الجمعية الاتحاد المفوضية المؤسسة الرابطة النقابة "
-    "مجلس شبكة مرصد لجنة هيئة منظمة مركز جمعية اتحاد مفوضية مؤسسة رابطة نقابة").split())
+    "مجلس شبكة مرصد لجنة هيئة منظمة مركز جمعية اتحاد مفوضية مؤسسة رابطة نقابة")
 # function words and other words that never start or end a name
-_STOP = frozenset(fold(w) for w in (
+_STOP = folded_words(
     "في من على عن إلى الى مع ذي ذات ذو هذا هذه ذلك تلك التي الذي الذين اللذين ما لا لم لن قد ثم أو أم بل "
     "كل بعض أي غير بين بعد قبل عند منذ حتى خلال حول ضد نحو لدى أمام وراء فوق تحت أن إن كان كانت الآن "
-    "أيضا أيضاً فقط هو هي هم هن نحن أنا أنت وقد كما حيث إذ إذا لكن لكنه لأن").split())
-_SPLIT_WORDS = frozenset(fold(w) for w in (
+    "أيضا أيضاً فقط هو هي هم هن نحن أنا أنت وقد كما حيث إذ إذا لكن لكنه لأن")
+_SPLIT_WORDS = folded_words(
     "أن إن ان أنه إنه انه لكن الذي التي الذين حيث كما بعد قبل عند منذ حتى خلال إلى الى على عن مع قال قالت "
-    "وقال وقالت هو هي ثم أو لا لم لن قد").split())
-_CONSTRUCT_NOUNS = frozenset(fold(w) for w in (
-    "وادي أبو ابو أم ام بيت برج عين تل جبل دير رأس راس باب كفر بئر بني سيدي مرج جسر خان قصر سوق ساحة").split())
+    "وقال وقالت هو هي ثم أو لا لم لن قد")
+_CONSTRUCT_NOUNS = folded_words(
+    "وادي أبو ابو أم ام بيت برج عين تل جبل دير رأس راس باب كفر بئر بني سيدي مرج جسر خان قصر سوق ساحة")
 
 
 
