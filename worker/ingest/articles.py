@@ -19,7 +19,6 @@ from worker.ingest.canonical import canonical_for_page, doc_id
 from worker.ingest.context import IngestContext
 from worker.ingest.encoding import decode_html
 from worker.ingest.errors import PermanentFetchError, RobotsDisallowedError, TransientFetchError
-from worker.ingest.seen import SEEN_TTL
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +80,7 @@ def fetch_item(ctx: IngestContext, item: dict[str, Any], emit: Emit, *, last_att
     emit(payload)
     # the handed marks and the counter in one round trip
     pipe = ctx.redis.pipeline(transaction=False)
-    for d in dict.fromkeys((final_id, link_id)):
-        pipe.set(ctx.keys.handed(d), "1", nx=True, ex=SEEN_TTL)
+    ctx.seen.queue_handed(pipe, (final_id, link_id))
     pipe.hincrby(ctx.keys.stats, "articles_handed", 1)
     pipe.execute()
     return FetchOutcome("handed", final_id, payload, page_error, body_from)

@@ -94,6 +94,7 @@ class FeedRegistry:
     def __init__(self, client: redis.Redis, keys: Keys | None = None) -> None:
         self.r = client
         self.keys = keys or Keys()
+        self._save_state = client.register_script(_SAVE_STATE_LUA)
 
     # configuration -----------------------------------------------------------------------------------
     def add(self, feed: Feed, *, due_now: bool = True) -> Feed:
@@ -170,8 +171,7 @@ class FeedRegistry:
     def save_state(self, feed_id: str, state: FeedState) -> None:
         """Write the state and, if the feed is still registered, its next due time: one round trip (a
         script, so a feed removed meanwhile is not put back on the schedule)."""
-        script = self.r.register_script(_SAVE_STATE_LUA)
-        script(keys=[self.keys.state(feed_id), self.keys.feed_ids, self.keys.due],
+        self._save_state(keys=[self.keys.state(feed_id), self.keys.feed_ids, self.keys.due],
                args=[state.model_dump_json(), feed_id, "" if state.next_due is None else repr(state.next_due)])
 
     # scheduling --------------------------------------------------------------------------------------

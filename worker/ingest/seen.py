@@ -10,6 +10,8 @@ item again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import redis
 
 from worker.ingest.keys import Keys
@@ -92,6 +94,12 @@ class SeenStore:
     def mark_handed(self, doc_id: str) -> bool:
         """Record that the fetch stage handed ``doc_id`` on; False if it already had been."""
         return bool(self.r.set(self.keys.handed(doc_id), "1", nx=True, ex=SEEN_TTL))
+
+    def queue_handed(self, pipe: redis.client.Pipeline, doc_ids: Iterable[str]) -> None:
+        """:meth:`mark_handed` for each of ``doc_ids``, queued on the caller's pipeline (so the marks go
+        out in the same round trip as the caller's other writes)."""
+        for d in dict.fromkeys(doc_ids):
+            pipe.set(self.keys.handed(d), "1", nx=True, ex=SEEN_TTL)
 
     def was_handed(self, doc_id: str) -> bool:
         return bool(self.r.exists(self.keys.handed(doc_id)))
