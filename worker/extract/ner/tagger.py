@@ -237,40 +237,19 @@ class NerTagger:
     def _viterbi(self, sents: list[list[str]], idx: list[int], out: list[list[str]]) -> None:
         import numpy as np
 
+        from worker.extract.ner.decode import viterbi
+
         labels = self._w.labels
-        trans = self._w.trans
-        nl = len(labels)
-        idx = sorted(idx, key=lambda i: len(sents[i]))  # shortest first (tag_many sends them so)
+        idx = sorted(idx, key=lambda i: -len(sents[i]))  # longest first, as viterbi() wants them
         lens = [len(sents[i]) for i in idx]
-        tmax = lens[-1]
-        b = len(idx)
         with self._lock:  # the score table grows as new words come
             flat = self._scores([sents[i] for i in idx])
-        scores = np.zeros((b, tmax, nl))
-        starts = np.cumsum([0, *lens[:-1]])
-        rows = np.repeat(np.arange(b), lens)
-        cols = np.arange(len(flat)) - np.repeat(starts, lens)
+        scores = np.zeros((len(idx), lens[0], len(labels)))
+        rows = np.repeat(np.arange(len(idx)), lens)
+        cols = np.arange(len(flat)) - np.repeat(np.cumsum([0, *lens[:-1]]), lens)
         scores[rows, cols] = flat
-        # sentences ended before step t are the first dead[t] rows (sorted by length): only the
-        # rows still running are advanced, the others keep their final scores
-        dead = np.searchsorted(np.array(lens), np.arange(tmax), side="right").tolist()
-        delta = scores[:, 0].copy()
-        back = np.zeros((b, tmax, nl), dtype=np.int16)
-        for t in range(1, tmax):
-            k = dead[t]
-            cand = delta[k:, :, None] + trans  # (live, from, to)
-            back[k:, t] = cand.argmax(axis=1)
-            delta[k:] = cand.max(axis=1) + scores[k:, t]
-        last = delta.argmax(axis=1).tolist()
         names = [self._out[lab] for lab in labels]
-        for r, i in enumerate(idx):
-            n = lens[r]
-            y = [0] * n
-            y[-1] = last[r]
-            if n > 1:
-                row = back[r, :n].tolist()
-                for t in range(n - 1, 0, -1):
-                    y[t - 1] = row[t][y[t]]
+        for i, y in zip(idx, viterbi(scores, lens, self._w.trans), strict=True):
             out[i] = [names[k] for k in y]
 
     def tag_keys(self, keys: list[str]) -> list[str]:

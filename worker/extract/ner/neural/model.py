@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from worker.extract.ner.decode import viterbi
 from worker.extract.ner.features import Featurizer, get_featurizer
 from worker.extract.ner.neural.inputs import MAX_CHARS, char_ids, flags, phrase_marks
 from worker.extract.ner.rowtable import RowTable
@@ -215,7 +216,7 @@ class NeuralTagger:
         trans = self.trans
         if self.crf is not None and self.crf_weight:
             em, trans = self._add_crf(batch, em, lens)
-        for i, y in zip(order, self.viterbi(em, lens, trans), strict=True):
+        for i, y in zip(order, viterbi(em, lens, trans, self.start, self.end), strict=True):
             out[i] = [self.labels[k] for k in y]
         return out
 
@@ -236,28 +237,6 @@ class NeuralTagger:
         trans = self.trans.copy()
         trans[np.ix_(ok, ok)] += self.crf_weight * w.trans[np.ix_(src, src)]
         return em, trans
-
-    def viterbi(self, em: np.ndarray, lens: list[int], trans: np.ndarray | None = None) -> list[list[int]]:
-        """Best label sequences for emissions of sentences sorted longest first."""
-        b, tmax, _ = em.shape
-        lens_a = np.array(lens)
-        live = (lens_a[None, :] > np.arange(tmax)[:, None]).sum(axis=1).tolist()
-        delta = em[:, 0] + self.start
-        back = np.zeros((b, tmax, em.shape[2]), dtype=np.int16)
-        trans = self.trans if trans is None else trans
-        for t in range(1, tmax):
-            k = live[t]
-            cand = delta[:k, :, None] + trans
-            back[:k, t] = cand.argmax(axis=1)
-            delta[:k] = cand.max(axis=1) + em[:k, t]
-        # backtrack all rows at once: each row's last label goes at its own end, then step t fills
-        # t-1 for the rows that reach t (the first live[t], rows being sorted longest first)
-        y = np.zeros((b, tmax), dtype=np.intp)
-        y[np.arange(b), lens_a - 1] = (delta + self.end).argmax(axis=1)
-        for t in range(tmax - 1, 0, -1):
-            k = live[t]
-            y[:k, t - 1] = back[np.arange(k), t, y[:k, t]]
-        return [row[:n] for row, n in zip(y.tolist(), lens, strict=True)]
 
 
 # weight of the CRF's scores in the product of experts (chosen on the dev split carved out of the
