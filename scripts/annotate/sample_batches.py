@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Draw the stratified annotation batches for the extraction set from the shared ANT copy.
+
+Reproducible (seeded). Excludes the articles already in ``data/extraction/train-events.jsonl``.
+Strata oversample the rarer event types and hard negatives, as the extraction issue asks:
+every category is represented, prison/court/detention/security words are oversampled, and
+sentencing, detention, fiction/film, sport, metaphor, history and threats appear on purpose.
+
+Usage: sample_batches.py CORPUS.jsonl.gz OUT_DIR [--per-batch 150 --batches 5 --double 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import pathlib
+import random
+import re
+
+# stratum name -> (regex over title+text, how many, categories allowed or None for any)
+STRATA: list[tuple[str, str, int, tuple[str, ...] | None]] = [
+    ("prison: attack, escape, riot, storming", r"(سجن|السجن|سجون|السجون|معتقل|زنزان)[^.]{0,80}(هجوم|اقتحام|فرار|هروب|فر |تمرد|استعصاء|شغب|رهائن)|(فرار|هروب|هرب|اقتحام|تمرد|استعصاء)[^.]{0,80}(سجن|السجن|سجناء|السجناء|معتقل)", 130, ("middleEast", "internationalNews")),
+    ("prison/court/detention words (hard negatives)", r"(حكم|قضت|محكمة|المحكمة)[^.]{0,60}(السجن|بالسجن|بالإعدام)|(اعتقال|احتجاز|توقيف|معتقلين)", 110, ("middleEast", "internationalNews")),
+    ("kidnapping", r"(اختطاف|خطف|مختطف|إخفاء قسري)", 60, ("middleEast", "internationalNews")),
+    ("ceasefire/truce", r"(وقف إطلاق النار|هدنة|الهدنة|خفض التصعيد)", 50, ("middleEast", "internationalNews")),
+    ("curfew", r"(حظر تجول|حظر التجول|حظر التجوال|حظر تجوال|منع التجول)", 40, None),
+    ("disaster", r"(زلزال|فيضان|فيضانات|بركان|إعصار|حادث قطار|تحطم طائرة|حريق)", 50, ("middleEast", "internationalNews")),
+    ("bombing/assassination", r"(تفجير|انفجار|مفخخة|عبوة ناسفة|انتحاري|اغتيال)", 60, ("middleEast", "internationalNews")),
+    ("security sweep/protest/displacement", r"(تمشيط|حملة أمنية|ملاحقة|مظاهرة|تظاهر|احتجاجات|نزوح|تهجير|إجلاء)", 60, ("middleEast", "internationalNews")),
+    ("threats, plans, history (hard negatives)", r"(يهدد|تهدد|هدد|سيشن|ستشن|خطة|ذكرى|عام 19\d\d|قبل \d+ عام)", 40, ("middleEast", "internationalNews")),
+    ("film, fiction, sport, metaphor (hard negatives)", r"(فيلم|رواية|مسلسل|مباراة|هجوم|اقتحام|سجن|انفجار|قصف|اغتيال)", 60, ("culture", "sport", "technology", "economy")),
+    ("prison, any mention", r"(سجن|سجون|سجناء|معتقل|زنزان)", 70, ("middleEast", "internationalNews")),
+    ("random world/Middle East", r"", 150, ("middleEast", "internationalNews")),
+]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("corpus")
+    ap.add_argument("out")
+    ap.add_argument("--exclude", default="data/extraction/train-events.jsonl")
+    ap.add_argument("--batches", type=int, default=5)
+    ap.add_argument("--double", type=int, default=30, help="articles per batch annotated twice")
+    ap.add_argument("--seed", type=int, default=2026)
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    exclude = {json.loads(line)["id"] for line in open(args.exclude, encoding="utf-8")}
+    docs = []
+    with gzip.open(args.corpus, "rt", encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            if d["docno"] in exclude or len(d.get("text") or "") < 200:
+                continue
+            docs.append(d)
+    rng.shuffle(docs)
+    taken: set[str] = set()
+    sample: list[tuple[str, dict]] = []
+    for name, pattern, n, cats in STRATA:
+        rx = re.compile(pattern)
+        got = 0
+        for d in docs:
+            if got >= n:
+                break
+            if d["docno"] in taken or (cats and d["category"] not in cats):
+                continue
+            if pattern and not rx.search(d["title"] + "\n" + d["text"]):
+                continue
+            taken.add(d["docno"])
+            sample.append((name, d))
+            got += 1
+    rng.shuffle(sample)
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    per = len(sample) // args.batches
+    for b in range(args.batches):
+        part = sample[b * per:(b + 1) * per] if b < args.batches - 1 else sample[b * per:]
+        with open(out / f"ev{b + 1}.src.jsonl", "w", encoding="utf-8") as f:
+            for i, (name, d) in enumerate(part):
+                body = d["text"]
+                rec = {
+                    "id": d["docno"], "stratum": name, "category": d["category"], "published": d["time"],
+                    "title": d["title"], "body": body[:5000], "truncated": len(body) > 5000,
+                    # the first 100 of each batch also get casualties and dates
+                    "full": i < 100,
+                    # the first `double` are annotated a second time, blind, by the next batch's annotator
+                    "double": i < args.double,
+                }
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    print(len(sample), "articles in", args.batches, "batches")
+
+
+if __name__ == "__main__":
+    main()
