@@ -35,6 +35,17 @@ STRATA: list[tuple[str, str, int, tuple[str, ...] | None]] = [
 ]
 
 
+# A second draw (batch ev6), after the first five showed how rare prison attacks are: every remaining
+# article with a prison word near an attack/escape word (all categories), then prison + such a word
+# anywhere, then more curfew, assassination and sweep articles.
+EXTRA_STRATA: list[tuple[str, str, int, tuple[str, ...] | None]] = [
+    ("prison near attack/escape word, all remaining", r"(سجن|السجن|سجون|السجون|سجناء|السجناء|معتقل|زنزان|إصلاحية|مركز احتجاز|مركز توقيف)[^.\n]{0,100}(هجوم|هاجم|اقتحام|اقتحم|فرار|هروب|فر |فروا|هرب|تمرد|استعصاء|شغب|رهائن|تهريب|انتفاضة)|(فرار|هروب|هرب|فروا|اقتحام|اقتحم|تمرد|استعصاء|هجوم|تهريب)[^.\n]{0,100}(سجن|السجن|سجناء|السجناء|معتقل|إصلاحية)", 200, None),
+    ("prison and attack/escape word in the article", r"(?s)(?=.*(سجن|سجون|سجناء|معتقل))(?=.*(فرار|هروب|هرب|اقتحام|تمرد|استعصاء|شغب))", 60, ("middleEast", "internationalNews")),
+    ("curfew, remaining", r"حظر (ال)?تج[وا]|منع التجول", 20, None),
+    ("assassination or sweep", r"(اغتيال|اغتيل|تمشيط|حملة أمنية|مداهمة)", 40, ("middleEast", "internationalNews")),
+]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("corpus")
@@ -43,9 +54,13 @@ def main() -> None:
     ap.add_argument("--batches", type=int, default=5)
     ap.add_argument("--double", type=int, default=30, help="articles per batch annotated twice")
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--extra", help="draw EXTRA_STRATA into one batch of this name, excluding every batch in OUT")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     exclude = {json.loads(line)["id"] for line in open(args.exclude, encoding="utf-8")}
+    if args.extra:
+        for old in pathlib.Path(args.out).glob("ev*.src.jsonl"):
+            exclude |= {json.loads(line)["id"] for line in open(old, encoding="utf-8")}
     docs = []
     with gzip.open(args.corpus, "rt", encoding="utf-8") as f:
         for line in f:
@@ -56,7 +71,7 @@ def main() -> None:
     rng.shuffle(docs)
     taken: set[str] = set()
     sample: list[tuple[str, dict]] = []
-    for name, pattern, n, cats in STRATA:
+    for name, pattern, n, cats in (EXTRA_STRATA if args.extra else STRATA):
         rx = re.compile(pattern)
         got = 0
         for d in docs:
@@ -72,6 +87,15 @@ def main() -> None:
     rng.shuffle(sample)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.extra:
+        with open(out / f"{args.extra}.src.jsonl", "w", encoding="utf-8") as f:
+            for i, (name, d) in enumerate(sample):
+                body = d["text"]
+                f.write(json.dumps({"id": d["docno"], "stratum": name, "category": d["category"], "published": d["time"],
+                                    "title": d["title"], "body": body[:5000], "truncated": len(body) > 5000,
+                                    "full": i < 60, "double": i < 40}, ensure_ascii=False) + "\n")
+        print(len(sample), "articles in", args.extra)
+        return
     per = len(sample) // args.batches
     for b in range(args.batches):
         part = sample[b * per:(b + 1) * per] if b < args.batches - 1 else sample[b * per:]

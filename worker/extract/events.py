@@ -371,3 +371,46 @@ def _next_clear(pat: re.Pattern, excl: re.Pattern, folded: str) -> re.Match | No
         if not any(a <= m.start() < b or m.start() <= a < m.end() for a, b in bad):
             return m
     return None
+
+
+def rule_signals(units_fold: list[str]) -> list[set[str]]:
+    """Per folded unit (title or sentence), what the trigger rules see, as feature names.
+
+    ``pat:T``: a trigger pattern of type T matches, before any context rule; ``rule:T``: the full rule
+    accepts it (:func:`_check`); ``generic``: a bare "هجوم" with violent context and no veto; ``hypo``: a
+    threat/plan/negation cue before a trigger; ``sport``/``courtprison``: the vetoes' vocabularies. The
+    learned event model (``worker.extract.event_model``) weighs these instead of trusting them.
+    """
+    out: list[set[str]] = []
+    for f in units_fold:
+        sig: set[str] = set()
+        types: set[str] = set()
+        for _, ts in _AUTOMATON.iter(f):
+            types.update(ts)
+        for t in types:
+            if t == _GENERIC:
+                g = _GENERIC_ATTACK.search(f)
+                if g:
+                    sig.add("pat:generic")
+                    if _GENERIC_CONTEXT.search(f) and not _GENERIC_VETO.search(f) and not _hypothetical(f, g.start()):
+                        sig.add("generic")
+                continue
+            hit = None
+            for pat, _, _ in _COMPILED[t]:
+                hit = pat.search(f)
+                if hit:
+                    break
+            if hit is None:
+                continue
+            sig.add(f"pat:{t}")
+            if _hypothetical(f, hit.start()):
+                sig.add("hypo")
+                sig.add(f"hypo:{t}")
+            if _check(t, f) is not None:
+                sig.add(f"rule:{t}")
+        if types and _SPORT.search(f):
+            sig.add("sport")
+        if "pat:prison_attack" in sig and _PRISON_SENTENCE.search(f):
+            sig.add("courtprison")
+        out.append(sig)
+    return out

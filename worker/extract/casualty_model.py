@@ -1,0 +1,269 @@
+"""The casualty stage: a learned scorer over candidate (number, kind) mentions.
+
+Contract: ``score_casualties(title, body, tokens, sentence_spans, published) -> list[Casualty]``; pure.
+
+Candidates: every count in the text (:func:`worker.extract.numbers.find_numbers`, digits and words, plus
+dual nouns such as "قتيلين") paired with each casualty kind that has a cue (a casualty noun, a trigger
+before, a verb after, a toll noun) in its clause. The rule reading of :mod:`worker.extract.casualties`
+is one feature among many: the cue's kind, position and distance, a competing kind's cue nearer, the
+words around the number, whether the clause recalls an older year, a war-wide total ("منذ"، "حصيلة"،
+"إجمالي"), a subset ("بينهم"), a prison near an escape. One logistic model scores each candidate; a
+(kind, count) is reported when its best mention passes the threshold chosen on held-out folds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from worker.document import CASUALTY_KINDS, Casualty
+from worker.extract.casualties import (
+    AFTER_TRIGGERS,
+    DUAL_NOUNS,
+    DUAL_PEOPLE,
+    KIND_NOUNS,
+    NOT_PEOPLE,
+    PEOPLE,
+    SUBSET,
+    TOLL_NOUNS,
+    TRIGGERS,
+    _classify,
+    _clause_bounds,
+    _LazyStems,
+    _plausible,
+)
+from worker.extract.normalize import folded_words
+from worker.extract.numbers import find_numbers
+from worker.extract.tokens import Token, sentences, tokenize
+
+__all__ = ["Candidate", "candidates", "score_casualties", "CasualtyModel", "load_model"]
+
+_WINDOW_BEFORE = 12
+_WINDOW_AFTER = 6
+_YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+_TOTAL = folded_words("منذ حصيلة إجمالي اجمالي الإجمالية مجموع الحرب النزاع الصراع بدء اندلاع عام العام سنوات خلال")
+_CUE_TABLES = (("noun", KIND_NOUNS), ("trig", TRIGGERS), ("after", AFTER_TRIGGERS), ("toll", TOLL_NOUNS))
+_PRISON = folded_words("سجن السجن سجون سجناء سجينا سجين معتقل زنزانة نزلاء الإصلاحية")
+_MAX_CANDIDATES = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    kind: str
+    count: int
+    start: int  # character span of the mention in the text
+    end: int
+    feats: tuple[str, ...]
+    approximate: bool = False  # "أكثر من 20", "نحو 100"
+
+
+def _bucket(v: int) -> str:
+    return "1" if v == 1 else "2" if v == 2 else "3-9" if v < 10 else "10-99" if v < 100 else "100-999" if v < 1000 else "1000+"
+
+
+_SUFFIXES = ("تهم", "تهما", "هما", "هم", "ها", "وا", "ت", "ه", "ا", "ون", "ين")
+
+
+@lru_cache(maxsize=50_000)
+def _trimmed(stem: str) -> str:
+    """The stem without one inflectional suffix ("قبضت" -> "قبض", "اعتقلتهم" -> "اعتقل"), when 3+ letters stay."""
+    for suf in _SUFFIXES:
+        if stem.endswith(suf) and len(stem) - len(suf) >= 3:
+            return stem[: -len(suf)]
+    return stem
+
+
+def _in(st: tuple[str, str, str], words: frozenset[str]) -> bool:
+    return st[0] in words or st[1] in words or st[2] in words or _trimmed(st[2]) in words
+
+
+def _cues(stems: _LazyStems, toks: list[Token], sent_of: list[int], i: int, j: int) -> dict[str, list[tuple[str, int]]]:
+    """kind -> [(cue type, signed distance)] for casualty cues around the number at tokens i..j."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    sent = sent_of[i]
+    lo, hi = max(0, i - _WINDOW_BEFORE), min(len(toks), j + _WINDOW_AFTER)
+    for k in range(lo, hi):
+        if i <= k < j or sent_of[k] != sent or toks[k].kind != "word":
+            continue
+        st = stems[k]
+        d = k - i if k < i else k - j + 1
+        for name, table in _CUE_TABLES:
+            for kind, words in table.items():
+                if _in(st, words):
+                    out.setdefault(kind, []).append((name, d))
+    return out
+
+
+def _dist(d: int) -> str:
+    return "-1" if d == -1 else "-2..-3" if d >= -3 and d < 0 else "-4..-6" if d < 0 and d >= -6 else "-far" if d < 0 else \
+        "+1" if d == 1 else "+2..+3" if d <= 3 else "+far"
+
+
+def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[int, int]] | None = None,
+               pub_year: int | None = None, in_title: bool = False) -> list[Candidate]:
+    """Every (count, kind) candidate of ``text`` with its features."""
+    if not text:
+        return []
+    toks = tokens if tokens is not None else tokenize(text)
+    spans = spans if spans is not None else sentences(text)
+    if not toks:
+        return []
+    sent_of = _clause_bounds(toks, spans)
+    stems = _LazyStems(toks)
+    out: list[Candidate] = []
+    where = "title" if in_title else "body"
+
+    def context(i: int, j: int) -> list[str]:
+        sent = sent_of[i]
+        f = [f"where:{where}", "sent:" + ("0" if sent == 0 else "1" if sent == 1 else "2-4" if sent < 5 else "5+")]
+        if i > 0:
+            f.append("pv1:" + stems[i - 1][2])
+            if stems[i - 1][1] in SUBSET or stems[i - 1][0] in SUBSET:
+                f.append("subset")
+        if i > 1:
+            f.append("pv2:" + stems[i - 2][2])
+        if j < len(toks):
+            nx = stems[j]
+            f.append("nx1:" + nx[2])
+            if nx[1] in PEOPLE or nx[0] in PEOPLE:
+                f.append("people_after")
+            if nx[1] in NOT_PEOPLE or nx[0] in NOT_PEOPLE:
+                f.append("thing_after")
+        if j + 1 < len(toks):
+            f.append("nx2:" + stems[j + 1][2])
+        a, b = spans[sent] if sent < len(spans) else (0, len(text))
+        clause = text[a:b]
+        for y in _YEAR_RE.findall(clause):
+            if pub_year is not None:
+                f.append("year:old" if int(y) < pub_year else "year:now")
+        lo, hi = max(0, i - 12), min(len(toks), j + 8)
+        for k in range(lo, hi):
+            if sent_of[k] == sent and toks[k].kind == "word":
+                st = stems[k]
+                if st[1] in _TOTAL or st[2] in _TOTAL:
+                    f.append("total:" + st[2])
+                if st[1] in _PRISON or st[2] in _PRISON:
+                    f.append("prison")
+        return f
+
+    for num in find_numbers(toks):
+        if len(out) >= _MAX_CANDIDATES:
+            break
+        if num.value is None or num.vague or num.value <= 0:
+            continue
+        i, j = num.tok_start, num.tok_end
+        cues = _cues(stems, toks, sent_of, i, j)
+        rule_kind, _, _ = _classify(toks, stems, sent_of, sent_of[i], i, j)
+        kinds = set(cues) | ({rule_kind} if rule_kind else set())
+        if not kinds:
+            continue
+        base = context(i, j)
+        base += [
+            "val:" + _bucket(num.value),
+            "digits" if toks[i].kind == "number" else "words",
+            "approx" if num.approximate else "exact",
+            "plausible" if _plausible(num, toks, stems, i, j) else "implausible",
+        ]
+        nearest = {k: min(abs(d) for _, d in cs) for k, cs in cues.items()}
+        for kind in kinds:
+            f = list(base)
+            f += [f"{kind}|{x}" for x in base if not x.startswith(("pv2:", "nx2:"))]
+            f.append("kind:" + kind)
+            f.append("rule:self" if rule_kind == kind else "rule:other" if rule_kind else "rule:none")
+            for name, d in cues.get(kind, ()):
+                f.append(f"cue:{name}:{_dist(d)}")
+                f.append(f"{kind}|cue:{name}:{_dist(d)}")
+            mine = nearest.get(kind, 99)
+            if any(v < mine for k, v in nearest.items() if k != kind):
+                f.append("other_kind_nearer")
+            out.append(Candidate(kind, num.value, toks[i].start, toks[j - 1].end, tuple(f), num.approximate))
+    # dual nouns name their own count: "سقوط قتيلين"; a dual after a trigger counts two: "اعتقال ضابطين"
+    for k, t in enumerate(toks):
+        if t.kind != "word" or len(t.norm) < 5 or not (t.norm.endswith("ين") or t.norm.endswith("ان")):
+            continue
+        st = stems[k]
+        kind = next((kd for kd, words in DUAL_NOUNS.items() if st[2] in words or st[1] in words), None)
+        if kind:
+            f = context(k, k + 1) + ["dual", f"{kind}|dual", "kind:" + kind]
+            out.append(Candidate(kind, 2, t.start, t.end, tuple(f)))
+            continue
+        cues = _cues(stems, toks, sent_of, k, k + 1)
+        near = {kd: min(abs(d) for _, d in cs) for kd, cs in cues.items()}
+        for kd, dist in near.items():
+            if dist <= 3:
+                f = context(k, k + 1) + ["dual_generic", f"{kd}|dual_generic", "kind:" + kd, "w:" + st[2]]
+                f += [f"{kd}|cue:{name}:{_dist(d)}" for name, d in cues[kd]]
+                if st[2] in DUAL_PEOPLE or st[1] in DUAL_PEOPLE:
+                    f.append("dual_person")
+                out.append(Candidate(kd, 2, t.start, t.end, tuple(f)))
+    return out
+
+
+class CasualtyModel:
+    def __init__(self, vocab: list[str], weights: np.ndarray, bias: float, threshold: float) -> None:
+        self.index = {f: i for i, f in enumerate(vocab)}
+        self.weights = weights.astype(np.float32)
+        self.bias = float(bias)
+        self.threshold = float(threshold)
+
+    def scores(self, cands: list[Candidate]) -> np.ndarray:
+        index, w = self.index, self.weights
+        out = np.empty(len(cands), np.float32)
+        for n, c in enumerate(cands):
+            rows = [index[f] for f in set(c.feats) if f in index]
+            out[n] = self.bias + (float(w[rows].sum()) if rows else 0.0)
+        return 1.0 / (1.0 + np.exp(-np.clip(out, -30, 30)))
+
+    def save(self, path: str) -> None:
+        vocab = sorted(self.index, key=self.index.get)
+        np.savez_compressed(path, vocab=np.array(vocab), weights=self.weights, bias=np.array(self.bias),
+                            threshold=np.array(self.threshold))
+
+
+@lru_cache(maxsize=1)
+def load_model() -> CasualtyModel:
+    """The shipped model (``worker/extract/data/casualties.npz``); built by ``newsworker train casualties``."""
+    with resources.files("worker.extract.data").joinpath("casualties.npz").open("rb") as f:
+        z = np.load(f, allow_pickle=False)
+        return CasualtyModel(list(z["vocab"]), z["weights"], float(z["bias"]), float(z["threshold"]))
+
+
+def all_candidates(title: str, body: str, tokens: tuple[list[Token], list[Token]] | None = None,
+                   spans: tuple[list[tuple[int, int]] | None, list[tuple[int, int]] | None] | None = None,
+                   published: datetime | None = None) -> list[tuple[str, Candidate]]:
+    """(field, candidate) over the title and the body."""
+    year = published.year if published else None
+    t_toks, b_toks = tokens if tokens is not None else (None, None)
+    t_sp, b_sp = spans if spans is not None else (None, None)
+    out = [("title", c) for c in candidates(title, t_toks, t_sp or ([(0, len(title))] if title.strip() else []), year, True)]
+    out += [("body", c) for c in candidates(body, b_toks, b_sp, year)]
+    return out
+
+
+def score_casualties(title: str, body: str, tokens: tuple[list[Token], list[Token]] | None = None,
+                     spans: tuple[list[tuple[int, int]] | None, list[tuple[int, int]] | None] | None = None,
+                     published: datetime | None = None, model: CasualtyModel | None = None) -> list[Casualty]:
+    """Casualty counts of the events the article reports, best mention first per (kind, count)."""
+    m = model or load_model()
+    cands = all_candidates(title, body, tokens, spans, published)
+    if not cands:
+        return []
+    s = m.scores([c for _, c in cands])
+    best: dict[tuple[str, int], tuple[float, str, Candidate]] = {}
+    for (field, c), p in zip(cands, s, strict=True):
+        key = (c.kind, c.count)
+        if p >= m.threshold and (key not in best or p > best[key][0]):
+            best[key] = (float(p), field, c)
+    out = []
+    for (kind, count), (_, field, c) in sorted(best.items(), key=lambda kv: -kv[1][0]):
+        text = title if field == "title" else body
+        a, b = max(0, c.start - 40), min(len(text), c.end + 40)
+        out.append(Casualty(kind=kind, count=count, text=text[a:b].strip(), approximate=c.approximate))  # type: ignore[arg-type]
+    order = {k: n for n, k in enumerate(CASUALTY_KINDS)}
+    out.sort(key=lambda x: order[x.kind])
+    return out

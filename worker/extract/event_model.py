@@ -1,0 +1,181 @@
+"""The event stage: a learned multi-label sentence classifier, aggregated to the document.
+
+Contract: ``detect_events(title, body, sentence_spans, folded_body, published) -> list[Event]``; pure.
+
+Why learned: trigger rules fitted to a few articles fire on sentences, films, threats and history alike.
+Here the rules of :mod:`worker.extract.events` are *features* (``rule_signals``), next to the sentence's
+word stems, stem bigrams, stem prefixes, context cues (court, film, sport, threat, negation, an older year)
+and its position. One logistic model per type scores every unit (the title and each body sentence); a
+type is reported when the best unit's score passes that type's threshold, chosen on held-out folds at
+training time (``worker.training.events``). The evidence is the best-scoring unit.
+
+The model is a plain ``.npz`` (vocabulary, weights, biases, thresholds): numpy only at run time.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from worker.document import Event
+from worker.extract.events import rule_signals
+from worker.extract.normalize import fold, fold_with_offsets, folded_words
+from worker.extract.tokens import sentences, split_proclitics
+
+__all__ = ["detect_events", "unit_features", "split_units", "EventModel", "load_model"]
+
+_WORD_RE = re.compile(r"[^\W\d_]+|\d+")
+_YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+_MAX_EVIDENCE = 300
+_MAX_UNITS = 120  # sentences scored per article (bounded work on huge bodies)
+
+# Context cues, as groups of bare stems: the data is small, so a group generalises where single words are rare.
+_CUES: dict[str, frozenset[str]] = {
+    "court": folded_words("محكمة محاكمة قاض قاضي القضاء قضائي قضائية النيابة الادعاء المدعي المحلفين حكم أحكام بتهمة تهمة جنايات"),
+    "film": folded_words("فيلم أفلام مسلسل رواية مسرحية سينما السينما مهرجان ممثل ممثلة مخرج إخراج بطولة دراما وثائقي كتاب لعبة"),
+    "sport": folded_words("مباراة مباريات الدوري دوري المنتخب منتخب لاعب لاعبين نادي بطولة كأس مدرب هدف أهداف الملعب"),
+    "threat": folded_words("يهدد تهدد هدد هددت تهديد تهديدات يعتزم تعتزم يخطط تخطط خطة مخطط سيشن ستشن قد سوف محتمل احتمال تحذير حذر حذرت يحذر"),
+    "negation": folded_words("لم لن لا ليس نفى نفت ينفي تنفي عدم دون"),
+    "history": folded_words("ذكرى الذكرى منذ سابق سابقا الماضي قبل عقود سنوات تاريخ تاريخي إحياء"),
+    "cyber": folded_words("إلكتروني إلكترونية سيبراني قرصنة قراصنة اختراق الإنترنت فيروس"),
+    "verbal": folded_words("انتقد انتقادات انتقاد هاجم لاذع تصريحات تغريدة تويتر إعلامي إعلامية"),
+    "death": folded_words("قتل قتلى مقتل قتيل قتيلا أصيب جرحى مصرع ضحايا جثث استشهد"),
+}
+
+
+def _stem(word: str) -> str:
+    return split_proclitics(word)[1] or word
+
+
+@lru_cache(maxsize=200_000)
+def _word_feats(word: str) -> tuple[str, tuple[str, ...]]:
+    """(bare stem, its features) of one folded word: the stem and its 3/4-letter prefixes."""
+    s = _stem(word)
+    feats = ["w:" + s]
+    if len(s) > 4:
+        feats.append("p4:" + s[:4])
+    if len(s) > 3:
+        feats.append("p3:" + s[:3])
+    for name, words in _CUES.items():
+        if s in words or word in words:
+            feats.append("cue:" + name)
+    return s, tuple(feats)
+
+
+def unit_features(units_fold: list[str], n_title: int, pub_year: int | None) -> list[list[str]]:
+    """Feature names of each folded unit (title units first, then body sentences)."""
+    signals = rule_signals(units_fold)
+    out: list[list[str]] = []
+    for k, (f, sig) in enumerate(zip(units_fold, signals, strict=True)):
+        feats: list[str] = ["bias:unit"]
+        pos = "title" if k < n_title else ("s0" if k == n_title else "s1" if k == n_title + 1 else "s2-4" if k < n_title + 5 else "s5+")
+        feats.append("pos:" + pos)
+        prev = "<s>"
+        for w in _WORD_RE.findall(f):
+            s, wf = _word_feats(w)
+            feats.extend(wf)
+            feats.append(f"b:{prev}_{s}")
+            prev = s
+        for y in _YEAR_RE.findall(f):
+            if pub_year is not None:
+                feats.append("year:old" if int(y) < pub_year - 1 else "year:last" if int(y) == pub_year - 1 else "year:now")
+        for s in sig:
+            feats.append("sig:" + s)
+            if s.startswith("rule:") or s.startswith("pat:"):
+                feats.append(f"sig:{s}@{pos}")
+        out.append(feats)
+    return out
+
+
+def split_units(title: str, body: str, sentence_spans: list[tuple[int, int]] | None = None,
+                folded_body: tuple[str, list[int]] | None = None) -> tuple[list[str], list[str], int]:
+    """(unit texts, folded unit texts, number of title units): the title, then each body sentence."""
+    texts: list[str] = []
+    folds: list[str] = []
+    if title and title.strip():
+        texts.append(title)
+        folds.append(fold(title))
+    n_title = len(texts)
+    if body:
+        spans = sentence_spans if sentence_spans is not None else sentences(body)
+        fbody, offs = folded_body if folded_body is not None else fold_with_offsets(body)
+        for a, b in spans[:_MAX_UNITS]:
+            texts.append(body[a:b])
+            folds.append(fbody[bisect_left(offs, a) : bisect_left(offs, b)])
+    return texts, folds, n_title
+
+
+class EventModel:
+    """Vocabulary -> row of ``weights`` (one column per type), ``bias`` and ``threshold`` per type."""
+
+    def __init__(self, types: list[str], vocab: list[str], weights: np.ndarray, bias: np.ndarray,
+                 threshold: np.ndarray) -> None:
+        self.types = types
+        self.index = {f: i for i, f in enumerate(vocab)}
+        self.weights = weights.astype(np.float32)
+        self.bias = bias.astype(np.float32)
+        self.threshold = threshold.astype(np.float32)
+
+    def unit_scores(self, feats: list[list[str]]) -> np.ndarray:
+        """Probability of each type for each unit, shape (units, types)."""
+        if not feats:
+            return np.zeros((0, len(self.types)), np.float32)
+        index = self.index
+        rows: list[int] = []
+        starts: list[int] = []
+        for fs in feats:
+            starts.append(len(rows))
+            rows.extend({index[f] for f in fs if f in index})
+        if not rows:
+            logits = np.broadcast_to(self.bias, (len(feats), len(self.types)))
+        else:
+            picked = self.weights[np.asarray(rows, np.int64)]
+            sums = np.add.reduceat(picked, np.minimum(starts, len(rows) - 1), axis=0)
+            empty = np.diff(np.append(starts, len(rows))) == 0
+            sums[empty] = 0.0
+            logits = sums + self.bias
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+
+    def save(self, path: str) -> None:
+        vocab = sorted(self.index, key=self.index.get)
+        np.savez_compressed(path, types=np.array(self.types), vocab=np.array(vocab), weights=self.weights.astype(np.float16),
+                            bias=self.bias, threshold=self.threshold)
+
+
+@lru_cache(maxsize=1)
+def load_model() -> EventModel:
+    """The shipped model (``worker/extract/data/events.npz``); built by ``newsworker train events``."""
+    with resources.files("worker.extract.data").joinpath("events.npz").open("rb") as f:
+        z = np.load(f, allow_pickle=False)
+        return EventModel(list(z["types"]), list(z["vocab"]), z["weights"], z["bias"], z["threshold"])
+
+
+def _evidence(text: str) -> str:
+    return text if len(text) <= _MAX_EVIDENCE else text[:_MAX_EVIDENCE].rstrip()
+
+
+def detect_events(
+    title: str,
+    body: str,
+    sentence_spans: list[tuple[int, int]] | None = None,
+    folded_body: tuple[str, list[int]] | None = None,
+    published: datetime | None = None,
+    model: EventModel | None = None,
+) -> list[Event]:
+    """Event types the article reports, each with its best-scoring sentence as evidence."""
+    m = model or load_model()
+    texts, folds, n_title = split_units(title, body, sentence_spans, folded_body)
+    if not texts:
+        return []
+    scores = m.unit_scores(unit_features(folds, n_title, published.year if published else None))
+    best = scores.argmax(axis=0)
+    out = []
+    for j, t in enumerate(m.types):
+        if scores[best[j], j] >= m.threshold[j]:
+            out.append(Event(type=t, evidence=_evidence(texts[best[j]])))  # type: ignore[arg-type]
+    return out

@@ -1,0 +1,99 @@
+"""Fit and cross-validate the casualty scorer (:mod:`worker.extract.casualty_model`).
+
+A candidate is a positive when its (kind, count) is among the article's annotated casualties. The
+document-level threshold is chosen on out-of-fold scores of the training articles only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from worker.extract.casualty_model import Candidate, CasualtyModel, all_candidates
+from worker.extract.dates import parse_published
+from worker.training.dataset import Article
+from worker.training.folds import kfold
+
+__all__ = ["Prepared", "prepare", "fit", "train", "predict_sets", "C"]
+
+C = 0.5
+MIN_COUNT = 2
+
+
+@dataclass
+class Prepared:
+    article: Article
+    cands: list[Candidate]
+
+
+def prepare(a: Article) -> Prepared:
+    return Prepared(a, [c for _, c in all_candidates(a.title, a.body, published=parse_published(a.published))])
+
+
+def fit(prepared: Sequence[Prepared], c: float = C) -> CasualtyModel:
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    counts: dict[str, int] = {}
+    for p in prepared:
+        for cand in p.cands:
+            for f in set(cand.feats):
+                counts[f] = counts.get(f, 0) + 1
+    vocab = sorted(f for f, n in counts.items() if n >= MIN_COUNT)
+    index = {f: i for i, f in enumerate(vocab)}
+    indptr, indices, y = [0], [], []
+    for p in prepared:
+        gold = p.article.casualty_set
+        for cand in p.cands:
+            indices.extend(sorted({index[f] for f in cand.feats if f in index}))
+            indptr.append(len(indices))
+            y.append((cand.kind, cand.count) in gold)
+    X = csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=(len(y), len(vocab)))
+    y_arr = np.array(y, np.int8)
+    if y_arr.sum() == 0 or y_arr.sum() == len(y_arr):
+        return CasualtyModel(vocab, np.zeros(len(vocab), np.float32), -5.0, 0.5)
+    clf = LogisticRegression(C=c, solver="liblinear", max_iter=300)
+    clf.fit(X, y_arr)
+    return CasualtyModel(vocab, clf.coef_[0].astype(np.float32), float(clf.intercept_[0]), 0.5)
+
+
+def doc_best(model: CasualtyModel, p: Prepared) -> dict[tuple[str, int], float]:
+    best: dict[tuple[str, int], float] = {}
+    if p.cands:
+        for cand, s in zip(p.cands, model.scores(p.cands), strict=True):
+            key = (cand.kind, cand.count)
+            best[key] = max(best.get(key, 0.0), float(s))
+    return best
+
+
+def predict_sets(model: CasualtyModel, prepared: Sequence[Prepared], threshold: float | None = None) -> list[set]:
+    th = model.threshold if threshold is None else threshold
+    return [{k for k, s in doc_best(model, p).items() if s >= th} for p in prepared]
+
+
+def _f1(pred: list[set], gold: list[frozenset]) -> float:
+    tp = sum(len(a & b) for a, b in zip(pred, gold, strict=True))
+    n_p, n_g = sum(map(len, pred)), sum(map(len, gold))
+    return 2 * tp / (n_p + n_g) if n_p + n_g else 0.0
+
+
+def train(prepared: Sequence[Prepared], c: float = C, inner_k: int = 4) -> CasualtyModel:
+    """Fit on all of ``prepared``; the threshold maximises F1 over its own out-of-fold scores."""
+    oof: list[dict] = [dict() for _ in prepared]
+    pos = {id(p): n for n, p in enumerate(prepared)}
+    for tr, te in kfold(prepared, inner_k, key=lambda p: p.article.id):
+        if te:
+            m = fit(tr, c)
+            for p in te:
+                oof[pos[id(p)]] = doc_best(m, p)
+    gold = [p.article.casualty_set for p in prepared]
+    best_t, best_f = 0.5, -1.0
+    for t in np.arange(0.1, 0.91, 0.025):
+        f = _f1([{k for k, s in d.items() if s >= t} for d in oof], gold)
+        if f > best_f + 1e-9:
+            best_t, best_f = float(t), f
+    m = fit(prepared, c)
+    m.threshold = best_t
+    return m

@@ -1,0 +1,88 @@
+"""The annotated extraction set (``data/extraction``): one record per article, labels per layer.
+
+An article carries event labels always, and casualty, date, entity and speaker labels only when that layer
+was annotated for it (``has``): a missing layer is "not annotated", never "none".
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+__all__ = ["Article", "load", "data_dir"]
+
+
+def data_dir() -> pathlib.Path:
+    """``data/extraction`` of the source checkout (the set is development data, not shipped)."""
+    return pathlib.Path(__file__).resolve().parents[2] / "data" / "extraction"
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    body: str
+    published: str
+    category: str = ""
+    stratum: str = ""
+    source_set: str = ""
+    has: frozenset[str] = frozenset()
+    events: tuple[tuple[str, str], ...] = ()  # (type, evidence)
+    casualties: tuple[tuple[str, int, str], ...] = ()  # (kind, count, text)
+    dates: tuple[tuple[str, str], ...] = ()  # (text, date)
+    entities: tuple[dict, ...] = ()  # {"type", "canonical", "mentions"}
+    quotes: tuple[tuple[str | None, str], ...] = ()  # (speaker, text)
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def event_types(self) -> frozenset[str]:
+        return frozenset(t for t, _ in self.events)
+
+    @property
+    def casualty_set(self) -> frozenset[tuple[str, int]]:
+        return frozenset((k, c) for k, c, _ in self.casualties)
+
+
+def _article(d: dict, source_set: str) -> Article:
+    has = set(d.get("has") or ())
+    if not has:  # the shared train-events file: events and casualties on every article
+        has = {"events", "casualties"}
+    return Article(
+        id=d["id"],
+        title=d.get("title", ""),
+        body=d.get("body", ""),
+        published=d.get("published", ""),
+        category=d.get("category", ""),
+        stratum=d.get("stratum", ""),
+        source_set=d.get("source_set", source_set),
+        has=frozenset(has),
+        events=tuple((e["type"], e.get("evidence", "")) for e in d.get("events") or ()),
+        casualties=tuple((c["kind"], int(c["count"]), c.get("text", "")) for c in d.get("casualties") or ()),
+        dates=tuple((x.get("text", ""), x["date"]) for x in d.get("dates") or ()),
+        entities=tuple(d.get("entities") or ()),
+        quotes=tuple((q.get("speaker"), q.get("text", "")) for q in d.get("quotes") or ()),
+    )
+
+
+def _lines(path: pathlib.Path) -> Iterator[dict]:
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def load(layer: str = "events", root: pathlib.Path | None = None) -> list[Article]:
+    """Every article annotated for ``layer`` (events, casualties, dates, entities, quotes), in file order."""
+    root = root or data_dir()
+    out: dict[str, Article] = {}
+    files = [("train-events.jsonl", "train-events"), ("articles.jsonl", "extraction-2026")]
+    for name, tag in files:
+        path = root / name
+        if path.exists():
+            for d in _lines(path):
+                a = _article(d, tag)
+                if layer in a.has:
+                    out[a.id] = a
+    return list(out.values())

@@ -1,0 +1,145 @@
+"""``newsworker eval``: k-fold cross-validation by article on ``data/extraction``, then gold-dev.
+
+For each learned stage the models are refitted k times, each time without one fold of whole articles,
+and every article is predicted by the model that never saw it; thresholds are chosen inside the training
+folds only. Rule stages (dates, quotes) have no training, so their figures are plain scores on the set.
+Per-type P/R/F1 carry 95% bootstrap intervals (resampling articles). The learning curve refits on
+25/50/75/100% of each training fold and scores the same held-out folds.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from worker.document import CASUALTY_KINDS, EVENT_TYPES
+from worker.training import casualties as cas
+from worker.training import events as ev
+from worker.training.dataset import Article, load
+from worker.training.folds import kfold
+from worker.training.metrics import bootstrap, prf
+
+__all__ = ["cross_validate_events", "cross_validate_casualties", "main"]
+
+GOLD_DEV = Path(__file__).resolve().parents[3] / "shared" / "data" / "gold-dev"
+SCORER = GOLD_DEV.parent.parent / "tools" / "score_extraction.py"
+
+
+def cross_validate_events(arts: Sequence[Article], k: int = 5, share: float = 1.0) -> list[set[str]]:
+    """Out-of-fold predicted event types per article (in ``arts`` order)."""
+    prep = [ev.prepare(a) for a in arts]
+    out: list[set[str]] = [set() for _ in prep]
+    pos = {p.article.id: n for n, p in enumerate(prep)}
+    for train, test in kfold(prep, k, key=lambda p: p.article.id):
+        train = _subsample(train, share)
+        m = ev.train(train)
+        for p, row in zip(test, ev.doc_scores(m, test), strict=True):
+            out[pos[p.article.id]] = {t for t, s, th in zip(m.types, row, m.threshold, strict=True) if s >= th}
+    return out
+
+
+def cross_validate_casualties(arts: Sequence[Article], k: int = 5, share: float = 1.0) -> list[set[tuple[str, int]]]:
+    prep = [cas.prepare(a) for a in arts]
+    out: list[set] = [set() for _ in prep]
+    pos = {p.article.id: n for n, p in enumerate(prep)}
+    for train, test in kfold(prep, k, key=lambda p: p.article.id):
+        m = cas.train(_subsample(train, share))
+        for p, s in zip(test, cas.predict_sets(m, test), strict=True):
+            out[pos[p.article.id]] = s
+    return out
+
+
+def _subsample(items: list, share: float) -> list:
+    if share >= 1.0:
+        return items
+    rng = random.Random(1)
+    return rng.sample(items, max(1, int(len(items) * share)))
+
+
+def _row(name: str, pred: Sequence[set], gold: Sequence[set], n_art: int | None = None) -> str:
+    s = prf(pred, gold)
+    ci = bootstrap(pred, gold)
+    n = f"{s.n_gold:5d}" if n_art is None else f"{n_art:5d}"
+    return (f"| {name:16s} | {n} | {s.p:.3f} [{ci['p'][0]:.2f}-{ci['p'][1]:.2f}] | {s.r:.3f} [{ci['r'][0]:.2f}-{ci['r'][1]:.2f}]"
+            f" | **{s.f:.3f}** [{ci['f'][0]:.2f}-{ci['f'][1]:.2f}] |")
+
+
+def _per_type(title: str, names: Sequence[str], pred: Sequence[set], gold: Sequence[set],
+              key: Callable[[object], str]) -> list[str]:
+    lines = [f"\n### {title}\n", "| type | gold | P [95% CI] | R [95% CI] | F1 [95% CI] |", "|---|---|---|---|---|"]
+    for t in names:
+        pt = [{x for x in p if key(x) == t} for p in pred]
+        gt = [{x for x in g if key(x) == t} for g in gold]
+        if sum(map(len, gt)) or sum(map(len, pt)):
+            lines.append(_row(t, pt, gt))
+    lines.append(_row("micro", pred, gold))
+    return lines
+
+
+def _rule_dates(arts: Sequence[Article]) -> tuple[list[set], list[set]]:
+    from worker.extract.dates import find_dates, parse_published
+
+    pred, gold = [], []
+    for a in arts:
+        pub = parse_published(a.published)
+        got = {d.date for d in find_dates(a.title, pub, "title")} | {d.date for d in find_dates(a.body, pub, "body")}
+        pred.append(got)
+        gold.append({d for _, d in a.dates})
+    return pred, gold
+
+
+def _gold_dev() -> list[str]:
+    if not SCORER.exists():
+        return ["\n### gold-dev\n", "skipped: ../shared/data/gold-dev is not present (it lives outside the repo)."]
+    cmd = f"{Path(sys.executable).parent / 'newsworker'} extract --jsonl"
+    r = subprocess.run([sys.executable, str(SCORER), "--gold", str(GOLD_DEV), "--cmd", cmd],
+                       capture_output=True, text=True, check=False)
+    lines = [ln for ln in r.stdout.splitlines() if ln.strip()]
+    return ["\n### gold-dev (final check, never tuned on)\n", "```", *lines[-8:], "```"]
+
+
+def main(k: int = 5, curve: bool = True, gold_dev: bool = True, out: Path | None = None) -> str:
+    lines = ["## Extraction, cross-validated by article on data/extraction", ""]
+    arts = load("events")
+    pred = cross_validate_events(arts, k)
+    gold = [set(a.event_types) for a in arts]
+    lines.append(f"{len(arts)} articles with event labels, {k} folds.")
+    lines += _per_type("Events (document-level types)", EVENT_TYPES, pred, gold, key=lambda x: x)  # type: ignore[arg-type]
+
+    carts = load("casualties")
+    cpred = cross_validate_casualties(carts, k)
+    cgold = [set(a.casualty_set) for a in carts]
+    lines.append(f"\n{len(carts)} articles with casualty labels.")
+    lines += _per_type("Casualties (kind, count)", CASUALTY_KINDS, cpred, cgold, key=lambda x: x[0])  # type: ignore[index]
+
+    darts = load("dates")
+    if darts:
+        dpred, dgold = _rule_dates(darts)
+        lines += ["\n### Dates (rules, no training: scored on all annotated articles)\n",
+                  "| stage | articles | P [95% CI] | R [95% CI] | F1 [95% CI] |", "|---|---|---|---|---|",
+                  _row("dates", dpred, dgold, len(darts))]
+
+    if curve:
+        lines += ["\n### Learning curve (micro-F1 on the same held-out folds)\n",
+                  "| share of training folds | events | casualties |", "|---|---|---|"]
+        for share in (0.25, 0.5, 0.75, 1.0):
+            fe = prf(cross_validate_events(arts, k, share) if share < 1 else pred, gold).f
+            fc = prf(cross_validate_casualties(carts, k, share) if share < 1 else cpred, cgold).f
+            lines.append(f"| {share:.0%} | {fe:.3f} | {fc:.3f} |")
+    if gold_dev:
+        lines += _gold_dev()
+    text = "\n".join(lines) + "\n"
+    if out:
+        out.write_text(text, encoding="utf-8")
+    return text
+
+
+def dump_predictions(path: Path, arts: Sequence[Article], pred: Sequence[set]) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for a, p in zip(arts, pred, strict=True):
+            f.write(json.dumps({"id": a.id, "pred": sorted(map(str, p)), "gold": sorted(map(str, a.event_types))},
+                               ensure_ascii=False) + "\n")
