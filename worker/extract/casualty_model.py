@@ -78,11 +78,28 @@ def _trimmed(stem: str) -> str:
     return stem
 
 
-def _in(st: tuple[str, str, str], words: frozenset[str]) -> bool:
-    return st[0] in words or st[1] in words or st[2] in words or _trimmed(st[2]) in words
+def _cue_index() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Folded word -> the (cue type, kind) pairs it signals, over all cue tables (one lookup per word)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for name, table in _CUE_TABLES:
+        for kind, words in table.items():
+            for w in words:
+                out.setdefault(w, []).append((name, kind))
+    return {w: tuple(dict.fromkeys(v)) for w, v in out.items()}
 
 
-def _cues(stems: _LazyStems, toks: list[Token], sent_of: list[int], i: int, j: int) -> dict[str, list[tuple[str, int]]]:
+_CUE_INDEX = _cue_index()
+
+
+def _token_cues(st: tuple[str, str, str]) -> tuple[tuple[str, str], ...]:
+    """The (cue type, kind) pairs of one token's stems (whole, without clitics, without article, trimmed)."""
+    get = _CUE_INDEX.get
+    found = get(st[0], ()) + get(st[1], ()) + get(st[2], ()) + get(_trimmed(st[2]), ())
+    return tuple(dict.fromkeys(found)) if found else ()
+
+
+def _cues(stems: _LazyStems, toks: list[Token], sent_of: list[int], i: int, j: int,
+          memo: dict[int, tuple[tuple[str, str], ...]]) -> dict[str, list[tuple[str, int]]]:
     """kind -> [(cue type, signed distance)] for casualty cues around the number at tokens i..j."""
     out: dict[str, list[tuple[str, int]]] = {}
     sent = sent_of[i]
@@ -90,12 +107,13 @@ def _cues(stems: _LazyStems, toks: list[Token], sent_of: list[int], i: int, j: i
     for k in range(lo, hi):
         if i <= k < j or sent_of[k] != sent or toks[k].kind != "word":
             continue
-        st = stems[k]
-        d = k - i if k < i else k - j + 1
-        for name, table in _CUE_TABLES:
-            for kind, words in table.items():
-                if _in(st, words):
-                    out.setdefault(kind, []).append((name, d))
+        cues = memo.get(k)
+        if cues is None:
+            cues = memo[k] = _token_cues(stems[k])
+        if cues:
+            d = k - i if k < i else k - j + 1
+            for name, kind in cues:
+                out.setdefault(kind, []).append((name, d))
     return out
 
 
@@ -115,6 +133,7 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
         return []
     sent_of = _clause_bounds(toks, spans)
     stems = _LazyStems(toks)
+    memo: dict[int, tuple[tuple[str, str], ...]] = {}
     out: list[Candidate] = []
     where = "title" if in_title else "body"
 
@@ -157,7 +176,7 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
         if num.value is None or num.vague or num.value <= 0:
             continue
         i, j = num.tok_start, num.tok_end
-        cues = _cues(stems, toks, sent_of, i, j)
+        cues = _cues(stems, toks, sent_of, i, j, memo)
         rule_kind, _, _ = _classify(toks, stems, sent_of, sent_of[i], i, j)
         kinds = set(cues) | ({rule_kind} if rule_kind else set())
         if not kinds:
@@ -192,7 +211,7 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
             f = context(k, k + 1) + ["dual", f"{kind}|dual", "kind:" + kind]
             out.append(Candidate(kind, 2, t.start, t.end, tuple(f)))
             continue
-        cues = _cues(stems, toks, sent_of, k, k + 1)
+        cues = _cues(stems, toks, sent_of, k, k + 1, memo)
         near = {kd: min(abs(d) for _, d in cs) for kd, cs in cues.items()}
         for kd, dist in near.items():
             if dist <= 3:

@@ -2,8 +2,9 @@
 
 Stages (each a pure function in its own module, testable alone):
 normalise/tokenise (``normalize``, ``tokens``) -> entities (``entities``) -> dates (``dates``) ->
-casualties (``casualties``) -> events (``events``) -> quotes (``quotes``) -> keywords (``keywords``) ->
-fingerprint (``fingerprint``). Title and body are analysed separately so every offset indexes the
+casualties (``casualty_model``: a learned scorer over the rule candidates of ``casualties``) -> events
+(``event_model``: a learned sentence classifier with the rules of ``events`` as features) -> quotes
+(``quotes``) -> keywords (``keywords``) -> fingerprint (``fingerprint``). Title and body are analysed separately so every offset indexes the
 original string named by ``field``; tokens and sentence spans are computed once and shared.
 
 ``extract_many`` is the batch entry point (like spaCy's ``pipe``): it loads the shipped tables once
@@ -19,10 +20,12 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from worker.document import ArticleIn, Casualty, EnrichedDocument, Entity, doc_id_for_url
-from worker.extract.casualties import find_casualties
+from worker.document import ArticleIn, EnrichedDocument, Entity, doc_id_for_url
+from worker.extract.casualty_model import load_model as load_casualty_model
+from worker.extract.casualty_model import score_casualties
 from worker.extract.dates import find_dates, parse_published
-from worker.extract.events import find_events
+from worker.extract.event_model import detect_events
+from worker.extract.event_model import load_model as load_event_model
 from worker.extract.fingerprint import simhash
 from worker.extract.keywords import find_keywords
 from worker.extract.normalize import fold_with_offsets
@@ -78,6 +81,8 @@ def warm_up() -> None:
 
     load_idf()
     load_stopwords()
+    load_event_model()
+    load_casualty_model()
     split_proclitics("وقال")  # loads the corpus word table
     _entities()("", "", None)
     _entities()("تجربة", "قتل 3 أشخاص في بغداد يوم الخميس.", None)  # first call loads the tagger lazily
@@ -117,17 +122,6 @@ def _doc_id(a: ArticleIn) -> str:
     return hashlib.sha1(f"{a.title}\n{a.body}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _merge_casualties(*groups: list[Casualty]) -> list[Casualty]:
-    seen: set[tuple[str, int]] = set()
-    out: list[Casualty] = []
-    for group in groups:
-        for c in group:
-            if (c.kind, c.count) not in seen:
-                seen.add((c.kind, c.count))
-                out.append(c)
-    return out
-
-
 def extract_one(article: ArticleIn | dict[str, Any]) -> EnrichedDocument:
     """Run the whole chain on one article."""
     global _since_freeze
@@ -149,11 +143,8 @@ def extract_one(article: ArticleIn | dict[str, Any]) -> EnrichedDocument:
     seen_dates = {d.date for d in dates}
     dates += [d for d in find_dates(body, published, "body", b_fold) if d.date not in seen_dates]
 
-    casualties = _merge_casualties(
-        find_casualties(title, t_toks, [(0, len(title))] if title.strip() else []),
-        find_casualties(body, b_toks, b_sents),
-    )
-    events = find_events(title, body, b_sents, b_fold)
+    casualties = score_casualties(title, body, (t_toks, b_toks), (None, b_sents), published)
+    events = detect_events(title, body, b_sents, b_fold, published)
     quotes = find_quotes(body, b_sents, b_fold)
     keywords = find_keywords(title, body, t_toks, b_toks)
     fingerprint = simhash(f"{title}\n{body}", folded=f"{t_fold[0]} {b_fold[0]}")

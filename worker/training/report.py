@@ -37,8 +37,8 @@ def cross_validate_events(arts: Sequence[Article], k: int = 5, share: float = 1.
     for train, test in kfold(prep, k, key=lambda p: p.article.id):
         train = _subsample(train, share)
         m = ev.train(train)
-        for p, row in zip(test, ev.doc_scores(m, test), strict=True):
-            out[pos[p.article.id]] = {t for t, s, th in zip(m.types, row, m.threshold, strict=True) if s >= th}
+        for p, got in zip(test, ev.predict(m, test), strict=True):
+            out[pos[p.article.id]] = got
     return out
 
 

@@ -1,0 +1,55 @@
+"""``newsworker train`` and ``newsworker eval``: rebuild the learned extraction models, and measure them.
+
+Both read the annotated set in ``data/extraction`` of a source checkout and need the ``train`` extra
+(scikit-learn). Neither is needed to run the service: the models ship in ``worker/extract/data``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+STAGES = ("events", "casualties")
+
+
+def train_cmd(
+    stage: str = typer.Argument("all", help="events, casualties or all"),
+    out_dir: Path = typer.Option(None, "--out", help="directory for the .npz files (default: the package's data)"),
+) -> None:
+    """Fit the event and casualty models on all of data/extraction and write them into the package."""
+    from importlib import resources
+
+    from worker.training import casualties, events
+    from worker.training.dataset import load
+
+    target = out_dir or Path(str(resources.files("worker.extract.data")))
+    for name in STAGES if stage == "all" else (stage,):
+        if name not in STAGES:
+            raise typer.BadParameter(f"unknown stage {name!r}; one of {', '.join(STAGES)} or all")
+        if name == "events":
+            arts = load("events")
+            model = events.train([events.prepare(a) for a in arts])
+        else:
+            arts = load("casualties")
+            model = casualties.train([casualties.prepare(a) for a in arts])
+        path = target / f"{name}.npz"
+        model.save(str(path))
+        typer.echo(f"{name}: {len(arts)} articles -> {path} ({path.stat().st_size // 1024} KB)")
+
+
+def eval_cmd(
+    folds: int = typer.Option(5, "--folds", "-k", help="cross-validation folds (by whole article)"),
+    curve: bool = typer.Option(True, "--curve/--no-curve", help="also the learning curve (slower)"),
+    gold_dev: bool = typer.Option(True, "--gold-dev/--no-gold-dev", help="then score gold-dev, if present"),
+    out: Path = typer.Option(None, "--out", help="also write the report (Markdown) here"),
+) -> None:
+    """Cross-validated figures of the extraction stages on data/extraction, then gold-dev."""
+    from worker.training import report
+
+    typer.echo(report.main(folds, curve, gold_dev, out), nl=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train_cmd)
+    app.command("eval")(eval_cmd)
