@@ -38,3 +38,26 @@ def test_participle_of_saying_is_not_a_speaker():
     (q,) = find_quotes('وتابع قائلا "هي وعدد من الزملاء يعتقدون ذلك".')
     assert q.text == "هي وعدد من الزملاء يعتقدون ذلك"
     assert q.speaker != "قائلا"
+
+
+def test_a_quoted_name_inside_the_speaker_is_kept_whole():
+    (q,) = find_quotes('أعلنت جماعة "جبهة الوادي" (جو)، الإثنين، أنها سيطرت على المعبر.')
+    assert q.speaker == "جماعة جبهة الوادي"
+    (q,) = find_quotes('وأعلن المكتب الإعلامي لـ"جبهة الوادي"، أن القتال انتهى.')
+    assert q.speaker == "المكتب الإعلامي لـجبهة الوادي"
+
+
+def test_speaker_apposition_and_trailing_words():
+    (q,) = find_quotes("وقال وزير الطاقة، سامي الناصر، إن الإمدادات مستقرة.")
+    assert q.speaker == "وزير الطاقة، سامي الناصر"
+    (q,) = find_quotes("وقال الوزير، أمس، إن الإمدادات مستقرة.")
+    assert q.speaker == "الوزير"
+    (q,) = find_quotes("وقال الصدر على تويتر إن الحكومة ستتشكل قريبا.")
+    assert q.speaker == "الصدر"
+
+
+def test_no_stated_subject_continues_the_previous_speaker():
+    qs = find_quotes("وقال المتحدث باسم الشرطة إن التحقيق مستمر. وأكد أن لا إصابات بين المدنيين.")
+    assert [q.speaker for q in qs] == ["المتحدث باسم الشرطة", "المتحدث باسم الشرطة"]
+    (q,) = find_quotes("وذكرت نقلا عن مصادر أن المفاوضات متعثرة.")
+    assert q.speaker is None

@@ -15,7 +15,7 @@ STAGES = ("events", "casualties")
 
 def train_cmd(
     stage: str = typer.Argument("all", help="events, casualties or all"),
-    out_dir: Path = typer.Option(None, "--out", help="directory for the .npz files (default: the package's data)"),
+    out_dir: Path = typer.Option(None, "--out", help="directory for the .npz files (default: the package's data)"),  # noqa: B008
 ) -> None:
     """Fit the event and casualty models on all of data/extraction and write them into the package."""
     from importlib import resources
@@ -42,7 +42,7 @@ def eval_cmd(
     folds: int = typer.Option(5, "--folds", "-k", help="cross-validation folds (by whole article)"),
     curve: bool = typer.Option(True, "--curve/--no-curve", help="also the learning curve (slower)"),
     gold_dev: bool = typer.Option(True, "--gold-dev/--no-gold-dev", help="then score gold-dev, if present"),
-    out: Path = typer.Option(None, "--out", help="also write the report (Markdown) here"),
+    out: Path = typer.Option(None, "--out", help="also write the report (Markdown) here"),  # noqa: B008
 ) -> None:
     """Cross-validated figures of the extraction stages on data/extraction, then gold-dev."""
     from worker.training import report

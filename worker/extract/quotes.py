@@ -31,13 +31,25 @@ _PARTICLE = r"(?<![^\s\"«“])(?:ان|انه|انها|انهم|بان|بانه|
 _SPEAKER_STOP = re.compile(rf"{_PARTICLE}|:|(?<=\S)\s*[«“]|$")
 # Inside the speaker phrase, cut at a comma or a circumstantial phrase ("في بيان"، "لوكالة ...").
 _SPEAKER_CUT = re.compile(
-    r"\s*(?:[،,(]|(?<![^\s])(?:في|خلال|عبر|امام|لوكاله|لقناه|لصحيفه|لموقع|الي|عن|يوم|اليوم|امس|صباح|مساء|"
-    r"الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت|ايضا|كذلك)(?:\s|$))"
+    r"\s*(?:[،,(]|(?<![^\s])(?:في|خلال|عبر|امام|علي|لوكاله|لوكالات|لقناه|لصحيفه|لموقع|لشبكه|لشبكتنا|لمراسل|لمراسلنا|"
+    r"لرويترز|لفرانس|لمحكمه|لمجله|لتلفزيون|لاذاعه|الي|عن|يوم|اليوم|امس|صباح|مساء|"
+    r"الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت|ايضا|كذلك|التي|الذي|الذين|اللذين|اللتين|"
+    r"بدوره|بدورها|حينها|انذاك)(?:\s|$))"
 )
+# An apposition after the first comma names the speaker ("وزير الطاقة الإسرائيلي، يوفال شتاينتز، إن"):
+# kept when it is short and runs straight into the reported-speech particle or a second comma.
+_APPOSITION = re.compile(r"\s*[،,]\s*((?:[^\s،,:\"«»“”]+\s+){0,3}[^\s،,:\"«»“”]+)\s*[،,]?\s*$")
 # A speaker phrase never starts with a pronoun object or a participle of saying.
 _NOT_SPEAKER_START = re.compile(r"^(?:به|له|لها|لهم|قائلا|قائله|مضيفا|مضيفه|مشيرا|مشيره|موضحا|مؤكدا|مؤكده|معتبرا|لافتا)(?:\s|$)")
+_TRAILING_PARTICIPLE = re.compile(
+    r"\s+(?:قائلا|قائله|مازحا|ساخرا|مضيفا|مضيفه|مشيرا|مشيره|موضحا|مؤكدا|مؤكده|معتبرا|لافتا|محذرا|متسائلا)(?:\s|$)")
 _CONTINUATION = {"اضاف", "اضافت", "تابع", "تابعت", "اردف", "اردفت"}
 _PRONOUNS = {"", "انه", "انها", "ايضا", "هو", "هي", "في", "ان", "ذلك", "كذلك", "المصدر", "البيان"}
+# A speaker phrase never starts with a preposition+pronoun, a particle or a bare preposition: such a
+# phrase is a fragment of the verb's complement ("عنها"، "نقلا عن"), and the verb has no stated subject.
+_NOT_SPEAKER_WORD = {"عنها", "عنه", "عنهم", "علي", "نقلا", "منها", "منه", "لها", "له", "لهم", "فيها", "فيه",
+                     "الي", "من", "عن", "مع", "بان", "بانه", "بانها", "ما", "ان", "انه", "انها", "الذي", "التي"}
+_QUOTE_MARKS = re.compile("[\"«»“”]")
 _QUOTE_RE = re.compile(r"«([^»]{3,})»|\"([^\"]{3,})\"|“([^”]{3,})”")
 _PARTICLE_RE = re.compile(_PARTICLE)
 
@@ -74,25 +86,40 @@ def find_quotes(
         phrase = folded[after:stop_at]
         cut = _SPEAKER_CUT.search(phrase)
         if cut is not None:
-            phrase = phrase[: cut.start()]
+            appo = _APPOSITION.match(phrase, cut.start()) if (
+                phrase[: cut.start()].strip() and phrase[cut.start():].lstrip()[:1] in "،,") else None
+            if appo is not None and _SPEAKER_CUT.search(" " + appo.group(1) + " "):
+                appo = None  # "، أمس،": a time or place, not a name
+            phrase = phrase[: appo.end(1)] if appo else phrase[: cut.start()]
         speaker: str | None = None
         at_particle = stop is not None and _PARTICLE_RE.match(folded, stop.start()) is not None
         if phrase.lstrip()[:1] in ("\"", "«", "“") and not at_particle:
             phrase, stop_at = "", after  # the verb is followed directly by the quotation
         inner = phrase.strip().find('"')
-        if inner > 0:
+        ends_quoted = phrase.rstrip(" .،,؛!؟").endswith('"') and not at_particle
+        if inner > 0 and (phrase.count('"') % 2 == 1 or ends_quoted):
+            # an unclosed quotation mark starts the quotation; a closed pair inside the phrase is a
+            # quoted name ('أعلنت مليشيا "قوات سورية الديمقراطية"'، 'المركز الإعلامي لـ"قسد"')
             stop_at = after + phrase.find('"')  # 'المسؤول "بدلا من ...': the quotation starts here
             phrase = folded[after:stop_at]
         if _NOT_SPEAKER_START.match(phrase.strip()):
             phrase, stop_at = "", after
         words = phrase.strip().strip("\"«»“” ").strip()
-        if words and len(words.split()) <= 8 and words not in _PRONOUNS:
+        if words and words.split()[0] in _NOT_SPEAKER_WORD:
+            words = ""
+        trail = _TRAILING_PARTICIPLE.search(phrase)
+        if words and trail is not None and trail.start() > 0:
+            phrase = phrase[: trail.start()]  # "تشارلز مازحا": the manner of saying is not the speaker
+            words = phrase.strip().strip("\"«»“” ").strip()
+        if words and len(words.split()) <= 10 and words not in _PRONOUNS:
             lead = len(phrase) - len(phrase.lstrip(" \"«»“”"))
             tail = len(phrase.rstrip(" \"«»“”"))
             if tail > lead:
-                speaker = sent[offs[after + lead] : offs[after + tail - 1] + 1]
-        if speaker is None and m.group("verb") in _CONTINUATION:
-            speaker = last_speaker
+                # quote marks around a name inside the speaker ('لـ"قسد"') are dropped
+                speaker = " ".join(_QUOTE_MARKS.sub(" ", sent[offs[after + lead] : offs[after + tail - 1] + 1]).split())
+                speaker = speaker.replace("لـ ", "لـ") or None
+        if speaker is None and (m.group("verb") in _CONTINUATION or not words):
+            speaker = last_speaker  # no stated subject: the previous speaker goes on
         qtext: str | None = None
         pm = _PARTICLE_RE.search(folded, after)
         rest = sent[offs[stop_at] :] if stop_at < len(offs) else ""

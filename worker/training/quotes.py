@@ -1,0 +1,73 @@
+"""Speaker accuracy of the quote stage on the annotated quotes of ``data/extraction``.
+
+A gold quote is found when a predicted quote's text holds the gold quote's first words (the annotators
+give its first 6-10 words; both are compared after Arabic normalisation). Over the quotes found, the
+speaker is right when the normalised predicted speaker equals the gold one, a leading proclitic and the
+article aside, or when both name nobody. Fragments (a predicted speaker that is a strict piece of the
+gold one, such as "مليشيا" for a named militia) count as wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from worker.document import Quote
+from worker.extract.normalize import fold
+from worker.training.dataset import Article
+
+__all__ = ["QuoteScore", "score_quotes"]
+
+_PUNCT = re.compile(r"[^\w\s]")
+
+
+def _norm(s: str | None) -> str:
+    return " ".join(_PUNCT.sub(" ", fold(s or "")).split())
+
+
+def _same_speaker(pred: str | None, gold: str | None) -> bool:
+    p, g = _norm(pred), _norm(gold)
+    if not p or not g:
+        return p == g
+    strip = lambda s: re.sub(r"^(?:و|ف)?(?:ب|ل|ك)?(?:ال)?", "", s)  # noqa: E731
+    return p == g or strip(p) == strip(g)
+
+
+@dataclass(frozen=True)
+class QuoteScore:
+    gold: int
+    predicted: int
+    found: int
+    right_speaker: int
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.gold if self.gold else 0.0
+
+    @property
+    def precision(self) -> float:
+        return self.found / self.predicted if self.predicted else 0.0
+
+    @property
+    def speaker_accuracy(self) -> float:
+        return self.right_speaker / self.found if self.found else 0.0
+
+
+def score_quotes(arts: Sequence[Article], find: Callable[[Article], list[Quote]]) -> QuoteScore:
+    gold_n = pred_n = found = right = 0
+    for a in arts:
+        pred = find(a)
+        pred_n += len(pred)
+        ptexts = [_norm(q.text) for q in pred]
+        used: set[int] = set()
+        for speaker, text in a.quotes:
+            gold_n += 1
+            head = " ".join(_norm(text).split()[:4])
+            hit = next((k for k, t in enumerate(ptexts) if k not in used and head and head in t), None)
+            if hit is None:
+                continue
+            used.add(hit)
+            found += 1
+            right += _same_speaker(pred[hit].speaker, speaker)
+    return QuoteScore(gold_n, pred_n, found, right)
