@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 NW := $(VENV)/bin/newsworker
 PYTEST_ARGS ?=
 
-.PHONY: install services services-down run stop status test test-unit test-integration chaos bench lint browser-deps clean
+.PHONY: install services services-down run stop status test test-unit test-integration chaos bench eval train lint browser-deps clean
 
 install: $(VENV)/.installed
 
@@ -50,6 +50,14 @@ chaos: install services
 
 bench: install services
 	$(PY) bench/run_all.py
+
+# cross-validated extraction figures on data/extraction (by whole article), then gold-dev if ../shared has it
+eval: install
+	$(NW) eval --out data/extraction/EVAL.md
+
+# refit the shipped event and casualty models on all of data/extraction
+train: install
+	$(NW) train all
 
 lint: install
 	$(VENV)/bin/ruff check worker tests bench scripts

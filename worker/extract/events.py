@@ -285,6 +285,14 @@ _SPORT = re.compile(
 _SPORT_VETOED = {"armed_clash", "shelling", "bombing", "armed_attack", "kidnapping", "sentencing", "airstrike", "assassination"}
 
 
+# Fiction: a film, series, novel or play told in the sentence is a plot, not a report.
+_FICTION = re.compile(
+    _w("فيلم", "الفيلم", "أفلام", "مسلسل", "المسلسل", "رواية", "الرواية", "مسرحية", "سيناريو", "بطل الفيلم",
+       "أحداث الفيلم", "قصة الفيلم", "لعبة فيديو")
+)
+_FICTION_VETOED = _VIOLENT | {"arrest", "sentencing"}
+
+
 def _check(etype: str, folded: str) -> re.Match | None:
     """The first valid trigger of ``etype`` in one folded sentence, or None."""
     veto = _VETO.get(etype)
@@ -292,6 +300,8 @@ def _check(etype: str, folded: str) -> re.Match | None:
         return None
     if etype in _SPORT_VETOED and _SPORT.search(folded):
         return None  # football vocabulary: "خطف تعادل", "قصف المرمى", "الحكم" (referee)
+    if etype in _FICTION_VETOED and _FICTION.search(folded):
+        return None  # "ينجح بطل الفيلم في الهروب من السجن"
     for pat, req, excl in _COMPILED[etype]:
         m = pat.search(folded)
         if not m:

@@ -1,0 +1,95 @@
+"""The learned event and casualty stages: shipped models, their contracts, and a fit/save/load round trip.
+
+The figures themselves come from ``newsworker eval`` (cross-validation by article); these tests pin
+behaviour a user relies on, with made-up sentences (no article of the training set)."""
+
+from datetime import datetime, timezone
+
+import numpy as np
+import pytest
+
+from worker.document import EVENT_TYPES
+from worker.extract.casualty_model import candidates, score_casualties
+from worker.extract.event_model import EventModel, detect_events, load_model, split_units, unit_features
+
+PUB = datetime(2018, 5, 1, tzinfo=timezone.utc)
+
+
+def _types(title: str, body: str) -> set[str]:
+    return {e.type for e in detect_events(title, body, published=PUB)}
+
+
+def test_shipped_event_model_covers_the_taxonomy():
+    m = load_model()
+    assert m.types == list(EVENT_TYPES)
+    assert m.weights.shape == (len(m.index), len(EVENT_TYPES) + 1)  # one column per type, then the gate
+    assert m.rare[EVENT_TYPES.index("prison_attack")]  # too few annotated articles: rule + gate
+
+
+def test_reported_events_are_found_with_their_evidence():
+    title = "مقتل 5 أشخاص في انفجار سيارة مفخخة ببغداد"
+    body = "قتل خمسة أشخاص وأصيب 12 آخرون في انفجار سيارة مفخخة في حي الكرادة وسط بغداد صباح الثلاثاء."
+    events = detect_events(title, body, published=PUB)
+    assert "bombing" in {e.type for e in events}
+    assert all(e.evidence and (e.evidence in title or e.evidence in body) for e in events)
+
+
+@pytest.mark.parametrize("title,body", [
+    ("السجن 10 سنوات لرجل هاجم شرطيا", "قضت محكمة بريطانية بسجن رجل عشر سنوات بعد إدانته بمهاجمة شرطي بسكين."),
+    ("فيلم جديد عن الهروب من السجن", "يروي الفيلم قصة سجين ينجح في الهروب من السجن، ويعرض في مهرجان سينمائي."),
+    ("تهريب هواتف إلى السجون", "كشف تحقيق أن موظفين متورطون بتهريب هواتف وممنوعات للسجناء."),
+])
+def test_prison_words_that_are_no_prison_attack(title, body):
+    assert "prison_attack" not in _types(title, body)
+
+
+def test_a_prison_break_is_a_prison_attack():
+    title = "فرار عشرات السجناء بعد هجوم على سجن"
+    body = "قال مسؤول أمني إن مسلحين هاجموا سجنا ليلة الأحد، وتمكن نحو 100 سجين من الفرار."
+    assert "prison_attack" in _types(title, body)
+
+
+def test_casualty_counts_of_the_reported_event():
+    title = "مقتل 5 أشخاص في انفجار سيارة مفخخة"
+    body = "قتل خمسة أشخاص وأصيب 12 آخرون في انفجار سيارة مفخخة صباح الثلاثاء، بحسب مصادر أمنية."
+    got = {(c.kind, c.count) for c in score_casualties(title, body, published=PUB)}
+    assert {("killed", 5), ("injured", 12)} <= got
+
+
+def test_casualty_candidates_carry_duals_and_spans():
+    text = "وأسفر الهجوم عن مقتل جنديين واعتقال 3 مسلحين."
+    cands = candidates(text, pub_year=2018)
+    keys = {(c.kind, c.count) for c in cands}
+    assert ("killed", 2) in keys and ("arrested", 3) in keys
+    for c in cands:
+        assert 0 <= c.start < c.end <= len(text)
+
+
+def test_event_features_are_bounded_on_huge_bodies():
+    body = "اشتباكات عنيفة في المدينة. " * 5000
+    texts, folds, n_title = split_units("عنوان", body)
+    assert len(texts) <= 121
+    assert len(unit_features(folds, n_title, 2018)) == len(texts)
+
+
+def test_fit_save_load_round_trip(tmp_path):
+    pytest.importorskip("sklearn", reason="the train extra (scikit-learn) fits models; not a service")
+    from worker.training import events as ev
+    from worker.training.dataset import Article
+
+    arts = []
+    for i in range(40):
+        if i % 2:
+            arts.append(Article(id=f"a{i}", title=f"اشتباكات عنيفة في البلدة {i}", body="اندلعت اشتباكات عنيفة بين الجيش ومسلحين.",
+                                published="2018-05-01", events=(("armed_clash", "اندلعت اشتباكات عنيفة بين الجيش ومسلحين."),)))
+        else:
+            arts.append(Article(id=f"a{i}", title=f"افتتاح معرض الكتاب {i}", body="افتتح الوزير معرض الكتاب السنوي.",
+                                published="2018-05-01"))
+    prepared = [ev.prepare(a) for a in arts]
+    model = ev.train(prepared, inner_k=2)
+    path = tmp_path / "events.npz"
+    model.save(str(path))
+    z = np.load(path)
+    again = EventModel(list(z["types"]), list(z["vocab"]), z["weights"], z["bias"], z["threshold"], z["rare"], bool(z["union"]))
+    got = ev.predict(again, prepared)
+    assert got[1] == {"armed_clash"} and got[0] == set()

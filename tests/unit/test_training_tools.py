@@ -1,0 +1,56 @@
+"""Cross-validation folds, metrics with bootstrap intervals, and the annotation agreement measures."""
+
+import importlib.util
+import pathlib
+
+from worker.training.folds import fold_of, kfold
+from worker.training.metrics import bootstrap, prf
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def test_folds_split_whole_articles_deterministically():
+    ids = [f"doc{i}" for i in range(200)]
+    splits = kfold(ids, 5, key=lambda x: x)
+    seen = [x for _, test in splits for x in test]
+    assert sorted(seen) == sorted(ids)  # every article is tested exactly once
+    for train, test in splits:
+        assert not set(train) & set(test)
+    assert fold_of("doc7", 5) == fold_of("doc7", 5)
+    # adding articles never moves the others
+    assert [fold_of(i, 5) for i in ids] == [fold_of(i, 5) for i in ids + ["new"]][:200]
+
+
+def test_prf_and_bootstrap():
+    pred = [{"a", "b"}, {"c"}, set()]
+    gold = [{"a"}, {"c", "d"}, {"e"}]
+    s = prf(pred, gold)
+    assert (s.tp, s.n_pred, s.n_gold) == (2, 3, 4)
+    assert abs(s.f - 4 / 7) < 1e-9
+    ci = bootstrap(pred, gold, n=200)
+    assert 0.0 <= ci["f"][0] <= s.f <= ci["f"][1] <= 1.0
+
+
+def _agreement():
+    spec = importlib.util.spec_from_file_location("agreement", ROOT / "scripts" / "annotate" / "agreement.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_cohens_kappa():
+    ag = _agreement()
+    assert ag.kappa([(True, True), (False, False)] * 5) == 1.0
+    assert abs(ag.kappa([(True, False), (False, True)] * 5) + 1.0) < 1e-9
+    # chance-level agreement gives 0
+    assert abs(ag.kappa([(True, True), (True, False), (False, True), (False, False)])) < 1e-9
+
+
+def test_the_annotated_set_loads_with_its_layers():
+    from worker.training.dataset import load
+
+    events = load("events")
+    assert len(events) >= 1200
+    assert len(load("casualties")) >= 500 and len(load("dates")) >= 500
+    assert len(load("entities")) >= 300 and len(load("quotes")) >= 150
+    assert all(a.body or a.title for a in events)
