@@ -123,6 +123,17 @@ def main(k: int = 5, curve: bool = True, gold_dev: bool = True, out: Path | None
                   "| stage | articles | P [95% CI] | R [95% CI] | F1 [95% CI] |", "|---|---|---|---|---|",
                   _row("dates", dpred, dgold, len(darts))]
 
+    qarts = load("quotes")
+    if qarts:
+        from worker.extract.quotes import find_quotes
+        from worker.training.quotes import score_quotes
+
+        q = score_quotes(qarts, lambda a: find_quotes(a.title) + find_quotes(a.body))
+        lines += ["\n### Quotes (rules, no training: scored on all annotated articles)\n",
+                  "| articles | gold quotes | found (recall) | precision | speaker accuracy on the quotes found |",
+                  "|---|---|---|---|---|",
+                  f"| {len(qarts)} | {q.gold} | {q.found} ({q.recall:.3f}) | {q.precision:.3f} | **{q.speaker_accuracy:.3f}** |"]
+
     if curve:
         lines += ["\n### Learning curve (micro-F1 on the same held-out folds)\n",
                   "| share of training folds | events | casualties |", "|---|---|---|"]
