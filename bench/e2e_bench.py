@@ -100,9 +100,9 @@ def _stage_profile(redis_url: str) -> dict[str, dict[str, float]]:
     """stage -> count, total seconds, mean, p50/p95 (upper bucket bound) from the Redis histogram."""
     import redis
 
-    from worker.ops.metrics import BUCKETS, PREFIX
+    from worker.metrics import BUCKETS, prefix
 
-    raw = redis.Redis.from_url(redis_url, decode_responses=True).hgetall(f"{PREFIX}:h:stage_seconds")
+    raw = redis.Redis.from_url(redis_url, decode_responses=True).hgetall(f"{prefix()}:h:stage_seconds")
     series: dict[str, dict[str, float]] = {}
     for fld, v in raw.items():
         lk, _, b = fld.rpartition("|")

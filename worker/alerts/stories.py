@@ -39,14 +39,12 @@ from typing import Any
 import numpy as np
 
 from worker.alerts.context import AlertsContext, default_context
+from worker.extract.fingerprint import NEAR_DISTANCE as MAX_HAMMING
 from worker.query.analysis import analyze
 
 log = logging.getLogger(__name__)
 
-try:  # the chain's threshold, measured on syndicated ANT pairs against random pairs
-    from worker.extract.fingerprint import NEAR_DISTANCE as MAX_HAMMING
-except ImportError:  # pragma: no cover - only while the chain module is missing
-    MAX_HAMMING = 10
+# MAX_HAMMING: the chain's threshold, measured on syndicated ANT pairs against random pairs.
 _EMPTY_FP = 0  # simhash of a text without words
 TITLE_BANDS = 8
 TITLE_ROWS = 2

@@ -81,28 +81,11 @@ def attempt(n: dict[str, Any], ctx: AlertsContext | None = None) -> Outcome:
         r.delete(lock)
 
 
-def give_up(n: dict[str, Any], error: str, ctx: AlertsContext | None = None) -> None:
-    """Retries exhausted (or permanent failure): mark the channel failed and write a dead-letter record."""
-    ctx = ctx or default_context()
-    try:
-        History(ctx).mark_attempt(n["id"], n["channel_key"], "failed", error)
-    except Exception as err:  # noqa: BLE001
-        log.error("alert %s: could not mark failed: %s", n["id"], err)
-    dead_letter("alert", n, error, ctx)
+def mark_failed(n: dict[str, Any], error: str, ctx: AlertsContext | None = None) -> None:
+    """The channel failed for good (permanent error, or retries exhausted): say so in the history. The
+    dead letter itself is the pipeline runner's (``worker.pipeline.runner``)."""
+    History(ctx or default_context()).mark_attempt(n["id"], n["channel_key"], "failed", error)
 
 
-def dead_letter(stage: str, payload: dict[str, Any], error: str, ctx: AlertsContext | None = None) -> None:
-    try:
-        from worker.ingest.deadletter import record
-    except ImportError:  # the ingest helper's module is not there yet: keep the record in Redis ourselves
-        import json
-
-        ctx = ctx or default_context()
-        ctx.redis.lpush(ctx.key("deadletter"), json.dumps({"stage": stage, "payload": payload, "error": error}))
-        return
-    # The replayable task is the delivery itself, with the notification as its only argument.
-    record(stage, payload, error, task="worker.tasks.alert.deliver", args=[payload])
-
-
-__all__ = ["Outcome", "attempt", "give_up", "dead_letter", "delivered_key", "TransientDeliveryError",
+__all__ = ["Outcome", "attempt", "mark_failed", "delivered_key", "TransientDeliveryError",
            "PermanentDeliveryError", "DeliveryError"]
