@@ -23,9 +23,9 @@ from celery.signals import (
 )
 from kombu import Queue
 
-from worker.alerts.engine import warm_up as warm_up_rules
 from worker.extract.pipeline import warm_up as warm_up_chain
 from worker.logs import install as install_json_logs
+from worker.pipeline.context import current
 from worker.pipeline.table import STAGES
 from worker.settings import Settings, get_settings
 from worker.store.clients import reset_clients
@@ -101,7 +101,7 @@ def _fresh_clients(**_: object) -> None:
     # Compile alert rules before the first article, not during it: at 10k rules the compile takes seconds,
     # which would land on the first notification's latency. (Per child: the engine holds Redis clients.)
     try:
-        warm_up_rules()
+        current().engine.refresh(force=True)
     except Exception as err:  # noqa: BLE001 - a cold start is slower, not broken (the stores may be away)
         logging.getLogger(__name__).warning("alert rules warm-up failed: %s", err)
 

@@ -125,8 +125,8 @@ def test_stages_poll_fetch_and_dead_letter(isolated) -> None:
     runner = _runner()
     with start_replay_server(start_released=40) as (url, server):
         runner.ctx.ingest.registry.add(Feed(id="t-cnn", url=f"{url}/feeds/cnn.rss", source="cnn"))
-        assert runner.tick("schedule") == 1 and sent == [("poll", ["t-cnn"], 1, None)]
-        assert runner.tick("schedule") == 0  # held while queued: no double poll
+        assert runner.tick("poll_due") == 1 and sent == [("poll", ["t-cnn"], 1, None)]
+        assert runner.tick("poll_due") == 0  # held while queued: no double poll
         assert runner.handle("poll", ["t-cnn"]) == ["new"]
         items = [p for name, payloads, *_ in sent if name == "fetch" for p in payloads]
         assert len(items) >= 2

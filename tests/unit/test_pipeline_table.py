@@ -21,7 +21,7 @@ def test_every_periodic_row_is_in_the_beat_schedule() -> None:
         assert stage.name in schedule, f"periodic stage {stage.name} is not scheduled"
         assert schedule[stage.name]["task"] == stage.task_name
         assert schedule[stage.name]["schedule"] == stage.every(settings)
-    assert {"digests", "sweep", "schedule", "canary"} <= set(schedule)
+    assert {"digests", "sweep", "poll_due", "canary"} <= set(schedule)
 
 
 def test_every_scheduled_task_is_registered_and_routed() -> None:

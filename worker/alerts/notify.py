@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from worker.alerts.context import AlertsContext, default_context
-from worker.alerts.engine import Engine, get_engine
+from worker.alerts.context import AlertsContext
+from worker.alerts.engine import Engine
 from worker.alerts.history import History
 from worker.alerts.payloads import article_summary, digest_notification, instant_notification, notification_id
 from worker.alerts.rules import AlertRule, redact_url
@@ -72,10 +72,8 @@ def record_notification(rule: AlertRule, n: dict[str, Any], ctx: AlertsContext) 
     return deliveries
 
 
-def process_document(doc: dict[str, Any], *, ctx: AlertsContext | None = None, engine: Engine | None = None,
+def process_document(doc: dict[str, Any], *, ctx: AlertsContext, engine: Engine,
                      now: float | None = None) -> MatchResult:
-    ctx = ctx or default_context()
-    engine = engine or get_engine()
     view, rules = engine.match_doc(doc)
     story_id = doc.get("story_id") or assign_story(doc, ctx, now=now)
     doc = {**doc, "story_id": story_id}
@@ -135,7 +133,7 @@ class DigestRun:
     deliveries: list[dict[str, Any]] = field(default_factory=list)  # for the deliver stage
 
 
-def send_due_digests(rules: list[AlertRule], *, ctx: AlertsContext | None = None, now: float | None = None,
+def send_due_digests(rules: list[AlertRule], *, ctx: AlertsContext, now: float | None = None,
                      force: bool = False) -> DigestRun:
     """Record every digest rule's pending lines whose batch is due as a digest notification; returns them
     with their deliveries (the ``digests`` stage hands those to ``deliver``).
@@ -143,7 +141,6 @@ def send_due_digests(rules: list[AlertRule], *, ctx: AlertsContext | None = None
     The pending hash is atomically renamed to a per-batch key before it is read, so lines that arrive while
     a digest is being built go to the next batch; a batch key left behind by a crash is sent on the next
     run (same batch name, so the same idempotency key)."""
-    ctx = ctx or default_context()
     now = time.time() if now is None else now
     r = ctx.redis
     run = DigestRun()

@@ -47,12 +47,12 @@ def api_cmd(host: str, port: int) -> list[str]:
 def setup_storage() -> None:
     """Create index templates and indices (re-runnable)."""
     from worker.alerts import store as alert_store
-    from worker.store.clients import get_es
+    from worker.pipeline.context import current
     from worker.store.elastic import ensure_index
 
-    es = get_es()
-    ensure_index(es)
-    alert_store.ensure_indices(es)
+    ctx = current()
+    ensure_index(ctx.es)
+    alert_store.ensure_indices(ctx.es, ctx.alerts)
 
 
 def _all_queues() -> str:

@@ -140,7 +140,7 @@ def _observe_lag(doc: EnrichedDocument) -> None:
 
 def match(hop: Hop, doc: EnrichedDocument) -> None:
     """EnrichedDocument -> Deliveries. Idempotent per (rule, story): a re-run sends nothing twice."""
-    result = process_document(doc.model_dump(mode="json"), ctx=hop.ctx.alerts)
+    result = process_document(doc.model_dump(mode="json"), ctx=hop.ctx.alerts, engine=hop.ctx.engine)
     for d in result.deliveries:
         hop.emit(Delivery.from_payload(d))
 

@@ -1,5 +1,5 @@
 """The one application context: settings, the process's Redis and Elasticsearch clients, and the Redis key
-namespace, with the ingest and alert adapters built on them. Every stage function takes it as its first
+namespace, with the ingest and alert adapters (and the compiled alert rules) built on them. Every stage function takes it as its first
 argument; tests build their own (``AppContext.create(..., prefix=...)``) and install it with ``use``.
 
 One per process (``current()``), rebuilt when the clients change: ``worker_process_init`` resets the
@@ -18,6 +18,8 @@ import redis
 from elasticsearch import Elasticsearch
 
 from worker.alerts.context import AlertsContext
+from worker.alerts.engine import Engine
+from worker.alerts.store import RuleStore
 from worker.ingest.context import IngestContext
 from worker.keys import Keys
 from worker.settings import Settings, get_settings
@@ -53,6 +55,11 @@ class AppContext:
                              prefix=self.keys.alerts, story_window_hours=s.alert_story_window_hours,
                              articles_index=s.es_index, redis_client=self.redis, es_client=self.es,
                              smtp_host=s.smtp_host, smtp_port=s.smtp_port)
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The alert rules, compiled once per process and refreshed when the rule store changes."""
+        return Engine(RuleStore(self.alerts))
 
     def close(self) -> None:
         if "ingest" in self.__dict__:

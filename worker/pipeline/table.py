@@ -4,7 +4,7 @@ Each row: stage -> function -> input record -> output record -> queue -> retry p
 tasks (``worker.tasks``), their routes and the beat schedule (``worker.celery_app``) are derived from it;
 nothing else names a task or a queue.
 
-    schedule ─► poll ─► fetch ─► extract ─► story ─► index ─► match ─► deliver
+    poll_due ─► poll ─► fetch ─► extract ─► story ─► index ─► match ─► deliver
     digests ─────────────────────────────────────────────────────────┘
     sweep (outbox), replay (dead letters) ─► the stage each record names;  canary
 
@@ -26,7 +26,7 @@ from worker.records import Delivery, FeedItem, FetchedArticle, Receipt
 from worker.settings import Settings
 
 # Queues of the rows kept in the outbox: while one holds messages, old outbox entries may just be waiting.
-OUTBOX_QUEUES = ("fetch", "extract", "index", "alert")
+OUTBOX_QUEUES = ("poll", "fetch", "extract", "index", "alert")
 
 
 def _inline_extract(s: Settings) -> bool:
@@ -35,7 +35,7 @@ def _inline_extract(s: Settings) -> bool:
 
 STAGES = StageTable([
     # -- the article path ------------------------------------------------------------------------------
-    Stage("poll", per_record(article.poll), str, FeedItem, queue="poll", retry=INFRA, next="fetch"),
+    Stage("poll", per_record(article.poll), str, FeedItem, queue="poll", retry=INFRA, next="fetch", outbox=True),
     # A poll's new items go out 8 to a message, fetched concurrently (the pool waits on pages, not CPU).
     Stage("fetch", per_record(article.fetch, threads=8), FeedItem, FetchedArticle, queue="fetch", retry=HTTP,
           next="extract", batch=8, outbox=True, article=True),
@@ -50,7 +50,7 @@ STAGES = StageTable([
     Stage("deliver", per_record(article.deliver), Delivery, Receipt, queue="alert", retry=CHANNEL,
           outbox=True, on_dead=article.delivery_failed),
     # -- periodic: beat sends these every ``every(settings)`` seconds ---------------------------------
-    Stage("schedule", periodic.schedule_polls, None, str, queue="poll", retry=PERIODIC, next="poll",
+    Stage("poll_due", periodic.schedule_polls, None, str, queue="poll", retry=PERIODIC, next="poll",
           every=lambda s: s.beat_tick_seconds),
     Stage("digests", periodic.digests, None, Delivery, queue="alert", retry=PERIODIC, next="deliver",
           every=lambda s: s.digest_tick_seconds),

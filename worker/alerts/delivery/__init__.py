@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from worker.alerts.context import AlertsContext, default_context
+from worker.alerts.context import AlertsContext
 from worker.alerts.delivery.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 from worker.alerts.history import History
 
@@ -38,7 +38,7 @@ def delivered_key(ctx: AlertsContext, n: dict[str, Any]) -> str:
     return ctx.key("delivered", n["id"], n["channel_key"])
 
 
-def send(n: dict[str, Any], ctx: AlertsContext | None = None) -> int:
+def send(n: dict[str, Any], ctx: AlertsContext) -> int:
     ch = n["channel"]
     if ch["type"] == "webhook":
         from worker.alerts.delivery.webhook import send_webhook
@@ -47,13 +47,12 @@ def send(n: dict[str, Any], ctx: AlertsContext | None = None) -> int:
     if ch["type"] == "email":
         from worker.alerts.delivery.smtp import send_email
 
-        return send_email(ch, n, host=ctx.smtp_host if ctx else None, port=ctx.smtp_port if ctx else None)
+        return send_email(ch, n, host=ctx.smtp_host, port=ctx.smtp_port)
     raise PermanentDeliveryError(f"unknown channel type {ch['type']!r}")
 
 
-def attempt(n: dict[str, Any], ctx: AlertsContext | None = None) -> Outcome:
+def attempt(n: dict[str, Any], ctx: AlertsContext) -> Outcome:
     """Try one delivery of notification ``n`` (which carries ``channel`` and ``channel_key``)."""
-    ctx = ctx or default_context()
     r = ctx.redis
     flag = delivered_key(ctx, n)
     if r.exists(flag):
@@ -81,10 +80,10 @@ def attempt(n: dict[str, Any], ctx: AlertsContext | None = None) -> Outcome:
         r.delete(lock)
 
 
-def mark_failed(n: dict[str, Any], error: str, ctx: AlertsContext | None = None) -> None:
+def mark_failed(n: dict[str, Any], error: str, ctx: AlertsContext) -> None:
     """The channel failed for good (permanent error, or retries exhausted): say so in the history. The
     dead letter itself is the pipeline runner's (``worker.pipeline.runner``)."""
-    History(ctx or default_context()).mark_attempt(n["id"], n["channel_key"], "failed", error)
+    History(ctx).mark_attempt(n["id"], n["channel_key"], "failed", error)
 
 
 __all__ = ["Outcome", "attempt", "mark_failed", "delivered_key", "TransientDeliveryError",
