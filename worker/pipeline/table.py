@@ -35,7 +35,9 @@ def _inline_extract(s: Settings) -> bool:
 
 STAGES = StageTable([
     # -- the article path ------------------------------------------------------------------------------
-    Stage("poll", per_record(article.poll), str, FeedItem, queue="poll", retry=INFRA, next="fetch", outbox=True),
+    # Due feeds go out 8 to a message and are polled concurrently: a poll mostly waits on the feed's server.
+    Stage("poll", per_record(article.poll, threads=8), str, FeedItem, queue="poll", retry=INFRA, next="fetch",
+          batch=8, outbox=True),
     # A poll's new items go out 8 to a message, fetched concurrently (the pool waits on pages, not CPU).
     Stage("fetch", per_record(article.fetch, threads=8), FeedItem, FetchedArticle, queue="fetch", retry=HTTP,
           next="extract", batch=8, outbox=True, article=True),
