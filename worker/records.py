@@ -2,7 +2,7 @@
 ``worker.document.EnrichedDocument``):
 
     FeedId (str) ─poll─► FeedItem ─fetch─► FetchedArticle ─extract─► EnrichedDocument ─story, index─►
-    EnrichedDocument (story_id, indexed) ─match─► Delivery ─deliver─► Receipt
+    EnrichedDocument (story_id, indexed) ─match─► Delivery ─deliver─► (delivered | skipped)
 
 Celery messages are JSON, so each record converts to and from its payload (``as_payload`` /
 ``from_payload``) exactly at the queue boundary; inside a process the records themselves are handed on.
@@ -106,11 +106,3 @@ class Delivery(_Record):
     def as_payload(self) -> dict[str, Any]:
         return {**self.notification, "channel": dict(self.channel), "channel_key": self.channel_key}
 
-
-@dataclass(frozen=True, slots=True)
-class Receipt(_Record):
-    """What a delivery attempt ended as: delivered, skipped (delivered before) or failed."""
-
-    id: str
-    channel_key: str
-    status: str

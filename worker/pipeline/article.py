@@ -146,7 +146,7 @@ def match(hop: Hop, doc: EnrichedDocument) -> None:
 
 
 def deliver(hop: Hop, delivery: Delivery) -> str:
-    """Delivery -> Receipt: one attempt on one channel; a failing channel never blocks ingestion."""
+    """Delivery -> delivered | skipped: one attempt on one channel; a failing channel never blocks ingestion."""
     outcome: Outcome = attempt(delivery.as_payload(), hop.ctx.alerts)
     inc("alert_deliveries_total", {"channel": str(delivery.channel.get("type")), "outcome": outcome.status})
     if outcome.status == "retry":

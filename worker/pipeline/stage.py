@@ -16,7 +16,6 @@ from typing import Any
 
 from worker.document import EnrichedDocument
 from worker.pipeline.context import AppContext
-from worker.pipeline.outbox import Entry
 from worker.pipeline.retry import RetryPolicy
 from worker.records import Delivery
 from worker.settings import Settings
@@ -121,8 +120,6 @@ class Stage:
             return record
         if isinstance(record, Delivery):
             return f"{record.id}:{record.channel_key}"
-        if isinstance(record, Entry):
-            return record.stage
         return str(record.id)
 
 

@@ -22,7 +22,7 @@ from worker.pipeline import article, periodic
 from worker.pipeline.outbox import Entry
 from worker.pipeline.retry import CHANNEL, HTTP, INFRA, ONCE, PERIODIC, STORE
 from worker.pipeline.stage import Stage, StageTable, always, per_record
-from worker.records import Delivery, FeedItem, FetchedArticle, Receipt
+from worker.records import Delivery, FeedItem, FetchedArticle
 from worker.settings import Settings
 
 # Queues of the rows kept in the outbox: while one holds messages, old outbox entries may just be waiting.
@@ -49,7 +49,8 @@ STAGES = StageTable([
           next="match", batch=32, inline=always, outbox=True, article=True),
     Stage("match", per_record(article.match), EnrichedDocument, Delivery, queue="alert", retry=STORE,
           next="deliver", inline=always, outbox=True, article=True),
-    Stage("deliver", per_record(article.deliver), Delivery, Receipt, queue="alert", retry=CHANNEL,
+    # The end of the line: its outcome label (delivered, skipped) is the receipt, in metrics and the history.
+    Stage("deliver", per_record(article.deliver), Delivery, None, queue="alert", retry=CHANNEL,
           outbox=True, on_dead=article.delivery_failed),
     # -- periodic: beat sends these every ``every(settings)`` seconds ---------------------------------
     Stage("poll_due", periodic.schedule_polls, None, str, queue="poll", retry=PERIODIC, next="poll",
