@@ -70,8 +70,8 @@ class Runner:
                 records.append(stage.decode(payload))
             except Exception as err:  # noqa: BLE001 - a malformed message is kept, not dropped
                 self._dead(stage, payload, f"malformed payload: {type(err).__name__}: {err}", attempt)
-                if stage.outbox and isinstance(payload, dict) and "id" in payload:
-                    self.outbox.forget(stage.name, [str(payload["id"])])
+                if stage.outbox and (key := _payload_key(payload)) is not None:
+                    self.outbox.forget(stage.name, [key])  # the dead letter holds it now
         outcomes = self._run(stage, records, attempt)
         if stage.outbox:
             done = [Stage.key(r) for r, o in zip(records, outcomes, strict=True) if o != "retry"]
@@ -202,6 +202,15 @@ class Runner:
             self.outbox.remember((stage.name, Stage.key(r), p) for r, p in zip(records, payloads, strict=True))
         for i in range(0, len(payloads), stage.batch):
             self.dispatcher.send(stage, payloads[i:i + stage.batch])
+
+
+def _payload_key(payload: Any) -> str | None:
+    """``Stage.key`` of a payload that would not decode, when it can be told (its outbox entry's key)."""
+    if isinstance(payload, str):
+        return payload
+    if isinstance(payload, dict) and "id" in payload:
+        return f"{payload['id']}:{payload['channel_key']}" if "channel_key" in payload else str(payload["id"])
+    return None
 
 
 @dataclass
