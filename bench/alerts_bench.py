@@ -99,7 +99,7 @@ def make_rules(count: int, words: list[str], phrases: list[str], ents: list[str]
 
 
 def alert_path_latency(docs: list[dict], n: int = 60) -> list[dict]:
-    """Wall time from ``process_document`` (match, story, history, enqueue) through a delivered webhook POST
+    """Wall time from ``process_document`` (match, story, history, deliveries) through a delivered webhook POST
     to a local receiver, in-process, on the real Redis + Elasticsearch (unique names, cleaned up)."""
     import uuid
 
@@ -126,7 +126,8 @@ def alert_path_latency(docs: list[dict], n: int = 60) -> list[dict]:
             doc = {**d, "id": f"{tag}-{i}", "story_id": None}
             before = len(receiver.accepted)
             t = time.time()
-            process_document(doc, ctx=ctx, engine=engine, enqueue=lambda x: attempt(x, ctx))
+            for delivery in process_document(doc, ctx=ctx, engine=engine).deliveries:
+                attempt(delivery, ctx)
             if len(receiver.accepted) > before:  # a follow-up of an earlier story sends nothing
                 times.append((receiver.accepted[-1].received_at - t) * 1000)
         delivered = len(receiver.accepted)

@@ -100,9 +100,9 @@ def _stage_profile(redis_url: str) -> dict[str, dict[str, float]]:
     """stage -> count, total seconds, mean, p50/p95 (upper bucket bound) from the Redis histogram."""
     import redis
 
-    from worker.ops.metrics import BUCKETS, PREFIX
+    from worker.metrics import BUCKETS, prefix
 
-    raw = redis.Redis.from_url(redis_url, decode_responses=True).hgetall(f"{PREFIX}:h:stage_seconds")
+    raw = redis.Redis.from_url(redis_url, decode_responses=True).hgetall(f"{prefix()}:h:stage_seconds")
     series: dict[str, dict[str, float]] = {}
     for fld, v in raw.items():
         lk, _, b = fld.rpartition("|")
@@ -125,11 +125,21 @@ def _stage_profile(redis_url: str) -> dict[str, dict[str, float]]:
     return out
 
 
+def _stage_cpu(redis_url: str) -> dict[str, float]:
+    """stage -> worker CPU seconds spent in it (the runner's ``stage_cpu_seconds_total`` counter)."""
+    import redis
+
+    from worker.metrics import prefix
+
+    raw = redis.Redis.from_url(redis_url, decode_responses=True).hgetall(f"{prefix()}:c:stage_cpu_seconds_total")
+    return {json.loads(k).get("stage", "?"): float(v) for k, v in raw.items()}
+
+
 def _task_profile(log: Path) -> dict[str, tuple[int, float]]:
     """task name -> (runs, seconds inside the task) from the worker's "succeeded in" log lines."""
     import re
 
-    pat = re.compile(r"Task worker\.tasks\.([a-z_.]+)\[[^\]]+\] succeeded in ([0-9.e-]+)s")
+    pat = re.compile(r"Task newsworker\.([a-z_]+)\[[^\]]+\] succeeded in ([0-9.e-]+)s")
     out: dict[str, list[float]] = {}
     for line in log.read_text(errors="replace").splitlines():
         m = pat.search(line)
@@ -276,6 +286,7 @@ def run(args: argparse.Namespace) -> list[dict]:
             es = st.es()
             cpu0, es0, self0 = _proc_cpu(worker.pid), _es_cpu_seconds(es), time.process_time()
             main0, mach0 = _own_cpu(worker.pid), _machine_cpu()
+            stage_cpu0 = _stage_cpu(redis_url)
             stop = threading.Event()
             t_start = time.time()
             with Searchable(st) as seen:
@@ -293,6 +304,7 @@ def run(args: argparse.Namespace) -> list[dict]:
                 cpu1, es1, self1 = _proc_cpu(worker.pid), _es_cpu_seconds(es), time.process_time()
                 main1, mach1 = _own_cpu(worker.pid), _machine_cpu()
                 profile = _stage_profile(redis_url)
+                stage_cpu = {k: v - stage_cpu0.get(k, 0.0) for k, v in _stage_cpu(redis_url).items()}
                 tasks = _task_profile(st.workdir / "w1.log")
                 heavy = set(st.published_docnos())
                 if args.light:  # light load: what one article costs when nothing is queued
@@ -372,7 +384,7 @@ def run(args: argparse.Namespace) -> list[dict]:
             row("alerts", "poll -> webhook p95 (light)", percentile(l_poll, 95), "s", "< 2",
                 bool(l_poll) and percentile(l_poll, 95) < 2.0),
         ]
-    for stage in ("fetch", "extract", "story", "index", "alert"):
+    for stage in ("poll", "fetch", "extract", "story", "index", "match", "deliver"):
         p = profile.get(stage)
         if p:
             rows.append(row("e2e-stage", f"{stage}: mean per article (p95 bucket <= {p['p95']}s)",
@@ -380,13 +392,21 @@ def run(args: argparse.Namespace) -> list[dict]:
             rows.append(row("e2e-stage", f"{stage}: share of worker capacity", 100 * p["total"] / capacity, "%"))
     staged = sum(p["total"] for p in profile.values())
     worker_cpu = cpu1 - cpu0
+    per_article = max(1, done)
+    for stage, cpu in sorted(stage_cpu.items(), key=lambda kv: -kv[1]):
+        rows.append(row("e2e-cpu", f"{stage}: worker CPU per article", 1000 * cpu / per_article, "ms"))
+    rows += [
+        row("e2e-cpu", "stages: worker CPU per article (sum)", 1000 * sum(stage_cpu.values()) / per_article, "ms",
+            "<= 30", 1000 * sum(stage_cpu.values()) / per_article <= 30),
+        row("e2e-cpu", "worker process CPU per article (main + pool, all)", 1000 * worker_cpu / per_article, "ms"),
+    ]
     in_tasks = sum(t[1] for t in tasks.values())
     for name, (count, secs) in sorted(tasks.items(), key=lambda kv: -kv[1][1]):
         rows.append(row("e2e-task", f"{name}: {count} runs, mean", 1000 * secs / max(1, count), "ms"))
     machine_busy = (mach1[0] - mach0[0]) / max(1e-9, mach1[1] - mach0[1])
     rows += [
         row("e2e-stage", "pool time inside tasks (all task types)", 100 * in_tasks / capacity, "% cap"),
-        row("e2e-stage", "pool time in timed stages (fetch+extract+story+index+alert)", 100 * staged / capacity, "% cap"),
+        row("e2e-stage", "pool time in timed stages", 100 * staged / capacity, "% cap"),
         row("e2e-stage", "worker CPU (main + pool) / wall capacity", 100 * worker_cpu / capacity, "%"),
         row("e2e-stage", "Celery main process CPU (dispatch, acks, events)", main1 - main0, "cpu-s"),
         row("e2e-stage", "machine CPU busy (all processes, all users)", 100 * machine_busy, "%"),

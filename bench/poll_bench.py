@@ -27,9 +27,9 @@ from pathlib import Path
 import httpx
 
 from worker.ingest.context import IngestContext
-from worker.ingest.keys import Keys
 from worker.ingest.poller import PollOutcome, poll_feed_once
 from worker.ingest.registry import Feed
+from worker.keys import Keys
 from worker.replay.corpus import FULL_CORPUS
 from worker.settings import Settings
 

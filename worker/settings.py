@@ -50,7 +50,8 @@ class Settings(BaseSettings):
     es_alerts_index: str = "news-alerts"
     es_alert_history_index: str = "news-alert-history"
     es_feeds_index: str = "news-feeds"
-    redis_prefix: str = Field("nw:", description="prefix of ingestion state keys (feeds, seen items, buckets)")
+    redis_prefix: str = Field("nw:", description="prefix of every key newsworker writes (worker/keys.py); "
+                              "`newsworker migrate-keys` moves keys written under the older names")
 
     # files
     config_dir: Path = Field(default_factory=_default_config_dir)
@@ -73,7 +74,14 @@ class Settings(BaseSettings):
     poll_max_interval: int = 6 * 3600
     poll_default_interval: int = 300
     poll_force_full_every: int = 3 * 3600
-    beat_tick_seconds: float = 5.0
+
+    # the periodic rows of the stage table (worker/pipeline/table.py): seconds between beat sends
+    beat_tick_seconds: float = Field(5.0, description="poll-due-feeds: asks the registry which feeds are due")
+    digest_tick_seconds: float = Field(60.0, description="digests: sends digest batches that are due")
+    outbox_sweep_seconds: float = Field(60.0, description="outbox sweep: re-sends records lost in transit")
+    outbox_max_age: float = Field(600.0, description="an outbox entry this old, with idle queues, is re-sent")
+    canary_interval: float = Field(30.0, description="canary: proves beat -> broker -> worker works")
+    canary_max_age: float = Field(90.0, description="`status` reports consuming DOWN past this canary age")
 
     # API
     api_host: str = "127.0.0.1"
@@ -92,6 +100,10 @@ class Settings(BaseSettings):
     worker_max_tasks_per_child: int = Field(
         2000, description="recycle a pool process after this many tasks (bounds memory growth; each restart "
         "rebuilds HTTP clients, the alert engine and the story-log copy)")
+    visibility_timeout: int = Field(
+        1800, description="seconds before Redis redelivers an unacknowledged message: above the longest task")
+    task_events: bool = Field(False, description="Celery task events (Flower turns them on when it attaches)")
+    log_format: str = Field("json", description="json, or text")
     inline_extract: bool = Field(
         True, description="the fetch task extracts and indexes the article itself (false: through the "
         "extract queue, for workers dedicated to extraction with -Q extract,index)")

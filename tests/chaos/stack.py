@@ -240,6 +240,9 @@ class Stack:
             NEWSWORKER_ALLOW_PRIVATE_ADDRESSES="true", NEWSWORKER_PER_HOST_RATE="2000",
             NEWSWORKER_PER_HOST_BURST="2000", NEWSWORKER_POLL_MIN_INTERVAL="1", NEWSWORKER_BEAT_TICK_SECONDS="1",
             NEWSWORKER_DATA_DIR=str(self.workdir / "data"),
+            # The outbox sweep re-sends what a broker lost; in production after 600 s of silence, here
+            # within the scenarios' time.
+            NEWSWORKER_OUTBOX_MAX_AGE="20", NEWSWORKER_OUTBOX_SWEEP_SECONDS="5",
         )
         self.env.update(self.env_overrides)
 
@@ -353,6 +356,15 @@ class Stack:
         path = self.workdir / f"{name}.log"
         return path.read_text(errors="replace")[-chars:] if path.exists() else ""
 
+    def resent_by_sweep(self) -> int:
+        """Records the outbox sweep re-sent, from the workers' logs."""
+        import re
+
+        total = 0
+        for path in self.workdir.glob("*.log"):
+            total += sum(int(m) for m in re.findall(r"re-sent (\d+) records", path.read_text(errors="replace")))
+        return total
+
     # what was published / indexed ------------------------------------------------------------------
     def release(self, n: int) -> None:
         self.server.state.release(n)
@@ -416,6 +428,7 @@ class Stack:
         r = redis.Redis.from_url(self.redis_url, decode_responses=True)
         prefix = self.env.get("NEWSWORKER_REDIS_PREFIX", "nw:")
         out: dict[str, Any] = {"queues": {q: r.llen(q) for q in ("poll", "fetch", "extract", "index", "alert")},
+                               "outbox": r.zcard(prefix + "outbox:since"),
                                "unacked": [json.loads(v)[0].get("headers", {}).get("task")
                                            for v in r.hvals("unacked")],
                                "dead_letters": r.zcard(prefix + "dl:index")}

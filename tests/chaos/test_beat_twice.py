@@ -1,7 +1,7 @@
 """Two beat processes at once must not double-poll: RedBeat's lock lets one of them tick, the other
 waits; and when the holder stops, the other takes over.
 
-Measured two ways: the beat ticks the worker executed (``schedule_due_feeds``; with two live schedulers
+Measured two ways: the beat ticks the worker executed (the ``poll_due`` stage; with two live schedulers
 there would be ~2 per tick interval) and the feed requests the replay server saw per feed.
 """
 
@@ -14,13 +14,14 @@ import pytest
 
 from tests.chaos.conftest import record
 from tests.chaos.stack import Stack, wait_until, write_corpus
+from worker.pipeline.table import STAGES
 
 pytestmark = [pytest.mark.chaos, pytest.mark.integration]
 
 WINDOW = 25.0  # seconds both beats run side by side
 TICK = 1.0  # NEWSWORKER_BEAT_TICK_SECONDS
 MIN_INTERVAL = 3  # NEWSWORKER_POLL_MIN_INTERVAL and the feeds' base interval
-TICK_RE = re.compile(r"Task worker\.tasks\.poll\.schedule_due_feeds\[[^\]]+\] received")
+TICK_RE = re.compile(re.escape(f"Task {STAGES['poll_due'].task_name}[") + r"[^\]]+\] received")
 
 
 def _ticks(st: Stack) -> list[float]:

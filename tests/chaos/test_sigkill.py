@@ -26,6 +26,7 @@ import redis
 
 from tests.chaos.conftest import record
 from tests.chaos.stack import Stack, children_rss_mb, wait_until, write_corpus
+from worker.pipeline.table import STAGES
 
 pytestmark = [pytest.mark.chaos, pytest.mark.integration]
 
@@ -69,7 +70,7 @@ def test_sigkill_mid_task_is_redelivered_and_completes_once(private_redis, share
         else:
             st.kill("w1")
             stranded = _unacked_tasks(st.redis_url)
-            assert "worker.tasks.fetch.fetch_article" in stranded, stranded
+            assert STAGES["fetch"].task_name in stranded, stranded
             time.sleep(VISIBILITY + 1)
             st.start_worker("w2", concurrency=2)
         ledger = st.wait_all_indexed(120)

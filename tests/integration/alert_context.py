@@ -1,29 +1,37 @@
-"""An isolated alert context on the real Redis + Elasticsearch (unique index names and key prefix), wired
-into the Celery tasks for the duration of a test (reusable by the end-to-end test)."""
+"""An isolated alert context on the real Redis + Elasticsearch (unique index names and key prefix), and a
+pipeline runner on it that runs every stage in-process (reusable by the end-to-end test)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict
+from typing import Any
 
 import pytest
 
-from worker.alerts.context import AlertsContext, set_default_context
-from worker.alerts.engine import Engine, reset_engine
+from worker.alerts.context import AlertsContext
+from worker.alerts.engine import Engine
+from worker.alerts.notify import process_document
 from worker.alerts.store import RuleStore
+from worker.pipeline.context import AppContext, current, use
+from worker.pipeline.runner import Runner, inline_runner
+from worker.pipeline.table import STAGES
+from worker.records import Delivery
 
 
 @pytest.fixture
 def alerts_ctx(redis_client, es_client, unique_name) -> Iterator[AlertsContext]:
+    """The test's alert context, also installed as the process's application context (the API and CLI
+    under test use it) with a rule engine that sees every change at once."""
     ctx = AlertsContext(
         rules_index=f"{unique_name}-alerts", history_index=f"{unique_name}-alert-history",
         prefix=f"{unique_name}:alerts", story_window_hours=48, articles_index=f"{unique_name}-articles",
         redis_client=redis_client, es_client=es_client,
     )
-    set_default_context(ctx)
-    reset_engine(Engine(RuleStore(ctx), check_interval=0.0))
-    yield ctx
-    set_default_context(None)
-    reset_engine(None)
+    app_ctx = AppContext.create(redis_client=redis_client, es=es_client, prefix=f"{unique_name}:", alerts=ctx)
+    app_ctx.engine = Engine(RuleStore(ctx), check_interval=0.0)
+    with use(app_ctx):
+        yield ctx
     es_client.indices.delete(index=f"{unique_name}-*", ignore_unavailable=True, allow_no_indices=True)
     keys = list(redis_client.scan_iter(match=f"{unique_name}:*", count=1000))
     if keys:
@@ -31,11 +39,21 @@ def alerts_ctx(redis_client, es_client, unique_name) -> Iterator[AlertsContext]:
 
 
 @pytest.fixture
-def eager_celery() -> Iterator[None]:
-    """Run ``.delay`` calls in-process (deliveries enqueued by the match step run at once)."""
-    from worker.celery_app import app
+def pipeline(alerts_ctx) -> Runner:
+    """A runner on the test's application context, every message run at once in this process (retries
+    without waiting)."""
+    return inline_runner(current(), STAGES)
 
-    old = (app.conf.task_always_eager, app.conf.task_eager_propagates)
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = old
+
+def match_article(runner: Runner, doc: dict[str, Any]) -> dict[str, Any]:
+    """What the ``match`` stage does, with its result for the test: match, then deliver every channel."""
+    result = process_document(doc, ctx=runner.ctx.alerts, engine=runner.ctx.engine)
+    runner.submit("deliver", [Delivery.from_payload(d) for d in result.deliveries])
+    return asdict(result)
+
+
+def deliver(runner: Runner, delivery: dict[str, Any]) -> str:
+    """Run the ``deliver`` stage on one delivery, retries included; how it ended (``dead``: dead letter)."""
+    since = len(runner.dispatcher.outcomes)  # type: ignore[attr-defined]
+    first = runner.handle("deliver", [delivery])[0]
+    return runner.dispatcher.final("deliver", first, since)  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.alert_context import alerts_ctx, eager_celery  # noqa: F401
+from tests.integration.alert_context import alerts_ctx, deliver, match_article, pipeline  # noqa: F401
 from tests.integration.alert_receivers import smtp_receiver, webhook_receiver  # noqa: F401
 from tests.unit.test_alerts_engine import make_doc
 from worker.alerts.delivery import attempt
@@ -18,7 +18,7 @@ from worker.alerts.notify import channel_notifications, send_due_digests
 from worker.alerts.payloads import instant_notification, notification_id
 from worker.alerts.store import RuleStore
 from worker.extract.fingerprint import simhash
-from worker.tasks.alert import deliver, match_article
+from worker.records import Delivery
 
 pytestmark = pytest.mark.integration
 
@@ -54,9 +54,9 @@ def rule(alerts_ctx, webhook_receiver, smtp_receiver):  # noqa: F811
 
 
 def test_one_notification_then_follow_up_then_nothing(alerts_ctx, rule, webhook_receiver, smtp_receiver,  # noqa: F811
-                                                       eager_celery) -> None:  # noqa: F811
+                                                       pipeline) -> None:  # noqa: F811
     first = prison_doc()
-    res = match_article.apply(args=[first]).get()
+    res = match_article(pipeline, first)
     assert res["notified"] == ["prison-syria"]
     story = res["story_id"]
     assert story == "a1"
@@ -81,22 +81,22 @@ def test_one_notification_then_follow_up_then_nothing(alerts_ctx, rule, webhook_
     # a syndicated copy from a second source: near-identical body, new dateline and title wording
     copy = prison_doc("b2", "alarabia", body="(رويترز) - " + BODY.replace("مساء الخميس", "ليل الخميس"),
                       title="هجوم على سجن في الحسكة وفرار سجناء")
-    res2 = match_article.apply(args=[copy]).get()
+    res2 = match_article(pipeline, copy)
     assert res2["story_id"] == story and res2["follow_ups"] == ["prison-syria"] and res2["notified"] == []
     # a re-delivery of the same task changes nothing
-    match_article.apply(args=[copy]).get()
+    match_article(pipeline, copy)
     assert len(webhook_receiver.requests) == 1 and len(smtp_receiver.messages) == 1
     rec = history.get(body["id"])
     assert [f["id"] for f in rec["follow_ups"]] == ["b2"] and rec["follow_up_count"] == 1
 
     # a re-run of the first article's task (at-least-once) does not notify twice either
-    match_article.apply(args=[first]).get()
+    match_article(pipeline, first)
     assert len(webhook_receiver.requests) == 1 and len(smtp_receiver.messages) == 1
 
     # a non-matching article: nothing at all
     other = enriched("c3", "ارتفاع أسعار النفط في الأسواق العالمية", "ارتفعت أسعار النفط اليوم بنسبة اثنين في المئة.",
                      "bbc")
-    res3 = match_article.apply(args=[other]).get()
+    res3 = match_article(pipeline, other)
     assert res3["notified"] == [] and res3["follow_ups"] == []
     assert len(webhook_receiver.requests) == 1 and len(smtp_receiver.messages) == 1
     alerts_ctx.es.indices.refresh(index=alerts_ctx.history_index)
@@ -104,13 +104,13 @@ def test_one_notification_then_follow_up_then_nothing(alerts_ctx, rule, webhook_
     assert total == 1
 
 
-def test_a_new_story_notifies_again(alerts_ctx, rule, webhook_receiver, eager_celery) -> None:  # noqa: F811
-    match_article.apply(args=[prison_doc()]).get()
+def test_a_new_story_notifies_again(alerts_ctx, rule, webhook_receiver, pipeline) -> None:  # noqa: F811
+    match_article(pipeline, prison_doc())
     iraq = enriched("d4", "فرار سجناء بعد اقتحام سجن بادوش في الموصل",
                     "اقتحم مسلحون سجن بادوش غرب الموصل في محافظة نينوى شمالي العراق وأطلقوا سراح عشرات المعتقلين "
                     "بعد اشتباكات عنيفة مع قوات الأمن العراقية استمرت حتى الفجر.",
                     "france24", events=("prison_attack",), places=(("الموصل", "IQ"),))
-    res = match_article.apply(args=[iraq]).get()
+    res = match_article(pipeline, iraq)
     assert res["notified"] == ["prison-syria"] and res["story_id"] == "d4"
     assert [r.json["article"]["id"] for r in webhook_receiver.accepted] == ["a1", "d4"]
 
@@ -120,34 +120,32 @@ def _deliveries(rule, doc: dict) -> list[dict]:
     return [d for d in channel_notifications(rule, n) if d["channel"]["type"] == "webhook"]
 
 
-def test_webhook_503_then_recovers_exactly_once(alerts_ctx, rule, webhook_receiver) -> None:  # noqa: F811
-    """Celery retries (eager here: no waiting) until the receiver answers 2xx; then never again."""
-    from worker.alerts.notify import emit
+def test_webhook_503_then_recovers_exactly_once(alerts_ctx, rule, webhook_receiver, pipeline) -> None:  # noqa: F811
+    """The runner's retries (in-process here: no waiting) until the receiver answers 2xx; then never again."""
+    from worker.alerts.notify import record_notification
 
     doc = prison_doc()
     webhook_receiver.fail_next(3, 503)
-    queued: list[dict] = []
     n = instant_notification(rule, doc["id"], doc)
-    emit(rule, n, alerts_ctx, queued.append)
+    queued = record_notification(rule, n, alerts_ctx)
     hook = next(d for d in queued if d["channel"]["type"] == "webhook")
-    assert deliver.apply(args=[hook]).get() == "delivered"
+    assert deliver(pipeline, hook) == "delivered"
     assert [r.status for r in webhook_receiver.requests] == [503, 503, 503, 200]
     assert len({r.headers["Idempotency-Key"] for r in webhook_receiver.requests}) == 1
     rec = History(alerts_ctx).get(n["id"])
     ch = next(c for c in rec["channels"] if c["key"] == "webhook:0")
     assert ch["status"] == "delivered" and ch["attempts"] == 4 and "503" in (ch.get("last_error") or "503")
     # a duplicate of the task (at-least-once queue) does not re-send after the confirmed 2xx
-    assert deliver.apply(args=[hook]).get() == "skipped"
+    assert deliver(pipeline, hook) == "skipped"
     assert len(webhook_receiver.accepted) == 1
 
 
 def test_webhook_down_connection_refused_then_up(alerts_ctx, rule, webhook_receiver) -> None:  # noqa: F811
-    from worker.alerts.notify import emit
+    from worker.alerts.notify import record_notification
 
     doc = prison_doc()
-    queued: list[dict] = []
     n = instant_notification(rule, doc["id"], doc)
-    emit(rule, n, alerts_ctx, queued.append)
+    queued = record_notification(rule, n, alerts_ctx)
     hook = next(d for d in queued if d["channel"]["type"] == "webhook")
     webhook_receiver.stop()
     for _ in range(3):  # what the task's retries see while the receiver is down
@@ -162,30 +160,23 @@ def test_webhook_down_connection_refused_then_up(alerts_ctx, rule, webhook_recei
     assert webhook_receiver.accepted[0].json["id"] == n["id"]
 
 
-def test_permanent_failure_is_dead_lettered(alerts_ctx, rule, webhook_receiver) -> None:  # noqa: F811
-    from worker.alerts.notify import emit
+def test_permanent_failure_is_dead_lettered(alerts_ctx, rule, webhook_receiver, pipeline) -> None:  # noqa: F811
+    from worker.alerts.notify import record_notification
 
     doc = prison_doc()
     webhook_receiver.fail_next(1, 410)
-    queued: list[dict] = []
     n = instant_notification(rule, doc["id"], doc)
-    emit(rule, n, alerts_ctx, queued.append)
+    queued = record_notification(rule, n, alerts_ctx)
     hook = next(d for d in queued if d["channel"]["type"] == "webhook")
-    import worker.alerts.delivery as delivery
-
-    recorded: list[tuple] = []
-    orig = delivery.dead_letter
-    delivery.dead_letter = lambda stage, payload, error, ctx=None: recorded.append((stage, payload["id"], error))
-    try:
-        assert deliver.apply(args=[hook]).get() == "failed"
-    finally:
-        delivery.dead_letter = orig
+    assert deliver(pipeline, hook) == "dead"
     assert len(webhook_receiver.requests) == 1  # no retry of a 410
-    assert recorded and recorded[0][0] == "alert" and recorded[0][1] == n["id"] and "410" in recorded[0][2]
+    recorded = pipeline.dead_letters.list("deliver")
+    assert recorded and recorded[0]["payload"]["id"] == n["id"] and "410" in recorded[0]["error"]
+    assert recorded[0]["payload"]["channel_key"] == hook["channel_key"]  # replayable: the delivery itself
     assert History(alerts_ctx).get(n["id"])["status"] == "failed"
 
 
-def test_digest_batches_lines_by_story(alerts_ctx, webhook_receiver, eager_celery) -> None:  # noqa: F811
+def test_digest_batches_lines_by_story(alerts_ctx, webhook_receiver, pipeline) -> None:  # noqa: F811
     store = RuleStore(alerts_ctx)
     digest_rule, _ = store.upsert({"name": "prison-digest", "query": QUERY, "mode": "digest", "digest_minutes": 30,
                                    "channels": {"webhooks": [{"url": webhook_receiver.url, "format": "slack"}]}})
@@ -193,14 +184,16 @@ def test_digest_batches_lines_by_story(alerts_ctx, webhook_receiver, eager_celer
     first = prison_doc()
     copy = prison_doc("b2", "alarabia", body="(رويترز) - " + BODY)
     for d in (first, copy):
-        res = match_article.apply(args=[d]).get()
+        res = match_article(pipeline, d)
         assert res["digested"] == ["prison-digest"] and res["notified"] == []
     assert webhook_receiver.requests == []
-    assert send_due_digests([digest_rule], ctx=alerts_ctx, now=t0) == []  # not due yet (due = now + 30 min)
-    sent = send_due_digests([digest_rule], ctx=alerts_ctx, now=t0 + 31 * 60)
+    assert send_due_digests([digest_rule], ctx=alerts_ctx, now=t0).sent == []  # not due yet (due = now + 30 min)
+    run = send_due_digests([digest_rule], ctx=alerts_ctx, now=t0 + 31 * 60)
+    sent = run.sent
+    pipeline.submit("deliver", [Delivery.from_payload(d) for d in run.deliveries])
     assert len(sent) == 1 and len(sent[0]["items"]) == 1 and sent[0]["article_count"] == 2
     assert len(webhook_receiver.accepted) == 1
     text = webhook_receiver.accepted[0].json["text"]
     assert "2 article(s) in 1 story(ies)" in text
-    assert send_due_digests([digest_rule], ctx=alerts_ctx, now=t0 + 62 * 60) == []  # nothing pending any more
+    assert send_due_digests([digest_rule], ctx=alerts_ctx, now=t0 + 62 * 60).sent == []  # nothing pending any more
     assert len(webhook_receiver.accepted) == 1

@@ -40,15 +40,18 @@ def test_celery_task_runs_in_a_real_worker(redis_client, tmp_path):
 def _run_canary(url: str, tmp_path) -> None:
     import redis
 
-    from worker.ops.health import CANARY_KEY
+    from worker.keys import Keys
+    from worker.settings import get_settings
 
     r = redis.Redis.from_url(url, decode_responses=True)
     env = env_with(NEWSWORKER_REDIS_URL=url)
     with process(celery_worker_cmd("poll"), env, tmp_path / "worker.log"):
         sent = time.time()
-        subprocess.run([sys.executable, "-c", "from worker.tasks.ops import canary; canary.delay()"],
+        subprocess.run([sys.executable, "-c", "from worker.celery_app import app; "
+                        "from worker.pipeline.table import STAGES; app.send_task(STAGES['canary'].task_name)"],
                        env=env, check=True, timeout=60)
-        stamp = wait_for(lambda: r.get(CANARY_KEY), timeout=60, what="the canary task to run")
+        canary_key = Keys(get_settings().redis_prefix).canary
+        stamp = wait_for(lambda: r.get(canary_key), timeout=60, what="the canary task to run")
         assert float(stamp) >= sent - 1
 
 

@@ -1,45 +1,52 @@
-"""The in-flight outbox re-sends an article that was handed on but never indexed, and nothing else."""
+"""The outbox re-sends a record that was handed to a queue but never finished, and nothing else: the
+``sweep`` stage on the real Redis."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.conftest import REDIS_URL
-from tests.integration.procs import leased_redis_db
-
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def outbox(redis_client, monkeypatch):
-    from worker.settings import get_settings
-    from worker.store.clients import reset_clients
+def ctx(redis_client, unique_name):
+    from worker.keys import Keys
+    from worker.pipeline.context import AppContext
+    from worker.settings import Settings
 
-    with leased_redis_db(REDIS_URL) as url:
-        monkeypatch.setenv("NEWSWORKER_REDIS_URL", url)
-        get_settings.cache_clear()
-        reset_clients()
-        from worker.tasks import inflight
-
-        yield inflight
-    get_settings.cache_clear()
-    reset_clients()
+    c = AppContext(Settings(outbox_max_age=3600), redis_client, None, Keys(f"{unique_name}:"))  # type: ignore[arg-type]
+    yield c
+    keys = list(redis_client.scan_iter(f"{unique_name}:*", count=1000))
+    if keys:
+        redis_client.delete(*keys)
 
 
-def test_lost_hand_off_is_resent_once_per_age_and_forgotten_after_indexing(outbox):
-    from worker.store.clients import get_redis
+def test_lost_hand_off_is_resent_once_per_age_and_forgotten_when_done(ctx, unique_name):
+    from worker.pipeline.outbox import Outbox
+    from worker.pipeline.periodic import sweep_outbox
+    from worker.pipeline.stage import Hop
 
-    sent: list[dict] = []
-    outbox.remember({"id": "a1", "title": "هجوم على سجن", "body": "نص"})
-    outbox.remember({"id": "a2", "title": "خبر آخر", "body": "نص"})
-    outbox.forget("a2")  # indexed normally
-    assert outbox.sweep(sent.append, older_than=3600) == 0  # too young to be called lost
-    assert outbox.sweep(sent.append, older_than=0) == 1
-    assert [p["id"] for p in sent] == ["a1"] and sent[0]["title"] == "هجوم على سجن"
-    assert outbox.sweep(sent.append, older_than=5) == 0  # its clock restarted at the re-send
-    get_redis().lpush("extract", "pending-message")
-    assert outbox.sweep(sent.append, older_than=-1) == 0  # a backlog is not a loss
-    get_redis().delete("extract")
-    outbox.forget("a1")
+    outbox = Outbox(ctx.redis, ctx.keys)
+    queue = f"{unique_name}-extract"  # stands for the outboxed stages' queues
+    sent: list = []
+
+    def sweep(max_age: float) -> int:
+        ctx.settings.outbox_max_age = max_age
+        return sweep_outbox(Hop(ctx, sent.append), queues=(queue,))
+
+    outbox.remember([("extract", "a1", {"id": "a1", "title": "هجوم على سجن", "body": "نص"})])
+    outbox.remember([("extract", "a2", {"id": "a2", "title": "خبر آخر", "body": "نص"})])
+    outbox.forget("extract", ["a2"])  # indexed normally
+    assert sweep(3600) == 0  # too young to be called lost
+    assert sweep(0) == 1
+    assert [(e.stage, e.payload["id"]) for e in sent] == [("extract", "a1")]
+    assert sent[0].payload["title"] == "هجوم على سجن"
+    assert sweep(5) == 0  # its clock restarted at the re-send
+    ctx.redis.lpush(queue, "pending-message")
+    assert sweep(-1) == 0  # a backlog is not a loss
+    ctx.redis.delete(queue)
+    outbox.postpone("extract", ["a1"], until=10**10)  # a retry waiting for its countdown
+    assert sweep(-1) == 0
+    outbox.forget("extract", ["a1"])
     assert outbox.count() == 0
-    assert outbox.sweep(sent.append, older_than=-1) == 0
+    assert sweep(-1) == 0

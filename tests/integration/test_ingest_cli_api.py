@@ -17,40 +17,43 @@ KEY = "test-feeds-key"
 
 @pytest.fixture
 def isolated(redis_client, unique_name, monkeypatch):
-    """Point the process-wide ingestion context at a throw-away prefix; allow the local server."""
+    """Point the process's application context at a throw-away key prefix; allow the local server."""
     from worker.settings import get_settings
+    from worker.tasks import CeleryDispatcher
 
     prefix = f"test:{unique_name}:"
-    monkeypatch.setenv("NEWSWORKER_REDIS_PREFIX", prefix)
+    monkeypatch.setattr(get_settings(), "redis_prefix", prefix)
     monkeypatch.setattr(get_settings(), "allow_private_addresses", True)
     monkeypatch.setattr(get_settings(), "api_key", KEY)
     monkeypatch.setattr(get_settings(), "per_host_rate", 1000.0)  # everything is on 127.0.0.1 here
     monkeypatch.setattr(get_settings(), "per_host_burst", 1000)
     # Fetch hands articles on through the extract queue (recorded below), not inline into Elasticsearch.
     monkeypatch.setattr(get_settings(), "inline_extract", False)
-    sent: list[tuple[str, list]] = []
-    # Keep the shared broker clean: record what would be enqueued instead of sending it.
-    import worker.tasks.poll as poll_tasks
-    from worker.celery_app import app
-
-    monkeypatch.setattr(poll_tasks, "enqueue_fetch", lambda payload: sent.append(("fetch", [payload])))
-    monkeypatch.setattr(app, "send_task", lambda name, args=None, **kw: sent.append((name, args)) or _Fake())
+    sent: list[tuple[str, list, int, float | None]] = []
+    # Keep the shared broker clean: record what the runner would queue instead of sending it.
+    monkeypatch.setattr(CeleryDispatcher, "send", lambda self, stage, payloads, attempt=1, countdown=None,
+                        queue=None: sent.append((stage.name, payloads, attempt, countdown)))
     yield prefix, sent
-    from worker.ingest.context import get_context
+    from worker.pipeline.context import current
 
-    get_context().close()
+    current().ingest.close()
     keys = list(redis_client.scan_iter(f"{prefix}*", count=1000))
     if keys:
         redis_client.delete(*keys)
 
 
-class _Fake:
-    id = "fake-task-id"
+def _runner():  # noqa: ANN202
+    from worker.celery_app import app
+    from worker.pipeline.table import STAGES
+    from worker.tasks import runner_for
+
+    return runner_for(app, STAGES)
 
 
 def test_cli_feed_lifecycle_poll_and_dead_letters(isolated) -> None:
     from worker.cli.main import app
-    from worker.ingest import deadletter
+    from worker.pipeline.context import current
+    from worker.pipeline.deadletters import DeadLetters
 
     _, sent = isolated
     runner = CliRunner()
@@ -61,7 +64,7 @@ def test_cli_feed_lifecycle_poll_and_dead_letters(isolated) -> None:
         assert [(f["id"], f["status"], f["tags"]) for f in rows] == [("t-bbc", "new", ["x"])]
         r = runner.invoke(app, ["poll", "--once", "t-bbc"])
         assert r.exit_code == 0 and "t-bbc" in r.output and "new" in r.output, r.output
-        fetches = [args[0] for name, args in sent if name == "fetch"]
+        fetches = [p for name, payloads, *_ in sent if name == "fetch" for p in payloads]
         assert fetches and all(p["feed_id"] == "t-bbc" for p in fetches)
         r = runner.invoke(app, ["poll", "--once", "t-bbc"])
         assert "not_modified" in r.output
@@ -69,12 +72,13 @@ def test_cli_feed_lifecycle_poll_and_dead_letters(isolated) -> None:
         assert shown["status"] == "ok" and shown["etag"] and shown["state"]["items_new"] == len(fetches)
         assert "t-bbc" in runner.invoke(app, ["feeds", "list"]).output
 
+    deadletter = DeadLetters(current().redis, current().keys)
     dl_id = deadletter.record("fetch", fetches[0], "PermanentFetchError: HTTP 404")
     r = runner.invoke(app, ["deadletter", "list", "--json"])
     assert [d["id"] for d in json.loads(r.output)] == [dl_id]
     assert json.loads(runner.invoke(app, ["deadletter", "show", dl_id]).output)["error"].endswith("404")
     r = runner.invoke(app, ["deadletter", "replay", dl_id])
-    assert r.exit_code == 0 and ("worker.tasks.fetch.fetch_article", [fetches[0]]) in sent
+    assert r.exit_code == 0 and ("fetch", [fetches[0]], 1, None) in sent
     assert deadletter.count() == 0
 
     assert runner.invoke(app, ["feeds", "remove", "t-bbc"]).exit_code == 0
@@ -110,64 +114,60 @@ def test_feeds_api(isolated, monkeypatch) -> None:
     assert client.get("/feeds").json()["total"] == 0
 
 
-def test_tasks_poll_fetch_and_dead_letter(isolated) -> None:
-    """The Celery tasks run eagerly (``apply``): poll hands items to fetch, fetch hands articles to
-    extract by name, and a page that keeps failing with no feed text ends as a dead letter after the
-    retries instead of vanishing."""
-    from worker.ingest import deadletter
-    from worker.ingest.context import get_context
+def test_stages_poll_fetch_and_dead_letter(isolated) -> None:
+    """The stages as the generated tasks run them: the schedule tick queues due feeds once, poll hands items
+    to fetch, fetch hands articles to extract, and a page that keeps failing with no feed text ends as a
+    dead letter after the retries instead of vanishing."""
     from worker.ingest.registry import Feed
-    from worker.tasks.fetch import MAX_RETRIES, fetch_article
-    from worker.tasks.poll import poll_feed, schedule_due_feeds
+    from worker.pipeline.retry import HTTP
 
     _, sent = isolated
+    runner = _runner()
     with start_replay_server(start_released=40) as (url, server):
-        get_context().registry.add(Feed(id="t-cnn", url=f"{url}/feeds/cnn.rss", source="cnn"))
-        import worker.tasks.poll as poll_tasks
-
-        queued: list[str] = []
-        poll_tasks.poll_feed.delay = lambda fid: queued.append(fid)  # type: ignore[method-assign]
-        try:
-            assert schedule_due_feeds.apply().get() == 1 and queued == ["t-cnn"]
-            assert schedule_due_feeds.apply().get() == 0  # held while queued: no double poll
-        finally:
-            del poll_tasks.poll_feed.delay
-        assert poll_feed.apply(args=["t-cnn"]).get()["result"] == "new"
-        items = [args[0] for name, args in sent if name == "fetch"]
+        runner.ctx.ingest.registry.add(Feed(id="t-cnn", url=f"{url}/feeds/cnn.rss", source="cnn"))
+        assert runner.tick("poll_due") == 1 and sent == [("poll", ["t-cnn"], 1, None)]
+        assert runner.tick("poll_due") == 0  # held while queued: no double poll
+        assert runner.handle("poll", ["t-cnn"]) == ["new"]
+        items = [p for name, payloads, *_ in sent if name == "fetch" for p in payloads]
         assert len(items) >= 2
-        out = fetch_article.apply(args=[items[0]]).get()
-        assert out["result"] == "handed" and out["body_from"] == "page"
-        handed = [args[0] for name, args in sent if name == "worker.tasks.extract.extract_article"]
-        assert [p["id"] for p in handed] == [out["id"]]
+        assert all(len(payloads) <= 8 for name, payloads, *_ in sent if name == "fetch")  # micro-batches
+        assert runner.handle("fetch", [items[0]]) == ["handed"]
+        handed = [p for name, payloads, *_ in sent if name == "extract" for p in payloads]
+        assert [p["url"] for p in handed] == [items[0]["url"]] and handed[0]["body"]
 
         server.state.set_fault("page:cnn", "500")
         doomed = {**items[1], "summary": "", "content": ""}
         before = server.state.stats["fault_500"]
-        out = fetch_article.apply(args=[doomed]).get()
-        assert out["result"] == "dead_letter"
-        assert server.state.stats["fault_500"] - before == MAX_RETRIES + 1  # every retry was tried
-        assert deadletter.get(out["dead_letter"])["payload"]["link"] == doomed["link"]
+        outcomes = [runner.handle("fetch", [doomed], attempt)[0] for attempt in range(1, HTTP.max_attempts + 1)]
+        assert outcomes == ["retry"] * (HTTP.max_attempts - 1) + ["dead"]
+        retries = [(a, c) for name, payloads, a, c in sent if name == "fetch" and payloads == [doomed]]
+        assert [a for a, _ in retries] == list(range(2, HTTP.max_attempts + 1))
+        assert all(c and c > 0 for _, c in retries)  # each with its backoff
+        assert server.state.stats["fault_500"] - before == HTTP.max_attempts  # every attempt was tried
+        dead = runner.dead_letters.list("fetch")
+        assert dead[0]["payload"]["link"] == doomed["link"] and dead[0]["attempts"] == HTTP.max_attempts
 
 
 def test_fetch_extracts_inline_by_default(isolated, monkeypatch) -> None:
-    """With ``inline_extract`` (the default) the fetch task runs extraction and indexing itself: no
-    extract message, no outbox entry unless indexing has to be handed to the index queue."""
+    """With ``inline_extract`` (the default) the fetch stage hands articles to extraction in its own
+    process: no extract message, no outbox entry."""
+    import dataclasses
+
+    from worker.pipeline.table import STAGES
     from worker.settings import get_settings
-    from worker.tasks import extract as extract_tasks
-    from worker.tasks import inflight
-    from worker.tasks.fetch import fetch_article
 
     _, sent = isolated
     monkeypatch.setattr(get_settings(), "inline_extract", True)
-    inline: list[tuple[str, bool]] = []
-    monkeypatch.setattr(extract_tasks, "extract_and_index",
-                        lambda p, remember_on_handoff=False: inline.append((p["id"], remember_on_handoff)))
-    before = inflight.count()
+    inline: list[str] = []
+    monkeypatch.setitem(STAGES.by_name, "extract", dataclasses.replace(
+        STAGES["extract"], fn=lambda hop, articles: [inline.append(a.id) for a in articles]))
+    runner = _runner()
+    before = runner.outbox.count()
     with start_replay_server(start_released=10) as (url, server):
         entry = server.state.entry(server.state.released[0].item)
-        item = {"url": entry.canonical, "link": entry.link, "title": entry.title, "summary": entry.summary,
-                "source": "bbc", "feed_id": "t"}
-        out = fetch_article.apply(args=[item]).get()
-    assert out["result"] == "handed" and inline == [(out["id"], True)]
-    assert not [name for name, _ in sent if name.startswith("worker.tasks.extract")]
-    assert inflight.count() == before
+        item = {"id": "x", "url": entry.canonical, "link": entry.link, "title": entry.title,
+                "summary": entry.summary, "source": "bbc", "feed_id": "t"}
+        assert runner.handle("fetch", [item]) == ["handed"]
+    assert len(inline) == 1
+    assert not [name for name, *_ in sent if name == "extract"]
+    assert runner.outbox.count() == before

@@ -8,13 +8,16 @@ from datetime import datetime
 import pytest
 
 from worker.document import doc_id_for_url
-from worker.ingest import deadletter
 from worker.ingest.articles import fetch_item
 from worker.ingest.context import IngestContext
 from worker.ingest.errors import PermanentFetchError, TransientFetchError
-from worker.ingest.keys import Keys
 from worker.ingest.poller import poll_feed_once
 from worker.ingest.registry import Feed
+from worker.keys import Keys
+from worker.pipeline.context import AppContext
+from worker.pipeline.deadletters import DeadLetters
+from worker.pipeline.runner import Runner
+from worker.pipeline.table import STAGES
 from worker.replay.corpus import load_corpus
 from worker.replay.server import start_replay_server
 from worker.settings import Settings
@@ -106,38 +109,53 @@ def test_page_server_error_retries_then_uses_feed_text(ctx, replay) -> None:
     server.state.set_fault("page:bbc", None)
 
 
+class Recording:
+    """A dispatcher that keeps what the runner queues."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, list, int]] = []
+
+    def send(self, stage, payloads, *, attempt=1, countdown=None, queue=None) -> None:  # noqa: ANN001
+        self.sent.append((stage.name, payloads, attempt))
+
+
+def runner_on(ctx: IngestContext) -> tuple[Runner, Recording]:
+    app_ctx = AppContext(ctx.settings, ctx.redis, None, ctx.keys)  # type: ignore[arg-type]
+    dispatcher = Recording()
+    return Runner(app_ctx, STAGES, dispatcher), dispatcher
+
+
 def test_missing_page_without_feed_text_goes_to_dead_letter_and_replays(ctx, replay) -> None:
     url, _ = replay
     item = {**polled_items(ctx, url)[0], "summary": "", "content": ""}
     item["link"] = item["link"].replace(".html", "-missing.html")
-    with pytest.raises(PermanentFetchError) as info:
+    with pytest.raises(PermanentFetchError):
         fetch_item(ctx, item, lambda p: None)
-    dl_id = deadletter.record("fetch", item, info.value, client=ctx.redis, keys=ctx.keys)
-    rows = deadletter.list_records("fetch", client=ctx.redis, keys=ctx.keys)
-    assert [r["id"] for r in rows] == [dl_id]
+    runner, dispatcher = runner_on(ctx)
+    assert runner.handle("fetch", [item]) == ["dead"]  # permanent: no retry
+    assert dispatcher.sent == []
+    dead = runner.dead_letters
+    rows = dead.list("fetch")
+    assert len(rows) == 1 and rows[0]["attempts"] == 1
     assert "404" in rows[0]["error"] and rows[0]["payload"]["link"] == item["link"]
-    assert deadletter.list_records("index", client=ctx.redis, keys=ctx.keys) == []
-    sent: list[tuple[str, list]] = []
-    deadletter.replay(dl_id, send=lambda task, args: sent.append((task, args)) or "task-1",
-                      client=ctx.redis, keys=ctx.keys)
-    assert sent == [("worker.tasks.fetch.fetch_article", [item])]
-    assert deadletter.get(dl_id, client=ctx.redis, keys=ctx.keys) is None
-    assert deadletter.count(client=ctx.redis, keys=ctx.keys) == 0
+    assert dead.list("index") == []
+    runner.handle("replay", [rows[0]["id"]])
+    assert dispatcher.sent == [("fetch", [item], 1)]
+    assert dead.get(rows[0]["id"]) is None and dead.count() == 0
 
 
 def test_dead_letters_of_any_stage(ctx) -> None:
-    k = {"client": ctx.redis, "keys": ctx.keys}
-    a = deadletter.record("extract", {"id": "d1", "body": "نص"}, "ValueError: boom", **k)
-    b = deadletter.record("poll", {"feed_id": "f1"}, RuntimeError("x"), args=["f1"], **k)
-    assert deadletter.count(**k) == 2
-    assert deadletter.get(a, **k)["payload"]["body"] == "نص"
-    assert deadletter.get(b, **k)["error"].startswith("RuntimeError")
-    sent = []
-    deadletter.replay(b, send=lambda t, args: sent.append((t, args)), **k)
-    assert sent == [("worker.tasks.poll.poll_feed", ["f1"])]
-    assert deadletter.delete(a, **k) and deadletter.count(**k) == 0
-    with pytest.raises(KeyError):
-        deadletter.replay("nope", send=lambda t, a: None, **k)
+    dead = DeadLetters(ctx.redis, ctx.keys)
+    a = dead.record("extract", {"id": "d1", "body": "نص"}, "ValueError: boom")
+    b = dead.record("poll", "f1", "RuntimeError: x")
+    assert dead.count() == 2
+    assert dead.get(a)["payload"]["body"] == "نص"
+    assert dead.get(b)["error"].startswith("RuntimeError")
+    runner, dispatcher = runner_on(ctx)
+    runner.handle("replay", [b])
+    assert dispatcher.sent == [("poll", ["f1"], 1)]
+    assert dead.delete(a) and dead.count() == 0
+    assert runner.handle("replay", ["nope"]) == ["missing"] and len(dispatcher.sent) == 1
 
 
 def test_windows_1256_article_page_is_decoded(ctx, replay) -> None:

@@ -10,10 +10,10 @@ import pytest
 
 from worker.ingest.canonical import canonicalize_url
 from worker.ingest.context import IngestContext
-from worker.ingest.keys import Keys
 from worker.ingest.politeness import TokenBucket
 from worker.ingest.poller import poll_feed_once
 from worker.ingest.registry import Feed
+from worker.keys import Keys
 from worker.replay.server import start_replay_server
 from worker.settings import Settings
 

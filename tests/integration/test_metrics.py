@@ -11,7 +11,7 @@ pytestmark = pytest.mark.integration
 
 def test_counters_and_histograms_reach_metrics_endpoint(redis_client, monkeypatch):
     from tests.conftest import REDIS_URL
-    from worker.ops import metrics
+    from worker import metrics
     from worker.settings import get_settings
     from worker.store.clients import reset_clients
 

@@ -73,10 +73,8 @@ def isolated(monkeypatch, redis_client, unique_name):
     import redis
 
     r = redis.Redis.from_url(url)
-    for key in r.scan_iter(f"{unique_name}:*"):
+    for key in r.scan_iter(f"{unique_name}:*"):  # metrics included: they are under the prefix too
         r.delete(key)
-    r.delete("newsworker:metrics:c:articles_total", "newsworker:metrics:c:dead_letters_total",
-             "newsworker:metrics:c:feed_polls_total", "newsworker:metrics:h:stage_seconds")
     monkeypatch.undo()
     get_settings.cache_clear()
     reset_clients()
@@ -89,33 +87,34 @@ def _item(link: str) -> dict:
             "feed_id": "trap", "source": "trap", "title": "خبر", "summary": "", "content": ""}
 
 
-def test_fetch_task_refuses_a_loopback_article_and_dead_letters_it(trap, isolated):
-    from worker.ingest import deadletter
-    from worker.tasks.fetch import fetch_article
+def test_fetch_stage_refuses_a_loopback_article_and_dead_letters_it(trap, isolated):
+    from worker.pipeline.context import current
+    from worker.pipeline.runner import inline_runner
+    from worker.pipeline.table import STAGES
 
     base, hits = trap
-    result = fetch_article.apply(args=[_item(f"{base}/page/1")]).get()
-    assert result["result"] == "dead_letter"
+    runner = inline_runner(current(), STAGES)
+    assert runner.handle("fetch", [_item(f"{base}/page/1")]) == ["dead"]
     assert hits == []
-    records = deadletter.list_records(stage="fetch")
+    records = runner.dead_letters.list(stage="fetch")
     assert records and "127.0.0.1" in str(records[0])
 
 
 def test_poll_refuses_a_loopback_feed_then_allow_private_opens_it(trap, isolated):
-    from worker.ingest.context import get_context
     from worker.ingest.poller import poll_feed_once
     from worker.ingest.registry import Feed
+    from worker.pipeline.context import current
 
     base, hits = trap
     emitted: list[dict] = []
-    ctx = get_context()
+    ctx = current().ingest
     ctx.registry.add(Feed(id="trap", url=f"{base}/feed.xml", source="trap", interval=60))
     out = poll_feed_once(ctx, "trap", emit=emitted.append, force_full=True)
     assert out.result in ("error", "dead") and hits == [] and emitted == []
     assert "127.0.0.1" in (out.error or "") or "address" in (out.error or "")
 
     isolated(True)  # tests and the replay server need loopback: the same feed is now read
-    ctx = get_context()
+    ctx = current().ingest
     ctx.redis.delete(ctx.keys.poll_lock("trap"))
     out = poll_feed_once(ctx, "trap", emit=emitted.append, force_full=True)
     assert out.result == "new", out

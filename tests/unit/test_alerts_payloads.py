@@ -20,7 +20,6 @@ from worker.alerts.payloads import (
     webhook_payload,
 )
 from worker.alerts.rules import build_rule
-from worker.tasks.alert import BACKOFF_CAP, backoff
 
 RULE = build_rule({"name": "prison", "query": "سجن", "owner": "ops"})
 
@@ -116,11 +115,3 @@ def test_webhook_send_headers_and_status_classes() -> None:
 
     with pytest.raises(TransientDeliveryError):
         send_webhook({"url": "http://hook.test/x"}, n, client=_client(refused))
-
-
-def test_backoff_grows_then_caps() -> None:
-    lows = [backoff(i) for i in range(4)]
-    assert all(b < a for a, b in zip(lows[1:], lows[:-1], strict=True)) or lows == sorted(lows)
-    assert backoff(0) <= 2.0 * 1.2 and backoff(3) >= 2.0 * 8 * 0.8
-    assert all(backoff(i) <= BACKOFF_CAP * 1.2 for i in range(0, 60))
-    assert backoff(40) >= BACKOFF_CAP * 0.8

@@ -1,16 +1,13 @@
 """Where the alert subsystem keeps its state: Redis key prefix, Elasticsearch index names, clients.
 
-Everything in ``worker.alerts`` takes an ``AlertsContext`` so tests can run against the real services
-under unique names, while production code uses ``default_context()`` built from the settings. Clients are
-looked up lazily so a Celery prefork child (which resets the shared clients) never uses its parent's socket.
+Everything in ``worker.alerts`` takes an ``AlertsContext``: the application context builds it from the
+settings (``worker.pipeline.context.AppContext.alerts``), tests build their own under unique names.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-
-from worker.settings import get_settings
 
 
 @dataclass
@@ -48,28 +45,6 @@ class AlertsContext:
     @property
     def story_window_seconds(self) -> int:
         return int(self.story_window_hours * 3600)
-
-
-_default: AlertsContext | None = None
-
-
-def default_context() -> AlertsContext:
-    global _default
-    if _default is None:
-        s = get_settings()
-        _default = AlertsContext(
-            rules_index=s.es_alerts_index,
-            history_index=s.es_alert_history_index,
-            story_window_hours=s.alert_story_window_hours,
-            articles_index=s.es_index,
-        )
-    return _default
-
-
-def set_default_context(ctx: AlertsContext | None) -> None:
-    """Tests (and the lead's end-to-end fixture) point the Celery tasks at unique names with this."""
-    global _default
-    _default = ctx
 
 
 def create_index_once(es: Any, index: str, mappings: dict[str, Any]) -> None:

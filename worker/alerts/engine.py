@@ -157,30 +157,3 @@ class Engine:
 
         view = index_view(doc)
         return view, self.match(view, doc)
-
-
-_engine: Engine | None = None
-_engine_lock = threading.Lock()
-
-
-def get_engine() -> Engine:
-    """The process-wide engine over the default rule store."""
-    global _engine
-    with _engine_lock:
-        if _engine is None:
-            _engine = Engine(RuleStore())
-        return _engine
-
-
-def reset_engine(engine: Engine | None = None) -> None:
-    global _engine
-    with _engine_lock:
-        _engine = engine
-
-
-def warm_up() -> int:
-    """Load and compile the enabled rules now (call from ``worker_process_init``) so the first article a
-    fresh worker process sees does not pay for compiling every rule. Returns the number of rules."""
-    eng = get_engine()
-    eng.refresh(force=True)
-    return len(eng.rules)

@@ -16,7 +16,7 @@ from typing import Any
 
 from elasticsearch import ConflictError, NotFoundError
 
-from worker.alerts.context import AlertsContext, create_index_once, default_context
+from worker.alerts.context import AlertsContext, create_index_once
 from worker.alerts.rules import now_utc
 
 STATUSES = ("pending", "delivered", "failed", "recorded")  # recorded: rule has no channel
@@ -59,8 +59,8 @@ HISTORY_MAPPING: dict[str, Any] = {
 
 
 class History:
-    def __init__(self, ctx: AlertsContext | None = None) -> None:
-        self.ctx = ctx or default_context()
+    def __init__(self, ctx: AlertsContext) -> None:
+        self.ctx = ctx
         self._ensured = False
 
     def ensure_index(self) -> None:

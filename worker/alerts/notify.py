@@ -1,29 +1,27 @@
 """From a matched article to notifications: one per (rule, story), follow-ups after that, digest lines for
 digest rules.
 
-``process_document`` is what the ``match_article`` task runs. The (rule, story) idempotency key is a Redis
-``SET NX`` whose value is the id of the article that won it; a re-run of the same task for that article
-(Celery redelivers unacked tasks) sees its own id there and redoes the idempotent steps (history create,
-enqueue deliveries) instead of mistaking itself for a follow-up, so a crash between the two cannot lose
-the notification.
+``process_document`` is what the pipeline's ``match`` stage runs; it returns the deliveries (one per
+channel) and never enqueues them: handing them to the ``deliver`` stage is the pipeline runner's job. The
+(rule, story) idempotency key is a Redis ``SET NX`` whose value is the id of the article that won it; a
+re-run for that article (a redelivered message) sees its own id there and redoes the idempotent steps
+(history create, return the deliveries) instead of mistaking itself for a follow-up, so a crash between
+the two cannot lose the notification.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from worker.alerts.context import AlertsContext, default_context
-from worker.alerts.engine import Engine, get_engine
+from worker.alerts.context import AlertsContext
+from worker.alerts.engine import Engine
 from worker.alerts.history import History
 from worker.alerts.payloads import article_summary, digest_notification, instant_notification, notification_id
 from worker.alerts.rules import AlertRule, redact_url
 from worker.alerts.stories import assign_story
-
-Enqueue = Callable[[dict[str, Any]], None]
 
 
 @dataclass
@@ -33,9 +31,7 @@ class MatchResult:
     notified: list[str] = field(default_factory=list)  # rule names with a new notification
     follow_ups: list[str] = field(default_factory=list)  # rule names where this was a follow-up
     digested: list[str] = field(default_factory=list)  # digest rules that queued a line
-
-    def as_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
+    deliveries: list[dict[str, Any]] = field(default_factory=list)  # for the deliver stage, one per channel
 
 
 def channel_notifications(rule: AlertRule, n: dict[str, Any]) -> list[dict[str, Any]]:
@@ -69,26 +65,15 @@ def history_record(rule: AlertRule, n: dict[str, Any], deliveries: list[dict[str
     return rec
 
 
-def _default_enqueue(delivery: dict[str, Any]) -> None:
-    from worker.tasks.alert import deliver
-
-    deliver.delay(delivery)
-
-
-def emit(rule: AlertRule, n: dict[str, Any], ctx: AlertsContext, enqueue: Enqueue) -> dict[str, Any]:
-    """Record a notification in history, then enqueue one delivery per channel (idempotent)."""
+def record_notification(rule: AlertRule, n: dict[str, Any], ctx: AlertsContext) -> list[dict[str, Any]]:
+    """Record a notification in history (idempotent) and return its deliveries, one per channel."""
     deliveries = channel_notifications(rule, n)
     History(ctx).create(history_record(rule, n, deliveries))
-    for d in deliveries:
-        enqueue(d)
-    return n
+    return deliveries
 
 
-def process_document(doc: dict[str, Any], *, ctx: AlertsContext | None = None, engine: Engine | None = None,
-                     enqueue: Enqueue | None = None, now: float | None = None) -> MatchResult:
-    ctx = ctx or default_context()
-    engine = engine or get_engine()
-    enqueue = enqueue or _default_enqueue
+def process_document(doc: dict[str, Any], *, ctx: AlertsContext, engine: Engine,
+                     now: float | None = None) -> MatchResult:
     view, rules = engine.match_doc(doc)
     story_id = doc.get("story_id") or assign_story(doc, ctx, now=now)
     doc = {**doc, "story_id": story_id}
@@ -107,7 +92,7 @@ def process_document(doc: dict[str, Any], *, ctx: AlertsContext | None = None, e
             _queue_digest_line(ctx, rule, art, story_id, follow_up=not first, now=now)
             result.digested.append(rule.name)
         elif first:
-            emit(rule, instant_notification(rule, story_id, doc), ctx, enqueue)
+            result.deliveries += record_notification(rule, instant_notification(rule, story_id, doc), ctx)
             result.notified.append(rule.name)
         else:
             # The story is still alive: keep it notified for another window after its latest article.
@@ -142,18 +127,23 @@ def _queue_digest_line(ctx: AlertsContext, rule: AlertRule, art: dict[str, Any],
     pipe.execute()
 
 
-def send_due_digests(rules: list[AlertRule], *, ctx: AlertsContext | None = None, enqueue: Enqueue | None = None,
-                     now: float | None = None, force: bool = False) -> list[dict[str, Any]]:
-    """Send every digest rule's pending lines whose batch is due. Returns the notifications sent.
+@dataclass
+class DigestRun:
+    sent: list[dict[str, Any]] = field(default_factory=list)  # the digest notifications recorded
+    deliveries: list[dict[str, Any]] = field(default_factory=list)  # for the deliver stage
+
+
+def send_due_digests(rules: list[AlertRule], *, ctx: AlertsContext, now: float | None = None,
+                     force: bool = False) -> DigestRun:
+    """Record every digest rule's pending lines whose batch is due as a digest notification; returns them
+    with their deliveries (the ``digests`` stage hands those to ``deliver``).
 
     The pending hash is atomically renamed to a per-batch key before it is read, so lines that arrive while
     a digest is being built go to the next batch; a batch key left behind by a crash is sent on the next
     run (same batch name, so the same idempotency key)."""
-    ctx = ctx or default_context()
-    enqueue = enqueue or _default_enqueue
     now = time.time() if now is None else now
     r = ctx.redis
-    sent = []
+    run = DigestRun()
     for rule in rules:
         if rule.mode != "digest" or not rule.enabled:
             continue
@@ -175,7 +165,7 @@ def send_due_digests(rules: list[AlertRule], *, ctx: AlertsContext | None = None
                 lines = [json.loads(v) for v in raw.values()]
                 batch = batch_key.rsplit(":", 1)[-1]
                 n = digest_notification(rule, batch, lines)
-                emit(rule, n, ctx, enqueue)
-                sent.append(n)
+                run.deliveries += record_notification(rule, n, ctx)
+                run.sent.append(n)
             r.delete(batch_key)
-    return sent
+    return run

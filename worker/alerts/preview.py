@@ -12,16 +12,15 @@ from typing import Any
 
 from elasticsearch import NotFoundError
 
-from worker.alerts.context import AlertsContext, default_context
+from worker.alerts.context import AlertsContext
 from worker.alerts.engine import passes_filters
 from worker.alerts.payloads import article_summary
 from worker.alerts.rules import AlertRule
 
 
-def preview(rule: AlertRule, *, limit: int = 100, ctx: AlertsContext | None = None) -> dict[str, Any]:
+def preview(rule: AlertRule, *, ctx: AlertsContext, limit: int = 100) -> dict[str, Any]:
     from worker.query import compile
 
-    ctx = ctx or default_context()
     cq = compile(rule.query)
     filters: list[dict[str, Any]] = []
     if rule.filters.sources:

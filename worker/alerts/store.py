@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from elasticsearch import NotFoundError
 
-from worker.alerts.context import AlertsContext, create_index_once, default_context
+from worker.alerts.context import AlertsContext, create_index_once
 from worker.alerts.rules import AlertRule, RuleError, build_rule, from_store, now_utc
 
 RULES_MAPPING: dict[str, Any] = {
@@ -32,8 +32,8 @@ RULES_MAPPING: dict[str, Any] = {
 
 
 class RuleStore:
-    def __init__(self, ctx: AlertsContext | None = None) -> None:
-        self.ctx = ctx or default_context()
+    def __init__(self, ctx: AlertsContext) -> None:
+        self.ctx = ctx
         self._ensured = False
 
     # -- index -------------------------------------------------------------------------------------------
@@ -172,14 +172,12 @@ def _expand_env(text: str) -> str:
     return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}", sub, text)
 
 
-def ensure_indices(es: Any = None, ctx: AlertsContext | None = None) -> None:
+def ensure_indices(es: Any, ctx: AlertsContext) -> None:
     """Create the rules and history indices if absent (``newsworker setup``; re-runnable)."""
     from dataclasses import replace
 
     from worker.alerts.history import History
 
-    ctx = ctx or default_context()
-    if es is not None:
-        ctx = replace(ctx, es_client=es)
+    ctx = replace(ctx, es_client=es)
     RuleStore(ctx).ensure_index()
     History(ctx).ensure_index()

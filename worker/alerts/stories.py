@@ -38,15 +38,13 @@ from typing import Any
 
 import numpy as np
 
-from worker.alerts.context import AlertsContext, default_context
+from worker.alerts.context import AlertsContext
+from worker.extract.fingerprint import NEAR_DISTANCE as MAX_HAMMING
 from worker.query.analysis import analyze
 
 log = logging.getLogger(__name__)
 
-try:  # the chain's threshold, measured on syndicated ANT pairs against random pairs
-    from worker.extract.fingerprint import NEAR_DISTANCE as MAX_HAMMING
-except ImportError:  # pragma: no cover - only while the chain module is missing
-    MAX_HAMMING = 10
+# MAX_HAMMING: the chain's threshold, measured on syndicated ANT pairs against random pairs.
 _EMPTY_FP = 0  # simhash of a text without words
 TITLE_BANDS = 8
 TITLE_ROWS = 2
@@ -291,8 +289,8 @@ class StoryIndex:
     """The shared side of story grouping (one per context): an append-only log in a Redis stream, of
     which each process keeps a copy (``_Mirror``)."""
 
-    def __init__(self, ctx: AlertsContext | None = None) -> None:
-        self.ctx = ctx or default_context()
+    def __init__(self, ctx: AlertsContext) -> None:
+        self.ctx = ctx
 
     def _doc_key(self, doc_id: str) -> str:
         return self.ctx.key("story", "doc", doc_id)
@@ -363,7 +361,7 @@ class StoryIndex:
         return story_id, entry
 
 
-def assign_story(doc: dict[str, Any] | Any, ctx: AlertsContext | None = None, now: float | None = None) -> str:
+def assign_story(doc: dict[str, Any] | Any, ctx: AlertsContext, now: float | None = None) -> str:
     """Story id for an enriched document (dict or ``EnrichedDocument``); see the module docstring."""
     if not isinstance(doc, dict):
         doc = doc.model_dump(mode="json")

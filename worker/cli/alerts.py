@@ -18,7 +18,13 @@ alerts_app = typer.Typer(help="Alert rules (saved searches with delivery channel
 def _store() -> Any:
     from worker.alerts.store import RuleStore
 
-    return RuleStore()
+    return RuleStore(_alerts())
+
+
+def _alerts() -> Any:
+    from worker.pipeline.context import current
+
+    return current().alerts
 
 
 def _fail(msg: str, code: int = 1) -> None:
@@ -140,7 +146,7 @@ def test(
     rule = _store().get(name)
     if rule is None:
         _fail(f"no rule named {name!r}")
-    result = preview(rule, limit=limit)
+    result = preview(rule, ctx=_alerts(), limit=limit)
     if as_json:
         _dump(result)
         return
@@ -167,7 +173,7 @@ def history(
     """Fired notifications, newest first, with delivery status and follow-ups."""
     from worker.alerts.history import History
 
-    total, records = History().search(rule=rule, status=status, limit=limit)
+    total, records = History(_alerts()).search(rule=rule, status=status, limit=limit)
     if as_json:
         _dump({"total": total, "records": records})
         return

@@ -17,9 +17,31 @@ console = Console()
 
 
 def _ctx() -> Any:
-    from worker.ingest.context import get_context
+    from worker.pipeline.context import current
 
-    return get_context()
+    return current().ingest
+
+
+def _runner(inline: bool) -> Any:
+    """A pipeline runner on the process's context: queuing through Celery, or running every stage here."""
+    from worker.pipeline.context import current
+    from worker.pipeline.runner import inline_runner
+    from worker.pipeline.table import STAGES
+
+    if inline:
+        return inline_runner(current(), STAGES)
+    from worker.celery_app import app
+    from worker.tasks import runner_for
+
+    return runner_for(app, STAGES)
+
+
+def _dead_letters() -> Any:
+    from worker.pipeline.context import current
+    from worker.pipeline.deadletters import DeadLetters
+
+    ctx = current()
+    return DeadLetters(ctx.redis, ctx.keys)
 
 
 def _ago(ts: float | None) -> str:
@@ -146,28 +168,17 @@ def register(app: typer.Typer) -> None:
         inline: bool = typer.Option(False, help="fetch articles here and hand them to extract (no fetch queue)"),
         full: bool = typer.Option(False, help="ignore ETag/Last-Modified/body hash this time"),
     ) -> None:
-        """Poll synchronously (debugging, or a worker-less setup). New items go to the fetch queue,
-        or with --inline are fetched here and handed to the extract queue."""
-        from worker.ingest.articles import fetch_item
+        """Poll synchronously (debugging, or a worker-less setup). New items go to the fetch queue, or
+        with --inline run the whole pipeline here (fetch, extract, index, match, deliver)."""
         from worker.ingest.poller import poll_feed_once
-        from worker.tasks.fetch import hand_to_extract
-        from worker.tasks.poll import enqueue_fetch
+        from worker.records import FeedItem
 
-        ctx = _ctx()
+        runner = _runner(inline)
+        ctx = runner.ctx.ingest
 
         def emit(payload: dict[str, Any]) -> None:
             console.print(f"  new: {payload['title'][:70]}  [dim]{payload['url']}[/dim]")
-            if inline:
-                try:
-                    out = fetch_item(ctx, payload, emit=hand_to_extract, last_attempt=True)
-                    console.print(f"    -> {out.result} ({out.body_from or out.page_error})")
-                except Exception as err:  # noqa: BLE001 - show and go on
-                    from worker.ingest import deadletter
-
-                    dl = deadletter.record("fetch", payload, f"{type(err).__name__}: {err}")
-                    console.print(f"    [red]-> dead letter {dl}: {err}[/red]")
-            else:
-                enqueue_fetch(payload)
+            runner.submit("fetch", [FeedItem.from_payload(payload)])
 
         while True:
             if feed_id:
@@ -219,16 +230,16 @@ def register(app: typer.Typer) -> None:
     @dl.command("list")
     def dl_list(stage: str = typer.Option(None), limit: int = typer.Option(50),
                 as_json: bool = typer.Option(False, "--json")) -> None:
-        from worker.ingest import deadletter
-
-        rows = deadletter.list_records(stage, limit)
+        dead = _dead_letters()
+        rows = dead.list(stage, limit)
         if as_json:
             return _print_json(rows)
-        t = Table(title=f"{deadletter.count()} dead letters")
+        t = Table(title=f"{dead.count()} dead letters")
         for col in ("id", "stage", "when", "item", "error"):
             t.add_column(col)
         for r in rows:
-            p = r.get("payload") or {}
+            p = r.get("payload")
+            p = p if isinstance(p, dict) else {"id": p}
             what = str(p.get("url") or p.get("link") or p.get("id") or p.get("feed_id") or "")[:60]
             when = datetime.fromtimestamp(r["recorded_at"], tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
             t.add_row(r["id"], r["stage"], when, what, str(r["error"])[:70])
@@ -236,9 +247,7 @@ def register(app: typer.Typer) -> None:
 
     @dl.command("show")
     def dl_show(dl_id: str) -> None:
-        from worker.ingest import deadletter
-
-        entry = deadletter.get(dl_id)
+        entry = _dead_letters().get(dl_id)
         if entry is None:
             console.print(f"[red]no dead letter {dl_id!r}[/red]")
             raise typer.Exit(1)
@@ -247,24 +256,23 @@ def register(app: typer.Typer) -> None:
     @dl.command("replay")
     def dl_replay(dl_id: str = typer.Argument(None), all_: bool = typer.Option(False, "--all"),
                   stage: str = typer.Option(None, help="with --all: only this stage")) -> None:
-        """Re-enqueue to the stage's task and remove the record."""
-        from worker.ingest import deadletter
-
+        """Send each record back to the stage it died in (through the ``replay`` stage) and remove it."""
+        dead = _dead_letters()
         if not dl_id and not all_:
             console.print("[red]give an id or --all[/red]")
             raise typer.Exit(2)
-        ids = [dl_id] if dl_id else [r["id"] for r in deadletter.list_records(stage, limit=100_000)]
+        ids = [dl_id] if dl_id else [r["id"] for r in dead.list(stage, limit=100_000)]
+        runner = _runner(inline=False)
         for i in ids:
-            try:
-                task_id = deadletter.replay(i)
-                console.print(f"{i} -> task {task_id}")
-            except (KeyError, ValueError) as err:
-                console.print(f"[red]{i}: {err}[/red]")
+            entry = dead.get(i)
+            if entry is None:
+                console.print(f"[red]{i}: no such dead letter[/red]")
+                continue
+            runner.handle("replay", [i])
+            console.print(f"{i} -> {entry['stage']}")
 
     @dl.command("delete")
     def dl_delete(dl_id: str) -> None:
-        from worker.ingest import deadletter
-
-        if not deadletter.delete(dl_id):
+        if not _dead_letters().delete(dl_id):
             console.print(f"[red]no dead letter {dl_id!r}[/red]")
             raise typer.Exit(1)

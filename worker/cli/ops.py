@@ -46,17 +46,19 @@ def api_cmd(host: str, port: int) -> list[str]:
 
 def setup_storage() -> None:
     """Create index templates and indices (re-runnable)."""
-    from worker.store.clients import get_es
+    from worker.alerts import store as alert_store
+    from worker.pipeline.context import current
     from worker.store.elastic import ensure_index
 
-    es = get_es()
-    ensure_index(es)
-    try:
-        from worker.alerts import store as alert_store
+    ctx = current()
+    ensure_index(ctx.es)
+    alert_store.ensure_indices(ctx.es, ctx.alerts)
 
-        alert_store.ensure_indices(es)
-    except (ImportError, AttributeError):
-        pass
+
+def _all_queues() -> str:
+    from worker.pipeline.table import STAGES
+
+    return ",".join(STAGES.queues)
 
 
 def register(app: typer.Typer) -> None:
@@ -66,13 +68,23 @@ def register(app: typer.Typer) -> None:
         setup_storage()
         console.print("[green]storage ready[/green]")
 
+    @app.command("migrate-keys")
+    def migrate_keys(dry_run: bool = typer.Option(False, "--dry-run", help="show what would move")) -> None:
+        """Move Redis keys written under the older, scattered names into the one key prefix (re-runnable)."""
+        from worker.pipeline.context import current
+        from worker.pipeline.migrate import migrate
+
+        report = migrate(current(), dry_run=dry_run)
+        for line in report.lines():
+            console.print(line)
+
     @app.command()
     def worker(
         concurrency: int = typer.Option(None, "-c", help="worker processes (default from settings)"),
-        queues: str = typer.Option("poll,fetch,extract,index,alert", "-Q", help="queues to consume"),
+        queues: str = typer.Option(None, "-Q", help="queues to consume (default: all of the stage table's)"),
     ) -> None:
         """Run a Celery worker (start more of these, on any machine, to scale out)."""
-        os.execv(sys.executable, worker_cmd(concurrency or get_settings().worker_concurrency, queues))
+        os.execv(sys.executable, worker_cmd(concurrency or get_settings().worker_concurrency, queues or _all_queues()))
 
     @app.command()
     def beat() -> None:
@@ -113,7 +125,7 @@ def register(app: typer.Typer) -> None:
             env.setdefault("NEWSWORKER_PER_HOST_BURST", "20")
             specs.append(("replay", [sys.executable, "-m", "worker.cli.main", "replay-server",
                                      "--port", str(demo_port)]))
-        specs.append(("worker", worker_cmd(concurrency or s.worker_concurrency, "poll,fetch,extract,index,alert")))
+        specs.append(("worker", worker_cmd(concurrency or s.worker_concurrency, _all_queues())))
         specs.append(("beat", beat_cmd()))
         if not no_api:
             specs.append(("api", api_cmd(s.api_host, s.api_port)))
@@ -212,8 +224,11 @@ def register(app: typer.Typer) -> None:
             if body.get("failing_feeds"):
                 for f in body["failing_feeds"]:
                     t.add_row(f"feed {f['id']}", f"[yellow]{f['status']}[/yellow]", str(f["last_error"])[:80])
+            for row in body.get("schedule") or []:
+                last = "never ran" if row["last_age"] is None else f"ran {row['last_age']:.0f}s ago"
+                t.add_row(f"schedule {row['stage']}", "", f"every {row['every']:g}s, {last}")
             if body.get("in_flight") is not None:
-                t.add_row("in flight", "", f"{body['in_flight']} handed to extraction, not yet indexed")
+                t.add_row("outbox", "", f"{body['in_flight']} handed to a queue, not yet finished")
             if body["dead_letters"] is not None:
                 t.add_row("dead letters", "", str(body["dead_letters"]))
             console.print(t)

@@ -17,7 +17,6 @@ import gc
 import hashlib
 import re
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import Any
 
 from worker.document import ArticleIn, EnrichedDocument, Entity, doc_id_for_url
@@ -42,12 +41,9 @@ def _entities() -> EntityFn:
     """The entity stage, imported lazily (it loads a model and a gazetteer)."""
     global _entity_fn
     if _entity_fn is None:
-        try:
-            from worker.extract.entities import extract_entities
-        except ImportError:  # entities module not there yet: no entities rather than no chain
-            def extract_entities(title: str, body: str, published: datetime | None = None,
-                                 **_: Any) -> list[Entity]:
-                return []
+        # No fallback: a chain that cannot tag entities must fail loudly, not index articles without them.
+        from worker.extract.entities import extract_entities
+
         _entity_fn = extract_entities
     return _entity_fn
 

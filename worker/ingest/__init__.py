@@ -12,8 +12,8 @@
   seen.py        exactly-once claims on document ids (SET NX, two-phase)
   articles.py    ``fetch_item``: page fetch + main text with feed fallbacks, hand-off to extract
   article.py     trafilatura extraction and the hand-off payload
-  deadletter.py  dead letters for every stage: record / list / get / replay
-  context.py     ``IngestContext`` (Redis, settings, key prefix) and the per-process default
-  errors.py      classed errors: permanent / transient / rate-limited
-  keys.py        Redis key names under one prefix
+  context.py     ``IngestContext`` (Redis, settings, key namespace): ``AppContext.ingest``
+  errors.py      classed errors in the one taxonomy (``worker.errors``): permanent / transient / rate-limited
+
+Retries, dead letters and hand-offs between stages are the pipeline's (``worker/pipeline/``).
 """

@@ -32,13 +32,18 @@ class FetchOutcome:
     payload: dict[str, Any] | None = None
     page_error: str | None = None
     body_from: str | None = None
+    handed_ids: tuple[str, ...] = ()  # to mark handed once the article is safely on its way (``commit_handed``)
 
 
 def _has_feed_text(item: dict[str, Any]) -> bool:
     return bool((item.get("content") or "").strip() or (item.get("summary") or "").strip())
 
 
-def fetch_item(ctx: IngestContext, item: dict[str, Any], emit: Emit, *, last_attempt: bool = False) -> FetchOutcome:
+def fetch_item(ctx: IngestContext, item: dict[str, Any], emit: Emit, *, last_attempt: bool = False,
+               commit: bool = True) -> FetchOutcome:
+    """Fetch the item's page and ``emit`` the article. ``commit=False``: the caller marks the ids handed
+    (``commit_handed``) once the article is safely on its way, e.g. after the pipeline runner has indexed a
+    whole micro-batch; until then a redelivered message fetches the item again instead of skipping it."""
     link = item.get("link") or item["url"]
     link_id = item.get("id") or doc_id(item["url"])
     if ctx.seen.was_handed(link_id):
@@ -78,9 +83,18 @@ def fetch_item(ctx: IngestContext, item: dict[str, Any], emit: Emit, *, last_att
     if page_error:
         log.info("article %s: page unavailable (%s), using feed text", final_id, page_error)
     emit(payload)
-    # the handed marks and the counter in one round trip
+    outcome = FetchOutcome("handed", final_id, payload, page_error, body_from, (final_id, link_id))
+    if commit:
+        commit_handed(ctx, [outcome])
+    return outcome
+
+
+def commit_handed(ctx: IngestContext, outcomes: list[FetchOutcome]) -> None:
+    """The handed marks and the counter of ``outcomes`` in one round trip."""
+    ids = [i for o in outcomes for i in o.handed_ids]
+    if not ids:
+        return
     pipe = ctx.redis.pipeline(transaction=False)
-    ctx.seen.queue_handed(pipe, (final_id, link_id))
-    pipe.hincrby(ctx.keys.stats, "articles_handed", 1)
+    ctx.seen.queue_handed(pipe, ids)
+    pipe.hincrby(ctx.keys.stats, "articles_handed", sum(1 for o in outcomes if o.handed_ids))
     pipe.execute()
-    return FetchOutcome("handed", final_id, payload, page_error, body_from)

@@ -1,19 +1,18 @@
-"""Everything ingestion needs in one place, created once per process (or per test with its own
-Redis key prefix and settings)."""
+"""Everything ingestion needs in one place: the ingest view of the application context
+(``worker.pipeline.context.AppContext.ingest``), or built by a test with its own key prefix and settings."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import redis
 
 from worker.ingest.fetcher import Fetcher
-from worker.ingest.keys import Keys, default_prefix
 from worker.ingest.politeness import RobotsPolicy, TokenBucket
 from worker.ingest.registry import FeedRegistry
 from worker.ingest.seen import SeenStore
+from worker.keys import Keys
 from worker.settings import Settings, get_settings
 
 
@@ -21,7 +20,7 @@ from worker.settings import Settings, get_settings
 class IngestContext:
     redis: redis.Redis
     settings: Settings = field(default_factory=get_settings)
-    keys: Keys = field(default_factory=lambda: Keys(default_prefix()))
+    keys: Keys = field(default_factory=lambda: Keys(get_settings().redis_prefix))
 
     @cached_property
     def registry(self) -> FeedRegistry:
@@ -50,23 +49,3 @@ class IngestContext:
     def close(self) -> None:
         if "fetcher" in self.__dict__:
             self.fetcher.close()
-
-
-_default: IngestContext | None = None
-_lock = threading.Lock()
-
-
-def get_context() -> IngestContext:
-    """The process-wide context on the shared Redis pool (``worker.store.clients.get_redis``)."""
-    global _default
-    from worker.store.clients import get_redis
-
-    with _lock:
-        client = get_redis()
-        prefix = default_prefix()
-        # rebuilt after reset_clients() (a forked worker child) or a prefix change
-        if _default is None or _default.redis is not client or _default.keys.prefix != prefix:
-            if _default is not None:
-                _default.close()
-            _default = IngestContext(redis=client, keys=Keys(prefix))
-        return _default

@@ -1,4 +1,5 @@
-"""Classed fetch errors. Backoff, retries and dead letters follow the class, not the message:
+"""Classed fetch errors, in the taxonomy of ``worker.errors``. Backoff, retries and dead letters follow the
+class, not the message:
 
 * ``PermanentFetchError``: retrying will not help (404, 410, SSRF refusal, wrong content type, too large).
 * ``TransientFetchError``: may work later (timeouts, connection resets, 5xx).
@@ -7,8 +8,10 @@
 
 from __future__ import annotations
 
+from worker import errors
 
-class FetchError(Exception):
+
+class FetchError(errors.PipelineError):
     """Base class; ``status`` is the HTTP status when there was a response."""
 
     kind = "error"
@@ -19,7 +22,7 @@ class FetchError(Exception):
         self.status = status
 
 
-class PermanentFetchError(FetchError):
+class PermanentFetchError(FetchError, errors.PermanentError):
     kind = "permanent"
 
 
@@ -39,19 +42,24 @@ class RobotsDisallowedError(PermanentFetchError):
     kind = "robots"
 
 
-class TransientFetchError(FetchError):
+class TransientFetchError(FetchError, errors.TransientError):
     kind = "transient"
 
 
-class RateLimitedError(TransientFetchError):
-    """``retry_after`` is the number of seconds the server (or our bucket) asked us to wait."""
+class RateLimitedError(TransientFetchError, errors.RateLimitedError):
+    """``retry_after`` is the number of seconds the server (or our bucket) asked us to wait. Without a
+    ``status`` it was our own per-host bucket: a wait, not a failed attempt."""
 
     kind = "rate_limited"
 
     def __init__(self, message: str, *, retry_after: float | None = None, url: str | None = None,
                  status: int | None = None) -> None:
-        super().__init__(message, url=url, status=status)
+        FetchError.__init__(self, message, url=url, status=status)
         self.retry_after = retry_after
+
+    @property
+    def counts_as_attempt(self) -> bool:  # type: ignore[override]
+        return self.status is not None
 
 
 def classify_status(status: int) -> type[FetchError] | None:

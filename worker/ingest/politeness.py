@@ -17,7 +17,7 @@ from urllib.robotparser import RobotFileParser
 import redis
 
 from worker.ingest.errors import RateLimitedError
-from worker.ingest.keys import Keys
+from worker.keys import Keys
 
 # KEYS[1] bucket hash; ARGV rate (tokens/s), burst, cost. Returns seconds to wait (as a string: Lua
 # numbers become integers on the way out) - "0" means the token was taken.

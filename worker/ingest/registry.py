@@ -17,7 +17,8 @@ import redis
 import yaml
 from pydantic import BaseModel, Field, field_validator
 
-from worker.ingest.keys import Keys
+from worker.keys import Keys
+from worker.settings import get_settings
 
 FeedStatus = Literal["new", "ok", "failing", "dead"]
 FAILING_AFTER = 1  # the first failure already shows (with its error); "dead" needs many
@@ -233,9 +234,7 @@ def list_feeds(client: redis.Redis | None = None, keys: Keys | None = None) -> l
 
         client = get_redis()
     if keys is None:
-        from worker.ingest.keys import default_prefix
-
-        keys = Keys(default_prefix())
+        keys = Keys(get_settings().redis_prefix)
     reg = FeedRegistry(client, keys)
     feeds = reg.list()
     states = reg.states([f.id for f in feeds])

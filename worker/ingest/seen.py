@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import redis
 
-from worker.ingest.keys import Keys
+from worker.keys import Keys
 
 PENDING_TTL = 600  # seconds a claim may stay unconfirmed
 SEEN_TTL = 120 * 86400  # forget ids after ~4 months (feeds never carry items that old)

@@ -1,26 +1,27 @@
 """Health checks shared by ``newsworker status``, the API's /health and /ready, and metrics.
 
-"Alive" is not enough: a worker can hold its connection yet consume nothing. The canary task, sent by
-beat every 30 s and executed by any worker, stamps a Redis key; its age says that the whole loop
-beat -> broker -> worker works. Queue depth and the age of the oldest waiting message (from the
-``sent_at`` header stamped at publish time) say whether workers keep up.
+"Alive" is not enough: a worker can hold its connection yet consume nothing. The canary stage, sent by
+beat every ``canary_interval`` s and executed by any worker, stamps a Redis key; its age says that the
+whole loop beat -> broker -> worker works. Every periodic row of the stage table stamps its last run, so
+``status`` shows each schedule (digests, the outbox sweep...) actually running. Queue depth and the age of
+the oldest waiting message (from the ``sent_at`` header stamped at publish time) say whether workers keep
+up.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from worker.celery_app import QUEUES, app
+from worker.pipeline.context import current
+from worker.pipeline.deadletters import DeadLetters
+from worker.pipeline.outbox import Outbox
+from worker.pipeline.table import STAGES
 from worker.settings import get_settings
 from worker.store.clients import es_version, get_es, get_redis
-
-CANARY_KEY = "newsworker:canary:last"
-CANARY_MAX_AGE = float(os.environ.get("NEWSWORKER_CANARY_MAX_AGE", "90"))  # env: liveness test
-REDBEAT_LOCK_KEY = "redbeat::lock"
 
 
 @dataclass
@@ -65,8 +66,9 @@ def check_workers(timeout: float = 2.0) -> Check:
 
 
 def canary_age() -> float | None:
+    ctx = current()
     try:
-        raw = get_redis().get(CANARY_KEY)
+        raw = ctx.redis.get(ctx.keys.canary)
     except Exception:  # noqa: BLE001
         return None
     return None if raw is None else max(0.0, time.time() - float(raw))
@@ -76,13 +78,41 @@ def check_consuming() -> Check:
     age = canary_age()
     if age is None:
         return Check("consuming", False, "the canary task has never run (beat or workers not running)")
-    ok = age < CANARY_MAX_AGE
+    ok = age < get_settings().canary_max_age
     return Check("consuming", ok, f"canary executed {age:.0f}s ago" + ("" if ok else " (stale)"), {"age": age})
+
+
+def schedule_stats() -> list[dict[str, Any]]:
+    """Per periodic row of the stage table: its period and how long ago it last ran (None: never)."""
+    ctx = current()
+    rows = STAGES.periodic
+    raws = ctx.redis.mget([ctx.keys.periodic_last(s.name) for s in rows])
+    now = time.time()
+    out = []
+    for stage, raw in zip(rows, raws, strict=True):
+        every = stage.every(ctx.settings) if stage.every else 0.0
+        out.append({"stage": stage.name, "task": stage.task_name, "every": every,
+                    "last_age": None if raw is None else max(0.0, now - float(raw))})
+    return out
+
+
+def check_schedule() -> Check:
+    """Every periodic row that has run did so within three of its periods (plus a minute's grace). A row
+    that never ran is shown as such but is not an error: a fresh deployment's beat has not sent it yet."""
+    try:
+        rows = schedule_stats()
+    except Exception as err:  # noqa: BLE001
+        return Check("schedule", False, f"cannot read the schedule: {err}")
+    late = [r["stage"] for r in rows if r["last_age"] is not None and r["last_age"] > 3 * r["every"] + 60]
+    detail = ", ".join(f"{r['stage']} every {r['every']:g}s " +
+                       ("(not run yet)" if r["last_age"] is None else f"(ran {r['last_age']:.0f}s ago)")
+                       for r in rows)
+    return Check("schedule", not late, detail, {"rows": rows, "late": late})
 
 
 def check_beat() -> Check:
     try:
-        ttl = get_redis().pttl(REDBEAT_LOCK_KEY)
+        ttl = get_redis().pttl(f"{current().keys.redbeat}:lock")
     except Exception as err:  # noqa: BLE001
         return Check("beat", False, f"cannot read beat lock: {err}")
     if ttl is None or ttl < 0:
@@ -113,9 +143,8 @@ def queue_stats() -> list[dict[str, Any]]:
 
 def dead_letter_count() -> int | None:
     try:
-        from worker.ingest import deadletter
-
-        return int(deadletter.count())
+        ctx = current()
+        return DeadLetters(ctx.redis, ctx.keys).count()
     except Exception:  # noqa: BLE001
         return None
 
@@ -123,7 +152,7 @@ def dead_letter_count() -> int | None:
 def gather(include_workers: bool = True) -> list[Check]:
     checks = [check_redis(), check_es()]
     if include_workers:
-        checks += [check_workers(), check_beat(), check_consuming()]
+        checks += [check_workers(), check_beat(), check_consuming(), check_schedule()]
     return checks
 
 
@@ -133,15 +162,22 @@ def as_json(checks: list[Check]) -> dict[str, Any]:
         "checks": [asdict(c) for c in checks],
         "queues": queue_stats() if checks and checks[0].ok else [],
         "dead_letters": dead_letter_count(),
+        "schedule": _schedule(),
         "in_flight": _in_flight(),
     }
 
 
+def _schedule() -> list[dict[str, Any]] | None:
+    try:
+        return schedule_stats()
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def _in_flight() -> int | None:
     try:
-        from worker.tasks import inflight
-
-        return inflight.count()
+        ctx = current()
+        return Outbox(ctx.redis, ctx.keys).count()
     except Exception:  # noqa: BLE001
         return None
 

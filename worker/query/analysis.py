@@ -29,10 +29,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-try:  # the chain's fold is the single definition of the matching key
-    from worker.extract.normalize import fold as _chain_fold
-except ImportError:  # pragma: no cover - only while the chain module is missing
-    _chain_fold = None
+# The chain's fold is the single definition of the matching key.
+from worker.extract.normalize import fold as _chain_fold
 
 __all__ = ["analyze", "analyze_key", "fold_text", "prefix_form", "stem", "MAX_TOKEN_CHARS"]
 
@@ -73,8 +71,7 @@ def fold_text(text: str) -> str:
     """Fold (see module docstring) and lowercase; no tokenisation or stemming."""
     if "\u064b" in text:
         text = _TANWEEN_ALIF_RE.sub("", text)
-    if _chain_fold is not None:
-        text = _chain_fold(text)
+    text = _chain_fold(text)
     return text.translate(_FOLD_TABLE).lower()
 
 

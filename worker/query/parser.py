@@ -19,6 +19,7 @@ A blank query means "everything". Terms that analyze to nothing (punctuation) ar
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from datetime import UTC, datetime, timedelta
@@ -95,17 +96,12 @@ def _parse(q: str) -> Node:
     return simplify(node if node is not None else MatchAll())
 
 
-_LEXER = None
-
-
-def _lexer():
+@functools.cache
+def _lexer():  # noqa: ANN202
     """A private clone of luqum's lexer (ply lexers keep position state between calls)."""
-    global _LEXER
-    if _LEXER is None:
-        from luqum.parser import lexer
+    from luqum.parser import lexer
 
-        _LEXER = lexer.clone()
-    return _LEXER
+    return lexer.clone()
 
 
 # --- pre-lexing: &&, ||, ! ----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """One Redis pool and one Elasticsearch client per process, created on first use.
 
 Celery prefork children inherit module state from the parent; ``reset_clients`` is called from the
-``worker_process_init`` signal so each child opens its own sockets instead of sharing the parent's.
+``worker_process_init`` signal so each child opens its own sockets instead of sharing the parent's (the
+application context, ``worker.pipeline.context``, notices and rebuilds itself on the new clients).
 """
 
 from __future__ import annotations
@@ -13,16 +14,21 @@ from elasticsearch import Elasticsearch
 
 from worker.settings import get_settings
 
-_lock = threading.Lock()
-_redis: redis.Redis | None = None
-_es: Elasticsearch | None = None
+
+class _Clients:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.redis: redis.Redis | None = None
+        self.es: Elasticsearch | None = None
+
+
+_clients = _Clients()
 
 
 def get_redis() -> redis.Redis:
-    global _redis
-    with _lock:
-        if _redis is None:
-            _redis = redis.Redis.from_url(
+    with _clients.lock:
+        if _clients.redis is None:
+            _clients.redis = redis.Redis.from_url(
                 get_settings().redis_url,
                 decode_responses=True,
                 socket_timeout=10,
@@ -30,27 +36,25 @@ def get_redis() -> redis.Redis:
                 health_check_interval=30,
                 retry_on_timeout=True,
             )
-        return _redis
+        return _clients.redis
 
 
 def get_es() -> Elasticsearch:
-    global _es
-    with _lock:
-        if _es is None:
-            _es = Elasticsearch(
+    with _clients.lock:
+        if _clients.es is None:
+            _clients.es = Elasticsearch(
                 get_settings().es_url,
                 request_timeout=30,
                 retry_on_timeout=True,
                 max_retries=3,
             )
-        return _es
+        return _clients.es
 
 
 def reset_clients() -> None:
-    global _redis, _es
-    with _lock:
-        _redis = None
-        _es = None
+    with _clients.lock:
+        _clients.redis = None
+        _clients.es = None
 
 
 def es_version(es: Elasticsearch | None = None) -> str:

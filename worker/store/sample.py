@@ -85,10 +85,8 @@ def to_document(raw: dict) -> EnrichedDocument:
 
 def enrich(docs: list[EnrichedDocument]) -> list[EnrichedDocument]:
     """Run the extraction chain over ``docs`` (keeps metadata the chain does not set)."""
-    try:
-        from worker.extract.pipeline import extract_many
-    except ImportError:
-        return docs
+    from worker.extract.pipeline import extract_many
+
     articles = [
         ArticleIn(
             id=d.id,

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from worker.alerts.context import AlertsContext, default_context
+from worker.alerts.context import AlertsContext
 from worker.alerts.delivery.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 from worker.alerts.history import History
 
@@ -38,7 +38,7 @@ def delivered_key(ctx: AlertsContext, n: dict[str, Any]) -> str:
     return ctx.key("delivered", n["id"], n["channel_key"])
 
 
-def send(n: dict[str, Any], ctx: AlertsContext | None = None) -> int:
+def send(n: dict[str, Any], ctx: AlertsContext) -> int:
     ch = n["channel"]
     if ch["type"] == "webhook":
         from worker.alerts.delivery.webhook import send_webhook
@@ -47,13 +47,12 @@ def send(n: dict[str, Any], ctx: AlertsContext | None = None) -> int:
     if ch["type"] == "email":
         from worker.alerts.delivery.smtp import send_email
 
-        return send_email(ch, n, host=ctx.smtp_host if ctx else None, port=ctx.smtp_port if ctx else None)
+        return send_email(ch, n, host=ctx.smtp_host, port=ctx.smtp_port)
     raise PermanentDeliveryError(f"unknown channel type {ch['type']!r}")
 
 
-def attempt(n: dict[str, Any], ctx: AlertsContext | None = None) -> Outcome:
+def attempt(n: dict[str, Any], ctx: AlertsContext) -> Outcome:
     """Try one delivery of notification ``n`` (which carries ``channel`` and ``channel_key``)."""
-    ctx = ctx or default_context()
     r = ctx.redis
     flag = delivered_key(ctx, n)
     if r.exists(flag):
@@ -81,28 +80,11 @@ def attempt(n: dict[str, Any], ctx: AlertsContext | None = None) -> Outcome:
         r.delete(lock)
 
 
-def give_up(n: dict[str, Any], error: str, ctx: AlertsContext | None = None) -> None:
-    """Retries exhausted (or permanent failure): mark the channel failed and write a dead-letter record."""
-    ctx = ctx or default_context()
-    try:
-        History(ctx).mark_attempt(n["id"], n["channel_key"], "failed", error)
-    except Exception as err:  # noqa: BLE001
-        log.error("alert %s: could not mark failed: %s", n["id"], err)
-    dead_letter("alert", n, error, ctx)
+def mark_failed(n: dict[str, Any], error: str, ctx: AlertsContext) -> None:
+    """The channel failed for good (permanent error, or retries exhausted): say so in the history. The
+    dead letter itself is the pipeline runner's (``worker.pipeline.runner``)."""
+    History(ctx).mark_attempt(n["id"], n["channel_key"], "failed", error)
 
 
-def dead_letter(stage: str, payload: dict[str, Any], error: str, ctx: AlertsContext | None = None) -> None:
-    try:
-        from worker.ingest.deadletter import record
-    except ImportError:  # the ingest helper's module is not there yet: keep the record in Redis ourselves
-        import json
-
-        ctx = ctx or default_context()
-        ctx.redis.lpush(ctx.key("deadletter"), json.dumps({"stage": stage, "payload": payload, "error": error}))
-        return
-    # The replayable task is the delivery itself, with the notification as its only argument.
-    record(stage, payload, error, task="worker.tasks.alert.deliver", args=[payload])
-
-
-__all__ = ["Outcome", "attempt", "give_up", "dead_letter", "delivered_key", "TransientDeliveryError",
+__all__ = ["Outcome", "attempt", "mark_failed", "delivered_key", "TransientDeliveryError",
            "PermanentDeliveryError", "DeliveryError"]

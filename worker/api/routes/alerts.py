@@ -15,7 +15,13 @@ router = APIRouter(prefix="/alerts", tags=["alerts"])
 def _store() -> Any:
     from worker.alerts.store import RuleStore
 
-    return RuleStore()
+    return RuleStore(_alerts())
+
+
+def _alerts() -> Any:
+    from worker.pipeline.context import current
+
+    return current().alerts
 
 
 def _view(rule: Any, x_api_key: str | None) -> dict[str, Any]:
@@ -59,7 +65,7 @@ def history(
 ) -> dict[str, Any]:
     from worker.alerts.history import History
 
-    total, records = History().search(rule=rule, status=status_, story_id=story_id, limit=limit, offset=offset)
+    total, records = History(_alerts()).search(rule=rule, status=status_, story_id=story_id, limit=limit, offset=offset)
     return {"total": total, "records": records}
 
 
@@ -67,7 +73,7 @@ def history(
 def history_record(notification_id: str) -> dict[str, Any]:
     from worker.alerts.history import History
 
-    rec = History().get(notification_id)
+    rec = History(_alerts()).get(notification_id)
     if rec is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no notification {notification_id!r}")
     return rec
@@ -123,4 +129,4 @@ def test_rule(name: str, limit: int = Query(50, ge=1, le=1000)) -> dict[str, Any
     rule = _store().get(name)
     if rule is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no rule named {name!r}")
-    return preview(rule, limit=limit)
+    return preview(rule, ctx=_alerts(), limit=limit)

@@ -25,9 +25,9 @@ class FeedIn(BaseModel):
 
 
 def _ctx() -> Any:
-    from worker.ingest.context import get_context
+    from worker.pipeline.context import current
 
-    return get_context()
+    return current().ingest
 
 
 @router.get("", dependencies=[Depends(require_read)])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 
 _CONTEXT_FIELDS = ("article_id", "feed_id", "url", "stage", "rule")
@@ -40,9 +39,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
-def install(logger: logging.Logger | None = None) -> None:
-    """Replace the handlers' formatters with JSON (unless NEWSWORKER_LOG_FORMAT=text)."""
-    if os.environ.get("NEWSWORKER_LOG_FORMAT", "json") != "json":
+def install(logger: logging.Logger | None = None, log_format: str = "json") -> None:
+    """Replace the handlers' formatters with JSON (``settings.log_format``; ``text`` leaves them)."""
+    if log_format != "json":
         return
     logger = logger or logging.getLogger()
     for h in logger.handlers:

@@ -1,0 +1,87 @@
+"""Every Redis key newsworker writes, under one configurable prefix (``settings.redis_prefix``, ``nw:``), so
+tests and several deployments sharing a Redis keep their state apart and clean it up with one
+``SCAN prefix*``. ``worker.pipeline.migrate`` moves keys written under the older, scattered names.
+
+Not here: the broker's own keys (Celery queues, ``unacked``), which belong to kombu, and RedBeat's
+schedule, whose prefix is derived from this one in ``worker.celery_app``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_PREFIX = "nw:"
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str = DEFAULT_PREFIX
+
+    # -- ingestion ---------------------------------------------------------------------------------------
+    @property
+    def feed_ids(self) -> str:  # set of registered feed ids
+        return f"{self.prefix}feeds"
+
+    def feed(self, feed_id: str) -> str:  # JSON: the feed's configuration
+        return f"{self.prefix}feed:{feed_id}"
+
+    def state(self, feed_id: str) -> str:  # JSON: the feed's polling state
+        return f"{self.prefix}feedstate:{feed_id}"
+
+    @property
+    def due(self) -> str:  # zset feed_id -> next due (unix seconds)
+        return f"{self.prefix}feeds:due"
+
+    def poll_lock(self, feed_id: str) -> str:
+        return f"{self.prefix}lock:poll:{feed_id}"
+
+    def seen(self, doc_id: str) -> str:  # global: one key per document id ever handed on
+        return f"{self.prefix}seen:{doc_id}"
+
+    def handed(self, doc_id: str) -> str:  # set once the fetch stage handed the article to extract
+        return f"{self.prefix}handed:{doc_id}"
+
+    def bucket(self, host: str) -> str:
+        return f"{self.prefix}bucket:{host}"
+
+    def robots(self, origin: str) -> str:
+        return f"{self.prefix}robots:{origin}"
+
+    @property
+    def stats(self) -> str:  # hash of ingestion counters (polls, 304s, new items, errors)
+        return f"{self.prefix}ingest:stats"
+
+    # -- pipeline ----------------------------------------------------------------------------------------
+    @property
+    def deadletters(self) -> str:  # zset id -> recorded time
+        return f"{self.prefix}dl:index"
+
+    def deadletter(self, dl_id: str) -> str:
+        return f"{self.prefix}dl:item:{dl_id}"
+
+    @property
+    def outbox_payloads(self) -> str:  # hash "<stage>:<id>" -> JSON message
+        return f"{self.prefix}outbox:payloads"
+
+    @property
+    def outbox_since(self) -> str:  # zset "<stage>:<id>" -> handed-on time
+        return f"{self.prefix}outbox:since"
+
+    def periodic_last(self, stage: str) -> str:  # unix time a periodic stage last ran
+        return f"{self.prefix}periodic:{stage}"
+
+    @property
+    def canary(self) -> str:  # unix time a worker last consumed a beat-sent message
+        return f"{self.prefix}canary:last"
+
+    @property
+    def metrics(self) -> str:  # hashes <metrics>:c:<name> and <metrics>:h:<name>
+        return f"{self.prefix}metrics"
+
+    @property
+    def alerts(self) -> str:  # the alert subsystem's keys: AlertsContext.prefix
+        return f"{self.prefix}alerts"
+
+    @property
+    def redbeat(self) -> str:  # RedBeat's schedule entries and lock
+        return f"{self.prefix}redbeat:"

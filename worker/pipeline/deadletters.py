@@ -1,0 +1,71 @@
+"""Dead letters: work that failed for good, kept with its error until replayed or deleted, never dropped.
+
+Only the runner writes them (``Runner`` decides, from the error class and the stage's retry policy, that an
+input is dead). A record names its stage and keeps the one input record's payload; replaying it sends the
+payload back to that stage (``Runner.replay``). Records live under the key namespace: ``dl:item:<id>``
+(JSON) and ``dl:index`` (zset by time).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from worker.keys import Keys
+
+MAX_ERROR_CHARS = 8000
+
+
+@dataclass(frozen=True)
+class DeadLetters:
+    redis: redis.Redis
+    keys: Keys
+
+    def record(self, stage: str, payload: Any, error: str, *, attempts: int | None = None) -> str:
+        """Store a dead letter; returns its id."""
+        now = time.time()
+        dl_id = f"{int(now * 1000):013d}-{uuid.uuid4().hex[:8]}"
+        entry = {"id": dl_id, "stage": stage, "payload": payload, "error": str(error)[:MAX_ERROR_CHARS],
+                 "recorded_at": now, "attempts": attempts}
+        pipe = self.redis.pipeline()
+        pipe.set(self.keys.deadletter(dl_id), json.dumps(entry, ensure_ascii=False, default=str))
+        pipe.zadd(self.keys.deadletters, {dl_id: now})
+        pipe.execute()
+        return dl_id
+
+    def _entries(self, ids: list[str]) -> Iterator[dict[str, Any]]:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for raw in self.redis.mget([self.keys.deadletter(i) for i in chunk]):
+                if raw:
+                    yield json.loads(raw)
+
+    def list(self, stage: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Newest first."""
+        ids = self.redis.zrevrange(self.keys.deadletters, 0, -1 if stage else limit - 1)
+        out: list[dict[str, Any]] = []
+        for entry in self._entries(ids):
+            if stage is None or entry.get("stage") == stage:
+                out.append(entry)
+            if len(out) >= limit:
+                break
+        return out
+
+    def count(self) -> int:
+        return int(self.redis.zcard(self.keys.deadletters))
+
+    def get(self, dl_id: str) -> dict[str, Any] | None:
+        raw = self.redis.get(self.keys.deadletter(dl_id))
+        return json.loads(raw) if raw else None
+
+    def delete(self, dl_id: str) -> bool:
+        pipe = self.redis.pipeline()
+        pipe.delete(self.keys.deadletter(dl_id))
+        pipe.zrem(self.keys.deadletters, dl_id)
+        return bool(pipe.execute()[0])

@@ -1,0 +1,69 @@
+"""The periodic stages (beat sends them on the table's schedule) and dead-letter replay."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from worker.alerts.notify import send_due_digests
+from worker.alerts.store import RuleStore
+from worker.pipeline.deadletters import DeadLetters
+from worker.pipeline.outbox import Entry, Outbox
+from worker.pipeline.stage import Hop
+from worker.records import Delivery
+
+log = logging.getLogger(__name__)
+
+
+def schedule_polls(hop: Hop) -> int:
+    """Every feed whose next due time has passed -> its FeedId. Due feeds are pushed ahead atomically
+    while queued, so overlapping ticks never double-poll."""
+    ctx = hop.ctx
+    ids = ctx.ingest.registry.claim_due(hold=max(300.0, ctx.settings.http_timeout * 10))
+    for feed_id in ids:
+        hop.emit(feed_id)
+    return len(ids)
+
+
+def digests(hop: Hop) -> int:
+    """Digest rules whose batch is due -> one digest notification each -> its Deliveries."""
+    alerts = hop.ctx.alerts
+    rules = [r for r in RuleStore(alerts).list(enabled_only=True) if r.mode == "digest"]
+    run = send_due_digests(rules, ctx=alerts)
+    for d in run.deliveries:
+        hop.emit(Delivery.from_payload(d))
+    if run.sent:
+        log.info("sent %d digest(s)", len(run.sent))
+    return len(run.sent)
+
+
+def sweep_outbox(hop: Hop, *, queues: tuple[str, ...]) -> int:
+    """Outbox entries older than ``settings.outbox_max_age`` -> re-sent to their stage, but only while
+    ``queues`` (those of the outboxed stages) are idle: a backlog is not a loss."""
+    ctx = hop.ctx
+    r = ctx.redis
+    if any(r.llen(q) for q in queues):
+        return 0
+    entries = Outbox(r, ctx.keys).take_due(ctx.settings.outbox_max_age)
+    for entry in entries:
+        hop.emit(entry)
+    if entries:
+        log.warning("re-sent %d records that were handed on but never finished", len(entries))
+    return len(entries)
+
+
+def canary(hop: Hop) -> int:
+    """Stamp the time a worker last consumed a beat-sent message (``newsworker status``: consuming)."""
+    hop.ctx.redis.set(hop.ctx.keys.canary, repr(time.time()), ex=3600)
+    return 1
+
+
+def replay(hop: Hop, dl_id: str) -> str:
+    """A dead letter's id -> its payload, back to the stage it died in; the record is removed."""
+    dead = DeadLetters(hop.ctx.redis, hop.ctx.keys)
+    entry = dead.get(dl_id)
+    if entry is None:
+        return "missing"
+    hop.emit(Entry(entry["stage"], entry["payload"]))
+    dead.delete(dl_id)
+    return "replayed"

@@ -1,0 +1,66 @@
+"""THE STAGE TABLE: the one place to read what runs where.
+
+Each row: stage -> function -> input record -> output record -> queue -> retry policy -> schedule. Celery
+tasks (``worker.tasks``), their routes and the beat schedule (``worker.celery_app``) are derived from it;
+nothing else names a task or a queue.
+
+    poll_due ─► poll ─► fetch ─► extract ─► story ─► index ─► match ─► deliver
+    digests ─────────────────────────────────────────────────────────┘
+    sweep (outbox), replay (dead letters) ─► the stage each record names;  canary
+
+Where a stage runs is decided per deployment: ``story``, ``index`` and ``match`` always run in the process
+that produced their input (no queue hop per article); ``extract`` does too unless ``inline_extract`` is
+false (fetching workers then hand articles to workers consuming ``extract,index``).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from worker.document import EnrichedDocument
+from worker.pipeline import article, periodic
+from worker.pipeline.outbox import Entry
+from worker.pipeline.retry import CHANNEL, HTTP, INFRA, ONCE, PERIODIC, STORE
+from worker.pipeline.stage import Stage, StageTable, always, per_record
+from worker.records import Delivery, FeedItem, FetchedArticle
+from worker.settings import Settings
+
+# Queues of the rows kept in the outbox: while one holds messages, old outbox entries may just be waiting.
+OUTBOX_QUEUES = ("poll", "fetch", "extract", "index", "alert")
+
+
+def _inline_extract(s: Settings) -> bool:
+    return s.inline_extract
+
+
+STAGES = StageTable([
+    # -- the article path ------------------------------------------------------------------------------
+    # Due feeds go out 8 to a message and are polled concurrently: a poll mostly waits on the feed's server.
+    Stage("poll", per_record(article.poll, threads=8), str, FeedItem, queue="poll", retry=INFRA, next="fetch",
+          batch=8, outbox=True),
+    # A poll's new items go out 8 to a message, fetched concurrently (the pool waits on pages, not CPU).
+    Stage("fetch", per_record(article.fetch, threads=8), FeedItem, FetchedArticle, queue="fetch", retry=HTTP,
+          next="extract", batch=8, outbox=True, article=True),
+    Stage("extract", article.extract, FetchedArticle, EnrichedDocument, queue="extract", retry=ONCE,
+          next="story", batch=32, inline=_inline_extract, outbox=True, article=True),
+    Stage("story", per_record(article.story), EnrichedDocument, EnrichedDocument, queue="index", retry=STORE,
+          next="index", batch=32, inline=always, outbox=True, article=True),
+    Stage("index", article.index, EnrichedDocument, EnrichedDocument, queue="index", retry=STORE,
+          next="match", batch=32, inline=always, outbox=True, article=True),
+    Stage("match", per_record(article.match), EnrichedDocument, Delivery, queue="alert", retry=STORE,
+          next="deliver", inline=always, outbox=True, article=True),
+    # The end of the line: its outcome label (delivered, skipped) is the receipt, in metrics and the history.
+    Stage("deliver", per_record(article.deliver), Delivery, None, queue="alert", retry=CHANNEL,
+          outbox=True, on_dead=article.delivery_failed),
+    # -- periodic: beat sends these every ``every(settings)`` seconds ---------------------------------
+    Stage("poll_due", periodic.schedule_polls, None, str, queue="poll", retry=PERIODIC, next="poll",
+          every=lambda s: s.beat_tick_seconds),
+    Stage("digests", periodic.digests, None, Delivery, queue="alert", retry=PERIODIC, next="deliver",
+          every=lambda s: s.digest_tick_seconds),
+    Stage("sweep", partial(periodic.sweep_outbox, queues=OUTBOX_QUEUES), None, Entry, queue="poll",
+          retry=PERIODIC, every=lambda s: s.outbox_sweep_seconds),
+    Stage("canary", periodic.canary, None, None, queue="poll", retry=PERIODIC,
+          every=lambda s: s.canary_interval),
+    # -- on demand ---------------------------------------------------------------------------------------
+    Stage("replay", per_record(periodic.replay), str, Entry, queue="poll", retry=INFRA),
+])
