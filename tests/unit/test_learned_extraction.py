@@ -3,7 +3,7 @@
 The figures themselves come from ``newsworker eval`` (cross-validation by article); these tests pin
 behaviour a user relies on, with made-up sentences (no article of the training set)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -12,7 +12,7 @@ from worker.document import EVENT_TYPES
 from worker.extract.casualty_model import candidates, score_casualties
 from worker.extract.event_model import EventModel, detect_events, load_model, split_units, unit_features
 
-PUB = datetime(2018, 5, 1, tzinfo=timezone.utc)
+PUB = datetime(2018, 5, 1, tzinfo=UTC)
 
 
 def _types(title: str, body: str) -> set[str]:
