@@ -61,9 +61,14 @@ class Settings(BaseSettings):
     http_timeout: float = 15.0
     max_feed_bytes: int = 10 * 1024 * 1024
     max_page_bytes: int = 5 * 1024 * 1024
+    http_total_deadline: float = Field(
+        60.0, description="wall-clock limit on one fetch, redirects included (a server dripping bytes)")
     allow_private_addresses: bool = Field(
-        False, description="let feeds/articles resolve to loopback/private ranges (tests, replay server)"
-    )
+        False, description="let every feed, page and webhook reach loopback/private ranges (test harnesses); "
+        "prefer private_hosts or a feed's allow_private")
+    private_hosts: list[str] = Field(
+        default_factory=list, description="hosts (name or address, optionally :port) or CIDR networks that "
+        "may be private: a local webhook receiver, an intranet feed")
     per_host_rate: float = Field(1.0, description="requests per second per host, shared by all workers")
     per_host_burst: int = 5
     respect_robots: bool = True
