@@ -143,7 +143,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, rss("".join(item(n, port) for n in range(40_000)), port=port))
         elif path == "/feed/huge-fields":
             big = "ع" * MB
-            self._send(200, rss(item(1, port, title=big) + item(2, port, path="x" * (3 * MB)), port=port))
+            self._send(200, rss(item("huge", port, title=big) + item(2, port, path="x" * (3 * MB)), port=port))
         elif path == "/feed/inline-pages":
             self._send(200, rss(item(1, port, path="page/double-gzip"), port=port))
         elif path == "/feed/ok":

@@ -227,3 +227,12 @@ def test_guarded_backend_connects_to_the_checked_address(monkeypatch):
     with pytest.raises(httpcore.ConnectError):
         GuardedBackend(AddressPolicy()).connect_tcp("public.test", 443, timeout=1)
     assert seen == [("93.184.216.34", 443)]
+
+
+def test_a_countdown_never_exceeds_the_visibility_timeout():
+    from worker.celery_app import app
+    from worker.tasks.fetch import max_countdown
+
+    visibility = app.conf.broker_transport_options["visibility_timeout"]
+    assert 0 < max_countdown() < visibility
+    assert min(parse_retry_after("99999999999999", time.time()) or 0, max_countdown()) < visibility

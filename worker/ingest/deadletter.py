@@ -3,7 +3,9 @@
 ``record(stage, payload, error)`` from any stage (fetch, extract, index, alert...); ``list_records``/``get`` to
 inspect; ``replay`` re-enqueues the payload to the stage's task (by name, so no imports between stages)
 and removes the record. Records live in Redis under the ingestion key prefix: ``dl:item:<id>`` (JSON)
-and ``dl:index`` (zset by time), kept until replayed or deleted. Counting dead letters in metrics is
+and ``dl:index`` (zset by time), kept until replayed, deleted, or bounded out: a record lives
+``DEAD_LETTER_TTL`` (30 days) and at most ``MAX_DEAD_LETTERS`` are kept, oldest dropped first, so a
+hostile feed producing a dead letter per item cannot fill Redis. Counting dead letters in metrics is
 the caller's job (``worker.tasks.common.dead_letter`` does it).
 """
 
@@ -28,6 +30,8 @@ STAGE_TASKS: dict[str, str] = {
     "alert": "worker.tasks.alert.match_article",
 }
 MAX_ERROR_CHARS = 8000
+DEAD_LETTER_TTL = 30 * 24 * 3600
+MAX_DEAD_LETTERS = 100_000
 
 
 def _client_and_keys(client: redis.Redis | None, keys: Keys | None) -> tuple[redis.Redis, Keys]:
@@ -53,9 +57,18 @@ def record(stage: str, payload: dict[str, Any], error: str | BaseException, *, t
         "recorded_at": now, "attempts": attempts,
     }
     pipe = r.pipeline()
-    pipe.set(k.deadletter(dl_id), json.dumps(entry, ensure_ascii=False, default=str))
+    pipe.set(k.deadletter(dl_id), json.dumps(entry, ensure_ascii=False, default=str), ex=DEAD_LETTER_TTL)
     pipe.zadd(k.deadletters, {dl_id: now})
-    pipe.execute()
+    pipe.zremrangebyscore(k.deadletters, "-inf", now - DEAD_LETTER_TTL)  # their records have expired
+    pipe.zcard(k.deadletters)
+    size = pipe.execute()[-1]
+    if size > MAX_DEAD_LETTERS:
+        oldest = r.zrange(k.deadletters, 0, size - MAX_DEAD_LETTERS - 1)
+        if oldest:
+            pipe = r.pipeline()
+            pipe.delete(*[k.deadletter(i) for i in oldest])
+            pipe.zrem(k.deadletters, *oldest)
+            pipe.execute()
     return dl_id
 
 

@@ -58,7 +58,7 @@ def fetch_article(self: Any, item: dict[str, Any]) -> dict[str, Any]:
             outcome = fetch_item(ctx, item, emit=lambda p: timer.excluding(hand_to_extract, p),
                                  last_attempt=last)
     except RateLimitedError as err:
-        wait = (err.retry_after or 30.0) + random.uniform(0, 10)
+        wait = min((err.retry_after or 30.0) + random.uniform(0, 10), max_countdown())
         if err.status is None:
             # Our own per-host budget is spent (a burst of items from one site): queue a fresh copy
             # for later rather than burning this task's retries; the task is idempotent.
@@ -77,6 +77,14 @@ def fetch_article(self: Any, item: dict[str, Any]) -> dict[str, Any]:
         return _dead(item if isinstance(item, dict) else {"raw": repr(item)}, err)
     metrics.inc("articles_total", {"stage": "fetch", "outcome": outcome.result})
     return {"result": outcome.result, "id": outcome.doc_id, "body_from": outcome.body_from}
+
+
+def max_countdown() -> float:
+    """The longest countdown a task may be given: with the Redis transport a message waiting longer than
+    the visibility timeout is delivered again while the first copy still waits (a server's Retry-After
+    of days would otherwise multiply the task)."""
+    visibility = float((app.conf.broker_transport_options or {}).get("visibility_timeout", 3600))
+    return max(1.0, visibility - 60.0)
 
 
 def _dead(item: dict[str, Any], err: Exception) -> dict[str, Any]:
