@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     api_port: int = 8000
     api_key: str | None = None
     api_read_open: bool = True
+    api_max_body_bytes: int = Field(64 * 1024, description="larger request bodies are refused with 413")
+    api_rate_per_second: float = Field(20.0, description="requests per second per client (0: no limit)")
+    api_rate_burst: int = Field(200, description="requests a client may send at once before the rate applies")
+    api_anonymous_pits: int = Field(
+        50, description="point-in-time searches requests without the write key may open per 2 minutes, all "
+        "clients together (each holds an Elasticsearch search context)")
 
     # alerts
     alert_story_window_hours: int = 48

@@ -13,7 +13,7 @@ from worker.alerts.store import RuleStore
 
 
 @pytest.fixture
-def alerts_ctx(redis_client, es_client, unique_name) -> Iterator[AlertsContext]:
+def alerts_ctx(redis_client, es_client, unique_name, local_receivers) -> Iterator[AlertsContext]:
     ctx = AlertsContext(
         rules_index=f"{unique_name}-alerts", history_index=f"{unique_name}-alert-history",
         prefix=f"{unique_name}:alerts", story_window_hours=48, articles_index=f"{unique_name}-articles",
