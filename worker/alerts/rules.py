@@ -17,7 +17,9 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 # Unicode word characters (Arabic names are fine), dot, dash; no spaces so CLI use needs no quoting.
 NAME_RE = re.compile(r"^[\w.-]{1,100}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
+# No whitespace and no control characters (C0, DEL, C1): an address ends up in an SMTP envelope and header.
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+$"
+EMAIL_RE = re.compile(EMAIL_PATTERN)
 MAX_URL_CHARS = 2048
 MAX_EMAIL_CHARS = 254  # RFC 5321 path limit
 MAX_CHANNELS = 20
@@ -80,7 +82,7 @@ class Channels(BaseModel):
         if len(v) > MAX_CHANNELS:
             raise ValueError(f"at most {MAX_CHANNELS} email addresses")
         for addr in v:
-            if len(addr) > MAX_EMAIL_CHARS or not EMAIL_RE.match(addr) or not addr.isprintable():
+            if len(addr) > MAX_EMAIL_CHARS or not EMAIL_RE.match(addr):
                 raise ValueError(f"not an email address: {addr[:100]!r}")
         return v
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from worker.alerts.rules import EMAIL_PATTERN
 from worker.api.auth import is_writer, require_read, require_write
 from worker.api.models import (
     BACKEND_ERRORS,
@@ -35,27 +36,27 @@ RuleName = Annotated[str, Path(min_length=1, max_length=100)]
 
 
 class WebhookIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     url: str = Field(min_length=8, max_length=2048, pattern=r"^https?://[^\s/]+")
     format: Literal["json", "slack"] = "json"
 
 
 class ChannelsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     webhooks: list[WebhookIn] = Field(default_factory=list, max_length=20)
-    emails: list[Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]] = Field(
+    emails: list[Annotated[str, Field(max_length=254, pattern=EMAIL_PATTERN)]] = Field(
         default_factory=list, max_length=20)
 
 
 class FiltersIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     sources: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=100)
     languages: list[Annotated[str, Field(max_length=20)]] = Field(default_factory=list, max_length=20)
     min_casualties: int | None = Field(None, ge=0, le=1_000_000)
 
 
 class RuleBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     query: str = Field(min_length=1, max_length=4000, description="query language (see README)")
     filters: FiltersIn = Field(default_factory=FiltersIn)
     channels: ChannelsIn = Field(default_factory=ChannelsIn)
@@ -74,7 +75,7 @@ class RulePut(RuleBody):
 
 
 class RulePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     query: str | None = Field(None, min_length=1, max_length=4000)
     filters: FiltersIn | None = None
     channels: ChannelsIn | None = None
@@ -122,22 +123,21 @@ def list_rules(owner: Annotated[str | None, Query(max_length=100)] = None, enabl
 
 
 @router.get("/history", response_model=HistoryOut, dependencies=[Depends(require_read)],
-            responses=responses(READ_ERRORS, BACKEND_ERRORS,
-                                _400=f"offset + limit is beyond the first {MAX_WINDOW} records"))
+            responses=responses(READ_ERRORS, BACKEND_ERRORS))
 def history(
     rule: Annotated[str | None, Query(max_length=100)] = None,
     status_: Annotated[Literal["pending", "delivered", "failed", "recorded"] | None, Query(alias="status")] = None,
     story_id: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_WINDOW)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_WINDOW - 1, description="records to skip; the log can be paged "
+                                 f"through its first {MAX_WINDOW} records (filter to narrow it)")] = 0,
     x_api_key: ApiKey = None,
 ) -> dict[str, Any]:
     from worker.alerts.history import History
     from worker.alerts.rules import redacted_record
 
-    if offset + limit > MAX_WINDOW:
-        raise HTTPException(400, f"offset + limit must be at most {MAX_WINDOW} (the index's result window); "
-                            "filter by rule, status or story_id to narrow the log")
+    # A page that crosses the end of the index's window is cut there (an offset past it is a 422).
+    limit = min(limit, MAX_WINDOW - offset)
     total, records = History().search(rule=rule, status=status_, story_id=story_id, limit=limit, offset=offset)
     if not is_writer(x_api_key):
         records = [redacted_record(r) for r in records]
@@ -193,7 +193,9 @@ def patch_rule(name: RuleName, body: RulePatch) -> dict[str, Any]:
     rule = store.get(name)
     if rule is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no rule named {name!r}")
-    merged = {**rule.model_dump(mode="json"), **body.model_dump(exclude_unset=True), "name": name}
+    # An explicit null leaves a field as it is, except ``owner``, which null clears.
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k == "owner"}
+    merged = {**rule.model_dump(mode="json"), **changes, "name": name}
     saved, _ = store.upsert(_rule_or_422(merged))
     return saved.model_dump(mode="json")
 

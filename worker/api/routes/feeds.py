@@ -25,7 +25,7 @@ FeedId = Annotated[str, Path(min_length=1, max_length=100)]
 
 
 class FeedIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     url: str = Field(min_length=8, max_length=2048, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/]+")
     id: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
     name: str = Field("", max_length=200)
