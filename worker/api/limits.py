@@ -86,10 +86,6 @@ class PitBudget:
             return True
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 async def _json(send: Send, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
     body = json.dumps({"detail": detail}).encode()
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
@@ -140,28 +136,36 @@ class GuardMiddleware:
                 await _json(send, 413, f"request body larger than {self.max_body} bytes")
                 return
         received = 0
-        started = False
+        started = False  # the app (or we) began a response
+        refused = False  # we answered 413 mid-body: whatever the app does next is dropped
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused, started
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise _BodyTooLarge
+                if received > self.max_body and not started:
+                    # Answer now: the app's own body reader would turn an exception into a 400.
+                    refused = started = True
+                    await _json(send, 413, f"request body larger than {self.max_body} bytes")
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal started
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await _json(send, 413, f"request body larger than {self.max_body} bytes")
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
 
 
 def _routed(scope: Scope) -> bool:
