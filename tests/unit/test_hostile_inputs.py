@@ -236,3 +236,20 @@ def test_a_countdown_never_exceeds_the_visibility_timeout():
     visibility = app.conf.broker_transport_options["visibility_timeout"]
     assert 0 < max_countdown() < visibility
     assert min(parse_retry_after("99999999999999", time.time()) or 0, max_countdown()) < visibility
+
+
+def test_demo_opens_only_its_own_hosts():
+    """``run --demo`` used to set NEWSWORKER_ALLOW_PRIVATE_ADDRESSES for the whole deployment."""
+    import json
+
+    from worker.cli.ops import demo_env
+
+    env = demo_env({"NEWSWORKER_PRIVATE_HOSTS": '["10.1.0.0/16"]'}, 8765)
+    assert "NEWSWORKER_ALLOW_PRIVATE_ADDRESSES" not in env
+    hosts = json.loads(env["NEWSWORKER_PRIVATE_HOSTS"])
+    assert hosts == ["10.1.0.0/16", "127.0.0.1:8765", "127.0.0.1:8099"]
+    policy = AddressPolicy.from_entries(hosts)
+    check_url("http://127.0.0.1:8765/feeds/bbc.rss", policy=policy)
+    for url in ("http://127.0.0.1:6379/", "http://127.0.0.1:9200/", "http://169.254.169.254/"):
+        with pytest.raises(BlockedURLError):
+            check_url(url, policy=policy)
