@@ -49,6 +49,7 @@ def test_stacked_encodings_are_refused_before_any_inflation():
     with pytest.raises(PermanentFetchError, match="unsupported content encoding"):
         Inflater("br", MB)
     assert Inflater("identity", MB).coding is None and Inflater("identity, gzip", MB).coding == "gzip"
+    assert Inflater("UTF-8", MB).coding is None  # a misconfigured server's nonsense: taken as is, capped
 
 
 def test_a_gzip_bomb_stops_at_the_cap_without_inflating_the_rest():

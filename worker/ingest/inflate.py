@@ -15,6 +15,9 @@ import zlib
 from worker.ingest.errors import PermanentFetchError
 
 SUPPORTED = frozenset({"gzip", "x-gzip", "deflate"})
+# Real compressions we do not decode (and do not advertise). Any other token ("utf-8", "none", "binary"
+# from misconfigured servers) is ignored as httpx does: the body is taken as is, under the same cap.
+UNSUPPORTED = frozenset({"br", "zstd", "compress", "x-compress"})
 
 
 class BodyTooLargeError(PermanentFetchError):
@@ -22,8 +25,10 @@ class BodyTooLargeError(PermanentFetchError):
 
 
 def content_codings(header: str | None) -> list[str]:
-    """The codings named by a Content-Encoding header, outermost last, ``identity`` dropped."""
-    return [c.strip().lower() for c in (header or "").split(",") if c.strip() and c.strip().lower() != "identity"]
+    """The compressions named by a Content-Encoding header, outermost last (``identity`` and unknown
+    tokens dropped)."""
+    tokens = (c.strip().lower() for c in (header or "").split(","))
+    return [c for c in tokens if c in SUPPORTED or c in UNSUPPORTED]
 
 
 class Inflater:
