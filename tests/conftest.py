@@ -57,3 +57,13 @@ def es_client():
 def unique_name() -> Iterator[str]:
     """A short unique lowercase token for index names and Redis key prefixes in one test."""
     yield "t" + uuid.uuid4().hex[:10]
+
+
+@pytest.fixture
+def local_receivers(monkeypatch):
+    """Let webhooks reach 127.0.0.1 (the tests' local receivers, the shipped config's default) through the
+    per-host allowance a deployment would use, not the global switch."""
+    from worker.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "private_hosts", ["127.0.0.1"])
+    yield

@@ -62,9 +62,14 @@ class Settings(BaseSettings):
     http_timeout: float = 15.0
     max_feed_bytes: int = 10 * 1024 * 1024
     max_page_bytes: int = 5 * 1024 * 1024
+    http_total_deadline: float = Field(
+        60.0, description="wall-clock limit on one fetch, redirects included (a server dripping bytes)")
     allow_private_addresses: bool = Field(
-        False, description="let feeds/articles resolve to loopback/private ranges (tests, replay server)"
-    )
+        False, description="let every feed, page and webhook reach loopback/private ranges (test harnesses); "
+        "prefer private_hosts or a feed's allow_private")
+    private_hosts: list[str] = Field(
+        default_factory=list, description="hosts (name or address, optionally :port) or CIDR networks that "
+        "may be private: a local webhook receiver, an intranet feed")
     per_host_rate: float = Field(1.0, description="requests per second per host, shared by all workers")
     per_host_burst: int = 5
     respect_robots: bool = True
@@ -88,6 +93,12 @@ class Settings(BaseSettings):
     api_port: int = 8000
     api_key: str | None = None
     api_read_open: bool = True
+    api_max_body_bytes: int = Field(64 * 1024, description="larger request bodies are refused with 413")
+    api_rate_per_second: float = Field(20.0, description="requests per second per client (0: no limit)")
+    api_rate_burst: int = Field(200, description="requests a client may send at once before the rate applies")
+    api_anonymous_pits: int = Field(
+        50, description="point-in-time searches requests without the write key may open per 2 minutes, all "
+        "clients together (each holds an Elasticsearch search context)")
 
     # alerts
     alert_story_window_hours: int = 48

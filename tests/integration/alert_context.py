@@ -20,7 +20,7 @@ from worker.records import Delivery
 
 
 @pytest.fixture
-def alerts_ctx(redis_client, es_client, unique_name) -> Iterator[AlertsContext]:
+def alerts_ctx(redis_client, es_client, unique_name, local_receivers) -> Iterator[AlertsContext]:
     """The test's alert context, also installed as the process's application context (the API and CLI
     under test use it) with a rule engine that sees every change at once."""
     ctx = AlertsContext(

@@ -144,7 +144,7 @@ class SmtpReceiver:
 
 
 @pytest.fixture
-def webhook_receiver() -> Iterator[WebhookReceiver]:
+def webhook_receiver(local_receivers) -> Iterator[WebhookReceiver]:
     r = WebhookReceiver().start()
     yield r
     r.stop()

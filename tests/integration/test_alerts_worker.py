@@ -28,7 +28,8 @@ def test_worker_retries_until_receiver_recovers(redis_client, es_client, unique_
     alerts_prefix = Keys(get_settings().redis_prefix).alerts
     ctx = AlertsContext(rules_index=f"{unique_name}-alerts", history_index=f"{unique_name}-alert-history",
                         prefix=alerts_prefix, redis_client=redis_client, es_client=es_client)
-    env = env_with(NEWSWORKER_ES_ALERTS_INDEX=ctx.rules_index, NEWSWORKER_ES_ALERT_HISTORY_INDEX=ctx.history_index)
+    env = env_with(NEWSWORKER_ES_ALERTS_INDEX=ctx.rules_index, NEWSWORKER_ES_ALERT_HISTORY_INDEX=ctx.history_index,
+                   NEWSWORKER_PRIVATE_HOSTS='["127.0.0.1"]')  # the receiver is local
     rule = build_rule({"name": f"rule-{unique_name}", "query": "سجن",
                        "channels": {"webhooks": [{"url": webhook_receiver.url}]}})
     doc = make_doc("هجوم على سجن في الحسكة", doc_id=f"doc-{unique_name}")

@@ -47,7 +47,7 @@ def test_channel_keys_are_stable() -> None:
     assert rule.channels.keys() == ["webhook:0", "webhook:1", "email:a@b.c"]
 
 
-def test_yaml_env_expansion_and_validation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_yaml_env_expansion_and_validation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_receivers) -> None:
     f = tmp_path / "alerts.yaml"
     f.write_text(
         "alerts:\n"
@@ -73,7 +73,7 @@ def test_yaml_with_one_bad_rule_is_refused_whole(tmp_path: Path) -> None:
     assert "bad" in str(err.value) and "duplicate" in str(err.value)
 
 
-def test_shipped_config_loads_and_compiles(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_shipped_config_loads_and_compiles(monkeypatch: pytest.MonkeyPatch, local_receivers) -> None:
     monkeypatch.delenv("ALERTS_WEBHOOK_URL", raising=False)
     rules = load_rules_yaml(REPO_ROOT / "config" / "alerts.yaml")
     by_name = {r.name: r for r in rules}

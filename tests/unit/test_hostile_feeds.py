@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from worker.ingest.feedparse import ParsedFeed, parse_feed
+from worker.ingest.feedparse import MAX_ITEMS, MAX_SUMMARY_CHARS, ParsedFeed, parse_feed
 
 SHARED_CORPUS = Path("/work/shared/data/feeds")
 LOCAL_CORPUS = Path(__file__).resolve().parent.parent / "data" / "feeds"
@@ -97,8 +97,10 @@ def test_external_parameter_entity_and_dtd_are_not_fetched():
 def test_many_items_and_a_long_description():
     items = "".join(ITEM.format(title=f"عنوان {n}", n=n, desc="نص " * 50) for n in range(3000))
     big = ITEM.format(title="كبير", n="big", desc="كلمة " * 400_000)
-    feed = parse(rss(items + big), seconds=60)
-    assert len(feed.items) == 3001
+    feed = parse(rss(big + items), seconds=60)
+    # Bounded: the first MAX_ITEMS entries (feeds list newest first), the drop counted, fields capped.
+    assert len(feed.items) == MAX_ITEMS and feed.extra["items_dropped"] == 3001 - MAX_ITEMS
+    assert feed.items[0].title == "كبير" and len(feed.items[0].summary) == MAX_SUMMARY_CHARS
 
 
 def test_deeply_nested_markup_in_a_description():

@@ -56,8 +56,9 @@ def test_undeclared_iso_8859_6_is_told_apart_from_windows_1256() -> None:
 
 
 def test_prepare_leaves_declared_utf8_alone() -> None:
+    # The bytes pass untouched; the content type always names UTF-8 so feedparser never picks a charset.
     data = rss("utf-8").encode("utf-8")
-    assert prepare_feed_bytes(data, None) == (data, None)
+    assert prepare_feed_bytes(data, None) == (data, "application/xml; charset=utf-8")
 
 
 PAGE = f"<html><head>{{meta}}<title>{TITLE}</title></head><body><p>{SUMMARY}</p></body></html>"

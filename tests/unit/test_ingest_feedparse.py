@@ -53,6 +53,10 @@ def test_our_preprocessing_never_breaks_a_feed_feedparser_reads() -> None:
         ctype = _content_type(data)
         raw = feedparser.parse(data, response_headers={"content-type": ctype} if ctype else {})
         ours = parse_feed(data, ctype)
+        if ours.extra.get("dtd_removed"):
+            # Deliberate: entity declarations are refused (issue 15, billion laughs); a feed that uses
+            # one is read without it (see test_hostile_feeds), so only "nothing crashed" holds here.
+            continue
         if not raw.bozo:
             assert not ours.bozo, (path, ours.error)
         raw_links = sum(1 for e in raw.entries if str(e.get("link", "")).startswith(("http://", "https://")))

@@ -150,15 +150,27 @@ def text_body(n: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def slack_escape(text: str) -> str:
+    """Slack's three control characters: a feed title with ``<!channel>`` or ``<http://x|y>`` must not
+    ping a channel or show a link other than the one it is."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slack_payload(n: dict[str, Any]) -> dict[str, Any]:
-    return {"text": text_body(n)}
+    return {"text": slack_escape(text_body(n))}
+
+
+def _one_line(text: str) -> str:
+    """A header value: line breaks and other control characters from a feed title become spaces (an
+    e-mail header with a newline is refused by ``email``, and would be a header injection if it were not)."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
 def subject(n: dict[str, Any]) -> str:
     rule = n["rule"]["name"]
     if n["kind"] == "instant":
-        return f"[newsworker] {rule}: {n['article'].get('title') or '(untitled)'}"[:200]
-    return f"[newsworker] {rule}: digest, {n.get('article_count', 0)} article(s)"
+        return _one_line(f"[newsworker] {rule}: {n['article'].get('title') or '(untitled)'}")[:200]
+    return _one_line(f"[newsworker] {rule}: digest, {n.get('article_count', 0)} article(s)")
 
 
 def email_message(n: dict[str, Any], to: str, sender: str) -> EmailMessage:

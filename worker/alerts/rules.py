@@ -2,6 +2,9 @@
 
 A rule is validated when it is built: its query must compile with ``worker.query.compile`` so that a
 typo is refused at save time with the parser's message, not discovered later as a rule that never fires.
+Webhook URLs go through the same SSRF guard as feeds when the rule is saved (loopback, link-local,
+private and metadata addresses are refused unless the deployment allows them: ``private_hosts`` or
+``allow_private_addresses``), and again, at connect time, when a notification is sent.
 """
 
 from __future__ import annotations
@@ -14,7 +17,12 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 # Unicode word characters (Arabic names are fine), dot, dash; no spaces so CLI use needs no quoting.
 NAME_RE = re.compile(r"^[\w.-]{1,100}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
+# No whitespace and no control characters (C0, DEL, C1): an address ends up in an SMTP envelope and header.
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+$"
+EMAIL_RE = re.compile(EMAIL_PATTERN)
+MAX_URL_CHARS = 2048
+MAX_EMAIL_CHARS = 254  # RFC 5321 path limit
+MAX_CHANNELS = 20
 
 
 class RuleError(ValueError):
@@ -27,10 +35,41 @@ class WebhookChannel(BaseModel):
 
     @field_validator("url")
     @classmethod
-    def _http_url(cls, v: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", v):
-            raise ValueError(f"webhook url must be http(s)://host/...: {v!r}")
+    def _http_url(cls, v: str, info: ValidationInfo) -> str:
+        if len(v) > MAX_URL_CHARS or not re.match(r"^https?://[^\s/]+", v):
+            raise ValueError(f"webhook url must be http(s)://host/... of at most {MAX_URL_CHARS} characters: "
+                             f"{v[:100]!r}")
+        if info.context and info.context.get("stored"):
+            return v  # checked when saved; checked again when sending
+        check_webhook_url(v)
         return v
+
+
+def alert_address_policy() -> Any:
+    """Which private addresses webhooks may reach: the deployment's, as for feeds' pages."""
+    from worker.ingest.ssrf import AddressPolicy
+    from worker.settings import get_settings
+
+    s = get_settings()
+    return AddressPolicy.from_entries(s.private_hosts, allow_all=s.allow_private_addresses)
+
+
+def check_webhook_url(url: str) -> None:
+    """Raise ``ValueError`` for a URL httpx cannot send to or one the SSRF guard refuses. A host name that
+    does not resolve yet is accepted (the send-time check decides when it does)."""
+    import httpx
+
+    from worker.ingest.errors import BlockedURLError
+    from worker.ingest.ssrf import check_url
+
+    try:
+        httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, TypeError) as err:
+        raise ValueError(f"webhook url is not a valid URL: {err}") from None
+    try:
+        check_url(url, policy=alert_address_policy(), resolve_names=False)
+    except BlockedURLError as err:
+        raise ValueError(f"webhook url refused: {err}") from None
 
 
 class Channels(BaseModel):
@@ -40,9 +79,18 @@ class Channels(BaseModel):
     @field_validator("emails")
     @classmethod
     def _emails(cls, v: list[str]) -> list[str]:
+        if len(v) > MAX_CHANNELS:
+            raise ValueError(f"at most {MAX_CHANNELS} email addresses")
         for addr in v:
-            if not EMAIL_RE.match(addr):
-                raise ValueError(f"not an email address: {addr!r}")
+            if len(addr) > MAX_EMAIL_CHARS or not EMAIL_RE.match(addr):
+                raise ValueError(f"not an email address: {addr[:100]!r}")
+        return v
+
+    @field_validator("webhooks")
+    @classmethod
+    def _webhooks(cls, v: list[WebhookChannel]) -> list[WebhookChannel]:
+        if len(v) > MAX_CHANNELS:
+            raise ValueError(f"at most {MAX_CHANNELS} webhooks")
         return v
 
     def keys(self) -> list[str]:
@@ -128,17 +176,41 @@ def from_store(data: dict[str, Any]) -> AlertRule:
 
 def redact_url(url: str) -> str:
     """``scheme://host/…``: webhook paths often carry the secret (Slack's do), so history records and
-    read-only API views keep only where it goes."""
-    m = re.match(r"^(https?://[^/?#]+)", url or "")
-    return (m.group(1) + "/…") if m else "…"
+    read-only API views keep only where it goes (without any ``user:password@``)."""
+    m = re.match(r"^(https?://)(?:[^/?#@]*@)?([^/?#@]+)", url or "")
+    return (m.group(1) + m.group(2) + "/…") if m else "…"
+
+
+def redact_email(addr: str) -> str:
+    """``…@domain``: who receives an alert is personal data; the domain is enough to tell channels apart."""
+    _, at, domain = (addr or "").rpartition("@")
+    return f"…@{domain}" if at else "…"
 
 
 def redacted(rule: AlertRule) -> dict[str, Any]:
-    """The rule as JSON with webhook URLs redacted (for readers without the write key)."""
+    """The rule as JSON with webhook URLs and e-mail addresses redacted (for readers without the write key)."""
     data = rule.model_dump(mode="json")
     for wh in data["channels"]["webhooks"]:
         wh["url"] = redact_url(wh["url"])
+    data["channels"]["emails"] = [redact_email(a) for a in data["channels"]["emails"]]
     return data
+
+
+def redacted_record(rec: dict[str, Any]) -> dict[str, Any]:
+    """A history record for readers without the write key: channel targets and keys redacted."""
+    out = dict(rec)
+    channels = []
+    for ch in rec.get("channels") or []:
+        ch = dict(ch)
+        if ch.get("type") == "email":
+            ch["target"] = redact_email(str(ch.get("target") or ""))
+            key = str(ch.get("key") or "")
+            ch["key"] = "email:" + redact_email(key.removeprefix("email:")) if key.startswith("email:") else key
+        elif ch.get("target"):
+            ch["target"] = redact_url(str(ch["target"]))
+        channels.append(ch)
+    out["channels"] = channels
+    return out
 
 
 def now_utc() -> datetime:

@@ -1,18 +1,63 @@
 """The FastAPI application. Every module in ``worker.api.routes`` that defines ``router`` is mounted, so
-each resource (search, articles, alerts, feeds, health) lives in its own small module."""
+each resource (search, articles, alerts, feeds, health) lives in its own small module.
+
+``GuardMiddleware`` (``worker.api.limits``) runs before any route: rate limit, the key of a write before
+its body is read, the body cap, and the read rule on /docs, /openapi.json and /metrics. A backend that
+is down is a 503, never a 500 with a traceback.
+"""
 
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
+import re
 from pathlib import Path
 
-from fastapi import FastAPI
+import redis
+from elasticsearch import ApiError, TransportError
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import worker.api.routes as routes_pkg
+from worker.api.limits import GuardMiddleware
 
 STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger(__name__)
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+async def _backend_down(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("%s %s: backend error %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+    return JSONResponse({"detail": f"backend unavailable ({type(exc).__name__})"}, status_code=503)
+
+
+def _allowed_methods(app: FastAPI, path: str) -> set[str]:
+    """The methods the OpenAPI document lists for ``path`` (what clients, and Schemathesis, compare to)."""
+    table = getattr(app.state, "allow_table", None)
+    if table is None:
+        table = []
+        for template, ops in app.openapi().get("paths", {}).items():
+            regex = re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$")
+            table.append((regex, "{" not in template, {m.upper() for m in ops if m.lower() in _HTTP_METHODS}))
+        app.state.allow_table = table
+    matched = [(literal, methods) for regex, literal, methods in table if regex.match(path)]
+    # A literal path (/alerts/history) is routed before a template that also matches it (/alerts/{name}).
+    literal = [methods for is_literal, methods in matched if is_literal]
+    return set().union(*(literal or [methods for _, methods in matched]))
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """A 405 names every method the path has: FastAPI has one route per method, and Starlette's Allow
+    lists only the methods of the first route that matched the path."""
+    if exc.status_code == 405:
+        allowed = _allowed_methods(request.app, request.url.path)
+        if allowed:
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(allowed))}
+    return await http_exception_handler(request, exc)
 
 
 def create_app() -> FastAPI:
@@ -28,6 +73,10 @@ def create_app() -> FastAPI:
             app.include_router(router)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    for exc_type in (ApiError, TransportError, redis.RedisError):
+        app.add_exception_handler(exc_type, _backend_down)
+    app.add_middleware(GuardMiddleware)
     return app
 
 

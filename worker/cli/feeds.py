@@ -72,17 +72,21 @@ def register(app: typer.Typer) -> None:
         language: str = typer.Option("ar"),
         interval: int = typer.Option(None, help="base polling interval, seconds"),
         tag: list[str] = typer.Option([], "--tag", help="repeatable"),  # noqa: B008
+        allow_private: bool = typer.Option(False, "--allow-private",
+                                           help="this feed may be on a private address (an intranet feed)"),
     ) -> None:
         """Register a feed (or update one with the same id); it is polled on the next beat tick."""
         from worker.ingest.errors import BlockedURLError
         from worker.ingest.registry import Feed, slugify
-        from worker.ingest.ssrf import check_url
+        from worker.ingest.ssrf import AddressPolicy, check_url
 
         feed = Feed(id=feed_id or slugify(name or url), url=url, name=name, source=source,
-                    language=language, interval=interval, tags=tag)
+                    language=language, interval=interval, tags=tag, allow_private=allow_private)
         ctx = _ctx()
         try:
-            check_url(feed.url, allow_private=ctx.settings.allow_private_addresses)
+            s = ctx.settings
+            check_url(feed.url, policy=AddressPolicy.from_entries(
+                s.private_hosts, allow_all=s.allow_private_addresses or feed.allow_private))
         except BlockedURLError as err:  # added anyway (DNS may not be ready), but say it will fail
             console.print(f"[yellow]warning: polling will be refused: {err}[/yellow]")
         ctx.registry.add(feed)

@@ -61,6 +61,34 @@ def _all_queues() -> str:
     return ",".join(STAGES.queues)
 
 
+# The shipped alert rules post to a local receiver on this port (config/alerts.yaml).
+DEMO_RECEIVER = "127.0.0.1:8099"
+
+
+def demo_env(env: dict[str, str], demo_port: int) -> dict[str, str]:
+    """The environment of ``run --demo``: the replay server (and the shipped rules' local receiver) may be
+    reached on their exact host:port, nothing else. The SSRF guard stays closed for every other feed,
+    page and webhook the same deployment polls or posts to (it used to open it for all of them)."""
+    import json
+
+    out = dict(env)
+    if out.get("NEWSWORKER_ALLOW_PRIVATE_ADDRESSES", "").lower() in ("1", "true", "yes"):
+        return out  # the operator opened it on purpose; keep their choice
+    try:
+        hosts = list(json.loads(out.get("NEWSWORKER_PRIVATE_HOSTS") or "[]"))
+    except ValueError:
+        hosts = []
+    for entry in (f"127.0.0.1:{demo_port}", DEMO_RECEIVER):
+        if entry not in hosts:
+            hosts.append(entry)
+    out["NEWSWORKER_PRIVATE_HOSTS"] = json.dumps(hosts)
+    # Every demo feed and page is on 127.0.0.1: the 1 request/s politeness default for a real
+    # outlet would drip the first articles in over minutes.
+    out.setdefault("NEWSWORKER_PER_HOST_RATE", "20")
+    out.setdefault("NEWSWORKER_PER_HOST_BURST", "20")
+    return out
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def setup() -> None:
@@ -118,11 +146,7 @@ def register(app: typer.Typer) -> None:
         env = dict(os.environ)
         specs: list[tuple[str, list[str]]] = []
         if demo:
-            env["NEWSWORKER_ALLOW_PRIVATE_ADDRESSES"] = "true"
-            # Every demo feed and page is on 127.0.0.1: the 1 request/s politeness default for a real
-            # outlet would drip the first articles in over minutes.
-            env.setdefault("NEWSWORKER_PER_HOST_RATE", "20")
-            env.setdefault("NEWSWORKER_PER_HOST_BURST", "20")
+            env = demo_env(env, demo_port)
             specs.append(("replay", [sys.executable, "-m", "worker.cli.main", "replay-server",
                                      "--port", str(demo_port)]))
         specs.append(("worker", worker_cmd(concurrency or s.worker_concurrency, _all_queues())))

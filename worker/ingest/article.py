@@ -19,6 +19,12 @@ log = logging.getLogger(__name__)
 
 MIN_BODY_CHARS = 200  # shorter page text is not an article body
 MAX_HTML_CHARS = 3_000_000  # beyond this lxml trees get slow; real articles are far smaller
+# What enters extraction is bounded whatever the page or feed said: the longest real articles are ~100k
+# characters; extraction and indexing cost grows with the text.
+MAX_TITLE_CHARS = 1000
+MAX_BODY_CHARS = 300_000
+MAX_SUMMARY_CHARS = 20_000
+MAX_META_CHARS = 2048  # author, image URL
 
 
 def extract_page(html: str, url: str | None = None) -> dict[str, Any]:
@@ -81,16 +87,19 @@ def build_article(item: dict[str, Any], *, html: str | None, doc_id: str, url: s
     if summary and summary == body:
         summary = summary[:500]
     published = _iso(item.get("published")) or _iso(page.get("date"))
+    title = (item.get("title") or "").strip() or (page.get("title") or "").strip()
+    author = (item.get("author") or "").strip() or (page.get("author") or None)
+    image = item.get("image") or page.get("image") or None
     payload = {
         "id": doc_id,
         "url": url,
         "source": item.get("source"),
         "feed_id": item.get("feed_id"),
-        "title": (item.get("title") or "").strip() or (page.get("title") or "").strip(),
-        "body": body,
-        "summary": summary,
-        "author": (item.get("author") or "").strip() or (page.get("author") or None),
-        "image": item.get("image") or page.get("image") or None,
+        "title": title[:MAX_TITLE_CHARS],
+        "body": body[:MAX_BODY_CHARS],
+        "summary": summary[:MAX_SUMMARY_CHARS] if summary else summary,
+        "author": author[:MAX_META_CHARS] if author else None,
+        "image": image if image and len(image) <= MAX_META_CHARS else None,
         "published": published,
         "fetched": (fetched or datetime.now(UTC)).isoformat(),
         "tags": list(item.get("tags") or []),

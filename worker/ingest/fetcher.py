@@ -7,6 +7,11 @@ when there was no usable answer: refused by the SSRF guard, network failure, too
 
 Redirects are followed by hand (at most ``max_redirects``) so every hop goes through the SSRF guard and
 we can tell whether the whole chain was permanent (301/308), in which case a feed's stored URL moves.
+
+Everything the server controls is bounded: the body after decompression (``Inflater``, which also refuses
+stacked encodings), error bodies (4 KB), the number of hops, and the wall time of the whole chain
+(``http_total_deadline``: a server dripping a byte every few seconds never trips the per-read timeout).
+Connections go through the SSRF guard's ``GuardedBackend``, which connects only to addresses it checked.
 """
 
 from __future__ import annotations
@@ -29,9 +34,10 @@ from worker.ingest.errors import (
     TransientFetchError,
     classify_status,
 )
+from worker.ingest.inflate import Inflater
 from worker.ingest.politeness import TokenBucket
 from worker.ingest.schedule import parse_retry_after
-from worker.ingest.ssrf import check_url
+from worker.ingest.ssrf import OPEN, AddressPolicy, check_url, guarded_transport
 from worker.settings import Settings, get_settings
 
 Kind = Literal["feed", "page", "robots"]
@@ -43,6 +49,7 @@ _BINARY_PREFIXES = ("image/", "audio/", "video/", "font/", "application/pdf", "a
                     "application/octet-stream", "application/x-", "application/vnd.", "application/gzip",
                     "application/msword", "multipart/")
 _PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
+ERROR_BODY_BYTES = 4096  # error bodies are kept for diagnostics only
 
 
 @dataclass(frozen=True)
@@ -100,16 +107,34 @@ class Fetcher:
         self.settings = settings or get_settings()
         self.bucket = bucket
         self.allow_private = self.settings.allow_private_addresses if allow_private is None else allow_private
+        self.policy = OPEN if self.allow_private else AddressPolicy.from_entries(self.settings.private_hosts)
         self.max_redirects = max_redirects
+        self._transport = transport  # tests hand in a MockTransport; otherwise the guarded one
+        self.client = self._client(self.policy)
+        self._open_client: httpx.Client | None = None
+
+    def _client(self, policy: AddressPolicy) -> httpx.Client:
         timeout = httpx.Timeout(self.settings.http_timeout, connect=min(10.0, self.settings.http_timeout))
-        self.client = httpx.Client(
+        limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
+        transport = self._transport or guarded_transport(policy, limits=limits)
+        return httpx.Client(
             headers={"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate"},
-            timeout=timeout, follow_redirects=False, transport=transport,
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            timeout=timeout, follow_redirects=False, transport=transport, trust_env=False, limits=limits,
         )
+
+    def _client_for(self, allow_private: bool) -> httpx.Client:
+        """The guarded client, or for a feed allowed private addresses one whose guard lets them through
+        (created on first use: most deployments never need it)."""
+        if not allow_private or self.policy.open:
+            return self.client
+        if self._open_client is None:
+            self._open_client = self._client(OPEN)
+        return self._open_client
 
     def close(self) -> None:
         self.client.close()
+        if self._open_client is not None:
+            self._open_client.close()
 
     def __enter__(self) -> Fetcher:
         return self
@@ -119,8 +144,9 @@ class Fetcher:
 
     def fetch(self, url: str, *, kind: Kind = "page", etag: str | None = None,
               last_modified: str | None = None, max_bytes: int | None = None,
-              bucket_wait: float = 10.0) -> FetchResult:
-        """GET ``url``. Conditional headers are sent exactly as the server gave them."""
+              bucket_wait: float = 10.0, allow_private: bool = False) -> FetchResult:
+        """GET ``url``. Conditional headers are sent exactly as the server gave them. ``allow_private``
+        lets this one request (a feed configured so) reach private addresses."""
         if max_bytes is None:
             max_bytes = self.settings.max_feed_bytes if kind == "feed" else self.settings.max_page_bytes
         headers = {"Accept": _FEED_ACCEPT if kind == "feed" else _PAGE_ACCEPT}
@@ -129,21 +155,27 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         start = time.monotonic()
+        deadline = start + self.settings.http_total_deadline
+        client = self._client_for(allow_private)
+        policy = OPEN if allow_private else self.policy
         current = url
         hops: list[tuple[int, str]] = []
         while True:
-            check_url(current, allow_private=self.allow_private)
+            check_url(current, policy=policy)
             host = urlsplit(current).hostname or ""
             if self.bucket is not None:
-                self.bucket.acquire(host, max_wait=bucket_wait)
-            status, resp_headers, body, truncated = self._get(current, headers, max_bytes)
+                self.bucket.acquire(host, max_wait=min(bucket_wait, max(0.0, deadline - time.monotonic())))
+            status, resp_headers, body, truncated = self._get(client, current, headers, max_bytes, deadline)
             if status in (301, 302, 303, 307, 308) and "location" in resp_headers:
                 if len(hops) >= self.max_redirects:
                     raise PermanentFetchError(f"more than {self.max_redirects} redirects", url=url)
-                nxt = urljoin(current, resp_headers["location"].strip())
+                try:
+                    nxt = urljoin(current, resp_headers["location"].strip())
+                except ValueError as err:
+                    raise PermanentFetchError(f"unusable redirect location: {err}", url=url) from err
                 hops.append((status, nxt))
                 if urlsplit(nxt).scheme.lower() not in ("http", "https"):
-                    raise BlockedURLError(f"redirect to non-http URL {nxt!r}", url=url)
+                    raise BlockedURLError(f"redirect to non-http URL {nxt[:200]!r}", url=url)
                 current = nxt
                 continue
             break
@@ -156,40 +188,56 @@ class Fetcher:
             self._check_type(result, kind)
         return result
 
-    def _get(self, url: str, headers: dict[str, str], max_bytes: int) -> tuple[int, dict[str, str], bytes, bool]:
+    def _get(self, client: httpx.Client, url: str, headers: dict[str, str], max_bytes: int,
+             deadline: float) -> tuple[int, dict[str, str], bytes, bool]:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TransientFetchError(f"download deadline of {self.settings.http_total_deadline:g}s passed", url=url)
+        # No single wait may outlast the deadline; between reads the loop below checks it too.
+        per_read = min(self.settings.http_timeout, remaining)
+        timeout = httpx.Timeout(per_read, connect=min(10.0, per_read))
         try:
-            with self.client.stream("GET", url, headers=headers) as resp:
+            with client.stream("GET", url, headers=headers, timeout=timeout) as resp:
                 resp_headers = {k.lower(): v for k, v in resp.headers.items()}
-                if resp.status_code in (301, 302, 303, 307, 308, 304) or resp.status_code >= 400:
-                    # Error bodies are only kept for diagnostics; don't download a big one.
-                    body = b""
-                    if resp.status_code >= 400:
-                        for chunk in resp.iter_bytes():
-                            body += chunk
-                            if len(body) > 4096:
-                                break
-                    return resp.status_code, resp_headers, body[:4096], False
-                declared = resp_headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > max_bytes:
-                    raise PermanentFetchError(f"body of {declared} bytes exceeds cap {max_bytes}", url=url,
-                                              status=resp.status_code)
+                code = resp.status_code
+                if code in (301, 302, 303, 307, 308, 304):
+                    return code, resp_headers, b"", False
+                error = code >= 400
+                if not error:
+                    declared = resp_headers.get("content-length", "")
+                    if declared.isdigit() and len(declared) < 20 and int(declared) > max_bytes:
+                        raise PermanentFetchError(f"body of {declared} bytes exceeds cap {max_bytes}", url=url,
+                                                  status=code)
+                cap = ERROR_BODY_BYTES if error else max_bytes
+                # A response built in memory (httpx's MockTransport in tests) is already read and decoded.
+                preread = resp.is_stream_consumed
+                encoding = None if preread else resp_headers.get("content-encoding")
+                inflater = Inflater(encoding, cap, truncate=error, url=url)
                 chunks: list[bytes] = []
-                size = 0
-                for chunk in resp.iter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise PermanentFetchError(f"body exceeds cap of {max_bytes} bytes", url=url,
-                                                  status=resp.status_code)
-                    chunks.append(chunk)
-                return resp.status_code, resp_headers, b"".join(chunks), False
-        except FetchError:
+                raw = 0
+                for chunk in ([resp.content] if preread else resp.iter_raw()):
+                    raw += len(chunk)
+                    if raw > max_bytes and not error:  # compressed bytes count too (a body that never ends)
+                        raise PermanentFetchError(f"body exceeds cap of {max_bytes} bytes", url=url, status=code)
+                    chunks.append(inflater.feed(chunk))
+                    if inflater.full or raw > max_bytes:
+                        break
+                    if time.monotonic() > deadline:
+                        raise TransientFetchError(
+                            f"download took longer than {self.settings.http_total_deadline:g}s "
+                            f"({raw} bytes received)", url=url, status=code)
+                chunks.append(inflater.flush())
+                return code, resp_headers, b"".join(chunks), inflater.full
+        except FetchError as err:
+            if err.status is None and err.url is None:
+                err.url = url
             raise
         except httpx.TimeoutException as err:
-            raise TransientFetchError(f"timeout: {err!r}", url=url) from err
+            raise TransientFetchError(f"timeout: {type(err).__name__}", url=url) from err
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as err:  # before TransportError, its parent
+            raise BlockedURLError(f"invalid URL: {err}", url=url) from err
         except (httpx.TransportError, httpx.DecodingError) as err:
             raise TransientFetchError(f"network error: {type(err).__name__}: {err}", url=url) from err
-        except httpx.InvalidURL as err:
-            raise BlockedURLError(f"invalid URL: {err}", url=url) from err
 
     @staticmethod
     def _check_type(result: FetchResult, kind: Kind) -> None:

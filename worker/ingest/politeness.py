@@ -4,7 +4,9 @@
   across workers (Celery's ``rate_limit`` is per worker process and would multiply with concurrency).
   The script uses Redis's own clock, so workers with skewed clocks still agree.
 * ``RobotsPolicy``: robots.txt for article fetches, cached in Redis per origin (a day when fetched, ten
-  minutes when the site failed to answer, during which we allow: unreachable robots is not a ban).
+  minutes when the site failed to answer, during which we allow: unreachable robots is not a ban). The
+  cache is bounded: every entry expires, and one holds at most ``MAX_ROBOTS_CHARS`` (RFC 9309 asks
+  parsers to read at least 500 KiB; the fetch is capped at 512 KiB after decompression).
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ class TokenBucket:
             waited += wait
 
 
+MAX_ROBOTS_CHARS = 500 * 1024
+
+
 class RobotsPolicy:
     """``allowed(url)`` with robots.txt fetched through ``fetch_text(url) -> (status, text)``."""
 
@@ -103,6 +108,7 @@ class RobotsPolicy:
             text = "User-agent: *\nDisallow: /\n"  # RFC 9309 leaves this open; be conservative
         elif status >= 400:
             text = ""  # no robots.txt: everything allowed
+        text = text[:MAX_ROBOTS_CHARS]
         self.client.set(key, text, ex=self.ok_ttl)
         return text
 

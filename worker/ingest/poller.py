@@ -17,9 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import redis
+
 from worker.ingest.canonical import canonicalize_url, doc_id
 from worker.ingest.context import IngestContext
-from worker.ingest.errors import FetchError, GoneError, RateLimitedError, TransientFetchError
+from worker.ingest.errors import (
+    FetchError,
+    GoneError,
+    PermanentFetchError,
+    RateLimitedError,
+    TransientFetchError,
+)
 from worker.ingest.feedparse import FeedItem, parse_feed_new
 from worker.ingest.registry import DEAD_AFTER, FAILING_AFTER, Feed, FeedState
 from worker.ingest.schedule import (
@@ -79,7 +87,15 @@ def poll_feed_once(ctx: IngestContext, feed_id: str, emit: Emit, *, now: float |
         if not feed.enabled:
             ctx.registry.set_due(feed_id, time.time() + ctx.settings.poll_max_interval)
             return PollOutcome(feed_id, "disabled")
-        outcome = _poll(ctx, feed, state, emit, time.time() if now is None else now, force_full)
+        at = time.time() if now is None else now
+        try:
+            outcome = _poll(ctx, feed, state, emit, at, force_full)
+        except (redis.RedisError, MemoryError):
+            raise  # infrastructure: the task retries; the feed did nothing wrong
+        except Exception as err:  # noqa: BLE001 - whatever a hostile feed provokes ends on the feed
+            log.exception("poll %s: unexpected error", feed_id)
+            outcome = _failure(ctx, feed, state, at, PermanentFetchError(
+                f"unexpected {type(err).__name__} while polling: {str(err)[:300]}"))
         return PollOutcome(**{**outcome.__dict__, "elapsed": time.monotonic() - started})
     finally:
         ctx.redis.eval(_UNLOCK_LUA, 1, lock_key, token)
@@ -94,7 +110,8 @@ def _poll(ctx: IngestContext, feed: Feed, state: FeedState, emit: Emit, now: flo
     full = force_full or needs_full_fetch(state.last_full_fetch, now, s.poll_force_full_every)
     try:
         res = ctx.fetcher.fetch(feed.url, kind="feed", etag=None if full else state.etag,
-                                last_modified=None if full else state.last_modified)
+                                last_modified=None if full else state.last_modified,
+                                allow_private=feed.allow_private)
         state.last_http_status = res.status
         res.raise_for_status()
     except RateLimitedError as err:
@@ -127,7 +144,7 @@ def _poll(ctx: IngestContext, feed: Feed, state: FeedState, emit: Emit, now: flo
     # Items handed on before (every id they could map to is confirmed in ``seen``) are not parsed again.
     parsed = parse_feed_new(res.body, res.header("content-type"), res.final_url,
                             known=lambda links: ctx.seen.all_confirmed([_link_ids(urls) for urls in links]))
-    state.bozo_error = parsed.error if parsed.bozo else None
+    state.bozo_error = parsed.error[:500] if parsed.bozo and parsed.error else None
     if parsed.bozo and not parsed.items:
         return _failure(ctx, feed, state, now, TransientFetchError(f"unreadable feed: {parsed.error}"))
     server_min = _server_min(res.header("cache-control"), parsed.ttl_seconds)
@@ -219,7 +236,7 @@ def _defer(ctx: IngestContext, feed: Feed, state: FeedState, now: float, wait: f
 def _failure(ctx: IngestContext, feed: Feed, state: FeedState, now: float, err: FetchError) -> PollOutcome:
     s = ctx.settings
     state.consecutive_failures += 1
-    state.last_error = f"{err.kind}: {err}"
+    state.last_error = f"{err.kind}: {err}"[:1000]
     state.last_error_at = now
     if err.status:
         state.last_http_status = err.status

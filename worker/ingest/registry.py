@@ -41,6 +41,9 @@ class Feed(BaseModel):
     interval: int | None = Field(None, description="base polling interval in seconds; settings default if unset")
     tags: list[str] = Field(default_factory=list)
     enabled: bool = True
+    allow_private: bool = Field(
+        False, description="this feed's own URL may resolve to loopback/private ranges (an intranet feed); "
+        "its article pages still follow the deployment's private_hosts")
 
     @field_validator("id")
     @classmethod

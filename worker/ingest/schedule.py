@@ -9,44 +9,83 @@
 * ``backoff_delay``: exponential backoff with "equal jitter" after consecutive failures; a server's
   Retry-After is a floor.
 * ``jitter``: +-10% so feeds configured alike do not fire together.
+
+Every number read from outside (``<ttl>``, ``Cache-Control: max-age``, ``Retry-After``) goes through a
+parser here that answers a finite value in a fixed range or None: ``inf``, ``1e309``, ``nan``, negatives,
+``99999999999999`` and 5,000-digit strings are all someone's input.
 """
 
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-_MAX_AGE_RE = re.compile(r"(?:^|[,\s])(?:s-maxage|max-age)\s*=\s*\"?(\d+)", re.IGNORECASE)
+# At most 10 digits: a longer number is garbage, and int() of a 5,000-digit string raises.
+_MAX_AGE_RE = re.compile(r"(?:^|[,\s])(?:s-maxage|max-age)\s*=\s*\"?(\d{1,10})(?!\d)", re.IGNORECASE)
+MAX_SERVER_SECONDS = 7 * 24 * 3600  # no TTL, max-age or Retry-After is honoured beyond a week
+MAX_NUMBER_CHARS = 32
+
+
+def finite_seconds(value: float, *, high: float = MAX_SERVER_SECONDS) -> float | None:
+    """``value`` clamped to [0, high], or None when it is not a finite number."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        return None
+    return min(max(0.0, float(value)), high)
+
+
+def parse_ttl_minutes(value: object) -> int | None:
+    """RSS ``<ttl>`` (minutes) as seconds, clamped to [0, a week]; None for anything not a number >= 0."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text or len(text) > MAX_NUMBER_CHARS:
+        return None
+    try:
+        minutes = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(minutes) or minutes < 0:
+        return None
+    seconds = finite_seconds(minutes * 60)
+    return int(seconds) if seconds is not None else None
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date); None if absent/garbage."""
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), clamped to [0, a week];
+    None if absent/garbage."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if not value or len(value) > 64:
+        return None
+    if value.isascii() and value.isdigit():
+        return finite_seconds(float(value[:MAX_NUMBER_CHARS]))
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when is None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - now)
+    try:
+        return finite_seconds(when.timestamp() - now)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def parse_max_age(cache_control: str | None) -> int | None:
     if not cache_control:
         return None
+    cache_control = cache_control[:1024]
     if re.search(r"\bno-(?:cache|store)\b", cache_control, re.IGNORECASE):
         return 0
     m = _MAX_AGE_RE.search(cache_control)
-    return int(m.group(1)) if m else None
+    return min(int(m.group(1)), MAX_SERVER_SECONDS) if m else None
 
 
 def clamp(value: float, low: float, high: float) -> float:

@@ -1,24 +1,36 @@
-"""SSRF guard: a feed or article URL may only reach public http(s) addresses.
+"""SSRF guard: a feed, article or webhook URL may only reach public http(s) addresses.
 
 Every hostname is resolved and *all* its addresses must be public, so a name that resolves to both a
 public and a private address is refused. Redirects are followed by hand in the fetcher and each hop is
 checked again here. IPv4-mapped/compatible IPv6 and 6to4/NAT64 forms are unwrapped before the check,
 otherwise ``::ffff:127.0.0.1`` would slip through as "IPv6 global".
 
-Known limit: the address is resolved here and again by the HTTP client (DNS rebinding window); the
-check still stops the common cases (internal hostnames, metadata endpoints, literal private IPs).
+The check is made twice: ``check_url`` refuses early (a clean error before a token of the per-host budget
+is spent), and ``GuardedBackend`` makes the check *again at connect time on the addresses it then connects
+to*. Without the second check a name could resolve to a public address for ``check_url`` and to
+127.0.0.1 a moment later for httpx's own lookup (DNS rebinding).
+
+Private addresses are allowed by an ``AddressPolicy``: for listed hosts or networks (a local webhook
+receiver, the demo's replay server), for one feed (``Feed.allow_private``), or everywhere
+(``allow_private_addresses``, meant for test harnesses).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import typing
+from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+import httpcore
+import httpx
 
 from worker.ingest.errors import BlockedURLError
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # Ranges Python's is_global does not flag on every version, listed explicitly.
 _EXTRA_BLOCKED = tuple(
@@ -50,20 +62,85 @@ def is_public_ip(ip: str | IPAddress) -> bool:
     return not any(addr.version == net.version and addr in net for net in _EXTRA_BLOCKED)
 
 
+@dataclass(frozen=True)
+class AddressPolicy:
+    """Which non-public addresses may be reached. The default reaches public addresses only.
+
+    ``hosts`` are lower-case host names or literal addresses, optionally with ``:port`` (then only that
+    port); ``networks`` are CIDR ranges whose addresses are allowed whatever the name.
+    """
+
+    allow_all: bool = False
+    hosts: frozenset[str] = frozenset()
+    networks: tuple[IPNetwork, ...] = ()
+
+    @classmethod
+    def from_entries(cls, entries: typing.Iterable[str], *, allow_all: bool = False) -> AddressPolicy:
+        hosts: set[str] = set()
+        networks: list[IPNetwork] = []
+        for raw in entries:
+            entry = raw.strip().lower()
+            if not entry:
+                continue
+            if "/" in entry:
+                networks.append(ipaddress.ip_network(entry, strict=False))
+            else:
+                hosts.add(entry)
+        return cls(allow_all=allow_all, hosts=frozenset(hosts), networks=tuple(networks))
+
+    @property
+    def open(self) -> bool:
+        return self.allow_all
+
+    def permits(self, host: str, port: int, addr: str) -> bool:
+        if self.allow_all or is_public_ip(addr):
+            return True
+        host = host.strip("[]").lower()
+        if host in self.hosts or f"{host}:{port}" in self.hosts:
+            return True
+        ip = _unwrap(ipaddress.ip_address(addr))
+        return any(ip.version == net.version and ip in net for net in self.networks)
+
+
+PUBLIC_ONLY = AddressPolicy()
+OPEN = AddressPolicy(allow_all=True)
+
+
 def resolve(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as err:
+    except (socket.gaierror, UnicodeError, OSError) as err:
         raise BlockedURLError(f"cannot resolve {host!r}: {err}") from err
-    return sorted({info[4][0] for info in infos})
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def check_url(url: str, *, allow_private: bool = False) -> None:
-    """Raise ``BlockedURLError`` unless ``url`` is http(s) and every address of its host is public.
+def addresses_for(host: str, port: int) -> list[str]:
+    """The addresses a connection to ``host`` may use: the literal itself, or what DNS says now."""
+    bare = host.strip("[]")
+    try:
+        return [str(ipaddress.ip_address(bare.split("%", 1)[0]))]
+    except ValueError:
+        return resolve(bare, port)
 
-    With ``allow_private`` the scheme is still checked (file:, gopher: etc. are never fetched) but any
-    address is accepted: tests and the local replay server need loopback.
+
+def checked_addresses(host: str, port: int, policy: AddressPolicy) -> list[str]:
+    """Resolve ``host`` and return its addresses if *every* one is allowed, else raise ``BlockedURLError``."""
+    addresses = addresses_for(host, port)
+    for addr in addresses:
+        if not policy.permits(host, port, addr.split("%", 1)[0]):
+            raise BlockedURLError(f"{host} resolves to non-public address {addr}")
+    return addresses
+
+
+def check_url(url: str, *, allow_private: bool = False, policy: AddressPolicy | None = None,
+              resolve_names: bool = True) -> None:
+    """Raise ``BlockedURLError`` unless ``url`` is http(s) and every address of its host is allowed.
+
+    With ``allow_private`` (or an open policy) the scheme is still checked (file:, gopher: etc. are never
+    fetched) but any address is accepted. ``resolve_names=False`` checks literals only and leaves names to
+    the connect-time check (a rule saved while a receiver's name does not resolve yet).
     """
+    policy = OPEN if allow_private else (policy or PUBLIC_ONLY)
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -77,14 +154,50 @@ def check_url(url: str, *, allow_private: bool = False) -> None:
         raise BlockedURLError("URL has no host", url=url)
     if parts.username or parts.password:
         raise BlockedURLError("credentials in URLs are not allowed", url=url)
-    if allow_private:
+    if policy.open:
         return
     port = port or (443 if scheme == "https" else 80)
     try:
         literal: IPAddress | None = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         literal = None
-    addresses = [str(literal)] if literal is not None else resolve(host, port)
-    for addr in addresses:
-        if not is_public_ip(addr.split("%", 1)[0]):
-            raise BlockedURLError(f"{host} resolves to non-public address {addr}", url=url)
+    if literal is None and not resolve_names:
+        try:
+            socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError, OSError):
+            return  # not resolvable now: the connect-time check decides when it is
+    try:
+        checked_addresses(host, port, policy)
+    except BlockedURLError as err:
+        raise BlockedURLError(str(err), url=url) from None
+
+
+class GuardedBackend(httpcore.SyncBackend):
+    """httpcore's socket backend, but it resolves the name itself, checks every address against the
+    policy and connects to a checked address: the address checked is the address used."""
+
+    def __init__(self, policy: AddressPolicy) -> None:
+        self.policy = policy
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: typing.Iterable[typing.Any] | None = None) -> httpcore.NetworkStream:
+        addresses = checked_addresses(host, port, self.policy)
+        last: Exception | None = None
+        for addr in addresses:
+            try:
+                return super().connect_tcp(addr, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as err:
+                last = err
+        assert last is not None  # addresses_for never returns an empty list
+        raise last
+
+
+def guarded_transport(policy: AddressPolicy, **kwargs: typing.Any) -> httpx.HTTPTransport:
+    """An httpx transport whose connections go through ``GuardedBackend``. ``trust_env`` is forced off:
+    an environment proxy would make the proxy's address the one connected to, defeating the check."""
+    transport = httpx.HTTPTransport(trust_env=False, **kwargs)
+    pool = transport._pool  # noqa: SLF001 - httpx has no public hook for the network backend
+    if not isinstance(pool, httpcore.ConnectionPool):  # pragma: no cover - only without a proxy
+        raise TypeError("guarded transport needs a direct connection pool")
+    pool._network_backend = GuardedBackend(policy)  # noqa: SLF001
+    return transport

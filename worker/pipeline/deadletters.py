@@ -3,7 +3,9 @@
 Only the runner writes them (``Runner`` decides, from the error class and the stage's retry policy, that an
 input is dead). A record names its stage and keeps the one input record's payload; replaying it sends the
 payload back to that stage (``Runner.replay``). Records live under the key namespace: ``dl:item:<id>``
-(JSON) and ``dl:index`` (zset by time).
+(JSON) and ``dl:index`` (zset by time). They are bounded: a record lives ``DEAD_LETTER_TTL`` (30 days) and at
+most ``MAX_DEAD_LETTERS`` are kept, oldest dropped first, so a hostile feed producing a dead letter per item
+cannot fill Redis.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import redis
 from worker.keys import Keys
 
 MAX_ERROR_CHARS = 8000
+DEAD_LETTER_TTL = 30 * 24 * 3600
+MAX_DEAD_LETTERS = 100_000
 
 
 @dataclass(frozen=True)
@@ -34,9 +38,18 @@ class DeadLetters:
         entry = {"id": dl_id, "stage": stage, "payload": payload, "error": str(error)[:MAX_ERROR_CHARS],
                  "recorded_at": now, "attempts": attempts}
         pipe = self.redis.pipeline()
-        pipe.set(self.keys.deadletter(dl_id), json.dumps(entry, ensure_ascii=False, default=str))
+        pipe.set(self.keys.deadletter(dl_id), json.dumps(entry, ensure_ascii=False, default=str), ex=DEAD_LETTER_TTL)
         pipe.zadd(self.keys.deadletters, {dl_id: now})
-        pipe.execute()
+        pipe.zremrangebyscore(self.keys.deadletters, "-inf", now - DEAD_LETTER_TTL)  # their records have expired
+        pipe.zcard(self.keys.deadletters)
+        size = pipe.execute()[-1]
+        if size > MAX_DEAD_LETTERS:
+            oldest = self.redis.zrange(self.keys.deadletters, 0, size - MAX_DEAD_LETTERS - 1)
+            if oldest:
+                pipe = self.redis.pipeline()
+                pipe.delete(*[self.keys.deadletter(i) for i in oldest])
+                pipe.zrem(self.keys.deadletters, *oldest)
+                pipe.execute()
         return dl_id
 
     def _entries(self, ids: list[str]) -> Iterator[dict[str, Any]]:

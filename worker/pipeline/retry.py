@@ -49,7 +49,8 @@ def decide(policy: RetryPolicy, failure: Failure, attempt: int, rng: random.Rand
         return Decision("dead", reason=f"permanent: {failure.message}")
     if failure.kind == "rate_limited":
         wait = max(0.0, failure.retry_after if failure.retry_after is not None else policy.base)
-        wait += rng.uniform(0, policy.rate_limit_spread)
+        # a server's Retry-After of days must not outlive the broker's visibility timeout (redelivery)
+        wait = min(wait, policy.cap) + rng.uniform(0, policy.rate_limit_spread)
         if not failure.counts_as_attempt:
             return Decision("defer", wait, "own rate limit")
         if attempt >= policy.max_attempts:
@@ -64,7 +65,7 @@ def decide(policy: RetryPolicy, failure: Failure, attempt: int, rng: random.Rand
 # message waiting for its retry is not redelivered early.
 ONCE = RetryPolicy(max_attempts=1, base=1.0, cap=1.0)  # pure stages: a failure is the input's fault
 INFRA = RetryPolicy(max_attempts=5, base=5.0, cap=300.0)  # poll: Redis or the broker away
-HTTP = RetryPolicy(max_attempts=7, base=30.0, cap=1800.0)  # fetch: the site slow or down
+HTTP = RetryPolicy(max_attempts=7, base=30.0, cap=1740.0)  # fetch: the site slow or down
 STORE = RetryPolicy(max_attempts=300, base=2.0, cap=60.0)  # story, index, match: ES or Redis away (~5 h)
 CHANNEL = RetryPolicy(max_attempts=49, base=2.0, cap=600.0)  # deliver: a receiver away (~7 h)
 PERIODIC = RetryPolicy(max_attempts=4, base=5.0, cap=60.0)  # beat rows: the next tick runs anyway

@@ -340,9 +340,16 @@ def search(
     hits = [make_hit(h, marker, snippet_chars) for h in raw_hits]
     total = resp["hits"]["total"]["value"]
     next_cursor = None
+    new_pit = resp.get("pit_id", pit_id)
     if raw_hits and len(raw_hits) == size:
-        new_pit = resp.get("pit_id", pit_id)
         next_cursor = encode_cursor(raw_hits[-1]["sort"], new_pit)
+    elif new_pit:
+        # The walk ends here: close its point in time now instead of leaving a search context open on
+        # every shard until keep_alive runs out (anyone can open one through the API).
+        try:
+            es.close_point_in_time(id=new_pit)
+        except Exception:  # noqa: BLE001 - it expires anyway
+            pass
     return SearchResult(
         total=total,
         took_ms=int(resp.get("took", (time.perf_counter() - started) * 1000)),

@@ -28,12 +28,27 @@ def send_webhook(channel: dict[str, Any], n: dict[str, Any], *, client: httpx.Cl
         "Idempotency-Key": n["id"],
         "User-Agent": "newsworker-alerts/0.1",
     }
+    from worker.alerts.rules import alert_address_policy, check_webhook_url
+    from worker.ingest.errors import BlockedURLError
+    from worker.ingest.ssrf import guarded_transport
+
+    url = str(channel.get("url") or "")
+    try:
+        check_webhook_url(url)  # a rule saved before the guard existed, or a policy tightened since
+    except ValueError as err:
+        raise PermanentDeliveryError(str(err)) from None
     try:
         if client is not None:
-            resp = client.post(channel["url"], content=body, headers=headers)
+            resp = client.post(url, content=body, headers=headers)
         else:
-            with httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False) as c:
-                resp = c.post(channel["url"], content=body, headers=headers)
+            # The guarded transport connects only to addresses it checked itself (no DNS rebinding).
+            with httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False,
+                              transport=guarded_transport(alert_address_policy())) as c:
+                resp = c.post(url, content=body, headers=headers)
+    except BlockedURLError as err:
+        raise PermanentDeliveryError(f"webhook url refused: {err}") from None
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as err:  # URLs httpx will not send to
+        raise PermanentDeliveryError(f"webhook url rejected: {type(err).__name__}: {err}") from None
     except httpx.TransportError as err:  # refused, reset, DNS, timeouts
         raise TransientDeliveryError(f"{type(err).__name__}: {err}") from err
     code = resp.status_code

@@ -3,25 +3,38 @@ Reads follow ``api_read_open``; adding and removing feeds needs the API key."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, status
-from pydantic import BaseModel, Field, ValidationError
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from worker.api.auth import require_read, require_write
+from worker.api.models import (
+    BACKEND_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    DeletedOut,
+    FeedListOut,
+    FeedOut,
+    responses,
+)
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 
+FeedId = Annotated[str, Path(min_length=1, max_length=100)]
+
 
 class FeedIn(BaseModel):
-    url: str
-    id: str | None = None
-    name: str = ""
-    source: str = ""
-    language: str = "ar"
+    model_config = ConfigDict(extra="forbid", strict=True)
+    url: str = Field(min_length=8, max_length=2048, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/]+")
+    id: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+    name: str = Field("", max_length=200)
+    source: str = Field("", max_length=200)
+    language: str = Field("ar", pattern=r"^[a-z]{2,3}$")
     interval: int | None = Field(None, ge=60, le=6 * 3600)
-    tags: list[str] = Field(default_factory=list)
+    tags: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=50)
     enabled: bool = True
+    allow_private: bool = Field(False, description="this feed's URL may resolve to a private address")
 
 
 def _ctx() -> Any:
@@ -30,8 +43,10 @@ def _ctx() -> Any:
     return current().ingest
 
 
-@router.get("", dependencies=[Depends(require_read)])
-def list_feeds(status_: str | None = None) -> dict[str, Any]:
+@router.get("", response_model=FeedListOut, dependencies=[Depends(require_read)],
+            responses=responses(READ_ERRORS, BACKEND_ERRORS))
+def list_feeds(status_: Annotated[Literal["new", "ok", "failing", "dead"] | None,
+                                  Query(alias="status")] = None) -> dict[str, Any]:
     from worker.ingest.registry import list_feeds as _list
 
     ctx = _ctx()
@@ -44,8 +59,9 @@ def list_feeds(status_: str | None = None) -> dict[str, Any]:
     return {"total": len(rows), "by_status": counts, "feeds": rows}
 
 
-@router.get("/{feed_id}", dependencies=[Depends(require_read)])
-def get_feed(feed_id: str) -> dict[str, Any]:
+@router.get("/{feed_id}", response_model=FeedOut, dependencies=[Depends(require_read)],
+            responses=responses(READ_ERRORS, BACKEND_ERRORS, _404="no such feed"))
+def get_feed(feed_id: FeedId) -> dict[str, Any]:
     from worker.ingest.registry import feed_view
 
     ctx = _ctx()
@@ -55,27 +71,31 @@ def get_feed(feed_id: str) -> dict[str, Any]:
     return feed_view(feed, ctx.registry.state(feed_id))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, dependencies=[Depends(require_write)])
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=FeedOut,
+             dependencies=[Depends(require_write)], responses=responses(WRITE_ERRORS, BACKEND_ERRORS))
 def add_feed(body: FeedIn) -> dict[str, Any]:
     from worker.ingest.errors import BlockedURLError
     from worker.ingest.registry import Feed, feed_view, slugify
-    from worker.ingest.ssrf import check_url
+    from worker.ingest.ssrf import AddressPolicy, check_url
 
     ctx = _ctx()
     try:
         feed = Feed(**{**body.model_dump(), "id": body.id or slugify(body.name or body.url)})
         # Refuse at the door what the fetcher would refuse anyway, so the caller learns it now.
-        check_url(feed.url, allow_private=ctx.settings.allow_private_addresses)
+        policy = AddressPolicy.from_entries(ctx.settings.private_hosts,
+                                            allow_all=ctx.settings.allow_private_addresses or feed.allow_private)
+        check_url(feed.url, policy=policy)
     except ValidationError as err:
-        raise HTTPException(422, err.errors(include_url=False, include_context=False)) from None
+        raise HTTPException(422, err.errors(include_url=False, include_context=False, include_input=False)) from None
     except BlockedURLError as err:
         raise HTTPException(422, f"feed URL refused: {err}") from None
     ctx.registry.add(feed)
     return feed_view(feed, ctx.registry.state(feed.id))
 
 
-@router.delete("/{feed_id}", dependencies=[Depends(require_write)])
-def delete_feed(feed_id: str) -> dict[str, Any]:
+@router.delete("/{feed_id}", response_model=DeletedOut, dependencies=[Depends(require_write)],
+               responses=responses(WRITE_ERRORS, BACKEND_ERRORS, _404="no such feed"))
+def delete_feed(feed_id: FeedId) -> dict[str, Any]:
     if not _ctx().registry.remove(feed_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no feed {feed_id!r}")
     return {"deleted": feed_id}

@@ -12,10 +12,20 @@ from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
 from fastapi.responses import FileResponse, JSONResponse
 
-from worker.api.auth import require_read
+from worker.api.auth import is_writer, require_read
+from worker.api.limits import PitBudget
+from worker.api.models import (
+    BACKEND_ERRORS,
+    READ_ERRORS,
+    ArticleOut,
+    FacetsOut,
+    SearchOut,
+    SyntaxErrorOut,
+    responses,
+)
 from worker.settings import get_settings
 
 STATIC_INDEX = FsPath(__file__).resolve().parent.parent / "static" / "index.html"
@@ -38,6 +48,22 @@ def search_target() -> SearchTarget:
 
 
 Target = Annotated[SearchTarget, Depends(search_target)]
+SEARCH_ERRORS = responses(READ_ERRORS, BACKEND_ERRORS, {400: {
+    "model": SyntaxErrorOut,
+    "description": "a query that does not parse, a bad date, a page beyond the result window, an expired cursor",
+}})
+_pits: PitBudget | None = None
+
+
+def _pit_allowed(x_api_key: str | None) -> bool:
+    """Write-key holders open point-in-time searches freely; everyone else shares a small budget, since
+    each open PIT pins a search context on every shard until it expires."""
+    global _pits
+    if is_writer(x_api_key):
+        return True
+    if _pits is None:
+        _pits = PitBudget(get_settings().api_anonymous_pits)
+    return _pits.take()
 
 
 def _syntax_error(err: Exception) -> JSONResponse:
@@ -80,21 +106,28 @@ def page() -> FileResponse:
     return FileResponse(STATIC_INDEX, media_type="text/html; charset=utf-8")
 
 
-@router.get("/search", dependencies=[Depends(require_read)])
+@router.get("/search", response_model=SearchOut, dependencies=[Depends(require_read)], responses=SEARCH_ERRORS)
 def search_articles(
     target: Target,
-    q: str = Query("", description='query language: words, "phrases", AND/OR/NOT, field:value filters'),
-    source: str | None = Query(None, description="comma-separated source ids"),
-    date_from: str | None = Query(None, alias="from", description="YYYY-MM-DD or ISO 8601, inclusive"),
-    date_to: str | None = Query(None, alias="to", description="YYYY-MM-DD or ISO 8601, inclusive"),
-    page: int = Query(1, ge=1),
+    q: str = Query("", max_length=2000,
+                   description='query language: words, "phrases", AND/OR/NOT, field:value filters'),
+    source: str | None = Query(None, max_length=2000, description="comma-separated source ids"),
+    date_from: str | None = Query(None, alias="from", max_length=40, description="YYYY-MM-DD or ISO 8601, inclusive"),
+    date_to: str | None = Query(None, alias="to", max_length=40, description="YYYY-MM-DD or ISO 8601, inclusive"),
+    page: int = Query(1, ge=1, le=10_000),
     size: int = Query(20, ge=0, le=100),
     sort: Literal["relevance", "date"] = "relevance",
-    cursor: str | None = Query(None, description="next_cursor of the previous page (deep paging)"),
-    pit: bool = Query(False, description="pin the walk to a point in time (consistent deep paging)"),
+    cursor: str | None = Query(None, max_length=8192, description="next_cursor of the previous page (deep paging)"),
+    pit: bool = Query(False, description="pin the walk to a point in time (consistent deep paging); without "
+                      "the write key, opening one is limited (429 when the shared budget is spent)"),
     facets: bool = True,
+    x_api_key: str | None = Header(None, alias="X-API-Key"),
 ) -> Any:
     from worker.store.search import search
+
+    if pit and not cursor and not _pit_allowed(x_api_key):
+        raise HTTPException(429, "too many point-in-time searches open; retry without pit or later",
+                            headers={"Retry-After": "60"})
 
     res = _run(
         search,
@@ -114,20 +147,21 @@ def search_articles(
     return res if isinstance(res, JSONResponse) else res.to_dict()
 
 
-@router.get("/facets", dependencies=[Depends(require_read)])
+@router.get("/facets", response_model=FacetsOut, dependencies=[Depends(require_read)], responses=SEARCH_ERRORS)
 def facet_counts(
     target: Target,
-    q: str = "",
-    source: str | None = None,
-    date_from: str | None = Query(None, alias="from"),
-    date_to: str | None = Query(None, alias="to"),
+    q: str = Query("", max_length=2000),
+    source: str | None = Query(None, max_length=2000),
+    date_from: str | None = Query(None, alias="from", max_length=40),
+    date_to: str | None = Query(None, alias="to", max_length=40),
 ) -> Any:
     from worker.store.search import facets
 
     return _run(facets, target.es, q, alias=target.alias, source=source, date_from=date_from, date_to=date_to)
 
 
-@router.get("/articles/{doc_id}", dependencies=[Depends(require_read)])
+@router.get("/articles/{doc_id}", response_model=ArticleOut, dependencies=[Depends(require_read)],
+            responses=responses(READ_ERRORS, BACKEND_ERRORS, _404="no such article"))
 def article(
     target: Target,
     doc_id: str = Path(..., min_length=1, max_length=200),

@@ -1,0 +1,149 @@
+"""The API's request and response models and the error answers every route may give, so that the
+OpenAPI document says what the service really does (generated clients and Schemathesis trust it).
+
+Response models are deliberately open (``extra="allow"``) where the payload is a stored document whose
+fields grow with the pipeline (articles, feed state, alert records): the keys listed are the contract,
+more may appear.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx/5xx: ``detail`` is a message, or a list of validation errors for malformed input."""
+
+    model_config = ConfigDict(extra="allow")
+    detail: Any = Field(description="what went wrong")
+
+
+class SyntaxErrorOut(ErrorOut):
+    error: str | None = Field(None, description='"query_syntax" for a query that does not parse')
+    position: int | None = Field(None, description="offset of the error in the query")
+
+
+def _err(description: str, model: type[BaseModel] = ErrorOut) -> dict[str, Any]:
+    return {"model": model, "description": description}
+
+
+RATE_LIMITED = {429: {**_err("too many requests from this client"),
+                      "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}}}
+READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _err("reads are closed and the X-API-Key is missing or wrong"),
+    403: _err("reads are closed and no API key is configured"),
+    422: _err("a parameter is malformed"),
+    **RATE_LIMITED,
+}
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _err("malformed request (e.g. an invalid Content-Length or JSON body)"),
+    401: _err("the X-API-Key is missing or wrong"),
+    403: _err("write endpoints are disabled: no API key, or a placeholder one, is configured"),
+    413: _err("the request body is too large"),
+    422: _err("the body or a parameter is invalid (the message says which field and why)"),
+    **RATE_LIMITED,
+}
+BACKEND_ERRORS: dict[int | str, dict[str, Any]] = {
+    503: _err("Redis or Elasticsearch is unavailable"),
+}
+
+
+def responses(*parts: dict[int | str, dict[str, Any]], **extra: str) -> dict[int | str, dict[str, Any]]:
+    """Merge error tables; ``extra`` adds ``_404="no such rule"``-style entries."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for part in parts:
+        out.update(part)
+    for key, description in extra.items():
+        out[int(key.lstrip("_"))] = _err(description)
+    return out
+
+
+# -- health ---------------------------------------------------------------------------------------------
+
+class LiveOut(BaseModel):
+    ok: bool
+
+
+class CheckOut(Open):
+    name: str
+    ok: bool
+    detail: str
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReadyOut(Open):
+    ok: bool
+    checks: list[CheckOut]
+    queues: list[dict[str, Any]] = Field(default_factory=list)
+    dead_letters: int | None = None
+    in_flight: int | None = None
+
+
+# -- search ---------------------------------------------------------------------------------------------
+
+class SearchOut(Open):
+    total: int
+    took_ms: int
+    page: int
+    size: int
+    hits: list[dict[str, Any]]
+    facets: dict[str, Any]
+    next_cursor: str | None = None
+
+
+class FacetsOut(Open):
+    pass
+
+
+class ArticleOut(Open):
+    id: str | None = None
+
+
+# -- feeds ----------------------------------------------------------------------------------------------
+
+class FeedOut(Open):
+    id: str
+    url: str
+    status: str
+
+
+class FeedListOut(BaseModel):
+    total: int
+    by_status: dict[str, int]
+    feeds: list[FeedOut]
+
+
+class DeletedOut(BaseModel):
+    deleted: str
+
+
+# -- alerts ---------------------------------------------------------------------------------------------
+
+class RuleOut(Open):
+    name: str
+    query: str
+    enabled: bool
+
+
+class RuleListOut(BaseModel):
+    total: int
+    rules: list[RuleOut]
+
+
+class HistoryRecordOut(Open):
+    id: str
+
+
+class HistoryOut(BaseModel):
+    total: int
+    records: list[HistoryRecordOut]
+
+
+class PreviewOut(Open):
+    pass
