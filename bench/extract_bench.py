@@ -89,7 +89,7 @@ def main() -> int:
     print(f"peak RSS: {rss_mb:.0f} MB")
 
     if a.stages:
-        from worker.extract import casualties, dates, events, fingerprint, keywords, quotes, tokens
+        from worker.extract import casualty_model, dates, event_model, fingerprint, keywords, quotes, tokens
         from worker.extract.dates import parse_published
         from worker.extract.normalize import fold_with_offsets
         from worker.extract.pipeline import _entities
@@ -113,8 +113,8 @@ def main() -> int:
             bf = clock("fold", fold_with_offsets, body)
             clock("entities", functools.partial(ent, tokens=(tt, bt), sentences=(None, bs)), title, body, pub)
             clock("dates", dates.find_dates, body, pub, "body", bf)
-            clock("casualties", casualties.find_casualties, body, bt, bs)
-            clock("events", events.find_events, title, body, bs, bf)
+            clock("casualties", casualty_model.score_casualties, title, body, (tt, bt), (None, bs), pub)
+            clock("events", event_model.detect_events, title, body, bs, bf, pub)
             clock("quotes", quotes.find_quotes, body, bs, bf)
             clock("keywords", keywords.find_keywords, title, body, tt, bt)
             clock("fingerprint", lambda f: fingerprint.simhash("", folded=f), f"{tf[0]} {bf[0]}")
