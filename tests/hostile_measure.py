@@ -20,7 +20,7 @@ import uuid
 
 def measure(url: str, inline: bool = False) -> dict:
     import redis
-    from worker.ingest.keys import Keys
+    from worker.keys import Keys
 
     from worker.ingest.context import IngestContext
     from worker.ingest.poller import poll_feed_once

@@ -9,9 +9,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
-from worker.tasks.alert import match_article
 
-from tests.integration.alert_context import alerts_ctx, eager_celery  # noqa: F401
+from tests.integration.alert_context import alerts_ctx, match_article, pipeline  # noqa: F401
 from tests.integration.alert_receivers import smtp_receiver, webhook_receiver  # noqa: F401
 from tests.integration.test_alerts_delivery import QUERY, prison_doc
 from worker.alerts.delivery import attempt
@@ -75,7 +74,7 @@ def test_a_rule_stored_before_the_guard_is_refused_at_send(alerts_ctx, closed, w
 
 
 def test_local_receiver_works_when_the_deployment_allows_it(alerts_ctx, webhook_receiver, smtp_receiver,  # noqa: F811
-                                                            eager_celery, api):  # noqa: F811
+                                                            pipeline, api):  # noqa: F811
     assert get_settings().private_hosts == ["127.0.0.1"]  # per host, not the global switch
     alerts_ctx.smtp_host, alerts_ctx.smtp_port = smtp_receiver.host, smtp_receiver.port
     r = api.post("/alerts", headers={"X-API-Key": KEY}, json={
@@ -83,7 +82,7 @@ def test_local_receiver_works_when_the_deployment_allows_it(alerts_ctx, webhook_
             "webhooks": [{"url": webhook_receiver.url, "format": "slack"}], "emails": ["ops.desk@example.test"]}})
     assert r.status_code == 201, r.text
     doc = prison_doc(title="هجوم على سجن <!channel> & فرار\r\nBcc: victim@example.test\nسجناء")
-    assert match_article.apply(args=[doc]).get()["notified"] == ["local"]
+    assert match_article(pipeline, doc)["notified"] == ["local"]
     # Slack text escaped, one-line subject, no injected header
     text = webhook_receiver.accepted[0].json["text"]
     assert "<!channel>" not in text and "&lt;!channel&gt; &amp;" in text

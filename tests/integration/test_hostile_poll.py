@@ -15,7 +15,6 @@ import sys
 import time
 
 import pytest
-from worker.ingest.keys import Keys
 
 from tests.conftest import REDIS_URL
 from tests.hostile_server import hostile_server
@@ -24,6 +23,7 @@ from worker.ingest.context import IngestContext
 from worker.ingest.errors import BlockedURLError, FetchError, PermanentFetchError
 from worker.ingest.poller import poll_feed_once
 from worker.ingest.registry import Feed
+from worker.keys import Keys
 from worker.settings import Settings
 
 pytestmark = pytest.mark.integration
