@@ -20,11 +20,11 @@ import uuid
 
 def measure(url: str, inline: bool = False) -> dict:
     import redis
-    from worker.keys import Keys
 
     from worker.ingest.context import IngestContext
     from worker.ingest.poller import poll_feed_once
     from worker.ingest.registry import Feed
+    from worker.keys import Keys
     from worker.settings import Settings
 
     client = redis.Redis.from_url(os.environ.get("NEWSWORKER_REDIS_URL", "redis://127.0.0.1:6379/0"),
