@@ -82,13 +82,7 @@ class Runner:
         """Run a periodic stage once (beat sent it) and hand its outputs on; returns its count. A failed
         tick follows the row's retry policy like any input; past it, a dead letter shows the error."""
         stage = self.table[stage_name]
-        outputs: list[Any] = []
-        lock = threading.Lock()
-
-        def emit(record: Any) -> None:
-            with lock:
-                outputs.append(record)
-
+        outputs, emit = _collector()
         hop = Hop(self.ctx, emit, attempt, attempt >= stage.retry.max_attempts)
         started, cpu = time.perf_counter(), time.process_time()
         try:
@@ -117,13 +111,7 @@ class Runner:
         ``retry`` (re-queued: its outbox entry stays) or ``dead``."""
         if not records:
             return []
-        outputs: list[Any] = []
-        lock = threading.Lock()
-
-        def emit(record: Any) -> None:
-            with lock:
-                outputs.append(record)
-
+        outputs, emit = _collector()
         hop = Hop(self.ctx, emit, attempt, attempt >= stage.retry.max_attempts)
         started, cpu = time.perf_counter(), time.process_time()
         try:
@@ -248,3 +236,15 @@ def inline_runner(ctx: AppContext, table: StageTable) -> Runner:
     runner = Runner(ctx, table, dispatcher)
     dispatcher.runner = runner
     return runner
+
+
+def _collector() -> tuple[list[Any], Callable[[Any], None]]:
+    """A list and a thread-safe ``emit`` that appends to it (a stage may emit from its worker threads)."""
+    outputs: list[Any] = []
+    lock = threading.Lock()
+
+    def emit(record: Any) -> None:
+        with lock:
+            outputs.append(record)
+
+    return outputs, emit
