@@ -33,7 +33,7 @@ def preview(rule: AlertRule, *, limit: int = 100, ctx: AlertsContext | None = No
         res = ctx.es.search(
             index=ctx.articles_index, query=query, size=limit, track_total_hits=True,
             sort=[{"published": {"order": "asc", "unmapped_type": "date", "missing": "_last"}}],
-            source_excludes=["body_ar", "title_ar"],
+            source_excludes=["body_ar", "title_ar", "body_exact", "title_exact"],
         )
     except NotFoundError:  # nothing indexed yet
         res = {"hits": {"total": {"value": 0}, "hits": []}}

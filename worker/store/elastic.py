@@ -312,7 +312,7 @@ def refresh(es: Elasticsearch, alias: str | None = None) -> None:
 # ------------------------------------------------------------------------------------------------- read
 
 
-_DERIVED_PREFIXES = ("title_ar", "body_ar")
+_DERIVED_PREFIXES = ("title_ar", "body_ar", "title_exact", "body_exact")
 
 
 def get_document(es: Elasticsearch, doc_id: str, *, alias: str | None = None) -> dict[str, Any] | None:
