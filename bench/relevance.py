@@ -1,0 +1,249 @@
+"""Relevance set and miss counts for the Arabic search analysis (issue 16), over the ANT corpus in ES.
+
+Subcommands (run in order; each index is kept, so later steps reuse it):
+
+``index``   index the whole corpus once per analysis (``bench/analyzers.py``: today, lucene, new) into
+            ``rel-<analysis>`` aliases (``--rebuild`` to start over);
+``misses``  the issue's table: per (search, variant form), the articles that carry the form (``exact:``)
+            but that the search misses, per analysis;
+``pool``    the top 20 of every analysis for every query in ``data/relevance/queries.tsv``, united per topic
+            into ``data/relevance/pool.tsv`` (topic, docno), plus a reading sheet (title, lead) for judging;
+``eval``    recall@100, nDCG@10 and MAP (over the top 100) per analysis from ``qrels.tsv``, overall and per
+            query, written to ``data/relevance/results.md``.
+
+Searches go through ``worker.store.search.search`` (what the API runs), ranked by relevance.
+Usage: python bench/relevance.py {index,misses,pool,eval} [...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.analyzers import ANALYSES, use  # noqa: E402
+from bench.common import corpus_path  # noqa: E402
+
+REL = Path(__file__).resolve().parent.parent / "data" / "relevance"
+POOL_DEPTH = 20
+EVAL_DEPTH = 100
+# The issue's table: a search and the variant forms it should find.
+MISS_TABLE = (
+    ("إيران", ("لإيران",)),
+    ("مصر", ("بمصر", "لمصر")),
+    ("سجن", ("سجون",)),
+    ("قتيل", ("قتلى",)),
+    ("طفل", ("أطفال",)),
+    ("مدينة", ("مدن",)),
+)
+# Names that must stay whole: (search, form it must not find).
+GUARDS = (("بنان", "لبنان"), ("غداد", "بغداد"))
+
+
+def _es():
+    from elasticsearch import Elasticsearch
+
+    return Elasticsearch(os.environ.get("NEWSWORKER_ES_URL", "http://127.0.0.1:9200"), request_timeout=300)
+
+
+def alias_for(name: str) -> str:
+    return f"rel-{name}"
+
+
+def corpus_rows() -> list[dict]:
+    from worker.store.sample import iter_raw
+
+    return list(iter_raw(corpus_path()))
+
+
+def docno_by_id() -> dict[str, str]:
+    from worker.store.sample import to_document
+
+    return {to_document(r).id: r["docno"] for r in corpus_rows()}
+
+
+def cmd_index(args: argparse.Namespace) -> None:
+    from worker.store import elastic
+    from worker.store.sample import to_document
+
+    es = _es()
+    docs = [to_document(r) for r in corpus_rows()]
+    for name in args.analyses:
+        alias = alias_for(name)
+        if elastic.current_index(es, alias) and not args.rebuild:
+            print(f"{alias}: exists ({es.count(index=alias)['count']} docs)")
+            continue
+        elastic.drop_alias_and_indices(es, alias)
+        with use(name):
+            elastic.ensure_index(es, alias)
+            res = elastic.index_documents(es, docs, alias=alias, chunk_size=500)
+        es.indices.refresh(index=alias)
+        print(f"{alias}: indexed {res.indexed}, failed {len(res.failed)}")
+
+
+def ranked(es, name: str, q: str, size: int) -> list[str]:
+    from worker.store.search import search
+
+    with use(name):
+        return [h.id for h in search(es, q, alias=alias_for(name), size=size, facets=False).hits]
+
+
+def count(es, name: str, q: str) -> int:
+    from worker.store.search import search
+
+    with use(name):
+        return search(es, q, alias=alias_for(name), size=0, facets=False).total
+
+
+def cmd_misses(args: argparse.Namespace) -> None:
+    es = _es()
+    rows = []
+    for base, forms in MISS_TABLE:
+        for form in forms:
+            row = {"search": base, "form": form}
+            for name in args.analyses:
+                row[f"{name}_says"] = count(es, name, f"exact:{form}")
+                row[f"{name}_missed"] = count(es, name, f"exact:{form} -({base})")
+                row[f"{name}_found"] = count(es, name, base)
+            rows.append(row)
+    for base, form in GUARDS:
+        row = {"search": base, "form": form, "guard": True}
+        for name in args.analyses:
+            row[f"{name}_found"] = count(es, name, base)
+            row[f"{name}_wrongly_found"] = count(es, name, f"exact:{form} AND ({base})")
+        rows.append(row)
+    print(json.dumps(rows, ensure_ascii=False, indent=1))
+    if args.out:
+        Path(args.out).write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def load_queries() -> list[dict]:
+    with (REL / "queries.tsv").open(encoding="utf-8") as fh:
+        return [r for r in csv.DictReader((ln for ln in fh if not ln.startswith("#")), delimiter="\t")]
+
+
+def cmd_pool(args: argparse.Namespace) -> None:
+    """Pool per topic (queries of one topic share judgements): the union of each query's top 20 under
+    every analysis."""
+    es = _es()
+    docno = docno_by_id()
+    rows = {r["docno"]: r for r in corpus_rows()}
+    topics: dict[str, dict] = {}
+    for q in load_queries():
+        t = topics.setdefault(q["topic"], {"need": q["need"], "queries": [], "docs": {}})
+        t["queries"].append(q["query"])
+        for name in ANALYSES:
+            for doc_id in ranked(es, name, q["query"], POOL_DEPTH):
+                t["docs"].setdefault(docno[doc_id], None)
+    pool: list[tuple[str, str]] = []
+    sheet: list[str] = []
+    for topic, t in topics.items():
+        # judging order: by docno, so the reader cannot tell which analysis brought a document
+        members = sorted(t["docs"])
+        pool += [(topic, d) for d in members]
+        sheet.append(f"## {topic} ({' / '.join(t['queries'])}) | {t['need']}")
+        for i, d in enumerate(members):
+            r = rows[d]
+            lead = " ".join((r.get("text") or r.get("abstract") or "").split())[: args.lead]
+            sheet.append(f"{i}. [{d}] {r.get('title', '')} || {lead}")
+    with (REL / "pool.tsv").open("w", encoding="utf-8") as fh:
+        fh.write("topic\tdocno\n" + "".join(f"{a}\t{b}\n" for a, b in pool))
+    Path(args.sheet).write_text("\n".join(sheet) + "\n", encoding="utf-8")
+    print(f"pool: {len(pool)} judgements for {len(topics)} topics; sheet {args.sheet}")
+
+
+def load_qrels() -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    with (REL / "qrels.tsv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader((ln for ln in fh if not ln.startswith("#")), delimiter="\t"):
+            out.setdefault(r["topic"], {})[r["docno"]] = int(r["rel"])
+    return out
+
+
+def metrics(run: list[str], rel: dict[str, int]) -> dict[str, float]:
+    relevant = {d for d, g in rel.items() if g > 0}
+    if not relevant:
+        return {"recall@100": math.nan, "ndcg@10": math.nan, "map": math.nan}
+    top = run[:EVAL_DEPTH]
+    hits = [1 if d in relevant else 0 for d in top]
+    recall = sum(hits) / len(relevant)
+    dcg = sum(h / math.log2(i + 2) for i, h in enumerate(hits[:10]))
+    idcg = sum(1 / math.log2(i + 2) for i in range(min(10, len(relevant))))
+    ap, found = 0.0, 0
+    for i, h in enumerate(hits):
+        if h:
+            found += 1
+            ap += found / (i + 1)
+    return {"recall@100": recall, "ndcg@10": dcg / idcg, "map": ap / len(relevant)}
+
+
+def cmd_eval(args: argparse.Namespace) -> None:
+    es = _es()
+    docno = docno_by_id()
+    qrels = load_qrels()
+    queries = [q for q in load_queries() if q["topic"] in qrels]
+    per: dict[str, dict[str, dict[str, float]]] = {}
+    unjudged: dict[str, int] = {name: 0 for name in ANALYSES}
+    for q in queries:
+        per[q["qid"]] = {}
+        for name in ANALYSES:
+            run = [docno[i] for i in ranked(es, name, q["query"], EVAL_DEPTH)]
+            unjudged[name] += sum(1 for d in run[:10] if d not in qrels[q["topic"]])
+            per[q["qid"]][name] = metrics(run, qrels[q["topic"]])
+    names = list(ANALYSES)
+    keys = ("recall@100", "ndcg@10", "map")
+
+    def mean(name: str, key: str) -> float:
+        vals = [per[q][name][key] for q in per if not math.isnan(per[q][name][key])]
+        return sum(vals) / len(vals) if vals else math.nan
+
+    lines = [
+        "# Relevance of the three analyses (generated by `python bench/relevance.py eval`)",
+        "",
+        f"{len(per)} queries with at least one judged relevant article; "
+        f"depth {EVAL_DEPTH} for recall and MAP; unjudged documents count as not relevant.",
+        "",
+        "| analysis | recall@100 | nDCG@10 | MAP | unjudged in top 10 |",
+        "|---|---|---|---|---|",
+    ]
+    for name in names:
+        lines.append(
+            f"| {name} | {mean(name, 'recall@100'):.3f} | {mean(name, 'ndcg@10'):.3f} | "
+            f"{mean(name, 'map'):.3f} | {unjudged[name]} |"
+        )
+    lines += ["", "## Per query", "", "| qid | type | query | relevant | " + " | ".join(
+        f"{k} {n}" for k in keys for n in names) + " |", "|" + "---|" * (4 + len(keys) * len(names))]
+    for q in queries:
+        nrel = sum(1 for g in qrels[q["topic"]].values() if g > 0)
+        cells = [f"{per[q['qid']][n][k]:.2f}" for k in keys for n in names]
+        lines.append(f"| {q['qid']} | {q['type']} | {q['query']} | {nrel} | " + " | ".join(cells) + " |")
+    (REL / "results.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines[:10]))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("index")
+    p.add_argument("--rebuild", action="store_true")
+    p.add_argument("--analyses", nargs="+", default=list(ANALYSES))
+    p = sub.add_parser("misses")
+    p.add_argument("--analyses", nargs="+", default=list(ANALYSES))
+    p.add_argument("--out", default=None)
+    p = sub.add_parser("pool")
+    p.add_argument("--sheet", default="/tmp/relevance-sheet.md")
+    p.add_argument("--lead", type=int, default=220)
+    sub.add_parser("eval")
+    args = ap.parse_args()
+    {"index": cmd_index, "misses": cmd_misses, "pool": cmd_pool, "eval": cmd_eval}[args.cmd](args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
