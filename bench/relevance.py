@@ -8,6 +8,9 @@ Subcommands (run in order; each index is kept, so later steps reuse it):
             but that the search misses, per analysis;
 ``pool``    the top 20 of every analysis for every query in ``data/relevance/queries.tsv``, united per topic
             into ``data/relevance/pool.tsv`` (topic, docno), plus a reading sheet (title, lead) for judging;
+``sheet2``  a shuffled, label-free reading sheet of some topics for the second judging pass;
+``qrels``   a judging record (topic, numbers of the relevant sheet items) -> ``qrels.tsv`` / ``-pass2``;
+``agreement`` raw agreement and Cohen's kappa between ``qrels.tsv`` and ``qrels-pass2.tsv``;
 ``eval``    recall@100, nDCG@10 and MAP (over the top 100) per analysis from ``qrels.tsv``, overall and per
             query, written to ``data/relevance/results.md``.
 
@@ -101,26 +104,45 @@ def count(es, name: str, q: str) -> int:
         return search(es, q, alias=alias_for(name), size=0, facets=False).total
 
 
+def ids(es, name: str, q: str) -> set[str]:
+    """Ids of every article a query matches under one analysis (scan, no ranking)."""
+    from elasticsearch import helpers
+
+    from worker.query import compile as compile_query
+
+    with use(name):
+        body = {"query": compile_query(q).es, "_source": False}
+    return {h["_id"] for h in helpers.scan(es, index=alias_for(name), query=body, size=2000)}
+
+
 def cmd_misses(args: argparse.Namespace) -> None:
+    """As the issue counted: the articles that "say" a variant form are those today's analysis matches
+    for it (so "القتلى" and "والقتلى" count for قتلى), and a search misses those it does not return."""
     es = _es()
     rows = []
     for base, forms in MISS_TABLE:
+        found = {name: ids(es, name, base) for name in args.analyses}
         for form in forms:
-            row = {"search": base, "form": form}
+            says = ids(es, "today", form)
+            row: dict = {"search": base, "form": form, "articles_saying_form": len(says)}
             for name in args.analyses:
-                row[f"{name}_says"] = count(es, name, f"exact:{form}")
-                row[f"{name}_missed"] = count(es, name, f"exact:{form} -({base})")
-                row[f"{name}_found"] = count(es, name, base)
+                row[f"{name}_found"] = len(found[name])
+                row[f"{name}_missed"] = len(says - found[name])
             rows.append(row)
     for base, form in GUARDS:
+        says = ids(es, "today", f"exact:{form}")
         row = {"search": base, "form": form, "guard": True}
         for name in args.analyses:
-            row[f"{name}_found"] = count(es, name, base)
-            row[f"{name}_wrongly_found"] = count(es, name, f"exact:{form} AND ({base})")
+            got = ids(es, name, base)
+            bare = ids(es, name, f"exact:{base}")
+            row[f"{name}_found"] = len(got)
+            # found only because of the name: it says the name and not the bare search word
+            row[f"{name}_found_only_via_name"] = len((got & says) - bare)
         rows.append(row)
-    print(json.dumps(rows, ensure_ascii=False, indent=1))
+    text = json.dumps(rows, ensure_ascii=False, indent=1)
+    print(text)
     if args.out:
-        Path(args.out).write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
 
 
 def load_queries() -> list[dict]:
@@ -158,9 +180,91 @@ def cmd_pool(args: argparse.Namespace) -> None:
     print(f"pool: {len(pool)} judgements for {len(topics)} topics; sheet {args.sheet}")
 
 
-def load_qrels() -> dict[str, dict[str, int]]:
+def cmd_sheet2(args: argparse.Namespace) -> None:
+    """A reading sheet for the second, independent pass: the chosen topics' pools in a shuffled order,
+    without the first pass's labels."""
+    import random
+
+    rows = {r["docno"]: r for r in corpus_rows()}
+    pool: dict[str, list[str]] = {}
+    with (REL / "pool.tsv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh, delimiter="\t"):
+            pool.setdefault(r["topic"], []).append(r["docno"])
+    needs = {q["topic"]: q["need"] for q in load_queries()}
+    rng = random.Random(args.seed)
+    sheet = []
+    for topic in args.topics:
+        members = _sheet_order(pool[topic], True, rng)
+        sheet.append(f"## {topic} | {needs[topic]}")
+        for i, d in enumerate(members):
+            r = rows[d]
+            lead = " ".join((r.get("text") or r.get("abstract") or "").split())[: args.lead]
+            sheet.append(f"{i}. [{d}] {r.get('title', '')} || {lead}")
+    Path(args.sheet).write_text("\n".join(sheet) + "\n", encoding="utf-8")
+    print(f"second-pass sheet for {len(args.topics)} topics: {args.sheet}")
+
+
+def _sheet_order(topic_docs: list[str], second: bool, rng) -> list[str]:
+    members = list(topic_docs)
+    if second:
+        rng.shuffle(members)
+    return members
+
+
+def cmd_qrels(args: argparse.Namespace) -> None:
+    """Turn a judging record (``topic<TAB>numbers of the relevant items on the sheet``) into qrels: every
+    pooled document of a judged topic gets a line, 1 if listed, else 0."""
+    import random
+
+    pool: dict[str, list[str]] = {}
+    with (REL / "pool.tsv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh, delimiter="\t"):
+            pool.setdefault(r["topic"], []).append(r["docno"])
+    judged: dict[str, set[int]] = {}
+    order: list[str] = []
+    for line in Path(args.record).read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        topic, _, nums = line.partition("\t")
+        judged[topic.strip()] = {int(x) for x in nums.split()}
+        order.append(topic.strip())
+    rng = random.Random(args.seed)
+    out = ["topic\tdocno\trel"]
+    # the second sheet shuffled its topics in command-line order with one generator: replay that order
+    for topic in (args.topics or order):
+        members = _sheet_order(pool[topic], args.second, rng)
+        rel = judged.get(topic)
+        if rel is None:
+            continue
+        if max(rel, default=-1) >= len(members):
+            raise SystemExit(f"{topic}: item {max(rel)} is beyond the {len(members)} pooled")
+        out += [f"{topic}\t{d}\t{1 if i in rel else 0}" for i, d in enumerate(members)]
+    target = REL / ("qrels-pass2.tsv" if args.second else "qrels.tsv")
+    target.write_text("\n".join(out) + "\n", encoding="utf-8")
+    print(f"{target.name}: {len(out) - 1} judgements, {len(judged)} topics")
+
+
+def cmd_agreement(args: argparse.Namespace) -> None:
+    """Agreement between the first pass (qrels.tsv) and the second (qrels-pass2.tsv) on the doubly judged
+    pairs: raw agreement and Cohen's kappa."""
+    first = load_qrels("qrels.tsv")
+    second = load_qrels("qrels-pass2.tsv")
+    pairs = [(first[t][d], g) for t, docs in second.items() for d, g in docs.items() if d in first.get(t, {})]
+    n = len(pairs)
+    agree = sum(1 for a, b in pairs if (a > 0) == (b > 0))
+    p1 = sum(1 for a, _ in pairs if a > 0) / n
+    p2 = sum(1 for _, b in pairs if b > 0) / n
+    expected = p1 * p2 + (1 - p1) * (1 - p2)
+    kappa = (agree / n - expected) / (1 - expected) if expected < 1 else 1.0
+    out = {"topics": len(second), "pairs": n, "agreement": round(agree / n, 3), "kappa": round(kappa, 3),
+           "relevant_first": round(p1, 3), "relevant_second": round(p2, 3)}
+    print(json.dumps(out))
+    (REL / "agreement.json").write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+
+
+def load_qrels(name: str = "qrels.tsv") -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
-    with (REL / "qrels.tsv").open(encoding="utf-8") as fh:
+    with (REL / name).open(encoding="utf-8") as fh:
         for r in csv.DictReader((ln for ln in fh if not ln.startswith("#")), delimiter="\t"):
             out.setdefault(r["topic"], {})[r["docno"]] = int(r["rel"])
     return out
@@ -240,8 +344,21 @@ def main() -> int:
     p.add_argument("--sheet", default="/tmp/relevance-sheet.md")
     p.add_argument("--lead", type=int, default=220)
     sub.add_parser("eval")
+    p = sub.add_parser("sheet2")
+    p.add_argument("topics", nargs="+")
+    p.add_argument("--sheet", default="/tmp/relevance-sheet2.md")
+    p.add_argument("--lead", type=int, default=220)
+    p.add_argument("--seed", type=int, default=16)
+    sub.add_parser("agreement")
+    p = sub.add_parser("qrels")
+    p.add_argument("record")
+    p.add_argument("--second", action="store_true", help="the record numbers items of the shuffled sheet")
+    p.add_argument("--topics", nargs="*", help="(second pass) the topics in the order given to sheet2")
+    p.add_argument("--seed", type=int, default=16)
     args = ap.parse_args()
-    {"index": cmd_index, "misses": cmd_misses, "pool": cmd_pool, "eval": cmd_eval}[args.cmd](args)
+    cmds = {"index": cmd_index, "misses": cmd_misses, "pool": cmd_pool, "eval": cmd_eval, "sheet2": cmd_sheet2,
+            "agreement": cmd_agreement, "qrels": cmd_qrels}
+    cmds[args.cmd](args)
     return 0
 
 

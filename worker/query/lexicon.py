@@ -76,6 +76,12 @@ def load_plural_pairs() -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def _is_name(word: str) -> bool:
+    """A known name, also with up to two letters of suffix ("لبنانا" is لبنان in the accusative)."""
+    names = clitic_names()
+    return any(word[: len(word) - k] in names for k in range(3) if len(word) - k >= 4)
+
+
 def is_proclitic_split(word: str, rest: str) -> bool:
     """Is folded ``word`` = one proclitic letter + ``rest`` (a word of its own), rather than one word?
 
@@ -89,7 +95,7 @@ def is_proclitic_split(word: str, rest: str) -> bool:
     # the remainder's own article form counts too: "لكرة" (as in "لكرة القدم") is commoner than a bare
     # "كرة", but "الكرة" settles it
     n_rest = df.get(rest, 0) + df.get("ال" + rest, 0)
-    if n_rest < MIN_STEM_DF or word in clitic_names() or word in keep_whole():
+    if n_rest < MIN_STEM_DF or word in keep_whole() or _is_name(word):
         return False
     n_word = df.get(word, 0)
     if n_rest < n_word:
