@@ -212,8 +212,8 @@ def _sheet_order(topic_docs: list[str], second: bool, rng) -> list[str]:
 
 
 def cmd_qrels(args: argparse.Namespace) -> None:
-    """Turn a judging record (``topic<TAB>numbers of the relevant items on the sheet``) into qrels: every
-    pooled document of a judged topic gets a line, 1 if listed, else 0."""
+    """Turn a judging record (``topic<TAB>numbers of the relevant items on the sheet``, or ``all -n -m``)
+    into qrels: every pooled document of a judged topic gets a line, 1 if relevant, else 0."""
     import random
 
     pool: dict[str, list[str]] = {}
@@ -226,8 +226,14 @@ def cmd_qrels(args: argparse.Namespace) -> None:
         if not line.strip() or line.startswith("#"):
             continue
         topic, _, nums = line.partition("\t")
-        judged[topic.strip()] = {int(x) for x in nums.split()}
-        order.append(topic.strip())
+        topic = topic.strip()
+        words = nums.split()
+        # "all -3 -17": every pooled item but those; otherwise the relevant items' numbers ("" = none)
+        if words[:1] == ["all"]:
+            judged[topic] = {i for i in range(len(pool[topic]))} - {int(x[1:]) for x in words[1:]}
+        else:
+            judged[topic] = {int(x) for x in words}
+        order.append(topic)
     rng = random.Random(args.seed)
     out = ["topic\tdocno\trel"]
     # the second sheet shuffled its topics in command-line order with one generator: replay that order
