@@ -11,6 +11,7 @@ Subcommands (run in order; each index is kept, so later steps reuse it):
 ``sheet2``  a shuffled, label-free reading sheet of some topics for the second judging pass;
 ``qrels``   a judging record (topic, numbers of the relevant sheet items) -> ``qrels.tsv`` / ``-pass2``;
 ``agreement`` raw agreement and Cohen's kappa between ``qrels.tsv`` and ``qrels-pass2.tsv``;
+``latency`` search p50/p95 per analysis, interleaved (a fair comparison on a shared, busy machine);
 ``eval``    recall@100, nDCG@10 and MAP (over the top 100) per analysis from ``qrels.tsv``, overall and per
             query, written to ``data/relevance/results.md``.
 
@@ -337,6 +338,34 @@ def cmd_eval(args: argparse.Namespace) -> None:
     print("\n".join(lines[:10]))
 
 
+def cmd_latency(args: argparse.Namespace) -> None:
+    """Search latency (client wall time, facets + highlights, as ``search_bench.py``) over the bench's
+    queries, the analyses interleaved query by query so that load from other processes hits them alike."""
+    import statistics
+    import time
+
+    from bench.common import percentile
+    from bench.search_bench import QUERIES
+    from worker.store.search import search
+
+    es = _es()
+    wall: dict[str, list[float]] = {name: [] for name in args.analyses}
+    for name in args.analyses:  # warm-up
+        with use(name):
+            for q in QUERIES:
+                search(es, q, alias=alias_for(name), size=20)
+    for _ in range(args.rounds):
+        for q in QUERIES:
+            for name in args.analyses:
+                with use(name):
+                    t0 = time.perf_counter()
+                    search(es, q, alias=alias_for(name), size=20, facets=True)
+                    wall[name].append((time.perf_counter() - t0) * 1000)
+    out = {name: {"p50_ms": round(statistics.median(v), 1), "p95_ms": round(percentile(v, 95), 1),
+                  "searches": len(v)} for name, v in wall.items()}
+    print(json.dumps(out))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -356,6 +385,9 @@ def main() -> int:
     p.add_argument("--lead", type=int, default=220)
     p.add_argument("--seed", type=int, default=16)
     sub.add_parser("agreement")
+    p = sub.add_parser("latency")
+    p.add_argument("--analyses", nargs="+", default=["today", "new"])
+    p.add_argument("--rounds", type=int, default=5)
     p = sub.add_parser("qrels")
     p.add_argument("record")
     p.add_argument("--second", action="store_true", help="the record numbers items of the shuffled sheet")
@@ -363,7 +395,7 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=16)
     args = ap.parse_args()
     cmds = {"index": cmd_index, "misses": cmd_misses, "pool": cmd_pool, "eval": cmd_eval, "sheet2": cmd_sheet2,
-            "agreement": cmd_agreement, "qrels": cmd_qrels}
+            "agreement": cmd_agreement, "qrels": cmd_qrels, "latency": cmd_latency}
     cmds[args.cmd](args)
     return 0
 
