@@ -166,16 +166,20 @@ def cmd_pool(args: argparse.Namespace) -> None:
                 t["docs"].setdefault(docno[doc_id], None)
     pool: list[tuple[str, str]] = []
     sheet: list[str] = []
+    judged = _read_pool("pool.tsv") if args.extra else {}
     for topic, t in topics.items():
         # judging order: by docno, so the reader cannot tell which analysis brought a document
-        members = sorted(t["docs"])
+        members = sorted(d for d in t["docs"] if d not in set(judged.get(topic, ())))
+        if args.extra and not members:
+            continue
         pool += [(topic, d) for d in members]
         sheet.append(f"## {topic} ({' / '.join(t['queries'])}) | {t['need']}")
         for i, d in enumerate(members):
             r = rows[d]
             lead = " ".join((r.get("text") or r.get("abstract") or "").split())[: args.lead]
             sheet.append(f"{i}. [{d}] {r.get('title', '')} || {lead}")
-    with (REL / "pool.tsv").open("w", encoding="utf-8") as fh:
+    # --extra: documents that entered a top 20 after the first pool was judged (the analysis changed)
+    with (REL / ("pool-extra.tsv" if args.extra else "pool.tsv")).open("w", encoding="utf-8") as fh:
         fh.write("topic\tdocno\n" + "".join(f"{a}\t{b}\n" for a, b in pool))
     Path(args.sheet).write_text("\n".join(sheet) + "\n", encoding="utf-8")
     print(f"pool: {len(pool)} judgements for {len(topics)} topics; sheet {args.sheet}")
@@ -212,18 +216,21 @@ def _sheet_order(topic_docs: list[str], second: bool, rng) -> list[str]:
     return members
 
 
-def cmd_qrels(args: argparse.Namespace) -> None:
-    """Turn a judging record (``topic<TAB>numbers of the relevant items on the sheet``, or ``all -n -m``)
-    into qrels: every pooled document of a judged topic gets a line, 1 if relevant, else 0."""
-    import random
-
+def _read_pool(name: str) -> dict[str, list[str]]:
     pool: dict[str, list[str]] = {}
-    with (REL / "pool.tsv").open(encoding="utf-8") as fh:
+    path = REL / name
+    if not path.exists():
+        return pool
+    with path.open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh, delimiter="\t"):
             pool.setdefault(r["topic"], []).append(r["docno"])
+    return pool
+
+
+def _parse_record(path: Path, pool: dict[str, list[str]]) -> tuple[dict[str, set[int]], list[str]]:
     judged: dict[str, set[int]] = {}
     order: list[str] = []
-    for line in Path(args.record).read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         topic, _, nums = line.partition("\t")
@@ -231,10 +238,20 @@ def cmd_qrels(args: argparse.Namespace) -> None:
         words = nums.split()
         # "all -3 -17": every pooled item but those; otherwise the relevant items' numbers ("" = none)
         if words[:1] == ["all"]:
-            judged[topic] = {i for i in range(len(pool[topic]))} - {int(x[1:]) for x in words[1:]}
+            judged[topic] = set(range(len(pool[topic]))) - {int(x[1:]) for x in words[1:]}
         else:
             judged[topic] = {int(x) for x in words}
         order.append(topic)
+    return judged, order
+
+
+def cmd_qrels(args: argparse.Namespace) -> None:
+    """Turn a judging record (``topic<TAB>numbers of the relevant items on the sheet``, or ``all -n -m``)
+    into qrels: every pooled document of a judged topic gets a line, 1 if relevant, else 0."""
+    import random
+
+    pool = _read_pool("pool.tsv")
+    judged, order = _parse_record(Path(args.record), pool)
     rng = random.Random(args.seed)
     out = ["topic\tdocno\trel"]
     # the second sheet shuffled its topics in command-line order with one generator: replay that order
@@ -246,6 +263,12 @@ def cmd_qrels(args: argparse.Namespace) -> None:
         if max(rel, default=-1) >= len(members):
             raise SystemExit(f"{topic}: item {max(rel)} is beyond the {len(members)} pooled")
         out += [f"{topic}\t{d}\t{1 if i in rel else 0}" for i, d in enumerate(members)]
+    extra_record = Path(args.record).with_name("judgements-pass1-extra.tsv")
+    if not args.second and extra_record.exists():  # first pass: the documents pooled later
+        extra = _read_pool("pool-extra.tsv")
+        more, _ = _parse_record(extra_record, extra)
+        for topic, rel in more.items():
+            out += [f"{topic}\t{d}\t{1 if i in rel else 0}" for i, d in enumerate(extra[topic])]
     target = REL / ("qrels-pass2.tsv" if args.second else "qrels.tsv")
     target.write_text("\n".join(out) + "\n", encoding="utf-8")
     print(f"{target.name}: {len(out) - 1} judgements, {len(judged)} topics")
@@ -376,6 +399,7 @@ def main() -> int:
     p.add_argument("--analyses", nargs="+", default=list(ANALYSES))
     p.add_argument("--out", default=None)
     p = sub.add_parser("pool")
+    p.add_argument("--extra", action="store_true", help="only documents not in pool.tsv, to pool-extra.tsv")
     p.add_argument("--sheet", default="/tmp/relevance-sheet.md")
     p.add_argument("--lead", type=int, default=220)
     sub.add_parser("eval")
