@@ -44,7 +44,7 @@ except ImportError:  # pragma: no cover - only while the chain module is missing
     _chain_fold = None
 
 __all__ = [
-    "analyze", "analyze_exact", "analyze_key", "base_stem", "fold_text", "plural_keys", "prefix_form",
+    "analyze", "analyze_exact", "analyze_key", "analyze_pair", "base_stem", "fold_text", "plural_keys", "prefix_form",
     "reset_tables", "stem", "tokens", "MAX_TOKEN_CHARS",
 ]
 
@@ -165,6 +165,15 @@ def analyze(text: str) -> list[str]:
     if not text:
         return []
     return [stem(t) for t in tokens(fold_text(text))]
+
+
+def analyze_pair(text: str) -> tuple[list[str], list[str]]:
+    """``(analyze(text), analyze_exact(text))`` with one fold and one tokenisation (``index_view`` needs both
+    for every title and body)."""
+    if not text:
+        return [], []
+    surface = tokens(fold_text(text))
+    return [stem(t) for t in surface], surface
 
 
 def analyze_exact(text: str) -> list[str]:

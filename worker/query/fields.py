@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from worker.document import CASUALTY_KINDS, EVENT_TYPES, EnrichedDocument
-from worker.query.analysis import analyze, analyze_exact, analyze_key
+from worker.query.analysis import analyze_key, analyze_pair
 
 __all__ = [
     "index_view", "to_utc_ms", "FieldSpec", "QUERY_FIELDS", "FIELD_ALIASES", "DEFAULT_TEXT_FIELDS",
@@ -147,8 +147,8 @@ def index_view(doc: EnrichedDocument | dict[str, Any]) -> dict[str, Any]:
 
     title = view.get("title") or ""
     body = view.get("body") or view.get("summary") or ""
-    title_ar = " ".join(analyze(title))
-    body_ar = " ".join(analyze(body))
+    title_toks, title_exact = analyze_pair(title)
+    body_toks, body_exact = analyze_pair(body)
 
     entities = view.get("entities") or []
     entity_keys: list[str] = []
@@ -175,10 +175,10 @@ def index_view(doc: EnrichedDocument | dict[str, Any]) -> dict[str, Any]:
             maxima[kind] = max(maxima[kind], min(max(int(cas.get("count") or 0), 0), INT_MAX))
 
     derived: dict[str, Any] = {
-        "title_ar": title_ar,
-        "body_ar": body_ar,
-        "title_exact": " ".join(analyze_exact(title)),
-        "body_exact": " ".join(analyze_exact(body)),
+        "title_ar": " ".join(title_toks),
+        "body_ar": " ".join(body_toks),
+        "title_exact": " ".join(title_exact),
+        "body_exact": " ".join(body_exact),
         "entity_keys": _unique(entity_keys),
         "entity_names": _unique([e.get("canonical") or e.get("text") or "" for e in entities]),
         "entity_types": sorted({e["type"] for e in entities if e.get("type")}),
