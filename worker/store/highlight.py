@@ -183,6 +183,10 @@ class Marker:
         if not self.terms or not text:
             return []
         lookup = self._word
+        if not self.terms.phrases:
+            # the common case, and the hot loop of a search page (20 hits x title + body): no token stream
+            # is needed, only the words that hit
+            return [Span(m.start(), m.end()) for m in WORD_RE.finditer(text) if lookup(m.group())[1]]
         words = [(m.start(), m.end(), *lookup(m.group())) for m in WORD_RE.finditer(text)]
         hit = [w[3] for w in words]
         if self.terms.phrases:
