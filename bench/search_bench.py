@@ -49,7 +49,15 @@ QUERIES = [
     "killed:>10",
     "place:دمشق",
     'entity:حماس OR entity:"حزب الله"',
+    # issue 16: the searches of its table (clitic and broken-plural forms now match) and exact-form search
+    "إيران",
+    "قتيل",
+    "أطفال",
+    "مدينة",
+    "exact:لبنان",
+    'exact:"السجون السرية"',
 ]
+P95_TARGET_MS = 50
 
 
 def main() -> int:
@@ -127,7 +135,8 @@ def main() -> int:
             print(f"    {statistics.median(per_query[q]):7.1f} ms  {totals[q]:6d} hits  {q}")
         rows += [
             row("search", "search latency p50 (client, facets+highlights)", percentile(wall, 50), "ms"),
-            row("search", "search latency p95 (client, facets+highlights)", percentile(wall, 95), "ms"),
+            row("search", "search latency p95 (client, facets+highlights)", percentile(wall, 95), "ms",
+                f"< {P95_TARGET_MS}", percentile(wall, 95) < P95_TARGET_MS),
             row("search", "search latency p50 (Elasticsearch took)", percentile(took, 50), "ms"),
             row("search", "search latency p95 (Elasticsearch took)", percentile(took, 95), "ms"),
         ]

@@ -158,7 +158,8 @@ def make_queries(docs: list[EnrichedDocument], rng: random.Random) -> list[str]:
             return f'keyword:"{rng.choice(keywords)}"'
         if kind == 14:
             return f"title:{word()}"
-        return rng.choice(["entity:*", "date:*", "place:*", f"title:{phrase()}", f"body:{word()}"])
+        return rng.choice(["entity:*", "date:*", "place:*", f"title:{phrase()}", f"body:{word()}",
+                           f"exact:{word()}", f"exact:{phrase()}", f"exact:{word()[:3]}*"])
 
     def expr(depth: int) -> str:
         r = rng.random()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from worker.query.analysis import analyze, analyze_key, prefix_form
+from worker.query.analysis import analyze, analyze_exact, analyze_key, plural_keys, prefix_form
 
 
 def same(a: str, b: str) -> bool:
@@ -36,6 +36,24 @@ def same(a: str, b: str) -> bool:
         ("TRUMP", "trump"),
         ("هجوماً", "هجوم"),  # accusative tanween on a seat alif
         ("شخصاً", "الشخص"),
+        # lone proclitics, decided by the corpus word table
+        ("لإيران", "إيران"),
+        ("بمصر", "مصر"),
+        ("لمصر", "مصر"),
+        ("ولإيران", "إيران"),
+        ("وبمصر", "مصر"),
+        ("لسوريا", "سوريا"),
+        ("فقال", "قال"),
+        ("لكرة", "الكرة"),
+        # broken plurals share their singular's key
+        ("سجون", "سجن"),
+        ("السجون", "سجن"),
+        ("قتلى", "قتيل"),
+        ("أطفال", "طفل"),
+        ("الأطفال", "طفل"),
+        ("مدن", "مدينة"),
+        ("للمدن", "المدينة"),
+        ("أطفالهم", "طفل"),
     ],
 )
 def test_variants_reduce_to_the_same_tokens(variant: str, base: str) -> None:
@@ -49,7 +67,14 @@ def test_variants_reduce_to_the_same_tokens(variant: str, base: str) -> None:
         ("وزير", "زير"),  # و that belongs to the word is kept
         ("سوري", "سور"),  # nisba is not stripped to the root
         ("الله", "له"),
-        ("بغداد", "غداد"),  # a lone ب is never taken for a preposition
+        ("بغداد", "غداد"),  # no word غداد: ب is part of the name
+        ("لبنان", "بنان"),  # بنان is far rarer than لبنان
+        ("لبنانا", "بنانا"),  # a known name with a suffix stays whole
+        ("فرنسا", "رنسا"),
+        ("فكرة", "كرة"),  # الفكرة exists: a noun of its own
+        ("فيصل", "يصل"),  # a known name
+        ("فتحت", "تحت"),  # listed exception
+        ("مدني", "مدينة"),
     ],
 )
 def test_distinct_words_stay_distinct(a: str, b: str) -> None:
@@ -81,3 +106,22 @@ def test_key_and_prefix_forms() -> None:
 def test_one_letter_arabic_tokens_are_dropped_but_digits_kept() -> None:
     assert analyze("سجن و هروب") == analyze("سجن هروب")
     assert analyze("مقتل 5 أشخاص") == [*analyze("مقتل"), "5", *analyze("أشخاص")]
+
+
+def test_exact_analysis_keeps_surface_forms() -> None:
+    assert analyze_exact("لبنان والسجون أطفالهم") == ["لبنان", "والسجون", "اطفالهم"]
+    assert analyze_exact("هجوماً") == ["هجوم"] and analyze_exact("") == []
+
+
+def test_lexicon_tables_ship_with_the_package() -> None:
+    from worker.query.lexicon import clitic_names, keep_whole, load_plural_pairs, word_df
+
+    assert len(word_df()) > 50_000 and word_df()["ايران"] > 1000
+    assert "لبنان" in clitic_names() or word_df()["لبنان"] > word_df().get("بنان", 0)
+    assert "فتحت" in keep_whole()
+    assert len(load_plural_pairs()) > 200
+
+
+def test_plural_table_has_no_chains_or_identities() -> None:
+    keys = plural_keys()
+    assert keys and all(v not in keys and k != v for k, v in keys.items())

@@ -52,7 +52,7 @@ def m(q: str, view: dict) -> bool:
     ("q", "expected"),
     [
         # words, normalisation and clitics
-        ("سجن", True), ("وبالسجن", True), ("السجون", False), ("الحسكه", True), ("سورية", True),
+        ("سجن", True), ("وبالسجن", True), ("السجون", True), ("exact:السجون", False), ("exact:سجن", True), ("الحسكه", True), ("سورية", True),
         ("هجوماً", True), ("هجوم", True), ("مسلّحو", True), ("بغداد", False),
         # phrases vs words
         ('"سجن غويران"', True), ('"غويران سجن"', False), ("غويران سجن", True),

@@ -117,3 +117,13 @@ def test_phrases_are_marked_only_in_sequence():
     out = hl.render(text, marker.spans(text))
     assert _marked(out) == ["الأمم", "المتحدة", "وللأمم", "المتحدة"]
     assert "الولايات المتحدة" in out  # not marked: "المتحدة" there is not part of the phrase
+
+
+def test_exact_queries_are_highlighted() -> None:
+    from worker.query import compile as compile_query
+    from worker.store.highlight import Marker, query_terms
+
+    text = "زار الوفد لبنان ثم تحدث عن السجون السرية في المنطقة"
+    for q, marked in (("exact:لبنان", ["لبنان"]), ('exact:"السجون السرية"', ["السجون", "السرية"])):
+        spans = Marker(query_terms(compile_query(q).es)).spans(text)
+        assert [text[s.start : s.end] for s in spans] == marked

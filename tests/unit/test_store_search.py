@@ -34,7 +34,7 @@ def test_field_map_from_template(fm):
     assert fm.facet_terms["event"] == "event_types"
     assert fm.facet_terms["place"] == "place_names"
     assert fm.geo == "locations"
-    assert set(fm.heavy_fields) == {"title_ar", "body_ar"}
+    assert set(fm.heavy_fields) == {"title_ar", "body_ar", "title_exact", "body_exact"}
     assert fm.entity_facets  # some entity facet, by type or over all names
 
 

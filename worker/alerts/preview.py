@@ -32,7 +32,7 @@ def preview(rule: AlertRule, *, ctx: AlertsContext, limit: int = 100) -> dict[st
         res = ctx.es.search(
             index=ctx.articles_index, query=query, size=limit, track_total_hits=True,
             sort=[{"published": {"order": "asc", "unmapped_type": "date", "missing": "_last"}}],
-            source_excludes=["body_ar", "title_ar"],
+            source_excludes=["body_ar", "title_ar", "body_exact", "title_exact"],
         )
     except NotFoundError:  # nothing indexed yet
         res = {"hits": {"total": {"value": 0}, "hits": []}}

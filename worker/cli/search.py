@@ -144,13 +144,15 @@ def index_reindex(
     ] = False,
     alias: Annotated[str | None, typer.Option("--index", help="alias (default: settings)")] = None,
 ) -> None:
-    """Copy the live index into a new version with the current template, then swap the alias."""
+    """Copy the live index into a new version with the current template (re-analysing every document),
+    replay the writes made meanwhile, then swap the alias. Indexing may keep running."""
     from worker.store.elastic import reindex
 
     es, alias = _es_and_alias(alias)
     res = reindex(es, version, alias=alias, delete_old=delete_old)
     typer.echo(
         f"{res.alias}: {res.old_index} -> {res.new_index}, {res.copied} documents, "
+        f"{res.caught_up} written meanwhile and replayed ({res.rounds} rounds), "
         f"{len(res.failed)} failed, {res.seconds:.1f}s"
     )
     for f in res.failed[:20]:

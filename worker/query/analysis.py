@@ -14,11 +14,18 @@ terms. Steps, in order:
    * proclitics: the article and its combinations (ال، بال، كال، فال، لل، وال، وبال، فبال...) are
      stripped when at least two letters remain; a lone conjunction و is stripped when at least three
      letters remain and the word is not one of the common nouns that begin with و ("وزير", "وطن"...).
-     A lone ب/ل/ك/ف (no article) is *not* stripped: too many names begin with those letters
-     ("بغداد", "لبنان", "فرنسا"), so "لسوريا" does not find "سوريا" (a known limitation).
+     Then a lone ف, and a lone ب/ل/ك (also after و/ف: "ولمصر"), are stripped when the corpus says so
+     (``worker.query.lexicon.is_proclitic_split``): the remainder is a known word at least as common as the
+     whole, the whole is not a known name, and the whole never takes the article itself. So "لإيران" and
+     "بمصر" reduce to "إيران" and "مصر", while "لبنان", "بغداد", "فرنسا" and "فكرة" stay whole.
    * one suffix: first the nisba ending -يه/-يا -> -ي (so "سوريا", "سورية", "السوري", "السوريين" all
      become "سوري"), otherwise one of ات، ون، ين، ان، ها، هم، هن، ه، ا when at least three letters remain (the final
      alif catches the accusative written without its tanween: "هجوما" -> "هجوم").
+   * broken plurals: the stem of a listed plural becomes the stem of its singular ("سجون" -> "سجن",
+     "قتلى" -> "قتيل", "أطفال" -> "طفل", "مدن" -> "مدين"; table in ``worker/query/data/plurals.tsv``).
+
+``analyze_exact`` stops after step 2 (folded surface forms): it feeds the ``exact:`` query field, for the
+analyst who needs "لبنان" and not "بنان", or "سجون" and not "سجن".
 
 The rules are deliberately simple and symmetric: query and document pass through the same function, so
 any over-stemming only costs precision through collisions, never recall between surface variants.
@@ -31,8 +38,12 @@ from functools import lru_cache
 
 # The chain's fold is the single definition of the matching key.
 from worker.extract.normalize import fold as _chain_fold
+from worker.query.lexicon import PREPOSITIONS, is_proclitic_split, load_plural_pairs
 
-__all__ = ["analyze", "analyze_key", "fold_text", "prefix_form", "stem", "MAX_TOKEN_CHARS"]
+__all__ = [
+    "analyze", "analyze_exact", "analyze_key", "analyze_pair", "base_stem", "fold_text", "plural_keys", "prefix_form",
+    "reset_tables", "stem", "tokens", "MAX_TOKEN_CHARS",
+]
 
 # Tokens longer than this are dropped (URL debris, base64): ES's whitespace tokenizer splits at 255 chars,
 # so keeping them would make the two backends disagree.
@@ -81,7 +92,18 @@ def _strip_prefix(word: str) -> str:
     for art in _ARTICLES:
         if word.startswith(art) and len(word) - len(art) >= 2:
             return word[len(art):]
-    if word[0] == "و" and len(word) - 1 >= _MIN_STEM and not word.startswith(_WAW_STEMS):
+    if word[0] == "و" and len(word) - 1 >= _MIN_STEM and (
+        not word.startswith(_WAW_STEMS) or is_proclitic_split(word, word[1:])  # "ولإيران": و + لإيران
+    ):
+        return _strip_preposition(word[1:])
+    if word[0] == "ف" and len(word) - 1 >= _MIN_STEM and is_proclitic_split(word, word[1:]):
+        return _strip_preposition(word[1:])
+    return _strip_preposition(word)
+
+
+def _strip_preposition(word: str) -> str:
+    """A lone ب/ل/ك when the corpus evidence says it is one (see the module docstring)."""
+    if word[0] in PREPOSITIONS and len(word) - 1 >= _MIN_STEM and is_proclitic_split(word, word[1:]):
         return word[1:]
     return word
 
@@ -95,23 +117,66 @@ def _strip_suffix(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=200_000)
-def stem(token: str) -> str:
-    """Light stem of one folded, lowercased token (non-Arabic tokens come back unchanged)."""
+def base_stem(token: str) -> str:
+    """Proclitics and one suffix stripped, no plural mapping (the key that ``plurals.tsv`` pairs map)."""
     if not _ARABIC_RE.search(token):
         return token
     return _strip_suffix(_strip_prefix(token))
+
+
+_PLURALS: dict[str, str] | None = None
+
+
+def plural_keys() -> dict[str, str]:
+    """Base stem of each listed broken plural -> base stem of its singular."""
+    global _PLURALS
+    if _PLURALS is None:
+        table: dict[str, str] = {}
+        for plural, singular in load_plural_pairs():
+            p, s = base_stem(fold_text(plural)), base_stem(fold_text(singular))
+            if p != s:
+                table[p] = s
+        _PLURALS = table
+    return _PLURALS
+
+
+@lru_cache(maxsize=200_000)
+def stem(token: str) -> str:
+    """Search key of one folded, lowercased token (non-Arabic tokens come back unchanged)."""
+    s = base_stem(token)
+    return plural_keys().get(s, s)
+
+
+def tokens(folded: str) -> list[str]:
+    """Tokens of already folded text, before stemming (the over-long and one-letter Arabic ones dropped)."""
+    return [
+        t
+        for t in _TOKEN_RE.findall(folded)
+        if len(t) <= MAX_TOKEN_CHARS and (len(t) > 1 or not _ARABIC_RE.match(t))
+    ]
 
 
 def analyze(text: str) -> list[str]:
     """Index/query tokens for ``text``: fold, lowercase, tokenise, light-stem (see module docstring)."""
     if not text:
         return []
-    return [
-        stem(t)
-        for t in _TOKEN_RE.findall(fold_text(text))
-        if len(t) <= MAX_TOKEN_CHARS and (len(t) > 1 or not _ARABIC_RE.match(t))
-    ]
+    return [stem(t) for t in tokens(fold_text(text))]
+
+
+def analyze_pair(text: str) -> tuple[list[str], list[str]]:
+    """``(analyze(text), analyze_exact(text))`` with one fold and one tokenisation (``index_view`` needs both
+    for every title and body)."""
+    if not text:
+        return [], []
+    surface = tokens(fold_text(text))
+    return [stem(t) for t in surface], surface
+
+
+def analyze_exact(text: str) -> list[str]:
+    """Folded surface tokens of ``text``, nothing stripped: the ``exact:`` field's analysis."""
+    if not text:
+        return []
+    return tokens(fold_text(text))
 
 
 def analyze_key(text: str) -> str:
@@ -129,3 +194,13 @@ def prefix_form(text: str) -> str:
         return ""
     tok = toks[0]
     return _strip_prefix(tok) if _ARABIC_RE.search(tok) else tok
+
+
+def reset_tables() -> None:
+    """Reload the lexicon tables and forget cached stems (after the tables are rebuilt)."""
+    global _PLURALS
+    from worker.query import lexicon
+
+    lexicon.reset()
+    _PLURALS = None
+    stem.cache_clear()

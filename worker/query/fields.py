@@ -11,6 +11,8 @@ Derived fields:
 =================  =========================================================================================
 ``title_ar``       analyzed title tokens, space-joined (``whitespace`` analyzer, positions for phrases)
 ``body_ar``        analyzed body tokens (the summary when the body is empty)
+``title_exact``    folded surface tokens of the title, nothing stripped (``analyze_exact``; the ``exact:`` field)
+``body_exact``     folded surface tokens of the body
 ``entity_keys``    one analyzed string per distinct entity canonical name and surface form
 ``entity_names``   canonical entity names as written (keyword, for facets)
 ``entity_types``   PER/ORG/LOC/FAC present
@@ -35,18 +37,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from worker.document import CASUALTY_KINDS, EVENT_TYPES, EnrichedDocument
-from worker.query.analysis import analyze, analyze_key
+from worker.query.analysis import analyze_key, analyze_pair
 
 __all__ = [
     "index_view", "to_utc_ms", "FieldSpec", "QUERY_FIELDS", "FIELD_ALIASES", "DEFAULT_TEXT_FIELDS",
-    "TOKEN_FIELDS", "KEYWORD_FIELDS", "INT_FIELDS", "DATE_FIELDS", "resolve_field",
+    "TOKEN_FIELDS", "EXACT_TEXT_FIELDS", "KEYWORD_FIELDS", "INT_FIELDS", "DATE_FIELDS", "resolve_field",
 ]
 
 INT_MAX = 2**31 - 1  # Elasticsearch ``integer``
 
 # Index fields by how the matcher reads them.
 DEFAULT_TEXT_FIELDS: tuple[str, ...] = ("title_ar", "body_ar")
-TOKEN_FIELDS: tuple[str, ...] = ("title_ar", "body_ar", "entity_keys", "place_keys", "keyword_keys")
+TOKEN_FIELDS: tuple[str, ...] = (
+    "title_ar", "body_ar", "entity_keys", "place_keys", "keyword_keys", "title_exact", "body_exact",
+)
+EXACT_TEXT_FIELDS: tuple[str, ...] = ("title_exact", "body_exact")
 KEYWORD_FIELDS: tuple[str, ...] = (
     "event_types", "entity_types", "source_key", "language", "countries", "story_id", "id",
 )
@@ -59,7 +64,8 @@ class FieldSpec:
     """A query-language field: which index fields it targets and how values are read.
 
     kind: ``text`` (analyzed words/phrases over token fields), ``keyword`` (exact values, normalised by
-    ``case``), ``int`` (numbers and ranges), ``date`` (dates and ranges).
+    ``case``), ``int`` (numbers and ranges), ``date`` (dates and ranges). ``exact``: a text field whose
+    values are only folded (``analyze_exact``), not stemmed.
     """
 
     name: str
@@ -68,6 +74,7 @@ class FieldSpec:
     case: str = ""  # "lower" | "upper" | "" for keyword values
     allowed: tuple[str, ...] = ()
     help: str = ""
+    exact: bool = False
 
 
 QUERY_FIELDS: dict[str, FieldSpec] = {
@@ -78,6 +85,8 @@ QUERY_FIELDS: dict[str, FieldSpec] = {
         FieldSpec("entity", "text", ("entity_keys",), help="an entity name or part of one: entity:قسد"),
         FieldSpec("place", "text", ("place_keys",), help="a place (Arabic or English name): place:الحسكة"),
         FieldSpec("keyword", "text", ("keyword_keys",), help="an extracted keyword"),
+        FieldSpec("exact", "text", EXACT_TEXT_FIELDS, exact=True,
+                  help='the word as written, no clitic/plural folding: exact:لبنان, exact:"سجون حلب"'),
         FieldSpec("event", "keyword", ("event_types",), "lower", EVENT_TYPES, "event type: event:prison_attack"),
         FieldSpec("type", "keyword", ("entity_types",), "upper", ("PER", "ORG", "LOC", "FAC"),
                   "entity type present: type:ORG"),
@@ -136,8 +145,10 @@ def index_view(doc: EnrichedDocument | dict[str, Any]) -> dict[str, Any]:
     for key in ("published", "fetched", "indexed"):
         view[key] = to_utc_ms(view.get(key))
 
-    title_ar = " ".join(analyze(view.get("title") or ""))
-    body_ar = " ".join(analyze(view.get("body") or view.get("summary") or ""))
+    title = view.get("title") or ""
+    body = view.get("body") or view.get("summary") or ""
+    title_toks, title_exact = analyze_pair(title)
+    body_toks, body_exact = analyze_pair(body)
 
     entities = view.get("entities") or []
     entity_keys: list[str] = []
@@ -164,8 +175,10 @@ def index_view(doc: EnrichedDocument | dict[str, Any]) -> dict[str, Any]:
             maxima[kind] = max(maxima[kind], min(max(int(cas.get("count") or 0), 0), INT_MAX))
 
     derived: dict[str, Any] = {
-        "title_ar": title_ar,
-        "body_ar": body_ar,
+        "title_ar": " ".join(title_toks),
+        "body_ar": " ".join(body_toks),
+        "title_exact": " ".join(title_exact),
+        "body_exact": " ".join(body_exact),
         "entity_keys": _unique(entity_keys),
         "entity_names": _unique([e.get("canonical") or e.get("text") or "" for e in entities]),
         "entity_types": sorted({e["type"] for e in entities if e.get("type")}),

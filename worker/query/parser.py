@@ -28,7 +28,7 @@ from luqum import tree as lt
 from luqum.exceptions import IllegalCharacterError, ParseError, ParseSyntaxError
 from luqum.parser import parser as _luqum_parser
 
-from worker.query.analysis import analyze, fold_text, prefix_form
+from worker.query.analysis import analyze, analyze_exact, fold_text, prefix_form
 from worker.query.ast import (
     And,
     DateRange,
@@ -308,7 +308,7 @@ class _Transformer:
 
     def prefix(self, text: str, item: lt.Item, spec: FieldSpec | None) -> Node | None:
         if spec is None or spec.kind == "text":
-            pre = prefix_form(text)
+            pre = _exact_prefix(text) if spec is not None and spec.exact else prefix_form(text)
             if not pre:
                 raise self.error(f"cannot use {text!r}* as a prefix: give one word before the *", item)
             return Prefix(spec.targets if spec else DEFAULT_TEXT_FIELDS, pre)
@@ -318,7 +318,7 @@ class _Transformer:
 
     def value(self, text: str, item: lt.Item, spec: FieldSpec | None, *, phrase: bool) -> Node | None:
         if spec is None or spec.kind == "text":
-            toks = tuple(analyze(text))
+            toks = tuple(analyze_exact(text) if spec is not None and spec.exact else analyze(text))
             if not toks:
                 return None
             return Tokens(spec.targets if spec else DEFAULT_TEXT_FIELDS, toks)
@@ -460,6 +460,12 @@ class _Transformer:
 
 
 _MAX_DT = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
+
+
+def _exact_prefix(text: str) -> str:
+    """The folded prefix of ``exact:سج*`` (one word, nothing stripped), or ""."""
+    toks = analyze_exact(text)
+    return toks[0] if len(toks) == 1 else ""
 
 
 def _plus(dt: datetime, delta: timedelta) -> datetime:

@@ -3,7 +3,8 @@
 Layout: a composable index template (from the JSON file in ``worker/store/templates/``) matches
 ``<alias>-v*``; the live index ``<alias>-vN`` sits behind the alias that every reader and writer uses.
 A mapping change is applied by :func:`reindex`: a new versioned index is filled client-side (scan + bulk,
-because the core distribution has no ``_reindex``) and the alias is swapped in one atomic request.
+because the core distribution has no ``_reindex``), the writes made meanwhile are replayed from the old
+index by sequence number, and the alias is swapped in one atomic request.
 
 Writes go through :func:`index_documents`: bulk with ``op_type=index`` and ``_id = doc.id`` (the hash of the
 canonical URL), so a re-delivered document overwrites itself identically. No per-document refresh: the
@@ -219,6 +220,17 @@ def _retryable(status: Any) -> bool:
     return not isinstance(status, int) or status == 429 or status >= 500
 
 
+# A write block (``index.blocks.write``, set by :func:`reindex` for its last catch-up, or by the disk
+# watermark) answers 403 but passes: the write belongs on the index the alias points to next.
+_BLOCK_ERRORS = frozenset({"cluster_block_exception"})
+_BLOCKED_STATUS = 503
+
+
+def _blocked(info: dict[str, Any]) -> bool:
+    err = info.get("error")
+    return isinstance(err, dict) and err.get("type") in _BLOCK_ERRORS
+
+
 def _error_text(info: dict[str, Any]) -> str:
     err = info.get("error")
     if isinstance(err, dict):
@@ -243,6 +255,8 @@ def index_documents(
     Items rejected with 429 or 5xx (and whole requests lost to a transport error) are re-sent up to
     ``max_retries`` times with exponential backoff; other errors (e.g. a mapping conflict) fail at once so
     the caller can dead-letter them. A document whose view cannot be built fails without being sent.
+    A write block (a reindex swapping the alias) is retried like a 503, and reported as 503 if it outlasts
+    the retries, so callers treat it as transient.
     """
     alias = alias or get_settings().es_index
     view = view or to_source
@@ -283,6 +297,8 @@ def index_documents(
                 doc_id = str(info.get("_id"))
                 seen.add(doc_id)
                 status = info.get("status")
+                if not ok and _blocked(info):
+                    status = _BLOCKED_STATUS
                 if ok:
                     outcomes[doc_id] = DocOutcome(doc_id, True, status, None, attempt)
                 elif _retryable(status) and attempt <= max_retries:
@@ -312,7 +328,7 @@ def refresh(es: Elasticsearch, alias: str | None = None) -> None:
 # ------------------------------------------------------------------------------------------------- read
 
 
-_DERIVED_PREFIXES = ("title_ar", "body_ar")
+_DERIVED_PREFIXES = ("title_ar", "body_ar", "title_exact", "body_exact")
 
 
 def get_document(es: Elasticsearch, doc_id: str, *, alias: str | None = None) -> dict[str, Any] | None:
@@ -343,6 +359,8 @@ class ReindexResult:
     failed: list[DocOutcome]
     seconds: float
     swapped: bool = True
+    caught_up: int = 0  # documents written to the old index during the copy and replayed into the new one
+    rounds: int = 0  # catch-up rounds, the last one under a write block
 
 
 def _rederive(source: dict[str, Any]) -> dict[str, Any]:
@@ -358,6 +376,72 @@ def _scan_sources(es: Elasticsearch, index: str, batch: int) -> Iterator[tuple[s
         yield hit["_id"], hit["_source"]
 
 
+def _local_checkpoints(es: Elasticsearch, index: str) -> dict[int, int]:
+    """Per primary shard, the local checkpoint: every operation with a sequence number up to it is done
+    (the highest *assigned* number may belong to a write still in flight, which a refresh would miss)."""
+    stats = es.indices.stats(index=index, level="shards", metric="docs").body
+    out: dict[int, int] = {}
+    for shard, copies in stats["indices"][index]["shards"].items():
+        for copy in copies:
+            if copy.get("routing", {}).get("primary", True):
+                out[int(shard)] = int(copy.get("seq_no", {}).get("local_checkpoint", -1))
+    return out
+
+
+def _changed_since(
+    es: Elasticsearch, index: str, checkpoints: dict[int, int], batch: int
+) -> Iterator[tuple[int, int, str, dict[str, Any]]]:
+    """(shard, seq_no, id, source) of every document whose last write came after its shard's checkpoint.
+
+    Every index operation takes a new per-shard sequence number and ``_seq_no`` is searchable, so the
+    writes made since a checkpoint are a range query (the index is refreshed first, to see them all).
+    """
+    es.indices.refresh(index=index)
+    for shard, checkpoint in checkpoints.items():
+        after: list[Any] | None = None
+        while True:
+            body: dict[str, Any] = {
+                "query": {"range": {"_seq_no": {"gt": checkpoint}}},
+                "sort": [{"_seq_no": "asc"}],
+                "size": batch,
+                "seq_no_primary_term": True,
+            }
+            if after is not None:
+                body["search_after"] = after
+            hits = es.search(index=index, preference=f"_shards:{shard}", **body)["hits"]["hits"]
+            for hit in hits:
+                yield shard, int(hit["_seq_no"]), hit["_id"], hit["_source"]
+            if len(hits) < batch:
+                break
+            after = hits[-1]["sort"]
+
+
+def _catch_up(
+    es: Elasticsearch, old: str, new: str, checkpoints: dict[int, int], batch: int, rederive: bool
+) -> tuple[int, list[DocOutcome]]:
+    """Copy what was written to ``old`` after ``checkpoints`` into ``new``; advance the checkpoints.
+
+    They advance to the local checkpoints read *before* the refresh, not to the highest number seen: a
+    write numbered below that one may still have been in flight, and must be found by the next round.
+    Documents seen above them are copied again next round (harmless: the latest version wins)."""
+    done = _local_checkpoints(es, old)
+    docs = [{**src, "id": src.get("id") or _id} for _, _, _id, src in _changed_since(es, old, checkpoints, batch)]
+    for shard, seq_no in done.items():
+        checkpoints[shard] = max(checkpoints.get(shard, -1), seq_no)
+    if not docs:
+        return 0, []
+    result = index_documents(es, docs, alias=new, chunk_size=batch, view=_rederive if rederive else (lambda d: d))
+    return result.indexed, result.failed
+
+
+def _set_write_block(es: Elasticsearch, index: str, blocked: bool) -> None:
+    if blocked:
+        # the add-block API, unlike a settings update, returns only once in-flight writes have finished
+        es.indices.add_block(index=index, block="write")
+    else:
+        es.indices.put_settings(index=index, settings={"index": {"blocks": {"write": False}}})
+
+
 def reindex(
     es: Elasticsearch,
     new_version: int | None = None,
@@ -367,15 +451,24 @@ def reindex(
     delete_old: bool = False,
     batch: int = 500,
     swap_on_failure: bool = False,
+    settle: int = 200,
+    max_rounds: int = 10,
 ) -> ReindexResult:
-    """Copy the alias's index into ``<alias>-v<new_version>`` (current template) and swap the alias.
+    """Copy the alias's index into ``<alias>-v<new_version>`` (current template) and swap the alias, without
+    losing the writes made while it copies.
 
     Scan + bulk on the client, since the core distribution has no ``_reindex``. With ``rederive`` each
-    document's derived fields are recomputed by the current analysis. The swap is one ``_aliases`` request
-    (remove old + add new), so readers never see an empty alias. Documents written to the old index during
-    the copy are not carried over: pause the index stage, or re-run the feed replay afterwards.
-    If any document fails to copy the alias stays on the old index (unless ``swap_on_failure``) and the
-    new one is left for inspection.
+    document's derived fields are recomputed by the current analysis. Writers keep writing to the old
+    index through the alias; the per-shard sequence numbers taken before the scan mark where the copy
+    stands, and catch-up rounds replay every document written after them (an overwrite is a new write,
+    so the latest version wins). Once a round replays fewer than ``settle`` documents (or after
+    ``max_rounds``), the old index is write-blocked, one last round runs, and the alias is swapped in one
+    ``_aliases`` request (remove old + add new), so readers never see an empty alias. Writes refused by
+    the block are retried by :func:`index_documents` (and reported as transient) and land in the new
+    index. The old index stays write-blocked afterwards (or is deleted with ``delete_old``). Deletes are
+    not replayed: nothing deletes articles.
+    If any document fails to copy the alias stays on the old index (unless ``swap_on_failure``), the old
+    index is unblocked, and the new one is left for inspection.
     """
     alias = alias or get_settings().es_index
     started = time.perf_counter()
@@ -390,37 +483,65 @@ def reindex(
         raise ValueError(f"{new} already exists; pick another version or delete it")
     # Fast load: no refresh, no replicas while copying; restored from the template afterwards.
     es.indices.create(index=new, settings={"index": {"refresh_interval": "-1", "number_of_replicas": 0}})
-    copied = 0
+    copied = caught_up = rounds = 0
     failed: list[DocOutcome] = []
-    if old:
-        docs = ({**src, "id": src.get("id") or _id} for _id, src in _scan_sources(es, old, batch))
-        result = index_documents(
-            es, docs, alias=new, chunk_size=batch, view=_rederive if rederive else (lambda d: d)
+    blocked = False
+    try:
+        if old:
+            # checkpoints first, then refresh, then scan: all writes up to them are in the snapshot
+            checkpoints = _local_checkpoints(es, old)
+            es.indices.refresh(index=old)
+            docs = ({**src, "id": src.get("id") or _id} for _id, src in _scan_sources(es, old, batch))
+            result = index_documents(
+                es, docs, alias=new, chunk_size=batch, view=_rederive if rederive else (lambda d: d)
+            )
+            copied, failed = result.indexed, list(result.failed)
+            while not failed:
+                rounds += 1
+                last = blocked
+                if rounds >= max_rounds and not blocked:
+                    _set_write_block(es, old, True)
+                    blocked = True
+                n, more = _catch_up(es, old, new, checkpoints, batch, rederive)
+                caught_up += n
+                failed += more
+                if last:
+                    break
+                if n < settle and not blocked:
+                    _set_write_block(es, old, True)
+                    blocked = True
+        settings = load_template_body()["settings"]
+        index_settings = settings.get("index") if isinstance(settings.get("index"), dict) else {}
+        refresh_interval = (
+            settings.get("refresh_interval")
+            or settings.get("index.refresh_interval")
+            or index_settings.get("refresh_interval")
+            or DEFAULT_REFRESH_INTERVAL
         )
-        copied, failed = result.indexed, result.failed
-    settings = load_template_body()["settings"]
-    index_settings = settings.get("index") if isinstance(settings.get("index"), dict) else {}
-    refresh_interval = (
-        settings.get("refresh_interval")
-        or settings.get("index.refresh_interval")
-        or index_settings.get("refresh_interval")
-        or DEFAULT_REFRESH_INTERVAL
-    )
-    replicas = settings.get("number_of_replicas", index_settings.get("number_of_replicas"))
-    # ``None`` resets the replica count to the cluster default when the template does not set one.
-    es.indices.put_settings(
-        index=new, settings={"index": {"refresh_interval": refresh_interval, "number_of_replicas": replicas}}
-    )
-    es.indices.refresh(index=new)
-    if failed and old and not swap_on_failure:
-        return ReindexResult(alias, old, new, copied, failed, time.perf_counter() - started, swapped=False)
-    actions: list[dict[str, Any]] = [{"add": {"index": new, "alias": alias, "is_write_index": True}}]
-    if old:
-        actions.insert(0, {"remove": {"index": old, "alias": alias}})
-    es.indices.update_aliases(actions=actions)
+        replicas = settings.get("number_of_replicas", index_settings.get("number_of_replicas"))
+        # ``None`` resets the replica count to the cluster default when the template does not set one.
+        es.indices.put_settings(
+            index=new, settings={"index": {"refresh_interval": refresh_interval, "number_of_replicas": replicas}}
+        )
+        es.indices.refresh(index=new)
+        if failed and old and not swap_on_failure:
+            if blocked:
+                _set_write_block(es, old, False)
+                blocked = False
+            return ReindexResult(
+                alias, old, new, copied, failed, time.perf_counter() - started, False, caught_up, rounds
+            )
+        actions: list[dict[str, Any]] = [{"add": {"index": new, "alias": alias, "is_write_index": True}}]
+        if old:
+            actions.insert(0, {"remove": {"index": old, "alias": alias}})
+        es.indices.update_aliases(actions=actions)
+    except BaseException:
+        if blocked and old:  # writers must not stay locked out of the live index
+            _set_write_block(es, old, False)
+        raise
     if old and delete_old:
         es.indices.delete(index=old)
-    return ReindexResult(alias, old, new, copied, failed, time.perf_counter() - started)
+    return ReindexResult(alias, old, new, copied, failed, time.perf_counter() - started, True, caught_up, rounds)
 
 
 # ------------------------------------------------------------------------------------------------ stats

@@ -103,7 +103,7 @@ def from_mapping(properties: dict[str, Any]) -> FieldMap:
     heavy = sorted(
         name
         for name, (ftype, nested) in fields.items()
-        if "." not in name and ftype == "text" and name.endswith("_ar")
+        if "." not in name and ftype == "text" and name.endswith(("_ar", "_exact"))
     )
     return FieldMap(
         id=fm_id,

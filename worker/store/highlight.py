@@ -38,6 +38,11 @@ def is_text_field(name: str) -> bool:
     return base.endswith("_ar") or base in ("title", "body", "text", "summary", "keyword_keys")
 
 
+def is_exact_field(name: str) -> bool:
+    """Folded surface forms of the prose (``title_exact``, ``body_exact``: the ``exact:`` query field)."""
+    return name.split(".", 1)[0].endswith("_exact")
+
+
 def is_name_field(name: str) -> bool:
     """Analysed entity/place names (``entity_keys``, ``place_keys``): matched against entity mentions."""
     return name.split(".", 1)[0] in ("entity_keys", "place_keys")
@@ -83,6 +88,15 @@ def query_terms(dsl: Any) -> QueryTerms:
                 for fld, val in value.items():
                     if is_name_field(fld):
                         out.names.update(tuple(t.split()) for t in _value_text(val) if t.strip())
+                    elif is_exact_field(fld):
+                        # ``exact:`` holds surface forms; the marker compares analysed words, so look for
+                        # their analysis (it may also mark a sibling form: "سجن" for exact:سجون)
+                        for text in _value_text(val):
+                            tokens = tuple(t for w in text.split() for t in _word_terms(w))
+                            if key.startswith("match_phrase") and len(tokens) > 1:
+                                out.phrases.add(tokens)
+                            else:
+                                out.terms.update(tokens)
                     elif is_text_field(fld):
                         for text in _value_text(val):
                             tokens = tuple(text.split())
@@ -169,6 +183,10 @@ class Marker:
         if not self.terms or not text:
             return []
         lookup = self._word
+        if not self.terms.phrases:
+            # the common case, and the hot loop of a search page (20 hits x title + body): no token stream
+            # is needed, only the words that hit
+            return [Span(m.start(), m.end()) for m in WORD_RE.finditer(text) if lookup(m.group())[1]]
         words = [(m.start(), m.end(), *lookup(m.group())) for m in WORD_RE.finditer(text)]
         hit = [w[3] for w in words]
         if self.terms.phrases:

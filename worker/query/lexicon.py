@@ -1,0 +1,110 @@
+"""Word tables for the search analysis, shipped in ``worker/query/data/`` (no download at run time).
+
+* ``words.tsv.gz``: how many ANT articles contain each folded Arabic word form (df >= 3), built by
+  ``scripts/build_search_lexicon.py``. It decides whether a lone ب/ل/ك/ف is a proclitic: see
+  :func:`is_proclitic_split`.
+* ``names.txt``: folded name tokens that start with a proclitic letter (curated names, first names, countries
+  and big cities of the gazetteer): never split.
+* ``keep.txt``: a short hand list of words the corpus evidence would wrongly split ("فتحت" is not ف + "تحت").
+* ``plurals.tsv``: hand-reviewed broken plural -> singular pairs (``analysis`` maps both to one key).
+
+Pure and cached: the tables load once per process, on first use.
+"""
+
+from __future__ import annotations
+
+import gzip
+from functools import lru_cache
+from importlib import resources
+
+__all__ = [
+    "clitic_names", "is_proclitic_split", "keep_whole", "load_plural_pairs", "reset", "word_df",
+    "MIN_STEM_DF", "PREPOSITIONS",
+]
+
+PREPOSITIONS = "بلك"
+# A remainder must be a word of its own: seen in at least this many articles.
+MIN_STEM_DF = 3
+# A word that itself takes the article or a preposition ("الفكرة", "بفكرة") is a noun of its own, not a
+# proclitic + noun: "لمصر" never appears as "اللمصر". Allowed slack, for typos and run-together words.
+_HOSTED_SHARE = 20
+
+
+def _read(name: str) -> bytes:
+    """A data file's bytes; empty while a table is missing (only while ``build_search_lexicon`` bootstraps
+    it: a unit test checks that every table ships), which means "no lone proclitic is ever split"."""
+    try:
+        return resources.files("worker.query.data").joinpath(name).read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+def _lines(name: str) -> list[str]:
+    text = _read(name).decode("utf-8")
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+@lru_cache(maxsize=1)
+def word_df() -> dict[str, int]:
+    """Folded word form -> number of ANT articles containing it (forms seen in fewer than 3 are absent)."""
+    out: dict[str, int] = {}
+    raw = _read("words.tsv.gz")
+    for line in (gzip.decompress(raw) if raw else b"").decode("utf-8").splitlines()[1:]:
+        word, _, n = line.partition("\t")
+        out[word] = int(n)
+    return out
+
+
+@lru_cache(maxsize=1)
+def clitic_names() -> frozenset[str]:
+    return frozenset(_lines("names.txt"))
+
+
+@lru_cache(maxsize=1)
+def keep_whole() -> frozenset[str]:
+    return frozenset(_lines("keep.txt"))
+
+
+@lru_cache(maxsize=1)
+def load_plural_pairs() -> tuple[tuple[str, str], ...]:
+    """(plural, singular) as written in ``plurals.tsv`` (not folded)."""
+    pairs = []
+    for line in _lines("plurals.tsv"):
+        plural, _, singular = line.partition("\t")
+        if plural and singular:
+            pairs.append((plural.strip(), singular.strip()))
+    return tuple(pairs)
+
+
+def _is_name(word: str) -> bool:
+    """A known name, also with up to two letters of suffix ("لبنانا" is لبنان in the accusative)."""
+    names = clitic_names()
+    return any(word[: len(word) - k] in names for k in range(3) if len(word) - k >= 4)
+
+
+def is_proclitic_split(word: str, rest: str) -> bool:
+    """Is folded ``word`` = one proclitic letter + ``rest`` (a word of its own), rather than one word?
+
+    Yes when ``rest`` is a known word (df >= MIN_STEM_DF, with or without the article) at least as common
+    as ``word``, ``word`` is not a
+    known name or a listed exception, and ``word`` does not itself take the article or a preposition.
+    So "لإيران" -> إيران and "بمصر" -> مصر, but not "لبنان" (بنان is far rarer), "بغداد" (no غداد),
+    "فكرة" (الفكرة exists) or "فيصل" (a name).
+    """
+    df = word_df()
+    # the remainder's own article form counts too: "لكرة" (as in "لكرة القدم") is commoner than a bare
+    # "كرة", but "الكرة" settles it
+    n_rest = df.get(rest, 0) + df.get("ال" + rest, 0)
+    if n_rest < MIN_STEM_DF or word in keep_whole() or _is_name(word):
+        return False
+    n_word = df.get(word, 0)
+    if n_rest < n_word:
+        return False
+    hosted = df.get("ال" + word, 0) + sum(df.get(p + word, 0) for p in PREPOSITIONS if p != word[0])
+    return hosted < max(2, n_word / _HOSTED_SHARE)
+
+
+def reset() -> None:
+    """Forget the loaded tables (after ``scripts/build_search_lexicon.py`` rewrites them, and in tests)."""
+    for fn in (word_df, clitic_names, keep_whole, load_plural_pairs):
+        fn.cache_clear()
