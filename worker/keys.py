@@ -59,6 +59,9 @@ class Keys:
     def deadletter(self, dl_id: str) -> str:
         return f"{self.prefix}dl:item:{dl_id}"
 
+    def deliveries(self, message_id: str) -> str:  # deliveries of one queued message not yet finished
+        return f"{self.prefix}deliveries:{message_id}"
+
     @property
     def outbox_payloads(self) -> str:  # hash "<stage>:<id>" -> JSON message
         return f"{self.prefix}outbox:payloads"

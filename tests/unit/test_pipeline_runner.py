@@ -25,10 +25,34 @@ NOW = 1_000_000.0
 
 class FakeRedis:
     def __init__(self) -> None:
-        self.values: dict[str, str] = {}
+        self.values: dict[str, Any] = {}
 
     def set(self, key: str, value: str, **_: Any) -> None:
         self.values[key] = value
+
+    def incr(self, key: str) -> int:
+        self.values[key] = int(self.values.get(key, 0)) + 1
+        return self.values[key]
+
+    def expire(self, key: str, seconds: int) -> bool:
+        return key in self.values
+
+    def delete(self, *keys: str) -> int:
+        return sum(self.values.pop(k, None) is not None for k in keys)
+
+    def pipeline(self) -> FakePipeline:
+        return FakePipeline(self)
+
+
+class FakePipeline:
+    def __init__(self, redis: FakeRedis) -> None:
+        self.redis, self.calls = redis, []
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - queue any command, run them on execute
+        return lambda *a, **k: self.calls.append((name, a, k))
+
+    def execute(self) -> list[Any]:
+        return [getattr(self.redis, n)(*a, **k) for n, a, k in self.calls]
 
 
 @dataclass
@@ -225,3 +249,27 @@ def test_entries_go_back_to_the_stage_they_name() -> None:
     runner.tick("resend")
     assert [(s.stage, s.payloads) for s in dispatcher.sent] == [("work", [{"id": "again"}])]
     assert "work:again" in outbox.entries
+
+
+def test_a_message_whose_worker_keeps_dying_is_dead_lettered_after_the_cap() -> None:
+    from worker.pipeline.runner import MAX_DELIVERIES
+
+    runner, _, outbox, dead, got = make()
+    outbox.remember([("work", "a", {"id": "a"})])
+    # each delivery starts and the worker dies before it finishes: the count is never cleared
+    for _ in range(MAX_DELIVERIES):
+        assert not runner._too_many_deliveries("msg-1")
+    assert runner.handle("work", [{"id": "a"}], message_id="msg-1") == ["dead"]
+    assert got == [] and len(dead.records) == 1
+    assert "without finishing" in dead.records[0]["error"]
+    assert "work:a" not in outbox.entries  # the dead letter holds it now
+
+
+def test_a_finished_message_clears_its_delivery_count() -> None:
+    from worker.pipeline.runner import MAX_DELIVERIES
+
+    runner, _, _, dead, got = make()
+    for _ in range(MAX_DELIVERIES + 2):  # the same message finished again and again (a redelivery after ack loss)
+        runner.handle("work", [{"id": "a"}], message_id="msg-2")
+    assert dead.records == [] and got == []  # handed on to "sink", never dead
+    assert runner.ctx.redis.values.get(runner.ctx.keys.deliveries("msg-2")) is None

@@ -34,6 +34,11 @@ from worker.pipeline.stage import Hop, Stage, StageTable
 
 log = logging.getLogger(__name__)
 
+# A message is run at most this many times without finishing (each unfinished delivery means its worker
+# died); the next delivery dead-letters it. The count lives a day, longer than any redelivery cycle.
+MAX_DELIVERIES = 3
+DELIVERY_COUNT_TTL = 24 * 3600
+
 
 class Dispatcher(Protocol):
     def send(self, stage: Stage, payloads: list[Any], *, attempt: int = 1, countdown: float | None = None,
@@ -60,10 +65,40 @@ class Runner:
             self.dead_letters = DeadLetters(self.ctx.redis, self.ctx.keys)
 
     # -- entry points ------------------------------------------------------------------------------------
-    def handle(self, stage_name: str, payloads: Sequence[Any], attempt: int = 1) -> list[str]:
+    def handle(self, stage_name: str, payloads: Sequence[Any], attempt: int = 1,
+               message_id: str | None = None) -> list[str]:
         """Process one queued message: ``payloads`` for ``stage_name``, at attempt number ``attempt``.
-        Returns per decoded input its outcome: the stage's label (``ok`` by default), ``retry`` or ``dead``."""
+        Returns per decoded input its outcome: the stage's label (``ok`` by default), ``retry`` or ``dead``.
+
+        ``message_id`` (the broker's id of this message) counts deliveries: a message whose worker died
+        while running it (out of memory on a hostile page, a crash) comes back, and after
+        ``MAX_DELIVERIES`` unfinished deliveries it is dead-lettered with that reason instead of taking
+        worker after worker down."""
         stage = self.table[stage_name]
+        if message_id is not None and self._too_many_deliveries(message_id):
+            reason = f"delivered {MAX_DELIVERIES + 1} times without finishing: the worker died running it each time"
+            for payload in payloads:
+                self._dead(stage, payload, reason, attempt)
+            if stage.outbox:
+                self.outbox.forget(stage.name, [k for p in payloads if (k := _payload_key(p)) is not None])
+            return ["dead"] * len(payloads)
+        outcomes = self._handle(stage, payloads, attempt)
+        if message_id is not None:
+            self.ctx.redis.delete(self.ctx.keys.deliveries(message_id))
+        return outcomes
+
+    def _too_many_deliveries(self, message_id: str) -> bool:
+        key = self.ctx.keys.deliveries(message_id)
+        pipe = self.ctx.redis.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, DELIVERY_COUNT_TTL)
+        n = int(pipe.execute()[0])
+        if n > MAX_DELIVERIES:
+            self.ctx.redis.delete(key)
+            return True
+        return False
+
+    def _handle(self, stage: Stage, payloads: Sequence[Any], attempt: int) -> list[str]:
         records: list[Any] = []
         for payload in payloads:
             try:

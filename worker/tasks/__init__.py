@@ -46,7 +46,7 @@ def _task_body(app: Celery, table: StageTable, stage: Stage) -> Callable[..., An
         return periodic
 
     def run(self: Task, payloads: list[Any], attempt: int = 1) -> None:
-        runner_for(app, table, self).handle(stage.name, payloads, attempt)
+        runner_for(app, table, self).handle(stage.name, payloads, attempt, message_id=self.request.id)
 
     return run
 
