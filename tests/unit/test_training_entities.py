@@ -60,3 +60,11 @@ def test_tiny_train_and_score_round_trip(tmp_path: Path) -> None:
     preds = predict_entities([art], model)
     s = score_entities(preds, [entity_sets(art)])
     assert s["r"] == 1.0 and s["p"] == 1.0, (preds, s)
+
+
+def test_administrative_unit_words_are_not_part_of_a_place() -> None:
+    from worker.extract.entities import extract_entities
+
+    got = {(e.type, e.text) for e in extract_entities("", "قصفت الطائرات محافظة إدلب ومحافظة البصرة وحي غويران.")}
+    assert ("LOC", "إدلب") in got and ("LOC", "البصرة") in got
+    assert not any(t.startswith(("محافظة", "ومحافظة")) for _, t in got)

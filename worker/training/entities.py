@@ -120,19 +120,23 @@ def train_crf(extra: Sequence[Sentence], out: Path, quiet: bool = True, train: l
     return out
 
 
-def _fold_key(train_ids: Sequence[str], extra: Sequence[Sentence]) -> str:
+def _fold_key(train_ids: Sequence[str], extra: Sequence[Sentence], base: Sequence[Sentence] | None,
+              params: dict) -> str:
     from worker.extract.ner import train
 
     h = hashlib.sha1()
     h.update(train.config_fingerprint().encode())
-    for s in extra:
+    if params:
+        h.update(repr(sorted(params.items())).encode())
+    for s in (*extra, *(base or ())):
         h.update(repr(s).encode())
     h.update(",".join(sorted(train_ids)).encode())
     return h.hexdigest()[:16]
 
 
 def cross_validate_entities(k: int = 5, kind: str = "crf", cache: bool = True, verbose: bool = False,
-                            articles: Sequence[Article] | None = None
+                            articles: Sequence[Article] | None = None, base: list[Sentence] | None = None,
+                            only: Sequence[int] | None = None, **params: float
                             ) -> tuple[list[list[tuple[str, str]]], list[list[tuple[str, set[str]]]]]:
     """Predictions and gold entities of every article annotated for entities, each predicted by a CRF
     trained on NewsFANE + the articles of the other ``k - 1`` folds (by whole article).
@@ -141,18 +145,22 @@ def cross_validate_entities(k: int = 5, kind: str = "crf", cache: bool = True, v
     ``kind="hybrid"`` uses each fold's CRF under the shipped neural model (the neural model itself is
     not retrained per fold: it never saw these articles either). Training a fold's CRF takes several
     minutes on one core; with ``cache`` the models are kept (keyed by their training data) and reused.
+    ``base`` replaces NewsFANE as the other training data; ``params`` go to ``train_model``
+    (``extra_weight``, ``c1``, ...). ``only``: run just these folds (quick comparisons).
     """
     arts = list(load("entities") if articles is None else articles)
     preds: list[list[tuple[str, str]]] = []
     golds: list[list[tuple[str, set[str]]]] = []
     cdir = _cache_dir()
     for f, (train_arts, test_arts) in enumerate(kfold(arts, k)):
+        if only is not None and f not in only:
+            continue
         extra = extra_sentences(train_arts)
-        model = cdir / f"fold{f}-of{k}-{_fold_key([a.id for a in train_arts], extra)}.crfsuite"
+        model = cdir / f"fold{f}-of{k}-{_fold_key([a.id for a in train_arts], extra, base, params)}.crfsuite"
         if not (cache and model.exists()):
             cdir.mkdir(parents=True, exist_ok=True)
             t0 = time.time()
-            train_crf(extra, model)
+            train_crf(extra, model, train=base, **params)
             if verbose:
                 print(f"fold {f}: trained in {time.time() - t0:.0f}s", flush=True)
         preds.extend(predict_entities(test_arts, model, kind))
@@ -171,6 +179,10 @@ def main() -> None:
     ap.add_argument("--cv", type=int, default=0, help="cross-validate with this many folds")
     ap.add_argument("--kind", default="crf", choices=("crf", "hybrid"))
     ap.add_argument("--model", help="score this CRF model on all articles")
+    ap.add_argument("--only", type=int, nargs="*", help="CV: only these folds")
+    ap.add_argument("--extra-weight", type=int, default=1, help="CV: use the training articles N times")
+    ap.add_argument("--fane", type=Path, help="CV: add this FANE-format corpus (WikiFANE Gold) to NewsFANE")
+    ap.add_argument("--fane-share", type=float, default=1.0)
     a = ap.parse_args()
     if a.conll:
         sents = extra_sentences()
@@ -184,7 +196,13 @@ def main() -> None:
         print(f"{a.model or 'shipped'} {a.kind}: {score_entities(preds, [entity_sets(x) for x in arts])} "
               f"({time.process_time() - t0:.1f}s CPU)")
     if a.cv:
-        preds, golds = cross_validate_entities(a.cv, a.kind, verbose=True)
+        base = None
+        if a.fane:
+            from worker.extract.ner.train import load_fane, load_newsfane
+
+            base = load_newsfane(None)[0] + load_fane(a.fane, a.fane_share)
+        params = {"extra_weight": a.extra_weight} if a.extra_weight != 1 else {}
+        preds, golds = cross_validate_entities(a.cv, a.kind, verbose=True, base=base, only=a.only, **params)
         print(f"CV {a.cv} folds {a.kind}: {score_entities(preds, golds)}")
 
 

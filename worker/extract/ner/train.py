@@ -122,6 +122,16 @@ def load_newsfane(holdout: Path | None, split: str = "tail", aux: bool = False) 
     return [[(t, coarse(g, table)) for t, g in s] for s in train], held
 
 
+def load_fane(path: Path, share: float = 1.0) -> list[Sentence]:
+    """Another corpus in the FANE format (WikiFANE Gold), coarse types; ``share`` < 1 keeps a seeded
+    random part of the sentences."""
+    sents = [[(t, coarse(g, FINE_MAP)) for t, g in s] for s in read_conll(path)]
+    if share < 1:
+        rng = random.Random(7)
+        sents = [s for s in sents if rng.random() < share]
+    return sents
+
+
 def load_wojood() -> list[Sentence]:
     sents = read_conll(DATA / "wojood-sample" / "train.txt") + read_conll(DATA / "wojood-sample" / "val.txt")
     return [[(t, coarse(g, WOJOOD_MAP)) for t, g in s if t != "$#$"] for s in sents]
@@ -131,10 +141,11 @@ PARAMS = {"c1": 0.05, "c2": 0.01, "iterations": 200, "min_freq": 1}
 
 
 def config_fingerprint() -> str:
-    """What a trained model depends on besides the extra sentences (for caches of fold models)."""
+    """What a trained model depends on besides its training sentences and parameters (for caches of fold
+    models): the default parameters, the feature code, NewsFANE."""
     import hashlib
 
-    h = hashlib.sha1(Path(__file__).read_bytes())
+    h = hashlib.sha1(repr(sorted(PARAMS.items())).encode())
     for p in (Path(__file__).with_name("features.py"), DATA / "newsfane-train.conll"):
         h.update(p.read_bytes() if p.exists() else b"")
     return h.hexdigest()
@@ -179,6 +190,8 @@ def main() -> None:
     ap.add_argument("--split", choices=("tail", "random", *(f"fold{k}" for k in range(10))), default="tail")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--wojood", action="store_true", help="add the Wojood sample to training")
+    ap.add_argument("--fane", type=Path, help="add this FANE-format corpus (e.g. WikiFANE Gold) to training")
+    ap.add_argument("--fane-share", type=float, default=1.0, help="use this share of the --fane sentences")
     ap.add_argument("--extra", action="store_true",
                     help="add the entity-annotated articles of data/extraction (see extra.py)")
     ap.add_argument("--extra-weight", type=int, default=1, help="use the --extra sentences N times")
@@ -192,6 +205,8 @@ def main() -> None:
     train, _ = load_newsfane(a.holdout, a.split, a.aux_labels)
     if a.wojood:
         train += load_wojood()
+    if a.fane:
+        train += load_fane(a.fane, a.fane_share)
     extra = None
     if a.extra:
         from worker.extract.ner.extra import extra_sentences
