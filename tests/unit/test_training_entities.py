@@ -68,3 +68,11 @@ def test_administrative_unit_words_are_not_part_of_a_place() -> None:
     got = {(e.type, e.text) for e in extract_entities("", "قصفت الطائرات محافظة إدلب ومحافظة البصرة وحي غويران.")}
     assert ("LOC", "إدلب") in got and ("LOC", "البصرة") in got
     assert not any(t.startswith(("محافظة", "ومحافظة")) for _, t in got)
+
+
+def test_country_bodies_and_militia_descriptors() -> None:
+    from worker.extract.entities import extract_entities
+
+    got = {(e.type, e.text) for e in extract_entities("", "وقال مسؤولون إن النظام السوري وميليشيا بدر رفضا العرض.")}
+    assert ("ORG", "النظام السوري") in got
+    assert ("ORG", "بدر") in got and not any("ميليشيا" in t for _, t in got)
