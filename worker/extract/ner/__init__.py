@@ -16,9 +16,11 @@ Both have ``tag_many(sentences of folded keys) -> BIO tags`` and a ``featurizer`
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
-__all__ = ["TAGGERS", "EntityTagger", "get_entity_tagger"]
+__all__ = ["TAGGERS", "EntityTagger", "get_entity_tagger", "use_tagger"]
 
 TAGGERS = ("hybrid", "crf")
 
@@ -34,6 +36,8 @@ def get_entity_tagger(kind: str | None = None, model: str | None = None,
     """The tagger named by ``kind`` (default ``NEWSWORKER_NER``, else ``crf``), loaded once per
     process. ``model`` replaces the CRF model file (both kinds use the CRF), ``neural_model`` the
     neural one (validation runs)."""
+    if _override and kind is None and model is None and neural_model is None:
+        return _override[-1]
     kind = (kind or os.environ.get("NEWSWORKER_NER") or "crf").strip().lower()
     if kind not in TAGGERS:
         raise ValueError(f"NEWSWORKER_NER={kind!r}: expected one of {', '.join(TAGGERS)}")
@@ -44,3 +48,17 @@ def get_entity_tagger(kind: str | None = None, model: str | None = None,
     from worker.extract.ner.neural import CRF_WEIGHT, get_neural_tagger
 
     return get_neural_tagger(neural_model, CRF_WEIGHT, model)
+
+
+_override: list[EntityTagger] = []
+
+
+@contextmanager
+def use_tagger(tagger: EntityTagger) -> Iterator[EntityTagger]:
+    """Within the block, ``get_entity_tagger()`` without arguments returns ``tagger`` (validation runs:
+    the entity stage with a fold's model). Not thread-safe; for training scripts."""
+    _override.append(tagger)
+    try:
+        yield tagger
+    finally:
+        _override.pop()

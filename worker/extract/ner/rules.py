@@ -4,7 +4,8 @@ Working on folded token keys and :class:`Span` lists (token index ranges with a 
 - :func:`split_spans` cuts CRF spans at words that cannot be inside a name;
 - :func:`apply_gazetteer` adds curated/country names and lets them override overlapping CRF spans;
 - :func:`apply_rules` makes "سجن/مخيم/مطار X" a FAC, "حركة/وزارة/محكمة X" an ORG, "الجيش/الحكومة +
-  nationality adjective" an ORG, keeps "حي/قرية/محافظة" with their place, merges split names;
+  nationality adjective" an ORG (also النظام/السفارة/القنصلية/الإدارة/القضاء + adjective), keeps "حي"
+  with its place, merges split names;
 - :func:`trim_span` cuts punctuation, stop words, titles and trailing nationality adjectives and
   rejects spans that are no entity;
 - :func:`refine_bio` runs all of them over one tagged sentence.
@@ -33,8 +34,12 @@ _ORG_HEADS = folded_words(
     "وزارة حركة جماعة حزب تنظيم منظمة هيئة جمعية شركة وكالة صحيفة قناة مؤسسة نقابة رابطة فصيل كتائب "
     "لواء جبهة جيش فيلق سرايا ميليشيا مليشيا تحالف ائتلاف مفوضية محكمة مجلس اتحاد جامعة مركز معهد بنك "
     "مصرف مكتب شعبة مديرية دائرة")
-# head + name: the head stays in the mention; for these LOC heads too (a village, a neighbourhood)
-_LOC_HEADS_KEEP = folded_words("حي قرية محافظة")
+# head + name: the head stays in the mention for these LOC heads (a neighbourhood: "حي غويران"); other
+# administrative-unit words are not part of a mention (guidelines: "محافظة البصرة" -> "البصرة")
+_LOC_HEADS_KEEP = folded_words("حي")
+_MILITIA = folded_words("ميليشيا ميليشيات مليشيا مليشيات الميليشيا الميليشيات")
+# administrative-unit words cut off the start of a LOC mention (not "حي", not "المنطقة الخضراء")
+_ADMIN_HEADS = folded_words("مدينة بلدة قرية محافظة ولاية إقليم مقاطعة منطقة ناحية العاصمة")
 LOC_HEADS = folded_words("مدينة بلدة قرية حي محافظة منطقة ناحية ولاية إقليم مخيمات قضاء")
 # adjectives that belong to a facility/organisation name when they follow it
 NAME_ADJ = folded_words(
@@ -46,7 +51,8 @@ _GENERIC = folded_words(
     "المملكة الدولة البلاد العاصمة المنطقة الجمهورية الإمارة المدينة الولاية المحافظة الإقليم القرية")
 _BODIES = folded_words(
     "الجيش الحكومة الشرطة السلطات القوات الخارجية الداخلية البرلمان المخابرات الاستخبارات البحرية "
-    "الرئاسة النيابة الادعاء الدفاعات الأمن الحرس الدبلوماسية الأجهزة الحكومه")
+    "الرئاسة النيابة الادعاء الدفاعات الأمن الحرس الدبلوماسية الأجهزة الحكومه النظام السفارة القنصلية "
+    "الإدارة القضاء")
 _BODY_MIDDLE = folded_words("العام العامة الداخلي العسكرية العسكري الجوية الأمنية الوطني")
 _NOT_NATIONAL = folded_words("الدولي الدولية الغربي الغربية العربي العربية")
 # heads that form an ORG with the definite noun phrase after them ("وزارة الدفاع", "محكمة النقض")
@@ -400,6 +406,10 @@ def trim_span(keys: list[str], sp: Span, raw_last: str = "") -> tuple[int, int] 
             i += 1
         while j - 1 > i and (keys[j - 1] in nationality or stem(keys[j - 1])[0]):
             j -= 1  # "ترامب الأمريكي", "سيرغي للتسميم"
+    if sp.type == "ORG" and j - i > 1 and stem(keys[i])[1] in _MILITIA:
+        i += 1  # "ميليشيا بدر" -> "بدر" (guidelines: a descriptor, not part of the name)
+    if sp.type == "LOC" and j - i > 1 and stem(keys[i])[1] in _ADMIN_HEADS:
+        i += 1  # "محافظة البصرة", "العاصمة بغداد" -> "البصرة", "بغداد" (guidelines: place-type words)
     if sp.type == "LOC" and sp.source == "crf" and j - i == 2 and keys[j - 1] in nationality:
         if get_featurizer().freq(keys[i]) < 3000:
             j -= 1  # "هينان الصينية" -> "هينان" but "الأراضي الفلسطينية" stays

@@ -293,8 +293,9 @@ def spans_from_bio(tags: list[str]) -> list[tuple[int, int, str]]:
 
 # --- span clean-up -------------------------------------------------------------------------------
 
-# words before a place name that are not part of it ("بمدينة قوانغتشو" -> "قوانغتشو")
-_PLACE_HEADS = frozenset("مدينه بلده منطقه ناحيه العاصمه".split())
+# words before a place name that are not part of it ("بمدينة قوانغتشو" -> "قوانغتشو"; the guidelines:
+# administrative-unit words, "محافظة البصرة" -> "البصرة")
+_PLACE_HEADS = frozenset("مدينه بلده منطقه ناحيه العاصمه محافظه قريه ولايه اقليم مقاطعه".split())
 
 
 _NAME_LINKS = frozenset("بن ابن بنت ابو ابي ام ال".split())

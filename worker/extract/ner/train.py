@@ -8,6 +8,9 @@ Run-time text is not clitic-segmented, NewsFANE mostly is, so every training sen
 as annotated and with standalone proclitics (و ف ب ل ك ال) glued to the next word and pronoun suffix
 tokens glued to the previous word.
 
+``--extra`` adds the entity-annotated articles of ``data/extraction`` (``extra.py``: run-time
+tokenization, mentions projected onto tokens), used as they are (not glued again).
+
 ``--holdout FILE`` keeps the last 10% of NewsFANE sentences out of training and writes them to FILE
 (gold CoNLL, original fine tags) for ``score_ner.py``.
 """
@@ -119,45 +122,98 @@ def load_newsfane(holdout: Path | None, split: str = "tail", aux: bool = False) 
     return [[(t, coarse(g, table)) for t, g in s] for s in train], held
 
 
+def load_fane(path: Path, share: float = 1.0) -> list[Sentence]:
+    """Another corpus in the FANE format (WikiFANE Gold), coarse types; ``share`` < 1 keeps a seeded
+    random part of the sentences."""
+    sents = [[(t, coarse(g, FINE_MAP)) for t, g in s] for s in read_conll(path)]
+    if share < 1:
+        rng = random.Random(7)
+        sents = [s for s in sents if rng.random() < share]
+    return sents
+
+
 def load_wojood() -> list[Sentence]:
     sents = read_conll(DATA / "wojood-sample" / "train.txt") + read_conll(DATA / "wojood-sample" / "val.txt")
     return [[(t, coarse(g, WOJOOD_MAP)) for t, g in s if t != "$#$"] for s in sents]
 
 
-def main() -> None:
+PARAMS = {"c1": 0.05, "c2": 0.01, "iterations": 200, "min_freq": 1}
+
+
+def config_fingerprint() -> str:
+    """What a trained model depends on besides its training sentences and parameters (for caches of fold
+    models): the default parameters, the feature code, NewsFANE."""
+    import hashlib
+
+    h = hashlib.sha1(repr(sorted(PARAMS.items())).encode())
+    for p in (Path(__file__).with_name("features.py"), DATA / "newsfane-train.conll"):
+        h.update(p.read_bytes() if p.exists() else b"")
+    return h.hexdigest()
+
+
+def train_model(train: list[Sentence] | None = None, extra: list[Sentence] | None = None,
+                out: Path = MODEL_PATH, glue: bool = True, verbose: bool = True,
+                extra_weight: int = 1, **params: float) -> Path:
+    """Train the CRF on ``train`` (default: all of NewsFANE; glued copies added unless ``glue`` is off)
+    plus ``extra`` (already in running-text form: used as is, ``extra_weight`` times), write ``out`` and
+    its weights file."""
     import pycrfsuite
 
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--holdout", type=Path, help="hold out the last 10%% of NewsFANE and write it here")
-    ap.add_argument("--split", choices=("tail", "random", *(f"fold{k}" for k in range(10))), default="tail")
-    ap.add_argument("--out", type=Path, default=MODEL_PATH)
-    ap.add_argument("--wojood", action="store_true", help="add the Wojood sample to training")
-    ap.add_argument("--aux-labels", action="store_true", help="NAT and MISC labels (output as O)")
-    ap.add_argument("--no-glue", action="store_true", help="train on the segmented text only")
-    ap.add_argument("--c1", type=float, default=0.05)
-    ap.add_argument("--c2", type=float, default=0.01)
-    ap.add_argument("--iterations", type=int, default=200)
-    ap.add_argument("--min-freq", type=int, default=1, help="drop features seen fewer times")
-    a = ap.parse_args()
     t0 = time.time()
-    train, _ = load_newsfane(a.holdout, a.split, a.aux_labels)
-    if a.wojood:
-        train += load_wojood()
+    p = {**PARAMS, **params}
+    if train is None:
+        train, _ = load_newsfane(None)
     data = list(train)
-    if not a.no_glue:
+    if glue:
         data += [g for g, s in ((glue_clitics(s), s) for s in train) if g != s]
+    data += list(extra or ()) * extra_weight
     random.Random(0).shuffle(data)
     feat = get_featurizer()
     trainer = pycrfsuite.Trainer(verbose=False)
     for s in data:
         keys = [fold_token(t) for t, _ in s]
         trainer.append(feat.sentence(keys), [g for _, g in s])
-    print(f"{len(data)} sentences, {sum(map(len, data))} tokens, features {time.time() - t0:.0f}s", flush=True)
-    trainer.set_params({"c1": a.c1, "c2": a.c2, "max_iterations": a.iterations,
-                        "feature.possible_transitions": True, "feature.minfreq": a.min_freq})
-    trainer.train(str(a.out))
-    _Weights.write(a.out)
-    print(f"trained {a.out} ({a.out.stat().st_size // 1024} KB) in {time.time() - t0:.0f}s")
+    if verbose:
+        print(f"{len(data)} sentences, {sum(map(len, data))} tokens, features {time.time() - t0:.0f}s", flush=True)
+    trainer.set_params({"c1": p["c1"], "c2": p["c2"], "max_iterations": int(p["iterations"]),
+                        "feature.possible_transitions": True, "feature.minfreq": p["min_freq"]})
+    trainer.train(str(out))
+    _Weights.write(out)
+    if verbose:
+        print(f"trained {out} ({out.stat().st_size // 1024} KB) in {time.time() - t0:.0f}s")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--holdout", type=Path, help="hold out the last 10%% of NewsFANE and write it here")
+    ap.add_argument("--split", choices=("tail", "random", *(f"fold{k}" for k in range(10))), default="tail")
+    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument("--wojood", action="store_true", help="add the Wojood sample to training")
+    ap.add_argument("--fane", type=Path, help="add this FANE-format corpus (e.g. WikiFANE Gold) to training")
+    ap.add_argument("--fane-share", type=float, default=1.0, help="use this share of the --fane sentences")
+    ap.add_argument("--extra", action="store_true",
+                    help="add the entity-annotated articles of data/extraction (see extra.py)")
+    ap.add_argument("--extra-weight", type=int, default=1, help="use the --extra sentences N times")
+    ap.add_argument("--aux-labels", action="store_true", help="NAT and MISC labels (output as O)")
+    ap.add_argument("--no-glue", action="store_true", help="train on the segmented text only")
+    ap.add_argument("--c1", type=float, default=PARAMS["c1"])
+    ap.add_argument("--c2", type=float, default=PARAMS["c2"])
+    ap.add_argument("--iterations", type=int, default=PARAMS["iterations"])
+    ap.add_argument("--min-freq", type=int, default=PARAMS["min_freq"], help="drop features seen fewer times")
+    a = ap.parse_args()
+    train, _ = load_newsfane(a.holdout, a.split, a.aux_labels)
+    if a.wojood:
+        train += load_wojood()
+    if a.fane:
+        train += load_fane(a.fane, a.fane_share)
+    extra = None
+    if a.extra:
+        from worker.extract.ner.extra import extra_sentences
+
+        extra = extra_sentences()
+    train_model(train, extra, a.out, glue=not a.no_glue, extra_weight=a.extra_weight,
+                c1=a.c1, c2=a.c2, iterations=a.iterations, min_freq=a.min_freq)
 
 
 if __name__ == "__main__":

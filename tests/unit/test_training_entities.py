@@ -1,0 +1,78 @@
+"""Entity annotations as NER training sentences (mention projection with clitics), the entity scoring of
+``score_extraction.py``, and a tiny train -> entity stage -> score round trip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from worker.extract.ner.extra import article_sentences, first_token_matches
+from worker.extract.ner.tagger import weights_path
+from worker.extract.normalize import fold
+from worker.training.dataset import Article
+from worker.training.entities import entity_sets, predict_entities, score_entities, train_crf, variants
+
+
+def test_first_token_may_carry_proclitics() -> None:
+    f = fold
+    assert first_token_matches(f("وواشنطن"), f("واشنطن"))
+    assert first_token_matches(f("بدمشق"), f("دمشق"))
+    assert first_token_matches(f("وبالحسكة"), f("الحسكة"))
+    assert first_token_matches(f("للأمم"), f("الأمم"))  # لل + X for ال + X, same length
+    assert first_token_matches(f("وللأمم"), f("الأمم"))
+    assert not first_token_matches(f("مدمشق"), f("دمشق"))
+    assert not first_token_matches(f("دمشق"), f("الدمشق"))
+
+
+def test_mentions_projected_onto_run_time_tokens() -> None:
+    ents = [{"type": "ORG", "canonical": "الأمم المتحدة", "mentions": ["الأمم المتحدة"]},
+            {"type": "LOC", "canonical": "واشنطن", "mentions": ["واشنطن"]},
+            {"type": "PER", "canonical": "دونالد ترامب", "mentions": ["دونالد ترامب", "ترامب"]},
+            {"type": "LOC", "canonical": "المتحدة", "mentions": ["المتحدة"]}]  # inside a longer form: not tagged
+    sents = article_sentences("ترامب يزور واشنطن", "قال دونالد ترامب للأمم المتحدة. وأضاف ترامب في واشنطن.",
+                              ents)
+    assert sents == [
+        [("ترامب", "B-PER"), ("يزور", "O"), ("واشنطن", "B-LOC")],
+        [("قال", "O"), ("دونالد", "B-PER"), ("ترامب", "I-PER"), ("للأمم", "B-ORG"), ("المتحدة", "I-ORG"),
+         (".", "O")],
+        [("وأضاف", "O"), ("ترامب", "B-PER"), ("في", "O"), ("واشنطن", "B-LOC"), (".", "O")],
+    ]
+
+
+def test_scoring_as_score_extraction() -> None:
+    gold = [[("LOC", {"دمشق"}), ("PER", {"بشار الاسد", "الاسد"}), ("ORG", {"الامم المتحده"})]]
+    pred = [[("LOC", "بدمشق"), ("PER", "الأسد"), ("LOC", "الأمم المتحدة"), ("PER", "فلان")]]
+    s = score_entities(pred, gold)
+    assert (s["n_pred"], s["n_gold"]) == (4, 3)
+    assert abs(s["p"] - 2 / 4) < 1e-9 and abs(s["r"] - 2 / 3) < 1e-9
+    assert score_entities(pred, gold, typed=False)["r"] == 1.0
+    assert "الامم" in variants("للأمم")
+
+
+def test_tiny_train_and_score_round_trip(tmp_path: Path) -> None:
+    art = Article(id="a1", title="", body="زار سامر خليل مدينة حمص أمس.", published="", has=frozenset({"entities"}),
+                  entities=({"type": "PER", "canonical": "سامر خليل", "mentions": ["سامر خليل"]},
+                            {"type": "LOC", "canonical": "حمص", "mentions": ["حمص"]}))
+    sents = article_sentences(art.title, art.body, art.entities)
+    assert ("سامر", "B-PER") in sents[0] and ("حمص", "B-LOC") in sents[0]
+    model = tmp_path / "tiny.crfsuite"
+    train_crf(sents * 5, model, train=sents, iterations=30)
+    assert model.exists() and weights_path(model).exists()
+    preds = predict_entities([art], model)
+    s = score_entities(preds, [entity_sets(art)])
+    assert s["r"] == 1.0 and s["p"] == 1.0, (preds, s)
+
+
+def test_administrative_unit_words_are_not_part_of_a_place() -> None:
+    from worker.extract.entities import extract_entities
+
+    got = {(e.type, e.text) for e in extract_entities("", "قصفت الطائرات محافظة إدلب ومحافظة البصرة وحي غويران.")}
+    assert ("LOC", "إدلب") in got and ("LOC", "البصرة") in got
+    assert not any(t.startswith(("محافظة", "ومحافظة")) for _, t in got)
+
+
+def test_country_bodies_and_militia_descriptors() -> None:
+    from worker.extract.entities import extract_entities
+
+    got = {(e.type, e.text) for e in extract_entities("", "وقال مسؤولون إن النظام السوري وميليشيا بدر رفضا العرض.")}
+    assert ("ORG", "النظام السوري") in got
+    assert ("ORG", "بدر") in got and not any("ميليشيا" in t for _, t in got)
