@@ -42,12 +42,14 @@ def eval_cmd(
     folds: int = typer.Option(5, "--folds", "-k", help="cross-validation folds (by whole article)"),
     curve: bool = typer.Option(True, "--curve/--no-curve", help="also the learning curve (slower)"),
     gold_dev: bool = typer.Option(True, "--gold-dev/--no-gold-dev", help="then score gold-dev, if present"),
+    entities: bool = typer.Option(True, "--entities/--no-entities",
+                                  help="entities too: a CRF per fold (minutes each the first time, then cached)"),
     out: Path = typer.Option(None, "--out", help="also write the report (Markdown) here"),  # noqa: B008
 ) -> None:
     """Cross-validated figures of the extraction stages on data/extraction, then gold-dev."""
     from worker.training import report
 
-    typer.echo(report.main(folds, curve, gold_dev, out), nl=False)
+    typer.echo(report.main(folds, curve, gold_dev, out, entities), nl=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -102,7 +102,8 @@ def _gold_dev() -> list[str]:
     return ["\n### gold-dev (final check, never tuned on)\n", "```", *lines[-8:], "```"]
 
 
-def main(k: int = 5, curve: bool = True, gold_dev: bool = True, out: Path | None = None) -> str:
+def main(k: int = 5, curve: bool = True, gold_dev: bool = True, out: Path | None = None,
+         entities: bool = True) -> str:
     lines = ["## Extraction, cross-validated by article on data/extraction", ""]
     arts = load("events")
     pred = cross_validate_events(arts, k)
@@ -122,6 +123,16 @@ def main(k: int = 5, curve: bool = True, gold_dev: bool = True, out: Path | None
         lines += ["\n### Dates (rules, no training: scored on all annotated articles)\n",
                   "| stage | articles | P [95% CI] | R [95% CI] | F1 [95% CI] |", "|---|---|---|---|---|",
                   _row("dates", dpred, dgold, len(darts))]
+
+    if entities and load("entities"):
+        from worker.training.entities import cross_validate_entities, score_entities
+
+        # each fold's CRF is trained on NewsFANE + the other folds (minutes per fold; cached by its inputs)
+        preds, golds = cross_validate_entities(k)
+        e = score_entities(preds, golds)
+        lines += ["\n### Entities (CRF retrained per fold on NewsFANE + the other folds)\n",
+                  "| articles | gold entities | P | R | F1 |", "|---|---|---|---|---|",
+                  f"| {len(golds)} | {e['n_gold']} | {e['p']:.3f} | {e['r']:.3f} | **{e['f1']:.3f}** |"]
 
     qarts = load("quotes")
     if qarts:
