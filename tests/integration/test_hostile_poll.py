@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import REDIS_URL
 from tests.hostile_server import hostile_server
+from tests.integration.ingest_context import ingest_context
 from worker.ingest.articles import fetch_item
 from worker.ingest.context import IngestContext
 from worker.ingest.errors import BlockedURLError, FetchError, PermanentFetchError
@@ -39,15 +40,10 @@ def server():
 
 @pytest.fixture
 def ctx(redis_client, unique_name):
-    prefix = f"test:{unique_name}:"
     settings = Settings(private_hosts=["127.0.0.1"], per_host_rate=10_000, per_host_burst=10_000,
                         http_timeout=5.0, http_total_deadline=3.0)
-    c = IngestContext(redis=redis_client, settings=settings, keys=Keys(prefix))
-    yield c
-    c.close()
-    keys = list(redis_client.scan_iter(f"{prefix}*", count=1000))
-    if keys:
-        redis_client.delete(*keys)
+    with ingest_context(redis_client, unique_name, settings) as c:
+        yield c
 
 
 def poll(ctx: IngestContext, url: str, fid: str = "h") -> tuple:

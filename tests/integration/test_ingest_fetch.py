@@ -7,13 +7,13 @@ from datetime import datetime
 
 import pytest
 
+from tests.integration.ingest_context import ingest_context
 from worker.document import doc_id_for_url
 from worker.ingest.articles import fetch_item
 from worker.ingest.context import IngestContext
 from worker.ingest.errors import PermanentFetchError, TransientFetchError
 from worker.ingest.poller import poll_feed_once
 from worker.ingest.registry import Feed
-from worker.keys import Keys
 from worker.pipeline.context import AppContext
 from worker.pipeline.deadletters import DeadLetters
 from worker.pipeline.runner import Runner
@@ -30,14 +30,9 @@ CONTRACT = {"id", "url", "source", "feed_id", "title", "body", "summary", "autho
 
 @pytest.fixture
 def ctx(redis_client, unique_name):
-    prefix = f"test:{unique_name}:"
     settings = Settings(allow_private_addresses=True, per_host_rate=10_000, per_host_burst=10_000, http_timeout=5.0)
-    c = IngestContext(redis=redis_client, settings=settings, keys=Keys(prefix))
-    yield c
-    c.close()
-    keys = list(redis_client.scan_iter(f"{prefix}*", count=1000))
-    if keys:
-        redis_client.delete(*keys)
+    with ingest_context(redis_client, unique_name, settings) as c:
+        yield c
 
 
 @pytest.fixture
