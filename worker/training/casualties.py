@@ -15,6 +15,7 @@ from worker.extract.casualty_model import Candidate, CasualtyModel, all_candidat
 from worker.extract.dates import parse_published
 from worker.training.dataset import Article
 from worker.training.folds import kfold
+from worker.training.metrics import prf
 
 __all__ = ["Prepared", "prepare", "fit", "train", "predict_sets", "C"]
 
@@ -68,15 +69,8 @@ def doc_best(model: CasualtyModel, p: Prepared) -> dict[tuple[str, int], float]:
     return best
 
 
-def predict_sets(model: CasualtyModel, prepared: Sequence[Prepared], threshold: float | None = None) -> list[set]:
-    th = model.threshold if threshold is None else threshold
-    return [{k for k, s in doc_best(model, p).items() if s >= th} for p in prepared]
-
-
-def _f1(pred: list[set], gold: list[frozenset]) -> float:
-    tp = sum(len(a & b) for a, b in zip(pred, gold, strict=True))
-    n_p, n_g = sum(map(len, pred)), sum(map(len, gold))
-    return 2 * tp / (n_p + n_g) if n_p + n_g else 0.0
+def predict_sets(model: CasualtyModel, prepared: Sequence[Prepared]) -> list[set]:
+    return [{k for k, s in doc_best(model, p).items() if s >= model.threshold} for p in prepared]
 
 
 def train(prepared: Sequence[Prepared], c: float = C, inner_k: int = 4) -> CasualtyModel:
@@ -91,7 +85,7 @@ def train(prepared: Sequence[Prepared], c: float = C, inner_k: int = 4) -> Casua
     gold = [p.article.casualty_set for p in prepared]
     best_t, best_f = 0.5, -1.0
     for t in np.arange(0.1, 0.91, 0.025):
-        f = _f1([{k for k, s in d.items() if s >= t} for d in oof], gold)
+        f = prf([{k for k, s in d.items() if s >= t} for d in oof], gold).f
         if f > best_f + 1e-9:
             best_t, best_f = float(t), f
     m = fit(prepared, c)

@@ -9,7 +9,6 @@ Per-type P/R/F1 carry 95% bootstrap intervals (resampling articles). The learnin
 
 from __future__ import annotations
 
-import json
 import random
 import subprocess
 import sys
@@ -159,9 +158,3 @@ def main(k: int = 5, curve: bool = True, gold_dev: bool = True, out: Path | None
         out.write_text(text, encoding="utf-8")
     return text
 
-
-def dump_predictions(path: Path, arts: Sequence[Article], pred: Sequence[set]) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        for a, p in zip(arts, pred, strict=True):
-            f.write(json.dumps({"id": a.id, "pred": sorted(map(str, p)), "gold": sorted(map(str, a.event_types))},
-                               ensure_ascii=False) + "\n")
