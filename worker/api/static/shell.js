@@ -1,0 +1,187 @@
+/* What every page shares: the language (Arabic by default, English on request), the API key, the
+ * navigation bar and one fetch helper. Pages add their own strings with NW.addStrings and mark static
+ * text with data-i18n attributes, so the toggle re-labels the page without a reload.
+ *
+ * The API key lives in sessionStorage: entered once per browser session, gone when the tab closes, and
+ * never written to a cookie or the URL. It is sent as X-API-Key on every request once set, so reads work
+ * too when the server closes them (NEWSWORKER_API_READ_OPEN=false).
+ */
+"use strict";
+
+(function () {
+  const LANG_KEY = "nw.lang";
+  const API_KEY = "nw.apikey";
+  const strings = { ar: {}, en: {} };
+  const langListeners = [];
+
+  const PAGES = [
+    ["/", "nav.search"], ["/alerts", "nav.alerts"], ["/feeds", "nav.feeds"],
+    ["/stories", "nav.stories"], ["/entities", "nav.entities"],
+  ];
+
+  function lang() {
+    try { return localStorage.getItem(LANG_KEY) === "en" ? "en" : "ar"; } catch (_e) { return "ar"; }
+  }
+
+  function t(key, vars) {
+    let s = strings[lang()][key];
+    if (s === undefined) s = strings.ar[key];
+    if (s === undefined) s = key;
+    for (const [k, v] of Object.entries(vars || {})) s = s.split(`{${k}}`).join(String(v));
+    return s;
+  }
+
+  function applyLang(root) {
+    const l = lang();
+    document.documentElement.lang = l;
+    document.documentElement.dir = l === "ar" ? "rtl" : "ltr";
+    const scope = root || document;
+    for (const el of scope.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+    for (const attr of ["placeholder", "title", "aria-label"]) {
+      for (const el of scope.querySelectorAll(`[data-i18n-${attr}]`)) el.setAttribute(attr, t(el.getAttribute(`data-i18n-${attr}`)));
+    }
+  }
+
+  function setLang(l) {
+    try { localStorage.setItem(LANG_KEY, l === "en" ? "en" : "ar"); } catch (_e) { /* private mode */ }
+    applyLang();
+    renderNav(document.body.dataset.page || "");
+    for (const cb of langListeners) cb(lang());
+  }
+
+  function apiKey() {
+    try { return sessionStorage.getItem(API_KEY) || ""; } catch (_e) { return ""; }
+  }
+
+  function setApiKey(k) {
+    try {
+      if (k) sessionStorage.setItem(API_KEY, k); else sessionStorage.removeItem(API_KEY);
+    } catch (_e) { /* storage disabled: the key lasts for this page only */ }
+    renderNav(document.body.dataset.page || "");
+  }
+
+  class ApiError extends Error {
+    constructor(status, message, body) { super(message); this.status = status; this.body = body; }
+  }
+
+  /* fetch + JSON with the key. Throws ApiError (status, server's detail). A 401 opens the key dialog. */
+  async function api(url, opts) {
+    const o = Object.assign({}, opts || {});
+    const headers = Object.assign({ Accept: "application/json" }, o.headers || {});
+    const key = apiKey();
+    if (key) headers["X-API-Key"] = key;
+    if (o.json !== undefined) {
+      headers["Content-Type"] = "application/json";
+      o.body = JSON.stringify(o.json);
+      delete o.json;
+    }
+    o.headers = headers;
+    const resp = await fetch(url, o);
+    let body = null;
+    if (resp.status !== 204) {
+      try { body = await resp.json(); } catch (_e) { body = null; }
+    }
+    if (!resp.ok) {
+      const detail = body && body.detail;
+      const msg = typeof detail === "string" ? detail : JSON.stringify(detail || resp.statusText);
+      if (resp.status === 401) askKey(msg);
+      throw new ApiError(resp.status, msg, body);
+    }
+    return body;
+  }
+
+  function askKey(reason) {
+    let dlg = document.getElementById("nw-key-dialog");
+    if (!dlg) {
+      dlg = document.createElement("dialog");
+      dlg.id = "nw-key-dialog";
+      dlg.className = "nw-key-dialog";
+      const form = document.createElement("form");
+      form.method = "dialog";
+      const p = document.createElement("p");
+      p.id = "nw-key-reason";
+      const label = document.createElement("label");
+      label.dataset.i18n = "key.label";
+      const input = document.createElement("input");
+      input.type = "password"; input.id = "nw-key-input"; input.autocomplete = "off"; input.dir = "ltr";
+      const save = document.createElement("button");
+      save.value = "save"; save.id = "nw-key-save"; save.dataset.i18n = "key.save";
+      const clear = document.createElement("button");
+      clear.value = "clear"; clear.id = "nw-key-clear"; clear.dataset.i18n = "key.clear";
+      form.append(p, label, input, save, clear);
+      dlg.append(form);
+      document.body.append(dlg);
+      dlg.addEventListener("close", () => {
+        if (dlg.returnValue === "save") setApiKey(input.value.trim());
+        if (dlg.returnValue === "clear") setApiKey("");
+        input.value = "";
+      });
+    }
+    applyLang(dlg);
+    dlg.querySelector("#nw-key-reason").textContent = reason || t("key.why");
+    if (!dlg.open) dlg.showModal();
+  }
+
+  function renderNav(active) {
+    const nav = document.getElementById("nav");
+    if (!nav) return;
+    nav.replaceChildren();
+    for (const [href, key] of PAGES) {
+      const a = document.createElement("a");
+      a.href = href;
+      a.textContent = t(key);
+      a.id = "nav-" + (href === "/" ? "search" : href.slice(1));
+      if (href === active || (href !== "/" && active === href.slice(1)) || (href === "/" && active === "search")) {
+        a.setAttribute("aria-current", "page");
+      }
+      nav.append(a);
+    }
+    const spacer = document.createElement("span");
+    spacer.className = "nav-spacer";
+    const keyBtn = document.createElement("button");
+    keyBtn.type = "button"; keyBtn.id = "nav-key";
+    keyBtn.textContent = apiKey() ? t("key.set") : t("key.enter");
+    keyBtn.addEventListener("click", () => askKey(t("key.why")));
+    const langBtn = document.createElement("button");
+    langBtn.type = "button"; langBtn.id = "nav-lang";
+    langBtn.textContent = lang() === "ar" ? "English" : "العربية";
+    langBtn.addEventListener("click", () => setLang(lang() === "ar" ? "en" : "ar"));
+    nav.append(spacer, keyBtn, langBtn);
+  }
+
+  const NW = {
+    get lang() { return lang(); },
+    t, addStrings(dict) { for (const l of ["ar", "en"]) Object.assign(strings[l], (dict && dict[l]) || {}); },
+    applyLang, setLang, onLang(cb) { langListeners.push(cb); },
+    apiKey, setApiKey, askKey, api, ApiError, renderNav,
+    /* Format an ISO date for the current language. */
+    date(iso, withTime) {
+      if (!iso) return "";
+      const d = new Date(iso);
+      if (Number.isNaN(d.getTime())) return String(iso);
+      const opts = withTime ? { dateStyle: "medium", timeStyle: "short" } : { dateStyle: "medium" };
+      return d.toLocaleString(lang() === "ar" ? "ar-EG" : "en-GB", opts);
+    },
+  };
+
+  NW.addStrings({
+    ar: {
+      "nav.search": "البحث", "nav.alerts": "التنبيهات", "nav.feeds": "المصادر", "nav.stories": "القصص",
+      "nav.entities": "الكيانات", "key.enter": "مفتاح API", "key.set": "المفتاح مُدخل ✓",
+      "key.label": "مفتاح API (يبقى في هذه الجلسة فقط)", "key.save": "حفظ", "key.clear": "مسح",
+      "key.why": "يحتاج التعديل إلى مفتاح API (NEWSWORKER_API_KEY).",
+    },
+    en: {
+      "nav.search": "Search", "nav.alerts": "Alerts", "nav.feeds": "Feeds", "nav.stories": "Stories",
+      "nav.entities": "Entities", "key.enter": "API key", "key.set": "Key entered ✓",
+      "key.label": "API key (kept for this session only)", "key.save": "Save", "key.clear": "Clear",
+      "key.why": "Changes need the API key (NEWSWORKER_API_KEY).",
+    },
+  });
+
+  window.NW = NW;
+  document.addEventListener("DOMContentLoaded", () => {
+    applyLang();
+    renderNav(document.body.dataset.page || "");
+  });
+})();
