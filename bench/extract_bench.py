@@ -92,9 +92,9 @@ def main() -> int:
         from worker.extract import casualty_model, dates, event_model, fingerprint, keywords, quotes, tokens
         from worker.extract.dates import parse_published
         from worker.extract.normalize import fold_with_offsets
-        from worker.extract.pipeline import _entities
+        from worker.extract.pipeline import _state
 
-        ent = _entities()
+        ent = _state.entities()
         stage_t: dict[str, float] = {}
 
         def clock(name: str, fn, *args):  # noqa: ANN001, ANN202

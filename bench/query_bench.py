@@ -42,9 +42,7 @@ def load_views(n: int, extract: bool) -> tuple[list[dict], float]:
     if extract:
         from worker.extract.pipeline import extract_many
 
-        docs = extract_many(raw)
-        for doc, r in zip(docs, raw, strict=True):
-            doc.source = r["source"]
+        docs = [doc.model_copy(update={"source": r["source"]}) for doc, r in zip(extract_many(raw), raw, strict=True)]
     else:
         docs = [{"id": str(i), "title": r["title"], "body": r["text"], "source": r["source"]} for i, r in enumerate(raw)]
     t0 = time.perf_counter()

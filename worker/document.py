@@ -10,7 +10,7 @@ import hashlib
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 EntityType = Literal["PER", "ORG", "LOC", "FAC"]
 CasualtyKind = Literal["killed", "injured", "arrested", "kidnapped", "missing", "escaped"]
@@ -80,6 +80,14 @@ class ArticleIn(BaseModel):
 
 
 class EnrichedDocument(BaseModel):
+    """One article after the chain: the record that the story, index and match stages hand on.
+
+    Frozen, so a stage derives a new record (``model_copy(update=...)``) rather than editing the one it
+    was given: a retried or replayed stage then sees exactly the input the first attempt saw.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
     id: str
     url: str | None = None
     source: str | None = None

@@ -75,14 +75,16 @@ def enrich(rows: list[dict], rng: random.Random) -> list[EnrichedDocument]:
         docs = extract_many([{k: r.get(k) for k in ("id", "url", "title", "text", "time")} for r in rows])
     except ImportError:  # chain not available: hand-built realistic fields
         docs = [hand_enrich(r) for r in rows]
+    out = []
     for doc, row in zip(docs, rows, strict=True):
-        doc.source = row.get("source")
+        update: dict = {"source": row.get("source")}
         if not doc.casualties and rng.random() < 0.35:
-            doc.casualties = [Casualty(kind=rng.choice(CASUALTY_KINDS), count=rng.choice([1, 2, 5, 10, 12, 40]),
-                                       text="(test)")]
+            update["casualties"] = [Casualty(kind=rng.choice(CASUALTY_KINDS), count=rng.choice([1, 2, 5, 10, 12, 40]),
+                                             text="(test)")]
         if not doc.events and rng.random() < 0.15:
-            doc.events = [Event(type=rng.choice(EVENT_TYPES), evidence="(test)")]
-    return docs
+            update["events"] = [Event(type=rng.choice(EVENT_TYPES), evidence="(test)")]
+        out.append(doc.model_copy(update=update))
+    return out
 
 
 def hand_enrich(row: dict) -> EnrichedDocument:

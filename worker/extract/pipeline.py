@@ -17,6 +17,7 @@ import gc
 import hashlib
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from worker.document import ArticleIn, EnrichedDocument, Entity, doc_id_for_url
@@ -34,33 +35,44 @@ from worker.extract.tokens import sentences, split_proclitics, tokenize
 __all__ = ["extract_one", "extract_many", "warm_up"]
 
 EntityFn = Callable[..., list[Entity]]
-_entity_fn: EntityFn | None = None
-
-
-def _entities() -> EntityFn:
-    """The entity stage, imported lazily (it loads a model and a gazetteer)."""
-    global _entity_fn
-    if _entity_fn is None:
-        # No fallback: a chain that cannot tag entities must fail loudly, not index articles without them.
-        from worker.extract.entities import extract_entities
-
-        _entity_fn = extract_entities
-    return _entity_fn
-
-
-_warm = False
-_since_freeze = 0
 # Caches (token folds, NER features) grow as articles stream through; once in a while the survivors
 # are moved to the GC's permanent generation too. Objects there are still freed by reference counting
 # when a cache drops them; only cyclic garbage would be kept, and a full collection runs first.
 _REFREEZE_EVERY = 500
 
 
-def _refreeze() -> None:
-    global _since_freeze
-    gc.collect()
-    gc.freeze()
-    _since_freeze = 0
+@dataclass
+class _ChainState:
+    """What the chain keeps per process: the entity stage once imported, whether the shipped tables are
+    loaded, and the articles since the last ``gc.freeze``. One object instead of module globals, so a
+    test (or a fork) can see and reset it in one place."""
+
+    entity_fn: EntityFn | None = None
+    warm: bool = False
+    since_freeze: int = 0
+
+    def entities(self) -> EntityFn:
+        """The entity stage, imported lazily (it loads a model and a gazetteer)."""
+        if self.entity_fn is None:
+            # No fallback: a chain that cannot tag entities must fail loudly, not index articles without them.
+            from worker.extract.entities import extract_entities
+
+            self.entity_fn = extract_entities
+        return self.entity_fn
+
+    def refreeze(self) -> None:
+        gc.collect()
+        gc.freeze()
+        self.since_freeze = 0
+
+    def tick(self) -> None:
+        """One more article: refreeze every ``_REFREEZE_EVERY``."""
+        self.since_freeze += 1
+        if self.since_freeze >= _REFREEZE_EVERY:
+            self.refreeze()
+
+
+_state = _ChainState()
 
 
 def warm_up() -> None:
@@ -70,8 +82,7 @@ def warm_up() -> None:
     (``gc.freeze``): the chain allocates many short-lived objects, and without this every
     collection re-traverses the large, immortal tables (measured: ~30% of the chain's CPU time).
     """
-    global _warm
-    if _warm:
+    if _state.warm:
         return
     from worker.extract.keywords import load_idf, load_stopwords
 
@@ -80,11 +91,11 @@ def warm_up() -> None:
     load_event_model()
     load_casualty_model()
     split_proclitics("وقال")  # loads the corpus word table
-    _entities()("", "", None)
-    _entities()("تجربة", "قتل 3 أشخاص في بغداد يوم الخميس.", None)  # first call loads the tagger lazily
+    _state.entities()("", "", None)
+    _state.entities()("تجربة", "قتل 3 أشخاص في بغداد يوم الخميس.", None)  # first call loads the tagger lazily
     gc.collect()
     gc.freeze()
-    _warm = True
+    _state.warm = True
 
 
 def _coerce(article: ArticleIn | dict[str, Any]) -> ArticleIn:
@@ -120,12 +131,9 @@ def _doc_id(a: ArticleIn) -> str:
 
 def extract_one(article: ArticleIn | dict[str, Any]) -> EnrichedDocument:
     """Run the whole chain on one article."""
-    global _since_freeze
-    if not _warm:
+    if not _state.warm:
         warm_up()
-    _since_freeze += 1
-    if _since_freeze >= _REFREEZE_EVERY:
-        _refreeze()
+    _state.tick()
     a = _coerce(article)
     title, body = _clean(a.title or ""), _clean(a.body or "")
     published = parse_published(a.published)
@@ -133,7 +141,7 @@ def extract_one(article: ArticleIn | dict[str, Any]) -> EnrichedDocument:
     b_sents = sentences(body)
     t_fold, b_fold = fold_with_offsets(title), fold_with_offsets(body)
 
-    entities = _entities()(title, body, published, tokens=(t_toks, b_toks), sentences=(None, b_sents))
+    entities = _state.entities()(title, body, published, tokens=(t_toks, b_toks), sentences=(None, b_sents))
 
     dates = find_dates(title, published, "title", t_fold)
     seen_dates = {d.date for d in dates}
