@@ -78,7 +78,7 @@ def test_entity_bombs_are_not_expanded(ctx, server, path):
     out, state, handed = poll(ctx, server + path)
     assert out.result in ("new", "error")
     assert "DTD internal subset removed" in (state.bozo_error or state.last_error or "")
-    assert all(len(p["summary"] or "") < 100_000 and len(p["title"]) < 2000 for p in handed)
+    assert all(len(p.summary or "") < 100_000 and len(p.title) < 2000 for p in handed)
 
 
 @pytest.mark.parametrize("path", ["/feed/ttl-inf", "/feed/ttl-huge"])
@@ -101,7 +101,7 @@ def test_many_items_and_huge_fields_are_bounded(ctx, server):
     out, _, handed = poll(ctx, server + "/feed/many-items", "many")
     assert out.result == "new" and len(handed) == MAX_ITEMS
     out, _, handed = poll(ctx, server + "/feed/huge-fields", "huge")
-    assert [len(p["title"]) for p in handed] == [MAX_TITLE_CHARS]  # the 3 MB link is skipped
+    assert [len(p.title) for p in handed] == [MAX_TITLE_CHARS]  # the 3 MB link is skipped
 
 
 def test_punycode_feed_is_read_as_utf8(ctx, server):

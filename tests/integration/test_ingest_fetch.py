@@ -3,6 +3,7 @@ duplicates through rel=canonical, page failures, dead letters and their replay."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -18,6 +19,7 @@ from worker.pipeline.context import AppContext
 from worker.pipeline.deadletters import DeadLetters
 from worker.pipeline.runner import Runner
 from worker.pipeline.table import STAGES
+from worker.records import FeedItem, FetchedArticle
 from worker.replay.corpus import load_corpus
 from worker.replay.server import start_replay_server
 from worker.settings import Settings
@@ -41,9 +43,9 @@ def replay():
         yield url, server
 
 
-def polled_items(ctx: IngestContext, url: str, source: str = "bbc") -> list[dict]:
+def polled_items(ctx: IngestContext, url: str, source: str = "bbc") -> list[FeedItem]:
     ctx.registry.add(Feed(id=f"{source}-feed", url=f"{url}/feeds/{source}.rss", source=source, tags=["t1"]))
-    items: list[dict] = []
+    items: list[FeedItem] = []
     poll_feed_once(ctx, f"{source}-feed", items.append)
     assert items
     return items
@@ -52,26 +54,26 @@ def polled_items(ctx: IngestContext, url: str, source: str = "bbc") -> list[dict
 def test_article_payload_from_real_page(ctx, replay) -> None:
     url, _ = replay
     corpus = {i.docno: i for i in load_corpus()}
-    handed: list[dict] = []
+    handed: list[FetchedArticle] = []
     for item in polled_items(ctx, url):
         out = fetch_item(ctx, item, handed.append)
         assert out.result == "handed" and out.body_from == "page"
     for payload in handed:
-        assert set(payload) == CONTRACT
-        assert "utm_" not in payload["url"]
-        assert payload["id"] == doc_id_for_url(payload["url"])
-        real = corpus[payload["url"].rsplit("/", 1)[1].removesuffix(".html")]
+        assert set(payload.as_payload()) == CONTRACT
+        assert "utm_" not in payload.url
+        assert payload.id == doc_id_for_url(payload.url)
+        real = corpus[payload.url.rsplit("/", 1)[1].removesuffix(".html")]
         first_para = real.text.split("\n")[0].strip()
-        assert " ".join(first_para.split())[:60] in " ".join(payload["body"].split())
-        assert "جميع الحقوق محفوظة" not in payload["body"] and "الأكثر قراءة" not in payload["body"]
-        assert datetime.fromisoformat(payload["published"]) == real.published  # the feed's date
-        assert payload["source"] == "bbc" and payload["feed_id"] == "bbc-feed" and "t1" in payload["tags"]
+        assert " ".join(first_para.split())[:60] in " ".join(payload.body.split())
+        assert "جميع الحقوق محفوظة" not in payload.body and "الأكثر قراءة" not in payload.body
+        assert datetime.fromisoformat(payload.published) == real.published  # the feed's date
+        assert payload.source == "bbc" and payload.feed_id == "bbc-feed" and "t1" in payload.tags
 
 
 def test_redelivered_task_hands_on_once(ctx, replay) -> None:
     url, _ = replay
     item = polled_items(ctx, url)[0]
-    handed: list[dict] = []
+    handed: list[FetchedArticle] = []
     assert fetch_item(ctx, item, handed.append).result == "handed"
     assert fetch_item(ctx, item, handed.append).result == "already_handed"
     assert len(handed) == 1
@@ -80,14 +82,14 @@ def test_redelivered_task_hands_on_once(ctx, replay) -> None:
 def test_second_link_to_same_page_is_a_duplicate(ctx, replay) -> None:
     url, _ = replay
     item = polled_items(ctx, url)[0]
-    handed: list[dict] = []
+    handed: list[FetchedArticle] = []
     fetch_item(ctx, item, handed.append)
     # Another feed links the same article with a content-neutral parameter we don't know to strip;
     # the page's rel=canonical brings it back to the same document id.
-    other = {**item, "link": item["link"] + "&section=home", "url": item["url"] + "?section=home",
-             "id": doc_id_for_url(item["url"] + "?section=home"), "feed_id": "other"}
+    other = replace(item, link=item.link + "&section=home", url=item.url + "?section=home",
+                    id=doc_id_for_url(item.url + "?section=home"), feed_id="other")
     out = fetch_item(ctx, other, handed.append)
-    assert out.result == "duplicate" and out.doc_id == item["id"]
+    assert out.result == "duplicate" and out.doc_id == item.id
     assert len(handed) == 1
 
 
@@ -95,12 +97,12 @@ def test_page_server_error_retries_then_uses_feed_text(ctx, replay) -> None:
     url, server = replay
     item = polled_items(ctx, url)[0]
     server.state.set_fault("page:bbc", "500")
-    handed: list[dict] = []
+    handed: list[FetchedArticle] = []
     with pytest.raises(TransientFetchError):
         fetch_item(ctx, item, handed.append)
     out = fetch_item(ctx, item, handed.append, last_attempt=True)
     assert out.result == "handed" and out.body_from in ("feed_summary", "feed_content") and out.page_error
-    assert handed[0]["body"] == item["summary"]
+    assert handed[0].body == item.summary
     server.state.set_fault("page:bbc", None)
 
 
@@ -122,20 +124,20 @@ def runner_on(ctx: IngestContext) -> tuple[Runner, Recording]:
 
 def test_missing_page_without_feed_text_goes_to_dead_letter_and_replays(ctx, replay) -> None:
     url, _ = replay
-    item = {**polled_items(ctx, url)[0], "summary": "", "content": ""}
-    item["link"] = item["link"].replace(".html", "-missing.html")
+    first = polled_items(ctx, url)[0]
+    item = replace(first, summary="", content="", link=first.link.replace(".html", "-missing.html"))
     with pytest.raises(PermanentFetchError):
         fetch_item(ctx, item, lambda p: None)
     runner, dispatcher = runner_on(ctx)
-    assert runner.handle("fetch", [item]) == ["dead"]  # permanent: no retry
+    assert runner.handle("fetch", [item.as_payload()]) == ["dead"]  # permanent: no retry
     assert dispatcher.sent == []
     dead = runner.dead_letters
     rows = dead.list("fetch")
     assert len(rows) == 1 and rows[0]["attempts"] == 1
-    assert "404" in rows[0]["error"] and rows[0]["payload"]["link"] == item["link"]
+    assert "404" in rows[0]["error"] and rows[0]["payload"]["link"] == item.link
     assert dead.list("index") == []
     runner.handle("replay", [rows[0]["id"]])
-    assert dispatcher.sent == [("fetch", [item], 1)]
+    assert dispatcher.sent == [("fetch", [item.as_payload()], 1)]
     assert dead.get(rows[0]["id"]) is None and dead.count() == 0
 
 
@@ -157,12 +159,12 @@ def test_windows_1256_article_page_is_decoded(ctx, replay) -> None:
     url, server = replay
     item = polled_items(ctx, url)[0]
     server.state.set_fault("page:bbc", "cp1256")
-    handed: list[dict] = []
+    handed: list[FetchedArticle] = []
     try:
         out = fetch_item(ctx, item, handed.append)
     finally:
         server.state.set_fault("page:bbc", None)
     assert out.body_from == "page"
-    real = {i.docno: i for i in load_corpus()}[item["url"].rsplit("/", 1)[1].removesuffix(".html")]
+    real = {i.docno: i for i in load_corpus()}[item.url.rsplit("/", 1)[1].removesuffix(".html")]
     words = [w for w in real.text.split() if any("\u0600" <= c <= "\u06ff" for c in w)][:8]
-    assert all(w in handed[0]["body"] for w in words)
+    assert all(w in handed[0].body for w in words)

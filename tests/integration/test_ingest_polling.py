@@ -72,7 +72,7 @@ def test_two_concurrent_pollers_hand_each_item_once(redis_client, prefix, replay
 
     def emit(payload):
         with lock:
-            handed.append(payload["url"])
+            handed.append(payload.url)
 
     def worker(ctx: IngestContext, order: list[str]) -> None:
         for _ in range(3):
@@ -122,8 +122,8 @@ def test_not_modified_costs_no_reprocessing(ctx, replay) -> None:
     server.state.publish("bbc", "خبر جديد", "نص الخبر الجديد")
     fourth = poll_feed_once(ctx, fid, handed.append)
     assert fourth.result == "new" and fourth.new_items == 1
-    assert handed[-1]["title"] == "خبر جديد"
-    assert handed[-1]["source"] == "bbc" and handed[-1]["feed_id"] == fid
+    assert handed[-1].title == "خبر جديد"
+    assert handed[-1].source == "bbc" and handed[-1].feed_id == fid
 
 
 def test_failing_feed_backs_off_and_recovers(ctx, replay) -> None:
@@ -190,7 +190,7 @@ def test_odd_encodings_and_malformed_feeds_are_read(ctx, replay, fault: str) -> 
     out = poll_feed_once(ctx, fid, handed.append)
     assert out.result == "new" and handed
     titles = {" ".join(server.state.entry(r.item).title.split()) for r in server.state.released}
-    assert all(p["title"] in titles for p in handed)  # decoded to the real Arabic titles
+    assert all(p.title in titles for p in handed)  # decoded to the real Arabic titles
     bozo = ctx.registry.state(fid).bozo_error
     assert (bozo is not None) == (fault == "broken")
 
@@ -266,12 +266,12 @@ def test_hand_off_failure_loses_nothing_and_duplicates_nothing(ctx, replay) -> N
     def flaky(payload: dict) -> None:
         if len(handed) == 2:
             raise ConnectionError("broker down")
-        handed.append(payload["url"])
+        handed.append(payload.url)
 
     out = poll_feed_once(ctx, fid, flaky)
     assert out.result == "error" and "hand-off failed" in out.error
     assert len(handed) == 2
-    out = poll_feed_once(ctx, fid, lambda p: handed.append(p["url"]), now=time.time() + 3600)
+    out = poll_feed_once(ctx, fid, lambda p: handed.append(p.url), now=time.time() + 3600)
     assert out.result == "new"
     assert len(handed) == len(set(handed)) == len(released_urls(server, "skynews"))
 
@@ -286,11 +286,11 @@ def test_items_claimed_by_a_dead_poller_are_picked_up_later(ctx, replay) -> None
     for u in urls[:2]:
         ctx.redis.set(ctx.keys.seen(doc_id_for_url(u)), "pending:crashed", ex=1)
     handed: list[str] = []
-    out = poll_feed_once(ctx, fid, lambda p: handed.append(p["url"]))
+    out = poll_feed_once(ctx, fid, lambda p: handed.append(p.url))
     assert out.result == "new" and sorted(handed) == urls[2:]
     assert ctx.registry.state(fid).etag is None  # validators not advanced: the feed will be re-read
     time.sleep(1.2)
-    out = poll_feed_once(ctx, fid, lambda p: handed.append(p["url"]))
+    out = poll_feed_once(ctx, fid, lambda p: handed.append(p.url))
     assert sorted(handed) == sorted(urls) and len(handed) == len(set(handed))
     assert ctx.registry.state(fid).etag is not None
 

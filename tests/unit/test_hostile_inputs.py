@@ -267,11 +267,12 @@ def test_demo_opens_only_its_own_hosts():
 
 def test_what_enters_extraction_is_bounded():
     from worker.ingest.article import MAX_BODY_CHARS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, build_article
+    from worker.records import FeedItem
 
-    item = {"url": "http://x.test/a", "title": "ع" * 50_000, "summary": "ملخص " * 20_000,
-            "content": "نص " * 500_000, "author": "a" * 10_000, "image": "http://x.test/" + "i" * 10_000}
+    item = FeedItem(id="x", url="http://x.test/a", title="ع" * 50_000, summary="ملخص " * 20_000,
+                    content="نص " * 500_000, author="a" * 10_000, image="http://x.test/" + "i" * 10_000)
     payload, body_from = build_article(item, html=None, doc_id="d", url="http://x.test/a")
     assert body_from == "feed_content"
-    assert len(payload["title"]) == MAX_TITLE_CHARS and len(payload["body"]) == MAX_BODY_CHARS
-    assert len(payload["summary"]) <= MAX_SUMMARY_CHARS and payload["image"] is None
-    assert len(payload["author"]) <= 2048
+    assert len(payload.title) == MAX_TITLE_CHARS and len(payload.body) == MAX_BODY_CHARS
+    assert len(payload.summary) <= MAX_SUMMARY_CHARS and payload.image is None
+    assert len(payload.author) <= 2048

@@ -14,14 +14,15 @@ from tests.unit.test_hostile_feeds import CONTROL, hang_guard
 from worker.ingest.article import build_article
 from worker.ingest.canonical import canonical_for_page, canonicalize_url, doc_id
 from worker.ingest.encoding import decode_html
+from worker.records import FeedItem, FetchedArticle
 
 URL = "http://news.example.com/2024/01/story.html"
-ITEM = {"url": URL, "link": URL, "source": "example", "feed_id": "f1", "title": "عنوان الخبر من الخلاصة",
-        "summary": "ملخص الخبر كما ورد في الخلاصة", "content": "", "published": "2024-01-20T10:00:00+00:00"}
+ITEM = FeedItem(id=doc_id(URL), url=URL, link=URL, source="example", feed_id="f1", title="عنوان الخبر من الخلاصة",
+                summary="ملخص الخبر كما ورد في الخلاصة", content="", published="2024-01-20T10:00:00+00:00")
 PARA = "شن مسلحون هجوما على سجن في مدينة الحسكة وفر عدد من السجناء بعد اشتباكات مع الحراس. "
 
 
-def page_through(raw: bytes, ctype: str | None = "text/html; charset=utf-8", seconds: int = 30) -> dict:
+def page_through(raw: bytes, ctype: str | None = "text/html; charset=utf-8", seconds: int = 30) -> FetchedArticle:
     with hang_guard(seconds):
         html, _enc = decode_html(raw, ctype)
         assert isinstance(html, str)
@@ -29,7 +30,7 @@ def page_through(raw: bytes, ctype: str | None = "text/html; charset=utf-8", sec
         assert canonical.lower().startswith(("http://", "https://")), canonical
         payload, body_from = build_article(ITEM, html=html, doc_id=doc_id(canonical), url=canonical)
     assert body_from in ("page", "feed_content", "feed_summary", "none")
-    assert isinstance(payload["body"], str) and isinstance(payload["title"], str)
+    assert isinstance(payload.body, str) and isinstance(payload.title, str)
     return payload
 
 
@@ -41,12 +42,12 @@ def doc(body: str, head: str = "", title: str = "عنوان") -> bytes:
 
 def test_ordinary_page_gives_the_page_text():
     payload = page_through(doc("".join(f"<p>{PARA} وقال مصدر رقم {n} إن الوضع متوتر.</p>" for n in range(6))))
-    assert "الحسكة" in payload["body"]
+    assert "الحسكة" in payload.body
 
 
 def test_huge_page_is_bounded():
     payload = page_through(doc("<p>" + PARA * 40_000 + "</p>"), seconds=120)  # ~6 MB
-    assert len(payload["body"]) < 8_000_000
+    assert len(payload.body) < 8_000_000
 
 
 def test_deeply_nested_html():
@@ -62,14 +63,14 @@ def test_entity_bomb_in_html_is_not_expanded():
     head = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
     raw = f'<!DOCTYPE html [<!ENTITY l0 "lol">{head}]><html><body><p>&l9;</p><p>{PARA * 5}</p></body></html>'
     payload = page_through(raw.encode())
-    assert len(payload["body"]) < 1_000_000
+    assert len(payload.body) < 1_000_000
 
 
 def test_xxe_in_page_does_not_read_files():
     raw = (f'<?xml version="1.0"?><!DOCTYPE html [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
            f"<html><body><p>&x;</p><p>{PARA * 5}</p></body></html>")
     payload = page_through(raw.encode())
-    assert "root:" not in payload["body"] + payload["title"]
+    assert "root:" not in payload.body + payload.title
 
 
 def test_scripts_styles_and_handlers_do_not_reach_the_text():
@@ -77,7 +78,7 @@ def test_scripts_styles_and_handlers_do_not_reach_the_text():
             f"<p onclick=\"alert('x')\">{PARA * 4}</p><iframe src=javascript:alert(1)></iframe>"
             f"<noscript><p>NOSCRIPT</p></noscript>")
     payload = page_through(doc(body, title="<script>alert(1)</script>عنوان"))
-    text = payload["body"] + payload["title"]
+    text = payload.body + payload.title
     assert "INJECTED" not in text and "document.write" not in text and "color:red" not in text
     assert "<script" not in text.lower()
 

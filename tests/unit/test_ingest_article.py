@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from worker.ingest.article import MIN_BODY_CHARS, build_article
+from worker.records import FeedItem
 
 BODY = ("أعلنت وزارة الداخلية العراقية مقتل خمسة أشخاص وإصابة عشرة آخرين في انفجار سيارة مفخخة في بغداد. "
         "وقال المتحدث باسم الوزارة إن الانفجار وقع في سوق شعبي مزدحم صباح اليوم الاثنين. ") * 4
@@ -13,8 +16,8 @@ PAGE = f"""<html><head><title>انفجار في بغداد | موقع</title>
 <aside><h2>اقرأ أيضاً</h2><ul><li><a href="/x">خبر آخر عن الاقتصاد والأسعار</a></li></ul></aside>
 <footer>جميع الحقوق محفوظة</footer><script>var x = 1;</script></body></html>"""
 
-ITEM = {"title": "انفجار في بغداد", "summary": "ملخص الخبر", "content": "", "source": "Test", "feed_id": "f1",
-        "published": "2018-02-26T02:20:10+00:00", "tags": ["iraq"], "language": "ar", "author": None}
+ITEM = FeedItem(id="i1", url="http://site.example/a", title="انفجار في بغداد", summary="ملخص الخبر", content="",
+                source="Test", feed_id="f1", published="2018-02-26T02:20:10+00:00", tags=("iraq",), language="ar")
 
 KEYS = {"id", "url", "source", "feed_id", "title", "body", "summary", "author", "image", "published", "fetched",
         "tags", "language"}
@@ -22,41 +25,41 @@ KEYS = {"id", "url", "source", "feed_id", "title", "body", "summary", "author", 
 
 def test_page_text_used_and_boilerplate_dropped() -> None:
     payload, body_from = build_article(ITEM, html=PAGE, doc_id="d1", url="http://site.example/a")
-    assert set(payload) == KEYS
+    assert set(payload.as_payload()) == KEYS
     assert body_from == "page"
-    assert "مقتل خمسة أشخاص" in payload["body"]
-    assert "جميع الحقوق محفوظة" not in payload["body"]
-    assert "var x" not in payload["body"]
-    assert payload["image"] == "http://site.example/lead.jpg"
+    assert "مقتل خمسة أشخاص" in payload.body
+    assert "جميع الحقوق محفوظة" not in payload.body
+    assert "var x" not in payload.body
+    assert payload.image == "http://site.example/lead.jpg"
 
 
 def test_feed_date_wins_over_page_date() -> None:
     payload, _ = build_article(ITEM, html=PAGE, doc_id="d1", url="http://site.example/a")
-    assert payload["published"].startswith("2018-02-26T02:20:10")
+    assert payload.published.startswith("2018-02-26T02:20:10")
 
 
 def test_page_date_used_when_feed_has_none() -> None:
-    payload, _ = build_article({**ITEM, "published": None}, html=PAGE, doc_id="d1", url="http://site.example/a")
-    assert payload["published"] is not None and payload["published"].startswith("2020-01-01")
+    payload, _ = build_article(replace(ITEM, published=None), html=PAGE, doc_id="d1", url="http://site.example/a")
+    assert payload.published is not None and payload.published.startswith("2020-01-01")
 
 
 def test_unreachable_page_falls_back_to_feed_content() -> None:
-    payload, body_from = build_article({**ITEM, "content": BODY}, html=None, doc_id="d1", url="http://s/a")
-    assert body_from == "feed_content" and payload["body"] == BODY.strip()
+    payload, body_from = build_article(replace(ITEM, content=BODY), html=None, doc_id="d1", url="http://s/a")
+    assert body_from == "feed_content" and payload.body == BODY.strip()
     payload, body_from = build_article(ITEM, html=None, doc_id="d1", url="http://s/a")
-    assert body_from == "feed_summary" and payload["body"] == "ملخص الخبر"
+    assert body_from == "feed_summary" and payload.body == "ملخص الخبر"
 
 
 def test_too_short_page_falls_back_to_feed() -> None:
     stub = "<html><body><article><p>اشترك للقراءة</p></article></body></html>"
-    payload, body_from = build_article({**ITEM, "content": BODY}, html=stub, doc_id="d1", url="http://s/a")
+    payload, body_from = build_article(replace(ITEM, content=BODY), html=stub, doc_id="d1", url="http://s/a")
     assert body_from == "feed_content"
-    assert len(payload["body"]) > MIN_BODY_CHARS
+    assert len(payload.body) > MIN_BODY_CHARS
 
 
 def test_hostile_html_does_not_raise() -> None:
     deep = "<div>" * 20000 + "نص" + "</div>" * 20000
     payload, _ = build_article(ITEM, html=deep, doc_id="d1", url="http://s/a")
-    assert payload["title"] == ITEM["title"]
+    assert payload.title == ITEM.title
     payload, _ = build_article(ITEM, html="\x00\ufeff<<<>>>", doc_id="d1", url="http://s/a")
-    assert payload["body"] == "ملخص الخبر"
+    assert payload.body == "ملخص الخبر"

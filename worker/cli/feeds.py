@@ -180,9 +180,9 @@ def register(app: typer.Typer) -> None:
         runner = _runner(inline)
         ctx = runner.ctx.ingest
 
-        def emit(payload: dict[str, Any]) -> None:
-            console.print(f"  new: {payload['title'][:70]}  [dim]{payload['url']}[/dim]")
-            runner.submit("fetch", [FeedItem.from_payload(payload)])
+        def emit(item: FeedItem) -> None:
+            console.print(f"  new: {(item.title or '')[:70]}  [dim]{item.url}[/dim]")
+            runner.submit("fetch", [item])
 
         while True:
             if feed_id:

@@ -15,6 +15,8 @@ from typing import Any
 
 import trafilatura
 
+from worker.records import FeedItem, FetchedArticle
+
 log = logging.getLogger(__name__)
 
 MIN_BODY_CHARS = 200  # shorter page text is not an article body
@@ -66,15 +68,14 @@ def _iso(value: str | datetime | None) -> str | None:
     return dt.isoformat()
 
 
-def build_article(item: dict[str, Any], *, html: str | None, doc_id: str, url: str,
-                  fetched: datetime | None = None) -> tuple[dict[str, Any], str]:
-    """The hand-off payload for ``extract_article`` (see the fetch task): id, url, source, feed_id,
-    title, body, summary, author, image, published, fetched, tags, language; and where the body came
-    from (``page``, ``feed_content``, ``feed_summary`` or ``none``)."""
+def build_article(item: FeedItem, *, html: str | None, doc_id: str, url: str,
+                  fetched: datetime | None = None) -> tuple[FetchedArticle, str]:
+    """The article the extraction stage consumes, and where its body came from (``page``,
+    ``feed_content``, ``feed_summary`` or ``none``)."""
     page = extract_page(html, url) if html else {}
     page_text = (page.get("text") or "").strip()
-    feed_text = (item.get("content") or "").strip()
-    feed_summary = (item.get("summary") or "").strip()
+    feed_text = (item.content or "").strip()
+    feed_summary = (item.summary or "").strip()
     if len(page_text) >= MIN_BODY_CHARS and len(page_text) >= 0.5 * len(feed_text):
         body, body_from = page_text, "page"
     elif len(feed_text) >= len(feed_summary) and feed_text:
@@ -86,23 +87,23 @@ def build_article(item: dict[str, Any], *, html: str | None, doc_id: str, url: s
     summary = feed_summary or (page.get("description") or "").strip() or None
     if summary and summary == body:
         summary = summary[:500]
-    published = _iso(item.get("published")) or _iso(page.get("date"))
-    title = (item.get("title") or "").strip() or (page.get("title") or "").strip()
-    author = (item.get("author") or "").strip() or (page.get("author") or None)
-    image = item.get("image") or page.get("image") or None
-    payload = {
-        "id": doc_id,
-        "url": url,
-        "source": item.get("source"),
-        "feed_id": item.get("feed_id"),
-        "title": title[:MAX_TITLE_CHARS],
-        "body": body[:MAX_BODY_CHARS],
-        "summary": summary[:MAX_SUMMARY_CHARS] if summary else summary,
-        "author": author[:MAX_META_CHARS] if author else None,
-        "image": image if image and len(image) <= MAX_META_CHARS else None,
-        "published": published,
-        "fetched": (fetched or datetime.now(UTC)).isoformat(),
-        "tags": list(item.get("tags") or []),
-        "language": item.get("language") or "ar",
-    }
-    return payload, body_from
+    published = _iso(item.published) or _iso(page.get("date"))
+    title = (item.title or "").strip() or (page.get("title") or "").strip()
+    author = (item.author or "").strip() or (page.get("author") or None)
+    image = item.image or page.get("image") or None
+    article = FetchedArticle(
+        id=doc_id,
+        url=url,
+        source=item.source,
+        feed_id=item.feed_id,
+        title=title[:MAX_TITLE_CHARS],
+        body=body[:MAX_BODY_CHARS],
+        summary=summary[:MAX_SUMMARY_CHARS] if summary else summary,
+        author=author[:MAX_META_CHARS] if author else None,
+        image=image if image and len(image) <= MAX_META_CHARS else None,
+        published=published,
+        fetched=(fetched or datetime.now(UTC)).isoformat(),
+        tags=tuple(item.tags),
+        language=item.language or "ar",
+    )
+    return article, body_from

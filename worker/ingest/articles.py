@@ -12,45 +12,45 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from worker.ingest.article import build_article
 from worker.ingest.canonical import canonical_for_page, doc_id
 from worker.ingest.context import IngestContext
 from worker.ingest.encoding import decode_html
 from worker.ingest.errors import PermanentFetchError, RobotsDisallowedError, TransientFetchError
+from worker.records import FeedItem, FetchedArticle
 
 log = logging.getLogger(__name__)
 
-Emit = Callable[[dict[str, Any]], None]
+Emit = Callable[[FetchedArticle], None]
 
 
 @dataclass(frozen=True)
 class FetchOutcome:
     result: str  # handed | duplicate | already_handed
     doc_id: str
-    payload: dict[str, Any] | None = None
+    article: FetchedArticle | None = None
     page_error: str | None = None
     body_from: str | None = None
     handed_ids: tuple[str, ...] = ()  # to mark handed once the article is safely on its way (``commit_handed``)
 
 
-def _has_feed_text(item: dict[str, Any]) -> bool:
-    return bool((item.get("content") or "").strip() or (item.get("summary") or "").strip())
+def _has_feed_text(item: FeedItem) -> bool:
+    return bool((item.content or "").strip() or (item.summary or "").strip())
 
 
-def fetch_item(ctx: IngestContext, item: dict[str, Any], emit: Emit, *, last_attempt: bool = False,
+def fetch_item(ctx: IngestContext, item: FeedItem, emit: Emit, *, last_attempt: bool = False,
                commit: bool = True) -> FetchOutcome:
     """Fetch the item's page and ``emit`` the article. ``commit=False``: the caller marks the ids handed
     (``commit_handed``) once the article is safely on its way, e.g. after the pipeline runner has indexed a
     whole micro-batch; until then a redelivered message fetches the item again instead of skipping it."""
-    link = item.get("link") or item["url"]
-    link_id = item.get("id") or doc_id(item["url"])
+    link = item.link or item.url
+    link_id = item.id or doc_id(item.url)
     if ctx.seen.was_handed(link_id):
         return FetchOutcome("already_handed", link_id)
 
     html: str | None = None
-    final_url, canonical = link, item.get("url") or link
+    final_url, canonical = link, item.url or link
     page_error: str | None = None
     fetched_at = None
     try:
@@ -79,11 +79,11 @@ def fetch_item(ctx: IngestContext, item: dict[str, Any], emit: Emit, *, last_att
     if ctx.seen.was_handed(final_id):
         ctx.seen.mark_handed(link_id)
         return FetchOutcome("already_handed", final_id)
-    payload, body_from = build_article(item, html=html, doc_id=final_id, url=canonical, fetched=fetched_at)
+    article, body_from = build_article(item, html=html, doc_id=final_id, url=canonical, fetched=fetched_at)
     if page_error:
         log.info("article %s: page unavailable (%s), using feed text", final_id, page_error)
-    emit(payload)
-    outcome = FetchOutcome("handed", final_id, payload, page_error, body_from, (final_id, link_id))
+    emit(article)
+    outcome = FetchOutcome("handed", final_id, article, page_error, body_from, (final_id, link_id))
     if commit:
         commit_handed(ctx, [outcome])
     return outcome

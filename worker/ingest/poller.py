@@ -15,10 +15,10 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import redis
 
+from worker import records
 from worker.ingest.canonical import canonicalize_url, doc_id
 from worker.ingest.context import IngestContext
 from worker.ingest.errors import (
@@ -40,7 +40,7 @@ from worker.ingest.schedule import (
 
 log = logging.getLogger(__name__)
 
-Emit = Callable[[dict[str, Any]], None]
+Emit = Callable[[records.FeedItem], None]
 
 _UNLOCK_LUA = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
@@ -58,17 +58,15 @@ class PollOutcome:
     elapsed: float = 0.0
 
 
-def item_payload(feed: Feed, item: FeedItem) -> dict[str, Any]:
-    """What the fetch stage receives for one new item (JSON-serialisable)."""
+def handoff_item(feed: Feed, item: FeedItem) -> records.FeedItem:
+    """What the fetch stage receives for one new item: the parsed item with the feed's metadata."""
     canonical = canonicalize_url(item.url)
-    tags = list(dict.fromkeys([*feed.tags, *item.tags]))
-    return {
-        "id": doc_id(canonical), "url": canonical, "link": item.url, "feed_id": feed.id,
-        "source": feed.source, "language": feed.language, "tags": tags, "title": item.title,
-        "summary": item.summary, "content": item.content, "author": item.author,
-        "published": item.published.isoformat() if item.published else None, "image": item.image,
-        "guid": item.guid,
-    }
+    return records.FeedItem(
+        id=doc_id(canonical), url=canonical, link=item.url, feed_id=feed.id, source=feed.source,
+        language=feed.language, tags=tuple(dict.fromkeys([*feed.tags, *item.tags])), title=item.title,
+        summary=item.summary, content=item.content, author=item.author,
+        published=item.published.isoformat() if item.published else None, image=item.image, guid=item.guid,
+    )
 
 
 def poll_feed_once(ctx: IngestContext, feed_id: str, emit: Emit, *, now: float | None = None,
@@ -149,21 +147,21 @@ def _poll(ctx: IngestContext, feed: Feed, state: FeedState, emit: Emit, now: flo
         return _failure(ctx, feed, state, now, TransientFetchError(f"unreadable feed: {parsed.error}"))
     server_min = _server_min(res.header("cache-control"), parsed.ttl_seconds)
 
-    payloads = list({p["id"]: p for p in (item_payload(feed, item) for item in parsed.items)}.values())
-    claims = ctx.seen.claim_many([p["id"] for p in payloads], feed.id)
-    fresh = [p for p, c in zip(payloads, claims, strict=True) if c == "won"]
+    items = list({r.id: r for r in (handoff_item(feed, item) for item in parsed.items)}.values())
+    claims = ctx.seen.claim_many([r.id for r in items], feed.id)
+    fresh = [r for r, c in zip(items, claims, strict=True) if c == "won"]
     # Items another poll claimed but never confirmed (it may have died): keep the old validators so
     # the next poll reads the whole feed again and picks them up once their claim expires.
     incomplete = "pending" in claims
     handed: list[str] = []
-    for payload in fresh:
+    for record in fresh:
         try:
-            emit(payload)
+            emit(record)
         except Exception as err:  # broker down: give the claims back, keep old validators, retry later
             ctx.seen.confirm_many(handed, feed.id)
-            ctx.seen.release_many([p["id"] for p in fresh if p["id"] not in set(handed)])
+            ctx.seen.release_many([r.id for r in fresh if r.id not in set(handed)])
             return _failure(ctx, feed, state, now, TransientFetchError(f"hand-off failed: {err!r}"))
-        handed.append(payload["id"])
+        handed.append(record.id)
     ctx.seen.confirm_many(handed, feed.id)
     new = len(handed)
     total = len(parsed.items) + parsed.known

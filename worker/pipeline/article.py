@@ -41,7 +41,7 @@ class StoreUnavailable(errors.TransientError):
 def poll(hop: Hop, feed_id: str) -> str:
     """FeedId -> FeedItems. A feed's own failures are part of its state and schedule, not retries here;
     only the infrastructure (Redis, the broker) failing raises."""
-    outcome = poll_feed_once(hop.ctx.ingest, feed_id, emit=lambda p: hop.emit(FeedItem.from_payload(p)))
+    outcome = poll_feed_once(hop.ctx.ingest, feed_id, emit=hop.emit)
     inc("feed_polls_total", {"feed": feed_id, "outcome": outcome.result})
     log.info("poll %s: %s (%d new of %d)", feed_id, outcome.result, outcome.new_items, outcome.total_items)
     return outcome.result
@@ -50,8 +50,7 @@ def poll(hop: Hop, feed_id: str) -> str:
 def fetch(hop: Hop, item: FeedItem) -> str:
     """FeedItem -> FetchedArticle. The "handed" marks wait until the article is safely on its way."""
     ctx = hop.ctx.ingest
-    outcome = fetch_item(ctx, item.as_payload(), emit=lambda p: hop.emit(FetchedArticle.from_payload(p)),
-                         last_attempt=hop.last_attempt, commit=False)
+    outcome = fetch_item(ctx, item, emit=hop.emit, last_attempt=hop.last_attempt, commit=False)
     if outcome.handed_ids:
         hop.on_handed.append(lambda: commit_handed(ctx, [outcome]))
     return outcome.result
