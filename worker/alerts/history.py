@@ -156,8 +156,9 @@ class History:
         self.update(notif_id, fn)
 
     def search(self, *, rule: str | None = None, status: str | None = None, story_id: str | None = None,
-               limit: int = 50, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
-        """Newest first. Returns (total, records)."""
+               channel: str | None = None, limit: int = 50, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+        """Newest first. Returns (total, records). ``channel`` keeps records with a channel of that type
+        (``webhook``, Slack included, or ``email``)."""
         self.ensure_index()
         filters: list[dict[str, Any]] = []
         if rule:
@@ -166,6 +167,8 @@ class History:
             filters.append({"term": {"status": status}})
         if story_id:
             filters.append({"term": {"story_id": story_id}})
+        if channel:
+            filters.append({"term": {"channels.type": channel}})
         res = self.ctx.es.search(
             index=self.ctx.history_index,
             query={"bool": {"filter": filters}} if filters else {"match_all": {}},
