@@ -83,7 +83,7 @@ class Web:
 def web(es_client, redis_client) -> Iterator[Web]:
     from worker.alerts.context import AlertsContext
     from worker.alerts.engine import Engine
-    from worker.alerts.store import RuleStore
+    from worker.alerts.store import RuleStore, ensure_indices
     from worker.api.app import create_app
     from worker.api.routes.search import SearchTarget, search_target
     from worker.pipeline.context import AppContext, use
@@ -98,6 +98,9 @@ def web(es_client, redis_client) -> Iterator[Web]:
         rules_index=f"{name}-alerts", history_index=f"{name}-alert-history", prefix=f"{name}:alerts",
         story_window_hours=48, articles_index=alias, redis_client=redis_client, es_client=es_client,
     )
+    # as `newsworker setup` does; the first rule saved must not meet a shard still starting on a busy machine
+    ensure_indices(es_client, alerts)
+    es_client.cluster.health(index=f"{name}-*", wait_for_status="green", timeout="60s")
     ctx = AppContext.create(redis_client=redis_client, es=es_client, prefix=f"{name}:", alerts=alerts)
     ctx.engine = Engine(RuleStore(alerts), check_interval=0.0)  # a rule saved in the page matches at once
     app = create_app()

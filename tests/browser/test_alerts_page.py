@@ -100,7 +100,7 @@ def test_alert_saved_from_a_search_is_delivered_and_its_history_shows(page, web,
     runner = inline_runner(web.ctx, STAGES)
     runner.submit("match", [new])
     assert webhook_receiver.wait_for(lambda reqs: len(reqs) == 1, timeout=20)
-    assert webhook_receiver.accepted[0].json["rule"] == "prisons"
+    assert webhook_receiver.accepted[0].json["rule"]["name"] == "prisons"
 
     _refresh_history(web)
     page.click("#h-refresh")
@@ -153,13 +153,14 @@ def test_enable_disable_edit_and_delete(page, web, indexed, rules, local_receive
     page.fill("#f-query", "event:security_sweep AND place:حلب")
     page.select_option("#f-mode", "instant")
     page.click("#f-save")
-    page.wait_for_selector("#msg.ok")
+    page.wait_for_selector("#msg.ok:has-text('عُدّل التنبيه sweep')")
     saved = rules.get("sweep")
     assert saved.query == "event:security_sweep AND place:حلب" and saved.mode == "instant"
     assert saved.channels.emails == ["desk@example.org"] and saved.channels.webhooks[0].format == "slack"
 
-    bad = page.locator("#rules tr[data-rule='sweep'] .act-edit")
-    bad.click()
+    page.wait_for_function("document.getElementById('f-name').value === ''")  # the form was reset
+    page.locator("#rules tr[data-rule='sweep'] .act-edit").click()
+    page.wait_for_function("document.getElementById('f-name').value === 'sweep'")
     page.fill("#f-query", '"سجن')  # does not parse: the server's message is shown, nothing saved
     page.click("#f-save")
     page.wait_for_selector("#msg.error")

@@ -48,13 +48,12 @@ def test_list_add_poll_now_and_remove(page, web, feeds):
     assert _row(page, "aljazeera").locator(".badge.fs-ok").count() == 1
 
     page.fill("#f-url", "http://127.0.0.1:9/rss.xml")
-    page.fill("#f-name", "محلي <b>تجربة</b>")
+    page.fill("#f-name", "خلاصة محلية")
     page.fill("#f-id", "local-test")
     page.fill("#f-interval", "120")
     page.click("#f-add")
     page.wait_for_selector("#feeds tr[data-feed='local-test']")
     row = _row(page, "local-test")
-    assert "<b>" in row.locator(".name").inner_text() and row.locator(".name b").count() == 0  # text, not HTML
     assert row.locator(".badge.fs-new").count() == 1
     assert feeds.get("local-test").interval == 120
     screenshot(page, "feeds")
@@ -81,6 +80,7 @@ def test_write_without_key_opens_the_dialog_then_succeeds_with_the_key(page, web
     page.wait_for_selector("#feeds tr[data-feed='aljazeera']")
     page.fill("#f-url", "http://127.0.0.1:9/keyed.xml")
     page.fill("#f-id", "keyed")
+    page.fill("#f-name", '<img src=x onerror="window.__pwned = 1"> <b>خلاصة</b>')
     page.click("#f-add")
     page.wait_for_selector("#nw-key-dialog[open]")
     assert "NEWSWORKER_API_KEY" in page.inner_text("#nw-key-reason")
@@ -90,6 +90,9 @@ def test_write_without_key_opens_the_dialog_then_succeeds_with_the_key(page, web
     # the write is retried with the key: no second click needed
     page.wait_for_selector("#feeds tr[data-feed='keyed']")
     assert feeds.get("keyed") is not None
+    name = _row(page, "keyed").locator(".name")
+    assert "<b>" in name.inner_text() and name.locator("b, img").count() == 0  # untrusted: text, not HTML
+    assert page.evaluate("window.__pwned") is None
     assert page.evaluate("sessionStorage.getItem('nw.apikey')") == web.key
     assert "✓" in page.inner_text("#nav-key")
     assert not page.errors

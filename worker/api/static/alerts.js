@@ -82,6 +82,7 @@
 
   async function save(ev) {
     ev.preventDefault();
+    show("");
     const body = formBody();
     const name = ui.editing || $("f-name").value.trim();
     try {
@@ -169,6 +170,7 @@
   }
 
   async function toggle(rule) {
+    show("");
     try {
       await NW.write(() => NW.api(`/alerts/${encodeURIComponent(rule.name)}`, { method: "PATCH", json: { enabled: !rule.enabled } }));
     } catch (err) { fail(err); return; }
@@ -203,8 +205,8 @@
     $("preview").scrollIntoView();
   }
 
-  function articleLine(art) {
-    const li = el("li");
+  function articleLine(art, tag) {
+    const li = el(tag || "li");
     const meta = [art.source, NW.date(art.published, true)].filter(Boolean).join(" — ");
     li.append(el("span", art.title || NW.t("alerts.untitled"), "title"), el("span", meta, "muted"));
     return li;
@@ -221,7 +223,7 @@
     for (const story of p.stories || []) {
       const li = el("li", null, "story");
       li.dataset.story = story.story_id;
-      const head = articleLine(story.article || {});
+      const head = articleLine(story.article || {}, "div");
       head.className = "lead";
       const ups = el("ul", null, "follow-ups");
       for (const f of story.follow_ups || []) ups.append(articleLine(f));
