@@ -141,3 +141,17 @@ def test_english_toggle_relabels_the_feeds_page(page, web, feeds):
     page.wait_for_function("document.documentElement.dir === 'rtl'")
     assert page.inner_text("#f-add") == "إضافة"
     assert not page.errors
+
+
+def test_closed_reads_ask_for_the_key_then_show_the_list(page, web, feeds, monkeypatch):
+    from worker.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "api_read_open", False)
+    page.goto(web.url + "/feeds")  # the page itself loads; its data needs the key
+    page.wait_for_selector("#nw-key-dialog[open]")
+    assert page.locator("#feeds tr[data-feed]").count() == 0
+    page.fill("#nw-key-input", web.key)
+    page.press("#nw-key-input", "Enter")
+    page.wait_for_selector("#feeds tr[data-feed='aljazeera']")
+    assert page.locator("#feeds tbody tr[data-feed]").count() == 3
+    assert not page.errors

@@ -3,7 +3,7 @@
  * indexed articles, one entry per story) and the delivery history per channel.
  *
  * "Save this search as an alert" on the search page opens /alerts?q=...&source=... and the form starts
- * with that query. Every write goes through NW.write(NW.api(...)): a 401 opens the key dialog and the
+ * with that query. Every call goes through NW.withKey(() => NW.api(...)): a 401 opens the key dialog and the
  * write is retried once with the key. Rule names, queries, titles and errors are untrusted: textContent.
  */
 "use strict";
@@ -86,7 +86,7 @@
     const body = formBody();
     const name = ui.editing || $("f-name").value.trim();
     try {
-      await NW.write(() => (ui.editing
+      await NW.withKey(() => (ui.editing
         ? NW.api(`/alerts/${encodeURIComponent(name)}`, { method: "PUT", json: body })
         : NW.api("/alerts", { method: "POST", json: Object.assign({ name }, body) })));
     } catch (err) { fail(err); return; }
@@ -164,7 +164,7 @@
 
   async function loadRules() {
     try {
-      ui.rules = (await NW.api("/alerts")).rules || [];
+      ui.rules = (await NW.withKey(() => NW.api("/alerts"))).rules || [];
     } catch (err) { fail(err); return; }
     renderRules();
   }
@@ -172,7 +172,7 @@
   async function toggle(rule) {
     show("");
     try {
-      await NW.write(() => NW.api(`/alerts/${encodeURIComponent(rule.name)}`, { method: "PATCH", json: { enabled: !rule.enabled } }));
+      await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(rule.name)}`, { method: "PATCH", json: { enabled: !rule.enabled } }));
     } catch (err) { fail(err); return; }
     show(NW.t(rule.enabled ? "alerts.disabled_msg" : "alerts.enabled_msg", { name: rule.name }));
     await loadRules();
@@ -188,7 +188,7 @@
       return;
     }
     try {
-      await NW.write(() => NW.api(`/alerts/${encodeURIComponent(name)}`, { method: "DELETE" }));
+      await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(name)}`, { method: "DELETE" }));
     } catch (err) { fail(err); return; }
     show(NW.t("alerts.deleted", { name }));
     if (ui.editing === name) resetForm();
@@ -245,7 +245,7 @@
       if ($(id).value) qs.set(param, $(id).value);
     }
     try {
-      ui.history = await NW.api(`/alerts/history?${qs}`);
+      ui.history = await NW.withKey(() => NW.api(`/alerts/history?${qs}`));
     } catch (err) { fail(err); return; }
     renderHistory();
   }

@@ -105,10 +105,11 @@ function addClause(clause) {
 
 // ----------------------------------------------------------------------------------------------- fetch
 
-/* Reads go through NW.api, so they carry the key when the server closes reads (a 401 opens the dialog). */
+/* Reads go through NW.api, so they carry the key when the server closes reads: a 401 opens the key
+ * dialog and the read is retried once with the key entered. */
 async function getJson(url) {
   try {
-    return await NW.api(url);
+    return await NW.withKey(() => NW.api(url));
   } catch (err) {
     err.position = err.body && err.body.position;
     throw err;

@@ -88,7 +88,7 @@
   }
 
   async function load() {
-    try { ui.data = await NW.api("/feeds"); } catch (err) { fail(err); return; }
+    try { ui.data = await NW.withKey(() => NW.api("/feeds")); } catch (err) { fail(err); return; }
     render();
   }
 
@@ -105,7 +105,7 @@
     if (interval) body.interval = parseInt(interval, 10);
     let feed;
     try {
-      feed = await NW.write(() => NW.api("/feeds", { method: "POST", json: body }));
+      feed = await NW.withKey(() => NW.api("/feeds", { method: "POST", json: body }));
     } catch (err) { fail(err); return; }
     show(NW.t("feeds.added", { id: feed.id }));
     $("feed-form").reset();
@@ -120,7 +120,7 @@
       return;
     }
     try {
-      await NW.write(() => NW.api(`/feeds/${encodeURIComponent(id)}`, { method: "DELETE" }));
+      await NW.withKey(() => NW.api(`/feeds/${encodeURIComponent(id)}`, { method: "DELETE" }));
     } catch (err) { fail(err); return; }
     show(NW.t("feeds.removed", { id }));
     await load();
@@ -129,7 +129,7 @@
   async function pollNow(id) {
     let res;
     try {
-      res = await NW.write(() => NW.api(`/feeds/${encodeURIComponent(id)}/poll`, { method: "POST" }));
+      res = await NW.withKey(() => NW.api(`/feeds/${encodeURIComponent(id)}/poll`, { method: "POST" }));
     } catch (err) { fail(err); return; }
     show(NW.t("feeds.polling", { id, n: Math.ceil(res.within_seconds || 5) }));
     await load();

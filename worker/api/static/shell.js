@@ -109,8 +109,9 @@
     return t(known || "err.other", { status: err.status, detail: err.message });
   }
 
-  /* Run a write; on 401 wait for the key dialog and, if a key was entered, run it once more. */
-  async function write(fn) {
+  /* Run a call (a write, or a read when the server closes reads); on 401 wait for the key dialog and, if a
+   * key was entered, run it once more. */
+  async function withKey(fn) {
     try {
       return await fn();
     } catch (err) {
@@ -197,7 +198,7 @@
     get lang() { return lang(); },
     t, addStrings(dict) { for (const l of ["ar", "en"]) Object.assign(strings[l], (dict && dict[l]) || {}); },
     applyLang, setLang, onLang(cb) { langListeners.push(cb); },
-    apiKey, setApiKey, askKey, api, ApiError, renderNav, errorText, write,
+    apiKey, setApiKey, askKey, api, ApiError, renderNav, errorText, withKey,
     /* Format an ISO date for the current language. */
     date(iso, withTime) {
       if (!iso) return "";
