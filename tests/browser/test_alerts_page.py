@@ -129,7 +129,8 @@ def test_alert_saved_from_a_search_is_delivered_and_its_history_shows(page, web,
 
 def test_enable_disable_edit_and_delete(page, web, indexed, rules, local_receivers):
     key = {"X-API-Key": web.key}
-    body = {"name": "sweep", "query": "event:security_sweep", "mode": "digest", "digest_minutes": 30,
+    body = {"name": "sweep", "query": "event:security_sweep", "mode": "digest", "digest_minutes": 30, "owner": "desk",
+            "filters": {"languages": ["ar"]},
             "channels": {"webhooks": [{"url": "http://127.0.0.1:9/slack", "format": "slack"}],
                          "emails": ["desk@example.org"]}}
     assert httpx.post(web.url + "/alerts", json=body, headers=key).status_code == 201
@@ -157,6 +158,7 @@ def test_enable_disable_edit_and_delete(page, web, indexed, rules, local_receive
     saved = rules.get("sweep")
     assert saved.query == "event:security_sweep AND place:حلب" and saved.mode == "instant"
     assert saved.channels.emails == ["desk@example.org"] and saved.channels.webhooks[0].format == "slack"
+    assert saved.owner == "desk" and saved.filters.languages == ["ar"]  # kept: the form does not show them
 
     page.wait_for_function("document.getElementById('f-name').value === ''")  # the form was reset
     page.locator("#rules tr[data-rule='sweep'] .act-edit").click()

@@ -10,7 +10,7 @@
 
 (function () {
   const $ = (id) => document.getElementById(id);
-  const ui = { editing: null, rules: [], preview: null, history: null };
+  const ui = { editing: null, editingRule: null, rules: [], preview: null, history: null };
 
   function el(tag, text, cls) {
     const node = document.createElement(tag);
@@ -39,14 +39,21 @@
 
   // -------------------------------------------------------------------------------------------- form
 
+  /* The rule as the form shows it. Fields the form does not show (owner, languages) are carried over
+   * from the rule being edited: PUT replaces the whole rule. */
   function formBody() {
     const cas = $("f-casualties").value.trim();
+    const kept = ui.editingRule || {};
     return {
+      owner: kept.owner || null,
       query: $("f-query").value.trim(),
       mode: $("f-mode").value,
       digest_minutes: parseInt($("f-digest").value, 10) || 60,
       enabled: $("f-enabled").checked,
-      filters: { sources: lines("f-sources"), min_casualties: cas === "" ? null : parseInt(cas, 10) },
+      filters: {
+        sources: lines("f-sources"), languages: (kept.filters && kept.filters.languages) || [],
+        min_casualties: cas === "" ? null : parseInt(cas, 10),
+      },
       channels: {
         webhooks: [
           ...lines("f-webhooks").map((url) => ({ url, format: "json" })),
@@ -77,6 +84,7 @@
 
   function resetForm() {
     ui.editing = null;
+    ui.editingRule = null;
     fillForm({});
   }
 
@@ -99,6 +107,7 @@
     let rule;
     try { rule = await NW.api(`/alerts/${encodeURIComponent(name)}`); } catch (err) { fail(err); return; }
     ui.editing = name;
+    ui.editingRule = rule;
     fillForm(rule);
     // Without the key the server sends redacted targets ("https://host/…"): saving them would break them.
     if (JSON.stringify(rule.channels || {}).includes("…")) show(NW.t("alerts.redacted"), "error");
