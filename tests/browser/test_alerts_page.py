@@ -107,6 +107,7 @@ def test_alert_saved_from_a_search_is_delivered_and_its_history_shows(page, web,
     row = page.locator("#history tbody tr[data-id]")
     row.first.wait_for()
     assert row.count() == 1
+    assert page.inner_text("#history-total") == "1–1 من 1" and page.is_disabled("#h-older")
     assert "<b>سجن</b>" in row.locator(".title").inner_text() and row.locator("b").count() == 0
     ok = row.locator("li[data-channel='webhook:0']")
     assert ok.locator(".badge.st-delivered").count() == 1 and "1" in ok.locator(".attempts").inner_text()

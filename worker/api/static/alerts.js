@@ -10,7 +10,8 @@
 
 (function () {
   const $ = (id) => document.getElementById(id);
-  const ui = { editing: null, editingRule: null, rules: [], preview: null, history: null };
+  const ui = { editing: null, editingRule: null, rules: [], preview: null, history: null, offset: 0 };
+  const PAGE = 50;
 
   function el(tag, text, cls) {
     const node = document.createElement(tag);
@@ -247,9 +248,11 @@
 
   // ----------------------------------------------------------------------------------------- history
 
-  async function loadHistory(ev) {
+  /* One page of the history; a new filter (or Refresh) starts again from the newest. */
+  async function loadHistory(ev, offset) {
     if (ev) ev.preventDefault();
-    const qs = new URLSearchParams({ limit: "100" });
+    ui.offset = offset || 0;
+    const qs = new URLSearchParams({ limit: String(PAGE), offset: String(ui.offset) });
     for (const [param, id] of [["rule", "h-rule"], ["channel", "h-channel"], ["status", "h-status"]]) {
       if ($(id).value) qs.set(param, $(id).value);
     }
@@ -298,7 +301,10 @@
       tr.append(td);
       body.append(tr);
     }
-    $("history-total").textContent = NW.t("alerts.history_total", { n: h.total });
+    const shown = (h.records || []).length;
+    $("history-total").textContent = NW.t("alerts.history_total", { from: shown ? ui.offset + 1 : 0, to: ui.offset + shown, n: h.total });
+    $("h-newer").disabled = ui.offset === 0;
+    $("h-older").disabled = ui.offset + shown >= Math.min(h.total, 10000);
   }
 
   // -------------------------------------------------------------------------------------------- wire
@@ -308,6 +314,8 @@
     $("f-cancel").addEventListener("click", () => { resetForm(); show(""); });
     $("history-filter").addEventListener("submit", loadHistory);
     for (const id of ["h-rule", "h-channel", "h-status"]) $(id).addEventListener("change", () => loadHistory());
+    $("h-newer").addEventListener("click", () => loadHistory(null, Math.max(0, ui.offset - PAGE)));
+    $("h-older").addEventListener("click", () => loadHistory(null, ui.offset + PAGE));
     // From the search page: /alerts?q=...&source=a,b
     const p = new URLSearchParams(window.location.search);
     if (p.get("q")) {
@@ -349,7 +357,7 @@
       "alerts.untitled": "(بلا عنوان)", "alerts.history": "سجل الإرسال", "alerts.channel": "القناة",
       "alerts.status": "الحالة", "alerts.all": "الكل", "alerts.refresh": "تحديث", "alerts.when": "الوقت",
       "alerts.article": "الخبر", "alerts.deliveries": "القنوات: الحالة، المحاولات، آخر خطأ",
-      "alerts.attempts": "{n} محاولة", "alerts.history_none": "لا إشعارات بعد.", "alerts.history_total": "المجموع: {n}",
+      "alerts.attempts": "{n} محاولة", "alerts.history_none": "لا إشعارات بعد.", "alerts.history_total": "{from}–{to} من {n}", "alerts.newer": "الأحدث", "alerts.older": "الأقدم",
       "alerts.digest_of": "ملخص من {n} خبر",
       "status.pending": "قيد الإرسال", "status.delivered": "أُرسل", "status.failed": "فشل", "status.recorded": "مسجّل (بلا قناة)",
     },
@@ -377,7 +385,7 @@
       "alerts.untitled": "(untitled)", "alerts.history": "Delivery history", "alerts.channel": "Channel",
       "alerts.status": "Status", "alerts.all": "All", "alerts.refresh": "Refresh", "alerts.when": "When",
       "alerts.article": "Article", "alerts.deliveries": "Channels: status, attempts, last error",
-      "alerts.attempts": "{n} attempts", "alerts.history_none": "No notifications yet.", "alerts.history_total": "Total: {n}",
+      "alerts.attempts": "{n} attempts", "alerts.history_none": "No notifications yet.", "alerts.history_total": "{from}–{to} of {n}", "alerts.newer": "Newer", "alerts.older": "Older",
       "alerts.digest_of": "Digest of {n} articles",
       "status.pending": "pending", "status.delivered": "delivered", "status.failed": "failed", "status.recorded": "recorded (no channel)",
     },

@@ -1,6 +1,7 @@
 /* The feeds page: every registered feed with its polling state (status, last success, last error,
  * interval, next poll), add, remove (asked twice in place) and "poll now" (the feed goes to the front of
- * the schedule; the beat claims it within seconds). Feed names, URLs and errors are untrusted: textContent.
+ * the schedule; the beat claims it within seconds). The list refreshes every 30 s. Feed names, URLs and
+ * errors are untrusted: textContent.
  */
 "use strict";
 
@@ -143,6 +144,9 @@
     $("refresh").addEventListener("click", load);
     NW.onLang(render);
     load();
+    // Keep status and "next poll" current while the tab is shown (not after a failed load: with reads
+    // closed and no key that would reopen the key dialog every half minute).
+    setInterval(() => { if (ui.data && document.visibilityState === "visible") load(); }, 30_000);
   }
 
   NW.addStrings({
