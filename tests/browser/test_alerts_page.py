@@ -18,6 +18,7 @@ import pytest
 from tests.browser.conftest import free_port, screenshot, with_key
 from tests.integration.alert_receivers import webhook_receiver  # noqa: F401
 from worker.document import Casualty, EnrichedDocument, Event
+from worker.pipeline.retry import CHANNEL
 from worker.store import elastic
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -113,6 +114,7 @@ def test_alert_saved_from_a_search_is_delivered_and_its_history_shows(page, web,
     assert ok.locator(".badge.st-delivered").count() == 1 and "1" in ok.locator(".attempts").inner_text()
     dead = row.locator("li[data-channel='webhook:1']")
     assert dead.locator(".badge.st-failed").count() == 1
+    assert dead.locator(".attempts").inner_text() == f"{CHANNEL.max_attempts} محاولة"  # giving up is no attempt
     assert dead.locator(".last-error").inner_text().strip()
     assert row.locator("td .badge.st-failed").count() >= 1  # the record: one channel gave up
 
