@@ -1,99 +1,29 @@
-"""The web page in Debian's headless Chromium (driven by Playwright, no browser download).
-
-CI needs the Debian package ``chromium`` (``apt-get install -y chromium``); the test skips locally when
-``/usr/bin/chromium`` is missing and fails under ``CI=true``.
-"""
+"""The search page in Debian's headless Chromium (driven by Playwright, no browser download); the server,
+browser and page fixtures are in ``tests/browser/conftest.py``."""
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import required_missing
 from tests.integration.test_search_es import _doc, controlled_documents
 from worker.query.analysis import analyze
 from worker.store import elastic
-from worker.store.fields import forget
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
-CHROMIUM = Path(os.environ.get("NEWSWORKER_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 XSS_TITLE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> سجن المدينة'
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(es_client):
-    import uvicorn
-
-    from worker.api.app import create_app
-    from worker.api.routes.search import SearchTarget, search_target
-
-    alias = "tsearch-web-" + uuid.uuid4().hex[:8]
-    elastic.ensure_index(es_client, alias)
+def server(web, es_client) -> str:
+    """The shared web server (tests/browser/conftest.py) with the controlled articles indexed."""
     docs = controlled_documents() + [
         _doc("c-xss", XSS_TITLE, 'نص <b onclick="window.__pwned=3">سجن</b> آخر', "bbc", "2022-03-07T10:00:00")
     ]
-    assert elastic.index_documents(es_client, docs, alias=alias, refresh="wait_for").indexed == len(docs)
-    app = create_app()
-    app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
-    port = _free_port()
-    srv = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
-    elastic.drop_alias_and_indices(es_client, alias)
-    forget(alias)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        required_missing(f"{CHROMIUM} missing: apt-get install -y chromium (scripts/install-browser.sh)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    # bypass_csp: the XSS test must prove the DOM building is safe on its own, not thanks to the CSP.
-    ctx = browser.new_context(locale="ar", bypass_csp=True)
-    pg = ctx.new_page()
-    pg.set_default_timeout(15_000)
-    pg.errors = []  # type: ignore[attr-defined]
-    pg.outside = []  # type: ignore[attr-defined]
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on("dialog", lambda d: (pg.errors.append(f"dialog: {d.message}"), d.dismiss()))
-    pg.on("request", lambda r: None if r.url.startswith(server) else pg.outside.append(r.url))
-    yield pg
-    ctx.close()
+    assert elastic.index_documents(es_client, docs, alias=web.alias, refresh="wait_for").indexed == len(docs)
+    return web.url
 
 
 def _search(page, server, q: str) -> None:

@@ -126,9 +126,11 @@ class History:
         self.update(notif_id, fn)
         return added
 
-    def mark_attempt(self, notif_id: str, channel_key: str, status: str, error: str | None = None) -> None:
+    def mark_attempt(self, notif_id: str, channel_key: str, status: str, error: str | None = None, *,
+                     counted: bool = True) -> None:
         """Record one delivery attempt on one channel and recompute the record's overall status:
-        delivered when every channel is, failed when any channel gave up, pending otherwise."""
+        delivered when every channel is, failed when any channel gave up, pending otherwise.
+        ``counted=False`` records a state without an attempt (giving up after the last one)."""
         def fn(rec: dict[str, Any]) -> bool:
             now = now_utc().isoformat()
             for ch in rec.get("channels", []):
@@ -136,7 +138,7 @@ class History:
                     continue
                 if ch.get("status") == "delivered":
                     return False  # never regress a confirmed delivery
-                ch["attempts"] = int(ch.get("attempts", 0)) + 1
+                ch["attempts"] = int(ch.get("attempts", 0)) + (1 if counted else 0)
                 ch["status"] = status
                 ch["last_error"] = error
                 ch["last_attempt"] = now
@@ -156,8 +158,9 @@ class History:
         self.update(notif_id, fn)
 
     def search(self, *, rule: str | None = None, status: str | None = None, story_id: str | None = None,
-               limit: int = 50, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
-        """Newest first. Returns (total, records)."""
+               channel: str | None = None, limit: int = 50, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+        """Newest first. Returns (total, records). ``channel`` keeps records with a channel of that type
+        (``webhook``, Slack included, or ``email``)."""
         self.ensure_index()
         filters: list[dict[str, Any]] = []
         if rule:
@@ -166,6 +169,8 @@ class History:
             filters.append({"term": {"status": status}})
         if story_id:
             filters.append({"term": {"story_id": story_id}})
+        if channel:
+            filters.append({"term": {"channels.type": channel}})
         res = self.ctx.es.search(
             index=self.ctx.history_index,
             query={"bool": {"filter": filters}} if filters else {"match_all": {}},

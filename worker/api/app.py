@@ -66,7 +66,9 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description="Search Arabic news, manage feeds and alerts. Query syntax: see README 'Query language'.",
     )
-    for info in sorted(pkgutil.iter_modules(routes_pkg.__path__), key=lambda m: m.name):
+    # pages first: a page route matches only a browser's request for HTML and otherwise lets the API route of
+    # the same path (GET /alerts, GET /feeds) answer (worker.api.routes.pages)
+    for info in sorted(pkgutil.iter_modules(routes_pkg.__path__), key=lambda m: (m.name != "pages", m.name)):
         module = importlib.import_module(f"{routes_pkg.__name__}.{info.name}")
         router = getattr(module, "router", None)
         if router is not None:

@@ -108,9 +108,27 @@ class ArticleOut(Open):
 # -- feeds ----------------------------------------------------------------------------------------------
 
 class FeedOut(Open):
+    """A feed's configuration and polling state; times are Unix seconds (UTC), null when not yet known."""
+
     id: str
     url: str
     status: str
+    name: str | None = None
+    source: str | None = None
+    enabled: bool | None = None
+    interval: int | None = Field(None, description="configured base interval (s); null: the settings' default")
+    current_interval: float | None = Field(None, description="the adaptive interval polling uses now (s)")
+    last_poll: float | None = None
+    last_success: float | None = None
+    last_error: str | None = None
+    last_error_at: float | None = None
+    next_poll: float | None = Field(None, description="when the scheduler polls it next")
+
+
+class PollOut(BaseModel):
+    id: str
+    next_poll: float = Field(description="the time the feed was scheduled for (Unix seconds)")
+    within_seconds: float = Field(description="the beat claims due feeds at this period")
 
 
 class FeedListOut(BaseModel):

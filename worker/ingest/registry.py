@@ -205,6 +205,14 @@ class FeedRegistry:
     def set_due(self, feed_id: str, when: float) -> None:
         self.r.zadd(self.keys.due, {feed_id: when})
 
+    def due_times(self, feed_ids: list[str]) -> dict[str, float | None]:
+        """When each feed is next due on the schedule (None: not scheduled). This is the time the beat
+        acts on; ``FeedState.next_due`` is only what the last poll wrote, and a new feed has none."""
+        if not feed_ids:
+            return {}
+        scores = self.r.zmscore(self.keys.due, feed_ids)
+        return {i: (None if s is None else float(s)) for i, s in zip(feed_ids, scores, strict=True)}
+
 
 # KEYS: state key, feed ids set, due zset. ARGV: state JSON, feed id, next due ("" = none).
 _SAVE_STATE_LUA = """
@@ -216,8 +224,9 @@ return 1
 """
 
 
-def feed_view(feed: Feed, state: FeedState) -> dict[str, Any]:
-    """Configuration and state in one flat dict (CLI, API, metrics, ``newsworker status``)."""
+def feed_view(feed: Feed, state: FeedState, next_poll: float | None = None) -> dict[str, Any]:
+    """Configuration and state in one flat dict (CLI, API, metrics, ``newsworker status``); ``next_poll``
+    is the feed's time on the schedule when the caller read it (``FeedRegistry.due_times``)."""
     return {
         **feed.model_dump(),
         "status": state.status, "last_success": state.last_success, "last_poll": state.last_poll,
@@ -227,6 +236,7 @@ def feed_view(feed: Feed, state: FeedState) -> dict[str, Any]:
         "items_new": state.items_new, "polls": state.polls, "not_modified": state.not_modified,
         "unchanged_body": state.unchanged_body, "bozo_error": state.bozo_error, "etag": state.etag,
         "last_modified": state.last_modified, "moved_from": state.moved_from,
+        "next_poll": next_poll if next_poll is not None else state.next_due,
     }
 
 
@@ -240,5 +250,6 @@ def list_feeds(client: redis.Redis | None = None, keys: Keys | None = None) -> l
         keys = Keys(get_settings().redis_prefix)
     reg = FeedRegistry(client, keys)
     feeds = reg.list()
-    states = reg.states([f.id for f in feeds])
-    return [feed_view(f, states[f.id]) for f in feeds]
+    ids = [f.id for f in feeds]
+    states, due = reg.states(ids), reg.due_times(ids)
+    return [feed_view(f, states[f.id], due[f.id]) for f in feeds]

@@ -83,7 +83,8 @@ def attempt(n: dict[str, Any], ctx: AlertsContext) -> Outcome:
 def mark_failed(n: dict[str, Any], error: str, ctx: AlertsContext) -> None:
     """The channel failed for good (permanent error, or retries exhausted): say so in the history. The
     dead letter itself is the pipeline runner's (``worker.pipeline.runner``)."""
-    History(ctx).mark_attempt(n["id"], n["channel_key"], "failed", error)
+    # not an attempt of its own: the attempt that failed last was counted when it was made
+    History(ctx).mark_attempt(n["id"], n["channel_key"], "failed", error, counted=False)
 
 
 __all__ = ["Outcome", "attempt", "mark_failed", "delivered_key", "TransientDeliveryError",

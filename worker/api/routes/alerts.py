@@ -134,6 +134,8 @@ def history(
     rule: Annotated[str | None, Query(max_length=100)] = None,
     status_: Annotated[Literal["pending", "delivered", "failed", "recorded"] | None, Query(alias="status")] = None,
     story_id: Annotated[str | None, Query(max_length=200)] = None,
+    channel: Annotated[Literal["webhook", "email"] | None,
+                       Query(description="records with a channel of this type (Slack is a webhook)")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_WINDOW - 1, description="records to skip; the log can be paged "
                                  f"through its first {MAX_WINDOW} records (filter to narrow it)")] = 0,
@@ -144,7 +146,8 @@ def history(
 
     # A page that crosses the end of the index's window is cut there (an offset past it is a 422).
     limit = min(limit, MAX_WINDOW - offset)
-    total, records = History(_alerts()).search(rule=rule, status=status_, story_id=story_id, limit=limit, offset=offset)
+    total, records = History(_alerts()).search(rule=rule, status=status_, story_id=story_id, channel=channel,
+                                              limit=limit, offset=offset)
     if not is_writer(x_api_key):
         records = [redacted_record(r) for r in records]
     return {"total": total, "records": records}

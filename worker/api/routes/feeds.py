@@ -1,8 +1,13 @@
 """``/feeds``: the feed registry with each feed's polling state (status, last success/error, next poll).
-Reads follow ``api_read_open``; adding and removing feeds needs the API key."""
+Reads follow ``api_read_open``; adding and removing feeds, and asking for a poll now, need the API key.
+
+"Poll now" moves the feed to the front of the schedule rather than polling in the API process: the beat
+claims it on its next tick (every ``beat_tick_seconds``) and a worker polls it under the feed's lock, as
+any other poll, so the API needs no broker and a feed is never polled twice at once."""
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
@@ -16,6 +21,7 @@ from worker.api.models import (
     DeletedOut,
     FeedListOut,
     FeedOut,
+    PollOut,
     responses,
 )
 
@@ -68,7 +74,7 @@ def get_feed(feed_id: FeedId) -> dict[str, Any]:
     feed = ctx.registry.get(feed_id)
     if feed is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no feed {feed_id!r}")
-    return feed_view(feed, ctx.registry.state(feed_id))
+    return feed_view(feed, ctx.registry.state(feed_id), ctx.registry.due_times([feed_id])[feed_id])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=FeedOut,
@@ -90,7 +96,20 @@ def add_feed(body: FeedIn) -> dict[str, Any]:
     except BlockedURLError as err:
         raise HTTPException(422, f"feed URL refused: {err}") from None
     ctx.registry.add(feed)
-    return feed_view(feed, ctx.registry.state(feed.id))
+    return feed_view(feed, ctx.registry.state(feed.id), ctx.registry.due_times([feed.id])[feed.id])
+
+
+@router.post("/{feed_id}/poll", status_code=status.HTTP_202_ACCEPTED, response_model=PollOut,
+             dependencies=[Depends(require_write)],
+             responses=responses(WRITE_ERRORS, BACKEND_ERRORS, _404="no such feed"))
+def poll_now(feed_id: FeedId) -> dict[str, Any]:
+    """Schedule the feed for the beat's next tick (accepted, not yet polled: watch ``last_poll``)."""
+    ctx = _ctx()
+    if ctx.registry.get(feed_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no feed {feed_id!r}")
+    when = time.time()
+    ctx.registry.set_due(feed_id, when)
+    return {"id": feed_id, "next_poll": when, "within_seconds": ctx.settings.beat_tick_seconds}
 
 
 @router.delete("/{feed_id}", response_model=DeletedOut, dependencies=[Depends(require_write)],

@@ -7,17 +7,13 @@
  */
 "use strict";
 
-const EVENT_LABELS = {
-  armed_clash: "اشتباك مسلح", airstrike: "غارة جوية", shelling: "قصف", bombing: "تفجير",
-  armed_attack: "هجوم مسلح", prison_attack: "هجوم على سجن", kidnapping: "اختطاف", arrest: "اعتقال",
-  sentencing: "حكم قضائي", assassination: "اغتيال", protest: "احتجاج", curfew: "حظر تجول",
-  ceasefire: "وقف إطلاق النار", security_sweep: "حملة أمنية", displacement: "نزوح", disaster: "كارثة",
-};
-const CASUALTY_LABELS = {
-  killed: "قتلى", injured: "جرحى", arrested: "معتقلون", kidnapped: "مختطفون", missing: "مفقودون", escaped: "فارّون",
-};
-const ENTITY_LABELS = { PER: "أشخاص", ORG: "منظمات", LOC: "أماكن", FAC: "منشآت", ALL: "كيانات" };
-const FACET_TITLES = { source: "المصدر", event: "نوع الحدث", place: "المكان", country: "البلد" };
+/* Labels come from NW strings (Arabic, with English for the toggle): "event.<type>", "casualty.<kind>",
+ * "entity.<TYPE>", "facet.<name>". An unknown key shows as itself. */
+function label(group, key) {
+  const k = `${group}.${key}`;
+  const s = NW.t(k);
+  return s === k ? key : s;
+}
 
 const $ = (id) => document.getElementById(id);
 
@@ -109,19 +105,19 @@ function addClause(clause) {
 
 // ----------------------------------------------------------------------------------------------- fetch
 
+/* Reads go through NW.api, so they carry the key when the server closes reads: a 401 opens the key
+ * dialog and the read is retried once with the key entered. */
 async function getJson(url) {
-  const resp = await fetch(url, { headers: { Accept: "application/json" } });
-  let body = null;
-  try { body = await resp.json(); } catch (_e) { body = null; }
-  if (!resp.ok) {
-    const detail = body && body.detail;
-    const msg = typeof detail === "string" ? detail : JSON.stringify(detail || resp.statusText);
-    const err = new Error(msg);
-    err.position = body && body.position;
+  try {
+    return await NW.withKey(() => NW.api(url));
+  } catch (err) {
+    err.position = err.body && err.body.position;
     throw err;
   }
-  return body;
 }
+
+let lastData = null; // the last search answer and article, re-rendered when the language changes
+let lastDoc = null;
 
 let requestSeq = 0;
 
@@ -131,7 +127,8 @@ async function run(push) {
   if (push) window.history.pushState(null, "", qs.toString() ? `?${qs}` : window.location.pathname);
   qs.set("size", String(state.size));
   const seq = ++requestSeq;
-  $("status").textContent = "جارٍ البحث…";
+  $("status").textContent = NW.t("search.searching");
+  updateSaveButton();
   $("error").hidden = true;
   let data;
   try {
@@ -139,20 +136,21 @@ async function run(push) {
   } catch (err) {
     if (seq !== requestSeq) return;
     $("status").textContent = "";
-    const pos = Number.isInteger(err.position) ? ` (الموضع ${err.position})` : "";
-    $("error").textContent = `خطأ في الاستعلام: ${err.message}${pos}`;
+    const pos = Number.isInteger(err.position) ? NW.t("search.position", { n: err.position }) : "";
+    $("error").textContent = err.status === 400 ? NW.t("search.query_error", { detail: err.message, pos }) : NW.errorText(err);
     $("error").hidden = false;
     $("results").replaceChildren();
     return;
   }
   if (seq !== requestSeq) return; // a newer search finished first
+  lastData = data;
   render(data);
 }
 
 // ---------------------------------------------------------------------------------------------- render
 
 function render(data) {
-  $("status").textContent = `${data.total} نتيجة — ${data.took_ms} م.ث`;
+  $("status").textContent = NW.t("search.status", { total: data.total, ms: data.took_ms });
   renderChips();
   renderResults(data.hits || []);
   renderFacets(data.facets || {});
@@ -163,7 +161,7 @@ function render(data) {
     onClick: (p) => { if (p.place) addClause(`place:${quoteValue(p.place)}`); },
   });
   const pages = Math.ceil(data.total / state.size);
-  $("pageinfo").textContent = data.total ? `صفحة ${state.page} من ${pages}` : "";
+  $("pageinfo").textContent = data.total ? NW.t("search.page", { page: state.page, pages }) : "";
   $("prev").disabled = state.page <= 1;
   $("next").disabled = state.page >= pages || state.page * state.size >= 10000;
 }
@@ -186,8 +184,8 @@ function mapPoints(hits, geo) {
       const d = Math.hypot(p.lat - b.lat, p.lon - b.lon);
       if (d < bestD) { best = p; bestD = d; }
     }
-    const label = best ? `${best.name} — ${b.count} مقال` : `${b.count} مقال`;
-    return { name: label, place: best ? best.name : null, lat: b.lat, lon: b.lon, count: b.count };
+    const count = NW.t("search.articles", { n: b.count });
+    return { name: best ? `${best.name} — ${count}` : count, place: best ? best.name : null, lat: b.lat, lon: b.lon, count: b.count };
   });
 }
 
@@ -201,10 +199,10 @@ function renderChips() {
     box.appendChild(b);
   };
   for (const s of state.source) {
-    chip(`المصدر: ${s}`, () => { state.source = state.source.filter((x) => x !== s); state.page = 1; run(true); });
+    chip(NW.t("search.chip_source", { v: s }), () => { state.source = state.source.filter((x) => x !== s); state.page = 1; run(true); });
   }
   if (state.from || state.to) {
-    chip(`التاريخ: ${state.from || "…"} — ${state.to || "…"}`, () => { state.from = ""; state.to = ""; state.page = 1; run(true); });
+    chip(NW.t("search.chip_date", { from: state.from || "…", to: state.to || "…" }), () => { state.from = ""; state.to = ""; state.page = 1; run(true); });
   }
 }
 
@@ -212,7 +210,7 @@ function renderResults(hits) {
   const list = $("results");
   list.replaceChildren();
   if (!hits.length) {
-    list.appendChild(el("li", "لا نتائج", "empty"));
+    list.appendChild(el("li", NW.t("search.no_results"), "empty"));
     return;
   }
   for (const h of hits) {
@@ -221,14 +219,14 @@ function renderResults(hits) {
     const title = el("a", null, "title");
     title.href = `#article/${encodeURIComponent(h.id)}`;
     title.appendChild(markedFragment(h.title_html || ""));
-    if (!title.textContent) title.textContent = "(بلا عنوان)";
+    if (!title.textContent) title.textContent = NW.t("search.untitled");
     title.addEventListener("click", (ev) => { ev.preventDefault(); openArticle(h.id); });
     li.appendChild(el("h2")).appendChild(title);
     const meta = el("p", null, "meta");
     meta.appendChild(el("span", h.source || "", "source"));
     meta.appendChild(el("time", formatDate(h.published)));
-    for (const t of h.events || []) meta.appendChild(el("span", EVENT_LABELS[t] || t, "tag event"));
-    for (const [k, v] of Object.entries(h.casualties || {})) meta.appendChild(el("span", `${CASUALTY_LABELS[k] || k}: ${v}`, "tag casualty"));
+    for (const t of h.events || []) meta.appendChild(el("span", label("event", t), "tag event"));
+    for (const [k, v] of Object.entries(h.casualties || {})) meta.appendChild(el("span", `${label("casualty", k)}: ${v}`, "tag casualty"));
     li.appendChild(meta);
     const snip = el("p", null, "snippet");
     snip.appendChild(markedFragment(h.snippet || ""));
@@ -237,7 +235,7 @@ function renderResults(hits) {
     for (const e of (h.entities || []).slice(0, 8)) {
       const b = el("button", e.canonical, `ent ent-${e.type}`);
       b.type = "button";
-      b.title = ENTITY_LABELS[e.type] || e.type;
+      b.title = label("entity", e.type);
       b.addEventListener("click", () => addClause(`entity:${quoteValue(e.canonical)}`));
       ents.appendChild(b);
     }
@@ -263,8 +261,8 @@ function facetClick(name, key) {
 }
 
 function facetTitle(name) {
-  if (name.startsWith("entity_")) return ENTITY_LABELS[name.slice(7)] || name;
-  return FACET_TITLES[name] || name;
+  if (name.startsWith("entity_")) return label("entity", name.slice(7));
+  return label("facet", name);
 }
 
 function renderFacets(facets) {
@@ -280,7 +278,7 @@ function renderFacets(facets) {
       const li = el("li");
       const btn = el("button", null, "bucket");
       btn.type = "button";
-      btn.appendChild(el("span", name === "event" ? (EVENT_LABELS[b.key] || b.key) : b.key, "key"));
+      btn.appendChild(el("span", name === "event" ? label("event", b.key) : b.key, "key"));
       btn.appendChild(el("span", b.count, "count"));
       btn.addEventListener("click", () => facetClick(name, String(b.key)));
       li.appendChild(btn);
@@ -298,16 +296,24 @@ async function openArticle(id) {
   try {
     doc = await getJson(`/articles/${encodeURIComponent(id)}`);
   } catch (err) {
-    $("error").textContent = `تعذّر فتح المقال: ${err.message}`;
+    $("error").textContent = NW.t("search.article_error", { detail: NW.errorText(err) });
     $("error").hidden = false;
     return;
   }
-  $("article-title").textContent = doc.title || "(بلا عنوان)";
+  lastDoc = doc;
+  renderArticle(doc);
+  const dlg = $("article");
+  if (typeof dlg.showModal === "function" && !dlg.open) dlg.showModal();
+  else dlg.setAttribute("open", "");
+}
+
+function renderArticle(doc) {
+  $("article-title").textContent = doc.title || NW.t("search.untitled");
   const meta = $("article-meta");
   meta.replaceChildren(el("span", doc.source || "", "source"), el("time", formatDate(doc.published)));
   const href = safeUrl(doc.url);
   if (href) {
-    const a = el("a", "المصدر الأصلي");
+    const a = el("a", NW.t("article.original"));
     a.href = href;
     a.rel = "noopener noreferrer nofollow";
     a.target = "_blank";
@@ -318,7 +324,7 @@ async function openArticle(id) {
   events.replaceChildren();
   for (const e of doc.events || []) {
     const li = el("li");
-    li.appendChild(el("strong", EVENT_LABELS[e.type] || e.type));
+    li.appendChild(el("strong", label("event", e.type)));
     li.appendChild(el("q", e.evidence || ""));
     events.appendChild(li);
   }
@@ -328,7 +334,7 @@ async function openArticle(id) {
   cas.replaceChildren();
   for (const c of doc.casualties || []) {
     const tr = el("tr");
-    tr.appendChild(el("th", CASUALTY_LABELS[c.kind] || c.kind));
+    tr.appendChild(el("th", label("casualty", c.kind)));
     tr.appendChild(el("td", (c.approximate ? "~" : "") + c.count));
     tr.appendChild(el("td", c.text || ""));
     cas.appendChild(tr);
@@ -344,7 +350,7 @@ async function openArticle(id) {
   }
   for (const [type, names] of Object.entries(byType)) {
     const p = el("p");
-    p.appendChild(el("strong", `${ENTITY_LABELS[type] || type}: `));
+    p.appendChild(el("strong", `${label("entity", type)}: `));
     for (const [name, n] of names) p.appendChild(el("span", n > 1 ? `${name} (${n})` : name, `ent ent-${type}`));
     ents.appendChild(p);
   }
@@ -373,9 +379,31 @@ async function openArticle(id) {
   }
   drawMap($("article-map"), [...places.values()], { labels: true, width: 360 });
   $("article-body").textContent = doc.body || "";
-  const dlg = $("article");
-  if (typeof dlg.showModal === "function" && !dlg.open) dlg.showModal();
-  else dlg.setAttribute("open", "");
+}
+
+// ------------------------------------------------------------------------------- save as an alert
+
+/* "Save this search as an alert": the alerts page opens with this query (and source filter) in its form.
+ * Appended to #search-actions, which other scripts (export buttons) share. */
+function addSaveButton() {
+  const b = el("button", NW.t("search.save_alert"), "save-alert");
+  b.type = "button";
+  b.id = "save-alert";
+  b.dataset.i18n = "search.save_alert";
+  b.addEventListener("click", () => {
+    const p = new URLSearchParams({ q: state.q });
+    if (state.source.length) p.set("source", state.source.join(","));
+    window.location.href = `/alerts?${p}`;
+  });
+  $("search-actions").appendChild(b);
+  updateSaveButton();
+}
+
+function updateSaveButton() {
+  const b = $("save-alert");
+  if (!b) return;
+  b.disabled = !state.q.trim();
+  b.title = b.disabled ? NW.t("search.save_alert_empty") : "";
 }
 
 // ------------------------------------------------------------------------------------------------ wire
@@ -396,9 +424,68 @@ function init() {
   $("prev").addEventListener("click", () => { state.page = Math.max(1, state.page - 1); run(true); });
   $("next").addEventListener("click", () => { state.page += 1; run(true); });
   window.addEventListener("popstate", () => { readUrl(); run(false); });
+  addSaveButton();
+  NW.onLang(() => {
+    updateSaveButton();
+    if (lastData) render(lastData);
+    if (lastDoc && $("article").open) renderArticle(lastDoc);
+  });
   const m = window.location.hash.match(/^#article\/(.+)$/);
   if (m) openArticle(decodeURIComponent(m[1]));
   run(false);
 }
+
+NW.addStrings({
+  ar: {
+    "search.doctitle": "newsworker — البحث في الأخبار", "search.sub": "بحث في الأخبار العربية",
+    "search.placeholder": 'مثال: "سجن غويران" AND place:الحسكة NOT source:bbc', "search.q": "نص البحث",
+    "search.from": "من", "search.to": "إلى", "search.sort": "الترتيب", "search.relevance": "الأكثر صلة",
+    "search.newest": "الأحدث", "search.go": "بحث", "search.filters": "المرشحات", "search.facets": "التصنيفات",
+    "search.by_day": "التوزيع حسب اليوم", "search.places": "الأماكن المذكورة", "search.prev": "السابق",
+    "search.next": "التالي", "search.close": "إغلاق", "search.searching": "جارٍ البحث…",
+    "search.query_error": "خطأ في الاستعلام: {detail}{pos}", "search.position": " (الموضع {n})",
+    "search.status": "{total} نتيجة — {ms} م.ث", "search.page": "صفحة {page} من {pages}", "search.articles": "{n} مقال",
+    "search.chip_source": "المصدر: {v}", "search.chip_date": "التاريخ: {from} — {to}", "search.no_results": "لا نتائج",
+    "search.untitled": "(بلا عنوان)", "search.article_error": "تعذّر فتح المقال: {detail}",
+    "search.save_alert": "احفظ هذا البحث تنبيهًا", "search.save_alert_empty": "اكتب استعلامًا أولًا",
+    "article.events": "الأحداث", "article.casualties": "الضحايا", "article.entities": "الكيانات",
+    "article.quotes": "الاقتباسات", "article.dates": "التواريخ", "article.map": "الخريطة", "article.text": "النص",
+    "article.original": "المصدر الأصلي",
+    "event.armed_clash": "اشتباك مسلح", "event.airstrike": "غارة جوية", "event.shelling": "قصف", "event.bombing": "تفجير",
+    "event.armed_attack": "هجوم مسلح", "event.prison_attack": "هجوم على سجن", "event.kidnapping": "اختطاف",
+    "event.arrest": "اعتقال", "event.sentencing": "حكم قضائي", "event.assassination": "اغتيال", "event.protest": "احتجاج",
+    "event.curfew": "حظر تجول", "event.ceasefire": "وقف إطلاق النار", "event.security_sweep": "حملة أمنية",
+    "event.displacement": "نزوح", "event.disaster": "كارثة",
+    "casualty.killed": "قتلى", "casualty.injured": "جرحى", "casualty.arrested": "معتقلون", "casualty.kidnapped": "مختطفون",
+    "casualty.missing": "مفقودون", "casualty.escaped": "فارّون",
+    "entity.PER": "أشخاص", "entity.ORG": "منظمات", "entity.LOC": "أماكن", "entity.FAC": "منشآت", "entity.ALL": "كيانات",
+    "facet.source": "المصدر", "facet.event": "نوع الحدث", "facet.place": "المكان", "facet.country": "البلد",
+  },
+  en: {
+    "search.doctitle": "newsworker — news search", "search.sub": "Arabic news search",
+    "search.placeholder": 'e.g. "سجن غويران" AND place:الحسكة NOT source:bbc', "search.q": "Search text",
+    "search.from": "From", "search.to": "To", "search.sort": "Sort", "search.relevance": "Most relevant",
+    "search.newest": "Newest", "search.go": "Search", "search.filters": "Filters", "search.facets": "Facets",
+    "search.by_day": "Articles per day", "search.places": "Places mentioned", "search.prev": "Previous",
+    "search.next": "Next", "search.close": "Close", "search.searching": "Searching…",
+    "search.query_error": "Query error: {detail}{pos}", "search.position": " (at {n})",
+    "search.status": "{total} results — {ms} ms", "search.page": "Page {page} of {pages}", "search.articles": "{n} articles",
+    "search.chip_source": "Source: {v}", "search.chip_date": "Date: {from} — {to}", "search.no_results": "No results",
+    "search.untitled": "(untitled)", "search.article_error": "Could not open the article: {detail}",
+    "search.save_alert": "Save this search as an alert", "search.save_alert_empty": "Type a query first",
+    "article.events": "Events", "article.casualties": "Casualties", "article.entities": "Entities",
+    "article.quotes": "Quotes", "article.dates": "Dates", "article.map": "Map", "article.text": "Text",
+    "article.original": "Original article",
+    "event.armed_clash": "armed clash", "event.airstrike": "airstrike", "event.shelling": "shelling", "event.bombing": "bombing",
+    "event.armed_attack": "armed attack", "event.prison_attack": "prison attack", "event.kidnapping": "kidnapping",
+    "event.arrest": "arrest", "event.sentencing": "sentencing", "event.assassination": "assassination", "event.protest": "protest",
+    "event.curfew": "curfew", "event.ceasefire": "ceasefire", "event.security_sweep": "security sweep",
+    "event.displacement": "displacement", "event.disaster": "disaster",
+    "casualty.killed": "killed", "casualty.injured": "injured", "casualty.arrested": "arrested", "casualty.kidnapped": "kidnapped",
+    "casualty.missing": "missing", "casualty.escaped": "escaped",
+    "entity.PER": "People", "entity.ORG": "Organisations", "entity.LOC": "Places", "entity.FAC": "Facilities", "entity.ALL": "Entities",
+    "facet.source": "Source", "facet.event": "Event type", "facet.place": "Place", "facet.country": "Country",
+  },
+});
 
 document.addEventListener("DOMContentLoaded", init);

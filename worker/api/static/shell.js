@@ -13,6 +13,7 @@
   const API_KEY = "nw.apikey";
   const strings = { ar: {}, en: {} };
   const langListeners = [];
+  const keyWaiters = [];
 
   const PAGES = [
     ["/", "nav.search"], ["/alerts", "nav.alerts"], ["/feeds", "nav.feeds"],
@@ -82,12 +83,43 @@
       try { body = await resp.json(); } catch (_e) { body = null; }
     }
     if (!resp.ok) {
-      const detail = body && body.detail;
-      const msg = typeof detail === "string" ? detail : JSON.stringify(detail || resp.statusText);
-      if (resp.status === 401) askKey(msg);
+      const msg = detailText(body && body.detail) || resp.statusText;
+      if (resp.status === 401) askKey(t("err.401"));
       throw new ApiError(resp.status, msg, body);
     }
     return body;
+  }
+
+  /* The server's detail as one readable line: a message, or FastAPI's validation list ("body.name: ..."). */
+  function detailText(detail) {
+    if (detail === undefined || detail === null) return "";
+    if (typeof detail === "string") return detail;
+    if (Array.isArray(detail)) {
+      return detail.map((d) => (d && d.msg ? `${(d.loc || []).join(".")}: ${d.msg}` : JSON.stringify(d))).join("; ");
+    }
+    return JSON.stringify(detail);
+  }
+
+  /* What to tell the user about a failed call, in the page's language. 401 and 403 get their own words:
+   * "enter the key" is not "this server refuses every change". */
+  function errorText(err) {
+    if (!(err instanceof ApiError)) return t("err.network", { detail: err && err.message ? err.message : String(err) });
+    const known = { 401: "err.401", 403: "err.403", 404: "err.404", 409: "err.409", 413: "err.413", 422: "err.422",
+      429: "err.429", 503: "err.503" }[err.status];
+    return t(known || "err.other", { status: err.status, detail: err.message });
+  }
+
+  /* Run a call (a write, or a read when the server closes reads); on 401 wait for the key dialog and, if a
+   * key was entered, run it once more. */
+  async function withKey(fn) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 401) throw err;
+      const entered = await keyEntered();
+      if (!entered) throw err;
+      return fn();
+    }
   }
 
   function askKey(reason) {
@@ -112,14 +144,27 @@
       dlg.append(form);
       document.body.append(dlg);
       dlg.addEventListener("close", () => {
-        if (dlg.returnValue === "save") setApiKey(input.value.trim());
+        const saved = dlg.returnValue === "save" && input.value.trim() !== "";
+        if (saved) setApiKey(input.value.trim());
         if (dlg.returnValue === "clear") setApiKey("");
         input.value = "";
+        for (const resolve of keyWaiters.splice(0)) resolve(saved);
       });
     }
     applyLang(dlg);
     dlg.querySelector("#nw-key-reason").textContent = reason || t("key.why");
-    if (!dlg.open) dlg.showModal();
+    if (!dlg.open) {
+      dlg.returnValue = ""; // Escape keeps the previous returnValue: a stale "save" must not count
+      dlg.showModal();
+    }
+    return keyEntered();
+  }
+
+  /* Resolves when the key dialog closes: true if a key was saved. Resolves false at once if it is not open. */
+  function keyEntered() {
+    const dlg = document.getElementById("nw-key-dialog");
+    if (!dlg || !dlg.open) return Promise.resolve(false);
+    return new Promise((resolve) => keyWaiters.push(resolve));
   }
 
   function renderNav(active) {
@@ -153,7 +198,7 @@
     get lang() { return lang(); },
     t, addStrings(dict) { for (const l of ["ar", "en"]) Object.assign(strings[l], (dict && dict[l]) || {}); },
     applyLang, setLang, onLang(cb) { langListeners.push(cb); },
-    apiKey, setApiKey, askKey, api, ApiError, renderNav,
+    apiKey, setApiKey, askKey, api, ApiError, renderNav, errorText, withKey,
     /* Format an ISO date for the current language. */
     date(iso, withTime) {
       if (!iso) return "";
@@ -170,12 +215,26 @@
       "nav.entities": "الكيانات", "key.enter": "مفتاح API", "key.set": "المفتاح مُدخل ✓",
       "key.label": "مفتاح API (يبقى في هذه الجلسة فقط)", "key.save": "حفظ", "key.clear": "مسح",
       "key.why": "يحتاج التعديل إلى مفتاح API (NEWSWORKER_API_KEY).",
+      "err.401": "مفتاح API مفقود أو خاطئ: أدخل المفتاح (NEWSWORKER_API_KEY) ثم أعد المحاولة.",
+      "err.403": "الخادم يرفض كل تعديل: لم يُضبط NEWSWORKER_API_KEY عليه (أو هو قيمة مثال). ({detail})",
+      "err.404": "غير موجود: {detail}", "err.409": "موجود من قبل: {detail}",
+      "err.413": "الطلب أكبر من المسموح.", "err.422": "قيمة غير صالحة: {detail}",
+      "err.429": "طلبات كثيرة جدًا، انتظر قليلًا ثم أعد المحاولة.",
+      "err.503": "Redis أو Elasticsearch غير متاح الآن.", "err.other": "خطأ {status}: {detail}",
+      "err.network": "تعذّر الاتصال بالخادم: {detail}",
     },
     en: {
       "nav.search": "Search", "nav.alerts": "Alerts", "nav.feeds": "Feeds", "nav.stories": "Stories",
       "nav.entities": "Entities", "key.enter": "API key", "key.set": "Key entered ✓",
       "key.label": "API key (kept for this session only)", "key.save": "Save", "key.clear": "Clear",
       "key.why": "Changes need the API key (NEWSWORKER_API_KEY).",
+      "err.401": "The API key is missing or wrong: enter the key (NEWSWORKER_API_KEY) and try again.",
+      "err.403": "This server refuses every change: NEWSWORKER_API_KEY is not set on it (or is an example value). ({detail})",
+      "err.404": "Not found: {detail}", "err.409": "Already exists: {detail}",
+      "err.413": "The request is too large.", "err.422": "Invalid value: {detail}",
+      "err.429": "Too many requests: wait a moment and try again.",
+      "err.503": "Redis or Elasticsearch is unavailable right now.", "err.other": "Error {status}: {detail}",
+      "err.network": "Could not reach the server: {detail}",
     },
   });
 

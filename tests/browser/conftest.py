@@ -1,0 +1,166 @@
+"""Shared fixtures of the browser tests: the web app served by uvicorn in a thread over ``create_app``, on the
+real Elasticsearch and Redis under throw-away names, and Debian's headless Chromium driven by Playwright (no
+browser download).
+
+* ``web`` (per module): the server and what it runs on: ``url``, ``alias`` (the articles alias the search
+  page, the alert preview and the stories read), ``ctx`` (the pinned application context: unique Redis key
+  prefix, unique alert indices), ``key`` (the API key the server accepts). Modules index what they need
+  into ``web.alias``.
+* ``server``: ``web.url``; a module may override it to seed documents first (``test_search_page.py``).
+* ``browser`` (per module), ``page`` (per test, 1280x800, records page errors, native dialogs and requests
+  leaving the server in ``page.errors`` / ``page.outside``), ``with_key(page)`` puts the key in the session.
+
+CI needs the Debian package ``chromium`` (``apt-get install -y chromium``); the tests skip locally when
+``/usr/bin/chromium`` is missing and fail under ``CI=true``, as they do without Redis or Elasticsearch.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import required_missing
+
+CHROMIUM = Path(os.environ.get("NEWSWORKER_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+KEY = "browser-test-key-0123456789"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Run ``app`` under uvicorn in a daemon thread of this process (so a context pinned with ``use`` is
+    the one its routes see); yields the base URL."""
+    import uvicorn
+
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+
+
+@dataclass
+class Web:
+    url: str
+    alias: str
+    name: str  # the unique token of every index and key prefix
+    ctx: Any  # worker.pipeline.context.AppContext
+    es: Any
+    redis: Any
+    key: str = KEY
+
+
+@pytest.fixture(scope="module")
+def web(es_client, redis_client) -> Iterator[Web]:
+    from worker.alerts.context import AlertsContext
+    from worker.alerts.engine import Engine
+    from worker.alerts.store import RuleStore, ensure_indices
+    from worker.api.app import create_app
+    from worker.api.routes.search import SearchTarget, search_target
+    from worker.pipeline.context import AppContext, use
+    from worker.settings import get_settings
+    from worker.store import elastic
+    from worker.store.fields import forget
+
+    name = "tweb" + uuid.uuid4().hex[:8]
+    alias = f"{name}-articles"
+    elastic.ensure_index(es_client, alias)
+    alerts = AlertsContext(
+        rules_index=f"{name}-alerts", history_index=f"{name}-alert-history", prefix=f"{name}:alerts",
+        story_window_hours=48, articles_index=alias, redis_client=redis_client, es_client=es_client,
+    )
+    # as `newsworker setup` does; the first rule saved must not meet a shard still starting on a busy machine
+    ensure_indices(es_client, alerts)
+    es_client.cluster.health(index=f"{name}-*", wait_for_status="green", timeout="60s")
+    ctx = AppContext.create(redis_client=redis_client, es=es_client, prefix=f"{name}:", alerts=alerts)
+    ctx.engine = Engine(RuleStore(alerts), check_interval=0.0)  # a rule saved in the page matches at once
+    app = create_app()
+    app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
+    mp = pytest.MonkeyPatch()
+    mp.setattr(get_settings(), "api_key", KEY)
+    mp.setattr(get_settings(), "api_rate_per_second", 0.0)  # a page makes many calls; the limit has its own test
+    try:
+        with use(ctx), serve(app) as url:
+            yield Web(url, alias, name, ctx, es_client, redis_client)
+    finally:
+        mp.undo()
+        elastic.drop_alias_and_indices(es_client, alias)
+        forget(alias)
+        es_client.indices.delete(index=f"{name}-*", ignore_unavailable=True, allow_no_indices=True)
+        keys = list(redis_client.scan_iter(match=f"{name}:*", count=1000))
+        if keys:
+            redis_client.delete(*keys)
+
+
+@pytest.fixture(scope="module")
+def server(web) -> str:
+    return web.url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        required_missing(f"{CHROMIUM} missing: apt-get install -y chromium (scripts/install-browser.sh)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    # bypass_csp: the XSS test must prove the DOM building is safe on its own, not thanks to the CSP.
+    ctx = browser.new_context(locale="ar", bypass_csp=True, viewport=VIEWPORT)
+    pg = ctx.new_page()
+    pg.set_default_timeout(15_000)
+    pg.errors = []  # type: ignore[attr-defined]
+    pg.outside = []  # type: ignore[attr-defined]
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("dialog", lambda d: (pg.errors.append(f"dialog: {d.message}"), d.dismiss()))
+    pg.on("request", lambda r: None if r.url.startswith(server) else pg.outside.append(r.url))
+    yield pg
+    ctx.close()
+
+
+def with_key(page: Any, key: str = KEY) -> None:
+    """Every page the test opens from now on starts with the API key in its session storage."""
+    page.context.add_init_script(f"sessionStorage.setItem('nw.apikey', {key!r});")
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """The README's picture of a page: ``docs/screenshots/<name>.png``, the 1280x800 viewport."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

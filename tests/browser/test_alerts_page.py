@@ -1,0 +1,224 @@
+"""The alerts page (``/alerts``) in headless Chromium on the real Redis and Elasticsearch.
+
+The main test goes the whole way a user does: a search on the search page, "save this search as an alert"
+with a webhook to a real local receiver and one to a port nobody listens on, "Test" over the indexed
+articles, then a new article goes through the pipeline's real ``match`` and ``deliver`` stages (an inline
+runner on the page's own application context) and its notification appears in the page's history with
+each channel's status, attempts and last error.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from tests.browser.conftest import free_port, screenshot, with_key
+from tests.integration.alert_receivers import webhook_receiver  # noqa: F401
+from worker.document import Casualty, EnrichedDocument, Event
+from worker.pipeline.retry import CHANNEL
+from worker.store import elastic
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+
+def _article(doc_id: str, title: str, body: str, *, killed: int = 0, published: str = "2026-11-20T08:00:00",
+             story_id: str | None = None) -> EnrichedDocument:
+    casualties = [Casualty(kind="killed", count=killed, text=str(killed))] if killed else []
+    return EnrichedDocument(
+        id=doc_id, url=f"https://example.test/{doc_id}", title=title, body=body, source="skynews",
+        published=datetime.fromisoformat(published).replace(tzinfo=UTC), story_id=story_id or doc_id,
+        events=[Event(type="prison_attack", evidence=title)], casualties=casualties,
+    )
+
+
+@pytest.fixture(scope="module")
+def indexed(web, es_client):
+    """Two earlier articles of one story and one of another, for the search and the alert's "Test"."""
+    docs = [
+        _article("h1", "هجوم على سجن غويران في الحسكة", "هجوم مسلح على سجن غويران ومقتل 12 حارسا", killed=12,
+                 story_id="s1"),
+        _article("h2", "تفاصيل الهجوم على سجن غويران", "نقلت وكالات أن الهجوم على سجن غويران أوقع 12 قتيلا",
+                 killed=12, story_id="s1", published="2026-11-20T09:00:00"),
+        _article("h3", "فرار سجناء من سجن بادوش", "هجوم على سجن بادوش في الموصل وفرار سجناء", killed=6,
+                 published="2026-11-21T08:00:00"),
+    ]
+    assert elastic.index_documents(es_client, docs, alias=web.alias, refresh="wait_for").indexed == 3
+    return docs
+
+
+@pytest.fixture
+def rules(web):
+    from worker.alerts.store import RuleStore
+
+    store = RuleStore(web.ctx.alerts)
+    yield store
+    for rule in store.list():
+        store.delete(rule.name)
+
+
+def _refresh_history(web) -> None:
+    web.es.indices.refresh(index=web.ctx.alerts.history_index)
+
+
+def test_alert_saved_from_a_search_is_delivered_and_its_history_shows(page, web, indexed, rules,
+                                                                      webhook_receiver):  # noqa: F811
+    from worker.pipeline.runner import inline_runner
+    from worker.pipeline.table import STAGES
+
+    with_key(page)
+    page.goto(web.url + "/?q=" + "سجن")
+    page.wait_for_selector(".hit")
+    page.click("#save-alert")
+    page.wait_for_url("**/alerts?q=*")
+    assert page.input_value("#f-query") == "سجن"
+    assert page.locator("#msg.ok").count() == 1  # "query taken from the search page"
+
+    down = f"http://127.0.0.1:{free_port()}/nobody-listens"
+    page.fill("#f-name", "prisons")
+    page.fill("#f-webhooks", f"{webhook_receiver.url}\n{down}")
+    page.fill("#f-casualties", "5")
+    page.click("#f-save")
+    page.wait_for_selector("#rules tr[data-rule='prisons']")
+    rule = rules.get("prisons")
+    assert rule is not None and rule.query == "سجن" and rule.filters.min_casualties == 5
+    assert [w.url for w in rule.channels.webhooks] == [webhook_receiver.url, down]
+    assert "Webhook ×2" in page.inner_text("#rules tr[data-rule='prisons']")
+
+    # "Test": what it would have sent over the indexed articles, one entry per story
+    page.click("#rules tr[data-rule='prisons'] .act-test")
+    page.wait_for_selector("#preview-stories li.story")
+    assert page.locator("#preview-stories li.story").count() == 2
+    s1 = page.locator("#preview-stories li[data-story='s1']")
+    assert "غويران" in s1.locator(".lead").inner_text() and s1.locator(".follow-ups li").count() == 1
+
+    # A new article through the real match and deliver stages.
+    new = _article("n1", "هجوم جديد على <b>سجن</b> في حلب", "هجوم على سجن حلب المركزي ومقتل 7 حراس", killed=7,
+                   published=datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"))
+    assert elastic.index_documents(web.es, [new], alias=web.alias, refresh="wait_for").indexed == 1
+    runner = inline_runner(web.ctx, STAGES)
+    runner.submit("match", [new])
+    assert webhook_receiver.wait_for(lambda reqs: len(reqs) == 1, timeout=20)
+    assert webhook_receiver.accepted[0].json["rule"]["name"] == "prisons"
+
+    _refresh_history(web)
+    page.click("#h-refresh")
+    row = page.locator("#history tbody tr[data-id]")
+    row.first.wait_for()
+    assert row.count() == 1
+    assert page.inner_text("#history-total") == "1–1 من 1" and page.is_disabled("#h-older")
+    assert "<b>سجن</b>" in row.locator(".title").inner_text() and row.locator("b").count() == 0
+    ok = row.locator("li[data-channel='webhook:0']")
+    assert ok.locator(".badge.st-delivered").count() == 1 and "1" in ok.locator(".attempts").inner_text()
+    dead = row.locator("li[data-channel='webhook:1']")
+    assert dead.locator(".badge.st-failed").count() == 1
+    assert dead.locator(".attempts").inner_text() == f"{CHANNEL.max_attempts} محاولة"  # giving up is no attempt
+    assert dead.locator(".last-error").inner_text().strip()
+    assert row.locator("td .badge.st-failed").count() >= 1  # the record: one channel gave up
+
+    # filters: by rule and by channel type
+    page.select_option("#h-channel", "email")
+    page.wait_for_selector("#history tbody tr.empty")
+    page.select_option("#h-channel", "webhook")
+    page.wait_for_selector("#history tbody tr[data-id]")
+    page.select_option("#h-channel", "")
+    page.select_option("#h-rule", "prisons")
+    page.wait_for_selector("#history tbody tr[data-id]")
+    screenshot(page, "alerts")
+    assert not page.errors and not page.outside
+
+
+def test_enable_disable_edit_and_delete(page, web, indexed, rules, local_receivers):
+    key = {"X-API-Key": web.key}
+    body = {"name": "sweep", "query": "event:security_sweep", "mode": "digest", "digest_minutes": 30, "owner": "desk",
+            "filters": {"languages": ["ar"]},
+            "channels": {"webhooks": [{"url": "http://127.0.0.1:9/slack", "format": "slack"}],
+                         "emails": ["desk@example.org"]}}
+    assert httpx.post(web.url + "/alerts", json=body, headers=key).status_code == 201
+    with_key(page)
+    page.goto(web.url + "/alerts")
+    row = page.locator("#rules tr[data-rule='sweep']")
+    row.wait_for()
+    assert "Slack ×1" in row.inner_text() and "30" in row.inner_text()
+
+    row.locator(".act-toggle").click()
+    page.wait_for_selector("#rules tr[data-rule='sweep'] .badge.off")
+    assert rules.get("sweep").enabled is False
+    page.locator("#rules tr[data-rule='sweep'] .act-toggle").click()
+    page.wait_for_selector("#rules tr[data-rule='sweep'] .badge.ok")
+    assert rules.get("sweep").enabled is True
+
+    page.locator("#rules tr[data-rule='sweep'] .act-edit").click()
+    page.wait_for_function("document.getElementById('f-name').value === 'sweep'")
+    assert page.input_value("#f-slack") == "http://127.0.0.1:9/slack"  # the key holder sees whole URLs
+    assert page.input_value("#f-emails") == "desk@example.org" and page.input_value("#f-mode") == "digest"
+    page.fill("#f-query", "event:security_sweep AND place:حلب")
+    page.select_option("#f-mode", "instant")
+    page.click("#f-save")
+    page.wait_for_selector("#msg.ok:has-text('عُدّل التنبيه sweep')")
+    saved = rules.get("sweep")
+    assert saved.query == "event:security_sweep AND place:حلب" and saved.mode == "instant"
+    assert saved.channels.emails == ["desk@example.org"] and saved.channels.webhooks[0].format == "slack"
+    assert saved.owner == "desk" and saved.filters.languages == ["ar"]  # kept: the form does not show them
+
+    page.wait_for_function("document.getElementById('f-name').value === ''")  # the form was reset
+    page.locator("#rules tr[data-rule='sweep'] .act-edit").click()
+    page.wait_for_function("document.getElementById('f-name').value === 'sweep'")
+    page.fill("#f-query", '"سجن')  # does not parse: the server's message is shown, nothing saved
+    page.click("#f-save")
+    page.wait_for_selector("#msg.error")
+    assert rules.get("sweep").query == "event:security_sweep AND place:حلب"
+    page.click("#f-cancel")
+
+    page.locator("#rules tr[data-rule='sweep'] .act-delete").click()
+    assert rules.get("sweep") is not None  # armed, not yet deleted
+    page.locator("#rules tr[data-rule='sweep'] .act-delete").click()
+    page.wait_for_selector("#rules tr[data-rule='sweep']", state="detached")
+    assert rules.get("sweep") is None
+    assert not page.errors and not page.outside
+
+
+def test_reader_without_key_sees_redacted_channels_and_a_write_asks_for_the_key(page, web, rules, local_receivers):
+    body = {"name": "quiet", "query": "سجن", "channels": {"webhooks": [{"url": "http://127.0.0.1:9/secret-token"}]}}
+    assert httpx.post(web.url + "/alerts", json=body, headers={"X-API-Key": web.key}).status_code == 201
+    page.goto(web.url + "/alerts")
+    page.locator("#rules tr[data-rule='quiet']").wait_for()
+    page.locator("#rules tr[data-rule='quiet'] .act-edit").click()
+    page.wait_for_selector("#msg.error")  # "channels are hidden: enter the key before saving"
+    assert "secret-token" not in page.input_value("#f-webhooks")
+    page.click("#f-cancel")
+    page.locator("#rules tr[data-rule='quiet'] .act-toggle").click()
+    page.wait_for_selector("#nw-key-dialog[open]")
+    page.fill("#nw-key-input", web.key)
+    page.click("#nw-key-save")
+    page.wait_for_selector("#rules tr[data-rule='quiet'] .badge.off")
+    assert rules.get("quiet").enabled is False
+    assert not page.errors
+
+
+def test_english_toggle_relabels_the_alerts_and_search_pages(page, web, indexed, rules):
+    page.goto(web.url + "/alerts")
+    page.wait_for_selector("#rules tbody tr")
+    assert page.inner_text("#f-save") == "حفظ"
+    page.click("#nav-lang")
+    page.wait_for_function("document.documentElement.dir === 'ltr'")
+    assert page.inner_text("#f-save") == "Save" and page.inner_text("#form-title") == "New alert"
+    assert "Delivery history" in page.inner_text("main")
+    assert page.locator("#h-status option[value='delivered']").inner_text() == "delivered"
+    assert page.title() == "newsworker — Alerts"
+
+    page.goto(web.url + "/?q=" + "سجن")  # the language is kept across pages
+    page.wait_for_selector(".hit")
+    assert page.get_attribute("html", "dir") == "ltr"
+    assert page.inner_text("#go") == "Search" and page.inner_text("#save-alert") == "Save this search as an alert"
+    assert page.get_attribute("#q", "placeholder").startswith("e.g.")
+    assert re.match(r"^\d+ results — \d+ ms$", page.inner_text("#status"))
+    assert "prison attack" in page.inner_text("#results")
+    assert page.locator("#facets section[data-facet=source] h3").inner_text() == "Source"
+    page.click("#nav-lang")
+    page.wait_for_function("document.documentElement.dir === 'rtl'")
+    assert page.inner_text("#go") == "بحث" and "هجوم على سجن" in page.inner_text("#results")
+    assert re.match(r"^\d+ نتيجة", page.inner_text("#status"))
+    assert not page.errors and not page.outside

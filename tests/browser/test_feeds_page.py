@@ -1,0 +1,157 @@
+"""The feeds page (``/feeds``) in headless Chromium on the real Redis: the list with each feed's polling state,
+add, poll now, remove; the key dialog when a write has no key; a server without a key; the English toggle."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.browser.conftest import screenshot, with_key
+from worker.ingest.registry import Feed, FeedState
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+
+@pytest.fixture
+def feeds(web, local_receivers):
+    """Three feeds with different histories (a healthy one, a failing one, a new one), removed afterwards
+    with whatever the test added. Feed URLs on 127.0.0.1 pass the SSRF guard through ``private_hosts``."""
+    reg = web.ctx.ingest.registry
+    now = time.time()
+    reg.add(Feed(id="aljazeera", url="https://www.aljazeera.net/aljazeerarss/rss.xml", name="الجزيرة"))
+    reg.save_state("aljazeera", FeedState(status="ok", last_poll=now - 40, last_success=now - 40, interval=300,
+                                          next_due=now + 260, polls=12))
+    reg.add(Feed(id="bbc-arabic", url="https://feeds.bbci.co.uk/arabic/rss.xml", name="BBC عربي", interval=600))
+    reg.save_state("bbc-arabic", FeedState(status="failing", last_poll=now - 90, last_success=now - 7200,
+                                           last_error="HTTP 503 Service Unavailable", last_error_at=now - 90,
+                                           consecutive_failures=3, interval=600, next_due=now + 480))
+    reg.add(Feed(id="skynews", url="https://www.skynewsarabia.com/rss", name="سكاي نيوز عربية"))
+    yield reg
+    for feed_id in reg.ids():
+        reg.remove(feed_id)
+
+
+def _row(page, feed_id: str):
+    return page.locator(f"#feeds tr[data-feed='{feed_id}']")
+
+
+def test_list_add_poll_now_and_remove(page, web, feeds):
+    with_key(page)
+    page.goto(web.url + "/feeds")
+    page.wait_for_selector("#feeds tr[data-feed='bbc-arabic']")
+    assert page.locator("#feeds tbody tr").count() == 3
+    failing = _row(page, "bbc-arabic")
+    assert "HTTP 503" in failing.locator(".last-error").inner_text()
+    assert failing.locator(".badge.fs-failing").count() == 1
+    assert "10" in failing.locator("td").nth(4).inner_text()  # 600 s interval shown in minutes
+    assert _row(page, "aljazeera").locator(".badge.fs-ok").count() == 1
+
+    page.fill("#f-url", "http://127.0.0.1:9/rss.xml")
+    page.fill("#f-name", "خلاصة محلية")
+    page.fill("#f-id", "local-test")
+    page.fill("#f-interval", "120")
+    page.click("#f-add")
+    page.wait_for_selector("#feeds tr[data-feed='local-test']")
+    row = _row(page, "local-test")
+    assert row.locator(".badge.fs-new").count() == 1
+    assert feeds.get("local-test").interval == 120
+    screenshot(page, "feeds")
+
+    # Poll now: the feed goes to the front of the schedule (the beat claims it on its next tick).
+    feeds.set_due("local-test", time.time() + 3600)
+    before = time.time()
+    row.locator(".act-poll").click()
+    page.wait_for_selector("#msg.ok")
+    assert "local-test" in page.inner_text("#msg")
+    due = feeds.due_times(["local-test"])["local-test"]
+    assert due is not None and before - 1 <= due <= time.time() + 1
+
+    row.locator(".act-remove").click()  # first click arms the button
+    assert feeds.get("local-test") is not None
+    row.locator(".act-remove").click()
+    page.wait_for_selector("#feeds tr[data-feed='local-test']", state="detached")
+    assert feeds.get("local-test") is None and page.locator("#feeds tbody tr").count() == 3
+    assert not page.errors and not page.outside
+
+
+def test_write_without_key_opens_the_dialog_then_succeeds_with_the_key(page, web, feeds):
+    page.goto(web.url + "/feeds")
+    page.wait_for_selector("#feeds tr[data-feed='aljazeera']")
+    page.fill("#f-url", "http://127.0.0.1:9/keyed.xml")
+    page.fill("#f-id", "keyed")
+    page.fill("#f-name", '<img src=x onerror="window.__pwned = 1"> <b>خلاصة</b>')
+    page.click("#f-add")
+    page.wait_for_selector("#nw-key-dialog[open]")
+    assert "NEWSWORKER_API_KEY" in page.inner_text("#nw-key-reason")
+    assert feeds.get("keyed") is None
+    page.fill("#nw-key-input", web.key)
+    page.click("#nw-key-save")
+    # the write is retried with the key: no second click needed
+    page.wait_for_selector("#feeds tr[data-feed='keyed']")
+    assert feeds.get("keyed") is not None
+    name = _row(page, "keyed").locator(".name")
+    assert "<b>" in name.inner_text() and name.locator("b, img").count() == 0  # untrusted: text, not HTML
+    assert page.evaluate("window.__pwned") is None
+    assert page.evaluate("sessionStorage.getItem('nw.apikey')") == web.key
+    assert "✓" in page.inner_text("#nav-key")
+    assert not page.errors
+
+
+def test_wrong_key_says_so_and_a_server_without_key_refuses_clearly(page, web, feeds, monkeypatch):
+    from worker.settings import get_settings
+
+    with_key(page, "not-the-key")
+    page.goto(web.url + "/feeds")
+    page.wait_for_selector("#feeds tr[data-feed='aljazeera']")
+    _row(page, "aljazeera").locator(".act-poll").click()
+    page.wait_for_selector("#nw-key-dialog[open]")
+    page.click("#nw-key-clear")  # dismiss without a key: the write fails with a message
+    page.wait_for_selector("#msg.error")
+    assert "NEWSWORKER_API_KEY" in page.inner_text("#msg")
+
+    monkeypatch.setattr(get_settings(), "api_key", "")  # writes disabled on the server
+    with_key(page)
+    page.reload()
+    page.wait_for_selector("#feeds tr[data-feed='aljazeera']")
+    _row(page, "aljazeera").locator(".act-remove").click()
+    _row(page, "aljazeera").locator(".act-remove").click()
+    page.wait_for_selector("#msg.error")
+    assert "NEWSWORKER_API_KEY" in page.inner_text("#msg") and page.locator("#nw-key-dialog[open]").count() == 0
+    assert feeds.get("aljazeera") is not None
+    assert not page.errors
+
+
+def test_english_toggle_relabels_the_feeds_page(page, web, feeds):
+    page.goto(web.url + "/feeds")
+    page.wait_for_selector("#feeds tr[data-feed='aljazeera']")
+    assert page.inner_text("#f-add") == "إضافة" and page.get_attribute("html", "dir") == "rtl"
+    page.click("#nav-lang")
+    page.wait_for_function("document.documentElement.dir === 'ltr'")
+    assert page.inner_text("#f-add") == "Add"
+    assert page.inner_text("#nav-feeds") == "Feeds"
+    assert "Next poll" in page.inner_text("#feeds thead")
+    assert _row(page, "aljazeera").locator(".act-poll").inner_text() == "Poll now"
+    assert _row(page, "bbc-arabic").locator(".badge").inner_text() == "failing"
+    assert page.title() == "newsworker — Feeds"
+    page.reload()  # the choice is remembered
+    page.wait_for_selector("#feeds tr[data-feed='aljazeera']")
+    assert page.inner_text("#f-add") == "Add"
+    page.click("#nav-lang")
+    page.wait_for_function("document.documentElement.dir === 'rtl'")
+    assert page.inner_text("#f-add") == "إضافة"
+    assert not page.errors
+
+
+def test_closed_reads_ask_for_the_key_then_show_the_list(page, web, feeds, monkeypatch):
+    from worker.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "api_read_open", False)
+    page.goto(web.url + "/feeds")  # the page itself loads; its data needs the key
+    page.wait_for_selector("#nw-key-dialog[open]")
+    assert page.locator("#feeds tr[data-feed]").count() == 0
+    page.fill("#nw-key-input", web.key)
+    page.press("#nw-key-input", "Enter")
+    page.wait_for_selector("#feeds tr[data-feed='aljazeera']")
+    assert page.locator("#feeds tbody tr[data-feed]").count() == 3
+    assert not page.errors

@@ -1,0 +1,395 @@
+/* The alerts page: saved searches with their channels (webhook, Slack, e-mail), instant or digest mode and
+ * a minimum casualty count; enable, disable, edit, delete; "Test" (what a rule would have fired over the
+ * indexed articles, one entry per story) and the delivery history per channel.
+ *
+ * "Save this search as an alert" on the search page opens /alerts?q=...&source=... and the form starts
+ * with that query. Every call goes through NW.withKey(() => NW.api(...)): a 401 opens the key dialog and the
+ * write is retried once with the key. Rule names, queries, titles and errors are untrusted: textContent.
+ */
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const ui = { editing: null, editingRule: null, rules: [], preview: null, history: null, offset: 0 };
+  const PAGE = 50;
+
+  function el(tag, text, cls) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (cls) node.className = cls;
+    return node;
+  }
+
+  function button(key, onClick, cls) {
+    const b = el("button", NW.t(key), cls);
+    b.type = "button";
+    b.dataset.i18n = key;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function show(text, kind) {
+    const m = $("msg");
+    m.textContent = text;
+    m.className = `msg ${kind || "ok"}`;
+    m.hidden = !text;
+  }
+
+  const fail = (err) => show(NW.errorText(err), "error");
+  const lines = (id) => $(id).value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+
+  // -------------------------------------------------------------------------------------------- form
+
+  /* The rule as the form shows it. Fields the form does not show (owner, languages) are carried over
+   * from the rule being edited: PUT replaces the whole rule. */
+  function formBody() {
+    const cas = $("f-casualties").value.trim();
+    const kept = ui.editingRule || {};
+    return {
+      owner: kept.owner || null,
+      query: $("f-query").value.trim(),
+      mode: $("f-mode").value,
+      digest_minutes: parseInt($("f-digest").value, 10) || 60,
+      enabled: $("f-enabled").checked,
+      filters: {
+        sources: lines("f-sources"), languages: (kept.filters && kept.filters.languages) || [],
+        min_casualties: cas === "" ? null : parseInt(cas, 10),
+      },
+      channels: {
+        webhooks: [
+          ...lines("f-webhooks").map((url) => ({ url, format: "json" })),
+          ...lines("f-slack").map((url) => ({ url, format: "slack" })),
+        ],
+        emails: lines("f-emails"),
+      },
+    };
+  }
+
+  function fillForm(rule) {
+    const hooks = (rule.channels && rule.channels.webhooks) || [];
+    const filters = rule.filters || {};
+    $("f-name").value = rule.name || "";
+    $("f-name").readOnly = Boolean(ui.editing);
+    $("f-query").value = rule.query || "";
+    $("f-webhooks").value = hooks.filter((h) => h.format !== "slack").map((h) => h.url).join("\n");
+    $("f-slack").value = hooks.filter((h) => h.format === "slack").map((h) => h.url).join("\n");
+    $("f-emails").value = ((rule.channels && rule.channels.emails) || []).join("\n");
+    $("f-mode").value = rule.mode === "digest" ? "digest" : "instant";
+    $("f-digest").value = rule.digest_minutes || 60;
+    $("f-casualties").value = filters.min_casualties === null || filters.min_casualties === undefined ? "" : filters.min_casualties;
+    $("f-sources").value = (filters.sources || []).join(", ");
+    $("f-enabled").checked = rule.enabled !== false;
+    $("form-title").dataset.i18n = ui.editing ? "alerts.edit_title" : "alerts.new";
+    $("form-title").textContent = ui.editing ? NW.t("alerts.edit_title", { name: ui.editing }) : NW.t("alerts.new");
+  }
+
+  function resetForm() {
+    ui.editing = null;
+    ui.editingRule = null;
+    fillForm({});
+  }
+
+  async function save(ev) {
+    ev.preventDefault();
+    show("");
+    const body = formBody();
+    const name = ui.editing || $("f-name").value.trim();
+    try {
+      await NW.withKey(() => (ui.editing
+        ? NW.api(`/alerts/${encodeURIComponent(name)}`, { method: "PUT", json: body })
+        : NW.api("/alerts", { method: "POST", json: Object.assign({ name }, body) })));
+    } catch (err) { fail(err); return; }
+    show(NW.t(ui.editing ? "alerts.updated" : "alerts.created", { name }));
+    resetForm();
+    await loadRules();
+  }
+
+  async function edit(name) {
+    let rule;
+    try { rule = await NW.api(`/alerts/${encodeURIComponent(name)}`); } catch (err) { fail(err); return; }
+    ui.editing = name;
+    ui.editingRule = rule;
+    fillForm(rule);
+    // Without the key the server sends redacted targets ("https://host/…"): saving them would break them.
+    if (JSON.stringify(rule.channels || {}).includes("…")) show(NW.t("alerts.redacted"), "error");
+    $("editor").scrollIntoView();
+  }
+
+  // -------------------------------------------------------------------------------------------- list
+
+  function channelSummary(rule) {
+    const ch = rule.channels || {};
+    const hooks = ch.webhooks || [];
+    const parts = [];
+    const json = hooks.filter((h) => h.format !== "slack").length;
+    const slack = hooks.length - json;
+    if (json) parts.push(`${NW.t("alerts.ch_webhook_short")} ×${json}`);
+    if (slack) parts.push(`Slack ×${slack}`);
+    if ((ch.emails || []).length) parts.push(`${NW.t("alerts.ch_email")} ×${ch.emails.length}`);
+    return parts.join("، ") || NW.t("alerts.no_channel");
+  }
+
+  function modeText(rule) {
+    const mode = rule.mode === "digest" ? NW.t("alerts.digest_every", { n: rule.digest_minutes }) : NW.t("alerts.instant");
+    const min = rule.filters && rule.filters.min_casualties;
+    return min ? `${mode} — ${NW.t("alerts.min_cas_short", { n: min })}` : mode;
+  }
+
+  function renderRules() {
+    const body = $("rules").tBodies[0];
+    body.replaceChildren();
+    const sel = $("h-rule");
+    const chosen = sel.value;
+    while (sel.options.length > 1) sel.remove(1);
+    if (!ui.rules.length) {
+      const tr = el("tr", null, "empty");
+      const td = el("td", NW.t("alerts.none"));
+      td.colSpan = 6;
+      tr.append(td);
+      body.append(tr);
+    }
+    for (const rule of ui.rules) {
+      const tr = el("tr");
+      tr.dataset.rule = rule.name;
+      const state = el("span", NW.t(rule.enabled ? "alerts.on" : "alerts.off"), rule.enabled ? "badge ok" : "badge off");
+      const actions = el("td", null, "actions");
+      actions.append(
+        button(rule.enabled ? "alerts.disable" : "alerts.enable", () => toggle(rule), "act-toggle"),
+        button("alerts.edit", () => edit(rule.name), "act-edit"),
+        button("alerts.test", () => test(rule.name), "act-test"),
+        button("alerts.show_history", () => { $("h-rule").value = rule.name; loadHistory(); }, "act-history"),
+        button("alerts.delete", (ev) => remove(rule.name, ev.currentTarget), "act-delete danger"),
+      );
+      const q = el("td", rule.query, "query");
+      q.dir = "auto";
+      tr.append(el("td", rule.name, "name"), q, el("td", channelSummary(rule)), el("td", modeText(rule)),
+        el("td").appendChild(state).parentNode, actions);
+      body.append(tr);
+      const opt = el("option", rule.name);
+      opt.value = rule.name;
+      sel.append(opt);
+    }
+    sel.value = chosen;
+  }
+
+  async function loadRules() {
+    try {
+      ui.rules = (await NW.withKey(() => NW.api("/alerts"))).rules || [];
+    } catch (err) { fail(err); return; }
+    renderRules();
+  }
+
+  async function toggle(rule) {
+    show("");
+    try {
+      await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(rule.name)}`, { method: "PATCH", json: { enabled: !rule.enabled } }));
+    } catch (err) { fail(err); return; }
+    show(NW.t(rule.enabled ? "alerts.disabled_msg" : "alerts.enabled_msg", { name: rule.name }));
+    await loadRules();
+  }
+
+  /* Delete asks twice in place (the button turns into "confirm"), not with window.confirm: a native
+   * dialog is easy to click through and blocks the page. */
+  async function remove(name, btn) {
+    if (btn.dataset.armed !== "1") {
+      btn.dataset.armed = "1";
+      btn.dataset.i18n = "alerts.confirm_delete";
+      btn.textContent = NW.t("alerts.confirm_delete", { name });
+      return;
+    }
+    try {
+      await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(name)}`, { method: "DELETE" }));
+    } catch (err) { fail(err); return; }
+    show(NW.t("alerts.deleted", { name }));
+    if (ui.editing === name) resetForm();
+    await loadRules();
+  }
+
+  // ----------------------------------------------------------------------------------------- preview
+
+  async function test(name) {
+    try {
+      ui.preview = await NW.api(`/alerts/${encodeURIComponent(name)}/test?limit=200`);
+    } catch (err) { fail(err); return; }
+    renderPreview();
+    $("preview").scrollIntoView();
+  }
+
+  function articleLine(art, tag) {
+    const li = el(tag || "li");
+    const meta = [art.source, NW.date(art.published, true)].filter(Boolean).join(" — ");
+    li.append(el("span", art.title || NW.t("alerts.untitled"), "title"), el("span", meta, "muted"));
+    return li;
+  }
+
+  function renderPreview() {
+    const p = ui.preview;
+    if (!p) return;
+    $("preview").hidden = false;
+    $("preview-title").textContent = NW.t("alerts.preview_title", { name: p.rule });
+    $("preview-summary").textContent = NW.t("alerts.preview_summary", { matched: p.matched, stories: p.notifications, total: p.total_hits });
+    const list = $("preview-stories");
+    list.replaceChildren();
+    for (const story of p.stories || []) {
+      const li = el("li", null, "story");
+      li.dataset.story = story.story_id;
+      const head = articleLine(story.article || {}, "div");
+      head.className = "lead";
+      const ups = el("ul", null, "follow-ups");
+      for (const f of story.follow_ups || []) ups.append(articleLine(f));
+      li.append(head);
+      if (story.follow_ups && story.follow_ups.length) {
+        li.append(el("p", NW.t("alerts.follow_ups", { n: story.follow_ups.length }), "muted"), ups);
+      }
+      list.append(li);
+    }
+    if (!list.children.length) list.append(el("li", NW.t("alerts.preview_none"), "empty"));
+  }
+
+  // ----------------------------------------------------------------------------------------- history
+
+  /* One page of the history; a new filter (or Refresh) starts again from the newest. */
+  async function loadHistory(ev, offset) {
+    if (ev) ev.preventDefault();
+    ui.offset = offset || 0;
+    const qs = new URLSearchParams({ limit: String(PAGE), offset: String(ui.offset) });
+    for (const [param, id] of [["rule", "h-rule"], ["channel", "h-channel"], ["status", "h-status"]]) {
+      if ($(id).value) qs.set(param, $(id).value);
+    }
+    try {
+      ui.history = await NW.withKey(() => NW.api(`/alerts/history?${qs}`));
+    } catch (err) { fail(err); return; }
+    renderHistory();
+  }
+
+  function channelRow(ch) {
+    const li = el("li", null, `channel st-${ch.status}`);
+    li.dataset.channel = ch.key;
+    const type = ch.type === "email" ? NW.t("alerts.ch_email") : NW.t("alerts.ch_webhook_short");
+    li.append(el("span", `${type} ${ch.target || ""}`, "target"), el("span", NW.t(`status.${ch.status}`), `badge st-${ch.status}`),
+      el("span", NW.t("alerts.attempts", { n: ch.attempts || 0 }), "attempts"));
+    if (ch.last_error) li.append(el("span", ch.last_error, "last-error"));
+    return li;
+  }
+
+  function renderHistory() {
+    const h = ui.history;
+    if (!h) return;
+    const body = $("history").tBodies[0];
+    body.replaceChildren();
+    for (const rec of h.records || []) {
+      const tr = el("tr");
+      tr.dataset.id = rec.id;
+      const art = rec.article || {};
+      const what = rec.kind === "digest" ? NW.t("alerts.digest_of", { n: rec.article_count || (rec.items || []).length }) : (art.title || NW.t("alerts.untitled"));
+      const articleCell = el("td");
+      articleCell.append(el("span", what, "title"));
+      if (rec.follow_up_count) articleCell.append(el("span", NW.t("alerts.follow_ups", { n: rec.follow_up_count }), "muted"));
+      const channels = el("ul", null, "channels");
+      for (const ch of rec.channels || []) channels.append(channelRow(ch));
+      const status = el("td");
+      status.append(el("span", NW.t(`status.${rec.status}`), `badge st-${rec.status}`));
+      const chCell = el("td");
+      chCell.append(channels);
+      tr.append(el("td", NW.date(rec.created, true)), el("td", rec.rule, "name"), articleCell, status, chCell);
+      body.append(tr);
+    }
+    if (!body.children.length) {
+      const tr = el("tr", null, "empty");
+      const td = el("td", NW.t("alerts.history_none"));
+      td.colSpan = 5;
+      tr.append(td);
+      body.append(tr);
+    }
+    const shown = (h.records || []).length;
+    $("history-total").textContent = NW.t("alerts.history_total", { from: shown ? ui.offset + 1 : 0, to: ui.offset + shown, n: h.total });
+    $("h-newer").disabled = ui.offset === 0;
+    $("h-older").disabled = ui.offset + shown >= Math.min(h.total, 10000);
+  }
+
+  // -------------------------------------------------------------------------------------------- wire
+
+  function init() {
+    $("alert-form").addEventListener("submit", save);
+    $("f-cancel").addEventListener("click", () => { resetForm(); show(""); });
+    $("history-filter").addEventListener("submit", loadHistory);
+    for (const id of ["h-rule", "h-channel", "h-status"]) $(id).addEventListener("change", () => loadHistory());
+    $("h-newer").addEventListener("click", () => loadHistory(null, Math.max(0, ui.offset - PAGE)));
+    $("h-older").addEventListener("click", () => loadHistory(null, ui.offset + PAGE));
+    // From the search page: /alerts?q=...&source=a,b
+    const p = new URLSearchParams(window.location.search);
+    if (p.get("q")) {
+      $("f-query").value = p.get("q");
+      $("f-sources").value = (p.get("source") || "").split(",").filter(Boolean).join(", ");
+      show(NW.t("alerts.from_search"));
+      $("f-name").focus();
+    }
+    NW.onLang(() => {
+      $("form-title").textContent = ui.editing ? NW.t("alerts.edit_title", { name: ui.editing }) : NW.t("alerts.new");
+      renderRules(); renderPreview(); renderHistory();
+    });
+    loadRules();
+    loadHistory();
+  }
+
+  NW.addStrings({
+    ar: {
+      "alerts.doctitle": "newsworker — التنبيهات", "alerts.title": "التنبيهات", "alerts.new": "تنبيه جديد",
+      "alerts.edit_title": "تعديل التنبيه {name}", "alerts.name": "الاسم",
+      "alerts.name_hint": "حروف وأرقام و . - _ (حتى 100)", "alerts.query": "الاستعلام",
+      "alerts.webhooks": "Webhook (JSON) — رابط في كل سطر", "alerts.slack": "Slack — رابط في كل سطر",
+      "alerts.emails": "البريد الإلكتروني — عنوان في كل سطر", "alerts.mode": "الإرسال", "alerts.instant": "فوري",
+      "alerts.digest": "ملخص دوري", "alerts.digest_minutes": "دقائق الملخص", "alerts.digest_every": "ملخص كل {n} دقيقة",
+      "alerts.min_casualties": "أدنى عدد ضحايا", "alerts.min_cas_short": "ضحايا ≥ {n}",
+      "alerts.sources": "المصادر (مفصولة بفواصل)", "alerts.enabled": "مفعّل", "alerts.save": "حفظ",
+      "alerts.cancel": "إلغاء", "alerts.list": "التنبيهات المحفوظة", "alerts.channels": "القنوات",
+      "alerts.state": "الحالة", "alerts.on": "مفعّل", "alerts.off": "معطّل", "alerts.enable": "تفعيل",
+      "alerts.disable": "تعطيل", "alerts.edit": "تعديل", "alerts.test": "اختبار", "alerts.show_history": "السجل",
+      "alerts.delete": "حذف", "alerts.none": "لا تنبيهات بعد. احفظ بحثًا من صفحة البحث أو املأ النموذج أعلاه.",
+      "alerts.no_channel": "بلا قناة (يُسجَّل فقط)", "alerts.ch_webhook": "Webhook / Slack", "alerts.ch_webhook_short": "Webhook",
+      "alerts.ch_email": "البريد الإلكتروني", "alerts.created": "حُفظ التنبيه {name}.", "alerts.updated": "عُدّل التنبيه {name}.",
+      "alerts.deleted": "حُذف التنبيه {name}.", "alerts.enabled_msg": "فُعّل التنبيه {name}.", "alerts.disabled_msg": "عُطّل التنبيه {name}.",
+      "alerts.confirm_delete": "تأكيد الحذف", "alerts.from_search": "الاستعلام من صفحة البحث: سمِّ التنبيه واختر قنواته ثم احفظ.",
+      "alerts.redacted": "القنوات مخفية لأن المفتاح غير مُدخل: أدخل مفتاح API ثم افتح التعديل من جديد قبل الحفظ.",
+      "alerts.preview_title": "اختبار {name}: ما كان سيُرسل من الأخبار المفهرسة",
+      "alerts.preview_summary": "{matched} خبرًا مطابقًا في {stories} قصة (إشعار واحد لكل قصة) من {total} نتيجة.",
+      "alerts.preview_none": "لا شيء يطابق في الأخبار المفهرسة.", "alerts.follow_ups": "{n} متابعة للقصة نفسها",
+      "alerts.untitled": "(بلا عنوان)", "alerts.history": "سجل الإرسال", "alerts.channel": "القناة",
+      "alerts.status": "الحالة", "alerts.all": "الكل", "alerts.refresh": "تحديث", "alerts.when": "الوقت",
+      "alerts.article": "الخبر", "alerts.deliveries": "القنوات: الحالة، المحاولات، آخر خطأ",
+      "alerts.attempts": "{n} محاولة", "alerts.history_none": "لا إشعارات بعد.", "alerts.history_total": "{from}–{to} من {n}", "alerts.newer": "الأحدث", "alerts.older": "الأقدم",
+      "alerts.digest_of": "ملخص من {n} خبر",
+      "status.pending": "قيد الإرسال", "status.delivered": "أُرسل", "status.failed": "فشل", "status.recorded": "مسجّل (بلا قناة)",
+    },
+    en: {
+      "alerts.doctitle": "newsworker — Alerts", "alerts.title": "Alerts", "alerts.new": "New alert",
+      "alerts.edit_title": "Edit alert {name}", "alerts.name": "Name",
+      "alerts.name_hint": "letters, digits and . - _ (up to 100)", "alerts.query": "Query",
+      "alerts.webhooks": "Webhook (JSON) — one URL per line", "alerts.slack": "Slack — one URL per line",
+      "alerts.emails": "E-mail — one address per line", "alerts.mode": "Delivery", "alerts.instant": "Instant",
+      "alerts.digest": "Digest", "alerts.digest_minutes": "Digest minutes", "alerts.digest_every": "Digest every {n} min",
+      "alerts.min_casualties": "Minimum casualties", "alerts.min_cas_short": "casualties ≥ {n}",
+      "alerts.sources": "Sources (comma-separated)", "alerts.enabled": "Enabled", "alerts.save": "Save",
+      "alerts.cancel": "Cancel", "alerts.list": "Saved alerts", "alerts.channels": "Channels",
+      "alerts.state": "State", "alerts.on": "Enabled", "alerts.off": "Disabled", "alerts.enable": "Enable",
+      "alerts.disable": "Disable", "alerts.edit": "Edit", "alerts.test": "Test", "alerts.show_history": "History",
+      "alerts.delete": "Delete", "alerts.none": "No alerts yet. Save a search from the search page or fill in the form above.",
+      "alerts.no_channel": "no channel (recorded only)", "alerts.ch_webhook": "Webhook / Slack", "alerts.ch_webhook_short": "Webhook",
+      "alerts.ch_email": "E-mail", "alerts.created": "Alert {name} saved.", "alerts.updated": "Alert {name} updated.",
+      "alerts.deleted": "Alert {name} deleted.", "alerts.enabled_msg": "Alert {name} enabled.", "alerts.disabled_msg": "Alert {name} disabled.",
+      "alerts.confirm_delete": "Confirm delete", "alerts.from_search": "Query taken from the search page: name the alert, choose its channels and save.",
+      "alerts.redacted": "Channels are hidden because no key is entered: enter the API key and open Edit again before saving.",
+      "alerts.preview_title": "Test of {name}: what it would have sent over the indexed articles",
+      "alerts.preview_summary": "{matched} matching articles in {stories} stories (one notification per story), of {total} hits.",
+      "alerts.preview_none": "Nothing in the indexed articles matches.", "alerts.follow_ups": "{n} follow-ups of the same story",
+      "alerts.untitled": "(untitled)", "alerts.history": "Delivery history", "alerts.channel": "Channel",
+      "alerts.status": "Status", "alerts.all": "All", "alerts.refresh": "Refresh", "alerts.when": "When",
+      "alerts.article": "Article", "alerts.deliveries": "Channels: status, attempts, last error",
+      "alerts.attempts": "{n} attempts", "alerts.history_none": "No notifications yet.", "alerts.history_total": "{from}–{to} of {n}", "alerts.newer": "Newer", "alerts.older": "Older",
+      "alerts.digest_of": "Digest of {n} articles",
+      "status.pending": "pending", "status.delivered": "delivered", "status.failed": "failed", "status.recorded": "recorded (no channel)",
+    },
+  });
+
+  document.addEventListener("DOMContentLoaded", init);
+})();
