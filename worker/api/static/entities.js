@@ -96,7 +96,8 @@
     for (const a of data.articles) {
       for (const p of a.places || []) {
         const cur = places.get(p.name);
-        if (cur) cur.count += 1; else places.set(p.name, { name: p.name, place: p.name, lat: p.lat, lon: p.lon, count: 1 });
+        if (cur) { cur.count += 1; cur.ids.push(a.id); }
+        else places.set(p.name, { name: p.name, place: p.name, lat: p.lat, lon: p.lon, count: 1, ids: [a.id] });
       }
     }
     drawMap($("entity-map"), [...places.values()], {

@@ -7,7 +7,8 @@
  * articles written in the circle. drawHistogram: one bar per day (or week, month).
  * Every label is set with textContent, so place names from articles are never parsed as markup.
  *
- * drawMap(container, points, opts): points are {name, lat, lon, count?, place?}. opts:
+ * drawMap(container, points, opts): points are {name, lat, lon, count?, place?, ids?}; with ids (the articles
+ * naming the place) on every member, a cluster counts distinct articles, else it sums the counts. opts:
  *   width, maxHeight  size in px (420 x 320 by default)
  *   labels            write each place's name beside it (the article view); implies cluster: 0
  *   cluster           clustering radius in px (16 by default; 0 draws every point)
@@ -137,6 +138,12 @@ function clusterPoints(pts, x, y, radius) {
     const hit = radius > 0 ? clusters.find((c) => Math.hypot(c.x - px, c.y - py) <= radius) : null;
     if (hit) { hit.members.push(p); hit.total += p.count || 1; }
     else clusters.push({ x: px, y: py, members: [p], total: p.count || 1 });
+  }
+  // One article naming two places of a cluster is one article: count distinct ids when they are known.
+  for (const c of clusters) {
+    if (c.members.length > 1 && c.members.every((p) => Array.isArray(p.ids))) {
+      c.total = new Set(c.members.flatMap((p) => p.ids)).size;
+    }
   }
   return clusters;
 }
