@@ -211,7 +211,11 @@ def main() -> None:
         "format": "newsworker-geo/1",
         "source": f"Natural Earth admin-0 countries (1:110m world, 1:50m Middle East and North Africa) "
                   f"from the npm package world-atlas {meta['version']}",
-        "licence": "Natural Earth: public domain; world-atlas: ISC (Copyright 2013-2019 Michael Bostock)",
+        # ISC asks for the notice in every copy, and this file is what the package ships.
+        "licence": "Natural Earth: public domain. world-atlas: ISC licence, Copyright 2013-2019 Michael "
+                   "Bostock. Permission to use, copy, modify, and/or distribute this software for any purpose "
+                   "with or without fee is hereby granted, provided that the above copyright notice and this "
+                   "permission notice appear in all copies.",
         "scale": SCALE,
         "encoding": "each line: x0, y0 in 1/scale degrees, then dx, dy pairs",
         "layers": {},
