@@ -128,3 +128,14 @@ def test_pages_and_assets_are_served(api):
         assert r.status_code == 200 and 'dir="rtl"' in r.text and "/static/shell.js" in r.text, path
     for asset in ("/static/stories.js", "/static/entities.js", "/static/map.js", "/static/geo/countries.json"):
         assert api.get(asset).status_code == 200, asset
+
+
+@pytest.mark.parametrize("until", ["0.5", "yesterday", "2018-13-45T00:00:00Z"])
+def test_until_must_be_iso_8601(api, until):
+    assert api.get("/stories/top", params={"until": until}).status_code == 422
+
+
+def test_until_at_the_start_of_the_calendar_is_an_empty_window_not_an_error(api):
+    r = api.get("/stories/top", params={"window": "7d", "until": "0001-01-01T00:00:00+01:00"})
+    assert r.status_code == 200, r.text
+    assert r.json()["stories"] == [] and r.json()["since"] is None

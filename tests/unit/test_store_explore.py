@@ -36,3 +36,14 @@ def test_article_item_lists_no_body_and_located_places_once():
     item = article_item(src)
     assert "body" not in item and item["events"] == ["prison_attack"]
     assert [p["name"] for p in item["places"]] == ["الحسكة"]
+
+
+def test_times_at_the_edges_of_the_calendar_stay_valid_for_elasticsearch():
+    from datetime import timezone
+
+    from worker.store.explore import _as_utc, _iso
+
+    assert _iso(datetime(1, 1, 1, tzinfo=UTC)) == "0001-01-01T00:00:00.000Z"  # four digits, not "1-01-01"
+    assert _as_utc(datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))) == datetime.min.replace(tzinfo=UTC)
+    assert _as_utc(datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5)))).year == 9999
+    assert _as_utc(datetime(2018, 3, 10, 12)) == datetime(2018, 3, 10, 12, tzinfo=UTC)  # naive is UTC

@@ -49,7 +49,18 @@ class Window:
 
 
 def _iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    """ISO 8601 UTC with milliseconds and a four-digit year (strftime writes year 1 as "1")."""
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _as_utc(dt: datetime) -> datetime:
+    """``dt`` in UTC (naive means UTC); a time at the very edge of the calendar is clamped to it."""
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    try:
+        return dt.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before datetime.min in UTC
+        return (datetime.min if dt.year < 2 else datetime.max).replace(tzinfo=UTC)
 
 
 def newest_published(es: Elasticsearch, alias: str) -> datetime | None:
@@ -65,7 +76,7 @@ def resolve_window(es: Elasticsearch, alias: str, window: str = "24h", anchor: A
         raise ValueError(f"window must be one of {', '.join(WINDOWS)}")
     newest = newest_published(es, alias)
     if until is not None:
-        end, used = (until if until.tzinfo else until.replace(tzinfo=UTC)), "until"
+        end, used = _as_utc(until), "until"
     elif anchor == "latest" and newest is not None:
         end, used = newest, "latest"
     else:

@@ -3,14 +3,13 @@ beside it (issue 17). ``/entities`` itself is the web page; these are its JSON e
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from worker.api.auth import require_read
 from worker.api.models import BACKEND_ERRORS, READ_ERRORS, responses
-from worker.api.models_explore import EntityOut, TopEntitiesOut
+from worker.api.models_explore import EntityOut, IsoDatetime, TopEntitiesOut
 from worker.api.routes.search import Target, _run
 from worker.api.routes.stories import WINDOW_HELP
 
@@ -25,7 +24,7 @@ def top_entities(
     type: Annotated[list[EntityType] | None, Query(description="entity types (all four by default)")] = None,  # noqa: A002
     window: Literal["24h", "7d", "30d", "all"] = Query("all", description=WINDOW_HELP),
     anchor: Literal["latest", "now"] = "latest",
-    until: Annotated[datetime | None, Query(description="end of the window (ISO 8601); overrides anchor")] = None,
+    until: Annotated[IsoDatetime | None, Query(description="end of the window (ISO 8601); overrides anchor")] = None,
     size: int = Query(15, ge=1, le=100),
 ) -> Any:
     from worker.store.explore import ENTITY_FIELDS

@@ -5,14 +5,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from worker.api.auth import require_read
 from worker.api.models import BACKEND_ERRORS, READ_ERRORS, responses
-from worker.api.models_explore import StoryOut, TopStoriesOut
+from worker.api.models_explore import IsoDatetime, StoryOut, TopStoriesOut
 from worker.api.routes.search import Target, _run
 
 router = APIRouter(tags=["stories"])
@@ -27,7 +26,7 @@ def top_stories(
     target: Target,
     window: Literal["24h", "7d", "30d", "all"] = Query("24h", description=WINDOW_HELP),
     anchor: Literal["latest", "now"] = "latest",
-    until: Annotated[datetime | None, Query(description="end of the window (ISO 8601); overrides anchor")] = None,
+    until: Annotated[IsoDatetime | None, Query(description="end of the window (ISO 8601); overrides anchor")] = None,
     sort: Literal["sources", "articles"] = Query("sources", description="most sources first, or most articles"),
     size: int = Query(20, ge=1, le=100),
 ) -> Any:
