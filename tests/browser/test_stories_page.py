@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.explore_fixtures import explore_browser, explore_page, explore_server, save_screenshot
+from tests.integration.explore_corpus import XSS_TITLE
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 FIXTURES = (explore_browser, explore_page, explore_server)  # pytest finds fixtures by module-level name
-XSS = "<img src=x onerror=alert(1)>"
 
 
 def test_open_a_story_from_top_stories_to_its_timeline(explore_page, explore_server):
@@ -71,3 +71,24 @@ def test_unknown_story_shows_the_message(explore_page, explore_server):
     page.wait_for_selector("#error:not([hidden])")
     assert "no article belongs to this story" in page.inner_text("#error")
     assert not page.errors
+
+
+def test_markup_in_a_title_is_shown_as_text_and_never_runs(explore_browser, explore_server):
+    # without the CSP: the page's DOM building must be safe on its own
+    ctx = explore_browser.new_context(locale="ar", bypass_csp=True)
+    try:
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(explore_server + "/stories?id=s-old")
+        page.wait_for_selector("#story-articles li.ex-article")
+        assert page.inner_text("#story-title") == XSS_TITLE
+        assert page.locator("#story-view img, #story-view script").count() == 0
+        page.goto(explore_server + "/entities?name=" + "دمشق")
+        page.wait_for_selector("#entity-articles li.ex-article")
+        assert XSS_TITLE in page.inner_text("#entity-articles")
+        assert page.locator("#entity-view img, #entity-view script").count() == 0
+        page.wait_for_timeout(300)  # give an injected handler the chance to fire before checking it did not
+        assert page.evaluate("window.__pwned") is None and not errors
+    finally:
+        ctx.close()

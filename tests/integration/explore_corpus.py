@@ -10,7 +10,7 @@ s-prison       4: bbc 03-10 08:00, cnn 09:00, skynews       3        4          
                10:30, bbc 11:00                                                    + أردوغان in cnn's
 s-summit       5: aljazeera 03-09 14:00 .. 03-10 12:00      1        5             الرياض, محمد بن سلمان
 s-quake        2: cnn 03-05 06:00, france24 03-05 07:00     2        0 (7 d: 2)    قسد, حلب, إدلب
-s-old          1: bbc 2018-02-01                            1        0             دمشق
+s-old          1: bbc 2018-02-01 (title with markup)        1        0             دمشق, القاهرة
 =============  ==========================================  =======  ============  ==========================
 
 The newest article is s-summit's 2018-03-10T12:00Z, so the 24 h window anchored there starts 03-09 12:00.
@@ -21,6 +21,8 @@ from __future__ import annotations
 from worker.document import EnrichedDocument, Entity, Event, Place
 
 NEWEST = "2018-03-10T12:00:00.000Z"
+# s-old's title: feed text is data, never markup (the pages set it with textContent)
+XSS_TITLE = 'طرق دمشق مفتوحة <img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 HASAKAH = Place(name_en="Al-Hasakah", country="SY", lat=36.5, lon=40.75)
 ALEPPO = Place(name_en="Aleppo", country="SY", lat=36.2, lon=37.16)
 IDLIB = Place(name_en="Idlib", country="SY", lat=35.93, lon=36.63)
@@ -79,6 +81,6 @@ def explore_documents() -> list[EnrichedDocument]:
              ("disaster",)),
     ]
     old = "قال مسؤول في دمشق إن الطرق إلى القاهرة مفتوحة"
-    docs.append(_doc("s-old", "s-old", "bbc", "2018-02-01T10:00:00Z", "طرق دمشق مفتوحة", old,
+    docs.append(_doc("s-old", "s-old", "bbc", "2018-02-01T10:00:00Z", XSS_TITLE, old,
                      [_ent(old, "دمشق", "LOC", "دمشق", DAMASCUS), _ent(old, "القاهرة", "LOC", "القاهرة", CAIRO)]))
     return docs

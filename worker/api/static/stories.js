@@ -121,7 +121,7 @@
     const width = 620, lane = 28, left = 110, right = 16, top = 8;
     const height = top + lanes.length * lane + 24;
     const times = data.articles.map((a) => Date.parse(a.published)).filter(Number.isFinite);
-    const t0 = Math.min(...times), t1 = Math.max(...times);
+    const t0 = times.length ? Math.min(...times) : 0, t1 = times.length ? Math.max(...times) : 0;
     const span = Math.max(t1 - t0, 60000);
     const x = (t) => left + (t - t0) / span * (width - left - right);
     const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, width, height, class: "timesvg", direction: "ltr", role: "img" });
