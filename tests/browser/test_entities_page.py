@@ -36,6 +36,7 @@ def test_top_entities_then_an_entity_view(explore_page, explore_server):
     assert related[0] == "الحسكة" and set(related) == {"الحسكة", "حلب", "إدلب"}
     assert page.locator("#cooccurring section[data-type=ORG] .entity-row").count() == 0  # not itself
     assert page.locator("#entity-articles li.ex-article").count() == 6
+    assert "france24 1" in page.inner_text("#entity-tags") and "كارثة 2" in page.inner_text("#entity-tags")
     page.wait_for_selector("#entity-map svg path.coast")
     assert "entity%3A" in page.get_attribute("#entity-search", "href")
     save_screenshot(page, "entity")

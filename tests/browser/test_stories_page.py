@@ -35,6 +35,7 @@ def test_open_a_story_from_top_stories_to_its_timeline(explore_page, explore_ser
     sources = page.locator("#story-articles .tag.source").all_inner_texts()
     assert sources == ["bbc", "cnn", "skynews", "bbc"]  # oldest first
     assert page.locator("#timeline svg circle.tdot").count() == 4
+    assert "story%3As-prison" in page.get_attribute("#story-search", "href")
     lanes = page.locator("#timeline svg text.lanelabel").all_text_contents()
     assert sorted(lanes) == ["bbc", "cnn", "skynews"]
     page.wait_for_selector("#story-map svg path.coast")

@@ -89,6 +89,10 @@
       type: data.type ? NW.t(`type.${data.type}`) : "", articles: NW.t("ex.articles", { n: data.total }),
       first: NW.date(data.first), last: NW.date(data.last),
     }) + ` (${NW.t(`en.unit.${data.unit}`)})`;
+    const tags = $("entity-tags");
+    tags.replaceChildren();
+    for (const src of data.sources) tags.append(el("span", `${src.name} ${src.count}`, "tag source"));
+    for (const ev of data.events) tags.append(el("span", `${EX.eventLabel(ev.name)} ${ev.count}`, "tag event"));
     $("entity-search").href = "/?q=" + encodeURIComponent(`entity:${quoteValue(data.name)}`);
     drawHistogram($("entity-histogram"), data.histogram, null, { unit: data.unit });
     columns($("cooccurring"), data.cooccurring);

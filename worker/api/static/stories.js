@@ -11,13 +11,13 @@
   NW.addStrings({
     ar: {
       "st.heading": "القصص: المقالات نفسها عبر المصادر", "st.back": "→ أهم القصص", "st.timeline": "الخط الزمني حسب المصدر",
-      "st.places": "الأماكن المذكورة", "st.sort.sources": "الأكثر مصادر", "st.sort.articles": "الأكثر مقالات",
+      "st.places": "الأماكن المذكورة", "st.search": "كل مقالاتها في البحث", "st.sort.sources": "الأكثر مصادر", "st.sort.articles": "الأكثر مقالات",
       "st.none": "لا قصص في هذه الفترة.", "st.none.now": "لا قصص في هذه الفترة. جرّب «حتى أحدث مقال مفهرس»: البيانات المفهرسة أقدم من الساعة الحالية.",
       "st.meta": "{articles} · {sources} · من {first} إلى {last}",
     },
     en: {
       "st.heading": "Stories: the same news across sources", "st.back": "← Top stories", "st.timeline": "Timeline by source",
-      "st.places": "Places named", "st.sort.sources": "Most sources", "st.sort.articles": "Most articles",
+      "st.places": "Places named", "st.search": "All its articles in search", "st.sort.sources": "Most sources", "st.sort.articles": "Most articles",
       "st.none": "No stories in this window.", "st.none.now": "No stories in this window. Try \"up to the newest indexed article\": the indexed data is older than the clock.",
       "st.meta": "{articles} · {sources} · from {first} to {last}",
     },
@@ -99,6 +99,7 @@
     $("story-meta").textContent = NW.t("st.meta", {
       articles: c.articles, sources: c.sources, first: NW.date(data.first, true), last: NW.date(data.last, true),
     });
+    $("story-search").href = "/?q=" + encodeURIComponent(`story:${data.story_id}`) + "&sort=date";
     drawTimeline($("timeline"), data);
     const places = new Map();
     for (const a of data.articles) {
