@@ -139,3 +139,25 @@ def test_until_at_the_start_of_the_calendar_is_an_empty_window_not_an_error(api)
     r = api.get("/stories/top", params={"window": "7d", "until": "0001-01-01T00:00:00+01:00"})
     assert r.status_code == 200, r.text
     assert r.json()["stories"] == [] and r.json()["since"] is None
+
+
+def test_a_misdated_future_article_does_not_move_the_latest_window(es_client):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.integration.explore_corpus import _doc
+
+    alias = "texplore-future-" + uuid.uuid4().hex[:8]
+    elastic.ensure_index(es_client, alias)
+    future = (datetime.now(UTC) + timedelta(days=3650)).isoformat()
+    docs = [*explore_documents(), _doc("typo", "typo", "bbc", future, "خبر بتاريخ خاطئ", "نص", [])]
+    try:
+        assert elastic.index_documents(es_client, docs, alias=alias, refresh="wait_for").indexed == len(docs)
+        app = create_app()
+        app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
+        with TestClient(app) as client:
+            body = client.get("/stories/top", params={"window": "24h"}).json()
+        assert body["newest"] == NEWEST and _ids(body) == ["s-prison", "s-summit"]
+    finally:
+        elastic.drop_alias_and_indices(es_client, alias)
+        forget(alias)
+

@@ -64,7 +64,10 @@ def _as_utc(dt: datetime) -> datetime:
 
 
 def newest_published(es: Elasticsearch, alias: str) -> datetime | None:
-    resp = es.search(index=alias, size=0, aggs={"newest": {"max": {"field": "published"}}}).body
+    """The newest publication time not in the future: one feed's misdated item (a year 2030 typo) must
+    not move every "latest" window off into empty time."""
+    resp = es.search(index=alias, size=0, query={"range": {"published": {"lte": "now"}}},
+                     aggs={"newest": {"max": {"field": "published"}}}).body
     value = (resp.get("aggregations") or {}).get("newest", {}).get("value")
     return datetime.fromtimestamp(value / 1000, UTC) if value is not None else None
 
@@ -124,7 +127,7 @@ def top_stories(es: Elasticsearch, alias: str, *, window: str = "24h", anchor: A
         index=alias, size=0,
         query={"bool": {"filter": [{"exists": {"field": "story_id"}}, win.filter()]}},
         aggs={"stories": {
-            "terms": {"field": "story_id", "size": size, "order": [*order, {"_key": "asc"}]},
+            "terms": {"field": "story_id", "size": size, "order": [*order, {"last": "desc"}, {"_key": "asc"}]},
             "aggs": {
                 "sources": {"cardinality": {"field": "source"}},
                 "first": {"min": {"field": "published"}},
