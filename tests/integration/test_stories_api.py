@@ -119,6 +119,9 @@ def test_entity_type_filter_and_unknown_entity(api):
     assert api.get("/entities/" + quote("قسد"), params={"type": "PER"}).status_code == 404
     assert api.get("/entities/" + quote("قسد"), params={"type": "ORG", "size": 0}).json()["articles"] == []
     assert api.get("/entities/" + quote("لا أحد")).status_code == 404
+    # a name with a slash reaches the endpoint (path converter), not the router's bare 404
+    r = api.get("/entities/" + quote("AC/DC", safe=""))
+    assert r.status_code == 404 and r.json()["detail"] == "no article names this entity"
     assert api.get("/entities/x", params={"type": "XYZ"}).status_code == 422
 
 

@@ -34,7 +34,7 @@ def top_entities(
     return _run(run, target.es, target.alias, types=types, window=window, anchor=anchor, until=until, size=size)
 
 
-@router.get("/entities/{name}", response_model=EntityOut, dependencies=[Depends(require_read)],
+@router.get("/entities/{name:path}", response_model=EntityOut, dependencies=[Depends(require_read)],
             responses=responses(READ_ERRORS, BACKEND_ERRORS, _404="no article names this entity"))
 def entity(
     target: Target,
