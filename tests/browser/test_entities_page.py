@@ -29,7 +29,7 @@ def test_top_entities_then_an_entity_view(explore_page, explore_server):
     page.click("#top-entities section[data-type=ORG] a:has-text('قسد')")
     page.wait_for_selector("#entity-articles li.ex-article")
     assert page.inner_text("#entity-name") == "قسد"
-    assert "منظمات" in page.inner_text("#entity-meta") and "6 مقال" in page.inner_text("#entity-meta")
+    assert "منظمات" in page.inner_text("#entity-meta") and "6 مقالات" in page.inner_text("#entity-meta")
     bars = page.locator("#entity-histogram svg rect.bar title").all_text_contents()
     assert bars == ["2018-03-05: 2", "2018-03-10: 4"]
     related = page.locator("#cooccurring section[data-type=LOC] .entity-row a").all_inner_texts()

@@ -69,7 +69,9 @@ def test_nearby_places_are_clustered_with_their_count_and_a_click_filters(explor
     assert "حلب" in tip and "إدلب" in tip
     singles = page.locator("#map svg g.mark:not(.cluster) text.count").all_text_contents()
     assert sorted(singles) == ["4", "5"]  # Al-Hasakah (4 articles), Riyadh (5); Damascus, Cairo: 1 each
-    cluster.locator("circle").click()
+    assert cluster.get_attribute("role") == "button" and cluster.get_attribute("tabindex") == "0"
+    cluster.focus()
+    page.keyboard.press("Enter")  # the keyboard works like the mouse
     page.wait_for_function("() => document.querySelector('#q').value.includes('place:')")
     page.wait_for_function("() => document.querySelectorAll('.hit').length === 2")
     assert "place%3A" in page.url
@@ -91,3 +93,13 @@ def test_places_beyond_the_region_switch_to_the_world_layer(explore_page, explor
     coast = page.get_attribute("#probe svg path.coast", "d")
     assert coast.count("M") > 50
     assert not page.errors and not page.outside
+
+
+def test_a_click_on_a_single_place_adds_its_name(explore_page, explore_server):
+    page = explore_page
+    _search_with_places(page, explore_server)
+    page.locator("#map svg circle.place[data-place='الرياض']").click()
+    page.wait_for_function("() => document.querySelector('#q').value.includes('place:الرياض')")
+    page.wait_for_function("() => document.querySelectorAll('.hit').length === 5")
+    assert not page.errors and not page.outside
+

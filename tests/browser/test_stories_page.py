@@ -23,7 +23,8 @@ def test_open_a_story_from_top_stories_to_its_timeline(explore_page, explore_ser
     assert stories.count() == 2  # 24 h before the newest article (2018-03-10 12:00)
     first = stories.first
     assert first.get_attribute("data-story") == "s-prison"
-    assert first.locator(".badge.sources").inner_text() == "3 مصدر"
+    assert first.locator(".badge.sources").inner_text() == "3 مصادر"
+    assert stories.nth(1).locator(".badge.sources").inner_text() == "مصدر واحد"
     assert "أحدث مقال مفهرس" in page.inner_text("#window-note")
     save_screenshot(page, "stories")
 

@@ -86,7 +86,7 @@
     $("entity-name").textContent = data.name;
     document.title = `newsworker — ${data.name}`;
     $("entity-meta").textContent = NW.t("en.meta", {
-      type: data.type ? NW.t(`type.${data.type}`) : "", articles: NW.t("ex.articles", { n: data.total }),
+      type: data.type ? NW.t(`type.${data.type}`) : "", articles: EX.count("articles", data.total),
       first: NW.date(data.first), last: NW.date(data.last),
     }) + ` (${NW.t(`en.unit.${data.unit}`)})`;
     const tags = $("entity-tags");

@@ -20,7 +20,12 @@ const EX = (function () {
     "ex.note.now": "من {since} إلى {until} (حتى الآن)", "ex.note.until": "من {since} إلى {until}",
     "ex.note.all": "كل المقالات حتى {until}", "ex.note.newest": "أحدث مقال مفهرس: {newest}",
     "ex.source": "المصدر", "ex.open.search": "في البحث", "ex.open.original": "الأصل", "ex.loading": "جارٍ التحميل…",
-    "ex.error": "خطأ: {msg}", "ex.articles": "{n} مقال", "ex.sources": "{n} مصدر",
+    "ex.error": "خطأ: {msg}",
+    // Arabic counts agree with the number: 1, 2, 3-10, 11-99, 100+ (Intl.PluralRules categories)
+    "ex.articles.zero": "لا مقالات", "ex.articles.one": "مقال واحد", "ex.articles.two": "مقالان",
+    "ex.articles.few": "{n} مقالات", "ex.articles.many": "{n} مقالًا", "ex.articles.other": "{n} مقال",
+    "ex.sources.zero": "لا مصادر", "ex.sources.one": "مصدر واحد", "ex.sources.two": "مصدران",
+    "ex.sources.few": "{n} مصادر", "ex.sources.many": "{n} مصدرًا", "ex.sources.other": "{n} مصدر",
     "type.PER": "أشخاص", "type.ORG": "منظمات", "type.LOC": "أماكن", "type.FAC": "منشآت",
   };
   const en = {
@@ -30,7 +35,9 @@ const EX = (function () {
     "ex.note.now": "From {since} to {until} (now)", "ex.note.until": "From {since} to {until}",
     "ex.note.all": "Every article up to {until}", "ex.note.newest": "Newest indexed article: {newest}",
     "ex.source": "Source", "ex.open.search": "in search", "ex.open.original": "original", "ex.loading": "Loading…",
-    "ex.error": "Error: {msg}", "ex.articles": "{n} articles", "ex.sources": "{n} sources",
+    "ex.error": "Error: {msg}",
+    "ex.articles.one": "{n} article", "ex.articles.other": "{n} articles",
+    "ex.sources.one": "{n} source", "ex.sources.other": "{n} sources",
     "type.PER": "People", "type.ORG": "Organisations", "type.LOC": "Places", "type.FAC": "Facilities",
   };
   for (const [k, [a, e]] of Object.entries(EVENTS)) { ar[`ex.event.${k}`] = a; en[`ex.event.${k}`] = e; }
@@ -66,6 +73,15 @@ const EX = (function () {
   }
 
   function eventLabel(type) { return NW.t(`ex.event.${type}`); }
+
+  /* "{n} articles" with the plural form the language needs (Arabic has six). */
+  function count(kind, n) {
+    const lang = NW.lang;
+    const rule = new Intl.PluralRules(lang === "ar" ? "ar" : "en").select(n);
+    const key = `ex.${kind}.${rule}`;
+    const s = NW.t(key, { n }); // Western digits, as in the search page's counts
+    return s === key ? NW.t(`ex.${kind}.other`, { n }) : s;
+  }
 
   function windowNote(w) {
     const since = w.since ? NW.date(w.since, true) : "";
@@ -104,5 +120,5 @@ const EX = (function () {
     box.textContent = NW.t("ex.error", { msg: err && err.message ? err.message : String(err) });
   }
 
-  return { el, link, safeUrl, quoteValue, eventLabel, windowNote, articleItem, showError };
+  return { el, link, safeUrl, quoteValue, eventLabel, count, windowNote, articleItem, showError };
 })();

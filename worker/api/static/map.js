@@ -212,7 +212,16 @@ function drawMap(container, points, opts) {
       if (options.onClick) options.onClick({ ...best, total: c.total, members: c.members });
       if (options.onPlace) options.onPlace(best.place || best.name);
     };
-    if (options.onClick || options.onPlace) g.addEventListener("click", click);
+    if (options.onClick || options.onPlace) {
+      // a button for keyboards and screen readers too, not only for the mouse
+      g.setAttribute("tabindex", "0");
+      g.setAttribute("role", "button");
+      g.setAttribute("aria-label", tip.textContent.split("\n").join("، "));
+      g.addEventListener("click", click);
+      g.addEventListener("keydown", (ev) => {
+        if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); click(); }
+      });
+    }
     svg.appendChild(g);
     if (options.labels) {
       const label = svgEl("text", { x: c.x + r + 2, y: c.y + 3, class: "placelabel" });

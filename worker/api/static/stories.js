@@ -27,7 +27,7 @@
   const params = () => new URLSearchParams(window.location.search);
 
   function counts(articles, sources) {
-    return { articles: NW.t("ex.articles", { n: articles }), sources: NW.t("ex.sources", { n: sources }) };
+    return { articles: EX.count("articles", articles), sources: EX.count("sources", sources) };
   }
 
   // ------------------------------------------------------------------------------------------ top list
