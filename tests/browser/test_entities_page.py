@@ -61,3 +61,14 @@ def test_entity_view_in_english_and_a_missing_entity(explore_page, explore_serve
     page.wait_for_selector("#error:not([hidden])")
     assert "no article names this entity" in page.inner_text("#error")
     assert not page.errors
+
+
+def test_a_place_on_the_entity_map_opens_that_place(explore_page, explore_server):
+    page = explore_page
+    page.goto(explore_server + "/entities?name=" + "محمد بن سلمان")
+    page.wait_for_selector("#entity-map svg path.coast")
+    page.locator("#entity-map svg circle.place[data-place='الرياض']").click()
+    page.wait_for_function("() => document.querySelector('#entity-name').textContent === 'الرياض'")
+    assert page.locator("#entity-articles li.ex-article").count() == 5
+    assert not page.errors and not page.outside
+

@@ -44,6 +44,9 @@ def test_open_a_story_from_top_stories_to_its_timeline(explore_page, explore_ser
     assert page.locator("#story-map svg circle.place").count() == 1
     assert page.text_content("#story-map svg text.count") == "4"
     save_screenshot(page, "story")
+    page.locator("#timeline svg circle.tdot").nth(2).click()  # dots follow the articles: the third is skynews
+    page.wait_for_selector("#story-articles li.ex-article.flash")
+    assert page.get_attribute("#story-articles li.ex-article.flash", "id") == "article-p-sky"
     assert not page.errors and not page.outside
 
 
