@@ -96,10 +96,10 @@ def test_facet_aggs_and_parsing(fm):
         "source": {"buckets": [{"key": "bbc", "doc_count": 3}]},
         "date": {"buckets": [{"key": 1, "key_as_string": "2022-01-20", "doc_count": 2}]},
         "geo": {
-            "buckets": [{"key": "sy8x", "doc_count": 4, "c": {"location": {"lat": 36.51, "lon": 40.7412345}}}]
+            "buckets": [{"key": "sykz", "doc_count": 4, "c": {"location": {"lat": 36.51, "lon": 40.7412345}}}]
         },
     }
     out = parse_facets(resp)
     assert out["source"] == [{"key": "bbc", "count": 3}]
     assert out["date"] == [{"key": "2022-01-20", "count": 2}]
-    assert out["geo"] == [{"key": "sy8x", "count": 4, "lat": 36.51, "lon": 40.7412}]
+    assert out["geo"] == [{"key": "sykz", "count": 4, "lat": 36.51, "lon": 40.7412}]

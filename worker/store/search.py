@@ -22,6 +22,7 @@ from elasticsearch import Elasticsearch
 from worker.settings import get_settings
 from worker.store import highlight
 from worker.store.fields import FieldMap, field_map
+from worker.store.geohash import located_in_cell
 
 MAX_WINDOW = 10_000  # index.max_result_window default
 PIT_KEEP_ALIVE = "2m"
@@ -182,7 +183,10 @@ def _buckets(agg: dict[str, Any]) -> list[dict[str, Any]]:
         item = {"key": b.get("key_as_string", b.get("key")), "count": b.get("doc_count", 0)}
         loc = (b.get("c") or {}).get("location")
         if loc:
-            item["lat"], item["lon"] = round(loc["lat"], 4), round(loc["lon"], 4)
+            lat, lon = loc["lat"], loc["lon"]
+            if isinstance(item["key"], str):  # a geohash cell: keep the dot inside it
+                lat, lon = located_in_cell(item["key"], lat, lon)
+            item["lat"], item["lon"] = round(lat, 4), round(lon, 4)
         out.append(item)
     return out
 

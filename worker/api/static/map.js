@@ -1,12 +1,25 @@
 /* Offline SVG maps and charts: no tile server, no external library.
  *
- * drawMap: equirectangular dot plot of places (lat/lon) over a graticule and a few reference capitals,
- * framed on the Middle East and widened to fit every point. drawHistogram: one bar per day.
+ * drawMap: an equirectangular map of places (lat/lon), framed on the Middle East and widened to fit every
+ * point, over a real base map: Natural Earth country outlines shipped with the package
+ * (/static/geo/countries.json, built by scripts/build_geo.py; 1:50m for the region, 1:110m beyond it).
+ * Land is filled, coastlines and borders are stroked apart. Nearby places are clustered, the number of
+ * articles written in the circle. drawHistogram: one bar per day (or week, month).
  * Every label is set with textContent, so place names from articles are never parsed as markup.
+ *
+ * drawMap(container, points, opts): points are {name, lat, lon, count?, place?, ids?}; with ids (the articles
+ * naming the place) on every member, a cluster counts distinct articles, else it sums the counts. opts:
+ *   width, maxHeight  size in px (420 x 320 by default)
+ *   labels            write each place's name beside it (the article view); implies cluster: 0
+ *   cluster           clustering radius in px (16 by default; 0 draws every point)
+ *   onClick(p)        a dot or cluster was clicked; for a cluster, p is its largest member (with the
+ *                     cluster's total in p.total and every member in p.members)
+ *   onPlace(name)     the same click, as the place name to filter on (p.place, else p.name)
  */
 "use strict";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
+const GEO_URL = "/static/geo/countries.json";
 
 function svgEl(name, attrs) {
   const el = document.createElementNS(SVG_NS, name);
@@ -14,13 +27,17 @@ function svgEl(name, attrs) {
   return el;
 }
 
-// Reference points drawn faintly so the dots have a frame of reference without map tiles.
-const REFERENCE_CITIES = [
-  ["القاهرة", 30.04, 31.24], ["دمشق", 33.51, 36.29], ["بغداد", 33.31, 44.36], ["الرياض", 24.69, 46.72],
-  ["طهران", 35.69, 51.39], ["أنقرة", 39.93, 32.86], ["بيروت", 33.89, 35.5], ["عمّان", 31.95, 35.93],
-  ["صنعاء", 15.37, 44.19], ["طرابلس", 32.89, 13.19], ["الخرطوم", 15.5, 32.56], ["أبوظبي", 24.45, 54.38],
-  ["القدس", 31.78, 35.22], ["الدوحة", 25.29, 51.53], ["تونس", 36.81, 10.18], ["الجزائر", 36.75, 3.06],
-];
+function mapT(key, fallback) {
+  return window.NW ? window.NW.t(key) : fallback;
+}
+
+if (window.NW) {
+  window.NW.addStrings({
+    ar: { "map.none": "لا أماكن معروفة الإحداثيات", "map.nodata": "لا بيانات", "map.more": "و{n} غيرها" },
+    en: { "map.none": "No places with known coordinates", "map.nodata": "No data", "map.more": "and {n} more" },
+  });
+}
+
 const MIDDLE_EAST = { west: 25, east: 60, south: 12, north: 42 };
 
 function fitBox(points) {
@@ -36,10 +53,115 @@ function fitBox(points) {
   return box;
 }
 
+// ------------------------------------------------------------------------------------------ base map
+
+let geoPromise = null;
+
+/* The outlines, fetched once per page and decoded once: every line becomes a Float32Array of lon, lat
+ * pairs with its bounding box, so a redraw only projects the lines that meet the view. */
+function loadGeo() {
+  if (!geoPromise) {
+    geoPromise = fetch(GEO_URL)
+      .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`geo ${r.status}`))))
+      .then((raw) => {
+        const layers = {};
+        for (const [name, layer] of Object.entries(raw.layers || {})) {
+          layers[name] = { bbox: layer.bbox };
+          for (const kind of ["land", "coast", "borders"]) {
+            layers[name][kind] = (layer[kind] || []).map((enc) => decodeLine(enc, raw.scale || 100));
+          }
+        }
+        return layers;
+      })
+      .catch((err) => { geoPromise = null; throw err; });
+  }
+  return geoPromise;
+}
+
+function decodeLine(enc, scale) {
+  const pts = new Float32Array(enc.length);
+  let x = 0, y = 0, w = 180, e = -180, s = 90, n = -90;
+  for (let i = 0; i + 1 < enc.length; i += 2) {
+    x += enc[i]; y += enc[i + 1];
+    const lon = x / scale, lat = y / scale;
+    pts[i] = lon; pts[i + 1] = lat;
+    if (lon < w) w = lon; if (lon > e) e = lon; if (lat < s) s = lat; if (lat > n) n = lat;
+  }
+  return { pts, w, e, s, n };
+}
+
+/* The detailed regional layer when the view lies inside it, the world layer otherwise. */
+function pickLayer(layers, box) {
+  const mena = layers.mena;
+  if (mena) {
+    const [w, s, e, n] = mena.bbox;
+    if (box.west >= w && box.east <= e && box.south >= s && box.north <= n) return mena;
+  }
+  return layers.world || mena;
+}
+
+function pathData(lines, box, x, y, closed) {
+  const parts = [];
+  for (const l of lines) {
+    if (l.e < box.west || l.w > box.east || l.n < box.south || l.s > box.north) continue;
+    let d = "";
+    for (let i = 0; i + 1 < l.pts.length; i += 2) {
+      d += (i ? "L" : "M") + x(l.pts[i]).toFixed(1) + "," + y(l.pts[i + 1]).toFixed(1);
+    }
+    parts.push(closed ? d + "Z" : d);
+  }
+  return parts.join("");
+}
+
+function drawBasemap(group, box, x, y) {
+  loadGeo().then((layers) => {
+    const layer = pickLayer(layers, box);
+    if (!layer) return;
+    group.replaceChildren(
+      svgEl("path", { d: pathData(layer.land, box, x, y, true), class: "land", "fill-rule": "evenodd" }),
+      svgEl("path", { d: pathData(layer.borders, box, x, y, false), class: "border" }),
+      svgEl("path", { d: pathData(layer.coast, box, x, y, false), class: "coast" }),
+    );
+    group.closest("svg")?.classList.add("has-basemap");
+  }).catch(() => { /* no outlines: the graticule still frames the dots */ });
+}
+
+// -------------------------------------------------------------------------------------------- clusters
+
+/* Greedy clustering in screen space: heaviest places first, each joins the first cluster whose centre
+ * is within `radius` px. The centre stays on the heaviest member, so a cluster sits on a real place. */
+function clusterPoints(pts, x, y, radius) {
+  const sorted = [...pts].sort((a, b) => (b.count || 1) - (a.count || 1));
+  const clusters = [];
+  for (const p of sorted) {
+    const px = x(p.lon), py = y(p.lat);
+    const hit = radius > 0 ? clusters.find((c) => Math.hypot(c.x - px, c.y - py) <= radius) : null;
+    if (hit) { hit.members.push(p); hit.total += p.count || 1; }
+    else clusters.push({ x: px, y: py, members: [p], total: p.count || 1 });
+  }
+  // One article naming two places of a cluster is one article: count distinct ids when they are known.
+  for (const c of clusters) {
+    if (c.members.length > 1 && c.members.every((p) => Array.isArray(p.ids))) {
+      c.total = new Set(c.members.flatMap((p) => p.ids)).size;
+    }
+  }
+  return clusters;
+}
+
+function clusterTitle(c) {
+  const head = c.members.slice(0, 8).map((p) => (
+    p.count && !String(p.name).includes(String(p.count)) ? `${p.name} (${p.count})` : String(p.name)));
+  if (c.members.length > 8) head.push(mapT("map.more", "…").replace("{n}", c.members.length - 8));
+  return head.join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------- drawMap
+
 function drawMap(container, points, opts) {
   const options = opts || {};
   let width = options.width || 420;
   const maxHeight = options.maxHeight || 320;
+  const radius = options.cluster !== undefined ? options.cluster : (options.labels ? 0 : 16);
   const pts = (points || []).filter(
     (p) => Number.isFinite(p.lat) && Number.isFinite(p.lon) && Math.abs(p.lat) <= 90 && Math.abs(p.lon) <= 180);
   const box = fitBox(pts);
@@ -62,25 +184,48 @@ function drawMap(container, points, opts) {
   for (let lat = Math.ceil(box.south / step) * step; lat <= box.north; lat += step) {
     svg.appendChild(svgEl("line", { x1: 0, x2: width, y1: y(lat), y2: y(lat), class: "grid" }));
   }
-  for (const [name, lat, lon] of REFERENCE_CITIES) {
-    if (lon < box.west || lon > box.east || lat < box.south || lat > box.north) continue;
-    svg.appendChild(svgEl("circle", { cx: x(lon), cy: y(lat), r: 1.5, class: "ref" }));
-    const label = svgEl("text", { x: x(lon) + 3, y: y(lat) - 2, class: "reflabel" });
-    label.textContent = name;
-    svg.appendChild(label);
-  }
-  const maxCount = Math.max(1, ...pts.map((p) => p.count || 1));
-  for (const p of pts) {
-    const r = 3 + 6 * Math.sqrt((p.count || 1) / maxCount);
-    const dot = svgEl("circle", { cx: x(p.lon), cy: y(p.lat), r, class: "place" });
+  const basemap = svgEl("g", { class: "basemap" });
+  svg.appendChild(basemap);
+  drawBasemap(basemap, box, x, y);
+  const attrib = svgEl("text", { x: 3, y: height - 3, class: "attrib", direction: "ltr" });
+  attrib.textContent = "Natural Earth";
+  svg.appendChild(attrib);
+
+  const clusters = clusterPoints(pts, x, y, radius);
+  const maxCount = Math.max(1, ...clusters.map((c) => c.total));
+  for (const c of clusters) {
+    const best = c.members.find((p) => p.place) || c.members[0];
+    const r = 4 + 8 * Math.sqrt(c.total / maxCount);
+    const g = svgEl("g", { class: c.members.length > 1 ? "mark cluster" : "mark" });
+    const dot = svgEl("circle", { cx: c.x, cy: c.y, r, class: c.members.length > 1 ? "place cluster" : "place" });
+    dot.dataset.place = best.place || best.name;
     const tip = svgEl("title");
-    tip.textContent = p.count && !String(p.name).includes(String(p.count)) ? `${p.name} (${p.count})` : p.name;
+    tip.textContent = clusterTitle(c);
     dot.appendChild(tip);
-    if (options.onClick) dot.addEventListener("click", () => options.onClick(p));
-    svg.appendChild(dot);
+    g.appendChild(dot);
+    if (c.total > 1) {
+      const n = svgEl("text", { x: c.x, y: c.y, class: "count", "text-anchor": "middle", "dominant-baseline": "central" });
+      n.textContent = String(c.total);
+      g.appendChild(n);
+    }
+    const click = () => {
+      if (options.onClick) options.onClick({ ...best, total: c.total, members: c.members });
+      if (options.onPlace) options.onPlace(best.place || best.name);
+    };
+    if (options.onClick || options.onPlace) {
+      // a button for keyboards and screen readers too, not only for the mouse
+      g.setAttribute("tabindex", "0");
+      g.setAttribute("role", "button");
+      g.setAttribute("aria-label", tip.textContent.split("\n").join("، "));
+      g.addEventListener("click", click);
+      g.addEventListener("keydown", (ev) => {
+        if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); click(); }
+      });
+    }
+    svg.appendChild(g);
     if (options.labels) {
-      const label = svgEl("text", { x: x(p.lon) + r + 2, y: y(p.lat) + 3, class: "placelabel" });
-      label.textContent = p.name;
+      const label = svgEl("text", { x: c.x + r + 2, y: c.y + 3, class: "placelabel" });
+      label.textContent = best.name;
       svg.appendChild(label);
     }
   }
@@ -88,29 +233,35 @@ function drawMap(container, points, opts) {
   if (!pts.length) {
     const note = document.createElement("p");
     note.className = "empty";
-    note.textContent = "لا أماكن معروفة الإحداثيات";
+    note.textContent = mapT("map.none", "لا أماكن معروفة الإحداثيات");
     container.appendChild(note);
   }
 }
 
-function drawHistogram(container, buckets, onClick) {
+// ------------------------------------------------------------------------------------------- histogram
+
+const UNIT_MS = { day: 86400000, week: 7 * 86400000, month: 30.436875 * 86400000, year: 365.2425 * 86400000 };
+
+/* Bars over time. buckets: [{key: "YYYY-MM-DD", count}]; opts.unit: day (default), week, month or year. */
+function drawHistogram(container, buckets, onClick, opts) {
   const data = buckets || [];
+  const unit = UNIT_MS[(opts || {}).unit] || UNIT_MS.day;
   if (!data.length) {
     const note = document.createElement("p");
     note.className = "empty";
-    note.textContent = "لا بيانات";
+    note.textContent = mapT("map.nodata", "لا بيانات");
     container.replaceChildren(note);
     return;
   }
-  const width = 420, height = 110, pad = 16;
+  const width = (opts || {}).width || 420, height = 110, pad = 16;
   const first = Date.parse(data[0].key), last = Date.parse(data[data.length - 1].key);
-  const days = Math.max(1, Math.round((last - first) / 86400000) + 1);
-  const bw = Math.max(1, (width - 2) / days);
+  const slots = Math.max(1, Math.round((last - first) / unit) + 1);
+  const bw = Math.max(1, (width - 2) / slots);
   const max = Math.max(...data.map((b) => b.count));
   // Time runs left to right even on an RTL page, as on every axis readers know.
   const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", class: "histsvg", direction: "ltr" });
   for (const b of data) {
-    const i = Math.round((Date.parse(b.key) - first) / 86400000);
+    const i = Math.round((Date.parse(b.key) - first) / unit);
     const h = Math.max(1, (height - pad) * b.count / max);
     const bar = svgEl("rect", { x: 1 + i * bw, y: height - pad - h, width: Math.max(1, bw - 1), height: h, class: "bar" });
     const tip = svgEl("title");

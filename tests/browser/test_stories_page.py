@@ -1,0 +1,99 @@
+"""The stories page in real Chromium (issue 17): top stories of the last 24 hours relative to the newest
+indexed article, the anchor switch, and opening a story from the list to its timeline. Screenshots of
+both views go to docs/screenshots/ (the README shows them)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.explore_fixtures import explore_browser, explore_page, explore_server, save_screenshot
+from tests.integration.explore_corpus import XSS_TITLE
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+FIXTURES = (explore_browser, explore_page, explore_server)  # pytest finds fixtures by module-level name
+
+
+def test_open_a_story_from_top_stories_to_its_timeline(explore_page, explore_server):
+    page = explore_page
+    page.goto(explore_server + "/stories")
+    page.wait_for_selector("#top-stories li.story")
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert page.get_attribute("#nav-stories", "aria-current") == "page"
+    stories = page.locator("#top-stories li.story")
+    assert stories.count() == 2  # 24 h before the newest article (2018-03-10 12:00)
+    first = stories.first
+    assert first.get_attribute("data-story") == "s-prison"
+    assert first.locator(".badge.sources").inner_text() == "3 مصادر"
+    assert stories.nth(1).locator(".badge.sources").inner_text() == "مصدر واحد"
+    assert "أحدث مقال مفهرس" in page.inner_text("#window-note")
+    save_screenshot(page, "stories")
+
+    first.locator("h2 a").click()
+    page.wait_for_selector("#story-articles li.ex-article")
+    assert "id=s-prison" in page.url
+    assert page.inner_text("#story-title") == "هجوم على سجن غويران في الحسكة"
+    assert page.locator("#story-articles li.ex-article").count() == 4
+    sources = page.locator("#story-articles .tag.source").all_inner_texts()
+    assert sources == ["bbc", "cnn", "skynews", "bbc"]  # oldest first
+    assert page.locator("#timeline svg circle.tdot").count() == 4
+    assert "story%3As-prison" in page.get_attribute("#story-search", "href")
+    lanes = page.locator("#timeline svg text.lanelabel").all_text_contents()
+    assert sorted(lanes) == ["bbc", "cnn", "skynews"]
+    page.wait_for_selector("#story-map svg path.coast")
+    # Al-Hasakah and its prison share a place: one circle, 4 articles (not 8 mentions)
+    assert page.locator("#story-map svg circle.place").count() == 1
+    assert page.text_content("#story-map svg text.count") == "4"
+    save_screenshot(page, "story")
+    page.locator("#timeline svg circle.tdot").nth(2).click()  # dots follow the articles: the third is skynews
+    page.wait_for_selector("#story-articles li.ex-article.flash")
+    assert page.get_attribute("#story-articles li.ex-article.flash", "id") == "article-p-sky"
+    assert not page.errors and not page.outside
+
+
+def test_window_controls_and_english(explore_page, explore_server):
+    page = explore_page
+    page.goto(explore_server + "/stories?window=7d")
+    page.wait_for_function("() => document.querySelectorAll('#top-stories li.story').length === 3")
+    ids = page.eval_on_selector_all("#top-stories li.story", "els => els.map((e) => e.dataset.story)")
+    assert ids == ["s-prison", "s-quake", "s-summit"]
+    page.select_option("#anchor", "now")
+    page.wait_for_selector("#top-stories li.empty")
+    assert "anchor=now" in page.url and "حتى أحدث مقال مفهرس" in page.inner_text("#top-stories")
+    page.click("#nav-lang")
+    assert page.get_attribute("html", "dir") == "ltr"
+    assert "newest indexed article" in page.inner_text("#top-stories")
+    assert page.inner_text("#nav-stories") == "Stories"
+    page.select_option("#anchor", "latest")
+    page.select_option("#sort", "articles")
+    page.wait_for_function("() => document.querySelector('#top-stories li.story')?.dataset.story === 's-summit'")
+    assert page.locator("#top-stories li.story").first.locator(".badge.articles").inner_text() == "5 articles"
+    assert not page.errors and not page.outside
+
+
+def test_unknown_story_shows_the_message(explore_page, explore_server):
+    page = explore_page
+    page.goto(explore_server + "/stories?id=" + "nope")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "no article belongs to this story" in page.inner_text("#error")
+    assert not page.errors
+
+
+def test_markup_in_a_title_is_shown_as_text_and_never_runs(explore_browser, explore_server):
+    # without the CSP: the page's DOM building must be safe on its own
+    ctx = explore_browser.new_context(locale="ar", bypass_csp=True)
+    try:
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(explore_server + "/stories?id=s-old")
+        page.wait_for_selector("#story-articles li.ex-article")
+        assert page.inner_text("#story-title") == XSS_TITLE
+        assert page.locator("#story-view img, #story-view script").count() == 0
+        page.goto(explore_server + "/entities?name=" + "دمشق")
+        page.wait_for_selector("#entity-articles li.ex-article")
+        assert XSS_TITLE in page.inner_text("#entity-articles")
+        assert page.locator("#entity-view img, #entity-view script").count() == 0
+        page.wait_for_timeout(300)  # give an injected handler the chance to fire before checking it did not
+        assert page.evaluate("window.__pwned") is None and not errors
+    finally:
+        ctx.close()

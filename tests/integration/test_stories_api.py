@@ -1,0 +1,166 @@
+"""Stories and entities endpoints on the real Elasticsearch (issue 17): top stories by window and anchor,
+a story's timeline, top entities, one entity's mentions and co-occurrences. Expectations are counted by
+hand in ``tests/integration/explore_corpus.py``."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.integration.explore_corpus import NEWEST, explore_documents
+from worker.api.app import create_app
+from worker.api.routes.search import SearchTarget, search_target
+from worker.store import elastic
+from worker.store.fields import forget
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def api(es_client):
+    alias = "texplore-api-" + uuid.uuid4().hex[:8]
+    elastic.ensure_index(es_client, alias)
+    docs = explore_documents()
+    assert elastic.index_documents(es_client, docs, alias=alias, refresh="wait_for").indexed == len(docs)
+    app = create_app()
+    app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
+    with TestClient(app) as client:
+        yield client
+    elastic.drop_alias_and_indices(es_client, alias)
+    forget(alias)
+
+
+def _ids(body):
+    return [s["story_id"] for s in body["stories"]]
+
+
+def test_top_stories_last_24h_relative_to_the_newest_article(api):
+    r = api.get("/stories/top", params={"window": "24h"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["anchor"] == "latest" and body["until"] == NEWEST == body["newest"]
+    assert body["since"] == "2018-03-09T12:00:00.000Z"
+    assert _ids(body) == ["s-prison", "s-summit"]  # by sources: 3 then 1
+    prison = body["stories"][0]
+    assert (prison["articles"], prison["sources"]) == (4, 3)
+    assert sorted(prison["source_names"]) == ["bbc", "cnn", "skynews"]
+    assert prison["title"] == "هجوم على سجن غويران في الحسكة"  # the earliest article
+    assert prison["first"].startswith("2018-03-10T08:00") and prison["last"].startswith("2018-03-10T11:00")
+    assert prison["events"] == ["prison_attack"] and "الحسكة" in prison["places"]
+    assert body["total_articles"] == 9
+
+
+def test_top_stories_sorted_by_articles_and_over_seven_days(api):
+    by_articles = api.get("/stories/top", params={"window": "24h", "sort": "articles"}).json()
+    assert _ids(by_articles) == ["s-summit", "s-prison"]
+    week = api.get("/stories/top", params={"window": "7d"}).json()
+    assert _ids(week) == ["s-prison", "s-quake", "s-summit"]  # 3, 2, 1 sources; s-old is a month older
+    assert [s["sources"] for s in week["stories"]] == [3, 2, 1]
+
+
+def test_window_relative_to_now_or_until(api):
+    now = api.get("/stories/top", params={"window": "24h", "anchor": "now"}).json()
+    assert now["anchor"] == "now" and now["stories"] == [] and now["newest"] == NEWEST
+    until = api.get("/stories/top", params={"window": "24h", "until": "2018-03-06T00:00:00Z"}).json()
+    assert until["anchor"] == "until" and _ids(until) == ["s-quake"]
+    everything = api.get("/stories/top", params={"window": "all", "size": 2}).json()
+    assert everything["since"] is None and len(everything["stories"]) == 2
+
+
+def test_story_timeline_lists_articles_oldest_first_with_sources(api):
+    r = api.get("/stories/s-prison")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["total"] == 4 and body["title"] == "هجوم على سجن غويران في الحسكة"
+    assert [a["id"] for a in body["articles"]] == ["s-prison", "p-cnn", "p-sky", "p-bbc2"]
+    assert [a["source"] for a in body["articles"]] == ["bbc", "cnn", "skynews", "bbc"]
+    assert {s["name"]: s["count"] for s in body["sources"]} == {"bbc": 2, "cnn": 1, "skynews": 1}
+    first = body["articles"][0]
+    assert first["events"] == ["prison_attack"] and first["places"][0]["lat"] == 36.5
+    assert "body" not in first
+
+
+def test_unknown_story_is_404(api):
+    assert api.get("/stories/no-such-story").status_code == 404
+
+
+def test_top_entities_by_type(api):
+    body = api.get("/entities/top").json()
+    assert body["window"] == "all" and body["total_articles"] == 12
+    assert body["types"]["ORG"] == [{"name": "قسد", "count": 6}]
+    assert body["types"]["PER"][0] == {"name": "محمد بن سلمان", "count": 5}
+    assert body["types"]["LOC"][0] == {"name": "الرياض", "count": 5}
+    only = api.get("/entities/top", params={"type": ["FAC"], "window": "24h"}).json()
+    assert only["types"] == {"FAC": [{"name": "سجن غويران", "count": 4}]}
+
+
+def test_entity_view_mentions_over_time_and_cooccurrence(api):
+    r = api.get("/entities/" + quote("قسد"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["type"] == "ORG" and body["total"] == 6 and body["types"] == {"ORG": 6}
+    assert body["first"].startswith("2018-03-05T06:00") and body["last"].startswith("2018-03-10T11:00")
+    assert body["unit"] == "day"
+    assert body["histogram"] == [{"key": "2018-03-05", "count": 2}, {"key": "2018-03-10", "count": 4}]
+    co = body["cooccurring"]
+    assert co["ORG"] == []  # itself is left out
+    assert co["LOC"][0] == {"name": "الحسكة", "count": 4}
+    assert {x["name"] for x in co["LOC"]} == {"الحسكة", "حلب", "إدلب"}
+    assert co["FAC"] == [{"name": "سجن غويران", "count": 4}]
+    assert co["PER"] == [{"name": "رجب طيب أردوغان", "count": 1}]
+    assert [a["id"] for a in body["articles"]][:2] == ["p-bbc2", "p-sky"]  # latest first
+    assert {s["name"] for s in body["sources"]} == {"bbc", "cnn", "skynews", "france24"}
+
+
+def test_entity_type_filter_and_unknown_entity(api):
+    assert api.get("/entities/" + quote("قسد"), params={"type": "PER"}).status_code == 404
+    assert api.get("/entities/" + quote("قسد"), params={"type": "ORG", "size": 0}).json()["articles"] == []
+    assert api.get("/entities/" + quote("لا أحد")).status_code == 404
+    # a name with a slash reaches the endpoint (path converter), not the router's bare 404
+    r = api.get("/entities/" + quote("AC/DC", safe=""))
+    assert r.status_code == 404 and r.json()["detail"] == "no article names this entity"
+    assert api.get("/entities/x", params={"type": "XYZ"}).status_code == 422
+
+
+def test_pages_and_assets_are_served(api):
+    for path in ("/stories", "/entities"):
+        r = api.get(path)
+        assert r.status_code == 200 and 'dir="rtl"' in r.text and "/static/shell.js" in r.text, path
+    for asset in ("/static/stories.js", "/static/entities.js", "/static/map.js", "/static/geo/countries.json"):
+        assert api.get(asset).status_code == 200, asset
+
+
+@pytest.mark.parametrize("until", ["0.5", "yesterday", "2018-13-45T00:00:00Z"])
+def test_until_must_be_iso_8601(api, until):
+    assert api.get("/stories/top", params={"until": until}).status_code == 422
+
+
+def test_until_at_the_start_of_the_calendar_is_an_empty_window_not_an_error(api):
+    r = api.get("/stories/top", params={"window": "7d", "until": "0001-01-01T00:00:00+01:00"})
+    assert r.status_code == 200, r.text
+    assert r.json()["stories"] == [] and r.json()["since"] is None
+
+
+def test_a_misdated_future_article_does_not_move_the_latest_window(es_client):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.integration.explore_corpus import _doc
+
+    alias = "texplore-future-" + uuid.uuid4().hex[:8]
+    elastic.ensure_index(es_client, alias)
+    future = (datetime.now(UTC) + timedelta(days=3650)).isoformat()
+    docs = [*explore_documents(), _doc("typo", "typo", "bbc", future, "خبر بتاريخ خاطئ", "نص", [])]
+    try:
+        assert elastic.index_documents(es_client, docs, alias=alias, refresh="wait_for").indexed == len(docs)
+        app = create_app()
+        app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
+        with TestClient(app) as client:
+            body = client.get("/stories/top", params={"window": "24h"}).json()
+        assert body["newest"] == NEWEST and _ids(body) == ["s-prison", "s-summit"]
+    finally:
+        elastic.drop_alias_and_indices(es_client, alias)
+        forget(alias)
+

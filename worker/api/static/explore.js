@@ -1,0 +1,124 @@
+/* What the stories and entities pages share: DOM helpers, their strings, the window line and the list of
+ * articles. Titles, names and sources come from feeds and are untrusted: everything is set with
+ * textContent, and only http(s) URLs become links.
+ */
+"use strict";
+
+const EX = (function () {
+  const EVENTS = {
+    armed_clash: ["اشتباك مسلح", "armed clash"], airstrike: ["غارة جوية", "airstrike"], shelling: ["قصف", "shelling"],
+    bombing: ["تفجير", "bombing"], armed_attack: ["هجوم مسلح", "armed attack"], prison_attack: ["هجوم على سجن", "prison attack"],
+    kidnapping: ["اختطاف", "kidnapping"], arrest: ["اعتقال", "arrest"], sentencing: ["حكم قضائي", "sentencing"],
+    assassination: ["اغتيال", "assassination"], protest: ["احتجاج", "protest"], curfew: ["حظر تجول", "curfew"],
+    ceasefire: ["وقف إطلاق النار", "ceasefire"], security_sweep: ["حملة أمنية", "security sweep"],
+    displacement: ["نزوح", "displacement"], disaster: ["كارثة", "disaster"],
+  };
+  const ar = {
+    "ex.window.24h": "آخر 24 ساعة", "ex.window.7d": "آخر 7 أيام", "ex.window.30d": "آخر 30 يوما", "ex.window.all": "كل الفترة",
+    "ex.anchor.latest": "حتى أحدث مقال مفهرس", "ex.anchor.now": "حتى الآن",
+    "ex.note.latest": "من {since} إلى {until} (أحدث مقال مفهرس، لا الساعة الحالية: في أرشيف يعاد بثه تكون آخر 24 ساعة هي آخر يوم فيه)",
+    "ex.note.now": "من {since} إلى {until} (حتى الآن)", "ex.note.until": "من {since} إلى {until}",
+    "ex.note.all": "كل المقالات حتى {until}", "ex.note.newest": "أحدث مقال مفهرس: {newest}",
+    "ex.source": "المصدر", "ex.open.search": "في البحث", "ex.open.original": "الأصل", "ex.loading": "جارٍ التحميل…",
+    "ex.error": "خطأ: {msg}",
+    // Arabic counts agree with the number: 1, 2, 3-10, 11-99, 100+ (Intl.PluralRules categories)
+    "ex.articles.zero": "لا مقالات", "ex.articles.one": "مقال واحد", "ex.articles.two": "مقالان",
+    "ex.articles.few": "{n} مقالات", "ex.articles.many": "{n} مقالًا", "ex.articles.other": "{n} مقال",
+    "ex.sources.zero": "لا مصادر", "ex.sources.one": "مصدر واحد", "ex.sources.two": "مصدران",
+    "ex.sources.few": "{n} مصادر", "ex.sources.many": "{n} مصدرًا", "ex.sources.other": "{n} مصدر",
+    "type.PER": "أشخاص", "type.ORG": "منظمات", "type.LOC": "أماكن", "type.FAC": "منشآت",
+  };
+  const en = {
+    "ex.window.24h": "Last 24 hours", "ex.window.7d": "Last 7 days", "ex.window.30d": "Last 30 days", "ex.window.all": "All time",
+    "ex.anchor.latest": "up to the newest indexed article", "ex.anchor.now": "up to now",
+    "ex.note.latest": "From {since} to {until} (the newest indexed article, not the clock: in a replayed archive the last 24 hours are its last day)",
+    "ex.note.now": "From {since} to {until} (now)", "ex.note.until": "From {since} to {until}",
+    "ex.note.all": "Every article up to {until}", "ex.note.newest": "Newest indexed article: {newest}",
+    "ex.source": "Source", "ex.open.search": "in search", "ex.open.original": "original", "ex.loading": "Loading…",
+    "ex.error": "Error: {msg}",
+    "ex.articles.one": "{n} article", "ex.articles.other": "{n} articles",
+    "ex.sources.one": "{n} source", "ex.sources.other": "{n} sources",
+    "type.PER": "People", "type.ORG": "Organisations", "type.LOC": "Places", "type.FAC": "Facilities",
+  };
+  for (const [k, [a, e]] of Object.entries(EVENTS)) { ar[`ex.event.${k}`] = a; en[`ex.event.${k}`] = e; }
+  NW.addStrings({ ar, en });
+
+  function el(tag, text, cls) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (cls) node.className = cls;
+    return node;
+  }
+
+  function link(href, text, cls) {
+    const a = el("a", text, cls);
+    a.href = href;
+    return a;
+  }
+
+  /* Only http(s) links are clickable: a javascript: URL from a feed must not become an href. */
+  function safeUrl(url) {
+    try {
+      const u = new URL(String(url), window.location.href);
+      return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
+    } catch (_e) {
+      return null;
+    }
+  }
+
+  /* A value for the query language: quoted when it has spaces or operators, inner quotes dropped. */
+  function quoteValue(v) {
+    const s = String(v).replace(/["«»]/g, "");
+    return /[\s():]/.test(s) ? `"${s}"` : s;
+  }
+
+  function eventLabel(type) { return NW.t(`ex.event.${type}`); }
+
+  /* "{n} articles" with the plural form the language needs (Arabic has six). */
+  function count(kind, n) {
+    const lang = NW.lang;
+    const rule = new Intl.PluralRules(lang === "ar" ? "ar" : "en").select(n);
+    const key = `ex.${kind}.${rule}`;
+    const s = NW.t(key, { n }); // Western digits, as in the search page's counts
+    return s === key ? NW.t(`ex.${kind}.other`, { n }) : s;
+  }
+
+  function windowNote(w) {
+    const since = w.since ? NW.date(w.since, true) : "";
+    const until = NW.date(w.until, true);
+    let text = w.since ? NW.t(`ex.note.${w.anchor}`, { since, until }) : NW.t("ex.note.all", { until });
+    if (w.anchor !== "latest" && w.newest) text += " — " + NW.t("ex.note.newest", { newest: NW.date(w.newest, true) });
+    return text;
+  }
+
+  /* One article of a timeline or an entity page: time, source, title (to the original), events, and a
+   * link that opens it in the search page. */
+  function articleItem(a) {
+    const li = el("li", null, "ex-article");
+    li.id = "article-" + a.id;
+    const meta = el("p", null, "meta");
+    const time = el("time", NW.date(a.published, true));
+    if (a.published) time.dateTime = a.published;
+    meta.append(time, el("span", a.source || "", "tag source"));
+    for (const e of a.events || []) meta.append(el("span", eventLabel(e), "tag event"));
+    const title = el("h3", null, "title");
+    const url = safeUrl(a.url);
+    if (url) {
+      const ext = link(url, a.title || a.id);
+      ext.rel = "noopener noreferrer"; ext.target = "_blank";
+      title.append(ext);
+    } else {
+      title.textContent = a.title || a.id;
+    }
+    const more = link("/?q=" + encodeURIComponent(`id:${a.id}`), NW.t("ex.open.search"), "more");
+    li.append(meta, title, more);
+    return li;
+  }
+
+  function showError(box, err) {
+    box.hidden = false;
+    box.textContent = NW.t("ex.error", { msg: err && err.message ? err.message : String(err) });
+  }
+
+  return { el, link, safeUrl, quoteValue, eventLabel, count, windowNote, articleItem, showError };
+})();
