@@ -62,3 +62,27 @@ def buckets(prepared: Sequence[Prepared], predicted: Sequence[set[Key]]) -> tupl
             errors.append((_fn_bucket(key, cand_keys, pred), p.article.id, key))
     counts.update(b for b, _, _ in errors)
     return counts, errors
+
+
+def main(k: int = 5) -> str:
+    """The candidate ceiling and the out-of-fold error buckets on data/extraction (needs the train extra)."""
+    from worker.training import casualties as cas
+    from worker.training.dataset import load
+    from worker.training.folds import kfold
+
+    prepared = [cas.prepare(a) for a in load("casualties")]
+    predicted: list[set[Key]] = [set() for _ in prepared]
+    pos = {p.article.id: n for n, p in enumerate(prepared)}
+    for train, test in kfold(prepared, k, key=lambda p: p.article.id):
+        model = cas.train(train)
+        for p, got in zip(test, cas.predict_sets(model, test), strict=True):
+            predicted[pos[p.article.id]] = got
+    hit, total = ceiling(prepared)
+    counts, _ = buckets(prepared, predicted)
+    lines = [f"candidate ceiling: {hit}/{total} gold pairs are candidates ({hit / max(total, 1):.3f})"]
+    lines += [f"{n:5d}  {name}" for name, n in counts.most_common()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(main(), end="")
