@@ -58,7 +58,8 @@ class FeatureSet:
     """Optional feature groups of :mod:`worker.extract.casualty_context` (issue #18 experiments).
 
     All off in the shipped model: none raised the cross-validated F1 (see ``data/extraction/EVAL.md`` and
-    :mod:`worker.training.casualty_analysis`). ``newsworker train`` and the CV harness can switch them on.
+    :mod:`worker.training.casualty_analysis`). Experiments switch them on through
+    ``worker.training.casualties.prepare(article, fs)``; a model trained so needs the same ``fs`` at run time.
     """
 
     extra_cues: bool = False  # more casualty verbs/nouns: more candidates (ceiling .908 -> .938)
@@ -188,7 +189,8 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
         for k in range(lo, hi):
             if sent_of[k] == sent and toks[k].kind == "word":
                 st = stems[k]
-                words.append(st[1])
+                if fs.background:
+                    words.append(st[1])
                 if st[1] in _TOTAL or st[2] in _TOTAL:
                     f.append("total:" + st[2])
                 if st[1] in _PRISON or st[2] in _PRISON:
