@@ -93,3 +93,49 @@ def test_fit_save_load_round_trip(tmp_path):
     again = EventModel(list(z["types"]), list(z["vocab"]), z["weights"], z["bias"], z["threshold"], z["rare"], bool(z["union"]))
     got = ev.predict(again, prepared)
     assert got[1] == {"armed_clash"} and got[0] == set()
+
+
+def test_shipped_casualty_candidates_leave_the_experimental_cues_out():
+    from worker.extract.casualty_model import FeatureSet
+
+    text = "وقضى خمسة أشخاص في الحادث."  # "قضى" is a cue only of the experimental tables
+    assert not candidates(text, pub_year=2018)
+    got = candidates(text, pub_year=2018, fs=FeatureSet(extra_cues=True))
+    assert ("killed", 5) in {(c.kind, c.count) for c in got}
+    assert any("cue:extra" in f for c in got for f in c.feats)
+
+
+def test_background_features_place_a_figure_in_the_past():
+    from worker.extract.casualty_context import background_feats
+    from worker.extract.normalize import fold
+
+    words = [fold(w) for w in "وكان الهجوم قد أوقع قتلى في مارس الماضي".split()]
+    got = background_feats([w[1:] if w.startswith("و") else w for w in words], pub_month=5)
+    assert "past:كان" in got and "month:older" in got and any(f.startswith("past:") and "ماض" in f for f in got)
+    assert background_feats([fold("مايو")], pub_month=5) == ["month:now"]
+
+
+def test_document_features_of_repeated_and_competing_figures():
+    from worker.extract.casualty_context import document_feats
+
+    keys = [("killed", 5, True, 0), ("killed", 5, False, 10), ("killed", 40, False, 20), ("injured", 3, False, 30)]
+    f = document_feats(keys)
+    assert "doc:repeated" in f[1] and "doc:key_in_title" in f[1] and "doc:first_of_kind" in f[1]
+    assert "doc:largest" in f[2] and "doc:repeated" not in f[2] and "killed|doc:largest" in f[2]
+    assert "doc:other_kind_in_title" in f[3] and "doc:n:1" in f[3]
+
+
+def test_casualty_error_buckets_and_candidate_ceiling():
+    from worker.extract.casualty_model import Candidate
+    from worker.training.casualties import Prepared
+    from worker.training.casualty_analysis import buckets, ceiling
+    from worker.training.dataset import Article
+
+    art = Article(id="x", title="", body="", published="", casualties=(("killed", 5, ""), ("injured", 7, "")))
+    cands = [Candidate("killed", 5, 0, 1, ()), Candidate("arrested", 5, 0, 1, ()), Candidate("killed", 9, 0, 1, ())]
+    p = Prepared(art, cands)
+    assert ceiling([p]) == (1, 2)
+    counts, errors = buckets([p], [{("killed", 9), ("arrested", 5)}])
+    assert counts == {"FP second figure of a gold kind": 1, "FP wrong kind": 1, "FN not a candidate": 1,
+                      "FN predicted under another kind": 1}
+    assert ("FN not a candidate", "x", ("injured", 7)) in errors

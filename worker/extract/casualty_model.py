@@ -14,7 +14,7 @@ words around the number, whether the clause recalls an older year, a war-wide to
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
@@ -37,11 +37,12 @@ from worker.extract.casualties import (
     _LazyStems,
     _plausible,
 )
+from worker.extract.casualty_context import EXTRA_CUES, background_feats, document_feats
 from worker.extract.normalize import folded_words
 from worker.extract.numbers import find_numbers
 from worker.extract.tokens import Token, sentences, tokenize
 
-__all__ = ["Candidate", "candidates", "score_casualties", "CasualtyModel", "load_model"]
+__all__ = ["Candidate", "FeatureSet", "SHIPPED", "candidates", "score_casualties", "CasualtyModel", "load_model"]
 
 _WINDOW_BEFORE = 12
 _WINDOW_AFTER = 6
@@ -50,6 +51,23 @@ _TOTAL = folded_words("منذ حصيلة إجمالي اجمالي الإجما�
 _CUE_TABLES = (("noun", KIND_NOUNS), ("trig", TRIGGERS), ("after", AFTER_TRIGGERS), ("toll", TOLL_NOUNS))
 _PRISON = folded_words("سجن السجن سجون سجناء سجينا سجين معتقل زنزانة نزلاء الإصلاحية")
 _MAX_CANDIDATES = 400
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureSet:
+    """Optional feature groups of :mod:`worker.extract.casualty_context` (issue #18 experiments).
+
+    All off in the shipped model: none raised the cross-validated F1 (see ``data/extraction/EVAL.md`` and
+    :mod:`worker.training.casualty_analysis`). Experiments switch them on through
+    ``worker.training.casualties.prepare(article, fs)``; a model trained so needs the same ``fs`` at run time.
+    """
+
+    extra_cues: bool = False  # more casualty verbs/nouns: more candidates (ceiling .908 -> .938)
+    background: bool = False  # pluperfect, "last", "before", older month in the clause
+    document: bool = False  # repeated figure, in the title, largest/first of its kind
+
+
+SHIPPED = FeatureSet()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +96,11 @@ def _trimmed(stem: str) -> str:
     return stem
 
 
-def _cue_index() -> dict[str, tuple[tuple[str, str], ...]]:
+def _cue_index(tables: tuple[tuple[str, dict[str, frozenset[str]]], ...] = _CUE_TABLES,
+               ) -> dict[str, tuple[tuple[str, str], ...]]:
     """Folded word -> the (cue type, kind) pairs it signals, over all cue tables (one lookup per word)."""
     out: dict[str, list[tuple[str, str]]] = {}
-    for name, table in _CUE_TABLES:
+    for name, table in tables:
         for kind, words in table.items():
             for w in words:
                 out.setdefault(w, []).append((name, kind))
@@ -89,17 +108,20 @@ def _cue_index() -> dict[str, tuple[tuple[str, str], ...]]:
 
 
 _CUE_INDEX = _cue_index()
+_CUE_INDEX_EXTRA = _cue_index(_CUE_TABLES + (("extra", EXTRA_CUES),))
 
 
-def _token_cues(st: tuple[str, str, str]) -> tuple[tuple[str, str], ...]:
+def _token_cues(st: tuple[str, str, str], index: dict[str, tuple[tuple[str, str], ...]] = _CUE_INDEX,
+                ) -> tuple[tuple[str, str], ...]:
     """The (cue type, kind) pairs of one token's stems (whole, without clitics, without article, trimmed)."""
-    get = _CUE_INDEX.get
+    get = index.get
     found = get(st[0], ()) + get(st[1], ()) + get(st[2], ()) + get(_trimmed(st[2]), ())
     return tuple(dict.fromkeys(found)) if found else ()
 
 
 def _cues(stems: _LazyStems, toks: list[Token], sent_of: list[int], i: int, j: int,
-          memo: dict[int, tuple[tuple[str, str], ...]]) -> dict[str, list[tuple[str, int]]]:
+          memo: dict[int, tuple[tuple[str, str], ...]], index: dict[str, tuple[tuple[str, str], ...]] = _CUE_INDEX,
+          ) -> dict[str, list[tuple[str, int]]]:
     """kind -> [(cue type, signed distance)] for casualty cues around the number at tokens i..j."""
     out: dict[str, list[tuple[str, int]]] = {}
     sent = sent_of[i]
@@ -109,7 +131,7 @@ def _cues(stems: _LazyStems, toks: list[Token], sent_of: list[int], i: int, j: i
             continue
         cues = memo.get(k)
         if cues is None:
-            cues = memo[k] = _token_cues(stems[k])
+            cues = memo[k] = _token_cues(stems[k], index)
         if cues:
             d = k - i if k < i else k - j + 1
             for name, kind in cues:
@@ -123,7 +145,8 @@ def _dist(d: int) -> str:
 
 
 def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[int, int]] | None = None,
-               pub_year: int | None = None, in_title: bool = False) -> list[Candidate]:
+               pub_year: int | None = None, in_title: bool = False, pub_month: int | None = None,
+               fs: FeatureSet = SHIPPED) -> list[Candidate]:
     """Every (count, kind) candidate of ``text`` with its features."""
     if not text:
         return []
@@ -134,6 +157,7 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
     sent_of = _clause_bounds(toks, spans)
     stems = _LazyStems(toks)
     memo: dict[int, tuple[tuple[str, str], ...]] = {}
+    index = _CUE_INDEX_EXTRA if fs.extra_cues else _CUE_INDEX
     out: list[Candidate] = []
     where = "title" if in_title else "body"
 
@@ -161,13 +185,18 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
             if pub_year is not None:
                 f.append("year:old" if int(y) < pub_year else "year:now")
         lo, hi = max(0, i - 12), min(len(toks), j + 8)
+        words = []
         for k in range(lo, hi):
             if sent_of[k] == sent and toks[k].kind == "word":
                 st = stems[k]
+                if fs.background:
+                    words.append(st[1])
                 if st[1] in _TOTAL or st[2] in _TOTAL:
                     f.append("total:" + st[2])
                 if st[1] in _PRISON or st[2] in _PRISON:
                     f.append("prison")
+        if fs.background:
+            f += background_feats(words, pub_month)
         return f
 
     for num in find_numbers(toks):
@@ -176,7 +205,7 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
         if num.value is None or num.vague or num.value <= 0:
             continue
         i, j = num.tok_start, num.tok_end
-        cues = _cues(stems, toks, sent_of, i, j, memo)
+        cues = _cues(stems, toks, sent_of, i, j, memo, index)
         rule_kind, _, _ = _classify(toks, stems, sent_of, sent_of[i], i, j)
         kinds = set(cues) | ({rule_kind} if rule_kind else set())
         if not kinds:
@@ -211,7 +240,7 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
             f = context(k, k + 1) + ["dual", f"{kind}|dual", "kind:" + kind]
             out.append(Candidate(kind, 2, t.start, t.end, tuple(f)))
             continue
-        cues = _cues(stems, toks, sent_of, k, k + 1, memo)
+        cues = _cues(stems, toks, sent_of, k, k + 1, memo, index)
         near = {kd: min(abs(d) for _, d in cs) for kd, cs in cues.items()}
         for kd, dist in near.items():
             if dist <= 3:
@@ -254,14 +283,21 @@ def load_model() -> CasualtyModel:
 
 def all_candidates(title: str, body: str, tokens: tuple[list[Token], list[Token]] | None = None,
                    spans: tuple[list[tuple[int, int]] | None, list[tuple[int, int]] | None] | None = None,
-                   published: datetime | None = None) -> list[tuple[str, Candidate]]:
+                   published: datetime | None = None, fs: FeatureSet = SHIPPED) -> list[tuple[str, Candidate]]:
     """(field, candidate) over the title and the body."""
     year = published.year if published else None
+    month = published.month if published else None
     t_toks, b_toks = tokens if tokens is not None else (None, None)
     t_sp, b_sp = spans if spans is not None else (None, None)
-    out = [("title", c) for c in candidates(title, t_toks, t_sp or ([(0, len(title))] if title.strip() else []), year, True)]
-    out += [("body", c) for c in candidates(body, b_toks, b_sp, year)]
-    return out
+    t_spans = t_sp or ([(0, len(title))] if title.strip() else [])
+    out = [("title", c) for c in candidates(title, t_toks, t_spans, year, True, month, fs)]
+    out += [("body", c) for c in candidates(body, b_toks, b_sp, year, False, month, fs)]
+    if not fs.document:
+        return out
+    # where a (kind, count) sits among all of the article's candidates (mention order: title, then body)
+    docf = document_feats([(c.kind, c.count, field == "title", c.start + (0 if field == "title" else len(title) + 1))
+                           for field, c in out])
+    return [(field, replace(c, feats=c.feats + tuple(d))) for (field, c), d in zip(out, docf, strict=True)]
 
 
 def score_casualties(title: str, body: str, tokens: tuple[list[Token], list[Token]] | None = None,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from worker.extract.casualty_model import Candidate, CasualtyModel, all_candidates
+from worker.extract.casualty_model import SHIPPED, Candidate, CasualtyModel, FeatureSet, all_candidates
 from worker.extract.dates import parse_published
 from worker.training.dataset import Article
 from worker.training.folds import kfold
@@ -29,8 +29,9 @@ class Prepared:
     cands: list[Candidate]
 
 
-def prepare(a: Article) -> Prepared:
-    return Prepared(a, [c for _, c in all_candidates(a.title, a.body, published=parse_published(a.published))])
+def prepare(a: Article, fs: FeatureSet = SHIPPED) -> Prepared:
+    """The article's candidates; ``fs`` switches on the experimental feature groups (off when shipped)."""
+    return Prepared(a, [c for _, c in all_candidates(a.title, a.body, published=parse_published(a.published), fs=fs)])
 
 
 def fit(prepared: Sequence[Prepared], c: float = C) -> CasualtyModel:
