@@ -26,7 +26,8 @@ set -euo pipefail
 
 ES_VERSION="${NEWSWORKER_ES_VERSION:-8.19.21}"   # the one place the version lives
 here="$(cd "$(dirname "$0")/.." && pwd)"
-DATA="${NEWSWORKER_DATA:-$here/.data}"
+# NEWSWORKER_DATA_DIR is the application's name for the same folder (worker/settings.py: data_dir)
+DATA="${NEWSWORKER_DATA:-${NEWSWORKER_DATA_DIR:-$here/.data}}"
 # As root, the cache goes where the unprivileged Elasticsearch user can read it (/root is private).
 if [ "$(id -u)" = 0 ]; then default_cache=/var/cache/newsworker; else default_cache="${XDG_CACHE_HOME:-$HOME/.cache}/newsworker"; fi
 CACHE="${NEWSWORKER_CACHE:-$default_cache}"
