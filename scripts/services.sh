@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Provision and run the services newsworker needs, without Docker if need be.
-#   scripts/services.sh up|down|status|redis-up|redis-down|es-up|es-down|prepare|describe
+#   scripts/services.sh up|down|status|redis-up|redis-down|es-up|es-down|prepare|es-prepare|describe
 #
 # Redis: reuse NEWSWORKER_REDIS_URL if it answers; else Debian's redis-server (installed on first use),
 #        on 127.0.0.1 with AOF persistence under $NEWSWORKER_DATA/redis.
@@ -285,6 +285,7 @@ status() {
 case "${1:-status}" in
   up) redis_up; es_up ;;
   prepare) redis_prepare; es_prepare; es_where ;;
+  es-prepare) es_prepare; es_where ;;
   describe) describe ;;
   down) es_down; redis_down ;;
   status) status ;;
@@ -292,5 +293,5 @@ case "${1:-status}" in
   redis-down) redis_down ;;
   es-up) es_up ;;
   es-down) es_down ;;
-  *) echo "usage: $0 up|down|status|redis-up|redis-down|es-up|es-down|prepare|describe" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|redis-up|redis-down|es-up|es-down|prepare|es-prepare|describe" >&2; exit 2 ;;
 esac
