@@ -256,8 +256,10 @@ describe() {
     REDIS_SERVER="$(command -v redis-server || echo /usr/bin/redis-server)")
   printf '%q\n' "${kv[@]}"
   # lists keep each item's own quoting ("60 1000" is one argument): split the value once more
-  printf 'ES_SETTINGS=%q\n' "$(printf '%q ' "${es_settings_list[@]}")"
-  printf 'REDIS_ARGS=%q\n' "$(printf '%q ' "${redis_args_list[@]}")"
+  local es_words redis_words
+  es_words=$(printf '%q ' "${es_settings_list[@]}"); redis_words=$(printf '%q ' "${redis_args_list[@]}")
+  printf 'ES_SETTINGS=%q\n' "${es_words% }"
+  printf 'REDIS_ARGS=%q\n' "${redis_words% }"
 }
 
 es_down() {

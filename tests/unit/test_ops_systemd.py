@@ -18,8 +18,8 @@ ES_HTTP_PORT=9260
 REDIS_URL=redis://127.0.0.1:6390/0
 REDIS_DIR=/srv/nw/.data/redis
 REDIS_SERVER=/usr/bin/redis-server
-ES_SETTINGS=http.port=9260\\ path.data=/var/lib/newsworker/abc/elasticsearch/data\\ 
-REDIS_ARGS=--port\\ 6390\\ --save\\ 60\\\\\\ 1000\\ 
+ES_SETTINGS=http.port=9260\\ path.data=/var/lib/newsworker/abc/elasticsearch/data
+REDIS_ARGS=--port\\ 6390\\ --save\\ 60\\\\\\ 1000
 """
 
 
