@@ -121,8 +121,9 @@ class Supervisor:
     def stop(self, grace: float = 15.0) -> None:
         """SIGTERM all (Celery finishes the current task: warm shutdown), then SIGKILL stragglers."""
         running = [(n, p) for n, p in self.procs.items() if p.poll() is None]
+        self.status.close()  # the last status stays on screen; what follows goes below it
         if running:
-            self.status.message(f"stopping {', '.join(n for n, _ in running)}...")
+            print(f"stopping {', '.join(n for n, _ in running)}...", flush=True)
         for _, p in running:
             p.send_signal(signal.SIGTERM)
         end = time.time() + grace
@@ -132,7 +133,6 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
-        self.status.close()
         for f in self.files.values():
             f.close()
         if running:
