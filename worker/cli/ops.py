@@ -157,8 +157,17 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(1)
             except (ProcessLookupError, ValueError):
                 pidfile.unlink()
-        setup_storage()
         s = get_settings()
+        # A port already taken (another checkout's run) would leave the API restarting in a loop while the
+        # status line saw the other process answer: say so before starting anything.
+        taken = [f"{what} port {port} ({var})" for what, port, var, wanted in (
+            ("API", s.api_port, "NEWSWORKER_API_PORT", not no_api),
+            ("replay server", demo_port, "NEWSWORKER_DEMO_PORT", demo)) if wanted and _listening(port)]
+        if taken:
+            console.print(f"[red]in use: {'; '.join(taken)}. Another `newsworker run`? Stop it, or choose "
+                          "other ports with those variables.[/red]")
+            raise typer.Exit(1)
+        setup_storage()
         env = dict(os.environ)
         specs: list[tuple[str, list[str]]] = []
         if demo:
@@ -242,6 +251,16 @@ def register(app: typer.Typer) -> None:
                 t.add_row("dead letters", "", str(body["dead_letters"]))
             console.print(t)
         raise typer.Exit(0 if body["ok"] else 1)
+
+
+def _listening(port: int, host: str = "127.0.0.1") -> bool:
+    import socket
+
+    try:
+        socket.create_connection((host, port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
 
 
 def _wait_port(host: str, port: int, timeout: float = 20.0) -> None:
