@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 NW := $(VENV)/bin/newsworker
 PYTEST_ARGS ?=
 
-.PHONY: install services services-down run stop status test test-unit test-integration chaos bench eval train lint browser-deps clean
+.PHONY: install services services-down run stop status test test-unit test-integration test-firstrun chaos bench eval train lint browser-deps clean install-service
 
 install: $(VENV)/.installed
 
@@ -29,6 +29,12 @@ browser-deps:
 run: install services
 	$(NW) run --demo
 
+# systemd units for worker, beat, API, Redis and Elasticsearch (README: Background service);
+# SERVICE_ARGS=--dry-run prints them, SERVICE_ARGS="--output-dir DIR --no-provision" writes them elsewhere
+SERVICE_ARGS ?=
+install-service: install
+	$(NW) install-service $(SERVICE_ARGS)
+
 stop:
 	-$(NW) stop
 	scripts/services.sh down
@@ -44,6 +50,10 @@ test-unit: install
 
 test-integration: install services
 	$(PY) -m pytest -q -m integration $(PYTEST_ARGS)
+
+# also starts a real Elasticsearch node from a private (0700) folder on private ports (1-3 min)
+test-firstrun: install services
+	NEWSWORKER_FIRSTRUN_ES=1 $(PY) -m pytest -q tests/integration/test_firstrun_services.py tests/integration/test_firstrun_run.py $(PYTEST_ARGS)
 
 chaos: install services
 	$(PY) -m pytest -q -s -m chaos tests/chaos $(PYTEST_ARGS)

@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # Provision and run the services newsworker needs, without Docker if need be.
-#   scripts/services.sh up|down|status|restart-redis|stop-es|start-es
+#   scripts/services.sh up|down|status|redis-up|redis-down|es-up|es-down|prepare|es-prepare|describe
 #
 # Redis: reuse NEWSWORKER_REDIS_URL if it answers; else Debian's redis-server (installed on first use),
 #        on 127.0.0.1 with AOF persistence under $NEWSWORKER_DATA/redis.
 # Elasticsearch 8.19: reuse NEWSWORKER_ES_URL if it answers; else a Docker engine if one runs; else the
 #        official distribution from Maven Central, cached under $NEWSWORKER_CACHE, run as an unprivileged
 #        user (Elasticsearch refuses root), single node, security off, heap 512m.
+#        Its data and logs live in $NEWSWORKER_DATA/elasticsearch, unless that folder is out of the
+#        unprivileged user's reach (a checkout in /root or in a `mktemp -d`, both 0700): then they live in
+#        $NEWSWORKER_ES_STATE/<hash of the data dir>/elasticsearch (default /var/lib/newsworker) and
+#        $NEWSWORKER_DATA/elasticsearch is a symlink to it. `up` prints which.
+#
+# `prepare` provisions without starting (installs redis-server, downloads Elasticsearch, creates the user and
+# the directories); `describe` prints the resolved paths, ports and arguments as KEY=value lines (it changes
+# nothing). `newsworker install-service` builds its systemd units from those two, so the units run the same
+# binaries, as the same user, on the same data dirs and ports as this script.
 #
 # A second, private instance (chaos tests) on other ports and data dirs, leaving the shared one alone:
 #   NEWSWORKER_DATA=/tmp/x NEWSWORKER_ES_URL=http://127.0.0.1:9250 NEWSWORKER_ES_TRANSPORT_PORT=9350 \
@@ -17,7 +26,8 @@ set -euo pipefail
 
 ES_VERSION="${NEWSWORKER_ES_VERSION:-8.19.21}"   # the one place the version lives
 here="$(cd "$(dirname "$0")/.." && pwd)"
-DATA="${NEWSWORKER_DATA:-$here/.data}"
+# NEWSWORKER_DATA_DIR is the application's name for the same folder (worker/settings.py: data_dir)
+DATA="${NEWSWORKER_DATA:-${NEWSWORKER_DATA_DIR:-$here/.data}}"
 # As root, the cache goes where the unprivileged Elasticsearch user can read it (/root is private).
 if [ "$(id -u)" = 0 ]; then default_cache=/var/cache/newsworker; else default_cache="${XDG_CACHE_HOME:-$HOME/.cache}/newsworker"; fi
 CACHE="${NEWSWORKER_CACHE:-$default_cache}"
@@ -25,12 +35,38 @@ REDIS_URL="${NEWSWORKER_REDIS_URL:-redis://127.0.0.1:6379/0}"
 ES_URL="${NEWSWORKER_ES_URL:-http://127.0.0.1:9200}"
 ES_USER="${NEWSWORKER_ES_USER:-newsworker-es}"
 ES_HOME="$CACHE/elasticsearch-$ES_VERSION"
-ES_DATA="$DATA/elasticsearch"
+ES_STATE="${NEWSWORKER_ES_STATE:-/var/lib/newsworker}"   # root only: where data goes if $DATA is private
 REDIS_DIR="$DATA/redis"
 ES_TRANSPORT_PORT="${NEWSWORKER_ES_TRANSPORT_PORT:-}"   # empty: Elasticsearch's default (9300 or next free)
 ES_HEAP="${NEWSWORKER_ES_HEAP:-512m}"
 
 log() { printf '[services] %s\n' "$*" >&2; }
+
+# Can a user that is neither the owner nor in the group (the Elasticsearch system user) reach $1, i.e. is
+# every existing ancestor searchable by "others"? A static answer (no user, no side effect), so `describe`,
+# `up` and `down` agree. ACLs are not consulted: a folder they open is merely treated as private.
+others_can_reach() {
+  local p; p=$(readlink -m "$1")
+  while [ "$p" != / ]; do
+    if [ -e "$p" ]; then
+      case "$(stat -c %A "$p")" in *x|*t) ;; *) return 1 ;; esac
+    fi
+    p=$(dirname "$p")
+  done
+}
+
+# Where Elasticsearch keeps its data and logs. Non-root runs it as the caller: the data dir always works.
+# As root it runs as $ES_USER, who cannot enter a 0700 checkout. Rather than opening the user's folders
+# (chmod, or an ACL on /root: a lasting change to folders we do not own, and setfacl is often absent), the
+# node's files move to a root-owned 0755 tree keyed by the data dir's path, and $DATA/elasticsearch links
+# there so every other command (pid file, logs, `down`) finds them at the usual place.
+es_data_dir() {
+  local link="$DATA/elasticsearch"
+  if [ -L "$link" ]; then readlink -m "$link"; return; fi      # relocated by an earlier `up`
+  if [ "$(id -u)" != 0 ] || others_can_reach "$DATA"; then echo "$link"; return; fi
+  echo "$ES_STATE/$(readlink -m "$DATA" | sha256sum | cut -c1-12)/elasticsearch"
+}
+ES_DATA="$(es_data_dir)"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 redis_host_port() {  # redis://host:port/db -> "host port"
@@ -56,15 +92,24 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# The server's arguments, shared with the systemd unit (`describe`): same address, data dir and persistence.
+redis_args() {
+  read -r h p < <(redis_host_port)
+  printf '%s\n' --bind "$h" --port "$p" --dir "$REDIS_DIR" --appendonly yes --appendfsync everysec \
+    --save "60 1000" --protected-mode yes
+}
+
+redis_prepare() {
+  command -v redis-server >/dev/null || { log "installing Debian's redis-server"; apt_install redis-server; }
+  mkdir -p "$REDIS_DIR"
+}
+
 redis_up() {
   if redis_ok; then log "Redis answers at $REDIS_URL (reused)"; return; fi
-  command -v redis-server >/dev/null || { log "installing Debian's redis-server"; apt_install redis-server; }
-  read -r h p < <(redis_host_port)
-  mkdir -p "$REDIS_DIR"
-  redis-server --bind "$h" --port "$p" --dir "$REDIS_DIR" --appendonly yes --appendfsync everysec \
-    --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" --save 60 1000 \
-    --protected-mode yes
-  for _ in $(seq 50); do redis_ok && { log "Redis up on $h:$p (AOF in $REDIS_DIR)"; return; }; sleep 0.2; done
+  redis_prepare
+  local args; mapfile -t args < <(redis_args)
+  redis-server "${args[@]}" --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log"
+  for _ in $(seq 50); do redis_ok && { log "Redis up at $REDIS_URL (AOF in $REDIS_DIR)"; return; }; sleep 0.2; done
   log "Redis did not start; see $REDIS_DIR/redis.log"; exit 1
 }
 
@@ -117,6 +162,52 @@ es_user() {
 
 docker_engine() { command -v docker >/dev/null && docker info >/dev/null 2>&1; }
 
+es_http_port() { local port="${ES_URL##*:}"; echo "${port%%/*}"; }
+
+# The node's settings, shared with the systemd unit (`describe`): one line per -E value.
+es_settings() {
+  printf '%s\n' discovery.type=single-node xpack.security.enabled=false network.host=127.0.0.1 \
+    "http.port=$(es_http_port)" "path.data=$ES_DATA/data" "path.logs=$ES_DATA/logs" cluster.name=newsworker \
+    cluster.routing.allocation.disk.threshold_enabled=false action.destructive_requires_name=false
+  if [ -n "$ES_TRANSPORT_PORT" ]; then echo "transport.port=$ES_TRANSPORT_PORT"; fi
+}
+
+# Everything but starting: the distribution, the user, the data and log dirs it owns.
+es_prepare() {
+  es_fetch
+  local user; user=$(es_user)
+  if [ "$ES_DATA" != "$DATA/elasticsearch" ]; then es_relocate; fi
+  mkdir -p "$ES_DATA/data" "$ES_DATA/logs"
+  # The unpacked distribution writes to config/ at start (keystore, jvm options): give it to the user.
+  if [ "$(id -u)" = 0 ]; then chown -R "$user" "$ES_HOME" "$ES_DATA"; fi
+}
+
+# $DATA is out of the Elasticsearch user's reach: data and logs go to $ES_DATA (see es_data_dir), and
+# $DATA/elasticsearch becomes a symlink to it. A real folder left there by a start that failed on the
+# permissions holds nothing of value (no node ever wrote to it) unless it has data: that is moved along.
+es_relocate() {
+  local link="$DATA/elasticsearch"
+  mkdir -p "$DATA" "$ES_DATA"
+  chmod 755 "$ES_STATE" "$(dirname "$ES_DATA")"
+  readlink -m "$DATA" > "$(dirname "$ES_DATA")/data-dir"   # whose node this is, for whoever looks later
+  if [ -d "$link" ] && [ ! -L "$link" ]; then
+    if [ -n "$(ls -A "$link/data" 2>/dev/null)" ] && [ -z "$(ls -A "$ES_DATA/data" 2>/dev/null)" ]; then
+      mkdir -p "$ES_DATA/data" && mv "$link/data/"* "$ES_DATA/data/"
+    fi
+    rm -rf "$link"
+  fi
+  ln -sfn "$ES_DATA" "$link"
+}
+
+es_where() {
+  if [ "$ES_DATA" = "$DATA/elasticsearch" ]; then
+    log "Elasticsearch data and logs: $ES_DATA"
+  else
+    log "Elasticsearch data and logs: $ES_DATA ($DATA is private to $(id -un): $ES_USER cannot enter it;"
+    log "  $DATA/elasticsearch links there; remove both to forget this node)"
+  fi
+}
+
 es_up() {
   if es_ok; then log "Elasticsearch answers at $ES_URL (reused)"; return; fi
   if docker_engine && [ -z "${NEWSWORKER_NO_DOCKER:-}" ]; then
@@ -126,23 +217,22 @@ es_up() {
       -e xpack.security.enabled=false -e ES_JAVA_OPTS="-Xms512m -Xmx512m" \
       -v newsworker-es:/usr/share/elasticsearch/data "docker.elastic.co/elasticsearch/elasticsearch:$ES_VERSION" >/dev/null
   else
-    es_fetch
-    local user jh; user=$(es_user); jh=$(find_java_home)
-    mkdir -p "$ES_DATA/data" "$ES_DATA/logs"
-    # The unpacked distribution writes to config/ at start (keystore, jvm options): give it to the user.
-    if [ "$(id -u)" = 0 ]; then chown -R "$user" "$ES_HOME" "$ES_DATA"; fi
-    local port="${ES_URL##*:}"; port="${port%%/*}"
+    es_prepare
+    local user jh setting; user=$(es_user); jh=$(find_java_home)
     local cmd=(env ES_JAVA_HOME="$jh" ES_JAVA_OPTS="-Xms$ES_HEAP -Xmx$ES_HEAP" "$ES_HOME/bin/elasticsearch" -d
-      -p "$ES_DATA/es.pid" -E discovery.type=single-node -E xpack.security.enabled=false
-      -E network.host=127.0.0.1 -E http.port="$port" -E path.data="$ES_DATA/data" -E path.logs="$ES_DATA/logs"
-      -E cluster.name=newsworker -E cluster.routing.allocation.disk.threshold_enabled=false
-      -E action.destructive_requires_name=false)
-    if [ -n "$ES_TRANSPORT_PORT" ]; then cmd+=(-E transport.port="$ES_TRANSPORT_PORT"); fi
+      -p "$ES_DATA/es.pid")
+    while read -r setting; do cmd+=(-E "$setting"); done < <(es_settings)
     log "starting Elasticsearch $ES_VERSION as $user (java: $jh)"
+    es_where
+    # -d still echoes the node's log until it has started: keep the console readable, keep the text.
+    local out="$ES_DATA/logs/startup.out" rc=0
     if [ "$(id -u)" = 0 ]; then
-      su -s /bin/bash "$user" -c "cd '$ES_HOME' && $(printf '%q ' "${cmd[@]}")"
+      su -s /bin/bash "$user" -c "cd '$ES_HOME' && $(printf '%q ' "${cmd[@]}")" >"$out" 2>&1 || rc=$?
     else
-      (cd "$ES_HOME" && "${cmd[@]}")
+      (cd "$ES_HOME" && "${cmd[@]}") >"$out" 2>&1 || rc=$?
+    fi
+    if [ "$rc" != 0 ]; then
+      log "Elasticsearch exited with code $rc at start; the end of $out:"; tail -20 "$out" >&2; exit 1
     fi
   fi
   for _ in $(seq 120); do
@@ -150,6 +240,26 @@ es_up() {
   done
   log "Elasticsearch did not become healthy; see $ES_DATA/logs/newsworker.log"; tail -20 "$ES_DATA/logs/newsworker.log" >&2 || true
   exit 1
+}
+
+# KEY=value lines (shell-quoted) for `newsworker install-service`; changes nothing on the machine.
+describe() {
+  local user jh=""
+  if [ "$(id -u)" = 0 ]; then user="$ES_USER"; else user=$(id -un); fi
+  jh=$(find_java_home 2>/dev/null) || jh=""
+  local -a es_settings_list redis_args_list
+  mapfile -t es_settings_list < <(es_settings)
+  mapfile -t redis_args_list < <(redis_args)
+  local kv=(DATA="$DATA" ES_VERSION="$ES_VERSION" ES_HOME="$ES_HOME" ES_DATA="$ES_DATA" ES_USER="$user"
+    ES_JAVA_HOME="$jh" ES_HEAP="$ES_HEAP" ES_URL="$ES_URL" ES_HTTP_PORT="$(es_http_port)"
+    REDIS_URL="$REDIS_URL" REDIS_DIR="$REDIS_DIR"
+    REDIS_SERVER="$(command -v redis-server || echo /usr/bin/redis-server)")
+  printf '%q\n' "${kv[@]}"
+  # lists keep each item's own quoting ("60 1000" is one argument): split the value once more
+  local es_words redis_words
+  es_words=$(printf '%q ' "${es_settings_list[@]}"); redis_words=$(printf '%q ' "${redis_args_list[@]}")
+  printf 'ES_SETTINGS=%q\n' "${es_words% }"
+  printf 'REDIS_ARGS=%q\n' "${redis_words% }"
 }
 
 es_down() {
@@ -176,11 +286,14 @@ status() {
 
 case "${1:-status}" in
   up) redis_up; es_up ;;
+  prepare) redis_prepare; es_prepare; es_where ;;
+  es-prepare) es_prepare; es_where ;;
+  describe) describe ;;
   down) es_down; redis_down ;;
   status) status ;;
   redis-up) redis_up ;;
   redis-down) redis_down ;;
   es-up) es_up ;;
   es-down) es_down ;;
-  *) echo "usage: $0 up|down|status|redis-up|redis-down|es-up|es-down" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|redis-up|redis-down|es-up|es-down|prepare|es-prepare|describe" >&2; exit 2 ;;
 esac

@@ -41,16 +41,46 @@ def redis_client():
 def es_client():
     from elasticsearch import Elasticsearch
 
-    from worker.store.clients import es_version
-
     client = Elasticsearch(ES_URL, request_timeout=30)
     try:
         client.cluster.health(wait_for_status="yellow", timeout="10s")
-        version = es_version(client)
     except Exception as err:  # noqa: BLE001
         service_missing("Elasticsearch", err)
-    print(f"\n[newsworker tests] Elasticsearch {version} at {ES_URL}")
     return client
+
+
+def _service_versions() -> list[str]:
+    """What the integration tests talk to, asked once before collection (the fixtures' prints are captured,
+    so a run against a reused node used to name no version)."""
+    lines = []
+    try:
+        from elasticsearch import Elasticsearch
+
+        from worker.store.clients import es_version
+
+        with Elasticsearch(ES_URL, request_timeout=5, max_retries=0) as es:
+            lines.append(f"Elasticsearch {es_version(es)} at {ES_URL}")
+    except Exception as err:  # noqa: BLE001 - a header must never break the run; the fixtures decide
+        lines.append(f"Elasticsearch: not reachable at {ES_URL} ({type(err).__name__})")
+    try:
+        import redis
+
+        info = redis.Redis.from_url(REDIS_URL, socket_timeout=5, socket_connect_timeout=5).info("server")
+        lines.append(f"Redis {info.get('redis_version', '?')} at {REDIS_URL}")
+    except Exception as err:  # noqa: BLE001
+        lines.append(f"Redis: not reachable at {REDIS_URL} ({type(err).__name__})")
+    return lines
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    if config.get_verbosity() < 0:
+        return []  # -q hides the header: the terminal summary names them instead
+    return [f"newsworker services: {'; '.join(_service_versions())}"]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001, ARG001
+    if config.get_verbosity() < 0:
+        terminalreporter.write_line(f"newsworker services: {'; '.join(_service_versions())}")
 
 
 @pytest.fixture

@@ -46,3 +46,25 @@ def install(logger: logging.Logger | None = None, log_format: str = "json") -> N
     logger = logger or logging.getLogger()
     for h in logger.handlers:
         h.setFormatter(JsonFormatter())
+
+
+def uvicorn_config(log_format: str = "json") -> dict | None:
+    """uvicorn's ``log_config``: its error and access loggers through ``JsonFormatter`` (``None``: uvicorn's own
+    text format, for ``log_format: text``). uvicorn configures logging itself at start, after our code had a
+    chance to, so the formatter has to be handed to it rather than installed on the root logger."""
+    if log_format != "json":
+        return None
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "worker.logs.JsonFormatter"}},
+        "handlers": {"default": handler},
+        "loggers": {
+            "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
+            "uvicorn.error": {"level": "INFO"},
+            "uvicorn.access": {"handlers": ["default"], "level": "INFO", "propagate": False},
+        },
+        # the app's own loggers (worker.*) go the same way
+        "root": {"handlers": ["default"], "level": "INFO"},
+    }

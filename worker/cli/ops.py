@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -41,7 +40,19 @@ def beat_cmd() -> list[str]:
 
 
 def api_cmd(host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", "worker.api.app:app", "--host", host, "--port", str(port)]
+    # Through our own `api` command, not `python -m uvicorn`: it hands uvicorn the log format of the settings.
+    return [sys.executable, "-m", "worker.cli.main", "api", "--host", host, "--port", str(port)]
+
+
+def serve_api(host: str, port: int) -> None:
+    """uvicorn in this process, logging in ``settings.log_format`` (JSON lines by default)."""
+    import uvicorn
+
+    from worker.logs import uvicorn_config
+
+    log_config = uvicorn_config(get_settings().log_format)
+    extra = {} if log_config is None else {"log_config": log_config}
+    uvicorn.run("worker.api.app:app", host=host, port=port, **extra)
 
 
 def setup_storage() -> None:
@@ -123,17 +134,21 @@ def register(app: typer.Typer) -> None:
     def api(host: str = typer.Option(None), port: int = typer.Option(None)) -> None:
         """Run the HTTP API and web page."""
         s = get_settings()
-        os.execv(sys.executable, api_cmd(host or s.api_host, port or s.api_port))
+        serve_api(host or s.api_host, port or s.api_port)
 
     @app.command()
     def run(
         concurrency: int = typer.Option(None, "-c", help="worker processes"),
         demo: bool = typer.Option(False, help="also start the replay feed server and poll its feeds"),
-        demo_port: int = typer.Option(8765, help="replay server port in demo mode"),
+        demo_port: int = typer.Option(8765, envvar="NEWSWORKER_DEMO_PORT", help="replay server port in demo mode"),
         no_api: bool = typer.Option(False, "--no-api"),
+        status_every: float = typer.Option(30.0, help="seconds between status lines when not on a terminal"),
     ) -> None:
-        """Start worker + beat + API (and the demo replay server) in the foreground; Ctrl-C stops all."""
-        s = get_settings()
+        """Start worker + beat + API (and the demo replay server) in the foreground; Ctrl-C stops all.
+
+        The processes log to files under the data dir; the console shows a banner and one status line."""
+        from worker.cli.run import Supervisor
+
         pidfile = _pidfile()
         if pidfile.exists():
             try:
@@ -142,6 +157,16 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(1)
             except (ProcessLookupError, ValueError):
                 pidfile.unlink()
+        s = get_settings()
+        # A port already taken (another checkout's run) would leave the API restarting in a loop while the
+        # status line saw the other process answer: say so before starting anything.
+        taken = [f"{what} port {port} ({var})" for what, port, var, wanted in (
+            ("API", s.api_port, "NEWSWORKER_API_PORT", not no_api),
+            ("replay server", demo_port, "NEWSWORKER_DEMO_PORT", demo)) if wanted and _listening(port)]
+        if taken:
+            console.print(f"[red]in use: {'; '.join(taken)}. Another `newsworker run`? Stop it, or choose "
+                          "other ports with those variables.[/red]")
+            raise typer.Exit(1)
         setup_storage()
         env = dict(os.environ)
         specs: list[tuple[str, list[str]]] = []
@@ -153,48 +178,17 @@ def register(app: typer.Typer) -> None:
         specs.append(("beat", beat_cmd()))
         if not no_api:
             specs.append(("api", api_cmd(s.api_host, s.api_port)))
-        procs = {name: subprocess.Popen(cmd, env=env) for name, cmd in specs}
-        if demo:
-            _wait_port("127.0.0.1", demo_port)
-            subprocess.run([sys.executable, "-m", "worker.cli.main", "feeds", "load",
-                            str(s.config_dir / "feeds.demo.yaml")], env=env, check=False)
-        if not no_api:
-            console.print(f"API and web page: http://{s.api_host}:{s.api_port}/")
+        sup = Supervisor(specs, env, s, api=not no_api, status_every=status_every)
         pidfile.write_text(str(os.getpid()))
-        stopping = False
-
-        def _stop(*_: object) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, _stop)
-        signal.signal(signal.SIGTERM, _stop)
-        # A child that dies (beat exits when Redis goes away, for one) is restarted with backoff, like
-        # a process supervisor would: the service keeps running through a broker restart.
-        restarts: dict[str, int] = {}
-        due: dict[str, float] = {}
         try:
-            while not stopping:
-                now = time.time()
-                for name, cmd in specs:
-                    p = procs[name]
-                    if p.poll() is None:
-                        if now - due.get(name + ":started", now) > 60:
-                            restarts[name] = 0  # stable for a minute: forget earlier crashes
-                        continue
-                    if name not in due:
-                        n = restarts.get(name, 0)
-                        due[name] = now + min(30.0, 2.0 ** n)
-                        console.print(f"[yellow]{name} exited with {p.returncode}; restarting in "
-                                      f"{due[name] - now:.0f}s[/yellow]")
-                    elif now >= due[name]:
-                        procs[name] = subprocess.Popen(cmd, env=env)
-                        restarts[name] = restarts.get(name, 0) + 1
-                        due.pop(name)
-                        due[name + ":started"] = now
-                time.sleep(0.5)
+            sup.start()
+            if demo:
+                _wait_port("127.0.0.1", demo_port)
+                sup.load_feeds(s.config_dir / "feeds.demo.yaml", demo_port)
+            sup.banner(demo_port if demo else None)
+            sup.watch()
         finally:
-            _terminate(list(procs.items()))
+            sup.stop()
             pidfile.unlink(missing_ok=True)
 
     @app.command()
@@ -259,6 +253,16 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(0 if body["ok"] else 1)
 
 
+def _listening(port: int, host: str = "127.0.0.1") -> bool:
+    import socket
+
+    try:
+        socket.create_connection((host, port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
 def _wait_port(host: str, port: int, timeout: float = 20.0) -> None:
     import socket
 
@@ -270,17 +274,3 @@ def _wait_port(host: str, port: int, timeout: float = 20.0) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"nothing listening on {host}:{port} after {timeout}s")
-
-
-def _terminate(procs: list[tuple[str, subprocess.Popen]], grace: float = 15.0) -> None:
-    """SIGTERM all (Celery finishes the current task: warm shutdown), then SIGKILL stragglers."""
-    for _, p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-    end = time.time() + grace
-    for _, p in procs:
-        try:
-            p.wait(max(0.1, end - time.time()))
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()

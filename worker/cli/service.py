@@ -1,0 +1,72 @@
+"""``newsworker install-service``: systemd units for worker, beat, API, Redis and Elasticsearch.
+
+The paths, user, ports and server arguments come from ``scripts/services.sh describe``, and the machine is
+provisioned by ``scripts/services.sh prepare`` (Elasticsearch downloaded, its user and data dirs made), so a
+unit runs what ``make run`` runs; ``worker.ops.systemd`` turns that into unit files.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+from worker.ops import systemd
+from worker.settings import REPO_ROOT
+
+SYSTEM_DIR = Path("/etc/systemd/system")
+SERVICES_SH = REPO_ROOT / "scripts" / "services.sh"
+ENV_FILE = Path("/etc/newsworker/newsworker.env")
+# typer reads options from the defaults; Path-valued ones are built once here (ruff B008)
+_OUTPUT_DIR = typer.Option(SYSTEM_DIR, "--output-dir", help="where the unit files go")
+_ENV_FILE = typer.Option(ENV_FILE, help="optional file of secrets (NEWSWORKER_API_KEY=...), mode 0600")
+
+
+def _services(verb: str) -> str:
+    if not SERVICES_SH.is_file():
+        raise typer.BadParameter(f"{SERVICES_SH} not found: install-service works from a checkout")
+    return subprocess.run([str(SERVICES_SH), verb], check=True, text=True,
+                          stdout=subprocess.PIPE if verb == "describe" else None).stdout or ""
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("install-service")
+    def install_service(
+        output_dir: Path = _OUTPUT_DIR,
+        dry_run: bool = typer.Option(False, "--dry-run", help="print the units; write and provision nothing"),
+        provision: bool = typer.Option(True, "--provision/--no-provision",
+                                       help="run scripts/services.sh prepare (Redis, Elasticsearch, user, dirs)"),
+        redis: bool = typer.Option(True, "--redis/--no-redis", help="a unit for Redis (off: yours is elsewhere)"),
+        elasticsearch: bool = typer.Option(True, "--elasticsearch/--no-elasticsearch",
+                                           help="a unit for Elasticsearch (off: yours is elsewhere)"),
+        env_file: Path = _ENV_FILE,
+    ) -> None:
+        """Install systemd units (newsworker.target: worker, beat, API, Redis, Elasticsearch), restarting on
+        failure and logging to the journal."""
+        if provision and not dry_run and (redis or elasticsearch):
+            _services("prepare")
+        plan = systemd.plan_from(
+            systemd.parse_description(_services("describe")), os.environ, checkout=REPO_ROOT,
+            newsworker=Path(sys.prefix) / "bin" / "newsworker", env_file=env_file,
+            user=None if os.geteuid() == 0 else getpass.getuser(), redis=redis, elasticsearch=elasticsearch,
+            curl=Path(shutil.which("curl") or "/usr/bin/curl"))
+        files = systemd.units(plan)
+        if dry_run:
+            for name, text in files.items():
+                print(f"# {output_dir / name}\n{text}")
+            return
+        output_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (output_dir / name).write_text(text, encoding="utf-8")
+            print(f"wrote {output_dir / name}")
+        if output_dir == SYSTEM_DIR and Path("/run/systemd/system").is_dir():
+            subprocess.run(["systemctl", "daemon-reload"], check=False)
+        print("\nnext:\n"
+              "  scripts/services.sh down               # the copies services.sh started hold the same ports\n"
+              f"  systemctl enable --now {systemd.TARGET}\n"
+              "  systemctl status 'newsworker-*'; journalctl -u 'newsworker-*' -f")
