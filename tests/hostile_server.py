@@ -167,6 +167,9 @@ class Handler(BaseHTTPRequestHandler):
 @contextmanager
 def hostile_server(bomb_mb: int = 1024) -> Iterator[str]:
     """Serve the attacks on 127.0.0.1 (a free port); yields the base URL."""
+    # Build the bombs before serving: built on the first request, they took longer than the client's
+    # read timeout on a loaded machine, and the test saw a timeout instead of the attack it meant.
+    double_gzip_bomb(bomb_mb)
     handler = type("BoundHandler", (Handler,), {"bomb_mb": bomb_mb})
     srv = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     srv.daemon_threads = True
