@@ -59,7 +59,10 @@ def test_schemathesis_finds_no_failure(redis_client, es_client, unique_name, tmp
             wait_for(lambda: _up(base), timeout=60, what="the API")
             run = subprocess.run(
                 [exe, "run", f"{base}/openapi.json", "--checks", "all", "-H", f"X-API-Key: {KEY}",
-                 "--max-examples", os.environ.get("NEWSWORKER_SCHEMATHESIS_EXAMPLES", "25"), "--workers", "2",
+                 "--max-examples", os.environ.get("NEWSWORKER_SCHEMATHESIS_EXAMPLES", "25"),
+                 # one worker: with two, Schemathesis's threads hit a CPython 3.11 compiler race now and then
+                 # ("SystemError: AST constructor recursion depth mismatch"), a failure of the tool, not the API
+                 "--workers", "1",
                  "--generation-deterministic", "--no-color"],
                 cwd=REPO, env=env, capture_output=True, text=True, timeout=1500)
         report = run.stdout[-12000:] + run.stderr[-3000:]
