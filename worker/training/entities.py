@@ -148,6 +148,7 @@ def _fold_key(train_ids: Sequence[str], extra: Sequence[Sentence], base: Sequenc
 NEURAL_TUNE = {"base_share": 0.2, "epochs": 1, "lr": 1e-3}
 # the neural model trained on NewsFANE alone: the starting point of every fold's fine-tuning (and of
 # the shipped model's), so that no fold starts from weights that saw its articles
+# (the shipped model.npz is this one fine-tuned on all 300 articles: never a fold's starting point)
 NEURAL_BASE = Path(__file__).resolve().parents[1] / "extract" / "ner" / "neural" / "base.npz"
 
 
@@ -185,18 +186,17 @@ def train_fold_neural(train_arts: Sequence[Article], out: Path, verbose: bool = 
 
 def cross_validate_entities(k: int = 5, kind: str = "crf", cache: bool = True, verbose: bool = False,
                             articles: Sequence[Article] | None = None, base: list[Sentence] | None = None,
-                            only: Sequence[int] | None = None, neural: str = "shipped",
+                            only: Sequence[int] | None = None, neural: str = "fold",
                             crf_weight: float | None = None, **params: float
                             ) -> tuple[list[list[tuple[str, str]]], list[list[tuple[str, set[str]]]]]:
     """Predictions and gold entities of every article annotated for entities, each predicted by a CRF
     trained on NewsFANE + the articles of the other ``k - 1`` folds (by whole article).
 
     Returns ``(preds, golds)`` in the order of the held-out folds; score with :func:`score_entities`.
-    ``kind="hybrid"`` uses each fold's CRF under a neural model: ``neural="shipped"`` the shipped one
-    (trained on NewsFANE only, so it never saw these articles either; only valid while the shipped
-    model is NewsFANE-only), ``neural="fold"`` the NewsFANE-only starting model
-    (``NEURAL_BASE``) fine-tuned on the fold's training articles (:func:`train_fold_neural`, cached
-    like the CRFs); ``crf_weight`` replaces the hybrid's CRF weight. Training a fold's CRF takes several
+    ``kind="hybrid"`` uses each fold's CRF under a neural model: ``neural="fold"`` the NewsFANE-only
+    model (``NEURAL_BASE``) fine-tuned on the fold's training articles (:func:`train_fold_neural`,
+    cached like the CRFs), ``neural="shipped"`` the NewsFANE-only model as it is (the shipped one saw
+    every article, so it is never used here); ``crf_weight`` replaces the hybrid's CRF weight. Training a fold's CRF takes several
     minutes on one core; with ``cache`` the models are kept (keyed by their training data) and reused.
     ``base`` replaces NewsFANE as the other training data; ``params`` go to ``train_model``
     (``extra_weight``, ``c1``, ...). ``only``: run just these folds (quick comparisons).
@@ -247,8 +247,8 @@ def main() -> None:
     ap.add_argument("--extra-weight", type=int, default=1, help="CV: use the training articles N times")
     ap.add_argument("--fane", type=Path, help="CV: add this FANE-format corpus (WikiFANE Gold) to NewsFANE")
     ap.add_argument("--fane-share", type=float, default=1.0)
-    ap.add_argument("--neural", default="shipped", choices=("shipped", "fold"),
-                    help="CV hybrid: the shipped neural model or one fine-tuned per fold")
+    ap.add_argument("--neural", default="fold", choices=("shipped", "fold"),
+                    help="CV hybrid: a neural model fine-tuned per fold, or the NewsFANE-only one")
     ap.add_argument("--crf-weight", type=float, help="CV hybrid: weight of the CRF scores")
     ap.add_argument("--ship-neural", action="store_true",
                     help="fine-tune the NewsFANE-only neural model on all articles into the shipped model.npz")
