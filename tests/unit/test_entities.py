@@ -182,3 +182,10 @@ def test_a_longer_person_span_keeps_the_rest_of_the_name() -> None:
     # the curated entry covers "سلمان بن عبد العزيز"; the tagger's longer span wins, with its canonical
     assert salman.type == "PER" and salman.text == "سلمان بن عبد العزيز آل سعود"
     assert salman.canonical == "سلمان بن عبد العزيز"
+
+
+def test_two_people_joined_by_wa_stay_two() -> None:
+    """Adjacent person spans are merged ("عبد ربه" + "منصور هادي"), but not across a conjunction."""
+    found = {(e.text, e.type) for e in extract_entities("", "التقى المشير خليفة حفتر وفايز السراج في باريس.")}
+    assert ("خليفة حفتر", "PER") in found
+    assert any(t == "PER" and x.endswith("فايز السراج") and "حفتر" not in x for x, t in found)

@@ -85,7 +85,13 @@ def test_unknown_tagger_name_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -
         get_entity_tagger()
 
 
-def test_numpy_forward_matches_jax() -> None:
+# a document without any multi-word gazetteer phrase: the "no phrase" row of the phrase-mark weights
+# must still be added to every token, as in training (inference once skipped it in such documents)
+NO_PHRASE = ["زار الوفد مسجد الحسين ثم غادر إلى بيروت"]
+
+
+@pytest.mark.parametrize("texts", [SENTS, NO_PHRASE], ids=["with-phrases", "no-phrase"])
+def test_numpy_forward_matches_jax(texts: list[str]) -> None:
     """The numpy emissions equal the JAX training code's on the shipped weights."""
     pytest.importorskip("jax")
     from worker.extract.ner.neural.inputs import phrase_marks
@@ -94,7 +100,7 @@ def test_numpy_forward_matches_jax() -> None:
 
     arrays = load_arrays(MODEL_PATH)
     tagger = NeuralTagger()
-    sents = sorted((keys(s) for s in SENTS), key=len, reverse=True)
+    sents = sorted((keys(s) for s in texts), key=len, reverse=True)
     em_np, lens = tagger.emissions(sents)
 
     type_index: dict[str, int] = {}

@@ -76,3 +76,15 @@ def test_country_bodies_and_militia_descriptors() -> None:
     got = {(e.type, e.text) for e in extract_entities("", "وقال مسؤولون إن النظام السوري وميليشيا بدر رفضا العرض.")}
     assert ("ORG", "النظام السوري") in got
     assert ("ORG", "بدر") in got and not any("ميليشيا" in t for _, t in got)
+
+
+def test_fold_neural_models_start_from_the_newsfane_only_model() -> None:
+    """Every CV fold fine-tunes the NewsFANE-only model, never the shipped one (which saw all 300
+    articles), and the inner dev split is a disjoint part of the training articles."""
+    from worker.extract.ner.neural import MODEL_PATH
+    from worker.training.entities import NEURAL_BASE, _inner_dev
+
+    assert NEURAL_BASE.exists() and NEURAL_BASE.resolve() != MODEL_PATH.resolve()
+    arts = [Article(id=f"a{i}", title="", body="", published="") for i in range(200)]
+    fit, dev = _inner_dev(arts)
+    assert dev and fit and {a.id for a in fit}.isdisjoint(a.id for a in dev) and len(fit) + len(dev) == 200

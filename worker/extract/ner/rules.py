@@ -354,7 +354,9 @@ def apply_rules(keys: list[str], spans: list[Span]) -> list[Span]:
         if merged and merged[-1].j == s.i:
             p = merged[-1]
             last = keys[p.j - 1]
-            if (p.type == s.type == "PER" and p.source == s.source == "crf") or (
+            # ... but not two people joined by "و" ("خليفة حفتر" + "وفايز السراج"): the tagger split them
+            if (p.type == s.type == "PER" and p.source == s.source == "crf"
+                    and not feat.stem(keys[s.i])[0].startswith("و")) or (
                     p.type in ("ORG", "FAC") and s.source == "crf" and not last.startswith("ال")
                     and feat.freq(last) > 300 and last not in _STOP):
                 p.j = s.j  # "عبد ربه" + "منصور هادي"; "محكمة جنايات" + "الإسماعيلية"

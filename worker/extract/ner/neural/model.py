@@ -90,7 +90,11 @@ class NeuralTagger:
         # the recurrence needs one tanh over all gates and no division
         half = np.ones(8 * h, dtype=np.float32)
         half[:3 * h] = half[4 * h:7 * h] = 0.5
-        self.w_in, self.b_in, self.w_gp = p["w_in"] * half, p["b_in"] * half, p["w_gp"] * half
+        self.w_in, w_gp = p["w_in"] * half, p["w_gp"] * half
+        # the phrase-mark row of "no phrase" (row 0) goes into the bias, so that only the few tokens
+        # inside gazetteer phrases need a row added (the difference to row 0)
+        self.b_in = p["b_in"] * half + w_gp[0]
+        self.w_gp = w_gp - w_gp[0]
         self.w_hh = p["w_hh"] * half.reshape(2, 4 * h)[:, None, :]
         self.w_out, self.b_out = p["w_out"], p["b_out"]
         self.trans, self.start, self.end = p["trans"], p["start"], p["end"]
@@ -130,9 +134,10 @@ class NeuralTagger:
         flat = [k for s in sents for k in s]
         ids = self._rows.ids(flat)  # first: adding rows may replace the table
         g = self._rows.table[ids]
-        marks = [m for s in sents for m in phrase_marks(self.featurizer, s)]
-        if any(marks):
-            g += self.w_gp[np.array(marks, dtype=np.intp)]
+        marks = np.array([m for s in sents for m in phrase_marks(self.featurizer, s)], dtype=np.intp)
+        at = np.flatnonzero(marks)
+        if len(at):  # few tokens are in gazetteer phrases: add their rows only
+            g[at] += self.w_gp[marks[at]]
         return g
 
     # -- sentences ----------------------------------------------------------------------------------
@@ -161,7 +166,7 @@ class NeuralTagger:
                 lo += CHUNK - OVERLAP
         pieces.sort(key=lambda p: p[1] - p[2])  # longest first
         idx = np.concatenate([np.arange(starts[r] + lo, starts[r] + hi) for r, lo, hi, _, _ in pieces])
-        em_flat = self._bilstm(flat[idx], [hi - lo for _, lo, hi, _, _ in pieces])
+        em_flat = self._bilstm(flat, idx, [hi - lo for _, lo, hi, _, _ in pieces])
         out = np.zeros((b, tmax, len(self.labels)), dtype=np.float32)
         at = 0
         for r, lo, hi, k0, k1 in pieces:
@@ -169,17 +174,18 @@ class NeuralTagger:
             at += hi - lo
         return out, lens
 
-    def _bilstm(self, flat: np.ndarray, lens: list[int]) -> np.ndarray:
-        """Label scores (tokens, L) of the sequences whose gate inputs are ``flat`` (concatenated,
-        sorted longest first)."""
+    def _bilstm(self, flat: np.ndarray, idx: np.ndarray, lens: list[int]) -> np.ndarray:
+        """Label scores (tokens, L) of the sequences whose gate inputs are the rows ``idx`` of ``flat``
+        (concatenated, sorted longest first; gathered straight into the time-major layout, one copy
+        instead of two)."""
         b, tmax, h = len(lens), max(lens), self.hidden
         lens_a = np.array(lens)
         rows = np.repeat(np.arange(b), lens)
-        pos = np.arange(len(flat)) - np.repeat(np.cumsum([0, *lens[:-1]]), lens)
+        pos = np.arange(len(idx)) - np.repeat(np.cumsum([0, *lens[:-1]]), lens)
         rpos = np.repeat(lens_a - 1, lens) - pos  # position counted from the end
         x = np.zeros((tmax, 2, b, 4 * h), dtype=np.float32)
-        x[pos, 0, rows] = flat[:, :4 * h]
-        x[rpos, 1, rows] = flat[:, 4 * h:]
+        x[pos, 0, rows] = flat[idx, :4 * h]
+        x[rpos, 1, rows] = flat[idx, 4 * h:]
         hs = np.zeros((tmax, 2, b, h), dtype=np.float32)
         hcur = np.zeros((2, b, h), dtype=np.float32)
         c = np.zeros((2, b, h), dtype=np.float32)
