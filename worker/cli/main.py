@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from worker.cli import alerts, extract, feeds, ner, ops, search, train
+from worker.cli import alerts, archive, extract, feeds, ner, ops, search, train
 
 app = typer.Typer(
     name="newsworker",
@@ -14,7 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (ops, feeds, extract, ner, search, alerts, train):
+for module in (ops, feeds, extract, ner, search, alerts, train, archive):
     module.register(app)
 
 
