@@ -7,7 +7,8 @@ make them valid. Entries are newest first. Per entry: ``id`` (``urn:newsworker:a
 across re-imports and reindexing), ``title``, ``link`` to the article, ``updated`` and ``published``
 (the publication time; the feed's ``updated`` is the newest entry's, or now when there is none),
 ``author`` (the source), one ``category`` per event type, and ``summary``: the search's highlighted
-snippet as ``type="html"`` (its text is escaped by the highlighter; the only markup is ``<mark>``).
+snippet as ``type="html"`` (its text is escaped by the highlighter; the only markup is the matches, as
+``<b>``).
 """
 
 from __future__ import annotations
@@ -82,5 +83,6 @@ def build_feed(hits: Sequence[SearchHit], *, query: str, self_url: str, page_url
         for event in hit.events:
             _sub(entry, "category", term=event)
         if hit.snippet:
-            _sub(entry, "summary", hit.snippet, type="html")
+            # <mark> is not in feed readers' allowed HTML (feedparser drops it): the matches become <b>.
+            _sub(entry, "summary", hit.snippet.replace("<mark>", "<b>").replace("</mark>", "</b>"), type="html")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

@@ -9,7 +9,8 @@ A page goes through the same steps as a fetched one: its bytes are decoded like 
 URL is the page's same-site ``rel=canonical`` or the record's target URI
 (``worker.ingest.canonical.canonical_for_page``), and its main text, title, author, date and image come from
 trafilatura (``worker.ingest.article.build_article`` with the page HTML). The record's ``WARC-Date`` is the
-fetch time. A page with no main text is a bad row.
+fetch time. A page whose main text is shorter than ingest's ``MIN_BODY_CHARS`` (200 characters: a section
+front, a video page, a consent wall) is not an article: a bad row.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from worker.archive.columns import RowError, checked_url, source_from_url
 from worker.archive.rows import BadRow, Item, Row
-from worker.ingest.article import build_article
+from worker.ingest.article import MIN_BODY_CHARS, build_article
 from worker.ingest.canonical import canonical_for_page, doc_id
 from worker.ingest.encoding import decode_html
 from worker.records import FetchedArticle
@@ -69,9 +70,9 @@ def article_from_page(uri: str | None, body: bytes, content_type: str | None, *,
     html, _encoding = decode_html(body, content_type)
     canonical = canonical_for_page(url, html)
     item = {"source": source or source_from_url(canonical), "language": "ar", "tags": []}
-    payload, body_from = build_article(item, html=html, doc_id=doc_id(canonical), url=canonical, fetched=fetched)
-    if body_from == "none" or not (payload["body"] or "").strip():
-        raise RowError("no main text found in the page")
+    payload, _ = build_article(item, html=html, doc_id=doc_id(canonical), url=canonical, fetched=fetched)
+    if len((payload["body"] or "").strip()) < MIN_BODY_CHARS:
+        raise RowError(f"no main text found in the page (under {MIN_BODY_CHARS} characters)")
     return FetchedArticle.from_payload(payload)
 
 
