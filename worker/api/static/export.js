@@ -121,10 +121,26 @@
     box.append(atom, status);
   }
 
+  /* Keep the links' href on the current search, so "copy link" and a middle click get it too. app.js moves
+   * the state with history.pushState, which fires no event: a cheap check of location.search catches it. */
+  function syncLinks() {
+    for (const [fmt, id] of FORMATS) {
+      const a = document.getElementById(`export-${id}`);
+      if (a) a.href = exportUrl(fmt);
+    }
+    const atom = document.getElementById("export-atom");
+    if (atom) atom.href = atomUrl();
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     const box = document.getElementById("search-actions");
     if (!box) return;
     render(box);
     NW.onLang(() => render(box));
+    let seen = window.location.search;
+    window.addEventListener("popstate", syncLinks);
+    setInterval(() => {
+      if (window.location.search !== seen) { seen = window.location.search; syncLinks(); }
+    }, 300);
   });
 })();
