@@ -41,7 +41,7 @@ from worker.records import Delivery
 log = logging.getLogger(__name__)
 
 BATCH = 32
-INDEX_ATTEMPTS = 6  # ~1 minute of backoff (1, 2, 4, 8, 16 s) before giving up on the store
+INDEX_ATTEMPTS = 6  # ~30 s of backoff (1, 2, 4, 8, 16 s) before giving up on the store
 MAX_BAD_KEPT = 1000  # bad rows kept in the summary; all of them are counted and passed to ``on_bad``
 
 

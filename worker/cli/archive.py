@@ -31,6 +31,9 @@ def import_cmd(
 ) -> None:
     """Import an archive (JSONL, CSV or WARC) through the same extraction chain, story grouping and
     indexing as live articles. Resumable (re-run after Ctrl-C) and idempotent (ids from canonical URLs)."""
+    from elasticsearch import ApiError as ESApiError
+    from elasticsearch import TransportError as ESTransportError
+    from redis import RedisError
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
     from worker.archive.errors import ArchiveFormatError, ImportAborted
@@ -72,6 +75,10 @@ def import_cmd(
         raise typer.Exit(2) from err
     except ImportAborted as err:
         err_console.print(f"[red]stopped:[/] {err}")
+        raise typer.Exit(1) from err
+    except (RedisError, ESTransportError, ESApiError) as err:  # a store went away mid-import
+        err_console.print(f"[red]stopped:[/] {type(err).__name__}: {err}; run the same command again to "
+                          "resume after the last indexed batch")
         raise typer.Exit(1) from err
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]: run the same command again to resume after the last "
