@@ -175,3 +175,15 @@ def test_format_from_name_sniffing_and_gzip(tmp_path):
         open_archive(str(odd), "xml")
     with pytest.raises(ArchiveFormatError, match="cannot open"):
         open_archive(str(tmp_path / "missing.jsonl"))
+
+
+def test_truncated_gzip_keeps_what_was_read_and_reports_the_rest(tmp_path):
+    rows = b"".join(json.dumps({"url": f"https://e.org/{i}", "title": "t" * 50}).encode() + b"\n" for i in range(2000))
+    data = gzip.compress(rows)
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(data[: len(data) // 2])  # an interrupted download
+    src = open_archive(str(cut))
+    items = list(read_rows(src))
+    good = [i for i in items if isinstance(i, Row)]
+    assert 0 < len(good) < 2000 and [i.line for i in good] == list(range(1, len(good) + 1))
+    assert isinstance(items[-1], BadRow) and "truncated" in items[-1].error

@@ -35,6 +35,8 @@ FORMATS: tuple[str, ...] = ("jsonl", "csv", "warc")
 MAX_LINE_BYTES = 8 * 1024 * 1024  # one JSONL line or CSV field: the longest real articles are ~300 KB
 _EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".warc": "warc"}
 _GZIP_MAGIC = b"\x1f\x8b"
+# A .gz cut short (an interrupted download) or damaged: what was read is kept, the rest is one bad row.
+_TRUNCATED = (EOFError, zlib.error, gzip.BadGzipFile)
 
 
 class CountingReader(io.RawIOBase):
@@ -171,7 +173,11 @@ def read_jsonl(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]
     line_no = 0
     fetched = _now()
     while True:
-        raw = stream.readline(MAX_LINE_BYTES + 1)
+        try:
+            raw = stream.readline(MAX_LINE_BYTES + 1)
+        except _TRUNCATED as err:
+            yield BadRow(ordinal + 1, line_no + 1, f"corrupt or truncated compressed data, stopped reading: {err}")
+            return
         if not raw:
             return
         line_no += 1
@@ -232,6 +238,9 @@ def read_csv(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]:
         try:
             record = next(reader)
         except StopIteration:
+            return
+        except _TRUNCATED as err:
+            yield BadRow(ordinal + 1, start, f"corrupt or truncated compressed data, stopped reading: {err}")
             return
         except csv.Error as err:
             ordinal += 1
