@@ -151,3 +151,37 @@ def test_unreadable_archive_exits_2(archive_env, tmp_path):
     (tmp_path / "x.csv").write_text("title,text\nA,B\n", encoding="utf-8")
     r = runner.invoke(app, ["import", str(tmp_path / "x.csv"), "--index", alias])
     assert r.exit_code == 2 and "no 'url' column" in r.output
+
+
+def test_ctrl_c_of_the_command_then_a_rerun_resumes(es_client, redis_client, archive_env, tmp_path):
+    """The real thing: SIGINT to a running ``newsworker import`` once a batch is indexed; exit 130, the
+    checkpoint holds, and the same command skips what was done."""
+    import signal
+    import sys
+
+    from tests.integration.procs import env_with, process, wait_for
+
+    alias, prefix = archive_env
+    path = write_jsonl(tmp_path / "ant.jsonl", ant_articles(6))  # 30 articles, batches of 5
+    env = env_with(NEWSWORKER_REDIS_PREFIX=prefix)
+    cmd = [sys.executable, "-m", "worker.cli.main", "import", str(path), "--index", alias, "--batch", "5", "--json"]
+
+    def checkpoint() -> dict:
+        keys = list(redis_client.scan_iter(f"{prefix}archive:import:*"))
+        return redis_client.hgetall(keys[0]) if keys else {}
+
+    with process(cmd, env, tmp_path / "import.log") as p:
+        wait_for(lambda: int(checkpoint().get("done", 0)) >= 5 or p.poll() is not None, timeout=240,
+                 what="the first indexed batch")
+        p.send_signal(signal.SIGINT)
+        assert p.wait(60) == 130, (tmp_path / "import.log").read_text()
+    done = int(checkpoint()["done"])
+    assert 5 <= done < 30 and done % 5 == 0
+    es_client.indices.refresh(index=alias)
+    assert es_client.count(index=alias).body["count"] >= done
+
+    r = runner.invoke(app, ["import", str(path), "--index", alias, "--batch", "5", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out["skipped"] == done and out["imported"] == 30 - done
+    assert es_client.count(index=alias).body["count"] == 30 and not checkpoint()
