@@ -35,6 +35,7 @@ FORMATS: tuple[str, ...] = ("jsonl", "csv", "warc")
 MAX_LINE_BYTES = 8 * 1024 * 1024  # one JSONL line or CSV field: the longest real articles are ~300 KB
 _EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".warc": "warc"}
 _GZIP_MAGIC = b"\x1f\x8b"
+HEAD_BYTES = 64 * 1024  # the archive's identity for the checkpoint, and what format sniffing looks at
 # A .gz cut short (an interrupted download) or damaged: what was read is kept, the rest is one bad row.
 _TRUNCATED = (EOFError, zlib.error, gzip.BadGzipFile)
 
@@ -93,7 +94,9 @@ class Source:
         return self.counter.count
 
     def close(self) -> None:
-        self.stream.close()
+        self.stream.close()  # a GzipFile does not close the file under it: close that too (not stdin)
+        if self.name != "-":
+            self.counter.raw.close()
 
 
 def format_from_name(name: str) -> Format | None:
@@ -110,9 +113,6 @@ def _sniff(first: bytes) -> Format:
     if text.startswith(b"{"):
         return "jsonl"
     return "csv"
-
-
-HEAD_BYTES = 64 * 1024
 
 
 def open_archive(path: str, fmt: str | None = None) -> Source:
