@@ -22,6 +22,7 @@ same way.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -200,8 +201,8 @@ def context_for(alias: str | None) -> AppContext:
     ctx = current()
     if not alias or alias == ctx.settings.es_index:
         return ctx
-    settings = ctx.settings.model_copy(update={"es_index": alias})
-    return AppContext(settings, ctx.redis, ctx.es, ctx.keys)
+    # The same clients, key namespace and alert subsystem; only the alias the index stage writes differs.
+    return dataclasses.replace(ctx, settings=ctx.settings.model_copy(update={"es_index": alias}))
 
 
 def import_archive(ctx: AppContext, path: str, *, fmt: str | None = None, source: str | None = None,
