@@ -1,6 +1,6 @@
 """The JSONL / CSV row schema: a mapping of column names to values -> the ``FetchedArticle`` that the
-extraction chain consumes, through the same hand-off builder as a fetched feed item
-(``worker.ingest.article.build_article``: same bounds on titles, bodies and metadata).
+extraction chain consumes (``worker.archive.article``: the same bounds on titles, bodies and metadata as a
+fetched article).
 
 Columns (names are case-insensitive; the first present, non-empty column of each group wins):
 
@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from worker.ingest.article import build_article
+from worker.archive.article import archived_article
 from worker.ingest.canonical import canonicalize_url, doc_id
 from worker.records import FetchedArticle
 
@@ -147,11 +147,9 @@ def article_from_columns(row: Mapping[str, Any], *, source: str | None = None,
     lang = _text(row, LANG) or "ar"
     if not _LANG_RE.match(lang):
         raise RowError(f"column 'lang': {lang[:20]!r} is not a language code")
-    item = {
-        "title": title, "content": text, "summary": _text(row, SUMMARY), "author": _text(row, AUTHOR),
-        "image": _text(row, IMAGE), "published": parse_published(_pick(row, PUBLISHED)[1]),
-        "source": _text(row, SOURCE) or source or source_from_url(url), "tags": _tags(row),
-        "language": lang.lower(),
-    }
-    payload, _ = build_article(item, html=None, doc_id=doc_id(url), url=url, fetched=fetched)
-    return FetchedArticle.from_payload(payload)
+    return archived_article(
+        doc_id=doc_id(url), url=url, title=title, body=text, summary=_text(row, SUMMARY),
+        author=_text(row, AUTHOR), image=_text(row, IMAGE), published=parse_published(_pick(row, PUBLISHED)[1]),
+        fetched=fetched, source=_text(row, SOURCE) or source or source_from_url(url), tags=_tags(row),
+        language=lang.lower(),
+    )

@@ -8,7 +8,7 @@ A page goes through the same steps as a fetched one: its bytes are decoded like 
 (``worker.ingest.encoding.decode_html``: BOM, HTTP charset, ``<meta>``, Arabic fallbacks), its canonical
 URL is the page's same-site ``rel=canonical`` or the record's target URI
 (``worker.ingest.canonical.canonical_for_page``), and its main text, title, author, date and image come from
-trafilatura (``worker.ingest.article.build_article`` with the page HTML). The record's ``WARC-Date`` is the
+trafilatura (``worker.ingest.article.extract_page``, the call a fetched page goes through). The record's ``WARC-Date`` is the
 fetch time. A page whose main text is shorter than ingest's ``MIN_BODY_CHARS`` (200 characters: a section
 front, a video page, a consent wall) is not an article: a bad row.
 """
@@ -22,9 +22,10 @@ from typing import Any, BinaryIO
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from worker.archive.columns import RowError, checked_url, source_from_url
+from worker.archive.article import archived_article
+from worker.archive.columns import RowError, checked_url, parse_published, source_from_url
 from worker.archive.rows import BadRow, Item, Row
-from worker.ingest.article import MIN_BODY_CHARS, build_article
+from worker.ingest.article import MIN_BODY_CHARS, extract_page
 from worker.ingest.canonical import canonical_for_page, doc_id
 from worker.ingest.encoding import decode_html
 from worker.records import FetchedArticle
@@ -69,11 +70,19 @@ def article_from_page(uri: str | None, body: bytes, content_type: str | None, *,
     url = checked_url(uri)
     html, _encoding = decode_html(body, content_type)
     canonical = canonical_for_page(url, html)
-    item = {"source": source or source_from_url(canonical), "language": "ar", "tags": []}
-    payload, _ = build_article(item, html=html, doc_id=doc_id(canonical), url=canonical, fetched=fetched)
-    if len((payload["body"] or "").strip()) < MIN_BODY_CHARS:
+    page = extract_page(html, canonical)
+    text = (page.get("text") or "").strip()
+    if len(text) < MIN_BODY_CHARS:
         raise RowError(f"no main text found in the page (under {MIN_BODY_CHARS} characters)")
-    return FetchedArticle.from_payload(payload)
+    try:
+        published = parse_published(page.get("date"))
+    except RowError:  # a date trafilatura guessed but cannot be read is no date, not a bad page
+        published = None
+    return archived_article(
+        doc_id=doc_id(canonical), url=canonical, title=page.get("title"), body=text,
+        summary=page.get("description"), author=page.get("author"), image=page.get("image"),
+        published=published, fetched=fetched, source=source or source_from_url(canonical),
+    )
 
 
 def read_warc(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]:
