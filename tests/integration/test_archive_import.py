@@ -185,3 +185,32 @@ def test_ctrl_c_of_the_command_then_a_rerun_resumes(es_client, redis_client, arc
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out["skipped"] == done and out["imported"] == 30 - done
     assert es_client.count(index=alias).body["count"] == 30 and not checkpoint()
+
+
+def test_warc_import_and_a_jsonl_export_that_imports_back(es_client, archive_env, tmp_path):
+    from tests.unit.test_archive_readers import _warc
+
+    alias, _ = archive_env
+    warc = tmp_path / "crawl.warc.gz"
+    warc.write_bytes(_warc(gz=True))
+    summary = _import(warc, alias)  # format from the extension; the page's main text by trafilatura
+    assert (summary["imported"], summary["bad"]) == (1, 1) and summary["bad_rows"][0]["unit"] == "record"
+    [doc] = _all_docs(es_client, alias)
+    assert doc["url"] == "https://www.bbc.com/arabic/middleeast-1" and doc["entities"]
+
+    path = write_jsonl(tmp_path / "ant.jsonl", ant_articles(2))
+    _import(path, alias)
+    r = runner.invoke(app, ["export", "", "--index", alias, "--format", "jsonl", "--out", str(tmp_path / "out.jsonl")])
+    assert r.exit_code == 0, r.output
+    second = alias + "-copy"
+    try:
+        again = _import(tmp_path / "out.jsonl", second)
+        assert (again["imported"], again["bad"]) == (11, 0)
+        original = {d["_id"]: d for d in _all_docs(es_client, alias)}
+        copy = {d["_id"]: d for d in _all_docs(es_client, second)}
+        assert set(copy) == set(original)  # same canonical URLs, same ids
+        assert all(copy[i]["title"] == original[i]["title"] for i in copy)
+    finally:
+        from worker.store.elastic import drop_alias_and_indices
+
+        drop_alias_and_indices(es_client, second)
