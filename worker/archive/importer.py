@@ -147,13 +147,13 @@ class Importer:
 
         def refuse(doc_id: str, why: str) -> None:
             row = by_id[doc_id]
-            refused.append(BadRow(row.ordinal, row.line, why))
+            refused.append(BadRow(row.ordinal, row.line, why, row.unit))
 
         ex = _Collect(self.ctx)
         results = stages.extract(ex.hop, [r.article for r in rows])
         for row, res in zip(rows, results, strict=True):
             if isinstance(res, BaseException):
-                refused.append(BadRow(row.ordinal, row.line, f"extraction failed: {res}"))
+                refused.append(BadRow(row.ordinal, row.line, f"extraction failed: {res}", row.unit))
         storied: list[EnrichedDocument] = []
         for doc in ex.outputs:
             st = _Collect(self.ctx)

@@ -19,6 +19,7 @@ class Row:
     ordinal: int
     line: int
     article: FetchedArticle
+    unit: str = "line"  # "line" (JSONL, CSV) or "record" (WARC): how a refusal of this row is located
 
 
 @dataclass(frozen=True, slots=True)

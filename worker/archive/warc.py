@@ -108,7 +108,7 @@ def read_warc(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]:
             except RowError as err:
                 yield BadRow(ordinal, number, f"{err} {where}", "record")
                 continue
-            yield Row(ordinal, number, article)
+            yield Row(ordinal, number, article, "record")
     except ArchiveLoadFailed as err:
         # A corrupt record: nothing after it can be found reliably. Report it and stop this archive.
         yield BadRow(ordinal + 1, number + 1, f"unreadable WARC record, stopped reading: {err}", "record")
