@@ -128,7 +128,7 @@ def test_resume_after_interruption_skips_the_done_batches(es_client, redis_clien
     with pytest.raises(KeyboardInterrupt):
         import_archive(context_for(alias), str(path), batch=4, on_batch=interrupt_after_two)
     assert batches == [4, 8]
-    key = f"{prefix}archive:import:" + archive_identity(path.read_bytes()[:HEAD_BYTES], path.stat().st_size, alias)
+    key = f"{prefix}archive:import:" + archive_identity(path.read_bytes()[:HEAD_BYTES], alias)
     assert redis_client.hgetall(key) == {"done": "8", "imported": "8", "bad": "0", "failed": "0"}
     es_client.indices.refresh(index=alias)
     assert es_client.count(index=alias).body["count"] == 8
@@ -144,6 +144,14 @@ def test_resume_after_interruption_skips_the_done_batches(es_client, redis_clien
                       input=path.read_bytes())  # stdin works too, and finds no checkpoint now
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout.strip().splitlines()[-1])["imported"] == 15
+
+    # Interrupted reading the file, resumed from the same bytes on stdin: the checkpoint is the archive's.
+    batches.clear()
+    with pytest.raises(KeyboardInterrupt):
+        import_archive(context_for(alias), str(path), batch=4, on_batch=interrupt_after_two)
+    r = runner.invoke(app, ["import", "-", "--index", alias, "--batch", "4", "--json"], input=path.read_bytes())
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert (out["skipped"], out["imported"], out["bad"]) == (8, 7, 1)
 
 
 def test_unreadable_archive_exits_2(archive_env, tmp_path):

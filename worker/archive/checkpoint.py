@@ -1,9 +1,10 @@
 """Where an interrupted import stopped, so running it again skips what is done.
 
 The checkpoint is a Redis hash under the application's key namespace (``Keys.archive_import``), named
-by the archive's identity: SHA-1 over its first 64 KiB (as stored, maybe compressed), its size when
-known, and the target alias. The same file (or the same bytes piped to stdin) into the same alias finds
-it again wherever it was moved; another file or another alias starts afresh.
+by the archive's identity: SHA-1 over its first 64 KiB (as stored, maybe compressed) and the target alias.
+The same archive into the same alias finds it again, whether it is read from its file, from a moved copy
+or from stdin; another archive or another alias starts afresh. The size is left out on purpose: stdin
+has none, and an append-only archive that grew since the interruption resumes into its new rows.
 
 It holds ``done``, the ordinal (``worker.archive.rows``) of the last row of the last micro-batch that is
 indexed, and the running counts. It is written after each batch's bulk request succeeded, so a row is
@@ -24,9 +25,9 @@ from worker.keys import Keys
 TTL_SECONDS = 30 * 24 * 3600
 
 
-def archive_identity(head: bytes, size: int | None, alias: str) -> str:
+def archive_identity(head: bytes, alias: str) -> str:
     h = hashlib.sha1(head)
-    h.update(f"\0{size if size is not None else '-'}\0{alias}".encode())
+    h.update(b"\0" + alias.encode("utf-8"))
     return h.hexdigest()
 
 

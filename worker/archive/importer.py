@@ -220,7 +220,7 @@ def import_archive(ctx: AppContext, path: str, *, fmt: str | None = None, source
     src = open_archive(path, fmt)
     try:
         ensure_index(ctx.es, alias)
-        checkpoint = Checkpoint(ctx.redis, ctx.keys, archive_identity(src.head, src.size, alias))
+        checkpoint = Checkpoint(ctx.redis, ctx.keys, archive_identity(src.head, alias))
         if restart:
             checkpoint.clear()
         if on_open:
