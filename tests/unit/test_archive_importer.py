@@ -72,6 +72,9 @@ def store(monkeypatch):
         state["matched"].append(doc.id)
         hop.emit(Delivery(id=f"n-{doc.id}", channel_key="c", channel={"type": "webhook"}, notification={}))
 
+    counted: list[tuple[str, float]] = []  # no Redis here: what would go to /metrics
+    monkeypatch.setattr(imp.metrics, "inc", lambda name, labels, n: counted.append((labels["outcome"], n)))
+    state["counted"] = counted
     monkeypatch.setattr(stages, "story", story)
     monkeypatch.setattr(stages, "index", index)
     monkeypatch.setattr(stages, "match", match)
@@ -88,6 +91,7 @@ def test_batches_checkpoint_and_bad_rows(store):
     assert (summary.rows, summary.imported, summary.bad, summary.failed) == (10, 8, 1, 1)
     assert [(b.line, b.error.split(":")[0]) for b in bad] == [(4, "invalid JSON"), (8, "refused by the index")]
     assert store["matched"] == [] and summary.deliveries == 0  # alerts are off by default
+    assert store["counted"] == [("ok", 3), ("bad", 1), ("ok", 3), ("refused", 1), ("ok", 2)]
 
 
 def test_resume_skips_rows_up_to_the_checkpoint(store):

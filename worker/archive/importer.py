@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from worker import metrics
 from worker.archive.checkpoint import Checkpoint, Progress
 from worker.archive.errors import ImportAborted
 from worker.archive.rows import BadRow, Item, Row
@@ -87,6 +88,13 @@ def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield chunk
 
 
+def _count(imported: int, bad: int, refused: int) -> None:
+    """Imports show in ``/metrics`` beside live articles: ``articles_total{stage="import"}``."""
+    for outcome, n in (("ok", imported), ("bad", bad), ("refused", refused)):
+        if n:
+            metrics.inc("articles_total", {"stage": "import", "outcome": outcome}, n)
+
+
 @dataclass
 class Importer:
     ctx: AppContext
@@ -127,6 +135,7 @@ class Importer:
             if sent and self.on_deliveries:
                 self.on_deliveries(sent)
             deliveries += len(sent)
+            _count(n_ok, len(fresh) - len(good), len(refused))
             progress = Progress(fresh[-1].ordinal, before.imported + imported, before.bad + bad,
                                 before.failed + failed)
             if checkpoint:
