@@ -43,6 +43,9 @@ def isolated_archive(es_client, redis_client, unique_name: str, monkeypatch) -> 
     alias = f"{unique_name}-archive"
     monkeypatch.setattr(get_settings(), "redis_prefix", prefix)
     yield alias, prefix
+    from worker import metrics
+
+    metrics.flush()  # counts buffered under the test's prefix, written now so they are deleted below
     elastic.drop_alias_and_indices(es_client, alias)
     forget(alias)
     keys = list(redis_client.scan_iter(f"{prefix}*", count=1000))

@@ -18,7 +18,12 @@ pytestmark = pytest.mark.integration
 
 
 def test_alerts_only_with_the_flag(alerts_ctx, es_client, unique_name, tmp_path, monkeypatch):  # noqa: F811
+    from worker import metrics
+    from worker.settings import get_settings
     from worker.tasks import CeleryDispatcher
+
+    # metrics go under the test's key prefix, which the alert fixture deletes afterwards
+    monkeypatch.setattr(get_settings(), "redis_prefix", f"{unique_name}:")
 
     sent: list[tuple[str, list]] = []  # what would be queued: the shared broker stays clean
     monkeypatch.setattr(CeleryDispatcher, "send", lambda self, stage, payloads, attempt=1, countdown=None,
@@ -51,4 +56,5 @@ def test_alerts_only_with_the_flag(alerts_ctx, es_client, unique_name, tmp_path,
     finally:
         from worker.store.elastic import drop_alias_and_indices
 
+        metrics.flush()
         drop_alias_and_indices(es_client, alias)
