@@ -1,7 +1,8 @@
 """Archives in and out (issue 17).
 
   rows.py        what readers yield: ``Row`` (an article for the chain) or ``BadRow`` (its line, why)
-  columns.py     the JSONL/CSV row schema -> ``FetchedArticle`` (through ingest's own hand-off builder)
+  columns.py     the JSONL/CSV row schema -> ``FetchedArticle``
+  article.py     the archived article record, bounded like a fetched one
   readers.py     opening (file or stdin, gzip by its bytes), format detection, JSONL and CSV readers
   warc.py        WARC pages (warcio) -> articles, main text by ingest's trafilatura extraction
   checkpoint.py  where an interrupted import stopped (a Redis hash under the app's key namespace)
