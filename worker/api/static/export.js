@@ -79,6 +79,19 @@
     }
   }
 
+  /* Our own group inside #search-actions: other scripts add their buttons to the same box (the search
+   * page's "save as an alert"), so we re-render only what is ours. */
+  function group() {
+    let g = document.getElementById("export-actions");
+    if (!g) {
+      g = document.createElement("span");
+      g.id = "export-actions";
+      g.className = "actions export-actions";
+      document.getElementById("search-actions").append(g);
+    }
+    return g;
+  }
+
   function render(box) {
     box.replaceChildren();
     const label = document.createElement("span");
@@ -133,8 +146,8 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
-    const box = document.getElementById("search-actions");
-    if (!box) return;
+    if (!document.getElementById("search-actions")) return;
+    const box = group();
     render(box);
     NW.onLang(() => render(box));
     let seen = window.location.search;
