@@ -17,6 +17,7 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import required_missing
@@ -101,18 +102,24 @@ def test_export_csv_button_downloads_the_current_search(page, server):
     page.fill("#q", "سجن AND source:bbc")  # the page's state moves to the URL; the button reads it there
     page.press("#q", "Enter")
     page.wait_for_function("location.search.includes('source')")
+    total = httpx.get(server + "/search", params={"q": "سجن AND source:bbc", "size": 0}).json()["total"]
+    page.wait_for_function(f"document.querySelectorAll('.hit').length === {total}")  # the new results are in
     assert page.inner_text("#export-csv") == "CSV"
     with page.expect_download() as info:
         page.click("#export-csv")
     download = info.value
     assert download.suggested_filename.startswith("newsworker-") and download.suggested_filename.endswith(".csv")
     rows = _csv_rows(download)
-    hits = page.locator(".hit").count()
-    assert len(rows) == hits >= 1 and all(r["source"] == "bbc" for r in rows)
+    assert len(rows) == total >= 1 and all(r["source"] == "bbc" for r in rows)
     page.wait_for_function("document.getElementById('export-atom').getAttribute('href').includes('bbc')")
     assert page.get_attribute("#export-atom", "href").startswith("/search.atom?q=")
+    # the box is shared (the search page's own buttons go there too): a language switch re-renders ours only
+    page.evaluate("document.getElementById('search-actions').append(Object.assign("
+                  "document.createElement('button'), {id: 'someone-else'}))")
     page.click("#nav-lang")
     assert page.inner_text("#export-atom") == "Atom feed"
+    assert page.locator("#search-actions #someone-else").count() == 1
+    assert page.locator("#search-actions #export-actions #export-csv").count() == 1
     assert not page.errors
 
 
