@@ -88,3 +88,7 @@ class Keys:
     @property
     def redbeat(self) -> str:  # RedBeat's schedule entries and lock
         return f"{self.prefix}redbeat:"
+
+    # -- archives ----------------------------------------------------------------------------------------
+    def archive_import(self, digest: str) -> str:  # hash: an interrupted import's checkpoint (worker/archive)
+        return f"{self.prefix}archive:import:{digest}"

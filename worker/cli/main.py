@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from worker.cli import alerts, extract, feeds, ner, ops, search, service, train
+from worker.cli import alerts, archive, extract, feeds, ner, ops, search, service, train
 
 app = typer.Typer(
     name="newsworker",
@@ -14,7 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (ops, feeds, extract, ner, search, alerts, train, service):
+for module in (ops, feeds, extract, ner, search, alerts, train, service, archive):
     module.register(app)
 
 

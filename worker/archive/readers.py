@@ -1,0 +1,268 @@
+"""Archives -> rows: JSONL, CSV and WARC readers, format detection, and the byte count a progress bar
+follows.
+
+Each reader yields ``Row`` or ``BadRow`` (``worker.archive.rows``) and never raises for one bad row: an
+unreadable line (invalid JSON or UTF-8, a wrong field count, a line over ``MAX_LINE_BYTES``, a row the
+schema refuses) is a ``BadRow`` with its line number and the import goes on. Only an archive that cannot
+be read at all raises ``ArchiveFormatError``.
+
+Compressed archives are recognised by their bytes (gzip magic), not only by their name, so ``-`` (stdin)
+works for ``.gz`` input too. The format comes from the name (``.jsonl``, ``.ndjson``, ``.csv``, ``.warc``,
+each optionally ``.gz``), else from ``--format``, else from the first bytes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import sys
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+from worker.archive.columns import RowError, article_from_columns
+from worker.archive.errors import ArchiveFormatError
+from worker.archive.rows import BadRow, Item, Row
+
+Format = Literal["jsonl", "csv", "warc"]
+FORMATS: tuple[str, ...] = ("jsonl", "csv", "warc")
+MAX_LINE_BYTES = 8 * 1024 * 1024  # one JSONL line or CSV field: the longest real articles are ~300 KB
+_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".warc": "warc"}
+_GZIP_MAGIC = b"\x1f\x8b"
+HEAD_BYTES = 64 * 1024  # the archive's identity for the checkpoint, and what format sniffing looks at
+# A .gz cut short (an interrupted download) or damaged: what was read is kept, the rest is one bad row.
+_TRUNCATED = (EOFError, zlib.error, gzip.BadGzipFile)
+
+
+class CountingReader(io.RawIOBase):
+    """A read-only stream that serves ``prefix`` (the head already read to identify the archive), then
+    ``raw``, and counts the bytes taken from the file: an import's progress is its position in the file
+    (maybe compressed), whose size is known up front."""
+
+    def __init__(self, raw: BinaryIO, prefix: bytes = b"") -> None:
+        self.raw = raw
+        self.prefix = memoryview(prefix)
+        self.count = len(prefix)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # noqa: ANN001 - a writable buffer, per io.RawIOBase
+        if self.prefix:
+            n = min(len(buffer), len(self.prefix))
+            buffer[:n] = self.prefix[:n]
+            self.prefix = self.prefix[n:]
+            return n
+        data = self.raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.count += n
+        return n
+
+
+def _read_head(raw: BinaryIO, n: int) -> bytes:
+    """Up to ``n`` bytes, however a pipe splits them (the same archive must give the same head)."""
+    chunks, got = [], 0
+    while got < n:
+        chunk = raw.read(n - got)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+@dataclass
+class Source:
+    """An opened archive: its name, format, decompressed binary stream and byte counter."""
+
+    name: str
+    format: Format
+    stream: BinaryIO  # decompressed for JSONL/CSV; as stored for WARC (warcio reads gzip members itself)
+    counter: CountingReader
+    size: int | None  # bytes on disk, None for stdin
+    head: bytes = field(default=b"", repr=False)  # the first raw bytes: the archive's identity (checkpoint)
+
+    @property
+    def bytes_read(self) -> int:
+        return self.counter.count
+
+    def close(self) -> None:
+        self.stream.close()  # a GzipFile does not close the file under it: close that too (not stdin)
+        if self.name != "-":
+            self.counter.raw.close()
+
+
+def format_from_name(name: str) -> Format | None:
+    suffixes = [s.lower() for s in Path(name).suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    return _EXTENSIONS.get(suffixes[-1]) if suffixes else None  # type: ignore[return-value]
+
+
+def _sniff(first: bytes) -> Format:
+    text = first.lstrip(codecs.BOM_UTF8).lstrip()
+    if text.startswith(b"WARC/"):
+        return "warc"
+    if text.startswith(b"{"):
+        return "jsonl"
+    return "csv"
+
+
+def open_archive(path: str, fmt: str | None = None) -> Source:
+    """Open ``path`` (``-`` for stdin). Raises ``ArchiveFormatError`` for an unknown format or a missing
+    file."""
+    if fmt is not None and fmt not in FORMATS:
+        raise ArchiveFormatError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    if path == "-":
+        raw: BinaryIO = sys.stdin.buffer
+        size = None
+    else:
+        try:
+            raw = open(path, "rb")  # noqa: SIM115 - closed by Source.close
+        except OSError as err:
+            raise ArchiveFormatError(f"cannot open {path}: {err.strerror}") from err
+        size = Path(path).stat().st_size
+    head = _read_head(raw, HEAD_BYTES)
+    counter = CountingReader(raw, head)
+    buffered = io.BufferedReader(counter, buffer_size=256 * 1024)
+    compressed = head[:2] == _GZIP_MAGIC
+    chosen = fmt or (format_from_name(path) if path != "-" else None)
+    if chosen is None:
+        chosen = _sniff(_gunzip_start(head) if compressed else head[:64])
+    stream: BinaryIO = buffered
+    if compressed and chosen != "warc":
+        stream = gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[assignment]
+    return Source(path, chosen, stream, counter, size, head)  # type: ignore[arg-type]
+
+
+def _gunzip_start(head: bytes) -> bytes:
+    try:
+        return zlib.decompressobj(wbits=31).decompress(head, 64)
+    except zlib.error as err:
+        raise ArchiveFormatError(f"corrupt gzip data: {err}") from err
+
+
+def read_rows(src: Source, *, source: str | None = None) -> Iterator[Item]:
+    """The rows of an opened archive, in order. ``source``: default source name for rows without one."""
+    if src.format == "jsonl":
+        return read_jsonl(src.stream, source=source)
+    if src.format == "csv":
+        return read_csv(src.stream, source=source)
+    from worker.archive.warc import read_warc
+
+    return read_warc(src.stream, source=source)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ---------------------------------------------------------------------------------------------- JSONL
+
+
+def read_jsonl(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]:
+    """One JSON object per line; blank lines are skipped (they still count for line numbers)."""
+    ordinal = 0
+    line_no = 0
+    fetched = _now()
+    while True:
+        try:
+            raw = stream.readline(MAX_LINE_BYTES + 1)
+        except _TRUNCATED as err:
+            yield BadRow(ordinal + 1, line_no + 1, f"corrupt or truncated compressed data, stopped reading: {err}")
+            return
+        if not raw:
+            return
+        line_no += 1
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):  # skip the rest of the over-long line
+                raw = stream.readline(MAX_LINE_BYTES)
+            ordinal += 1
+            yield BadRow(ordinal, line_no, f"line longer than {MAX_LINE_BYTES} bytes")
+            continue
+        if not raw.strip():
+            continue
+        ordinal += 1
+        try:
+            text = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
+            obj = json.loads(text)
+        except UnicodeDecodeError as err:
+            yield BadRow(ordinal, line_no, f"invalid UTF-8 at byte {err.start}")
+            continue
+        except json.JSONDecodeError as err:
+            yield BadRow(ordinal, line_no, f"invalid JSON: {err.msg} (column {err.colno})")
+            continue
+        if not isinstance(obj, dict):
+            yield BadRow(ordinal, line_no, f"expected a JSON object, got {type(obj).__name__}")
+            continue
+        yield _row(ordinal, line_no, {str(k).strip().lower(): v for k, v in obj.items()}, source, fetched)
+
+
+def _row(ordinal: int, line: int, values: dict, source: str | None, fetched: datetime) -> Item:
+    try:
+        return Row(ordinal, line, article_from_columns(values, source=source, fetched=fetched))
+    except RowError as err:
+        return BadRow(ordinal, line, str(err))
+
+
+# ------------------------------------------------------------------------------------------------ CSV
+
+
+def read_csv(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]:
+    """A header row, then one article per record (RFC 4180: quoted fields may hold newlines, which is
+    why a record's line is where it starts). UTF-8, with or without a BOM; a record with invalid UTF-8 is
+    a bad row (decoded with ``surrogateescape``, so the bytes are found per record, not fatal)."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    csv.field_size_limit(MAX_LINE_BYTES)
+    reader = csv.reader(text)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as err:
+        raise ArchiveFormatError(f"line 1: unreadable CSV header: {err}") from err
+    names = [h.strip().lower() for h in header]
+    if not any(n in names for n in ("url", "link")):
+        raise ArchiveFormatError(f"line 1: the CSV header has no 'url' column: {header[:12]}")
+    ordinal = 0
+    fetched = _now()
+    start = reader.line_num + 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except _TRUNCATED as err:
+            yield BadRow(ordinal + 1, start, f"corrupt or truncated compressed data, stopped reading: {err}")
+            return
+        except csv.Error as err:
+            ordinal += 1
+            yield BadRow(ordinal, start, f"unreadable CSV: {err}")
+            start = reader.line_num + 1
+            continue
+        line, start = start, reader.line_num + 1
+        if not record or all(not f.strip() for f in record):
+            continue
+        ordinal += 1
+        if len(record) != len(names):
+            yield BadRow(ordinal, line, f"{len(record)} fields, the header has {len(names)}")
+            continue
+        if any(_has_surrogates(f) for f in record):
+            yield BadRow(ordinal, line, "invalid UTF-8")
+            continue
+        yield _row(ordinal, line, dict(zip(names, record, strict=True)), source, fetched)
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

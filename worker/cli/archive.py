@@ -1,0 +1,165 @@
+"""``newsworker import`` (an archive through the live chain into the index) and ``newsworker export``
+(any search as CSV, JSONL or GeoJSON). The work is ``worker.archive``'s; this is the terminal side:
+options, the progress bar, the report, exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+err_console = Console(stderr=True, highlight=False)
+MAX_BAD_SHOWN = 50  # bad rows printed as they come; the rest are counted (the summary has the total)
+
+
+def import_cmd(
+    path: Annotated[str, typer.Argument(help="archive file, or - for stdin")],
+    fmt: Annotated[str | None, typer.Option("--format", help="jsonl | csv | warc (default: from the "
+                                            "extension, .gz allowed, else from the first bytes)")] = None,
+    alias: Annotated[str | None, typer.Option("--index", help="alias to write (default: settings)")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="source for rows without one "
+                                               "(default: the URL's host)")] = None,
+    alerts: Annotated[bool, typer.Option("--alerts/--no-alerts", help="match the imported articles against "
+                                         "the alert rules and queue notifications (off: an archive is history)")] = False,
+    restart: Annotated[bool, typer.Option("--restart", help="ignore the checkpoint of an interrupted run")] = False,
+    batch: Annotated[int, typer.Option("--batch", min=1, max=500, help="rows per micro-batch")] = 32,
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as one JSON object")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Import an archive (JSONL, CSV or WARC) through the same extraction chain, story grouping and
+    indexing as live articles. Resumable (re-run after Ctrl-C) and idempotent (ids from canonical URLs)."""
+    from elasticsearch import ApiError as ESApiError
+    from elasticsearch import TransportError as ESTransportError
+    from redis import RedisError
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from worker.archive.errors import ArchiveFormatError, ImportAborted
+    from worker.archive.importer import context_for, import_archive
+
+    ctx = context_for(alias)
+    shown = [0]
+
+    def on_bad(bad: Any) -> None:
+        shown[0] += 1
+        if shown[0] <= MAX_BAD_SHOWN:
+            err_console.print(f"[yellow]skipped[/] {bad.describe()}")
+        elif shown[0] == MAX_BAD_SHOWN + 1:
+            err_console.print("[yellow]more bad rows: counted in the summary[/]")
+
+    bar = Progress(TextColumn("[bold]import[/]"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[counts]}"),
+                   TimeElapsedColumn(), console=err_console, disable=quiet or as_json, transient=False)
+    task = bar.add_task("import", total=None, counts="")
+    opened: dict[str, Any] = {}
+
+    def on_open(src: Any, before: Any) -> None:
+        opened["src"] = src
+        bar.update(task, total=src.size)
+        if before.done:
+            err_console.print(f"resuming after row {before.done} ({before.imported} imported before); "
+                              "--restart starts over")
+
+    def on_batch(done: Any) -> None:
+        bar.update(task, completed=opened["src"].bytes_read,
+                   counts=f"{done.imported} imported, {done.bad + done.failed} bad")
+
+    try:
+        with bar:
+            summary = import_archive(ctx, path, fmt=fmt, source=source, restart=restart, on_open=on_open,
+                                     batch=batch, alerts=alerts, on_bad=on_bad, on_batch=on_batch,
+                                     on_deliveries=_queue_deliveries if alerts else None)
+    except ArchiveFormatError as err:
+        err_console.print(f"[red]error:[/] {err}")
+        raise typer.Exit(2) from err
+    except ImportAborted as err:
+        err_console.print(f"[red]stopped:[/] {err}")
+        raise typer.Exit(1) from err
+    except (RedisError, ESTransportError, ESApiError) as err:  # a store went away mid-import
+        err_console.print(f"[red]stopped:[/] {type(err).__name__}: {err}; run the same command again to "
+                          "resume after the last indexed batch")
+        raise typer.Exit(1) from err
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted[/]: run the same command again to resume after the last "
+                          "indexed batch")
+        raise typer.Exit(130) from None
+    if as_json:
+        out = {"alias": ctx.settings.es_index, "rows": summary.rows, "imported": summary.imported,
+               "bad": summary.bad, "failed": summary.failed, "skipped": summary.skipped,
+               "deliveries": summary.deliveries, "seconds": round(summary.seconds, 3),
+               "bad_rows": [{"line": b.line, "unit": b.unit, "error": b.error} for b in summary.bad_rows]}
+        typer.echo(json.dumps(out, ensure_ascii=False))
+        return
+    resumed = f", {summary.skipped} done by an earlier run" if summary.skipped else ""
+    alerts_note = f", {summary.deliveries} notifications queued" if alerts else " (alerts not matched)"
+    typer.echo(f"{ctx.settings.es_index}: {summary.imported} imported from {summary.rows} rows, "
+               f"{summary.bad} bad, {summary.failed} refused{resumed}, {summary.seconds:.1f}s "
+               f"({summary.per_second:.1f} rows/s){alerts_note}")
+
+
+def _queue_deliveries(deliveries: list[Any]) -> None:
+    """Hand notifications to the ``deliver`` stage through the queue: workers send them (retries, history)."""
+    from worker.celery_app import app
+    from worker.pipeline.table import STAGES
+    from worker.tasks import runner_for
+
+    runner_for(app, STAGES).submit("deliver", deliveries)
+
+
+def export_cmd(
+    query: Annotated[str, typer.Argument(help="query language, as for search ('' for everything)")] = "",
+    fmt: Annotated[str, typer.Option("--format", help="csv | jsonl | geojson")] = "jsonl",
+    out: Annotated[str | None, typer.Option("--out", "-o", help="file to write (default: stdout)")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD (inclusive)")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD (inclusive)")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="comma-separated sources")] = None,
+    sort: Annotated[str, typer.Option("--sort", help="date (newest first) | relevance")] = "date",
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="at most this many articles")] = None,
+    alias: Annotated[str | None, typer.Option("--index", help="alias to read (default: settings)")] = None,
+) -> None:
+    """Export every article matching a search (no 10,000-hit limit) as CSV (UTF-8 with BOM), JSONL or GeoJSON."""
+    from worker.archive.exporter import ExportQuery, export_pages
+    from worker.archive.formats import RENDERERS
+    from worker.query import QuerySyntaxError
+    from worker.settings import get_settings
+    from worker.store.clients import get_es
+    from worker.store.search import SearchError
+
+    if fmt not in RENDERERS:
+        raise typer.BadParameter("--format must be csv, jsonl or geojson")
+    if sort not in ("date", "relevance"):
+        raise typer.BadParameter("--sort must be date or relevance")
+    alias = alias or get_settings().es_index
+    q = ExportQuery(query, source, date_from, date_to, sort, limit)  # type: ignore[arg-type]
+    try:
+        pages = export_pages(get_es(), alias, q)
+    except (QuerySyntaxError, SearchError) as err:
+        err_console.print(f"[red]query error:[/] {getattr(err, 'message', err)}")
+        raise typer.Exit(2) from err
+    count = [0]
+
+    def counted(it: Any) -> Any:
+        for page in it:
+            count[0] += len(page)
+            yield page
+
+    stream = open(out, "w", encoding="utf-8", newline="") if out else None  # noqa: SIM115 - closed below
+    try:
+        for chunk in RENDERERS[fmt](counted(pages)):
+            if stream:
+                stream.write(chunk)
+            else:
+                sys.stdout.buffer.write(chunk.encode("utf-8"))
+        if not stream:
+            sys.stdout.buffer.flush()
+    finally:
+        if stream:
+            stream.close()
+    if out:
+        err_console.print(f"{count[0]} articles -> {out} ({fmt})")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_cmd)
+    app.command("export")(export_cmd)
