@@ -95,7 +95,8 @@ def stacked(prep, folds, c: float = 1.0, union: bool = False) -> np.ndarray:
     for fd, (train, test) in zip(folds, kfold(prep, 5, key=lambda p: p.article.id), strict=True):
         gtr = gold_of(train)
         rare = fd["rare"]
-        stage, _ = fit_doc_stage(doc_matrix(train, fd["train"]), gtr, [p.article.id for p in train], (c,) if c else DOC_CS, skip=rare)
+        stage, _ = fit_doc_stage(doc_matrix(train, fd["train"]), gtr, [p.article.id for p in train], best_thresholds,
+                                 (c,) if c else DOC_CS, skip=rare)
         pt = stage.probs(doc_matrix(test, fd["test"])) >= stage.threshold
         # rare types: the rule + gate decision, its threshold pooled over all types as today
         s, g = _max_doc(train, fd["train"])

@@ -25,6 +25,7 @@ def test_shipped_event_model_covers_the_taxonomy():
     assert m.types == list(EVENT_TYPES)
     assert m.weights.shape == (len(m.index), len(EVENT_TYPES) + 1)  # one column per type, then the gate
     assert m.rare[EVENT_TYPES.index("prison_attack")]  # too few annotated articles: rule + gate
+    assert m.doc is not None and m.doc.threshold.shape == (len(EVENT_TYPES),)  # the document stage decides
 
 
 def test_reported_events_are_found_with_their_evidence():

@@ -8,7 +8,7 @@ fold being tested.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -51,21 +51,22 @@ def _micro_f1(pred: np.ndarray, gold: np.ndarray) -> float:
     return 2 * tp / max(pred.sum() + gold.sum(), 1)
 
 
-def fit_doc_stage(x: np.ndarray, gold: np.ndarray, ids: Sequence[str], cs: Sequence[float] = DOC_CS, k: int = 5,
-                  skip: np.ndarray | None = None) -> tuple[DocStage, np.ndarray]:
+def fit_doc_stage(x: np.ndarray, gold: np.ndarray, ids: Sequence[str],
+                  thresholds: Callable[[np.ndarray, np.ndarray], np.ndarray], cs: Sequence[float] = DOC_CS,
+                  k: int = 5, skip: np.ndarray | None = None) -> tuple[DocStage, np.ndarray]:
     """``x``: out-of-fold document features (articles, types, features); ``gold``: (articles, types).
 
     The L2 strength is the one of ``cs`` with the best micro-F1 on the stage's own out-of-fold probabilities
     over these articles, and the thresholds maximise each type's F1 on them: both chosen inside the
     training articles. Also returns those out-of-fold decisions (articles, types), for choices made after.
+    ``thresholds(scores, gold)`` picks the per-type thresholds (``events.best_thresholds``, passed in so
+    that this module does not import its caller).
     """
-    from worker.training.events import best_thresholds
-
     skip = np.zeros(x.shape[1], bool) if skip is None else skip
     best: tuple[float, float, np.ndarray, np.ndarray] | None = None
     for c in cs:
         oof = _oof_probs(x, gold, ids, c, k, skip)
-        th = best_thresholds(oof, gold)
+        th = thresholds(oof, gold)
         f = _micro_f1((oof >= th) & ~skip, gold & ~skip)
         if best is None or f > best[0] + 1e-9:
             best = (f, c, th, oof >= th)

@@ -240,7 +240,7 @@ def train(prepared: Sequence[Prepared], c: float = C, inner_k: int = 4, union: b
     if stack and prepared:
         n_title = [sum(1 for fs in p.feats[:2] if "pos:title" in fs) for p in prepared]
         x = np.stack([doc_features(u, g, nt) for (u, g), nt in zip(mats, n_title, strict=True)])
-        m.doc, learned = fit_doc_stage(x, gold, [p.article.id for p in prepared], skip=m.rare)
+        m.doc, learned = fit_doc_stage(x, gold, [p.article.id for p in prepared], best_thresholds, skip=m.rare)
     if union is None:  # keep the gated rule hits only if they help on these training articles' OOF decisions
         gated = (gate >= pooled) & (gate > 0)
         base = (learned & ~m.rare) | (gated & m.rare)
