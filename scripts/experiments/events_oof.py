@@ -10,6 +10,7 @@ kept for the units where a type's rule fires. Nothing of a test fold is used to 
 
 from __future__ import annotations
 
+import os
 import pickle
 import sys
 import time
@@ -39,9 +40,15 @@ def unit_matrices(model, prepared) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
+# a variant of the sentence model, by environment: EV_RULE_POSITIVES=1
+_VARIANT = {"rule_positives": os.environ.get("EV_RULE_POSITIVES") == "1"}
+
+
 def main(cache: Path, k: int = 5, inner_k: int = 4) -> None:
     cache.mkdir(parents=True, exist_ok=True)
     prep_path = cache / "prep.pkl"
+    if not prep_path.exists() and (cache.parent / "ev_cache" / "prep.pkl").exists():  # share the features
+        prep_path.symlink_to(cache.parent / "ev_cache" / "prep.pkl")
     if prep_path.exists():
         prep = pickle.loads(prep_path.read_bytes())
     else:
@@ -56,9 +63,9 @@ def main(cache: Path, k: int = 5, inner_k: int = 4) -> None:
         t0 = time.time()
         inner: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for itrain, itest in kfold(train, inner_k, key=lambda p: p.article.id):
-            m = ev.fit(itrain)
+            m = ev.fit(itrain, **_VARIANT)
             inner.update({p.article.id: s for p, s in zip(itest, unit_matrices(m, itest), strict=True)})
-        m = ev.fit(train)
+        m = ev.fit(train, **_VARIANT)
         outer = {p.article.id: s for p, s in zip(test, unit_matrices(m, test), strict=True)}
         path.write_bytes(pickle.dumps({"train": inner, "test": outer, "rare": m.rare, "types": list(EVENT_TYPES)}))
         print(f"fold {f}: {time.time() - t0:.0f}s", flush=True)
