@@ -40,8 +40,8 @@ def unit_matrices(model, prepared) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-# a variant of the sentence model, by environment: EV_RULE_POSITIVES=1
-_VARIANT = {"rule_positives": os.environ.get("EV_RULE_POSITIVES") == "1"}
+# a variant of the sentence model, by environment: EV_RULE_POSITIVES=1, EV_C=0.3
+_VARIANT = {"rule_positives": os.environ.get("EV_RULE_POSITIVES") == "1", "c": float(os.environ.get("EV_C", ev.C))}
 
 
 def main(cache: Path, k: int = 5, inner_k: int = 4) -> None:
