@@ -34,7 +34,10 @@ def test_extract_one_fills_every_stage():
     assert doc.id == "a1" and doc.published is not None
     assert {d.date for d in doc.dates} >= {"2022-01-31", "2022-01-20", "2022-02-01"}
     assert ("killed", 374) in {(c.kind, c.count) for c in doc.casualties}
-    assert {"prison_attack", "bombing", "security_sweep", "curfew"} <= {e.type for e in doc.events}
+    # "فرض حظر جزئي" (a partial ban, no "تجوال") was found only by the curfew rule + gate; since issue 18
+    # the document stage decides the learned types and gated rule hits are not added to them (measured
+    # worse on the training folds at every gate threshold), so this phrasing is no longer a curfew
+    assert {"prison_attack", "bombing", "security_sweep"} <= {e.type for e in doc.events}
     assert all(e.type in EVENT_TYPES for e in doc.events)
     assert any(q.text.startswith("الهجوم أظهر") for q in doc.quotes)
     assert doc.keywords and doc.fingerprint and len(doc.fingerprint) == 16

@@ -10,7 +10,8 @@ import pytest
 
 from worker.document import EVENT_TYPES
 from worker.extract.casualty_model import candidates, score_casualties
-from worker.extract.event_model import EventModel, detect_events, load_model, split_units, unit_features
+from worker.extract.event_doc import doc_features, n_features
+from worker.extract.event_model import detect_events, from_npz, load_model, split_units, unit_features
 
 PUB = datetime(2018, 5, 1, tzinfo=UTC)
 
@@ -24,6 +25,7 @@ def test_shipped_event_model_covers_the_taxonomy():
     assert m.types == list(EVENT_TYPES)
     assert m.weights.shape == (len(m.index), len(EVENT_TYPES) + 1)  # one column per type, then the gate
     assert m.rare[EVENT_TYPES.index("prison_attack")]  # too few annotated articles: rule + gate
+    assert m.doc is not None and m.doc.threshold.shape == (len(EVENT_TYPES),)  # the document stage decides
 
 
 def test_reported_events_are_found_with_their_evidence():
@@ -90,9 +92,11 @@ def test_fit_save_load_round_trip(tmp_path):
     path = tmp_path / "events.npz"
     model.save(str(path))
     z = np.load(path)
-    again = EventModel(list(z["types"]), list(z["vocab"]), z["weights"], z["bias"], z["threshold"], z["rare"], bool(z["union"]))
+    again = from_npz(z)
+    assert again.doc is not None and again.doc.weights.shape == (len(EVENT_TYPES), n_features(len(EVENT_TYPES)))
     got = ev.predict(again, prepared)
     assert got[1] == {"armed_clash"} and got[0] == set()
+    assert ev.predict(model, prepared) == got  # the saved document stage decides as the fitted one
 
 
 def test_shipped_casualty_candidates_leave_the_experimental_cues_out():
@@ -139,3 +143,17 @@ def test_casualty_error_buckets_and_candidate_ceiling():
     assert counts == {"FP second figure of a gold kind": 1, "FP wrong kind": 1, "FN not a candidate": 1,
                       "FN predicted under another kind": 1}
     assert ("FN not a candidate", "x", ("injured", 7)) in errors
+
+
+def test_document_features_of_an_article():
+    # three units (title, lead, one more), two types: type 0 fires in the title and the lead, type 1 nowhere
+    u = np.array([[0.9, 0.01], [0.7, 0.02], [0.1, 0.01]], np.float32)
+    g = np.full_like(u, -1.0)
+    g[0, 0] = 0.8  # type 0's rule fires in the title, and the gate passes it
+    x = doc_features(u, g, n_title=1)
+    assert x.shape == (2, n_features(2))
+    assert x[0, 0] > 0 > x[1, 0]  # best unit's logit
+    assert x[0, 7] == pytest.approx(0.8) and x[1, 7] == 0.0  # best gate score where the rule fires
+    assert x[0, 10] == 1 and x[1, 10] == 0  # rule in the title
+    assert np.allclose(x[0, -2:], x[1, -2:])  # every type sees every type's best score
+    assert doc_features(np.zeros((0, 2), np.float32), np.zeros((0, 2), np.float32), 0).shape == (2, n_features(2))

@@ -5,9 +5,12 @@ Contract: ``detect_events(title, body, sentence_spans, folded_body, published) -
 Why learned: trigger rules fitted to a few articles fire on sentences, films, threats and history alike.
 Here the rules of :mod:`worker.extract.events` are *features* (``rule_signals``), next to the sentence's
 word stems, stem bigrams, stem prefixes, context cues (court, film, sport, threat, negation, an older year)
-and its position. One logistic model per type scores every unit (the title and each body sentence); a
-type is reported when the best unit's score passes that type's threshold, chosen on held-out folds at
-training time (``worker.training.events``). The evidence is the best-scoring unit.
+and its position. One logistic model per type scores every unit (the title and each body sentence). The
+document stage (:mod:`worker.extract.event_doc`) then decides each type from how its units scored (best,
+second best, title, lead, how many fire, the gate on its rule hits, every type's best score), with a
+threshold per type chosen on held-out folds at training time (``worker.training.events``); a model saved
+without that stage compares the best unit's score with the type's threshold instead. The evidence is the
+best-scoring unit.
 
 Rare types: a type with too few annotated articles to learn from (prison attacks: a handful in the whole
 2018 corpus) is decided by its trigger rule *gated* by a type-independent "reported event" model: one
@@ -29,11 +32,12 @@ from importlib import resources
 import numpy as np
 
 from worker.document import Event
+from worker.extract.event_doc import DocStage, doc_features
 from worker.extract.events import rule_signals
 from worker.extract.normalize import fold, fold_with_offsets, folded_words
 from worker.extract.tokens import sentences, split_proclitics
 
-__all__ = ["detect_events", "unit_features", "gate_features", "split_units", "EventModel", "load_model"]
+__all__ = ["detect_events", "unit_features", "gate_features", "split_units", "EventModel", "load_model", "from_npz"]
 
 _WORD_RE = re.compile(r"[^\W\d_]+|\d+")
 _YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
@@ -142,7 +146,8 @@ class EventModel:
     per column; ``rare`` marks the types decided by rule + gate."""
 
     def __init__(self, types: list[str], vocab: list[str], weights: np.ndarray, bias: np.ndarray,
-                 threshold: np.ndarray, rare: np.ndarray | None = None, union: bool = False) -> None:
+                 threshold: np.ndarray, rare: np.ndarray | None = None, union: bool = False,
+                 doc: DocStage | None = None) -> None:
         self.types = types
         self.index = {f: i for i, f in enumerate(vocab)}
         self.weights = weights.astype(np.float32)
@@ -151,6 +156,9 @@ class EventModel:
         self.rare = rare.astype(bool) if rare is not None else np.zeros(len(types), bool)
         # also accept a rule hit the gate passes for the learned types (the learned path alone is the default)
         self.union = bool(union)
+        # the document stage (``event_doc``): when present it decides the learned types instead of the
+        # best unit's score against ``threshold``
+        self.doc = doc
         if self.weights.shape[1] == len(types):  # no gate column: an always-closed gate
             self.weights = np.hstack([self.weights, np.zeros((len(vocab), 1), np.float32)])
             self.bias = np.append(self.bias, -30.0).astype(np.float32)
@@ -165,6 +173,16 @@ class EventModel:
             out[n] = self.bias[col] + (float(self.weights[rows, col].sum()) if rows else 0.0)
         return 1.0 / (1.0 + np.exp(-np.clip(out, -30, 30)))
 
+    def rule_gate_scores(self, feats: list[list[str]]) -> np.ndarray:
+        """Gate score of every (unit, type) where the type's rule fires, -1 elsewhere: (units, types)."""
+        out = np.full((len(feats), len(self.types)), -1.0, np.float32)
+        hits = [(k, j) for k, fs in enumerate(feats) for j, t in enumerate(self.types) if f"sig:rule:{t}" in fs]
+        if hits:
+            g = self.gate_scores([gate_features(feats[k], self.types[j]) for k, j in hits])
+            for (k, j), v in zip(hits, g, strict=True):
+                out[k, j] = v
+        return out
+
     def decide(self, feats: list[list[str]]) -> dict[str, tuple[int, float]]:
         """type -> (best unit, its score) for every type the article reports."""
         n_types = len(self.types)
@@ -173,17 +191,19 @@ class EventModel:
         if not len(scores):
             return out
         best = scores.argmax(axis=0)
+        gates = self.rule_gate_scores(feats)
+        if self.doc is not None:
+            n_title = sum(1 for fs in feats[:2] if "pos:title" in fs)
+            learned = self.doc.probs(doc_features(scores, gates, n_title)) >= self.doc.threshold
+        else:
+            learned = scores[best, np.arange(n_types)] >= self.threshold[:n_types]
         for j, t in enumerate(self.types):
-            if not self.rare[j] and scores[best[j], j] >= self.threshold[j]:
+            if not self.rare[j] and learned[j]:
                 out[t] = (int(best[j]), float(scores[best[j], j]))
-                continue
-            if self.rare[j] or self.union:
-                hits = [k for k, fs in enumerate(feats) if f"sig:rule:{t}" in fs]
-                if hits:
-                    g = self.gate_scores([gate_features(feats[k], t) for k in hits])
-                    k = int(g.argmax())
-                    if g[k] >= self.threshold[n_types]:
-                        out[t] = (hits[k], float(g[k]))
+            elif (self.rare[j] or self.union) and (gates[:, j] >= 0).any():
+                k = int(gates[:, j].argmax())
+                if gates[k, j] >= self.threshold[n_types]:
+                    out[t] = (k, float(gates[k, j]))
         return out
 
     def unit_scores(self, feats: list[list[str]]) -> np.ndarray:
@@ -209,15 +229,24 @@ class EventModel:
     def save(self, path: str) -> None:
         vocab = sorted(self.index, key=self.index.get)
         np.savez_compressed(path, types=np.array(self.types), vocab=np.array(vocab), weights=self.weights.astype(np.float16),
-                            bias=self.bias, threshold=self.threshold, rare=self.rare, union=np.array(self.union))
+                            bias=self.bias, threshold=self.threshold, rare=self.rare, union=np.array(self.union),
+                            **(self.doc.arrays() if self.doc is not None else {}))
 
 
 @lru_cache(maxsize=1)
 def load_model() -> EventModel:
     """The shipped model (``worker/extract/data/events.npz``); built by ``newsworker train events``."""
     with resources.files("worker.extract.data").joinpath("events.npz").open("rb") as f:
-        z = np.load(f, allow_pickle=False)
-        return EventModel(list(z["types"]), list(z["vocab"]), z["weights"], z["bias"], z["threshold"], z["rare"], bool(z["union"]))
+        return from_npz(np.load(f, allow_pickle=False))
+
+
+def from_npz(z) -> EventModel:
+    """The model of a loaded ``.npz`` (the document stage only if it was saved with one)."""
+    doc = None
+    if "doc_weights" in z:
+        doc = DocStage(z["doc_mu"], z["doc_sd"], z["doc_weights"], z["doc_bias"], z["doc_threshold"])
+    return EventModel(list(z["types"]), list(z["vocab"]), z["weights"], z["bias"], z["threshold"], z["rare"],
+                      bool(z["union"]), doc)
 
 
 def _evidence(text: str) -> str:

@@ -27,8 +27,14 @@ MIN_COUNT = 2
 MIN_POSITIVES = 20  # fewer annotated articles than this: the type is decided by its rule and the gate
 # Also accept a gated rule hit for the learned types. Cross-validated on the 480 articles annotated by the
 # first team: micro-F1 .738 with it, .744 without (recall .805 against .721); on all 1,423 .718 against .739.
-# Kept on for the recall alert subscribers need and because it holds better on articles unlike 2018's.
-UNION = True
+# None: chosen per training set, on its out-of-fold decisions (with the document stage it is nearly always
+# off: on all 1,423 articles .708 with it against .747 without).
+UNION: bool | None = None
+# The document stage (``worker.extract.event_doc``) over out-of-fold sentence scores decides the learned
+# types (cross-validated figures in data/extraction/EVAL.md and the commit that turned it on).
+STACK = True
+# See ``fit``. Measured with the document stage, same folds: micro-F1 .746 with it against .747 without.
+RULE_POSITIVES = False
 
 
 @dataclass
@@ -70,8 +76,14 @@ def _rows_matrix(rows: Sequence[Sequence[str]], index: dict[str, int]):
     return csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=(len(indptr) - 1, len(index)))
 
 
-def fit(prepared: Sequence[Prepared], c: float = C, types: Sequence[str] = EVENT_TYPES) -> EventModel:
-    """One logistic model per type over the units of ``prepared``; thresholds left at 0.5."""
+def fit(prepared: Sequence[Prepared], c: float = C, types: Sequence[str] = EVENT_TYPES,
+        rule_positives: bool = RULE_POSITIVES) -> EventModel:
+    """One logistic model per type over the units of ``prepared``; thresholds left at 0.5.
+
+    With ``rule_positives`` the units of an article with the type where the type's full rule fires are
+    positives too (the annotators gave one evidence sentence, but the lead and the title often report
+    the same event again), instead of being left out.
+    """
     from sklearn.linear_model import LogisticRegression
 
     counts: dict[str, int] = {}
@@ -98,6 +110,9 @@ def fit(prepared: Sequence[Prepared], c: float = C, types: Sequence[str] = EVENT
                 rows = unit_doc == i
                 keep[rows] = False
                 hit = np.flatnonzero(rows & (unit_pos == p.evidence_unit[t]))
+                if rule_positives:
+                    rows_i = np.flatnonzero(rows)
+                    hit = np.union1d(hit, rows_i[[f"sig:rule:{t}" in p.feats[k] for k in range(len(p.feats))]])
                 keep[hit] = True
                 y[hit] = 1
         if y.sum() == 0:
@@ -164,19 +179,37 @@ def labels(prepared: Sequence[Prepared], types: Sequence[str] = EVENT_TYPES) -> 
     return np.array([[t in p.article.event_types for t in types] for p in prepared], bool)
 
 
-def oof_doc_scores(prepared: Sequence[Prepared], k: int = 4, c: float = C) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-fold document scores (learned path, gate path): each article scored without its fold."""
-    out = np.zeros((len(prepared), len(EVENT_TYPES)), np.float32)
-    gate = np.zeros_like(out)
+def unit_matrices(model: EventModel, prepared: Sequence[Prepared]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per article: (unit scores, gate scores where each type's rule fires and -1 elsewhere)."""
+    n = len(model.types)
+    return [(model.unit_scores(p.feats)[:, :n], model.rule_gate_scores(p.feats)) for p in prepared]
+
+
+def oof_unit_matrices(prepared: Sequence[Prepared], k: int = 4, c: float = C
+                      ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``unit_matrices`` of each article from the model fitted without its (inner) fold."""
+    out: list[tuple[np.ndarray, np.ndarray]] = [(np.zeros((0, len(EVENT_TYPES))),) * 2 for _ in prepared]
     pos = {id(p): i for i, p in enumerate(prepared)}
     for train, test in kfold(prepared, k, key=lambda p: p.article.id):
         if not test:
             continue
         m = fit(train, c)
-        for p, row, grow in zip(test, doc_scores(m, test), gate_doc_scores(m, test), strict=True):
-            out[pos[id(p)]] = row
-            gate[pos[id(p)]] = grow
-    return out, gate
+        for p, mats in zip(test, unit_matrices(m, test), strict=True):
+            out[pos[id(p)]] = mats
+    return out
+
+
+def _doc_max(mats: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Best unit score and best gate score (0 where no rule fires) per (article, type)."""
+    n = len(EVENT_TYPES)
+    s = np.array([u.max(axis=0) if len(u) else np.zeros(n) for u, _ in mats], np.float32).reshape(-1, n)
+    g = np.array([np.maximum(g, 0).max(axis=0) if len(g) else np.zeros(n) for _, g in mats], np.float32).reshape(-1, n)
+    return s, g
+
+
+def oof_doc_scores(prepared: Sequence[Prepared], k: int = 4, c: float = C) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold document scores (learned path, gate path): each article scored without its fold."""
+    return _doc_max(oof_unit_matrices(prepared, k, c))
 
 
 def best_thresholds(scores: np.ndarray, gold: np.ndarray, floor: float = 0.05) -> np.ndarray:
@@ -196,17 +229,36 @@ def best_thresholds(scores: np.ndarray, gold: np.ndarray, floor: float = 0.05) -
     return th
 
 
-def train(prepared: Sequence[Prepared], c: float = C, inner_k: int = 4, union: bool = UNION) -> EventModel:
+def train(prepared: Sequence[Prepared], c: float = C, inner_k: int = 4, union: bool | None = UNION,
+          stack: bool = STACK) -> EventModel:
     """The model to ship or to test on a held-out fold: fitted on all of ``prepared``, thresholds from its OOF.
 
     The gate's threshold maximises micro-F1 of the rule+gate decision over all types pooled (the rare types
-    alone have too few articles to choose it on).
+    alone have too few articles to choose it on). With ``stack`` the document stage (``event_stack``) is
+    fitted on the same out-of-fold unit scores and decides the learned types.
     """
-    scores, gate = oof_doc_scores(prepared, inner_k, c)
+    from worker.extract.event_doc import doc_features
+    from worker.training.event_stack import fit_doc_stage
+
+    mats = oof_unit_matrices(prepared, inner_k, c)
+    scores, gate = _doc_max(mats)
     gold = labels(prepared)
     th = best_thresholds(scores, gold)
     pooled = best_thresholds(gate.reshape(-1, 1), gold.reshape(-1, 1))[0]
     m = fit(prepared, c)
     m.threshold = np.append(th, pooled).astype(np.float32)
-    m.union = union
+    learned = scores >= th
+    if stack and prepared:
+        n_title = [sum(1 for fs in p.feats[:2] if "pos:title" in fs) for p in prepared]
+        x = np.stack([doc_features(u, g, nt) for (u, g), nt in zip(mats, n_title, strict=True)])
+        m.doc, learned = fit_doc_stage(x, gold, [p.article.id for p in prepared], best_thresholds, skip=m.rare)
+    if union is None:  # keep the gated rule hits only if they help on these training articles' OOF decisions
+        gated = (gate >= pooled) & (gate > 0)
+        base = (learned & ~m.rare) | (gated & m.rare)
+        union = _micro_f1(base | gated, gold) > _micro_f1(base, gold)
+    m.union = bool(union)
     return m
+
+
+def _micro_f1(pred: np.ndarray, gold: np.ndarray) -> float:
+    return float(2 * (pred & gold).sum() / max(pred.sum() + gold.sum(), 1))
