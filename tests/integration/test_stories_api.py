@@ -4,33 +4,25 @@ hand in ``tests/integration/explore_corpus.py``."""
 
 from __future__ import annotations
 
-import uuid
 from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.integration.explore_corpus import NEWEST, explore_documents
+from tests.integration.explore_corpus import NEWEST, explore_alias
 from worker.api.app import create_app
 from worker.api.routes.search import SearchTarget, search_target
-from worker.store import elastic
-from worker.store.fields import forget
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def api(es_client):
-    alias = "texplore-api-" + uuid.uuid4().hex[:8]
-    elastic.ensure_index(es_client, alias)
-    docs = explore_documents()
-    assert elastic.index_documents(es_client, docs, alias=alias, refresh="wait_for").indexed == len(docs)
-    app = create_app()
-    app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
-    with TestClient(app) as client:
-        yield client
-    elastic.drop_alias_and_indices(es_client, alias)
-    forget(alias)
+    with explore_alias(es_client, "texplore-api-") as alias:
+        app = create_app()
+        app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
+        with TestClient(app) as client:
+            yield client
 
 
 def _ids(body):
@@ -149,18 +141,11 @@ def test_a_misdated_future_article_does_not_move_the_latest_window(es_client):
 
     from tests.integration.explore_corpus import _doc
 
-    alias = "texplore-future-" + uuid.uuid4().hex[:8]
-    elastic.ensure_index(es_client, alias)
     future = (datetime.now(UTC) + timedelta(days=3650)).isoformat()
-    docs = [*explore_documents(), _doc("typo", "typo", "bbc", future, "خبر بتاريخ خاطئ", "نص", [])]
-    try:
-        assert elastic.index_documents(es_client, docs, alias=alias, refresh="wait_for").indexed == len(docs)
+    typo = _doc("typo", "typo", "bbc", future, "خبر بتاريخ خاطئ", "نص", [])
+    with explore_alias(es_client, "texplore-future-", extra=[typo]) as alias:
         app = create_app()
         app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
         with TestClient(app) as client:
             body = client.get("/stories/top", params={"window": "24h"}).json()
         assert body["newest"] == NEWEST and _ids(body) == ["s-prison", "s-summit"]
-    finally:
-        elastic.drop_alias_and_indices(es_client, alias)
-        forget(alias)
-
