@@ -119,7 +119,7 @@ def test_entity_type_filter_and_unknown_entity(api):
 
 def test_pages_and_assets_are_served(api):
     for path in ("/stories", "/entities"):
-        r = api.get(path)
+        r = api.get(path, headers={"Accept": "text/html"})  # a page answers a browser; other clients get the API
         assert r.status_code == 200 and 'dir="rtl"' in r.text and "/static/shell.js" in r.text, path
     for asset in ("/static/stories.js", "/static/entities.js", "/static/map.js", "/static/geo/countries.json"):
         assert api.get(asset).status_code == 200, asset
