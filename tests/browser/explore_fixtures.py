@@ -13,19 +13,13 @@ import zlib
 import pytest
 
 from tests.browser.conftest import open_page, serve
-from tests.integration.explore_corpus import explore_alias
+from tests.integration.explore_corpus import explore_app
 
 
 @pytest.fixture(scope="module")
 def explore_server(es_client):
-    from worker.api.app import create_app
-    from worker.api.routes.search import SearchTarget, search_target
-
-    with explore_alias(es_client, "texplore-web-") as alias:
-        app = create_app()
-        app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
-        with serve(app) as url:
-            yield url
+    with explore_app(es_client, "texplore-web-") as app, serve(app) as url:
+        yield url
 
 
 @pytest.fixture

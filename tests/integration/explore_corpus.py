@@ -106,3 +106,15 @@ def explore_alias(es_client: Any, prefix: str, extra: Iterable[EnrichedDocument]
     finally:
         elastic.drop_alias_and_indices(es_client, alias)
         forget(alias)
+
+
+@contextmanager
+def explore_app(es_client: Any, prefix: str, extra: Iterable[EnrichedDocument] = ()) -> Iterator[Any]:
+    """The API application with its search target on the corpus (``explore_alias``)."""
+    from worker.api.app import create_app
+    from worker.api.routes.search import SearchTarget, search_target
+
+    with explore_alias(es_client, prefix, extra) as alias:
+        app = create_app()
+        app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
+        yield app

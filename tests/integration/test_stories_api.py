@@ -9,20 +9,15 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.integration.explore_corpus import NEWEST, explore_alias
-from worker.api.app import create_app
-from worker.api.routes.search import SearchTarget, search_target
+from tests.integration.explore_corpus import NEWEST, explore_app
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def api(es_client):
-    with explore_alias(es_client, "texplore-api-") as alias:
-        app = create_app()
-        app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
-        with TestClient(app) as client:
-            yield client
+    with explore_app(es_client, "texplore-api-") as app, TestClient(app) as client:
+        yield client
 
 
 def _ids(body):
@@ -143,9 +138,6 @@ def test_a_misdated_future_article_does_not_move_the_latest_window(es_client):
 
     future = (datetime.now(UTC) + timedelta(days=3650)).isoformat()
     typo = _doc("typo", "typo", "bbc", future, "خبر بتاريخ خاطئ", "نص", [])
-    with explore_alias(es_client, "texplore-future-", extra=[typo]) as alias:
-        app = create_app()
-        app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
-        with TestClient(app) as client:
-            body = client.get("/stories/top", params={"window": "24h"}).json()
-        assert body["newest"] == NEWEST and _ids(body) == ["s-prison", "s-summit"]
+    with explore_app(es_client, "texplore-future-", extra=[typo]) as app, TestClient(app) as client:
+        body = client.get("/stories/top", params={"window": "24h"}).json()
+    assert body["newest"] == NEWEST and _ids(body) == ["s-prison", "s-summit"]

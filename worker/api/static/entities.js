@@ -86,15 +86,7 @@
     $("entity-search").href = "/?q=" + encodeURIComponent(`entity:${quoteValue(data.name)}`);
     drawHistogram($("entity-histogram"), data.histogram, null, { unit: data.unit });
     columns($("cooccurring"), data.cooccurring);
-    const places = new Map();
-    for (const a of data.articles) {
-      for (const p of a.places || []) {
-        const cur = places.get(p.name);
-        if (cur) { cur.count += 1; cur.ids.push(a.id); }
-        else places.set(p.name, { name: p.name, place: p.name, lat: p.lat, lon: p.lon, count: 1, ids: [a.id] });
-      }
-    }
-    drawMap($("entity-map"), [...places.values()], {
+    drawMap($("entity-map"), EX.placePoints(data.articles), {
       onPlace: (place) => { window.location.href = entityHref(place); },
     });
     $("entity-articles").replaceChildren(...data.articles.map(articleItem));

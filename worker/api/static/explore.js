@@ -88,6 +88,20 @@ const EX = (function () {
     return li;
   }
 
+  /* The map's points of a list of articles: one per place name, with how many of the articles name it and
+   * their ids (drawMap counts distinct articles in a cluster). */
+  function placePoints(articles) {
+    const places = new Map();
+    for (const a of articles) {
+      for (const p of a.places || []) {
+        const cur = places.get(p.name);
+        if (cur) { cur.count += 1; cur.ids.push(a.id); }
+        else places.set(p.name, { name: p.name, place: p.name, lat: p.lat, lon: p.lon, count: 1, ids: [a.id] });
+      }
+    }
+    return [...places.values()];
+  }
+
   function showError(box, err) {
     box.hidden = false;
     box.textContent = NW.t("ex.error", { msg: err && err.message ? err.message : String(err) });
@@ -108,5 +122,5 @@ const EX = (function () {
     }
   }
 
-  return { el, link, safeUrl, quoteValue, eventLabel, count, windowNote, articleItem, showError, view };
+  return { el, link, safeUrl, quoteValue, eventLabel, count, windowNote, articleItem, placePoints, showError, view };
 })();

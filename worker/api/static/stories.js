@@ -88,15 +88,7 @@
     });
     $("story-search").href = "/?q=" + encodeURIComponent(`story:${data.story_id}`) + "&sort=date";
     drawTimeline($("timeline"), data);
-    const places = new Map();
-    for (const a of data.articles) {
-      for (const p of a.places || []) {
-        const cur = places.get(p.name);
-        if (cur) { cur.count += 1; cur.ids.push(a.id); }
-        else places.set(p.name, { name: p.name, place: p.name, lat: p.lat, lon: p.lon, count: 1, ids: [a.id] });
-      }
-    }
-    drawMap($("story-map"), [...places.values()], {
+    drawMap($("story-map"), EX.placePoints(data.articles), {
       onPlace: (name) => { window.location.href = "/?q=" + encodeURIComponent(`place:${EX.quoteValue(name)}`); },
     });
     const list = $("story-articles");
