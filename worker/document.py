@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -116,3 +116,21 @@ class EnrichedDocument(BaseModel):
 def doc_id_for_url(canonical_url: str) -> str:
     """Stable document id: the first 20 bytes of SHA-1 over the canonical URL, hex."""
     return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()
+
+
+# -- an indexed document's source (the JSON of an EnrichedDocument), read by the store and the alerts ----
+
+
+def event_types(src: dict[str, Any]) -> list[str]:
+    """The document's event types, each once, in order of first mention."""
+    return list(dict.fromkeys(e.get("type") for e in src.get("events") or [] if e.get("type")))
+
+
+def casualty_totals(src: dict[str, Any]) -> dict[str, int]:
+    """Casualty kind -> count; a figure repeated in the text is one count (the largest), not a sum."""
+    totals: dict[str, int] = {}
+    for cas in src.get("casualties") or []:
+        kind, count = cas.get("kind"), cas.get("count")
+        if kind and isinstance(count, int):
+            totals[kind] = max(totals.get(kind, 0), count)
+    return totals

@@ -7,8 +7,11 @@ browser download).
   prefix, unique alert indices), ``key`` (the API key the server accepts). Modules index what they need
   into ``web.alias``.
 * ``server``: ``web.url``; a module may override it to seed documents first (``test_search_page.py``).
-* ``browser`` (per module), ``page`` (per test, 1280x800, records page errors, native dialogs and requests
-  leaving the server in ``page.errors`` / ``page.outside``), ``with_key(page)`` puts the key in the session.
+* ``browser`` (per module), ``page`` (per test, ``open_page`` without the CSP: 1280x800, records page errors,
+  native dialogs and requests leaving the server in ``page.errors`` / ``page.outside``), ``with_key(page)``
+  puts the key in the session, ``screenshot(page, name)`` writes the README's picture.
+* ``serve(app)`` and ``open_page(browser, server, bypass_csp=...)`` serve the fixtures of
+  ``explore_fixtures.py`` too (the stories, entities and map tests, over their own corpus).
 
 CI needs the Debian package ``chromium`` (``apt-get install -y chromium``); the tests skip locally when
 ``/usr/bin/chromium`` is missing and fail under ``CI=true``, as they do without Redis or Elasticsearch.
@@ -138,19 +141,29 @@ def browser():
         b.close()
 
 
+@contextmanager
+def open_page(browser: Any, server: str, *, bypass_csp: bool) -> Iterator[Any]:
+    """A new context and page at 1280x800, Arabic first, that records page errors and native dialogs in
+    ``page.errors`` and requests leaving ``server`` in ``page.outside``."""
+    ctx = browser.new_context(locale="ar", bypass_csp=bypass_csp, viewport=VIEWPORT)
+    try:
+        pg = ctx.new_page()
+        pg.set_default_timeout(15_000)
+        pg.errors = []  # type: ignore[attr-defined]
+        pg.outside = []  # type: ignore[attr-defined]
+        pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+        pg.on("dialog", lambda d: (pg.errors.append(f"dialog: {d.message}"), d.dismiss()))
+        pg.on("request", lambda r: None if r.url.startswith(server) else pg.outside.append(r.url))
+        yield pg
+    finally:
+        ctx.close()
+
+
 @pytest.fixture
 def page(browser, server):
     # bypass_csp: the XSS test must prove the DOM building is safe on its own, not thanks to the CSP.
-    ctx = browser.new_context(locale="ar", bypass_csp=True, viewport=VIEWPORT)
-    pg = ctx.new_page()
-    pg.set_default_timeout(15_000)
-    pg.errors = []  # type: ignore[attr-defined]
-    pg.outside = []  # type: ignore[attr-defined]
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on("dialog", lambda d: (pg.errors.append(f"dialog: {d.message}"), d.dismiss()))
-    pg.on("request", lambda r: None if r.url.startswith(server) else pg.outside.append(r.url))
-    yield pg
-    ctx.close()
+    with open_page(browser, server, bypass_csp=True) as pg:
+        yield pg
 
 
 def with_key(page: Any, key: str = KEY) -> None:

@@ -1,101 +1,32 @@
 """Fixtures of the stories, entities and map browser tests (issue 17): an API over the hand-made explore
-corpus (``tests/integration/explore_corpus.py``) on a unique alias, Debian's headless Chromium, a page
-that records script errors and any request leaving the server, and a small PNG reader for screenshot
-checks. Test modules import the fixtures by name (kept out of a conftest so parallel work on the search
-page's fixtures does not collide with these).
+corpus (``tests/integration/explore_corpus.py``) on a unique alias, a page on it with the CSP on, and a
+small PNG reader for screenshot checks. The browser, the server thread, the page and the screenshots are
+the conftest's (``browser``, ``serve``, ``open_page``, ``screenshot``). Test modules import the fixtures by
+name (kept out of a conftest so parallel work on the search page's fixtures does not collide with these).
 """
 
 from __future__ import annotations
 
-import os
-import socket
 import struct
-import threading
-import time
-import uuid
 import zlib
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import required_missing
-from tests.integration.explore_corpus import explore_documents
-from worker.store import elastic
-from worker.store.fields import forget
-
-CHROMIUM = Path(os.environ.get("NEWSWORKER_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-VIEWPORT = {"width": 1280, "height": 800}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.browser.conftest import open_page, serve
+from tests.integration.explore_corpus import explore_app
 
 
 @pytest.fixture(scope="module")
 def explore_server(es_client):
-    import uvicorn
-
-    from worker.api.app import create_app
-    from worker.api.routes.search import SearchTarget, search_target
-
-    alias = "texplore-web-" + uuid.uuid4().hex[:8]
-    elastic.ensure_index(es_client, alias)
-    docs = explore_documents()
-    assert elastic.index_documents(es_client, docs, alias=alias, refresh="wait_for").indexed == len(docs)
-    app = create_app()
-    app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
-    elastic.drop_alias_and_indices(es_client, alias)
-    forget(alias)
-
-
-@pytest.fixture(scope="module")
-def explore_browser():
-    if not CHROMIUM.exists():
-        required_missing(f"{CHROMIUM} missing: apt-get install -y chromium (scripts/install-browser.sh)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
+    with explore_app(es_client, "texplore-web-") as app, serve(app) as url:
+        yield url
 
 
 @pytest.fixture
-def explore_page(explore_browser, explore_server):
+def explore_page(browser, explore_server):
     """A page with the CSP on (the pages must work under it) at 1280x800, Arabic first."""
-    ctx = explore_browser.new_context(locale="ar", viewport=VIEWPORT)
-    pg = ctx.new_page()
-    pg.set_default_timeout(15_000)
-    pg.errors = []  # type: ignore[attr-defined]
-    pg.outside = []  # type: ignore[attr-defined]
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on("request", lambda r: None if r.url.startswith(explore_server) else pg.outside.append(r.url))
-    yield pg
-    ctx.close()
-
-
-def save_screenshot(page, name: str, **kwargs) -> bytes:
-    """Write docs/screenshots/NAME.png (the README shows them) and return the PNG bytes."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), **kwargs)
+    with open_page(browser, explore_server, bypass_csp=False) as pg:
+        yield pg
 
 
 def png_pixels(data: bytes) -> tuple[int, int, list[tuple[int, int, int]]]:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.explore_fixtures import explore_browser, explore_page, explore_server, save_screenshot
+from tests.browser.conftest import screenshot
+from tests.browser.explore_fixtures import explore_page, explore_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-FIXTURES = (explore_browser, explore_page, explore_server)  # pytest finds fixtures by module-level name
+FIXTURES = (explore_page, explore_server)  # pytest finds fixtures by module-level name
 
 
 def _column(page, etype: str) -> list[str]:
@@ -24,7 +25,7 @@ def test_top_entities_then_an_entity_view(explore_page, explore_server):
     assert _column(page, "ORG") == ["قسد"]
     assert _column(page, "PER")[0] == "محمد بن سلمان"
     assert "الرياض" in _column(page, "LOC") and _column(page, "FAC") == ["سجن غويران"]
-    save_screenshot(page, "entities")
+    screenshot(page, "entities")
 
     page.click("#top-entities section[data-type=ORG] a:has-text('قسد')")
     page.wait_for_selector("#entity-articles li.ex-article")
@@ -39,7 +40,7 @@ def test_top_entities_then_an_entity_view(explore_page, explore_server):
     assert "france24 1" in page.inner_text("#entity-tags") and "كارثة 2" in page.inner_text("#entity-tags")
     page.wait_for_selector("#entity-map svg path.coast")
     assert "entity%3A" in page.get_attribute("#entity-search", "href")
-    save_screenshot(page, "entity")
+    screenshot(page, "entity")
 
     # walk the graph: a co-occurring person opens its own view
     page.click("#cooccurring section[data-type=PER] a:has-text('أردوغان')")

@@ -7,16 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.explore_fixtures import (
-    count_near,
-    explore_browser,
-    explore_page,
-    explore_server,
-    png_pixels,
-    save_screenshot,
-)
+from tests.browser.conftest import screenshot
+from tests.browser.explore_fixtures import count_near, explore_page, explore_server, png_pixels
 
-FIXTURES = (explore_browser, explore_page, explore_server)  # pytest finds fixtures by module-level name
+FIXTURES = (explore_page, explore_server)  # pytest finds fixtures by module-level name
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -60,7 +54,7 @@ def test_map_draws_coastlines_borders_and_land_under_the_dots(explore_page, expl
 def test_nearby_places_are_clustered_with_their_count_and_a_click_filters(explore_page, explore_server):
     page = explore_page
     _search_with_places(page, explore_server)
-    save_screenshot(page, "map")
+    screenshot(page, "map")
     # Aleppo and Idlib (0.6 degrees apart) share one circle: 2 + 2 articles.
     cluster = page.locator("#map svg g.cluster")
     assert cluster.count() == 1

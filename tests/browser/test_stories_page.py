@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.explore_fixtures import explore_browser, explore_page, explore_server, save_screenshot
+from tests.browser.conftest import open_page, screenshot
+from tests.browser.explore_fixtures import explore_page, explore_server
 from tests.integration.explore_corpus import XSS_TITLE
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-FIXTURES = (explore_browser, explore_page, explore_server)  # pytest finds fixtures by module-level name
+FIXTURES = (explore_page, explore_server)  # pytest finds fixtures by module-level name
 
 
 def test_open_a_story_from_top_stories_to_its_timeline(explore_page, explore_server):
@@ -26,7 +27,7 @@ def test_open_a_story_from_top_stories_to_its_timeline(explore_page, explore_ser
     assert first.locator(".badge.sources").inner_text() == "3 مصادر"
     assert stories.nth(1).locator(".badge.sources").inner_text() == "مصدر واحد"
     assert "أحدث مقال مفهرس" in page.inner_text("#window-note")
-    save_screenshot(page, "stories")
+    screenshot(page, "stories")
 
     first.locator("h2 a").click()
     page.wait_for_selector("#story-articles li.ex-article")
@@ -43,7 +44,7 @@ def test_open_a_story_from_top_stories_to_its_timeline(explore_page, explore_ser
     # Al-Hasakah and its prison share a place: one circle, 4 articles (not 8 mentions)
     assert page.locator("#story-map svg circle.place").count() == 1
     assert page.text_content("#story-map svg text.count") == "4"
-    save_screenshot(page, "story")
+    screenshot(page, "story")
     page.locator("#timeline svg circle.tdot").nth(2).click()  # dots follow the articles: the third is skynews
     page.wait_for_selector("#story-articles li.ex-article.flash")
     assert page.get_attribute("#story-articles li.ex-article.flash", "id") == "article-p-sky"
@@ -78,13 +79,9 @@ def test_unknown_story_shows_the_message(explore_page, explore_server):
     assert not page.errors
 
 
-def test_markup_in_a_title_is_shown_as_text_and_never_runs(explore_browser, explore_server):
+def test_markup_in_a_title_is_shown_as_text_and_never_runs(browser, explore_server):
     # without the CSP: the page's DOM building must be safe on its own
-    ctx = explore_browser.new_context(locale="ar", bypass_csp=True)
-    try:
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+    with open_page(browser, explore_server, bypass_csp=True) as page:
         page.goto(explore_server + "/stories?id=s-old")
         page.wait_for_selector("#story-articles li.ex-article")
         assert page.inner_text("#story-title") == XSS_TITLE
@@ -94,6 +91,4 @@ def test_markup_in_a_title_is_shown_as_text_and_never_runs(explore_browser, expl
         assert XSS_TITLE in page.inner_text("#entity-articles")
         assert page.locator("#entity-view img, #entity-view script").count() == 0
         page.wait_for_timeout(300)  # give an injected handler the chance to fire before checking it did not
-        assert page.evaluate("window.__pwned") is None and not errors
-    finally:
-        ctx.close()
+        assert page.evaluate("window.__pwned") is None and not page.errors

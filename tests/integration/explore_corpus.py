@@ -18,7 +18,14 @@ The newest article is s-summit's 2018-03-10T12:00Z, so the 24 h window anchored 
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
 from worker.document import EnrichedDocument, Entity, Event, Place
+from worker.store import elastic
+from worker.store.fields import forget
 
 NEWEST = "2018-03-10T12:00:00.000Z"
 # s-old's title: feed text is data, never markup (the pages set it with textContent)
@@ -84,3 +91,30 @@ def explore_documents() -> list[EnrichedDocument]:
     docs.append(_doc("s-old", "s-old", "bbc", "2018-02-01T10:00:00Z", XSS_TITLE, old,
                      [_ent(old, "دمشق", "LOC", "دمشق", DAMASCUS), _ent(old, "القاهرة", "LOC", "القاهرة", CAIRO)]))
     return docs
+
+
+@contextmanager
+def explore_alias(es_client: Any, prefix: str, extra: Iterable[EnrichedDocument] = ()) -> Iterator[str]:
+    """The corpus (and ``extra`` documents) indexed and refreshed under a unique alias ``<prefix><hex>``;
+    yields the alias, drops it and its indices afterwards."""
+    alias = prefix + uuid.uuid4().hex[:8]
+    elastic.ensure_index(es_client, alias)
+    try:
+        docs = [*explore_documents(), *extra]
+        assert elastic.index_documents(es_client, docs, alias=alias, refresh="wait_for").indexed == len(docs)
+        yield alias
+    finally:
+        elastic.drop_alias_and_indices(es_client, alias)
+        forget(alias)
+
+
+@contextmanager
+def explore_app(es_client: Any, prefix: str, extra: Iterable[EnrichedDocument] = ()) -> Iterator[Any]:
+    """The API application with its search target on the corpus (``explore_alias``)."""
+    from worker.api.app import create_app
+    from worker.api.routes.search import SearchTarget, search_target
+
+    with explore_alias(es_client, prefix, extra) as alias:
+        app = create_app()
+        app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
+        yield app

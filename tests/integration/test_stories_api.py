@@ -4,33 +4,20 @@ hand in ``tests/integration/explore_corpus.py``."""
 
 from __future__ import annotations
 
-import uuid
 from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.integration.explore_corpus import NEWEST, explore_documents
-from worker.api.app import create_app
-from worker.api.routes.search import SearchTarget, search_target
-from worker.store import elastic
-from worker.store.fields import forget
+from tests.integration.explore_corpus import NEWEST, explore_app
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def api(es_client):
-    alias = "texplore-api-" + uuid.uuid4().hex[:8]
-    elastic.ensure_index(es_client, alias)
-    docs = explore_documents()
-    assert elastic.index_documents(es_client, docs, alias=alias, refresh="wait_for").indexed == len(docs)
-    app = create_app()
-    app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
-    with TestClient(app) as client:
+    with explore_app(es_client, "texplore-api-") as app, TestClient(app) as client:
         yield client
-    elastic.drop_alias_and_indices(es_client, alias)
-    forget(alias)
 
 
 def _ids(body):
@@ -127,7 +114,7 @@ def test_entity_type_filter_and_unknown_entity(api):
 
 def test_pages_and_assets_are_served(api):
     for path in ("/stories", "/entities"):
-        r = api.get(path)
+        r = api.get(path, headers={"Accept": "text/html"})  # a page answers a browser; other clients get the API
         assert r.status_code == 200 and 'dir="rtl"' in r.text and "/static/shell.js" in r.text, path
     for asset in ("/static/stories.js", "/static/entities.js", "/static/map.js", "/static/geo/countries.json"):
         assert api.get(asset).status_code == 200, asset
@@ -149,18 +136,8 @@ def test_a_misdated_future_article_does_not_move_the_latest_window(es_client):
 
     from tests.integration.explore_corpus import _doc
 
-    alias = "texplore-future-" + uuid.uuid4().hex[:8]
-    elastic.ensure_index(es_client, alias)
     future = (datetime.now(UTC) + timedelta(days=3650)).isoformat()
-    docs = [*explore_documents(), _doc("typo", "typo", "bbc", future, "خبر بتاريخ خاطئ", "نص", [])]
-    try:
-        assert elastic.index_documents(es_client, docs, alias=alias, refresh="wait_for").indexed == len(docs)
-        app = create_app()
-        app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
-        with TestClient(app) as client:
-            body = client.get("/stories/top", params={"window": "24h"}).json()
-        assert body["newest"] == NEWEST and _ids(body) == ["s-prison", "s-summit"]
-    finally:
-        elastic.drop_alias_and_indices(es_client, alias)
-        forget(alias)
-
+    typo = _doc("typo", "typo", "bbc", future, "خبر بتاريخ خاطئ", "نص", [])
+    with explore_app(es_client, "texplore-future-", extra=[typo]) as app, TestClient(app) as client:
+        body = client.get("/stories/top", params={"window": "24h"}).json()
+    assert body["newest"] == NEWEST and _ids(body) == ["s-prison", "s-summit"]

@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from worker.alerts.rules import AlertRule, now_utc
+from worker.document import casualty_totals, event_types
 
 SNIPPET_CHARS = 280
 
@@ -39,12 +40,6 @@ def _snippet(doc: dict[str, Any]) -> str:
 
 def article_summary(doc: dict[str, Any]) -> dict[str, Any]:
     """The part of an enriched document a notification carries."""
-    events = list(dict.fromkeys(e.get("type") for e in doc.get("events") or [] if e.get("type")))
-    casualties: dict[str, int] = {}
-    for c in doc.get("casualties") or []:
-        kind, count = c.get("kind"), c.get("count")
-        if kind and isinstance(count, int):
-            casualties[kind] = max(casualties.get(kind, 0), count)
     places: list[str] = []
     for ent in doc.get("entities") or []:
         if ent.get("type") in ("LOC", "FAC") or ent.get("place"):
@@ -58,8 +53,8 @@ def article_summary(doc: dict[str, Any]) -> dict[str, Any]:
         "source": doc.get("source"),
         "published": doc.get("published"),
         "snippet": _snippet(doc),
-        "events": events,
-        "casualties": [{"kind": k, "count": v} for k, v in casualties.items()],
+        "events": event_types(doc),
+        "casualties": [{"kind": k, "count": v} for k, v in casualty_totals(doc).items()],
         "places": places,
         "story_id": doc.get("story_id"),
     }

@@ -20,7 +20,8 @@ from typing import Any, Literal
 
 from elasticsearch import Elasticsearch
 
-from worker.store.search import _casualty_totals, _events, _places
+from worker.document import casualty_totals, event_types
+from worker.store.search import _places
 
 Anchor = Literal["latest", "now"]
 WINDOWS: dict[str, timedelta | None] = {
@@ -103,9 +104,9 @@ def article_item(src: dict[str, Any]) -> dict[str, Any]:
         "source": src.get("source"),
         "published": src.get("published"),
         "story_id": src.get("story_id"),
-        "events": _events(src),
+        "events": event_types(src),
         "places": _places(src),
-        "casualties": _casualty_totals(src),
+        "casualties": casualty_totals(src),
     }
 
 

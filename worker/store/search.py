@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from elasticsearch import Elasticsearch
 
+from worker.document import casualty_totals, event_types
 from worker.settings import get_settings
 from worker.store import highlight
 from worker.store.fields import FieldMap, field_map
@@ -198,15 +199,6 @@ def parse_facets(aggs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 # ---------------------------------------------------------------------------------------------- hits
 
 
-def _casualty_totals(src: dict[str, Any]) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for cas in src.get("casualties") or []:
-        kind, count = cas.get("kind"), cas.get("count")
-        if kind and isinstance(count, int):
-            totals[kind] = max(totals.get(kind, 0), count)  # repeated figures are one count, not a sum
-    return totals
-
-
 def _entities(src: dict[str, Any], limit: int = 12) -> list[dict[str, Any]]:
     seen: dict[tuple[str, str], dict[str, Any]] = {}
     for ent in src.get("entities") or []:
@@ -230,11 +222,6 @@ def _places(src: dict[str, Any]) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-def _events(src: dict[str, Any]) -> list[str]:
-    types = [e.get("type") for e in src.get("events") or [] if e.get("type")]
-    return list(dict.fromkeys(types))
-
-
 def make_hit(raw: dict[str, Any], marker: highlight.Marker, snippet_chars: int = 240) -> SearchHit:
     src = raw.get("_source") or {}
     title = src.get("title") or ""
@@ -256,10 +243,10 @@ def make_hit(raw: dict[str, Any], marker: highlight.Marker, snippet_chars: int =
             body, marker, snippet_chars, highlight.entity_spans(entities, names, text_field)
         ),
         score=raw.get("_score"),
-        events=_events(src),
+        events=event_types(src),
         entities=_entities(src),
         places=_places(src),
-        casualties=_casualty_totals(src),
+        casualties=casualty_totals(src),
     )
 
 

@@ -9,31 +9,11 @@
 "use strict";
 
 (function () {
-  const $ = (id) => document.getElementById(id);
+  const { $, el, button } = NW;
   const ui = { editing: null, editingRule: null, rules: [], preview: null, history: null, offset: 0 };
   const PAGE = 50;
 
-  function el(tag, text, cls) {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (cls) node.className = cls;
-    return node;
-  }
-
-  function button(key, onClick, cls) {
-    const b = el("button", NW.t(key), cls);
-    b.type = "button";
-    b.dataset.i18n = key;
-    b.addEventListener("click", onClick);
-    return b;
-  }
-
-  function show(text, kind) {
-    const m = $("msg");
-    m.textContent = text;
-    m.className = `msg ${kind || "ok"}`;
-    m.hidden = !text;
-  }
+  const show = (text, kind) => NW.flash($("msg"), text, kind);
 
   const fail = (err) => show(NW.errorText(err), "error");
   const lines = (id) => $(id).value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
@@ -142,11 +122,7 @@
     const chosen = sel.value;
     while (sel.options.length > 1) sel.remove(1);
     if (!ui.rules.length) {
-      const tr = el("tr", null, "empty");
-      const td = el("td", NW.t("alerts.none"));
-      td.colSpan = 6;
-      tr.append(td);
-      body.append(tr);
+      NW.emptyRow(body, NW.t("alerts.none"), 6);
     }
     for (const rule of ui.rules) {
       const tr = el("tr");
@@ -295,11 +271,7 @@
       body.append(tr);
     }
     if (!body.children.length) {
-      const tr = el("tr", null, "empty");
-      const td = el("td", NW.t("alerts.history_none"));
-      td.colSpan = 5;
-      tr.append(td);
-      body.append(tr);
+      NW.emptyRow(body, NW.t("alerts.history_none"), 5);
     }
     const shown = (h.records || []).length;
     $("history-total").textContent = NW.t("alerts.history_total", { from: shown ? ui.offset + 1 : 0, to: ui.offset + shown, n: h.total });

@@ -15,14 +15,11 @@ function label(group, key) {
   return s === k ? key : s;
 }
 
-const $ = (id) => document.getElementById(id);
-
-function el(tag, text, cls) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (cls) node.className = cls;
-  return node;
-}
+// shell.js's DOM helpers under this script's global names (kept as functions, as other scripts may call them)
+const $ = NW.$;
+function el(tag, text, cls) { return NW.el(tag, text, cls); }
+function safeUrl(url) { return NW.safeUrl(url); }
+function quoteValue(v) { return NW.quoteValue(v); }
 
 const ENTITY_DECODE = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'", "&#39;": "'" };
 
@@ -43,20 +40,6 @@ function markedFragment(html) {
     frag.appendChild(inMark ? el("mark", text) : document.createTextNode(text));
   }
   return frag;
-}
-
-/* Only http(s) links are clickable: a javascript: URL from a feed must not become an href. */
-function safeUrl(url) {
-  try {
-    const u = new URL(String(url), window.location.href);
-    return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
-  } catch (_e) {
-    return null;
-  }
-}
-
-function quoteValue(v) {
-  return /^[^\s"():\\]+$/.test(v) ? v : `"${String(v).replace(/["\\]/g, "\\$&")}"`;
 }
 
 function formatDate(iso) {

@@ -6,8 +6,8 @@
 "use strict";
 
 (function () {
-  const { el, link, windowNote, articleItem, showError, quoteValue } = EX;
-  const $ = (id) => document.getElementById(id);
+  const { el, link, windowNote, articleItem, quoteValue } = EX;
+  const { $ } = NW;
   const TYPES = ["PER", "ORG", "LOC", "FAC"];
   NW.addStrings({
     ar: {
@@ -26,7 +26,6 @@
     },
   });
 
-  let last = null;
   const params = () => new URLSearchParams(window.location.search);
   const entityHref = (name, type) =>
     "/entities?" + new URLSearchParams(type ? { name, type } : { name });
@@ -56,13 +55,10 @@
     for (const id of ["window", "anchor"]) if (p.get(id)) $(id).value = p.get(id);
     $("top-view").hidden = false;
     $("window-note").textContent = NW.t("ex.loading");
-    try {
-      const data = await NW.api("/entities/top?" + new URLSearchParams({ window: $("window").value, anchor: $("anchor").value }));
-      last = () => { $("window-note").textContent = windowNote(data); columns($("top-entities"), data.types); };
-      last();
-    } catch (err) {
-      showError($("error"), err);
-    }
+    await EX.view("/entities/top?" + new URLSearchParams({ window: $("window").value, anchor: $("anchor").value }), (data) => {
+      $("window-note").textContent = windowNote(data);
+      columns($("top-entities"), data.types);
+    });
   }
 
   function onControls() {
@@ -73,13 +69,7 @@
   async function loadEntity(name, type) {
     $("entity-view").hidden = false;
     const q = type ? "?" + new URLSearchParams({ type }) : "";
-    try {
-      const data = await NW.api("/entities/" + encodeURIComponent(name) + q);
-      last = () => renderEntity(data);
-      last();
-    } catch (err) {
-      showError($("error"), err);
-    }
+    await EX.view("/entities/" + encodeURIComponent(name) + q, renderEntity);
   }
 
   function renderEntity(data) {
@@ -96,15 +86,7 @@
     $("entity-search").href = "/?q=" + encodeURIComponent(`entity:${quoteValue(data.name)}`);
     drawHistogram($("entity-histogram"), data.histogram, null, { unit: data.unit });
     columns($("cooccurring"), data.cooccurring);
-    const places = new Map();
-    for (const a of data.articles) {
-      for (const p of a.places || []) {
-        const cur = places.get(p.name);
-        if (cur) { cur.count += 1; cur.ids.push(a.id); }
-        else places.set(p.name, { name: p.name, place: p.name, lat: p.lat, lon: p.lon, count: 1, ids: [a.id] });
-      }
-    }
-    drawMap($("entity-map"), [...places.values()], {
+    drawMap($("entity-map"), EX.placePoints(data.articles), {
       onPlace: (place) => { window.location.href = entityHref(place); },
     });
     $("entity-articles").replaceChildren(...data.articles.map(articleItem));
@@ -117,6 +99,5 @@
       for (const sel of ["window", "anchor"]) $(sel).addEventListener("change", onControls);
       loadTop();
     }
-    NW.onLang(() => { if (last) last(); });
   });
 })();

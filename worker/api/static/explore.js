@@ -1,6 +1,6 @@
-/* What the stories and entities pages share: DOM helpers, their strings, the window line and the list of
- * articles. Titles, names and sources come from feeds and are untrusted: everything is set with
- * textContent, and only http(s) URLs become links.
+/* What the stories and entities pages share: their strings, the window line, the list of articles and the
+ * fetch-and-draw of a view (the DOM helpers are shell.js's, re-exported). Titles, names and sources come
+ * from feeds and are untrusted: everything is set with textContent, and only http(s) URLs become links.
  */
 "use strict";
 
@@ -43,34 +43,7 @@ const EX = (function () {
   for (const [k, [a, e]] of Object.entries(EVENTS)) { ar[`ex.event.${k}`] = a; en[`ex.event.${k}`] = e; }
   NW.addStrings({ ar, en });
 
-  function el(tag, text, cls) {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (cls) node.className = cls;
-    return node;
-  }
-
-  function link(href, text, cls) {
-    const a = el("a", text, cls);
-    a.href = href;
-    return a;
-  }
-
-  /* Only http(s) links are clickable: a javascript: URL from a feed must not become an href. */
-  function safeUrl(url) {
-    try {
-      const u = new URL(String(url), window.location.href);
-      return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
-    } catch (_e) {
-      return null;
-    }
-  }
-
-  /* A value for the query language: quoted when it has spaces or operators, inner quotes dropped. */
-  function quoteValue(v) {
-    const s = String(v).replace(/["«»]/g, "");
-    return /[\s():]/.test(s) ? `"${s}"` : s;
-  }
+  const { el, link, safeUrl, quoteValue } = NW;
 
   function eventLabel(type) { return NW.t(`ex.event.${type}`); }
 
@@ -115,10 +88,39 @@ const EX = (function () {
     return li;
   }
 
+  /* The map's points of a list of articles: one per place name, with how many of the articles name it and
+   * their ids (drawMap counts distinct articles in a cluster). */
+  function placePoints(articles) {
+    const places = new Map();
+    for (const a of articles) {
+      for (const p of a.places || []) {
+        const cur = places.get(p.name);
+        if (cur) { cur.count += 1; cur.ids.push(a.id); }
+        else places.set(p.name, { name: p.name, place: p.name, lat: p.lat, lon: p.lon, count: 1, ids: [a.id] });
+      }
+    }
+    return [...places.values()];
+  }
+
   function showError(box, err) {
     box.hidden = false;
     box.textContent = NW.t("ex.error", { msg: err && err.message ? err.message : String(err) });
   }
 
-  return { el, link, safeUrl, quoteValue, eventLabel, count, windowNote, articleItem, showError };
+  let drawn = null; // the view drawn last, drawn again when the language changes
+  NW.onLang(() => { if (drawn) drawn(); });
+
+  /* GET url and draw its data with render(data), again on every language change; a failure (of the call
+   * or of the drawing) is shown in #error. */
+  async function view(url, render) {
+    try {
+      const data = await NW.api(url);
+      drawn = () => render(data);
+      drawn();
+    } catch (err) {
+      showError(document.getElementById("error"), err);
+    }
+  }
+
+  return { el, link, safeUrl, quoteValue, eventLabel, count, windowNote, articleItem, placePoints, showError, view };
 })();

@@ -6,23 +6,11 @@
 "use strict";
 
 (function () {
-  const $ = (id) => document.getElementById(id);
+  const { $, el, button } = NW;
   const ui = { data: null };
   let refreshTimer = null;
 
-  function el(tag, text, cls) {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (cls) node.className = cls;
-    return node;
-  }
-
-  function show(text, kind) {
-    const m = $("msg");
-    m.textContent = text;
-    m.className = `msg ${kind || "ok"}`;
-    m.hidden = !text;
-  }
+  const show = (text, kind) => NW.flash($("msg"), text, kind);
 
   const fail = (err) => show(NW.errorText(err), "error");
 
@@ -41,14 +29,6 @@
   function duration(secs) {
     if (!secs) return NW.t("feeds.auto");
     return secs >= 3600 ? NW.t("feeds.hours", { n: +(secs / 3600).toFixed(1) }) : NW.t("feeds.minutes", { n: Math.round(secs / 60) });
-  }
-
-  function button(key, onClick, cls) {
-    const b = el("button", NW.t(key), cls);
-    b.type = "button";
-    b.dataset.i18n = key;
-    b.addEventListener("click", onClick);
-    return b;
   }
 
   function render() {
@@ -80,11 +60,7 @@
       body.append(tr);
     }
     if (!body.children.length) {
-      const tr = el("tr", null, "empty");
-      const td = el("td", NW.t("feeds.none"));
-      td.colSpan = 7;
-      tr.append(td);
-      body.append(tr);
+      NW.emptyRow(body, NW.t("feeds.none"), 7);
     }
   }
 

@@ -1,6 +1,7 @@
 /* What every page shares: the language (Arabic by default, English on request), the API key, the
- * navigation bar and one fetch helper. Pages add their own strings with NW.addStrings and mark static
- * text with data-i18n attributes, so the toggle re-labels the page without a reload.
+ * navigation bar, one fetch helper and the small DOM helpers (NW.$, el, link, button, emptyRow, safeUrl,
+ * quoteValue, flash; text is always set with textContent). Pages add their own strings with NW.addStrings
+ * and mark static text with data-i18n attributes, so the toggle re-labels the page without a reload.
  *
  * The API key lives in sessionStorage: entered once per browser session, gone when the tab closes, and
  * never written to a cookie or the URL. It is sent as X-API-Key on every request once set, so reads work
@@ -194,8 +195,70 @@
     nav.append(spacer, keyBtn, langBtn);
   }
 
+  // ------------------------------------------------------------------- DOM helpers every page uses
+
+  const byId = (id) => document.getElementById(id);
+
+  /* An element with its text set as text (never markup: feed and rule text is untrusted) and a class. */
+  function el(tag, text, cls) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (cls) node.className = cls;
+    return node;
+  }
+
+  function link(href, text, cls) {
+    const a = el("a", text, cls);
+    a.href = href;
+    return a;
+  }
+
+  /* A button labelled with a string key (re-labelled by the language toggle). */
+  function button(key, onClick, cls) {
+    const b = el("button", t(key), cls);
+    b.type = "button";
+    b.dataset.i18n = key;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  /* The one row of an empty table body: text across its columns. */
+  function emptyRow(body, text, columns) {
+    const tr = el("tr", null, "empty");
+    const td = el("td", text);
+    td.colSpan = columns;
+    tr.append(td);
+    body.append(tr);
+  }
+
+  /* Only http(s) links are clickable: a javascript: URL from a feed must not become an href. */
+  function safeUrl(url) {
+    try {
+      const u = new URL(String(url), window.location.href);
+      return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
+    } catch (_e) {
+      return null;
+    }
+  }
+
+  /* A value for the query language: as it is when it is one plain word, else a "phrase" with its quotes and
+   * backslashes escaped. Typographic quotes (« » “ ” „ ‟) also delimit phrases there and cannot be escaped
+   * into text: they are dropped. */
+  function quoteValue(v) {
+    const s = String(v).replace(/[«»“”„‟]/g, "");
+    return /^[^\s"():\\]+$/.test(s) ? s : `"${s.replace(/["\\]/g, "\\$&")}"`;
+  }
+
+  /* A message line (the page's #msg under the navigation): text, "ok" or "error" styling, hidden when empty. */
+  function flash(box, text, kind) {
+    box.textContent = text;
+    box.className = `msg ${kind || "ok"}`;
+    box.hidden = !text;
+  }
+
   const NW = {
     get lang() { return lang(); },
+    $: byId, el, link, button, emptyRow, safeUrl, quoteValue, flash,
     t, addStrings(dict) { for (const l of ["ar", "en"]) Object.assign(strings[l], (dict && dict[l]) || {}); },
     applyLang, setLang, onLang(cb) { langListeners.push(cb); },
     apiKey, setApiKey, askKey, api, ApiError, renderNav, errorText, withKey,

@@ -6,8 +6,8 @@
 "use strict";
 
 (function () {
-  const { el, link, windowNote, articleItem, showError, eventLabel } = EX;
-  const $ = (id) => document.getElementById(id);
+  const { el, link, windowNote, articleItem, eventLabel } = EX;
+  const { $ } = NW;
   NW.addStrings({
     ar: {
       "st.heading": "القصص: المقالات نفسها عبر المصادر", "st.back": "→ أهم القصص", "st.timeline": "الخط الزمني حسب المصدر",
@@ -23,7 +23,6 @@
     },
   });
 
-  let last = null; // what was rendered last, re-rendered when the language changes
   const params = () => new URLSearchParams(window.location.search);
 
   function counts(articles, sources) {
@@ -38,13 +37,7 @@
     $("top-view").hidden = false;
     $("window-note").textContent = NW.t("ex.loading");
     const q = new URLSearchParams({ window: $("window").value, anchor: $("anchor").value, sort: $("sort").value });
-    try {
-      const data = await NW.api("/stories/top?" + q);
-      last = () => renderTop(data);
-      last();
-    } catch (err) {
-      showError($("error"), err);
-    }
+    await EX.view("/stories/top?" + q, renderTop);
   }
 
   function renderTop(data) {
@@ -83,13 +76,7 @@
 
   async function loadStory(id) {
     $("story-view").hidden = false;
-    try {
-      const data = await NW.api("/stories/" + encodeURIComponent(id));
-      last = () => renderStory(data);
-      last();
-    } catch (err) {
-      showError($("error"), err);
-    }
+    await EX.view("/stories/" + encodeURIComponent(id), renderStory);
   }
 
   function renderStory(data) {
@@ -101,15 +88,7 @@
     });
     $("story-search").href = "/?q=" + encodeURIComponent(`story:${data.story_id}`) + "&sort=date";
     drawTimeline($("timeline"), data);
-    const places = new Map();
-    for (const a of data.articles) {
-      for (const p of a.places || []) {
-        const cur = places.get(p.name);
-        if (cur) { cur.count += 1; cur.ids.push(a.id); }
-        else places.set(p.name, { name: p.name, place: p.name, lat: p.lat, lon: p.lon, count: 1, ids: [a.id] });
-      }
-    }
-    drawMap($("story-map"), [...places.values()], {
+    drawMap($("story-map"), EX.placePoints(data.articles), {
       onPlace: (name) => { window.location.href = "/?q=" + encodeURIComponent(`place:${EX.quoteValue(name)}`); },
     });
     const list = $("story-articles");
@@ -162,6 +141,5 @@
       for (const sel of ["window", "anchor", "sort"]) $(sel).addEventListener("change", onControls);
       loadTop();
     }
-    NW.onLang(() => { if (last) last(); });
   });
 })();
