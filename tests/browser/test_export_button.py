@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import socket
 import threading
 import time
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import required_missing
 from tests.integration.test_search_es import controlled_documents
@@ -101,9 +103,11 @@ def test_export_csv_button_downloads_the_current_search(page, server):
     page.wait_for_selector(".hit")
     page.fill("#q", "سجن AND source:bbc")  # the page's state moves to the URL; the button reads it there
     page.press("#q", "Enter")
-    page.wait_for_function("location.search.includes('source')")
+    # Waits through locators, not wait_for_function: its string predicate is an eval, which the page's
+    # Content-Security-Policy (script-src 'self') refuses, and the CSP stays on so export.js is tested under it.
+    page.wait_for_url(lambda u: "source" in u)
     total = httpx.get(server + "/search", params={"q": "سجن AND source:bbc", "size": 0}).json()["total"]
-    page.wait_for_function(f"document.querySelectorAll('.hit').length === {total}")  # the new results are in
+    expect(page.locator(".hit")).to_have_count(total)  # the new results are in
     assert page.inner_text("#export-csv") == "CSV"
     with page.expect_download() as info:
         page.click("#export-csv")
@@ -111,7 +115,7 @@ def test_export_csv_button_downloads_the_current_search(page, server):
     assert download.suggested_filename.startswith("newsworker-") and download.suggested_filename.endswith(".csv")
     rows = _csv_rows(download)
     assert len(rows) == total >= 1 and all(r["source"] == "bbc" for r in rows)
-    page.wait_for_function("document.getElementById('export-atom').getAttribute('href').includes('bbc')")
+    expect(page.locator("#export-atom")).to_have_attribute("href", re.compile("bbc"))
     assert page.get_attribute("#export-atom", "href").startswith("/search.atom?q=")
     # the box is shared (the search page's own buttons go there too): a language switch re-renders ours only
     page.evaluate("document.getElementById('search-actions').append(Object.assign("
