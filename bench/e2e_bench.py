@@ -214,6 +214,7 @@ def html_rows(n: int) -> list[dict]:
 
     from worker.extract.pipeline import extract_one, warm_up
     from worker.ingest.article import build_article
+    from worker.records import FeedItem
     from worker.replay.corpus import display_name, slug_for
     from worker.replay.render import Entry, article_html
 
@@ -226,17 +227,17 @@ def html_rows(n: int) -> list[dict]:
                   author=d.get("author") or "", category=d.get("category") or "", published=datetime.now(UTC),
                   link=url, canonical=url)
         pages.append((url, article_html(e, display_name(src), [])))
-    build_article({"title": "x"}, html=pages[0][1], doc_id="w", url=pages[0][0])  # warm-up
+    build_article(FeedItem(id="w", url=pages[0][0], title="x"), html=pages[0][1], doc_id="w", url=pages[0][0])  # warm-up
     warm_up()
     t0 = time.process_time()
     bodies = []
     for url, page in pages:
-        payload, _ = build_article({"title": "", "source": "x"}, html=page, doc_id="x", url=url)
-        bodies.append(payload)
+        article, _ = build_article(FeedItem(id="x", url=url, title="", source="x"), html=page, doc_id="x", url=url)
+        bodies.append(article)
     t_html = time.process_time() - t0
     t0 = time.process_time()
     for b in bodies:
-        extract_one({"id": b["id"], "title": b["title"], "body": b["body"]})
+        extract_one({"id": b.id, "title": b.title, "body": b.body})
     t_chain = time.process_time() - t0
     return [
         row("html", f"main-text extraction (trafilatura), {len(pages)} pages", len(pages) / t_html, "pages/s"),

@@ -25,6 +25,7 @@ def measure(url: str, inline: bool = False) -> dict:
     from worker.ingest.poller import poll_feed_once
     from worker.ingest.registry import Feed
     from worker.keys import Keys
+    from worker.records import FeedItem
     from worker.settings import Settings
 
     client = redis.Redis.from_url(os.environ.get("NEWSWORKER_REDIS_URL", "redis://127.0.0.1:6379/0"),
@@ -35,7 +36,7 @@ def measure(url: str, inline: bool = False) -> dict:
     out: dict = {"url": url}
     pages: list[str] = []
 
-    def emit(payload: dict) -> None:
+    def emit(payload: FeedItem) -> None:
         if not inline:
             return
         from worker.ingest.articles import fetch_item
