@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import socket
-import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -22,29 +18,18 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import required_missing
+from tests.browser.conftest import serve
 from tests.integration.test_search_es import controlled_documents
 from worker.store import elastic
 from worker.store.fields import forget
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
-CHROMIUM = Path(os.environ.get("NEWSWORKER_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 KEY = "export-browser-key"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(es_client):
-    import uvicorn
-
     from worker.api.app import create_app
     from worker.api.routes.search import SearchTarget, search_target
 
@@ -54,31 +39,12 @@ def server(es_client):
     assert elastic.index_documents(es_client, docs, alias=alias, refresh="wait_for").indexed == len(docs)
     app = create_app()
     app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
-    elastic.drop_alias_and_indices(es_client, alias)
-    forget(alias)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        required_missing(f"{CHROMIUM} missing: apt-get install -y chromium (scripts/install-browser.sh)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
+    try:
+        with serve(app) as url:  # the browser fixture is the shared one of conftest.py
+            yield url
+    finally:
+        elastic.drop_alias_and_indices(es_client, alias)
+        forget(alias)
 
 
 @pytest.fixture
