@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 NW := $(VENV)/bin/newsworker
 PYTEST_ARGS ?=
 
-.PHONY: install services services-down run stop status test test-unit test-integration test-firstrun chaos bench eval train lint browser-deps clean install-service
+.PHONY: screenshots install services services-down run stop status test test-unit test-integration test-firstrun chaos bench eval train lint browser-deps clean install-service
 
 install: $(VENV)/.installed
 
@@ -22,6 +22,10 @@ services:
 
 services-down:
 	scripts/services.sh down
+
+# the README's pictures of the pages, taken by the browser tests
+screenshots: install services browser-deps
+	NEWSWORKER_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/browser
 
 browser-deps:
 	scripts/install-browser.sh

@@ -1,6 +1,6 @@
 """The entities page in real Chromium (issue 17): top entities by type, one entity's view (mentions over
 time, co-occurring entities, places, articles) and walking from one entity to another. Screenshots of
-both views go to docs/screenshots/."""
+both views go to the screenshots folder (docs/screenshots/ with `make screenshots`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The stories page in real Chromium (issue 17): top stories of the last 24 hours relative to the newest
 indexed article, the anchor switch, and opening a story from the list to its timeline. Screenshots of
-both views go to docs/screenshots/ (the README shows them)."""
+both views go to the screenshots folder (docs/screenshots/ with `make screenshots`) (the README shows them)."""
 
 from __future__ import annotations
 
