@@ -108,17 +108,21 @@ const EX = (function () {
   }
 
   let drawn = null; // the view drawn last, drawn again when the language changes
+  let latest = 0; // the newest view asked for: an older answer arriving after it is dropped
   NW.onLang(() => { if (drawn) drawn(); });
 
   /* GET url and draw its data with render(data), again on every language change; a failure (of the call
-   * or of the drawing) is shown in #error. */
+   * or of the drawing) is shown in #error. Two quick changes (window, then sort) send two requests whose
+   * answers may arrive in either order: only the last one asked for is drawn. */
   async function view(url, render) {
+    const mine = ++latest;
     try {
       const data = await NW.api(url);
+      if (mine !== latest) return;
       drawn = () => render(data);
       drawn();
     } catch (err) {
-      showError(document.getElementById("error"), err);
+      if (mine === latest) showError(document.getElementById("error"), err);
     }
   }
 
