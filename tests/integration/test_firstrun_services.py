@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import required_missing
 from tests.integration.procs import REPO
 
 pytestmark = pytest.mark.integration
@@ -81,7 +82,7 @@ def _as_es_user(*cmd: str) -> int:
 def _es_home_or_skip(env: dict[str, str]) -> Path:
     home = Path(_describe(env)["ES_HOME"])
     if not (home / "bin" / "elasticsearch").exists():
-        pytest.skip(f"no Elasticsearch distribution at {home} (scripts/services.sh up downloads it)")
+        required_missing(f"no Elasticsearch distribution at {home} (scripts/services.sh up downloads it)")
     return home
 
 
@@ -156,7 +157,7 @@ def _fake_executable(path: Path) -> None:
 def test_install_service_writes_units_that_systemd_analyze_verifies(tmp_path) -> None:
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
-        pytest.skip("systemd-analyze is not installed")
+        required_missing("systemd-analyze is not installed (apt-get install -y systemd)")
     env = _env({"data": tmp_path / "data", "state": tmp_path / "state"}, es_port=9262)
     env["NEWSWORKER_API_PORT"] = "8062"
     env["NEWSWORKER_API_KEY"] = "not-in-a-unit-file"
