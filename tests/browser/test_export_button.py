@@ -18,7 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import serve
+from tests.browser.conftest import open_page, serve
 from tests.integration.test_search_es import controlled_documents
 from worker.store import elastic
 from worker.store.fields import forget
@@ -49,13 +49,8 @@ def server(es_client):
 
 @pytest.fixture
 def page(browser, server):
-    ctx = browser.new_context(locale="ar", accept_downloads=True)
-    pg = ctx.new_page()
-    pg.set_default_timeout(15_000)
-    pg.errors = []  # type: ignore[attr-defined]
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    yield pg
-    ctx.close()
+    with open_page(browser, server, bypass_csp=False) as pg:  # the CSP on: export.js must work under it
+        yield pg
 
 
 def _csv_rows(download) -> list[dict]:  # noqa: ANN001
