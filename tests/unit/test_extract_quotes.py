@@ -59,5 +59,40 @@ def test_speaker_apposition_and_trailing_words():
 def test_no_stated_subject_continues_the_previous_speaker():
     qs = find_quotes("وقال المتحدث باسم الشرطة إن التحقيق مستمر. وأكد أن لا إصابات بين المدنيين.")
     assert [q.speaker for q in qs] == ["المتحدث باسم الشرطة", "المتحدث باسم الشرطة"]
+    # relayed speech goes to its source (guidelines: "قالت X نقلا عن Y" -> Y)
     (q,) = find_quotes("وذكرت نقلا عن مصادر أن المفاوضات متعثرة.")
-    assert q.speaker is None
+    assert q.speaker == "مصادر"
+
+
+def test_present_tense_verb_of_saying():
+    (q,) = find_quotes("ويقول المرصد السوري إن الاشتباكات مستمرة منذ الصباح.")
+    assert (q.speaker, q.text) == ("المرصد السوري", "الاشتباكات مستمرة منذ الصباح.")
+
+
+def test_participle_after_a_quote_opens_a_new_one_and_ends_the_first():
+    qs = find_quotes("وقال المتحدث إن القصف استهدف المدينة، مضيفا أن عشرة مدنيين أصيبوا في الهجوم.")
+    assert [(q.speaker, q.text) for q in qs] == [
+        ("المتحدث", "القصف استهدف المدينة"), ("المتحدث", "عشرة مدنيين أصيبوا في الهجوم.")]
+
+
+def test_a_noun_object_is_not_speech_but_a_later_verb_in_the_sentence_is():
+    (q,) = find_quotes("وأعلن الجيش اعتقال خمسة مسلحين، وقال الناطق باسمه إن العملية مستمرة.")
+    assert (q.speaker, q.text) == ("الناطق باسمه", "العملية مستمرة.")
+
+
+def test_unclosed_quotation_runs_to_the_end_of_the_sentence():
+    (q,) = find_quotes('وأضاف الوزير: "لن نتراجع عن موقفنا مهما كانت الضغوط')
+    assert q.text == "لن نتراجع عن موقفنا مهما كانت الضغوط"
+
+
+def test_relayed_speech_goes_to_the_source_and_attribution_after_content_is_no_quote():
+    (q,) = find_quotes("ونقلت الوكالة عن وزير الداخلية قوله إن الأمن مستتب.")
+    assert q.speaker == "وزير الداخلية"
+    assert find_quotes("والوضع مستقر، كما يقول السكان.") == []
+
+
+def test_a_place_after_the_speaker_is_kept_a_statement_is_not():
+    (q,) = find_quotes("وقال مصدر في وزارة الصحة في بيان إن الحصيلة ارتفعت.")
+    assert q.speaker == "مصدر في وزارة الصحة"
+    (q,) = find_quotes("وقال جونسون لنواب البرلمان إن الأدلة واضحة.")
+    assert q.speaker == "جونسون"

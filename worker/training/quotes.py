@@ -26,6 +26,15 @@ def _norm(s: str | None) -> str:
     return " ".join(_PUNCT.sub(" ", fold(s or "")).split())
 
 
+# Reported speech is written with or without its particle ("قال إن الهجوم ..." gives "الهجوم ..." or
+# "إن الهجوم ..."): the particle is dropped from both sides before the first words are compared.
+_LEAD_PARTICLE = re.compile(r"^(?:ب?[اإأ]ن(?:ه|ها|هم|هما|نا|ني)?)\s+")
+
+
+def _head(text: str) -> str:
+    return " ".join(_LEAD_PARTICLE.sub("", _norm(text)).split()[:4])
+
+
 def _same_speaker(pred: str | None, gold: str | None) -> bool:
     p, g = _norm(pred), _norm(gold)
     if not p or not g:
@@ -59,11 +68,11 @@ def score_quotes(arts: Sequence[Article], find: Callable[[Article], list[Quote]]
     for a in arts:
         pred = find(a)
         pred_n += len(pred)
-        ptexts = [_norm(q.text) for q in pred]
+        ptexts = [_LEAD_PARTICLE.sub("", _norm(q.text)) for q in pred]
         used: set[int] = set()
         for speaker, text in a.quotes:
             gold_n += 1
-            head = " ".join(_norm(text).split()[:4])
+            head = _head(text)
             hit = next((k for k, t in enumerate(ptexts) if k not in used and head and head in t), None)
             if hit is None:
                 continue
