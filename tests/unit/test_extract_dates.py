@@ -123,3 +123,15 @@ def test_named_events_and_bare_tomorrow_are_not_dates():
     assert dates("وتصاعد الخلاف بين الاثنين") == []  # "the two", not Monday
     assert dates('وقال إن "العالم اليوم يواجه أزمة"') == []  # quoted "today" = nowadays / the speaker's day
     assert dates("وأعلن اليوم أن") == [("اليوم", "2022-01-31")]
+
+
+def test_season_birth_year_and_parenthesised_years():
+    pub = datetime(2018, 6, 20)
+    got = {d.date for d in find_dates("غادر صيف 2016، وهو من مواليد 1979، وخدم في الحرب (1940-1945).", pub, "body")}
+    assert {"2016", "1979", "1940", "1945"} <= got
+
+
+def test_until_a_weekday_lies_ahead():
+    pub = datetime(2018, 3, 31)  # a Saturday
+    got = {d.date for d in find_dates("ويستمر الإغلاق حتى الاثنين.", pub, "body")}
+    assert got == {"2018-04-02"}
