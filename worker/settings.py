@@ -138,6 +138,10 @@ class Settings(BaseSettings):
     def alerts_file(self) -> Path:
         return self.config_dir / "alerts.yaml"
 
+    @property
+    def alert_story_window_seconds(self) -> int:  # story grouping and "already notified" both expire after it
+        return int(self.alert_story_window_hours * 3600)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -63,7 +63,7 @@ def setup_storage() -> None:
 
     ctx = current()
     ensure_index(ctx.es)
-    alert_store.ensure_indices(ctx.es, ctx.alerts)
+    alert_store.ensure_indices(ctx)
 
 
 def _all_queues() -> str:

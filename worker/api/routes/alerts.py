@@ -94,7 +94,7 @@ def _store() -> Any:
 def _alerts() -> Any:
     from worker.pipeline.context import current
 
-    return current().alerts
+    return current()
 
 
 def _view(rule: Any, x_api_key: str | None) -> dict[str, Any]:

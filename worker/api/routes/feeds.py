@@ -46,7 +46,7 @@ class FeedIn(BaseModel):
 def _ctx() -> Any:
     from worker.pipeline.context import current
 
-    return current().ingest
+    return current()
 
 
 @router.get("", response_model=FeedListOut, dependencies=[Depends(require_read)],
