@@ -81,6 +81,9 @@ class Keys:
     def metrics(self) -> str:  # hashes <metrics>:c:<name> and <metrics>:h:<name>
         return f"{self.prefix}metrics"
 
+    def metric(self, kind: str, name: str) -> str:  # hash of counter ("c") or histogram ("h") ``name``
+        return f"{self.metrics}:{kind}:{name}"
+
     # -- alerts (every key under ``alerts``, so ``migrate-keys`` and a cleanup move them with one pattern) --
     @property
     def alerts(self) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 
 from worker.api.auth import is_writer, require_read
@@ -52,18 +52,18 @@ SEARCH_ERRORS = responses(READ_ERRORS, BACKEND_ERRORS, {400: {
     "model": SyntaxErrorOut,
     "description": "a query that does not parse, a bad date, a page beyond the result window, an expired cursor",
 }})
-_pits: PitBudget | None = None
 
 
-def _pit_allowed(x_api_key: str | None) -> bool:
+def pit_budget(request: Request) -> PitBudget:
+    """The app's anonymous point-in-time budget (``create_app`` puts it in ``app.state``)."""
+    budget: PitBudget = request.app.state.pit_budget
+    return budget
+
+
+def _pit_allowed(x_api_key: str | None, budget: PitBudget) -> bool:
     """Write-key holders open point-in-time searches freely; everyone else shares a small budget, since
     each open PIT pins a search context on every shard until it expires."""
-    global _pits
-    if is_writer(x_api_key):
-        return True
-    if _pits is None:
-        _pits = PitBudget(get_settings().api_anonymous_pits)
-    return _pits.take()
+    return is_writer(x_api_key) or budget.take()
 
 
 def _syntax_error(err: Exception) -> JSONResponse:
@@ -109,6 +109,7 @@ def page() -> FileResponse:
 @router.get("/search", response_model=SearchOut, dependencies=[Depends(require_read)], responses=SEARCH_ERRORS)
 def search_articles(
     target: Target,
+    budget: Annotated[PitBudget, Depends(pit_budget)],
     q: str = Query("", max_length=2000,
                    description='query language: words, "phrases", AND/OR/NOT, field:value filters'),
     source: str | None = Query(None, max_length=2000, description="comma-separated source ids"),
@@ -125,7 +126,7 @@ def search_articles(
 ) -> Any:
     from worker.store.search import search
 
-    if pit and not cursor and not _pit_allowed(x_api_key):
+    if pit and not cursor and not _pit_allowed(x_api_key, budget):
         raise HTTPException(429, "too many point-in-time searches open; retry without pit or later",
                             headers={"Retry-After": "60"})
 
