@@ -16,12 +16,11 @@ from worker.alerts.context import AlertsDeps
 from worker.alerts.engine import passes_filters
 from worker.alerts.payloads import article_summary
 from worker.alerts.rules import AlertRule
+from worker.query import compile as compile_query
 
 
 def preview(rule: AlertRule, *, ctx: AlertsDeps, limit: int = 100) -> dict[str, Any]:
-    from worker.query import compile
-
-    cq = compile(rule.query)
+    cq = compile_query(rule.query)
     filters: list[dict[str, Any]] = []
     if rule.filters.sources:
         filters.append({"terms": {"source_key": [s.lower() for s in rule.filters.sources]}})

@@ -19,6 +19,8 @@ from typing import Any
 
 from worker.alerts.context import AlertsDeps
 from worker.alerts.delivery.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from worker.alerts.delivery.smtp import send_email
+from worker.alerts.delivery.webhook import send_webhook
 from worker.alerts.history import History
 
 log = logging.getLogger(__name__)
@@ -41,12 +43,8 @@ def delivered_key(ctx: AlertsDeps, n: dict[str, Any]) -> str:
 def send(n: dict[str, Any], ctx: AlertsDeps) -> int:
     ch = n["channel"]
     if ch["type"] == "webhook":
-        from worker.alerts.delivery.webhook import send_webhook
-
         return send_webhook(ch, n)
     if ch["type"] == "email":
-        from worker.alerts.delivery.smtp import send_email
-
         return send_email(ch, n, host=ctx.settings.smtp_host, port=ctx.settings.smtp_port)
     raise PermanentDeliveryError(f"unknown channel type {ch['type']!r}")
 

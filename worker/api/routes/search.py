@@ -26,7 +26,11 @@ from worker.api.models import (
     SyntaxErrorOut,
     responses,
 )
+from worker.query import QuerySyntaxError
 from worker.settings import get_settings
+from worker.store.clients import get_es
+from worker.store.elastic import get_document, public_document
+from worker.store.search import SearchError, facets, search
 
 STATIC_INDEX = FsPath(__file__).resolve().parent.parent / "static" / "index.html"
 
@@ -42,8 +46,6 @@ class SearchTarget:
 
 
 def search_target() -> SearchTarget:
-    from worker.store.clients import get_es
-
     return SearchTarget(get_es(), get_settings().es_index)
 
 
@@ -76,9 +78,6 @@ def _syntax_error(err: Exception) -> JSONResponse:
 
 def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Call into the store and turn failures into HTTP answers."""
-    from worker.query import QuerySyntaxError
-    from worker.store.search import SearchError
-
     try:
         return fn(*args, **kwargs)
     except QuerySyntaxError as err:
@@ -124,8 +123,6 @@ def search_articles(
     facets: bool = True,
     x_api_key: str | None = Header(None, alias="X-API-Key"),
 ) -> Any:
-    from worker.store.search import search
-
     if pit and not cursor and not _pit_allowed(x_api_key, budget):
         raise HTTPException(429, "too many point-in-time searches open; retry without pit or later",
                             headers={"Retry-After": "60"})
@@ -156,8 +153,6 @@ def facet_counts(
     date_from: str | None = Query(None, alias="from", max_length=40),
     date_to: str | None = Query(None, alias="to", max_length=40),
 ) -> Any:
-    from worker.store.search import facets
-
     return _run(facets, target.es, q, alias=target.alias, source=source, date_from=date_from, date_to=date_to)
 
 
@@ -167,8 +162,6 @@ def article(
     target: Target,
     doc_id: str = Path(..., min_length=1, max_length=200),
 ) -> Any:
-    from worker.store.elastic import get_document, public_document
-
     try:
         src = get_document(target.es, doc_id, alias=target.alias)
     except TransportError as err:
