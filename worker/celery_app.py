@@ -72,7 +72,7 @@ def create_app(settings: Settings) -> Celery:
         task_time_limit=600,
         task_soft_time_limit=540,
         task_queues=[Queue(q) for q in QUEUES],
-        task_default_queue="extract",
+        task_default_queue=STAGES["extract"].queue,
         task_routes={s.task_name: {"queue": s.queue} for s in STAGES},
         # RedBeat keeps the schedule in Redis and holds a lock, so a second beat cannot double-fire.
         beat_scheduler="redbeat.RedBeatScheduler",

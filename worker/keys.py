@@ -2,8 +2,8 @@
 tests and several deployments sharing a Redis keep their state apart and clean it up with one
 ``SCAN prefix*``. ``worker.pipeline.migrate`` moves keys written under the older, scattered names.
 
-Not here: the broker's own keys (Celery queues, ``unacked``), which belong to kombu, and RedBeat's
-schedule, whose prefix is derived from this one in ``worker.celery_app``.
+Not here: the broker's own keys (Celery queues, ``unacked``), which belong to kombu. RedBeat writes its
+schedule under ``Keys.redbeat``, handed to it by ``worker.celery_app``.
 """
 
 from __future__ import annotations
