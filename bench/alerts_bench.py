@@ -103,16 +103,15 @@ def alert_path_latency(docs: list[dict], n: int = 60) -> list[dict]:
     to a local receiver, in-process, on the real Redis + Elasticsearch (unique names, cleaned up)."""
     import uuid
 
+    from tests.app_context import app_context
     from tests.integration.alert_receivers import WebhookReceiver
-    from worker.alerts.context import AlertsContext
     from worker.alerts.delivery import attempt
     from worker.alerts.notify import process_document
     from worker.alerts.store import RuleStore
     from worker.store.clients import get_es, get_redis
 
     tag = "bench" + uuid.uuid4().hex[:8]
-    ctx = AlertsContext(rules_index=f"{tag}-alerts", history_index=f"{tag}-alert-history", prefix=f"{tag}:alerts",
-                        redis_client=get_redis(), es_client=get_es())
+    ctx = app_context(tag, get_redis(), get_es())
     receiver = WebhookReceiver().start()
     times: list[float] = []
     try:

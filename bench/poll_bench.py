@@ -26,10 +26,9 @@ from pathlib import Path
 
 import httpx
 
-from worker.ingest.context import IngestContext
 from worker.ingest.poller import PollOutcome, poll_feed_once
 from worker.ingest.registry import Feed
-from worker.keys import Keys
+from worker.pipeline.context import AppContext
 from worker.replay.corpus import FULL_CORPUS
 from worker.settings import Settings
 
@@ -61,7 +60,7 @@ def start_server(port: int, split: int, corpus: Path | None) -> subprocess.Popen
     raise SystemExit("replay server did not start: " + proc.stderr.read().decode())
 
 
-def poll_round(ctx: IngestContext, ids: list[str], workers: int) -> tuple[float, list[PollOutcome]]:
+def poll_round(ctx: AppContext, ids: list[str], workers: int) -> tuple[float, list[PollOutcome]]:
     counter = {"new": 0}
 
     def emit(_payload: dict) -> None:
@@ -109,7 +108,7 @@ def main() -> None:
         print(f"replay server {base}: {len(listing)} feeds, corpus {args.corpus or 'sample'}", file=sys.stderr)
         rows = []
         for workers in args.workers:
-            ctx = IngestContext(redis=redis, settings=settings, keys=Keys(prefix + f"w{workers}:"))
+            ctx = AppContext.create(settings, redis_client=redis, prefix=prefix + f"w{workers}:")
             for f in listing:
                 ctx.registry.add(Feed(id=f["id"], url=f["url"], source=f["source"]))
             ids = [f["id"] for f in listing]

@@ -93,7 +93,10 @@ def unique_name() -> Iterator[str]:
 def local_receivers(monkeypatch):
     """Let webhooks reach 127.0.0.1 (the tests' local receivers, the shipped config's default) through the
     per-host allowance a deployment would use, not the global switch."""
+    from worker.pipeline.context import current
     from worker.settings import get_settings
 
     monkeypatch.setattr(get_settings(), "private_hosts", ["127.0.0.1"])
+    # A context installed earlier with its own copy of the settings (a module's web server) allows it too.
+    monkeypatch.setattr(current().settings, "private_hosts", ["127.0.0.1"])
     yield

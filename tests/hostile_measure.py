@@ -21,10 +21,9 @@ import uuid
 def measure(url: str, inline: bool = False) -> dict:
     import redis
 
-    from worker.ingest.context import IngestContext
     from worker.ingest.poller import poll_feed_once
     from worker.ingest.registry import Feed
-    from worker.keys import Keys
+    from worker.pipeline.context import AppContext
     from worker.records import FeedItem
     from worker.settings import Settings
 
@@ -32,7 +31,7 @@ def measure(url: str, inline: bool = False) -> dict:
                                   decode_responses=True)
     prefix = f"test:hostile:{uuid.uuid4().hex[:8]}:"
     settings = Settings(allow_private_addresses=True, per_host_rate=10_000, per_host_burst=10_000)
-    ctx = IngestContext(redis=client, settings=settings, keys=Keys(prefix))
+    ctx = AppContext.create(settings, redis_client=client, prefix=prefix)
     out: dict = {"url": url}
     pages: list[str] = []
 

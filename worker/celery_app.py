@@ -24,6 +24,7 @@ from celery.signals import (
 from kombu import Queue
 
 from worker.extract.pipeline import warm_up as warm_up_chain
+from worker.keys import Keys
 from worker.logs import install as install_json_logs
 from worker.pipeline.context import current
 from worker.pipeline.table import STAGES
@@ -71,12 +72,12 @@ def create_app(settings: Settings) -> Celery:
         task_time_limit=600,
         task_soft_time_limit=540,
         task_queues=[Queue(q) for q in QUEUES],
-        task_default_queue="extract",
+        task_default_queue=STAGES["extract"].queue,
         task_routes={s.task_name: {"queue": s.queue} for s in STAGES},
         # RedBeat keeps the schedule in Redis and holds a lock, so a second beat cannot double-fire.
         beat_scheduler="redbeat.RedBeatScheduler",
         redbeat_redis_url=settings.redis_url,
-        redbeat_key_prefix=f"{settings.redis_prefix}redbeat:",
+        redbeat_key_prefix=Keys(settings.redis_prefix).redbeat,
         redbeat_lock_timeout=60,
         beat_max_loop_interval=5,
         beat_schedule=beat_schedule(settings),

@@ -2,8 +2,8 @@
 tests and several deployments sharing a Redis keep their state apart and clean it up with one
 ``SCAN prefix*``. ``worker.pipeline.migrate`` moves keys written under the older, scattered names.
 
-Not here: the broker's own keys (Celery queues, ``unacked``), which belong to kombu, and RedBeat's
-schedule, whose prefix is derived from this one in ``worker.celery_app``.
+Not here: the broker's own keys (Celery queues, ``unacked``), which belong to kombu. RedBeat writes its
+schedule under ``Keys.redbeat``, handed to it by ``worker.celery_app``.
 """
 
 from __future__ import annotations
@@ -81,9 +81,45 @@ class Keys:
     def metrics(self) -> str:  # hashes <metrics>:c:<name> and <metrics>:h:<name>
         return f"{self.prefix}metrics"
 
+    def metric(self, kind: str, name: str) -> str:  # hash of counter ("c") or histogram ("h") ``name``
+        return f"{self.metrics}:{kind}:{name}"
+
+    # -- alerts (every key under ``alerts``, so ``migrate-keys`` and a cleanup move them with one pattern) --
     @property
-    def alerts(self) -> str:  # the alert subsystem's keys: AlertsContext.prefix
+    def alerts(self) -> str:
         return f"{self.prefix}alerts"
+
+    def _alert(self, *parts: object) -> str:
+        return ":".join([self.alerts, *(str(p) for p in parts)])
+
+    @property
+    def alert_rules_version(self) -> str:  # counter bumped on every rule change; engines recompile on it
+        return self._alert("rules", "version")
+
+    def alert_story_doc(self, doc_id: str) -> str:  # the story a document was assigned to
+        return self._alert("story", "doc", doc_id)
+
+    @property
+    def alert_story_log(self) -> str:  # the story log: SimHash and title bands of recent first articles
+        return self._alert("story", "log")
+
+    def alert_notified(self, rule: str, story_id: str) -> str:  # SET NX: the rule already notified the story
+        return self._alert("notified", rule, story_id)
+
+    def alert_digest_pending(self, rule: str) -> str:
+        return self._alert("digest", rule, "pending")
+
+    def alert_digest_due(self, rule: str) -> str:
+        return self._alert("digest", rule, "due")
+
+    def alert_digest_batch(self, rule: str, stamp: str) -> str:  # stamp "*": the SCAN pattern of them all
+        return self._alert("digest", rule, "batch", stamp)
+
+    def alert_delivered(self, notification_id: str, channel_key: str) -> str:  # never re-sent after a 2xx
+        return self._alert("delivered", notification_id, channel_key)
+
+    def alert_sending(self, notification_id: str, channel_key: str) -> str:  # lock held during one attempt
+        return self._alert("sending", notification_id, channel_key)
 
     @property
     def redbeat(self) -> str:  # RedBeat's schedule entries and lock

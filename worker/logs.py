@@ -27,6 +27,7 @@ class JsonFormatter(logging.Formatter):
             if v is not None:
                 out[f] = v
         try:
+            # Imported here: the API and the CLI log through this formatter without loading Celery.
             from celery import current_task
 
             if current_task and current_task.request and current_task.request.id:

@@ -51,7 +51,7 @@ def prefix() -> str:
 
 def key(kind: str, name: str) -> str:
     """The Redis hash of counter (``c``) or histogram (``h``) ``name``."""
-    return f"{prefix()}:{kind}:{name}"
+    return Keys(get_settings().redis_prefix).metric(kind, name)
 
 
 def _labels_key(labels: Mapping[str, str] | None) -> str:

@@ -100,11 +100,20 @@ class Settings(BaseSettings):
         50, description="point-in-time searches requests without the write key may open per 2 minutes, all "
         "clients together (each holds an Elasticsearch search context)")
 
+    demo_port: int = Field(8765, description="the replay server of `run --demo` (config/feeds.demo.yaml names 8765; "
+                           "another port is substituted when the feeds are loaded)")
+
     # alerts
     alert_story_window_hours: int = 48
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_from: str = "newsworker@localhost"
+
+    # extraction
+    ner: str = Field("crf", description="entity tagger: crf, or hybrid (neural BiLSTM-CRF + CRF; slower, "
+                     "a few F1 points better on unseen articles); worker.extract.ner.get_entity_tagger")
+    ner_clusters: Path | None = Field(
+        None, description="another word-cluster table for the NER features (training experiments only)")
 
     # worker
     worker_concurrency: int = 2
@@ -137,6 +146,10 @@ class Settings(BaseSettings):
     @property
     def alerts_file(self) -> Path:
         return self.config_dir / "alerts.yaml"
+
+    @property
+    def alert_story_window_seconds(self) -> int:  # story grouping and "already notified" both expire after it
+        return int(self.alert_story_window_hours * 3600)
 
 
 @lru_cache(maxsize=1)

@@ -87,12 +87,12 @@ class Web:
 
 @pytest.fixture(scope="module")
 def web(es_client, redis_client) -> Iterator[Web]:
-    from worker.alerts.context import AlertsContext
+    from tests.app_context import app_context
     from worker.alerts.engine import Engine
     from worker.alerts.store import RuleStore, ensure_indices
     from worker.api.app import create_app
     from worker.api.routes.search import SearchTarget, search_target
-    from worker.pipeline.context import AppContext, use
+    from worker.pipeline.context import use
     from worker.settings import get_settings
     from worker.store import elastic
     from worker.store.fields import forget
@@ -100,15 +100,11 @@ def web(es_client, redis_client) -> Iterator[Web]:
     name = "tweb" + uuid.uuid4().hex[:8]
     alias = f"{name}-articles"
     elastic.ensure_index(es_client, alias)
-    alerts = AlertsContext(
-        rules_index=f"{name}-alerts", history_index=f"{name}-alert-history", prefix=f"{name}:alerts",
-        story_window_hours=48, articles_index=alias, redis_client=redis_client, es_client=es_client,
-    )
+    ctx = app_context(name, redis_client, es_client, alert_story_window_hours=48)  # alias is <name>-articles
     # as `newsworker setup` does; the first rule saved must not meet a shard still starting on a busy machine
-    ensure_indices(es_client, alerts)
+    ensure_indices(ctx)
     es_client.cluster.health(index=f"{name}-*", wait_for_status="green", timeout="60s")
-    ctx = AppContext.create(redis_client=redis_client, es=es_client, prefix=f"{name}:", alerts=alerts)
-    ctx.engine = Engine(RuleStore(alerts), check_interval=0.0)  # a rule saved in the page matches at once
+    ctx.engine = Engine(RuleStore(ctx), check_interval=0.0)  # a rule saved in the page matches at once
     app = create_app()
     app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
     mp = pytest.MonkeyPatch()

@@ -53,14 +53,14 @@ def indexed(web, es_client):
 def rules(web):
     from worker.alerts.store import RuleStore
 
-    store = RuleStore(web.ctx.alerts)
+    store = RuleStore(web.ctx)
     yield store
     for rule in store.list():
         store.delete(rule.name)
 
 
 def _refresh_history(web) -> None:
-    web.es.indices.refresh(index=web.ctx.alerts.history_index)
+    web.es.indices.refresh(index=web.ctx.settings.es_alert_history_index)
 
 
 def test_alert_saved_from_a_search_is_delivered_and_its_history_shows(page, web, indexed, rules,

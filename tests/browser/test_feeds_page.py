@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 def feeds(web, local_receivers):
     """Three feeds with different histories (a healthy one, a failing one, a new one), removed afterwards
     with whatever the test added. Feed URLs on 127.0.0.1 pass the SSRF guard through ``private_hosts``."""
-    reg = web.ctx.ingest.registry
+    reg = web.ctx.registry
     now = time.time()
     reg.add(Feed(id="aljazeera", url="https://www.aljazeera.net/aljazeerarss/rss.xml", name="الجزيرة"))
     reg.save_state("aljazeera", FeedState(status="ok", last_poll=now - 40, last_success=now - 40, interval=300,

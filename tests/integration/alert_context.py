@@ -1,4 +1,4 @@
-"""An isolated alert context on the real Redis + Elasticsearch (unique index names and key prefix), and a
+"""An isolated application context on the real Redis + Elasticsearch (unique index names and key prefix), and a
 pipeline runner on it that runs every stage in-process (reusable by the end-to-end test)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from worker.alerts.context import AlertsContext
+from tests.app_context import app_context
 from worker.alerts.engine import Engine
 from worker.alerts.notify import process_document
 from worker.alerts.store import RuleStore
@@ -20,17 +20,12 @@ from worker.records import Delivery
 
 
 @pytest.fixture
-def alerts_ctx(redis_client, es_client, unique_name, local_receivers) -> Iterator[AlertsContext]:
-    """The test's alert context, also installed as the process's application context (the API and CLI
-    under test use it) with a rule engine that sees every change at once."""
-    ctx = AlertsContext(
-        rules_index=f"{unique_name}-alerts", history_index=f"{unique_name}-alert-history",
-        prefix=f"{unique_name}:alerts", story_window_hours=48, articles_index=f"{unique_name}-articles",
-        redis_client=redis_client, es_client=es_client,
-    )
-    app_ctx = AppContext.create(redis_client=redis_client, es=es_client, prefix=f"{unique_name}:", alerts=ctx)
-    app_ctx.engine = Engine(RuleStore(ctx), check_interval=0.0)
-    with use(app_ctx):
+def alerts_ctx(redis_client, es_client, unique_name, local_receivers) -> Iterator[AppContext]:
+    """The test's application context (its own indexes and key prefix, ``tests/app_context.py``), installed
+    as the process's (the API and CLI under test use it), with a rule engine that sees every change at once."""
+    ctx = app_context(unique_name, redis_client, es_client, alert_story_window_hours=48)
+    ctx.engine = Engine(RuleStore(ctx), check_interval=0.0)
+    with use(ctx):
         yield ctx
     es_client.indices.delete(index=f"{unique_name}-*", ignore_unavailable=True, allow_no_indices=True)
     keys = list(redis_client.scan_iter(match=f"{unique_name}:*", count=1000))
@@ -47,7 +42,7 @@ def pipeline(alerts_ctx) -> Runner:
 
 def match_article(runner: Runner, doc: dict[str, Any]) -> dict[str, Any]:
     """What the ``match`` stage does, with its result for the test: match, then deliver every channel."""
-    result = process_document(doc, ctx=runner.ctx.alerts, engine=runner.ctx.engine)
+    result = process_document(doc, ctx=runner.ctx, engine=runner.ctx.engine)
     runner.submit("deliver", [Delivery.from_payload(d) for d in result.deliveries])
     return asdict(result)
 

@@ -7,15 +7,14 @@ from contextlib import contextmanager
 
 import redis
 
-from worker.ingest.context import IngestContext
-from worker.keys import Keys
+from worker.pipeline.context import AppContext
 from worker.settings import Settings
 
 
 @contextmanager
-def ingest_context(redis_client: redis.Redis, unique_name: str, settings: Settings) -> Iterator[IngestContext]:
+def ingest_context(redis_client: redis.Redis, unique_name: str, settings: Settings) -> Iterator[AppContext]:
     prefix = f"test:{unique_name}:"
-    c = IngestContext(redis=redis_client, settings=settings, keys=Keys(prefix))
+    c = AppContext.create(settings, redis_client=redis_client, prefix=prefix)
     try:
         yield c
     finally:

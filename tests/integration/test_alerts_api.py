@@ -86,7 +86,7 @@ def test_cli(alerts_ctx, tmp_path) -> None:  # noqa: F811
 def test_preview_over_indexed_history(alerts_ctx, es_client) -> None:  # noqa: F811
     from worker.store.elastic import drop_alias_and_indices, ensure_index, index_documents
 
-    alias = alerts_ctx.articles_index
+    alias = alerts_ctx.settings.es_index
     ensure_index(es_client, alias)
     try:
         docs = [

@@ -45,7 +45,8 @@ def prison_doc(doc_id: str = "a1", source: str = "skynews", body: str = BODY, ti
 
 @pytest.fixture
 def rule(alerts_ctx, webhook_receiver, smtp_receiver):  # noqa: F811
-    alerts_ctx.smtp_host, alerts_ctx.smtp_port = smtp_receiver.host, smtp_receiver.port
+    alerts_ctx.settings = alerts_ctx.settings.model_copy(
+        update={"smtp_host": smtp_receiver.host, "smtp_port": smtp_receiver.port})
     saved, _ = RuleStore(alerts_ctx).upsert({
         "name": "prison-syria", "query": QUERY, "owner": "ops",
         "channels": {"webhooks": [{"url": webhook_receiver.url}], "emails": ["ops@example.test"]},
@@ -99,7 +100,7 @@ def test_one_notification_then_follow_up_then_nothing(alerts_ctx, rule, webhook_
     res3 = match_article(pipeline, other)
     assert res3["notified"] == [] and res3["follow_ups"] == []
     assert len(webhook_receiver.requests) == 1 and len(smtp_receiver.messages) == 1
-    alerts_ctx.es.indices.refresh(index=alerts_ctx.history_index)
+    alerts_ctx.es.indices.refresh(index=alerts_ctx.settings.es_alert_history_index)
     total, _ = history.search(rule="prison-syria")
     assert total == 1
 

@@ -64,9 +64,9 @@ def test_load_yaml_is_idempotent(alerts_ctx, monkeypatch) -> None:  # noqa: F811
 def test_ensure_indices(alerts_ctx, es_client) -> None:  # noqa: F811
     from worker.alerts.store import ensure_indices
 
-    ensure_indices(es_client, alerts_ctx)
-    ensure_indices(es_client, alerts_ctx)  # re-runnable
-    assert es_client.indices.exists(index=alerts_ctx.rules_index)
-    assert es_client.indices.exists(index=alerts_ctx.history_index)
-    mapping = es_client.indices.get_mapping(index=alerts_ctx.history_index)[alerts_ctx.history_index]
+    ensure_indices(alerts_ctx)
+    ensure_indices(alerts_ctx)  # re-runnable
+    assert es_client.indices.exists(index=alerts_ctx.settings.es_alerts_index)
+    assert es_client.indices.exists(index=alerts_ctx.settings.es_alert_history_index)
+    mapping = es_client.indices.get_mapping(index=alerts_ctx.settings.es_alert_history_index)[alerts_ctx.settings.es_alert_history_index]
     assert mapping["mappings"]["properties"]["status"]["type"] == "keyword"

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import pytest
 
+from tests.app_context import app_context
 from tests.integration.alert_receivers import webhook_receiver  # noqa: F401
 from tests.integration.procs import celery_worker_cmd, env_with, process, wait_for
 from tests.unit.test_alerts_engine import make_doc
-from worker.alerts.context import AlertsContext
 from worker.alerts.history import History
 from worker.alerts.notify import record_notification
 from worker.alerts.payloads import instant_notification
 from worker.alerts.rules import build_rule
 from worker.celery_app import app
-from worker.keys import Keys
 from worker.pipeline.table import STAGES
 from worker.settings import get_settings
 
@@ -25,10 +24,10 @@ def test_worker_retries_until_receiver_recovers(redis_client, es_client, unique_
                                                 tmp_path) -> None:
     # The worker process builds its default context from the settings: point those at unique indexes.
     # Redis keys keep the production prefix but are keyed by this test's unique rule name.
-    alerts_prefix = Keys(get_settings().redis_prefix).alerts
-    ctx = AlertsContext(rules_index=f"{unique_name}-alerts", history_index=f"{unique_name}-alert-history",
-                        prefix=alerts_prefix, redis_client=redis_client, es_client=es_client)
-    env = env_with(NEWSWORKER_ES_ALERTS_INDEX=ctx.rules_index, NEWSWORKER_ES_ALERT_HISTORY_INDEX=ctx.history_index,
+    ctx = app_context(unique_name, redis_client, es_client, prefix=get_settings().redis_prefix)
+    alerts_prefix = ctx.keys.alerts
+    env = env_with(NEWSWORKER_ES_ALERTS_INDEX=ctx.settings.es_alerts_index,
+                   NEWSWORKER_ES_ALERT_HISTORY_INDEX=ctx.settings.es_alert_history_index,
                    NEWSWORKER_PRIVATE_HOSTS='["127.0.0.1"]')  # the receiver is local
     rule = build_rule({"name": f"rule-{unique_name}", "query": "سجن",
                        "channels": {"webhooks": [{"url": webhook_receiver.url}]}})

@@ -76,7 +76,8 @@ def test_a_rule_stored_before_the_guard_is_refused_at_send(alerts_ctx, closed, w
 def test_local_receiver_works_when_the_deployment_allows_it(alerts_ctx, webhook_receiver, smtp_receiver,  # noqa: F811
                                                             pipeline, api):  # noqa: F811
     assert get_settings().private_hosts == ["127.0.0.1"]  # per host, not the global switch
-    alerts_ctx.smtp_host, alerts_ctx.smtp_port = smtp_receiver.host, smtp_receiver.port
+    alerts_ctx.settings = alerts_ctx.settings.model_copy(
+        update={"smtp_host": smtp_receiver.host, "smtp_port": smtp_receiver.port})
     r = api.post("/alerts", headers={"X-API-Key": KEY}, json={
         "name": "local", "query": QUERY, "channels": {
             "webhooks": [{"url": webhook_receiver.url, "format": "slack"}], "emails": ["ops.desk@example.test"]}})
@@ -92,7 +93,7 @@ def test_local_receiver_works_when_the_deployment_allows_it(alerts_ctx, webhook_
     assert smtp_receiver.envelopes[0][1] == ["ops.desk@example.test"]
 
     # history and rules: redacted for readers, whole for the key holder
-    alerts_ctx.es.indices.refresh(index=alerts_ctx.history_index)
+    alerts_ctx.es.indices.refresh(index=alerts_ctx.settings.es_alert_history_index)
     anon = api.get("/alerts/history").json()["records"][0]
     targets = {c["type"]: c for c in anon["channels"]}
     assert targets["email"]["target"] == "…@example.test" and "ops.desk" not in str(anon)

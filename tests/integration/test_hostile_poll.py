@@ -20,11 +20,11 @@ from tests.conftest import REDIS_URL
 from tests.hostile_server import hostile_server
 from tests.integration.ingest_context import ingest_context
 from worker.ingest.articles import fetch_item
-from worker.ingest.context import IngestContext
 from worker.ingest.errors import BlockedURLError, FetchError, PermanentFetchError
 from worker.ingest.poller import poll_feed_once
 from worker.ingest.registry import Feed
 from worker.keys import Keys
+from worker.pipeline.context import AppContext
 from worker.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -46,7 +46,7 @@ def ctx(redis_client, unique_name):
         yield c
 
 
-def poll(ctx: IngestContext, url: str, fid: str = "h") -> tuple:
+def poll(ctx: AppContext, url: str, fid: str = "h") -> tuple:
     ctx.registry.add(Feed(id=fid, url=url))
     handed: list[dict] = []
     out = poll_feed_once(ctx, fid, handed.append, force_full=True)
@@ -125,8 +125,7 @@ def test_pages_robots_and_private_addresses(ctx, server):
 
 def test_a_feed_may_be_allowed_private_on_its_own(redis_client, unique_name, server):
     prefix = f"test:{unique_name}:"
-    c = IngestContext(redis=redis_client, settings=Settings(per_host_rate=10_000, per_host_burst=10_000),
-                      keys=Keys(prefix))
+    c = AppContext.create(Settings(per_host_rate=10_000, per_host_burst=10_000), redis_client=redis_client, prefix=prefix)
     try:
         c.registry.add(Feed(id="closed", url=server + "/feed/ok"))
         c.registry.add(Feed(id="open", url=server + "/feed/ok", allow_private=True))

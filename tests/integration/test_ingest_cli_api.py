@@ -36,7 +36,7 @@ def isolated(redis_client, unique_name, monkeypatch):
     yield prefix, sent
     from worker.pipeline.context import current
 
-    current().ingest.close()
+    current().close()
     keys = list(redis_client.scan_iter(f"{prefix}*", count=1000))
     if keys:
         redis_client.delete(*keys)
@@ -124,7 +124,7 @@ def test_stages_poll_fetch_and_dead_letter(isolated) -> None:
     _, sent = isolated
     runner = _runner()
     with start_replay_server(start_released=40) as (url, server):
-        runner.ctx.ingest.registry.add(Feed(id="t-cnn", url=f"{url}/feeds/cnn.rss", source="cnn"))
+        runner.ctx.registry.add(Feed(id="t-cnn", url=f"{url}/feeds/cnn.rss", source="cnn"))
         assert runner.tick("poll_due") == 1 and sent == [("poll", ["t-cnn"], 1, None)]
         assert runner.tick("poll_due") == 0  # held while queued: no double poll
         assert runner.handle("poll", ["t-cnn"]) == ["new"]

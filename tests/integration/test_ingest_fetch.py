@@ -11,7 +11,6 @@ import pytest
 from tests.integration.ingest_context import ingest_context
 from worker.document import doc_id_for_url
 from worker.ingest.articles import fetch_item
-from worker.ingest.context import IngestContext
 from worker.ingest.errors import PermanentFetchError, TransientFetchError
 from worker.ingest.poller import poll_feed_once
 from worker.ingest.registry import Feed
@@ -43,7 +42,7 @@ def replay():
         yield url, server
 
 
-def polled_items(ctx: IngestContext, url: str, source: str = "bbc") -> list[FeedItem]:
+def polled_items(ctx: AppContext, url: str, source: str = "bbc") -> list[FeedItem]:
     ctx.registry.add(Feed(id=f"{source}-feed", url=f"{url}/feeds/{source}.rss", source=source, tags=["t1"]))
     items: list[FeedItem] = []
     poll_feed_once(ctx, f"{source}-feed", items.append)
@@ -116,10 +115,9 @@ class Recording:
         self.sent.append((stage.name, payloads, attempt))
 
 
-def runner_on(ctx: IngestContext) -> tuple[Runner, Recording]:
-    app_ctx = AppContext(ctx.settings, ctx.redis, None, ctx.keys)  # type: ignore[arg-type]
+def runner_on(ctx: AppContext) -> tuple[Runner, Recording]:
     dispatcher = Recording()
-    return Runner(app_ctx, STAGES, dispatcher), dispatcher
+    return Runner(ctx, STAGES, dispatcher), dispatcher
 
 
 def test_missing_page_without_feed_text_goes_to_dead_letter_and_replays(ctx, replay) -> None:

@@ -9,11 +9,11 @@ import time
 import pytest
 
 from worker.ingest.canonical import canonicalize_url
-from worker.ingest.context import IngestContext
 from worker.ingest.politeness import TokenBucket
 from worker.ingest.poller import poll_feed_once
 from worker.ingest.registry import Feed
 from worker.keys import Keys
+from worker.pipeline.context import AppContext
 from worker.replay.server import start_replay_server
 from worker.settings import Settings
 
@@ -22,10 +22,10 @@ pytestmark = pytest.mark.integration
 SOURCES = ("alarabiya", "bbc", "cnn", "france24", "skynews")
 
 
-def make_ctx(redis_client, prefix: str) -> IngestContext:
+def make_ctx(redis_client, prefix: str) -> AppContext:
     settings = Settings(allow_private_addresses=True, per_host_rate=10_000, per_host_burst=10_000,
                         http_timeout=5.0, poll_min_interval=60, poll_default_interval=300)
-    return IngestContext(redis=redis_client, settings=settings, keys=Keys(prefix))
+    return AppContext.create(settings, redis_client=redis_client, prefix=prefix)
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def replay():
         yield url, server
 
 
-def register(ctx: IngestContext, url: str, keys=SOURCES, fmt: str = "rss") -> list[str]:
+def register(ctx: AppContext, url: str, keys=SOURCES, fmt: str = "rss") -> list[str]:
     ids = []
     for key in keys:
         ctx.registry.add(Feed(id=f"{key}-{fmt}", url=f"{url}/feeds/{key}.{fmt}", source=key))
@@ -74,7 +74,7 @@ def test_two_concurrent_pollers_hand_each_item_once(redis_client, prefix, replay
         with lock:
             handed.append(payload.url)
 
-    def worker(ctx: IngestContext, order: list[str]) -> None:
+    def worker(ctx: AppContext, order: list[str]) -> None:
         for _ in range(3):
             for fid in order:
                 poll_feed_once(ctx, fid, emit, force_full=True)
@@ -298,7 +298,7 @@ def test_items_claimed_by_a_dead_poller_are_picked_up_later(ctx, replay) -> None
 def test_own_politeness_budget_defers_without_failing_the_feed(redis_client, prefix, replay) -> None:
     url, _ = replay
     settings = Settings(allow_private_addresses=True, per_host_rate=0.001, per_host_burst=1)
-    c = IngestContext(redis=redis_client, settings=settings, keys=Keys(prefix))
+    c = AppContext.create(settings, redis_client=redis_client, prefix=prefix)
     (fid,) = register(c, url, ("cnn",))
     assert poll_feed_once(c, fid, lambda p: None).result == "new"
     out = poll_feed_once(c, fid, lambda p: None)

@@ -107,14 +107,14 @@ def test_poll_refuses_a_loopback_feed_then_allow_private_opens_it(trap, isolated
 
     base, hits = trap
     emitted: list[dict] = []
-    ctx = current().ingest
+    ctx = current()
     ctx.registry.add(Feed(id="trap", url=f"{base}/feed.xml", source="trap", interval=60))
     out = poll_feed_once(ctx, "trap", emit=emitted.append, force_full=True)
     assert out.result in ("error", "dead") and hits == [] and emitted == []
     assert "127.0.0.1" in (out.error or "") or "address" in (out.error or "")
 
     isolated(True)  # tests and the replay server need loopback: the same feed is now read
-    ctx = current().ingest
+    ctx = current()
     ctx.redis.delete(ctx.keys.poll_lock("trap"))
     out = poll_feed_once(ctx, "trap", emit=emitted.append, force_full=True)
     assert out.result == "new", out

@@ -47,7 +47,7 @@ def test_poll_now_and_the_schedule_fields(client, alerts_ctx) -> None:  # noqa: 
     key = {"X-API-Key": KEY}
     body = {"url": "http://93.184.216.34/rss", "id": "feed-a", "interval": 300}
     assert client.post("/feeds", json=body, headers=key).status_code == 201
-    registry = current().ingest.registry
+    registry = current().registry
     registry.set_due("feed-a", time.time() + 3600)
     feed = client.get("/feeds/feed-a").json()
     assert feed["interval"] == 300 and feed["last_success"] is None and feed["last_error"] is None
@@ -67,7 +67,7 @@ def test_history_filters_by_channel_type(client, alerts_ctx, pipeline, webhook_r
     store.upsert({"name": "mail", "query": "سجن", "channels": {"emails": ["desk@example.org"]}, "enabled": False})
     match_article(pipeline, PRISON)
     assert webhook_receiver.wait_for(lambda reqs: len(reqs) == 1)
-    alerts_ctx.es.indices.refresh(index=alerts_ctx.history_index)
+    alerts_ctx.es.indices.refresh(index=alerts_ctx.settings.es_alert_history_index)
     hooks = client.get("/alerts/history", params={"channel": "webhook"}).json()
     assert hooks["total"] == 1 and hooks["records"][0]["rule"] == "hook"
     assert hooks["records"][0]["channels"][0]["status"] == "delivered"

@@ -11,6 +11,7 @@ import pytest
 from worker.extract.ner.features import fold_token
 from worker.extract.ner.neural import MODEL_PATH, NeuralTagger, get_neural_tagger
 from worker.extract.ner.tagger import spans_from_bio
+from worker.settings import get_settings
 
 pytestmark = pytest.mark.skipif(not MODEL_PATH.exists(), reason="shipped neural model missing")
 
@@ -80,7 +81,7 @@ def test_cli_round_trip(kind: str) -> None:
 def test_unknown_tagger_name_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     from worker.extract.ner import get_entity_tagger
 
-    monkeypatch.setenv("NEWSWORKER_NER", "bert")
+    monkeypatch.setattr(get_settings(), "ner", "bert")
     with pytest.raises(ValueError, match="NEWSWORKER_NER"):
         get_entity_tagger()
 
@@ -125,7 +126,7 @@ def test_numpy_forward_matches_jax(texts: list[str]) -> None:
 def test_entity_stage_runs_on_the_hybrid_tagger(monkeypatch: pytest.MonkeyPatch) -> None:
     from worker.extract.entities import extract_entities
 
-    monkeypatch.setenv("NEWSWORKER_NER", "hybrid")
+    monkeypatch.setattr(get_settings(), "ner", "hybrid")
     body = "قال المتحدث باسم وزارة الداخلية العراقية سعد معن إن قوات الأمن اعتقلت خمسة مسلحين في مدينة الموصل."
     ents = extract_entities("", body)
     for e in ents:

@@ -17,6 +17,6 @@ runs it, queues the deliveries, retries them and dead-letters them. Each step is
 
 Rules (rules.py) live in Elasticsearch (store.py, settings.es_alerts_index), are validated on save (the
 query must compile), and are managed by ``newsworker alerts ...``, ``/alerts`` and ``config/alerts.yaml``.
-Every piece takes an ``AlertsContext`` (context.py; the application context builds it) so tests run on the
-real services under unique names.
+Every piece takes an ``AlertsDeps`` (context.py: Redis, Elasticsearch, settings, keys), which the one
+application context satisfies, so tests run on the real services under their own settings and key prefix.
 """

@@ -1,50 +1,34 @@
-"""Where the alert subsystem keeps its state: Redis key prefix, Elasticsearch index names, clients.
+"""What the alert subsystem needs from the application context, declared here because ``alerts/`` sits
+below ``pipeline/`` and cannot import ``worker.pipeline.context.AppContext``. ``AppContext`` satisfies
+``AlertsDeps`` structurally (checked by ``tests/unit/test_context_protocols.py``).
 
-Everything in ``worker.alerts`` takes an ``AlertsContext``: the application context builds it from the
-settings (``worker.pipeline.context.AppContext.alerts``), tests build their own under unique names.
+Index names, the story window and the SMTP server come from ``settings`` (``es_alerts_index``,
+``es_alert_history_index``, ``es_index``, ``alert_story_window_hours``, ``smtp_host``/``smtp_port``) and
+every Redis key from ``keys`` (``Keys.alert_*``, under ``Keys.alerts``): tests that need their own names
+build an ``AppContext`` from their own ``Settings`` and prefix.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
+
+import redis
+from elasticsearch import Elasticsearch
+
+from worker.keys import Keys
+from worker.settings import Settings
 
 
-@dataclass
-class AlertsContext:
-    rules_index: str
-    history_index: str
-    prefix: str = "alerts"  # Redis key prefix
-    story_window_hours: int = 48
-    articles_index: str = "news-articles"
-    redis_client: Any = None  # None: the process-wide client from worker.store.clients
-    es_client: Any = None
-    smtp_host: str | None = None  # None: settings.smtp_host / smtp_port
-    smtp_port: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
+@runtime_checkable
+class AlertsDeps(Protocol):
     @property
-    def redis(self) -> Any:
-        if self.redis_client is not None:
-            return self.redis_client
-        from worker.store.clients import get_redis
-
-        return get_redis()
-
+    def redis(self) -> redis.Redis: ...
     @property
-    def es(self) -> Any:
-        if self.es_client is not None:
-            return self.es_client
-        from worker.store.clients import get_es
-
-        return get_es()
-
-    def key(self, *parts: object) -> str:
-        return ":".join([self.prefix, *(str(p) for p in parts)])
-
+    def es(self) -> Elasticsearch: ...
     @property
-    def story_window_seconds(self) -> int:
-        return int(self.story_window_hours * 3600)
+    def settings(self) -> Settings: ...
+    @property
+    def keys(self) -> Keys: ...
 
 
 def create_index_once(es: Any, index: str, mappings: dict[str, Any]) -> None:

@@ -19,6 +19,10 @@ from typing import Any
 
 from worker.alerts.rules import AlertRule
 from worker.alerts.store import RuleStore
+from worker.query import compile as compile_query
+from worker.query.fields import index_view
+from worker.query.matcher import ViewContext
+from worker.query.prefilter import Prefilter
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +88,6 @@ class Engine:
     def load(self, rules: Iterable[AlertRule]) -> None:
         """Replace the rule set. Rules whose query is unchanged keep their compiled form, so editing one
         rule among 10,000 costs one compile plus the automaton rebuild, not 10,000 compiles."""
-        from worker.query import compile
-        from worker.query.prefilter import Prefilter
-
         previous = self._rules
         compiled: dict[str, CompiledRule] = {}
         for rule in rules:
@@ -97,7 +98,7 @@ class Engine:
                 compiled[rule.id] = CompiledRule(rule, old.compiled, _has_filters(rule))
                 continue
             try:
-                compiled[rule.id] = CompiledRule(rule, compile(rule.query), _has_filters(rule))
+                compiled[rule.id] = CompiledRule(rule, compile_query(rule.query), _has_filters(rule))
             except Exception as err:  # noqa: BLE001 - a stored rule that no longer parses must not stop the rest
                 log.error("alert rule %r skipped: %s", rule.name, err)
         prefilter = Prefilter({rid: cr.compiled for rid, cr in compiled.items()})
@@ -137,7 +138,6 @@ class Engine:
             rules, prefilter = self._rules, self._prefilter
         if prefilter is None:
             return []
-        from worker.query.matcher import ViewContext
 
         doc = view if doc is None else doc
         vctx = ViewContext.of(view)  # per-article work (token sets, haystack) shared by every rule
@@ -153,7 +153,5 @@ class Engine:
 
     def match_doc(self, doc: dict[str, Any]) -> tuple[dict[str, Any], list[AlertRule]]:
         """Compute the shared view of an enriched-document dict and match it."""
-        from worker.query.fields import index_view
-
         view = index_view(doc)
         return view, self.match(view, doc)

@@ -16,7 +16,7 @@ from typing import Any
 
 from elasticsearch import ConflictError, NotFoundError
 
-from worker.alerts.context import AlertsContext, create_index_once
+from worker.alerts.context import AlertsDeps, create_index_once
 from worker.alerts.rules import now_utc
 
 STATUSES = ("pending", "delivered", "failed", "recorded")  # recorded: rule has no channel
@@ -59,14 +59,14 @@ HISTORY_MAPPING: dict[str, Any] = {
 
 
 class History:
-    def __init__(self, ctx: AlertsContext) -> None:
+    def __init__(self, ctx: AlertsDeps) -> None:
         self.ctx = ctx
         self._ensured = False
 
     def ensure_index(self) -> None:
         if self._ensured:
             return
-        create_index_once(self.ctx.es, self.ctx.history_index, HISTORY_MAPPING)
+        create_index_once(self.ctx.es, self.ctx.settings.es_alert_history_index, HISTORY_MAPPING)
         self._ensured = True
 
     def create(self, record: dict[str, Any]) -> bool:
@@ -74,7 +74,7 @@ class History:
         self.ensure_index()
         record = {**record, "updated": now_utc().isoformat()}
         try:
-            self.ctx.es.create(index=self.ctx.history_index, id=record["id"], document=record)
+            self.ctx.es.create(index=self.ctx.settings.es_alert_history_index, id=record["id"], document=record)
         except ConflictError:
             return False
         return True
@@ -82,7 +82,7 @@ class History:
     def get(self, notif_id: str) -> dict[str, Any] | None:
         self.ensure_index()
         try:
-            return self.ctx.es.get(index=self.ctx.history_index, id=notif_id)["_source"]
+            return self.ctx.es.get(index=self.ctx.settings.es_alert_history_index, id=notif_id)["_source"]
         except NotFoundError:
             return None
 
@@ -92,7 +92,7 @@ class History:
         es = self.ctx.es
         for _ in range(tries):
             try:
-                res = es.get(index=self.ctx.history_index, id=notif_id)
+                res = es.get(index=self.ctx.settings.es_alert_history_index, id=notif_id)
             except NotFoundError:
                 return None
             src = res["_source"]
@@ -101,7 +101,7 @@ class History:
             src["updated"] = now_utc().isoformat()
             try:
                 es.index(
-                    index=self.ctx.history_index, id=notif_id, document=src,
+                    index=self.ctx.settings.es_alert_history_index, id=notif_id, document=src,
                     if_seq_no=res["_seq_no"], if_primary_term=res["_primary_term"],
                 )
                 return src
@@ -172,7 +172,7 @@ class History:
         if channel:
             filters.append({"term": {"channels.type": channel}})
         res = self.ctx.es.search(
-            index=self.ctx.history_index,
+            index=self.ctx.settings.es_alert_history_index,
             query={"bool": {"filter": filters}} if filters else {"match_all": {}},
             sort=[{"created": "desc"}], size=limit, from_=offset, track_total_hits=True,
         )

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from worker.alerts.context import AlertsContext
+from worker.alerts.context import AlertsDeps
 from worker.alerts.engine import Engine
 from worker.alerts.history import History
 from worker.alerts.payloads import article_summary, digest_notification, instant_notification, notification_id
@@ -65,14 +65,14 @@ def history_record(rule: AlertRule, n: dict[str, Any], deliveries: list[dict[str
     return rec
 
 
-def record_notification(rule: AlertRule, n: dict[str, Any], ctx: AlertsContext) -> list[dict[str, Any]]:
+def record_notification(rule: AlertRule, n: dict[str, Any], ctx: AlertsDeps) -> list[dict[str, Any]]:
     """Record a notification in history (idempotent) and return its deliveries, one per channel."""
     deliveries = channel_notifications(rule, n)
     History(ctx).create(history_record(rule, n, deliveries))
     return deliveries
 
 
-def process_document(doc: dict[str, Any], *, ctx: AlertsContext, engine: Engine,
+def process_document(doc: dict[str, Any], *, ctx: AlertsDeps, engine: Engine,
                      now: float | None = None) -> MatchResult:
     view, rules = engine.match_doc(doc)
     story_id = doc.get("story_id") or assign_story(doc, ctx, now=now)
@@ -85,8 +85,8 @@ def process_document(doc: dict[str, Any], *, ctx: AlertsContext, engine: Engine,
     art = article_summary(doc)
     doc_id = doc.get("id") or ""
     for rule in rules:
-        nkey = ctx.key("notified", rule.name, story_id)
-        won = bool(r.set(nkey, doc_id, nx=True, ex=ctx.story_window_seconds))
+        nkey = ctx.keys.alert_notified(rule.name, story_id)
+        won = bool(r.set(nkey, doc_id, nx=True, ex=ctx.settings.alert_story_window_seconds))
         first = won or (doc_id and r.get(nkey) == doc_id)
         if rule.mode == "digest":
             _queue_digest_line(ctx, rule, art, story_id, follow_up=not first, now=now)
@@ -96,7 +96,7 @@ def process_document(doc: dict[str, Any], *, ctx: AlertsContext, engine: Engine,
             result.notified.append(rule.name)
         else:
             # The story is still alive: keep it notified for another window after its latest article.
-            r.expire(nkey, ctx.story_window_seconds)
+            r.expire(nkey, ctx.settings.alert_story_window_seconds)
             nid = notification_id(rule.name, story_id)
             if history.get(nid) is None:  # the first article's task has not written it yet: wait briefly
                 for _ in range(20):
@@ -109,11 +109,11 @@ def process_document(doc: dict[str, Any], *, ctx: AlertsContext, engine: Engine,
 
 
 # -- digests -------------------------------------------------------------------------------------------------
-def _digest_keys(ctx: AlertsContext, rule_name: str) -> tuple[str, str]:
-    return ctx.key("digest", rule_name, "pending"), ctx.key("digest", rule_name, "due")
+def _digest_keys(ctx: AlertsDeps, rule_name: str) -> tuple[str, str]:
+    return ctx.keys.alert_digest_pending(rule_name), ctx.keys.alert_digest_due(rule_name)
 
 
-def _queue_digest_line(ctx: AlertsContext, rule: AlertRule, art: dict[str, Any], story_id: str, *,
+def _queue_digest_line(ctx: AlertsDeps, rule: AlertRule, art: dict[str, Any], story_id: str, *,
                        follow_up: bool, now: float | None) -> None:
     """Add the article to the rule's pending digest (a hash keyed by article id: re-runs do not duplicate)
     and start the rule's clock: the batch is due ``digest_minutes`` after its first line."""
@@ -133,7 +133,7 @@ class DigestRun:
     deliveries: list[dict[str, Any]] = field(default_factory=list)  # for the deliver stage
 
 
-def send_due_digests(rules: list[AlertRule], *, ctx: AlertsContext, now: float | None = None,
+def send_due_digests(rules: list[AlertRule], *, ctx: AlertsDeps, now: float | None = None,
                      force: bool = False) -> DigestRun:
     """Record every digest rule's pending lines whose batch is due as a digest notification; returns them
     with their deliveries (the ``digests`` stage hands those to ``deliver``).
@@ -148,10 +148,10 @@ def send_due_digests(rules: list[AlertRule], *, ctx: AlertsContext, now: float |
         if rule.mode != "digest" or not rule.enabled:
             continue
         pending, due = _digest_keys(ctx, rule.name)
-        batches = sorted(r.scan_iter(match=ctx.key("digest", rule.name, "batch", "*"), count=100))
+        batches = sorted(r.scan_iter(match=ctx.keys.alert_digest_batch(rule.name, "*"), count=100))
         due_at = r.get(due)
         if (force or (due_at is not None and float(due_at) <= now)) and r.exists(pending):
-            batch_key = ctx.key("digest", rule.name, "batch", f"{now:.6f}")
+            batch_key = ctx.keys.alert_digest_batch(rule.name, f"{now:.6f}")
             try:
                 r.rename(pending, batch_key)
             except Exception:  # noqa: BLE001 - pending vanished (another beat run took it)

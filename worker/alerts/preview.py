@@ -12,16 +12,15 @@ from typing import Any
 
 from elasticsearch import NotFoundError
 
-from worker.alerts.context import AlertsContext
+from worker.alerts.context import AlertsDeps
 from worker.alerts.engine import passes_filters
 from worker.alerts.payloads import article_summary
 from worker.alerts.rules import AlertRule
+from worker.query import compile as compile_query
 
 
-def preview(rule: AlertRule, *, ctx: AlertsContext, limit: int = 100) -> dict[str, Any]:
-    from worker.query import compile
-
-    cq = compile(rule.query)
+def preview(rule: AlertRule, *, ctx: AlertsDeps, limit: int = 100) -> dict[str, Any]:
+    cq = compile_query(rule.query)
     filters: list[dict[str, Any]] = []
     if rule.filters.sources:
         filters.append({"terms": {"source_key": [s.lower() for s in rule.filters.sources]}})
@@ -30,7 +29,7 @@ def preview(rule: AlertRule, *, ctx: AlertsContext, limit: int = 100) -> dict[st
     query = {"bool": {"must": [cq.es], "filter": filters}}
     try:
         res = ctx.es.search(
-            index=ctx.articles_index, query=query, size=limit, track_total_hits=True,
+            index=ctx.settings.es_index, query=query, size=limit, track_total_hits=True,
             sort=[{"published": {"order": "asc", "unmapped_type": "date", "missing": "_last"}}],
             source_excludes=["body_ar", "title_ar", "body_exact", "title_exact"],
         )

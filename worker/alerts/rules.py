@@ -13,7 +13,14 @@ import re
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+import httpx
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
+
+from worker.ingest.errors import BlockedURLError
+from worker.ingest.ssrf import AddressPolicy, check_url
+from worker.query import QuerySyntaxError
+from worker.query import compile as compile_query
+from worker.settings import get_settings
 
 # Unicode word characters (Arabic names are fine), dot, dash; no spaces so CLI use needs no quoting.
 NAME_RE = re.compile(r"^[\w.-]{1,100}$")
@@ -47,9 +54,6 @@ class WebhookChannel(BaseModel):
 
 def alert_address_policy() -> Any:
     """Which private addresses webhooks may reach: the deployment's, as for feeds' pages."""
-    from worker.ingest.ssrf import AddressPolicy
-    from worker.settings import get_settings
-
     s = get_settings()
     return AddressPolicy.from_entries(s.private_hosts, allow_all=s.allow_private_addresses)
 
@@ -57,10 +61,6 @@ def alert_address_policy() -> Any:
 def check_webhook_url(url: str) -> None:
     """Raise ``ValueError`` for a URL httpx cannot send to or one the SSRF guard refuses. A host name that
     does not resolve yet is accepted (the send-time check decides when it does)."""
-    import httpx
-
-    from worker.ingest.errors import BlockedURLError
-    from worker.ingest.ssrf import check_url
 
     try:
         httpx.URL(url)
@@ -130,15 +130,13 @@ class AlertRule(BaseModel):
     @field_validator("query")
     @classmethod
     def _query(cls, v: str, info: ValidationInfo) -> str:
-        from worker.query import QuerySyntaxError, compile
-
         v = v.strip()
         if not v:
             raise ValueError("query is empty")
         if info.context and info.context.get("stored"):
             return v  # validated when saved; the engine compiles (and reports) it once on load
         try:
-            compile(v)
+            compile_query(v)
         except QuerySyntaxError as err:
             raise ValueError(f"query does not parse: {err}") from err
         return v
@@ -154,8 +152,6 @@ class AlertRule(BaseModel):
 
 def build_rule(data: dict[str, Any]) -> AlertRule:
     """Validate a mapping (YAML entry, API body) into a rule; errors become one readable ``RuleError``."""
-    from pydantic import ValidationError
-
     try:
         return AlertRule.model_validate(data)
     except ValidationError as err:

@@ -7,13 +7,16 @@ expects ``alerts list`` to show it.
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 from elasticsearch import NotFoundError
 
-from worker.alerts.context import AlertsContext, create_index_once
+from worker.alerts.context import AlertsDeps, create_index_once
+from worker.alerts.history import History
 from worker.alerts.rules import AlertRule, RuleError, build_rule, from_store, now_utc
 
 RULES_MAPPING: dict[str, Any] = {
@@ -32,7 +35,7 @@ RULES_MAPPING: dict[str, Any] = {
 
 
 class RuleStore:
-    def __init__(self, ctx: AlertsContext) -> None:
+    def __init__(self, ctx: AlertsDeps) -> None:
         self.ctx = ctx
         self._ensured = False
 
@@ -40,13 +43,13 @@ class RuleStore:
     def ensure_index(self) -> None:
         if self._ensured:
             return
-        create_index_once(self.ctx.es, self.ctx.rules_index, RULES_MAPPING)
+        create_index_once(self.ctx.es, self.ctx.settings.es_alerts_index, RULES_MAPPING)
         self._ensured = True
 
     # -- version counter ---------------------------------------------------------------------------------
     @property
     def version_key(self) -> str:
-        return self.ctx.key("rules", "version")
+        return self.ctx.keys.alert_rules_version
 
     def version(self) -> int:
         return int(self.ctx.redis.get(self.version_key) or 0)
@@ -66,14 +69,14 @@ class RuleStore:
         old = self.get(rule.name)
         now = now_utc()
         rule = rule.model_copy(update={"created": old.created if old else now, "updated": now})
-        self.ctx.es.index(index=self.ctx.rules_index, id=rule.id, document=rule.to_store(), refresh=True)
+        self.ctx.es.index(index=self.ctx.settings.es_alerts_index, id=rule.id, document=rule.to_store(), refresh=True)
         self._bump()
         return rule, old is None
 
     def get(self, name: str) -> AlertRule | None:
         self.ensure_index()
         try:
-            res = self.ctx.es.get(index=self.ctx.rules_index, id=name)
+            res = self.ctx.es.get(index=self.ctx.settings.es_alerts_index, id=name)
         except NotFoundError:
             return None
         return from_store(res["_source"])
@@ -97,7 +100,7 @@ class RuleStore:
         out: list[AlertRule] = []
         after: list[Any] | None = None
         while True:
-            kwargs: dict[str, Any] = {"index": self.ctx.rules_index, "query": query, "size": 5000,
+            kwargs: dict[str, Any] = {"index": self.ctx.settings.es_alerts_index, "query": query, "size": 5000,
                                       "sort": [{"name": "asc"}]}
             if after is not None:
                 kwargs["search_after"] = after
@@ -111,7 +114,7 @@ class RuleStore:
     def delete(self, name: str) -> bool:
         self.ensure_index()
         try:
-            self.ctx.es.delete(index=self.ctx.rules_index, id=name, refresh=True)
+            self.ctx.es.delete(index=self.ctx.settings.es_alerts_index, id=name, refresh=True)
         except NotFoundError:
             return False
         self._bump()
@@ -157,8 +160,6 @@ def load_rules_yaml(path: str | Path) -> list[AlertRule]:
 
 
 def _expand_env(text: str) -> str:
-    import os
-    import re
 
     def sub(m: re.Match[str]) -> str:
         name, default = m.group(1), m.group(3)
@@ -172,12 +173,7 @@ def _expand_env(text: str) -> str:
     return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}", sub, text)
 
 
-def ensure_indices(es: Any, ctx: AlertsContext) -> None:
+def ensure_indices(ctx: AlertsDeps) -> None:
     """Create the rules and history indices if absent (``newsworker setup``; re-runnable)."""
-    from dataclasses import replace
-
-    from worker.alerts.history import History
-
-    ctx = replace(ctx, es_client=es)
     RuleStore(ctx).ensure_index()
     History(ctx).ensure_index()

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from worker.alerts.context import AlertsContext
+from worker.alerts.context import AlertsDeps
 from worker.extract.fingerprint import NEAR_DISTANCE as MAX_HAMMING
 from worker.query.analysis import analyze
 
@@ -289,15 +289,15 @@ class StoryIndex:
     """The shared side of story grouping (one per context): an append-only log in a Redis stream, of
     which each process keeps a copy (``_Mirror``)."""
 
-    def __init__(self, ctx: AlertsContext) -> None:
+    def __init__(self, ctx: AlertsDeps) -> None:
         self.ctx = ctx
 
     def _doc_key(self, doc_id: str) -> str:
-        return self.ctx.key("story", "doc", doc_id)
+        return self.ctx.keys.alert_story_doc(doc_id)
 
     @property
     def log_key(self) -> str:
-        return self.ctx.key("story", "log")
+        return self.ctx.keys.alert_story_log
 
     def assign(self, doc: dict[str, Any], now: float | None = None) -> str:
         """Return the story id for ``doc`` (the id of the first article of its story in the window) and
@@ -309,7 +309,7 @@ class StoryIndex:
         without a lock to wait on. Common case: two round trips (read what is new, append)."""
         doc_id = str(doc.get("id") or "")
         r = self.ctx.redis
-        window = self.ctx.story_window_seconds
+        window = self.ctx.settings.alert_story_window_seconds
         ttl = window + 3600
         doc_key = self._doc_key(doc_id) if doc_id else self.log_key  # the log key is never read as a doc key
         mirror = _mirror_for(self.log_key)
@@ -361,7 +361,7 @@ class StoryIndex:
         return story_id, entry
 
 
-def assign_story(doc: dict[str, Any] | Any, ctx: AlertsContext, now: float | None = None) -> str:
+def assign_story(doc: dict[str, Any] | Any, ctx: AlertsDeps, now: float | None = None) -> str:
     """Story id for an enriched document (dict or ``EnrichedDocument``); see the module docstring."""
     if not isinstance(doc, dict):
         doc = doc.model_dump(mode="json")

@@ -23,7 +23,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import worker.api.routes as routes_pkg
-from worker.api.limits import GuardMiddleware
+from worker.api.limits import GuardMiddleware, PitBudget
+from worker.settings import get_settings
 
 STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
@@ -79,6 +80,9 @@ def create_app() -> FastAPI:
     for exc_type in (ApiError, TransportError, redis.RedisError):
         app.add_exception_handler(exc_type, _backend_down)
     app.add_middleware(GuardMiddleware)
+    # The anonymous point-in-time budget is the app's (worker.api.routes.search.pit_budget), not a module's:
+    # two apps in one process (tests) keep their own counts.
+    app.state.pit_budget = PitBudget(get_settings().api_anonymous_pits)
     return app
 
 

@@ -23,6 +23,8 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from starlette.routing import Match
+
 from worker.api.auth import AuthError, check_key, reads_open
 from worker.settings import get_settings
 
@@ -175,7 +177,6 @@ def _routed(scope: Scope) -> bool:
     router = getattr(app, "router", None)
     if router is None:
         return True
-    from starlette.routing import Match
 
     for route in router.routes:
         match, _ = route.matches(scope)

@@ -31,14 +31,16 @@ from itertools import islice
 from typing import Any
 
 from worker import metrics
-from worker.archive.checkpoint import Checkpoint, Progress
+from worker.archive.checkpoint import Checkpoint, Progress, archive_identity
 from worker.archive.errors import ImportAborted
+from worker.archive.readers import open_archive, read_rows
 from worker.archive.rows import BadRow, Item, Row
 from worker.document import EnrichedDocument
 from worker.pipeline import article as stages
-from worker.pipeline.context import AppContext
+from worker.pipeline.context import AppContext, current
 from worker.pipeline.stage import Hop
 from worker.records import Delivery
+from worker.store.elastic import ensure_index, refresh
 
 log = logging.getLogger(__name__)
 
@@ -205,8 +207,6 @@ class Importer:
 
 def context_for(alias: str | None) -> AppContext:
     """The process's application context, writing to ``alias`` instead of the configured one."""
-    from worker.pipeline.context import current
-
     ctx = current()
     if not alias or alias == ctx.settings.es_index:
         return ctx
@@ -221,10 +221,6 @@ def import_archive(ctx: AppContext, path: str, *, fmt: str | None = None, source
     (``restart``: ignore and drop an earlier run's). ``on_open(source, resumed_progress)`` is called once
     the archive is open (the CLI sizes its progress bar). ``importer``: ``Importer`` options. The alias is
     refreshed at the end, so the documents are searchable when this returns."""
-    from worker.archive.checkpoint import archive_identity
-    from worker.archive.readers import open_archive, read_rows
-    from worker.store.elastic import ensure_index, refresh
-
     alias = ctx.settings.es_index
     src = open_archive(path, fmt)
     try:

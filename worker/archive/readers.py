@@ -29,6 +29,7 @@ from typing import BinaryIO, Literal
 from worker.archive.columns import RowError, article_from_columns
 from worker.archive.errors import ArchiveFormatError
 from worker.archive.rows import BadRow, Item, Row
+from worker.archive.warc import read_warc
 
 Format = Literal["jsonl", "csv", "warc"]
 FORMATS: tuple[str, ...] = ("jsonl", "csv", "warc")
@@ -155,7 +156,6 @@ def read_rows(src: Source, *, source: str | None = None) -> Iterator[Item]:
         return read_jsonl(src.stream, source=source)
     if src.format == "csv":
         return read_csv(src.stream, source=source)
-    from worker.archive.warc import read_warc
 
     return read_warc(src.stream, source=source)
 

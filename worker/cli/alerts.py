@@ -24,7 +24,7 @@ def _store() -> Any:
 def _alerts() -> Any:
     from worker.pipeline.context import current
 
-    return current().alerts
+    return current()
 
 
 def _fail(msg: str, code: int = 1) -> None:

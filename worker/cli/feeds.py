@@ -19,7 +19,7 @@ console = Console()
 def _ctx() -> Any:
     from worker.pipeline.context import current
 
-    return current().ingest
+    return current()
 
 
 def _runner(inline: bool) -> Any:
@@ -178,7 +178,7 @@ def register(app: typer.Typer) -> None:
         from worker.records import FeedItem
 
         runner = _runner(inline)
-        ctx = runner.ctx.ingest
+        ctx = runner.ctx
 
         def emit(item: FeedItem) -> None:
             console.print(f"  new: {(item.title or '')[:70]}  [dim]{item.url}[/dim]")

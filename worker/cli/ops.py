@@ -63,7 +63,7 @@ def setup_storage() -> None:
 
     ctx = current()
     ensure_index(ctx.es)
-    alert_store.ensure_indices(ctx.es, ctx.alerts)
+    alert_store.ensure_indices(ctx)
 
 
 def _all_queues() -> str:
@@ -140,7 +140,7 @@ def register(app: typer.Typer) -> None:
     def run(
         concurrency: int = typer.Option(None, "-c", help="worker processes"),
         demo: bool = typer.Option(False, help="also start the replay feed server and poll its feeds"),
-        demo_port: int = typer.Option(8765, envvar="NEWSWORKER_DEMO_PORT", help="replay server port in demo mode"),
+        demo_port: int | None = typer.Option(None, help="replay server port in demo mode (default settings.demo_port)"),
         no_api: bool = typer.Option(False, "--no-api"),
         status_every: float = typer.Option(30.0, help="seconds between status lines when not on a terminal"),
     ) -> None:
@@ -158,6 +158,7 @@ def register(app: typer.Typer) -> None:
             except (ProcessLookupError, ValueError):
                 pidfile.unlink()
         s = get_settings()
+        demo_port = demo_port or s.demo_port
         # A port already taken (another checkout's run) would leave the API restarting in a loop while the
         # status line saw the other process answer: say so before starting anything.
         taken = [f"{what} port {port} ({var})" for what, port, var, wanted in (

@@ -25,6 +25,8 @@ __all__ = ["extract_one", "extract_many"]
 
 
 def __getattr__(name: str) -> Any:
+    # Lazy on purpose: a module that needs only ``worker.extract.normalize`` (the query analyser, the API)
+    # must not load the whole chain and its models with the package.
     if name in __all__:
         from worker.extract import pipeline
 

@@ -23,6 +23,7 @@ from email.utils import parsedate_to_datetime
 import ahocorasick
 
 from worker.document import DateRef
+from worker.extract.keywords import load_idf
 from worker.extract.normalize import fold, fold_with_offsets
 
 __all__ = ["find_dates", "parse_published", "hijri_to_gregorian", "GREGORIAN_MONTHS", "LEVANTINE_MONTHS"]
@@ -414,7 +415,6 @@ def _future_context(folded: str, at: int) -> bool:
     before = folded[max(0, at - 45) : at]
     if _FUTURE_CUE_RE.search(before):
         return True
-    from worker.extract.keywords import load_idf
 
     idf, _ = load_idf()
     for w in _WORD_RE.findall(before)[-3:]:

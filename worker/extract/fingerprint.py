@@ -16,6 +16,9 @@ from __future__ import annotations
 import hashlib
 import re
 
+import numpy as np
+
+from worker.extract.keywords import load_stopwords
 from worker.extract.memo import memo
 from worker.extract.normalize import fold
 
@@ -30,8 +33,6 @@ _ROWS_MAX = 262144
 
 
 def _features(folded: str) -> list[str]:
-    from worker.extract.keywords import load_stopwords
-
     stop = load_stopwords()
     words = [w[1:] if w[0] == "و" and len(w) > 3 else w for w in _WORD_RE.findall(folded)]
     words = [w for w in words if len(w) > 2 and w not in stop]
@@ -54,7 +55,6 @@ def simhash(text: str, *, folded: str | None = None) -> str:
     feats = _features(folded if folded is not None else fold(text))
     if not feats:
         return _EMPTY
-    import numpy as np
 
     cache = _ROWS
     if len(cache) > _ROWS_MAX:

@@ -19,6 +19,7 @@ documents). Rebuild with
 from __future__ import annotations
 
 import gzip
+import json
 import math
 import sys
 from collections import Counter
@@ -26,8 +27,9 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from worker.extract import tokens as tokens_mod
 from worker.extract.memo import memo
-from worker.extract.normalize import DIACRITICS_RE
+from worker.extract.normalize import DIACRITICS_RE, fold
 from worker.extract.tokens import Token, split_proclitics, tokenize
 
 __all__ = ["find_keywords", "term_key", "build_idf", "load_idf", "load_stopwords"]
@@ -79,7 +81,6 @@ def load_stopwords() -> frozenset[str]:
         words.update(resources.files(_DATA).joinpath("stopwords.txt").read_text("utf-8").split())
     except (FileNotFoundError, ModuleNotFoundError):
         pass
-    from worker.extract.normalize import fold
 
     return frozenset(term_key(fold(w)) for w in words) | frozenset(fold(w) for w in words)
 
@@ -187,9 +188,6 @@ def build_idf(corpus: str | Path, out_dir: str | Path | None = None) -> tuple[in
 
     Returns (documents, terms shipped).
     """
-    import json
-
-    from worker.extract import tokens as tokens_mod
 
     out = Path(out_dir) if out_dir else Path(__file__).parent / "data"
     out.mkdir(parents=True, exist_ok=True)

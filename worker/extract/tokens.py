@@ -6,8 +6,11 @@ All offsets index the original (un-normalised) string. ``Token.norm`` is the fol
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections import namedtuple
+from functools import cache
+from importlib import resources
 
 from worker.extract.memo import memo
 from worker.extract.normalize import fold, folded_words
@@ -218,31 +221,24 @@ def _stem_ok(whole: str, stem: str, vocab: dict[str, int], conj: bool = False) -
 
 _MIN_STEM_DF = 3
 _COMMON_STEM_DF = 200
-_VOCAB: dict[str, int] | None = None
 
 
+@cache
 def _vocab() -> dict[str, int]:
-    """Document frequencies of whole folded words in the ANT corpus (``data/words.tsv.gz``), or {}."""
-    global _VOCAB
-    if _VOCAB is None:
-        import gzip
-        from importlib import resources
-
-        try:
-            raw = resources.files("worker.extract.data").joinpath("words.tsv.gz").read_bytes()
-        except (FileNotFoundError, ModuleNotFoundError):
-            _VOCAB = {}
-        else:
-            table: dict[str, int] = {}
-            for line in gzip.decompress(raw).decode("utf-8").splitlines()[1:]:
-                w, _, n = line.partition("\t")
-                table[w] = int(n)
-            _VOCAB = table
-    return _VOCAB
+    """Document frequencies of whole folded words in the ANT corpus (``data/words.tsv.gz``), or {}.
+    Loaded once per process; ``reset_vocab`` forgets it."""
+    try:
+        raw = resources.files("worker.extract.data").joinpath("words.tsv.gz").read_bytes()
+    except (FileNotFoundError, ModuleNotFoundError):
+        return {}
+    table: dict[str, int] = {}
+    for line in gzip.decompress(raw).decode("utf-8").splitlines()[1:]:
+        w, _, n = line.partition("\t")
+        table[w] = int(n)
+    return table
 
 
 def reset_vocab() -> None:
     """Forget the loaded word table and cached splits (used when the tables are rebuilt)."""
-    global _VOCAB
-    _VOCAB = None
+    _vocab.cache_clear()
     _split.cache_clear()  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@
   seen.py        exactly-once claims on document ids (SET NX, two-phase)
   articles.py    ``fetch_item``: page fetch + main text with feed fallbacks, hand-off to extract
   article.py     trafilatura extraction and the hand-off payload
-  context.py     ``IngestContext`` (Redis, settings, key namespace): ``AppContext.ingest``
+  context.py     ``IngestDeps``: what ingestion needs of the one application context (``AppContext``)
   errors.py      classed errors in the one taxonomy (``worker.errors``): permanent / transient / rate-limited
 
 Retries, dead letters and hand-offs between stages are the pipeline's (``worker/pipeline/``).

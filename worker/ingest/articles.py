@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from worker.ingest.article import build_article
 from worker.ingest.canonical import canonical_for_page, doc_id
-from worker.ingest.context import IngestContext
+from worker.ingest.context import IngestDeps
 from worker.ingest.encoding import decode_html
 from worker.ingest.errors import PermanentFetchError, RobotsDisallowedError, TransientFetchError
 from worker.records import FeedItem, FetchedArticle
@@ -39,7 +39,7 @@ def _has_feed_text(item: FeedItem) -> bool:
     return bool((item.content or "").strip() or (item.summary or "").strip())
 
 
-def fetch_item(ctx: IngestContext, item: FeedItem, emit: Emit, *, last_attempt: bool = False,
+def fetch_item(ctx: IngestDeps, item: FeedItem, emit: Emit, *, last_attempt: bool = False,
                commit: bool = True) -> FetchOutcome:
     """Fetch the item's page and ``emit`` the article. ``commit=False``: the caller marks the ids handed
     (``commit_handed``) once the article is safely on its way, e.g. after the pipeline runner has indexed a
@@ -89,7 +89,7 @@ def fetch_item(ctx: IngestContext, item: FeedItem, emit: Emit, *, last_attempt: 
     return outcome
 
 
-def commit_handed(ctx: IngestContext, outcomes: list[FetchOutcome]) -> None:
+def commit_handed(ctx: IngestDeps, outcomes: list[FetchOutcome]) -> None:
     """The handed marks and the counter of ``outcomes`` in one round trip."""
     ids = [i for o in outcomes for i in o.handed_ids]
     if not ids:

@@ -1,51 +1,51 @@
-"""Everything ingestion needs in one place: the ingest view of the application context
-(``worker.pipeline.context.AppContext.ingest``), or built by a test with its own key prefix and settings."""
+"""What ingestion needs from the application context, declared here because ``ingest/`` sits below
+``pipeline/`` and cannot import ``worker.pipeline.context.AppContext``. ``AppContext`` satisfies
+``IngestDeps`` structurally (checked by ``tests/unit/test_context_protocols.py``); there is no second
+context class. Tests build an ``AppContext`` with their own settings and key prefix.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
+from typing import Protocol, runtime_checkable
 
 import redis
 
 from worker.ingest.fetcher import Fetcher
-from worker.ingest.politeness import RobotsPolicy, TokenBucket
+from worker.ingest.politeness import RobotsPolicy
 from worker.ingest.registry import FeedRegistry
 from worker.ingest.seen import SeenStore
 from worker.keys import Keys
-from worker.settings import Settings, get_settings
+from worker.settings import Settings
+
+ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309 asks parsers to read at least 500 KiB
 
 
-@dataclass
-class IngestContext:
-    redis: redis.Redis
-    settings: Settings = field(default_factory=get_settings)
-    keys: Keys = field(default_factory=lambda: Keys(get_settings().redis_prefix))
+@runtime_checkable
+class IngestDeps(Protocol):
+    """The clients, settings and key namespace of the process, and the ingest services built on them
+    once per process (the fetcher holds an HTTP connection pool, so it must not be rebuilt per call)."""
 
-    @cached_property
-    def registry(self) -> FeedRegistry:
-        return FeedRegistry(self.redis, self.keys)
+    @property
+    def redis(self) -> redis.Redis: ...
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def keys(self) -> Keys: ...
+    @property
+    def registry(self) -> FeedRegistry: ...
+    @property
+    def seen(self) -> SeenStore: ...
+    @property
+    def fetcher(self) -> Fetcher: ...
+    @property
+    def robots(self) -> RobotsPolicy: ...
 
-    @cached_property
-    def seen(self) -> SeenStore:
-        return SeenStore(self.redis, self.keys)
 
-    @cached_property
-    def bucket(self) -> TokenBucket:
-        return TokenBucket(self.redis, self.keys, self.settings.per_host_rate, self.settings.per_host_burst)
+def robots_policy(client: redis.Redis, keys: Keys, settings: Settings, fetcher: Fetcher) -> RobotsPolicy:
+    """robots.txt rules fetched through the process's fetcher (same SSRF checks, caps and host bucket)."""
 
-    @cached_property
-    def fetcher(self) -> Fetcher:
-        return Fetcher(self.settings, bucket=self.bucket)
+    def fetch_text(url: str) -> tuple[int, str]:
+        res = fetcher.fetch(url, kind="robots", max_bytes=ROBOTS_MAX_BYTES)
+        return res.status, res.body.decode("utf-8", errors="replace")
 
-    @cached_property
-    def robots(self) -> RobotsPolicy:
-        def fetch_text(url: str) -> tuple[int, str]:
-            res = self.fetcher.fetch(url, kind="robots", max_bytes=512 * 1024)
-            return res.status, res.body.decode("utf-8", errors="replace")
-
-        return RobotsPolicy(self.redis, self.keys, self.settings.user_agent, fetch_text)
-
-    def close(self) -> None:
-        if "fetcher" in self.__dict__:
-            self.fetcher.close()
+    return RobotsPolicy(client, keys, settings.user_agent, fetch_text)

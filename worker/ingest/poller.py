@@ -20,7 +20,7 @@ import redis
 
 from worker import records
 from worker.ingest.canonical import canonicalize_url, doc_id
-from worker.ingest.context import IngestContext
+from worker.ingest.context import IngestDeps
 from worker.ingest.errors import (
     FetchError,
     GoneError,
@@ -69,7 +69,7 @@ def handoff_item(feed: Feed, item: FeedItem) -> records.FeedItem:
     )
 
 
-def poll_feed_once(ctx: IngestContext, feed_id: str, emit: Emit, *, now: float | None = None,
+def poll_feed_once(ctx: IngestDeps, feed_id: str, emit: Emit, *, now: float | None = None,
                    force_full: bool = False) -> PollOutcome:
     """Poll ``feed_id`` once, hand every never-seen item to ``emit`` exactly once, reschedule."""
     started = time.monotonic()
@@ -99,7 +99,7 @@ def poll_feed_once(ctx: IngestContext, feed_id: str, emit: Emit, *, now: float |
         ctx.redis.eval(_UNLOCK_LUA, 1, lock_key, token)
 
 
-def _poll(ctx: IngestContext, feed: Feed, state: FeedState, emit: Emit, now: float,
+def _poll(ctx: IngestDeps, feed: Feed, state: FeedState, emit: Emit, now: float,
           force_full: bool) -> PollOutcome:
     s = ctx.settings
     state.polls += 1
@@ -200,11 +200,11 @@ def _server_min(cache_control: str | None, ttl: int | None) -> float | None:
     return float(max(values)) if values else None
 
 
-def _base_interval(ctx: IngestContext, feed: Feed, state: FeedState) -> float:
+def _base_interval(ctx: IngestDeps, feed: Feed, state: FeedState) -> float:
     return float(state.interval or feed.interval or ctx.settings.poll_default_interval)
 
 
-def _success(ctx: IngestContext, feed: Feed, state: FeedState, now: float, result: str, status: int,
+def _success(ctx: IngestDeps, feed: Feed, state: FeedState, now: float, result: str, status: int,
              total: int, new: int, server_min: float | None) -> PollOutcome:
     s = ctx.settings
     unchanged = result in ("not_modified", "unchanged")
@@ -224,14 +224,14 @@ def _success(ctx: IngestContext, feed: Feed, state: FeedState, now: float, resul
     return PollOutcome(feed.id, result, status, total, new, None, state.next_due, interval)
 
 
-def _defer(ctx: IngestContext, feed: Feed, state: FeedState, now: float, wait: float) -> PollOutcome:
+def _defer(ctx: IngestDeps, feed: Feed, state: FeedState, now: float, wait: float) -> PollOutcome:
     state.polls -= 1  # not a poll: nothing was fetched
     state.next_due = now + wait + random.uniform(0, 5)
     ctx.registry.save_state(feed.id, state)
     return PollOutcome(feed.id, "deferred", next_due=state.next_due)
 
 
-def _failure(ctx: IngestContext, feed: Feed, state: FeedState, now: float, err: FetchError) -> PollOutcome:
+def _failure(ctx: IngestDeps, feed: Feed, state: FeedState, now: float, err: FetchError) -> PollOutcome:
     s = ctx.settings
     state.consecutive_failures += 1
     state.last_error = f"{err.kind}: {err}"[:1000]
@@ -256,6 +256,6 @@ def _failure(ctx: IngestContext, feed: Feed, state: FeedState, now: float, err: 
                        state.last_error, state.next_due, None)
 
 
-def _count(ctx: IngestContext, name: str, amount: int = 1) -> None:
+def _count(ctx: IngestDeps, name: str, amount: int = 1) -> None:
     if amount:
         ctx.redis.hincrby(ctx.keys.stats, name, amount)

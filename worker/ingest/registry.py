@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from worker.keys import Keys
 from worker.settings import get_settings
+from worker.store.clients import get_redis
 
 FeedStatus = Literal["new", "ok", "failing", "dead"]
 FAILING_AFTER = 1  # the first failure already shows (with its error); "dead" needs many
@@ -243,8 +244,6 @@ def feed_view(feed: Feed, state: FeedState, next_poll: float | None = None) -> d
 def list_feeds(client: redis.Redis | None = None, keys: Keys | None = None) -> list[dict[str, Any]]:
     """Every registered feed with its state, on the process's shared Redis by default."""
     if client is None:
-        from worker.store.clients import get_redis
-
         client = get_redis()
     if keys is None:
         keys = Keys(get_settings().redis_prefix)

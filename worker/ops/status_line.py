@@ -13,11 +13,18 @@ output gets a readable trail instead of carriage returns).
 from __future__ import annotations
 
 import json
+import shutil
+import socket
 import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TextIO
+
+from worker.metrics import read_counters
+from worker.ops import health
+from worker.pipeline.context import current
+from worker.settings import get_settings
 
 # Poll outcomes that are no poll at all (another worker held the lock, the feed is disabled...).
 _NOT_POLLED = frozenset({"deferred", "locked", "unknown", "disabled"})
@@ -109,7 +116,6 @@ class StatusLine:
     def _width(self) -> int | None:
         if not self.tty:
             return None
-        import shutil
 
         return shutil.get_terminal_size((100, 24)).columns - 1
 
@@ -160,8 +166,6 @@ class Collector:
 
     @staticmethod
     def _counts() -> Counts:
-        from worker.metrics import read_counters
-
         try:
             return counts_from(read_counters)
         except Exception:  # noqa: BLE001 - Redis away: the state says so, the figures wait
@@ -169,8 +173,6 @@ class Collector:
 
     @staticmethod
     def _in_index() -> int | None:
-        from worker.pipeline.context import current
-
         ctx = current()
         try:
             return int(ctx.es.count(index=ctx.settings.es_index)["count"])
@@ -178,8 +180,6 @@ class Collector:
             return None
 
     def _api_listening(self) -> bool:
-        import socket
-
         if self.api is None:
             return True
         try:
@@ -189,9 +189,6 @@ class Collector:
             return False
 
     def _check(self, counts: Counts) -> str:
-        from worker.ops import health
-        from worker.settings import get_settings
-
         down = [c.name for c in (health.check_redis(), health.check_es()) if not c.ok]
         if down:
             return "DOWN: " + ", ".join(down)

@@ -13,6 +13,7 @@ failure; ``newsworker.target`` pulls them all in and stops them together (``Part
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,8 +143,6 @@ def units(plan: ServicePlan) -> dict[str, str]:
 
 def parse_description(text: str) -> dict[str, str]:
     """``scripts/services.sh describe``'s ``KEY=value`` lines (shell-quoted) as a dict."""
-    import shlex
-
     out: dict[str, str] = {}
     for line in text.splitlines():
         words = shlex.split(line)
@@ -158,8 +157,6 @@ def plan_from(desc: Mapping[str, str], env: Mapping[str, str], *, checkout: Path
               curl: Path = Path("/usr/bin/curl")) -> ServicePlan:
     """The plan for what ``describe`` resolved; the application units get the carried settings of ``env``
     and the data dir services.sh uses (so ``run``, the units and the script agree on one folder)."""
-    import shlex
-
     app_env = {k: env[k] for k in CARRIED_SETTINGS if env.get(k)}
     app_env.setdefault("NEWSWORKER_DATA_DIR", desc["DATA"])
     app_env.setdefault("NEWSWORKER_REDIS_URL", desc["REDIS_URL"])

@@ -41,7 +41,7 @@ class StoreUnavailable(errors.TransientError):
 def poll(hop: Hop, feed_id: str) -> str:
     """FeedId -> FeedItems. A feed's own failures are part of its state and schedule, not retries here;
     only the infrastructure (Redis, the broker) failing raises."""
-    outcome = poll_feed_once(hop.ctx.ingest, feed_id, emit=hop.emit)
+    outcome = poll_feed_once(hop.ctx, feed_id, emit=hop.emit)
     inc("feed_polls_total", {"feed": feed_id, "outcome": outcome.result})
     log.info("poll %s: %s (%d new of %d)", feed_id, outcome.result, outcome.new_items, outcome.total_items)
     return outcome.result
@@ -49,7 +49,7 @@ def poll(hop: Hop, feed_id: str) -> str:
 
 def fetch(hop: Hop, item: FeedItem) -> str:
     """FeedItem -> FetchedArticle. The "handed" marks wait until the article is safely on its way."""
-    ctx = hop.ctx.ingest
+    ctx = hop.ctx
     outcome = fetch_item(ctx, item, emit=hop.emit, last_attempt=hop.last_attempt, commit=False)
     if outcome.handed_ids:
         hop.on_handed.append(lambda: commit_handed(ctx, [outcome]))
@@ -101,7 +101,7 @@ def story(hop: Hop, doc: EnrichedDocument) -> None:
     """EnrichedDocument -> the same with its story id (the first article of its near-duplicate cluster),
     before indexing, so the index and the alert history agree on it."""
     if doc.story_id is None:
-        doc = doc.model_copy(update={"story_id": assign_story(doc, hop.ctx.alerts)})
+        doc = doc.model_copy(update={"story_id": assign_story(doc, hop.ctx)})
     hop.emit(doc)
 
 
@@ -139,14 +139,14 @@ def _observe_lag(doc: EnrichedDocument) -> None:
 
 def match(hop: Hop, doc: EnrichedDocument) -> None:
     """EnrichedDocument -> Deliveries. Idempotent per (rule, story): a re-run sends nothing twice."""
-    result = process_document(doc.model_dump(mode="json"), ctx=hop.ctx.alerts, engine=hop.ctx.engine)
+    result = process_document(doc.model_dump(mode="json"), ctx=hop.ctx, engine=hop.ctx.engine)
     for d in result.deliveries:
         hop.emit(Delivery.from_payload(d))
 
 
 def deliver(hop: Hop, delivery: Delivery) -> str:
     """Delivery -> delivered | skipped: one attempt on one channel; a failing channel never blocks ingestion."""
-    outcome: Outcome = attempt(delivery.as_payload(), hop.ctx.alerts)
+    outcome: Outcome = attempt(delivery.as_payload(), hop.ctx)
     inc("alert_deliveries_total", {"channel": str(delivery.channel.get("type")), "outcome": outcome.status})
     if outcome.status == "retry":
         raise TransientDeliveryError(outcome.error or "retry", outcome.code)
@@ -157,4 +157,4 @@ def deliver(hop: Hop, delivery: Delivery) -> str:
 
 def delivery_failed(ctx: AppContext, delivery: Delivery, error: str) -> None:
     """``deliver``'s dead-letter hook: the history shows the channel failed."""
-    mark_failed(delivery.as_payload(), error, ctx.alerts)
+    mark_failed(delivery.as_payload(), error, ctx)

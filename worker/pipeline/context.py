@@ -1,6 +1,11 @@
-"""The one application context: settings, the process's Redis and Elasticsearch clients, and the Redis key
-namespace, with the ingest and alert adapters (and the compiled alert rules) built on them. Every stage function takes it as its first
-argument; tests build their own (``AppContext.create(..., prefix=...)``) and install it with ``use``.
+"""The one application context: settings, the process's Redis and Elasticsearch clients, the Redis key
+namespace, and the services built once on them (the feed registry, the HTTP fetcher, robots.txt, the compiled
+alert rules). Every stage function takes it as its first argument; tests build their own
+(``AppContext.create(Settings(...), prefix=..., redis_client=..., es=...)``) and install it with ``use``.
+
+The adapters below ``pipeline/`` cannot import it, so each declares what it needs as a Protocol
+(``worker.ingest.context.IngestDeps``, ``worker.alerts.context.AlertsDeps``) and this class satisfies both
+structurally: there is no second context object to keep in agreement with this one.
 
 One per process (``current()``), rebuilt when the clients change: ``worker_process_init`` resets the
 clients in every Celery prefork child, which then opens its own sockets instead of sharing its parent's.
@@ -11,16 +16,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import redis
 from elasticsearch import Elasticsearch
 
-from worker.alerts.context import AlertsContext
 from worker.alerts.engine import Engine
 from worker.alerts.store import RuleStore
-from worker.ingest.context import IngestContext
+from worker.ingest.context import robots_policy
+from worker.ingest.fetcher import Fetcher
+from worker.ingest.politeness import RobotsPolicy, TokenBucket
+from worker.ingest.registry import FeedRegistry
+from worker.ingest.seen import SeenStore
 from worker.keys import Keys
 from worker.settings import Settings, get_settings
 from worker.store.clients import get_es, get_redis
@@ -32,38 +40,43 @@ class AppContext:
     redis: redis.Redis
     es: Elasticsearch
     keys: Keys
-    # The alert subsystem's index names default to the settings'; tests pass their own.
-    alerts_override: AlertsContext | None = field(default=None, repr=False)
 
     @classmethod
     def create(cls, settings: Settings | None = None, *, redis_client: redis.Redis | None = None,
-               es: Elasticsearch | None = None, prefix: str | None = None,
-               alerts: AlertsContext | None = None) -> AppContext:
+               es: Elasticsearch | None = None, prefix: str | None = None) -> AppContext:
         s = settings or get_settings()
-        return cls(s, redis_client or get_redis(), es or get_es(), Keys(prefix or s.redis_prefix), alerts)
+        return cls(s, redis_client or get_redis(), es or get_es(), Keys(prefix or s.redis_prefix))
+
+    # -- ingestion (worker.ingest.context.IngestDeps) ----------------------------------------------------
+    @cached_property
+    def registry(self) -> FeedRegistry:
+        return FeedRegistry(self.redis, self.keys)
 
     @cached_property
-    def ingest(self) -> IngestContext:
-        return IngestContext(redis=self.redis, settings=self.settings, keys=self.keys)
+    def seen(self) -> SeenStore:
+        return SeenStore(self.redis, self.keys)
 
     @cached_property
-    def alerts(self) -> AlertsContext:
-        if self.alerts_override is not None:
-            return self.alerts_override
-        s = self.settings
-        return AlertsContext(rules_index=s.es_alerts_index, history_index=s.es_alert_history_index,
-                             prefix=self.keys.alerts, story_window_hours=s.alert_story_window_hours,
-                             articles_index=s.es_index, redis_client=self.redis, es_client=self.es,
-                             smtp_host=s.smtp_host, smtp_port=s.smtp_port)
+    def bucket(self) -> TokenBucket:
+        return TokenBucket(self.redis, self.keys, self.settings.per_host_rate, self.settings.per_host_burst)
 
+    @cached_property
+    def fetcher(self) -> Fetcher:
+        return Fetcher(self.settings, bucket=self.bucket)
+
+    @cached_property
+    def robots(self) -> RobotsPolicy:
+        return robots_policy(self.redis, self.keys, self.settings, self.fetcher)
+
+    # -- alerts (worker.alerts.context.AlertsDeps: redis, es, settings, keys) ------------------------------
     @cached_property
     def engine(self) -> Engine:
         """The alert rules, compiled once per process and refreshed when the rule store changes."""
-        return Engine(RuleStore(self.alerts))
+        return Engine(RuleStore(self))
 
     def close(self) -> None:
-        if "ingest" in self.__dict__:
-            self.ingest.close()
+        if "fetcher" in self.__dict__:
+            self.fetcher.close()
 
 
 class _Current:

@@ -19,7 +19,7 @@ def schedule_polls(hop: Hop) -> int:
     """Every feed whose next due time has passed -> its FeedId. Due feeds are pushed ahead atomically
     while queued, so overlapping ticks never double-poll."""
     ctx = hop.ctx
-    ids = ctx.ingest.registry.claim_due(hold=max(300.0, ctx.settings.http_timeout * 10))
+    ids = ctx.registry.claim_due(hold=max(300.0, ctx.settings.http_timeout * 10))
     for feed_id in ids:
         hop.emit(feed_id)
     return len(ids)
@@ -27,9 +27,8 @@ def schedule_polls(hop: Hop) -> int:
 
 def digests(hop: Hop) -> int:
     """Digest rules whose batch is due -> one digest notification each -> its Deliveries."""
-    alerts = hop.ctx.alerts
-    rules = [r for r in RuleStore(alerts).list(enabled_only=True) if r.mode == "digest"]
-    run = send_due_digests(rules, ctx=alerts)
+    rules = [r for r in RuleStore(hop.ctx).list(enabled_only=True) if r.mode == "digest"]
+    run = send_due_digests(rules, ctx=hop.ctx)
     for d in run.deliveries:
         hop.emit(Delivery.from_payload(d))
     if run.sent:

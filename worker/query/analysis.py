@@ -34,10 +34,11 @@ any over-stemming only costs precision through collisions, never recall between 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 # The chain's fold is the single definition of the matching key.
 from worker.extract.normalize import fold as _chain_fold
+from worker.query import lexicon
 from worker.query.lexicon import PREPOSITIONS, is_proclitic_split, load_plural_pairs
 
 __all__ = [
@@ -124,20 +125,16 @@ def base_stem(token: str) -> str:
     return _strip_suffix(_strip_prefix(token))
 
 
-_PLURALS: dict[str, str] | None = None
-
-
+@cache
 def plural_keys() -> dict[str, str]:
-    """Base stem of each listed broken plural -> base stem of its singular."""
-    global _PLURALS
-    if _PLURALS is None:
-        table: dict[str, str] = {}
-        for plural, singular in load_plural_pairs():
-            p, s = base_stem(fold_text(plural)), base_stem(fold_text(singular))
-            if p != s:
-                table[p] = s
-        _PLURALS = table
-    return _PLURALS
+    """Base stem of each listed broken plural -> base stem of its singular (built once per process;
+    ``reset_tables`` forgets it)."""
+    table: dict[str, str] = {}
+    for plural, singular in load_plural_pairs():
+        p, s = base_stem(fold_text(plural)), base_stem(fold_text(singular))
+        if p != s:
+            table[p] = s
+    return table
 
 
 @lru_cache(maxsize=200_000)
@@ -198,9 +195,6 @@ def prefix_form(text: str) -> str:
 
 def reset_tables() -> None:
     """Reload the lexicon tables and forget cached stems (after the tables are rebuilt)."""
-    global _PLURALS
-    from worker.query import lexicon
-
     lexicon.reset()
-    _PLURALS = None
+    plural_keys.cache_clear()
     stem.cache_clear()

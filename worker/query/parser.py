@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from luqum import tree as lt
 from luqum.exceptions import IllegalCharacterError, ParseError, ParseSyntaxError
+from luqum.parser import lexer
 from luqum.parser import parser as _luqum_parser
 
 from worker.query.analysis import analyze, analyze_exact, fold_text, prefix_form
@@ -99,8 +100,6 @@ def _parse(q: str) -> Node:
 @functools.cache
 def _lexer():  # noqa: ANN202
     """A private clone of luqum's lexer (ply lexers keep position state between calls)."""
-    from luqum.parser import lexer
-
     return lexer.clone()
 
 

@@ -4,6 +4,7 @@ cookie banner, footer, scripts), so main-text extraction is exercised for real."
 
 from __future__ import annotations
 
+import email.utils
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,8 +27,6 @@ class Entry:
 
 
 def _rfc822(dt: datetime) -> str:
-    import email.utils
-
     return email.utils.format_datetime(dt)
 
 

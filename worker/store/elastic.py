@@ -28,7 +28,9 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
 from worker.document import EnrichedDocument
+from worker.query.fields import index_view
 from worker.settings import get_settings
+from worker.store import search as _search
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +180,6 @@ def drop_alias_and_indices(es: Elasticsearch, alias: str) -> None:
 
 def to_source(doc: EnrichedDocument | dict[str, Any]) -> dict[str, Any]:
     """The ``_source`` stored for a document: the query helper's index view (document + derived fields)."""
-    from worker.query.fields import index_view
-
     return index_view(doc)
 
 
@@ -576,7 +576,5 @@ def stats(es: Elasticsearch, alias: str | None = None) -> dict[str, Any]:
 def __getattr__(name: str) -> Any:
     # Re-export search without an import cycle at module load (search imports this module).
     if name in ("search", "SearchResult", "SearchHit", "facets"):
-        from worker.store import search as _search
-
         return getattr(_search, name)
     raise AttributeError(name)

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from worker.query.analysis import analyze
+
 # Words (letters with Arabic marks/tatweel inside) and numbers, as the chain's tokenizer sees them.
 _MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d"
 WORD_RE = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{_MARKS}])*|\d+(?:[.,\u066b\u066c]\d+)*")
@@ -125,8 +127,6 @@ def query_terms(dsl: Any) -> QueryTerms:
 
 
 def _default_analyzer() -> Callable[[str], list[str]]:
-    from worker.query.analysis import analyze
-
     return analyze
 
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from worker.document import ArticleIn, EnrichedDocument, doc_id_for_url
+from worker.extract.pipeline import extract_many
 
 FULL_CORPUS = Path("/work/shared/data/corpora/ant-multisource-2018.jsonl.gz")
 PACKAGED_SAMPLE = Path(__file__).resolve().parent.parent / "replay" / "data" / "ant-sample.jsonl.gz"
@@ -85,8 +86,6 @@ def to_document(raw: dict) -> EnrichedDocument:
 
 def enrich(docs: list[EnrichedDocument]) -> list[EnrichedDocument]:
     """Run the extraction chain over ``docs`` (keeps metadata the chain does not set)."""
-    from worker.extract.pipeline import extract_many
-
     articles = [
         ArticleIn(
             id=d.id,

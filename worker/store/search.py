@@ -20,6 +20,7 @@ from typing import Any, Literal
 from elasticsearch import Elasticsearch
 
 from worker.document import casualty_totals, event_types
+from worker.query import compile as compile_query
 from worker.settings import get_settings
 from worker.store import highlight
 from worker.store.fields import FieldMap, field_map
@@ -108,8 +109,6 @@ def build_query(
 
     Raises ``worker.query.QuerySyntaxError`` for a malformed ``q``.
     """
-    from worker.query import compile as compile_query
-
     text_query: dict[str, Any] = compile_query(q).es if q and q.strip() else {"match_all": {}}
     filters: list[dict[str, Any]] = []
     sources = _as_list(source)

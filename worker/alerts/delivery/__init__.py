@@ -17,8 +17,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from worker.alerts.context import AlertsContext
+from worker.alerts.context import AlertsDeps
 from worker.alerts.delivery.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from worker.alerts.delivery.smtp import send_email
+from worker.alerts.delivery.webhook import send_webhook
 from worker.alerts.history import History
 
 log = logging.getLogger(__name__)
@@ -34,30 +36,26 @@ class Outcome:
     code: int | None = None
 
 
-def delivered_key(ctx: AlertsContext, n: dict[str, Any]) -> str:
-    return ctx.key("delivered", n["id"], n["channel_key"])
+def delivered_key(ctx: AlertsDeps, n: dict[str, Any]) -> str:
+    return ctx.keys.alert_delivered(n["id"], n["channel_key"])
 
 
-def send(n: dict[str, Any], ctx: AlertsContext) -> int:
+def send(n: dict[str, Any], ctx: AlertsDeps) -> int:
     ch = n["channel"]
     if ch["type"] == "webhook":
-        from worker.alerts.delivery.webhook import send_webhook
-
         return send_webhook(ch, n)
     if ch["type"] == "email":
-        from worker.alerts.delivery.smtp import send_email
-
-        return send_email(ch, n, host=ctx.smtp_host, port=ctx.smtp_port)
+        return send_email(ch, n, host=ctx.settings.smtp_host, port=ctx.settings.smtp_port)
     raise PermanentDeliveryError(f"unknown channel type {ch['type']!r}")
 
 
-def attempt(n: dict[str, Any], ctx: AlertsContext) -> Outcome:
+def attempt(n: dict[str, Any], ctx: AlertsDeps) -> Outcome:
     """Try one delivery of notification ``n`` (which carries ``channel`` and ``channel_key``)."""
     r = ctx.redis
     flag = delivered_key(ctx, n)
     if r.exists(flag):
         return Outcome("skipped")
-    lock = ctx.key("sending", n["id"], n["channel_key"])
+    lock = ctx.keys.alert_sending(n["id"], n["channel_key"])
     if not r.set(lock, "1", nx=True, ex=SENDING_LOCK_SECONDS):
         return Outcome("retry", "another attempt is in flight")
     history = History(ctx)
@@ -80,7 +78,7 @@ def attempt(n: dict[str, Any], ctx: AlertsContext) -> Outcome:
         r.delete(lock)
 
 
-def mark_failed(n: dict[str, Any], error: str, ctx: AlertsContext) -> None:
+def mark_failed(n: dict[str, Any], error: str, ctx: AlertsDeps) -> None:
     """The channel failed for good (permanent error, or retries exhausted): say so in the history. The
     dead letter itself is the pipeline runner's (``worker.pipeline.runner``)."""
     # not an attempt of its own: the attempt that failed last was counted when it was made

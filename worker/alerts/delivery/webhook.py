@@ -10,6 +10,9 @@ import httpx
 
 from worker.alerts.delivery.errors import PermanentDeliveryError, TransientDeliveryError
 from worker.alerts.payloads import slack_payload, webhook_payload
+from worker.alerts.rules import alert_address_policy, check_webhook_url
+from worker.ingest.errors import BlockedURLError
+from worker.ingest.ssrf import guarded_transport
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 _RETRYABLE = {408, 425, 429}
@@ -28,9 +31,6 @@ def send_webhook(channel: dict[str, Any], n: dict[str, Any], *, client: httpx.Cl
         "Idempotency-Key": n["id"],
         "User-Agent": "newsworker-alerts/0.1",
     }
-    from worker.alerts.rules import alert_address_policy, check_webhook_url
-    from worker.ingest.errors import BlockedURLError
-    from worker.ingest.ssrf import guarded_transport
 
     url = str(channel.get("url") or "")
     try:

@@ -12,7 +12,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from worker.alerts.rules import EMAIL_PATTERN
+from worker.alerts.history import History
+from worker.alerts.preview import preview
+from worker.alerts.rules import EMAIL_PATTERN, RuleError, build_rule, redacted, redacted_record
+from worker.alerts.store import RuleStore
 from worker.api.auth import is_writer, require_read, require_write
 from worker.api.models import (
     BACKEND_ERRORS,
@@ -25,6 +28,7 @@ from worker.api.models import (
     RuleOut,
     responses,
 )
+from worker.pipeline.context import current
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
@@ -86,27 +90,19 @@ class RulePatch(BaseModel):
 
 
 def _store() -> Any:
-    from worker.alerts.store import RuleStore
-
     return RuleStore(_alerts())
 
 
 def _alerts() -> Any:
-    from worker.pipeline.context import current
-
-    return current().alerts
+    return current()
 
 
 def _view(rule: Any, x_api_key: str | None) -> dict[str, Any]:
     """Full rule for holders of the write key; webhook URLs and e-mails redacted for everyone else."""
-    from worker.alerts.rules import redacted
-
     return rule.model_dump(mode="json") if is_writer(x_api_key) else redacted(rule)
 
 
 def _rule_or_422(body: dict[str, Any], name: str | None = None) -> Any:
-    from worker.alerts.rules import RuleError, build_rule
-
     if name is not None:
         body = {**body, "name": name}
     try:
@@ -141,9 +137,6 @@ def history(
                                  f"through its first {MAX_WINDOW} records (filter to narrow it)")] = 0,
     x_api_key: ApiKey = None,
 ) -> dict[str, Any]:
-    from worker.alerts.history import History
-    from worker.alerts.rules import redacted_record
-
     # A page that crosses the end of the index's window is cut there (an offset past it is a 422).
     limit = min(limit, MAX_WINDOW - offset)
     total, records = History(_alerts()).search(rule=rule, status=status_, story_id=story_id, channel=channel,
@@ -157,9 +150,6 @@ def history(
             responses=responses(READ_ERRORS, BACKEND_ERRORS, _404="no such notification"))
 def history_record(notification_id: Annotated[str, Path(min_length=1, max_length=200)],
                    x_api_key: ApiKey = None) -> dict[str, Any]:
-    from worker.alerts.history import History
-    from worker.alerts.rules import redacted_record
-
     rec = History(_alerts()).get(notification_id)
     if rec is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no notification {notification_id!r}")
@@ -222,8 +212,6 @@ def delete_rule(name: RuleName) -> Response:
             responses=responses(READ_ERRORS, BACKEND_ERRORS, _404=_NOT_FOUND))
 def test_rule(name: RuleName, limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict[str, Any]:
     """Preview over indexed history (see ``newsworker alerts test``)."""
-    from worker.alerts.preview import preview
-
     rule = _store().get(name)
     if rule is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no rule named {name!r}")

@@ -12,6 +12,7 @@ from worker.api.models import BACKEND_ERRORS, READ_ERRORS, responses
 from worker.api.models_explore import EntityOut, IsoDatetime, TopEntitiesOut
 from worker.api.routes.search import Target, _run
 from worker.api.routes.stories import WINDOW_HELP
+from worker.store import explore
 
 router = APIRouter(tags=["entities"])
 EntityType = Literal["PER", "ORG", "LOC", "FAC"]
@@ -27,11 +28,8 @@ def top_entities(
     until: Annotated[IsoDatetime | None, Query(description="end of the window (ISO 8601); overrides anchor")] = None,
     size: int = Query(15, ge=1, le=100),
 ) -> Any:
-    from worker.store.explore import ENTITY_FIELDS
-    from worker.store.explore import top_entities as run
-
-    types = tuple(dict.fromkeys(type)) if type else tuple(ENTITY_FIELDS)
-    return _run(run, target.es, target.alias, types=types, window=window, anchor=anchor, until=until, size=size)
+    types = tuple(dict.fromkeys(type)) if type else tuple(explore.ENTITY_FIELDS)
+    return _run(explore.top_entities, target.es, target.alias, types=types, window=window, anchor=anchor, until=until, size=size)
 
 
 @router.get("/entities/{name:path}", response_model=EntityOut, dependencies=[Depends(require_read)],
@@ -42,9 +40,7 @@ def entity(
     type: Annotated[EntityType | None, Query(description="only where it is tagged with this type")] = None,  # noqa: A002
     size: int = Query(20, ge=0, le=100, description="latest articles to list"),
 ) -> Any:
-    from worker.store.explore import entity as run
-
-    found = _run(run, target.es, target.alias, name, type, size=size)
+    found = _run(explore.entity, target.es, target.alias, name, type, size=size)
     if found is None:
         raise HTTPException(404, "no article names this entity")
     return found

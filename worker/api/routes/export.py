@@ -19,6 +19,10 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from worker.api.auth import require_read
 from worker.api.routes.search import SEARCH_ERRORS, Target
 from worker.api.routes.search import _run as run_search  # the store's errors -> the same HTTP answers
+from worker.archive.atom import MEDIA_TYPE, build_feed
+from worker.archive.exporter import ExportQuery, export_pages
+from worker.archive.formats import EXTENSIONS, MEDIA_TYPES, RENDERERS
+from worker.store.search import search
 
 router = APIRouter(tags=["export"])
 
@@ -46,9 +50,6 @@ def export(
     limit: int | None = Query(None, ge=1, le=10_000_000, description="at most this many articles"),
 ) -> Any:
     """Every article matching the search (no 10,000-hit window: walked with search_after), streamed."""
-    from worker.archive.exporter import ExportQuery, export_pages
-    from worker.archive.formats import EXTENSIONS, MEDIA_TYPES, RENDERERS
-
     pages = run_search(export_pages, target.es, target.alias,
                        ExportQuery(q, source, date_from, date_to, sort, limit))
     if isinstance(pages, JSONResponse):
@@ -71,9 +72,6 @@ def search_atom(
     size: int = Query(ATOM_SIZE, ge=1, le=100, description="entries"),
 ) -> Any:
     """The newest articles matching a search as an Atom feed: follow a saved search in a feed reader."""
-    from worker.archive.atom import MEDIA_TYPE, build_feed
-    from worker.store.search import search
-
     res = run_search(search, target.es, q, alias=target.alias, source=source, date_from=date_from,
                      date_to=date_to, size=size, sort="date", facets=False)
     if isinstance(res, JSONResponse):

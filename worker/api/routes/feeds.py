@@ -24,6 +24,11 @@ from worker.api.models import (
     PollOut,
     responses,
 )
+from worker.ingest.errors import BlockedURLError
+from worker.ingest.registry import Feed, feed_view, slugify
+from worker.ingest.registry import list_feeds as _list
+from worker.ingest.ssrf import AddressPolicy, check_url
+from worker.pipeline.context import current
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 
@@ -44,17 +49,13 @@ class FeedIn(BaseModel):
 
 
 def _ctx() -> Any:
-    from worker.pipeline.context import current
-
-    return current().ingest
+    return current()
 
 
 @router.get("", response_model=FeedListOut, dependencies=[Depends(require_read)],
             responses=responses(READ_ERRORS, BACKEND_ERRORS))
 def list_feeds(status_: Annotated[Literal["new", "ok", "failing", "dead"] | None,
                                   Query(alias="status")] = None) -> dict[str, Any]:
-    from worker.ingest.registry import list_feeds as _list
-
     ctx = _ctx()
     rows = _list(ctx.redis, ctx.keys)
     if status_:
@@ -68,8 +69,6 @@ def list_feeds(status_: Annotated[Literal["new", "ok", "failing", "dead"] | None
 @router.get("/{feed_id}", response_model=FeedOut, dependencies=[Depends(require_read)],
             responses=responses(READ_ERRORS, BACKEND_ERRORS, _404="no such feed"))
 def get_feed(feed_id: FeedId) -> dict[str, Any]:
-    from worker.ingest.registry import feed_view
-
     ctx = _ctx()
     feed = ctx.registry.get(feed_id)
     if feed is None:
@@ -80,10 +79,6 @@ def get_feed(feed_id: FeedId) -> dict[str, Any]:
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=FeedOut,
              dependencies=[Depends(require_write)], responses=responses(WRITE_ERRORS, BACKEND_ERRORS))
 def add_feed(body: FeedIn) -> dict[str, Any]:
-    from worker.ingest.errors import BlockedURLError
-    from worker.ingest.registry import Feed, feed_view, slugify
-    from worker.ingest.ssrf import AddressPolicy, check_url
-
     ctx = _ctx()
     try:
         feed = Feed(**{**body.model_dump(), "id": body.id or slugify(body.name or body.url)})

@@ -12,7 +12,7 @@ from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 
 from worker.api.auth import is_writer, require_read
@@ -26,7 +26,11 @@ from worker.api.models import (
     SyntaxErrorOut,
     responses,
 )
+from worker.query import QuerySyntaxError
 from worker.settings import get_settings
+from worker.store.clients import get_es
+from worker.store.elastic import get_document, public_document
+from worker.store.search import SearchError, facets, search
 
 STATIC_INDEX = FsPath(__file__).resolve().parent.parent / "static" / "index.html"
 
@@ -42,8 +46,6 @@ class SearchTarget:
 
 
 def search_target() -> SearchTarget:
-    from worker.store.clients import get_es
-
     return SearchTarget(get_es(), get_settings().es_index)
 
 
@@ -52,18 +54,18 @@ SEARCH_ERRORS = responses(READ_ERRORS, BACKEND_ERRORS, {400: {
     "model": SyntaxErrorOut,
     "description": "a query that does not parse, a bad date, a page beyond the result window, an expired cursor",
 }})
-_pits: PitBudget | None = None
 
 
-def _pit_allowed(x_api_key: str | None) -> bool:
+def pit_budget(request: Request) -> PitBudget:
+    """The app's anonymous point-in-time budget (``create_app`` puts it in ``app.state``)."""
+    budget: PitBudget = request.app.state.pit_budget
+    return budget
+
+
+def _pit_allowed(x_api_key: str | None, budget: PitBudget) -> bool:
     """Write-key holders open point-in-time searches freely; everyone else shares a small budget, since
     each open PIT pins a search context on every shard until it expires."""
-    global _pits
-    if is_writer(x_api_key):
-        return True
-    if _pits is None:
-        _pits = PitBudget(get_settings().api_anonymous_pits)
-    return _pits.take()
+    return is_writer(x_api_key) or budget.take()
 
 
 def _syntax_error(err: Exception) -> JSONResponse:
@@ -76,9 +78,6 @@ def _syntax_error(err: Exception) -> JSONResponse:
 
 def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Call into the store and turn failures into HTTP answers."""
-    from worker.query import QuerySyntaxError
-    from worker.store.search import SearchError
-
     try:
         return fn(*args, **kwargs)
     except QuerySyntaxError as err:
@@ -109,6 +108,7 @@ def page() -> FileResponse:
 @router.get("/search", response_model=SearchOut, dependencies=[Depends(require_read)], responses=SEARCH_ERRORS)
 def search_articles(
     target: Target,
+    budget: Annotated[PitBudget, Depends(pit_budget)],
     q: str = Query("", max_length=2000,
                    description='query language: words, "phrases", AND/OR/NOT, field:value filters'),
     source: str | None = Query(None, max_length=2000, description="comma-separated source ids"),
@@ -123,9 +123,7 @@ def search_articles(
     facets: bool = True,
     x_api_key: str | None = Header(None, alias="X-API-Key"),
 ) -> Any:
-    from worker.store.search import search
-
-    if pit and not cursor and not _pit_allowed(x_api_key):
+    if pit and not cursor and not _pit_allowed(x_api_key, budget):
         raise HTTPException(429, "too many point-in-time searches open; retry without pit or later",
                             headers={"Retry-After": "60"})
 
@@ -155,8 +153,6 @@ def facet_counts(
     date_from: str | None = Query(None, alias="from", max_length=40),
     date_to: str | None = Query(None, alias="to", max_length=40),
 ) -> Any:
-    from worker.store.search import facets
-
     return _run(facets, target.es, q, alias=target.alias, source=source, date_from=date_from, date_to=date_to)
 
 
@@ -166,8 +162,6 @@ def article(
     target: Target,
     doc_id: str = Path(..., min_length=1, max_length=200),
 ) -> Any:
-    from worker.store.elastic import get_document, public_document
-
     try:
         src = get_document(target.es, doc_id, alias=target.alias)
     except TransportError as err:

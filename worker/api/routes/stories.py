@@ -13,6 +13,7 @@ from worker.api.auth import require_read
 from worker.api.models import BACKEND_ERRORS, READ_ERRORS, responses
 from worker.api.models_explore import IsoDatetime, StoryOut, TopStoriesOut
 from worker.api.routes.search import Target, _run
+from worker.store import explore
 
 router = APIRouter(tags=["stories"])
 
@@ -30,17 +31,13 @@ def top_stories(
     sort: Literal["sources", "articles"] = Query("sources", description="most sources first, or most articles"),
     size: int = Query(20, ge=1, le=100),
 ) -> Any:
-    from worker.store.explore import top_stories as run
-
-    return _run(run, target.es, target.alias, window=window, anchor=anchor, until=until, sort=sort, size=size)
+    return _run(explore.top_stories, target.es, target.alias, window=window, anchor=anchor, until=until, sort=sort, size=size)
 
 
 @router.get("/stories/{story_id}", response_model=StoryOut, dependencies=[Depends(require_read)],
             responses=responses(READ_ERRORS, BACKEND_ERRORS, _404="no article belongs to this story"))
 def story(target: Target, story_id: str = Path(..., min_length=1, max_length=200)) -> Any:
-    from worker.store.explore import story as run
-
-    found = _run(run, target.es, target.alias, story_id)
+    found = _run(explore.story, target.es, target.alias, story_id)
     if found is None:
         raise HTTPException(404, "no article belongs to this story")
     return found

@@ -17,10 +17,11 @@ Both have ``tag_many(sentences of folded keys) -> BIO tags`` and a ``featurizer`
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Protocol
+
+from worker.settings import get_settings
 
 __all__ = ["TAGGERS", "EntityTagger", "get_entity_tagger", "use_tagger"]
 
@@ -35,12 +36,12 @@ class EntityTagger(Protocol):
 
 def get_entity_tagger(kind: str | None = None, model: str | None = None,
                       neural_model: str | None = None) -> EntityTagger:
-    """The tagger named by ``kind`` (default ``NEWSWORKER_NER``, else ``crf``), loaded once per
+    """The tagger named by ``kind`` (default ``settings.ner``: ``NEWSWORKER_NER``, else ``crf``), loaded once per
     process. ``model`` replaces the CRF model file (both kinds use the CRF), ``neural_model`` the
     neural one (validation runs)."""
     if _override and kind is None and model is None and neural_model is None:
         return _override[-1]
-    kind = (kind or os.environ.get("NEWSWORKER_NER") or "crf").strip().lower()
+    kind = (kind or get_settings().ner or "crf").strip().lower()
     if kind not in TAGGERS:
         raise ValueError(f"NEWSWORKER_NER={kind!r}: expected one of {', '.join(TAGGERS)}")
     if kind == "crf":

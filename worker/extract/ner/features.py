@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import gzip
 import math
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
 
 from worker.extract.gazetteer import get_gazetteer
 from worker.extract.normalize import fold
+from worker.settings import get_settings
 
 __all__ = ["Featurizer", "get_featurizer", "strip_clitics"]
 
@@ -331,9 +331,8 @@ def strip_clitics(key: str, freq) -> tuple[str, str]:
 
 @lru_cache(maxsize=1)
 def get_featurizer() -> Featurizer:
-    # NEWSWORKER_NER_CLUSTERS: another cluster table, for training experiments only
-    path = os.environ.get("NEWSWORKER_NER_CLUSTERS")
-    return Featurizer(Path(path) if path else None)
+    # settings.ner_clusters (NEWSWORKER_NER_CLUSTERS): another cluster table, for training experiments only
+    return Featurizer(get_settings().ner_clusters)
 
 
 def fold_token(tok: str) -> str:

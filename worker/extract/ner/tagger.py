@@ -87,7 +87,7 @@ class NerTagger:
     word type (its own features) and once per (word type, neighbour offset), cached, and a sentence's
     scores are those cached vectors shifted into place plus the few per-sentence features; Viterbi
     then runs over all sentences of a document at once. Same scores as crfsuite (tested), several
-    times faster on news text. Without numpy or the weights file it falls back to crfsuite.
+    times faster on news text. Without the weights file it falls back to crfsuite.
     """
 
     def __init__(self, model_path: Path | str | None = None, featurizer: Featurizer | None = None) -> None:
@@ -100,7 +100,7 @@ class NerTagger:
                 raise FileNotFoundError(side)
             self._w = _Weights.from_file(side)
             known = frozenset(self._w.rows)
-        except (ImportError, FileNotFoundError):
+        except FileNotFoundError:  # numpy is a dependency of the service: only the weights file may be absent
             import pycrfsuite
 
             self._crf = pycrfsuite.Tagger()
