@@ -24,6 +24,7 @@ from celery.signals import (
 from kombu import Queue
 
 from worker.extract.pipeline import warm_up as warm_up_chain
+from worker.ingest.article import warm_up as warm_up_page_extraction
 from worker.keys import Keys
 from worker.logs import install as install_json_logs
 from worker.pipeline.context import current
@@ -109,9 +110,10 @@ def _fresh_clients(**_: object) -> None:
 
 @worker_init.connect
 def _warm_chain(**_: object) -> None:
-    """Load the NER model and gazetteer once in the parent, so prefork children share the pages. A chain
-    that cannot load fails the worker's start, loudly."""
+    """Load the NER model and gazetteer (and trafilatura's lazily read tables) once in the parent, so prefork
+    children share the pages. A chain that cannot load fails the worker's start, loudly."""
     warm_up_chain()
+    warm_up_page_extraction()
 
 
 @after_setup_logger.connect

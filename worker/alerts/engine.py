@@ -151,7 +151,10 @@ class Engine:
         out.sort(key=lambda r: r.name)
         return out
 
-    def match_doc(self, doc: dict[str, Any]) -> tuple[dict[str, Any], list[AlertRule]]:
-        """Compute the shared view of an enriched-document dict and match it."""
-        view = index_view(doc)
+    def match_doc(self, doc: dict[str, Any], view: dict[str, Any] | None = None,
+                  ) -> tuple[dict[str, Any], list[AlertRule]]:
+        """Compute the shared view of an enriched-document dict (unless the caller has it: the index stage
+        built the very same one for Elasticsearch) and match it."""
+        if view is None:
+            view = index_view(doc)
         return view, self.match(view, doc)

@@ -73,8 +73,8 @@ def record_notification(rule: AlertRule, n: dict[str, Any], ctx: AlertsDeps) -> 
 
 
 def process_document(doc: dict[str, Any], *, ctx: AlertsDeps, engine: Engine,
-                     now: float | None = None) -> MatchResult:
-    view, rules = engine.match_doc(doc)
+                     now: float | None = None, view: dict[str, Any] | None = None) -> MatchResult:
+    view, rules = engine.match_doc(doc, view)
     story_id = doc.get("story_id") or assign_story(doc, ctx, now=now)
     doc = {**doc, "story_id": story_id}
     result = MatchResult(doc.get("id"), story_id)

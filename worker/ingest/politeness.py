@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -76,6 +77,9 @@ class TokenBucket:
 
 
 MAX_ROBOTS_CHARS = 500 * 1024
+# Parsed robots.txt kept per process: at most this much text in all (a hostile site's 500 KiB ones
+# included), then the cache starts again.
+MAX_PARSED_CHARS = 8 * 1024 * 1024
 
 
 class RobotsPolicy:
@@ -90,6 +94,12 @@ class RobotsPolicy:
         self.keys = keys
         self.agent = user_agent.split("/", 1)[0].strip() or "*"
         self.fetch_text = fetch_text
+        # origin -> (rules text, its parser): the text still comes from the shared Redis cache on every
+        # check (its TTLs decide when robots.txt is fetched again), but it is parsed again only when it
+        # changed; parsing a site's robots.txt per article cost ~2 ms of CPU for 200 rules.
+        self._parsed: dict[str, tuple[str, RobotFileParser]] = {}
+        self._parsed_chars = 0
+        self._lock = threading.Lock()
 
     def _rules(self, origin: str) -> str:
         key = self.keys.robots(origin)
@@ -118,6 +128,20 @@ class RobotsPolicy:
         rules = self._rules(origin)
         if not rules.strip():
             return True
-        parser = RobotFileParser()
+        return self._parser(origin, rules).can_fetch(self.agent, url)
+
+    def _parser(self, origin: str, rules: str) -> RobotFileParser:
+        with self._lock:
+            hit = self._parsed.get(origin)
+        if hit is not None and hit[0] == rules:
+            return hit[1]
+        parser = RobotFileParser()  # only read once parsed, so threads may share it
         parser.parse(rules.splitlines())
-        return parser.can_fetch(self.agent, url)
+        with self._lock:
+            if self._parsed_chars + len(rules) > MAX_PARSED_CHARS:
+                self._parsed.clear()
+                self._parsed_chars = 0
+            old = self._parsed.pop(origin, None)
+            self._parsed_chars += len(rules) - (len(old[0]) if old else 0)
+            self._parsed[origin] = (rules, parser)
+        return parser
