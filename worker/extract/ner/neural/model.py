@@ -190,31 +190,27 @@ class NeuralTagger:
         x = np.zeros((tmax, 2, b, 4 * h), dtype=np.float32)
         x[pos, 0, rows] = flat[idx, :4 * h]
         x[rpos, 1, rows] = flat[idx, 4 * h:]
-        # hs[t + 1] is the state after step t; hs[0] the zero start state. Rows are sorted longest
-        # first, so the first live[t] rows of hs[t] are the state of every sequence still running,
-        # and the recurrence reads it in place (no separate "current state" copy per step)
-        hs = np.zeros((tmax + 1, 2, b, h), dtype=np.float32)
+        hs = np.zeros((tmax, 2, b, h), dtype=np.float32)
+        hcur = np.zeros((2, b, h), dtype=np.float32)
         c = np.zeros((2, b, h), dtype=np.float32)
-        zbuf = np.empty((2, b, 4 * h), dtype=np.float32)
-        gbuf = np.empty((2, b, h), dtype=np.float32)
         w_hh = self.w_hh
-        # step t only advances the first live[t] (the matrix products are most of the cost, padding
-        # would multiply them)
+        # rows are sorted longest first: step t only advances the first live[t] (the matrix
+        # products are most of the cost, padding would multiply them)
         live = (lens_a[None, :] > np.arange(tmax)[:, None]).sum(axis=1).tolist()
         for t in range(tmax):
             k = live[t]
             ck = c[:, :k]
-            z = np.matmul(hs[t, :, :k], w_hh, out=zbuf[:, :k])
+            z = np.matmul(hcur[:, :k], w_hh)
             z += x[t, :, :k]
             np.tanh(z, out=z)
             s = z[..., :3 * h]
             s *= 0.5
             s += 0.5
             ck *= s[..., h:2 * h]
-            ig = np.multiply(s[..., :h], z[..., 3 * h:], out=gbuf[:, :k])
-            ck += ig
-            np.multiply(s[..., 2 * h:], np.tanh(ck, out=ig), out=hs[t + 1, :, :k])
-        hs = hs[1:]
+            ck += s[..., :h] * z[..., 3 * h:]
+            hk = hs[t, :, :k]
+            np.multiply(s[..., 2 * h:], np.tanh(ck), out=hk)
+            hcur[:, :k] = hk
         hf = hs[pos, 0, rows]
         hb = hs[rpos, 1, rows]
         return hf @ self.w_out[:h] + hb @ self.w_out[h:] + self.b_out
