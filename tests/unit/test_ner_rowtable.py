@@ -26,10 +26,14 @@ def test_rows_are_computed_once_and_survive_growth() -> None:
     assert table.ids(["w3", "w9999"]) == [3, 9999] and len(calls) == 1
 
 
-def test_past_the_bound_the_table_is_refilled() -> None:
+def test_past_the_bound_the_recently_used_half_is_kept() -> None:
     calls.clear()
-    table = RowTable((2,), _rows, max_rows=10)
-    table.ids([f"a{i}" for i in range(11)])
-    ids = table.ids(["b", "a0"])  # over the bound: dropped, both recomputed
-    assert ids == [0, 1] and calls[-1] == ["b", "a0"]
-    assert table.table[1, 1] == ord("a")
+    table = RowTable((2,), _rows, max_rows=9)
+    table.ids([f"a{i}" for i in range(6)])
+    table.ids([f"b{i}" for i in range(4)] + ["a0"])  # a0 used again: recent
+    ids = table.ids(["c", "a0", "b3"])  # over the bound: the 5 most recent rows stay
+    assert sorted(table.rowid) == ["a0", "b0", "b1", "b2", "b3", "c"]
+    assert calls[-1] == ["c"]  # kept rows are not recomputed
+    assert table.table[ids][:, 1].tolist() == [ord("c"), ord("a"), ord("b")]
+    assert table.table[ids][:, 0].tolist() == [1, 2, 2]
+    assert all(table.table[table.rowid[k], 0] == len(k) for k in table.rowid)
