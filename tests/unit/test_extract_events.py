@@ -151,3 +151,24 @@ def test_indefinite_ceasefire_is_a_ceasefire_not_a_shooting(text):
 def test_a_space_launch_is_no_airstrike():
     assert not find_events("", "أطلقت ناسا صاروخا يحمل مسبارا إلى الشمس فجر اليوم.")
     assert {e.type for e in find_events("", "أطلق الحوثيون صاروخا باليستيا على جازان.")} == {"airstrike"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "وفرّ المهاجرون من مخيم الاحتجاز الأربعاء",  # a smugglers' camp is no prison (rulings)
+        "واتهمها والدها بالعصيان فسجنت على إثرها",  # the verb "jailed", not a prison
+        "وكانت المجموعة قد خططت لارتكاب اعتداءات لدى خروجهم من السجون",  # a plan
+        "وهرب من السجن أيضا بعد الثورة عام 2011",  # a recalled escape
+        "لم أهرب من الوطن بل هربت من شبح السجن",  # negated
+        "كانوا مختبئين ويحاولون الهرب منها إلا أن المقاومة اعتقلت المعتقلين",  # detainees are not a facility
+    ],
+)
+def test_prison_attack_needs_a_facility_and_a_reported_event(text):
+    assert "prison_attack" not in types("", text)
+
+
+def test_a_police_station_stormed_to_free_a_detainee_is_a_prison_attack():
+    assert "prison_attack" in types("", "وكان مسلحون حاصروا قسم الشرطة أمس وقاموا بإطلاق سراح زميلهم")
+    assert "prison_attack" in types("", "هرب 400 معتقل من أحد السجون")
+    assert "prison_attack" not in types("", "وكان مسلحون حاصروا قسم الشرطة أمس")

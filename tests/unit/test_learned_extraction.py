@@ -12,6 +12,7 @@ from worker.document import EVENT_TYPES
 from worker.extract.casualty_model import candidates, score_casualties
 from worker.extract.event_doc import doc_features, n_features
 from worker.extract.event_model import detect_events, from_npz, load_model, split_units, unit_features
+from worker.extract.normalize import fold
 
 PUB = datetime(2018, 5, 1, tzinfo=UTC)
 
@@ -94,6 +95,7 @@ def test_fit_save_load_round_trip(tmp_path):
     z = np.load(path)
     again = from_npz(z)
     assert again.doc is not None and again.doc.weights.shape == (len(EVENT_TYPES), n_features(len(EVENT_TYPES)))
+    assert again.rare_gate == model.rare_gate is False
     got = ev.predict(again, prepared)
     assert got[1] == {"armed_clash"} and got[0] == set()
     assert ev.predict(model, prepared) == got  # the saved document stage decides as the fitted one
@@ -157,3 +159,25 @@ def test_document_features_of_an_article():
     assert x[0, 10] == 1 and x[1, 10] == 0  # rule in the title
     assert np.allclose(x[0, -2:], x[1, -2:])  # every type sees every type's best score
     assert doc_features(np.zeros((0, 2), np.float32), np.zeros((0, 2), np.float32), 0).shape == (2, n_features(2))
+
+
+def test_a_prison_break_in_a_trial_headline_is_not_reported():
+    from worker.extract.event_model import _trial_story
+
+    title = unit_features([fold("الإعدام لـ13 مدانا بواقعة الهروب الكبير من السجن")], 1, 2018)
+    assert _trial_story(title)
+    news = unit_features([fold("فرار عناصر من سجن في سوريا")], 1, 2018)
+    assert not _trial_story(news) and not _trial_story([])
+
+
+def test_a_rare_type_by_its_rule_alone_or_gated():
+    from worker.extract.event_model import EventModel
+
+    types = ["bombing", "prison_attack"]
+    feats = [["pos:title", "sig:rule:prison_attack"], ["pos:s0"]]
+    shut = dict(weights=np.zeros((2, 3), np.float32), bias=np.array([-9, -9, -9], np.float32),
+                threshold=np.array([0.5, 0.5, 0.5], np.float32), rare=np.array([False, True]))
+    assert "prison_attack" not in EventModel(types, ["pos:title", "pos:s0"], **shut).decide(feats)  # the gate says no
+    assert "prison_attack" in EventModel(types, ["pos:title", "pos:s0"], **shut, rare_gate=False).decide(feats)
+    trial = [feats[0] + ["sig:courtprison"], feats[1]]
+    assert "prison_attack" not in EventModel(types, ["pos:title", "pos:s0"], **shut, rare_gate=False).decide(trial)

@@ -54,3 +54,20 @@ def test_the_annotated_set_loads_with_its_layers():
     assert len(load("casualties")) >= 500 and len(load("dates")) >= 500
     assert len(load("entities")) >= 300 and len(load("quotes")) >= 150
     assert all(a.body or a.title for a in events)
+
+
+def test_rulings_on_the_shared_set_are_applied_at_load(tmp_path):
+    import json
+
+    from worker.training.dataset import load
+
+    art = {"id": "x1", "title": "t", "body": "b", "published": "2018-01-01",
+           "events": [{"type": "armed_attack", "evidence": "e"}, {"type": "prison_attack", "evidence": "f"}],
+           "casualties": [{"kind": "escaped", "count": 100, "text": "c"}]}
+    (tmp_path / "train-events.jsonl").write_text(json.dumps(art) + "\n", encoding="utf-8")
+    (tmp_path / "passes").mkdir()
+    ruling = {"id": "x1", "events": [{"type": "armed_attack", "evidence": "e"}], "why": "smugglers' camp"}
+    (tmp_path / "passes" / "adjudication.jsonl").write_text(json.dumps(ruling) + "\n", encoding="utf-8")
+    (a,) = load("events", root=tmp_path)
+    assert a.event_types == {"armed_attack"}
+    assert a.casualty_set == {("escaped", 100)}  # a layer the ruling does not name stays as given

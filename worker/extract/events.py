@@ -75,6 +75,13 @@ def _alt(*pats: _Pat) -> _Pat:
     return out
 
 
+# The places a prison attack happens at, as nouns: the bare stem "سجن" with any suffix would also take the
+# verb "سجنت" (she was jailed) and "سجنا عاما" (jailed for a year), and "معتقلين" are detainees, not a camp.
+# No "مخيم احتجاز": the camps the corpus calls so are smugglers' camps, which the rulings say are no prison.
+_PRISON_FACILITY = _w("سجن", "سجون", "سجناء", "سجين", "مساجين", "معتقل", "معتقلات", "زنزانة", "زنازين", "إصلاحية",
+                      "مركز احتجاز", "مراكز الاحتجاز", "منشأة للاحتجاز", "منشأة احتجاز",
+                      suffix=False)
+
 # (pattern, requires-in-sentence or None, excluded-if-in-sentence or None)
 PATTERNS: dict[str, list[tuple[str, str | None, str | None]]] = {
     "armed_clash": [
@@ -116,16 +123,19 @@ PATTERNS: dict[str, list[tuple[str, str | None, str | None]]] = {
          None, None),
     ],
     "prison_attack": [
-        (_w("استعصاء", "الهروب الكبير"), None, None),
+        (_w("استعصاء", "الهروب الكبير"), _PRISON_FACILITY, None),
         (_alt(_w("هجوم", "هاجم", "هاجمت", "هجمات", "اقتحام", "اقتحم", "اقتحمت", "مهاجمة", "تمرد", "عصيان", "فرار", "هروب", "الهرب", "الفرار",
                  "انتفاضة", "انتفض", "ينتفض", "تنتفض", "أعمال شغب", "شغب"),
               _w("فر", "فروا", "فرت", "هرب", "هربوا", "هربت", "يفر", "يفرون", suffix=False)),
-         _w("سجن", "سجون", "السجناء", "سجناء", "معتقل", "مركز احتجاز", "مخيم احتجاز", "مخيم الاحتجاز", "مراكز الاحتجاز",
-            "منشأة للاحتجاز", "منشأة احتجاز", "زنزانة"),
+         _PRISON_FACILITY,
          # a named uprising of history ("الانتفاضة الفلسطينية الثانية") is no prison riot
          _w("الانتفاضة الفلسطينية", "انتفاضة الأقصى", "الانتفاضة الأولى", "الانتفاضة الثانية", "الانتفاضة الثالثة")),
         # smuggling counts only when prisoners are what is smuggled out ("تهريب سجناء"), not goods into a prison
         (_w("تهريب", "هربوا", "بتهريب") + r"\s+(?:\S+\s+)?" + _w("سجناء", "السجناء", "معتقلين", "المعتقلين", "سجين", "مساجين"), None, None),
+        # a police station stormed or besieged to free its detainees (a police-station cell is a detention facility)
+        (_w("حاصر", "حاصروا", "حاصرت", "محاصرة", "اقتحم", "اقتحموا", "اقتحمت", "اقتحام", "هاجم", "هاجموا", "هاجمت", "مهاجمة", "هجوم", suffix=False)
+         + r"\s+(?:\S+\s+){0,2}?" + _w("قسم الشرطة", "قسم شرطة", "مركز الشرطة", "مركز شرطة", "مخفر", "مقر الشرطة", "مديرية الأمن", suffix=False),
+         _w("إطلاق سراح", "بإطلاق سراح", "أطلقوا سراح", "الإفراج عن", "أفرجوا عن", "تحرير", "لتحرير", "تهريب", "لتهريب", suffix=False), None),
     ],
     "kidnapping": [
         (_w("خطف", "اختطاف", "اختطف", "اختطفت", "اختطفوا", "خطفت", "خطفوا", "مختطف", "مخطوف", "الخاطفين", "خاطفين", "إخفاء قسري", "الإخفاء القسري", "اختفاء قسري", "الاختفاء القسري",
@@ -233,10 +243,17 @@ _VETO: dict[str, re.Pattern] = {
 _PRISON_SENTENCE = re.compile(
     _w("حكم", "أحكام", "قضت", "بالسجن", "بالحبس", "بالمؤبد", "عقوبة", "قضية", "قضايا", "محاكمة", "المحكمة", "تهمة",
        "قضى", "يقضي", "أمضى", "يمضي", "محكوم", "المحكوم", "مدان", "مدانا", "مدانين", "إدانة", "أدين", "بالإعدام", "الإعدام",
-       "بسجن", "بحبس", "حبس", "السجن المؤبد", "السجن مدى الحياة", "عاما في السجن", "سنوات في السجن")
+       "بسجن", "بحبس", "حبس", "السجن المؤبد", "السجن مدى الحياة", "عاما في السجن", "سنوات في السجن",
+       "الجنايات", "النيابة", "متهم", "متهما", "متهمين", "المتهمين", "إحالة")
     # a headline sentence: "السجن 34 عاما لـ..."
     + "|" + _w("السجن", "الحبس", suffix=False) + r"\s+\d+\s*(?:عاما|عام|سنوات|سنه|سنين|شهرا|اشهر|يوما|ايام)"
 )
+# A prison break dated to a year is a recalled one ("هرب من السجن بعد الثورة عام 2011"): history, not news.
+_PRISON_PAST = re.compile(_w("عام", "العام", "سنة", "ذكرى", suffix=False) + r"\s+(?:1[89]|20)\d\d(?!\d)")
+# A plan, threat or negation anywhere before the trigger, not only in the few words next to it: "خططت
+# لارتكاب اعتداءات ... لدى خروجهم من السجون"، "لم أهرب من ..."
+_PRISON_IRREAL = re.compile(_w("خطط", "خططت", "خططوا", "يخطط", "تخطط", "مخطط", "يعتزم", "تعتزم", "يهدد", "تهدد", "هدد",
+                               "هددت", "لم", "لن", suffix=False))
 _HYPOTHETICAL = re.compile(
     "(?:"
     + _w("يريد", "تريد", "يعتزم", "تعتزم", "اعتزام", "يهدد", "تهدد", "هدد", "هددت", "تهديد", "يخطط", "تخطط", "خطط",
@@ -315,7 +332,8 @@ def _check(etype: str, folded: str) -> re.Match | None:
                     continue
         if req is not None and not req.search(folded, max(0, m.start() - _REQ_WINDOW), m.end() + _REQ_WINDOW):
             continue  # the context word must be near the trigger ("هجوم ... على سجن", not anywhere in a long sentence)
-        if etype == "prison_attack" and _PRISON_SENTENCE.search(folded):
+        if etype == "prison_attack" and (_PRISON_SENTENCE.search(folded) or _PRISON_PAST.search(folded)
+                                         or _PRISON_IRREAL.search(folded, 0, m.start())):
             continue  # "حكم بالسجن ... في قضية اقتحام سجن": a court sentence, not an attack report
         if _hypothetical(folded, m.start()):
             continue

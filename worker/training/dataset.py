@@ -66,6 +66,9 @@ def _article(d: dict, source_set: str) -> Article:
     )
 
 
+_LAYERS = ("events", "casualties", "dates", "entities", "quotes")
+
+
 def _lines(path: pathlib.Path) -> Iterator[dict]:
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -73,15 +76,28 @@ def _lines(path: pathlib.Path) -> Iterator[dict]:
                 yield json.loads(line)
 
 
+def _rulings(root: pathlib.Path) -> dict[str, dict]:
+    """The adjudicator's final lists per article (``passes/adjudication.jsonl``), the last line winning."""
+    path = root / "passes" / "adjudication.jsonl"
+    return {d["id"]: d for d in _lines(path)} if path.exists() else {}
+
+
 def load(layer: str = "events", root: pathlib.Path | None = None) -> list[Article]:
-    """Every article annotated for ``layer`` (events, casualties, dates, entities, quotes), in file order."""
+    """Every article annotated for ``layer`` (events, casualties, dates, entities, quotes), in file order.
+
+    The shared ``train-events.jsonl`` is kept as it was given; a ruling on one of its articles in
+    ``passes/adjudication.jsonl`` replaces that layer here, as ``merge.py`` does for ``articles.jsonl``.
+    """
     root = root or data_dir()
     out: dict[str, Article] = {}
+    rulings = _rulings(root)
     files = [("train-events.jsonl", "train-events"), ("articles.jsonl", "extraction-2026")]
     for name, tag in files:
         path = root / name
         if path.exists():
             for d in _lines(path):
+                if tag == "train-events" and d["id"] in rulings:
+                    d = {**d, **{k: v for k, v in rulings[d["id"]].items() if k in _LAYERS}}
                 a = _article(d, tag)
                 if layer in a.has:
                     out[a.id] = a
