@@ -90,3 +90,12 @@ def test_metadata_pass_skipped_when_the_feed_states_it_same_article(monkeypatch)
     # an item without an author still asks the page for one
     build_article(ITEM, html=PAGE, doc_id="d1", url="http://site.example/a")
     assert seen_meta[-1] is True
+
+
+def test_hostile_html_without_the_metadata_pass_does_not_raise() -> None:
+    full_item = replace(ITEM, author="مراسل")
+    deep = "<div>" * 20000 + "نص" + "</div>" * 20000
+    for html in (deep, "\x00\ufeff<<<>>>", "<html><head><meta property='og:image' content='" + "x" * 50_000 + "'>"):
+        payload, _ = build_article(full_item, html=html, doc_id="d1", url="http://s/a")
+        assert payload.title == ITEM.title and payload.body == "ملخص الخبر"
+        assert payload.image is None  # an oversized image URL is dropped (MAX_META_CHARS)
