@@ -120,6 +120,7 @@ def test_stages_poll_fetch_and_dead_letter(isolated) -> None:
     dead letter after the retries instead of vanishing."""
     from worker.ingest.registry import Feed
     from worker.pipeline.retry import HTTP
+    from worker.pipeline.table import STAGES
 
     _, sent = isolated
     runner = _runner()
@@ -130,7 +131,8 @@ def test_stages_poll_fetch_and_dead_letter(isolated) -> None:
         assert runner.handle("poll", ["t-cnn"]) == ["new"]
         items = [p for name, payloads, *_ in sent if name == "fetch" for p in payloads]
         assert len(items) >= 2
-        assert all(len(payloads) <= 8 for name, payloads, *_ in sent if name == "fetch")  # micro-batches
+        fetch_batch = STAGES["fetch"].batch
+        assert all(len(payloads) <= fetch_batch for name, payloads, *_ in sent if name == "fetch")  # micro-batches
         assert runner.handle("fetch", [items[0]]) == ["handed"]
         handed = [p for name, payloads, *_ in sent if name == "extract" for p in payloads]
         assert [p["url"] for p in handed] == [items[0]["url"]] and handed[0]["body"]

@@ -63,3 +63,39 @@ def test_hostile_html_does_not_raise() -> None:
     assert payload.title == ITEM.title
     payload, _ = build_article(ITEM, html="\x00\ufeff<<<>>>", doc_id="d1", url="http://s/a")
     assert payload.body == "ملخص الخبر"
+
+
+def test_metadata_pass_skipped_when_the_feed_states_it_same_article(monkeypatch) -> None:
+    """A feed item with title, date, author and summary needs nothing from trafilatura's metadata pass but
+    the lead image: the article is the same as with the full pass, image included."""
+    import worker.ingest.article as mod
+
+    full_item = replace(ITEM, author="مراسل الموقع")
+    json_ld = ('<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle",'
+               ' "image": "http://site.example/ld.jpg", "headline": "انفجار"}</script></head>')
+    pages = (PAGE, PAGE.replace('<meta property="og:image" content="http://site.example/lead.jpg"></head>', json_ld),
+             PAGE.replace('<meta property="og:image" content="http://site.example/lead.jpg">', ""))
+    seen_meta: list[bool] = []
+    real = mod.extract_page
+    monkeypatch.setattr(mod, "extract_page", lambda *a, **kw: (seen_meta.append(kw["metadata"]), real(*a, **kw))[1])
+    for page in pages:
+        fast, _ = build_article(full_item, html=page, doc_id="d1", url="http://site.example/a")
+        with monkeypatch.context() as m:
+            m.setattr(mod, "_needs_page_metadata", lambda item: True)
+            slow, _ = build_article(full_item, html=page, doc_id="d1", url="http://site.example/a")
+        assert replace(fast, fetched="") == replace(slow, fetched="")
+    assert seen_meta == [False, True] * len(pages)
+    assert [build_article(full_item, html=p, doc_id="d", url="http://s/a")[0].image for p in pages] == [
+        "http://site.example/lead.jpg", None, None]  # trafilatura 2.3 reads no image from that JSON-LD
+    # an item without an author still asks the page for one
+    build_article(ITEM, html=PAGE, doc_id="d1", url="http://site.example/a")
+    assert seen_meta[-1] is True
+
+
+def test_hostile_html_without_the_metadata_pass_does_not_raise() -> None:
+    full_item = replace(ITEM, author="مراسل")
+    deep = "<div>" * 20000 + "نص" + "</div>" * 20000
+    for html in (deep, "\x00\ufeff<<<>>>", "<html><head><meta property='og:image' content='" + "x" * 50_000 + "'>"):
+        payload, _ = build_article(full_item, html=html, doc_id="d1", url="http://s/a")
+        assert payload.title == ITEM.title and payload.body == "ملخص الخبر"
+        assert payload.image is None  # an oversized image URL is dropped (MAX_META_CHARS)

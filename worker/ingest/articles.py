@@ -76,7 +76,10 @@ def fetch_item(ctx: IngestDeps, item: FeedItem, emit: Emit, *, last_attempt: boo
         if not ctx.seen.claim_alias(final_id, owner=link_id):
             ctx.seen.mark_handed(link_id)
             return FetchOutcome("duplicate", final_id)
-    if ctx.seen.was_handed(final_id):
+    # When the page's canonical id is the link's own, the check at the top already asked this (one Redis
+    # round trip per article saved). A redelivery racing this one past that check is harmless: both hand
+    # the same id, and the document id makes the index write an overwrite.
+    if final_id != link_id and ctx.seen.was_handed(final_id):
         ctx.seen.mark_handed(link_id)
         return FetchOutcome("already_handed", final_id)
     article, body_from = build_article(item, html=html, doc_id=final_id, url=canonical, fetched=fetched_at)

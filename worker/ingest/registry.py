@@ -173,11 +173,13 @@ class FeedRegistry:
         feed = Feed.model_validate_json(raw) if raw else None
         return feed, FeedState.model_validate_json(raw_state) if raw_state else FeedState()
 
-    def save_state(self, feed_id: str, state: FeedState) -> None:
+    def save_state(self, feed_id: str, state: FeedState, pipe: redis.client.Pipeline | None = None) -> None:
         """Write the state and, if the feed is still registered, its next due time: one round trip (a
-        script, so a feed removed meanwhile is not put back on the schedule)."""
+        script, so a feed removed meanwhile is not put back on the schedule). With ``pipe`` the write is
+        queued on it instead, so the poller sends it with its counters and lock release."""
         self._save_state(keys=[self.keys.state(feed_id), self.keys.feed_ids, self.keys.due],
-               args=[state.model_dump_json(), feed_id, "" if state.next_due is None else repr(state.next_due)])
+               args=[state.model_dump_json(), feed_id, "" if state.next_due is None else repr(state.next_due)],
+               client=pipe)
 
     # scheduling --------------------------------------------------------------------------------------
     def due(self, now: float | None = None, limit: int = 1000) -> list[str]:

@@ -1,0 +1,91 @@
+"""An index made with mapping v2 (prose indexed by the standard analyzer too) upgrades to the current
+template through the existing path: ``ensure_index`` reports the conflict and leaves the live index
+writable, ``reindex`` copies into the next version with the current mapping and swaps the alias, and every
+reader (query-language search, highlights, the stored document) answers as before.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from tests.integration.test_search_es import controlled_documents
+from worker.store import elastic
+from worker.store.fields import forget
+from worker.store.search import search
+
+pytestmark = pytest.mark.integration
+
+# Fields v3 keeps in _source only: no query reads them (the query language targets the Python-analysed copies).
+SOURCE_ONLY = ("title", "body", "summary")
+
+
+def _v2_mappings() -> dict[str, Any]:
+    """The current template's mappings as v2 had them: prose indexed with the standard analyzer, offsets."""
+    mappings = copy.deepcopy(elastic.load_template_body()["mappings"])
+    props = mappings["properties"]
+    for name in SOURCE_ONLY:
+        props[name] = {"type": "text", "analyzer": "standard"}
+    props["events"]["properties"]["evidence"] = {"type": "text", "analyzer": "standard"}
+    props["quotes"]["properties"]["text"] = {"type": "text", "analyzer": "standard"}
+    for name in ("title_ar", "body_ar"):
+        props[name] = {"type": "text", "analyzer": "whitespace", "index_options": "offsets"}
+    mappings["_meta"] = {"mapping_version": 2}
+    return mappings
+
+
+def _ids(es, alias: str, q: str) -> set[str]:
+    return {h.id for h in search(es, q, alias=alias, size=100, facets=False).hits}
+
+
+def test_current_template_indexes_no_prose_field_twice():
+    props = elastic.load_template_body()["mappings"]["properties"]
+    for name in SOURCE_ONLY:
+        assert props[name].get("index") is False, name
+    assert props["events"]["properties"]["evidence"].get("index") is False
+    assert props["quotes"]["properties"]["text"].get("index") is False
+    assert elastic.load_template_body()["mappings"]["_meta"]["mapping_version"] == 3
+
+
+def test_a_v2_index_upgrades_through_reindex(es_client, unique_name):
+    alias = f"{unique_name}-up"
+    old = f"{alias}-v1"
+    try:
+        es_client.indices.create(index=old, mappings=_v2_mappings(), aliases={alias: {"is_write_index": True}})
+        docs = controlled_documents()
+        elastic.index_documents(es_client, docs, alias=alias, refresh="wait_for")
+        queries = ("سجن", "body:سجن", "title:سجن", 'exact:"سجن غويران"', "entity:قسد", "الحسكة OR بغداد")
+        before = {q: _ids(es_client, alias, q) for q in queries}
+        assert before["سجن"], "the controlled corpus must match"
+
+        # The re-runnable command sees the conflict, says so, and leaves the live index as it was.
+        res = elastic.ensure_index(es_client, alias)
+        assert res.index == old and res.mapping_error and not res.created
+        more = controlled_documents()[0].model_copy(update={"id": "late-write"})
+        assert elastic.index_documents(es_client, [more], alias=alias, refresh="wait_for").indexed == 1
+
+        rx = elastic.reindex(es_client, alias=alias)
+        forget(alias)
+        assert rx.swapped and not rx.failed and rx.new_index == f"{alias}-v2"
+        assert es_client.count(index=alias)["count"] == len(docs) + 1
+        live = es_client.indices.get_mapping(index=rx.new_index).body[rx.new_index]["mappings"]
+        assert live["_meta"]["mapping_version"] == 3
+        for name in SOURCE_ONLY:
+            assert live["properties"][name].get("index") is False, name
+        assert "index_options" not in live["properties"]["body_ar"]
+        assert elastic.ensure_index(es_client, alias).mapping_error is None  # now in line with the template
+
+        after = {q: _ids(es_client, alias, q) for q in queries}
+        for q in queries:
+            # the late write is the first controlled document again under another id
+            expected = before[q] | ({"late-write"} if docs[0].id in before[q] else set())
+            assert after[q] == expected, q
+        hit = search(es_client, "سجن", alias=alias, size=5, facets=False).hits[0]
+        assert "<mark>" in hit.snippet + hit.title_html  # highlights are read from _source, not the index
+        src = elastic.get_document(es_client, docs[0].id, alias=alias)
+        assert src is not None and src["body"] == docs[0].body and src["title"] == docs[0].title
+    finally:
+        elastic.drop_alias_and_indices(es_client, alias)
+        forget(alias)
