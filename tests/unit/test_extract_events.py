@@ -172,3 +172,13 @@ def test_a_police_station_stormed_to_free_a_detainee_is_a_prison_attack():
     assert "prison_attack" in types("", "وكان مسلحون حاصروا قسم الشرطة أمس وقاموا بإطلاق سراح زميلهم")
     assert "prison_attack" in types("", "هرب 400 معتقل من أحد السجون")
     assert "prison_attack" not in types("", "وكان مسلحون حاصروا قسم الشرطة أمس")
+
+
+def test_prison_attack_is_not_fleeing_abroad_a_teaser_or_the_11_september_attacks():
+    from worker.extract.events import find_events
+
+    for text in ("التي سُجن العديد من قادتها أو فروا إلى خارج البلاد في أعقاب الاستفتاء.",
+                 "عن سجون سرية في الخارج بعد هجمات 11 أيلول/سبتمبر وشهدت تلك السجون السرية تعذيبا",
+                 "للمزيد: إصابة 3 حراس إثر هجوم نفذه سجين داخل سجن في الشمال"):
+        assert "prison_attack" not in {e.type for e in find_events("", text)}
+    assert "prison_attack" in {e.type for e in find_events("", "هرب 400 معتقل من أحد السجون بعد اشتباكات.")}

@@ -129,7 +129,9 @@ PATTERNS: dict[str, list[tuple[str, str | None, str | None]]] = {
               _w("فر", "فروا", "فرت", "هرب", "هربوا", "هربت", "يفر", "يفرون", suffix=False)),
          _PRISON_FACILITY,
          # a named uprising of history ("الانتفاضة الفلسطينية الثانية") is no prison riot
-         _w("الانتفاضة الفلسطينية", "انتفاضة الأقصى", "الانتفاضة الأولى", "الانتفاضة الثانية", "الانتفاضة الثالثة")),
+         # ... nor are the attacks of 11 September recalled beside the secret prisons that followed them
+         _w("الانتفاضة الفلسطينية", "انتفاضة الأقصى", "الانتفاضة الأولى", "الانتفاضة الثانية", "الانتفاضة الثالثة",
+            "هجمات 11 سبتمبر", "هجمات 11 أيلول", "هجمات الحادي عشر من سبتمبر", "هجمات الحادي عشر من أيلول")),
         # smuggling counts only when prisoners are what is smuggled out ("تهريب سجناء"), not goods into a prison
         (_w("تهريب", "هربوا", "بتهريب") + r"\s+(?:\S+\s+)?" + _w("سجناء", "السجناء", "معتقلين", "المعتقلين", "سجين", "مساجين"), None, None),
         # a police station stormed or besieged to free its detainees (a police-station cell is a detention facility)
@@ -250,6 +252,11 @@ _PRISON_SENTENCE = re.compile(
 )
 # A prison break dated to a year is a recalled one ("هرب من السجن بعد الثورة عام 2011"): history, not news.
 _PRISON_PAST = re.compile(_w("عام", "العام", "سنة", "ذكرى", suffix=False) + r"\s+(?:1[89]|20)\d\d(?!\d)")
+# Fleeing abroad is no break-out ("سُجن قادتها أو فروا إلى خارج البلاد"), and a "للمزيد:" line is a link to
+# another story (France 24's teasers), not this article's news.
+_PRISON_NOT_ESCAPE = re.compile(
+    _w("فر", "فروا", "فرت", "هرب", "هربوا", "هربت", "الفرار", "الهروب", "فرار", "هروب", suffix=False)
+    + r"\s+(?:\S+\s+)?(?:الي\s+)?(?:خارج|الخارج)(?![^\W\d_])|^\W*للمزيد")
 # A plan, threat or negation anywhere before the trigger, not only in the few words next to it: "خططت
 # لارتكاب اعتداءات ... لدى خروجهم من السجون"، "لم أهرب من ..."
 _PRISON_IRREAL = re.compile(_w("خطط", "خططت", "خططوا", "يخطط", "تخطط", "مخطط", "يعتزم", "تعتزم", "يهدد", "تهدد", "هدد",
@@ -333,6 +340,7 @@ def _check(etype: str, folded: str) -> re.Match | None:
         if req is not None and not req.search(folded, max(0, m.start() - _REQ_WINDOW), m.end() + _REQ_WINDOW):
             continue  # the context word must be near the trigger ("هجوم ... على سجن", not anywhere in a long sentence)
         if etype == "prison_attack" and (_PRISON_SENTENCE.search(folded) or _PRISON_PAST.search(folded)
+                                         or _PRISON_NOT_ESCAPE.search(folded)
                                          or _PRISON_IRREAL.search(folded, 0, m.start())):
             continue  # "حكم بالسجن ... في قضية اقتحام سجن": a court sentence, not an attack report
         if _hypothetical(folded, m.start()):
