@@ -9,8 +9,27 @@ schedule under ``Keys.redbeat``, handed to it by ``worker.celery_app``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import redis
+
+    from worker.settings import Settings
 
 DEFAULT_PREFIX = "nw:"
+
+
+@runtime_checkable
+class StateDeps(Protocol):
+    """The part of the application context every adapter needs: the process's Redis, its settings and this
+    key namespace. ``IngestDeps`` and ``AlertsDeps`` extend it; ``AppContext`` satisfies them all."""
+
+    @property
+    def redis(self) -> redis.Redis: ...
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def keys(self) -> Keys: ...
 
 
 @dataclass(frozen=True)

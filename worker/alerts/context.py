@@ -12,23 +12,15 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-import redis
 from elasticsearch import Elasticsearch
 
-from worker.keys import Keys
-from worker.settings import Settings
+from worker.keys import StateDeps
 
 
 @runtime_checkable
-class AlertsDeps(Protocol):
-    @property
-    def redis(self) -> redis.Redis: ...
+class AlertsDeps(StateDeps, Protocol):
     @property
     def es(self) -> Elasticsearch: ...
-    @property
-    def settings(self) -> Settings: ...
-    @property
-    def keys(self) -> Keys: ...
 
 
 def create_index_once(es: Any, index: str, mappings: dict[str, Any]) -> None:

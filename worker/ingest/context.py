@@ -14,23 +14,17 @@ from worker.ingest.fetcher import Fetcher
 from worker.ingest.politeness import RobotsPolicy
 from worker.ingest.registry import FeedRegistry
 from worker.ingest.seen import SeenStore
-from worker.keys import Keys
+from worker.keys import Keys, StateDeps
 from worker.settings import Settings
 
 ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309 asks parsers to read at least 500 KiB
 
 
 @runtime_checkable
-class IngestDeps(Protocol):
+class IngestDeps(StateDeps, Protocol):
     """The clients, settings and key namespace of the process, and the ingest services built on them
     once per process (the fetcher holds an HTTP connection pool, so it must not be rebuilt per call)."""
 
-    @property
-    def redis(self) -> redis.Redis: ...
-    @property
-    def settings(self) -> Settings: ...
-    @property
-    def keys(self) -> Keys: ...
     @property
     def registry(self) -> FeedRegistry: ...
     @property
