@@ -160,7 +160,13 @@ def _participle_quote(folded: str, m: re.Match[str], current: str | None) -> tup
         return None
     if c.group("particle") is None:  # a colon or a quotation mark
         return _content_after(folded, c.end(), current)
-    return (current, c.end() + len(folded[c.end():]) - len(folded[c.end():].lstrip()), len(folded))
+    return (current, _skip_spaces(folded, c.end()), len(folded))
+
+
+def _skip_spaces(s: str, at: int) -> int:
+    while at < len(s) and s[at].isspace():
+        at += 1
+    return at
 
 
 def _content_after(folded: str, at: int, speaker: str | None) -> tuple[str | None, int, int] | None:
@@ -229,8 +235,7 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
     if pm is not None:
         if pm.end() >= len(folded) - 8:
             return None
-        start = pm.end() + len(folded[pm.end():]) - len(folded[pm.end():].lstrip())
-        return (speaker, start, len(folded))
+        return (speaker, _skip_spaces(folded, pm.end()), len(folded))
     return _content_after(folded, stop_at, speaker)
 
 
