@@ -63,6 +63,18 @@ THIRD_STRATA: list[tuple[str, str, int, tuple[str, ...] | None]] = [
 ]
 
 
+def write_batch(path: pathlib.Path, part: list[tuple[str, dict]], full: int, double: int) -> None:
+    """One batch file as annotators see it: the first ``full`` articles also get casualties and dates, the
+    first ``double`` are annotated a second time, blind, by another annotator."""
+    with open(path, "w", encoding="utf-8") as f:
+        for i, (stratum, d) in enumerate(part):
+            body = d["text"]
+            f.write(json.dumps({"id": d["docno"], "stratum": stratum, "category": d["category"],
+                                "published": d["time"], "title": d["title"], "body": body[:5000],
+                                "truncated": len(body) > 5000, "full": i < full, "double": i < double},
+                               ensure_ascii=False) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("corpus")
@@ -110,39 +122,17 @@ def main() -> None:
     if args.third:
         half = len(sample) // 2
         for name, part in zip(args.third, (sample[:half], sample[half:]), strict=True):
-            with open(out / f"{name}.src.jsonl", "w", encoding="utf-8") as f:
-                for i, (stratum, d) in enumerate(part):
-                    body = d["text"]
-                    f.write(json.dumps({"id": d["docno"], "stratum": stratum, "category": d["category"],
-                                        "published": d["time"], "title": d["title"], "body": body[:5000],
-                                        "truncated": len(body) > 5000, "full": i < 100,
-                                        "double": i < args.double}, ensure_ascii=False) + "\n")
+            write_batch(out / f"{name}.src.jsonl", part, full=100, double=args.double)
             print(len(part), "articles in", name)
         return
     if args.extra:
-        with open(out / f"{args.extra}.src.jsonl", "w", encoding="utf-8") as f:
-            for i, (name, d) in enumerate(sample):
-                body = d["text"]
-                f.write(json.dumps({"id": d["docno"], "stratum": name, "category": d["category"], "published": d["time"],
-                                    "title": d["title"], "body": body[:5000], "truncated": len(body) > 5000,
-                                    "full": i < 60, "double": i < 40}, ensure_ascii=False) + "\n")
+        write_batch(out / f"{args.extra}.src.jsonl", sample, full=60, double=40)
         print(len(sample), "articles in", args.extra)
         return
     per = len(sample) // args.batches
     for b in range(args.batches):
         part = sample[b * per:(b + 1) * per] if b < args.batches - 1 else sample[b * per:]
-        with open(out / f"ev{b + 1}.src.jsonl", "w", encoding="utf-8") as f:
-            for i, (name, d) in enumerate(part):
-                body = d["text"]
-                rec = {
-                    "id": d["docno"], "stratum": name, "category": d["category"], "published": d["time"],
-                    "title": d["title"], "body": body[:5000], "truncated": len(body) > 5000,
-                    # the first 100 of each batch also get casualties and dates
-                    "full": i < 100,
-                    # the first `double` are annotated a second time, blind, by the next batch's annotator
-                    "double": i < args.double,
-                }
-                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        write_batch(out / f"ev{b + 1}.src.jsonl", part, full=100, double=args.double)
     print(len(sample), "articles in", args.batches, "batches")
 
 
