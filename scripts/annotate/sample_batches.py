@@ -82,6 +82,17 @@ FOURTH_STRATA: list[tuple[str, str, int, tuple[str, ...] | None]] = [
 ]
 
 
+# A fifth draw (batches ev13-ev20, session 6): the event learning curve still rose at the full set, so this
+# draw is about volume: 1,600 more world/Middle East articles, 60% with a violence or security word anywhere and
+# 40% at random, events for all, casualties and dates for the first 20 of each batch, 40 double-annotated.
+FIFTH_STRATA: list[tuple[str, str, int, tuple[str, ...] | None]] = [
+    ("violence or security word", r"(قتل|قتلى|مقتل|جرحى|إصابة|هجوم|اشتباك|قصف|غارة|تفجير|انفجار|اعتقال|اختطاف|"
+     r"مظاهر|احتجاج|نزوح|إجلاء|هدنة|وقف إطلاق|حظر التجول|اغتيال|سجن|محكمة|حكم|زلزال|فيضان|إعصار|حريق)", 960,
+     ("middleEast", "internationalNews")),
+    ("random world/Middle East", r"", 640, ("middleEast", "internationalNews")),
+]
+
+
 def write_batch(path: pathlib.Path, part: list[tuple[str, dict]], full: int, double: int) -> None:
     """One batch file as annotators see it: the first ``full`` articles also get casualties and dates, the
     first ``double`` are annotated a second time, blind, by another annotator."""
@@ -132,6 +143,8 @@ def main() -> None:
     ap.add_argument("--entities", nargs=2, metavar=("NAME1", "NAME2"),
                     help="draw two entity batches of --per-entity articles from the event batches in OUT")
     ap.add_argument("--per-entity", type=int, default=100)
+    ap.add_argument("--fifth", nargs="+", metavar="NAME",
+                    help="draw FIFTH_STRATA into these batches (20 full, 40 double each), excluding every batch in OUT")
     ap.add_argument("--extra", help="draw EXTRA_STRATA into one batch of this name, excluding every batch in OUT")
     args = ap.parse_args()
     rng = random.Random(args.seed)
@@ -139,7 +152,7 @@ def main() -> None:
         draw_entity_batches(pathlib.Path(args.out), args.entities, args.per_entity, 20, rng)
         return
     exclude = {json.loads(line)["id"] for line in open(args.exclude, encoding="utf-8")}
-    if args.extra or args.third or args.fourth:
+    if args.extra or args.third or args.fourth or args.fifth:
         for old in pathlib.Path(args.out).glob("ev*.src.jsonl"):
             exclude |= {json.loads(line)["id"] for line in open(old, encoding="utf-8")}
     docs = []
@@ -152,7 +165,7 @@ def main() -> None:
     rng.shuffle(docs)
     taken: set[str] = set()
     sample: list[tuple[str, dict]] = []
-    strata = (FOURTH_STRATA if args.fourth else THIRD_STRATA if args.third
+    strata = (FIFTH_STRATA if args.fifth else FOURTH_STRATA if args.fourth else THIRD_STRATA if args.third
               else EXTRA_STRATA if args.extra else STRATA)
     for name, pattern, n, cats in strata:
         rx = re.compile(pattern)
@@ -170,6 +183,12 @@ def main() -> None:
     rng.shuffle(sample)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.fifth:
+        per = len(sample) // len(args.fifth)
+        for b, name in enumerate(args.fifth):
+            write_batch(out / f"{name}.src.jsonl", sample[b * per:(b + 1) * per], full=20, double=40)
+            print(per, "articles in", name)
+        return
     if args.third or args.fourth:
         half = len(sample) // 2
         names, full = (args.third, 100) if args.third else (args.fourth, 50)
