@@ -120,9 +120,12 @@ def main() -> int:
             tf = clock("fold", fold_with_offsets, title)
             bf = clock("fold", fold_with_offsets, body)
             ents = clock("entities", functools.partial(ent, tokens=(tt, bt), sentences=(None, bs)), title, body, pub)
-            ds = clock("dates", dates.find_dates, title, pub, "title", tf)
-            ds += clock("dates", dates.find_dates, body, pub, "body", bf)
-            cas = clock("casualties", casualty_model.score_casualties, title, body, (tt, bt), (None, bs), pub)
+            td = clock("dates", dates.find_dates, title, pub, "title", tf, False)
+            bd = clock("dates", dates.find_dates, body, pub, "body", bf, False)
+            seen: set[str] = set()
+            ds = [d for d in td + bd if not (d.date in seen or seen.add(d.date))]  # each date once, first mention
+            cas = clock("casualties", casualty_model.score_casualties, title, body, (tt, bt), (None, bs), pub,
+                        None, (td, bd))
             evs = clock("events", event_model.detect_events, title, body, bs, bf, pub)
             qs = clock("quotes", quotes.find_quotes, body, bs, bf)
             kws = clock("keywords", keywords.find_keywords, title, body, tt, bt)

@@ -135,3 +135,12 @@ def test_until_a_weekday_lies_ahead():
     pub = datetime(2018, 3, 31)  # a Saturday
     got = {d.date for d in find_dates("ويستمر الإغلاق حتى الاثنين.", pub, "body")}
     assert got == {"2018-04-02"}
+
+
+def test_every_mention_is_kept_when_asked():
+    text = "قتل شخصان الإثنين. وفي الإثنين نفسه أصيب ثلاثة."
+    once = find_dates(text, MON_31_JAN_2022)
+    every = find_dates(text, MON_31_JAN_2022, unique=False)
+    assert [d.date for d in once] == ["2022-01-31"]
+    assert [d.date for d in every] == ["2022-01-31", "2022-01-31"] and every[0] == once[0]
+    assert all(text[d.start : d.end] == d.text for d in every)

@@ -57,3 +57,18 @@ def test_two_figures_stay_separate():
     spans = find_numbers(tokenize(text))
     assert [s.value for s in spans] == [3, 10]
     assert [text[s.start : s.end] for s in spans] == ["3", "10"]
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("ما بين عشرين وثلاثين مدنيا", [20, 30]),  # a range: two tens are never one number
+        ("ما بين ثمانية وعشرة أشخاص", [8, 10]),
+        ("ثمانية واربعين مهاجرا", [48]),
+        ("مئة وعشرة", [110]),
+        ("ثلاثمئة وأربعة وسبعون", [374]),
+        ("ألفين وثلاثمئة وخمسة", [2305]),
+    ],
+)
+def test_only_compound_numbers_join_with_wa(text, values):
+    assert [s.value for s in find_numbers(tokenize(text))] == values

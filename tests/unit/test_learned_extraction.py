@@ -181,3 +181,34 @@ def test_a_rare_type_by_its_rule_alone_or_gated():
     assert "prison_attack" in EventModel(types, ["pos:title", "pos:s0"], **shut, rare_gate=False).decide(feats)
     trial = [feats[0] + ["sig:courtprison"], feats[1]]
     assert "prison_attack" not in EventModel(types, ["pos:title", "pos:s0"], **shut, rare_gate=False).decide(trial)
+
+
+def test_date_features_age_the_dates_of_a_counts_sentence():
+    from datetime import date
+
+    from worker.extract.casualty_context import date_age, date_feats
+
+    pub = date(2018, 3, 20)
+    assert date_age("2018-03-19", pub) == "0-1" and date_age("2018-03-14", pub) == "2-7"
+    assert date_age("2018-02-14", pub) == "month_older" and date_age("2014", pub) == "years_older"
+    assert date_age("2018-03", pub) == "month_now" and date_age("2018-03-25", pub) == "future"
+    assert date_feats([], pub) == ["date:none"] and date_feats(["2018-03-19"], None) == ["date:none"]
+
+
+def test_candidates_carry_the_age_of_their_sentence_dates_and_their_place_in_the_body():
+    from worker.extract.casualty_model import all_candidates
+
+    pub = datetime(2018, 3, 20, 12, tzinfo=UTC)
+    body = "قتل 5 أشخاص في هجوم أمس. وفي 14 فبراير قتل 17 شخصا في إطلاق نار بمدرسة."
+    got = {c.count: c.feats for _, c in all_candidates("", body, published=pub)}
+    assert "date:0-1" in got[5] and "killed|date:0-1" in got[5] and "at:lead" in got[5]
+    assert "date:month_older" in got[17] and "date:0-1" not in got[17]
+
+
+def test_a_definite_plural_is_no_count_of_two():
+    from worker.extract.casualty_model import FeatureSet
+
+    assert not [c for c in candidates("دافعت الزعيمة عن اعتقال الصحفيين.") if c.count == 2]
+    got = candidates("دافعت الزعيمة عن اعتقال الصحفيين.", fs=FeatureSet(plain_duals=False))
+    assert ("arrested", 2) in {(c.kind, c.count) for c in got}
+    assert ("arrested", 2) in {(c.kind, c.count) for c in candidates("أعلنت الشرطة اعتقال صحفيين.")}

@@ -9,16 +9,20 @@ figures of one kind in one article. This module holds the cues for both:
 - ``background_feats``: words of the clause that place a figure in the past (pluperfect "كان", "الماضي",
   "قبل", an older month than the publication's);
 - ``document_feats``: how a (kind, count) sits among the article's candidates (repeated, in the title, the
-  largest or first of its kind, how many figures its kind has).
+  largest or first of its kind, how many figures its kind has);
+- ``date_feats``: how old the dates of a count's sentence are against the publication day (today or
+  yesterday, this week, this month, months or years ago, no date), as resolved by
+  :mod:`worker.extract.dates`: the news of the day against a toll recalled from an older event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from worker.extract.normalize import folded_words
 
-__all__ = ["EXTRA_CUES", "background_feats", "document_feats", "MONTHS"]
+__all__ = ["EXTRA_CUES", "background_feats", "document_feats", "date_feats", "date_age", "MONTHS"]
 
 # Cue words missing from the rule tables, found among the candidate misses of the training folds.
 EXTRA_CUES: dict[str, frozenset[str]] = {
@@ -104,3 +108,36 @@ def document_feats(keys: Sequence[tuple[str, int, bool, int]]) -> list[list[str]
         f += [f"{kind}|{x}" for x in f]
         out.append(f)
     return out
+
+
+def date_age(value: str, pub: date) -> str | None:
+    """The age class of a resolved date (YYYY-MM-DD, YYYY-MM or YYYY) against the publication day."""
+    try:
+        if len(value) == 10:
+            days = (pub - date.fromisoformat(value)).days
+        elif len(value) == 7:
+            months = (pub.year - int(value[:4])) * 12 + pub.month - int(value[5:7])
+            if months == 0:
+                return "month_now"
+            days = months * 30
+        else:
+            years = pub.year - int(value[:4])
+            if years == 0:
+                return "year_now"
+            days = years * 365
+    except ValueError:
+        return None
+    if days < 0:
+        return "future"
+    return "0-1" if days <= 1 else "2-7" if days <= 7 else "8-31" if days <= 31 else \
+        "month_older" if days <= 366 else "years_older"
+
+
+def date_feats(values: Sequence[str], pub: date | None) -> list[str]:
+    """Features of the dates resolved in a count's sentence (``date:none`` when it has none, or when the
+    publication day is unknown and nothing can be aged: the class most counts have, so the model's calibration
+    holds for undated input)."""
+    if pub is None:
+        return ["date:none"]
+    ages = {a for a in (date_age(v, pub) for v in values) if a}
+    return ["date:" + a for a in sorted(ages)] if ages else ["date:none"]

@@ -7,7 +7,9 @@ dual nouns such as "قتيلين") paired with each casualty kind that has a cue
 before, a verb after, a toll noun) in its clause. The rule reading of :mod:`worker.extract.casualties`
 is one feature among many: the cue's kind, position and distance, a competing kind's cue nearer, the
 words around the number, whether the clause recalls an older year, a war-wide total ("منذ"، "حصيلة"،
-"إجمالي"), a subset ("بينهم"), a prison near an escape. One logistic model scores each candidate; a
+"إجمالي"), a subset ("بينهم"), a prison near an escape, how old the dates resolved in its sentence are
+against the publication day (today, this week, months or years ago, none) and where it sits in the body
+(lead ... tail). One logistic model scores each candidate; a
 (kind, count) is reported when its best mention passes the threshold chosen on held-out folds.
 """
 
@@ -15,13 +17,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 
 import numpy as np
 
-from worker.document import CASUALTY_KINDS, Casualty
+from worker.document import CASUALTY_KINDS, Casualty, DateRef
 from worker.extract.casualties import (
     AFTER_TRIGGERS,
     DUAL_NOUNS,
@@ -37,7 +39,8 @@ from worker.extract.casualties import (
     _LazyStems,
     _plausible,
 )
-from worker.extract.casualty_context import EXTRA_CUES, background_feats, document_feats
+from worker.extract.casualty_context import EXTRA_CUES, background_feats, date_feats, document_feats
+from worker.extract.dates import find_dates
 from worker.extract.normalize import folded_words
 from worker.extract.numbers import find_numbers
 from worker.extract.tokens import Token, sentences, tokenize
@@ -57,14 +60,19 @@ _MAX_CANDIDATES = 400
 class FeatureSet:
     """Optional feature groups of :mod:`worker.extract.casualty_context` (issue #18 experiments).
 
-    All off in the shipped model: none raised the cross-validated F1 (see ``data/extraction/EVAL.md`` and
-    :mod:`worker.training.casualty_analysis`). Experiments switch them on through
-    ``worker.training.casualties.prepare(article, fs)``; a model trained so needs the same ``fs`` at run time.
+    Only ``dates`` is on in the shipped model: the others did not raise the cross-validated F1 (see
+    ``data/extraction/README.md`` and :mod:`worker.training.casualty_analysis`). Experiments switch them
+    through ``worker.training.casualties.prepare(article, fs)``; a model trained so needs the same ``fs`` at
+    run time.
     """
 
     extra_cues: bool = False  # more casualty verbs/nouns: more candidates (ceiling .908 -> .938)
     background: bool = False  # pluperfect, "last", "before", older month in the clause
     document: bool = False  # repeated figure, in the title, largest/first of its kind
+    dates: bool = True  # age of the dates resolved in the count's sentence (today ... years ago, none)
+    position: bool = True  # where the count is in the body (lead, first half, second half, tail)
+    plain_duals: bool = True  # no count of two from a definite ـين/ـان form ("اعتقال الصحفيين")
+    opener: bool = False  # the first word of the count's sentence after the lead ("وكان"، "يذكر"، "أعلنت")
 
 
 SHIPPED = FeatureSet()
@@ -139,6 +147,11 @@ def _cues(stems: _LazyStems, toks: list[Token], sent_of: list[int], i: int, j: i
     return out
 
 
+def _opener_feats(words: list[str], lead: bool) -> list[str]:
+    """``fs.opener``: the first word of a body sentence after the lead ("وكان"، "يذكر"، "أعلنت")."""
+    return ["op1:" + words[0]] if words and not lead else []
+
+
 def _dist(d: int) -> str:
     return "-1" if d == -1 else "-2..-3" if d >= -3 and d < 0 else "-4..-6" if d < 0 and d >= -6 else "-far" if d < 0 else \
         "+1" if d == 1 else "+2..+3" if d <= 3 else "+far"
@@ -146,8 +159,13 @@ def _dist(d: int) -> str:
 
 def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[int, int]] | None = None,
                pub_year: int | None = None, in_title: bool = False, pub_month: int | None = None,
-               fs: FeatureSet = SHIPPED) -> list[Candidate]:
-    """Every (count, kind) candidate of ``text`` with its features."""
+               fs: FeatureSet = SHIPPED, dates: list[DateRef] | None = None,
+               pub_date: date | None = None) -> list[Candidate]:
+    """Every (count, kind) candidate of ``text`` with its features.
+
+    ``dates`` are the date mentions of ``text`` (:func:`worker.extract.dates.find_dates` with
+    ``unique=False``), ``pub_date`` the publication day they are aged against (``fs.dates``).
+    """
     if not text:
         return []
     toks = tokens if tokens is not None else tokenize(text)
@@ -164,6 +182,9 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
     def context(i: int, j: int) -> list[str]:
         sent = sent_of[i]
         f = [f"where:{where}", "sent:" + ("0" if sent == 0 else "1" if sent == 1 else "2-4" if sent < 5 else "5+")]
+        if fs.position and not in_title:  # where in the body: the lead, ..., the tail (related stories, background)
+            r = toks[i].start / len(text)
+            f.append("at:" + ("lead" if r < 0.15 else "first_half" if r < 0.5 else "second_half" if r < 0.8 else "tail"))
         if i > 0:
             f.append("pv1:" + stems[i - 1][2])
             if stems[i - 1][1] in SUBSET or stems[i - 1][0] in SUBSET:
@@ -197,7 +218,28 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
                     f.append("prison")
         if fs.background:
             f += background_feats(words, pub_month)
+        if fs.dates:
+            f += date_feats([r.date for r in dates or () if a <= r.start < b], pub_date)
+        if fs.opener:
+            f += opener(sent, i)
         return f
+
+    openers: dict[int, list[str]] = {}
+
+    def opener(sent: int, i: int) -> list[str]:
+        """The features of the sentence's first words (cached per sentence)."""
+        got = openers.get(sent)
+        if got is None:
+            k = i
+            while k > 0 and sent_of[k - 1] == sent:
+                k -= 1
+            words = []
+            while k < len(toks) and sent_of[k] == sent and not words:
+                if toks[k].kind == "word":
+                    words.append(toks[k].norm)
+                k += 1
+            got = openers[sent] = _opener_feats(words, sent == 0)
+        return got
 
     for num in find_numbers(toks):
         if len(out) >= _MAX_CANDIDATES:
@@ -220,7 +262,7 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
         nearest = {k: min(abs(d) for _, d in cs) for k, cs in cues.items()}
         for kind in kinds:
             f = list(base)
-            f += [f"{kind}|{x}" for x in base if not x.startswith(("pv2:", "nx2:"))]
+            f += [f"{kind}|{x}" for x in base if not x.startswith(("pv2:", "nx2:", "op1:"))]
             f.append("kind:" + kind)
             f.append("rule:self" if rule_kind == kind else "rule:other" if rule_kind else "rule:none")
             for name, d in cues.get(kind, ()):
@@ -237,16 +279,22 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
         st = stems[k]
         kind = next((kd for kd, words in DUAL_NOUNS.items() if st[2] in words or st[1] in words), None)
         if kind:
-            f = context(k, k + 1) + ["dual", f"{kind}|dual", "kind:" + kind]
+            ctx = context(k, k + 1)
+            f = ctx + ["dual", f"{kind}|dual", "kind:" + kind] + [f"{kind}|{x}" for x in ctx if x.startswith("date:")]
             out.append(Candidate(kind, 2, t.start, t.end, tuple(f)))
             continue
+        person = st[2] in DUAL_PEOPLE or st[1] in DUAL_PEOPLE
+        if fs.plain_duals and not person and st[1] != st[2] and st[1].startswith("ال"):
+            continue  # "اعتقال الصحفيين": a definite ـين form is a plural here, not a count of two
         cues = _cues(stems, toks, sent_of, k, k + 1, memo, index)
         near = {kd: min(abs(d) for _, d in cs) for kd, cs in cues.items()}
         for kd, dist in near.items():
             if dist <= 3:
-                f = context(k, k + 1) + ["dual_generic", f"{kd}|dual_generic", "kind:" + kd, "w:" + st[2]]
+                ctx = context(k, k + 1)
+                f = ctx + ["dual_generic", f"{kd}|dual_generic", "kind:" + kd, "w:" + st[2]]
+                f += [f"{kd}|{x}" for x in ctx if x.startswith("date:")]
                 f += [f"{kd}|cue:{name}:{_dist(d)}" for name, d in cues[kd]]
-                if st[2] in DUAL_PEOPLE or st[1] in DUAL_PEOPLE:
+                if person:
                     f.append("dual_person")
                 out.append(Candidate(kd, 2, t.start, t.end, tuple(f)))
     return out
@@ -283,15 +331,26 @@ def load_model() -> CasualtyModel:
 
 def all_candidates(title: str, body: str, tokens: tuple[list[Token], list[Token]] | None = None,
                    spans: tuple[list[tuple[int, int]] | None, list[tuple[int, int]] | None] | None = None,
-                   published: datetime | None = None, fs: FeatureSet = SHIPPED) -> list[tuple[str, Candidate]]:
-    """(field, candidate) over the title and the body."""
+                   published: datetime | None = None, fs: FeatureSet = SHIPPED,
+                   dates: tuple[list[DateRef], list[DateRef]] | None = None) -> list[tuple[str, Candidate]]:
+    """(field, candidate) over the title and the body.
+
+    ``dates``: every date mention of the title and of the body (``find_dates(..., unique=False)``), when the
+    caller has them; else they are found here (``fs.dates``).
+    """
     year = published.year if published else None
     month = published.month if published else None
+    pub_day = published.date() if published else None
     t_toks, b_toks = tokens if tokens is not None else (None, None)
     t_sp, b_sp = spans if spans is not None else (None, None)
     t_spans = t_sp or ([(0, len(title))] if title.strip() else [])
-    out = [("title", c) for c in candidates(title, t_toks, t_spans, year, True, month, fs)]
-    out += [("body", c) for c in candidates(body, b_toks, b_sp, year, False, month, fs)]
+    t_dates: list[DateRef] | None = None
+    b_dates: list[DateRef] | None = None
+    if fs.dates and pub_day is not None:
+        t_dates, b_dates = dates if dates is not None else (
+            find_dates(title, published, "title", unique=False), find_dates(body, published, "body", unique=False))
+    out = [("title", c) for c in candidates(title, t_toks, t_spans, year, True, month, fs, t_dates, pub_day)]
+    out += [("body", c) for c in candidates(body, b_toks, b_sp, year, False, month, fs, b_dates, pub_day)]
     if not fs.document:
         return out
     # where a (kind, count) sits among all of the article's candidates (mention order: title, then body)
@@ -302,10 +361,15 @@ def all_candidates(title: str, body: str, tokens: tuple[list[Token], list[Token]
 
 def score_casualties(title: str, body: str, tokens: tuple[list[Token], list[Token]] | None = None,
                      spans: tuple[list[tuple[int, int]] | None, list[tuple[int, int]] | None] | None = None,
-                     published: datetime | None = None, model: CasualtyModel | None = None) -> list[Casualty]:
-    """Casualty counts of the events the article reports, best mention first per (kind, count)."""
+                     published: datetime | None = None, model: CasualtyModel | None = None,
+                     dates: tuple[list[DateRef], list[DateRef]] | None = None) -> list[Casualty]:
+    """Casualty counts of the events the article reports, best mention first per (kind, count).
+
+    ``dates``: the title's and the body's date mentions (``find_dates(..., unique=False)``) when the caller
+    has them (the pipeline does); else they are found here.
+    """
     m = model or load_model()
-    cands = all_candidates(title, body, tokens, spans, published)
+    cands = all_candidates(title, body, tokens, spans, published, dates=dates)
     if not cands:
         return []
     s = m.scores([c for _, c in cands])

@@ -430,10 +430,13 @@ def find_dates(
     published: datetime | date | None,
     field: str = "body",
     folded: tuple[str, list[int]] | None = None,
+    unique: bool = True,
 ) -> list[DateRef]:
     """Calendar references in ``text`` resolved against ``published`` (see module docstring).
 
-    ``folded`` may carry ``fold_with_offsets(text)`` when the caller already has it.
+    ``folded`` may carry ``fold_with_offsets(text)`` when the caller already has it. With ``unique=False``
+    every mention is kept (the casualty stage places each count among the dates of its sentence); the first
+    mention of each date is then the list ``unique=True`` gives.
     """
     if not text:
         return []
@@ -454,7 +457,7 @@ def find_dates(
         if b <= a:
             continue
         for value in _resolve(m, pub):
-            if value in seen:
+            if value in seen and unique:
                 continue
             seen.add(value)
             start, end = offs[a], offs[b - 1] + 1

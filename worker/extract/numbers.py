@@ -119,6 +119,17 @@ def _word(norm: str, continuing: bool) -> tuple[str, int | None, str]:
     return stem, None, ""
 
 
+def _joins(current: float, v: int) -> bool:
+    """Whether "current و v" is one compound number: units after hundreds ("ثلاثمئة وأربعة"), tens after units
+    or hundreds ("ثلاثة وعشرين", "مئة وعشرون", "ثلاثمئة وأربعة وسبعون"); not two tens or a unit and ten."""
+    rest = current % 100
+    if v < 10:
+        return rest == 0
+    if v < 100:
+        return rest < 10 and (v != 10 or rest == 0)
+    return True
+
+
 def find_numbers(tokens: list[Token]) -> list[NumberSpan]:
     """All numeric expressions in ``tokens`` (see module docstring)."""
     out: list[NumberSpan] = []
@@ -194,6 +205,8 @@ def find_numbers(tokens: list[Token]) -> list[NumberSpan]:
             else:
                 if not jn.startswith(_WA) and current and not (v < 10 and current % 100 == 0):
                     break
+                if current and not _joins(current, v):
+                    break  # "عشرين وثلاثين", "ثمانية وعشرة": a range or a list, two numbers
                 current += v
             kind = k or kind
             j += 1

@@ -143,11 +143,18 @@ def extract_one(article: ArticleIn | dict[str, Any]) -> EnrichedDocument:
 
     entities = _state.entities()(title, body, published, tokens=(t_toks, b_toks), sentences=(None, b_sents))
 
-    dates = find_dates(title, published, "title", t_fold)
-    seen_dates = {d.date for d in dates}
-    dates += [d for d in find_dates(body, published, "body", b_fold) if d.date not in seen_dates]
+    # every date mention (the casualty stage ages the dates of each count's sentence); the document lists each
+    # date once, the title's first
+    t_dates = find_dates(title, published, "title", t_fold, unique=False)
+    b_dates = find_dates(body, published, "body", b_fold, unique=False)
+    dates = []
+    seen_dates: set[str] = set()
+    for d in t_dates + b_dates:
+        if d.date not in seen_dates:
+            seen_dates.add(d.date)
+            dates.append(d)
 
-    casualties = score_casualties(title, body, (t_toks, b_toks), (None, b_sents), published)
+    casualties = score_casualties(title, body, (t_toks, b_toks), (None, b_sents), published, dates=(t_dates, b_dates))
     events = detect_events(title, body, b_sents, b_fold, published)
     quotes = find_quotes(body, b_sents, b_fold)
     keywords = find_keywords(title, body, t_toks, b_toks)
