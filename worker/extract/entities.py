@@ -18,6 +18,7 @@ Offsets are into the original ``title``/``body`` strings: ``text == source[start
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -79,6 +80,9 @@ def extract_entities(
     mentions = _document_mentions([(f, t, tk, sn) for f, t, tk, sn in
                                    (("title", title, toks[0], sents[0]), ("body", body, toks[1], sents[1]))
                                    if t and t.strip()])
+    if body and _BOILERPLATE_HINT.search(body):
+        skip = _boilerplate_ranges(body)
+        mentions = [m for m in mentions if m.field != "body" or not any(a <= m.start < b for a, b in skip)]
     _unify_types(mentions)
     _assign_canonicals(mentions)
     countries: dict[str, int] = {}
@@ -91,6 +95,24 @@ def extract_entities(
         place = _place_for(m, countries) if m.type in ("LOC", "FAC") else None
         out.append(Entity(text=m.text, type=m.type, canonical=m.canonical or m.text, start=m.start,
                           end=m.end, field=m.field, place=place))
+    return out
+
+
+# Lines that are not the article's text (guidelines: no entities there): a "read also" teaser for
+# another story, a "for more:" link line, a news app's subscription footer.
+_BOILERPLATE_HINT = re.compile("اقرأ|إقرأ|اقرا|للمزيد|إشعارات|اشعارات")
+_BOILERPLATE_LINE = re.compile(
+    r"^[\W_]*(?:(?:اقرأ|إقرأ|اقرا)\s+(?:أيضا|أيضاً|ايضا|المزيد)|للمزيد\s*:)|يمكنكم\s+استلام\s+(?:إشعارات|اشعارات)",
+    re.M)
+
+
+def _boilerplate_ranges(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the boilerplate lines of ``text`` (see ``_BOILERPLATE_LINE``)."""
+    out = []
+    for m in _BOILERPLATE_LINE.finditer(text):
+        a = text.rfind("\n", 0, m.start()) + 1
+        b = text.find("\n", m.end())
+        out.append((a, len(text) if b < 0 else b))
     return out
 
 

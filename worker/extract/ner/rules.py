@@ -38,8 +38,19 @@ _ORG_HEADS = folded_words(
 # administrative-unit words are not part of a mention (guidelines: "محافظة البصرة" -> "البصرة")
 _LOC_HEADS_KEEP = folded_words("حي")
 _MILITIA = folded_words("ميليشيا ميليشيات مليشيا مليشيات الميليشيا الميليشيات")
+# words before a place that are not part of it, and adjectives after it ("ريف حلب الغربي" is masculine:
+# the countryside's direction, not the city's name)
+_DIRECTIONS = folded_words("شمال جنوب شرق غرب شمالي جنوبي شرقي غربي")
+_PLACE_ADJ = folded_words("الشمالي الجنوبي الشرقي الغربي المحتل المحتلة")
+# function words that start names ("ذي قار")
+_NAME_START = folded_words("ذي ذو ذات")
+# descriptors before a name that the mention leaves out ("صحيفة لوموند" -> "لوموند", "شركة توتال" -> "توتال")
+_DESCRIPTORS = _MILITIA | folded_words("صحيفة شركة مجلة")
 # administrative-unit words cut off the start of a LOC mention (not "حي", not "المنطقة الخضراء")
-_ADMIN_HEADS = folded_words("مدينة بلدة قرية محافظة ولاية إقليم مقاطعة منطقة ناحية العاصمة")
+_ADMIN_HEADS = folded_words("مدينة بلدة قرية محافظة ولاية إقليم مقاطعة منطقة ناحية العاصمة مديرية دائرة جبهة")
+# ORG heads that name a place when a place follows: a district ("مديرية التحيتا", "دائرة بعلبك") or a
+# battle front ("جبهة الساحل الغربي"); the mention is the place ("مديرية الصحة", "جبهة النصرة" stay ORG)
+_PLACE_ORG_HEADS = folded_words("مديرية دائرة جبهة")
 LOC_HEADS = folded_words("مدينة بلدة قرية حي محافظة منطقة ناحية ولاية إقليم مخيمات قضاء")
 # adjectives that belong to a facility/organisation name when they follow it
 NAME_ADJ = folded_words(
@@ -284,11 +295,15 @@ def apply_rules(keys: list[str], spans: list[Span]) -> list[Span]:
             typ = "FAC" if head in FAC_HEADS else "ORG"
             if cur is not None:
                 # a span starts at the head: the CRF agrees there is a name; the head decides its type
-                if cur.source == "crf" and cur.j - cur.i >= 2:
+                if cur.source == "crf" and cur.j - cur.i >= 2 and not (head in _PLACE_ORG_HEADS
+                                                                        and cur.type == "LOC"):
                     cur.type = typ
                 i = cur.j
                 continue
             nxt = spans_at.get(i + 1)
+            if nxt is not None and nxt.type == "LOC" and head in _PLACE_ORG_HEADS:
+                i = nxt.j  # "مديرية [التحيتا]": the place
+                continue
             if nxt is not None and nxt.type and (
                     (typ == "FAC" and nxt.source != "gaz") or (typ == "FAC" and nxt.type == "LOC")
                     or (typ == "ORG" and nxt.source == "crf" and nxt.type in ("ORG", "LOC"))):
@@ -399,7 +414,8 @@ def trim_span(keys: list[str], sp: Span, raw_last: str = "") -> tuple[int, int] 
         return None
     titles = lex.get("titles", frozenset())
     nationality = lex.get("nationality", frozenset())
-    while i < j - 1 and keys[i] in _STOP:
+    gaz_forms = get_gazetteer().by_form
+    while i < j - 1 and keys[i] in _STOP and not (keys[i] in _NAME_START and sp.type in ("LOC", "FAC")):
         i += 1
     while j - 1 > i and keys[j - 1] in _STOP:
         j -= 1
@@ -408,8 +424,17 @@ def trim_span(keys: list[str], sp: Span, raw_last: str = "") -> tuple[int, int] 
             i += 1
         while j - 1 > i and (keys[j - 1] in nationality or stem(keys[j - 1])[0]):
             j -= 1  # "ترامب الأمريكي", "سيرغي للتسميم"
-    if sp.type == "ORG" and j - i > 1 and stem(keys[i])[1] in _MILITIA:
+    if sp.type == "ORG" and j - i > 1 and stem(keys[i])[1] in _DESCRIPTORS:
         i += 1  # "ميليشيا بدر" -> "بدر" (guidelines: a descriptor, not part of the name)
+        if j - i > 1 and keys[j - 1] in nationality:
+            j -= 1  # "ميليشيات الحوثي الإيرانية" -> "الحوثي": the adjective describes, as the head did
+    if sp.type == "LOC" and sp.source != "gaz" and j - i > 1 and " ".join(keys[i:j]) not in gaz_forms:
+        # "شمال سوريا" -> "سوريا", "حلب الغربي" -> "حلب": a direction describes a known place (not "جنوب
+        # السودان", "كوريا الشمالية": gazetteer names; not "الساحل الغربي": a definite noun's adjective)
+        if stem(keys[i])[1] in _DIRECTIONS and " ".join(keys[i + 1:j]) in gaz_forms:
+            i += 1
+        elif keys[j - 1] in _PLACE_ADJ and j - i == 2 and not keys[i].startswith("ال") and keys[i] in gaz_forms:
+            j -= 1
     if sp.type == "LOC" and j - i > 1 and stem(keys[i])[1] in _ADMIN_HEADS:
         i += 1  # "محافظة البصرة", "العاصمة بغداد" -> "البصرة", "بغداد" (guidelines: place-type words)
     if sp.type == "LOC" and sp.source == "crf" and j - i == 2 and keys[j - 1] in nationality:
