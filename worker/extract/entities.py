@@ -197,14 +197,15 @@ def _document_mentions(
     tidy(batch, tagged, tagger.featurizer)
     propagate(batch, tagged, tagger.featurizer)
     out: list[_Mention] = []
+    words = {k for p in prepared for k in p[4]}
     for field, text, toks, after_hash, keys, ranges, first in prepared:
         tags = [t for r in range(len(ranges)) for t in tagged[first + r]]
-        out.extend(_field_mentions(text, field, toks, after_hash, keys, tags))
+        out.extend(_field_mentions(text, field, toks, after_hash, keys, tags, words))
     return out
 
 
 def _field_mentions(text: str, field: str, toks: list[Token], after_hash: set[int], keys: list[str],
-                    tags: list[str]) -> list[_Mention]:
+                    tags: list[str], words: set[str] | frozenset[str] = frozenset()) -> list[_Mention]:
     spans = split_spans(keys, [Span(i, j, t, "crf") for i, j, t in spans_from_bio(tags)])
     spans = apply_gazetteer(keys, spans)
     spans = apply_rules(keys, spans)
@@ -213,7 +214,7 @@ def _field_mentions(text: str, field: str, toks: list[Token], after_hash: set[in
         for h in sorted(after_hash):
             if sp.i < h < sp.j:
                 sp.i = h  # "تنظيم #داعش" -> "داعش"
-        m = _finish(text, toks, keys, sp, field)
+        m = _finish(text, toks, keys, sp, field, words)
         if m is not None:
             out.append(m)
     return out
@@ -230,8 +231,12 @@ def _orig_len(token_text: str, n_folded: int) -> int:
     return len(token_text) if count == n_folded else -1
 
 
-def _finish(text: str, toks: list[Token], keys: list[str], sp: Span, field: str) -> _Mention | None:
-    """Clean a token span into a mention: :func:`trim_span`, then cut attached clitics off its start."""
+def _finish(text: str, toks: list[Token], keys: list[str], sp: Span, field: str,
+            words: set[str] | frozenset[str] = frozenset()) -> _Mention | None:
+    """Clean a token span into a mention: :func:`trim_span`, then cut attached clitics off its start.
+
+    A person's first word keeps a leading ب/ل/ك/ف when the word without it is no known name and does
+    not occur alone in the document (``words``: the document's keys): "كوفي عنان", "بسام", "فانسان"."""
     got = trim_span(keys, sp, toks[sp.i].text if sp.j - sp.i == 1 else "")
     if got is None:
         return None
@@ -244,6 +249,8 @@ def _finish(text: str, toks: list[Token], keys: list[str], sp: Span, field: str)
             if r in get_gazetteer().phrases:
                 cl, rest = keys[i][: len(keys[i]) - len(r)], r
                 break
+    if cl and sp.type == "PER" and cl != "و" and _name_keeps_clitic(keys[i], rest, words):
+        cl = ""
     if cl:
         if rest.startswith("ال") and cl.endswith("ل") and not keys[i][len(cl):].startswith("ال"):
             cl = cl[:-1]  # "للأمم": keep the ل that carries the article ("لأمم" is no word)
@@ -257,6 +264,20 @@ def _finish(text: str, toks: list[Token], keys: list[str], sp: Span, field: str)
     if not key:
         return None
     return _Mention(mtext, sp.type, start, end, field, key, sp.entry)
+
+
+def _name_keeps_clitic(whole: str, rest: str, words: set[str] | frozenset[str]) -> bool:
+    """Whether a person's first word ``whole`` is read whole rather than as proclitic + ``rest``: when a
+    conjunction would follow a preposition ("كوفي" is no ك + "وفي"), or when ``rest`` is no known name
+    (listed first name, gazetteer form, a word of the document) and not much more frequent in the corpus
+    than ``whole`` ("بسام", "باير", "فانسان"; but "بصدام" -> "صدام")."""
+    if rest[:1] in "وف":
+        return True
+    gaz = get_gazetteer()
+    if rest in words or rest in gaz.lexicon.get("first_names", ()) or gaz.by_form.get(rest) is not None:
+        return False
+    feat = get_entity_tagger().featurizer
+    return feat.freq(rest) <= 10 * max(feat.freq(whole), 1)
 
 
 # --- per document ---------------------------------------------------------------------------------
