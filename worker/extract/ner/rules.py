@@ -100,6 +100,11 @@ def split_spans(keys: list[str], spans: list[Span]) -> list[Span]:
     for s in spans:
         a = s.i
         for t in range(s.i, s.j):
+            if (s.type == "PER" and t > a and s.j - s.i >= 3 and stem(keys[t])[0] == "و"
+                    and keys[t] not in _SPLIT_WORDS):
+                out.append(Span(a, t, s.type, s.source))  # two people: "كاثرين واليكس بوفير"
+                a = t
+                continue
             if keys[t] in _SPLIT_WORDS or _is_punct(keys[t]) and keys[t] in _STOP_PUNCT:
                 if t > a:
                     out.append(Span(a, t, s.type, s.source))
