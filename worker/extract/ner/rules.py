@@ -236,8 +236,8 @@ def _chain_after(keys: list[str], i: int, covered: list) -> int:
     closed = False
     while j < n and j - i < 3 and covered[j] is None and _ok_name_word(keys[j]):
         k = keys[j]
-        if k in nationality or k in NAME_ADJ:
-            break
+        if k in nationality or k in NAME_ADJ or (stem(k)[0] and k not in _CONSTRUCT_NOUNS):
+            break  # (a word with a proclitic starts a new phrase: "مستشفى بمقاطعة", "محطة لتوليد")
         if k.startswith("ال"):
             j += 1
             closed = True
