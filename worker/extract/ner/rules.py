@@ -242,6 +242,8 @@ def _chain_after(keys: list[str], i: int, covered: list) -> int:
             j += 1
             closed = True
             break
+        if k.endswith("ي") and feat.freq("ال" + k) > 100:
+            break  # an indefinite adjective: "سجن سري", "مبنى حكومي" ("الحكومي" is a word)
         nxt_def = j + 1 < n and keys[j + 1].startswith("ال") and covered[j + 1] is None
         if k in _CONSTRUCT_NOUNS or (nxt_def and feat.freq(k) > 300):
             j += 1  # construct state: the name goes on
