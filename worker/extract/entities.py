@@ -267,11 +267,12 @@ def _finish(text: str, toks: list[Token], keys: list[str], sp: Span, field: str,
 
 
 def _name_keeps_clitic(whole: str, rest: str, words: set[str] | frozenset[str]) -> bool:
-    """Whether a person's first word ``whole`` is read whole rather than as proclitic + ``rest``: when a
-    conjunction would follow a preposition ("كوفي" is no ك + "وفي"), or when ``rest`` is no known name
-    (listed first name, gazetteer form, a word of the document) and not much more frequent in the corpus
-    than ``whole`` ("بسام", "باير", "فانسان"; but "بصدام" -> "صدام")."""
-    if rest[:1] in "وف":
+    """Whether a person's first word ``whole`` is read whole rather than as proclitic + ``rest``: when the
+    rest would be a conjunction + particle after a preposition ("كوفي" is no ك + "وفي", "لولا" no ل +
+    "ولا"), or when ``rest`` is no known name (listed first name, gazetteer form, a word of the document)
+    and not much more frequent in the corpus than ``whole`` ("بسام", "باير", "فانسان"; but "بصدام" ->
+    "صدام")."""
+    if rest[:1] in "وف" and len(rest) <= 3:
         return True
     gaz = get_gazetteer()
     if rest in words or rest in gaz.lexicon.get("first_names", ()) or gaz.by_form.get(rest) is not None:
