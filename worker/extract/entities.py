@@ -8,7 +8,9 @@ How a mention is found:
 3. rules where rules win (:mod:`worker.extract.ner.rules`): "سجن/مخيم/مطار X" is a FAC,
    "حركة/وزارة/محكمة X" an ORG, "الجيش/الحكومة + nationality adjective" an ORG; titles are cut off
    persons, bare nationality adjectives and generic nouns are dropped;
-4. attached proclitics (و ف ب ل ك) are cut off the mention's start.
+4. attached proclitics (و ف ب ل ك) are cut off the mention's start (not off a person's first word that
+   only looks like one: "كوفي عنان", "بسام");
+5. mentions in boilerplate lines ("اقرأ أيضا" teasers, a news app's footer) are dropped.
 Then mentions are clustered per document: gazetteer aliases share the entry's canonical name, short
 forms take the canonical of the longer mention they end ("مرسي" -> "محمد مرسي"), and an acronym in
 brackets after a name is an alias of it ("قوات سوريا الديمقراطية (قسد)").

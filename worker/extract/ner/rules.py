@@ -5,9 +5,10 @@ Working on folded token keys and :class:`Span` lists (token index ranges with a 
 - :func:`apply_gazetteer` adds curated/country names and lets them override overlapping CRF spans;
 - :func:`apply_rules` makes "سجن/مخيم/مطار X" a FAC, "حركة/وزارة/محكمة X" an ORG, "الجيش/الحكومة +
   nationality adjective" an ORG (also النظام/السفارة/القنصلية/الإدارة/القضاء + adjective), keeps "حي"
-  with its place, merges split names;
-- :func:`trim_span` cuts punctuation, stop words, titles and trailing nationality adjectives and
-  rejects spans that are no entity;
+  with its place, leaves "مديرية/دائرة/جبهة + place" to the place, merges split names;
+- :func:`trim_span` cuts punctuation, stop words, titles, trailing nationality adjectives, descriptors
+  (ميليشيا، صحيفة، شركة), place-type words and directions around a known place, and rejects spans that
+  are no entity;
 - :func:`refine_bio` runs all of them over one tagged sentence.
 """
 
