@@ -436,6 +436,9 @@ def trim_span(keys: list[str], sp: Span, raw_last: str = "") -> tuple[int, int] 
         i += 1  # "ميليشيا بدر" -> "بدر" (guidelines: a descriptor, not part of the name)
         if j - i > 1 and keys[j - 1] in nationality:
             j -= 1  # "ميليشيات الحوثي الإيرانية" -> "الحوثي": the adjective describes, as the head did
+    elif (sp.type == "ORG" and j - i > 1 and i > 0 and stem(keys[i - 1])[1] in _MILITIA
+          and keys[j - 1] in nationality):
+        j -= 1  # the same when the militia word was left outside the span
     if sp.type == "LOC" and sp.source != "gaz" and j - i > 1 and " ".join(keys[i:j]) not in gaz_forms:
         # "شمال سوريا" -> "سوريا", "حلب الغربي" -> "حلب": a direction describes a known place (not "جنوب
         # السودان", "كوريا الشمالية": gazetteer names; not "الساحل الغربي": a definite noun's adjective)
