@@ -65,3 +65,13 @@ def test_boilerplate_lines_give_no_entities() -> None:
     ents = extract_entities("", body)
     assert ents and all(e.end <= a for e in ents)
     assert _boilerplate_ranges("اقرأ أيضا| خبر آخر\nنص") == [(0, len("اقرأ أيضا| خبر آخر"))]
+
+
+def test_the_name_ali_is_not_the_preposition_and_aya_allah_is_a_title() -> None:
+    assert _trim("علي السيستاني", "PER") == " ".join(_keys("علي السيستاني"))
+    assert _trim("آية الله علي خامنئي", "PER") == " ".join(_keys("علي خامنئي"))
+    assert _trim("آية الله", "PER") is None
+    keys = _keys("خالد محمد علي الشهري")
+    assert [(s.i, s.j) for s in split_spans(keys, [Span(0, 4, "PER", "crf")])] == [(0, 4)]
+    keys = _keys("الجيش على الحدود")
+    assert [(s.i, s.j) for s in split_spans(keys, [Span(0, 3, "ORG", "crf")])] == [(0, 1), (2, 3)]

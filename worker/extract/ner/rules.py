@@ -45,6 +45,9 @@ _DIRECTIONS = folded_words("شمال جنوب شرق غرب شمالي جنوب�
 _PLACE_ADJ = folded_words("الشمالي الجنوبي الشرقي الغربي المحتل المحتلة")
 # function words that start names ("ذي قار")
 _NAME_START = folded_words("ذي ذو ذات")
+_ALI = next(iter(folded_words("علي")))
+_AYA = folded_words("آية اية")
+_ALLAH = next(iter(folded_words("الله")))
 # descriptors before a name that the mention leaves out ("صحيفة لوموند" -> "لوموند", "شركة توتال" -> "توتال")
 _DESCRIPTORS = _MILITIA | folded_words("صحيفة شركة مجلة")
 # administrative-unit words cut off the start of a LOC mention (not "حي", not "المنطقة الخضراء")
@@ -106,7 +109,8 @@ def split_spans(keys: list[str], spans: list[Span]) -> list[Span]:
                 out.append(Span(a, t, s.type, s.source))  # two people: "كاثرين واليكس بوفير"
                 a = t
                 continue
-            if keys[t] in _SPLIT_WORDS or _is_punct(keys[t]) and keys[t] in _STOP_PUNCT:
+            if (keys[t] in _SPLIT_WORDS and not (keys[t] == _ALI and s.type == "PER")
+                    or _is_punct(keys[t]) and keys[t] in _STOP_PUNCT):
                 if t > a:
                     out.append(Span(a, t, s.type, s.source))
                 a = t + 1
@@ -423,13 +427,17 @@ def trim_span(keys: list[str], sp: Span, raw_last: str = "") -> tuple[int, int] 
     titles = lex.get("titles", frozenset())
     nationality = lex.get("nationality", frozenset())
     gaz_forms = get_gazetteer().by_form
-    while i < j - 1 and keys[i] in _STOP and not (keys[i] in _NAME_START and sp.type in ("LOC", "FAC")):
-        i += 1
-    while j - 1 > i and keys[j - 1] in _STOP:
+    while i < j - 1 and keys[i] in _STOP and not (keys[i] in _NAME_START and sp.type in ("LOC", "FAC")
+                                                   or keys[i] == _ALI and sp.type == "PER"):
+        i += 1  # ("علي السيستاني": the name علي folds like the preposition على)
+    while j - 1 > i and keys[j - 1] in _STOP and not (keys[j - 1] == _ALI and sp.type == "PER"):
         j -= 1
     if sp.type == "PER":
-        while i < j - 1 and (keys[i] in titles or stem(keys[i])[1] in titles):
-            i += 1
+        if j - i == 2 and keys[i] in _AYA and keys[i + 1] == _ALLAH:
+            return None  # a bare "آية الله"
+        while i < j - 1 and (keys[i] in titles or stem(keys[i])[1] in titles
+                             or keys[i] in _AYA and keys[i + 1] == _ALLAH and i + 2 < j):
+            i += 2 if keys[i] in _AYA else 1  # "الرئيس", "آية الله" (a two-word title)
         while j - 1 > i and (keys[j - 1] in nationality or stem(keys[j - 1])[0]):
             j -= 1  # "ترامب الأمريكي", "سيرغي للتسميم"
     if sp.type == "ORG" and j - i > 1 and stem(keys[i])[1] in _DESCRIPTORS:
