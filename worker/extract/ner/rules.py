@@ -469,8 +469,8 @@ def trim_span(keys: list[str], sp: Span, raw_last: str = "") -> tuple[int, int] 
         elif (k in nationality or base in nationality or k in titles or base in titles or base in _GENERIC
                 or (sp.source == "crf" and (base in _BODIES or base in FAC_HEADS or base in _ORG_HEADS))):
             return None
-        if len(base) < 2:
-            return None
+        if len(base) < 2 or (sp.type == "ORG" and sp.source == "crf" and len(k) == 2 and not k.isascii()):
+            return None  # (a two-letter organisation is a piece of a spelled-out acronym: "سي" of "سي إن إن")
     return i, j
 
 
