@@ -8,7 +8,9 @@ How a mention is found:
 3. rules where rules win (:mod:`worker.extract.ner.rules`): "سجن/مخيم/مطار X" is a FAC,
    "حركة/وزارة/محكمة X" an ORG, "الجيش/الحكومة + nationality adjective" an ORG; titles are cut off
    persons, bare nationality adjectives and generic nouns are dropped;
-4. attached proclitics (و ف ب ل ك) are cut off the mention's start.
+4. attached proclitics (و ف ب ل ك) are cut off the mention's start (not off a person's first word that
+   only looks like one: "كوفي عنان", "بسام");
+5. mentions in boilerplate lines ("اقرأ أيضا" teasers, a news app's footer) are dropped.
 Then mentions are clustered per document: gazetteer aliases share the entry's canonical name, short
 forms take the canonical of the longer mention they end ("مرسي" -> "محمد مرسي"), and an acronym in
 brackets after a name is an alias of it ("قوات سوريا الديمقراطية (قسد)").
@@ -18,6 +20,7 @@ Offsets are into the original ``title``/``body`` strings: ``text == source[start
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -79,6 +82,9 @@ def extract_entities(
     mentions = _document_mentions([(f, t, tk, sn) for f, t, tk, sn in
                                    (("title", title, toks[0], sents[0]), ("body", body, toks[1], sents[1]))
                                    if t and t.strip()])
+    if body and _BOILERPLATE_HINT.search(body):
+        skip = _boilerplate_ranges(body)
+        mentions = [m for m in mentions if m.field != "body" or not any(a <= m.start < b for a, b in skip)]
     _unify_types(mentions)
     _assign_canonicals(mentions)
     countries: dict[str, int] = {}
@@ -91,6 +97,24 @@ def extract_entities(
         place = _place_for(m, countries) if m.type in ("LOC", "FAC") else None
         out.append(Entity(text=m.text, type=m.type, canonical=m.canonical or m.text, start=m.start,
                           end=m.end, field=m.field, place=place))
+    return out
+
+
+# Lines that are not the article's text (guidelines: no entities there): a "read also" teaser for
+# another story, a "for more:" link line, a news app's subscription footer.
+_BOILERPLATE_HINT = re.compile("اقرأ|إقرأ|اقرا|للمزيد|إشعارات|اشعارات")
+_BOILERPLATE_LINE = re.compile(
+    r"^[\W_]*(?:(?:اقرأ|إقرأ|اقرا)\s+(?:أيضا|أيضاً|ايضا|المزيد)|للمزيد\s*:)|يمكنكم\s+استلام\s+(?:إشعارات|اشعارات)",
+    re.M)
+
+
+def _boilerplate_ranges(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the boilerplate lines of ``text`` (see ``_BOILERPLATE_LINE``)."""
+    out = []
+    for m in _BOILERPLATE_LINE.finditer(text):
+        a = text.rfind("\n", 0, m.start()) + 1
+        b = text.find("\n", m.end())
+        out.append((a, len(text) if b < 0 else b))
     return out
 
 
@@ -175,14 +199,15 @@ def _document_mentions(
     tidy(batch, tagged, tagger.featurizer)
     propagate(batch, tagged, tagger.featurizer)
     out: list[_Mention] = []
+    words = {k for p in prepared for k in p[4]}
     for field, text, toks, after_hash, keys, ranges, first in prepared:
         tags = [t for r in range(len(ranges)) for t in tagged[first + r]]
-        out.extend(_field_mentions(text, field, toks, after_hash, keys, tags))
+        out.extend(_field_mentions(text, field, toks, after_hash, keys, tags, words))
     return out
 
 
 def _field_mentions(text: str, field: str, toks: list[Token], after_hash: set[int], keys: list[str],
-                    tags: list[str]) -> list[_Mention]:
+                    tags: list[str], words: set[str] | frozenset[str] = frozenset()) -> list[_Mention]:
     spans = split_spans(keys, [Span(i, j, t, "crf") for i, j, t in spans_from_bio(tags)])
     spans = apply_gazetteer(keys, spans)
     spans = apply_rules(keys, spans)
@@ -191,7 +216,7 @@ def _field_mentions(text: str, field: str, toks: list[Token], after_hash: set[in
         for h in sorted(after_hash):
             if sp.i < h < sp.j:
                 sp.i = h  # "تنظيم #داعش" -> "داعش"
-        m = _finish(text, toks, keys, sp, field)
+        m = _finish(text, toks, keys, sp, field, words)
         if m is not None:
             out.append(m)
     return out
@@ -208,8 +233,12 @@ def _orig_len(token_text: str, n_folded: int) -> int:
     return len(token_text) if count == n_folded else -1
 
 
-def _finish(text: str, toks: list[Token], keys: list[str], sp: Span, field: str) -> _Mention | None:
-    """Clean a token span into a mention: :func:`trim_span`, then cut attached clitics off its start."""
+def _finish(text: str, toks: list[Token], keys: list[str], sp: Span, field: str,
+            words: set[str] | frozenset[str] = frozenset()) -> _Mention | None:
+    """Clean a token span into a mention: :func:`trim_span`, then cut attached clitics off its start.
+
+    A person's first word keeps a leading ب/ل/ك/ف when the word without it is no known name and does
+    not occur alone in the document (``words``: the document's keys): "كوفي عنان", "بسام", "فانسان"."""
     got = trim_span(keys, sp, toks[sp.i].text if sp.j - sp.i == 1 else "")
     if got is None:
         return None
@@ -222,6 +251,8 @@ def _finish(text: str, toks: list[Token], keys: list[str], sp: Span, field: str)
             if r in get_gazetteer().phrases:
                 cl, rest = keys[i][: len(keys[i]) - len(r)], r
                 break
+    if cl and sp.type == "PER" and cl != "و" and _name_keeps_clitic(keys[i], rest, words):
+        cl = ""
     if cl:
         if rest.startswith("ال") and cl.endswith("ل") and not keys[i][len(cl):].startswith("ال"):
             cl = cl[:-1]  # "للأمم": keep the ل that carries the article ("لأمم" is no word)
@@ -235,6 +266,21 @@ def _finish(text: str, toks: list[Token], keys: list[str], sp: Span, field: str)
     if not key:
         return None
     return _Mention(mtext, sp.type, start, end, field, key, sp.entry)
+
+
+def _name_keeps_clitic(whole: str, rest: str, words: set[str] | frozenset[str]) -> bool:
+    """Whether a person's first word ``whole`` is read whole rather than as proclitic + ``rest``: when the
+    rest would be a conjunction + particle after a preposition ("كوفي" is no ك + "وفي", "لولا" no ل +
+    "ولا"), or when ``rest`` is no known name (listed first name, gazetteer form, a word of the document)
+    and not much more frequent in the corpus than ``whole`` ("بسام", "باير", "فانسان"; but "بصدام" ->
+    "صدام")."""
+    if rest[:1] in "وف" and len(rest) <= 3:
+        return True
+    gaz = get_gazetteer()
+    if rest in words or rest in gaz.lexicon.get("first_names", ()) or gaz.by_form.get(rest) is not None:
+        return False
+    feat = get_entity_tagger().featurizer
+    return feat.freq(rest) <= 10 * max(feat.freq(whole), 1)
 
 
 # --- per document ---------------------------------------------------------------------------------

@@ -5,9 +5,10 @@ Working on folded token keys and :class:`Span` lists (token index ranges with a 
 - :func:`apply_gazetteer` adds curated/country names and lets them override overlapping CRF spans;
 - :func:`apply_rules` makes "سجن/مخيم/مطار X" a FAC, "حركة/وزارة/محكمة X" an ORG, "الجيش/الحكومة +
   nationality adjective" an ORG (also النظام/السفارة/القنصلية/الإدارة/القضاء + adjective), keeps "حي"
-  with its place, merges split names;
-- :func:`trim_span` cuts punctuation, stop words, titles and trailing nationality adjectives and
-  rejects spans that are no entity;
+  with its place, leaves "مديرية/دائرة/جبهة + place" to the place, merges split names;
+- :func:`trim_span` cuts punctuation, stop words, titles, trailing nationality adjectives, descriptors
+  (ميليشيا، صحيفة، شركة), place-type words and directions around a known place, and rejects spans that
+  are no entity;
 - :func:`refine_bio` runs all of them over one tagged sentence.
 """
 
@@ -38,8 +39,22 @@ _ORG_HEADS = folded_words(
 # administrative-unit words are not part of a mention (guidelines: "محافظة البصرة" -> "البصرة")
 _LOC_HEADS_KEEP = folded_words("حي")
 _MILITIA = folded_words("ميليشيا ميليشيات مليشيا مليشيات الميليشيا الميليشيات")
+# words before a place that are not part of it, and adjectives after it ("ريف حلب الغربي" is masculine:
+# the countryside's direction, not the city's name)
+_DIRECTIONS = folded_words("شمال جنوب شرق غرب شمالي جنوبي شرقي غربي")
+_PLACE_ADJ = folded_words("الشمالي الجنوبي الشرقي الغربي المحتل المحتلة")
+# function words that start names ("ذي قار")
+_NAME_START = folded_words("ذي ذو ذات")
+_ALI = next(iter(folded_words("علي")))
+_AYA = folded_words("آية اية")
+_ALLAH = next(iter(folded_words("الله")))
+# descriptors before a name that the mention leaves out ("صحيفة لوموند" -> "لوموند", "شركة توتال" -> "توتال")
+_DESCRIPTORS = _MILITIA | folded_words("صحيفة شركة مجلة")
 # administrative-unit words cut off the start of a LOC mention (not "حي", not "المنطقة الخضراء")
-_ADMIN_HEADS = folded_words("مدينة بلدة قرية محافظة ولاية إقليم مقاطعة منطقة ناحية العاصمة")
+_ADMIN_HEADS = folded_words("مدينة بلدة قرية محافظة ولاية إقليم مقاطعة منطقة ناحية العاصمة مديرية دائرة جبهة")
+# ORG heads that name a place when a place follows: a district ("مديرية التحيتا", "دائرة بعلبك") or a
+# battle front ("جبهة الساحل الغربي"); the mention is the place ("مديرية الصحة", "جبهة النصرة" stay ORG)
+_PLACE_ORG_HEADS = folded_words("مديرية دائرة جبهة")
 LOC_HEADS = folded_words("مدينة بلدة قرية حي محافظة منطقة ناحية ولاية إقليم مخيمات قضاء")
 # adjectives that belong to a facility/organisation name when they follow it
 NAME_ADJ = folded_words(
@@ -89,7 +104,13 @@ def split_spans(keys: list[str], spans: list[Span]) -> list[Span]:
     for s in spans:
         a = s.i
         for t in range(s.i, s.j):
-            if keys[t] in _SPLIT_WORDS or _is_punct(keys[t]) and keys[t] in _STOP_PUNCT:
+            if (s.type == "PER" and t > a and s.j - s.i >= 3 and stem(keys[t])[0] == "و"
+                    and keys[t] not in _SPLIT_WORDS):
+                out.append(Span(a, t, s.type, s.source))  # two people: "كاثرين واليكس بوفير"
+                a = t
+                continue
+            if (keys[t] in _SPLIT_WORDS and not (keys[t] == _ALI and s.type == "PER")
+                    or _is_punct(keys[t]) and keys[t] in _STOP_PUNCT):
                 if t > a:
                     out.append(Span(a, t, s.type, s.source))
                 a = t + 1
@@ -220,12 +241,14 @@ def _chain_after(keys: list[str], i: int, covered: list) -> int:
     closed = False
     while j < n and j - i < 3 and covered[j] is None and _ok_name_word(keys[j]):
         k = keys[j]
-        if k in nationality or k in NAME_ADJ:
-            break
+        if k in nationality or k in NAME_ADJ or (stem(k)[0] and k not in _CONSTRUCT_NOUNS):
+            break  # (a word with a proclitic starts a new phrase: "مستشفى بمقاطعة", "محطة لتوليد")
         if k.startswith("ال"):
             j += 1
             closed = True
             break
+        if k.endswith("ي") and feat.freq("ال" + k) > 100:
+            break  # an indefinite adjective: "سجن سري", "مبنى حكومي" ("الحكومي" is a word)
         nxt_def = j + 1 < n and keys[j + 1].startswith("ال") and covered[j + 1] is None
         if k in _CONSTRUCT_NOUNS or (nxt_def and feat.freq(k) > 300):
             j += 1  # construct state: the name goes on
@@ -284,11 +307,15 @@ def apply_rules(keys: list[str], spans: list[Span]) -> list[Span]:
             typ = "FAC" if head in FAC_HEADS else "ORG"
             if cur is not None:
                 # a span starts at the head: the CRF agrees there is a name; the head decides its type
-                if cur.source == "crf" and cur.j - cur.i >= 2:
+                if cur.source == "crf" and cur.j - cur.i >= 2 and not (head in _PLACE_ORG_HEADS
+                                                                        and cur.type == "LOC"):
                     cur.type = typ
                 i = cur.j
                 continue
             nxt = spans_at.get(i + 1)
+            if nxt is not None and nxt.type == "LOC" and head in _PLACE_ORG_HEADS:
+                i = nxt.j  # "مديرية [التحيتا]": the place
+                continue
             if nxt is not None and nxt.type and (
                     (typ == "FAC" and nxt.source != "gaz") or (typ == "FAC" and nxt.type == "LOC")
                     or (typ == "ORG" and nxt.source == "crf" and nxt.type in ("ORG", "LOC"))):
@@ -399,17 +426,34 @@ def trim_span(keys: list[str], sp: Span, raw_last: str = "") -> tuple[int, int] 
         return None
     titles = lex.get("titles", frozenset())
     nationality = lex.get("nationality", frozenset())
-    while i < j - 1 and keys[i] in _STOP:
-        i += 1
-    while j - 1 > i and keys[j - 1] in _STOP:
+    gaz_forms = get_gazetteer().by_form
+    while i < j - 1 and keys[i] in _STOP and not (keys[i] in _NAME_START and sp.type in ("LOC", "FAC")
+                                                   or keys[i] == _ALI and sp.type == "PER"):
+        i += 1  # ("علي السيستاني": the name علي folds like the preposition على)
+    while j - 1 > i and keys[j - 1] in _STOP and not (keys[j - 1] == _ALI and sp.type == "PER"):
         j -= 1
     if sp.type == "PER":
-        while i < j - 1 and (keys[i] in titles or stem(keys[i])[1] in titles):
-            i += 1
+        if j - i == 2 and keys[i] in _AYA and keys[i + 1] == _ALLAH:
+            return None  # a bare "آية الله"
+        while i < j - 1 and (keys[i] in titles or stem(keys[i])[1] in titles
+                             or keys[i] in _AYA and keys[i + 1] == _ALLAH and i + 2 < j):
+            i += 2 if keys[i] in _AYA else 1  # "الرئيس", "آية الله" (a two-word title)
         while j - 1 > i and (keys[j - 1] in nationality or stem(keys[j - 1])[0]):
             j -= 1  # "ترامب الأمريكي", "سيرغي للتسميم"
-    if sp.type == "ORG" and j - i > 1 and stem(keys[i])[1] in _MILITIA:
+    if sp.type == "ORG" and j - i > 1 and stem(keys[i])[1] in _DESCRIPTORS:
         i += 1  # "ميليشيا بدر" -> "بدر" (guidelines: a descriptor, not part of the name)
+        if j - i > 1 and keys[j - 1] in nationality:
+            j -= 1  # "ميليشيات الحوثي الإيرانية" -> "الحوثي": the adjective describes, as the head did
+    elif (sp.type == "ORG" and j - i > 1 and i > 0 and stem(keys[i - 1])[1] in _MILITIA
+          and keys[j - 1] in nationality):
+        j -= 1  # the same when the militia word was left outside the span
+    if sp.type == "LOC" and sp.source != "gaz" and j - i > 1 and " ".join(keys[i:j]) not in gaz_forms:
+        # "شمال سوريا" -> "سوريا", "حلب الغربي" -> "حلب": a direction describes a known place (not "جنوب
+        # السودان", "كوريا الشمالية": gazetteer names; not "الساحل الغربي": a definite noun's adjective)
+        if stem(keys[i])[1] in _DIRECTIONS and " ".join(keys[i + 1:j]) in gaz_forms:
+            i += 1
+        elif keys[j - 1] in _PLACE_ADJ and j - i == 2 and not keys[i].startswith("ال") and keys[i] in gaz_forms:
+            j -= 1
     if sp.type == "LOC" and j - i > 1 and stem(keys[i])[1] in _ADMIN_HEADS:
         i += 1  # "محافظة البصرة", "العاصمة بغداد" -> "البصرة", "بغداد" (guidelines: place-type words)
     if sp.type == "LOC" and sp.source == "crf" and j - i == 2 and keys[j - 1] in nationality:
@@ -425,8 +469,8 @@ def trim_span(keys: list[str], sp: Span, raw_last: str = "") -> tuple[int, int] 
         elif (k in nationality or base in nationality or k in titles or base in titles or base in _GENERIC
                 or (sp.source == "crf" and (base in _BODIES or base in FAC_HEADS or base in _ORG_HEADS))):
             return None
-        if len(base) < 2:
-            return None
+        if len(base) < 2 or (sp.type == "ORG" and sp.source == "crf" and len(k) == 2 and not k.isascii()):
+            return None  # (a two-letter organisation is a piece of a spelled-out acronym: "سي" of "سي إن إن")
     return i, j
 
 
