@@ -18,6 +18,7 @@ tokenization, mentions projected onto tokens), used as they are (not glued again
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import time
 from pathlib import Path
@@ -43,6 +44,10 @@ PROCLITICS = {"و", "ف", "ب", "ل", "ك", "ال"}
 SUFFIXES = {"ه", "ها", "هم", "هما", "هن", "نا", "ي", "كم", "كما", "ني"}
 
 Sentence = list[tuple[str, str]]
+
+
+# NewsFANE sentences whose features stand for the feature code in config_fingerprint (~2 s)
+PROBE_SENTENCES = 1500
 
 
 def read_conll(path: Path, tag_col: int = 1) -> list[Sentence]:
@@ -140,14 +145,26 @@ def load_wojood() -> list[Sentence]:
 PARAMS = {"c1": 0.05, "c2": 0.01, "iterations": 200, "min_freq": 1}
 
 
+@functools.lru_cache(maxsize=1)
 def config_fingerprint() -> str:
     """What a trained model depends on besides its training sentences and parameters (for caches of fold
-    models): the default parameters, the feature code, NewsFANE."""
+    models): the default parameters, NewsFANE, the cluster table and gazetteer the features read, and the
+    features themselves on a fixed probe of NewsFANE sentences. The features' output is hashed rather than
+    the feature code's bytes, so a refactor that keeps every feature (a speed-up) keeps the cached fold
+    models (each costs minutes of CPU), while a change to what the features say still invalidates them."""
     import hashlib
 
+    from worker.extract.gazetteer import __file__ as gazetteer_init
+
     h = hashlib.sha1(repr(sorted(PARAMS.items())).encode())
-    for p in (Path(__file__).with_name("features.py"), DATA / "newsfane-train.conll"):
+    gazetteer_files = sorted(f for f in Path(gazetteer_init).parent.iterdir() if f.is_file() and f.suffix != ".py")
+    for p in (DATA / "newsfane-train.conll", Path(__file__).with_name("clusters.tsv.gz"), *gazetteer_files):
         h.update(p.read_bytes() if p.exists() else b"")
+    newsfane = DATA / "newsfane-train.conll"
+    if newsfane.exists():
+        feat = get_featurizer()
+        for s in read_conll(newsfane)[:PROBE_SENTENCES]:
+            h.update(repr(feat.sentence([fold_token(t) for t, _ in s])).encode())
     return h.hexdigest()
 
 
