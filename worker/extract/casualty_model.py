@@ -111,9 +111,27 @@ _CUE_INDEX = _cue_index()
 _CUE_INDEX_EXTRA = _cue_index(_CUE_TABLES + (("extra", EXTRA_CUES),))
 
 
+_SHIPPED_CUES: dict[tuple[str, str, str], tuple[tuple[str, str], ...]] = {}  # _token_cues memo, _CUE_INDEX
+_MAX_SHIPPED_CUES = 131072
+
+
 def _token_cues(st: tuple[str, str, str], index: dict[str, tuple[tuple[str, str], ...]] = _CUE_INDEX,
                 ) -> tuple[tuple[str, str], ...]:
-    """The (cue type, kind) pairs of one token's stems (whole, without clitics, without article, trimmed)."""
+    """The (cue type, kind) pairs of one token's stems (whole, without clitics, without article, trimmed).
+
+    Memoised per stems for the shipped cue index (a function of the word alone; words repeat)."""
+    if index is _CUE_INDEX:
+        got = _SHIPPED_CUES.get(st)
+        if got is None:
+            if len(_SHIPPED_CUES) >= _MAX_SHIPPED_CUES:
+                _SHIPPED_CUES.clear()
+            got = _SHIPPED_CUES[st] = _lookup_cues(st, index)
+        return got
+    return _lookup_cues(st, index)
+
+
+def _lookup_cues(st: tuple[str, str, str], index: dict[str, tuple[tuple[str, str], ...]],
+                 ) -> tuple[tuple[str, str], ...]:
     get = index.get
     found = get(st[0], ()) + get(st[1], ()) + get(st[2], ()) + get(_trimmed(st[2]), ())
     return tuple(dict.fromkeys(found)) if found else ()
@@ -232,7 +250,7 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
             out.append(Candidate(kind, num.value, toks[i].start, toks[j - 1].end, tuple(f), num.approximate))
     # dual nouns name their own count: "سقوط قتيلين"; a dual after a trigger counts two: "اعتقال ضابطين"
     for k, t in enumerate(toks):
-        if t.kind != "word" or len(t.norm) < 5 or not (t.norm.endswith("ين") or t.norm.endswith("ان")):
+        if t.kind != "word" or len(t.norm) < 5 or not t.norm.endswith(("ين", "ان")):
             continue
         st = stems[k]
         kind = next((kd for kd, words in DUAL_NOUNS.items() if st[2] in words or st[1] in words), None)
@@ -254,7 +272,8 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
 
 class CasualtyModel:
     def __init__(self, vocab: list[str], weights: np.ndarray, bias: float, threshold: float) -> None:
-        self.index = {f: i for i, f in enumerate(vocab)}
+        # plain str keys (a saved vocabulary loads as numpy str_, off CPython's fast string compare)
+        self.index = {str(f): i for i, f in enumerate(vocab)}
         self.weights = weights.astype(np.float32)
         self.bias = float(bias)
         self.threshold = float(threshold)
