@@ -202,12 +202,12 @@ class NerTagger:
         at: list[int] = []
         lists: list[list[str]] = []
         t = 0
-        extras = self.featurizer.extras
+        extras = self.featurizer.extras_sparse
         for s in sents:
-            for i, ex in enumerate(extras(s)):
-                if ex:
-                    at.append(t + i)
-                    lists.append(ex)
+            ex = extras(s)
+            for i in sorted(ex):
+                at.append(t + i)
+                lists.append(ex[i])
             t += len(s)
         if lists:
             sc[at] += self._sums(lists)
