@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from worker.document import Casualty
+from worker.extract.memo import memo
 from worker.extract.normalize import folded_words
 from worker.extract.numbers import NumberSpan, find_numbers
 from worker.extract.tokens import Token, sentences, split_proclitics, tokenize
@@ -112,6 +113,7 @@ _BEFORE_WINDOW = 7
 _AFTER_WINDOW = 3
 
 
+@memo(131072)  # per word type: every token of every article asks, and words repeat
 def _stems(norm: str) -> tuple[str, str, str]:
     """(folded word, stem without proclitics, stem without proclitics or article) for lookups."""
     if len(norm) < 3:

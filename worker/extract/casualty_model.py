@@ -16,6 +16,7 @@ against the publication day (today, this week, months or years ago, none) and wh
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
@@ -119,31 +120,76 @@ _CUE_INDEX = _cue_index()
 _CUE_INDEX_EXTRA = _cue_index(_CUE_TABLES + (("extra", EXTRA_CUES),))
 
 
+_SHIPPED_CUES: dict[tuple[str, str, str], tuple[tuple[str, str], ...]] = {}  # _token_cues memo, _CUE_INDEX
+_MAX_SHIPPED_CUES = 131072
+
+
 def _token_cues(st: tuple[str, str, str], index: dict[str, tuple[tuple[str, str], ...]] = _CUE_INDEX,
                 ) -> tuple[tuple[str, str], ...]:
-    """The (cue type, kind) pairs of one token's stems (whole, without clitics, without article, trimmed)."""
+    """The (cue type, kind) pairs of one token's stems (whole, without clitics, without article, trimmed).
+
+    Memoised per stems for the shipped cue index (a function of the word alone; words repeat)."""
+    if index is _CUE_INDEX:
+        got = _SHIPPED_CUES.get(st)
+        if got is None:
+            if len(_SHIPPED_CUES) >= _MAX_SHIPPED_CUES:
+                _SHIPPED_CUES.clear()
+            got = _SHIPPED_CUES[st] = _lookup_cues(st, index)
+        return got
+    return _lookup_cues(st, index)
+
+
+def _lookup_cues(st: tuple[str, str, str], index: dict[str, tuple[tuple[str, str], ...]],
+                 ) -> tuple[tuple[str, str], ...]:
     get = index.get
     found = get(st[0], ()) + get(st[1], ()) + get(st[2], ()) + get(_trimmed(st[2]), ())
     return tuple(dict.fromkeys(found)) if found else ()
 
 
-def _cues(stems: _LazyStems, toks: list[Token], sent_of: list[int], i: int, j: int,
-          memo: dict[int, tuple[tuple[str, str], ...]], index: dict[str, tuple[tuple[str, str], ...]] = _CUE_INDEX,
-          ) -> dict[str, list[tuple[str, int]]]:
-    """kind -> [(cue type, signed distance)] for casualty cues around the number at tokens i..j."""
+_NORM_CUES: dict[str, tuple[tuple[str, str], ...]] = {}  # folded word -> its cues (shipped index)
+
+
+def _cue_tokens(toks: list[Token], stems: _LazyStems, index: dict[str, tuple[tuple[str, str], ...]],
+                ) -> tuple[list[int], list[tuple[tuple[str, str], ...]]]:
+    """(positions, cues) of the word tokens that carry casualty cues, in text order.
+
+    Why: every number and dual noun looks for cues in a window around it; with the few cue tokens
+    listed once per text, a window is a bisect instead of a walk over its ~18 tokens."""
+    pos: list[int] = []
+    vals: list[tuple[tuple[str, str], ...]] = []
+    shipped = index is _CUE_INDEX
+    get = _NORM_CUES.get
+    for k, t in enumerate(toks):
+        if t.kind != "word":
+            continue
+        cues = get(t.norm) if shipped else None
+        if cues is None:
+            cues = _token_cues(stems[k], index)  # a function of the folded word alone
+            if shipped:
+                if len(_NORM_CUES) >= _MAX_SHIPPED_CUES:
+                    _NORM_CUES.clear()
+                _NORM_CUES[t.norm] = cues
+        if cues:
+            pos.append(k)
+            vals.append(cues)
+    return pos, vals
+
+
+def _cues(cue_tokens: tuple[list[int], list[tuple[tuple[str, str], ...]]], n_toks: int, sent_of: list[int],
+          i: int, j: int) -> dict[str, list[tuple[str, int]]]:
+    """kind -> [(cue type, signed distance)] for casualty cues around the number at tokens i..j
+    (``cue_tokens``: :func:`_cue_tokens` of the text), in text order."""
     out: dict[str, list[tuple[str, int]]] = {}
     sent = sent_of[i]
-    lo, hi = max(0, i - _WINDOW_BEFORE), min(len(toks), j + _WINDOW_AFTER)
-    for k in range(lo, hi):
-        if i <= k < j or sent_of[k] != sent or toks[k].kind != "word":
+    pos, vals = cue_tokens
+    lo, hi = max(0, i - _WINDOW_BEFORE), min(n_toks, j + _WINDOW_AFTER)
+    for x in range(bisect_left(pos, lo), bisect_left(pos, hi)):
+        k = pos[x]
+        if i <= k < j or sent_of[k] != sent:
             continue
-        cues = memo.get(k)
-        if cues is None:
-            cues = memo[k] = _token_cues(stems[k], index)
-        if cues:
-            d = k - i if k < i else k - j + 1
-            for name, kind in cues:
-                out.setdefault(kind, []).append((name, d))
+        d = k - i if k < i else k - j + 1
+        for name, kind in vals[x]:
+            out.setdefault(kind, []).append((name, d))
     return out
 
 
@@ -174,8 +220,8 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
         return []
     sent_of = _clause_bounds(toks, spans)
     stems = _LazyStems(toks)
-    memo: dict[int, tuple[tuple[str, str], ...]] = {}
     index = _CUE_INDEX_EXTRA if fs.extra_cues else _CUE_INDEX
+    cue_tokens = _cue_tokens(toks, stems, index)
     out: list[Candidate] = []
     where = "title" if in_title else "body"
 
@@ -247,7 +293,7 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
         if num.value is None or num.vague or num.value <= 0:
             continue
         i, j = num.tok_start, num.tok_end
-        cues = _cues(stems, toks, sent_of, i, j, memo, index)
+        cues = _cues(cue_tokens, len(toks), sent_of, i, j)
         rule_kind, _, _ = _classify(toks, stems, sent_of, sent_of[i], i, j)
         kinds = set(cues) | ({rule_kind} if rule_kind else set())
         if not kinds:
@@ -274,7 +320,7 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
             out.append(Candidate(kind, num.value, toks[i].start, toks[j - 1].end, tuple(f), num.approximate))
     # dual nouns name their own count: "سقوط قتيلين"; a dual after a trigger counts two: "اعتقال ضابطين"
     for k, t in enumerate(toks):
-        if t.kind != "word" or len(t.norm) < 5 or not (t.norm.endswith("ين") or t.norm.endswith("ان")):
+        if t.kind != "word" or len(t.norm) < 5 or not t.norm.endswith(("ين", "ان")):
             continue
         st = stems[k]
         kind = next((kd for kd, words in DUAL_NOUNS.items() if st[2] in words or st[1] in words), None)
@@ -286,7 +332,7 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
         person = st[2] in DUAL_PEOPLE or st[1] in DUAL_PEOPLE
         if fs.plain_duals and not person and st[1] != st[2] and st[1].startswith("ال"):
             continue  # "اعتقال الصحفيين": a definite ـين form is a plural here, not a count of two
-        cues = _cues(stems, toks, sent_of, k, k + 1, memo, index)
+        cues = _cues(cue_tokens, len(toks), sent_of, k, k + 1)
         near = {kd: min(abs(d) for _, d in cs) for kd, cs in cues.items()}
         for kd, dist in near.items():
             if dist <= 3:
@@ -302,7 +348,8 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
 
 class CasualtyModel:
     def __init__(self, vocab: list[str], weights: np.ndarray, bias: float, threshold: float) -> None:
-        self.index = {f: i for i, f in enumerate(vocab)}
+        # plain str keys (a saved vocabulary loads as numpy str_, off CPython's fast string compare)
+        self.index = {str(f): i for i, f in enumerate(vocab)}
         self.weights = weights.astype(np.float32)
         self.bias = float(bias)
         self.threshold = float(threshold)

@@ -23,7 +23,6 @@ The model is a plain ``.npz`` (vocabulary, weights, biases, thresholds): numpy o
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from datetime import datetime
 from functools import lru_cache
@@ -33,14 +32,15 @@ import numpy as np
 
 from worker.document import Event
 from worker.extract.event_doc import DocStage, doc_features
+from worker.extract.event_rows import WORD_RE as _WORD_RE
+from worker.extract.event_rows import YEAR_RE as _YEAR_RE
+from worker.extract.event_rows import RowFeaturizer, UnitRows, unit_position, year_feature
 from worker.extract.events import rule_signals
 from worker.extract.normalize import fold, fold_with_offsets, folded_words
 from worker.extract.tokens import sentences, split_proclitics
 
 __all__ = ["detect_events", "unit_features", "gate_features", "split_units", "EventModel", "load_model", "from_npz"]
 
-_WORD_RE = re.compile(r"[^\W\d_]+|\d+")
-_YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _MAX_EVIDENCE = 300
 _MAX_UNITS = 120  # sentences scored per article (bounded work on huge bodies)
 
@@ -83,7 +83,7 @@ def unit_features(units_fold: list[str], n_title: int, pub_year: int | None) -> 
     out: list[list[str]] = []
     for k, (f, sig) in enumerate(zip(units_fold, signals, strict=True)):
         feats: list[str] = ["bias:unit"]
-        pos = "title" if k < n_title else ("s0" if k == n_title else "s1" if k == n_title + 1 else "s2-4" if k < n_title + 5 else "s5+")
+        pos = unit_position(k, n_title)
         feats.append("pos:" + pos)
         prev = "<s>"
         for w in _WORD_RE.findall(f):
@@ -93,7 +93,7 @@ def unit_features(units_fold: list[str], n_title: int, pub_year: int | None) -> 
             prev = s
         for y in _YEAR_RE.findall(f):
             if pub_year is not None:
-                feats.append("year:old" if int(y) < pub_year - 1 else "year:last" if int(y) == pub_year - 1 else "year:now")
+                feats.append(year_feature(y, pub_year))
         for s in sig:
             feats.append("sig:" + s)
             if s.startswith("rule:") or s.startswith("pat:"):
@@ -156,7 +156,12 @@ class EventModel:
                  threshold: np.ndarray, rare: np.ndarray | None = None, union: bool = False,
                  doc: DocStage | None = None, rare_gate: bool = True) -> None:
         self.types = types
-        self.index = {f: i for i, f in enumerate(vocab)}
+        # plain str keys: a saved vocabulary loads as numpy str_, and a dict lookup of a str against a
+        # str subclass key misses CPython's fast string comparison
+        self.index = {str(f): i for i, f in enumerate(vocab)}
+        self._rule_sig = [f"rule:{t}" for t in types]
+        self._hypo_sig = [f"hypo:{t}" for t in types]
+        self._rows: RowFeaturizer | None = None  # built on first use (detect_events)
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self.threshold = threshold.astype(np.float32)
@@ -176,10 +181,18 @@ class EventModel:
 
     def gate_scores(self, feats: list[list[str]]) -> np.ndarray:
         """The gate's probability that each (unit, type) feature list is a reported event."""
-        index, col = self.index, len(self.types)
-        out = np.empty(len(feats), np.float32)
-        for n, fs in enumerate(feats):
-            rows = list({index[f] for f in fs if f in index})
+        return self._gate_of_rows([self._rows_of(fs) for fs in feats])
+
+    def _rows_of(self, fs: list[str]) -> list[int]:
+        """Vocabulary rows of a feature list, in its order, unknown features skipped."""
+        index = self.index
+        return [index[f] for f in fs if f in index]
+
+    def _gate_of_rows(self, rows_lists: list[list[int]]) -> np.ndarray:
+        col = len(self.types)
+        out = np.empty(len(rows_lists), np.float32)
+        for n, ids in enumerate(rows_lists):
+            rows = list({r for r in ids})  # the set's order: the sum's order, as before
             out[n] = self.bias[col] + (float(self.weights[rows, col].sum()) if rows else 0.0)
         return 1.0 / (1.0 + np.exp(-np.clip(out, -30, 30)))
 
@@ -193,21 +206,57 @@ class EventModel:
                 out[k, j] = v
         return out
 
+    def _rule_gate_of_rows(self, u: UnitRows) -> np.ndarray:
+        """:meth:`rule_gate_scores` of an article's :class:`UnitRows` (the same tests on its signals)."""
+        sig = u.signals
+        out = np.full((len(sig), len(self.types)), -1.0, np.float32)
+        rule = self._rule_sig
+        hits = [(k, j) for k in range(len(sig)) for j in range(len(self.types)) if rule[j] in sig[k]]
+        if hits:
+            get = self.index.get
+            lists = []
+            for k, j in hits:
+                ids = list(u.rows[k])
+                # gate_features' "self:" cues, as they read the unit's feature list
+                own = (("hypo", self._hypo_sig[j] in sig[k]),
+                       ("title", bool(u.n_title) and k >= u.n_title and rule[j] in sig[0]),
+                       ("prev", k > 0 and rule[j] in sig[k - 1]),
+                       ("next", k + 1 < len(sig) and rule[j] in sig[k + 1]))
+                for x, present in own:
+                    r = get(f"self:{x}") if present else None
+                    if r is not None:
+                        ids.append(r)
+                lists.append(ids)
+            for (k, j), v in zip(hits, self._gate_of_rows(lists), strict=True):
+                out[k, j] = v
+        return out
+
     def decide(self, feats: list[list[str]]) -> dict[str, tuple[int, float]]:
         """type -> (best unit, its score) for every type the article reports."""
+        n_title = sum(1 for fs in feats[:2] if "pos:title" in fs)
+        return self._decide(self.unit_scores(feats), lambda: self.rule_gate_scores(feats), n_title,
+                            _trial_story(feats))
+
+    def decide_rows(self, u: UnitRows) -> dict[str, tuple[int, float]]:
+        """:meth:`decide` of the :class:`UnitRows` of the same units (same result, no feature strings)."""
+        title = u.signals[0] if u.n_title and u.signals else ()
+        trial = "courtprison" in title or "rule:sentencing" in title
+        return self._decide(self._scores_of_rows(u.rows), lambda: self._rule_gate_of_rows(u),
+                            min(u.n_title, 2, len(u.rows)), trial)
+
+    def _decide(self, unit_scores: np.ndarray, rule_gates, n_title: int, trial: bool,  # noqa: ANN001
+                ) -> dict[str, tuple[int, float]]:
         n_types = len(self.types)
-        scores = self.unit_scores(feats)[:, :n_types]
+        scores = unit_scores[:, :n_types]
         out: dict[str, tuple[int, float]] = {}
         if not len(scores):
             return out
         best = scores.argmax(axis=0)
-        gates = self.rule_gate_scores(feats)
+        gates = rule_gates()
         if self.doc is not None:
-            n_title = sum(1 for fs in feats[:2] if "pos:title" in fs)
             learned = self.doc.probs(doc_features(scores, gates, n_title)) >= self.doc.threshold
         else:
             learned = scores[best, np.arange(n_types)] >= self.threshold[:n_types]
-        trial = _trial_story(feats)
         for j, t in enumerate(self.types):
             if not self.rare[j] and learned[j]:
                 out[t] = (int(best[j]), float(scores[best[j], j]))
@@ -221,16 +270,18 @@ class EventModel:
 
     def unit_scores(self, feats: list[list[str]]) -> np.ndarray:
         """Probability of each type for each unit, shape (units, types)."""
-        if not feats:
+        return self._scores_of_rows([self._rows_of(fs) for fs in feats])
+
+    def _scores_of_rows(self, rows_lists: list[list[int]]) -> np.ndarray:
+        if not rows_lists:
             return np.zeros((0, len(self.types)), np.float32)
-        index = self.index
         rows: list[int] = []
         starts: list[int] = []
-        for fs in feats:
+        for ids in rows_lists:
             starts.append(len(rows))
-            rows.extend({index[f] for f in fs if f in index})
+            rows.extend({r for r in ids})  # each row once; the set's order is the sum's order
         if not rows:
-            logits = np.broadcast_to(self.bias, (len(feats), len(self.types)))
+            logits = np.broadcast_to(self.bias, (len(rows_lists), len(self.types)))
         else:
             picked = self.weights[np.asarray(rows, np.int64)]
             sums = np.add.reduceat(picked, np.minimum(starts, len(rows) - 1), axis=0)
@@ -238,6 +289,12 @@ class EventModel:
             sums[empty] = 0.0
             logits = sums + self.bias
         return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+
+    def row_featurizer(self) -> RowFeaturizer:
+        """The row featuriser of this model's vocabulary (built once: a nested bigram index)."""
+        if self._rows is None:
+            self._rows = RowFeaturizer(self.index, _word_feats)
+        return self._rows
 
     def save(self, path: str) -> None:
         vocab = sorted(self.index, key=self.index.get)
@@ -280,5 +337,5 @@ def detect_events(
     texts, folds, n_title = split_units(title, body, sentence_spans, folded_body)
     if not texts:
         return []
-    found = m.decide(unit_features(folds, n_title, published.year if published else None))
+    found = m.decide_rows(m.row_featurizer().unit_rows(folds, n_title, published.year if published else None))
     return [Event(type=t, evidence=_evidence(texts[found[t][0]])) for t in m.types if t in found]  # type: ignore[arg-type]

@@ -88,7 +88,7 @@ def warm_up() -> None:
 
     load_idf()
     load_stopwords()
-    load_event_model()
+    load_event_model().row_featurizer()  # the model and its row index (event_rows)
     load_casualty_model()
     split_proclitics("وقال")  # loads the corpus word table
     _state.entities()("", "", None)

@@ -66,6 +66,8 @@ class Gazetteer:
             v.sort(key=lambda p: -len(p[0]))
         self.phrases = idx
         self.max_len = max((len(t) for v in idx.values() for t, _ in v), default=1)
+        # match_at's index, built per first word on first use: [(length, {tokens: entries})] longest first
+        self._by_length: dict[str, list[tuple[int, dict[tuple[str, ...], list[GazEntry]]]]] = {}
 
     def _add(self, form: str, e: GazEntry) -> None:
         key = fold(form)
@@ -149,14 +151,30 @@ class Gazetteer:
     def match_at(self, keys: list[str], i: int, skip_type: str | None = None) -> tuple[int, GazEntry] | None:
         """Longest gazetteer phrase starting at token ``i`` of folded ``keys``: ``(n_tokens, entry)``,
         leaving out entries of ``skip_type``."""
-        cands = self.phrases.get(keys[i])
-        if not cands:
-            return None
-        for toks, e in cands:
-            n = len(toks)
-            if e.type != skip_type and tuple(keys[i:i + n]) == toks:
-                return n, e
+        # Same answer as scanning ``phrases[keys[i]]`` in order (longest first, then list order), but one
+        # dict lookup per phrase length instead of one comparison per phrase: frequent words start
+        # many phrases ("لا": ~100 places, "مدينه": ~60)
+        by_length = self._by_length.get(keys[i])
+        if by_length is None:
+            cands = self.phrases.get(keys[i])
+            if not cands:
+                return None
+            by_length = self._phrase_lengths(keys[i], cands)
+        for n, table in by_length:
+            entries = table.get(tuple(keys[i:i + n]))
+            if entries is not None:
+                for e in entries:
+                    if e.type != skip_type:
+                        return n, e
         return None
+
+    def _phrase_lengths(self, first: str, cands: list[tuple[tuple[str, ...], GazEntry]],
+                        ) -> list[tuple[int, dict[tuple[str, ...], list[GazEntry]]]]:
+        tables: dict[int, dict[tuple[str, ...], list[GazEntry]]] = {}
+        for toks, e in cands:  # longest first, kept in that order
+            tables.setdefault(len(toks), {}).setdefault(toks, []).append(e)
+        got = self._by_length[first] = list(tables.items())
+        return got
 
 
 @lru_cache(maxsize=1)

@@ -30,6 +30,7 @@ _ARABIC_RE = re.compile("[\u0621-\u064a]+")  # the same letters as _ARABIC
 _CONJ = "وف"
 _PREP = "بلك"
 _MAX_CACHE = 50000  # word types whose feature lists are kept (bounded: a worker runs for days)
+_LEN = tuple(f"len={n}" for n in range(8))
 # context feature prefixes for offsets -2, -1, +1, +2, and whether the offset is a direct neighbour
 CTX_PREFIXES = (("-2:", False), ("-1:", True), ("1:", True), ("2:", False))
 
@@ -62,6 +63,11 @@ class Featurizer:
         self._lists = [(name, lex.get(name, frozenset())) for name in
                        ("first_names", "titles", "nationality", "org_heads", "fac_heads", "loc_heads",
                         "generic_bodies")]
+        # word -> the names of the lists above it is in, in their order (one lookup instead of seven)
+        self._list_tags: dict[str, tuple[str, ...]] = {}
+        for name, words in self._lists:
+            for w in words:
+                self._list_tags[w] = (*self._list_tags.get(w, ()), name)
         # per word type feature caches hold tuples (immutable, and untracked by the garbage collector
         # once it has seen they hold only strings)
         self._local: dict[str, tuple[str, ...]] = {}
@@ -83,6 +89,7 @@ class Featurizer:
         decoder keeps score vectors, not feature lists, which would cost ~3 KB a word)."""
         other = object.__new__(Featurizer)
         other.clusters, other.gaz, other._lists, other._stems = self.clusters, self.gaz, self._lists, self._stems
+        other._list_tags = self._list_tags
         other._local, other._ctx = {}, {}
         other._cache_words = cache_words
         # a caller that caches per word itself sums model weights by attribute and skips unknown
@@ -124,32 +131,31 @@ class Featurizer:
             got = self._stems[key] = strip_clitics(key, self.freq)
         return got
 
-    def _gaz_tags(self, key: str) -> list[str]:
-        tags = []
+    def _gaz_tags(self, key: str) -> list[str] | tuple[str, ...]:
         e = self.gaz.by_form.get(key)
+        listed = self._list_tags.get(key, ())
         if e is not None and e.type != "PER":
             # the curated people are for the entity rules only: as a feature the CRF leans on them for
             # the famous names in its training data and loses 1.5 F1 on unseen articles' names
-            tags.append("g" + e.type + ("!" if e.confident else "?"))
-        for name, words in self._lists:
-            if key in words:
-                tags.append(name)
-        return tags
+            return ["g" + e.type + ("!" if e.confident else "?"), *listed]
+        return listed
 
     def local(self, key: str) -> tuple[str, ...] | list[str]:
         feats = self._local.get(key)
         if feats is not None:
             return feats
         cl, rest = self.stem(key)
-        feats = ["b", "w=" + key, "sh=" + _shape(key)]
         n = len(key)
-        feats.append("len=" + (str(n) if n < 8 else "8+"))
-        for k in (1, 2, 3):
-            if n > k:
-                feats.append(f"p{k}=" + key[:k])
-                feats.append(f"s{k}=" + key[-k:])
-        if n > 4:
-            feats.append("s4=" + key[-4:])
+        feats = ["b", "w=" + key, "sh=" + _shape(key), _LEN[n] if n < 8 else "len=8+"]
+        # letter prefixes and suffixes: p1 s1 p2 s2 p3 s3 (each while the word is longer), then s4
+        if n > 1:
+            feats += ("p1=" + key[:1], "s1=" + key[-1:])
+            if n > 2:
+                feats += ("p2=" + key[:2], "s2=" + key[-2:])
+                if n > 3:
+                    feats += ("p3=" + key[:3], "s3=" + key[-3:])
+                    if n > 4:
+                        feats.append("s4=" + key[-4:])
         ck = self.clusters.get(key)
         if n > 3 and (ck[0] if ck else 0) < 50:
             # rare words (often transliterated foreign names): letter bigrams
@@ -166,11 +172,9 @@ class Featurizer:
             feats.append("unk")
         else:
             feats.extend(("c1=" + c[1], "c2=" + c[2], "c3=" + c[3], "fq=" + str(int(math.log2(c[0] + 1)))))
-        for t in self._gaz_tags(key):
-            feats.append("g=" + t)
+        feats += ["g=" + t for t in self._gaz_tags(key)]
         if cl:
-            for t in self._gaz_tags(rest):
-                feats.append("gs=" + t)
+            feats += ["gs=" + t for t in self._gaz_tags(rest)]
         feats = self._keep(feats)
         if self._cache_words:
             if len(self._local) > _MAX_CACHE:
@@ -230,47 +234,69 @@ class Featurizer:
     def extras(self, keys: list[str]) -> list[list[str]]:
         """The per-sentence features that are not cached per word type: sentence edges, word
         bigrams and multi-token gazetteer phrases (B/I of a type)."""
+        if self.known is not None:
+            out: list[list[str]] = [[] for _ in keys]
+            for i, feats in self.extras_sparse(keys).items():
+                out[i] = feats
+            return out
         n = len(keys)
-        known = self.known
-        out: list[list[str]] = [[] for _ in keys]
+        out = [[] for _ in keys]
         if n:
             out[0].append("BOS")
             out[-1].append("EOS")
-        if known is None:
-            for i in range(1, n):
-                out[i].append("bg-=" + keys[i - 1] + "|" + keys[i])
-                out[i - 1].append("bg+=" + keys[i - 1] + "|" + keys[i])
-            info = [(None, None, self._phrase_start(k)) for k in keys]
-        else:
-            get = self._word_info.get
-            info = [get(k) or self._info(k) for k in keys]
-            for i in range(1, n):
-                a = keys[i - 1]
-                left, right, _ = info[i - 1]
-                if left is not None and keys[i] in left:
-                    out[i].append("bg-=" + a + "|" + keys[i])
-                if right is not None and keys[i] in right:
-                    out[i - 1].append("bg+=" + a + "|" + keys[i])
-        gaz = self.gaz
-        i = 0
-        while i < n:
-            first = info[i][2]
-            hit = None
-            if first is not None:
-                k = keys[i]
-                # a phrase may start with a clitic-attached first word ("وقوات سوريا الديمقراطية")
-                # curated people are for the entity rules only (see _gaz_tags)
-                hit = (gaz.match_at(keys, i, "PER") if first == k
-                       else gaz.match_at([first, *keys[i + 1:i + gaz.max_len]], 0, "PER"))
-            if hit is not None and hit[0] > 1:
-                m, e = hit
-                out[i].append("gp=B-" + e.type)
-                for j in range(i + 1, i + m):
-                    out[j].append("gp=I-" + e.type)
-                i += m
-            else:
-                i += 1
+        for i in range(1, n):
+            out[i].append("bg-=" + keys[i - 1] + "|" + keys[i])
+            out[i - 1].append("bg+=" + keys[i - 1] + "|" + keys[i])
+        info = [(None, None, self._phrase_start(k)) for k in keys]
+        for i, m, typ in self._phrases(keys, info):
+            out[i].append("gp=B-" + typ)
+            for j in range(i + 1, i + m):
+                out[j].append("gp=I-" + typ)
         return out
+
+    def extras_sparse(self, keys: list[str]) -> dict[int, list[str]]:
+        """:meth:`extras` of a model's featurizer (``known`` set) as {token index: its features}, for
+        the few tokens that have any: the tagger sums these per sentence, and most tokens have none."""
+        n = len(keys)
+        out: dict[int, list[str]] = {}
+        if not n:
+            return out
+        out[0] = ["BOS"]
+        out.setdefault(n - 1, []).append("EOS")
+        get = self._word_info.get
+        info = [get(k) or self._info(k) for k in keys]
+        # per token: BOS/EOS, its bigram with the word before, with the word after, then phrase tags
+        for i in range(1, n):
+            left, right, _ = info[i - 1]
+            if left is not None or right is not None:
+                a, b = keys[i - 1], keys[i]
+                if left is not None and b in left:
+                    out.setdefault(i, []).append("bg-=" + a + "|" + b)
+                if right is not None and b in right:
+                    out.setdefault(i - 1, []).append("bg+=" + a + "|" + b)
+        for i, m, typ in self._phrases(keys, info):
+            out.setdefault(i, []).append("gp=B-" + typ)
+            for j in range(i + 1, i + m):
+                out.setdefault(j, []).append("gp=I-" + typ)
+        return out
+
+    def _phrases(self, keys: list[str], info: list) -> list[tuple[int, int, str]]:  # noqa: ANN001
+        """Multi-token gazetteer phrases left to right: (first token, tokens, type)."""
+        gaz = self.gaz
+        found: list[tuple[int, int, str]] = []
+        nxt = 0
+        for i in [i for i, x in enumerate(info) if x[2] is not None]:  # words that may start a phrase
+            if i < nxt:
+                continue  # inside the phrase found before
+            first = info[i][2]
+            # a phrase may start with a clitic-attached first word ("وقوات سوريا الديمقراطية")
+            # curated people are for the entity rules only (see _gaz_tags)
+            hit = (gaz.match_at(keys, i, "PER") if first == keys[i]
+                   else gaz.match_at([first, *keys[i + 1:i + gaz.max_len]], 0, "PER"))
+            if hit is not None and hit[0] > 1:
+                found.append((i, hit[0], hit[1].type))
+                nxt = i + hit[0]
+        return found
 
     def _phrase_start(self, k: str) -> str | None:
         """The gazetteer phrase first word to try at ``k``: itself, its clitic-less rest, or None."""

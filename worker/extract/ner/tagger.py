@@ -163,24 +163,21 @@ class NerTagger:
         """Attribute rows of ``featurizer.context(key)`` (offsets -2, -1, +1, +2), built from the
         unprefixed features: each one's four prefixed rows are looked up once per feature string
         (cluster ids, gazetteer tags and suffixes repeat across words) instead of per word."""
-        base, near = self.featurizer.context_parts(key)
+        _, near = self.featurizer.context_parts(key)
         cache = self._ctx_rows
         if len(cache) > _MAX_ROWS:
             cache.clear()
-        out: tuple[list[int], list[int], list[int], list[int]] = ([0], [0], [0], [0])
-        for f in near:
-            got = cache.get(f)
-            if got is None:
-                get = self._w.index.get
-                got = cache[f] = tuple(get(o + f, 0) for o, _ in CTX_PREFIXES)
-            for lst, r in zip(out, got, strict=True):
-                if r:
-                    lst.append(r)
+        got = [cache.get(f) or self._ctx_feature_rows(f) for f in near]
         # the last of ``near`` (the suffix feature) is only seen from the direct neighbours
-        for k, (_, adjacent) in enumerate(CTX_PREFIXES):
-            if not adjacent and got[k]:
-                out[k].pop()
-        return out
+        base = got[:-1]
+        return ([0, *[g[0] for g in base if g[0]]], [0, *[g[1] for g in got if g[1]]],
+                [0, *[g[2] for g in got if g[2]]], [0, *[g[3] for g in base if g[3]]])
+
+    def _ctx_feature_rows(self, f: str) -> tuple[int, ...]:
+        """The four rows (offsets -2, -1, +1, +2; 0 if unknown) of one unprefixed context feature."""
+        get = self._w.index.get
+        got = self._ctx_rows[f] = tuple(get(o + f, 0) for o, _ in CTX_PREFIXES)
+        return got
 
     def _scores(self, sents: list[list[str]]):
         """State scores for all tokens of ``sents`` (concatenated), shape (tokens, labels)."""
@@ -205,12 +202,12 @@ class NerTagger:
         at: list[int] = []
         lists: list[list[str]] = []
         t = 0
-        extras = self.featurizer.extras
+        extras = self.featurizer.extras_sparse
         for s in sents:
-            for i, ex in enumerate(extras(s)):
-                if ex:
-                    at.append(t + i)
-                    lists.append(ex)
+            ex = extras(s)
+            for i in sorted(ex):
+                at.append(t + i)
+                lists.append(ex[i])
             t += len(s)
         if lists:
             sc[at] += self._sums(lists)

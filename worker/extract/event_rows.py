@@ -1,0 +1,127 @@
+"""The event model's unit features as vocabulary rows, without building a string per token.
+
+Why: :func:`worker.extract.event_model.unit_features` makes several strings per word (stem, prefixes,
+cues, the stem bigram) and the model then looks each one up in its vocabulary; on news text that was
+about a fifth of the chain's time. Here a word's known rows are cached per word type and a bigram is
+found in a nested dict (previous stem -> stem -> row), so running text costs two dict lookups per word.
+
+Contract: :meth:`RowFeaturizer.unit_rows` lists, per unit, the rows of exactly the features
+``unit_features`` lists, in the same order, unknown ones skipped. The model builds the same sets of
+rows from either and sums the same weights in the same order, so the scores are bit-identical
+(``tests/unit/test_event_rows.py`` compares both paths).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from worker.extract.events import rule_signals
+
+__all__ = ["WORD_RE", "YEAR_RE", "RowFeaturizer", "UnitRows", "unit_position"]
+
+WORD_RE = re.compile(r"[^\W\d_]+|\d+")
+YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+_MAX_WORDS = 200_000  # word types whose rows are kept (bounded: a worker runs for days)
+_RULE_PREFIXES = ("rule:", "pat:")
+
+WordFeats = Callable[[str], tuple[str, tuple[str, ...]]]
+_Word = tuple[str, tuple[int, ...], "dict[str, int] | None"]
+
+
+def unit_position(k: int, n_title: int) -> str:
+    """The position feature's value of unit ``k``."""
+    if k < n_title:
+        return "title"
+    return "s0" if k == n_title else "s1" if k == n_title + 1 else "s2-4" if k < n_title + 5 else "s5+"
+
+
+def year_feature(year: str, pub_year: int) -> str:
+    """The feature of a year written in a unit, relative to the publication year."""
+    y = int(year)
+    return "year:old" if y < pub_year - 1 else "year:last" if y == pub_year - 1 else "year:now"
+
+
+@dataclass(slots=True)
+class UnitRows:
+    """One article's units: known feature rows per unit, the rule signals per unit, title units."""
+
+    rows: list[list[int]]
+    signals: list[set[str]]
+    n_title: int
+
+
+class RowFeaturizer:
+    """Per model: its vocabulary ``index`` (feature -> row) and the word-level featuriser ``word_feats``."""
+
+    def __init__(self, index: dict[str, int], word_feats: WordFeats) -> None:
+        self.index = index
+        self.word_feats = word_feats
+        # "b:<previous stem>_<stem>": stems are letters or digits only (WORD_RE), so the first "_" splits
+        self.bigrams: dict[str, dict[str, int]] = {}
+        for f, r in index.items():
+            if f.startswith("b:"):
+                a, _, b = f[2:].partition("_")
+                self.bigrams.setdefault(a, {})[b] = r
+        self._words: dict[str, _Word] = {}
+
+    def _word(self, w: str) -> _Word:
+        """(stem, rows of its known word features, known bigrams after it) of one folded word, cached
+        per word type."""
+        got = self._words.get(w)
+        if got is None:
+            s, feats = self.word_feats(w)
+            get = self.index.get
+            got = (s, tuple(r for r in map(get, feats) if r is not None), self.bigrams.get(s))
+            if len(self._words) >= _MAX_WORDS:
+                self._words.clear()
+            self._words[w] = got
+        return got
+
+    def unit_rows(self, units_fold: list[str], n_title: int, pub_year: int | None) -> UnitRows:
+        """Rows of :func:`~worker.extract.event_model.unit_features` of these units (see module doc)."""
+        signals = rule_signals(units_fold)
+        get = self.index.get
+        cached = self._words.get
+        start = self.bigrams.get("<s>")
+        out: list[list[int]] = []
+
+        def add(ids: list[int], feat: str) -> None:
+            r = get(feat)
+            if r is not None:
+                ids.append(r)
+
+        for k, (f, sig) in enumerate(zip(units_fold, signals, strict=True)):
+            ids: list[int] = []
+            add(ids, "bias:unit")
+            pos = unit_position(k, n_title)
+            add(ids, "pos:" + pos)
+            after = start  # the bigrams known after the previous stem ("<s>" first)
+            for w in WORD_RE.findall(f):
+                s, wr, nxt = cached(w) or self._word(w)
+                ids.extend(wr)
+                if after is not None:
+                    r = after.get(s)
+                    if r is not None:
+                        ids.append(r)
+                after = nxt
+            for y in YEAR_RE.findall(f):
+                if pub_year is not None:
+                    add(ids, year_feature(y, pub_year))
+            for s in sig:
+                add(ids, "sig:" + s)
+                if s.startswith(_RULE_PREFIXES):
+                    add(ids, f"sig:{s}@{pos}")
+            out.append(ids)
+        for k, ids in enumerate(out):
+            if k > 0:
+                for s in signals[k - 1]:
+                    add(ids, "prev:" + s)
+            if k + 1 < len(out):
+                for s in signals[k + 1]:
+                    add(ids, "next:" + s)
+            if n_title and k >= n_title:
+                for s in signals[0]:
+                    add(ids, "title:" + s)
+        return UnitRows(out, signals, n_title)
