@@ -164,7 +164,9 @@ def config_fingerprint() -> str:
     if newsfane.exists():
         feat = get_featurizer()
         for s in read_conll(newsfane)[:PROBE_SENTENCES]:
-            h.update(repr(feat.sentence([fold_token(t) for t, _ in s])).encode())
+            # sorted: a token's feature list comes partly from sets, whose order changes with the process's
+            # string-hash seed; the CRF sees a set, so only the set may count
+            h.update(repr([sorted(f) for f in feat.sentence([fold_token(t) for t, _ in s])]).encode())
     return h.hexdigest()
 
 
