@@ -157,10 +157,10 @@ def config_fingerprint() -> str:
     from worker.extract.gazetteer import __file__ as gazetteer_init
 
     h = hashlib.sha1(repr(sorted(PARAMS.items())).encode())
-    gazetteer_files = sorted(f for f in Path(gazetteer_init).parent.iterdir() if f.is_file() and f.suffix != ".py")
-    for p in (DATA / "newsfane-train.conll", Path(__file__).with_name("clusters.tsv.gz"), *gazetteer_files):
-        h.update(p.read_bytes() if p.exists() else b"")
     newsfane = DATA / "newsfane-train.conll"
+    gazetteer_files = sorted(f for f in Path(gazetteer_init).parent.iterdir() if f.is_file() and f.suffix != ".py")
+    for p in (newsfane, Path(__file__).with_name("clusters.tsv.gz"), *gazetteer_files):
+        h.update(p.read_bytes() if p.exists() else b"")
     if newsfane.exists():
         feat = get_featurizer()
         for s in read_conll(newsfane)[:PROBE_SENTENCES]:
