@@ -71,3 +71,21 @@ def test_rulings_on_the_shared_set_are_applied_at_load(tmp_path):
     (a,) = load("events", root=tmp_path)
     assert a.event_types == {"armed_attack"}
     assert a.casualty_set == {("escaped", 100)}  # a layer the ruling does not name stays as given
+
+
+def test_copies_of_one_story_share_a_fold(tmp_path):
+    import json
+
+    from worker.training.dataset import load
+
+    wire = "قتل ثلاثة أشخاص في انفجار سيارة مفخخة وسط المدينة، بحسب مصادر أمنية. " * 8
+    rows = [{"id": "b-copy", "title": "انفجار", "body": wire + "تفاصيل لاحقة.", "has": ["events"], "events": []},
+            {"id": "a-orig", "title": "عنوان آخر", "body": "«" + wire + "»", "has": ["events"], "events": []},
+            {"id": "c-alone", "title": "t", "body": "خبر آخر تماما.", "has": ["events"], "events": []}]
+    (tmp_path / "articles.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    arts = {a.id: a for a in load("events", root=tmp_path)}
+    # punctuation and a changed last paragraph do not hide a copy; the group takes its smallest id
+    assert arts["b-copy"].fold_key == arts["a-orig"].fold_key == "a-orig"
+    assert arts["c-alone"].fold_key == "c-alone"
+    for _train, test in kfold(list(arts.values()), 5, key=lambda a: a.fold_key):
+        assert {a.id for a in test} >= {"a-orig", "b-copy"} or not {a.id for a in test} & {"a-orig", "b-copy"}

@@ -78,7 +78,7 @@ def train(prepared: Sequence[Prepared], c: float = C, inner_k: int = 4) -> Casua
     """Fit on all of ``prepared``; the threshold maximises F1 over its own out-of-fold scores."""
     oof: list[dict] = [dict() for _ in prepared]
     pos = {id(p): n for n, p in enumerate(prepared)}
-    for tr, te in kfold(prepared, inner_k, key=lambda p: p.article.id):
+    for tr, te in kfold(prepared, inner_k, key=lambda p: p.article.fold_key):
         if te:
             m = fit(tr, c)
             for p in te:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-__all__ = ["Article", "load", "data_dir"]
+from worker.extract.normalize import fold
+
+__all__ = ["Article", "load", "data_dir", "duplicate_key"]
 
 
 def data_dir() -> pathlib.Path:
@@ -35,6 +38,14 @@ class Article:
     entities: tuple[dict, ...] = ()  # {"type", "canonical", "mentions"}
     quotes: tuple[tuple[str | None, str], ...] = ()  # (speaker, text)
     extra: dict = field(default_factory=dict, compare=False)
+    # The id that decides the article's cross-validation fold: its own, or, for a near-duplicate (the same
+    # story filed twice, or by two outlets from one wire text), the smallest id of its group, so a story's
+    # copies never sit on both sides of a split (``duplicate_key``; set by ``load``).
+    group: str = ""
+
+    @property
+    def fold_key(self) -> str:
+        return self.group or self.id
 
     @property
     def event_types(self) -> frozenset[str]:
@@ -66,6 +77,13 @@ def _article(d: dict, source_set: str) -> Article:
     )
 
 
+def duplicate_key(body: str) -> str:
+    """What two copies of one story share: the first 400 characters of the folded body, punctuation and
+    spacing collapsed (outlets re-file wire copy with a new title or a changed last paragraph)."""
+    return _PUNCT_RE.sub(" ", fold(body)).strip()[:400]
+
+
+_PUNCT_RE = re.compile(r"\W+")
 _LAYERS = ("events", "casualties", "dates", "entities", "quotes")
 
 
@@ -91,6 +109,7 @@ def load(layer: str = "events", root: pathlib.Path | None = None) -> list[Articl
     root = root or data_dir()
     out: dict[str, Article] = {}
     rulings = _rulings(root)
+    groups: dict[str, list[str]] = {}
     files = [("train-events.jsonl", "train-events"), ("articles.jsonl", "extraction-2026")]
     for name, tag in files:
         path = root / name
@@ -99,6 +118,8 @@ def load(layer: str = "events", root: pathlib.Path | None = None) -> list[Articl
                 if tag == "train-events" and d["id"] in rulings:
                     d = {**d, **{k: v for k, v in rulings[d["id"]].items() if k in _LAYERS}}
                 a = _article(d, tag)
+                groups.setdefault(duplicate_key(a.body), []).append(a.id)
                 if layer in a.has:
                     out[a.id] = a
-    return list(out.values())
+    first = {i: min(ids) for ids in groups.values() if len(ids) > 1 for i in ids}
+    return [replace(a, group=first[a.id]) if a.id in first else a for a in out.values()]

@@ -205,7 +205,7 @@ def cross_validate_entities(k: int = 5, kind: str = "crf", cache: bool = True, v
     preds: list[list[tuple[str, str]]] = []
     golds: list[list[tuple[str, set[str]]]] = []
     cdir = _cache_dir()
-    for f, (train_arts, test_arts) in enumerate(kfold(arts, k)):
+    for f, (train_arts, test_arts) in enumerate(kfold(arts, k, key=lambda a: a.fold_key)):
         if only is not None and f not in only:
             continue
         extra = extra_sentences(train_arts)

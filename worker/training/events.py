@@ -216,7 +216,7 @@ def oof_unit_matrices(prepared: Sequence[Prepared], k: int = 4, c: float = C
     """``unit_matrices`` of each article from the model fitted without its (inner) fold."""
     out: list[tuple[np.ndarray, np.ndarray]] = [(np.zeros((0, len(EVENT_TYPES))),) * 2 for _ in prepared]
     pos = {id(p): i for i, p in enumerate(prepared)}
-    for train, test in kfold(prepared, k, key=lambda p: p.article.id):
+    for train, test in kfold(prepared, k, key=lambda p: p.article.fold_key):
         if not test:
             continue
         m = fit(train, c, relabel=RELABEL)

@@ -33,7 +33,7 @@ def cross_validate_events(arts: Sequence[Article], k: int = 5, share: float = 1.
     prep = [ev.prepare(a) for a in arts]
     out: list[set[str]] = [set() for _ in prep]
     pos = {p.article.id: n for n, p in enumerate(prep)}
-    for train, test in kfold(prep, k, key=lambda p: p.article.id):
+    for train, test in kfold(prep, k, key=lambda p: p.article.fold_key):
         train = _subsample(train, share)
         m = ev.train(train)
         for p, got in zip(test, ev.predict(m, test), strict=True):
@@ -45,7 +45,7 @@ def cross_validate_casualties(arts: Sequence[Article], k: int = 5, share: float 
     prep = [cas.prepare(a) for a in arts]
     out: list[set] = [set() for _ in prep]
     pos = {p.article.id: n for n, p in enumerate(prep)}
-    for train, test in kfold(prep, k, key=lambda p: p.article.id):
+    for train, test in kfold(prep, k, key=lambda p: p.article.fold_key):
         m = cas.train(_subsample(train, share))
         for p, s in zip(test, cas.predict_sets(m, test), strict=True):
             out[pos[p.article.id]] = s
