@@ -6,7 +6,11 @@ Strata oversample the rarer event types and hard negatives, as the extraction is
 every category is represented, prison/court/detention/security words are oversampled, and
 sentencing, detention, fiction/film, sport, metaphor, history and threats appear on purpose.
 
-Usage: sample_batches.py CORPUS.jsonl.gz OUT_DIR [--per-batch 150 --batches 5 --double 30]
+Usage: sample_batches.py CORPUS.jsonl.gz OUT_DIR [--draw first|extra|third|fourth|fifth|entities]
+       [--names NAME ...] [--seed N] [--batches 5 --double 30]
+
+Each draw of ``DRAWS`` (and ``entities``) reproduces a recorded draw of the set, with the seed the data
+README gives: e.g. ``--draw third --names ev7 ev8 --seed 2027``.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import json
 import pathlib
 import random
 import re
+from dataclasses import dataclass
 
 # stratum name -> (regex over title+text, how many, categories allowed or None for any)
 STRATA: list[tuple[str, str, int, tuple[str, ...] | None]] = [
@@ -93,6 +98,14 @@ FIFTH_STRATA: list[tuple[str, str, int, tuple[str, ...] | None]] = [
 ]
 
 
+# A held-out check (session 7): plain random world/Middle East articles outside every batch, every layer of
+# events, casualties and dates, to measure the shipped models as a user meets them (issue #18's "in the
+# wild" figures). Kept in its own folder (``data/extraction/wild-check``), never trained on.
+WILD_STRATA: list[tuple[str, str, int, tuple[str, ...] | None]] = [
+    ("random world/Middle East, held-out check", r"", 200, ("middleEast", "internationalNews")),
+]
+
+
 def write_batch(path: pathlib.Path, part: list[tuple[str, dict]], full: int, double: int) -> None:
     """One batch file as annotators see it: the first ``full`` articles also get casualties and dates, the
     first ``double`` are annotated a second time, blind, by another annotator."""
@@ -128,45 +141,32 @@ def draw_entity_batches(out: pathlib.Path, names: list[str], per: int, double: i
         print(per, "articles in", name)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("corpus")
-    ap.add_argument("out")
-    ap.add_argument("--exclude", default="data/extraction/train-events.jsonl")
-    ap.add_argument("--batches", type=int, default=5)
-    ap.add_argument("--double", type=int, default=30, help="articles per batch annotated twice")
-    ap.add_argument("--seed", type=int, default=2026)
-    ap.add_argument("--third", nargs=2, metavar=("NAME1", "NAME2"),
-                    help="draw THIRD_STRATA into two batches with these names, excluding every batch in OUT")
-    ap.add_argument("--fourth", nargs=2, metavar=("NAME1", "NAME2"),
-                    help="draw FOURTH_STRATA into two batches with these names, excluding every batch in OUT")
-    ap.add_argument("--entities", nargs=2, metavar=("NAME1", "NAME2"),
-                    help="draw two entity batches of --per-entity articles from the event batches in OUT")
-    ap.add_argument("--per-entity", type=int, default=100)
-    ap.add_argument("--fifth", nargs="+", metavar="NAME",
-                    help="draw FIFTH_STRATA into these batches (20 full, 40 double each), excluding every batch in OUT")
-    ap.add_argument("--extra", help="draw EXTRA_STRATA into one batch of this name, excluding every batch in OUT")
-    args = ap.parse_args()
-    rng = random.Random(args.seed)
-    if args.entities:
-        draw_entity_batches(pathlib.Path(args.out), args.entities, args.per_entity, 20, rng)
-        return
-    exclude = {json.loads(line)["id"] for line in open(args.exclude, encoding="utf-8")}
-    if args.extra or args.third or args.fourth or args.fifth:
-        for old in pathlib.Path(args.out).glob("ev*.src.jsonl"):
-            exclude |= {json.loads(line)["id"] for line in open(old, encoding="utf-8")}
-    docs = []
-    with gzip.open(args.corpus, "rt", encoding="utf-8") as f:
-        for line in f:
-            d = json.loads(line)
-            if d["docno"] in exclude or len(d.get("text") or "") < 200:
-                continue
-            docs.append(d)
-    rng.shuffle(docs)
+@dataclass(frozen=True)
+class Draw:
+    """One recorded draw: its strata, and how the sample is cut into batches."""
+
+    strata: list[tuple[str, str, int, tuple[str, ...] | None]]
+    full: int  # the first ``full`` articles of each batch also get casualties and dates
+    double: int | None  # the first ``double`` are annotated twice; None: ``--double``
+    after_batches: bool  # exclude every batch already in OUT and in --also-exclude (every draw after the first)
+    remainder_to_last: bool = True  # the last batch takes what the equal cut leaves over
+
+
+DRAWS: dict[str, Draw] = {
+    "first": Draw(STRATA, full=100, double=None, after_batches=False),
+    "extra": Draw(EXTRA_STRATA, full=60, double=40, after_batches=True),
+    "third": Draw(THIRD_STRATA, full=100, double=None, after_batches=True),
+    "fourth": Draw(FOURTH_STRATA, full=50, double=None, after_batches=True),
+    "fifth": Draw(FIFTH_STRATA, full=20, double=40, after_batches=True, remainder_to_last=False),
+    "wild": Draw(WILD_STRATA, full=10_000, double=25, after_batches=True),
+}
+
+
+def stratified_sample(docs: list[dict], strata: list[tuple[str, str, int, tuple[str, ...] | None]]
+                      ) -> list[tuple[str, dict]]:
+    """Each stratum in turn takes its first ``n`` matching articles (in the shuffled order) not taken yet."""
     taken: set[str] = set()
     sample: list[tuple[str, dict]] = []
-    strata = (FIFTH_STRATA if args.fifth else FOURTH_STRATA if args.fourth else THIRD_STRATA if args.third
-              else EXTRA_STRATA if args.extra else STRATA)
     for name, pattern, n, cats in strata:
         rx = re.compile(pattern)
         got = 0
@@ -180,31 +180,53 @@ def main() -> None:
             taken.add(d["docno"])
             sample.append((name, d))
             got += 1
-    rng.shuffle(sample)
+    return sample
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("corpus")
+    ap.add_argument("out")
+    ap.add_argument("--draw", choices=[*DRAWS, "entities"], default="first")
+    ap.add_argument("--names", nargs="+", metavar="NAME",
+                    help="batch names (default for the first draw: ev1 ... ev{--batches})")
+    ap.add_argument("--exclude", default="data/extraction/train-events.jsonl")
+    ap.add_argument("--also-exclude", nargs="*", default=[], metavar="DIR",
+                    help="other batch folders whose articles a later draw leaves out")
+    ap.add_argument("--batches", type=int, default=5)
+    ap.add_argument("--double", type=int, default=30, help="articles per batch annotated twice")
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--per-entity", type=int, default=100)
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
     out = pathlib.Path(args.out)
+    if args.draw == "entities":
+        draw_entity_batches(out, args.names, args.per_entity, 20, rng)
+        return
+    draw = DRAWS[args.draw]
+    names = args.names or [f"ev{b + 1}" for b in range(args.batches)]
+    exclude = {json.loads(line)["id"] for line in open(args.exclude, encoding="utf-8")}
+    if draw.after_batches:  # entity batches (en*) are drawn from the event batches, so globbing them changes nothing
+        for old in [p for d in (out, *map(pathlib.Path, args.also_exclude)) for p in d.glob("*.src.jsonl")]:
+            exclude |= {json.loads(line)["id"] for line in open(old, encoding="utf-8")}
+    docs = []
+    with gzip.open(args.corpus, "rt", encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            if d["docno"] in exclude or len(d.get("text") or "") < 200:
+                continue
+            docs.append(d)
+    rng.shuffle(docs)
+    sample = stratified_sample(docs, draw.strata)
+    rng.shuffle(sample)
     out.mkdir(parents=True, exist_ok=True)
-    if args.fifth:
-        per = len(sample) // len(args.fifth)
-        for b, name in enumerate(args.fifth):
-            write_batch(out / f"{name}.src.jsonl", sample[b * per:(b + 1) * per], full=20, double=40)
-            print(per, "articles in", name)
-        return
-    if args.third or args.fourth:
-        half = len(sample) // 2
-        names, full = (args.third, 100) if args.third else (args.fourth, 50)
-        for name, part in zip(names, (sample[:half], sample[half:]), strict=True):
-            write_batch(out / f"{name}.src.jsonl", part, full=full, double=args.double)
-            print(len(part), "articles in", name)
-        return
-    if args.extra:
-        write_batch(out / f"{args.extra}.src.jsonl", sample, full=60, double=40)
-        print(len(sample), "articles in", args.extra)
-        return
-    per = len(sample) // args.batches
-    for b in range(args.batches):
-        part = sample[b * per:(b + 1) * per] if b < args.batches - 1 else sample[b * per:]
-        write_batch(out / f"ev{b + 1}.src.jsonl", part, full=100, double=args.double)
-    print(len(sample), "articles in", args.batches, "batches")
+    per = len(sample) // len(names)
+    double = args.double if draw.double is None else draw.double
+    for b, name in enumerate(names):
+        last = b == len(names) - 1 and draw.remainder_to_last
+        part = sample[b * per:] if last else sample[b * per:(b + 1) * per]
+        write_batch(out / f"{name}.src.jsonl", part, full=draw.full, double=double)
+        print(len(part), "articles in", name)
 
 
 if __name__ == "__main__":
