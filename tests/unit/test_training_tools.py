@@ -89,3 +89,22 @@ def test_copies_of_one_story_share_a_fold(tmp_path):
     assert arts["c-alone"].fold_key == "c-alone"
     for _train, test in kfold(list(arts.values()), 5, key=lambda a: a.fold_key):
         assert {a.id for a in test} >= {"a-orig", "b-copy"} or not {a.id for a in test} & {"a-orig", "b-copy"}
+
+
+def test_held_out_checks_score_the_shipped_chain_per_annotated_layer(tmp_path):
+    import json
+
+    from worker.training.report import held_out_checks
+
+    body = "قتل ثلاثة جنود في هجوم مسلح على نقطة تفتيش شمال البلاد، الاثنين."
+    rows = [{"id": "h1", "title": "هجوم مسلح", "body": body, "published": "2018-03-05T10:00:00+00:00",
+             "has": ["events", "casualties"], "events": [{"type": "armed_attack", "evidence": body}],
+             "casualties": [{"kind": "killed", "count": 3, "text": "قتل ثلاثة جنود"}]},
+            {"id": "h2", "title": "افتتاح معرض", "body": "افتتح الوزير معرض الكتاب.", "published": "",
+             "has": ["events"], "events": []}]
+    (tmp_path / "mycheck").mkdir()
+    (tmp_path / "mycheck" / "articles.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    lines = held_out_checks(["mycheck", "absent"], root=tmp_path)
+    stages = {ln.split("|")[2].strip(): ln for ln in lines if ln.startswith("| mycheck |")}
+    assert set(stages) == {"events", "casualties"}  # no dates annotated, no prison attack gold or fired
+    assert "|     2 |" in stages["events"] and "|     1 |" in stages["casualties"]
