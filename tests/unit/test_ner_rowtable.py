@@ -18,12 +18,23 @@ calls: list[list[str]] = []
 def test_rows_are_computed_once_and_survive_growth() -> None:
     calls.clear()
     table = RowTable((2,), _rows, max_rows=100000)
-    keys = [f"w{i}" for i in range(10000)]  # more than the initial 4096 rows: the table grows
+    keys = [f"w{i}" for i in range(10000)]
     ids = table.ids(keys + keys[:5])
     assert table.table.shape[0] >= 10000
     assert np.array_equal(table.table[ids][:, 0], [len(k) for k in keys + keys[:5]])
     assert calls == [keys]  # each new key once, in first-seen order
     assert table.ids(["w3", "w9999"]) == [3, 9999] and len(calls) == 1
+
+
+def test_a_batch_past_the_allocated_rows_grows_the_table() -> None:
+    calls.clear()
+    table = RowTable((2,), _rows, max_rows=10)  # allocated: the bound plus a headroom of 4096 rows
+    size = table.table.shape[0]
+    keys = [f"w{i}" for i in range(size + 100)]
+    ids = table.ids(keys)
+    assert table.table.shape[0] > size and ids == list(range(len(keys)))
+    assert np.array_equal(table.table[ids][:, 0], [len(k) for k in keys])
+    assert calls == [keys]
 
 
 def test_past_the_bound_the_recently_used_half_is_kept() -> None:

@@ -39,14 +39,16 @@ class _Weights:
         self.trans = np.zeros((len(labels), len(labels)))
         for (a, b), w in trans.items():
             self.trans[li[a], li[b]] = w
-        # one matrix row per attribute; row 0 stays zero (the start of every sum, and the padding)
-        self.index: dict[str, int] = {}
-        for attr, _ in state:
-            if attr not in self.index:
-                self.index[attr] = len(self.index) + 1
+        # one matrix row per attribute, in first-seen order; row 0 stays zero (the start of every sum, and
+        # the padding). Filled by one fancy assignment: the (attribute, label) keys are unique, so this is
+        # the same matrix as assigning weight by weight (which was ~0.2 s of the chain's load)
+        firsts = dict.fromkeys(attr for attr, _ in state)
+        self.index: dict[str, int] = dict(zip(firsts, range(1, len(firsts) + 1), strict=True))
         self.matrix = np.zeros((len(self.index) + 1, len(labels)))
-        for (attr, lab), w in state.items():
-            self.matrix[self.index[attr], li[lab]] = w
+        index = self.index
+        rows = np.fromiter((index[attr] for attr, _ in state), dtype=np.intp, count=len(state))
+        cols = np.fromiter((li[lab] for _, lab in state), dtype=np.intp, count=len(state))
+        self.matrix[rows, cols] = np.fromiter(state.values(), dtype=np.float64, count=len(state))
         self.rows = self.index  # the attributes the model knows (kept name)
 
     @classmethod
@@ -54,15 +56,22 @@ class _Weights:
         labels: list[str] = []
         trans: dict[tuple[str, str], float] = {}
         state: dict[tuple[str, str], float] = {}
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            for line in fh:
-                parts = line.rstrip("\n").split("\t")
-                if parts[0] == "#labels":
-                    labels = parts[1:]
-                elif parts[0] == "#trans":
-                    trans[(parts[1], parts[2])] = float(parts[3])
-                else:
-                    state[(parts[0], parts[1])] = float(parts[2])
+        # the whole file decompressed and split at once (iterating a gzip text stream line by line was
+        # about half of this method's time); "\r" is read as a line end as text mode did
+        text = gzip.decompress(path.read_bytes()).decode("utf-8")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        lines = text.split("\n")
+        if lines and not lines[-1]:
+            lines.pop()  # the end of the last line
+        for line in lines:
+            parts = line.split("\t")
+            if parts[0] == "#labels":
+                labels = parts[1:]
+            elif parts[0] == "#trans":
+                trans[(parts[1], parts[2])] = float(parts[3])
+            else:
+                state[(parts[0], parts[1])] = float(parts[2])
         return cls(labels, trans, state)
 
     @staticmethod
