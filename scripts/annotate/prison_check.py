@@ -8,8 +8,7 @@ detention word and an attack/escape word (plus any the shipped model fires on), 
 to the guidelines (two batches, a quarter double-annotated, disagreements adjudicated), and scores the
 shipped model on them.
 
-Usage (from the repo root):
-  prison_check.py fires CORPUS.jsonl.gz          # whole-corpus firings, with the training labels where known
+Usage (from the repo root; whole-corpus firings: ``scripts/corpus_firings.py --show prison_attack``):
   prison_check.py draw CORPUS.jsonl.gz [--out data/extraction/prison-check]
   prison_check.py score [--data data/extraction/prison-check]   # after merge.py --data on that folder
 """
@@ -48,20 +47,6 @@ def fires(title: str, body: str, published: str | None) -> bool:
     return any(e.type == "prison_attack" for e in detect_events(title, body, published=parse_published(published)))
 
 
-def cmd_fires(args: argparse.Namespace) -> None:
-    known = {a.id: a for a in load("events")}
-    n = hits = 0
-    for d in corpus(args.corpus):
-        n += 1
-        if fires(d.get("title") or "", d.get("text") or "", d.get("time")):
-            hits += 1
-            a = known.get(d["docno"])
-            label = "not annotated" if a is None else ("gold prison_attack" if "prison_attack" in a.event_types
-                                                        else "gold: " + ",".join(sorted(a.event_types)))
-            print(f"{d['docno']}\t{label}\t{d.get('title', '')[:80]}")
-    print(f"{hits} firings in {n} articles", file=sys.stderr)
-
-
 def cmd_draw(args: argparse.Namespace) -> None:
     known = {a.id for a in load("events")}
     rows = []
@@ -89,31 +74,21 @@ def cmd_draw(args: argparse.Namespace) -> None:
 
 
 def cmd_score(args: argparse.Namespace) -> None:
-    arts = load("events", root=pathlib.Path(args.data))
+    """Each false alarm and miss by id, to be read by hand; the figures with intervals (and every other
+    type's) are in ``newsworker eval``'s held-out section."""
     tp = fp = fn = 0
-    all_tp = all_pred = all_gold = 0
-    for a in arts:
-        got = {e.type for e in detect_events(a.title, a.body, published=parse_published(a.published))}
-        gold = set(a.event_types)
-        p, g = "prison_attack" in got, "prison_attack" in gold
+    for a in load("events", root=pathlib.Path(args.data)):
+        p = fires(a.title, a.body, a.published)
+        g = "prison_attack" in a.event_types
         tp, fp, fn = tp + (p and g), fp + (p and not g), fn + (g and not p)
         if p != g:
             print(("false alarm" if p else "missed"), a.id, a.title[:80], sep="\t")
-        all_tp, all_pred, all_gold = all_tp + len(got & gold), all_pred + len(got), all_gold + len(gold)
-
-    def prf(t: int, np_: int, ng: int) -> str:
-        p, r = (t / np_ if np_ else 0.0), (t / ng if ng else 0.0)
-        return f"P {p:.3f} R {r:.3f} F1 {2 * p * r / (p + r) if p + r else 0.0:.3f}"
-
-    print(f"{len(arts)} articles; prison_attack: {tp + fn} gold, {tp + fp} fired, {prf(tp, tp + fp, tp + fn)}")
-    print(f"all event types on the same articles: {all_gold} gold, {all_pred} predicted, {prf(all_tp, all_pred, all_gold)}")
+    print(f"prison_attack: {tp + fn} gold, {tp + fp} fired, {tp} right")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    f = sub.add_parser("fires")
-    f.add_argument("corpus")
     d = sub.add_parser("draw")
     d.add_argument("corpus")
     d.add_argument("--out", default=str(ROOT / "data" / "extraction" / "prison-check"))
@@ -122,7 +97,7 @@ def main() -> None:
     s = sub.add_parser("score")
     s.add_argument("--data", default=str(ROOT / "data" / "extraction" / "prison-check"))
     args = ap.parse_args()
-    {"fires": cmd_fires, "draw": cmd_draw, "score": cmd_score}[args.cmd](args)
+    {"draw": cmd_draw, "score": cmd_score}[args.cmd](args)
 
 
 if __name__ == "__main__":
