@@ -186,15 +186,3 @@ def test_tagging_does_not_depend_on_batching() -> None:
     together = tagger.tag_many(sents)
     assert together == [tagger.tag_many([s])[0] for s in sents]
     assert all(len(t) == len(s) for t, s in zip(together, sents, strict=True))
-
-
-def test_context_rows_are_the_rows_of_the_context_features() -> None:
-    """The decoder's shortcut from unprefixed context features to weight rows gives the same rows,
-    in the same order, as looking up ``featurizer.context`` feature strings."""
-    tagger = get_tagger()
-    index = tagger._w.index
-    for word in ("وبالحسكة", "ترامب", "الرئيس", "قسد", "xyzzy", "2018", "،", "ۥ", "سوريا"):
-        key = fold_token(word)
-        want = [[0, *[index[f] for f in feats if f in index]] for feats in tagger.featurizer.context(key)]
-        assert [list(r) for r in tagger._context_rows(key)] == want
-        assert [list(r) for r in tagger._context_rows(key)] == want  # cached feature rows too

@@ -58,23 +58,36 @@ _CUES: dict[str, frozenset[str]] = {
 }
 
 
+# word -> its "cue:" features in _CUES' order: a first-seen word then costs one or two lookups here
+# instead of two set lookups per cue group
+_CUE_FEATS: dict[str, tuple[str, ...]] = {}
+for _name, _words in _CUES.items():
+    for _w in _words:
+        _CUE_FEATS[_w] = (*_CUE_FEATS.get(_w, ()), "cue:" + _name)
+_CUE_ORDER = {"cue:" + name: k for k, name in enumerate(_CUES)}
+
+
 def _stem(word: str) -> str:
     return split_proclitics(word)[1] or word
 
 
+def _cue_feats(stem: str, word: str) -> tuple[str, ...]:
+    """The "cue:" features of a word: each group that holds its stem or the word, in _CUES' order."""
+    cues = _CUE_FEATS.get(stem, ())
+    if word != stem:
+        more = _CUE_FEATS.get(word, ())
+        if more:
+            cues = tuple(sorted({*cues, *more}, key=_CUE_ORDER.__getitem__)) if cues else more
+    return cues
+
+
 @lru_cache(maxsize=200_000)
 def _word_feats(word: str) -> tuple[str, tuple[str, ...]]:
-    """(bare stem, its features) of one folded word: the stem and its 3/4-letter prefixes."""
+    """(bare stem, its features) of one folded word: the stem, its 3/4-letter prefixes, its cues."""
     s = _stem(word)
-    feats = ["w:" + s]
-    if len(s) > 4:
-        feats.append("p4:" + s[:4])
-    if len(s) > 3:
-        feats.append("p3:" + s[:3])
-    for name, words in _CUES.items():
-        if s in words or word in words:
-            feats.append("cue:" + name)
-    return s, tuple(feats)
+    n = len(s)
+    feats = ("w:" + s, "p4:" + s[:4], "p3:" + s[:3]) if n > 4 else ("w:" + s, "p3:" + s[:3]) if n > 3 else ("w:" + s,)
+    return s, feats + _cue_feats(s, word)
 
 
 def unit_features(units_fold: list[str], n_title: int, pub_year: int | None) -> list[list[str]]:

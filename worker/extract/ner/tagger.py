@@ -11,7 +11,7 @@ from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
-from worker.extract.ner.features import CTX_PREFIXES, Featurizer, fold_token, get_featurizer
+from worker.extract.ner.features import Featurizer, fold_token, get_featurizer
 
 __all__ = ["MODEL_PATH", "NerTagger", "get_tagger", "spans_from_bio"]
 
@@ -120,10 +120,11 @@ class NerTagger:
         self._out = {lab: (lab if lab == "O" or lab[2:] in ENTITY_TYPES else "O") for lab in names}
         # restricted to this model's attributes (caches are per model)
         self.featurizer = (featurizer or get_featurizer()).restricted(known, cache_words=self._w is None)
-        self._ctx_rows: dict[str, tuple[int, ...]] = {}  # unprefixed context feature -> its 4 rows
         if self._w is not None:
             from worker.extract.ner.rowtable import RowTable
+            from worker.extract.ner.word_rows import WordRows
 
+            self._word_rows = WordRows(self._w.index, self.featurizer)  # a new word's attribute rows
             # per word type: [own features, seen from -2, -1, +1, +2]
             self._rows = RowTable((5, len(self._w.labels)), self._type_rows, _MAX_ROWS)
         self._lock = threading.Lock()  # for the score table, and pycrfsuite.Tagger keeps per-call state
@@ -156,37 +157,19 @@ class NerTagger:
         """Score table rows for new word types: [own features, seen from -2, -1, +1, +2]."""
         import numpy as np
 
-        feat = self.featurizer
-        own = [feat.local(key) for key in keys]
+        own: list[list[int]] = []
         ctx: list[list[int]] = []
+        rows = self._word_rows.rows
         for key in keys:
-            ctx.extend(self._context_rows(key))
+            o, *c = rows(key)
+            own.append(o)
+            ctx.extend(c)
         # two reductions: own lists are long (letter n-grams of rare words), context lists short,
         # so padding them to one width would waste most of the work
         block = np.empty((len(keys), 5, len(self._w.labels)))
-        block[:, 0] = self._sums(own)
+        block[:, 0] = self._sum_rows(own)
         block[:, 1:] = self._sum_rows(ctx).reshape(len(keys), 4, len(self._w.labels))
         return block
-
-    def _context_rows(self, key: str) -> tuple[list[int], list[int], list[int], list[int]]:
-        """Attribute rows of ``featurizer.context(key)`` (offsets -2, -1, +1, +2), built from the
-        unprefixed features: each one's four prefixed rows are looked up once per feature string
-        (cluster ids, gazetteer tags and suffixes repeat across words) instead of per word."""
-        _, near = self.featurizer.context_parts(key)
-        cache = self._ctx_rows
-        if len(cache) > _MAX_ROWS:
-            cache.clear()
-        got = [cache.get(f) or self._ctx_feature_rows(f) for f in near]
-        # the last of ``near`` (the suffix feature) is only seen from the direct neighbours
-        base = got[:-1]
-        return ([0, *[g[0] for g in base if g[0]]], [0, *[g[1] for g in got if g[1]]],
-                [0, *[g[2] for g in got if g[2]]], [0, *[g[3] for g in base if g[3]]])
-
-    def _ctx_feature_rows(self, f: str) -> tuple[int, ...]:
-        """The four rows (offsets -2, -1, +1, +2; 0 if unknown) of one unprefixed context feature."""
-        get = self._w.index.get
-        got = self._ctx_rows[f] = tuple(get(o + f, 0) for o, _ in CTX_PREFIXES)
-        return got
 
     def _scores(self, sents: list[list[str]]):
         """State scores for all tokens of ``sents`` (concatenated), shape (tokens, labels)."""
