@@ -52,10 +52,37 @@ def simhash(text: str, *, folded: str | None = None) -> str:
 
     ``folded`` may carry ``fold(text)`` (or the folded parts joined by a space) when already computed.
     """
-    feats = _features(folded if folded is not None else fold(text))
-    if not feats:
-        return _EMPTY
+    if SHINGLE != 1:
+        return _simhash_rows(_rows_of(_features(folded if folded is not None else fold(text))))
+    # one word per feature: a word's row (or None for a non-feature word) is cached per word, so running
+    # text costs one dict lookup per word instead of the two filters, a join and a lookup of _features
+    table = _WORD_ROWS
+    if len(table) > _ROWS_MAX:
+        table.clear()
+    get = table.get
+    rows = []
+    for w in _WORD_RE.findall(folded if folded is not None else fold(text)):
+        r = get(w, _MISS)
+        if r is _MISS:
+            r = table[w] = _word_row(w)
+        if r is not None:
+            rows.append(r)
+    return _simhash_rows(rows)
 
+
+_MISS = b""
+_WORD_ROWS: dict[str, bytes | None] = {}  # folded word -> its feature's row, None when it is no feature
+
+
+def _word_row(w: str) -> bytes | None:
+    """The row of the feature ``_features`` makes of the word ``w`` (SHINGLE == 1), None when it makes none."""
+    f = w[1:] if w[0] == "و" and len(w) > 3 else w
+    if len(f) <= 2 or f in load_stopwords():
+        return None
+    return _rows_of([f])[0]
+
+
+def _rows_of(feats: list[str]) -> list[bytes]:
     cache = _ROWS
     if len(cache) > _ROWS_MAX:
         cache.clear()
@@ -65,6 +92,12 @@ def simhash(text: str, *, folded: str | None = None) -> str:
         if r is None:
             r = cache[f] = _bits(f).encode("ascii")
         rows.append(r)
+    return rows
+
+
+def _simhash_rows(rows: list[bytes]) -> str:
+    if not rows:
+        return _EMPTY
     half = len(rows) / 2
     # column-wise majority: bit k is set when more than half of the shingle hashes have it set
     # (the rows are ASCII "0"/"1" strings: one byte per bit, so a column sum counts the ones)
