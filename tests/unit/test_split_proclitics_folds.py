@@ -1,4 +1,4 @@
-"""``tokens._split`` folds each substring once, through the shared word memo: same splits as before.
+"""``tokens._split`` folds each substring once (from tokenize's fold table when it holds it): same splits as before.
 
 The reference below is the previous body of ``_split`` (one ``fold`` call per use); the new one must
 give the same (prefix, rest) for every word, with and without ``keep_article``.
