@@ -84,6 +84,7 @@ def duplicate_key(body: str) -> str:
 
 
 _PUNCT_RE = re.compile(r"\W+")
+_MIN_DUPLICATE = 100
 _LAYERS = ("events", "casualties", "dates", "entities", "quotes")
 
 
@@ -118,7 +119,9 @@ def load(layer: str = "events", root: pathlib.Path | None = None) -> list[Articl
                 if tag == "train-events" and d["id"] in rulings:
                     d = {**d, **{k: v for k, v in rulings[d["id"]].items() if k in _LAYERS}}
                 a = _article(d, tag)
-                groups.setdefault(duplicate_key(a.body), []).append(a.id)
+                key = duplicate_key(a.body)
+                if len(key) >= _MIN_DUPLICATE:  # short or empty bodies (title-only items) say nothing
+                    groups.setdefault(key, []).append(a.id)
                 if layer in a.has:
                     out[a.id] = a
     first = {i: min(ids) for ids in groups.values() if len(ids) > 1 for i in ids}
