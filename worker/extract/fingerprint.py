@@ -32,10 +32,16 @@ _ROWS: dict[str, bytes] = {}  # feature -> its 64 hash bits as ASCII "0"/"1" byt
 _ROWS_MAX = 262144
 
 
+def _content_word(w: str, stop: frozenset[str]) -> str | None:
+    """The feature word of folded word ``w`` (leading conjunction و dropped); None for a word under 3
+    letters or a stopword. One rule for ``_features`` and the per-word rows of ``simhash``."""
+    f = w[1:] if w[0] == "و" and len(w) > 3 else w
+    return f if len(f) > 2 and f not in stop else None
+
+
 def _features(folded: str) -> list[str]:
     stop = load_stopwords()
-    words = [w[1:] if w[0] == "و" and len(w) > 3 else w for w in _WORD_RE.findall(folded)]
-    words = [w for w in words if len(w) > 2 and w not in stop]
+    words = [f for w in _WORD_RE.findall(folded) if (f := _content_word(w, stop)) is not None]
     if len(words) < SHINGLE:
         return [" ".join(words)] if words else []
     return [" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)]
@@ -76,10 +82,8 @@ _WORD_ROWS: dict[str, bytes | None] = {}  # folded word -> its feature's row, No
 
 def _word_row(w: str) -> bytes | None:
     """The row of the feature ``_features`` makes of the word ``w`` (SHINGLE == 1), None when it makes none."""
-    f = w[1:] if w[0] == "و" and len(w) > 3 else w
-    if len(f) <= 2 or f in load_stopwords():
-        return None
-    return _rows_of([f])[0]
+    f = _content_word(w, load_stopwords())
+    return None if f is None else _rows_of([f])[0]
 
 
 def _rows_of(feats: list[str]) -> list[bytes]:

@@ -166,6 +166,12 @@ def split_proclitics(word: str, *, keep_article: bool = False) -> tuple[str, str
     return _split(word, keep_article)
 
 
+def _folded(s: str) -> str:
+    """``fold(s)``, read from tokenize's own table (word -> fold) when it holds ``s`` (the word and most
+    stems are in it already), else through the ``_fold_word`` memo."""
+    return _FOLDS.get(s) or _fold_word(s)
+
+
 @memo(131072)
 def _split(word: str, keep_article: bool) -> tuple[str, str]:
     """Cached worker for :func:`split_proclitics`.
@@ -176,8 +182,7 @@ def _split(word: str, keep_article: bool) -> tuple[str, str]:
     again when the preposition reading stayed)."""
     if len(word) < 3:
         return "", word
-    folds = _FOLDS.get  # tokenize's own table (word -> fold): the word and most stems are in it already
-    key = folds(word) or _fold_word(word)
+    key = _folded(word)
     if key in _NO_SPLIT or key in _ARTICLE_EXCEPTIONS:
         return "", word
     i = 0
@@ -194,7 +199,7 @@ def _split(word: str, keep_article: bool) -> tuple[str, str]:
             if keep_article:
                 return word[:j], "ال" + stem
             return word[: j + 1], stem
-    rest_key = key if j == 0 else (folds(rest) or _fold_word(rest))
+    rest_key = key if j == 0 else _folded(rest)
     if rest_key.startswith("ال") and len(rest_key) >= 4 and rest_key not in _ARTICLE_EXCEPTIONS:
         if keep_article:
             return word[:j], rest
@@ -203,11 +208,11 @@ def _split(word: str, keep_article: bool) -> tuple[str, str]:
     # evidence that the stem is a word of its own: "بدمشق" -> دمشق, but not "فيلم" -> يلم, "بطولة" -> طولة
     vocab = _vocab()
     if j > i:
-        whole = key if i == 0 else (folds(word[i:]) or _fold_word(word[i:]))  # the word without its conjunction
+        whole = key if i == 0 else _folded(word[i:])  # the word without its conjunction
         if len(rest_key) < 3 or whole in _NO_SPLIT or (vocab and not _stem_ok(whole, rest_key, vocab)):
             j = i  # drop the preposition reading
             if j:
-                rest_key = folds(word[j:]) or _fold_word(word[j:])
+                rest_key = _folded(word[j:])
     if j == 0:
         return "", word
     if len(rest_key) < 3 or (vocab and not _stem_ok(key, rest_key, vocab, conj=j == i)):
