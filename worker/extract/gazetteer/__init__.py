@@ -148,9 +148,11 @@ class Gazetteer:
         key = fold(name)
         return self.by_form.get(key.lower() if key.isascii() else key)
 
-    def match_at(self, keys: list[str], i: int, skip_type: str | None = None) -> tuple[int, GazEntry] | None:
+    def match_at(self, keys: list[str], i: int, skip_type: str | None = None,
+                 min_len: int = 1) -> tuple[int, GazEntry] | None:
         """Longest gazetteer phrase starting at token ``i`` of folded ``keys``: ``(n_tokens, entry)``,
-        leaving out entries of ``skip_type``."""
+        leaving out entries of ``skip_type`` and phrases shorter than ``min_len`` tokens (a caller that
+        only wants multi-token phrases then skips the lookups of the one-token names)."""
         # Same answer as scanning ``phrases[keys[i]]`` in order (longest first, then list order), but one
         # dict lookup per phrase length instead of one comparison per phrase: frequent words start
         # many phrases ("لا": ~100 places, "مدينه": ~60)
@@ -161,6 +163,8 @@ class Gazetteer:
                 return None
             by_length = self._phrase_lengths(keys[i], cands)
         for n, table in by_length:
+            if n < min_len:
+                break  # longest first: only shorter phrases remain
             entries = table.get(tuple(keys[i:i + n]))
             if entries is not None:
                 for e in entries:

@@ -291,9 +291,11 @@ class Featurizer:
             first = info[i][2]
             # a phrase may start with a clitic-attached first word ("وقوات سوريا الديمقراطية")
             # curated people are for the entity rules only (see _gaz_tags)
-            hit = (gaz.match_at(keys, i, "PER") if first == keys[i]
-                   else gaz.match_at([first, *keys[i + 1:i + gaz.max_len]], 0, "PER"))
-            if hit is not None and hit[0] > 1:
+            # only multi-token phrases are features: min_len=2 gives the same hits as the longest match
+            # kept when longer than one token, without looking up the one-token names
+            hit = (gaz.match_at(keys, i, "PER", 2) if first == keys[i]
+                   else gaz.match_at([first, *keys[i + 1:i + gaz.max_len]], 0, "PER", 2))
+            if hit is not None:
                 found.append((i, hit[0], hit[1].type))
                 nxt = i + hit[0]
         return found

@@ -146,11 +146,12 @@ class NerTagger:
 
         if not rows:
             return np.zeros((0, len(self._w.labels)))
-        lens = np.fromiter(map(len, rows), dtype=np.intp, count=len(rows))
-        width = int(lens.max())
+        n = list(map(len, rows))
+        # the width and the count in Python: ndarray.max()/.sum() on a small array cost more (their wrappers)
+        width = max(n)
+        lens = np.array(n, dtype=np.intp)
         idx = np.zeros((len(rows), width), dtype=np.intp)
-        idx[np.arange(width) < lens[:, None]] = np.fromiter(chain.from_iterable(rows), dtype=np.intp,
-                                                            count=int(lens.sum()))
+        idx[np.arange(width) < lens[:, None]] = np.fromiter(chain.from_iterable(rows), dtype=np.intp, count=sum(n))
         return self._w.matrix[idx].sum(axis=1)
 
     def _type_rows(self, keys: list[str]):
