@@ -26,8 +26,11 @@ def _logit(x: np.ndarray) -> np.ndarray:
     return np.log(x / (1 - x))
 
 
+_N_OWN = 13  # a type's own features; then every type's best score
+
+
 def n_features(n_types: int) -> int:
-    return 13 + n_types
+    return _N_OWN + n_types
 
 
 def doc_features(u: np.ndarray, g: np.ndarray, n_title: int) -> np.ndarray:
@@ -46,16 +49,20 @@ def doc_features(u: np.ndarray, g: np.ndarray, n_title: int) -> np.ndarray:
     lead = _logit(u[n_title]) if n > n_title else np.full(t, _FLOOR)
     top3 = _logit(srt[: min(3, n)].mean(axis=0))
     hit = g >= 0
-    own = np.stack([
+    # written into the float32 result in place (one cast per value, as the stacked float64 copy's final
+    # astype did; the stack, hstack and tile temporaries were a third of this function's time)
+    out = np.empty((t, n_features(t)), np.float32)
+    out[:, :_N_OWN].T[...] = (
         mx, second, title, lead, top3,
         np.log1p((u >= 0.5).sum(axis=0)), np.log1p((u >= 0.2).sum(axis=0)),
         np.maximum(g, 0).max(axis=0), hit.any(axis=0), np.log1p(hit.sum(axis=0)),
         hit[:n_title].any(axis=0) if n_title else np.zeros(t, bool),
         u.argmax(axis=0) <= n_title + 1,  # the best unit is the title or the lead
         np.full(t, np.log(n)),
-    ], axis=1)
+    )
     # every type's best score: types that co-occur or exclude each other inform each other
-    return np.hstack([own, np.tile(mx, (t, 1))]).astype(np.float32)
+    out[:, _N_OWN:] = mx
+    return out
 
 
 class DocStage:

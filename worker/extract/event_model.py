@@ -291,16 +291,22 @@ class EventModel:
             return np.zeros((0, len(self.types)), np.float32)
         rows: list[int] = []
         starts: list[int] = []
-        for ids in rows_lists:
+        empty: list[int] = []  # units without rows (their reduceat slot holds a neighbour's row: zeroed)
+        for k, ids in enumerate(rows_lists):
             starts.append(len(rows))
-            rows.extend({r for r in ids})  # each row once; the set's order is the sum's order
+            if not ids:
+                empty.append(k)
+            # each row once; the set's order is the sum's order (set() adds them one by one in list order,
+            # as the set comprehension did, so the order is the same)
+            rows.extend(set(ids))
         if not rows:
             logits = np.broadcast_to(self.bias, (len(rows_lists), len(self.types)))
         else:
             picked = self.weights[np.asarray(rows, np.int64)]
-            sums = np.add.reduceat(picked, np.minimum(starts, len(rows) - 1), axis=0)
-            empty = np.diff(np.append(starts, len(rows))) == 0
-            sums[empty] = 0.0
+            # a start past the last row only exists after trailing empty units
+            sums = np.add.reduceat(picked, np.minimum(starts, len(rows) - 1) if empty else starts, axis=0)
+            if empty:
+                sums[empty] = 0.0
             logits = sums + self.bias
         return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
 
