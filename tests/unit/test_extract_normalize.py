@@ -52,3 +52,12 @@ def test_fold_properties_on_arbitrary_text(text):
     assert len(offs) == len(folded)
     assert all(0 <= o < len(text) for o in offs)
     assert offs == sorted(offs)
+
+
+def test_translate_list_is_the_fold_table_for_every_character():
+    """The list the folds translate with (a speed-up) maps every code point as the dict table does: BMP
+    characters by index, characters past it kept (IndexError is a LookupError, like a dict miss)."""
+    from worker.extract.normalize import _TABLE, _TRANSLATE
+
+    every = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000) + "\U0001F600\U00020000"
+    assert every.translate(_TRANSLATE) == every.translate(_TABLE)

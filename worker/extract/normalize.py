@@ -43,6 +43,15 @@ _TABLE[0x066C] = ","  # Arabic thousands separator
 # every whitespace character (str.isspace, i.e. what re's \s matches) becomes a plain space, 1:1
 _TABLE.update({c: " " for c in range(0x3001) if chr(c).isspace() and c not in _TABLE})
 
+# _TABLE as a list indexed by code point, every other BMP character mapped to itself: ``str.translate``
+# looks each character up in its table, and a dict miss (most characters) raises and clears a KeyError
+# inside CPython; with every character present the lookup is a list index. Same result (a character past
+# the list raises IndexError, a LookupError, and is kept, as a dict miss is); measured on news bodies,
+# translate 140 -> 64 us an article. ~2 MB (the ints above 256 are objects of their own).
+_TRANSLATE: list[int | str] = list(range(0x10000))
+for _cp, _rep in _TABLE.items():
+    _TRANSLATE[_cp] = _rep
+
 _DIGIT_TABLE: dict[int, str] = {0x0660 + i: str(i) for i in range(10)}
 _DIGIT_TABLE.update({0x06F0 + i: str(i) for i in range(10)})
 
@@ -81,7 +90,7 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     To map a folded span ``[a, b)`` back: ``start = offsets[a]``, ``end = offsets[b - 1] + 1``.
     """
     nfkc, nmap = _nfkc_with_map(text)
-    s = nfkc.translate(_TABLE)
+    s = nfkc.translate(_TRANSLATE)
     parts: list[str] = []
     offsets: list[int] = []
     prev_end = -1
@@ -106,7 +115,7 @@ def fold(text: str) -> str:
     """Matching key for ``text`` (see module docstring). Idempotent: ``fold(fold(t)) == fold(t)``."""
     if not unicodedata.is_normalized("NFKC", text):
         text = "".join(unicodedata.normalize("NFKC", ch) for ch in text)
-    s = text.translate(_TABLE)
+    s = text.translate(_TRANSLATE)
     if _DELETE in s:
         s = s.replace(_DELETE, "")
     if "  " in s:
