@@ -264,6 +264,8 @@ def get_tagger(model_path: str | None = None) -> NerTagger:
 
 def spans_from_bio(tags: list[str]) -> list[tuple[int, int, str]]:
     """``(start, end, type)`` token spans from BIO tags (a stray I- starts a span)."""
+    if tags.count("O") == len(tags):
+        return []  # no entity (~40% of sentences; each is read by tidy, propagate and the rules): one C call
     out: list[tuple[int, int, str]] = []
     start, typ = None, None
     for i, tag in enumerate([*tags, "O"]):
@@ -385,6 +387,7 @@ def propagate(sents: list[list[str]], tags: list[list[str]], featurizer: Featuri
         return by_first
 
     whole = index(phrases(0, len(sents))) if window is None else None
+    stems_get = feat._stems.get  # feat.stem's cache read directly: the loop below asks for most tokens
     for s, keys in enumerate(sents):
         by_first = whole if whole is not None else index(
             phrases(max(0, s - window), min(len(sents), s + window + 1)))
@@ -401,7 +404,7 @@ def propagate(sents: list[list[str]], tags: list[list[str]], featurizer: Featuri
             cands = by_first.get(k)
             first = k
             if cands is None:
-                first = feat.stem(k)[1]
+                first = (stems_get(k) or feat.stem(k))[1]
                 cands = by_first.get(first) if first != k else None
                 if cands is None:
                     i += 1
