@@ -64,6 +64,11 @@ _HEDGES: tuple[tuple[str, ...], ...] = tuple(
         "نحو", "حوالي", "حوالى", "قرابة", "زهاء", "ما يقارب", "ما يناهز", "يناهز", "يقارب", "تقريبا", "أقل من",
     )
 )
+# the hedges by their last word, each list in _HEDGES' order: only those ending with the word before a
+# number can match, so a number tries those instead of all 19 (the first match in order still wins)
+_HEDGES_BY_LAST: dict[str, tuple[tuple[str, ...], ...]] = {}
+for _h in _HEDGES:
+    _HEDGES_BY_LAST[_h[-1]] = (*_HEDGES_BY_LAST.get(_h[-1], ()), _h)
 # Upper bounds are not counts ("أقل من خمسة"): the span is reported but marked vague.
 _UPPER_BOUND = (fold("أقل"), fold("من"))
 # Folded words that can start a number expression (with an optional و/ب/ل, or "ال" on 3..10).
@@ -74,6 +79,7 @@ _STARTERS: frozenset[str] = frozenset(
     | {"ال" + w for w, v in WORD_VALUES.items() if 3 <= v <= 10}
 )
 _WA = "و"
+_TEEN = (fold("عشر"), fold("عشرة"))  # "ثلاثة عشر": folded once here, not at every step of find_numbers
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +188,7 @@ def find_numbers(tokens: list[Token]) -> list[NumberSpan]:
         # extend with further number words
         while j < n and tokens[j].kind == "word":
             jn = tokens[j].norm
-            if jn in (fold("عشر"), fold("عشرة")) and 0 < current < 10 and kind != "digit":
+            if jn in _TEEN and 0 < current < 10 and kind != "digit":
                 current += 10  # "ثلاثة عشر" -> 13
                 j += 1
                 continue
@@ -214,7 +220,7 @@ def find_numbers(tokens: list[Token]) -> list[NumberSpan]:
         # hedges before the number
         approximate = False
         vague = False
-        for hedge in _HEDGES:
+        for hedge in _HEDGES_BY_LAST.get(tokens[i - 1].norm, ()) if i else ():
             h = len(hedge)
             if i - h >= 0 and all(tokens[i - h + k].norm == hedge[k] for k in range(h)):
                 approximate = True
