@@ -212,3 +212,13 @@ def test_a_definite_plural_is_no_count_of_two():
     got = candidates("دافعت الزعيمة عن اعتقال الصحفيين.", fs=FeatureSet(plain_duals=False))
     assert ("arrested", 2) in {(c.kind, c.count) for c in got}
     assert ("arrested", 2) in {(c.kind, c.count) for c in candidates("أعلنت الشرطة اعتقال صحفيين.")}
+
+
+def test_units_with_no_known_feature_score_the_bias():
+    from worker.extract.event_model import EventModel
+
+    types = ["armed_clash", "arrest"]
+    m = EventModel(types, ["x"], np.zeros((1, 3), np.float32), np.array([-2.0, 0.0, 1.0], np.float32),
+                   np.full(3, 0.5, np.float32))
+    s = m._scores_of_rows([[], []])
+    assert s.shape == (2, 3) and np.allclose(s[0], 1 / (1 + np.exp([2.0, 0.0, -1.0])))

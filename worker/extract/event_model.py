@@ -300,7 +300,9 @@ class EventModel:
             # as the set comprehension did, so the order is the same)
             rows.extend(set(ids))
         if not rows:
-            logits = np.broadcast_to(self.bias, (len(rows_lists), len(self.types)))
+            # no unit has a known feature: every unit scores the bias alone (the gate's column included,
+            # as in the other branch)
+            logits = np.broadcast_to(self.bias, (len(rows_lists), len(self.bias)))
         else:
             picked = self.weights[np.asarray(rows, np.int64)]
             # a start past the last row only exists after trailing empty units
