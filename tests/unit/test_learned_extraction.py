@@ -222,3 +222,18 @@ def test_units_with_no_known_feature_score_the_bias():
                    np.full(3, 0.5, np.float32))
     s = m._scores_of_rows([[], []])
     assert s.shape == (2, 3) and np.allclose(s[0], 1 / (1 + np.exp([2.0, 0.0, -1.0])))
+def test_thresholds_follow_the_weighted_articles():
+    pytest.importorskip("sklearn", reason="the train extra (scikit-learn) fits models; not a service")
+    from worker.training import events as ev
+    from worker.training.dataset import Article
+
+    # A negative between two positives: unweighted, the best F1 takes all three (cut at the floor); counted
+    # five times, as the reference annotators' articles count in training, it pushes the cut above itself.
+    scores = np.array([[0.9], [0.37], [0.3]], np.float32)  # off the 0.0125 grid
+    gold = np.array([[True], [False], [True]])
+    assert ev.best_thresholds(scores, gold)[0] <= 0.3
+    weighted = ev.best_thresholds(scores, gold, w=np.array([1.0, 5.0, 1.0]))[0]
+    assert (scores[:, 0] >= weighted).tolist() == [True, False, False]
+    assert ev.article_weight(Article(id="x", title="", body="", published="", source_set="train-events")) == (
+        ev.REFERENCE_WEIGHT)
+    assert ev.article_weight(Article(id="y", title="", body="", published="", source_set="extraction-2026")) == 1.0
