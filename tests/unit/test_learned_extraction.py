@@ -222,6 +222,8 @@ def test_units_with_no_known_feature_score_the_bias():
                    np.full(3, 0.5, np.float32))
     s = m._scores_of_rows([[], []])
     assert s.shape == (2, 3) and np.allclose(s[0], 1 / (1 + np.exp([2.0, 0.0, -1.0])))
+
+
 def test_thresholds_follow_the_weighted_articles():
     pytest.importorskip("sklearn", reason="the train extra (scikit-learn) fits models; not a service")
     from worker.training import events as ev
