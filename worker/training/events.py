@@ -158,7 +158,7 @@ def fit(prepared: Sequence[Prepared], c: float = C, types: Sequence[str] = EVENT
             keep[up] = True
             y[up] = 1
             clf = LogisticRegression(C=c, solver="liblinear", class_weight=None, max_iter=200)
-            clf.fit(X[keep], y[keep])
+            clf.fit(X[keep], y[keep], sample_weight=unit_w[keep])
             W[:, j] = clf.coef_[0]
             b[j] = clf.intercept_[0]
     gw, gb = _fit_gate(prepared, index, c, types)
