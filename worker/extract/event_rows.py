@@ -106,8 +106,10 @@ class RowFeaturizer:
                     if r is not None:
                         ids.append(r)
                 after = nxt
-            for y in YEAR_RE.findall(f):
-                if pub_year is not None:
+            # a year match holds "18", "19" or "20" (YEAR_RE's literals): most units have none, and three
+            # substring tests cost a tenth of the regex's scan of the unit
+            if pub_year is not None and ("20" in f or "19" in f or "18" in f):
+                for y in YEAR_RE.findall(f):
                     add(ids, year_feature(y, pub_year))
             for s in sig:
                 add(ids, "sig:" + s)

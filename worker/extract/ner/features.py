@@ -338,6 +338,8 @@ def strip_clitics(key: str, freq) -> tuple[str, str]:
         cands.append(i)
     if len(key) > i + 2 and key[i] in _PREP:
         cands.append(i + 1)
+    if not cands:  # no clitic letter in front (most words): nothing to split, no frequency to look up
+        return "", key
     best = ("", key)
     fw = freq(key)
     for j in cands:
