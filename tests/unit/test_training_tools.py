@@ -110,3 +110,48 @@ def test_held_out_checks_score_the_shipped_chain_per_annotated_layer(tmp_path):
     stages = {ln.split("|")[2].strip(): ln for ln in lines if ln.startswith("| mycheck |")}
     assert set(stages) == {"events", "casualties"}  # no dates annotated, no prison attack gold or fired
     assert "|     2 |" in stages["events"] and "|     1 |" in stages["casualties"]
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "annotate" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_events_review_adds_types_and_never_removes(tmp_path, monkeypatch):
+    """The session-9 review: windows show only sentences with a trigger of a missing type; adjudication wins
+    over the passes; merge.py adds the reviewed types to the merged events and keeps the others."""
+    import gzip
+    import json
+    import sys
+
+    review, merge = _script("review_events"), _script("merge")
+    body = "قال الوزير إن الاجتماع انتهى.\nواعتقلت الشرطة الشهر الماضي ثلاثة ناشطين.\nوتظاهر المئات أمس."
+    src = {"id": "a1", "category": "middleEast", "published": "Mon, 02 Apr 2018 10:00:00 GMT",
+           "title": "اجتماع جديد", "body": body}
+    labelled = {"id": "a1", "events": [{"type": "protest", "evidence": "وتظاهر المئات أمس."}]}
+    (tmp_path / "batches").mkdir()
+    (tmp_path / "passes").mkdir()
+    (tmp_path / "batches" / "ev1.src.jsonl").write_text(json.dumps(src, ensure_ascii=False) + "\n")
+    (tmp_path / "passes" / "ev1.a.jsonl").write_text(json.dumps(labelled, ensure_ascii=False) + "\n")
+    for h in review.HELD_OUT:
+        (tmp_path / h).mkdir()
+        (tmp_path / h / "articles.jsonl").write_text("")
+    monkeypatch.setattr(sys, "argv", ["merge.py", "--data", str(tmp_path)])
+    merge.main()
+    review.windows(tmp_path, batches=1)
+    with gzip.open(tmp_path / "review" / "rr1.jsonl.gz", "rt", encoding="utf-8") as f:
+        (item,) = [json.loads(line) for line in f]
+    assert item["labelled"] == ["protest"] and "protest" not in item["candidate_types"]
+    assert [s["n"] for s in item["sentences"]] == [2] and item["sentences"][0]["types"] == ["arrest"]
+    passes = tmp_path / "review" / "passes"
+    (passes / "rr1.a.jsonl").write_text(json.dumps({"id": "a1", "add": []}) + "\n")
+    (passes / "rr1.b.jsonl").write_text(json.dumps({"id": "a1", "add": [{"type": "arrest", "n": 2}]}) + "\n")
+    (tmp_path / "review" / "adjudication.jsonl").write_text(
+        json.dumps({"id": "a1", "add": [{"type": "arrest", "n": 2}, {"type": "protest", "n": 3}]}) + "\n")
+    review.final(tmp_path)
+    merge.main()
+    (merged,) = [json.loads(line) for line in (tmp_path / "articles.jsonl").open(encoding="utf-8")]
+    assert [(e["type"], e["evidence"]) for e in merged["events"]] == [
+        ("protest", "وتظاهر المئات أمس."), ("arrest", "واعتقلت الشرطة الشهر الماضي ثلاثة ناشطين.")]
