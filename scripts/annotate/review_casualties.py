@@ -14,26 +14,26 @@ Usage:
   review_casualties.py final                      # -> passes/review-casualties.jsonl (merge.py applies it)
 
 Passes: ``review/passes/casN.{a,b}.jsonl``, lines ``{"id", "add": [{"c": <candidate number>}]}``;
-``review/adjudication-casualties.jsonl`` holds the lead's final adds where the passes differ.
+``review/adjudication-casualties.jsonl`` holds the lead's final adds where the passes differ. The committed
+windows were built before candidates were sorted (the kinds of one mention then came in string-hash order),
+so a rebuild numbers some candidates differently; the passes refer to the committed windows.
 """
 
 from __future__ import annotations
 
-import argparse
-import gzip
-import json
 import pathlib
-import random
 import re
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 sys.path.insert(0, str(ROOT))
-from agreement import kappa, read  # noqa: E402
-from review_events import HELD_OUT, _records  # noqa: E402
+from agreement import kappa  # noqa: E402
+from review_common import decisions, load_items, main, passes, write_batches, write_final  # noqa: E402
 
+PREFIX = "cas"
 MAX_CANDIDATES = 16
 
 
@@ -52,7 +52,9 @@ def window(d: dict) -> dict | None:
 
     gold = {(c["kind"], int(c["count"])) for c in d.get("casualties") or ()}
     seen: dict[tuple[str, int], dict] = {}
-    for field, c in all_candidates(d.get("title", ""), d.get("body", ""), published=parse_published(d["published"])):
+    # sorted: the finder lists the kinds of one mention in string-hash order, which changes between runs
+    found = all_candidates(d.get("title", ""), d.get("body", ""), published=parse_published(d["published"]))
+    for field, c in sorted(found, key=lambda fc: (fc[0] != "title", fc[1].start, fc[1].kind, fc[1].count)):
         key = (c.kind, c.count)
         if key in gold or key in seen:
             continue
@@ -68,39 +70,12 @@ def window(d: dict) -> dict | None:
             "candidates": cands}
 
 
-def _review_dir(data: pathlib.Path) -> pathlib.Path:
-    return data / "review"
-
-
 def windows(data: pathlib.Path, batches: int) -> None:
-    items = []
-    for folder, tag in [(data, "train"), *((data / h, h) for h in HELD_OUT)]:
-        for d in _records(folder / "articles.jsonl"):
-            if "casualties" in (d.get("has") or ()) and (w := window(d)) is not None:
-                items.append({**w, "set": tag})
-    random.Random(9).shuffle(items)
-    out = _review_dir(data)
-    (out / "passes").mkdir(parents=True, exist_ok=True)
-    for k in range(batches):
-        with gzip.open(out / f"cas{k + 1}.jsonl.gz", "wt", encoding="utf-8") as f:
-            for item in items[k::batches]:
-                f.write(json.dumps(item, ensure_ascii=False) + "\n")
-    print(f"{len(items)} items in {batches} batches -> {out}", file=sys.stderr)
+    write_batches(data, PREFIX, batches, window, lambda d: "casualties" in (d.get("has") or ()))
 
 
-def load_items(data: pathlib.Path) -> dict[str, dict]:
-    items = {}
-    for path in sorted(_review_dir(data).glob("cas*.jsonl.gz")):
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            for line in f:
-                d = json.loads(line)
-                items[d["id"]] = {**d, "batch": path.name.split(".")[0]}
-    return items
-
-
-def show(data: pathlib.Path, batch: str, start: int, count: int) -> None:
-    items = [i for i in load_items(data).values() if i["batch"] == batch]
-    for k, i in enumerate(items[start:start + count], start):
+def show(items: Iterable[tuple[int, dict]]) -> None:
+    for k, i in items:
         print(f"=== #{k} id={i['id']}  published={i['published']}")
         print(f"TITLE: {i['title']}")
         print(f"event types: {', '.join(i['events']) or '(none)'}")
@@ -114,18 +89,9 @@ def _adds(d: dict) -> set[int]:
     return {int(x["c"]) for x in d.get("add") or ()}
 
 
-def _passes(data: pathlib.Path, items: dict[str, dict]) -> tuple[dict[str, dict], dict[str, dict]]:
-    a_all: dict[str, dict] = {}
-    b_all: dict[str, dict] = {}
-    for batch in sorted({i["batch"] for i in items.values()}):
-        a_all |= read(_review_dir(data) / "passes" / f"{batch}.a.jsonl")
-        b_all |= read(_review_dir(data) / "passes" / f"{batch}.b.jsonl")
-    return a_all, b_all
-
-
 def agreement(data: pathlib.Path) -> None:
-    items = load_items(data)
-    a_all, b_all = _passes(data, items)
+    items = load_items(data, PREFIX)
+    a_all, b_all = passes(data, items)
     pairs: list[tuple[bool, bool]] = []
     disagree = []
     for i, b in b_all.items():
@@ -144,53 +110,18 @@ def agreement(data: pathlib.Path) -> None:
 
 
 def final(data: pathlib.Path) -> None:
-    items = load_items(data)
-    a_all, b_all = _passes(data, items)
-    rulings = read(_review_dir(data) / "adjudication-casualties.jsonl")
+    chosen_items, unresolved, n_items = decisions(data, PREFIX, "adjudication-casualties.jsonl", _adds,
+                                                  lambda x, y: x == y)
     out: dict[str, list[dict]] = defaultdict(list)
     counts: Counter = Counter()
-    unresolved = 0
-    for i, a in a_all.items():
-        item = items[i]
-        chosen = _adds(rulings[i]) if i in rulings else _adds(a)
-        if i not in rulings and i in b_all and chosen != _adds(b_all[i]):
-            unresolved += 1
+    for item, chosen in chosen_items:
         add = [{"kind": c["kind"], "count": c["count"], "text": c["text"]} for c in item["candidates"] if c["c"] in chosen]
         counts[item["set"]] += len(add)
-        out[item["set"]].append({"id": i, "add": add})
-    for tag, rows in out.items():
-        folder = data if tag == "train" else data / tag
-        (folder / "passes").mkdir(exist_ok=True)
-        with (folder / "passes" / "review-casualties.jsonl").open("w", encoding="utf-8") as f:
-            for r in rows:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(f"reviewed {len(a_all)} of {len(items)}; added {dict(counts)}; disagreements not yet adjudicated: "
+        out[item["set"]].append({"id": item["id"], "add": add})
+    write_final(data, out, "review-casualties.jsonl")
+    print(f"reviewed {len(chosen_items)} of {n_items}; added {dict(counts)}; disagreements not yet adjudicated: "
           f"{unresolved}", file=sys.stderr)
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="data/extraction", type=pathlib.Path)
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    w = sub.add_parser("windows")
-    w.add_argument("--batches", type=int, default=4)
-    s = sub.add_parser("show")
-    s.add_argument("batch")
-    s.add_argument("start", type=int)
-    s.add_argument("count", type=int)
-    sub.add_parser("agreement")
-    sub.add_parser("final")
-    args = ap.parse_args()
-    if args.cmd == "windows":
-        windows(args.data, args.batches)
-    elif args.cmd == "show":
-        show(args.data, args.batch, args.start, args.count)
-    elif args.cmd == "agreement":
-        agreement(args.data)
-    else:
-        final(args.data)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(__doc__, 4, windows, show, PREFIX, agreement, final))

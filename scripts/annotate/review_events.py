@@ -22,19 +22,17 @@ applies it.
 
 from __future__ import annotations
 
-import argparse
-import gzip
-import json
 import pathlib
-import random
 import re
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from agreement import TYPES, kappa, read  # noqa: E402
+from agreement import TYPES, kappa  # noqa: E402
+from review_common import decisions, load_items, main, passes, write_batches, write_final  # noqa: E402
 
-HELD_OUT = ("wild-check", "prison-check")
+PREFIX = "rr"
 # Trigger stems per type, deliberately broad: they only choose what a reviewer reads, never a label.
 TRIGGERS = {
     "arrest": r"اعتقا?ل|معتقل|توقيف|أوقف|اوقف|احتجا?ز|محتجز|القبض|قبض على|ضبط|حبس|سجن|سجين|موقوف",
@@ -58,10 +56,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!؟?])\s+|\n+")
 MAX_SENTENCES = 14  # a window longer than this is cut: the reviewer reads the first trigger sentences
 
 
-def _review_dir(data: pathlib.Path) -> pathlib.Path:
-    return data / "review"
-
-
 def window(d: dict) -> dict | None:
     """The review item of one article record, or None when no missing type has a trigger word in it."""
     have = {e["type"] for e in d.get("events") or ()}
@@ -78,39 +72,12 @@ def window(d: dict) -> dict | None:
             "n_sentences": len(sents)}
 
 
-def _records(path: pathlib.Path) -> list[dict]:
-    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-
-
 def windows(data: pathlib.Path, batches: int) -> None:
-    items = []
-    for folder, tag in [(data, "train"), *((data / h, h) for h in HELD_OUT)]:
-        for d in _records(folder / "articles.jsonl"):
-            if "events" in (d.get("has") or ("events",)) and (w := window(d)) is not None:
-                items.append({**w, "set": tag})
-    random.Random(9).shuffle(items)
-    out = _review_dir(data)
-    (out / "passes").mkdir(parents=True, exist_ok=True)
-    for k in range(batches):
-        with gzip.open(out / f"rr{k + 1}.jsonl.gz", "wt", encoding="utf-8") as f:
-            for item in items[k::batches]:
-                f.write(json.dumps(item, ensure_ascii=False) + "\n")
-    print(f"{len(items)} items in {batches} batches -> {out}", file=sys.stderr)
+    write_batches(data, PREFIX, batches, window, lambda d: "events" in (d.get("has") or ("events",)))
 
 
-def load_items(data: pathlib.Path) -> dict[str, dict]:
-    items = {}
-    for path in sorted(_review_dir(data).glob("rr*.jsonl.gz")):
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            for line in f:
-                d = json.loads(line)
-                items[d["id"]] = {**d, "batch": path.name.split(".")[0]}
-    return items
-
-
-def show(data: pathlib.Path, batch: str, start: int, count: int) -> None:
-    items = [i for i in load_items(data).values() if i["batch"] == batch]
-    for k, i in enumerate(items[start:start + count], start):
+def show(items: Iterable[tuple[int, dict]]) -> None:
+    for k, i in items:
         print(f"=== #{k} id={i['id']}  published={i['published']}")
         print(f"already labelled: {', '.join(i['labelled']) or '(none)'}")
         print(f"candidate types: {', '.join(i['candidate_types'])}")
@@ -125,18 +92,9 @@ def _adds(d: dict) -> set[tuple[str, int]]:
     return {(x["type"], int(x.get("n", 0))) for x in d.get("add") or () if x.get("type") in TYPES}
 
 
-def _passes(data: pathlib.Path, items: dict[str, dict]) -> tuple[dict[str, dict], dict[str, dict]]:
-    a_all: dict[str, dict] = {}
-    b_all: dict[str, dict] = {}
-    for batch in sorted({i["batch"] for i in items.values()}):
-        a_all |= read(_review_dir(data) / "passes" / f"{batch}.a.jsonl")
-        b_all |= read(_review_dir(data) / "passes" / f"{batch}.b.jsonl")
-    return a_all, b_all
-
-
 def agreement(data: pathlib.Path) -> None:
-    items = load_items(data)
-    a_all, b_all = _passes(data, items)
+    items = load_items(data, PREFIX)
+    a_all, b_all = passes(data, items)
     pooled: list[tuple[bool, bool]] = []
     per: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
     disagree = []
@@ -162,19 +120,11 @@ def agreement(data: pathlib.Path) -> None:
 
 
 def final(data: pathlib.Path) -> None:
-    items = load_items(data)
-    a_all, b_all = _passes(data, items)
-    rulings = read(_review_dir(data) / "adjudication.jsonl")
+    chosen_items, unresolved, n_items = decisions(
+        data, PREFIX, "adjudication.jsonl", _adds, lambda x, y: {t for t, _ in x} == {t for t, _ in y})
     out: dict[str, list[dict]] = defaultdict(list)
     counts: Counter = Counter()
-    unresolved = 0
-    for i, a in a_all.items():
-        item = items[i]
-        chosen = _adds(a)
-        if i in rulings:
-            chosen = _adds(rulings[i])
-        elif i in b_all and {t for t, _ in chosen} != {t for t, _ in _adds(b_all[i])}:
-            unresolved += 1
+    for item, chosen in chosen_items:
         texts = {0: item["title"]} | {s["n"]: s["text"] for s in item["sentences"]}
         add, seen = [], set()
         for t, n in sorted(chosen):
@@ -183,41 +133,13 @@ def final(data: pathlib.Path) -> None:
             seen.add(t)
             add.append({"type": t, "evidence": texts[n]})
             counts[item["set"], t] += 1
-        out[item["set"]].append({"id": i, "add": add})
+        out[item["set"]].append({"id": item["id"], "add": add})
+    write_final(data, out, "review-events.jsonl")
     for tag, rows in out.items():
-        folder = data if tag == "train" else data / tag
-        (folder / "passes").mkdir(exist_ok=True)
-        with (folder / "passes" / "review-events.jsonl").open("w", encoding="utf-8") as f:
-            for r in rows:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
         print(f"{tag}: {len(rows)} reviewed, {sum(len(r['add']) for r in rows)} types added", file=sys.stderr)
-    print(f"not reviewed: {len(items) - len(a_all)}; disagreements not yet adjudicated: {unresolved}", file=sys.stderr)
+    print(f"not reviewed: {n_items - len(chosen_items)}; disagreements not yet adjudicated: {unresolved}", file=sys.stderr)
     print(sorted(counts.items()), file=sys.stderr)
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="data/extraction", type=pathlib.Path)
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    w = sub.add_parser("windows")
-    w.add_argument("--batches", type=int, default=7)
-    s = sub.add_parser("show")
-    s.add_argument("batch")
-    s.add_argument("start", type=int)
-    s.add_argument("count", type=int)
-    sub.add_parser("agreement")
-    sub.add_parser("final")
-    args = ap.parse_args()
-    if args.cmd == "windows":
-        windows(args.data, args.batches)
-    elif args.cmd == "show":
-        show(args.data, args.batch, args.start, args.count)
-    elif args.cmd == "agreement":
-        agreement(args.data)
-    else:
-        final(args.data)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(__doc__, 7, windows, show, PREFIX, agreement, final))

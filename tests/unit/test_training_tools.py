@@ -135,7 +135,7 @@ def test_events_review_adds_types_and_never_removes(tmp_path, monkeypatch):
     (tmp_path / "passes").mkdir()
     (tmp_path / "batches" / "ev1.src.jsonl").write_text(json.dumps(src, ensure_ascii=False) + "\n")
     (tmp_path / "passes" / "ev1.a.jsonl").write_text(json.dumps(labelled, ensure_ascii=False) + "\n")
-    for h in review.HELD_OUT:
+    for h in ("wild-check", "prison-check"):
         (tmp_path / h).mkdir()
         (tmp_path / h / "articles.jsonl").write_text("")
     monkeypatch.setattr(sys, "argv", ["merge.py", "--data", str(tmp_path)])
