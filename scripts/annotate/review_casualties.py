@@ -124,4 +124,4 @@ def final(data: pathlib.Path) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(__doc__, 4, windows, show, PREFIX, agreement, final))
+    sys.exit(main(__doc__, {"windows": (windows, 4)}, show, agreement, final))

@@ -65,8 +65,9 @@ def load_items(data: pathlib.Path, prefix: str) -> dict[str, dict]:
     return items
 
 
-def batch_items(data: pathlib.Path, prefix: str, batch: str) -> list[dict]:
-    return [i for i in load_items(data, prefix).values() if i["batch"] == batch]
+def batch_items(data: pathlib.Path, batch: str) -> list[dict]:
+    with gzip.open(review_dir(data) / f"{batch}.jsonl.gz", "rt", encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
 
 
 def passes(data: pathlib.Path, items: dict[str, dict]) -> tuple[dict[str, dict], dict[str, dict]]:
@@ -105,14 +106,16 @@ def write_final(data: pathlib.Path, rows_by_set: dict[str, list[dict]], name: st
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
 
 
-def main(doc: str | None, default_batches: int, windows: Callable[[pathlib.Path, int], None],
-         show: Callable[[Iterable[tuple[int, dict]]], None], prefix: str,
+def main(doc: str | None, builders: dict[str, tuple[Callable[[pathlib.Path, int], None], int]],
+         show: Callable[[Iterable[tuple[int, dict]]], None],
          agreement: Callable[[pathlib.Path], None], final: Callable[[pathlib.Path], None]) -> int:
+    """The review command line: one subcommand per window builder (name -> (builder, default batches)),
+    then ``show``, ``agreement`` and ``final``."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default="data/extraction", type=pathlib.Path)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    w = sub.add_parser("windows")
-    w.add_argument("--batches", type=int, default=default_batches)
+    for name, (_, default_batches) in builders.items():
+        sub.add_parser(name).add_argument("--batches", type=int, default=default_batches)
     s = sub.add_parser("show")
     s.add_argument("batch")
     s.add_argument("start", type=int)
@@ -120,10 +123,10 @@ def main(doc: str | None, default_batches: int, windows: Callable[[pathlib.Path,
     sub.add_parser("agreement")
     sub.add_parser("final")
     args = ap.parse_args()
-    if args.cmd == "windows":
-        windows(args.data, args.batches)
+    if args.cmd in builders:
+        builders[args.cmd][0](args.data, args.batches)
     elif args.cmd == "show":
-        items = batch_items(args.data, prefix, args.batch)
+        items = batch_items(args.data, args.batch)
         show(list(enumerate(items))[args.start:args.start + args.count])
     elif args.cmd == "agreement":
         agreement(args.data)

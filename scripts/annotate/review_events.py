@@ -52,6 +52,16 @@ TRIGGERS = {
     "disaster": r"زلزال|فيضان|سيول|إعصار|اعصار|بركان|حريق|حرائق|حادث|تحطم|غرق|عاصفة|انزلاق",
 }
 _TRIGGER_RE = {t: re.compile(p) for t, p in TRIGGERS.items()}
+# prison_attack had no trigger list in the first round; its own round ("pa" batches) shows every article
+# without the type whose sentence holds a prison word and an attack, riot, hostage or escape word.
+PRISON_PREFIX = "pa"
+# each round's batch prefix and the file of the lead's rulings on it
+ROUNDS = {PREFIX: "adjudication.jsonl", PRISON_PREFIX: "adjudication-prison.jsonl"}
+_PRISON_RE = re.compile(
+    r"(سجن|سجون|سجناء|سجين|معتقل|زنزان|إصلاحية|مركز احتجاز|مركز توقيف|مخفر|قسم شرطة)[^.\n]{0,120}"
+    r"(هجوم|هاجم|اقتحام|اقتحم|فرار|فر |فروا|هروب|هرب|تمرد|استعصاء|شغب|رهائن|رهينة|احتجز|مواجهة|تحرير|حرر)|"
+    r"(هجوم|هاجم|اقتحام|اقتحم|فرار|فروا|هروب|هرب|تمرد|استعصاء|شغب|رهائن|مواجهة|تحرير|حرر)[^.\n]{0,120}"
+    r"(سجن|سجون|سجناء|سجين|معتقل|زنزان|إصلاحية|مركز احتجاز|مركز توقيف|مخفر|قسم شرطة)")
 _SENTENCE_END = re.compile(r"(?<=[.!؟?])\s+|\n+")
 MAX_SENTENCES = 14  # a window longer than this is cut: the reviewer reads the first trigger sentences
 
@@ -70,6 +80,24 @@ def window(d: dict) -> dict | None:
             "title_types": [t for t in cand if _TRIGGER_RE[t].search(title)], "lead": sents[0] if sents else "",
             "labelled": sorted(have), "candidate_types": cand, "sentences": lines[:MAX_SENTENCES],
             "n_sentences": len(sents)}
+
+
+def prison_window(d: dict) -> dict | None:
+    """The prison round's item: like :func:`window`, with ``prison_attack`` the only candidate."""
+    have = {e["type"] for e in d.get("events") or ()}
+    title, body = d.get("title", ""), d.get("body", "")
+    if "prison_attack" in have or not (_PRISON_RE.search(title) or _PRISON_RE.search(body)):
+        return None
+    sents = [s.strip() for s in _SENTENCE_END.split(body) if s.strip()]
+    lines = [{"n": n, "types": ["prison_attack"], "text": s} for n, s in enumerate(sents, 1) if _PRISON_RE.search(s)]
+    return {"id": d["id"], "published": d.get("published", ""), "title": title,
+            "title_types": ["prison_attack"] if _PRISON_RE.search(title) else [], "lead": sents[0] if sents else "",
+            "labelled": sorted(have), "candidate_types": ["prison_attack"], "sentences": lines[:MAX_SENTENCES],
+            "n_sentences": len(sents)}
+
+
+def prison_windows(data: pathlib.Path, batches: int) -> None:
+    write_batches(data, PRISON_PREFIX, batches, prison_window, lambda d: "events" in (d.get("has") or ("events",)))
 
 
 def windows(data: pathlib.Path, batches: int) -> None:
@@ -93,7 +121,13 @@ def _adds(d: dict) -> set[tuple[str, int]]:
 
 
 def agreement(data: pathlib.Path) -> None:
-    items = load_items(data, PREFIX)
+    for prefix in ROUNDS:
+        print(f"\n### round {prefix}\n")
+        _agreement(data, prefix)
+
+
+def _agreement(data: pathlib.Path, prefix: str) -> None:
+    items = load_items(data, prefix)
     a_all, b_all = passes(data, items)
     pooled: list[tuple[bool, bool]] = []
     per: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
@@ -120,9 +154,14 @@ def agreement(data: pathlib.Path) -> None:
 
 
 def final(data: pathlib.Path) -> None:
-    chosen_items, unresolved, n_items = decisions(
-        data, PREFIX, "adjudication.jsonl", _adds, lambda x, y: {t for t, _ in x} == {t for t, _ in y})
-    out: dict[str, list[dict]] = defaultdict(list)
+    chosen_items, unresolved, n_items = [], 0, 0
+    for prefix, rulings in ROUNDS.items():
+        round_items, round_unresolved, round_n = decisions(
+            data, prefix, rulings, _adds, lambda x, y: {t for t, _ in x} == {t for t, _ in y})
+        chosen_items += round_items
+        unresolved += round_unresolved
+        n_items += round_n
+    by_id: dict[str, dict] = {}
     counts: Counter = Counter()
     for item, chosen in chosen_items:
         texts = {0: item["title"]} | {s["n"]: s["text"] for s in item["sentences"]}
@@ -133,7 +172,11 @@ def final(data: pathlib.Path) -> None:
             seen.add(t)
             add.append({"type": t, "evidence": texts[n]})
             counts[item["set"], t] += 1
-        out[item["set"]].append({"id": item["id"], "add": add})
+        row = by_id.setdefault(item["id"], {"set": item["set"], "id": item["id"], "add": []})
+        row["add"] += [x for x in add if x["type"] not in {y["type"] for y in row["add"]}]
+    out: dict[str, list[dict]] = defaultdict(list)
+    for row in by_id.values():
+        out[row.pop("set")].append(row)
     write_final(data, out, "review-events.jsonl")
     for tag, rows in out.items():
         print(f"{tag}: {len(rows)} reviewed, {sum(len(r['add']) for r in rows)} types added", file=sys.stderr)
@@ -142,4 +185,4 @@ def final(data: pathlib.Path) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(__doc__, 7, windows, show, PREFIX, agreement, final))
+    sys.exit(main(__doc__, {"windows": (windows, 7), "prison-windows": (prison_windows, 2)}, show, agreement, final))
