@@ -98,6 +98,22 @@ FIFTH_STRATA: list[tuple[str, str, int, tuple[str, ...] | None]] = [
 ]
 
 
+# Session 9 (ev29-ev35): the types still weakest under cross-validation (security sweeps, assassination,
+# ceasefires, kidnapping, armed attacks) oversampled, then volume, since the learning curve still rose.
+SIXTH_STRATA: list[tuple[str, str, int, tuple[str, ...] | None]] = [
+    ("security sweep or raid, remaining", r"(تمشيط|حملة أمنية|حملات أمنية|مداهمة|دهم|عملية أمنية|ملاحقة|حملة اعتقالات)",
+     150, ("middleEast", "internationalNews")),
+    ("ceasefire/truce, remaining", r"(وقف إطلاق النار|وقف اطلاق النار|هدنة|الهدنة|خفض التصعيد|وقف القتال)", 120,
+     ("middleEast", "internationalNews")),
+    ("kidnapping or assassination", r"(اختطاف|خطف|مختطف|رهينة|رهائن|اغتيال|اغتيل|محاولة اغتيال)", 150,
+     ("middleEast", "internationalNews")),
+    ("armed attack words", r"(هجوم مسلح|مسلحون|مسلحين|إطلاق نار|اطلاق نار|كمين|هاجم|هجوما|طعن|دهس)", 150,
+     ("middleEast", "internationalNews")),
+    FIFTH_STRATA[0][:2] + (530, ("middleEast", "internationalNews")),
+    ("random world/Middle East", r"", 300, ("middleEast", "internationalNews")),
+]
+
+
 # A held-out check (session 7): plain random world/Middle East articles outside every batch, every layer of
 # events, casualties and dates, to measure the shipped models as a user meets them (issue #18's "in the
 # wild" figures). Kept in its own folder (``data/extraction/wild-check``), never trained on.
@@ -158,6 +174,7 @@ DRAWS: dict[str, Draw] = {
     "third": Draw(THIRD_STRATA, full=100, double=None, after_batches=True),
     "fourth": Draw(FOURTH_STRATA, full=50, double=None, after_batches=True),
     "fifth": Draw(FIFTH_STRATA, full=20, double=40, after_batches=True, remainder_to_last=False),
+    "sixth": Draw(SIXTH_STRATA, full=40, double=40, after_batches=True, remainder_to_last=False),
     "wild": Draw(WILD_STRATA, full=10_000, double=25, after_batches=True),
 }
 
