@@ -3,7 +3,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from worker.extract.tokens import sentences, split_proclitics, tokenize
+from worker.extract.normalize import fold
+from worker.extract.tokens import TOKEN_RE, Token, sentences, split_proclitics, tokenize
 
 
 def test_tokens_carry_original_offsets_and_folded_norm():
@@ -61,6 +62,19 @@ def test_tokenize_and_sentences_never_break_offsets(text):
     for a, b in sentences(text):
         assert 0 <= a < b <= len(text)
         assert text[a:b].strip() == text[a:b]
+
+
+def _tokens_by_groups(text: str) -> list[Token]:
+    """What tokenize gave when it read each token's span and kind off TOKEN_RE's groups (the reference)."""
+    kinds = {1: "word", 2: "number", 3: "punct"}
+    return [Token(m.group(), m.start(), m.end(), kinds[m.lastindex],
+                  m.group() if m.lastindex == 3 else fold(m.group())) for m in TOKEN_RE.finditer(text)]
+
+
+@given(st.text() | st.text(alphabet="اب ١٢3.,\u066b\u066c\u064b\u0640\u200c_²½\t\n\u00a0x-#("))
+def test_tokenize_is_the_token_patterns_matches(text):
+    """Spans, kinds and folds as the pattern's groups give them (tokenize reads them off findall)."""
+    assert [tuple(t) for t in tokenize(text)] == [tuple(t) for t in _tokens_by_groups(text)]
 
 
 @given(st.text(alphabet="وفبلكالحسنةأإ", min_size=0, max_size=10))

@@ -35,3 +35,21 @@ def test_attribute_table_splits_kind_offset_and_value() -> None:
     assert table["s2"] == {"ab": (0, 0, 8, 0, 0)}
     assert table["odd:k"] == {"v": (9, 0, 0, 0, 0)}  # a ":" that is no offset prefix stays in the kind
     assert "b" not in table
+
+
+def test_word_rows_from_cached_affixes_and_bigrams() -> None:
+    """Words of 5+ letters read their prefix and suffix rows, and rare words their letter-bigram strings,
+    from caches filled by earlier words: the rows stay those of the feature strings."""
+    tagger = get_tagger()
+    index = tagger._w.index
+    feat = tagger.featurizer
+    words = ("الحكومة", "الحكومات", "الحكومي", "والحكومة", "حكومتها", "قوانغتشو", "قوانغشي", "غوانغتشو",
+             "ميساءءء", "ميساء", "كككككككككككككككككككككككككككككككككككككككككك", "بالحسكة", "الحسكة")
+    for _ in range(2):
+        for word in words:
+            key = fold_token(word)
+            want_own = [0, *[index[f] for f in feat.local(key) if f in index]]
+            want_ctx = [[0, *[index[f] for f in fs if f in index]] for fs in feat.context(key)]
+            own, *ctx = tagger._word_rows.rows(key)
+            assert own == want_own, word
+            assert ctx == want_ctx, word

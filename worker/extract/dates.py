@@ -24,6 +24,7 @@ import ahocorasick
 
 from worker.document import DateRef
 from worker.extract.keywords import load_idf
+from worker.extract.match_starts import NOT_AFTER_LETTER, StartFilter
 from worker.extract.normalize import fold, fold_with_offsets
 
 __all__ = ["find_dates", "parse_published", "hijri_to_gregorian", "GREGORIAN_MONTHS", "LEVANTINE_MONTHS"]
@@ -85,7 +86,7 @@ _LA = _alt(LEVANTINE_MONTHS)
 _H = _alt(HIJRI_MONTHS)
 _WD = _alt(WEEKDAYS)
 _ORD = _alt(ORDINALS)
-_B = r"(?<![^\W\d_])"  # not preceded by a letter (digits/punct/space ok)
+_B = NOT_AFTER_LETTER  # not preceded by a letter (digits/punct/space ok)
 _E = r"(?![^\W\d_])"  # not followed by a letter
 _P = r"(?:[وفبل]|ول|وب|فب)?"  # proclitics attached to the first word
 
@@ -164,6 +165,9 @@ def _factor_boundary(alternatives: list[str]) -> re.Pattern[str]:
 
 
 _DATE_RE = _factor_boundary(_DATE_ALTERNATIVES)
+# _DATE_RE.finditer trying only the word starts whose first 4 letters can begin a date (and the digits and
+# brackets): the same matches, without a ~2 us failed attempt of the whole alternation at every word
+_DATE_STARTS = StartFilter(_DATE_RE, 4)
 
 
 def parse_published(value: str | datetime | None) -> datetime | None:
@@ -448,7 +452,7 @@ def find_dates(
     out: list[DateRef] = []
     seen: set[str] = set()
     folded = folded_text
-    matches = [m for ws, we in _windows(folded) for m in _DATE_RE.finditer(folded, ws, we)]
+    matches = [m for ws, we in _windows(folded) for m in _DATE_STARTS.finditer(folded, ws, we)]
     for m in matches:
         a, b = m.span()
         # trim a leading proclitic-free whitespace (the regex never starts on a space) and trailing spaces

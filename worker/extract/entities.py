@@ -21,6 +21,7 @@ Offsets are into the original ``title``/``body`` strings: ``text == source[start
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -169,10 +170,10 @@ def _field_sentences(text: str, toks: list[Token], spans: list[tuple[int, int]] 
     """Token index ranges of the sentences of ``text`` (``spans``: ``sentences(text)`` if known)."""
     out = []
     k = 0
+    starts = [t.start for t in toks]  # ascending: a sentence's tokens end where the next starts past it
     for _, end in (sentences(text) if spans is None else spans):
         a = k
-        while k < len(toks) and toks[k].start < end:
-            k += 1
+        k = bisect_left(starts, end, k)
         if k > a:
             out.append((a, k))
     if k < len(toks):

@@ -315,7 +315,10 @@ class EventModel:
     def row_featurizer(self) -> RowFeaturizer:
         """The row featuriser of this model's vocabulary (built once: a nested bigram index)."""
         if self._rows is None:
-            self._rows = RowFeaturizer(self.index, _word_feats)
+            # _word_feats without its lru_cache: the row featuriser keeps each word's result itself, so the
+            # chain's first-seen words went through a second cache (a miss, then an entry the garbage
+            # collector tracks, ~100 bytes a word) that was never read; training's unit_features keeps it
+            self._rows = RowFeaturizer(self.index, _word_feats.__wrapped__)
         return self._rows
 
     def save(self, path: str) -> None:

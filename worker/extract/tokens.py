@@ -22,6 +22,13 @@ _MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d"
 WORD_RE = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{_MARKS}])*")
 # words | numbers (3.5, 1,200, ٣٫٥) | any other single non-space character
 TOKEN_RE = re.compile(rf"([^\W\d_](?:[^\W\d_]|[{_MARKS}])*)|(\d+(?:[.,\u066b\u066c]\d+)*)|(\S)")
+# TOKEN_RE without its groups, for findall (a list of strings, no match object per token). A token's kind
+# is told by its first character: the alternatives are tried in order and the first two need a letter /
+# a digit there, so a letter starts a word, a digit a number, anything else a one-character punct.
+_TOKEN_TEXT_RE = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{_MARKS}])*|\d+(?:[.,\u066b\u066c]\d+)*|\S")
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_DIGIT_RE = re.compile(r"\d")
+_KINDS: dict[str, str] = {}  # first character -> kind
 
 
 _fold_word = memo(262144)(fold)  # tokens repeat a lot; folding is the hot path
@@ -73,18 +80,31 @@ def tokenize(text: str) -> list[Token]:
     if len(folds) > _FOLDS_MAX:
         folds.clear()
     new = _tuple_new
-    for m in TOKEN_RE.finditer(text):
-        w = m.group()
-        a, b = m.span()
-        kind = m.lastindex
-        if kind == 3:
-            append(new(Token, (w, a, b, "punct", w)))
+    kinds = _KINDS
+    find = text.find
+    end = 0
+    # only white space lies between two tokens (every other character is matched by \S), and a token
+    # starts with a non-space, so a token's start is the first occurrence of its text after the last one
+    for w in _TOKEN_TEXT_RE.findall(text):
+        a = find(w, end)
+        end = a + len(w)
+        kind = kinds.get(w[0]) or _kind(w[0])
+        if kind == "punct":
+            append(new(Token, (w, a, end, "punct", w)))
             continue
         norm = folds.get(w)
         if norm is None:
             norm = folds[w] = fold(w)
-        append(new(Token, (w, a, b, "word" if kind == 1 else "number", norm)))
+        append(new(Token, (w, a, end, kind, norm)))
     return out
+
+
+def _kind(first: str) -> str:
+    """The kind of a token starting with ``first`` (see ``_TOKEN_TEXT_RE``), cached per character."""
+    kind = "word" if _LETTER_RE.match(first) else "number" if _DIGIT_RE.match(first) else "punct"
+    if len(_KINDS) < 65536:  # bounded: one entry per distinct first character
+        _KINDS[first] = kind
+    return kind
 
 
 # Sentence ends: . ! ? ؟ … (possibly repeated, possibly followed by closing quotes/brackets) then space,

@@ -31,6 +31,25 @@ _ABSENT: Rows5 = (0, 0, 0, 0, 0)
 _COLUMN = {prefix[:-1]: col for col, (prefix, _) in enumerate(CTX_PREFIXES, start=1)}  # "-2" -> 1, ...
 _SHAPES = ("empty", "ar", "num", "LAT", "Lat", "lat", "punct", "mix")  # every value _shape returns
 _RARE_FREQ = 50  # words rarer than this (in the cluster table) get letter-bigram features (Featurizer.local)
+_MAX_AFFIXES = 100_000  # prefixes / suffixes whose rows are kept (bounded: a worker runs for days)
+
+
+def _bigram_slices(n: int) -> tuple[slice, ...]:
+    """The slices of a word of ``n`` letters' letter bigrams, in order."""
+    return tuple(slice(k, k + 2) for k in range(n - 1))
+
+
+_BIGRAM_SLICES = tuple(_bigram_slices(n) for n in range(32))
+
+
+class _NgStrings(dict):
+    """bigram -> its feature string "ng=" + bigram, made on first use (a few thousand bigrams)."""
+
+    def __missing__(self, bigram: str) -> str:
+        if len(self) >= _MAX_AFFIXES:
+            self.clear()
+        got = self[bigram] = "ng=" + bigram
+        return got
 
 
 def attribute_table(index: dict[str, int]) -> dict[str, dict[str, Rows5]]:
@@ -71,6 +90,32 @@ class WordRows:
         self._b, self._al, self._unk = get("b", 0), get("al", 0), get("unk", 0)
         self._shape = {s: get("sh=" + s, 0) for s in _SHAPES}
         self._len = [get(f"len={n}", 0) for n in range(8)] + [get("len=8+", 0)]
+        # Per first-seen word, most of the cost was slicing and looking up its seven prefixes and suffixes
+        # and building its letter-bigram strings. Words share them, so for words of 5+ letters (every
+        # affix present) the three prefixes' rows are kept per 3-letter prefix and the four suffixes' per
+        # 4-letter suffix, and each bigram's "ng=" string (hash computed once) and row per bigram.
+        self._prefix_rows: dict[str, tuple[int, int, int]] = {}
+        self._suffix_rows: dict[str, tuple[int, Rows5, int, int]] = {}
+        self._ng_strings = _NgStrings()
+        self._ng_rows = {attr: row for attr, row in index.items() if attr.startswith("ng=")}
+
+    def _prefixes(self, p3: str) -> tuple[int, int, int]:
+        """Rows of the prefixes p1, p2, p3 of a 5+ letter word starting with ``p3``."""
+        got = (self._p1.get(p3[:1], 0), self._p2.get(p3[:2], 0), self._p3.get(p3, 0))
+        if len(self._prefix_rows) >= _MAX_AFFIXES:
+            self._prefix_rows.clear()
+        self._prefix_rows[p3] = got
+        return got
+
+    def _suffixes(self, s4: str) -> tuple[int, Rows5, int, int]:
+        """Rows of the suffixes s1, s2 (all columns: also a context feature), s3, s4 of a 5+ letter word
+        ending with ``s4``."""
+        got = (self._s1.get(s4[-1:], 0), self._s2.get(s4[-2:], _ABSENT), self._s3.get(s4[-3:], 0),
+               self._s4.get(s4, 0))
+        if len(self._suffix_rows) >= _MAX_AFFIXES:
+            self._suffix_rows.clear()
+        self._suffix_rows[s4] = got
+        return got
 
     def rows(self, key: str) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
         """Rows of ``local(key)``, then of ``context(key)`` seen from -2, -1, +1, +2 (see module doc);
@@ -82,22 +127,27 @@ class WordRows:
         cl, rest = feat.stem(key)
         n = len(key)
         w = self._w.get(key, _ABSENT)
-        s2 = self._s2.get(key[-2:], _ABSENT)  # also the context's suffix feature, for every length
         own = [self._b, w[0], self._shape[_shape(key)], self._len[n if n < 8 else 8]]
         # letter prefixes and suffixes: p1 s1 p2 s2 p3 s3 (each while the word is longer), then s4
-        if n > 1:
-            own += (self._p1.get(key[:1], 0), self._s1.get(key[-1:], 0))
-            if n > 2:
-                own += (self._p2.get(key[:2], 0), s2[0])
-                if n > 3:
-                    own += (self._p3.get(key[:3], 0), self._s3.get(key[-3:], 0))
-                    if n > 4:
-                        own.append(self._s4.get(key[-4:], 0))
+        if n > 4:
+            pre = self._prefix_rows.get(key[:3]) or self._prefixes(key[:3])
+            s1, s2, s3, s4 = self._suffix_rows.get(key[-4:]) or self._suffixes(key[-4:])
+            own += (pre[0], s1, pre[1], s2[0], pre[2], s3, s4)
+        else:
+            s2 = self._s2.get(key[-2:], _ABSENT)  # also the context's suffix feature, for every length
+            if n > 1:
+                own += (self._p1.get(key[:1], 0), self._s1.get(key[-1:], 0))
+                if n > 2:
+                    own += (self._p2.get(key[:2], 0), s2[0])
+                    if n > 3:
+                        own += (self._p3.get(key[:3], 0), self._s3.get(key[-3:], 0))
         clusters = feat.clusters
         ck = clusters.get(key)
         if n > 3 and (ck[0] if ck else 0) < _RARE_FREQ:
-            # the same set as Featurizer.local builds, iterated in its order: that order is the sum's
-            own += map(self.index.get, {"ng=" + key[k:k + 2] for k in range(n - 1)})  # None if unknown
+            # the same set as Featurizer.local builds ({"ng=" + bigram, ...}, the same strings added in the
+            # same order, so iterated in the same order: that order is the sum's), made in C
+            bigrams = map(key.__getitem__, _BIGRAM_SLICES[n] if n < len(_BIGRAM_SLICES) else _bigram_slices(n))
+            own += map(self._ng_rows.get, set(map(self._ng_strings.__getitem__, bigrams)))  # None if unknown
         st = _ABSENT
         if cl:
             st = self._st.get(rest, _ABSENT)
