@@ -12,19 +12,24 @@ WORDS = ("وبالحسكة", "للأمم", "وسوريا", "ترامب", "الر
          "و", "في", "بغداد", "الولايات", "قوانغتشو", "a=b", "-1:x", "ميساء", "فيلم", "والحكومة", "دمشق", "")
 
 
-def test_word_rows_are_the_rows_of_the_feature_strings() -> None:
-    """Own and context rows of a word, in order, equal the model rows of ``local``/``context``'s
-    feature strings (the decoder sums them in list order, so equal lists give bit-identical sums)."""
+def _assert_rows_match_features(words) -> None:
+    """Each word's own and context rows equal the model rows of its ``local``/``context`` feature strings."""
     tagger = get_tagger()
     index = tagger._w.index
     feat = tagger.featurizer
-    for word in WORDS:
+    for word in words:
         key = fold_token(word)
         want_own = [0, *[index[f] for f in feat.local(key) if f in index]]
         want_ctx = [[0, *[index[f] for f in fs if f in index]] for fs in feat.context(key)]
         own, *ctx = tagger._word_rows.rows(key)
         assert own == want_own, word
         assert ctx == want_ctx, word
+
+
+def test_word_rows_are_the_rows_of_the_feature_strings() -> None:
+    """Own and context rows of a word, in order, equal the model rows of ``local``/``context``'s
+    feature strings (the decoder sums them in list order, so equal lists give bit-identical sums)."""
+    _assert_rows_match_features(WORDS)
 
 
 def test_attribute_table_splits_kind_offset_and_value() -> None:
@@ -40,16 +45,7 @@ def test_attribute_table_splits_kind_offset_and_value() -> None:
 def test_word_rows_from_cached_affixes_and_bigrams() -> None:
     """Words of 5+ letters read their prefix and suffix rows, and rare words their letter-bigram strings,
     from caches filled by earlier words: the rows stay those of the feature strings."""
-    tagger = get_tagger()
-    index = tagger._w.index
-    feat = tagger.featurizer
     words = ("الحكومة", "الحكومات", "الحكومي", "والحكومة", "حكومتها", "قوانغتشو", "قوانغشي", "غوانغتشو",
              "ميساءءء", "ميساء", "كككككككككككككككككككككككككككككككككككككككككك", "بالحسكة", "الحسكة")
     for _ in range(2):
-        for word in words:
-            key = fold_token(word)
-            want_own = [0, *[index[f] for f in feat.local(key) if f in index]]
-            want_ctx = [[0, *[index[f] for f in fs if f in index]] for fs in feat.context(key)]
-            own, *ctx = tagger._word_rows.rows(key)
-            assert own == want_own, word
-            assert ctx == want_ctx, word
+        _assert_rows_match_features(words)
