@@ -94,7 +94,13 @@ def test_fit_save_load_round_trip(tmp_path):
     model.save(str(path))
     z = np.load(path)
     again = from_npz(z)
-    assert again.doc is not None and again.doc.weights.shape == (len(EVENT_TYPES), n_features(len(EVENT_TYPES)))
+    assert again.doc is not None
+    assert again.doc.weights.shape == (len(EVENT_TYPES), n_features(len(EVENT_TYPES), bow=ev.BOW))
+    # the whole-article model is saved with it, and reads the clash articles' words as a clash
+    assert (again.bow_weights is not None) == ev.BOW
+    if ev.BOW:
+        j = EVENT_TYPES.index("armed_clash")
+        assert again.bow_scores(prepared[1].feats)[j] > 0.5 > again.bow_scores(prepared[0].feats)[j]
     assert again.rare_gate == model.rare_gate is False
     got = ev.predict(again, prepared)
     assert got[1] == {"armed_clash"} and got[0] == set()
@@ -159,6 +165,11 @@ def test_document_features_of_an_article():
     assert x[0, 10] == 1 and x[1, 10] == 0  # rule in the title
     assert np.allclose(x[0, -2:], x[1, -2:])  # every type sees every type's best score
     assert doc_features(np.zeros((0, 2), np.float32), np.zeros((0, 2), np.float32), 0).shape == (2, n_features(2))
+    # the whole-article model's probability, when the model has one, as the logit after the own features
+    xb = doc_features(u, g, 1, np.array([0.9, 0.1], np.float32))
+    assert xb.shape == (2, n_features(2, bow=True)) == (2, x.shape[1] + 1)
+    assert xb[0, x.shape[1] - 2] == pytest.approx(np.log(9)) and xb[1, x.shape[1] - 2] < 0
+    assert np.array_equal(xb[:, -2:], x[:, -2:]) and np.array_equal(xb[:, :-3], x[:, :-2])
 
 
 def test_a_prison_break_in_a_trial_headline_is_not_reported():

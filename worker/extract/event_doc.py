@@ -29,19 +29,21 @@ def _logit(x: np.ndarray) -> np.ndarray:
 _N_OWN = 13  # a type's own features; then every type's best score
 
 
-def n_features(n_types: int) -> int:
-    return _N_OWN + n_types
+def n_features(n_types: int, bow: bool = False) -> int:
+    return _N_OWN + bow + n_types
 
 
-def doc_features(u: np.ndarray, g: np.ndarray, n_title: int) -> np.ndarray:
+def doc_features(u: np.ndarray, g: np.ndarray, n_title: int, d: np.ndarray | None = None) -> np.ndarray:
     """(types, features) of one article.
 
     ``u``: unit scores (units, types); ``g``: gate scores of the units where the type's rule fires, -1
-    elsewhere; ``n_title``: how many of the first units are the title.
+    elsewhere; ``n_title``: how many of the first units are the title; ``d``: the whole-article model's
+    probability per type (``EventModel.bow_scores``), when the model has one.
     """
     n, t = u.shape
+    bow = d is not None
     if n == 0:
-        return np.zeros((t, n_features(t)), np.float32)
+        return np.zeros((t, n_features(t, bow)), np.float32)
     srt = -np.sort(-u, axis=0)
     mx = _logit(srt[0])
     second = _logit(srt[1]) if n > 1 else np.full(t, _FLOOR)
@@ -51,7 +53,7 @@ def doc_features(u: np.ndarray, g: np.ndarray, n_title: int) -> np.ndarray:
     hit = g >= 0
     # written into the float32 result in place (one cast per value, as the stacked float64 copy's final
     # astype did; the stack, hstack and tile temporaries were a third of this function's time)
-    out = np.empty((t, n_features(t)), np.float32)
+    out = np.empty((t, n_features(t, bow)), np.float32)
     out[:, :_N_OWN].T[...] = (
         mx, second, title, lead, top3,
         np.log1p((u >= 0.5).sum(axis=0)), np.log1p((u >= 0.2).sum(axis=0)),
@@ -60,8 +62,10 @@ def doc_features(u: np.ndarray, g: np.ndarray, n_title: int) -> np.ndarray:
         u.argmax(axis=0) <= n_title + 1,  # the best unit is the title or the lead
         np.full(t, np.log(n)),
     )
+    if bow:
+        out[:, _N_OWN] = _logit(d)
     # every type's best score: types that co-occur or exclude each other inform each other
-    out[:, _N_OWN:] = mx
+    out[:, _N_OWN + bow:] = mx
     return out
 
 

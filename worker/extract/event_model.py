@@ -7,16 +7,21 @@ Here the rules of :mod:`worker.extract.events` are *features* (``rule_signals``)
 word stems, stem bigrams, stem prefixes, context cues (court, film, sport, threat, negation, an older year)
 and its position. One logistic model per type scores every unit (the title and each body sentence). The
 document stage (:mod:`worker.extract.event_doc`) then decides each type from how its units scored (best,
-second best, title, lead, how many fire, the gate on its rule hits, every type's best score), with a
-threshold per type chosen on held-out folds at training time (``worker.training.events``); a model saved
-without that stage compares the best unit's score with the type's threshold instead. The evidence is the
-best-scoring unit.
+second best, title, lead, how many fire, the gate on its rule hits, a whole-article model's score, every
+type's best score), with a threshold per type chosen on held-out folds at training time
+(``worker.training.events``); a model saved without that stage compares the best unit's score with the
+type's threshold instead. The evidence is the best-scoring unit.
 
 Rare types: a type with too few annotated articles to learn from (prison attacks: a handful in the whole
 2018 corpus) is decided by its trigger rule *gated* by a type-independent "reported event" model: one
 logistic model over every (sentence, type) pair where some type's full rule fires, trained to tell the
 rule hits of real reported events from those of sentences, films, threats and history. The gate thus
 learns from all types what "reported as having happened" looks like, and the rare type borrows it.
+
+The whole-article model: the sentence model learns from one evidence sentence per type and leaves the
+article's other sentences out, so it never sees how an article about a type reads as a whole. One more
+logistic model per type over the union of the article's unit features, fitted on the document labels,
+gives the document stage that view (cross-validated in ``worker.training.events``, ``BOW``).
 
 The model is a plain ``.npz`` (vocabulary, weights, biases, thresholds): numpy only at run time.
 """
@@ -167,7 +172,8 @@ class EventModel:
 
     def __init__(self, types: list[str], vocab: list[str], weights: np.ndarray, bias: np.ndarray,
                  threshold: np.ndarray, rare: np.ndarray | None = None, union: bool = False,
-                 doc: DocStage | None = None, rare_gate: bool = True) -> None:
+                 doc: DocStage | None = None, rare_gate: bool = True,
+                 bow: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         self.types = types
         # plain str keys: a saved vocabulary loads as numpy str_, and a dict lookup of a str against a
         # str subclass key misses CPython's fast string comparison. ``from_npz`` passes ``tolist()``'s
@@ -188,6 +194,10 @@ class EventModel:
         # a rare type's rule hit must also pass the reported-event gate; without it the rule (with its
         # court, history, plan and negation vetoes, and ``_trial_story``) decides alone
         self.rare_gate = bool(rare_gate)
+        # the whole-article model (``bow``: weights (vocab, types), bias per type): one logistic model per
+        # type over the union of the article's unit features, read by the document stage
+        self.bow_weights, self.bow_bias = (None, None) if bow is None else (
+            bow[0].astype(np.float32), bow[1].astype(np.float32))
         if self.weights.shape[1] == len(types):  # no gate column: an always-closed gate
             self.weights = np.hstack([self.weights, np.zeros((len(vocab), 1), np.float32)])
             self.bias = np.append(self.bias, -30.0).astype(np.float32)
@@ -245,21 +255,32 @@ class EventModel:
                 out[k, j] = v
         return out
 
+    def bow_scores(self, feats: list[list[str]]) -> np.ndarray | None:
+        """The whole-article model's probability per type (None when the model has none)."""
+        return self._bow_of_rows([self._rows_of(fs) for fs in feats])
+
+    def _bow_of_rows(self, rows_lists: list[list[int]]) -> np.ndarray | None:
+        if self.bow_weights is None or self.bow_bias is None:
+            return None
+        rows = sorted(set().union(*rows_lists)) if rows_lists else []
+        z = self.bow_bias + (self.bow_weights[rows].sum(axis=0) if rows else 0.0)
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
     def decide(self, feats: list[list[str]]) -> dict[str, tuple[int, float]]:
         """type -> (best unit, its score) for every type the article reports."""
         n_title = sum(1 for fs in feats[:2] if "pos:title" in fs)
         return self._decide(self.unit_scores(feats), lambda: self.rule_gate_scores(feats), n_title,
-                            _trial_story(feats))
+                            _trial_story(feats), lambda: self.bow_scores(feats))
 
     def decide_rows(self, u: UnitRows) -> dict[str, tuple[int, float]]:
         """:meth:`decide` of the :class:`UnitRows` of the same units (same result, no feature strings)."""
         title = u.signals[0] if u.n_title and u.signals else ()
         trial = "courtprison" in title or "rule:sentencing" in title
         return self._decide(self._scores_of_rows(u.rows), lambda: self._rule_gate_of_rows(u),
-                            min(u.n_title, 2, len(u.rows)), trial)
+                            min(u.n_title, 2, len(u.rows)), trial, lambda: self._bow_of_rows(u.rows))
 
     def _decide(self, unit_scores: np.ndarray, rule_gates, n_title: int, trial: bool,  # noqa: ANN001
-                ) -> dict[str, tuple[int, float]]:
+                bow=lambda: None) -> dict[str, tuple[int, float]]:  # noqa: ANN001
         n_types = len(self.types)
         scores = unit_scores[:, :n_types]
         out: dict[str, tuple[int, float]] = {}
@@ -268,7 +289,7 @@ class EventModel:
         best = scores.argmax(axis=0)
         gates = rule_gates()
         if self.doc is not None:
-            learned = self.doc.probs(doc_features(scores, gates, n_title)) >= self.doc.threshold
+            learned = self.doc.probs(doc_features(scores, gates, n_title, bow())) >= self.doc.threshold
         else:
             learned = scores[best, np.arange(n_types)] >= self.threshold[:n_types]
         for j, t in enumerate(self.types):
@@ -326,6 +347,8 @@ class EventModel:
         np.savez_compressed(path, types=np.array(self.types), vocab=np.array(vocab), weights=self.weights.astype(np.float16),
                             bias=self.bias, threshold=self.threshold, rare=self.rare, union=np.array(self.union),
                             rare_gate=np.array(self.rare_gate),
+                            **({"bow_weights": self.bow_weights.astype(np.float16), "bow_bias": self.bow_bias}
+                               if self.bow_weights is not None and self.bow_bias is not None else {}),
                             **(self.doc.arrays() if self.doc is not None else {}))
 
 
@@ -343,7 +366,8 @@ def from_npz(z) -> EventModel:
         doc = DocStage(z["doc_mu"], z["doc_sd"], z["doc_weights"], z["doc_bias"], z["doc_threshold"])
     # tolist(): plain Python strs in one C call (list() would make one numpy str_ scalar per word)
     return EventModel(z["types"].tolist(), z["vocab"].tolist(), z["weights"], z["bias"], z["threshold"], z["rare"],
-                      bool(z["union"]), doc, bool(z["rare_gate"]) if "rare_gate" in z else True)
+                      bool(z["union"]), doc, bool(z["rare_gate"]) if "rare_gate" in z else True,
+                      (z["bow_weights"], z["bow_bias"]) if "bow_weights" in z else None)
 
 
 def _evidence(text: str) -> str:

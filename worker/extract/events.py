@@ -82,6 +82,9 @@ _PRISON_FACILITY = _w("سجن", "سجون", "سجناء", "سجين", "مساج�
                       "مركز احتجاز", "مراكز الاحتجاز", "منشأة للاحتجاز", "منشأة احتجاز",
                       suffix=False)
 
+# prisoners as a party, a word or two after a fight word: "مع سجناء"، "على يد نزلاء"
+_PRISONERS_AFTER = r"\s+(?:\S+\s+)?" + _w("سجناء", "مساجين", "نزلاء", suffix=False)
+
 # (pattern, requires-in-sentence or None, excluded-if-in-sentence or None)
 PATTERNS: dict[str, list[tuple[str, str | None, str | None]]] = {
     "armed_clash": [
@@ -134,6 +137,16 @@ PATTERNS: dict[str, list[tuple[str, str | None, str | None]]] = {
             "هجمات 11 سبتمبر", "هجمات 11 أيلول", "هجمات الحادي عشر من سبتمبر", "هجمات الحادي عشر من أيلول")),
         # smuggling counts only when prisoners are what is smuggled out ("تهريب سجناء"), not goods into a prison
         (_w("تهريب", "هربوا", "بتهريب") + r"\s+(?:\S+\s+)?" + _w("سجناء", "السجناء", "معتقلين", "المعتقلين", "سجين", "مساجين"), None, None),
+        # a riot or stand-off: prisoners as the side fought ("مواجهة استمرت 36 ساعة مع سجناء"، "اشتباكات بين
+        # السجناء") or as who killed ("مقتل خمسة ... على يد سجناء")
+        (_alt(_w("مواجهة", "مواجهات", "اشتباك", "اشتباكات", "اشتبك", "اشتبكوا", "معركة", suffix=False)
+              + r"\s+(?:\S+\s+){0,4}?" + _w("مع", "بين", suffix=False) + _PRISONERS_AFTER,
+              _w("على يد", "أيدي", "برصاص", suffix=False) + _PRISONERS_AFTER,
+              # ... or fought inside one ("معركة بين عصابتين داخل سجن")
+              # (not the singular "مواجهة" here: "مواجهة التطرف داخل السجون" is countering, no fight)
+              _w("مواجهات", "اشتباك", "اشتباكات", "اشتبك", "اشتبكوا", "معركة", "شجار", suffix=False)
+              + r"\s+(?:\S+\s+){0,4}?" + _w("داخل", suffix=False) + r"\s+(?:\S+\s+)?" + _PRISON_FACILITY),
+         _PRISON_FACILITY, None),
         # a police station stormed or besieged to free its detainees (a police-station cell is a detention facility)
         (_w("حاصر", "حاصروا", "حاصرت", "محاصرة", "اقتحم", "اقتحموا", "اقتحمت", "اقتحام", "هاجم", "هاجموا", "هاجمت", "مهاجمة", "هجوم", suffix=False)
          + r"\s+(?:\S+\s+){0,2}?" + _w("قسم الشرطة", "قسم شرطة", "مركز الشرطة", "مركز شرطة", "مخفر", "مقر الشرطة", "مديرية الأمن", suffix=False),
