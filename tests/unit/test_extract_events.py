@@ -187,7 +187,6 @@ def test_prison_attack_is_not_fleeing_abroad_a_teaser_or_the_11_september_attack
 def test_a_riot_with_prisoners_as_the_side_fought_is_a_prison_attack():
     assert "prison_attack" in types("", "قتل ثلاثة حراس خلال مواجهة دامت يومين مع سجناء متمردين داخل سجن مركزي")
     assert "prison_attack" in types("", "لقي حارسان حتفهما على يد نزلاء غاضبين في سجن بالعاصمة")
-    assert "prison_attack" in types("", "اندلعت معركة بين عصابتين داخل سجن في الشمال")
     # prisoners and a prison, but no fight: a transfer, and deaths in custody are no attack
     assert "prison_attack" not in types("", "نقلت السلطات مئات السجناء من سجن مكتظ إلى سجن جديد")
     assert "prison_attack" not in types("", "توفي سجين في زنزانته بعد إضرابه عن الطعام")
