@@ -262,6 +262,7 @@ class EventModel:
     def _bow_of_rows(self, rows_lists: list[list[int]]) -> np.ndarray | None:
         if self.bow_weights is None or self.bow_bias is None:
             return None
+        # each row once, in a fixed order: the float sum is then the same on both paths (decide, decide_rows)
         rows = sorted(set().union(*rows_lists)) if rows_lists else []
         z = self.bow_bias + (self.bow_weights[rows].sum(axis=0) if rows else 0.0)
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
@@ -269,8 +270,9 @@ class EventModel:
     def decide(self, feats: list[list[str]]) -> dict[str, tuple[int, float]]:
         """type -> (best unit, its score) for every type the article reports."""
         n_title = sum(1 for fs in feats[:2] if "pos:title" in fs)
-        return self._decide(self.unit_scores(feats), lambda: self.rule_gate_scores(feats), n_title,
-                            _trial_story(feats), lambda: self.bow_scores(feats))
+        rows = [self._rows_of(fs) for fs in feats]
+        return self._decide(self._scores_of_rows(rows), lambda: self.rule_gate_scores(feats), n_title,
+                            _trial_story(feats), lambda: self._bow_of_rows(rows))
 
     def decide_rows(self, u: UnitRows) -> dict[str, tuple[int, float]]:
         """:meth:`decide` of the :class:`UnitRows` of the same units (same result, no feature strings)."""
