@@ -263,8 +263,8 @@ class EventModel:
         if self.bow_weights is None or self.bow_bias is None:
             return None
         # each row once, in a fixed order: the float sum is then the same on both paths (decide, decide_rows)
-        rows = sorted(set().union(*rows_lists)) if rows_lists else []
-        z = self.bow_bias + (self.bow_weights[rows].sum(axis=0) if rows else 0.0)
+        rows = sorted(set().union(*rows_lists))
+        z = self.bow_bias + self.bow_weights[rows].sum(axis=0)
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
     def decide(self, feats: list[list[str]]) -> dict[str, tuple[int, float]]:
@@ -282,7 +282,7 @@ class EventModel:
                             min(u.n_title, 2, len(u.rows)), trial, lambda: self._bow_of_rows(u.rows))
 
     def _decide(self, unit_scores: np.ndarray, rule_gates, n_title: int, trial: bool,  # noqa: ANN001
-                bow=lambda: None) -> dict[str, tuple[int, float]]:  # noqa: ANN001
+                bow) -> dict[str, tuple[int, float]]:  # noqa: ANN001
         n_types = len(self.types)
         scores = unit_scores[:, :n_types]
         out: dict[str, tuple[int, float]] = {}

@@ -138,12 +138,11 @@ PATTERNS: dict[str, list[tuple[str, str | None, str | None]]] = {
         # smuggling counts only when prisoners are what is smuggled out ("تهريب سجناء"), not goods into a prison
         (_w("تهريب", "هربوا", "بتهريب") + r"\s+(?:\S+\s+)?" + _w("سجناء", "السجناء", "معتقلين", "المعتقلين", "سجين", "مساجين"), None, None),
         # a riot or stand-off: prisoners as the side fought ("مواجهة استمرت 36 ساعة مع سجناء"، "اشتباكات بين
-        # السجناء") or as who killed ("مقتل خمسة ... على يد سجناء")
+        # السجناء") or as who killed ("مقتل خمسة ... على يد سجناء"). No "fight inside a prison" pattern: over
+        # the whole 2018 corpus its one hit was a related-story link, which the rulings do not tag.
         (_alt(_w("مواجهة", "مواجهات", "اشتباك", "اشتباكات", "اشتبك", "اشتبكوا", "معركة", suffix=False)
               + r"\s+(?:\S+\s+){0,4}?" + _w("مع", "بين", suffix=False) + _PRISONERS_AFTER,
               _w("على يد", "أيدي", "برصاص", suffix=False) + _PRISONERS_AFTER),
-        # (no "fight inside a prison" pattern: over the whole 2018 corpus its one hit was a related-story
-        # link, which the rulings do not tag)
          _PRISON_FACILITY, None),
         # a police station stormed or besieged to free its detainees (a police-station cell is a detention facility)
         (_w("حاصر", "حاصروا", "حاصرت", "محاصرة", "اقتحم", "اقتحموا", "اقتحمت", "اقتحام", "هاجم", "هاجموا", "هاجمت", "مهاجمة", "هجوم", suffix=False)
