@@ -9,6 +9,7 @@ every candidate count the chain's casualty finder proposes that is not labelled 
 
 Usage:
   review_casualties.py windows [--batches 4]      # write review/cas*.jsonl.gz (once, before the review)
+  review_casualties.py windows-s11 [--batches 2]  # session 11: the articles annotated since -> review/cas-s11-*
   review_casualties.py show BATCH START COUNT
   review_casualties.py agreement
   review_casualties.py final                      # -> passes/review-casualties.jsonl (merge.py applies it)
@@ -74,6 +75,11 @@ def windows(data: pathlib.Path, batches: int) -> None:
     write_batches(data, PREFIX, batches, window, lambda d: "casualties" in (d.get("has") or ()))
 
 
+def windows_s11(data: pathlib.Path, batches: int) -> None:
+    """Session 11: the same review for the casualty articles annotated since (ev36-ev51)."""
+    write_batches(data, PREFIX, batches, window, lambda d: "casualties" in (d.get("has") or ()), later_round="s11")
+
+
 def show(items: Iterable[tuple[int, dict]]) -> None:
     for k, i in items:
         print(f"=== #{k} id={i['id']}  published={i['published']}")
@@ -124,4 +130,4 @@ def final(data: pathlib.Path) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(__doc__, {"windows": (windows, 4)}, show, agreement, final))
+    sys.exit(main(__doc__, {"windows": (windows, 4), "windows-s11": (windows_s11, 2)}, show, agreement, final))

@@ -34,22 +34,29 @@ def folders(data: pathlib.Path) -> list[tuple[pathlib.Path, str]]:
 
 
 def write_batches(data: pathlib.Path, prefix: str, batches: int, window: Callable[[dict], dict | None],
-                  annotated: Callable[[dict], bool]) -> None:
+                  annotated: Callable[[dict], bool], later_round: str | None = None) -> None:
     """One item per annotated article of every folder that ``window`` gives one for, shuffled (seeded) and
     dealt into ``batches`` files.
 
-    Once: the windows are built from the labels before the review, and the passes point into them by item and
-    sentence number, so rebuilding them from reviewed labels would break every pass.
+    Once per article: the windows are built from the labels before the review, and the passes point into them
+    by item and sentence number, so rebuilding them from reviewed labels would break every pass. A
+    ``later_round`` (a name such as "s11") builds windows only for the articles no earlier batch of ``prefix``
+    holds (articles annotated since), in files ``<prefix>-<later_round>-N``, which every command reads with
+    the first round's.
     """
     out = review_dir(data)
-    if any(out.glob(f"{prefix}*.jsonl.gz")):
+    taken = set(load_items(data, prefix))
+    if later_round is None and taken:
         sys.exit(f"{out}/{prefix}*.jsonl.gz exist: the windows are built once, before the review")
     items = [{**w, "set": tag} for folder, tag in folders(data) for d in records(folder / "articles.jsonl")
-             if annotated(d) and (w := window(d)) is not None]
+             if d["id"] not in taken and annotated(d) and (w := window(d)) is not None]
     random.Random(9).shuffle(items)
     (out / "passes").mkdir(parents=True, exist_ok=True)
+    stem = prefix if later_round is None else f"{prefix}-{later_round}-"
+    if later_round is not None and any(out.glob(f"{stem}*.jsonl.gz")):
+        sys.exit(f"{out}/{stem}*.jsonl.gz exist: that round is built")
     for k in range(batches):
-        with gzip.open(out / f"{prefix}{k + 1}.jsonl.gz", "wt", encoding="utf-8") as f:
+        with gzip.open(out / f"{stem}{k + 1}.jsonl.gz", "wt", encoding="utf-8") as f:
             for item in items[k::batches]:
                 f.write(json.dumps(item, ensure_ascii=False) + "\n")
     print(f"{len(items)} items in {batches} batches -> {out}", file=sys.stderr)
