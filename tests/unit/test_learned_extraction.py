@@ -105,6 +105,10 @@ def test_fit_save_load_round_trip(tmp_path):
     got = ev.predict(again, prepared)
     assert got[1] == {"armed_clash"} and got[0] == set()
     assert ev.predict(model, prepared) == got  # the saved document stage decides as the fitted one
+    # the vocabulary is saved as one joined UTF-8 string; a file of the older layout (a str array) still loads
+    assert "vocab_utf8" in z and "vocab" not in z
+    older = {k: z[k] for k in z.files if k != "vocab_utf8"} | {"vocab": np.array(sorted(again.index, key=again.index.get))}
+    assert from_npz(older).index == again.index
 
 
 def test_shipped_casualty_candidates_leave_the_experimental_cues_out():
