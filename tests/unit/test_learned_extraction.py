@@ -111,14 +111,17 @@ def test_fit_save_load_round_trip(tmp_path):
     assert from_npz(older).index == again.index
 
 
-def test_shipped_casualty_candidates_leave_the_experimental_cues_out():
+def test_shipped_casualty_candidates_read_the_extra_cues():
     from worker.extract.casualty_model import FeatureSet
 
-    text = "وقضى خمسة أشخاص في الحادث."  # "قضى" is a cue only of the experimental tables
-    assert not candidates(text, pub_year=2018)
-    got = candidates(text, pub_year=2018, fs=FeatureSet(extra_cues=True))
-    assert ("killed", 5) in {(c.kind, c.count) for c in got}
-    assert any("cue:extra" in f for c in got for f in c.feats)
+    # cues the rule tables lack ("قضى" died, "بغرق" by drowning, "ضبط" seized): candidates of the shipped set
+    for text, key in (("وقضى خمسة أشخاص في الحادث.", ("killed", 5)), ("أفادت الأنباء بغرق نحو 100 مهاجر.", ("killed", 100)),
+                      ("وتمكنت الشرطة من ضبط 3 أفراد مطلوبين.", ("arrested", 3))):
+        got = candidates(text, pub_year=2018)
+        assert key in {(c.kind, c.count) for c in got}, text
+        assert any("cue:extra" in f for c in got for f in c.feats)
+    # and without them (the rule tables alone), "قضى" gives no candidate
+    assert not candidates("وقضى خمسة أشخاص في الحادث.", pub_year=2018, fs=FeatureSet(extra_cues=False))
 
 
 def test_background_features_place_a_figure_in_the_past():

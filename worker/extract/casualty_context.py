@@ -24,12 +24,14 @@ from worker.extract.normalize import folded_words
 
 __all__ = ["EXTRA_CUES", "background_feats", "document_feats", "date_feats", "date_age", "MONTHS"]
 
-# Cue words missing from the rule tables, found among the candidate misses of the training folds.
+# Cue words missing from the rule tables, found among the candidate misses of the training folds: gold counts
+# that were never candidates ("تم القضاء على 26 إرهابيا"، "بغرق نحو 100 مهاجر"، "ضبط 3 أفراد"، "70 حالة اختناق").
+# Some also raise noise candidates (القضاء the judiciary, إعدام a sentence, حبس a prison term); the scorer
+# learns their weight. Session 11, 2,600 articles, 7 fold assignments: F1 +.005 on average (6 of 7 higher).
 EXTRA_CUES: dict[str, frozenset[str]] = {
-    # not "القضاء" (the judiciary), "إعدام" (sentences) or "حبس" (prison terms): they raise noise candidates
-    "killed": folded_words("قضى قضوا قضت مصرعهم مصرعه مصرعها"),
-    "injured": folded_words("إصابتهم"),
-    "arrested": folded_words("ضبط ضبطت ضبطوا محبوسين تحتجز يحتجز تعتقل يعتقل"),
+    "killed": folded_words("قضى قضوا قضت مصرعهم مصرعه مصرعها غرق غرقوا بغرق وغرق غرقا القضاء أعدموا أعدم إعدام"),
+    "injured": folded_words("إصابتهم اختناق حالات"),
+    "arrested": folded_words("ضبط ضبطت ضبطوا محبوسين تحتجز يحتجز تعتقل يعتقل إيقاف ايقاف أوقفت حبس إيقافهم احتجزت"),
     "kidnapped": folded_words("اقتياد اقتادوا"),
     "missing": folded_words("مصيرهم"),
 }
