@@ -124,6 +124,22 @@ def test_shipped_casualty_candidates_read_the_extra_cues():
     assert not candidates("وقضى خمسة أشخاص في الحادث.", pub_year=2018, fs=FeatureSet(extra_cues=False))
 
 
+def test_casualty_candidates_read_their_whole_sentence():
+    from worker.extract.casualty_model import FeatureSet
+    from worker.extract.normalize import fold
+
+    # "تقرير" (a report) sits far outside the two-word window around the count: only the sentence bag sees it,
+    # and it stops at the sentence's end
+    text = "وقال تقرير صادر عن منظمة حقوقية في جنيف إن القصف أدى إلى مقتل 12 مدنيا. وفي تطور آخر اعتقلت الشرطة رجلا."
+    got = [c for c in candidates(text, pub_year=2018) if (c.kind, c.count) == ("killed", 12)]
+    assert got
+    feats = set(got[0].feats)
+    assert "sw:" + fold("تقرير") in feats and "sb:" + fold("وقال") + "_" + fold("تقرير") in feats
+    assert "sw:" + fold("الشرطة") not in feats  # the next sentence
+    assert not any(f.startswith(("sw:", "sb:")) for c in candidates(text, pub_year=2018, fs=FeatureSet(sentence_bag=False))
+                   for f in c.feats)
+
+
 def test_background_features_place_a_figure_in_the_past():
     from worker.extract.casualty_context import background_feats
     from worker.extract.normalize import fold

@@ -75,6 +75,7 @@ class FeatureSet:
     position: bool = True  # where the count is in the body (lead, first half, second half, tail)
     plain_duals: bool = True  # no count of two from a definite ـين/ـان form ("اعتقال الصحفيين")
     opener: bool = False  # the first word of the count's sentence after the lead ("وكان"، "يذكر"، "أعلنت")
+    sentence_bag: bool = True  # every word and word pair of the count's sentence (session 12: on, F1 +.011)
 
 
 SHIPPED = FeatureSet()
@@ -296,7 +297,37 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
             f += date_feats([r.date for r in dates or () if a <= r.start < b], pub_date)
         if fs.opener:
             f += opener(sent, i)
+        if fs.sentence_bag:
+            f += sentence_bag(sent, i)
         return f
+
+    bags: dict[int, tuple[str, ...]] = {}
+
+    def sentence_bag(sent: int, i: int) -> tuple[str, ...]:
+        """The words (3 letters or more) and adjacent word pairs of the count's sentence, cached per sentence.
+        The window features see two words each side; what the sentence is about (a toll, a report, a trial,
+        a list of past attacks) is often further away."""
+        got = bags.get(sent)
+        if got is None:
+            k = i
+            while k > 0 and sent_of[k - 1] == sent:
+                k -= 1
+            words: set[str] = set()
+            pairs: set[str] = set()
+            prev = ""
+            while k < len(toks) and sent_of[k] == sent:
+                t = toks[k]
+                if t.kind == "word":
+                    if len(t.norm) > 2:
+                        words.add(t.norm)
+                    if prev:
+                        pairs.add(prev + "_" + t.norm)
+                    prev = t.norm
+                else:
+                    prev = ""
+                k += 1
+            got = bags[sent] = tuple(["sw:" + w for w in sorted(words)] + ["sb:" + p for p in sorted(pairs)])
+        return got
 
     openers: dict[int, list[str]] = {}
 
