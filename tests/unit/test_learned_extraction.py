@@ -109,6 +109,18 @@ def test_fit_save_load_round_trip(tmp_path):
     assert "vocab_utf8" in z and "vocab" not in z
     older = {k: z[k] for k in z.files if k != "vocab_utf8"} | {"vocab": np.array(sorted(again.index, key=again.index.get))}
     assert from_npz(older).index == again.index
+    # features whose every weight is under the cut are left out of the file; the rest keep their decisions
+    mag = np.abs(model.weights).max(axis=1)
+    if model.bow_weights is not None:
+        mag = np.maximum(mag, np.abs(model.bow_weights).max(axis=1))
+    cut = float(np.median(mag))  # half of this toy model's features
+    model.save(str(tmp_path / "pruned.npz"), prune=cut)
+    pruned = from_npz(np.load(tmp_path / "pruned.npz"))
+    assert set(pruned.index) == {f for f, r in model.index.items() if mag[r] >= cut}
+    assert 0 < len(pruned.index) < len(model.index)
+    model.save(str(tmp_path / "whole.npz"), prune=0)
+    assert len(from_npz(np.load(tmp_path / "whole.npz")).index) == len(model.index)
+    assert ev.predict(pruned, prepared) == got
 
 
 def test_shipped_casualty_candidates_read_the_extra_cues():

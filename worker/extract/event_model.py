@@ -166,6 +166,12 @@ def _trial_story(feats: list[list[str]]) -> bool:
     return "sig:courtprison" in title or "sig:rule:sentencing" in title
 
 
+# Features under this absolute weight everywhere are dropped when the model is saved. Session 12, 422k
+# features: 5e-3 drops 23% of them and changes no decision on 2,500 corpus articles (1e-2 drops 38% and
+# changes one label); the event model alone loads in 0.40 s instead of 0.99 s.
+SAVE_PRUNE = 5e-3
+
+
 class EventModel:
     """Vocabulary -> row of ``weights`` (one column per type, then the gate's), ``bias`` and ``threshold``
     per column; ``rare`` marks the types decided by rule + gate."""
@@ -344,16 +350,26 @@ class EventModel:
             self._rows = RowFeaturizer(self.index, _word_feats.__wrapped__)
         return self._rows
 
-    def save(self, path: str) -> None:
-        vocab = sorted(self.index, key=self.index.get)
+    def save(self, path: str, prune: float = SAVE_PRUNE) -> None:
+        """Write the model as ``.npz``. Features whose every weight (each type, the gate, the whole-article
+        model) is under ``prune`` in absolute value are left out: they cannot move a decision, and every
+        feature costs load time and memory (see ``SAVE_PRUNE``)."""
+        mag = np.abs(self.weights).max(axis=1)
+        if self.bow_weights is not None:
+            mag = np.maximum(mag, np.abs(self.bow_weights).max(axis=1))
+        keep = np.flatnonzero(mag >= prune) if prune > 0 else np.arange(len(self.index))
+        by_row = sorted(self.index, key=self.index.get)
+        vocab = [by_row[i] for i in keep]
+        weights = self.weights[keep]
+        bow_weights = self.bow_weights[keep] if self.bow_weights is not None else None
         # the vocabulary as one UTF-8 "\n"-joined byte string: a fixed-width numpy str array pads every feature to
         # the longest (4 bytes a character), 40 MB to inflate for 341k features, most of the model's load time
         joined = np.frombuffer("\n".join(vocab).encode("utf-8"), np.uint8)
-        np.savez_compressed(path, types=np.array(self.types), vocab_utf8=joined, weights=self.weights.astype(np.float16),
+        np.savez_compressed(path, types=np.array(self.types), vocab_utf8=joined, weights=weights.astype(np.float16),
                             bias=self.bias, threshold=self.threshold, rare=self.rare, union=np.array(self.union),
                             rare_gate=np.array(self.rare_gate),
-                            **({"bow_weights": self.bow_weights.astype(np.float16), "bow_bias": self.bow_bias}
-                               if self.bow_weights is not None and self.bow_bias is not None else {}),
+                            **({"bow_weights": bow_weights.astype(np.float16), "bow_bias": self.bow_bias}
+                               if bow_weights is not None and self.bow_bias is not None else {}),
                             **(self.doc.arrays() if self.doc is not None else {}))
 
 
