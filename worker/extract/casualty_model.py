@@ -309,9 +309,7 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
         a list of past attacks) is often further away."""
         got = bags.get(sent)
         if got is None:
-            k = i
-            while k > 0 and sent_of[k - 1] == sent:
-                k -= 1
+            k = sentence_start(i)
             words: set[str] = set()
             pairs: set[str] = set()
             prev = ""
@@ -329,15 +327,20 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
             got = bags[sent] = tuple(["sw:" + w for w in sorted(words)] + ["sb:" + p for p in sorted(pairs)])
         return got
 
+    def sentence_start(i: int) -> int:
+        """The first token of token ``i``'s sentence."""
+        k = i
+        while k > 0 and sent_of[k - 1] == sent_of[i]:
+            k -= 1
+        return k
+
     openers: dict[int, list[str]] = {}
 
     def opener(sent: int, i: int) -> list[str]:
         """The features of the sentence's first words (cached per sentence)."""
         got = openers.get(sent)
         if got is None:
-            k = i
-            while k > 0 and sent_of[k - 1] == sent:
-                k -= 1
+            k = sentence_start(i)
             words = []
             while k < len(toks) and sent_of[k] == sent and not words:
                 if toks[k].kind == "word":
