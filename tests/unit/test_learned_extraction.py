@@ -152,6 +152,14 @@ def test_casualty_candidates_read_their_whole_sentence():
                    for f in c.feats)
 
 
+def test_a_clock_time_or_a_score_is_no_casualty_count():
+    # "اعتقلت ... عند الساعة 10:30": neither side of the time is a count of people arrested
+    text = "وقالت إن المجموعة اعتقلت عند الساعة 10:30 صباحا (7:30 ت غ) واحتجزت طوال النهار. واعتقلت الشرطة 12 شخصا."
+    got = {(c.kind, c.count) for c in candidates(text, pub_year=2018)}
+    assert ("arrested", 12) in got
+    assert not got & {("arrested", n) for n in (10, 30, 7)}
+
+
 def test_background_features_place_a_figure_in_the_past():
     from worker.extract.casualty_context import background_feats
     from worker.extract.normalize import fold
