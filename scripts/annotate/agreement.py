@@ -53,7 +53,9 @@ def f1(a: list[set], b: list[set]) -> float:
 
 
 def layers(d: dict) -> dict[str, set]:
-    out: dict[str, set] = {"events": {e["type"] for e in d.get("events") or ()}}
+    out: dict[str, set] = {}
+    if "events" in d:  # casualty-only passes (cs batches) judge no events
+        out["events"] = {e["type"] for e in d["events"] or ()}
     if "casualties" in d:
         out["casualties"] = {(c["kind"], int(c["count"])) for c in d["casualties"]}
     if "dates" in d:
@@ -87,7 +89,12 @@ def main() -> int:
             la, lb = layers(a), layers(b)
             for name in la.keys() & lb.keys():
                 if name == "quotes":
-                    qa, qb = dict(la[name]), dict(lb[name])
+                    # quotes are matched by their first words; two quotes of one pass can share them, so each
+                    # key holds the set of its speakers (a dict of the pairs kept one speaker by hash order)
+                    qa, qb = defaultdict(set), defaultdict(set)
+                    for q, dst in ((la[name], qa), (lb[name], qb)):
+                        for key, who in q:
+                            dst[key].add(who)
                     for key in qa.keys() & qb.keys():
                         speaker[0] += qa[key] == qb[key]
                         speaker[1] += 1
