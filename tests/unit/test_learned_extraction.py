@@ -123,6 +123,19 @@ def test_fit_save_load_round_trip(tmp_path):
     assert ev.predict(pruned, prepared) == got
 
 
+def test_casualty_model_save_leaves_out_tiny_weights(tmp_path):
+    from worker.extract.casualty_model import CasualtyModel
+
+    m = CasualtyModel(["a", "b", "c"], np.array([0.5, 1e-4, -0.2], np.float32), -1.0, 0.4)
+    m.save(str(tmp_path / "c.npz"))  # SAVE_PRUNE: "b" cannot move a decision
+    z = np.load(tmp_path / "c.npz")
+    assert list(z["vocab"]) == ["a", "c"] and np.allclose(z["weights"], [0.5, -0.2])
+    again = CasualtyModel(list(z["vocab"]), z["weights"], float(z["bias"]), float(z["threshold"]))
+    assert again.threshold == pytest.approx(0.4) and again.bias == pytest.approx(-1.0)
+    m.save(str(tmp_path / "whole.npz"), prune=0)
+    assert len(np.load(tmp_path / "whole.npz")["vocab"]) == 3
+
+
 def test_shipped_casualty_candidates_read_the_extra_cues():
     from worker.extract.casualty_model import FeatureSet
 
