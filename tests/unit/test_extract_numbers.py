@@ -72,3 +72,9 @@ def test_two_figures_stay_separate():
 )
 def test_only_compound_numbers_join_with_wa(text, values):
     assert [s.value for s in find_numbers(tokenize(text))] == values
+
+
+def test_clock_times_and_scores_are_no_numbers():
+    # "عند الساعة 10:30 صباحا (7:30 ت غ)": neither side of a time is an amount; the count beside it stays
+    text = "اعتقلت عند الساعة 10:30 صباحا (7:30 ت غ) وفاز الفريق 2:1 واعتقلت الشرطة 12 شخصا"
+    assert [s.value for s in find_numbers(tokenize(text))] == [12]

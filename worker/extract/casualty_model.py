@@ -97,17 +97,6 @@ class Candidate:
     approximate: bool = False  # "أكثر من 20", "نحو 100"
 
 
-def _clock_time(toks: list[Token], i: int, j: int) -> bool:
-    """Tokens ``i:j`` are one side of a clock time or a score ("10:30", "2:1"): never a count of people."""
-    def colon(k: int) -> bool:
-        return 0 <= k < len(toks) and toks[k].text == ":"
-
-    def number(k: int) -> bool:
-        return 0 <= k < len(toks) and toks[k].kind == "number"
-
-    return (colon(j) and number(j + 1)) or (colon(i - 1) and number(i - 2))
-
-
 def _bucket(v: int) -> str:
     return "1" if v == 1 else "2" if v == 2 else "3-9" if v < 10 else "10-99" if v < 100 else "100-999" if v < 1000 else "1000+"
 
@@ -372,8 +361,6 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
         if num.value is None or num.vague or num.value <= 0:
             continue
         i, j = num.tok_start, num.tok_end
-        if _clock_time(toks, i, j):
-            continue
         cues = _cues(cue_tokens, len(toks), sent_of, i, j)
         rule_kind, _, _ = _classify(toks, stems, sent_of, sent_of[i], i, j)
         kinds = set(cues) | ({rule_kind} if rule_kind else set())

@@ -3,7 +3,7 @@
 Contract: ``find_numbers(tokens)`` scans tokens from :func:`worker.extract.tokens.tokenize` and returns
 one :class:`NumberSpan` per numeric expression, with its value (``None`` when vague, e.g. "عشرات",
 "مئات"), whether a hedge precedes it ("أكثر من 20", "نحو 100" -> approximate), and token/char
-spans. ``parse_number(text)`` is a convenience for a whole phrase ("ثلاثمئة وأربعة وسبعون" -> 374).
+spans. Clock times and scores ("10:30", "2:1") are no numeric expression. ``parse_number(text)`` is a convenience for a whole phrase ("ثلاثمئة وأربعة وسبعون" -> 374).
 Pure functions, no I/O.
 """
 
@@ -136,6 +136,17 @@ def _joins(current: float, v: int) -> bool:
     return True
 
 
+def _clock_time(tokens: list[Token], i: int) -> bool:
+    """The digits at ``i`` are one side of a clock time or a score ("10:30", "7:30 ت غ", "2:1"): no amount."""
+    def colon(k: int) -> bool:
+        return 0 <= k < len(tokens) and tokens[k].text == ":"
+
+    def digits(k: int) -> bool:
+        return 0 <= k < len(tokens) and tokens[k].kind == "number"
+
+    return (colon(i + 1) and digits(i + 2)) or (colon(i - 1) and digits(i - 2))
+
+
 def find_numbers(tokens: list[Token]) -> list[NumberSpan]:
     """All numeric expressions in ``tokens`` (see module docstring)."""
     out: list[NumberSpan] = []
@@ -153,7 +164,7 @@ def find_numbers(tokens: list[Token]) -> list[NumberSpan]:
         kind = ""
         if tok.kind == "number":
             first_val = _digit_value(norm)
-            if first_val is None:
+            if first_val is None or _clock_time(tokens, i):
                 continue
             kind = "digit"
         elif tok.kind == "word":
