@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Draw event + casualty batches from corpus articles outside the set where the shipped event model reports an event.
+
+Session 14 (issue #18): the regex strata of ``sample_batches.py`` had taken nearly every world/Middle East article
+with a violence word, yet the shipped event model still reported an event in 1,735 corpus articles outside the
+set with a body of 200 characters or more (in every category: an economy story about a strike, a sport story about a stadium stampede, a world story
+whose violence word none of the regexes held). Those are the articles where the model's decisions are worth
+checking, and so worth labelling. This draw takes all of them, then fills up with world/Middle East articles
+that have a violence or security word but where the model reports nothing (so its misses stay measured).
+The model only chooses which articles are drawn; annotators read every article and label it by the guidelines.
+
+Every article gets events and casualties; dates are not asked (the date rules are scored on 2,760 articles).
+
+Usage: sample_fired_batches.py CORPUS.jsonl.gz [--data data/extraction] [--names ev68 ...] [--per 275]
+       [--double 50] [--seed 2140]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import pathlib
+import random
+import re
+import sys
+from email.utils import parsedate_to_datetime
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from sample_batches import FIFTH_STRATA  # noqa: E402
+
+from worker.extract.event_model import detect_events  # noqa: E402
+
+FIRED = "the shipped event model reports an event"
+QUIET = "world/Middle East, violence or security word, no event reported"
+_VIOLENCE = re.compile(FIFTH_STRATA[0][1])
+_MIN_BODY = 200  # as sample_batches: shorter items are title-only teasers
+
+
+def _published(text: str):
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _in_set(root: pathlib.Path) -> set[str]:
+    """Every id the set, its held-out folders or any batch already holds."""
+    ids: set[str] = set()
+    paths = [root / "train-events.jsonl", *root.glob("**/articles.jsonl"), *root.glob("**/*.src.jsonl")]
+    for path in paths:
+        with path.open(encoding="utf-8") as f:
+            ids |= {json.loads(line)["id"] for line in f if line.strip()}
+    return ids
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("corpus")
+    ap.add_argument("--data", default="data/extraction")
+    ap.add_argument("--names", nargs="+", default=[f"ev{i}" for i in range(68, 76)])
+    ap.add_argument("--per", type=int, default=275)
+    ap.add_argument("--double", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=2140)
+    args = ap.parse_args()
+    root = pathlib.Path(args.data)
+    taken = _in_set(root)
+    pool: dict[str, list[dict]] = {FIRED: [], QUIET: []}
+    with gzip.open(args.corpus, "rt", encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            title, body = d.get("title") or "", d.get("text") or ""
+            if d["docno"] in taken or len(body) < _MIN_BODY:
+                continue
+            if detect_events(title, body, published=_published(d.get("time") or "")):
+                pool[FIRED].append(d)
+            elif d["category"] in ("middleEast", "internationalNews") and _VIOLENCE.search(title + "\n" + body):
+                pool[QUIET].append(d)
+    rng = random.Random(args.seed)
+    total = args.per * len(args.names)
+    picked: list[tuple[str, dict]] = []
+    for name in (FIRED, QUIET):
+        items = sorted(pool[name], key=lambda d: d["docno"])
+        rng.shuffle(items)
+        picked += [(name, d) for d in items[: total - len(picked)]]
+    rng.shuffle(picked)
+    for n, name in enumerate(args.names):
+        part = picked[n * args.per : (n + 1) * args.per]
+        with (root / "batches" / f"{name}.src.jsonl").open("w", encoding="utf-8") as f:
+            for i, (stratum, d) in enumerate(part):
+                body = d["text"]
+                f.write(json.dumps({"id": d["docno"], "stratum": stratum, "category": d["category"],
+                                    "published": d["time"], "title": d["title"], "body": body[:5000],
+                                    "truncated": len(body) > 5000, "full": True, "dates": False,
+                                    "double": i < args.double}, ensure_ascii=False) + "\n")
+        print(f"{name}: {len(part)} articles", file=sys.stderr)
+    print({k: len(v) for k, v in pool.items()}, file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
