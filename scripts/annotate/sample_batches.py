@@ -135,16 +135,18 @@ WILD_STRATA: list[tuple[str, str, int, tuple[str, ...] | None]] = [
 ]
 
 
-def write_batch(path: pathlib.Path, part: list[tuple[str, dict]], full: int, double: int) -> None:
+def write_batch(path: pathlib.Path, part: list[tuple[str, dict]], full: int, double: int,
+                extra: dict | None = None) -> None:
     """One batch file as annotators see it: the first ``full`` articles also get casualties and dates, the
-    first ``double`` are annotated a second time, blind, by another annotator."""
+    first ``double`` are annotated a second time, blind, by another annotator; ``extra`` keys go on every line
+    (``"dates": False``: casualties without dates)."""
     with open(path, "w", encoding="utf-8") as f:
         for i, (stratum, d) in enumerate(part):
             body = d["text"]
             f.write(json.dumps({"id": d["docno"], "stratum": stratum, "category": d["category"],
                                 "published": d["time"], "title": d["title"], "body": body[:5000],
-                                "truncated": len(body) > 5000, "full": i < full, "double": i < double},
-                               ensure_ascii=False) + "\n")
+                                "truncated": len(body) > 5000, "full": i < full, "double": i < double}
+                               | (extra or {}), ensure_ascii=False) + "\n")
 
 
 def draw_entity_batches(out: pathlib.Path, names: list[str], per: int, double: int, rng: random.Random) -> None:

@@ -28,7 +28,7 @@ from email.utils import parsedate_to_datetime
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from sample_batches import FIFTH_STRATA  # noqa: E402
+from sample_batches import FIFTH_STRATA, write_batch  # noqa: E402
 
 from worker.extract.event_model import detect_events  # noqa: E402
 
@@ -87,13 +87,8 @@ def main() -> int:
     rng.shuffle(picked)
     for n, name in enumerate(args.names):
         part = picked[n * args.per : (n + 1) * args.per]
-        with (root / "batches" / f"{name}.src.jsonl").open("w", encoding="utf-8") as f:
-            for i, (stratum, d) in enumerate(part):
-                body = d["text"]
-                f.write(json.dumps({"id": d["docno"], "stratum": stratum, "category": d["category"],
-                                    "published": d["time"], "title": d["title"], "body": body[:5000],
-                                    "truncated": len(body) > 5000, "full": True, "dates": False,
-                                    "double": i < args.double}, ensure_ascii=False) + "\n")
+        write_batch(root / "batches" / f"{name}.src.jsonl", part, full=len(part), double=args.double,
+                    extra={"dates": False})
         print(f"{name}: {len(part)} articles", file=sys.stderr)
     print({k: len(v) for k, v in pool.items()}, file=sys.stderr)
     return 0
