@@ -128,12 +128,20 @@ def test_casualty_model_save_leaves_out_tiny_weights(tmp_path):
 
     m = CasualtyModel(["a", "b", "c"], np.array([0.5, 1e-4, -0.2], np.float32), -1.0, 0.4)
     m.save(str(tmp_path / "c.npz"))  # SAVE_PRUNE: "b" cannot move a decision
-    z = np.load(tmp_path / "c.npz")
-    assert list(z["vocab"]) == ["a", "c"] and np.allclose(z["weights"], [0.5, -0.2])
-    again = CasualtyModel(list(z["vocab"]), z["weights"], float(z["bias"]), float(z["threshold"]))
+    again = CasualtyModel.from_npz(np.load(tmp_path / "c.npz"))
+    assert list(again.index) == ["a", "c"] and np.allclose(again.weights, [0.5, -0.2])
     assert again.threshold == pytest.approx(0.4) and again.bias == pytest.approx(-1.0)
     m.save(str(tmp_path / "whole.npz"), prune=0)
-    assert len(np.load(tmp_path / "whole.npz")["vocab"]) == 3
+    assert list(CasualtyModel.from_npz(np.load(tmp_path / "whole.npz")).index) == ["a", "b", "c"]
+
+
+def test_casualty_model_reads_the_older_str_array_format(tmp_path):
+    from worker.extract.casualty_model import CasualtyModel
+
+    np.savez(tmp_path / "old.npz", vocab=np.array(["a", "b"]), weights=np.array([0.5, -0.2], np.float32),
+             bias=np.array(-1.0), threshold=np.array(0.4))
+    old = CasualtyModel.from_npz(np.load(tmp_path / "old.npz"))
+    assert list(old.index) == ["a", "b"] and old.threshold == pytest.approx(0.4)
 
 
 def test_shipped_casualty_candidates_read_the_extra_cues():

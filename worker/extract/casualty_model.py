@@ -445,12 +445,22 @@ class CasualtyModel:
             out[n] = self.bias + (float(w[rows].sum()) if rows else 0.0)
         return 1.0 / (1.0 + np.exp(-np.clip(out, -30, 30)))
 
+    @staticmethod
+    def from_npz(z) -> CasualtyModel:
+        """A model from what :meth:`save` wrote (or a file of the older format, with a ``vocab`` str array)."""
+        vocab = z["vocab_utf8"].tobytes().decode("utf-8").split("\n") if "vocab_utf8" in z else z["vocab"].tolist()
+        return CasualtyModel(vocab, z["weights"], float(z["bias"]), float(z["threshold"]))
+
     def save(self, path: str, prune: float = SAVE_PRUNE) -> None:
         """Write the model as ``.npz``, leaving out the features whose weight is under ``prune`` in absolute
         value: they cannot move a decision, and every feature costs load time and memory (``SAVE_PRUNE``)."""
         keep = np.abs(self.weights) >= prune
         vocab = [v for v, k in zip(sorted(self.index, key=self.index.get), keep, strict=True) if k]
-        np.savez_compressed(path, vocab=np.array(vocab), weights=self.weights[keep], bias=np.array(self.bias),
+        # the vocabulary as one UTF-8 "\n"-joined byte string, as the event model saves its own: a fixed-width
+        # numpy str array pads every feature to the longest at 4 bytes a character, and inflating it was most of
+        # this model's load time (0.21 s for 15,327 articles' features, session 15)
+        joined = np.frombuffer("\n".join(vocab).encode("utf-8"), np.uint8)
+        np.savez_compressed(path, vocab_utf8=joined, weights=self.weights[keep], bias=np.array(self.bias),
                             threshold=np.array(self.threshold))
 
 
@@ -459,7 +469,7 @@ def load_model() -> CasualtyModel:
     """The shipped model (``worker/extract/data/casualties.npz``); built by ``newsworker train casualties``."""
     with resources.files("worker.extract.data").joinpath("casualties.npz").open("rb") as f:
         z = np.load(f, allow_pickle=False)
-        return CasualtyModel(list(z["vocab"]), z["weights"], float(z["bias"]), float(z["threshold"]))
+        return CasualtyModel.from_npz(z)
 
 
 def all_candidates(title: str, body: str, tokens: tuple[list[Token], list[Token]] | None = None,
