@@ -24,6 +24,7 @@ import pathlib
 import random
 import re
 import sys
+from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
@@ -55,6 +56,27 @@ def _in_set(root: pathlib.Path) -> set[str]:
     return ids
 
 
+def outside_set(corpus: str, root: pathlib.Path) -> Iterator[tuple[str, str, dict]]:
+    """(title, body, item) of every corpus article that no batch, folder or set file holds, with a body of
+    ``_MIN_BODY`` characters or more."""
+    taken = _in_set(root)
+    with gzip.open(corpus, "rt", encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            title, body = d.get("title") or "", d.get("text") or ""
+            if d["docno"] not in taken and len(body) >= _MIN_BODY:
+                yield title, body, d
+
+
+def write_batches(root: pathlib.Path, names: list[str], picked: list[tuple[str, dict]], per: int, double: int) -> None:
+    """``per`` articles of ``picked`` to each named batch, in order; events and casualties, no dates."""
+    for n, name in enumerate(names):
+        part = picked[n * per : (n + 1) * per]
+        write_batch(root / "batches" / f"{name}.src.jsonl", part, full=len(part), double=double,
+                    extra={"dates": False})
+        print(f"{name}: {len(part)} articles", file=sys.stderr)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("corpus")
@@ -65,18 +87,12 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=2140)
     args = ap.parse_args()
     root = pathlib.Path(args.data)
-    taken = _in_set(root)
     pool: dict[str, list[dict]] = {FIRED: [], QUIET: []}
-    with gzip.open(args.corpus, "rt", encoding="utf-8") as f:
-        for line in f:
-            d = json.loads(line)
-            title, body = d.get("title") or "", d.get("text") or ""
-            if d["docno"] in taken or len(body) < _MIN_BODY:
-                continue
-            if detect_events(title, body, published=_published(d.get("time") or "")):
-                pool[FIRED].append(d)
-            elif d["category"] in ("middleEast", "internationalNews") and _VIOLENCE.search(title + "\n" + body):
-                pool[QUIET].append(d)
+    for title, body, d in outside_set(args.corpus, root):
+        if detect_events(title, body, published=_published(d.get("time") or "")):
+            pool[FIRED].append(d)
+        elif d["category"] in ("middleEast", "internationalNews") and _VIOLENCE.search(title + "\n" + body):
+            pool[QUIET].append(d)
     rng = random.Random(args.seed)
     total = args.per * len(args.names)
     picked: list[tuple[str, dict]] = []
@@ -85,11 +101,7 @@ def main() -> int:
         rng.shuffle(items)
         picked += [(name, d) for d in items[: total - len(picked)]]
     rng.shuffle(picked)
-    for n, name in enumerate(args.names):
-        part = picked[n * args.per : (n + 1) * args.per]
-        write_batch(root / "batches" / f"{name}.src.jsonl", part, full=len(part), double=args.double,
-                    extra={"dates": False})
-        print(f"{name}: {len(part)} articles", file=sys.stderr)
+    write_batches(root, args.names, picked, args.per, args.double)
     print({k: len(v) for k, v in pool.items()}, file=sys.stderr)
     return 0
 
