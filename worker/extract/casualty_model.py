@@ -458,7 +458,7 @@ class CasualtyModel:
         vocab = [v for v, k in zip(sorted(self.index, key=self.index.get), keep, strict=True) if k]
         # the vocabulary as one UTF-8 "\n"-joined byte string, as the event model saves its own: a fixed-width
         # numpy str array pads every feature to the longest at 4 bytes a character, and inflating it was most of
-        # this model's load time (0.21 s for 15,327 articles' features, session 15)
+        # this model's load time (0.15 -> 0.10 s for the features of 15,327 articles, session 15)
         joined = np.frombuffer("\n".join(vocab).encode("utf-8"), np.uint8)
         np.savez_compressed(path, vocab_utf8=joined, weights=self.weights[keep], bias=np.array(self.bias),
                             threshold=np.array(self.threshold))
