@@ -36,6 +36,7 @@ from importlib import resources
 import numpy as np
 
 from worker.document import Event
+from worker.extract import npz_vocab
 from worker.extract.event_doc import DocStage, doc_features
 from worker.extract.event_rows import WORD_RE as _WORD_RE
 from worker.extract.event_rows import YEAR_RE as _YEAR_RE
@@ -367,10 +368,7 @@ class EventModel:
         vocab = [by_row[i] for i in keep]
         weights = self.weights[keep]
         bow_weights = self.bow_weights[keep] if self.bow_weights is not None else None
-        # the vocabulary as one UTF-8 "\n"-joined byte string: a fixed-width numpy str array pads every feature to
-        # the longest (4 bytes a character), 40 MB to inflate for 341k features, most of the model's load time
-        joined = np.frombuffer("\n".join(vocab).encode("utf-8"), np.uint8)
-        np.savez_compressed(path, types=np.array(self.types), vocab_utf8=joined, weights=weights.astype(np.float16),
+        np.savez_compressed(path, types=np.array(self.types), **npz_vocab.pack(vocab), weights=weights.astype(np.float16),
                             bias=self.bias, threshold=self.threshold, rare=self.rare, union=np.array(self.union),
                             rare_gate=np.array(self.rare_gate),
                             **({"bow_weights": bow_weights.astype(np.float16), "bow_bias": self.bow_bias}
@@ -390,10 +388,7 @@ def from_npz(z) -> EventModel:
     doc = None
     if "doc_weights" in z:
         doc = DocStage(z["doc_mu"], z["doc_sd"], z["doc_weights"], z["doc_bias"], z["doc_threshold"])
-    # plain Python strs: split() of the joined UTF-8 vocabulary, or tolist() of an older file's str array in one
-    # C call (list() would make one numpy str_ scalar per word)
-    vocab = (z["vocab_utf8"].tobytes().decode("utf-8").split("\n") if "vocab_utf8" in z else z["vocab"].tolist())
-    return EventModel(z["types"].tolist(), vocab, z["weights"], z["bias"], z["threshold"], z["rare"],
+    return EventModel(z["types"].tolist(), npz_vocab.unpack(z), z["weights"], z["bias"], z["threshold"], z["rare"],
                       bool(z["union"]), doc, bool(z["rare_gate"]) if "rare_gate" in z else True,
                       (z["bow_weights"], z["bow_bias"]) if "bow_weights" in z else None)
 
