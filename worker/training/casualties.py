@@ -11,7 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from worker.extract.casualty_model import SHIPPED, Candidate, CasualtyModel, FeatureSet, all_candidates
+from worker.extract.casualty_model import (
+    SHIPPED,
+    Candidate,
+    CasualtyModel,
+    FeatureSet,
+    all_candidates,
+    best_kind_only,
+)
 from worker.extract.dates import parse_published
 from worker.training.dataset import Article
 from worker.training.folds import kfold
@@ -27,11 +34,13 @@ MIN_COUNT = 2
 class Prepared:
     article: Article
     cands: list[Candidate]
+    mentions: list[tuple[str, int, int]]  # per candidate: its field and span (one number, several kinds)
 
 
 def prepare(a: Article, fs: FeatureSet = SHIPPED) -> Prepared:
     """The article's candidates; ``fs`` switches on the experimental feature groups (off when shipped)."""
-    return Prepared(a, [c for _, c in all_candidates(a.title, a.body, published=parse_published(a.published), fs=fs)])
+    cands = all_candidates(a.title, a.body, published=parse_published(a.published), fs=fs)
+    return Prepared(a, [c for _, c in cands], [(field, c.start, c.end) for field, c in cands])
 
 
 def fit(prepared: Sequence[Prepared], c: float = C) -> CasualtyModel:
@@ -64,7 +73,10 @@ def fit(prepared: Sequence[Prepared], c: float = C) -> CasualtyModel:
 def doc_best(model: CasualtyModel, p: Prepared) -> dict[tuple[str, int], float]:
     best: dict[tuple[str, int], float] = {}
     if p.cands:
-        for cand, s in zip(p.cands, model.scores(p.cands), strict=True):
+        scores = model.scores(p.cands)
+        for cand, s, kept in zip(p.cands, scores, best_kind_only(p.mentions, scores), strict=True):
+            if not kept:
+                continue
             key = (cand.kind, cand.count)
             best[key] = max(best.get(key, 0.0), float(s))
     return best

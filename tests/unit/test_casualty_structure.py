@@ -1,0 +1,40 @@
+"""Relations between an article's casualty candidates (issue #18, session 16).
+
+A number is the count of one kind of victim: of the kinds its clause offers, only the best-scored one can be
+reported. And a count that adds up with another of its kind to a third ("7 civilians and 4 fighters ... 11
+killed") carries a feature saying it is a part, the third one saying it is the total; the scorer learns that
+parts of a total are rarely the article's toll.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from worker.extract.casualty_model import SHIPPED, all_candidates, best_kind_only, score_casualties
+
+
+def test_a_number_keeps_its_best_kind_only() -> None:
+    mentions = [("body", 4, 6), ("body", 4, 6), ("body", 20, 22), ("title", 4, 6)]
+    keep = best_kind_only(mentions, np.array([0.9, 0.7, 0.6, 0.2]))
+    # the title's number at the same offsets is another mention
+    assert keep.tolist() == [True, False, True, True]
+
+
+def test_equal_scores_keep_the_first_kind() -> None:
+    assert best_kind_only([("body", 0, 2), ("body", 0, 2)], np.array([0.5, 0.5])).tolist() == [True, False]
+
+
+def test_parts_and_total_of_a_sum_are_marked() -> None:
+    assert SHIPPED.sums
+    body = ("قتل 11 شخصا في الانفجار. وقال المرصد إن الانفجار أدى إلى مقتل 7 مدنيين و4 مسلحين. "
+            "وأصيب 30 آخرون")
+    feats = {(c.kind, c.count): set(c.feats) for _, c in all_candidates("", body)}
+    assert "sum:part" in feats[("killed", 7)] and "sum:part" in feats[("killed", 4)]
+    assert "sum:total" in feats[("killed", 11)]
+    assert not {"sum:part", "sum:total"} & feats[("injured", 30)]
+
+
+def test_one_number_is_never_two_kinds_in_the_output() -> None:
+    got = score_casualties("", "قتل 5 أشخاص وأصيب 12 آخرون في انفجار سيارة مفخخة في بغداد اليوم")
+    counts = [c.count for c in got]
+    assert len(counts) == len(set(counts))
