@@ -209,7 +209,7 @@ def test_casualty_error_buckets_and_candidate_ceiling():
 
     art = Article(id="x", title="", body="", published="", casualties=(("killed", 5, ""), ("injured", 7, "")))
     cands = [Candidate("killed", 5, 0, 1, ()), Candidate("arrested", 5, 0, 1, ()), Candidate("killed", 9, 0, 1, ())]
-    p = Prepared(art, cands)
+    p = Prepared(art, cands, [("body", i, i + 1) for i in range(len(cands))])
     assert ceiling([p]) == (1, 2)
     counts, errors = buckets([p], [{("killed", 9), ("arrested", 5)}])
     assert counts == {"FP second figure of a gold kind": 1, "FP wrong kind": 1, "FN not a candidate": 1,
