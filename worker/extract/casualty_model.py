@@ -49,7 +49,7 @@ from worker.extract.numbers import find_numbers
 from worker.extract.tokens import Token, sentences, tokenize
 
 __all__ = ["Candidate", "FeatureSet", "SHIPPED", "candidates", "score_casualties", "CasualtyModel", "load_model",
-           "best_kind_only"]
+           "best_kind_only", "best_mentions"]
 
 _WINDOW_BEFORE = 12
 _WINDOW_AFTER = 6
@@ -548,6 +548,24 @@ def best_kind_only(mentions: list[tuple[str, int, int]], scores: np.ndarray) -> 
     return keep
 
 
+def best_mentions(cands: list[Candidate], mentions: list[tuple[str, int, int]], scores: np.ndarray,
+                  threshold: float | None = None) -> dict[tuple[str, int], int]:
+    """Per (kind, count): the index of its best-scored candidate among those that are their number's best kind
+    (:func:`best_kind_only`) and, with ``threshold``, score at least that; on a tie the first mention wins.
+
+    The one decision path of the run-time stage and of the training's out-of-fold decisions.
+    """
+    keep = best_kind_only(mentions, scores)
+    best: dict[tuple[str, int], int] = {}
+    for i, c in enumerate(cands):
+        if not keep[i] or (threshold is not None and scores[i] < threshold):
+            continue
+        key = (c.kind, c.count)
+        if key not in best or scores[i] > scores[best[key]]:
+            best[key] = i
+    return best
+
+
 def score_casualties(title: str, body: str, tokens: tuple[list[Token], list[Token]] | None = None,
                      spans: tuple[list[tuple[int, int]] | None, list[tuple[int, int]] | None] | None = None,
                      published: datetime | None = None, model: CasualtyModel | None = None,
@@ -562,14 +580,10 @@ def score_casualties(title: str, body: str, tokens: tuple[list[Token], list[Toke
     if not cands:
         return []
     s = m.scores([c for _, c in cands])
-    keep = best_kind_only([(field, c.start, c.end) for field, c in cands], s)
-    best: dict[tuple[str, int], tuple[float, str, Candidate]] = {}
-    for (field, c), p, kept in zip(cands, s, keep, strict=True):
-        key = (c.kind, c.count)
-        if kept and p >= m.threshold and (key not in best or p > best[key][0]):
-            best[key] = (float(p), field, c)
+    best = best_mentions([c for _, c in cands], [(field, c.start, c.end) for field, c in cands], s, m.threshold)
     out = []
-    for (kind, count), (_, field, c) in sorted(best.items(), key=lambda kv: -kv[1][0]):
+    for (kind, count), i in sorted(best.items(), key=lambda kv: -s[kv[1]]):
+        field, c = cands[i]
         text = title if field == "title" else body
         a, b = max(0, c.start - 40), min(len(text), c.end + 40)
         out.append(Casualty(kind=kind, count=count, text=text[a:b].strip(), approximate=c.approximate))  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ from worker.extract.casualty_model import (
     CasualtyModel,
     FeatureSet,
     all_candidates,
-    best_kind_only,
+    best_mentions,
 )
 from worker.extract.dates import parse_published
 from worker.training.dataset import Article
@@ -73,15 +73,10 @@ def fit(prepared: Sequence[Prepared], c: float = C) -> CasualtyModel:
 
 
 def doc_best(model: CasualtyModel, p: Prepared) -> dict[tuple[str, int], float]:
-    best: dict[tuple[str, int], float] = {}
-    if p.cands:
-        scores = model.scores(p.cands)
-        for cand, s, kept in zip(p.cands, scores, best_kind_only(p.mentions, scores), strict=True):
-            if not kept:
-                continue
-            key = (cand.kind, cand.count)
-            best[key] = max(best.get(key, 0.0), float(s))
-    return best
+    if not p.cands:
+        return {}
+    scores = model.scores(p.cands)
+    return {key: float(scores[i]) for key, i in best_mentions(p.cands, p.mentions, scores).items()}
 
 
 def predict_sets(model: CasualtyModel, prepared: Sequence[Prepared]) -> list[set]:
