@@ -38,3 +38,14 @@ def test_one_number_is_never_two_kinds_in_the_output() -> None:
     got = score_casualties("", "قتل 5 أشخاص وأصيب 12 آخرون في انفجار سيارة مفخخة في بغداد اليوم")
     counts = [c.count for c in got]
     assert len(counts) == len(set(counts))
+
+
+def test_a_verb_far_after_a_counted_person_noun_makes_a_candidate() -> None:
+    # the counted noun's modifiers push "لقوا حتفهم" beyond the usual window (session 17)
+    assert SHIPPED.far_after
+    body = "وقال المرصد إن 35 مقاتلا من قوات النظام السوري والموالين له بينهم تسعة مقاتلين روس لقوا حتفهم في المعارك."
+    feats = {(c.kind, c.count): set(c.feats) for _, c in all_candidates("", body)}
+    assert "killed|cue:after_far:+far" in feats[("killed", 35)]
+    # a number that counts no person gets no far cue: "35 كيلومترا ... لقوا حتفهم"
+    other = "وعلى بعد 35 كيلومترا من مدينة حلب في الريف الشمالي الغربي للمحافظة السورية لقوا حتفهم"
+    assert not any("after_far" in f for _, c in all_candidates("", other) for f in c.feats)

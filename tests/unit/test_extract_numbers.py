@@ -27,6 +27,15 @@ from worker.extract.tokens import tokenize
         ("1.5 مليون", 1500000),
         ("1,200", 1200),
         ("الثلاثة", 3),
+        # construct-state duals drop the nun before their noun (session 17)
+        ("ألفي شخص", 2000),
+        ("مئتي جريح", 200),
+        ("مائتي قتيل", 200),
+        # the remainder of a worded thousand or hundred written in digits
+        ("ستة آلاف و259 مدنيا", 6259),
+        ("82 ألف و652 مواطنا", 82652),
+        ("مائتين و30 شخصا", 230),
+        ("عشرين ألفا و300", 20300),
     ],
 )
 def test_values(text, value):
@@ -78,3 +87,16 @@ def test_clock_times_and_scores_are_no_numbers():
     # "عند الساعة 10:30 صباحا (7:30 ت غ)": neither side of a time is an amount; the count beside it stays
     text = "اعتقلت عند الساعة 10:30 صباحا (7:30 ت غ) وفاز الفريق 2:1 واعتقلت الشرطة 12 شخصا"
     assert [s.value for s in find_numbers(tokenize(text))] == [12]
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("قتل 5 و3 جرحى", [5, 3]),  # digits after digits: two counts
+        ("ألف و2000", [1000, 2000]),  # not below the thousand: two numbers
+        ("عام 2018 و2019", [2018, 2019]),
+        ("الساعة 10 و30 دقيقة", [10, 30]),
+    ],
+)
+def test_digits_after_wa_stay_apart_unless_they_complete_a_worded_place(text, values):
+    assert [s.value for s in find_numbers(tokenize(text))] == values

@@ -37,7 +37,8 @@ _forms("عشر عشرة", 10, WORD_VALUES)
 for _w, _v in (("عشر", 20), ("ثلاث", 30), ("أربع", 40), ("خمس", 50), ("ست", 60), ("سبع", 70), ("ثمان", 80), ("تسع", 90)):
     _forms(f"{_w}ون {_w}ين", _v, WORD_VALUES)
 _forms("مئة مائة مية مئه", 100, WORD_VALUES)
-_forms("مئتان مئتين مائتان مائتين مئتا مائتا", 200, WORD_VALUES)
+# with the construct forms that drop the nun before a noun ("مئتي شخص")
+_forms("مئتان مئتين مائتان مائتين مئتا مائتا مئتي مائتي", 200, WORD_VALUES)
 for _w, _v in (("ثلاث", 3), ("أربع", 4), ("خمس", 5), ("ست", 6), ("سبع", 7), ("ثمان", 8), ("ثماني", 8), ("تسع", 9)):
     _forms(f"{_w}مئة {_w}مائة", _v * 100, WORD_VALUES)
 
@@ -47,8 +48,8 @@ _forms("ألف ألفا آلاف", 1000, MULTIPLIERS)
 _forms("مليون مليونا ملايين", 1_000_000, MULTIPLIERS)
 _forms("مليار مليارا مليارات", 1_000_000_000, MULTIPLIERS)
 DUALS: dict[str, int] = {}
-_forms("ألفان ألفين", 2000, DUALS)
-_forms("مليونان مليونين", 2_000_000, DUALS)
+_forms("ألفان ألفين ألفي", 2000, DUALS)  # ألفي: the construct state, "ألفي شخص" (two thousand people)
+_forms("مليونان مليونين مليوني", 2_000_000, DUALS)
 
 # Vague quantities: not counts per the guidelines.
 VAGUE: frozenset[str] = frozenset(
@@ -186,13 +187,16 @@ def find_numbers(tokens: list[Token]) -> list[NumberSpan]:
 
         total = 0.0
         current = 0.0
+        last_mult = 0  # the multiplier (thousand, million) the expression last filled
         j = i
         if kind == "digit":
             current = first_val
         elif kind == "mult":
             total += first_val
+            last_mult = int(first_val)
         elif kind == "dual":
             total += first_val
+            last_mult = int(first_val) // 2
         else:
             current = first_val
         j = i + 1
@@ -209,6 +213,7 @@ def find_numbers(tokens: list[Token]) -> list[NumberSpan]:
             if k == "mult":
                 total += (current or 1) * v
                 current = 0
+                last_mult = v
             elif k == "dual":
                 if current or total:
                     break
@@ -227,6 +232,14 @@ def find_numbers(tokens: list[Token]) -> list[NumberSpan]:
                 current += v
             kind = k or kind
             j += 1
+        # "ستة آلاف و259", "82 ألف و652", "مائتين و30": the digits after "و" complete the number when they are
+        # below the last place it filled (news writes the remainder of a worded thousand or hundred in digits)
+        if j + 1 < n and tokens[j].norm == _WA and tokens[j + 1].kind == "number" and not _clock_time(tokens, j + 1):
+            rest = _digit_value(tokens[j + 1].norm)
+            place = last_mult if not current else 100 if current >= 100 and current % 100 == 0 and kind != "digit" else 0
+            if rest is not None and rest == int(rest) and 0 < rest < place:
+                current += rest
+                j += 2
         value = total + current
         # hedges before the number
         approximate = False
