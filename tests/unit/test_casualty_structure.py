@@ -49,3 +49,18 @@ def test_a_verb_far_after_a_counted_person_noun_makes_a_candidate() -> None:
     # a number that counts no person gets no far cue: "35 كيلومترا ... لقوا حتفهم"
     other = "وعلى بعد 35 كيلومترا من مدينة حلب في الريف الشمالي الغربي للمحافظة السورية لقوا حتفهم"
     assert not any("after_far" in f for _, c in all_candidates("", other) for f in c.feats)
+
+
+def test_a_count_taken_to_hospital_is_an_injured_candidate() -> None:
+    assert SHIPPED.hospital
+    body = "وقالت الوزارة إن 20 شخصا لقوا حتفهم على الفور، وإن أكثر من 100 نقلوا إلى مستشفى المدينة"
+    kinds = {(c.kind, c.count) for _, c in all_candidates("", body)}
+    assert ("injured", 100) in kinds
+    # no hospital in the clause: a transfer is no injury ("نقل 5 آلاف طن إلى الميناء")
+    assert not {(c.kind, c.count) for _, c in all_candidates("", "ونقل 500 شخص إلى الميناء أمس")}
+
+
+def test_a_day_or_year_word_naming_a_date_is_no_unit() -> None:
+    # "يوم الأربعاء" dates the toll; "45 يوما" is a duration
+    assert ("killed", 131) in {(c.kind, c.count) for _, c in all_candidates("", "وارتفع عدد القتلى إلى 131 يوم الأربعاء")}
+    assert not all_candidates("", "اعتقل منذ 45 يوما")

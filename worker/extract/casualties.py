@@ -120,6 +120,9 @@ MEASURES = folded_words(
     "سنتيمتر سنتيمترا سنتيمترات ملم ميل ميلا أميال طن أطنان لتر لترا غرام غراما جرام هكتار درجة درجات"
 )
 _PER_HUNDRED = folded_words("المئة المائة مئة مائة")
+# "إلى 131 يوم الأربعاء", "قتل 45 عام 2014": a day or year word that names a date, not the number's unit
+_DATE_UNITS = folded_words("يوم عام")
+_DATE_AFTER_UNIT = folded_words("الأحد الاثنين الإثنين الثلاثاء الأربعاء الخميس الجمعة السبت أمس")
 _BEFORE_WINDOW = 7
 _AFTER_WINDOW = 3
 
@@ -236,7 +239,8 @@ def measures(toks: list[Token], stems: _LazyStems, j: int) -> bool:
     if j >= len(toks):
         return False
     if toks[j].text in MEASURES or stems[j][0] in MEASURES or stems[j][1] in MEASURES:
-        return True
+        return not (toks[j].norm in _DATE_UNITS and j + 1 < len(toks) and (
+            toks[j + 1].norm in _DATE_AFTER_UNIT or (toks[j + 1].kind == "number" and len(toks[j + 1].norm) == 4)))
     return toks[j].norm == "في" and j + 1 < len(toks) and toks[j + 1].norm in _PER_HUNDRED  # "37 في المئة"
 
 
