@@ -64,3 +64,15 @@ def test_a_day_or_year_word_naming_a_date_is_no_unit() -> None:
     # "يوم الأربعاء" dates the toll; "45 يوما" is a duration
     assert ("killed", 131) in {(c.kind, c.count) for _, c in all_candidates("", "وارتفع عدد القتلى إلى 131 يوم الأربعاء")}
     assert not all_candidates("", "اعتقل منذ 45 يوما")
+
+
+def test_a_rising_toll_takes_the_kind_between_its_verb_and_the_number() -> None:
+    assert SHIPPED.toll_span
+    before = ("وبذلك يرتفع عدد الفلسطينيين الذين قتلوا منذ اندلاع الاحتجاجات في إطار مسيرة العودة التي بدأت "
+              "في آذار الماضي إلى 45.")
+    after = "وقال المرصد إنه ارتفع إلى 96 عدد عناصر قوات النظام والمسلحين الموالين لها الذين قتلوا منذ بدء التصعيد"
+    assert ("killed", 45) in {(c.kind, c.count) for _, c in all_candidates("", before)}
+    assert ("killed", 96) in {(c.kind, c.count) for _, c in all_candidates("", after)}
+    # "إلى" without a rising-toll verb gives no such cue ("توجه" is none)
+    feats = [f for _, c in all_candidates("", "وتوجه الوفد الذي قتل أمس قائده إلى 3 مدن") for f in c.feats]
+    assert feats and not any("toll_span" in f for f in feats)
