@@ -275,6 +275,8 @@ def _toll_span(cue_tokens: tuple[list[int], list[tuple[tuple[str, str], ...]]], 
             continue
         for _, kind in vals[x]:
             cues.setdefault(kind, []).append(("toll_span", c - i if c < i else c - j + 1))
+
+
 _TRANSFER = folded_words("نقل نقلوا نقلت نقلهم ينقل أدخل أدخلوا أدخلت إدخال إدخالهم إسعاف إسعافهم")
 _HOSPITAL = ("مستشف", "المستشف")
 
@@ -502,7 +504,6 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
                 f += [f"{kd}|cue:{name}:{_dist(d)}" for name, d in cues[kd]]
                 if person:
                     f.append("dual_person")
-
                 out.append(Candidate(kd, 2, t.start, t.end, tuple(f)))
     return out
 
