@@ -231,17 +231,25 @@ def _cues(cue_tokens: tuple[list[int], list[tuple[tuple[str, str], ...]]], n_tok
     """kind -> [(cue type, signed distance)] for casualty cues around the number at tokens i..j
     (``cue_tokens``: :func:`_cue_tokens` of the text), in text order."""
     out: dict[str, list[tuple[str, int]]] = {}
+    _add_cues(cue_tokens, sent_of, i, j, max(0, i - _WINDOW_BEFORE), min(n_toks, j + _WINDOW_AFTER), out)
+    return out
+
+
+def _add_cues(cue_tokens: tuple[list[int], list[tuple[tuple[str, str], ...]]], sent_of: list[int], i: int, j: int,
+              lo: int, hi: int, out: dict[str, list[tuple[str, int]]], only: str | None = None,
+              as_name: str | None = None) -> None:
+    """Add to ``out`` the cues of tokens lo..hi in the sentence of the number at tokens i..j, with their signed
+    distance to it: every cue type, or ``only`` that one, named as in the tables or ``as_name``."""
     sent = sent_of[i]
     pos, vals = cue_tokens
-    lo, hi = max(0, i - _WINDOW_BEFORE), min(n_toks, j + _WINDOW_AFTER)
     for x in range(bisect_left(pos, lo), bisect_left(pos, hi)):
         k = pos[x]
         if i <= k < j or sent_of[k] != sent:
             continue
         d = k - i if k < i else k - j + 1
         for name, kind in vals[x]:
-            out.setdefault(kind, []).append((name, d))
-    return out
+            if only is None or name == only:
+                out.setdefault(kind, []).append((as_name or name, d))
 
 
 _FAR_AFTER = 14
@@ -267,14 +275,8 @@ def _toll_span(cue_tokens: tuple[list[int], list[tuple[tuple[str, str], ...]]], 
                  if sent_of[v] == sent and (stems[v][1] in _TOLL_RISE or stems[v][0] in _TOLL_RISE)), None)
     if verb is None:
         return
-    pos, vals = cue_tokens
     lo, hi = (verb + 1, to) if verb < to - 1 else (j, min(len(toks), j + 20))
-    for x in range(bisect_left(pos, lo), bisect_left(pos, hi)):
-        c = pos[x]
-        if sent_of[c] != sent:
-            continue
-        for _, kind in vals[x]:
-            cues.setdefault(kind, []).append(("toll_span", c - i if c < i else c - j + 1))
+    _add_cues(cue_tokens, sent_of, i, j, lo, hi, cues, as_name="toll_span")
 
 
 _TRANSFER = folded_words("نقل نقلوا نقلت نقلهم ينقل أدخل أدخلوا أدخلت إدخال إدخالهم إسعاف إسعافهم")
@@ -299,15 +301,8 @@ def _far_after(cue_tokens: tuple[list[int], list[tuple[tuple[str, str], ...]]], 
     """``fs.far_after``: add to ``cues`` the casualty verbs ("after" cues) of the number's sentence beyond the
     usual window, up to ``_FAR_AFTER`` tokens after it: the counted noun's modifiers ("من قوات النظام السوري
     والموالين له") push the verb out of the window."""
-    pos, vals = cue_tokens
-    lo, hi = j + _WINDOW_AFTER, min(n_toks, j + _FAR_AFTER)
-    for x in range(bisect_left(pos, lo), bisect_left(pos, hi)):
-        k = pos[x]
-        if sent_of[k] != sent_of[i]:
-            break
-        for name, kind in vals[x]:
-            if name == "after":
-                cues.setdefault(kind, []).append(("after_far", k - j + 1))
+    _add_cues(cue_tokens, sent_of, i, j, j + _WINDOW_AFTER, min(n_toks, j + _FAR_AFTER), cues, only="after",
+              as_name="after_far")
 
 
 def _opener_feats(words: list[str], lead: bool) -> list[str]:
