@@ -314,3 +314,21 @@ def test_thresholds_follow_the_weighted_articles():
     assert ev.article_weight(Article(id="x", title="", body="", published="", source_set="train-events")) == (
         ev.REFERENCE_WEIGHT)
     assert ev.article_weight(Article(id="y", title="", body="", published="", source_set="extraction-2026")) == 1.0
+
+
+def test_naive_bayes_ratios_scale_the_whole_article_model_and_fold_into_its_weights():
+    pytest.importorskip("sklearn", reason="the train extra (scikit-learn) fits models; not a service")
+    from scipy.sparse import csr_matrix, diags
+    from sklearn.linear_model import LogisticRegression
+
+    from worker.training.events import _nb_ratios
+
+    # features: 0 only in positives, 1 only in negatives, 2 in both alike
+    X = csr_matrix(np.array([[1, 0, 1], [1, 0, 1], [0, 1, 1], [0, 1, 1]], np.float32))
+    y = np.array([True, True, False, False])
+    r = _nb_ratios(X, y, 1.0)
+    # smoothed shares: positives (3, 1, 3) / 7, negatives (1, 3, 3) / 7
+    assert np.allclose(r, np.log([3.0, 1 / 3, 1.0]), atol=1e-6)
+    # a fit on the scaled features decides as the unscaled features times the folded weights (run time)
+    clf = LogisticRegression(C=1.0, solver="liblinear").fit(X @ diags(r), y)
+    assert np.allclose(X @ (clf.coef_[0] * r), clf.decision_function(X @ diags(r)) - clf.intercept_[0], atol=1e-5)
