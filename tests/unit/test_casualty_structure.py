@@ -74,5 +74,29 @@ def test_a_rising_toll_takes_the_kind_between_its_verb_and_the_number() -> None:
     assert ("killed", 45) in {(c.kind, c.count) for _, c in all_candidates("", before)}
     assert ("killed", 96) in {(c.kind, c.count) for _, c in all_candidates("", after)}
     # "إلى" without a rising-toll verb gives no such cue ("توجه" is none)
-    feats = [f for _, c in all_candidates("", "وتوجه الوفد الذي قتل أمس قائده إلى 3 مدن") for f in c.feats]
+    feats = [f for _, c in all_candidates("", "وتوجه الوفد الذي قتل أمس قائده إلى 3 مسؤولين") for f in c.feats]
     assert feats and not any("toll_span" in f for f in feats)
+
+
+def test_an_arrest_by_an_armed_group_is_also_a_kidnapped_candidate() -> None:
+    # session 18: the guidelines count people an armed group "arrests" or "holds" as kidnapped
+    assert SHIPPED.captor
+    got = {(c.kind, c.count): set(c.feats) for _, c in all_candidates("", "وذكرت مصادر أن المتمردين اعتقلوا 45 مسؤولا")}
+    assert {("arrested", 45), ("kidnapped", 45)} <= set(got)
+    assert "kidnapped|captor" in got[("kidnapped", 45)]
+    # the police are no captor: an arrest stays an arrest
+    assert {(c.kind, c.count) for _, c in all_candidates("", "اعتقلت الشرطة 5 أشخاص")} == {("arrested", 5)}
+
+
+def test_feminine_and_dual_verbs_after_the_count_and_deaths() -> None:
+    kinds = {(c.kind, c.count) for _, c in all_candidates("", "وكانت من بين 11 ناشطة على الأقل اعتقلن الأسبوع الماضي")}
+    assert ("arrested", 11) in kinds
+    died = "وذكرت المنظمة أن أكثر من 70 شخصا المختبئين بالملاجئ ماتوا جراء الهجوم"
+    assert ("killed", 70) in {(c.kind, c.count) for _, c in all_candidates("", died)}
+
+
+def test_a_number_counting_places_or_vehicles_is_no_candidate() -> None:
+    body = "وأكدت المصادر مقتل 30 مسلحا وتدمير 16 آلية عسكرية في غارات على مواقع في 12 محافظة"
+    assert {(c.kind, c.count) for _, c in all_candidates("", body)} == {("killed", 30)}
+    # "حالة" still counts people: "197 حالة اختطاف"
+    assert ("kidnapped", 197) in {(c.kind, c.count) for _, c in all_candidates("", "ورصد التقرير 197 حالة اختطاف")}

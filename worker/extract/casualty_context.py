@@ -29,9 +29,11 @@ __all__ = ["EXTRA_CUES", "background_feats", "document_feats", "date_feats", "da
 # Some also raise noise candidates (القضاء the judiciary, إعدام a sentence, حبس a prison term); the scorer
 # learns their weight. Session 11, 2,600 articles, 7 fold assignments: F1 +.005 on average (6 of 7 higher).
 EXTRA_CUES: dict[str, frozenset[str]] = {
-    "killed": folded_words("قضى قضوا قضت مصرعهم مصرعه مصرعها غرق غرقوا بغرق وغرق غرقا القضاء أعدموا أعدم إعدام"),
+    "killed": folded_words("قضى قضوا قضت مصرعهم مصرعه مصرعها غرق غرقوا بغرق وغرق غرقا القضاء أعدموا أعدم إعدام "
+                           "سقط سقوط اغتيل اغتيال اغتالت اغتالوا اغتالتهم أوديا"),
     "injured": folded_words("إصابتهم اختناق حالات"),
-    "arrested": folded_words("ضبط ضبطت ضبطوا محبوسين تحتجز يحتجز تعتقل يعتقل إيقاف ايقاف أوقفت حبس إيقافهم احتجزت"),
+    "arrested": folded_words("ضبط ضبطت ضبطوا محبوسين تحتجز يحتجز تعتقل يعتقل إيقاف ايقاف أوقفت حبس إيقافهم احتجزت "
+                             "تقبض يقبض المقبوض محبوس محبوسا"),
     "kidnapped": folded_words("اقتياد اقتادوا"),
     "missing": folded_words("مصيرهم"),
 }

@@ -28,6 +28,7 @@ from worker.document import CASUALTY_KINDS, Casualty, DateRef
 from worker.extract import npz_vocab
 from worker.extract.casualties import (
     AFTER_TRIGGERS,
+    COUNTED_THINGS,
     DUAL_NOUNS,
     DUAL_PEOPLE,
     KIND_NOUNS,
@@ -73,8 +74,8 @@ class FeatureSet:
     """Optional feature groups of :mod:`worker.extract.casualty_context` (issue #18 experiments).
 
     ``extra_cues``, ``dates``, ``position``, ``plain_duals``, ``sentence_bag``, ``illness``, ``sums``, ``far_after``,
-    ``toll_span`` and ``hospital`` are on in the shipped model: the others did not raise the cross-validated F1 (see
-    ``data/extraction/README.md`` and :mod:`worker.training.casualty_analysis`). Experiments switch them
+    ``toll_span``, ``hospital`` and ``captor`` are on in the shipped model: the others did not raise the
+    cross-validated F1 (see ``data/extraction/README.md`` and :mod:`worker.training.casualty_analysis`). Experiments switch them
     through ``worker.training.casualties.prepare(article, fs)``; a model trained so needs the same ``fs`` at
     run time.
     """
@@ -92,6 +93,7 @@ class FeatureSet:
     hospital: bool = True  # a count taken to hospital is an injured candidate (session 17: on, F1 +.0005)
     toll_span: bool = True  # the cues between a rising-toll verb and "إلى N" (session 17: on, F1 +.0015)
     far_after: bool = True  # a casualty verb up to 13 words after a counted person noun (session 17: on, F1 +.003)
+    captor: bool = True  # an arrest by an armed group is also a kidnapped candidate (session 18: on, F1 +.001)
 
 
 SHIPPED = FeatureSet()
@@ -305,6 +307,23 @@ def _far_after(cue_tokens: tuple[list[int], list[tuple[tuple[str, str], ...]]], 
               as_name="after_far")
 
 
+# Non-state captors: what they "arrest" or "hold" the guidelines count as kidnapped ("محتجزين لدى التنظيم").
+_CAPTORS = folded_words(
+    "الحوثي الحوثيين الحوثيون الحوثية ميليشيا ميليشيات الميليشيا الميليشيات مليشيا مليشيات المليشيا المليشيات "
+    "المتمردين المتمردون متمردون متمردين داعش التنظيم بوكو فصيل الفصيل فصائل جماعة الجماعة خاطفين الخاطفين "
+    "الخاطفون عصابة عصابات"
+)
+_CAPTOR_BACK = 12
+_CAPTOR_AFTER = 10
+
+
+def _captor_near(stems: _LazyStems, sent_of: list[int], i: int, j: int) -> bool:
+    """``fs.captor``: whether a non-state captor word is near the number at tokens i..j in its sentence."""
+    sent = sent_of[i]
+    return any(sent_of[k] == sent and (stems[k][1] in _CAPTORS or stems[k][0] in _CAPTORS)
+               for k in [*range(max(0, i - _CAPTOR_BACK), i), *range(j, min(len(sent_of), j + _CAPTOR_AFTER))])
+
+
 def _opener_feats(words: list[str], lead: bool) -> list[str]:
     """``fs.opener``: the first word of a body sentence after the lead ("وكان"، "يذكر"، "أعلنت")."""
     return ["op1:" + words[0]] if words and not lead else []
@@ -442,6 +461,8 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
         i, j = num.tok_start, num.tok_end
         if measures(toks, stems, j):
             continue
+        if j < len(toks) and (stems[j][0] in COUNTED_THINGS or stems[j][1] in COUNTED_THINGS):
+            continue  # "16 آلية"، "12 محافظة": no head count
         cues = _cues(cue_tokens, len(toks), sent_of, i, j)
         if fs.far_after and j < len(toks) and (stems[j][1] in PEOPLE or stems[j][0] in PEOPLE):
             _far_after(cue_tokens, len(toks), sent_of, i, j, cues)
@@ -455,6 +476,9 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
         kinds = set(cues) | ({rule_kind} if rule_kind else set())
         if not kinds:
             continue
+        captor = fs.captor and "arrested" in kinds and _captor_near(stems, sent_of, i, j)
+        if captor:
+            kinds.add("kidnapped")
         base = context(i, j)
         base += [
             "val:" + _bucket(num.value),
@@ -468,6 +492,8 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
             f += [f"{kind}|{x}" for x in base if not x.startswith(("pv2:", "nx2:", "op1:"))]
             f.append("kind:" + kind)
             f.append("rule:self" if rule_kind == kind else "rule:other" if rule_kind else "rule:none")
+            if captor:
+                f += ["captor", f"{kind}|captor"]
             for name, d in cues.get(kind, ()):
                 f.append(f"cue:{name}:{_dist(d)}")
                 f.append(f"{kind}|cue:{name}:{_dist(d)}")
