@@ -98,5 +98,7 @@ def test_feminine_and_dual_verbs_after_the_count_and_deaths() -> None:
 def test_a_number_counting_places_or_vehicles_is_no_candidate() -> None:
     body = "وأكدت المصادر مقتل 30 مسلحا وتدمير 16 آلية عسكرية في غارات على مواقع في 12 محافظة"
     assert {(c.kind, c.count) for _, c in all_candidates("", body)} == {("killed", 30)}
+    bullets = {(c.kind, c.count) for _, c in all_candidates("", "الشرطة تقتل شابا بعشرين رصاصة أمام متجر")}
+    assert ("killed", 20) not in bullets
     # "حالة" still counts people: "197 حالة اختطاف"
     assert ("kidnapped", 197) in {(c.kind, c.count) for _, c in all_candidates("", "ورصد التقرير 197 حالة اختطاف")}
