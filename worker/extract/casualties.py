@@ -249,12 +249,15 @@ def find_casualties(
 
 
 def measures(toks: list[Token], stems: _LazyStems, j: int) -> bool:
-    """Whether the words from token ``j`` on name the unit of the number ending before it (``MEASURES``)."""
+    """Whether the words from token ``j`` on say the number ending before it counts no people: they name its unit
+    (``MEASURES``) or a counted thing (``COUNTED_THINGS``)."""
     if j >= len(toks):
         return False
     if toks[j].text in MEASURES or stems[j][0] in MEASURES or stems[j][1] in MEASURES:
         return not (toks[j].norm in _DATE_UNITS and j + 1 < len(toks) and (
             toks[j + 1].norm in _DATE_AFTER_UNIT or (toks[j + 1].kind == "number" and len(toks[j + 1].norm) == 4)))
+    if stems[j][0] in COUNTED_THINGS or stems[j][1] in COUNTED_THINGS:
+        return True  # "16 آلية"، "12 محافظة"
     return toks[j].norm == "في" and j + 1 < len(toks) and toks[j + 1].norm in _PER_HUNDRED  # "37 في المئة"
 
 

@@ -28,7 +28,6 @@ from worker.document import CASUALTY_KINDS, Casualty, DateRef
 from worker.extract import npz_vocab
 from worker.extract.casualties import (
     AFTER_TRIGGERS,
-    COUNTED_THINGS,
     DUAL_NOUNS,
     DUAL_PEOPLE,
     KIND_NOUNS,
@@ -461,8 +460,6 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
         i, j = num.tok_start, num.tok_end
         if measures(toks, stems, j):
             continue
-        if j < len(toks) and (stems[j][0] in COUNTED_THINGS or stems[j][1] in COUNTED_THINGS):
-            continue  # "16 آلية"، "12 محافظة": no head count
         cues = _cues(cue_tokens, len(toks), sent_of, i, j)
         if fs.far_after and j < len(toks) and (stems[j][1] in PEOPLE or stems[j][0] in PEOPLE):
             _far_after(cue_tokens, len(toks), sent_of, i, j, cues)
