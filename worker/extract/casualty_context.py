@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from worker.extract.dates import date_age
 from worker.extract.normalize import folded_words
 
 __all__ = ["EXTRA_CUES", "background_feats", "document_feats", "date_feats", "date_age", "MONTHS"]
@@ -112,29 +113,6 @@ def document_feats(keys: Sequence[tuple[str, int, bool, int]]) -> list[list[str]
         f += [f"{kind}|{x}" for x in f]
         out.append(f)
     return out
-
-
-def date_age(value: str, pub: date) -> str | None:
-    """The age class of a resolved date (YYYY-MM-DD, YYYY-MM or YYYY) against the publication day."""
-    try:
-        if len(value) == 10:
-            days = (pub - date.fromisoformat(value)).days
-        elif len(value) == 7:
-            months = (pub.year - int(value[:4])) * 12 + pub.month - int(value[5:7])
-            if months == 0:
-                return "month_now"
-            days = months * 30
-        else:
-            years = pub.year - int(value[:4])
-            if years == 0:
-                return "year_now"
-            days = years * 365
-    except ValueError:
-        return None
-    if days < 0:
-        return "future"
-    return "0-1" if days <= 1 else "2-7" if days <= 7 else "8-31" if days <= 31 else \
-        "month_older" if days <= 366 else "years_older"
 
 
 def date_feats(values: Sequence[str], pub: date | None) -> list[str]:

@@ -1,11 +1,13 @@
 """The event stage: a learned multi-label sentence classifier, aggregated to the document.
 
-Contract: ``detect_events(title, body, sentence_spans, folded_body, published) -> list[Event]``; pure.
+Contract: ``detect_events(title, body, sentence_spans, folded_body, published, dates=None) -> list[Event]``; pure.
 
 Why learned: trigger rules fitted to a few articles fire on sentences, films, threats and history alike.
 Here the rules of :mod:`worker.extract.events` are *features* (``rule_signals``), next to the sentence's
-word stems, stem bigrams, stem prefixes, context cues (court, film, sport, threat, negation, an older year)
-and its position. One logistic model per type scores every unit (the title and each body sentence). The
+word stems, stem bigrams, stem prefixes, context cues (court, film, sport, threat, negation, an older year),
+its position and how old the dates it mentions are against the publication day (``unit_ages``; each age
+also crossed with the types whose rule fires in the unit, since a trigger beside yesterday's date reports
+news and one beside a date of years ago recalls background). One logistic model per type scores every unit (the title and each body sentence). The
 document stage (:mod:`worker.extract.event_doc`) then decides each type from how its units scored (best,
 second best, title, lead, how many fire, the gate on its rule hits, a whole-article model's score, every
 type's best score), with a threshold per type chosen on held-out folds at training time
@@ -29,23 +31,25 @@ The model is a plain ``.npz`` (vocabulary, weights, biases, thresholds): numpy o
 from __future__ import annotations
 
 from bisect import bisect_left
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 
 import numpy as np
 
-from worker.document import Event
+from worker.document import DateRef, Event
 from worker.extract import npz_vocab
+from worker.extract.dates import date_age, find_dates
 from worker.extract.event_doc import DocStage, doc_features
 from worker.extract.event_rows import WORD_RE as _WORD_RE
 from worker.extract.event_rows import YEAR_RE as _YEAR_RE
-from worker.extract.event_rows import RowFeaturizer, UnitRows, unit_position, year_feature
+from worker.extract.event_rows import RowFeaturizer, UnitRows, age_features, unit_position, year_feature
 from worker.extract.events import rule_signals
 from worker.extract.normalize import fold, fold_with_offsets, folded_words
 from worker.extract.tokens import sentences, split_proclitics
 
-__all__ = ["detect_events", "unit_features", "gate_features", "split_units", "EventModel", "load_model", "from_npz"]
+__all__ = ["detect_events", "unit_features", "gate_features", "split_units", "unit_ages", "find_unit_dates", "EventModel", "load_model", "from_npz"]
 
 _MAX_EVIDENCE = 300
 _MAX_UNITS = 120  # sentences scored per article (bounded work on huge bodies)
@@ -96,8 +100,10 @@ def _word_feats(word: str) -> tuple[str, tuple[str, ...]]:
     return s, feats + _cue_feats(s, word)
 
 
-def unit_features(units_fold: list[str], n_title: int, pub_year: int | None) -> list[list[str]]:
-    """Feature names of each folded unit (title units first, then body sentences)."""
+def unit_features(units_fold: list[str], n_title: int, pub_year: int | None,
+                  ages: Sequence[tuple[str, ...]] | None = None) -> list[list[str]]:
+    """Feature names of each folded unit (title units first, then body sentences); ``ages`` (from
+    :func:`unit_ages`, None when the publication day is unknown) adds the age features of each unit's dates."""
     signals = rule_signals(units_fold)
     out: list[list[str]] = []
     for k, (f, sig) in enumerate(zip(units_fold, signals, strict=True)):
@@ -117,6 +123,8 @@ def unit_features(units_fold: list[str], n_title: int, pub_year: int | None) -> 
             feats.append("sig:" + s)
             if s.startswith("rule:") or s.startswith("pat:"):
                 feats.append(f"sig:{s}@{pos}")
+        if ages is not None:
+            feats.extend(age_features(ages[k], sig))
         out.append(feats)
     # what the rules see next door and in the title: a trigger in a background paragraph reads
     # differently from one that follows the headline's event
@@ -146,6 +154,40 @@ def split_units(title: str, body: str, sentence_spans: list[tuple[int, int]] | N
             texts.append(body[a:b])
             folds.append(fbody[bisect_left(offs, a) : bisect_left(offs, b)])
     return texts, folds, n_title
+
+
+UnitDates = tuple[Sequence[DateRef], Sequence[DateRef]]
+
+
+def find_unit_dates(title: str, body: str, published: datetime | None,
+                    folded_body: tuple[str, list[int]] | None = None) -> UnitDates:
+    """Every date mention of the title and of the body, as the chain's date stage finds them."""
+    return (find_dates(title, published, "title", unique=False),
+            find_dates(body, published, "body", folded_body, unique=False))
+
+
+def unit_ages(title: str, body: str, sentence_spans: list[tuple[int, int]] | None, dates: UnitDates,
+              published: datetime | date | None) -> list[tuple[str, ...]] | None:
+    """Per unit of :func:`split_units`, the age classes of the dates mentioned in it (sorted; empty when none),
+    or None when the publication day is unknown and nothing can be aged."""
+    if published is None:
+        return None
+    pub = published.date() if isinstance(published, datetime) else published
+
+    def ages(refs) -> tuple[str, ...]:
+        return tuple(sorted({g for g in (date_age(r.date, pub) for r in refs) if g}))
+
+    t_dates, b_dates = dates
+    out: list[tuple[str, ...]] = []
+    if title and title.strip():
+        out.append(ages(t_dates))
+    if body:
+        spans = sentence_spans if sentence_spans is not None else sentences(body)
+        by_start = sorted(b_dates, key=lambda r: r.start)
+        starts = [r.start for r in by_start]
+        for a, b in spans[:_MAX_UNITS]:
+            out.append(ages(by_start[bisect_left(starts, a) : bisect_left(starts, b)]))
+    return out
 
 
 def gate_features(feats: list[str], etype: str) -> list[str]:
@@ -404,11 +446,18 @@ def detect_events(
     folded_body: tuple[str, list[int]] | None = None,
     published: datetime | None = None,
     model: EventModel | None = None,
+    dates: UnitDates | None = None,
 ) -> list[Event]:
-    """Event types the article reports, each with its best-scoring sentence as evidence."""
+    """Event types the article reports, each with its best-scoring sentence as evidence. ``dates`` may carry
+    the title's and the body's date mentions (``find_dates(..., unique=False)``) when the caller has them."""
     m = model or load_model()
     texts, folds, n_title = split_units(title, body, sentence_spans, folded_body)
     if not texts:
         return []
-    found = m.decide_rows(m.row_featurizer().unit_rows(folds, n_title, published.year if published else None))
+    ages = None
+    if published is not None:
+        if dates is None:
+            dates = find_unit_dates(title, body, published, folded_body)
+        ages = unit_ages(title, body, sentence_spans, dates, published)
+    found = m.decide_rows(m.row_featurizer().unit_rows(folds, n_title, published.year if published else None, ages))
     return [Event(type=t, evidence=_evidence(texts[found[t][0]])) for t in m.types if t in found]  # type: ignore[arg-type]

@@ -173,7 +173,7 @@ def extract_one(article: ArticleIn | dict[str, Any]) -> EnrichedDocument:
             dates.append(d)
 
     casualties = score_casualties(title, body, (t_toks, b_toks), (None, b_sents), published, dates=(t_dates, b_dates))
-    events = detect_events(title, body, b_sents, b_fold, published)
+    events = detect_events(title, body, b_sents, b_fold, published, dates=(t_dates, b_dates))
     quotes = find_quotes(body, b_sents, b_fold)
     keywords = find_keywords(title, body, t_toks, b_toks)
     fingerprint = simhash(f"{title}\n{body}", folded=f"{t_fold[0]} {b_fold[0]}")

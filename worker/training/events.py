@@ -15,7 +15,14 @@ import numpy as np
 
 from worker.document import EVENT_TYPES
 from worker.extract.dates import parse_published
-from worker.extract.event_model import EventModel, gate_features, split_units, unit_features
+from worker.extract.event_model import (
+    EventModel,
+    find_unit_dates,
+    gate_features,
+    split_units,
+    unit_ages,
+    unit_features,
+)
 from worker.extract.normalize import fold
 from worker.training.dataset import Article
 from worker.training.folds import kfold
@@ -94,7 +101,8 @@ def _match_unit(evidence: str, folds: list[str]) -> int:
 def prepare(a: Article) -> Prepared:
     pub = parse_published(a.published)
     texts, folds, n_title = split_units(a.title, a.body)
-    feats = unit_features(folds, n_title, pub.year if pub else None)
+    ages = None if pub is None else unit_ages(a.title, a.body, None, find_unit_dates(a.title, a.body, pub), pub)
+    feats = unit_features(folds, n_title, pub.year if pub else None, ages)
     ev = {t: _match_unit(e, folds) for t, e in a.events if texts}
     return Prepared(a, texts, feats, ev)
 
