@@ -17,6 +17,7 @@ pair is reported once. Dual person nouns coordinated with a count ("15 طفلا 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from worker.document import Casualty
 from worker.extract.memo import memo
@@ -24,7 +25,7 @@ from worker.extract.normalize import folded_words
 from worker.extract.numbers import NumberSpan, find_numbers
 from worker.extract.tokens import Token, sentences, split_proclitics, tokenize
 
-__all__ = ["find_casualties", "KIND_NOUNS", "TRIGGERS"]
+__all__ = ["find_casualties", "KIND_NOUNS", "TRIGGERS", "word_in", "stem_in"]
 
 
 # Nouns that name the casualty itself (the counted noun): "374 قتيلا".
@@ -151,6 +152,19 @@ def _stems(norm: str) -> tuple[str, str, str]:
     return norm, rest, bare
 
 
+Forms = tuple[str, str, str]
+
+
+def word_in(forms: Forms, words: Collection[str]) -> bool:
+    """The word as written, or without its proclitics (its article kept), is one of ``words``."""
+    return forms[0] in words or forms[1] in words
+
+
+def stem_in(forms: Forms, words: Collection[str]) -> bool:
+    """The word without its proclitics, with or without its article, is one of ``words``."""
+    return forms[1] in words or forms[2] in words
+
+
 class _LazyStems:
     """``stems[k]`` = :func:`_stems` of token k, computed on first access."""
 
@@ -171,7 +185,7 @@ class _LazyStems:
 
 def _kind_of(stems: tuple[str, str, str], table: dict[str, frozenset[str]]) -> str | None:
     for kind, words in table.items():
-        if stems[0] in words or stems[1] in words or stems[2] in words:
+        if any(form in words for form in stems):
             return kind
     return None
 
@@ -237,8 +251,8 @@ def find_casualties(
             if t.kind != "word" or len(t.norm) < 5 or not (t.norm.endswith("ين") or t.norm.endswith("ان")):
                 continue
             st = stems[k]
-            kind = next((kd for kd, words in DUAL_NOUNS.items() if st[2] in words or st[1] in words), None)
-            if kind is None and (st[2] in DUAL_PEOPLE or st[1] in DUAL_PEOPLE) and k > 0:
+            kind = next((kd for kd, words in DUAL_NOUNS.items() if stem_in(st, words)), None)
+            if kind is None and stem_in(st, DUAL_PEOPLE) and k > 0:
                 kind = _kind_of(stems[k - 1], TRIGGERS)
                 if kind is not None and not (k + 1 < len(toks) and toks[k + 1].norm in ("اثنين", "اثنان")):
                     add(kind, 2, k - 1, k + 1, False)
@@ -253,10 +267,10 @@ def measures(toks: list[Token], stems: _LazyStems, j: int) -> bool:
     (``MEASURES``) or a counted thing (``COUNTED_THINGS``)."""
     if j >= len(toks):
         return False
-    if toks[j].text in MEASURES or stems[j][0] in MEASURES or stems[j][1] in MEASURES:
+    if toks[j].text in MEASURES or word_in(stems[j], MEASURES):
         return not (toks[j].norm in _DATE_UNITS and j + 1 < len(toks) and (
             toks[j + 1].norm in _DATE_AFTER_UNIT or (toks[j + 1].kind == "number" and len(toks[j + 1].norm) == 4)))
-    if stems[j][0] in COUNTED_THINGS or stems[j][1] in COUNTED_THINGS:
+    if word_in(stems[j], COUNTED_THINGS):
         return True  # "16 آلية"، "12 محافظة"
     return toks[j].norm == "في" and j + 1 < len(toks) and toks[j + 1].norm in _PER_HUNDRED  # "37 في المئة"
 
@@ -271,7 +285,7 @@ def _plausible(num: NumberSpan, toks: list[Token], stems: _LazyStems, i: int, j:
             return False  # a year ("2000 قتيل" would still count)
     if j < len(toks):
         nxt = stems[j]
-        if nxt[0] in NOT_PEOPLE or nxt[1] in NOT_PEOPLE or nxt[1] in _MONTH_WORDS or toks[j].text in "%/:":
+        if word_in(nxt, NOT_PEOPLE) or nxt[1] in _MONTH_WORDS or toks[j].text in "%/:":
             return False
         if toks[j].text in ("-", "–") and j + 1 < len(toks) and toks[j + 1].kind == "number":
             return False  # ranges and dates "12 - 13"
@@ -321,11 +335,11 @@ def _classify(
         kind = _kind_of(stems[j], AFTER_TRIGGERS)
         if kind:
             return kind, i, j + 1
-    person = j < n and (stems[j][1] in PEOPLE or stems[j][0] in PEOPLE or _plural_person(stems[j][1]))
+    person = j < n and (word_in(stems[j], PEOPLE) or _plural_person(stems[j][1]))
     # "30 من عناصر الميليشيات قتلوا": a partitive "من" + person noun before the verb
     partitive = (
         not person and j + 1 < n and toks[j].norm == "من"
-        and (stems[j + 1][1] in PEOPLE or stems[j + 1][2] in PEOPLE or _plural_person(stems[j + 1][2]))
+        and (stem_in(stems[j + 1], PEOPLE) or _plural_person(stems[j + 1][2]))
     )
     # 2. trigger before, same sentence
     for k in range(i - 1, max(-1, i - 1 - _BEFORE_WINDOW), -1):
@@ -364,7 +378,7 @@ def _classify(
             if sent_of[k] != sent:
                 break
             for kind, words in TOLL_NOUNS.items():
-                if stems[k][0] in words or stems[k][1] in words:
+                if word_in(stems[k], words):
                     return kind, k, j + (1 if j < n and toks[j].kind == "word" else 0)
     return None, i, j
 

@@ -41,6 +41,8 @@ from worker.extract.casualties import (
     _LazyStems,
     _plausible,
     measures,
+    stem_in,
+    word_in,
 )
 from worker.extract.casualty_context import EXTRA_CUES, background_feats, date_feats, document_feats
 from worker.extract.dates import find_dates
@@ -273,7 +275,7 @@ def _toll_span(cue_tokens: tuple[list[int], list[tuple[tuple[str, str], ...]]], 
         return
     to = k
     verb = next((v for v in range(to - 1, max(-1, to - _TOLL_SPAN), -1)
-                 if sent_of[v] == sent and (stems[v][1] in _TOLL_RISE or stems[v][0] in _TOLL_RISE)), None)
+                 if sent_of[v] == sent and word_in(stems[v], _TOLL_RISE)), None)
     if verb is None:
         return
     lo, hi = (verb + 1, to) if verb < to - 1 else (j, min(len(toks), j + 20))
@@ -292,7 +294,7 @@ def _hospital_cue(toks: list[Token], stems: _LazyStems, sent_of: list[int], i: i
     if not any(sent_of[k] == sent and stems[k][2].startswith(_HOSPITAL) for k in range(j, hi)):
         return None
     for k in [*range(max(0, i - 6), i), *range(j, min(len(toks), j + 4))]:
-        if sent_of[k] == sent and toks[k].kind == "word" and (stems[k][1] in _TRANSFER or stems[k][2] in _TRANSFER):
+        if sent_of[k] == sent and toks[k].kind == "word" and stem_in(stems[k], _TRANSFER):
             return k - i if k < i else k - j + 1
     return None
 
@@ -319,7 +321,7 @@ _CAPTOR_AFTER = 10
 def _captor_near(stems: _LazyStems, sent_of: list[int], i: int, j: int) -> bool:
     """``fs.captor``: whether a non-state captor word is near the number at tokens i..j in its sentence."""
     sent = sent_of[i]
-    return any(sent_of[k] == sent and (stems[k][1] in _CAPTORS or stems[k][0] in _CAPTORS)
+    return any(sent_of[k] == sent and word_in(stems[k], _CAPTORS)
                for k in [*range(max(0, i - _CAPTOR_BACK), i), *range(j, min(len(sent_of), j + _CAPTOR_AFTER))])
 
 
@@ -363,16 +365,16 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
             f.append("at:" + ("lead" if r < 0.15 else "first_half" if r < 0.5 else "second_half" if r < 0.8 else "tail"))
         if i > 0:
             f.append("pv1:" + stems[i - 1][2])
-            if stems[i - 1][1] in SUBSET or stems[i - 1][0] in SUBSET:
+            if word_in(stems[i - 1], SUBSET):
                 f.append("subset")
         if i > 1:
             f.append("pv2:" + stems[i - 2][2])
         if j < len(toks):
             nx = stems[j]
             f.append("nx1:" + nx[2])
-            if nx[1] in PEOPLE or nx[0] in PEOPLE:
+            if word_in(nx, PEOPLE):
                 f.append("people_after")
-            if nx[1] in NOT_PEOPLE or nx[0] in NOT_PEOPLE:
+            if word_in(nx, NOT_PEOPLE):
                 f.append("thing_after")
         if j + 1 < len(toks):
             f.append("nx2:" + stems[j + 1][2])
@@ -388,11 +390,11 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
                 st = stems[k]
                 if fs.background:
                     words.append(st[1])
-                if st[1] in _TOTAL or st[2] in _TOTAL:
+                if stem_in(st, _TOTAL):
                     f.append("total:" + st[2])
-                if st[1] in _PRISON or st[2] in _PRISON:
+                if stem_in(st, _PRISON):
                     f.append("prison")
-                if fs.illness and (st[1] in _ILLNESS or st[2] in _ILLNESS) and "illness" not in f:
+                if fs.illness and stem_in(st, _ILLNESS) and "illness" not in f:
                     f.append("illness")
         if fs.background:
             f += background_feats(words, pub_month)
@@ -461,7 +463,7 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
         if measures(toks, stems, j):
             continue
         cues = _cues(cue_tokens, len(toks), sent_of, i, j)
-        if fs.far_after and j < len(toks) and (stems[j][1] in PEOPLE or stems[j][0] in PEOPLE):
+        if fs.far_after and j < len(toks) and word_in(stems[j], PEOPLE):
             _far_after(cue_tokens, len(toks), sent_of, i, j, cues)
         if fs.toll_span:
             _toll_span(cue_tokens, toks, stems, sent_of, i, j, cues)
@@ -503,13 +505,13 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
         if t.kind != "word" or len(t.norm) < 5 or not t.norm.endswith(("ين", "ان")):
             continue
         st = stems[k]
-        kind = next((kd for kd, words in DUAL_NOUNS.items() if st[2] in words or st[1] in words), None)
+        kind = next((kd for kd, words in DUAL_NOUNS.items() if stem_in(st, words)), None)
         if kind:
             ctx = context(k, k + 1)
             f = ctx + ["dual", f"{kind}|dual", "kind:" + kind] + [f"{kind}|{x}" for x in ctx if x.startswith("date:")]
             out.append(Candidate(kind, 2, t.start, t.end, tuple(f)))
             continue
-        person = st[2] in DUAL_PEOPLE or st[1] in DUAL_PEOPLE
+        person = stem_in(st, DUAL_PEOPLE)
         if fs.plain_duals and not person and st[1] != st[2] and st[1].startswith("ال"):
             continue  # "اعتقال الصحفيين": a definite ـين form is a plural here, not a count of two
         cues = _cues(cue_tokens, len(toks), sent_of, k, k + 1)
