@@ -7,10 +7,11 @@ Here the rules of :mod:`worker.extract.events` are *features* (``rule_signals``)
 word stems, stem bigrams, stem prefixes, context cues (court, film, sport, threat, negation, an older year),
 its position and how old the dates it mentions are against the publication day (``unit_ages``; each age
 also crossed with the types whose rule fires in the unit, since a trigger beside yesterday's date reports
-news and one beside a date of years ago recalls background). One logistic model per type scores every unit (the title and each body sentence). The
-document stage (:mod:`worker.extract.event_doc`) then decides each type from how its units scored (best,
-second best, title, lead, how many fire, the gate on its rule hits, a whole-article model's score, every
-type's best score), with a threshold per type chosen on held-out folds at training time
+news and one beside a date of years ago recalls background). One logistic model per type scores every unit
+(the title and each body sentence). The document stage (:mod:`worker.extract.event_doc`) then decides each
+type from how its units scored (best, second best, title, lead, how many fire, the gate on its rule hits, a
+whole-article model's score, every type's best score), with a threshold per type chosen on held-out folds at
+training time
 (``worker.training.events``); a model saved without that stage compares the best unit's score with the
 type's threshold instead. The evidence is the best-scoring unit.
 
@@ -49,7 +50,8 @@ from worker.extract.events import rule_signals
 from worker.extract.normalize import fold, fold_with_offsets, folded_words
 from worker.extract.tokens import sentences, split_proclitics
 
-__all__ = ["detect_events", "unit_features", "gate_features", "split_units", "unit_ages", "find_unit_dates", "EventModel", "load_model", "from_npz"]
+__all__ = ["detect_events", "unit_features", "gate_features", "split_units", "unit_ages", "find_unit_dates",
+           "EventModel", "load_model", "from_npz"]
 
 _MAX_EVIDENCE = 300
 _MAX_UNITS = 120  # sentences scored per article (bounded work on huge bodies)

@@ -47,8 +47,8 @@ def age_features(ages: tuple[str, ...], signals: set[str]) -> list[str]:
     """The features of the dates resolved in a unit (``ages``: their age classes, see
     :func:`worker.extract.dates.date_age`; empty when it has none): each class alone and crossed with every
     type whose full rule fires in the unit. A trigger next to yesterday's date reports news; next to a date
-    of years ago it recalls background (cross-validated in session 17: +.001 micro-F1, never negative in four
-    measurements)."""
+    of years ago it recalls background (5 folds by story, 19,307 articles, session 19: micro-F1 .8318 -> .8322
+    and, on salted folds, .8336 -> .8348; about +.001, never negative in six measurements since session 13)."""
     rules = sorted(s[5:] for s in signals if s.startswith("rule:"))
     out: list[str] = []
     for g in ages or ("none",):
