@@ -11,9 +11,8 @@ news and one beside a date of years ago recalls background). One logistic model 
 (the title and each body sentence). The document stage (:mod:`worker.extract.event_doc`) then decides each
 type from how its units scored (best, second best, title, lead, how many fire, the gate on its rule hits, a
 whole-article model's score, every type's best score), with a threshold per type chosen on held-out folds at
-training time
-(``worker.training.events``); a model saved without that stage compares the best unit's score with the
-type's threshold instead. The evidence is the best-scoring unit.
+training time (``worker.training.events``); a model saved without that stage compares the best unit's score
+with the type's threshold instead. The evidence is the best-scoring unit.
 
 Rare types: a type with too few annotated articles to learn from (prison attacks: a handful in the whole
 2018 corpus) is decided by its trigger rule *gated* by a type-independent "reported event" model: one
