@@ -261,7 +261,8 @@ def test_a_rare_type_by_its_rule_alone_or_gated():
 def test_date_features_age_the_dates_of_a_counts_sentence():
     from datetime import date
 
-    from worker.extract.casualty_context import date_age, date_feats
+    from worker.extract.casualty_context import date_feats
+    from worker.extract.dates import date_age
 
     pub = date(2018, 3, 20)
     assert date_age("2018-03-19", pub) == "0-1" and date_age("2018-03-14", pub) == "2-7"

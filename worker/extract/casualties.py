@@ -142,17 +142,18 @@ _BEFORE_WINDOW = 7
 _AFTER_WINDOW = 3
 
 
+# A word's lookup forms: (folded word, stem without proclitics, stem without proclitics or article).
+Forms = tuple[str, str, str]
+
+
 @memo(131072)  # per word type: every token of every article asks, and words repeat
-def _stems(norm: str) -> tuple[str, str, str]:
+def _stems(norm: str) -> Forms:
     """(folded word, stem without proclitics, stem without proclitics or article) for lookups."""
     if len(norm) < 3:
         return norm, norm, norm
     _, rest = split_proclitics(norm, keep_article=True)
     _, bare = split_proclitics(norm)
     return norm, rest, bare
-
-
-Forms = tuple[str, str, str]
 
 
 def word_in(forms: Forms, words: Collection[str]) -> bool:
@@ -172,9 +173,9 @@ class _LazyStems:
 
     def __init__(self, toks: list[Token]) -> None:
         self._toks = toks
-        self._cache: dict[int, tuple[str, str, str]] = {}
+        self._cache: dict[int, Forms] = {}
 
-    def __getitem__(self, k: int) -> tuple[str, str, str]:
+    def __getitem__(self, k: int) -> Forms:
         got = self._cache.get(k)
         if got is None:
             t = self._toks[k]
@@ -183,7 +184,7 @@ class _LazyStems:
         return got
 
 
-def _kind_of(stems: tuple[str, str, str], table: dict[str, frozenset[str]]) -> str | None:
+def _kind_of(stems: Forms, table: dict[str, frozenset[str]]) -> str | None:
     for kind, words in table.items():
         if any(form in words for form in stems):
             return kind

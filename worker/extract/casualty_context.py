@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from worker.extract.dates import date_age
+from worker.extract.dates import date_ages
 from worker.extract.normalize import folded_words
 
-__all__ = ["EXTRA_CUES", "background_feats", "document_feats", "date_feats", "date_age", "MONTHS"]
+__all__ = ["EXTRA_CUES", "background_feats", "document_feats", "date_feats", "MONTHS"]
 
 # Cue words missing from the rule tables, found among the candidate misses of the training folds: gold counts
 # that were never candidates ("تم القضاء على 26 إرهابيا"، "بغرق نحو 100 مهاجر"، "ضبط 3 أفراد"، "70 حالة اختناق").
@@ -121,5 +121,5 @@ def date_feats(values: Sequence[str], pub: date | None) -> list[str]:
     holds for undated input)."""
     if pub is None:
         return ["date:none"]
-    ages = {a for a in (date_age(v, pub) for v in values) if a}
-    return ["date:" + a for a in sorted(ages)] if ages else ["date:none"]
+    ages = date_ages(values, pub)
+    return ["date:" + a for a in ages] if ages else ["date:none"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -27,7 +28,7 @@ from worker.extract.keywords import load_idf
 from worker.extract.match_starts import NOT_AFTER_LETTER, StartFilter
 from worker.extract.normalize import fold, fold_with_offsets
 
-__all__ = ["find_dates", "parse_published", "date_age", "hijri_to_gregorian", "GREGORIAN_MONTHS", "LEVANTINE_MONTHS"]
+__all__ = ["find_dates", "parse_published", "date_age", "date_ages", "hijri_to_gregorian", "GREGORIAN_MONTHS", "LEVANTINE_MONTHS"]
 
 GREGORIAN_MONTHS: dict[str, int] = {
     fold(k): v
@@ -193,6 +194,11 @@ def date_age(value: str, pub: date) -> str | None:
         return "future"
     return "0-1" if days <= 1 else "2-7" if days <= 7 else "8-31" if days <= 31 else \
         "month_older" if days <= 366 else "years_older"
+
+
+def date_ages(values: Iterable[str], pub: date) -> tuple[str, ...]:
+    """The distinct age classes (:func:`date_age`) of these resolved dates, sorted; empty when none ages."""
+    return tuple(sorted({a for a in (date_age(v, pub) for v in values) if a}))
 
 
 def parse_published(value: str | datetime | None) -> datetime | None:

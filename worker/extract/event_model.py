@@ -40,7 +40,7 @@ import numpy as np
 
 from worker.document import DateRef, Event
 from worker.extract import npz_vocab
-from worker.extract.dates import date_age, find_dates
+from worker.extract.dates import date_ages, find_dates
 from worker.extract.event_doc import DocStage, doc_features
 from worker.extract.event_rows import WORD_RE as _WORD_RE
 from worker.extract.event_rows import YEAR_RE as _YEAR_RE
@@ -149,12 +149,16 @@ def split_units(title: str, body: str, sentence_spans: list[tuple[int, int]] | N
         folds.append(fold(title))
     n_title = len(texts)
     if body:
-        spans = sentence_spans if sentence_spans is not None else sentences(body)
         fbody, offs = folded_body if folded_body is not None else fold_with_offsets(body)
-        for a, b in spans[:_MAX_UNITS]:
+        for a, b in _body_units(body, sentence_spans):
             texts.append(body[a:b])
             folds.append(fbody[bisect_left(offs, a) : bisect_left(offs, b)])
     return texts, folds, n_title
+
+
+def _body_units(body: str, sentence_spans: list[tuple[int, int]] | None) -> list[tuple[int, int]]:
+    """The spans of the body's units: its sentences, the first ``_MAX_UNITS`` of them."""
+    return (sentence_spans if sentence_spans is not None else sentences(body))[:_MAX_UNITS]
 
 
 UnitDates = tuple[Sequence[DateRef], Sequence[DateRef]]
@@ -174,20 +178,15 @@ def unit_ages(title: str, body: str, sentence_spans: list[tuple[int, int]] | Non
     if published is None:
         return None
     pub = published.date() if isinstance(published, datetime) else published
-
-    def ages(refs) -> tuple[str, ...]:
-        return tuple(sorted({g for g in (date_age(r.date, pub) for r in refs) if g}))
-
     t_dates, b_dates = dates
     out: list[tuple[str, ...]] = []
     if title and title.strip():
-        out.append(ages(t_dates))
+        out.append(date_ages((r.date for r in t_dates), pub))
     if body:
-        spans = sentence_spans if sentence_spans is not None else sentences(body)
         by_start = sorted(b_dates, key=lambda r: r.start)
         starts = [r.start for r in by_start]
-        for a, b in spans[:_MAX_UNITS]:
-            out.append(ages(by_start[bisect_left(starts, a) : bisect_left(starts, b)]))
+        for a, b in _body_units(body, sentence_spans):
+            out.append(date_ages((r.date for r in by_start[bisect_left(starts, a) : bisect_left(starts, b)]), pub))
     return out
 
 
