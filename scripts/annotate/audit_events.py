@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""A blind re-annotation of event labels, to measure how much of the event model's cross-validated error is
+the labels' (session 20, issue #18).
+
+The model disagrees with the labels on about 4,500 (article, type) pairs under cross-validation. Some are the
+model's errors and some the labels'. Here a sample of articles is annotated again from the guidelines alone, by
+annotators who see neither the labels nor the model's output, and the three readings are compared per
+(article, type).
+
+Strata (drawn once, seeded, from the out-of-fold predictions of a cross-validation run):
+  disagree: articles where the model's out-of-fold types differ from the labels;
+  agree:    articles where they are the same (with at least one type, or none).
+
+Usage:
+  audit_events.py draw OOF.jsonl [--per 160 80] [--batches 6] [--double 8]  # write batches + key (once)
+  audit_events.py score                                                      # the comparison, as Markdown
+
+``OOF.jsonl``: one ``{"id", "predicted": [types]}`` per article (``newsworker eval`` folds). Layout under
+``data/extraction/audit``: ``auN.src.jsonl`` (what annotators read: id, title, body, published), ``key.jsonl``
+(stratum, labels and predictions at draw time: never shown to annotators), ``passes/auN.{a,b}.jsonl``
+(``{"id", "events": [{"type", "evidence"}]}``; ``b``, the blind second pass of the batch's first ``--double``
+articles, by another annotator).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import random
+import sys
+from collections import Counter
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from agreement import TYPES, kappa  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DATA = ROOT / "data" / "extraction"
+AUDIT = DATA / "audit"
+
+
+def _records(path: pathlib.Path) -> list[dict]:
+    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+
+
+def _labels() -> dict[str, dict]:
+    """id -> article record with its final event labels, as training reads them."""
+    from worker.training import dataset
+
+    return {a.id: {"id": a.id, "published": a.published, "title": a.title, "body": a.body,
+                   "types": sorted(a.event_types)} for a in dataset.load("events")}
+
+
+def draw(oof_path: pathlib.Path, per: tuple[int, int], batches: int, double: int, seed: int = 20) -> None:
+    if (AUDIT / "key.jsonl").exists():
+        sys.exit(f"{AUDIT}/key.jsonl exists: the sample is drawn once")
+    arts = _labels()
+    pred = {d["id"]: sorted(d["predicted"]) for d in _records(oof_path)}
+    strata: dict[str, list[str]] = {"disagree": [], "agree": []}
+    for i in sorted(pred):
+        if i in arts:
+            strata["disagree" if set(pred[i]) != set(arts[i]["types"]) else "agree"].append(i)
+    rng = random.Random(seed)
+    picked = [(s, i) for s, n in zip(strata, per, strict=True) for i in rng.sample(strata[s], n)]
+    rng.shuffle(picked)  # annotators cannot tell the strata apart by position
+    (AUDIT / "passes").mkdir(parents=True, exist_ok=True)
+    with (AUDIT / "key.jsonl").open("w", encoding="utf-8") as f:
+        for s, i in picked:
+            f.write(json.dumps({"id": i, "stratum": s, "labels": arts[i]["types"], "predicted": pred[i]},
+                               ensure_ascii=False) + "\n")
+    for k in range(batches):
+        items = picked[k::batches]
+        with (AUDIT / f"au{k + 1}.src.jsonl").open("w", encoding="utf-8") as f:
+            for n, (_, i) in enumerate(items):
+                a = arts[i]
+                f.write(json.dumps({"id": i, "published": a["published"], "title": a["title"], "body": a["body"],
+                                    "double": n < double}, ensure_ascii=False) + "\n")
+    sizes = {s: len(v) for s, v in strata.items()}
+    (AUDIT / "strata.json").write_text(json.dumps(sizes) + "\n", encoding="utf-8")
+    print(sizes, "drawn", len(picked))
+
+
+def _pass(path: pathlib.Path) -> dict[str, set[str]]:
+    if not path.exists():
+        return {}
+    return {d["id"]: {e["type"] for e in d.get("events") or () if e.get("type") in TYPES} for d in _records(path)}
+
+
+def score() -> None:
+    key = {d["id"]: d for d in _records(AUDIT / "key.jsonl")}
+    first: dict[str, set[str]] = {}
+    second: dict[str, set[str]] = {}
+    for src in sorted(AUDIT.glob("au*.src.jsonl")):
+        b = src.name.removesuffix(".src.jsonl")
+        first.update(_pass(AUDIT / "passes" / f"{b}.a.jsonl"))
+        second.update(_pass(AUDIT / "passes" / f"{b}.b.jsonl"))
+    both = [i for i in second if i in first]
+    if both:
+        pairs = [(t in first[i], t in second[i]) for i in both for t in TYPES]
+        f1 = 2 * sum(a and b for a, b in pairs) / max(sum(a for a, _ in pairs) + sum(b for _, b in pairs), 1)
+        print(f"Agreement of the two audit passes on {len(both)} articles: kappa {kappa(pairs):.3f}, F1 {f1:.3f}\n")
+    print("| stratum | articles | cell | pairs | audit agrees with the label | audit agrees with the model |")
+    print("|---|---|---|---|---|---|")
+    for stratum in ("disagree", "agree"):
+        ids = [i for i in first if key.get(i, {}).get("stratum") == stratum]
+        cells: Counter[tuple[str, bool]] = Counter()
+        count: Counter[str] = Counter()
+        for i in ids:
+            lab, pre, aud = set(key[i]["labels"]), set(key[i]["predicted"]), first[i]
+            for t in lab | pre | aud:
+                cell = ("label+model" if t in pre else "label only") if t in lab else (
+                    "model only" if t in pre else "audit only")
+                count[cell] += 1
+                cells[(cell, (t in aud) == (t in lab))] += 1
+                if cell != "audit only":
+                    cells[(cell + "/m", (t in aud) == (t in pre))] += 1
+        for cell in ("label+model", "label only", "model only", "audit only"):
+            if count[cell]:
+                n = count[cell]
+                lab_ok = cells[(cell, True)]
+                mod_ok = cells[(cell + "/m", True)] if cell != "audit only" else 0
+                print(f"| {stratum} | {len(ids)} | {cell} | {n} | {lab_ok} ({lab_ok / n:.0%}) | {mod_ok} ({mod_ok / n:.0%}) |")
+    # micro-F1 of the labels and of the model against the audit: per stratum, then over the whole set with each
+    # audited article standing for (stratum size / stratum sample) articles; 95% interval from 2,000 bootstrap
+    # draws of articles within each stratum
+    sizes = json.loads((AUDIT / "strata.json").read_text(encoding="utf-8"))
+    strata = {s: [i for i in first if key.get(i, {}).get("stratum") == s] for s in ("disagree", "agree")}
+
+    def counts(ids: list[str], who: str) -> tuple[int, int]:
+        return (sum(len(set(key[i][who]) & first[i]) for i in ids),
+                sum(len(set(key[i][who])) + len(first[i]) for i in ids))
+
+    def weighted(draw: dict[str, list[str]], who: str) -> float:
+        tp = n = 0.0
+        for s, ids in draw.items():
+            t, m = counts(ids, who)
+            w = sizes[s] / max(len(ids), 1)
+            tp, n = tp + w * t, n + w * m
+        return 2 * tp / max(n, 1)
+
+    rng = random.Random(0)
+    print("\n| against the audit | disagree | agree | whole set (weighted) [95% CI] |")
+    print("|---|---|---|---|")
+    for who, name in (("labels", "the labels"), ("predicted", "the model (out of fold)")):
+        row = [f"{2 * t / max(n, 1):.3f}" for t, n in (counts(strata[s], who) for s in strata)]
+        boot = sorted(weighted({s: rng.choices(ids, k=len(ids)) for s, ids in strata.items()}, who)
+                      for _ in range(2000))
+        print(f"| {name} | " + " | ".join(row) + f" | **{weighted(strata, who):.3f}** [{boot[50]:.2f}-{boot[1949]:.2f}] |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    d = sub.add_parser("draw")
+    d.add_argument("oof", type=pathlib.Path)
+    d.add_argument("--per", type=int, nargs=2, default=(160, 80))
+    d.add_argument("--batches", type=int, default=6)
+    d.add_argument("--double", type=int, default=8)
+    sub.add_parser("score")
+    a = ap.parse_args()
+    if a.cmd == "draw":
+        draw(a.oof, tuple(a.per), a.batches, a.double)
+    else:
+        score()
+
+
+if __name__ == "__main__":
+    main()
