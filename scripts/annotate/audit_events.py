@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""A blind re-annotation of event labels, to measure how much of the event model's cross-validated error is
-the labels' (session 20, issue #18).
+"""A blind re-annotation of event (or casualty) labels, to measure how much of a learned stage's cross-validated
+error is the labels' (session 20, issue #18).
 
 The model disagrees with the labels on about 4,500 (article, type) pairs under cross-validation. Some are the
 model's errors and some the labels'. Here a sample of articles is annotated again from the guidelines alone, by
@@ -12,14 +12,16 @@ Strata (drawn once, seeded, from the out-of-fold predictions of a cross-validati
   agree:    articles where they are the same (with at least one type, or none).
 
 Usage:
-  audit_events.py draw OOF.jsonl [--per 160 80] [--batches 6] [--double 8]  # write batches + key (once)
-  audit_events.py score                                                      # the comparison, as Markdown
+  audit_events.py [--layer casualties] draw OOF.jsonl [--per 160 80] [--batches 6] [--double 8]  # once
+  audit_events.py [--layer casualties] score                                 # the comparison, as Markdown
 
-``OOF.jsonl``: one ``{"id", "predicted": [types]}`` per article (``newsworker eval`` folds). Layout under
-``data/extraction/audit``: ``auN.src.jsonl`` (what annotators read: id, title, body, published), ``key.jsonl``
-(stratum, labels and predictions at draw time: never shown to annotators), ``passes/auN.{a,b}.jsonl``
-(``{"id", "events": [{"type", "evidence"}]}``; ``b``, the blind second pass of the batch's first ``--double``
-articles, by another annotator).
+``OOF.jsonl``: one ``{"id", "predicted": [...]}`` per article (``newsworker eval`` folds): event types, or
+casualty pairs written "kind:count". Layout under ``data/extraction/audit`` (events / casualties): ``auN`` /
+``acN.src.jsonl`` (what annotators read: id, title, body, published), ``key.jsonl`` / ``key-casualties.jsonl``
+(stratum, labels and predictions at draw time: never shown to annotators while they work),
+``passes/<batch>.{a,b}.jsonl`` (``{"id", "events": [{"type", "evidence"}]}`` or ``{"id", "casualties":
+[{"kind", "count", "text"}]}``; ``b``, the blind second pass of the batch's first ``--double`` articles, by
+another annotator).
 """
 
 from __future__ import annotations
@@ -43,18 +45,30 @@ def _records(path: pathlib.Path) -> list[dict]:
     return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
 
 
-def _labels() -> dict[str, dict]:
-    """id -> article record with its final event labels, as training reads them."""
+# layer -> (batch prefix, key file, strata file)
+LAYERS = {"events": ("au", "key.jsonl", "strata.json"),
+          "casualties": ("ac", "key-casualties.jsonl", "strata-casualties.json")}
+
+
+def _labels(layer: str) -> dict[str, dict]:
+    """id -> article record with its final labels of ``layer``, as training reads them."""
     from worker.training import dataset
 
+    def labels(a: dataset.Article) -> list[str]:
+        if layer == "events":
+            return sorted(a.event_types)
+        return sorted(f"{k}:{n}" for k, n in a.casualty_set)
+
     return {a.id: {"id": a.id, "published": a.published, "title": a.title, "body": a.body,
-                   "types": sorted(a.event_types)} for a in dataset.load("events")}
+                   "types": labels(a)} for a in dataset.load(layer)}
 
 
-def draw(oof_path: pathlib.Path, per: tuple[int, int], batches: int, double: int, seed: int = 20) -> None:
-    if (AUDIT / "key.jsonl").exists():
-        sys.exit(f"{AUDIT}/key.jsonl exists: the sample is drawn once")
-    arts = _labels()
+def draw(layer: str, oof_path: pathlib.Path, per: tuple[int, int], batches: int, double: int, seed: int = 20
+         ) -> None:
+    prefix, key_name, strata_name = LAYERS[layer]
+    if (AUDIT / key_name).exists():
+        sys.exit(f"{AUDIT}/{key_name} exists: the sample is drawn once")
+    arts = _labels(layer)
     pred = {d["id"]: sorted(d["predicted"]) for d in _records(oof_path)}
     strata: dict[str, list[str]] = {"disagree": [], "agree": []}
     for i in sorted(pred):
@@ -64,41 +78,48 @@ def draw(oof_path: pathlib.Path, per: tuple[int, int], batches: int, double: int
     picked = [(s, i) for s, n in zip(strata, per, strict=True) for i in rng.sample(strata[s], n)]
     rng.shuffle(picked)  # annotators cannot tell the strata apart by position
     (AUDIT / "passes").mkdir(parents=True, exist_ok=True)
-    with (AUDIT / "key.jsonl").open("w", encoding="utf-8") as f:
+    with (AUDIT / key_name).open("w", encoding="utf-8") as f:
         for s, i in picked:
             f.write(json.dumps({"id": i, "stratum": s, "labels": arts[i]["types"], "predicted": pred[i]},
                                ensure_ascii=False) + "\n")
     for k in range(batches):
         items = picked[k::batches]
-        with (AUDIT / f"au{k + 1}.src.jsonl").open("w", encoding="utf-8") as f:
+        with (AUDIT / f"{prefix}{k + 1}.src.jsonl").open("w", encoding="utf-8") as f:
             for n, (_, i) in enumerate(items):
                 a = arts[i]
                 f.write(json.dumps({"id": i, "published": a["published"], "title": a["title"], "body": a["body"],
                                     "double": n < double}, ensure_ascii=False) + "\n")
     sizes = {s: len(v) for s, v in strata.items()}
-    (AUDIT / "strata.json").write_text(json.dumps(sizes) + "\n", encoding="utf-8")
+    (AUDIT / strata_name).write_text(json.dumps(sizes) + "\n", encoding="utf-8")
     print(sizes, "drawn", len(picked))
 
 
-def _pass(path: pathlib.Path) -> dict[str, set[str]]:
+def _pass(path: pathlib.Path, layer: str) -> dict[str, set[str]]:
     if not path.exists():
         return {}
+    if layer == "casualties":
+        return {d["id"]: {f"{c['kind']}:{int(c['count'])}" for c in d.get("casualties") or ()}
+                for d in _records(path)}
     return {d["id"]: {e["type"] for e in d.get("events") or () if e.get("type") in TYPES} for d in _records(path)}
 
 
-def score() -> None:
-    key = {d["id"]: d for d in _records(AUDIT / "key.jsonl")}
+def score(layer: str) -> None:
+    prefix, key_name, strata_name = LAYERS[layer]
+    key = {d["id"]: d for d in _records(AUDIT / key_name)}
     first: dict[str, set[str]] = {}
     second: dict[str, set[str]] = {}
-    for src in sorted(AUDIT.glob("au*.src.jsonl")):
+    for src in sorted(AUDIT.glob(f"{prefix}*.src.jsonl")):
         b = src.name.removesuffix(".src.jsonl")
-        first.update(_pass(AUDIT / "passes" / f"{b}.a.jsonl"))
-        second.update(_pass(AUDIT / "passes" / f"{b}.b.jsonl"))
+        first.update(_pass(AUDIT / "passes" / f"{b}.a.jsonl", layer))
+        second.update(_pass(AUDIT / "passes" / f"{b}.b.jsonl", layer))
     both = [i for i in second if i in first]
     if both:
-        pairs = [(t in first[i], t in second[i]) for i in both for t in TYPES]
-        f1 = 2 * sum(a and b for a, b in pairs) / max(sum(a for a, _ in pairs) + sum(b for _, b in pairs), 1)
-        print(f"Agreement of the two audit passes on {len(both)} articles: kappa {kappa(pairs):.3f}, F1 {f1:.3f}\n")
+        tp = sum(len(first[i] & second[i]) for i in both)
+        f1 = 2 * tp / max(sum(len(first[i]) + len(second[i]) for i in both), 1)
+        k = ""
+        if layer == "events":
+            k = f"kappa {kappa([(t in first[i], t in second[i]) for i in both for t in TYPES]):.3f}, "
+        print(f"Agreement of the two audit passes on {len(both)} articles: {k}F1 {f1:.3f}\n")
     print("| stratum | articles | cell | pairs | audit agrees with the label | audit agrees with the model |")
     print("|---|---|---|---|---|---|")
     for stratum in ("disagree", "agree"):
@@ -123,7 +144,7 @@ def score() -> None:
     # micro-F1 of the labels and of the model against the audit: per stratum, then over the whole set with each
     # audited article standing for (stratum size / stratum sample) articles; 95% interval from 2,000 bootstrap
     # draws of articles within each stratum
-    sizes = json.loads((AUDIT / "strata.json").read_text(encoding="utf-8"))
+    sizes = json.loads((AUDIT / strata_name).read_text(encoding="utf-8"))
     strata = {s: [i for i in first if key.get(i, {}).get("stratum") == s] for s in ("disagree", "agree")}
 
     def counts(ids: list[str], who: str) -> tuple[int, int]:
@@ -150,6 +171,7 @@ def score() -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--layer", choices=sorted(LAYERS), default="events")
     sub = ap.add_subparsers(dest="cmd", required=True)
     d = sub.add_parser("draw")
     d.add_argument("oof", type=pathlib.Path)
@@ -159,9 +181,9 @@ def main() -> None:
     sub.add_parser("score")
     a = ap.parse_args()
     if a.cmd == "draw":
-        draw(a.oof, tuple(a.per), a.batches, a.double)
+        draw(a.layer, a.oof, tuple(a.per), a.batches, a.double)
     else:
-        score()
+        score(a.layer)
 
 
 if __name__ == "__main__":
