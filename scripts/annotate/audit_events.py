@@ -34,15 +34,12 @@ import sys
 from collections import Counter
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from agreement import TYPES, kappa  # noqa: E402
+from agreement import TYPES, kappa, read  # noqa: E402
+from review_common import records  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DATA = ROOT / "data" / "extraction"
 AUDIT = DATA / "audit"
-
-
-def _records(path: pathlib.Path) -> list[dict]:
-    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
 
 
 # layer -> (batch prefix, key file, strata file)
@@ -69,7 +66,7 @@ def draw(layer: str, oof_path: pathlib.Path, per: tuple[int, int], batches: int,
     if (AUDIT / key_name).exists():
         sys.exit(f"{AUDIT}/{key_name} exists: the sample is drawn once")
     arts = _labels(layer)
-    pred = {d["id"]: sorted(d["predicted"]) for d in _records(oof_path)}
+    pred = {d["id"]: sorted(d["predicted"]) for d in records(oof_path)}
     strata: dict[str, list[str]] = {"disagree": [], "agree": []}
     for i in sorted(pred):
         if i in arts:
@@ -95,17 +92,15 @@ def draw(layer: str, oof_path: pathlib.Path, per: tuple[int, int], batches: int,
 
 
 def _pass(path: pathlib.Path, layer: str) -> dict[str, set[str]]:
-    if not path.exists():
-        return {}
+    """id -> the pass's labels of ``layer`` (empty when the pass is not written yet)."""
     if layer == "casualties":
-        return {d["id"]: {f"{c['kind']}:{int(c['count'])}" for c in d.get("casualties") or ()}
-                for d in _records(path)}
-    return {d["id"]: {e["type"] for e in d.get("events") or () if e.get("type") in TYPES} for d in _records(path)}
+        return {i: {f"{c['kind']}:{int(c['count'])}" for c in d.get("casualties") or ()} for i, d in read(path).items()}
+    return {i: {e["type"] for e in d.get("events") or () if e.get("type") in TYPES} for i, d in read(path).items()}
 
 
 def score(layer: str) -> None:
     prefix, key_name, strata_name = LAYERS[layer]
-    key = {d["id"]: d for d in _records(AUDIT / key_name)}
+    key = read(AUDIT / key_name)
     first: dict[str, set[str]] = {}
     second: dict[str, set[str]] = {}
     for src in sorted(AUDIT.glob(f"{prefix}*.src.jsonl")):
@@ -120,10 +115,10 @@ def score(layer: str) -> None:
         if layer == "events":
             k = f"kappa {kappa([(t in first[i], t in second[i]) for i in both for t in TYPES]):.3f}, "
         print(f"Agreement of the two audit passes on {len(both)} articles: {k}F1 {f1:.3f}\n")
+    strata = {s: [i for i in first if key.get(i, {}).get("stratum") == s] for s in ("disagree", "agree")}
     print("| stratum | articles | cell | pairs | audit agrees with the label | audit agrees with the model |")
     print("|---|---|---|---|---|---|")
-    for stratum in ("disagree", "agree"):
-        ids = [i for i in first if key.get(i, {}).get("stratum") == stratum]
+    for stratum, ids in strata.items():
         cells: Counter[tuple[str, bool]] = Counter()
         count: Counter[str] = Counter()
         for i in ids:
@@ -145,7 +140,6 @@ def score(layer: str) -> None:
     # audited article standing for (stratum size / stratum sample) articles; 95% interval from 2,000 bootstrap
     # draws of articles within each stratum
     sizes = json.loads((AUDIT / strata_name).read_text(encoding="utf-8"))
-    strata = {s: [i for i in first if key.get(i, {}).get("stratum") == s] for s in ("disagree", "agree")}
 
     def counts(ids: list[str], who: str) -> tuple[int, int]:
         return (sum(len(set(key[i][who]) & first[i]) for i in ids),
