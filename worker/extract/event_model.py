@@ -144,7 +144,7 @@ def split_units(title: str, body: str, sentence_spans: list[tuple[int, int]] | N
     """(unit texts, folded unit texts, number of title units): the title, then each body sentence."""
     texts: list[str] = []
     folds: list[str] = []
-    if title and title.strip():
+    if _has_title_unit(title):
         texts.append(title)
         folds.append(fold(title))
     n_title = len(texts)
@@ -154,6 +154,11 @@ def split_units(title: str, body: str, sentence_spans: list[tuple[int, int]] | N
             texts.append(body[a:b])
             folds.append(fbody[bisect_left(offs, a) : bisect_left(offs, b)])
     return texts, folds, n_title
+
+
+def _has_title_unit(title: str) -> bool:
+    """Whether the title is a unit (blank titles are not), shared by split_units and unit_ages."""
+    return bool(title and title.strip())
 
 
 def _body_units(body: str, sentence_spans: list[tuple[int, int]] | None) -> list[tuple[int, int]]:
@@ -180,7 +185,7 @@ def unit_ages(title: str, body: str, sentence_spans: list[tuple[int, int]] | Non
     pub = published.date() if isinstance(published, datetime) else published
     t_dates, b_dates = dates
     out: list[tuple[str, ...]] = []
-    if title and title.strip():
+    if _has_title_unit(title):
         out.append(date_ages((r.date for r in t_dates), pub))
     if body:
         by_start = sorted(b_dates, key=lambda r: r.start)
