@@ -290,6 +290,15 @@ def test_a_definite_plural_is_no_count_of_two():
     assert ("arrested", 2) in {(c.kind, c.count) for c in candidates("أعلنت الشرطة اعتقال صحفيين.")}
 
 
+def test_a_definite_nominative_dual_is_a_count_of_two():
+    from worker.extract.casualty_model import FeatureSet
+
+    # ـان is the dual's nominative (the sound plural's is ـون), so "الطياران" names two people
+    for text, kind in (("ولقد قتل الطياران في الحادث.", "killed"), ("واعتقل المشتبهان بعد ساعات.", "arrested")):
+        assert (kind, 2) in {(c.kind, c.count) for c in candidates(text)}
+        assert not [c for c in candidates(text, fs=FeatureSet(nominative_duals=False)) if c.count == 2]
+
+
 def test_units_with_no_known_feature_score_the_bias():
     from worker.extract.event_model import EventModel
 

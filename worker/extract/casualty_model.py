@@ -75,8 +75,8 @@ class FeatureSet:
     """Optional feature groups of :mod:`worker.extract.casualty_context` (issue #18 experiments).
 
     ``extra_cues``, ``dates``, ``position``, ``plain_duals``, ``sentence_bag``, ``illness``, ``sums``, ``far_after``,
-    ``toll_span``, ``hospital`` and ``captor`` are on in the shipped model: the others did not raise the
-    cross-validated F1 (see ``data/extraction/README.md`` and :mod:`worker.training.casualty_analysis`). Experiments switch them
+    ``toll_span``, ``hospital``, ``captor`` and ``nominative_duals`` are on in the shipped model: the others did not
+    raise the cross-validated F1 (see ``data/extraction/README.md`` and :mod:`worker.training.casualty_analysis`). Experiments switch them
     through ``worker.training.casualties.prepare(article, fs)``; a model trained so needs the same ``fs`` at
     run time.
     """
@@ -86,7 +86,7 @@ class FeatureSet:
     document: bool = False  # repeated figure, in the title, largest/first of its kind
     dates: bool = True  # age of the dates resolved in the count's sentence (today ... years ago, none)
     position: bool = True  # where the count is in the body (lead, first half, second half, tail)
-    plain_duals: bool = True  # no count of two from a definite ـين/ـان form ("اعتقال الصحفيين")
+    plain_duals: bool = True  # no count of two from a definite ـين form ("اعتقال الصحفيين"), nor ـان without the next
     opener: bool = False  # the first word of the count's sentence after the lead ("وكان"، "يذكر"، "أعلنت")
     sentence_bag: bool = True  # every word and word pair of the count's sentence (session 12: on, F1 +.011)
     illness: bool = True  # an illness or epidemic word near the count (``_ILLNESS``; session 15: on)
@@ -95,6 +95,7 @@ class FeatureSet:
     toll_span: bool = True  # the cues between a rising-toll verb and "إلى N" (session 17: on, F1 +.0015)
     far_after: bool = True  # a casualty verb up to 13 words after a counted person noun (session 17: on, F1 +.003)
     captor: bool = True  # an arrest by an armed group is also a kidnapped candidate (session 18: on, F1 +.001)
+    nominative_duals: bool = True  # a definite ـان form is a dual ("واعتقل المشتبهان"; session 21: on, F1 +.0007)
 
 
 SHIPPED = FeatureSet()
@@ -512,8 +513,12 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
             out.append(Candidate(kind, 2, t.start, t.end, tuple(f)))
             continue
         person = stem_in(st, DUAL_PEOPLE)
-        if fs.plain_duals and not person and st[1] != st[2] and st[1].startswith("ال"):
-            continue  # "اعتقال الصحفيين": a definite ـين form is a plural here, not a count of two
+        # "اعتقال الصحفيين": a definite ـين form is a plural here, not a count of two. A definite ـان form is
+        # a nominative dual ("قتل الطياران"): the sound plural's nominative ends in ـون. Broken plurals in ـان
+        # ("السكان") are candidates too; the scorer learns them from the word.
+        nominative = fs.nominative_duals and t.norm.endswith("ان")
+        if fs.plain_duals and not person and not nominative and st[1] != st[2] and st[1].startswith("ال"):
+            continue
         cues = _cues(cue_tokens, len(toks), sent_of, k, k + 1)
         near = {kd: min(abs(d) for _, d in cs) for kd, cs in cues.items()}
         for kd, dist in near.items():
