@@ -86,7 +86,7 @@ class FeatureSet:
     document: bool = False  # repeated figure, in the title, largest/first of its kind
     dates: bool = True  # age of the dates resolved in the count's sentence (today ... years ago, none)
     position: bool = True  # where the count is in the body (lead, first half, second half, tail)
-    plain_duals: bool = True  # no count of two from a definite ـين form ("اعتقال الصحفيين"), nor ـان without the next
+    plain_duals: bool = True  # no count of two from a definite ـين form ("اعتقال الصحفيين"); ـان: nominative_duals
     opener: bool = False  # the first word of the count's sentence after the lead ("وكان"، "يذكر"، "أعلنت")
     sentence_bag: bool = True  # every word and word pair of the count's sentence (session 12: on, F1 +.011)
     illness: bool = True  # an illness or epidemic word near the count (``_ILLNESS``; session 15: on)
