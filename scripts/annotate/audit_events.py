@@ -34,7 +34,7 @@ import sys
 from collections import Counter
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from agreement import TYPES, kappa, read  # noqa: E402
+from agreement import TYPES, f1, kappa, read  # noqa: E402
 from review_common import records  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -109,12 +109,11 @@ def score(layer: str) -> None:
         second.update(_pass(AUDIT / "passes" / f"{b}.b.jsonl", layer))
     both = [i for i in second if i in first]
     if both:
-        tp = sum(len(first[i] & second[i]) for i in both)
-        f1 = 2 * tp / max(sum(len(first[i]) + len(second[i]) for i in both), 1)
         k = ""
         if layer == "events":
             k = f"kappa {kappa([(t in first[i], t in second[i]) for i in both for t in TYPES]):.3f}, "
-        print(f"Agreement of the two audit passes on {len(both)} articles: {k}F1 {f1:.3f}\n")
+        between = f1([first[i] for i in both], [second[i] for i in both])
+        print(f"Agreement of the two audit passes on {len(both)} articles: {k}F1 {between:.3f}\n")
     strata = {s: [i for i in first if key.get(i, {}).get("stratum") == s] for s in ("disagree", "agree")}
     print("| stratum | articles | cell | pairs | audit agrees with the label | audit agrees with the model |")
     print("|---|---|---|---|---|---|")
