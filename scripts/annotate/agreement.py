@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Agreement between the two blind passes, and the list of disagreements for the adjudicator.
 
-Usage: agreement.py [--data data/extraction] [--disagreements OUT.jsonl] [--markdown]
+Usage: agreement.py [--data data/extraction] [--disagreements OUT.jsonl] [--markdown] [--only PREFIX]
 
 Events: Cohen's kappa per type and pooled over article x type decisions, and F1 between passes.
 Casualties: F1 of (kind, count) sets. Dates: F1 of resolved-date sets. Entities: F1 of (type, mention)
@@ -72,6 +72,7 @@ def main() -> int:
     ap.add_argument("--data", default="data/extraction")
     ap.add_argument("--disagreements", help="write the articles whose passes differ, per layer, here")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--only", help="only the batches whose name starts with this (qt: the session-22 speaker batches)")
     args = ap.parse_args()
     root = pathlib.Path(args.data)
     pairs_by_type: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
@@ -80,6 +81,8 @@ def main() -> int:
     dis = []
     for b_path in sorted((root / "passes").glob("*.b.jsonl")):
         batch = b_path.name.split(".")[0]
+        if args.only and not batch.startswith(args.only):
+            continue
         a_all, b_all = read(root / "passes" / f"{batch}.a.jsonl"), read(b_path)
         src = read(root / "batches" / f"{batch}.src.jsonl")
         for aid, b in b_all.items():

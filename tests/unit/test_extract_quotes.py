@@ -41,8 +41,9 @@ def test_participle_of_saying_is_not_a_speaker():
 
 
 def test_a_quoted_name_inside_the_speaker_is_kept_whole():
+    # the short form in brackets is part of the name, as annotators write it ("وكالة الأنباء الرسمية (سانا)")
     (q,) = find_quotes('أعلنت جماعة "جبهة الوادي" (جو)، الإثنين، أنها سيطرت على المعبر.')
-    assert q.speaker == "جماعة جبهة الوادي"
+    assert q.speaker == "جماعة جبهة الوادي (جو)"
     (q,) = find_quotes('وأعلن المكتب الإعلامي لـ"جبهة الوادي"، أن القتال انتهى.')
     assert q.speaker == "المكتب الإعلامي لـجبهة الوادي"
 
@@ -96,3 +97,57 @@ def test_a_place_after_the_speaker_is_kept_a_statement_is_not():
     assert q.speaker == "مصدر في وزارة الصحة"
     (q,) = find_quotes("وقال جونسون لنواب البرلمان إن الأدلة واضحة.")
     assert q.speaker == "جونسون"
+
+
+def test_an_apposition_is_part_of_the_speaker_up_to_an_adverbial():
+    (q,) = find_quotes("قال السفير السعودي لدى اليمن، محمد آل جابر، السبت، إن الميليشيات تحتجز السفن.")
+    assert q.speaker == "السفير السعودي لدى اليمن، محمد آل جابر"
+    (q,) = find_quotes("وقالت بشرى الرويسي، محامية الناشطين لوكالة رويترز إن هذه الأحكام جائرة.")
+    assert q.speaker == "بشرى الرويسي، محامية الناشطين"
+    # the guidelines' whole subject noun phrase: a title after the name, with what it is in charge of
+    (q,) = find_quotes('وقال اللواء جميل الشمري، المسؤول عن العمليات في المدينة: "أصيب 30 فردا".')
+    assert q.speaker == "اللواء جميل الشمري، المسؤول عن العمليات في المدينة"
+    # an anonymous source's clause is no apposition, and its verb is no verb of saying
+    (q,) = find_quotes("وقال مسؤول، طلب عدم نشر اسمه، إن الهجوم وقع فجرا.")
+    assert q.speaker == "مسؤول"
+    (q,) = find_quotes('وأكد مصدر في وزارة الصحة لم يكشف هويته لـ"فرانس برس" أن إطلاق النار وقع أمام المبنى.')
+    assert q.text.startswith("إطلاق النار") and q.speaker is not None and "هويته" not in q.speaker
+
+
+def test_the_name_ali_is_no_preposition_and_a_description_with_an_is_kept():
+    (q,) = find_quotes("من جانبه، أكد قائد اللواء 19 علي صالح الكليبي، أن المليشيات تتكبد خسائر.")
+    assert q.speaker == "قائد اللواء 19 علي صالح الكليبي"
+    (q,) = find_quotes("وقال وزير الدفاع على هامش المؤتمر إن الهجوم فشل.")
+    assert q.speaker == "وزير الدفاع"
+    (q,) = find_quotes("وقال بيان صادر عن الحزب إن الأموال صودرت.")
+    assert q.speaker == "بيان صادر عن الحزب"
+
+
+def test_an_after_a_verb_of_saying_is_about_not_from_but_on_the_tongue_of_is_relayed():
+    (q,) = find_quotes("وقال ترامب عن كيم إنه رجل ذكي.")
+    assert q.speaker == "ترامب"
+    (q,) = find_quotes('ونقلت الوكالة على لسان بهرام قاسمي، المتحدث باسم الخارجية، قوله: "القنصلية أحرقت".')
+    assert q.speaker == "بهرام قاسمي، المتحدث باسم الخارجية"
+    (q,) = find_quotes("ونقلت الوكالة عن بعض السكان تأكيدهم أن المرأة عادت.")
+    assert q.speaker == "بعض السكان"
+
+
+def test_a_subject_before_its_verb_is_the_speaker():
+    (q,) = find_quotes("لكن السفارة الروسية في لندن قالت في بيان إن الرسالة مزورة.")
+    assert q.speaker == "السفارة الروسية في لندن"
+    (q,) = find_quotes("إلا أن المرصد السوري أوضح أن المفاوضات مستمرة.")
+    assert q.speaker == "المرصد السوري"
+
+
+def test_with_names_a_verb_without_subject_goes_to_the_subject_of_the_sentence_or_the_last_one_named():
+    text = "وقال المتحدث باسم الشرطة إن التحقيق مستمر. وفر بلحاج من بلده عام 2001، وقال إن الاستخبارات رحلته."
+    names = [(text.index("بلحاج"), text.index("بلحاج") + len("بلحاج"))]
+    assert [q.speaker for q in find_quotes(text)] == ["المتحدث باسم الشرطة", "المتحدث باسم الشرطة"]
+    assert [q.speaker for q in find_quotes(text, names=names)] == ["المتحدث باسم الشرطة", "بلحاج"]
+    text = "وقال الوزير إن الحدود مغلقة. واتهم عبداللطيف جماعة الإخوان بالاختراق. وأضاف أن الموقع عاد."
+    names = [(text.index("عبداللطيف"), text.index("عبداللطيف") + len("عبداللطيف"))]
+    assert [q.speaker for q in find_quotes(text, names=names)] == ["الوزير", "عبداللطيف"]
+    # a name after a preposition is not the subject ("جاء ذلك في تغريدات لعمرو موسى")
+    text = "وقال الوزير إن الحدود مغلقة. جاء ذلك في تغريدات لعمرو موسى حيث قال إن العالم فقد صديقا."
+    names = [(text.index("عمرو"), text.index("عمرو") + len("عمرو موسى"))]
+    assert find_quotes(text, names=names)[-1].speaker == "الوزير"

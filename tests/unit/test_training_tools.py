@@ -155,3 +155,20 @@ def test_events_review_adds_types_and_never_removes(tmp_path, monkeypatch):
     (merged,) = [json.loads(line) for line in (tmp_path / "articles.jsonl").open(encoding="utf-8")]
     assert [(e["type"], e["evidence"]) for e in merged["events"]] == [
         ("protest", "وتظاهر المئات أمس."), ("arrest", "واعتقلت الشرطة الشهر الماضي ثلاثة ناشطين.")]
+
+
+def test_the_quote_test_batches_are_disjoint_from_the_articles_the_rules_were_read_against():
+    from worker.training.dataset import load
+    from worker.training.quotes import held_out_ids
+
+    test = held_out_ids()
+    quoted = load("quotes")
+    assert len(test) == 150 and test <= {a.id for a in quoted}
+    import json
+
+    from worker.training.dataset import data_dir
+
+    en = {d["id"] for b in ("en1", "en2") for line in (data_dir() / "batches" / f"{b}.src.jsonl").open(encoding="utf-8")
+          if (d := json.loads(line))["quotes"]}
+    read = {a.id for a in quoted if a.id not in test}
+    assert read == en and not (test & en)

@@ -147,6 +147,11 @@ def _doc_id(a: ArticleIn) -> str:
     return hashlib.sha1(f"{a.title}\n{a.body}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _name_spans(entities: list[Entity], field: str) -> list[tuple[int, int]]:
+    """Spans of the names that can be a speaker (people, organisations, places as states) in one field."""
+    return [(e.start, e.end) for e in entities if e.field == field and e.type != "FAC"]
+
+
 def extract_one(article: ArticleIn | dict[str, Any]) -> EnrichedDocument:
     """Run the whole chain on one article."""
     if not _state.warm:
@@ -174,7 +179,9 @@ def extract_one(article: ArticleIn | dict[str, Any]) -> EnrichedDocument:
 
     casualties = score_casualties(title, body, (t_toks, b_toks), (None, b_sents), published, dates=(t_dates, b_dates))
     events = detect_events(title, body, b_sents, b_fold, published, dates=(t_dates, b_dates))
-    quotes = find_quotes(body, b_sents, b_fold)
+    # the title's quotes too ("مسؤول أمني قطري يكشف ..."), each text with its own names
+    quotes = (find_quotes(title, None, t_fold, _name_spans(entities, "title"))
+              + find_quotes(body, b_sents, b_fold, _name_spans(entities, "body")))
     keywords = find_keywords(title, body, t_toks, b_toks)
     fingerprint = simhash(f"{title}\n{body}", folded=f"{t_fold[0]} {b_fold[0]}")
 

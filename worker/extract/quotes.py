@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Sequence
 
 from worker.document import Quote
 from worker.extract.normalize import fold_with_offsets
@@ -34,6 +35,8 @@ _VERBS_F = sorted({fold_with_offsets(v)[0] for v in SPEECH_VERBS.split()}, key=l
 _PARTS_F = sorted({fold_with_offsets(v)[0] for v in PARTICIPLES.split()}, key=len, reverse=True)
 _VERB_RE = re.compile(rf"(?<![^\s\"'«(،,.:])[وف]?(?:(?P<verb>{'|'.join(_VERBS_F)})|(?P<part>{'|'.join(_PARTS_F)}))"
                       r"(?![^\W\d_])")
+# "مصدر لم يكشف هويته": the formula of an anonymous source, not a verb of saying.
+_ANONYMITY = re.compile(r"\s+(?:عن\s+)?(?:هويته|هويتها|هويتهم|هويتيهما|اسمه|اسمها|اسماءهم|اسمائهم)(?![^\W\d_])")
 # "كما يقول"، "وفق ما ذكر": an attribution after the content, not a quote.
 _ATTRIBUTION = re.compile(r"(?:^|\s)(?:ك?ما|حسبما|بحسب ما|وفق ما|وفقا لما)\s*$")
 _PARTICLE = r"(?<![^\s\"«“])(?:ان|انه|انها|انهم|بان|بانه|بانها)(?![^\W\d_])"
@@ -57,19 +60,33 @@ _SPEAKER_CUT = re.compile(
     r"لرويترز|لفرانس|لمحكمه|لمجله|لتلفزيون|لاذاعه|الي|عن|يوم|اليوم|امس|صباح|مساء|"
     r"الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت|ايضا|كذلك|التي|الذي|الذين|اللذين|اللتين|"
     r"بدوره|بدورها|حينها|انذاك|بعد|عقب|قبل|اثر|حين|حينما|عندما|منذ|كما|ومقره|ومقرها|وهو|وهي|"
+    r"مطلع|منتصف|اواخر|اوائل|فجر|ظهر|عصر|ليل|ليله|البدايه|النهايه|"
+    # an anonymous source's clause ("مصدر لم يكشف هويته"، "مسؤول طلب عدم نشر اسمه") is no part of the speaker
+    r"لم|لن|طلب|طلبت|رفض|رفضت|فضل|فضلت|اشترط|اشترطت|"
     # the audience or medium addressed ("جونسون لنواب البرلمان"، "مصادر لبي بي سي") is not the speaker
     r"لاعضاء|لنواب|للنواب|لبرنامج|للصحفيين|للصحافيين|لصحفيين|للصحافه|لوسائل|للمراسلين|لسكاي|لبي|للبي|"
     r"للجزيره|للعربيه|للتلفزيون|للاذاعه)(?=[\s،,.:؛]|$))"
 )
-# Relayed speech goes to the source: "قالت الوكالة نقلا عن مصادر"، "نقلت الوكالة عن الوزير قوله".
-_RELAYED = re.compile(r"(?:^|\s)(?:نقلا\s+)?عن\s+(?P<source>.+?)(?:\s+(?:قوله|قولها|قولهم))?\s*$")
-# An apposition after the first comma names the speaker ("وزير الطاقة الإسرائيلي، يوفال شتاينتز، إن"):
-# kept when it is short and runs straight into the reported-speech particle or a second comma.
-_APPOSITION = re.compile(r"\s*[،,]\s*((?:[^\s،,:\"«»“”]+\s+){0,3}[^\s،,:\"«»“”]+)\s*[،,]?\s*$")
+# Relayed speech goes to the source: "قالت الوكالة نقلا عن مصادر"، "قالت الوكالة على لسان الوزير"، and after a
+# verb of relaying, "نقلت الوكالة عن الوزير قوله". After another verb "عن" is "about" ("قال ترامب عن كيم إنه"):
+# the subject before it is the speaker.
+_RELAYED = re.compile(r"(?:^|\s)(?:نقلا\s+عن|علي\s+لسان)\s+(?P<source>.+?)(?:\s+(?:قوله|قولها|قولهم|تاكيده|تاكيدها|تاكيدهم))?\s*$")
+_RELAYED_BY_VERB = re.compile(r"(?:^|\s)عن\s+(?P<source>.+?)(?:\s+(?:قوله|قولها|قولهم|تاكيده|تاكيدها|تاكيدهم))?\s*$")
+_RELAYING_VERBS = frozenset({"نقل", "نقلت", "نقلوا"})
+# An apposition after the first comma is part of the speaker, a name after a title or a title after a name
+# ("وزير الطاقة الإسرائيلي، يوفال شتاينتز، السبت، إن"، "بشرى الرويسي، محامية الناشطين لوكالة رويترز إن"):
+# kept when it is at most 8 words and ends at the phrase's end, a second comma or an adverbial (a time, the
+# medium or audience, "في بيان"), not at a preposition that continues a description ("المسؤول عن ...").
+_APPOSITION_MAX_WORDS = 8
+_APPOSITION_ENDS = re.compile(rf"[،,(]|{_FI_ADVERBIAL}|خلال|عبر|امام|يوم|اليوم|امس|صباح|مساء|الاحد|الاثنين|الثلاثاء|"
+                              r"الاربعاء|الخميس|الجمعه|السبت|ايضا|كذلك|بعد|عقب|اثر|حين|عندما|ل\S+")
+# An apposition that opens with a verb or a negation is a clause ("مسؤول، طلب عدم نشر اسمه، إن"), not a name.
+_NOT_APPOSITION_START = frozenset({"طلب", "طلبت", "رفض", "رفضت", "فضل", "فضلت", "لم", "لا", "اشترط", "اشترطت",
+                                   "مفضلا", "مفضله", "رافضا", "رافضه", "وهو", "وهي", "الذي", "التي", "الذين"})
 # A speaker phrase never starts with a pronoun object or a participle of saying.
 _NOT_SPEAKER_START = re.compile(r"^(?:به|له|لها|لهم|بالقول|قائلا|قائله|مضيفا|مضيفه|مشيرا|مشيره|موضحا|مؤكدا|مؤكده|معتبرا|لافتا)(?:\s|$)")
 _TRAILING_PARTICIPLE = re.compile(
-    r"\s+(?:قوله|قولها|قولهم|قائلا|قائله|مازحا|ساخرا|مضيفا|مضيفه|مشيرا|مشيره|موضحا|مؤكدا|مؤكده|معتبرا|لافتا|محذرا|متسائلا)(?:\s|$)")
+    r"\s+(?:قوله|قولها|قولهم|تاكيده|تاكيدها|تاكيدهم|قائلا|قائله|مازحا|ساخرا|مضيفا|مضيفه|مشيرا|مشيره|موضحا|مؤكدا|مؤكده|معتبرا|لافتا|محذرا|متسائلا)(?:\s|$)")
 _CONTINUATION = {"اضاف", "اضافت", "تابع", "تابعت", "اردف", "اردفت", "يضيف", "تضيف"}
 _PRONOUNS = {"", "انه", "انها", "ايضا", "هو", "هي", "في", "ان", "ذلك", "كذلك", "المصدر"}
 # A speaker phrase never starts with a preposition+pronoun, a particle or a bare preposition: such a
@@ -89,8 +106,14 @@ def find_quotes(
     text: str,
     sentence_spans: list[tuple[int, int]] | None = None,
     folded: tuple[str, list[int]] | None = None,
+    names: Sequence[tuple[int, int]] = (),
 ) -> list[Quote]:
-    """Quotes in ``text`` (see module docstring); ``folded`` = ``fold_with_offsets(text)`` if at hand."""
+    """Quotes in ``text`` (see module docstring); ``folded`` = ``fold_with_offsets(text)`` if at hand.
+
+    ``names``: character spans in ``text`` of the person, organisation and place names the entity stage
+    found. With them, a speech verb without a stated subject in a sentence that opens with another verb and
+    its subject ("وفرّ بلحاج من بلده ... وقال إن") gets that subject, not the previous quote's speaker.
+    """
     if not text:
         return []
     spans = sentence_spans if sentence_spans is not None else sentences(text)
@@ -100,15 +123,26 @@ def find_quotes(
     verb_at = [m.start() for m in _VERB_RE.finditer(whole)]
     if not verb_at:
         return []
+    name_spans = sorted(names)
     for a, b in spans:
         fa, fb = bisect_left(whole_offs, a), bisect_left(whole_offs, b)
         k = bisect_left(verb_at, fa)
-        if k >= len(verb_at) or verb_at[k] >= fb:
-            continue  # no speech verb in this sentence
+        has_verb = k < len(verb_at) and verb_at[k] < fb
+        in_sent = [(bisect_left(whole_offs, s) - fa, bisect_left(whole_offs, e) - fa) for s, e in name_spans
+                   if a <= s and e <= b]
+        if not has_verb and not in_sent:
+            continue
         sent = text[a:b]
         fsent = whole[fa:fb]
         offs = [o - a for o in whole_offs[fa:fb]]
-        found = _sentence_quotes(sent, fsent, offs, last_speaker)
+        subject = _sentence_subject(fsent, in_sent)
+        if not has_verb:
+            # a sentence without a quote whose subject is named ("واتهم عبداللطيف جماعة ...") is who a later
+            # "وأضاف أن" goes on about, as a pronoun refers to the last one named
+            if subject is not None:
+                last_speaker = _original(sent, offs, *subject)
+            continue
+        found = _sentence_quotes(sent, fsent, offs, last_speaker, subject)
         for speaker, qtext in found:
             if speaker:
                 last_speaker = speaker
@@ -116,18 +150,95 @@ def find_quotes(
     return out
 
 
+# Words before a sentence's first verb that do not change who acts ("وكان ... قد"، "كما"، "ثم").
+_LEAD_SKIP = frozenset({"كما", "ثم", "قد", "لقد", "بدوره", "بدورها", "ايضا"})
+_WAS = frozenset({"كان", "كانت", "كانوا"})  # "وكان الرئيس ... قد صعد": the subject follows at once
+# A sentence that opens with one of these does not open with a verb, so it names no subject there.
+_NOT_VERB = frozenset({"في", "من", "علي", "الي", "عن", "مع", "بعد", "قبل", "خلال", "منذ", "لكن", "ولكن", "ان", "لان",
+                       "اذا", "حيث", "بينما", "فيما", "وفق", "وفقا", "بحسب", "حسب", "عقب", "اثر", "رغم", "هذا",
+                       "هذه", "ذلك", "تلك", "هو", "هي", "هم", "لم", "لا", "لن", "ما", "كل", "بين", "عند", "امام",
+                       "حين", "عندما", "لدي", "نحو", "حوالي", "اكثر", "اما", "او", "اي", "الا", "غير", "ضد", "تحت"})
+_SUBJECT_MAX_WORDS = 8
+
+
+def _sentence_subject(folded: str, names: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The folded span of the subject of the sentence's opening verb, when a found name ends it within a few
+    words ("ودانت نقابة الصحافيين اليمنيين ..."، "وكان الرئيس التركي رجب طيب أردوغان قد ..."); else None."""
+    if not names:
+        return None
+    words = [(w.start(), w.end()) for w in re.finditer(r"\S+", folded[:200])]
+    i = 0
+    while i < len(words) and _bare(folded, words[i]) in _LEAD_SKIP:
+        i += 1
+    if i >= len(words):
+        return None
+    first = _bare(folded, words[i])
+    if first in _WAS:
+        start_word = i + 1
+    elif first.startswith("ال") or first in _NOT_VERB or not first.isalpha() or len(first) < 2:
+        return None
+    else:
+        start_word = i + 1
+    if start_word >= len(words):
+        return None
+    start = words[start_word][0]
+    for ns, ne in names:
+        if ns < start:
+            continue
+        between = folded[start:ne]
+        if ns - start > 40 or len(between.split()) > _SUBJECT_MAX_WORDS or any(c in between for c in "،,:؛\"«»“”"):
+            return None
+        lead = folded[start:ns].split()
+        if any(w in _NOT_VERB for w in lead):
+            return None  # "جاء ذلك في سلسلة من التغريدات لعمرو موسى": the name is not the subject
+        return (start, ne)
+    return None
+
+
+# A subject put before its verb after these ("لكن المسؤولين قالوا إن"، "إلا أن المرصد السوري أوضح أن").
+_FRONTING = re.compile(r"(?:^|\s)(?:و?لكن|الا\s+ان|فان|غير\s+ان|في\s+حين\s+ان|بيد\s+ان|اذ\s+ان|و?بينما|و?فيما)\s+"
+                       r"(?P<np>[^\s،,:؛\"«»“”]+(?:\s+[^\s،,:؛\"«»“”]+){0,6})\s+$")
+_NOT_IN_FRONTED = frozenset({"الذي", "التي", "الذين", "ما", "من", "عن", "علي", "الي", "لم", "لا", "قد", "كان", "كانت", "هو", "هي",
+                             "هم", "انه", "انها", "انهم", "ذلك", "هذا", "هذه"})
+
+
+def _fronted_subject(folded: str, verb_at: int) -> tuple[int, int] | None:
+    """The folded span of a subject that stands right before its speech verb after "لكن"، "إلا أن"، "فإن" ..."""
+    fm = _FRONTING.search(folded, max(0, verb_at - 90), verb_at)
+    if fm is None:
+        return None
+    words = fm.group("np").split()
+    if any(w in _NOT_IN_FRONTED for w in words):
+        return None
+    return (fm.start("np"), fm.end("np"))
+
+
+def _original(sent: str, offs: list[int], start: int, end: int) -> str:
+    return " ".join(_QUOTE_MARKS.sub(" ", sent[offs[start]:offs[end - 1] + 1]).split())
+
+
+def _bare(folded: str, span: tuple[int, int]) -> str:
+    """A word without its conjunction ("وفر" -> "فر"; "وقال" -> "قال")."""
+    w = folded[span[0]:span[1]]
+    return w[1:] if len(w) > 2 and w[0] in "وف" else w
+
+
 def _sentence_quotes(sent: str, folded: str, offs: list[int], last_speaker: str | None,
-                     ) -> list[tuple[str | None, str]]:
+                     subject: tuple[int, int] | None = None) -> list[tuple[str | None, str]]:
     """(speaker, text) of each quote in one sentence: every speech verb or participle outside quotation
-    marks and outside an earlier quote's reported speech opens one."""
+    marks and outside an earlier quote's reported speech opens one. ``subject``: the folded span of the
+    subject of the verb the sentence opens with, the speaker of a later speech verb that states none."""
     quoted = [(q.start(), q.end()) for q in _QUOTED_SPAN.finditer(folded)]
     verbs = [m for m in _VERB_RE.finditer(folded)
-             if not any(s < m.start() < e for s, e in quoted) and not _ATTRIBUTION.search(folded, max(0, m.start() - 14), m.start())]
+             if not any(s < m.start() < e for s, e in quoted) and not _ATTRIBUTION.search(folded, max(0, m.start() - 14), m.start())
+             and not _ANONYMITY.match(folded, m.end())]
     found: list[tuple[str | None, int, int]] = []  # speaker, text start and end in the sentence (folded)
     content_from = len(folded) + 1  # where the first quote's content starts: finite verbs after it are inside
     for i, m in enumerate(verbs):
         limit = verbs[i + 1].start() if i + 1 < len(verbs) else len(folded)
         current = found[-1][0] if found else last_speaker
+        if not found and subject is not None and subject[1] <= m.start():
+            current = _original(sent, offs, *subject)
         if m.group("part"):
             q = _participle_quote(folded, m, current)
         elif m.start() > content_from:
@@ -202,16 +313,14 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
         stop_at = after + phrase.find('"')  # 'المسؤول "بدلا من ...': the quotation starts here
         phrase = folded[after:stop_at]
     relayed = _RELAYED.search(phrase)
+    if relayed is None and m.group("verb") in _RELAYING_VERBS:
+        relayed = _RELAYED_BY_VERB.search(phrase)
     if relayed is not None:  # relayed speech: the source is the speaker
         after = after + relayed.start("source")
         phrase = folded[after : after + len(relayed.group("source"))]
-    cut = _SPEAKER_CUT.search(phrase)
+    cut = _speaker_cut(phrase, 0, sent, offs, after)
     if cut is not None:
-        appo = _APPOSITION.match(phrase, cut.start()) if (
-            phrase[: cut.start()].strip() and phrase[cut.start():].lstrip()[:1] in "،,") else None
-        if appo is not None and _SPEAKER_CUT.search(" " + appo.group(1) + " "):
-            appo = None  # "، أمس،": a time or place, not a name
-        phrase = phrase[: appo.end(1)] if appo else phrase[: cut.start()]
+        phrase = phrase[: _apposition_end(phrase, cut, sent, offs, after) or cut.start()]
     if _NOT_SPEAKER_START.match(phrase.strip()):
         phrase = ""
     words = phrase.strip().strip("\"«»“” ").strip()
@@ -229,6 +338,8 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
             # quote marks around a name inside the speaker ('لـ"قسد"') are dropped
             speaker = " ".join(_QUOTE_MARKS.sub(" ", sent[offs[after + lead] : offs[after + tail - 1] + 1]).split())
             speaker = speaker.replace("لـ ", "لـ") or None
+    if speaker is None and not words and (front := _fronted_subject(folded, m.start())) is not None:
+        speaker = _original(sent, offs, *front)  # "لكن السفارة الروسية في لندن قالت إن": the subject comes first
     if speaker is None and (m.group("verb") in _CONTINUATION or not words):
         speaker = current  # no stated subject: the previous speaker goes on
     pm = _PARTICLE_RE.match(folded, stop_at) if stop_at < len(folded) else None
@@ -237,6 +348,47 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
             return None
         return (speaker, _skip_spaces(folded, pm.end()), len(folded))
     return _content_after(folded, stop_at, speaker)
+
+
+# Words after which "عن" continues the speaker's description instead of starting an adverbial.
+_DESCRIBED_BY = re.compile(r"(?:^|\s)(?:ال)?(?:صادر|صادره|دفاع|بالدفاع|مسؤول|مسؤوله|مسؤولون|مسؤولين|نيابه|المدافعين|"
+                           r"المدافعه|ممثل|ممثلون|ممثلي|المنبثقه|المنبثق)\s*$")
+_ACRONYM = re.compile(r"[^()\d،,:]{2,30}\)")
+
+
+def _speaker_cut(phrase: str, pos: int, sent: str, offs: list[int], base: int) -> re.Match[str] | None:
+    """The first cut of the speaker phrase at or after ``pos``. Folding writes the preposition على and the
+    name علي alike; the name ("قائد اللواء علي صالح الكليبي") is no cut, told apart in the original text."""
+    while (cut := _SPEAKER_CUT.search(phrase, pos)) is not None:
+        word = phrase[cut.start():cut.end()].strip()
+        if word == "(" and (acr := _ACRONYM.match(phrase, cut.end())) is not None:
+            pos = acr.end()  # "وكالة الأنباء الرسمية (سانا)": the name's short form is part of it
+            continue
+        if word == "عن" and _DESCRIBED_BY.search(phrase, 0, cut.start()):
+            pos = cut.end()  # "بيان صادر عن الحزب"، "محامي الدفاع عن المتهمين": a description, part of the name
+            continue
+        if word == "علي":
+            at = base + cut.start() + len(phrase[cut.start():cut.end()]) - len(phrase[cut.start():cut.end()].lstrip())
+            if sent[offs[at]:offs[at + 2] + 1] == "علي":
+                pos = cut.end()
+                continue
+        return cut
+    return None
+
+
+def _apposition_end(phrase: str, cut: re.Match[str], sent: str, offs: list[int], base: int) -> int | None:
+    """Where an apposition after the phrase's first comma ends, when it is part of the speaker; else None."""
+    if not phrase[: cut.start()].strip() or phrase[cut.start():].lstrip()[:1] not in "،,":
+        return None
+    start = phrase.index(phrase[cut.start():].lstrip()[0], cut.start()) + 1
+    nxt = _speaker_cut(phrase, start, sent, offs, base)
+    end = nxt.start() if nxt is not None else len(phrase)
+    words = phrase[start:end].strip().strip("\"«»“” ").split()
+    if not 1 <= len(words) <= _APPOSITION_MAX_WORDS or words[0] in _NOT_APPOSITION_START:
+        return None
+    if nxt is not None and not _APPOSITION_ENDS.match(phrase[nxt.start():].strip()):
+        return None  # "اللواء جميل الشمري، المسؤول عن العمليات ...": a description that goes on
+    return len(phrase[:end].rstrip())
 
 
 _CLOSE = {"\"": "\"", "«": "»", "“": "”"}

@@ -9,15 +9,17 @@ gold one, such as "مليشيا" for a named militia) count as wrong.
 
 from __future__ import annotations
 
+import json
+import pathlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from worker.document import Quote
 from worker.extract.normalize import fold
-from worker.training.dataset import Article
+from worker.training.dataset import Article, data_dir
 
-__all__ = ["QuoteScore", "score_quotes"]
+__all__ = ["QuoteScore", "score_quotes", "chain_quotes", "held_out_ids"]
 
 _PUNCT = re.compile(r"[^\w\s]")
 
@@ -80,3 +82,18 @@ def score_quotes(arts: Sequence[Article], find: Callable[[Article], list[Quote]]
             found += 1
             right += _same_speaker(pred[hit].speaker, speaker)
     return QuoteScore(gold_n, pred_n, found, right)
+
+
+def held_out_ids(root: pathlib.Path | None = None) -> frozenset[str]:
+    """The articles of the speaker test batches (``batches/qt*``, session 22): annotated after the quote rules
+    were last changed against en1/en2's speakers, and never read while changing them."""
+    batches = (root or data_dir()) / "batches"
+    return frozenset(json.loads(line)["id"] for path in sorted(batches.glob("qt*.src.jsonl"))
+                     for line in path.open(encoding="utf-8") if line.strip())
+
+
+def chain_quotes(a: Article) -> list[Quote]:
+    """The quotes the shipped chain gives the article (title and body, with the entity stage's names)."""
+    from worker.extract.pipeline import extract_one  # the whole chain: only the evaluation needs it
+
+    return extract_one({"id": a.id, "title": a.title, "body": a.body, "published": a.published or None}).quotes
