@@ -151,3 +151,26 @@ def test_with_names_a_verb_without_subject_goes_to_the_subject_of_the_sentence_o
     text = "وقال الوزير إن الحدود مغلقة. جاء ذلك في تغريدات لعمرو موسى حيث قال إن العالم فقد صديقا."
     names = [(text.index("عمرو"), text.index("عمرو") + len("عمرو موسى"))]
     assert find_quotes(text, names=names)[-1].speaker == "الوزير"
+
+
+def test_a_statements_content_is_its_authors_quote():
+    qs = find_quotes("وجاء في بيان للجيش الإسرائيلي أنه نفذ غارات على أهداف في القطاع، موضحا أن القبة اعترضت قذائف.")
+    assert [q.speaker for q in qs] == ["الجيش الإسرائيلي", "الجيش الإسرائيلي"]
+    (q,) = find_quotes("وجاء في بيان صادر عن وزارة الداخلية أن الهجوم أسفر عن مقتل جنديين.")
+    assert q.speaker == "وزارة الداخلية"
+    # "جاء" without "في" is a verb of motion: it neither quotes nor ends the speaker phrase of another verb
+    (q,) = find_quotes("وأكد الوزير الذي جاء إلى المدينة أن الوضع هادئ.")
+    assert q.speaker == "الوزير"
+
+
+def test_fronted_subjects_after_kana_and_amma_and_adverbials_of_the_speakers_own():
+    (q,) = find_quotes("وكان مكتب السيدة الأولى قد أعلن في 14 مايو أن ميلانيا بخير.")
+    assert q.speaker == "مكتب السيدة الأولى"
+    (q,) = find_quotes("أما رئيس الوزراء الياباني، آبي فقال إنه طلب المساعدة.")
+    assert q.speaker == "رئيس الوزراء الياباني، آبي"
+    (q,) = find_quotes("وقال شاين في التماسه إن القانون قديم.")
+    assert q.speaker == "شاين"
+    (q,) = find_quotes("وأكد برينان للكونغرس في أيار/مايو 2017 أنه لا يشك في المصدر.")
+    assert q.speaker == "برينان"
+    (q,) = find_quotes('وقال المصدر "تم اكتشاف الخلية".')  # a described source, not a pronoun
+    assert q.speaker == "المصدر"

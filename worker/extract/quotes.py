@@ -26,7 +26,11 @@ SPEECH_VERBS = (
     "شدد شددت اعتبر اعتبرت لفت لفتت كشف كشفت أفاد أفادت نقل نقلت نقلوا أردف أردفت زعم زعمت رأى رأت أورد أوردت "
     # the guidelines count a verb of saying "in any tense or person"
     "يقول تقول يقولون يؤكد تؤكد يضيف تضيف يشير تشير يوضح توضح يعتبر تعتبر يرى ترى يذكر تذكر يكشف تكشف "
-    "يفيد تفيد يزعم تزعم"
+    "يفيد تفيد يزعم تزعم "
+    # verbs of telling and writing with a quote's content (the speaker batches' annotators count them)
+    "روى روت يروي تروي ادعى ادعت يدعي تدعي كتب كتبت يكتب تكتب اختتم اختتمت ختم ختمت تساءل تساءلت "
+    # "جاء في بيان للجيش أنه ...": the statement's author is the speaker (see _STATEMENT_OF)
+    "جاء ورد"
 )
 # Participles and verbal nouns of saying open a quote of their own ("مضيفا أن" after a quote starts a new one)
 # whose speaker is the sentence's (or the text's) current one.
@@ -47,19 +51,24 @@ _PART_CONTENT = re.compile(rf"\s*(?:الي\s+)?(?:(?P<particle>{_PARTICLE})|:|(?
 # Statement and time nouns after "في": an adverbial ("في بيان"، "في وقت سابق"), not the speaker's place
 # ("مصدر في وزارة الصحة" keeps it, as the guidelines' whole subject noun phrase).
 _FI_ADVERBIAL = (
-    r"في\s+(?:بيان|بيانه|بيانها|تصريح|تصريحات|تصريحه|تصريحها|مؤتمر|حديث|حديثه|حديثها|كلمه|كلمته|كلمتها|"
+    # a month or a year ("في أيار/مايو 2017") and a statement of the speaker's own ("في التماسه"، "في رسالتها")
+    r"في\s+(?:كانون|شباط|اذار|نيسان|ايار|حزيران|تموز|اب|ايلول|تشرين|يناير|فبراير|مارس|ابريل|مايو|يونيو|يوليو|"
+    r"اغسطس|سبتمبر|اكتوبر|نوفمبر|ديسمبر|عام|العام|سنه|\S+(?:ها|هم|هما)|التماسه|رسالته|مقابلته|تغريدته|تصريحاته|"
+    r"شهادته|مداخلته|افادته|اعترافاته|تعليقه|لقائه|زيارته|مؤتمره|جولته|"
+    r"(?:ال)?(?:اخر|بيان|بيانه|بيانها|تصريح|تصريحات|تصريحه|تصريحها|مؤتمر|حديث|حديثه|حديثها|كلمه|كلمته|كلمتها|"
     r"مقابله|رساله|تغريده|تغريدات|خطاب|خطابه|اتصال|لقاء|منشور|تقرير|تقريره|تقريرها|وقت|ساعه|ساعات|مطلع|"
     r"ختام|اعقاب|معرض|سياق|رد|رده|ردها|حوار|تعليق|تعليقات|اجتماع|جلسه|مقال|شهاده|تسجيل|فيديو|مقطع|صفحته|"
     r"صفحتها|حسابه|حسابها|موقعه|موقعها|نهايه|بدايه|اليوم|الوقت|الساعات|المؤتمر|البيان|الاجتماع|الجلسه|عددها|"
-    r"عدده|ذلك|هذا|هذه)"
+    r"عدده|ذلك|هذا|هذه))"
 )
 # Inside the speaker phrase, cut at a comma or a circumstantial phrase ("في بيان"، "لوكالة ...").
 _SPEAKER_CUT = re.compile(
-    rf"\s*(?:[،,(]|(?<![^\s])(?:{_FI_ADVERBIAL}|خلال|عبر|امام|علي|لوكاله|لوكالات|لقناه|لصحيفه|لموقع|لشبكه|"
+    rf"\s*(?:[،,()]|(?<![^\s])(?:{_FI_ADVERBIAL}|خلال|عبر|امام|علي|لوكاله|لوكالات|لقناه|لصحيفه|لموقع|لشبكه|"
     r"لشبكتنا|لمراسل|لمراسلنا|"
     r"لرويترز|لفرانس|لمحكمه|لمجله|لتلفزيون|لاذاعه|الي|عن|يوم|اليوم|امس|صباح|مساء|"
     r"الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت|ايضا|كذلك|التي|الذي|الذين|اللذين|اللتين|"
     r"بدوره|بدورها|حينها|انذاك|بعد|عقب|قبل|اثر|حين|حينما|عندما|منذ|كما|ومقره|ومقرها|وهو|وهي|"
+    r"والتي|والذي|والذين|بحسب|حسب|وفق|وفقا|للكونغرس|لسكان|ل(?=[A-Za-z])\S+|حيث|اثناء|حينذاك|حينئذ|وقتها|"
     r"مطلع|منتصف|اواخر|اوائل|فجر|ظهر|عصر|ليل|ليله|البدايه|النهايه|"
     # an anonymous source's clause ("مصدر لم يكشف هويته"، "مسؤول طلب عدم نشر اسمه") is no part of the speaker
     r"لم|لن|طلب|طلبت|رفض|رفضت|فضل|فضلت|اشترط|اشترطت|"
@@ -84,14 +93,14 @@ _APPOSITION_ENDS = re.compile(rf"[،,(]|{_FI_ADVERBIAL}|خلال|عبر|امام
 _NOT_APPOSITION_START = frozenset({"طلب", "طلبت", "رفض", "رفضت", "فضل", "فضلت", "لم", "لا", "اشترط", "اشترطت",
                                    "مفضلا", "مفضله", "رافضا", "رافضه", "وهو", "وهي", "الذي", "التي", "الذين"})
 # A speaker phrase never starts with a pronoun object or a participle of saying.
-_NOT_SPEAKER_START = re.compile(r"^(?:به|له|لها|لهم|بالقول|قائلا|قائله|مضيفا|مضيفه|مشيرا|مشيره|موضحا|مؤكدا|مؤكده|معتبرا|لافتا)(?:\s|$)")
+_NOT_SPEAKER_START = re.compile(r"^(?:به|له|لها|لهم|بالقول|قائلا|قائله|متحدثا|متحدثه|مضيفا|مضيفه|مشيرا|مشيره|موضحا|مؤكدا|مؤكده|معتبرا|لافتا)(?:\s|$)")
 _TRAILING_PARTICIPLE = re.compile(
-    r"\s+(?:قوله|قولها|قولهم|تاكيده|تاكيدها|تاكيدهم|قائلا|قائله|مازحا|ساخرا|مضيفا|مضيفه|مشيرا|مشيره|موضحا|مؤكدا|مؤكده|معتبرا|لافتا|محذرا|متسائلا)(?:\s|$)")
+    r"\s+(?:قوله|قولها|قولهم|تاكيده|تاكيدها|تاكيدهم|متحدثا|متحدثه|قائلا|قائله|مازحا|ساخرا|مضيفا|مضيفه|مشيرا|مشيره|موضحا|مؤكدا|مؤكده|معتبرا|لافتا|محذرا|متسائلا)(?:\s|$)")
 _CONTINUATION = {"اضاف", "اضافت", "تابع", "تابعت", "اردف", "اردفت", "يضيف", "تضيف"}
-_PRONOUNS = {"", "انه", "انها", "ايضا", "هو", "هي", "في", "ان", "ذلك", "كذلك", "المصدر"}
+_PRONOUNS = {"", "انه", "انها", "ايضا", "هو", "هي", "في", "ان", "ذلك", "كذلك"}
 # A speaker phrase never starts with a preposition+pronoun, a particle or a bare preposition: such a
 # phrase is a fragment of the verb's complement ("عنها"، "نقلا عن"), and the verb has no stated subject.
-_NOT_SPEAKER_WORD = {"عنها", "عنه", "عنهم", "علي", "منها", "منه", "لها", "له", "لهم", "فيها", "فيه",
+_NOT_SPEAKER_WORD = {"في", "عنها", "عنه", "عنهم", "علي", "منها", "منه", "لها", "له", "لهم", "فيها", "فيه",
                      "الي", "من", "مع", "بان", "بانه", "بانها", "ما", "ان", "انه", "انها", "الذي", "التي"}
 _QUOTE_MARKS = re.compile("[\"«»“”]")
 _QUOTE_RE = re.compile(r"«([^»]{3,})»|\"([^\"]{3,})\"|“([^”]{3,})”")
@@ -170,6 +179,12 @@ def _sentence_subject(folded: str, names: list[tuple[int, int]]) -> tuple[int, i
     i = 0
     while i < len(words) and _bare(folded, words[i]) in _LEAD_SKIP:
         i += 1
+    if i < len(words) and _bare(folded, words[i]) in _NOT_VERB:
+        # a leading adverbial up to a comma ("وفي الأول من آذار، حذر الرئيس ..."، "من جانبها، حثت ..."): the
+        # clause after it opens with the verb
+        comma = next((k for k in range(i, min(len(words), i + 8)) if folded[words[k][1] - 1] in "،,"), None)
+        if comma is not None:
+            i = comma + 1
     if i >= len(words):
         return None
     first = _bare(folded, words[i])
@@ -189,15 +204,15 @@ def _sentence_subject(folded: str, names: list[tuple[int, int]]) -> tuple[int, i
         if ns - start > 40 or len(between.split()) > _SUBJECT_MAX_WORDS or any(c in between for c in "،,:؛\"«»“”"):
             return None
         lead = folded[start:ns].split()
-        if any(w in _NOT_VERB for w in lead):
+        if any(w in _NOT_VERB or w in _LEAD_SKIP for w in lead):
             return None  # "جاء ذلك في سلسلة من التغريدات لعمرو موسى": the name is not the subject
         return (start, ne)
     return None
 
 
 # A subject put before its verb after these ("لكن المسؤولين قالوا إن"، "إلا أن المرصد السوري أوضح أن").
-_FRONTING = re.compile(r"(?:^|\s)(?:و?لكن|الا\s+ان|فان|غير\s+ان|في\s+حين\s+ان|بيد\s+ان|اذ\s+ان|و?بينما|و?فيما)\s+"
-                       r"(?P<np>[^\s،,:؛\"«»“”]+(?:\s+[^\s،,:؛\"«»“”]+){0,6})\s+$")
+_FRONTING = re.compile(r"(?:^|\s)(?:و?لكن|الا\s+ان|فان|غير\s+ان|في\s+حين\s+ان|بيد\s+ان|اذ\s+ان|و?بينما|و?فيما|و?اما|و?كان|و?كانت|و?كانوا)\s+"
+                       r"(?P<np>[^\s:؛\"«»“”]+(?:\s+[^\s:؛\"«»“”]+){0,6}?)[\s،,]+(?:ف?قد\s+)?$")
 _NOT_IN_FRONTED = frozenset({"الذي", "التي", "الذين", "ما", "من", "عن", "علي", "الي", "لم", "لا", "قد", "كان", "كانت", "هو", "هي",
                              "هم", "انه", "انها", "انهم", "ذلك", "هذا", "هذه"})
 
@@ -231,7 +246,8 @@ def _sentence_quotes(sent: str, folded: str, offs: list[int], last_speaker: str 
     quoted = [(q.start(), q.end()) for q in _QUOTED_SPAN.finditer(folded)]
     verbs = [m for m in _VERB_RE.finditer(folded)
              if not any(s < m.start() < e for s, e in quoted) and not _ATTRIBUTION.search(folded, max(0, m.start() - 14), m.start())
-             and not _ANONYMITY.match(folded, m.end())]
+             and not _ANONYMITY.match(folded, m.end())
+             and (m.group("verb") not in _STATEMENT_VERBS or folded.startswith(" في ", m.end()))]
     found: list[tuple[str | None, int, int]] = []  # speaker, text start and end in the sentence (folded)
     content_from = len(folded) + 1  # where the first quote's content starts: finite verbs after it are inside
     for i, m in enumerate(verbs):
@@ -312,6 +328,20 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
         # quoted name ('أعلنت مليشيا "قوات سورية الديمقراطية"'، 'المركز الإعلامي لـ"قسد"')
         stop_at = after + phrase.find('"')  # 'المسؤول "بدلا من ...': the quotation starts here
         phrase = folded[after:stop_at]
+    of_article = False
+    if m.group("verb") in _STATEMENT_VERBS:
+        st = _STATEMENT_OF.match(phrase)
+        if st is None:
+            return None  # "جاء" and "ورد" are verbs of saying only in "جاء في بيان ل X أن"
+        if st.group("who") is None:  # "جاء في بيانه أن": the current speaker's statement
+            phrase, after = "", stop_at
+        else:
+            after = after + st.start("who")
+            phrase = folded[after:stop_at]
+            if phrase.startswith("ل"):  # "بيان للجيش" -> "الجيش"، "بيان لوزارة الدفاع" -> "وزارة الدفاع"
+                after += 1
+                phrase = phrase[1:]
+                of_article = phrase.startswith("ل")
     relayed = _RELAYED.search(phrase)
     if relayed is None and m.group("verb") in _RELAYING_VERBS:
         relayed = _RELAYED_BY_VERB.search(phrase)
@@ -337,7 +367,10 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
         if tail > lead:
             # quote marks around a name inside the speaker ('لـ"قسد"') are dropped
             speaker = " ".join(_QUOTE_MARKS.sub(" ", sent[offs[after + lead] : offs[after + tail - 1] + 1]).split())
-            speaker = speaker.replace("لـ ", "لـ") or None
+            # a proclitic left alone by a quotation mark after it ('المسؤول لـ"فرانس برس"') is no part of the name
+            speaker = _LONE_PROCLITIC.sub("", speaker.replace("لـ ", "لـ")) or None
+            if of_article and speaker:
+                speaker = "ا" + speaker  # the article's alif, dropped after the preposition ("للجيش")
     if speaker is None and not words and (front := _fronted_subject(folded, m.start())) is not None:
         speaker = _original(sent, offs, *front)  # "لكن السفارة الروسية في لندن قالت إن": the subject comes first
     if speaker is None and (m.group("verb") in _CONTINUATION or not words):
@@ -353,6 +386,11 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
 # Words after which "عن" continues the speaker's description instead of starting an adverbial.
 _DESCRIBED_BY = re.compile(r"(?:^|\s)(?:ال)?(?:صادر|صادره|دفاع|بالدفاع|مسؤول|مسؤوله|مسؤولون|مسؤولين|نيابه|المدافعين|"
                            r"المدافعه|ممثل|ممثلون|ممثلي|المنبثقه|المنبثق)\s*$")
+_STATEMENT_VERBS = frozenset({"جاء", "ورد"})
+_STATEMENT_NOUNS = r"(?:ال)?(?:بيان|تقرير|رساله|تصريح|تصريحات|كلمه|خطاب|تغريده|منشور|وثيقه|مذكره)"
+_STATEMENT_OF = re.compile(rf"\s*في\s+(?:{_STATEMENT_NOUNS}(?:ه|ها|هم)\s*$|{_STATEMENT_NOUNS}\s+"
+                           r"(?:(?:ال)?(?:صادر|صادره)\s+عن\s+)?(?P<who>\S.*))")
+_LONE_PROCLITIC = re.compile(r"\s+(?:لـ?|بـ?)$")
 _ACRONYM = re.compile(r"[^()\d،,:]{2,30}\)")
 
 
