@@ -72,7 +72,8 @@ def main() -> int:
     ap.add_argument("--data", default="data/extraction")
     ap.add_argument("--disagreements", help="write the articles whose passes differ, per layer, here")
     ap.add_argument("--markdown", action="store_true")
-    ap.add_argument("--only", help="only the batches whose name starts with this (qt: the session-22 speaker batches)")
+    ap.add_argument("--only", help="only the batches whose name starts with one of these, comma-separated "
+                                   "(qt: the session-22 speaker batches; qt4,qt5,qt6: their second draw)")
     args = ap.parse_args()
     root = pathlib.Path(args.data)
     pairs_by_type: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
@@ -81,7 +82,7 @@ def main() -> int:
     dis = []
     for b_path in sorted((root / "passes").glob("*.b.jsonl")):
         batch = b_path.name.split(".")[0]
-        if args.only and not batch.startswith(args.only):
+        if args.only and not batch.startswith(tuple(args.only.split(","))):
             continue
         a_all, b_all = read(root / "passes" / f"{batch}.a.jsonl"), read(b_path)
         src = read(root / "batches" / f"{batch}.src.jsonl")
