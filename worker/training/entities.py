@@ -250,9 +250,14 @@ def main() -> None:
     ap.add_argument("--neural", default="fold", choices=("shipped", "fold"),
                     help="CV hybrid: a neural model fine-tuned per fold, or the NewsFANE-only one")
     ap.add_argument("--crf-weight", type=float, help="CV hybrid: weight of the CRF scores")
+    ap.add_argument("--neural-base", type=Path,
+                    help="start the fine-tuning from this NewsFANE-only model (a smaller one) instead of base.npz")
     ap.add_argument("--ship-neural", action="store_true",
                     help="fine-tune the NewsFANE-only neural model on all articles into the shipped model.npz")
     a = ap.parse_args()
+    if a.neural_base:
+        global NEURAL_BASE
+        NEURAL_BASE = a.neural_base
     if a.conll:
         sents = extra_sentences()
         write_conll(sents, a.conll)
