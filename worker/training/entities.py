@@ -152,14 +152,14 @@ NEURAL_TUNE = {"base_share": 0.2, "epochs": 1, "lr": 1e-3}
 NEURAL_BASE = Path(__file__).resolve().parents[1] / "extract" / "ner" / "neural" / "base.npz"
 
 
-def _neural_key(crf_key: str) -> str:
+def _neural_key(crf_key: str, neural_base: Path = NEURAL_BASE) -> str:
     """Cache key of a fold's fine-tuned neural model: the fold's training data (via the CRF's key), the
     fine-tuning settings, the training code and the starting model."""
     from worker.extract.ner.neural import train as ntrain
 
     h = hashlib.sha1(crf_key.encode())
     h.update(repr(sorted(NEURAL_TUNE.items())).encode())
-    for p in (Path(ntrain.__file__), Path(ntrain.__file__).with_name("inputs.py"), NEURAL_BASE):
+    for p in (Path(ntrain.__file__), Path(ntrain.__file__).with_name("inputs.py"), neural_base):
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
 
@@ -174,20 +174,20 @@ def _inner_dev(arts: Sequence[Article]) -> tuple[list[Article], list[Article]]:
 
 
 def train_fold_neural(train_arts: Sequence[Article], out: Path, verbose: bool = False,
-                      inner_dev: bool = False) -> Path:
+                      inner_dev: bool = False, neural_base: Path = NEURAL_BASE) -> Path:
     """The NewsFANE-only neural model fine-tuned on ``train_arts``; ``inner_dev`` keeps 10% of them out
     to choose the epoch (how the epoch count was chosen; the CV runs use all, for ``epochs``)."""
     from worker.extract.ner.neural.train import fine_tune
 
     fit, dev = _inner_dev(train_arts) if inner_dev else (list(train_arts), [])
-    return fine_tune(extra_sentences(fit), out, init=NEURAL_BASE, dev=extra_sentences(dev) or None,
+    return fine_tune(extra_sentences(fit), out, init=neural_base, dev=extra_sentences(dev) or None,
                      verbose=verbose, **NEURAL_TUNE)
 
 
 def cross_validate_entities(k: int = 5, kind: str = "crf", cache: bool = True, verbose: bool = False,
                             articles: Sequence[Article] | None = None, base: list[Sentence] | None = None,
                             only: Sequence[int] | None = None, neural: str = "fold",
-                            crf_weight: float | None = None, **params: float
+                            crf_weight: float | None = None, neural_base: Path = NEURAL_BASE, **params: float
                             ) -> tuple[list[list[tuple[str, str]]], list[list[tuple[str, set[str]]]]]:
     """Predictions and gold entities of every article annotated for entities, each predicted by a CRF
     trained on NewsFANE + the articles of the other ``k - 1`` folds (by whole article).
@@ -196,7 +196,8 @@ def cross_validate_entities(k: int = 5, kind: str = "crf", cache: bool = True, v
     ``kind="hybrid"`` uses each fold's CRF under a neural model: ``neural="fold"`` the NewsFANE-only
     model (``NEURAL_BASE``) fine-tuned on the fold's training articles (:func:`train_fold_neural`,
     cached like the CRFs), ``neural="shipped"`` the NewsFANE-only model as it is (the shipped one saw
-    every article, so it is never used here); ``crf_weight`` replaces the hybrid's CRF weight. Training a fold's CRF takes several
+    every article, so it is never used here); ``neural_base`` replaces that starting model (a smaller
+    one); ``crf_weight`` replaces the hybrid's CRF weight. Training a fold's CRF takes several
     minutes on one core; with ``cache`` the models are kept (keyed by their training data) and reused.
     ``base`` replaces NewsFANE as the other training data; ``params`` go to ``train_model``
     (``extra_weight``, ``c1``, ...). ``only``: run just these folds (quick comparisons).
@@ -218,15 +219,15 @@ def cross_validate_entities(k: int = 5, kind: str = "crf", cache: bool = True, v
                 print(f"fold {f}: trained in {time.time() - t0:.0f}s", flush=True)
         nmodel: Path | None = None
         if kind == "hybrid" and neural == "fold":
-            nmodel = cdir / f"fold{f}-of{k}-{_neural_key(model.name)}.neural.npz"
+            nmodel = cdir / f"fold{f}-of{k}-{_neural_key(model.name, neural_base)}.neural.npz"
             if not (cache and nmodel.exists()):
                 cdir.mkdir(parents=True, exist_ok=True)
                 t0 = time.time()
-                train_fold_neural(train_arts, nmodel, verbose)
+                train_fold_neural(train_arts, nmodel, verbose, neural_base=neural_base)
                 if verbose:
                     print(f"fold {f}: neural fine-tuned in {time.time() - t0:.0f}s", flush=True)
         elif kind == "hybrid":
-            nmodel = NEURAL_BASE
+            nmodel = neural_base
         preds.extend(predict_entities(test_arts, model, kind, nmodel, crf_weight))
         golds.extend(entity_sets(a) for a in test_arts)
         if verbose:
@@ -255,9 +256,7 @@ def main() -> None:
     ap.add_argument("--ship-neural", action="store_true",
                     help="fine-tune the NewsFANE-only neural model on all articles into the shipped model.npz")
     a = ap.parse_args()
-    if a.neural_base:
-        global NEURAL_BASE
-        NEURAL_BASE = a.neural_base
+    neural_base = a.neural_base or NEURAL_BASE
     if a.conll:
         sents = extra_sentences()
         write_conll(sents, a.conll)
@@ -274,8 +273,8 @@ def main() -> None:
 
         arts = load("entities")
         t0 = time.process_time()
-        train_fold_neural(arts, MODEL_PATH, verbose=True)
-        print(f"shipped neural model: {NEURAL_BASE.name} fine-tuned on {len(arts)} articles "
+        train_fold_neural(arts, MODEL_PATH, verbose=True, neural_base=neural_base)
+        print(f"shipped neural model: {neural_base} fine-tuned on {len(arts)} articles "
               f"({time.process_time() - t0:.0f}s CPU)")
     if a.cv:
         base = None
@@ -285,7 +284,8 @@ def main() -> None:
             base = load_newsfane(None)[0] + load_fane(a.fane, a.fane_share)
         params = {"extra_weight": a.extra_weight} if a.extra_weight != 1 else {}
         preds, golds = cross_validate_entities(a.cv, a.kind, verbose=True, base=base, only=a.only,
-                                               neural=a.neural, crf_weight=a.crf_weight, **params)
+                                               neural=a.neural, crf_weight=a.crf_weight, neural_base=neural_base,
+                                               **params)
         print(f"CV {a.cv} folds {a.kind}: {score_entities(preds, golds)}")
 
 
