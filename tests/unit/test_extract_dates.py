@@ -144,3 +144,33 @@ def test_every_mention_is_kept_when_asked():
     assert [d.date for d in once] == ["2022-01-31"]
     assert [d.date for d in every] == ["2022-01-31", "2022-01-31"] and every[0] == once[0]
     assert all(text[d.start : d.end] == d.text for d in every)
+
+
+def test_a_year_named_after_the_month_or_earlier_in_the_text():
+    pub = parse_published("2018-09-02T10:00:00+00:00")
+    assert [r.date for r in find_dates("وفي مايو من العام الماضي، أطلقت الميليشيا صاروخا", pub)] == ["2017-05"]
+    text = "صدرت مذكرة في أغسطس/آب 2010، وألقي القبض عليه في ديسمبر/كانون الأول من العام نفسه"
+    assert [r.date for r in find_dates(text, pub)] == ["2010-08", "2010-12"]
+    text = "بدأت في 20 تموز/يوليو 2016 بعد أيام على محاولة انقلاب ليل 15 إلى 16 من الشهر ذاته"
+    assert [r.date for r in find_dates(text, pub)] == ["2016-07-20", "2016-07-15", "2016-07-16"]
+    # a year named earlier in the same sentence, not across a sentence end
+    assert [r.date for r in find_dates("اعتداء مارسيليا للعام 2017 في الأول من تشرين الأول/أكتوبر", pub)] == [
+        "2017", "2017-10-01"]
+    assert [r.date for r in find_dates("وقع ذلك عام 2017. وفي 5 أيار/مايو وصل الوفد", pub)] == ["2017", "2018-05-05"]
+    # months written without the article
+    assert [r.date for r in find_dates("وتزوجت في 18 ديسمبر/كانون أول من عام 2000", pub)] == ["2000-12-18"]
+
+
+def test_year_ranges_old_years_glued_fi_and_september_11():
+    pub = parse_published("2018-06-17T10:00:00+00:00")
+    assert [r.date for r in find_dates("بعد فترة أولى في الحكم من 1978 إلى 1990", pub)] == ["1978", "1990"]
+    assert find_dates("قتل أكثر من 2000 شخص", pub) == []  # a count, not a year
+    assert [r.date for r in find_dates("مستوى غير مسبوق منذ العام 1891", pub)] == ["1891"]
+    assert [r.date for r in find_dates("تقدم الدفاع بطلب في19 تموز/يوليو", pub)] == ["2018-07-19"]
+    assert [r.date for r in find_dates("متورط في هجمات 11 سبتمبر", pub)] == ["2001-09-11"]
+
+
+def test_future_cues_further_back_and_bihulul():
+    pub = parse_published("2018-06-28T10:00:00+00:00")  # a Thursday
+    assert [r.date for r in find_dates("ومن المقرر أن تخرج احتجاجات أكبر يوم السبت", pub)] == ["2018-06-30"]
+    assert [r.date for r in find_dates("ويتوقع وصول سفينة أخرى بحلول الثلاثاء", pub)] == ["2018-07-03"]

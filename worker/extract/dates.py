@@ -43,6 +43,8 @@ LEVANTINE_MONTHS: dict[str, int] = {
     for k, v in {
         "كانون الثاني": 1, "شباط": 2, "آذار": 3, "نيسان": 4, "أيار": 5, "حزيران": 6, "تموز": 7,
         "آب": 8, "أيلول": 9, "تشرين الأول": 10, "تشرين الثاني": 11, "كانون الأول": 12,
+        # also written without the article ("18 ديسمبر/كانون أول من عام 2000")
+        "كانون ثاني": 1, "تشرين أول": 10, "تشرين ثاني": 11, "كانون أول": 12,
     }.items()
 }
 HIJRI_MONTHS: dict[str, int] = {
@@ -89,7 +91,7 @@ _WD = _alt(WEEKDAYS)
 _ORD = _alt(ORDINALS)
 _B = NOT_AFTER_LETTER  # not preceded by a letter (digits/punct/space ok)
 _E = r"(?![^\W\d_])"  # not followed by a letter
-_P = r"(?:[وفبل]|ول|وب|فب)?"  # proclitics attached to the first word
+_P = r"(?:[وفبل]|ول|وب|فب|في|وفي)?"  # proclitics attached to the first word ("في19 تموز" glued too)
 
 def _mon(x: str) -> str:
     """Month: one series, optionally followed by the other with /, (, - or bare juxtaposition."""
@@ -111,7 +113,11 @@ def _day(x: str) -> str:
 
 
 def _mod(x: str) -> str:
-    return rf"(?:\s+(?P<mod{x}>الماضي|المنصرم|الفائت|المقبل|القادم|الجاري|الحالي))?"
+    # "مايو الماضي"، or the year named after the month: "مايو من العام الماضي"، "من العام نفسه"، "من نفس العام"
+    return (rf"(?:\s+(?P<mod{x}>الماضي|المنصرم|الفائت|المقبل|القادم|الجاري|الحالي)"
+            rf"|\s+من\s+(?:(?:العام|السنه)\s+(?P<ymod{x}>الماضي|الماضيه|المنصرم|المنصرمه|الفائت|الفائته|المقبل|"
+            rf"المقبله|القادم|القادمه|الجاري|الحالي|الحاليه|نفسه|نفسها|ذاته|ذاتها|التالي|التاليه)"
+            rf"|(?P<ysame{x}>نفس\s+(?:العام|السنه))){_E})?")
 
 
 _WDPRE = r"(?:(?:يوم|صباح|مساء|ليل|ليله|فجر|ظهر|عصر|ظهيره|اليوم)\s+)?"
@@ -140,11 +146,13 @@ _DATE_ALTERNATIVES = [
     rf"(?P<num>{_B}(?P<nd>[0-3]?\d)[/.\-](?P<nm>[01]?\d)[/.\-](?P<ny>(?:19|20)\d\d)(?!\d))",
     rf"(?P<iso>{_B}(?P<iy>(?:19|20)\d\d)-(?P<im>[01]\d)-(?P<idd>[0-3]\d)(?!\d))",
     # day of a relative month: "في 14 من الشهر الجاري", "الخامس من الشهر الماضي"
-    rf"(?P<dom>{_B}{_P}(?:(?:ال\s*)?(?P<dd>[0-3]?\d)|(?P<dord>{_ORD}))\s+من\s+(?:الشهر|هذا\s+الشهر)"
-    rf"(?:\s+(?P<dmod>الجاري|الحالي|الماضي|المنصرم|الفائت|المقبل|القادم))?{_E})",
+    rf"(?P<dom>{_B}{_P}(?:(?:ال\s*)?(?:(?P<dd0>[0-3]?\d)\s*(?:-|و|الي|حتي)\s*)?(?P<dd>[0-3]?\d)|(?P<dord>{_ORD}))\s+من\s+(?:(?P<dsame>الشهر\s+(?:نفسه|ذاته)|نفس\s+الشهر)|"
+    rf"(?:الشهر|هذا\s+الشهر)(?:\s+(?P<dmod>الجاري|الحالي|الماضي|المنصرم|الفائت|المقبل|القادم))?){_E})",
     # year: "عام 2011", "منذ 2013", "في 2006", "بين عامي 2017 و2018"
     # also a season, a birth year, a parenthesised year or range ("صيف 2016"، "مواليد 1979"، "(1940-1945)")
     rf"(?P<yr>{_B}{_P}(?:عام|العام|سنه|السنه|عامي|سنتي|في|منذ|حتي|مطلع|اوائل|اواخر|منتصف|بدايه|نهايه|خلال|بين|قبل|بعد|لعام|و|"
+    # "من 1978 إلى 1990": "من" only before a range ("أكثر من 2000" is a count)
+    rf"من(?=\s*(?:1[89]|20)\d\d\s*(?:-|الي|حتي)\s*(?:1[89]|20)\d\d)|موسم|الموسم|"
     rf"صيف|شتاء|ربيع|خريف|مواليد|مونديال|اولمبياد|كاس\s+العالم|\()"
     rf"\s*(?P<yv>(?:1[89]|20)\d\d)(?!\d)(?![-/.][01]?\d[-/.]\d)(?:\s*(?:-|و|الي|حتي)\s*(?P<yv2>(?:1[89]|20)\d\d)(?!\d))?)",
     # relative months / years
@@ -279,8 +287,48 @@ def _valid(y: int, m: int, d: int) -> date | None:
         return None
 
 
-def _resolve(m: re.Match, pub: date | None) -> list[str]:
-    """Resolved date strings for one match (usually one; a day range gives two)."""
+class _Context:
+    """What the text said before a mention: the last year it named, whether that was in the same
+    sentence, and the last month it named (for "من العام نفسه"، "في 19 من الشهر نفسه")."""
+
+    __slots__ = ("last_year", "year_at", "last_month")
+
+    def __init__(self) -> None:
+        self.last_year: int | None = None
+        self.year_at = -1  # folded offset of the end of that year's mention
+        self.last_month: tuple[int, int] | None = None
+
+
+_SEPTEMBER_11 = re.compile(r"(?:هجمات|احداث|اعتداءات|تفجيرات|هجوم)\s+$")
+_SENTENCE_END = re.compile(r"[.!?؟\n]")
+
+
+def _stated_year(g, x: str, month: int, day: int | None, pub: date | None, ctx: _Context | None,
+                 at: int, text: str) -> int | None:
+    """The year of a day or month stated without its own number: from "من العام الماضي"-like words after
+    it, else a year named earlier in the same sentence ("اعتداء مارسيليا للعام 2017 في الأول من تشرين
+    الأول"), else the nearest occurrence around publication (:func:`_year_for`)."""
+    ymod = g("ymod" + x) if x != "_a" else None
+    same = ymod in ("نفسه", "نفسها", "ذاته", "ذاتها") or (x != "_a" and g("ysame" + x))
+    if ymod or same:
+        known = ctx.last_year if ctx is not None else None
+        if same:
+            return known if known is not None else _year_for(month, day, pub, None)
+        if ymod in ("التالي", "التاليه"):
+            return known + 1 if known is not None else None
+        if pub is None:
+            return None
+        return pub.year - 1 if ymod in _PAST else pub.year + 1 if ymod in _FUTURE else pub.year
+    mod = g("mod" + x) if x != "_a" else None
+    if (not mod and ctx is not None and ctx.last_year is not None and ctx.year_at <= at
+            and not _SENTENCE_END.search(text, ctx.year_at, at) and (pub is None or ctx.last_year <= pub.year)):
+        return ctx.last_year
+    return _year_for(month, day, pub, mod)
+
+
+def _resolve(m: re.Match, pub: date | None, ctx: _Context | None = None) -> list[str]:
+    """Resolved date strings for one match (usually one; a day range gives two). ``ctx``: what the text
+    named before it (:class:`_Context`), for the years and months a mention leaves implicit."""
     g = m.group
     if g("wabs") or g("abs"):
         x = "_a" if g("wabs") else "_b"
@@ -290,8 +338,9 @@ def _resolve(m: re.Match, pub: date | None) -> list[str]:
         d1 = int(g("d1" + x)) if g("d1" + x) else ORDINALS.get(re.sub(r"\s+", " ", g("ord" + x) or ""))
         if not d1:
             return []
-        mod = g("mod_b") if x == "_b" else None
-        year = int(g("y" + x)) if g("y" + x) else _year_for(month, d1, pub, mod)
+        if not g("y" + x) and (month, d1) == (9, 11) and _SEPTEMBER_11.search(m.string, max(0, m.start() - 14), m.start()):
+            return ["2001-09-11"]  # "هجمات 11 سبتمبر": the attacks' date, not this year's
+        year = int(g("y" + x)) if g("y" + x) else _stated_year(g, x, month, d1, pub, ctx, m.start(), m.string)
         if year is None:
             return []
         out = []
@@ -328,7 +377,7 @@ def _resolve(m: re.Match, pub: date | None) -> list[str]:
             return []  # Maghrebi "ماي" (May) alone is too ambiguous ("تيريزا ماي") without a day or year
         if not g("y_c") and _NAMED_EVENT_RE.search(m.string, max(0, m.start() - 12), m.start()):
             return []  # "ثورة يناير", "حرب أكتوبر": a named event, not a month of the publication year
-        year = int(g("y_c")) if g("y_c") else _year_for(month, None, pub, g("mod_c"))
+        year = int(g("y_c")) if g("y_c") else _stated_year(g, "_c", month, None, pub, ctx, m.start(), m.string)
         return [f"{year:04d}-{month:02d}"] if year else []
     if pub is None:
         if g("yr"):
@@ -362,6 +411,11 @@ def _resolve(m: re.Match, pub: date | None) -> list[str]:
         return [(pub + timedelta(days=delta)).isoformat()]
     if g("dom"):
         d = int(g("dd")) if g("dd") else ORDINALS.get(re.sub(r"\s+", " ", g("dord") or ""))
+        if g("dsame"):  # "في 19 من الشهر نفسه"، "ليل 15 إلى 16 من الشهر ذاته": the month named last
+            if ctx is None or ctx.last_month is None or not d:
+                return []
+            days = [int(g("dd0")), d] if g("dd0") else [d]
+            return [dt.isoformat() for dt in (_valid(*ctx.last_month, x) for x in days) if dt]
         mod = g("dmod")
         delta = -1 if mod in _PAST else 1 if mod in _FUTURE else 0
         y, mo = _shift_month(pub.year, pub.month, delta)
@@ -378,7 +432,7 @@ def _resolve(m: re.Match, pub: date | None) -> list[str]:
     if g("yr"):
         out = []
         for yv in (g("yv"), g("yv2")):
-            if yv and 1900 <= int(yv) <= pub.year + 10:
+            if yv and 1800 <= int(yv) <= pub.year + 10:
                 out.append(yv)
         return out
     return []
@@ -432,7 +486,8 @@ def _windows(folded: str) -> list[tuple[int, int]]:
 
 
 # ... or "حتى" right before the weekday: "until Monday" lies ahead of the publication.
-_FUTURE_CUE_RE = re.compile(r"(?:(?:المقرر|المنتظر|المرتقب|المزمع|المتوقع|يعتزم|تعتزم|سوف)(?:\s+\S+){0,3}|(?:^|\s)حتي)\s+$")
+_FUTURE_CUE_RE = re.compile(r"(?:(?:المقرر|المنتظر|المرتقب|المزمع|المتوقع|يعتزم|تعتزم|يتوقع|ويتوقع|يستعد|تستعد|سوف)(?:\s+\S+){0,5}"
+                             r"|(?:^|\s)(?:حتي|بحلول))\s+$")
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
 
@@ -460,6 +515,18 @@ def _future_context(folded: str, at: int) -> bool:
     return False
 
 
+def _remember(ctx: _Context, m: re.Match, values: list[str], end: int) -> None:
+    """Note the year and month a mention states in full, for the mentions after it."""
+    g = m.group
+    if not values:
+        return
+    explicit = g("yr") or g("num") or g("iso") or any(g(k) for k in ("y_a", "y_b", "y_c"))
+    if explicit and values[0][:4].isdigit():
+        ctx.last_year, ctx.year_at = int(values[0][:4]), end
+    if len(values[0]) >= 7 and not g("wd") and not g("rel"):
+        ctx.last_month = (int(values[0][:4]), int(values[0][5:7]))
+
+
 def find_dates(
     text: str,
     published: datetime | date | None,
@@ -484,6 +551,7 @@ def find_dates(
     seen: set[str] = set()
     folded = folded_text
     matches = [m for ws, we in _windows(folded) for m in _DATE_STARTS.finditer(folded, ws, we)]
+    ctx = _Context()
     for m in matches:
         a, b = m.span()
         # trim a leading proclitic-free whitespace (the regex never starts on a space) and trailing spaces
@@ -491,7 +559,9 @@ def find_dates(
             b -= 1
         if b <= a:
             continue
-        for value in _resolve(m, pub):
+        values = _resolve(m, pub, ctx)
+        _remember(ctx, m, values, b)
+        for value in values:
             if value in seen and unique:
                 continue
             seen.add(value)
