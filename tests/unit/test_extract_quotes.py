@@ -174,3 +174,17 @@ def test_fronted_subjects_after_kana_and_amma_and_adverbials_of_the_speakers_own
     assert q.speaker == "برينان"
     (q,) = find_quotes('وقال المصدر "تم اكتشاف الخلية".')  # a described source, not a pronoun
     assert q.speaker == "المصدر"
+
+
+def test_third_round_cuts_an_age_a_time_phrase_and_keeps_al_amin_al_am():
+    (q,) = find_quotes("وقالت ايموجين تيرهارن، 28 سنة، إن الرسائل كانت مزعجة.")
+    assert q.speaker == "ايموجين تيرهارن"
+    (q,) = find_quotes("وأكد صالحي الشهر الماضي أن المصنع جاهز للعمل.")
+    assert q.speaker == "صالحي"
+    (q,) = find_quotes("وقال الأمين العام للأمم المتحدة إن الوضع خطير.")
+    assert q.speaker == "الأمين العام للأمم المتحدة"
+    (q,) = find_quotes("ونوه الرئيس الأميركي بأن العقوبة رادعة لتجار المخدرات.")
+    assert q.speaker == "الرئيس الأميركي"
+    # a comma ends a subject fronted after لكن: "لكن غيرسدورف، أثارت مفاجأة عندما أعلنت" is no speaker phrase
+    (q,) = find_quotes("لكن غيرسدورف، أثارت مفاجأة عندما أعلنت أنها عينت القاضي.")
+    assert q.speaker != "غيرسدورف، أثارت مفاجأة عندما"

@@ -28,7 +28,7 @@ SPEECH_VERBS = (
     "يقول تقول يقولون يؤكد تؤكد يضيف تضيف يشير تشير يوضح توضح يعتبر تعتبر يرى ترى يذكر تذكر يكشف تكشف "
     "يفيد تفيد يزعم تزعم "
     # verbs of telling and writing with a quote's content (the speaker batches' annotators count them)
-    "روى روت يروي تروي ادعى ادعت يدعي تدعي كتب كتبت يكتب تكتب اختتم اختتمت ختم ختمت تساءل تساءلت "
+    "نوه نوهت روى روت يروي تروي ادعى ادعت يدعي تدعي كتب كتبت يكتب تكتب اختتم اختتمت ختم ختمت تساءل تساءلت "
     # "جاء في بيان للجيش أنه ...": the statement's author is the speaker (see _STATEMENT_OF)
     "جاء ورد"
 )
@@ -69,12 +69,14 @@ _SPEAKER_CUT = re.compile(
     r"الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت|ايضا|كذلك|التي|الذي|الذين|اللذين|اللتين|"
     r"بدوره|بدورها|حينها|انذاك|بعد|عقب|قبل|اثر|حين|حينما|عندما|منذ|كما|ومقره|ومقرها|وهو|وهي|"
     r"والتي|والذي|والذين|بحسب|حسب|وفق|وفقا|للكونغرس|لسكان|ل(?=[A-Za-z])\S+|حيث|اثناء|حينذاك|حينئذ|وقتها|"
+    r"مره|مرارا|مجددا|(?:الشهر|الاسبوع|العام)\s+(?:الماضي|المنصرم|الفائت|المقبل|القادم|الجاري|الحالي)|لهذه|لهذا|"
     r"مطلع|منتصف|اواخر|اوائل|فجر|ظهر|عصر|ليل|ليله|البدايه|النهايه|"
     # an anonymous source's clause ("مصدر لم يكشف هويته"، "مسؤول طلب عدم نشر اسمه") is no part of the speaker
     r"لم|لن|طلب|طلبت|رفض|رفضت|فضل|فضلت|اشترط|اشترطت|"
     # the audience or medium addressed ("جونسون لنواب البرلمان"، "مصادر لبي بي سي") is not the speaker
     r"لاعضاء|لنواب|للنواب|لبرنامج|للصحفيين|للصحافيين|لصحفيين|للصحافه|لوسائل|للمراسلين|لسكاي|لبي|للبي|"
-    r"للجزيره|للعربيه|للتلفزيون|للاذاعه)(?=[\s،,.:؛]|$))"
+    r"للجزيره|للعربيه|للتلفزيون|للاذاعه)(?=[\s،,.:؛]|$)"
+    r")"
 )
 # Relayed speech goes to the source: "قالت الوكالة نقلا عن مصادر"، "قالت الوكالة على لسان الوزير"، and after a
 # verb of relaying, "نقلت الوكالة عن الوزير قوله". After another verb "عن" is "about" ("قال ترامب عن كيم إنه"):
@@ -211,8 +213,10 @@ def _sentence_subject(folded: str, names: list[tuple[int, int]]) -> tuple[int, i
 
 
 # A subject put before its verb after these ("لكن المسؤولين قالوا إن"، "إلا أن المرصد السوري أوضح أن").
-_FRONTING = re.compile(r"(?:^|\s)(?:و?لكن|الا\s+ان|فان|غير\s+ان|في\s+حين\s+ان|بيد\s+ان|اذ\s+ان|و?بينما|و?فيما|و?اما|و?كان|و?كانت|و?كانوا)\s+"
-                       r"(?P<np>[^\s:؛\"«»“”]+(?:\s+[^\s:؛\"«»“”]+){0,6}?)[\s،,]+(?:ف?قد\s+)?$")
+_FRONTING = re.compile(r"(?:^|\s)(?:(?:و?لكن|الا\s+ان|فان|غير\s+ان|في\s+حين\s+ان|بيد\s+ان|اذ\s+ان|و?بينما|و?فيما|و?كان|و?كانت|"
+                       r"و?كانوا)\s+(?P<np>[^\s،,:؛\"«»“”]+(?:\s+[^\s،,:؛\"«»“”]+){0,6}?)"
+                       # after أما the subject may hold an apposition: "أما رئيس الوزراء الياباني، آبي فقال"
+                       r"|و?اما\s+(?P<np2>[^\s:؛\"«»“”]+(?:\s+[^\s:؛\"«»“”]+){0,6}?))\s+(?:ف?قد\s+)?$")
 _NOT_IN_FRONTED = frozenset({"الذي", "التي", "الذين", "ما", "من", "عن", "علي", "الي", "لم", "لا", "قد", "كان", "كانت", "هو", "هي",
                              "هم", "انه", "انها", "انهم", "ذلك", "هذا", "هذه"})
 
@@ -222,10 +226,11 @@ def _fronted_subject(folded: str, verb_at: int) -> tuple[int, int] | None:
     fm = _FRONTING.search(folded, max(0, verb_at - 90), verb_at)
     if fm is None:
         return None
-    words = fm.group("np").split()
+    g = "np" if fm.group("np") else "np2"
+    words = fm.group(g).split()
     if any(w in _NOT_IN_FRONTED for w in words):
         return None
-    return (fm.start("np"), fm.end("np"))
+    return (fm.start(g), fm.end(g))
 
 
 def _original(sent: str, offs: list[int], start: int, end: int) -> str:
@@ -424,6 +429,8 @@ def _apposition_end(phrase: str, cut: re.Match[str], sent: str, offs: list[int],
     words = phrase[start:end].strip().strip("\"«»“” ").split()
     if not 1 <= len(words) <= _APPOSITION_MAX_WORDS or words[0] in _NOT_APPOSITION_START:
         return None
+    if any(c.isdigit() for c in words[0]):
+        return None  # "ايموجين تيرهارن، 28 سنة": an age, not a title
     if nxt is not None and not _APPOSITION_ENDS.match(phrase[nxt.start():].strip()):
         return None  # "اللواء جميل الشمري، المسؤول عن العمليات ...": a description that goes on
     return len(phrase[:end].rstrip())
