@@ -152,13 +152,17 @@ _DATE_ALTERNATIVES = [
     # also a season, a birth year, a parenthesised year or range ("صيف 2016"، "مواليد 1979"، "(1940-1945)")
     rf"(?P<yr>{_B}{_P}(?:عام|العام|سنه|السنه|عامي|سنتي|في|منذ|حتي|مطلع|اوائل|اواخر|منتصف|بدايه|نهايه|خلال|بين|قبل|بعد|لعام|و|"
     # "من 1978 إلى 1990": "من" only before a range ("أكثر من 2000" is a count)
-    rf"من(?=\s*(?:1[89]|20)\d\d\s*(?:-|الي|حتي)\s*(?:1[89]|20)\d\d)|موسم|الموسم|"
+    rf"من(?=\s*(?:1[89]|20)\d\d\s*(?:-|الي|حتي|لغايه)\s*(?:1[89]|20)\d\d)|موسم|الموسم|"
     rf"صيف|شتاء|ربيع|خريف|مواليد|مونديال|اولمبياد|كاس\s+العالم|\()"
-    rf"\s*(?P<yv>(?:1[89]|20)\d\d)(?!\d)(?![-/.][01]?\d[-/.]\d)(?:\s*(?:-|و|الي|حتي)\s*(?P<yv2>(?:1[89]|20)\d\d)(?!\d))?)",
+    rf"\s*(?P<yv>(?:1[89]|20)\d\d)(?!\d)(?![-/.][01]?\d[-/.]\d)(?:\s*(?:-|و|الي|حتي|لغايه)\s*(?P<yv2>(?:1[89]|20)\d\d)(?!\d))?)",
     # relative months / years
     rf"(?P<relmy>{_B}{_P}(?:(?:مطلع|بدايه|نهايه|اواخر|اوائل|منتصف|خلال|في|طوال)\s+)?"
     rf"(?:(?P<this>هذا|هذه)\s+(?P<unit>العام|السنه|الشهر)|(?P<unit2>العام|السنه|الشهر)\s+"
     rf"(?P<rmod>الماضي|الماضيه|المنصرم|المنصرمه|الفائت|الفائته|المقبل|المقبله|القادم|القادمه|الجاري|الحالي|الحاليه)){_E})",
+    # "منذ بداية العام"، "منذ مطلع السنة": the start of the publication year
+    rf"(?P<since>{_B}{_P}منذ\s+(?:بدايه|مطلع|اول|مستهل)\s+(?:العام|السنه)(?!\s+(?:الماضي|المنصرم|الفائت|المقبل|\d)){_E})",
+    # a timeline's year heading an item: "1948 - الإطاحة بالرئيس ..."
+    rf"(?P<yrl>{_B}(?:(?<![\s\S])|(?<=[.\n]\s)|(?<=[.\n]))(?P<yl>(?:1[89]|20)\d\d)\s+-\s+(?=[^\W\d_]))",
 ]
 
 
@@ -299,7 +303,14 @@ class _Context:
         self.last_month: tuple[int, int] | None = None
 
 
-_SEPTEMBER_11 = re.compile(r"(?:هجمات|احداث|اعتداءات|تفجيرات|هجوم)\s+$")
+# Days the region's news names events by (general knowledge, not any article's): the word before the date says
+# it is the event's name.
+_NAMED_DAYS = {
+    (9, 11): (re.compile(r"(?:هجمات|احداث|اعتداءات|تفجيرات|هجوم)\s+$"), "2001-09-11"),
+    (1, 25): (re.compile(r"(?:ثوره|احداث)\s+$"), "2011-01-25"),
+    (6, 30): (re.compile(r"(?:ثوره|احداث|مظاهرات)\s+$"), "2013-06-30"),
+}
+_SINCE = re.compile(r"منذ\s+(?:ال\s*)?$")
 _SENTENCE_END = re.compile(r"[.!?؟\n]")
 
 
@@ -320,6 +331,8 @@ def _stated_year(g, x: str, month: int, day: int | None, pub: date | None, ctx: 
             return None
         return pub.year - 1 if ymod in _PAST else pub.year + 1 if ymod in _FUTURE else pub.year
     mod = g("mod" + x) if x != "_a" else None
+    if not mod and _SINCE.search(text, max(0, at - 8), at):
+        mod = "الماضي"  # "منذ 19 حزيران": since a day that has passed
     if (not mod and ctx is not None and ctx.last_year is not None and ctx.year_at <= at
             and not _SENTENCE_END.search(text, ctx.year_at, at) and (pub is None or ctx.last_year <= pub.year)):
         return ctx.last_year
@@ -338,8 +351,9 @@ def _resolve(m: re.Match, pub: date | None, ctx: _Context | None = None) -> list
         d1 = int(g("d1" + x)) if g("d1" + x) else ORDINALS.get(re.sub(r"\s+", " ", g("ord" + x) or ""))
         if not d1:
             return []
-        if not g("y" + x) and (month, d1) == (9, 11) and _SEPTEMBER_11.search(m.string, max(0, m.start() - 14), m.start()):
-            return ["2001-09-11"]  # "هجمات 11 سبتمبر": the attacks' date, not this year's
+        named = _NAMED_DAYS.get((month, d1))
+        if not g("y" + x) and named and named[0].search(m.string, max(0, m.start() - 14), m.start()):
+            return [named[1]]  # "هجمات 11 سبتمبر"، "ثورة 25 يناير": that day, not this year's
         year = int(g("y" + x)) if g("y" + x) else _stated_year(g, x, month, d1, pub, ctx, m.start(), m.string)
         if year is None:
             return []
@@ -421,6 +435,10 @@ def _resolve(m: re.Match, pub: date | None, ctx: _Context | None = None) -> list
         y, mo = _shift_month(pub.year, pub.month, delta)
         dt = _valid(y, mo, d) if d else None
         return [dt.isoformat()] if dt else []
+    if g("since"):
+        return [str(pub.year)]
+    if g("yrl"):
+        return [g("yl")] if 1800 <= int(g("yl")) <= pub.year else []
     if g("relmy"):
         unit = g("unit") or g("unit2")
         rmod = g("rmod")
@@ -486,7 +504,8 @@ def _windows(folded: str) -> list[tuple[int, int]]:
 
 
 # ... or "حتى" right before the weekday: "until Monday" lies ahead of the publication.
-_FUTURE_CUE_RE = re.compile(r"(?:(?:المقرر|المنتظر|المرتقب|المزمع|المتوقع|يعتزم|تعتزم|يتوقع|ويتوقع|يستعد|تستعد|سوف)(?:\s+\S+){0,5}"
+_FUTURE_CUE_RE = re.compile(r"(?:(?:المقرر|مقرر|مقرره|المنتظر|المرتقب|مرتقب|مرتقبه|المزمع|المتوقع|يعتزم|تعتزم|يتوقع|ويتوقع|يستعد|"
+                             r"تستعد|سوف)(?:\s+\S+){0,5}"
                              r"|(?:^|\s)(?:حتي|بحلول))\s+$")
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
@@ -502,12 +521,12 @@ def _inside_quote(folded: str, at: int) -> bool:
 
 def _future_context(folded: str, at: int) -> bool:
     """A future cue shortly before a weekday: "من المقرر أن ..."، or a future verb "سيعقد"/"ستجري"."""
-    before = folded[max(0, at - 45) : at]
+    before = folded[max(0, at - 60) : at]
     if _FUTURE_CUE_RE.search(before):
         return True
 
     idf, _ = load_idf()
-    for w in _WORD_RE.findall(before)[-3:]:
+    for w in _WORD_RE.findall(before)[-5:]:
         w = w[1:] if w[0] in "وف" and len(w) > 4 else w
         # س + imperfect prefix + a known verb form: "سيعقد" (يعقد), "ستجري" (تجري); not "سيارة"/"سياسة"
         if len(w) >= 4 and w[0] == "س" and w[1] in "يتن" and w[1:] in idf:
