@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import pathlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from worker.extract.normalize import fold
 
-__all__ = ["Article", "load", "data_dir", "duplicate_key"]
+__all__ = ["Article", "load", "data_dir", "duplicate_key", "batch_ids"]
 
 
 def data_dir() -> pathlib.Path:
@@ -75,6 +75,13 @@ def _article(d: dict, source_set: str) -> Article:
         entities=tuple(d.get("entities") or ()),
         quotes=tuple((q.get("speaker"), q.get("text", "")) for q in d.get("quotes") or ()),
     )
+
+
+def batch_ids(names: Iterable[str], root: pathlib.Path | None = None) -> frozenset[str]:
+    """The articles of the drawn batches ``names`` (``batches/<name>.src.jsonl``): how a held-out draw is named."""
+    batches = (root or data_dir()) / "batches"
+    return frozenset(json.loads(line)["id"] for name in names
+                     for line in (batches / f"{name}.src.jsonl").open(encoding="utf-8") if line.strip())
 
 
 def duplicate_key(body: str) -> str:

@@ -9,7 +9,6 @@ gold one, such as "مليشيا" for a named militia) count as wrong.
 
 from __future__ import annotations
 
-import json
 import pathlib
 import re
 from collections.abc import Callable, Sequence
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 
 from worker.document import Quote
 from worker.extract.normalize import fold
-from worker.training.dataset import Article, data_dir
+from worker.training.dataset import Article, batch_ids
 
 __all__ = ["QuoteScore", "score_quotes", "chain_quotes", "held_out_ids"]
 
@@ -92,9 +91,7 @@ HELD_OUT_BATCHES = ("qt7", "qt8", "qt9")
 
 def held_out_ids(root: pathlib.Path | None = None) -> frozenset[str]:
     """The articles of the held-out speaker batches (:data:`HELD_OUT_BATCHES`)."""
-    batches = (root or data_dir()) / "batches"
-    return frozenset(json.loads(line)["id"] for name in HELD_OUT_BATCHES
-                     for line in (batches / f"{name}.src.jsonl").open(encoding="utf-8") if line.strip())
+    return batch_ids(HELD_OUT_BATCHES, root)
 
 
 def chain_quotes(a: Article) -> list[Quote]:
