@@ -7,6 +7,9 @@ of the same population as most date articles (world/Middle East event articles, 
 annotated for dates only from the guidelines, and never read while the rules change. The first ``--double``
 articles of each batch get a blind second pass by another annotator.
 
+A rerun reproduces a draw only from the set as it was then: later draws and merged labels leave the pool
+(the batch files are the record of what was drawn).
+
 Usage: sample_date_batches.py [--data data/extraction] [--names dt1 dt2 dt3] [--per 100] [--double 20] [--seed 2301]
 """
 
@@ -15,10 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
-import random
 import sys
 
-KEYS = ("id", "category", "published", "title", "body", "truncated")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from batch_draw import write_batches  # noqa: E402
 
 
 def main() -> int:
@@ -40,18 +43,7 @@ def main() -> int:
         if ("dates" not in d.get("has", []) and d["id"] not in taken and "events" in d.get("has", [])
                 and d["category"] in ("middleEast", "internationalNews") and not d.get("truncated")):
             pool.append(d)
-    random.Random(args.seed).shuffle(pool)
-    if len(pool) < args.per * len(args.names):
-        print(f"only {len(pool)} articles to draw from", file=sys.stderr)
-        return 1
-    out = root / "batches"
-    for b, name in enumerate(args.names):
-        with (out / f"{name}.src.jsonl").open("w", encoding="utf-8") as f:
-            for i, d in enumerate(pool[b * args.per:(b + 1) * args.per]):
-                f.write(json.dumps({k: d[k] for k in KEYS} | {"dates_only": True, "double": i < args.double},
-                                   ensure_ascii=False) + "\n")
-        print(args.per, "articles in", name)
-    return 0
+    return write_batches(root / "batches", args.names, args.per, args.double, pool, args.seed, {"dates_only": True})
 
 
 if __name__ == "__main__":

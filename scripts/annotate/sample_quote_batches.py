@@ -7,6 +7,9 @@ the same population (en3-en8: world/Middle East, under 3,500 characters, drawn f
 annotated from the guidelines alone and never read while the rules change. The first ``--double`` articles of
 each batch get a blind second pass by another annotator.
 
+A rerun reproduces a draw only from the set as it was then: later draws and merged labels leave the pool
+(the batch files are the record of what was drawn).
+
 Usage: sample_quote_batches.py [--data data/extraction] [--names qt1 qt2 qt3] [--per 50] [--double 15] [--seed 2201]
 """
 
@@ -15,10 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
-import random
 import sys
 
-KEYS = ("id", "category", "published", "title", "body", "truncated")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from batch_draw import write_batches  # noqa: E402
 
 
 def main() -> int:
@@ -44,17 +47,7 @@ def main() -> int:
             if d["id"] not in quoted and d["id"] not in seen:
                 seen.add(d["id"])
                 pool.append(d)
-    random.Random(args.seed).shuffle(pool)
-    if len(pool) < args.per * len(args.names):
-        print(f"only {len(pool)} articles to draw from", file=sys.stderr)
-        return 1
-    for b, name in enumerate(args.names):
-        with (out / f"{name}.src.jsonl").open("w", encoding="utf-8") as f:
-            for i, d in enumerate(pool[b * args.per:(b + 1) * args.per]):
-                f.write(json.dumps({k: d[k] for k in KEYS} | {"quotes": True, "quotes_only": True, "double": i < args.double},
-                                   ensure_ascii=False) + "\n")
-        print(args.per, "articles in", name)
-    return 0
+    return write_batches(out, args.names, args.per, args.double, pool, args.seed, {"quotes": True, "quotes_only": True})
 
 
 if __name__ == "__main__":
