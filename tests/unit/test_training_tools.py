@@ -173,3 +173,25 @@ def test_the_quote_test_batches_are_disjoint_from_the_articles_the_rules_were_re
     read = {d["id"] for b in read_batches for line in (data_dir() / "batches" / f"{b}.src.jsonl").open(encoding="utf-8")
             if (d := json.loads(line))["quotes"]}
     assert {a.id for a in quoted if a.id not in test} == read and not (test & read)
+
+
+def test_a_layer_only_draw_is_seeded_disjoint_and_marks_its_double_pass(tmp_path):
+    import json
+
+    spec = importlib.util.spec_from_file_location("batch_draw", ROOT / "scripts" / "annotate" / "batch_draw.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    write_batches = mod.write_batches
+
+    pool = [{"id": f"a{i}", "category": "middleEast", "published": "", "title": "t", "body": "b", "truncated": False}
+            for i in range(10)]
+    assert write_batches(tmp_path, ["x1", "x2"], 4, 1, list(pool), 7, {"dates_only": True}) == 0
+    lines = [[json.loads(s) for s in (tmp_path / f"{n}.src.jsonl").read_text().splitlines()] for n in ("x1", "x2")]
+    ids = [d["id"] for batch in lines for d in batch]
+    assert len(ids) == len(set(ids)) == 8
+    assert [d["double"] for d in lines[0]] == [True, False, False, False] and all(d["dates_only"] for d in lines[1])
+    again = tmp_path / "again"
+    again.mkdir()
+    write_batches(again, ["x1", "x2"], 4, 1, list(pool), 7, {"dates_only": True})
+    assert (again / "x1.src.jsonl").read_text() == (tmp_path / "x1.src.jsonl").read_text()  # seeded
+    assert write_batches(tmp_path, ["x1", "x2", "x3"], 4, 1, list(pool), 7, {}) == 1  # too few to draw
