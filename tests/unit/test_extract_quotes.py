@@ -188,3 +188,16 @@ def test_third_round_cuts_an_age_a_time_phrase_and_keeps_al_amin_al_am():
     # a comma ends a subject fronted after لكن: "لكن غيرسدورف، أثارت مفاجأة عندما أعلنت" is no speaker phrase
     (q,) = find_quotes("لكن غيرسدورف، أثارت مفاجأة عندما أعلنت أنها عينت القاضي.")
     assert q.speaker != "غيرسدورف، أثارت مفاجأة عندما"
+
+
+def test_fourth_round_kama_at_the_head_a_day_before_the_subject_and_trailing_manner():
+    # "كما" opening a sentence is "also", not an attribution after the content ("..., كما قال الوزير")
+    (q,) = find_quotes("كما أعلنت الاثنين مجموعة ليما أنها استدعت سفراءها.")
+    assert q.speaker == "مجموعة ليما"
+    assert find_quotes("والوضع هادئ، كما قال الوزير أمس في المدينة.") == []
+    (q,) = find_quotes("وكتب هولاند في كتابه أن الرئاسة أنهكته.")
+    assert q.speaker == "هولاند"
+    (q,) = find_quotes("وقال مصدر من المعارضة طالبا عدم الكشف عن اسمه إن المفاوضات توقفت.")
+    assert q.speaker == "مصدر من المعارضة"
+    (q,) = find_quotes("وقال شهود عيان فلسطينيون من جهتهم إن الطائرات قصفت أرضا زراعية.")
+    assert q.speaker == "شهود عيان فلسطينيون"

@@ -42,7 +42,8 @@ _VERB_RE = re.compile(rf"(?<![^\s\"'«(،,.:])[وف]?(?:(?P<verb>{'|'.join(_VERB
 # "مصدر لم يكشف هويته": the formula of an anonymous source, not a verb of saying.
 _ANONYMITY = re.compile(r"\s+(?:عن\s+)?(?:هويته|هويتها|هويتهم|هويتيهما|اسمه|اسمها|اسماءهم|اسمائهم)(?![^\W\d_])")
 # "كما يقول"، "وفق ما ذكر": an attribution after the content, not a quote.
-_ATTRIBUTION = re.compile(r"(?:^|\s)(?:ك?ما|حسبما|بحسب ما|وفق ما|وفقا لما)\s*$")
+# "كما" at the head of a sentence is "also" ("كما أعلنت الوزارة أن ..."): only after other words is it one.
+_ATTRIBUTION = re.compile(r"\S\s+(?:ك?ما|حسبما|بحسب ما|وفق ما|وفقا لما)\s*$")
 _PARTICLE = r"(?<![^\s\"«“])(?:ان|انه|انها|انهم|بان|بانه|بانها)(?![^\W\d_])"
 # The speaker phrase ends at the reported-speech particle, a colon or an opening quote after text.
 _SPEAKER_STOP = re.compile(rf"{_PARTICLE}|:|(?<=\S)\s*[«“]|$")
@@ -54,7 +55,7 @@ _FI_ADVERBIAL = (
     # a month or a year ("في أيار/مايو 2017") and a statement of the speaker's own ("في التماسه"، "في رسالتها")
     r"في\s+(?:كانون|شباط|اذار|نيسان|ايار|حزيران|تموز|اب|ايلول|تشرين|يناير|فبراير|مارس|ابريل|مايو|يونيو|يوليو|"
     r"اغسطس|سبتمبر|اكتوبر|نوفمبر|ديسمبر|عام|العام|سنه|\S+(?:ها|هم|هما)|التماسه|رسالته|مقابلته|تغريدته|تصريحاته|"
-    r"شهادته|مداخلته|افادته|اعترافاته|تعليقه|لقائه|زيارته|مؤتمره|جولته|"
+    r"شهادته|مداخلته|افادته|اعترافاته|تعليقه|لقائه|زيارته|مؤتمره|جولته|كتابه|مقاله|مقالته|مذكراته|منشوره|تدوينته|"
     r"(?:ال)?(?:اخر|بيان|بيانه|بيانها|تصريح|تصريحات|تصريحه|تصريحها|مؤتمر|حديث|حديثه|حديثها|كلمه|كلمته|كلمتها|"
     r"مقابله|رساله|تغريده|تغريدات|خطاب|خطابه|اتصال|لقاء|منشور|تقرير|تقريره|تقريرها|وقت|ساعه|ساعات|مطلع|"
     r"ختام|اعقاب|معرض|سياق|رد|رده|ردها|حوار|تعليق|تعليقات|اجتماع|جلسه|مقال|شهاده|تسجيل|فيديو|مقطع|صفحته|"
@@ -69,7 +70,7 @@ _SPEAKER_CUT = re.compile(
     r"الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت|ايضا|كذلك|التي|الذي|الذين|اللذين|اللتين|"
     r"بدوره|بدورها|حينها|انذاك|بعد|عقب|قبل|اثر|حين|حينما|عندما|منذ|كما|ومقره|ومقرها|وهو|وهي|"
     r"والتي|والذي|والذين|بحسب|حسب|وفق|وفقا|للكونغرس|لسكان|ل(?=[A-Za-z])\S+|حيث|اثناء|حينذاك|حينئذ|وقتها|"
-    r"مره|مرارا|مجددا|(?:الشهر|الاسبوع|العام)\s+(?:الماضي|المنصرم|الفائت|المقبل|القادم|الجاري|الحالي)|لهذه|لهذا|"
+    r"من\s+(?:جهته|جهتها|جهتهم)|مبدئيا|سابقا|لاحقا|لاسوشيتد|لاسوشييتد|لبلومبرغ|مره|مرارا|مجددا|(?:الشهر|الاسبوع|العام)\s+(?:الماضي|المنصرم|الفائت|المقبل|القادم|الجاري|الحالي)|لهذه|لهذا|"
     r"مطلع|منتصف|اواخر|اوائل|فجر|ظهر|عصر|ليل|ليله|البدايه|النهايه|"
     # an anonymous source's clause ("مصدر لم يكشف هويته"، "مسؤول طلب عدم نشر اسمه") is no part of the speaker
     r"لم|لن|طلب|طلبت|رفض|رفضت|فضل|فضلت|اشترط|اشترطت|"
@@ -97,7 +98,7 @@ _NOT_APPOSITION_START = frozenset({"طلب", "طلبت", "رفض", "رفضت", "
 # A speaker phrase never starts with a pronoun object or a participle of saying.
 _NOT_SPEAKER_START = re.compile(r"^(?:به|له|لها|لهم|بالقول|قائلا|قائله|متحدثا|متحدثه|مضيفا|مضيفه|مشيرا|مشيره|موضحا|مؤكدا|مؤكده|معتبرا|لافتا)(?:\s|$)")
 _TRAILING_PARTICIPLE = re.compile(
-    r"\s+(?:قوله|قولها|قولهم|تاكيده|تاكيدها|تاكيدهم|متحدثا|متحدثه|قائلا|قائله|مازحا|ساخرا|مضيفا|مضيفه|مشيرا|مشيره|موضحا|مؤكدا|مؤكده|معتبرا|لافتا|محذرا|متسائلا)(?:\s|$)")
+    r"\s+(?:قوله|قولها|قولهم|تاكيده|تاكيدها|تاكيدهم|متحدثا|متحدثه|طالبا|طالبه|واضعا|واضعه|قائلا|قائله|مازحا|ساخرا|مضيفا|مضيفه|مشيرا|مشيره|موضحا|مؤكدا|مؤكده|معتبرا|لافتا|محذرا|متسائلا)(?:\s|$)")
 _CONTINUATION = {"اضاف", "اضافت", "تابع", "تابعت", "اردف", "اردفت", "يضيف", "تضيف"}
 _PRONOUNS = {"", "انه", "انها", "ايضا", "هو", "هي", "في", "ان", "ذلك", "كذلك"}
 # A speaker phrase never starts with a preposition+pronoun, a particle or a bare preposition: such a
@@ -196,6 +197,8 @@ def _sentence_subject(folded: str, names: list[tuple[int, int]]) -> tuple[int, i
         return None
     else:
         start_word = i + 1
+    while start_word < len(words) - 1 and _LEADING_TIME.fullmatch(" " + folded[words[start_word][0]:words[start_word][1]]):
+        start_word += 1  # "أعلنت الاثنين مجموعة ليما": the subject follows the day
     if start_word >= len(words):
         return None
     start = words[start_word][0]
@@ -234,7 +237,7 @@ def _fronted_subject(folded: str, verb_at: int) -> tuple[int, int] | None:
 
 
 def _original(sent: str, offs: list[int], start: int, end: int) -> str:
-    return " ".join(_QUOTE_MARKS.sub(" ", sent[offs[start]:offs[end - 1] + 1]).split())
+    return " ".join(_QUOTE_MARKS.sub(" ", sent[offs[start]:offs[end - 1] + 1]).split()).rstrip("،,")
 
 
 def _bare(folded: str, span: tuple[int, int]) -> str:
@@ -353,6 +356,11 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
     if relayed is not None:  # relayed speech: the source is the speaker
         after = after + relayed.start("source")
         phrase = folded[after : after + len(relayed.group("source"))]
+    lead_time = _LEADING_TIME.match(phrase)
+    if lead_time is not None and phrase[lead_time.end():].strip():
+        # "أعلنت الاثنين مجموعة ليما أن": the day stands between the verb and its subject
+        after += lead_time.end()
+        phrase = phrase[lead_time.end():]
     cut = _speaker_cut(phrase, 0, sent, offs, after)
     if cut is not None:
         phrase = phrase[: _apposition_end(phrase, cut, sent, offs, after) or cut.start()]
@@ -395,6 +403,8 @@ _STATEMENT_VERBS = frozenset({"جاء", "ورد"})
 _STATEMENT_NOUNS = r"(?:ال)?(?:بيان|تقرير|رساله|تصريح|تصريحات|كلمه|خطاب|تغريده|منشور|وثيقه|مذكره)"
 _STATEMENT_OF = re.compile(rf"\s*في\s+(?:{_STATEMENT_NOUNS}(?:ه|ها|هم)\s*$|{_STATEMENT_NOUNS}\s+"
                            r"(?:(?:ال)?(?:صادر|صادره)\s+عن\s+)?(?P<who>\S.*))")
+_TIME_WORDS = r"(?:يوم\s+)?(?:الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت|اليوم|امس|مساء|صباح)"
+_LEADING_TIME = re.compile(rf"\s*{_TIME_WORDS}(?:\s+{_TIME_WORDS})?(?=\s)")
 _LONE_PROCLITIC = re.compile(r"\s+(?:لـ?|بـ?)$")
 _ACRONYM = re.compile(r"[^()\d،,:]{2,30}\)")
 

@@ -85,8 +85,8 @@ def score_quotes(arts: Sequence[Article], find: Callable[[Article], list[Quote]]
 
 # The speaker batches not read while the quote rules changed. Session 22 held out qt1-qt3, took their figure
 # once, then read their errors as development data (with en1/en2's) and held out qt4-qt6 in their place; then
-# the same again with qt7-qt9.
-HELD_OUT_BATCHES = ("qt7", "qt8", "qt9")
+# the same again with qt7-qt9 and with qt10-qt12.
+HELD_OUT_BATCHES = ("qt10", "qt11", "qt12")
 
 
 def held_out_ids(root: pathlib.Path | None = None) -> frozenset[str]:
