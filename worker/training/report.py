@@ -181,8 +181,8 @@ def main(k: int = 5, curve: bool = True, gold_dev: bool = True, out: Path | None
         lines += ["\n### Quotes (rules, no training)\n",
                   "| articles | n | gold quotes | found (recall) | precision | speaker accuracy on the quotes found |",
                   "|---|---|---|---|---|---|"]
-        for label, part in (("en1-en2, qt1-qt6: the rules were read against them", [a for a in qarts if a.id not in test]),
-                            ("qt7-qt9: held out, never read", [a for a in qarts if a.id in test])):
+        for label, part in (("en1-en2, qt1-qt9: the rules were read against them", [a for a in qarts if a.id not in test]),
+                            ("qt10-qt12: held out, never read", [a for a in qarts if a.id in test])):
             if part:
                 q = score_quotes(part, chain_quotes)
                 lines.append(f"| {label} | {len(part)} | {q.gold} | {q.found} ({q.recall:.3f}) | {q.precision:.3f} "
