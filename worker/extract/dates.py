@@ -92,6 +92,10 @@ _ORD = _alt(ORDINALS)
 _B = NOT_AFTER_LETTER  # not preceded by a letter (digits/punct/space ok)
 _E = r"(?![^\W\d_])"  # not followed by a letter
 _P = r"(?:[وفبل]|ول|وب|فب|في|وفي)?"  # proclitics attached to the first word ("في19 تموز" glued too)
+_YEAR = r"(?:1[89]|20)\d\d"  # a four-digit year, 1800-2099
+_YEAR_RANGE = r"\s*(?:-|و|الي|حتي|لغايه)\s*"  # between the two years of a range ("1978 إلى 1990")
+_DAY_RANGE = r"\s*(?:-|و|الي|حتي)\s*"  # between the two days of a range ("16 و17 مارس"، "ليل 15 إلى 16")
+_OLDEST_YEAR = 1800  # the oldest year a bare number is read as
 
 def _mon(x: str) -> str:
     """Month: one series, optionally followed by the other with /, (, - or bare juxtaposition."""
@@ -107,7 +111,7 @@ def _year(x: str) -> str:
 
 def _day(x: str) -> str:
     return (
-        rf"(?:(?:ال\s*)?(?P<d1{x}>[0-3]?\d)(?:\s*(?:-|و|الي|حتي)\s*(?P<d2{x}>[0-3]?\d))?|(?P<ord{x}>{_ORD}))"
+        rf"(?:(?:ال\s*)?(?P<d1{x}>[0-3]?\d)(?:{_DAY_RANGE}(?P<d2{x}>[0-3]?\d))?|(?P<ord{x}>{_ORD}))"
         rf"\s*(?:من\s+)?(?:شهر\s+)?"
     )
 
@@ -146,15 +150,16 @@ _DATE_ALTERNATIVES = [
     rf"(?P<num>{_B}(?P<nd>[0-3]?\d)[/.\-](?P<nm>[01]?\d)[/.\-](?P<ny>(?:19|20)\d\d)(?!\d))",
     rf"(?P<iso>{_B}(?P<iy>(?:19|20)\d\d)-(?P<im>[01]\d)-(?P<idd>[0-3]\d)(?!\d))",
     # day of a relative month: "في 14 من الشهر الجاري", "الخامس من الشهر الماضي"
-    rf"(?P<dom>{_B}{_P}(?:(?:ال\s*)?(?:(?P<dd0>[0-3]?\d)\s*(?:-|و|الي|حتي)\s*)?(?P<dd>[0-3]?\d)|(?P<dord>{_ORD}))\s+من\s+(?:(?P<dsame>الشهر\s+(?:نفسه|ذاته)|نفس\s+الشهر)|"
+    rf"(?P<dom>{_B}{_P}(?:(?:ال\s*)?(?:(?P<dd0>[0-3]?\d){_DAY_RANGE})?(?P<dd>[0-3]?\d)|(?P<dord>{_ORD}))\s+من\s+(?:(?P<dsame>الشهر\s+(?:نفسه|ذاته)|نفس\s+الشهر)|"
     rf"(?:الشهر|هذا\s+الشهر)(?:\s+(?P<dmod>الجاري|الحالي|الماضي|المنصرم|الفائت|المقبل|القادم))?){_E})",
     # year: "عام 2011", "منذ 2013", "في 2006", "بين عامي 2017 و2018"
     # also a season, a birth year, a parenthesised year or range ("صيف 2016"، "مواليد 1979"، "(1940-1945)")
     rf"(?P<yr>{_B}{_P}(?:عام|العام|سنه|السنه|عامي|سنتي|في|منذ|حتي|مطلع|اوائل|اواخر|منتصف|بدايه|نهايه|خلال|بين|قبل|بعد|لعام|و|"
     # "من 1978 إلى 1990": "من" only before a range ("أكثر من 2000" is a count)
-    rf"من(?=\s*(?:1[89]|20)\d\d\s*(?:-|الي|حتي|لغايه)\s*(?:1[89]|20)\d\d)|موسم|الموسم|"
+    # (a range joined by "و" is not taken after "من": as the rule was measured in session 22)
+    rf"من(?=\s*{_YEAR}\s*(?:-|الي|حتي|لغايه)\s*{_YEAR})|موسم|الموسم|"
     rf"صيف|شتاء|ربيع|خريف|مواليد|مونديال|اولمبياد|كاس\s+العالم|\()"
-    rf"\s*(?P<yv>(?:1[89]|20)\d\d)(?!\d)(?![-/.][01]?\d[-/.]\d)(?:\s*(?:-|و|الي|حتي|لغايه)\s*(?P<yv2>(?:1[89]|20)\d\d)(?!\d))?)",
+    rf"\s*(?P<yv>{_YEAR})(?!\d)(?![-/.][01]?\d[-/.]\d)(?:{_YEAR_RANGE}(?P<yv2>{_YEAR})(?!\d))?)",
     # relative months / years
     rf"(?P<relmy>{_B}{_P}(?:(?:مطلع|بدايه|نهايه|اواخر|اوائل|منتصف|خلال|في|طوال)\s+)?"
     rf"(?:(?P<this>هذا|هذه)\s+(?P<unit>العام|السنه|الشهر)|(?P<unit2>العام|السنه|الشهر)\s+"
@@ -162,7 +167,7 @@ _DATE_ALTERNATIVES = [
     # "منذ بداية العام"، "منذ مطلع السنة": the start of the publication year
     rf"(?P<since>{_B}{_P}منذ\s+(?:بدايه|مطلع|اول|مستهل)\s+(?:العام|السنه)(?!\s+(?:الماضي|المنصرم|الفائت|المقبل|\d)){_E})",
     # a timeline's year heading an item: "1948 - الإطاحة بالرئيس ..."
-    rf"(?P<yrl>{_B}(?:(?<![\s\S])|(?<=[.\n]\s)|(?<=[.\n]))(?P<yl>(?:1[89]|20)\d\d)\s+-\s+(?=[^\W\d_]))",
+    rf"(?P<yrl>{_B}(?:(?<![\s\S])|(?<=[.\n]\s)|(?<=[.\n]))(?P<yl>{_YEAR})\s+-\s+(?=[^\W\d_]))",
 ]
 
 
@@ -438,7 +443,7 @@ def _resolve(m: re.Match, pub: date | None, ctx: _Context | None = None) -> list
     if g("since"):
         return [str(pub.year)]
     if g("yrl"):
-        return [g("yl")] if 1800 <= int(g("yl")) <= pub.year else []
+        return [g("yl")] if _OLDEST_YEAR <= int(g("yl")) <= pub.year else []
     if g("relmy"):
         unit = g("unit") or g("unit2")
         rmod = g("rmod")
@@ -450,7 +455,7 @@ def _resolve(m: re.Match, pub: date | None, ctx: _Context | None = None) -> list
     if g("yr"):
         out = []
         for yv in (g("yv"), g("yv2")):
-            if yv and 1800 <= int(yv) <= pub.year + 10:
+            if yv and _OLDEST_YEAR <= int(yv) <= pub.year + 10:
                 out.append(yv)
         return out
     return []

@@ -16,6 +16,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 
 from worker.document import Quote
+from worker.extract.dates import WEEKDAYS
 from worker.extract.normalize import fold_with_offsets
 from worker.extract.tokens import sentences
 
@@ -49,6 +50,8 @@ _PARTICLE = r"(?<![^\s\"«“])(?:ان|انه|انها|انهم|بان|بانه|
 _SPEAKER_STOP = re.compile(rf"{_PARTICLE}|:|(?<=\S)\s*[«“]|$")
 # Where a participle's content starts: "قائلا إن"، "مشيرا إلى أن"، "مضيفا: «...»".
 _PART_CONTENT = re.compile(rf"\s*(?:الي\s+)?(?:(?P<particle>{_PARTICLE})|:|(?=[«“\"]))")
+# The weekdays, folded ("الاثنين"، "الجمعه"): a time before or after the speaker, never part of it.
+_DAYS = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 # Statement and time nouns after "في": an adverbial ("في بيان"، "في وقت سابق"), not the speaker's place
 # ("مصدر في وزارة الصحة" keeps it, as the guidelines' whole subject noun phrase).
 _FI_ADVERBIAL = (
@@ -67,7 +70,7 @@ _SPEAKER_CUT = re.compile(
     rf"\s*(?:[،,()]|(?<![^\s])(?:{_FI_ADVERBIAL}|خلال|عبر|امام|علي|لوكاله|لوكالات|لقناه|لصحيفه|لموقع|لشبكه|"
     r"لشبكتنا|لمراسل|لمراسلنا|"
     r"لرويترز|لفرانس|لمحكمه|لمجله|لتلفزيون|لاذاعه|الي|عن|يوم|اليوم|امس|صباح|مساء|"
-    r"الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت|ايضا|كذلك|التي|الذي|الذين|اللذين|اللتين|"
+    rf"{_DAYS}|ايضا|كذلك|التي|الذي|الذين|اللذين|اللتين|"
     r"بدوره|بدورها|حينها|انذاك|بعد|عقب|قبل|اثر|حين|حينما|عندما|منذ|كما|ومقره|ومقرها|وهو|وهي|"
     r"والتي|والذي|والذين|بحسب|حسب|وفق|وفقا|للكونغرس|لسكان|ل(?=[A-Za-z])\S+|حيث|اثناء|حينذاك|حينئذ|وقتها|"
     r"من\s+(?:جهته|جهتها|جهتهم)|مبدئيا|سابقا|لاحقا|لاسوشيتد|لاسوشييتد|لبلومبرغ|مره|مرارا|مجددا|(?:الشهر|الاسبوع|العام)\s+(?:الماضي|المنصرم|الفائت|المقبل|القادم|الجاري|الحالي)|لهذه|لهذا|"
@@ -82,16 +85,17 @@ _SPEAKER_CUT = re.compile(
 # Relayed speech goes to the source: "قالت الوكالة نقلا عن مصادر"، "قالت الوكالة على لسان الوزير"، and after a
 # verb of relaying, "نقلت الوكالة عن الوزير قوله". After another verb "عن" is "about" ("قال ترامب عن كيم إنه"):
 # the subject before it is the speaker.
-_RELAYED = re.compile(r"(?:^|\s)(?:نقلا\s+عن|علي\s+لسان)\s+(?P<source>.+?)(?:\s+(?:قوله|قولها|قولهم|تاكيده|تاكيدها|تاكيدهم))?\s*$")
-_RELAYED_BY_VERB = re.compile(r"(?:^|\s)عن\s+(?P<source>.+?)(?:\s+(?:قوله|قولها|قولهم|تاكيده|تاكيدها|تاكيدهم))?\s*$")
+_RELAY_TAIL = r"(?P<source>.+?)(?:\s+(?:قوله|قولها|قولهم|تاكيده|تاكيدها|تاكيدهم))?\s*$"  # "... عن الوزير قوله"
+_RELAYED = re.compile(rf"(?:^|\s)(?:نقلا\s+عن|علي\s+لسان)\s+{_RELAY_TAIL}")
+_RELAYED_BY_VERB = re.compile(rf"(?:^|\s)عن\s+{_RELAY_TAIL}")
 _RELAYING_VERBS = frozenset({"نقل", "نقلت", "نقلوا"})
 # An apposition after the first comma is part of the speaker, a name after a title or a title after a name
 # ("وزير الطاقة الإسرائيلي، يوفال شتاينتز، السبت، إن"، "بشرى الرويسي، محامية الناشطين لوكالة رويترز إن"):
 # kept when it is at most 8 words and ends at the phrase's end, a second comma or an adverbial (a time, the
 # medium or audience, "في بيان"), not at a preposition that continues a description ("المسؤول عن ...").
 _APPOSITION_MAX_WORDS = 8
-_APPOSITION_ENDS = re.compile(rf"[،,(]|{_FI_ADVERBIAL}|خلال|عبر|امام|يوم|اليوم|امس|صباح|مساء|الاحد|الاثنين|الثلاثاء|"
-                              r"الاربعاء|الخميس|الجمعه|السبت|ايضا|كذلك|بعد|عقب|اثر|حين|عندما|ل\S+")
+_APPOSITION_ENDS = re.compile(rf"[،,(]|{_FI_ADVERBIAL}|خلال|عبر|امام|يوم|اليوم|امس|صباح|مساء|{_DAYS}|"
+                              r"ايضا|كذلك|بعد|عقب|اثر|حين|عندما|ل\S+")
 # An apposition that opens with a verb or a negation is a clause ("مسؤول، طلب عدم نشر اسمه، إن"), not a name.
 _NOT_APPOSITION_START = frozenset({"طلب", "طلبت", "رفض", "رفضت", "فضل", "فضلت", "لم", "لا", "اشترط", "اشترطت",
                                    "مفضلا", "مفضله", "رافضا", "رافضه", "وهو", "وهي", "الذي", "التي", "الذين"})
@@ -146,13 +150,14 @@ def find_quotes(
             continue
         sent = text[a:b]
         fsent = whole[fa:fb]
-        offs = [o - a for o in whole_offs[fa:fb]]
         subject = _sentence_subject(fsent, in_sent)
+        if not has_verb and subject is None:
+            continue
+        offs = [o - a for o in whole_offs[fa:fb]]
         if not has_verb:
             # a sentence without a quote whose subject is named ("واتهم عبداللطيف جماعة ...") is who a later
             # "وأضاف أن" goes on about, as a pronoun refers to the last one named
-            if subject is not None:
-                last_speaker = _original(sent, offs, *subject)
+            last_speaker = _original(sent, offs, *subject)
             continue
         found = _sentence_quotes(sent, fsent, offs, last_speaker, subject)
         for speaker, qtext in found:
@@ -237,7 +242,8 @@ def _fronted_subject(folded: str, verb_at: int) -> tuple[int, int] | None:
 
 
 def _original(sent: str, offs: list[int], start: int, end: int) -> str:
-    return " ".join(_QUOTE_MARKS.sub(" ", sent[offs[start]:offs[end - 1] + 1]).split()).rstrip("،,")
+    """The original text of a folded span, quotation marks dropped and spaces collapsed."""
+    return " ".join(_QUOTE_MARKS.sub(" ", sent[offs[start]:offs[end - 1] + 1]).split())
 
 
 def _bare(folded: str, span: tuple[int, int]) -> str:
@@ -379,13 +385,14 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
         tail = len(phrase.rstrip(" \"«»“”"))
         if tail > lead:
             # quote marks around a name inside the speaker ('لـ"قسد"') are dropped
-            speaker = " ".join(_QUOTE_MARKS.sub(" ", sent[offs[after + lead] : offs[after + tail - 1] + 1]).split())
+            speaker = _original(sent, offs, after + lead, after + tail)
             # a proclitic left alone by a quotation mark after it ('المسؤول لـ"فرانس برس"') is no part of the name
             speaker = _LONE_PROCLITIC.sub("", speaker.replace("لـ ", "لـ")) or None
             if of_article and speaker:
                 speaker = "ا" + speaker  # the article's alif, dropped after the preposition ("للجيش")
     if speaker is None and not words and (front := _fronted_subject(folded, m.start())) is not None:
-        speaker = _original(sent, offs, *front)  # "لكن السفارة الروسية في لندن قالت إن": the subject comes first
+        # "لكن السفارة الروسية في لندن قالت إن": the subject comes first ("أما فرنسا، فرأت": without its comma)
+        speaker = _original(sent, offs, *front).rstrip("،,")
     if speaker is None and (m.group("verb") in _CONTINUATION or not words):
         speaker = current  # no stated subject: the previous speaker goes on
     pm = _PARTICLE_RE.match(folded, stop_at) if stop_at < len(folded) else None
@@ -403,7 +410,7 @@ _STATEMENT_VERBS = frozenset({"جاء", "ورد"})
 _STATEMENT_NOUNS = r"(?:ال)?(?:بيان|تقرير|رساله|تصريح|تصريحات|كلمه|خطاب|تغريده|منشور|وثيقه|مذكره)"
 _STATEMENT_OF = re.compile(rf"\s*في\s+(?:{_STATEMENT_NOUNS}(?:ه|ها|هم)\s*$|{_STATEMENT_NOUNS}\s+"
                            r"(?:(?:ال)?(?:صادر|صادره)\s+عن\s+)?(?P<who>\S.*))")
-_TIME_WORDS = r"(?:يوم\s+)?(?:الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت|اليوم|امس|مساء|صباح)"
+_TIME_WORDS = rf"(?:يوم\s+)?(?:{_DAYS}|اليوم|امس|مساء|صباح)"
 _LEADING_TIME = re.compile(rf"\s*{_TIME_WORDS}(?:\s+{_TIME_WORDS})?(?=\s)")
 _LONE_PROCLITIC = re.compile(r"\s+(?:لـ?|بـ?)$")
 _ACRONYM = re.compile(r"[^()\d،,:]{2,30}\)")
@@ -421,7 +428,7 @@ def _speaker_cut(phrase: str, pos: int, sent: str, offs: list[int], base: int) -
             pos = cut.end()  # "بيان صادر عن الحزب"، "محامي الدفاع عن المتهمين": a description, part of the name
             continue
         if word == "علي":
-            at = base + cut.start() + len(phrase[cut.start():cut.end()]) - len(phrase[cut.start():cut.end()].lstrip())
+            at = base + cut.end() - len(word)  # where the word starts (the match may open with spaces)
             if sent[offs[at]:offs[at + 2] + 1] == "علي":
                 pos = cut.end()
                 continue
@@ -431,9 +438,9 @@ def _speaker_cut(phrase: str, pos: int, sent: str, offs: list[int], base: int) -
 
 def _apposition_end(phrase: str, cut: re.Match[str], sent: str, offs: list[int], base: int) -> int | None:
     """Where an apposition after the phrase's first comma ends, when it is part of the speaker; else None."""
-    if not phrase[: cut.start()].strip() or phrase[cut.start():].lstrip()[:1] not in "،,":
+    if not phrase[: cut.start()].strip() or phrase[cut.start():cut.end()].strip() not in ("،", ","):
         return None
-    start = phrase.index(phrase[cut.start():].lstrip()[0], cut.start()) + 1
+    start = cut.end()  # right after the comma
     nxt = _speaker_cut(phrase, start, sent, offs, base)
     end = nxt.start() if nxt is not None else len(phrase)
     words = phrase[start:end].strip().strip("\"«»“” ").split()
