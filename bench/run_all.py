@@ -17,6 +17,8 @@ HERE = Path(__file__).resolve().parent
 SCRIPTS = [
     ("extraction", "extract_bench.py", ["--tagger", "crf"]),
     ("extraction, NEWSWORKER_NER=hybrid", "extract_bench.py", ["--tagger", "hybrid"]),
+    ("extraction, long run", "extract_bench.py", ["--tagger", "crf", "--stream", "20000"]),
+    ("extraction, long run, NEWSWORKER_NER=hybrid", "extract_bench.py", ["--tagger", "hybrid", "--stream", "20000"]),
     ("polling", "poll_bench.py", []),
     ("search", "search_bench.py", []),
     ("query", "query_bench.py", []),

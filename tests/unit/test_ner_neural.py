@@ -117,7 +117,8 @@ def test_numpy_forward_matches_jax(texts: list[str]) -> None:
         mk[r, :len(s)] = phrase_marks(tagger.featurizer, s)
     hidden = arrays["w_hh"].shape[1]
     params = {k: v for k, v in arrays.items() if k not in ("vocab", "emb_q", "emb_s", "chars", "labels")}
-    _, emissions = make_fns(tagger.emb, tarr, hidden, 0.0, 0.0, 0.0)
+    vectors = tagger._vectors(np.arange(tagger.emb_q.shape[0]))
+    _, emissions = make_fns(vectors, tarr, hidden, 0.0, 0.0, 0.0)
     em_jax = np.asarray(emissions(params, ty, mk, np.array(lens, np.int32)))
     for r, n in enumerate(lens):
         np.testing.assert_allclose(em_np[r, :n], em_jax[r, :n], rtol=1e-3, atol=1e-3)

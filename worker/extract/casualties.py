@@ -20,7 +20,7 @@ import re
 from collections.abc import Collection
 
 from worker.document import Casualty
-from worker.extract.memo import memo
+from worker.extract.memo import WORD_TYPES, memo
 from worker.extract.normalize import folded_words
 from worker.extract.numbers import NumberSpan, find_numbers
 from worker.extract.tokens import Token, sentences, split_proclitics, tokenize
@@ -146,7 +146,7 @@ _AFTER_WINDOW = 3
 Forms = tuple[str, str, str]
 
 
-@memo(131072)  # per word type: every token of every article asks, and words repeat
+@memo(WORD_TYPES)  # per word type: every token of every article asks, and words repeat
 def _stems(norm: str) -> Forms:
     """(folded word, stem without proclitics, stem without proclitics or article) for lookups."""
     if len(norm) < 3:

@@ -46,6 +46,7 @@ from worker.extract.casualties import (
 )
 from worker.extract.casualty_context import EXTRA_CUES, background_feats, date_feats, document_feats
 from worker.extract.dates import find_dates
+from worker.extract.memo import WORD_TYPES
 from worker.extract.normalize import fold, folded_words
 from worker.extract.numbers import find_numbers
 from worker.extract.tokens import Token, sentences, tokenize
@@ -124,7 +125,7 @@ def _bucket(v: int) -> str:
 _SUFFIXES = ("تهم", "تهما", "هما", "هم", "ها", "وا", "ت", "ه", "ا", "ون", "ين")
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=WORD_TYPES)
 def _trimmed(stem: str) -> str:
     """The stem without one inflectional suffix ("قبضت" -> "قبض", "اعتقلتهم" -> "اعتقل"), when 3+ letters stay."""
     for suf in _SUFFIXES:
@@ -151,7 +152,7 @@ _SHIPPED_INDEX = _CUE_INDEX_EXTRA if SHIPPED.extra_cues else _CUE_INDEX
 
 
 _SHIPPED_CUES: dict[tuple[str, str, str], tuple[tuple[str, str], ...]] = {}  # _token_cues memo, _SHIPPED_INDEX
-_MAX_SHIPPED_CUES = 131072
+_MAX_SHIPPED_CUES = WORD_TYPES
 
 
 def _token_cues(st: tuple[str, str, str], index: dict[str, tuple[tuple[str, str], ...]] = _SHIPPED_INDEX,

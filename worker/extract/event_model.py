@@ -46,6 +46,7 @@ from worker.extract.event_rows import WORD_RE as _WORD_RE
 from worker.extract.event_rows import YEAR_RE as _YEAR_RE
 from worker.extract.event_rows import RowFeaturizer, UnitRows, age_features, unit_position, year_feature
 from worker.extract.events import rule_signals
+from worker.extract.memo import WORD_TYPES
 from worker.extract.normalize import fold, fold_with_offsets, folded_words
 from worker.extract.tokens import sentences, split_proclitics
 
@@ -92,7 +93,7 @@ def _cue_feats(stem: str, word: str) -> tuple[str, ...]:
     return cues
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=WORD_TYPES)
 def _word_feats(word: str) -> tuple[str, tuple[str, ...]]:
     """(bare stem, its features) of one folded word: the stem, its 3/4-letter prefixes, its cues."""
     s = _stem(word)

@@ -18,12 +18,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from worker.extract.events import rule_signals
+from worker.extract.memo import WORD_TYPES
 
 __all__ = ["WORD_RE", "YEAR_RE", "RowFeaturizer", "UnitRows", "unit_position", "age_features"]
 
 WORD_RE = re.compile(r"[^\W\d_]+|\d+")
 YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
-_MAX_WORDS = 200_000  # word types whose rows are kept (bounded: a worker runs for days)
+_MAX_WORDS = WORD_TYPES  # word types whose rows are kept (bounded: a worker runs for days)
 _RULE_PREFIXES = ("rule:", "pat:")
 
 WordFeats = Callable[[str], tuple[str, tuple[str, ...]]]

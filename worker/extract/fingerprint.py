@@ -19,7 +19,7 @@ import re
 import numpy as np
 
 from worker.extract.keywords import load_stopwords
-from worker.extract.memo import memo
+from worker.extract.memo import WORD_TYPES, memo
 from worker.extract.normalize import fold
 
 __all__ = ["simhash", "hamming", "near_duplicate", "NEAR_DISTANCE", "SHINGLE"]
@@ -29,7 +29,7 @@ NEAR_DISTANCE = 12  # bits out of 64 (see the module docstring for the measureme
 _WORD_RE = re.compile(r"[^\W_]+")
 _EMPTY = "0" * 16
 _ROWS: dict[str, bytes] = {}  # feature -> its 64 hash bits as ASCII "0"/"1" bytes (words repeat)
-_ROWS_MAX = 262144
+_ROWS_MAX = WORD_TYPES
 
 
 def _content_word(w: str, stop: frozenset[str]) -> str | None:
@@ -47,7 +47,7 @@ def _features(folded: str) -> list[str]:
     return [" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)]
 
 
-@memo(262144)
+@memo(WORD_TYPES)
 def _bits(feature: str) -> str:
     """64-bit BLAKE2b of a feature as a string of 0/1 (cached: words repeat across articles)."""
     return format(int.from_bytes(hashlib.blake2b(feature.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big"), "064b")

@@ -28,7 +28,7 @@ from importlib import resources
 from pathlib import Path
 
 from worker.extract import tokens as tokens_mod
-from worker.extract.memo import memo
+from worker.extract.memo import WORD_TYPES, memo
 from worker.extract.normalize import DIACRITICS_RE, fold
 from worker.extract.tokens import Token, split_proclitics, tokenize
 
@@ -53,7 +53,7 @@ def term_key(norm: str) -> str:
     return split_proclitics(norm)[1]
 
 
-@memo(65536)
+@memo(WORD_TYPES)
 def _surface(text: str) -> str:
     return DIACRITICS_RE.sub("", split_proclitics(text, keep_article=True)[1])
 
@@ -86,7 +86,7 @@ def load_stopwords() -> frozenset[str]:
 
 
 _KEY_CACHE: dict[str, str | None] = {}  # folded word -> term key, or None for non-content words
-_KEY_CACHE_MAX = 300_000
+_KEY_CACHE_MAX = WORD_TYPES
 
 
 def _key(norm: str, stop: frozenset[str]) -> str | None:

@@ -12,7 +12,19 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
-__all__ = ["memo"]
+__all__ = ["WORD_TYPES", "memo"]
+
+# The bound of every per-word-type cache of the chain: folds, proclitic splits, keyword keys, fingerprint
+# rows, the NER features and CRF score rows, the event and casualty models' word features. One budget, so
+# the memory of a worker that runs for days is decided in one place. Each cache once had its own bound
+# (50k to 300k entries), and together they took a process to 614-623 MB after 20,000 corpus articles, still
+# growing. Streaming 20,000 articles (session 23, single runs, CPU-bound; they vary by ~7%):
+#   32k word types: levels off at 362 MB, 146 and 156 articles per CPU-second (150 and 154 in the
+#                   1,000-article bench, where 48k gave 158 and 170: its caches start evicting there);
+#   48k:            405 MB, 159 and 150;
+#   64k:            440 MB, 168 and 152;
+#   the old bounds: 614-623 MB, 153 and 170.
+WORD_TYPES = 49152
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -38,6 +50,7 @@ def memo(maxsize: int) -> Callable[[Callable[..., V]], Callable[..., V]]:
             return value
 
         wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
+        wrapper.cache_len = cache.__len__  # type: ignore[attr-defined]
         return wrapper
 
     return deco

@@ -12,7 +12,7 @@ from collections import namedtuple
 from functools import cache
 from importlib import resources
 
-from worker.extract.memo import memo
+from worker.extract.memo import WORD_TYPES, memo
 from worker.extract.normalize import fold, folded_words
 
 __all__ = ["Token", "tokenize", "sentences", "split_proclitics", "WORD_RE", "TOKEN_RE"]
@@ -31,7 +31,7 @@ _DIGIT_RE = re.compile(r"\d")
 _KINDS: dict[str, str] = {}  # first character -> kind
 
 
-_fold_word = memo(262144)(fold)  # tokens repeat a lot; folding is the hot path
+_fold_word = memo(WORD_TYPES)(fold)  # tokens repeat a lot; folding is the hot path
 
 
 class Token(namedtuple("_TokenFields", "text start end kind norm")):
@@ -69,7 +69,7 @@ class Token(namedtuple("_TokenFields", "text start end kind norm")):
 
 _tuple_new = tuple.__new__
 _FOLDS: dict[str, str] = {}  # word -> fold(word); a plain dict read inline (the hot path)
-_FOLDS_MAX = 262144
+_FOLDS_MAX = WORD_TYPES
 
 
 def tokenize(text: str) -> list[Token]:
@@ -192,7 +192,7 @@ def _folded(s: str) -> str:
     return _FOLDS.get(s) or _fold_word(s)
 
 
-@memo(131072)
+@memo(WORD_TYPES)
 def _split(word: str, keep_article: bool) -> tuple[str, str]:
     """Cached worker for :func:`split_proclitics`.
 

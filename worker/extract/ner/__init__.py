@@ -5,13 +5,13 @@
 - ``crf`` (default): the CRF alone. The whole chain runs at ~160 articles/s on one core.
 - ``hybrid``: the neural tagger with the CRF's scores added at weight 0.5 (a product of experts).
   On NewsFANE articles held out whole it scores 2-4 F1 points above the CRF (0.748 against 0.709
-  on the last block), 0.576 against 0.52 on AQMAR, 0.860 against 0.851 cross-validated by article
+  on the last block), 0.576 against 0.52 on AQMAR, 0.859 against 0.851 cross-validated by article
   on the extraction set's 900 articles (CRF trained and neural fine-tuned with the other folds;
-  README) and 0.899 against 0.898 on the gold-dev entities; it costs ~3-4 ms more per article (the
-  chain: 0.55-0.6 of the CRF's articles/s; 112-116 on one core in session 22's bench, where the CRF
-  gave 165-200), too close to the 100/s the extraction issue asks for to be the default on a
-  slower machine. Take it when accuracy matters more than throughput (feeds bring a few articles
-  per second at most).
+  README) and 0.899 against 0.898 on the gold-dev entities; it costs ~3 ms more per article (the
+  chain: ~0.63 of the CRF's articles/s; 112-117 on one core in session 23's bench, where the CRF
+  gave 178-186; peak RSS 452 MB against 372), too close to the 100/s the extraction issue asks
+  for to be the default on a slower machine. Take it when accuracy matters more than throughput
+  (feeds bring a few articles per second at most).
 
 Both have ``tag_many(sentences of folded keys) -> BIO tags`` and a ``featurizer`` attribute.
 """

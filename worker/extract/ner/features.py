@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from worker.extract.gazetteer import get_gazetteer
+from worker.extract.memo import WORD_TYPES
 from worker.extract.normalize import fold
 from worker.settings import get_settings
 
@@ -29,7 +30,7 @@ _ARABIC = frozenset(chr(c) for c in range(0x0621, 0x064B))
 _ARABIC_RE = re.compile("[\u0621-\u064a]+")  # the same letters as _ARABIC
 _CONJ = "وف"
 _PREP = "بلك"
-_MAX_CACHE = 50000  # word types whose feature lists are kept (bounded: a worker runs for days)
+_MAX_CACHE = WORD_TYPES  # word types whose feature lists are kept (bounded: a worker runs for days)
 _LEN = tuple(f"len={n}" for n in range(8))
 # context feature prefixes for offsets -2, -1, +1, +2, and whether the offset is a direct neighbour
 CTX_PREFIXES = (("-2:", False), ("-1:", True), ("1:", True), ("2:", False))
@@ -126,7 +127,7 @@ class Featurizer:
         """``(clitics, rest)``: conjunction/preposition letters that look attached, by corpus evidence."""
         got = self._stems.get(key)
         if got is None:
-            if len(self._stems) > 4 * _MAX_CACHE:
+            if len(self._stems) > _MAX_CACHE:
                 self._stems.clear()  # bound memory on endless streams of new words
             got = self._stems[key] = strip_clitics(key, self.freq)
         return got
@@ -305,7 +306,7 @@ class Featurizer:
         first = self._phrase_starts.get(k, "")
         if first == "":
             starts = self._phrase_starts
-            if len(starts) > 4 * _MAX_CACHE:
+            if len(starts) > _MAX_CACHE:
                 starts.clear()
             cl, rest = self.stem(k)
             phrases = self.gaz.phrases
@@ -317,7 +318,7 @@ class Featurizer:
         """Per word type: the words it forms a known -1 / +1 bigram with, and its phrase start."""
         left, right = self._bigram_index()
         got = (left.get(k), right.get(k), self._phrase_start(k))
-        if len(self._word_info) > 4 * _MAX_CACHE:
+        if len(self._word_info) > _MAX_CACHE:
             self._word_info.clear()
         self._word_info[k] = got
         return got

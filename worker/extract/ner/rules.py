@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from worker.extract.gazetteer import GazEntry, get_gazetteer
+from worker.extract.memo import WORD_TYPES
 from worker.extract.ner.features import get_featurizer
 from worker.extract.ner.tagger import spans_from_bio
 from worker.extract.normalize import folded_words
@@ -147,7 +148,7 @@ def _gaz_readings(key: str) -> tuple[str, ...]:
     """The clitic-less readings of ``key`` that start a gazetteer name (cached per word type)."""
     got = _GAZ_READINGS.get(key)
     if got is None:
-        if len(_GAZ_READINGS) > 200000:
+        if len(_GAZ_READINGS) > WORD_TYPES:
             _GAZ_READINGS.clear()
         phrases = get_gazetteer().phrases
         got = _GAZ_READINGS[key] = tuple(r for r in clitic_readings(key) if r in phrases)
@@ -279,7 +280,7 @@ _HEADS: dict[str, str] = {}
 def _head(k: str) -> str:
     """The word a head-word rule looks at: ``k`` itself when it is a FAC/ORG head, else ``k``
     without its proclitics (cached per word type: the rules visit every token)."""
-    if len(_HEADS) > 200000:
+    if len(_HEADS) > WORD_TYPES:
         _HEADS.clear()
     head = _HEADS[k] = k if (k in FAC_HEADS or k in _ORG_HEADS) else stem(k)[1]
     return head

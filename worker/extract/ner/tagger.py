@@ -11,6 +11,7 @@ from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
+from worker.extract.memo import WORD_TYPES
 from worker.extract.ner.features import Featurizer, fold_token, get_featurizer
 
 __all__ = ["MODEL_PATH", "NerTagger", "get_tagger", "spans_from_bio"]
@@ -18,7 +19,7 @@ __all__ = ["MODEL_PATH", "NerTagger", "get_tagger", "spans_from_bio"]
 MODEL_PATH = Path(__file__).with_name("model.crfsuite")
 ENTITY_TYPES = ("PER", "ORG", "LOC", "FAC")
 _BATCH_CELLS = 20000  # sentences x padded length per Viterbi batch
-_MAX_ROWS = 100000  # word types with cached score vectors (360 bytes each)
+_MAX_ROWS = WORD_TYPES  # word types with cached score vectors (360 bytes each)
 
 
 def weights_path(model_path: Path) -> Path:

@@ -43,11 +43,13 @@ CONV_WIDTH = 3
 # same F1 as whole sentences, half the time steps on news text
 CHUNK = 32
 OVERLAP = 16
-_MAX_ROWS = 30000  # word types with cached gate rows (8H each)
-# the cached gate rows are stored as float16: half the memory and, above all, half the fresh pages to
-# fault in while the cache fills (as costly here as computing the rows); the model's weights are
-# float16 in the file already, and the tags agree with float32 rows (tested)
-_ROW_DTYPE = np.float16
+# word types with cached gate rows: a row (8H float32, 3.2 KB) is far larger than the entries of the
+# chain's other word caches (``WORD_TYPES``), so this table has a bound of its own (52 MB when full)
+_MAX_ROWS = 16384
+# the rows are float32, the dtype the recurrence reads: float16 rows (half the memory) cost a conversion
+# of every token's row in every document, 0.2-0.4 ms per article, more than the rows recomputed
+# because fewer fit (session 23, 1,000 articles after 300: 4.04 ms against 4.15-4.53 ms per article)
+_ROW_DTYPE = np.float32
 
 
 def load_arrays(path: Path | str) -> dict[str, np.ndarray]:
@@ -87,7 +89,9 @@ class NeuralTagger:
         vocab = str(p["vocab"]).split("\n")
         self.word_id = {w: i for i, w in enumerate(vocab) if i}
         self.char_id = {c: i + 4 for i, c in enumerate(str(p["chars"]))}
-        self.emb = p["emb_q"].astype(np.float32) * p["emb_s"][:, None]
+        # the word vectors stay int8 (6 MB instead of 24 as float32) and are scaled when a new word type's
+        # row is made: the same float32 products as scaling the whole table at load
+        self.emb_q, self.emb_s = p["emb_q"], p["emb_s"]
         self.char_emb, self.conv_w, self.conv_b = p["char_emb"], p["conv_w"], p["conv_b"]
         h = self.hidden = p["w_hh"].shape[1]
         # sigmoid(z) = 0.5 * tanh(z / 2) + 0.5: the i, f, o gate columns are halved once here, so
@@ -127,22 +131,15 @@ class NeuralTagger:
             lens[n] = len(c)
         ch = char_cnn(cids, lens, self.char_emb, self.conv_w, self.conv_b)
         fl = np.array([flags(feat, k) for k in keys], dtype=np.float32)
-        return np.concatenate([self.emb[words], self.emb[np.array(stems, dtype=np.intp)], ch, fl], axis=1)
+        return np.concatenate([self._vectors(words), self._vectors(np.array(stems, dtype=np.intp)), ch, fl], axis=1)
+
+    def _vectors(self, ids: np.ndarray) -> np.ndarray:
+        """Word vectors (float32) of vocabulary ids."""
+        return self.emb_q[ids].astype(np.float32) * self.emb_s[ids, None]
 
     def _type_rows(self, keys: list[str]) -> np.ndarray:
         """Gate pre-activations of new word types (the input projection, cached per type)."""
         return self.type_inputs(keys) @ self.w_in + self.b_in
-
-    def _gate_inputs(self, sents: list[list[str]]) -> np.ndarray:
-        """Gate pre-activations (before the recurrence) of all tokens, concatenated: (tokens, 8H)."""
-        flat = [k for s in sents for k in s]
-        ids = self._rows.ids(flat)  # first: adding rows may replace the table
-        g = self._rows.table[ids].astype(np.float32)
-        marks = np.array([m for s in sents for m in phrase_marks(self.featurizer, s)], dtype=np.intp)
-        at = np.flatnonzero(marks)
-        if len(at):  # few tokens are in gazetteer phrases: add their rows only
-            g[at] += self.w_gp[marks[at]]
-        return g
 
     # -- sentences ----------------------------------------------------------------------------------
 
@@ -155,22 +152,23 @@ class NeuralTagger:
         sentence, and news sentences run to 80+ tokens), windows keep it at ``CHUNK`` steps."""
         lens = [len(s) for s in sents]
         b, tmax = len(sents), max(lens)
-        with self._lock:  # the row table grows as new words come
-            flat = self._gate_inputs(sents)
+        pieces = _windows(lens)
         starts = np.cumsum([0, *lens[:-1]])
-        pieces: list[tuple[int, int, int, int, int]] = []  # sentence, start, end, keep from, keep to
-        half = OVERLAP // 2
-        for r, n in enumerate(lens):
-            lo = 0
-            while True:
-                hi = min(lo + CHUNK, n)
-                pieces.append((r, lo, hi, 0 if lo == 0 else lo + half, n if hi == n else hi - half))
-                if hi == n:
-                    break
-                lo += CHUNK - OVERLAP
-        pieces.sort(key=lambda p: p[1] - p[2])  # longest first
+        # the tokens of every window, in window order (a token in two windows is listed twice)
         idx = np.concatenate([np.arange(starts[r] + lo, starts[r] + hi) for r, lo, hi, _, _ in pieces])
-        em_flat = self._bilstm(flat, idx, [hi - lo for _, lo, hi, _, _ in pieces])
+        plens = [hi - lo for _, lo, hi, _, _ in pieces]
+        marks = np.array([m for s in sents for m in phrase_marks(self.featurizer, s)], dtype=np.intp)
+        flat = [k for s in sents for k in s]
+        with self._lock:  # the row table grows as new words come
+            ids = np.array(self._rows.ids(flat), dtype=np.intp)
+            x, pos, rpos, rows = self._time_major(self._rows.table, ids[idx], plens)
+        at = np.flatnonzero(marks[idx])
+        if len(at):  # few tokens are in gazetteer phrases: add their rows only
+            gp = self.w_gp[marks[idx][at]]
+            h4 = 4 * self.hidden
+            x[pos[at], 0, rows[at]] += gp[:, :h4]
+            x[rpos[at], 1, rows[at]] += gp[:, h4:]
+        em_flat = self._bilstm(x, plens, pos, rpos, rows)
         out = np.zeros((b, tmax, len(self.labels)), dtype=np.float32)
         at = 0
         for r, lo, hi, k0, k1 in pieces:
@@ -178,39 +176,49 @@ class NeuralTagger:
             at += hi - lo
         return out, lens
 
-    def _bilstm(self, flat: np.ndarray, idx: np.ndarray, lens: list[int]) -> np.ndarray:
-        """Label scores (tokens, L) of the sequences whose gate inputs are the rows ``idx`` of ``flat``
-        (concatenated, sorted longest first; gathered straight into the time-major layout, one copy
-        instead of two)."""
-        b, tmax, h = len(lens), max(lens), self.hidden
+    def _time_major(self, table: np.ndarray, rid: np.ndarray, lens: list[int]
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The gate inputs (T, 2, B, 4H) of sequences (sorted longest first) whose tokens have the
+        table rows ``rid`` (concatenated), read straight from the row table into the time-major
+        layout, the backward direction reversed; and each token's time step forward, backward, row."""
+        b, tmax, h4 = len(lens), max(lens), 4 * self.hidden
         lens_a = np.array(lens)
         rows = np.repeat(np.arange(b), lens)
-        pos = np.arange(len(idx)) - np.repeat(np.cumsum([0, *lens[:-1]]), lens)
+        pos = np.arange(len(rid)) - np.repeat(np.cumsum([0, *lens[:-1]]), lens)
         rpos = np.repeat(lens_a - 1, lens) - pos  # position counted from the end
-        x = np.zeros((tmax, 2, b, 4 * h), dtype=np.float32)
-        x[pos, 0, rows] = flat[idx, :4 * h]
-        x[rpos, 1, rows] = flat[idx, 4 * h:]
+        x = np.zeros((tmax, 2, b, h4), dtype=np.float32)
+        x[pos, 0, rows] = table[rid, :h4]
+        x[rpos, 1, rows] = table[rid, h4:]
+        return x, pos, rpos, rows
+
+    def _bilstm(self, x: np.ndarray, lens: list[int], pos: np.ndarray, rpos: np.ndarray,
+                rows: np.ndarray) -> np.ndarray:
+        """Label scores (tokens, L) of the sequences whose gate inputs are ``x`` (see
+        :meth:`_time_major`), tokens in the order of their sequences."""
+        tmax, _, b, _ = x.shape
+        h = self.hidden
         hs = np.zeros((tmax, 2, b, h), dtype=np.float32)
-        hcur = np.zeros((2, b, h), dtype=np.float32)
         c = np.zeros((2, b, h), dtype=np.float32)
         w_hh = self.w_hh
         # rows are sorted longest first: step t only advances the first live[t] (the matrix
-        # products are most of the cost, padding would multiply them)
-        live = (lens_a[None, :] > np.arange(tmax)[:, None]).sum(axis=1).tolist()
+        # products are most of the cost, padding would multiply them); the previous state is read
+        # in place from hs[t - 1], and at t = 0 it is zero, so the first step needs no product
+        live = (np.array(lens)[None, :] > np.arange(tmax)[:, None]).sum(axis=1).tolist()
         for t in range(tmax):
             k = live[t]
             ck = c[:, :k]
-            z = np.matmul(hcur[:, :k], w_hh)
-            z += x[t, :, :k]
+            if t:
+                z = np.matmul(hs[t - 1, :, :k], w_hh)
+                z += x[t, :, :k]
+            else:
+                z = x[0].copy()
             np.tanh(z, out=z)
             s = z[..., :3 * h]
             s *= 0.5
             s += 0.5
             ck *= s[..., h:2 * h]
             ck += s[..., :h] * z[..., 3 * h:]
-            hk = hs[t, :, :k]
-            np.multiply(s[..., 2 * h:], np.tanh(ck), out=hk)
-            hcur[:, :k] = hk
+            np.multiply(s[..., 2 * h:], np.tanh(ck), out=hs[t, :, :k])
         hf = hs[pos, 0, rows]
         hb = hs[rpos, 1, rows]
         return hf @ self.w_out[:h] + hb @ self.w_out[h:] + self.b_out
@@ -247,6 +255,23 @@ class NeuralTagger:
         trans = self.trans.copy()
         trans[np.ix_(ok, ok)] += self.crf_weight * w.trans[np.ix_(src, src)]
         return em, trans
+
+
+def _windows(lens: list[int]) -> list[tuple[int, int, int, int, int]]:
+    """The BiLSTM windows of sentences of these lengths, longest first: (sentence, start, end, keep
+    from, keep to), the kept part being where a token has ``OVERLAP // 2`` tokens of context."""
+    pieces: list[tuple[int, int, int, int, int]] = []
+    half = OVERLAP // 2
+    for r, n in enumerate(lens):
+        lo = 0
+        while True:
+            hi = min(lo + CHUNK, n)
+            pieces.append((r, lo, hi, 0 if lo == 0 else lo + half, n if hi == n else hi - half))
+            if hi == n:
+                break
+            lo += CHUNK - OVERLAP
+    pieces.sort(key=lambda p: p[1] - p[2])  # longest first
+    return pieces
 
 
 # weight of the CRF's scores in the product of experts (chosen on the dev split carved out of the
