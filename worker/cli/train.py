@@ -10,23 +10,30 @@ from pathlib import Path
 
 import typer
 
-STAGES = ("events", "casualties")
+# the weekday model first: the event and casualty models read the dates of each sentence
+STAGES = ("weekdays", "events", "casualties")
 
 
 def train_cmd(
-    stage: str = typer.Argument("all", help="events, casualties or all"),
+    stage: str = typer.Argument("all", help="weekdays, events, casualties or all"),
     out_dir: Path = typer.Option(None, "--out", help="directory for the .npz files (default: the package's data)"),  # noqa: B008
 ) -> None:
-    """Fit the event and casualty models on all of data/extraction and write them into the package."""
+    """Fit the date rules' weekday model and the event and casualty models on data/extraction and write them into
+    the package."""
     from importlib import resources
 
-    from worker.training import casualties, events
+    from worker.extract.dates import WEEKDAY_MODEL
+    from worker.training import casualties, events, weekdays
     from worker.training.dataset import load
 
     target = out_dir or Path(str(resources.files("worker.extract.data")))
     for name in STAGES if stage == "all" else (stage,):
         if name not in STAGES:
             raise typer.BadParameter(f"unknown stage {name!r}; one of {', '.join(STAGES)} or all")
+        if name == "weekdays":
+            path = target / WEEKDAY_MODEL
+            typer.echo(f"weekdays: {weekdays.write(path)} features -> {path}")
+            continue
         if name == "events":
             arts = load("events")
             model = events.train([events.prepare(a) for a in arts])

@@ -6,8 +6,10 @@ text (:func:`worker.extract.normalize.fold_with_offsets`) and spans are mapped b
 
 Recognised (per the gold guidelines): absolute days in both Gregorian month series and combos
 ("20 يناير/كانون الثاني", "الرابع من آذار/مارس", "12 - 13 ابريل/نيسان عام 2010"), Hijri days with a day
-number, weekdays ("يوم الخميس" -> most recent on/before publication; "المقبل"/"يوم غد الثلاثاء" -> future;
-"الماضي" -> strictly before), relative days ("أمس"، "أول أمس"، "اليوم"، "غدا"، "الليلة الماضية"),
+number, weekdays ("المقبل"/"يوم غد الثلاثاء" -> future; "الماضي" -> strictly before; a bare "يوم الخميس" -> the
+last or the next such day, as a small learned model over its sentence's words decides, see
+:func:`weekday_features` and ``worker.training.weekdays``; without the model file, the most recent on or before
+publication unless a future cue stands before it), relative days ("أمس"، "أول أمس"، "اليوم"، "غدا"، "الليلة الماضية"),
 month references (-> YYYY-MM), year references ("عام 2011"، "منذ 2013"، "العام الماضي" -> YYYY).
 Durations ("لمدة عامين"، "منذ أسبوعين") and times of day are not dates and are not matched.
 When a weekday is stated together with a relative word ("أمس الثلاثاء"), the weekday wins.
@@ -20,6 +22,8 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from importlib import resources
 
 import ahocorasick
 
@@ -28,7 +32,8 @@ from worker.extract.keywords import load_idf
 from worker.extract.match_starts import NOT_AFTER_LETTER, StartFilter
 from worker.extract.normalize import fold, fold_with_offsets
 
-__all__ = ["find_dates", "parse_published", "date_age", "date_ages", "hijri_to_gregorian", "GREGORIAN_MONTHS", "LEVANTINE_MONTHS"]
+__all__ = ["find_dates", "parse_published", "date_age", "date_ages", "hijri_to_gregorian", "load_weekday_model",
+           "weekday_features", "GREGORIAN_MONTHS", "LEVANTINE_MONTHS", "WEEKDAY_MODEL"]
 
 GREGORIAN_MONTHS: dict[str, int] = {
     fold(k): v
@@ -412,7 +417,7 @@ def _resolve(m: re.Match, pub: date | None, ctx: _Context | None = None) -> list
         if rel in ("غد", "غدا", "بعد غد") or post in _FUTURE:
             fwd = (wd - pub.weekday()) % 7 or 7
             return [(pub + timedelta(days=fwd)).isoformat()]
-        if not rel and not post and _future_context(m.string, m.start()):
+        if not rel and not post and _bare_weekday_ahead(m, back):
             return [(pub + timedelta(days=(wd - pub.weekday()) % 7)).isoformat()]
         if rel in ("امس", "اول امس", "اول من امس") or post in _PAST:
             back = back or 7
@@ -525,18 +530,105 @@ def _inside_quote(folded: str, at: int) -> bool:
 
 
 def _future_context(folded: str, at: int) -> bool:
-    """A future cue shortly before a weekday: "من المقرر أن ..."، or a future verb "سيعقد"/"ستجري"."""
+    """A future cue shortly before a weekday: "من المقرر أن ..."، "حتى"، or a future verb "سيعقد"/"ستجري"."""
     before = folded[max(0, at - 60) : at]
-    if _FUTURE_CUE_RE.search(before):
-        return True
+    return bool(_FUTURE_CUE_RE.search(before)) or _future_verb(before)
 
+
+_UNTIL_RE = re.compile(r"(?:^|\s)(?:حتي|بحلول)\s+$")
+
+
+def _future_verb(before: str) -> bool:
+    """A future verb among the last five words of ``before``: "سيعقد" (يعقد), "ستجري" (تجري)."""
     idf, _ = load_idf()
     for w in _WORD_RE.findall(before)[-5:]:
         w = w[1:] if w[0] in "وف" and len(w) > 4 else w
-        # س + imperfect prefix + a known verb form: "سيعقد" (يعقد), "ستجري" (تجري); not "سيارة"/"سياسة"
+        # س + imperfect prefix + a known verb form; not "سيارة"/"سياسة"
         if len(w) >= 4 and w[0] == "س" and w[1] in "يتن" and w[1:] in idf:
             return True
     return False
+
+
+_CLAUSE_END_RE = re.compile(r"[.!?؟\n«»\"]")
+_DATA = "worker.extract.data"
+WEEKDAY_MODEL = "weekdays.tsv"  # in _DATA
+
+
+def weekday_features(folded: str, start: int, end: int, back: int) -> list[str]:
+    """What decides whether a bare weekday ("الاثنين", no "المقبل"/"الماضي") is the one before or after the
+    publication day: the words of its sentence before it (the nearest three by position), the three after
+    it, the future cues of :func:`_future_context`, and how many days back the past reading lies (a
+    weekday one day back is usually yesterday, six days back often next week's)."""
+    lo = max(0, start - 100)
+    cut = [c.end() for c in _CLAUSE_END_RE.finditer(folded, lo, start)]
+    before = [_bare(w) for w in _WORD_RE.findall(folded[cut[-1] if cut else lo:start])[-8:]]
+    after = [_bare(w) for w in _WORD_RE.findall(folded[end:end + 60])[:3]]
+    feats = [f"back:{back}", *("b:" + w for w in before), *("a:" + w for w in after)]
+    feats += [f"b{n}:{w}" for n, w in enumerate(reversed(before[-3:]), 1)]
+    if after:
+        feats.append("a1:" + after[0])
+    # the cues, each alone and crossed with how far back the past reading lies (near: 1-2 days, 3-4, far: 5-6)
+    near = "near" if back <= 2 else "mid" if back <= 4 else "far"
+    before_text = folded[max(0, start - 60):start]
+    for cue, on in (("plan", bool(_FUTURE_CUE_RE.search(before_text))), ("until", bool(_UNTIL_RE.search(before_text))),
+                    ("sverb", _future_verb(before_text))):
+        if on:
+            feats += [f"cue:{cue}", f"cue:{cue}|{near}"]
+    return feats
+
+
+def _bare(w: str) -> str:
+    """A word without a و/ف proclitic (the verb or noun it leads)."""
+    return w[1:] if w[0] in "وف" and len(w) > 4 else w
+
+
+@lru_cache(maxsize=1)
+def load_weekday_model() -> tuple[dict[str, float], float] | None:
+    """The learned weekday-direction model (``worker.training.weekdays``), or None when not shipped."""
+    try:
+        raw = resources.files(_DATA).joinpath(WEEKDAY_MODEL).read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError):
+        return None
+    weights: dict[str, float] = {}
+    for line in raw.splitlines():
+        name, _, value = line.partition("\t")
+        weights[name] = float(value)
+    return weights, weights.pop("<bias>", 0.0)
+
+
+def _bare_weekday_ahead(m: re.Match, back: int) -> bool:
+    """Whether a bare weekday is the next one rather than the last: the learned model over
+    :func:`weekday_features` when shipped, else the future cues alone."""
+    if back == 0:
+        return False  # today either way
+    model = load_weekday_model()
+    if model is None:
+        return _future_context(m.string, m.start())
+    if _plain_future_verb(m.string, m.start()):
+        return True
+    weights, bias = model
+    score = bias + sum(weights.get(f, 0.0) for f in weekday_features(m.string, m.start(), m.end(), back))
+    return score > 0
+
+
+# Verbs that report (perfect tense): a weekday after "أعلن ... أنه سيغادر" dates the announcement, not the leaving.
+# Folded forms (أ -> ا).
+_REPORTING = frozenset(
+    "اعلن اعلنت قال قالت اكد اكدت ذكر ذكرت افاد افادت اوضح اوضحت صرح صرحت كشف كشفت اشار اشارت اضاف اضافت "
+    "اعلنته اعلنها قاله اكده اعلنوا قالوا اكدوا "
+    # ... and "كان": "كانت ستنظمه" is a plan of the past
+    "كان كانت كانوا".split())
+
+
+def _plain_future_verb(folded: str, at: int) -> bool:
+    """A future verb ("سيزور"، "ستعقد") among the five words before a weekday, with no reporting verb before
+    the weekday in its sentence: the weekday is the day of what will happen, the coming one, however near the
+    last such day lies (the model, which weighs that nearness, reads "سيزور الرئيس باريس الأحد" in a Monday
+    article as yesterday)."""
+    lo = max(0, at - 100)
+    cut = [c.end() for c in _CLAUSE_END_RE.finditer(folded, lo, at)]
+    words = [_bare(w) for w in _WORD_RE.findall(folded[cut[-1] if cut else lo:at])]
+    return _future_verb(" ".join(words[-5:])) and not any(w in _REPORTING for w in words)
 
 
 def _remember(ctx: _Context, m: re.Match, values: list[str], end: int) -> None:

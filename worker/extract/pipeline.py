@@ -23,7 +23,7 @@ from typing import Any
 from worker.document import ArticleIn, EnrichedDocument, Entity, doc_id_for_url
 from worker.extract.casualty_model import load_model as load_casualty_model
 from worker.extract.casualty_model import score_casualties
-from worker.extract.dates import find_dates, parse_published
+from worker.extract.dates import find_dates, load_weekday_model, parse_published
 from worker.extract.event_model import detect_events
 from worker.extract.event_model import load_model as load_event_model
 from worker.extract.fingerprint import simhash
@@ -103,6 +103,7 @@ def warm_up() -> None:
         load_event_model().row_featurizer()  # the model and its row index (event_rows)
         load_casualty_model()
         split_proclitics("وقال")  # loads the corpus word table
+        load_weekday_model()
         _state.entities()("", "", None)
         _state.entities()("تجربة", "قتل 3 أشخاص في بغداد يوم الخميس.", None)  # first call loads the tagger lazily
     finally:
