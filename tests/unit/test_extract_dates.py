@@ -126,6 +126,11 @@ def test_named_events_and_bare_tomorrow_are_not_dates():
     assert dates("وأعلن اليوم أن") == [("اليوم", "2022-01-31")]
 
 
+def test_a_tournaments_year_is_its_name_not_a_date():
+    pub = datetime(2018, 7, 16)
+    assert find_dates("فرنسا تتوج بكأس العالم 2018 بعد غيابه عن مونديال 2014", pub, "body") == []
+
+
 def test_season_birth_year_and_parenthesised_years():
     pub = datetime(2018, 6, 20)
     got = {d.date for d in find_dates("غادر صيف 2016، وهو من مواليد 1979، وخدم في الحرب (1940-1945).", pub, "body")}

@@ -158,12 +158,14 @@ _DATE_ALTERNATIVES = [
     rf"(?P<dom>{_B}{_P}(?:(?:ال\s*)?(?:(?P<dd0>[0-3]?\d){_DAY_RANGE})?(?P<dd>[0-3]?\d)|(?P<dord>{_ORD}))\s+من\s+(?:(?P<dsame>الشهر\s+(?:نفسه|ذاته)|نفس\s+الشهر)|"
     rf"(?:الشهر|هذا\s+الشهر)(?:\s+(?P<dmod>الجاري|الحالي|الماضي|المنصرم|الفائت|المقبل|القادم))?){_E})",
     # year: "عام 2011", "منذ 2013", "في 2006", "بين عامي 2017 و2018"
-    # also a season, a birth year, a parenthesised year or range ("صيف 2016"، "مواليد 1979"، "(1940-1945)")
+    # also a season, a birth year, a parenthesised year or range ("صيف 2016"، "مواليد 1979"، "(1940-1945)"); not a
+    # tournament's year ("كأس العالم 2018"، "مونديال 2014"): a name, as the guidelines say (session 22 had taken it:
+    # on the 2,760 read articles 0.936 -> 0.937 without it, FP 624 -> 598, FN 359 -> 369)
     rf"(?P<yr>{_B}{_P}(?:عام|العام|سنه|السنه|عامي|سنتي|في|منذ|حتي|مطلع|اوائل|اواخر|منتصف|بدايه|نهايه|خلال|بين|قبل|بعد|لعام|و|"
     # "من 1978 إلى 1990": "من" only before a range ("أكثر من 2000" is a count)
     # (a range joined by "و" is not taken after "من": as the rule was measured in session 22)
     rf"من(?=\s*{_YEAR}\s*(?:-|الي|حتي|لغايه)\s*{_YEAR})|موسم|الموسم|"
-    rf"صيف|شتاء|ربيع|خريف|مواليد|مونديال|اولمبياد|كاس\s+العالم|\()"
+    rf"صيف|شتاء|ربيع|خريف|مواليد|\()"
     rf"\s*(?P<yv>{_YEAR})(?!\d)(?![-/.][01]?\d[-/.]\d)(?:{_YEAR_RANGE}(?P<yv2>{_YEAR})(?!\d))?)",
     # relative months / years
     rf"(?P<relmy>{_B}{_P}(?:(?:مطلع|بدايه|نهايه|اواخر|اوائل|منتصف|خلال|في|طوال)\s+)?"
