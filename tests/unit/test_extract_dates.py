@@ -126,6 +126,13 @@ def test_named_events_and_bare_tomorrow_are_not_dates():
     assert dates("وأعلن اليوم أن") == [("اليوم", "2022-01-31")]
 
 
+def test_n_days_ago_is_a_day_but_not_before_an_event_or_a_guess():
+    thu = datetime(2018, 7, 12)
+    got = [(d.text, d.date) for d in find_dates("قتل قبل يومين، وأصيب آخر قبل خمسة أيام.", thu, "body")]
+    assert got == [("قبل يومين", "2018-07-10"), ("قبل خمسة أيام", "2018-07-07")]
+    assert find_dates("وصل قبل 3 أيام من الانتخابات، قبل يومين أو ثلاثة", thu, "body") == []
+
+
 def test_a_tournaments_year_is_its_name_not_a_date():
     pub = datetime(2018, 7, 16)
     assert find_dates("فرنسا تتوج بكأس العالم 2018 بعد غيابه عن مونديال 2014", pub, "body") == []

@@ -94,6 +94,10 @@ _LA = _alt(LEVANTINE_MONTHS)
 _H = _alt(HIJRI_MONTHS)
 _WD = _alt(WEEKDAYS)
 _ORD = _alt(ORDINALS)
+# counts of days written as words (folded), for "قبل خمسة أيام"
+_DAYS_N = {w: n for n, ws in enumerate(("", "", "", "ثلاثه", "اربعه", "خمسه", "سته", "سبعه", "ثمانيه", "تسعه", "عشره"))
+           for w in ws.split() if w}
+_DAY_WORDS = "|".join(_DAYS_N)
 _B = NOT_AFTER_LETTER  # not preceded by a letter (digits/punct/space ok)
 _E = r"(?![^\W\d_])"  # not followed by a letter
 _P = r"(?:[وفبل]|ول|وب|فب|في|وفي)?"  # proclitics attached to the first word ("في19 تموز" glued too)
@@ -151,6 +155,10 @@ _DATE_ALTERNATIVES = [
     rf"(?P<rel>(?<!هذا\s)(?<!ذلك\s)(?<!نفس\s){_B}{_P}(?:(?:يوم|صباح|مساء|ليل|ليله|فجر|ظهر|عصر|ظهيره)\s+)?"
     rf"(?P<rword>اول\s+من\s+امس|اول\s+امس|امس|بعد\s+غد|غدا|غد|الليله\s+الماضيه|اليوم|الليله){_E}"
     rf"(?!\s+(?:ال|الذي|التي))(?!\s+[0-3]?\d\s))",
+    # "N days ago" (the guidelines: pub - N): "قبل يومين"، "قبل 5 أيام"; not "قبل يومين من الانتخابات" (before an
+    # event), "قبل يومين أو ثلاثة" (a guess) or "قبل يوم الأحد" (before a weekday)
+    rf"(?P<ago>{_B}{_P}قبل\s+(?:(?P<ago1>يوم(?:\s+واحد)?)|(?P<ago2>يومين)|(?P<agon>[1-9]|10|{_DAY_WORDS})\s+ايام){_E}"
+    rf"(?!\s+(?:من|علي|او|الي|{_WD}){_E}))",
     # numeric dates: "15/3/2018", "15-03-2018", "2018-03-15"
     rf"(?P<num>{_B}(?P<nd>[0-3]?\d)[/.\-](?P<nm>[01]?\d)[/.\-](?P<ny>(?:19|20)\d\d)(?!\d))",
     rf"(?P<iso>{_B}(?P<iy>(?:19|20)\d\d)-(?P<im>[01]\d)-(?P<idd>[0-3]\d)(?!\d))",
@@ -435,6 +443,9 @@ def _resolve(m: re.Match, pub: date | None, ctx: _Context | None = None) -> list
         delta = {"امس": -1, "اول امس": -2, "اول من امس": -2, "غدا": 1, "غد": 1, "بعد غد": 2,
                  "الليله الماضيه": -1, "اليوم": 0, "الليله": 0}[w]
         return [(pub + timedelta(days=delta)).isoformat()]
+    if g("ago"):
+        n = 1 if g("ago1") else 2 if g("ago2") else _DAYS_N.get(g("agon")) or int(g("agon"))
+        return [(pub - timedelta(days=n)).isoformat()]
     if g("dom"):
         d = int(g("dd")) if g("dd") else ORDINALS.get(re.sub(r"\s+", " ", g("dord") or ""))
         if g("dsame"):  # "في 19 من الشهر نفسه"، "ليل 15 إلى 16 من الشهر ذاته": the month named last
@@ -475,7 +486,7 @@ _ANCHORS: tuple[str, ...] = tuple(
         | {k.split()[0] for k in LEVANTINE_MONTHS if k != "اب"}
         | {k.split()[0] for k in HIJRI_MONTHS}
         | {k[2:] for k in WEEKDAYS}  # without the article: also catches "ال" + clitic forms
-        | {"امس", "غد", "اليوم", "الليله", "العام", "السنه", "الشهر"}
+        | {"امس", "غد", "اليوم", "الليله", "العام", "السنه", "الشهر", "يوم", "ايام"}  # ... "قبل يومين"، "قبل 5 أيام"
     )
 )
 _DIGITS_RE = re.compile(r"\d+")
