@@ -133,6 +133,22 @@ def test_n_days_ago_is_a_day_but_not_before_an_event_or_a_guess():
     assert find_dates("وصل قبل 3 أيام من الانتخابات، قبل يومين أو ثلاثة", thu, "body") == []
 
 
+def test_seasons_the_day_of_the_month_named_last_and_yesterday():
+    def got(text: str, pub: datetime) -> list[tuple[str, str]]:
+        return [(d.text, d.date) for d in find_dates(text, pub, "body")]
+
+    assert got("وقع ذلك الصيف الماضي", datetime(2018, 7, 14)) == [("الصيف الماضي", "2017")]  # this one is running
+    assert got("وقع ذلك الصيف الماضي", datetime(2018, 11, 12)) == [("الصيف الماضي", "2018")]
+    assert got("يجري هذا الخريف ويعود الربيع المقبل", datetime(2018, 10, 17)) == [
+        ("هذا الخريف", "2018"), ("الربيع المقبل", "2019")]
+    assert got("في الصيف يشتد الحر", datetime(2018, 8, 1)) == []  # a bare season is no reference
+    assert got("في 15 حزيران/يونيو، والثانية في 19 منه", datetime(2018, 5, 30)) == [
+        ("15 حزيران/يونيو", "2018-06-15"), ("19 منه", "2018-06-19")]
+    assert got("في حزيران طلب 3 منه المغادرة", datetime(2018, 5, 30)) == [("حزيران", "2018-06")]  # a count
+    assert got("قاله البارحة", datetime(2018, 3, 17)) == [("البارحة", "2018-03-16")]
+    assert got("وما أشبه حالهم بالبارحة", datetime(2018, 3, 17)) == []  # the proverb's "بالبارحة"
+
+
 def test_a_tournaments_year_is_its_name_not_a_date():
     pub = datetime(2018, 7, 16)
     assert find_dates("فرنسا تتوج بكأس العالم 2018 بعد غيابه عن مونديال 2014", pub, "body") == []

@@ -153,8 +153,12 @@ _DATE_ALTERNATIVES = [
     rf"(?P<wpost>\s+(?:قبل\s+الماضي|المقبل|القادم|الماضي|الفائت|المنصرم))?)",
     # relative days
     rf"(?P<rel>(?<!هذا\s)(?<!ذلك\s)(?<!نفس\s){_B}{_P}(?:(?:يوم|صباح|مساء|ليل|ليله|فجر|ظهر|عصر|ظهيره)\s+)?"
-    rf"(?P<rword>اول\s+من\s+امس|اول\s+امس|امس|بعد\s+غد|غدا|غد|الليله\s+الماضيه|اليوم|الليله){_E}"
+    rf"(?P<rword>اول\s+من\s+امس|اول\s+امس|امس|البارحه|بعد\s+غد|غدا|غد|الليله\s+الماضيه|اليوم|الليله){_E}"
     rf"(?!\s+(?:ال|الذي|التي))(?!\s+[0-3]?\d\s))",
+    # a season named against the publication ("الصيف الماضي"، "هذا الخريف"، "الربيع المقبل") -> its year; a bare
+    # "الصيف" is no reference (winter spans two years: left out)
+    rf"(?P<season>{_B}{_P}(?:(?:مطلع|بدايه|نهايه|اواخر|اوائل|منتصف|خلال|في|طوال)\s+)?(?:(?P<sthis>هذا)\s+)?"
+    rf"(?P<sname>الصيف|الخريف|الربيع)(?:\s+(?P<smod>الماضي|المنصرم|الفائت|المقبل|القادم|الحالي|الجاري))?{_E})",
     # "N days ago" (the guidelines: pub - N): "قبل يومين"، "قبل 5 أيام"; not "قبل يومين من الانتخابات" (before an
     # event), "قبل يومين أو ثلاثة" (a guess) or "قبل يوم الأحد" (before a weekday)
     rf"(?P<ago>{_B}{_P}قبل\s+(?:(?P<ago1>يوم(?:\s+واحد)?)|(?P<ago2>يومين)|(?P<agon>[1-9]|10|{_DAY_WORDS})\s+ايام){_E}"
@@ -163,8 +167,9 @@ _DATE_ALTERNATIVES = [
     rf"(?P<num>{_B}(?P<nd>[0-3]?\d)[/.\-](?P<nm>[01]?\d)[/.\-](?P<ny>(?:19|20)\d\d)(?!\d))",
     rf"(?P<iso>{_B}(?P<iy>(?:19|20)\d\d)-(?P<im>[01]\d)-(?P<idd>[0-3]\d)(?!\d))",
     # day of a relative month: "في 14 من الشهر الجاري", "الخامس من الشهر الماضي"
-    rf"(?P<dom>{_B}{_P}(?:(?:ال\s*)?(?:(?P<dd0>[0-3]?\d){_DAY_RANGE})?(?P<dd>[0-3]?\d)|(?P<dord>{_ORD}))\s+من\s+(?:(?P<dsame>الشهر\s+(?:نفسه|ذاته)|نفس\s+الشهر)|"
-    rf"(?:الشهر|هذا\s+الشهر)(?:\s+(?P<dmod>الجاري|الحالي|الماضي|المنصرم|الفائت|المقبل|القادم))?){_E})",
+    # ... and "في 18 منه"، "في الـ12 منه" ("of it": the month named last; only after "في", since "3 منه" is a count)
+    rf"(?P<dom>{_B}{_P}(?:(?:ال\s*)?(?:(?P<dd0>[0-3]?\d){_DAY_RANGE})?(?P<dd>[0-3]?\d)|(?P<dord>{_ORD}))(?:\s+من\s+(?:(?P<dsame>الشهر\s+(?:نفسه|ذاته)|نفس\s+الشهر)|"
+    rf"(?:الشهر|هذا\s+الشهر)(?:\s+(?P<dmod>الجاري|الحالي|الماضي|المنصرم|الفائت|المقبل|القادم))?)|(?P<dof>\s+منه)){_E})",
     # year: "عام 2011", "منذ 2013", "في 2006", "بين عامي 2017 و2018"
     # also a season, a birth year, a parenthesised year or range ("صيف 2016"، "مواليد 1979"، "(1940-1945)"); not a
     # tournament's year ("كأس العالم 2018"، "مونديال 2014"): a name, as the guidelines say (session 22 had taken it:
@@ -331,6 +336,8 @@ _NAMED_DAYS = {
     (6, 30): (re.compile(r"(?:ثوره|احداث|مظاهرات)\s+$"), "2013-06-30"),
 }
 _SINCE = re.compile(r"منذ\s+(?:ال\s*)?$")
+_SEASONS = {"الربيع": (3, 5), "الصيف": (6, 8), "الخريف": (9, 11)}  # first and last month
+_IN_BEFORE = re.compile(r"(?:^|\s)في\s+$")
 _SENTENCE_END = re.compile(r"[.!?؟\n]")
 
 
@@ -438,17 +445,32 @@ def _resolve(m: re.Match, pub: date | None, ctx: _Context | None = None) -> list
         w = re.sub(r"\s+", " ", g("rword"))
         if w == "اليوم" and m.group() == "اليوم" and _inside_quote(m.string, m.start()):
             return []  # a bare "اليوم" inside a quotation is usually "nowadays" or the speaker's day
+        if w == "البارحه" and m.group().startswith(("ب", "وب")):
+            return []  # "ما أشبه الليلة بالبارحة": a proverb
         if w == "غد" and not re.search(r"(?:^|\s|[وف])(?:يوم|صباح|مساء|ليل|ليله|فجر|ظهر|عصر|ظهيره)\s", m.group()):
             return []  # "بغد أفضل" (a better tomorrow); the day needs "يوم غد" / "غدا"
-        delta = {"امس": -1, "اول امس": -2, "اول من امس": -2, "غدا": 1, "غد": 1, "بعد غد": 2,
+        delta = {"امس": -1, "البارحه": -1, "اول امس": -2, "اول من امس": -2, "غدا": 1, "غد": 1, "بعد غد": 2,
                  "الليله الماضيه": -1, "اليوم": 0, "الليله": 0}[w]
         return [(pub + timedelta(days=delta)).isoformat()]
+    if g("season"):
+        mod = g("smod")
+        if not (g("sthis") or mod):
+            return []
+        first, last = _SEASONS[g("sname")]
+        if mod in _PAST:
+            return [str(pub.year if pub.month > last else pub.year - 1)]
+        if mod in _FUTURE:
+            return [str(pub.year if pub.month < first else pub.year + 1)]
+        return [str(pub.year)]
     if g("ago"):
         n = 1 if g("ago1") else 2 if g("ago2") else _DAYS_N.get(g("agon")) or int(g("agon"))
         return [(pub - timedelta(days=n)).isoformat()]
     if g("dom"):
         d = int(g("dd")) if g("dd") else ORDINALS.get(re.sub(r"\s+", " ", g("dord") or ""))
-        if g("dsame"):  # "في 19 من الشهر نفسه"، "ليل 15 إلى 16 من الشهر ذاته": the month named last
+        if g("dof") and not _IN_BEFORE.search(m.string, max(0, m.start() - 4), m.start()):
+            return []  # "3 منه" without "في" is a count ("of them")
+        if g("dsame") or g("dof"):
+            # "في 19 من الشهر نفسه"، "ليل 15 إلى 16 من الشهر ذاته"، "في 18 منه": the month named last
             if ctx is None or ctx.last_month is None or not d:
                 return []
             days = [int(g("dd0")), d] if g("dd0") else [d]
@@ -486,7 +508,7 @@ _ANCHORS: tuple[str, ...] = tuple(
         | {k.split()[0] for k in LEVANTINE_MONTHS if k != "اب"}
         | {k.split()[0] for k in HIJRI_MONTHS}
         | {k[2:] for k in WEEKDAYS}  # without the article: also catches "ال" + clitic forms
-        | {"امس", "غد", "اليوم", "الليله", "العام", "السنه", "الشهر", "يوم", "ايام"}  # ... "قبل يومين"، "قبل 5 أيام"
+        | {"امس", "غد", "اليوم", "الليله", "العام", "السنه", "الشهر", "يوم", "ايام", "البارحه", "الصيف", "الخريف", "الربيع"}  # ... "قبل يومين"، "قبل 5 أيام"
     )
 )
 _DIGITS_RE = re.compile(r"\d+")
