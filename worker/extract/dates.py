@@ -508,7 +508,8 @@ _ANCHORS: tuple[str, ...] = tuple(
         | {k.split()[0] for k in LEVANTINE_MONTHS if k != "اب"}
         | {k.split()[0] for k in HIJRI_MONTHS}
         | {k[2:] for k in WEEKDAYS}  # without the article: also catches "ال" + clitic forms
-        | {"امس", "غد", "اليوم", "الليله", "العام", "السنه", "الشهر", "يوم", "ايام", "البارحه", "الصيف", "الخريف", "الربيع"}  # ... "قبل يومين"، "قبل 5 أيام"
+        | {"امس", "البارحه", "غد", "اليوم", "الليله", "العام", "السنه", "الشهر", "الصيف", "الخريف", "الربيع"}
+        | {"يوم", "ايام"}  # "قبل يومين"، "قبل 5 أيام" (also in "يومين": the automaton finds words inside words)
     )
 )
 _DIGITS_RE = re.compile(r"\d+")
@@ -576,8 +577,7 @@ _UNTIL_RE = re.compile(r"(?:^|\s)(?:حتي|بحلول)\s+$")
 def _future_verb(before: str) -> bool:
     """A future verb among the last five words of ``before``: "سيعقد" (يعقد), "ستجري" (تجري)."""
     idf, _ = load_idf()
-    for w in _WORD_RE.findall(before)[-5:]:
-        w = w[1:] if w[0] in "وف" and len(w) > 4 else w
+    for w in map(_bare, _WORD_RE.findall(before)[-5:]):
         # س + imperfect prefix + a known verb form; not "سيارة"/"سياسة"
         if len(w) >= 4 and w[0] == "س" and w[1] in "يتن" and w[1:] in idf:
             return True
@@ -593,10 +593,9 @@ def weekday_features(folded: str, start: int, end: int, back: int) -> list[str]:
     """What decides whether a bare weekday ("الاثنين", no "المقبل"/"الماضي") is the one before or after the
     publication day: the words of its sentence before it (the nearest three by position), the three after
     it, the future cues of :func:`_future_context`, and how many days back the past reading lies (a
-    weekday one day back is usually yesterday, six days back often next week's)."""
-    lo = max(0, start - 100)
-    cut = [c.end() for c in _CLAUSE_END_RE.finditer(folded, lo, start)]
-    before = [_bare(w) for w in _WORD_RE.findall(folded[cut[-1] if cut else lo:start])[-8:]]
+    weekday one day back is usually yesterday, six days back often next week's), each cue also crossed with that
+    nearness."""
+    before = _clause_words(folded, start)[-8:]
     after = [_bare(w) for w in _WORD_RE.findall(folded[end:end + 60])[:3]]
     feats = [f"back:{back}", *("b:" + w for w in before), *("a:" + w for w in after)]
     feats += [f"b{n}:{w}" for n, w in enumerate(reversed(before[-3:]), 1)]
@@ -615,6 +614,13 @@ def weekday_features(folded: str, start: int, end: int, back: int) -> list[str]:
 def _bare(w: str) -> str:
     """A word without a و/ف proclitic (the verb or noun it leads)."""
     return w[1:] if w[0] in "وف" and len(w) > 4 else w
+
+
+def _clause_words(folded: str, at: int) -> list[str]:
+    """The words (without و/ف) of the sentence or quotation before ``at``, at most 100 characters back."""
+    lo = max(0, at - 100)
+    cut = [c.end() for c in _CLAUSE_END_RE.finditer(folded, lo, at)]
+    return [_bare(w) for w in _WORD_RE.findall(folded[cut[-1] if cut else lo:at])]
 
 
 @lru_cache(maxsize=1)
@@ -660,9 +666,7 @@ def _plain_future_verb(folded: str, at: int) -> bool:
     the weekday in its sentence: the weekday is the day of what will happen, the coming one, however near the
     last such day lies (the model, which weighs that nearness, reads "سيزور الرئيس باريس الأحد" in a Monday
     article as yesterday)."""
-    lo = max(0, at - 100)
-    cut = [c.end() for c in _CLAUSE_END_RE.finditer(folded, lo, at)]
-    words = [_bare(w) for w in _WORD_RE.findall(folded[cut[-1] if cut else lo:at])]
+    words = _clause_words(folded, at)
     return _future_verb(" ".join(words[-5:])) and not any(w in _REPORTING for w in words)
 
 
