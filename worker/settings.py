@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     # extraction
     ner: str = Field("crf", description="entity tagger: crf, or hybrid (neural BiLSTM-CRF + CRF; slower, "
                      "a few F1 points better on unseen articles); worker.extract.ner.get_entity_tagger")
+    extract_word_types: int = Field(
+        49152, ge=1024, description="bound of each per-word-type cache of the extraction chain, read when a worker "
+        "process starts (worker.extract.memo.WORD_TYPES): a long run levels off at ~405 MB; 32768 gives ~362 MB "
+        "and ~5% fewer articles/s, 65536 ~440 MB")
     ner_clusters: Path | None = Field(
         None, description="another word-cluster table for the NER features (training experiments only)")
 

@@ -83,3 +83,14 @@ def test_every_word_cache_of_the_chain_stays_within_the_budget():
     # the tables tokenize and the fingerprint read inline are checked once per text: one text's words over
     over = {k: v for k, v in most.items() if v > WORD_TYPES + per_article}
     assert not over, over
+
+
+def test_the_word_budget_is_a_setting_read_when_the_chain_is_imported():
+    import os
+    import subprocess
+    import sys
+
+    code = "from worker.extract import event_rows, tokens; print(tokens._FOLDS_MAX, event_rows._MAX_WORDS)"
+    env = {**os.environ, "NEWSWORKER_EXTRACT_WORD_TYPES": "2048"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["2048", "2048"]

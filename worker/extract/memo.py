@@ -12,6 +12,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
+from worker.settings import get_settings
+
 __all__ = ["WORD_TYPES", "memo"]
 
 # The bound of every per-word-type cache of the chain: folds, proclitic splits, keyword keys, fingerprint
@@ -24,7 +26,8 @@ __all__ = ["WORD_TYPES", "memo"]
 #   48k:            405 MB, 159 and 150;
 #   64k:            440 MB, 168 and 152;
 #   the old bounds: 614-623 MB, 153 and 170.
-WORD_TYPES = 49152
+# NEWSWORKER_EXTRACT_WORD_TYPES sets it (read once, when the chain's modules are imported)
+WORD_TYPES = get_settings().extract_word_types
 
 K = TypeVar("K")
 V = TypeVar("V")
