@@ -18,13 +18,14 @@ from __future__ import annotations
 import argparse
 import functools
 import gzip
+import itertools
 import json
 import os
 import resource
 import statistics
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,18 +35,29 @@ SAMPLE = ROOT / "worker" / "replay" / "data" / "ant-sample.jsonl.gz"
 
 def load_articles(path: Path, n: int) -> list[dict]:
     """First ``n`` articles with a body, mapped to the chain's input shape."""
-    out: list[dict] = []
+    return list(itertools.islice(iter_articles(path), n))
+
+
+def iter_articles(path: Path) -> Iterator[dict]:
+    """Corpus articles with a body, one at a time, in the chain's input shape."""
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         for line in fh:
             d = json.loads(line)
             body = d.get("text") or d.get("body") or ""
-            if not body:
-                continue
-            out.append({"id": d.get("docno") or d.get("id"), "url": d.get("url"), "title": d.get("title") or "",
-                        "body": body, "published": d.get("time") or d.get("published")})
-            if len(out) >= n:
-                break
-    return out
+            if body:
+                yield {"id": d.get("docno") or d.get("id"), "url": d.get("url"), "title": d.get("title") or "",
+                       "body": body, "published": d.get("time") or d.get("published")}
+
+
+def tagger_rows() -> tuple[str, Callable[[str, bool], tuple[str, bool | None]]]:
+    """The rows' area for the tagger in use, and how a target is shown: the bars hold for the default tagger;
+    the hybrid's figures are what choosing it costs."""
+    tagger = os.environ.get("NEWSWORKER_NER") or "crf"
+
+    def bar(target: str, ok: bool) -> tuple[str, bool | None]:
+        return (target, ok) if tagger == "crf" else ("", None)
+
+    return ("extraction" if tagger == "crf" else f"extract-{tagger[:2]}"), bar
 
 
 def main() -> int:
@@ -152,13 +164,7 @@ def main() -> int:
     from common import emit, row
 
     per_cpu = len(articles) / cpu
-    # the bars hold for the default tagger; the hybrid's figures are what choosing it costs
-    tagger = os.environ.get("NEWSWORKER_NER") or "crf"
-    area = "extraction" if tagger == "crf" else f"extract-{tagger[:2]}"
-
-    def bar(target: str, ok: bool) -> tuple[str, bool | None]:
-        return (target, ok) if tagger == "crf" else ("", None)
-
+    area, bar = tagger_rows()
     emit([
         row(area, "articles/s on one core (per CPU-second)", per_cpu, "art/s", *bar(">= 100", per_cpu >= 100)),
         row(area, "articles/s wall", len(articles) / total, "art/s"),
@@ -168,17 +174,6 @@ def main() -> int:
         row(area, "peak RSS", rss_mb, "MB", *bar("< 500", rss_mb < 500)),
     ], a.json)
     return 0
-
-
-def iter_articles(path: Path) -> Iterator[dict]:
-    """Corpus articles with a body, one at a time, in the chain's input shape."""
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            d = json.loads(line)
-            body = d.get("text") or d.get("body") or ""
-            if body:
-                yield {"id": d.get("docno") or d.get("id"), "url": d.get("url"), "title": d.get("title") or "",
-                       "body": body, "published": d.get("time") or d.get("published")}
 
 
 def current_rss_mb() -> float:
@@ -216,12 +211,9 @@ def stream_run(path: Path, n: int, as_json: bool) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from common import emit, row
 
-    tagger = os.environ.get("NEWSWORKER_NER") or "crf"
-    area = "extraction" if tagger == "crf" else f"extract-{tagger[:2]}"
-    default = tagger == "crf"
+    area, bar = tagger_rows()
     emit([
-        row(area, f"peak RSS over {done:,} articles (long run)", rss_peak, "MB",
-            *(("< 500", rss_peak < 500) if default else ("", None))),
+        row(area, f"peak RSS over {done:,} articles (long run)", rss_peak, "MB", *bar("< 500", rss_peak < 500)),
         row(area, f"articles/s on one core over {done:,} articles", done / cpu, "art/s"),
     ], as_json)
     return 0

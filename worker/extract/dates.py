@@ -426,8 +426,8 @@ def _resolve(m: re.Match, pub: date | None, ctx: _Context | None = None) -> list
         return []
     if g("wd"):
         wd = WEEKDAYS[g("wname")]
-        if g("wname") == "الاثنين" and _BOTH_RE.search(m.string, max(0, m.start() - 8), min(len(m.string), m.end() + 6)):
-            return []  # "بين الاثنين", "كلا الاثنين", "الاثنين معا": "the two", not Monday
+        if _is_the_two(m):
+            return []
         rel = re.sub(r"\s+", " ", g("wrel2") or "")
         post = re.sub(r"\s+", " ", (g("wpost") or "").strip())
         back = (pub.weekday() - wd) % 7  # days back to the most recent such weekday (0 = today)
@@ -528,6 +528,17 @@ def _anchor_automaton() -> ahocorasick.Automaton:
 
 
 _AUTOMATON = _anchor_automaton()
+
+
+def _matches(folded: str) -> list[re.Match]:
+    """Every date match of the folded text, in order (the training of the weekday model reads the same ones)."""
+    return [m for ws, we in _windows(folded) for m in _DATE_STARTS.finditer(folded, ws, we)]
+
+
+def _is_the_two(m: re.Match) -> bool:
+    """"بين الاثنين", "كلا الاثنين", "الاثنين معا": "the two", not Monday."""
+    return m.group("wname") == "الاثنين" and bool(
+        _BOTH_RE.search(m.string, max(0, m.start() - 8), min(len(m.string), m.end() + 6)))
 
 
 def _windows(folded: str) -> list[tuple[int, int]]:
@@ -705,7 +716,7 @@ def find_dates(
     out: list[DateRef] = []
     seen: set[str] = set()
     folded = folded_text
-    matches = [m for ws, we in _windows(folded) for m in _DATE_STARTS.finditer(folded, ws, we)]
+    matches = _matches(folded)
     ctx = _Context()
     for m in matches:
         a, b = m.span()
