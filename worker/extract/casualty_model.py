@@ -45,11 +45,13 @@ from worker.extract.casualties import (
     word_in,
 )
 from worker.extract.casualty_context import EXTRA_CUES, background_feats, date_feats, document_feats
+from worker.extract.casualty_keys import best_kind_only, key_rows
 from worker.extract.dates import find_dates
 from worker.extract.memo import WORD_TYPES
 from worker.extract.normalize import fold, folded_words
 from worker.extract.numbers import find_numbers
 from worker.extract.tokens import Token, sentences, tokenize
+from worker.extract.trees import TreeEnsemble
 
 __all__ = ["Candidate", "FeatureSet", "SHIPPED", "candidates", "score_casualties", "CasualtyModel", "load_model",
            "best_kind_only", "best_mentions"]
@@ -535,12 +537,39 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
 
 
 class CasualtyModel:
-    def __init__(self, vocab: list[str], weights: np.ndarray, bias: float, threshold: float) -> None:
+    """The mention scorer (a logistic model over each candidate's features) and, when fitted, the second step
+    that decides each (kind, count) from its mentions' scores and the article's other counts
+    (:mod:`worker.extract.casualty_keys`). Without the second step a (kind, count) is reported when its best
+    mention scores ``threshold``; with it, when the step's probability reaches ``key_threshold``."""
+
+    def __init__(self, vocab: list[str], weights: np.ndarray, bias: float, threshold: float,
+                 keys: TreeEnsemble | None = None, key_threshold: float = 0.5) -> None:
         # plain str keys (a saved vocabulary loads as numpy str_, off CPython's fast string compare)
         self.index = {str(f): i for i, f in enumerate(vocab)}
         self.weights = weights.astype(np.float32)
         self.bias = float(bias)
         self.threshold = float(threshold)
+        self.keys = keys
+        self.key_threshold = float(key_threshold)
+
+    def decide(self, cands: list[Candidate], mentions: list[tuple[str, int, int]], body_len: int,
+               ) -> list[tuple[tuple[str, int], int, float]]:
+        """The (kind, count)s reported, each with its best mention's index and its score, best first.
+
+        The one decision path of the run-time stage and of the training's out-of-fold decisions."""
+        if not cands:
+            return []
+        s = self.scores(cands)
+        if self.keys is None:
+            best = best_mentions(cands, mentions, s, self.threshold)
+            got = [(k, i, float(s[i])) for k, i in best.items()]
+        else:
+            rows = key_rows(cands, mentions, s, body_len)
+            if not rows:
+                return []
+            p = self.keys.proba(np.stack([x for _, _, x in rows]))
+            got = [(k, i, float(q)) for (k, i, _), q in zip(rows, p, strict=True) if q >= self.key_threshold]
+        return sorted(got, key=lambda g: -g[2])
 
     def scores(self, cands: list[Candidate]) -> np.ndarray:
         index, w = self.index, self.weights
@@ -553,7 +582,9 @@ class CasualtyModel:
     @staticmethod
     def from_npz(z) -> CasualtyModel:
         """A model from what :meth:`save` wrote (or a file of the older format, with a ``vocab`` str array)."""
-        return CasualtyModel(npz_vocab.unpack(z), z["weights"], float(z["bias"]), float(z["threshold"]))
+        return CasualtyModel(npz_vocab.unpack(z), z["weights"], float(z["bias"]), float(z["threshold"]),
+                             TreeEnsemble.from_arrays(z, "keys_"),
+                             float(z["key_threshold"]) if "key_threshold" in z.files else 0.5)
 
     def save(self, path: str, prune: float = SAVE_PRUNE) -> None:
         """Write the model as ``.npz``, leaving out the features whose weight is under ``prune`` in absolute
@@ -561,8 +592,9 @@ class CasualtyModel:
         keep = np.abs(self.weights) >= prune
         vocab = [v for v, k in zip(sorted(self.index, key=self.index.get), keep, strict=True) if k]
         # ``npz_vocab``: as the event model; loading the older str array took 0.15 s here, this 0.10 s (session 15)
+        second = {} if self.keys is None else {**self.keys.arrays("keys_"), "key_threshold": np.array(self.key_threshold)}
         np.savez_compressed(path, **npz_vocab.pack(vocab), weights=self.weights[keep], bias=np.array(self.bias),
-                            threshold=np.array(self.threshold))
+                            threshold=np.array(self.threshold), **second)
 
 
 @lru_cache(maxsize=1)
@@ -633,23 +665,6 @@ def _with_sum_feats(out: list[tuple[str, Candidate]]) -> list[tuple[str, Candida
     return res
 
 
-def best_kind_only(mentions: list[tuple[str, int, int]], scores: np.ndarray) -> np.ndarray:
-    """Which candidates are the best-scored kind of their number (a mention is its field and character span).
-
-    A number is a count of one kind of victim, yet every kind with a cue in its clause makes a candidate of
-    it ("قتل 3 وأصيب 12" makes "3" a killed and an injured candidate). Keeping only its best kind removed
-    about 70 of the 116 cross-validated "other kind" false counts for 3 lost right ones (session 16,
-    15,327 articles: micro-F1 .830 -> .833).
-    """
-    best: dict[tuple[str, int, int], int] = {}
-    for i, m in enumerate(mentions):
-        if m not in best or scores[i] > scores[best[m]]:
-            best[m] = i
-    keep = np.zeros(len(mentions), bool)
-    keep[list(best.values())] = True
-    return keep
-
-
 def best_mentions(cands: list[Candidate], mentions: list[tuple[str, int, int]], scores: np.ndarray,
                   threshold: float | None = None) -> dict[tuple[str, int], int]:
     """Per (kind, count): the index of its best-scored candidate among those that are their number's best kind
@@ -679,12 +694,9 @@ def score_casualties(title: str, body: str, tokens: tuple[list[Token], list[Toke
     """
     m = model or load_model()
     cands = all_candidates(title, body, tokens, spans, published, dates=dates)
-    if not cands:
-        return []
-    s = m.scores([c for _, c in cands])
-    best = best_mentions([c for _, c in cands], [(field, c.start, c.end) for field, c in cands], s, m.threshold)
     out = []
-    for (kind, count), i in sorted(best.items(), key=lambda kv: -s[kv[1]]):
+    for (kind, count), i, _ in m.decide([c for _, c in cands], [(field, c.start, c.end) for field, c in cands],
+                                        len(body)):
         field, c = cands[i]
         text = title if field == "title" else body
         a, b = max(0, c.start - 40), min(len(text), c.end + 40)
