@@ -13,12 +13,12 @@ Pure functions of the candidates and their scores; no model is loaded here.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 import numpy as np
 
-from worker.document import CASUALTY_KINDS
+from worker.document import CASUALTY_KINDS, EVENT_TYPES
 
 __all__ = ["KEY_FEATURES", "KeyRow", "best_kind_only", "key_rows", "STRONG"]
 
@@ -61,6 +61,9 @@ KEY_FEATURES: tuple[str, ...] = (
     "title_other",  # another key of its kind is in the title
     "margin",  # best minus best_same_kind
     *(f"max:{k}" for k in CASUALTY_KINDS),  # log-odds of each kind's best key
+    # the event types the trigger rules of worker.extract.events find in the article (fixed rules, not the
+    # learned event model: its scores on its own training articles would leak into this step's training)
+    *(f"rule:{t}" for t in EVENT_TYPES),
 )
 
 
@@ -90,10 +93,11 @@ def best_kind_only(mentions: Sequence[tuple[str, int, int]], scores: np.ndarray)
 
 
 def key_rows(cands: Sequence[_Mention], mentions: Sequence[tuple[str, int, int]], scores: np.ndarray,
-             body_len: int) -> list[KeyRow]:
+             body_len: int, rule_types: Collection[str] = ()) -> list[KeyRow]:
     """One row per (kind, count) of the article, over the mentions that are their number's best kind.
 
-    ``mentions[i]`` is candidate ``i``'s field ("title" or "body") and span, ``scores[i]`` its mention score."""
+    ``mentions[i]`` is candidate ``i``'s field ("title" or "body") and span, ``scores[i]`` its mention score;
+    ``rule_types`` the article's event types by the trigger rules (:func:`worker.extract.events.find_events`)."""
     keep = best_kind_only(mentions, scores)
     per: dict[tuple[str, int], list[int]] = {}
     for i, c in enumerate(cands):
@@ -114,6 +118,7 @@ def key_rows(cands: Sequence[_Mention], mentions: Sequence[tuple[str, int, int]]
     counts_of_kind: dict[str, set[int]] = {}
     for c in cands:
         counts_of_kind.setdefault(c.kind, set()).add(c.count)
+    rules = [t in rule_types for t in EVENT_TYPES]
     out: list[KeyRow] = []
     for key, idx in per.items():
         kind, count = key
@@ -150,6 +155,7 @@ def key_rows(cands: Sequence[_Mention], mentions: Sequence[tuple[str, int, int]]
             any(mentions[i][0] == "title" for k, v in per.items() if k[0] == kind and k != key for i in v),
             _logit(ss[0]) - best_same,
             *(_logit(kind_max.get(k, 1e-6)) for k in CASUALTY_KINDS),
+            *rules,
         ]
         out.append((key, bi, np.array(row, np.float64)))
     return out

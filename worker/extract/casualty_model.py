@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
@@ -47,6 +48,7 @@ from worker.extract.casualties import (
 from worker.extract.casualty_context import EXTRA_CUES, background_feats, date_feats, document_feats
 from worker.extract.casualty_keys import best_kind_only, key_rows
 from worker.extract.dates import find_dates
+from worker.extract.events import find_events
 from worker.extract.memo import WORD_TYPES
 from worker.extract.normalize import fold, folded_words
 from worker.extract.numbers import find_numbers
@@ -553,8 +555,9 @@ class CasualtyModel:
         self.key_threshold = float(key_threshold)
 
     def decide(self, cands: list[Candidate], mentions: list[tuple[str, int, int]], body_len: int,
-               ) -> list[tuple[tuple[str, int], int, float]]:
+               rule_types: Collection[str] = ()) -> list[tuple[tuple[str, int], int, float]]:
         """The (kind, count)s reported, each with its best mention's index and its score, best first.
+        ``rule_types``: the article's event types by the trigger rules (a feature of the second step).
 
         The one decision path of the run-time stage and of the training's out-of-fold decisions."""
         if not cands:
@@ -564,7 +567,7 @@ class CasualtyModel:
             best = best_mentions(cands, mentions, s, self.threshold)
             got = [(k, i, float(s[i])) for k, i in best.items()]
         else:
-            rows = key_rows(cands, mentions, s, body_len)
+            rows = key_rows(cands, mentions, s, body_len, rule_types)
             if not rows:
                 return []
             p = self.keys.proba(np.stack([x for _, _, x in rows]))
@@ -683,20 +686,31 @@ def best_mentions(cands: list[Candidate], mentions: list[tuple[str, int, int]], 
     return best
 
 
+def article_rule_types(title: str, body: str, sentence_spans: list[tuple[int, int]] | None = None,
+                       folded_body: tuple[str, list[int]] | None = None) -> frozenset[str]:
+    """The event types the trigger rules find in the article: what the second step reads of the events."""
+    return frozenset(e.type for e in find_events(title, body, sentence_spans, folded_body))
+
+
 def score_casualties(title: str, body: str, tokens: tuple[list[Token], list[Token]] | None = None,
                      spans: tuple[list[tuple[int, int]] | None, list[tuple[int, int]] | None] | None = None,
                      published: datetime | None = None, model: CasualtyModel | None = None,
-                     dates: tuple[list[DateRef], list[DateRef]] | None = None) -> list[Casualty]:
+                     dates: tuple[list[DateRef], list[DateRef]] | None = None,
+                     folded_body: tuple[str, list[int]] | None = None) -> list[Casualty]:
     """Casualty counts of the events the article reports, best mention first per (kind, count).
 
     ``dates``: the title's and the body's date mentions (``find_dates(..., unique=False)``) when the caller
-    has them (the pipeline does); else they are found here.
+    has them (the pipeline does); else they are found here. ``folded_body``: ``fold_with_offsets(body)``, when
+    the caller has it.
     """
     m = model or load_model()
     cands = all_candidates(title, body, tokens, spans, published, dates=dates)
+    if not cands:
+        return []
+    types = article_rule_types(title, body, spans[1] if spans else None, folded_body) if m.keys is not None else ()
     out = []
     for (kind, count), i, _ in m.decide([c for _, c in cands], [(field, c.start, c.end) for field, c in cands],
-                                        len(body)):
+                                        len(body), types):
         field, c = cands[i]
         text = title if field == "title" else body
         a, b = max(0, c.start - 40), min(len(text), c.end + 40)

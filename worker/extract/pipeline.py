@@ -178,7 +178,8 @@ def extract_one(article: ArticleIn | dict[str, Any]) -> EnrichedDocument:
             seen_dates.add(d.date)
             dates.append(d)
 
-    casualties = score_casualties(title, body, (t_toks, b_toks), (None, b_sents), published, dates=(t_dates, b_dates))
+    casualties = score_casualties(title, body, (t_toks, b_toks), (None, b_sents), published, dates=(t_dates, b_dates),
+                                  folded_body=b_fold)
     events = detect_events(title, body, b_sents, b_fold, published, dates=(t_dates, b_dates))
     # the title's quotes too ("مسؤول أمني قطري يكشف ..."), each text with its own names
     quotes = (find_quotes(title, None, t_fold, _name_spans(entities, "title"))

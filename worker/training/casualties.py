@@ -19,6 +19,7 @@ from worker.extract.casualty_model import (
     CasualtyModel,
     FeatureSet,
     all_candidates,
+    article_rule_types,
     best_mentions,
 )
 from worker.extract.dates import parse_published
@@ -46,15 +47,20 @@ class Prepared:
     cands: list[Candidate]
     mentions: list[tuple[str, int, int]]  # per candidate: its field and span (one number, several kinds)
 
+    rule_types: frozenset[str] = frozenset()  # the article's event types by the trigger rules
+
     def keys(self, scores: np.ndarray) -> list:
         """The second step's rows (:func:`worker.extract.casualty_keys.key_rows`) under mention ``scores``."""
-        return key_rows(self.cands, self.mentions, scores, len(self.article.body)) if self.cands else []
+        if not self.cands:
+            return []
+        return key_rows(self.cands, self.mentions, scores, len(self.article.body), self.rule_types)
 
 
 def prepare(a: Article, fs: FeatureSet = SHIPPED) -> Prepared:
     """The article's candidates; ``fs`` switches on the experimental feature groups (off when shipped)."""
     cands = all_candidates(a.title, a.body, published=parse_published(a.published), fs=fs)
-    return Prepared(a, [c for _, c in cands], [(field, c.start, c.end) for field, c in cands])
+    types = article_rule_types(a.title, a.body) if cands else frozenset()
+    return Prepared(a, [c for _, c in cands], [(field, c.start, c.end) for field, c in cands], types)
 
 
 def fit(prepared: Sequence[Prepared], c: float = C) -> CasualtyModel:
@@ -85,7 +91,7 @@ def fit(prepared: Sequence[Prepared], c: float = C) -> CasualtyModel:
 
 
 def predict_sets(model: CasualtyModel, prepared: Sequence[Prepared]) -> list[set]:
-    return [{k for k, _, _ in model.decide(p.cands, p.mentions, len(p.article.body))} for p in prepared]
+    return [{k for k, _, _ in model.decide(p.cands, p.mentions, len(p.article.body), p.rule_types)} for p in prepared]
 
 
 def _best_threshold(scored: Sequence[Sequence[tuple[tuple[str, int], float]]], gold: Sequence[frozenset],
