@@ -108,3 +108,19 @@ def test_without_its_second_step_the_model_keeps_the_mention_threshold():
     s = plain.scores(cands)
     assert {k for k, _, _ in plain.decide(cands, mentions, 40)} == {
         (c.kind, c.count) for c, v in zip(cands, s, strict=True) if v >= plain.threshold}
+
+
+def test_the_rule_event_types_are_the_same_from_the_pipelines_precomputed_text():
+    from worker.extract.casualty_model import article_rule_types
+    from worker.extract.normalize import fold_with_offsets
+    from worker.extract.tokens import sentences
+
+    title = "اعتقال 12 شخصا بعد هجوم على مركز للشرطة"
+    body = "اعتقلت قوات الأمن 12 شخصا الثلاثاء. وكان مسلحون قد هاجموا مركزا للشرطة في المدينة، ما أدى إلى مقتل شرطيين."
+    alone = article_rule_types(title, body)
+    assert "arrest" in alone
+    assert article_rule_types(title, body, sentences(body), fold_with_offsets(body)) == alone
+    # and the stage decides the same either way
+    a = score_casualties(title, body, published=PUB)
+    b = score_casualties(title, body, published=PUB, folded_body=fold_with_offsets(body))
+    assert [(c.kind, c.count) for c in a] == [(c.kind, c.count) for c in b]
