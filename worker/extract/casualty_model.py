@@ -9,8 +9,10 @@ is one feature among many: the cue's kind, position and distance, a competing ki
 words around the number, whether the clause recalls an older year, a war-wide total ("منذ"، "حصيلة"،
 "إجمالي"), a subset ("بينهم"), a prison near an escape, how old the dates resolved in its sentence are
 against the publication day (today, this week, months or years ago, none) and where it sits in the body
-(lead ... tail). One logistic model scores each candidate; a
-(kind, count) is reported when its best mention passes the threshold chosen on held-out folds.
+(lead ... tail). One logistic model scores each candidate; then the second step of
+:mod:`worker.extract.casualty_keys` decides each (kind, count) from its mentions' scores and the article's other
+counts (a model file without that step reports a (kind, count) when its best mention passes the threshold
+chosen on held-out folds).
 """
 
 from __future__ import annotations
