@@ -110,6 +110,7 @@ def key_rows(cands: Sequence[_Mention], mentions: Sequence[tuple[str, int, int]]
     kind_max: dict[str, float] = {}
     for (kind, _), s in best.items():
         kind_max[kind] = max(kind_max.get(kind, 0.0), s)
+    in_title = {k: any(mentions[i][0] == "title" for i in v) for k, v in per.items()}
     # where each key is first mentioned (title before body), for the first / last of its kind
     first_at = {k: min(cands[i].start + (0 if mentions[i][0] == "title" else 1 << 30) for i in v) for k, v in per.items()}
     by_number: dict[int, list[int]] = {}
@@ -138,7 +139,7 @@ def key_rows(cands: Sequence[_Mention], mentions: Sequence[tuple[str, int, int]]
             rank == 0, rank == 1, rank >= 2,
             best_same, sum(1 for s in same if s >= STRONG),
             bool(strong_counts) and count >= max(strong_counts), bool(strong_counts) and count <= min(strong_counts),
-            any(mentions[i][0] == "title" for i in idx),
+            in_title[key],
             _logit(max(other_kind)) if other_kind else _NONE,
             n_strong, math.log10(count + 1),
             *(kind == k for k in CASUALTY_KINDS),
@@ -152,7 +153,7 @@ def key_rows(cands: Sequence[_Mention], mentions: Sequence[tuple[str, int, int]]
             min(idx) == bi,
             order[0] == key, order[-1] == key,
             math.log1p(len(by_number[count])), math.log1p(body_len),
-            any(mentions[i][0] == "title" for k, v in per.items() if k[0] == kind and k != key for i in v),
+            any(in_title[k] for k in per if k[0] == kind and k != key),
             _logit(ss[0]) - best_same,
             *(_logit(kind_max.get(k, 1e-6)) for k in CASUALTY_KINDS),
             *rules,

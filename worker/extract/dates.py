@@ -33,7 +33,7 @@ from worker.extract.match_starts import NOT_AFTER_LETTER, StartFilter
 from worker.extract.normalize import fold, fold_with_offsets
 
 __all__ = ["find_dates", "parse_published", "date_age", "date_ages", "hijri_to_gregorian", "load_weekday_model",
-           "weekday_features", "GREGORIAN_MONTHS", "LEVANTINE_MONTHS", "WEEKDAY_MODEL"]
+           "weekday_features", "weekday_score", "GREGORIAN_MONTHS", "LEVANTINE_MONTHS", "WEEKDAY_MODEL"]
 
 GREGORIAN_MONTHS: dict[str, int] = {
     fold(k): v
@@ -658,9 +658,13 @@ def _bare_weekday_ahead(m: re.Match, back: int) -> bool:
         return _future_context(m.string, m.start())
     if _plain_future_verb(m.string, m.start()):
         return True
+    return weekday_score(model, weekday_features(m.string, m.start(), m.end(), back)) > 0
+
+
+def weekday_score(model: tuple[dict[str, float], float], feats: list[str]) -> float:
+    """The weekday model's log-odds that a bare weekday is the next one (> 0: the next)."""
     weights, bias = model
-    score = bias + sum(weights.get(f, 0.0) for f in weekday_features(m.string, m.start(), m.end(), back))
-    return score > 0
+    return bias + sum(weights.get(f, 0.0) for f in feats)
 
 
 # Verbs that report (perfect tense): a weekday after "أعلن ... أنه سيغادر" dates the announcement, not the leaving.

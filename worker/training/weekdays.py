@@ -74,8 +74,7 @@ def fit(rows: list[tuple[list[str], int, bool, bool]], c: float = C) -> tuple[di
 
 def _predict(model: tuple[dict[str, float], float], feats: list[str], sure: bool) -> bool:
     """As the date rules decide (``dates._bare_weekday_ahead``): a sure future cue, else the model."""
-    weights, bias = model
-    return sure or bias + sum(weights.get(f, 0.0) for f in feats) > 0
+    return sure or D.weekday_score(model, feats) > 0
 
 
 def cross_validate(arts: list[Article], k: int, c: float) -> tuple[int, int, int]:
