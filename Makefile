@@ -71,7 +71,7 @@ eval: install
 
 # refit the shipped event and casualty models on all of data/extraction
 train: install
-	$(NW) train all
+	$(NW) train all --jobs 2
 
 lint: install
 	$(VENV)/bin/ruff check worker tests bench scripts

@@ -124,3 +124,26 @@ def test_the_rule_event_types_are_the_same_from_the_pipelines_precomputed_text()
     a = score_casualties(title, body, published=PUB)
     b = score_casualties(title, body, published=PUB, folded_body=fold_with_offsets(body))
     assert [(c.kind, c.count) for c in a] == [(c.kind, c.count) for c in b]
+
+
+def test_key_rows_carry_the_rule_and_the_event_stage_types_apart():
+    cands, mentions = [_cand("killed", 4, 0)], [("body", 0, 2)]
+    (_, _, x), = key_rows(cands, mentions, np.array([0.8]), 50, rule_types={"bombing"}, event_types={"airstrike"})
+    f = dict(zip(KEY_FEATURES, x, strict=True))
+    assert f["rule:bombing"] and not f["event:bombing"]
+    assert f["event:airstrike"] and not f["rule:airstrike"]
+
+
+def test_the_stage_reads_the_event_types_it_is_given_and_finds_them_when_not():
+    from worker.extract.event_model import detect_events
+
+    title = "مقتل 5 أشخاص في انفجار سيارة مفخخة"
+    body = "قتل خمسة أشخاص وأصيب 12 آخرون في انفجار سيارة مفخخة صباح الثلاثاء، بحسب مصادر أمنية."
+    found = {e.type for e in detect_events(title, body, published=PUB)}
+    alone = score_casualties(title, body, published=PUB)
+    given = score_casualties(title, body, published=PUB, event_types=found)
+    assert [(c.kind, c.count) for c in alone] == [(c.kind, c.count) for c in given]
+    # the shipped step splits on the event stage's types (the model was fitted with them)
+    trees = load_model().keys
+    used = {KEY_FEATURES[j] for j in np.unique(trees.feature[~trees.leaf])}
+    assert any(f.startswith("event:") for f in used)

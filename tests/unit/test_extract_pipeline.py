@@ -29,6 +29,16 @@ def _check_offsets(doc: EnrichedDocument) -> None:
         assert source[item.start : item.end] == item.text
 
 
+def test_the_chain_gives_the_casualty_stage_its_own_event_types():
+    from worker.extract.casualty_model import score_casualties
+    from worker.extract.dates import parse_published
+
+    doc = extract_one(ARTICLE)
+    # called alone, the casualty stage runs the event stage itself: the same types, so the same counts
+    alone = score_casualties(TITLE, BODY, published=parse_published(ARTICLE["published"]))
+    assert [(c.kind, c.count) for c in doc.casualties] == [(c.kind, c.count) for c in alone]
+
+
 def test_extract_one_fills_every_stage():
     doc = extract_one(ARTICLE)
     assert doc.id == "a1" and doc.published is not None

@@ -221,3 +221,15 @@ def test_the_date_test_batches_are_kept_out_of_the_weekday_model():
     from worker.training.weekdays import HELD_OUT
 
     assert HELD_OUT == DATE_HELD_OUT and len(batch_ids(HELD_OUT)) == 600
+
+
+def test_every_casualty_article_has_the_event_models_out_of_fold_types(tmp_path):
+    from worker.document import EVENT_TYPES
+    from worker.training import event_folds
+    from worker.training.dataset import load
+
+    folds = event_folds.read()
+    assert {a.id for a in load("casualties")} <= set(folds)  # the casualty training reads them for every article
+    assert set().union(*folds.values()) <= set(EVENT_TYPES)
+    event_folds.write(tmp_path / event_folds.FILE, {"b": ["protest"], "a": []})
+    assert event_folds.read(tmp_path) == {"a": frozenset(), "b": frozenset({"protest"})}

@@ -4,8 +4,11 @@ The mention scorer (:mod:`worker.extract.casualty_model`) reads one mention at a
 most of its false counts have in common: a second figure of a kind the article already counts (the toll before
 an update, a part of a total, another incident's figure) or a figure in an article whose other counts all score
 low. This step gathers, per (kind, count), its mentions' scores and where it stands among the article's other
-counts of its kind and of the other kinds (:data:`KEY_FEATURES`), and a boosted-tree classifier
-(:class:`worker.extract.trees.TreeEnsemble`, fitted on out-of-fold mention scores) decides.
+counts of its kind and of the other kinds, and which event types the article reports (:data:`KEY_FEATURES`),
+and a boosted-tree classifier (:class:`worker.extract.trees.TreeEnsemble`, fitted on out-of-fold mention scores)
+decides. The event types come twice: from the fixed trigger rules, and from the event stage, whose types on a
+training article come from an event model fitted without it (:mod:`worker.training.event_folds`), as they do on
+an article the shipped model never saw.
 
 Pure functions of the candidates and their scores; no model is loaded here.
 """
@@ -61,9 +64,11 @@ KEY_FEATURES: tuple[str, ...] = (
     "title_other",  # another key of its kind is in the title
     "margin",  # best minus best_same_kind
     *(f"max:{k}" for k in CASUALTY_KINDS),  # log-odds of each kind's best key
-    # the event types the trigger rules of worker.extract.events find in the article (fixed rules, not the
-    # learned event model: its scores on its own training articles would leak into this step's training)
+    # the event types the trigger rules of worker.extract.events find in the article
     *(f"rule:{t}" for t in EVENT_TYPES),
+    # the event types the event stage reports for the article (trained on its out-of-fold types:
+    # worker.training.event_folds)
+    *(f"event:{t}" for t in EVENT_TYPES),
 )
 
 
@@ -93,11 +98,12 @@ def best_kind_only(mentions: Sequence[tuple[str, int, int]], scores: np.ndarray)
 
 
 def key_rows(cands: Sequence[_Mention], mentions: Sequence[tuple[str, int, int]], scores: np.ndarray,
-             body_len: int, rule_types: Collection[str] = ()) -> list[KeyRow]:
+             body_len: int, rule_types: Collection[str] = (), event_types: Collection[str] = ()) -> list[KeyRow]:
     """One row per (kind, count) of the article, over the mentions that are their number's best kind.
 
     ``mentions[i]`` is candidate ``i``'s field ("title" or "body") and span, ``scores[i]`` its mention score;
-    ``rule_types`` the article's event types by the trigger rules (:func:`worker.extract.events.find_events`)."""
+    ``rule_types`` the article's event types by the trigger rules (:func:`worker.extract.events.find_events`),
+    ``event_types`` those the event stage reports (:func:`worker.extract.event_model.detect_events`)."""
     keep = best_kind_only(mentions, scores)
     per: dict[tuple[str, int], list[int]] = {}
     for i, c in enumerate(cands):
@@ -119,7 +125,7 @@ def key_rows(cands: Sequence[_Mention], mentions: Sequence[tuple[str, int, int]]
     counts_of_kind: dict[str, set[int]] = {}
     for c in cands:
         counts_of_kind.setdefault(c.kind, set()).add(c.count)
-    rules = [t in rule_types for t in EVENT_TYPES]
+    rules = [t in rule_types for t in EVENT_TYPES] + [t in event_types for t in EVENT_TYPES]
     out: list[KeyRow] = []
     for key, idx in per.items():
         kind, count = key

@@ -1,6 +1,7 @@
 """The casualty stage: a learned scorer over candidate (number, kind) mentions.
 
-Contract: ``score_casualties(title, body, tokens, sentence_spans, published) -> list[Casualty]``; pure.
+Contract: ``score_casualties(title, body, tokens, sentence_spans, published, ..., event_types) -> list[Casualty]``;
+pure. ``event_types`` are the event stage's types for the article (the chain runs that stage first).
 
 Candidates: every count in the text (:func:`worker.extract.numbers.find_numbers`, digits and words, plus
 dual nouns such as "قتيلين") paired with each casualty kind that has a cue (a casualty noun, a trigger
@@ -11,8 +12,8 @@ words around the number, whether the clause recalls an older year, a war-wide to
 against the publication day (today, this week, months or years ago, none) and where it sits in the body
 (lead ... tail). One logistic model scores each candidate; then the second step of
 :mod:`worker.extract.casualty_keys` decides each (kind, count) from its mentions' scores and the article's other
-counts (a model file without that step reports a (kind, count) when its best mention passes the threshold
-chosen on held-out folds).
+counts and the article's event types, by the trigger rules and by the event stage (a model file without that
+step reports a (kind, count) when its best mention passes the threshold chosen on held-out folds).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from worker.extract.casualties import (
 from worker.extract.casualty_context import EXTRA_CUES, background_feats, date_feats, document_feats
 from worker.extract.casualty_keys import best_kind_only, key_rows
 from worker.extract.dates import find_dates
+from worker.extract.event_model import detect_events
 from worker.extract.events import find_events
 from worker.extract.memo import WORD_TYPES
 from worker.extract.normalize import fold, folded_words
@@ -557,9 +559,11 @@ class CasualtyModel:
         self.key_threshold = float(key_threshold)
 
     def decide(self, cands: list[Candidate], mentions: list[tuple[str, int, int]], body_len: int,
-               rule_types: Collection[str] = ()) -> list[tuple[tuple[str, int], int, float]]:
+               rule_types: Collection[str] = (), event_types: Collection[str] = (),
+               ) -> list[tuple[tuple[str, int], int, float]]:
         """The (kind, count)s reported, each with its best mention's index and its score, best first.
-        ``rule_types``: the article's event types by the trigger rules (a feature of the second step).
+        ``rule_types``, ``event_types``: the article's event types by the trigger rules and by the event stage
+        (features of the second step).
 
         The one decision path of the run-time stage and of the training's out-of-fold decisions."""
         if not cands:
@@ -569,7 +573,7 @@ class CasualtyModel:
             best = best_mentions(cands, mentions, s, self.threshold)
             got = [(k, i, float(s[i])) for k, i in best.items()]
         else:
-            rows = key_rows(cands, mentions, s, body_len, rule_types)
+            rows = key_rows(cands, mentions, s, body_len, rule_types, event_types)
             if not rows:
                 return []
             p = self.keys.proba(np.stack([x for _, _, x in rows]))
@@ -698,21 +702,28 @@ def score_casualties(title: str, body: str, tokens: tuple[list[Token], list[Toke
                      spans: tuple[list[tuple[int, int]] | None, list[tuple[int, int]] | None] | None = None,
                      published: datetime | None = None, model: CasualtyModel | None = None,
                      dates: tuple[list[DateRef], list[DateRef]] | None = None,
-                     folded_body: tuple[str, list[int]] | None = None) -> list[Casualty]:
+                     folded_body: tuple[str, list[int]] | None = None,
+                     event_types: Collection[str] | None = None) -> list[Casualty]:
     """Casualty counts of the events the article reports, best mention first per (kind, count).
 
     ``dates``: the title's and the body's date mentions (``find_dates(..., unique=False)``) when the caller
     has them (the pipeline does); else they are found here. ``folded_body``: ``fold_with_offsets(body)``, when
-    the caller has it.
+    the caller has it. ``event_types``: the types the event stage reports for the article (the pipeline runs it
+    first); else the event stage is run here.
     """
     m = model or load_model()
     cands = all_candidates(title, body, tokens, spans, published, dates=dates)
     if not cands:
         return []
-    types = article_rule_types(title, body, spans[1] if spans else None, folded_body) if m.keys is not None else ()
+    rules: Collection[str] = ()
+    if m.keys is not None:
+        body_spans = spans[1] if spans else None
+        rules = article_rule_types(title, body, body_spans, folded_body)
+        if event_types is None:
+            event_types = {e.type for e in detect_events(title, body, body_spans, folded_body, published)}
     out = []
     for (kind, count), i, _ in m.decide([c for _, c in cands], [(field, c.start, c.end) for field, c in cands],
-                                        len(body), types):
+                                        len(body), rules, event_types or ()):
         field, c = cands[i]
         text = title if field == "title" else body
         a, b = max(0, c.start - 40), min(len(text), c.end + 40)

@@ -1,10 +1,10 @@
 """The extraction chain: article in, :class:`~worker.document.EnrichedDocument` out. Pure, no I/O.
 
 Stages (each a pure function in its own module, testable alone):
-normalise/tokenise (``normalize``, ``tokens``) -> entities (``entities``) -> dates (``dates``) ->
-casualties (``casualty_model``: a learned scorer over the rule candidates of ``casualties``) -> events
-(``event_model``: a learned sentence classifier with the rules of ``events`` as features) -> quotes
-(``quotes``) -> keywords (``keywords``) -> fingerprint (``fingerprint``). Title and body are analysed separately so every offset indexes the
+normalise/tokenise (``normalize``, ``tokens``) -> entities (``entities``) -> dates (``dates``) -> events
+(``event_model``: a learned sentence classifier with the rules of ``events`` as features) -> casualties
+(``casualty_model``: a learned scorer over the rule candidates of ``casualties``; its second step reads the
+event types) -> quotes (``quotes``) -> keywords (``keywords``) -> fingerprint (``fingerprint``). Title and body are analysed separately so every offset indexes the
 original string named by ``field``; tokens and sentence spans are computed once and shared.
 
 ``extract_many`` is the batch entry point (like spaCy's ``pipe``): it loads the shipped tables once
@@ -178,9 +178,10 @@ def extract_one(article: ArticleIn | dict[str, Any]) -> EnrichedDocument:
             seen_dates.add(d.date)
             dates.append(d)
 
-    casualties = score_casualties(title, body, (t_toks, b_toks), (None, b_sents), published, dates=(t_dates, b_dates),
-                                  folded_body=b_fold)
     events = detect_events(title, body, b_sents, b_fold, published, dates=(t_dates, b_dates))
+    # the casualty stage's second step reads the event types: a count belongs to the events the article reports
+    casualties = score_casualties(title, body, (t_toks, b_toks), (None, b_sents), published, dates=(t_dates, b_dates),
+                                  folded_body=b_fold, event_types={e.type for e in events})
     # the title's quotes too ("مسؤول أمني قطري يكشف ..."), each text with its own names
     quotes = (find_quotes(title, None, t_fold, _name_spans(entities, "title"))
               + find_quotes(body, b_sents, b_fold, _name_spans(entities, "body")))

@@ -7,8 +7,9 @@ articles, and every threshold is chosen on out-of-fold scores of the training ar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from worker.extract.casualty_model import (
 )
 from worker.extract.dates import parse_published
 from worker.extract.trees import TreeEnsemble
+from worker.training import event_folds
 from worker.training.dataset import Article
 from worker.training.folds import kfold
 from worker.training.metrics import prf
@@ -49,19 +51,32 @@ class Prepared:
     mentions: list[tuple[str, int, int]]  # per candidate: its field and span (one number, several kinds)
 
     rule_types: frozenset[str] = frozenset()  # the article's event types by the trigger rules
+    event_types: frozenset[str] = frozenset()  # the event model's out-of-fold types for the article
 
     def keys(self, scores: np.ndarray) -> list[KeyRow]:
         """The second step's rows (:func:`worker.extract.casualty_keys.key_rows`) under mention ``scores``."""
         if not self.cands:
             return []
-        return key_rows(self.cands, self.mentions, scores, len(self.article.body), self.rule_types)
+        return key_rows(self.cands, self.mentions, scores, len(self.article.body), self.rule_types, self.event_types)
 
 
-def prepare(a: Article, fs: FeatureSet = SHIPPED) -> Prepared:
-    """The article's candidates; ``fs`` switches on the experimental feature groups (off when shipped)."""
+def prepare(a: Article, fs: FeatureSet = SHIPPED, event_types: Mapping[str, frozenset[str]] | None = None
+            ) -> Prepared:
+    """The article's candidates; ``fs`` switches on the experimental feature groups (off when shipped).
+    ``event_types``: id -> the event model's out-of-fold types (default: the set's ``event-folds.jsonl``)."""
     cands = all_candidates(a.title, a.body, published=parse_published(a.published), fs=fs)
-    types = article_rule_types(a.title, a.body) if cands else frozenset()
-    return Prepared(a, [c for _, c in cands], [(field, c.start, c.end) for field, c in cands], types)
+    if not cands:
+        return Prepared(a, [], [])
+    folds = _event_folds() if event_types is None else event_types
+    if a.id not in folds:
+        raise KeyError(f"{a.id}: no out-of-fold event types; rebuild them with `newsworker train event-folds`")
+    return Prepared(a, [c for _, c in cands], [(field, c.start, c.end) for field, c in cands],
+                    article_rule_types(a.title, a.body), folds[a.id])
+
+
+@lru_cache(maxsize=1)
+def _event_folds() -> dict[str, frozenset[str]]:
+    return event_folds.read()
 
 
 def fit(prepared: Sequence[Prepared], c: float = C) -> CasualtyModel:
@@ -92,7 +107,8 @@ def fit(prepared: Sequence[Prepared], c: float = C) -> CasualtyModel:
 
 
 def predict_sets(model: CasualtyModel, prepared: Sequence[Prepared]) -> list[set]:
-    return [{k for k, _, _ in model.decide(p.cands, p.mentions, len(p.article.body), p.rule_types)} for p in prepared]
+    return [{k for k, _, _ in model.decide(p.cands, p.mentions, len(p.article.body), p.rule_types, p.event_types)}
+            for p in prepared]
 
 
 def _best_threshold(scored: Sequence[Sequence[tuple[tuple[str, int], float]]], gold: Sequence[frozenset],
