@@ -233,3 +233,13 @@ def test_every_casualty_article_has_the_event_models_out_of_fold_types(tmp_path)
     assert set().union(*folds.values()) <= set(EVENT_TYPES)
     event_folds.write(tmp_path / event_folds.FILE, {"b": ["protest"], "a": []})
     assert event_folds.read(tmp_path) == {"a": frozenset(), "b": frozenset({"protest"})}
+
+
+def test_out_of_fold_event_types_are_the_same_in_forked_processes():
+    from worker.training import event_folds
+    from worker.training.dataset import load
+
+    arts = load("events")[:150]
+    alone = event_folds.out_of_fold_types(arts, jobs=1)
+    assert set(alone) == {a.id for a in arts}  # every article once, from the model that did not see its fold
+    assert event_folds.out_of_fold_types(arts, jobs=2) == alone

@@ -7,15 +7,17 @@ those types would trust them too much. Each article's types here come from an ev
 article's fold: the 5 folds by story of ``newsworker eval`` (``report.cross_validate_events``).
 
 The types are stored in ``data/extraction/event-folds.jsonl`` (one ``{"id", "types"}`` line per event article)
-because they take the event model's full cross-validation to compute (about 100 CPU-minutes). Rebuild them with
-``newsworker train event-folds`` whenever the event model or the event labels change, then refit the
-casualties.
+because they take the event model's full cross-validation to compute (about 45 CPU-minutes; 22 minutes with
+``--jobs 2``). Rebuild them with ``newsworker train event-folds`` whenever the event model's training or the event
+labels change, then refit the casualties.
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+import multiprocessing.connection
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,30 +30,45 @@ __all__ = ["FILE", "K", "out_of_fold_types", "write", "read"]
 FILE = "event-folds.jsonl"
 K = 5
 
-_PREPARED: list[ev.Prepared] = []  # set before the pool forks: the workers inherit it instead of unpickling it
 
-
-def _fold(f: int) -> list[tuple[str, list[str]]]:
-    train = [p for p in _PREPARED if fold_of(p.article.fold_key, K) != f]
-    test = [p for p in _PREPARED if fold_of(p.article.fold_key, K) == f]
+def _fold(prepared: Sequence[ev.Prepared], f: int) -> dict[str, list[str]]:
+    """The types that an event model fitted on every fold but ``f`` reports for the articles of fold ``f``."""
+    train = [p for p in prepared if fold_of(p.article.fold_key, K) != f]
+    test = [p for p in prepared if fold_of(p.article.fold_key, K) == f]
     model = ev.train(train)
-    return [(p.article.id, sorted(got)) for p, got in zip(test, ev.predict(model, test), strict=True)]
+    return {p.article.id: sorted(got) for p, got in zip(test, ev.predict(model, test), strict=True)}
+
+
+def _forked(prepared: Sequence[ev.Prepared], jobs: int) -> list[dict[str, list[str]]]:
+    """:func:`_fold` of every fold in forked processes, ``jobs`` at a time. A fork inherits ``prepared`` (hundreds
+    of MB) instead of pickling it; each process leaves its result in a file, read once it has exited cleanly."""
+    ctx = multiprocessing.get_context("fork")
+    with tempfile.TemporaryDirectory(prefix="event-folds-") as tmp:
+        def run(f: int) -> None:
+            Path(tmp, f"{f}.json").write_text(json.dumps(_fold(prepared, f)), encoding="utf-8")
+
+        pending, running = list(range(K)), []
+        while pending or running:
+            while pending and len(running) < jobs:
+                proc = ctx.Process(target=run, args=(pending.pop(0),))
+                proc.start()
+                running.append(proc)
+            multiprocessing.connection.wait([p.sentinel for p in running])
+            for proc in [p for p in running if not p.is_alive()]:
+                running.remove(proc)
+                if proc.exitcode != 0:
+                    for other in running:
+                        other.terminate()
+                    raise RuntimeError(f"an event fold's process exited with {proc.exitcode}")
+        return [json.loads(Path(tmp, f"{f}.json").read_text(encoding="utf-8")) for f in range(K)]
 
 
 def out_of_fold_types(arts: Sequence[Article], jobs: int = 1) -> dict[str, list[str]]:
     """id -> the types an event model fitted without the article's fold reports (folds by story, ``K`` of
     them), computed ``jobs`` folds at a time."""
-    global _PREPARED
-    _PREPARED = [ev.prepare(a) for a in arts]
-    try:
-        if jobs > 1:
-            with multiprocessing.get_context("fork").Pool(min(jobs, K)) as pool:
-                parts = pool.map(_fold, range(K))
-        else:
-            parts = [_fold(f) for f in range(K)]
-    finally:
-        _PREPARED = []
-    return {i: types for part in parts for i, types in part}
+    prepared = [ev.prepare(a) for a in arts]
+    parts = _forked(prepared, jobs) if jobs > 1 else [_fold(prepared, f) for f in range(K)]
+    return {i: types for part in parts for i, types in part.items()}
 
 
 def write(path: Path, types: dict[str, list[str]]) -> None:
