@@ -236,10 +236,19 @@ def test_every_casualty_article_has_the_event_models_out_of_fold_types(tmp_path)
 
 
 def test_out_of_fold_event_types_are_the_same_in_forked_processes():
-    from worker.training import event_folds
-    from worker.training.dataset import load
+    import subprocess
+    import sys
 
-    arts = load("events")[:150]
-    alone = event_folds.out_of_fold_types(arts, jobs=1)
-    assert set(alone) == {a.id for a in arts}  # every article once, from the model that did not see its fold
-    assert event_folds.out_of_fold_types(arts, jobs=2) == alone
+    # in a fresh interpreter: this test process may hold threads (JAX, imported by other tests), and forking a
+    # threaded process can deadlock; `newsworker train event-folds` forks from a process without them
+    script = (
+        "from worker.training import event_folds\n"
+        "from worker.training.dataset import load\n"
+        "arts = load('events')[:150]\n"
+        "alone = event_folds.out_of_fold_types(arts, jobs=1)\n"
+        "assert set(alone) == {a.id for a in arts}, 'every article once'\n"
+        "assert event_folds.out_of_fold_types(arts, jobs=2) == alone, 'forked folds differ'\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
