@@ -148,8 +148,9 @@ def main() -> int:
             seen: set[str] = set()
             ds = [d for d in td + bd if not (d.date in seen or seen.add(d.date))]  # each date once, first mention
             evs = clock("events", event_model.detect_events, title, body, bs, bf, pub, dates=(td, bd))
-            cas = clock("casualties", casualty_model.score_casualties, title, body, (tt, bt), (None, bs), pub,
-                        None, (td, bd), bf, {e.type for e in evs})
+            cas = clock("casualties", functools.partial(casualty_model.score_casualties, dates=(td, bd), folded_body=bf,
+                                                        event_types={e.type for e in evs}),
+                        title, body, (tt, bt), (None, bs), pub)
             qs = clock("quotes", quotes.find_quotes, body, bs, bf)
             kws = clock("keywords", keywords.find_keywords, title, body, tt, bt)
             fp = clock("fingerprint", lambda f: fingerprint.simhash("", folded=f), f"{tf[0]} {bf[0]}")

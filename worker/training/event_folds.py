@@ -23,7 +23,7 @@ from pathlib import Path
 
 from worker.training import events as ev
 from worker.training.dataset import Article, data_dir
-from worker.training.folds import fold_of
+from worker.training.folds import kfold
 
 __all__ = ["FILE", "K", "out_of_fold_types", "write", "read"]
 
@@ -33,8 +33,7 @@ K = 5
 
 def _fold(prepared: Sequence[ev.Prepared], f: int) -> dict[str, list[str]]:
     """The types that an event model fitted on every fold but ``f`` reports for the articles of fold ``f``."""
-    train = [p for p in prepared if fold_of(p.article.fold_key, K) != f]
-    test = [p for p in prepared if fold_of(p.article.fold_key, K) == f]
+    train, test = kfold(prepared, K, key=lambda p: p.article.fold_key)[f]
     model = ev.train(train)
     return {p.article.id: sorted(got) for p, got in zip(test, ev.predict(model, test), strict=True)}
 
