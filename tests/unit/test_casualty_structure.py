@@ -102,3 +102,16 @@ def test_a_number_counting_places_or_vehicles_is_no_candidate() -> None:
     assert ("killed", 20) not in bullets
     # "حالة" still counts people: "197 حالة اختطاف"
     assert ("kidnapped", 197) in {(c.kind, c.count) for _, c in all_candidates("", "ورصد التقرير 197 حالة اختطاف")}
+
+
+def test_the_dead_and_the_wounded_in_one_figure_are_no_count_of_either() -> None:
+    for body in ("وقالت الوكالة إن هناك 88 قتيلا وجريحا بينهم نساء",
+                 "سقط أكثر من 60 قتيلاً وجريحاً من المسلحين",
+                 "وبلغ عدد الضحايا 100 ما بين قتيل وجريح",
+                 "أفادت مصادر بمقتل وإصابة 20 من عناصر الميليشيا",
+                 "وأكد أن 40 عنصرا قتلوا أو أصيبوا في المواجهات"):
+        got = {(c.kind, c.count) for _, c in all_candidates("", body)}
+        assert not {k for k in got if k[0] in ("killed", "injured") and k[1] in (88, 60, 100, 20, 40)}, body
+    # each kind with its own figure still counts
+    got = {(c.kind, c.count) for _, c in all_candidates("", "سقط 20 قتيلا و30 جريحا في القصف")}
+    assert {("killed", 20), ("injured", 30)} <= got

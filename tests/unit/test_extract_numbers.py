@@ -100,3 +100,26 @@ def test_clock_times_and_scores_are_no_numbers():
 )
 def test_digits_after_wa_stay_apart_unless_they_complete_a_worded_place(text, values):
     assert [s.value for s in find_numbers(tokenize(text))] == values
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "قتل فتى في الخامسة عشرة من العمر",  # an age: "the fifteenth (year)", not ten
+        "قتل شاب في السابعة عشرة بالرصاص",
+        "اعتقل في الثامن عشر من فبراير",  # a day of the month
+        "قتلت امرأة في الخامسة والعشرين من عمرها",
+        "في الحادي والعشرين من مارس",
+    ],
+)
+def test_the_rest_of_an_ordinal_is_no_count(text):
+    assert [s.value for s in find_numbers(tokenize(text))] == []
+
+
+def test_a_teen_after_a_cardinal_still_counts():
+    assert [s.value for s in find_numbers(tokenize("قتل ثلاثة عشر شخصا وأصيب عشرة آخرون"))] == [13, 10]
+
+
+def test_digits_glued_to_a_word_by_a_hyphen_name_a_model():
+    text = 'مقتل قائد مقاتلة "إف-16" وطائرات سو-35 ومقتل 12 - 13 شخصا'
+    assert [s.value for s in find_numbers(tokenize(text))] == [12, 13]

@@ -44,6 +44,7 @@ from worker.extract.casualties import (
     _clause_bounds,
     _LazyStems,
     _plausible,
+    killed_or_injured,
     measures,
     stem_in,
     word_in,
@@ -470,7 +471,7 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
         if num.value is None or num.vague or num.value <= 0:
             continue
         i, j = num.tok_start, num.tok_end
-        if measures(toks, stems, j):
+        if measures(toks, stems, j) or killed_or_injured(toks, i, j):
             continue
         cues = _cues(cue_tokens, len(toks), sent_of, i, j)
         if fs.far_after and j < len(toks) and word_in(stems[j], PEOPLE):
@@ -584,7 +585,9 @@ class CasualtyModel:
         index, w = self.index, self.weights
         out = np.empty(len(cands), np.float32)
         for n, c in enumerate(cands):
-            rows = [index[f] for f in set(c.feats) if f in index]
+            # ascending rows: the float32 sum is then the same in every process (a set of strings iterates in
+            # an order that changes with the hash seed)
+            rows = sorted({index[f] for f in c.feats if f in index})
             out[n] = self.bias + (float(w[rows].sum()) if rows else 0.0)
         return 1.0 / (1.0 + np.exp(-np.clip(out, -30, 30)))
 

@@ -81,6 +81,15 @@ _STARTERS: frozenset[str] = frozenset(
 )
 _WA = "و"
 _TEEN = (fold("عشر"), fold("عشرة"))  # "ثلاثة عشر": folded once here, not at every step of find_numbers
+# Ordinal units: after one, "عشر"/"عشرة" or "و" + a tens word is the rest of an ordinal, not a count: an age
+# ("فتى في الخامسة عشرة", "في الخامسة والعشرين") or a day ("في الثامن عشر من فبراير", "الحادي والعشرين").
+_ORDINAL_UNITS: frozenset[str] = frozenset(
+    fold(p + w + e)
+    for w in ("حادي", "ثاني", "ثالث", "رابع", "خامس", "سادس", "سابع", "ثامن", "تاسع")
+    for p in ("ال", "وال", "بال")
+    for e in ("", "ة")
+)
+_TENS_AFTER_WA: frozenset[str] = frozenset(_WA + w for w, v in WORD_VALUES.items() if v in range(20, 100, 10))
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +157,15 @@ def _clock_time(tokens: list[Token], i: int) -> bool:
     return (colon(i + 1) and digits(i + 2)) or (colon(i - 1) and digits(i - 2))
 
 
+def _model_name(tokens: list[Token], i: int) -> bool:
+    """Digits glued by a hyphen to the word before them name a model, not an amount: "إف-16"، "سو-35"."""
+    return (i >= 2 and tokens[i - 1].text in _HYPHENS and tokens[i - 2].kind == "word"
+            and tokens[i - 2].end == tokens[i - 1].start and tokens[i - 1].end == tokens[i].start)
+
+
+_HYPHENS = frozenset("-‐–")
+
+
 def find_numbers(tokens: list[Token]) -> list[NumberSpan]:
     """All numeric expressions in ``tokens`` (see module docstring)."""
     out: list[NumberSpan] = []
@@ -165,12 +183,14 @@ def find_numbers(tokens: list[Token]) -> list[NumberSpan]:
         kind = ""
         if tok.kind == "number":
             first_val = _digit_value(norm)
-            if first_val is None or _clock_time(tokens, i):
+            if first_val is None or _clock_time(tokens, i) or _model_name(tokens, i):
                 continue
             kind = "digit"
         elif tok.kind == "word":
             if norm in VAGUE or (norm.startswith(_WA) and norm[1:] in VAGUE):
                 out.append(NumberSpan(None, tok.start, tok.end, i, i + 1, vague=True))
+                continue
+            if i and tokens[i - 1].norm in _ORDINAL_UNITS and (norm in _TEEN or norm in _TENS_AFTER_WA):
                 continue
             _, v, kind = _word(norm, continuing=False)
             if v is None and norm.startswith("ال") and 3 <= WORD_VALUES.get(norm[2:], 0) <= 10:
