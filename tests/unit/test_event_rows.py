@@ -55,3 +55,16 @@ def test_unit_ages_place_each_date_in_its_sentence():
     assert "age:none" in feats[0] and "age:0-1" in feats[1] and "age:years_older" in feats[3]
     assert any(f.startswith("age:0-1|") for f in feats[1])  # crossed with the bombing rule that fires there
     assert unit_features(folds, n_title, None) == unit_features(folds, n_title, None, None)
+
+
+def test_scores_do_not_depend_on_the_order_of_the_rows():
+    # a float32 sum depends on its order, and the rows come in the iteration order of sets of strings, which
+    # changes with each process's hash seed: the model sums them in one fixed order
+    m = load_model()
+    title, body = "مقتل 5 في هجوم على سجن", "قال مسؤولون إن مسلحين هاجموا السجن المركزي. وقتل خمسة حراس وأصيب 12 آخرون."
+    _, folds, n_title = split_units(title, body)
+    rows = m.row_featurizer().unit_rows(folds, n_title, 2018).rows
+    rng = np.random.default_rng(0)
+    shuffled = [list(rng.permutation(r)) for r in rows]
+    assert np.array_equal(m._scores_of_rows(rows), m._scores_of_rows(shuffled))
+    assert np.array_equal(m._gate_of_rows(rows), m._gate_of_rows(shuffled))

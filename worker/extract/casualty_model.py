@@ -78,6 +78,7 @@ _ILLNESS = folded_words(
     "بكتيريا البكتيريا الطاعون الحمى لقاح اللقاح تطعيم التطعيم الزهايمر السكري الإيدز السل"
 )
 _MAX_CANDIDATES = 400
+_KIND_ORDER = {k: n for n, k in enumerate(CASUALTY_KINDS)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,7 +498,7 @@ def candidates(text: str, tokens: list[Token] | None = None, spans: list[tuple[i
             "plausible" if _plausible(num, toks, stems, i, j) else "implausible",
         ]
         nearest = {k: min(abs(d) for _, d in cs) for k, cs in cues.items()}
-        for kind in kinds:
+        for kind in sorted(kinds, key=_KIND_ORDER.__getitem__):  # one order in every process (a set's is not)
             f = list(base)
             f += [f"{kind}|{x}" for x in base if not x.startswith(("pv2:", "nx2:", "op1:"))]
             f.append("kind:" + kind)
