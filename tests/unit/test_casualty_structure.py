@@ -117,7 +117,6 @@ def test_the_dead_and_the_wounded_in_one_figure_are_no_count_of_either() -> None
     assert {("killed", 20), ("injured", 30)} <= got
 
 
-
 _SCORE_IN_A_PROCESS = """
 from worker.extract.casualty_model import all_candidates, load_model
 from worker.extract.event_model import load_model as load_events, split_units

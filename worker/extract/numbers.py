@@ -157,13 +157,13 @@ def _clock_time(tokens: list[Token], i: int) -> bool:
     return (colon(i + 1) and digits(i + 2)) or (colon(i - 1) and digits(i - 2))
 
 
+_HYPHENS = frozenset("-‐–")
+
+
 def _model_name(tokens: list[Token], i: int) -> bool:
     """Digits glued by a hyphen to the word before them name a model, not an amount: "إف-16"، "سو-35"."""
     return (i >= 2 and tokens[i - 1].text in _HYPHENS and tokens[i - 2].kind == "word"
             and tokens[i - 2].end == tokens[i - 1].start and tokens[i - 1].end == tokens[i].start)
-
-
-_HYPHENS = frozenset("-‐–")
 
 
 def find_numbers(tokens: list[Token]) -> list[NumberSpan]:
