@@ -147,9 +147,9 @@ def main() -> int:
             bd = clock("dates", dates.find_dates, body, pub, "body", bf, False)
             seen: set[str] = set()
             ds = [d for d in td + bd if not (d.date in seen or seen.add(d.date))]  # each date once, first mention
-            evs = clock("events", event_model.detect_events, title, body, bs, bf, pub, dates=(td, bd))
+            evs, rts = clock("events", event_model.detect_events_and_rules, title, body, bs, bf, pub, dates=(td, bd))
             cas = clock("casualties", functools.partial(casualty_model.score_casualties, dates=(td, bd), folded_body=bf,
-                                                        event_types={e.type for e in evs}),
+                                                        event_types={e.type for e in evs}, rule_types=rts),
                         title, body, (tt, bt), (None, bs), pub)
             qs = clock("quotes", quotes.find_quotes, body, bs, bf)
             kws = clock("keywords", keywords.find_keywords, title, body, tt, bt)

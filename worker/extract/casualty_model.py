@@ -52,8 +52,9 @@ from worker.extract.casualties import (
 from worker.extract.casualty_context import EXTRA_CUES, background_feats, date_feats, document_feats
 from worker.extract.casualty_keys import best_kind_only, key_rows
 from worker.extract.dates import find_dates
-from worker.extract.event_model import detect_events
-from worker.extract.events import find_events
+from worker.extract.event_model import detect_events_and_rules, split_units
+from worker.extract.events import rule_signals
+from worker.extract.events import rule_types as rule_types_of
 from worker.extract.memo import WORD_TYPES
 from worker.extract.normalize import fold, folded_words
 from worker.extract.numbers import find_numbers
@@ -698,8 +699,9 @@ def best_mentions(cands: list[Candidate], mentions: list[tuple[str, int, int]], 
 
 def article_rule_types(title: str, body: str, sentence_spans: list[tuple[int, int]] | None = None,
                        folded_body: tuple[str, list[int]] | None = None) -> frozenset[str]:
-    """The event types the trigger rules find in the article: what the second step reads of the events."""
-    return frozenset(e.type for e in find_events(title, body, sentence_spans, folded_body))
+    """The event types the trigger rules find in the article: what the second step reads of the events. Read
+    from the event stage's units, as the chain does (:func:`worker.extract.event_model.detect_events_and_rules`)."""
+    return rule_types_of(rule_signals(split_units(title, body, sentence_spans, folded_body)[1]))
 
 
 def score_casualties(title: str, body: str, tokens: tuple[list[Token], list[Token]] | None = None,
@@ -707,13 +709,15 @@ def score_casualties(title: str, body: str, tokens: tuple[list[Token], list[Toke
                      published: datetime | None = None, model: CasualtyModel | None = None,
                      dates: tuple[list[DateRef], list[DateRef]] | None = None,
                      folded_body: tuple[str, list[int]] | None = None,
-                     event_types: Collection[str] | None = None) -> list[Casualty]:
+                     event_types: Collection[str] | None = None,
+                     rule_types: Collection[str] | None = None) -> list[Casualty]:
     """Casualty counts of the events the article reports, best mention first per (kind, count).
 
     ``dates``: the title's and the body's date mentions (``find_dates(..., unique=False)``) when the caller
     has them (the pipeline does); else they are found here. ``folded_body``: ``fold_with_offsets(body)``, when
     the caller has it. ``event_types``: the types the event stage reports for the article (the pipeline runs it
-    first); else the event stage is run here.
+    first), and ``rule_types`` the types its trigger rules find (:func:`~worker.extract.event_model.detect_events_and_rules`
+    gives both); else the event stage is run here.
     """
     m = model or load_model()
     cands = all_candidates(title, body, tokens, spans, published, dates=dates)
@@ -722,9 +726,11 @@ def score_casualties(title: str, body: str, tokens: tuple[list[Token], list[Toke
     rules: Collection[str] = ()
     if m.keys is not None:
         body_spans = spans[1] if spans else None
-        rules = article_rule_types(title, body, body_spans, folded_body)
         if event_types is None:
-            event_types = {e.type for e in detect_events(title, body, body_spans, folded_body, published)}
+            reading = detect_events_and_rules(title, body, body_spans, folded_body, published)
+            event_types = {e.type for e in reading.events}
+            rule_types = reading.rule_types if rule_types is None else rule_types
+        rules = article_rule_types(title, body, body_spans, folded_body) if rule_types is None else rule_types
     out = []
     for (kind, count), i, _ in m.decide([c for _, c in cands], [(field, c.start, c.end) for field, c in cands],
                                         len(body), rules, event_types or ()):

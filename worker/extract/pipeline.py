@@ -24,7 +24,7 @@ from worker.document import ArticleIn, EnrichedDocument, Entity, doc_id_for_url
 from worker.extract.casualty_model import load_model as load_casualty_model
 from worker.extract.casualty_model import score_casualties
 from worker.extract.dates import find_dates, load_weekday_model, parse_published
-from worker.extract.event_model import detect_events
+from worker.extract.event_model import detect_events_and_rules
 from worker.extract.event_model import load_model as load_event_model
 from worker.extract.fingerprint import simhash
 from worker.extract.keywords import find_keywords
@@ -178,10 +178,11 @@ def extract_one(article: ArticleIn | dict[str, Any]) -> EnrichedDocument:
             seen_dates.add(d.date)
             dates.append(d)
 
-    events = detect_events(title, body, b_sents, b_fold, published, dates=(t_dates, b_dates))
-    # the casualty stage's second step reads the event types: a count belongs to the events the article reports
+    events, rule_types = detect_events_and_rules(title, body, b_sents, b_fold, published, dates=(t_dates, b_dates))
+    # the casualty stage's second step reads the event types (a count belongs to the events the article reports)
+    # and the types the trigger rules find, which the event stage has already run
     casualties = score_casualties(title, body, (t_toks, b_toks), (None, b_sents), published, dates=(t_dates, b_dates),
-                                  folded_body=b_fold, event_types={e.type for e in events})
+                                  folded_body=b_fold, event_types={e.type for e in events}, rule_types=rule_types)
     # the title's quotes too ("مسؤول أمني قطري يكشف ..."), each text with its own names
     quotes = (find_quotes(title, None, t_fold, _name_spans(entities, "title"))
               + find_quotes(body, b_sents, b_fold, _name_spans(entities, "body")))
