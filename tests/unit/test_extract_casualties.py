@@ -28,6 +28,9 @@ def pairs(text):
         ("واختطف مسلحون 7 عمال أجانب", {("kidnapped", 7)}),
         ("ولا يزال 20 شخصا في عداد المفقودين", {("missing", 20)}),
         ("وارتفعت حصيلة القتلى إلى 20", {("killed", 20)}),
+        # one figure of the dead and the wounded together counts neither (as the learned stage's finder)
+        ("وأسفر التفجير عن سقوط 88 قتيلا وجريحا", set()),
+        ("وأعلنت الوزارة عن مقتل وإصابة 20 شخصا", set()),
     ],
 )
 def test_counts(text, expected):

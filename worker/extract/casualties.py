@@ -233,8 +233,8 @@ def find_casualties(
         if num.value is None or num.vague:
             continue
         i, j = num.tok_start, num.tok_end
-        if not _plausible(num, toks, stems, i, j):
-            continue
+        if not _plausible(num, toks, stems, i, j) or killed_or_injured(toks, i, j):
+            continue  # the second: one figure of dead and wounded together is no count of either (as in the model)
         sent = sent_of[i]
         kind, a, b = _classify(toks, stems, sent_of, sent, i, j)
         if kind is None:
