@@ -1,6 +1,8 @@
 """The event stage: a learned multi-label sentence classifier, aggregated to the document.
 
 Contract: ``detect_events(title, body, sentence_spans, folded_body, published, dates=None) -> list[Event]``; pure.
+``detect_events_and_rules`` (same arguments) also returns the types the trigger rules find in the same units,
+which the casualty step reads.
 
 Why learned: trigger rules fitted to a few articles fire on sentences, films, threats and history alike.
 Here the rules of :mod:`worker.extract.events` are *features* (``rule_signals``), next to the sentence's
