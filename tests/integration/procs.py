@@ -21,10 +21,22 @@ def env_with(**overrides: str) -> dict[str, str]:
     return env
 
 
+# Runs the command with SIGINT back at its default: a shell starts background jobs (``make test &``, ``nohup``)
+# with SIGINT ignored, a child inherits that, and Python then installs no KeyboardInterrupt handler, so a test's
+# SIGINT would do nothing. An exec through this one-liner rather than ``preexec_fn``, which is unsafe in a process
+# with threads (the test process has some).
+_DEFAULT_SIGINT = [sys.executable, "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                   "os.execvp(sys.argv[1], sys.argv[1:])"]
+
+
 @contextmanager
-def process(cmd: list[str], env: dict[str, str], log_path: Path | None = None) -> Iterator[subprocess.Popen]:
+def process(cmd: list[str], env: dict[str, str], log_path: Path | None = None,
+            stdin: int | None = None) -> Iterator[subprocess.Popen]:
+    """``cmd`` in its own session, output to ``log_path``; ``stdin=subprocess.PIPE`` lets the test feed it. Ctrl-C
+    is the default in the child even when the test run ignores it (``_DEFAULT_SIGINT``)."""
     out = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    p = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    p = subprocess.Popen([*_DEFAULT_SIGINT, *cmd], env=env, cwd=REPO, stdin=stdin, stdout=out,
+                         stderr=subprocess.STDOUT, start_new_session=True)
     try:
         yield p
     finally:

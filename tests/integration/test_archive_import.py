@@ -163,36 +163,51 @@ def test_unreadable_archive_exits_2(archive_env, tmp_path):
 
 def test_ctrl_c_of_the_command_then_a_rerun_resumes(es_client, redis_client, archive_env, tmp_path):
     """The real thing: SIGINT to a running ``newsworker import`` once a batch is indexed; exit 130, the
-    checkpoint holds, and the same command skips what was done."""
+    checkpoint holds, and the same command (from the file this time) skips what was done.
+
+    The first run reads the archive from a pipe that the test keeps open after the first rows, so the import is
+    still running whatever the timing when the signal reaches it."""
     import signal
+    import subprocess
     import sys
 
     from tests.integration.procs import env_with, process, wait_for
+    from worker.archive.readers import HEAD_BYTES
 
     alias, prefix = archive_env
-    path = write_jsonl(tmp_path / "ant.jsonl", ant_articles(6))  # 30 articles, batches of 5
+    path = write_jsonl(tmp_path / "ant.jsonl", ant_articles(12))  # 60 articles (~220 KB), batches of 5
+    lines = path.read_bytes().splitlines(keepends=True)
+    fed = 0  # the first 64 KB identify the archive (its checkpoint): the import starts once it has them
+    while sum(len(x) for x in lines[:fed]) <= HEAD_BYTES:
+        fed += 1
+    fed += 5
+    assert fed < len(lines)
     env = env_with(NEWSWORKER_REDIS_PREFIX=prefix)
-    cmd = [sys.executable, "-m", "worker.cli.main", "import", str(path), "--index", alias, "--batch", "5", "--json"]
+    cmd = [sys.executable, "-m", "worker.cli.main", "import", "-", "--format", "jsonl", "--index", alias,
+           "--batch", "5", "--json"]
 
     def checkpoint() -> dict:
         keys = list(redis_client.scan_iter(f"{prefix}archive:import:*"))
         return redis_client.hgetall(keys[0]) if keys else {}
 
-    with process(cmd, env, tmp_path / "import.log") as p:
+    with process(cmd, env, tmp_path / "import.log", stdin=subprocess.PIPE) as p:
+        p.stdin.write(b"".join(lines[:fed]))
+        p.stdin.flush()
         wait_for(lambda: int(checkpoint().get("done", 0)) >= 5 or p.poll() is not None, timeout=240,
                  what="the first indexed batch")
         p.send_signal(signal.SIGINT)
         assert p.wait(60) == 130, (tmp_path / "import.log").read_text()
+        p.stdin.close()
     done = int(checkpoint()["done"])
-    assert 5 <= done < 30 and done % 5 == 0
+    assert 5 <= done <= fed and done % 5 == 0
     es_client.indices.refresh(index=alias)
     assert es_client.count(index=alias).body["count"] >= done
 
     r = runner.invoke(app, ["import", str(path), "--index", alias, "--batch", "5", "--json"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout.strip().splitlines()[-1])
-    assert out["skipped"] == done and out["imported"] == 30 - done
-    assert es_client.count(index=alias).body["count"] == 30 and not checkpoint()
+    assert out["skipped"] == done and out["imported"] == len(lines) - done
+    assert es_client.count(index=alias).body["count"] == len(lines) and not checkpoint()
 
 
 def test_warc_import_and_a_jsonl_export_that_imports_back(es_client, archive_env, tmp_path):
