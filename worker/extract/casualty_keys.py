@@ -102,8 +102,9 @@ def key_rows(cands: Sequence[_Mention], mentions: Sequence[tuple[str, int, int]]
     """One row per (kind, count) of the article, over the mentions that are their number's best kind.
 
     ``mentions[i]`` is candidate ``i``'s field ("title" or "body") and span, ``scores[i]`` its mention score;
-    ``rule_types`` the article's event types by the trigger rules (:func:`worker.extract.events.find_events`),
-    ``event_types`` those the event stage reports (:func:`worker.extract.event_model.detect_events`)."""
+    ``rule_types`` the article's event types by the trigger rules and ``event_types`` those the event stage
+    reports (both from :func:`worker.extract.event_model.detect_events_and_rules`; the rule types are
+    :func:`worker.extract.events.rule_types` of the units' signals)."""
     keep = best_kind_only(mentions, scores)
     per: dict[tuple[str, int], list[int]] = {}
     for i, c in enumerate(cands):
