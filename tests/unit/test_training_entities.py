@@ -88,3 +88,45 @@ def test_fold_neural_models_start_from_the_newsfane_only_model() -> None:
     arts = [Article(id=f"a{i}", title="", body="", published="") for i in range(200)]
     fit, dev = _inner_dev(arts)
     assert dev and fit and {a.id for a in fit}.isdisjoint(a.id for a in dev) and len(fit) + len(dev) == 200
+
+
+def _corpus(path: Path, rows: list[dict]) -> Path:
+    import gzip
+    import json
+
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    return path
+
+
+def test_silver_draw_keeps_unlabelled_world_news_only(tmp_path: Path) -> None:
+    from worker.extract.ner.silver import draw
+
+    def row(i: int, category: str = "middleEast", text: str = "نص الخبر.") -> dict:
+        return {"docno": f"d{i}", "url": f"http://x/{i}", "category": category, "title": f"عنوان {i}", "text": text}
+
+    rows = [row(i) for i in range(6)] + [row(6, "sport"), row(7, text=""), row(8, text="ا" * 4000)]
+    corpus = _corpus(tmp_path / "c.jsonl.gz", rows)
+    got = draw(10, {"d1"}, corpus=corpus)
+    # annotated ids, other categories, empty and over-long bodies left out
+    assert sorted(d["id"] for d in got) == ["d0", "d2", "d3", "d4", "d5"]
+    assert got == draw(10, {"d1"}, corpus=corpus)  # a fixed order: the same CRF from the same inputs
+    assert [d["id"] for d in draw(2, {"d1"}, corpus=corpus)] == [d["id"] for d in got[:2]]
+    assert got[0].keys() == {"id", "title", "body"}
+
+
+def test_silver_sentences_are_what_the_entity_stage_finds() -> None:
+    from worker.extract.entities import extract_entities
+    from worker.extract.ner import get_entity_tagger, use_tagger
+    from worker.extract.ner.silver import silver_sentences
+
+    art = {"title": "ترامب يزور واشنطن", "body": "قال الرئيس الأميركي دونالد ترامب في واشنطن إن الأمم المتحدة ستجتمع."}
+    tagger = get_entity_tagger("crf")
+    sents = silver_sentences([art], tagger)
+    with use_tagger(tagger):
+        found = {(e.type, e.text) for e in extract_entities(art["title"], art["body"])}
+    assert found  # the shipped CRF finds names here
+    tagged = {(g[2:], t) for s in sents for t, g in s if g.startswith("B-")}
+    # every name found is projected onto its tokens (first token of each mention, as gold mentions are)
+    assert {(typ, text.split()[0]) for typ, text in found} <= tagged
+    assert [t for s in sents for t, _ in s][:3] == ["ترامب", "يزور", "واشنطن"]

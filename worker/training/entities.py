@@ -164,6 +164,17 @@ def _neural_key(crf_key: str, neural_base: Path = NEURAL_BASE) -> str:
     return h.hexdigest()[:16]
 
 
+def _silver_key(crf_name: str, neural: Path, n: int) -> str:
+    """Cache key of a fold's self-trained CRF: the fold's models, the number of silver articles and the code
+    that draws and tags them."""
+    from worker.extract.ner import extra, silver
+
+    h = hashlib.sha1(f"{crf_name}|{neural.name}|{n}|{silver.SEED}".encode())
+    for p in (Path(silver.__file__), Path(extra.__file__)):
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _inner_dev(arts: Sequence[Article]) -> tuple[list[Article], list[Article]]:
     """Training articles split 90/10 by id hash: the 10% chooses the fine-tuning epoch (never the
     evaluation fold)."""
@@ -187,7 +198,8 @@ def train_fold_neural(train_arts: Sequence[Article], out: Path, verbose: bool = 
 def cross_validate_entities(k: int = 5, kind: str = "crf", cache: bool = True, verbose: bool = False,
                             articles: Sequence[Article] | None = None, base: list[Sentence] | None = None,
                             only: Sequence[int] | None = None, neural: str = "fold",
-                            crf_weight: float | None = None, neural_base: Path = NEURAL_BASE, **params: float
+                            crf_weight: float | None = None, neural_base: Path = NEURAL_BASE, silver: int = 0,
+                            **params: float
                             ) -> tuple[list[list[tuple[str, str]]], list[list[tuple[str, set[str]]]]]:
     """Predictions and gold entities of every article annotated for entities, each predicted by a CRF
     trained on NewsFANE + the articles of the other ``k - 1`` folds (by whole article).
@@ -200,8 +212,13 @@ def cross_validate_entities(k: int = 5, kind: str = "crf", cache: bool = True, v
     one); ``crf_weight`` replaces the hybrid's CRF weight. Training a fold's CRF takes several
     minutes on one core; with ``cache`` the models are kept (keyed by their training data) and reused.
     ``base`` replaces NewsFANE as the other training data; ``params`` go to ``train_model``
-    (``extra_weight``, ``c1``, ...). ``only``: run just these folds (quick comparisons).
+    (``extra_weight``, ``c1``, ...). ``only``: run just these folds (quick comparisons). ``silver``: each fold's
+    CRF is self-trained on that many unlabelled articles tagged by the fold's hybrid (``train.py --silver``),
+    for either ``kind``.
     """
+    from worker.extract.ner.neural import CRF_WEIGHT, get_neural_tagger
+    from worker.extract.ner.silver import draw, silver_sentences
+
     arts = list(load("entities") if articles is None else articles)
     preds: list[list[tuple[str, str]]] = []
     golds: list[list[tuple[str, set[str]]]] = []
@@ -218,7 +235,7 @@ def cross_validate_entities(k: int = 5, kind: str = "crf", cache: bool = True, v
             if verbose:
                 print(f"fold {f}: trained in {time.time() - t0:.0f}s", flush=True)
         nmodel: Path | None = None
-        if kind == "hybrid" and neural == "fold":
+        if (kind == "hybrid" or silver) and neural == "fold":
             nmodel = cdir / f"fold{f}-of{k}-{_neural_key(model.name, neural_base)}.neural.npz"
             if not (cache and nmodel.exists()):
                 cdir.mkdir(parents=True, exist_ok=True)
@@ -226,9 +243,22 @@ def cross_validate_entities(k: int = 5, kind: str = "crf", cache: bool = True, v
                 train_fold_neural(train_arts, nmodel, verbose, neural_base=neural_base)
                 if verbose:
                     print(f"fold {f}: neural fine-tuned in {time.time() - t0:.0f}s", flush=True)
-        elif kind == "hybrid":
+        elif kind == "hybrid" or silver:
             nmodel = neural_base
-        preds.extend(predict_entities(test_arts, model, kind, nmodel, crf_weight))
+        if silver:
+            # self-training as the shipped CRF is made (``train.py --silver``): the fold's hybrid (its CRF and
+            # its neural model, neither of which saw the held-out articles) tags unlabelled articles
+            assert nmodel is not None
+            smodel = cdir / f"fold{f}-of{k}-{_silver_key(model.name, nmodel, silver)}.silver.crfsuite"
+            if not (cache and smodel.exists()):
+                t0 = time.time()
+                sents = silver_sentences(draw(silver, {a.id for a in arts}),
+                                         get_neural_tagger(str(nmodel), CRF_WEIGHT, str(model)))
+                train_crf(extra + sents, smodel, train=base, **params)
+                if verbose:
+                    print(f"fold {f}: CRF with {silver} silver articles in {time.time() - t0:.0f}s", flush=True)
+            model = smodel
+        preds.extend(predict_entities(test_arts, model, kind, nmodel if kind == "hybrid" else None, crf_weight))
         golds.extend(entity_sets(a) for a in test_arts)
         if verbose:
             print(f"fold {f}: {score_entities(preds, golds)}", flush=True)
@@ -253,6 +283,8 @@ def main() -> None:
     ap.add_argument("--crf-weight", type=float, help="CV hybrid: weight of the CRF scores")
     ap.add_argument("--neural-base", type=Path,
                     help="start the fine-tuning from this NewsFANE-only model (a smaller one) instead of base.npz")
+    ap.add_argument("--silver", type=int, default=0, metavar="N",
+                    help="CV: self-train each fold's CRF on N unlabelled articles tagged by the fold's hybrid")
     ap.add_argument("--ship-neural", action="store_true",
                     help="fine-tune the NewsFANE-only neural model on all articles into the shipped model.npz")
     a = ap.parse_args()
@@ -285,8 +317,8 @@ def main() -> None:
         params = {"extra_weight": a.extra_weight} if a.extra_weight != 1 else {}
         preds, golds = cross_validate_entities(a.cv, a.kind, verbose=True, base=base, only=a.only,
                                                neural=a.neural, crf_weight=a.crf_weight, neural_base=neural_base,
-                                               **params)
-        print(f"CV {a.cv} folds {a.kind}: {score_entities(preds, golds)}")
+                                               silver=a.silver, **params)
+        print(f"CV {a.cv} folds {a.kind}{f' silver {a.silver}' if a.silver else ''}: {score_entities(preds, golds)}")
 
 
 if __name__ == "__main__":

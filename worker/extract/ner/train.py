@@ -11,6 +11,9 @@ tokens glued to the previous word.
 ``--extra`` adds the entity-annotated articles of ``data/extraction`` (``extra.py``: run-time
 tokenization, mentions projected onto tokens), used as they are (not glued again).
 
+``--silver N`` (with ``--extra``: the shipped CRF) trains that CRF first, tags N unlabelled corpus articles
+with it and the shipped neural model (``silver.py``), and trains the CRF again on them as well.
+
 ``--holdout FILE`` keeps the last 10% of NewsFANE sentences out of training and writes them to FILE
 (gold CoNLL, original fine tags) for ``score_ner.py``.
 """
@@ -214,6 +217,9 @@ def main() -> None:
     ap.add_argument("--extra", action="store_true",
                     help="add the entity-annotated articles of data/extraction (see extra.py)")
     ap.add_argument("--extra-weight", type=int, default=1, help="use the --extra sentences N times")
+    ap.add_argument("--silver", type=int, default=0, metavar="N",
+                    help="self-training: first a CRF as asked, then N unlabelled corpus articles tagged by it with "
+                         "the shipped neural model (the hybrid; silver.py), then the CRF again with them added")
     ap.add_argument("--aux-labels", action="store_true", help="NAT and MISC labels (output as O)")
     ap.add_argument("--no-glue", action="store_true", help="train on the segmented text only")
     ap.add_argument("--c1", type=float, default=PARAMS["c1"])
@@ -231,8 +237,24 @@ def main() -> None:
         from worker.extract.ner.extra import extra_sentences
 
         extra = extra_sentences()
-    train_model(train, extra, a.out, glue=not a.no_glue, extra_weight=a.extra_weight,
-                c1=a.c1, c2=a.c2, iterations=a.iterations, min_freq=a.min_freq)
+    params = {"c1": a.c1, "c2": a.c2, "iterations": a.iterations, "min_freq": a.min_freq}
+    if not a.silver:
+        train_model(train, extra, a.out, glue=not a.no_glue, extra_weight=a.extra_weight, **params)
+        return
+    import tempfile
+
+    from worker.extract.ner.extra import load_articles
+    from worker.extract.ner.neural import CRF_WEIGHT, get_neural_tagger
+    from worker.extract.ner.silver import draw, silver_sentences
+
+    with tempfile.TemporaryDirectory() as tmp:
+        first = Path(tmp) / "first.crfsuite"
+        train_model(train, extra, first, glue=not a.no_glue, extra_weight=a.extra_weight, **params)
+        t0 = time.time()
+        silver = silver_sentences(draw(a.silver, {d["id"] for d in load_articles()}),
+                                  get_neural_tagger(None, CRF_WEIGHT, str(first)))
+        print(f"silver: {a.silver} articles, {len(silver)} sentences tagged in {time.time() - t0:.0f}s", flush=True)
+        train_model(train, [*(extra or ()) * a.extra_weight, *silver], a.out, glue=not a.no_glue, **params)
 
 
 if __name__ == "__main__":
