@@ -34,8 +34,8 @@ GOLD_DEV = _SHARED / "gold-dev"
 CATEGORIES = ("middleEast", "internationalNews")
 MAX_CHARS = 3500
 SEED = 28
-# articles tagged for the shipped CRF: 3,000 gave +0.004 and -0.002 on two folds, 8,000 gave +0.010 and
-# +0.007 (README); training time grows with them (~21 minutes for 8,000 on one core)
+# articles tagged for the shipped CRF: 3,000 gave +0.004 and -0.002 on two folds, 8,000 +0.010 and +0.007 on
+# the same two and +0.006 pooled over all five (README); training time grows with them (~25 minutes for 8,000)
 SILVER_ARTICLES = 8000
 
 Sentence = list[tuple[str, str]]
