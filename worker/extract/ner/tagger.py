@@ -31,12 +31,8 @@ def weights_path(model_path: Path) -> Path:
 class _Weights:
     """A linear-chain CRF's parameters as numpy arrays, for a decoder that caches per word type."""
 
-    def __init__(self, labels: list[str], trans: dict[tuple[str, str], float],
-                 state: dict[tuple[str, str], float]) -> None:
-        self._build(labels, trans, [a for a, _ in state], [lab for _, lab in state], list(state.values()))
-
-    def _build(self, labels: list[str], trans: dict[tuple[str, str], float], attrs: list[str],
-               labs: list[str], weights: list[float] | list[str]) -> None:
+    def __init__(self, labels: list[str], trans: dict[tuple[str, str], float], attrs: list[str],
+                 labs: list[str], weights: list[float] | list[str]) -> None:
         """``attrs[k]``, ``labs[k]``, ``weights[k]``: the state weights, each (attribute, label) once."""
         import numpy as np
 
@@ -85,9 +81,7 @@ class _Weights:
         cells = "\t".join(body).split("\t") if body else []
         if len(cells) != 3 * len(body):
             raise ValueError(f"{path}: a state line without three fields")
-        obj = cls.__new__(cls)
-        obj._build(labels, trans, cells[0::3], cells[1::3], cells[2::3])
-        return obj
+        return cls(labels, trans, cells[0::3], cells[1::3], cells[2::3])
 
     @staticmethod
     def write(model_path: Path) -> None:
