@@ -15,10 +15,12 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from worker.devdata import CORPUS
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS_CANDIDATES = (
     Path(os.environ.get("NEWSWORKER_CORPUS", "/nonexistent")),
-    REPO.parent / "shared" / "data" / "corpora" / "ant-multisource-2018.jsonl.gz",
+    CORPUS,
     REPO / "worker" / "replay" / "data" / "ant-sample.jsonl.gz",
 )
 

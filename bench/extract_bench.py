@@ -28,8 +28,9 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from worker.devdata import CORPUS
+
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = Path("/work/shared/data/corpora/ant-multisource-2018.jsonl.gz")
 SAMPLE = ROOT / "worker" / "replay" / "data" / "ant-sample.jsonl.gz"
 
 

@@ -21,6 +21,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from worker.devdata import CORPUS
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -94,7 +96,7 @@ def check_plurals(df: Counter[str]) -> list[str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", type=Path, default=Path("/work/shared/data/corpora/ant-multisource-2018.jsonl.gz"))
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
     args = ap.parse_args()
     df = word_df(args.corpus)
     rows = sorted((w, n) for w, n in df.items() if n >= MIN_DF)

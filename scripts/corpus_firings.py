@@ -19,9 +19,8 @@ import sys
 from collections.abc import Iterator
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+from worker.devdata import CORPUS  # noqa: E402
 from worker.extract.pipeline import extract_many  # noqa: E402
-
-DEFAULT = pathlib.Path(__file__).resolve().parents[2] / "shared/data/corpora/ant-multisource-2018.jsonl.gz"
 
 
 def articles(path: pathlib.Path, limit: int | None) -> Iterator[dict]:
@@ -36,7 +35,7 @@ def articles(path: pathlib.Path, limit: int | None) -> Iterator[dict]:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("corpus", nargs="?", type=pathlib.Path, default=DEFAULT)
+    ap.add_argument("corpus", nargs="?", type=pathlib.Path, default=CORPUS)
     ap.add_argument("--show", default="prison_attack", help="event type whose firings are listed")
     ap.add_argument("--limit", type=int, help="only the first N articles")
     ap.add_argument("--batch", type=int, default=64)

@@ -40,11 +40,11 @@ from typing import Any
 
 from tests.integration.alert_receivers import free_port
 from tests.integration.procs import wait_for
+from worker.devdata import CORPUS
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "worker" / "replay" / "data" / "ant-sample.jsonl.gz"
-FULL = Path(os.environ.get("NEWSWORKER_CORPUS", REPO.parent / "shared" / "data" / "corpora"
-                           / "ant-multisource-2018.jsonl.gz"))
+FULL = Path(os.environ.get("NEWSWORKER_CORPUS", CORPUS))
 DOCNO_RE = re.compile(r"/articles/[A-Za-z0-9_-]+/([A-Za-z0-9_.-]+)\.html")
 
 

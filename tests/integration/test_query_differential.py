@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from worker.devdata import CORPUS
 from worker.document import (
     CASUALTY_KINDS,
     EVENT_TYPES,
@@ -38,7 +39,6 @@ from worker.query.matcher import ViewContext
 
 pytestmark = pytest.mark.integration
 
-CORPUS = Path("/work/shared/data/corpora/ant-multisource-2018.jsonl.gz")
 SAMPLE = Path(__file__).resolve().parents[2] / "worker" / "replay" / "data" / "ant-sample.jsonl.gz"
 N_DOCS = 300
 N_QUERIES = 400

@@ -18,9 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from worker.devdata import FEEDS
 from worker.ingest.feedparse import MAX_ITEMS, MAX_SUMMARY_CHARS, ParsedFeed, parse_feed
 
-SHARED_CORPUS = Path("/work/shared/data/feeds")
+SHARED_CORPUS = FEEDS
 LOCAL_CORPUS = Path(__file__).resolve().parent.parent / "data" / "feeds"
 SECRET = Path("/etc/passwd")
 

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from worker.devdata import FEEDS
 from worker.ingest.feedparse import FeedItem, html_to_text, parse_feed
 
-SHARED = Path("/work/shared/data/feeds")
+SHARED = FEEDS
 LOCAL = Path(__file__).resolve().parent.parent / "data" / "feeds"
 
 

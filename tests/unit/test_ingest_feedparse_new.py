@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from worker.devdata import FEEDS
 from worker.ingest.canonical import canonicalize_url, doc_id
 from worker.ingest.feedparse import ParsedFeed, parse_feed, parse_feed_new
 from worker.ingest.poller import _link_ids
 from worker.replay.render import Entry, atom, rss
 
 LOCAL_CORPUS = Path(__file__).resolve().parent.parent / "data" / "feeds"
-SHARED_CORPUS = Path("/work/shared/data/feeds")
+SHARED_CORPUS = FEEDS
 BASE = "http://feeds.example.com/rss"
 
 

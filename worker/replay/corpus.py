@@ -6,7 +6,7 @@ A. Chouigui, O. Ben Khiroun, B. Elayeb, "An Arabic Multi-source News Corpus: Exp
 Single-document Extractive Summarization", Arabian Journal for Science and Engineering 46(8), 2021,
 doi:10.1007/s13369-020-05258-z (see ``worker/replay/data/README.md``).
 
-The full corpus (``/work/shared/data/corpora/ant-multisource-2018.jsonl.gz``) is used when given; the
+The full corpus (``worker.devdata.CORPUS``, ``../shared/data/corpora/ant-multisource-2018.jsonl.gz``) is used when given; the
 package ships a small deterministic sample (``data/ant-sample.jsonl.gz``) for the demo, tests and CI.
 """
 
@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from worker.devdata import CORPUS
+
 SAMPLE_PATH = Path(__file__).parent / "data" / "ant-sample.jsonl.gz"
-FULL_CORPUS = Path("/work/shared/data/corpora/ant-multisource-2018.jsonl.gz")
+FULL_CORPUS = CORPUS
 
 # corpus "source" field -> (feed slug, outlet display name, real site used for flavour only)
 SOURCES: dict[str, tuple[str, str]] = {

@@ -17,10 +17,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from worker.devdata import CORPUS
 from worker.document import ArticleIn, EnrichedDocument, doc_id_for_url
 from worker.extract.pipeline import extract_many
 
-FULL_CORPUS = Path("/work/shared/data/corpora/ant-multisource-2018.jsonl.gz")
+FULL_CORPUS = CORPUS
 PACKAGED_SAMPLE = Path(__file__).resolve().parent.parent / "replay" / "data" / "ant-sample.jsonl.gz"
 SOURCE_SLUGS = {
     "alarabia": "alarabiya",

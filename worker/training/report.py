@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from worker.devdata import GOLD_DEV, TOOLS
 from worker.document import CASUALTY_KINDS, EVENT_TYPES
 from worker.training import casualties as cas
 from worker.training import events as ev
@@ -24,8 +25,7 @@ from worker.training.metrics import bootstrap, prf
 
 __all__ = ["cross_validate_events", "cross_validate_casualties", "main"]
 
-GOLD_DEV = Path(__file__).resolve().parents[3] / "shared" / "data" / "gold-dev"
-SCORER = GOLD_DEV.parent.parent / "tools" / "score_extraction.py"
+SCORER = TOOLS / "score_extraction.py"
 
 
 def cross_validate_events(arts: Sequence[Article], k: int = 5, share: float = 1.0) -> list[set[str]]:

@@ -22,9 +22,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from worker.devdata import CORPUS
 from worker.extract.normalize import fold
 
-DEFAULT_CORPUS = "/work/shared/data/corpora/ant-multisource-2018.jsonl.gz"
+DEFAULT_CORPUS = str(CORPUS)
 DEFAULT_OUT = Path(__file__).with_name("clusters.tsv.gz")
 WORD_RE = re.compile(r"[\u0621-\u064a\u0671-\u06d3]+|[A-Za-z]+|\d+")
 N_WORDS, N_CTX, DIM = 60000, 3000, 100

@@ -24,13 +24,11 @@ import random
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
+from worker.devdata import CORPUS, GOLD_DEV
 from worker.extract.ner.extra import article_sentences
 
 __all__ = ["CORPUS", "GOLD_DEV", "SEED", "SILVER_ARTICLES", "draw", "silver_sentences"]
 
-_SHARED = Path(__file__).resolve().parents[4] / "shared" / "data"
-CORPUS = _SHARED / "corpora" / "ant-multisource-2018.jsonl.gz"
-GOLD_DEV = _SHARED / "gold-dev"
 CATEGORIES = ("middleEast", "internationalNews")
 MAX_CHARS = 3500
 SEED = 28

@@ -26,10 +26,11 @@ import random
 import time
 from pathlib import Path
 
+from worker import devdata
 from worker.extract.ner.features import fold_token, get_featurizer
 from worker.extract.ner.tagger import MODEL_PATH, _Weights
 
-DATA = Path("/work/shared/data/ner")
+DATA = devdata.NER
 FINE = {
     "PER": "Politician Athlete Artist Other_PER Religious_PER Scientist Businessperson Lawyer Engineer Police",
     "ORG": "Non-Governmental Sports Media Government Commercial Educational Medical-Science Religious_ORG "
