@@ -174,6 +174,19 @@ def test_a_police_station_stormed_to_free_a_detainee_is_a_prison_attack():
     assert "prison_attack" not in types("", "وكان مسلحون حاصروا قسم الشرطة أمس")
 
 
+def test_hostages_taken_inside_a_prison_are_a_prison_attack():
+    assert "prison_attack" in types("", "احتجز سجناء ثلاثة حراس رهائن داخل سجن المدينة المركزي صباح اليوم")
+    assert "prison_attack" in types("", "وأخذ المعتقلون اثنين من الموظفين كرهائن في السجن")
+    # hostages killed by a cell that a prison is named beside: no taking inside it
+    assert "prison_attack" not in types("", "وموقفها بشأن معتقل غوانتانامو بسبب خلية قتلت رهائن غربيين.")
+
+
+def test_a_detention_facility_by_its_other_names():
+    assert "prison_attack" in types("", "فر 12 موقوفا من مركز التوقيف في المدينة فجر اليوم")
+    assert "prison_attack" in types("", "اقتحم مسلحون مركز اعتقال تديره الشرطة وأطلقوا سراح المحتجزين")
+    assert "prison_attack" not in types("", "هاجم المشجعون النظارة في الملعب")
+
+
 def test_prison_attack_is_not_fleeing_abroad_a_teaser_or_the_11_september_attacks():
     from worker.extract.events import find_events
 

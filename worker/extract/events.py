@@ -80,7 +80,11 @@ def _alt(*pats: _Pat) -> _Pat:
 # verb "سجنت" (she was jailed) and "سجنا عاما" (jailed for a year), and "معتقلين" are detainees, not a camp.
 # No "مخيم احتجاز": the camps the corpus calls so are smugglers' camps, which the rulings say are no prison.
 _PRISON_FACILITY = _w("سجن", "سجون", "سجناء", "سجين", "مساجين", "معتقل", "معتقلات", "زنزانة", "زنازين", "إصلاحية",
-                      "مركز احتجاز", "مراكز الاحتجاز", "منشأة للاحتجاز", "منشأة احتجاز",
+                      "مركز احتجاز", "مراكز احتجاز", "مراكز الاحتجاز", "منشأة للاحتجاز", "منشأة احتجاز",
+                      # the guidelines' "detention facility" under its other names (not "النظارة": spectators too)
+                      "مركز توقيف", "مراكز توقيف", "مركز التوقيف", "مراكز التوقيف", "دار التوقيف",
+                      "مركز اعتقال", "مراكز اعتقال", "مركز الاعتقال", "مراكز الاعتقال",
+                      "مؤسسة عقابية", "المؤسسة العقابية", "مؤسسة إصلاحية", "المؤسسة الإصلاحية",
                       suffix=False)
 
 # prisoners as a party, a word or two after a fight word: "مع سجناء"، "على يد نزلاء"
@@ -149,6 +153,11 @@ PATTERNS: dict[str, list[tuple[str, str | None, str | None]]] = {
         (_w("حاصر", "حاصروا", "حاصرت", "محاصرة", "اقتحم", "اقتحموا", "اقتحمت", "اقتحام", "هاجم", "هاجموا", "هاجمت", "مهاجمة", "هجوم", suffix=False)
          + r"\s+(?:\S+\s+){0,2}?" + _w("قسم الشرطة", "قسم شرطة", "مركز الشرطة", "مركز شرطة", "مخفر", "مقر الشرطة", "مديرية الأمن", suffix=False),
          _w("إطلاق سراح", "بإطلاق سراح", "أطلقوا سراح", "الإفراج عن", "أفرجوا عن", "تحرير", "لتحرير", "تهريب", "لتهريب", suffix=False), None),
+        # hostages taken inside a prison, which the guidelines name: the taking verb up to four words before the
+        # hostages ("احتجز سجناء حارسين رهينتين"), so hostages killed or held elsewhere beside a prison do not fire
+        (_w("احتجز", "احتجزوا", "احتجزت", "يحتجز", "يحتجزون", "احتجاز", "أخذ", "أخذوا", "يأخذون", "اتخذوا", suffix=False)
+         + r"\s+(?:\S+\s+){0,4}?" + _w("رهائن", "رهينة", "رهينتين", "كرهائن", "كرهينة", suffix=False),
+         _PRISON_FACILITY, None),
     ],
     "kidnapping": [
         (_w("خطف", "اختطاف", "اختطف", "اختطفت", "اختطفوا", "خطفت", "خطفوا", "مختطف", "مخطوف", "الخاطفين", "خاطفين", "إخفاء قسري", "الإخفاء القسري", "اختفاء قسري", "الاختفاء القسري",
