@@ -69,7 +69,7 @@ bench: install services
 eval: install
 	$(NW) eval --out data/extraction/EVAL.md
 
-# refit the shipped event and casualty models on all of data/extraction
+# refit the shipped weekday, event, casualty and entity models on all of data/extraction (~1.5 h)
 train: install
 	$(NW) train all --jobs 2
 

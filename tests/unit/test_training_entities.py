@@ -130,3 +130,56 @@ def test_silver_sentences_are_what_the_entity_stage_finds() -> None:
     # every name found is projected onto its tokens (first token of each mention, as gold mentions are)
     assert {(typ, text.split()[0]) for typ, text in found} <= tagged
     assert [t for s in sents for t, _ in s][:3] == ["ترامب", "يزور", "واشنطن"]
+
+
+def test_self_training_adds_the_silver_articles_the_first_model_tags(tmp_path: Path, monkeypatch) -> None:
+    from worker.extract.ner import silver, train
+
+    art = {"title": "", "body": "زار سامر خليل مدينة حمص أمس."}
+    sents = article_sentences(art["title"], art["body"], ({"type": "PER", "mentions": ["سامر خليل"]},
+                                                          {"type": "LOC", "mentions": ["حمص"]}))
+    drawn: list[tuple[int, set[str]]] = []
+
+    def draw(n: int, exclude_ids: set[str]) -> list[dict]:
+        drawn.append((n, exclude_ids))
+        return [{"id": "u1", "title": "", "body": "وصل سامر خليل إلى حمص."}]
+
+    trained: list[int] = []
+    real_train = train.train_model
+
+    def train_model(tr, extra, out, **kw):  # noqa: ANN001, ANN003, ANN202
+        trained.append(len(extra or ()))
+        return real_train(tr, extra, out, verbose=False, **{**kw, "iterations": 30})
+
+    monkeypatch.setattr(silver, "draw", draw)
+    monkeypatch.setattr(train, "train_model", train_model)
+    out = train.self_train(sents * 5, sents, tmp_path / "m.crfsuite", 1, exclude_ids={"a1"})
+    assert out.exists() and weights_path(out).exists()
+    assert drawn == [(1, {"a1"})]  # the annotated ids are never drawn
+    assert trained == [1, 2]  # first the gold article, then it and the one silver article
+
+
+def test_train_entities_stage_writes_the_crf_where_asked(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from worker.cli.main import app
+    from worker.extract.ner import train
+
+    def fake(out: Path) -> Path:
+        out.write_bytes(b"crf")
+        return out
+
+    monkeypatch.setattr(train, "train_shipped", fake)
+    r = CliRunner().invoke(app, ["train", "entities", "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "model.crfsuite").read_bytes() == b"crf"
+
+
+def test_train_shipped_says_what_shared_data_is_missing(tmp_path: Path, monkeypatch) -> None:
+    import pytest
+
+    from worker.extract.ner import train
+
+    monkeypatch.setattr(train, "DATA", tmp_path)
+    with pytest.raises(FileNotFoundError, match="newsfane-train.conll is missing"):
+        train.train_shipped(tmp_path / "m.crfsuite")

@@ -11,18 +11,20 @@ from pathlib import Path
 import typer
 
 # the weekday model first: the event and casualty models read the dates of each sentence; the event model's
-# out-of-fold types before the casualties, whose second step reads them
-STAGES = ("weekdays", "events", "event-folds", "casualties")
+# out-of-fold types before the casualties, whose second step reads them. The entity CRF reads none of them.
+STAGES = ("weekdays", "events", "event-folds", "casualties", "entities")
 
 
 def train_cmd(
-    stage: str = typer.Argument("all", help="weekdays, events, event-folds, casualties or all"),
+    stage: str = typer.Argument("all", help="weekdays, events, event-folds, casualties, entities or all"),
     out_dir: Path = typer.Option(None, "--out", help="directory for the .npz files (default: the package's data)"),  # noqa: B008
     jobs: int = typer.Option(1, "--jobs", "-j", help="event-folds: folds fitted at a time (one core each)"),
 ) -> None:
-    """Fit the date rules' weekday model and the event and casualty models on data/extraction and write them into
-    the package. ``event-folds`` rewrites data/extraction/event-folds.jsonl, the event model's out-of-fold types
-    that the casualty model trains on (about 45 CPU-minutes: 22 minutes with --jobs 2)."""
+    """Fit the date rules' weekday model, the event and casualty models and the entity CRF on data/extraction
+    and write them into the package. ``event-folds`` rewrites data/extraction/event-folds.jsonl, the event
+    model's out-of-fold types that the casualty model trains on (about 45 CPU-minutes: 22 minutes with
+    --jobs 2). ``entities`` self-trains the CRF (about half an hour; it also reads NewsFANE and the corpus of
+    ../shared, and the shipped neural tagger, which it does not refit)."""
     from importlib import resources
 
     from worker.extract.dates import WEEKDAY_MODEL
@@ -36,6 +38,13 @@ def train_cmd(
         if name == "weekdays":
             path = target / WEEKDAY_MODEL
             typer.echo(f"weekdays: {weekdays.write(path)} features -> {path}")
+            continue
+        if name == "entities":
+            from worker.extract.ner.tagger import MODEL_PATH
+            from worker.extract.ner.train import train_shipped
+
+            path = train_shipped(out_dir / MODEL_PATH.name if out_dir else MODEL_PATH)
+            typer.echo(f"entities: -> {path} ({path.stat().st_size // 1024} KB)")
             continue
         if name == "event-folds":
             arts = load("events")

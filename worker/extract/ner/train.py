@@ -242,21 +242,45 @@ def main() -> None:
     if not a.silver:
         train_model(train, extra, a.out, glue=not a.no_glue, extra_weight=a.extra_weight, **params)
         return
+    self_train(train, extra, a.out, a.silver, glue=not a.no_glue, extra_weight=a.extra_weight, **params)
+
+
+def self_train(train: list[Sentence], extra: list[Sentence] | None, out: Path, silver: int,
+               exclude_ids: set[str] | None = None, glue: bool = True, extra_weight: int = 1,
+               **params: float) -> Path:
+    """Self-training (``--silver``): a CRF on ``train`` + ``extra``; with the shipped neural model it tags
+    ``silver`` unlabelled corpus articles (``silver.py``; ``exclude_ids``, default the annotated articles, are
+    never drawn); then the CRF again with those sentences added, written to ``out``."""
     import tempfile
 
     from worker.extract.ner.extra import load_articles
     from worker.extract.ner.neural import CRF_WEIGHT, get_neural_tagger
     from worker.extract.ner.silver import draw, silver_sentences
 
+    if exclude_ids is None:
+        exclude_ids = {d["id"] for d in load_articles()}
     with tempfile.TemporaryDirectory() as tmp:
         first = Path(tmp) / "first.crfsuite"
-        train_model(train, extra, first, glue=not a.no_glue, extra_weight=a.extra_weight, **params)
+        train_model(train, extra, first, glue=glue, extra_weight=extra_weight, **params)
         t0 = time.time()
-        silver = silver_sentences(draw(a.silver, {d["id"] for d in load_articles()}),
-                                  get_neural_tagger(None, CRF_WEIGHT, str(first)))
-        print(f"silver: {a.silver} articles, {len(silver)} sentences tagged in {time.time() - t0:.0f}s", flush=True)
-        train_model(train, [*(extra or ()) * a.extra_weight, *silver], a.out, glue=not a.no_glue, **params)
+        tagged = silver_sentences(draw(silver, exclude_ids), get_neural_tagger(None, CRF_WEIGHT, str(first)))
+        print(f"silver: {silver} articles, {len(tagged)} sentences tagged in {time.time() - t0:.0f}s", flush=True)
+        return train_model(train, [*(extra or ()) * extra_weight, *tagged], out, glue=glue, **params)
 
+
+def train_shipped(out: Path = MODEL_PATH) -> Path:
+    """The shipped CRF's recipe (``--extra --silver 8000``; ``newsworker train entities``): NewsFANE and the
+    entity articles of data/extraction, then self-trained on ``silver.SILVER_ARTICLES`` corpus articles.
+    About half an hour on one core; needs ../shared (NewsFANE and the corpus)."""
+    from worker.extract.ner.extra import extra_sentences, load_articles
+    from worker.extract.ner.silver import CORPUS, SILVER_ARTICLES
+
+    for need in (DATA / "newsfane-train.conll", CORPUS):
+        if not need.exists():
+            raise FileNotFoundError(f"{need} is missing: the entity model trains on ../shared's data")
+    train, _ = load_newsfane(None)
+    articles = load_articles()
+    return self_train(train, extra_sentences(articles), out, SILVER_ARTICLES, {d["id"] for d in articles})
 
 if __name__ == "__main__":
     main()
