@@ -183,3 +183,10 @@ def test_train_shipped_says_what_shared_data_is_missing(tmp_path: Path, monkeypa
     monkeypatch.setattr(train, "DATA", tmp_path)
     with pytest.raises(FileNotFoundError, match="newsfane-train.conll is missing"):
         train.train_shipped(tmp_path / "m.crfsuite")
+    from typer.testing import CliRunner
+
+    from worker.cli.main import app
+
+    r = CliRunner().invoke(app, ["train", "entities", "--out", str(tmp_path)])
+    assert r.exit_code == 1 and "newsfane-train.conll is missing" in r.output  # a line, not a traceback
+    assert not (tmp_path / "model.crfsuite").exists()

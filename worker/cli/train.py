@@ -43,7 +43,11 @@ def train_cmd(
             from worker.extract.ner.tagger import MODEL_PATH
             from worker.extract.ner.train import train_shipped
 
-            path = train_shipped(out_dir / MODEL_PATH.name if out_dir else MODEL_PATH)
+            try:
+                path = train_shipped(out_dir / MODEL_PATH.name if out_dir else MODEL_PATH)
+            except FileNotFoundError as e:
+                typer.echo(f"entities: {e}", err=True)
+                raise typer.Exit(1) from e
             typer.echo(f"entities: -> {path} ({path.stat().st_size // 1024} KB)")
             continue
         if name == "event-folds":

@@ -282,5 +282,6 @@ def train_shipped(out: Path = MODEL_PATH) -> Path:
     articles = load_articles()
     return self_train(train, extra_sentences(articles), out, SILVER_ARTICLES, {d["id"] for d in articles})
 
+
 if __name__ == "__main__":
     main()
