@@ -179,6 +179,8 @@ def test_hostages_taken_inside_a_prison_are_a_prison_attack():
     assert "prison_attack" in types("", "وأخذ المعتقلون اثنين من الموظفين كرهائن في السجن")
     # hostages killed by a cell that a prison is named beside: no taking inside it
     assert "prison_attack" not in types("", "وموقفها بشأن معتقل غوانتانامو بسبب خلية قتلت رهائن غربيين.")
+    # hostages held elsewhere to free prisoners: no prison attack
+    assert "prison_attack" not in types("", "احتجز مسلحون 20 رهينة في مصرف وسط المدينة وطالبوا بالإفراج عن سجناء")
 
 
 def test_a_detention_facility_by_its_other_names():

@@ -79,13 +79,19 @@ def _alt(*pats: _Pat) -> _Pat:
 # The places a prison attack happens at, as nouns: the bare stem "سجن" with any suffix would also take the
 # verb "سجنت" (she was jailed) and "سجنا عاما" (jailed for a year), and "معتقلين" are detainees, not a camp.
 # No "مخيم احتجاز": the camps the corpus calls so are smugglers' camps, which the rulings say are no prison.
-_PRISON_FACILITY = _w("سجن", "سجون", "سجناء", "سجين", "مساجين", "معتقل", "معتقلات", "زنزانة", "زنازين", "إصلاحية",
-                      "مركز احتجاز", "مراكز احتجاز", "مراكز الاحتجاز", "منشأة للاحتجاز", "منشأة احتجاز",
-                      # the guidelines' "detention facility" under its other names (not "النظارة": spectators too)
-                      "مركز توقيف", "مراكز توقيف", "مركز التوقيف", "مراكز التوقيف", "دار التوقيف",
-                      "مركز اعتقال", "مراكز اعتقال", "مركز الاعتقال", "مراكز الاعتقال",
-                      "مؤسسة عقابية", "المؤسسة العقابية", "مؤسسة إصلاحية", "المؤسسة الإصلاحية",
-                      suffix=False)
+# the places themselves ("معتقل" is a camp here, a detainee elsewhere), and the guidelines' "detention facility"
+# under its other names (not "النظارة": the spectators of a match too)
+_PRISON_PLACES = ("سجن", "سجون", "معتقل", "معتقلات", "زنزانة", "زنازين", "إصلاحية",
+                  "مركز احتجاز", "مراكز احتجاز", "مراكز الاحتجاز", "منشأة للاحتجاز", "منشأة احتجاز",
+                  "مركز توقيف", "مراكز توقيف", "مركز التوقيف", "مراكز التوقيف", "دار التوقيف",
+                  "مركز اعتقال", "مراكز اعتقال", "مركز الاعتقال", "مراكز الاعتقال",
+                  "مؤسسة عقابية", "المؤسسة العقابية", "مؤسسة إصلاحية", "المؤسسة الإصلاحية")
+_PRISON_FACILITY = _w(*_PRISON_PLACES, "سجناء", "سجين", "مساجين", suffix=False)
+
+# hostage-taking: a taking verb, then the hostages a few words on
+_TAKE = ("احتجز", "احتجزوا", "احتجزت", "يحتجز", "يحتجزون", "احتجاز", "أخذ", "أخذوا", "يأخذون", "اتخذوا")
+_HOSTAGE = ("رهائن", "رهينة", "رهينتين", "كرهائن", "كرهينة")
+_HOSTAGES_TAKEN = _w(*_TAKE, suffix=False) + r"\s+(?:\S+\s+){0,4}?" + _w(*_HOSTAGE, suffix=False)
 
 # prisoners as a party, a word or two after a fight word: "مع سجناء"، "على يد نزلاء"
 _PRISONERS_AFTER = r"\s+(?:\S+\s+)?" + _w("سجناء", "مساجين", "نزلاء", suffix=False)
@@ -153,11 +159,15 @@ PATTERNS: dict[str, list[tuple[str, str | None, str | None]]] = {
         (_w("حاصر", "حاصروا", "حاصرت", "محاصرة", "اقتحم", "اقتحموا", "اقتحمت", "اقتحام", "هاجم", "هاجموا", "هاجمت", "مهاجمة", "هجوم", suffix=False)
          + r"\s+(?:\S+\s+){0,2}?" + _w("قسم الشرطة", "قسم شرطة", "مركز الشرطة", "مركز شرطة", "مخفر", "مقر الشرطة", "مديرية الأمن", suffix=False),
          _w("إطلاق سراح", "بإطلاق سراح", "أطلقوا سراح", "الإفراج عن", "أفرجوا عن", "تحرير", "لتحرير", "تهريب", "لتهريب", suffix=False), None),
-        # hostages taken inside a prison, which the guidelines name: the taking verb up to four words before the
-        # hostages ("احتجز سجناء حارسين رهينتين"), so hostages killed or held elsewhere beside a prison do not fire
-        (_w("احتجز", "احتجزوا", "احتجزت", "يحتجز", "يحتجزون", "احتجاز", "أخذ", "أخذوا", "يأخذون", "اتخذوا", suffix=False)
-         + r"\s+(?:\S+\s+){0,4}?" + _w("رهائن", "رهينة", "رهينتين", "كرهائن", "كرهينة", suffix=False),
-         _PRISON_FACILITY, None),
+        # hostages taken inside a prison, which the guidelines name: hostages taken in a prison ("احتجاز رهائن
+        # داخل سجن") or by prisoners ("احتجز سجناء حارسين رهينتين"). Not hostages held elsewhere to free
+        # prisoners ("رهينة في مصرف ... للإفراج عن سجناء"), nor hostages killed beside a prison's name.
+        (_alt(_HOSTAGES_TAKEN + r"\s+(?:\S+\s+){0,3}?" + _w("في", "داخل", suffix=False) + r"\s+(?:\S+\s+)?"
+              + _w(*_PRISON_PLACES, suffix=False),
+              _w(*_TAKE, suffix=False) + r"\s+" + _w("سجناء", "مساجين", "نزلاء", "معتقلون", "معتقلين", "سجين",
+                                                       suffix=False)
+              + r"\s+(?:\S+\s+){0,4}?" + _w(*_HOSTAGE, suffix=False)),
+         None, None),
     ],
     "kidnapping": [
         (_w("خطف", "اختطاف", "اختطف", "اختطفت", "اختطفوا", "خطفت", "خطفوا", "مختطف", "مخطوف", "الخاطفين", "خاطفين", "إخفاء قسري", "الإخفاء القسري", "اختفاء قسري", "الاختفاء القسري",
