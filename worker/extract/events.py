@@ -78,9 +78,9 @@ def _alt(*pats: _Pat) -> _Pat:
 
 # The places a prison attack happens at, as nouns: the bare stem "سجن" with any suffix would also take the
 # verb "سجنت" (she was jailed) and "سجنا عاما" (jailed for a year), and "معتقلين" are detainees, not a camp.
-# No "مخيم احتجاز": the camps the corpus calls so are smugglers' camps, which the rulings say are no prison.
-# the places themselves ("معتقل" is a camp here, a detainee elsewhere), and the guidelines' "detention facility"
-# under its other names (not "النظارة": the spectators of a match too)
+# The guidelines' "detention facility" goes by its other names too, but not "النظارة" (also a match's
+# spectators), nor "مخيم احتجاز": the camps the corpus calls so are smugglers' camps, which the rulings say
+# are no prison. _PRISON_FACILITY adds the prisoners, whose mention also places a sentence in a prison.
 _PRISON_PLACES = ("سجن", "سجون", "معتقل", "معتقلات", "زنزانة", "زنازين", "إصلاحية",
                   "مركز احتجاز", "مراكز احتجاز", "مراكز الاحتجاز", "منشأة للاحتجاز", "منشأة احتجاز",
                   "مركز توقيف", "مراكز توقيف", "مركز التوقيف", "مراكز التوقيف", "دار التوقيف",

@@ -216,8 +216,7 @@ def cross_validate_entities(k: int = 5, kind: str = "crf", cache: bool = True, v
     CRF is self-trained on that many unlabelled articles tagged by the fold's hybrid (``train.py --silver``),
     for either ``kind``.
     """
-    from worker.extract.ner.neural import CRF_WEIGHT, get_neural_tagger
-    from worker.extract.ner.silver import draw, silver_sentences
+    from worker.extract.ner.silver import hybrid_silver
 
     arts = list(load("entities") if articles is None else articles)
     preds: list[list[tuple[str, str]]] = []
@@ -252,8 +251,7 @@ def cross_validate_entities(k: int = 5, kind: str = "crf", cache: bool = True, v
             smodel = cdir / f"fold{f}-of{k}-{_silver_key(model.name, nmodel, silver)}.silver.crfsuite"
             if not (cache and smodel.exists()):
                 t0 = time.time()
-                sents = silver_sentences(draw(silver, {a.id for a in arts}),
-                                         get_neural_tagger(str(nmodel), CRF_WEIGHT, str(model)))
+                sents = hybrid_silver(silver, {a.id for a in arts}, model, nmodel)
                 train_crf(extra + sents, smodel, train=base, **params)
                 if verbose:
                     print(f"fold {f}: CRF with {silver} silver articles in {time.time() - t0:.0f}s", flush=True)

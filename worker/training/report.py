@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from worker.devdata import GOLD_DEV, TOOLS
+from worker.devdata import CORPUS, GOLD_DEV, TOOLS
 from worker.document import CASUALTY_KINDS, EVENT_TYPES
 from worker.training import casualties as cas
 from worker.training import events as ev
@@ -166,7 +166,7 @@ def main(k: int = 5, curve: bool = True, gold_dev: bool = True, out: Path | None
                 lines.append(_row(label, dpred, dgold, len(part)))
 
     if entities and load("entities"):
-        from worker.extract.ner.silver import CORPUS, SILVER_ARTICLES
+        from worker.extract.ner.silver import SILVER_ARTICLES
         from worker.training.entities import cross_validate_entities, score_entities
 
         # each fold's CRF is made as the shipped one: trained on NewsFANE + the other folds, then again with

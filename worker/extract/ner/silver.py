@@ -27,7 +27,7 @@ from pathlib import Path
 from worker.devdata import CORPUS, GOLD_DEV
 from worker.extract.ner.extra import article_sentences
 
-__all__ = ["CORPUS", "GOLD_DEV", "SEED", "SILVER_ARTICLES", "draw", "silver_sentences"]
+__all__ = ["SEED", "SILVER_ARTICLES", "draw", "silver_sentences", "hybrid_silver"]
 
 CATEGORIES = ("middleEast", "internationalNews")
 MAX_CHARS = 3500
@@ -70,3 +70,12 @@ def silver_sentences(articles: Iterable[dict], tagger: object) -> list[Sentence]
             found = [{"type": e.type, "mentions": [e.text]} for e in extract_entities(a["title"], a["body"])]
             out.extend(article_sentences(a["title"], a["body"], found))
     return out
+
+
+def hybrid_silver(n: int, exclude_ids: Collection[str], crf: Path, neural: Path | None = None) -> list[Sentence]:
+    """``n`` drawn articles (:func:`draw`) as the hybrid of the CRF ``crf`` and the neural model ``neural``
+    (default: the shipped one) tags them: the silver of the shipped CRF and of each cross-validation fold's."""
+    from worker.extract.ner.neural import CRF_WEIGHT, get_neural_tagger
+
+    return silver_sentences(draw(n, exclude_ids),
+                            get_neural_tagger(str(neural) if neural else None, CRF_WEIGHT, str(crf)))

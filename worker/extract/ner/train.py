@@ -254,8 +254,7 @@ def self_train(train: list[Sentence], extra: list[Sentence] | None, out: Path, s
     import tempfile
 
     from worker.extract.ner.extra import load_articles
-    from worker.extract.ner.neural import CRF_WEIGHT, get_neural_tagger
-    from worker.extract.ner.silver import draw, silver_sentences
+    from worker.extract.ner.silver import hybrid_silver
 
     if exclude_ids is None:
         exclude_ids = {d["id"] for d in load_articles()}
@@ -263,7 +262,7 @@ def self_train(train: list[Sentence], extra: list[Sentence] | None, out: Path, s
         first = Path(tmp) / "first.crfsuite"
         train_model(train, extra, first, glue=glue, extra_weight=extra_weight, **params)
         t0 = time.time()
-        tagged = silver_sentences(draw(silver, exclude_ids), get_neural_tagger(None, CRF_WEIGHT, str(first)))
+        tagged = hybrid_silver(silver, exclude_ids, first)
         print(f"silver: {silver} articles, {len(tagged)} sentences tagged in {time.time() - t0:.0f}s", flush=True)
         return train_model(train, [*(extra or ()) * extra_weight, *tagged], out, glue=glue, **params)
 
@@ -273,9 +272,9 @@ def train_shipped(out: Path = MODEL_PATH) -> Path:
     entity articles of data/extraction, then self-trained on ``silver.SILVER_ARTICLES`` corpus articles.
     About half an hour on one core; needs ../shared (NewsFANE and the corpus)."""
     from worker.extract.ner.extra import extra_sentences, load_articles
-    from worker.extract.ner.silver import CORPUS, SILVER_ARTICLES
+    from worker.extract.ner.silver import SILVER_ARTICLES
 
-    for need in (DATA / "newsfane-train.conll", CORPUS):
+    for need in (DATA / "newsfane-train.conll", devdata.CORPUS):
         if not need.exists():
             raise FileNotFoundError(f"{need} is missing: the entity model trains on ../shared's data")
     train, _ = load_newsfane(None)
