@@ -26,10 +26,10 @@ from pathlib import Path
 
 import httpx
 
+from worker.devdata import CORPUS
 from worker.ingest.poller import PollOutcome, poll_feed_once
 from worker.ingest.registry import Feed
 from worker.pipeline.context import AppContext
-from worker.replay.corpus import FULL_CORPUS
 from worker.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -92,7 +92,7 @@ def main() -> None:
     ap.add_argument("--feeds-per-source", type=int, default=200)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 8])
     ap.add_argument("--changed", type=float, default=0.10, help="share of feeds given a new item")
-    ap.add_argument("--corpus", type=Path, default=FULL_CORPUS if FULL_CORPUS.exists() else None)
+    ap.add_argument("--corpus", type=Path, default=CORPUS if CORPUS.exists() else None)
     ap.add_argument("--json", action="store_true", help="end with a bench/common rows line (make bench)")
     args = ap.parse_args()
 

@@ -23,7 +23,6 @@ from pathlib import Path
 from worker.devdata import CORPUS
 
 SAMPLE_PATH = Path(__file__).parent / "data" / "ant-sample.jsonl.gz"
-FULL_CORPUS = CORPUS
 
 # corpus "source" field -> (feed slug, outlet display name, real site used for flavour only)
 SOURCES: dict[str, tuple[str, str]] = {
@@ -94,7 +93,7 @@ def load_corpus(path: str | Path | None = None, limit: int | None = None) -> lis
     return items
 
 
-def write_sample(src: str | Path = FULL_CORPUS, dest: str | Path = SAMPLE_PATH, per_source: int = 60,
+def write_sample(src: str | Path = CORPUS, dest: str | Path = SAMPLE_PATH, per_source: int = 60,
                  max_text_chars: int = 4000) -> int:
     """Deterministic sample: per source, items spread evenly over the corpus order (every k-th line),
     skipping items without a title or text. Returns the number written."""

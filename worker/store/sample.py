@@ -21,7 +21,6 @@ from worker.devdata import CORPUS
 from worker.document import ArticleIn, EnrichedDocument, doc_id_for_url
 from worker.extract.pipeline import extract_many
 
-FULL_CORPUS = CORPUS
 PACKAGED_SAMPLE = Path(__file__).resolve().parent.parent / "replay" / "data" / "ant-sample.jsonl.gz"
 SOURCE_SLUGS = {
     "alarabia": "alarabiya",
@@ -33,11 +32,11 @@ SOURCE_SLUGS = {
 
 
 def corpus_path(prefer_full: bool = True) -> Path:
-    if prefer_full and FULL_CORPUS.is_file():
-        return FULL_CORPUS
+    if prefer_full and CORPUS.is_file():
+        return CORPUS
     if PACKAGED_SAMPLE.is_file():
         return PACKAGED_SAMPLE
-    raise FileNotFoundError(f"neither {FULL_CORPUS} nor {PACKAGED_SAMPLE} exists")
+    raise FileNotFoundError(f"neither {CORPUS} nor {PACKAGED_SAMPLE} exists")
 
 
 def _published(value: str | None) -> datetime | None:
