@@ -7,16 +7,19 @@ is what keeps matching thousands of rules cheap.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from worker.query.ast import (
+    WORD_SEPARATORS,
     And,
     DateRange,
     Exists,
     IntRange,
     Keyword,
+    KeywordWords,
     MatchAll,
     MatchNone,
     Node,
@@ -169,6 +172,11 @@ def compile_matcher(node: Node) -> Predicate:
     if isinstance(node, Keyword):
         field, value = node.field, node.value
         return lambda ctx: value in ctx.keywords(field)
+    if isinstance(node, KeywordWords):
+        field = node.field
+        sep = "[" + re.escape(WORD_SEPARATORS) + "]"
+        words = re.compile(f"(?:^|{sep}){re.escape(node.value)}(?:{sep}|\\Z)")
+        return lambda ctx: any(words.search(v) for v in ctx.keywords(field))
     if isinstance(node, IntRange):
         field, lo, hi = node.field, node.gte, node.lte
 
@@ -218,6 +226,8 @@ def _cost(node: Node) -> int:
     """Rough evaluation cost, to try cheap clauses first (order never changes the result)."""
     if isinstance(node, Keyword | IntRange | Exists | MatchAll | MatchNone):
         return 0
+    if isinstance(node, KeywordWords):
+        return 1
     if isinstance(node, DateRange):
         return 1
     if isinstance(node, Tokens):
