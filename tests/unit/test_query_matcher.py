@@ -172,3 +172,14 @@ def test_entity_and_place_values_match_through_gazetteer_aliases(q, expected) ->
         ents.append(Entity(text=text, type=typ, canonical=text, start=i, end=i + len(text), place=place))
     view = index_view(EnrichedDocument(id="e1", title="خبر", body=body, entities=ents))
     assert m(q, view) is expected, (q, compile(q).ast)
+
+
+def test_source_matches_reads_a_source_value_like_the_query_language() -> None:
+    from worker.query.matcher import source_matches
+
+    for value, source, feed_id in [("bbc", "BBC Arabic", "bbc-arabic"), ("BBC  arabic", "BBC Arabic", None),
+                                   ("bbc-arabic", "BBC Arabic", "bbc-arabic"), ("awsat", "Asharq Al-Awsat", None),
+                                   ("bb", "BBC Arabic", None), ("", "BBC Arabic", None), ("bbc", None, None)]:
+        view = index_view({"id": "s", "title": "سجن", "source": source, "feed_id": feed_id})
+        query = compile(f'source:"{value}"').matches(view) if value.strip() else False
+        assert source_matches(value, source, feed_id) is query, (value, source, feed_id)

@@ -24,7 +24,7 @@ Derived fields:
 ``killed`` ...     per casualty kind, the largest count reported (0 when none): killed, injured, arrested,
                    kidnapped, missing, escaped; ``casualties_max`` is the largest of them
 ``keyword_keys``   analyzed extracted keywords
-``source_key``     lowercased ``source``
+``source_key``     lowercased ``source`` (``source:`` matches it whole or a run of its words, or ``feed_id``)
 ``published``      ISO 8601 UTC with milliseconds (what Elasticsearch stores), or absent
 =================  =========================================================================================
 Derived text/keyword fields are left out when empty, so ``field:*`` (exists) agrees between backends.
