@@ -31,6 +31,7 @@ from worker.document import (
     EnrichedDocument,
     Entity,
     Event,
+    Place,
     doc_id_for_url,
 )
 from worker.query import QuerySyntaxError, compile
@@ -44,6 +45,11 @@ N_DOCS = 300
 N_QUERIES = 400
 BODY_CHARS = 3000
 WORD_RE = re.compile(r"[^\W\d_]{2,}")
+# the corpus's source ids -> display names and feed ids like config/feeds.yaml's
+DISPLAY_SOURCES = {"BBC": "BBC Arabic", "CNN": "CNN Arabic", "alarabia": "Al Arabiya",
+                   "france24": "France 24 Arabic", "skynews": "Sky News Arabia"}
+FEED_IDS = {"BBC": "bbc-arabic", "CNN": "cnn-arabic", "alarabia": "alarabiya", "france24": "france24-ar",
+            "skynews": "skynews-arabia"}
 
 
 def load_rows() -> list[dict]:
@@ -77,7 +83,9 @@ def enrich(rows: list[dict], rng: random.Random) -> list[EnrichedDocument]:
         docs = [hand_enrich(r) for r in rows]
     out = []
     for doc, row in zip(docs, rows, strict=True):
-        update: dict = {"source": row.get("source")}
+        source = row.get("source")
+        # display names as the feeds config writes them, so source: is tested on words of a name
+        update: dict = {"source": DISPLAY_SOURCES.get(source, source), "feed_id": FEED_IDS.get(source)}
         if not doc.casualties and rng.random() < 0.35:
             update["casualties"] = [Casualty(kind=rng.choice(CASUALTY_KINDS), count=rng.choice([1, 2, 5, 10, 12, 40]),
                                              text="(test)")]
@@ -108,7 +116,12 @@ def make_queries(docs: list[EnrichedDocument], rng: random.Random) -> list[str]:
     entities = [e for d in docs for e in d.entities]
     places = [e for e in entities if e.type in ("LOC", "FAC")]
     sources = sorted({d.source for d in docs if d.source})
+    source_values = sorted({v for d in docs if d.source for v in (d.source, *d.source.split(), d.feed_id) if v})
     keywords = [k for d in docs for k in d.keywords]
+    from worker.query.aliases import names_for
+
+    # gazetteer names of the entities present that are not the entity's own names: entity: must widen
+    aliases = sorted({n for e in entities for n in names_for(e.canonical, places_only=False)})
 
     def word() -> str:
         d = rng.choice(docs)
@@ -145,7 +158,8 @@ def make_queries(docs: list[EnrichedDocument], rng: random.Random) -> list[str]:
         if kind == 8:
             return f"event:{rng.choice(EVENT_TYPES)}"
         if kind == 9:
-            return f"source:{rng.choice(sources)}"
+            value = rng.choice(source_values if rng.random() < 0.7 else sources)
+            return f'source:"{value}"' if " " in value else f"source:{value}"
         if kind == 10:
             a, b = sorted([day(), day()])
             return rng.choice([f"date:{a}..{b}", f"date:[{a} TO {b}]", f"date:{{{a} TO {b}}}",
@@ -161,7 +175,12 @@ def make_queries(docs: list[EnrichedDocument], rng: random.Random) -> list[str]:
         if kind == 14:
             return f"title:{word()}"
         return rng.choice(["entity:*", "date:*", "place:*", f"title:{phrase()}", f"body:{word()}",
-                           f"exact:{word()}", f"exact:{phrase()}", f"exact:{word()[:3]}*"])
+                           f"exact:{word()}", f"exact:{phrase()}", f"exact:{word()[:3]}*",
+                           # the QA fixes: killed:* is a count > 0, entity aliases, four-digit years,
+                           # an empty term beside a real one is dropped
+                           f"{rng.choice([*CASUALTY_KINDS, 'casualties'])}:*",
+                           f'entity:"{rng.choice(aliases)}"' if aliases else "entity:*",
+                           "date:0001-01-01..9999-12-31", "date:<0999-12-31", f"و {word()}"])
 
     def expr(depth: int) -> str:
         r = rng.random()
@@ -237,5 +256,86 @@ def test_elasticsearch_and_python_matcher_agree(es_client, unique_name) -> None:
         assert partial >= len(queries) // 3, f"only {partial} queries select a proper subset"
         print(f"\n[differential] {len(views)} docs, {len(queries)} queries, {partial} proper subsets, "
               f"{sum(1 for s in sizes if s == 0)} empty, all agree")
+    finally:
+        es_client.indices.delete(index=index, ignore_unavailable=True)
+
+
+# --- the QA defects, on documents built for them: both backends must agree AND give the expected ids ------
+
+
+def _doc(doc_id: str, title: str, source: str, feed_id: str | None, published: str | None,
+         entities: tuple[tuple[str, str, str, Place | None], ...] = (), killed: int = 0) -> EnrichedDocument:
+    body = title + " " + " ".join(text for text, *_ in entities)
+    ents = []
+    for text, typ, canonical, place in entities:
+        i = body.find(text)
+        ents.append(Entity(text=text, type=typ, canonical=canonical, start=i, end=i + len(text), place=place))
+    casualties = [Casualty(kind="killed", count=killed, text="(test)")] if killed else []
+    return EnrichedDocument(id=doc_id, title=title, body=body, source=source, feed_id=feed_id,
+                            published=published, entities=ents, casualties=casualties)
+
+
+QA_DOCS = (
+    _doc("d1", "هجوم على سجن في المدينة", "BBC Arabic", "bbc-arabic", "2022-01-20T10:00:00Z",
+         (("ترامب", "PER", "دونالد ترامب", None),), killed=5),
+    _doc("d2", "هجمات على السجون", "Asharq Al-Awsat", "asharq", "0999-06-01T00:00:00Z",
+         (("قسد", "ORG", "قوات سوريا الديمقراطية", None),)),
+    _doc("d3", "فصائل مسلحة قرب حلب", "CNN Arabic", "cnn-arabic", "2018-03-01T00:00:00Z",
+         (("داعش", "ORG", "تنظيم الدولة الإسلامية", None),
+          ("حلب", "LOC", "حلب", Place(name_en="Aleppo", country="SY", lat=36.2, lon=37.16)))),
+    _doc("d4", "خبر اقتصادي عن الفصيل", "a*b (c)", None, None),
+)
+ALL = {"d1", "d2", "d3", "d4"}
+QA_CASES = {
+    # 5. a broken plural and a sound plural of a synonym share the singular's key
+    "هجوم": {"d1", "d2"}, "هجمات": {"d1", "d2"}, "الهجمات": {"d1", "d2"}, "فصيل": {"d3", "d4"},
+    # 1. an empty term beside a real one is dropped; killed:* is "a count was reported"
+    "و سجن": {"d1", "d2"}, "سجن -و": {"d1", "d2"}, "killed:*": {"d1"}, "NOT killed:*": ALL - {"d1"},
+    "casualties:*": {"d1"},
+    # 2. gazetteer aliases, in both directions, English too
+    "entity:ترمب": {"d1"}, "entity:ترامب": {"d1"}, 'entity:"Donald Trump"': {"d1"},
+    "entity:قسد": {"d2"}, 'entity:"قوات سوريا الديمقراطية"': {"d2"}, "entity:SDF": {"d2"},
+    "entity:داعش": {"d3"}, 'entity:"تنظيم الدولة الإسلامية"': {"d3"}, "entity:ISIS": {"d3"},
+    "place:Aleppo": {"d3"}, "place:حلب": {"d3"}, "place:ترمب": set(),
+    # 3. a source is matched by its name, a whole word of it, or its feed id
+    "source:bbc": {"d1"}, "source:BBC": {"d1"}, 'source:"BBC Arabic"': {"d1"}, "source:bbc-arabic": {"d1"},
+    "source:arabic": {"d1", "d3"}, "source:awsat": {"d2"}, "source:al-awsat": {"d2"}, "source:asharq": {"d2"},
+    "source:bb": set(), 'source:"arabic bbc"': set(), 'source:"a*b"': {"d4"}, 'source:"a.b"': set(),
+    "NOT source:bbc": ALL - {"d1"}, "source:bb*": {"d1"}, "source:*": ALL,
+    # 4. years before 1000 are sent with four digits
+    "date:0001-01-01..9999-12-31": {"d1", "d2", "d3"}, "date:<1000": {"d2"}, "date:0999": {"d2"},
+    "date:0999-06-01": {"d2"}, "date:>=0999-06-02": {"d1", "d3"},
+}
+QA_REFUSED = ["و", "ب", "ل", "ك", "ف", '""', 'place:""', 'id:""', 'entity:""', 'event:""', "NOT و", "title:و",
+              "exact:و", 'سجن"', '"سجن']
+
+
+def test_qa_fixes_agree_and_are_right_on_elasticsearch(es_client, unique_name) -> None:
+    from elasticsearch import helpers
+
+    for q in QA_REFUSED:
+        with pytest.raises(QuerySyntaxError):
+            compile(q)
+    views = [index_view(d) for d in QA_DOCS]
+    template = json.loads(
+        resources.files("worker.store").joinpath("templates/news-articles.json").read_text("utf-8")
+    )["template"]
+    index = f"news-articles-{unique_name}"
+    es_client.indices.create(index=index, settings=template["settings"], mappings=template["mappings"])
+    try:
+        ok, errors = helpers.bulk(
+            es_client, ({"_index": index, "_id": v["id"], "_source": v} for v in views), refresh="wait_for",
+            raise_on_error=False,
+        )
+        assert not errors and ok == len(views)
+        queries = list(QA_CASES)
+        compiled = [compile(q) for q in queries]
+        elastic = es_ids(es_client, index, [cq.es for cq in compiled])
+        wrong = []
+        for q, cq, e in zip(queries, compiled, elastic, strict=True):
+            p = {v["id"] for v in views if cq.matches(v)}
+            if not p == e == QA_CASES[q]:
+                wrong.append(f"{q!r}: expected {sorted(QA_CASES[q])}, ES {sorted(e)}, Python {sorted(p)}; {cq.ast}")
+        assert not wrong, "\n".join(wrong)
     finally:
         es_client.indices.delete(index=index, ignore_unavailable=True)

@@ -91,3 +91,14 @@ def test_dict_input_and_empty_fields() -> None:
         assert absent not in view
     assert all(view[k] == 0 for k in INT_FIELDS)
     assert index_view(full_doc()) == index_view(full_doc().model_dump(mode="json"))
+
+
+def test_dates_before_year_1000_keep_four_digits() -> None:
+    # QA: date:0001-01-01..9999-12-31 sent "1-01-01" and Elasticsearch refused the whole search
+    from worker.query import compile
+    from worker.query.fields import to_utc_ms
+
+    rng = compile("date:0001-01-01..9999-12-31").es["range"]["published"]
+    assert rng["gte"] == "0001-01-01T00:00:00.000Z" and rng["lt"].startswith("9999-12-31T")
+    assert compile("date:<0999-02").es["range"]["published"]["lt"] == "0999-02-01T00:00:00.000Z"
+    assert to_utc_ms("0500-02-03T04:05:06.789Z") == "0500-02-03T04:05:06.789Z"

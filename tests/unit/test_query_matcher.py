@@ -68,7 +68,8 @@ def m(q: str, view: dict) -> bool:
         ("title:غويران", True), ("body:غويران", False), ("title:الصناعة", False), ('body:"سجن الصناعة"', True),
         # entity / place / type / keyword
         ("entity:قسد", True), ('entity:"قوات سوريا الديمقراطية"', True), ("entity:الديمقراطية", True),
-        ('entity:"سوريا الديمقراطية قوات"', False), ("entity:داعش", False), ("entity:(داعش OR قسد)", True),
+        ('entity:"سوريا الديمقراطية قوات"', False), ("entity:داعش", True),  # a gazetteer alias
+        ("entity:ISIS", True), ("entity:الحوثيون", False), ("entity:ترمب", False), ("entity:(داعش OR قسد)", True),
         ('entity:"الديمقراطية قسد"', False),  # a phrase never spans two names
         ("place:الحسكة", True), ("place:hasakah", True), ("place:Al-Hasakah", True), ("place:قسد", False),
         ("place:سورية", True), ("type:org", True), ("type:PER", False), ("keyword:الصناعة", True),
@@ -81,7 +82,7 @@ def m(q: str, view: dict) -> bool:
         ("killed:>10", True), ("killed:>28", False), ("killed:>=28", True), ("killed:28", True),
         ("killed:20", False), ("killed:[20 TO 30]", True), ("killed:{28 TO 40]", False), ("killed:<28", False),
         ("killed:<=28", True), ("killed:10..30", True), ("arrested:12", True), ("injured:0", True),
-        ("injured:>0", False), ("escaped:*", True), ("casualties:>27", True), ("casualties:>28", False),
+        ("injured:>0", False), ("escaped:*", False), ("killed:*", True), ("arrested:*", True), ("casualties:>27", True), ("casualties:>28", False),
         ("killed:[30 TO 10]", False), ("killed:>99999999999", False), ("killed:<99999999999", True),
         # dates: 2022-01-21 06:30 +03:00 is 2022-01-21 03:30 UTC
         ("date:2022-01-21", True), ("date:2022-01-20", False), ("date:2022-01", True), ("date:2022", True),
@@ -93,7 +94,7 @@ def m(q: str, view: dict) -> bool:
         ('date:>="2022-01-21T06:00:00+03:00"', True), ("date:*", True),
         # composite, as alert rules are written
         ("event:prison_attack place:الحسكة", True), ("(هجوم OR اقتحام) سجن killed:>5 -date:<2022", True),
-        ('"فرار سجناء" OR "فرار عدد من السجناء"', True), ("", True), ("*", True), ("، ؟", True),
+        ('"فرار سجناء" OR "فرار عدد من السجناء"', True), ("", True), ("*", True), ("، ؟ سجن", True),
     ],
 )
 def test_query_against_document(q: str, expected: bool, view: dict) -> None:
@@ -116,3 +117,69 @@ def test_document_without_date_or_casualties() -> None:
 def test_unknown_field_is_an_error() -> None:
     with pytest.raises(QuerySyntaxError, match="unknown field 'foo'"):
         compile("foo:bar")
+
+
+@pytest.mark.parametrize(
+    ("source", "feed_id", "q", "expected"),
+    [
+        # QA: source:bbc found nothing, sources are display names ("BBC Arabic")
+        ("BBC Arabic", "bbc-arabic", "source:bbc", True),
+        ("BBC Arabic", "bbc-arabic", "source:BBC", True),
+        ("BBC Arabic", "bbc-arabic", "source:arabic", True),
+        ("BBC Arabic", "bbc-arabic", 'source:"BBC Arabic"', True),
+        ("BBC Arabic", "bbc-arabic", 'source:"bbc  arabic"', True),
+        ("BBC Arabic", "bbc-arabic", "source:bbc-arabic", True),  # the feed id
+        ("BBC Arabic", "bbc-arabic", "source:bb", False),  # a word, not part of one
+        ("BBC Arabic", "bbc-arabic", 'source:"c arabic"', False),
+        ("BBC Arabic", "bbc-arabic", 'source:"arabic bbc"', False),
+        ("BBC Arabic", "bbc-arabic", "source:bb*", True),
+        ("BBC Arabic", "bbc-arabic", "NOT source:bbc", False),
+        ("Asharq Al-Awsat", None, "source:awsat", True),
+        ("Asharq Al-Awsat", None, "source:al-awsat", True),
+        ("Asharq Al-Awsat", None, "source:al", True),
+        ("Asharq Al-Awsat", None, "source:sharq", False),
+        ("aljazeera.net", None, "source:aljazeera", True),
+        ("CNN Arabic", None, "source:bbc", False),
+        ("الجزيرة نت", None, "source:الجزيرة", True),
+        ("a*b (c)", None, 'source:"a*b"', True),  # regular-expression characters are literal
+        ("axb (c)", None, 'source:"a*b"', False),
+    ],
+)
+def test_source_matches_a_word_of_the_name_or_the_feed_id(source, feed_id, q, expected) -> None:
+    view = index_view({"id": "s1", "title": "سجن", "source": source, "feed_id": feed_id})
+    assert m(q, view) is expected, (q, compile(q).ast)
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        # QA: only the canonical name and the surface form are indexed, so an alias found 1 of 3
+        ("entity:قسد", True), ("entity:SDF", True), ('entity:"قوات سورية الديمقراطية"', True),
+        ("entity:داعش", True), ("entity:ISIS", True), ('entity:"تنظيم داعش"', True),
+        ("entity:ترمب", True), ("entity:ترامب", True), ('entity:"Donald Trump"', True),
+        ("entity:trump", False),  # only a whole gazetteer name widens
+        ("entity:حماس", False), ("place:ترمب", False),  # place: widens to places only
+        ("place:Aleppo", True), ("place:حلب", True), ("place:بغداد", False),
+    ],
+)
+def test_entity_and_place_values_match_through_gazetteer_aliases(q, expected) -> None:
+    body = "قال دونالد ترامب إن قوات سوريا الديمقراطية قاتلت تنظيم الدولة الإسلامية قرب مدينة حلب"
+    ents = []
+    for text, typ, place in (("دونالد ترامب", "PER", None), ("قوات سوريا الديمقراطية", "ORG", None),
+                             ("تنظيم الدولة الإسلامية", "ORG", None),
+                             ("حلب", "LOC", Place(name_en="Aleppo", country="SY", lat=36.2, lon=37.16))):
+        i = body.find(text)
+        ents.append(Entity(text=text, type=typ, canonical=text, start=i, end=i + len(text), place=place))
+    view = index_view(EnrichedDocument(id="e1", title="خبر", body=body, entities=ents))
+    assert m(q, view) is expected, (q, compile(q).ast)
+
+
+def test_source_matches_reads_a_source_value_like_the_query_language() -> None:
+    from worker.query.matcher import source_matches
+
+    for value, source, feed_id in [("bbc", "BBC Arabic", "bbc-arabic"), ("BBC  arabic", "BBC Arabic", None),
+                                   ("bbc-arabic", "BBC Arabic", "bbc-arabic"), ("awsat", "Asharq Al-Awsat", None),
+                                   ("bb", "BBC Arabic", None), ("", "BBC Arabic", None), ("bbc", None, None)]:
+        view = index_view({"id": "s", "title": "سجن", "source": source, "feed_id": feed_id})
+        query = compile(f'source:"{value}"').matches(view) if value.strip() else False
+        assert source_matches(value, source, feed_id) is query, (value, source, feed_id)

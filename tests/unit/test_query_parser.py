@@ -13,6 +13,7 @@ from worker.query.ast import (
     Exists,
     IntRange,
     Keyword,
+    KeywordWords,
     MatchAll,
     MatchNone,
     Not,
@@ -61,25 +62,27 @@ def test_operators_and_precedence(q, expected) -> None:
 
 
 def test_field_filters_target_their_index_fields() -> None:
-    assert parse("entity:قسد") == tok("قسد", fields=("entity_keys",))
-    assert parse("Place:الحسكة") == tok("حسك", fields=("place_keys",))
+    assert parse("entity:مجهولين") == tok("مجهول", fields=("entity_keys",))  # not a gazetteer name
+    assert parse("Place:مجهولين") == tok("مجهول", fields=("place_keys",))
     assert parse("title:سجن") == tok("سجن", fields=("title_ar",))
     assert parse("event:PRISON_ATTACK") == Keyword("event_types", "prison_attack")
-    assert parse("source:BBC") == Keyword("source_key", "bbc")
+    assert parse("source:BBC") == Or((KeywordWords("source_key", "bbc"), Keyword("feed_id", "bbc")))
     assert parse("lang:AR") == Keyword("language", "ar")
     assert parse("type:per") == Keyword("entity_types", "PER")
     assert parse("country:sy") == Keyword("countries", "SY")
     assert parse("keyword:سجون") == tok("سجن", fields=("keyword_keys",))  # broken plural -> singular
     assert parse("exact:سجون") == tok("سجون", fields=("title_exact", "body_exact"))
-    assert parse("entity:(قسد OR داعش)") == Or((tok("قسد", fields=("entity_keys",)), tok("داعش", fields=("entity_keys",))))
+    assert parse("entity:(مجهولين OR الصناعة)") == Or(
+        (tok("مجهول", fields=("entity_keys",)), tok("صناع", fields=("entity_keys",))))
     assert parse("entities:قسد") == parse("entity:قسد")  # alias
 
 
 def test_prefix_and_exists() -> None:
     assert parse("السج*") == Prefix(T, "سج")
-    assert parse("source:al*") == Prefix(("source_key",), "al")
+    assert parse("source:al*") == Prefix(("source_key", "feed_id"), "al")
     assert parse("entity:*") == Exists("entity_keys")
-    assert parse("killed:*") == MatchAll()
+    assert parse("killed:*") == IntRange("killed", 1, None)  # a count was reported (0 is "none")
+    assert parse("casualties:*") == IntRange("casualties_max", 1, None)
     assert parse("*") == MatchAll()
 
 
@@ -128,10 +131,52 @@ def test_date_ranges(q, gte, lt) -> None:
     assert parse(q) == DateRange("published", gte, lt)
 
 
-def test_blank_and_punctuation_queries_match_everything() -> None:
-    assert parse("") == MatchAll() and parse("   ") == MatchAll() and parse("،") == MatchAll()
+def test_blank_queries_match_everything_and_empty_terms_are_dropped_beside_others() -> None:
+    assert parse("") == MatchAll() and parse("   ") == MatchAll()
     assert parse("سجن ،") == tok("سجن")
-    assert parse("-،") == MatchAll()
+    assert parse("و سجن") == parse("سجن و") == parse("سجن -و") == parse("سجن OR ب") == tok("سجن")
+    assert parse("سجن (و OR ل)") == tok("سجن")
+    assert parse("و NOT سجن") == Not(tok("سجن"))
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["و", "ب", "ل", "ك", "ف", "،", "-،", "NOT و", "-و", "title:و", "exact:و", "entity:و", "place:ب", "و ب",
+     "(و OR ب)", "«و»", '"و"', "body:(و ،)"],
+)
+def test_a_query_that_analyzes_to_nothing_is_refused(q) -> None:
+    # it used to mean "everything": GET /search?q=و returned the whole index and an alert on it fired always
+    with pytest.raises(QuerySyntaxError) as info:
+        parse(q)
+    assert "has no searchable word" in info.value.message
+    assert info.value.position is not None
+
+
+@pytest.mark.parametrize(
+    ("q", "position"),
+    [('""', 0), ('place:""', 6), ('id:""', 3), ('entity:""', 7), ('event:""', 6), ('source:" "', 7),
+     ('سجن ""', 4), ('سجن OR title:""', 13)],
+)
+def test_an_empty_value_is_refused_even_beside_other_terms(q, position) -> None:
+    with pytest.raises(QuerySyntaxError) as info:
+        parse(q)
+    assert "empty value" in info.value.message
+    assert info.value.position == position
+
+
+@pytest.mark.parametrize(
+    ("q", "position"),
+    [('سجن"', 3), ('"سجن', 0), ('"سجن" هجوم"', 10), ("«سجن", 0), ("سجن»", 3), ('title:"سجن', 6)],
+)
+def test_an_unpaired_quote_is_refused_opening_or_closing(q, position) -> None:
+    with pytest.raises(QuerySyntaxError) as info:
+        parse(q)
+    assert "unbalanced quote" in info.value.message
+    assert info.value.position == position
+
+
+def test_an_escaped_quote_is_not_a_phrase_delimiter() -> None:
+    assert parse('سجن\\"') == tok("سجن")
 
 
 @pytest.mark.parametrize(

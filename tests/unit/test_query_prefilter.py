@@ -95,3 +95,25 @@ def test_random_rules_never_lose_a_match() -> None:
         truth = {rid for rid, q in rules.items() if compile(q).matches(view)}
         assert truth <= pf.candidates(view)
         assert pf.match(view) == truth
+
+
+def test_rules_using_the_qa_fixes_are_found() -> None:
+    # source words and feed ids (no anchor: always a candidate), killed:* (anchored on "a count > 0"),
+    # gazetteer aliases (one anchor per name)
+    views = [
+        index_view({"id": "q1", "title": "هجوم", "source": "BBC Arabic", "feed_id": "bbc-arabic",
+                    "casualties": [{"kind": "killed", "count": 3, "text": "مقتل 3"}],
+                    "entities": [{"text": "قسد", "type": "ORG", "canonical": "قوات سوريا الديمقراطية",
+                                  "start": 0, "end": 3}]}),
+        index_view({"id": "q2", "title": "هجمات", "source": "CNN Arabic"}),
+    ]
+    rules = {"bbc": "source:bbc", "feed": "source:bbc-arabic", "arabic": "source:arabic", "killed": "killed:*",
+             "sdf": 'entity:"قوات سورية الديمقراطية"', "alias": "entity:SDF", "attacks": "هجمات"}
+    pf = Prefilter(rules)
+    assert compile("killed:*").required_terms == frozenset({Anchor("killed", "", "present")})
+    for v in views:
+        ctx = ViewContext(v)
+        expected = {rid for rid, q in rules.items() if compile(q).matches(ctx)}
+        assert pf.match(ctx) == expected
+    assert pf.match(views[0]) == set(rules)
+    assert pf.match(views[1]) == {"arabic", "attacks"}

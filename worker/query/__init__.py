@@ -29,19 +29,24 @@ Query syntax (Lucene/Kibana style, parsed by luqum):
 
   ==================  ======================================================================
   ``title:`` ``body:``  words/phrases in one part (bare words search title and body)
-  ``entity:قسد``        an entity's canonical or surface name (a word or "phrase" inside it)
-  ``place:الحسكة``      a LOC/FAC entity, Arabic or English (``place:hasakah``)
+  ``entity:قسد``        an entity's canonical or surface name (a word or "phrase" inside it); a gazetteer
+                        name also finds the entry's canonical, English and curated alias names (``aliases``)
+  ``place:الحسكة``      a LOC/FAC entity, Arabic or English (``place:hasakah``), widened the same way
   ``keyword:``          an extracted keyword
   ``event:prison_attack``  an event type (validated against ``worker.document.EVENT_TYPES``)
-  ``type:ORG``          an entity type present · ``source:bbc`` · ``lang:ar`` · ``country:SY``
+  ``type:ORG``          an entity type present · ``lang:ar`` · ``country:SY``
+  ``source:bbc``        the source name, a run of whole words of it ("BBC Arabic"), or the feed id
   ``story:`` ``id:``    near-duplicate story id, document id
   ``date:``             ``2022-01-20``, ``2022-01``, ``2022``, ``2022-01-20..2022-02-01``, ``>=2022-01-01``,
                         ``[2022-01-01 TO 2022-02-01]``, ``{a TO b}``, ``"2022-01-20T10:00:00Z"`` (UTC)
   ``killed:>10``        also injured, arrested, kidnapped, missing, escaped (largest reported count, 0 when
-                        none); ``casualties:>N`` = any kind > N (the largest count of any kind)
+                        none); ``casualties:>N`` = any kind > N (the largest count of any kind);
+                        ``killed:*`` = a count above 0
   ==================  ======================================================================
 * ``field:*`` means the field has a value; boosts ``^n`` are ignored; ``~`` and ``/regex/`` are refused.
-* A blank query matches everything; terms that analyze to nothing (punctuation) are dropped.
+* A blank query matches everything. A term that analyzes to nothing (a lone "و", a single letter,
+  punctuation) is dropped beside other terms and refused alone (``QuerySyntaxError``); so are empty values
+  (``""``, ``place:""``) and an unpaired quote.
 """
 
 from __future__ import annotations

@@ -86,6 +86,22 @@ class Keyword(Node):
         return f"{self.field}={self.value}"
 
 
+# What separates the words of a keyword value for ``KeywordWords`` ("bbc arabic", "asharq al-awsat").
+WORD_SEPARATORS = " -._/"
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordWords(Node):
+    """A keyword value that is ``value`` or contains it as a run of whole words (``WORD_SEPARATORS``):
+    ``bbc`` and ``bbc arabic`` are in "bbc arabic", ``bb`` and ``c arabic`` are not."""
+
+    field: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.field}~={self.value}"
+
+
 @dataclass(frozen=True, slots=True)
 class IntRange(Node):
     """``gte <= value <= lte`` on an integer field; None is unbounded."""

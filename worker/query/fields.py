@@ -24,7 +24,7 @@ Derived fields:
 ``killed`` ...     per casualty kind, the largest count reported (0 when none): killed, injured, arrested,
                    kidnapped, missing, escaped; ``casualties_max`` is the largest of them
 ``keyword_keys``   analyzed extracted keywords
-``source_key``     lowercased ``source``
+``source_key``     lowercased ``source`` (``source:`` matches it whole or a run of its words, or ``feed_id``)
 ``published``      ISO 8601 UTC with milliseconds (what Elasticsearch stores), or absent
 =================  =========================================================================================
 Derived text/keyword fields are left out when empty, so ``field:*`` (exists) agrees between backends.
@@ -53,7 +53,7 @@ TOKEN_FIELDS: tuple[str, ...] = (
 )
 EXACT_TEXT_FIELDS: tuple[str, ...] = ("title_exact", "body_exact")
 KEYWORD_FIELDS: tuple[str, ...] = (
-    "event_types", "entity_types", "source_key", "language", "countries", "story_id", "id",
+    "event_types", "entity_types", "source_key", "feed_id", "language", "countries", "story_id", "id",
 )
 INT_FIELDS: tuple[str, ...] = (*CASUALTY_KINDS, "casualties_max")
 DATE_FIELDS: tuple[str, ...] = ("published",)
@@ -75,6 +75,11 @@ class FieldSpec:
     allowed: tuple[str, ...] = ()
     help: str = ""
     exact: bool = False
+    # text fields: widen a gazetteer name to the entry's other names (``worker.query.aliases``):
+    # "any" entry, or "place" entries (LOC/FAC) only
+    aliases: str = ""
+    # keyword fields: targets matched as a run of whole words of the value (``ast.KeywordWords``), not whole
+    words: tuple[str, ...] = ()
 
 
 QUERY_FIELDS: dict[str, FieldSpec] = {
@@ -82,15 +87,18 @@ QUERY_FIELDS: dict[str, FieldSpec] = {
     for s in (
         FieldSpec("title", "text", ("title_ar",), help="words/phrases in the title"),
         FieldSpec("body", "text", ("body_ar",), help="words/phrases in the body"),
-        FieldSpec("entity", "text", ("entity_keys",), help="an entity name or part of one: entity:قسد"),
-        FieldSpec("place", "text", ("place_keys",), help="a place (Arabic or English name): place:الحسكة"),
+        FieldSpec("entity", "text", ("entity_keys",), aliases="any",
+                  help="an entity name or part of one, or a gazetteer alias: entity:قسد"),
+        FieldSpec("place", "text", ("place_keys",), aliases="place",
+                  help="a place (Arabic or English name): place:الحسكة"),
         FieldSpec("keyword", "text", ("keyword_keys",), help="an extracted keyword"),
         FieldSpec("exact", "text", EXACT_TEXT_FIELDS, exact=True,
                   help='the word as written, no clitic/plural folding: exact:لبنان, exact:"سجون حلب"'),
         FieldSpec("event", "keyword", ("event_types",), "lower", EVENT_TYPES, "event type: event:prison_attack"),
         FieldSpec("type", "keyword", ("entity_types",), "upper", ("PER", "ORG", "LOC", "FAC"),
                   "entity type present: type:ORG"),
-        FieldSpec("source", "keyword", ("source_key",), "lower", help="source name: source:bbc"),
+        FieldSpec("source", "keyword", ("source_key", "feed_id"), "lower", words=("source_key",),
+                  help='source name, a word of it, or a feed id: source:bbc, source:"BBC Arabic"'),
         FieldSpec("lang", "keyword", ("language",), "lower", help="language code: lang:ar"),
         FieldSpec("country", "keyword", ("countries",), "upper", help="ISO country of a place: country:SY"),
         FieldSpec("story", "keyword", ("story_id",), "lower", help="near-duplicate story id"),
@@ -123,7 +131,9 @@ def to_utc_ms(value: datetime | str | None) -> str | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # not strftime: its %Y writes year 1 as "1"; Elasticsearch's strict formats need four digits
+    return (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
+            f"{value.second:02d}.{value.microsecond // 1000:03d}Z")
 
 
 def _unique(items: list[str]) -> list[str]:

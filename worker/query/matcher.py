@@ -7,16 +7,19 @@ is what keeps matching thousands of rules cheap.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from worker.query.ast import (
+    WORD_SEPARATORS,
     And,
     DateRange,
     Exists,
     IntRange,
     Keyword,
+    KeywordWords,
     MatchAll,
     MatchNone,
     Node,
@@ -27,7 +30,7 @@ from worker.query.ast import (
 )
 from worker.query.fields import TOKEN_FIELDS
 
-__all__ = ["ViewContext", "compile_matcher", "Predicate"]
+__all__ = ["ViewContext", "compile_matcher", "Predicate", "source_matches"]
 
 Predicate = Callable[["ViewContext"], bool]
 _TOKEN_FIELDS = frozenset(TOKEN_FIELDS)
@@ -132,6 +135,23 @@ class ViewContext:
         return True
 
 
+_SEP = "[" + re.escape(WORD_SEPARATORS) + "]"
+
+
+def _words_re(value: str) -> re.Pattern[str]:
+    return re.compile(f"(?:^|{_SEP}){re.escape(value)}(?:{_SEP}|\\Z)")
+
+
+def source_matches(value: str, source: str | None, feed_id: str | None = None) -> bool:
+    """``source:value`` for one document's ``source`` and ``feed_id``, without a query: the value (any case,
+    spacing collapsed) is the whole name, a run of whole words of it, or the feed id. For filters that take
+    source names outside the query language (an alert's ``--source``), so they read "bbc" the same way."""
+    val = " ".join(value.split()).lower()
+    if not val:
+        return False
+    return bool(_words_re(val).search((source or "").lower())) or val == (feed_id or "").lower()
+
+
 def compile_matcher(node: Node) -> Predicate:
     """A predicate ``f(ctx) -> bool`` equivalent to ``to_es(node)`` over the same view."""
     if isinstance(node, MatchAll):
@@ -169,6 +189,9 @@ def compile_matcher(node: Node) -> Predicate:
     if isinstance(node, Keyword):
         field, value = node.field, node.value
         return lambda ctx: value in ctx.keywords(field)
+    if isinstance(node, KeywordWords):
+        field, words = node.field, _words_re(node.value)
+        return lambda ctx: any(words.search(v) for v in ctx.keywords(field))
     if isinstance(node, IntRange):
         field, lo, hi = node.field, node.gte, node.lte
 
@@ -218,6 +241,8 @@ def _cost(node: Node) -> int:
     """Rough evaluation cost, to try cheap clauses first (order never changes the result)."""
     if isinstance(node, Keyword | IntRange | Exists | MatchAll | MatchNone):
         return 0
+    if isinstance(node, KeywordWords):
+        return 1
     if isinstance(node, DateRange):
         return 1
     if isinstance(node, Tokens):

@@ -14,7 +14,10 @@ Syntax (see also ``worker/query/__init__.py``):
 * boosts (``^2``) are accepted and ignored; fuzzy (``~``), proximity (``"a b"~3``) and regular expressions
   are refused with a message.
 
-A blank query means "everything". Terms that analyze to nothing (punctuation) are dropped.
+A blank query means "everything". A term that analyzes to nothing (a lone clitic "و", a single letter,
+punctuation) is dropped when other terms remain and refused when nothing else does; an empty value
+(``""``, ``place:""``) and an unpaired quote are refused. ``killed:*`` (any casualty field) means a count
+above 0 was reported.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from luqum.exceptions import IllegalCharacterError, ParseError, ParseSyntaxError
 from luqum.parser import lexer
 from luqum.parser import parser as _luqum_parser
 
+from worker.query.aliases import names_for
 from worker.query.analysis import analyze, analyze_exact, fold_text, prefix_form
 from worker.query.ast import (
     And,
@@ -36,6 +40,7 @@ from worker.query.ast import (
     Exists,
     IntRange,
     Keyword,
+    KeywordWords,
     MatchAll,
     MatchNone,
     Node,
@@ -78,7 +83,7 @@ def _parse(q: str) -> Node:
         raise QuerySyntaxError(f"query too long ({len(q)} characters, limit {MAX_QUERY_CHARS})", None, q)
     if not q.strip():
         return MatchAll()
-    text, origin = _translate_operators(q.translate(_QUOTES))
+    text, origin = _translate_operators(q.translate(_QUOTES), q)
     depth = _max_paren_depth(text)
     if depth > MAX_DEPTH:
         raise QuerySyntaxError(f"too many nested parentheses (limit {MAX_DEPTH})", None, q)
@@ -93,8 +98,19 @@ def _parse(q: str) -> Node:
             raise QuerySyntaxError(f"syntax error: {err}", None, q) from None
         except ArithmeticError:  # luqum reads "^x" boosts as decimals: "a^." raises InvalidOperation
             raise QuerySyntaxError("a boost (^) must be followed by a number", None, q) from None
-    node = _Transformer(q, origin).build(luq, None, 0)
-    return simplify(node if node is not None else MatchAll())
+    tr = _Transformer(q, origin)
+    node = tr.build(luq, None, 0)
+    if node is None:
+        # every term analyzed to nothing: matching everything would be the worst reading (an alert on "و"
+        # fires on every article), so the query is refused at its first empty term
+        text, item = tr.dropped[0] if tr.dropped else (q, None)
+        raise tr.error(_no_word_message(text), item)
+    return simplify(node)
+
+
+def _no_word_message(text: str) -> str:
+    return (f"«{text.strip()}» has no searchable word (a lone clitic such as و or ب, a single letter, or "
+            "only punctuation)")
 
 
 @functools.cache
@@ -106,12 +122,13 @@ def _lexer():  # noqa: ANN202
 # --- pre-lexing: &&, ||, ! ----------------------------------------------------------------------------
 
 
-def _translate_operators(q: str) -> tuple[str, list[int]]:
+def _translate_operators(q: str, original: str) -> tuple[str, list[int]]:
     """Rewrite ``&&``/``||``/leading ``!`` (outside quotes) into AND/OR/NOT, keeping a position map."""
     out: list[str] = []
     origin: list[int] = []
     i, n = 0, len(q)
     in_quote = False
+    quote_at = -1  # where the open phrase started
 
     def emit(s: str, pos: int) -> None:
         out.append(s)
@@ -125,6 +142,7 @@ def _translate_operators(q: str) -> tuple[str, list[int]]:
             continue
         if ch == '"':
             in_quote = not in_quote
+            quote_at = i
         elif not in_quote:
             pair = q[i : i + 2]
             if pair in ("&&", "||"):
@@ -137,6 +155,11 @@ def _translate_operators(q: str) -> tuple[str, list[int]]:
                 continue
         emit(ch, i)
         i += 1
+    if in_quote:
+        # luqum only notices an unclosed opening quote; a stray closing one ('سجن"') would be read as
+        # punctuation of the word, so an odd count is refused either way, at the unpaired quote
+        raise QuerySyntaxError('unbalanced quote: a " has no partner (escape it as \\" to search for it)',
+                               quote_at, original)
     origin.append(n)
     return "".join(out), origin
 
@@ -232,6 +255,8 @@ class _Transformer:
     def __init__(self, query: str, origin: list[int]) -> None:
         self.query = query
         self.origin = origin
+        # terms that analyzed to nothing, in query order: dropped while something else is left to search
+        self.dropped: list[tuple[str, lt.Item]] = []
 
     def error(self, message: str, item: lt.Item | None = None) -> QuerySyntaxError:
         pos = getattr(item, "pos", None) if item is not None else None
@@ -299,8 +324,11 @@ class _Transformer:
         return self.value(text, item, spec, phrase=False)
 
     def exists(self, spec: FieldSpec | None) -> Node:
-        if spec is None or spec.kind == "int":
-            return MatchAll()  # every document; integer fields are always present (0 when none)
+        if spec is None:
+            return MatchAll()
+        if spec.kind == "int":
+            # every document has the count (0 when none), so "has a value" reads as "a count was reported"
+            return IntRange(spec.targets[0], 1, None)
         if len(spec.targets) == 1:
             return Exists(spec.targets[0])
         return Or(tuple(Exists(t) for t in spec.targets))
@@ -315,21 +343,33 @@ class _Transformer:
             return Prefix(spec.targets, self.keyword_value(text, spec))
         raise self.error(f"field {spec.name!r} takes numbers or dates, not a prefix*", item)
 
+    def empty(self, text: str, item: lt.Item, spec: FieldSpec | None) -> None:
+        """A term with nothing searchable: an explicit empty value is an error, a lone clitic is dropped."""
+        if not text.strip():
+            where = f"{spec.name}:" if spec is not None else ""
+            raise self.error(f'{where}"" is an empty value: give a word to search for', item)
+        self.dropped.append((text, item))
+
     def value(self, text: str, item: lt.Item, spec: FieldSpec | None, *, phrase: bool) -> Node | None:
         if spec is None or spec.kind == "text":
             toks = tuple(analyze_exact(text) if spec is not None and spec.exact else analyze(text))
             if not toks:
+                self.empty(text, item, spec)
                 return None
-            return Tokens(spec.targets if spec else DEFAULT_TEXT_FIELDS, toks)
+            node = Tokens(spec.targets if spec else DEFAULT_TEXT_FIELDS, toks)
+            if spec is not None and spec.aliases:
+                return self.with_aliases(node, text, spec)
+            return node
         if spec.kind == "keyword":
             val = self.keyword_value(text, spec)
             if not val:
+                self.empty(text, item, spec)
                 return None
             if spec.allowed and val not in spec.allowed:
                 raise self.error(
                     f"unknown {spec.name} {text!r}; expected one of: {', '.join(spec.allowed)}", item
                 )
-            nodes = tuple(Keyword(t, val) for t in spec.targets)
+            nodes = tuple(KeywordWords(t, val) if t in spec.words else Keyword(t, val) for t in spec.targets)
             return nodes[0] if len(nodes) == 1 else Or(nodes)
         if spec.kind == "int":
             if ".." in text:
@@ -347,8 +387,18 @@ class _Transformer:
         raise self.error(f"field {spec.name!r} cannot be searched this way", item)  # pragma: no cover
 
     @staticmethod
+    def with_aliases(node: Tokens, text: str, spec: FieldSpec) -> Node:
+        """``node`` OR the other names the gazetteer entry called ``text`` is indexed under."""
+        alts = [node]
+        for name in names_for(text, places_only=spec.aliases == "place"):
+            toks = tuple(analyze(name))
+            if toks:
+                alts.append(Tokens(spec.targets, toks))
+        return Or(tuple(alts)) if len(alts) > 1 else node
+
+    @staticmethod
     def keyword_value(text: str, spec: FieldSpec) -> str:
-        val = text.strip()
+        val = " ".join(text.split()) if spec.words else text.strip()
         if spec.case == "lower":
             return val.lower()
         if spec.case == "upper":

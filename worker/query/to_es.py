@@ -7,14 +7,17 @@ array field are 100 positions apart, so a phrase never spans two entity names).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from worker.query.ast import (
+    WORD_SEPARATORS,
     And,
     DateRange,
     Exists,
     IntRange,
     Keyword,
+    KeywordWords,
     MatchAll,
     MatchNone,
     Node,
@@ -24,11 +27,27 @@ from worker.query.ast import (
     Tokens,
 )
 
-__all__ = ["to_es"]
+__all__ = ["to_es", "words_regexp"]
 
 
-def _iso(dt) -> str:
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+def _iso(dt: datetime) -> str:
+    # not strftime: its %Y writes year 1 as "1", which strict_date_optional_time rejects (4 digits needed)
+    return (f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}."
+            f"{dt.microsecond // 1000:03d}Z")
+
+
+_SEP_CLASS = "[" + "".join("\\" + c for c in WORD_SEPARATORS) + "]"
+
+
+def _escape_regexp(text: str) -> str:
+    """Every character but letters and digits escaped: Lucene reads a backslash-escaped character literally."""
+    return "".join(c if c.isalnum() else "\\" + c for c in text)
+
+
+def words_regexp(value: str) -> str:
+    """The Lucene regular expression (anchored, like all of them) for ``KeywordWords``: ``value`` alone, or
+    with a separator and anything on either side."""
+    return f"(.*{_SEP_CLASS})?{_escape_regexp(value)}({_SEP_CLASS}.*)?"
 
 
 def _any(queries: list[dict[str, Any]]) -> dict[str, Any]:
@@ -52,6 +71,8 @@ def to_es(node: Node) -> dict[str, Any]:
         return _any([{"prefix": {f: {"value": node.prefix}}} for f in node.fields])
     if isinstance(node, Keyword):
         return {"term": {node.field: {"value": node.value}}}
+    if isinstance(node, KeywordWords):
+        return {"regexp": {node.field: {"value": words_regexp(node.value), "flags": "NONE"}}}
     if isinstance(node, IntRange):
         rng: dict[str, Any] = {}
         if node.gte is not None:
@@ -77,7 +98,7 @@ def to_es(node: Node) -> dict[str, Any]:
         for child in node.children:
             if isinstance(child, Not):
                 must_not.append(to_es(child.child))
-            elif isinstance(child, Keyword | IntRange | DateRange | Exists):
+            elif isinstance(child, Keyword | KeywordWords | IntRange | DateRange | Exists):
                 filt.append(to_es(child))
             else:
                 must.append(to_es(child))
