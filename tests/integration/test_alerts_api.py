@@ -110,5 +110,11 @@ def test_preview_over_indexed_history(alerts_ctx, es_client) -> None:  # noqa: F
                                                 "filters": {"sources": ["cnn", "skynews"]}})
         res2 = preview(wide, ctx=alerts_ctx)
         assert res2["matched"] == 2 and res2["notifications"] == 2  # p2 (bbc) filtered out
+        # a word of the source name, as `source:bbc` reads it (QA: "--source bbc" never matched "BBC Arabic")
+        es_client.update(index=alias, id="p3", doc={"source": "CNN Arabic", "source_key": "cnn arabic"},
+                         refresh="wait_for")
+        words, _ = RuleStore(alerts_ctx).upsert({"name": "words", "query": "event:prison_attack",
+                                                 "filters": {"sources": ["cnn"]}})
+        assert [s["article"]["id"] for s in preview(words, ctx=alerts_ctx)["stories"]] == ["p3"]
     finally:
         drop_alias_and_indices(es_client, alias)

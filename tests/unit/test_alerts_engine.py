@@ -78,6 +78,16 @@ def test_filters() -> None:
     assert [r.name for r in eng.match(index_view(PRISON), PRISON)] == ["sky"]
 
 
+def test_source_filter_reads_a_word_of_the_name_like_the_query_language() -> None:
+    """QA: `alerts add --source bbc` was accepted and never fired, the source being "BBC Arabic"."""
+    bbc = {**PRISON, "source": "BBC Arabic", "feed_id": "bbc-ar"}
+    base = {"name": "f", "query": "سجن"}
+    for value in ("bbc", "BBC", "bbc arabic", "BBC-AR"):
+        assert passes_filters(build_rule({**base, "filters": {"sources": [value]}}), bbc), value
+    for value in ("bb", "arabic bbc", "cnn"):
+        assert not passes_filters(build_rule({**base, "filters": {"sources": [value]}}), bbc), value
+
+
 def test_prefilter_keeps_candidates_few() -> None:
     """With many rules on unrelated words, only the rules whose required terms occur are fully checked."""
     words = ["سجن", "انتخابات", "اقتصاد", "نفط", "كرة", "مطر", "زلزال", "فيضان", "جامعة", "مستشفى"]

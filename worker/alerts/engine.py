@@ -21,7 +21,7 @@ from worker.alerts.rules import AlertRule
 from worker.alerts.store import RuleStore
 from worker.query import compile as compile_query
 from worker.query.fields import index_view
-from worker.query.matcher import ViewContext
+from worker.query.matcher import ViewContext, source_matches
 from worker.query.prefilter import Prefilter
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,9 @@ def casualty_total(doc: dict[str, Any]) -> int:
 
 def passes_filters(rule: AlertRule, doc: dict[str, Any]) -> bool:
     f = rule.filters
-    if f.sources:
-        src = (doc.get("source") or "").lower()
-        if src not in {s.lower() for s in f.sources}:
-            return False
+    # "bbc" names "BBC Arabic" here as in the query language's source:bbc (one reading, in worker.query).
+    if f.sources and not any(source_matches(s, doc.get("source"), doc.get("feed_id")) for s in f.sources):
+        return False
     if f.languages:
         lang = (doc.get("language") or "").lower()
         if lang not in {s.lower() for s in f.languages}:

@@ -17,13 +17,14 @@ from worker.alerts.engine import passes_filters
 from worker.alerts.payloads import article_summary
 from worker.alerts.rules import AlertRule
 from worker.query import compile as compile_query
+from worker.query.to_es import source_filter
 
 
 def preview(rule: AlertRule, *, ctx: AlertsDeps, limit: int = 100) -> dict[str, Any]:
     cq = compile_query(rule.query)
     filters: list[dict[str, Any]] = []
     if rule.filters.sources:
-        filters.append({"terms": {"source_key": [s.lower() for s in rule.filters.sources]}})
+        filters.append(source_filter(rule.filters.sources))
     if rule.filters.languages:
         filters.append({"terms": {"language": [s.lower() for s in rule.filters.languages]}})
     query = {"bool": {"must": [cq.es], "filter": filters}}

@@ -101,7 +101,7 @@ class Channels(BaseModel):
 class Filters(BaseModel):
     """Structured restrictions applied after the query matched (cheap, exact)."""
 
-    sources: list[str] = Field(default_factory=list)  # doc.source must be one of these (case-insensitive)
+    sources: list[str] = Field(default_factory=list)  # read as source: reads them (a name, a word of it, a feed id)
     languages: list[str] = Field(default_factory=list)
     # killed + injured, taking the largest count reported per kind (several sentences often repeat a toll)
     min_casualties: int | None = None

@@ -56,6 +56,14 @@ def _any(queries: list[dict[str, Any]]) -> dict[str, Any]:
     return {"bool": {"should": queries, "minimum_should_match": 1}}
 
 
+def source_filter(values: list[str]) -> dict[str, Any]:
+    """The clause ``source:v1 OR source:v2 ...`` compiles to, for source names given outside the query
+    language (an alert's ``--source``): the same reading as :func:`worker.query.matcher.source_matches`."""
+    vals = [" ".join(v.split()).lower() for v in values]
+    return _any([to_es(Or((KeywordWords("source_key", v), Keyword("feed_id", v)))) for v in vals if v]
+                or [{"match_none": {}}])
+
+
 def to_es(node: Node) -> dict[str, Any]:
     """The query DSL for ``node`` (scores come from the text clauses; filters are in filter context)."""
     if isinstance(node, MatchAll):
