@@ -191,6 +191,9 @@ def test_reader_without_key_sees_redacted_channels_and_a_write_asks_for_the_key(
     page.click("#f-cancel")
     page.locator("#rules tr[data-rule='quiet'] .act-toggle").click()
     page.wait_for_selector("#nw-key-dialog[open]")
+    # the password field is named by its label (what a screen reader announces)
+    assert page.get_by_label("مفتاح API (يبقى في هذه الجلسة فقط)").get_attribute("id") == "nw-key-input"
+    assert page.eval_on_selector("#nw-key-input", "i => i.labels.length") == 1
     page.fill("#nw-key-input", web.key)
     page.click("#nw-key-save")
     page.wait_for_selector("#rules tr[data-rule='quiet'] .badge.off")
