@@ -191,10 +191,47 @@ def test_reader_without_key_sees_redacted_channels_and_a_write_asks_for_the_key(
     page.click("#f-cancel")
     page.locator("#rules tr[data-rule='quiet'] .act-toggle").click()
     page.wait_for_selector("#nw-key-dialog[open]")
+    # the password field is named by its label (what a screen reader announces)
+    assert page.get_by_label("مفتاح API (يبقى في هذه الجلسة فقط)").get_attribute("id") == "nw-key-input"
+    assert page.eval_on_selector("#nw-key-input", "i => i.labels.length") == 1
     page.fill("#nw-key-input", web.key)
     page.click("#nw-key-save")
     page.wait_for_selector("#rules tr[data-rule='quiet'] .badge.off")
     assert rules.get("quiet").enabled is False
+    assert not page.errors
+
+
+def test_edit_without_the_key_never_saves_redacted_channels(page, web, rules, local_receivers):
+    """Edit opened without the key shows placeholders; Save asks for the key, loads the real channels into
+    the form (keeping the user's edit) and saves nothing until Save is pressed again."""
+    hook = "http://127.0.0.1:8099/hook-secret"
+    body = {"name": "guarded", "query": "سجن", "channels": {"webhooks": [{"url": hook}], "emails": ["desk@example.org"]}}
+    assert httpx.post(web.url + "/alerts", json=body, headers={"X-API-Key": web.key}).status_code == 201
+    writes: list[str] = []
+    page.on("request", lambda r: writes.append(f"{r.method} {r.url}") if r.method in ("PUT", "POST", "PATCH") else None)
+    page.goto(web.url + "/alerts")
+    page.locator("#rules tr[data-rule='guarded'] .act-edit").click()
+    page.wait_for_function("document.getElementById('f-name').value === 'guarded'")
+    assert page.input_value("#f-webhooks") == "http://127.0.0.1:8099/…"
+    assert page.input_value("#f-emails") == "…@example.org"
+    page.fill("#f-query", "سجن AND فرار")
+    page.fill("#f-emails", "…@example.org\nnew@example.org")  # a line added to a redacted field
+    page.click("#f-save")
+    page.wait_for_selector("#nw-key-dialog[open]")
+    page.fill("#nw-key-input", web.key)
+    page.click("#nw-key-save")
+    page.wait_for_function("document.getElementById('f-webhooks').value === " + repr(hook))
+    assert page.input_value("#f-emails") == "desk@example.org\nnew@example.org"
+    assert page.input_value("#f-query") == "سجن AND فرار"  # the user's edit is kept
+    assert page.locator("#msg.error").count() == 1  # "review, then save again"
+    assert not writes and rules.get("guarded").query == "سجن"  # nothing was sent
+
+    page.click("#f-save")
+    page.wait_for_selector("#msg.ok")
+    saved = rules.get("guarded")
+    assert saved.query == "سجن AND فرار" and [w.url for w in saved.channels.webhooks] == [hook]
+    assert saved.channels.emails == ["desk@example.org", "new@example.org"]
+    assert len(writes) == 1 and writes[0].startswith("PUT ")
     assert not page.errors
 
 

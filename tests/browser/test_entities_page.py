@@ -58,8 +58,10 @@ def test_entity_view_in_english_and_a_missing_entity(explore_page, explore_serve
     assert page.get_attribute("html", "dir") == "ltr"
     assert page.inner_text("#entity-meta").startswith("Places · 5 articles")
     assert "Named alongside" in page.inner_text("#entity-view")
+    assert page.title() == "newsworker — الرياض"  # an entity's view is titled with its name in both languages
     page.goto(explore_server + "/entities?name=" + "لا أحد")
     page.wait_for_selector("#error:not([hidden])")
+    assert page.title() == "newsworker — Entities"  # English is kept: the tab title follows it
     assert "no article names this entity" in page.inner_text("#error")
     assert not page.errors
 

@@ -75,6 +75,21 @@ def test_list_add_poll_now_and_remove(page, web, feeds):
     assert not page.errors and not page.outside
 
 
+def test_adding_an_existing_id_is_refused_with_a_message(page, web, feeds):
+    with_key(page)
+    page.goto(web.url + "/feeds")
+    page.wait_for_selector("#feeds tr[data-feed='aljazeera']")
+    page.fill("#f-url", "http://127.0.0.1:9/other.xml")
+    page.fill("#f-id", "aljazeera")
+    page.click("#f-add")
+    page.wait_for_selector("#msg.error")
+    assert "aljazeera" in page.inner_text("#msg") and "409" not in page.inner_text("#msg")
+    assert feeds.get("aljazeera").url == "https://www.aljazeera.net/aljazeerarss/rss.xml"
+    assert feeds.state("aljazeera").status == "ok"
+    assert page.input_value("#f-url") == "http://127.0.0.1:9/other.xml"  # the form keeps what was typed
+    assert not page.errors
+
+
 def test_write_without_key_opens_the_dialog_then_succeeds_with_the_key(page, web, feeds):
     page.goto(web.url + "/feeds")
     page.wait_for_selector("#feeds tr[data-feed='aljazeera']")

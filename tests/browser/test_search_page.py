@@ -86,6 +86,25 @@ def test_malformed_query_shows_message_not_crash(page, server):
     assert not page.errors
 
 
+def test_failed_search_clears_the_previous_results_facets_charts_and_pager(page, server):
+    _search(page, server, "سجن")
+    page.wait_for_selector("#histogram rect.bar")
+    assert page.locator("#facets .facet").count() >= 3 and page.inner_text("#pageinfo")
+    page.evaluate("document.getElementById('next').disabled = false")  # as on a search with several pages
+    page.fill("#q", '"سجن')
+    page.press("#q", "Enter")
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.locator(".hit").count() == 0 and page.locator("#facets .facet").count() == 0
+    assert page.locator("#histogram rect.bar").count() == 0 and page.locator("#map circle").count() == 0
+    assert page.inner_text("#pageinfo") == "" and page.is_disabled("#next") and page.is_disabled("#prev")
+    page.click("#nav-lang")  # re-rendering for the language must not bring the old answer back
+    page.wait_for_function("document.documentElement.dir === 'ltr'")
+    assert page.locator(".hit").count() == 0 and page.locator("#facets .facet").count() == 0
+    page.click("#nav-lang")
+    page.wait_for_function("document.documentElement.dir === 'rtl'")
+    assert not page.errors
+
+
 def test_histogram_bar_filters_to_its_day_and_event_facet_adds_a_clause(page, server):
     _search(page, server, "سجن")
     page.wait_for_selector("#histogram rect.bar")

@@ -64,6 +64,7 @@ def test_window_controls_and_english(explore_page, explore_server):
     assert page.get_attribute("html", "dir") == "ltr"
     assert "newest indexed article" in page.inner_text("#top-stories")
     assert page.inner_text("#nav-stories") == "Stories"
+    assert page.title() == "newsworker — Stories"
     page.select_option("#anchor", "latest")
     page.select_option("#sort", "articles")
     page.wait_for_function("() => document.querySelector('#top-stories li.story')?.dataset.story === 's-summit'")

@@ -118,3 +118,48 @@ def test_preview_over_indexed_history(alerts_ctx, es_client) -> None:  # noqa: F
         assert [s["article"]["id"] for s in preview(words, ctx=alerts_ctx)["stories"]] == ["p3"]
     finally:
         drop_alias_and_indices(es_client, alias)
+
+
+_PUT_FIELDS = ("query", "filters", "channels", "mode", "digest_minutes", "owner", "enabled")
+
+
+def test_redacted_channels_are_refused_and_the_stored_ones_kept(client, alerts_ctx) -> None:  # noqa: F811
+    """A reader's view of a rule sent back with the key (the page's edit after a 401) must not overwrite the
+    real channels with their placeholders: notifications would go to ``/…`` and ``…@domain``."""
+    key = {"X-API-Key": KEY}
+    body = {"name": "red", "query": "سجن", "channels": {"webhooks": [{"url": "http://127.0.0.1:8099/hook-secret"}],
+                                                        "emails": ["desk@example.org"]}}
+    assert client.post("/alerts", json=body, headers=key).status_code == 201
+    seen = client.get("/alerts/red").json()  # without the key: redacted
+    assert seen["channels"] == {"webhooks": [{"url": "http://127.0.0.1:8099/…", "format": "json"}],
+                                "emails": ["…@example.org"]}
+    put = {**{k: seen[k] for k in _PUT_FIELDS}, "query": "سجن AND فرار"}
+    r = client.put("/alerts/red", json=put, headers=key)
+    assert r.status_code == 422
+    assert "channels.webhooks.0.url" in r.json()["detail"] and "redacted" in r.json()["detail"]
+    only_email = {**put, "channels": {"webhooks": [], "emails": seen["channels"]["emails"]}}
+    r = client.put("/alerts/red", json=only_email, headers=key)
+    assert r.status_code == 422 and "channels.emails" in r.json()["detail"] and "redacted" in r.json()["detail"]
+    r = client.patch("/alerts/red", json={"channels": seen["channels"]}, headers=key)
+    assert r.status_code == 422 and "redacted" in r.json()["detail"]
+    r = client.post("/alerts", json={**put, "name": "red2"}, headers=key)
+    assert r.status_code == 422 and "redacted" in r.json()["detail"]
+    assert client.get("/alerts/red2").status_code == 404
+    stored = RuleStore(alerts_ctx).get("red")
+    assert stored.query == "سجن" and stored.channels.emails == ["desk@example.org"]
+    assert [w.url for w in stored.channels.webhooks] == ["http://127.0.0.1:8099/hook-secret"]
+    # the key holder's view goes back unchanged
+    full = client.get("/alerts/red", headers=key).json()
+    r = client.put("/alerts/red", json={**{k: full[k] for k in _PUT_FIELDS}, "query": "سجن AND فرار"}, headers=key)
+    assert r.status_code == 200 and r.json()["channels"]["emails"] == ["desk@example.org"]
+
+
+def test_put_refuses_a_body_name_other_than_the_path(client, alerts_ctx) -> None:  # noqa: F811
+    key = {"X-API-Key": KEY}
+    r = client.put("/alerts/qa-new", json={"name": "qa-other", "query": "سجن"}, headers=key)
+    assert r.status_code == 422 and "qa-other" in r.json()["detail"] and "qa-new" in r.json()["detail"]
+    assert client.get("/alerts/qa-new").status_code == 404 and client.get("/alerts/qa-other").status_code == 404
+    r = client.put("/alerts/qa-new", json={"name": "qa-new", "query": "سجن"}, headers=key)  # the same name is fine
+    assert r.status_code == 200 and r.json()["name"] == "qa-new"
+    r = client.put("/alerts/qa-new", json={"query": "فرار"}, headers=key)  # and so is none
+    assert r.status_code == 200 and r.json()["query"] == "فرار"

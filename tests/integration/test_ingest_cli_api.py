@@ -114,6 +114,53 @@ def test_feeds_api(isolated, monkeypatch) -> None:
     assert client.get("/feeds").json()["total"] == 0
 
 
+def test_feeds_api_refuses_an_existing_id(isolated) -> None:
+    """POST /feeds with a taken id (given or derived from the name) is a 409, and the feed keeps its URL and
+    polling state: before, the new URL silently took over the old feed's status and ETag."""
+    from worker.api.app import create_app
+    from worker.ingest.registry import FeedState
+    from worker.pipeline.context import current
+
+    client = TestClient(create_app())
+    key = {"X-API-Key": KEY}
+    first = {"url": "http://93.184.216.34/rss", "id": "taken", "name": "BBC Arabic"}
+    assert client.post("/feeds", json=first, headers=key).status_code == 201
+    reg = current().registry
+    reg.save_state("taken", FeedState(status="ok", etag='"v1"', polls=3))
+    r = client.post("/feeds", json={**first, "url": "http://93.184.216.35/other"}, headers=key)
+    assert r.status_code == 409 and "'taken'" in r.json()["detail"] and "exists" in r.json()["detail"]
+    kept = client.get("/feeds/taken").json()
+    assert kept["url"] == "http://93.184.216.34/rss" and kept["etag"] == '"v1"' and kept["status"] == "ok"
+
+    named = {"url": "http://93.184.216.34/a.xml", "name": "Sky News"}  # id derived from the name: sky-news
+    assert client.post("/feeds", json=named, headers=key).json()["id"] == "sky-news"
+    r = client.post("/feeds", json={**named, "url": "http://93.184.216.34/b.xml"}, headers=key)
+    assert r.status_code == 409 and "'sky-news'" in r.json()["detail"] and "derived from the name" in r.json()["detail"]
+    assert client.get("/feeds/sky-news").json()["url"] == "http://93.184.216.34/a.xml"
+    assert client.get("/feeds").json()["total"] == 2
+
+
+def test_registry_add_refuses_an_existing_id_and_load_still_updates(isolated, tmp_path) -> None:
+    from worker.ingest.registry import Feed, FeedExistsError, FeedState
+    from worker.pipeline.context import current
+
+    reg = current().registry
+    reg.add(Feed(id="one", url="http://93.184.216.34/1"))
+    reg.save_state("one", FeedState(status="ok", etag='"e"'))
+    with pytest.raises(FeedExistsError, match="'one'"):
+        reg.add(Feed(id="one", url="http://93.184.216.34/2"))
+    assert reg.get("one").url == "http://93.184.216.34/1" and reg.ids() == ["one"]
+    # `feeds load` re-reads an edited file: it updates the configuration and keeps the polling state
+    f = tmp_path / "feeds.yaml"
+    f.write_text("feeds:\n  - {id: one, url: 'http://93.184.216.34/3'}\n  - {id: two, url: 'http://93.184.216.34/4'}\n",
+                 encoding="utf-8")
+    assert [x.id for x in reg.load_yaml(f)] == ["one", "two"]
+    assert reg.get("one").url == "http://93.184.216.34/3" and reg.state("one").etag == '"e"'
+    assert reg.ids() == ["one", "two"] and set(reg.due_times(["one", "two"]).values()) != {None}
+    reg.put(Feed(id="two", url="http://93.184.216.34/5"))  # the explicit replace
+    assert reg.get("two").url == "http://93.184.216.34/5"
+
+
 def test_stages_poll_fetch_and_dead_letter(isolated) -> None:
     """The stages as the generated tasks run them: the schedule tick queues due feeds once, poll hands items
     to fetch, fetch hands articles to extract, and a page that keeps failing with no feed text ends as a

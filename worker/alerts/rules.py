@@ -30,10 +30,21 @@ EMAIL_RE = re.compile(EMAIL_PATTERN)
 MAX_URL_CHARS = 2048
 MAX_EMAIL_CHARS = 254  # RFC 5321 path limit
 MAX_CHANNELS = 20
+# What redaction puts in place of a webhook's path and an address's local part (``redact_url``,
+# ``redact_email``). A saved target holding it is a reader's view sent back, not a channel: refused.
+REDACTED = "…"
 
 
 class RuleError(ValueError):
     """A rule that cannot be saved (bad name, query, channel...). The message is meant for the user."""
+
+
+def _refuse_redacted(what: str, value: str) -> None:
+    """Refuse a channel target copied from a redacted view (GET without the key): saving it would send
+    notifications to ``host/…`` or ``…@domain`` and record them as delivered."""
+    if REDACTED in value:
+        raise ValueError(f"{what} {value[:100]!r} is a redacted placeholder ('{REDACTED}' as shown to readers "
+                         "without the API key): read the rule with the X-API-Key and send its real value")
 
 
 class WebhookChannel(BaseModel):
@@ -48,6 +59,7 @@ class WebhookChannel(BaseModel):
                              f"{v[:100]!r}")
         if info.context and info.context.get("stored"):
             return v  # checked when saved; checked again when sending
+        _refuse_redacted("webhook url", v)
         check_webhook_url(v)
         return v
 
@@ -78,12 +90,15 @@ class Channels(BaseModel):
 
     @field_validator("emails")
     @classmethod
-    def _emails(cls, v: list[str]) -> list[str]:
+    def _emails(cls, v: list[str], info: ValidationInfo) -> list[str]:
         if len(v) > MAX_CHANNELS:
             raise ValueError(f"at most {MAX_CHANNELS} email addresses")
+        stored = bool(info.context and info.context.get("stored"))
         for addr in v:
             if len(addr) > MAX_EMAIL_CHARS or not EMAIL_RE.match(addr):
                 raise ValueError(f"not an email address: {addr[:100]!r}")
+            if not stored:
+                _refuse_redacted("email address", addr)
         return v
 
     @field_validator("webhooks")
@@ -174,13 +189,13 @@ def redact_url(url: str) -> str:
     """``scheme://host/…``: webhook paths often carry the secret (Slack's do), so history records and
     read-only API views keep only where it goes (without any ``user:password@``)."""
     m = re.match(r"^(https?://)(?:[^/?#@]*@)?([^/?#@]+)", url or "")
-    return (m.group(1) + m.group(2) + "/…") if m else "…"
+    return (m.group(1) + m.group(2) + "/" + REDACTED) if m else REDACTED
 
 
 def redact_email(addr: str) -> str:
     """``…@domain``: who receives an alert is personal data; the domain is enough to tell channels apart."""
     _, at, domain = (addr or "").rpartition("@")
-    return f"…@{domain}" if at else "…"
+    return f"{REDACTED}@{domain}" if at else REDACTED
 
 
 def redacted(rule: AlertRule) -> dict[str, Any]:

@@ -67,12 +67,12 @@ def _check(key: str | None) -> None:
         raise HTTPException(err.status_code, err.detail) from None
 
 
-def require_write(x_api_key: str | None = Header(default=None)) -> None:
+def require_write(x_api_key: str | None = Header(default=None, alias="X-API-Key")) -> None:
     """Dependency for POST/PUT/PATCH/DELETE routes."""
     _check(x_api_key)
 
 
-def require_read(x_api_key: str | None = Header(default=None)) -> None:
+def require_read(x_api_key: str | None = Header(default=None, alias="X-API-Key")) -> None:
     """Dependency for GET routes: a no-op unless reads are closed by configuration."""
     if not reads_open():
         _check(x_api_key)

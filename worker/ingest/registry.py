@@ -21,6 +21,15 @@ from worker.keys import Keys
 from worker.settings import get_settings
 from worker.store.clients import get_redis
 
+
+class FeedExistsError(ValueError):
+    """``FeedRegistry.add`` of an id that is already registered. The message is meant for the user."""
+
+    def __init__(self, feed_id: str) -> None:
+        super().__init__(f"feed {feed_id!r} exists: remove it first to replace it, or choose another id")
+        self.feed_id = feed_id
+
+
 FeedStatus = Literal["new", "ok", "failing", "dead"]
 FAILING_AFTER = 1  # the first failure already shows (with its error); "dead" needs many
 DEAD_AFTER = 30  # ... and dead (still polled, rarely: max interval) unless a 410 says so at once
@@ -100,9 +109,22 @@ class FeedRegistry:
         self.r = client
         self.keys = keys or Keys()
         self._save_state = client.register_script(_SAVE_STATE_LUA)
+        self._add_new = client.register_script(_ADD_NEW_LUA)
 
     # configuration -----------------------------------------------------------------------------------
     def add(self, feed: Feed, *, due_now: bool = True) -> Feed:
+        """Register a new feed. Raises ``FeedExistsError`` when the id is taken, leaving that feed's
+        configuration and polling state (ETag, status) as they are: a new URL under an old feed's state
+        would send the old ETag to the new server. ``put`` replaces a feed on purpose."""
+        added = self._add_new(keys=[self.keys.feed(feed.id), self.keys.feed_ids, self.keys.due],
+                              args=[feed.model_dump_json(), feed.id, repr(time.time()) if due_now else ""])
+        if not added:
+            raise FeedExistsError(feed.id)
+        return feed
+
+    def put(self, feed: Feed, *, due_now: bool = True) -> Feed:
+        """Register a feed or replace the configuration of the one with its id (``feeds load``: a file
+        re-loaded after an edit); its polling state and place on the schedule are kept."""
         pipe = self.r.pipeline()
         pipe.set(self.keys.feed(feed.id), feed.model_dump_json())
         pipe.sadd(self.keys.feed_ids, feed.id)
@@ -153,7 +175,7 @@ class FeedRegistry:
             for old in set(self.ids()) - {f.id for f in feeds}:
                 self.remove(old)
         for feed in feeds:
-            self.add(feed)
+            self.put(feed)
         return feeds
 
     # state -------------------------------------------------------------------------------------------
@@ -216,6 +238,19 @@ class FeedRegistry:
         scores = self.r.zmscore(self.keys.due, feed_ids)
         return {i: (None if s is None else float(s)) for i, s in zip(feed_ids, scores, strict=True)}
 
+
+# KEYS: feed key, feed ids set, due zset. ARGV: feed JSON, feed id, due time ("" = not scheduled).
+# The configuration is written only if the id is free; one script, so a concurrent add cannot slip between.
+_ADD_NEW_LUA = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then
+  return 0
+end
+redis.call('SADD', KEYS[2], ARGV[2])
+if ARGV[3] ~= '' then
+  redis.call('ZADD', KEYS[3], 'NX', ARGV[3], ARGV[2])
+end
+return 1
+"""
 
 # KEYS: state key, feed ids set, due zset. ARGV: state JSON, feed id, next due ("" = none).
 _SAVE_STATE_LUA = """

@@ -75,7 +75,8 @@ class RuleIn(RuleBody):
 
 
 class RulePut(RuleBody):
-    name: str | None = Field(None, description="ignored: the path names the rule")
+    name: str | None = Field(None, max_length=120,
+                             description="optional; the path names the rule, and a different name is refused")
 
 
 class RulePatch(BaseModel):
@@ -180,6 +181,11 @@ def get_rule(name: RuleName, x_api_key: ApiKey = None) -> dict[str, Any]:
 @router.put("/{name}", response_model=RuleOut, dependencies=[Depends(require_write)],
             responses=responses(WRITE_ERRORS, BACKEND_ERRORS))
 def put_rule(name: RuleName, body: RulePut) -> dict[str, Any]:
+    # PUT does not rename: a body naming another rule is a mistake the caller must hear about, not a save
+    # under the path's name that leaves the rule they meant untouched.
+    if body.name is not None and body.name.strip() != name.strip():
+        raise HTTPException(422, f"body name {body.name!r} differs from the path's rule {name!r}: PUT does not "
+                            f"rename; PUT /alerts/{body.name.strip()} for that rule, or omit the name")
     saved, _ = _store().upsert(_rule_or_422(body.model_dump(exclude={"name"}), name))
     return saved.model_dump(mode="json")
 

@@ -25,7 +25,7 @@ from worker.api.models import (
     responses,
 )
 from worker.ingest.errors import BlockedURLError
-from worker.ingest.registry import Feed, feed_view, slugify
+from worker.ingest.registry import Feed, FeedExistsError, feed_view, slugify
 from worker.ingest.registry import list_feeds as _list
 from worker.ingest.ssrf import AddressPolicy, check_url
 from worker.pipeline.context import current
@@ -77,8 +77,11 @@ def get_feed(feed_id: FeedId) -> dict[str, Any]:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=FeedOut,
-             dependencies=[Depends(require_write)], responses=responses(WRITE_ERRORS, BACKEND_ERRORS))
+             dependencies=[Depends(require_write)],
+             responses=responses(WRITE_ERRORS, BACKEND_ERRORS, _409="a feed with that id exists"))
 def add_feed(body: FeedIn) -> dict[str, Any]:
+    """Add a feed. An id already registered (given, or derived from the name or URL) is a 409: adding
+    never replaces a feed (its polling state would go with the new URL); remove it first."""
     ctx = _ctx()
     try:
         feed = Feed(**{**body.model_dump(), "id": body.id or slugify(body.name or body.url)})
@@ -90,7 +93,13 @@ def add_feed(body: FeedIn) -> dict[str, Any]:
         raise HTTPException(422, err.errors(include_url=False, include_context=False, include_input=False)) from None
     except BlockedURLError as err:
         raise HTTPException(422, f"feed URL refused: {err}") from None
-    ctx.registry.add(feed)
+    try:
+        ctx.registry.add(feed)
+    except FeedExistsError:
+        how = "" if body.id else f" (the id derived from the {'name' if body.name else 'URL'})"
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            f"feed {feed.id!r}{how} exists: choose another id, or DELETE /feeds/{feed.id} "
+                            "first to replace it") from None
     return feed_view(feed, ctx.registry.state(feed.id), ctx.registry.due_times([feed.id])[feed.id])
 
 

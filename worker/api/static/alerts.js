@@ -12,6 +12,7 @@
   const { $, el, button } = NW;
   const ui = { editing: null, editingRule: null, rules: [], preview: null, history: null, offset: 0 };
   const PAGE = 50;
+  const REDACTED = "…";
 
   const show = (text, kind) => NW.flash($("msg"), text, kind);
 
@@ -74,6 +75,9 @@
     show("");
     const body = formBody();
     const name = ui.editing || $("f-name").value.trim();
+    // A form opened without the key shows redacted targets: sending them would replace the real channels
+    // with "host/…" and "…@domain". Never sent: load the real ones with the key and let the user look again.
+    if (ui.editing && isRedacted(body)) { await loadRealChannels(name); return; }
     try {
       await NW.withKey(() => (ui.editing
         ? NW.api(`/alerts/${encodeURIComponent(name)}`, { method: "PUT", json: body })
@@ -84,6 +88,48 @@
     await loadRules();
   }
 
+  /* The redaction marker (worker.alerts.rules.REDACTED) in a rule's or the form's channels. */
+  const isRedacted = (rule) => JSON.stringify((rule && rule.channels) || {}).includes(REDACTED);
+
+  /* After "Save" on a form with redacted channels: ask for the key (unless one is set), read the rule with
+   * it and put its real channels into the fields that held placeholders; the user's other edits stay, and
+   * nothing is saved until they press Save again. A key that still gets a redacted rule is a wrong key. */
+  async function loadRealChannels(name) {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (attempt > 0 || !NW.apiKey()) {
+        const entered = await NW.askKey(NW.t(attempt > 0 ? "alerts.key_refused" : "alerts.redacted_key"));
+        if (!entered) { show(NW.t("alerts.redacted"), "error"); return; }
+      }
+      let rule;
+      try {
+        rule = await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(name)}`));
+      } catch (err) { fail(err); return; }
+      if (!isRedacted(rule)) {
+        ui.editingRule = rule;
+        fillChannels(rule);
+        show(NW.t("alerts.review"), "error");
+        return;
+      }
+    }
+    show(NW.t("alerts.redacted"), "error");
+  }
+
+  /* Each channel field that holds a placeholder gets the rule's real targets, plus the lines the user added
+   * there (those without the marker). */
+  function fillChannels(rule) {
+    const hooks = (rule.channels && rule.channels.webhooks) || [];
+    const real = {
+      "f-webhooks": hooks.filter((h) => h.format !== "slack").map((h) => h.url),
+      "f-slack": hooks.filter((h) => h.format === "slack").map((h) => h.url),
+      "f-emails": (rule.channels && rule.channels.emails) || [],
+    };
+    for (const [id, targets] of Object.entries(real)) {
+      if (!$(id).value.includes(REDACTED)) continue;
+      const added = lines(id).filter((line) => !line.includes(REDACTED) && !targets.includes(line));
+      $(id).value = [...targets, ...added].join("\n");
+    }
+  }
+
   async function edit(name) {
     let rule;
     try { rule = await NW.api(`/alerts/${encodeURIComponent(name)}`); } catch (err) { fail(err); return; }
@@ -91,7 +137,7 @@
     ui.editingRule = rule;
     fillForm(rule);
     // Without the key the server sends redacted targets ("https://host/…"): saving them would break them.
-    if (JSON.stringify(rule.channels || {}).includes("…")) show(NW.t("alerts.redacted"), "error");
+    if (isRedacted(rule)) show(NW.t("alerts.redacted"), "error");
     $("editor").scrollIntoView();
   }
 
@@ -322,7 +368,10 @@
       "alerts.ch_email": "البريد الإلكتروني", "alerts.created": "حُفظ التنبيه {name}.", "alerts.updated": "عُدّل التنبيه {name}.",
       "alerts.deleted": "حُذف التنبيه {name}.", "alerts.enabled_msg": "فُعّل التنبيه {name}.", "alerts.disabled_msg": "عُطّل التنبيه {name}.",
       "alerts.confirm_delete": "تأكيد الحذف", "alerts.from_search": "الاستعلام من صفحة البحث: سمِّ التنبيه واختر قنواته ثم احفظ.",
-      "alerts.redacted": "القنوات مخفية لأن المفتاح غير مُدخل: أدخل مفتاح API ثم افتح التعديل من جديد قبل الحفظ.",
+      "alerts.redacted": "القنوات مخفية لأن المفتاح غير مُدخل، ولا تُحفظ مخفية أبدًا: عند الحفظ يُطلب المفتاح وتُحمّل القنوات الحقيقية للمراجعة.",
+      "alerts.redacted_key": "القنوات في النموذج مخفية ولن تُحفظ هكذا: أدخل مفتاح API لتحميل القنوات الحقيقية.",
+      "alerts.key_refused": "لم يُظهر هذا المفتاح القنوات (مفتاح خاطئ؟): أدخل المفتاح الصحيح.",
+      "alerts.review": "حُمّلت القنوات الحقيقية بالمفتاح ولم يُحفظ شيء بعد: راجع القنوات وتعديلاتك ثم اضغط حفظ من جديد.",
       "alerts.preview_title": "اختبار {name}: ما كان سيُرسل من الأخبار المفهرسة",
       "alerts.preview_summary": "{matched} خبرًا مطابقًا في {stories} قصة (إشعار واحد لكل قصة) من {total} نتيجة.",
       "alerts.preview_none": "لا شيء يطابق في الأخبار المفهرسة.", "alerts.follow_ups": "{n} متابعة للقصة نفسها",
@@ -350,7 +399,10 @@
       "alerts.ch_email": "E-mail", "alerts.created": "Alert {name} saved.", "alerts.updated": "Alert {name} updated.",
       "alerts.deleted": "Alert {name} deleted.", "alerts.enabled_msg": "Alert {name} enabled.", "alerts.disabled_msg": "Alert {name} disabled.",
       "alerts.confirm_delete": "Confirm delete", "alerts.from_search": "Query taken from the search page: name the alert, choose its channels and save.",
-      "alerts.redacted": "Channels are hidden because no key is entered: enter the API key and open Edit again before saving.",
+      "alerts.redacted": "Channels are hidden because no key is entered, and are never saved hidden: Save asks for the key and loads the real channels for review first.",
+      "alerts.redacted_key": "The form's channels are hidden and will not be saved as they are: enter the API key to load the real ones.",
+      "alerts.key_refused": "This key did not show the channels (wrong key?): enter the right key.",
+      "alerts.review": "The real channels were loaded with the key and nothing was saved yet: review them and your changes, then press Save again.",
       "alerts.preview_title": "Test of {name}: what it would have sent over the indexed articles",
       "alerts.preview_summary": "{matched} matching articles in {stories} stories (one notification per story), of {total} hits.",
       "alerts.preview_none": "Nothing in the indexed articles matches.", "alerts.follow_ups": "{n} follow-ups of the same story",

@@ -122,7 +122,7 @@ async function run(push) {
     const pos = Number.isInteger(err.position) ? NW.t("search.position", { n: err.position }) : "";
     $("error").textContent = err.status === 400 ? NW.t("search.query_error", { detail: err.message, pos }) : NW.errorText(err);
     $("error").hidden = false;
-    $("results").replaceChildren();
+    clearResults();
     return;
   }
   if (seq !== requestSeq) return; // a newer search finished first
@@ -131,6 +131,16 @@ async function run(push) {
 }
 
 // ---------------------------------------------------------------------------------------------- render
+
+/* Every panel that shows a search's answer (hits, facets, histogram, map, pager), emptied when a search
+ * fails: none may keep the previous search's counts next to the error, and the language toggle must not
+ * bring them back (lastData). The chips stay: they are the query's filters, which the user may remove. */
+function clearResults() {
+  lastData = null;
+  for (const id of ["results", "facets", "histogram", "map", "pageinfo"]) $(id).replaceChildren();
+  $("prev").disabled = true;
+  $("next").disabled = true;
+}
 
 function render(data) {
   $("status").textContent = NW.t("search.status", { total: data.total, ms: data.took_ms });

@@ -11,6 +11,7 @@
   const TYPES = ["PER", "ORG", "LOC", "FAC"];
   NW.addStrings({
     ar: {
+      "en.doctitle": "newsworker — الكيانات",
       "en.heading": "الكيانات: الأشخاص والمنظمات والأماكن في الأخبار", "en.back": "→ أبرز الكيانات",
       "en.search": "ابحث عن مقالاته", "en.mentions": "الذكر عبر الزمن", "en.map": "الأماكن في مقالاته الأخيرة",
       "en.related": "كيانات تُذكر معه", "en.articles": "أحدث المقالات", "en.none": "لا شيء",
@@ -18,6 +19,7 @@
       "en.unit.month": "شهريا",
     },
     en: {
+      "en.doctitle": "newsworker — Entities",
       "en.heading": "Entities: people, organisations and places in the news", "en.back": "← Top entities",
       "en.search": "Search its articles", "en.mentions": "Mentions over time", "en.map": "Places in its latest articles",
       "en.related": "Named alongside", "en.articles": "Latest articles", "en.none": "none",
@@ -74,6 +76,7 @@
 
   function renderEntity(data) {
     $("entity-name").textContent = data.name;
+    delete document.querySelector("title").dataset.i18n; // the entity's name, not the page's, in either language
     document.title = `newsworker — ${data.name}`;
     $("entity-meta").textContent = NW.t("en.meta", {
       type: data.type ? NW.t(`type.${data.type}`) : "", articles: EX.count("articles", data.total),

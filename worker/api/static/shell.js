@@ -135,6 +135,7 @@
       p.id = "nw-key-reason";
       const label = document.createElement("label");
       label.dataset.i18n = "key.label";
+      label.htmlFor = "nw-key-input"; // the field's accessible name: a screen reader announces what to type
       const input = document.createElement("input");
       input.type = "password"; input.id = "nw-key-input"; input.autocomplete = "off"; input.dir = "ltr";
       const save = document.createElement("button");

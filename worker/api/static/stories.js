@@ -10,12 +10,14 @@
   const { $ } = NW;
   NW.addStrings({
     ar: {
+      "st.doctitle": "newsworker — القصص",
       "st.heading": "القصص: المقالات نفسها عبر المصادر", "st.back": "→ أهم القصص", "st.timeline": "الخط الزمني حسب المصدر",
       "st.places": "الأماكن المذكورة", "st.search": "كل مقالاتها في البحث", "st.sort.sources": "الأكثر مصادر", "st.sort.articles": "الأكثر مقالات",
       "st.none": "لا قصص في هذه الفترة.", "st.none.now": "لا قصص في هذه الفترة. جرّب «حتى أحدث مقال مفهرس»: البيانات المفهرسة أقدم من الساعة الحالية.",
       "st.meta": "{articles} · {sources} · من {first} إلى {last}",
     },
     en: {
+      "st.doctitle": "newsworker — Stories",
       "st.heading": "Stories: the same news across sources", "st.back": "← Top stories", "st.timeline": "Timeline by source",
       "st.places": "Places named", "st.search": "All its articles in search", "st.sort.sources": "Most sources", "st.sort.articles": "Most articles",
       "st.none": "No stories in this window.", "st.none.now": "No stories in this window. Try \"up to the newest indexed article\": the indexed data is older than the clock.",
@@ -81,6 +83,7 @@
 
   function renderStory(data) {
     $("story-title").textContent = data.title;
+    delete document.querySelector("title").dataset.i18n; // the story's title, not the page's, in either language
     document.title = `newsworker — ${data.title}`;
     const c = counts(data.total, data.sources.length);
     $("story-meta").textContent = NW.t("st.meta", {
