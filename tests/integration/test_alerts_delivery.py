@@ -177,6 +177,20 @@ def test_permanent_failure_is_dead_lettered(alerts_ctx, rule, webhook_receiver, 
     assert History(alerts_ctx).get(n["id"])["status"] == "failed"
 
 
+def test_a_redacted_target_stored_earlier_is_never_sent_to(alerts_ctx, rule, webhook_receiver) -> None:  # noqa: F811
+    """QA: a rule saved from a reader's redacted view ("host/…") got notifications to "/…" marked delivered."""
+    from worker.alerts.notify import record_notification
+
+    doc = prison_doc()
+    n = instant_notification(rule, doc["id"], doc)
+    hook = next(d for d in record_notification(rule, n, alerts_ctx) if d["channel"]["type"] == "webhook")
+    redacted = {**hook, "channel": {**hook["channel"], "url": webhook_receiver.url.rsplit("/", 1)[0] + "/…"}}
+    out = attempt(redacted, alerts_ctx)
+    assert out.status == "failed" and "redacted placeholder" in (out.error or "")
+    assert webhook_receiver.requests == []
+    assert History(alerts_ctx).get(n["id"])["status"] == "failed"
+
+
 def test_digest_batches_lines_by_story(alerts_ctx, webhook_receiver, pipeline) -> None:  # noqa: F811
     store = RuleStore(alerts_ctx)
     digest_rule, _ = store.upsert({"name": "prison-digest", "query": QUERY, "mode": "digest", "digest_minutes": 30,

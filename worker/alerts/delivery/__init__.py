@@ -22,6 +22,7 @@ from worker.alerts.delivery.errors import DeliveryError, PermanentDeliveryError,
 from worker.alerts.delivery.smtp import send_email
 from worker.alerts.delivery.webhook import send_webhook
 from worker.alerts.history import History
+from worker.alerts.rules import REDACTED
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,12 @@ def delivered_key(ctx: AlertsDeps, n: dict[str, Any]) -> str:
 
 def send(n: dict[str, Any], ctx: AlertsDeps) -> int:
     ch = n["channel"]
+    # A rule saved before the API refused placeholders may hold a reader's redacted view ("host/…",
+    # "…@domain"): sending there would reach the wrong path or nobody, and history would say delivered.
+    target = str(ch.get("url") or ch.get("address") or ch.get("to") or "")
+    if REDACTED in target:
+        raise PermanentDeliveryError(f"channel target {target[:100]!r} is a redacted placeholder; "
+                                     "save the rule again with the real target")
     if ch["type"] == "webhook":
         return send_webhook(ch, n)
     if ch["type"] == "email":
