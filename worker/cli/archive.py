@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -132,11 +133,8 @@ def export_cmd(
         raise typer.BadParameter("--sort must be date or relevance")
     alias = alias or get_settings().es_index
     q = ExportQuery(query, source, date_from, date_to, sort, limit)  # type: ignore[arg-type]
-    try:
-        pages = export_pages(get_es(), alias, q)
-    except (QuerySyntaxError, SearchError) as err:
-        err_console.print(f"[red]query error:[/] {getattr(err, 'message', err)}")
-        raise typer.Exit(2) from err
+    # The output file first: a path that cannot be written fails before any query is sent.
+    stream = open(out, "w", encoding="utf-8", newline="") if out else None  # noqa: SIM115 - closed below
     count = [0]
 
     def counted(it: Any) -> Any:
@@ -144,8 +142,12 @@ def export_cmd(
             count[0] += len(page)
             yield page
 
-    stream = open(out, "w", encoding="utf-8", newline="") if out else None  # noqa: SIM115 - closed below
     try:
+        try:
+            pages = export_pages(get_es(), alias, q)
+        except (QuerySyntaxError, SearchError) as err:
+            err_console.print(f"[red]query error:[/] {getattr(err, 'message', err)}")
+            raise typer.Exit(2) from err
         for chunk in RENDERERS[fmt](counted(pages)):
             if stream:
                 stream.write(chunk)
@@ -153,9 +155,13 @@ def export_cmd(
                 sys.stdout.buffer.write(chunk.encode("utf-8"))
         if not stream:
             sys.stdout.buffer.flush()
-    finally:
-        if stream:
+    except BaseException:
+        if stream:  # a failed export leaves no half-written file that looks like a short result
             stream.close()
+            Path(out).unlink(missing_ok=True)  # type: ignore[arg-type]
+        raise
+    if stream:
+        stream.close()
     if out:
         err_console.print(f"{count[0]} articles -> {out} ({fmt})")
 
