@@ -123,8 +123,8 @@ def test_an_unknown_exception_is_not_swallowed(monkeypatch) -> None:
 def test_describe_maps_known_classes_and_leaves_the_rest() -> None:
     import redis
     import yaml
-    from elasticsearch import ApiError, NotFoundError
     from elastic_transport import ApiResponseMeta, ConnectionTimeout, HttpHeaders, NodeConfig
+    from elasticsearch import ApiError, NotFoundError
     from pydantic import BaseModel, ValidationError
 
     def meta(status: int) -> ApiResponseMeta:
