@@ -64,7 +64,7 @@ def import_cmd(
 
     def on_batch(done: Any) -> None:
         bar.update(task, completed=opened["src"].bytes_read,
-                   counts=f"{done.imported} imported, {done.bad + done.failed} bad")
+                   counts=f"{done.imported} imported, {done.bad} bad, {done.failed} refused")
 
     try:
         with bar:
@@ -87,7 +87,8 @@ def import_cmd(
         raise typer.Exit(130) from None
     if as_json:
         out = {"alias": ctx.settings.es_index, "rows": summary.rows, "imported": summary.imported,
-               "bad": summary.bad, "failed": summary.failed, "skipped": summary.skipped,
+               # "refused", the README's word; "failed" is the same count under its older name
+               "bad": summary.bad, "refused": summary.failed, "failed": summary.failed, "skipped": summary.skipped,
                "deliveries": summary.deliveries, "seconds": round(summary.seconds, 3),
                "bad_rows": [{"line": b.line, "unit": b.unit, "error": b.error} for b in summary.bad_rows]}
         typer.echo(json.dumps(out, ensure_ascii=False))
