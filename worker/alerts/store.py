@@ -7,6 +7,7 @@ expects ``alerts list`` to show it.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -18,6 +19,8 @@ from elasticsearch import NotFoundError
 from worker.alerts.context import AlertsDeps, create_index_once
 from worker.alerts.history import History
 from worker.alerts.rules import AlertRule, RuleError, build_rule, from_store, now_utc
+
+log = logging.getLogger(__name__)
 
 RULES_MAPPING: dict[str, Any] = {
     # Only what we filter/sort on is indexed; the rest of the rule lives in _source.
@@ -61,17 +64,45 @@ class RuleStore:
         return v
 
     # -- CRUD --------------------------------------------------------------------------------------------
+    # A change is two writes: the rule in Elasticsearch, then the version counter in Redis that tells every
+    # worker's engine to reload. A rule saved without the bump would stay unseen until some later change, so
+    # a change whose bump fails is undone (the previous version put back) and the error goes to the caller;
+    # Redis is pinged before the first write so that the usual case, Redis down, writes nothing at all.
     def upsert(self, rule: AlertRule | dict[str, Any]) -> tuple[AlertRule, bool]:
         """Save a rule by name; returns (saved rule, created?). Keeps the original ``created`` time."""
         if isinstance(rule, dict):
             rule = build_rule(rule)
+        self.ctx.redis.ping()
+        saved, old = self._write(rule)
+        try:
+            self._bump()
+        except BaseException:
+            self._put_back(rule.name, old)
+            raise
+        return saved, old is None
+
+    def _write(self, rule: AlertRule) -> tuple[AlertRule, AlertRule | None]:
+        """Index ``rule``; returns it as saved and the version it replaced (``None``: a new rule)."""
         self.ensure_index()
         old = self.get(rule.name)
         now = now_utc()
         rule = rule.model_copy(update={"created": old.created if old else now, "updated": now})
         self.ctx.es.index(index=self.ctx.settings.es_alerts_index, id=rule.id, document=rule.to_store(), refresh=True)
-        self._bump()
-        return rule, old is None
+        return rule, old
+
+    def _put_back(self, name: str, old: AlertRule | None) -> None:
+        """Undo a write whose version bump failed: the previous version again, or no rule. Best effort: the
+        caller re-raises the bump's error either way."""
+        index = self.ctx.settings.es_alerts_index
+        try:
+            if old is None:
+                self.ctx.es.delete(index=index, id=name, refresh=True)
+            else:
+                self.ctx.es.index(index=index, id=old.id, document=old.to_store(), refresh=True)
+        except NotFoundError:
+            pass
+        except Exception:  # noqa: BLE001 - the original error is the one to report
+            log.exception("alert rule %r: could not undo a change whose version bump failed", name)
 
     def get(self, name: str) -> AlertRule | None:
         self.ensure_index()
@@ -112,12 +143,19 @@ class RuleStore:
             after = hits[-1]["sort"]
 
     def delete(self, name: str) -> bool:
-        self.ensure_index()
+        self.ctx.redis.ping()
+        old = self.get(name)
+        if old is None:
+            return False
         try:
             self.ctx.es.delete(index=self.ctx.settings.es_alerts_index, id=name, refresh=True)
         except NotFoundError:
             return False
-        self._bump()
+        try:
+            self._bump()
+        except BaseException:
+            self._put_back(name, old)
+            raise
         return True
 
     def set_enabled(self, name: str, enabled: bool) -> AlertRule:
@@ -130,7 +168,17 @@ class RuleStore:
         """Upsert every rule in a YAML file (idempotent). All rules are validated before any is saved, so a
         file with one bad rule changes nothing."""
         rules = load_rules_yaml(path)
-        return [self.upsert(r) for r in rules]
+        self.ctx.redis.ping()
+        done: list[tuple[AlertRule, AlertRule | None]] = []
+        try:
+            for rule in rules:
+                done.append(self._write(rule))
+            self._bump()  # one bump for the file: the engines reload once
+        except BaseException:
+            for saved, old in reversed(done):  # a file is saved whole or not at all
+                self._put_back(saved.name, old)
+            raise
+        return [(saved, old is None) for saved, old in done]
 
 
 def load_rules_yaml(path: str | Path) -> list[AlertRule]:

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-console = Console()
+from worker.cli.term import CliConsole
+
+console = CliConsole()
 alerts_app = typer.Typer(help="Alert rules (saved searches with delivery channels) and their history.",
                          no_args_is_help=True)
 
@@ -72,7 +73,9 @@ def add(
 def load(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="alerts.yaml")]) -> None:
     """Upsert every rule in a YAML file by name (idempotent; nothing is saved if any rule is invalid)."""
     from worker.alerts.rules import RuleError
+    from worker.cli.strict import check_alerts_file
 
+    check_alerts_file(path)  # unknown keys (a misspelt `channels:`) refused before anything is saved
     try:
         results = _store().load_file(path)
     except RuleError as err:

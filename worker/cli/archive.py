@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -63,7 +64,7 @@ def import_cmd(
 
     def on_batch(done: Any) -> None:
         bar.update(task, completed=opened["src"].bytes_read,
-                   counts=f"{done.imported} imported, {done.bad + done.failed} bad")
+                   counts=f"{done.imported} imported, {done.bad} bad, {done.failed} refused")
 
     try:
         with bar:
@@ -86,7 +87,8 @@ def import_cmd(
         raise typer.Exit(130) from None
     if as_json:
         out = {"alias": ctx.settings.es_index, "rows": summary.rows, "imported": summary.imported,
-               "bad": summary.bad, "failed": summary.failed, "skipped": summary.skipped,
+               # "refused", the README's word; "failed" is the same count under its older name
+               "bad": summary.bad, "refused": summary.failed, "failed": summary.failed, "skipped": summary.skipped,
                "deliveries": summary.deliveries, "seconds": round(summary.seconds, 3),
                "bad_rows": [{"line": b.line, "unit": b.unit, "error": b.error} for b in summary.bad_rows]}
         typer.echo(json.dumps(out, ensure_ascii=False))
@@ -132,11 +134,8 @@ def export_cmd(
         raise typer.BadParameter("--sort must be date or relevance")
     alias = alias or get_settings().es_index
     q = ExportQuery(query, source, date_from, date_to, sort, limit)  # type: ignore[arg-type]
-    try:
-        pages = export_pages(get_es(), alias, q)
-    except (QuerySyntaxError, SearchError) as err:
-        err_console.print(f"[red]query error:[/] {getattr(err, 'message', err)}")
-        raise typer.Exit(2) from err
+    # The output file first: a path that cannot be written fails before any query is sent.
+    stream = open(out, "w", encoding="utf-8", newline="") if out else None  # noqa: SIM115 - closed below
     count = [0]
 
     def counted(it: Any) -> Any:
@@ -144,8 +143,12 @@ def export_cmd(
             count[0] += len(page)
             yield page
 
-    stream = open(out, "w", encoding="utf-8", newline="") if out else None  # noqa: SIM115 - closed below
     try:
+        try:
+            pages = export_pages(get_es(), alias, q)
+        except (QuerySyntaxError, SearchError) as err:
+            err_console.print(f"[red]query error:[/] {getattr(err, 'message', err)}")
+            raise typer.Exit(2) from err
         for chunk in RENDERERS[fmt](counted(pages)):
             if stream:
                 stream.write(chunk)
@@ -153,9 +156,13 @@ def export_cmd(
                 sys.stdout.buffer.write(chunk.encode("utf-8"))
         if not stream:
             sys.stdout.buffer.flush()
-    finally:
-        if stream:
+    except BaseException:
+        if stream:  # a failed export leaves no half-written file that looks like a short result
             stream.close()
+            Path(out).unlink(missing_ok=True)  # type: ignore[arg-type]
+        raise
+    if stream:
+        stream.close()
     if out:
         err_console.print(f"{count[0]} articles -> {out} ({fmt})")
 

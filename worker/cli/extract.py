@@ -57,11 +57,12 @@ def extract_cmd(
     """Print the enriched document(s) as JSON."""
     from worker.extract.pipeline import extract_one, warm_up
 
-    warm_up()
     out = sys.stdout
     if jsonl:
+        # the input is opened before the models load (seconds): a wrong path fails at once
         stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
         try:
+            warm_up()
             for n, line in enumerate(stream, 1):
                 line = line.strip()
                 if not line:
@@ -82,6 +83,7 @@ def extract_cmd(
         out.flush()
         return
     raw = _read(path)
+    warm_up()
     article = _article_from_html(raw) if html else _article_from_text(raw)
     doc = extract_one(article)
     out.write(json.dumps(doc.model_dump(mode="json"), ensure_ascii=False, indent=1))

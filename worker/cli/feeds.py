@@ -10,10 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-console = Console()
+from worker.cli.term import CliConsole
+
+console = CliConsole()
+
+# poll outcomes that make ``poll ID`` / ``poll --once`` exit 1: the fetch failed (error, dead) or there is no
+# such feed (unknown). locked (another poller has it), deferred and disabled are not failures.
+POLL_FAILED = frozenset({"error", "dead", "unknown"})
 
 
 def _ctx() -> Any:
@@ -99,9 +104,11 @@ def register(app: typer.Typer) -> None:
         replace: bool = typer.Option(False, help="remove registered feeds not in the file"),
     ) -> None:
         """Register every feed of a YAML file (state such as ETags is kept for existing ids)."""
+        from worker.cli.strict import check_feeds_file
         from worker.settings import get_settings
 
         path = path or get_settings().feeds_file
+        check_feeds_file(path, section)  # unknown keys and invalid feeds refused before anything is stored
         loaded = _ctx().registry.load_yaml(path, section=section, replace=replace)
         console.print(f"loaded {len(loaded)} feeds from {path}")
 
@@ -191,13 +198,17 @@ def register(app: typer.Typer) -> None:
                 ids = ctx.registry.ids() if all_feeds else ctx.registry.due()
             else:
                 ids = ctx.registry.due()
+            failed = 0
             for fid in ids:
                 out = poll_feed_once(ctx, fid, emit, force_full=full)
-                colour = "red" if out.result in ("error", "dead") else "green"
-                console.print(f"[{colour}]{fid}[/]: {out.result} http={out.http_status} "
+                bad = out.result in POLL_FAILED
+                failed += bad
+                console.print(f"[{'red' if bad else 'green'}]{fid}[/]: {out.result} http={out.http_status} "
                               f"items={out.total_items} new={out.new_items} next={_ago(out.next_due)}"
                               + (f" error={out.error}" if out.error else ""))
             if once or feed_id:
+                if failed:  # a script (or a person) polling by hand must see that it did not work
+                    raise typer.Exit(1)
                 return
             time.sleep(max(1.0, ctx.settings.beat_tick_seconds))
 

@@ -5,21 +5,57 @@ extraction chain take ~3 s to import (measured: 0.7 s for this module, 3.1 s mor
 ``worker.pipeline.context``, ``worker.store.search``, ``worker.alerts.notify`` and ``worker.api.app``),
 which ``newsworker --help`` or ``newsworker feeds list`` should not pay. Those imports dodge no cycle:
 ``tools/import_cycles.py`` counts them and finds none.
+
+Every command runs under one dispatcher (``_Dispatcher``): a failure ``worker.cli.errors`` knows (a store
+that is down, a missing file, broken YAML, an invalid feed) ends in one line on stderr and its exit code
+instead of a traceback; any other exception is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
-import typer
+from typing import Any
 
-from worker.cli import alerts, archive, extract, feeds, ner, ops, search, service, train
+import typer
+from typer.core import TyperGroup
+
+from worker.cli import alerts, archive, errors, extract, feeds, ner, ops, search, service, train
+
+
+class _Dispatcher(TyperGroup):
+    """The top-level group: sub-commands (and sub-groups) are invoked inside its ``invoke``, so this is the
+    one place where a known failure of any command becomes its one line (for the entry point and for
+    ``typer.testing.CliRunner`` alike)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as err:
+            failure = errors.describe(err)
+            if failure is None or ctx.params.get("debug"):
+                raise
+            label = typer.style("error:", fg="red", bold=True)
+            typer.echo(f"{label} {failure.message}", err=True)
+            raise typer.Exit(failure.code) from None
+
 
 app = typer.Typer(
     name="newsworker",
     help="Streaming Arabic news ingestion: feeds -> extraction -> Elasticsearch -> alerts.",
+    cls=_Dispatcher,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _options(
+    debug: bool = typer.Option(False, "--debug", envvar="NEWSWORKER_DEBUG",
+                               help="show the traceback of a failure (a store down, a bad file...) too"),
+) -> None:
+    """Streaming Arabic news ingestion: feeds -> extraction -> Elasticsearch -> alerts."""
+    del debug  # read by _Dispatcher from the context
+
 
 for module in (ops, feeds, extract, ner, search, alerts, train, service, archive):
     module.register(app)

@@ -10,12 +10,12 @@ import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from worker.cli.term import CliConsole
 from worker.settings import get_settings
 
-console = Console()
+console = CliConsole()
 
 
 def _pidfile() -> Path:

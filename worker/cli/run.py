@@ -32,6 +32,31 @@ def log_dir(settings: Settings) -> Path:
     return d
 
 
+def demo_feeds_file(path: Path, demo_port: int, data_dir: Path) -> Path:
+    """A copy of the demo feeds file under ``data_dir`` whose feeds on the replay server carry
+    ``allow_private: true`` and name ``demo_port`` (the file names the default port; a second checkout's run uses another).
+
+    ``allow_private`` is the feed's own permission to be on a private address (the replay server is on
+    127.0.0.1): kept in the registry, it holds for whoever polls the feed, a worker of ``run --demo`` (whose
+    ``NEWSWORKER_PRIVATE_HOSTS`` also lets the article pages through) or a ``newsworker poll replay-bbc``
+    typed in another shell, which used to be refused and record the feed as failing."""
+    import yaml
+
+    text = path.read_text(encoding="utf-8")
+    if demo_port != DEFAULT_DEMO_PORT:
+        text = text.replace(f"127.0.0.1:{DEFAULT_DEMO_PORT}/", f"127.0.0.1:{demo_port}/")
+    data = yaml.safe_load(text) or {}
+    own = f"http://127.0.0.1:{demo_port}/"
+    for feed in data.get("feeds") or []:
+        if isinstance(feed, dict) and str(feed.get("url", "")).startswith(own):
+            feed["allow_private"] = True
+    out = data_dir / path.name
+    data_dir.mkdir(parents=True, exist_ok=True)
+    out.write_text(f"# written by `newsworker run --demo` from {path}\n"
+                   + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return out
+
+
 class Supervisor:
     """Starts the children, restarts one that dies (with backoff, like a process supervisor), draws the
     status, and stops them all on SIGINT/SIGTERM/SIGHUP."""
@@ -65,12 +90,9 @@ class Supervisor:
             self.procs[name] = self._spawn(name, cmd)
 
     def load_feeds(self, path: Path, demo_port: int) -> None:
-        """Register the demo feeds; the command's table goes to run.log, its failure to the console. The file
-        names the default replay port; another port (a second checkout's run) gets a copy that names it."""
-        if demo_port != DEFAULT_DEMO_PORT:
-            text = path.read_text(encoding="utf-8").replace(f"127.0.0.1:{DEFAULT_DEMO_PORT}/", f"127.0.0.1:{demo_port}/")
-            path = self.settings.data_dir / path.name
-            path.write_text(text, encoding="utf-8")
+        """Register the demo feeds (from a copy of ``path``, see ``demo_feeds_file``); the command's table goes
+        to run.log, its failure to the console."""
+        path = demo_feeds_file(path, demo_port, self.settings.data_dir)
         with open(self.logs / "run.log", "ab") as out:
             rc = subprocess.run([sys.executable, "-m", "worker.cli.main", "feeds", "load", str(path)],
                                 env=self.env, stdout=out, stderr=subprocess.STDOUT, check=False).returncode

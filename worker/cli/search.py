@@ -50,16 +50,16 @@ def search_cmd(
     alias: Annotated[str | None, typer.Option("--index", help="alias to search (default: settings)")] = None,
 ) -> None:
     """Search indexed articles."""
-    from rich.console import Console
     from rich.table import Table
 
+    from worker.cli.term import CliConsole
     from worker.query import QuerySyntaxError
     from worker.store.search import SearchError, iter_hits, search
 
     es, alias = _es_and_alias(alias)
     if sort not in ("relevance", "date"):
         raise typer.BadParameter("--sort must be relevance or date")
-    console = Console()
+    console = CliConsole()
     try:
         if limit <= 100:
             res = search(
@@ -169,9 +169,9 @@ def index_stats(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Documents, size and versions behind the alias."""
-    from rich.console import Console
     from rich.table import Table
 
+    from worker.cli.term import CliConsole
     from worker.store.elastic import stats
 
     es, alias = _es_and_alias(alias)
@@ -190,7 +190,7 @@ def index_stats(
             name, str(s["docs"]), str(s["deleted"]), f"{s['size_bytes'] / 1e6:.1f}",
             str(s["index_total"]), str(s["query_total"]),
         )  # fmt: skip
-    Console().print(table)
+    CliConsole().print(table)
     if st.get("other_versions"):
         typer.echo(f"other versions not behind the alias: {', '.join(st['other_versions'])}")
 

@@ -1,0 +1,163 @@
+"""A CLI command that fails for a known reason ends in one line on stderr and its exit code (1: a service
+down, 2: bad input), from one place: the dispatcher of ``worker.cli.main``. Unknown exceptions keep their
+traceback, and ``--debug`` shows it for the known ones too.
+
+The first tests run the real entry point (``python -m worker.cli.main``) against closed ports: no service is
+needed, each run takes about a second.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from worker.cli import errors
+from worker.cli.main import app
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _closed_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    import os
+
+    full = {**os.environ, "PYTHONPATH": str(REPO), "NEWSWORKER_DEBUG": "", **env}
+    return subprocess.run([sys.executable, "-m", "worker.cli.main", *args], env=full, cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _one_error_line(r: subprocess.CompletedProcess[str]) -> str:
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr[-3000:]
+    assert lines[0].startswith("error: ") and "Traceback" not in r.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("args", [["search", "سجن"], ["alerts", "list"], ["index", "stats"], ["setup"]])
+def test_elasticsearch_down_is_one_line_and_exit_1(args: list[str]) -> None:
+    port = _closed_port()
+    r = _cli(*args, NEWSWORKER_ES_URL=f"http://127.0.0.1:{port}")
+    line = _one_error_line(r)
+    assert r.returncode == 1
+    assert f"Elasticsearch is unreachable at http://127.0.0.1:{port}" in line and "NEWSWORKER_ES_URL" in line
+
+
+@pytest.mark.parametrize("args", [["feeds", "list"], ["deadletter", "list"], ["migrate-keys"],
+                                  ["poll", "--once"]])
+def test_redis_down_is_one_line_and_exit_1(args: list[str]) -> None:
+    port = _closed_port()
+    r = _cli(*args, NEWSWORKER_REDIS_URL=f"redis://127.0.0.1:{port}/5")
+    line = _one_error_line(r)
+    assert r.returncode == 1
+    assert f"Redis is unreachable at redis://127.0.0.1:{port}/5" in line and "NEWSWORKER_REDIS_URL" in line
+
+
+def test_credentials_in_a_service_url_are_not_printed() -> None:
+    r = _cli("alerts", "list", NEWSWORKER_ES_URL=f"http://elastic:s3cret@127.0.0.1:{_closed_port()}")
+    assert r.returncode == 1 and "s3cret" not in r.stderr
+
+
+@pytest.mark.parametrize("args", [["feeds", "load", "/nonexistent/feeds.yaml"],
+                                  ["extract", "/nonexistent/article.json"],
+                                  ["export", "", "--out", "/nonexistent/dir/x.csv"]])
+def test_a_missing_file_is_one_line_and_exit_2(args: list[str]) -> None:
+    # Redis and Elasticsearch closed too: the path is checked before either is needed
+    r = _cli(*args, NEWSWORKER_ES_URL=f"http://127.0.0.1:{_closed_port()}",
+             NEWSWORKER_REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/5")
+    line = _one_error_line(r)
+    assert r.returncode == 2 and "/nonexistent/" in line and "No such file or directory" in line
+
+
+@pytest.mark.parametrize("url", ["notaurl", "ftp://example.org/feed.xml"])
+def test_an_invalid_feed_is_one_line_and_exit_2(url: str) -> None:
+    r = _cli("feeds", "add", url, NEWSWORKER_REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/5")
+    line = _one_error_line(r)
+    assert r.returncode == 2 and "feed URL must be http(s)" in line
+
+
+@pytest.mark.parametrize("command", ["alerts", "feeds"])
+def test_broken_yaml_names_the_file_and_exits_2(tmp_path: Path, command: str) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("feeds:\n  - {id: a, url: [\n", encoding="utf-8")
+    r = _cli(command, "load", str(bad), NEWSWORKER_REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/5",
+             NEWSWORKER_ES_URL=f"http://127.0.0.1:{_closed_port()}")
+    line = _one_error_line(r)
+    assert r.returncode == 2 and str(bad) in line and "invalid YAML at line 3" in line
+
+
+# -- in-process: what is mapped, what is not ---------------------------------------------------------------
+
+def test_debug_shows_the_traceback_of_a_known_failure(monkeypatch) -> None:
+    import redis
+
+    def down(*_a: object, **_k: object) -> None:
+        raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
+
+    monkeypatch.setattr("worker.cli.feeds._ctx", down)
+    r = CliRunner().invoke(app, ["feeds", "show", "x"])
+    assert r.exit_code == 1 and "Redis is unreachable" in r.output
+    r = CliRunner().invoke(app, ["--debug", "feeds", "show", "x"])
+    assert isinstance(r.exception, redis.exceptions.ConnectionError)
+
+
+def test_an_unknown_exception_is_not_swallowed(monkeypatch) -> None:
+    def bug(*_a: object, **_k: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr("worker.cli.feeds._ctx", bug)
+    r = CliRunner().invoke(app, ["feeds", "show", "x"])
+    assert isinstance(r.exception, ZeroDivisionError)
+
+
+def test_describe_maps_known_classes_and_leaves_the_rest() -> None:
+    import redis
+    import yaml
+    from elastic_transport import ApiResponseMeta, ConnectionTimeout, HttpHeaders, NodeConfig
+    from elasticsearch import ApiError, NotFoundError
+    from pydantic import BaseModel, ValidationError
+
+    def meta(status: int) -> ApiResponseMeta:
+        return ApiResponseMeta(status=status, http_version="1.1", headers=HttpHeaders(), duration=0.0,
+                               node=NodeConfig("http", "127.0.0.1", 9200))
+
+    class M(BaseModel):
+        n: int
+
+    try:
+        M(n="x")  # type: ignore[arg-type]
+    except ValidationError as err:
+        invalid = err
+    try:
+        yaml.safe_load("a: [")
+    except yaml.YAMLError as err:
+        broken = err
+    not_found = NotFoundError("index_not_found_exception", meta(404),
+                              {"error": {"type": "index_not_found_exception", "index": "nope"}, "status": 404})
+    cases = {
+        redis.exceptions.TimeoutError("Timeout reading from socket"): 1,
+        ConnectionTimeout("timed out"): 1,
+        not_found: 2,
+        ApiError("unavailable", meta(503), {"error": {"type": "x", "reason": "busy"}}): 1,
+        FileNotFoundError(2, "No such file or directory", "/x.yaml"): 2,
+        invalid: 2,
+        broken: 2,
+        errors.CliError("bad", 2): 2,
+    }
+    for err, code in cases.items():
+        failure = errors.describe(err)
+        assert failure is not None and failure.code == code, err
+        assert "\n" not in failure.message
+    assert "'nope'" in errors.describe(not_found).message  # type: ignore[union-attr]
+    for err in (ValueError("x"), KeyError("x"), ApiError("bad request", meta(400), {}), OSError("no file name")):
+        assert errors.describe(err) is None, err

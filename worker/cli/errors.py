@@ -1,0 +1,174 @@
+"""How a ``newsworker`` command that fails for a known reason ends: one line on stderr and an exit code.
+
+``describe`` maps the exception classes a user can provoke (a store that is down, a missing file, a broken
+YAML file, an invalid feed...) to a ``Failure``; the command dispatcher (``worker.cli.main``) prints it.
+Anything else is a bug and keeps its traceback. ``--debug`` (or ``NEWSWORKER_DEBUG=1``) shows the traceback
+of the known ones too.
+
+Exit codes, as the README's commands use them: ``EXIT_RUNTIME`` (1) when a service is down or the work
+failed at run time, ``EXIT_INPUT`` (2) when the input is wrong (an argument, a file, a configuration).
+
+The classes are looked up in ``sys.modules`` rather than imported: an exception of the ``redis`` package can
+only exist once that package is loaded, and ``newsworker --help`` should not pay for importing the clients.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+EXIT_RUNTIME = 1
+EXIT_INPUT = 2
+
+
+class CliError(Exception):
+    """A failure a command reports itself: ``message`` is printed as it is, ``code`` is the exit status."""
+
+    def __init__(self, message: str, code: int = EXIT_INPUT) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Failure:
+    message: str
+    code: int
+
+
+def describe(err: BaseException) -> Failure | None:
+    """The one line and exit code for a known failure; ``None`` for anything else (a bug: traceback)."""
+    for check in _CHECKS:
+        failure = check(err)
+        if failure is not None:
+            return Failure(_one_line(failure.message), failure.code)
+    return None
+
+
+def _one_line(text: str, limit: int = 400) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _cls(module: str, name: str) -> type[BaseException] | None:
+    """``module.name`` if that module is already imported (see the module docstring)."""
+    mod = sys.modules.get(module)
+    cls = getattr(mod, name, None) if mod is not None else None
+    return cls if isinstance(cls, type) and issubclass(cls, BaseException) else None
+
+
+def _is(err: BaseException, module: str, *names: str) -> bool:
+    classes = tuple(c for c in (_cls(module, n) for n in names) if c is not None)
+    return bool(classes) and isinstance(err, classes)
+
+
+def _without_credentials(url: str) -> str:
+    return re.sub(r"//[^/@]*@", "//", url)
+
+
+def _setting(name: str) -> str:
+    try:
+        from worker.settings import get_settings
+
+        return _without_credentials(str(getattr(get_settings(), name)))
+    except Exception:  # noqa: BLE001 - only decorates the message; the settings may be what failed
+        return "?"
+
+
+_ERRNO_RE = re.compile(r"\[Errno -?\d+\] ([^)\]]+)")
+
+
+def _cli_error(err: BaseException) -> Failure | None:
+    return Failure(err.message, err.code) if isinstance(err, CliError) else None
+
+
+def _redis(err: BaseException) -> Failure | None:
+    if not _is(err, "redis.exceptions", "ConnectionError", "TimeoutError"):
+        return None
+    return Failure(f"Redis is unreachable at {_setting('redis_url')} (NEWSWORKER_REDIS_URL): {str(err).rstrip('.')}; "
+                   "`newsworker status` shows what is up", EXIT_RUNTIME)
+
+
+def _broker(err: BaseException) -> Failure | None:
+    # kombu wraps the broker's connection errors (Redis here) when a command queues work
+    if not _is(err, "kombu.exceptions", "OperationalError"):
+        return None
+    return Failure(f"cannot queue work: the broker is unreachable at {_setting('redis_url')}: {err}",
+                   EXIT_RUNTIME)
+
+
+def _es_transport(err: BaseException) -> Failure | None:
+    if not _is(err, "elastic_transport", "ConnectionError", "ConnectionTimeout"):
+        return None
+    found = _ERRNO_RE.findall(str(err))
+    why = found[-1].strip() if found else ("timed out" if _is(err, "elastic_transport", "ConnectionTimeout")
+                                           else str(getattr(err, "message", err)))
+    return Failure(f"Elasticsearch is unreachable at {_setting('es_url')} (NEWSWORKER_ES_URL): {why}; "
+                   "`newsworker status` shows what is up", EXIT_RUNTIME)
+
+
+def _es_api(err: BaseException) -> Failure | None:
+    if not _is(err, "elasticsearch", "ApiError"):
+        return None
+    status = getattr(err, "status_code", None) or getattr(getattr(err, "meta", None), "status", None)
+    body: Any = getattr(err, "body", None)
+    info = body.get("error") if isinstance(body, dict) else None
+    kind = info.get("type") if isinstance(info, dict) else None
+    if kind == "index_not_found_exception":
+        index = info.get("index") or info.get("resource.id") or "?"
+        return Failure(f"Elasticsearch has no index {index!r}: check --index, or create it with "
+                       "`newsworker setup`", EXIT_INPUT)
+    if status in (401, 403):
+        return Failure(f"Elasticsearch refused the request ({status} {kind or ''}): check the credentials in "
+                       "NEWSWORKER_ES_URL", EXIT_RUNTIME)
+    if isinstance(status, int) and (status == 429 or status >= 500):
+        reason = info.get("reason") if isinstance(info, dict) else None
+        return Failure(f"Elasticsearch is unavailable ({status} {kind or ''}): {reason or err}", EXIT_RUNTIME)
+    return None  # a 400 and the like: a request we built wrong is a bug
+
+
+def _http(err: BaseException) -> Failure | None:
+    if not _is(err, "httpx", "TransportError"):
+        return None
+    request = getattr(err, "_request", None)
+    where = f" {request.url}" if request is not None else ""
+    return Failure(f"cannot reach{where}: {type(err).__name__}: {err}", EXIT_RUNTIME)
+
+
+def _file(err: BaseException) -> Failure | None:
+    if not isinstance(err, FileNotFoundError | NotADirectoryError | IsADirectoryError | PermissionError):
+        return None
+    if not err.filename:
+        return None
+    return Failure(f"{err.filename}: {err.strerror or err}", EXIT_INPUT)
+
+
+def _yaml(err: BaseException) -> Failure | None:
+    if not _is(err, "yaml", "YAMLError"):
+        return None
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or str(err)
+    where = ""
+    if mark is not None:
+        name = getattr(mark, "name", "") or ""
+        where = (f" in {name}" if name and not name.startswith("<") else "") + \
+            f" at line {mark.line + 1}, column {mark.column + 1}"
+    return Failure(f"invalid YAML{where}: {problem}", EXIT_INPUT)
+
+
+def _validation(err: BaseException) -> Failure | None:
+    if not _is(err, "pydantic", "ValidationError"):
+        return None
+    parts = []
+    for e in err.errors():  # type: ignore[attr-defined]
+        loc = ".".join(str(x) for x in e.get("loc", ())) or "value"
+        parts.append(f"{loc}: {str(e.get('msg', '')).removeprefix('Value error, ')}")
+    title = (getattr(err, "title", "") or "input").lower()
+    return Failure(f"invalid {title}: " + "; ".join(parts), EXIT_INPUT)
+
+
+_CHECKS: tuple[Callable[[BaseException], Failure | None], ...] = (
+    _cli_error, _redis, _broker, _es_transport, _es_api, _http, _file, _yaml, _validation)
