@@ -71,6 +71,13 @@ def test_cli_feed_lifecycle_poll_and_dead_letters(isolated) -> None:
         shown = json.loads(runner.invoke(app, ["feeds", "show", "t-bbc"]).output)
         assert shown["status"] == "ok" and shown["etag"] and shown["state"]["items_new"] == len(fetches)
         assert "t-bbc" in runner.invoke(app, ["feeds", "list"]).output
+        # a taken id is refused (the API's 409), --replace updates it and keeps its polling state
+        r = runner.invoke(app, ["feeds", "add", f"{url}/feeds/cnn.rss", "--id", "t-bbc"])
+        assert r.exit_code == 2 and "exists" in r.output and "--replace" in r.output, r.output
+        assert json.loads(runner.invoke(app, ["feeds", "show", "t-bbc"]).output)["url"].endswith("bbc.rss")
+        r = runner.invoke(app, ["feeds", "add", f"{url}/feeds/bbc.rss", "--id", "t-bbc", "--tag", "x", "--replace"])
+        assert r.exit_code == 0 and "updated" in r.output, r.output
+        assert json.loads(runner.invoke(app, ["feeds", "show", "t-bbc"]).output)["etag"] == shown["etag"]
 
     deadletter = DeadLetters(current().redis, current().keys)
     dl_id = deadletter.record("fetch", fetches[0], "PermanentFetchError: HTTP 404")

@@ -79,10 +79,12 @@ def register(app: typer.Typer) -> None:
         tag: list[str] = typer.Option([], "--tag", help="repeatable"),  # noqa: B008
         allow_private: bool = typer.Option(False, "--allow-private",
                                            help="this feed may be on a private address (an intranet feed)"),
+        replace: bool = typer.Option(False, "--replace", help="update the feed of this id if one exists"),
     ) -> None:
-        """Register a feed (or update one with the same id); it is polled on the next beat tick."""
+        """Register a feed; it is polled on the next beat tick. A taken id is refused unless --replace."""
+        from worker.cli.errors import CliError
         from worker.ingest.errors import BlockedURLError
-        from worker.ingest.registry import Feed, slugify
+        from worker.ingest.registry import Feed, FeedExistsError, slugify
         from worker.ingest.ssrf import AddressPolicy, check_url
 
         feed = Feed(id=feed_id or slugify(name or url), url=url, name=name, source=source,
@@ -94,8 +96,14 @@ def register(app: typer.Typer) -> None:
                 s.private_hosts, allow_all=s.allow_private_addresses or feed.allow_private))
         except BlockedURLError as err:  # added anyway (DNS may not be ready), but say it will fail
             console.print(f"[yellow]warning: polling will be refused: {err}[/yellow]")
-        ctx.registry.add(feed)
-        console.print(f"added [bold]{feed.id}[/bold] -> {feed.url}")
+        if replace:
+            ctx.registry.put(feed)  # polling state (ETag, status) is kept, as `feeds load` does
+        else:
+            try:
+                ctx.registry.add(feed)
+            except FeedExistsError as err:  # the API answers 409; silently replacing lost the old URL
+                raise CliError(f"{err} (--replace updates it)") from err
+        console.print(f"{'updated' if replace else 'added'} [bold]{feed.id}[/bold] -> {feed.url}")
 
     @feeds.command("load")
     def load(
@@ -123,7 +131,8 @@ def register(app: typer.Typer) -> None:
         listing = httpx.get(url.rstrip("/") + "/feeds.json", timeout=10).json()
         reg = _ctx().registry
         for f in listing["feeds"]:
-            reg.add(Feed(id=f["id"], url=f["url"], name=f["name"], source=f["source"], interval=interval,
+            # put: running it again re-registers the same feeds (their polling state kept), never a conflict
+            reg.put(Feed(id=f["id"], url=f["url"], name=f["name"], source=f["source"], interval=interval,
                          tags=f.get("tags", [])))
         console.print(f"registered {len(listing['feeds'])} replay feeds from {url}")
 
