@@ -7,10 +7,7 @@ Both read the annotated set in ``data/extraction`` of a source checkout and need
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -83,62 +80,14 @@ def eval_cmd(
     fold i/k) goes to stderr; the report to stdout."""
     from worker.training import report
 
-    with _progress():
-        text = report.main(folds, curve, gold_dev, out, entities)
-    typer.echo(text, nl=False)
-
-
-@contextmanager
-def _progress() -> Iterator[None]:
-    """Lines on stderr while ``eval`` runs (minutes to hours, and silent until the report otherwise): each
-    cross-validation as it starts and each of its folds, then gold-dev.
-
-    ``worker.training.report`` has no progress hook (a callback there would be the better home for this), so
-    for the length of the command the cross-validations it calls and their fold splitter are wrapped: the
-    wrappers only print and hand everything through unchanged, and are removed afterwards."""
-    from worker.training import entities as ent
-    from worker.training import folds as fold_mod
-    from worker.training import report
-
     started = time.monotonic()
-    stage = ["eval"]
 
-    def say(text: str) -> None:
+    def progress(text: str) -> None:  # eval runs minutes to hours, silent until the report otherwise
         typer.echo(f"eval [{time.monotonic() - started:5.0f}s] {text}", err=True)
 
-    def announced_kfold(items: Any, k: int, *args: Any, **kwargs: Any) -> Iterator[Any]:
-        for i, pair in enumerate(fold_mod.kfold(items, k, *args, **kwargs), 1):
-            say(f"{stage[0]}: fold {i}/{k}")
-            yield pair
-
-    def announced(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
-        def run(*args: Any, **kwargs: Any) -> Any:
-            share = kwargs.get("share", args[2] if len(args) > 2 and isinstance(args[2], float) else 1.0)
-            stage[0] = name if share >= 1.0 else f"{name} (learning curve, {share:.0%} of the training folds)"
-            say(f"{stage[0]}: cross-validating")
-            return func(*args, **kwargs)
-        return run
-
-    def gold_dev() -> Any:
-        say("gold-dev: scoring")
-        return real["gold_dev"]()
-
-    real = {"events": report.cross_validate_events, "casualties": report.cross_validate_casualties,
-            "entities": ent.cross_validate_entities, "gold_dev": report._gold_dev}
-    patches = [(report, "kfold", announced_kfold), (ent, "kfold", announced_kfold),
-               (report, "cross_validate_events", announced("events", real["events"])),
-               (report, "cross_validate_casualties", announced("casualties", real["casualties"])),
-               (ent, "cross_validate_entities", announced("entities", real["entities"])),
-               (report, "_gold_dev", gold_dev)]
-    saved = [(mod, name, getattr(mod, name)) for mod, name, _ in patches]
-    for mod, name, value in patches:
-        setattr(mod, name, value)
-    try:
-        yield
-        say("done")
-    finally:
-        for mod, name, value in saved:
-            setattr(mod, name, value)
+    text = report.main(folds, curve, gold_dev, out, entities, progress=progress)
+    progress("done")
+    typer.echo(text, nl=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,7 +17,7 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from worker.extract.ner.extra import extra_sentences, write_conll
@@ -199,7 +199,7 @@ def cross_validate_entities(k: int = 5, kind: str = "crf", cache: bool = True, v
                             articles: Sequence[Article] | None = None, base: list[Sentence] | None = None,
                             only: Sequence[int] | None = None, neural: str = "fold",
                             crf_weight: float | None = None, neural_base: Path = NEURAL_BASE, silver: int = 0,
-                            **params: float
+                            progress: Callable[[str], None] | None = None, **params: float
                             ) -> tuple[list[list[tuple[str, str]]], list[list[tuple[str, set[str]]]]]:
     """Predictions and gold entities of every article annotated for entities, each predicted by a CRF
     trained on NewsFANE + the articles of the other ``k - 1`` folds (by whole article).
@@ -214,7 +214,7 @@ def cross_validate_entities(k: int = 5, kind: str = "crf", cache: bool = True, v
     ``base`` replaces NewsFANE as the other training data; ``params`` go to ``train_model``
     (``extra_weight``, ``c1``, ...). ``only``: run just these folds (quick comparisons). ``silver``: each fold's
     CRF is self-trained on that many unlabelled articles tagged by the fold's hybrid (``train.py --silver``),
-    for either ``kind``.
+    for either ``kind``. ``progress`` is told of each fold as it starts (``newsworker eval``'s stderr lines).
     """
     from worker.extract.ner.silver import hybrid_silver
 
@@ -225,6 +225,8 @@ def cross_validate_entities(k: int = 5, kind: str = "crf", cache: bool = True, v
     for f, (train_arts, test_arts) in enumerate(kfold(arts, k, key=lambda a: a.fold_key)):
         if only is not None and f not in only:
             continue
+        if progress:
+            progress(f"fold {f + 1}/{k}")
         extra = extra_sentences(train_arts)
         model = cdir / f"fold{f}-of{k}-{_fold_key([a.id for a in train_arts], extra, base, params)}.crfsuite"
         if not (cache and model.exists()):

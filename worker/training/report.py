@@ -27,13 +27,21 @@ __all__ = ["cross_validate_events", "cross_validate_casualties", "main"]
 
 SCORER = TOOLS / "score_extraction.py"
 
+Progress = Callable[[str], None]  # told what starts (a stage, a fold): ``newsworker eval`` prints it on stderr
 
-def cross_validate_events(arts: Sequence[Article], k: int = 5, share: float = 1.0) -> list[set[str]]:
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def cross_validate_events(arts: Sequence[Article], k: int = 5, share: float = 1.0,
+                          progress: Progress = _quiet) -> list[set[str]]:
     """Out-of-fold predicted event types per article (in ``arts`` order)."""
     prep = [ev.prepare(a) for a in arts]
     out: list[set[str]] = [set() for _ in prep]
     pos = {p.article.id: n for n, p in enumerate(prep)}
-    for train, test in kfold(prep, k, key=lambda p: p.article.fold_key):
+    for f, (train, test) in enumerate(kfold(prep, k, key=lambda p: p.article.fold_key)):
+        progress(f"fold {f + 1}/{k}")
         train = _subsample(train, share)
         m = ev.train(train)
         for p, got in zip(test, ev.predict(m, test), strict=True):
@@ -41,11 +49,13 @@ def cross_validate_events(arts: Sequence[Article], k: int = 5, share: float = 1.
     return out
 
 
-def cross_validate_casualties(arts: Sequence[Article], k: int = 5, share: float = 1.0) -> list[set[tuple[str, int]]]:
+def cross_validate_casualties(arts: Sequence[Article], k: int = 5, share: float = 1.0,
+                              progress: Progress = _quiet) -> list[set[tuple[str, int]]]:
     prep = [cas.prepare(a) for a in arts]
     out: list[set] = [set() for _ in prep]
     pos = {p.article.id: n for n, p in enumerate(prep)}
-    for train, test in kfold(prep, k, key=lambda p: p.article.fold_key):
+    for f, (train, test) in enumerate(kfold(prep, k, key=lambda p: p.article.fold_key)):
+        progress(f"fold {f + 1}/{k}")
         m = cas.train(_subsample(train, share))
         for p, s in zip(test, cas.predict_sets(m, test), strict=True):
             out[pos[p.article.id]] = s
@@ -138,17 +148,23 @@ def _gold_dev() -> list[str]:
     return ["\n### gold-dev (final check, never tuned on)\n", "```", *lines[-8:], "```"]
 
 
+def _stage(progress: Progress, name: str) -> Progress:
+    """``progress`` with every line prefixed by the stage it belongs to."""
+    progress(f"{name}: starting")
+    return lambda text: progress(f"{name}: {text}")
+
+
 def main(k: int = 5, curve: bool = True, gold_dev: bool = True, out: Path | None = None,
-         entities: bool = True) -> str:
+         entities: bool = True, progress: Progress = _quiet) -> str:
     lines = ["## Extraction, cross-validated by article on data/extraction", ""]
     arts = load("events")
-    pred = cross_validate_events(arts, k)
+    pred = cross_validate_events(arts, k, progress=_stage(progress, "events"))
     gold = [set(a.event_types) for a in arts]
     lines.append(f"{len(arts)} articles with event labels, {k} folds.")
     lines += _per_type("Events (document-level types)", EVENT_TYPES, pred, gold, key=lambda x: x)  # type: ignore[arg-type]
 
     carts = load("casualties")
-    cpred = cross_validate_casualties(carts, k)
+    cpred = cross_validate_casualties(carts, k, progress=_stage(progress, "casualties"))
     cgold = [set(a.casualty_set) for a in carts]
     lines.append(f"\n{len(carts)} articles with casualty labels.")
     lines += _per_type("Casualties (kind, count)", CASUALTY_KINDS, cpred, cgold, key=lambda x: x[0])  # type: ignore[index]
@@ -173,7 +189,7 @@ def main(k: int = 5, curve: bool = True, gold_dev: bool = True, out: Path | None
         # unlabelled articles tagged by the fold's hybrid (about half an hour per fold the first time; cached by
         # its inputs). Without the shared corpus, the CRF without self-training.
         silver = SILVER_ARTICLES if CORPUS.exists() else 0
-        preds, golds = cross_validate_entities(k, silver=silver)
+        preds, golds = cross_validate_entities(k, silver=silver, progress=_stage(progress, "entities"))
         e = score_entities(preds, golds)
         how = f", self-trained on {silver:,} silver articles tagged by the fold's hybrid" if silver else ""
         lines += [f"\n### Entities (CRF retrained per fold on NewsFANE + the other folds{how})\n",
@@ -199,11 +215,16 @@ def main(k: int = 5, curve: bool = True, gold_dev: bool = True, out: Path | None
         lines += ["\n### Learning curve (micro-F1 on the same held-out folds)\n",
                   "| share of training folds | events | casualties |", "|---|---|---|"]
         for share in (0.25, 0.5, 0.75, 1.0):
-            fe = prf(cross_validate_events(arts, k, share) if share < 1 else pred, gold).f
-            fc = prf(cross_validate_casualties(carts, k, share) if share < 1 else cpred, cgold).f
+            at = f"learning curve at {share:.0%}"
+            fe = prf(cross_validate_events(arts, k, share, _stage(progress, f"events, {at}")) if share < 1 else pred,
+                     gold).f
+            fc = prf(cross_validate_casualties(carts, k, share, _stage(progress, f"casualties, {at}"))
+                     if share < 1 else cpred, cgold).f
             lines.append(f"| {share:.0%} | {fe:.3f} | {fc:.3f} |")
+    progress("held-out checks: scoring")
     lines += held_out_checks()
     if gold_dev:
+        progress("gold-dev: scoring")
         lines += _gold_dev()
     text = "\n".join(lines) + "\n"
     if out:
