@@ -73,6 +73,7 @@ PATHS = {
     "/feed/drip": "200, then one byte every 0.2 s, forever",
     "/feed/punycode": "640 KB feed declaring charset=punycode",
     "/feed/many-items": "40,000 items (7 MB)",
+    "/feed/600-items": "600 ordinary items: more new ones than one poll takes",
     "/feed/huge-fields": "a 2 MB title and a 3 MB link",
     "/feed/inline-pages": "an ordinary feed whose item pages are double-gzip bombs",
     "/feed/ok": "an ordinary feed",
@@ -141,6 +142,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, body, "application/rss+xml; charset=punycode")
         elif path == "/feed/many-items":
             self._send(200, rss("".join(item(n, port) for n in range(40_000)), port=port))
+        elif path == "/feed/600-items":
+            self._send(200, rss("".join(item(n, port) for n in range(600)), port=port))
         elif path == "/feed/huge-fields":
             big = "ع" * MB
             self._send(200, rss(item("huge", port, title=big) + item(2, port, path="x" * (3 * MB)), port=port))
