@@ -9,7 +9,8 @@ So the prolog is rebuilt, whatever its length (an earlier version looked at the 
 of spaces before the DTD walked past it): the XML declaration stays if it is a plain one, the DOCTYPE keeps
 only its name and a plain external identifier (feedparser tells Netscape RSS 0.91 by it; no parser here
 loads an external DTD), and everything else goes: the internal subset, stray ``<!ENTITY``/``<!ELEMENT``
-declarations, comments, processing instructions, whitespace and text. References to entities that are no
+declarations, comments, processing instructions and whitespace; text (which makes the document malformed)
+is cut to a short sample. References to entities that are no
 longer declared are then errors (expat) or literal text (the loose parser), never expansions.
 
 Dropping the whitespace and comments matters on its own: feedparser's ``replace_doctype`` runs
@@ -25,6 +26,9 @@ import re
 # instructions, and a ``<`` that starts none of them nor an element. One C-level match however long the
 # run; an unterminated comment or PI ends the match (and is dealt with below).
 _JUNK_RE = re.compile(rb"(?:[^<]+|<!--.*?-->|<\?.*?\?>|<(?![!?\w]))*+", re.DOTALL)
+_COMMENT_PI_RE = re.compile(rb"<!--.*?-->|<\?.*?\?>", re.DOTALL)
+_TEXT_SAMPLE = 64
+_NON_WS_RE = re.compile(rb"[^ \t\r\n]")
 _XML_DECL_RE = re.compile(
     rb"""<\?xml\s+version\s*=\s*(["'])1\.[0-9]\1"""
     rb"""(?:\s+encoding\s*=\s*(["'])[A-Za-z][A-Za-z0-9._-]{0,39}\2)?"""
@@ -112,8 +116,18 @@ def strip_dtd(data: bytes) -> tuple[bytes, bool]:
     changed = False
     doctype: bytes | None = None
     budget = [MAX_PROLOG_TOKENS]
+    text_kept = False
     while pos < n:
-        pos = _JUNK_RE.match(data, pos).end()  # type: ignore[union-attr]
+        start, pos = pos, _JUNK_RE.match(data, pos).end()  # type: ignore[union-attr]
+        if not text_kept and pos > start:
+            # Text before the root makes the document malformed, and feedparser must still say so
+            # (a robots.txt or an error page is not a feed): a short sample of it stays, on one line.
+            cleaned = _COMMENT_PI_RE.sub(b"", data[start:pos])
+            first = _NON_WS_RE.search(cleaned)
+            if first:
+                sample = b" ".join(cleaned[first.start():first.start() + _TEXT_SAMPLE].split())
+                out.append(sample.decode("utf-8", "ignore").encode("utf-8"))
+                text_kept = True
         if pos >= n:
             break
         if data.startswith(b"<!--", pos) or data.startswith(b"<?", pos):
