@@ -104,7 +104,7 @@ def test_fields_are_cut_before_they_are_cleaned(monkeypatch):
 def test_text_before_the_root_still_makes_the_feed_malformed():
     robots = b"User-agent: *\nDisallow: /private\n" * 50_000
     out, _ = strip_dtd(robots)
-    assert out == b"User-agent: * Disallow: /private User-agent: * Disallow: /private User-"
+    assert out.startswith(b"User-agent: * Disallow: /private User-agent") and len(out) <= 64
     assert parse_feed(robots, None).bozo
     junk = _feed("junk \n" * 100_000)
     assert len(_prolog(junk)) < 200 and parse_feed(junk, None).bozo
