@@ -71,6 +71,8 @@ PATHS = {
     "/feed/retry-after": "429 with Retry-After: 99999999999999",
     "/feed/error-bomb": "500 with a gzip bomb as the error body",
     "/feed/drip": "200, then one byte every 0.2 s, forever",
+    "/page/slow-headers": "a status line, then one header line every 0.2 s, the headers never ending",
+    "/page/to-slow-headers": "302 to /page/slow-headers",
     "/feed/punycode": "640 KB feed declaring charset=punycode",
     "/feed/many-items": "40,000 items (7 MB)",
     "/feed/600-items": "600 ordinary items: more new ones than one poll takes",
@@ -131,6 +133,19 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 for _ in range(100_000):
                     self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            self.close_connection = True
+        elif path == "/page/to-slow-headers":
+            self._send(302, b"", "text/plain", headers={"Location": "/page/slow-headers"})
+        elif path == "/page/slow-headers":
+            # Never trips a per-read timeout: something arrives every 0.2 s, and the headers never end.
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                for n in range(100_000):
+                    self.wfile.write(b"X-Slow-%d: x\r\n" % n)
                     self.wfile.flush()
                     time.sleep(0.2)
             except (BrokenPipeError, ConnectionResetError):

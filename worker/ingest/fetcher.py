@@ -10,7 +10,8 @@ we can tell whether the whole chain was permanent (301/308), in which case a fee
 
 Everything the server controls is bounded: the body after decompression (``Inflater``, which also refuses
 stacked encodings), error bodies (4 KB), the number of hops, and the wall time of the whole chain
-(``http_total_deadline``: a server dripping a byte every few seconds never trips the per-read timeout).
+(``http_total_deadline``, headers included: a server dripping a byte every few seconds never trips the
+per-read timeout; see ``deadline``).
 Connections go through the SSRF guard's ``GuardedBackend``, which connects only to addresses it checked.
 """
 
@@ -26,6 +27,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from worker.ingest.deadline import deadline_passed, request_deadline
 from worker.ingest.errors import (
     BlockedURLError,
     FetchError,
@@ -158,6 +160,24 @@ class Fetcher:
         deadline = start + self.settings.http_total_deadline
         client = self._client_for(allow_private)
         policy = OPEN if allow_private else self.policy
+        # Every socket read and write of the chain gets at most what is left of the deadline: response
+        # headers dripped a line a second never tripped the per-read timeout (hung 385 s).
+        with request_deadline(deadline):
+            status, resp_headers, body, truncated, current, hops = self._follow(
+                client, url, headers, max_bytes, deadline, policy, bucket_wait)
+        result = FetchResult(
+            url=url, final_url=current, status=status, headers=MappingProxyType(resp_headers), body=body,
+            elapsed=time.monotonic() - start, fetched_at=datetime.now(UTC), redirects=tuple(hops),
+            truncated=truncated,
+        )
+        if result.ok:
+            self._check_type(result, kind)
+        return result
+
+    def _follow(self, client: httpx.Client, url: str, headers: dict[str, str], max_bytes: int, deadline: float,
+                policy: AddressPolicy, bucket_wait: float,
+                ) -> tuple[int, dict[str, str], bytes, bool, str, list[tuple[int, str]]]:
+        """The redirect chain from ``url``: the last answer, where it came from, and the hops."""
         current = url
         hops: list[tuple[int, str]] = []
         while True:
@@ -178,15 +198,7 @@ class Fetcher:
                     raise BlockedURLError(f"redirect to non-http URL {nxt[:200]!r}", url=url)
                 current = nxt
                 continue
-            break
-        result = FetchResult(
-            url=url, final_url=current, status=status, headers=MappingProxyType(resp_headers), body=body,
-            elapsed=time.monotonic() - start, fetched_at=datetime.now(UTC), redirects=tuple(hops),
-            truncated=truncated,
-        )
-        if result.ok:
-            self._check_type(result, kind)
-        return result
+            return status, resp_headers, body, truncated, current, hops
 
     def _get(self, client: httpx.Client, url: str, headers: dict[str, str], max_bytes: int,
              deadline: float) -> tuple[int, dict[str, str], bytes, bool]:
@@ -233,6 +245,10 @@ class Fetcher:
                 err.url = url
             raise
         except httpx.TimeoutException as err:
+            if deadline_passed():  # the whole fetch's budget, not one read's (see ``deadline``)
+                raise TransientFetchError(
+                    f"fetch took longer than {self.settings.http_total_deadline:g}s (deadline passed during "
+                    f"{'connect' if isinstance(err, httpx.ConnectTimeout) else 'the response'})", url=url) from err
             raise TransientFetchError(f"timeout: {type(err).__name__}", url=url) from err
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as err:  # before TransportError, its parent
             raise BlockedURLError(f"invalid URL: {err}", url=url) from err
