@@ -29,7 +29,8 @@ def _fetcher(body: bytes, ctype: str = "text/html") -> Fetcher:
     return Fetcher(Settings(), transport=httpx.MockTransport(handler))
 
 
-@pytest.mark.parametrize("body,what", [(PDF, "PDF"), (PNG, "PNG"), (b"\x01\x02\x03" * 1000, "binary")])
+@pytest.mark.parametrize("body,what", [(PDF, "PDF"), (PNG, "PNG"), (b"\x01\x02\x03" * 1000, "binary")],
+                         ids=["pdf", "png", "control-bytes"])
 def test_a_file_served_as_html_is_a_permanent_error(body, what):
     with pytest.raises(PermanentFetchError, match=f"body is a {what} file, not a web page"):
         _fetcher(body).fetch(URL, kind="page")
