@@ -71,8 +71,11 @@ PATHS = {
     "/feed/retry-after": "429 with Retry-After: 99999999999999",
     "/feed/error-bomb": "500 with a gzip bomb as the error body",
     "/feed/drip": "200, then one byte every 0.2 s, forever",
+    "/page/slow-headers": "a status line, then one header line every 0.2 s, the headers never ending",
+    "/page/to-slow-headers": "302 to /page/slow-headers",
     "/feed/punycode": "640 KB feed declaring charset=punycode",
     "/feed/many-items": "40,000 items (7 MB)",
+    "/feed/600-items": "600 ordinary items: more new ones than one poll takes",
     "/feed/huge-fields": "a 2 MB title and a 3 MB link",
     "/feed/inline-pages": "an ordinary feed whose item pages are double-gzip bombs",
     "/feed/ok": "an ordinary feed",
@@ -135,12 +138,27 @@ class Handler(BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError):
                 pass
             self.close_connection = True
+        elif path == "/page/to-slow-headers":
+            self._send(302, b"", "text/plain", headers={"Location": "/page/slow-headers"})
+        elif path == "/page/slow-headers":
+            # Never trips a per-read timeout: something arrives every 0.2 s, and the headers never end.
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                for n in range(100_000):
+                    self.wfile.write(b"X-Slow-%d: x\r\n" % n)
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            self.close_connection = True
         elif path == "/feed/punycode":
             body = rss(item(1, port, desc="a" * 640_000), port=port).replace(b'encoding="utf-8"',
                                                                              b'encoding="punycode"')
             self._send(200, body, "application/rss+xml; charset=punycode")
         elif path == "/feed/many-items":
             self._send(200, rss("".join(item(n, port) for n in range(40_000)), port=port))
+        elif path == "/feed/600-items":
+            self._send(200, rss("".join(item(n, port) for n in range(600)), port=port))
         elif path == "/feed/huge-fields":
             big = "ع" * MB
             self._send(200, rss(item("huge", port, title=big) + item(2, port, path="x" * (3 * MB)), port=port))

@@ -32,6 +32,7 @@ BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 
 COUNTERS: dict[str, str] = {
     "articles_total": "Articles that completed a stage, by stage and outcome",
     "feed_polls_total": "Feed polls by feed and outcome (new, not_modified, unchanged, error)",
+    "feed_items_dropped_total": "Feed items left for a later poll (more new items than one poll takes), by feed",
     "indexing_errors_total": "Documents Elasticsearch refused or that failed after retries",
     "alerts_fired_total": "Notifications created, by rule",
     "alert_deliveries_total": "Notification delivery attempts by channel and outcome",

@@ -5,6 +5,7 @@ Input forms:
 - ``--html``: an HTML page; title, text and date are taken out with trafilatura;
 - ``--jsonl``: one JSON object per line {"id", "url", "title", "body", "published"}; one JSON line out
   per article (id, url, published and the enriched fields; title/body omitted).
+Bodies are cut to the feed path's cap (``worker.ingest.article.MAX_BODY_CHARS``), with a note on stderr.
 Imports are lazy so ``newsworker --help`` and the other commands start fast.
 """
 
@@ -49,6 +50,18 @@ def _article_from_html(raw: str) -> dict[str, Any]:
     return {"title": get("title") or "", "body": get("text") or "", "published": get("date"), "url": get("url")}
 
 
+def _capped(art: dict[str, Any], where: str) -> dict[str, Any]:
+    """The article with its body cut to the cap the feed path applies (``MAX_BODY_CHARS``): extraction
+    cost grows with the text (a 1 MB body took 15 s and 828 MB). Said on stderr when it cuts."""
+    from worker.ingest.article import MAX_BODY_CHARS
+
+    body = art.get("body")
+    if isinstance(body, str) and len(body) > MAX_BODY_CHARS:
+        print(f"{where}: body cut from {len(body)} to {MAX_BODY_CHARS} characters", file=sys.stderr)
+        return {**art, "body": body[:MAX_BODY_CHARS]}
+    return art
+
+
 def extract_cmd(
     path: str = typer.Argument("-", metavar="FILE|-", help="input file, or - for stdin"),
     html: bool = typer.Option(False, "--html", help="input is an HTML page"),
@@ -71,7 +84,7 @@ def extract_cmd(
                     art = json.loads(line)
                     if not isinstance(art, dict):
                         raise ValueError("not a JSON object")
-                    doc = extract_one(art)
+                    doc = extract_one(_capped(art, f"line {n}"))
                 except (ValueError, TypeError) as err:  # bad input line: report it, keep streaming
                     print(f"line {n}: skipped ({err})", file=sys.stderr)
                     continue
@@ -85,7 +98,7 @@ def extract_cmd(
     raw = _read(path)
     warm_up()
     article = _article_from_html(raw) if html else _article_from_text(raw)
-    doc = extract_one(article)
+    doc = extract_one(_capped(article, path))
     out.write(json.dumps(doc.model_dump(mode="json"), ensure_ascii=False, indent=1))
     out.write("\n")
 

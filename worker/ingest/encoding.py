@@ -2,7 +2,8 @@
 
 Arabic sites still serve windows-1256 and ISO-8859-6, sometimes without saying so, and UTF-16 with or
 without a BOM. Pages are decoded here (BOM, then HTTP charset, then ``<meta>`` charset, each only if it
-decodes cleanly, then UTF-8, then a guess limited to encodings that carry Arabic). Feeds go to
+decodes cleanly, then UTF-8, then UTF-8 with replacement if nearly all of it is UTF-8, then a guess limited
+to encodings that carry Arabic). UTF-8 bytes labelled with a single-byte encoding are read as UTF-8. Feeds go to
 feedparser as bytes because its XML sniffing is good; ``prepare_feed_bytes`` only steps in for the
 cases it gets wrong (undeclared UTF-16 and undeclared Arabic single-byte encodings), transcoding to
 UTF-8 first.
@@ -153,6 +154,45 @@ def _try(data: bytes, encoding: str | None) -> str | None:
         return None
 
 
+# Single-byte encodings (every byte decodes to something): a page labelled with one of these whose bytes
+# are valid UTF-8 with multibyte sequences is UTF-8 mislabelled. Real Arabic windows-1256 text is never
+# valid UTF-8 (its letters are 0xC1-0xFE, and a letter is never followed only by continuation bytes
+# 0x80-0xBF for a whole page), so preferring UTF-8 there costs nothing.
+_SINGLE_BYTE = frozenset(codecs.lookup(n).name for n in (
+    "cp866", "iso8859-2", "iso8859-3", "iso8859-4", "iso8859-5", "iso8859-6", "iso8859-7", "iso8859-8",
+    "iso8859-10", "iso8859-13", "iso8859-14", "iso8859-15", "iso8859-16", "koi8-r", "koi8-u", "mac-roman",
+    "cp874", "cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+    "mac-cyrillic", "mac-arabic"))
+# UTF-8 with a few bad bytes (a CMS cutting a character in half, one stray byte) is still UTF-8: at least
+# this share of its non-ASCII sequences must decode, or (a short text) only a few not, with twice as many
+# that do. windows-1256 text read as UTF-8 is the other way round: nearly every letter is an error.
+MIN_VALID_SHARE = 0.99
+FEW_BAD_BYTES = 4
+_REPLACEMENT_UTF8 = "\ufffd".encode()
+
+
+def mostly_utf8(data: bytes) -> str | None:
+    """``data`` decoded as UTF-8 with replacement when it is overwhelmingly UTF-8 (it has multibyte
+    characters and at least 99% of its non-ASCII sequences are valid), else None. Linear, in C."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count(_REPLACEMENT_UTF8)
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
+    valid = non_ascii - bad - data.count(_REPLACEMENT_UTF8)
+    if valid <= 0:
+        return None
+    if bad <= (1 - MIN_VALID_SHARE) * (valid + bad) or (bad <= FEW_BAD_BYTES and valid >= 2 * bad):
+        return text
+    return None
+
+
+def _utf8_over_label(data: bytes, label: str) -> str | None:
+    """The UTF-8 reading of ``data`` when it is labelled with a single-byte encoding but is valid UTF-8
+    with multibyte characters (UTF-8 text mislabelled, as CMS templates often are); else None."""
+    if label not in _SINGLE_BYTE or data.isascii():
+        return None
+    return _try(data, "utf-8")
+
+
 def guess_single_byte(data: bytes) -> str:
     """Pick between the Arabic single-byte encodings by how much of the result is Arabic letters.
 
@@ -185,10 +225,18 @@ def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]
     for declared in (charset_from_content_type(content_type), charset_from_meta(data)):
         # A declared UTF-16 on bytes without NUL pattern is a lie (the declaration itself is ASCII).
         if declared and not declared.startswith("utf-16") and not declared.startswith("utf-32"):
+            text = _utf8_over_label(data, declared)
+            if text is not None:
+                return text, "utf-8"
             text = _try(data, declared)
             if text is not None:
                 return text, declared
     text = _try(data, "utf-8")
+    if text is not None:
+        return text, "utf-8"
+    # Declared or not, UTF-8 with a few broken bytes is read as UTF-8 (replacement characters for those),
+    # not as windows-1256, which accepts any byte and turns the whole page into mojibake.
+    text = mostly_utf8(data)
     if text is not None:
         return text, "utf-8"
     enc = guess_single_byte(data)
@@ -231,7 +279,11 @@ def prepare_feed_bytes(data: bytes, content_type: str | None = None) -> tuple[by
         return _as_utf8_xml(text), UTF8_XML
     declared = http_cs or xml_cs
     if declared and not declared.startswith("utf-16"):
-        text = _try(data, declared)
+        text = _utf8_over_label(data, declared)
+        if text is None:
+            text = _try(data, declared)
+        elif not _declares_other(data):
+            return data, UTF8_XML  # labelled single-byte by HTTP only; the bytes are UTF-8 as they are
         if text is not None:
             if declared == "utf-8" and not _declares_other(data):
                 return data, UTF8_XML
@@ -239,6 +291,9 @@ def prepare_feed_bytes(data: bytes, content_type: str | None = None) -> tuple[by
     text = _try(data, "utf-8")
     if text is not None:
         return (data if not _declares_other(data) else _as_utf8_xml(text)), UTF8_XML
+    text = mostly_utf8(data)  # as in decode_html: a few broken bytes do not make UTF-8 windows-1256
+    if text is not None:
+        return _as_utf8_xml(text), UTF8_XML
     enc = guess_single_byte(data)
     return _as_utf8_xml(data.decode(enc, errors="replace")), UTF8_XML
 

@@ -10,7 +10,8 @@ we can tell whether the whole chain was permanent (301/308), in which case a fee
 
 Everything the server controls is bounded: the body after decompression (``Inflater``, which also refuses
 stacked encodings), error bodies (4 KB), the number of hops, and the wall time of the whole chain
-(``http_total_deadline``: a server dripping a byte every few seconds never trips the per-read timeout).
+(``http_total_deadline``, headers included: a server dripping a byte every few seconds never trips the
+per-read timeout; see ``deadline``).
 Connections go through the SSRF guard's ``GuardedBackend``, which connects only to addresses it checked.
 """
 
@@ -26,6 +27,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from worker.ingest.deadline import deadline_passed, request_deadline
+from worker.ingest.encoding import sniff_bom, sniff_utf16_without_bom
 from worker.ingest.errors import (
     BlockedURLError,
     FetchError,
@@ -49,6 +52,17 @@ _BINARY_PREFIXES = ("image/", "audio/", "video/", "font/", "application/pdf", "a
                     "application/octet-stream", "application/x-", "application/vnd.", "application/gzip",
                     "application/msword", "multipart/")
 _PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
+# What a page's body starts with when it is a file, whatever its Content-Type says (a PDF or an image
+# served as text/html became an article with an empty body).
+_BINARY_MAGIC = (
+    (b"%PDF-", "PDF"), (b"\x89PNG\r\n\x1a\n", "PNG"), (b"GIF87a", "GIF"), (b"GIF89a", "GIF"),
+    (b"\xff\xd8\xff", "JPEG"), (b"PK\x03\x04", "ZIP"), (b"\x1f\x8b", "gzip"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"), (b"Rar!", "RAR"), (b"OggS", "Ogg"), (b"ID3\x03", "MP3"), (b"ID3\x04", "MP3"),
+    (b"wOFF", "WOFF"), (b"wOF2", "WOFF2"), (b"\x00asm", "WebAssembly"), (b"\x7fELF", "ELF"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "MS Office"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"),
+)
+# Control bytes no text page carries (NUL is left out: UTF-16 text is half NULs).
+_CONTROL = bytes(b for b in range(32) if b not in (0, 9, 10, 12, 13, 27))
 ERROR_BODY_BYTES = 4096  # error bodies are kept for diagnostics only
 
 
@@ -96,6 +110,20 @@ class FetchResult:
             raise RateLimitedError(msg, retry_after=parse_retry_after(self.header("retry-after"), time.time()),
                                    url=self.final_url, status=self.status)
         raise cls(msg, url=self.final_url, status=self.status)
+
+
+def binary_body(body: bytes) -> str | None:
+    """What kind of file ``body`` is when it is evidently not text (a signature, or more than 5% of its
+    first 4 KB control bytes), else None."""
+    head = body[:4096].lstrip()
+    for magic, name in _BINARY_MAGIC:
+        if head.startswith(magic):
+            return name
+    if sniff_bom(head) or sniff_utf16_without_bom(head):  # UTF-16/32 Arabic is full of 0x06 bytes
+        return None
+    if head and len(head.translate(None, _CONTROL)) < 0.95 * len(head):
+        return "binary"
+    return None
 
 
 class Fetcher:
@@ -158,6 +186,24 @@ class Fetcher:
         deadline = start + self.settings.http_total_deadline
         client = self._client_for(allow_private)
         policy = OPEN if allow_private else self.policy
+        # Every socket read and write of the chain gets at most what is left of the deadline: response
+        # headers dripped a line a second never tripped the per-read timeout (hung 385 s).
+        with request_deadline(deadline):
+            status, resp_headers, body, truncated, current, hops = self._follow(
+                client, url, headers, max_bytes, deadline, policy, bucket_wait)
+        result = FetchResult(
+            url=url, final_url=current, status=status, headers=MappingProxyType(resp_headers), body=body,
+            elapsed=time.monotonic() - start, fetched_at=datetime.now(UTC), redirects=tuple(hops),
+            truncated=truncated,
+        )
+        if result.ok:
+            self._check_type(result, kind)
+        return result
+
+    def _follow(self, client: httpx.Client, url: str, headers: dict[str, str], max_bytes: int, deadline: float,
+                policy: AddressPolicy, bucket_wait: float,
+                ) -> tuple[int, dict[str, str], bytes, bool, str, list[tuple[int, str]]]:
+        """The redirect chain from ``url``: the last answer, where it came from, and the hops."""
         current = url
         hops: list[tuple[int, str]] = []
         while True:
@@ -178,15 +224,7 @@ class Fetcher:
                     raise BlockedURLError(f"redirect to non-http URL {nxt[:200]!r}", url=url)
                 current = nxt
                 continue
-            break
-        result = FetchResult(
-            url=url, final_url=current, status=status, headers=MappingProxyType(resp_headers), body=body,
-            elapsed=time.monotonic() - start, fetched_at=datetime.now(UTC), redirects=tuple(hops),
-            truncated=truncated,
-        )
-        if result.ok:
-            self._check_type(result, kind)
-        return result
+            return status, resp_headers, body, truncated, current, hops
 
     def _get(self, client: httpx.Client, url: str, headers: dict[str, str], max_bytes: int,
              deadline: float) -> tuple[int, dict[str, str], bytes, bool]:
@@ -233,6 +271,10 @@ class Fetcher:
                 err.url = url
             raise
         except httpx.TimeoutException as err:
+            if deadline_passed():  # the whole fetch's budget, not one read's (see ``deadline``)
+                raise TransientFetchError(
+                    f"download took longer than {self.settings.http_total_deadline:g}s (deadline passed during "
+                    f"{'connect' if isinstance(err, httpx.ConnectTimeout) else 'the response'})", url=url) from err
             raise TransientFetchError(f"timeout: {type(err).__name__}", url=url) from err
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as err:  # before TransportError, its parent
             raise BlockedURLError(f"invalid URL: {err}", url=url) from err
@@ -250,3 +292,8 @@ class Fetcher:
         if kind == "page" and not ctype.startswith(_PAGE_TYPES):
             raise PermanentFetchError(f"content type {ctype!r} is not a web page", url=result.final_url,
                                       status=result.status)
+        if kind == "page":
+            what = binary_body(result.body)
+            if what:
+                raise PermanentFetchError(f"body is a {what} file, not a web page (served as {ctype!r})",
+                                          url=result.final_url, status=result.status)

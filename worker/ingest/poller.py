@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import redis
 
-from worker import records
+from worker import metrics, records
 from worker.ingest.canonical import canonicalize_url, doc_id
 from worker.ingest.context import IngestDeps
 from worker.ingest.errors import (
@@ -28,7 +28,7 @@ from worker.ingest.errors import (
     RateLimitedError,
     TransientFetchError,
 )
-from worker.ingest.feedparse import FeedItem, parse_feed_new
+from worker.ingest.feedparse import MAX_ITEMS, FeedItem, parse_feed_new
 from worker.ingest.registry import DEAD_AFTER, FAILING_AFTER, Feed, FeedState
 from worker.ingest.schedule import (
     adaptive_interval,
@@ -170,13 +170,21 @@ def _poll(ctx: IngestDeps, out: _Writes, feed: Feed, state: FeedState, emit: Emi
     if parsed.bozo and not parsed.items:
         return _failure(ctx, out, feed, state, now, TransientFetchError(f"unreadable feed: {parsed.error}"))
     server_min = _server_min(res.header("cache-control"), parsed.ttl_seconds)
+    dropped = int(parsed.extra.get("items_dropped") or 0)
+    if dropped:
+        # More new items than one poll takes (or than it looks at): said, counted, and the old validators
+        # kept below so the next poll reads the feed again and takes the next ones.
+        log.warning("poll %s: %d items left for a later poll (at most %d new items taken per poll)",
+                    feed.id, dropped, MAX_ITEMS)
+        metrics.inc("feed_items_dropped_total", {"feed": feed.id}, dropped)
+        out.count("items_dropped", dropped)
 
     items = list({r.id: r for r in (handoff_item(feed, item) for item in parsed.items)}.values())
     claims = ctx.seen.claim_many([r.id for r in items], feed.id)
     fresh = [r for r, c in zip(items, claims, strict=True) if c == "won"]
     # Items another poll claimed but never confirmed (it may have died): keep the old validators so
     # the next poll reads the whole feed again and picks them up once their claim expires.
-    incomplete = "pending" in claims
+    incomplete = "pending" in claims or dropped > 0
     handed: list[str] = []
     for record in fresh:
         try:

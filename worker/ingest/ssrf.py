@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from worker.ingest.deadline import DeadlineStream, bounded
 from worker.ingest.errors import BlockedURLError
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
@@ -185,7 +186,10 @@ class GuardedBackend(httpcore.SyncBackend):
         last: Exception | None = None
         for addr in addresses:
             try:
-                return super().connect_tcp(addr, port, timeout, local_address, socket_options)
+                # Every socket operation is bounded by the fetch's total deadline (``deadline``).
+                stream = super().connect_tcp(addr, port, bounded(timeout, httpcore.ConnectTimeout),
+                                             local_address, socket_options)
+                return DeadlineStream(stream)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as err:
                 last = err
         assert last is not None  # addresses_for never returns an empty list
