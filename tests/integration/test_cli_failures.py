@@ -28,7 +28,7 @@ pytestmark = pytest.mark.integration
 
 
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full = {**os.environ, "PYTHONPATH": str(REPO), "NEWSWORKER_DEBUG": "", **env}
+    full = {**os.environ, "PYTHONPATH": str(REPO), **env}
     return subprocess.run([sys.executable, "-m", "worker.cli.main", *args], env=full, cwd=REPO,
                           capture_output=True, text=True, timeout=120)
 

@@ -32,7 +32,7 @@ def _closed_port() -> int:
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     import os
 
-    full = {**os.environ, "PYTHONPATH": str(REPO), "NEWSWORKER_DEBUG": "", **env}
+    full = {**os.environ, "PYTHONPATH": str(REPO), **env}
     return subprocess.run([sys.executable, "-m", "worker.cli.main", *args], env=full, cwd=REPO,
                           capture_output=True, text=True, timeout=120)
 

@@ -2,7 +2,7 @@
 
 ``describe`` maps the exception classes a user can provoke (a store that is down, a missing file, a broken
 YAML file, an invalid feed...) to a ``Failure``; the command dispatcher (``worker.cli.main``) prints it.
-Anything else is a bug and keeps its traceback. ``--debug`` (or ``NEWSWORKER_DEBUG=1``) shows the traceback
+Anything else is a bug and keeps its traceback. ``--debug`` shows the traceback
 of the known ones too.
 
 Exit codes, as the README's commands use them: ``EXIT_RUNTIME`` (1) when a service is down or the work

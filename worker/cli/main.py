@@ -50,7 +50,7 @@ app = typer.Typer(
 
 @app.callback()
 def _options(
-    debug: bool = typer.Option(False, "--debug", envvar="NEWSWORKER_DEBUG",
+    debug: bool = typer.Option(False, "--debug",
                                help="show the traceback of a failure (a store down, a bad file...) too"),
 ) -> None:
     """Streaming Arabic news ingestion: feeds -> extraction -> Elasticsearch -> alerts."""
