@@ -39,7 +39,8 @@ def test_top_entities_then_an_entity_view(explore_page, explore_server):
     assert page.locator("#entity-articles li.ex-article").count() == 6
     assert "france24 1" in page.inner_text("#entity-tags") and "كارثة 2" in page.inner_text("#entity-tags")
     page.wait_for_selector("#entity-map svg path.coast")
-    assert "entity%3A" in page.get_attribute("#entity-search", "href")
+    search = page.get_attribute("#entity-search", "href")
+    assert "name%3A" in search  # the exact name this page counts (QA: entity: found more than the count)
     screenshot(page, "entity")
 
     # walk the graph: a co-occurring person opens its own view
@@ -47,6 +48,11 @@ def test_top_entities_then_an_entity_view(explore_page, explore_server):
     page.wait_for_function("() => document.querySelector('#entity-name').textContent === 'رجب طيب أردوغان'")
     assert "type=PER" in page.url
     assert page.locator("#entity-articles li.ex-article").count() == 1
+
+    # the link to search finds the articles the entity view counted, no more
+    page.goto(explore_server + search)
+    page.wait_for_selector(".hit")
+    assert page.locator(".hit").count() == 6
     assert not page.errors and not page.outside
 
 

@@ -150,7 +150,7 @@ def make_queries(docs: list[EnrichedDocument], rng: random.Random) -> list[str]:
             return w[: rng.choice([2, 3, 4])] + "*"
         if kind == 6 and entities:
             e = rng.choice(entities)
-            return f'entity:"{rng.choice([e.text, e.canonical])}"'
+            return rng.choice([f'entity:"{rng.choice([e.text, e.canonical])}"', f'name:"{e.canonical}"'])
         if kind == 7 and places:
             p = rng.choice(places)
             name = p.place.name_en if p.place and rng.random() < 0.3 else p.text
@@ -297,6 +297,8 @@ QA_CASES = {
     "entity:قسد": {"d2"}, 'entity:"قوات سوريا الديمقراطية"': {"d2"}, "entity:SDF": {"d2"},
     "entity:داعش": {"d3"}, 'entity:"تنظيم الدولة الإسلامية"': {"d3"}, "entity:ISIS": {"d3"},
     "place:Aleppo": {"d3"}, "place:حلب": {"d3"}, "place:ترمب": set(),
+    # an exact canonical name (the entities page's count), not a part of one nor an alias
+    'name:"قوات سوريا الديمقراطية"': {"d2"}, "name:قسد": set(), "name:ترامب": set(), 'name:"دونالد ترامب"': {"d1"},
     # 3. a source is matched by its name, a whole word of it, or its feed id
     "source:bbc": {"d1"}, "source:BBC": {"d1"}, 'source:"BBC Arabic"': {"d1"}, "source:bbc-arabic": {"d1"},
     "source:arabic": {"d1", "d3"}, "source:awsat": {"d2"}, "source:al-awsat": {"d2"}, "source:asharq": {"d2"},

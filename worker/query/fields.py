@@ -89,6 +89,10 @@ QUERY_FIELDS: dict[str, FieldSpec] = {
         FieldSpec("body", "text", ("body_ar",), help="words/phrases in the body"),
         FieldSpec("entity", "text", ("entity_keys",), aliases="any",
                   help="an entity name or part of one, or a gazetteer alias: entity:قسد"),
+        # the exact canonical name, as the entities page and the facets count it (entity: also finds longer
+        # names holding it: "الجمعية العامة للأمم المتحدة" for "الأمم المتحدة")
+        FieldSpec("name", "keyword", ("entity_names",),
+                  help='an entity\'s exact canonical name, as the entities page counts it: name:"الأمم المتحدة"'),
         FieldSpec("place", "text", ("place_keys",), aliases="place",
                   help="a place (Arabic or English name): place:الحسكة"),
         FieldSpec("keyword", "text", ("keyword_keys",), help="an extracted keyword"),

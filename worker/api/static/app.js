@@ -249,7 +249,7 @@ function facetClick(name, key) {
   } else if (name === "country") {
     addClause(`country:${quoteValue(key)}`);
   } else if (name.startsWith("entity_")) {
-    addClause(`entity:${quoteValue(key)}`);
+    addClause(`name:${quoteValue(key)}`);  // the facet counts exact canonical names: name: finds those
   }
 }
 

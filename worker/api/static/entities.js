@@ -86,7 +86,8 @@
     tags.replaceChildren();
     for (const src of data.sources) tags.append(el("span", `${src.name} ${src.count}`, "tag source"));
     for (const ev of data.events) tags.append(el("span", `${EX.eventLabel(ev.name)} ${ev.count}`, "tag event"));
-    $("entity-search").href = "/?q=" + encodeURIComponent(`entity:${quoteValue(data.name)}`);
+    // name: is the exact canonical name this page counts; entity: would also find longer names holding it
+    $("entity-search").href = "/?q=" + encodeURIComponent(`name:${quoteValue(data.name)}`);
     drawHistogram($("entity-histogram"), data.histogram, null, { unit: data.unit });
     columns($("cooccurring"), data.cooccurring);
     drawMap($("entity-map"), EX.placePoints(data.articles), {
