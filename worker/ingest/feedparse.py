@@ -22,6 +22,7 @@ from itertools import islice
 from typing import Any
 
 import feedparser
+from feedparser.urls import _urljoin, make_safe_absolute_uri
 from lxml import etree
 
 from worker.ingest.encoding import charset_from_content_type, declared_xml_encoding, prepare_feed_bytes
@@ -339,10 +340,22 @@ _ATOM = "{http://www.w3.org/2005/Atom}"
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
-def _link_candidates(item: Any) -> list[str] | None:
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+
+
+def _element_base(base: str, el: Any) -> str:
+    """The base URI inside ``el``, from the one around it: feedparser's ``unknown_starttag`` step (its
+    ``xml:base`` or plain ``base`` attribute, kept only if the result has an acceptable scheme)."""
+    given = el.get(_XML_BASE) or el.get("base") or base
+    if base:
+        return make_safe_absolute_uri(base, given) or base
+    return _urljoin(base, given)
+
+
+def _link_candidates(item: Any, base: str) -> list[str] | None:
     """Every URL feedparser could take as this item's link (alternate links' hrefs, link texts; the guid
-    when there is no link), or None when one of them is not an absolute http(s) URL (feedparser would
-    resolve it against a base we do not reproduce here)."""
+    when there is no link), resolved as feedparser resolves them against ``base`` (the item's base URI)
+    and the link's own ``xml:base``; None when one of them is not then an http(s) URL."""
     out: list[str] = []
     for el in item:
         if not isinstance(el.tag, str):
@@ -352,19 +365,20 @@ def _link_candidates(item: Any) -> list[str] | None:
             continue
         if len(el):  # markup or an unexpanded entity inside: not a plain URL we can read back
             return None
+        link_base = _element_base(base, el)
         href = el.get("href")
         if href is not None:
-            if el.get("rel", "alternate") == "alternate":
-                out.append(href.strip())
+            if el.get("rel", "alternate").lower() == "alternate":
+                out.append(_urljoin(link_base, href).strip())
         elif el.text and el.text.strip():
-            out.append(el.text.strip())
+            out.append(_urljoin(link_base, el.text.strip()).strip())
     if not out:
         guid = item.find("guid")
         guid = item.find(f"{_ATOM}id") if guid is None else guid
         if guid is not None and len(guid):
             return None
         if guid is not None and guid.text and guid.text.strip():
-            out.append(guid.text.strip())
+            out.append(guid.text.strip())  # feedparser resolves a guid only as a permalink: left as is
     if not out or not all(u.lower().startswith(("http://", "https://")) for u in out):
         return None
     return out
@@ -377,7 +391,10 @@ def parse_feed_new(data: bytes, content_type: str | None, base_url: str | None, 
     was handed on before; it must answer True only when *every* candidate was (so whichever one feedparser
     would pick, the item is not new). Only RSS 2.0 and Atom in UTF-8 that lxml reads without error take
     this path; anything else (other encodings, malformed XML, RDF) is parsed whole by ``parse_feed``, and
-    so is an item whose links are relative or missing. The items returned are what ``parse_feed`` returns
+    so is an item whose links are missing or not http(s) once resolved. Relative links are resolved against
+    the feed's base (``base_url``, ``xml:base``) as feedparser resolves them, so such items are recognised
+    too (they counted as new on every poll, and a feed of more than ``MAX_ITEMS`` of them never handed
+    the rest). The items returned are what ``parse_feed`` returns
     for them: feedparser parses the same elements under the same channel.
 
     Known items are skipped *before* the cut to ``MAX_ITEMS``: the first ``MAX_ITEMS`` new ones in document
@@ -405,7 +422,10 @@ def parse_feed_new(data: bytes, content_type: str | None, base_url: str | None, 
         channel, tag, ttl_text = root, f"{_ATOM}entry", None
     else:
         return fallback()
-    new, remove, n_known, dropped = _select_new(channel, tag, known)
+    base = base_url or ""  # feedparser's starting base: the Content-Location we hand it
+    for el in (root,) if channel is root else (root, channel):
+        base = _element_base(base, el)
+    new, remove, n_known, dropped = _select_new(channel, tag, known, base)
     extra: dict[str, Any] = {"items_dropped": dropped} if dropped else {}
     if not remove and not dropped:
         return parse_feed(data, content_type, base_url)
@@ -426,7 +446,7 @@ def parse_feed_new(data: bytes, content_type: str | None, base_url: str | None, 
                       skipped=parsed.skipped, known=n_known, extra={**parsed.extra, **extra})
 
 
-def _select_new(channel: Any, tag: str, known: KnownFn) -> tuple[list[Any], list[Any], int, int]:
+def _select_new(channel: Any, tag: str, known: KnownFn, base: str) -> tuple[list[Any], list[Any], int, int]:
     """The first ``MAX_ITEMS`` item elements ``known`` does not recognise (an item whose links cannot be
     read counts as new), the elements still to cut from the tree (the known ones and new ones past the
     cap), how many were known, and how many were dropped (new past the cap, or never looked at). Items are looked at in batches, so a
@@ -436,7 +456,7 @@ def _select_new(channel: Any, tag: str, known: KnownFn) -> tuple[list[Any], list
     n_known = dropped = examined = 0
     last = None
     for batch in _batches(channel.iterchildren(tag), MAX_ITEMS):
-        candidates = [_link_candidates(el) for el in batch]
+        candidates = [_link_candidates(el, _element_base(base, el)) for el in batch]
         checkable = [i for i, c in enumerate(candidates) if c is not None]
         answers = known([candidates[i] for i in checkable]) if checkable else []
         is_known = {i for i, k in zip(checkable, answers, strict=True) if k}
