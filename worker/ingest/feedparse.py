@@ -27,7 +27,13 @@ from lxml import etree
 
 from worker.ingest.encoding import charset_from_content_type, declared_xml_encoding, prepare_feed_bytes
 from worker.ingest.schedule import parse_ttl_minutes
-from worker.ingest.xmlguard import PrologRefusedError, strip_dtd
+from worker.ingest.xmlguard import (
+    PrologRefusedError,
+    TooManyBadReferencesError,
+    neutralise_references,
+    strip_dtd,
+    xml_error,
+)
 
 # A tag is ``<`` up to the next ``>`` with no ``<`` in between: ``<[^>]+>`` rescanned to the end of the text
 # from every ``<`` that has no ``>`` (a title of 100,000 ``<br `` took 54 s); this cannot.
@@ -53,6 +59,11 @@ MAX_TAG_CHARS = 100
 # canonicalisation and the Redis look-ups of a 100,000-item feed to what 10,000 cost (~0.2 s).
 MAX_SCANNED_ITEMS = 20 * MAX_ITEMS
 DTD_STRIPPED = "DTD internal subset removed (entity declarations are not accepted)"
+# Malformed XML is re-parsed by feedparser's loose parser, in Python: ~5 s and ~35 MB per MB of dense markup
+# (10 MB of ``<p>x</p>`` and one stray tag: 48 s CPU, 370 MB; through ``poll --once`` 258 s, 619 MB before
+# the sanitiser went). Real feeds are tens to hundreds of KB (the largest in the shared corpus: 160 KB), so
+# a malformed one past this is refused instead: ~10 s and ~100 MB at most for the loose parser.
+MAX_LOOSE_BYTES = 2 * 1024 * 1024
 # Per item, its candidate links -> whether the caller has it already (see ``parse_feed_new``).
 KnownFn = Callable[[list[list[str]]], list[bool]]
 _WS_RE = re.compile(r"[ \t\r\f\v]+")
@@ -218,11 +229,38 @@ def _item(entry: Any) -> FeedItem | None:
     )
 
 
-def _feedparser_input(data: bytes, content_type: str | None) -> tuple[bytes, str | None, bool]:
-    """UTF-8 bytes with the DTD neutralised, their content type, and whether a DTD subset was removed."""
+@dataclass(frozen=True)
+class _Prepared:
+    body: bytes  # UTF-8, prolog rebuilt, entity references expat would refuse rewritten
+    ctype: str | None
+    stripped: bool  # a DTD subset (or another declaration) was removed
+    refs_as_text: int  # references that are not HTML entities (or bare ``&``), kept as their text
+
+
+def _feedparser_input(data: bytes, content_type: str | None) -> _Prepared:
+    """UTF-8 bytes with the DTD and undeclared entity references neutralised, and their content type."""
     body, ctype = prepare_feed_bytes(data, content_type)
     body, stripped = strip_dtd(body)
-    return body, ctype, stripped
+    try:
+        body, refs = neutralise_references(body)
+    except TooManyBadReferencesError as err:
+        if stripped:  # the references were to the entities it declared: say so
+            raise TooManyBadReferencesError(f"{err} ({DTD_STRIPPED})") from err
+        raise
+    return _Prepared(body, ctype, stripped, refs)
+
+
+class LooseParseRefusedError(ValueError):
+    """Malformed XML too large for feedparser's loose (pure Python) parser."""
+
+
+def _check_loose_budget(body: bytes) -> None:
+    """Raise ``LooseParseRefusedError`` if ``body`` would go to the loose parser and is past its budget.
+    expat is what feedparser's strict parser runs, so its verdict is feedparser's."""
+    if len(body) > MAX_LOOSE_BYTES and (err := xml_error(body)) is not None:
+        raise LooseParseRefusedError(
+            f"malformed XML ({err}) of {len(body):,} bytes; malformed feeds are read up to "
+            f"{MAX_LOOSE_BYTES:,} bytes")
 
 
 def parse_feed(data: bytes, content_type: str | None = None, base_url: str | None = None,
@@ -232,13 +270,15 @@ def parse_feed(data: bytes, content_type: str | None = None, base_url: str | Non
     With ``known`` (see ``parse_feed_new``), a feed of more than ``MAX_ITEMS`` entries has the known ones
     skipped *before* the cut, so the cut never drops a new item behind old ones."""
     try:
-        body, ctype, stripped = _feedparser_input(data, content_type)
-    except PrologRefusedError as err:
-        return ParsedFeed(bozo=True, error=f"feed refused: {err}")
+        prep = _feedparser_input(data, content_type)
+        _check_loose_budget(prep.body)
+    except (PrologRefusedError, LooseParseRefusedError, TooManyBadReferencesError) as err:
+        extra = {"dtd_removed": True} if DTD_STRIPPED in str(err) else {}
+        return ParsedFeed(bozo=True, error=f"feed refused: {err}"[:500], extra=extra)
     except Exception as err:  # noqa: BLE001 - hostile input must never crash the worker
         return ParsedFeed(bozo=True, error=f"parser crashed: {type(err).__name__}: {err}"[:500])
     try:
-        return _parse_prepared(body, ctype, base_url, stripped, known)
+        return _parse_prepared(prep.body, prep.ctype, base_url, prep.stripped, known, prep.refs_as_text)
     except Exception as err:  # noqa: BLE001 - hostile input must never crash the worker
         return ParsedFeed(bozo=True, error=f"parser crashed: {type(err).__name__}: {err}"[:500])
 
@@ -290,7 +330,7 @@ def _safe_link(entry: Any) -> str | None:
 
 
 def _parse_prepared(body: bytes, ctype: str | None, base_url: str | None, stripped: bool,
-                    known: KnownFn | None = None) -> ParsedFeed:
+                    known: KnownFn | None = None, refs_as_text: int = 0) -> ParsedFeed:
     headers = {"content-type": ctype} if ctype else {}
     if base_url:
         headers["content-location"] = base_url
@@ -307,11 +347,16 @@ def _parse_prepared(body: bytes, ctype: str | None, base_url: str | None, stripp
     ttl = parse_ttl_minutes(feed.get("ttl"))
     exc = parsed.get("bozo_exception")
     error = f"{type(exc).__name__}: {exc}"[:500] if exc else None
+    bozo = bool(parsed.get("bozo"))
     extra: dict[str, Any] = {}
+    if refs_as_text:
+        extra["refs_as_text"] = refs_as_text
     if stripped:
-        # Said on the error only when the feed is broken anyway (an entity it used is now undefined):
-        # a DTD that declared entities nobody uses costs nothing once removed.
+        # Said on the error only when the feed is broken anyway (an entity it used is now undefined, and
+        # left as its text): a DTD that declared entities nobody uses costs nothing once removed.
         extra["dtd_removed"] = True
+        if refs_as_text and not error:
+            bozo, error = True, f"{refs_as_text} undefined entity references kept as text"
         if error:
             error = f"{error} ({DTD_STRIPPED})"
     if dropped:
@@ -319,7 +364,7 @@ def _parse_prepared(body: bytes, ctype: str | None, base_url: str | None, stripp
     return ParsedFeed(
         items=tuple(items),
         title=_clean(feed.get("title") or "", MAX_TITLE_CHARS),
-        bozo=bool(parsed.get("bozo")),
+        bozo=bozo,
         error=error,
         encoding=parsed.get("encoding"),
         ttl_seconds=ttl,
@@ -403,9 +448,14 @@ def parse_feed_new(data: bytes, content_type: str | None, base_url: str | None, 
     fallback = lambda: parse_feed(data, content_type, base_url, known)  # noqa: E731
     try:
         # The same guarded bytes as the full parse: the DTD is gone before lxml sees them too.
-        body, ctype, stripped = _feedparser_input(data, content_type)
-        if stripped:
+        prep = _feedparser_input(data, content_type)
+        body, ctype = prep.body, prep.ctype
+        if prep.stripped:
             return fallback()  # keeps the refusal on the result
+        if len(body) > MAX_LOOSE_BYTES and xml_error(body) is not None:
+            # lxml would build the tree up to the error first (10 MB of ``<p>x</p>``: 300 MB); expat
+            # keeps none, and ``parse_feed`` refuses the feed with expat's reason.
+            return fallback()
         declared = charset_from_content_type(ctype) or declared_xml_encoding(body)
         if declared not in (None, "utf-8") or body.startswith(codecs.BOM_UTF8):
             return fallback()
@@ -427,6 +477,8 @@ def parse_feed_new(data: bytes, content_type: str | None, base_url: str | None, 
         base = _element_base(base, el)
     new, remove, n_known, dropped = _select_new(channel, tag, known, base)
     extra: dict[str, Any] = {"items_dropped": dropped} if dropped else {}
+    if prep.refs_as_text:
+        extra["refs_as_text"] = prep.refs_as_text
     if not remove and not dropped:
         return parse_feed(data, content_type, base_url)
     ttl = parse_ttl_minutes(ttl_text)
