@@ -64,6 +64,10 @@ DTD_STRIPPED = "DTD internal subset removed (entity declarations are not accepte
 # the sanitiser went). Real feeds are tens to hundreds of KB (the largest in the shared corpus: 160 KB), so
 # a malformed one past this is refused instead: ~10 s and ~100 MB at most for the loose parser.
 MAX_LOOSE_BYTES = 2 * 1024 * 1024
+# Past MAX_LOOSE_BYTES a well-formed feed is also held to this many elements: lxml and feedparser cost per
+# element (10 MB of ``<p>x</p>``: 2.6 million, 20 s and 620 MB), and a real feed has tens per item (500
+# items of inline XHTML content at ~200 each stay under it). Within 2 MB no feed reaches that cost.
+MAX_ELEMENTS = 250_000
 # Per item, its candidate links -> whether the caller has it already (see ``parse_feed_new``).
 KnownFn = Callable[[list[list[str]]], list[bool]]
 _WS_RE = re.compile(r"[ \t\r\f\v]+")
@@ -251,16 +255,17 @@ def _feedparser_input(data: bytes, content_type: str | None) -> _Prepared:
 
 
 class LooseParseRefusedError(ValueError):
-    """Malformed XML too large for feedparser's loose (pure Python) parser."""
+    """Malformed XML too large for feedparser's loose (pure Python) parser, or a large feed too dense."""
 
 
 def _check_loose_budget(body: bytes) -> None:
     """Raise ``LooseParseRefusedError`` if ``body`` would go to the loose parser and is past its budget.
     expat is what feedparser's strict parser runs, so its verdict is feedparser's."""
-    if len(body) > MAX_LOOSE_BYTES and (err := xml_error(body)) is not None:
+    if len(body) > MAX_LOOSE_BYTES and (err := xml_error(body, MAX_ELEMENTS)) is not None:
+        what = err if err.startswith("more than") else f"malformed XML ({err})"
         raise LooseParseRefusedError(
-            f"malformed XML ({err}) of {len(body):,} bytes; malformed feeds are read up to "
-            f"{MAX_LOOSE_BYTES:,} bytes")
+            f"{what} in {len(body):,} bytes; past {MAX_LOOSE_BYTES:,} bytes a feed must be well-formed XML "
+            f"of at most {MAX_ELEMENTS:,} elements")
 
 
 def parse_feed(data: bytes, content_type: str | None = None, base_url: str | None = None,
@@ -452,9 +457,9 @@ def parse_feed_new(data: bytes, content_type: str | None, base_url: str | None, 
         body, ctype = prep.body, prep.ctype
         if prep.stripped:
             return fallback()  # keeps the refusal on the result
-        if len(body) > MAX_LOOSE_BYTES and xml_error(body) is not None:
-            # lxml would build the tree up to the error first (10 MB of ``<p>x</p>``: 300 MB); expat
-            # keeps none, and ``parse_feed`` refuses the feed with expat's reason.
+        if len(body) > MAX_LOOSE_BYTES and xml_error(body, MAX_ELEMENTS) is not None:
+            # lxml would build the tree up to the error first (10 MB of ``<p>x</p>``: 300 MB), or the whole
+            # tree of a dense one; expat keeps none, and ``parse_feed`` refuses the feed with its reason.
             return fallback()
         declared = charset_from_content_type(ctype) or declared_xml_encoding(body)
         if declared not in (None, "utf-8") or body.startswith(codecs.BOM_UTF8):
