@@ -104,6 +104,34 @@ let lastDoc = null;
 
 let requestSeq = 0;
 
+/* The error under the search box, kept as what failed (not as text) so the language toggle re-words it:
+ * the page's own words switch, the server's detail stays as the server wrote it. */
+let lastError = null; // {err, article} or null
+
+function showError(err, article) {
+  lastError = { err, article };
+  renderError();
+}
+
+function hideError() {
+  lastError = null;
+  $("error").hidden = true;
+  $("error").textContent = "";
+}
+
+function renderError() {
+  if (!lastError) return;
+  const { err, article } = lastError;
+  let text;
+  if (article) text = NW.t("search.article_error", { detail: NW.errorText(err) });
+  else if (err.status === 400) {
+    const pos = Number.isInteger(err.position) ? NW.t("search.position", { n: err.position }) : "";
+    text = NW.t("search.query_error", { detail: err.message, pos });
+  } else text = NW.errorText(err);
+  $("error").textContent = text;
+  $("error").hidden = false;
+}
+
 async function run(push) {
   syncForm();
   const qs = params();
@@ -112,16 +140,14 @@ async function run(push) {
   const seq = ++requestSeq;
   $("status").textContent = NW.t("search.searching");
   updateSaveButton();
-  $("error").hidden = true;
+  hideError();
   let data;
   try {
     data = await getJson(`/search?${qs}`);
   } catch (err) {
     if (seq !== requestSeq) return;
     $("status").textContent = "";
-    const pos = Number.isInteger(err.position) ? NW.t("search.position", { n: err.position }) : "";
-    $("error").textContent = err.status === 400 ? NW.t("search.query_error", { detail: err.message, pos }) : NW.errorText(err);
-    $("error").hidden = false;
+    showError(err, false);
     clearResults();
     return;
   }
@@ -328,8 +354,7 @@ async function openArticle(id) {
   try {
     doc = await getJson(`/articles/${encodeURIComponent(id)}`);
   } catch (err) {
-    $("error").textContent = NW.t("search.article_error", { detail: NW.errorText(err) });
-    $("error").hidden = false;
+    showError(err, true);
     return;
   }
   lastDoc = doc;
@@ -459,6 +484,7 @@ function init() {
   addSaveButton();
   NW.onLang(() => {
     updateSaveButton();
+    renderError();
     if (lastData) render(lastData);
     if (lastDoc && $("article").open) renderArticle(lastDoc);
   });

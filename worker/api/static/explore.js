@@ -102,14 +102,20 @@ const EX = (function () {
     return [...places.values()];
   }
 
+  /* The error line: its own words follow the language toggle (the server's message stays as written). */
+  let shownError = null; // [box, err] shown last
   function showError(box, err) {
+    shownError = [box, err];
     box.hidden = false;
     box.textContent = NW.t("ex.error", { msg: err && err.message ? err.message : String(err) });
   }
 
   let drawn = null; // the view drawn last, drawn again when the language changes
   let latest = 0; // the newest view asked for: an older answer arriving after it is dropped
-  NW.onLang(() => { if (drawn) drawn(); });
+  NW.onLang(() => {
+    if (drawn) drawn();
+    if (shownError && !shownError[0].hidden) showError(...shownError);
+  });
 
   /* GET url and draw its data with render(data), again on every language change; a failure (of the call
    * or of the drawing) is shown in #error. Two quick changes (window, then sort) send two requests whose
