@@ -259,3 +259,43 @@ def test_english_toggle_relabels_the_alerts_and_search_pages(page, web, indexed,
     assert page.inner_text("#go") == "بحث" and "هجوم على سجن" in page.inner_text("#results")
     assert re.match(r"^\d+ نتيجة", page.inner_text("#status"))
     assert not page.errors and not page.outside
+
+
+def _focused(page) -> dict:
+    return page.evaluate("""() => { const a = document.activeElement;
+        return {tag: a.tagName, id: a.id, cls: a.className, rule: a.closest('tr[data-rule]')?.dataset.rule || null}; }""")
+
+
+def test_keyboard_focus_after_edit_toggle_and_delete(page, web, rules, local_receivers):
+    """Edit moves the focus into the form (its first field that can change: the name is fixed); enabling
+    keeps it on the rule's button; a delete moves it to the next rule's first control, and after the last
+    rule to the list's heading, never to <body>."""
+    for name in ("f-one", "f-two"):
+        body = {"name": name, "query": "سجن", "channels": {"emails": ["desk@example.org"]}}
+        assert httpx.post(web.url + "/alerts", json=body, headers={"X-API-Key": web.key}).status_code == 201
+    with_key(page)
+    page.goto(web.url + "/alerts")
+    page.locator("#rules tr[data-rule='f-two']").wait_for()
+
+    page.locator("#rules tr[data-rule='f-one'] .act-edit").press("Enter")
+    page.wait_for_function("document.getElementById('f-name').value === 'f-one'")
+    page.wait_for_function("document.activeElement.id === 'f-query'")
+    page.click("#f-cancel")
+
+    page.locator("#rules tr[data-rule='f-one'] .act-toggle").press("Enter")
+    page.wait_for_selector("#rules tr[data-rule='f-one'] .badge.off")
+    assert _focused(page) == {"tag": "BUTTON", "id": "", "cls": "act-toggle", "rule": "f-one"}
+
+    delete = page.locator("#rules tr[data-rule='f-one'] .act-delete")
+    delete.press("Enter")  # armed
+    delete.press("Enter")  # confirmed
+    page.wait_for_selector("#rules tr[data-rule='f-one']", state="detached")
+    page.wait_for_function("document.activeElement.closest('tr[data-rule]')?.dataset.rule === 'f-two'")
+    assert _focused(page)["cls"] == "act-toggle"  # the next rule's first control
+
+    delete = page.locator("#rules tr[data-rule='f-two'] .act-delete")
+    delete.press("Enter")
+    delete.press("Enter")
+    page.wait_for_selector("#rules tr[data-rule='f-two']", state="detached")
+    page.wait_for_function("document.activeElement.id === 'rules-title'")  # no rule left: the heading
+    assert not page.errors and not page.outside

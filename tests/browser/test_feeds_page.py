@@ -170,3 +170,32 @@ def test_closed_reads_ask_for_the_key_then_show_the_list(page, web, feeds, monke
     page.wait_for_selector("#feeds tr[data-feed='aljazeera']")
     assert page.locator("#feeds tbody tr[data-feed]").count() == 3
     assert not page.errors
+
+
+def test_a_refused_key_is_forgotten_and_asked_again(page, web, feeds, monkeypatch):
+    """A typo in the key must not stick for the session: a 401 (wrong key) or 403 (the server takes no key)
+    to the stored key removes it from session storage, and the next write asks for it again."""
+    from worker.settings import get_settings
+
+    page.goto(web.url + "/feeds")
+    page.wait_for_selector("#feeds tr[data-feed='aljazeera']")
+    page.evaluate("sessionStorage.setItem('nw.apikey', 'typo-key')")
+    _row(page, "aljazeera").locator(".act-poll").click()
+    page.wait_for_selector("#nw-key-dialog[open]")
+    assert page.evaluate("sessionStorage.getItem('nw.apikey')") is None
+    assert "✓" not in page.inner_text("#nav-key")
+    page.keyboard.press("Escape")  # dismissed: the write fails with a message
+    page.wait_for_selector("#msg.error")
+    _row(page, "aljazeera").locator(".act-poll").click()  # no key now: asked again
+    page.wait_for_selector("#nw-key-dialog[open]")
+    page.fill("#nw-key-input", web.key)
+    page.click("#nw-key-save")
+    page.wait_for_selector("#msg.ok")
+    assert page.evaluate("sessionStorage.getItem('nw.apikey')") == web.key  # the right key stays
+
+    monkeypatch.setattr(get_settings(), "api_key", "")  # the server now accepts no key: 403
+    _row(page, "aljazeera").locator(".act-poll").click()
+    page.wait_for_selector("#msg.error:has-text('NEWSWORKER_API_KEY')")
+    assert page.evaluate("sessionStorage.getItem('nw.apikey')") is None
+    assert page.locator("#nw-key-dialog[open]").count() == 0
+    assert not page.errors

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import open_page, screenshot, serve
 from tests.browser.explore_fixtures import count_near, explore_page, explore_server, png_pixels
+from tests.integration.explore_corpus import _doc, _ent, explore_app
+from worker.document import Place
 
 FIXTURES = (explore_page, explore_server)  # pytest finds fixtures by module-level name
 
@@ -55,10 +57,10 @@ def test_nearby_places_are_clustered_with_their_count_and_a_click_filters(explor
     page = explore_page
     _search_with_places(page, explore_server)
     screenshot(page, "map")
-    # Aleppo and Idlib (0.6 degrees apart) share one circle: 2 + 2 articles.
+    # Aleppo and Idlib (0.6 degrees apart) share one circle: the same 2 articles name both, so 2 (not 2 + 2)
     cluster = page.locator("#map svg g.cluster")
     assert cluster.count() == 1
-    assert cluster.locator("text.count").text_content() == "4"
+    assert cluster.locator("text.count").text_content() == "2"
     tip = cluster.locator("title").text_content()
     assert "حلب" in tip and "إدلب" in tip
     singles = page.locator("#map svg g.mark:not(.cluster) text.count").all_text_contents()
@@ -97,3 +99,48 @@ def test_a_click_on_a_single_place_adds_its_name(explore_page, explore_server):
     page.wait_for_function("() => document.querySelectorAll('.hit').length === 5")
     assert not page.errors and not page.outside
 
+
+
+# A city and its prison in two neighbouring geohash cells (the facet's cells are 0.18 degrees of latitude
+# high; 36.5625 N is a border): four articles name both, so the search map's one circle says 4, not 8.
+CITY = Place(name_en="Al-Hasakah", country="SY", lat=36.5, lon=40.75)
+PRISON = Place(name_en="Ghwayran prison", country="SY", lat=36.6, lon=40.75)
+_BODY = "هجوم على سجن الصناعة في الحسكة وفرار عدد من السجناء"
+
+
+@pytest.fixture(scope="module")
+def city_prison_server(es_client):
+    docs = [_doc(f"cp-{i}", "s-cityprison", "bbc", f"2018-03-0{i + 1}T10:00:00Z", f"سجن الصناعة ({i})", _BODY,
+                 [_ent(_BODY, "سجن الصناعة", "FAC", "سجن الصناعة", PRISON), _ent(_BODY, "الحسكة", "LOC", "الحسكة", CITY)])
+            for i in range(4)]
+    with explore_app(es_client, "tmapcp-", docs) as app, serve(app) as url:
+        yield url
+
+
+def test_an_article_naming_a_city_and_its_prison_counts_once(browser, city_prison_server):
+    with open_page(browser, city_prison_server, bypass_csp=False) as page:
+        page.goto(city_prison_server + "/?q=" + "story:s-cityprison")
+        page.wait_for_selector("#map svg g.mark")
+        assert page.locator(".hit").count() == 4
+        cells = page.evaluate("() => lastData.facets.geo.map((b) => [b.key, b.count])")
+        assert len(cells) == 2 and all(n == 4 for _, n in cells), cells  # two cells, each counting the 4
+        assert page.locator("#map svg g.mark").count() == 1
+        assert page.locator("#map svg g.mark text.count").text_content() == "4"
+        assert not page.errors and not page.outside
+
+
+def test_articles_beyond_the_page_still_count_in_a_cluster(explore_page, explore_server):
+    """Cells count every matching article; those not on this page are unknown by id and add up as they are,
+    those on it count once however many of the cluster's cells they fall in."""
+    page = explore_page
+    _search_with_places(page, explore_server)
+    total = page.evaluate("""() => {
+        const hits = [{id: 'a', places: [{name: 'X', lat: 36.5, lon: 40.75}, {name: 'Y', lat: 36.6, lon: 40.75}]}];
+        const geo = [{key: geohash(36.5, 40.75, 4), count: 3, lat: 36.5, lon: 40.75},
+                     {key: geohash(36.6, 40.75, 4), count: 2, lat: 36.6, lon: 40.75}];
+        const box = document.createElement('div'); document.body.append(box);
+        drawMap(box, mapPoints(hits, geo));
+        return [...box.querySelectorAll('text.count')].map((t) => t.textContent);
+    }""")
+    assert total == ["4"]  # a on the page (in both cells) once, 2 + 1 others not on it
+    assert not page.errors

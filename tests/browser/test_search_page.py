@@ -122,3 +122,26 @@ def test_histogram_bar_filters_to_its_day_and_event_facet_adds_a_clause(page, se
     page.wait_for_function(f"document.querySelectorAll('.hit').length === {n}")
     assert "event:" in page.input_value("#q") and "event%3A" in page.url
     assert not page.errors and not page.outside
+
+
+def test_query_error_follows_the_language_toggle(page, server):
+    _search(page, server, '"سجن')
+    page.wait_for_selector("#error:not([hidden])")
+    arabic = page.inner_text("#error")
+    assert arabic.startswith("خطأ في الاستعلام:"), arabic
+    detail = arabic.split(":", 1)[1]
+    page.click("#nav-lang")
+    page.wait_for_function("document.documentElement.dir === 'ltr'")
+    english = page.inner_text("#error")
+    assert english.startswith("Query error:") and "خطأ في الاستعلام" not in english, english
+    assert detail.split("(")[0].strip() in english  # the server's message itself is kept
+    page.click("#nav-lang")
+    page.wait_for_function("document.documentElement.dir === 'rtl'")
+    assert page.inner_text("#error") == arabic
+    page.fill("#q", "سجن")  # a search that works hides the error, and the toggle does not bring it back
+    page.press("#q", "Enter")
+    page.wait_for_selector(".hit")
+    page.click("#nav-lang")
+    page.wait_for_function("document.documentElement.dir === 'ltr'")
+    assert page.is_hidden("#error")
+    assert not page.errors

@@ -93,3 +93,31 @@ def test_markup_in_a_title_is_shown_as_text_and_never_runs(browser, explore_serv
         assert page.locator("#entity-view img, #entity-view script").count() == 0
         page.wait_for_timeout(300)  # give an injected handler the chance to fire before checking it did not
         assert page.evaluate("window.__pwned") is None and not page.errors
+
+
+def test_a_shared_link_with_window_all_or_an_unknown_window(explore_page, explore_server):
+    """?window=all (a shared link) lists every story: the select offers it. A value no select offers falls
+    back to the default instead of sending "" (the API's 422 and a "loading" line that never ends)."""
+    page = explore_page
+    page.goto(explore_server + "/stories?window=all")
+    page.wait_for_function("() => document.querySelectorAll('#top-stories li.story').length === 4")
+    assert page.input_value("#window") == "all" and page.is_hidden("#error")
+    assert page.inner_text("#window-note").startswith("كل المقالات حتى")
+    page.goto(explore_server + "/stories?window=1y&sort=bogus&anchor=x")
+    page.wait_for_function("() => document.querySelectorAll('#top-stories li.story').length === 2")  # 24 h
+    assert [page.input_value(s) for s in ("#window", "#anchor", "#sort")] == ["24h", "latest", "sources"]
+    assert page.is_hidden("#error") and page.inner_text("#window-note") != "جارٍ التحميل…"
+    page.goto(explore_server + "/entities?window=1y")
+    page.wait_for_selector("#top-entities li")
+    assert page.input_value("#window") == "all" and page.is_hidden("#error")
+    assert not page.errors and not page.outside
+
+
+def test_a_failed_list_ends_the_loading_line(explore_page, explore_server):
+    page = explore_page
+    page.route("**/stories/top?*", lambda route: route.fulfill(status=503, json={"detail": "es down"}))
+    page.goto(explore_server + "/stories")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "es down" in page.inner_text("#error")
+    assert page.inner_text("#window-note") == ""  # not "loading…" for ever
+    assert not page.errors

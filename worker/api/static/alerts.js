@@ -139,6 +139,10 @@
     // Without the key the server sends redacted targets ("https://host/…"): saving them would break them.
     if (isRedacted(rule)) show(NW.t("alerts.redacted"), "error");
     $("editor").scrollIntoView();
+    // keyboard users land in the form, on its first field they can change (the name is fixed while editing)
+    const first = [...$("editor").querySelectorAll("input, select, textarea")]
+      .find((f) => !f.readOnly && !f.disabled && f.type !== "hidden");
+    if (first) first.focus();
   }
 
   // -------------------------------------------------------------------------------------------- list
@@ -161,8 +165,17 @@
     return min ? `${mode} — ${NW.t("alerts.min_cas_short", { n: min })}` : mode;
   }
 
-  function renderRules() {
+  /* The table is rebuilt after every change and language switch: the focus goes back to the same button of
+   * the same rule (focus: [rule name, button class]), else it would fall to <body>. */
+  function focusedAction(body) {
+    const a = document.activeElement;
+    const tr = a && body.contains(a) ? a.closest("tr[data-rule]") : null;
+    return tr ? [tr.dataset.rule, [...a.classList].find((c) => c.startsWith("act-"))] : null;
+  }
+
+  function renderRules(focus) {
     const body = $("rules").tBodies[0];
+    const refocus = focus || focusedAction(body);
     body.replaceChildren();
     const sel = $("h-rule");
     const chosen = sel.value;
@@ -192,13 +205,19 @@
       sel.append(opt);
     }
     sel.value = chosen;
+    if (refocus) {
+      const row = [...body.rows].find((r) => r.dataset.rule === refocus[0]);
+      const target = row && (refocus[1] ? row.querySelector("." + refocus[1]) : row.querySelector("button"));
+      if (target) target.focus();
+      else if (focus) $("rules-title").focus(); // the rule is gone and none follows: the list's heading
+    }
   }
 
-  async function loadRules() {
+  async function loadRules(focus) {
     try {
       ui.rules = (await NW.withKey(() => NW.api("/alerts"))).rules || [];
     } catch (err) { fail(err); return; }
-    renderRules();
+    renderRules(focus);
   }
 
   async function toggle(rule) {
@@ -207,7 +226,7 @@
       await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(rule.name)}`, { method: "PATCH", json: { enabled: !rule.enabled } }));
     } catch (err) { fail(err); return; }
     show(NW.t(rule.enabled ? "alerts.disabled_msg" : "alerts.enabled_msg", { name: rule.name }));
-    await loadRules();
+    await loadRules([rule.name, "act-toggle"]);
   }
 
   /* Delete asks twice in place (the button turns into "confirm"), not with window.confirm: a native
@@ -224,7 +243,11 @@
     } catch (err) { fail(err); return; }
     show(NW.t("alerts.deleted", { name }));
     if (ui.editing === name) resetForm();
-    await loadRules();
+    // the focus goes to the next rule's first control (the previous one's for the last rule), else the heading
+    const at = ui.rules.findIndex((r) => r.name === name);
+    const rest = ui.rules.filter((r) => r.name !== name);
+    const next = rest.length ? rest[Math.min(Math.max(at, 0), rest.length - 1)].name : "";
+    await loadRules([next, null]);
   }
 
   // ----------------------------------------------------------------------------------------- preview

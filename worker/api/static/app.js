@@ -104,6 +104,34 @@ let lastDoc = null;
 
 let requestSeq = 0;
 
+/* The error under the search box, kept as what failed (not as text) so the language toggle re-words it:
+ * the page's own words switch, the server's detail stays as the server wrote it. */
+let lastError = null; // {err, article} or null
+
+function showError(err, article) {
+  lastError = { err, article };
+  renderError();
+}
+
+function hideError() {
+  lastError = null;
+  $("error").hidden = true;
+  $("error").textContent = "";
+}
+
+function renderError() {
+  if (!lastError) return;
+  const { err, article } = lastError;
+  let text;
+  if (article) text = NW.t("search.article_error", { detail: NW.errorText(err) });
+  else if (err.status === 400) {
+    const pos = Number.isInteger(err.position) ? NW.t("search.position", { n: err.position }) : "";
+    text = NW.t("search.query_error", { detail: err.message, pos });
+  } else text = NW.errorText(err);
+  $("error").textContent = text;
+  $("error").hidden = false;
+}
+
 async function run(push) {
   syncForm();
   const qs = params();
@@ -112,16 +140,14 @@ async function run(push) {
   const seq = ++requestSeq;
   $("status").textContent = NW.t("search.searching");
   updateSaveButton();
-  $("error").hidden = true;
+  hideError();
   let data;
   try {
     data = await getJson(`/search?${qs}`);
   } catch (err) {
     if (seq !== requestSeq) return;
     $("status").textContent = "";
-    const pos = Number.isInteger(err.position) ? NW.t("search.position", { n: err.position }) : "";
-    $("error").textContent = err.status === 400 ? NW.t("search.query_error", { detail: err.message, pos }) : NW.errorText(err);
-    $("error").hidden = false;
+    showError(err, false);
     clearResults();
     return;
   }
@@ -160,17 +186,34 @@ function render(data) {
 }
 
 /* Map dots: the geohash cells of *all* matching articles (facet "geo") when the server sent them, named
- * after the nearest place mentioned on this page; otherwise the places of this page's hits. */
+ * after the nearest place mentioned on this page; otherwise the places of this page's hits.
+ *
+ * Every dot carries the ids of the articles on this page that it counts, and for a cell also how many more
+ * it counts that are not on this page (extra): drawMap then counts distinct articles in a cluster, so an
+ * article naming a city and its prison (two places, or two neighbouring cells) counts once. The articles
+ * beyond this page are unknown by id and still add up; all of them on one page gives the exact count. */
 function mapPoints(hits, geo) {
   const named = new Map();
   for (const h of hits) {
     for (const p of h.places || []) {
       const cur = named.get(p.name);
-      if (cur) cur.count += 1;
-      else named.set(p.name, { name: p.name, place: p.name, lat: p.lat, lon: p.lon, count: 1 });
+      if (cur) { if (!cur.ids.includes(h.id)) { cur.ids.push(h.id); cur.count += 1; } }
+      else named.set(p.name, { name: p.name, place: p.name, lat: p.lat, lon: p.lon, count: 1, ids: [h.id] });
     }
   }
   if (!geo || !geo.length) return [...named.values()];
+  // which of this page's articles fall in each cell (the facet's cells are geohashes of the key's length)
+  const inCell = new Map();
+  for (const h of hits) {
+    for (const p of h.places || []) {
+      if (!Number.isFinite(p.lat) || !Number.isFinite(p.lon)) continue;
+      for (const b of geo) {
+        if (typeof b.key !== "string" || geohash(p.lat, p.lon, b.key.length) !== b.key) continue;
+        if (!inCell.has(b.key)) inCell.set(b.key, new Set());
+        inCell.get(b.key).add(h.id);
+      }
+    }
+  }
   return geo.filter((b) => Number.isFinite(b.lat) && Number.isFinite(b.lon)).map((b) => {
     let best = null, bestD = 0.6; // degrees: a geohash-4 cell is about 0.35 x 0.18
     for (const p of named.values()) {
@@ -178,8 +221,30 @@ function mapPoints(hits, geo) {
       if (d < bestD) { best = p; bestD = d; }
     }
     const count = NW.t("search.articles", { n: b.count });
-    return { name: best ? `${best.name} — ${count}` : count, place: best ? best.name : null, lat: b.lat, lon: b.lon, count: b.count };
+    const ids = [...(inCell.get(b.key) || [])].slice(0, b.count);
+    return { name: best ? `${best.name} — ${count}` : count, place: best ? best.name : null, lat: b.lat, lon: b.lon,
+      count: b.count, ids, extra: b.count - ids.length };
   });
+}
+
+const GEOHASH32 = "0123456789bcdefghjkmnpqrstuvwxyz";
+
+/* The geohash of a point at `length` characters (Elasticsearch's geohash_grid keys). */
+function geohash(lat, lon, length) {
+  let out = "", bits = 0, ch = 0, even = true;
+  let latLo = -90, latHi = 90, lonLo = -180, lonHi = 180;
+  while (out.length < length) {
+    if (even) {
+      const mid = (lonLo + lonHi) / 2;
+      if (lon >= mid) { ch = ch * 2 + 1; lonLo = mid; } else { ch *= 2; lonHi = mid; }
+    } else {
+      const mid = (latLo + latHi) / 2;
+      if (lat >= mid) { ch = ch * 2 + 1; latLo = mid; } else { ch *= 2; latHi = mid; }
+    }
+    even = !even;
+    if (++bits === 5) { out += GEOHASH32[ch]; bits = 0; ch = 0; }
+  }
+  return out;
 }
 
 function renderChips() {
@@ -289,8 +354,7 @@ async function openArticle(id) {
   try {
     doc = await getJson(`/articles/${encodeURIComponent(id)}`);
   } catch (err) {
-    $("error").textContent = NW.t("search.article_error", { detail: NW.errorText(err) });
-    $("error").hidden = false;
+    showError(err, true);
     return;
   }
   lastDoc = doc;
@@ -420,6 +484,7 @@ function init() {
   addSaveButton();
   NW.onLang(() => {
     updateSaveButton();
+    renderError();
     if (lastData) render(lastData);
     if (lastDoc && $("article").open) renderArticle(lastDoc);
   });

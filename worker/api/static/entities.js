@@ -53,14 +53,13 @@
   }
 
   async function loadTop() {
-    const p = params();
-    for (const id of ["window", "anchor"]) if (p.get(id)) $(id).value = p.get(id);
+    EX.fromUrl(["window", "anchor"]);
     $("top-view").hidden = false;
     $("window-note").textContent = NW.t("ex.loading");
     await EX.view("/entities/top?" + new URLSearchParams({ window: $("window").value, anchor: $("anchor").value }), (data) => {
       $("window-note").textContent = windowNote(data);
       columns($("top-entities"), data.types);
-    });
+    }, { loading: $("window-note") });
   }
 
   function onControls() {

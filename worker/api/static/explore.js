@@ -102,29 +102,52 @@ const EX = (function () {
     return [...places.values()];
   }
 
+  /* The error line: its own words follow the language toggle (the server's message stays as written). */
+  let shownError = null; // [box, err] shown last
   function showError(box, err) {
+    shownError = [box, err];
     box.hidden = false;
     box.textContent = NW.t("ex.error", { msg: err && err.message ? err.message : String(err) });
   }
 
   let drawn = null; // the view drawn last, drawn again when the language changes
   let latest = 0; // the newest view asked for: an older answer arriving after it is dropped
-  NW.onLang(() => { if (drawn) drawn(); });
+  NW.onLang(() => {
+    if (drawn) drawn();
+    if (shownError && !shownError[0].hidden) showError(...shownError);
+  });
 
-  /* GET url and draw its data with render(data), again on every language change; a failure (of the call
-   * or of the drawing) is shown in #error. Two quick changes (window, then sort) send two requests whose
-   * answers may arrive in either order: only the last one asked for is drawn. */
-  async function view(url, render) {
-    const mine = ++latest;
-    try {
-      const data = await NW.api(url);
-      if (mine !== latest) return;
-      drawn = () => render(data);
-      drawn();
-    } catch (err) {
-      if (mine === latest) showError(document.getElementById("error"), err);
+  /* Controls from the URL (a shared link): a value the select offers is chosen, any other leaves the
+   * select at its default, so the page never sends the API a value it refuses (a select given an unknown
+   * value has none, and "" is no window). */
+  function fromUrl(ids) {
+    const p = new URLSearchParams(window.location.search);
+    for (const id of ids) {
+      const sel = document.getElementById(id);
+      const v = p.get(id);
+      if (v !== null && [...sel.options].some((o) => o.value === v)) sel.value = v;
     }
   }
 
-  return { el, link, safeUrl, quoteValue, eventLabel, count, windowNote, articleItem, placePoints, showError, view };
+  /* GET url and draw its data with render(data), again on every language change; a failure (of the call
+   * or of the drawing) is shown in #error, and the "loading" line (opts.loading) is emptied. Two quick changes (window, then sort) send two requests whose
+   * answers may arrive in either order: only the last one asked for is drawn. */
+  async function view(url, render, opts) {
+    const mine = ++latest;
+    const box = document.getElementById("error");
+    try {
+      const data = await NW.api(url);
+      if (mine !== latest) return;
+      box.hidden = true;
+      drawn = () => render(data);
+      drawn();
+    } catch (err) {
+      if (mine !== latest) return;
+      drawn = null;
+      if (opts && opts.loading) opts.loading.textContent = "";
+      showError(box, err);
+    }
+  }
+
+  return { el, link, safeUrl, quoteValue, eventLabel, count, windowNote, articleItem, placePoints, showError, view, fromUrl };
 })();

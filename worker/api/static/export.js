@@ -58,8 +58,10 @@
   async function downloadWithKey(fmt, status) {
     status.textContent = NW.t("export.busy");
     try {
-      const resp = await fetch(exportUrl(fmt), { headers: { "X-API-Key": NW.apiKey() } });
+      const key = NW.apiKey();
+      const resp = await fetch(exportUrl(fmt), { headers: { "X-API-Key": key } });
       if (!resp.ok) {
+        if (resp.status === 401 || resp.status === 403) NW.refused(key); // a wrong key must not stick
         let msg = resp.statusText;
         try { const body = await resp.json(); if (body && typeof body.detail === "string") msg = body.detail; } catch (_e) { /* not JSON */ }
         if (resp.status === 401) NW.askKey(msg);

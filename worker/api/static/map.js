@@ -7,8 +7,9 @@
  * articles written in the circle. drawHistogram: one bar per day (or week, month).
  * Every label is set with textContent, so place names from articles are never parsed as markup.
  *
- * drawMap(container, points, opts): points are {name, lat, lon, count?, place?, ids?}; with ids (the articles
- * naming the place) on every member, a cluster counts distinct articles, else it sums the counts. opts:
+ * drawMap(container, points, opts): points are {name, lat, lon, count?, place?, ids?, extra?}; with ids (the
+ * articles naming the place) on every member, a cluster counts distinct articles (plus each member's extra:
+ * articles it counts whose ids the page does not know), else it sums the counts. opts:
  *   width, maxHeight  size in px (420 x 320 by default)
  *   labels            write each place's name beside it (the article view); implies cluster: 0
  *   cluster           clustering radius in px (16 by default; 0 draws every point)
@@ -139,10 +140,11 @@ function clusterPoints(pts, x, y, radius) {
     if (hit) { hit.members.push(p); hit.total += p.count || 1; }
     else clusters.push({ x: px, y: py, members: [p], total: p.count || 1 });
   }
-  // One article naming two places of a cluster is one article: count distinct ids when they are known.
+  // One article naming two places of a cluster is one article: count distinct ids when they are known
+  // (articles a member counts without their ids, its extra, are added as they are).
   for (const c of clusters) {
     if (c.members.length > 1 && c.members.every((p) => Array.isArray(p.ids))) {
-      c.total = new Set(c.members.flatMap((p) => p.ids)).size;
+      c.total = new Set(c.members.flatMap((p) => p.ids)).size + c.members.reduce((n, p) => n + (p.extra || 0), 0);
     }
   }
   return clusters;

@@ -62,11 +62,19 @@
     renderNav(document.body.dataset.page || "");
   }
 
+  /* The server refused the key a call sent (401: wrong key; 403: it accepts no key at all): forget it if it
+   * is still the stored one, so a typo does not stick for the whole session and the next call asks again.
+   * A key entered meanwhile (another call's dialog) is kept. */
+  function refused(sent) {
+    if (sent && apiKey() === sent) setApiKey("");
+  }
+
   class ApiError extends Error {
     constructor(status, message, body) { super(message); this.status = status; this.body = body; }
   }
 
-  /* fetch + JSON with the key. Throws ApiError (status, server's detail). A 401 opens the key dialog. */
+  /* fetch + JSON with the key. Throws ApiError (status, server's detail). A 401 opens the key dialog; a 401 or
+   * 403 to the stored key forgets it. */
   async function api(url, opts) {
     const o = Object.assign({}, opts || {});
     const headers = Object.assign({ Accept: "application/json" }, o.headers || {});
@@ -85,6 +93,7 @@
     }
     if (!resp.ok) {
       const msg = detailText(body && body.detail) || resp.statusText;
+      if (resp.status === 401 || resp.status === 403) refused(key);
       if (resp.status === 401) askKey(t("err.401"));
       throw new ApiError(resp.status, msg, body);
     }
@@ -262,7 +271,7 @@
     $: byId, el, link, button, emptyRow, safeUrl, quoteValue, flash,
     t, addStrings(dict) { for (const l of ["ar", "en"]) Object.assign(strings[l], (dict && dict[l]) || {}); },
     applyLang, setLang, onLang(cb) { langListeners.push(cb); },
-    apiKey, setApiKey, askKey, api, ApiError, renderNav, errorText, withKey,
+    apiKey, setApiKey, refused, askKey, api, ApiError, renderNav, errorText, withKey,
     /* Format an ISO date for the current language. */
     date(iso, withTime) {
       if (!iso) return "";

@@ -34,12 +34,11 @@
   // ------------------------------------------------------------------------------------------ top list
 
   async function loadTop() {
-    const p = params();
-    for (const id of ["window", "anchor", "sort"]) if (p.get(id)) $(id).value = p.get(id);
+    EX.fromUrl(["window", "anchor", "sort"]);
     $("top-view").hidden = false;
     $("window-note").textContent = NW.t("ex.loading");
     const q = new URLSearchParams({ window: $("window").value, anchor: $("anchor").value, sort: $("sort").value });
-    await EX.view("/stories/top?" + q, renderTop);
+    await EX.view("/stories/top?" + q, renderTop, { loading: $("window-note") });
   }
 
   function renderTop(data) {
