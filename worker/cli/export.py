@@ -84,7 +84,7 @@ def export_cmd(
                                             "only when the export succeeds")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD (inclusive)")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD (inclusive)")] = None,
-    source: Annotated[str | None, typer.Option("--source", help="comma-separated sources")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="comma-separated sources (a name, a word of one, or a feed id; as source:)")] = None,
     sort: Annotated[str, typer.Option("--sort", help="date (newest first) | relevance")] = "date",
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="at most this many articles")] = None,
     alias: Annotated[str | None, typer.Option("--index", help="alias to read (default: settings)")] = None,

@@ -35,6 +35,8 @@ from worker.store.search import SearchError, facets, search
 STATIC_INDEX = FsPath(__file__).resolve().parent.parent / "static" / "index.html"
 
 router = APIRouter(tags=["search"])
+SOURCE_HELP = ("comma-separated sources, any one matching; each read as source: in a query: the whole name, a "
+               "word or run of words of it, or the feed id, in any case")
 
 
 @dataclass
@@ -111,7 +113,7 @@ def search_articles(
     budget: Annotated[PitBudget, Depends(pit_budget)],
     q: str = Query("", max_length=2000,
                    description='query language: words, "phrases", AND/OR/NOT, field:value filters'),
-    source: str | None = Query(None, max_length=2000, description="comma-separated source ids"),
+    source: str | None = Query(None, max_length=2000, description=SOURCE_HELP),
     date_from: str | None = Query(None, alias="from", max_length=40, description="YYYY-MM-DD or ISO 8601, inclusive"),
     date_to: str | None = Query(None, alias="to", max_length=40, description="YYYY-MM-DD or ISO 8601, inclusive"),
     page: int = Query(1, ge=1, le=10_000),
@@ -149,7 +151,7 @@ def search_articles(
 def facet_counts(
     target: Target,
     q: str = Query("", max_length=2000),
-    source: str | None = Query(None, max_length=2000),
+    source: str | None = Query(None, max_length=2000, description=SOURCE_HELP),
     date_from: str | None = Query(None, alias="from", max_length=40),
     date_to: str | None = Query(None, alias="to", max_length=40),
 ) -> Any:
