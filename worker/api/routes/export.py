@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from worker.api.auth import require_read
-from worker.api.routes.search import SEARCH_ERRORS, SOURCE_HELP, Target
+from worker.api.routes.search import Q_HELP, SEARCH_ERRORS, SOURCE_HELP, Target
 from worker.api.routes.search import _run as run_search  # the store's errors -> the same HTTP answers
 from worker.archive.atom import MEDIA_TYPE, build_feed
 from worker.archive.exporter import ExportQuery, export_pages
@@ -32,7 +32,7 @@ ATOM_SIZE = 50
 
 
 def _q() -> Any:
-    return Query("", max_length=2000, description='query language, as for /search')
+    return Query("", description=Q_HELP)  # no max_length: the parser's limit, a 400 as for /search
 
 
 @router.get("/export", dependencies=[Depends(require_read)], response_class=StreamingResponse,
