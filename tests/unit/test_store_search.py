@@ -104,3 +104,11 @@ def test_facet_aggs_and_parsing(fm):
     assert out["source"] == [{"key": "bbc", "count": 3}]
     assert out["date"] == [{"key": "2022-01-20", "count": 2}]
     assert out["geo"] == [{"key": "sykz", "count": 4, "lat": 36.51, "lon": 40.7412}]
+
+
+@pytest.mark.parametrize(("lo", "hi"), [("٢٠٢٢-٠١-٠١", "٢٠٢٢-٠١-٣١"), ("۲۰۲۲-۰۱-۰۱", "۲۰۲۲-۰۱-۳۱")])
+def test_dates_take_arabic_indic_digits_as_the_query_language_does(fm, lo, hi):
+    # QA: from=/to= refused ٢٠١٨-٠٣-١٥, which date:٢٠١٨-٠٣-١٥ accepts
+    query, _ = build_query("", fm, date_from=lo, date_to=hi)
+    rng = next(f["range"]["published"] for f in query["bool"]["filter"] if "range" in f)
+    assert rng == {"gte": "2022-01-01", "lte": "2022-01-31||/d"}

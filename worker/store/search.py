@@ -20,6 +20,7 @@ from typing import Any, Literal
 from elasticsearch import Elasticsearch
 
 from worker.document import casualty_totals, event_types
+from worker.extract.normalize import ascii_digits
 from worker.query import compile as compile_query
 from worker.query.to_es import source_filter
 from worker.settings import get_settings
@@ -79,7 +80,7 @@ def _date_bound(value: str | date | datetime | None, upper: bool) -> str | None:
         return value.isoformat()
     if isinstance(value, date):
         value = value.isoformat()
-    text = str(value).strip()
+    text = ascii_digits(str(value).strip())  # ٢٠١٨-٠٣-١٥ as date:٢٠١٨-٠٣-١٥ reads it
     try:
         if len(text) == 10:
             date.fromisoformat(text)
