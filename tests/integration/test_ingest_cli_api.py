@@ -157,12 +157,17 @@ def test_registry_add_refuses_an_existing_id_and_load_still_updates(isolated, tm
     with pytest.raises(FeedExistsError, match="'one'"):
         reg.add(Feed(id="one", url="http://93.184.216.34/2"))
     assert reg.get("one").url == "http://93.184.216.34/1" and reg.ids() == ["one"]
-    # `feeds load` re-reads an edited file: it updates the configuration and keeps the polling state
+    # `feeds load` re-reads an edited file: it updates the configuration and keeps the polling state, but
+    # not the old URL's validators (If-None-Match / If-Modified-Since sent to the new URL could hide it)
     f = tmp_path / "feeds.yaml"
     f.write_text("feeds:\n  - {id: one, url: 'http://93.184.216.34/3'}\n  - {id: two, url: 'http://93.184.216.34/4'}\n",
                  encoding="utf-8")
     assert [x.id for x in reg.load_yaml(f)] == ["one", "two"]
-    assert reg.get("one").url == "http://93.184.216.34/3" and reg.state("one").etag == '"e"'
+    assert reg.get("one").url == "http://93.184.216.34/3" and reg.state("one").etag is None
+    assert reg.state("one").status == "ok"
+    reg.save_state("one", FeedState(status="ok", etag='"e3"'))
+    reg.load_yaml(f)  # the same URL again: its validators are kept
+    assert reg.state("one").etag == '"e3"'
     assert reg.ids() == ["one", "two"] and set(reg.due_times(["one", "two"]).values()) != {None}
     reg.put(Feed(id="two", url="http://93.184.216.34/5"))  # the explicit replace
     assert reg.get("two").url == "http://93.184.216.34/5"

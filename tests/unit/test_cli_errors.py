@@ -69,6 +69,7 @@ def test_credentials_in_a_service_url_are_not_printed() -> None:
 
 
 @pytest.mark.parametrize("args", [["feeds", "load", "/nonexistent/feeds.yaml"],
+                                  ["alerts", "load", "/nonexistent/alerts.yaml"],  # was typer's boxed error
                                   ["extract", "/nonexistent/article.json"],
                                   ["export", "", "--out", "/nonexistent/dir/x.csv"]])
 def test_a_missing_file_is_one_line_and_exit_2(args: list[str]) -> None:

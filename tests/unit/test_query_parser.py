@@ -232,3 +232,11 @@ def test_parse_is_thread_safe() -> None:
 def test_typographic_quotes_and_detached_waw() -> None:
     assert parse("«هجوم على سجن»") == parse('"هجوم على سجن"') == parse("“هجوم على سجن”")
     assert parse("سجن و هروب") == parse("سجن هروب")
+
+
+@pytest.mark.parametrize("q", ["country:SYR", "country:سوريا", "country:S", "country:1Y", "سجن AND country:Syria"])
+def test_country_takes_a_two_letter_code_or_is_refused(q):
+    # QA: country:SYR and country:سوريا silently matched nothing while event:prison was refused
+    with pytest.raises(QuerySyntaxError, match=r"country: takes an ISO 3166 alpha-2 code such as SY"):
+        parse(q)
+    assert parse("country:iq") == Keyword("countries", "IQ")

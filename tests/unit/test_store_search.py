@@ -7,6 +7,7 @@ import json
 import pytest
 
 from worker.query import QuerySyntaxError
+from worker.query.to_es import source_filter
 from worker.store.elastic import ARTICLES_TEMPLATE_FILE, load_template_body, template_for_alias
 from worker.store.fields import from_mapping
 from worker.store.search import (
@@ -50,7 +51,7 @@ def test_build_query_combines_text_source_and_dates(fm):
     query, text = build_query("سجن", fm, source="BBC,cnn", date_from="2022-01-01", date_to="2022-01-31")
     assert query["bool"]["must"] == [text]
     filters = query["bool"]["filter"]
-    assert {"terms": {"source_key": ["bbc", "cnn"]}} in filters
+    assert source_filter(["BBC", "cnn"]) in filters  # the reading of source: (a word of the name, the feed id)
     rng = next(f["range"]["published"] for f in filters if "range" in f)
     assert rng == {"gte": "2022-01-01", "lte": "2022-01-31||/d"}  # the whole last day is included
 
@@ -103,3 +104,11 @@ def test_facet_aggs_and_parsing(fm):
     assert out["source"] == [{"key": "bbc", "count": 3}]
     assert out["date"] == [{"key": "2022-01-20", "count": 2}]
     assert out["geo"] == [{"key": "sykz", "count": 4, "lat": 36.51, "lon": 40.7412}]
+
+
+@pytest.mark.parametrize(("lo", "hi"), [("٢٠٢٢-٠١-٠١", "٢٠٢٢-٠١-٣١"), ("۲۰۲۲-۰۱-۰۱", "۲۰۲۲-۰۱-۳۱")])
+def test_dates_take_arabic_indic_digits_as_the_query_language_does(fm, lo, hi):
+    # QA: from=/to= refused ٢٠١٨-٠٣-١٥, which date:٢٠١٨-٠٣-١٥ accepts
+    query, _ = build_query("", fm, date_from=lo, date_to=hi)
+    rng = next(f["range"]["published"] for f in query["bool"]["filter"] if "range" in f)
+    assert rng == {"gte": "2022-01-01", "lte": "2022-01-31||/d"}

@@ -51,9 +51,12 @@ def add(
     digest_minutes: Annotated[int, typer.Option("--digest-minutes")] = 60,
     owner: Annotated[str | None, typer.Option("--owner")] = None,
     disabled: Annotated[bool, typer.Option("--disabled", help="save without enabling")] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="replace an existing rule of that name with this "
+                                          "one (options not given are not kept)")] = False,
 ) -> None:
-    """Create or replace a rule (the query is validated first)."""
+    """Create a rule (the query is validated first); a taken name is refused unless --replace."""
     from worker.alerts.rules import RuleError
+    from worker.cli.errors import CliError
 
     data = {
         "name": name, "query": query, "mode": mode, "digest_minutes": digest_minutes, "owner": owner,
@@ -62,15 +65,22 @@ def add(
         "channels": {"webhooks": [{"url": u} for u in webhook or []] + [{"url": u, "format": "slack"} for u in slack or []],
                      "emails": email or []},
     }
+    store = _store()
+    # as POST /alerts answers 409 and `feeds add` refuses a taken id: a typo'd or reused name must not
+    # silently drop another rule's filters and channels
+    if not replace and store.get(name) is not None:
+        raise CliError(f"rule {name!r} exists: --replace updates it (`alerts show {name}` prints it)")
     try:
-        rule, created = _store().upsert(data)
+        rule, created = store.upsert(data)
     except RuleError as err:
         _fail(str(err), 2)
     console.print(f"{'created' if created else 'updated'} rule [bold]{rule.name}[/bold]", highlight=False)
 
 
 @alerts_app.command("load")
-def load(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="alerts.yaml")]) -> None:
+def load(path: Annotated[Path, typer.Argument(help="alerts.yaml")]) -> None:
+    # no exists=True: a missing file is the dispatcher's one-line `error: PATH: No such file or directory`
+    # (exit 2), not typer's boxed usage error
     """Upsert every rule in a YAML file by name (idempotent; nothing is saved if any rule is invalid)."""
     from worker.alerts.rules import RuleError
     from worker.cli.strict import check_alerts_file

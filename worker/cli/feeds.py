@@ -63,6 +63,23 @@ def _print_json(obj: Any) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=1, default=str))
 
 
+# ``feeds add`` option -> Feed field, for --replace's "what was not given keeps its stored value"
+_ADD_OPTIONS = {"name": "name", "source": "source", "language": "language", "interval": "interval",
+                "tag": "tags", "allow_private": "allow_private"}
+
+
+def _keep_unset(click_ctx: Any, fields: dict[str, Any], old: Any) -> dict[str, Any]:
+    """``fields`` with every option the command line did not give taken from the stored feed ``old`` (and
+    its ``enabled``, which ``feeds add`` has no option for)."""
+    out = dict(fields, enabled=old.enabled)
+    for option, field in _ADD_OPTIONS.items():
+        # by name: typer's context may come from its own copy of click, whose enum is another class
+        given = getattr(click_ctx.get_parameter_source(option), "name", "DEFAULT")
+        if given in ("DEFAULT", "DEFAULT_MAP"):
+            out[field] = getattr(old, field)
+    return out
+
+
 def register(app: typer.Typer) -> None:
     feeds = typer.Typer(help="Manage the feeds being polled (stored in Redis; config/feeds.yaml seeds them).",
                         no_args_is_help=True)
@@ -70,6 +87,7 @@ def register(app: typer.Typer) -> None:
 
     @feeds.command("add")
     def add(
+        click_ctx: typer.Context,
         url: str,
         feed_id: str = typer.Option(None, "--id", help="short id (default: from the name or URL)"),
         name: str = typer.Option("", help="display name"),
@@ -77,9 +95,10 @@ def register(app: typer.Typer) -> None:
         language: str = typer.Option("ar"),
         interval: int = typer.Option(None, help="base polling interval, seconds"),
         tag: list[str] = typer.Option([], "--tag", help="repeatable"),  # noqa: B008
-        allow_private: bool = typer.Option(False, "--allow-private",
+        allow_private: bool = typer.Option(False, "--allow-private/--no-allow-private",
                                            help="this feed may be on a private address (an intranet feed)"),
-        replace: bool = typer.Option(False, "--replace", help="update the feed of this id if one exists"),
+        replace: bool = typer.Option(False, "--replace", help="update the feed of this id if one exists: "
+                                     "the options given change, the others keep their stored values"),
     ) -> None:
         """Register a feed; it is polled on the next beat tick. A taken id is refused unless --replace."""
         from worker.cli.errors import CliError
@@ -87,9 +106,14 @@ def register(app: typer.Typer) -> None:
         from worker.ingest.registry import Feed, FeedExistsError, slugify
         from worker.ingest.ssrf import AddressPolicy, check_url
 
-        feed = Feed(id=feed_id or slugify(name or url), url=url, name=name, source=source,
-                    language=language, interval=interval, tags=tag, allow_private=allow_private)
+        fields: dict[str, Any] = {"id": feed_id or slugify(name or url), "url": url, "name": name,
+                                  "source": source, "language": language, "interval": interval, "tags": tag,
+                                  "allow_private": allow_private}
         ctx = _ctx()
+        old = ctx.registry.get(fields["id"]) if replace else None
+        if old is not None:  # --replace changes what was given: a new URL must not reset the outlet's name
+            fields = _keep_unset(click_ctx, fields, old)
+        feed = Feed(**fields)
         try:
             s = ctx.settings
             check_url(feed.url, policy=AddressPolicy.from_entries(
@@ -97,7 +121,9 @@ def register(app: typer.Typer) -> None:
         except BlockedURLError as err:  # added anyway (DNS may not be ready), but say it will fail
             console.print(f"[yellow]warning: polling will be refused: {err}[/yellow]")
         if replace:
-            ctx.registry.put(feed)  # polling state (ETag, status) is kept, as `feeds load` does
+            # polling state (status, schedule) is kept, as `feeds load` does; a new URL drops the old
+            # one's ETag, Last-Modified and body hash (the registry's put), so it is fetched in full
+            ctx.registry.put(feed)
         else:
             try:
                 ctx.registry.add(feed)

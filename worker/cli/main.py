@@ -18,7 +18,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from worker.cli import alerts, archive, errors, extract, feeds, ner, ops, search, service, train
+from worker.cli import alerts, archive, errors, export, extract, feeds, ner, ops, search, service, train
 
 
 class _Dispatcher(TyperGroup):
@@ -57,8 +57,8 @@ def _options(
     del debug  # read by _Dispatcher from the context
 
 
-for module in (ops, feeds, extract, ner, search, alerts, train, service, archive):
-    module.register(app)
+for module in (ops, feeds, extract, ner, search, alerts, train, service, archive, export):
+    module.register(app)  # export last: its `export` replaces the older one archive.py still registers
 
 
 def main() -> None:

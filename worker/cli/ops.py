@@ -44,6 +44,11 @@ def api_cmd(host: str, port: int) -> list[str]:
     return [sys.executable, "-m", "worker.cli.main", "api", "--host", host, "--port", str(port)]
 
 
+# the largest request head (request line + headers) uvicorn's h11 parser accepts: a query of
+# worker.query.parser.MAX_QUERY_CHARS characters percent-encoded is at most 9 bytes each (36 KB)
+REQUEST_HEAD_BYTES = 64 * 1024
+
+
 def serve_api(host: str, port: int) -> None:
     """uvicorn in this process, logging in ``settings.log_format`` (JSON lines by default)."""
     import uvicorn
@@ -52,7 +57,10 @@ def serve_api(host: str, port: int) -> None:
 
     log_config = uvicorn_config(get_settings().log_format)
     extra = {} if log_config is None else {"log_config": log_config}
-    uvicorn.run("worker.api.app:app", host=host, port=port, **extra)
+    # h11's request head limit (16 KiB by default) is below a GET /search of MAX_QUERY_CHARS Arabic characters
+    # (6-9 bytes each, percent-encoded): raised so the parser's limit is the one a user meets
+    uvicorn.run("worker.api.app:app", host=host, port=port, h11_max_incomplete_event_size=REQUEST_HEAD_BYTES,
+                **extra)
 
 
 def setup_storage() -> None:

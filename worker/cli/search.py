@@ -43,7 +43,7 @@ def search_cmd(
     query: Annotated[str, typer.Argument(help="query language, e.g. '\"سجن غويران\" AND place:الحسكة'")] = "",
     date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD (inclusive)")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD (inclusive)")] = None,
-    source: Annotated[str | None, typer.Option("--source", help="comma-separated sources")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="comma-separated sources (a name, a word of one, or a feed id; as source:)")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="number of results")] = 10,
     sort: Annotated[str, typer.Option("--sort", help="relevance | date")] = "relevance",
     as_json: Annotated[bool, typer.Option("--json", help="print JSON (one result object)")] = False,

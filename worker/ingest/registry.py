@@ -124,7 +124,11 @@ class FeedRegistry:
 
     def put(self, feed: Feed, *, due_now: bool = True) -> Feed:
         """Register a feed or replace the configuration of the one with its id (``feeds load``: a file
-        re-loaded after an edit); its polling state and place on the schedule are kept."""
+        re-loaded after an edit); its polling state and place on the schedule are kept, except that a new
+        URL drops the conditional-GET validators (``forget_validators``)."""
+        old = self.get(feed.id)
+        if old is not None and old.url != feed.url:
+            self.forget_validators(feed.id)
         pipe = self.r.pipeline()
         pipe.set(self.keys.feed(feed.id), feed.model_dump_json())
         pipe.sadd(self.keys.feed_ids, feed.id)
@@ -182,6 +186,28 @@ class FeedRegistry:
     def state(self, feed_id: str) -> FeedState:
         raw = self.r.get(self.keys.state(feed_id))
         return FeedState.model_validate_json(raw) if raw else FeedState()
+
+    def forget_validators(self, feed_id: str) -> None:
+        """Clear the ETag, Last-Modified and body hash of a feed's state, so its next poll is a full fetch:
+        a feed moved to a new URL must not send the old server's validators there (a 304 or an "unchanged
+        body" would hide the new feed's items). The rest of the state is kept. Optimistic (WATCH): a poll
+        saving the state meanwhile makes this retry on what it wrote."""
+        key = self.keys.state(feed_id)
+        with self.r.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    if not raw:
+                        return
+                    state = FeedState.model_validate_json(raw)
+                    state = state.model_copy(update={"etag": None, "last_modified": None, "body_hash": None})
+                    pipe.multi()
+                    pipe.set(key, state.model_dump_json())
+                    pipe.execute()
+                    return
+                except redis.WatchError:
+                    continue
 
     def states(self, feed_ids: list[str]) -> dict[str, FeedState]:
         if not feed_ids:

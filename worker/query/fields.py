@@ -80,6 +80,10 @@ class FieldSpec:
     aliases: str = ""
     # keyword fields: targets matched as a run of whole words of the value (``ast.KeywordWords``), not whole
     words: tuple[str, ...] = ()
+    # keyword fields: a value must match this (re.fullmatch, after ``case``), else ``pattern_error`` is the
+    # query error: a value that can never be stored is refused rather than silently matching nothing
+    pattern: str = ""
+    pattern_error: str = ""
 
 
 QUERY_FIELDS: dict[str, FieldSpec] = {
@@ -104,7 +108,8 @@ QUERY_FIELDS: dict[str, FieldSpec] = {
         FieldSpec("source", "keyword", ("source_key", "feed_id"), "lower", words=("source_key",),
                   help='source name, a word of it, or a feed id: source:bbc, source:"BBC Arabic"'),
         FieldSpec("lang", "keyword", ("language",), "lower", help="language code: lang:ar"),
-        FieldSpec("country", "keyword", ("countries",), "upper", help="ISO country of a place: country:SY"),
+        FieldSpec("country", "keyword", ("countries",), "upper", help="ISO country of a place: country:SY",
+                  pattern="[A-Z]{2}", pattern_error="country: takes an ISO 3166 alpha-2 code such as SY"),
         FieldSpec("story", "keyword", ("story_id",), "lower", help="near-duplicate story id"),
         FieldSpec("id", "keyword", ("id",), "lower", help="document id"),
         FieldSpec("date", "date", ("published",),

@@ -369,6 +369,8 @@ class _Transformer:
                 raise self.error(
                     f"unknown {spec.name} {text!r}; expected one of: {', '.join(spec.allowed)}", item
                 )
+            if spec.pattern and not re.fullmatch(spec.pattern, val):
+                raise self.error(f"{spec.pattern_error} (not {text!r})", item)
             nodes = tuple(KeywordWords(t, val) if t in spec.words else Keyword(t, val) for t in spec.targets)
             return nodes[0] if len(nodes) == 1 else Or(nodes)
         if spec.kind == "int":

@@ -20,7 +20,9 @@ from typing import Any, Literal
 from elasticsearch import Elasticsearch
 
 from worker.document import casualty_totals, event_types
+from worker.extract.normalize import ascii_digits
 from worker.query import compile as compile_query
+from worker.query.to_es import source_filter
 from worker.settings import get_settings
 from worker.store import highlight
 from worker.store.fields import FieldMap, field_map
@@ -78,7 +80,7 @@ def _date_bound(value: str | date | datetime | None, upper: bool) -> str | None:
         return value.isoformat()
     if isinstance(value, date):
         value = value.isoformat()
-    text = str(value).strip()
+    text = ascii_digits(str(value).strip())  # ٢٠١٨-٠٣-١٥ as date:٢٠١٨-٠٣-١٥ reads it
     try:
         if len(text) == 10:
             date.fromisoformat(text)
@@ -113,8 +115,10 @@ def build_query(
     filters: list[dict[str, Any]] = []
     sources = _as_list(source)
     if sources:
-        values = [v.lower() for v in sources] if fm.source_lower else sources
-        filters.append({"terms": {fm.source_filter: values}})
+        # the reading of ``source:`` in the query language (and of an alert's --source): the whole name, a
+        # word or run of words of it, or the feed id, in any case; "bbc" finds "BBC Arabic" and the facet's
+        # display name "BBC Arabic" still finds itself
+        filters.append(source_filter(sources))
     lo, hi = _date_bound(date_from, upper=False), _date_bound(date_to, upper=True)
     if lo or hi:
         rng: dict[str, Any] = {}

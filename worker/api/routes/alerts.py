@@ -29,6 +29,7 @@ from worker.api.models import (
     responses,
 )
 from worker.pipeline.context import current
+from worker.query.parser import MAX_QUERY_CHARS
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
@@ -61,7 +62,7 @@ class FiltersIn(BaseModel):
 
 class RuleBody(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    query: str = Field(min_length=1, max_length=4000, description="query language (see README)")
+    query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, description="query language (see README)")
     filters: FiltersIn = Field(default_factory=FiltersIn)
     channels: ChannelsIn = Field(default_factory=ChannelsIn)
     mode: Literal["instant", "digest"] = "instant"
@@ -81,7 +82,7 @@ class RulePut(RuleBody):
 
 class RulePatch(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    query: str | None = Field(None, min_length=1, max_length=4000)
+    query: str | None = Field(None, min_length=1, max_length=MAX_QUERY_CHARS)
     filters: FiltersIn | None = None
     channels: ChannelsIn | None = None
     mode: Literal["instant", "digest"] | None = None

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from worker.api.auth import require_read
-from worker.api.routes.search import SEARCH_ERRORS, Target
+from worker.api.routes.search import Q_HELP, SEARCH_ERRORS, SOURCE_HELP, Target
 from worker.api.routes.search import _run as run_search  # the store's errors -> the same HTTP answers
 from worker.archive.atom import MEDIA_TYPE, build_feed
 from worker.archive.exporter import ExportQuery, export_pages
@@ -32,7 +32,7 @@ ATOM_SIZE = 50
 
 
 def _q() -> Any:
-    return Query("", max_length=2000, description='query language, as for /search')
+    return Query("", description=Q_HELP)  # no max_length: the parser's limit, a 400 as for /search
 
 
 @router.get("/export", dependencies=[Depends(require_read)], response_class=StreamingResponse,
@@ -41,7 +41,7 @@ def _q() -> Any:
 def export(
     target: Target,
     q: str = _q(),
-    source: str | None = Query(None, max_length=2000, description="comma-separated source ids"),
+    source: str | None = Query(None, max_length=2000, description=SOURCE_HELP),
     date_from: str | None = Query(None, alias="from", max_length=40, description="YYYY-MM-DD or ISO 8601, inclusive"),
     date_to: str | None = Query(None, alias="to", max_length=40, description="YYYY-MM-DD or ISO 8601, inclusive"),
     format: Literal["csv", "jsonl", "geojson"] = Query("jsonl", description="csv (UTF-8 with BOM) | jsonl | "
@@ -66,7 +66,7 @@ def search_atom(
     request: Request,
     target: Target,
     q: str = _q(),
-    source: str | None = Query(None, max_length=2000, description="comma-separated source ids"),
+    source: str | None = Query(None, max_length=2000, description=SOURCE_HELP),
     date_from: str | None = Query(None, alias="from", max_length=40),
     date_to: str | None = Query(None, alias="to", max_length=40),
     size: int = Query(ATOM_SIZE, ge=1, le=100, description="entries"),

@@ -27,6 +27,7 @@ from worker.api.models import (
     responses,
 )
 from worker.query import QuerySyntaxError
+from worker.query.parser import MAX_QUERY_CHARS
 from worker.settings import get_settings
 from worker.store.clients import get_es
 from worker.store.elastic import get_document, public_document
@@ -35,6 +36,12 @@ from worker.store.search import SearchError, facets, search
 STATIC_INDEX = FsPath(__file__).resolve().parent.parent / "static" / "index.html"
 
 router = APIRouter(tags=["search"])
+# No max_length on q: the parser's limit (MAX_QUERY_CHARS, the alerts' too) answers a longer query with
+# the 400 of any query error (detail, position, error: query_syntax), not a pydantic 422 under another limit.
+Q_HELP = (f'query language: words, "phrases", AND/OR/NOT, field:value filters; at most {MAX_QUERY_CHARS} '
+          "characters (a longer one is a 400 query_syntax)")
+SOURCE_HELP = ("comma-separated sources, any one matching; each read as source: in a query: the whole name, a "
+               "word or run of words of it, or the feed id, in any case")
 
 
 @dataclass
@@ -109,9 +116,8 @@ def page() -> FileResponse:
 def search_articles(
     target: Target,
     budget: Annotated[PitBudget, Depends(pit_budget)],
-    q: str = Query("", max_length=2000,
-                   description='query language: words, "phrases", AND/OR/NOT, field:value filters'),
-    source: str | None = Query(None, max_length=2000, description="comma-separated source ids"),
+    q: str = Query("", description=Q_HELP),
+    source: str | None = Query(None, max_length=2000, description=SOURCE_HELP),
     date_from: str | None = Query(None, alias="from", max_length=40, description="YYYY-MM-DD or ISO 8601, inclusive"),
     date_to: str | None = Query(None, alias="to", max_length=40, description="YYYY-MM-DD or ISO 8601, inclusive"),
     page: int = Query(1, ge=1, le=10_000),
@@ -148,8 +154,8 @@ def search_articles(
 @router.get("/facets", response_model=FacetsOut, dependencies=[Depends(require_read)], responses=SEARCH_ERRORS)
 def facet_counts(
     target: Target,
-    q: str = Query("", max_length=2000),
-    source: str | None = Query(None, max_length=2000),
+    q: str = Query("", description=Q_HELP),
+    source: str | None = Query(None, max_length=2000, description=SOURCE_HELP),
     date_from: str | None = Query(None, alias="from", max_length=40),
     date_to: str | None = Query(None, alias="to", max_length=40),
 ) -> Any:
