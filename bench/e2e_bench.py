@@ -274,7 +274,7 @@ def run(args: argparse.Namespace) -> list[dict]:
         with Stack(redis_url, ES_URL, work / "stack", corpus=work / "corpus.jsonl.gz", split=split,
                    window=args.window, feed_interval=args.poll_interval,
                    env_overrides={"NEWSWORKER_POLL_MIN_INTERVAL": str(args.poll_interval)}) as st:
-            st.nw("alerts", "add", "bench-marker", "-q", MARKER, "--webhook", hook)
+            st.nw("alerts", "add", "bench-marker", "-q", MARKER, "--webhook", hook, "--replace")
             feeds = st.server.state.feed_keys()
             print(f"corpus: {origin['source']} ({args.n} items{', repeated' if origin['repeated'] else ''}); "
                   f"{len(feeds)} feeds; release {args.rate}/s; {marked} marked for the alert", flush=True)

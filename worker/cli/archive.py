@@ -5,8 +5,6 @@ options, the progress bar, the report, exit codes."""
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -109,64 +107,5 @@ def _queue_deliveries(deliveries: list[Any]) -> None:
     runner_for(app, STAGES).submit("deliver", deliveries)
 
 
-def export_cmd(
-    query: Annotated[str, typer.Argument(help="query language, as for search ('' for everything)")] = "",
-    fmt: Annotated[str, typer.Option("--format", help="csv | jsonl | geojson")] = "jsonl",
-    out: Annotated[str | None, typer.Option("--out", "-o", help="file to write (default: stdout)")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD (inclusive)")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD (inclusive)")] = None,
-    source: Annotated[str | None, typer.Option("--source", help="comma-separated sources")] = None,
-    sort: Annotated[str, typer.Option("--sort", help="date (newest first) | relevance")] = "date",
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="at most this many articles")] = None,
-    alias: Annotated[str | None, typer.Option("--index", help="alias to read (default: settings)")] = None,
-) -> None:
-    """Export every article matching a search (no 10,000-hit limit) as CSV (UTF-8 with BOM), JSONL or GeoJSON."""
-    from worker.archive.exporter import ExportQuery, export_pages
-    from worker.archive.formats import RENDERERS
-    from worker.query import QuerySyntaxError
-    from worker.settings import get_settings
-    from worker.store.clients import get_es
-    from worker.store.search import SearchError
-
-    if fmt not in RENDERERS:
-        raise typer.BadParameter("--format must be csv, jsonl or geojson")
-    if sort not in ("date", "relevance"):
-        raise typer.BadParameter("--sort must be date or relevance")
-    alias = alias or get_settings().es_index
-    q = ExportQuery(query, source, date_from, date_to, sort, limit)  # type: ignore[arg-type]
-    # The output file first: a path that cannot be written fails before any query is sent.
-    stream = open(out, "w", encoding="utf-8", newline="") if out else None  # noqa: SIM115 - closed below
-    count = [0]
-
-    def counted(it: Any) -> Any:
-        for page in it:
-            count[0] += len(page)
-            yield page
-
-    try:
-        try:
-            pages = export_pages(get_es(), alias, q)
-        except (QuerySyntaxError, SearchError) as err:
-            err_console.print(f"[red]query error:[/] {getattr(err, 'message', err)}")
-            raise typer.Exit(2) from err
-        for chunk in RENDERERS[fmt](counted(pages)):
-            if stream:
-                stream.write(chunk)
-            else:
-                sys.stdout.buffer.write(chunk.encode("utf-8"))
-        if not stream:
-            sys.stdout.buffer.flush()
-    except BaseException:
-        if stream:  # a failed export leaves no half-written file that looks like a short result
-            stream.close()
-            Path(out).unlink(missing_ok=True)  # type: ignore[arg-type]
-        raise
-    if stream:
-        stream.close()
-    if out:
-        err_console.print(f"{count[0]} articles -> {out} ({fmt})")
-
-
 def register(app: typer.Typer) -> None:
     app.command("import")(import_cmd)
-    app.command("export")(export_cmd)

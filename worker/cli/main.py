@@ -58,7 +58,7 @@ def _options(
 
 
 for module in (ops, feeds, extract, ner, search, alerts, train, service, archive, export):
-    module.register(app)  # export last: its `export` replaces the older one archive.py still registers
+    module.register(app)
 
 
 def main() -> None:
