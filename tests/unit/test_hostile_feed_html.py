@@ -111,7 +111,7 @@ def test_a_large_malformed_feed_is_refused_before_feedparser(monkeypatch):
         raise AssertionError("feedparser must not see a malformed feed this large")
 
     monkeypatch.setattr(feedparse.feedparser, "parse", _never_parse)
-    para = "<p>" + "x" * 40 + "</p>"  # fewer elements than MAX_ELEMENTS: the stray tag is what refuses it
+    para = "<p>" + "x" * 400 + "</p>"  # within the element bounds: the stray tag is what refuses it
     data = _feed(para * (MAX_LOOSE_BYTES // len(para) + 1000)).replace(b"</channel>", b"<x></channel>")
     with hang_guard(30):
         for feed in (parse_feed(data, "application/rss+xml"),
@@ -121,7 +121,7 @@ def test_a_large_malformed_feed_is_refused_before_feedparser(monkeypatch):
 
 
 def test_a_large_dense_well_formed_feed_is_refused_before_feedparser(monkeypatch):
-    """QA round 2: 10 MB of well-formed ``<p>x</p>`` cost 20 s and 620 MB in lxml and feedparser."""
+    """QA round 2: 10 MB of well-formed ``<p>x</p>`` in an item cost 20 s and 620 MB in lxml and feedparser."""
     def _never_parse(*_: object, **__: object) -> None:
         raise AssertionError("feedparser must not see a feed this dense")
 
@@ -131,7 +131,16 @@ def test_a_large_dense_well_formed_feed_is_refused_before_feedparser(monkeypatch
         for feed in (parse_feed(data, "application/rss+xml"),
                      parse_feed_new(data, "application/rss+xml", None, _new)):
             assert feed.bozo and not feed.items
-            assert "feed refused: more than 250,000 elements" in (feed.error or ""), feed.error
+            assert "feed refused: an item of more than 10,000 elements" in (feed.error or ""), feed.error
+
+
+def test_a_large_feed_of_too_many_elements_outside_items_is_refused():
+    data = (DECL + '<rss version="2.0"><channel><title>t</title>' + "<a/>" * 1_100_000
+            + "<item><title>t</title><link>https://example.org/1</link></item></channel></rss>").encode()
+    with hang_guard(30):
+        for feed in (parse_feed(data, "application/rss+xml"),
+                     parse_feed_new(data, "application/rss+xml", None, _new)):
+            assert not feed.items and "feed refused: more than 1,000,000 elements" in (feed.error or "")
 
 
 def test_a_large_feed_of_ordinary_density_is_read():

@@ -64,10 +64,11 @@ DTD_STRIPPED = "DTD internal subset removed (entity declarations are not accepte
 # the sanitiser went). Real feeds are tens to hundreds of KB (the largest in the shared corpus: 160 KB), so
 # a malformed one past this is refused instead: ~10 s and ~100 MB at most for the loose parser.
 MAX_LOOSE_BYTES = 2 * 1024 * 1024
-# Past MAX_LOOSE_BYTES a well-formed feed is also held to this many elements: lxml and feedparser cost per
-# element (10 MB of ``<p>x</p>``: 2.6 million, 20 s and 620 MB), and a real feed has tens per item (500
-# items of inline XHTML content at ~200 each stay under it). Within 2 MB no feed reaches that cost.
-MAX_ELEMENTS = 250_000
+# Past MAX_LOOSE_BYTES a well-formed feed is also held to these: lxml and feedparser cost per element (10 MB
+# of ``<p>x</p>`` in one item: 2.6 million elements, 20 s and 620 MB). A real item has tens of elements (inline
+# XHTML content a few thousand at most), and a 10 MB feed of 100,000 small items about 300,000 in all.
+MAX_ELEMENTS = 1_000_000
+MAX_ITEM_ELEMENTS = 10_000
 # Per item, its candidate links -> whether the caller has it already (see ``parse_feed_new``).
 KnownFn = Callable[[list[list[str]]], list[bool]]
 _WS_RE = re.compile(r"[ \t\r\f\v]+")
@@ -261,11 +262,11 @@ class LooseParseRefusedError(ValueError):
 def _check_loose_budget(body: bytes) -> None:
     """Raise ``LooseParseRefusedError`` if ``body`` would go to the loose parser and is past its budget.
     expat is what feedparser's strict parser runs, so its verdict is feedparser's."""
-    if len(body) > MAX_LOOSE_BYTES and (err := xml_error(body, MAX_ELEMENTS)) is not None:
-        what = err if err.startswith("more than") else f"malformed XML ({err})"
+    if len(body) > MAX_LOOSE_BYTES and (err := xml_error(body, MAX_ELEMENTS, MAX_ITEM_ELEMENTS)) is not None:
+        what = err if err.startswith(("more than", "an item of")) else f"malformed XML ({err})"
         raise LooseParseRefusedError(
             f"{what} in {len(body):,} bytes; past {MAX_LOOSE_BYTES:,} bytes a feed must be well-formed XML "
-            f"of at most {MAX_ELEMENTS:,} elements")
+            f"of at most {MAX_ELEMENTS:,} elements, {MAX_ITEM_ELEMENTS:,} in an item")
 
 
 def parse_feed(data: bytes, content_type: str | None = None, base_url: str | None = None,
@@ -457,7 +458,7 @@ def parse_feed_new(data: bytes, content_type: str | None, base_url: str | None, 
         body, ctype = prep.body, prep.ctype
         if prep.stripped:
             return fallback()  # keeps the refusal on the result
-        if len(body) > MAX_LOOSE_BYTES and xml_error(body, MAX_ELEMENTS) is not None:
+        if len(body) > MAX_LOOSE_BYTES and xml_error(body, MAX_ELEMENTS, MAX_ITEM_ELEMENTS) is not None:
             # lxml would build the tree up to the error first (10 MB of ``<p>x</p>``: 300 MB), or the whole
             # tree of a dense one; expat keeps none, and ``parse_feed`` refuses the feed with its reason.
             return fallback()
