@@ -20,8 +20,15 @@ in memory (``_Mirror``) and reads only what was appended since its last look. Ma
   where exact canonical-name comparison would refuse 50 (spelling variants: بوتين/بوتن).
 
 Entries count for the window (``alert_story_window_hours``): a copy arriving later starts a new story.
-``assign_story`` is idempotent per document id (a retried task gets the same story back). Memory: a
-process holds the window's entries, roughly 300 bytes each (30 MB for 100,000 articles in 48 h).
+``assign_story`` is idempotent per document id (a retried task gets the same story back).
+
+Memory: a process holds the window's entries, about 1.5 KB each (token strings shared through
+``sys.intern``, title bands in one numpy array), and at most ``MAX_ENTRIES`` of them (~60 MB): past the
+cap the oldest quarter is dropped. The window is wall-clock time, so an import puts all of an archive's
+rows in it at once; a 50,000-row import used to keep all 50,000 (~6.5 KB each as parsed JSON: 320 MB).
+The cap's effect: when more than ``MAX_ENTRIES`` articles arrive within the window, a copy of an article
+older than the newest 30,000-40,000 entries starts a new story instead of joining it (the Redis log, trimmed
+by time, still holds them; only this process's copy forgets).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import hashlib
 import json
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -50,6 +58,8 @@ TITLE_BANDS = 8
 TITLE_ROWS = 2
 TITLE_JACCARD = 0.5
 TITLE_MIN_TOKENS = 4
+# Entries a process keeps (the newest of the window): see the module docstring for the effect.
+MAX_ENTRIES = 40_000
 
 # Function words that say nothing about which story a title is about (analysed like the titles).
 _STOP_WORDS = (
@@ -167,19 +177,35 @@ class _Entry:
     ts: float  # the article's time (``now`` of its assignment): the window
     fp: int | None
     story: str
-    toks: frozenset[str]
-    ents: tuple[frozenset[str], list[frozenset[str]]]
-    bands: list[str]  # title MinHash bands (computed once, by the writer)
+    # Title tokens, entity tokens and title entity groups as tuples: a frozenset costs 216-730 bytes even
+    # for a few words, a tuple 40 + 8 per word; sets are built only for the few band candidates compared.
+    toks: tuple[str, ...]
+    ents: tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]
+    bands: bytes  # title MinHash bands, TITLE_BANDS uint64 (computed once, by the writer); b'' without
+
+    def entity_signature(self) -> tuple[frozenset[str], list[frozenset[str]]]:
+        return frozenset(self.ents[0]), [frozenset(g) for g in self.ents[1]]
+
+
+def _words(values: Iterable[Any]) -> tuple[str, ...]:
+    # Interned: the same few thousand tokens recur in every entry, and a string object per token per entry
+    # was half of an entry's memory.
+    return tuple(sorted({sys.intern(str(v)) for v in values}))
+
+
+def _band_ints(bands: Iterable[str]) -> np.ndarray:
+    return np.array([int(b, 16) for b in bands], dtype=np.uint64)
 
 
 class _Mirror:
-    """One process's copy of a story log: every entry of the window, with the SimHash values in a numpy
-    array (a Hamming scan over 10,000 entries is ~0.1 ms) and the title bands in a dict. Kept current by
-    reading only what was appended since the last call, so a lookup costs a round trip with a few small
-    entries, not the thousands of bucket members a SimHash band of a few bits holds."""
+    """One process's copy of a story log: the newest ``max_entries`` entries of the window, with the
+    SimHash values and the title bands in numpy arrays (a scan over 10,000 entries is ~0.1 ms). Kept
+    current by reading only what was appended since the last call, so a lookup costs a round trip with a
+    few small entries, not the thousands of bucket members a SimHash band of a few bits holds."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.lock = threading.Lock()
+        self.max_entries = max_entries
         self.reset()
 
     def reset(self) -> None:
@@ -187,22 +213,27 @@ class _Mirror:
         self.entries: list[_Entry] = []
         self.fps = np.zeros(0, dtype=np.uint64)
         self.has_fp = np.zeros(0, dtype=bool)
-        self.titles: dict[str, list[int]] = {}
+        self.bands = np.zeros((0, TITLE_BANDS), dtype=np.uint64)
+        self.has_bands = np.zeros(0, dtype=bool)
 
     def add(self, stream_id: str, raw: str) -> None:
         """Append one log entry (see ``StoryIndex._decide`` for its fields). An entry this code cannot
         read (another version's format, damage) is skipped with a warning: one unreadable entry must not
-        stop every later story assignment."""
+        stop every later story assignment. Past ``max_entries`` the oldest quarter is dropped."""
         try:
             ts, fp_hex, story, words, ent_all, ent_title, *rest = json.loads(raw)
-            toks = frozenset(words)
+            toks = _words(words)
             bands = rest[0] if rest else (title_bands(toks) if len(toks) >= TITLE_MIN_TOKENS else [])
+            if len(bands) not in (0, TITLE_BANDS):
+                raise ValueError(f"{len(bands)} title bands")
             entry = _Entry(_id_key(stream_id)[0], float(ts), _parse_fp(fp_hex), str(story), toks,
-                           (frozenset(ent_all), [frozenset(g) for g in ent_title]), list(bands))
+                           (_words(ent_all), tuple(_words(g) for g in ent_title)), _band_ints(bands).tobytes())
         except (ValueError, TypeError) as err:
             log.warning("story log entry %s unreadable, skipped: %s", stream_id, err)
         else:
             self._append(entry)
+            if len(self.entries) > self.max_entries:
+                self._keep(self.entries[len(self.entries) - self.max_entries * 3 // 4:])
         self.last_id = stream_id
 
     def prune(self, keep_ms: int) -> None:
@@ -214,11 +245,14 @@ class _Mirror:
                 break
             stale += 1
         if stale and stale * 4 >= len(self.entries):
-            kept, last = self.entries[stale:], self.last_id
-            self.entries, self.fps, self.has_fp, self.titles = [], self.fps[:0], self.has_fp[:0], {}
-            for e in kept:
-                self._append(e)
-            self.last_id = last
+            self._keep(self.entries[stale:])
+
+    def _keep(self, kept: list[_Entry]) -> None:
+        last = self.last_id
+        self.reset()
+        for e in kept:
+            self._append(e)
+        self.last_id = last
 
     def _append(self, e: _Entry) -> None:
         pos = len(self.entries)
@@ -227,10 +261,15 @@ class _Mirror:
             size = max(1024, 2 * len(self.fps))
             self.fps = np.resize(self.fps, size)
             self.has_fp = np.resize(self.has_fp, size)
+            grown = np.zeros((size, TITLE_BANDS), dtype=np.uint64)
+            grown[:pos] = self.bands[:pos]
+            self.bands = grown
+            self.has_bands = np.resize(self.has_bands, size)
         self.fps[pos] = e.fp or 0
         self.has_fp[pos] = e.fp is not None
-        for i, b in enumerate(e.bands):
-            self.titles.setdefault(f"{i}:{b}", []).append(pos)
+        self.has_bands[pos] = bool(e.bands)
+        if e.bands:
+            self.bands[pos] = np.frombuffer(e.bands, dtype=np.uint64)
 
     def best_fp(self, fp: int, since: float) -> str | None:
         """Closest fingerprint within ``MAX_HAMMING`` bits in the window, then the earliest."""
@@ -248,24 +287,24 @@ class _Mirror:
 
     def best_title(self, bands: list[str], toks: frozenset[str],
                    ents: tuple[frozenset[str], list[frozenset[str]]], since: float) -> str | None:
-        """Highest title Jaccard (>= ``TITLE_JACCARD``) among band candidates without an entity conflict,
-        then the earliest."""
+        """Highest title Jaccard (>= ``TITLE_JACCARD``) among band candidates (an entry sharing at least
+        one band, same position) without an entity conflict, then the earliest."""
+        n = len(self.entries)
+        if not n or len(bands) != TITLE_BANDS:
+            return None
+        query = _band_ints(bands)
+        candidates = np.flatnonzero((self.bands[:n] == query).any(axis=1) & self.has_bands[:n])
         best: tuple[float, float, str] | None = None
-        seen: set[int] = set()
-        for i, b in enumerate(bands):
-            for pos in self.titles.get(f"{i}:{b}", ()):
-                if pos in seen:
-                    continue
-                seen.add(pos)
-                e = self.entries[pos]
-                if e.ts < since:
-                    continue
-                j = jaccard(toks, e.toks)
-                if j < TITLE_JACCARD or (best is not None and (-j, e.ts) >= best[:2]):
-                    continue
-                if entities_conflict(ents, e.ents):
-                    continue
-                best = (-j, e.ts, e.story)
+        for pos in candidates:
+            e = self.entries[pos]
+            if e.ts < since:
+                continue
+            j = jaccard(toks, frozenset(e.toks))
+            if j < TITLE_JACCARD or (best is not None and (-j, e.ts) >= best[:2]):
+                continue
+            if entities_conflict(ents, e.entity_signature()):
+                continue
+            best = (-j, e.ts, e.story)
         return best[2] if best else None
 
 

@@ -1,0 +1,61 @@
+"""An import's memory: the story log's per-process copy (``worker.alerts.stories._Mirror``) is what grew
+with an archive's rows (the window is wall-clock time, so every imported row stays in it). QA: 559 MB at
+6.5k rows to 822 MB at 43k rows of a 50k-row CSV. It is bounded now: compact entries, at most
+``max_entries`` of them."""
+
+from __future__ import annotations
+
+import gc
+import json
+import random
+import tracemalloc
+
+from worker.alerts.stories import MAX_ENTRIES, TITLE_BANDS, _Mirror, title_bands
+
+_VOCAB = [f"كلمة{i}" for i in range(3000)]
+
+
+def _entry(rng: random.Random, i: int) -> str:
+    """A log entry shaped like a real one (ANT import: ~7 title tokens, ~25 entity tokens, 8 bands)."""
+    toks = sorted(set(rng.sample(_VOCAB, 7)))
+    ents = sorted(set(rng.sample(_VOCAB, 25)))
+    groups = [sorted(rng.sample(ents, 2)) for _ in range(2)]
+    return json.dumps([1000.0 + i, f"{rng.getrandbits(64) | 1:016x}", f"{rng.getrandbits(160):040x}", toks,
+                       ents, groups, title_bands(toks)], ensure_ascii=False)
+
+
+def test_the_mirror_keeps_at_most_max_entries_and_the_newest_still_match() -> None:
+    rng = random.Random(3)
+    m = _Mirror(max_entries=400)
+    raws = [_entry(rng, i) for i in range(3000)]
+    sizes = []
+    for i, raw in enumerate(raws):
+        m.add(f"{10_000 + i}-0", raw)
+        sizes.append(len(m.entries))
+    assert max(sizes) <= 400 and min(sizes[400:]) >= 300  # between 3/4 of the cap and the cap
+    assert len(m.fps) <= 1024 and len(m.bands) <= 1024  # the arrays are rebuilt, not only the list
+    newest = json.loads(raws[-1])
+    assert m.best_fp(int(newest[1], 16), since=0.0) == newest[2]
+    assert m.best_title(newest[6], frozenset(newest[3]), (frozenset(), []), since=0.0) == newest[2]
+    oldest = json.loads(raws[0])
+    assert m.best_fp(int(oldest[1], 16), since=0.0) is None  # dropped: a later copy starts a new story
+    assert m.last_id == f"{10_000 + 2999}-0"
+
+
+def test_an_entry_costs_under_2_kb_so_the_cap_is_under_100_mb() -> None:
+    rng = random.Random(5)
+    raws = [_entry(rng, i) for i in range(2000)]
+    m = _Mirror()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i, raw in enumerate(raws):
+            m.add(f"{10_000 + i}-0", raw)
+        gc.collect()
+        per_entry = (tracemalloc.get_traced_memory()[0] - before) / len(raws)
+    finally:
+        tracemalloc.stop()
+    assert per_entry < 2048, per_entry  # was ~6.5 KB (parsed JSON strings and frozensets per entry)
+    assert per_entry * MAX_ENTRIES < 100 * 2**20
+    assert len(m.bands[0]) == TITLE_BANDS
