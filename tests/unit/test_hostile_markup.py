@@ -108,6 +108,9 @@ def test_plain_text_is_what_a_browser_shows():
     assert plain_text("<body><p>kept<!-- never closed", 1000) == "kept"
     assert plain_text("<body><p>kept<a href='x", 1000) == "kept"
     assert len(plain_text("<body>" + "<p>" + PARA * 100, 500)) == 500
+    # Tags and blanks before the text do not use up the quota (a million unclosed <div> hid the text).
+    assert plain_text("<body>" + "<div>" * 5000 + "text", 1000) == "text"
+    assert plain_text("<body>" + "<div> \n " * 5000 + "text", 1000) == "text"
 
 
 def test_plain_text_is_linear_on_unclosed_raw_text_tags():

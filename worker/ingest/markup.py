@@ -58,8 +58,11 @@ def plain_text(html: str, max_chars: int) -> str:
             lt = end
         if lt > pos:
             piece = html[pos:lt]
-            out.append(piece)
-            size += len(piece)
+            if piece.strip():
+                out.append(piece)
+                size += len(piece)
+            else:  # whitespace between tags: one separator, so a million of them cannot fill the quota
+                _separate(out, " ")
         if lt >= end:
             break
         if html.startswith("<!--", lt):
@@ -82,10 +85,19 @@ def plain_text(html: str, max_chars: int) -> str:
             pos = end if close < 0 else html.find(">", close) + 1 or end
             continue
         if name in _BLOCK:
-            out.append("\n")
+            _separate(out, "\n")
     text = htmllib.unescape("".join(out)[:max_chars * 2])
     text = _LINES.sub("\n", _SPACES.sub(" ", text)).strip()
     return text[:max_chars]
+
+
+def _separate(out: list[str], sep: str) -> None:
+    """Append a separator unless one ends ``out`` already (a run of block tags is one line break)."""
+    if out and out[-1] in (" ", "\n"):
+        if sep == "\n":
+            out[-1] = sep
+        return
+    out.append(sep)
 
 
 def _find_end_tag(html: str, name: str, pos: int) -> int:
