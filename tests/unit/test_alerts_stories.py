@@ -117,5 +117,6 @@ def test_unreadable_or_older_log_entries_do_not_block_the_log() -> None:
     m.add("1-0", "not json")
     m.add("2-0", json.dumps([1.0, "ff", "s"]))  # too few fields
     m.add("3-0", json.dumps([100.0, "0f0f0f0f0f0f0f0f", "old", [], [], []]))  # the format before title bands
-    assert m.last_id == "3-0" and [e.story for e in m.entries] == ["old"]
+    m.add("4-0", json.dumps([101.0, "ff", "big", [], [], [], ["f" * 30] * 8]))  # a band past 64 bits: damage
+    assert m.last_id == "4-0" and [e.story for e in m.entries] == ["old"]
     assert m.best_fp(0x0F0F0F0F0F0F0F0F, since=0.0) == "old"

@@ -45,17 +45,24 @@ def test_the_mirror_keeps_at_most_max_entries_and_the_newest_still_match() -> No
 def test_an_entry_costs_under_2_kb_so_the_cap_is_under_100_mb() -> None:
     rng = random.Random(5)
     raws = [_entry(rng, i) for i in range(2000)]
-    m = _Mirror()
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        for i, raw in enumerate(raws):
-            m.add(f"{10_000 + i}-0", raw)
+
+    def measure() -> tuple[float, _Mirror]:
+        m = _Mirror()
         gc.collect()
-        per_entry = (tracemalloc.get_traced_memory()[0] - before) / len(raws)
-    finally:
-        tracemalloc.stop()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for i, raw in enumerate(raws):
+                m.add(f"{10_000 + i}-0", raw)
+            gc.collect()
+            return (tracemalloc.get_traced_memory()[0] - before) / len(raws), m
+        finally:
+            tracemalloc.stop()
+
+    # tracemalloc counts every thread's allocations: in the whole suite, threads left by earlier tests
+    # (clients, servers) allocate during a run, so the least of three runs is the mirror's own cost
+    runs = [measure() for _ in range(3)]
+    per_entry, m = min(runs, key=lambda r: r[0])
     assert per_entry < 2048, per_entry  # was ~6.5 KB (parsed JSON strings and frozensets per entry)
     assert per_entry * MAX_ENTRIES < 100 * 2**20
     assert len(m.bands[0]) == TITLE_BANDS

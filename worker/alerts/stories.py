@@ -228,7 +228,7 @@ class _Mirror:
                 raise ValueError(f"{len(bands)} title bands")
             entry = _Entry(_id_key(stream_id)[0], float(ts), _parse_fp(fp_hex), str(story), toks,
                            (_words(ent_all), tuple(_words(g) for g in ent_title)), _band_ints(bands).tobytes())
-        except (ValueError, TypeError) as err:
+        except (ValueError, TypeError, OverflowError) as err:  # OverflowError: a band past 64 bits
             log.warning("story log entry %s unreadable, skipped: %s", stream_id, err)
         else:
             self._append(entry)
