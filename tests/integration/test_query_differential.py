@@ -17,6 +17,8 @@ import gzip
 import json
 import random
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
@@ -212,13 +214,11 @@ def es_ids(es, index: str, queries: list[dict]) -> list[set[str]]:
     return out
 
 
-def test_elasticsearch_and_python_matcher_agree(es_client, unique_name) -> None:
-    from elasticsearch import helpers
 
-    rng = random.Random(20220120)
-    docs = enrich(load_rows(), rng)
-    views = [index_view(d) for d in docs]
-    assert len({v["id"] for v in views}) == len(views)
+@contextmanager
+def indexed(es_client, unique_name: str, views: list[dict]) -> Iterator[str]:  # noqa: ANN001
+    """A fresh index with the shipped template holding ``views``; deleted afterwards."""
+    from elasticsearch import helpers
 
     template = json.loads(
         resources.files("worker.store").joinpath("templates/news-articles.json").read_text("utf-8")
@@ -231,7 +231,18 @@ def test_elasticsearch_and_python_matcher_agree(es_client, unique_name) -> None:
             raise_on_error=False,
         )
         assert not errors and ok == len(views)
+        yield index
+    finally:
+        es_client.indices.delete(index=index, ignore_unavailable=True)
 
+
+def test_elasticsearch_and_python_matcher_agree(es_client, unique_name) -> None:
+    rng = random.Random(20220120)
+    docs = enrich(load_rows(), rng)
+    views = [index_view(d) for d in docs]
+    assert len({v["id"] for v in views}) == len(views)
+
+    with indexed(es_client, unique_name, views) as index:
         queries, compiled = [], []
         for q in make_queries(docs, rng):
             try:
@@ -256,8 +267,6 @@ def test_elasticsearch_and_python_matcher_agree(es_client, unique_name) -> None:
         assert partial >= len(queries) // 3, f"only {partial} queries select a proper subset"
         print(f"\n[differential] {len(views)} docs, {len(queries)} queries, {partial} proper subsets, "
               f"{sum(1 for s in sizes if s == 0)} empty, all agree")
-    finally:
-        es_client.indices.delete(index=index, ignore_unavailable=True)
 
 
 # --- the QA defects, on documents built for them: both backends must agree AND give the expected ids ------
@@ -313,23 +322,11 @@ QA_REFUSED = ["و", "ب", "ل", "ك", "ف", '""', 'place:""', 'id:""', 'entity:"
 
 
 def test_qa_fixes_agree_and_are_right_on_elasticsearch(es_client, unique_name) -> None:
-    from elasticsearch import helpers
-
     for q in QA_REFUSED:
         with pytest.raises(QuerySyntaxError):
             compile(q)
     views = [index_view(d) for d in QA_DOCS]
-    template = json.loads(
-        resources.files("worker.store").joinpath("templates/news-articles.json").read_text("utf-8")
-    )["template"]
-    index = f"news-articles-{unique_name}"
-    es_client.indices.create(index=index, settings=template["settings"], mappings=template["mappings"])
-    try:
-        ok, errors = helpers.bulk(
-            es_client, ({"_index": index, "_id": v["id"], "_source": v} for v in views), refresh="wait_for",
-            raise_on_error=False,
-        )
-        assert not errors and ok == len(views)
+    with indexed(es_client, unique_name, views) as index:
         queries = list(QA_CASES)
         compiled = [compile(q) for q in queries]
         elastic = es_ids(es_client, index, [cq.es for cq in compiled])
@@ -339,5 +336,3 @@ def test_qa_fixes_agree_and_are_right_on_elasticsearch(es_client, unique_name) -
             if not p == e == QA_CASES[q]:
                 wrong.append(f"{q!r}: expected {sorted(QA_CASES[q])}, ES {sorted(e)}, Python {sorted(p)}; {cq.ast}")
         assert not wrong, "\n".join(wrong)
-    finally:
-        es_client.indices.delete(index=index, ignore_unavailable=True)

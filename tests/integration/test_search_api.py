@@ -8,11 +8,10 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.integration.search_app import search_app
 from tests.integration.test_search_es import _doc, controlled_documents
 from worker.api.app import create_app
 from worker.api.routes.search import SearchTarget, search_target
-from worker.store import elastic
-from worker.store.fields import forget
 
 pytestmark = pytest.mark.integration
 
@@ -21,18 +20,11 @@ XSS_TITLE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwn
 
 @pytest.fixture(scope="module")
 def api(es_client):
-    alias = "tsearch-api-" + uuid.uuid4().hex[:8]
-    elastic.ensure_index(es_client, alias)
     docs = controlled_documents() + [
         _doc("c-xss", XSS_TITLE, 'نص فيه <b onclick="x()">سجن</b> & "اقتباس"', "bbc", "2022-03-07T10:00:00")
     ]
-    assert elastic.index_documents(es_client, docs, alias=alias, refresh="wait_for").indexed == len(docs)
-    app = create_app()
-    app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
-    with TestClient(app) as client:
-        yield client, alias
-    elastic.drop_alias_and_indices(es_client, alias)
-    forget(alias)
+    with search_app(es_client, "tsearch-api-", docs) as served:
+        yield served
 
 
 def test_search_returns_hits_with_highlights_and_facets(api):

@@ -6,18 +6,14 @@ the feed id, in any case, for /search, /facets, /export, /search.atom and ``news
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from tests.integration.search_app import search_app
 from tests.integration.test_search_es import _doc
-from worker.api.app import create_app
-from worker.api.routes.search import SearchTarget, search_target
 from worker.cli.main import app as cli
-from worker.store import elastic
-from worker.store.fields import forget
 
 pytestmark = pytest.mark.integration
 
@@ -32,15 +28,8 @@ BBC = {"s-bbc1", "s-bbc2"}
 
 @pytest.fixture(scope="module")
 def api(es_client):
-    alias = "tsource-param-" + uuid.uuid4().hex[:8]
-    elastic.ensure_index(es_client, alias)
-    assert elastic.index_documents(es_client, DOCS, alias=alias, refresh="wait_for").indexed == len(DOCS)
-    app = create_app()
-    app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, alias)
-    with TestClient(app) as client:
-        yield client, alias
-    elastic.drop_alias_and_indices(es_client, alias)
-    forget(alias)
+    with search_app(es_client, "tsource-param-", DOCS) as served:
+        yield served
 
 
 def _ids(client: TestClient, source: str) -> set[str]:

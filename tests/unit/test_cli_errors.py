@@ -44,23 +44,21 @@ def _one_error_line(r: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("args", [["search", "سجن"], ["alerts", "list"], ["index", "stats"], ["setup"]])
-def test_elasticsearch_down_is_one_line_and_exit_1(args: list[str]) -> None:
-    port = _closed_port()
-    r = _cli(*args, NEWSWORKER_ES_URL=f"http://127.0.0.1:{port}")
-    line = _one_error_line(r)
-    assert r.returncode == 1
-    assert f"Elasticsearch is unreachable at http://127.0.0.1:{port}" in line and "NEWSWORKER_ES_URL" in line
+ES_DOWN = ("Elasticsearch", "NEWSWORKER_ES_URL", "http://127.0.0.1:{port}")
+REDIS_DOWN = ("Redis", "NEWSWORKER_REDIS_URL", "redis://127.0.0.1:{port}/5")
 
 
-@pytest.mark.parametrize("args", [["feeds", "list"], ["deadletter", "list"], ["migrate-keys"],
-                                  ["poll", "--once"]])
-def test_redis_down_is_one_line_and_exit_1(args: list[str]) -> None:
-    port = _closed_port()
-    r = _cli(*args, NEWSWORKER_REDIS_URL=f"redis://127.0.0.1:{port}/5")
+@pytest.mark.parametrize(("args", "down"), [
+    *((a, ES_DOWN) for a in (["search", "سجن"], ["alerts", "list"], ["index", "stats"], ["setup"])),
+    *((a, REDIS_DOWN) for a in (["feeds", "list"], ["deadletter", "list"], ["migrate-keys"], ["poll", "--once"])),
+])
+def test_a_store_down_is_one_line_and_exit_1(args: list[str], down: tuple[str, str, str]) -> None:
+    store, variable, url = down
+    url = url.format(port=_closed_port())
+    r = _cli(*args, **{variable: url})
     line = _one_error_line(r)
     assert r.returncode == 1
-    assert f"Redis is unreachable at redis://127.0.0.1:{port}/5" in line and "NEWSWORKER_REDIS_URL" in line
+    assert f"{store} is unreachable at {url}" in line and variable in line
 
 
 def test_credentials_in_a_service_url_are_not_printed() -> None:

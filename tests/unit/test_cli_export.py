@@ -44,40 +44,38 @@ def _leftovers(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if p.name.endswith(".part"))
 
 
-def test_a_store_failure_keeps_the_existing_file(tmp_path: Path, fake_store: dict[str, Any]) -> None:
+def _store_down() -> Exception:
     import elastic_transport
 
-    out = tmp_path / "x.csv"
-    out.write_text("keep\n", encoding="utf-8")
-    fake_store["raise"] = elastic_transport.ConnectionError("refused")
-    r = _run("سوريا", "--out", str(out))
-    assert r.exit_code == 1
-    assert out.read_text(encoding="utf-8") == "keep\n" and not _leftovers(tmp_path)
+    return elastic_transport.ConnectionError("refused")
 
 
-def test_a_query_error_keeps_the_existing_file(tmp_path: Path, fake_store: dict[str, Any]) -> None:
+def _bad_query() -> Exception:
     from worker.query import QuerySyntaxError
 
-    out = tmp_path / "y.csv"
-    out.write_text("keep\n", encoding="utf-8")
-    fake_store["raise"] = QuerySyntaxError("unterminated phrase", 3)
-    r = _run('سجن"', "--out", str(out))
-    assert r.exit_code == 2
-    assert out.read_text(encoding="utf-8") == "keep\n" and not _leftovers(tmp_path)
+    return QuerySyntaxError("unterminated phrase", 3)
 
 
-def test_a_failure_mid_stream_keeps_the_existing_file(tmp_path: Path, fake_store: dict[str, Any]) -> None:
+def _gone_mid_stream() -> Iterator[Any]:
     import elastic_transport
 
-    def pages() -> Iterator[Any]:
-        yield DOCS
-        raise elastic_transport.ConnectionError("gone")
+    yield DOCS
+    raise elastic_transport.ConnectionError("gone")
 
-    out = tmp_path / "x.jsonl"
+
+@pytest.mark.parametrize(("query", "out_name", "fault", "code"), [
+    ("سوريا", "x.csv", {"raise": _store_down}, 1),          # the store is down before the first page
+    ('سجن"', "y.csv", {"raise": _bad_query}, 2),            # the query is refused
+    ("", "x.jsonl", {"pages": lambda: _gone_mid_stream}, 1),  # the store goes away after a page
+])
+def test_a_failed_export_keeps_the_existing_file(tmp_path: Path, fake_store: dict[str, Any], query: str,
+                                                 out_name: str, fault: dict[str, Any], code: int) -> None:
+    """QA: a failed export deleted the file already at --out."""
+    out = tmp_path / out_name
     out.write_text("keep\n", encoding="utf-8")
-    fake_store["pages"] = pages
-    r = _run("", "--out", str(out))
-    assert r.exit_code == 1
+    fake_store.update({k: make() for k, make in fault.items()})
+    r = _run(query, "--out", str(out))
+    assert r.exit_code == code, r.output
     assert out.read_text(encoding="utf-8") == "keep\n" and not _leftovers(tmp_path)
 
 
