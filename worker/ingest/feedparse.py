@@ -269,6 +269,12 @@ def _check_loose_budget(body: bytes) -> None:
             f"of at most {MAX_ELEMENTS:,} elements, {MAX_ITEM_ELEMENTS:,} in an item")
 
 
+def _refused(err: Exception) -> ParsedFeed:
+    """The result for a feed refused before any parser ran (``PrologRefusedError`` and its kin)."""
+    extra = {"dtd_removed": True} if DTD_STRIPPED in str(err) else {}
+    return ParsedFeed(bozo=True, error=f"feed refused: {err}"[:500], extra=extra)
+
+
 def parse_feed(data: bytes, content_type: str | None = None, base_url: str | None = None,
                known: KnownFn | None = None) -> ParsedFeed:
     """Parse RSS/Atom/RDF bytes. Never raises; ``error`` says what went wrong if anything did.
@@ -279,8 +285,7 @@ def parse_feed(data: bytes, content_type: str | None = None, base_url: str | Non
         prep = _feedparser_input(data, content_type)
         _check_loose_budget(prep.body)
     except (PrologRefusedError, LooseParseRefusedError, TooManyBadReferencesError) as err:
-        extra = {"dtd_removed": True} if DTD_STRIPPED in str(err) else {}
-        return ParsedFeed(bozo=True, error=f"feed refused: {err}"[:500], extra=extra)
+        return _refused(err)
     except Exception as err:  # noqa: BLE001 - hostile input must never crash the worker
         return ParsedFeed(bozo=True, error=f"parser crashed: {type(err).__name__}: {err}"[:500])
     try:
@@ -458,15 +463,17 @@ def parse_feed_new(data: bytes, content_type: str | None, base_url: str | None, 
         body, ctype = prep.body, prep.ctype
         if prep.stripped:
             return fallback()  # keeps the refusal on the result
-        if len(body) > MAX_LOOSE_BYTES and xml_error(body, MAX_ELEMENTS, MAX_ITEM_ELEMENTS) is not None:
-            # lxml would build the tree up to the error first (10 MB of ``<p>x</p>``: 300 MB), or the whole
-            # tree of a dense one; expat keeps none, and ``parse_feed`` refuses the feed with its reason.
-            return fallback()
+        # Before lxml, which would build the tree up to the error first (10 MB of ``<p>x</p>``: 300 MB), or
+        # the whole tree of a dense feed; expat keeps none. Refused here as ``parse_feed`` would refuse it,
+        # without preparing the bytes and running expat over them a second time.
+        _check_loose_budget(body)
         declared = charset_from_content_type(ctype) or declared_xml_encoding(body)
         if declared not in (None, "utf-8") or body.startswith(codecs.BOM_UTF8):
             return fallback()
         body.decode("utf-8")
         root = etree.fromstring(body, _SAFE_XML)
+    except (PrologRefusedError, LooseParseRefusedError, TooManyBadReferencesError) as err:
+        return _refused(err)
     except (ValueError, etree.XMLSyntaxError):  # UnicodeDecodeError is a ValueError
         return fallback()
     except Exception:  # noqa: BLE001 - parse_feed reports what went wrong
