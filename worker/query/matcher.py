@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from worker.query.ast import (
@@ -138,7 +139,9 @@ class ViewContext:
 _SEP = "[" + re.escape(WORD_SEPARATORS) + "]"
 
 
+@lru_cache(maxsize=1024)
 def _words_re(value: str) -> re.Pattern[str]:
+    # cached: an alert's --source filter asks for the same few values on every article matched
     return re.compile(f"(?:^|{_SEP}){re.escape(value)}(?:{_SEP}|\\Z)")
 
 
