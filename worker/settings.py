@@ -105,6 +105,9 @@ class Settings(BaseSettings):
 
     # alerts
     alert_story_window_hours: int = 48
+    # Link reports of one event from different outlets into one story (a learned decision, data/stories);
+    # off: only copies (SimHash) and lightly re-titled copies are linked.
+    alert_story_link: bool = True
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_from: str = "newsworker@localhost"

@@ -79,6 +79,9 @@ def main() -> None:
     pairs = candidate_pairs(rows)
     rng = random.Random(args.seed)
     rng.shuffle(pairs)
+    # The pool each stratum was drawn from: evaluation weighs a drawn pair by pool / drawn, so precision and
+    # recall are estimated over every candidate pair of the corpus, not over the stratified sample.
+    pool = [{"lo": lo, "hi": hi, "pool": sum(lo <= c < hi for _, _, c in pairs)} for lo, hi, _ in BINS]
     used: dict[int, int] = {}
     drawn: list[tuple[int, int, float]] = []
     for lo, hi, want in BINS:
@@ -108,9 +111,18 @@ def main() -> None:
                 line = {"pair": f"{name}-{k:03d}", "a": side(rows[i]), "b": side(rows[j]),
                         "double": k < int(len(chunk) * DOUBLE_SHARE)}
                 fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+    # The whole articles, for training the link model from the repo alone (the batches cut the bodies).
+    with (args.out.parent / "articles.jsonl").open("w", encoding="utf-8") as fh:
+        for k in sorted({k for i, j, _c in drawn for k in (i, j)}, key=lambda k: rows[k]["docno"]):
+            d = rows[k]
+            fh.write(json.dumps({"id": d["docno"], "source": d["source"], "time": d["time"], "url": d.get("url"),
+                                 "title": d["title"], "body": d["text"]}, ensure_ascii=False) + "\n")
     with (args.out / "cosines.jsonl").open("w", encoding="utf-8") as fh:
         for i, j, c in drawn:
             fh.write(json.dumps({"a": rows[i]["docno"], "b": rows[j]["docno"], "cosine": round(c, 4)}) + "\n")
+    for stratum, (lo, hi, _w) in zip(pool, BINS, strict=True):
+        stratum["drawn"] = sum(lo <= c < hi for _, _, c in drawn)
+    (args.out / "pool.json").write_text(json.dumps({"window_hours": WINDOW_H, "strata": pool}, indent=1) + "\n")
     print(f"{len(drawn)} pairs in {args.batches} batches; {len(pairs)} candidate pairs")
 
 

@@ -42,11 +42,14 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from worker.alerts.context import AlertsDeps
+from worker.alerts.story_link import LinkModel, LinkView, PackedView, load_model, view_of, view_to_json
+from worker.alerts.story_vectors import GATE_TERMS, top_terms
 from worker.extract.fingerprint import NEAR_DISTANCE as MAX_HAMMING
 from worker.query.analysis import analyze
 
@@ -182,6 +185,7 @@ class _Entry:
     toks: tuple[str, ...]
     ents: tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]
     bands: bytes  # title MinHash bands, TITLE_BANDS uint64 (computed once, by the writer); b'' without
+    link: PackedView | None = None  # what the cross-outlet link compares (``story_link``); None without
 
     def entity_signature(self) -> tuple[frozenset[str], list[frozenset[str]]]:
         return frozenset(self.ents[0]), [frozenset(g) for g in self.ents[1]]
@@ -215,6 +219,8 @@ class _Mirror:
         self.has_fp = np.zeros(0, dtype=bool)
         self.bands = np.zeros((0, TITLE_BANDS), dtype=np.uint64)
         self.has_bands = np.zeros(0, dtype=bool)
+        self.tops = np.zeros((0, GATE_TERMS), dtype=np.uint32)  # each entry's heaviest terms: link candidates
+        self.has_link = np.zeros(0, dtype=bool)
 
     def add(self, stream_id: str, raw: str) -> None:
         """Append one log entry (see ``StoryIndex._decide`` for its fields). An entry this code cannot
@@ -227,7 +233,8 @@ class _Mirror:
             if len(bands) not in (0, TITLE_BANDS):
                 raise ValueError(f"{len(bands)} title bands")
             entry = _Entry(_id_key(stream_id)[0], float(ts), _parse_fp(fp_hex), str(story), toks,
-                           (_words(ent_all), tuple(_words(g) for g in ent_title)), _band_ints(bands).tobytes())
+                           (_words(ent_all), tuple(_words(g) for g in ent_title)), _band_ints(bands).tobytes(),
+                           _packed_link(stream_id, rest[1] if len(rest) > 1 else None))
         except (ValueError, TypeError, OverflowError) as err:  # OverflowError: a band past 64 bits
             log.warning("story log entry %s unreadable, skipped: %s", stream_id, err)
         else:
@@ -265,11 +272,18 @@ class _Mirror:
             grown[:pos] = self.bands[:pos]
             self.bands = grown
             self.has_bands = np.resize(self.has_bands, size)
+            tops = np.zeros((size, GATE_TERMS), dtype=np.uint32)
+            tops[:pos] = self.tops[:pos]
+            self.tops = tops
+            self.has_link = np.resize(self.has_link, size)
         self.fps[pos] = e.fp or 0
         self.has_fp[pos] = e.fp is not None
         self.has_bands[pos] = bool(e.bands)
         if e.bands:
             self.bands[pos] = np.frombuffer(e.bands, dtype=np.uint64)
+        self.has_link[pos] = e.link is not None
+        if e.link is not None:
+            self.tops[pos] = top_terms(e.link.top_sig())
 
     def best_fp(self, fp: int, since: float) -> str | None:
         """Closest fingerprint within ``MAX_HAMMING`` bits in the window, then the earliest."""
@@ -306,6 +320,49 @@ class _Mirror:
                 continue
             best = (-j, e.ts, e.story)
         return best[2] if best else None
+
+
+    def best_link(self, view: LinkView, model: LinkModel, since: float) -> str | None:
+        """The story of the most probable same-event report from another outlet (probability at least the
+        model's threshold), then the earliest. Candidates share one of their heaviest terms with ``view``."""
+        n = len(self.entries)
+        if not n or not view.source or not len(view.sig.terms):
+            return None
+        tops = self.tops[:n]
+        hit = np.zeros(n, dtype=bool)
+        for term in top_terms(view.sig).tolist():
+            if term:
+                hit |= (tops == term).any(axis=1)
+        best: tuple[float, float, str] | None = None
+        for pos in np.flatnonzero(hit & self.has_link[:n]):
+            e = self.entries[pos]
+            link = e.link
+            if e.ts < since or link is None or not link.source or link.source == view.source:
+                continue
+            other = link.view(frozenset(e.toks), frozenset(e.ents[0]))
+            p = model.probability(view, other)
+            if p >= model.threshold and (best is None or (-p, e.ts) < best[:2]):
+                best = (-p, e.ts, e.story)
+        return best[2] if best else None
+
+
+def _packed_link(stream_id: str, value: Any) -> PackedView | None:
+    """An entry's link part; one this code cannot read leaves the entry usable for copies."""
+    if value is None:
+        return None
+    try:
+        return PackedView.from_json(value)
+    except (ValueError, TypeError, KeyError, OverflowError) as err:
+        log.warning("story log entry %s: link part unreadable, ignored: %s", stream_id, err)
+        return None
+
+
+def _article_time(doc: dict[str, Any], now: float) -> float:
+    """The article's publication time (an import assigns a year of articles within minutes), else now."""
+    try:
+        return datetime.fromisoformat(str(doc["published"]).replace("Z", "+00:00")).timestamp()
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return now
 
 
 def _popcount(values: np.ndarray) -> np.ndarray:
@@ -365,7 +422,7 @@ class StoryIndex:
                     mirror.add(stream_id, fields["e"])
                 if fresh:
                     mirror.prune(_id_key(mirror.last_id)[0] - ttl * 1000)
-                story_id, entry = self._decide(mirror, doc, doc_id, now, window)
+                story_id, entry = self._decide(mirror, doc, doc_id, now, window, self._link_model())
                 expected = mirror.last_id if attempt < MAX_APPEND_ATTEMPTS else ""  # give up waiting: append
                 status, value = r.register_script(_APPEND_LUA)(
                     keys=[self.log_key, doc_key], args=[expected, entry, story_id, ttl, "1" if doc_id else "0"])
@@ -378,26 +435,34 @@ class StoryIndex:
                     mirror.reset()  # the log is behind our copy (Redis lost data or was flushed): re-read it
         return story_id  # pragma: no cover - the last attempt appends unconditionally
 
+    def _link_model(self) -> LinkModel | None:
+        return load_model() if self.ctx.settings.alert_story_link else None
+
     @staticmethod
     def _decide(mirror: _Mirror, doc: dict[str, Any], doc_id: str, now: float | None,
-                window: int) -> tuple[str, str]:
-        """(story id, log entry) for ``doc`` against the mirror as it stands."""
+                window: int, model: LinkModel | None = None) -> tuple[str, str]:
+        """(story id, log entry) for ``doc`` against the mirror as it stands: a copy (SimHash), a lightly
+        re-titled copy (title overlap), then, with a link model, another outlet's report of the same event."""
         now = time.time() if now is None else now
         since = now - window
         fp = _parse_fp(doc.get("fingerprint"))
         toks = title_tokens(doc.get("title") or "")
         use_title = len(toks) >= TITLE_MIN_TOKENS
-        ents = entity_signature(doc) if use_title else (frozenset(), [])
+        ents = entity_signature(doc) if use_title or model is not None else (frozenset(), [])
         bands = title_bands(toks) if use_title else []
         story = mirror.best_fp(fp, since) if fp is not None else None
         if story is None and use_title:
             story = mirror.best_title(bands, toks, ents, since)
+        view = view_of(doc, _article_time(doc, now), toks, ents[0]) if model is not None else None
+        if story is None and view is not None and model is not None:
+            story = mirror.best_link(view, model, since)
         story_id = story or doc_id or hashlib.sha1(f"{doc.get('title')}|{now}".encode()).hexdigest()
-        # [time, simhash hex, story, title tokens, entity tokens, title entity groups, title bands]
-        entry = json.dumps([now, f"{fp:016x}" if fp is not None else "", story_id,
-                            sorted(toks) if use_title else [], sorted(ents[0]), [sorted(g) for g in ents[1]],
-                            bands], ensure_ascii=False, separators=(",", ":"))
-        return story_id, entry
+        # [time, simhash hex, story, title tokens, entity tokens, title entity groups, title bands, link]
+        fields: list[Any] = [now, f"{fp:016x}" if fp is not None else "", story_id, sorted(toks) if use_title else [],
+                             sorted(ents[0]), [sorted(g) for g in ents[1]], bands]
+        if view is not None:
+            fields.append(view_to_json(view))
+        return story_id, json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 
 def assign_story(doc: dict[str, Any] | Any, ctx: AlertsDeps, now: float | None = None) -> str:

@@ -1,0 +1,200 @@
+"""Fit and evaluate the cross-outlet story link (``worker.alerts.story_link``) on ``data/stories``.
+
+    python -m worker.training.story_links            # cross-validated figures, then write the model
+    python -m worker.training.story_links --no-save  # figures only
+
+The annotated pairs were drawn stratified by signature cosine (``scripts/annotate/sample_story_pairs.py``),
+so every figure weighs a pair by its stratum's pool / drawn: precision and recall are estimates over every
+cross-outlet pair of the corpus's world and Middle East articles within 48 hours, not over the sample.
+Folds group pairs by connected articles, so no article is on both sides. The threshold of each test fold is
+chosen on its training folds alone (inner cross-validation), for the precision target ``TARGET_PRECISION``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import numpy as np
+
+from worker.alerts.stories import entities_conflict, entity_signature, title_tokens
+from worker.alerts.story_link import FEATURES, LinkModel, LinkView, features, view_of
+from worker.extract.fingerprint import NEAR_DISTANCE, hamming
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "data" / "stories"
+MODEL_OUT = ROOT / "worker" / "alerts" / "data" / "story_link.json"
+TARGET_PRECISION = 0.95
+FOLDS = 5
+C = 1.0
+
+
+@dataclass(frozen=True)
+class Pair:
+    pair: str
+    a: str
+    b: str
+    same: bool
+    weight: float
+    cosine_stratum: int
+
+
+def load_pairs(labels_path: Path | None = None) -> list[Pair]:
+    pool = json.loads((DATA / "batches" / "pool.json").read_text())["strata"]
+    cos = {(d["a"], d["b"]): d["cosine"] for d in map(json.loads, (DATA / "batches" / "cosines.jsonl").open())}
+    labels = {d["pair"]: d["label"] for d in map(json.loads, (labels_path or DATA / "labels.jsonl").open())}
+    out = []
+    for batch in sorted((DATA / "batches").glob("sp*.jsonl")):
+        for line in batch.open(encoding="utf-8"):
+            d = json.loads(line)
+            if d["pair"] not in labels:
+                continue
+            a, b = d["a"]["id"], d["b"]["id"]
+            c = cos[(a, b)]
+            k = next(i for i, s in enumerate(pool) if s["lo"] <= c < s["hi"])
+            out.append(Pair(d["pair"], a, b, labels[d["pair"]] == "same", pool[k]["pool"] / pool[k]["drawn"], k))
+    return out
+
+
+def load_docs(ids: set[str]) -> dict[str, dict]:
+    """Run the shipped chain over the pairs' articles (whole bodies, ``data/stories/articles.jsonl``)."""
+    from worker.extract.pipeline import extract_many
+
+    arts = [d for d in map(json.loads, (DATA / "articles.jsonl").open(encoding="utf-8")) if d["id"] in ids]
+    docs = extract_many([{"id": d["id"], "title": d["title"], "body": d["body"], "published": d["time"]}
+                         for d in arts])
+    out = {}
+    for art, doc in zip(arts, docs, strict=True):
+        j = doc.model_dump(mode="json")
+        j["source"] = art["source"]
+        j["_ts"] = parsedate_to_datetime(art["time"]).timestamp()
+        out[art["id"]] = j
+    return out
+
+
+def views(docs: dict[str, dict]) -> dict[str, LinkView]:
+    return {i: view_of(d, d["_ts"], title_tokens(d.get("title") or ""), entity_signature(d)[0])
+            for i, d in docs.items()}
+
+
+def copy_link(a: dict, b: dict) -> bool:
+    """What the story stage linked before this model: SimHash or the title rule."""
+    if a.get("fingerprint") and b.get("fingerprint") and hamming(a["fingerprint"], b["fingerprint"]) <= NEAR_DISTANCE:
+        return True
+    ta, tb = title_tokens(a.get("title") or ""), title_tokens(b.get("title") or "")
+    if min(len(ta), len(tb)) < 4 or len(ta & tb) / len(ta | tb) < 0.5:
+        return False
+    return not entities_conflict(entity_signature(a), entity_signature(b))
+
+
+def group_folds(pairs: Sequence[Pair], k: int, seed: int = 7) -> list[int]:
+    """Fold of each pair: connected components of articles, dealt to folds at random."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for p in pairs:
+        parent[find(p.a)] = find(p.b)
+    roots = sorted({find(p.a) for p in pairs})
+    random.Random(seed).shuffle(roots)
+    fold_of = {r: i % k for i, r in enumerate(roots)}
+    return [fold_of[find(p.a)] for p in pairs]
+
+
+def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    from sklearn.linear_model import LogisticRegression
+
+    # The bias is a feature column, so the solver's own intercept is off. Sample weights are the sampling
+    # design's pool / drawn, normalised: each stratum counts as much as it weighs in the corpus.
+    m = LogisticRegression(C=C, fit_intercept=False, max_iter=2000)
+    m.fit(x, y, sample_weight=w / w.mean())
+    return m.coef_[0]
+
+
+def prob(coef: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x @ coef, -60, 60)))
+
+
+def weighted_pr(pred: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    tp = float(w[pred & y].sum())
+    p = tp / float(w[pred].sum()) if pred.any() else 1.0
+    r = tp / float(w[y].sum()) if y.any() else 1.0
+    return p, r
+
+
+def pick_threshold(p: np.ndarray, y: np.ndarray, w: np.ndarray, target: float = TARGET_PRECISION) -> float:
+    """Lowest threshold whose weighted precision (over pairs at or above it) is still >= target: the most
+    recall at that precision."""
+    best = 1.0
+    for t in sorted(set(np.round(p, 3).tolist()), reverse=True):
+        if weighted_pr(p >= t, y, w)[0] >= target:
+            best = t
+    return float(best)
+
+
+def oof(x: np.ndarray, y: np.ndarray, w: np.ndarray, folds: list[int], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold probabilities, and each test fold's threshold chosen on inner out-of-fold scores."""
+    probs = np.zeros(len(y))
+    thresholds = np.zeros(len(y))
+    f = np.asarray(folds)
+    for i in range(k):
+        train, test = f != i, f == i
+        coef = fit(x[train], y[train], w[train])
+        probs[test] = prob(coef, x[test])
+        inner = np.zeros(int(train.sum()))
+        inner_f = f[train]
+        for j in sorted(set(inner_f.tolist())):
+            tr, te = inner_f != j, inner_f == j
+            inner[te] = prob(fit(x[train][tr], y[train][tr], w[train][tr]), x[train][te])
+        thresholds[test] = pick_threshold(inner, y[train], w[train])
+    return probs, thresholds
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--labels", type=Path, default=None)
+    ap.add_argument("--no-save", action="store_true")
+    args = ap.parse_args(argv)
+    pairs = load_pairs(args.labels)
+    docs = load_docs({i for p in pairs for i in (p.a, p.b)})
+    v = views(docs)
+    x = np.array([features(v[p.a], v[p.b]) for p in pairs])
+    y = np.array([p.same for p in pairs])
+    w = np.array([p.weight for p in pairs])
+    folds = group_folds(pairs, FOLDS)
+    probs, thr = oof(x, y, w, folds, FOLDS)
+    learned = probs >= thr
+    copies = np.array([copy_link(docs[p.a], docs[p.b]) for p in pairs])
+    print(f"{len(pairs)} annotated pairs, {int(y.sum())} same; weighted: {w[y].sum():.0f} same of {w.sum():.0f}")
+    print("thresholds chosen per test fold on its training folds:", sorted(set(np.round(thr, 3).tolist())))
+    for name, pred in (("copies only (before)", copies), ("learned link", learned),
+                       ("copies or learned link", copies | learned)):
+        p, r = weighted_pr(pred, y, w)
+        print(f"{name:26s} P {p:.3f}  R {r:.3f}  (unweighted: {int((pred & y).sum())} right, "
+              f"{int((pred & ~y).sum())} wrong, {int((~pred & y).sum())} missed)")
+    print("per cosine stratum (same / linked right / linked wrong):")
+    for k in sorted({p.cosine_stratum for p in pairs}):
+        m = np.array([p.cosine_stratum == k for p in pairs])
+        print(f"  stratum {k}: {int(y[m].sum())} / {int((learned & y & m).sum())} / {int((learned & ~y & m).sum())}"
+              f" of {int(m.sum())}")
+    coef = fit(x, y, w)
+    threshold = pick_threshold(probs, y, w)  # the procedure the figures above evaluated, on all the pairs
+    print("weights:", dict(zip(FEATURES, np.round(coef, 3).tolist(), strict=True)), "threshold", threshold)
+    if not args.no_save:
+        MODEL_OUT.parent.mkdir(parents=True, exist_ok=True)
+        model = LinkModel(tuple(round(float(c), 6) for c in coef), threshold)
+        MODEL_OUT.write_text(model.to_json() + "\n", encoding="utf-8")
+        print("wrote", MODEL_OUT.relative_to(ROOT))
+
+
+if __name__ == "__main__":
+    main()
