@@ -28,6 +28,7 @@ from typing import BinaryIO, Literal
 
 from worker.archive.columns import RowError, article_from_columns
 from worker.archive.errors import ArchiveFormatError
+from worker.archive.formula import unguard
 from worker.archive.rows import BadRow, Item, Row
 from worker.archive.warc import read_warc
 
@@ -257,7 +258,8 @@ def read_csv(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]:
         if any(_has_surrogates(f) for f in record):
             yield BadRow(ordinal, line, "invalid UTF-8")
             continue
-        yield _row(ordinal, line, dict(zip(names, record, strict=True)), source, fetched)
+        # The export's formula guard (a ``'`` before ``=``...) is undone: an exported CSV imports back as it was.
+        yield _row(ordinal, line, {n: unguard(f) for n, f in zip(names, record, strict=True)}, source, fetched)
 
 
 def _has_surrogates(text: str) -> bool:
