@@ -200,6 +200,12 @@ def test_ctrl_c_of_the_command_then_a_rerun_resumes(es_client, redis_client, arc
         p.stdin.close()
     done = int(checkpoint()["done"])
     assert 5 <= done <= fed and done % 5 == 0
+    # --json still prints the summary of the finished batches (QA: it printed nothing when interrupted).
+    # The tally moves just after the checkpoint: a signal between the two leaves it one batch behind.
+    log = (tmp_path / "import.log").read_text()
+    stopped = json.loads(next(line for line in log.splitlines() if line.startswith("{")))
+    assert stopped["interrupted"] is True and stopped["rows"] in (done, done - 5), log
+    assert stopped["imported"] == stopped["rows"] and stopped["skipped"] == 0
     es_client.indices.refresh(index=alias)
     assert es_client.count(index=alias).body["count"] >= done
 
