@@ -5,10 +5,14 @@ options, the progress bar, the report, exit codes."""
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:  # the import's modules load only when the command runs
+    from worker.archive.importer import ImportSummary, Tally
+    from worker.pipeline.context import AppContext
 
 err_console = Console(stderr=True, highlight=False)
 MAX_BAD_SHOWN = 50  # bad rows printed as they come; the rest are counted (the summary has the total)
@@ -87,7 +91,7 @@ def import_cmd(
     _report(ctx, summary, alerts, as_json)
 
 
-def _report(ctx: Any, summary: Any, alerts: bool, as_json: bool, why: str | None = None) -> None:
+def _report(ctx: AppContext, summary: ImportSummary, alerts: bool, as_json: bool, why: str | None = None) -> None:
     """The summary on stdout: one JSON object with ``--json``, else one line. ``why``: the import stopped
     before the end (the summary then covers the finished batches, which a re-run skips)."""
     if as_json:
@@ -109,7 +113,7 @@ def _report(ctx: Any, summary: Any, alerts: bool, as_json: bool, why: str | None
                f"({summary.per_second:.1f} rows/s){alerts_note}{stopped}")
 
 
-def _stopped(ctx: Any, tally: Any, alerts: bool, as_json: bool, why: str) -> None:
+def _stopped(ctx: AppContext, tally: Tally, alerts: bool, as_json: bool, why: str) -> None:
     """An import that stopped half-way: why on stderr (as before), and the summary of the finished batches
     on stdout, in the same shape as a finished import's (``"interrupted": true``), for scripts."""
     from rich.markup import escape
