@@ -12,7 +12,8 @@ import feedparser
 
 from worker.archive.atom import build_feed
 from worker.archive.formats import CSV_COLUMNS, csv_safe, render_csv, render_geojson, render_jsonl
-from worker.archive.readers import read_jsonl
+from worker.archive.formula import guard, unguard
+from worker.archive.readers import read_csv, read_jsonl
 from worker.store.search import SearchHit
 
 HASAKAH = {"name_en": "Al-Hasakah", "country": "SY", "lat": 36.5, "lon": 40.75, "geonameid": 173091}
@@ -39,8 +40,25 @@ SRC = {
 
 def test_csv_safe_defuses_formulas_only():
     for bad in ("=1+1", "+1", "-2", "@x", "\tx", "\rx"):
-        assert csv_safe(bad) == "'" + bad
+        assert csv_safe(bad) == "'" + bad and csv_safe("'" + bad) == "''" + bad
     assert csv_safe("سجن =1") == "سجن =1" and csv_safe(None) == "" and csv_safe(20) == "20"
+
+
+def test_csv_export_imports_back_with_the_formula_guard_undone():
+    """QA: a title guarded as ``'=...`` on export kept its ``'`` when the CSV was imported again."""
+    titles = ["=HYPERLINK(\"http://evil\",\"x\")", "+1", "-2 قتلى", "@user", "'=x", "''+y", "'quoted'", "'1",
+              "عنوان", "سجن =1"]
+    page = [{"id": f"a{i}", "url": f"https://e.org/{i}", "title": t, "source": "+bbc", "summary": "@SUM(A1)"}
+            for i, t in enumerate(titles)]
+    items = list(read_csv(io.BytesIO("".join(render_csv([page])).encode("utf-8"))))
+    assert [i.article.title for i in items] == titles
+    assert {(i.article.source, i.article.summary) for i in items} == {("+bbc", "@SUM(A1)")}
+
+
+def test_formula_guard_is_undone_exactly():
+    texts = ["=1", "+1", "-1", "@x", "\tx", "\rx", "'=1", "''-1", "'", "''", "'quoted'", "'1", "a=1", ""]
+    assert all(unguard(guard(t)) == t for t in texts)
+    assert all(unguard(c) == c for c in ("'quoted'", "'1", "'", "x'=1"))  # cells the guard never writes
 
 
 def test_csv_has_bom_flat_columns_and_no_live_formula():

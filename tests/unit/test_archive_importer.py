@@ -120,3 +120,35 @@ def test_alerts_on_request_hand_deliveries_over(store):
     summary = imp.Importer(None, batch=3, alerts=True, on_deliveries=sent.extend).run(_rows(4))  # type: ignore[arg-type]
     assert store["matched"] == ["d1", "d2", "d3", "d4"] and [d.id for d in sent] == ["n-d1", "n-d2", "n-d3", "n-d4"]
     assert summary.deliveries == 4
+
+
+def test_tally_of_an_interrupted_run_is_its_finished_batches(store):
+    """After Ctrl-C (or a store error) the caller's tally holds what the checkpoint holds, bad rows
+    included, and not the rows of the batch under way; the summary says it was interrupted."""
+    cp = FakeCheckpoint(Progress(done=4, imported=4))
+    tally = imp.Tally()
+    store["refuse"] = {"d7"}
+    seen: list[BadRow] = []
+
+    def stop_in_the_third(done: imp.BatchDone) -> None:
+        if done.done == 12:
+            store["unavailable"] = 99  # the batch after it never reaches the index
+
+    with pytest.raises(ImportAborted):
+        imp.Importer(None, batch=4, on_bad=seen.append, on_batch=stop_in_the_third,  # type: ignore[arg-type]
+                     sleep=lambda s: None).run(_rows(16, bad_at=(6, 14)), cp, tally)
+    summary = tally.summary(interrupted=True)
+    assert cp.saved == [8, 12] and not cp.cleared
+    assert (summary.skipped, summary.rows, summary.imported, summary.bad, summary.failed) == (4, 8, 6, 1, 1)
+    assert [b.line for b in summary.bad_rows] == [7, 8]  # the bad row of line 15 is in the unfinished batch
+    assert [b.line for b in seen] == [7, 8, 15]  # though it was reported as it was read
+    assert summary.totals == Progress(done=12, imported=10, bad=1, failed=1) and summary.interrupted
+
+    def ctrl_c(done: imp.BatchDone) -> None:
+        raise KeyboardInterrupt
+
+    store["unavailable"] = 0
+    tally = imp.Tally()
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C after the first batch: the same
+        imp.Importer(None, batch=4, on_batch=ctrl_c).run(_rows(8), FakeCheckpoint(), tally)  # type: ignore[arg-type]
+    assert (tally.rows, tally.imported, tally.summary().totals.done) == (4, 4, 4)

@@ -31,7 +31,10 @@ def fm():
 
 def test_field_map_from_template(fm):
     assert fm.id == "id" and fm.published == "published"
-    assert fm.source == "source" and fm.source_filter == "source_key" and fm.source_lower
+    assert fm.source == "source"
+    # The source: filter is built by ``worker.query.to_es.source_filter`` (and matched by
+    # ``worker.query.matcher.source_matches``); a second reading of the filter field here was dead.
+    assert not hasattr(fm, "source_filter") and not hasattr(fm, "source_lower")
     assert fm.facet_terms["event"] == "event_types"
     assert fm.facet_terms["place"] == "place_names"
     assert fm.geo == "locations"

@@ -10,6 +10,7 @@
                  micro-batch, alert matching only on request), with the checkpoint
   exporter.py    every hit of a search in pages, walked with search_after (no result-window cliff)
   formats.py     sources -> CSV (formula-safe, BOM), JSONL, GeoJSON (one Feature per article and place)
+  formula.py     the CSV formula guard (``'`` before ``=``...): added on export, removed on CSV import
   atom.py        the newest hits of a search as an Atom feed
   errors.py      classed errors (``worker.errors`` taxonomy): the archive unreadable, the store gone
 

@@ -8,7 +8,8 @@ chunk per page, so a streamed response sends a page as soon as it arrives and ho
 * **CSV**: one flat row per article (``CSV_COLUMNS``), UTF-8 *with a BOM* so Excel opens Arabic right,
   CRLF line ends. Multi-valued cells are joined with ``"; "``. A cell starting with ``=``, ``+``, ``-``,
   ``@``, a tab or a CR is prefixed with ``'``: spreadsheet programs would run it as a formula (CSV
-  injection: a title such as ``=HYPERLINK(...)`` from a hostile feed).
+  injection: a title such as ``=HYPERLINK(...)`` from a hostile feed). The guard is ``worker.archive.formula``,
+  which the CSV reader uses to undo it, so an exported CSV imports back unchanged.
 * **GeoJSON**: a FeatureCollection with one Point Feature per (article, place): every distinct place of
   the article's LOC/FAC entities that the gazetteer resolved to coordinates. Articles without a resolved
   place give no feature.
@@ -22,6 +23,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from worker.archive.formula import guard
 from worker.document import CASUALTY_KINDS, EnrichedDocument
 
 DOCUMENT_FIELDS: tuple[str, ...] = tuple(EnrichedDocument.model_fields)
@@ -31,7 +33,6 @@ CSV_COLUMNS: tuple[str, ...] = (
     *CASUALTY_KINDS, "places", "countries", *ENTITY_COLUMNS.values(), "keywords", "summary",
 )
 CSV_BOM = "\ufeff"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 JOIN = "; "
 Page = list[dict[str, Any]]
 
@@ -103,8 +104,7 @@ def render_jsonl(pages: Iterable[Page]) -> Iterator[str]:
 
 def csv_safe(value: Any) -> str:
     """A cell as text, defused against formula injection (see the module docstring)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return guard("" if value is None else str(value))
 
 
 def csv_record(src: dict[str, Any]) -> list[str]:

@@ -70,10 +70,34 @@ class ImportSummary:
     seconds: float
     bad_rows: tuple[BadRow, ...] = ()  # the first ``MAX_BAD_KEPT`` bad and failed rows
     totals: Progress = field(default_factory=Progress)  # this run plus the interrupted runs before it
+    interrupted: bool = False  # stopped before the end (Ctrl-C, a store gone): the checkpoint holds the rest
 
     @property
     def per_second(self) -> float:
         return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class Tally:
+    """What a run has done so far, moved once per batch, just after the batch's checkpoint is saved: so
+    when the import stops half-way (Ctrl-C, Redis or Elasticsearch gone) its caller can still report the
+    finished batches, which are exactly what a re-run skips. Rows of the batch under way are not in it."""
+
+    before: Progress = field(default_factory=Progress)  # the earlier runs' progress, from the checkpoint
+    rows: int = 0
+    imported: int = 0
+    bad: int = 0
+    failed: int = 0
+    skipped: int = 0
+    deliveries: int = 0
+    bad_rows: list[BadRow] = field(default_factory=list)  # the first ``MAX_BAD_KEPT``
+    started: float = field(default_factory=time.perf_counter)
+
+    def summary(self, *, interrupted: bool = False) -> ImportSummary:
+        b = self.before
+        totals = Progress(b.done + self.rows, b.imported + self.imported, b.bad + self.bad, b.failed + self.failed)
+        return ImportSummary(self.rows, self.imported, self.bad, self.failed, self.skipped, self.deliveries,
+                             time.perf_counter() - self.started, tuple(self.bad_rows), totals, interrupted)
 
 
 class _Collect:
@@ -107,48 +131,51 @@ class Importer:
     on_batch: Callable[[BatchDone], None] | None = None
     sleep: Callable[[float], None] = time.sleep
 
-    def run(self, items: Iterable[Item], checkpoint: Checkpoint | None = None) -> ImportSummary:
-        started = time.perf_counter()
-        before = checkpoint.load() if checkpoint else Progress()
-        rows = imported = bad = failed = skipped = deliveries = 0
-        kept: list[BadRow] = []
-
-        def report(b: BadRow) -> None:
-            if len(kept) < MAX_BAD_KEPT:
-                kept.append(b)
-            if self.on_bad:
-                self.on_bad(b)
+    def run(self, items: Iterable[Item], checkpoint: Checkpoint | None = None,
+            tally: Tally | None = None) -> ImportSummary:
+        """Import ``items``; ``tally`` (the caller's) follows the finished batches, for a report after an
+        interruption (the exception propagates: the checkpoint is kept for a re-run)."""
+        t = tally if tally is not None else Tally()
+        t.started = time.perf_counter()
+        t.before = before = checkpoint.load() if checkpoint else Progress()
 
         for chunk in _batches(items, self.batch):
             fresh = [i for i in chunk if i.ordinal > before.done]
-            skipped += len(chunk) - len(fresh)
             if not fresh:
+                t.skipped += len(chunk)
                 continue
-            rows += len(fresh)
+            found: list[BadRow] = []  # this batch's bad and refused rows, reported as they are found
             for b in (i for i in fresh if isinstance(i, BadRow)):
-                bad += 1
-                report(b)
+                found.append(b)
+                if self.on_bad:
+                    self.on_bad(b)
+            bad = len(found)
             good = [i for i in fresh if isinstance(i, Row)]
             n_ok, refused, sent = self._batch(good) if good else (0, [], [])
-            imported += n_ok
-            failed += len(refused)
-            for b in refused:
-                report(b)
+            found.extend(refused)
+            if self.on_bad:
+                for b in refused:
+                    self.on_bad(b)
             if sent and self.on_deliveries:
                 self.on_deliveries(sent)
-            deliveries += len(sent)
-            _count(n_ok, len(fresh) - len(good), len(refused))
-            progress = Progress(fresh[-1].ordinal, before.imported + imported, before.bad + bad,
-                                before.failed + failed)
+            _count(n_ok, bad, len(refused))
+            progress = Progress(fresh[-1].ordinal, before.imported + t.imported + n_ok, before.bad + t.bad + bad,
+                                before.failed + t.failed + len(refused))
             if checkpoint:
                 checkpoint.save(progress)
+            # The batch is done (indexed, checkpointed): it enters the tally, in one step.
+            t.skipped += len(chunk) - len(fresh)
+            t.rows += len(fresh)
+            t.imported += n_ok
+            t.bad += bad
+            t.failed += len(refused)
+            t.deliveries += len(sent)
+            t.bad_rows.extend(found[: MAX_BAD_KEPT - len(t.bad_rows)])
             if self.on_batch:
                 self.on_batch(BatchDone(progress.done, progress.imported, progress.bad, progress.failed))
-        totals = Progress(before.done + rows, before.imported + imported, before.bad + bad, before.failed + failed)
         if checkpoint:
             checkpoint.clear()  # finished: a later run imports the archive again
-        return ImportSummary(rows, imported, bad, failed, skipped, deliveries, time.perf_counter() - started,
-                             tuple(kept), totals)
+        return t.summary()
 
     # -- one micro-batch through the stages ------------------------------------------------------------
     def _batch(self, rows: Sequence[Row]) -> tuple[int, list[BadRow], list[Delivery]]:
@@ -216,11 +243,13 @@ def context_for(alias: str | None) -> AppContext:
 
 def import_archive(ctx: AppContext, path: str, *, fmt: str | None = None, source: str | None = None,
                    restart: bool = False, on_open: Callable[[Any, Progress], None] | None = None,
-                   **importer: Any) -> ImportSummary:
+                   tally: Tally | None = None, **importer: Any) -> ImportSummary:
     """Open ``path`` (``-``: stdin), make sure the target alias exists, and import it with its checkpoint
     (``restart``: ignore and drop an earlier run's). ``on_open(source, resumed_progress)`` is called once
-    the archive is open (the CLI sizes its progress bar). ``importer``: ``Importer`` options. The alias is
-    refreshed at the end, so the documents are searchable when this returns."""
+    the archive is open (the CLI sizes its progress bar). ``tally``: filled as batches finish, so a caller
+    can report what was done when this raises (Ctrl-C, ``ImportAborted``, a Redis or Elasticsearch error).
+    ``importer``: ``Importer`` options. The alias is refreshed at the end, so the documents are searchable
+    when this returns."""
     alias = ctx.settings.es_index
     src = open_archive(path, fmt)
     try:
@@ -230,7 +259,7 @@ def import_archive(ctx: AppContext, path: str, *, fmt: str | None = None, source
             checkpoint.clear()
         if on_open:
             on_open(src, checkpoint.load())
-        summary = Importer(ctx, **importer).run(read_rows(src, source=source), checkpoint)
+        summary = Importer(ctx, **importer).run(read_rows(src, source=source), checkpoint, tally)
     finally:
         src.close()
         try:

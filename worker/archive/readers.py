@@ -6,6 +6,10 @@ unreadable line (invalid JSON or UTF-8, a wrong field count, a line over ``MAX_L
 schema refuses) is a ``BadRow`` with its line number and the import goes on. Only an archive that cannot
 be read at all raises ``ArchiveFormatError``.
 
+Text is UTF-8, with or without a BOM. A CSV archive may also be UTF-16 or UTF-32 when it starts with that
+byte order mark (Excel's "Unicode text" is UTF-16 LE with a BOM, tab-separated); a JSONL archive with one is
+refused in one line naming the encoding (JSON Lines are UTF-8).
+
 Compressed archives are recognised by their bytes (gzip magic), not only by their name, so ``-`` (stdin)
 works for ``.gz`` input too. The format comes from the name (``.jsonl``, ``.ndjson``, ``.csv``, ``.warc``,
 each optionally ``.gz``), else from ``--format``, else from the first bytes.
@@ -17,6 +21,7 @@ import codecs
 import csv
 import gzip
 import io
+import itertools
 import json
 import sys
 import zlib
@@ -26,8 +31,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from worker.archive.columns import RowError, article_from_columns
+from worker.archive.columns import URL, RowError, article_from_columns
 from worker.archive.errors import ArchiveFormatError
+from worker.archive.formula import unguard
 from worker.archive.rows import BadRow, Item, Row
 from worker.archive.warc import read_warc
 
@@ -39,6 +45,12 @@ _GZIP_MAGIC = b"\x1f\x8b"
 HEAD_BYTES = 64 * 1024  # the archive's identity for the checkpoint, and what format sniffing looks at
 # A .gz cut short (an interrupted download) or damaged: what was read is kept, the rest is one bad row.
 _TRUNCATED = (EOFError, zlib.error, gzip.BadGzipFile)
+# Byte order marks of the wide encodings, UTF-32 first: UTF-32 LE's (FF FE 00 00) starts with UTF-16 LE's.
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+              (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+# CSV separators, in order of preference; the header decides (the first that gives a url column). Tab:
+# Excel's "Unicode text"; semicolon: Excel's CSV where the decimal mark is a comma.
+CSV_DELIMITERS = (",", "\t", ";")
 
 
 class CountingReader(io.RawIOBase):
@@ -107,8 +119,16 @@ def format_from_name(name: str) -> Format | None:
     return _EXTENSIONS.get(suffixes[-1]) if suffixes else None  # type: ignore[return-value]
 
 
+def wide_encoding(first: bytes) -> str | None:
+    """``"UTF-16"`` or ``"UTF-32"`` when ``first`` (an archive's first bytes) starts with that byte order
+    mark, else None (UTF-8, with or without its BOM). Python's codec of that name reads the mark (the
+    byte order) and drops it."""
+    return next((name for bom, name in _WIDE_BOMS if first.startswith(bom)), None)
+
+
 def _sniff(first: bytes) -> Format:
-    text = first.lstrip(codecs.BOM_UTF8).lstrip()
+    wide = wide_encoding(first)
+    text = (first.decode(wide, "ignore").encode("utf-8") if wide else first.lstrip(codecs.BOM_UTF8)).lstrip()
     if text.startswith(b"WARC/"):
         return "warc"
     if text.startswith(b"{"):
@@ -187,6 +207,9 @@ def read_jsonl(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]
             ordinal += 1
             yield BadRow(ordinal, line_no, f"line longer than {MAX_LINE_BYTES} bytes")
             continue
+        if line_no == 1 and (wide := wide_encoding(raw)):
+            raise ArchiveFormatError(f"the archive is {wide} (byte order mark): JSON Lines must be UTF-8; "
+                                     f"convert it first, e.g. iconv -f {wide} -t UTF-8")
         if not raw.strip():
             continue
         ordinal += 1
@@ -217,11 +240,25 @@ def _row(ordinal: int, line: int, values: dict, source: str | None, fetched: dat
 
 def read_csv(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]:
     """A header row, then one article per record (RFC 4180: quoted fields may hold newlines, which is
-    why a record's line is where it starts). UTF-8, with or without a BOM; a record with invalid UTF-8 is
-    a bad row (decoded with ``surrogateescape``, so the bytes are found per record, not fatal)."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    why a record's line is where it starts). Comma-, tab- or semicolon-separated (``CSV_DELIMITERS``: the
+    header decides). UTF-8 with or without a BOM, or UTF-16/UTF-32 with theirs; a record with invalid text
+    is a bad row (UTF-8 is decoded with ``surrogateescape``, the wide encodings with ``surrogatepass``, so
+    the damage is found per record, not fatal)."""
+    first = _read_head(stream, 4)
+    wide = wide_encoding(first)
+    label = wide or "UTF-8"
+    # The first bytes go back in front of the rest: the decoder needs the byte order mark.
+    binary = io.BufferedReader(CountingReader(stream, first))  # type: ignore[arg-type]
+    text = io.TextIOWrapper(binary, encoding=wide or "utf-8-sig",
+                            errors="surrogatepass" if wide else "surrogateescape", newline="")
     csv.field_size_limit(MAX_LINE_BYTES)
-    reader = csv.reader(text)
+    try:
+        header_line = text.readline(MAX_LINE_BYTES)
+    except UnicodeDecodeError as err:
+        raise ArchiveFormatError(f"line 1: invalid {label} in the CSV header: {err.reason}") from err
+    if not header_line:
+        return
+    reader = csv.reader(itertools.chain([header_line], text), delimiter=_delimiter(header_line))
     try:
         header = next(reader)
     except StopIteration:
@@ -229,7 +266,7 @@ def read_csv(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]:
     except csv.Error as err:
         raise ArchiveFormatError(f"line 1: unreadable CSV header: {err}") from err
     names = [h.strip().lower() for h in header]
-    if not any(n in names for n in ("url", "link")):
+    if not any(n in names for n in URL):
         raise ArchiveFormatError(f"line 1: the CSV header has no 'url' column: {header[:12]}")
     ordinal = 0
     fetched = _now()
@@ -241,6 +278,9 @@ def read_csv(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]:
             return
         except _TRUNCATED as err:
             yield BadRow(ordinal + 1, start, f"corrupt or truncated compressed data, stopped reading: {err}")
+            return
+        except UnicodeDecodeError as err:  # only the wide encodings: an odd byte count at the end
+            yield BadRow(ordinal + 1, start, f"invalid {label} ({err.reason}), stopped reading")
             return
         except csv.Error as err:
             ordinal += 1
@@ -255,9 +295,26 @@ def read_csv(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]:
             yield BadRow(ordinal, line, f"{len(record)} fields, the header has {len(names)}")
             continue
         if any(_has_surrogates(f) for f in record):
-            yield BadRow(ordinal, line, "invalid UTF-8")
+            yield BadRow(ordinal, line, f"invalid {label}")
             continue
-        yield _row(ordinal, line, dict(zip(names, record, strict=True)), source, fetched)
+        # The export's formula guard (a ``'`` before ``=``...) is undone: an exported CSV imports back as it was.
+        yield _row(ordinal, line, {n: unguard(f) for n, f in zip(names, record, strict=True)}, source, fetched)
+
+
+def _delimiter(header_line: str) -> str:
+    """The first of ``CSV_DELIMITERS`` under which the header has a url column; when none has, the one
+    that splits it into the most cells (the header is then refused, and its columns named readably)."""
+    widest, most = ",", 0
+    for delimiter in CSV_DELIMITERS:
+        try:
+            cells = next(csv.reader([header_line], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        if any(c.strip().lower() in URL for c in cells):
+            return delimiter
+        if len(cells) > most:
+            widest, most = delimiter, len(cells)
+    return widest
 
 
 def _has_surrogates(text: str) -> bool:

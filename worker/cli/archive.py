@@ -5,10 +5,14 @@ options, the progress bar, the report, exit codes."""
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:  # the import's modules load only when the command runs
+    from worker.archive.importer import ImportSummary, Tally
+    from worker.pipeline.context import AppContext
 
 err_console = Console(stderr=True, highlight=False)
 MAX_BAD_SHOWN = 50  # bad rows printed as they come; the rest are counted (the summary has the total)
@@ -36,7 +40,7 @@ def import_cmd(
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
     from worker.archive.errors import ArchiveFormatError, ImportAborted
-    from worker.archive.importer import context_for, import_archive
+    from worker.archive.importer import Tally, context_for, import_archive
 
     ctx = context_for(alias)
     shown = [0]
@@ -64,38 +68,59 @@ def import_cmd(
         bar.update(task, completed=opened["src"].bytes_read,
                    counts=f"{done.imported} imported, {done.bad} bad, {done.failed} refused")
 
+    tally = Tally()  # the finished batches: what is reported if the import stops half-way
     try:
         with bar:
             summary = import_archive(ctx, path, fmt=fmt, source=source, restart=restart, on_open=on_open,
-                                     batch=batch, alerts=alerts, on_bad=on_bad, on_batch=on_batch,
+                                     batch=batch, alerts=alerts, on_bad=on_bad, on_batch=on_batch, tally=tally,
                                      on_deliveries=_queue_deliveries if alerts else None)
     except ArchiveFormatError as err:
         err_console.print(f"[red]error:[/] {err}")
         raise typer.Exit(2) from err
     except ImportAborted as err:
-        err_console.print(f"[red]stopped:[/] {err}")
+        _stopped(ctx, tally, alerts, as_json, f"stopped: {err}")
         raise typer.Exit(1) from err
     except (RedisError, ESTransportError, ESApiError) as err:  # a store went away mid-import
-        err_console.print(f"[red]stopped:[/] {type(err).__name__}: {err}; run the same command again to "
-                          "resume after the last indexed batch")
+        _stopped(ctx, tally, alerts, as_json, f"stopped: {type(err).__name__}: {err}; run the same command "
+                 "again to resume after the last indexed batch")
         raise typer.Exit(1) from err
     except KeyboardInterrupt:
-        err_console.print("[yellow]interrupted[/]: run the same command again to resume after the last "
-                          "indexed batch")
+        _stopped(ctx, tally, alerts, as_json, "interrupted: run the same command again to resume after the "
+                 "last indexed batch")
         raise typer.Exit(130) from None
+    _report(ctx, summary, alerts, as_json)
+
+
+def _report(ctx: AppContext, summary: ImportSummary, alerts: bool, as_json: bool, why: str | None = None) -> None:
+    """The summary on stdout: one JSON object with ``--json``, else one line. ``why``: the import stopped
+    before the end (the summary then covers the finished batches, which a re-run skips)."""
     if as_json:
         out = {"alias": ctx.settings.es_index, "rows": summary.rows, "imported": summary.imported,
                # "refused", the README's word; "failed" is the same count under its older name
                "bad": summary.bad, "refused": summary.failed, "failed": summary.failed, "skipped": summary.skipped,
                "deliveries": summary.deliveries, "seconds": round(summary.seconds, 3),
+               "interrupted": summary.interrupted,
                "bad_rows": [{"line": b.line, "unit": b.unit, "error": b.error} for b in summary.bad_rows]}
+        if why:
+            out["error"] = why
         typer.echo(json.dumps(out, ensure_ascii=False))
         return
     resumed = f", {summary.skipped} done by an earlier run" if summary.skipped else ""
     alerts_note = f", {summary.deliveries} notifications queued" if alerts else " (alerts not matched)"
+    stopped = "; interrupted" if summary.interrupted else ""
     typer.echo(f"{ctx.settings.es_index}: {summary.imported} imported from {summary.rows} rows, "
                f"{summary.bad} bad, {summary.failed} refused{resumed}, {summary.seconds:.1f}s "
-               f"({summary.per_second:.1f} rows/s){alerts_note}")
+               f"({summary.per_second:.1f} rows/s){alerts_note}{stopped}")
+
+
+def _stopped(ctx: AppContext, tally: Tally, alerts: bool, as_json: bool, why: str) -> None:
+    """An import that stopped half-way: why on stderr (as before), and the summary of the finished batches
+    on stdout, in the same shape as a finished import's (``"interrupted": true``), for scripts."""
+    from rich.markup import escape
+
+    head, _, rest = why.partition(":")
+    err_console.print(f"[{'yellow' if head == 'interrupted' else 'red'}]{head}[/]:{escape(rest)}")
+    _report(ctx, tally.summary(interrupted=True), alerts, as_json, why)
 
 
 def _queue_deliveries(deliveries: list[Any]) -> None:

@@ -23,8 +23,6 @@ _CACHE_SECONDS = 60.0
 class FieldMap:
     id: str = "id"
     source: str = "source"
-    source_filter: str = "source"
-    source_lower: bool = False  # the filter field holds lowercased names
     published: str = "published"
     facet_terms: dict[str, str] = field(default_factory=dict)
     # entity facet name -> (nested path or "", filter on the type, keyword field with the canonical name)
@@ -62,7 +60,6 @@ def from_mapping(properties: dict[str, Any]) -> FieldMap:
     fields = _flatten(properties)
     fm_id = _keyword(fields, "id") or "id"
     source = _keyword(fields, "source") or "source"
-    source_filter = _keyword(fields, "source_key") or source
     published = "published" if fields.get("published", ("",))[0] in ("date", "date_nanos") else ""
     facet_terms: dict[str, str] = {}
     for facet, candidates in (
@@ -108,8 +105,6 @@ def from_mapping(properties: dict[str, Any]) -> FieldMap:
     return FieldMap(
         id=fm_id,
         source=source,
-        source_filter=source_filter,
-        source_lower=source_filter != source,
         published=published,
         facet_terms=facet_terms,
         entity_facets=entity_facets,
