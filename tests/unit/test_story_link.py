@@ -114,3 +114,26 @@ def test_mirror_links_another_outlets_report_and_skips_unreadable_link_parts(cap
                     frozenset(m.entries[0].ents[0]))
     assert m.best_link(other, model, since=0.0) == story
     assert m.best_link(other, model, since=2000.0) is None  # outside the window
+
+
+def test_many_entries_sharing_a_common_word_do_not_hide_the_report_of_the_same_event() -> None:
+    """Candidates are capped (``MAX_LINK_CANDIDATES``), the entries sharing most heavy terms first, and one
+    outlet's own articles never take a candidate's place."""
+    from worker.alerts.stories import MAX_LINK_CANDIDATES
+
+    model = load_model()
+    assert model is not None
+    m = _Mirror()
+    k = 0
+    for source in ("bbc", "cnn"):  # the querying outlet's own copies, then other outlets' unrelated articles
+        for i in range(MAX_LINK_CANDIDATES + 5):
+            body = f"{FIRE[1]} " if source == "bbc" else ""
+            doc = {"id": f"{source}{i}", "title": f"سيبيريا خبر رقم {i}", "source": source,
+                   "body": body + f"سيبيريا. {OIL[1]} موضوع {i} عن الاقتصاد والأسواق والطاقة في سيبيريا."}
+            k += 1
+            m.add(f"{k}-0", _entry(doc, 1000.0)[1])
+    same = {"id": "report", "title": FIRE[0], "body": FIRE[1] + " وأعلنت الحكومة الحداد.", "source": "skynews"}
+    k += 1
+    m.add(f"{k}-0", _entry(same, 1000.0)[1])
+    query = view_of({"title": FIRE[0], "body": FIRE[1], "source": "bbc"}, 1000.0, frozenset(), frozenset())
+    assert m.best_link(query, model, since=0.0) == "report"

@@ -63,6 +63,8 @@ TITLE_JACCARD = 0.5
 TITLE_MIN_TOKENS = 4
 # Entries a process keeps (the newest of the window): see the module docstring for the effect.
 MAX_ENTRIES = 40_000
+# Cross-outlet link candidates compared in full per article, those sharing most heavy terms first.
+MAX_LINK_CANDIDATES = 24
 
 # Function words that say nothing about which story a title is about (analysed like the titles).
 _STOP_WORDS = (
@@ -221,6 +223,8 @@ class _Mirror:
         self.has_bands = np.zeros(0, dtype=bool)
         self.tops = np.zeros((0, GATE_TERMS), dtype=np.uint32)  # each entry's heaviest terms: link candidates
         self.has_link = np.zeros(0, dtype=bool)
+        self.link_src = np.zeros(0, dtype=np.int32)  # the entry's source as a small id (``source_ids``)
+        self.source_ids: dict[str, int] = {}
 
     def add(self, stream_id: str, raw: str) -> None:
         """Append one log entry (see ``StoryIndex._decide`` for its fields). An entry this code cannot
@@ -276,6 +280,7 @@ class _Mirror:
             tops[:pos] = self.tops[:pos]
             self.tops = tops
             self.has_link = np.resize(self.has_link, size)
+            self.link_src = np.resize(self.link_src, size)
         self.fps[pos] = e.fp or 0
         self.has_fp[pos] = e.fp is not None
         self.has_bands[pos] = bool(e.bands)
@@ -284,6 +289,7 @@ class _Mirror:
         self.has_link[pos] = e.link is not None
         if e.link is not None:
             self.tops[pos] = top_terms(e.link.top_sig())
+            self.link_src[pos] = self.source_ids.setdefault(e.link.source, len(self.source_ids))
 
     def best_fp(self, fp: int, since: float) -> str | None:
         """Closest fingerprint within ``MAX_HAMMING`` bits in the window, then the earliest."""
@@ -328,16 +334,19 @@ class _Mirror:
         n = len(self.entries)
         if not n or not view.source or not len(view.sig.terms):
             return None
-        tops = self.tops[:n]
-        hit = np.zeros(n, dtype=bool)
-        for term in top_terms(view.sig).tolist():
-            if term:
-                hit |= (tops == term).any(axis=1)
+        query = top_terms(view.sig)
+        shared = np.isin(self.tops[:n], query[query != 0]).sum(axis=1)  # ~1 ms for 40,000 entries
+        own = self.source_ids.get(view.source, -1)
+        candidates = np.flatnonzero((shared > 0) & self.has_link[:n] & (self.link_src[:n] != own))
+        if len(candidates) > MAX_LINK_CANDIDATES:
+            # the entries sharing most heavy terms: a same-event report shares several (the comparison costs
+            # ~50 us each, and a common word such as a country's name is among thousands of entries' terms)
+            candidates = candidates[np.argsort(-shared[candidates], kind="stable")[:MAX_LINK_CANDIDATES]]
         best: tuple[float, float, str] | None = None
-        for pos in np.flatnonzero(hit & self.has_link[:n]):
+        for pos in candidates:
             e = self.entries[pos]
             link = e.link
-            if e.ts < since or link is None or not link.source or link.source == view.source:
+            if e.ts < since or link is None or not link.source:
                 continue
             other = link.view(frozenset(e.toks), frozenset(e.ents[0]))
             p = model.probability(view, other)

@@ -21,7 +21,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from worker.alerts.story_vectors import EMPTY, Signature, cosine, from_json, pack, signature, unpack
+from worker.alerts.story_vectors import EMPTY, Signature, article_signatures, cosine, from_json, pack, unpack
 from worker.extract.numbers import find_numbers
 from worker.extract.tokens import tokenize
 
@@ -61,10 +61,9 @@ def view_of(doc: dict[str, Any], ts: float, title_toks: frozenset[str],
     cas = frozenset((str(c.get("kind")), int(c["count"])) for c in doc.get("casualties") or []
                     if c.get("kind") and isinstance(c.get("count"), int))
     title, body = doc.get("title") or "", doc.get("body") or ""
-    lead = body[:LEAD_CHARS]
+    whole, title_sig, lead_sig = article_signatures(title, body, LEAD_CHARS)
     return LinkView(ts, str(doc.get("source") or ""), title_toks, entity_toks, frozenset(places), events, cas,
-                    signature(title, body), signature(title, ""), signature("", lead),
-                    _numbers(f"{title} {lead}"))
+                    whole, title_sig, lead_sig, _numbers(f"{title} {body[:LEAD_CHARS]}"))
 
 
 def view_to_json(v: LinkView) -> dict[str, Any]:

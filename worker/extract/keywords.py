@@ -32,7 +32,7 @@ from worker.extract.memo import WORD_TYPES, memo
 from worker.extract.normalize import DIACRITICS_RE, fold
 from worker.extract.tokens import Token, split_proclitics, tokenize
 
-__all__ = ["find_keywords", "term_key", "term_weights", "build_idf", "load_idf", "load_stopwords"]
+__all__ = ["find_keywords", "term_key", "term_counts", "term_weights", "tfidf", "build_idf", "load_idf", "load_stopwords"]
 
 _DATA = "worker.extract.data"
 _MIN_DF = 3  # rarer terms are not shipped; they get the maximum IDF at run time
@@ -236,20 +236,32 @@ if __name__ == "__main__":  # python -m worker.extract.keywords build CORPUS [OU
         print(__doc__)
 
 
-def term_weights(title: str, body: str) -> dict[str, float]:
-    """TF-IDF weight of every content term key of the article ((1 + log tf) x idf; title words count
-    twice, as in ``find_keywords``): the vocabulary side of comparing two articles."""
-    idf, idf_max = load_idf()
+def term_counts(toks: list[Token]) -> dict[str, int]:
+    """How often each content term key occurs among ``toks`` (the keys ``find_keywords`` ranks)."""
     stop = load_stopwords()
     tf: dict[str, int] = {}
     cache_get = _KEY_CACHE.get
-    for text, weight in ((title or "", 2), (body or "", 1)):
-        for t in tokenize(text):
-            if t.kind != "word":
-                continue
-            key = cache_get(t.norm, "")
-            if key == "":
-                key = _key(t.norm, stop)
-            if key is not None:
-                tf[key] = tf.get(key, 0) + weight
-    return {k: (1.0 + math.log(n)) * idf.get(k, idf_max) for k, n in tf.items()}
+    for t in toks:
+        if t.kind != "word":
+            continue
+        key = cache_get(t.norm, "")
+        if key == "":
+            key = _key(t.norm, stop)
+        if key is not None:
+            tf[key] = tf.get(key, 0) + 1
+    return tf
+
+
+def tfidf(counts: dict[str, int]) -> dict[str, float]:
+    """(1 + log tf) x idf of each term."""
+    idf, idf_max = load_idf()
+    return {k: (1.0 + math.log(n)) * idf.get(k, idf_max) for k, n in counts.items() if n > 0}
+
+
+def term_weights(title: str, body: str) -> dict[str, float]:
+    """TF-IDF weight of every content term key of the article (title words count twice, as in
+    ``find_keywords``): the vocabulary side of comparing two articles."""
+    tf = {k: 2 * n for k, n in term_counts(tokenize(title or "")).items()}
+    for k, n in term_counts(tokenize(body or "")).items():
+        tf[k] = tf.get(k, 0) + n
+    return tfidf(tf)
