@@ -88,7 +88,7 @@ def cosine(a: Signature, b: Signature) -> float:
     return float(np.dot(a.weights[ia], b.weights[ib]))
 
 
-def signature_matrix(articles: Sequence[tuple[str, str]]):  # noqa: ANN201 (scipy is a training extra)
+def signature_matrix(articles: Sequence[tuple[str, str]], top: int = TOP_TERMS):  # noqa: ANN201 (scipy: training)
     """CSR matrix of the signatures of (title, body) pairs, rows L2-normalised: ``m @ m.T`` is the cosine
     of every pair. For offline sampling and evaluation."""
     from scipy.sparse import csr_matrix
@@ -96,7 +96,7 @@ def signature_matrix(articles: Sequence[tuple[str, str]]):  # noqa: ANN201 (scip
     cols: dict[int, int] = {}
     indptr, indices, data = [0], [], []
     for title, body in articles:
-        sig = signature(title, body)
+        sig = signature(title, body, top)
         for h, w in zip(sig.terms.tolist(), sig.weights.tolist(), strict=True):
             indices.append(cols.setdefault(h, len(cols)))
             data.append(w)
