@@ -212,3 +212,21 @@ def test_digest_batches_lines_by_story(alerts_ctx, webhook_receiver, pipeline) -
     assert "2 article(s) in 1 story(ies)" in text
     assert send_due_digests([digest_rule], ctx=alerts_ctx, now=t0 + 62 * 60).sent == []  # nothing pending any more
     assert len(webhook_receiver.accepted) == 1
+
+
+def test_another_outlets_own_report_of_the_event_is_a_follow_up(alerts_ctx, rule, webhook_receiver,  # noqa: F811
+                                                                pipeline) -> None:  # noqa: F811
+    """Not a copy: written up by another outlet in its own words (SimHash and titles far apart). The story
+    stage's cross-outlet link (``worker.alerts.story_link``) makes it the same story: one notification."""
+    first = prison_doc()
+    assert match_article(pipeline, first)["notified"] == ["prison-syria"]
+    own_words = (
+        "قالت قوات سوريا الديمقراطية إن عناصر من داعش اقتحموا سجن غويران بالحسكة بعد تفجير سيارة مفخخة "
+        "عند مدخله، وإن اشتباكات عنيفة دارت مع الحراس أسفرت عن مقتل سبعة منهم وفرار عدد من السجناء. "
+        "وفرضت السلطات المحلية حظر التجول في الحسكة وبدأت تمشيط الأحياء القريبة من السجن لملاحقة الفارين."
+    )
+    report = prison_doc("r2", "BBC", body=own_words, title="داعش يقتحم سجن غويران والأكراد يفرضون حظر تجول")
+    assert bin(int(first["fingerprint"], 16) ^ int(report["fingerprint"], 16)).count("1") > 12
+    res = match_article(pipeline, report)
+    assert res["story_id"] == "a1" and res["follow_ups"] == ["prison-syria"] and res["notified"] == []
+    assert len(webhook_receiver.requests) == 1
