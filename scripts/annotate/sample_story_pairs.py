@@ -15,15 +15,14 @@ articles and judge, by the brief in ``data/stories/README.md``, whether they rep
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import random
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import numpy as np
 
 from worker.alerts.story_vectors import signature_matrix
+from worker.training.story_links import world_rows
 
 WINDOW_H = 48
 # Terms of the signatures whose cosine stratifies the draw: fixed with the first round (the link model's own
@@ -37,28 +36,11 @@ BINS_MORE = ((0.05, 0.10, 20), (0.10, 0.20, 80), (0.20, 0.30, 150), (0.30, 0.40,
              (0.50, 0.65, 120), (0.65, 1.01, 60))
 BODY_CHARS = 1200
 DOUBLE_SHARE = 0.2
-KEEP_CATEGORIES = ("internationalNews", "middleEast")
-
-
-def load(corpus: Path) -> list[dict]:
-    rows = []
-    with gzip.open(corpus, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            d = json.loads(line)
-            if d.get("category") not in KEEP_CATEGORIES or len(d.get("text") or "") < 200:
-                continue
-            try:
-                d["_t"] = parsedate_to_datetime(d["time"]).timestamp()
-            except (TypeError, ValueError):
-                continue
-            rows.append(d)
-    rows.sort(key=lambda d: d["_t"])
-    return rows
 
 
 def candidate_pairs(rows: list[dict]) -> list[tuple[int, int, float]]:
     mat = signature_matrix([(d["title"], d["text"]) for d in rows], SAMPLING_TERMS)
-    times = np.array([d["_t"] for d in rows])
+    times = np.array([d["_ts"] for d in rows])
     sources = np.array([d["source"] for d in rows])
     out: list[tuple[int, int, float]] = []
     block = 500
@@ -84,7 +66,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=4401)
     ap.add_argument("--more", action="store_true", help="add a round to the set in --out (batches numbered on)")
     args = ap.parse_args()
-    rows = load(args.corpus)
+    rows = world_rows(args.corpus, min_chars=200)
     pairs = candidate_pairs(rows)
     rng = random.Random(args.seed)
     rng.shuffle(pairs)

@@ -33,6 +33,7 @@ MODEL_OUT = ROOT / "worker" / "alerts" / "data" / "story_link.json"
 TARGET_PRECISION = 0.95
 FOLDS = 5
 WINDOW_S = 48 * 3600
+WORLD = ("internationalNews", "middleEast")
 C = 1.0
 
 
@@ -161,27 +162,34 @@ def oof(x: np.ndarray, y: np.ndarray, w: np.ndarray, folds: list[int], k: int) -
     return probs, thresholds
 
 
-def effect(corpus: Path, limit: int | None = None) -> None:
-    """What the link changes for subscribers: the corpus's world and Middle East articles assigned to stories
-    in publication order (48 h window, one process's log copy, no Redis), with and without the link; per event
-    type, how many notifications a rule ``event:TYPE`` sends (one per story with such an article)."""
+def world_rows(corpus: Path, min_chars: int = 0) -> list[dict]:
+    """The corpus's world and Middle East articles with a readable time (``_ts``), oldest first."""
     import gzip
-
-    from worker.alerts.stories import StoryIndex, _Mirror
-    from worker.alerts.story_link import load_model
-    from worker.extract.pipeline import extract_many
 
     rows = []
     with gzip.open(corpus, "rt", encoding="utf-8") as fh:
         for line in fh:
             d = json.loads(line)
-            if d.get("category") in ("internationalNews", "middleEast"):
-                try:
-                    d["_ts"] = parsedate_to_datetime(d["time"]).timestamp()
-                except (TypeError, ValueError):
-                    continue
-                rows.append(d)
+            if d.get("category") not in WORLD or len(d.get("text") or "") < min_chars:
+                continue
+            try:
+                d["_ts"] = parsedate_to_datetime(d["time"]).timestamp()
+            except (TypeError, ValueError):
+                continue
+            rows.append(d)
     rows.sort(key=lambda d: d["_ts"])
+    return rows
+
+
+def effect(corpus: Path, limit: int | None = None) -> None:
+    """What the link changes for subscribers: the corpus's world and Middle East articles assigned to stories
+    in publication order (48 h window, one process's log copy, no Redis), with and without the link; per event
+    type, how many notifications a rule ``event:TYPE`` sends (one per story with such an article)."""
+    from worker.alerts.stories import StoryIndex, _Mirror
+    from worker.alerts.story_link import load_model
+    from worker.extract.pipeline import extract_many
+
+    rows = world_rows(corpus)
     rows = rows[:limit] if limit else rows
     docs = []
     for start in range(0, len(rows), 500):
