@@ -25,7 +25,7 @@ from worker.alerts.story_vectors import EMPTY, Signature, article_signatures, co
 from worker.extract.numbers import find_numbers
 from worker.extract.tokens import tokenize
 
-FEATURES = ("cosine", "cosine_sq", "title_overlap", "title_cosine", "lead_cosine", "numbers_shared", "hours",
+FEATURES = ("cosine", "cosine_sq", "title_overlap", "title_cosine", "lead_cosine", "numbers_shared", "log_hours",
             "entity_overlap", "place_shared", "place_conflict", "event_shared", "event_conflict", "casualty_shared",
             "bias")
 LEAD_CHARS = 400  # about the first paragraph: where an outlet states its main news
@@ -125,7 +125,10 @@ def features(a: LinkView, b: LinkView) -> list[float]:
         cosine(a.title_sig, b.title_sig),
         cosine(a.lead_sig, b.lead_sig),
         float(bool(a.numbers & b.numbers)),
-        min(abs(a.ts - b.ts) / 3600.0, 96.0) / 48.0,
+        # log: the first hours matter most (a report an hour later against one the next morning; a day or two
+        # apart, a second attack is as likely as a late report of the first). Linear hours: .930 / .146, log:
+        # .952 / .169 (precision / recall, 1,500 pairs, nested cross-validation).
+        math.log1p(min(abs(a.ts - b.ts) / 3600.0, 96.0)),
         _overlap(a.entity_tokens, b.entity_tokens),
         float(bool(a.places & b.places)),
         float(bool(a.places and b.places and not a.places & b.places)),

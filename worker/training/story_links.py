@@ -181,7 +181,7 @@ def world_rows(corpus: Path, min_chars: int = 0) -> list[dict]:
     return rows
 
 
-def effect(corpus: Path, limit: int | None = None) -> None:
+def effect(corpus: Path, limit: int | None = None, show: Sequence[str] = ()) -> None:
     """What the link changes for subscribers: the corpus's world and Middle East articles assigned to stories
     in publication order (48 h window, one process's log copy, no Redis), with and without the link; per event
     type, how many notifications a rule ``event:TYPE`` sends (one per story with such an article)."""
@@ -219,6 +219,15 @@ def effect(corpus: Path, limit: int | None = None) -> None:
         idx = [k for k, (_, doc) in enumerate(docs) if any(e["type"] == t for e in doc.get("events") or [])]
         a, b = (len({stories[n][k] for k in idx}) for n in ("copies only", "copies + link"))
         print(f"| {t} | {len(idx)} | {a} | {b} |")
+    for t in show:
+        print(f"\n{t}: the articles, by story with the link (source, time, title)")
+        idx = [k for k, (_, doc) in enumerate(docs) if any(e["type"] == t for e in doc.get("events") or [])]
+        for story in dict.fromkeys(stories["copies + link"][k] for k in idx):
+            print(f"  story {story[:12]}")
+            for k, (_ts, doc) in enumerate(docs):
+                if stories["copies + link"][k] == story:
+                    mark = "*" if k in idx else " "
+                    print(f"   {mark} {doc['source']:10s} {doc.get('published', '')[:16]} {doc['title'][:90]}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -228,9 +237,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--effect", type=Path, default=None, metavar="CORPUS",
                     help="instead: notifications per event type over a corpus, with and without the link")
     ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--show", action="append", default=[], metavar="TYPE",
+                    help="with --effect: list the stories of this event type, with every article (repeatable)")
     args = ap.parse_args(argv)
     if args.effect:
-        effect(args.effect, args.limit)
+        effect(args.effect, args.limit, args.show)
         return
     pairs = load_pairs(args.labels)
     docs = load_docs({i for p in pairs for i in (p.a, p.b)})
