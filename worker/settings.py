@@ -104,7 +104,8 @@ class Settings(BaseSettings):
                            "another port is substituted when the feeds are loaded)")
 
     # alerts
-    alert_story_window_hours: int = 48
+    alert_story_window_hours: int = Field(48, ge=1, description="hours on either side of an article's time "
+                                          "within which copies and reports join its story")
     # Link reports of one event from different outlets into one story (a learned decision, data/stories);
     # off: only copies (SimHash) and lightly re-titled copies are linked.
     alert_story_link: bool = True

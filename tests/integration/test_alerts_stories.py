@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from tests.integration.alert_context import alerts_ctx  # noqa: F401
@@ -142,3 +144,23 @@ def test_a_flushed_log_is_read_again(alerts_ctx) -> None:  # noqa: F811
     assert assign_story(b, alerts_ctx) == "b"  # a new story, and no endless retry on the stale copy
     c = doc("c", "تحطم طائرة في كوبا", BODY + " (رويترز)", "cnn")
     assert assign_story(c, alerts_ctx) == "b"
+
+
+def test_the_window_is_the_articles_own_time_not_when_they_were_assigned(alerts_ctx) -> None:  # noqa: F811
+    """QA: an import assigns months of archive within minutes, and copies published weeks apart (a missile
+    intercepted on 6 April and another on 15 May, told in the same words) became one story. The window is
+    now the articles' publication times, on either side (an archive may come in any order)."""
+    t0 = 1_700_000_000.0
+
+    def at(doc_id: str, day: float, source: str) -> dict:
+        d = doc(doc_id, '"أكثر من 100 قتيل" في حادث تحطم طائرة ركاب في كوبا', BODY, source)
+        d["published"] = datetime.fromtimestamp(t0 + day * 86400, UTC).isoformat()
+        return d
+
+    assert assign_story(at("w1", 0, "bbc"), alerts_ctx, now=t0 + 90 * 86400) == "w1"
+    assert assign_story(at("w2", 21, "cnn"), alerts_ctx, now=t0 + 90 * 86400 + 1) == "w2"  # three weeks on
+    assert assign_story(at("w3", 20.5, "skynews"), alerts_ctx, now=t0 + 90 * 86400 + 2) == "w2"  # before w2
+    assert assign_story(at("w4", 1.5, "france24"), alerts_ctx, now=t0 + 90 * 86400 + 3) == "w1"
+    # a date far ahead of the clock is a typo: the article counts as published when it is assigned
+    typo = at("w5", 4000, "alarabia")
+    assert assign_story(typo, alerts_ctx, now=t0 + 0.5 * 86400) == "w1"

@@ -138,3 +138,25 @@ def test_many_entries_sharing_a_common_word_do_not_hide_the_report_of_the_same_e
     m.add(f"{k}-0", _entry(same, 1000.0)[1])
     query = view_of({"title": FIRE[0], "body": FIRE[1], "source": "bbc"}, 1000.0, frozenset(), frozenset())
     assert m.best_link(query, model, since=0.0) == "report"
+
+
+def test_an_outlet_is_one_outlet_whatever_the_case_of_its_name() -> None:
+    """QA: "skynews" and "SkyNews" (an archive's and a feed's spelling) counted as two outlets, so the model
+    linked one outlet's own two articles."""
+    model = load_model()
+    assert model is not None
+    m = _Mirror()
+    m.add("1-0", _entry({"id": "a", "title": FIRE[0], "body": FIRE[1], "source": "SkyNews"}, 1000.0)[1])
+    query = view_of({"title": FIRE[0], "body": FIRE[1], "source": " skynews "}, 1000.0, frozenset(), frozenset())
+    assert query.source == "skynews" and m.best_link(query, model, since=0.0) is None
+
+
+def test_the_story_window_must_be_at_least_an_hour() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from worker.settings import Settings
+
+    for bad in (0, -5):
+        with pytest.raises(ValidationError):
+            Settings(alert_story_window_hours=bad)

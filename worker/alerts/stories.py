@@ -19,11 +19,14 @@ in memory (``_Mirror``) and reads only what was appended since its last look. Ma
   cross-source ANT title pairs at Jaccard >= 0.5: this refuses 2 of them (both arguably other stories),
   where exact canonical-name comparison would refuse 50 (spelling variants: بوتين/بوتن).
 
-Entries count for the window (``alert_story_window_hours``): a copy arriving later starts a new story.
+Entries count for the window (``alert_story_window_hours``) by the articles' own times (publication, else
+the moment of assignment), on either side: a copy published more than the window after (or before) an
+article starts a story of its own, also when an import assigns months of archive within minutes. The log
+itself is trimmed by the clock (what was appended within the window).
 ``assign_story`` is idempotent per document id (a retried task gets the same story back).
 
-Memory: a process holds the window's entries, about 1.5 KB each (token strings shared through
-``sys.intern``, title bands in one numpy array), and at most ``MAX_ENTRIES`` of them (~60 MB): past the
+Memory: a process holds the window's entries, about 1.9 KB each (token strings shared through
+``sys.intern``, title bands in one numpy array), and at most ``MAX_ENTRIES`` of them (~75 MB): past the
 cap the oldest quarter is dropped. The window is wall-clock time, so an import puts all of an archive's
 rows in it at once; a 50,000-row import used to keep all 50,000 (~6.5 KB each as parsed JSON: 320 MB).
 The cap's effect: when more than ``MAX_ENTRIES`` articles arrive within the window, a copy of an article
@@ -36,13 +39,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import sys
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -65,6 +69,8 @@ TITLE_MIN_TOKENS = 4
 MAX_ENTRIES = 40_000
 # Cross-outlet link candidates compared in full per article, those sharing most heavy terms first.
 MAX_LINK_CANDIDATES = 24
+# A publication time this far ahead of the clock is a feed's typo: the article counts as published now.
+FUTURE_SLACK = 86_400
 
 # Function words that say nothing about which story a title is about (analysed like the titles).
 _STOP_WORDS = (
@@ -179,7 +185,7 @@ def _id_key(stream_id: str) -> tuple[int, int]:
 @dataclass(slots=True)
 class _Entry:
     ms: int  # when it was appended, by Redis's clock (stream id): pruning
-    ts: float  # the article's time (``now`` of its assignment): the window
+    ts: float  # the article's time (publication, else ``now`` of its assignment): the window
     fp: int | None
     story: str
     # Title tokens, entity tokens and title entity groups as tuples: a frozenset costs 216-730 bytes even
@@ -291,7 +297,7 @@ class _Mirror:
             self.tops[pos] = top_terms(e.link.top_sig())
             self.link_src[pos] = self.source_ids.setdefault(e.link.source, len(self.source_ids))
 
-    def best_fp(self, fp: int, since: float) -> str | None:
+    def best_fp(self, fp: int, since: float, until: float = math.inf) -> str | None:
         """Closest fingerprint within ``MAX_HAMMING`` bits in the window, then the earliest."""
         n = len(self.entries)
         if not n:
@@ -301,12 +307,13 @@ class _Mirror:
         for pos in np.flatnonzero((dist <= MAX_HAMMING) & self.has_fp[:n]):
             e = self.entries[pos]
             d = int(dist[pos])
-            if e.ts >= since and (best is None or (d, e.ts) < best[:2]):
+            if since <= e.ts <= until and (best is None or (d, e.ts) < best[:2]):
                 best = (d, e.ts, e.story)
         return best[2] if best else None
 
     def best_title(self, bands: list[str], toks: frozenset[str],
-                   ents: tuple[frozenset[str], list[frozenset[str]]], since: float) -> str | None:
+                   ents: tuple[frozenset[str], list[frozenset[str]]], since: float,
+                   until: float = math.inf) -> str | None:
         """Highest title Jaccard (>= ``TITLE_JACCARD``) among band candidates (an entry sharing at least
         one band, same position) without an entity conflict, then the earliest."""
         n = len(self.entries)
@@ -317,7 +324,7 @@ class _Mirror:
         best: tuple[float, float, str] | None = None
         for pos in candidates:
             e = self.entries[pos]
-            if e.ts < since:
+            if not since <= e.ts <= until:
                 continue
             j = jaccard(toks, frozenset(e.toks))
             if j < TITLE_JACCARD or (best is not None and (-j, e.ts) >= best[:2]):
@@ -328,7 +335,7 @@ class _Mirror:
         return best[2] if best else None
 
 
-    def best_link(self, view: LinkView, model: LinkModel, since: float) -> str | None:
+    def best_link(self, view: LinkView, model: LinkModel, since: float, until: float = math.inf) -> str | None:
         """The story of the most probable same-event report from another outlet (probability at least the
         model's threshold), then the earliest. Candidates share one of their heaviest terms with ``view``."""
         n = len(self.entries)
@@ -346,7 +353,7 @@ class _Mirror:
         for pos in candidates:
             e = self.entries[pos]
             link = e.link
-            if e.ts < since or link is None or not link.source:
+            if not since <= e.ts <= until or link is None or not link.source:
                 continue
             other = link.view(frozenset(e.toks), frozenset(e.ents[0]))
             p = model.probability(view, other)
@@ -367,11 +374,17 @@ def _packed_link(stream_id: str, value: Any) -> PackedView | None:
 
 
 def _article_time(doc: dict[str, Any], now: float) -> float:
-    """The article's publication time (an import assigns a year of articles within minutes), else now."""
+    """When the article appeared: its publication time (an import assigns months of articles within minutes,
+    so the assignment time would put them all in one window), else now; a date more than a day ahead of now
+    (a feed's typo) is not believed."""
     try:
-        return datetime.fromisoformat(str(doc["published"]).replace("Z", "+00:00")).timestamp()
+        published = datetime.fromisoformat(str(doc["published"]).replace("Z", "+00:00"))
+        if published.tzinfo is None:
+            published = published.replace(tzinfo=UTC)
+        t = published.timestamp()
     except (KeyError, TypeError, ValueError, OverflowError, OSError):
         return now
+    return t if t <= now + FUTURE_SLACK else now
 
 
 def _popcount(values: np.ndarray) -> np.ndarray:
@@ -453,21 +466,22 @@ class StoryIndex:
         """(story id, log entry) for ``doc`` against the mirror as it stands: a copy (SimHash), a lightly
         re-titled copy (title overlap), then, with a link model, another outlet's report of the same event."""
         now = time.time() if now is None else now
-        since = now - window
+        t = _article_time(doc, now)
+        since, until = t - window, t + window  # either side: an archive may come in any order
         fp = _parse_fp(doc.get("fingerprint"))
         toks = title_tokens(doc.get("title") or "")
         use_title = len(toks) >= TITLE_MIN_TOKENS
         ents = entity_signature(doc) if use_title or model is not None else (frozenset(), [])
         bands = title_bands(toks) if use_title else []
-        story = mirror.best_fp(fp, since) if fp is not None else None
+        story = mirror.best_fp(fp, since, until) if fp is not None else None
         if story is None and use_title:
-            story = mirror.best_title(bands, toks, ents, since)
-        view = view_of(doc, _article_time(doc, now), toks, ents[0]) if model is not None else None
+            story = mirror.best_title(bands, toks, ents, since, until)
+        view = view_of(doc, t, toks, ents[0]) if model is not None else None
         if story is None and view is not None and model is not None:
-            story = mirror.best_link(view, model, since)
+            story = mirror.best_link(view, model, since, until)
         story_id = story or doc_id or hashlib.sha1(f"{doc.get('title')}|{now}".encode()).hexdigest()
         # [time, simhash hex, story, title tokens, entity tokens, title entity groups, title bands, link]
-        fields: list[Any] = [now, f"{fp:016x}" if fp is not None else "", story_id, sorted(toks) if use_title else [],
+        fields: list[Any] = [t, f"{fp:016x}" if fp is not None else "", story_id, sorted(toks) if use_title else [],
                              sorted(ents[0]), [sorted(g) for g in ents[1]], bands]
         if view is not None:
             fields.append(view_to_json(view))

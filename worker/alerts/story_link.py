@@ -62,7 +62,8 @@ def view_of(doc: dict[str, Any], ts: float, title_toks: frozenset[str],
                     if c.get("kind") and isinstance(c.get("count"), int))
     title, body = doc.get("title") or "", doc.get("body") or ""
     whole, title_sig, lead_sig = article_signatures(title, body, LEAD_CHARS)
-    return LinkView(ts, str(doc.get("source") or ""), title_toks, entity_toks, frozenset(places), events, cas,
+    # the outlet as a key: "BBC" from an archive and "bbc" from a feed are one outlet
+    return LinkView(ts, str(doc.get("source") or "").strip().casefold(), title_toks, entity_toks, frozenset(places), events, cas,
                     whole, title_sig, lead_sig, _numbers(f"{title} {body[:LEAD_CHARS]}"))
 
 
