@@ -141,3 +141,22 @@ def test_a_misdated_future_article_does_not_move_the_latest_window(es_client):
     with explore_app(es_client, "texplore-future-", extra=[typo]) as app, TestClient(app) as client:
         body = client.get("/stories/top", params={"window": "24h"}).json()
     assert body["newest"] == NEWEST and _ids(body) == ["s-prison", "s-summit"]
+
+
+def test_all_time_counts_every_article_also_undated_and_misdated_ones(es_client):
+    """QA: with a copy dated 2030 and an undated one, the top stories said 3 articles where the story's own
+    page listed 5."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.integration.explore_corpus import _doc
+
+    future = (datetime.now(UTC) + timedelta(days=3650)).isoformat()
+    typo = _doc("typo", "s-prison", "alarabia", future, "هجوم على سجن غويران", "نص", [])
+    undated = _doc("undated", "s-prison", "france24", None, "هجوم على سجن غويران", "نص", [])
+    with explore_app(es_client, "texplore-all-", extra=[typo, undated]) as app, TestClient(app) as client:
+        top = client.get("/stories/top", params={"window": "all"}).json()
+        story = client.get("/stories/s-prison").json()
+        day = client.get("/stories/top", params={"window": "24h"}).json()
+    prison = next(s for s in top["stories"] if s["story_id"] == "s-prison")
+    assert prison["articles"] == len(story["articles"]) == 6
+    assert next(s for s in day["stories"] if s["story_id"] == "s-prison")["articles"] == 4  # windows unchanged
