@@ -160,3 +160,18 @@ def test_all_time_counts_every_article_also_undated_and_misdated_ones(es_client)
     prison = next(s for s in top["stories"] if s["story_id"] == "s-prison")
     assert prison["articles"] == len(story["articles"]) == 6
     assert next(s for s in day["stories"] if s["story_id"] == "s-prison")["articles"] == 4  # windows unchanged
+
+
+def test_one_outlet_whatever_the_case_of_its_name(es_client):
+    """QA: a feed's "bbc" and an archive's "BBC" counted as two sources and drew two lanes."""
+    from tests.integration.explore_corpus import _doc
+
+    upper = _doc("upper", "s-prison", "BBC", "2018-03-10T10:30:00+00:00", "هجوم على سجن غويران", "نص", [])
+    with explore_app(es_client, "texplore-case-", extra=[upper]) as app, TestClient(app) as client:
+        top = client.get("/stories/top", params={"window": "24h"}).json()
+        story = client.get("/stories/s-prison").json()
+    prison = next(s for s in top["stories"] if s["story_id"] == "s-prison")
+    assert prison["sources"] == 3 and sorted(n.lower() for n in prison["source_names"]) == ["bbc", "cnn", "skynews"]
+    lanes = {s["name"].lower(): s["count"] for s in story["sources"]}
+    assert len(story["sources"]) == 3 and lanes["bbc"] == 1 + sum(1 for a in story["articles"]
+                                                                  if a["source"] == "bbc")

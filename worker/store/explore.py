@@ -14,6 +14,7 @@ Field names are the template's (``worker/store/templates/news-articles.json``): 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -121,6 +122,22 @@ def _terms(agg: dict[str, Any]) -> list[dict[str, Any]]:
 # -------------------------------------------------------------------------------------------- stories
 
 
+def _one_per_outlet(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Source buckets merged by the name's lower case (the query language's ``source_key``): the most
+    frequent spelling names the outlet, counts add up and the earliest ``first`` is kept."""
+    merged: dict[str, dict[str, Any]] = {}
+    for it in items:
+        key = str(it["name"]).lower()
+        seen = merged.get(key)
+        if seen is None:
+            merged[key] = dict(it)
+            continue
+        seen["count"] += it["count"]
+        if it.get("first") and (not seen.get("first") or it["first"] < seen["first"]):
+            seen["first"] = it["first"]
+    return sorted(merged.values(), key=lambda x: -x["count"])
+
+
 def top_stories(es: Elasticsearch, alias: str, *, window: str = "24h", anchor: Anchor = "latest",
                 until: datetime | None = None, sort: Literal["sources", "articles"] = "sources",
                 size: int = 20) -> dict[str, Any]:
@@ -134,7 +151,8 @@ def top_stories(es: Elasticsearch, alias: str, *, window: str = "24h", anchor: A
         aggs={"stories": {
             "terms": {"field": "story_id", "size": size, "order": [*order, {"last": "desc"}, {"_key": "asc"}]},
             "aggs": {
-                "sources": {"cardinality": {"field": "source"}},
+                # one outlet whatever the case of its name (a feed's "bbc", an archive's "BBC")
+                "sources": {"cardinality": {"field": "source_key"}},
                 "first": {"min": {"field": "published"}},
                 "last": {"max": {"field": "published"}},
                 "source_names": {"terms": {"field": "source", "size": 12}},
@@ -154,7 +172,8 @@ def top_stories(es: Elasticsearch, alias: str, *, window: str = "24h", anchor: A
             "title": rep.get("title") or "",
             "articles": b["doc_count"],
             "sources": b["sources"]["value"],
-            "source_names": [x["name"] for x in _terms(b["source_names"])],
+            "source_names": [x["name"] for x in _one_per_outlet(
+                {"name": x["name"], "count": x["count"]} for x in _terms(b["source_names"]))],
             "first": b["first"].get("value_as_string"),
             "last": b["last"].get("value_as_string"),
             "events": [x["name"] for x in _terms(b["events"])],
@@ -188,8 +207,8 @@ def story(es: Elasticsearch, alias: str, story_id: str, size: int = 200) -> dict
         "total": total,
         "first": aggs["first"].get("value_as_string"),
         "last": aggs["last"].get("value_as_string"),
-        "sources": [{"name": b["key"], "count": b["doc_count"], "first": b["first"].get("value_as_string")}
-                    for b in aggs["sources"]["buckets"]],
+        "sources": _one_per_outlet({"name": b["key"], "count": b["doc_count"], "first": b["first"].get("value_as_string")}
+                                   for b in aggs["sources"]["buckets"]),
         "articles": articles,
     }
 

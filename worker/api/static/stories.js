@@ -116,7 +116,8 @@
     });
     for (const a of data.articles) {
       const t = Date.parse(a.published);
-      const i = lanes.indexOf(a.source);
+      // one lane per outlet whatever the case of its name (the API merges "bbc" and "BBC")
+      const i = lanes.findIndex((n) => n.toLowerCase() === String(a.source || "").toLowerCase());
       if (!Number.isFinite(t) || i < 0) continue;
       const dot = svgEl("circle", { cx: x(t), cy: top + i * lane + lane / 2, r: 6, class: "tdot" });
       const tip = svgEl("title");
