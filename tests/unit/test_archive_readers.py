@@ -115,6 +115,11 @@ def test_published_formats():
     assert parse_published("") is None
     with pytest.raises(RowError):
         parse_published("yesterday")
+    # QA: "99999999999" was read as the year 5138; Unix seconds as text are 9-10 digits, and the message says so
+    assert parse_published("1518343104") == parse_published(1518343104)
+    for text in ("99999999999", "86400"):
+        with pytest.raises(RowError, match="9-10 digits"):
+            parse_published(text)
     with pytest.raises(RowError):
         article_from_columns({"url": "https://e.org/x", "title": "t", "lang": "<script>"})
 

@@ -82,7 +82,9 @@ def parse_published(value: Any) -> str | None:
         return None
     if isinstance(value, bool):
         raise RowError(f"unreadable date {value!r}")
-    if isinstance(value, int | float) or (isinstance(value, str) and re.fullmatch(r"\d{9,11}(\.\d+)?", value.strip())):
+    # Unix seconds: a number, or text of 9-10 digits (1973-2286; shorter digit strings would be years or
+    # typos, and 11 digits already reach the year 5138)
+    if isinstance(value, int | float) or (isinstance(value, str) and re.fullmatch(r"\d{9,10}(\.\d+)?", value.strip())):
         try:
             return datetime.fromtimestamp(float(value), UTC).isoformat()
         except (OverflowError, OSError, ValueError) as err:
@@ -99,7 +101,8 @@ def parse_published(value: Any) -> str | None:
         except (TypeError, ValueError, IndexError):
             dt = None
     if dt is None:
-        raise RowError(f"unreadable date {text[:60]!r}: expected ISO 8601, RFC 822 or Unix seconds")
+        raise RowError(f"unreadable date {text[:60]!r}: expected ISO 8601, RFC 822 or Unix seconds "
+                       "(a number, or 9-10 digits as text)")
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.isoformat()
