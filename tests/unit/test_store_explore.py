@@ -17,8 +17,11 @@ def test_histogram_unit_follows_the_span():
 
 
 def test_window_filter_is_open_at_the_start_for_all():
+    # all time is every article (also undated and future-dated ones); with an explicit end, all up to it
     w = Window("all", "latest", None, "2018-03-10T12:00:00.000Z", "2018-03-10T12:00:00.000Z")
-    assert w.filter() == {"range": {"published": {"lte": "2018-03-10T12:00:00.000Z"}}}
+    assert w.filter() == {"match_all": {}}
+    u = Window("all", "until", None, "2018-03-10T12:00:00.000Z", "2018-03-10T12:00:00.000Z")
+    assert u.filter() == {"range": {"published": {"lte": "2018-03-10T12:00:00.000Z"}}}
     d = Window("24h", "now", "2018-03-09T12:00:00.000Z", "2018-03-10T12:00:00.000Z", None)
     assert d.filter()["range"]["published"]["gte"] == "2018-03-09T12:00:00.000Z"
 
