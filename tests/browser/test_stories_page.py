@@ -121,3 +121,26 @@ def test_a_failed_list_ends_the_loading_line(explore_page, explore_server):
     assert "es down" in page.inner_text("#error")
     assert page.inner_text("#window-note") == ""  # not "loading…" for ever
     assert not page.errors
+
+
+def test_a_misdated_future_article_does_not_squash_the_timeline(browser, es_client):
+    """QA: one copy dated 2030 stretched the axis to 2030 and pushed every 2018 dot to one edge."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.browser.conftest import serve
+    from tests.integration.explore_corpus import _doc, explore_app
+
+    future = (datetime.now(UTC) + timedelta(days=3650)).isoformat()
+    typo = _doc("typo", "s-prison", "alarabia", future, "هجوم على سجن غويران", "نص", [])
+    with explore_app(es_client, "texplore-web-typo-", extra=[typo]) as app, serve(app) as url, \
+            open_page(browser, url, bypass_csp=False) as page:
+        page.goto(url + "/stories?id=s-prison")
+        page.wait_for_selector("#story-articles li.ex-article")
+        assert page.locator("#story-articles li.ex-article").count() == 5  # listed
+        assert page.locator("#timeline svg circle.tdot").count() == 4  # but no dot in 2030
+        xs = [float(v) for v in page.eval_on_selector_all("#timeline svg circle.tdot",
+                                                           "els => els.map((e) => e.getAttribute('cx'))")]
+        assert max(xs) - min(xs) > 300  # the four 2018 dots spread over the axis
+        axis = page.locator("#timeline svg text.axis").all_text_contents()
+        assert len(axis) == 2 and all("٢٠١٨" in t or "2018" in t for t in axis), axis  # not ten years ahead
+        assert not page.errors and not page.outside

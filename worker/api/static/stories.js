@@ -102,7 +102,11 @@
     const lanes = data.sources.map((s) => s.name);
     const width = 620, lane = 28, left = 110, right = 16, top = 8;
     const height = top + lanes.length * lane + 24;
-    const times = data.articles.map((a) => Date.parse(a.published)).filter(Number.isFinite);
+    // a date more than a day ahead of the clock is a feed's typo (2030): it would squash every real dot to
+    // one edge, so it gets no dot (the article stays in the list below)
+    const latest = Date.now() + 86400000;
+    const when = (a) => { const t = Date.parse(a.published); return Number.isFinite(t) && t <= latest ? t : NaN; };
+    const times = data.articles.map(when).filter(Number.isFinite);
     const t0 = times.length ? Math.min(...times) : 0, t1 = times.length ? Math.max(...times) : 0;
     const span = Math.max(t1 - t0, 60000);
     const x = (t) => left + (t - t0) / span * (width - left - right);
@@ -115,7 +119,7 @@
       svg.append(label);
     });
     for (const a of data.articles) {
-      const t = Date.parse(a.published);
+      const t = when(a);
       // one lane per outlet whatever the case of its name (the API merges "bbc" and "BBC")
       const i = lanes.findIndex((n) => n.toLowerCase() === String(a.source || "").toLowerCase());
       if (!Number.isFinite(t) || i < 0) continue;
