@@ -16,7 +16,8 @@ import json
 import pathlib
 import re
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Sequence
 
 TYPES = ("armed_clash airstrike shelling bombing armed_attack prison_attack kidnapping arrest sentencing "
          "assassination protest curfew ceasefire security_sweep displacement disaster").split()
@@ -35,14 +36,14 @@ def read(path: pathlib.Path) -> dict[str, dict]:
     return {d["id"]: d for d in (json.loads(line) for line in path.open(encoding="utf-8") if line.strip())}
 
 
-def kappa(pairs: list[tuple[bool, bool]]) -> float:
+def kappa(pairs: Sequence[tuple[Hashable, Hashable]]) -> float:
+    """Cohen's kappa of two passes' labels (yes/no decisions, or any categories)."""
     n = len(pairs)
     if not n:
         return float("nan")
     po = sum(a == b for a, b in pairs) / n
-    pa = sum(a for a, _ in pairs) / n
-    pb = sum(b for _, b in pairs) / n
-    pe = pa * pb + (1 - pa) * (1 - pb)
+    ca, cb = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    pe = sum(ca[k] * cb[k] for k in ca) / (n * n)
     return 1.0 if pe == 1 else (po - pe) / (1 - pe)
 
 

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections import Counter, defaultdict
+from collections.abc import Hashable
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from agreement import kappa  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "stories"
 
 
-def kappa(pairs: list[tuple[str, str]]) -> tuple[float, float]:
-    """(observed agreement, Cohen's kappa) of two label sequences."""
-    n = len(pairs)
-    agree = sum(a == b for a, b in pairs) / n
-    ca, cb = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
-    expected = sum(ca[k] * cb[k] for k in set(ca) | set(cb)) / n / n
-    return agree, (agree - expected) / (1 - expected) if expected < 1 else 1.0
+def agreement(pairs: list[tuple[Hashable, Hashable]]) -> tuple[float, float]:
+    """(observed agreement, Cohen's kappa) of two passes' labels."""
+    return sum(a == b for a, b in pairs) / len(pairs), kappa(pairs)
 
 
 def batch_order() -> list[tuple[str, str]]:
@@ -52,8 +53,8 @@ def main() -> None:
         if len(labels) == 2:
             by_round["sp1-sp5" if int(batch[2:]) <= 5 else "sp6-sp10"].append((labels[0], labels[1]))
     for name, two in sorted(by_round.items()) + [("all", [x for v in by_round.values() for x in v])]:
-        three = kappa(two)
-        binary = kappa([(a == "same", b == "same") for a, b in two])
+        three = agreement(two)
+        binary = agreement([(a == "same", b == "same") for a, b in two])
         print(f"{name}: {len(two)} pairs twice; three labels {three[0]:.3f} (kappa {three[1]:.3f}); "
               f"same against not {binary[0]:.3f} (kappa {binary[1]:.3f})")
     pending = [p for _, p in order if len(set(passes.get(p, {}).values())) > 1 and p not in rulings]

@@ -27,8 +27,9 @@ itself is trimmed by the clock (what was appended within the window).
 
 Memory: a process holds the window's entries, about 1.9 KB each (token strings shared through
 ``sys.intern``, title bands in one numpy array), and at most ``MAX_ENTRIES`` of them (~75 MB): past the
-cap the oldest quarter is dropped. The window is wall-clock time, so an import puts all of an archive's
-rows in it at once; a 50,000-row import used to keep all 50,000 (~6.5 KB each as parsed JSON: 320 MB).
+cap the oldest quarter is dropped. The log is kept by wall-clock time, so an import puts all of an
+archive's rows in it at once; a 50,000-row import used to keep all 50,000 (~6.5 KB each as parsed JSON:
+320 MB).
 The cap's effect: when more than ``MAX_ENTRIES`` articles arrive within the window, a copy of an article
 older than the newest 30,000-40,000 entries starts a new story instead of joining it (the Redis log, trimmed
 by time, still holds them; only this process's copy forgets).
@@ -52,8 +53,17 @@ from typing import Any
 import numpy as np
 
 from worker.alerts.context import AlertsDeps
-from worker.alerts.story_link import LinkModel, LinkView, PackedView, load_model, view_of, view_to_json
+from worker.alerts.story_link import (
+    LinkModel,
+    LinkView,
+    PackedView,
+    jaccard,
+    load_model,
+    view_of,
+    view_to_json,
+)
 from worker.alerts.story_vectors import GATE_TERMS, top_terms
+from worker.extract.dates import parse_published
 from worker.extract.fingerprint import NEAR_DISTANCE as MAX_HAMMING
 from worker.query.analysis import analyze
 
@@ -131,12 +141,6 @@ def title_bands(tokens: Iterable[str]) -> list[str]:
 
 def hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()
-
-
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
 
 
 def _parse_fp(value: Any) -> int | None:
@@ -377,12 +381,13 @@ def _article_time(doc: dict[str, Any], now: float) -> float:
     """When the article appeared: its publication time (an import assigns months of articles within minutes,
     so the assignment time would put them all in one window), else now; a date more than a day ahead of now
     (a feed's typo) is not believed."""
+    value = doc.get("published")
+    published = parse_published(value if isinstance(value, str | datetime) else None)
+    if published is None:
+        return now
     try:
-        published = datetime.fromisoformat(str(doc["published"]).replace("Z", "+00:00"))
-        if published.tzinfo is None:
-            published = published.replace(tzinfo=UTC)
-        t = published.timestamp()
-    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        t = (published if published.tzinfo else published.replace(tzinfo=UTC)).timestamp()
+    except (OverflowError, OSError, ValueError):
         return now
     return t if t <= now + FUTURE_SLACK else now
 

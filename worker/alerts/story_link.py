@@ -22,6 +22,7 @@ from importlib import resources
 from typing import Any
 
 from worker.alerts.story_vectors import EMPTY, Signature, article_signatures, cosine, from_json, pack, unpack
+from worker.document import event_types
 from worker.extract.numbers import find_numbers
 from worker.extract.tokens import tokenize
 
@@ -57,7 +58,7 @@ def view_of(doc: dict[str, Any], ts: float, title_toks: frozenset[str],
         place = ent.get("place") or {}
         if place.get("geonameid") or place.get("name_en"):
             places.add(str(place.get("geonameid") or place.get("name_en")))
-    events = frozenset(str(e.get("type")) for e in doc.get("events") or [] if e.get("type"))
+    events = frozenset(event_types(doc))
     cas = frozenset((str(c.get("kind")), int(c["count"])) for c in doc.get("casualties") or []
                     if c.get("kind") and isinstance(c.get("count"), int))
     title, body = doc.get("title") or "", doc.get("body") or ""
@@ -95,7 +96,7 @@ class PackedView:
         # Interned: sources, places and types recur across entries (a copy per entry was a third of its size).
         return cls(sys.intern(str(d["src"])), float(d["ts"]), pack(sigs),
                    tuple(sys.intern(str(p)) for p in d["places"]), tuple(sys.intern(str(e)) for e in d["events"]),
-                   tuple((sys.intern(str(k)), int(n)) for k, n in d["cas"]) or (), tuple(int(n) for n in d["nums"]))
+                   tuple((sys.intern(str(k)), int(n)) for k, n in d["cas"]), tuple(int(n) for n in d["nums"]))
 
     def top_sig(self) -> Signature:
         return unpack(self.blob)[0]
@@ -112,8 +113,12 @@ def _numbers(text: str) -> frozenset[int]:
                      if n.value is not None and not n.approximate and not 1900 <= n.value <= 2100)
 
 
-def _overlap(a: frozenset, b: frozenset) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    """Overlap of two token sets (0 when either is empty): titles and entity names here, titles in the
+    story stage's copy link."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
 
 
 def features(a: LinkView, b: LinkView) -> list[float]:
@@ -122,7 +127,7 @@ def features(a: LinkView, b: LinkView) -> list[float]:
     return [
         c,
         c * c,
-        _overlap(a.title_tokens, b.title_tokens),
+        jaccard(a.title_tokens, b.title_tokens),
         cosine(a.title_sig, b.title_sig),
         cosine(a.lead_sig, b.lead_sig),
         float(bool(a.numbers & b.numbers)),
@@ -130,7 +135,7 @@ def features(a: LinkView, b: LinkView) -> list[float]:
         # apart, a second attack is as likely as a late report of the first). Linear hours: .930 / .146, log:
         # .952 / .169 (precision / recall, 1,500 pairs, nested cross-validation).
         math.log1p(min(abs(a.ts - b.ts) / 3600.0, 96.0)),
-        _overlap(a.entity_tokens, b.entity_tokens),
+        jaccard(a.entity_tokens, b.entity_tokens),
         float(bool(a.places & b.places)),
         float(bool(a.places and b.places and not a.places & b.places)),
         float(bool(a.events & b.events)),
@@ -148,9 +153,6 @@ class LinkModel:
     def probability(self, a: LinkView, b: LinkView) -> float:
         z = sum(w * x for w, x in zip(self.weights, features(a, b), strict=True))
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
-
-    def same(self, a: LinkView, b: LinkView) -> bool:
-        return self.probability(a, b) >= self.threshold
 
     def to_json(self) -> str:
         return json.dumps({"features": FEATURES, "weights": list(self.weights), "threshold": self.threshold}, indent=1)

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from worker.extract.keywords import term_counts, term_weights, tfidf
+from worker.extract.keywords import article_counts, term_counts, term_weights, tfidf
 from worker.extract.tokens import tokenize
 
 TOP_TERMS = 32
@@ -44,14 +44,11 @@ def signature(title: str, body: str, top: int = TOP_TERMS) -> Signature:
 def article_signatures(title: str, body: str, lead_chars: int) -> tuple[Signature, Signature, Signature]:
     """(whole article, title, lead) signatures, tokenizing each text once: the lead is the body's words that
     start within ``lead_chars``. Title words count twice, alone as in the whole article."""
-    title_tf = {k: 2 * n for k, n in term_counts(tokenize(title or "")).items()}
+    title_tf = term_counts(tokenize(title or ""))
     body_toks = tokenize(body or "")
-    whole = dict(title_tf)
-    for k, n in term_counts(body_toks).items():
-        whole[k] = whole.get(k, 0) + n
     cut = next((i for i, t in enumerate(body_toks) if t.start >= lead_chars), len(body_toks))
-    return (from_weights(tfidf(whole)), from_weights(tfidf(title_tf)),
-            from_weights(tfidf(term_counts(body_toks[:cut]))))
+    return (from_weights(tfidf(article_counts(title_tf, term_counts(body_toks)))),
+            from_weights(tfidf(article_counts(title_tf, {}))), from_weights(tfidf(term_counts(body_toks[:cut]))))
 
 
 def from_weights(weights: dict[str, float], top: int = TOP_TERMS) -> Signature:

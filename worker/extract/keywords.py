@@ -32,7 +32,7 @@ from worker.extract.memo import WORD_TYPES, memo
 from worker.extract.normalize import DIACRITICS_RE, fold
 from worker.extract.tokens import Token, split_proclitics, tokenize
 
-__all__ = ["find_keywords", "term_key", "term_counts", "term_weights", "tfidf", "build_idf", "load_idf", "load_stopwords"]
+__all__ = ["find_keywords", "term_key", "term_counts", "article_counts", "term_weights", "tfidf", "build_idf", "load_idf", "load_stopwords"]
 
 _DATA = "worker.extract.data"
 _MIN_DF = 3  # rarer terms are not shipped; they get the maximum IDF at run time
@@ -229,12 +229,6 @@ def build_idf(corpus: str | Path, out_dir: str | Path | None = None) -> tuple[in
     return n_docs, len(shipped)
 
 
-if __name__ == "__main__":  # python -m worker.extract.keywords build CORPUS [OUT_DIR]
-    if len(sys.argv) >= 3 and sys.argv[1] == "build":
-        print(build_idf(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None))
-    else:
-        print(__doc__)
-
 
 def term_counts(toks: list[Token]) -> dict[str, int]:
     """How often each content term key occurs among ``toks`` (the keys ``find_keywords`` ranks)."""
@@ -258,10 +252,23 @@ def tfidf(counts: dict[str, int]) -> dict[str, float]:
     return {k: (1.0 + math.log(n)) * idf.get(k, idf_max) for k, n in counts.items() if n > 0}
 
 
-def term_weights(title: str, body: str) -> dict[str, float]:
-    """TF-IDF weight of every content term key of the article (title words count twice, as in
-    ``find_keywords``): the vocabulary side of comparing two articles."""
-    tf = {k: 2 * n for k, n in term_counts(tokenize(title or "")).items()}
-    for k, n in term_counts(tokenize(body or "")).items():
+def article_counts(title_tf: dict[str, int], body_tf: dict[str, int]) -> dict[str, int]:
+    """Term counts of a whole article: title words count twice, as in ``find_keywords``."""
+    tf = {k: 2 * n for k, n in title_tf.items()}
+    for k, n in body_tf.items():
         tf[k] = tf.get(k, 0) + n
-    return tfidf(tf)
+    return tf
+
+
+def term_weights(title: str, body: str) -> dict[str, float]:
+    """TF-IDF weight of every content term key of the article: the vocabulary side of comparing two
+    articles."""
+    return tfidf(article_counts(term_counts(tokenize(title or "")), term_counts(tokenize(body or ""))))
+
+
+if __name__ == "__main__":  # python -m worker.extract.keywords build CORPUS [OUT_DIR]
+    if len(sys.argv) >= 3 and sys.argv[1] == "build":
+        print(build_idf(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None))
+    else:
+        print(__doc__)
+

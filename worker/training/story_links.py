@@ -22,10 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from worker.alerts.stories import entities_conflict, entity_signature, title_tokens
+from worker.alerts.stories import StoryIndex, _Mirror, entity_signature, title_tokens
 from worker.alerts.story_link import FEATURES, LinkModel, LinkView, features, view_of
 from worker.document import EVENT_TYPES
-from worker.extract.fingerprint import NEAR_DISTANCE, hamming
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data" / "stories"
@@ -86,13 +85,12 @@ def views(docs: dict[str, dict]) -> dict[str, LinkView]:
 
 
 def copy_link(a: dict, b: dict) -> bool:
-    """What the story stage linked before this model: SimHash or the title rule."""
-    if a.get("fingerprint") and b.get("fingerprint") and hamming(a["fingerprint"], b["fingerprint"]) <= NEAR_DISTANCE:
-        return True
-    ta, tb = title_tokens(a.get("title") or ""), title_tokens(b.get("title") or "")
-    if min(len(ta), len(tb)) < 4 or len(ta & tb) / len(ta | tb) < 0.5:
-        return False
-    return not entities_conflict(entity_signature(a), entity_signature(b))
+    """What the story stage linked before this model (SimHash or the title rule): the stage's own decision
+    for ``b`` with ``a`` alone in the log and no link model."""
+    mirror = _Mirror()
+    story, entry = StoryIndex._decide(mirror, a, "a", a["_ts"], WINDOW_S)
+    mirror.add("1-0", entry)
+    return StoryIndex._decide(mirror, b, "b", b["_ts"], WINDOW_S)[0] == story
 
 
 def group_folds(pairs: Sequence[Pair], k: int, seed: int = 7) -> list[int]:
@@ -185,7 +183,6 @@ def effect(corpus: Path, limit: int | None = None, show: Sequence[str] = ()) -> 
     """What the link changes for subscribers: the corpus's world and Middle East articles assigned to stories
     in publication order (48 h window, one process's log copy, no Redis), with and without the link; per event
     type, how many notifications a rule ``event:TYPE`` sends (one per story with such an article)."""
-    from worker.alerts.stories import StoryIndex, _Mirror
     from worker.alerts.story_link import load_model
     from worker.extract.pipeline import extract_many
 
@@ -206,8 +203,7 @@ def effect(corpus: Path, limit: int | None = None, show: Sequence[str] = ()) -> 
         out = []
         for k, (ts, doc) in enumerate(docs):
             story, entry = StoryIndex._decide(mirror, doc, doc["id"], ts, WINDOW_S, m)
-            mirror.add(f"{k + 1}-0", entry)
-            mirror.entries[-1].ms = int(ts * 1000)
+            mirror.add(f"{int(ts * 1000)}-{k}", entry)  # the stream id's time: what pruning reads
             if k % 2000 == 0:
                 mirror.prune(int((ts - WINDOW_S) * 1000))
             out.append(story)
