@@ -23,6 +23,7 @@ from celery.signals import (
 )
 from kombu import Queue
 
+from worker import broker_guard
 from worker.extract.pipeline import warm_up as warm_up_chain
 from worker.ingest.article import warm_up as warm_up_page_extraction
 from worker.keys import Keys
@@ -43,6 +44,8 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, object]]:
 
 
 def create_app(settings: Settings) -> Celery:
+    # a worker that loses Redis must reconnect, not die on kombu 5.7.0's AttributeError (broker_guard)
+    broker_guard.install()
     celery = Celery("newsworker", broker=settings.redis_url, backend=settings.redis_url)
     celery.conf.update(
         task_serializer="json",
