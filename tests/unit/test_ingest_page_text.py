@@ -12,7 +12,10 @@
 
 from __future__ import annotations
 
+import json
+
 from trafilatura.utils import load_html
+from typer.testing import CliRunner
 
 from tests.unit.test_ingest_page_date import ARTICLE, cnn_like_page, sidebar_page
 from worker.ingest.article import extract_page
@@ -49,6 +52,18 @@ def test_link_lists_are_items_made_of_headline_links():
     assert drop_link_lists(tree) == 3
     text = tree.text_content()
     assert "رابط داخل فقرة" in text and "2 مارس 2017" in text and "عنوان خبر" not in text
+
+
+def test_cli_html_is_the_service_page_path():
+    from worker.cli.main import app
+
+    html = sidebar_page(article=WEATHER)
+    res = CliRunner().invoke(app, ["extract", "--html", "-"], input=html)
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    page = extract_page(html)
+    assert doc["body"] == page["text"] and doc["title"] == page["title"]
+    assert doc["published"] == "2014-05-26T10:19:00Z"  # a zone, as JSON-lines articles give it
 
 
 def test_site_disclaimer_and_comment_policy_leave_the_text():
