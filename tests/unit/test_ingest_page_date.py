@@ -137,3 +137,13 @@ def test_hostile_date_markup_stays_bounded():
         t0 = time.process_time()
         page_date(load_html(html), title="عنوان")
         assert time.process_time() - t0 < 20  # generous: each is well under a second
+
+
+def test_a_subtitle_naming_an_event_date_is_no_date_line():
+    """A line under the headline that tells of a dated event is a sentence, not the page's date line."""
+    html = sidebar_page(dateline="").replace(
+        '</h1></header>', '</h1><h2>قمة 15 مارس 2016 في جنيف تفشل في التوصل إلى اتفاق حول مستقبل المدينة وأهلها</h2>'
+        '</header>')
+    assert extract_page(html)["date"] is None
+    html = html.replace('</header>', '<div class="by">كتب: محمد عبد الله - الخميس 2 مارس 2017 - 10:30</div></header>')
+    assert extract_page(html)["date"] == "2017-03-02T10:30:00+00:00"

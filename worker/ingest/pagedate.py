@@ -39,6 +39,8 @@ __all__ = ["page_date", "text_date", "machine_date", "WINDOW"]
 
 WINDOW = 400  # visible characters between the headline and a date line written next to it
 _LINE_CHARS = 120  # a dateline is short; a date inside a longer paragraph is the news's, not the page's
+_LINE_WORDS = 10  # ... and mostly the date: "كتب: فلان - الخميس 2 مارس 2017 - 10:30 بتوقيت مكة" has 9 words
+_LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
 OLDEST = date(1990, 1, 1)
 _MAX_JSON_CHARS = 200_000  # one JSON-LD script; real ones are a few kB
 _MAX_JSON_SCRIPTS = 20
@@ -78,7 +80,7 @@ def page_date(root: HtmlElement, *, title: str | None = None, fallback: str | No
     now = now or datetime.now(UTC)
     head = head if head is not None else headline(root, title)
     finders = (lambda: _meta(root), lambda: _json_ld(root, title), lambda: _marked(root, head),
-               lambda: _near_headline(root, head))
+               lambda: _near_headline(root, head, now))
     for find in finders:
         try:
             found = find()
@@ -270,8 +272,9 @@ def _in_comments(el: HtmlElement) -> bool:
     return False
 
 
-def _near_headline(root: HtmlElement, head: HtmlElement | None) -> datetime | None:
-    """The date of the nearest short line within ``WINDOW`` visible characters before or after the headline."""
+def _near_headline(root: HtmlElement, head: HtmlElement | None, now: datetime) -> datetime | None:
+    """The date of the nearest date line within ``WINDOW`` visible characters before or after the headline: a
+    short line of few words (a subtitle naming an event's date is longer), with a plausible date."""
     if head is None:
         return None
     lines = _lines(root, head)
@@ -281,14 +284,14 @@ def _near_headline(root: HtmlElement, head: HtmlElement | None) -> datetime | No
         return None
     near: list[tuple[int, str]] = []
     for _block, start, end, in_head, text in lines:
-        if in_head or len(text) > _LINE_CHARS:
+        if in_head or len(text) > _LINE_CHARS or len(_LETTER_WORD.findall(text)) > _LINE_WORDS:
             continue
         gap = h_start - end if end <= h_start else start - h_end
         if gap <= WINDOW:
             near.append((gap, text))
     for _, text in sorted(near, key=lambda x: x[0]):
         dt = text_date(text)
-        if dt is not None:
+        if dt is not None and _plausible(dt, now):
             return dt
     return None
 
