@@ -236,3 +236,16 @@ def test_since_the_start_of_the_year_timeline_years_and_named_days():
     assert [r.date for r in find_dates("نجح الانقلاب. 1948 - الإطاحة بالرئيس", pub)] == ["1948"]
     assert [r.date for r in find_dates("أعلن مسؤوليته بعد ثورة 30 يونيو", pub)] == ["2013-06-30"]
     assert [r.date for r in find_dates("وسيؤدي السيسي اليمين الدستوري السبت", pub)] == ["2018-05-26"]
+
+
+def test_yesterday_with_the_publication_weekday_is_the_publication_day():
+    """QA round 3 #16: "أمس الاثنين" in an article stamped on a Monday named the Monday a week back. Publication
+    times and zones differ from the writer's day, so "أمس" + a weekday is that weekday nearest the day before
+    publication, within a day either way; further off, the stated weekday's last occurrence (as before)."""
+    mon = parse_published("2018-06-18T11:00:00Z")
+    assert dates("وقال المسؤول أمس الاثنين إن الاجتماع انتهى.", mon) == [("أمس الاثنين", "2018-06-18")]
+    assert dates("وقال أمس الأحد", mon) == [("أمس الأحد", "2018-06-17")]
+    assert dates("وقال أمس السبت", mon) == [("أمس السبت", "2018-06-16")]
+    assert dates("وقال أمس الخميس", mon) == [("أمس الخميس", "2018-06-14")]  # off by 3 days: the stated weekday
+    assert dates("وقال أول أمس السبت", mon) == [("أول أمس السبت", "2018-06-16")]
+    assert dates("وقال أول أمس الأحد", mon) == [("أول أمس الأحد", "2018-06-17")]

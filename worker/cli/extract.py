@@ -2,7 +2,8 @@
 
 Input forms:
 - default: a JSON object ({"title", "body", "published", ...}) or plain text (first line = title);
-- ``--html``: an HTML page; title, text and date are taken out with trafilatura;
+- ``--html``: an HTML page; title, text and date are taken out as the service takes them from a fetched page
+  (``worker.ingest.article.extract_page``: trafilatura, without lists of links to other articles);
 - ``--jsonl``: one JSON object per line {"id", "url", "title", "body", "published"}; one JSON line out
   per article (id, url, published and the enriched fields; title/body omitted).
 Bodies are cut to the feed path's cap (``worker.ingest.article.MAX_BODY_CHARS``), with a note on stderr.
@@ -41,13 +42,13 @@ def _article_from_text(raw: str) -> dict[str, Any]:
 
 
 def _article_from_html(raw: str) -> dict[str, Any]:
-    import trafilatura
+    """The article the service would index from this page: its own page path (``extract_page``: the same
+    trafilatura options, passes, lists of links dropped, page date and caps), not trafilatura's defaults."""
+    from worker.ingest.article import extract_page
 
-    doc = trafilatura.bare_extraction(raw, include_comments=False, with_metadata=True)
-    if doc is None:
-        return {"title": "", "body": ""}
-    get = doc.get if isinstance(doc, dict) else (lambda k, d=None: getattr(doc, k, d))
-    return {"title": get("title") or "", "body": get("text") or "", "published": get("date"), "url": get("url")}
+    page = extract_page(raw)
+    return {"title": page.get("title") or "", "body": page.get("text") or "", "published": page.get("date"),
+            "url": page.get("url")}
 
 
 def _capped(art: dict[str, Any], where: str) -> dict[str, Any]:

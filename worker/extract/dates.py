@@ -12,7 +12,8 @@ last or the next such day, as a small learned model over its sentence's words de
 publication unless a future cue stands before it), relative days ("أمس"، "أول أمس"، "اليوم"، "غدا"، "الليلة الماضية"),
 month references (-> YYYY-MM), year references ("عام 2011"، "منذ 2013"، "العام الماضي" -> YYYY).
 Durations ("لمدة عامين"، "منذ أسبوعين") and times of day are not dates and are not matched.
-When a weekday is stated together with a relative word ("أمس الثلاثاء"), the weekday wins.
+When a weekday is stated together with a relative word ("أمس الثلاثاء"), the weekday wins: its occurrence within a
+day of the relative day, else its last occurrence before publication.
 """
 
 from __future__ import annotations
@@ -436,7 +437,9 @@ def _resolve(m: re.Match, pub: date | None, ctx: _Context | None = None) -> list
             return [(pub + timedelta(days=fwd)).isoformat()]
         if not rel and not post and _bare_weekday_ahead(m, back):
             return [(pub + timedelta(days=(wd - pub.weekday()) % 7)).isoformat()]
-        if rel in ("امس", "اول امس", "اول من امس") or post in _PAST:
+        if rel in ("امس", "اول امس", "اول من امس"):
+            back = _stated_past_day(back, 1 if rel == "امس" else 2)
+        elif post in _PAST:
             back = back or 7
         if post == "قبل الماضي":
             back = (back or 7) + 7
@@ -533,6 +536,18 @@ _AUTOMATON = _anchor_automaton()
 def _matches(folded: str) -> list[re.Match]:
     """Every date match of the folded text, in order (the training of the weekday model reads the same ones)."""
     return [m for ws, we in _windows(folded) for m in _DATE_STARTS.finditer(folded, ws, we)]
+
+
+def _stated_past_day(back: int, named: int) -> int:
+    """Days back to the weekday stated with "أمس" (``named`` = 1) or "أول أمس" (2), ``back`` being the days back to
+    its most recent occurrence on or before publication: the occurrence within a day of the day the relative word
+    names, since the publication time and zone often differ from the writer's day ("أمس الاثنين" in an article
+    stamped on a Monday is that Monday, not the one a week back); otherwise the stated weekday's last occurrence
+    before publication."""
+    for days in (back, back + 7):
+        if abs(days - named) <= 1:
+            return days
+    return back or 7
 
 
 def _is_the_two(m: re.Match) -> bool:

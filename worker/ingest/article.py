@@ -1,9 +1,10 @@
 """From a feed item (and maybe its page) to the article the extraction stage consumes.
 
-trafilatura finds the main text, title, author, date and lead image in the page. When the page could
-not be fetched, or its main text is too short to be the article (paywall stub, consent wall, video
-page), the feed's own content or description is used instead. The feed's date wins over a page date:
-trafilatura guesses dates from page furniture (sidebars, "most read" boxes), the feed states it.
+trafilatura finds the main text, title, author and lead image in the page, once the lists of links to
+other articles are out of it (``pagetext``); the page's date is the one a reader sees as the article's
+(``pagedate``). When the page could not be fetched, or its main text is too short to be the article
+(paywall stub, consent wall, video page), the feed's own content or description is used instead. The
+feed's date wins over a page date: the feed states it, the page's is read from its markup and layout.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import trafilatura
@@ -21,6 +22,15 @@ from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from worker.ingest.markup import count_tags, plain_text
+from worker.ingest.pagedate import page_date
+from worker.ingest.pagetext import (
+    MOSTLY_LINKS,
+    drop_link_lists,
+    headline,
+    link_share,
+    strip_boilerplate,
+    title_from_headline,
+)
 from worker.records import FeedItem, FetchedArticle
 
 log = logging.getLogger(__name__)
@@ -33,7 +43,7 @@ MAX_HTML_CHARS = 3_000_000  # beyond this lxml trees get slow; real articles are
 # page's text is taken by a linear tag strip (``markup.plain_text``) and no tree is built.
 MAX_TAGS = 20_000
 _BODY_TAG = re.compile(r"<body\b", re.IGNORECASE)
-_KEYS = ("title", "author", "date", "image", "text", "description")
+_KEYS = ("title", "author", "date", "image", "text", "description", "url")
 # What enters extraction is bounded whatever the page or feed said: the longest real articles are ~100k
 # characters; extraction and indexing cost grows with the text.
 MAX_TITLE_CHARS = 1000
@@ -44,6 +54,11 @@ MAX_META_CHARS = 2048  # author, image URL
 
 def extract_page(html: str, url: str | None = None, *, metadata: bool = True) -> dict[str, Any]:
     """trafilatura's main text + metadata; empty dict if it finds nothing. Never raises.
+
+    Lists of links to other articles are removed from the tree first (``pagetext.drop_link_lists``): a short
+    article's page otherwise gave the sidebar's headlines as its text and one of their dates as its date. The
+    date is the one a reader sees as the article's (``pagedate.page_date``: metadata, then the date next to
+    the headline), as ISO 8601 with a zone; the title keeps the quotation marks of the headline.
 
     ``metadata=False``: the main text and the lead image only. trafilatura's metadata pass (title, author,
     and above all the date search through the whole page) is ~40% of the page's extraction CPU, wasted
@@ -57,22 +72,52 @@ def extract_page(html: str, url: str | None = None, *, metadata: bool = True) ->
         log.warning("page %s has over %d tags: main text by tag stripping, no page metadata", url, MAX_TAGS)
         text = plain_text(html, MAX_BODY_CHARS)
         return dict.fromkeys(_KEYS) | {"text": text} if text else {}
-    source: str | HtmlElement = _within_cap(html)
-    image: str | None = None
-    if not metadata:
-        tree = _parse(source)
-        if tree is None:
-            return {}
-        source, image = tree, _meta_image(tree, url)  # bare_extraction works on a copy of a tree
-    # trafilatura's own extractor alone first: on an article page it finds the body, and the backup
-    # algorithms it would also run and compare (readability, jusText) cost ~40% of the extraction's CPU.
-    # Only when that finds no article-sized body are they asked (paywall stubs, unusual layouts).
-    data = _bare(source, url, fast=True, metadata=metadata)
-    if len((data.get("text") or "").strip()) < MIN_BODY_CHARS:
-        data = _bare(source, url, fast=False, metadata=metadata) or data
-    if not metadata and data:
+    tree = _parse(_within_cap(html))
+    if tree is None:
+        return {}
+    image = None if metadata else _meta_image(tree, url)
+    drop_link_lists(tree)
+    data = _main_text(tree, url, metadata)
+    if not data:
+        return {}
+    if metadata:
+        head = headline(tree, data.get("title"))
+        data["date"] = page_date(tree, title=data.get("title"), fallback=data.get("date"), head=head)
+        data["title"] = title_from_headline(data.get("title"), head)
+    else:
         data["image"] = image
-    return {k: data.get(k) for k in _KEYS} if data else {}
+    return {k: data.get(k) for k in _KEYS}
+
+
+def _main_text(tree: HtmlElement, url: str | None, metadata: bool) -> dict[str, Any]:
+    """trafilatura's own extractor alone first: on an article page it finds the body, and the backup
+    algorithms it would also run and compare (readability, jusText) cost ~40% of the extraction's CPU. Only
+    when that finds no article-sized body are they asked (paywall stubs, unusual layouts), and their text
+    is taken on evidence, not length alone: a text that is mostly other articles' headlines (links of the
+    page) is no article, whichever pass found it. The text comes back tidied (``strip_boilerplate``)."""
+    data = _bare(tree, url, fast=True, metadata=metadata)
+    fast = _body_text(data, tree)
+    if len(fast) >= MIN_BODY_CHARS:
+        return data
+    full = _bare(tree, url, fast=False, metadata=metadata)
+    slow = _body_text(full, tree)
+    if len(slow) > len(fast):
+        data = full or data
+        fast = slow
+    if data:
+        data["text"] = fast
+    return data
+
+
+def _body_text(data: dict[str, Any], tree: HtmlElement) -> str:
+    """A pass's text, tidied, or "" when it is mostly the headlines of links on the page."""
+    text = strip_boilerplate(data.get("text") or "") if data else ""
+    if text and link_share(text, tree) >= MOSTLY_LINKS:
+        log.info("main text candidate is a list of links (%d characters): not the article", len(text))
+        return ""
+    if data:
+        data["text"] = text
+    return text
 
 
 def _within_cap(html: str) -> str:
@@ -130,6 +175,7 @@ def _bare(html: str | HtmlElement, url: str | None, *, fast: bool,
         doc = trafilatura.bare_extraction(
             html, url=url, with_metadata=metadata, include_comments=False, include_tables=False,
             include_images=False, favor_precision=True, deduplicate=False, fast=fast,
+            date_extraction_params=_date_params(),
         )
     except Exception as err:  # noqa: BLE001 - hostile or broken HTML must not crash the worker
         log.info("trafilatura failed on %s: %r", url, err)
@@ -137,6 +183,15 @@ def _bare(html: str | HtmlElement, url: str | None, *, fast: bool,
     if doc is None:
         return {}
     return doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+
+
+def _date_params() -> dict[str, Any]:
+    """htmldate's options for trafilatura's metadata pass: its fast mode (markup and precise patterns; the
+    extensive search's last resorts are the copyright year as a 1 January and any year in the text), the
+    original date rather than the last update, nothing later than today. Its date is only the last of
+    ``page_date``'s sources."""
+    return {"extensive_search": False, "original_date": True,
+            "max_date": (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d")}
 
 
 def _iso(value: str | datetime | None) -> str | None:
