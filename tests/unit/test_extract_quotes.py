@@ -201,3 +201,56 @@ def test_fourth_round_kama_at_the_head_a_day_before_the_subject_and_trailing_man
     assert q.speaker == "مصدر من المعارضة"
     (q,) = find_quotes("وقال شهود عيان فلسطينيون من جهتهم إن الطائرات قصفت أرضا زراعية.")
     assert q.speaker == "شهود عيان فلسطينيون"
+
+
+def _span(text: str, name: str) -> tuple[int, int]:
+    at = text.index(name)
+    return (at, at + len(name))
+
+
+# QA round 3, item 4: a speaker is never a fragment of the quote, a clause, a preposition or an adverb
+
+
+def test_a_quotation_mark_right_after_the_verb_opens_the_quote_even_with_an_an_inside():
+    text = 'وقالت سلمى إنها حزينة جدا على فراقها. وتضيف "ما زلت أنتظر أنها ستعود قريبا بضحكتها".'
+    qs = find_quotes(text)
+    assert [q.speaker for q in qs] == ["سلمى", "سلمى"]
+    assert qs[1].text == "ما زلت أنتظر أنها ستعود قريبا بضحكتها"
+    (q,) = find_quotes('وقال الوزير إن الوضع هادئ. وأضاف "والمهم هو أنه لا تراجع عن الخطة".')[1:]
+    assert (q.speaker, q.text) == ("الوزير", "والمهم هو أنه لا تراجع عن الخطة")
+
+
+# QA round 3, item 5: the speaker is null although the sentence names one
+
+
+def test_an_outlet_in_quotation_marks_after_la_is_the_audience_not_part_of_the_speaker():
+    (q,) = find_quotes('وقالت المصادر لـ"سكاي نيوز عربية" إن المسلحين خطفوا المسؤول.')
+    assert q.speaker == "المصادر"
+    (q,) = find_quotes('وأضاف متحدث باسم الوزارة لـ"فرانس برس" "إن السفينة في طريقها إلى الميناء".')
+    assert q.speaker == "متحدث باسم الوزارة"
+    (q,) = find_quotes('وقال المكتب الإعلامي لـ"جبهة الوادي" إن القتال انتهى.')
+    assert q.speaker == "المكتب الإعلامي لـجبهة الوادي"
+
+
+# QA round 3, item 13: a quoted name or term is not a quote
+
+
+def test_a_quoted_name_inside_the_speaker_does_not_open_the_quote():
+    (q,) = find_quotes('وقال أحد مستخدمي موقع "ويبو" الصيني للتواصل "تشعر آلاف الأمهات بالقلق. ويمكن أن يؤثر ذلك".')
+    assert q.speaker == "أحد مستخدمي موقع ويبو الصيني للتواصل"
+    assert q.text.startswith("تشعر آلاف الأمهات")
+
+
+def test_a_quoted_term_or_name_is_no_quote():
+    assert find_quotes('بريطانيا تكشف عن معلومة جديدة بقضية "الجاسوس الروسي"') == []
+    assert find_quotes('واندلع الحراك بعد وفاة بائع سمك يدعى "سامي ناصر" داخل شاحنة.') == []
+    assert find_quotes('وتشير الشكوى أيضا إلى استخدام القنابل العنقودية، إضافة إلى "الاختفاء القسري".') == []
+    assert find_quotes('وفي فبراير، أعلنت "أرض الصومال" موافقتها على بناء القاعدة.') == []
+    # the guidelines' prepositional object in quotation marks, however long
+    assert find_quotes('وأشار رئيس البعثة إلى "زيادة مقلقة في عدد الوفيات في البحر".') == []
+    # but content in quotation marks after أكد على is a quote
+    (q,) = find_quotes('وأكد الوزير على "حرص الحكومة على تنويع علاقاتها".')
+    assert (q.speaker, q.text) == ("الوزير", "حرص الحكومة على تنويع علاقاتها")
+    # and a short quotation after a speaker stays one
+    (q,) = find_quotes('وقال المتحدث في مؤتمر صحفي "لا تعليق".')
+    assert (q.speaker, q.text) == ("المتحدث", "لا تعليق")

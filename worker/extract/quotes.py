@@ -65,12 +65,15 @@ _FI_ADVERBIAL = (
     r"صفحتها|حسابه|حسابها|موقعه|موقعها|نهايه|بدايه|اليوم|الوقت|الساعات|المؤتمر|البيان|الاجتماع|الجلسه|عددها|"
     r"عدده|ذلك|هذا|هذه))"
 )
+# News outlets and media (folded) that are addressed, not speaking, after لـ.
+_OUTLETS = ("فرانس|سكاي|العربيه|رويترز|بي|الشرق الاوسط|ايسنا|ارنا|تسنيم|سانا|الجزيره|الاناضول|سبوتنيك|يورونيوز|فوكس|"
+            "اسوشيتد|اسوشييتد|بلومبرغ|وكاله|صحيفه|قناه|موقع|شبكه|اذاعه|راديو|تلفزيون|مجله|CNN|BBC")
 # Inside the speaker phrase, cut at a comma or a circumstantial phrase ("في بيان"، "لوكالة ...").
 _SPEAKER_CUT = re.compile(
     rf"\s*(?:[،,()]|(?<![^\s])(?:{_FI_ADVERBIAL}|خلال|عبر|امام|علي|لوكاله|لوكالات|لقناه|لصحيفه|لموقع|لشبكه|"
     r"لشبكتنا|لمراسل|لمراسلنا|"
     r"لرويترز|لفرانس|لمحكمه|لمجله|لتلفزيون|لاذاعه|الي|عن|يوم|اليوم|امس|صباح|مساء|"
-    rf"{_DAYS}|ايضا|كذلك|التي|الذي|الذين|اللذين|اللتين|"
+    rf"{_DAYS}|ايضا|كذلك|التي|الذي|الذين|اللذين|اللتين|تحت|"
     r"بدوره|بدورها|حينها|انذاك|بعد|عقب|قبل|اثر|حين|حينما|عندما|منذ|كما|ومقره|ومقرها|وهو|وهي|"
     r"والتي|والذي|والذين|بحسب|حسب|وفق|وفقا|للكونغرس|لسكان|ل(?=[A-Za-z])\S+|حيث|اثناء|حينذاك|حينئذ|وقتها|"
     r"من\s+(?:جهته|جهتها|جهتهم)|مبدئيا|سابقا|لاحقا|لاسوشيتد|لاسوشييتد|لبلومبرغ|مره|مرارا|مجددا|(?:الشهر|الاسبوع|العام)\s+(?:الماضي|المنصرم|الفائت|المقبل|القادم|الجاري|الحالي)|لهذه|لهذا|"
@@ -79,7 +82,10 @@ _SPEAKER_CUT = re.compile(
     r"لم|لن|طلب|طلبت|رفض|رفضت|فضل|فضلت|اشترط|اشترطت|"
     # the audience or medium addressed ("جونسون لنواب البرلمان"، "مصادر لبي بي سي") is not the speaker
     r"لاعضاء|لنواب|للنواب|لبرنامج|للصحفيين|للصحافيين|لصحفيين|للصحافه|لوسائل|للمراسلين|لسكاي|لبي|للبي|"
-    r"للجزيره|للعربيه|للتلفزيون|للاذاعه)(?=[\s،,.:؛]|$)"
+    r"للجزيره|للعربيه|للتلفزيون|للاذاعه|لراديو)(?=[\s،,.:؛]|$)"
+    # the same with the outlet's name in quotation marks ('مصادر لـ"سكاي نيوز عربية"'); a quoted name after
+    # لـ that is no outlet stays part of the speaker ('المكتب الإعلامي لـ"قسد"')
+    rf"|(?<![^\s])ل\"(?:{_OUTLETS})"
     r")"
 )
 # Relayed speech goes to the source: "قالت الوكالة نقلا عن مصادر"، "قالت الوكالة على لسان الوزير"، and after a
@@ -295,6 +301,41 @@ def _sentence_quotes(sent: str, folded: str, offs: list[int], last_speaker: str 
     return quotes
 
 
+_NAME_MAX_WORDS = 3  # a closed quotation of at most this many words in a speaker phrase is a name or term
+# A phrase that ends with a preposition (or its proclitic) before a quotation mark: the quotation is its object
+# (على is left out: "أكد على \"...\"" is "أكد \"...\"").
+_PREPOSITION_END = re.compile(r"(?:(?<![^\s])(?:الي|عن|في|من|مع|حول|بشان)\s*|(?<![^\s])[بل])$")
+_SPEAKER_MAX_WORDS = 10  # a longer phrase after the verb is a clause, not its subject
+_TERM_MAX_WORDS = 2  # ... and one of at most this many after words that are no speaker is a term
+
+
+def _first_long_pair(phrase: str, marks: list[int]) -> int:
+    """The opening mark of the first closed pair longer than a term; of the last pair if none is."""
+    for k in range(0, len(marks) - 1, 2):
+        if len(phrase[marks[k] + 1 : marks[k + 1]].split()) > _TERM_MAX_WORDS:
+            return marks[k]
+    return marks[-2]
+
+
+def _opens_quotation(folded: str, after: int, stop_at: int, at_particle: bool) -> bool:
+    """Whether a quotation mark right after the verb opens its content ('وتضيف "مازلت أشعر أنها ..."'), not
+    a quoted name as its subject ('وقالت "قسد" إن ...'): it does when the quotation runs past the phrase's stop
+    (an إن/أن inside the quoted words), or closes at the sentence's end with nothing after it."""
+    lead = len(folded[after:stop_at]) - len(folded[after:stop_at].lstrip())
+    mark = folded[after + lead : after + lead + 1]
+    if mark not in _CLOSE:
+        return False
+    close_at = folded.find(_CLOSE[mark], after + lead + 1)
+    if close_at < 0 or close_at >= stop_at:
+        return True
+    if at_particle:
+        return False
+    # narration may follow the closing mark ('وتابعت "الرئيس تحدث ..." حول ...'); a short quoted name
+    # followed by more words is the subject ('أعلنت "أرض الصومال" موافقتها على ...')
+    quoted = folded[after + lead + 1 : close_at].split()
+    return not folded[close_at + 1 : stop_at].strip(" .،,؛!؟") or len(quoted) > _NAME_MAX_WORDS
+
+
 def _participle_quote(folded: str, m: re.Match[str], current: str | None) -> tuple[str | None, int, int] | None:
     c = _PART_CONTENT.match(folded, m.end())
     if c is None:
@@ -333,15 +374,23 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
         return None  # no content before the next verb: "أعلن اعتقال ..." has a noun object, not speech
     phrase = folded[after:stop_at]
     at_particle = stop is not None and _PARTICLE_RE.match(folded, stop.start()) is not None
-    if phrase.lstrip()[:1] in ("\"", "«", "“") and not at_particle:
+    if _opens_quotation(folded, after, stop_at, at_particle):
         phrase, stop_at = "", after  # the verb is followed directly by the quotation
-    inner = phrase.strip().find('"')
+    marks = [k for k, c in enumerate(phrase) if c == '"']
     ends_quoted = phrase.rstrip(" .،,؛!؟").endswith('"') and not at_particle
-    if inner > 0 and (phrase.count('"') % 2 == 1 or ends_quoted):
-        # an unclosed quotation mark starts the quotation; a closed pair inside the phrase is a
-        # quoted name ('أعلنت مليشيا "قوات سورية الديمقراطية"'، 'المركز الإعلامي لـ"قسد"')
-        stop_at = after + phrase.find('"')  # 'المسؤول "بدلا من ...': the quotation starts here
-        phrase = folded[after:stop_at]
+    inner_quote = long_lead = False
+    if marks and (len(marks) % 2 == 1 or ends_quoted):
+        # an unclosed quotation mark starts the quotation: the last one, since the pairs before it are
+        # quoted names ('أعلنت مليشيا "قوات سورية الديمقراطية"'، 'أحد مستخدمي موقع "ويبو" الصيني "..."')
+        opening = marks[-1] if len(marks) % 2 == 1 else _first_long_pair(phrase, marks)
+        if phrase[:opening].strip():
+            stop_at = after + opening  # 'المسؤول "بدلا من ...': the quotation starts here
+            phrase = folded[after:stop_at]
+            # whether the quotation may be a term of the sentence: a long stretch of words before it
+            inner_quote = True
+            long_lead = len(phrase.split()) > _SPEAKER_MAX_WORDS
+            if _PREPOSITION_END.search(phrase):
+                return None  # a prepositional object in quotation marks ('أشار إلى "زيادة مقلقة"'): no speech
     of_article = False
     if m.group("verb") in _STATEMENT_VERBS:
         st = _STATEMENT_OF.match(phrase)
@@ -380,7 +429,7 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
         phrase = phrase[: trail.start()]  # "تشارلز مازحا": the manner of saying is not the speaker
         words = phrase.strip().strip("\"«»“” ").strip()
     speaker: str | None = None
-    if words and len(words.split()) <= 10 and words not in _PRONOUNS:
+    if words and len(words.split()) <= _SPEAKER_MAX_WORDS and words not in _PRONOUNS:
         lead = len(phrase) - len(phrase.lstrip(" \"«»“”"))
         tail = len(phrase.rstrip(" \"«»“”"))
         if tail > lead:
@@ -390,6 +439,7 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
             speaker = _LONE_PROCLITIC.sub("", speaker.replace("لـ ", "لـ")) or None
             if of_article and speaker:
                 speaker = "ا" + speaker  # the article's alif, dropped after the preposition ("للجيش")
+    stated = speaker is not None
     if speaker is None and not words and (front := _fronted_subject(folded, m.start())) is not None:
         # "لكن السفارة الروسية في لندن قالت إن": the subject comes first ("أما فرنسا، فرأت": without its comma)
         speaker = _original(sent, offs, *front).rstrip("،,")
@@ -400,7 +450,13 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
         if pm.end() >= len(folded) - 8:
             return None
         return (speaker, _skip_spaces(folded, pm.end()), len(folded))
-    return _content_after(folded, stop_at, speaker)
+    q = _content_after(folded, stop_at, speaker)
+    if (q is not None and inner_quote and (long_lead or not stated)
+            and len(folded[q[1]:q[2]].split()) <= _TERM_MAX_WORDS):
+        # a short quotation after words that name no speaker, or after a whole clause, is a term in the
+        # sentence ('تكشف عن معلومة جديدة بقضية "الجاسوس الروسي"'، '... إضافة إلى "الاختفاء القسري"')
+        return None
+    return q
 
 
 # Words after which "عن" continues the speaker's description instead of starting an adverbial.
