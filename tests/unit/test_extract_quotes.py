@@ -254,3 +254,41 @@ def test_a_quoted_term_or_name_is_no_quote():
     # and a short quotation after a speaker stays one
     (q,) = find_quotes('وقال المتحدث في مؤتمر صحفي "لا تعليق".')
     assert (q.speaker, q.text) == ("المتحدث", "لا تعليق")
+
+
+def test_a_speech_verb_in_a_relative_clause_of_the_speaker_is_part_of_it():
+    (q,) = find_quotes('قال أحد المحررين في صحيفة "الأفق" التي يكتب بها سامر: "لم نصل إليه اليوم".')
+    assert q.speaker == "أحد المحررين في صحيفة الأفق"
+    assert q.text == "لم نصل إليه اليوم"
+
+
+def test_a_negated_verb_of_saying_gives_no_quote():
+    assert find_quotes("ولم تذكر الحكومة أي شيء عن الأثر الذي يمكن أن يحدثه القرار على السكان.") == []
+
+
+def test_an_adverb_after_the_verb_is_no_speaker_the_subject_before_it_is():
+    (q,) = find_quotes('وكانت صحيفة "الأفق" قد ذكرت مؤخرا أن الشركة باعت أسهمها.')
+    assert q.speaker == "صحيفة الأفق"
+
+
+def test_a_resumptive_pronoun_after_the_verb_is_not_the_speaker_the_subject_after_it_is():
+    (q,) = find_quotes("في الوقت الذي أكدت فيه الحكومة السعودية أن الرجل غادر المبنى.")
+    assert q.speaker == "الحكومة السعودية"
+    (q,) = find_quotes("وقالت عنه مجلة الأفق إن الفضل يعود له.")
+    assert q.speaker == "مجلة الأفق"
+    # after a verb of relaying, "عنه" is the source: the one the pronoun refers to
+    qs = find_quotes("وقال الوزير إن الحدود مغلقة تماما. ونقلت عنه الوكالة قوله إن المعبر سيفتح غدا.")
+    assert [q.speaker for q in qs] == ["الوزير", "الوزير"]
+
+
+def test_a_long_title_with_a_name_in_apposition_is_still_the_speaker():
+    (q,) = find_quotes("أعلن المتحدث الرسمي باسم تحالف دعم الحكومة في البلاد، العقيد الركن سامي ناصر، أن الهجوم فشل.")
+    assert q.speaker == "المتحدث الرسمي باسم تحالف دعم الحكومة في البلاد، العقيد الركن سامي ناصر"
+
+
+def test_a_long_described_speaker_before_the_audience_is_kept():
+    (q,) = find_quotes('وقال سامي ناصر رئيس شركة "دار الأفق الجديد" المنتجة الحالية في المملكة المتحدة، لبي بي سي إن العقد ذهب لغيرها.')
+    assert q.speaker == "سامي ناصر رئيس شركة دار الأفق الجديد المنتجة الحالية في المملكة المتحدة"
+    # an aside between dashes is no part of it
+    (q,) = find_quotes("وقال أحد أقارب سامي ناصر - البالغ من العمر 32 عاما - إنه اعتقل في مارس الماضي.")
+    assert q.speaker == "أحد أقارب سامي ناصر"

@@ -70,7 +70,7 @@ _OUTLETS = ("فرانس|سكاي|العربيه|رويترز|بي|الشرق ا�
             "اسوشيتد|اسوشييتد|بلومبرغ|وكاله|صحيفه|قناه|موقع|شبكه|اذاعه|راديو|تلفزيون|مجله|CNN|BBC")
 # Inside the speaker phrase, cut at a comma or a circumstantial phrase ("في بيان"، "لوكالة ...").
 _SPEAKER_CUT = re.compile(
-    rf"\s*(?:[،,()]|(?<![^\s])(?:{_FI_ADVERBIAL}|خلال|عبر|امام|علي|لوكاله|لوكالات|لقناه|لصحيفه|لموقع|لشبكه|"
+    rf"\s*(?:[،,()]|(?<=\s)[-–—](?=\s)|(?<![^\s])(?:{_FI_ADVERBIAL}|خلال|عبر|امام|علي|لوكاله|لوكالات|لقناه|لصحيفه|لموقع|لشبكه|"
     r"لشبكتنا|لمراسل|لمراسلنا|"
     r"لرويترز|لفرانس|لمحكمه|لمجله|لتلفزيون|لاذاعه|الي|عن|يوم|اليوم|امس|صباح|مساء|"
     rf"{_DAYS}|ايضا|كذلك|التي|الذي|الذين|اللذين|اللتين|تحت|"
@@ -78,6 +78,8 @@ _SPEAKER_CUT = re.compile(
     r"والتي|والذي|والذين|بحسب|حسب|وفق|وفقا|للكونغرس|لسكان|ل(?=[A-Za-z])\S+|حيث|اثناء|حينذاك|حينئذ|وقتها|"
     r"من\s+(?:جهته|جهتها|جهتهم)|مبدئيا|سابقا|لاحقا|لاسوشيتد|لاسوشييتد|لبلومبرغ|مره|مرارا|مجددا|(?:الشهر|الاسبوع|العام)\s+(?:الماضي|المنصرم|الفائت|المقبل|القادم|الجاري|الحالي)|لهذه|لهذا|"
     r"مطلع|منتصف|اواخر|اوائل|فجر|ظهر|عصر|ليل|ليله|البدايه|النهايه|"
+    # adverbs of the saying ("ذكرت مؤخرا أن"): never the subject
+    r"مؤخرا|حاليا|اخيرا|رسميا|علنا|صراحه|بالفعل|فعلا|"
     # an anonymous source's clause ("مصدر لم يكشف هويته"، "مسؤول طلب عدم نشر اسمه") is no part of the speaker
     r"لم|لن|طلب|طلبت|رفض|رفضت|فضل|فضلت|اشترط|اشترطت|"
     # the audience or medium addressed ("جونسون لنواب البرلمان"، "مصادر لبي بي سي") is not the speaker
@@ -228,7 +230,8 @@ def _sentence_subject(folded: str, names: list[tuple[int, int]]) -> tuple[int, i
 
 # A subject put before its verb after these ("لكن المسؤولين قالوا إن"، "إلا أن المرصد السوري أوضح أن").
 _FRONTING = re.compile(r"(?:^|\s)(?:(?:و?لكن|الا\s+ان|فان|غير\s+ان|في\s+حين\s+ان|بيد\s+ان|اذ\s+ان|و?بينما|و?فيما|و?كان|و?كانت|"
-                       r"و?كانوا)\s+(?P<np>[^\s،,:؛\"«»“”]+(?:\s+[^\s،,:؛\"«»“”]+){0,6}?)"
+                       # a quoted name may be in it: 'وكانت صحيفة "ذا تايمز" قد ذكرت'
+                       r"و?كانوا)\s+(?P<np>[^\s،,:؛«»“”]+(?:\s+[^\s،,:؛«»“”]+){0,6}?)"
                        # after أما the subject may hold an apposition: "أما رئيس الوزراء الياباني، آبي فقال"
                        r"|و?اما\s+(?P<np2>[^\s:؛\"«»“”]+(?:\s+[^\s:؛\"«»“”]+){0,6}?))\s+(?:ف?قد\s+)?$")
 _NOT_IN_FRONTED = frozenset({"الذي", "التي", "الذين", "ما", "من", "عن", "علي", "الي", "لم", "لا", "قد", "كان", "كانت", "هو", "هي",
@@ -267,7 +270,9 @@ def _sentence_quotes(sent: str, folded: str, offs: list[int], last_speaker: str 
     verbs = [m for m in _VERB_RE.finditer(folded)
              if not any(s < m.start() < e for s, e in quoted) and not _ATTRIBUTION.search(folded, max(0, m.start() - 14), m.start())
              and not _ANONYMITY.match(folded, m.end())
-             and (m.group("verb") not in _STATEMENT_VERBS or folded.startswith(" في ", m.end()))]
+             and (m.group("verb") not in _STATEMENT_VERBS or folded.startswith(" في ", m.end()))
+             and not (m.group("verb") and _NEGATION.search(folded, max(0, m.start() - 6), m.start()))]
+    verbs = [m for k, m in enumerate(verbs) if not _in_speaker_relative(folded, verbs[:k], m)]
     found: list[tuple[str | None, int, int]] = []  # speaker, text start and end in the sentence (folded)
     content_from = len(folded) + 1  # where the first quote's content starts: finite verbs after it are inside
     for i, m in enumerate(verbs):
@@ -305,7 +310,10 @@ _NAME_MAX_WORDS = 3  # a closed quotation of at most this many words in a speake
 # A phrase that ends with a preposition (or its proclitic) before a quotation mark: the quotation is its object
 # (على is left out: "أكد على \"...\"" is "أكد \"...\"").
 _PREPOSITION_END = re.compile(r"(?:(?<![^\s])(?:الي|عن|في|من|مع|حول|بشان)\s*|(?<![^\s])[بل])$")
-_SPEAKER_MAX_WORDS = 10  # a longer phrase after the verb is a clause, not its subject
+# A longer phrase after the verb is a clause, not its subject: a title and a name in apposition can be long
+# ("المتحدث الرسمي باسم تحالف دعم الشرعية في اليمن، العقيد الركن تركي المالكي").
+_SPEAKER_MAX_WORDS = 14
+_TERM_LEAD_WORDS = 10  # words before a short quotation that make it a term of a clause
 _TERM_MAX_WORDS = 2  # ... and one of at most this many after words that are no speaker is a term
 
 
@@ -334,6 +342,28 @@ def _opens_quotation(folded: str, after: int, stop_at: int, at_particle: bool) -
     # followed by more words is the subject ('أعلنت "أرض الصومال" موافقتها على ...')
     quoted = folded[after + lead + 1 : close_at].split()
     return not folded[close_at + 1 : stop_at].strip(" .،,؛!؟") or len(quoted) > _NAME_MAX_WORDS
+
+
+# "ولم تذكر الحكومة أي شيء عن ...": a negated verb reports no speech.
+_NEGATION = re.compile(r"(?:^|\s)[وف]?(?:لم|لن|لا)\s+$")
+# "قال أحد المحررين في صحيفة ... التي يكتب بها فلان:": a verb with a pronoun back to the noun before it, in
+# a relative clause of the speaker phrase ("التي تزعم مصادر أنها ..." is a verb of saying of its own)
+_RELATIVE_BEFORE = re.compile(r"(?:^|\s)و?(?:الذي|التي|الذين|اللذين|اللتين|اللواتي|اللاتي)\s+$")
+_RESUMPTIVE = re.compile(r"\s+(?:فيه|فيها|فيهم|به|بها|بهم|عنه|عنها|عنهم|عليه|عليها|عليهم|له|لها|لهم|منه|منها|منهم)(?=\s)")
+
+
+def _in_speaker_relative(folded: str, earlier: list[re.Match[str]], m: re.Match[str]) -> bool:
+    """Whether the verb ``m`` opens a relative clause inside the speaker phrase of the last finite verb before
+    it: the phrase runs from that verb to ``m`` without reaching its stop (an إن/أن, a colon, a quote)."""
+    if (not m.group("verb") or not _RELATIVE_BEFORE.search(folded, max(0, m.start() - 12), m.start())
+            or not _RESUMPTIVE.match(folded, m.end())):
+        return False
+    prev = next((e for e in reversed(earlier) if e.group("verb")), None)
+    if prev is None:
+        return False
+    stop = _SPEAKER_STOP.search(folded, prev.end())
+    # (and outside a quotation opened between them)
+    return stop is not None and stop.start() > m.start() and folded[prev.end():m.start()].count('"') % 2 == 0
 
 
 def _participle_quote(folded: str, m: re.Match[str], current: str | None) -> tuple[str | None, int, int] | None:
@@ -388,7 +418,7 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
             phrase = folded[after:stop_at]
             # whether the quotation may be a term of the sentence: a long stretch of words before it
             inner_quote = True
-            long_lead = len(phrase.split()) > _SPEAKER_MAX_WORDS
+            long_lead = len(phrase.split()) > _TERM_LEAD_WORDS
             if _PREPOSITION_END.search(phrase):
                 return None  # a prepositional object in quotation marks ('أشار إلى "زيادة مقلقة"'): no speech
     of_article = False
@@ -411,6 +441,13 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
     if relayed is not None:  # relayed speech: the source is the speaker
         after = after + relayed.start("source")
         phrase = folded[after : after + len(relayed.group("source"))]
+    resumptive = _RESUMPTIVE.match(phrase)
+    if (resumptive is not None and phrase[resumptive.end():].strip()
+            and not (m.group("verb") in _RELAYING_VERBS and resumptive.group().strip().startswith("عن"))):
+        # ("ونقلت عنه الوكالة قوله": relayed from him, the one the pronoun refers to, as before)
+        # "الذي أكدت فيه الحكومة أن"، "وقالت عنه المجلة إن": the pronoun refers back, the subject follows it
+        after += resumptive.end()
+        phrase = phrase[resumptive.end():]
     lead_time = _LEADING_TIME.match(phrase)
     if lead_time is not None and phrase[lead_time.end():].strip():
         # "أعلنت الاثنين مجموعة ليما أن": the day stands between the verb and its subject
