@@ -292,3 +292,56 @@ def test_a_long_described_speaker_before_the_audience_is_kept():
     # an aside between dashes is no part of it
     (q,) = find_quotes("وقال أحد أقارب سامي ناصر - البالغ من العمر 32 عاما - إنه اعتقل في مارس الماضي.")
     assert q.speaker == "أحد أقارب سامي ناصر"
+
+
+def test_a_question_heading_or_a_preposition_before_the_name_names_no_subject():
+    text = "وقال المحامي إن القضية معقدة. بماذا يرد كمال؟ ونشرت المجلة بيانا يقول فيه إن الاتهامات باطلة."
+    names = [_span(text, "كمال")]
+    assert find_quotes(text, names=names)[-1].speaker != "يرد كمال"
+    text = "وقالت سلمى إن اللقاء تم. وكان لكمال تصريح قديم عن ذلك. وزعمت أنها ظلت تتحدث معه لسنوات بعد ذلك."
+    names = [_span(text, "سلمى"), (text.index("لكمال") + 1, text.index("لكمال") + 5)]
+    assert [q.speaker for q in find_quotes(text, names=names)] == ["سلمى", "سلمى"]
+    # "بعدما" opens a clause, it is no verb with the name as its subject
+    text = "إلا أن التنسيق تعثر، بعدما اتهم كمال الجيران بالتقصير، فرد الرئيس قائلا إن كمال يبالغ."
+    names = [_span(text, "كمال")]
+    assert find_quotes(text, names=names)[0].speaker != "اتهم كمال"
+
+
+def test_a_dateline_does_not_hide_the_subject_of_the_first_sentence():
+    text = "دبي، الإمارات العربية المتحدة (CNN)— وصفت الشيخة سلمى التهم بالأكاذيب، مؤكدة أنها لا أساس لها."
+    names = [_span(text, "دبي"), _span(text, "الإمارات العربية المتحدة"), _span(text, "سلمى")]
+    (q,) = find_quotes(text, names=names)
+    assert q.speaker == "الشيخة سلمى"
+
+
+def test_a_subject_after_a_leading_time_and_with_its_name_in_apposition_is_carried():
+    text = ("ويوم الأحد، طالب رئيس الوزراء الصيني، لي كه تشيانغ، بفرض عقوبات مشددة. "
+            'وقال في بيان "سوف نتخذ إجراءات صارمة".')
+    names = [_span(text, "لي كه تشيانغ")]
+    (q,) = find_quotes(text, names=names)
+    assert q.speaker == "رئيس الوزراء الصيني، لي كه تشيانغ"
+    # the subject runs on to a name right after a title that holds another name
+    text = "ودعا رئيس مجلس النواب سامي ناصر يوم الأحد إلى إعادة الانتخابات. وقال في بيان إن الحريق جريمة."
+    names = [_span(text, "مجلس النواب"), _span(text, "سامي ناصر")]
+    (q,) = find_quotes(text, names=names)
+    assert q.speaker == "رئيس مجلس النواب سامي ناصر"
+
+
+def test_a_participle_after_another_verb_and_its_named_subject_goes_to_that_subject():
+    text = "هاجم كمال الجيران متهما إياهم بالتقصير، الأمر الذي ردت عليه سلمى مؤكدة أن بلادها مستقلة في قرارها."
+    names = [_span(text, "كمال"), _span(text, "سلمى")]
+    (q,) = find_quotes(text, names=names)
+    assert q.speaker == "سلمى"
+    text = "بعدما اتهم كمال الجيران بالتقصير، فرد الرئيس المحلي، سامي ناصر، قائلا إن كمال يبالغ في اتهاماته."
+    names = [_span(text, "كمال"), _span(text, "سامي ناصر")]
+    (q,) = find_quotes(text, names=names)
+    assert q.speaker == "الرئيس المحلي، سامي ناصر"
+
+
+def test_a_verb_of_saying_without_a_quote_still_names_who_goes_on_and_dual_particles_stop_the_speaker():
+    text = 'وأشار رئيس البعثة سامي ناصر إلى "زيادة مقلقة في عدد الوفيات". وقال إن المهربين يستغلون يأس المهاجرين.'
+    names = [_span(text, "سامي ناصر")]
+    assert [(q.speaker, q.text) for q in find_quotes(text, names=names)] == [
+        ("رئيس البعثة سامي ناصر", "المهربين يستغلون يأس المهاجرين.")]
+    (q,) = find_quotes("وأكد البيان أنهما اتفقا على مواصلة المحادثات.")
+    assert (q.speaker, q.text) == ("البيان", "اتفقا على مواصلة المحادثات.")

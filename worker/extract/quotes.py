@@ -45,7 +45,7 @@ _ANONYMITY = re.compile(r"\s+(?:عن\s+)?(?:هويته|هويتها|هويتهم
 # "كما يقول"، "وفق ما ذكر": an attribution after the content, not a quote.
 # "كما" at the head of a sentence is "also" ("كما أعلنت الوزارة أن ..."): only after other words is it one.
 _ATTRIBUTION = re.compile(r"\S\s+(?:ك?ما|حسبما|بحسب ما|وفق ما|وفقا لما)\s*$")
-_PARTICLE = r"(?<![^\s\"«“])(?:ان|انه|انها|انهم|بان|بانه|بانها)(?![^\W\d_])"
+_PARTICLE = r"(?<![^\s\"«“])(?:ان|انه|انها|انهم|انهما|انني|اننا|بان|بانه|بانها|بانهم|بانهما)(?![^\W\d_])"
 # The speaker phrase ends at the reported-speech particle, a colon or an opening quote after text.
 _SPEAKER_STOP = re.compile(rf"{_PARTICLE}|:|(?<=\S)\s*[«“]|$")
 # Where a participle's content starts: "قائلا إن"، "مشيرا إلى أن"، "مضيفا: «...»".
@@ -167,7 +167,11 @@ def find_quotes(
             # "وأضاف أن" goes on about, as a pronoun refers to the last one named
             last_speaker = _original(sent, offs, *subject)
             continue
-        found = _sentence_quotes(sent, fsent, offs, last_speaker, subject)
+        found = _sentence_quotes(sent, fsent, offs, last_speaker, subject, in_sent)
+        if not found and subject is not None:
+            # a sentence whose verb of saying gave no quote ("وأشار رئيس البعثة إلى \"زيادة مقلقة\"") still names
+            # who a later "وقال إن" goes on about
+            last_speaker = _original(sent, offs, *subject)
         for speaker, qtext in found:
             if speaker:
                 last_speaker = speaker
@@ -179,7 +183,8 @@ def find_quotes(
 _LEAD_SKIP = frozenset({"كما", "ثم", "قد", "لقد", "بدوره", "بدورها", "ايضا"})
 _WAS = frozenset({"كان", "كانت", "كانوا"})  # "وكان الرئيس ... قد صعد": the subject follows at once
 # A sentence that opens with one of these does not open with a verb, so it names no subject there.
-_NOT_VERB = frozenset({"في", "من", "علي", "الي", "عن", "مع", "بعد", "قبل", "خلال", "منذ", "لكن", "ولكن", "ان", "لان",
+_NOT_VERB = frozenset({"بماذا", "ماذا", "لماذا", "كيف", "متي", "هل", "اين", "بعدما", "حينما", "كلما", "مثلما", "طالما",
+                       "في", "من", "علي", "الي", "عن", "مع", "بعد", "قبل", "خلال", "منذ", "لكن", "ولكن", "ان", "لان",
                        "اذا", "حيث", "بينما", "فيما", "وفق", "وفقا", "بحسب", "حسب", "عقب", "اثر", "رغم", "هذا",
                        "هذه", "ذلك", "تلك", "هو", "هي", "هم", "لم", "لا", "لن", "ما", "كل", "بين", "عند", "امام",
                        "حين", "عندما", "لدي", "نحو", "حوالي", "اكثر", "اما", "او", "اي", "الا", "غير", "ضد", "تحت"})
@@ -189,15 +194,17 @@ _SUBJECT_MAX_WORDS = 8
 def _sentence_subject(folded: str, names: list[tuple[int, int]]) -> tuple[int, int] | None:
     """The folded span of the subject of the sentence's opening verb, when a found name ends it within a few
     words ("ودانت نقابة الصحافيين اليمنيين ..."، "وكان الرئيس التركي رجب طيب أردوغان قد ..."); else None."""
-    if not names:
-        return None
-    words = [(w.start(), w.end()) for w in re.finditer(r"\S+", folded[:200])]
+    if not names or folded.rstrip(" .").endswith("؟"):
+        return None  # a question ("بماذا يرد مونفس؟") states no one's act
+    dateline = _DATELINE.match(folded)
+    base = dateline.end() if dateline else 0  # "دبي، الإمارات العربية المتحدة (CNN)— وصفت ..."
+    words = [(w.start(), w.end()) for w in re.finditer(r"\S+", folded[:base + 200]) if w.start() >= base]
     i = 0
     while i < len(words) and _bare(folded, words[i]) in _LEAD_SKIP:
         i += 1
-    if i < len(words) and _bare(folded, words[i]) in _NOT_VERB:
-        # a leading adverbial up to a comma ("وفي الأول من آذار، حذر الرئيس ..."، "من جانبها، حثت ..."): the
-        # clause after it opens with the verb
+    if i < len(words) and (_bare(folded, words[i]) in _NOT_VERB or _bare(folded, words[i]).rstrip("،,") in _TIME_LEAD):
+        # a leading adverbial up to a comma ("وفي الأول من آذار، حذر الرئيس ..."، "من جانبها، حثت ..."، "ويوم
+        # الأحد، طالب ..."): the clause after it opens with the verb
         comma = next((k for k in range(i, min(len(words), i + 8)) if folded[words[k][1] - 1] in "،,"), None)
         if comma is not None:
             i = comma + 1
@@ -215,17 +222,62 @@ def _sentence_subject(folded: str, names: list[tuple[int, int]]) -> tuple[int, i
     if start_word >= len(words):
         return None
     start = words[start_word][0]
-    for ns, ne in names:
-        if ns < start:
-            continue
-        between = folded[start:ne]
-        if ns - start > 40 or len(between.split()) > _SUBJECT_MAX_WORDS or any(c in between for c in "،,:؛\"«»“”"):
+    return _subject_span(folded, start, names)
+
+
+# Words of time that open a sentence before its verb ("ويوم الأحد، طالب ...").
+_TIME_LEAD = frozenset({"يوم", "امس", "اليوم", "صباح", "مساء", "ليل", "ليله", "فجر", "ظهر", "عصر"}) | frozenset(_DAYS.split("|"))
+
+
+# "دبي، الإمارات العربية المتحدة (CNN)— ": the place and agency that open an article's first sentence.
+_DATELINE = re.compile(r"^[^()\n]{2,60}\(\s*[A-Za-z][A-Za-z .]{1,20}\)\s*(?:—|–|-{1,2})\s*")
+# Title and relation nouns whose complement is a name inside a longer title ("رئيس نيكاراغوا دانيال أورتيغا"،
+# "زعيم الحوثيين عبد الملك الحوثي"): the subject runs on to the person's name after it.
+_TITLE_NOUNS = frozenset({"رئيس", "رئيسه", "زعيم", "زعيمه", "وزير", "وزيره", "امير", "ملك", "مبعوث", "مبعوثه",
+                          "سفير", "سفيره", "عمده", "محافظ", "قائد", "مدير", "مديره", "نائب", "نائبه", "مندوب",
+                          "مندوبه", "ممثل", "ممثله", "حاكم", "باسم", "خارجيه", "داخليه", "دفاع", "مستشار",
+                          "مستشاره", "مفوض", "مفوضه", "منسق", "امين", "بلده", "مدينه", "محافظه", "ولايه"})
+_EXTEND_MAX_WORDS = 3  # words between a name in a title and the name after it ("المنتهية ولايته"، "في أفغانستان،")
+
+
+def _subject_span(folded: str, start: int, names: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The subject from ``start`` (right after its verb) to the end of the first name within a few words: a
+    title with the name after it in apposition ("رئيس الوزراء الصيني، لي كه تشيانغ") and a person's name after
+    a name inside the title ("رئيس مجلس النواب سليم الجبوري") are kept whole; a name after a preposition
+    ("لترامب"، "جاء ذلك في تغريدات لعمرو موسى") is no subject."""
+    following = sorted(n for n in names if n[0] >= start)
+    if not following:
+        return None
+    ns, ne = following[0]
+    between = folded[start:ne]
+    if ns - start > 40 or len(between.split()) > _SUBJECT_MAX_WORDS or any(c in between for c in ":؛\"«»“”"):
+        return None
+    commas = [k for k, c in enumerate(between) if c in "،,"]
+    if commas:
+        # one comma, after a title and before the name and at most a rank ("، الجنرال جون نيكولسون"), not
+        # after a time or before an adverbial ("ورد الأحد، عبر تويتر")
+        rank = between[commas[0] + 1 : ns - start].split()
+        if (len(commas) > 1 or len(rank) > 1 or (rank and _SPEAKER_CUT.match(" " + rank[0]))
+                or _LEADING_TIME.fullmatch(" " + between[: commas[0]].strip())):
             return None
-        lead = folded[start:ns].split()
-        if any(w in _NOT_VERB or w in _LEAD_SKIP for w in lead):
-            return None  # "جاء ذلك في سلسلة من التغريدات لعمرو موسى": the name is not the subject
-        return (start, ne)
-    return None
+    lead = folded[start:ns].split()
+    if any(w in _NOT_VERB or w in _LEAD_SKIP for w in lead):
+        return None  # "جاء ذلك في سلسلة من التغريدات لعمرو موسى": the name is not the subject
+    word_start = max(start, folded.rfind(" ", 0, ns) + 1)
+    prefix, words_before = folded[word_start:ns], folded[start:word_start].split()
+    if not words_before and any(c in "لبك" for c in prefix):
+        return None  # "وكان لترامب تغريدة": a name after a preposition is not the subject
+    in_title = bool(words_before) and (prefix.endswith("ل") or (not prefix and words_before[-1] in _TITLE_NOUNS))
+    if in_title and not commas:
+        for ns2, ne2 in following[1:]:
+            gap = folded[ne:ns2]
+            if len(gap.split()) > _EXTEND_MAX_WORDS or any(c in gap for c in ":؛\"«»“”") or \
+                    sum(c in "،," for c in gap) > 1 or any(w.strip("،,") in _NOT_VERB for w in gap.split()) or \
+                    any(_LEADING_TIME.match(" " + w) for w in gap.split()):
+                break
+            ne = ne2
+            break
+    return (start, ne)
 
 
 # A subject put before its verb after these ("لكن المسؤولين قالوا إن"، "إلا أن المرصد السوري أوضح أن").
@@ -262,10 +314,12 @@ def _bare(folded: str, span: tuple[int, int]) -> str:
 
 
 def _sentence_quotes(sent: str, folded: str, offs: list[int], last_speaker: str | None,
-                     subject: tuple[int, int] | None = None) -> list[tuple[str | None, str]]:
+                     subject: tuple[int, int] | None = None,
+                     names: list[tuple[int, int]] | None = None) -> list[tuple[str | None, str]]:
     """(speaker, text) of each quote in one sentence: every speech verb or participle outside quotation
     marks and outside an earlier quote's reported speech opens one. ``subject``: the folded span of the
-    subject of the verb the sentence opens with, the speaker of a later speech verb that states none."""
+    subject of the verb the sentence opens with, the speaker of a later speech verb that states none;
+    ``names``: the folded spans of the names in the sentence."""
     quoted = [(q.start(), q.end()) for q in _QUOTED_SPAN.finditer(folded)]
     verbs = [m for m in _VERB_RE.finditer(folded)
              if not any(s < m.start() < e for s, e in quoted) and not _ATTRIBUTION.search(folded, max(0, m.start() - 14), m.start())
@@ -281,6 +335,8 @@ def _sentence_quotes(sent: str, folded: str, offs: list[int], last_speaker: str 
         if not found and subject is not None and subject[1] <= m.start():
             current = _original(sent, offs, *subject)
         if m.group("part"):
+            if not found and names and (clause := _clause_subject(folded, m.start(), names)) is not None:
+                current = _original(sent, offs, *clause).rstrip("،,")
             q = _participle_quote(folded, m, current)
         elif m.start() > content_from:
             continue  # a verb inside reported speech ("قال إن الوزير أكد أن ...") gives no second quote
@@ -364,6 +420,33 @@ def _in_speaker_relative(folded: str, earlier: list[re.Match[str]], m: re.Match[
     stop = _SPEAKER_STOP.search(folded, prev.end())
     # (and outside a quotation opened between them)
     return stop is not None and stop.start() > m.start() and folded[prev.end():m.start()].count('"') % 2 == 0
+
+
+# Where a clause of its own starts inside a sentence: after a comma or a relative pronoun.
+_CLAUSE_START = re.compile(r"(?:[،,]|(?<![^\s])(?:الذي|التي|الذين))\s+(?=\S)")
+
+
+def _clause_subject(folded: str, at: int, names: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The named subject of the clause whose verb a participle at ``at`` goes with, when the name ends right
+    before it ("الأمر الذي ردت عليه ميركل مؤكدة أن"، "فرد الرئيس المكسيكي، إنريكي بينيا نييتو، قائلا إن"):
+    the participle says what that subject said, not the sentence's first subject or the last speaker."""
+    for cm in reversed(list(_CLAUSE_START.finditer(folded, 0, at))):
+        c = cm.end()
+        verb = re.match(r"\S+", folded[c:at])
+        if verb is None or (cm.group()[0] in "،," and verb.group()[0] not in "وف"):
+            continue  # after a comma, a clause of its own opens with و/ف and its verb ("، فرد الرئيس")
+        bare = _bare(folded, (c, c + verb.end()))
+        if bare.startswith("ال") or bare in _NOT_VERB or not bare.isalpha() or len(bare) < 2:
+            continue
+        start = _skip_spaces(folded, c + verb.end())
+        resumptive = _RESUMPTIVE.match(folded, start - 1) if start > 0 else None
+        if resumptive is not None:
+            start = _skip_spaces(folded, resumptive.end())  # "ردت عليه ميركل"
+        span = _subject_span(folded, start, [n for n in names if n[1] <= at])
+        if span is not None and not folded[span[1]:at].strip(" ،,") and not any(
+                x.group().strip(" ،,") for x in _SPEAKER_CUT.finditer(folded, span[0], span[1])):
+            return span  # (no adverbial inside: "غرد عبر تويتر" is no subject)
+    return None
 
 
 def _participle_quote(folded: str, m: re.Match[str], current: str | None) -> tuple[str | None, int, int] | None:
