@@ -345,3 +345,18 @@ def test_a_verb_of_saying_without_a_quote_still_names_who_goes_on_and_dual_parti
         ("رئيس البعثة سامي ناصر", "المهربين يستغلون يأس المهاجرين.")]
     (q,) = find_quotes("وأكد البيان أنهما اتفقا على مواصلة المحادثات.")
     assert (q.speaker, q.text) == ("البيان", "اتفقا على مواصلة المحادثات.")
+
+
+def test_a_statement_of_someone_that_says_is_his_quote_and_it_is_recalled_that_is_nobodys():
+    (q,) = find_quotes('ونشرت المجلة بيانا لكمال يقول فيه إن "الاتهامات الواردة في المقال غير صحيحة".')
+    assert q.speaker == "كمال"
+    (q,) = find_quotes("ونقلت الوكالة تصريحات للمرشد الأعلى سامي ناصر، قال فيها إن المصنع جاهز للعمل.")
+    assert q.speaker == "المرشد الأعلى سامي ناصر"
+    assert find_quotes("يذكر أن الحكومة أقرت شروطا جديدة تجعل الهجرة صعبة جدا.") == []
+    (q,) = find_quotes('ويذكر أن الداخلية البحرينية قالت في بيانها: "إن التحريات دلت على تورطهم".')
+    assert q.speaker == "الداخلية البحرينية"
+
+
+def test_an_adverb_inside_a_description_stays_in_the_speaker():
+    (q,) = find_quotes("وقالت الشركة المنتجة حاليا لجوازات السفر إن الجوازات ستصنع في فرنسا.")
+    assert q.speaker == "الشركة المنتجة حاليا لجوازات السفر"

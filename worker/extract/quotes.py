@@ -79,7 +79,7 @@ _SPEAKER_CUT = re.compile(
     r"من\s+(?:جهته|جهتها|جهتهم)|مبدئيا|سابقا|لاحقا|لاسوشيتد|لاسوشييتد|لبلومبرغ|مره|مرارا|مجددا|(?:الشهر|الاسبوع|العام)\s+(?:الماضي|المنصرم|الفائت|المقبل|القادم|الجاري|الحالي)|لهذه|لهذا|"
     r"مطلع|منتصف|اواخر|اوائل|فجر|ظهر|عصر|ليل|ليله|البدايه|النهايه|"
     # adverbs of the saying ("ذكرت مؤخرا أن"): never the subject
-    r"مؤخرا|حاليا|اخيرا|رسميا|علنا|صراحه|بالفعل|فعلا|"
+    r"مؤخرا|اخيرا|رسميا|علنا|صراحه|"
     # an anonymous source's clause ("مصدر لم يكشف هويته"، "مسؤول طلب عدم نشر اسمه") is no part of the speaker
     r"لم|لن|طلب|طلبت|رفض|رفضت|فضل|فضلت|اشترط|اشترطت|"
     # the audience or medium addressed ("جونسون لنواب البرلمان"، "مصادر لبي بي سي") is not the speaker
@@ -281,7 +281,7 @@ def _subject_span(folded: str, start: int, names: list[tuple[int, int]]) -> tupl
 
 
 # A subject put before its verb after these ("لكن المسؤولين قالوا إن"، "إلا أن المرصد السوري أوضح أن").
-_FRONTING = re.compile(r"(?:^|\s)(?:(?:و?لكن|الا\s+ان|فان|غير\s+ان|في\s+حين\s+ان|بيد\s+ان|اذ\s+ان|و?بينما|و?فيما|و?كان|و?كانت|"
+_FRONTING = re.compile(r"(?:^|\s)(?:(?:و?لكن|الا\s+ان|فان|غير\s+ان|و?يذكر\s+ان|في\s+حين\s+ان|بيد\s+ان|اذ\s+ان|و?بينما|و?فيما|و?كان|و?كانت|"
                        # a quoted name may be in it: 'وكانت صحيفة "ذا تايمز" قد ذكرت'
                        r"و?كانوا)\s+(?P<np>[^\s،,:؛«»“”]+(?:\s+[^\s،,:؛«»“”]+){0,6}?)"
                        # after أما the subject may hold an apposition: "أما رئيس الوزراء الياباني، آبي فقال"
@@ -325,7 +325,8 @@ def _sentence_quotes(sent: str, folded: str, offs: list[int], last_speaker: str 
              if not any(s < m.start() < e for s, e in quoted) and not _ATTRIBUTION.search(folded, max(0, m.start() - 14), m.start())
              and not _ANONYMITY.match(folded, m.end())
              and (m.group("verb") not in _STATEMENT_VERBS or folded.startswith(" في ", m.end()))
-             and not (m.group("verb") and _NEGATION.search(folded, max(0, m.start() - 6), m.start()))]
+             and not (m.group("verb") and _NEGATION.search(folded, max(0, m.start() - 6), m.start()))
+             and not (m.group("verb") == "يذكر" and _IMPERSONAL.match(folded, m.end()))]
     verbs = [m for k, m in enumerate(verbs) if not _in_speaker_relative(folded, verbs[:k], m)]
     found: list[tuple[str | None, int, int]] = []  # speaker, text start and end in the sentence (folded)
     content_from = len(folded) + 1  # where the first quote's content starts: finite verbs after it are inside
@@ -400,6 +401,8 @@ def _opens_quotation(folded: str, after: int, stop_at: int, at_particle: bool) -
     return not folded[close_at + 1 : stop_at].strip(" .،,؛!؟") or len(quoted) > _NAME_MAX_WORDS
 
 
+# "يذكر أن ...": "it is recalled that", the writer's background, nobody's speech.
+_IMPERSONAL = re.compile(r"\s+(?:ان|بان)(?![^\W\d_])")
 # "ولم تذكر الحكومة أي شيء عن ...": a negated verb reports no speech.
 _NEGATION = re.compile(r"(?:^|\s)[وف]?(?:لم|لن|لا)\s+$")
 # "قال أحد المحررين في صحيفة ... التي يكتب بها فلان:": a verb with a pronoun back to the noun before it, in
@@ -560,6 +563,10 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
             if of_article and speaker:
                 speaker = "ا" + speaker  # the article's alif, dropped after the preposition ("للجيش")
     stated = speaker is not None
+    if speaker is None and not words and (author := _STATEMENT_BEFORE.search(folded, 0, m.start())) is not None:
+        # 'نشرت المجلة بيانا لمونفس يقول فيه إن'، 'تصريحات للمرشد علي خامنئي، قال فيها': the statement's author
+        a, b = author.span("who")
+        speaker = ("ا" if folded[a] == "ل" else "") + _original(sent, offs, a, b)
     if speaker is None and not words and (front := _fronted_subject(folded, m.start())) is not None:
         # "لكن السفارة الروسية في لندن قالت إن": the subject comes first ("أما فرنسا، فرأت": without its comma)
         speaker = _original(sent, offs, *front).rstrip("،,")
@@ -586,6 +593,8 @@ _STATEMENT_VERBS = frozenset({"جاء", "ورد"})
 _STATEMENT_NOUNS = r"(?:ال)?(?:بيان|تقرير|رساله|تصريح|تصريحات|كلمه|خطاب|تغريده|منشور|وثيقه|مذكره)"
 _STATEMENT_OF = re.compile(rf"\s*في\s+(?:{_STATEMENT_NOUNS}(?:ه|ها|هم)\s*$|{_STATEMENT_NOUNS}\s+"
                            r"(?:(?:ال)?(?:صادر|صادره)\s+عن\s+)?(?P<who>\S.*))")
+_STATEMENT_BEFORE = re.compile(rf"(?:^|\s)(?:{_STATEMENT_NOUNS}|بيانا|تصريحا|مقالا|تسجيلا|منشورا)\s+ل"
+                               r"(?P<who>[^\s،,:؛\"«»“”]+(?:\s+[^\s،,:؛\"«»“”]+){0,4}?)[،,]?\s+$")
 _TIME_WORDS = rf"(?:يوم\s+)?(?:{_DAYS}|اليوم|امس|مساء|صباح)"
 _LEADING_TIME = re.compile(rf"\s*{_TIME_WORDS}(?:\s+{_TIME_WORDS})?(?=\s)")
 _LONE_PROCLITIC = re.compile(r"\s+(?:لـ?|بـ?)$")
