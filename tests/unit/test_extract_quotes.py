@@ -360,3 +360,12 @@ def test_a_statement_of_someone_that_says_is_his_quote_and_it_is_recalled_that_i
 def test_an_adverb_inside_a_description_stays_in_the_speaker():
     (q,) = find_quotes("وقالت الشركة المنتجة حاليا لجوازات السفر إن الجوازات ستصنع في فرنسا.")
     assert q.speaker == "الشركة المنتجة حاليا لجوازات السفر"
+
+
+def test_a_repeated_paragraph_gives_its_quote_once_and_a_noun_opening_a_sentence_is_no_verb():
+    text = "وقال العقيد سامي ناصر إن القوات وصلت إلى أطراف المدينة. وقال العقيد سامي ناصر إن القوات وصلت إلى أطراف المدينة."
+    assert len(find_quotes(text)) == 1
+    text = ("وقال الوزير إن الوضع مقلق للغاية. جريمة إنسانية جديدة ارتكبها المسلحون في القرية. "
+            "وقال إن الشاحنة كانت تنقل المساعدات.")
+    names = [_span(text, "المسلحون")]
+    assert [q.speaker for q in find_quotes(text, names=names)] == ["الوزير", "الوزير"]

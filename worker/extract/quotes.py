@@ -148,6 +148,7 @@ def find_quotes(
     if not verb_at:
         return []
     name_spans = sorted(names)
+    seen: set[tuple[str | None, str]] = set()
     for a, b in spans:
         fa, fb = bisect_left(whole_offs, a), bisect_left(whole_offs, b)
         k = bisect_left(verb_at, fa)
@@ -158,10 +159,10 @@ def find_quotes(
             continue
         sent = text[a:b]
         fsent = whole[fa:fb]
-        subject = _sentence_subject(fsent, in_sent)
+        offs = [o - a for o in whole_offs[fa:fb]]
+        subject = _sentence_subject(fsent, in_sent, (sent, offs))
         if not has_verb and subject is None:
             continue
-        offs = [o - a for o in whole_offs[fa:fb]]
         if not has_verb:
             # a sentence without a quote whose subject is named ("واتهم عبداللطيف جماعة ...") is who a later
             # "وأضاف أن" goes on about, as a pronoun refers to the last one named
@@ -175,7 +176,9 @@ def find_quotes(
         for speaker, qtext in found:
             if speaker:
                 last_speaker = speaker
-            out.append(Quote(speaker=speaker, text=qtext))
+            if (speaker, qtext) not in seen:  # a paragraph the page repeats gives its quotes once
+                seen.add((speaker, qtext))
+                out.append(Quote(speaker=speaker, text=qtext))
     return out
 
 
@@ -191,9 +194,11 @@ _NOT_VERB = frozenset({"بماذا", "ماذا", "لماذا", "كيف", "متي
 _SUBJECT_MAX_WORDS = 8
 
 
-def _sentence_subject(folded: str, names: list[tuple[int, int]]) -> tuple[int, int] | None:
+def _sentence_subject(folded: str, names: list[tuple[int, int]],
+                      raw: tuple[str, list[int]] | None = None) -> tuple[int, int] | None:
     """The folded span of the subject of the sentence's opening verb, when a found name ends it within a few
-    words ("ودانت نقابة الصحافيين اليمنيين ..."، "وكان الرئيس التركي رجب طيب أردوغان قد ..."); else None."""
+    words ("ودانت نقابة الصحافيين اليمنيين ..."، "وكان الرئيس التركي رجب طيب أردوغان قد ..."); else None.
+    ``raw``: the original sentence and the offsets of ``folded`` in it, to tell a noun from a verb."""
     if not names or folded.rstrip(" .").endswith("؟"):
         return None  # a question ("بماذا يرد مونفس؟") states no one's act
     dateline = _DATELINE.match(folded)
@@ -215,6 +220,8 @@ def _sentence_subject(folded: str, names: list[tuple[int, int]]) -> tuple[int, i
         start_word = i + 1
     elif first.startswith("ال") or first in _NOT_VERB or not first.isalpha() or len(first) < 2:
         return None
+    elif raw is not None and _NOMINAL_END.search(raw[0], 0, raw[1][words[i][1] - 1] + 1):
+        return None  # "جريمة إنسانية جديدة ارتكبها الحوثيون": a noun opens the sentence, not a verb
     else:
         start_word = i + 1
     while start_word < len(words) - 1 and _LEADING_TIME.fullmatch(" " + folded[words[start_word][0]:words[start_word][1]]):
@@ -225,6 +232,8 @@ def _sentence_subject(folded: str, names: list[tuple[int, int]]) -> tuple[int, i
     return _subject_span(folded, start, names)
 
 
+# A word ending in ة or with tanween is a noun, never the verb a sentence opens with.
+_NOMINAL_END = re.compile("(?:ة|ة?[\u064b-\u064d])[\u064b-\u0652]*$")
 # Words of time that open a sentence before its verb ("ويوم الأحد، طالب ...").
 _TIME_LEAD = frozenset({"يوم", "امس", "اليوم", "صباح", "مساء", "ليل", "ليله", "فجر", "ظهر", "عصر"}) | frozenset(_DAYS.split("|"))
 
