@@ -235,6 +235,14 @@ def test_an_outlet_in_quotation_marks_after_la_is_the_audience_not_part_of_the_s
 # QA round 3, item 13: a quoted name or term is not a quote
 
 
+def test_a_quoted_outlet_or_medium_is_a_name_not_the_quote():
+    (q,) = find_quotes('وقال الوزير في تصريح لوكالة "الأنباء": "هناك أفكار جديدة على الطاولة".')
+    assert (q.speaker, q.text) == ("الوزير", "هناك أفكار جديدة على الطاولة")
+    (q,) = find_quotes('وقال الوزير على "تويتر" إن الألغام تظهر وحشيتهم.')
+    assert (q.speaker, q.text) == ("الوزير", "الألغام تظهر وحشيتهم.")
+    assert find_quotes('وأكد مصدر أمني وقوع التفجير وحصيلة القتلى، وذلك بحسب وكالة "رويترز".') == []
+
+
 def test_a_quoted_name_inside_the_speaker_does_not_open_the_quote():
     (q,) = find_quotes('وقال أحد مستخدمي موقع "ويبو" الصيني للتواصل "تشعر آلاف الأمهات بالقلق. ويمكن أن يؤثر ذلك".')
     assert q.speaker == "أحد مستخدمي موقع ويبو الصيني للتواصل"

@@ -378,9 +378,19 @@ _NAME_MAX_WORDS = 3  # a closed quotation of at most this many words in a speake
 _PREPOSITION_END = re.compile(r"(?:(?<![^\s])(?:الي|عن|في|من|مع|حول|بشان)\s*|(?<![^\s])[بل])$")
 # A longer phrase after the verb is a clause, not its subject: a title and a name in apposition can be long
 # ("المتحدث الرسمي باسم تحالف دعم الشرعية في اليمن، العقيد الركن تركي المالكي").
+# Head nouns of a quoted name ('وكالة "رويترز"'، 'موقع "ويبو"'), and على/عبر before a medium ('على "تويتر"').
+_NAME_HEAD_END = re.compile(r"(?<![^\s])[وفبل]?(?:ال)?(?:وكاله|صحيفه|قناه|موقع|محطه|شبكه|مجله|اذاعه|برنامج|حركه|جماعه|"
+                            r"تنظيم|عمليه|شركه|منظمه|حزب|مجموعه|فصيل|ائتلاف|تحالف|كتله|قائمه|حمله|مبادره|"
+                            r"مؤسسه|مركز|جمعيه|حساب|صفحه|وسم|هاشتاغ|علي|عبر)\s*$")
 _SPEAKER_MAX_WORDS = 14
 _TERM_LEAD_WORDS = 10  # words before a short quotation that make it a term of a clause
 _TERM_MAX_WORDS = 2  # ... and one of at most this many after words that are no speaker is a term
+
+
+def _pair_words(folded: str, at: int) -> int:
+    """How many words the quotation opened by the mark at ``at`` holds (to its closing mark or the end)."""
+    close = folded.find('"', at + 1)
+    return len(folded[at + 1 : close if close > 0 else len(folded)].split())
 
 
 def _first_long_pair(phrase: str, marks: list[int]) -> int:
@@ -502,7 +512,10 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
     if _opens_quotation(folded, after, stop_at, at_particle):
         phrase, stop_at = "", after  # the verb is followed directly by the quotation
     marks = [k for k, c in enumerate(phrase) if c == '"']
-    ends_quoted = phrase.rstrip(" .،,؛!؟").endswith('"') and not at_particle
+    # a phrase that ends with a closed pair at the sentence's end: the pair may be the quotation; before a colon
+    # it is a name ('وقال الوزير في تصريح لوكالة "رويترز": "..."')
+    ends_quoted = (phrase.rstrip(" .،,؛!؟").endswith('"') and not at_particle
+                   and not folded.startswith(":", stop_at))
     inner_quote = long_lead = False
     if marks and (len(marks) % 2 == 1 or ends_quoted):
         # an unclosed quotation mark starts the quotation: the last one, since the pairs before it are
@@ -516,6 +529,8 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
             long_lead = len(phrase.split()) > _TERM_LEAD_WORDS
             if _PREPOSITION_END.search(phrase):
                 return None  # a prepositional object in quotation marks ('أشار إلى "زيادة مقلقة"'): no speech
+            if _NAME_HEAD_END.search(phrase) and _pair_words(folded, stop_at) <= _NAME_MAX_WORDS:
+                return None  # a quoted name after its head noun ('بحسب وكالة "رويترز"'، 'على "تويتر"')
     of_article = False
     if m.group("verb") in _STATEMENT_VERBS:
         st = _STATEMENT_OF.match(phrase)
