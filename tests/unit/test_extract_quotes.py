@@ -377,3 +377,34 @@ def test_a_repeated_paragraph_gives_its_quote_once_and_a_noun_opening_a_sentence
             "وقال إن الشاحنة كانت تنقل المساعدات.")
     names = [_span(text, "المسلحون")]
     assert [q.speaker for q in find_quotes(text, names=names)] == ["الوزير", "الوزير"]
+
+
+def test_manner_time_audience_and_statement_words_leave_the_speaker():
+    (q,) = find_quotes("وكان خبراء مستقلون قد أكدوا بشكل منفصل في تقرير أن الدولة انتهكت العقوبات.")
+    assert q.speaker == "خبراء مستقلون"
+    (q,) = find_quotes("وأكد كمال في فبراير/شباط إنه دفع المبلغ بصورة خاصة.")
+    assert q.speaker == "كمال"
+    (q,) = find_quotes('وذكر الشيخ القطري بتغريدة أخرى قوله: "أصبحنا أضحوكة بين الصفقات".')
+    assert q.speaker == "الشيخ القطري"
+    (q,) = find_quotes("واختتم بيان المنظمة بالتأكيد على أن المنظمة تعارض العقوبة بشكل مطلق.")
+    assert q.speaker == "بيان المنظمة"
+    (q,) = find_quotes('وقال الرئيس لفوكس نيوز عبر الهاتف "ربما سأنسحب من الاجتماع".')
+    assert q.speaker == "الرئيس"
+    (q,) = find_quotes('وأفادت مصادر لـ" سكاي نيوز عربية"، السبت، بأن المسلحين انتشروا في الشوارع.')
+    assert q.speaker == "مصادر"
+    (q,) = find_quotes("وجاء في البيان الاتهامي للشرطة أن الجريمة كانت تستهدف إخافة السكان.")
+    assert q.speaker == "الشرطة"
+
+
+def test_the_subject_after_an_adverb_and_not_after_an_adverbial_and_a_relative_clauses_antecedent():
+    text = "خرج بعدها الشيخ كمال من القضية ببيان. وتابع أن اللعبة كانت مفبركة من البداية."
+    names = [_span(text, "كمال")]
+    assert find_quotes(text, names=names)[0].speaker == "الشيخ كمال"
+    text = "وقال الوزير إن الطائرة سقطت. وحمل الوزير مرة أخرى إسرائيل المسؤولية. وأكد أن الجيش لم يبلغ الطرف الآخر."
+    names = [_span(text, "إسرائيل")]
+    assert find_quotes(text, names=names)[-1].speaker != "الوزير مرة أخرى إسرائيل"
+    (q,) = find_quotes("ووقع الحادث قرب القاعدة، وفقا للوكالة التي أشارت إلى أن أسباب الحادث لا تزال مجهولة.")
+    assert q.speaker == "الوكالة"
+    # the antecedent is what is spoken of when a pronoun refers back to it
+    qs = find_quotes("وقال الوزير إن الرد قادم. وضربت القوات الأهداف التي قالت إنها تابعة للعدو في المنطقة.")
+    assert qs[-1].speaker != "الأهداف"

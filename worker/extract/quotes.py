@@ -84,10 +84,12 @@ _SPEAKER_CUT = re.compile(
     r"لم|لن|طلب|طلبت|رفض|رفضت|فضل|فضلت|اشترط|اشترطت|"
     # the audience or medium addressed ("جونسون لنواب البرلمان"، "مصادر لبي بي سي") is not the speaker
     r"لاعضاء|لنواب|للنواب|لبرنامج|للصحفيين|للصحافيين|لصحفيين|للصحافه|لوسائل|للمراسلين|لسكاي|لبي|للبي|"
-    r"للجزيره|للعربيه|للتلفزيون|للاذاعه|لراديو)(?=[\s،,.:؛]|$)"
+    r"للجزيره|للعربيه|للتلفزيون|للاذاعه|لراديو|لفوكس|للشرق|"
+    # a manner or the statement it was said in ("بشكل منفصل"، "بتغريدة أخرى"، "بالتأكيد على أن")
+    r"بشكل|بتغريده|ببيان|بتصريح|بتصريحات|برساله|بكلمه|بالتاكيد)(?=[\s،,.:؛/]|$)"
     # the same with the outlet's name in quotation marks ('مصادر لـ"سكاي نيوز عربية"'); a quoted name after
     # لـ that is no outlet stays part of the speaker ('المكتب الإعلامي لـ"قسد"')
-    rf"|(?<![^\s])ل\"(?:{_OUTLETS})"
+    rf"|(?<![^\s])ل\"\s*(?:{_OUTLETS})"
     r")"
 )
 # Relayed speech goes to the source: "قالت الوكالة نقلا عن مصادر"، "قالت الوكالة على لسان الوزير"، and after a
@@ -224,8 +226,9 @@ def _sentence_subject(folded: str, names: list[tuple[int, int]],
         return None  # "جريمة إنسانية جديدة ارتكبها الحوثيون": a noun opens the sentence, not a verb
     else:
         start_word = i + 1
-    while start_word < len(words) - 1 and _LEADING_TIME.fullmatch(" " + folded[words[start_word][0]:words[start_word][1]]):
-        start_word += 1  # "أعلنت الاثنين مجموعة ليما": the subject follows the day
+    while start_word < len(words) - 1 and (_LEADING_TIME.fullmatch(" " + folded[words[start_word][0]:words[start_word][1]])
+                                           or folded[words[start_word][0]:words[start_word][1]] in _AFTER_VERB):
+        start_word += 1  # "أعلنت الاثنين مجموعة ليما"، "خرج بعدها الشيخ": the subject follows the day or adverb
     if start_word >= len(words):
         return None
     start = words[start_word][0]
@@ -234,6 +237,8 @@ def _sentence_subject(folded: str, names: list[tuple[int, int]],
 
 # A word ending in ة or with tanween is a noun, never the verb a sentence opens with.
 _NOMINAL_END = re.compile("(?:ة|ة?[\u064b-\u064d])[\u064b-\u0652]*$")
+# Adverbs between a verb and its subject.
+_AFTER_VERB = frozenset({"بعدها", "حينها", "وقتها", "عندها", "يومها", "بدوره", "بدورها", "ايضا", "مجددا", "اليوم", "امس"})
 # Words of time that open a sentence before its verb ("ويوم الأحد، طالب ...").
 _TIME_LEAD = frozenset({"يوم", "امس", "اليوم", "صباح", "مساء", "ليل", "ليله", "فجر", "ظهر", "عصر"}) | frozenset(_DAYS.split("|"))
 
@@ -269,9 +274,11 @@ def _subject_span(folded: str, start: int, names: list[tuple[int, int]]) -> tupl
         if (len(commas) > 1 or len(rank) > 1 or (rank and _SPEAKER_CUT.match(" " + rank[0]))
                 or _LEADING_TIME.fullmatch(" " + between[: commas[0]].strip())):
             return None
-    lead = folded[start:ns].split()
+    lead = [w[1:] if len(w) > 2 and w[0] in "وف" else w for w in folded[start:ns].split()]
     if any(w in _NOT_VERB or w in _LEAD_SKIP for w in lead):
-        return None  # "جاء ذلك في سلسلة من التغريدات لعمرو موسى": the name is not the subject
+        return None  # "جاء ذلك في سلسلة من التغريدات لعمرو موسى"، "سبق وأن تعرض": the name is not the subject
+    if any(c.group().strip(" ،,") for c in _SPEAKER_CUT.finditer(folded, start, ns)):
+        return None  # "وحمل وزير الدفاع مرة أخرى إسرائيل": an adverbial before the name, which is the object
     word_start = max(start, folded.rfind(" ", 0, ns) + 1)
     prefix, words_before = folded[word_start:ns], folded[start:word_start].split()
     if not words_before and any(c in "لبك" for c in prefix):
@@ -401,6 +408,43 @@ def _first_long_pair(phrase: str, marks: list[int]) -> int:
     return marks[-2]
 
 
+_PRONOUN_PARTICLE = re.compile(r"\s*(?:الي\s+)?ب?ان(?:ه|ها|هم|هما)(?![^\W\d_])")
+_RELATIVE_END = re.compile(r"(?:^|\s)(?:الذي|التي|الذين)\s+$")
+_NOT_IN_ANTECEDENT = frozenset({"في", "من", "عن", "علي", "الي", "مع", "بحسب", "حسب", "وفق", "وفقا", "بين", "ان", "هو",
+                                "هي", "و", "او", "ما", "بعد", "قبل", "خلال", "منذ", "حتي", "لدي", "عند"})
+
+
+def _antecedent(folded: str, at: int) -> tuple[int, int, bool] | None:
+    """The noun phrase before a relative pronoun right before the verb at ``at`` ("للوكالة التي أشارت"): its
+    folded span (a ل/ب proclitic on its first word left out) and whether the article's alif is to be restored
+    ("للوكالة" -> "الوكالة"); None when no relative pronoun stands there or the phrase is no noun phrase."""
+    rel = _RELATIVE_END.search(folded, max(0, at - 10), at)
+    if rel is None:
+        return None
+    end = rel.start()
+    words = list(re.finditer(r"[^\s]+", folded[max(0, end - 60):end]))
+    base = max(0, end - 60)
+    chosen: list[tuple[int, int]] = []
+    for w in reversed(words[-4:]):
+        text = w.group()
+        if text in _NOT_IN_ANTECEDENT or not text.isalpha() or (len(text) > 2 and text[0] == "و" and chosen):
+            break
+        chosen.insert(0, (base + w.start(), base + w.end()))
+        if text[0] in "لب" and len(text) > 3:
+            break  # "للوكالة": the preposition opens the phrase
+    if not chosen:
+        return None
+    a, b = chosen[0][0], chosen[-1][1]
+    first = folded[a:chosen[0][1]]
+    if first.startswith("لل") or first.startswith("بال"):
+        return (a + 1 if first.startswith("لل") else a + 1, b, first.startswith("لل"))
+    if first[0] in "لب" and len(first) > 3 and not first.startswith("ال"):
+        return (a + 1, b, False)
+    if not first.startswith("ال") and len(chosen) == 1:
+        return None  # a lone word without the article is no named antecedent
+    return (a, b, False)
+
+
 def _opens_quotation(folded: str, after: int, stop_at: int, at_particle: bool) -> bool:
     """Whether a quotation mark right after the verb opens its content ('وتضيف "مازلت أشعر أنها ..."'), not
     a quoted name as its subject ('وقالت "قسد" إن ...'): it does when the quotation runs past the phrase's stop
@@ -427,7 +471,7 @@ _NEGATION = re.compile(r"(?:^|\s)[وف]?(?:لم|لن|لا)\s+$")
 # "قال أحد المحررين في صحيفة ... التي يكتب بها فلان:": a verb with a pronoun back to the noun before it, in
 # a relative clause of the speaker phrase ("التي تزعم مصادر أنها ..." is a verb of saying of its own)
 _RELATIVE_BEFORE = re.compile(r"(?:^|\s)و?(?:الذي|التي|الذين|اللذين|اللتين|اللواتي|اللاتي)\s+$")
-_RESUMPTIVE = re.compile(r"\s+(?:فيه|فيها|فيهم|به|بها|بهم|عنه|عنها|عنهم|عليه|عليها|عليهم|له|لها|لهم|منه|منها|منهم)(?=\s)")
+_RESUMPTIVE = re.compile(r"\s+(?:خلاله|خلالها|فيه|فيها|فيهم|به|بها|بهم|عنه|عنها|عنهم|عليه|عليها|عليهم|له|لها|لهم|منه|منها|منهم)(?=\s)")
 
 
 def _in_speaker_relative(folded: str, earlier: list[re.Match[str]], m: re.Match[str]) -> bool:
@@ -591,6 +635,12 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
         # 'نشرت المجلة بيانا لمونفس يقول فيه إن'، 'تصريحات للمرشد علي خامنئي، قال فيها': the statement's author
         a, b = author.span("who")
         speaker = ("ا" if folded[a] == "ل" else "") + _original(sent, offs, a, b)
+    if (speaker is None and not words and phrase.strip() not in ("عنه", "عنها", "عنهم")
+            and not _PRONOUN_PARTICLE.match(folded, stop_at) and (ante := _antecedent(folded, m.start())) is not None):
+        # "وفقا للوكالة التي أشارت إلى أن": the relative clause's verb says what its antecedent said (not in
+        # "الليرة التي قال عنها"، "الأهداف التي قالت إنها إيرانية", where the antecedent is what is spoken of)
+        a, b, restore = ante
+        speaker = ("ا" if restore else "") + _original(sent, offs, a, b)
     if speaker is None and not words and (front := _fronted_subject(folded, m.start())) is not None:
         # "لكن السفارة الروسية في لندن قالت إن": the subject comes first ("أما فرنسا، فرأت": without its comma)
         speaker = _original(sent, offs, *front).rstrip("،,")
@@ -616,7 +666,8 @@ _DESCRIBED_BY = re.compile(r"(?:^|\s)(?:ال)?(?:صادر|صادره|دفاع|ب
 _STATEMENT_VERBS = frozenset({"جاء", "ورد"})
 _STATEMENT_NOUNS = r"(?:ال)?(?:بيان|تقرير|رساله|تصريح|تصريحات|كلمه|خطاب|تغريده|منشور|وثيقه|مذكره)"
 _STATEMENT_OF = re.compile(rf"\s*في\s+(?:{_STATEMENT_NOUNS}(?:ه|ها|هم)\s*$|{_STATEMENT_NOUNS}\s+"
-                           r"(?:(?:ال)?(?:صادر|صادره)\s+عن\s+)?(?P<who>\S.*))")
+                           # an adjective may stand before the author ("في البيان الختامي للقمة")
+                           r"(?:ال(?!صادر)\S+\s+(?=ل))?(?:(?:ال)?(?:صادر|صادره)\s+عن\s+)?(?P<who>\S.*))")
 _STATEMENT_BEFORE = re.compile(rf"(?:^|\s)(?:{_STATEMENT_NOUNS}|بيانا|تصريحا|مقالا|تسجيلا|منشورا)\s+ل"
                                r"(?P<who>[^\s،,:؛\"«»“”]+(?:\s+[^\s،,:؛\"«»“”]+){0,4}?)[،,]?\s+$")
 _TIME_WORDS = rf"(?:يوم\s+)?(?:{_DAYS}|اليوم|امس|مساء|صباح)"
