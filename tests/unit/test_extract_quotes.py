@@ -408,3 +408,13 @@ def test_the_subject_after_an_adverb_and_not_after_an_adverbial_and_a_relative_c
     # the antecedent is what is spoken of when a pronoun refers back to it
     qs = find_quotes("وقال الوزير إن الرد قادم. وضربت القوات الأهداف التي قالت إنها تابعة للعدو في المنطقة.")
     assert qs[-1].speaker != "الأهداف"
+
+
+def test_a_long_run_of_clauses_with_participles_stays_linear():
+    import time
+
+    text = "، فرد الرئيس كمال قائلا " * 600
+    names = [(i, i + 4) for i in range(0, len(text), 50)]
+    t0 = time.perf_counter()
+    find_quotes(text, names=names)
+    assert time.perf_counter() - t0 < 3.0  # a generous bound: a clause is sought only near its participle

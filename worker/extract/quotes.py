@@ -488,6 +488,7 @@ def _in_speaker_relative(folded: str, earlier: list[re.Match[str]], m: re.Match[
     return stop is not None and stop.start() > m.start() and folded[prev.end():m.start()].count('"') % 2 == 0
 
 
+_CLAUSE_WINDOW = 160  # characters before a participle searched for its clause
 # Where a clause of its own starts inside a sentence: after a comma or a relative pronoun.
 _CLAUSE_START = re.compile(r"(?:[،,]|(?<![^\s])(?:الذي|التي|الذين))\s+(?=\S)")
 
@@ -496,7 +497,11 @@ def _clause_subject(folded: str, at: int, names: list[tuple[int, int]]) -> tuple
     """The named subject of the clause whose verb a participle at ``at`` goes with, when the name ends right
     before it ("الأمر الذي ردت عليه ميركل مؤكدة أن"، "فرد الرئيس المكسيكي، إنريكي بينيا نييتو، قائلا إن"):
     the participle says what that subject said, not the sentence's first subject or the last speaker."""
-    for cm in reversed(list(_CLAUSE_START.finditer(folded, 0, at))):
+    lo = max(0, at - _CLAUSE_WINDOW)  # a clause's verb and named subject stand close before the participle
+    near = [n for n in names if lo <= n[0] and n[1] <= at]
+    if not near:
+        return None
+    for cm in reversed(list(_CLAUSE_START.finditer(folded, lo, at))):
         c = cm.end()
         verb = re.match(r"\S+", folded[c:at])
         if verb is None or (cm.group()[0] in "،," and verb.group()[0] not in "وف"):
@@ -508,7 +513,7 @@ def _clause_subject(folded: str, at: int, names: list[tuple[int, int]]) -> tuple
         resumptive = _RESUMPTIVE.match(folded, start - 1) if start > 0 else None
         if resumptive is not None:
             start = _skip_spaces(folded, resumptive.end())  # "ردت عليه ميركل"
-        span = _subject_span(folded, start, [n for n in names if n[1] <= at])
+        span = _subject_span(folded, start, near)
         if span is not None and not folded[span[1]:at].strip(" ،,") and not any(
                 x.group().strip(" ،,") for x in _SPEAKER_CUT.finditer(folded, span[0], span[1])):
             return span  # (no adverbial inside: "غرد عبر تويتر" is no subject)
