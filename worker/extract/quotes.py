@@ -636,7 +636,8 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
             if of_article and speaker:
                 speaker = "ا" + speaker  # the article's alif, dropped after the preposition ("للجيش")
     stated = speaker is not None
-    if speaker is None and not words and (author := _STATEMENT_BEFORE.search(folded, 0, m.start())) is not None:
+    author = _STATEMENT_BEFORE.search(folded, max(0, m.start() - 120), m.start()) if not words else None
+    if speaker is None and author is not None:
         # 'نشرت المجلة بيانا لمونفس يقول فيه إن'، 'تصريحات للمرشد علي خامنئي، قال فيها': the statement's author
         a, b = author.span("who")
         speaker = ("ا" if folded[a] == "ل" else "") + _original(sent, offs, a, b)
