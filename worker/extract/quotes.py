@@ -5,8 +5,14 @@ Contract: ``find_quotes(text, sentence_spans=None) -> list[Quote]``; pure.
 Per sentence: a speech verb (قال، أكد، أعلن، أشار، أضاف، صرح، ذكر، أوضح، تابع، شدد ...; with و/ف) followed by
 the speaker (up to "إن/أن", a colon, a quote mark, a comma or "في بيان") and the quoted text: «...», "..."
 or reported speech introduced by "إن"/"أن" to the end of the sentence. When the verb is followed
-directly by the quote or "إن" ("وأضاف: ..."، "وتابع أن ..."), the speaker of the previous quote is carried.
-A speaker that is only a pronoun-like word is dropped (``speaker=None``).
+directly by the quote or "إن" ("وأضاف: ..."، "وتابع أن ..."), the speaker of the previous quote is carried,
+or the subject the entity stage names in the last sentence that names one. A speaker that is only a
+pronoun-like word is dropped (``speaker=None``).
+
+Not quotes: a negated verb ("لم تذكر")، "يذكر أن" (background), a quoted name or term inside the sentence
+('بقضية "الجاسوس الروسي"'، 'بحسب وكالة "رويترز"'، 'أعلنت "أرض الصومال" موافقتها'), a quotation after a
+preposition ('أشار إلى "..."'). A quotation mark right after the verb opens the content even when an إن/أن is
+inside it ('وتضيف "مازلت أشعر أنها ..."'); a verb in a relative clause of the speaker phrase is part of it.
 """
 
 from __future__ import annotations
