@@ -418,3 +418,10 @@ def test_a_long_run_of_clauses_with_participles_stays_linear():
     t0 = time.perf_counter()
     find_quotes(text, names=names)
     assert time.perf_counter() - t0 < 3.0  # a generous bound: a clause is sought only near its participle
+
+
+def test_who_issued_a_statement_says_what_it_says():
+    qs = find_quotes("وقال الوزير إن الوضع صعب جدا. وأصدر برنامج الغذاء بيانا، الجمعة، قال إن الشاحنة كانت تنقل المساعدات.")
+    assert qs[-1].speaker == "برنامج الغذاء"
+    qs = find_quotes("وقال الوزير إن الوضع صعب جدا. ونشرت لجنة الإنقاذ تقريرا قالت فيه إن السكان جوعى.")
+    assert qs[-1].speaker == "لجنة الإنقاذ"

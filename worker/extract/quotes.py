@@ -642,11 +642,16 @@ def _verb_quote(sent: str, folded: str, offs: list[int], m: re.Match[str], limit
             if of_article and speaker:
                 speaker = "ا" + speaker  # the article's alif, dropped after the preposition ("للجيش")
     stated = speaker is not None
-    author = _STATEMENT_BEFORE.search(folded, max(0, m.start() - 120), m.start()) if not words else None
+    author = None
+    if not words:
+        author = (_STATEMENT_BEFORE.search(folded, max(0, m.start() - 120), m.start())
+                  or _ISSUER_BEFORE.search(folded, max(0, m.start() - 120), m.start()))
     if speaker is None and author is not None:
         # 'نشرت المجلة بيانا لمونفس يقول فيه إن'، 'تصريحات للمرشد علي خامنئي، قال فيها': the statement's author
+        # (and the issuer's: 'وأصدر البرنامج بيانا، الجمعة، قال إن'); after لـ the article's alif is restored
         a, b = author.span("who")
-        speaker = ("ا" if folded[a] == "ل" else "") + _original(sent, offs, a, b)
+        restore = author.re is _STATEMENT_BEFORE and folded[a] == "ل"
+        speaker = ("ا" if restore else "") + _original(sent, offs, a, b)
     if (speaker is None and not words and phrase.strip() not in ("عنه", "عنها", "عنهم")
             and not _PRONOUN_PARTICLE.match(folded, stop_at) and (ante := _antecedent(folded, m.start())) is not None):
         # "وفقا للوكالة التي أشارت إلى أن": the relative clause's verb says what its antecedent said (not in
@@ -682,6 +687,10 @@ _STATEMENT_OF = re.compile(rf"\s*في\s+(?:{_STATEMENT_NOUNS}(?:ه|ها|هم)\s*
                            r"(?:ال(?!صادر)\S+\s+(?=ل))?(?:(?:ال)?(?:صادر|صادره)\s+عن\s+)?(?P<who>\S.*))")
 _STATEMENT_BEFORE = re.compile(rf"(?:^|\s)(?:{_STATEMENT_NOUNS}|بيانا|تصريحا|مقالا|تسجيلا|منشورا)\s+ل"
                                r"(?P<who>[^\s،,:؛\"«»“”]+(?:\s+[^\s،,:؛\"«»“”]+){0,4}?)[،,]?\s+$")
+# "وأصدر برنامج الغذاء بيانا، الجمعة، قال إن": who issued the statement says what it says.
+_ISSUER_BEFORE = re.compile(r"(?:^|\s)[وف]?(?:اصدر|اصدرت|نشر|نشرت|بث|بثت|وزع|وزعت)\s+"
+                            r"(?P<who>[^\s،,:؛\"«»“”]+(?:\s+[^\s،,:؛\"«»“”]+){0,4}?)\s+"
+                            r"(?:بيانا|تقريرا|تصريحا|رساله|تغريده|منشورا)(?=[\s،,])")
 _TIME_WORDS = rf"(?:يوم\s+)?(?:{_DAYS}|اليوم|امس|مساء|صباح)"
 _LEADING_TIME = re.compile(rf"\s*{_TIME_WORDS}(?:\s+{_TIME_WORDS})?(?=\s)")
 _LONE_PROCLITIC = re.compile(r"\s+(?:لـ?|بـ?)$")
