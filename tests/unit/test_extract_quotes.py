@@ -208,7 +208,9 @@ def _span(text: str, name: str) -> tuple[int, int]:
     return (at, at + len(name))
 
 
-# QA round 3, item 4: a speaker is never a fragment of the quote, a clause, a preposition or an adverb
+# QA round 3, items 4, 5 and 13: a speaker is a named or described person or organisation, never a fragment
+# (of the quote, a clause, a preposition or an adverb) and never null when the sentence names one; a quoted
+# name or term is no quote
 
 
 def test_a_quotation_mark_right_after_the_verb_opens_the_quote_even_with_an_an_inside():
@@ -220,9 +222,6 @@ def test_a_quotation_mark_right_after_the_verb_opens_the_quote_even_with_an_an_i
     assert (q.speaker, q.text) == ("الوزير", "والمهم هو أنه لا تراجع عن الخطة")
 
 
-# QA round 3, item 5: the speaker is null although the sentence names one
-
-
 def test_an_outlet_in_quotation_marks_after_la_is_the_audience_not_part_of_the_speaker():
     (q,) = find_quotes('وقالت المصادر لـ"سكاي نيوز عربية" إن المسلحين خطفوا المسؤول.')
     assert q.speaker == "المصادر"
@@ -230,9 +229,6 @@ def test_an_outlet_in_quotation_marks_after_la_is_the_audience_not_part_of_the_s
     assert q.speaker == "متحدث باسم الوزارة"
     (q,) = find_quotes('وقال المكتب الإعلامي لـ"جبهة الوادي" إن القتال انتهى.')
     assert q.speaker == "المكتب الإعلامي لـجبهة الوادي"
-
-
-# QA round 3, item 13: a quoted name or term is not a quote
 
 
 def test_a_quoted_outlet_or_medium_is_a_name_not_the_quote():
