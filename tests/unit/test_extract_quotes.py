@@ -201,3 +201,223 @@ def test_fourth_round_kama_at_the_head_a_day_before_the_subject_and_trailing_man
     assert q.speaker == "مصدر من المعارضة"
     (q,) = find_quotes("وقال شهود عيان فلسطينيون من جهتهم إن الطائرات قصفت أرضا زراعية.")
     assert q.speaker == "شهود عيان فلسطينيون"
+
+
+def _span(text: str, name: str) -> tuple[int, int]:
+    at = text.index(name)
+    return (at, at + len(name))
+
+
+# QA round 3, items 4, 5 and 13: a speaker is a named or described person or organisation, never a fragment
+# (of the quote, a clause, a preposition or an adverb) and never null when the sentence names one; a quoted
+# name or term is no quote
+
+
+def test_a_quotation_mark_right_after_the_verb_opens_the_quote_even_with_an_an_inside():
+    text = 'وقالت سلمى إنها حزينة جدا على فراقها. وتضيف "ما زلت أنتظر أنها ستعود قريبا بضحكتها".'
+    qs = find_quotes(text)
+    assert [q.speaker for q in qs] == ["سلمى", "سلمى"]
+    assert qs[1].text == "ما زلت أنتظر أنها ستعود قريبا بضحكتها"
+    (q,) = find_quotes('وقال الوزير إن الوضع هادئ. وأضاف "والمهم هو أنه لا تراجع عن الخطة".')[1:]
+    assert (q.speaker, q.text) == ("الوزير", "والمهم هو أنه لا تراجع عن الخطة")
+
+
+def test_an_outlet_in_quotation_marks_after_la_is_the_audience_not_part_of_the_speaker():
+    (q,) = find_quotes('وقالت المصادر لـ"سكاي نيوز عربية" إن المسلحين خطفوا المسؤول.')
+    assert q.speaker == "المصادر"
+    (q,) = find_quotes('وأضاف متحدث باسم الوزارة لـ"فرانس برس" "إن السفينة في طريقها إلى الميناء".')
+    assert q.speaker == "متحدث باسم الوزارة"
+    (q,) = find_quotes('وقال المكتب الإعلامي لـ"جبهة الوادي" إن القتال انتهى.')
+    assert q.speaker == "المكتب الإعلامي لـجبهة الوادي"
+
+
+def test_a_quoted_outlet_or_medium_is_a_name_not_the_quote():
+    (q,) = find_quotes('وقال الوزير في تصريح لوكالة "الأنباء": "هناك أفكار جديدة على الطاولة".')
+    assert (q.speaker, q.text) == ("الوزير", "هناك أفكار جديدة على الطاولة")
+    (q,) = find_quotes('وقال الوزير على "تويتر" إن الألغام تظهر وحشيتهم.')
+    assert (q.speaker, q.text) == ("الوزير", "الألغام تظهر وحشيتهم.")
+    assert find_quotes('وأكد مصدر أمني وقوع التفجير وحصيلة القتلى، وذلك بحسب وكالة "رويترز".') == []
+
+
+def test_a_quoted_name_inside_the_speaker_does_not_open_the_quote():
+    (q,) = find_quotes('وقال أحد مستخدمي موقع "ويبو" الصيني للتواصل "تشعر آلاف الأمهات بالقلق. ويمكن أن يؤثر ذلك".')
+    assert q.speaker == "أحد مستخدمي موقع ويبو الصيني للتواصل"
+    assert q.text.startswith("تشعر آلاف الأمهات")
+
+
+def test_a_quoted_term_or_name_is_no_quote():
+    assert find_quotes('بريطانيا تكشف عن معلومة جديدة بقضية "الجاسوس الروسي"') == []
+    assert find_quotes('واندلع الحراك بعد وفاة بائع سمك يدعى "سامي ناصر" داخل شاحنة.') == []
+    assert find_quotes('وتشير الشكوى أيضا إلى استخدام القنابل العنقودية، إضافة إلى "الاختفاء القسري".') == []
+    assert find_quotes('وفي فبراير، أعلنت "أرض الصومال" موافقتها على بناء القاعدة.') == []
+    # the guidelines' prepositional object in quotation marks, however long
+    assert find_quotes('وأشار رئيس البعثة إلى "زيادة مقلقة في عدد الوفيات في البحر".') == []
+    # but content in quotation marks after أكد على is a quote
+    (q,) = find_quotes('وأكد الوزير على "حرص الحكومة على تنويع علاقاتها".')
+    assert (q.speaker, q.text) == ("الوزير", "حرص الحكومة على تنويع علاقاتها")
+    # and a short quotation after a speaker stays one
+    (q,) = find_quotes('وقال المتحدث في مؤتمر صحفي "لا تعليق".')
+    assert (q.speaker, q.text) == ("المتحدث", "لا تعليق")
+
+
+def test_a_speech_verb_in_a_relative_clause_of_the_speaker_is_part_of_it():
+    (q,) = find_quotes('قال أحد المحررين في صحيفة "الأفق" التي يكتب بها سامر: "لم نصل إليه اليوم".')
+    assert q.speaker == "أحد المحررين في صحيفة الأفق"
+    assert q.text == "لم نصل إليه اليوم"
+
+
+def test_a_negated_verb_of_saying_gives_no_quote():
+    assert find_quotes("ولم تذكر الحكومة أي شيء عن الأثر الذي يمكن أن يحدثه القرار على السكان.") == []
+
+
+def test_an_adverb_after_the_verb_is_no_speaker_the_subject_before_it_is():
+    (q,) = find_quotes('وكانت صحيفة "الأفق" قد ذكرت مؤخرا أن الشركة باعت أسهمها.')
+    assert q.speaker == "صحيفة الأفق"
+
+
+def test_a_resumptive_pronoun_after_the_verb_is_not_the_speaker_the_subject_after_it_is():
+    (q,) = find_quotes("في الوقت الذي أكدت فيه الحكومة السعودية أن الرجل غادر المبنى.")
+    assert q.speaker == "الحكومة السعودية"
+    (q,) = find_quotes("وقالت عنه مجلة الأفق إن الفضل يعود له.")
+    assert q.speaker == "مجلة الأفق"
+    # after a verb of relaying, "عنه" is the source: the one the pronoun refers to
+    qs = find_quotes("وقال الوزير إن الحدود مغلقة تماما. ونقلت عنه الوكالة قوله إن المعبر سيفتح غدا.")
+    assert [q.speaker for q in qs] == ["الوزير", "الوزير"]
+
+
+def test_a_long_title_with_a_name_in_apposition_is_still_the_speaker():
+    (q,) = find_quotes("أعلن المتحدث الرسمي باسم تحالف دعم الحكومة في البلاد، العقيد الركن سامي ناصر، أن الهجوم فشل.")
+    assert q.speaker == "المتحدث الرسمي باسم تحالف دعم الحكومة في البلاد، العقيد الركن سامي ناصر"
+
+
+def test_a_long_described_speaker_before_the_audience_is_kept():
+    (q,) = find_quotes('وقال سامي ناصر رئيس شركة "دار الأفق الجديد" المنتجة الحالية في المملكة المتحدة، لبي بي سي إن العقد ذهب لغيرها.')
+    assert q.speaker == "سامي ناصر رئيس شركة دار الأفق الجديد المنتجة الحالية في المملكة المتحدة"
+    # an aside between dashes is no part of it
+    (q,) = find_quotes("وقال أحد أقارب سامي ناصر - البالغ من العمر 32 عاما - إنه اعتقل في مارس الماضي.")
+    assert q.speaker == "أحد أقارب سامي ناصر"
+
+
+def test_a_question_heading_or_a_preposition_before_the_name_names_no_subject():
+    text = "وقال المحامي إن القضية معقدة. بماذا يرد كمال؟ ونشرت المجلة بيانا يقول فيه إن الاتهامات باطلة."
+    names = [_span(text, "كمال")]
+    assert find_quotes(text, names=names)[-1].speaker != "يرد كمال"
+    text = "وقالت سلمى إن اللقاء تم. وكان لكمال تصريح قديم عن ذلك. وزعمت أنها ظلت تتحدث معه لسنوات بعد ذلك."
+    names = [_span(text, "سلمى"), (text.index("لكمال") + 1, text.index("لكمال") + 5)]
+    assert [q.speaker for q in find_quotes(text, names=names)] == ["سلمى", "سلمى"]
+    # "بعدما" opens a clause, it is no verb with the name as its subject
+    text = "إلا أن التنسيق تعثر، بعدما اتهم كمال الجيران بالتقصير، فرد الرئيس قائلا إن كمال يبالغ."
+    names = [_span(text, "كمال")]
+    assert find_quotes(text, names=names)[0].speaker != "اتهم كمال"
+
+
+def test_a_dateline_does_not_hide_the_subject_of_the_first_sentence():
+    text = "دبي، الإمارات العربية المتحدة (CNN)— وصفت الشيخة سلمى التهم بالأكاذيب، مؤكدة أنها لا أساس لها."
+    names = [_span(text, "دبي"), _span(text, "الإمارات العربية المتحدة"), _span(text, "سلمى")]
+    (q,) = find_quotes(text, names=names)
+    assert q.speaker == "الشيخة سلمى"
+
+
+def test_a_subject_after_a_leading_time_and_with_its_name_in_apposition_is_carried():
+    text = ("ويوم الأحد، طالب رئيس الوزراء الصيني، لي كه تشيانغ، بفرض عقوبات مشددة. "
+            'وقال في بيان "سوف نتخذ إجراءات صارمة".')
+    names = [_span(text, "لي كه تشيانغ")]
+    (q,) = find_quotes(text, names=names)
+    assert q.speaker == "رئيس الوزراء الصيني، لي كه تشيانغ"
+    # the subject runs on to a name right after a title that holds another name
+    text = "ودعا رئيس مجلس النواب سامي ناصر يوم الأحد إلى إعادة الانتخابات. وقال في بيان إن الحريق جريمة."
+    names = [_span(text, "مجلس النواب"), _span(text, "سامي ناصر")]
+    (q,) = find_quotes(text, names=names)
+    assert q.speaker == "رئيس مجلس النواب سامي ناصر"
+
+
+def test_a_participle_after_another_verb_and_its_named_subject_goes_to_that_subject():
+    text = "هاجم كمال الجيران متهما إياهم بالتقصير، الأمر الذي ردت عليه سلمى مؤكدة أن بلادها مستقلة في قرارها."
+    names = [_span(text, "كمال"), _span(text, "سلمى")]
+    (q,) = find_quotes(text, names=names)
+    assert q.speaker == "سلمى"
+    text = "بعدما اتهم كمال الجيران بالتقصير، فرد الرئيس المحلي، سامي ناصر، قائلا إن كمال يبالغ في اتهاماته."
+    names = [_span(text, "كمال"), _span(text, "سامي ناصر")]
+    (q,) = find_quotes(text, names=names)
+    assert q.speaker == "الرئيس المحلي، سامي ناصر"
+
+
+def test_a_verb_of_saying_without_a_quote_still_names_who_goes_on_and_dual_particles_stop_the_speaker():
+    text = 'وأشار رئيس البعثة سامي ناصر إلى "زيادة مقلقة في عدد الوفيات". وقال إن المهربين يستغلون يأس المهاجرين.'
+    names = [_span(text, "سامي ناصر")]
+    assert [(q.speaker, q.text) for q in find_quotes(text, names=names)] == [
+        ("رئيس البعثة سامي ناصر", "المهربين يستغلون يأس المهاجرين.")]
+    (q,) = find_quotes("وأكد البيان أنهما اتفقا على مواصلة المحادثات.")
+    assert (q.speaker, q.text) == ("البيان", "اتفقا على مواصلة المحادثات.")
+
+
+def test_a_statement_of_someone_that_says_is_his_quote_and_it_is_recalled_that_is_nobodys():
+    (q,) = find_quotes('ونشرت المجلة بيانا لكمال يقول فيه إن "الاتهامات الواردة في المقال غير صحيحة".')
+    assert q.speaker == "كمال"
+    (q,) = find_quotes("ونقلت الوكالة تصريحات للمرشد الأعلى سامي ناصر، قال فيها إن المصنع جاهز للعمل.")
+    assert q.speaker == "المرشد الأعلى سامي ناصر"
+    assert find_quotes("يذكر أن الحكومة أقرت شروطا جديدة تجعل الهجرة صعبة جدا.") == []
+    (q,) = find_quotes('ويذكر أن الداخلية البحرينية قالت في بيانها: "إن التحريات دلت على تورطهم".')
+    assert q.speaker == "الداخلية البحرينية"
+
+
+def test_an_adverb_inside_a_description_stays_in_the_speaker():
+    (q,) = find_quotes("وقالت الشركة المنتجة حاليا لجوازات السفر إن الجوازات ستصنع في فرنسا.")
+    assert q.speaker == "الشركة المنتجة حاليا لجوازات السفر"
+
+
+def test_a_repeated_paragraph_gives_its_quote_once_and_a_noun_opening_a_sentence_is_no_verb():
+    text = "وقال العقيد سامي ناصر إن القوات وصلت إلى أطراف المدينة. وقال العقيد سامي ناصر إن القوات وصلت إلى أطراف المدينة."
+    assert len(find_quotes(text)) == 1
+    text = ("وقال الوزير إن الوضع مقلق للغاية. جريمة إنسانية جديدة ارتكبها المسلحون في القرية. "
+            "وقال إن الشاحنة كانت تنقل المساعدات.")
+    names = [_span(text, "المسلحون")]
+    assert [q.speaker for q in find_quotes(text, names=names)] == ["الوزير", "الوزير"]
+
+
+def test_manner_time_audience_and_statement_words_leave_the_speaker():
+    (q,) = find_quotes("وكان خبراء مستقلون قد أكدوا بشكل منفصل في تقرير أن الدولة انتهكت العقوبات.")
+    assert q.speaker == "خبراء مستقلون"
+    (q,) = find_quotes("وأكد كمال في فبراير/شباط إنه دفع المبلغ بصورة خاصة.")
+    assert q.speaker == "كمال"
+    (q,) = find_quotes('وذكر الشيخ القطري بتغريدة أخرى قوله: "أصبحنا أضحوكة بين الصفقات".')
+    assert q.speaker == "الشيخ القطري"
+    (q,) = find_quotes("واختتم بيان المنظمة بالتأكيد على أن المنظمة تعارض العقوبة بشكل مطلق.")
+    assert q.speaker == "بيان المنظمة"
+    (q,) = find_quotes('وقال الرئيس لفوكس نيوز عبر الهاتف "ربما سأنسحب من الاجتماع".')
+    assert q.speaker == "الرئيس"
+    (q,) = find_quotes('وأفادت مصادر لـ" سكاي نيوز عربية"، السبت، بأن المسلحين انتشروا في الشوارع.')
+    assert q.speaker == "مصادر"
+    (q,) = find_quotes("وجاء في البيان الاتهامي للشرطة أن الجريمة كانت تستهدف إخافة السكان.")
+    assert q.speaker == "الشرطة"
+
+
+def test_the_subject_after_an_adverb_and_not_after_an_adverbial_and_a_relative_clauses_antecedent():
+    text = "خرج بعدها الشيخ كمال من القضية ببيان. وتابع أن اللعبة كانت مفبركة من البداية."
+    names = [_span(text, "كمال")]
+    assert find_quotes(text, names=names)[0].speaker == "الشيخ كمال"
+    text = "وقال الوزير إن الطائرة سقطت. وحمل الوزير مرة أخرى إسرائيل المسؤولية. وأكد أن الجيش لم يبلغ الطرف الآخر."
+    names = [_span(text, "إسرائيل")]
+    assert find_quotes(text, names=names)[-1].speaker != "الوزير مرة أخرى إسرائيل"
+    (q,) = find_quotes("ووقع الحادث قرب القاعدة، وفقا للوكالة التي أشارت إلى أن أسباب الحادث لا تزال مجهولة.")
+    assert q.speaker == "الوكالة"
+    # the antecedent is what is spoken of when a pronoun refers back to it
+    qs = find_quotes("وقال الوزير إن الرد قادم. وضربت القوات الأهداف التي قالت إنها تابعة للعدو في المنطقة.")
+    assert qs[-1].speaker != "الأهداف"
+
+
+def test_a_long_run_of_clauses_with_participles_stays_linear():
+    import time
+
+    text = "، فرد الرئيس كمال قائلا " * 600
+    names = [(i, i + 4) for i in range(0, len(text), 50)]
+    t0 = time.perf_counter()
+    find_quotes(text, names=names)
+    assert time.perf_counter() - t0 < 3.0  # a generous bound: a clause is sought only near its participle
+
+
+def test_who_issued_a_statement_says_what_it_says():
+    qs = find_quotes("وقال الوزير إن الوضع صعب جدا. وأصدر برنامج الغذاء بيانا، الجمعة، قال إن الشاحنة كانت تنقل المساعدات.")
+    assert qs[-1].speaker == "برنامج الغذاء"
+    qs = find_quotes("وقال الوزير إن الوضع صعب جدا. ونشرت لجنة الإنقاذ تقريرا قالت فيه إن السكان جوعى.")
+    assert qs[-1].speaker == "لجنة الإنقاذ"
