@@ -122,3 +122,6 @@ def test_a_story_marked_notified_without_any_record_is_notified(alerts_ctx, webh
     res = match_article(pipeline, prison_doc())
     assert res["notified"] == ["dg5"] and res["follow_ups"] == []
     assert [r.json["id"] for r in webhook_receiver.accepted] == [notification_id("dg5", "a1")]
+    # a re-run of the same task (at-least-once) is that notification again, not a follow-up of itself
+    assert match_article(pipeline, prison_doc())["notified"] == ["dg5"]
+    assert len(webhook_receiver.requests) == 1

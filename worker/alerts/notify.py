@@ -115,6 +115,8 @@ def process_document(doc: dict[str, Any], *, ctx: AlertsDeps, engine: Engine,
             if where == "digest":
                 result.digested.append(rule.name)
             elif where == "lost":
+                # This article takes the marker over, so a re-run of its task is the first again (above).
+                r.set(nkey, doc_id, ex=ctx.settings.alert_story_window_seconds)
                 result.deliveries += record_notification(rule, instant_notification(rule, story_id, doc), ctx)
                 result.notified.append(rule.name)
             else:
