@@ -109,6 +109,12 @@ class Settings(BaseSettings):
     # Link reports of one event from different outlets into one story (a learned decision, data/stories);
     # off: only copies (SimHash) and lightly re-titled copies are linked.
     alert_story_link: bool = True
+    # A webhook is one POST whose answer is its status line (the body is never read). A receiver slower than
+    # the timeout gets the notification again on the retry, with the same Idempotency-Key header.
+    webhook_timeout: float = Field(10.0, gt=0, description="seconds per connect, write and read of a webhook POST")
+    webhook_total_deadline: float = Field(
+        30.0, gt=0, description="wall-clock limit on one webhook POST, connect to status line: a receiver that "
+        "drips its answer cannot hold a worker longer (a timeout per read never trips on it)")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_from: str = "newsworker@localhost"

@@ -4,6 +4,8 @@
   body). It can answer with scripted status codes (``fail_next(n, 503)``) and be stopped and restarted on
   the same port (``stop()`` / ``start()``) to simulate a receiver that is down (connection refused).
 * ``SmtpReceiver``: an aiosmtpd server in a thread that records every message.
+* ``RawReceiver``: a bare socket server for answers ``http.server`` cannot give: a huge body, a status line
+  or a body dripped a byte at a time. It counts what it managed to send.
 
 Fixtures ``webhook_receiver`` and ``smtp_receiver`` start one per test; import them in a test module
 (``from tests.integration.alert_receivers import webhook_receiver, smtp_receiver  # noqa: F401``) or in a
@@ -50,7 +52,7 @@ class WebhookReceiver:
     port: int = field(default_factory=free_port)
     host: str = "127.0.0.1"
     requests: list[ReceivedRequest] = field(default_factory=list)  # every request, whatever we answered
-    _script: list[int] = field(default_factory=list)
+    _script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -63,13 +65,14 @@ class WebhookReceiver:
         """Requests answered with 2xx: the notifications actually delivered."""
         return [r for r in self.requests if 200 <= r.status < 300]
 
-    def fail_next(self, n: int, status: int = 503) -> None:
+    def fail_next(self, n: int, status: int = 503, headers: dict[str, str] | None = None) -> None:
+        """Answer the next ``n`` requests with ``status`` (and ``headers``: a Retry-After, a Location)."""
         with self._lock:
-            self._script.extend([status] * n)
+            self._script.extend([(status, dict(headers or {}))] * n)
 
-    def _next_status(self) -> int:
+    def _next_answer(self) -> tuple[int, dict[str, str]]:
         with self._lock:
-            return self._script.pop(0) if self._script else 200
+            return self._script.pop(0) if self._script else (200, {})
 
     def start(self) -> WebhookReceiver:
         receiver = self
@@ -79,12 +82,14 @@ class WebhookReceiver:
                 arrived = time.time()
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
-                code = receiver._next_status()
+                code, extra = receiver._next_answer()
                 with receiver._lock:
                     receiver.requests.append(ReceivedRequest(self.path, dict(self.headers.items()), body, code,
                                                                     arrived))
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
+                for name, value in extra.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(b'{"ok": true}' if code < 300 else b'{"ok": false}')
 
@@ -111,6 +116,95 @@ class WebhookReceiver:
                     return True
             time.sleep(0.05)
         return False
+
+
+@dataclass
+class RawReceiver:
+    """Answers every POST as ``mode`` says, on a bare socket:
+
+    * ``huge``: 200 with ``Content-Length`` of ``size`` bytes, then streams them as fast as it can;
+    * ``drip_head``: the status line and headers one byte every ``interval`` seconds;
+    * ``drip_body``: 200 and its headers at once, then a body of ``size`` bytes one byte per ``interval``.
+
+    ``sent`` is the bytes it managed to write (the client closing stops it), ``requests`` the POSTs read."""
+
+    mode: str = "huge"
+    size: int = 64 * 1024 * 1024
+    interval: float = 0.1
+    port: int = field(default_factory=free_port)
+    host: str = "127.0.0.1"
+    sent: int = 0
+    requests: int = 0
+    _sock: socket.socket | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/hooks/raw"
+
+    def start(self) -> RawReceiver:
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((self.host, self.port))
+        self._sock.listen(8)
+        threading.Thread(target=self._serve, daemon=True, name="raw-receiver").start()
+        return self
+
+    def stop(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def _serve(self) -> None:
+        while self._sock is not None:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _read_request(self, conn: socket.socket) -> None:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")), 0)
+        while len(body) < length:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            body += chunk
+        self.requests += 1
+
+    def _write(self, conn: socket.socket, data: bytes) -> None:
+        conn.sendall(data)
+        self.sent += len(data)
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                self._read_request(conn)
+                if self.mode == "huge":
+                    self._write(conn, f"HTTP/1.1 200 OK\r\nContent-Length: {self.size}\r\n\r\n".encode())
+                    chunk = b"x" * 65536
+                    left = self.size
+                    while left > 0:
+                        self._write(conn, chunk[:left])
+                        left -= len(chunk)
+                elif self.mode == "drip_head":
+                    for byte in b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}":
+                        self._write(conn, bytes([byte]))
+                        time.sleep(self.interval)
+                elif self.mode == "drip_body":
+                    self._write(conn, f"HTTP/1.1 200 OK\r\nContent-Length: {self.size}\r\n\r\n".encode())
+                    for _ in range(self.size):
+                        self._write(conn, b"x")
+                        time.sleep(self.interval)
+            except OSError:  # the client closed: what we sent so far is counted
+                pass
 
 
 @dataclass

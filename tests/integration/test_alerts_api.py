@@ -75,7 +75,7 @@ def test_cli(alerts_ctx, tmp_path) -> None:  # noqa: F811
     r = runner.invoke(app, ["alerts", "load", str(f)])
     assert r.exit_code == 0 and "created one" in r.output
     r = runner.invoke(app, ["alerts", "load", str(f)])
-    assert "updated one" in r.output
+    assert "unchanged one" in r.output  # loaded as it was: not written again
     r = runner.invoke(app, ["alerts", "history", "--json"])
     assert r.exit_code == 0 and json.loads(r.output)["total"] == 0
     assert runner.invoke(app, ["alerts", "remove", "two"]).exit_code == 0

@@ -77,7 +77,7 @@ def test_one_notification_then_follow_up_then_nothing(alerts_ctx, rule, webhook_
     rec = history.get(body["id"])
     assert rec["status"] == "delivered" and rec["attempts"] == 2 and rec["story_id"] == story
     hook_target = next(c["target"] for c in rec["channels"] if c["type"] == "webhook")
-    assert hook_target.endswith("/…") and "/hooks/" not in hook_target  # the URL path may be a secret
+    assert hook_target == webhook_receiver.url  # the real target; readers without the key get it redacted
 
     # a syndicated copy from a second source: near-identical body, new dateline and title wording
     copy = prison_doc("b2", "alarabia", body="(رويترز) - " + BODY.replace("مساء الخميس", "ليل الخميس"),

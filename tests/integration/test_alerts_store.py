@@ -54,9 +54,9 @@ def test_load_yaml_is_idempotent(alerts_ctx, monkeypatch) -> None:  # noqa: F811
     store = RuleStore(alerts_ctx)
     path = Path(REPO_ROOT / "config" / "alerts.yaml")
     first = store.load_file(path)
-    assert first and all(created for _, created in first)
+    assert first and all(change == "created" for _, change in first)
     second = store.load_file(path)
-    assert not any(created for _, created in second)
+    assert all(change == "unchanged" for _, change in second)
     assert len(store.list()) == len(first)
     assert store.get("prison-attacks-syria-iraq").channels.webhooks[0].url == "http://127.0.0.1:9/hook"
 

@@ -45,3 +45,21 @@ def test_load_still_upserts_by_name(alerts_ctx, tmp_path) -> None:  # noqa: F811
     path.write_text("alerts:\n  - {name: w3, query: نفط}\n", encoding="utf-8")
     r = runner.invoke(app, ["alerts", "load", str(path)])
     assert r.exit_code == 0 and "updated w3" in r.output, r.output
+
+
+def test_loading_an_unchanged_file_says_unchanged_and_changes_nothing(alerts_ctx, tmp_path) -> None:  # noqa: F811
+    """QA: `alerts load` of an unchanged file printed "updated" for every rule (and the engines reloaded)."""
+    path = tmp_path / "alerts.yaml"
+    path.write_text("alerts:\n  - {name: w4, query: سجن}\n  - {name: w5, query: نفط}\n", encoding="utf-8")
+    runner = CliRunner()
+    r = runner.invoke(app, ["alerts", "load", str(path)])
+    assert r.exit_code == 0 and r.output.splitlines() == ["created w4", "created w5"], r.output
+    store = RuleStore(alerts_ctx)
+    version, updated = store.version(), store.get("w4").updated
+    r = runner.invoke(app, ["alerts", "load", str(path)])
+    assert r.exit_code == 0 and r.output.splitlines() == ["unchanged w4", "unchanged w5"], r.output
+    assert store.version() == version and store.get("w4").updated == updated  # nothing written, no reload
+    path.write_text("alerts:\n  - {name: w4, query: سجن}\n  - {name: w5, query: غاز}\n", encoding="utf-8")
+    r = runner.invoke(app, ["alerts", "load", str(path)])
+    assert r.exit_code == 0 and r.output.splitlines() == ["unchanged w4", "updated w5"], r.output
+    assert store.version() == version + 1

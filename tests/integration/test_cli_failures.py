@@ -88,7 +88,7 @@ def test_alerts_load_saves_a_file_whole_or_not_at_all(alerts_ctx, monkeypatch, t
         store.load_file(path)
     monkeypatch.undo()
     assert [(r.name, r.query) for r in store.list()] == [("a1", "قديم")]
-    assert [(r.name, c) for r, c in store.load_file(path)] == [("a1", False), ("a2", True)]
+    assert [(r.name, c) for r, c in store.load_file(path)] == [("a1", "updated"), ("a2", "created")]
     assert store.version() == v0 + 1  # one bump for the file
 
 

@@ -1,5 +1,7 @@
 """The alert history index: one record per notification (a rule x story, or a digest batch), with its
-delivery state per channel, attempt counts and the follow-up articles of the same story.
+delivery state per channel, attempt counts and the follow-up articles of the same story. A digest record
+lists the stories it carried in ``story_ids``, so history by story finds digests as well as instant
+notifications (records written before that field existed do not have it).
 
 Writes do not force a refresh (that would put an index refresh on the notification path): reads by id are
 real-time in Elasticsearch, and ``search`` (history listings) is fresh within the 1 s refresh interval.
@@ -39,6 +41,7 @@ HISTORY_MAPPING: dict[str, Any] = {
         "rule": {"type": "keyword"},
         "owner": {"type": "keyword"},
         "story_id": {"type": "keyword"},
+        "story_ids": {"type": "keyword"},  # a digest's stories
         "status": {"type": "keyword"},
         "attempts": {"type": "integer"},
         "follow_up_count": {"type": "integer"},
@@ -58,6 +61,10 @@ HISTORY_MAPPING: dict[str, Any] = {
 }
 
 
+# Indices whose mapping this process has brought up to date (fields added since they were created).
+_MAPPED: set[str] = set()
+
+
 class History:
     def __init__(self, ctx: AlertsDeps) -> None:
         self.ctx = ctx
@@ -66,7 +73,13 @@ class History:
     def ensure_index(self) -> None:
         if self._ensured:
             return
-        create_index_once(self.ctx.es, self.ctx.settings.es_alert_history_index, HISTORY_MAPPING)
+        index = self.ctx.settings.es_alert_history_index
+        create_index_once(self.ctx.es, index, HISTORY_MAPPING)
+        if index not in _MAPPED:
+            # An index created by an earlier version lacks the newer fields (story_ids); adding a field to
+            # a mapping is allowed, and the ones it has are unchanged. Once per process.
+            self.ctx.es.indices.put_mapping(index=index, properties=HISTORY_MAPPING["properties"])
+            _MAPPED.add(index)
         self._ensured = True
 
     def create(self, record: dict[str, Any]) -> bool:
@@ -157,6 +170,15 @@ class History:
 
         self.update(notif_id, fn)
 
+    def latest_for_story(self, rule: str, story_id: str, *, refresh: bool = False) -> dict[str, Any] | None:
+        """The newest record of ``rule`` that told its subscriber about ``story_id`` (instant or digest).
+        ``refresh`` first makes records written in the last second searchable (a rare path's retry)."""
+        self.ensure_index()
+        if refresh:
+            self.ctx.es.indices.refresh(index=self.ctx.settings.es_alert_history_index)
+        _, records = self.search(rule=rule, story_id=story_id, limit=1)
+        return records[0] if records else None
+
     def search(self, *, rule: str | None = None, status: str | None = None, story_id: str | None = None,
                channel: str | None = None, limit: int = 50, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
         """Newest first. Returns (total, records). ``channel`` keeps records with a channel of that type
@@ -167,8 +189,9 @@ class History:
             filters.append({"term": {"rule": rule}})
         if status:
             filters.append({"term": {"status": status}})
-        if story_id:
-            filters.append({"term": {"story_id": story_id}})
+        if story_id:  # an instant notification of the story, or a digest that listed it
+            filters.append({"bool": {"should": [{"term": {"story_id": story_id}}, {"term": {"story_ids": story_id}}],
+                                     "minimum_should_match": 1}})
         if channel:
             filters.append({"term": {"channels.type": channel}})
         res = self.ctx.es.search(

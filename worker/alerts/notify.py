@@ -7,6 +7,16 @@ channel) and never enqueues them: handing them to the ``deliver`` stage is the p
 re-run for that article (a redelivered message) sees its own id there and redoes the idempotent steps
 (history create, return the deliveries) instead of mistaking itself for a follow-up, so a crash between
 the two cannot lose the notification.
+
+A rule's mode can change while a story is open, so a follow-up goes where the story was told: the rule's
+instant record, the digest batch still waiting with the story in it, or the digest record that listed it.
+A story marked notified with none of those (the marker outlived its record) is notified again, under the
+instant notification's id, so a late record of the first article is the same notification.
+
+Digest lines wait in Redis per rule name. ``send_due_digests`` (the ``digests`` stage) finds every name
+with lines waiting, whatever its rule's mode and state now: a digest rule's batch goes out when due
+(disabled or not: its lines were matched while it was enabled), a rule switched to instant sends its
+lines at the next tick, and a deleted rule's lines are recorded unsent (see ``_retire``).
 """
 
 from __future__ import annotations
@@ -20,7 +30,8 @@ from worker.alerts.context import AlertsDeps
 from worker.alerts.engine import Engine
 from worker.alerts.history import History
 from worker.alerts.payloads import article_summary, digest_notification, instant_notification, notification_id
-from worker.alerts.rules import AlertRule, redact_url
+from worker.alerts.rules import AlertRule, from_store
+from worker.alerts.store import RuleStore
 from worker.alerts.stories import assign_story
 
 
@@ -46,10 +57,12 @@ def channel_notifications(rule: AlertRule, n: dict[str, Any]) -> list[dict[str, 
 
 
 def history_record(rule: AlertRule, n: dict[str, Any], deliveries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The record keeps each channel's real target, as the rule does (two webhooks on one host must be
+    told apart); readers without the write key get it redacted (``rules.redacted_record``)."""
     channels = []
     for d in deliveries:
         ch = d["channel"]
-        target = redact_url(ch["url"]) if ch["type"] == "webhook" else ch.get("to")
+        target = ch["url"] if ch["type"] == "webhook" else ch.get("to")
         channels.append({"key": d["channel_key"], "type": ch["type"], "target": target,
                          "status": "pending", "attempts": 0})
     rec = {
@@ -62,6 +75,7 @@ def history_record(rule: AlertRule, n: dict[str, Any], deliveries: list[dict[str
     else:
         rec["items"] = n["items"]
         rec["article_count"] = n.get("article_count")
+        rec["story_ids"] = [item["story_id"] for item in n["items"]]  # history by story finds the digest
     return rec
 
 
@@ -97,15 +111,49 @@ def process_document(doc: dict[str, Any], *, ctx: AlertsDeps, engine: Engine,
         else:
             # The story is still alive: keep it notified for another window after its latest article.
             r.expire(nkey, ctx.settings.alert_story_window_seconds)
-            nid = notification_id(rule.name, story_id)
-            if history.get(nid) is None:  # the first article's task has not written it yet: wait briefly
-                for _ in range(20):
-                    time.sleep(0.1)
-                    if history.get(nid) is not None:
-                        break
-            history.add_follow_up(nid, art)
-            result.follow_ups.append(rule.name)
+            where = _follow_up(ctx, history, rule, story_id, art, now)
+            if where == "digest":
+                result.digested.append(rule.name)
+            elif where == "lost":
+                # This article takes the marker over, so a re-run of its task is the first again (above).
+                r.set(nkey, doc_id, ex=ctx.settings.alert_story_window_seconds)
+                result.deliveries += record_notification(rule, instant_notification(rule, story_id, doc), ctx)
+                result.notified.append(rule.name)
+            else:
+                result.follow_ups.append(rule.name)
     return result
+
+
+def _follow_up(ctx: AlertsDeps, history: History, rule: AlertRule, story_id: str, art: dict[str, Any],
+               now: float | None) -> str:
+    """File a later article of a story the instant ``rule`` already has: ``follow_up`` (added to the
+    record that told the subscriber), ``digest`` (a line of the digest still waiting with the story in
+    it: the rule was a digest rule until lately), or ``lost`` (no record anywhere: notify it)."""
+    nid = notification_id(rule.name, story_id)
+    if history.get(nid) is None:
+        if _story_waiting(ctx, rule.name, story_id):
+            _queue_digest_line(ctx, rule, art, story_id, follow_up=True, now=now)
+            return "digest"
+        rec = history.latest_for_story(rule.name, story_id)
+        if rec is None:  # the first article's task has not written its record yet: wait briefly
+            for _ in range(20):
+                time.sleep(0.1)
+                if history.get(nid) is not None:
+                    break
+            else:
+                rec = history.latest_for_story(rule.name, story_id, refresh=True)  # a digest just recorded?
+                if rec is None:
+                    return "lost"
+        if rec is not None:
+            nid = rec["id"]
+    history.add_follow_up(nid, art)
+    return "follow_up"
+
+
+def _story_waiting(ctx: AlertsDeps, rule_name: str, story_id: str) -> bool:
+    """Whether the rule's waiting digest lines include the story (read only on the rare path above)."""
+    pending, _ = _digest_keys(ctx, rule_name)
+    return any(json.loads(v).get("story_id") == story_id for v in ctx.redis.hvals(pending))
 
 
 # -- digests -------------------------------------------------------------------------------------------------
@@ -131,41 +179,114 @@ def _queue_digest_line(ctx: AlertsDeps, rule: AlertRule, art: dict[str, Any], st
 class DigestRun:
     sent: list[dict[str, Any]] = field(default_factory=list)  # the digest notifications recorded
     deliveries: list[dict[str, Any]] = field(default_factory=list)  # for the deliver stage
+    retired: list[dict[str, Any]] = field(default_factory=list)  # deleted rules' lines, recorded unsent
 
 
-def send_due_digests(rules: list[AlertRule], *, ctx: AlertsDeps, now: float | None = None,
+def _waiting(ctx: AlertsDeps) -> dict[str, list[str]]:
+    """Every rule name with digest keys (lines waiting, a due time, a batch left by a crash) and its batch
+    keys: one SCAN per tick, whatever the number of rules (it was one per digest rule)."""
+    head = ctx.keys.alert_digest_pending("*").split("*", 1)[0]  # "<prefix>alerts:digest:"
+    names: dict[str, list[str]] = {}
+    for key in ctx.redis.scan_iter(match=head + "*", count=1000):
+        key = key.decode() if isinstance(key, bytes) else key
+        name, _, rest = key[len(head):].partition(":")
+        batches = names.setdefault(name, [])
+        if rest.startswith("batch:"):
+            batches.append(key)
+    return names
+
+
+def send_due_digests(rules: list[AlertRule] | None = None, *, ctx: AlertsDeps, now: float | None = None,
                      force: bool = False) -> DigestRun:
-    """Record every digest rule's pending lines whose batch is due as a digest notification; returns them
+    """Record the waiting digest lines that are due as one digest notification per batch; returns them
     with their deliveries (the ``digests`` stage hands those to ``deliver``).
+
+    ``rules=None`` (the stage): every name with lines waiting is looked up in the rule store, and a name
+    without a rule is a deleted rule whose lines are retired. A list: only those rules (tests, tools).
+    A digest rule's batch is due ``digest_minutes`` after its first line, enabled or not; any other mode
+    (the rule was switched to instant) sends at once, as does ``force``.
 
     The pending hash is atomically renamed to a per-batch key before it is read, so lines that arrive while
     a digest is being built go to the next batch; a batch key left behind by a crash is sent on the next
     run (same batch name, so the same idempotency key)."""
     now = time.time() if now is None else now
-    r = ctx.redis
     run = DigestRun()
-    for rule in rules:
-        if rule.mode != "digest" or not rule.enabled:
-            continue
-        pending, due = _digest_keys(ctx, rule.name)
-        batches = sorted(r.scan_iter(match=ctx.keys.alert_digest_batch(rule.name, "*"), count=100))
-        due_at = r.get(due)
-        if (force or (due_at is not None and float(due_at) <= now)) and r.exists(pending):
-            batch_key = ctx.keys.alert_digest_batch(rule.name, f"{now:.6f}")
-            try:
-                r.rename(pending, batch_key)
-            except Exception:  # noqa: BLE001 - pending vanished (another beat run took it)
-                batch_key = None
-            r.delete(due)
-            if batch_key:
-                batches.append(batch_key)
+    given = None if rules is None else {r.name: r for r in rules}
+    store = RuleStore(ctx) if rules is None else None
+    for name, batches in sorted(_waiting(ctx).items()):
+        if given is not None:
+            rule = given.get(name)
+            if rule is None:
+                continue
+        else:
+            assert store is not None
+            rule = store.get(name)
+            if rule is None:
+                _retire(ctx, name, batches, now, run)
+                continue
+        _take_batch(ctx, rule, batches, now, wait=rule.mode == "digest" and not force)
         for batch_key in batches:
-            raw = r.hgetall(batch_key)
+            raw = ctx.redis.hgetall(batch_key)
             if raw:
                 lines = [json.loads(v) for v in raw.values()]
-                batch = batch_key.rsplit(":", 1)[-1]
-                n = digest_notification(rule, batch, lines)
+                n = digest_notification(rule, batch_key.rsplit(":", 1)[-1], lines)
                 run.deliveries += record_notification(rule, n, ctx)
                 run.sent.append(n)
-            r.delete(batch_key)
+            ctx.redis.delete(batch_key)
     return run
+
+
+def _take_batch(ctx: AlertsDeps, rule: AlertRule, batches: list[str], now: float, *, wait: bool) -> None:
+    """Move the rule's waiting lines to a new batch key (appended to ``batches``) if they are due."""
+    r = ctx.redis
+    pending, due = _digest_keys(ctx, rule.name)
+    if not r.exists(pending):
+        return
+    due_at = r.get(due)
+    if due_at is None:
+        # A line that arrived between an earlier batch's rename and its due-key delete: start its clock.
+        r.set(due, now + rule.digest_minutes * 60, nx=True)
+        due_at = r.get(due)
+    if wait and due_at is not None and float(due_at) > now:
+        return
+    batch_key = ctx.keys.alert_digest_batch(rule.name, f"{now:.6f}")
+    try:
+        r.rename(pending, batch_key)
+    except Exception:  # noqa: BLE001 - pending vanished (another beat run took it)
+        return
+    finally:
+        r.delete(due)
+    batches.append(batch_key)
+
+
+RETIRED_NOTE = "not sent: the rule was deleted before its digest was due"
+
+
+def _retire(ctx: AlertsDeps, name: str, batches: list[str], now: float, run: DigestRun) -> None:
+    """A deleted rule's waiting lines: nothing more is sent (the rule and its channels are gone, and
+    deleting a rule means no more of its notifications). They are recorded in history as a digest with no
+    channel (status ``recorded``) and a note, so what was matched stays visible; and their stories stop
+    counting as notified under that name, so a rule re-added under it notifies them instead of filing
+    their next articles as follow-ups of something never sent."""
+    r = ctx.redis
+    pending, due = _digest_keys(ctx, name)
+    batch_key = ctx.keys.alert_digest_batch(name, f"{now:.6f}")
+    try:
+        r.rename(pending, batch_key)
+        batches.append(batch_key)
+    except Exception:  # noqa: BLE001 - nothing pending (only a due time or a crash's batch was left)
+        pass
+    r.delete(due)
+    # The rule is gone: a stand-in with its name and no channel (its query is not recorded anywhere).
+    gone = from_store({"name": name, "query": "-", "mode": "digest", "enabled": False})
+    history = History(ctx)
+    for key in batches:
+        raw = r.hgetall(key)
+        if raw:
+            n = digest_notification(gone, key.rsplit(":", 1)[-1], [json.loads(v) for v in raw.values()])
+            history.create({**history_record(gone, n, []), "note": RETIRED_NOTE})
+            for item in n["items"]:
+                if not item["already_notified"]:  # its marker is this rule's digest line's, never sent
+                    r.delete(ctx.keys.alert_notified(name, item["story_id"]))
+            run.retired.append(n)
+        r.delete(key)

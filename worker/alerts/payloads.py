@@ -11,7 +11,10 @@ Delivery adds ``channel`` and ``channel_key`` per channel.
 from __future__ import annotations
 
 import hashlib
+from email import policy as email_policy
+from email.header import Header
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from typing import Any
 
 from worker.alerts.rules import AlertRule, now_utc
@@ -168,8 +171,33 @@ def subject(n: dict[str, Any]) -> str:
     return _one_line(f"[newsworker] {rule}: digest, {n.get('article_count', 0)} article(s)")
 
 
+class _MailPolicy(EmailPolicy):
+    """``email.policy.SMTP``, but a non-ASCII Subject is folded by ``email.header.Header``. The modern
+    folder (Python 3.11's ``_refold_parse_tree``) splits a long Arabic subject into RFC 2047 encoded words
+    at a space that it leaves *between* the words, and decoders drop whitespace between encoded words:
+    "يهاجمون سجن" arrived as "يهاجمونسجن". ``Header`` keeps every space inside an encoded word."""
+
+    def _header(self, name: str, value: Any) -> str | None:
+        text = str(value)
+        if name.lower() != "subject" or text.isascii():
+            return None
+        encoded = Header(text, "utf-8", maxlinelen=self.max_line_length or 78, header_name=name)
+        return f"{name}: {encoded.encode(linesep=self.linesep)}{self.linesep}"
+
+    def fold(self, name: str, value: Any) -> str:
+        folded = self._header(name, value)
+        return folded if folded is not None else super().fold(name, value)
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        folded = self._header(name, value)
+        return folded.encode("ascii") if folded is not None else super().fold_binary(name, value)
+
+
+MAIL_POLICY = _MailPolicy(linesep=email_policy.SMTP.linesep)  # the SMTP policy: CRLF line ends
+
+
 def email_message(n: dict[str, Any], to: str, sender: str) -> EmailMessage:
-    msg = EmailMessage()
+    msg = EmailMessage(policy=MAIL_POLICY)
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject(n)

@@ -207,18 +207,28 @@ def redacted(rule: AlertRule) -> dict[str, Any]:
     return data
 
 
+_URL_IN_TEXT = re.compile(r"https?://[^\s'\"<>]+")
+
+
 def redacted_record(rec: dict[str, Any]) -> dict[str, Any]:
-    """A history record for readers without the write key: channel targets and keys redacted."""
+    """A history record for readers without the write key: channel targets, keys and any URL or address
+    an error message quotes redacted. Records keep the real targets (the key holder's view)."""
     out = dict(rec)
     channels = []
     for ch in rec.get("channels") or []:
         ch = dict(ch)
+        target = str(ch.get("target") or "")
         if ch.get("type") == "email":
-            ch["target"] = redact_email(str(ch.get("target") or ""))
+            ch["target"] = redact_email(target)
             key = str(ch.get("key") or "")
             ch["key"] = "email:" + redact_email(key.removeprefix("email:")) if key.startswith("email:") else key
-        elif ch.get("target"):
-            ch["target"] = redact_url(str(ch["target"]))
+        elif target:
+            ch["target"] = redact_url(target)
+        if ch.get("last_error"):
+            error = str(ch["last_error"])
+            if ch.get("type") == "email" and target:
+                error = error.replace(target, redact_email(target))
+            ch["last_error"] = _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), error)
         channels.append(ch)
     out["channels"] = channels
     return out

@@ -164,21 +164,39 @@ class RuleStore:
         return saved
 
     # -- YAML --------------------------------------------------------------------------------------------
-    def load_file(self, path: str | Path) -> list[tuple[AlertRule, bool]]:
-        """Upsert every rule in a YAML file (idempotent). All rules are validated before any is saved, so a
-        file with one bad rule changes nothing."""
+    def load_file(self, path: str | Path) -> list[tuple[AlertRule, str]]:
+        """Upsert every rule in a YAML file (idempotent); returns each rule with ``created``, ``updated`` or
+        ``unchanged`` (saved as it already was: not written, so its ``updated`` time stays). All rules are
+        validated before any is saved, so a file with one bad rule changes nothing; a file that changes
+        nothing writes nothing and does not make the engines reload."""
         rules = load_rules_yaml(path)
         self.ctx.redis.ping()
         done: list[tuple[AlertRule, AlertRule | None]] = []
+        out: list[tuple[AlertRule, str]] = []
         try:
             for rule in rules:
-                done.append(self._write(rule))
-            self._bump()  # one bump for the file: the engines reload once
+                old = self.get(rule.name)
+                if old is not None and _content(old) == _content(rule):
+                    out.append((old, "unchanged"))
+                    continue
+                saved, old = self._write(rule)
+                done.append((saved, old))
+                out.append((saved, "created" if old is None else "updated"))
+            if done:
+                self._bump()  # one bump for the file: the engines reload once
         except BaseException:
             for saved, old in reversed(done):  # a file is saved whole or not at all
                 self._put_back(saved.name, old)
             raise
-        return [(saved, old is None) for saved, old in done]
+        return out
+
+
+def _content(rule: AlertRule) -> dict[str, Any]:
+    """What a rule says, without the times it was saved at."""
+    data = rule.to_store()
+    data.pop("created", None)
+    data.pop("updated", None)
+    return data
 
 
 def load_rules_yaml(path: str | Path) -> list[AlertRule]:

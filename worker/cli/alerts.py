@@ -90,8 +90,8 @@ def load(path: Annotated[Path, typer.Argument(help="alerts.yaml")]) -> None:
         results = _store().load_file(path)
     except RuleError as err:
         _fail(str(err), 2)
-    for rule, created in results:
-        console.print(f"{'created' if created else 'updated'} {rule.name}", highlight=False)
+    for rule, change in results:  # created | updated | unchanged
+        console.print(f"{change} {rule.name}", highlight=False)
 
 
 @alerts_app.command("list")

@@ -13,8 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from worker import errors
-from worker.alerts.delivery import Outcome, attempt, mark_failed
-from worker.alerts.delivery.errors import PermanentDeliveryError, TransientDeliveryError
+from worker.alerts.delivery import Outcome, attempt, mark_failed, raise_for
 from worker.alerts.notify import process_document
 from worker.alerts.stories import assign_story
 from worker.document import ArticleIn, EnrichedDocument
@@ -182,11 +181,7 @@ def deliver(hop: Hop, delivery: Delivery) -> str:
     """Delivery -> delivered | skipped: one attempt on one channel; a failing channel never blocks ingestion."""
     outcome: Outcome = attempt(delivery.as_payload(), hop.ctx)
     inc("alert_deliveries_total", {"channel": str(delivery.channel.get("type")), "outcome": outcome.status})
-    if outcome.status == "retry":
-        raise TransientDeliveryError(outcome.error or "retry", outcome.code)
-    if outcome.status == "failed":
-        raise PermanentDeliveryError(outcome.error or "permanent failure", outcome.code)
-    return outcome.status
+    return raise_for(outcome)  # retry, wait (Retry-After, another attempt's lock) or dead letter: classed
 
 
 def delivery_failed(ctx: AppContext, delivery: Delivery, error: str) -> None:

@@ -6,7 +6,6 @@ import logging
 import time
 
 from worker.alerts.notify import send_due_digests
-from worker.alerts.store import RuleStore
 from worker.pipeline.deadletters import DeadLetters
 from worker.pipeline.outbox import Entry, Outbox
 from worker.pipeline.stage import Hop
@@ -26,13 +25,16 @@ def schedule_polls(hop: Hop) -> int:
 
 
 def digests(hop: Hop) -> int:
-    """Digest rules whose batch is due -> one digest notification each -> its Deliveries."""
-    rules = [r for r in RuleStore(hop.ctx).list(enabled_only=True) if r.mode == "digest"]
-    run = send_due_digests(rules, ctx=hop.ctx)
+    """Rules with digest lines waiting -> one digest notification per due batch -> its Deliveries. Every
+    rule name with lines waiting is looked at, whatever its rule's mode and state now (a rule switched to
+    instant sends them at once, a deleted one's are recorded unsent): waiting lines are never stranded."""
+    run = send_due_digests(None, ctx=hop.ctx)
     for d in run.deliveries:
         hop.emit(Delivery.from_payload(d))
     if run.sent:
         log.info("sent %d digest(s)", len(run.sent))
+    if run.retired:
+        log.info("recorded %d digest(s) of deleted rules, unsent", len(run.retired))
     return len(run.sent)
 
 

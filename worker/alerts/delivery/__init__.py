@@ -4,8 +4,13 @@
 
 1. a ``delivered`` flag in Redis per (notification, channel) is checked first: a retried or duplicated
    task after a confirmed 2xx does nothing;
-2. a short ``sending`` lock stops two copies of the task sending at the same moment;
+2. a short ``sending`` lock stops two copies of the task sending at the same moment; a copy that finds it
+   is told to come back when it expires (``busy``), which is not an attempt: a worker killed mid-send
+   leaves its lock behind, and waiting for it used to burn the channel's retries;
 3. the channel is tried once; a 2xx sets the flag *before* anything else, then the history records it.
+
+``raise_for`` turns an outcome that did not deliver into the classed error the pipeline runner retries
+(a receiver's Retry-After and the lock's expiry as rate limits) or dead-letters.
 
 The receiver may still see a duplicate if the process dies between its 2xx and our flag write; it
 dedupes by the ``Idempotency-Key`` header (the notification id).
@@ -18,7 +23,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from worker.alerts.context import AlertsDeps
-from worker.alerts.delivery.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from worker.alerts.delivery.errors import (
+    DeliveryError,
+    PermanentDeliveryError,
+    RateLimitedDeliveryError,
+    TransientDeliveryError,
+)
 from worker.alerts.delivery.smtp import send_email
 from worker.alerts.delivery.webhook import send_webhook
 from worker.alerts.history import History
@@ -27,14 +37,21 @@ from worker.alerts.rules import REDACTED
 log = logging.getLogger(__name__)
 
 DELIVERED_TTL = 30 * 24 * 3600
-SENDING_LOCK_SECONDS = 60
+# The sending lock must outlive one attempt: a webhook POST is bounded by its total deadline, an SMTP send
+# by its per-operation timeouts. A lock left by a killed worker costs a wait this long, not retries.
+SENDING_LOCK_MIN_SECONDS = 60
 
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # delivered | skipped | retry | failed
+    status: str  # delivered | skipped | retry | busy (another attempt holds the lock) | failed
     error: str | None = None
     code: int | None = None
+    retry_after: float | None = None  # retry | busy: seconds to wait before the next attempt, if known
+
+
+def sending_lock_seconds(ctx: AlertsDeps) -> int:
+    return max(SENDING_LOCK_MIN_SECONDS, int(ctx.settings.webhook_total_deadline) + 30)
 
 
 def delivered_key(ctx: AlertsDeps, n: dict[str, Any]) -> str:
@@ -50,7 +67,7 @@ def send(n: dict[str, Any], ctx: AlertsDeps) -> int:
         raise PermanentDeliveryError(f"channel target {target[:100]!r} is a redacted placeholder; "
                                      "save the rule again with the real target")
     if ch["type"] == "webhook":
-        return send_webhook(ch, n)
+        return send_webhook(ch, n, settings=ctx.settings)
     if ch["type"] == "email":
         return send_email(ch, n, host=ctx.settings.smtp_host, port=ctx.settings.smtp_port)
     raise PermanentDeliveryError(f"unknown channel type {ch['type']!r}")
@@ -63,15 +80,16 @@ def attempt(n: dict[str, Any], ctx: AlertsDeps) -> Outcome:
     if r.exists(flag):
         return Outcome("skipped")
     lock = ctx.keys.alert_sending(n["id"], n["channel_key"])
-    if not r.set(lock, "1", nx=True, ex=SENDING_LOCK_SECONDS):
-        return Outcome("retry", "another attempt is in flight")
+    if not r.set(lock, "1", nx=True, ex=sending_lock_seconds(ctx)):
+        ttl = r.ttl(lock)  # -2: released meanwhile; -1 cannot happen (set with ex)
+        return Outcome("busy", "another attempt is in flight", retry_after=float(max(1, ttl)))
     history = History(ctx)
     try:
         try:
             code = send(n, ctx)
         except TransientDeliveryError as err:
             history.mark_attempt(n["id"], n["channel_key"], "pending", str(err))
-            return Outcome("retry", str(err), err.status)
+            return Outcome("retry", str(err), err.status, getattr(err, "retry_after", None))
         except DeliveryError as err:
             history.mark_attempt(n["id"], n["channel_key"], "failed", str(err))
             return Outcome("failed", str(err), err.status)
@@ -85,6 +103,22 @@ def attempt(n: dict[str, Any], ctx: AlertsDeps) -> Outcome:
         r.delete(lock)
 
 
+def raise_for(outcome: Outcome) -> str:
+    """The outcome's label if it ended the delivery (delivered, skipped); otherwise the classed error the
+    pipeline runner acts on: a wait for the lock (not an attempt), a retry (after the receiver's
+    Retry-After when it gave one), or a dead letter."""
+    error = outcome.error or outcome.status
+    if outcome.status == "busy":
+        raise RateLimitedDeliveryError(error, retry_after=outcome.retry_after, counts_as_attempt=False)
+    if outcome.status == "retry":
+        if outcome.retry_after is not None:
+            raise RateLimitedDeliveryError(error, outcome.code, retry_after=outcome.retry_after)
+        raise TransientDeliveryError(error, outcome.code)
+    if outcome.status == "failed":
+        raise PermanentDeliveryError(error, outcome.code)
+    return outcome.status
+
+
 def mark_failed(n: dict[str, Any], error: str, ctx: AlertsDeps) -> None:
     """The channel failed for good (permanent error, or retries exhausted): say so in the history. The
     dead letter itself is the pipeline runner's (``worker.pipeline.runner``)."""
@@ -92,5 +126,5 @@ def mark_failed(n: dict[str, Any], error: str, ctx: AlertsDeps) -> None:
     History(ctx).mark_attempt(n["id"], n["channel_key"], "failed", error, counted=False)
 
 
-__all__ = ["Outcome", "attempt", "mark_failed", "delivered_key", "TransientDeliveryError",
-           "PermanentDeliveryError", "DeliveryError"]
+__all__ = ["Outcome", "attempt", "raise_for", "mark_failed", "delivered_key", "TransientDeliveryError",
+           "PermanentDeliveryError", "RateLimitedDeliveryError", "DeliveryError"]

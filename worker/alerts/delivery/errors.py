@@ -18,4 +18,18 @@ class TransientDeliveryError(DeliveryError, errors.TransientError):
 
 
 class PermanentDeliveryError(DeliveryError, errors.PermanentError):
-    """4xx other than 408/429, bad address, SMTP 5xx: retrying cannot help; dead-letter it."""
+    """4xx other than 408/429, 3xx (redirects are not followed), bad address, SMTP 5xx: retrying cannot
+    help; dead-letter it."""
+
+
+class RateLimitedDeliveryError(TransientDeliveryError, errors.RateLimitedError):
+    """The receiver said when to come back (429/503 with Retry-After), or another attempt of the same
+    delivery holds its sending lock: the runner waits ``retry_after`` seconds (bounded by the channel's
+    retry policy) instead of its backoff. ``counts_as_attempt=False`` for the lock: waiting for another
+    attempt is not a failed attempt of this one."""
+
+    def __init__(self, message: str, status: int | None = None, *, retry_after: float | None,
+                 counts_as_attempt: bool = True) -> None:
+        super().__init__(message, status)
+        self.retry_after = retry_after
+        self.counts_as_attempt = counts_as_attempt
