@@ -32,7 +32,15 @@ def test_every_word_cache_of_the_chain_stays_within_the_budget():
     no further. Each cache once had its own bound, and together they grew a process past 600 MB."""
     import random
 
-    from worker.extract import casualties, casualty_model, event_model, fingerprint, keywords, tokens
+    from worker.extract import (
+        casualties,
+        casualty_model,
+        event_model,
+        fingerprint,
+        keyword_forms,
+        keywords,
+        tokens,
+    )
     from worker.extract.memo import WORD_TYPES
     from worker.extract.ner import get_entity_tagger, rules
     from worker.extract.pipeline import extract_one
@@ -50,7 +58,8 @@ def test_every_word_cache_of_the_chain_stays_within_the_budget():
             "fingerprint._ROWS": len(fingerprint._ROWS),
             "fingerprint._bits": fingerprint._bits.cache_len(),
             "keywords._KEY_CACHE": len(keywords._KEY_CACHE),
-            "keywords._surface": keywords._surface.cache_len(),
+            "keywords._WORDS": len(keywords._WORDS),
+            "keyword_forms.word_class": keyword_forms.word_class.cache_len(),
             "casualties._stems": casualties._stems.cache_len(),
             "casualty_model._NORM_CUES": len(casualty_model._NORM_CUES),
             "casualty_model._SHIPPED_CUES": len(casualty_model._SHIPPED_CUES),
