@@ -95,16 +95,6 @@ class Gazetteer:
             if e not in alts:
                 alts.append(e)
 
-    def place(self, key: str, countries: dict[str, int] | None = None) -> GazEntry | None:
-        """The place named ``key`` (folded); among same-named places, the one in the country the
-        document mentions most (``countries``: ISO code -> votes), else the default pick."""
-        best = self.by_form.get(key)
-        alts = self.alternatives.get(key)
-        if not alts or not countries or best is None:
-            return best
-        top = max(alts, key=lambda e: (countries.get(e.country or "", 0), e.score()))
-        return top if countries.get(top.country or "", 0) > countries.get(best.country or "", 0) else best
-
     def _load_places(self) -> None:
         with gzip.open(HERE / "places.tsv.gz", "rt", encoding="utf-8") as fh:
             for line in fh:
