@@ -138,3 +138,12 @@ def test_common_words_named_like_geonames_towns_are_listed() -> None:
     words = get_resolver().words
     assert fold("تاهوا") in words  # "they got lost" (Tahoua, Niger)
     assert fold("دمشق") not in words and fold("بغداد") not in words
+
+
+def test_every_curated_place_resolves_with_coordinates() -> None:
+    from worker.extract.gazetteer.resolve import get_resolver
+
+    res = get_resolver()
+    missing = [e.canonical for e in set(get_gazetteer().by_form.values())
+               if e.type in ("LOC", "FAC") and res.completed.get(e, e).lat is None]
+    assert missing == []
