@@ -3,6 +3,11 @@ organisations/facilities/places with aliases, and the word lists the NER feature
 
 Everything is keyed by :func:`worker.extract.normalize.fold` so hamza / taa marbuta / alef maqsura
 variants meet. Loaded lazily once per process (:func:`get_gazetteer`).
+
+These tables are the *tagging view*: the CRF's features read ``by_form`` and ``phrases``, so they stay what
+the shipped model was trained with (``tests/unit/test_gazetteer.py`` holds their digest). Names added for
+resolving a mention to a place after tagging (official country forms, states and provinces, regions) live in
+:mod:`worker.extract.gazetteer.resolve`, with the choice among same-named places (``alternatives`` here).
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ __all__ = ["GazEntry", "Gazetteer", "get_gazetteer"]
 HERE = Path(__file__).parent
 # Countries whose places win ties between same-named places (the service's news region).
 REGION = frozenset("SY IQ EG LB JO PS IL SA YE TR IR LY TN DZ MA SD QA AE KW BH OM".split())
-_SOURCE_RANK = {"curated": 3, "country": 2, "city": 1}
+# "admin" (states, provinces, regions) exists only in the resolution tables (``resolve/``); the tagging view's
+# sources keep their order, so which entry wins a name there is unchanged
+_SOURCE_RANK = {"curated": 4, "country": 3, "admin": 2, "city": 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +39,12 @@ class GazEntry:
     lon: float | None = None
     geonameid: int | None = None
     population: int = 0
-    source: str = "curated"  # curated | country | city
+    source: str = "curated"  # curated | country | admin | city
 
     @property
     def confident(self) -> bool:
-        """Safe to tag from the gazetteer alone (curated, a country, or a sizeable city)."""
-        return self.source in ("curated", "country") or self.population >= 100000
+        """Safe to tag from the gazetteer alone (curated, a country, a division, or a sizeable city)."""
+        return self.source in ("curated", "country", "admin") or self.population >= 100000
 
     def score(self) -> tuple[int, int, int]:
         return (_SOURCE_RANK[self.source], int(self.country in REGION), self.population)
@@ -83,19 +90,10 @@ class Gazetteer:
         if old is not None and old is not e and e.type == old.type == "LOC" and "country" not in (
                 e.source, old.source):
             # same-named places in other countries, for disambiguation by the document's countries
+            # (worker.extract.gazetteer.resolve)
             alts = self.alternatives.setdefault(key, [old])
             if e not in alts:
                 alts.append(e)
-
-    def place(self, key: str, countries: dict[str, int] | None = None) -> GazEntry | None:
-        """The place named ``key`` (folded); among same-named places, the one in the country the
-        document mentions most (``countries``: ISO code -> votes), else the default pick."""
-        best = self.by_form.get(key)
-        alts = self.alternatives.get(key)
-        if not alts or not countries or best is None:
-            return best
-        top = max(alts, key=lambda e: (countries.get(e.country or "", 0), e.score()))
-        return top if countries.get(top.country or "", 0) > countries.get(best.country or "", 0) else best
 
     def _load_places(self) -> None:
         with gzip.open(HERE / "places.tsv.gz", "rt", encoding="utf-8") as fh:
