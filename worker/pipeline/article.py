@@ -121,7 +121,8 @@ def index(hop: Hop, docs: Sequence[EnrichedDocument]) -> list[Result]:
         o = by_id.get(doc.id)
         if o is not None and not o.ok:
             transient = o.attempts > 0 and transient_status(o.status)
-            inc("indexing_errors_total", {"kind": "transient" if transient else "rejected"})
+            if not transient or hop.last_attempt:  # a retry to come is no error yet (the metric's help text)
+                inc("indexing_errors_total", {"kind": "transient" if transient else "rejected"})
             out.append((StoreUnavailable if transient else StoreRefused)(f"{o.status}: {o.error}"))
             continue
         _observe_lag(doc)
