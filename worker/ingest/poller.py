@@ -28,7 +28,13 @@ from worker.ingest.errors import (
     RateLimitedError,
     TransientFetchError,
 )
-from worker.ingest.feedparse import MAX_ITEMS, FeedItem, parse_feed_new
+from worker.ingest.feedparse import (
+    MAX_ITEMS,
+    FeedItem,
+    html_page_feed_links,
+    not_a_feed_message,
+    parse_feed_new,
+)
 from worker.ingest.registry import DEAD_AFTER, FAILING_AFTER, Feed, FeedState
 from worker.ingest.schedule import (
     adaptive_interval,
@@ -167,6 +173,9 @@ def _poll(ctx: IngestDeps, out: _Writes, feed: Feed, state: FeedState, emit: Emi
     parsed = parse_feed_new(res.body, res.header("content-type"), res.final_url,
                             known=lambda links: ctx.seen.all_confirmed([_link_ids(urls) for urls in links]))
     state.bozo_error = parsed.error[:500] if parsed.bozo and parsed.error else None
+    if not parsed.items and not parsed.known and (links := html_page_feed_links(res.body, res.final_url)) is not None:
+        # a web page, not a feed: the URL is wrong (a 404's kind), not the server having a bad moment
+        return _failure(ctx, out, feed, state, now, PermanentFetchError(not_a_feed_message(links)))
     if parsed.bozo and not parsed.items:
         return _failure(ctx, out, feed, state, now, TransientFetchError(f"unreadable feed: {parsed.error}"))
     server_min = _server_min(res.header("cache-control"), parsed.ttl_seconds)
