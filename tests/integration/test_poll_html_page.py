@@ -67,3 +67,18 @@ def test_an_html_page_is_a_permanent_not_a_feed_error(ctx, site, path: str, name
     assert "SAXParseException" not in state.last_error
     if names:
         assert f"the page links the feed {site}{names}" in state.last_error
+
+
+def test_every_line_a_poll_logs_names_its_feed(ctx, site, caplog) -> None:  # noqa: ANN001
+    """QA3 ops L9: no line of worker.log had a feed_id; "poll x failed" named it inside msg only."""
+    import json
+    import logging
+
+    from worker.logs import JsonFormatter
+
+    ctx.registry.add(Feed(id="page", url=site + "/plain"))
+    with caplog.at_level(logging.DEBUG):
+        poll_feed_once(ctx, "page", lambda _: None)
+    lines = [json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name.startswith("worker.")]
+    assert any("poll page failed" in x["msg"] for x in lines)
+    assert lines and all(x.get("feed_id") == "page" for x in lines), lines

@@ -43,6 +43,7 @@ from worker.ingest.schedule import (
     needs_full_fetch,
     parse_max_age,
 )
+from worker.logs import log_context
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,14 @@ def handoff_item(feed: Feed, item: FeedItem) -> records.FeedItem:
 
 def poll_feed_once(ctx: IngestDeps, feed_id: str, emit: Emit, *, now: float | None = None,
                    force_full: bool = False) -> PollOutcome:
-    """Poll ``feed_id`` once, hand every never-seen item to ``emit`` exactly once, reschedule."""
+    """Poll ``feed_id`` once, hand every never-seen item to ``emit`` exactly once, reschedule. Every line
+    logged meanwhile (the fetcher's, robots.txt's) carries the ``feed_id`` (``worker.logs.log_context``)."""
+    with log_context(feed_id=feed_id):
+        return _poll_feed_once(ctx, feed_id, emit, now=now, force_full=force_full)
+
+
+def _poll_feed_once(ctx: IngestDeps, feed_id: str, emit: Emit, *, now: float | None,
+                    force_full: bool) -> PollOutcome:
     started = time.monotonic()
     lock_key = ctx.keys.poll_lock(feed_id)
     token = uuid.uuid4().hex

@@ -44,7 +44,8 @@ def poll(hop: Hop, feed_id: str) -> str:
     only the infrastructure (Redis, the broker) failing raises."""
     outcome = poll_feed_once(hop.ctx, feed_id, emit=hop.emit)
     inc("feed_polls_total", {"feed": feed_id, "outcome": outcome.result})
-    log.info("poll %s: %s (%d new of %d)", feed_id, outcome.result, outcome.new_items, outcome.total_items)
+    log.info("poll %s: %s (%d new of %d)", feed_id, outcome.result, outcome.new_items, outcome.total_items,
+             extra={"feed_id": feed_id})
     return outcome.result
 
 
