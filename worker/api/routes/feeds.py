@@ -27,10 +27,11 @@ from worker.api.models import (
     responses,
 )
 from worker.ingest.errors import BlockedURLError
-from worker.ingest.registry import FeedExistsError, feed_input, feed_view, slugify
+from worker.ingest.registry import FeedExistsError, feed_input, feed_view, interval_bounds, slugify
 from worker.ingest.registry import list_feeds as _list
 from worker.ingest.ssrf import AddressPolicy, check_url
 from worker.pipeline.context import current
+from worker.settings import get_settings
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 
@@ -38,6 +39,9 @@ FeedId = Annotated[str, Path(min_length=1, max_length=100)]
 
 _INTERVAL = ("base polling interval in seconds, within the deployment's NEWSWORKER_POLL_MIN_INTERVAL.."
              "POLL_MAX_INTERVAL (60-21600 by default)")
+# The OpenAPI document states this deployment's bounds; the routes check them again (``feed_input``), as the
+# CLI does, against the settings of the moment.
+_MIN_INTERVAL, _MAX_INTERVAL = interval_bounds(get_settings())
 
 
 class FeedIn(BaseModel):
@@ -47,7 +51,7 @@ class FeedIn(BaseModel):
     name: str = Field("", max_length=200)
     source: str = Field("", max_length=200)
     language: str = Field("ar", pattern=r"^[a-z]{2,3}$")
-    interval: int | None = Field(None, ge=1, le=6 * 3600, description=_INTERVAL)
+    interval: int | None = Field(None, ge=_MIN_INTERVAL, le=_MAX_INTERVAL, description=_INTERVAL)
     tags: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=50)
     enabled: bool = True
     allow_private: bool = Field(False, description="this feed's URL may resolve to a private address")
@@ -57,9 +61,11 @@ class FeedPatch(BaseModel):
     """What ``PATCH /feeds/{id}`` changes; what is absent stays. The polling state is kept."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    enabled: bool | None = Field(None, description="false pauses the feed (not polled), true resumes it (polled "
-                                 "on the beat's next tick)")
-    interval: int | None = Field(None, ge=1, le=6 * 3600, description=_INTERVAL + "; applies from now")
+    enabled: bool = Field(None, description="false pauses the feed (not polled), true resumes it (polled "  # type: ignore[assignment]
+                          "on the beat's next tick)")
+    # not strict: JSON's 900.0 is the integer 900 to the schema (and to a client)
+    interval: int | None = Field(None, ge=_MIN_INTERVAL, le=_MAX_INTERVAL, strict=False,
+                                 description=_INTERVAL + "; applies from now; null: the settings' default")
 
 
 def _ctx() -> Any:
@@ -126,8 +132,6 @@ def patch_feed(feed_id: FeedId, body: FeedPatch) -> dict[str, Any]:
     if feed is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no feed {feed_id!r}")
     changes = body.model_dump(exclude_unset=True)
-    if changes.get("enabled", False) is None or ("interval" in changes and changes["interval"] is None):
-        raise HTTPException(422, "enabled and interval take a value (true/false, seconds), not null")
     if "interval" in changes:
         try:
             feed_input({**feed.model_dump(), "interval": changes["interval"]}, ctx.settings)
