@@ -164,9 +164,6 @@ class Settings(BaseSettings):
         if self.poll_min_interval > self.poll_max_interval:
             raise ValueError(f"poll_min_interval ({self.poll_min_interval}) is above poll_max_interval "
                              f"({self.poll_max_interval})")
-        if not self.poll_min_interval <= self.poll_default_interval <= self.poll_max_interval:
-            raise ValueError(f"poll_default_interval ({self.poll_default_interval}) is outside poll_min_interval.."
-                             f"poll_max_interval ({self.poll_min_interval}..{self.poll_max_interval})")
         return self
 
     @classmethod
