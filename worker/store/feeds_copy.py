@@ -32,7 +32,7 @@ FEEDS_MAPPING: dict[str, Any] = {
 
 # A registry change waits on its copy (the CLI and the API answer after it): a node that hangs must not hold
 # them for the client's 30 s x 4 attempts. A failed write is remembered and retried (``FeedRegistry``).
-_WRITE_OPTIONS = {"request_timeout": 5, "max_retries": 1, "retry_on_timeout": False}
+_WRITE_OPTIONS = {"request_timeout": 5, "max_retries": 0, "retry_on_timeout": False}
 
 
 class FeedCopy:
