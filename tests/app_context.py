@@ -1,5 +1,5 @@
 """The one application context for a test: the process's settings with the test's own Elasticsearch index
-names (``<name>-articles``, ``<name>-alerts``, ``<name>-alert-history``), its own Redis key prefix
+names (``<name>-articles``, ``<name>-alerts``, ``<name>-alert-history``, ``<name>-feeds``), its own Redis key prefix
 (``<name>:``), and the shared clients: the test runs on the real services without touching anyone else's
 state."""
 
@@ -18,7 +18,7 @@ def test_settings(name: str, base: Settings | None = None, **overrides: Any) -> 
     """``base`` (default: the process's settings, as a test may have patched them) under ``name``'s indexes.
     A copy, so that the test's changes (``ctx.settings = test_settings(...)``) stay in its own context."""
     names = {"es_index": f"{name}-articles", "es_alerts_index": f"{name}-alerts",
-             "es_alert_history_index": f"{name}-alert-history"}
+             "es_alert_history_index": f"{name}-alert-history", "es_feeds_index": f"{name}-feeds"}
     return (base or get_settings()).model_copy(update={**names, **overrides})
 
 

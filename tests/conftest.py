@@ -10,6 +10,12 @@ from collections.abc import Iterator
 import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# The feed registry copies every change to Elasticsearch (``settings.es_feeds_index``): the feeds the tests
+# register go to an index of this session's own (deleted at its end), never to a deployment's ``news-feeds``.
+# Set before any test reads the settings; a test naming its own index (the stack, the API contract) wins.
+SESSION_FEEDS_INDEX = f"nwtest-{uuid.uuid4().hex[:8]}-feeds"
+os.environ["NEWSWORKER_ES_FEEDS_INDEX"] = SESSION_FEEDS_INDEX
 REDIS_URL = os.environ.get("NEWSWORKER_REDIS_URL", "redis://127.0.0.1:6379/0")
 ES_URL = os.environ.get("NEWSWORKER_ES_URL", "http://127.0.0.1:9200")
 
@@ -81,6 +87,18 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001, ARG001
     if config.get_verbosity() < 0:
         terminalreporter.write_line(f"newsworker services: {'; '.join(_service_versions())}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_session_feeds_index() -> Iterator[None]:
+    yield
+    try:
+        from elasticsearch import Elasticsearch
+
+        with Elasticsearch(ES_URL, request_timeout=10, max_retries=0) as es:
+            es.indices.delete(index=SESSION_FEEDS_INDEX, ignore_unavailable=True)
+    except Exception:  # noqa: BLE001 - no Elasticsearch, no index to drop
+        pass
 
 
 @pytest.fixture

@@ -51,6 +51,10 @@ class Keys:
     def due(self) -> str:  # zset feed_id -> next due (unix seconds)
         return f"{self.prefix}feeds:due"
 
+    @property
+    def feeds_copy_pending(self) -> str:  # set of feed ids whose Elasticsearch copy failed to update
+        return f"{self.prefix}feeds:copy_pending"
+
     def poll_lock(self, feed_id: str) -> str:
         return f"{self.prefix}lock:poll:{feed_id}"
 

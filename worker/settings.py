@@ -8,13 +8,15 @@ exactly the kind of mistake an operator never notices.
 
 from __future__ import annotations
 
+import difflib
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +24,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 def _default_config_dir() -> Path:
     return Path(os.environ.get("NEWSWORKER_CONFIG_DIR", REPO_ROOT / "config"))
+
+
+class SettingsFileError(ValueError):
+    """``settings.yaml`` is not a mapping of settings (``worker.cli.errors``: one line, exit 2)."""
 
 
 class _YamlSource(PydanticBaseSettingsSource):
@@ -34,9 +40,11 @@ class _YamlSource(PydanticBaseSettingsSource):
         path = _default_config_dir() / "settings.yaml"
         if not path.is_file():
             return {}
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        with path.open(encoding="utf-8") as f:  # a stream, so a YAML error's mark names the file
+            data = yaml.safe_load(f) or {}
         if not isinstance(data, dict):
-            raise ValueError(f"{path}: expected a mapping at top level")
+            raise SettingsFileError(f"{path}: expected a mapping of settings (key: value) at top level, "
+                                    f"found a {type(data).__name__}")
         return data
 
 
@@ -59,38 +67,38 @@ class Settings(BaseSettings):
 
     # HTTP client behaviour (feeds and article pages)
     user_agent: str = "newsworker/0.1 (+https://github.com/newsworker/newsworker; Arabic news monitoring)"
-    http_timeout: float = 15.0
-    max_feed_bytes: int = 10 * 1024 * 1024
-    max_page_bytes: int = 5 * 1024 * 1024
+    http_timeout: float = Field(15.0, gt=0)
+    max_feed_bytes: int = Field(10 * 1024 * 1024, ge=1)
+    max_page_bytes: int = Field(5 * 1024 * 1024, ge=1)
     http_total_deadline: float = Field(
-        60.0, description="wall-clock limit on one fetch, redirects included (a server dripping bytes)")
+        60.0, gt=0, description="wall-clock limit on one fetch, redirects included (a server dripping bytes)")
     allow_private_addresses: bool = Field(
         False, description="let every feed, page and webhook reach loopback/private ranges (test harnesses); "
         "prefer private_hosts or a feed's allow_private")
     private_hosts: list[str] = Field(
         default_factory=list, description="hosts (name or address, optionally :port) or CIDR networks that "
         "may be private: a local webhook receiver, an intranet feed")
-    per_host_rate: float = Field(1.0, description="requests per second per host, shared by all workers")
-    per_host_burst: int = 5
+    per_host_rate: float = Field(1.0, gt=0, description="requests per second per host, shared by all workers")
+    per_host_burst: int = Field(5, ge=1)
     respect_robots: bool = True
 
     # polling
-    poll_min_interval: int = 60
-    poll_max_interval: int = 6 * 3600
-    poll_default_interval: int = 300
+    poll_min_interval: int = Field(60, ge=1)
+    poll_max_interval: int = Field(6 * 3600, ge=1)
+    poll_default_interval: int = Field(300, ge=1)
     poll_force_full_every: int = 3 * 3600
 
     # the periodic rows of the stage table (worker/pipeline/table.py): seconds between beat sends
-    beat_tick_seconds: float = Field(5.0, description="poll-due-feeds: asks the registry which feeds are due")
-    digest_tick_seconds: float = Field(60.0, description="digests: sends digest batches that are due")
-    outbox_sweep_seconds: float = Field(60.0, description="outbox sweep: re-sends records lost in transit")
+    beat_tick_seconds: float = Field(5.0, gt=0, description="poll-due-feeds: asks the registry which feeds are due")
+    digest_tick_seconds: float = Field(60.0, gt=0, description="digests: sends digest batches that are due")
+    outbox_sweep_seconds: float = Field(60.0, gt=0, description="outbox sweep: re-sends records lost in transit")
     outbox_max_age: float = Field(600.0, description="an outbox entry this old, with idle queues, is re-sent")
-    canary_interval: float = Field(30.0, description="canary: proves beat -> broker -> worker works")
+    canary_interval: float = Field(30.0, gt=0, description="canary: proves beat -> broker -> worker works")
     canary_max_age: float = Field(90.0, description="`status` reports consuming DOWN past this canary age")
 
     # API
     api_host: str = "127.0.0.1"
-    api_port: int = 8000
+    api_port: int = Field(8000, ge=1, le=65535)
     api_key: str | None = None
     api_read_open: bool = True
     api_max_body_bytes: int = Field(64 * 1024, description="larger request bodies are refused with 413")
@@ -100,7 +108,7 @@ class Settings(BaseSettings):
         50, description="point-in-time searches requests without the write key may open per 2 minutes, all "
         "clients together (each holds an Elasticsearch search context)")
 
-    demo_port: int = Field(8765, description="the replay server of `run --demo` (config/feeds.demo.yaml names 8765; "
+    demo_port: int = Field(8765, ge=1, le=65535, description="the replay server of `run --demo` (config/feeds.demo.yaml names 8765; "
                            "another port is substituted when the feeds are loaded)")
 
     # alerts
@@ -130,17 +138,39 @@ class Settings(BaseSettings):
         None, description="another word-cluster table for the NER features (training experiments only)")
 
     # worker
-    worker_concurrency: int = 2
+    worker_concurrency: int = Field(2, ge=1)
     worker_max_tasks_per_child: int = Field(
-        2000, description="recycle a pool process after this many tasks (bounds memory growth; each restart "
+        2000, ge=1, description="recycle a pool process after this many tasks (bounds memory growth; each restart "
         "rebuilds HTTP clients, the alert engine and the story-log copy)")
     visibility_timeout: int = Field(
-        1800, description="seconds before Redis redelivers an unacknowledged message: above the longest task")
+        1800, ge=1, description="seconds before Redis redelivers an unacknowledged message: above the longest task")
     task_events: bool = Field(False, description="Celery task events (Flower turns them on when it attaches)")
-    log_format: str = Field("json", description="json, or text")
+    log_format: Literal["json", "text"] = Field("json", description="json, or text")
     inline_extract: bool = Field(
         True, description="the fetch task extracts and indexes the article itself (false: through the "
         "extract queue, for workers dedicated to extraction with -Q extract,index)")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, v: str) -> str:
+        # checked here, at start, rather than by the Redis client at its first command (a traceback)
+        if not v.lower().startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix:// (e.g. redis://127.0.0.1:6379/0)")
+        return v
+
+    @field_validator("es_url")
+    @classmethod
+    def _es_url(cls, v: str) -> str:
+        if not v.lower().startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https:// (e.g. http://127.0.0.1:9200)")
+        return v
+
+    @model_validator(mode="after")
+    def _poll_bounds(self) -> Settings:
+        if self.poll_min_interval > self.poll_max_interval:
+            raise ValueError(f"poll_min_interval ({self.poll_min_interval}) is above poll_max_interval "
+                             f"({self.poll_max_interval})")
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -166,6 +196,37 @@ class Settings(BaseSettings):
         return int(self.alert_story_window_hours * 3600)
 
 
+# NEWSWORKER_* variables that are not settings: scripts/services.sh's, the corpus of the benchmarks, and the
+# test harnesses' switches. Any other unknown name is most likely a misspelt setting (``unknown_variables``).
+OTHER_VARIABLES = frozenset({
+    "NEWSWORKER_DATA", "NEWSWORKER_CACHE", "NEWSWORKER_ES_VERSION", "NEWSWORKER_ES_USER", "NEWSWORKER_ES_STATE",
+    "NEWSWORKER_ES_TRANSPORT_PORT", "NEWSWORKER_ES_HEAP", "NEWSWORKER_NO_DOCKER", "NEWSWORKER_CORPUS",
+    "NEWSWORKER_CHAOS", "NEWSWORKER_CHROMIUM", "NEWSWORKER_FIRSTRUN_ES", "NEWSWORKER_SCHEMATHESIS_EXAMPLES",
+    "NEWSWORKER_SCREENSHOTS",
+})
+
+
+def unknown_variables(environ: dict[str, str] | os._Environ[str]) -> list[str]:
+    """One warning per ``NEWSWORKER_*`` variable that names no setting, with the closest setting's name: the
+    environment is not checked as strictly as settings.yaml (other tools share it), but a misspelt
+    ``NEWSWORKER_API_PROT`` that silently does nothing deserves a word."""
+    known = {f"NEWSWORKER_{name.upper()}" for name in Settings.model_fields}
+    out = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith("NEWSWORKER_") or upper in known or upper in OTHER_VARIABLES:
+            continue
+        # compared without the common prefix, which would make any two names look alike
+        close = difflib.get_close_matches(upper.removeprefix("NEWSWORKER_"),
+                                          [k.removeprefix("NEWSWORKER_") for k in known], n=1, cutoff=0.75)
+        hint = f" (did you mean NEWSWORKER_{close[0]}?)" if close else ""
+        out.append(f"warning: {name} is not a newsworker setting and is ignored{hint}")
+    return out
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    settings = Settings()
+    for line in unknown_variables(os.environ):  # once per process, when the settings are first read
+        print(line, file=sys.stderr)
+    return settings

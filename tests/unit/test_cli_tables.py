@@ -16,7 +16,7 @@ LONG_ID = "replay-alarabiya-politics-and-middle-east-regional-desk"
 
 def _row(feed_id: str) -> dict:
     return {"id": feed_id, "enabled": True, "status": "failing", "last_success": None, "consecutive_failures": 3,
-            "next_due": None, "current_interval": 300.0, "items_new": 12,
+            "next_due": None, "next_poll": None, "current_interval": 300.0, "items_new": 12,
             "last_error": "blocked: 127.0.0.1 resolves to non-public address"}
 
 

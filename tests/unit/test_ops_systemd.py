@@ -86,3 +86,15 @@ def test_stores_kept_elsewhere_get_no_unit_and_no_dependency() -> None:
     u = systemd.units(_plan(redis=False, elasticsearch=False))
     assert systemd.REDIS not in u and systemd.ES not in u
     assert "newsworker-redis" not in u[systemd.WORKER] and "elasticsearch" not in u[systemd.TARGET]
+
+
+def test_stopping_the_worker_is_a_warm_shutdown() -> None:
+    """QA3 ops L10: with the default KillMode=control-group, `systemctl stop` sent SIGTERM to the prefork
+    children too, which die on it (Celery resets their SIGTERM), so the task at hand was killed and redone."""
+    u = systemd.units(_plan())
+    worker = u[systemd.WORKER]
+    assert _directives(worker, "KillMode") == ["mixed"]
+    assert _directives(worker, "KillSignal") == ["SIGTERM"] and _directives(worker, "TimeoutStopSec") == ["600"]
+    assert _directives(worker, "ExecStartPre")[0].endswith(" setup")  # restores the feeds of an emptied Redis
+    for other in (systemd.BEAT, systemd.API):
+        assert _directives(u[other], "KillMode") == []  # single processes: the default is right

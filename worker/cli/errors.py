@@ -164,11 +164,38 @@ def _validation(err: BaseException) -> Failure | None:
         return None
     parts = []
     for e in err.errors():  # type: ignore[attr-defined]
-        loc = ".".join(str(x) for x in e.get("loc", ())) or "value"
-        parts.append(f"{loc}: {str(e.get('msg', '')).removeprefix('Value error, ')}")
+        loc = ".".join(str(x) for x in e.get("loc", ()))
+        msg = str(e.get("msg", "")).removeprefix("Value error, ")
+        parts.append(f"{loc}: {msg}" if loc else msg)  # a model's own check (min above max) names its fields
     title = (getattr(err, "title", "") or "input").lower()
     return Failure(f"invalid {title}: " + "; ".join(parts), EXIT_INPUT)
 
 
+_SETTINGS_SOURCE_RE = re.compile(r'field "(\w+)" from source "(\w+)"')
+
+
+def _settings_source(err: BaseException) -> Failure | None:
+    """A setting whose raw value its source could not read: a list or mapping given in the environment
+    that is not JSON (``NEWSWORKER_PRIVATE_HOSTS=10.0.0.5``)."""
+    if not _is(err, "pydantic_settings", "SettingsError"):
+        return None
+    found = _SETTINGS_SOURCE_RE.search(str(err))
+    if found is None:
+        return Failure(f"invalid settings: {err}", EXIT_INPUT)
+    field, source = found.groups()
+    cause = f" ({err.__cause__})" if err.__cause__ is not None else ""
+    if source.startswith("Env"):
+        var = f"NEWSWORKER_{field.upper()}"
+        return Failure(f"invalid settings: {field}: {var} is not valid JSON{cause}; a list is written as JSON, "
+                       f"e.g. {var}='[\"10.0.0.5\", \"intranet.example:8080\"]'", EXIT_INPUT)
+    return Failure(f"invalid settings: {field}: cannot read its value from {source}{cause}", EXIT_INPUT)
+
+
+def _settings_file(err: BaseException) -> Failure | None:
+    return Failure(f"invalid settings: {err}", EXIT_INPUT) if _is(err, "worker.settings", "SettingsFileError") \
+        else None
+
+
 _CHECKS: tuple[Callable[[BaseException], Failure | None], ...] = (
-    _cli_error, _redis, _broker, _es_transport, _es_api, _http, _file, _yaml, _validation)
+    _cli_error, _redis, _broker, _es_transport, _es_api, _http, _file, _yaml, _validation, _settings_source,
+    _settings_file)

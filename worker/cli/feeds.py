@@ -1,5 +1,5 @@
-"""Feed commands: ``feeds add|list|remove|show|load|load-replay``, ``poll``, ``replay-server`` and
-``deadletter list|show|replay|delete``."""
+"""Feed commands: ``feeds add|list|remove|show|load|load-replay|enable|disable|set``, ``poll``,
+``replay-server`` and ``deadletter list|show|replay|delete``."""
 
 from __future__ import annotations
 
@@ -93,7 +93,8 @@ def register(app: typer.Typer) -> None:
         name: str = typer.Option("", help="display name"),
         source: str = typer.Option("", help="outlet name put on documents (default: the id)"),
         language: str = typer.Option("ar"),
-        interval: int = typer.Option(None, help="base polling interval, seconds"),
+        interval: int = typer.Option(None, help="base polling interval, seconds (within NEWSWORKER_POLL_MIN_INTERVAL.."
+                                     "POLL_MAX_INTERVAL, 60-21600 by default)"),
         tag: list[str] = typer.Option([], "--tag", help="repeatable"),  # noqa: B008
         allow_private: bool = typer.Option(False, "--allow-private/--no-allow-private",
                                            help="this feed may be on a private address (an intranet feed)"),
@@ -103,7 +104,7 @@ def register(app: typer.Typer) -> None:
         """Register a feed; it is polled on the next beat tick. A taken id is refused unless --replace."""
         from worker.cli.errors import CliError
         from worker.ingest.errors import BlockedURLError
-        from worker.ingest.registry import Feed, FeedExistsError, slugify
+        from worker.ingest.registry import FeedExistsError, feed_input, slugify
         from worker.ingest.ssrf import AddressPolicy, check_url
 
         fields: dict[str, Any] = {"id": feed_id or slugify(name or url), "url": url, "name": name,
@@ -113,7 +114,7 @@ def register(app: typer.Typer) -> None:
         old = ctx.registry.get(fields["id"]) if replace else None
         if old is not None:  # --replace changes what was given: a new URL must not reset the outlet's name
             fields = _keep_unset(click_ctx, fields, old)
-        feed = Feed(**fields)
+        feed = feed_input(fields, ctx.settings)  # the API's rules: an interval out of bounds is exit 2
         try:
             s = ctx.settings
             check_url(feed.url, policy=AddressPolicy.from_entries(
@@ -138,12 +139,18 @@ def register(app: typer.Typer) -> None:
         replace: bool = typer.Option(False, help="remove registered feeds not in the file"),
     ) -> None:
         """Register every feed of a YAML file (state such as ETags is kept for existing ids)."""
+        from worker.cli.errors import CliError
         from worker.cli.strict import check_feeds_file
+        from worker.ingest.registry import FeedFileError
         from worker.settings import get_settings
 
         path = path or get_settings().feeds_file
         check_feeds_file(path, section)  # unknown keys and invalid feeds refused before anything is stored
-        loaded = _ctx().registry.load_yaml(path, section=section, replace=replace)
+        ctx = _ctx()
+        try:
+            loaded = ctx.registry.load_yaml(path, section=section, replace=replace, settings=ctx.settings)
+        except FeedFileError as err:  # an interval out of the polling bounds
+            raise CliError(str(err)) from err
         console.print(f"loaded {len(loaded)} feeds from {path}")
 
     @feeds.command("load-replay")
@@ -152,14 +159,15 @@ def register(app: typer.Typer) -> None:
         """Register every feed a running replay server lists at /feeds.json."""
         import httpx
 
-        from worker.ingest.registry import Feed
+        from worker.ingest.registry import feed_input
 
+        ctx = _ctx()
         listing = httpx.get(url.rstrip("/") + "/feeds.json", timeout=10).json()
-        reg = _ctx().registry
+        reg = ctx.registry
         for f in listing["feeds"]:
             # put: running it again re-registers the same feeds (their polling state kept), never a conflict
-            reg.put(Feed(id=f["id"], url=f["url"], name=f["name"], source=f["source"], interval=interval,
-                         tags=f.get("tags", [])))
+            reg.put(feed_input({"id": f["id"], "url": f["url"], "name": f["name"], "source": f["source"],
+                                "interval": interval, "tags": f.get("tags", [])}, ctx.settings))
         console.print(f"registered {len(listing['feeds'])} replay feeds from {url}")
 
     @feeds.command("list")
@@ -178,7 +186,8 @@ def register(app: typer.Typer) -> None:
             t.add_row(
                 r["id"] + ("" if r["enabled"] else " (off)"),
                 f"[{colour.get(r['status'], 'white')}]{r['status']}[/]",
-                _ago(r["last_success"]), str(r["consecutive_failures"]), _ago(r["next_due"]),
+                _ago(r["last_success"]), str(r["consecutive_failures"]),
+                _ago(r["next_poll"]) if r["enabled"] else "paused",
                 f"{r['current_interval']:.0f}s" if r["current_interval"] else "-", str(r["items_new"]),
                 (r["last_error"] or "")[:60],
             )
@@ -197,6 +206,44 @@ def register(app: typer.Typer) -> None:
         view = feed_view(feed, ctx.registry.state(feed_id))
         view["state"] = ctx.registry.state(feed_id).model_dump()
         _print_json(view)
+
+    def _set_enabled(feed_id: str, enabled: bool) -> None:
+        if _ctx().registry.set_enabled(feed_id, enabled) is None:
+            console.print(f"[red]no feed {feed_id!r}[/red]")
+            raise typer.Exit(1)
+        console.print(f"{'enabled' if enabled else 'disabled'} {feed_id}"
+                      + ("; polled on the next beat tick" if enabled else "; not polled until `feeds enable`"),
+                      highlight=False)
+
+    @feeds.command("enable")
+    def enable(feed_id: str) -> None:
+        """Resume polling a disabled feed (on the next beat tick); its polling state was kept."""
+        _set_enabled(feed_id, True)
+
+    @feeds.command("disable")
+    def disable(feed_id: str) -> None:
+        """Pause a feed: kept with its polling state (ETag, counts), not polled until `feeds enable`."""
+        _set_enabled(feed_id, False)
+
+    @feeds.command("set")
+    def set_(
+        feed_id: str,
+        interval: int = typer.Option(..., help="base polling interval, seconds (within NEWSWORKER_POLL_MIN_INTERVAL.."
+                                     "POLL_MAX_INTERVAL, 60-21600 by default); polling adapts from it"),
+    ) -> None:
+        """Change a feed's interval, keeping its polling state; it applies from now."""
+        from worker.ingest.registry import feed_input
+
+        ctx = _ctx()
+        feed = ctx.registry.get(feed_id)
+        if feed is None:
+            console.print(f"[red]no feed {feed_id!r}[/red]")
+            raise typer.Exit(1)
+        feed_input({**feed.model_dump(), "interval": interval}, ctx.settings)  # the one rule: exit 2 if out of bounds
+        if ctx.registry.set_interval(feed_id, interval) is None:  # removed meanwhile
+            console.print(f"[red]no feed {feed_id!r}[/red]")
+            raise typer.Exit(1)
+        console.print(f"{feed_id}: interval {interval}s", highlight=False)
 
     @feeds.command("remove")
     def remove(feed_id: str) -> None:

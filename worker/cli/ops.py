@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from worker.cli.term import CliConsole
@@ -64,7 +65,8 @@ def serve_api(host: str, port: int) -> None:
 
 
 def setup_storage() -> None:
-    """Create index templates and indices (re-runnable)."""
+    """Create index templates and indices, and bring the feed registry and its Elasticsearch copy into step:
+    feeds restored into a Redis that has none, or every registered feed copied (re-runnable)."""
     from worker.alerts import store as alert_store
     from worker.pipeline.context import current
     from worker.store.elastic import ensure_index
@@ -72,6 +74,16 @@ def setup_storage() -> None:
     ctx = current()
     ensure_index(ctx.es)
     alert_store.ensure_indices(ctx)
+    report = ctx.registry.sync_copy()
+    if report.restored:
+        # said on the console as well as logged: the operator must know the polling state was lost
+        ids = ", ".join(f.id for f in report.restored[:10]) + (" ..." if len(report.restored) > 10 else "")
+        Console(stderr=True, highlight=False).print(
+            f"[yellow]warning: Redis held no feeds: restored {len(report.restored)} feeds ({ids}) from the registry's "
+            f"copy in Elasticsearch ({report.index}). Their polling state (ETag, Last-Modified, schedule, failure "
+            "counts) and the record of items already seen were in Redis only: every feed is fetched in full, "
+            "recent articles are fetched again (indexed under the same ids, not duplicated) and alerts may "
+            "fire again for them.[/yellow]")
 
 
 def _all_queues() -> str:
@@ -111,7 +123,8 @@ def demo_env(env: dict[str, str], demo_port: int) -> dict[str, str]:
 def register(app: typer.Typer) -> None:
     @app.command()
     def setup() -> None:
-        """Create Elasticsearch templates/indices and seed feeds and alerts from config/ (re-runnable)."""
+        """Create the Elasticsearch templates and indices (re-runnable); restore the feeds from their copy in
+        Elasticsearch if Redis lost them. Feeds are loaded with `feeds load`, alert rules with `alerts load`."""
         setup_storage()
         console.print("[green]storage ready[/green]")
 

@@ -547,3 +547,50 @@ def _select_new(channel: Any, tag: str, known: KnownFn, base: str) -> tuple[list
             dropped += 1
         el = nxt
     return new, remove, n_known, dropped
+
+
+# -- an HTML page where a feed was expected ---------------------------------------------------------------
+# Sniffed on the first bytes only (a page is recognised by its start), and the <link> tags looked for in a
+# bounded head: a hostile 10 MB page costs one pass over HTML_HEAD_BYTES.
+HTML_SNIFF_BYTES = 4096
+HTML_HEAD_BYTES = 256 * 1024
+MAX_FEED_LINKS = 3
+_HTML_START_RE = re.compile(rb"(?is)\A(?:\s|<\?xml[^<>]*\?>|<!--(?:(?!-->).){0,2000}-->)*<(?:!doctype\s+html\b|html\b)")
+_LINK_TAG_RE = re.compile(r"(?i)<link\b[^<>]{0,2000}>")
+_ATTR_RE = re.compile(r"""([a-zA-Z_:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+_FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
+                         "text/xml"})
+
+
+def html_page_feed_links(data: bytes, base_url: str | None) -> list[str] | None:
+    """``None`` if ``data`` is not an HTML page; else the RSS/Atom feeds the page names in its
+    ``<link rel="alternate" type="application/rss+xml" href=...>`` tags (resolved, http(s) only, at most
+    ``MAX_FEED_LINKS``): a feed URL that is an outlet's home page is a common mistake, and the page usually
+    says where its feed is."""
+    start = data[:HTML_SNIFF_BYTES].removeprefix(codecs.BOM_UTF8)
+    if not _HTML_START_RE.match(start):
+        return None
+    head = data[:HTML_HEAD_BYTES].decode("utf-8", "replace")
+    found: list[str] = []
+    for tag in _LINK_TAG_RE.finditer(head):
+        attrs = {m.group(1).lower(): html.unescape(m.group(2) or m.group(3) or m.group(4) or "")
+                 for m in _ATTR_RE.finditer(tag.group(0))}
+        rels = attrs.get("rel", "").lower().split()
+        kind = attrs.get("type", "").lower().split(";")[0].strip()
+        href = attrs.get("href", "").strip()
+        if "alternate" not in rels or kind not in _FEED_TYPES or not href:
+            continue
+        url = _urljoin(base_url or "", href) if base_url else href
+        if url.lower().startswith(("http://", "https://")) and url not in found:
+            found.append(url[:MAX_URL_CHARS])
+        if len(found) >= MAX_FEED_LINKS:
+            break
+    return found
+
+
+def not_a_feed_message(links: list[str]) -> str:
+    """The poll error of an HTML page (``html_page_feed_links``)."""
+    if not links:
+        return "not a feed (HTML page; look for its RSS/Atom link)"
+    return (f"not a feed (HTML page; look for its RSS/Atom link): the page links the feed {links[0]}"
+            + (f" (also {', '.join(links[1:])})" if len(links) > 1 else ""))

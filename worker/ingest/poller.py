@@ -28,7 +28,13 @@ from worker.ingest.errors import (
     RateLimitedError,
     TransientFetchError,
 )
-from worker.ingest.feedparse import MAX_ITEMS, FeedItem, parse_feed_new
+from worker.ingest.feedparse import (
+    MAX_ITEMS,
+    FeedItem,
+    html_page_feed_links,
+    not_a_feed_message,
+    parse_feed_new,
+)
 from worker.ingest.registry import DEAD_AFTER, FAILING_AFTER, Feed, FeedState
 from worker.ingest.schedule import (
     adaptive_interval,
@@ -37,6 +43,7 @@ from worker.ingest.schedule import (
     needs_full_fetch,
     parse_max_age,
 )
+from worker.logs import log_context
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +95,14 @@ def handoff_item(feed: Feed, item: FeedItem) -> records.FeedItem:
 
 def poll_feed_once(ctx: IngestDeps, feed_id: str, emit: Emit, *, now: float | None = None,
                    force_full: bool = False) -> PollOutcome:
-    """Poll ``feed_id`` once, hand every never-seen item to ``emit`` exactly once, reschedule."""
+    """Poll ``feed_id`` once, hand every never-seen item to ``emit`` exactly once, reschedule. Every line
+    logged meanwhile (the fetcher's, robots.txt's) carries the ``feed_id`` (``worker.logs.log_context``)."""
+    with log_context(feed_id=feed_id):
+        return _poll_feed_once(ctx, feed_id, emit, now=now, force_full=force_full)
+
+
+def _poll_feed_once(ctx: IngestDeps, feed_id: str, emit: Emit, *, now: float | None,
+                    force_full: bool) -> PollOutcome:
     started = time.monotonic()
     lock_key = ctx.keys.poll_lock(feed_id)
     token = uuid.uuid4().hex
@@ -167,6 +181,9 @@ def _poll(ctx: IngestDeps, out: _Writes, feed: Feed, state: FeedState, emit: Emi
     parsed = parse_feed_new(res.body, res.header("content-type"), res.final_url,
                             known=lambda links: ctx.seen.all_confirmed([_link_ids(urls) for urls in links]))
     state.bozo_error = parsed.error[:500] if parsed.bozo and parsed.error else None
+    if not parsed.items and not parsed.known and (links := html_page_feed_links(res.body, res.final_url)) is not None:
+        # a web page, not a feed: the URL is wrong (a 404's kind), not the server having a bad moment
+        return _failure(ctx, out, feed, state, now, PermanentFetchError(not_a_feed_message(links)))
     if parsed.bozo and not parsed.items:
         return _failure(ctx, out, feed, state, now, TransientFetchError(f"unreadable feed: {parsed.error}"))
     server_min = _server_min(res.header("cache-control"), parsed.ttl_seconds)

@@ -3,23 +3,54 @@
 live in Redis alongside.
 
 Layout (prefix ``nw:`` by default, see ``keys.Keys``): ``feeds`` set of ids, ``feed:<id>`` JSON config,
-``feedstate:<id>`` JSON state, ``feeds:due`` zset id -> next due unix time.
+``feedstate:<id>`` JSON state, ``feeds:due`` zset id -> next due unix time (a disabled feed has none).
+
+Every change of a feed's configuration (add, replace, remove, enable/disable, interval, a 301's new URL) is
+then written to the registry's copy (``RegistryCopy``: Elasticsearch, ``settings.es_feeds_index``), from
+which ``restore_from_copy`` brings the feeds back into a Redis that lost them. Redis is written first and is
+the registry: a copy that cannot be written is logged and remembered (``feeds:copy_pending``), and written
+again with the next change and at ``newsworker setup`` (``sync_copy``).
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import redis
 import yaml
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
 from worker.keys import Keys
 from worker.settings import get_settings
 from worker.store.clients import get_redis
+
+log = logging.getLogger(__name__)
+
+
+class RegistryCopy(Protocol):
+    """Where the registry's configuration is copied (``worker.store.feeds_copy.FeedCopy``)."""
+
+    index: str
+
+    def ensure(self) -> bool:
+        """Create the copy's index if absent; True if created."""
+
+    def write(self, feeds: Sequence[tuple[str, dict[str, Any] | None]], version: int | None = None) -> None:
+        """Each ``(id, configuration)`` (``None``: removed), newer ``version`` wins."""
+
+    def read(self) -> list[dict[str, Any]]:
+        """The configuration of every feed the copy holds."""
+
+
+class FeedFileError(ValueError):
+    """A feeds file with invalid feeds (``load_yaml``); nothing was stored. The message names them."""
 
 
 class FeedExistsError(ValueError):
@@ -62,6 +93,17 @@ class Feed(BaseModel):
             raise ValueError("feed id must be 1-100 of [A-Za-z0-9_.-], starting alphanumeric")
         return v
 
+    @field_validator("interval")
+    @classmethod
+    def _interval_ok(cls, v: int | None, info: ValidationInfo) -> int | None:
+        # Held to the deployment's polling bounds when a person gives it (``feed_input``): CLI and API apply
+        # one rule. A feed already stored is read as it is (the rule or the bounds may have changed since).
+        bounds = info.context.get("interval_bounds") if isinstance(info.context, dict) else None
+        if v is not None and bounds is not None and not bounds[0] <= v <= bounds[1]:
+            raise ValueError(f"must be between {bounds[0]} and {bounds[1]} seconds (the deployment's "
+                             "NEWSWORKER_POLL_MIN_INTERVAL and NEWSWORKER_POLL_MAX_INTERVAL)")
+        return v
+
     @field_validator("url")
     @classmethod
     def _url_ok(cls, v: str) -> str:
@@ -74,6 +116,17 @@ class Feed(BaseModel):
             self.source = self.id
         if not self.name:
             self.name = self.id
+
+
+def interval_bounds(settings: Any) -> tuple[int, int]:
+    """The base intervals a feed may be given: the deployment's polling bounds."""
+    return int(settings.poll_min_interval), int(settings.poll_max_interval)
+
+
+def feed_input(data: Mapping[str, Any], settings: Any) -> Feed:
+    """A feed as a person gives it (CLI, API, a feeds file): validated like any feed, and its interval held to
+    ``interval_bounds``. Raises pydantic's ``ValidationError``."""
+    return Feed.model_validate(dict(data), context={"interval_bounds": interval_bounds(settings)})
 
 
 class FeedState(BaseModel):
@@ -104,10 +157,20 @@ class FeedState(BaseModel):
     moved_from: str | None = None  # previous URL after a 301
 
 
+@dataclass
+class CopyReport:
+    """What ``sync_copy`` did: feeds restored into an empty Redis from the copy, feeds written to the copy."""
+
+    index: str = ""
+    restored: list[Feed] = field(default_factory=list)
+    copied: int = 0
+
+
 class FeedRegistry:
-    def __init__(self, client: redis.Redis, keys: Keys | None = None) -> None:
+    def __init__(self, client: redis.Redis, keys: Keys | None = None, copy: RegistryCopy | None = None) -> None:
         self.r = client
         self.keys = keys or Keys()
+        self.copy = copy
         self._save_state = client.register_script(_SAVE_STATE_LUA)
         self._add_new = client.register_script(_ADD_NEW_LUA)
 
@@ -115,36 +178,101 @@ class FeedRegistry:
     def add(self, feed: Feed, *, due_now: bool = True) -> Feed:
         """Register a new feed. Raises ``FeedExistsError`` when the id is taken, leaving that feed's
         configuration and polling state (ETag, status) as they are: a new URL under an old feed's state
-        would send the old ETag to the new server. ``put`` replaces a feed on purpose."""
+        would send the old ETag to the new server. ``put`` replaces a feed on purpose. A disabled feed is
+        registered off the schedule."""
         added = self._add_new(keys=[self.keys.feed(feed.id), self.keys.feed_ids, self.keys.due],
-                              args=[feed.model_dump_json(), feed.id, repr(time.time()) if due_now else ""])
+                              args=[feed.model_dump_json(), feed.id,
+                                    repr(time.time()) if due_now and feed.enabled else ""])
         if not added:
             raise FeedExistsError(feed.id)
+        self._copied([feed.id])
         return feed
 
     def put(self, feed: Feed, *, due_now: bool = True) -> Feed:
         """Register a feed or replace the configuration of the one with its id (``feeds load``: a file
         re-loaded after an edit); its polling state and place on the schedule are kept, except that a new
-        URL drops the conditional-GET validators (``forget_validators``)."""
+        URL drops the conditional-GET validators (``forget_validators``), a new interval takes effect at
+        once (``_interval_changed``), and disabling (enabling) takes it off (puts it back on) the schedule."""
+        self._put(feed, due_now=due_now)
+        self._copied([feed.id])
+        return feed
+
+    def _put(self, feed: Feed, *, due_now: bool = True) -> None:
         old = self.get(feed.id)
         if old is not None and old.url != feed.url:
             self.forget_validators(feed.id)
         pipe = self.r.pipeline()
         pipe.set(self.keys.feed(feed.id), feed.model_dump_json())
         pipe.sadd(self.keys.feed_ids, feed.id)
-        if due_now:
+        if not feed.enabled:
+            pipe.zrem(self.keys.due, feed.id)
+        elif old is not None and not old.enabled:
+            pipe.zadd(self.keys.due, {feed.id: time.time()})  # resumed: polled on the next tick
+        elif due_now:
             pipe.zadd(self.keys.due, {feed.id: time.time()}, nx=True)
         pipe.execute()
-        return feed
+        if old is not None and old.interval != feed.interval:
+            self._interval_changed(feed)
 
     def update(self, feed: Feed) -> None:
+        """Write a feed's configuration as it is (the poller after a 301: the new URL)."""
         self.r.set(self.keys.feed(feed.id), feed.model_dump_json())
+        self._copied([feed.id])
+
+    def set_enabled(self, feed_id: str, enabled: bool) -> Feed | None:
+        """Pause (``False``: off the schedule, nothing polled) or resume (``True``: polled on the next beat
+        tick) a feed, keeping its polling state. ``None`` if there is no such feed."""
+        return self._change(feed_id, {"enabled": enabled})
+
+    def set_interval(self, feed_id: str, interval: int | None) -> Feed | None:
+        """A feed's base interval (``None``: the settings' default), keeping its polling state; the adaptive
+        interval restarts from it (``_interval_changed``). Bounds are the caller's (``feed_input``)."""
+        return self._change(feed_id, {"interval": interval})
+
+    def _change(self, feed_id: str, update: dict[str, Any]) -> Feed | None:
+        key = self.keys.feed(feed_id)
+        with self.r.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    if not raw:
+                        return None
+                    old = Feed.model_validate_json(raw)
+                    new = old.model_copy(update=update)
+                    pipe.multi()
+                    pipe.set(key, new.model_dump_json())
+                    if old.enabled and not new.enabled:
+                        pipe.zrem(self.keys.due, feed_id)
+                    elif new.enabled and not old.enabled:
+                        pipe.zadd(self.keys.due, {feed_id: time.time()})
+                    pipe.execute()
+                    break
+                except redis.WatchError:
+                    continue
+        if old.interval != new.interval:
+            self._interval_changed(new)
+        self._copied([feed_id])
+        return new
+
+    def _interval_changed(self, feed: Feed) -> None:
+        """A new base interval applies from now: the adaptive interval polling had learnt restarts from it, and
+        a feed due later than one new interval from now is brought forward (never pushed back)."""
+        self._update_state(feed.id, {"interval": None})
+        if feed.enabled and feed.interval is not None:
+            self.r.zadd(self.keys.due, {feed.id: time.time() + feed.interval}, xx=True, lt=True)
 
     def get(self, feed_id: str) -> Feed | None:
         raw = self.r.get(self.keys.feed(feed_id))
         return Feed.model_validate_json(raw) if raw else None
 
     def remove(self, feed_id: str) -> bool:
+        removed = self._remove(feed_id)
+        if removed:
+            self._copied([feed_id])
+        return removed
+
+    def _remove(self, feed_id: str) -> bool:
         pipe = self.r.pipeline()
         pipe.srem(self.keys.feed_ids, feed_id)
         pipe.delete(self.keys.feed(feed_id), self.keys.state(feed_id))
@@ -162,25 +290,101 @@ class FeedRegistry:
         raws = self.r.mget([self.keys.feed(i) for i in ids])
         return [Feed.model_validate_json(raw) for raw in raws if raw]
 
-    def load_yaml(self, path: str | Path, *, section: str | None = None, replace: bool = False) -> list[Feed]:
+    def load_yaml(self, path: str | Path, *, section: str | None = None, replace: bool = False,
+                  settings: Any = None) -> list[Feed]:
         """Register every feed of a YAML file (``feeds:`` list, or ``<section>:`` list). Existing state is
-        kept, so re-loading the file after an edit does not reset ETags or schedules."""
+        kept, so re-loading the file after an edit does not reset ETags or schedules. With ``settings``, each
+        feed is held to the rules of ``feed_input`` (its interval within the polling bounds); an invalid feed
+        raises ``FeedFileError`` naming it, before anything is stored."""
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         entries = data.get(section or "feeds") if isinstance(data, dict) else data
         if not isinstance(entries, list):
             raise ValueError(f"{path}: expected a list under {section or 'feeds'!r}")
         defaults = data.get("defaults", {}) if isinstance(data, dict) else {}
-        feeds = []
+        feeds, problems = [], []
         for entry in entries:
             merged = {**defaults, **entry}
             merged.setdefault("id", slugify(merged.get("name") or merged["url"]))
-            feeds.append(Feed.model_validate(merged))
-        if replace:
-            for old in set(self.ids()) - {f.id for f in feeds}:
-                self.remove(old)
+            try:
+                feeds.append(feed_input(merged, settings) if settings is not None else Feed.model_validate(merged))
+            except ValidationError as err:
+                problems += [f"feed {merged['id']!r}: {'.'.join(map(str, e['loc'])) or 'value'}: "
+                             f"{str(e['msg']).removeprefix('Value error, ')}" for e in err.errors()]
+        if problems:
+            raise FeedFileError(f"{path}: " + "; ".join(problems) + " (nothing was loaded)")
+        gone = sorted(set(self.ids()) - {f.id for f in feeds}) if replace else []
+        for old in gone:
+            self._remove(old)
         for feed in feeds:
-            self.put(feed)
+            self._put(feed)
+        self._copied([*gone, *(f.id for f in feeds)])  # one write to the copy for the whole file
         return feeds
+
+    # the copy ----------------------------------------------------------------------------------------
+    def _copied(self, feed_ids: Iterable[str]) -> bool:
+        """Write these feeds, and any whose copy failed before, to the copy as Redis now holds them. A
+        failure is logged and remembered for the next change or ``sync_copy``: the change itself is made."""
+        if self.copy is None:
+            return True
+        earlier = set(self.r.smembers(self.keys.feeds_copy_pending))
+        todo = sorted(set(feed_ids) | earlier)
+        if not todo:
+            return True
+        version = time.time_ns() // 1000  # taken before Redis is read: a later change gets a later version
+        try:
+            raws = self.r.mget([self.keys.feed(i) for i in todo])
+            self.copy.write([(i, json.loads(raw) if raw else None) for i, raw in zip(todo, raws, strict=True)],
+                            version)
+        except redis.RedisError:
+            raise
+        except Exception as err:  # noqa: BLE001 - the copy is a backup: the Redis change stands, retried later
+            self.r.sadd(self.keys.feeds_copy_pending, *todo)
+            log.warning("the feed registry's copy in Elasticsearch (%s) was not updated for %s: %s: %s; the change "
+                        "is made in Redis, and the copy is written again at the next feed change and at "
+                        "`newsworker setup`", self.copy.index, ", ".join(todo[:10]) + ("..." if len(todo) > 10 else ""),
+                        type(err).__name__, str(err)[:300], extra={"feed_id": todo[0] if len(todo) == 1 else None})
+            return False
+        if earlier:
+            self.r.srem(self.keys.feeds_copy_pending, *earlier)
+        return True
+
+    def sync_copy(self) -> CopyReport:
+        """At ``newsworker setup`` (and ``run``): create the copy's index, restore the feeds into a Redis that
+        has none while the copy has some (``restore_from_copy``), else write every registered feed (and every
+        removal not yet copied) to the copy, so a registry that predates the copy, or changes made while
+        Elasticsearch was away, are copied. Errors of Elasticsearch propagate (setup needs it anyway)."""
+        if self.copy is None:
+            return CopyReport()
+        self.copy.ensure()
+        report = CopyReport(index=self.copy.index, restored=self.restore_from_copy())
+        if report.restored:
+            return report
+        pending = set(self.r.smembers(self.keys.feeds_copy_pending))
+        ids = sorted(set(self.ids()) | pending)
+        version = time.time_ns() // 1000
+        raws = self.r.mget([self.keys.feed(i) for i in ids]) if ids else []
+        self.copy.write([(i, json.loads(raw) if raw else None) for i, raw in zip(ids, raws, strict=True)], version)
+        if pending:
+            self.r.srem(self.keys.feeds_copy_pending, *pending)
+        report.copied = len(ids)
+        return report
+
+    def restore_from_copy(self) -> list[Feed]:
+        """If Redis holds no feed (and no copy write is pending, which would mean they were removed on
+        purpose), register every feed of the copy, due now. Only configurations come back: the polling
+        state (ETag, Last-Modified, schedule, failure counts) was Redis's alone. Returns the feeds restored."""
+        if self.copy is None or self.r.exists(self.keys.feed_ids, self.keys.feeds_copy_pending):
+            return []
+        feeds = []
+        for config in self.copy.read():
+            try:
+                feeds.append(Feed.model_validate(config))
+            except ValidationError as err:
+                log.warning("the feed registry's copy holds an unreadable feed %r, not restored: %s",
+                            config.get("id"), err)
+        for feed in feeds:
+            self._put(feed)
+        return feeds  # the caller says so, loudly (``newsworker setup``)
 
     # state -------------------------------------------------------------------------------------------
     def state(self, feed_id: str) -> FeedState:
@@ -190,8 +394,12 @@ class FeedRegistry:
     def forget_validators(self, feed_id: str) -> None:
         """Clear the ETag, Last-Modified and body hash of a feed's state, so its next poll is a full fetch:
         a feed moved to a new URL must not send the old server's validators there (a 304 or an "unchanged
-        body" would hide the new feed's items). The rest of the state is kept. Optimistic (WATCH): a poll
-        saving the state meanwhile makes this retry on what it wrote."""
+        body" would hide the new feed's items). The rest of the state is kept."""
+        self._update_state(feed_id, {"etag": None, "last_modified": None, "body_hash": None})
+
+    def _update_state(self, feed_id: str, update: dict[str, Any]) -> None:
+        """Change these fields of a feed's stored state (none stored: nothing to change). Optimistic (WATCH):
+        a poll saving the state meanwhile makes this retry on what it wrote."""
         key = self.keys.state(feed_id)
         with self.r.pipeline() as pipe:
             while True:
@@ -200,8 +408,7 @@ class FeedRegistry:
                     raw = pipe.get(key)
                     if not raw:
                         return
-                    state = FeedState.model_validate_json(raw)
-                    state = state.model_copy(update={"etag": None, "last_modified": None, "body_hash": None})
+                    state = FeedState.model_validate_json(raw).model_copy(update=update)
                     pipe.multi()
                     pipe.set(key, state.model_dump_json())
                     pipe.execute()
@@ -300,7 +507,8 @@ def feed_view(feed: Feed, state: FeedState, next_poll: float | None = None) -> d
         "items_new": state.items_new, "polls": state.polls, "not_modified": state.not_modified,
         "unchanged_body": state.unchanged_body, "bozo_error": state.bozo_error, "etag": state.etag,
         "last_modified": state.last_modified, "moved_from": state.moved_from,
-        "next_poll": next_poll if next_poll is not None else state.next_due,
+        # a paused feed is polled at no time (its last poll's next_due is not a plan)
+        "next_poll": None if not feed.enabled else next_poll if next_poll is not None else state.next_due,
     }
 
 

@@ -87,7 +87,7 @@ def _unit(description: str, service: Sequence[tuple[str, str]], *, requires: Seq
 
 
 def _app(plan: ServicePlan, name: str, exec_start: Sequence[str], pre: Sequence[str] = (),
-         stop_timeout: int = 90) -> list[tuple[str, str]]:
+         stop_timeout: int = 90, kill_mode: str | None = None) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = [("Type", "simple")]
     if plan.user:
         out.append(("User", plan.user))
@@ -101,6 +101,8 @@ def _app(plan: ServicePlan, name: str, exec_start: Sequence[str], pre: Sequence[
     out += [("ExecStart", _cmd(exec_start)), ("SyslogIdentifier", name),
             # SIGTERM: Celery's warm shutdown finishes the task at hand
             ("KillSignal", "SIGTERM"), ("TimeoutStopSec", str(stop_timeout))]
+    if kill_mode:
+        out.append(("KillMode", kill_mode))
     return out
 
 
@@ -137,7 +139,12 @@ def units(plan: ServicePlan) -> dict[str, str]:
         out[ES] = _unit(f"newsworker: Elasticsearch {plan.es_version} (single node, 127.0.0.1), "
                         "as scripts/services.sh runs it", svc)
     out[WORKER] = _unit("newsworker: Celery worker (every queue of the stage table)",
-                        _app(plan, "newsworker-worker", [nw, "worker"], pre=[nw, "setup"], stop_timeout=600),
+                        # mixed: SIGTERM to Celery's main process only, which lets its pool children finish
+                        # the task at hand (a warm shutdown); with the default control-group every child got
+                        # SIGTERM too, and prefork children die on it at once (their task is redone). What
+                        # is left after TimeoutStopSec gets SIGKILL.
+                        _app(plan, "newsworker-worker", [nw, "worker"], pre=[nw, "setup"], stop_timeout=600,
+                             kill_mode="mixed"),
                         requires=stores, after=stores)
     out[BEAT] = _unit("newsworker: scheduler (RedBeat)", _app(plan, "newsworker-beat", [nw, "beat"]),
                       requires=redis_dep, after=redis_dep)

@@ -43,7 +43,8 @@ def poll(hop: Hop, feed_id: str) -> str:
     only the infrastructure (Redis, the broker) failing raises."""
     outcome = poll_feed_once(hop.ctx, feed_id, emit=hop.emit)
     inc("feed_polls_total", {"feed": feed_id, "outcome": outcome.result})
-    log.info("poll %s: %s (%d new of %d)", feed_id, outcome.result, outcome.new_items, outcome.total_items)
+    log.info("poll %s: %s (%d new of %d)", feed_id, outcome.result, outcome.new_items, outcome.total_items,
+             extra={"feed_id": feed_id})
     return outcome.result
 
 
@@ -120,7 +121,8 @@ def index(hop: Hop, docs: Sequence[EnrichedDocument]) -> list[Result]:
         o = by_id.get(doc.id)
         if o is not None and not o.ok:
             transient = o.attempts > 0 and transient_status(o.status)
-            inc("indexing_errors_total", {"kind": "transient" if transient else "rejected"})
+            if not transient or hop.last_attempt:  # a retry to come is no error yet (the metric's help text)
+                inc("indexing_errors_total", {"kind": "transient" if transient else "rejected"})
             out.append((StoreUnavailable if transient else StoreRefused)(f"{o.status}: {o.error}"))
             continue
         _observe_lag(doc)

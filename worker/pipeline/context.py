@@ -32,6 +32,7 @@ from worker.ingest.seen import SeenStore
 from worker.keys import Keys
 from worker.settings import Settings, get_settings
 from worker.store.clients import get_es, get_redis
+from worker.store.feeds_copy import FeedCopy
 
 
 @dataclass
@@ -50,7 +51,8 @@ class AppContext:
     # -- ingestion (worker.ingest.context.IngestDeps) ----------------------------------------------------
     @cached_property
     def registry(self) -> FeedRegistry:
-        return FeedRegistry(self.redis, self.keys)
+        # every change is copied to Elasticsearch, from which an emptied Redis gets its feeds back
+        return FeedRegistry(self.redis, self.keys, copy=FeedCopy(self.es, self.settings.es_feeds_index))
 
     @cached_property
     def seen(self) -> SeenStore:

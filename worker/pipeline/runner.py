@@ -115,16 +115,26 @@ class Runner:
 
     def tick(self, stage_name: str, attempt: int = 1) -> int:
         """Run a periodic stage once (beat sent it) and hand its outputs on; returns its count. A failed
-        tick follows the row's retry policy like any input; past it, a dead letter shows the error."""
+        tick follows the row's retry policy like any input; past it, the error is logged and the next tick
+        takes over (no dead letter: there is nothing to replay)."""
         stage = self.table[stage_name]
         outputs, emit = _collector()
         hop = Hop(self.ctx, emit, attempt, attempt >= stage.retry.max_attempts)
         started, cpu = time.perf_counter(), time.process_time()
         try:
             n = stage.fn(hop)  # type: ignore[call-arg]
-        except Exception as err:  # noqa: BLE001 - classified: retried or dead-lettered, never swallowed
-            decision = decide(stage.retry, classify(err), attempt, self.rng)
-            if decision.action == "dead":
+        except Exception as err:  # noqa: BLE001 - classified: retried, or given up and logged, never swallowed
+            failure = classify(err)
+            decision = decide(stage.retry, failure, attempt, self.rng)
+            if decision.action == "dead" and stage.periodic:
+                # No dead letter: its payload is nothing, and the next tick (every few seconds to minutes)
+                # does the same work, so replaying it is pointless and an outage of a minute would leave
+                # one to clear. A failure that lasts shows as the row's late last run in `newsworker status`.
+                every = stage.every(self.ctx.settings) if stage.every is not None else 0
+                log.log(logging.ERROR if failure.kind == "permanent" else logging.WARNING,
+                        "%s: %s; the next tick (every %gs) does this work", stage.name, decision.reason, every,
+                        extra={"stage": stage.name}, exc_info=failure.kind == "permanent")
+            elif decision.action == "dead":
                 self._dead(stage, None, decision.reason, attempt)
             else:
                 log.info("%s: %s; retry in %.0fs", stage.name, err, decision.delay)

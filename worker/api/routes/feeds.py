@@ -1,5 +1,7 @@
 """``/feeds``: the feed registry with each feed's polling state (status, last success/error, next poll).
-Reads follow ``api_read_open``; adding and removing feeds, and asking for a poll now, need the API key.
+Reads follow ``api_read_open``; adding, changing (``PATCH``: pause/resume, interval) and removing feeds, and
+asking for a poll now, need the API key. A feed's interval follows the CLI's rule (``feed_input``): within
+the deployment's polling bounds.
 
 "Poll now" moves the feed to the front of the schedule rather than polling in the API process: the beat
 claims it on its next tick (every ``beat_tick_seconds``) and a worker polls it under the feed's lock, as
@@ -25,14 +27,21 @@ from worker.api.models import (
     responses,
 )
 from worker.ingest.errors import BlockedURLError
-from worker.ingest.registry import Feed, FeedExistsError, feed_view, slugify
+from worker.ingest.registry import FeedExistsError, feed_input, feed_view, interval_bounds, slugify
 from worker.ingest.registry import list_feeds as _list
 from worker.ingest.ssrf import AddressPolicy, check_url
 from worker.pipeline.context import current
+from worker.settings import get_settings
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 
 FeedId = Annotated[str, Path(min_length=1, max_length=100)]
+
+_INTERVAL = ("base polling interval in seconds, within the deployment's NEWSWORKER_POLL_MIN_INTERVAL.."
+             "POLL_MAX_INTERVAL (60-21600 by default)")
+# The OpenAPI document states this deployment's bounds; the routes check them again (``feed_input``), as the
+# CLI does, against the settings of the moment.
+_MIN_INTERVAL, _MAX_INTERVAL = interval_bounds(get_settings())
 
 
 class FeedIn(BaseModel):
@@ -42,10 +51,21 @@ class FeedIn(BaseModel):
     name: str = Field("", max_length=200)
     source: str = Field("", max_length=200)
     language: str = Field("ar", pattern=r"^[a-z]{2,3}$")
-    interval: int | None = Field(None, ge=60, le=6 * 3600)
+    interval: int | None = Field(None, ge=_MIN_INTERVAL, le=_MAX_INTERVAL, description=_INTERVAL)
     tags: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=50)
     enabled: bool = True
     allow_private: bool = Field(False, description="this feed's URL may resolve to a private address")
+
+
+class FeedPatch(BaseModel):
+    """What ``PATCH /feeds/{id}`` changes; what is absent stays. The polling state is kept."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    enabled: bool = Field(None, description="false pauses the feed (not polled), true resumes it (polled "  # type: ignore[assignment]
+                          "on the beat's next tick)")
+    # not strict: JSON's 900.0 is the integer 900 to the schema (and to a client)
+    interval: int | None = Field(None, ge=_MIN_INTERVAL, le=_MAX_INTERVAL, strict=False,
+                                 description=_INTERVAL + "; applies from now; null: the settings' default")
 
 
 def _ctx() -> Any:
@@ -84,7 +104,7 @@ def add_feed(body: FeedIn) -> dict[str, Any]:
     never replaces a feed (its polling state would go with the new URL); remove it first."""
     ctx = _ctx()
     try:
-        feed = Feed(**{**body.model_dump(), "id": body.id or slugify(body.name or body.url)})
+        feed = feed_input({**body.model_dump(), "id": body.id or slugify(body.name or body.url)}, ctx.settings)
         # Refuse at the door what the fetcher would refuse anyway, so the caller learns it now.
         policy = AddressPolicy.from_entries(ctx.settings.private_hosts,
                                             allow_all=ctx.settings.allow_private_addresses or feed.allow_private)
@@ -103,14 +123,44 @@ def add_feed(body: FeedIn) -> dict[str, Any]:
     return feed_view(feed, ctx.registry.state(feed.id), ctx.registry.due_times([feed.id])[feed.id])
 
 
+@router.patch("/{feed_id}", response_model=FeedOut, dependencies=[Depends(require_write)],
+              responses=responses(WRITE_ERRORS, BACKEND_ERRORS, _404="no such feed"))
+def patch_feed(feed_id: FeedId, body: FeedPatch) -> dict[str, Any]:
+    """Pause or resume a feed, or change its interval, keeping its polling state (ETag, counts, status)."""
+    ctx = _ctx()
+    feed = ctx.registry.get(feed_id)
+    if feed is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no feed {feed_id!r}")
+    changes = body.model_dump(exclude_unset=True)
+    if "interval" in changes:
+        try:
+            feed_input({**feed.model_dump(), "interval": changes["interval"]}, ctx.settings)
+        except ValidationError as err:
+            raise HTTPException(422, err.errors(include_url=False, include_context=False,
+                                                include_input=False)) from None
+        feed = ctx.registry.set_interval(feed_id, changes["interval"])
+    if "enabled" in changes and feed is not None:
+        feed = ctx.registry.set_enabled(feed_id, changes["enabled"])
+    if feed is None:  # removed meanwhile
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no feed {feed_id!r}")
+    return feed_view(feed, ctx.registry.state(feed_id), ctx.registry.due_times([feed_id])[feed_id])
+
+
 @router.post("/{feed_id}/poll", status_code=status.HTTP_202_ACCEPTED, response_model=PollOut,
              dependencies=[Depends(require_write)],
-             responses=responses(WRITE_ERRORS, BACKEND_ERRORS, _404="no such feed"))
+             responses=responses(WRITE_ERRORS, BACKEND_ERRORS, _404="no such feed",
+                                 _409="the feed is disabled (PATCH it with enabled: true first)"))
 def poll_now(feed_id: FeedId) -> dict[str, Any]:
-    """Schedule the feed for the beat's next tick (accepted, not yet polled: watch ``last_poll``)."""
+    """Schedule the feed for the beat's next tick (accepted, not yet polled: watch ``last_poll``). A disabled
+    feed is not polled: 409."""
     ctx = _ctx()
-    if ctx.registry.get(feed_id) is None:
+    feed = ctx.registry.get(feed_id)
+    if feed is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no feed {feed_id!r}")
+    if not feed.enabled:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            f"feed {feed_id!r} is disabled: PATCH /feeds/{feed_id} with {{\"enabled\": true}} to "
+                            "resume it")
     when = time.time()
     ctx.registry.set_due(feed_id, when)
     return {"id": feed_id, "next_poll": when, "within_seconds": ctx.settings.beat_tick_seconds}

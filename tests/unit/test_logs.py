@@ -1,0 +1,116 @@
+"""JSON log lines (QA3 ops L9): a poll's every line names its feed (``feed_id``), and a traceback a library
+prints to stderr, which Celery redirects into the log one ``write()`` at a time (530 WARNING lines for one
+LockNotOwnedError, many a lone space), is one ERROR record."""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+
+import pytest
+from celery.utils.log import LoggingProxy
+
+from worker.logs import JsonFormatter, TracebackJoiner, install, log_context
+
+
+class _Keep(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _line(logger: logging.Logger, msg: str, **extra: object) -> dict:
+    record = logger.makeRecord(logger.name, logging.INFO, __file__, 1, msg, (), None, extra=extra or None)
+    return json.loads(JsonFormatter().format(record))
+
+
+def test_a_log_context_puts_the_feed_id_on_every_line() -> None:
+    log = logging.getLogger("worker.test")
+    assert "feed_id" not in _line(log, "outside")
+    with log_context(feed_id="bbc"):
+        assert _line(log, "poll bbc failed")["feed_id"] == "bbc"
+        with log_context(article_id="a1"):
+            line = _line(log, "page")
+            assert (line["feed_id"], line["article_id"]) == ("bbc", "a1")
+        assert _line(log, "own", feed_id="cnn")["feed_id"] == "cnn"  # a record's own field wins
+    assert "feed_id" not in _line(log, "after")
+
+
+def test_a_record_formatted_later_elsewhere_keeps_its_context() -> None:
+    import threading
+
+    log = logging.getLogger("worker.test")
+    with log_context(feed_id="bbc"):
+        record = log.makeRecord(log.name, logging.INFO, __file__, 1, "x", (), None)
+    out: list[dict] = []
+    t = threading.Thread(target=lambda: out.append(json.loads(JsonFormatter().format(record))))
+    t.start()
+    t.join()
+    assert out[0]["feed_id"] == "bbc"
+
+
+@pytest.fixture
+def redirected():  # noqa: ANN201
+    """``celery.redirected`` as ``install`` leaves it, with a handler keeping its records, and Celery's own
+    proxy for sys.stderr writing to it."""
+    logger = logging.getLogger("celery.redirected")
+    saved = (list(logger.filters), logger.propagate, logger.level)
+    keep = _Keep()
+    logger.addHandler(keep)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    install(logging.getLogger("nw-test-root"), "json")
+    yield LoggingProxy(logger, logging.WARNING), keep.records
+    logger.removeHandler(keep)
+    logger.filters[:] = saved[0]
+    logger.propagate, logger.level = saved[1], saved[2]
+
+
+def _raise_chain() -> None:
+    try:
+        {}["missing"]
+    except KeyError as err:
+        raise RuntimeError("LockNotOwnedError: Cannot release a lock that's no longer owned") from err
+
+
+def test_a_printed_traceback_is_one_error_record(redirected) -> None:  # noqa: ANN001
+    proxy, records = redirected
+    proxy.write("beat: Starting...\n")
+    proxy.write(" ")
+    proxy.write("\n")
+    try:
+        _raise_chain()
+    except RuntimeError:
+        traceback.print_exc(file=proxy)
+    proxy.write("after\n")
+    texts = [r.getMessage() for r in records]
+    assert texts[0] == "beat: Starting..." and texts[-1] == "after"
+    joined = [r for r in records if "Traceback" in r.getMessage()]
+    # the cause and the exception it caused: one record each (not one per frame and fragment)
+    assert len(records) == 4 and len(joined) == 2, texts
+    assert all(r.levelno == logging.ERROR for r in joined)
+    assert "KeyError: 'missing'" in joined[0].getMessage() and "_raise_chain" in joined[0].getMessage()
+    assert "The above exception was the direct cause" in joined[1].getMessage()
+    assert joined[1].getMessage().rstrip().endswith("no longer owned")
+
+
+def test_a_traceback_that_never_ends_is_let_out_bounded(redirected) -> None:  # noqa: ANN001
+    proxy, records = redirected
+    proxy.write("Traceback (most recent call last):\n")
+    for i in range(TracebackJoiner.MAX_LINES + 5):
+        proxy.write(f'  File "x.py", line {i}, in f\n')
+    # held up to the bound, then let out as one record; what follows goes out as it comes
+    assert len(records[0].getMessage().splitlines()) == TracebackJoiner.MAX_LINES
+    assert len(records) == 7 and records[0].levelno == logging.ERROR  # header + 399 frames, then 6 alone
+
+
+def test_install_adds_the_joiner_once() -> None:
+    install(logging.getLogger("nw-test-root"), "text")
+    install(logging.getLogger("nw-test-root"), "json")
+    joiners = [f for f in logging.getLogger("celery.redirected").filters if isinstance(f, TracebackJoiner)]
+    assert len(joiners) == 1
+

@@ -1,0 +1,123 @@
+"""Settings that cannot work are refused when the settings are read (QA3 ops M3, L1, L2): a value out of range,
+a poll interval range upside down, a log format nobody implements, a list that is not JSON, a Redis URL that
+is not Redis, a settings.yaml that is a list or broken. Each ends a command in one ``error:`` line, exit 2, as
+``NEWSWORKER_API_PORT=abc`` always did. Unknown ``NEWSWORKER_*`` variables are named on stderr with the
+closest setting.
+
+The CLI tests run the real entry point (about a second each); Redis and Elasticsearch are never reached.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from worker.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWORKER_")}
+    full.update({"PYTHONPATH": str(REPO), "NEWSWORKER_REDIS_URL": f"redis://127.0.0.1:{_closed_port()}/5",
+                 "NEWSWORKER_ES_URL": f"http://127.0.0.1:{_closed_port()}", **env})
+    return subprocess.run([sys.executable, "-m", "worker.cli.main", *args], env=full, cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _one_error_line(r: subprocess.CompletedProcess[str]) -> str:
+    lines = [x for x in r.stderr.strip().splitlines() if not x.startswith("warning: ")]
+    assert len(lines) == 1, r.stderr[-3000:]
+    assert lines[0].startswith("error: ") and "Traceback" not in r.stderr, r.stderr[-3000:]
+    return lines[0]
+
+
+BAD = [
+    ({"worker_concurrency": -1}, "worker_concurrency"),
+    ({"worker_concurrency": 0}, "worker_concurrency"),
+    ({"poll_min_interval": 0}, "poll_min_interval"),
+    ({"poll_min_interval": 30000, "poll_max_interval": 10}, "poll_min_interval (30000) is above poll_max_interval"),
+    ({"http_timeout": -5}, "http_timeout"),
+    ({"http_total_deadline": 0}, "http_total_deadline"),
+    ({"log_format": "xml"}, "log_format"),
+    ({"per_host_rate": 0}, "per_host_rate"),
+    ({"beat_tick_seconds": 0}, "beat_tick_seconds"),
+    ({"api_port": 70000}, "api_port"),
+    ({"redis_url": "http://x"}, "redis_url"),
+    ({"es_url": "127.0.0.1:9200"}, "es_url"),
+]
+
+
+@pytest.mark.parametrize(("values", "named"), BAD)
+def test_an_invalid_value_is_refused(values: dict, named: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        Settings(**values)
+    assert named in str(err.value)
+
+
+def test_the_defaults_and_the_test_harness_values_still_pass() -> None:
+    Settings()
+    Settings(poll_min_interval=600)  # the default interval (300) is clamped into the bounds, as polling does
+    Settings(poll_min_interval=1, beat_tick_seconds=1, per_host_rate=0.001, per_host_burst=1,
+             redis_url="unix:///tmp/redis.sock", es_url="https://es.example:9200", log_format="text")
+
+
+@pytest.mark.parametrize(("env", "expect"), [
+    ({"NEWSWORKER_WORKER_CONCURRENCY": "-1"}, "invalid settings: worker_concurrency"),
+    ({"NEWSWORKER_POLL_MIN_INTERVAL": "30000", "NEWSWORKER_POLL_MAX_INTERVAL": "10"},
+     "invalid settings: poll_min_interval (30000) is above poll_max_interval (10)"),
+    ({"NEWSWORKER_LOG_FORMAT": "xml"}, "invalid settings: log_format: Input should be 'json' or 'text'"),
+    ({"NEWSWORKER_PRIVATE_HOSTS": "127.0.0.1"}, "invalid settings: private_hosts: NEWSWORKER_PRIVATE_HOSTS is "
+                                               "not valid JSON"),
+    ({"NEWSWORKER_REDIS_URL": "http://x"}, "invalid settings: redis_url: must start with redis://"),
+])
+def test_the_cli_says_so_in_one_line_and_exits_2(env: dict[str, str], expect: str) -> None:
+    r = _cli("feeds", "list", **env)
+    line = _one_error_line(r)
+    assert r.returncode == 2 and expect in line, line
+
+
+def test_a_settings_yaml_that_is_a_list_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    (tmp_path / "settings.yaml").write_text("- a\n", encoding="utf-8")
+    r = _cli("status", NEWSWORKER_CONFIG_DIR=str(tmp_path))
+    line = _one_error_line(r)
+    assert r.returncode == 2 and str(tmp_path / "settings.yaml") in line and "expected a mapping" in line
+
+
+def test_a_broken_settings_yaml_names_its_file(tmp_path: Path) -> None:
+    (tmp_path / "settings.yaml").write_text("api_port: 8000\n: [\n", encoding="utf-8")
+    r = _cli("feeds", "list", NEWSWORKER_CONFIG_DIR=str(tmp_path))
+    line = _one_error_line(r)
+    assert r.returncode == 2 and f"invalid YAML in {tmp_path / 'settings.yaml'} at line 2" in line
+
+
+def test_unknown_variables_are_named_with_the_closest_setting() -> None:
+    from worker.settings import unknown_variables
+
+    env = {"NEWSWORKER_API_PROT": "8000", "NEWSWORKER_ALLOW_PRIVATE_ADRESSES": "true", "NEWSWORKER_API_PORT": "1",
+           "NEWSWORKER_DATA": "/x", "NEWSWORKER_ZZZ": "1", "PATH": "/bin"}
+    lines = unknown_variables(env)
+    assert lines == [
+        "warning: NEWSWORKER_ALLOW_PRIVATE_ADRESSES is not a newsworker setting and is ignored "
+        "(did you mean NEWSWORKER_ALLOW_PRIVATE_ADDRESSES?)",
+        "warning: NEWSWORKER_API_PROT is not a newsworker setting and is ignored (did you mean NEWSWORKER_API_PORT?)",
+        "warning: NEWSWORKER_ZZZ is not a newsworker setting and is ignored",
+    ]
+
+
+def test_the_cli_warns_about_an_unknown_variable_on_stderr() -> None:
+    r = _cli("feeds", "list", NEWSWORKER_API_PROT="8000")
+    assert "warning: NEWSWORKER_API_PROT is not a newsworker setting and is ignored (did you mean " \
+           "NEWSWORKER_API_PORT?)" in r.stderr
