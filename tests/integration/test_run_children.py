@@ -91,7 +91,10 @@ sup = Supervisor(specs, dict(os.environ), s, api=False)
 (s.data_dir / "newsworker-run.pid").write_text(str(os.getpid()))
 sup.start()
 print(json.dumps({n: p.pid for n, p in sup.procs.items()}), flush=True)
-time.sleep(300)
+end = time.time() + 300
+while not sup.stopping and time.time() < end:  # as `run` does: a signal sets `stopping`
+    time.sleep(0.1)
+sup.stop()
 """
 
 
@@ -141,6 +144,21 @@ def test_stop_stops_the_children_a_killed_run_left_and_run_says_so(tmp_path) -> 
         again = subprocess.run([sys.executable, "-m", "worker.cli.main", "stop"], env=env, cwd=REPO,
                                capture_output=True, text=True, timeout=60)
         assert "not running" in again.stdout
+    finally:
+        _kill_all([sup.pid, *pids.values()])
+
+
+def test_stop_finds_a_live_run_by_its_record_when_the_pid_file_is_gone(tmp_path) -> None:
+    data = tmp_path / "data"
+    env = _offline_env(data)
+    sup, pids = _harness(env)
+    try:
+        (data / "newsworker-run.pid").unlink()
+        stop = subprocess.run([sys.executable, "-m", "worker.cli.main", "stop"], env=env, cwd=REPO,
+                              capture_output=True, text=True, timeout=60)
+        assert stop.returncode == 0 and "stopped" in stop.stdout, stop.stdout + stop.stderr
+        assert sup.wait(10) == 0
+        assert not any(_running(p) for p in pids.values())
     finally:
         _kill_all([sup.pid, *pids.values()])
 

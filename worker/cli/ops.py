@@ -214,11 +214,13 @@ def register(app: typer.Typer) -> None:
     def stop() -> None:
         """Stop a `newsworker run` started elsewhere, or the children a killed one left running (services stay
         up: scripts/services.sh down)."""
-        from worker.cli.children import ChildRecord, describe, stop_children
+        from worker.cli.children import ChildRecord, alive, describe, stop_children
 
         pidfile = _pidfile()
         record = ChildRecord(get_settings().data_dir)
         pid = _read_pid(pidfile)
+        if pid is None:
+            pid = record.read()[0]  # the pid file removed by hand: the record still names a live supervisor
         if pid is not None:
             try:
                 os.kill(pid, signal.SIGTERM)
@@ -226,9 +228,7 @@ def register(app: typer.Typer) -> None:
                 pid = None
         if pid is not None:
             for _ in range(200):
-                try:
-                    os.kill(pid, 0)
-                except ProcessLookupError:
+                if not alive(pid):  # gone, or a zombie its parent has not reaped yet
                     break
                 time.sleep(0.1)
             else:
