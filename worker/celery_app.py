@@ -36,6 +36,14 @@ from worker.tasks import register
 
 QUEUES = STAGES.queues
 
+# A running beat renews its RedBeat lock at every tick (at most BEAT_MAX_LOOP_INTERVAL s apart) to the full
+# timeout. A beat that is killed keeps the lock until it expires, and the beat that replaces it waits that long
+# with nothing scheduled: 30 s (was 60) halves that gap. The cost: a beat frozen for longer (SIGSTOP, swapping)
+# loses the lock to a waiting beat; on waking, its next renewal fails before it sends anything, it exits and
+# `run` restarts it as the waiting one. `status` reports a lock nobody renews (worker.ops.health.check_beat).
+BEAT_LOCK_TIMEOUT = 30
+BEAT_MAX_LOOP_INTERVAL = 5
+
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, object]]:
     """One beat entry per periodic row of the table."""
@@ -82,8 +90,8 @@ def create_app(settings: Settings) -> Celery:
         beat_scheduler="redbeat.RedBeatScheduler",
         redbeat_redis_url=settings.redis_url,
         redbeat_key_prefix=Keys(settings.redis_prefix).redbeat,
-        redbeat_lock_timeout=60,
-        beat_max_loop_interval=5,
+        redbeat_lock_timeout=BEAT_LOCK_TIMEOUT,
+        beat_max_loop_interval=BEAT_MAX_LOOP_INTERVAL,
         beat_schedule=beat_schedule(settings),
     )
     register(celery, STAGES, settings)

@@ -75,3 +75,149 @@ def test_a_pipe_gets_plain_lines_when_due_and_when_the_state_changes() -> None:
     lines = out.getvalue().splitlines()
     assert [ln.split(" · ")[0] for ln in lines] == ["starting: API", "ready", "ready"]
     assert "\r" not in out.getvalue() and "\x1b" not in out.getvalue()
+
+
+# -- the state follows the checks of `newsworker status` (QA3 M4) and keeps the figures (QA3 L11) -----------------
+
+import time  # noqa: E402
+
+import pytest  # noqa: E402
+
+from worker.ops import health, status_line  # noqa: E402
+from worker.ops.health import Check  # noqa: E402
+from worker.ops.status_line import Collector, decide_state  # noqa: E402
+
+
+class _World:
+    """What the checks see: a canary time, which checks fail, and the counters (or Redis away)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.canary: float | None = None
+        self.failing: set[str] = set()
+        self.counters: dict[str, dict[str, float]] | None = {}
+        w = self
+
+        def check(name: str) -> Check:
+            return Check(name, name not in w.failing, "")
+
+        def read_canary() -> float | None:
+            return w.canary
+
+        def canary_age() -> float | None:
+            return None if w.canary is None else max(0.0, time.time() - w.canary)
+
+        def counters(name: str) -> dict[str, float]:
+            if w.counters is None:
+                raise ConnectionError("Redis is away")
+            return w.counters.get(name, {})
+
+        monkeypatch.setattr(health, "check_redis", lambda: check("redis"))
+        monkeypatch.setattr(health, "check_es", lambda: check("elasticsearch"))
+        monkeypatch.setattr(health, "check_workers", lambda timeout=2.0: check("workers"))
+        monkeypatch.setattr(health, "check_beat", lambda: check("beat"))
+        monkeypatch.setattr(health, "check_schedule", lambda: check("schedule"))
+        monkeypatch.setattr(health, "read_canary", read_canary, raising=False)
+        monkeypatch.setattr(health, "canary_age", canary_age)
+        monkeypatch.setattr(status_line, "read_counters", counters)
+        monkeypatch.setattr(Collector, "_in_index", staticmethod(lambda: None))
+
+    def polled(self, n: int) -> None:
+        self.counters = {"feed_polls_total": {_lk(feed="a", outcome="new"): float(n)}}
+
+
+def _snap(c: Collector) -> Snapshot:
+    if hasattr(c, "refresh"):  # the checks are read apart from the drawing
+        c.refresh(force=True)
+    return c.snapshot()
+
+
+def test_the_previous_runs_canary_does_not_make_a_restarted_run_ready(monkeypatch) -> None:
+    w = _World(monkeypatch)
+    w.canary = time.time() - 10  # fresh, but stamped by the run before this one
+    c = Collector(None)
+    assert _snap(c).state == "starting: worker"
+    w.canary = time.time() + 0.01  # this run's worker executed it
+    assert _snap(c).state == "ready"
+
+
+def test_a_frozen_worker_and_beat_are_down_even_after_polls(monkeypatch) -> None:
+    w = _World(monkeypatch)
+    c = Collector(None)
+    w.canary = time.time() + 0.01
+    w.polled(5)
+    assert _snap(c).state == "ready"
+    # SIGSTOP worker and beat for 115 s: no ping answer, the lock not renewed, the canary stale, no progress
+    w.failing = {"workers", "beat"}
+    w.canary = time.time() - 115
+    c.progress_at = time.time() - 115
+    state = _snap(c).state
+    assert state.startswith("DOWN: ") and "workers" in state and "consuming" in state and "beat" in state, state
+
+
+def test_this_runs_own_polls_show_it_consuming_before_the_first_canary(monkeypatch) -> None:
+    w = _World(monkeypatch)
+    c = Collector(None)
+    assert _snap(c).state == "starting: worker"  # the canary never ran, nothing polled
+    w.polled(2)
+    assert _snap(c).state == "ready"
+
+
+def test_the_figures_keep_their_last_value_while_redis_is_away(monkeypatch) -> None:
+    w = _World(monkeypatch)
+    c = Collector(None)
+    _snap(c)
+    w.polled(7)
+    assert _snap(c).counts.feeds_polled == 7
+    w.counters = None
+    w.failing = {"redis"}
+    snap = _snap(c)
+    assert snap.state == "DOWN: redis" and snap.counts.feeds_polled == 7
+
+
+def test_a_run_started_while_redis_was_away_counts_from_when_it_answers(monkeypatch) -> None:
+    w = _World(monkeypatch)
+    w.counters = None
+    c = Collector(None)
+    _snap(c)
+    w.polled(1000)  # Redis back with weeks of counts: none of them is this run's
+    assert _snap(c).counts.feeds_polled == 0
+    w.polled(1003)
+    assert _snap(c).counts.feeds_polled == 3
+
+
+def _ok(*names: str) -> list[Check]:
+    return [Check(n, True, "") for n in names]
+
+
+STORES = ("redis", "elasticsearch")
+PIPELINE = ("workers", "beat", "consuming", "schedule")
+
+
+def test_state_names_what_a_starting_run_waits_for_then_what_is_down() -> None:
+    stores, pipeline = _ok(*STORES), _ok(*PIPELINE)
+    assert decide_state(stores, pipeline, api_listening=True) == "ready"
+    assert decide_state(stores, pipeline, api_listening=False) == "starting: API"
+    waiting = [Check("workers", False, ""), *_ok("beat"), Check("consuming", False, ""), *_ok("schedule")]
+    assert decide_state(stores, waiting, True, uptime=20) == "starting: worker"
+    assert decide_state(stores, waiting, True, uptime=20, was_ready=True) == "DOWN: workers, consuming"
+    assert decide_state(stores, waiting, True, uptime=status_line.STARTUP_GRACE + 1) == "DOWN: workers, consuming"
+    assert decide_state([Check("redis", False, ""), *_ok("elasticsearch")], pipeline, True) == "DOWN: redis"
+
+
+def test_a_crash_looping_child_is_down_whatever_the_checks_say() -> None:
+    assert decide_state(_ok(*STORES), _ok(*PIPELINE), True, ["worker (crash loop)"]) == "DOWN: worker (crash loop)"
+
+
+def test_the_supervisor_names_a_child_that_exited_or_keeps_crashing(tmp_path) -> None:
+    from worker.cli.run import CRASH_LOOP, Supervisor
+
+    class Proc:
+        def __init__(self, rc: int | None) -> None:
+            self.rc = rc
+
+        def poll(self) -> int | None:
+            return self.rc
+
+    sup = Supervisor.__new__(Supervisor)  # no signal handlers, no children: only the bookkeeping
+    sup.procs = {"worker": Proc(None), "beat": Proc(1), "api": Proc(None)}
+    assert sup.children_down({"worker": CRASH_LOOP, "api": 1}) == ["worker (crash loop)", "beat (restarting)"]

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from worker.cli.term import CliConsole
+from worker.ops.runs import RunInfo
 from worker.settings import get_settings
 
 console = CliConsole()
@@ -164,10 +165,13 @@ def register(app: typer.Typer) -> None:
         demo_port: int | None = typer.Option(None, help="replay server port in demo mode (default settings.demo_port)"),
         no_api: bool = typer.Option(False, "--no-api"),
         status_every: float = typer.Option(30.0, help="seconds between status lines when not on a terminal"),
+        join: bool = typer.Option(False, "--join", help="start even though another `newsworker run` is live on "
+                                  "this Redis database (the two share the work, and the figures)"),
     ) -> None:
         """Start worker + beat + API (and the demo replay server) in the foreground; Ctrl-C stops all.
 
         The processes log to files under the data dir; the console shows a banner and one status line."""
+        from worker.cli.children import ChildRecord, orphans_hint
         from worker.cli.run import Supervisor
 
         pidfile = _pidfile()
@@ -179,6 +183,10 @@ def register(app: typer.Typer) -> None:
             except (ProcessLookupError, ValueError):
                 pidfile.unlink()
         s = get_settings()
+        hint = orphans_hint(ChildRecord(s.data_dir))
+        if hint:  # checked before the ports: their "in use" would send the operator looking for a run
+            console.print(f"[red]{hint}[/red]")
+            raise typer.Exit(1)
         demo_port = demo_port or s.demo_port
         # A port already taken (another checkout's run) would leave the API restarting in a loop while the
         # status line saw the other process answer: say so before starting anything.
@@ -189,6 +197,7 @@ def register(app: typer.Typer) -> None:
             console.print(f"[red]in use: {'; '.join(taken)}. Another `newsworker run`? Stop it, or choose "
                           "other ports with those variables.[/red]")
             raise typer.Exit(1)
+        others = _refuse_a_second_run(join)
         setup_storage()
         env = dict(os.environ)
         specs: list[tuple[str, list[str]]] = []
@@ -201,6 +210,7 @@ def register(app: typer.Typer) -> None:
         if not no_api:
             specs.append(("api", api_cmd(s.api_host, s.api_port)))
         sup = Supervisor(specs, env, s, api=not no_api, status_every=status_every)
+        sup.known_runs = {o.member() for o in others}
         pidfile.write_text(str(os.getpid()))
         try:
             sup.start()
@@ -215,26 +225,41 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def stop() -> None:
-        """Stop a `newsworker run` started elsewhere (services stay up: scripts/services.sh down)."""
+        """Stop a `newsworker run` started elsewhere, or the children a killed one left running (services stay
+        up: scripts/services.sh down)."""
+        from worker.cli.children import ChildRecord, alive, describe, stop_children
+
         pidfile = _pidfile()
-        if not pidfile.exists():
+        record = ChildRecord(get_settings().data_dir)
+        pid = _read_pid(pidfile)
+        if pid is None:
+            pid = record.read()[0]  # the pid file removed by hand: the record still names a live supervisor
+        if pid is not None:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pid = None
+        if pid is not None:
+            for _ in range(200):
+                if not alive(pid):  # gone, or a zombie its parent has not reaped yet
+                    break
+                time.sleep(0.1)
+            else:
+                console.print("[red]still running after 20 s[/red]")
+                raise typer.Exit(1)
+        pidfile.unlink(missing_ok=True)
+        left = record.orphans()
+        if left:
+            # the run was killed (no `finally`), or it died just now without stopping them
+            console.print(f"the run is gone; stopping the children it left running: {describe(left)}...")
+            killed = stop_children(left)
+            if killed:
+                console.print(f"killed after 20 s: {describe(killed)}")
+        record.remove()
+        if pid is None and not left:
             console.print("not running")
             return
-        pid = int(pidfile.read_text())
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pidfile.unlink(missing_ok=True)
-            return
-        for _ in range(200):
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                console.print("stopped")
-                return
-            time.sleep(0.1)
-        console.print("[red]still running after 20 s[/red]")
-        raise typer.Exit(1)
+        console.print("stopped")
 
     @app.command()
     def status(as_json: bool = typer.Option(False, "--json"), services_only: bool = typer.Option(False)) -> None:
@@ -249,6 +274,7 @@ def register(app: typer.Typer) -> None:
             body["failing_feeds"] = [f for f in list_feeds() if f["status"] in ("failing", "dead")]
         except Exception:  # noqa: BLE001 - status must work even before any feed state exists
             body["failing_feeds"] = None
+        body["runs"] = _live_runs()
         if as_json:
             print(json.dumps(body, ensure_ascii=False, indent=1, default=str))
         else:
@@ -267,12 +293,60 @@ def register(app: typer.Typer) -> None:
             for row in body.get("schedule") or []:
                 last = "never ran" if row["last_age"] is None else f"ran {row['last_age']:.0f}s ago"
                 t.add_row(f"schedule {row['stage']}", "", f"every {row['every']:g}s, {last}")
+            for run in body.get("runs") or []:
+                t.add_row("newsworker run", "", run)
             if body.get("in_flight") is not None:
                 t.add_row("outbox", "", f"{body['in_flight']} handed to a queue, not yet finished")
             if body["dead_letters"] is not None:
                 t.add_row("dead letters", "", str(body["dead_letters"]))
             console.print(t)
         raise typer.Exit(0 if body["ok"] else 1)
+
+
+def _read_pid(pidfile: Path) -> int | None:
+    try:
+        return int(pidfile.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _live_runs() -> list[str] | None:
+    """The `newsworker run`s with a fresh heartbeat on this Redis database (None: cannot tell)."""
+    from worker.ops import runs
+    from worker.store.clients import get_redis
+
+    s = get_settings()
+    try:
+        # this process is no run: none of the heartbeats is "me"
+        return [o.describe() for o in runs.others(get_redis(), RunInfo.here(str(s.data_dir), s.redis_prefix))]
+    except Exception:  # noqa: BLE001 - Redis away: its own row says so
+        return None
+
+
+def _refuse_a_second_run(join: bool) -> list[RunInfo]:
+    """Another run's heartbeat on this Redis database (``worker.ops.runs``): its worker and beat would share
+    this run's queues and its work would show on this run's console. Refused unless ``--join``; returns the
+    runs joined."""
+    from worker.ops import runs
+    from worker.store.clients import get_redis
+
+    s = get_settings()
+    try:
+        live = runs.others(get_redis(), runs.RunInfo.here(str(s.data_dir), s.redis_prefix))
+    except Exception:  # noqa: BLE001 - Redis away: the run starts and its status line says DOWN: redis
+        return []
+    if not live:
+        return []
+    who = "; ".join(o.describe() for o in live)
+    if join:
+        console.print(f"[yellow]joining another `newsworker run` on this Redis database ({who}): the two share "
+                      "the queues, and the figures count both runs' work[/yellow]")
+        return live
+    console.print(f"[red]another `newsworker run` is live on this Redis database ({who}). Its worker and beat "
+                  "would share this run's queues. Stop it (`newsworker stop` with its NEWSWORKER_DATA_DIR), give "
+                  "this run its own Redis database (NEWSWORKER_REDIS_URL=.../N) and index names, or pass --join "
+                  "to share the work.[/red]")
+    raise typer.Exit(1)
 
 
 def _listening(port: int, host: str = "127.0.0.1") -> bool:

@@ -66,19 +66,36 @@ def check_workers(timeout: float = 2.0) -> Check:
     return Check("workers", True, f"{len(names)} worker(s): {', '.join(names)}", {"workers": names})
 
 
-def canary_age() -> float | None:
+def read_canary() -> float | None:
+    """When a worker last executed the canary (Unix seconds), None if it never did. Raises when Redis cannot
+    be read: "never ran" and "cannot tell" are different answers."""
     ctx = current()
+    raw = ctx.redis.get(ctx.keys.canary)
+    return None if raw is None else float(raw)
+
+
+def canary_age() -> float | None:
+    """Seconds since the canary ran; None when it never ran or Redis cannot be read."""
     try:
-        raw = ctx.redis.get(ctx.keys.canary)
+        at = read_canary()
     except Exception:  # noqa: BLE001
         return None
-    return None if raw is None else max(0.0, time.time() - float(raw))
+    return None if at is None else max(0.0, time.time() - at)
 
 
-def check_consuming() -> Check:
-    age = canary_age()
-    if age is None:
+def check_consuming(since: float | None = None) -> Check:
+    """The canary ran within ``canary_max_age``; with ``since`` (a ``run``'s start), also after it: the
+    previous run's canary says nothing about this run's worker."""
+    try:
+        at = read_canary()
+    except Exception as err:  # noqa: BLE001
+        return Check("consuming", False, f"cannot read the canary: {err}")
+    if at is None:
         return Check("consuming", False, "the canary task has never run (beat or workers not running)")
+    age = max(0.0, time.time() - at)
+    if since is not None and at < since:
+        return Check("consuming", False, f"the canary has not run since this run started (last {age:.0f}s ago)",
+                     {"age": age})
     ok = age < get_settings().canary_max_age
     return Check("consuming", ok, f"canary executed {age:.0f}s ago" + ("" if ok else " (stale)"), {"age": age})
 
@@ -111,14 +128,32 @@ def check_schedule() -> Check:
     return Check("schedule", not late, detail, {"rows": rows, "late": late})
 
 
+def beat_lock_timing() -> tuple[float, float]:
+    """RedBeat's lock timeout and the longest a live beat sleeps between ticks (each tick renews the lock to
+    the full timeout), as ``worker.celery_app`` configures them."""
+    return float(app.conf.redbeat_lock_timeout), float(app.conf.beat_max_loop_interval)
+
+
 def check_beat() -> Check:
+    """A beat holds the RedBeat lock *and renews it*. A killed beat's lock outlives it until it expires, and
+    meanwhile the beat that replaces it waits and nothing is scheduled: a lock not renewed for three ticks is
+    a holder that is gone (or frozen)."""
     try:
-        ttl = get_redis().pttl(f"{current().keys.redbeat}:lock")
+        ctx = current()
+        ttl_ms = ctx.redis.pttl(f"{ctx.keys.redbeat}:lock")
     except Exception as err:  # noqa: BLE001
         return Check("beat", False, f"cannot read beat lock: {err}")
-    if ttl is None or ttl < 0:
+    if ttl_ms is None or ttl_ms < 0:
         return Check("beat", False, "no beat holds the RedBeat lock")
-    return Check("beat", True, "beat holds the RedBeat lock")
+    timeout, tick = beat_lock_timing()
+    left = ttl_ms / 1000
+    renewed_ago = max(0.0, timeout - left)
+    data = {"lock_renewed_ago": renewed_ago, "lock_expires_in": left}
+    if renewed_ago > 3 * tick + 5:
+        return Check("beat", False, f"the RedBeat lock was last renewed {renewed_ago:.0f}s ago (a running beat "
+                     f"renews it every {tick:g}s): its holder stopped; nothing is scheduled until the lock "
+                     f"expires in {left:.0f}s and a waiting beat takes it", data)
+    return Check("beat", True, f"beat holds the RedBeat lock (renewed {renewed_ago:.0f}s ago)", data)
 
 
 def queue_stats() -> list[dict[str, Any]]:

@@ -1,52 +1,98 @@
 """The Prometheus exposition of the metrics that every process records in Redis (``worker.metrics``), plus
-gauges that are cheap to compute at scrape time (queue depth, oldest-message age, canary, feed status).
-Served by the API's ``/metrics``."""
+gauges that are cheap to compute at scrape time (queue depth, oldest-message age, canary, feed status, the
+documents in the index, whether Redis and Elasticsearch answer). Served by the API's ``/metrics``.
+
+A store that is down is reported, not propagated: ``newsworker_dependency_up{dependency=...}`` is 0 and the
+figures read from it are left out, while everything else is still exposed. The scrape used to answer 503
+while Redis was down, so Prometheus got nothing at all, not even that Redis was the trouble."""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 
+import redis
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from worker.ingest.registry import list_feeds
 from worker.metrics import BUCKETS, COUNTERS, HISTOGRAMS, flush, key
 from worker.ops.health import canary_age, queue_stats
+from worker.pipeline.context import current
 from worker.store.clients import get_redis
+
+log = logging.getLogger(__name__)
 
 
 class RedisCollector:
     """prometheus_client collector over the Redis-held metrics plus scrape-time gauges."""
 
     def collect(self) -> Iterable:
-        flush()
-        r = get_redis()
-        for name, help_text in COUNTERS.items():
-            fam = None
-            for lk, v in r.hgetall(key("c", name)).items():
-                labels = json.loads(lk)
-                if fam is None:
-                    fam = CounterMetricFamily(f"newsworker_{name.removesuffix('_total')}", help_text,
-                                              labels=sorted(labels))
-                fam.add_metric([labels[k] for k in sorted(labels)], float(v))
-            if fam is not None:
-                yield fam
-        for name, help_text in HISTOGRAMS.items():
-            raw = r.hgetall(key("h", name))
-            series: dict[str, dict[str, float]] = {}
-            for field, v in raw.items():
-                lk, _, b = field.rpartition("|")
-                series.setdefault(lk, {})[b] = float(v)
-            if not series:
-                continue
-            first = json.loads(next(iter(series)))
-            fam = HistogramMetricFamily(f"newsworker_{name}", help_text, labels=sorted(first))
-            for lk, vals in series.items():
-                labels = json.loads(lk)
-                buckets = [(str(b), vals.get(str(b), 0.0)) for b in BUCKETS] + [("+Inf", vals.get("+Inf", 0.0))]
-                fam.add_metric([labels.get(k, "") for k in sorted(first)], buckets, vals.get("sum", 0.0))
-            yield fam
+        up = GaugeMetricFamily("newsworker_dependency_up", "1 if the store answered this scrape, else 0",
+                               labels=["dependency"])
+        redis_ok = _redis_up()
+        es_docs = _index_documents()
+        up.add_metric(["redis"], 1.0 if redis_ok else 0.0)
+        up.add_metric(["elasticsearch"], 0.0 if es_docs is None else 1.0)
+        yield up
+        if es_docs is not None:
+            docs = GaugeMetricFamily("newsworker_index_documents", "Documents behind the search alias")
+            docs.add_metric([], float(es_docs))
+            yield docs
+        if not redis_ok:
+            return  # counters, queues, canary and feeds all live in Redis
+        try:
+            families = list(_redis_families())  # all or nothing: half a counter set would read as a reset
+        except redis.RedisError as err:
+            log.warning("metrics: Redis lost during the scrape: %s", err)
+            return
+        yield from families
         yield from _scrape_time_gauges()
+
+
+def _redis_up() -> bool:
+    try:
+        return bool(get_redis().ping())
+    except redis.RedisError:
+        return False
+
+
+def _index_documents() -> int | None:
+    ctx = current()
+    try:
+        return int(ctx.es.count(index=ctx.settings.es_index)["count"])
+    except Exception:  # noqa: BLE001 - down, or no index yet: the gauge says so by its absence and up=0
+        return None
+
+
+def _redis_families() -> Iterable:
+    flush()
+    r = get_redis()
+    for name, help_text in COUNTERS.items():
+        fam = None
+        for lk, v in r.hgetall(key("c", name)).items():
+            labels = json.loads(lk)
+            if fam is None:
+                fam = CounterMetricFamily(f"newsworker_{name.removesuffix('_total')}", help_text,
+                                          labels=sorted(labels))
+            fam.add_metric([labels[k] for k in sorted(labels)], float(v))
+        if fam is not None:
+            yield fam
+    for name, help_text in HISTOGRAMS.items():
+        raw = r.hgetall(key("h", name))
+        series: dict[str, dict[str, float]] = {}
+        for field, v in raw.items():
+            lk, _, b = field.rpartition("|")
+            series.setdefault(lk, {})[b] = float(v)
+        if not series:
+            continue
+        first = json.loads(next(iter(series)))
+        fam = HistogramMetricFamily(f"newsworker_{name}", help_text, labels=sorted(first))
+        for lk, vals in series.items():
+            labels = json.loads(lk)
+            buckets = [(str(b), vals.get(str(b), 0.0)) for b in BUCKETS] + [("+Inf", vals.get("+Inf", 0.0))]
+            fam.add_metric([labels.get(k, "") for k in sorted(first)], buckets, vals.get("sum", 0.0))
+        yield fam
 
 
 def _scrape_time_gauges() -> Iterable:
@@ -61,7 +107,7 @@ def _scrape_time_gauges() -> Iterable:
     canary = GaugeMetricFamily("newsworker_canary_age_seconds",
                                "Seconds since a worker last executed the canary task (liveness)")
     a = canary_age()
-    canary.add_metric([], a if a is not None else float("inf"))
+    canary.add_metric([], a if a is not None else float("inf"))  # Redis answered: None is "never ran"
     yield canary
     try:
         feeds = list_feeds()

@@ -16,8 +16,9 @@ import json
 import shutil
 import socket
 import sys
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -150,26 +151,75 @@ class StatusLine:
         self._current = ""
 
 
-class Collector:
-    """Reads a snapshot: the counters (minus their values at start), the index size, and whether the service
-    answers: the API's port, Redis and Elasticsearch (the checks behind /ready, asked in-process so that the
-    status line does not fill the API's access log), and a worker consuming (a poll since start, or a fresh
-    canary: beat -> broker -> worker). The checks run every ``check_every`` seconds, the counters each time."""
+# How long a run may take to come up (a worker's boot, this run's first canary, a killed beat's lock running
+# out) before what it still waits for is reported as DOWN rather than "starting".
+STARTUP_GRACE = 180.0
+# What the console names when a check of ``newsworker status`` is what a starting run still waits for.
+_AWAITED = {"api": "API", "workers": "worker", "consuming": "worker", "beat": "beat", "schedule": "beat"}
 
-    def __init__(self, api: tuple[str, int] | None, check_every: float = 5.0) -> None:
+
+def decide_state(stores: Sequence[health.Check], pipeline: Sequence[health.Check], api_listening: bool,
+                 children_down: Sequence[str] = (), uptime: float = 0.0, was_ready: bool = False) -> str:
+    """The console's state from the checks of ``newsworker status`` (pure).
+
+    - ``DOWN: <store>`` when Redis or Elasticsearch does not answer, ``DOWN: <child> (...)`` when the
+      supervisor's own child has exited or is crash-looping: nothing else is worth checking then;
+    - ``ready`` when the API listens and every pipeline check passes (workers answer, beat holds and renews
+      its lock, this run's worker executed the canary recently, the schedule runs);
+    - otherwise ``starting: <what it waits for>`` while the run comes up (never ready yet, within
+      ``STARTUP_GRACE``), and ``DOWN: <failing checks>`` after: a frozen or stopped worker is not "ready"."""
+    down = [c.name for c in stores if not c.ok] + list(children_down)
+    if down:
+        return "DOWN: " + ", ".join(down)
+    missing = ([] if api_listening else ["api"]) + [c.name for c in pipeline if not c.ok]
+    if not missing:
+        return "ready"
+    if not was_ready and uptime < STARTUP_GRACE:
+        return "starting: " + _AWAITED.get(missing[0], missing[0])
+    return "DOWN: " + ", ".join(missing)
+
+
+class Collector:
+    """Reads what the status line shows: the counters (minus their values at start), the index size, and the
+    checks behind the state (``decide_state``): Redis, Elasticsearch, the API's port, and the pipeline checks
+    of ``newsworker status`` (workers, beat, consuming since ``started``, schedule), asked in-process so that
+    the status line does not fill the API's access log. Consuming is also shown by this run's own figures: a
+    poll or an indexed article within ``canary_max_age`` proves it as well as the canary does (whose first
+    run comes up to ``canary_interval`` after beat starts).
+
+    The reading is done by ``refresh`` (the counters every call, the checks every ``check_every`` s), in a
+    background thread once ``start`` is called: a check may wait seconds (a ping no worker answers) and the
+    supervisor's loop must keep restarting children and answering Ctrl-C meanwhile. ``snapshot`` only composes
+    what was last read, so a store that stops answering leaves the last known figures on screen."""
+
+    def __init__(self, api: tuple[str, int] | None, check_every: float = 5.0, started: float | None = None,
+                 clock: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time) -> None:
         self.api = api
         self.check_every = check_every
-        self.started = time.monotonic()
-        self.base = self._counts()
-        self._state = "starting"
-        self._checked: float | None = None
+        self.clock = clock
+        self.wall = wall
+        self.progress_at: float | None = None  # wall time this run's polls or indexed articles last went up
+        self.started_at = clock()
+        self.started = time.time() if started is None else started  # wall clock, compared with the canary's
+        self.base: Counts | None = None  # the counters at start, read once Redis first answers
+        self.counts = Counts()
+        self.in_index: int | None = None
+        self.stores: list[health.Check] = []
+        self.pipeline: list[health.Check] = []
+        self.api_up = api is None
+        self.checked = False
+        self.was_ready = False
+        self._last_check: float | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     @staticmethod
-    def _counts() -> Counts:
+    def _read_counts() -> Counts | None:
         try:
             return counts_from(read_counters)
-        except Exception:  # noqa: BLE001 - Redis away: the state says so, the figures wait
-            return Counts()
+        except Exception:  # noqa: BLE001 - Redis away: the state says so, the figures keep their last value
+            return None
 
     @staticmethod
     def _in_index() -> int | None:
@@ -188,21 +238,68 @@ class Collector:
         except OSError:
             return False
 
-    def _check(self, counts: Counts) -> str:
-        down = [c.name for c in (health.check_redis(), health.check_es()) if not c.ok]
-        if down:
-            return "DOWN: " + ", ".join(down)
-        if not self._api_listening():
-            return "starting: API"
-        age = health.canary_age()
-        if counts.feeds_polled == 0 and (age is None or age > get_settings().canary_max_age):
-            return "starting: worker"
-        return "ready"
+    def _checks(self) -> tuple[list[health.Check], list[health.Check], bool]:
+        stores = [health.check_redis(), health.check_es()]
+        if not all(c.ok for c in stores):
+            return stores, self.pipeline, self.api_up  # the rest cannot be told; keep what was known
+        consuming = health.check_consuming(since=self.started)
+        with self._lock:
+            progress = None if self.progress_at is None else max(0.0, self.wall() - self.progress_at)
+        if not consuming.ok and progress is not None and progress < get_settings().canary_max_age:
+            consuming = health.Check("consuming", True, f"this run's workers polled or indexed {progress:.0f}s ago",
+                                     {"progress_age": progress})
+        pipeline = [health.check_workers(), health.check_beat(), consuming, health.check_schedule()]
+        return stores, pipeline, self._api_listening()
 
-    def snapshot(self) -> Snapshot:
-        counts = self._counts() - self.base
-        now = time.monotonic()
-        if self._checked is None or now - self._checked >= self.check_every or self._state != "ready":
-            self._state = self._check(counts)
-            self._checked = now
-        return Snapshot(counts, now - self.started, self._state, self._in_index())
+    def refresh(self, force: bool = False) -> None:
+        total = self._read_counts()
+        in_index = self._in_index()
+        with self._lock:
+            if total is not None:
+                if self.base is None:
+                    self.base = total
+                counts = total - self.base
+                if counts.feeds_polled > self.counts.feeds_polled or \
+                        counts.articles_indexed > self.counts.articles_indexed:
+                    self.progress_at = self.wall()
+                self.counts = counts
+            self.in_index = in_index if in_index is not None else self.in_index
+        now = self.clock()
+        if force or self._last_check is None or now - self._last_check >= self.check_every:
+            stores, pipeline, api_up = self._checks()
+            with self._lock:
+                self.stores, self.pipeline, self.api_up, self.checked = stores, pipeline, api_up, True
+            self._last_check = self.clock()
+
+    def state(self, children_down: Sequence[str] = ()) -> str:
+        with self._lock:
+            if not self.checked and not children_down:
+                return "starting: API" if self.api is not None else "starting: worker"
+            st = decide_state(self.stores, self.pipeline, self.api_up, children_down,
+                              self.clock() - self.started_at, self.was_ready)
+            if st == "ready":
+                self.was_ready = True
+            return st
+
+    def snapshot(self, children_down: Sequence[str] = ()) -> Snapshot:
+        """What to draw now; ``children_down`` names the supervisor's children that are not running
+        (``worker (restarting)``, ``worker (crash loop)``)."""
+        state = self.state(children_down)
+        with self._lock:
+            return Snapshot(self.counts, self.clock() - self.started_at, state, self.in_index)
+
+    # -- the background reader ----------------------------------------------------------------------------
+    def start(self, every: float = 1.0) -> None:
+        def loop() -> None:
+            while not self._stop.is_set():
+                try:
+                    self.refresh()
+                except Exception:  # noqa: BLE001 - the status line must never take the supervisor down
+                    pass
+                self._stop.wait(every)
+
+        self._thread = threading.Thread(target=loop, name="status-collector", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
