@@ -117,3 +117,21 @@ def test_metrics_still_answer_and_name_the_store_that_is_down(redis_away, es_cli
     assert samples[("newsworker_dependency_up", (("dependency", "elasticsearch"),))] in (0.0, 1.0)
     assert not any(name.startswith("newsworker_queue_") for name, _ in samples), "figures of a store that is down"
     assert time.monotonic() - started < 60
+
+
+# -- M2: nothing registered to poll ---------------------------------------------------------------------------
+
+def test_status_says_so_when_no_feed_is_registered_or_enabled(redis_client, es_client, unique_name) -> None:
+    from worker.ingest.registry import Feed
+
+    ctx = app_context(unique_name, redis_client, es_client)
+    with use(ctx):
+        empty = health.check_feeds()
+        assert not empty.ok and "no feed registered" in empty.detail, empty
+        ctx.registry.add(Feed(id="f1", url="https://example.org/rss", name="one"))
+        assert health.check_feeds().ok
+        ctx.registry.set_enabled("f1", False)
+        off = health.check_feeds()
+        assert not off.ok and "disabled" in off.detail, off
+        assert "feeds" in [c.name for c in health.gather(include_workers=True)]
+        ctx.registry.remove("f1")

@@ -31,6 +31,13 @@ def test_counts_fold_the_counters() -> None:
     assert c == Counts(feeds_polled=7, articles_indexed=40, alerts_sent=4, errors=2 + 1 + 2)
 
 
+def test_errors_count_refused_documents_not_transient_index_failures() -> None:
+    # a transient failure on its last attempt is a dead letter already; counting it too counted it twice,
+    # and an Elasticsearch outage that lost nothing showed ~100 errors (QA3 ops L7)
+    counters = {**COUNTERS, "indexing_errors_total": {_lk(kind="rejected"): 1, _lk(kind="transient"): 98}}
+    assert counts_from(lambda name: counters.get(name, {})).errors == 2 + 1 + 2
+
+
 def test_counts_are_differences_from_the_start_and_never_negative() -> None:
     assert Counts(10, 5, 1, 0) - Counts(4, 5, 0, 0) == Counts(6, 0, 1, 0)
     assert Counts(0, 0, 0, 0) - Counts(3, 3, 3, 3) == Counts()  # Redis flushed under a running run

@@ -100,6 +100,21 @@ def check_consuming(since: float | None = None) -> Check:
     return Check("consuming", ok, f"canary executed {age:.0f}s ago" + ("" if ok else " (stale)"), {"age": age})
 
 
+def check_feeds() -> Check:
+    """Something is registered to poll: with no enabled feed everything else can be green while nothing comes
+    in (a fresh install before `feeds load`, or a Redis that lost its data and no copy to restore from)."""
+    try:
+        feeds = current().registry.list()
+    except Exception as err:  # noqa: BLE001
+        return Check("feeds", False, f"cannot read the feed registry: {err}")
+    enabled = sum(1 for f in feeds if f.enabled)
+    if not enabled:
+        what = "no feed registered" if not feeds else f"all {len(feeds)} feeds disabled"
+        return Check("feeds", False, f"{what}: nothing is polled (newsworker feeds load config/feeds.yaml)",
+                     {"feeds": len(feeds), "enabled": 0})
+    return Check("feeds", True, f"{enabled} of {len(feeds)} feeds enabled", {"feeds": len(feeds), "enabled": enabled})
+
+
 def schedule_stats() -> list[dict[str, Any]]:
     """Per periodic row of the stage table: its period and how long ago it last ran (None: never)."""
     ctx = current()
@@ -188,7 +203,7 @@ def dead_letter_count() -> int | None:
 def gather(include_workers: bool = True) -> list[Check]:
     checks = [check_redis(), check_es()]
     if include_workers:
-        checks += [check_workers(), check_beat(), check_consuming(), check_schedule()]
+        checks += [check_workers(), check_beat(), check_consuming(), check_schedule(), check_feeds()]
     return checks
 
 

@@ -69,8 +69,10 @@ def counts_from(counters: Callable[[str], Mapping[str, float]]) -> Counts:
     indexed = sum(v for k, v in counters("articles_total").items()
                   if _label(k, "stage") == "index" and _label(k, "outcome") == "ok")
     sent = sum(v for k, v in counters("alert_deliveries_total").items() if _label(k, "outcome") == "delivered")
-    errors = (poll_errors + sum(counters("indexing_errors_total").values())
-              + sum(counters("dead_letters_total").values()))
+    # README's "errors": failed polls, documents Elasticsearch refused, dead letters. A transient indexing
+    # failure on its last attempt is also a dead letter, so only the refused kind is added here.
+    refused = sum(v for k, v in counters("indexing_errors_total").items() if _label(k, "kind") == "rejected")
+    errors = poll_errors + refused + sum(counters("dead_letters_total").values())
     return Counts(int(polled), int(indexed), int(sent), int(errors))
 
 
