@@ -164,3 +164,18 @@ def test_the_window_is_the_articles_own_time_not_when_they_were_assigned(alerts_
     # a date far ahead of the clock is a typo: the article counts as published when it is assigned
     typo = at("w5", 4000, "alarabia")
     assert assign_story(typo, alerts_ctx, now=t0 + 0.5 * 86400) == "w1"
+
+
+def test_headlines_differing_only_in_their_figures_are_two_stories(alerts_ctx) -> None:  # noqa: F811
+    """QA round 3, D1, on the real log: "مقتل 5 جنود في هجوم انتحاري" (a Somali base) and "مقتل 7 جنود في هجوم
+    انتحاري" (an Afghan checkpoint) 10 s later were one story, so the second attack was never notified."""
+    from tests.unit.test_alerts_stories import AFGHAN, SOMALI, SOMALI_RETITLED
+    from worker.extract.pipeline import extract_one
+
+    def enriched(doc_id: str, title: str, body: str, source: str) -> dict:
+        return extract_one({"id": doc_id, "title": title, "body": body}).model_dump(mode="json") | {"source": source}
+
+    t0 = 1_000_000.0
+    assert assign_story(enriched("so", *SOMALI, "bbc"), alerts_ctx, now=t0) == "so"
+    assert assign_story(enriched("af", *AFGHAN, "cnn"), alerts_ctx, now=t0 + 10) == "af"
+    assert assign_story(enriched("so2", *SOMALI_RETITLED, "skynews"), alerts_ctx, now=t0 + 20) == "so"

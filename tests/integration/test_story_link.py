@@ -70,3 +70,20 @@ def test_the_link_can_be_turned_off(redis_client, es_client, unique_name) -> Non
         keys = list(redis_client.scan_iter(match=f"{unique_name}:*", count=1000))
         if keys:
             redis_client.delete(*keys)
+
+
+def _synthetic(doc_id: str, title: str, body: str, source: str) -> dict:
+    doc = extract_one({"id": doc_id, "title": title, "body": body}).model_dump(mode="json")
+    doc["source"] = source
+    return doc
+
+
+def test_a_car_bomb_in_another_city_minutes_later_is_a_story_of_its_own(alerts_ctx) -> None:  # noqa: F811
+    """QA round 3, D2, on the real log: the link model joined a Kirkuk car bombing to a Mosul one 4 minutes
+    earlier (same toll, a market, both in Iraq). Synthetic reports of that pattern."""
+    from tests.unit.test_story_link import KIRKUK, MOSUL, MOSUL_OTHER_OUTLET
+
+    t0 = 1_000_000.0
+    assert assign_story(_synthetic("mosul", *MOSUL, "skynews"), alerts_ctx, now=t0) == "mosul"
+    assert assign_story(_synthetic("kirkuk", *KIRKUK, "france24"), alerts_ctx, now=t0 + 240) == "kirkuk"
+    assert assign_story(_synthetic("mosul2", *MOSUL_OTHER_OUTLET, "bbc"), alerts_ctx, now=t0 + 300) == "mosul"

@@ -13,11 +13,13 @@ import tracemalloc
 from worker.alerts.stories import MAX_ENTRIES, TITLE_BANDS, _Mirror, title_bands
 
 _VOCAB = [f"كلمة{i}" for i in range(3000)]
+_NAMES = [f"اسم {i}" for i in range(5000)]
 
 
 def _entry(rng: random.Random, i: int) -> str:
-    """A log entry shaped like a real one (ANT import: ~7 title tokens, ~25 entity tokens, 8 bands, and the
-    cross-outlet link's part: three signatures, places, events, figures)."""
+    """A log entry shaped like a real one (ANT import: ~7 title tokens, ~25 entity tokens, 8 bands, the
+    cross-outlet link's part: three signatures, places, events, figures, and the guards: title figures, a
+    headline town, the article's towns, ~15 entity names)."""
     toks = sorted(set(rng.sample(_VOCAB, 7)))
     ents = sorted(set(rng.sample(_VOCAB, 25)))
     groups = [sorted(rng.sample(ents, 2)) for _ in range(2)]
@@ -28,8 +30,13 @@ def _entry(rng: random.Random, i: int) -> str:
     link = {"src": rng.choice(["bbc", "cnn", "skynews"]), "ts": 1000.0 + i, "sigs": [sig(32), sig(8), sig(16)],
             "places": [str(rng.randrange(10**6)) for _ in range(3)], "events": ["airstrike"],
             "cas": [["killed", rng.randrange(100)]], "nums": [rng.randrange(1000) for _ in range(2)]}
+    # guards as the chain gives them over the corpus's world articles: a figure in 12 % of titles, a headline
+    # town in 7 %, 1.7 towns and 12 entity names an article
+    towns = [[f"town {t}", 30.0 + t / 100, 40.0 + t / 100] for t in rng.sample(range(2000), rng.choice([0, 1, 2, 2, 3]))]
+    guards = [[rng.randrange(100)] if rng.random() < 0.12 else [], towns[:1] if rng.random() < 0.07 else [], towns,
+              sorted(rng.sample(_NAMES, 12)), sorted(rng.sample(["IQ", "SY", "US", "TR", "IR", "SA"], 2))]
     return json.dumps([1000.0 + i, f"{rng.getrandbits(64) | 1:016x}", f"{rng.getrandbits(160):040x}", toks,
-                       ents, groups, title_bands(toks), link], ensure_ascii=False)
+                       ents, groups, title_bands(toks), link, guards], ensure_ascii=False)
 
 
 def test_the_mirror_keeps_at_most_max_entries_and_the_newest_still_match() -> None:
@@ -50,7 +57,7 @@ def test_the_mirror_keeps_at_most_max_entries_and_the_newest_still_match() -> No
     assert m.last_id == f"{10_000 + 2999}-0"
 
 
-def test_an_entry_costs_under_2_kb_so_the_cap_is_under_100_mb() -> None:
+def test_an_entry_costs_under_2_25_kb_so_the_cap_is_under_100_mb() -> None:
     rng = random.Random(5)
     raws = [_entry(rng, i) for i in range(2000)]
 
@@ -72,6 +79,8 @@ def test_an_entry_costs_under_2_kb_so_the_cap_is_under_100_mb() -> None:
     runs = [measure() for _ in range(3)]
     per_entry, m = min(runs, key=lambda r: r[0])
     print(f"{per_entry:.0f} bytes per entry")
-    assert per_entry < 2048, per_entry  # was ~6.5 KB (parsed JSON strings and frozensets per entry)
+    # was ~6.5 KB (parsed JSON strings and frozensets per entry); ~1.9 KB before the guards
+    # (``story_guards``: title figures, towns, entity names), ~2.1 KB with them
+    assert per_entry < 2304, per_entry
     assert per_entry * MAX_ENTRIES < 100 * 2**20
     assert len(m.bands[0]) == TITLE_BANDS

@@ -103,12 +103,18 @@ def test_mirror_links_another_outlets_report_and_skips_unreadable_link_parts(cap
     story, raw = _entry(doc, 1000.0)
     m.add("1-0", raw)
     fields = json.loads(raw)
-    assert len(fields) == 8 and fields[7]["src"] == "bbc"
-    # an entry of the format before the link (7 fields), and one whose link part is damaged: both readable
+    assert len(fields) == 9 and fields[7]["src"] == "bbc" and len(fields[8]) == 5  # the guards (``story_guards``)
+    # entries of the formats before the link (7 fields) and before the guards (8), one whose link part is
+    # damaged, one whose guard part is: all readable
     m.add("2-0", json.dumps(fields[:7]))
     m.add("3-0", json.dumps(fields[:7] + [{"src": "cnn", "sigs": "??"}]))
-    assert len(m.entries) == 3 and m.entries[1].link is None and m.entries[2].link is None
-    assert "link part unreadable" in caplog.text
+    m.add("4-0", json.dumps(fields[:8]))
+    m.add("5-0", json.dumps(fields[:8] + [[["x"], 7]]))
+    assert len(m.entries) == 5 and m.entries[1].link is None and m.entries[2].link is None
+    assert m.entries[3].link is not None and not m.entries[3].guards.names and not m.entries[4].guards.names
+    assert "link part unreadable" in caplog.text and "guard part unreadable" in caplog.text
+    m = _Mirror()
+    m.add("1-0", raw)
     same_outlet = _view(*FIRE, "bbc", ts=1000.0)
     assert m.best_link(same_outlet, model, since=0.0) is None  # one outlet's own articles: not this model's call
     other = view_of({"title": FIRE[0], "body": FIRE[1], "source": "cnn"}, 1000.0, frozenset(m.entries[0].toks),
@@ -160,3 +166,77 @@ def test_the_story_window_must_be_at_least_an_hour() -> None:
     for bad in (0, -5):
         with pytest.raises(ValidationError):
             Settings(alert_story_window_hours=bad)
+
+
+# QA round 3, D2: a car bomb in Kirkuk (France 24) joined a car bomb in Mosul (Sky News) 4 minutes earlier: same
+# toll, market, car bomb, both in Iraq. Synthetic reports written to that pattern.
+MOSUL = ("انفجار سيارة مفخخة في الموصل وتنظيم داعش يتبنى",
+         "قتل ستة أشخاص وأصيب 15 آخرون في انفجار سيارة مفخخة استهدف سوقا شعبيا في مدينة الموصل شمالي العراق، وأعلن "
+         "تنظيم داعش مسؤوليته عن الهجوم.")
+KIRKUK = ("مقتل 6 في انفجار سيارة مفخخة بكركوك",
+          "قتل 6 أشخاص وأصيب 9 في انفجار سيارة مفخخة في سوق للخضار في مدينة كركوك شمالي العراق، ولم تعلن أي جهة "
+          "مسؤوليتها عن الهجوم.")
+MOSUL_OTHER_OUTLET = ("مقتل 6 في انفجار سيارة مفخخة بالموصل",
+                      "قتل 6 أشخاص وأصيب 15 في انفجار سيارة مفخخة في سوق شعبي في مدينة الموصل شمالي العراق، وتبنى "
+                      "تنظيم داعش الهجوم.")
+
+
+def _linked(first: tuple[str, str], second: tuple[str, str], model) -> bool:  # noqa: ANN001
+    from worker.extract.pipeline import extract_many
+
+    docs = [d.model_dump(mode="json") | {"source": src}
+            for d, src in zip(extract_many([{"id": "a", "title": first[0], "body": first[1]},
+                                            {"id": "b", "title": second[0], "body": second[1]}]),
+                              ("skynews", "france24"), strict=True)]
+    m = _Mirror()
+    story, entry = StoryIndex._decide(m, docs[0], "a", 1000.0, 48 * 3600, model)
+    m.add("1-0", entry)
+    return StoryIndex._decide(m, docs[1], "b", 1240.0, 48 * 3600, model)[0] == story
+
+
+def test_a_car_bomb_in_another_city_is_another_story() -> None:
+    assert not _linked(MOSUL, KIRKUK, load_model())
+    assert _linked(MOSUL, MOSUL_OTHER_OUTLET, load_model())  # one bombing, two outlets: still one story
+
+
+def test_no_probability_outvotes_headlines_naming_two_cities() -> None:
+    """A model that links everything still does not link the Kirkuk and the Mosul bombing: the veto is in the
+    decision, not a weight."""
+    from worker.alerts.story_link import LinkModel
+
+    always = LinkModel(tuple([0.0] * (len(FEATURES) - 1) + [60.0]), 0.5)
+    assert not _linked(MOSUL, KIRKUK, always)
+    assert _linked(MOSUL, MOSUL_OTHER_OUTLET, always)
+
+
+def test_towns_not_countries_decide_whether_the_places_conflict() -> None:
+    """The feature compared every place, countries included: both articles naming Iraq made Mosul and Kirkuk
+    agree. ``town_conflict`` compares the towns and cities."""
+    from worker.extract.pipeline import extract_many
+
+    a, b = (view_of(d.model_dump(mode="json"), 0.0, frozenset(), frozenset())
+            for d in extract_many([{"title": t, "body": body} for t, body in (MOSUL, KIRKUK)]))
+    assert features(a, b)[FEATURES.index("town_conflict")] == 1.0
+    same = view_of(extract_many([{"title": MOSUL_OTHER_OUTLET[0], "body": MOSUL_OTHER_OUTLET[1]}])[0]
+                   .model_dump(mode="json"), 0.0, frozenset(), frozenset())
+    assert features(a, same)[FEATURES.index("town_conflict")] == 0.0
+
+
+def test_a_story_located_by_one_report_does_not_take_another_citys_report_through_another() -> None:
+    """The Mosul story holds a report naming Mosul in its headline and one whose headline names no town; a
+    Kirkuk report refused by the first is refused by the whole story, not linked through the second."""
+    from worker.alerts.story_link import LinkModel
+    from worker.extract.pipeline import extract_many
+
+    always = LinkModel(tuple([0.0] * (len(FEATURES) - 1) + [60.0]), 0.5)
+    no_town = ("انفجار سيارة مفخخة يستهدف سوقا شعبيا شمال العراق", MOSUL_OTHER_OUTLET[1])
+    arts = (("m1", MOSUL, "skynews"), ("m2", no_town, "bbc"), ("k", KIRKUK, "france24"))
+    docs = [d.model_dump(mode="json") | {"source": src}
+            for d, (_, _, src) in zip(extract_many([{"id": i, "title": t, "body": b} for i, (t, b), _ in arts]),
+                                      arts, strict=True)]
+    m, stories = _Mirror(), []
+    for k, doc in enumerate(docs):
+        story, entry = StoryIndex._decide(m, doc, doc["id"], 1000.0 + 240 * k, 48 * 3600, always)
+        m.add(f"{k + 1}-0", entry)
+        stories.append(story)
+    assert stories == ["m1", "m1", "k"]

@@ -19,14 +19,19 @@ in memory (``_Mirror``) and reads only what was appended since its last look. Ma
   cross-source ANT title pairs at Jaccard >= 0.5: this refuses 2 of them (both arguably other stories),
   where exact canonical-name comparison would refuse 50 (spelling variants: بوتين/بوتن).
 
+No rule links what a veto refuses (``story_guards``): headlines stating other figures ("مقتل 5 جنود في هجوم
+انتحاري" / "مقتل 7 ..."), headlines putting the event in other towns ("بكركوك" / "في الموصل"), articles naming
+no entity in common, one wire template filled in for other towns. A candidate refused for its towns
+refuses its whole story, for every rule tried after it (``_vetted``).
+
 Entries count for the window (``alert_story_window_hours``) by the articles' own times (publication, else
 the moment of assignment), on either side: a copy published more than the window after (or before) an
 article starts a story of its own, also when an import assigns months of archive within minutes. The log
 itself is trimmed by the clock (what was appended within the window).
 ``assign_story`` is idempotent per document id (a retried task gets the same story back).
 
-Memory: a process holds the window's entries, about 1.9 KB each (token strings shared through
-``sys.intern``, title bands in one numpy array), and at most ``MAX_ENTRIES`` of them (~75 MB): past the
+Memory: a process holds the window's entries, about 2.1 KB each (token strings shared through
+``sys.intern``, title bands in one numpy array), and at most ``MAX_ENTRIES`` of them (~86 MB): past the
 cap the oldest quarter is dropped. The log is kept by wall-clock time, so an import puts all of an
 archive's rows in it at once; a 50,000-row import used to keep all 50,000 (~6.5 KB each as parsed JSON:
 320 MB).
@@ -45,14 +50,23 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from worker.alerts.context import AlertsDeps
+from worker.alerts.story_guards import (
+    NO_GUARDS,
+    PLACE_VETOES,
+    Guards,
+    copy_veto,
+    guards_of,
+    link_veto,
+    title_veto,
+)
 from worker.alerts.story_link import (
     LinkModel,
     LinkView,
@@ -198,6 +212,7 @@ class _Entry:
     ents: tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]
     bands: bytes  # title MinHash bands, TITLE_BANDS uint64 (computed once, by the writer); b'' without
     link: PackedView | None = None  # what the cross-outlet link compares (``story_link``); None without
+    guards: Guards = NO_GUARDS  # title figures, towns, names: what a link may not contradict (``story_guards``)
 
     def entity_signature(self) -> tuple[frozenset[str], list[frozenset[str]]]:
         return frozenset(self.ents[0]), [frozenset(g) for g in self.ents[1]]
@@ -248,7 +263,8 @@ class _Mirror:
                 raise ValueError(f"{len(bands)} title bands")
             entry = _Entry(_id_key(stream_id)[0], float(ts), _parse_fp(fp_hex), str(story), toks,
                            (_words(ent_all), tuple(_words(g) for g in ent_title)), _band_ints(bands).tobytes(),
-                           _packed_link(stream_id, rest[1] if len(rest) > 1 else None))
+                           _packed_link(stream_id, rest[1] if len(rest) > 1 else None),
+                           _guards(stream_id, rest[2] if len(rest) > 2 else None))
         except (ValueError, TypeError, OverflowError) as err:  # OverflowError: a band past 64 bits
             log.warning("story log entry %s unreadable, skipped: %s", stream_id, err)
         else:
@@ -301,47 +317,57 @@ class _Mirror:
             self.tops[pos] = top_terms(e.link.top_sig())
             self.link_src[pos] = self.source_ids.setdefault(e.link.source, len(self.source_ids))
 
-    def best_fp(self, fp: int, since: float, until: float = math.inf) -> str | None:
-        """Closest fingerprint within ``MAX_HAMMING`` bits in the window, then the earliest."""
+    def best_fp(self, fp: int, since: float, until: float = math.inf,
+                guards: Guards = NO_GUARDS, excluded: set[str] | None = None) -> str | None:
+        """Closest fingerprint within ``MAX_HAMMING`` bits in the window, then the earliest; none that
+        ``story_guards.copy_veto`` refuses (a templated wire text naming other towns, headlines putting the
+        event in other towns, no entity in common), nor any of a story ``excluded`` (see ``_vetted``)."""
         n = len(self.entries)
         if not n:
             return None
         dist = _popcount(self.fps[:n] ^ np.uint64(fp))
+        found = [(int(dist[pos]), self.entries[pos]) for pos in np.flatnonzero((dist <= MAX_HAMMING) & self.has_fp[:n])]
         best: tuple[int, float, str] | None = None
-        for pos in np.flatnonzero((dist <= MAX_HAMMING) & self.has_fp[:n]):
-            e = self.entries[pos]
-            d = int(dist[pos])
-            if since <= e.ts <= until and (best is None or (d, e.ts) < best[:2]):
+        for d, e in _vetted([(d, e) for d, e in found if since <= e.ts <= until],
+                            lambda d, e: copy_veto(guards, e.guards, d), excluded):
+            if best is None or (d, e.ts) < best[:2]:
                 best = (d, e.ts, e.story)
         return best[2] if best else None
 
     def best_title(self, bands: list[str], toks: frozenset[str],
                    ents: tuple[frozenset[str], list[frozenset[str]]], since: float,
-                   until: float = math.inf) -> str | None:
+                   until: float = math.inf, guards: Guards = NO_GUARDS, fp: int | None = None,
+                   excluded: set[str] | None = None) -> str | None:
         """Highest title Jaccard (>= ``TITLE_JACCARD``) among band candidates (an entry sharing at least
-        one band, same position) without an entity conflict, then the earliest."""
+        one band, same position) without an entity conflict or a veto (``story_guards.title_veto``: other
+        figures, "مقتل 5 جنود في هجوم انتحاري" / "مقتل 7 ..."; other event places; no entity in common; the
+        same template naming other towns, ``fp`` the article's SimHash; nor a story ``excluded``), then the
+        earliest."""
         n = len(self.entries)
         if not n or len(bands) != TITLE_BANDS:
             return None
         query = _band_ints(bands)
-        candidates = np.flatnonzero((self.bands[:n] == query).any(axis=1) & self.has_bands[:n])
-        best: tuple[float, float, str] | None = None
-        for pos in candidates:
+        found = []
+        for pos in np.flatnonzero((self.bands[:n] == query).any(axis=1) & self.has_bands[:n]):
             e = self.entries[pos]
-            if not since <= e.ts <= until:
-                continue
-            j = jaccard(toks, frozenset(e.toks))
-            if j < TITLE_JACCARD or (best is not None and (-j, e.ts) >= best[:2]):
-                continue
-            if entities_conflict(ents, e.entity_signature()):
-                continue
-            best = (-j, e.ts, e.story)
+            if since <= e.ts <= until:
+                j = jaccard(toks, frozenset(e.toks))
+                if j >= TITLE_JACCARD and not entities_conflict(ents, e.entity_signature()):
+                    found.append((j, e))
+        best: tuple[float, float, str] | None = None
+        for j, e in _vetted(found, lambda _j, e: title_veto(guards, e.guards, _bits(fp, e)), excluded):
+            if best is None or (-j, e.ts) < best[:2]:
+                best = (-j, e.ts, e.story)
         return best[2] if best else None
 
 
-    def best_link(self, view: LinkView, model: LinkModel, since: float, until: float = math.inf) -> str | None:
+    def best_link(self, view: LinkView, model: LinkModel, since: float, until: float = math.inf,
+                  guards: Guards = NO_GUARDS, fp: int | None = None, excluded: set[str] | None = None) -> str | None:
         """The story of the most probable same-event report from another outlet (probability at least the
-        model's threshold), then the earliest. Candidates share one of their heaviest terms with ``view``."""
+        model's threshold), then the earliest. Candidates share one of their heaviest terms with ``view``.
+        None that ``story_guards.link_veto`` refuses, however probable (a headline putting its event in
+        another town: a car bomb in Kirkuk and one in Mosul share toll, words and country; no entity in
+        common), nor any of a story ``excluded``."""
         n = len(self.entries)
         if not n or not view.source or not len(view.sig.terms):
             return None
@@ -353,17 +379,40 @@ class _Mirror:
             # the entries sharing most heavy terms: a same-event report shares several (the comparison costs
             # ~50 us each, and a common word such as a country's name is among thousands of entries' terms)
             candidates = candidates[np.argsort(-shared[candidates], kind="stable")[:MAX_LINK_CANDIDATES]]
+        found = [(e.link, e) for e in (self.entries[pos] for pos in candidates)
+                 if since <= e.ts <= until and e.link is not None and e.link.source]
         best: tuple[float, float, str] | None = None
-        for pos in candidates:
-            e = self.entries[pos]
-            link = e.link
-            if not since <= e.ts <= until or link is None or not link.source:
-                continue
-            other = link.view(frozenset(e.toks), frozenset(e.ents[0]))
+        for link, e in _vetted(found, lambda _link, e: link_veto(guards, e.guards, _bits(fp, e)), excluded):
+            other = link.view(frozenset(e.toks), frozenset(e.ents[0]), e.guards.places)
             p = model.probability(view, other)
             if p >= model.threshold and (best is None or (-p, e.ts) < best[:2]):
                 best = (-p, e.ts, e.story)
         return best[2] if best else None
+
+
+_T = TypeVar("_T")
+
+
+def _vetted(found: list[tuple[_T, _Entry]], veto: Callable[[_T, _Entry], str | None],
+            excluded: set[str] | None) -> list[tuple[_T, _Entry]]:
+    """The candidates no veto refuses and whose story is not excluded. A candidate refused for its places
+    (``story_guards.PLACE_VETOES``) excludes its whole story, here and for the rules tried after this one
+    (``excluded`` is updated): a story located in Mosul by one report does not take a Kirkuk report through
+    another of its reports whose headline names no town."""
+    excluded = set() if excluded is None else excluded
+    kept = []
+    for key, e in found:
+        reason = veto(key, e)
+        if reason in PLACE_VETOES:
+            excluded.add(e.story)
+        elif reason is None:
+            kept.append((key, e))
+    return [(key, e) for key, e in kept if e.story not in excluded]
+
+
+def _bits(fp: int | None, e: _Entry) -> int:
+    """SimHash distance of an article to an entry: 64 (unrelated) when either has none."""
+    return 64 if fp is None or e.fp is None else hamming(fp, e.fp)
 
 
 def _packed_link(stream_id: str, value: Any) -> PackedView | None:
@@ -375,6 +424,17 @@ def _packed_link(stream_id: str, value: Any) -> PackedView | None:
     except (ValueError, TypeError, KeyError, OverflowError) as err:
         log.warning("story log entry %s: link part unreadable, ignored: %s", stream_id, err)
         return None
+
+
+def _guards(stream_id: str, value: Any) -> Guards:
+    """An entry's guard part; an entry without one (written before it existed) or unreadable has none."""
+    if value is None:
+        return NO_GUARDS
+    try:
+        return Guards.from_json(value)
+    except (ValueError, TypeError, IndexError, OverflowError) as err:
+        log.warning("story log entry %s: guard part unreadable, ignored: %s", stream_id, err)
+        return NO_GUARDS
 
 
 def _article_time(doc: dict[str, Any], now: float) -> float:
@@ -467,9 +527,11 @@ class StoryIndex:
 
     @staticmethod
     def _decide(mirror: _Mirror, doc: dict[str, Any], doc_id: str, now: float | None,
-                window: int, model: LinkModel | None = None) -> tuple[str, str]:
+                window: int, model: LinkModel | None = None, *, vetoes: bool = True) -> tuple[str, str]:
         """(story id, log entry) for ``doc`` against the mirror as it stands: a copy (SimHash), a lightly
-        re-titled copy (title overlap), then, with a link model, another outlet's report of the same event."""
+        re-titled copy (title overlap), then, with a link model, another outlet's report of the same event;
+        none that a veto refuses (``story_guards``; ``vetoes=False``: the decision without them, which
+        ``worker.training.story_links`` measures against)."""
         now = time.time() if now is None else now
         t = _article_time(doc, now)
         since, until = t - window, t + window  # either side: an archive may come in any order
@@ -478,18 +540,21 @@ class StoryIndex:
         use_title = len(toks) >= TITLE_MIN_TOKENS
         ents = entity_signature(doc) if use_title or model is not None else (frozenset(), [])
         bands = title_bands(toks) if use_title else []
-        story = mirror.best_fp(fp, since, until) if fp is not None else None
+        guards = guards_of(doc)
+        veto = guards if vetoes else NO_GUARDS  # one side without guards: no veto fires
+        excluded: set[str] = set()  # stories refused for their places by one rule are refused by the next
+        story = mirror.best_fp(fp, since, until, veto, excluded) if fp is not None else None
         if story is None and use_title:
-            story = mirror.best_title(bands, toks, ents, since, until)
-        view = view_of(doc, t, toks, ents[0]) if model is not None else None
+            story = mirror.best_title(bands, toks, ents, since, until, veto, fp, excluded)
+        view = view_of(doc, t, toks, ents[0], guards.places) if model is not None else None
         if story is None and view is not None and model is not None:
-            story = mirror.best_link(view, model, since, until)
+            story = mirror.best_link(view, model, since, until, veto, fp, excluded)
         story_id = story or doc_id or hashlib.sha1(f"{doc.get('title')}|{now}".encode()).hexdigest()
-        # [time, simhash hex, story, title tokens, entity tokens, title entity groups, title bands, link]
+        # [time, simhash hex, story, title tokens, entity tokens, title entity groups, title bands, link or
+        # null, guards]
         fields: list[Any] = [t, f"{fp:016x}" if fp is not None else "", story_id, sorted(toks) if use_title else [],
-                             sorted(ents[0]), [sorted(g) for g in ents[1]], bands]
-        if view is not None:
-            fields.append(view_to_json(view))
+                             sorted(ents[0]), [sorted(g) for g in ents[1]], bands,
+                             view_to_json(view) if view is not None else None, guards.to_json()]
         return story_id, json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 

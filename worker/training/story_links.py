@@ -22,9 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from worker.alerts.stories import StoryIndex, _Mirror, entity_signature, title_tokens
+from worker.alerts.stories import MAX_HAMMING, StoryIndex, _Mirror, entity_signature, title_tokens
+from worker.alerts.story_guards import copy_veto, guards_of, link_veto, title_veto
 from worker.alerts.story_link import FEATURES, LinkModel, LinkView, features, view_of
 from worker.document import EVENT_TYPES
+from worker.extract.fingerprint import hamming as _hamming
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data" / "stories"
@@ -84,13 +86,27 @@ def views(docs: dict[str, dict]) -> dict[str, LinkView]:
             for i, d in docs.items()}
 
 
-def copy_link(a: dict, b: dict) -> bool:
+def copy_link(a: dict, b: dict, vetoes: bool = True) -> bool:
     """What the story stage linked before this model (SimHash or the title rule): the stage's own decision
-    for ``b`` with ``a`` alone in the log and no link model."""
+    for ``b`` with ``a`` alone in the log and no link model (``vetoes=False``: without ``story_guards``)."""
     mirror = _Mirror()
-    story, entry = StoryIndex._decide(mirror, a, "a", a["_ts"], WINDOW_S)
+    story, entry = StoryIndex._decide(mirror, a, "a", a["_ts"], WINDOW_S, vetoes=vetoes)
     mirror.add("1-0", entry)
-    return StoryIndex._decide(mirror, b, "b", b["_ts"], WINDOW_S)[0] == story
+    return StoryIndex._decide(mirror, b, "b", b["_ts"], WINDOW_S, vetoes=vetoes)[0] == story
+
+
+def veto_report(name: str, reasons: Sequence[str | None], made: np.ndarray, y: np.ndarray, w: np.ndarray) -> None:
+    """What a veto cuts, per reason: annotated same pairs (its cost) and the others, over all the pairs and
+    among those the link it guards (``made``) would join without it."""
+    for reason in sorted({r for r in reasons if r}):
+        m = np.array([r == reason for r in reasons])
+        print(f"  {name}, {reason}: {int((m & y).sum())} same (weighted {w[m & y].sum():.0f}) and "
+              f"{int((m & ~y).sum())} other pairs (weighted {w[m & ~y].sum():.0f}); of the pairs the link joins "
+              f"without it: {int((m & y & made).sum())} same, {int((m & ~y & made).sum())} other")
+
+
+def hamming(a: str | None, b: str | None) -> int:
+    return _hamming(a, b) if a and b else 64
 
 
 def group_folds(pairs: Sequence[Pair], k: int, seed: int = 7) -> list[int]:
@@ -142,8 +158,11 @@ def pick_threshold(p: np.ndarray, y: np.ndarray, w: np.ndarray, target: float = 
     return float(best)
 
 
-def oof(x: np.ndarray, y: np.ndarray, w: np.ndarray, folds: list[int], k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-fold probabilities, and each test fold's threshold chosen on inner out-of-fold scores."""
+def oof(x: np.ndarray, y: np.ndarray, w: np.ndarray, folds: list[int], k: int,
+        veto: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold probabilities, and each test fold's threshold chosen on inner out-of-fold scores (of the
+    decision: a vetoed pair is never linked, whatever its probability)."""
+    veto = np.zeros(len(y), dtype=bool) if veto is None else veto
     probs = np.zeros(len(y))
     thresholds = np.zeros(len(y))
     f = np.asarray(folds)
@@ -156,7 +175,7 @@ def oof(x: np.ndarray, y: np.ndarray, w: np.ndarray, folds: list[int], k: int) -
         for j in sorted(set(inner_f.tolist())):
             tr, te = inner_f != j, inner_f == j
             inner[te] = prob(fit(x[train][tr], y[train][tr], w[train][tr]), x[train][te])
-        thresholds[test] = pick_threshold(inner, y[train], w[train])
+        thresholds[test] = pick_threshold(np.where(veto[train], 0.0, inner), y[train], w[train])
     return probs, thresholds
 
 
@@ -246,12 +265,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     y = np.array([p.same for p in pairs])
     w = np.array([p.weight for p in pairs])
     folds = group_folds(pairs, FOLDS)
-    probs, thr = oof(x, y, w, folds, FOLDS)
-    learned = probs >= thr
+    guards = {i: guards_of(d) for i, d in docs.items()}
+    bits = np.array([hamming(docs[p.a].get("fingerprint"), docs[p.b].get("fingerprint")) for p in pairs])
+    link_why = [link_veto(guards[p.a], guards[p.b], int(b)) for p, b in zip(pairs, bits, strict=True)]
+    veto = np.array([r is not None for r in link_why])
+    probs, thr = oof(x, y, w, folds, FOLDS, veto)
+    learned = (probs >= thr) & ~veto  # the stage's decision: best_link skips a vetoed candidate
     copies = np.array([copy_link(docs[p.a], docs[p.b]) for p in pairs])
+    unguarded = np.array([copy_link(docs[p.a], docs[p.b], vetoes=False) for p in pairs])
     print(f"{len(pairs)} annotated pairs, {int(y.sum())} same; weighted: {w[y].sum():.0f} same of {w.sum():.0f}")
+    near = bits <= MAX_HAMMING  # the copy link's candidates; the others were joined by the title rule
+    print("vetoes (worker.alerts.story_guards), what each cuts:")
+    veto_report("title veto", [title_veto(guards[p.a], guards[p.b], int(b)) for p, b in zip(pairs, bits, strict=True)],
+                unguarded & ~near, y, w)
+    veto_report("copy veto", [copy_veto(guards[p.a], guards[p.b], int(b)) for p, b in zip(pairs, bits, strict=True)],
+                unguarded & near, y, w)
+    veto_report("link veto", link_why, probs >= thr, y, w)
     print("thresholds chosen per test fold on its training folds:", sorted(set(np.round(thr, 3).tolist())))
-    for name, pred in (("copies only (before)", copies), ("learned link", learned),
+    for name, pred in (("copies, no vetoes", unguarded), ("copies only (the stage)", copies),
+                       ("learned link, no veto", probs >= thr), ("learned link", learned),
                        ("copies or learned link", copies | learned)):
         p, r = weighted_pr(pred, y, w)
         print(f"{name:26s} P {p:.3f}  R {r:.3f}  (unweighted: {int((pred & y).sum())} right, "
@@ -262,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"  stratum {k}: {int(y[m].sum())} / {int((learned & y & m).sum())} / {int((learned & ~y & m).sum())}"
               f" of {int(m.sum())}")
     coef = fit(x, y, w)
-    threshold = pick_threshold(probs, y, w)  # the procedure the figures above evaluated, on all the pairs
+    threshold = pick_threshold(np.where(veto, 0.0, probs), y, w)  # the procedure the figures above evaluated, on all the pairs
     print("weights:", dict(zip(FEATURES, np.round(coef, 3).tolist(), strict=True)), "threshold", threshold)
     if not args.no_save:
         MODEL_OUT.parent.mkdir(parents=True, exist_ok=True)
