@@ -58,6 +58,9 @@ def test_frozen_pool_makes_status_fail_and_recovers(private_redis, es_client, tm
                    NEWSWORKER_CANARY_INTERVAL="1", NEWSWORKER_CANARY_MAX_AGE=str(MAX_AGE))
     beat = [sys.executable, "-m", "celery", "-A", "worker.celery_app", "beat", "-S", "redbeat.RedBeatScheduler",
             "--loglevel", "INFO"]
+    # status is red while nothing is registered to poll (the feeds check); one feed, never reachable, is enough
+    subprocess.run([sys.executable, "-m", "worker.cli.main", "feeds", "add", "https://feed.invalid/rss", "--id",
+                    "liveness", "--interval", "3600"], env=env, cwd=REPO, check=True, capture_output=True, timeout=60)
     with process(celery_worker_cmd(queues="poll", concurrency=1, name="liveness"), env,
                  tmp_path / "worker.log") as worker, process(beat, env, tmp_path / "beat.log"):
         try:
