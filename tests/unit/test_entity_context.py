@@ -157,3 +157,17 @@ def test_generic_heads_and_adjectives_are_no_places() -> None:
     # a named facility stays
     texts = {e.text for e in extract_entities("", cases[-1][0])}
     assert "قاعدة حميميم الجوية" in texts and "طرطوس" in texts
+
+
+# --- 3: a name's own first letter is no preposition -----------------------------------------------------
+
+
+def test_a_names_first_letter_that_looks_like_a_preposition_stays() -> None:
+    # ك/ب + "ال..." reads like "كالعراق", but "اليفورنيا" is no word of its own (QA3 analyst 3)
+    ents = {e.text for e in extract_entities("", "أطلق صاروخ من ولاية كاليفورنيا نحو مدينة كاليننغراد.")}
+    assert "كاليفورنيا" in ents and "اليفورنيا" not in ents
+    assert "اليننغراد" not in ents
+    assert _place("أطلق صاروخ من ولاية كاليفورنيا نحو البحر.", "كاليفورنيا").country == "US"
+    # a real preposition still comes off
+    mosul = {e.text for e in extract_entities("", "قال مسؤول عسكري إن القوات دخلت بالموصل أمس بعد معارك.")}
+    assert "الموصل" in mosul and "بالموصل" not in mosul
