@@ -66,6 +66,8 @@ def create_app(settings: Settings) -> Celery:
         task_acks_on_failure_or_timeout=True,
         worker_prefetch_multiplier=1,
         worker_max_tasks_per_child=settings.worker_max_tasks_per_child,
+        # Celery counts KiB; None turns the check off
+        worker_max_memory_per_child=settings.worker_max_memory_per_child_mb * 1024 or None,
         # Task events cost a Redis publish per task state; Flower turns them on when it attaches
         # (`celery -A worker.celery_app control enable_events`), NEWSWORKER_TASK_EVENTS=1 forces them on.
         worker_send_task_events=settings.task_events,

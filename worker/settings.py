@@ -142,6 +142,11 @@ class Settings(BaseSettings):
     worker_max_tasks_per_child: int = Field(
         2000, ge=1, description="recycle a pool process after this many tasks (bounds memory growth; each restart "
         "rebuilds HTTP clients, the alert engine and the story-log copy)")
+    # Celery's own safety net, declared rather than hand-rolled: a pool process whose RSS passed this after a
+    # task is replaced before its next one. Normal processes reach ~450-550 MB (chain caches + story log), so
+    # only runaway growth trips it. 0: off.
+    worker_max_memory_per_child_mb: int = Field(
+        1200, ge=0, description="replace a pool process after a task that left it above this RSS (MB); 0: off")
     visibility_timeout: int = Field(
         1800, ge=1, description="seconds before Redis redelivers an unacknowledged message: above the longest task")
     task_events: bool = Field(False, description="Celery task events (Flower turns them on when it attaches)")
