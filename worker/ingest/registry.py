@@ -18,10 +18,10 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 import redis
 import yaml
@@ -166,6 +166,33 @@ class CopyReport:
     copied: int = 0
 
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _update_watched(r: redis.Redis, key: str, model: type[_M], update: dict[str, Any],
+                    also: Callable[[Any, _M, _M], None] | None = None) -> tuple[_M, _M] | None:
+    """Change these fields of the JSON model stored at ``key``, optimistically (WATCH: a concurrent writer
+    makes it retry on what that writer stored); ``also`` queues more commands in the same transaction.
+    ``None`` when nothing is stored there."""
+    with r.pipeline() as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.get(key)
+                if not raw:
+                    return None
+                old = model.model_validate_json(raw)
+                new = old.model_copy(update=update)
+                pipe.multi()
+                pipe.set(key, new.model_dump_json())
+                if also is not None:
+                    also(pipe, old, new)
+                pipe.execute()
+                return old, new
+            except redis.WatchError:
+                continue
+
+
 class FeedRegistry:
     def __init__(self, client: redis.Redis, keys: Keys | None = None, copy: RegistryCopy | None = None) -> None:
         self.r = client
@@ -230,26 +257,16 @@ class FeedRegistry:
         return self._change(feed_id, {"interval": interval})
 
     def _change(self, feed_id: str, update: dict[str, Any]) -> Feed | None:
-        key = self.keys.feed(feed_id)
-        with self.r.pipeline() as pipe:
-            while True:
-                try:
-                    pipe.watch(key)
-                    raw = pipe.get(key)
-                    if not raw:
-                        return None
-                    old = Feed.model_validate_json(raw)
-                    new = old.model_copy(update=update)
-                    pipe.multi()
-                    pipe.set(key, new.model_dump_json())
-                    if old.enabled and not new.enabled:
-                        pipe.zrem(self.keys.due, feed_id)
-                    elif new.enabled and not old.enabled:
-                        pipe.zadd(self.keys.due, {feed_id: time.time()})
-                    pipe.execute()
-                    break
-                except redis.WatchError:
-                    continue
+        def schedule(pipe: Any, old: Feed, new: Feed) -> None:
+            if old.enabled and not new.enabled:
+                pipe.zrem(self.keys.due, feed_id)
+            elif new.enabled and not old.enabled:
+                pipe.zadd(self.keys.due, {feed_id: time.time()})
+
+        got = _update_watched(self.r, self.keys.feed(feed_id), Feed, update, schedule)
+        if got is None:
+            return None
+        old, new = got
         if old.interval != new.interval:
             self._interval_changed(new)
         self._copied([feed_id])
@@ -398,23 +415,9 @@ class FeedRegistry:
         self._update_state(feed_id, {"etag": None, "last_modified": None, "body_hash": None})
 
     def _update_state(self, feed_id: str, update: dict[str, Any]) -> None:
-        """Change these fields of a feed's stored state (none stored: nothing to change). Optimistic (WATCH):
-        a poll saving the state meanwhile makes this retry on what it wrote."""
-        key = self.keys.state(feed_id)
-        with self.r.pipeline() as pipe:
-            while True:
-                try:
-                    pipe.watch(key)
-                    raw = pipe.get(key)
-                    if not raw:
-                        return
-                    state = FeedState.model_validate_json(raw).model_copy(update=update)
-                    pipe.multi()
-                    pipe.set(key, state.model_dump_json())
-                    pipe.execute()
-                    return
-                except redis.WatchError:
-                    continue
+        """Change these fields of a feed's stored state (none stored: nothing to change); a poll saving the
+        state meanwhile makes this retry on what it wrote."""
+        _update_watched(self.r, self.keys.state(feed_id), FeedState, update)
 
     def states(self, feed_ids: list[str]) -> dict[str, FeedState]:
         if not feed_ids:
