@@ -72,8 +72,10 @@ class FeedCopy:
                     "version_type": "external",
                     "_source": {"id": feed_id, "feed": config, "removed": config is None, "updated": now}}
                    for feed_id, config in feeds]
+        # no refresh="wait_for": it costs up to a refresh interval (1 s) per write, so registering 200 feeds one
+        # by one (`feeds load-replay`) took minutes; `read` refreshes before it searches
         _, errors = helpers.bulk(self.es.options(**_WRITE_OPTIONS), actions, raise_on_error=False,
-                                 raise_on_exception=True, refresh="wait_for")
+                                 raise_on_exception=True)
         real = [e for e in errors if _status(e) != 409]  # 409: a newer version is already there
         if real:
             raise RuntimeError(f"Elasticsearch refused {len(real)} feed copies: {str(real[0])[:300]}")
