@@ -8,40 +8,22 @@ needed, each run takes about a second.
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.cli_process import closed_port, one_error_line, run_cli
 from worker.cli import errors
 from worker.cli.main import app
 
-REPO = Path(__file__).resolve().parents[2]
+
+def _cli(*args: str, **env: str):
+    return run_cli(*args, **env)
 
 
-def _closed_port() -> int:
-    """A port nothing listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    import os
-
-    full = {**os.environ, "PYTHONPATH": str(REPO), **env}
-    return subprocess.run([sys.executable, "-m", "worker.cli.main", *args], env=full, cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
-
-
-def _one_error_line(r: subprocess.CompletedProcess[str]) -> str:
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr[-3000:]
-    assert lines[0].startswith("error: ") and "Traceback" not in r.stderr
-    return lines[0]
+def _one_error_line(r):
+    return one_error_line(r)
 
 
 ES_DOWN = ("Elasticsearch", "NEWSWORKER_ES_URL", "http://127.0.0.1:{port}")
@@ -54,7 +36,7 @@ REDIS_DOWN = ("Redis", "NEWSWORKER_REDIS_URL", "redis://127.0.0.1:{port}/5")
 ])
 def test_a_store_down_is_one_line_and_exit_1(args: list[str], down: tuple[str, str, str]) -> None:
     store, variable, url = down
-    url = url.format(port=_closed_port())
+    url = url.format(port=closed_port())
     r = _cli(*args, **{variable: url})
     line = _one_error_line(r)
     assert r.returncode == 1
@@ -62,7 +44,7 @@ def test_a_store_down_is_one_line_and_exit_1(args: list[str], down: tuple[str, s
 
 
 def test_credentials_in_a_service_url_are_not_printed() -> None:
-    r = _cli("alerts", "list", NEWSWORKER_ES_URL=f"http://elastic:s3cret@127.0.0.1:{_closed_port()}")
+    r = _cli("alerts", "list", NEWSWORKER_ES_URL=f"http://elastic:s3cret@127.0.0.1:{closed_port()}")
     assert r.returncode == 1 and "s3cret" not in r.stderr
 
 
@@ -72,15 +54,15 @@ def test_credentials_in_a_service_url_are_not_printed() -> None:
                                   ["export", "", "--out", "/nonexistent/dir/x.csv"]])
 def test_a_missing_file_is_one_line_and_exit_2(args: list[str]) -> None:
     # Redis and Elasticsearch closed too: the path is checked before either is needed
-    r = _cli(*args, NEWSWORKER_ES_URL=f"http://127.0.0.1:{_closed_port()}",
-             NEWSWORKER_REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/5")
+    r = _cli(*args, NEWSWORKER_ES_URL=f"http://127.0.0.1:{closed_port()}",
+             NEWSWORKER_REDIS_URL=f"redis://127.0.0.1:{closed_port()}/5")
     line = _one_error_line(r)
     assert r.returncode == 2 and "/nonexistent/" in line and "No such file or directory" in line
 
 
 @pytest.mark.parametrize("url", ["notaurl", "ftp://example.org/feed.xml"])
 def test_an_invalid_feed_is_one_line_and_exit_2(url: str) -> None:
-    r = _cli("feeds", "add", url, NEWSWORKER_REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/5")
+    r = _cli("feeds", "add", url, NEWSWORKER_REDIS_URL=f"redis://127.0.0.1:{closed_port()}/5")
     line = _one_error_line(r)
     assert r.returncode == 2 and "feed URL must be http(s)" in line
 
@@ -89,8 +71,8 @@ def test_an_invalid_feed_is_one_line_and_exit_2(url: str) -> None:
 def test_broken_yaml_names_the_file_and_exits_2(tmp_path: Path, command: str) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("feeds:\n  - {id: a, url: [\n", encoding="utf-8")
-    r = _cli(command, "load", str(bad), NEWSWORKER_REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/5",
-             NEWSWORKER_ES_URL=f"http://127.0.0.1:{_closed_port()}")
+    r = _cli(command, "load", str(bad), NEWSWORKER_REDIS_URL=f"redis://127.0.0.1:{closed_port()}/5",
+             NEWSWORKER_ES_URL=f"http://127.0.0.1:{closed_port()}")
     line = _one_error_line(r)
     assert r.returncode == 2 and str(bad) in line and "invalid YAML at line 3" in line
 

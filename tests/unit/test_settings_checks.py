@@ -9,39 +9,21 @@ The CLI tests run the real entry point (about a second each); Redis and Elastics
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
+from tests.cli_process import one_error_line, run_cli
 from worker.settings import Settings
 
-REPO = Path(__file__).resolve().parents[2]
+
+def _cli(*args: str, **env: str):
+    return run_cli(*args, clean=True, **env)
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWORKER_")}
-    full.update({"PYTHONPATH": str(REPO), "NEWSWORKER_REDIS_URL": f"redis://127.0.0.1:{_closed_port()}/5",
-                 "NEWSWORKER_ES_URL": f"http://127.0.0.1:{_closed_port()}", **env})
-    return subprocess.run([sys.executable, "-m", "worker.cli.main", *args], env=full, cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
-
-
-def _one_error_line(r: subprocess.CompletedProcess[str]) -> str:
-    lines = [x for x in r.stderr.strip().splitlines() if not x.startswith("warning: ")]
-    assert len(lines) == 1, r.stderr[-3000:]
-    assert lines[0].startswith("error: ") and "Traceback" not in r.stderr, r.stderr[-3000:]
-    return lines[0]
+def _one_error_line(r):
+    return one_error_line(r, skip_warnings=True)
 
 
 BAD = [
