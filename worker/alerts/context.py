@@ -10,7 +10,7 @@ build an ``AppContext`` from their own ``Settings`` and prefix.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from elasticsearch import Elasticsearch
 
@@ -21,15 +21,3 @@ from worker.keys import StateDeps
 class AlertsDeps(StateDeps, Protocol):
     @property
     def es(self) -> Elasticsearch: ...
-
-
-def create_index_once(es: Any, index: str, mappings: dict[str, Any]) -> None:
-    """Create a small single-shard index if it is absent; a concurrent creator winning the race is fine."""
-    if es.indices.exists(index=index):
-        return
-    try:
-        es.indices.create(index=index, mappings=mappings,
-                          settings={"number_of_shards": 1, "number_of_replicas": 0})
-    except Exception as err:  # noqa: BLE001
-        if "resource_already_exists" not in str(err):
-            raise

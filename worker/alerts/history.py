@@ -18,8 +18,9 @@ from typing import Any
 
 from elasticsearch import ConflictError, NotFoundError
 
-from worker.alerts.context import AlertsDeps, create_index_once
+from worker.alerts.context import AlertsDeps
 from worker.alerts.rules import now_utc
+from worker.store.elastic import create_index_once
 
 STATUSES = ("pending", "delivered", "failed", "recorded")  # recorded: rule has no channel
 

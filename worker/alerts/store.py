@@ -16,9 +16,10 @@ from typing import Any
 import yaml
 from elasticsearch import NotFoundError
 
-from worker.alerts.context import AlertsDeps, create_index_once
+from worker.alerts.context import AlertsDeps
 from worker.alerts.history import History
 from worker.alerts.rules import AlertRule, RuleError, build_rule, from_store, now_utc
+from worker.store.elastic import create_index_once
 
 log = logging.getLogger(__name__)
 

@@ -166,6 +166,21 @@ def ensure_index(es: Elasticsearch, alias: str | None = None) -> EnsureResult:
     return EnsureResult(alias, name, created=created)
 
 
+def create_index_once(es: Any, index: str, mappings: dict[str, Any]) -> bool:
+    """Create a small single-shard index if it is absent; a concurrent creator winning the race is fine.
+    True if this call created it."""
+    if es.indices.exists(index=index):
+        return False
+    try:
+        es.indices.create(index=index, mappings=mappings,
+                          settings={"number_of_shards": 1, "number_of_replicas": 0})
+    except Exception as err:  # noqa: BLE001
+        if "resource_already_exists" not in str(err):
+            raise
+        return False
+    return True
+
+
 def drop_alias_and_indices(es: Elasticsearch, alias: str) -> None:
     """Delete every ``<alias>-v*`` index and the template (tests and benchmarks clean up with this)."""
     es.indices.delete(index=f"{alias}-v*", ignore_unavailable=True, allow_no_indices=True)

@@ -19,6 +19,8 @@ from typing import Any
 
 from elasticsearch import Elasticsearch, NotFoundError, helpers
 
+from worker.store.elastic import create_index_once
+
 FEEDS_MAPPING: dict[str, Any] = {
     # the configuration lives in _source; only what one might filter on is indexed
     "dynamic": False,
@@ -47,16 +49,7 @@ class FeedCopy:
         """Create the index if it is absent (re-runnable); True if this call created it."""
         if self._ensured:
             return False
-        es = self.es.options(**_WRITE_OPTIONS)
-        created = False
-        if not es.indices.exists(index=self.index):
-            try:
-                es.indices.create(index=self.index, mappings=FEEDS_MAPPING,
-                                  settings={"number_of_shards": 1, "number_of_replicas": 0})
-                created = True
-            except Exception as err:  # a concurrent creator won the race: fine
-                if "resource_already_exists" not in str(err):
-                    raise
+        created = create_index_once(self.es.options(**_WRITE_OPTIONS), self.index, FEEDS_MAPPING)
         self._ensured = True
         return created
 
