@@ -75,13 +75,16 @@ class Place(NamedTuple):
     lon: float
 
 
+def figures(text: str, *, exact_only: bool = False) -> list[int]:
+    """The figures ``text`` states, in order, not years (which any two 2018 stories share); ``exact_only``
+    leaves hedged ones ("أكثر من 100") out. The link's title-and-lead figures and the guards' headline ones."""
+    return [n.value for n in find_numbers(tokenize(text or ""))
+            if n.value is not None and not (exact_only and n.approximate) and not 1900 <= n.value <= 2100]
+
+
 def title_figures(title: str) -> frozenset[int]:
     """The figures a headline states (exact or hedged, not years): what two headlines of one toll share."""
-    out = []
-    for n in find_numbers(tokenize(title or "")):
-        if n.value is not None and not 1900 <= n.value <= 2100:
-            out.append(n.value)
-    return frozenset(out[:MAX_FIGURES])
+    return frozenset(figures(title)[:MAX_FIGURES])
 
 
 def figures_conflict(a: Iterable[int], b: Iterable[int]) -> bool:

@@ -27,11 +27,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from worker.alerts.story_guards import Place, body_places, places_conflict
+from worker.alerts.story_guards import Place, body_places, figures, places_conflict
 from worker.alerts.story_vectors import EMPTY, Signature, article_signatures, cosine, from_json, pack, unpack
 from worker.document import event_types
-from worker.extract.numbers import find_numbers
-from worker.extract.tokens import tokenize
 
 FEATURES = ("cosine", "cosine_sq", "title_overlap", "title_cosine", "lead_cosine", "numbers_shared", "log_hours",
             "entity_overlap", "place_shared", "town_conflict", "event_shared", "event_conflict", "casualty_shared",
@@ -118,9 +116,8 @@ class PackedView:
 
 
 def _numbers(text: str) -> frozenset[int]:
-    """Exact figures of the title and lead (not years, which any two 2018 stories share)."""
-    return frozenset(n.value for n in find_numbers(tokenize(text))
-                     if n.value is not None and not n.approximate and not 1900 <= n.value <= 2100)
+    """Exact figures of the title and lead."""
+    return frozenset(figures(text, exact_only=True))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
