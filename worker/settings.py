@@ -125,6 +125,10 @@ class Settings(BaseSettings):
         "drips its answer cannot hold a worker longer (a timeout per read never trips on it)")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
+    smtp_timeout: float = Field(10.0, gt=0, description="seconds per connect, write and read of an SMTP exchange")
+    smtp_total_deadline: float = Field(
+        60.0, gt=0, description="wall-clock limit on one email, connect to the end of QUIT: a server that drips "
+        "its replies cannot hold a worker longer (the timeout per read never trips on it)")
     smtp_from: str = "newsworker@localhost"
 
     # extraction

@@ -124,7 +124,8 @@ class RawReceiver:
 
     * ``huge``: 200 with ``Content-Length`` of ``size`` bytes, then streams them as fast as it can;
     * ``drip_head``: the status line and headers one byte every ``interval`` seconds;
-    * ``drip_body``: 200 and its headers at once, then a body of ``size`` bytes one byte per ``interval``.
+    * ``drip_body``: 200 and its headers at once, then a body of ``size`` bytes one byte per ``interval``;
+    * ``drip_smtp``: an SMTP server whose greeting never ends (``220-`` lines, one byte per ``interval``).
 
     ``sent`` is the bytes it managed to write (the client closing stops it), ``requests`` the POSTs read."""
 
@@ -186,6 +187,11 @@ class RawReceiver:
     def _answer(self, conn: socket.socket) -> None:
         with conn:
             try:
+                if self.mode == "drip_smtp":  # the server speaks first
+                    while True:
+                        for byte in b"220-slow.example.test ESMTP\r\n":
+                            self._write(conn, bytes([byte]))
+                            time.sleep(self.interval)
                 self._read_request(conn)
                 if self.mode == "huge":
                     self._write(conn, f"HTTP/1.1 200 OK\r\nContent-Length: {self.size}\r\n\r\n".encode())

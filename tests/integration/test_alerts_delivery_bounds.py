@@ -76,6 +76,25 @@ def test_a_dripping_receiver_is_cut_off_at_the_total_deadline(alerts_ctx, raw) -
     assert rec["status"] == "pending" and "NEWSWORKER_WEBHOOK_TOTAL_DEADLINE" in rec["channels"][0]["last_error"]
 
 
+def test_a_dripping_smtp_server_is_cut_off_at_the_total_deadline(alerts_ctx, raw) -> None:  # noqa: F811
+    """smtplib's 10 s timeout is per read: a greeting dripped a byte at a time held the worker for ever."""
+    receiver = raw("drip_smtp", interval=0.05)
+    alerts_ctx.settings = alerts_ctx.settings.model_copy(
+        update={"smtp_total_deadline": 1.0, "smtp_host": receiver.host, "smtp_port": receiver.port})
+    rule = from_store({"name": "mail-rule", "query": QUERY, "channels": {"emails": ["ops@example.test"]}})
+    doc = prison_doc()
+    n = instant_notification(rule, doc["id"], doc)
+    mail = next(d for d in record_notification(rule, n, alerts_ctx) if d["channel"]["type"] == "email")
+    started = time.monotonic()
+    out = attempt(mail, alerts_ctx)
+    took = time.monotonic() - started
+    assert out.status == "retry" and "total deadline of 1 s" in (out.error or ""), out
+    assert took < 4.0, took  # the deadline, not the drip
+    assert receiver.sent > 20  # it was dripping when it was cut off
+    rec = History(alerts_ctx).get(mail["id"])
+    assert rec["status"] == "pending" and "NEWSWORKER_SMTP_TOTAL_DEADLINE" in rec["channels"][0]["last_error"]
+
+
 def test_a_dripped_body_after_a_2xx_does_not_hold_the_delivery(alerts_ctx, raw) -> None:  # noqa: F811
     receiver = raw("drip_body", size=90, interval=0.1)  # 9 s of body after the status line
     hook = _webhook_delivery(alerts_ctx, receiver.url)

@@ -120,6 +120,14 @@ def test_webhook_timeouts_come_from_the_settings() -> None:
         Settings(webhook_total_deadline=0)
 
 
+def test_smtp_bounds_are_settings() -> None:
+    defaults = Settings()
+    assert (defaults.smtp_timeout, defaults.smtp_total_deadline) == (10.0, 60.0)
+    for bad in ({"smtp_timeout": 0}, {"smtp_total_deadline": -1}):
+        with pytest.raises(ValueError):
+            Settings(**bad)
+
+
 # -- D6: Arabic subjects ---------------------------------------------------------------------------------------
 TITLES = [
     "مسلحون يهاجمون سجن الحسكة ومقتل سبعة حراس",  # QA's: "يهاجمونسجن" after folding

@@ -69,7 +69,7 @@ def send(n: dict[str, Any], ctx: AlertsDeps) -> int:
     if ch["type"] == "webhook":
         return send_webhook(ch, n, settings=ctx.settings)
     if ch["type"] == "email":
-        return send_email(ch, n, host=ctx.settings.smtp_host, port=ctx.settings.smtp_port)
+        return send_email(ch, n, settings=ctx.settings)
     raise PermanentDeliveryError(f"unknown channel type {ch['type']!r}")
 
 

@@ -1,21 +1,58 @@
-"""Email delivery over SMTP (``settings.smtp_host``/``smtp_port``), one message per recipient."""
+"""Email delivery over SMTP (``settings.smtp_host``/``smtp_port``), one message per recipient.
+
+smtplib's timeout applies to each socket operation, so a server that drips its greeting or its replies a
+byte at a time never trips it and holds the worker for as long as it drips. A timer shuts the socket down
+at ``settings.smtp_total_deadline`` (the blocked read returns at once) and the attempt is retried like any
+other transient failure.
+"""
 
 from __future__ import annotations
 
 import smtplib
+import socket
+import threading
 from typing import Any
 
 from worker.alerts.delivery.errors import PermanentDeliveryError, TransientDeliveryError
 from worker.alerts.payloads import email_message
-from worker.settings import get_settings
+from worker.settings import Settings, get_settings
 
 
-def send_email(channel: dict[str, Any], n: dict[str, Any], *, host: str | None = None,
-               port: int | None = None) -> int:
-    s = get_settings()
+class _Cutoff:
+    """Shuts ``smtp``'s socket down after ``seconds`` unless the block ends first; ``fired`` says it did."""
+
+    def __init__(self, smtp: smtplib.SMTP, seconds: float) -> None:
+        self._smtp = smtp
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+        self.fired = False
+
+    def _cut(self) -> None:
+        self.fired = True
+        sock = getattr(self._smtp, "sock", None)
+        if sock is not None:
+            try:
+                # shutdown, not close: it wakes a recv blocked in another thread
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def __enter__(self) -> _Cutoff:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+
+def send_email(channel: dict[str, Any], n: dict[str, Any], *, settings: Settings | None = None) -> int:
+    s = settings or get_settings()
     msg = email_message(n, channel["to"], s.smtp_from)
+    smtp = smtplib.SMTP(timeout=s.smtp_timeout)  # no host: connecting (and the greeting) is inside the cutoff
+    cutoff = _Cutoff(smtp, s.smtp_total_deadline)
     try:
-        with smtplib.SMTP(host or s.smtp_host, port or s.smtp_port, timeout=10) as smtp:
+        with cutoff, smtp:
+            smtp.connect(s.smtp_host, s.smtp_port)
             smtp.send_message(msg)
     except smtplib.SMTPRecipientsRefused as err:
         codes = [c for c, _ in err.recipients.values()]
@@ -25,6 +62,10 @@ def send_email(channel: dict[str, Any], n: dict[str, Any], *, host: str | None =
     except smtplib.SMTPResponseException as err:
         cls = TransientDeliveryError if 400 <= err.smtp_code < 500 else PermanentDeliveryError
         raise cls(f"SMTP {err.smtp_code} {err.smtp_error!r}", err.smtp_code) from err
-    except (OSError, smtplib.SMTPException) as err:  # refused, timeout, disconnected
+    except (OSError, smtplib.SMTPException) as err:  # refused, timeout, disconnected, cut off
+        if cutoff.fired:
+            raise TransientDeliveryError(
+                f"{type(err).__name__}: the SMTP exchange did not end within the total deadline of "
+                f"{s.smtp_total_deadline:g} s (NEWSWORKER_SMTP_TOTAL_DEADLINE)") from err
         raise TransientDeliveryError(f"{type(err).__name__}: {err}") from err
     return 250
