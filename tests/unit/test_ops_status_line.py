@@ -123,6 +123,7 @@ class _World:
         monkeypatch.setattr(health, "check_workers", lambda timeout=2.0: check("workers"))
         monkeypatch.setattr(health, "check_beat", lambda: check("beat"))
         monkeypatch.setattr(health, "check_schedule", lambda: check("schedule"))
+        monkeypatch.setattr(health, "check_feeds", lambda: check("feeds"))
         monkeypatch.setattr(health, "read_canary", read_canary, raising=False)
         monkeypatch.setattr(health, "canary_age", canary_age)
         monkeypatch.setattr(status_line, "read_counters", counters)
@@ -159,6 +160,18 @@ def test_a_frozen_worker_and_beat_are_down_even_after_polls(monkeypatch) -> None
     c.progress_at = time.time() - 115
     state = _snap(c).state
     assert state.startswith("DOWN: ") and "workers" in state and "consuming" in state and "beat" in state, state
+
+
+def test_the_console_is_down_with_no_enabled_feed_as_status_is(monkeypatch) -> None:
+    """The console judged by its own list of checks, which lacked status's feeds row: a run whose every
+    feed was disabled said "ready" while `newsworker status` said DOWN."""
+    w = _World(monkeypatch)
+    c = Collector(None)
+    w.canary = time.time() + 0.01
+    assert _snap(c).state == "ready"
+    w.failing = {"feeds"}
+    assert _snap(c).state == "DOWN: feeds"
+    assert [ch.name for ch in c.pipeline] == [ch.name for ch in health.gather()][2:]
 
 
 def test_this_runs_own_polls_show_it_consuming_before_the_first_canary(monkeypatch) -> None:

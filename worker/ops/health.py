@@ -200,10 +200,16 @@ def dead_letter_count() -> int | None:
         return None
 
 
+def pipeline_checks(consuming: Check | None = None) -> list[Check]:
+    """The checks of a running pipeline, in ``status``'s order: what ``status`` and the console of ``run``
+    both judge by (``consuming`` replaces the canary's check when the caller knows better)."""
+    return [check_workers(), check_beat(), consuming or check_consuming(), check_schedule(), check_feeds()]
+
+
 def gather(include_workers: bool = True) -> list[Check]:
     checks = [check_redis(), check_es()]
     if include_workers:
-        checks += [check_workers(), check_beat(), check_consuming(), check_schedule(), check_feeds()]
+        checks += pipeline_checks()
     return checks
 
 

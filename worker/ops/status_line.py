@@ -157,7 +157,8 @@ class StatusLine:
 # out) before what it still waits for is reported as DOWN rather than "starting".
 STARTUP_GRACE = 180.0
 # What the console names when a check of ``newsworker status`` is what a starting run still waits for.
-_AWAITED = {"api": "API", "workers": "worker", "consuming": "worker", "beat": "beat", "schedule": "beat"}
+_AWAITED = {"api": "API", "workers": "worker", "consuming": "worker", "beat": "beat", "schedule": "beat",
+            "feeds": "an enabled feed"}
 
 
 def decide_state(stores: Sequence[health.Check], pipeline: Sequence[health.Check], api_listening: bool,
@@ -184,7 +185,7 @@ def decide_state(stores: Sequence[health.Check], pipeline: Sequence[health.Check
 class Collector:
     """Reads what the status line shows: the counters (minus their values at start), the index size, and the
     checks behind the state (``decide_state``): Redis, Elasticsearch, the API's port, and the pipeline checks
-    of ``newsworker status`` (workers, beat, consuming since ``started``, schedule), asked in-process so that
+    of ``newsworker status`` (workers, beat, consuming since ``started``, schedule, feeds), asked in-process so that
     the status line does not fill the API's access log. Consuming is also shown by this run's own figures: a
     poll or an indexed article within ``canary_max_age`` proves it as well as the canary does (whose first
     run comes up to ``canary_interval`` after beat starts).
@@ -250,7 +251,7 @@ class Collector:
         if not consuming.ok and progress is not None and progress < get_settings().canary_max_age:
             consuming = health.Check("consuming", True, f"this run's workers polled or indexed {progress:.0f}s ago",
                                      {"progress_age": progress})
-        pipeline = [health.check_workers(), health.check_beat(), consuming, health.check_schedule()]
+        pipeline = health.pipeline_checks(consuming)
         return stores, pipeline, self._api_listening()
 
     def refresh(self, force: bool = False) -> None:
