@@ -27,6 +27,7 @@ from worker import broker_guard
 from worker.extract.pipeline import warm_up as warm_up_chain
 from worker.ingest.article import warm_up as warm_up_page_extraction
 from worker.keys import Keys
+from worker.logs import capture_warnings
 from worker.logs import install as install_json_logs
 from worker.pipeline.context import current
 from worker.pipeline.table import STAGES
@@ -100,6 +101,7 @@ def create_app(settings: Settings) -> Celery:
     return celery
 
 
+capture_warnings(get_settings().log_format)
 app = create_app(get_settings())
 
 

@@ -144,6 +144,21 @@ def install(logger: logging.Logger | None = None, log_format: str = "json") -> N
         h.setFormatter(JsonFormatter())
 
 
+def capture_warnings(log_format: str = "json") -> None:
+    """Python warnings (Celery's SecurityWarning for a worker run as root, a library's DeprecationWarning) as
+    JSON log records. They are printed before Celery sets up its logging, so ``py.warnings`` gets a handler
+    of its own rather than waiting for ``install``'s."""
+    if log_format != "json":
+        return
+    logging.captureWarnings(True)
+    warnings_log = logging.getLogger("py.warnings")
+    if not any(isinstance(h.formatter, JsonFormatter) for h in warnings_log.handlers):
+        handler = logging.StreamHandler()  # stderr, like the warning it replaces
+        handler.setFormatter(JsonFormatter())
+        warnings_log.addHandler(handler)
+        warnings_log.propagate = False
+
+
 def uvicorn_config(log_format: str = "json") -> dict | None:
     """uvicorn's ``log_config``: its error and access loggers through ``JsonFormatter`` (``None``: uvicorn's own
     text format, for ``log_format: text``). uvicorn configures logging itself at start, after our code had a

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 import traceback
+from pathlib import Path
 
 import pytest
 from celery.utils.log import LoggingProxy
 
 from worker.logs import JsonFormatter, TracebackJoiner, install, log_context
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 class _Keep(logging.Handler):
@@ -114,3 +119,24 @@ def test_install_adds_the_joiner_once() -> None:
     joiners = [f for f in logging.getLogger("celery.redirected").filters if isinstance(f, TracebackJoiner)]
     assert len(joiners) == 1
 
+
+
+def test_a_python_warning_is_a_json_record() -> None:
+    """Celery's SecurityWarning (a worker run as root) was printed as six plain lines in a JSON log."""
+    code = ("import warnings; from worker.logs import capture_warnings; capture_warnings('json'); "
+            "warnings.warn('run me as another user\\nsecond line', UserWarning)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1, out.stderr
+    rec = json.loads(lines[0])
+    assert rec["level"] == "WARNING" and "run me as another user" in rec["msg"], rec
+
+
+def test_celery_processes_print_no_banner_in_json_format(monkeypatch) -> None:  # noqa: ANN001
+    from worker.cli import ops
+    from worker.settings import Settings
+
+    monkeypatch.setattr(ops, "get_settings", lambda: Settings(log_format="json"))
+    assert "-q" in ops.worker_cmd(1, "poll") and "-q" in ops.beat_cmd()
+    monkeypatch.setattr(ops, "get_settings", lambda: Settings(log_format="text"))
+    assert "-q" not in ops.worker_cmd(1, "poll")  # a person reading text logs keeps Celery's banner

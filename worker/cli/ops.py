@@ -27,7 +27,9 @@ def _pidfile() -> Path:
 
 
 def _celery(*args: str) -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", "worker.celery_app", *args]
+    # -q: no ASCII banner on stdout, whose lines a JSON log cannot hold; "ready." and beat's start are logged
+    quiet = ["-q"] if get_settings().log_format == "json" else []
+    return [sys.executable, "-m", "celery", "-A", "worker.celery_app", *quiet, *args]
 
 
 def worker_cmd(concurrency: int, queues: str, name: str = "worker") -> list[str]:
