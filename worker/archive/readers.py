@@ -2,9 +2,9 @@
 follows.
 
 Each reader yields ``Row`` or ``BadRow`` (``worker.archive.rows``) and never raises for one bad row: an
-unreadable line (invalid JSON or UTF-8, a wrong field count, a line over ``MAX_LINE_BYTES``, a row the
-schema refuses) is a ``BadRow`` with its line number and the import goes on. Only an archive that cannot
-be read at all raises ``ArchiveFormatError``.
+unreadable line (invalid JSON or UTF-8, JSON nested too deeply, a wrong field count, a line over
+``MAX_LINE_BYTES``, a row the schema refuses) is a ``BadRow`` with its line number and the import goes on.
+Only an archive that cannot be read at all raises ``ArchiveFormatError``.
 
 Text is UTF-8, with or without a BOM. A CSV archive may also be UTF-16 or UTF-32 when it starts with that
 byte order mark (Excel's "Unicode text" is UTF-16 LE with a BOM, tab-separated); a JSONL archive with one is
@@ -221,6 +221,12 @@ def read_jsonl(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]
             continue
         except json.JSONDecodeError as err:
             yield BadRow(ordinal, line_no, f"invalid JSON: {err.msg} (column {err.colno})")
+            continue
+        except RecursionError:
+            # json's scanner recurses per array or object level and stops at the interpreter's recursion
+            # limit (~1,000 levels): a 400 KB line of brackets is far under the line cap. What it does read
+            # is safe: nothing after it walks a value (the schema reads the top level and a list of tags).
+            yield BadRow(ordinal, line_no, "invalid JSON: nested too deeply")
             continue
         if not isinstance(obj, dict):
             yield BadRow(ordinal, line_no, f"expected a JSON object, got {type(obj).__name__}")

@@ -1,0 +1,67 @@
+"""Hostile archives (QA round 4, H2-H4): a row that would crash a reader or blow its memory is one bad row,
+and the rows after it are imported.
+
+* H2: a JSONL value nested 200,000 levels deep (400 KB, under the line cap) raised ``RecursionError``
+  out of ``json.loads`` and aborted the import.
+* H3: a lone surrogate escape (``\\ud800``) in a JSONL url raised ``UnicodeEncodeError`` out of the URL
+  canonicaliser and aborted the import; in tags it was indexed as it was.
+* H4: the CSV reader took a whole physical line into memory before ``csv.field_size_limit`` could refuse
+  it (a 611 KB ``.csv.gz`` holding one 600 MB line took 1.35 GB). The tests use a small cap and a
+  generated stream, and assert on peak memory (tracemalloc), not time.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tracemalloc
+from collections.abc import Iterator
+
+import pytest
+
+from worker.archive import readers
+from worker.archive.columns import RowError, checked_url
+from worker.archive.readers import read_csv, read_jsonl
+from worker.archive.rows import BadRow, Row
+
+TEXT = "نص عربي طويل عن هجوم على سجن في سوريا. " * 10
+
+
+def _shape(items: list) -> list[tuple[str, int]]:
+    return [(type(i).__name__, i.line) for i in items]
+
+
+# ------------------------------------------------------------------------------------- H2: deep JSON
+
+
+def test_jsonl_value_nested_200000_deep_is_a_bad_row_and_the_next_row_imports():
+    deep = '{"url":"http://example.com/deep","title":"t","text":' + "[" * 200_000 + "]" * 200_000 + "}"
+    ok = json.dumps({"url": "http://example.com/ok1", "title": "هجوم على سجن", "text": TEXT}, ensure_ascii=False)
+    items = list(read_jsonl(io.BytesIO(f"{deep}\n{ok}\n".encode())))
+    assert _shape(items) == [("BadRow", 1), ("Row", 2)]
+    assert items[0].error == "invalid JSON: nested too deeply"
+    assert items[1].article.url == "http://example.com/ok1"
+
+
+@pytest.mark.parametrize("opener", ["[", '{"a":'])
+def test_jsonl_deep_nesting_anywhere_in_the_row(opener):
+    """Arrays or objects, in an ignored column, or as the whole line: each is one bad row."""
+    closer = "]" if opener == "[" else "}"
+    deep = opener * 50_000 + "1" + closer * 50_000
+    lines = ['{"url":"http://example.com/a","title":"t","extra":' + deep + "}", deep,
+             json.dumps({"url": "http://example.com/b", "title": "t"})]
+    items = list(read_jsonl(io.BytesIO("\n".join(lines).encode())))
+    assert _shape(items) == [("BadRow", 1), ("BadRow", 2), ("Row", 3)]
+    assert all(i.error == "invalid JSON: nested too deeply" for i in items[:2])
+
+
+def test_jsonl_nesting_that_json_reads_is_never_walked():
+    """What ``json.loads`` does read (a few hundred levels) reaches the schema, which only looks at the top
+    level: a nested value in a text column is a wrongly typed column, in an ignored column nothing."""
+    deep = "[" * 300 + "]" * 300
+    lines = ['{"url":"http://example.com/a","title":' + deep + "}",
+             '{"url":"http://example.com/b","title":"t","docno":' + deep + ',"tags":' + deep + "}"]
+    items = list(read_jsonl(io.BytesIO("\n".join(lines).encode())))
+    assert _shape(items) == [("BadRow", 1), ("Row", 2)]
+    assert "column 'title': expected text, got list" in items[0].error
+    assert items[1].article.tags == ()
