@@ -65,3 +65,40 @@ def test_jsonl_nesting_that_json_reads_is_never_walked():
     assert _shape(items) == [("BadRow", 1), ("Row", 2)]
     assert "column 'title': expected text, got list" in items[0].error
     assert items[1].article.tags == ()
+
+
+# --------------------------------------------------------------------------------- H3: lone surrogates
+
+
+def test_jsonl_url_with_a_lone_surrogate_is_a_bad_row_and_the_next_row_imports():
+    lines = ['{"url":"http://example.com/s3\\ud800","title":"t","text":"' + TEXT + '"}',
+             '{"url":"http://example.com/s\\udfff4","title":"t"}',
+             '{"url":"http://example.com/s5","title":"after","text":"' + TEXT + '"}']
+    items = list(read_jsonl(io.BytesIO("\n".join(lines).encode())))
+    assert _shape(items) == [("BadRow", 1), ("BadRow", 2), ("Row", 3)]
+    assert items[0].error == "url is not valid Unicode: a lone surrogate (\\ud800) at character 22"
+    assert "\\udfff" in items[1].error
+    items[0].error.encode("utf-8")  # the message itself prints anywhere
+
+
+def test_checked_url_refuses_lone_surrogates_wherever_they_come_from():
+    """The WARC reader's target URI goes through the same check."""
+    with pytest.raises(RowError, match="not valid Unicode"):
+        checked_url("http://example.com/\udc80x")
+    assert checked_url("http://example.com/\U0001f600") == "http://example.com/%F0%9F%98%80"  # a pair is fine
+
+
+def test_jsonl_lone_surrogates_in_other_text_become_replacement_characters():
+    """Text other than the url is repaired one for one, as the extraction chain repairs a title or body
+    from JSON (``worker.extract.pipeline._clean``): tags, source, author, summary no longer reach the index
+    as text that cannot be encoded."""
+    row = {"url": "http://example.com/x", "title": "عنوان\ud800", "text": TEXT + "\ud83d",
+           "tags": ["\udfff", "سياسة"], "source": "bbc\ud800", "author": "\udc00كاتب", "summary": "ملخص\ud800",
+           "category": "unused"}
+    [item] = list(read_jsonl(io.BytesIO(json.dumps(row).encode())))
+    assert isinstance(item, Row)
+    a = item.article
+    assert (a.title, a.source, a.author, a.summary) == ("عنوان\ufffd", "bbc\ufffd", "\ufffdكاتب", "ملخص\ufffd")
+    assert a.body.endswith("\ufffd") and a.tags == ("\ufffd", "سياسة")
+    for value in (a.title, a.body, a.source, a.author, a.summary, *a.tags):
+        value.encode("utf-8")
