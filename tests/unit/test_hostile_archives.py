@@ -102,3 +102,119 @@ def test_jsonl_lone_surrogates_in_other_text_become_replacement_characters():
     assert a.body.endswith("\ufffd") and a.tags == ("\ufffd", "سياسة")
     for value in (a.title, a.body, a.source, a.author, a.summary, *a.tags):
         value.encode("utf-8")
+
+
+# ----------------------------------------------------------------------------- H4: CSV line memory
+
+
+class _Generated(io.RawIOBase):
+    """An archive produced as it is read, from ``parts``: bytes, or ``(unit, times)`` for ``unit`` repeated.
+    Never materialised: the test's memory is the reader's. ``read_bytes`` counts what was served."""
+
+    def __init__(self, *parts: bytes | tuple[bytes, int]) -> None:
+        self._chunks = self._generate(parts)
+        self._left = b""
+        self.read_bytes = 0
+
+    @staticmethod
+    def _generate(parts: tuple[bytes | tuple[bytes, int], ...]) -> Iterator[bytes]:
+        for part in parts:
+            if isinstance(part, bytes):
+                yield part
+                continue
+            unit, times = part
+            per = max(1, 64 * 1024 // len(unit))
+            while times > 0:
+                yield unit * min(per, times)
+                times -= per
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # noqa: ANN001 - a writable buffer, per io.RawIOBase
+        while not self._left:
+            self._left = next(self._chunks, None)
+            if self._left is None:
+                self._left = b""
+                return 0
+        n = min(len(buffer), len(self._left))
+        buffer[:n] = self._left[:n]
+        self._left = self._left[n:]
+        self.read_bytes += n
+        return n
+
+
+def _long_line(size: int, *, quote: bool = False) -> _Generated:
+    """A header, one row, one row whose last field is ``size`` bytes (after an opening quote that never
+    closes with ``quote``), one row after it."""
+    return _Generated(b"url,title\r\nhttp://example.com/0,t0\r\nhttp://example.com/long," + (b'"' if quote else b""),
+                      (b"b", size), b"\r\nhttp://example.com/after0,a0\r\n")
+
+
+def _peak(stream: io.RawIOBase) -> tuple[list, int]:
+    tracemalloc.start()
+    try:
+        items = list(read_csv(io.BufferedReader(stream)))  # type: ignore[arg-type]
+        return items, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+CAP = 64 * 1024
+LINE = 24 * 1024 * 1024  # 384 times the cap
+RECORD = 6 * 1024 * 1024  # 96 times the cap, in ~60,000 short lines
+
+
+@pytest.mark.parametrize("quote", [False, True], ids=["plain", "unclosed-quote"])
+def test_csv_overlong_line_is_refused_within_the_cap(monkeypatch, quote):
+    monkeypatch.setattr(readers, "MAX_LINE_BYTES", CAP)
+    stream = _long_line(LINE, quote=quote)
+    items, peak = _peak(stream)
+    assert stream.read_bytes > LINE  # read through to the line's end (to find the next row)...
+    assert peak < 16 * CAP + 2 * 1024 * 1024  # ...but never held: 24 MB of line, peak ~1 MB
+    assert _shape(items) == [("Row", 2), ("BadRow", 3), ("Row", 4)]
+    assert items[1].error == f"line longer than {CAP} characters"
+    assert items[2].article.url == "http://example.com/after0"
+
+
+def test_csv_record_over_the_cap_across_many_short_lines_is_refused_within_the_cap(monkeypatch):
+    """A quoted field may hold newlines, so a record can be many short lines, each under the cap: 6 MB of
+    quoted fields of 101 characters with a newline in the middle, one record. csv's field limit never
+    fires (each field is small); before, the record's fields piled up until its end."""
+    monkeypatch.setattr(readers, "MAX_LINE_BYTES", CAP)
+    # Physical lines 'x…","x…': read afresh after a refusal, the rest is again one long record (bad once per
+    # cap, not once per line).
+    unit = b'"' + b"x" * 50 + b"\n" + b"x" * 50 + b'",'
+    stream = _Generated(b"url,title\r\nhttp://example.com/1,t\r\nhttp://example.com/2,", (unit, RECORD // len(unit)),
+                        b'""\r\n')
+    items, peak = _peak(stream)
+    assert stream.read_bytes > RECORD * 0.99 and peak < 16 * CAP + 2 * 1024 * 1024
+    assert _shape(items[:2]) == [("Row", 2), ("BadRow", 3)]
+    assert items[1].error == f"record longer than {CAP} characters"
+    # What follows the refused part is read as new records (bad rows here), as after csv's field limit.
+    assert not any(isinstance(i, Row) and i.article.url == "http://example.com/2" for i in items)
+
+
+def test_csv_line_numbers_count_the_refused_line(monkeypatch):
+    monkeypatch.setattr(readers, "MAX_LINE_BYTES", CAP)
+    data = (b"url,title\r\nhttp://example.com/1,\"a\nb\"\r\nhttp://example.com/2," + b"z" * (3 * CAP)
+            + b"\r\n\r\nhttp://example.com/3,t\r\n")
+    items = list(read_csv(io.BytesIO(data)))
+    assert _shape(items) == [("Row", 2), ("BadRow", 4), ("Row", 6)]
+
+
+def test_csv_lines_and_records_just_under_the_cap_still_import(monkeypatch):
+    monkeypatch.setattr(readers, "MAX_LINE_BYTES", CAP)
+    field = "y" * (CAP - 40)
+    data = (f"url,title\r\nhttp://example.com/1,{field}\r\n"
+            f'http://example.com/2,"{field[:1000]}\n{field[:1000]}"\r\n').encode()
+    items = list(read_csv(io.BytesIO(data)))
+    assert _shape(items) == [("Row", 2), ("Row", 3)]
+
+
+def test_csv_header_longer_than_the_cap_is_refused(monkeypatch):
+    monkeypatch.setattr(readers, "MAX_LINE_BYTES", CAP)
+    from worker.archive.errors import ArchiveFormatError
+
+    with pytest.raises(ArchiveFormatError, match="header is longer than"):
+        list(read_csv(io.BytesIO(b"url," + b"h" * (2 * CAP) + b"\r\nx,y\r\n")))
