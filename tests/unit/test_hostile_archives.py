@@ -218,3 +218,43 @@ def test_csv_header_longer_than_the_cap_is_refused(monkeypatch):
 
     with pytest.raises(ArchiveFormatError, match="header is longer than"):
         list(read_csv(io.BytesIO(b"url," + b"h" * (2 * CAP) + b"\r\nx,y\r\n")))
+
+
+# ------------------------------------------------------------------- the report of a bad row is text
+
+
+def test_bad_row_and_format_error_messages_are_printed_as_text_not_markup(monkeypatch, tmp_path):
+    """Found beside H3: a bad row's message quotes the row (``url '…' is not an http(s) URL``), and the
+    terminal report read it as rich markup: ``[/]`` in a url raised ``MarkupError`` and aborted the import,
+    ``[red]`` restyled the report. A CSV header's cells, quoted in its refusal, did the same."""
+    from types import SimpleNamespace
+
+    from typer.testing import CliRunner
+
+    from worker.archive.errors import ArchiveFormatError
+    from worker.archive.importer import ImportSummary
+    from worker.cli.main import app
+
+    ctx = SimpleNamespace(settings=SimpleNamespace(es_index="news-test"))
+    bad = BadRow(1, 1, "url 'ftp://x/[/]' is not an http(s) URL")
+
+    def import_archive(*a, on_bad, **k):  # noqa: ANN001, ANN202
+        on_bad(bad)
+        return ImportSummary(rows=1, imported=0, bad=1, failed=0, skipped=0, deliveries=0, seconds=0.1,
+                             bad_rows=(bad,))
+
+    monkeypatch.setattr("worker.archive.importer.context_for", lambda alias: ctx)
+    monkeypatch.setattr("worker.archive.importer.import_archive", import_archive)
+    path = tmp_path / "a.jsonl"
+    path.write_text("{}\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["import", str(path), "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert "skipped line 1: url 'ftp://x/[/]' is not an http(s) URL" in r.stderr
+
+    def refused(*a, **k):  # noqa: ANN001, ANN202
+        raise ArchiveFormatError("line 1: the CSV header has no 'url' column: ['[/]', '[red]x']")
+
+    monkeypatch.setattr("worker.archive.importer.import_archive", refused)
+    r = CliRunner().invoke(app, ["import", str(path), "--quiet"])
+    assert r.exit_code == 2, r.output
+    assert "no 'url' column: ['[/]', '[red]x']" in r.stderr
