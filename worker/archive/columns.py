@@ -23,6 +23,11 @@ image      ``image``
 
 Other columns are ignored (the ANT corpus's ``docno``). Values of the wrong type (a list as a title) make
 the row bad, with a message naming the column.
+
+Lone surrogates (``"\\ud800"``: valid JSON escapes, but no character, so no UTF-8 can carry them): in the
+url the row is bad (the url is the document's identity; a repaired one would be another page, and a feed
+item with such a link is dropped too); in any other text each becomes U+FFFD, one for one, as the
+extraction chain already repairs a title or body (a body whose emoji was cut in half keeps its article).
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ IMAGE = ("image",)
 MAX_URL_CHARS = 4096
 MAX_TAGS = 50
 _LANG_RE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 class RowError(ValueError):
@@ -66,13 +72,20 @@ def _pick(row: Mapping[str, Any], names: tuple[str, ...]) -> tuple[str, Any]:
     return names[0], None
 
 
-def _text(row: Mapping[str, Any], names: tuple[str, ...]) -> str | None:
+def _text(row: Mapping[str, Any], names: tuple[str, ...], *, repair: bool = True) -> str | None:
+    """The group's text; ``repair``: lone surrogates become U+FFFD (not for the url: ``checked_url``)."""
     name, value = _pick(row, names)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise RowError(f"column {name!r}: expected text, got {type(value).__name__}")
-    return str(value).strip() or None
+    text = str(value)
+    return (_repaired(text) if repair else text).strip() or None
+
+
+def _repaired(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (see the module docstring)."""
+    return _SURROGATE_RE.sub("\ufffd", text)
 
 
 def parse_published(value: Any) -> str | None:
@@ -118,7 +131,7 @@ def _tags(row: Mapping[str, Any]) -> list[str]:
         items = value
     else:
         raise RowError(f"column {name!r}: expected a list or text, got {type(value).__name__}")
-    tags = [str(t).strip() for t in items if isinstance(t, str | int) and str(t).strip()]
+    tags = [_repaired(str(t)).strip() for t in items if isinstance(t, str | int) and str(t).strip()]
     return list(dict.fromkeys(tags))[:MAX_TAGS]
 
 
@@ -128,6 +141,10 @@ def checked_url(raw: str | None) -> str:
         raise RowError("no url: the document id is the hash of the canonical URL (column 'url' or 'link')")
     if len(raw) > MAX_URL_CHARS:
         raise RowError(f"url longer than {MAX_URL_CHARS} characters")
+    if lone := _SURROGATE_RE.search(raw):
+        # The canonicaliser percent-encodes the url's UTF-8, which has no form for it (UnicodeEncodeError).
+        raise RowError(f"url is not valid Unicode: a lone surrogate ({ascii(lone.group())[1:-1]}) "
+                       f"at character {lone.start() + 1}")
     parts = urlsplit(raw)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise RowError(f"url {raw[:80]!r} is not an http(s) URL")
@@ -143,7 +160,7 @@ def article_from_columns(row: Mapping[str, Any], *, source: str | None = None,
                          fetched: datetime | None = None) -> FetchedArticle:
     """One archive row (column names already lower-cased) -> the article for the chain. ``source`` is
     the import's default source (``--source``). Raises ``RowError``."""
-    url = checked_url(_text(row, URL))
+    url = checked_url(_text(row, URL, repair=False))
     title, text = _text(row, TITLE), _text(row, TEXT)
     if not title and not text:
         raise RowError("no title and no text (columns 'title', 'text'/'body'/'content')")

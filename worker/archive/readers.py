@@ -2,9 +2,9 @@
 follows.
 
 Each reader yields ``Row`` or ``BadRow`` (``worker.archive.rows``) and never raises for one bad row: an
-unreadable line (invalid JSON or UTF-8, a wrong field count, a line over ``MAX_LINE_BYTES``, a row the
-schema refuses) is a ``BadRow`` with its line number and the import goes on. Only an archive that cannot
-be read at all raises ``ArchiveFormatError``.
+unreadable line (invalid JSON or UTF-8, JSON nested too deeply, a wrong field count, a line or CSV record
+over ``MAX_LINE_BYTES``, a row the schema refuses) is a ``BadRow`` with its line number and the import goes
+on. Only an archive that cannot be read at all raises ``ArchiveFormatError``.
 
 Text is UTF-8, with or without a BOM. A CSV archive may also be UTF-16 or UTF-32 when it starts with that
 byte order mark (Excel's "Unicode text" is UTF-16 LE with a BOM, tab-separated); a JSONL archive with one is
@@ -21,7 +21,6 @@ import codecs
 import csv
 import gzip
 import io
-import itertools
 import json
 import sys
 import zlib
@@ -34,12 +33,13 @@ from typing import BinaryIO, Literal
 from worker.archive.columns import URL, RowError, article_from_columns
 from worker.archive.errors import ArchiveFormatError
 from worker.archive.formula import unguard
+from worker.archive.lines import BoundedLines, Overlong
 from worker.archive.rows import BadRow, Item, Row
 from worker.archive.warc import read_warc
 
 Format = Literal["jsonl", "csv", "warc"]
 FORMATS: tuple[str, ...] = ("jsonl", "csv", "warc")
-MAX_LINE_BYTES = 8 * 1024 * 1024  # one JSONL line or CSV field: the longest real articles are ~300 KB
+MAX_LINE_BYTES = 8 * 1024 * 1024  # one JSONL line (bytes) or CSV record (characters): real articles are ~300 KB
 _EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".warc": "warc"}
 _GZIP_MAGIC = b"\x1f\x8b"
 HEAD_BYTES = 64 * 1024  # the archive's identity for the checkpoint, and what format sniffing looks at
@@ -222,6 +222,12 @@ def read_jsonl(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]
         except json.JSONDecodeError as err:
             yield BadRow(ordinal, line_no, f"invalid JSON: {err.msg} (column {err.colno})")
             continue
+        except RecursionError:
+            # json's scanner recurses per array or object level and stops at the interpreter's recursion
+            # limit (~1,000 levels): a 400 KB line of brackets is far under the line cap. What it does read
+            # is safe: nothing after it walks a value (the schema reads the top level and a list of tags).
+            yield BadRow(ordinal, line_no, "invalid JSON: nested too deeply")
+            continue
         if not isinstance(obj, dict):
             yield BadRow(ordinal, line_no, f"expected a JSON object, got {type(obj).__name__}")
             continue
@@ -251,27 +257,32 @@ def read_csv(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]:
     binary = io.BufferedReader(CountingReader(stream, first))  # type: ignore[arg-type]
     text = io.TextIOWrapper(binary, encoding=wide or "utf-8-sig",
                             errors="surrogatepass" if wide else "surrogateescape", newline="")
-    csv.field_size_limit(MAX_LINE_BYTES)
+    cap = MAX_LINE_BYTES
+    csv.field_size_limit(cap)  # a second bound: BoundedLines already holds a whole record under the cap
     try:
-        header_line = text.readline(MAX_LINE_BYTES)
+        header_line = text.readline(cap + 1)
     except UnicodeDecodeError as err:
         raise ArchiveFormatError(f"line 1: invalid {label} in the CSV header: {err.reason}") from err
     if not header_line:
         return
-    reader = csv.reader(itertools.chain([header_line], text), delimiter=_delimiter(header_line))
+    if len(header_line) > cap and not header_line.endswith(("\n", "\r")):
+        raise ArchiveFormatError(f"line 1: the CSV header is longer than {cap} characters")
+    lines = BoundedLines(text, cap, header_line)
+    reader = csv.reader(lines, delimiter=_delimiter(header_line))
     try:
         header = next(reader)
     except StopIteration:
         return
-    except csv.Error as err:
+    except (csv.Error, Overlong) as err:
         raise ArchiveFormatError(f"line 1: unreadable CSV header: {err}") from err
     names = [h.strip().lower() for h in header]
     if not any(n in names for n in URL):
         raise ArchiveFormatError(f"line 1: the CSV header has no 'url' column: {header[:12]}")
     ordinal = 0
     fetched = _now()
-    start = reader.line_num + 1
+    start = lines.count + 1
     while True:
+        lines.start_record()
         try:
             record = next(reader)
         except StopIteration:
@@ -282,12 +293,17 @@ def read_csv(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]:
         except UnicodeDecodeError as err:  # only the wide encodings: an odd byte count at the end
             yield BadRow(ordinal + 1, start, f"invalid {label} ({err.reason}), stopped reading")
             return
+        except Overlong as err:  # the reader starts afresh on the line after it
+            ordinal += 1
+            yield BadRow(ordinal, start, str(err))
+            start = lines.count + 1
+            continue
         except csv.Error as err:
             ordinal += 1
             yield BadRow(ordinal, start, f"unreadable CSV: {err}")
-            start = reader.line_num + 1
+            start = lines.count + 1
             continue
-        line, start = start, reader.line_num + 1
+        line, start = start, lines.count + 1
         if not record or all(not f.strip() for f in record):
             continue
         ordinal += 1

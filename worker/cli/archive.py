@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 if TYPE_CHECKING:  # the import's modules load only when the command runs
     from worker.archive.importer import ImportSummary, Tally
@@ -48,7 +49,8 @@ def import_cmd(
     def on_bad(bad: Any) -> None:
         shown[0] += 1
         if shown[0] <= MAX_BAD_SHOWN:
-            err_console.print(f"[yellow]skipped[/] {bad.describe()}")
+            # The message quotes the row (a url, a date): text, not markup ("[/]" would raise MarkupError).
+            err_console.print(f"[yellow]skipped[/] {escape(bad.describe())}")
         elif shown[0] == MAX_BAD_SHOWN + 1:
             err_console.print("[yellow]more bad rows: counted in the summary[/]")
 
@@ -75,7 +77,7 @@ def import_cmd(
                                      batch=batch, alerts=alerts, on_bad=on_bad, on_batch=on_batch, tally=tally,
                                      on_deliveries=_queue_deliveries if alerts else None)
     except ArchiveFormatError as err:
-        err_console.print(f"[red]error:[/] {err}")
+        err_console.print(f"[red]error:[/] {escape(str(err))}")  # it may quote the archive's header
         raise typer.Exit(2) from err
     except ImportAborted as err:
         _stopped(ctx, tally, alerts, as_json, f"stopped: {err}")
@@ -116,8 +118,6 @@ def _report(ctx: AppContext, summary: ImportSummary, alerts: bool, as_json: bool
 def _stopped(ctx: AppContext, tally: Tally, alerts: bool, as_json: bool, why: str) -> None:
     """An import that stopped half-way: why on stderr (as before), and the summary of the finished batches
     on stdout, in the same shape as a finished import's (``"interrupted": true``), for scripts."""
-    from rich.markup import escape
-
     head, _, rest = why.partition(":")
     err_console.print(f"[{'yellow' if head == 'interrupted' else 'red'}]{head}[/]:{escape(rest)}")
     _report(ctx, tally.summary(interrupted=True), alerts, as_json, why)
