@@ -28,3 +28,19 @@ def test_jsonl_bodies_are_cut_to_the_feed_cap(monkeypatch, tmp_path):
     assert handed == [MAX_BODY_CHARS, 2]
     assert f"line 1: body cut from 1000000 to {MAX_BODY_CHARS} characters" in res.stderr
     assert [json.loads(x)["id"] for x in res.stdout.splitlines()] == ["big", "small"]
+
+
+def test_a_deeply_nested_line_is_skipped_and_the_stream_goes_on(monkeypatch, tmp_path):
+    """QA4 H2's row through `extract --jsonl`: json.loads' RecursionError ended the run with a traceback."""
+    from worker.cli.main import app
+
+    real = pipeline.extract_one
+    monkeypatch.setattr(pipeline, "warm_up", lambda: None)
+    monkeypatch.setattr(pipeline, "extract_one", lambda art: real({**art, "body": "نص قصير"}))
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "deep", "title": ' + "[" * 200_000 + "]" * 200_000 + "}\n"
+                   + json.dumps({"id": "after", "title": "t", "body": "نص"}) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["extract", "--jsonl", str(src)])
+    assert res.exit_code == 0, res.output
+    assert "line 1: skipped (JSON nested too deeply)" in res.stderr
+    assert [json.loads(x)["id"] for x in res.stdout.splitlines()] == ["after"]

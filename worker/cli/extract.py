@@ -89,6 +89,9 @@ def extract_cmd(
                 except (ValueError, TypeError) as err:  # bad input line: report it, keep streaming
                     print(f"line {n}: skipped ({err})", file=sys.stderr)
                     continue
+                except RecursionError:  # json.loads on a value nested past Python's recursion limit
+                    print(f"line {n}: skipped (JSON nested too deeply)", file=sys.stderr)
+                    continue
                 out.write(json.dumps(doc.model_dump(mode="json", exclude=_JSONL_EXCLUDE), ensure_ascii=False))
                 out.write("\n")
         finally:
