@@ -2,6 +2,10 @@
 
 Offsets (``start``/``end``) are character offsets into the original, un-normalised ``title`` or
 ``body`` string named by ``field``, so ``getattr(doc, field)[start:end] == text`` always holds.
+
+Text fields hold plain text: no control characters other than tab and newline, no terminal sequences
+(``worker.controls.strip_controls``, applied where articles are built and again by the chain before it
+takes any offset; never to a finished document, whose offsets would then point elsewhere).
 """
 
 from __future__ import annotations

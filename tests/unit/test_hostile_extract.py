@@ -7,6 +7,7 @@ indexes the string it names, and it does not hang.
 from __future__ import annotations
 
 import json
+import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,15 +16,25 @@ from tests.unit.test_hostile_feeds import CONTROL, hang_guard
 from worker.document import EnrichedDocument
 from worker.extract.pipeline import extract_many
 
+SURROGATES = {c: "\ufffd" for c in range(0xD800, 0xE000)}
 PARA = ("قتل 12 شخصا وأصيب 30 آخرون في هجوم على سجن غويران في الحسكة يوم الخميس 20 يناير 2022، "
         "وقال المتحدث باسم قوات سوريا الديمقراطية \"إن الوضع تحت السيطرة\". ")
+
+
+# What the chain strips before it takes offsets (``worker.controls``): C0 but tab and newline, DEL, C1.
+STRIPPED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def check(docs: list[EnrichedDocument], articles: list[dict]) -> None:
     assert len(docs) == len(articles)
     for d, a in zip(docs, articles, strict=True):
         assert isinstance(d, EnrichedDocument)
-        texts = {"title": a.get("title") or "", "body": a.get("body") or ""}
+        # offsets index the document's own text (document.py), which has lost its control characters
+        texts = {"title": d.title, "body": d.body}
+        for field, text in texts.items():
+            assert not STRIPPED.search(text), (field, text[:80])
+            if not STRIPPED.search(a.get(field) or ""):  # anything else the chain keeps
+                assert text == (a.get(field) or "").translate(SURROGATES), field
         for e in d.entities:
             src = texts[e.field]
             assert 0 <= e.start <= e.end <= len(src), (e, len(src))

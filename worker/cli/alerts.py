@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from worker.cli.term import CliConsole
+from worker.cli.term import CliConsole, cell, dumps
 
 console = CliConsole()
 alerts_app = typer.Typer(help="Alert rules (saved searches with delivery channels) and their history.",
@@ -29,12 +28,12 @@ def _alerts() -> Any:
 
 
 def _fail(msg: str, code: int = 1) -> None:
-    console.print(f"[red]error:[/red] {msg}", highlight=False)
+    console.print(f"[red]error:[/red] {cell(msg)}", highlight=False)
     raise typer.Exit(code)
 
 
 def _dump(obj: Any) -> None:
-    typer.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+    typer.echo(dumps(obj, indent=2, default=str))
 
 
 @alerts_app.command("add")
@@ -74,7 +73,7 @@ def add(
         rule, created = store.upsert(data)
     except RuleError as err:
         _fail(str(err), 2)
-    console.print(f"{'created' if created else 'updated'} rule [bold]{rule.name}[/bold]", highlight=False)
+    console.print(f"{'created' if created else 'updated'} rule [bold]{cell(rule.name)}[/bold]", highlight=False)
 
 
 @alerts_app.command("load")
@@ -91,7 +90,7 @@ def load(path: Annotated[Path, typer.Argument(help="alerts.yaml")]) -> None:
     except RuleError as err:
         _fail(str(err), 2)
     for rule, change in results:  # created | updated | unchanged
-        console.print(f"{change} {rule.name}", highlight=False)
+        console.print(f"{change} {cell(rule.name)}", highlight=False)
 
 
 @alerts_app.command("list")
@@ -105,8 +104,8 @@ def list_(as_json: bool = typer.Option(False, "--json"), owner: str | None = typ
     for r in rules:
         chans = len(r.channels.webhooks) + len(r.channels.emails)
         mode = r.mode if r.mode == "instant" else f"digest/{r.digest_minutes}m"
-        table.add_row(r.name, "yes" if r.enabled else "no", mode, str(chans), r.owner or "",
-                      r.query if len(r.query) < 80 else r.query[:77] + "...")
+        table.add_row(cell(r.name), "yes" if r.enabled else "no", mode, str(chans), cell(r.owner or ""),
+                      cell(r.query if len(r.query) < 80 else r.query[:77] + "..."))
     console.print(table)
 
 
@@ -124,7 +123,7 @@ def remove(name: str) -> None:
     """Delete a rule."""
     if not _store().delete(name):
         _fail(f"no rule named {name!r}")
-    console.print(f"removed {name}", highlight=False)
+    console.print(f"removed {cell(name)}", highlight=False)
 
 
 def _set_enabled(name: str, enabled: bool) -> None:
@@ -132,7 +131,7 @@ def _set_enabled(name: str, enabled: bool) -> None:
         _store().set_enabled(name, enabled)
     except KeyError:
         _fail(f"no rule named {name!r}")
-    console.print(f"{'enabled' if enabled else 'disabled'} {name}", highlight=False)
+    console.print(f"{'enabled' if enabled else 'disabled'} {cell(name)}", highlight=False)
 
 
 @alerts_app.command("enable")
@@ -164,15 +163,15 @@ def test(
         _dump(result)
         return
     console.print(
-        f"[bold]{rule.name}[/bold]: {result['total_hits']} indexed article(s) match; of the {result['examined']} "
+        f"[bold]{cell(rule.name)}[/bold]: {result['total_hits']} indexed article(s) match; of the {result['examined']} "
         f"examined, {result['matched']} pass the filters -> {result['notifications']} notification(s)",
         highlight=False,
     )
     table = Table("story", "published", "source", "title", "follow-ups")
     for s in result["stories"]:
         a = s["article"]
-        table.add_row((s["story_id"] or "")[:12], str(a.get("published") or "")[:16], a.get("source") or "",
-                      a.get("title") or "", str(len(s["follow_ups"])))
+        table.add_row(cell((s["story_id"] or "")[:12]), cell(str(a.get("published") or "")[:16]),
+                      cell(a.get("source") or ""), cell(a.get("title") or ""), str(len(s["follow_ups"])))
     console.print(table)
 
 
@@ -193,8 +192,9 @@ def history(
     table = Table("created", "rule", "kind", "status", "attempts", "title", "follow-ups")
     for r in records:
         title = (r.get("article") or {}).get("title") or f"{r.get('article_count') or 0} article(s)"
-        table.add_row(str(r.get("created", ""))[:19], r.get("rule", ""), r.get("kind", ""), r.get("status", ""),
-                      str(r.get("attempts", 0)), title, str(r.get("follow_up_count", 0)))
+        table.add_row(cell(str(r.get("created", ""))[:19]), cell(r.get("rule", "")), cell(r.get("kind", "")),
+                      cell(r.get("status", "")), cell(r.get("attempts", 0)), cell(title),
+                      cell(r.get("follow_up_count", 0)))
     console.print(f"{total} notification(s)", highlight=False)
     console.print(table)
 

@@ -4,18 +4,17 @@ options, the progress bar, the report, exit codes."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+
+from worker.cli.term import SafeConsole, cell, dumps
 
 if TYPE_CHECKING:  # the import's modules load only when the command runs
     from worker.archive.importer import ImportSummary, Tally
     from worker.pipeline.context import AppContext
 
-err_console = Console(stderr=True, highlight=False)
+err_console = SafeConsole(stderr=True, highlight=False)
 MAX_BAD_SHOWN = 50  # bad rows printed as they come; the rest are counted (the summary has the total)
 
 
@@ -49,8 +48,7 @@ def import_cmd(
     def on_bad(bad: Any) -> None:
         shown[0] += 1
         if shown[0] <= MAX_BAD_SHOWN:
-            # The message quotes the row (a url, a date): text, not markup ("[/]" would raise MarkupError).
-            err_console.print(f"[yellow]skipped[/] {escape(bad.describe())}")
+            err_console.print(f"[yellow]skipped[/] {cell(bad.describe())}")
         elif shown[0] == MAX_BAD_SHOWN + 1:
             err_console.print("[yellow]more bad rows: counted in the summary[/]")
 
@@ -77,7 +75,7 @@ def import_cmd(
                                      batch=batch, alerts=alerts, on_bad=on_bad, on_batch=on_batch, tally=tally,
                                      on_deliveries=_queue_deliveries if alerts else None)
     except ArchiveFormatError as err:
-        err_console.print(f"[red]error:[/] {escape(str(err))}")  # it may quote the archive's header
+        err_console.print(f"[red]error:[/] {cell(err)}")
         raise typer.Exit(2) from err
     except ImportAborted as err:
         _stopped(ctx, tally, alerts, as_json, f"stopped: {err}")
@@ -105,7 +103,7 @@ def _report(ctx: AppContext, summary: ImportSummary, alerts: bool, as_json: bool
                "bad_rows": [{"line": b.line, "unit": b.unit, "error": b.error} for b in summary.bad_rows]}
         if why:
             out["error"] = why
-        typer.echo(json.dumps(out, ensure_ascii=False))
+        typer.echo(dumps(out))
         return
     resumed = f", {summary.skipped} done by an earlier run" if summary.skipped else ""
     alerts_note = f", {summary.deliveries} notifications queued" if alerts else " (alerts not matched)"
@@ -119,7 +117,7 @@ def _stopped(ctx: AppContext, tally: Tally, alerts: bool, as_json: bool, why: st
     """An import that stopped half-way: why on stderr (as before), and the summary of the finished batches
     on stdout, in the same shape as a finished import's (``"interrupted": true``), for scripts."""
     head, _, rest = why.partition(":")
-    err_console.print(f"[{'yellow' if head == 'interrupted' else 'red'}]{head}[/]:{escape(rest)}")
+    err_console.print(f"[{'yellow' if head == 'interrupted' else 'red'}]{head}[/]:{cell(rest)}")
     _report(ctx, tally.summary(interrupted=True), alerts, as_json, why)
 
 

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
-from rich.console import Console
 
 from worker.cli.errors import EXIT_INPUT, CliError
+from worker.cli.term import SafeConsole, cell, json_safe, plain
 
-err_console = Console(stderr=True, highlight=False)
+err_console = SafeConsole(stderr=True, highlight=False)
 FORMATS = ("csv", "jsonl", "geojson")
 DEFAULT_FORMAT = "jsonl"
 BY_EXTENSION = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".geojson": "geojson"}
@@ -104,6 +104,7 @@ def export_cmd(
     q = ExportQuery(query, source, date_from, date_to, sort, limit)  # type: ignore[arg-type]
     # The output file first: a path that cannot be written fails before any query is sent.
     target = AtomicOutput(out) if out else None
+    tty = target is None and sys.stdout.isatty()
     count = [0]
 
     def counted(it: Any) -> Any:
@@ -115,13 +116,13 @@ def export_cmd(
         try:
             pages = export_pages(get_es(), alias, q)
         except (QuerySyntaxError, SearchError) as err:
-            err_console.print(f"[red]query error:[/] {getattr(err, 'message', err)}")
+            err_console.print(f"[red]query error:[/] {cell(getattr(err, 'message', err))}")
             raise typer.Exit(2) from err
         for chunk in RENDERERS[fmt](counted(pages)):
             if target:
                 target.stream.write(chunk)
             else:
-                sys.stdout.buffer.write(chunk.encode("utf-8"))
+                sys.stdout.buffer.write((_for_terminal(chunk, fmt) if tty else chunk).encode("utf-8"))
         if not target:
             sys.stdout.buffer.flush()
     except BaseException:
@@ -131,6 +132,13 @@ def export_cmd(
     if target:
         target.commit()
         err_console.print(f"{count[0]} articles -> {out} ({fmt})")
+
+
+def _for_terminal(chunk: str, fmt: str) -> str:
+    """An export chunk for a terminal rather than a file: no control character the terminal would obey
+    (a stored title with ``ESC ] 52``, from before ingest stripped them). JSON stays the same JSON; a CSV's
+    controls are written out (``\\x1b``), its CRLF line ends shown as the terminal shows LF."""
+    return plain(chunk.replace("\r\n", "\n")) if fmt == "csv" else json_safe(chunk)
 
 
 def register(app: typer.Typer) -> None:

@@ -69,6 +69,7 @@ def extract_cmd(
     jsonl: bool = typer.Option(False, "--jsonl", help="input is JSON lines, one article each"),
 ) -> None:
     """Print the enriched document(s) as JSON."""
+    from worker.cli.term import dumps
     from worker.extract.pipeline import extract_one, warm_up
 
     out = sys.stdout
@@ -92,7 +93,7 @@ def extract_cmd(
                 except RecursionError:  # json.loads on a value nested past Python's recursion limit
                     print(f"line {n}: skipped (JSON nested too deeply)", file=sys.stderr)
                     continue
-                out.write(json.dumps(doc.model_dump(mode="json", exclude=_JSONL_EXCLUDE), ensure_ascii=False))
+                out.write(dumps(doc.model_dump(mode="json", exclude=_JSONL_EXCLUDE)))
                 out.write("\n")
         finally:
             if stream is not sys.stdin:
@@ -103,7 +104,7 @@ def extract_cmd(
     warm_up()
     article = _article_from_html(raw) if html else _article_from_text(raw)
     doc = extract_one(_capped(article, path))
-    out.write(json.dumps(doc.model_dump(mode="json"), ensure_ascii=False, indent=1))
+    out.write(dumps(doc.model_dump(mode="json"), indent=1))
     out.write("\n")
 
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from worker.cli.term import CliConsole
+from worker.cli.term import CliConsole, cell, dumps
 
 console = CliConsole()
 
@@ -60,7 +59,7 @@ def _ago(ts: float | None) -> str:
 
 
 def _print_json(obj: Any) -> None:
-    print(json.dumps(obj, ensure_ascii=False, indent=1, default=str))
+    print(dumps(obj, indent=1, default=str))
 
 
 # ``feeds add`` option -> Feed field, for --replace's "what was not given keeps its stored value"
@@ -120,7 +119,7 @@ def register(app: typer.Typer) -> None:
             check_url(feed.url, policy=AddressPolicy.from_entries(
                 s.private_hosts, allow_all=s.allow_private_addresses or feed.allow_private))
         except BlockedURLError as err:  # added anyway (DNS may not be ready), but say it will fail
-            console.print(f"[yellow]warning: polling will be refused: {err}[/yellow]")
+            console.print(f"[yellow]warning: polling will be refused: {cell(err)}[/yellow]")
         if replace:
             # polling state (status, schedule) is kept, as `feeds load` does; a new URL drops the old
             # one's ETag, Last-Modified and body hash (the registry's put), so it is fetched in full
@@ -130,7 +129,7 @@ def register(app: typer.Typer) -> None:
                 ctx.registry.add(feed)
             except FeedExistsError as err:  # the API answers 409; silently replacing lost the old URL
                 raise CliError(f"{err} (--replace updates it)") from err
-        console.print(f"{'updated' if replace else 'added'} [bold]{feed.id}[/bold] -> {feed.url}")
+        console.print(f"{'updated' if replace else 'added'} [bold]{cell(feed.id)}[/bold] -> {cell(feed.url)}")
 
     @feeds.command("load")
     def load(
@@ -151,7 +150,7 @@ def register(app: typer.Typer) -> None:
             loaded = ctx.registry.load_yaml(path, section=section, replace=replace, settings=ctx.settings)
         except FeedFileError as err:  # an interval out of the polling bounds
             raise CliError(str(err)) from err
-        console.print(f"loaded {len(loaded)} feeds from {path}")
+        console.print(f"loaded {len(loaded)} feeds from {cell(path)}")
 
     @feeds.command("load-replay")
     def load_replay(url: str = typer.Argument("http://127.0.0.1:8765"),
@@ -168,7 +167,7 @@ def register(app: typer.Typer) -> None:
             # put: running it again re-registers the same feeds (their polling state kept), never a conflict
             reg.put(feed_input({"id": f["id"], "url": f["url"], "name": f["name"], "source": f["source"],
                                 "interval": interval, "tags": f.get("tags", [])}, ctx.settings))
-        console.print(f"registered {len(listing['feeds'])} replay feeds from {url}")
+        console.print(f"registered {len(listing['feeds'])} replay feeds from {cell(url)}")
 
     @feeds.command("list")
     def list_(as_json: bool = typer.Option(False, "--json")) -> None:
@@ -184,12 +183,12 @@ def register(app: typer.Typer) -> None:
         colour = {"ok": "green", "failing": "yellow", "dead": "red", "new": "cyan"}
         for r in rows:
             t.add_row(
-                r["id"] + ("" if r["enabled"] else " (off)"),
-                f"[{colour.get(r['status'], 'white')}]{r['status']}[/]",
+                cell(r["id"] + ("" if r["enabled"] else " (off)")),
+                f"[{colour.get(r['status'], 'white')}]{cell(r['status'])}[/]",
                 _ago(r["last_success"]), str(r["consecutive_failures"]),
                 _ago(r["next_poll"]) if r["enabled"] else "paused",
                 f"{r['current_interval']:.0f}s" if r["current_interval"] else "-", str(r["items_new"]),
-                (r["last_error"] or "")[:60],
+                cell((r["last_error"] or "")[:60]),
             )
         console.print(t)
 
@@ -201,7 +200,7 @@ def register(app: typer.Typer) -> None:
         ctx = _ctx()
         feed = ctx.registry.get(feed_id)
         if feed is None:
-            console.print(f"[red]no feed {feed_id!r}[/red]")
+            console.print(f"[red]no feed {cell(repr(feed_id))}[/red]")
             raise typer.Exit(1)
         view = feed_view(feed, ctx.registry.state(feed_id))
         view["state"] = ctx.registry.state(feed_id).model_dump()
@@ -209,9 +208,9 @@ def register(app: typer.Typer) -> None:
 
     def _set_enabled(feed_id: str, enabled: bool) -> None:
         if _ctx().registry.set_enabled(feed_id, enabled) is None:
-            console.print(f"[red]no feed {feed_id!r}[/red]")
+            console.print(f"[red]no feed {cell(repr(feed_id))}[/red]")
             raise typer.Exit(1)
-        console.print(f"{'enabled' if enabled else 'disabled'} {feed_id}"
+        console.print(f"{'enabled' if enabled else 'disabled'} {cell(feed_id)}"
                       + ("; polled on the next beat tick" if enabled else "; not polled until `feeds enable`"),
                       highlight=False)
 
@@ -237,21 +236,21 @@ def register(app: typer.Typer) -> None:
         ctx = _ctx()
         feed = ctx.registry.get(feed_id)
         if feed is None:
-            console.print(f"[red]no feed {feed_id!r}[/red]")
+            console.print(f"[red]no feed {cell(repr(feed_id))}[/red]")
             raise typer.Exit(1)
         feed_input({**feed.model_dump(), "interval": interval}, ctx.settings)  # the one rule: exit 2 if out of bounds
         if ctx.registry.set_interval(feed_id, interval) is None:  # removed meanwhile
-            console.print(f"[red]no feed {feed_id!r}[/red]")
+            console.print(f"[red]no feed {cell(repr(feed_id))}[/red]")
             raise typer.Exit(1)
-        console.print(f"{feed_id}: interval {interval}s", highlight=False)
+        console.print(f"{cell(feed_id)}: interval {interval}s", highlight=False)
 
     @feeds.command("remove")
     def remove(feed_id: str) -> None:
         """Stop polling a feed and forget its state (already ingested articles stay)."""
         if not _ctx().registry.remove(feed_id):
-            console.print(f"[red]no feed {feed_id!r}[/red]")
+            console.print(f"[red]no feed {cell(repr(feed_id))}[/red]")
             raise typer.Exit(1)
-        console.print(f"removed {feed_id}")
+        console.print(f"removed {cell(feed_id)}")
 
     @app.command("poll")
     def poll(
@@ -270,7 +269,7 @@ def register(app: typer.Typer) -> None:
         ctx = runner.ctx
 
         def emit(item: FeedItem) -> None:
-            console.print(f"  new: {(item.title or '')[:70]}  [dim]{item.url}[/dim]")
+            console.print(f"  new: {cell((item.title or '')[:70])}  [dim]{cell(item.url)}[/dim]")
             runner.submit("fetch", [item])
 
         while True:
@@ -285,9 +284,9 @@ def register(app: typer.Typer) -> None:
                 out = poll_feed_once(ctx, fid, emit, force_full=full)
                 bad = out.result in POLL_FAILED
                 failed += bad
-                console.print(f"[{'red' if bad else 'green'}]{fid}[/]: {out.result} http={out.http_status} "
+                console.print(f"[{'red' if bad else 'green'}]{cell(fid)}[/]: {out.result} http={out.http_status} "
                               f"items={out.total_items} new={out.new_items} next={_ago(out.next_due)}"
-                              + (f" error={out.error}" if out.error else ""))
+                              + (f" error={cell(out.error)}" if out.error else ""))
             if once or feed_id:
                 if failed:  # a script (or a person) polling by hand must see that it did not work
                     raise typer.Exit(1)
@@ -339,14 +338,14 @@ def register(app: typer.Typer) -> None:
             p = p if isinstance(p, dict) else {"id": p}
             what = str(p.get("url") or p.get("link") or p.get("id") or p.get("feed_id") or "")[:60]
             when = datetime.fromtimestamp(r["recorded_at"], tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
-            t.add_row(r["id"], r["stage"], when, what, str(r["error"])[:70])
+            t.add_row(cell(r["id"]), cell(r["stage"]), when, cell(what), cell(str(r["error"])[:70]))
         console.print(t)
 
     @dl.command("show")
     def dl_show(dl_id: str) -> None:
         entry = _dead_letters().get(dl_id)
         if entry is None:
-            console.print(f"[red]no dead letter {dl_id!r}[/red]")
+            console.print(f"[red]no dead letter {cell(repr(dl_id))}[/red]")
             raise typer.Exit(1)
         _print_json(entry)
 
@@ -363,13 +362,13 @@ def register(app: typer.Typer) -> None:
         for i in ids:
             entry = dead.get(i)
             if entry is None:
-                console.print(f"[red]{i}: no such dead letter[/red]")
+                console.print(f"[red]{cell(i)}: no such dead letter[/red]")
                 continue
             runner.handle("replay", [i])
-            console.print(f"{i} -> {entry['stage']}")
+            console.print(f"{cell(i)} -> {cell(entry['stage'])}")
 
     @dl.command("delete")
     def dl_delete(dl_id: str) -> None:
         if not _dead_letters().delete(dl_id):
-            console.print(f"[red]no dead letter {dl_id!r}[/red]")
+            console.print(f"[red]no dead letter {cell(repr(dl_id))}[/red]")
             raise typer.Exit(1)

@@ -19,6 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from worker.cli import alerts, archive, errors, export, extract, feeds, ner, ops, search, service, train
+from worker.cli.term import plain
 
 
 class _Dispatcher(TyperGroup):
@@ -34,7 +35,7 @@ class _Dispatcher(TyperGroup):
             if failure is None or ctx.params.get("debug"):
                 raise
             label = typer.style("error:", fg="red", bold=True)
-            typer.echo(f"{label} {failure.message}", err=True)
+            typer.echo(f"{label} {plain(failure.message)}", err=True)
             raise typer.Exit(failure.code) from None
 
 

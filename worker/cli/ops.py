@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
@@ -13,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from worker.cli.term import CliConsole
+from worker.cli.term import CliConsole, cell, dumps
 from worker.ops.runs import RunInfo
 from worker.settings import get_settings
 
@@ -278,25 +277,26 @@ def register(app: typer.Typer) -> None:
             body["failing_feeds"] = None
         body["runs"] = _live_runs()
         if as_json:
-            print(json.dumps(body, ensure_ascii=False, indent=1, default=str))
+            print(dumps(body, indent=1, default=str))
         else:
             t = Table(title="newsworker status")
             t.add_column("component")
             t.add_column("state")
             t.add_column("detail")
             for c in checks:
-                t.add_row(c.name, "[green]ok[/green]" if c.ok else "[red]DOWN[/red]", c.detail)
+                t.add_row(c.name, "[green]ok[/green]" if c.ok else "[red]DOWN[/red]", cell(c.detail))
             for q in body["queues"]:
                 age = f", oldest {q['oldest_age']:.0f}s" if q["oldest_age"] is not None else ""
-                t.add_row(f"queue {q['queue']}", "", f"{q['depth']} waiting{age}")
+                t.add_row(cell(f"queue {q['queue']}"), "", f"{q['depth']} waiting{age}")
             if body.get("failing_feeds"):
                 for f in body["failing_feeds"]:
-                    t.add_row(f"feed {f['id']}", f"[yellow]{f['status']}[/yellow]", str(f["last_error"])[:80])
+                    t.add_row(cell(f"feed {f['id']}"), f"[yellow]{cell(f['status'])}[/yellow]",
+                              cell(str(f["last_error"])[:80]))
             for row in body.get("schedule") or []:
                 last = "never ran" if row["last_age"] is None else f"ran {row['last_age']:.0f}s ago"
                 t.add_row(f"schedule {row['stage']}", "", f"every {row['every']:g}s, {last}")
             for run in body.get("runs") or []:
-                t.add_row("newsworker run", "", run)
+                t.add_row("newsworker run", "", cell(run))
             if body.get("in_flight") is not None:
                 t.add_row("outbox", "", f"{body['in_flight']} handed to a queue, not yet finished")
             if body["dead_letters"] is not None:
@@ -339,7 +339,7 @@ def _refuse_a_second_run(join: bool) -> list[RunInfo]:
         return []
     if not live:
         return []
-    who = "; ".join(o.describe() for o in live)
+    who = cell("; ".join(o.describe() for o in live))
     if join:
         console.print(f"[yellow]joining another `newsworker run` on this Redis database ({who}): the two share "
                       "the queues, and the figures count both runs' work[/yellow]")

@@ -21,10 +21,11 @@ def _es_and_alias(alias: str | None) -> tuple[Any, str]:
 
 
 def _plain(snippet_html: str) -> str:
-    """Snippet HTML (escaped text + <mark>) to terminal text with rich markup for the marks."""
+    """Snippet HTML (escaped text + <mark>) to terminal text with rich markup for the marks (the text's
+    own markup escaped, its control characters written out: ``term.cell``)."""
     import html
 
-    from rich.markup import escape
+    from worker.cli.term import cell
 
     parts = re.split(r"(</?mark>)", snippet_html)
     out, inside = [], False
@@ -34,7 +35,7 @@ def _plain(snippet_html: str) -> str:
         elif part == "</mark>":
             inside = False
         elif part:
-            text = escape(html.unescape(part))
+            text = cell(html.unescape(part))
             out.append(f"[bold yellow]{text}[/]" if inside else text)
     return "".join(out)
 
@@ -52,7 +53,7 @@ def search_cmd(
     """Search indexed articles."""
     from rich.table import Table
 
-    from worker.cli.term import CliConsole
+    from worker.cli.term import CliConsole, cell, dumps
     from worker.query import QuerySyntaxError
     from worker.store.search import SearchError, iter_hits, search
 
@@ -89,22 +90,22 @@ def search_cmd(
             ).total
             facets = {}
     except QuerySyntaxError as err:
-        console.print(f"[red]query error:[/] {getattr(err, 'message', err)}")
+        console.print(f"[red]query error:[/] {cell(getattr(err, 'message', err))}")
         pos = getattr(err, "position", None)
         if isinstance(pos, int):
             console.print("  " + query, markup=False, highlight=False)
             console.print("  " + " " * pos + "^", markup=False, highlight=False)
         raise typer.Exit(2) from err
     except SearchError as err:
-        console.print(f"[red]error:[/] {err}")
+        console.print(f"[red]error:[/] {cell(err)}")
         raise typer.Exit(2) from err
     if as_json:
         from dataclasses import asdict
 
         out = {"total": total, "hits": [asdict(h) for h in hits], "facets": facets}
-        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        typer.echo(dumps(out, indent=2))
         return
-    table = Table(title=f"{total} results for {query!r}", show_lines=True)
+    table = Table(title=cell(f"{total} results for {query!r}"), show_lines=True)
     table.add_column("#", justify="right", style="dim")
     table.add_column("published", no_wrap=True)
     table.add_column("source", style="cyan")
@@ -113,7 +114,8 @@ def search_cmd(
     for i, h in enumerate(hits, 1):
         text = f"[bold]{_plain(h.title_html)}[/]\n{_plain(h.snippet)}"
         table.add_row(
-            str(i), (h.published or "")[:16].replace("T", " "), h.source or "", text, ", ".join(h.events)
+            str(i), cell((h.published or "")[:16].replace("T", " ")), cell(h.source or ""), text,
+            cell(", ".join(h.events)),
         )
     console.print(table)
 
@@ -146,6 +148,7 @@ def index_reindex(
 ) -> None:
     """Copy the live index into a new version with the current template (re-analysing every document),
     replay the writes made meanwhile, then swap the alias. Indexing may keep running."""
+    from worker.cli.term import plain
     from worker.store.elastic import reindex
 
     es, alias = _es_and_alias(alias)
@@ -156,7 +159,7 @@ def index_reindex(
         f"{len(res.failed)} failed, {res.seconds:.1f}s"
     )
     for f in res.failed[:20]:
-        typer.echo(f"  failed {f.id}: {f.error}")
+        typer.echo(f"  failed {f.id}: {plain(f.error)}")
     if not res.swapped:
         typer.echo(f"alias NOT swapped: {res.alias} still points at {res.old_index}; inspect {res.new_index}")
     if res.failed:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from worker.controls import strip_controls
 from worker.document import ArticleIn, EnrichedDocument, Entity, doc_id_for_url
 from worker.extract.casualty_model import load_model as load_casualty_model
 from worker.extract.casualty_model import score_casualties
@@ -135,9 +136,10 @@ _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def _clean(text: str) -> str:
-    """Lone surrogates (possible from JSON escapes) cannot be encoded; replace them one-for-one so
-    offsets stay valid."""
-    return _SURROGATE_RE.sub("\ufffd", text) if text else text
+    """The text the chain reads and the document stores: control characters and terminal sequences out
+    (``strip_controls``; here, before any offset is taken, so every offset indexes the stored text), and
+    lone surrogates (possible from JSON escapes), which cannot be encoded, replaced one-for-one."""
+    return _SURROGATE_RE.sub("\ufffd", strip_controls(text)) if text else text
 
 
 def _doc_id(a: ArticleIn) -> str:

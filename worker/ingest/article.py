@@ -21,6 +21,7 @@ from trafilatura.metadata import examine_meta, extract_meta_json
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
+from worker.controls import strip_controls
 from worker.ingest.markup import count_tags, plain_text
 from worker.ingest.pagedate import page_date
 from worker.ingest.pagetext import (
@@ -220,9 +221,9 @@ def build_article(item: FeedItem, *, html: str | None, doc_id: str, url: str,
     """The article the extraction stage consumes, and where its body came from (``page``,
     ``feed_content``, ``feed_summary`` or ``none``)."""
     page = extract_page(html, url, metadata=_needs_page_metadata(item)) if html else {}
-    page_text = (page.get("text") or "").strip()
-    feed_text = (item.content or "").strip()
-    feed_summary = (item.summary or "").strip()
+    page_text = _plain(page.get("text"))
+    feed_text = _plain(item.content)
+    feed_summary = _plain(item.summary)
     if len(page_text) >= MIN_BODY_CHARS and len(page_text) >= 0.5 * len(feed_text):
         body, body_from = page_text, "page"
     elif len(feed_text) >= len(feed_summary) and feed_text:
@@ -231,12 +232,12 @@ def build_article(item: FeedItem, *, html: str | None, doc_id: str, url: str,
         body, body_from = feed_summary, "feed_summary"
     else:
         body, body_from = page_text, "page" if page_text else "none"
-    summary = feed_summary or (page.get("description") or "").strip() or None
+    summary = feed_summary or _plain(page.get("description")) or None
     if summary and summary == body:
         summary = summary[:500]
     published = _iso(item.published) or _iso(page.get("date"))
-    title = (item.title or "").strip() or (page.get("title") or "").strip()
-    author = (item.author or "").strip() or (page.get("author") or None)
+    title = _plain(item.title) or _plain(page.get("title"))
+    author = _plain(item.author) or _plain(page.get("author")) or None
     image = item.image or page.get("image") or None
     article = FetchedArticle(
         id=doc_id,
@@ -250,7 +251,13 @@ def build_article(item: FeedItem, *, html: str | None, doc_id: str, url: str,
         image=image if image and len(image) <= MAX_META_CHARS else None,
         published=published,
         fetched=(fetched or datetime.now(UTC)).isoformat(),
-        tags=tuple(item.tags),
+        tags=tuple(t for t in (_plain(tag) for tag in item.tags) if t),
         language=item.language or "ar",
     )
     return article, body_from
+
+
+def _plain(text: str | None) -> str:
+    """A feed's or page's text as plain text: stripped, without control characters or terminal sequences
+    (a feed title that clears the analyst's screen when ``newsworker search`` prints it)."""
+    return strip_controls(text or "").strip()
