@@ -18,6 +18,7 @@ receiver, the demo's replay server), for one feed (``Feed.allow_private``), or e
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import typing
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ import httpcore
 import httpx
 
 from worker.ingest.deadline import DeadlineStream, bounded
-from worker.ingest.errors import BlockedURLError
+from worker.ingest.errors import BlockedURLError, DNSLookupError
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -39,6 +40,10 @@ _EXTRA_BLOCKED = tuple(
     for n in ("100.64.0.0/10", "192.0.0.0/24", "198.18.0.0/15", "0.0.0.0/8", "240.0.0.0/4",
               "fc00::/7", "fe80::/10", "64:ff9b:1::/48")
 )
+
+
+# Letters of any script (an IDN before encoding), digits, '-', '_' and '.': what a resolvable name holds.
+_HOST_NAME = re.compile(r"[\w.-]+")
 
 
 def _unwrap(ip: IPAddress) -> IPAddress:
@@ -108,10 +113,19 @@ OPEN = AddressPolicy(allow_all=True)
 
 
 def resolve(host: str, port: int) -> list[str]:
+    """The addresses DNS gives ``host`` now. A name that cannot be a host name at all (IDNA refuses it) is
+    a ``BlockedURLError``; a lookup that fails (EAI_AGAIN, EAI_NONAME, a resolver timeout...) is a
+    ``DNSLookupError``, retried like a refused connection: the resolver's answer may differ in a minute."""
+    if not _HOST_NAME.fullmatch(host):  # a space or a %20 (httpx percent-encodes one) can never resolve
+        raise BlockedURLError(f"cannot resolve {host!r}: not a valid host name")
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, OSError) as err:
-        raise BlockedURLError(f"cannot resolve {host!r}: {err}") from err
+    except UnicodeError as err:
+        raise BlockedURLError(f"cannot resolve {host!r}: not a valid host name ({err})") from err
+    except OSError as err:  # socket.gaierror, and TimeoutError from a resolver that has its own timeout
+        raise DNSLookupError(f"cannot resolve {host!r}: {err}") from err
+    if not infos:
+        raise DNSLookupError(f"cannot resolve {host!r}: no address")
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
@@ -125,7 +139,8 @@ def addresses_for(host: str, port: int) -> list[str]:
 
 
 def checked_addresses(host: str, port: int, policy: AddressPolicy) -> list[str]:
-    """Resolve ``host`` and return its addresses if *every* one is allowed, else raise ``BlockedURLError``."""
+    """Resolve ``host`` and return its addresses if *every* one is allowed, else raise ``BlockedURLError``
+    (or ``DNSLookupError`` when the name does not resolve now)."""
     addresses = addresses_for(host, port)
     for addr in addresses:
         if not policy.permits(host, port, addr.split("%", 1)[0]):
@@ -138,8 +153,9 @@ def check_url(url: str, *, allow_private: bool = False, policy: AddressPolicy | 
     """Raise ``BlockedURLError`` unless ``url`` is http(s) and every address of its host is allowed.
 
     With ``allow_private`` (or an open policy) the scheme is still checked (file:, gopher: etc. are never
-    fetched) but any address is accepted. ``resolve_names=False`` checks literals only and leaves names to
-    the connect-time check (a rule saved while a receiver's name does not resolve yet).
+    fetched) but any address is accepted. A name that does not resolve now raises ``DNSLookupError``
+    (transient), unless ``resolve_names=False``: then a name that resolves is checked, and one that does
+    not is left to the connect-time check (a rule saved while a receiver's name does not resolve yet).
     """
     policy = OPEN if allow_private else (policy or PUBLIC_ONLY)
     try:
@@ -159,16 +175,11 @@ def check_url(url: str, *, allow_private: bool = False, policy: AddressPolicy | 
         return
     port = port or (443 if scheme == "https" else 80)
     try:
-        literal: IPAddress | None = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        literal = None
-    if literal is None and not resolve_names:
-        try:
-            socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError, OSError):
-            return  # not resolvable now: the connect-time check decides when it is
-    try:
         checked_addresses(host, port, policy)
+    except DNSLookupError as err:
+        if not resolve_names:  # only a name can fail to resolve; a literal is checked as it is
+            return  # not resolvable now: the connect-time check decides when it is
+        raise DNSLookupError(str(err), url=url) from None
     except BlockedURLError as err:
         raise BlockedURLError(str(err), url=url) from None
 
