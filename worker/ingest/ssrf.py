@@ -27,12 +27,12 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from worker.hostentry import HostEntry, IPNetwork, host_key, parse_host_entry
 from worker.ingest.deadline import DeadlineStream, bounded
 from worker.ingest.errors import BlockedURLError, DNSLookupError
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # Ranges Python's is_global does not flag on every version, listed explicitly.
 _EXTRA_BLOCKED = tuple(
@@ -72,26 +72,29 @@ def is_public_ip(ip: str | IPAddress) -> bool:
 class AddressPolicy:
     """Which non-public addresses may be reached. The default reaches public addresses only.
 
-    ``hosts`` are lower-case host names or literal addresses, optionally with ``:port`` (then only that
-    port); ``networks`` are CIDR ranges whose addresses are allowed whatever the name.
+    ``hosts`` are (host, port) pairs parsed by ``worker.hostentry`` from ``name``, ``address``,
+    ``[IPv6]``, each optionally with ``:port`` (port ``None``: any port); ``networks`` are CIDR ranges
+    whose addresses are allowed whatever the name.
     """
 
     allow_all: bool = False
-    hosts: frozenset[str] = frozenset()
+    hosts: frozenset[tuple[str, int | None]] = frozenset()
     networks: tuple[IPNetwork, ...] = ()
 
     @classmethod
     def from_entries(cls, entries: typing.Iterable[str], *, allow_all: bool = False) -> AddressPolicy:
-        hosts: set[str] = set()
+        """The policy of ``private_hosts`` entries; ``ValueError`` for one that cannot be read (the settings
+        refuse those at start, so only a value set in code gets here)."""
+        hosts: set[tuple[str, int | None]] = set()
         networks: list[IPNetwork] = []
         for raw in entries:
-            entry = raw.strip().lower()
-            if not entry:
+            if not raw.strip():
                 continue
-            if "/" in entry:
-                networks.append(ipaddress.ip_network(entry, strict=False))
+            entry = parse_host_entry(raw)
+            if isinstance(entry, HostEntry):
+                hosts.add((entry.host, entry.port))
             else:
-                hosts.add(entry)
+                networks.append(entry)
         return cls(allow_all=allow_all, hosts=frozenset(hosts), networks=tuple(networks))
 
     @property
@@ -101,8 +104,8 @@ class AddressPolicy:
     def permits(self, host: str, port: int, addr: str) -> bool:
         if self.allow_all or is_public_ip(addr):
             return True
-        host = host.strip("[]").lower()
-        if host in self.hosts or f"{host}:{port}" in self.hosts:
+        key = host_key(host)
+        if (key, None) in self.hosts or (key, port) in self.hosts:
             return True
         ip = _unwrap(ipaddress.ip_address(addr))
         return any(ip.version == net.version and ip in net for net in self.networks)
