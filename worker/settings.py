@@ -19,6 +19,8 @@ import yaml
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from worker.hostentry import parse_host_entry
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -76,8 +78,8 @@ class Settings(BaseSettings):
         False, description="let every feed, page and webhook reach loopback/private ranges (test harnesses); "
         "prefer private_hosts or a feed's allow_private")
     private_hosts: list[str] = Field(
-        default_factory=list, description="hosts (name or address, optionally :port) or CIDR networks that "
-        "may be private: a local webhook receiver, an intranet feed")
+        default_factory=list, description="hosts (name, IPv4 or [IPv6] address, optionally :port) or CIDR "
+        "networks that may be private: a local webhook receiver, an intranet feed")
     per_host_rate: float = Field(1.0, gt=0, description="requests per second per host, shared by all workers")
     per_host_burst: int = Field(5, ge=1)
     respect_robots: bool = True
@@ -165,6 +167,21 @@ class Settings(BaseSettings):
         # checked here, at start, rather than by the Redis client at its first command (a traceback)
         if not v.lower().startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix:// (e.g. redis://127.0.0.1:6379/0)")
+        return v
+
+    @field_validator("private_hosts")
+    @classmethod
+    def _private_hosts(cls, v: list[str]) -> list[str]:
+        # read here, at start: an entry the guard cannot read used to match nothing, without a word
+        problems = []
+        for raw in v:
+            if raw.strip():
+                try:
+                    parse_host_entry(raw)
+                except ValueError as err:
+                    problems.append(str(err))
+        if problems:
+            raise ValueError("; ".join(problems))
         return v
 
     @field_validator("es_url")

@@ -111,3 +111,34 @@ def test_history_paging_past_the_window_is_a_clear_4xx(api):
     assert r.status_code == 200 and r.json()["records"] == []  # the last page of the window
     r = api.get("/alerts/history", params={"offset": 10_000})
     assert r.status_code == 422 and "offset" in r.text
+
+
+# QA4 H6: an address mail systems read as another recipient is refused, and never sent to
+BAD_EMAIL = "x;y@evil.example"
+
+
+def test_api_refuses_an_address_read_as_another_and_stores_nothing(api):
+    body = {"name": "mail", "query": "سجن", "channels": {"emails": [BAD_EMAIL]}}
+    r = api.post("/alerts", json=body, headers={"X-API-Key": KEY})
+    assert r.status_code == 422 and "not one email address" in r.json()["detail"] and "'x'" in r.text, r.text
+    assert api.put("/alerts/mail", json=body, headers={"X-API-Key": KEY}).status_code == 422
+    assert api.get("/alerts/mail", headers={"X-API-Key": KEY}).status_code == 404
+
+
+def test_cli_refuses_an_address_read_as_another_and_stores_nothing(alerts_ctx):  # noqa: F811
+    from worker.cli.main import app
+
+    r = CliRunner().invoke(app, ["alerts", "add", "mail", "--query", "سجن", "--email", BAD_EMAIL])
+    assert r.exit_code == 2 and "not one email address" in r.output, r.output
+    assert RuleStore(alerts_ctx).get("mail") is None
+
+
+def test_a_stored_address_read_as_another_fails_for_good_and_reaches_nobody(alerts_ctx, smtp_receiver):  # noqa: F811
+    alerts_ctx.settings = alerts_ctx.settings.model_copy(
+        update={"smtp_host": smtp_receiver.host, "smtp_port": smtp_receiver.port})
+    rule = from_store({"name": "old", "query": "سجن", "channels": {"emails": [BAD_EMAIL]}})
+    n = instant_notification(rule, "s1", prison_doc())
+    (delivery,) = channel_notifications(rule, n)
+    out = attempt(delivery, alerts_ctx)
+    assert out.status == "failed" and "not one email address" in (out.error or "") and "not sent" in out.error
+    assert smtp_receiver.envelopes == []

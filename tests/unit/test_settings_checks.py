@@ -64,6 +64,8 @@ def test_the_defaults_and_the_test_harness_values_still_pass() -> None:
     ({"NEWSWORKER_PRIVATE_HOSTS": "127.0.0.1"}, "invalid settings: private_hosts: NEWSWORKER_PRIVATE_HOSTS is "
                                                "not valid JSON"),
     ({"NEWSWORKER_REDIS_URL": "http://x"}, "invalid settings: redis_url: must start with redis://"),
+    ({"NEWSWORKER_PRIVATE_HOSTS": '["::1:8099"]'}, "invalid settings: private_hosts: '::1:8099' is ambiguous: "
+                                                 "write [::1]:8099 for ::1 port 8099"),
 ])
 def test_the_cli_says_so_in_one_line_and_exits_2(env: dict[str, str], expect: str) -> None:
     r = _cli("feeds", "list", **env)

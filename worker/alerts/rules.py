@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from email import errors as email_errors
+from email.headerregistry import Address
+from email.utils import getaddresses, parseaddr
 from typing import Any, Literal
 
 import httpx
@@ -33,6 +36,31 @@ MAX_CHANNELS = 20
 # What redaction puts in place of a webhook's path and an address's local part (``redact_url``,
 # ``redact_email``). A saved target holding it is a reader's view sent back, not a channel: refused.
 REDACTED = "…"
+
+
+def email_problem(addr: str) -> str | None:
+    """Why ``addr`` is not one e-mail address, or ``None``. The address goes into the To header and the
+    SMTP envelope, so it must be read back as itself: ``email.utils`` reads ``x;y@evil.example`` as the
+    recipient ``x`` (``;`` and ``,`` separate addresses, ``<>``, ``:`` and ``()`` are syntax), and a mail
+    sent there would be recorded as delivered to ``x;y@evil.example``. A quoted local part
+    (``"x;y"@example.org``) is one address and passes; so does a non-ASCII local part (SMTPUTF8)."""
+    shown = repr(addr[:100])
+    if len(addr) > MAX_EMAIL_CHARS or not EMAIL_RE.match(addr):
+        return f"not an email address: {shown}"
+    read = [a for _, a in getaddresses([addr]) if a]
+    if read != [addr] or parseaddr(addr) != ("", addr):
+        as_read = ", ".join(repr(a[:100]) for a in read) or "no address"
+        return (f"not one email address: {shown} is read by mail systems as {as_read} "
+                "(quote a local part that holds ; , : < > or parentheses, and give one address per entry)")
+    local, _, domain = addr.rpartition("@")
+    # The RFC 5322 parser refuses a local part with non-ASCII letters unless SMTPUTF8 is meant: it is
+    # checked with them replaced by a letter, so only its structure (dots, quoting) is judged.
+    probe = re.sub(r"[^\x00-\x7f]", "a", local) + "@" + domain
+    try:
+        Address(addr_spec=probe)
+    except (ValueError, IndexError, email_errors.HeaderParseError, email_errors.MessageDefect):
+        return f"not an email address: {shown} (its local part or domain is malformed)"
+    return None
 
 
 class RuleError(ValueError):
@@ -97,8 +125,12 @@ class Channels(BaseModel):
         for addr in v:
             if len(addr) > MAX_EMAIL_CHARS or not EMAIL_RE.match(addr):
                 raise ValueError(f"not an email address: {addr[:100]!r}")
-            if not stored:
-                _refuse_redacted("email address", addr)
+            if stored:
+                continue  # a rule saved before the full check still loads; sending refuses such an address
+            _refuse_redacted("email address", addr)
+            problem = email_problem(addr)
+            if problem:
+                raise ValueError(problem)
         return v
 
     @field_validator("webhooks")

@@ -102,7 +102,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Register a feed; it is polled on the next beat tick. A taken id is refused unless --replace."""
         from worker.cli.errors import CliError
-        from worker.ingest.errors import BlockedURLError
+        from worker.ingest.errors import BlockedURLError, DNSLookupError
         from worker.ingest.registry import FeedExistsError, feed_input, slugify
         from worker.ingest.ssrf import AddressPolicy, check_url
 
@@ -118,8 +118,10 @@ def register(app: typer.Typer) -> None:
             s = ctx.settings
             check_url(feed.url, policy=AddressPolicy.from_entries(
                 s.private_hosts, allow_all=s.allow_private_addresses or feed.allow_private))
-        except BlockedURLError as err:  # added anyway (DNS may not be ready), but say it will fail
+        except BlockedURLError as err:  # added anyway, but say it will fail
             console.print(f"[yellow]warning: polling will be refused: {cell(err)}[/yellow]")
+        except DNSLookupError as err:  # added anyway (DNS may not be ready): polling retries it
+            console.print(f"[yellow]warning: polling will fail until the name resolves: {cell(err)}[/yellow]")
         if replace:
             # polling state (status, schedule) is kept, as `feeds load` does; a new URL drops the old
             # one's ETag, Last-Modified and body hash (the registry's put), so it is fetched in full

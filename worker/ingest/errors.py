@@ -2,7 +2,7 @@
 class, not the message:
 
 * ``PermanentFetchError``: retrying will not help (404, 410, SSRF refusal, wrong content type, too large).
-* ``TransientFetchError``: may work later (timeouts, connection resets, 5xx).
+* ``TransientFetchError``: may work later (timeouts, connection resets, 5xx, a failed DNS lookup).
 * ``RateLimitedError``: the server (429/503 + Retry-After) or our own per-host bucket asked us to wait.
 """
 
@@ -44,6 +44,17 @@ class RobotsDisallowedError(PermanentFetchError):
 
 class TransientFetchError(FetchError, errors.TransientError):
     kind = "transient"
+
+
+class DNSLookupError(TransientFetchError):
+    """The host name did not resolve now (a resolver timeout, SERVFAIL, a name not found). Not a refusal:
+    a resolver blip must not turn a page into the feed's summary for good or dead-letter a notification on
+    its first attempt, so it is retried like a refused connection. A name not found is retried too: DNS
+    says so for a record not published yet or a container's name while it restarts, and a typo shows as
+    this error on every attempt until the retries end. A name that resolves to a blocked address is a
+    ``BlockedURLError``."""
+
+    kind = "dns"
 
 
 class RateLimitedError(TransientFetchError, errors.RateLimitedError):

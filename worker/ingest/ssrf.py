@@ -18,6 +18,7 @@ receiver, the demo's replay server), for one feed (``Feed.allow_private``), or e
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import typing
 from dataclasses import dataclass
@@ -26,12 +27,12 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from worker.hostentry import HostEntry, IPNetwork, host_key, parse_host_entry
 from worker.ingest.deadline import DeadlineStream, bounded
-from worker.ingest.errors import BlockedURLError
+from worker.ingest.errors import BlockedURLError, DNSLookupError
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # Ranges Python's is_global does not flag on every version, listed explicitly.
 _EXTRA_BLOCKED = tuple(
@@ -39,6 +40,10 @@ _EXTRA_BLOCKED = tuple(
     for n in ("100.64.0.0/10", "192.0.0.0/24", "198.18.0.0/15", "0.0.0.0/8", "240.0.0.0/4",
               "fc00::/7", "fe80::/10", "64:ff9b:1::/48")
 )
+
+
+# Letters of any script (an IDN before encoding), digits, '-', '_' and '.': what a resolvable name holds.
+_HOST_NAME = re.compile(r"[\w.-]+")
 
 
 def _unwrap(ip: IPAddress) -> IPAddress:
@@ -67,26 +72,29 @@ def is_public_ip(ip: str | IPAddress) -> bool:
 class AddressPolicy:
     """Which non-public addresses may be reached. The default reaches public addresses only.
 
-    ``hosts`` are lower-case host names or literal addresses, optionally with ``:port`` (then only that
-    port); ``networks`` are CIDR ranges whose addresses are allowed whatever the name.
+    ``hosts`` are (host, port) pairs parsed by ``worker.hostentry`` from ``name``, ``address``,
+    ``[IPv6]``, each optionally with ``:port`` (port ``None``: any port); ``networks`` are CIDR ranges
+    whose addresses are allowed whatever the name.
     """
 
     allow_all: bool = False
-    hosts: frozenset[str] = frozenset()
+    hosts: frozenset[tuple[str, int | None]] = frozenset()
     networks: tuple[IPNetwork, ...] = ()
 
     @classmethod
     def from_entries(cls, entries: typing.Iterable[str], *, allow_all: bool = False) -> AddressPolicy:
-        hosts: set[str] = set()
+        """The policy of ``private_hosts`` entries; ``ValueError`` for one that cannot be read (the settings
+        refuse those at start, so only a value set in code gets here)."""
+        hosts: set[tuple[str, int | None]] = set()
         networks: list[IPNetwork] = []
         for raw in entries:
-            entry = raw.strip().lower()
-            if not entry:
+            if not raw.strip():
                 continue
-            if "/" in entry:
-                networks.append(ipaddress.ip_network(entry, strict=False))
+            entry = parse_host_entry(raw)
+            if isinstance(entry, HostEntry):
+                hosts.add((entry.host, entry.port))
             else:
-                hosts.add(entry)
+                networks.append(entry)
         return cls(allow_all=allow_all, hosts=frozenset(hosts), networks=tuple(networks))
 
     @property
@@ -96,8 +104,8 @@ class AddressPolicy:
     def permits(self, host: str, port: int, addr: str) -> bool:
         if self.allow_all or is_public_ip(addr):
             return True
-        host = host.strip("[]").lower()
-        if host in self.hosts or f"{host}:{port}" in self.hosts:
+        key = host_key(host)
+        if (key, None) in self.hosts or (key, port) in self.hosts:
             return True
         ip = _unwrap(ipaddress.ip_address(addr))
         return any(ip.version == net.version and ip in net for net in self.networks)
@@ -108,10 +116,19 @@ OPEN = AddressPolicy(allow_all=True)
 
 
 def resolve(host: str, port: int) -> list[str]:
+    """The addresses DNS gives ``host`` now. A name that cannot be a host name at all (IDNA refuses it) is
+    a ``BlockedURLError``; a lookup that fails (EAI_AGAIN, EAI_NONAME, a resolver timeout...) is a
+    ``DNSLookupError``, retried like a refused connection: the resolver's answer may differ in a minute."""
+    if not _HOST_NAME.fullmatch(host):  # a space or a %20 (httpx percent-encodes one) can never resolve
+        raise BlockedURLError(f"cannot resolve {host!r}: not a valid host name")
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, OSError) as err:
-        raise BlockedURLError(f"cannot resolve {host!r}: {err}") from err
+    except UnicodeError as err:
+        raise BlockedURLError(f"cannot resolve {host!r}: not a valid host name ({err})") from err
+    except OSError as err:  # socket.gaierror, and TimeoutError from a resolver that has its own timeout
+        raise DNSLookupError(f"cannot resolve {host!r}: {err}") from err
+    if not infos:
+        raise DNSLookupError(f"cannot resolve {host!r}: no address")
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
@@ -125,7 +142,8 @@ def addresses_for(host: str, port: int) -> list[str]:
 
 
 def checked_addresses(host: str, port: int, policy: AddressPolicy) -> list[str]:
-    """Resolve ``host`` and return its addresses if *every* one is allowed, else raise ``BlockedURLError``."""
+    """Resolve ``host`` and return its addresses if *every* one is allowed, else raise ``BlockedURLError``
+    (or ``DNSLookupError`` when the name does not resolve now)."""
     addresses = addresses_for(host, port)
     for addr in addresses:
         if not policy.permits(host, port, addr.split("%", 1)[0]):
@@ -138,8 +156,9 @@ def check_url(url: str, *, allow_private: bool = False, policy: AddressPolicy | 
     """Raise ``BlockedURLError`` unless ``url`` is http(s) and every address of its host is allowed.
 
     With ``allow_private`` (or an open policy) the scheme is still checked (file:, gopher: etc. are never
-    fetched) but any address is accepted. ``resolve_names=False`` checks literals only and leaves names to
-    the connect-time check (a rule saved while a receiver's name does not resolve yet).
+    fetched) but any address is accepted. A name that does not resolve now raises ``DNSLookupError``
+    (transient), unless ``resolve_names=False``: then a name that resolves is checked, and one that does
+    not is left to the connect-time check (a rule saved while a receiver's name does not resolve yet).
     """
     policy = OPEN if allow_private else (policy or PUBLIC_ONLY)
     try:
@@ -159,16 +178,11 @@ def check_url(url: str, *, allow_private: bool = False, policy: AddressPolicy | 
         return
     port = port or (443 if scheme == "https" else 80)
     try:
-        literal: IPAddress | None = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        literal = None
-    if literal is None and not resolve_names:
-        try:
-            socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError, OSError):
-            return  # not resolvable now: the connect-time check decides when it is
-    try:
         checked_addresses(host, port, policy)
+    except DNSLookupError as err:
+        if not resolve_names:  # only a name can fail to resolve; a literal is checked as it is
+            return  # not resolvable now: the connect-time check decides when it is
+        raise DNSLookupError(str(err), url=url) from None
     except BlockedURLError as err:
         raise BlockedURLError(str(err), url=url) from None
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from worker.alerts.delivery.errors import PermanentDeliveryError, TransientDeliveryError
 from worker.alerts.payloads import email_message
+from worker.alerts.rules import email_problem
 from worker.settings import Settings, get_settings
 
 
@@ -47,13 +48,18 @@ class _Cutoff:
 
 def send_email(channel: dict[str, Any], n: dict[str, Any], *, settings: Settings | None = None) -> int:
     s = settings or get_settings()
-    msg = email_message(n, channel["to"], s.smtp_from)
+    to = str(channel["to"])
+    problem = email_problem(to)  # a rule saved before addresses were checked in full
+    if problem:
+        raise PermanentDeliveryError(f"{problem}: not sent; save the rule again with a corrected address")
+    msg = email_message(n, to, s.smtp_from)
     smtp = smtplib.SMTP(timeout=s.smtp_timeout)  # no host: connecting (and the greeting) is inside the cutoff
     cutoff = _Cutoff(smtp, s.smtp_total_deadline)
     try:
         with cutoff, smtp:
             smtp.connect(s.smtp_host, s.smtp_port)
-            smtp.send_message(msg)
+            # The envelope names the channel's address itself, not what the To header parses back to.
+            smtp.send_message(msg, to_addrs=[to])
     except smtplib.SMTPRecipientsRefused as err:
         codes = [c for c, _ in err.recipients.values()]
         if codes and all(400 <= c < 500 for c in codes):

@@ -26,7 +26,7 @@ from worker.alerts.delivery.errors import (
 from worker.alerts.payloads import slack_payload, webhook_payload
 from worker.alerts.rules import alert_address_policy, check_webhook_url, redact_url
 from worker.ingest.deadline import request_deadline
-from worker.ingest.errors import BlockedURLError
+from worker.ingest.errors import BlockedURLError, DNSLookupError
 from worker.ingest.schedule import parse_retry_after
 from worker.ingest.ssrf import guarded_transport
 from worker.settings import Settings, get_settings
@@ -88,6 +88,8 @@ def send_webhook(channel: dict[str, Any], n: dict[str, Any], *, client: httpx.Cl
                 with httpx.Client(timeout=webhook_timeout(s), follow_redirects=False, trust_env=False,
                                   transport=guarded_transport(alert_address_policy(), verify=_tls())) as c:
                     code, resp_headers = _post(c, url, body, headers)
+    except DNSLookupError as err:  # a resolver blip, or a name not published (yet): the retries decide
+        raise TransientDeliveryError(f"webhook host did not resolve: {err}") from None
     except BlockedURLError as err:
         raise PermanentDeliveryError(f"webhook url refused: {err}") from None
     except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as err:  # URLs httpx will not send to

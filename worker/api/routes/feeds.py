@@ -26,7 +26,7 @@ from worker.api.models import (
     PollOut,
     responses,
 )
-from worker.ingest.errors import BlockedURLError
+from worker.ingest.errors import BlockedURLError, DNSLookupError
 from worker.ingest.registry import FeedExistsError, feed_input, feed_view, interval_bounds, slugify
 from worker.ingest.registry import list_feeds as _list
 from worker.ingest.ssrf import AddressPolicy, check_url
@@ -111,7 +111,7 @@ def add_feed(body: FeedIn) -> dict[str, Any]:
         check_url(feed.url, policy=policy)
     except ValidationError as err:
         raise HTTPException(422, err.errors(include_url=False, include_context=False, include_input=False)) from None
-    except BlockedURLError as err:
+    except (BlockedURLError, DNSLookupError) as err:  # a name that does not resolve: 422, as it always was
         raise HTTPException(422, f"feed URL refused: {err}") from None
     try:
         ctx.registry.add(feed)
