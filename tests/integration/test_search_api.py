@@ -88,6 +88,22 @@ def test_bad_parameters_are_4xx_not_500(api, params):
     assert 400 <= r.status_code < 500, r.text
 
 
+@pytest.mark.parametrize("path", ["/search", "/facets", "/export", "/search.atom"])
+def test_from_to_are_read_as_date_reads_them_on_every_surface(api, path):
+    # QA4 #3: from=20220125 (read by Elasticsearch as epoch milliseconds) gave everything, to=20220125
+    # nothing, from=2022-W04 an opaque "search_phase_execution_exception"; to=2022-02 was refused
+    client, _ = api
+    for params in ({"from": "20220125"}, {"to": "20220125"}, {"from": "1643068800"}, {"from": "2022-W04"}):
+        r = client.get(path, params=params)
+        assert r.status_code == 400, (params, r.text)
+        detail = r.json()["detail"]
+        assert detail.startswith("bad date for ") and "YYYY, YYYY-MM, YYYY-MM-DD" in detail, detail
+    r = client.get(path, params={"q": "سجن", "to": "2022-02"})  # through the end of February
+    assert r.status_code == 200, r.text
+    if path == "/search":
+        assert {h["id"] for h in r.json()["hits"]} == {"c-prison", "c-sentence", "c-aleppo"}
+
+
 def test_article_endpoint(api):
     client, _ = api
     r = client.get("/articles/c-prison")

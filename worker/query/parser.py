@@ -10,7 +10,8 @@ Syntax (see also ``worker/query/__init__.py``):
 * ``field:value`` / ``field:"phrase"`` / ``field:(a OR b)`` for the fields in ``worker.query.fields``;
 * ranges on ``date`` and the casualty fields: ``a..b``, ``[a TO b]``, ``{a TO b}``, ``>a``, ``>=a``, ``<a``,
   ``<=a``, ``*`` for an open end. Dates are ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` (a whole period, UTC) or a
-  quoted ISO datetime; ``date:2022-01`` is the month, ``date:>2022-01-20`` starts on the 21st.
+  quoted ISO datetime (:mod:`worker.query.dates`, which reads the API's ``from``/``to`` too);
+  ``date:2022-01`` is the month, ``date:>2022-01-20`` starts on the 21st.
 * boosts (``^2``) are accepted and ignored; fuzzy (``~``), proximity (``"a b"~3``) and regular expressions
   are refused with a message.
 
@@ -25,7 +26,6 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from datetime import UTC, datetime, timedelta
 
 from luqum import tree as lt
 from luqum.exceptions import IllegalCharacterError, ParseError, ParseSyntaxError
@@ -50,6 +50,7 @@ from worker.query.ast import (
     Tokens,
     simplify,
 )
+from worker.query.dates import DateSyntaxError, Period, parse_period
 from worker.query.errors import QuerySyntaxError
 from worker.query.fields import DEFAULT_TEXT_FIELDS, INT_MAX, QUERY_FIELDS, FieldSpec, resolve_field
 
@@ -248,7 +249,6 @@ def _split_wildcard(value: str) -> tuple[str, bool, bool]:
 
 
 _INT_RE = re.compile(r"^-?\d+$")
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
 class _Transformer:
@@ -466,35 +466,15 @@ class _Transformer:
             return MatchAll()
         return IntRange(spec.targets[0], a, b)
 
-    def parse_period(self, text: str, item: lt.Item) -> tuple[datetime, datetime] | None:
-        """``[start, end)`` of a date/month/year or an instant (1 ms wide); None for ``*``."""
-        t = fold_text(text).strip()
-        if t == "*":
-            return None
-        m = _DATE_RE.match(t)
+    def parse_period(self, text: str, item: lt.Item) -> Period | None:
+        """``[start, end)`` of a date/month/year or an instant (1 ms wide); None for ``*``.
+
+        The reader of the API's ``from``/``to`` too (:mod:`worker.query.dates`): one set of accepted forms.
+        """
         try:
-            if m:
-                y, mo, d = int(m.group(1)), m.group(2), m.group(3)
-                if y < 1:
-                    raise ValueError("year 0")
-                if mo is None:
-                    return datetime(y, 1, 1, tzinfo=UTC), _add_years(y)
-                month = int(mo)
-                if d is None:
-                    start = datetime(y, month, 1, tzinfo=UTC)
-                    return start, _next_month(start)
-                start = datetime(y, month, int(d), tzinfo=UTC)
-                return start, _plus(start, timedelta(days=1))
-            if "t" in t or " " in t:
-                dt = datetime.fromisoformat(t.upper().replace("Z", "+00:00"))
-                dt = (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
-                dt = dt.replace(microsecond=dt.microsecond // 1000 * 1000)
-                return dt, _plus(dt, timedelta(milliseconds=1))
-        except (ValueError, OverflowError):
-            pass
-        raise self.error(
-            f"not a date: {text!r} (use YYYY, YYYY-MM, YYYY-MM-DD or a quoted ISO datetime)", item
-        )
+            return parse_period(text)
+        except DateSyntaxError as err:
+            raise self.error(str(err), item) from None
 
     def date_range(
         self, spec: FieldSpec, lo: str, inc_lo: bool, hi: str, inc_hi: bool, item: lt.Item
@@ -510,27 +490,7 @@ class _Transformer:
         return DateRange(spec.targets[0], gte, lt_)
 
 
-_MAX_DT = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
-
-
 def _exact_prefix(text: str) -> str:
     """The folded prefix of ``exact:سج*`` (one word, nothing stripped), or ""."""
     toks = analyze_exact(text)
     return toks[0] if len(toks) == 1 else ""
-
-
-def _plus(dt: datetime, delta: timedelta) -> datetime:
-    try:
-        return dt + delta
-    except OverflowError:
-        return _MAX_DT
-
-
-def _add_years(y: int) -> datetime:
-    return datetime(y + 1, 1, 1, tzinfo=UTC) if y < 9999 else _MAX_DT
-
-
-def _next_month(start: datetime) -> datetime:
-    if start.month == 12:
-        return _add_years(start.year)
-    return start.replace(month=start.month + 1)

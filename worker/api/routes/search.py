@@ -27,6 +27,7 @@ from worker.api.models import (
     responses,
 )
 from worker.query import QuerySyntaxError
+from worker.query.dates import FROM_HELP, TO_HELP
 from worker.query.parser import MAX_QUERY_CHARS
 from worker.settings import get_settings
 from worker.store.clients import get_es
@@ -118,8 +119,8 @@ def search_articles(
     budget: Annotated[PitBudget, Depends(pit_budget)],
     q: str = Query("", description=Q_HELP),
     source: str | None = Query(None, max_length=2000, description=SOURCE_HELP),
-    date_from: str | None = Query(None, alias="from", max_length=40, description="YYYY-MM-DD or ISO 8601, inclusive"),
-    date_to: str | None = Query(None, alias="to", max_length=40, description="YYYY-MM-DD or ISO 8601, inclusive"),
+    date_from: str | None = Query(None, alias="from", max_length=40, description=FROM_HELP),
+    date_to: str | None = Query(None, alias="to", max_length=40, description=TO_HELP),
     page: int = Query(1, ge=1, le=10_000),
     size: int = Query(20, ge=0, le=100),
     sort: Literal["relevance", "date"] = "relevance",
@@ -156,8 +157,8 @@ def facet_counts(
     target: Target,
     q: str = Query("", description=Q_HELP),
     source: str | None = Query(None, max_length=2000, description=SOURCE_HELP),
-    date_from: str | None = Query(None, alias="from", max_length=40),
-    date_to: str | None = Query(None, alias="to", max_length=40),
+    date_from: str | None = Query(None, alias="from", max_length=40, description=FROM_HELP),
+    date_to: str | None = Query(None, alias="to", max_length=40, description=TO_HELP),
 ) -> Any:
     return _run(facets, target.es, q, alias=target.alias, source=source, date_from=date_from, date_to=date_to)
 
