@@ -104,6 +104,19 @@ def test_from_to_are_read_as_date_reads_them_on_every_surface(api, path):
         assert {h["id"] for h in r.json()["hits"]} == {"c-prison", "c-sentence", "c-aleppo"}
 
 
+@pytest.mark.parametrize("path", ["/search", "/facets", "/export", "/search.atom"])
+def test_reversed_date_ranges_are_a_400(api, path):
+    # QA4 #11: from after to, and date:A..B with A after B, answered 200 with 0 results
+    client, _ = api
+    r = client.get(path, params={"from": "2022-02-04", "to": "2022-02-03"})
+    assert r.status_code == 400, r.text
+    assert "ends before it starts" in r.json()["detail"]
+    r = client.get(path, params={"q": "date:2022-02-03..2022-01-25"})
+    assert r.status_code == 400 and r.json()["error"] == "query_syntax", r.text
+    assert "ends before it starts" in r.json()["detail"]
+    assert client.get(path, params={"from": "2022-02-03", "to": "2022-02-03"}).status_code == 200
+
+
 def test_article_endpoint(api):
     client, _ = api
     r = client.get("/articles/c-prison")

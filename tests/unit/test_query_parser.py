@@ -100,8 +100,33 @@ def test_int_ranges(q, lo, hi) -> None:
 
 def test_casualties_is_any_kind_and_empty_ranges_match_nothing() -> None:
     assert parse("casualties:>3") == IntRange("casualties_max", 4, None)
-    assert parse("killed:[10 TO 2]") == MatchNone()
-    assert parse("killed:{5 TO 6}") == MatchNone()
+    assert parse("killed:{5 TO 6}") == MatchNone()  # not reversed: empty because both ends are excluded
+    assert parse("killed:{5 TO 5}") == MatchNone()
+    assert parse("date:{2022-01-01 TO 2022-01-01}") == MatchNone()
+    assert parse("date:{2022-01-01 TO 2022-01-02}") == MatchNone()
+
+
+@pytest.mark.parametrize(
+    ("q", "position"),
+    [
+        ("date:2018-03-31..2018-03-01", 5), ("date:[2018-03-31 TO 2018-03-01]", 5), ("date:{2018-04 TO 2018-03}", 5),
+        ("date:2019..2018", 5), ('date:["2018-03-15T10:00Z" TO "2018-03-15T09:59Z"]', 5),
+        ("سجن date:2018-03-02..2018-03-01", 9), ("killed:10..5", 7), ("killed:[10 TO 2]", 7),
+        ("casualties:{10 TO 2}", 11),
+    ],
+)
+def test_reversed_ranges_are_refused(q, position) -> None:
+    # QA4 #11: date:2018-03-31..2018-03-01 silently matched nothing (a search or an alert that never fires)
+    with pytest.raises(QuerySyntaxError, match="ends before it starts") as info:
+        parse(q)
+    assert info.value.position == position
+
+
+def test_a_range_whose_periods_overlap_is_not_reversed() -> None:
+    # the month runs to April 1: from the 15th through the end of March
+    assert parse("date:2018-03-15..2018-03") == DateRange("published", d(2018, 3, 15), d(2018, 4, 1))
+    assert parse("date:2018-03..2018-03-01") == DateRange("published", d(2018, 3, 1), d(2018, 3, 2))
+    assert parse("killed:5..5") == IntRange("killed", 5, 5)
 
 
 def d(*args) -> datetime:

@@ -184,3 +184,21 @@ def test_from_to_take_python_dates_and_datetimes(fm):
                                   "format": "strict_date_optional_time"}
     query, _ = build_query("", fm, date_from=datetime(2018, 3, 15, 12), date_to=date(2018, 3, 15))
     assert _date_range(query)["gte"] == "2018-03-15T12:00:00.000Z"  # naive is UTC
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi"),
+    [("2018-03-16", "2018-03-15"), ("2018-04", "2018-03"), ("2019", "2018"),
+     ("2018-03-15T10:00:00Z", "2018-03-15T12:59:59+03:00")],
+)
+def test_reversed_from_to_is_a_search_error(fm, lo, hi):
+    # QA4 #11: from=2018-03-16&to=2018-03-15 answered 200 with 0 results
+    with pytest.raises(SearchError, match=r"ends before it starts: from .* is after to"):
+        build_query("", fm, date_from=lo, date_to=hi)
+
+
+@pytest.mark.parametrize(("lo", "hi"), [("2018-03-15", "2018-03-15"), ("2018-03-15", "2018-03"),
+                                        ("2018-03-15T23:00:00Z", "2018-03-15")])
+def test_from_to_within_one_period_is_not_reversed(fm, lo, hi):
+    query, _ = build_query("", fm, date_from=lo, date_to=hi)
+    assert _date_range(query)["gte"] < _date_range(query)["lt"]

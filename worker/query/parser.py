@@ -50,7 +50,7 @@ from worker.query.ast import (
     Tokens,
     simplify,
 )
-from worker.query.dates import DateSyntaxError, Period, parse_period
+from worker.query.dates import DateSyntaxError, Period, parse_period, reversed_range
 from worker.query.errors import QuerySyntaxError
 from worker.query.fields import DEFAULT_TEXT_FIELDS, INT_MAX, QUERY_FIELDS, FieldSpec, resolve_field
 
@@ -452,6 +452,8 @@ class _Transformer:
     ) -> Node:
         a = self.parse_int(lo, spec, item)
         b = self.parse_int(hi, spec, item)
+        if a is not None and b is not None and a > b:
+            raise self.error(_reversed_message(spec, lo, hi, "number"), item)
         if a is not None and not inc_lo:
             a += 1
         if b is not None and not inc_hi:
@@ -481,6 +483,8 @@ class _Transformer:
     ) -> Node:
         a = self.parse_period(lo, item)
         b = self.parse_period(hi, item)
+        if reversed_range(a, b):
+            raise self.error(_reversed_message(spec, lo, hi, "date"), item)
         gte = None if a is None else (a[0] if inc_lo else a[1])
         lt_ = None if b is None else (b[1] if inc_hi else b[0])
         if gte is None and lt_ is None:
@@ -488,6 +492,12 @@ class _Transformer:
         if gte is not None and lt_ is not None and gte >= lt_:
             return MatchNone()
         return DateRange(spec.targets[0], gte, lt_)
+
+
+def _reversed_message(spec: FieldSpec, lo: str, hi: str, what: str) -> str:
+    # a range that silently matches nothing would be a search with no results and an alert that never fires
+    return (f"the range {spec.name}:{lo.strip()}..{hi.strip()} ends before it starts: "
+            f"write the earlier {what} first")
 
 
 def _exact_prefix(text: str) -> str:

@@ -22,7 +22,7 @@ from elasticsearch import Elasticsearch
 from worker.document import casualty_totals, event_types
 from worker.query import compile as compile_query
 from worker.query.ast import DateRange
-from worker.query.dates import DATE_FORMS, DateSyntaxError, Period, period_of
+from worker.query.dates import DATE_FORMS, DateSyntaxError, Period, period_of, reversed_range
 from worker.query.to_es import source_filter, to_es
 from worker.settings import get_settings
 from worker.store import highlight
@@ -96,6 +96,9 @@ def date_filter(
     lo, hi = _date_period(date_from, "from"), _date_period(date_to, "to")
     if lo is None and hi is None:
         return None
+    if reversed_range(lo, hi):  # 200 with 0 results would be silent; date:A..B is refused the same way
+        raise SearchError(f"the date range ends before it starts: from {str(date_from).strip()!r} is after "
+                          f"to {str(date_to).strip()!r}")
     return to_es(DateRange(field, lo[0] if lo else None, hi[1] if hi else None))
 
 
