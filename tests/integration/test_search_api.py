@@ -117,6 +117,17 @@ def test_reversed_date_ranges_are_a_400(api, path):
     assert client.get(path, params={"from": "2022-02-03", "to": "2022-02-03"}).status_code == 200
 
 
+@pytest.mark.parametrize("q", ["*", "title:*", "story:*"])
+def test_a_query_for_every_article_is_a_400(api, q):
+    # QA4 #6: q=* returned every article although only the blank query means everything
+    client, _ = api
+    for path in ("/search", "/facets", "/export", "/search.atom"):
+        r = client.get(path, params={"q": q})
+        assert r.status_code == 400 and r.json()["error"] == "query_syntax", (path, r.text)
+        assert "every article" in r.json()["detail"]
+    assert client.get("/search", params={"q": ""}).json()["total"] > 0
+
+
 def test_article_endpoint(api):
     client, _ = api
     r = client.get("/articles/c-prison")

@@ -83,7 +83,25 @@ def test_prefix_and_exists() -> None:
     assert parse("entity:*") == Exists("entity_keys")
     assert parse("killed:*") == IntRange("killed", 1, None)  # a count was reported (0 is "none")
     assert parse("casualties:*") == IntRange("casualties_max", 1, None)
-    assert parse("*") == MatchAll()
+    # a field that some articles lack: "has a value" is a search
+    assert parse("place:*") == Exists("place_keys")
+    assert parse("date:*") == Exists("published")
+    assert parse("source:*") == Or((Exists("source_key"), Exists("feed_id")))
+    assert parse("keyword:*") == Exists("keyword_keys")
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["*", "**", " * ", "* سجن", "سجن OR *", "NOT *", "(*)", "title:*", "story:*", "id:*", "lang:*", "body:*",
+     "exact:*", "title:(*)", "سجن OR story:*", "killed:[* TO *]", "killed:..", "casualties:[* TO *] OR سجن",
+     "NOT date:{2022-01-01 TO 2022-01-01}"],
+)
+def test_a_query_that_means_every_article_is_refused(q) -> None:
+    # QA4 #6: *, title:* and story:* silently meant "everything" (an alert on * fired on every article);
+    # only the blank query does
+    with pytest.raises(QuerySyntaxError, match="every article") as info:
+        parse(q)
+    assert "leave the query blank" in info.value.message
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ Syntax (see also ``worker/query/__init__.py``):
 * ``AND`` ``OR`` ``NOT`` (also ``&&`` ``||`` ``!``), ``-term`` / ``+term``, parentheses;
 * juxtaposition means AND, with the *lowest* precedence: ``a OR b c`` = ``(a OR b) AND c``;
   explicit ``AND`` binds tighter than ``OR``: ``a AND b OR c`` = ``(a AND b) OR c``;
-* trailing ``*`` for a prefix (``سج*``), ``field:*`` for "has a value", a bare ``*`` for everything;
+* trailing ``*`` for a prefix (``سج*``), ``field:*`` for "has a value" (refused on a field every article
+  has: ``title:*``, ``story:*``...), a bare ``*`` refused;
 * ``field:value`` / ``field:"phrase"`` / ``field:(a OR b)`` for the fields in ``worker.query.fields``;
 * ranges on ``date`` and the casualty fields: ``a..b``, ``[a TO b]``, ``{a TO b}``, ``>a``, ``>=a``, ``<a``,
   ``<=a``, ``*`` for an open end. Dates are ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` (a whole period, UTC) or a
@@ -15,7 +16,8 @@ Syntax (see also ``worker/query/__init__.py``):
 * boosts (``^2``) are accepted and ignored; fuzzy (``~``), proximity (``"a b"~3``) and regular expressions
   are refused with a message.
 
-A blank query means "everything". A term that analyzes to nothing (a lone clitic "و", a single letter,
+A blank query means "everything", and only it (a query that simplifies to everything is refused). A range
+that ends before it starts is refused. A term that analyzes to nothing (a lone clitic "و", a single letter,
 punctuation) is dropped when other terms remain and refused when nothing else does; an empty value
 (``""``, ``place:""``) and an unpaired quote are refused. ``killed:*`` (any casualty field) means a count
 above 0 was reported.
@@ -106,7 +108,13 @@ def _parse(q: str) -> Node:
         # fires on every article), so the query is refused at its first empty term
         text, item = tr.dropped[0] if tr.dropped else (q, None)
         raise tr.error(_no_word_message(text), item)
-    return simplify(node)
+    node = simplify(node)
+    if isinstance(node, MatchAll):  # e.g. killed:[* TO *], or OR-ed with one: only "" means everything
+        raise QuerySyntaxError(f"this query matches every article; {_BLANK_HINT}", None, q)
+    return node
+
+
+_BLANK_HINT = "leave the query blank to search everything"
 
 
 def _no_word_message(text: str) -> str:
@@ -319,13 +327,18 @@ class _Transformer:
             raise self.error("wildcards are only supported at the end of a word (سج*)", item)
         if trailing:
             if not text:
-                return self.exists(spec)
+                return self.exists(spec, item)
             return self.prefix(text, item, spec)
         return self.value(text, item, spec, phrase=False)
 
-    def exists(self, spec: FieldSpec | None) -> Node:
+    def exists(self, spec: FieldSpec | None, item: lt.Item) -> Node:
         if spec is None:
-            return MatchAll()
+            # a bare * would mean every article: an alert on it fires on each one (QA4 #6)
+            raise self.error(f"a lone * matches every article; {_BLANK_HINT}, or put a word (سج*) or a "
+                             "field (place:*) before the *", item)
+        if spec.everywhere:
+            raise self.error(f"every article has {spec.everywhere}, so {spec.name}:* matches every article; "
+                             f"{_BLANK_HINT}", item)
         if spec.kind == "int":
             # every document has the count (0 when none), so "has a value" reads as "a count was reported"
             return IntRange(spec.targets[0], 1, None)
