@@ -60,7 +60,8 @@ def search_target() -> SearchTarget:
 Target = Annotated[SearchTarget, Depends(search_target)]
 SEARCH_ERRORS = responses(READ_ERRORS, BACKEND_ERRORS, {400: {
     "model": SyntaxErrorOut,
-    "description": "a query that does not parse, a bad date, a page beyond the result window, an expired cursor",
+    "description": "a query that does not parse, a bad or reversed date, a page beyond the result window, "
+                   "an expired cursor",
 }})
 
 
