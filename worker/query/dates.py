@@ -19,7 +19,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from worker.extract.normalize import ascii_digits, fold
 
-__all__ = ["DATE_FORMS", "ES_DATE_FORMAT", "FROM_HELP", "TO_HELP", "DateSyntaxError", "Period", "iso_ms", "parse_period", "period_of", "reversed_range"]
+__all__ = [
+    "DATE_FORMS", "ES_DATE_FORMAT", "FROM_HELP", "TO_HELP", "DateSyntaxError", "Period", "iso_ms", "parse_period",
+    "period_of", "reversed_range",
+]
 
 Period = tuple[datetime, datetime]  # [start, end) in UTC
 DATE_FORMS = ("YYYY, YYYY-MM, YYYY-MM-DD, or an ISO 8601 date-time YYYY-MM-DDTHH:MM[:SS[.fff]] with an "
