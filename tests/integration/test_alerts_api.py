@@ -36,6 +36,8 @@ def test_api_crud(client, alerts_ctx) -> None:  # noqa: F811
     assert client.post("/alerts", json=body, headers={"X-API-Key": KEY}).status_code == 409
     bad = client.post("/alerts", json={"name": "bad", "query": "(سجن"}, headers={"X-API-Key": KEY})
     assert bad.status_code == 422 and "query" in bad.json()["detail"]
+    star = client.post("/alerts", json={"name": "star", "query": "*"}, headers={"X-API-Key": KEY})
+    assert star.status_code == 422 and "every article" in star.json()["detail"]  # QA4 #6
     assert [x["name"] for x in client.get("/alerts").json()["rules"]] == ["prison"]
     assert client.get("/alerts/prison").json()["channels"]["webhooks"][0]["format"] == "slack"
     # webhook URLs are secrets: redacted for readers, whole for the key holder
@@ -63,6 +65,8 @@ def test_cli(alerts_ctx, tmp_path) -> None:  # noqa: F811
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["alerts", "add", "bad", "--query", '"سجن'])
     assert r.exit_code == 2 and "query" in r.output
+    r = runner.invoke(app, ["alerts", "add", "star", "--query", "*"])  # QA4 #6: it was created
+    assert r.exit_code == 2 and "every article" in r.output
     r = runner.invoke(app, ["alerts", "list", "--json"])
     rules = json.loads(r.output)
     assert [x["name"] for x in rules] == ["prison"] and rules[0]["channels"]["emails"] == ["ops@example.test"]

@@ -88,6 +88,46 @@ def test_bad_parameters_are_4xx_not_500(api, params):
     assert 400 <= r.status_code < 500, r.text
 
 
+@pytest.mark.parametrize("path", ["/search", "/facets", "/export", "/search.atom"])
+def test_from_to_are_read_as_date_reads_them_on_every_surface(api, path):
+    # QA4 #3: from=20220125 (read by Elasticsearch as epoch milliseconds) gave everything, to=20220125
+    # nothing, from=2022-W04 an opaque "search_phase_execution_exception"; to=2022-02 was refused
+    client, _ = api
+    for params in ({"from": "20220125"}, {"to": "20220125"}, {"from": "1643068800"}, {"from": "2022-W04"}):
+        r = client.get(path, params=params)
+        assert r.status_code == 400, (params, r.text)
+        detail = r.json()["detail"]
+        assert detail.startswith("bad date for ") and "YYYY, YYYY-MM, YYYY-MM-DD" in detail, detail
+    r = client.get(path, params={"q": "سجن", "to": "2022-02"})  # through the end of February
+    assert r.status_code == 200, r.text
+    if path == "/search":
+        assert {h["id"] for h in r.json()["hits"]} == {"c-prison", "c-sentence", "c-aleppo"}
+
+
+@pytest.mark.parametrize("path", ["/search", "/facets", "/export", "/search.atom"])
+def test_reversed_date_ranges_are_a_400(api, path):
+    # QA4 #11: from after to, and date:A..B with A after B, answered 200 with 0 results
+    client, _ = api
+    r = client.get(path, params={"from": "2022-02-04", "to": "2022-02-03"})
+    assert r.status_code == 400, r.text
+    assert "ends before it starts" in r.json()["detail"]
+    r = client.get(path, params={"q": "date:2022-02-03..2022-01-25"})
+    assert r.status_code == 400 and r.json()["error"] == "query_syntax", r.text
+    assert "ends before it starts" in r.json()["detail"]
+    assert client.get(path, params={"from": "2022-02-03", "to": "2022-02-03"}).status_code == 200
+
+
+@pytest.mark.parametrize("q", ["*", "title:*", "story:*"])
+def test_a_query_for_every_article_is_a_400(api, q):
+    # QA4 #6: q=* returned every article although only the blank query means everything
+    client, _ = api
+    for path in ("/search", "/facets", "/export", "/search.atom"):
+        r = client.get(path, params={"q": q})
+        assert r.status_code == 400 and r.json()["error"] == "query_syntax", (path, r.text)
+        assert "every article" in r.json()["detail"]
+    assert client.get("/search", params={"q": ""}).json()["total"] > 0
+
+
 def test_article_endpoint(api):
     client, _ = api
     r = client.get("/articles/c-prison")

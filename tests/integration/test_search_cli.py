@@ -55,3 +55,18 @@ def test_index_setup_search_reindex_stats(es_client, alias):
     r = runner.invoke(app, ["index", "stats", "--index", alias, "--json"])
     st = json.loads(r.output)
     assert st["docs"] == len(docs) and list(st["indices"]) == [f"{alias}-v2"]
+
+
+def test_from_to_refuse_values_elasticsearch_reads_differently(es_client, alias):
+    # QA4 #3: `search '' --from 1521072000` and `export '' --from 20180315` gave every article (Elasticsearch
+    # read the digits as epoch milliseconds); --to 2022-02 was refused although date:2022-02 works
+    elastic.ensure_index(es_client, alias)
+    elastic.index_documents(es_client, controlled_documents(), alias=alias, refresh="wait_for")
+    for cmd in ("search", "export"):
+        for opt, value in (("--from", "1521072000"), ("--from", "20180315"), ("--to", "2018-W11")):
+            r = runner.invoke(app, [cmd, "", "--index", alias, opt, value])
+            assert r.exit_code == 2, (cmd, opt, value, r.output)
+            assert f"bad date for {opt[2:]}: {value!r}" in r.output and "YYYY-MM-DD" in r.output
+    r = runner.invoke(app, ["search", "", "--index", alias, "--to", "2022-02", "--json", "--limit", "20"])
+    assert r.exit_code == 0, r.output
+    assert {h["id"] for h in json.loads(r.output)["hits"]} == {"c-prison", "c-sentence", "c-aleppo", "c-idlib"}

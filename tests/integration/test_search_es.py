@@ -198,6 +198,26 @@ def test_date_ranges_are_inclusive_days(small_index):
         search(es, "", alias=alias, date_from="25/01/2022")
 
 
+def test_from_to_are_read_as_date_reads_them_and_refuse_the_rest(small_index):
+    # QA4 #3: compact ISO and 10-digit numbers passed Python's check and Elasticsearch read them as epoch
+    # milliseconds (from=20220125 gave everything, to=20220125 nothing); 2022-W04 gave an opaque 400
+    es, alias, _ = small_index
+    for bad in ("20220125", "1643068800", "1643068800000", "2022-W04", "2022-025", "20220125T000000"):
+        for key in ("date_from", "date_to"):
+            with pytest.raises(SearchError, match="YYYY, YYYY-MM, YYYY-MM-DD"):
+                search(es, "", alias=alias, **{key: bad})
+    # to=2022-02 runs through the end of February, as date:..2022-02 does; from=2022-02 starts on the 1st
+    feb_and_before = {"c-prison", "c-sentence", "c-aleppo", "c-idlib"}
+    assert ids(es, alias, "", date_to="2022-02") == feb_and_before == ids(es, alias, "date:..2022-02")
+    assert ids(es, alias, "", date_from="2022-02", date_to="2022-02") == {"c-aleppo", "c-idlib"}
+    assert ids(es, alias, "", date_from="2022", date_to="2022") == {d.id for d in controlled_documents()}
+    assert ids(es, alias, "", date_to="٢٠٢٢-٠١") == {"c-prison", "c-sentence"}
+    # instants in any zone; to includes its millisecond (c-sentence is 2022-01-25T12:30:00Z)
+    assert ids(es, alias, "", date_from="2022-01-25T15:30:00+03:00", date_to="2022-01-25T12:30:00Z") == {
+        "c-sentence"}
+    assert ids(es, alias, "", date_from="2022-01-25T12:30:00.001Z", date_to="2022-02") == {"c-aleppo", "c-idlib"}
+
+
 def test_sort_by_date_is_newest_first(small_index):
     es, alias, docs = small_index
     res = search(es, "", alias=alias, sort="date", size=100, facets=False)

@@ -41,6 +41,20 @@ def test_invalid_rules_are_refused(data: dict, needle: str) -> None:
     assert needle in str(err.value)
 
 
+@pytest.mark.parametrize("query", ["date:2018-03-31..2018-03-01", "سجن killed:[10 TO 2]"])
+def test_a_reversed_range_is_refused_not_saved_as_an_alert_that_never_fires(query: str) -> None:
+    # QA4 #11: the rule was accepted and matched nothing, ever
+    with pytest.raises(RuleError, match="ends before it starts"):
+        build_rule({"name": "reversed", "query": query})
+
+
+@pytest.mark.parametrize("query", ["*", "title:*", "story:*", "سجن OR *"])
+def test_a_rule_on_every_article_is_refused(query: str) -> None:
+    # QA4 #6: `alerts add x -q '*'` was saved and fired on every article, while -q '' was refused
+    with pytest.raises(RuleError, match="every article"):
+        build_rule({"name": "star", "query": query})
+
+
 def test_channel_keys_are_stable() -> None:
     rule = build_rule({"name": "x", "query": "سجن", "channels": {
         "webhooks": [{"url": "http://a/h"}, {"url": "http://b/h", "format": "slack"}], "emails": ["a@b.c"]}})

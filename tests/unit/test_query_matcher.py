@@ -83,7 +83,7 @@ def m(q: str, view: dict) -> bool:
         ("killed:20", False), ("killed:[20 TO 30]", True), ("killed:{28 TO 40]", False), ("killed:<28", False),
         ("killed:<=28", True), ("killed:10..30", True), ("arrested:12", True), ("injured:0", True),
         ("injured:>0", False), ("escaped:*", False), ("killed:*", True), ("arrested:*", True), ("casualties:>27", True), ("casualties:>28", False),
-        ("killed:[30 TO 10]", False), ("killed:>99999999999", False), ("killed:<99999999999", True),
+        ("killed:{10 TO 11}", False), ("killed:>99999999999", False), ("killed:<99999999999 سجن", True),
         # dates: 2022-01-21 06:30 +03:00 is 2022-01-21 03:30 UTC
         ("date:2022-01-21", True), ("date:2022-01-20", False), ("date:2022-01", True), ("date:2022", True),
         ("date:2022-01-20..2022-02-01", True), ("date:2022-01-22..2022-02-01", False),
@@ -94,7 +94,7 @@ def m(q: str, view: dict) -> bool:
         ('date:>="2022-01-21T06:00:00+03:00"', True), ("date:*", True),
         # composite, as alert rules are written
         ("event:prison_attack place:الحسكة", True), ("(هجوم OR اقتحام) سجن killed:>5 -date:<2022", True),
-        ('"فرار سجناء" OR "فرار عدد من السجناء"', True), ("", True), ("*", True), ("، ؟ سجن", True),
+        ('"فرار سجناء" OR "فرار عدد من السجناء"', True), ("", True), ("place:*", True), ("، ؟ سجن", True),
     ],
 )
 def test_query_against_document(q: str, expected: bool, view: dict) -> None:

@@ -83,7 +83,25 @@ def test_prefix_and_exists() -> None:
     assert parse("entity:*") == Exists("entity_keys")
     assert parse("killed:*") == IntRange("killed", 1, None)  # a count was reported (0 is "none")
     assert parse("casualties:*") == IntRange("casualties_max", 1, None)
-    assert parse("*") == MatchAll()
+    # a field that some articles lack: "has a value" is a search
+    assert parse("place:*") == Exists("place_keys")
+    assert parse("date:*") == Exists("published")
+    assert parse("source:*") == Or((Exists("source_key"), Exists("feed_id")))
+    assert parse("keyword:*") == Exists("keyword_keys")
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["*", "**", " * ", "* سجن", "سجن OR *", "NOT *", "(*)", "title:*", "story:*", "id:*", "lang:*", "body:*",
+     "exact:*", "title:(*)", "سجن OR story:*", "killed:[* TO *]", "killed:..", "casualties:[* TO *] OR سجن",
+     "NOT date:{2022-01-01 TO 2022-01-01}"],
+)
+def test_a_query_that_means_every_article_is_refused(q) -> None:
+    # QA4 #6: *, title:* and story:* silently meant "everything" (an alert on * fired on every article);
+    # only the blank query does
+    with pytest.raises(QuerySyntaxError, match="every article") as info:
+        parse(q)
+    assert "leave the query blank" in info.value.message
 
 
 @pytest.mark.parametrize(
@@ -100,8 +118,33 @@ def test_int_ranges(q, lo, hi) -> None:
 
 def test_casualties_is_any_kind_and_empty_ranges_match_nothing() -> None:
     assert parse("casualties:>3") == IntRange("casualties_max", 4, None)
-    assert parse("killed:[10 TO 2]") == MatchNone()
-    assert parse("killed:{5 TO 6}") == MatchNone()
+    assert parse("killed:{5 TO 6}") == MatchNone()  # not reversed: empty because both ends are excluded
+    assert parse("killed:{5 TO 5}") == MatchNone()
+    assert parse("date:{2022-01-01 TO 2022-01-01}") == MatchNone()
+    assert parse("date:{2022-01-01 TO 2022-01-02}") == MatchNone()
+
+
+@pytest.mark.parametrize(
+    ("q", "position"),
+    [
+        ("date:2018-03-31..2018-03-01", 5), ("date:[2018-03-31 TO 2018-03-01]", 5), ("date:{2018-04 TO 2018-03}", 5),
+        ("date:2019..2018", 5), ('date:["2018-03-15T10:00Z" TO "2018-03-15T09:59Z"]', 5),
+        ("سجن date:2018-03-02..2018-03-01", 9), ("killed:10..5", 7), ("killed:[10 TO 2]", 7),
+        ("casualties:{10 TO 2}", 11),
+    ],
+)
+def test_reversed_ranges_are_refused(q, position) -> None:
+    # QA4 #11: date:2018-03-31..2018-03-01 silently matched nothing (a search or an alert that never fires)
+    with pytest.raises(QuerySyntaxError, match="ends before it starts") as info:
+        parse(q)
+    assert info.value.position == position
+
+
+def test_a_range_whose_periods_overlap_is_not_reversed() -> None:
+    # the month runs to April 1: from the 15th through the end of March
+    assert parse("date:2018-03-15..2018-03") == DateRange("published", d(2018, 3, 15), d(2018, 4, 1))
+    assert parse("date:2018-03..2018-03-01") == DateRange("published", d(2018, 3, 1), d(2018, 3, 2))
+    assert parse("killed:5..5") == IntRange("killed", 5, 5)
 
 
 def d(*args) -> datetime:

@@ -33,7 +33,7 @@ RULES = {
     "not_only": "-مباراة",
     "date_only": "date:2022",
     "source": "source:cnn",
-    "never": "killed:[5 TO 1]",
+    "never": "killed:{5 TO 6}",  # empty (both ends excluded); a reversed range is refused
     "nothing_here": "طائرة مسيرة",
     "kw_prefix": "event:arr*",
 }
@@ -43,7 +43,7 @@ def test_required_terms_shapes() -> None:
     assert compile("-سجن").required_terms is None
     assert compile("killed:<5").required_terms is None
     assert compile("killed:>5").required_terms == frozenset({Anchor("killed", "", "present")})
-    assert compile("killed:[5 TO 1]").required_terms == frozenset()
+    assert compile("killed:{5 TO 6}").required_terms == frozenset()
     assert compile("event:arrest OR سجن").required_terms == frozenset(
         {Anchor("event_types", "arrest"), Anchor("title_ar", "سجن"), Anchor("body_ar", "سجن")})
     # AND keeps one child's anchors: the most selective (longest token)

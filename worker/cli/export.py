@@ -18,6 +18,7 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from worker.cli.errors import EXIT_INPUT, CliError
+from worker.cli.search import FROM_HELP, TO_HELP
 from worker.cli.term import SafeConsole, cell, json_safe, plain
 
 err_console = SafeConsole(stderr=True, highlight=False)
@@ -82,8 +83,8 @@ def export_cmd(
                                             "extension of --out: .csv, .jsonl/.ndjson, .geojson; else jsonl)")] = None,
     out: Annotated[str | None, typer.Option("--out", "-o", help="file to write (default: stdout); replaced "
                                             "only when the export succeeds")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD (inclusive)")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD (inclusive)")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help=FROM_HELP)] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help=TO_HELP)] = None,
     source: Annotated[str | None, typer.Option("--source", help="comma-separated sources (a name, a word of one, or a feed id; as source:)")] = None,
     sort: Annotated[str, typer.Option("--sort", help="date (newest first) | relevance")] = "date",
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="at most this many articles")] = None,

@@ -11,6 +11,10 @@ import typer
 index_app = typer.Typer(help="Create, migrate and inspect the articles index.", no_args_is_help=True)
 
 _MARK_RE = re.compile(r"</?mark>")
+# the forms worker.query.dates reads (not imported: it loads the whole query language at start-up)
+_DATE_FORMS = "YYYY, YYYY-MM, YYYY-MM-DD or an ISO date-time (2018-03-15T10:00+03:00; no zone is UTC)"
+FROM_HELP = f"{_DATE_FORMS}: from the start of that year, month, day or instant"
+TO_HELP = f"{_DATE_FORMS}: through the end of that year, month, day or instant (inclusive)"
 
 
 def _es_and_alias(alias: str | None) -> tuple[Any, str]:
@@ -42,8 +46,8 @@ def _plain(snippet_html: str) -> str:
 
 def search_cmd(
     query: Annotated[str, typer.Argument(help="query language, e.g. '\"سجن غويران\" AND place:الحسكة'")] = "",
-    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD (inclusive)")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD (inclusive)")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help=FROM_HELP)] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help=TO_HELP)] = None,
     source: Annotated[str | None, typer.Option("--source", help="comma-separated sources (a name, a word of one, or a feed id; as source:)")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="number of results")] = 10,
     sort: Annotated[str, typer.Option("--sort", help="relevance | date")] = "relevance",

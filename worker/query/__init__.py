@@ -21,7 +21,7 @@ Contract (other packages rely on these names):
 
 Query syntax (Lucene/Kibana style, parsed by luqum):
 
-* ``سجن`` word · ``"هجوم على سجن"`` phrase (consecutive analyzed tokens) · ``سج*`` prefix · ``*`` all
+* ``سجن`` word · ``"هجوم على سجن"`` phrase (consecutive analyzed tokens) · ``سج*`` prefix
 * ``AND`` / ``&&``, ``OR`` / ``||``, ``NOT`` / ``!`` / ``-term``, ``+term``, parentheses.
   **Default operator: AND.** Juxtaposition binds loosest: ``a OR b c`` means ``(a OR b) AND c``;
   ``a AND b OR c`` means ``(a AND b) OR c``.
@@ -44,7 +44,9 @@ Query syntax (Lucene/Kibana style, parsed by luqum):
                         ``killed:*`` = a count above 0
   ==================  ======================================================================
 * ``field:*`` means the field has a value; boosts ``^n`` are ignored; ``~`` and ``/regex/`` are refused.
-* A blank query matches everything. A term that analyzes to nothing (a lone "و", a single letter,
+* A blank query matches everything, and only it: a lone ``*``, ``field:*`` on a field every article has
+  (``title``, ``body``, ``exact``, ``story``, ``id``, ``lang``), and a query that simplifies to "everything"
+  (``killed:[* TO *]``) are refused. So is a reversed range (``date:2018-03-31..2018-03-01``). A term that analyzes to nothing (a lone "و", a single letter,
   punctuation) is dropped beside other terms and refused alone (``QuerySyntaxError``); so are empty values
   (``""``, ``place:""``) and an unpaired quote.
 """

@@ -84,13 +84,16 @@ class FieldSpec:
     # query error: a value that can never be stored is refused rather than silently matching nothing
     pattern: str = ""
     pattern_error: str = ""
+    # what every stored article has in this field ("a title"): ``field:*`` would mean every article, which
+    # only the blank query may, so it is refused (``place:*`` stays: some articles have no place)
+    everywhere: str = ""
 
 
 QUERY_FIELDS: dict[str, FieldSpec] = {
     s.name: s
     for s in (
-        FieldSpec("title", "text", ("title_ar",), help="words/phrases in the title"),
-        FieldSpec("body", "text", ("body_ar",), help="words/phrases in the body"),
+        FieldSpec("title", "text", ("title_ar",), help="words/phrases in the title", everywhere="a title"),
+        FieldSpec("body", "text", ("body_ar",), help="words/phrases in the body", everywhere="a body"),
         FieldSpec("entity", "text", ("entity_keys",), aliases="any",
                   help="an entity name or part of one, or a gazetteer alias: entity:قسد"),
         # the exact canonical name, as the entities page and the facets count it (entity: also finds longer
@@ -100,18 +103,18 @@ QUERY_FIELDS: dict[str, FieldSpec] = {
         FieldSpec("place", "text", ("place_keys",), aliases="place",
                   help="a place (Arabic or English name): place:الحسكة"),
         FieldSpec("keyword", "text", ("keyword_keys",), help="an extracted keyword"),
-        FieldSpec("exact", "text", EXACT_TEXT_FIELDS, exact=True,
+        FieldSpec("exact", "text", EXACT_TEXT_FIELDS, exact=True, everywhere="a title or a body",
                   help='the word as written, no clitic/plural folding: exact:لبنان, exact:"سجون حلب"'),
         FieldSpec("event", "keyword", ("event_types",), "lower", EVENT_TYPES, "event type: event:prison_attack"),
         FieldSpec("type", "keyword", ("entity_types",), "upper", ("PER", "ORG", "LOC", "FAC"),
                   "entity type present: type:ORG"),
         FieldSpec("source", "keyword", ("source_key", "feed_id"), "lower", words=("source_key",),
                   help='source name, a word of it, or a feed id: source:bbc, source:"BBC Arabic"'),
-        FieldSpec("lang", "keyword", ("language",), "lower", help="language code: lang:ar"),
+        FieldSpec("lang", "keyword", ("language",), "lower", help="language code: lang:ar", everywhere="a language"),
         FieldSpec("country", "keyword", ("countries",), "upper", help="ISO country of a place: country:SY",
                   pattern="[A-Z]{2}", pattern_error="country: takes an ISO 3166 alpha-2 code such as SY"),
-        FieldSpec("story", "keyword", ("story_id",), "lower", help="near-duplicate story id"),
-        FieldSpec("id", "keyword", ("id",), "lower", help="document id"),
+        FieldSpec("story", "keyword", ("story_id",), "lower", help="near-duplicate story id", everywhere="a story"),
+        FieldSpec("id", "keyword", ("id",), "lower", help="document id", everywhere="an id"),
         FieldSpec("date", "date", ("published",),
                   help="publication date: date:2022-01-20, date:2022-01-20..2022-02-01, date:>=2022-01"),
         *(FieldSpec(k, "int", (k,), help=f"largest reported {k} count: {k}:>10") for k in CASUALTY_KINDS),

@@ -6,15 +6,18 @@ Syntax (see also ``worker/query/__init__.py``):
 * ``AND`` ``OR`` ``NOT`` (also ``&&`` ``||`` ``!``), ``-term`` / ``+term``, parentheses;
 * juxtaposition means AND, with the *lowest* precedence: ``a OR b c`` = ``(a OR b) AND c``;
   explicit ``AND`` binds tighter than ``OR``: ``a AND b OR c`` = ``(a AND b) OR c``;
-* trailing ``*`` for a prefix (``سج*``), ``field:*`` for "has a value", a bare ``*`` for everything;
+* trailing ``*`` for a prefix (``سج*``), ``field:*`` for "has a value" (refused on a field every article
+  has: ``title:*``, ``story:*``...), a bare ``*`` refused;
 * ``field:value`` / ``field:"phrase"`` / ``field:(a OR b)`` for the fields in ``worker.query.fields``;
 * ranges on ``date`` and the casualty fields: ``a..b``, ``[a TO b]``, ``{a TO b}``, ``>a``, ``>=a``, ``<a``,
   ``<=a``, ``*`` for an open end. Dates are ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` (a whole period, UTC) or a
-  quoted ISO datetime; ``date:2022-01`` is the month, ``date:>2022-01-20`` starts on the 21st.
+  quoted ISO datetime (:mod:`worker.query.dates`, which reads the API's ``from``/``to`` too);
+  ``date:2022-01`` is the month, ``date:>2022-01-20`` starts on the 21st.
 * boosts (``^2``) are accepted and ignored; fuzzy (``~``), proximity (``"a b"~3``) and regular expressions
   are refused with a message.
 
-A blank query means "everything". A term that analyzes to nothing (a lone clitic "و", a single letter,
+A blank query means "everything", and only it (a query that simplifies to everything is refused). A range
+that ends before it starts is refused. A term that analyzes to nothing (a lone clitic "و", a single letter,
 punctuation) is dropped when other terms remain and refused when nothing else does; an empty value
 (``""``, ``place:""``) and an unpaired quote are refused. ``killed:*`` (any casualty field) means a count
 above 0 was reported.
@@ -25,7 +28,6 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from datetime import UTC, datetime, timedelta
 
 from luqum import tree as lt
 from luqum.exceptions import IllegalCharacterError, ParseError, ParseSyntaxError
@@ -50,6 +52,7 @@ from worker.query.ast import (
     Tokens,
     simplify,
 )
+from worker.query.dates import DateSyntaxError, Period, parse_period, reversed_range
 from worker.query.errors import QuerySyntaxError
 from worker.query.fields import DEFAULT_TEXT_FIELDS, INT_MAX, QUERY_FIELDS, FieldSpec, resolve_field
 
@@ -105,7 +108,13 @@ def _parse(q: str) -> Node:
         # fires on every article), so the query is refused at its first empty term
         text, item = tr.dropped[0] if tr.dropped else (q, None)
         raise tr.error(_no_word_message(text), item)
-    return simplify(node)
+    node = simplify(node)
+    if isinstance(node, MatchAll):  # e.g. killed:[* TO *], or OR-ed with one: only "" means everything
+        raise QuerySyntaxError(f"this query matches every article; {_BLANK_HINT}", None, q)
+    return node
+
+
+_BLANK_HINT = "leave the query blank to search everything"
 
 
 def _no_word_message(text: str) -> str:
@@ -248,7 +257,6 @@ def _split_wildcard(value: str) -> tuple[str, bool, bool]:
 
 
 _INT_RE = re.compile(r"^-?\d+$")
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
 class _Transformer:
@@ -319,13 +327,18 @@ class _Transformer:
             raise self.error("wildcards are only supported at the end of a word (سج*)", item)
         if trailing:
             if not text:
-                return self.exists(spec)
+                return self.exists(spec, item)
             return self.prefix(text, item, spec)
         return self.value(text, item, spec, phrase=False)
 
-    def exists(self, spec: FieldSpec | None) -> Node:
+    def exists(self, spec: FieldSpec | None, item: lt.Item) -> Node:
         if spec is None:
-            return MatchAll()
+            # a bare * would mean every article: an alert on it fires on each one (QA4 #6)
+            raise self.error(f"a lone * matches every article; {_BLANK_HINT}, or put a word (سج*) or a "
+                             "field (place:*) before the *", item)
+        if spec.everywhere:
+            raise self.error(f"every article has {spec.everywhere}, so {spec.name}:* matches every article; "
+                             f"{_BLANK_HINT}", item)
         if spec.kind == "int":
             # every document has the count (0 when none), so "has a value" reads as "a count was reported"
             return IntRange(spec.targets[0], 1, None)
@@ -452,6 +465,8 @@ class _Transformer:
     ) -> Node:
         a = self.parse_int(lo, spec, item)
         b = self.parse_int(hi, spec, item)
+        if a is not None and b is not None and a > b:
+            raise self.error(_reversed_message(spec, lo, hi, "number"), item)
         if a is not None and not inc_lo:
             a += 1
         if b is not None and not inc_hi:
@@ -466,41 +481,23 @@ class _Transformer:
             return MatchAll()
         return IntRange(spec.targets[0], a, b)
 
-    def parse_period(self, text: str, item: lt.Item) -> tuple[datetime, datetime] | None:
-        """``[start, end)`` of a date/month/year or an instant (1 ms wide); None for ``*``."""
-        t = fold_text(text).strip()
-        if t == "*":
-            return None
-        m = _DATE_RE.match(t)
+    def parse_period(self, text: str, item: lt.Item) -> Period | None:
+        """``[start, end)`` of a date/month/year or an instant (1 ms wide); None for ``*``.
+
+        The reader of the API's ``from``/``to`` too (:mod:`worker.query.dates`): one set of accepted forms.
+        """
         try:
-            if m:
-                y, mo, d = int(m.group(1)), m.group(2), m.group(3)
-                if y < 1:
-                    raise ValueError("year 0")
-                if mo is None:
-                    return datetime(y, 1, 1, tzinfo=UTC), _add_years(y)
-                month = int(mo)
-                if d is None:
-                    start = datetime(y, month, 1, tzinfo=UTC)
-                    return start, _next_month(start)
-                start = datetime(y, month, int(d), tzinfo=UTC)
-                return start, _plus(start, timedelta(days=1))
-            if "t" in t or " " in t:
-                dt = datetime.fromisoformat(t.upper().replace("Z", "+00:00"))
-                dt = (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
-                dt = dt.replace(microsecond=dt.microsecond // 1000 * 1000)
-                return dt, _plus(dt, timedelta(milliseconds=1))
-        except (ValueError, OverflowError):
-            pass
-        raise self.error(
-            f"not a date: {text!r} (use YYYY, YYYY-MM, YYYY-MM-DD or a quoted ISO datetime)", item
-        )
+            return parse_period(text)
+        except DateSyntaxError as err:
+            raise self.error(str(err), item) from None
 
     def date_range(
         self, spec: FieldSpec, lo: str, inc_lo: bool, hi: str, inc_hi: bool, item: lt.Item
     ) -> Node:
         a = self.parse_period(lo, item)
         b = self.parse_period(hi, item)
+        if reversed_range(a, b):
+            raise self.error(_reversed_message(spec, lo, hi, "date"), item)
         gte = None if a is None else (a[0] if inc_lo else a[1])
         lt_ = None if b is None else (b[1] if inc_hi else b[0])
         if gte is None and lt_ is None:
@@ -510,27 +507,13 @@ class _Transformer:
         return DateRange(spec.targets[0], gte, lt_)
 
 
-_MAX_DT = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
+def _reversed_message(spec: FieldSpec, lo: str, hi: str, what: str) -> str:
+    # a range that silently matches nothing would be a search with no results and an alert that never fires
+    return (f"the range {spec.name}:{lo.strip()}..{hi.strip()} ends before it starts: "
+            f"write the earlier {what} first")
 
 
 def _exact_prefix(text: str) -> str:
     """The folded prefix of ``exact:سج*`` (one word, nothing stripped), or ""."""
     toks = analyze_exact(text)
     return toks[0] if len(toks) == 1 else ""
-
-
-def _plus(dt: datetime, delta: timedelta) -> datetime:
-    try:
-        return dt + delta
-    except OverflowError:
-        return _MAX_DT
-
-
-def _add_years(y: int) -> datetime:
-    return datetime(y + 1, 1, 1, tzinfo=UTC) if y < 9999 else _MAX_DT
-
-
-def _next_month(start: datetime) -> datetime:
-    if start.month == 12:
-        return _add_years(start.year)
-    return start.replace(month=start.month + 1)

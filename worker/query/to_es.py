@@ -7,7 +7,6 @@ array field are 100 positions apart, so a phrase never spans two entity names).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from worker.query.ast import (
@@ -26,14 +25,9 @@ from worker.query.ast import (
     Prefix,
     Tokens,
 )
+from worker.query.dates import ES_DATE_FORMAT, iso_ms
 
 __all__ = ["to_es", "words_regexp"]
-
-
-def _iso(dt: datetime) -> str:
-    # not strftime: its %Y writes year 1 as "1", which strict_date_optional_time rejects (4 digits needed)
-    return (f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}."
-            f"{dt.microsecond // 1000:03d}Z")
 
 
 _SEP_CLASS = "[" + "".join("\\" + c for c in WORD_SEPARATORS) + "]"
@@ -89,11 +83,11 @@ def to_es(node: Node) -> dict[str, Any]:
             rng["lte"] = node.lte
         return {"range": {node.field: rng}}
     if isinstance(node, DateRange):
-        rng = {"format": "strict_date_optional_time"}
+        rng = {"format": ES_DATE_FORMAT}
         if node.gte is not None:
-            rng["gte"] = _iso(node.gte)
+            rng["gte"] = iso_ms(node.gte)
         if node.lt is not None:
-            rng["lt"] = _iso(node.lt)
+            rng["lt"] = iso_ms(node.lt)
         return {"range": {node.field: rng}}
     if isinstance(node, Exists):
         return {"exists": {"field": node.field}}

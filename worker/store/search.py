@@ -20,9 +20,10 @@ from typing import Any, Literal
 from elasticsearch import Elasticsearch
 
 from worker.document import casualty_totals, event_types
-from worker.extract.normalize import ascii_digits
 from worker.query import compile as compile_query
-from worker.query.to_es import source_filter
+from worker.query.ast import DateRange
+from worker.query.dates import DATE_FORMS, DateSyntaxError, Period, period_of, reversed_range
+from worker.query.to_es import source_filter, to_es
 from worker.settings import get_settings
 from worker.store import highlight
 from worker.store.fields import FieldMap, field_map
@@ -73,23 +74,32 @@ class SearchResult:
 # ------------------------------------------------------------------------------------------- filters
 
 
-def _date_bound(value: str | date | datetime | None, upper: bool) -> str | None:
-    if value is None or value == "":
+def _date_period(value: str | date | datetime | None, name: str) -> Period | None:
+    """``from``/``to`` read as ``date:`` reads its values (:mod:`worker.query.dates`), or a ``SearchError``
+    naming the accepted forms: nothing the two would read differently reaches Elasticsearch."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        value = value.isoformat()
-    text = ascii_digits(str(value).strip())  # ٢٠١٨-٠٣-١٥ as date:٢٠١٨-٠٣-١٥ reads it
     try:
-        if len(text) == 10:
-            date.fromisoformat(text)
-            # A bare day is inclusive at both ends: the upper bound rounds up to the end of that day.
-            return text + ("||/d" if upper else "")
-        datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as err:
-        raise SearchError(f"bad date {text!r}: expected YYYY-MM-DD or ISO 8601") from err
-    return text
+        period = period_of(value)
+    except DateSyntaxError as err:
+        raise SearchError(f"bad date for {name}: {str(value)!r}: use {DATE_FORMS}") from err
+    if period is None:  # "*": an open end, as in date:[* TO 2018]
+        return None
+    return period
+
+
+def date_filter(
+    field: str, date_from: str | date | datetime | None, date_to: str | date | datetime | None
+) -> dict[str, Any] | None:
+    """The ``range`` filter of ``from``/``to``: from the start of ``from``'s period (a year, month, day or
+    instant) through the end of ``to``'s, as ``date:from..to`` reads them; None when both are open."""
+    lo, hi = _date_period(date_from, "from"), _date_period(date_to, "to")
+    if lo is None and hi is None:
+        return None
+    if reversed_range(lo, hi):  # 200 with 0 results would be silent; date:A..B is refused the same way
+        raise SearchError(f"the date range ends before it starts: from {str(date_from).strip()!r} is after "
+                          f"to {str(date_to).strip()!r}")
+    return to_es(DateRange(field, lo[0] if lo else None, hi[1] if hi else None))
 
 
 def _as_list(value: str | list[str] | None) -> list[str]:
@@ -119,14 +129,9 @@ def build_query(
         # word or run of words of it, or the feed id, in any case; "bbc" finds "BBC Arabic" and the facet's
         # display name "BBC Arabic" still finds itself
         filters.append(source_filter(sources))
-    lo, hi = _date_bound(date_from, upper=False), _date_bound(date_to, upper=True)
-    if lo or hi:
-        rng: dict[str, Any] = {}
-        if lo:
-            rng["gte"] = lo
-        if hi:
-            rng["lte"] = hi
-        filters.append({"range": {fm.published: rng}})
+    dates = date_filter(fm.published, date_from, date_to)
+    if dates is not None:
+        filters.append(dates)
     return {"bool": {"must": [text_query], "filter": filters}}, text_query
 
 

@@ -22,6 +22,7 @@ from worker.api.routes.search import _run as run_search  # the store's errors ->
 from worker.archive.atom import MEDIA_TYPE, build_feed
 from worker.archive.exporter import ExportQuery, export_pages
 from worker.archive.formats import EXTENSIONS, MEDIA_TYPES, RENDERERS
+from worker.query.dates import FROM_HELP, TO_HELP
 from worker.store.search import search
 
 router = APIRouter(tags=["export"])
@@ -42,8 +43,8 @@ def export(
     target: Target,
     q: str = _q(),
     source: str | None = Query(None, max_length=2000, description=SOURCE_HELP),
-    date_from: str | None = Query(None, alias="from", max_length=40, description="YYYY-MM-DD or ISO 8601, inclusive"),
-    date_to: str | None = Query(None, alias="to", max_length=40, description="YYYY-MM-DD or ISO 8601, inclusive"),
+    date_from: str | None = Query(None, alias="from", max_length=40, description=FROM_HELP),
+    date_to: str | None = Query(None, alias="to", max_length=40, description=TO_HELP),
     format: Literal["csv", "jsonl", "geojson"] = Query("jsonl", description="csv (UTF-8 with BOM) | jsonl | "
                                                       "geojson (one Feature per article and resolved place)"),
     sort: Literal["date", "relevance"] = "date",
@@ -67,8 +68,8 @@ def search_atom(
     target: Target,
     q: str = _q(),
     source: str | None = Query(None, max_length=2000, description=SOURCE_HELP),
-    date_from: str | None = Query(None, alias="from", max_length=40),
-    date_to: str | None = Query(None, alias="to", max_length=40),
+    date_from: str | None = Query(None, alias="from", max_length=40, description=FROM_HELP),
+    date_to: str | None = Query(None, alias="to", max_length=40, description=TO_HELP),
     size: int = Query(ATOM_SIZE, ge=1, le=100, description="entries"),
 ) -> Any:
     """The newest articles matching a search as an Atom feed: follow a saved search in a feed reader."""

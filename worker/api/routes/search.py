@@ -27,6 +27,7 @@ from worker.api.models import (
     responses,
 )
 from worker.query import QuerySyntaxError
+from worker.query.dates import FROM_HELP, TO_HELP
 from worker.query.parser import MAX_QUERY_CHARS
 from worker.settings import get_settings
 from worker.store.clients import get_es
@@ -59,7 +60,8 @@ def search_target() -> SearchTarget:
 Target = Annotated[SearchTarget, Depends(search_target)]
 SEARCH_ERRORS = responses(READ_ERRORS, BACKEND_ERRORS, {400: {
     "model": SyntaxErrorOut,
-    "description": "a query that does not parse, a bad date, a page beyond the result window, an expired cursor",
+    "description": "a query that does not parse, a bad or reversed date, a page beyond the result window, "
+                   "an expired cursor",
 }})
 
 
@@ -118,8 +120,8 @@ def search_articles(
     budget: Annotated[PitBudget, Depends(pit_budget)],
     q: str = Query("", description=Q_HELP),
     source: str | None = Query(None, max_length=2000, description=SOURCE_HELP),
-    date_from: str | None = Query(None, alias="from", max_length=40, description="YYYY-MM-DD or ISO 8601, inclusive"),
-    date_to: str | None = Query(None, alias="to", max_length=40, description="YYYY-MM-DD or ISO 8601, inclusive"),
+    date_from: str | None = Query(None, alias="from", max_length=40, description=FROM_HELP),
+    date_to: str | None = Query(None, alias="to", max_length=40, description=TO_HELP),
     page: int = Query(1, ge=1, le=10_000),
     size: int = Query(20, ge=0, le=100),
     sort: Literal["relevance", "date"] = "relevance",
@@ -156,8 +158,8 @@ def facet_counts(
     target: Target,
     q: str = Query("", description=Q_HELP),
     source: str | None = Query(None, max_length=2000, description=SOURCE_HELP),
-    date_from: str | None = Query(None, alias="from", max_length=40),
-    date_to: str | None = Query(None, alias="to", max_length=40),
+    date_from: str | None = Query(None, alias="from", max_length=40, description=FROM_HELP),
+    date_to: str | None = Query(None, alias="to", max_length=40, description=TO_HELP),
 ) -> Any:
     return _run(facets, target.es, q, alias=target.alias, source=source, date_from=date_from, date_to=date_to)
 
