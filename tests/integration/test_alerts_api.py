@@ -167,3 +167,22 @@ def test_put_refuses_a_body_name_other_than_the_path(client, alerts_ctx) -> None
     assert r.status_code == 200 and r.json()["name"] == "qa-new"
     r = client.put("/alerts/qa-new", json={"query": "فرار"}, headers=key)  # and so is none
     assert r.status_code == 200 and r.json()["query"] == "فرار"
+
+
+def test_a_stored_rule_the_query_language_now_refuses_is_flagged(client, alerts_ctx) -> None:  # noqa: F811
+    """QA4 #6 made `*` a refused query; a rule saved with it before kept looking fine in every list while
+    the workers skipped it (one line in a worker's log)."""
+    from worker.alerts.rules import from_store
+    from worker.cli.main import app
+
+    RuleStore(alerts_ctx).upsert(from_store({"name": "old-star", "query": "*"}))  # as an older version saved it
+    RuleStore(alerts_ctx).upsert({"name": "fine", "query": "سجن"})
+    listed = {r["name"]: r for r in client.get("/alerts").json()["rules"]}
+    assert "never fires" in listed["old-star"]["problem"] and listed["fine"]["problem"] is None
+    assert "never fires" in client.get("/alerts/old-star").json()["problem"]
+    runner = CliRunner()
+    out = runner.invoke(app, ["alerts", "list"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0 and "INVALID" in out.output and "old-star: never fires" in out.output, out.output
+    rows = {r["name"]: r for r in json.loads(runner.invoke(app, ["alerts", "list", "--json"]).output)}
+    assert rows["old-star"]["problem"] and rows["fine"]["problem"] is None
+    assert json.loads(runner.invoke(app, ["alerts", "show", "old-star"]).output)["problem"]

@@ -217,6 +217,17 @@ def from_store(data: dict[str, Any]) -> AlertRule:
     return AlertRule.model_validate(data, context={"stored": True})
 
 
+def query_problem(rule: AlertRule) -> str | None:
+    """Why a stored rule's query no longer compiles (the query language was tightened after it was saved:
+    a lone ``*``, a reversed range), or None. The workers skip such a rule; lists say so, so it does not
+    fall silent with only a line in a worker's log."""
+    try:
+        compile_query(rule.query)
+    except Exception as err:  # noqa: BLE001 - whatever the engine's compile raises, the engine skips the rule
+        return f"never fires: its query no longer parses ({err}); save it again with a valid query"
+    return None
+
+
 def redact_url(url: str) -> str:
     """``scheme://host/…``: webhook paths often carry the secret (Slack's do), so history records and
     read-only API views keep only where it goes (without any ``user:password@``)."""

@@ -147,6 +147,8 @@ class RuleOut(Open):
     name: str
     query: str
     enabled: bool
+    problem: str | None = Field(None, description="why the workers skip this rule (its query no longer parses "
+                                "under today's query language), or null")
 
 
 class RuleListOut(BaseModel):

@@ -96,17 +96,24 @@ def load(path: Annotated[Path, typer.Argument(help="alerts.yaml")]) -> None:
 @alerts_app.command("list")
 def list_(as_json: bool = typer.Option(False, "--json"), owner: str | None = typer.Option(None, "--owner")) -> None:
     """List rules."""
+    from worker.alerts.rules import query_problem
+
     rules = _store().list(owner=owner)
+    problems = {r.name: query_problem(r) for r in rules}
     if as_json:
-        _dump([r.model_dump(mode="json") for r in rules])
+        _dump([{**r.model_dump(mode="json"), "problem": problems[r.name]} for r in rules])
         return
     table = Table("name", "enabled", "mode", "channels", "owner", "query")
     for r in rules:
         chans = len(r.channels.webhooks) + len(r.channels.emails)
         mode = r.mode if r.mode == "instant" else f"digest/{r.digest_minutes}m"
-        table.add_row(cell(r.name), "yes" if r.enabled else "no", mode, str(chans), cell(r.owner or ""),
+        enabled = "[red]INVALID[/red]" if problems[r.name] else "yes" if r.enabled else "no"
+        table.add_row(cell(r.name), enabled, mode, str(chans), cell(r.owner or ""),
                       cell(r.query if len(r.query) < 80 else r.query[:77] + "..."))
     console.print(table)
+    for name, problem in problems.items():
+        if problem:
+            console.print(f"[red]{cell(name)}[/red]: {cell(problem)}")
 
 
 @alerts_app.command("show")
@@ -115,7 +122,9 @@ def show(name: str) -> None:
     rule = _store().get(name)
     if rule is None:
         _fail(f"no rule named {name!r}")
-    _dump(rule.model_dump(mode="json"))
+    from worker.alerts.rules import query_problem
+
+    _dump({**rule.model_dump(mode="json"), "problem": query_problem(rule)})
 
 
 @alerts_app.command("remove")

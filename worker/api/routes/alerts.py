@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from worker.alerts.history import History
 from worker.alerts.preview import preview
-from worker.alerts.rules import EMAIL_PATTERN, RuleError, build_rule, redacted, redacted_record
+from worker.alerts.rules import EMAIL_PATTERN, RuleError, build_rule, query_problem, redacted, redacted_record
 from worker.alerts.store import RuleStore
 from worker.api.auth import is_writer, require_read, require_write
 from worker.api.models import (
@@ -101,7 +101,9 @@ def _alerts() -> Any:
 
 def _view(rule: Any, x_api_key: str | None) -> dict[str, Any]:
     """Full rule for holders of the write key; webhook URLs and e-mails redacted for everyone else."""
-    return rule.model_dump(mode="json") if is_writer(x_api_key) else redacted(rule)
+    view = rule.model_dump(mode="json") if is_writer(x_api_key) else redacted(rule)
+    view["problem"] = query_problem(rule)
+    return view
 
 
 def _rule_or_422(body: dict[str, Any], name: str | None = None) -> Any:
