@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from worker.archive.columns import URL, RowError, article_from_columns
+from worker.archive.columns import URL, RowError, article_from_columns, gives_text
 from worker.archive.errors import ArchiveFormatError
 from worker.archive.formula import unguard
 from worker.archive.rows import BadRow, Item, Row
@@ -230,7 +230,8 @@ def read_jsonl(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]
 
 def _row(ordinal: int, line: int, values: dict, source: str | None, fetched: datetime) -> Item:
     try:
-        return Row(ordinal, line, article_from_columns(values, source=source, fetched=fetched))
+        return Row(ordinal, line, article_from_columns(values, source=source, fetched=fetched),
+                   has_text=gives_text(values))
     except RowError as err:
         return BadRow(ordinal, line, str(err))
 
