@@ -133,3 +133,15 @@ def test_an_archive_row_without_metadata_keeps_the_stored_articles(es_client, ar
     assert (after["feed_id"], after["published"], after["author"]) == (
         "replay-bbc", "2018-02-11T03:18:24.000+03:00", "مراسل") == (
         before["feed_id"], before["published"], before["author"])
+
+
+def test_a_windows_1256_csv_exits_2_with_the_conversion(archive_env, tmp_path):
+    alias, _ = archive_env
+    text = "url,title,text\r\n" + "".join(f"https://e.org/{i},هجوم على سجن الحسكة {i},قتل ثلاثة أشخاص\r\n"
+                                          for i in range(3))
+    path = tmp_path / "excel.csv"
+    path.write_bytes(text.encode("cp1256"))
+    code, summary, output = _cli("import", str(path), "--index", alias, "--json")
+    assert code == 2 and summary is None, output
+    said = " ".join(output.split())  # the terminal wraps it
+    assert "Windows-1256" in said and "iconv -f CP1256 -t UTF-8" in said

@@ -6,15 +6,20 @@ a day ahead of the import's clock makes the row bad (12)."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
+from typer.testing import CliRunner
 
 from worker.archive import importer as imp
+from worker.archive.charset import legacy_arabic
 from worker.archive.columns import RowError, article_from_columns, parse_published
-from worker.archive.readers import read_csv, read_jsonl
+from worker.archive.errors import ArchiveFormatError
+from worker.archive.readers import open_archive, read_csv, read_jsonl
 from worker.archive.rows import BadRow, Row
 from worker.archive.stored import Stored, against_stored
 from worker.query.fields import index_view, to_ms_in_own_zone
@@ -141,3 +146,64 @@ def test_importer_keeps_stored_articles_a_csv_export_would_wipe(monkeypatch):
     assert indexed == ["d2"]  # a new article from the same CSV is imported as what it has
     assert (summary.imported, summary.failed) == (1, 1) and [b.line for b in bad] == [2]
     assert "kept the stored article" in bad[0].error
+
+
+# --------------------------------------------------------------------------- 8: Windows-1256 archives
+
+
+def _cp1256_csv() -> bytes:
+    rows = ["url,title,text"] + [f"https://e.org/{i},هجوم على سجن {i},{BODY[:80]}" for i in range(3)]
+    return ("\r\n".join(rows) + "\r\n").encode("cp1256")
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_windows_1256_archive_is_refused_with_the_command_that_converts_it(tmp_path, gz):
+    data = _cp1256_csv()
+    path = tmp_path / ("excel.csv.gz" if gz else "excel.csv")
+    path.write_bytes(gzip.compress(data) if gz else data)
+    with pytest.raises(ArchiveFormatError) as err:
+        open_archive(str(path))
+    msg = str(err.value)
+    assert "Windows-1256" in msg and "iconv -f CP1256 -t UTF-8" in msg and "excel-utf8.csv" in msg
+    assert ("zcat" in msg) == gz
+
+
+def test_a_windows_1256_jsonl_is_refused_too(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(json.dumps({"url": "https://e.org/1", "title": "هجوم على سجن الحسكة"},
+                                ensure_ascii=False).encode("cp1256") + b"\n")
+    with pytest.raises(ArchiveFormatError, match="Windows-1256"):
+        open_archive(str(path))
+
+
+def test_a_utf8_archive_with_a_bad_row_is_read_as_before():
+    utf8 = ("url,title\r\nhttps://e.org/1,هجوم على سجن\r\n").encode()
+    assert legacy_arabic(utf8 + "https://e.org/2,قتلى\r\n".encode("cp1256"), complete=True) is None
+    assert legacy_arabic(b"url,title\r\nhttps://e.org/1,plain ascii\r\n", complete=True) is None
+    assert legacy_arabic(b"url,title\r\nhttps://e.org/1,caf\xe9\r\n", complete=True) is None  # no Arabic
+    # a cut-off last line is not judged: it may end inside a UTF-8 character
+    assert legacy_arabic(b"url,title\r\nhttps://e.org/1," + "هجوم".encode()[:-1], complete=False) is None
+
+
+def test_an_import_with_every_row_bad_exits_2(monkeypatch, tmp_path):
+    """README's 2 is "cannot be read at all": not one row read is that, even when read to the end."""
+    from worker.archive.checkpoint import Progress
+    from worker.archive.importer import ImportSummary
+    from worker.cli.main import app
+
+    ctx = SimpleNamespace(settings=SimpleNamespace(es_index="news-test"))
+    monkeypatch.setattr("worker.archive.importer.context_for", lambda alias: ctx)
+    path = tmp_path / "a.jsonl"
+    path.write_text("{}\n", encoding="utf-8")
+
+    def summary(done: int, bad: int, imported: int) -> ImportSummary:
+        return ImportSummary(rows=done, imported=imported, bad=bad, failed=0, skipped=0, deliveries=0, seconds=1.0,
+                             totals=Progress(done=done, imported=imported, bad=bad))
+
+    for (done, bad, imported), code in (((3, 3, 0), 2), ((3, 2, 1), 0), ((0, 0, 0), 0)):
+        result = summary(done, bad, imported)
+        monkeypatch.setattr("worker.archive.importer.import_archive", lambda *a, result=result, **k: result)
+        r = CliRunner().invoke(app, ["import", str(path), "--json"])
+        assert r.exit_code == code, r.output
+        assert json.loads(r.stdout.strip().splitlines()[0])["bad"] == bad  # the summary is printed either way
+        assert ("none of the archive's 3 rows could be read" in r.output) == (code == 2)
