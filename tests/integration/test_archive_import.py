@@ -82,7 +82,7 @@ def test_import_30_articles_found_by_title_phrase_with_entities_and_events(es_cl
         assert got == sorted({e.type for e in expected.events}), doc["title"]
         with_events += bool(got)
         assert doc["story_id"] and doc["indexed"]
-        assert _instant(doc["published"]) == _instant(f.published)  # stored in UTC
+        assert _instant(doc["published"]) == _instant(f.published)  # the same instant, in its own zone
         phrase = title_phrase(article["title"])
         res = search(es_client, phrase, alias=alias, size=50, facets=False)
         assert doc["id"] in [h.id for h in res.hits], (phrase, doc["title"])

@@ -78,6 +78,9 @@ def store(monkeypatch):
     monkeypatch.setattr(stages, "story", story)
     monkeypatch.setattr(stages, "index", index)
     monkeypatch.setattr(stages, "match", match)
+    state["stored"] = {}  # id -> worker.archive.stored.Stored: what the index already holds
+    monkeypatch.setattr(imp, "stored_lookup", lambda ctx, ids: {i: state["stored"][i] for i in ids
+                                                                if i in state["stored"]})
     return state
 
 

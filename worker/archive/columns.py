@@ -11,14 +11,19 @@ url        ``url``, ``link``                               required, http(s); th
                                                            hash of its canonical form
 title      ``title``, ``headline``                          a title or a text is required
 text       ``text``, ``body``, ``content``                  the article's main text (plain text)
-published  ``published``, ``date``, ``time``, ``pubdate``   ISO 8601, RFC 822 or Unix seconds;
-                                                           a value that is none of them is a bad row
+published  ``published``, ``date``, ``time``, ``pubdate``   ISO 8601, RFC 822, Unix seconds or
+                                                           milliseconds, in Western or Arabic-Indic
+                                                           digits; a value that is none of them, or
+                                                           more than a day ahead of the import's
+                                                           clock, is a bad row
 source     ``source``                                       default: ``--source``, else the URL's host
 lang       ``lang``, ``language``                           default ``ar``
 summary    ``summary``, ``abstract``, ``description``
 author     ``author``
 tags       ``tags``, ``category``                           a list, or one string split on commas
 image      ``image``
+feed_id    ``feed_id``                                     the feed that delivered it (the JSONL
+                                                           export's key): ``source:<feed id>`` finds it
 =========  ==============================================  =========================================
 
 Other columns are ignored (the ANT corpus's ``docno``). Values of the wrong type (a list as a title) make
@@ -32,14 +37,16 @@ extraction chain already repairs a title or body (a body whose emoji was cut in 
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from worker.archive.article import archived_article
+from worker.extract.normalize import ascii_digits
 from worker.ingest.canonical import canonicalize_url, doc_id
 from worker.records import FetchedArticle
 
@@ -53,6 +60,12 @@ SUMMARY = ("summary", "abstract", "description")
 AUTHOR = ("author",)
 TAGS = ("tags", "category")
 IMAGE = ("image",)
+FEED_ID = ("feed_id",)
+_FEED_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")  # a feed id, as the feed registry allows it
+_EPOCH_S_RE = re.compile(r"\d{9,10}(\.\d+)?")
+_EPOCH_MS_RE = re.compile(r"\d{12,13}")
+EPOCH_MS_FROM = 1e11  # a Unix time from here on is milliseconds (as seconds: past the year 5138)
+FUTURE_SLACK = timedelta(days=1)  # as the story log's: a zone's "tomorrow" is not a wrong date
 
 MAX_URL_CHARS = 4096
 MAX_TAGS = 50
@@ -88,23 +101,51 @@ def _repaired(text: str) -> str:
     return _SURROGATE_RE.sub("\ufffd", text)
 
 
-def parse_published(value: Any) -> str | None:
-    """ISO 8601 (``Z`` allowed), RFC 822 (the ANT corpus, RSS) or Unix seconds -> ISO 8601 with a zone
-    (UTC when none is given). Raises ``RowError`` for anything else."""
+def parse_published(value: Any, *, not_after: datetime | None = None) -> str | None:
+    """ISO 8601 (``Z`` allowed), RFC 822 (the ANT corpus, RSS), Unix seconds or milliseconds, in Western,
+    Arabic-Indic or Persian digits -> ISO 8601 with a zone (UTC when none is given), the zone kept as given
+    (the chain reads relative dates, "اليوم الأربعاء", in the publication's own calendar day). Raises
+    ``RowError`` for anything else, and for a date after ``not_after``: a wrong future date would top every
+    date-sorted search and Atom feed for as long as it stays in the index."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         raise RowError(f"unreadable date {value!r}")
-    # Unix seconds: a number, or text of 9-10 digits (1973-2286; shorter digit strings would be years or
-    # typos, and 11 digits already reach the year 5138)
-    if isinstance(value, int | float) or (isinstance(value, str) and re.fullmatch(r"\d{9,10}(\.\d+)?", value.strip())):
-        try:
-            return datetime.fromtimestamp(float(value), UTC).isoformat()
-        except (OverflowError, OSError, ValueError) as err:
-            raise RowError(f"unreadable date {value!r}") from err
-    if not isinstance(value, str):
-        raise RowError(f"unreadable date: expected text or a number, got {type(value).__name__}")
-    text = value.strip()
+    if isinstance(value, str):
+        value = ascii_digits(value.strip())  # ٢٠١٨-٠٥-٠٣ as search's date: reads it
+    dt = _epoch(value)
+    if dt is None:
+        if not isinstance(value, str):
+            raise RowError(f"unreadable date: expected text or a number, got {type(value).__name__}")
+        dt = _calendar(value)
+    if not_after is not None and dt > not_after:
+        raise RowError(f"published {dt.isoformat()} is in the future (more than a day ahead of the import's "
+                       "clock): a wrong date would stay first in every date-sorted search and Atom feed; "
+                       "correct it, or leave the date out")
+    return dt.isoformat()
+
+
+def _epoch(value: Any) -> datetime | None:
+    """Unix time, or None when ``value`` is not written as one. Seconds: a number under ``EPOCH_MS_FROM``,
+    or text of 9-10 digits (1973-2286; shorter digit strings would be years or typos). Milliseconds (JSON
+    dumps, JavaScript): a number from ``EPOCH_MS_FROM`` on (as seconds it would be past the year 5138), or
+    text of 12-13 digits (1973-2286). 11 digits of text are either the year 5138 in seconds or 1973-1976
+    in milliseconds, and refused."""
+    if isinstance(value, int | float):
+        seconds = value / 1000 if abs(value) >= EPOCH_MS_FROM else float(value)
+    elif isinstance(value, str) and _EPOCH_S_RE.fullmatch(value):
+        seconds = float(value)
+    elif isinstance(value, str) and _EPOCH_MS_RE.fullmatch(value):
+        seconds = int(value) / 1000
+    else:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError) as err:
+        raise RowError(f"unreadable date {value!r}") from err
+
+
+def _calendar(text: str) -> datetime:
     dt: datetime | None
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -114,11 +155,9 @@ def parse_published(value: Any) -> str | None:
         except (TypeError, ValueError, IndexError):
             dt = None
     if dt is None:
-        raise RowError(f"unreadable date {text[:60]!r}: expected ISO 8601, RFC 822 or Unix seconds "
-                       "(a number, or 9-10 digits as text)")
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.isoformat()
+        raise RowError(f"unreadable date {text[:60]!r}: expected ISO 8601, RFC 822 or Unix time (a number, "
+                       "or 9-10 digits of seconds or 12-13 of milliseconds as text)")
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
 def _tags(row: Mapping[str, Any]) -> list[str]:
@@ -167,9 +206,23 @@ def article_from_columns(row: Mapping[str, Any], *, source: str | None = None,
     lang = _text(row, LANG) or "ar"
     if not _LANG_RE.match(lang):
         raise RowError(f"column 'lang': {lang[:20]!r} is not a language code")
-    return archived_article(
+    feed_id = _text(row, FEED_ID)
+    if feed_id and not _FEED_ID_RE.fullmatch(feed_id):
+        raise RowError(f"column 'feed_id': {feed_id[:40]!r} is not a feed id (1-100 of [A-Za-z0-9_.-])")
+    clock = fetched or datetime.now(UTC)
+    published = parse_published(_pick(row, PUBLISHED)[1], not_after=clock + FUTURE_SLACK)
+    article = archived_article(
         doc_id=doc_id(url), url=url, title=title, body=text, summary=_text(row, SUMMARY),
-        author=_text(row, AUTHOR), image=_text(row, IMAGE), published=parse_published(_pick(row, PUBLISHED)[1]),
-        fetched=fetched, source=_text(row, SOURCE) or source or source_from_url(url), tags=_tags(row),
+        author=_text(row, AUTHOR), image=_text(row, IMAGE), published=published,
+        fetched=clock, source=_text(row, SOURCE) or source or source_from_url(url), tags=_tags(row),
         language=lang.lower(),
     )
+    # The feed that delivered it (a JSONL export of live articles carries it): source:<feed id> finds it.
+    return dataclasses.replace(article, feed_id=feed_id) if feed_id else article
+
+
+def gives_text(row: Mapping[str, Any]) -> bool:
+    """Whether the row has a text of its own (not only a summary, which stands in for a missing text): a
+    row without one never replaces a stored article that has one (``worker.archive.stored``)."""
+    value = _pick(row, TEXT)[1]
+    return isinstance(value, str | int | float) and not isinstance(value, bool) and bool(str(value).strip())

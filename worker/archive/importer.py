@@ -3,6 +3,9 @@
 
 Per batch of ``batch`` rows (32, the ``extract`` row's batch in the stage table):
 
+0. the articles already stored under the rows' ids (one search): a row that would replace one with less
+   (no text or no title where it has one) is refused, the others get the metadata they lack from it
+   (``worker.archive.stored``);
 1. ``extract``: the pure chain's batch entry point (``extract_many``), plus the article's metadata;
 2. ``story``: the story id, from the same near-duplicate log live articles use (so a syndicated copy in
    the archive joins its story, and a live copy arriving within the window joins the archived one);
@@ -25,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -35,6 +38,7 @@ from worker.archive.checkpoint import Checkpoint, Progress, archive_identity
 from worker.archive.errors import ImportAborted
 from worker.archive.readers import open_archive, read_rows
 from worker.archive.rows import BadRow, Item, Row
+from worker.archive.stored import Stored, against_stored, stored_articles
 from worker.document import EnrichedDocument
 from worker.pipeline import article as stages
 from worker.pipeline.context import AppContext, current
@@ -180,8 +184,11 @@ class Importer:
     # -- one micro-batch through the stages ------------------------------------------------------------
     def _batch(self, rows: Sequence[Row]) -> tuple[int, list[BadRow], list[Delivery]]:
         """(documents indexed, rows refused, deliveries) for one batch of good rows."""
-        by_id = {r.article.id: r for r in rows}
         refused: list[BadRow] = []
+        rows = self._against_stored(rows, refused)
+        if not rows:
+            return 0, refused, []
+        by_id = {r.article.id: r for r in rows}
 
         def refuse(doc_id: str, why: str) -> None:
             row = by_id[doc_id]
@@ -205,6 +212,19 @@ class Importer:
                 stages.match(m.hop, doc)
                 sent.extend(m.outputs)
         return len(indexed), refused, sent
+
+    def _against_stored(self, rows: Sequence[Row], refused: list[BadRow]) -> list[Row]:
+        """The rows that may replace what is stored under their ids, filled in from it; the others are
+        refused with the reason (``worker.archive.stored``: an import never replaces an article with less)."""
+        stored = stored_lookup(self.ctx, [r.article.id for r in rows])
+        kept: list[Row] = []
+        for row in rows:
+            checked = against_stored(row, stored.get(row.article.id))
+            if isinstance(checked, str):
+                refused.append(BadRow(row.ordinal, row.line, checked, row.unit))
+            else:
+                kept.append(checked)
+        return kept
 
     def _index(self, docs: list[EnrichedDocument], refuse: Callable[[str, str], None]) -> list[EnrichedDocument]:
         indexed: list[EnrichedDocument] = []
@@ -230,6 +250,11 @@ class Importer:
             raise ImportAborted(f"the index stayed unavailable for {len(pending)} documents after "
                                 f"{INDEX_ATTEMPTS} attempts; run the import again to resume")
         return indexed
+
+
+def stored_lookup(ctx: AppContext, ids: Sequence[str]) -> Mapping[str, Stored]:
+    """The articles already stored in the import's alias under ``ids``."""
+    return stored_articles(ctx.es, ctx.settings.es_index, ids)
 
 
 def context_for(alias: str | None) -> AppContext:

@@ -8,7 +8,8 @@ on. Only an archive that cannot be read at all raises ``ArchiveFormatError``.
 
 Text is UTF-8, with or without a BOM. A CSV archive may also be UTF-16 or UTF-32 when it starts with that
 byte order mark (Excel's "Unicode text" is UTF-16 LE with a BOM, tab-separated); a JSONL archive with one is
-refused in one line naming the encoding (JSON Lines are UTF-8).
+refused in one line naming the encoding (JSON Lines are UTF-8). So is an archive whose first rows are
+Arabic in Windows-1256 or ISO-8859-6 (``worker.archive.charset``: Excel's CSV on an Arabic Windows).
 
 Compressed archives are recognised by their bytes (gzip magic), not only by their name, so ``-`` (stdin)
 works for ``.gz`` input too. The format comes from the name (``.jsonl``, ``.ndjson``, ``.csv``, ``.warc``,
@@ -30,7 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from worker.archive.columns import URL, RowError, article_from_columns
+from worker.archive.charset import legacy_arabic, refusal
+from worker.archive.columns import URL, RowError, article_from_columns, gives_text
 from worker.archive.errors import ArchiveFormatError
 from worker.archive.formula import unguard
 from worker.archive.lines import BoundedLines, Overlong
@@ -157,10 +159,32 @@ def open_archive(path: str, fmt: str | None = None) -> Source:
     chosen = fmt or (format_from_name(path) if path != "-" else None)
     if chosen is None:
         chosen = _sniff(_gunzip_start(head) if compressed else head[:64])
+    if chosen != "warc" and not wide_encoding(head):
+        try:
+            _refuse_legacy_arabic(path, head, compressed, complete=len(head) < HEAD_BYTES)  # <: the whole file
+        except ArchiveFormatError:
+            if path != "-":
+                raw.close()
+            raise
     stream: BinaryIO = buffered
     if compressed and chosen != "warc":
         stream = gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[assignment]
     return Source(path, chosen, stream, counter, size, head)  # type: ignore[arg-type]
+
+
+def _refuse_legacy_arabic(path: str, head: bytes, compressed: bool, *, complete: bool) -> None:
+    """``ArchiveFormatError`` naming the encoding when the archive is Arabic in Windows-1256 or ISO-8859-6
+    (``worker.archive.charset``); a damaged gzip start is left to the reader to report."""
+    sample = head
+    if compressed:
+        try:
+            inflater = zlib.decompressobj(wbits=31)
+            sample = inflater.decompress(head, HEAD_BYTES)
+        except zlib.error:
+            return
+        complete = complete and inflater.eof
+    if encoding := legacy_arabic(sample, complete=complete):
+        raise ArchiveFormatError(refusal(path, encoding, compressed=compressed))
 
 
 def _gunzip_start(head: bytes) -> bytes:
@@ -236,7 +260,8 @@ def read_jsonl(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]
 
 def _row(ordinal: int, line: int, values: dict, source: str | None, fetched: datetime) -> Item:
     try:
-        return Row(ordinal, line, article_from_columns(values, source=source, fetched=fetched))
+        return Row(ordinal, line, article_from_columns(values, source=source, fetched=fetched),
+                   has_text=gives_text(values))
     except RowError as err:
         return BadRow(ordinal, line, str(err))
 

@@ -20,6 +20,9 @@ class Row:
     line: int
     article: FetchedArticle
     unit: str = "line"  # "line" (JSONL, CSV) or "record" (WARC): how a refusal of this row is located
+    # The row has a text of its own (its body is not a summary standing in): only such a row may replace
+    # a stored article that has a text (``worker.archive.stored``).
+    has_text: bool = True
 
 
 @dataclass(frozen=True, slots=True)

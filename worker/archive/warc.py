@@ -23,7 +23,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from worker.archive.article import archived_article
-from worker.archive.columns import RowError, checked_url, parse_published, source_from_url
+from worker.archive.columns import FUTURE_SLACK, RowError, checked_url, parse_published, source_from_url
 from worker.archive.rows import BadRow, Item, Row
 from worker.ingest.article import MIN_BODY_CHARS, extract_page
 from worker.ingest.canonical import canonical_for_page, doc_id
@@ -74,9 +74,9 @@ def article_from_page(uri: str | None, body: bytes, content_type: str | None, *,
     text = (page.get("text") or "").strip()
     if len(text) < MIN_BODY_CHARS:
         raise RowError(f"no main text found in the page (under {MIN_BODY_CHARS} characters)")
-    try:
-        published = parse_published(page.get("date"))
-    except RowError:  # a date trafilatura guessed but cannot be read is no date, not a bad page
+    try:  # a page dated more than a day after its capture is dated wrongly
+        published = parse_published(page.get("date"), not_after=(fetched or datetime.now(UTC)) + FUTURE_SLACK)
+    except RowError:  # a date trafilatura guessed but cannot be read (or believed) is no date, not a bad page
         published = None
     return archived_article(
         doc_id=doc_id(canonical), url=canonical, title=page.get("title"), body=text,

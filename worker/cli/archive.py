@@ -89,6 +89,13 @@ def import_cmd(
                  "last indexed batch")
         raise typer.Exit(130) from None
     _report(ctx, summary, alerts, as_json)
+    totals = summary.totals
+    if totals.done and totals.bad == totals.done:
+        # Read to the end, but not one row could be read: to a script that is an archive it cannot read (2),
+        # not a finished import with some bad rows (0). QA: a Windows-1256 CSV "succeeded" with every row bad.
+        err_console.print(f"[red]error:[/] none of the archive's {totals.done} rows could be read (the reasons are "
+                          "above); nothing was imported")
+        raise typer.Exit(2)
 
 
 def _report(ctx: AppContext, summary: ImportSummary, alerts: bool, as_json: bool, why: str | None = None) -> None:

@@ -148,6 +148,26 @@ def to_utc_ms(value: datetime | str | None) -> str | None:
             f"{value.second:02d}.{value.microsecond // 1000:03d}Z")
 
 
+def to_ms_in_own_zone(value: datetime | str | None) -> str | None:
+    """ISO 8601 with millisecond precision in the value's own UTC offset (``Z`` for UTC; naive means UTC).
+    Elasticsearch indexes the same instant as ``to_utc_ms`` gives; the stored ``published`` keeps the
+    publication's local time, the calendar day its relative dates ("اليوم الأربعاء") were read in, so an
+    exported article imports back with the same dates (QA: "+0400" articles shifted by a week)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    offset = value.utcoffset()
+    if not offset or offset.total_seconds() % 60:
+        return to_utc_ms(value)  # UTC (or naive), or an offset Elasticsearch's ±HH:MM cannot write
+    to_utc_ms(value)  # the same range checks: the instant must be writable in UTC too
+    sign = "-" if offset.total_seconds() < 0 else "+"
+    hours, minutes = divmod(abs(int(offset.total_seconds())) // 60, 60)
+    v = value
+    return (f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}."
+            f"{v.microsecond // 1000:03d}{sign}{hours:02d}:{minutes:02d}")
+
+
 def _unique(items: list[str]) -> list[str]:
     seen: dict[str, None] = {}
     for it in items:
@@ -163,7 +183,7 @@ def index_view(doc: EnrichedDocument | dict[str, Any]) -> dict[str, Any]:
     else:
         view = EnrichedDocument.model_validate(doc).model_dump(mode="json")
 
-    published = to_utc_ms(view.get("published"))
+    published = to_ms_in_own_zone(view.get("published"))
     for key in ("published", "fetched", "indexed"):
         view[key] = to_utc_ms(view.get(key))
 
