@@ -364,14 +364,14 @@ def cmd_eval(args: argparse.Namespace) -> None:
     qrels = load_qrels()
     queries = [q for q in load_queries() if q["topic"] in qrels]
     per: dict[str, dict[str, dict[str, float]]] = {}
-    unjudged: dict[str, int] = {name: 0 for name in ANALYSES}
+    names = list(args.analyses)
+    unjudged: dict[str, int] = {name: 0 for name in names}
     for q in queries:
         per[q["qid"]] = {}
-        for name in ANALYSES:
+        for name in names:
             run = [docno[i] for i in ranked(es, name, q["query"], EVAL_DEPTH)]
             unjudged[name] += sum(1 for d in run[:10] if d not in qrels[q["topic"]])
             per[q["qid"]][name] = metrics(run, qrels[q["topic"]])
-    names = list(ANALYSES)
     keys = ("recall@100", "ndcg@10", "map")
 
     def mean(name: str, key: str) -> float:
@@ -448,6 +448,7 @@ def main() -> int:
     p.add_argument("--lead", type=int, default=220)
     p = sub.add_parser("eval")
     p.add_argument("--out", default=str(REL / "results.md"), help="where the table goes")
+    p.add_argument("--analyses", nargs="+", default=list(ANALYSES))
     p = sub.add_parser("sheet2")
     p.add_argument("topics", nargs="+")
     p.add_argument("--sheet", default="/tmp/relevance-sheet2.md")
