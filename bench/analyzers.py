@@ -10,6 +10,9 @@
   is left out: the queries here are content words.)
 * ``new``: ``worker.query.analysis.stem`` as shipped.
 
+All three share the analysis's fold (``analysis.fold_text``: since QA round 4 it also folds the hamza seats
+ؤ/ئ -> ء and Persian/Urdu letters), so only the stemming differs between them.
+
 ``use(name)`` swaps ``worker.query.analysis.stem`` (``analyze``, ``index_view`` and the parser all go through
 it) and clears the compiled-query cache, so one process can index and search with each analysis in turn.
 """
@@ -25,11 +28,28 @@ import worker.query.analysis as A
 __all__ = ["ANALYSES", "legacy_stem", "lucene_stem", "use"]
 
 
+def _unmarked(token: str) -> str:
+    """The analysis hands the stemmer tokens whose written ة is marked (``analysis._TA``); the two baselines
+    fold ة to ه as they always did."""
+    return A._plain(token)
+
+
+def _legacy_suffix(word: str) -> str:
+    """The suffix step as it was before issue 16 (and until QA round 4): ة folded to ه and stripped as the
+    pronoun ه."""
+    if len(word) - 2 >= A._MIN_STEM and (word.endswith("يه") or word.endswith("يا")):
+        return word[:-1]
+    for suf in A._SUFFIXES:
+        if word.endswith(suf) and len(word) - len(suf) >= A._MIN_STEM:
+            return word[: -len(suf)]
+    return word
+
+
 @lru_cache(maxsize=200_000)
 def legacy_stem(token: str) -> str:
     if not A._ARABIC_RE.search(token):
         return token
-    word = token
+    word = _unmarked(token)
     if word not in A._ARTICLE_EXCEPTIONS:
         for art in A._ARTICLES:
             if word.startswith(art) and len(word) - len(art) >= 2:
@@ -38,7 +58,7 @@ def legacy_stem(token: str) -> str:
         else:
             if word[0] == "و" and len(word) - 1 >= A._MIN_STEM and not word.startswith(A._WAW_STEMS):
                 word = word[1:]
-    return A._strip_suffix(word)
+    return _legacy_suffix(word)
 
 
 _L10_PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
@@ -50,7 +70,7 @@ _L10_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "
 def lucene_stem(token: str) -> str:
     if not A._ARABIC_RE.search(token):
         return token
-    word = token
+    word = _unmarked(token)
     for pre in _L10_PREFIXES:
         if word.startswith(pre) and len(word) - len(pre) >= (3 if len(pre) == 1 else 2):
             word = word[len(pre):]

@@ -4,6 +4,7 @@ Subcommands (run in order; each index is kept, so later steps reuse it):
 
 ``index``   index the whole corpus once per analysis (``bench/analyzers.py``: today, lucene, new) into
             ``rel-<analysis>`` aliases (``--rebuild`` to start over);
+``collisions`` precision: articles a search finds only through an unrelated word its key merged with;
 ``misses``  the issue's table: per (search, variant form), the articles that carry the form (``exact:``)
             but that the search misses, per analysis;
 ``pool``    the top 20 of every analysis for every query in ``data/relevance/queries.tsv``, united per topic
@@ -48,6 +49,20 @@ MISS_TABLE = (
 )
 # Names that must stay whole: (search, form it must not find).
 GUARDS = (("بنان", "لبنان"), ("غداد", "بغداد"))
+# Precision: unrelated words that a stem key must not merge (QA round 4, defect 2). Per search: forms of
+# its own word, and forms of the unrelated word; an article counts as a collision when the search finds it,
+# it says the unrelated word and none of the search's own forms (all as ``exact:`` surface forms).
+COLLISIONS = (
+    ("النصرة", ("النصرة", "نصرة", "للنصرة", "والنصرة", "بالنصرة"), ("النصر", "نصر", "للنصر", "والنصر", "بالنصر")),
+    ("الشرطة", ("الشرطة", "شرطة", "للشرطة", "والشرطة", "بالشرطة"),
+     ("شروط", "الشروط", "شرط", "الشرط", "بشروط", "وشروط", "للشروط")),
+    ("البعث", ("البعث", "بعث", "للبعث", "والبعث"), ("بعثة", "البعثة", "بعثات", "البعثات", "للبعثة", "والبعثة")),
+    ("عرب", ("عرب", "العرب", "للعرب", "والعرب"), ("عربة", "العربة", "عربات", "العربات")),
+    ("قتل", ("قتل", "القتل", "وقتل", "بقتل", "لقتل"), ("قاتل", "القاتل", "القاتلة", "قاتلة")),
+    ("سلامة", ("سلامة", "السلامة", "وسلامة", "بسلامة"), ("سلام", "السلام", "والسلام", "للسلام")),
+    ("مكتبة", ("مكتبة", "المكتبة", "والمكتبة"), ("مكتب", "المكتب", "مكاتب", "المكاتب")),
+    ("الحديدة", ("الحديدة", "والحديدة", "بالحديدة", "للحديدة"), ("الحديد", "حديد", "والحديد")),
+)
 
 
 def _es():
@@ -57,7 +72,9 @@ def _es():
 
 
 def alias_for(name: str) -> str:
-    return f"rel-{name}"
+    # RELEVANCE_INDEX_PREFIX: several checkouts can share one Elasticsearch without overwriting each other's
+    # indices (default "rel": rel-today, rel-lucene, rel-new)
+    return f"{os.environ.get('RELEVANCE_INDEX_PREFIX', 'rel')}-{name}"
 
 
 def corpus_rows() -> list[dict]:
@@ -139,6 +156,29 @@ def cmd_misses(args: argparse.Namespace) -> None:
             row[f"{name}_found"] = len(got)
             # found only because of the name: it says the name and not the bare search word
             row[f"{name}_found_only_via_name"] = len((got & says) - bare)
+        rows.append(row)
+    text = json.dumps(rows, ensure_ascii=False, indent=1)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+
+
+def _any_exact(forms: tuple[str, ...]) -> str:
+    return " OR ".join(f"exact:{f}" for f in forms)
+
+
+def cmd_collisions(args: argparse.Namespace) -> None:
+    """Per search of ``COLLISIONS``: its hits, and the hits that only the unrelated word brought (the
+    article says that word and none of the search's own forms)."""
+    es = _es()
+    rows = []
+    for q, own, other in COLLISIONS:
+        row: dict = {"search": q, "other": other[0]}
+        for name in args.analyses:
+            got = ids(es, name, q)
+            only_other = (got & ids(es, name, _any_exact(other))) - ids(es, name, _any_exact(own))
+            row[f"{name}_found"] = len(got)
+            row[f"{name}_via_other"] = len(only_other)
         rows.append(row)
     text = json.dumps(rows, ensure_ascii=False, indent=1)
     print(text)
@@ -303,7 +343,7 @@ def load_qrels(name: str = "qrels.tsv") -> dict[str, dict[str, int]]:
 def metrics(run: list[str], rel: dict[str, int]) -> dict[str, float]:
     relevant = {d for d, g in rel.items() if g > 0}
     if not relevant:
-        return {"recall@100": math.nan, "ndcg@10": math.nan, "map": math.nan}
+        return {"recall@100": math.nan, "ndcg@10": math.nan, "map": math.nan, "p@10": math.nan}
     top = run[:EVAL_DEPTH]
     hits = [1 if d in relevant else 0 for d in top]
     recall = sum(hits) / len(relevant)
@@ -314,7 +354,8 @@ def metrics(run: list[str], rel: dict[str, int]) -> dict[str, float]:
         if h:
             found += 1
             ap += found / (i + 1)
-    return {"recall@100": recall, "ndcg@10": dcg / idcg, "map": ap / len(relevant)}
+    p10 = sum(hits[:10]) / min(10, len(relevant))  # out of what a top 10 could hold
+    return {"recall@100": recall, "ndcg@10": dcg / idcg, "map": ap / len(relevant), "p@10": p10}
 
 
 def cmd_eval(args: argparse.Namespace) -> None:
@@ -323,14 +364,14 @@ def cmd_eval(args: argparse.Namespace) -> None:
     qrels = load_qrels()
     queries = [q for q in load_queries() if q["topic"] in qrels]
     per: dict[str, dict[str, dict[str, float]]] = {}
-    unjudged: dict[str, int] = {name: 0 for name in ANALYSES}
+    names = list(args.analyses)
+    unjudged: dict[str, int] = {name: 0 for name in names}
     for q in queries:
         per[q["qid"]] = {}
-        for name in ANALYSES:
+        for name in names:
             run = [docno[i] for i in ranked(es, name, q["query"], EVAL_DEPTH)]
             unjudged[name] += sum(1 for d in run[:10] if d not in qrels[q["topic"]])
             per[q["qid"]][name] = metrics(run, qrels[q["topic"]])
-    names = list(ANALYSES)
     keys = ("recall@100", "ndcg@10", "map")
 
     def mean(name: str, key: str) -> float:
@@ -343,13 +384,13 @@ def cmd_eval(args: argparse.Namespace) -> None:
         f"{len(per)} queries with at least one judged relevant article; "
         f"depth {EVAL_DEPTH} for recall and MAP; unjudged documents count as not relevant.",
         "",
-        "| analysis | recall@100 | nDCG@10 | MAP | unjudged in top 10 |",
-        "|---|---|---|---|---|",
+        "| analysis | recall@100 | nDCG@10 | MAP | P@10 | unjudged in top 10 |",
+        "|---|---|---|---|---|---|",
     ]
     for name in names:
         lines.append(
             f"| {name} | {mean(name, 'recall@100'):.3f} | {mean(name, 'ndcg@10'):.3f} | "
-            f"{mean(name, 'map'):.3f} | {unjudged[name]} |"
+            f"{mean(name, 'map'):.3f} | {mean(name, 'p@10'):.3f} | {unjudged[name]} |"
         )
     lines += ["", "## Per query", "", "| qid | type | query | relevant | " + " | ".join(
         f"{k} {n}" for k in keys for n in names) + " |", "|" + "---|" * (4 + len(keys) * len(names))]
@@ -357,7 +398,7 @@ def cmd_eval(args: argparse.Namespace) -> None:
         nrel = sum(1 for g in qrels[q["topic"]].values() if g > 0)
         cells = [f"{per[q['qid']][n][k]:.2f}" for k in keys for n in names]
         lines.append(f"| {q['qid']} | {q['type']} | {q['query']} | {nrel} | " + " | ".join(cells) + " |")
-    (REL / "results.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines[:10]))
 
 
@@ -398,11 +439,16 @@ def main() -> int:
     p = sub.add_parser("misses")
     p.add_argument("--analyses", nargs="+", default=list(ANALYSES))
     p.add_argument("--out", default=None)
+    p = sub.add_parser("collisions")
+    p.add_argument("--analyses", nargs="+", default=list(ANALYSES))
+    p.add_argument("--out", default=None)
     p = sub.add_parser("pool")
     p.add_argument("--extra", action="store_true", help="only documents not in pool.tsv, to pool-extra.tsv")
     p.add_argument("--sheet", default="/tmp/relevance-sheet.md")
     p.add_argument("--lead", type=int, default=220)
-    sub.add_parser("eval")
+    p = sub.add_parser("eval")
+    p.add_argument("--out", default=str(REL / "results.md"), help="where the table goes")
+    p.add_argument("--analyses", nargs="+", default=list(ANALYSES))
     p = sub.add_parser("sheet2")
     p.add_argument("topics", nargs="+")
     p.add_argument("--sheet", default="/tmp/relevance-sheet2.md")
@@ -418,7 +464,7 @@ def main() -> int:
     p.add_argument("--topics", nargs="*", help="(second pass) the topics in the order given to sheet2")
     p.add_argument("--seed", type=int, default=16)
     args = ap.parse_args()
-    cmds = {"index": cmd_index, "misses": cmd_misses, "pool": cmd_pool, "eval": cmd_eval, "sheet2": cmd_sheet2,
+    cmds = {"index": cmd_index, "misses": cmd_misses, "collisions": cmd_collisions, "pool": cmd_pool, "eval": cmd_eval, "sheet2": cmd_sheet2,
             "agreement": cmd_agreement, "qrels": cmd_qrels, "latency": cmd_latency}
     cmds[args.cmd](args)
     return 0

@@ -4,7 +4,9 @@ Reads the ANT corpus (Apache 2.0) and the gazetteer, writes
 
 * ``words.tsv.gz``: document frequency of every folded Arabic word form seen in at least 3 articles;
 * ``names.txt``: folded name tokens that begin with ب/ل/ك/ف/و (curated names, first names, countries and
-  cities of at least 500,000 people): a word listed here is never split ("بغداد", "لبنان", "فيصل").
+  cities of at least 500,000 people): a word listed here is never split ("بغداد", "لبنان", "فيصل");
+* ``tamarbuta.tsv.gz``: per folded word ending in ه once its proclitics are stripped (by the tables above),
+  the number of articles writing it with ة and with ه, for the words written with ة in at least 3 articles.
 
 and checks ``plurals.tsv`` (hand-reviewed; see ``worker/query/lexicon.py``): both forms must occur in the
 corpus and no plural key may be another pair's singular key. Deterministic; re-run after a corpus change.
@@ -19,6 +21,7 @@ import gzip
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 from worker.devdata import CORPUS
@@ -26,11 +29,22 @@ from worker.devdata import CORPUS
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from worker.query.analysis import fold_text, plural_keys, reset_tables, tokens  # noqa: E402
+from worker.query.analysis import (  # noqa: E402
+    _TA,
+    _marked_fold,
+    _plain,
+    _strip_prefix,
+    fold_text,
+    plural_keys,
+    reset_tables,
+    tokens,
+)
 
 DATA = ROOT / "worker" / "query" / "data"
 GAZ = ROOT / "worker" / "extract" / "gazetteer"
 MIN_DF = 3
+# Xu and Croft's em threshold: two variants co-occurring at least this much are one word.
+EM_SAME = 0.01
 MIN_CITY_POPULATION = 500_000
 _CLITIC_LETTERS = "بلكفو"
 
@@ -47,6 +61,92 @@ def word_df(corpus: Path) -> Counter[str]:
             text = f"{raw.get('title') or ''} {raw.get('text') or raw.get('abstract') or ''}"
             df.update({t for t in tokens(fold_text(text)) if _arabic(t)})
     return df
+
+
+def _texts(corpus: Path) -> Iterator[str]:
+    with gzip.open(corpus, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            raw = json.loads(line)
+            yield f"{raw.get('title') or ''} {raw.get('text') or raw.get('abstract') or ''}"
+
+
+def ta_marbuta_df(corpus: Path) -> tuple[Counter[str], Counter[str]]:
+    """(articles writing each word's final ه as ة, articles writing it as ه), per word with its proclitics
+    stripped (by the current ``words.tsv.gz`` and ``names.txt``)."""
+    ta: Counter[str] = Counter()
+    ha: Counter[str] = Counter()
+    for text in _texts(corpus):
+        seen_ta: set[str] = set()
+        seen_ha: set[str] = set()
+        for t in set(tokens(_marked_fold(text))):
+            if t[-1] not in ("ه", _TA) or not _arabic(_plain(t)):
+                continue
+            (seen_ta if t[-1] == _TA else seen_ha).add(_strip_prefix(_plain(t)))
+        ta.update(seen_ta)
+        ha.update(seen_ha)
+    return ta, ha
+
+
+def _em(n_a: int, n_b: int, n_ab: int, n: int) -> float:
+    """Xu and Croft's co-occurrence measure of two word variants (Corpus-based stemming using cooccurrence
+    of word variants, ACM TOIS 16(1), 1998): co-occurrences above chance, over the two frequencies."""
+    if n_a + n_b == 0:
+        return 0.0
+    return max(0.0, n_ab - n_a * n_b / n) / (n_a + n_b)
+
+
+def feminine_decisions(
+    corpus: Path, ta: Counter[str], ha: Counter[str]
+) -> dict[str, tuple[bool, bool]]:
+    """Per word of the table (ends in ة, written ه): (is it a word of its own, is its -ات plural its own).
+
+    Each article's words are keyed with every ta marbuta kept and every -ات plural whole: "الشرطة" ->
+    شرطه, "شروط" -> شروط, "عربات" -> عربات. The ة-form is the feminine of the word without ة when the two
+    co-occur in articles clearly above chance (em >= EM_SAME, Xu and Croft's threshold): "جديدة" and
+    "جديد", "دولة" and "دول" (its broken plural) do; "الشرطة" and "شرط", "النصرة" and "النصر", "عربة" and
+    "عرب" do not. An -ات plural belongs to whichever singular it co-occurs with more (by em).
+    """
+    fem = {w for w, n in ta.items() if n >= MIN_DF}
+
+    def is_ta(word: str) -> bool:
+        return word in fem and ha.get(word, 0) * 20 <= ta[word]
+
+    def key(t: str) -> str:
+        b = _strip_prefix(_plain(t))
+        if len(b) - 2 >= 3 and b.endswith(("يه", "يا")):
+            return b[:-1]
+        if b.endswith("ه") and (t.endswith(_TA) or is_ta(b)):
+            return b
+        if b.endswith("ات") and len(b) - 2 >= 3:
+            return b
+        for suf in ("ون", "ين", "ان", "ها", "هم", "هن", "ه", "ا"):
+            if b.endswith(suf) and len(b) - len(suf) >= 3:
+                return b[: -len(suf)]
+        return b
+
+    df: Counter[str] = Counter()
+    pair: Counter[str] = Counter()  # "Xه": articles with X and Xه
+    plural_x: Counter[str] = Counter()  # "Xات": articles with Xات and X
+    plural_f: Counter[str] = Counter()  # "Xات": articles with Xات and Xه
+    n = 0
+    for text in _texts(corpus):
+        n += 1
+        keys = {key(t) for t in set(tokens(_marked_fold(text))) if _arabic(_plain(t))}
+        df.update(keys)
+        for k in keys:
+            if k in fem and k[:-1] in keys:
+                pair[k] += 1
+            elif k.endswith("ات"):
+                x = k[:-2]
+                plural_x[k] += x in keys
+                plural_f[k] += x + "ه" in keys
+    out: dict[str, tuple[bool, bool]] = {}
+    for w in fem:
+        x, p = w[:-1], w[:-1] + "ات"
+        own = _em(df[x], df[w], pair[w], n) < EM_SAME
+        plural = _em(df[p], df[w], plural_f[p], n) > _em(df[p], df[x], plural_x[p], n)
+        out[w] = (own, plural)
+    return out
 
 
 def names() -> set[str]:
@@ -108,7 +208,16 @@ def main() -> int:
         + "\n".join(names_list) + "\n",
         encoding="utf-8",
     )
-    print(f"words.tsv.gz: {len(rows)} forms; names.txt: {len(names_list)} names")
+    reset_tables()  # the proclitic decisions below read the new tables
+    ta, ha = ta_marbuta_df(args.corpus)
+    decided = feminine_decisions(args.corpus, ta, ha)
+    ta_rows = sorted((w, ta[w], ha.get(w, 0), *decided[w]) for w in decided)
+    body = "#word\tta\tha\town\tplural\n" + "".join(
+        f"{w}\t{n}\t{h}\t{int(own)}\t{int(plural)}\n" for w, n, h, own, plural in ta_rows
+    )
+    (DATA / "tamarbuta.tsv.gz").write_bytes(gzip.compress(body.encode("utf-8"), mtime=0))
+    print(f"words.tsv.gz: {len(rows)} forms; names.txt: {len(names_list)} names; "
+          f"tamarbuta.tsv.gz: {len(ta_rows)} words")
     reset_tables()
     problems = check_plurals(df)
     for p in problems:

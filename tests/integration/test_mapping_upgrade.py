@@ -89,3 +89,46 @@ def test_a_v2_index_upgrades_through_reindex(es_client, unique_name):
     finally:
         elastic.drop_alias_and_indices(es_client, alias)
         forget(alias)
+
+
+def test_an_index_made_by_another_analysis_is_reported_and_reindexed(es_client, unique_name):
+    """QA round 4 changed the analysis (ة kept apart from the pronoun ه, hamza seats, Persian letters): an index
+    made before holds the old keys. ``ensure_index`` says so and keeps the recorded version (a put_mapping of
+    the template's _meta must not claim the new analysis); ``reindex`` re-analyses into the current one."""
+    from worker.document import EnrichedDocument
+    from worker.query.analysis import ANALYSIS_VERSION
+    from worker.query.fields import index_view
+
+    alias = f"{unique_name}-an"
+    mappings = copy.deepcopy(elastic.load_template_body()["mappings"])
+    assert mappings["_meta"]["analysis_version"] == ANALYSIS_VERSION >= 2
+    mappings["_meta"] = {"mapping_version": mappings["_meta"]["mapping_version"]}  # made before it was recorded
+    doc = EnrichedDocument(id="police-1", url="https://example.org/p1", title="خبر",
+                           body="قالت الشرطة إن مسئولا اعتقل")
+
+    def version_1_view(d):  # what analysis 1 stored: ة stripped as a pronoun, ئ unfolded
+        view = index_view(d)
+        view["body_ar"] = "قال شرط ان مسئول اعتقل"
+        return view
+
+    try:
+        es_client.indices.create(index=f"{alias}-v1", mappings=mappings, aliases={alias: {"is_write_index": True}})
+        elastic.index_documents(es_client, [doc], alias=alias, refresh="wait_for", view=version_1_view)
+        assert not _ids(es_client, alias, "الشرطة")  # the stale key: searches miss it
+
+        res = elastic.ensure_index(es_client, alias)
+        assert res.analysis_stale and res.analysis_version == 1 and not res.mapping_error
+        assert "newsworker index reindex" in res.analysis_message()
+        assert elastic.index_analysis_version(es_client, f"{alias}-v1") == 1  # not overwritten by put_mapping
+        assert elastic.stats(es_client, alias)["indices"][f"{alias}-v1"]["analysis_version"] == 1
+
+        rx = elastic.reindex(es_client, alias=alias)
+        forget(alias)
+        assert rx.swapped and elastic.index_analysis_version(es_client, rx.new_index) == ANALYSIS_VERSION
+        assert not elastic.ensure_index(es_client, alias).analysis_stale
+        assert _ids(es_client, alias, "الشرطة") == {"police-1"}
+        assert _ids(es_client, alias, "مسؤول") == {"police-1"}
+        assert not _ids(es_client, alias, "شروط")
+    finally:
+        elastic.drop_alias_and_indices(es_client, alias)
+        forget(alias)

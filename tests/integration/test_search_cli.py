@@ -70,3 +70,19 @@ def test_from_to_refuse_values_elasticsearch_reads_differently(es_client, alias)
     r = runner.invoke(app, ["search", "", "--index", alias, "--to", "2022-02", "--json", "--limit", "20"])
     assert r.exit_code == 0, r.output
     assert {h["id"] for h in json.loads(r.output)["hits"]} == {"c-prison", "c-sentence", "c-aleppo", "c-idlib"}
+
+
+def test_index_setup_and_stats_name_an_index_made_by_another_analysis(es_client, alias):
+    """QA round 4: the analysis changed (version 2); an index made before says so, and reindex mends it."""
+    mappings = elastic.load_template_body()["mappings"]
+    mappings["_meta"] = {**mappings["_meta"], "analysis_version": 1}
+    es_client.indices.create(index=f"{alias}-v1", mappings=mappings, aliases={alias: {"is_write_index": True}})
+    r = runner.invoke(app, ["index", "setup", "--index", alias])
+    assert r.exit_code == 1 and "analysed with search analysis version 1" in r.output
+    assert "newsworker index reindex" in r.output
+    r = runner.invoke(app, ["index", "stats", "--index", alias])
+    assert "analysed with search analysis version 1" in r.output
+    assert runner.invoke(app, ["index", "reindex", "--index", alias]).exit_code == 0
+    forget(alias)
+    r = runner.invoke(app, ["index", "setup", "--index", alias])
+    assert r.exit_code == 0 and "analysis version" not in r.output, r.output

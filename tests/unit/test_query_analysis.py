@@ -130,3 +130,69 @@ def test_lexicon_tables_ship_with_the_package() -> None:
 def test_plural_table_has_no_chains_or_identities() -> None:
     keys = plural_keys()
     assert keys and all(v not in keys and k != v for k, v in keys.items())
+
+
+# --- QA round 4 (search): precision of the ta marbuta, hamza seats, Persian letters ---------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # a feminine noun is not the word without its ة (the ة was stripped as the pronoun ه)
+        ("النصرة", "النصر"), ("جبهة النصرة", "فريق النصر"), ("الشرطة", "شروط"), ("الشرطة", "الشرط"),
+        ("بعثة", "البعث"), ("البعثة", "البعث"), ("عربة", "العرب"), ("عربات", "العرب"),
+        ("سلامة", "سلام"), ("مكتبة", "مكتب"), ("الحديدة", "الحديد"), ("البصرة", "البصر"),
+        # a plural listed in plurals.tsv whose form is another word + ة ("قتلة", killers) no longer
+        # turns every "قتل" into "قاتل"
+        ("قتل", "قاتل"), ("قتل", "القاتلة"), ("قتل", "قتلة"),
+        # a pronoun ه the corpus writes in its own right stays a pronoun
+        ("عمله", "عملة"), ("قتله", "قتلة"),
+    ],
+)
+def test_feminine_nouns_stay_apart_from_the_word_without_ta_marbuta(a: str, b: str) -> None:
+    assert analyze(a) != analyze(b)
+
+
+@pytest.mark.parametrize(
+    ("variant", "base"),
+    [
+        ("الحكومه", "الحكومة"), ("الشرطه", "الشرطة"), ("النصره", "النصرة"),  # ة typed as ه
+        ("منظمات", "منظمة"), ("عربات", "عربة"), ("بعثات", "بعثة"), ("غارات", "غارة"),  # -ات: feminine singular
+        ("قرارات", "قرار"), ("اجتماعات", "اجتماع"), ("المعتقلات", "معتقل"),  # -ات: masculine singular
+        ("جديدة", "جديد"), ("مسلحة", "مسلح"), ("وزيرة", "وزير"), ("ناشطة", "الناشط"),  # feminine forms
+        ("دولة", "الدول"), ("صورة", "صور"),  # فعلة / فعل broken plurals
+        ("قتلة", "قاتل"), ("جثة", "الجثث"), ("هجمة", "هجمات"),
+    ],
+)
+def test_feminine_forms_that_are_one_word_keep_one_key(variant: str, base: str) -> None:
+    assert analyze(variant) and same(variant, base)
+
+
+@pytest.mark.parametrize(
+    ("variant", "base"),
+    [
+        ("ایران", "إيران"), ("کرکوک", "كركوك"), ("پاکستان", "پاكستان"), ("ی", "ي"),  # Farsi yeh, keheh
+        ("الشرطہ", "الشرطة"), ("ۃ", "ة"), ("ھجوم", "هجوم"), ("وزارۀ", "وزارة"),  # Urdu/Persian heh, ta marbuta
+        ("مسئول", "مسؤول"), ("المسئولين", "المسؤولين"), ("شئون", "شؤون"), ("وزرائه", "وزراؤه"),  # hamza seats
+    ],
+)
+def test_persian_letters_and_hamza_seats_fold(variant: str, base: str) -> None:
+    assert same(variant, base)
+    assert analyze_exact(variant) == analyze_exact(base)
+
+
+def test_exact_tokens_never_carry_the_ta_marbuta_mark() -> None:
+    from worker.query.analysis import analyze_pair
+
+    stems, surface = analyze_pair("الشرطة في مدينة غزة")
+    assert surface == analyze_exact("الشرطة في مدينة غزة") == ["الشرطه", "في", "مدينه", "غزه"]
+    assert all("\u06c3" not in t for t in stems + surface)
+
+
+def test_feminine_table_ships_and_decides() -> None:
+    from worker.query.lexicon import feminine_table, is_ta_marbuta, plural_of_feminine, ta_is_own
+
+    assert len(feminine_table()) > 3000
+    assert ta_is_own("شرطه") and ta_is_own("نصره") and not ta_is_own("جديده")
+    assert is_ta_marbuta("حكومه") and not is_ta_marbuta("عمله")
+    assert plural_of_feminine("عرب") and not plural_of_feminine("قرار")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from worker.query.analysis import analyze
 from worker.store import highlight as hl
 
@@ -127,3 +129,25 @@ def test_exact_queries_are_highlighted() -> None:
     for q, marked in (("exact:لبنان", ["لبنان"]), ('exact:"السجون السرية"', ["السجون", "السرية"])):
         spans = Marker(query_terms(compile_query(q).es)).spans(text)
         assert [text[s.start : s.end] for s in spans] == marked
+
+
+@pytest.mark.parametrize(
+    ("q", "marked"),
+    [
+        # QA round 4: exact:سجون marked السجن, بالسجن, سجنا; exact:لبنان marked بلبنان: the marker compared the
+        # analysed forms, which are not what exact: matched
+        ("exact:سجون", ["سجون"]),
+        ("exact:السجون", ["السجون"]),
+        ("exact:لبنان", ["لبنان"]),
+        ('exact:"السجون السرية"', ["السجون", "السرية"]),
+        ("exact:سج*", ["سجون", "سجنا"]),
+        ("exact:الشرطة", ["الشرطة"]),
+        ("سجون", ["السجن", "بالسجن", "سجون", "السجون", "سجنا"]),  # the analysed search still marks its forms
+    ],
+)
+def test_exact_queries_mark_only_the_forms_they_matched(q: str, marked: list[str]) -> None:
+    from worker.query import compile as compile_query
+
+    text = "نقل إلى السجن ثم حكم بالسجن في سجون لبنان وبلبنان، السجون السرية، حكم عليه سجنا، شروط الشرطة"
+    spans = hl.Marker(hl.query_terms(compile_query(q).es)).spans(text)
+    assert [text[s.start : s.end] for s in spans] == marked

@@ -74,7 +74,10 @@ def setup_storage() -> None:
     from worker.store.elastic import ensure_index
 
     ctx = current()
-    ensure_index(ctx.es)
+    index = ensure_index(ctx.es)
+    if index.analysis_stale:
+        # logged too; said on the console because searches quietly miss words until the reindex
+        Console(stderr=True, highlight=False).print(f"[yellow]warning: {index.analysis_message()}[/yellow]")
     alert_store.ensure_indices(ctx)
     report = ctx.registry.sync_copy()
     if report.restored:

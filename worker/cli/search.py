@@ -135,8 +135,11 @@ def index_setup(
     res = ensure_index(es, alias)
     state = "created" if res.created else "exists"
     typer.echo(f"{res.alias} -> {res.index} ({state})")
+    if res.analysis_stale:
+        typer.echo(res.analysis_message())
     if res.mapping_error:
         typer.echo(f"mapping differs from the template, run `newsworker index reindex`: {res.mapping_error}")
+    if res.mapping_error or res.analysis_stale:
         raise typer.Exit(1)
 
 
@@ -179,7 +182,7 @@ def index_stats(
     from rich.table import Table
 
     from worker.cli.term import CliConsole
-    from worker.store.elastic import stats
+    from worker.store.elastic import analysis_message, stats
 
     es, alias = _es_and_alias(alias)
     st = stats(es, alias)
@@ -200,6 +203,9 @@ def index_stats(
     CliConsole().print(table)
     if st.get("other_versions"):
         typer.echo(f"other versions not behind the alias: {', '.join(st['other_versions'])}")
+    for name, s in st["indices"].items():
+        if s["analysis_version"] != st["analysis_version"]:
+            typer.echo(analysis_message(name, s["analysis_version"]))
 
 
 def register(app: typer.Typer) -> None:

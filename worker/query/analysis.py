@@ -6,7 +6,11 @@ terms. Steps, in order:
 
 1. a final alif carrying tanween fath is dropped ("هجوماً" -> "هجوم"), then
    ``worker.extract.normalize.fold``: NFKC, diacritics and tatweel removed, أ/إ/آ/ٱ -> ا, ى -> ي,
-   ة -> ه, Arabic-Indic digits -> ASCII. Then lowercase (Latin).
+   ة -> ه, Arabic-Indic digits -> ASCII; then the search's own folds: the hamza seats ؤ/ئ -> ء
+   ("مسئول" = "مسؤول", "شئون" = "شؤون": the seat varies with spelling habit and case, not with the word),
+   and the Persian/Urdu letters a Persian keyboard types for Arabic ones: ی/ے -> ي, ک/ڪ -> ك,
+   ۀ/ہ/ۂ/ھ -> ه, ۃ -> ة ("ایران" = "إيران"). Then lowercase (Latin). The stemmer still knows which ه was
+   written ة (see the suffix step).
 2. Tokenise on runs of letters/digits (``[^\\W_]+``); punctuation and underscores separate tokens.
    One-letter Arabic tokens (a detached "و" in "سجن و هروب") are dropped: they carry nothing to search.
 3. Arabic tokens are light-stemmed (Latin/digit tokens are only lowercased):
@@ -18,14 +22,26 @@ terms. Steps, in order:
      (``worker.query.lexicon.is_proclitic_split``): the remainder is a known word at least as common as the
      whole, the whole is not a known name, and the whole never takes the article itself. So "لإيران" and
      "بمصر" reduce to "إيران" and "مصر", while "لبنان", "بغداد", "فرنسا" and "فكرة" stay whole.
-   * one suffix: first the nisba ending -يه/-يا -> -ي (so "سوريا", "سورية", "السوري", "السوريين" all
+   * one suffix: first the nisba ending -ية/-يه/-يا -> -ي (so "سوريا", "سورية", "السوري", "السوريين" all
      become "سوري"), otherwise one of ات، ون، ين، ان، ها، هم، هن، ه، ا when at least three letters remain (the final
-     alif catches the accusative written without its tanween: "هجوما" -> "هجوم").
+     alif catches the accusative written without its tanween: "هجوما" -> "هجوم"). The feminine ending ة is
+     not the pronoun ه (the fold writes both ه): it is stripped only where the corpus says the word is the
+     feminine form of the word without it ("جديدة" -> "جديد", "مسلحة" -> "مسلح", "دولة" -> "دول"), and kept
+     where it is a word of its own, so "النصرة" (al-Nusra) keeps its key apart from "النصر" (victory),
+     "الشرطة" (police) from "شرط" (condition), "بعثة" (mission) from "البعث" (the Baath). A word written
+     with a final ه is read as ة when the corpus hardly ever writes it with ه ("الحكومه" is "الحكومة";
+     "قتله", "killed him", is a verb with its pronoun). The sound plural -ات takes the key of the singular
+     the corpus pairs it with: "عربات" that of "عربة", not "عرب"; "قرارات" that of "قرار". Evidence:
+     ``worker.query.lexicon`` (``is_ta_marbuta``, ``ta_is_own``, ``plural_of_feminine``).
    * broken plurals: the stem of a listed plural becomes the stem of its singular ("سجون" -> "سجن",
      "قتلى" -> "قتيل", "أطفال" -> "طفل", "مدن" -> "مدين"; table in ``worker/query/data/plurals.tsv``).
 
 ``analyze_exact`` stops after step 2 (folded surface forms): it feeds the ``exact:`` query field, for the
 analyst who needs "لبنان" and not "بنان", or "سجون" and not "سجن".
+
+``ANALYSIS_VERSION`` names this analysis: an index records the version its analysed fields were made with
+(``worker.store.elastic``), and a change of the keys any word gets needs the number raised, since an index
+made before it holds the old keys until ``newsworker index reindex`` re-analyses it.
 
 The rules are deliberately simple and symmetric: query and document pass through the same function, so
 any over-stemming only costs precision through collisions, never recall between surface variants.
@@ -39,12 +55,24 @@ from functools import cache, lru_cache
 # The chain's fold is the single definition of the matching key.
 from worker.extract.normalize import fold as _chain_fold
 from worker.query import lexicon
-from worker.query.lexicon import PREPOSITIONS, is_proclitic_split, load_plural_pairs
+from worker.query.lexicon import (
+    PREPOSITIONS,
+    is_proclitic_split,
+    is_ta_marbuta,
+    load_plural_pairs,
+    plural_of_feminine,
+    ta_is_own,
+)
 
 __all__ = [
     "analyze", "analyze_exact", "analyze_key", "analyze_pair", "base_stem", "fold_text", "plural_keys", "prefix_form",
-    "reset_tables", "stem", "tokens", "MAX_TOKEN_CHARS",
+    "reset_tables", "stem", "tokens", "ANALYSIS_VERSION", "MAX_TOKEN_CHARS",
 ]
+
+# Raised whenever a word's key changes (fold, stemming rules or word tables): see the module docstring.
+# 1: issue 16 (clitics, suffixes, broken plurals); 2: ة kept apart from the pronoun ه, -ات plurals to their
+# feminine singular, hamza seats ؤ/ئ/ء folded, Persian/Urdu letters folded.
+ANALYSIS_VERSION = 2
 
 # Tokens longer than this are dropped (URL debris, base64): ES's whitespace tokenizer splits at 255 chars,
 # so keeping them would make the two backends disagree.
@@ -56,25 +84,42 @@ _TOKEN_RE = re.compile(r"[^\W_]+")
 _TANWEEN_ALIF_RE = re.compile("(?:\u0627\u064b|\u064b\u0627)(?![^\\W_])")
 _ARABIC_RE = re.compile("[\u0621-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff]")
 
-# Fallback folding that also guarantees the properties we test even if the chain's fold changes.
-_FOLD_TABLE = {ord(c): "ا" for c in "أإآٱ"}
-_FOLD_TABLE.update({ord("ى"): "ي", ord("ة"): "ه", 0x0640: None})
-_FOLD_TABLE.update({cp: None for cp in (*range(0x0610, 0x061B), *range(0x064B, 0x0660), 0x0670)})
-_FOLD_TABLE.update({0x0660 + i: str(i) for i in range(10)})
-_FOLD_TABLE.update({0x06F0 + i: str(i) for i in range(10)})
+# The stemmer must tell a ta marbuta from a pronoun ه, which the chain's fold merges: ``_marked_fold``
+# carries every ة through the fold as U+06C3 (ARABIC LETTER TEH MARBUTA GOAL, Urdu's own ta marbuta: a letter,
+# so tokenisation is unchanged, and one NFKC leaves alone). It never reaches a key, an exact token or the
+# lexicon: stemming turns it back into ه.
+_TA = "\u06c3"
+_MARK_TA = {ord("ة"): _TA, 0xFE93: _TA, 0xFE94: _TA}
+
+# Fallback folding that also guarantees the properties we test even if the chain's fold changes, plus the
+# search's own folds (module docstring, step 1): hamza seats, Persian/Urdu letters. All one character to one,
+# so offsets into the folded text stay those of the chain's fold.
+_FOLD_MARKED = {ord(c): "ا" for c in "أإآٱ"}
+_FOLD_MARKED.update({ord("ى"): "ي", ord("ة"): "ه", 0x0640: None})
+_FOLD_MARKED.update({cp: None for cp in (*range(0x0610, 0x061B), *range(0x064B, 0x0660), 0x0670)})
+_FOLD_MARKED.update({0x0660 + i: str(i) for i in range(10)})
+_FOLD_MARKED.update({0x06F0 + i: str(i) for i in range(10)})
+_FOLD_MARKED.update({ord("ؤ"): "ء", ord("ئ"): "ء"})
+_FOLD_MARKED.update({ord(c): "ي" for c in "\u06cc\u06d2"})  # Farsi yeh ی, yeh barree ے
+_FOLD_MARKED.update({ord(c): "ك" for c in "\u06a9\u06aa"})  # keheh ک, swash kaf ڪ
+_FOLD_MARKED.update({ord(c): "ه" for c in "\u06c0\u06c1\u06c2\u06be"})  # ۀ ہ ۂ ھ
+# the plain fold (``fold_text``, exact tokens): a ta marbuta, Urdu's too, is ه as the chain folds it
+_FOLD_TABLE = {**_FOLD_MARKED, ord(_TA): "ه"}
 
 # Article forms (already folded), longest first: conjunction? + preposition? + article.
 _ARTICLES = (
     "وبال", "وكال", "فبال", "فكال", "ولل", "فلل", "وال", "فال", "بال", "كال", "لل", "ال",
 )
 _ARTICLE_EXCEPTIONS = frozenset({"الله", "اللهم", "الا", "الي", "الان", "الف", "الذي", "التي", "الذين"})
-# Folded word starts that are part of the stem, not a conjunction و.
+# Folded word starts that are part of the stem, not a conjunction و (folded again below, so a fold
+# change cannot leave one behind: "وزراء", "وسائل").
 _WAW_STEMS = (
     "وزير", "وزار", "وزراء", "وكال", "واشنطن", "وقت", "وقف", "ولاي", "وحد", "وطن", "وجود", "وفد", "وفا",
     "وثيق", "وقود", "وسط", "وضع", "وصل", "وقع", "واحد", "ولد", "والد", "وعد", "وجه", "ورق", "ولي", "وليد",
     "وائل", "وفق", "وراء", "وادي", "واقع", "وكيل", "وسيل", "وسائل", "وصول", "وضح", "وظيف", "ورش", "ورد",
     "وسام", "وهاب", "وليام", "ويلز", "ويب", "واتساب", "وارسو", "ويكيليكس",
 )
+_WAW_STEMS = tuple(w.translate(_FOLD_TABLE) for w in _WAW_STEMS)
 _SUFFIXES = ("ات", "ون", "ين", "ان", "ها", "هم", "هن", "ه", "ا")
 _MIN_STEM = 3
 
@@ -85,6 +130,22 @@ def fold_text(text: str) -> str:
         text = _TANWEEN_ALIF_RE.sub("", text)
     text = _chain_fold(text)
     return text.translate(_FOLD_TABLE).lower()
+
+
+def _marked_fold(text: str) -> str:
+    """``fold_text`` except that a written ة stays a ta marbuta (U+06C3) for the stemmer."""
+    if "\u064b" in text:
+        text = _TANWEEN_ALIF_RE.sub("", text)
+    # str.replace, not translate: a dict translate of a whole body costs more than the rest of the fold
+    text = text.replace("ة", _TA)
+    if "\ufe93" in text or "\ufe94" in text:  # presentation forms, which NFKC would make a plain ة
+        text = text.translate(_MARK_TA)
+    return _chain_fold(text).translate(_FOLD_MARKED).lower()
+
+
+def _plain(token: str) -> str:
+    """A marked token as ``fold_text`` would have made it."""
+    return token.replace(_TA, "ه") if _TA in token else token
 
 
 def _strip_prefix(word: str) -> str:
@@ -109,20 +170,39 @@ def _strip_preposition(word: str) -> str:
     return word
 
 
-def _strip_suffix(word: str) -> str:
+def _strip_suffix(word: str, ta: bool = False) -> tuple[str, bool]:
+    """One suffix off ``word`` (folded: ة is ه; ``ta``: its final ه was written ة), as ``(stem, feminine)``:
+    ``feminine`` when the stem ends in a ta marbuta, which :func:`stem` may still drop (``ta_is_own``)."""
     if len(word) - 2 >= _MIN_STEM and (word.endswith("يه") or word.endswith("يا")):
-        return word[:-1]  # nisba: سوريه / سوريا -> سوري
+        return word[:-1], False  # nisba: سورية / سوريه / سوريا -> سوري
+    if word.endswith("ه") and (ta or is_ta_marbuta(word)):
+        # a ta marbuta is not the pronoun ه (after ة a pronoun is written on a ت: "حكومته"): stripping it as
+        # one made "النصرة" the key of "النصر" and "الشرطة" that of "شرط"
+        return word, True
+    if word.endswith("ات") and len(word) - 2 >= _MIN_STEM:
+        single = word[:-2]
+        # the sound plural of a feminine noun keeps its singular's ة ("عربات" -> "عربه", not "عرب"); a
+        # nisba's ("عمليات") is its singular's key already ("عملية" -> "عملي")
+        if not single.endswith("ي") and plural_of_feminine(single):
+            return single + "ه", True
+        return single, False
     for suf in _SUFFIXES:
         if word.endswith(suf) and len(word) - len(suf) >= _MIN_STEM:
-            return word[: -len(suf)]
-    return word
+            return word[: -len(suf)], False
+    return word, False
+
+
+def _base(token: str) -> tuple[str, bool]:
+    if not _ARABIC_RE.search(token):
+        return token, False
+    return _strip_suffix(_strip_prefix(_plain(token)), token.endswith(_TA))
 
 
 def base_stem(token: str) -> str:
-    """Proclitics and one suffix stripped, no plural mapping (the key that ``plurals.tsv`` pairs map)."""
-    if not _ARABIC_RE.search(token):
-        return token
-    return _strip_suffix(_strip_prefix(token))
+    """Proclitics and one suffix stripped, a ta marbuta kept, no plural mapping (the key that ``plurals.tsv``
+    pairs map). ``token``: folded as by ``fold_text``, or as by the analysis itself (a written ة marked,
+    which tells the feminine ending from the pronoun ه without the corpus evidence)."""
+    return _base(token)[0]
 
 
 @cache
@@ -131,21 +211,36 @@ def plural_keys() -> dict[str, str]:
     ``reset_tables`` forgets it)."""
     table: dict[str, str] = {}
     for plural, singular in load_plural_pairs():
-        p, s = base_stem(fold_text(plural)), base_stem(fold_text(singular))
+        p = base_stem(_marked_fold(plural))
+        s = _unmarked_key(*_base(_marked_fold(singular)))
         if p != s:
             table[p] = s
     return table
 
 
+def _unmarked_key(s: str, feminine: bool) -> str:
+    """``s`` without its ta marbuta where the word is the feminine form of the word without it ("جديدة" ->
+    "جديد", "دولة" -> "دول"; ``ta_is_own``): one key for both."""
+    if feminine and len(s) - 1 >= _MIN_STEM and not ta_is_own(s):
+        return s[:-1]
+    return s
+
+
 @lru_cache(maxsize=200_000)
 def stem(token: str) -> str:
-    """Search key of one folded, lowercased token (non-Arabic tokens come back unchanged)."""
-    s = base_stem(token)
-    return plural_keys().get(s, s)
+    """Search key of one folded, lowercased token (non-Arabic tokens come back unchanged); ``token`` as
+    ``base_stem`` takes it."""
+    s, feminine = _base(token)
+    table = plural_keys()
+    if s in table:
+        return table[s]
+    key = _unmarked_key(s, feminine)
+    return table.get(key, key)
 
 
 def tokens(folded: str) -> list[str]:
-    """Tokens of already folded text, before stemming (the over-long and one-letter Arabic ones dropped)."""
+    """Tokens of already folded text, before stemming (the over-long and one-letter Arabic ones dropped).
+    ``folded`` by ``fold_text`` (or marked by the analysis: the tokens are then marked too)."""
     return [
         t
         for t in _TOKEN_RE.findall(folded)
@@ -157,7 +252,7 @@ def analyze(text: str) -> list[str]:
     """Index/query tokens for ``text``: fold, lowercase, tokenise, light-stem (see module docstring)."""
     if not text:
         return []
-    return [stem(t) for t in tokens(fold_text(text))]
+    return [stem(t) for t in tokens(_marked_fold(text))]
 
 
 def analyze_pair(text: str) -> tuple[list[str], list[str]]:
@@ -165,8 +260,12 @@ def analyze_pair(text: str) -> tuple[list[str], list[str]]:
     for every title and body)."""
     if not text:
         return [], []
-    surface = tokens(fold_text(text))
-    return [stem(t) for t in surface], surface
+    marked = _marked_fold(text)
+    surface = tokens(marked)
+    stems = [stem(t) for t in surface]
+    if _TA not in marked or not surface:
+        return stems, surface
+    return stems, " ".join(surface).replace(_TA, "ه").split(" ")  # tokens hold no space
 
 
 def analyze_exact(text: str) -> list[str]:

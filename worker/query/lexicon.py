@@ -6,6 +6,11 @@
 * ``names.txt``: folded name tokens that start with a proclitic letter (curated names, first names, countries
   and big cities of the gazetteer): never split.
 * ``keep.txt``: a short hand list of words the corpus evidence would wrongly split ("فتحت" is not ف + "تحت").
+* ``tamarbuta.tsv.gz``: per folded word that ends in ه once its proclitics are off ("الحكومة" -> "حكومه"),
+  written with ة in at least 3 ANT articles: in how many articles it is written with ة and with ه (a
+  misspelt ة or a pronoun ه: :func:`is_ta_marbuta`), whether the ة-form is a word of its own or the feminine
+  of the word without ة (:func:`ta_is_own`), and which singular its -ات plural belongs to
+  (:func:`plural_of_feminine`); the last two decided by co-occurrence in the corpus.
 * ``plurals.tsv``: hand-reviewed broken plural -> singular pairs (``analysis`` maps both to one key).
 
 Pure and cached: the tables load once per process, on first use.
@@ -16,10 +21,11 @@ from __future__ import annotations
 import gzip
 from functools import lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 __all__ = [
-    "clitic_names", "is_proclitic_split", "keep_whole", "load_plural_pairs", "reset", "word_df",
-    "MIN_STEM_DF", "PREPOSITIONS",
+    "clitic_names", "feminine_table", "is_proclitic_split", "is_ta_marbuta", "keep_whole", "load_plural_pairs",
+    "plural_of_feminine", "reset", "ta_is_own", "word_df", "Feminine", "MIN_STEM_DF", "PREPOSITIONS",
 ]
 
 PREPOSITIONS = "بلك"
@@ -28,6 +34,9 @@ MIN_STEM_DF = 3
 # A word that itself takes the article or a preposition ("الفكرة", "بفكرة") is a noun of its own, not a
 # proclitic + noun: "لمصر" never appears as "اللمصر". Allowed slack, for typos and run-together words.
 _HOSTED_SHARE = 20
+# A final ه is a misspelt ة only where the corpus writes that word with ه at most this rarely (1 in 20 of its
+# ة spellings): news text almost never misspells ة, so a ه-form with a real share is the pronoun ه.
+_MISSPELT_SHARE = 20
 
 
 def _read(name: str) -> bytes:
@@ -53,6 +62,55 @@ def word_df() -> dict[str, int]:
         word, _, n = line.partition("\t")
         out[word] = int(n)
     return out
+
+
+class Feminine(NamedTuple):
+    """A row of ``tamarbuta.tsv.gz``: a folded word ending in ه (proclitics off), e.g. "شرطه"."""
+
+    ta: int  # articles writing it with ة
+    ha: int  # articles writing it with ه
+    own: bool  # the ة-form is a word of its own, not the feminine of the word without it
+    plural: bool  # the word + ات (in place of ة) is this word's plural, not the ة-less word's
+
+
+@lru_cache(maxsize=1)
+def feminine_table() -> dict[str, Feminine]:
+    """Folded word ending in ه -> its :class:`Feminine` row (words written with ة in at least 3 articles)."""
+    out: dict[str, Feminine] = {}
+    raw = _read("tamarbuta.tsv.gz")
+    for line in (gzip.decompress(raw) if raw else b"").decode("utf-8").splitlines()[1:]:
+        word, ta, ha, own, plural = line.split("\t")
+        out[word] = Feminine(int(ta), int(ha), own == "1", plural == "1")
+    return out
+
+
+def is_ta_marbuta(word: str) -> bool:
+    """Is the final ه of folded ``word`` (proclitics off) a ta marbuta written as ه?
+
+    Yes when the corpus writes ``word`` with ة (in at least MIN_STEM_DF articles) and hardly ever with ه
+    (at most one article in ``_MISSPELT_SHARE`` of those): "حكومه" (ة in 5,360 articles, ه in none) is a
+    misspelt "حكومة". A ه-form the corpus uses in its own right is a word + the pronoun: "عمله" ("his work",
+    360 articles) is not "عملة" (currency, 738), "قتله" ("killed him") not "قتلة" (killers)."""
+    got = feminine_table().get(word)
+    return got is not None and got.ta >= MIN_STEM_DF and got.ha * _MISSPELT_SHARE <= got.ta
+
+
+def ta_is_own(word: str) -> bool:
+    """Is folded ``word`` (ending in ة, written ه) a word of its own rather than the feminine form of
+    ``word[:-1]``? Decided from the corpus by co-occurrence (``scripts/build_search_lexicon.py``, Xu and
+    Croft's em measure): "الشرطة" (police) and "شرط" (condition), "النصرة" and "النصر" share too few
+    articles to be one word, "جديدة" and "جديد", "دولة" and "دول" (its plural) share many. A word the table
+    does not have is its own word (ة is never a suffix to strip)."""
+    got = feminine_table().get(word)
+    return got is None or got.own
+
+
+def plural_of_feminine(single: str) -> bool:
+    """Is ``single`` + ات the plural of ``single`` + ة (own word) rather than of ``single``? Whichever singular
+    the plural shares more articles with (em): "عربات" is "عربة"'s (vehicles), not "عرب"'s; "قرارات" is
+    "قرار"'s, not that of the rare "قرارة"."""
+    got = feminine_table().get(single + "ه")
+    return got is not None and got.own and got.plural
 
 
 @lru_cache(maxsize=1)
@@ -106,5 +164,5 @@ def is_proclitic_split(word: str, rest: str) -> bool:
 
 def reset() -> None:
     """Forget the loaded tables (after ``scripts/build_search_lexicon.py`` rewrites them, and in tests)."""
-    for fn in (word_df, clitic_names, keep_whole, load_plural_pairs):
+    for fn in (word_df, clitic_names, keep_whole, load_plural_pairs, feminine_table):
         fn.cache_clear()

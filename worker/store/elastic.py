@@ -4,7 +4,10 @@ Layout: a composable index template (from the JSON file in ``worker/store/templa
 ``<alias>-v*``; the live index ``<alias>-vN`` sits behind the alias that every reader and writer uses.
 A mapping change is applied by :func:`reindex`: a new versioned index is filled client-side (scan + bulk,
 because the core distribution has no ``_reindex``), the writes made meanwhile are replayed from the old
-index by sequence number, and the alias is swapped in one atomic request.
+index by sequence number, and the alias is swapped in one atomic request. So is a change of the Python
+analysis: an index's mapping ``_meta.analysis_version`` records the ``worker.query.analysis.ANALYSIS_VERSION``
+its analysed fields were made with (absent: 1, made before it was recorded), :func:`ensure_index` reports an
+index made with another one, and :func:`reindex` re-analyses every document into the current one.
 
 Writes go through :func:`index_documents`: bulk with ``op_type=index`` and ``_id = doc.id`` (the hash of the
 canonical URL), so a re-delivered document overwrites itself identically. No per-document refresh: the
@@ -28,6 +31,7 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
 from worker.document import EnrichedDocument
+from worker.query.analysis import ANALYSIS_VERSION
 from worker.query.fields import index_view
 from worker.settings import get_settings
 from worker.store import search as _search
@@ -65,7 +69,9 @@ def load_template_body(path: Path = ARTICLES_TEMPLATE_FILE) -> dict[str, Any]:
     if not has_refresh:
         settings["refresh_interval"] = DEFAULT_REFRESH_INTERVAL
     body["settings"] = settings
-    body.setdefault("mappings", {})
+    mappings = body.setdefault("mappings", {})
+    # the analysis version an index made from this template is analysed with (one definition: the code's)
+    mappings["_meta"] = {**(mappings.get("_meta") or {}), "analysis_version": ANALYSIS_VERSION}
     return body
 
 
@@ -131,6 +137,34 @@ class EnsureResult:
     created: bool
     mapping_updated: bool = False
     mapping_error: str | None = None
+    # the analysis the index's analysed fields were made with (``ANALYSIS_VERSION`` when it is current)
+    analysis_version: int = ANALYSIS_VERSION
+
+    @property
+    def analysis_stale(self) -> bool:
+        return self.analysis_version != ANALYSIS_VERSION
+
+    def analysis_message(self) -> str:
+        return analysis_message(self.index, self.analysis_version)
+
+
+def analysis_message(index: str, version: int) -> str:
+    """What an operator reads about an index analysed by another version of the analysis."""
+    return (
+        f"index {index} was analysed with search analysis version {version}, this newsworker uses "
+        f"{ANALYSIS_VERSION}: searches and the exact: field miss words whose keys changed (articles indexed "
+        "since are analysed the new way) until `newsworker index reindex` re-analyses every article"
+    )
+
+
+def index_analysis_version(es: Elasticsearch, index: str) -> int:
+    """The ``ANALYSIS_VERSION`` recorded in ``index``'s mapping (1 when none is: made before it was)."""
+    body = es.indices.get_mapping(index=index).body
+    meta = (body.get(index, {}).get("mappings") or {}).get("_meta") or {}
+    try:
+        return int(meta.get("analysis_version", 1))
+    except (TypeError, ValueError):
+        return 1
 
 
 def ensure_index(es: Elasticsearch, alias: str | None = None) -> EnsureResult:
@@ -138,19 +172,27 @@ def ensure_index(es: Elasticsearch, alias: str | None = None) -> EnsureResult:
 
     On an existing index the template's mappings are applied with ``put_mapping`` (additive changes such as
     a new field succeed); a conflicting change is reported in ``mapping_error`` and needs :func:`reindex`.
+    An index analysed by another version of the analysis is reported (``analysis_stale``, and logged) and
+    keeps its recorded version: only :func:`reindex` re-analyses its documents.
     """
     alias = alias or get_settings().es_index
     put_template(es, alias)
     existing = current_index(es, alias)
     if existing:
         mappings = load_template_body()["mappings"]
+        analysis = index_analysis_version(es, existing)
+        if analysis != ANALYSIS_VERSION:
+            log.warning("%s", analysis_message(existing, analysis))
+            # put_mapping replaces _meta: it must not claim an analysis the documents were not made with
+            mappings["_meta"] = {**mappings["_meta"], "analysis_version": analysis}
         try:
             if mappings:
                 es.indices.put_mapping(index=existing, **mappings)
-            return EnsureResult(alias, existing, created=False, mapping_updated=bool(mappings))
+            return EnsureResult(alias, existing, created=False, mapping_updated=bool(mappings),
+                                analysis_version=analysis)
         except ApiError as err:
             log.warning("mapping of %s differs from the template; run `newsworker index reindex`", existing)
-            return EnsureResult(alias, existing, created=False, mapping_error=str(err))
+            return EnsureResult(alias, existing, created=False, mapping_error=str(err), analysis_version=analysis)
     if es.indices.exists(index=alias):
         raise RuntimeError(f"{alias!r} is a concrete index, not an alias; reindex it into {alias}-v1 by hand")
     name = index_name(alias, 1)
@@ -579,8 +621,10 @@ def stats(es: Elasticsearch, alias: str | None = None) -> dict[str, Any]:
             "size_bytes": prim.get("store", {}).get("size_in_bytes", 0),
             "index_total": prim.get("indexing", {}).get("index_total", 0),
             "query_total": prim.get("search", {}).get("query_total", 0),
+            "analysis_version": index_analysis_version(es, name),
         }
     out["docs"] = sum(v["docs"] for v in out["indices"].values())
+    out["analysis_version"] = ANALYSIS_VERSION
     out["other_versions"] = sorted(
         set(es.indices.get(index=f"{alias}-v*", ignore_unavailable=True, allow_no_indices=True).body)
         - set(indices)

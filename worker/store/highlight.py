@@ -8,7 +8,8 @@ stemmed tokens), so an Elasticsearch highlighter on those fields would return st
    fields, and analysed names of the entity/place fields;
 2. :class:`Marker` tokenises the original ``title``/``body``, analyses each word the same way the index
    did and marks the words whose analysed form is a query term (phrases only where they occur in
-   sequence); :func:`entity_spans` marks the mentions (by the chain's offsets) of entities whose names
+   sequence), and the words whose folded surface form is an ``exact:`` term (only the forms the query
+   matched: ``exact:سجون`` marks "سجون", not "السجن"); :func:`entity_spans` marks the mentions (by the chain's offsets) of entities whose names
    the query asked for, so ``entity:قسد`` lights up "قوات سوريا الديمقراطية";
 3. :func:`snippet` picks the window with the most marks and renders it as HTML in which *everything* is
    escaped and the only markup is ``<mark>``/``</mark>``.
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from worker.query.analysis import analyze
+from worker.query.analysis import analyze, analyze_exact
 
 # Words (letters with Arabic marks/tatweel inside) and numbers, as the chain's tokenizer sees them.
 _MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u200c\u200d"
@@ -59,9 +60,17 @@ class QueryTerms:
     phrases: set[tuple[str, ...]] = field(default_factory=set)
     # Token sequences asked of entity/place names (``entity:"الجيش السوري"`` -> ("جيش", "سوري")).
     names: set[tuple[str, ...]] = field(default_factory=set)
+    # ``exact:`` terms, prefixes and phrases: folded surface forms (``analyze_exact``), compared with a word's
+    # surface form, so only what the query matched is marked
+    exact_terms: set[str] = field(default_factory=set)
+    exact_prefixes: set[str] = field(default_factory=set)
+    exact_phrases: set[tuple[str, ...]] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.terms or self.prefixes or self.phrases)
+        return bool(
+            self.terms or self.prefixes or self.phrases or self.exact_terms or self.exact_prefixes
+            or self.exact_phrases
+        )
 
 
 def _value_text(value: Any) -> list[str]:
@@ -91,14 +100,13 @@ def query_terms(dsl: Any) -> QueryTerms:
                     if is_name_field(fld):
                         out.names.update(tuple(t.split()) for t in _value_text(val) if t.strip())
                     elif is_exact_field(fld):
-                        # ``exact:`` holds surface forms; the marker compares analysed words, so look for
-                        # their analysis (it may also mark a sibling form: "سجن" for exact:سجون)
+                        # ``exact:`` holds folded surface forms: compared with each word's surface form
                         for text in _value_text(val):
-                            tokens = tuple(t for w in text.split() for t in _word_terms(w))
+                            tokens = tuple(t for w in text.split() for t in _exact_terms(w))
                             if key.startswith("match_phrase") and len(tokens) > 1:
-                                out.phrases.add(tokens)
+                                out.exact_phrases.add(tokens)
                             else:
-                                out.terms.update(tokens)
+                                out.exact_terms.update(tokens)
                     elif is_text_field(fld):
                         for text in _value_text(val):
                             tokens = tuple(text.split())
@@ -108,11 +116,11 @@ def query_terms(dsl: Any) -> QueryTerms:
                                 out.terms.update(tokens)
             elif key in _PREFIX_CLAUSES and isinstance(value, dict):
                 for fld, val in value.items():
-                    if is_text_field(fld):
+                    if is_text_field(fld) or is_exact_field(fld):
                         for text in _value_text(val):
                             stem = text.rstrip("*?")
                             if stem and "*" not in stem and "?" not in stem:
-                                out.prefixes.add(stem)
+                                (out.exact_prefixes if is_exact_field(fld) else out.prefixes).add(stem)
             elif key in ("multi_match", "query_string", "simple_query_string", "combined_fields"):
                 if isinstance(value, dict):
                     fields = value.get("fields") or [value.get("default_field", "")]
@@ -148,6 +156,11 @@ def _word_terms(word: str) -> tuple[str, ...]:
     return tuple(_as_terms(_default_analyzer()(word)))
 
 
+@lru_cache(maxsize=50_000)
+def _exact_terms(word: str) -> tuple[str, ...]:
+    return tuple(analyze_exact(word))
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     start: int
@@ -164,18 +177,24 @@ class Marker:
         else:
             self._analyze = lambda w: tuple(_as_terms(analyzer(w)))
 
-        # word -> (analysed terms, is a hit): news text repeats its words, and one search renders
-        # 20 hits x (title + body), so each distinct word is analysed and tested once per search.
-        self._seen: dict[str, tuple[tuple[str, ...], bool]] = {}
+        # word -> (analysed terms, surface terms, is a hit): news text repeats its words, and one search
+        # renders 20 hits x (title + body), so each distinct word is analysed and tested once per search.
+        self._seen: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {}
+        self._exact = bool(terms.exact_terms or terms.exact_prefixes or terms.exact_phrases)
 
     def _term_hit(self, term: str) -> bool:
         return term in self.terms.terms or any(term.startswith(p) for p in self.terms.prefixes)
 
-    def _word(self, word: str) -> tuple[tuple[str, ...], bool]:
+    def _exact_hit(self, term: str) -> bool:
+        return term in self.terms.exact_terms or any(term.startswith(p) for p in self.terms.exact_prefixes)
+
+    def _word(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
         got = self._seen.get(word)
         if got is None:
             terms = self._analyze(word)
-            got = (terms, any(self._term_hit(t) for t in terms))
+            surface = _exact_terms(word) if self._exact else ()
+            hit = any(self._term_hit(t) for t in terms) or any(self._exact_hit(t) for t in surface)
+            got = (terms, surface, hit)
             self._seen[word] = got
         return got
 
@@ -183,17 +202,19 @@ class Marker:
         if not self.terms or not text:
             return []
         lookup = self._word
-        if not self.terms.phrases:
+        if not self.terms.phrases and not self.terms.exact_phrases:
             # the common case, and the hot loop of a search page (20 hits x title + body): no token stream
             # is needed, only the words that hit
-            return [Span(m.start(), m.end()) for m in WORD_RE.finditer(text) if lookup(m.group())[1]]
+            return [Span(m.start(), m.end()) for m in WORD_RE.finditer(text) if lookup(m.group())[2]]
         words = [(m.start(), m.end(), *lookup(m.group())) for m in WORD_RE.finditer(text)]
-        hit = [w[3] for w in words]
-        if self.terms.phrases:
-            # The analysed token stream with, for each token, the word it came from.
-            stream: list[tuple[str, int]] = [(t, i) for i, w in enumerate(words) for t in w[2]]
+        hit = [w[4] for w in words]
+        for column, phrases in ((2, self.terms.phrases), (3, self.terms.exact_phrases)):
+            if not phrases:
+                continue
+            # The analysed (or surface) token stream with, for each token, the word it came from.
+            stream: list[tuple[str, int]] = [(t, i) for i, w in enumerate(words) for t in w[column]]
             tokens = [t for t, _ in stream]
-            for phrase in self.terms.phrases:
+            for phrase in phrases:
                 n, first = len(phrase), phrase[0]
                 for k in range(len(tokens) - n + 1):
                     if tokens[k] == first and tuple(tokens[k : k + n]) == phrase:
