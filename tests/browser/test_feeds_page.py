@@ -61,9 +61,11 @@ def test_list_add_poll_now_and_remove(page, web, feeds):
     # Poll now: the feed goes to the front of the schedule (the beat claims it on its next tick).
     feeds.set_due("local-test", time.time() + 3600)
     before = time.time()
+    added = page.inner_text("#msg")  # the add's message also names the feed: wait for the poll's own
     row.locator(".act-poll").click()
-    page.wait_for_selector("#msg.ok")
-    assert "local-test" in page.inner_text("#msg")
+    page.wait_for_function("([el, before]) => el.textContent !== before",
+                           arg=[page.query_selector("#msg"), added], timeout=10_000)
+    assert "local-test" in page.inner_text("#msg") and page.locator("#msg.ok").count() == 1
     due = feeds.due_times(["local-test"])["local-test"]
     assert due is not None and before - 1 <= due <= time.time() + 1
 
