@@ -186,3 +186,15 @@ def test_a_stored_rule_the_query_language_now_refuses_is_flagged(client, alerts_
     rows = {r["name"]: r for r in json.loads(runner.invoke(app, ["alerts", "list", "--json"]).output)}
     assert rows["old-star"]["problem"] and rows["fine"]["problem"] is None
     assert json.loads(runner.invoke(app, ["alerts", "show", "old-star"]).output)["problem"]
+
+
+def test_the_rule_list_says_whether_the_server_takes_changes(client, alerts_ctx, monkeypatch) -> None:  # noqa: F811
+    """QA round 4 (web) D8: the page must not ask for a key a server with none (or a placeholder) would refuse
+    anyway; the list it loads first tells it."""
+    from worker.settings import get_settings
+
+    assert client.get("/alerts").json()["writes_enabled"] is True
+    for key in ("change-me", ""):
+        monkeypatch.setattr(get_settings(), "api_key", key)
+        assert client.get("/alerts").json()["writes_enabled"] is False
+        assert client.patch("/alerts/x", json={"enabled": False}, headers={"X-API-Key": "any"}).status_code == 403

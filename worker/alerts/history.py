@@ -6,6 +6,11 @@ notifications (records written before that field existed do not have it).
 Writes do not force a refresh (that would put an index refresh on the notification path): reads by id are
 real-time in Elasticsearch, and ``search`` (history listings) is fresh within the 1 s refresh interval.
 
+The record's ``status`` sums its channels up (``overall_status``: pending while any channel is still being
+tried); ``channel_states`` (``"email:pending"``, one per channel, rewritten with every write and left out
+of what readers get) lets a filter on a channel type and a status find the records where a channel of
+that type has that status, which the object array ``channels`` cannot say (its fields are flattened).
+
 Core Elasticsearch has no painless, so updates are read-modify-write with optimistic concurrency
 (``if_seq_no``/``if_primary_term``) and a retry on conflict: the match task (adding follow-ups) and the
 delivery tasks (marking attempts) can touch the same record at the same time.
@@ -43,6 +48,7 @@ HISTORY_MAPPING: dict[str, Any] = {
         "owner": {"type": "keyword"},
         "story_id": {"type": "keyword"},
         "story_ids": {"type": "keyword"},  # a digest's stories
+        "channel_states": {"type": "keyword"},  # "<type>:<status>" per channel, for the channel+status filter
         "status": {"type": "keyword"},
         "attempts": {"type": "integer"},
         "follow_up_count": {"type": "integer"},
@@ -86,7 +92,7 @@ class History:
     def create(self, record: dict[str, Any]) -> bool:
         """Insert a new record; False if it already exists (a re-run of the same match task)."""
         self.ensure_index()
-        record = {**record, "updated": now_utc().isoformat()}
+        record = {**record, "updated": now_utc().isoformat(), "channel_states": channel_states(record)}
         try:
             self.ctx.es.create(index=self.ctx.settings.es_alert_history_index, id=record["id"], document=record)
         except ConflictError:
@@ -96,7 +102,7 @@ class History:
     def get(self, notif_id: str) -> dict[str, Any] | None:
         self.ensure_index()
         try:
-            return self.ctx.es.get(index=self.ctx.settings.es_alert_history_index, id=notif_id)["_source"]
+            return _public(self.ctx.es.get(index=self.ctx.settings.es_alert_history_index, id=notif_id)["_source"])
         except NotFoundError:
             return None
 
@@ -111,14 +117,15 @@ class History:
                 return None
             src = res["_source"]
             if fn(src) is False:
-                return src
+                return _public(src)
             src["updated"] = now_utc().isoformat()
+            src["channel_states"] = channel_states(src)
             try:
                 es.index(
                     index=self.ctx.settings.es_alert_history_index, id=notif_id, document=src,
                     if_seq_no=res["_seq_no"], if_primary_term=res["_primary_term"],
                 )
-                return src
+                return _public(src)
             except ConflictError:
                 continue
         raise RuntimeError(f"history record {notif_id}: too many concurrent updates")
@@ -142,8 +149,8 @@ class History:
 
     def mark_attempt(self, notif_id: str, channel_key: str, status: str, error: str | None = None, *,
                      counted: bool = True) -> None:
-        """Record one delivery attempt on one channel and recompute the record's overall status:
-        delivered when every channel is, failed when any channel gave up, pending otherwise.
+        """Record one delivery attempt on one channel and recompute the record's overall status
+        (``overall_status``).
         ``counted=False`` records a state without an attempt (giving up after the last one)."""
         def fn(rec: dict[str, Any]) -> bool:
             now = now_utc().isoformat()
@@ -159,14 +166,9 @@ class History:
                 if status == "delivered":
                     ch["delivered_at"] = now
             rec["attempts"] = sum(int(c.get("attempts", 0)) for c in rec.get("channels", []))
-            states = [c.get("status") for c in rec.get("channels", [])]
-            if states and all(s == "delivered" for s in states):
-                rec["status"] = "delivered"
+            rec["status"] = overall_status(rec.get("channels", []))
+            if rec["status"] == "delivered":
                 rec["delivered_at"] = now
-            elif "failed" in states:
-                rec["status"] = "failed"
-            else:
-                rec["status"] = "pending"
             return True
 
         self.update(notif_id, fn)
@@ -183,12 +185,21 @@ class History:
     def search(self, *, rule: str | None = None, status: str | None = None, story_id: str | None = None,
                channel: str | None = None, limit: int = 50, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
         """Newest first. Returns (total, records). ``channel`` keeps records with a channel of that type
-        (``webhook``, Slack included, or ``email``)."""
+        (``webhook``, Slack included, or ``email``); with ``status`` too, a channel of that type in that
+        status (a record whose e-mail is still retrying is ``status=pending&channel=email`` whatever its
+        webhook did). ``status`` alone is the record's overall status."""
         self.ensure_index()
         filters: list[dict[str, Any]] = []
         if rule:
             filters.append({"term": {"rule": rule}})
-        if status:
+        if status and channel:
+            filters.append({"bool": {"should": [
+                {"term": {"channel_states": f"{channel}:{status}"}},
+                # records written before channel_states: by the record's status, as before
+                {"bool": {"must_not": {"exists": {"field": "channel_states"}},
+                          "filter": [{"term": {"status": status}}]}},
+            ], "minimum_should_match": 1}})
+        elif status:
             filters.append({"term": {"status": status}})
         if story_id:  # an instant notification of the story, or a digest that listed it
             filters.append({"bool": {"should": [{"term": {"story_id": story_id}}, {"term": {"story_ids": story_id}}],
@@ -201,4 +212,29 @@ class History:
             sort=[{"created": "desc"}], size=limit, from_=offset, track_total_hits=True,
         )
         hits = res["hits"]
-        return int(hits["total"]["value"]), [h["_source"] for h in hits["hits"]]
+        return int(hits["total"]["value"]), [_public(h["_source"]) for h in hits["hits"]]
+
+
+def overall_status(channels: list[dict[str, Any]]) -> str:
+    """A record's status from its channels': delivered when every channel is, pending while any is still
+    being tried (a channel that gave up does not hide one that may yet deliver), failed when none is
+    pending and one gave up; recorded when there is no channel."""
+    states = [c.get("status") for c in channels]
+    if not states:
+        return "recorded"
+    if all(s == "delivered" for s in states):
+        return "delivered"
+    if "failed" in states and "pending" not in states:
+        return "failed"
+    return "pending"
+
+
+def channel_states(record: dict[str, Any]) -> list[str]:
+    """``<type>:<status>`` of each channel (``email:pending``), for the channel-and-status filter."""
+    return sorted({f"{c.get('type')}:{c.get('status')}" for c in record.get("channels") or []})
+
+
+def _public(record: dict[str, Any]) -> dict[str, Any]:
+    """A record as readers get it: without the filter's helper field."""
+    record.pop("channel_states", None)
+    return record

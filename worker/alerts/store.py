@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import os
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from elasticsearch import NotFoundError
+from elasticsearch import ConflictError, NotFoundError
 
 from worker.alerts.context import AlertsDeps
 from worker.alerts.history import History
@@ -36,6 +37,21 @@ RULES_MAPPING: dict[str, Any] = {
         "updated": {"type": "date"},
     },
 }
+
+
+# What a conditional save expects to find: "*" any stored version of the rule, a datetime the version saved
+# at that ``updated`` time, "absent" no rule of that name (a create).
+Expect = datetime | Literal["*", "absent"]
+
+
+class RuleConflict(Exception):
+    """A conditional save found the rule changed, deleted or (for a create) already there; nothing was
+    written. ``current`` is the stored rule, or None when there is none."""
+
+    def __init__(self, name: str, current: AlertRule | None, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.current = current
 
 
 class RuleStore:
@@ -69,12 +85,16 @@ class RuleStore:
     # worker's engine to reload. A rule saved without the bump would stay unseen until some later change, so
     # a change whose bump fails is undone (the previous version put back) and the error goes to the caller;
     # Redis is pinged before the first write so that the usual case, Redis down, writes nothing at all.
-    def upsert(self, rule: AlertRule | dict[str, Any]) -> tuple[AlertRule, bool]:
-        """Save a rule by name; returns (saved rule, created?). Keeps the original ``created`` time."""
+    def upsert(self, rule: AlertRule | dict[str, Any], *, expect: Expect | None = None) -> tuple[AlertRule, bool]:
+        """Save a rule by name; returns (saved rule, created?). Keeps the original ``created`` time.
+
+        ``expect`` makes the save conditional (see ``Expect``); a rule that is not as expected raises
+        ``RuleConflict``. The check and the write are one step for Elasticsearch (the write carries the
+        ``_seq_no`` it was checked against), so two editors of one rule cannot both win."""
         if isinstance(rule, dict):
             rule = build_rule(rule)
         self.ctx.redis.ping()
-        saved, old = self._write(rule)
+        saved, old = self._write(rule, expect)
         try:
             self._bump()
         except BaseException:
@@ -82,13 +102,33 @@ class RuleStore:
             raise
         return saved, old is None
 
-    def _write(self, rule: AlertRule) -> tuple[AlertRule, AlertRule | None]:
+    def _write(self, rule: AlertRule, expect: Expect | None = None) -> tuple[AlertRule, AlertRule | None]:
         """Index ``rule``; returns it as saved and the version it replaced (``None``: a new rule)."""
         self.ensure_index()
-        old = self.get(rule.name)
+        found = self._get_versioned(rule.name)
+        old = found[0] if found else None
+        problem = _unexpected(rule.name, old, expect)
+        if problem:
+            raise RuleConflict(rule.name, old, problem)
         now = now_utc()
+        if old is not None and old.updated is not None and now <= old.updated:
+            # a version's ``updated`` time is its ETag: a save within the same microsecond (or after the
+            # clock stepped back) must still get a new one
+            now = old.updated + timedelta(microseconds=1)
         rule = rule.model_copy(update={"created": old.created if old else now, "updated": now})
-        self.ctx.es.index(index=self.ctx.settings.es_alerts_index, id=rule.id, document=rule.to_store(), refresh=True)
+        guard: dict[str, Any] = {}
+        if expect == "absent":
+            guard = {"op_type": "create"}
+        elif expect is not None and found is not None:
+            guard = {"if_seq_no": found[1], "if_primary_term": found[2]}
+        try:
+            self.ctx.es.index(index=self.ctx.settings.es_alerts_index, id=rule.id, document=rule.to_store(),
+                              refresh=True, **guard)
+        except ConflictError:
+            # another save or a delete came between the read above and this write
+            current = self.get(rule.name)
+            raise RuleConflict(rule.name, current, _unexpected(rule.name, current, expect)
+                               or f"rule {rule.name!r} changed while it was being saved") from None
         return rule, old
 
     def _put_back(self, name: str, old: AlertRule | None) -> None:
@@ -106,12 +146,17 @@ class RuleStore:
             log.exception("alert rule %r: could not undo a change whose version bump failed", name)
 
     def get(self, name: str) -> AlertRule | None:
+        found = self._get_versioned(name)
+        return found[0] if found else None
+
+    def _get_versioned(self, name: str) -> tuple[AlertRule, int, int] | None:
+        """The stored rule with the ``_seq_no`` and ``_primary_term`` a conditional write names."""
         self.ensure_index()
         try:
             res = self.ctx.es.get(index=self.ctx.settings.es_alerts_index, id=name)
         except NotFoundError:
             return None
-        return from_store(res["_source"])
+        return from_store(res["_source"]), int(res["_seq_no"]), int(res["_primary_term"])
 
     def require(self, name: str) -> AlertRule:
         rule = self.get(name)
@@ -190,6 +235,20 @@ class RuleStore:
                 self._put_back(saved.name, old)
             raise
         return out
+
+
+def _unexpected(name: str, current: AlertRule | None, expect: Expect | None) -> str | None:
+    """Why ``current`` (the stored rule, or None) is not what a conditional save expects; None if it is."""
+    if expect is None:
+        return None
+    if expect == "absent":
+        return f"rule {name!r} exists" if current is not None else None
+    if current is None:
+        return f"rule {name!r} does not exist (deleted since it was read?)"
+    if expect != "*" and current.updated != expect:
+        stamp = current.updated.isoformat() if current.updated else "unknown"
+        return f"rule {name!r} changed since it was read (now saved at {stamp})"
+    return None
 
 
 def _content(rule: AlertRule) -> dict[str, Any]:

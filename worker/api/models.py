@@ -154,6 +154,8 @@ class RuleOut(Open):
 class RuleListOut(BaseModel):
     total: int
     rules: list[RuleOut]
+    writes_enabled: bool = Field(True, description="false: the server has no API key configured (or a placeholder "
+                                 "one) and refuses every change with 403, whatever key is sent")
 
 
 class HistoryRecordOut(Open):

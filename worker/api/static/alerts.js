@@ -3,20 +3,40 @@
  * indexed articles, one entry per story) and the delivery history per channel.
  *
  * "Save this search as an alert" on the search page opens /alerts?q=...&source=... and the form starts
- * with that query. Every call goes through NW.withKey(() => NW.api(...)): a 401 opens the key dialog and the
- * write is retried once with the key. Rule names, queries, titles and errors are untrusted: textContent.
+ * with that query. Every call goes through keyed(() => NW.api(...)): a 401 opens the key dialog and the
+ * write is retried with the key entered there (again after a wrong one). An edit is saved only over the
+ * version it was opened on (If-Match with the rule's `updated` time): a rule changed or deleted meanwhile
+ * (another tab, another user) answers 412 and the page says so instead of overwriting it or bringing it back.
+ * Rule names, queries, titles and errors are untrusted: textContent.
  */
 "use strict";
 
 (function () {
   const { $, el, button } = NW;
-  const ui = { editing: null, editingRule: null, rules: [], preview: null, history: null, offset: 0 };
+  // etag: the `updated` time of the version the edit form was opened on; writes: false when the server
+  // refuses every change (no key, or a placeholder one, configured): then no key is asked for
+  const ui = { editing: null, editingRule: null, etag: null, writes: true, rules: [], preview: null, history: null, offset: 0 };
   const PAGE = 50;
   const REDACTED = "…";
 
   const show = (text, kind) => NW.flash($("msg"), text, kind);
 
   const fail = (err) => show(NW.errorText(err), "error");
+
+  /* NW.withKey, and once more for each key entered after a refused one: a wrong key re-opens the dialog
+   * (NW.api does so on a 401), and the right key typed there must retry the change, not only be stored.
+   * Closing the dialog without a key ends it with the 401. */
+  async function keyed(fn) {
+    for (;;) {
+      try {
+        return await NW.withKey(fn);
+      } catch (err) {
+        const dlg = $("nw-key-dialog");
+        if (!(err instanceof NW.ApiError) || err.status !== 401 || !dlg || !dlg.open) throw err;
+        if (!(await NW.askKey(NW.t("err.401")))) throw err;
+      }
+    }
+  }
   const lines = (id) => $(id).value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
 
   // -------------------------------------------------------------------------------------------- form
@@ -67,6 +87,7 @@
   function resetForm() {
     ui.editing = null;
     ui.editingRule = null;
+    ui.etag = null;
     fillForm({});
   }
 
@@ -77,15 +98,41 @@
     const name = ui.editing || $("f-name").value.trim();
     // A form opened without the key shows redacted targets: sending them would replace the real channels
     // with "host/…" and "…@domain". Never sent: load the real ones with the key and let the user look again.
-    if (ui.editing && isRedacted(body)) { await loadRealChannels(name); return; }
+    if (ui.editing && isRedacted(body)) {
+      // a server that refuses every change would refuse any key too: say so rather than ask for one
+      if (!ui.writes) { show(NW.t("alerts.writes_off"), "error"); return; }
+      await loadRealChannels(name); return;
+    }
+    // "*" (a rule saved before versions): at least never re-create a rule deleted meanwhile
+    const ifMatch = ui.etag ? `"${ui.etag}"` : "*";
     try {
-      await NW.withKey(() => (ui.editing
-        ? NW.api(`/alerts/${encodeURIComponent(name)}`, { method: "PUT", json: body })
+      await keyed(() => (ui.editing
+        ? NW.api(`/alerts/${encodeURIComponent(name)}`, { method: "PUT", json: body, headers: { "If-Match": ifMatch } })
         : NW.api("/alerts", { method: "POST", json: Object.assign({ name }, body) })));
-    } catch (err) { fail(err); return; }
+    } catch (err) {
+      if (ui.editing && err instanceof NW.ApiError && err.status === 412) { await stale(name); return; }
+      fail(err); return;
+    }
     show(NW.t(ui.editing ? "alerts.updated" : "alerts.created", { name }));
     resetForm();
     await loadRules();
+  }
+
+  /* The edit form's rule changed or was deleted since the form opened: nothing was saved, the form keeps
+   * the user's edits and the list shows the rules as they are now. A changed rule: Save stays refused
+   * until Edit loads the current version. A deleted one: the form becomes a "new alert" form, so only
+   * a deliberate second Save (a POST, a 409 if the name was taken meanwhile) creates it again. */
+  async function stale(name) {
+    await loadRules();
+    const gone = !ui.rules.some((r) => r.name === name);
+    if (gone && ui.editing === name) {
+      ui.editing = null;
+      ui.etag = null;
+      $("f-name").readOnly = false;
+      $("form-title").dataset.i18n = "alerts.new";
+      $("form-title").textContent = NW.t("alerts.new");
+    }
+    show(NW.t(gone ? "alerts.stale_gone" : "alerts.stale", { name }), "error");
   }
 
   /* The redaction marker (worker.alerts.rules.REDACTED) in a rule's or the form's channels. */
@@ -102,10 +149,10 @@
       }
       let rule;
       try {
-        rule = await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(name)}`));
+        rule = await keyed(() => NW.api(`/alerts/${encodeURIComponent(name)}`));
       } catch (err) { fail(err); return; }
       if (!isRedacted(rule)) {
-        ui.editingRule = rule;
+        ui.editingRule = rule; // ui.etag stays the version the form opened on: a change since is still a 412
         fillChannels(rule);
         show(NW.t("alerts.review"), "error");
         return;
@@ -135,6 +182,7 @@
     try { rule = await NW.api(`/alerts/${encodeURIComponent(name)}`); } catch (err) { fail(err); return; }
     ui.editing = name;
     ui.editingRule = rule;
+    ui.etag = rule.updated || null;
     fillForm(rule);
     // Without the key the server sends redacted targets ("https://host/…"): saving them would break them.
     if (isRedacted(rule)) show(NW.t("alerts.redacted"), "error");
@@ -215,7 +263,9 @@
 
   async function loadRules(focus) {
     try {
-      ui.rules = (await NW.withKey(() => NW.api("/alerts"))).rules || [];
+      const list = await keyed(() => NW.api("/alerts"));
+      ui.rules = list.rules || [];
+      ui.writes = list.writes_enabled !== false;
     } catch (err) { fail(err); return; }
     renderRules(focus);
   }
@@ -223,7 +273,7 @@
   async function toggle(rule) {
     show("");
     try {
-      await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(rule.name)}`, { method: "PATCH", json: { enabled: !rule.enabled } }));
+      await keyed(() => NW.api(`/alerts/${encodeURIComponent(rule.name)}`, { method: "PATCH", json: { enabled: !rule.enabled } }));
     } catch (err) { fail(err); return; }
     show(NW.t(rule.enabled ? "alerts.disabled_msg" : "alerts.enabled_msg", { name: rule.name }));
     await loadRules([rule.name, "act-toggle"]);
@@ -239,7 +289,7 @@
       return;
     }
     try {
-      await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(name)}`, { method: "DELETE" }));
+      await keyed(() => NW.api(`/alerts/${encodeURIComponent(name)}`, { method: "DELETE" }));
     } catch (err) { fail(err); return; }
     show(NW.t("alerts.deleted", { name }));
     if (ui.editing === name) resetForm();
@@ -302,7 +352,7 @@
       if ($(id).value) qs.set(param, $(id).value);
     }
     try {
-      ui.history = await NW.withKey(() => NW.api(`/alerts/history?${qs}`));
+      ui.history = await keyed(() => NW.api(`/alerts/history?${qs}`));
     } catch (err) { fail(err); return; }
     renderHistory();
   }
@@ -395,6 +445,9 @@
       "alerts.redacted_key": "القنوات في النموذج مخفية ولن تُحفظ هكذا: أدخل مفتاح API لتحميل القنوات الحقيقية.",
       "alerts.key_refused": "لم يُظهر هذا المفتاح القنوات (مفتاح خاطئ؟): أدخل المفتاح الصحيح.",
       "alerts.review": "حُمّلت القنوات الحقيقية بالمفتاح ولم يُحفظ شيء بعد: راجع القنوات وتعديلاتك ثم اضغط حفظ من جديد.",
+      "alerts.writes_off": "الخادم يرفض كل تعديل: لم يُضبط NEWSWORKER_API_KEY عليه (أو هو قيمة مثال)، فلا فائدة من إدخال مفتاح. لم يُحفظ شيء.",
+      "alerts.stale": "تغيّر التنبيه {name} في نافذة أخرى (أو عند مستخدم آخر) منذ فتحت النموذج، فلم يُحفظ تعديلك كي لا يمحو ذلك التغيير. اضغط «تعديل» لتحميل النسخة الحالية ثم أعد تعديلك.",
+      "alerts.stale_gone": "حُذف التنبيه {name} في نافذة أخرى (أو عند مستخدم آخر) منذ فتحت النموذج، فلم يُحفظ تعديلك ولم يُعَد التنبيه. صار النموذج نموذج تنبيه جديد بما كتبته: «حفظ» ينشئه من جديد، و«إلغاء» يتركه.",
       "alerts.preview_title": "اختبار {name}: ما كان سيُرسل من الأخبار المفهرسة",
       "alerts.preview_summary": "{matched} خبرًا مطابقًا في {stories} قصة (إشعار واحد لكل قصة) من {total} نتيجة.",
       "alerts.preview_none": "لا شيء يطابق في الأخبار المفهرسة.", "alerts.follow_ups": "{n} متابعة للقصة نفسها",
@@ -426,6 +479,9 @@
       "alerts.redacted_key": "The form's channels are hidden and will not be saved as they are: enter the API key to load the real ones.",
       "alerts.key_refused": "This key did not show the channels (wrong key?): enter the right key.",
       "alerts.review": "The real channels were loaded with the key and nothing was saved yet: review them and your changes, then press Save again.",
+      "alerts.writes_off": "This server refuses every change: NEWSWORKER_API_KEY is not set on it (or is an example value), so no key would help. Nothing was saved.",
+      "alerts.stale": "Alert {name} was changed in another tab (or by someone else) since you opened this form, so your change was not saved over it. Press Edit to load the current version, then redo your change.",
+      "alerts.stale_gone": "Alert {name} was deleted in another tab (or by someone else) since you opened this form: your change was not saved and the alert was not brought back. The form now holds your version as a new alert: Save creates it again, Cancel drops it.",
       "alerts.preview_title": "Test of {name}: what it would have sent over the indexed articles",
       "alerts.preview_summary": "{matched} matching articles in {stories} stories (one notification per story), of {total} hits.",
       "alerts.preview_none": "Nothing in the indexed articles matches.", "alerts.follow_ups": "{n} follow-ups of the same story",
