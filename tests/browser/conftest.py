@@ -176,3 +176,14 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+@pytest.fixture
+def rules(web):
+    """The alert rule store of the page's deployment, emptied after the test."""
+    from worker.alerts.store import RuleStore
+
+    store = RuleStore(web.ctx)
+    yield store
+    for rule in store.list():
+        store.delete(rule.name)

@@ -17,16 +17,6 @@ from tests.browser.conftest import open_page, with_key
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 
-@pytest.fixture
-def rules(web):
-    from worker.alerts.store import RuleStore
-
-    store = RuleStore(web.ctx)
-    yield store
-    for rule in store.list():
-        store.delete(rule.name)
-
-
 def _add(web, name: str, **extra) -> None:
     body = {"name": name, "query": "event:prison_attack", **extra}
     assert httpx.post(web.url + "/alerts", json=body, headers={"X-API-Key": web.key}).status_code == 201

@@ -49,16 +49,6 @@ def indexed(web, es_client):
     return docs
 
 
-@pytest.fixture
-def rules(web):
-    from worker.alerts.store import RuleStore
-
-    store = RuleStore(web.ctx)
-    yield store
-    for rule in store.list():
-        store.delete(rule.name)
-
-
 def _refresh_history(web) -> None:
     web.es.indices.refresh(index=web.ctx.settings.es_alert_history_index)
 

@@ -330,16 +330,21 @@ def test_qa_fixes_agree_and_are_right_on_elasticsearch(es_client, unique_name) -
     for q in QA_REFUSED:
         with pytest.raises(QuerySyntaxError):
             compile(q)
-    views = [index_view(d) for d in QA_DOCS]
-    with indexed(es_client, unique_name, views) as index:
-        queries = list(QA_CASES)
+    _agree_and_are_right(es_client, unique_name, QA_DOCS, QA_CASES)
+
+
+def _agree_and_are_right(es_client, name: str, docs, cases: dict[str, set[str]]) -> None:
+    """Each query of ``cases`` finds exactly its ids, on Elasticsearch and in Python alike."""
+    views = [index_view(d) for d in docs]
+    with indexed(es_client, name, views) as index:
+        queries = list(cases)
         compiled = [compile(q) for q in queries]
         elastic = es_ids(es_client, index, [cq.es for cq in compiled])
         wrong = []
         for q, cq, e in zip(queries, compiled, elastic, strict=True):
             p = {v["id"] for v in views if cq.matches(v)}
-            if not p == e == QA_CASES[q]:
-                wrong.append(f"{q!r}: expected {sorted(QA_CASES[q])}, ES {sorted(e)}, Python {sorted(p)}; {cq.ast}")
+            if not p == e == cases[q]:
+                wrong.append(f"{q!r}: expected {sorted(cases[q])}, ES {sorted(e)}, Python {sorted(p)}; {cq.ast}")
         assert not wrong, "\n".join(wrong)
 
 
@@ -362,14 +367,4 @@ QA4_CASES = {
 
 
 def test_qa4_analysis_fixes_agree_and_are_right_on_elasticsearch(es_client, unique_name) -> None:
-    views = [index_view(d) for d in QA4_DOCS]
-    with indexed(es_client, unique_name, views) as index:
-        queries = list(QA4_CASES)
-        compiled = [compile(q) for q in queries]
-        elastic = es_ids(es_client, index, [cq.es for cq in compiled])
-        wrong = []
-        for q, cq, e in zip(queries, compiled, elastic, strict=True):
-            p = {v["id"] for v in views if cq.matches(v)}
-            if not p == e == QA4_CASES[q]:
-                wrong.append(f"{q!r}: expected {sorted(QA4_CASES[q])}, ES {sorted(e)}, Python {sorted(p)}; {cq.ast}")
-        assert not wrong, "\n".join(wrong)
+    _agree_and_are_right(es_client, unique_name, QA4_DOCS, QA4_CASES)
