@@ -103,3 +103,51 @@ def test_export_with_closed_reads_sends_the_key_and_saves_a_blob(page, server, m
     assert download.url.startswith("blob:")
     assert len(_csv_rows(download)) == 4  # the four controlled articles that mention a prison
     assert not page.errors
+
+
+def test_export_errors_are_shown_on_the_page(page, server):
+    """QA4 web D4: without a key the export was a plain link; a refusal (malformed query, Elasticsearch down)
+    became a failed "export.json" download and the page said nothing. The status line says it now, in the
+    page's language, and nothing is downloaded."""
+    downloads = []
+    page.on("download", lambda d: downloads.append(d))
+    page.goto(server + "/?q=" + '"سجن')  # an unbalanced quote: a 400
+    expect(page.locator("#error")).to_be_visible()
+    page.click("#export-csv")
+    status = page.locator("#export-actions .export-status")
+    expect(status).to_contain_text("تعذّر التصدير: خطأ في الاستعلام:")
+    page.route("**/export?*", lambda route: route.fulfill(status=503, json={"detail": "search backend unavailable"}))
+    page.goto(server + "/?q=" + "سجن")
+    expect(page.locator(".hit").first).to_be_visible()
+    page.click("#export-csv")
+    expect(status).to_have_text("تعذّر التصدير: Redis أو Elasticsearch غير متاح الآن.")
+    page.click("#nav-lang")
+    expect(status).to_have_text("Export failed: Redis or Elasticsearch is unavailable right now.")
+    page.click("#nav-lang")
+    page.wait_for_timeout(200)  # room for a download that should not start
+    assert downloads == []
+    assert not page.errors
+
+
+def test_export_refused_for_want_of_a_key_asks_for_it_and_downloads(page, server):
+    """Reads closed for the export only (the search answered): the 401 opens the key dialog, and the key
+    entered there retries the export (through the Blob, with the key)."""
+    page.goto(server + "/?q=" + "سجن")
+    expect(page.locator(".hit").first).to_be_visible()
+    refused = []
+
+    def first_refused(route):
+        if not refused:
+            refused.append(route.request.url)
+            route.fulfill(status=401, json={"detail": "missing or wrong X-API-Key"})
+        else:
+            route.continue_()
+
+    page.route("**/export?*", first_refused)
+    with page.expect_download() as info:
+        page.click("#export-csv")
+        expect(page.locator("#nw-key-dialog")).to_be_visible()
+        page.fill("#nw-key-input", KEY)
+        page.press("#nw-key-input", "Enter")
+    assert info.value.url.startswith("blob:") and len(_csv_rows(info.value)) == 4
+    assert refused and not page.errors

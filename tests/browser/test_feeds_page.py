@@ -44,7 +44,8 @@ def test_list_add_poll_now_and_remove(page, web, feeds):
     failing = _row(page, "bbc-arabic")
     assert "HTTP 503" in failing.locator(".last-error").inner_text()
     assert failing.locator(".badge.fs-failing").count() == 1
-    assert "10" in failing.locator("td").nth(4).inner_text()  # 600 s interval shown in minutes
+    assert failing.locator("td.interval .value").inner_text() == "10 دقائق"  # 600 s in minutes (3-10: plural)
+    assert _row(page, "aljazeera").locator("td.interval .value").inner_text() == "5 دقائق"
     assert _row(page, "aljazeera").locator(".badge.fs-ok").count() == 1
 
     page.fill("#f-url", "http://127.0.0.1:9/rss.xml")
@@ -200,4 +201,90 @@ def test_a_refused_key_is_forgotten_and_asked_again(page, web, feeds, monkeypatc
     page.wait_for_selector("#msg.error:has-text('NEWSWORKER_API_KEY')")
     assert page.evaluate("sessionStorage.getItem('nw.apikey')") is None
     assert page.locator("#nw-key-dialog[open]").count() == 0
+    assert not page.errors
+
+
+def test_pause_resume_and_change_the_interval(page, web, feeds):
+    """QA4 web D7: the page had no way to pause, resume or re-time a feed although the API has PATCH
+    /feeds/{id}; and a paused feed's status ran into its "disabled" word ("متعثرمعطّل")."""
+    with_key(page)
+    page.goto(web.url + "/feeds")
+    row = _row(page, "bbc-arabic")
+    row.wait_for()
+    assert row.locator(".act-toggle").inner_text() == "إيقاف مؤقت"
+    row.locator(".act-toggle").click()
+    page.wait_for_selector("#msg.ok:has-text('bbc-arabic')")
+    assert feeds.get("bbc-arabic").enabled is False
+    assert feeds.state("bbc-arabic").consecutive_failures == 3  # the polling state is kept
+    row.locator(".act-toggle:has-text('استئناف')").wait_for()
+    assert row.locator(".feed-status").inner_text().split() == ["متعثر", "موقوف", "مؤقتًا"]
+    assert row.locator(".feed-status .badge").count() == 2
+    assert page.evaluate("document.activeElement.classList.contains('act-toggle')")  # the focus stays on it
+    row.locator(".act-toggle").click()
+    page.wait_for_selector("#msg.ok:has-text('استُؤنف')")
+    assert feeds.get("bbc-arabic").enabled is True
+    row.locator(".act-toggle:has-text('إيقاف مؤقت')").wait_for()
+
+    # the interval: out of bounds is refused in words (and not sent), a good one is saved, empty is the default
+    row.locator(".act-interval").click()
+    editor = row.locator(".interval-input")
+    assert editor.input_value() == "600" and page.evaluate("document.activeElement.classList.contains('interval-input')")
+    editor.fill("30")
+    editor.press("Enter")
+    page.wait_for_selector("#msg.error")
+    assert "60" in page.inner_text("#msg") and "21600" in page.inner_text("#msg")
+    assert feeds.get("bbc-arabic").interval == 600
+    editor.fill("900")
+    row.locator(".act-interval-save").click()
+    page.wait_for_selector("#msg.ok:has-text('bbc-arabic')")
+    assert feeds.get("bbc-arabic").interval == 900
+    assert row.locator("td.interval .value").inner_text() == "15 دقيقة" and row.locator(".interval-input").count() == 0
+    row.locator(".act-interval").click()
+    row.locator(".interval-input").fill("")
+    row.locator(".interval-input").press("Enter")
+    page.wait_for_selector("#msg.ok:has-text('تلقائي')")
+    assert feeds.get("bbc-arabic").interval is None
+    row.locator(".act-interval").click()
+    row.locator(".act-interval-cancel").click()
+    assert row.locator(".interval-input").count() == 0 and feeds.get("bbc-arabic").interval is None
+    page.click("#nav-lang")
+    page.wait_for_selector("html[dir=ltr]")
+    assert row.locator(".act-toggle").inner_text() == "Pause" and row.locator(".act-interval").inner_text() == "Change"
+    assert not page.errors
+
+
+def test_poll_now_on_a_feed_paused_elsewhere_says_so_and_offers_resume(page, web, feeds):
+    """QA4 web D7: "Poll now" on a paused feed said "موجود من قبل" (already exists) with an API call as advice."""
+    with_key(page)
+    page.goto(web.url + "/feeds")
+    row = _row(page, "skynews")
+    row.wait_for()
+    feeds.set_enabled("skynews", False)  # another tool (the CLI, PATCH) pauses it while the page shows it
+    row.locator(".act-poll").click()
+    page.wait_for_selector("#msg.error")
+    text = page.inner_text("#msg")
+    assert "موقوف مؤقتًا" in text and "استئناف" in text, text
+    assert "موجود من قبل" not in text and "PATCH" not in text, text
+    row.locator(".act-toggle:has-text('استئناف')").wait_for()  # the list is redrawn: the row offers Resume
+    page.click("#nav-lang")
+    page.wait_for_selector("html[dir=ltr]")
+    assert page.inner_text("#msg") == "skynews is paused, so it is not polled: resume it first (Resume)."
+    assert not page.errors
+
+
+def test_counts_agree_with_the_number_in_arabic(page, web, feeds):
+    """QA4 web D11: "6 دقيقة", "5 محاولة" for 3-10; Arabic's six plural categories pick the form."""
+    page.goto(web.url + "/feeds")
+    page.wait_for_selector("#feeds tr[data-feed='aljazeera']")
+    forms = page.evaluate("() => [1, 2, 6, 10, 11, 100, 1.5].map((n) => NW.t('feeds.minutes', {n}))")
+    assert forms == ["دقيقة واحدة", "دقيقتان", "6 دقائق", "10 دقائق", "11 دقيقة", "100 دقيقة", "1.5 دقيقة"]
+    assert page.evaluate("NW.t('feeds.seconds', {n: 5})") == "5 ثوانٍ"
+    page.goto(web.url + "/alerts")
+    page.wait_for_selector("#nav-alerts")
+    attempts = page.evaluate("() => [0, 1, 2, 5, 49].map((n) => NW.t('alerts.attempts', {n}))")
+    assert attempts == ["لا محاولات", "محاولة واحدة", "محاولتان", "5 محاولات", "49 محاولة"]
+    assert page.evaluate("NW.t('alerts.digest_every', {n: 6})") == "ملخص كل 6 دقائق"
+    summary = page.evaluate("""() => NW.t('alerts.preview_summary', {matched: NW.t('alerts.n_matched', {n: 2}),
+        stories: NW.t('alerts.n_stories', {n: 2}), total: NW.t('alerts.n_hits', {n: 7})})""")
+    assert summary == "خبران مطابقان في قصتين (إشعار واحد لكل قصة) من 7 نتائج."
     assert not page.errors

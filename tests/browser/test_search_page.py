@@ -145,3 +145,69 @@ def test_query_error_follows_the_language_toggle(page, server):
     page.wait_for_function("document.documentElement.dir === 'ltr'")
     assert page.is_hidden("#error")
     assert not page.errors
+
+
+def test_a_pending_search_does_not_show_the_previous_answer(page, server):
+    """QA4 web D5: while Elasticsearch was slow the page said "searching…" but kept the previous query's hits,
+    facets, histogram and map under the new query for up to two minutes. Now they are marked busy at once
+    and emptied while the answer is slow; an older answer arriving after a newer one is not drawn."""
+    _search(page, server, "سجن")
+    page.wait_for_selector("#histogram rect.bar")
+    held = []  # the answers to the next searches, released by the test (a stalled Elasticsearch)
+    page.route("**/search?*", lambda route: held.append(route))
+    page.fill("#q", "إدلب")
+    page.press("#q", "Enter")
+    page.wait_for_selector("#results[aria-busy=true].stale")
+    assert page.inner_text("#status") == "جارٍ البحث…"
+    page.wait_for_function("document.querySelectorAll('.hit, #facets .facet, #histogram rect, #map circle').length === 0")
+    assert page.inner_text("#pageinfo") == ""
+    page.fill("#q", "بغداد")  # a newer search before the first answer: answers arrive in the other order
+    page.press("#q", "Enter")
+    deadline = time.monotonic() + 10
+    while len(held) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert len(held) == 2, held
+    held[1].continue_()  # بغداد
+    page.wait_for_selector(".hit")
+    assert page.get_attribute("#results", "aria-busy") is None and "stale" not in page.get_attribute("#results", "class")
+    baghdad = page.locator(".hit").all_inner_texts()
+    held[0].continue_()  # إدلب, late
+    page.wait_for_timeout(300)  # room for the late answer to be (wrongly) drawn
+    assert page.locator(".hit").all_inner_texts() == baghdad and page.input_value("#q") == "بغداد"
+    assert baghdad and all("بغداد" in t for t in baghdad)
+    assert not page.errors
+
+
+def test_histogram_bars_work_from_the_keyboard(page, server):
+    """QA4 web D10: the bars (filter by that day) could not be focused or pressed; the map clusters could."""
+    _search(page, server, "سجن")
+    page.wait_for_selector("#histogram rect.bar")
+    bar = page.locator("#histogram rect.bar").first
+    assert bar.get_attribute("tabindex") == "0" and bar.get_attribute("role") == "button"
+    day, count = bar.get_attribute("aria-label").split(": ")
+    bar.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll('.hit').length === {int(count)}")
+    assert f"from={day}" in page.url and f"to={day}" in page.url
+    page.goto(server + "/?q=" + "سجن")
+    page.wait_for_selector("#histogram rect.bar")
+    page.locator("#histogram rect.bar").last.focus()
+    page.keyboard.press(" ")
+    page.wait_for_url(lambda u: "from=" in u)
+    assert not page.errors
+
+
+def test_counts_agree_with_the_number_in_arabic(page, server):
+    """QA4 web D11: "3 نتيجة" for 3-10 (Arabic says "3 نتائج"); Intl.PluralRules('ar') picks the form."""
+    _search(page, server, "وبالسجن")
+    page.wait_for_selector("#status:has-text('5 نتائج — ')")  # five articles mention a prison
+    forms = page.evaluate("() => [0, 1, 2, 3, 10, 11, 99, 100, 103].map((n) => NW.t('search.status', {n, ms: 4}))")
+    assert [f.split(" — ")[0] for f in forms] == [
+        "لا نتائج", "نتيجة واحدة", "نتيجتان", "3 نتائج", "10 نتائج", "11 نتيجة", "99 نتيجة", "100 نتيجة", "103 نتائج"]
+    page.click("#nav-lang")
+    page.wait_for_selector("html[dir=ltr]")
+    assert page.inner_text("#status").startswith("5 results — ")  # redrawn by the toggle
+    assert page.evaluate("NW.t('search.status', {n: 1, ms: 4})") == "1 result — 4 ms"
+    page.click("#nav-lang")
+    page.wait_for_selector("html[dir=rtl]")
+    assert not page.errors

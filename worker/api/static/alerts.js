@@ -322,7 +322,9 @@
     if (!p) return;
     $("preview").hidden = false;
     $("preview-title").textContent = NW.t("alerts.preview_title", { name: p.rule });
-    $("preview-summary").textContent = NW.t("alerts.preview_summary", { matched: p.matched, stories: p.notifications, total: p.total_hits });
+    $("preview-summary").textContent = NW.t("alerts.preview_summary", { // each count with its own plural form
+      matched: NW.t("alerts.n_matched", { n: p.matched }), stories: NW.t("alerts.n_stories", { n: p.notifications }),
+      total: NW.t("alerts.n_hits", { n: p.total_hits }) });
     const list = $("preview-stories");
     list.replaceChildren();
     for (const story of p.stories || []) {
@@ -430,7 +432,7 @@
       "alerts.name_hint": "حروف وأرقام و . - _ (حتى 100)", "alerts.query": "الاستعلام",
       "alerts.webhooks": "Webhook (JSON) — رابط في كل سطر", "alerts.slack": "Slack — رابط في كل سطر",
       "alerts.emails": "البريد الإلكتروني — عنوان في كل سطر", "alerts.mode": "الإرسال", "alerts.instant": "فوري",
-      "alerts.digest": "ملخص دوري", "alerts.digest_minutes": "دقائق الملخص", "alerts.digest_every": "ملخص كل {n} دقيقة",
+      "alerts.digest": "ملخص دوري", "alerts.digest_minutes": "دقائق الملخص", "alerts.digest_every": { one: "ملخص كل دقيقة", two: "ملخص كل دقيقتين", few: "ملخص كل {n} دقائق", many: "ملخص كل {n} دقيقة", other: "ملخص كل {n} دقيقة" },
       "alerts.min_casualties": "أدنى عدد ضحايا", "alerts.min_cas_short": "ضحايا ≥ {n}",
       "alerts.sources": "المصادر (مفصولة بفواصل)", "alerts.enabled": "مفعّل", "alerts.save": "حفظ",
       "alerts.cancel": "إلغاء", "alerts.list": "التنبيهات المحفوظة", "alerts.channels": "القنوات",
@@ -449,13 +451,17 @@
       "alerts.stale": "تغيّر التنبيه {name} في نافذة أخرى (أو عند مستخدم آخر) منذ فتحت النموذج، فلم يُحفظ تعديلك كي لا يمحو ذلك التغيير. اضغط «تعديل» لتحميل النسخة الحالية ثم أعد تعديلك.",
       "alerts.stale_gone": "حُذف التنبيه {name} في نافذة أخرى (أو عند مستخدم آخر) منذ فتحت النموذج، فلم يُحفظ تعديلك ولم يُعَد التنبيه. صار النموذج نموذج تنبيه جديد بما كتبته: «حفظ» ينشئه من جديد، و«إلغاء» يتركه.",
       "alerts.preview_title": "اختبار {name}: ما كان سيُرسل من الأخبار المفهرسة",
-      "alerts.preview_summary": "{matched} خبرًا مطابقًا في {stories} قصة (إشعار واحد لكل قصة) من {total} نتيجة.",
-      "alerts.preview_none": "لا شيء يطابق في الأخبار المفهرسة.", "alerts.follow_ups": "{n} متابعة للقصة نفسها",
+      "alerts.preview_summary": "{matched} في {stories} (إشعار واحد لكل قصة) من {total}.",
+      "alerts.n_matched": { zero: "لا أخبار مطابقة", one: "خبر واحد مطابق", two: "خبران مطابقان", few: "{n} أخبار مطابقة", many: "{n} خبرًا مطابقًا", other: "{n} خبر مطابق" },
+      "alerts.n_stories": { one: "قصة واحدة", two: "قصتين", few: "{n} قصص", many: "{n} قصة", other: "{n} قصة" },
+      "alerts.n_hits": { one: "نتيجة واحدة", two: "نتيجتين", few: "{n} نتائج", many: "{n} نتيجة", other: "{n} نتيجة" },
+      "alerts.preview_none": "لا شيء يطابق في الأخبار المفهرسة.", "alerts.follow_ups": { one: "متابعة واحدة للقصة نفسها", two: "متابعتان للقصة نفسها", few: "{n} متابعات للقصة نفسها", many: "{n} متابعة للقصة نفسها", other: "{n} متابعة للقصة نفسها" },
       "alerts.untitled": "(بلا عنوان)", "alerts.history": "سجل الإرسال", "alerts.channel": "القناة",
       "alerts.status": "الحالة", "alerts.all": "الكل", "alerts.refresh": "تحديث", "alerts.when": "الوقت",
       "alerts.article": "الخبر", "alerts.deliveries": "القنوات: الحالة، المحاولات، آخر خطأ",
-      "alerts.attempts": "{n} محاولة", "alerts.history_none": "لا إشعارات بعد.", "alerts.history_total": "{from}–{to} من {n}", "alerts.newer": "الأحدث", "alerts.older": "الأقدم",
-      "alerts.digest_of": "ملخص من {n} خبر",
+      "alerts.attempts": { zero: "لا محاولات", one: "محاولة واحدة", two: "محاولتان", few: "{n} محاولات", many: "{n} محاولة", other: "{n} محاولة" },
+      "alerts.history_none": "لا إشعارات بعد.", "alerts.history_total": "{from}–{to} من {n}", "alerts.newer": "الأحدث", "alerts.older": "الأقدم",
+      "alerts.digest_of": { one: "ملخص من خبر واحد", two: "ملخص من خبرين", few: "ملخص من {n} أخبار", many: "ملخص من {n} خبرًا", other: "ملخص من {n} خبر" },
       "status.pending": "قيد الإرسال", "status.delivered": "أُرسل", "status.failed": "فشل", "status.recorded": "مسجّل (بلا قناة)",
     },
     en: {
@@ -483,13 +489,15 @@
       "alerts.stale": "Alert {name} was changed in another tab (or by someone else) since you opened this form, so your change was not saved over it. Press Edit to load the current version, then redo your change.",
       "alerts.stale_gone": "Alert {name} was deleted in another tab (or by someone else) since you opened this form: your change was not saved and the alert was not brought back. The form now holds your version as a new alert: Save creates it again, Cancel drops it.",
       "alerts.preview_title": "Test of {name}: what it would have sent over the indexed articles",
-      "alerts.preview_summary": "{matched} matching articles in {stories} stories (one notification per story), of {total} hits.",
-      "alerts.preview_none": "Nothing in the indexed articles matches.", "alerts.follow_ups": "{n} follow-ups of the same story",
+      "alerts.preview_summary": "{matched} in {stories} (one notification per story), of {total}.",
+      "alerts.n_matched": { one: "{n} matching article", other: "{n} matching articles" },
+      "alerts.n_stories": { one: "{n} story", other: "{n} stories" }, "alerts.n_hits": { one: "{n} hit", other: "{n} hits" },
+      "alerts.preview_none": "Nothing in the indexed articles matches.", "alerts.follow_ups": { one: "{n} follow-up of the same story", other: "{n} follow-ups of the same story" },
       "alerts.untitled": "(untitled)", "alerts.history": "Delivery history", "alerts.channel": "Channel",
       "alerts.status": "Status", "alerts.all": "All", "alerts.refresh": "Refresh", "alerts.when": "When",
       "alerts.article": "Article", "alerts.deliveries": "Channels: status, attempts, last error",
-      "alerts.attempts": "{n} attempts", "alerts.history_none": "No notifications yet.", "alerts.history_total": "{from}–{to} of {n}", "alerts.newer": "Newer", "alerts.older": "Older",
-      "alerts.digest_of": "Digest of {n} articles",
+      "alerts.attempts": { one: "{n} attempt", other: "{n} attempts" }, "alerts.history_none": "No notifications yet.", "alerts.history_total": "{from}–{to} of {n}", "alerts.newer": "Newer", "alerts.older": "Older",
+      "alerts.digest_of": { one: "Digest of {n} article", other: "Digest of {n} articles" },
       "status.pending": "pending", "status.delivered": "delivered", "status.failed": "failed", "status.recorded": "recorded (no channel)",
     },
   });

@@ -88,11 +88,11 @@ function addClause(clause) {
 
 // ----------------------------------------------------------------------------------------------- fetch
 
-/* Reads go through NW.api, so they carry the key when the server closes reads: a 401 opens the key
+/* Reads go through NW.read, so they carry the key when the server closes reads: a 401 opens the key
  * dialog and the read is retried once with the key entered. */
 async function getJson(url) {
   try {
-    return await NW.withKey(() => NW.api(url));
+    return await NW.read(url);
   } catch (err) {
     err.position = err.body && err.body.position;
     throw err;
@@ -104,32 +104,21 @@ let lastDoc = null;
 
 let requestSeq = 0;
 
-/* The error under the search box, kept as what failed (not as text) so the language toggle re-words it:
- * the page's own words switch, the server's detail stays as the server wrote it. */
-let lastError = null; // {err, article} or null
-
+/* The error under the search box, through the pages' shared presenter (NW.showError), which re-words it on
+ * the language toggle: the page's own words switch, the server's detail stays as the server wrote it. */
 function showError(err, article) {
-  lastError = { err, article };
-  renderError();
+  NW.showError($("error"), err, (e) => {
+    if (article) return NW.t("search.article_error", { detail: NW.errorText(e) });
+    if (e.status === 400) {
+      const pos = Number.isInteger(e.position) ? NW.t("search.position", { n: e.position }) : "";
+      return NW.t("search.query_error", { detail: e.message, pos });
+    }
+    return NW.errorText(e);
+  });
 }
 
 function hideError() {
-  lastError = null;
-  $("error").hidden = true;
-  $("error").textContent = "";
-}
-
-function renderError() {
-  if (!lastError) return;
-  const { err, article } = lastError;
-  let text;
-  if (article) text = NW.t("search.article_error", { detail: NW.errorText(err) });
-  else if (err.status === 400) {
-    const pos = Number.isInteger(err.position) ? NW.t("search.position", { n: err.position }) : "";
-    text = NW.t("search.query_error", { detail: err.message, pos });
-  } else text = NW.errorText(err);
-  $("error").textContent = text;
-  $("error").hidden = false;
+  NW.hideError($("error"));
 }
 
 async function run(push) {
@@ -141,6 +130,7 @@ async function run(push) {
   $("status").textContent = NW.t("search.searching");
   updateSaveButton();
   hideError();
+  markStale();
   let data;
   try {
     data = await getJson(`/search?${qs}`);
@@ -161,15 +151,49 @@ async function run(push) {
 /* Every panel that shows a search's answer (hits, facets, histogram, map, pager), emptied when a search
  * fails: none may keep the previous search's counts next to the error, and the language toggle must not
  * bring them back (lastData). The chips stay: they are the query's filters, which the user may remove. */
+const PANELS = ["results", "facets", "histogram", "map", "pageinfo"];
+
 function clearResults() {
+  unmarkStale();
   lastData = null;
-  for (const id of ["results", "facets", "histogram", "map", "pageinfo"]) $(id).replaceChildren();
+  for (const id of PANELS) $(id).replaceChildren();
   $("prev").disabled = true;
   $("next").disabled = true;
 }
 
+/* While a search is pending, the previous answer is not this query's: its panels are dimmed, busy for
+ * screen readers and inert (a click there would filter the old answer), and emptied when the answer is
+ * slow to come (a stalled Elasticsearch), so nobody reads the old hits under the new query. A quick search
+ * only dims them for a moment, without the flicker of emptying. */
+const STALE_CLEAR_MS = 800;
+let staleTimer = null;
+
+function markStale() {
+  clearTimeout(staleTimer);
+  lastData = null; // the language toggle must not redraw the old answer as if it were this query's
+  for (const id of PANELS) {
+    const box = $(id);
+    box.classList.add("stale");
+    box.setAttribute("aria-busy", "true");
+    box.inert = true;
+  }
+  staleTimer = setTimeout(() => { for (const id of PANELS) $(id).replaceChildren(); }, STALE_CLEAR_MS);
+}
+
+function unmarkStale() {
+  clearTimeout(staleTimer);
+  staleTimer = null;
+  for (const id of PANELS) {
+    const box = $(id);
+    box.classList.remove("stale");
+    box.removeAttribute("aria-busy");
+    box.inert = false;
+  }
+}
+
 function render(data) {
-  $("status").textContent = NW.t("search.status", { total: data.total, ms: data.took_ms });
+  unmarkStale();
+  $("status").textContent = NW.t("search.status", { n: data.total, ms: data.took_ms });
   renderChips();
   renderResults(data.hits || []);
   renderFacets(data.facets || {});
@@ -484,7 +508,6 @@ function init() {
   addSaveButton();
   NW.onLang(() => {
     updateSaveButton();
-    renderError();
     if (lastData) render(lastData);
     if (lastDoc && $("article").open) renderArticle(lastDoc);
   });
@@ -502,7 +525,10 @@ NW.addStrings({
     "search.by_day": "التوزيع حسب اليوم", "search.places": "الأماكن المذكورة", "search.prev": "السابق",
     "search.next": "التالي", "search.close": "إغلاق", "search.searching": "جارٍ البحث…",
     "search.query_error": "خطأ في الاستعلام: {detail}{pos}", "search.position": " (الموضع {n})",
-    "search.status": "{total} نتيجة — {ms} م.ث", "search.page": "صفحة {page} من {pages}", "search.articles": "{n} مقال",
+    "search.status": { zero: "لا نتائج — {ms} م.ث", one: "نتيجة واحدة — {ms} م.ث", two: "نتيجتان — {ms} م.ث",
+      few: "{n} نتائج — {ms} م.ث", many: "{n} نتيجة — {ms} م.ث", other: "{n} نتيجة — {ms} م.ث" },
+    "search.page": "صفحة {page} من {pages}",
+    "search.articles": { zero: "لا مقالات", one: "مقال واحد", two: "مقالان", few: "{n} مقالات", many: "{n} مقالًا", other: "{n} مقال" },
     "search.chip_source": "المصدر: {v}", "search.chip_date": "التاريخ: {from} — {to}", "search.no_results": "لا نتائج",
     "search.untitled": "(بلا عنوان)", "search.article_error": "تعذّر فتح المقال: {detail}",
     "search.save_alert": "احفظ هذا البحث تنبيهًا", "search.save_alert_empty": "اكتب استعلامًا أولًا",
@@ -527,7 +553,8 @@ NW.addStrings({
     "search.by_day": "Articles per day", "search.places": "Places mentioned", "search.prev": "Previous",
     "search.next": "Next", "search.close": "Close", "search.searching": "Searching…",
     "search.query_error": "Query error: {detail}{pos}", "search.position": " (at {n})",
-    "search.status": "{total} results — {ms} ms", "search.page": "Page {page} of {pages}", "search.articles": "{n} articles",
+    "search.status": { one: "{n} result — {ms} ms", other: "{n} results — {ms} ms" }, "search.page": "Page {page} of {pages}",
+    "search.articles": { one: "{n} article", other: "{n} articles" },
     "search.chip_source": "Source: {v}", "search.chip_date": "Date: {from} — {to}", "search.no_results": "No results",
     "search.untitled": "(untitled)", "search.article_error": "Could not open the article: {detail}",
     "search.save_alert": "Save this search as an alert", "search.save_alert_empty": "Type a query first",

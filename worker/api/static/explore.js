@@ -20,12 +20,9 @@ const EX = (function () {
     "ex.note.now": "من {since} إلى {until} (حتى الآن)", "ex.note.until": "من {since} إلى {until}",
     "ex.note.all": "كل المقالات حتى {until}", "ex.note.newest": "أحدث مقال مفهرس: {newest}",
     "ex.source": "المصدر", "ex.open.search": "في البحث", "ex.open.original": "الأصل", "ex.loading": "جارٍ التحميل…",
-    "ex.error": "خطأ: {msg}",
-    // Arabic counts agree with the number: 1, 2, 3-10, 11-99, 100+ (Intl.PluralRules categories)
-    "ex.articles.zero": "لا مقالات", "ex.articles.one": "مقال واحد", "ex.articles.two": "مقالان",
-    "ex.articles.few": "{n} مقالات", "ex.articles.many": "{n} مقالًا", "ex.articles.other": "{n} مقال",
-    "ex.sources.zero": "لا مصادر", "ex.sources.one": "مصدر واحد", "ex.sources.two": "مصدران",
-    "ex.sources.few": "{n} مصادر", "ex.sources.many": "{n} مصدرًا", "ex.sources.other": "{n} مصدر",
+    // Arabic counts agree with the number: 1, 2, 3-10, 11-99, 100+ (plural forms: shell.js's NW.t)
+    "ex.articles": { zero: "لا مقالات", one: "مقال واحد", two: "مقالان", few: "{n} مقالات", many: "{n} مقالًا", other: "{n} مقال" },
+    "ex.sources": { zero: "لا مصادر", one: "مصدر واحد", two: "مصدران", few: "{n} مصادر", many: "{n} مصدرًا", other: "{n} مصدر" },
     "type.PER": "أشخاص", "type.ORG": "منظمات", "type.LOC": "أماكن", "type.FAC": "منشآت",
   };
   const en = {
@@ -35,9 +32,7 @@ const EX = (function () {
     "ex.note.now": "From {since} to {until} (now)", "ex.note.until": "From {since} to {until}",
     "ex.note.all": "Every article up to {until}", "ex.note.newest": "Newest indexed article: {newest}",
     "ex.source": "Source", "ex.open.search": "in search", "ex.open.original": "original", "ex.loading": "Loading…",
-    "ex.error": "Error: {msg}",
-    "ex.articles.one": "{n} article", "ex.articles.other": "{n} articles",
-    "ex.sources.one": "{n} source", "ex.sources.other": "{n} sources",
+    "ex.articles": { one: "{n} article", other: "{n} articles" }, "ex.sources": { one: "{n} source", other: "{n} sources" },
     "type.PER": "People", "type.ORG": "Organisations", "type.LOC": "Places", "type.FAC": "Facilities",
   };
   for (const [k, [a, e]] of Object.entries(EVENTS)) { ar[`ex.event.${k}`] = a; en[`ex.event.${k}`] = e; }
@@ -47,13 +42,10 @@ const EX = (function () {
 
   function eventLabel(type) { return NW.t(`ex.event.${type}`); }
 
-  /* "{n} articles" with the plural form the language needs (Arabic has six). */
+  /* "{n} articles" with the plural form the language needs (Arabic has six); Western digits, as in the search
+   * page's counts. */
   function count(kind, n) {
-    const lang = NW.lang;
-    const rule = new Intl.PluralRules(lang === "ar" ? "ar" : "en").select(n);
-    const key = `ex.${kind}.${rule}`;
-    const s = NW.t(key, { n }); // Western digits, as in the search page's counts
-    return s === key ? NW.t(`ex.${kind}.other`, { n }) : s;
+    return NW.t(`ex.${kind}`, { n });
   }
 
   function windowNote(w) {
@@ -102,20 +94,14 @@ const EX = (function () {
     return [...places.values()];
   }
 
-  /* The error line: its own words follow the language toggle (the server's message stays as written). */
-  let shownError = null; // [box, err] shown last
+  /* The error line: the pages' shared presenter (shell.js), in the page's language like the search page's. */
   function showError(box, err) {
-    shownError = [box, err];
-    box.hidden = false;
-    box.textContent = NW.t("ex.error", { msg: err && err.message ? err.message : String(err) });
+    NW.showError(box, err);
   }
 
   let drawn = null; // the view drawn last, drawn again when the language changes
   let latest = 0; // the newest view asked for: an older answer arriving after it is dropped
-  NW.onLang(() => {
-    if (drawn) drawn();
-    if (shownError && !shownError[0].hidden) showError(...shownError);
-  });
+  NW.onLang(() => { if (drawn) drawn(); });
 
   /* Controls from the URL (a shared link): a value the select offers is chosen, any other leaves the
    * select at its default, so the page never sends the API a value it refuses (a select given an unknown
@@ -130,15 +116,16 @@ const EX = (function () {
   }
 
   /* GET url and draw its data with render(data), again on every language change; a failure (of the call
-   * or of the drawing) is shown in #error, and the "loading" line (opts.loading) is emptied. Two quick changes (window, then sort) send two requests whose
-   * answers may arrive in either order: only the last one asked for is drawn. */
+   * or of the drawing) is shown in #error, and the "loading" line (opts.loading) is emptied. With reads
+   * closed, the key dialog's key retries the read (NW.read). Two quick changes (window, then sort) send two
+   * requests whose answers may arrive in either order: only the last one asked for is drawn. */
   async function view(url, render, opts) {
     const mine = ++latest;
     const box = document.getElementById("error");
     try {
-      const data = await NW.api(url);
+      const data = await NW.read(url);
       if (mine !== latest) return;
-      box.hidden = true;
+      NW.hideError(box);
       drawn = () => render(data);
       drawn();
     } catch (err) {

@@ -2,10 +2,14 @@
  * the page's #search-actions placeholder. The search page keeps its state in the URL, so the current
  * search is read from location.search at click time (app.js is not touched and need not know about us).
  *
- * Without an API key a download is a plain link (the browser streams the file to disk). With a key
- * (needed when the server closes reads) the file is fetched with X-API-Key and saved through a Blob: a
- * link cannot carry the header, and the key never goes into a URL. The Atom link is for feed readers,
- * which cannot send the key either: it works where reads are open.
+ * A click first fetches the export and looks at the answer's status, so a refusal (a malformed query,
+ * Elasticsearch down, 429) is said on the page, in its language, instead of ending as a failed
+ * "export.json" download; a 401 (reads closed) opens the key dialog and the export is retried with the key.
+ * Without an API key the check reads only the answer's head and the browser then downloads the file from a
+ * plain link (streamed to disk: an export may hold millions of articles). With a key (needed when the
+ * server closes reads) the file is saved through a Blob: a link cannot carry the header, and the key never
+ * goes into a URL. The Atom link is for feed readers, which cannot send the key either: it works where
+ * reads are open.
  */
 "use strict";
 
@@ -17,11 +21,13 @@
     ar: {
       "export.label": "تصدير النتائج:", "export.csv": "CSV", "export.jsonl": "JSONL", "export.geojson": "GeoJSON",
       "export.atom": "خلاصة Atom", "export.busy": "جارٍ التصدير…", "export.failed": "تعذّر التصدير: {msg}",
+      "export.query": "خطأ في الاستعلام: {detail}",
       "export.title": "تنزيل كل نتائج هذا البحث ({fmt})", "export.atomTitle": "تابع هذا البحث في قارئ الخلاصات",
     },
     en: {
       "export.label": "Export results:", "export.csv": "CSV", "export.jsonl": "JSONL", "export.geojson": "GeoJSON",
       "export.atom": "Atom feed", "export.busy": "Exporting…", "export.failed": "Export failed: {msg}",
+      "export.query": "query error: {detail}",
       "export.title": "Download every result of this search ({fmt})", "export.atomTitle": "Follow this search in a feed reader",
     },
   });
@@ -55,29 +61,62 @@
     return m ? m[1] : `newsworker.${fmt}`;
   }
 
-  async function downloadWithKey(fmt, status) {
-    status.textContent = NW.t("export.busy");
+  /* The export's answer, once its status and headers are in (the body not read yet), with the key if one is
+   * stored. A refusal throws NW.ApiError as NW.api does: a key the server refuses is forgotten, a 401 opens
+   * the key dialog (NW.withKey then retries). */
+  async function fetchExport(url) {
+    const key = NW.apiKey();
+    const ctl = new AbortController();
+    const resp = await fetch(url, { headers: key ? { "X-API-Key": key } : {}, signal: ctl.signal });
+    if (resp.ok) return { resp, ctl, key };
+    let body = null;
+    try { body = await resp.json(); } catch (_e) { /* not JSON */ }
+    if (resp.status === 401 || resp.status === 403) NW.refused(key); // a wrong key must not stick
+    if (resp.status === 401) NW.askKey(NW.t("err.401"));
+    const detail = body && typeof body.detail === "string" ? body.detail : resp.statusText;
+    throw new NW.ApiError(resp.status, detail, body);
+  }
+
+  function save(href, name) {
+    const a = document.createElement("a");
+    a.href = href;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+  }
+
+  /* The status line says what export.js is doing, or why it failed (shell.js's presenter: re-worded by the
+   * language toggle, which keeps this element). */
+  const status = document.createElement("span");
+  status.className = "export-status";
+  status.setAttribute("role", "status");
+
+  function say(text) {
+    NW.hideError(status);
+    status.hidden = false;
+    status.textContent = text;
+  }
+
+  async function download(fmt) {
+    const url = exportUrl(fmt);
+    say(NW.t("export.busy"));
     try {
-      const key = NW.apiKey();
-      const resp = await fetch(exportUrl(fmt), { headers: { "X-API-Key": key } });
-      if (!resp.ok) {
-        if (resp.status === 401 || resp.status === 403) NW.refused(key); // a wrong key must not stick
-        let msg = resp.statusText;
-        try { const body = await resp.json(); if (body && typeof body.detail === "string") msg = body.detail; } catch (_e) { /* not JSON */ }
-        if (resp.status === 401) NW.askKey(msg);
-        throw new Error(msg);
+      const { resp, ctl, key } = await NW.withKey(() => fetchExport(url));
+      if (key) {
+        const blob = await resp.blob();
+        const href = URL.createObjectURL(blob);
+        save(href, filename(resp, fmt));
+        setTimeout(() => URL.revokeObjectURL(href), 60_000);
+      } else {
+        ctl.abort(); // the check's own copy stops here; the browser streams the file from the link
+        save(url, "");
       }
-      const blob = await resp.blob();
-      const a = document.createElement("a");
-      a.href = URL.createObjectURL(blob);
-      a.download = filename(resp, fmt);
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
-      status.textContent = "";
+      say("");
     } catch (err) {
-      status.textContent = NW.t("export.failed", { msg: err.message });
+      NW.showError(status, err, (e) => NW.t("export.failed", {
+        msg: e instanceof NW.ApiError && e.status === 400 ? NW.t("export.query", { detail: e.message }) : NW.errorText(e),
+      }));
     }
   }
 
@@ -100,9 +139,6 @@
     label.className = "export-label";
     label.textContent = NW.t("export.label");
     box.append(label);
-    const status = document.createElement("span");
-    status.className = "export-status";
-    status.setAttribute("role", "status");
     for (const [fmt, id] of FORMATS) {
       const a = document.createElement("a");
       a.id = `export-${id}`;
@@ -114,12 +150,10 @@
       const refresh = () => { a.href = exportUrl(fmt); };
       a.addEventListener("mouseenter", refresh);
       a.addEventListener("focus", refresh);
-      a.addEventListener("click", (ev) => {
+      a.addEventListener("click", (ev) => {  // the href stays for "copy link" and a middle click
+        ev.preventDefault();
         refresh();
-        if (NW.apiKey()) {  // a link cannot send the key: fetch it and save the Blob instead
-          ev.preventDefault();
-          downloadWithKey(fmt, status);
-        }
+        download(fmt);
       });
       box.append(a);
     }

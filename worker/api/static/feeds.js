@@ -1,18 +1,21 @@
 /* The feeds page: every registered feed with its polling state (status, last success, last error,
- * interval, next poll), add, remove (asked twice in place) and "poll now" (the feed goes to the front of
- * the schedule; the beat claims it within seconds). The list refreshes every 30 s. Feed names, URLs and
- * errors are untrusted: textContent.
+ * interval, next poll), add, remove (asked twice in place), "poll now" (the feed goes to the front of
+ * the schedule; the beat claims it within seconds), pause / resume and a new base interval (PATCH
+ * /feeds/{id}, the polling state kept). The list refreshes every 30 s. Feed names, URLs and errors are
+ * untrusted: textContent.
  */
 "use strict";
 
 (function () {
   const { $, el, button } = NW;
-  const ui = { data: null };
+  // editing: the feed whose interval editor is open (kept open by a re-render, its draft with it)
+  const ui = { data: null, editing: null, draft: "" };
   let refreshTimer = null;
 
   const show = (text, kind) => NW.flash($("msg"), text, kind);
 
-  const fail = (err) => show(NW.errorText(err), "error");
+  const fail = (err, format) => NW.showError($("msg"), err, format);
+  const feedPath = (id) => `/feeds/${encodeURIComponent(id)}`;
 
   /* Unix seconds -> "in 3 minutes" / "5 minutes ago" in the page's language, with the date as a tooltip. */
   function when(ts) {
@@ -31,6 +34,39 @@
     return secs >= 3600 ? NW.t("feeds.hours", { n: +(secs / 3600).toFixed(1) }) : NW.t("feeds.minutes", { n: Math.round(secs / 60) });
   }
 
+  /* The base intervals the server takes: the add form's bounds (NEWSWORKER_POLL_MIN/MAX_INTERVAL's defaults;
+   * a deployment with others refuses with its own, shown as the server words them). */
+  function bounds() {
+    return { min: Number($("f-interval").min) || 60, max: Number($("f-interval").max) || 21600 };
+  }
+
+  /* The interval cell while it is edited: seconds (empty: the deployment's default, adaptive), Save, Cancel. */
+  function intervalEditor(f) {
+    const form = el("form", null, "interval-form");
+    const { min, max } = bounds();
+    const input = el("input", null, "interval-input");
+    Object.assign(input, { type: "number", min, max, step: 1, value: ui.draft, dir: "ltr" });
+    input.placeholder = NW.t("feeds.auto");
+    input.setAttribute("aria-label", NW.t("feeds.interval_label", { id: f.id, min, max }));
+    input.addEventListener("input", () => { ui.draft = input.value; });
+    const save = el("button", NW.t("feeds.interval_save"), "act-interval-save");
+    save.type = "submit";
+    const cancel = button("feeds.cancel", () => { ui.editing = null; render(); focusRow(f.id, "act-interval"); }, "act-interval-cancel");
+    form.noValidate = true; // our own refusal, in words, rather than the browser's bubble
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      changeInterval(f.id, input.value.trim(), input.validity.badInput); // "1e": value "" but not "empty"
+    });
+    form.append(input, save, cancel);
+    return form;
+  }
+
+  function focusRow(id, cls) {
+    const row = $("feeds").querySelector(`tr[data-feed="${CSS.escape(id)}"]`);
+    const target = row && row.querySelector("." + cls);
+    if (target) target.focus();
+  }
+
   function render() {
     const d = ui.data;
     if (!d) return;
@@ -43,17 +79,27 @@
       const name = el("td");
       name.append(el("strong", f.name || f.id, "name"), el("span", f.url, "url muted"));
       name.lastChild.dir = "ltr";
-      const status = el("td");
+      const status = el("td", null, "feed-status");
       status.append(el("span", NW.t("feeds.st_" + f.status), `badge fs-${f.status}`));
-      if (f.enabled === false) status.append(el("span", NW.t("feeds.disabled"), "muted"));
+      // its own badge after a space: "متعثر موقوف مؤقتًا", not "متعثرمعطّل"
+      if (f.enabled === false) status.append(" ", el("span", NW.t("feeds.disabled"), "badge paused"));
       const err = el("td", null, "last-error");
       if (f.last_error) {
         err.append(el("span", f.last_error), el("br"), when(f.last_error_at));
       } else err.textContent = "—";
-      const interval = el("td", duration(f.current_interval || f.interval));
-      if (f.interval) interval.title = NW.t("feeds.configured", { v: duration(f.interval) });
+      const interval = el("td", null, "interval");
+      if (ui.editing === f.id) interval.append(intervalEditor(f));
+      else {
+        const change = button("feeds.change_interval", () => editInterval(f), "act-interval");
+        change.setAttribute("aria-label", NW.t("feeds.change_interval_of", { id: f.id }));
+        interval.append(el("span", duration(f.current_interval || f.interval), "value"), " ", change);
+        if (f.interval) interval.title = NW.t("feeds.configured", { v: duration(f.interval) });
+      }
       const actions = el("td", null, "actions");
       actions.append(button("feeds.poll", () => pollNow(f.id), "act-poll"),
+        f.enabled === false
+          ? button("feeds.resume", () => setEnabled(f.id, true), "act-toggle")
+          : button("feeds.pause", () => setEnabled(f.id, false), "act-toggle"),
         button("feeds.remove", (ev) => remove(f.id, ev.currentTarget), "act-remove danger"));
       tr.append(name, status, el("td").appendChild(when(f.last_success)).parentNode, err, interval,
         el("td").appendChild(when(f.next_poll)).parentNode, actions);
@@ -62,11 +108,55 @@
     if (!body.children.length) {
       NW.emptyRow(body, NW.t("feeds.none"), 7);
     }
+    if (ui.editing && !(d.feeds || []).some((f) => f.id === ui.editing)) ui.editing = null; // removed meanwhile
   }
 
   async function load() {
-    try { ui.data = await NW.withKey(() => NW.api("/feeds")); } catch (err) { fail(err); return; }
+    try { ui.data = await NW.read("/feeds"); } catch (err) { fail(err); return; }
     render();
+  }
+
+  function editInterval(f) {
+    ui.editing = f.id;
+    ui.draft = f.interval ? String(f.interval) : "";
+    render();
+    const input = $("feeds").querySelector(".interval-input");
+    if (input) { input.focus(); input.select(); }
+  }
+
+  /* Pause (enabled: false: not polled) or resume (polled on the beat's next tick) a feed. */
+  async function setEnabled(id, enabled) {
+    try {
+      await NW.withKey(() => NW.api(feedPath(id), { method: "PATCH", json: { enabled } }));
+    } catch (err) { fail(err); return; }
+    show(NW.t(enabled ? "feeds.resumed" : "feeds.paused", { id }));
+    await load();
+    focusRow(id, "act-toggle");
+  }
+
+  /* A new base interval: whole seconds within the bounds, or empty for the deployment's default. A value out
+   * of bounds is refused here, in words, before the server's 422 would. */
+  async function changeInterval(id, text, bad) {
+    const { min, max } = bounds();
+    const value = text === "" ? null : Number(text);
+    if (bad || (value !== null && !(Number.isInteger(value) && value >= min && value <= max))) {
+      show(NW.t("feeds.interval_bounds", { v: text, min, max }), "error");
+      const input = $("feeds").querySelector(".interval-input");
+      if (input) input.focus();
+      return;
+    }
+    let feed;
+    try {
+      feed = await NW.withKey(() => NW.api(feedPath(id), { method: "PATCH", json: { interval: value } }));
+    } catch (err) {
+      // the server's own bounds (another deployment's) or its wording of the refusal
+      fail(err, (e) => (e.status === 422 ? NW.t("feeds.interval_refused", { v: text, detail: e.message }) : NW.errorText(e)));
+      return;
+    }
+    ui.editing = null;
+    show(NW.t("feeds.interval_set", { id, v: duration(feed.interval) }));
+    await load();
+    focusRow(id, "act-interval");
   }
 
   async function add(ev) {
@@ -97,7 +187,7 @@
       return;
     }
     try {
-      await NW.withKey(() => NW.api(`/feeds/${encodeURIComponent(id)}`, { method: "DELETE" }));
+      await NW.withKey(() => NW.api(feedPath(id), { method: "DELETE" }));
     } catch (err) { fail(err); return; }
     show(NW.t("feeds.removed", { id }));
     await load();
@@ -106,9 +196,16 @@
   async function pollNow(id) {
     let res;
     try {
-      res = await NW.withKey(() => NW.api(`/feeds/${encodeURIComponent(id)}/poll`, { method: "POST" }));
-    } catch (err) { fail(err); return; }
-    show(NW.t("feeds.polling", { id, n: Math.ceil(res.within_seconds || 5) }));
+      res = await NW.withKey(() => NW.api(`${feedPath(id)}/poll`, { method: "POST" }));
+    } catch (err) {
+      // 409: the feed is paused (maybe by another tool since the list was drawn): say so, and show its Resume
+      if (err instanceof NW.ApiError && err.status === 409) {
+        fail(err, () => NW.t("feeds.poll_paused", { id }));
+        await load();
+      } else fail(err);
+      return;
+    }
+    show(NW.t("feeds.polling", { id, within: NW.t("feeds.seconds", { n: Math.ceil(res.within_seconds || 5) }) }));
     await load();
     // Show the poll's outcome when the beat and a worker have had time to run it.
     clearTimeout(refreshTimer);
@@ -122,7 +219,8 @@
     load();
     // Keep status and "next poll" current while the tab is shown (not after a failed load: with reads
     // closed and no key that would reopen the key dialog every half minute).
-    setInterval(() => { if (ui.data && document.visibilityState === "visible") load(); }, 30_000);
+    // Nor while an interval is being typed: the editor survives a re-render, but not the refresh's focus loss.
+    setInterval(() => { if (ui.data && !ui.editing && document.visibilityState === "visible") load(); }, 30_000);
   }
 
   NW.addStrings({
@@ -134,11 +232,22 @@
       "feeds.list": "المصادر المسجلة", "feeds.refresh": "تحديث", "feeds.feed": "المصدر", "feeds.status": "الحالة",
       "feeds.last_success": "آخر نجاح", "feeds.last_error": "آخر خطأ", "feeds.interval_col": "الفاصل",
       "feeds.next_poll": "الجلب التالي", "feeds.poll": "اجلب الآن", "feeds.remove": "حذف", "feeds.confirm_remove": "تأكيد الحذف",
+      "feeds.pause": "إيقاف مؤقت", "feeds.resume": "استئناف", "feeds.change_interval": "تغيير", "feeds.change_interval_of": "تغيير فاصل {id}",
+      "feeds.interval_save": "حفظ", "feeds.cancel": "إلغاء",
+      "feeds.interval_label": "فاصل {id} بالثواني ({min}–{max}، فارغ: تلقائي)",
+      "feeds.paused": "أُوقف {id} مؤقتًا: لن يُجلب حتى تستأنفه.", "feeds.resumed": "استُؤنف {id}: سيُجلب في دورة المجدول التالية.",
+      "feeds.interval_set": "فاصل {id} الآن {v}.",
+      "feeds.interval_bounds": "الفاصل «{v}» مرفوض: عدد صحيح من الثواني بين {min} و{max}، أو اتركه فارغًا للفاصل التلقائي.",
+      "feeds.interval_refused": "رفض الخادم الفاصل «{v}»: {detail}",
+      "feeds.poll_paused": "المصدر {id} موقوف مؤقتًا فلا يُجلب: استأنفه أولًا بزر «استئناف».",
       "feeds.none": "لا مصادر مسجلة. أضف خلاصة أعلاه أو استخدم newsworker feeds load.",
       "feeds.added": "أُضيف المصدر {id}؛ سيُجلب خلال ثوانٍ.", "feeds.removed": "حُذف المصدر {id}.",
-      "feeds.polling": "سيُجلب {id} خلال {n} ثوانٍ تقريبًا (يلزم تشغيل العامل والمجدول).",
+      "feeds.polling": "سيُجلب {id} خلال {within} تقريبًا (يلزم تشغيل العامل والمجدول).",
+      "feeds.seconds": { one: "ثانية", two: "ثانيتين", few: "{n} ثوانٍ", many: "{n} ثانية", other: "{n} ثانية" },
       "feeds.st_new": "جديد", "feeds.st_ok": "يعمل", "feeds.st_failing": "متعثر", "feeds.st_dead": "متوقف",
-      "feeds.disabled": "معطّل", "feeds.auto": "تلقائي", "feeds.minutes": "{n} دقيقة", "feeds.hours": "{n} ساعة",
+      "feeds.disabled": "موقوف مؤقتًا", "feeds.auto": "تلقائي",
+      "feeds.minutes": { one: "دقيقة واحدة", two: "دقيقتان", few: "{n} دقائق", many: "{n} دقيقة", other: "{n} دقيقة" },
+      "feeds.hours": { one: "ساعة واحدة", two: "ساعتان", few: "{n} ساعات", many: "{n} ساعة", other: "{n} ساعة" },
       "feeds.configured": "المضبوط: {v}",
     },
     en: {
@@ -149,11 +258,20 @@
       "feeds.list": "Registered feeds", "feeds.refresh": "Refresh", "feeds.feed": "Feed", "feeds.status": "Status",
       "feeds.last_success": "Last success", "feeds.last_error": "Last error", "feeds.interval_col": "Interval",
       "feeds.next_poll": "Next poll", "feeds.poll": "Poll now", "feeds.remove": "Remove", "feeds.confirm_remove": "Confirm remove",
+      "feeds.pause": "Pause", "feeds.resume": "Resume", "feeds.change_interval": "Change", "feeds.change_interval_of": "Change the interval of {id}",
+      "feeds.interval_save": "Save", "feeds.cancel": "Cancel",
+      "feeds.interval_label": "{id}'s interval in seconds ({min}–{max}; empty: adaptive)",
+      "feeds.paused": "{id} paused: it is not polled until you resume it.", "feeds.resumed": "{id} resumed: it is polled on the beat's next tick.",
+      "feeds.interval_set": "{id}'s interval is now {v}.",
+      "feeds.interval_bounds": "Interval \"{v}\" refused: a whole number of seconds from {min} to {max}, or empty for the adaptive default.",
+      "feeds.interval_refused": "The server refused the interval \"{v}\": {detail}",
+      "feeds.poll_paused": "{id} is paused, so it is not polled: resume it first (Resume).",
       "feeds.none": "No feeds registered. Add one above or use newsworker feeds load.",
       "feeds.added": "Feed {id} added; it is polled within seconds.", "feeds.removed": "Feed {id} removed.",
-      "feeds.polling": "{id} will be polled in about {n} s (needs the worker and beat running).",
+      "feeds.polling": "{id} will be polled in about {within} (needs the worker and beat running).",
+      "feeds.seconds": { one: "{n} second", other: "{n} seconds" },
       "feeds.st_new": "new", "feeds.st_ok": "ok", "feeds.st_failing": "failing", "feeds.st_dead": "dead",
-      "feeds.disabled": "disabled", "feeds.auto": "adaptive", "feeds.minutes": "{n} min", "feeds.hours": "{n} h",
+      "feeds.disabled": "paused", "feeds.auto": "adaptive", "feeds.minutes": "{n} min", "feeds.hours": "{n} h",
       "feeds.configured": "configured: {v}",
     },
   });

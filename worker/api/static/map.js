@@ -127,6 +127,18 @@ function drawBasemap(group, box, x, y) {
   }).catch(() => { /* no outlines: the graticule still frames the dots */ });
 }
 
+/* An SVG shape that acts (a map cluster, a histogram bar, a timeline dot) as a button for keyboards and
+ * screen readers too, not only for the mouse: focusable in the tab order, named, and run by Enter or Space. */
+function asButton(node, label, action) {
+  node.setAttribute("tabindex", "0");
+  node.setAttribute("role", "button");
+  node.setAttribute("aria-label", label);
+  node.addEventListener("click", action);
+  node.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); action(); }
+  });
+}
+
 // -------------------------------------------------------------------------------------------- clusters
 
 /* Greedy clustering in screen space: heaviest places first, each joins the first cluster whose centre
@@ -177,7 +189,9 @@ function drawMap(container, points, opts) {
   const x = (lon) => (lon - box.west) / (box.east - box.west) * width;
   const y = (lat) => (box.north - lat) / (box.north - box.south) * height;
 
-  const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", class: "mapsvg" });
+  // an image, unless its dots are buttons: an "img" hides its children from screen readers
+  const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, width, height, class: "mapsvg",
+    role: options.onClick || options.onPlace ? "group" : "img" });
   svg.appendChild(svgEl("rect", { x: 0, y: 0, width, height, class: "sea" }));
   const step = (box.east - box.west) > 60 ? 20 : 5;
   for (let lon = Math.ceil(box.west / step) * step; lon <= box.east; lon += step) {
@@ -214,16 +228,7 @@ function drawMap(container, points, opts) {
       if (options.onClick) options.onClick({ ...best, total: c.total, members: c.members });
       if (options.onPlace) options.onPlace(best.place || best.name);
     };
-    if (options.onClick || options.onPlace) {
-      // a button for keyboards and screen readers too, not only for the mouse
-      g.setAttribute("tabindex", "0");
-      g.setAttribute("role", "button");
-      g.setAttribute("aria-label", tip.textContent.split("\n").join("، "));
-      g.addEventListener("click", click);
-      g.addEventListener("keydown", (ev) => {
-        if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); click(); }
-      });
-    }
+    if (options.onClick || options.onPlace) asButton(g, tip.textContent.split("\n").join("، "), click);
     svg.appendChild(g);
     if (options.labels) {
       const label = svgEl("text", { x: c.x + r + 2, y: c.y + 3, class: "placelabel" });
@@ -261,7 +266,7 @@ function drawHistogram(container, buckets, onClick, opts) {
   const bw = Math.max(1, (width - 2) / slots);
   const max = Math.max(...data.map((b) => b.count));
   // Time runs left to right even on an RTL page, as on every axis readers know.
-  const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", class: "histsvg", direction: "ltr" });
+  const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: onClick ? "group" : "img", class: "histsvg", direction: "ltr" });
   for (const b of data) {
     const i = Math.round((Date.parse(b.key) - first) / unit);
     const h = Math.max(1, (height - pad) * b.count / max);
@@ -269,7 +274,7 @@ function drawHistogram(container, buckets, onClick, opts) {
     const tip = svgEl("title");
     tip.textContent = `${b.key}: ${b.count}`;
     bar.appendChild(tip);
-    if (onClick) bar.addEventListener("click", () => onClick(b));
+    if (onClick) asButton(bar, tip.textContent, () => onClick(b));
     svg.appendChild(bar);
   }
   for (const [text, anchor, xpos] of [[data[0].key, "start", 1], [data[data.length - 1].key, "end", width - 1]]) {

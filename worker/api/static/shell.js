@@ -1,7 +1,9 @@
 /* What every page shares: the language (Arabic by default, English on request), the API key, the
- * navigation bar, one fetch helper and the small DOM helpers (NW.$, el, link, button, emptyRow, safeUrl,
- * quoteValue, flash; text is always set with textContent). Pages add their own strings with NW.addStrings
- * and mark static text with data-i18n attributes, so the toggle re-labels the page without a reload.
+ * navigation bar, one fetch helper (NW.api; NW.read for a page's data, retried once the key dialog gave a
+ * key), one error presenter (NW.showError: the page's words, re-worded by the language toggle) and the
+ * small DOM helpers (NW.$, el, link, button, emptyRow, safeUrl, quoteValue, flash; text is always set with
+ * textContent). Pages add their own strings with NW.addStrings (a count's string as its plural forms, see
+ * NW.t) and mark static text with data-i18n attributes, so the toggle re-labels the page without a reload.
  *
  * The API key lives in sessionStorage: entered once per browser session, gone when the tab closes, and
  * never written to a cookie or the URL. It is sent as X-API-Key on every request once set, so reads work
@@ -25,12 +27,27 @@
     try { return localStorage.getItem(LANG_KEY) === "en" ? "en" : "ar"; } catch (_e) { return "ar"; }
   }
 
+  /* A string of the page's language (Arabic when English lacks it; the key itself when neither has it), its
+   * {placeholders} filled from vars. A string that counts something is given as its plural forms, an object
+   * keyed by the Intl.PluralRules categories of its language (Arabic: zero, one, two, few (3-10), many
+   * (11-99), other (100, 1.5); English: one, other), and vars.n picks the form: "6 دقائق", not "6 دقيقة". */
   function t(key, vars) {
-    let s = strings[lang()][key];
-    if (s === undefined) s = strings.ar[key];
+    let l = lang();
+    let s = strings[l][key];
+    if (s === undefined) { l = "ar"; s = strings.ar[key]; }
     if (s === undefined) s = key;
+    if (typeof s === "object") s = pluralForm(s, l, vars && vars.n);
     for (const [k, v] of Object.entries(vars || {})) s = s.split(`{${k}}`).join(String(v));
     return s;
+  }
+
+  const pluralRules = {};
+  function pluralForm(forms, l, n) {
+    const count = Number(n);
+    if (!Number.isFinite(count)) return forms.other;
+    if (!pluralRules[l]) pluralRules[l] = new Intl.PluralRules(l);
+    const form = forms[pluralRules[l].select(count)];
+    return form === undefined ? forms.other : form;
   }
 
   function applyLang(root) {
@@ -49,6 +66,7 @@
     applyLang();
     renderNav(document.body.dataset.page || "");
     for (const cb of langListeners) cb(lang());
+    for (const [box, text] of shownErrors) if (!box.hidden) box.textContent = text();
   }
 
   function apiKey() {
@@ -119,6 +137,25 @@
     return t(known || "err.other", { status: err.status, detail: err.message });
   }
 
+  /* The one error presenter of every page: box (#error, or the #msg line) shows what failed in the page's
+   * language, errorText(err) or the page's own words (format(err)), and is re-worded by the language toggle
+   * (the server's detail stays as the server wrote it). hideError, or a message flashed into the same box,
+   * ends it. */
+  const shownErrors = new Map(); // box -> () => its text in the current language
+  function showError(box, err, format) {
+    const text = () => (format ? format(err) : errorText(err));
+    shownErrors.set(box, text);
+    box.textContent = text();
+    if (box.classList.contains("msg")) box.className = "msg error";
+    box.hidden = false;
+  }
+
+  function hideError(box) {
+    shownErrors.delete(box);
+    box.hidden = true;
+    box.textContent = "";
+  }
+
   /* Run a call (a write, or a read when the server closes reads); on 401 wait for the key dialog and, if a
    * key was entered, run it once more. */
   async function withKey(fn) {
@@ -130,6 +167,13 @@
       if (!entered) throw err;
       return fn();
     }
+  }
+
+  /* GET a page's data (JSON). With reads closed and no key (or a refused one) the 401 opens the key dialog
+   * and the read is retried once with the key entered there, as a refused change is: every page loads its
+   * data through this, so none is left on "missing key" after the key was given. */
+  function read(url, opts) {
+    return withKey(() => api(url, opts));
   }
 
   function askKey(reason) {
@@ -261,6 +305,7 @@
 
   /* A message line (the page's #msg under the navigation): text, "ok" or "error" styling, hidden when empty. */
   function flash(box, text, kind) {
+    shownErrors.delete(box); // a new message replaces an error shown there (showError)
     box.textContent = text;
     box.className = `msg ${kind || "ok"}`;
     box.hidden = !text;
@@ -271,7 +316,7 @@
     $: byId, el, link, button, emptyRow, safeUrl, quoteValue, flash,
     t, addStrings(dict) { for (const l of ["ar", "en"]) Object.assign(strings[l], (dict && dict[l]) || {}); },
     applyLang, setLang, onLang(cb) { langListeners.push(cb); },
-    apiKey, setApiKey, refused, askKey, api, ApiError, renderNav, errorText, withKey,
+    apiKey, setApiKey, refused, askKey, api, read, ApiError, renderNav, errorText, showError, hideError, withKey,
     /* Format an ISO date for the current language. */
     date(iso, withTime) {
       if (!iso) return "";

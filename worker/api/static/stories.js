@@ -110,7 +110,7 @@
     const t0 = times.length ? Math.min(...times) : 0, t1 = times.length ? Math.max(...times) : 0;
     const span = Math.max(t1 - t0, 60000);
     const x = (t) => left + (t - t0) / span * (width - left - right);
-    const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, width, height, class: "timesvg", direction: "ltr", role: "img" });
+    const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, width, height, class: "timesvg", direction: "ltr", role: "group" });
     lanes.forEach((name, i) => {
       const cy = top + i * lane + lane / 2;
       svg.append(svgEl("line", { x1: left, x2: width - right, y1: cy, y2: cy, class: "lane" }));
@@ -127,7 +127,7 @@
       const tip = svgEl("title");
       tip.textContent = `${NW.date(a.published, true)} — ${a.source}: ${a.title}`;
       dot.append(tip);
-      dot.addEventListener("click", () => {
+      asButton(dot, tip.textContent, () => { // map.js: Enter and Space too, not only the mouse
         const item = document.getElementById("article-" + a.id);
         if (item) { item.scrollIntoView({ block: "center" }); item.classList.add("flash"); }
       });
