@@ -289,3 +289,26 @@ def test_keyboard_focus_after_edit_toggle_and_delete(page, web, rules, local_rec
     page.wait_for_selector("#rules tr[data-rule='f-two']", state="detached")
     page.wait_for_function("document.activeElement.id === 'rules-title'")  # no rule left: the heading
     assert not page.errors and not page.outside
+
+
+def test_closed_reads_edit_and_test_retry_after_the_key(page, web, indexed, rules, monkeypatch):
+    """QA4 web D3 on the alerts page: with reads closed, Edit and Test read without the key retry; they
+    called the API once and stayed on the 401 message when the key was given in the dialog."""
+    from worker.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "api_read_open", False)
+    key = {"X-API-Key": web.key}
+    assert httpx.post(web.url + "/alerts", json={"name": "gaol", "query": "سجن"}, headers=key).status_code == 201
+    with_key(page)
+    page.goto(web.url + "/alerts")
+    row = page.locator("#rules tr[data-rule='gaol']")
+    row.wait_for()
+    for action, done in ((".act-edit", "() => document.getElementById('f-query').value === 'سجن'"),
+                         (".act-test", "() => !document.getElementById('preview').hidden")):
+        page.evaluate("sessionStorage.removeItem('nw.apikey')")  # the key forgotten (a refused one is)
+        row.locator(action).click()
+        page.wait_for_selector("#nw-key-dialog[open]")
+        page.fill("#nw-key-input", web.key)
+        page.press("#nw-key-input", "Enter")
+        page.wait_for_function(done, timeout=10_000)
+    assert not page.errors

@@ -179,7 +179,7 @@
 
   async function edit(name) {
     let rule;
-    try { rule = await NW.api(`/alerts/${encodeURIComponent(name)}`); } catch (err) { fail(err); return; }
+    try { rule = await keyed(() => NW.api(`/alerts/${encodeURIComponent(name)}`)); } catch (err) { fail(err); return; }
     ui.editing = name;
     ui.editingRule = rule;
     ui.etag = rule.updated || null;
@@ -304,7 +304,7 @@
 
   async function test(name) {
     try {
-      ui.preview = await NW.api(`/alerts/${encodeURIComponent(name)}/test?limit=200`);
+      ui.preview = await keyed(() => NW.api(`/alerts/${encodeURIComponent(name)}/test?limit=200`));
     } catch (err) { fail(err); return; }
     renderPreview();
     $("preview").scrollIntoView();
