@@ -109,6 +109,15 @@ class Settings(BaseSettings):
     api_anonymous_pits: int = Field(
         50, description="point-in-time searches requests without the write key may open per 2 minutes, all "
         "clients together (each holds an Elasticsearch search context)")
+    # The API answers someone who is waiting: it never rides out an Elasticsearch outage the way indexing does
+    # (the workers' client keeps its 30 s x 4 tries, worker.store.clients.get_es).
+    api_es_timeout: float = Field(
+        10.0, gt=0, le=300, description="seconds an API request may wait for Elasticsearch, its turn and all its "
+        "calls together, with no retry; past it the request is a 503")
+    api_es_concurrency: int = Field(
+        8, ge=1, le=30, description="API requests that may wait on Elasticsearch at once; more wait their turn "
+        "within api_es_timeout, then get a 503: a stalled Elasticsearch holds at most this many of the API's 40 "
+        "threads, so /health, /ready, the feeds and the pages' files keep answering")
 
     demo_port: int = Field(8765, ge=1, le=65535, description="the replay server of `run --demo` (config/feeds.demo.yaml names 8765; "
                            "another port is substituted when the feeds are loaded)")

@@ -3,7 +3,8 @@ each resource (search, articles, alerts, feeds, health) lives in its own small m
 
 ``GuardMiddleware`` (``worker.api.limits``) runs before any route: rate limit, the key of a write before
 its body is read, the body cap, and the read rule on /docs, /openapi.json and /metrics. A backend that
-is down is a 503, never a 500 with a traceback.
+is down is a 503, never a 500 with a traceback; one that does not answer is a 503 within ``api_es_timeout``
+(``worker.api.backend``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 from pathlib import Path
 
 import redis
+from elastic_transport import ConnectionTimeout
 from elasticsearch import ApiError, TransportError
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -23,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import worker.api.routes as routes_pkg
+from worker.api.backend import EsTurns, timeout_detail
 from worker.api.limits import GuardMiddleware, PitBudget
 from worker.settings import get_settings
 
@@ -33,6 +36,8 @@ _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "p
 
 async def _backend_down(request: Request, exc: Exception) -> JSONResponse:
     log.warning("%s %s: backend error %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+    if isinstance(exc, ConnectionTimeout):  # the request's time for Elasticsearch ran out (worker.api.backend)
+        return JSONResponse({"detail": timeout_detail(request.method)}, status_code=503)
     return JSONResponse({"detail": f"backend unavailable ({type(exc).__name__})"}, status_code=503)
 
 
@@ -83,6 +88,8 @@ def create_app() -> FastAPI:
     # The anonymous point-in-time budget is the app's (worker.api.routes.search.pit_budget), not a module's:
     # two apps in one process (tests) keep their own counts.
     app.state.pit_budget = PitBudget(get_settings().api_anonymous_pits)
+    # Turns on Elasticsearch (worker.api.backend.es_turn), the app's own for the same reason.
+    app.state.es_turns = EsTurns(get_settings().api_es_concurrency)
     return app
 
 

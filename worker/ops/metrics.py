@@ -19,7 +19,7 @@ from worker.ingest.registry import list_feeds
 from worker.metrics import BUCKETS, COUNTERS, HISTOGRAMS, flush, key
 from worker.ops.health import canary_age, queue_stats
 from worker.pipeline.context import current
-from worker.store.clients import get_redis
+from worker.store.clients import get_redis, probing
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,9 @@ def _redis_up() -> bool:
 def _index_documents() -> int | None:
     ctx = current()
     try:
-        return int(ctx.es.count(index=ctx.settings.es_index)["count"])
-    except Exception:  # noqa: BLE001 - down, or no index yet: the gauge says so by its absence and up=0
+        with probing(ctx.es) as es:  # a stalled node must not hold the scrape for minutes
+            return int(es.count(index=ctx.settings.es_index)["count"])
+    except Exception:  # noqa: BLE001 - down, stalled, or no index yet: the gauge says so by its absence and up=0
         return None
 
 

@@ -3,16 +3,83 @@
 Celery prefork children inherit module state from the parent; ``reset_clients`` is called from the
 ``worker_process_init`` signal so each child opens its own sockets instead of sharing the parent's (the
 application context, ``worker.pipeline.context``, notices and rebuilds itself on the new clients).
+
+The Elasticsearch client is patient (30 s a call, 3 retries): indexing rides out an outage. A caller who is
+waiting (an API request, a health check) takes ``interactive(es, timeout)`` instead, under an
+``es_deadline``: no retry, and every call within what is left of the deadline, so a node that accepts
+connections but never answers costs that caller seconds, not two minutes.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 import redis
+from elastic_transport import ConnectionTimeout
 from elasticsearch import Elasticsearch
 
 from worker.settings import get_settings
+
+# health checks (/ready, /metrics, `status`): a store that does not answer in this time is reported down
+PROBE_SECONDS = 3.0
+
+# When the current request (or check) must have its answer from Elasticsearch, on time.monotonic()'s clock.
+# A context variable: starlette runs each sync route in a thread with a copy of the request's context.
+_deadline: ContextVar[float | None] = ContextVar("newsworker_es_deadline", default=None)
+
+
+@contextmanager
+def es_deadline(seconds: float) -> Iterator[float]:
+    """Inside the block, Elasticsearch calls of a ``get_es`` client (and its ``options`` views) give up when
+    ``seconds`` have passed, all calls together; yields the deadline. An enclosing earlier one is kept."""
+    end = time.monotonic() + seconds
+    outer = _deadline.get()
+    if outer is not None:
+        end = min(outer, end)
+    token = _deadline.set(end)
+    try:
+        yield end
+    finally:
+        _deadline.reset(token)
+
+
+class DeadlineElasticsearch(Elasticsearch):
+    """The process's Elasticsearch client: outside an ``es_deadline`` exactly ``Elasticsearch``; inside one,
+    each call's timeout is cut to what is left, and a call with nothing left fails at once with
+    ``ConnectionTimeout`` (a ``TransportError``, which every caller already treats as "unavailable")."""
+
+    def perform_request(self, method: str, path: str, **kwargs: Any) -> Any:
+        end = _deadline.get()
+        if end is None:
+            return super().perform_request(method, path, **kwargs)
+        left = end - time.monotonic()
+        if left <= 0:
+            raise ConnectionTimeout("no time left to wait for Elasticsearch")
+        client: Elasticsearch = self
+        own = self._request_timeout
+        if not isinstance(own, int | float) or own > left:
+            client = self.options(request_timeout=left)
+        # the base class's method on the trimmed copy: client.perform_request would come back here
+        return Elasticsearch.perform_request(client, method, path, **kwargs)
+
+
+def interactive(es: Elasticsearch, timeout: float) -> Elasticsearch:
+    """``es`` for a caller who is waiting: ``timeout`` seconds a call and no retry (the patient client's
+    30 s x 4 tries held an API request two minutes on a stalled node). Shares ``es``'s connections."""
+    return es.options(request_timeout=timeout, max_retries=0, retry_on_timeout=False)
+
+
+@contextmanager
+def probing(es: Elasticsearch | None = None, seconds: float = PROBE_SECONDS) -> Iterator[Elasticsearch]:
+    """``es`` (the process's client by default) for a health question: answered within ``seconds`` in all,
+    or the caller gets ``ConnectionTimeout`` and reports Elasticsearch down."""
+    with es_deadline(seconds):
+        yield interactive(es if es is not None else get_es(), seconds)
 
 
 class _Clients:
@@ -42,11 +109,16 @@ def get_redis() -> redis.Redis:
 def get_es() -> Elasticsearch:
     with _clients.lock:
         if _clients.es is None:
-            _clients.es = Elasticsearch(
-                get_settings().es_url,
+            s = get_settings()
+            _clients.es = DeadlineElasticsearch(
+                s.es_url,
                 request_timeout=30,
                 retry_on_timeout=True,
                 max_retries=3,
+                # The API lets api_es_concurrency requests wait on Elasticsearch at once; the pool keeps room
+                # beyond them for /ready, /metrics, feed-copy writes and streamed exports. A full pool makes a
+                # caller wait for a connection with no timeout at all (urllib3's pool_timeout is None).
+                connections_per_node=max(10, s.api_es_concurrency + 6),
             )
         return _clients.es
 

@@ -12,6 +12,7 @@ stored rule changed since (or was deleted: an editor's save must not bring a del
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -23,6 +24,7 @@ from worker.alerts.preview import preview
 from worker.alerts.rules import EMAIL_PATTERN, RuleError, build_rule, query_problem, redacted, redacted_record
 from worker.alerts.store import Expect, RuleConflict, RuleStore
 from worker.api.auth import configured_key, is_writer, require_read, require_write
+from worker.api.backend import api_es, es_turn
 from worker.api.models import (
     BACKEND_ERRORS,
     READ_ERRORS,
@@ -37,7 +39,9 @@ from worker.api.models import (
 from worker.pipeline.context import current
 from worker.query.parser import MAX_QUERY_CHARS
 
-router = APIRouter(prefix="/alerts", tags=["alerts"])
+# Every route here reads or writes Elasticsearch (rules, history, previews): each takes a turn on it and
+# answers within api_es_timeout (worker.api.backend).
+router = APIRouter(prefix="/alerts", tags=["alerts"], dependencies=[Depends(es_turn, scope="function")])
 
 NAME_PATTERN = r"^\s*[\w.-]{1,100}\s*$"
 # Elasticsearch's default index.max_result_window: from + size beyond it is refused by the index.
@@ -106,7 +110,10 @@ def _store() -> Any:
 
 
 def _alerts() -> Any:
-    return current()
+    """The context with the API's view of its Elasticsearch client: a short timeout and no retry, for rule
+    saves as for reads."""
+    ctx = current()
+    return replace(ctx, es=api_es(ctx.es))
 
 
 def _view(rule: Any, x_api_key: str | None) -> dict[str, Any]:

@@ -20,15 +20,17 @@ _registry.register(RedisCollector())
 
 
 @router.get("/health", response_model=LiveOut, responses=responses(RATE_LIMITED))
-def live() -> dict:
-    """The API process is up (no dependency checks: a load balancer must not restart it for Redis)."""
+async def live() -> dict:
+    """The API process is up (no dependency checks: a load balancer must not restart it for Redis). Async: it
+    needs no thread of the pool, so it answers even when every thread is busy."""
     return {"ok": True}
 
 
 @router.get("/ready", response_model=ReadyOut,
             responses=responses(RATE_LIMITED, {503: {"model": ReadyOut, "description": "a dependency is down"}}))
 def ready(workers: bool = False) -> JSONResponse:
-    """Redis and Elasticsearch reachable (and, with ``?workers=true``, workers consuming and beat alive)."""
+    """Redis and Elasticsearch reachable (and, with ``?workers=true``, workers consuming and beat alive).
+    Elasticsearch gets ``PROBE_SECONDS`` to answer, else it is reported down (``worker.ops.health.check_es``)."""
     body = health.as_json(health.gather(include_workers=workers))
     return JSONResponse(body, status_code=200 if body["ok"] else 503)
 

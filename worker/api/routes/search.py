@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
+from elastic_transport import ConnectionTimeout
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 
 from worker.api.auth import is_writer, require_read
+from worker.api.backend import api_es, es_turn, timeout_detail
 from worker.api.limits import PitBudget
 from worker.api.models import (
     BACKEND_ERRORS,
@@ -53,8 +55,9 @@ class SearchTarget:
     alias: str
 
 
-def search_target() -> SearchTarget:
-    return SearchTarget(get_es(), get_settings().es_index)
+def search_target(_turn: Annotated[None, Depends(es_turn, scope="function")]) -> SearchTarget:
+    """The API's view of the process client (a short timeout, no retry), once the request has its turn."""
+    return SearchTarget(api_es(get_es()), get_settings().es_index)
 
 
 Target = Annotated[SearchTarget, Depends(search_target)]
@@ -104,6 +107,8 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
         if err.meta.status == 400:  # e.g. a query that compiles but Elasticsearch rejects (too many clauses)
             raise HTTPException(400, f"query rejected by the index: {err.message}") from err
         raise HTTPException(503, f"search backend error ({err.meta.status})") from err
+    except ConnectionTimeout as err:
+        raise HTTPException(503, timeout_detail("GET")) from err
     except TransportError as err:
         raise HTTPException(503, "search backend unavailable") from err
 
@@ -172,6 +177,8 @@ def article(
 ) -> Any:
     try:
         src = get_document(target.es, doc_id, alias=target.alias)
+    except ConnectionTimeout as err:
+        raise HTTPException(503, timeout_detail("GET")) from err
     except TransportError as err:
         raise HTTPException(503, "search backend unavailable") from err
     if src is None:
