@@ -22,7 +22,11 @@ in memory (``_Mirror``) and reads only what was appended since its last look. Ma
 No rule links what a veto refuses (``story_guards``): headlines stating other figures ("مقتل 5 جنود في هجوم
 انتحاري" / "مقتل 7 ..."), headlines putting the event in other towns ("بكركوك" / "في الموصل"), articles naming
 no entity in common, one wire template filled in for other towns. A candidate refused for its towns
-refuses its whole story, for every rule tried after it (``_vetted``).
+refuses its whole story, for every rule tried after it (``_vetted``); and a story one of whose reports in the
+window puts the event in another town than the article's headline is refused whichever report the article
+would join it through (``_Mirror.located_elsewhere``): a Kirkuk report does not join the Mosul story through
+a report whose headline names no town (a near-copy of the Kirkuk text), also when the Mosul report itself is
+no candidate of any rule (its text too far for SimHash, its headline for the title rule).
 
 Entries count for the window (``alert_story_window_hours``) by the articles' own times (publication, else
 the moment of assignment), on either side: a copy published more than the window after (or before) an
@@ -62,9 +66,11 @@ from worker.alerts.story_guards import (
     NO_GUARDS,
     PLACE_VETOES,
     Guards,
+    Place,
     copy_veto,
     guards_of,
     link_veto,
+    places_conflict,
     title_veto,
 )
 from worker.alerts.story_link import (
@@ -93,6 +99,9 @@ TITLE_MIN_TOKENS = 4
 MAX_ENTRIES = 40_000
 # Cross-outlet link candidates compared in full per article, those sharing most heavy terms first.
 MAX_LINK_CANDIDATES = 24
+# Reports of one story a process keeps for the story's place check (``_Mirror.located_elsewhere``): those
+# whose headline puts the event in a town, one per set of towns, the newest; past this the oldest goes.
+MAX_LOCATED = 8
 # A publication time this far ahead of the clock is a feed's typo: the article counts as published now.
 FUTURE_SLACK = 86_400
 
@@ -250,6 +259,8 @@ class _Mirror:
         self.has_link = np.zeros(0, dtype=bool)
         self.link_src = np.zeros(0, dtype=np.int32)  # the entry's source as a small id (``source_ids``)
         self.source_ids: dict[str, int] = {}
+        # story -> its entries whose headline puts the event in a town (7 % of entries), at most MAX_LOCATED
+        self.located: dict[str, list[_Entry]] = {}
 
     def add(self, stream_id: str, raw: str) -> None:
         """Append one log entry (see ``StoryIndex._decide`` for its fields). An entry this code cannot
@@ -316,6 +327,25 @@ class _Mirror:
         if e.link is not None:
             self.tops[pos] = top_terms(e.link.top_sig())
             self.link_src[pos] = self.source_ids.setdefault(e.link.source, len(self.source_ids))
+        if e.guards.events:
+            # one report per set of towns (the newest: most likely within a later article's window); a story
+            # told from more than MAX_LOCATED sets of towns forgets its oldest
+            kept = [m for m in self.located.get(e.story, ()) if m.guards.events != e.guards.events]
+            kept.append(e)
+            self.located[e.story] = kept[-MAX_LOCATED:]
+
+    def located_elsewhere(self, story: str, events: tuple[Place, ...], since: float, until: float) -> bool:
+        """Does a report of ``story`` within the window put its event in another town than ``events`` (the
+        article's headline towns; ``story_guards.places_conflict``)? Then the article tells another happening
+        than that story, whichever of its reports the article resembles: vetoes compare two articles, and a
+        report whose headline names no town agrees with every town."""
+        if not events:
+            return False
+        return any(since <= m.ts <= until and places_conflict(events, m.guards.events)
+                   for m in self.located.get(story, ()))
+
+    def _refused(self, guards: Guards, since: float, until: float) -> Callable[[str], bool]:
+        return lambda story: self.located_elsewhere(story, guards.events, since, until)
 
     def best_fp(self, fp: int, since: float, until: float = math.inf,
                 guards: Guards = NO_GUARDS, excluded: set[str] | None = None) -> str | None:
@@ -329,7 +359,8 @@ class _Mirror:
         found = [(int(dist[pos]), self.entries[pos]) for pos in np.flatnonzero((dist <= MAX_HAMMING) & self.has_fp[:n])]
         best: tuple[int, float, str] | None = None
         for d, e in _vetted([(d, e) for d, e in found if since <= e.ts <= until],
-                            lambda d, e: copy_veto(guards, e.guards, d), excluded):
+                            lambda d, e: copy_veto(guards, e.guards, d), excluded,
+                            self._refused(guards, since, until)):
             if best is None or (d, e.ts) < best[:2]:
                 best = (d, e.ts, e.story)
         return best[2] if best else None
@@ -355,7 +386,8 @@ class _Mirror:
                 if j >= TITLE_JACCARD and not entities_conflict(ents, e.entity_signature()):
                     found.append((j, e))
         best: tuple[float, float, str] | None = None
-        for j, e in _vetted(found, lambda _j, e: title_veto(guards, e.guards, _bits(fp, e)), excluded):
+        for j, e in _vetted(found, lambda _j, e: title_veto(guards, e.guards, _bits(fp, e)), excluded,
+                            self._refused(guards, since, until)):
             if best is None or (-j, e.ts) < best[:2]:
                 best = (-j, e.ts, e.story)
         return best[2] if best else None
@@ -382,7 +414,8 @@ class _Mirror:
         found = [(e.link, e) for e in (self.entries[pos] for pos in candidates)
                  if since <= e.ts <= until and e.link is not None and e.link.source]
         best: tuple[float, float, str] | None = None
-        for link, e in _vetted(found, lambda _link, e: link_veto(guards, e.guards, _bits(fp, e)), excluded):
+        for link, e in _vetted(found, lambda _link, e: link_veto(guards, e.guards, _bits(fp, e)), excluded,
+                               self._refused(guards, since, until)):
             other = link.view(frozenset(e.toks), frozenset(e.ents[0]), e.guards.places)
             p = model.probability(view, other)
             if p >= model.threshold and (best is None or (-p, e.ts) < best[:2]):
@@ -394,11 +427,12 @@ _T = TypeVar("_T")
 
 
 def _vetted(found: list[tuple[_T, _Entry]], veto: Callable[[_T, _Entry], str | None],
-            excluded: set[str] | None) -> list[tuple[_T, _Entry]]:
+            excluded: set[str] | None, refused: Callable[[str], bool] | None = None) -> list[tuple[_T, _Entry]]:
     """The candidates no veto refuses and whose story is not excluded. A candidate refused for its places
     (``story_guards.PLACE_VETOES``) excludes its whole story, here and for the rules tried after this one
     (``excluded`` is updated): a story located in Mosul by one report does not take a Kirkuk report through
-    another of its reports whose headline names no town."""
+    another of its reports whose headline names no town. So does a story ``refused`` (another of its reports,
+    candidate or not, puts the event in another town: ``_Mirror.located_elsewhere``), asked once per story."""
     excluded = set() if excluded is None else excluded
     kept = []
     for key, e in found:
@@ -407,6 +441,10 @@ def _vetted(found: list[tuple[_T, _Entry]], veto: Callable[[_T, _Entry], str | N
             excluded.add(e.story)
         elif reason is None:
             kept.append((key, e))
+    if refused is not None:
+        for story in dict.fromkeys(e.story for _, e in kept):
+            if story not in excluded and refused(story):
+                excluded.add(story)
     return [(key, e) for key, e in kept if e.story not in excluded]
 
 
