@@ -87,6 +87,12 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
+def json_record(msg: str, logger: str = "newsworker", level: int = logging.INFO) -> str:
+    """One log line as ``JsonFormatter`` writes it, for a process that prints its few lines rather than
+    configuring logging (the replay server's start line in ``replay.log``)."""
+    return JsonFormatter().format(logging.LogRecord(logger, level, __file__, 0, msg, None, None))
+
+
 _TRACEBACK_STARTS = ("Traceback (most recent call last):", "During handling of the above exception",
                      "The above exception was the direct cause")
 

@@ -140,3 +140,26 @@ def test_celery_processes_print_no_banner_in_json_format(monkeypatch) -> None:  
     assert "-q" in ops.worker_cmd(1, "poll") and "-q" in ops.beat_cmd()
     monkeypatch.setattr(ops, "get_settings", lambda: Settings(log_format="text"))
     assert "-q" not in ops.worker_cmd(1, "poll")  # a person reading text logs keeps Celery's banner
+
+
+def test_the_replay_servers_start_line_is_json_in_a_log_file(tmp_path) -> None:
+    """run's replay.log held the replay server's start line as plain text among JSON logs (QA4 re-test)."""
+    import socket
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "replay.log"
+    with open(out, "wb") as f:
+        proc = subprocess.Popen([sys.executable, "-m", "worker.cli.main", "replay-server", "--port", str(port)],
+                                stdout=f, stderr=subprocess.STDOUT, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not out.read_text():
+            time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    rec = json.loads(out.read_text().splitlines()[0])
+    assert rec["logger"] == "newsworker.replay" and rec["msg"].startswith("replay server on http://127.0.0.1:")

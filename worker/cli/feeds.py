@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -309,12 +310,19 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Serve real ANT corpus articles as live RSS/Atom feeds with article pages (demo, tests, bench)."""
         from worker.replay.server import make_server, parse_faults
+        from worker.settings import get_settings
 
         server = make_server(host=host, port=port, corpus=corpus, rate=rate, start_released=start_released,
                              split=split, faults=parse_faults(faults), window=window, verbose=verbose)
         snap = server.state.snapshot()
-        console.print(f"replay server on {server.url}: {snap['corpus_items']} items, {snap['feeds']} feeds, "
-                      f"{snap['released']} released, +{rate}/s; feeds at {server.url}/feeds.json")
+        started = (f"replay server on {server.url}: {snap['corpus_items']} items, {snap['feeds']} feeds, "
+                   f"{snap['released']} released, +{rate}/s; feeds at {server.url}/feeds.json")
+        if get_settings().log_format == "json" and not sys.stdout.isatty():  # run's replay.log: JSON lines
+            from worker.logs import json_record
+
+            print(json_record(started, "newsworker.replay"), flush=True)
+        else:
+            console.print(started, highlight=False)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
