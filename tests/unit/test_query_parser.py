@@ -94,7 +94,8 @@ def test_prefix_and_exists() -> None:
     "q",
     ["*", "**", " * ", "* سجن", "سجن OR *", "NOT *", "(*)", "title:*", "story:*", "id:*", "lang:*", "body:*",
      "exact:*", "title:(*)", "سجن OR story:*", "killed:[* TO *]", "killed:..", "casualties:[* TO *] OR سجن",
-     "NOT date:{2022-01-01 TO 2022-01-01}"],
+     "NOT date:{2022-01-01 TO 2022-01-01}",
+     "killed:>=0", "casualties:>=0", "killed:[0 TO *]"],  # counts are never negative (QA4 re-test)
 )
 def test_a_query_that_means_every_article_is_refused(q) -> None:
     # QA4 #6: *, title:* and story:* silently meant "everything" (an alert on * fired on every article);
@@ -110,6 +111,7 @@ def test_a_query_that_means_every_article_is_refused(q) -> None:
         ("killed:>10", 11, None), ("killed:>=10", 10, None), ("killed:<10", None, 9), ("killed:<=10", None, 10),
         ("killed:[5 TO 10]", 5, 10), ("killed:{5 TO 10}", 6, 9), ("killed:5..10", 5, 10), ("killed:7", 7, 7),
         ("killed:[5 TO *]", 5, None), ("killed:..10", None, 10), ("killed:٣", 3, 3),
+        ("killed:[0 TO 10]", None, 10), ("killed:>0", 1, None),
     ],
 )
 def test_int_ranges(q, lo, hi) -> None:

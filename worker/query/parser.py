@@ -475,7 +475,9 @@ class _Transformer:
             return MatchNone()
         if a is not None and a > INT_MAX or b is not None and b < INT_MIN:
             return MatchNone()  # beyond the integer type: nothing can match
-        a = None if a is None or a <= INT_MIN else a
+        # Every int field is a count (casualties): never negative, so a lower bound of 0 or less bounds
+        # nothing, and killed:>=0 is every article (refused like killed:[* TO *]).
+        a = None if a is None or a <= 0 else a
         b = None if b is None or b >= INT_MAX else b
         if a is None and b is None:
             return MatchAll()
