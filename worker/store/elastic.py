@@ -167,6 +167,18 @@ def index_analysis_version(es: Elasticsearch, index: str) -> int:
         return 1
 
 
+def stale_analysis(es: Elasticsearch, alias: str | None = None) -> str | None:
+    """:func:`analysis_message` for the index behind ``alias`` when its analysis is not this code's; None
+    when it is, or when there is no index yet. Reads only (the worker's start-up check: it must not put
+    templates or mappings, which ``index setup`` and ``run`` do through :func:`ensure_index`)."""
+    alias = alias or get_settings().es_index
+    index = current_index(es, alias)
+    if not index:
+        return None
+    version = index_analysis_version(es, index)
+    return None if version == ANALYSIS_VERSION else analysis_message(index, version)
+
+
 def ensure_index(es: Elasticsearch, alias: str | None = None) -> EnsureResult:
     """Put the template and make sure ``alias`` points at a versioned index. Re-runnable.
 
