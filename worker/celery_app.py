@@ -34,7 +34,7 @@ from worker.pipeline.context import current
 from worker.pipeline.table import STAGES
 from worker.settings import Settings, get_settings
 from worker.store.clients import probing, reset_clients
-from worker.store.elastic import stale_analysis
+from worker.store.elastic import index_warnings
 from worker.tasks import register
 
 QUEUES = STAGES.queues
@@ -134,19 +134,20 @@ def _warm_chain(**_: object) -> None:
 
 
 @worker_ready.connect
-def _warn_stale_analysis(**_: object) -> None:
+def _warn_stale_index(**_: object) -> None:
     """Log, once at the worker's start (its main process, once its logging is set up), that the index was
-    analysed by another search analysis version. ``run`` and ``index setup`` say it on the console, but an
-    operator who starts the worker with systemd units or compose reads only this log (QA round 4 re-test,
-    N2). A read within a few seconds: a slow Elasticsearch must not hold the worker's start."""
+    analysed by another search analysis version, or made with an older mapping. ``run`` and ``index setup``
+    say it on the console, but an operator who starts the worker with systemd units or compose reads only
+    this log (QA round 4 re-test, N2). A read within a few seconds: a slow Elasticsearch must not hold the
+    worker's start."""
     log = logging.getLogger(__name__)
     try:
         with probing() as es:
-            message = stale_analysis(es, get_settings().es_index)
+            warnings = index_warnings(es, get_settings().es_index)
     except Exception as err:  # noqa: BLE001 - a check, not a start condition: the stores may be away
-        log.info("search analysis version not checked: %s", err)
+        log.info("index analysis and mapping versions not checked: %s", err)
         return
-    if message:
+    for message in warnings:
         log.warning("%s", message)
 
 

@@ -177,10 +177,39 @@ def test_the_worker_logs_a_stale_analysis_at_its_start_as_a_json_warning(es_clie
             def away(*_a: object, **_k: object) -> None:
                 raise ConnectionError("connection refused")
 
-            monkeypatch.setattr(celery_app, "stale_analysis", away)  # Elasticsearch away: the worker still starts
+            monkeypatch.setattr(celery_app, "index_warnings", away)  # Elasticsearch away: the worker still starts
             worker_ready.send(sender=None)
             [record] = logged()
             assert record.levelno == logging.INFO and "not checked: connection refused" in record.getMessage()
+    finally:
+        elastic.drop_alias_and_indices(es_client, alias)
+        forget(alias)
+
+
+def test_the_worker_logs_an_older_mapping_at_its_start(es_client, unique_name, monkeypatch, caplog):
+    """README: an index made with mapping version 2 keeps working, "the worker logs it": the same start-up
+    check as the analysis version (nothing read the mapping version before)."""
+    import logging
+
+    from celery.signals import worker_ready
+
+    from worker import celery_app
+    from worker.query.analysis import ANALYSIS_VERSION
+    from worker.settings import get_settings
+
+    alias = f"{unique_name}-wm"
+    monkeypatch.setattr(get_settings(), "es_index", alias)
+    mappings = _v2_mappings()
+    mappings["_meta"]["analysis_version"] = ANALYSIS_VERSION
+    try:
+        es_client.indices.create(index=f"{alias}-v1", mappings=mappings, aliases={alias: {"is_write_index": True}})
+        with caplog.at_level(logging.INFO, logger=celery_app.__name__):
+            worker_ready.send(sender=None)
+        [record] = [r for r in caplog.records if r.name == celery_app.__name__]
+        assert record.levelno == logging.WARNING
+        assert record.getMessage() == (f"index {alias}-v1 was made with mapping version 2, the template is version "
+                                       "3: it keeps working as it is until `newsworker index reindex` moves it to "
+                                       "version 3")
     finally:
         elastic.drop_alias_and_indices(es_client, alias)
         forget(alias)
