@@ -20,6 +20,7 @@ from celery.signals import (
     before_task_publish,
     worker_init,
     worker_process_init,
+    worker_ready,
 )
 from kombu import Queue
 
@@ -32,7 +33,8 @@ from worker.logs import install as install_json_logs
 from worker.pipeline.context import current
 from worker.pipeline.table import STAGES
 from worker.settings import Settings, get_settings
-from worker.store.clients import reset_clients
+from worker.store.clients import probing, reset_clients
+from worker.store.elastic import index_warnings
 from worker.tasks import register
 
 QUEUES = STAGES.queues
@@ -129,6 +131,24 @@ def _warm_chain(**_: object) -> None:
     children share the pages. A chain that cannot load fails the worker's start, loudly."""
     warm_up_chain()
     warm_up_page_extraction()
+
+
+@worker_ready.connect
+def _warn_stale_index(**_: object) -> None:
+    """Log, once at the worker's start (its main process, once its logging is set up), that the index was
+    analysed by another search analysis version, or made with an older mapping. ``run`` and ``index setup``
+    say it on the console, but an operator who starts the worker with systemd units or compose reads only
+    this log (QA round 4 re-test, N2). A read within a few seconds: a slow Elasticsearch must not hold the
+    worker's start."""
+    log = logging.getLogger(__name__)
+    try:
+        with probing() as es:
+            warnings = index_warnings(es, get_settings().es_index)
+    except Exception as err:  # noqa: BLE001 - a check, not a start condition: the stores may be away
+        log.info("index analysis and mapping versions not checked: %s", err)
+        return
+    for message in warnings:
+        log.warning("%s", message)
 
 
 @after_setup_logger.connect

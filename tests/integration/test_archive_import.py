@@ -278,3 +278,27 @@ def test_csv_export_imports_back_unchanged_and_excel_unicode_text_too(es_client,
             from worker.store.elastic import drop_alias_and_indices
 
             drop_alias_and_indices(es_client, copy_alias)
+
+
+def test_csv_record_over_the_cap_never_becomes_rows_nor_replaces_a_stored_article(es_client, archive_env, tmp_path,
+                                                                                    monkeypatch):
+    """QA round 4 re-test, N1: a quoted cell over the cap holding a CSV-like line. Its lines after the cap
+    were read as records: ``http://evil.example/inj`` "INJECTED ROW" was imported, and (with a text and a
+    title) it replaced the stored article with that URL. The cap is small here, the contract the same."""
+    from worker.archive import readers
+
+    alias, _ = archive_env
+    stored = ant_articles(1)[0] | {"url": "http://evil.example/inj"}
+    _import(write_jsonl(tmp_path / "stored.jsonl", [stored]), alias)
+    cap = 4096
+    monkeypatch.setattr(readers, "MAX_LINE_BYTES", cap)
+    text = " ".join(ant_articles(1)[1]["text"].split()).replace('"', "'").replace(",", "،")  # one unquoted cell
+    cell = "a" * (cap + 100) + f"\nhttp://evil.example/inj,INJECTED ROW,{text}\nmore text of the same cell"
+    path = tmp_path / "resync.csv"
+    path.write_text(f'url,title,text\nhttp://example.com/big,big,"{cell}"\nhttp://example.com/after,after,{text}\n',
+                    encoding="utf-8")
+    summary = _import(path, alias, "--quiet")
+    assert (summary["rows"], summary["imported"], summary["bad"]) == (2, 1, 1)
+    assert [b["line"] for b in summary["bad_rows"]] == [2]
+    titles = {d["url"]: d["title"] for d in _all_docs(es_client, alias)}
+    assert titles == {"http://evil.example/inj": stored["title"], "http://example.com/after": "after"}

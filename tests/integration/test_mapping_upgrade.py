@@ -132,3 +132,84 @@ def test_an_index_made_by_another_analysis_is_reported_and_reindexed(es_client, 
     finally:
         elastic.drop_alias_and_indices(es_client, alias)
         forget(alias)
+
+
+def test_the_worker_logs_a_stale_analysis_at_its_start_as_a_json_warning(es_client, unique_name, monkeypatch, caplog):
+    """QA round 4 re-test, N2: README says the worker logs that the index was made by another analysis; it
+    did not (only ``run`` and ``index setup`` said it, on the console), so an operator running the worker
+    under systemd or compose never saw it. The worker's ``worker_ready`` now logs it, as a WARNING."""
+    import json
+    import logging
+
+    from celery.signals import worker_ready
+
+    from worker import celery_app
+    from worker.logs import JsonFormatter
+    from worker.settings import get_settings
+
+    alias = f"{unique_name}-wl"
+    monkeypatch.setattr(get_settings(), "es_index", alias)
+    mappings = copy.deepcopy(elastic.load_template_body()["mappings"])
+    mappings["_meta"] = {**mappings["_meta"], "analysis_version": 1}
+
+    def logged() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if r.name == celery_app.__name__]
+
+    try:
+        with caplog.at_level(logging.INFO, logger=celery_app.__name__):
+            worker_ready.send(sender=None)  # no index yet (a first start): nothing to say
+            assert logged() == []
+            es_client.indices.create(index=f"{alias}-v1", mappings=mappings, aliases={alias: {"is_write_index": True}})
+            worker_ready.send(sender=None)
+            [record] = logged()
+            line = json.loads(JsonFormatter().format(record))
+            assert line["level"] == "WARNING" and line["logger"] == "worker.celery_app"
+            assert line["msg"].startswith(f"index {alias}-v1 was analysed with search analysis version 1")
+            assert "newsworker index reindex" in line["msg"]
+            assert elastic.index_analysis_version(es_client, f"{alias}-v1") == 1  # a read: nothing was put
+
+            caplog.clear()
+            assert elastic.reindex(es_client, alias=alias).swapped
+            forget(alias)
+            worker_ready.send(sender=None)
+            assert logged() == []
+
+            def away(*_a: object, **_k: object) -> None:
+                raise ConnectionError("connection refused")
+
+            monkeypatch.setattr(celery_app, "index_warnings", away)  # Elasticsearch away: the worker still starts
+            worker_ready.send(sender=None)
+            [record] = logged()
+            assert record.levelno == logging.INFO and "not checked: connection refused" in record.getMessage()
+    finally:
+        elastic.drop_alias_and_indices(es_client, alias)
+        forget(alias)
+
+
+def test_the_worker_logs_an_older_mapping_at_its_start(es_client, unique_name, monkeypatch, caplog):
+    """README: an index made with mapping version 2 keeps working, "the worker logs it": the same start-up
+    check as the analysis version (nothing read the mapping version before)."""
+    import logging
+
+    from celery.signals import worker_ready
+
+    from worker import celery_app
+    from worker.query.analysis import ANALYSIS_VERSION
+    from worker.settings import get_settings
+
+    alias = f"{unique_name}-wm"
+    monkeypatch.setattr(get_settings(), "es_index", alias)
+    mappings = _v2_mappings()
+    mappings["_meta"]["analysis_version"] = ANALYSIS_VERSION
+    try:
+        es_client.indices.create(index=f"{alias}-v1", mappings=mappings, aliases={alias: {"is_write_index": True}})
+        with caplog.at_level(logging.INFO, logger=celery_app.__name__):
+            worker_ready.send(sender=None)
+        [record] = [r for r in caplog.records if r.name == celery_app.__name__]
+        assert record.levelno == logging.WARNING
+        assert record.getMessage() == (f"index {alias}-v1 was made with mapping version 2, the template is version "
+                                       "3: it keeps working as it is until `newsworker index reindex` moves it to "
+                                       "version 3")
+    finally:
+        elastic.drop_alias_and_indices(es_client, alias)
+        forget(alias)

@@ -86,3 +86,30 @@ def test_index_setup_and_stats_name_an_index_made_by_another_analysis(es_client,
     forget(alias)
     r = runner.invoke(app, ["index", "setup", "--index", alias])
     assert r.exit_code == 0 and "analysis version" not in r.output, r.output
+
+
+def test_search_table_shows_published_in_utc_whatever_offset_was_stored(es_client, alias, monkeypatch):
+    """QA round 4 re-test, N3: imported rows keep their offset, feed items are stored in UTC; the table
+    printed each as stored without a zone, so a date-sorted list read 26 June above 27 June."""
+    from datetime import datetime, timedelta, timezone
+
+    from worker.document import EnrichedDocument
+
+    def at(hours: int, *clock: int) -> datetime:
+        return datetime(2018, *clock, tzinfo=timezone(timedelta(hours=hours)))
+
+    docs = [EnrichedDocument(id="tz-minus", url="https://example.org/m", title="خبر بتوقيت سالب", body="نص",
+                             source="example.org", published=at(-5, 6, 26, 18, 0)),
+            EnrichedDocument(id="tz-plus", url="https://example.org/p", title="خبر بتوقيت ايجابي", body="نص",
+                             source="example.org", published=at(4, 6, 27, 1, 20))]
+    elastic.ensure_index(es_client, alias)
+    elastic.index_documents(es_client, docs, alias=alias, refresh="wait_for")
+    monkeypatch.setenv("COLUMNS", "200")
+    r = runner.invoke(app, ["search", "", "--index", alias, "--sort", "date"])
+    assert r.exit_code == 0, r.output
+    assert "published (UTC)" in r.output
+    assert r.output.index("2018-06-26 23:00") < r.output.index("2018-06-26 21:20")
+    assert "2018-06-27" not in r.output and "2018-06-26 18:00" not in r.output
+    stored = {h["id"]: h["published"] for h in json.loads(runner.invoke(
+        app, ["search", "", "--index", alias, "--json"]).output)["hits"]}
+    assert stored["tz-plus"].startswith("2018-06-27T01:20") and stored["tz-plus"].endswith("+04:00")  # as stored

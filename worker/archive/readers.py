@@ -274,7 +274,9 @@ def read_csv(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]:
     why a record's line is where it starts). Comma-, tab- or semicolon-separated (``CSV_DELIMITERS``: the
     header decides). UTF-8 with or without a BOM, or UTF-16/UTF-32 with theirs; a record with invalid text
     is a bad row (UTF-8 is decoded with ``surrogateescape``, the wide encodings with ``surrogatepass``, so
-    the damage is found per record, not fatal)."""
+    the damage is found per record, not fatal). A record over the cap is one bad row, read past to its end
+    as csv's grammar places it (``worker.archive.lines``): its quoted cells never come back as rows. A
+    quoted field the archive ends inside is one bad row, and the end of the rows."""
     first = _read_head(stream, 4)
     wide = wide_encoding(first)
     label = wide or "UTF-8"
@@ -292,14 +294,17 @@ def read_csv(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]:
         return
     if len(header_line) > cap and not header_line.endswith(("\n", "\r")):
         raise ArchiveFormatError(f"line 1: the CSV header is longer than {cap} characters")
-    lines = BoundedLines(text, cap, header_line)
-    reader = csv.reader(lines, delimiter=_delimiter(header_line))
+    delimiter = _delimiter(header_line)
+    lines = BoundedLines(text, cap, header_line, delimiter)
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         return
     except (csv.Error, Overlong) as err:
         raise ArchiveFormatError(f"line 1: unreadable CSV header: {err}") from err
+    if lines.unclosed:
+        raise ArchiveFormatError("line 1: the CSV header opens a quoted field that never closes")
     names = [h.strip().lower() for h in header]
     if not any(n in names for n in URL):
         raise ArchiveFormatError(f"line 1: the CSV header has no 'url' column: {header[:12]}")
@@ -318,7 +323,7 @@ def read_csv(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]:
         except UnicodeDecodeError as err:  # only the wide encodings: an odd byte count at the end
             yield BadRow(ordinal + 1, start, f"invalid {label} ({err.reason}), stopped reading")
             return
-        except Overlong as err:  # the reader starts afresh on the line after it
+        except Overlong as err:  # the rest of the record was read past: the reader starts afresh on the next one
             ordinal += 1
             yield BadRow(ordinal, start, str(err))
             start = lines.count + 1
@@ -329,6 +334,12 @@ def read_csv(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]:
             start = lines.count + 1
             continue
         line, start = start, lines.count + 1
+        if lines.unclosed:
+            # csv (not strict) returns the rest of the archive as the open field: those lines are not rows,
+            # and this one's text would be all of them.
+            yield BadRow(ordinal + 1, line, f"a quoted field never closes: the rest of the archive (to line "
+                                            f"{lines.count}) is inside it and was not read as rows")
+            return
         if not record or all(not f.strip() for f in record):
             continue
         ordinal += 1

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from worker.cli.term import CliConsole, cell, dumps
+from worker.cli.term import CliConsole, cell, dumps, utc_time
 
 console = CliConsole()
 alerts_app = typer.Typer(help="Alert rules (saved searches with delivery channels) and their history.",
@@ -176,10 +176,10 @@ def test(
         f"examined, {result['matched']} pass the filters -> {result['notifications']} notification(s)",
         highlight=False,
     )
-    table = Table("story", "published", "source", "title", "follow-ups")
+    table = Table("story", "published (UTC)", "source", "title", "follow-ups")
     for s in result["stories"]:
         a = s["article"]
-        table.add_row(cell((s["story_id"] or "")[:12]), cell(str(a.get("published") or "")[:16]),
+        table.add_row(cell((s["story_id"] or "")[:12]), utc_time(a.get("published")),
                       cell(a.get("source") or ""), cell(a.get("title") or ""), str(len(s["follow_ups"])))
     console.print(table)
 
@@ -198,10 +198,10 @@ def history(
     if as_json:
         _dump({"total": total, "records": records})
         return
-    table = Table("created", "rule", "kind", "status", "attempts", "title", "follow-ups")
+    table = Table("created (UTC)", "rule", "kind", "status", "attempts", "title", "follow-ups")
     for r in records:
         title = (r.get("article") or {}).get("title") or f"{r.get('article_count') or 0} article(s)"
-        table.add_row(cell(str(r.get("created", ""))[:19]), cell(r.get("rule", "")), cell(r.get("kind", "")),
+        table.add_row(utc_time(r.get("created"), seconds=True), cell(r.get("rule", "")), cell(r.get("kind", "")),
                       cell(r.get("status", "")), cell(r.get("attempts", 0)), cell(title),
                       cell(r.get("follow_up_count", 0)))
     console.print(f"{total} notification(s)", highlight=False)

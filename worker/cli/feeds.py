@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from worker.cli.term import CliConsole, cell, dumps
+from worker.cli.term import CliConsole, cell, dumps, utc_time
 
 console = CliConsole()
 
@@ -341,13 +340,13 @@ def register(app: typer.Typer) -> None:
         if as_json:
             return _print_json(rows)
         t = Table(title=f"{dead.count()} dead letters")
-        for col in ("id", "stage", "when", "item", "error"):
+        for col in ("id", "stage", "when (UTC)", "item", "error"):
             t.add_column(col)
         for r in rows:
             p = r.get("payload")
             p = p if isinstance(p, dict) else {"id": p}
             what = str(p.get("url") or p.get("link") or p.get("id") or p.get("feed_id") or "")[:60]
-            when = datetime.fromtimestamp(r["recorded_at"], tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+            when = utc_time(r["recorded_at"], seconds=True)
             t.add_row(cell(r["id"]), cell(r["stage"]), when, cell(what), cell(str(r["error"])[:70]))
         console.print(t)
 

@@ -57,7 +57,7 @@ def search_cmd(
     """Search indexed articles."""
     from rich.table import Table
 
-    from worker.cli.term import CliConsole, cell, dumps
+    from worker.cli.term import CliConsole, cell, dumps, utc_time
     from worker.query import QuerySyntaxError
     from worker.store.search import SearchError, iter_hits, search
 
@@ -111,14 +111,14 @@ def search_cmd(
         return
     table = Table(title=cell(f"{total} results for {query!r}"), show_lines=True)
     table.add_column("#", justify="right", style="dim")
-    table.add_column("published", no_wrap=True)
+    table.add_column("published (UTC)", no_wrap=True)
     table.add_column("source", style="cyan")
     table.add_column("title / snippet", overflow="fold")
     table.add_column("events", style="magenta")
     for i, h in enumerate(hits, 1):
         text = f"[bold]{_plain(h.title_html)}[/]\n{_plain(h.snippet)}"
         table.add_row(
-            str(i), cell((h.published or "")[:16].replace("T", " ")), cell(h.source or ""), text,
+            str(i), utc_time(h.published), cell(h.source or ""), text,
             cell(", ".join(h.events)),
         )
     console.print(table)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console, ConsoleDimensions, ConsoleOptions, RenderableType
@@ -43,6 +44,31 @@ def plain(text: Any) -> str:
 def cell(text: Any) -> str:
     """``plain(text)`` with rich markup escaped: for a table cell or a message printed with markup."""
     return escape(plain(text))
+
+
+def utc_time(value: Any, *, seconds: bool = False) -> str:
+    """A time for a table cell, in UTC, whose column header says "(UTC)": ``2018-06-26 23:00`` (with
+    ``:SS`` when ``seconds``). ``value``: an ISO 8601 string (an offset is converted; none means UTC, as the
+    index reads it), a ``datetime``, or epoch seconds; None is empty, and text that is no time is shown cut,
+    as it is. Every CLI table shows times this way: an imported article keeps its own offset in the index, a
+    feed item is stored in UTC, and printed as stored (QA round 4 re-test, N3) a date-sorted list read
+    ``2018-06-26 18:00`` (-05:00) above ``2018-06-27 01:20`` (+04:00), both on 26 June in UTC, which is
+    also the day ``date:`` and ``--from``/``--to`` mean. ``--json`` keeps the stored value and its offset."""
+    width = 19 if seconds else 16
+    if value is None or value == "":
+        return ""
+    try:
+        if isinstance(value, datetime):
+            when = value
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            when = datetime.fromtimestamp(value, tz=UTC)
+        else:
+            when = datetime.fromisoformat(str(value).strip())
+    except (TypeError, ValueError, OverflowError, OSError):
+        return cell(str(value)[:width])
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def dumps(obj: Any, **kwargs: Any) -> str:

@@ -159,12 +159,40 @@ def analysis_message(index: str, version: int) -> str:
 
 def index_analysis_version(es: Elasticsearch, index: str) -> int:
     """The ``ANALYSIS_VERSION`` recorded in ``index``'s mapping (1 when none is: made before it was)."""
-    body = es.indices.get_mapping(index=index).body
-    meta = (body.get(index, {}).get("mappings") or {}).get("_meta") or {}
+    meta = _index_meta(es, index)
     try:
         return int(meta.get("analysis_version", 1))
     except (TypeError, ValueError):
         return 1
+
+
+def _index_meta(es: Elasticsearch, index: str) -> dict[str, Any]:
+    body = es.indices.get_mapping(index=index).body
+    return (body.get(index, {}).get("mappings") or {}).get("_meta") or {}
+
+
+def index_warnings(es: Elasticsearch, alias: str | None = None) -> list[str]:
+    """What the worker logs at its start about the index behind ``alias``: made by another search analysis
+    (:func:`analysis_message`), or with an older mapping than the template's; empty when neither, or when
+    there is no index yet. Reads only: it must not put templates or mappings, which ``index setup`` and
+    ``run`` do through :func:`ensure_index`."""
+    alias = alias or get_settings().es_index
+    index = current_index(es, alias)
+    if not index:
+        return []
+    meta = _index_meta(es, index)
+    out = []
+    try:
+        analysis = int(meta.get("analysis_version", 1))
+    except (TypeError, ValueError):
+        analysis = 1
+    if analysis != ANALYSIS_VERSION:
+        out.append(analysis_message(index, analysis))
+    made, current = meta.get("mapping_version"), load_template_body()["mappings"]["_meta"]["mapping_version"]
+    if isinstance(made, int) and made < current:
+        out.append(f"index {index} was made with mapping version {made}, the template is version {current}: it "
+                   f"keeps working as it is until `newsworker index reindex` moves it to version {current}")
+    return out
 
 
 def ensure_index(es: Elasticsearch, alias: str | None = None) -> EnsureResult:
