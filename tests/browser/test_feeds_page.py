@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import screenshot, with_key
+from tests.browser.conftest import screenshot, with_key, wrong_key_then_right
 from worker.ingest.registry import Feed, FeedState
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -172,6 +172,19 @@ def test_closed_reads_ask_for_the_key_then_show_the_list(page, web, feeds, monke
     page.press("#nw-key-input", "Enter")
     page.wait_for_selector("#feeds tr[data-feed='aljazeera']")
     assert page.locator("#feeds tbody tr[data-feed]").count() == 3
+    assert not page.errors
+
+
+def test_closed_reads_a_wrong_key_then_the_right_one_shows_the_list(page, web, feeds, monkeypatch):
+    """QA4 re-test N1: the read was retried once only, so after a wrong key the right one, entered in the dialog
+    that opened again, was stored but the page stayed on "مفتاح API مفقود أو خاطئ" until a reload."""
+    from worker.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "api_read_open", False)
+    page.goto(web.url + "/feeds")
+    wrong_key_then_right(page, web.key)
+    page.wait_for_selector("#feeds tr[data-feed='aljazeera']")
+    assert page.is_hidden("#msg") and page.locator("#nw-key-dialog[open]").count() == 0
     assert not page.errors
 
 

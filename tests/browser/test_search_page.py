@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.browser.conftest import wrong_key_then_right
 from tests.integration.test_search_es import _doc, controlled_documents
 from worker.query.analysis import analyze
 from worker.store import elastic
@@ -194,6 +195,19 @@ def test_histogram_bars_work_from_the_keyboard(page, server):
     page.locator("#histogram rect.bar").last.focus()
     page.keyboard.press(" ")
     page.wait_for_url(lambda u: "from=" in u)
+    assert not page.errors
+
+
+def test_closed_reads_a_wrong_key_then_the_right_one_shows_the_results(page, server, monkeypatch):
+    """QA4 re-test N1: with reads closed, a wrong key and then the right one left the page on "مفتاح API مفقود
+    أو خاطئ" with no results until a manual reload."""
+    from worker.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "api_read_open", False)
+    page.goto(server + "/?q=" + "سجن")
+    wrong_key_then_right(page)
+    page.wait_for_selector(".hit")
+    assert page.is_hidden("#error")
     assert not page.errors
 
 

@@ -3,8 +3,8 @@
  * indexed articles, one entry per story) and the delivery history per channel.
  *
  * "Save this search as an alert" on the search page opens /alerts?q=...&source=... and the form starts
- * with that query. Every call goes through keyed(() => NW.api(...)): a 401 opens the key dialog and the
- * write is retried with the key entered there (again after a wrong one). An edit is saved only over the
+ * with that query. Every call goes through NW.withKey(() => NW.api(...)): a 401 opens the key dialog and the
+ * call is retried with each key entered there (again after a wrong one). An edit is saved only over the
  * version it was opened on (If-Match with the rule's `updated` time): a rule changed or deleted meanwhile
  * (another tab, another user) answers 412 and the page says so instead of overwriting it or bringing it back.
  * Rule names, queries, titles and errors are untrusted: textContent.
@@ -23,20 +23,6 @@
 
   const fail = (err) => show(NW.errorText(err), "error");
 
-  /* NW.withKey, and once more for each key entered after a refused one: a wrong key re-opens the dialog
-   * (NW.api does so on a 401), and the right key typed there must retry the change, not only be stored.
-   * Closing the dialog without a key ends it with the 401. */
-  async function keyed(fn) {
-    for (;;) {
-      try {
-        return await NW.withKey(fn);
-      } catch (err) {
-        const dlg = $("nw-key-dialog");
-        if (!(err instanceof NW.ApiError) || err.status !== 401 || !dlg || !dlg.open) throw err;
-        if (!(await NW.askKey(NW.t("err.401")))) throw err;
-      }
-    }
-  }
   const lines = (id) => $(id).value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
 
   // -------------------------------------------------------------------------------------------- form
@@ -106,7 +92,7 @@
     // "*" (a rule saved before versions): at least never re-create a rule deleted meanwhile
     const ifMatch = ui.etag ? `"${ui.etag}"` : "*";
     try {
-      await keyed(() => (ui.editing
+      await NW.withKey(() => (ui.editing
         ? NW.api(`/alerts/${encodeURIComponent(name)}`, { method: "PUT", json: body, headers: { "If-Match": ifMatch } })
         : NW.api("/alerts", { method: "POST", json: Object.assign({ name }, body) })));
     } catch (err) {
@@ -149,7 +135,7 @@
       }
       let rule;
       try {
-        rule = await keyed(() => NW.api(`/alerts/${encodeURIComponent(name)}`));
+        rule = await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(name)}`));
       } catch (err) { fail(err); return; }
       if (!isRedacted(rule)) {
         ui.editingRule = rule; // ui.etag stays the version the form opened on: a change since is still a 412
@@ -179,7 +165,7 @@
 
   async function edit(name) {
     let rule;
-    try { rule = await keyed(() => NW.api(`/alerts/${encodeURIComponent(name)}`)); } catch (err) { fail(err); return; }
+    try { rule = await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(name)}`)); } catch (err) { fail(err); return; }
     ui.editing = name;
     ui.editingRule = rule;
     ui.etag = rule.updated || null;
@@ -263,7 +249,7 @@
 
   async function loadRules(focus) {
     try {
-      const list = await keyed(() => NW.api("/alerts"));
+      const list = await NW.withKey(() => NW.api("/alerts"));
       ui.rules = list.rules || [];
       ui.writes = list.writes_enabled !== false;
     } catch (err) { fail(err); return; }
@@ -273,7 +259,7 @@
   async function toggle(rule) {
     show("");
     try {
-      await keyed(() => NW.api(`/alerts/${encodeURIComponent(rule.name)}`, { method: "PATCH", json: { enabled: !rule.enabled } }));
+      await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(rule.name)}`, { method: "PATCH", json: { enabled: !rule.enabled } }));
     } catch (err) { fail(err); return; }
     show(NW.t(rule.enabled ? "alerts.disabled_msg" : "alerts.enabled_msg", { name: rule.name }));
     await loadRules([rule.name, "act-toggle"]);
@@ -289,7 +275,7 @@
       return;
     }
     try {
-      await keyed(() => NW.api(`/alerts/${encodeURIComponent(name)}`, { method: "DELETE" }));
+      await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(name)}`, { method: "DELETE" }));
     } catch (err) { fail(err); return; }
     show(NW.t("alerts.deleted", { name }));
     if (ui.editing === name) resetForm();
@@ -304,7 +290,7 @@
 
   async function test(name) {
     try {
-      ui.preview = await keyed(() => NW.api(`/alerts/${encodeURIComponent(name)}/test?limit=200`));
+      ui.preview = await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(name)}/test?limit=200`));
     } catch (err) { fail(err); return; }
     renderPreview();
     $("preview").scrollIntoView();
@@ -354,7 +340,7 @@
       if ($(id).value) qs.set(param, $(id).value);
     }
     try {
-      ui.history = await keyed(() => NW.api(`/alerts/history?${qs}`));
+      ui.history = await NW.withKey(() => NW.api(`/alerts/history?${qs}`));
     } catch (err) { fail(err); return; }
     renderHistory();
   }

@@ -89,7 +89,7 @@ function addClause(clause) {
 // ----------------------------------------------------------------------------------------------- fetch
 
 /* Reads go through NW.read, so they carry the key when the server closes reads: a 401 opens the key
- * dialog and the read is retried once with the key entered. */
+ * dialog and the read is retried with each key entered there until one is right or the dialog is closed. */
 async function getJson(url) {
   try {
     return await NW.read(url);

@@ -1,8 +1,8 @@
 /* What every page shares: the language (Arabic by default, English on request), the API key, the
- * navigation bar, one fetch helper (NW.api; NW.read for a page's data, retried once the key dialog gave a
- * key), one error presenter (NW.showError: the page's words, re-worded by the language toggle) and the
- * small DOM helpers (NW.$, el, link, button, emptyRow, safeUrl, quoteValue, flash; text is always set with
- * textContent). Pages add their own strings with NW.addStrings (a count's string as its plural forms, see
+ * navigation bar, one fetch helper (NW.api; NW.withKey / NW.read retry a call refused for want of the key
+ * for as long as the key dialog gets keys), one error presenter (NW.showError: the page's words, re-worded by
+ * the language toggle) and the small DOM helpers (NW.$, el, link, button, emptyRow, safeUrl, quoteValue,
+ * flash; text is always set with textContent). Pages add their own strings with NW.addStrings (a count's string as its plural forms, see
  * NW.t) and mark static text with data-i18n attributes, so the toggle re-labels the page without a reload.
  *
  * The API key lives in sessionStorage: entered once per browser session, gone when the tab closes, and
@@ -156,22 +156,24 @@
     box.textContent = "";
   }
 
-  /* Run a call (a write, or a read when the server closes reads); on 401 wait for the key dialog and, if a
-   * key was entered, run it once more. */
+  /* Run a call (a write, or a read when the server closes reads) until it is not refused for want of the key:
+   * each 401 opens the key dialog (NW.api does so) and the call runs again with every key entered there, a
+   * wrong one included (its 401 opens the dialog again). Only closing the dialog without a key ends it, with
+   * the 401. Every page's calls go through this one loop (QA4 re-test N1: a single retry left a page on
+   * "missing key" after a wrong key and then the right one). */
   async function withKey(fn) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.status !== 401) throw err;
-      const entered = await keyEntered();
-      if (!entered) throw err;
-      return fn();
+    for (;;) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status !== 401) throw err;
+        if (!(await keyEntered())) throw err;
+      }
     }
   }
 
-  /* GET a page's data (JSON). With reads closed and no key (or a refused one) the 401 opens the key dialog
-   * and the read is retried once with the key entered there, as a refused change is: every page loads its
-   * data through this, so none is left on "missing key" after the key was given. */
+  /* GET a page's data (JSON) through withKey: with reads closed, the data loads once a right key is entered
+   * in the dialog, after any number of wrong ones, with no reload. */
   function read(url, opts) {
     return withKey(() => api(url, opts));
   }
