@@ -66,7 +66,7 @@
     applyLang();
     renderNav(document.body.dataset.page || "");
     for (const cb of langListeners) cb(lang());
-    for (const [box, text] of shownErrors) if (!box.hidden) box.textContent = text();
+    for (const [box, text] of shownTexts) if (!box.hidden) box.textContent = text();
   }
 
   function apiKey() {
@@ -132,6 +132,8 @@
    * "enter the key" is not "this server refuses every change". */
   function errorText(err) {
     if (!(err instanceof ApiError)) return t("err.network", { detail: err && err.message ? err.message : String(err) });
+    // a change Elasticsearch did not confirm in time may have been made all the same (worker/api/backend.py)
+    if (err.status === 503 && /may have been saved/.test(err.message)) return t("err.503_write");
     const known = { 401: "err.401", 403: "err.403", 404: "err.404", 409: "err.409", 413: "err.413", 422: "err.422",
       429: "err.429", 503: "err.503" }[err.status];
     return t(known || "err.other", { status: err.status, detail: err.message });
@@ -141,17 +143,17 @@
    * language, errorText(err) or the page's own words (format(err)), and is re-worded by the language toggle
    * (the server's detail stays as the server wrote it). hideError, or a message flashed into the same box,
    * ends it. */
-  const shownErrors = new Map(); // box -> () => its text in the current language
+  const shownTexts = new Map(); // box -> () => its text in the current language
   function showError(box, err, format) {
     const text = () => (format ? format(err) : errorText(err));
-    shownErrors.set(box, text);
+    shownTexts.set(box, text);
     box.textContent = text();
     if (box.classList.contains("msg")) box.className = "msg error";
     box.hidden = false;
   }
 
   function hideError(box) {
-    shownErrors.delete(box);
+    shownTexts.delete(box);
     box.hidden = true;
     box.textContent = "";
   }
@@ -305,10 +307,13 @@
     return /^[^\s"():\\]+$/.test(s) ? s : `"${s.replace(/["\\]/g, "\\$&")}"`;
   }
 
-  /* A message line (the page's #msg under the navigation): text, "ok" or "error" styling, hidden when empty. */
+  /* A message line (the page's #msg under the navigation): text, "ok" or "error" styling, hidden when empty.
+   * text may be a function that words it in the current language (() => NW.t(key, vars)): the language
+   * toggle then re-words it, as it does an error shown with showError. */
   function flash(box, text, kind) {
-    shownErrors.delete(box); // a new message replaces an error shown there (showError)
-    box.textContent = text;
+    // a new message replaces the one shown there (showError's or flash's)
+    if (typeof text === "function") shownTexts.set(box, text); else shownTexts.delete(box);
+    box.textContent = typeof text === "function" ? text() : text;
     box.className = `msg ${kind || "ok"}`;
     box.hidden = !text;
   }
@@ -341,6 +346,7 @@
       "err.413": "الطلب أكبر من المسموح.", "err.422": "قيمة غير صالحة: {detail}",
       "err.429": "طلبات كثيرة جدًا، انتظر قليلًا ثم أعد المحاولة.",
       "err.503": "Redis أو Elasticsearch غير متاح الآن.", "err.other": "خطأ {status}: {detail}",
+      "err.503_write": "لم يؤكد Elasticsearch التعديل في وقته، وقد يكون حُفظ مع ذلك: أعد تحميل الصفحة للتحقق قبل إعادة المحاولة.",
       "err.network": "تعذّر الاتصال بالخادم: {detail}",
     },
     en: {
@@ -354,6 +360,7 @@
       "err.413": "The request is too large.", "err.422": "Invalid value: {detail}",
       "err.429": "Too many requests: wait a moment and try again.",
       "err.503": "Redis or Elasticsearch is unavailable right now.", "err.other": "Error {status}: {detail}",
+      "err.503_write": "Elasticsearch did not confirm the change in time, and it may have been saved all the same: reload the page to check before trying again.",
       "err.network": "Could not reach the server: {detail}",
     },
   });
