@@ -9,7 +9,8 @@ browser download).
 * ``server``: ``web.url``; a module may override it to seed documents first (``test_search_page.py``).
 * ``browser`` (per module), ``page`` (per test, ``open_page`` without the CSP: 1280x800, records page errors,
   native dialogs and requests leaving the server in ``page.errors`` / ``page.outside``), ``with_key(page)``
-  puts the key in the session, ``screenshot(page, name)`` writes the README's picture.
+  puts the key in the session, ``wrong_key_then_right(page)`` answers the key dialog twice,
+  ``screenshot(page, name)`` writes the README's picture.
 * ``serve(app)`` and ``open_page(browser, server, bypass_csp=...)`` serve the fixtures of
   ``explore_fixtures.py`` too (the stories, entities and map tests, over their own corpus).
 
@@ -168,6 +169,17 @@ def page(browser, server):
 def with_key(page: Any, key: str = KEY) -> None:
     """Every page the test opens from now on starts with the API key in its session storage."""
     page.context.add_init_script(f"sessionStorage.setItem('nw.apikey', {key!r});")
+
+
+def wrong_key_then_right(page: Any, key: str = KEY) -> None:
+    """In the key dialog a 401 opened: a wrong key first (refused: the dialog opens again), then ``key``."""
+    page.wait_for_selector("#nw-key-dialog[open]")
+    page.fill("#nw-key-input", "wrong-key")
+    page.press("#nw-key-input", "Enter")
+    page.wait_for_selector("#nw-key-dialog[open]")  # the retry's 401 asks again
+    assert page.evaluate("sessionStorage.getItem('nw.apikey')") is None  # the wrong key was forgotten
+    page.fill("#nw-key-input", key)
+    page.press("#nw-key-input", "Enter")
 
 
 def screenshot(page: Any, name: str) -> Path:

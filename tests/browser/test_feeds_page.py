@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import screenshot, with_key
+from tests.browser.conftest import screenshot, with_key, wrong_key_then_right
 from worker.ingest.registry import Feed, FeedState
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -175,6 +175,19 @@ def test_closed_reads_ask_for_the_key_then_show_the_list(page, web, feeds, monke
     assert not page.errors
 
 
+def test_closed_reads_a_wrong_key_then_the_right_one_shows_the_list(page, web, feeds, monkeypatch):
+    """QA4 re-test N1: the read was retried once only, so after a wrong key the right one, entered in the dialog
+    that opened again, was stored but the page stayed on "مفتاح API مفقود أو خاطئ" until a reload."""
+    from worker.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "api_read_open", False)
+    page.goto(web.url + "/feeds")
+    wrong_key_then_right(page, web.key)
+    page.wait_for_selector("#feeds tr[data-feed='aljazeera']")
+    assert page.is_hidden("#msg") and page.locator("#nw-key-dialog[open]").count() == 0
+    assert not page.errors
+
+
 def test_a_refused_key_is_forgotten_and_asked_again(page, web, feeds, monkeypatch):
     """A typo in the key must not stick for the session: a 401 (wrong key) or 403 (the server takes no key)
     to the stored key removes it from session storage, and the next write asks for it again."""
@@ -260,15 +273,81 @@ def test_poll_now_on_a_feed_paused_elsewhere_says_so_and_offers_resume(page, web
     row = _row(page, "skynews")
     row.wait_for()
     feeds.set_enabled("skynews", False)  # another tool (the CLI, PATCH) pauses it while the page shows it
-    row.locator(".act-poll").click()
+    row.locator(".act-poll").focus()
+    page.keyboard.press("Enter")
     page.wait_for_selector("#msg.error")
     text = page.inner_text("#msg")
     assert "موقوف مؤقتًا" in text and "استئناف" in text, text
     assert "موجود من قبل" not in text and "PATCH" not in text, text
     row.locator(".act-toggle:has-text('استئناف')").wait_for()  # the list is redrawn: the row offers Resume
+    # QA4 re-test N4: the focus fell to <body>; it goes to the button the message names
+    assert page.evaluate("document.activeElement.closest('tr').dataset.feed + ' ' + document.activeElement.className") \
+        == "skynews act-toggle"
     page.click("#nav-lang")
     page.wait_for_selector("html[dir=ltr]")
     assert page.inner_text("#msg") == "skynews is paused, so it is not polled: resume it first (Resume)."
+    row.locator(".act-toggle").focus()  # the language button took the focus
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#msg.ok:has-text('skynews resumed')")
+    assert feeds.get("skynews").enabled is True
+    row.locator(".act-poll").focus()  # a poll that works redraws the list too: the focus stays on its button
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#msg.ok:has-text('will be polled')")
+    page.wait_for_function("document.activeElement.classList.contains('act-poll')")
+    assert page.evaluate("document.activeElement.closest('tr').dataset.feed") == "skynews"
+    assert not page.errors
+
+
+def test_changing_the_interval_of_a_feed_removed_elsewhere(page, web, feeds):
+    """QA4 re-test N5: the 404 said "غير موجود" but the row and its open editor stayed until the 30 s refresh."""
+    with_key(page)
+    page.goto(web.url + "/feeds")
+    row = _row(page, "skynews")
+    row.wait_for()
+    row.locator(".act-interval").click()
+    row.locator(".interval-input").fill("300")
+    feeds.remove("skynews")  # another tab removes it
+    row.locator(".interval-input").press("Enter")
+    page.wait_for_selector("#msg.error")
+    assert page.inner_text("#msg").startswith("غير موجود") and "skynews" in page.inner_text("#msg")
+    row.wait_for(state="detached", timeout=5_000)  # the list is read again at once
+    assert page.locator(".interval-input").count() == 0 and page.locator("#feeds tbody tr[data-feed]").count() == 2
+    assert page.evaluate("document.activeElement.id") == "feeds-title"  # not <body>
+    assert not page.errors
+
+
+def test_interval_editor_refuses_what_is_not_a_number_and_escape_closes_it(page, web, feeds):
+    """QA4 re-test N6 (and N3 for the refusal): "1e" was refused as «» (the number field's value is empty);
+    letters typed into it were dropped, so Save set the adaptive default without a word; Escape did not
+    close the editor; and the refusal stayed Arabic when the page turned English."""
+    with_key(page)
+    page.goto(web.url + "/feeds")
+    row = _row(page, "bbc-arabic")  # its configured interval: 600
+    row.wait_for()
+    row.locator(".act-interval").click()
+    editor = row.locator(".interval-input")
+    for typed in ("1e", "abc", "2e3"):
+        editor.fill("")
+        editor.press_sequentially(typed)
+        editor.press("Enter")
+        page.wait_for_selector(f"#msg.error:has-text('«{typed}»')")
+        assert feeds.get("bbc-arabic").interval == 600, typed
+    assert page.evaluate("document.activeElement.classList.contains('interval-input')")
+    page.click("#nav-lang")
+    page.wait_for_selector("html[dir=ltr]")
+    assert page.inner_text("#msg").startswith('Interval "2e3" refused: a whole number of seconds from 60 to 21600')
+    page.click("#nav-lang")
+    page.wait_for_selector("html[dir=rtl]")
+    assert page.inner_text("#msg").startswith("الفاصل «2e3» مرفوض")
+    editor.focus()
+    page.keyboard.press("Escape")
+    assert row.locator(".interval-input").count() == 0
+    assert page.evaluate("document.activeElement.classList.contains('act-interval')")
+    row.locator(".act-interval").click()  # an Arabic keyboard's digits are read as digits
+    row.locator(".interval-input").fill("٣٠٠")
+    row.locator(".interval-input").press("Enter")
+    page.wait_for_selector("#msg.ok:has-text('bbc-arabic')")
+    assert feeds.get("bbc-arabic").interval == 300
     assert not page.errors
 
 

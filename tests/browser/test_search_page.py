@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.browser.conftest import wrong_key_then_right
 from tests.integration.test_search_es import _doc, controlled_documents
 from worker.query.analysis import analyze
 from worker.store import elastic
@@ -194,6 +195,41 @@ def test_histogram_bars_work_from_the_keyboard(page, server):
     page.locator("#histogram rect.bar").last.focus()
     page.keyboard.press(" ")
     page.wait_for_url(lambda u: "from=" in u)
+    assert not page.errors
+
+
+def test_a_histogram_bar_pressed_from_the_keyboard_keeps_the_focus(page, server):
+    """QA4 re-test N4: Enter on a bar filtered to its day, but the redraw dropped the focus to <body>; the
+    keyboard user started again from the top of the page. It stays on that day's bar; a filter chip removed
+    from the keyboard leaves it on the status line, which says what the new search found."""
+    _search(page, server, "سجن")
+    page.wait_for_selector("#histogram rect.bar")
+    bar = page.locator("#histogram rect.bar").first
+    label = bar.get_attribute("aria-label")
+    day = label.split(": ")[0]
+    bar.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda u: f"from={day}" in u)
+    page.wait_for_function("document.activeElement !== document.body && !document.getElementById('results').inert")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')").startswith(day + ": ")
+    assert page.evaluate("document.getElementById('histogram').contains(document.activeElement)")
+    page.locator("#chips .chip").first.focus()  # the date chip: removing it redraws the chips
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda u: "from=" not in u)
+    page.wait_for_function("document.activeElement.id === 'status'")
+    assert not page.errors
+
+
+def test_closed_reads_a_wrong_key_then_the_right_one_shows_the_results(page, server, monkeypatch):
+    """QA4 re-test N1: with reads closed, a wrong key and then the right one left the page on "مفتاح API مفقود
+    أو خاطئ" with no results until a manual reload."""
+    from worker.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "api_read_open", False)
+    page.goto(server + "/?q=" + "سجن")
+    wrong_key_then_right(page)
+    page.wait_for_selector(".hit")
+    assert page.is_hidden("#error")
     assert not page.errors
 
 

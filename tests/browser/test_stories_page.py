@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import open_page, screenshot
+from tests.browser.conftest import open_page, screenshot, wrong_key_then_right
 from tests.browser.explore_fixtures import explore_page, explore_server
 from tests.integration.explore_corpus import XSS_TITLE
 
@@ -172,6 +172,24 @@ def test_closed_reads_load_the_view_once_the_key_is_entered(explore_page, explor
     page.keyboard.press("Escape")
     page.wait_for_selector("#error:not([hidden])")
     assert page.inner_text("#error").startswith("مفتاح API مفقود أو خاطئ")
+    assert not page.errors
+
+
+def test_closed_reads_a_wrong_key_then_the_right_one_loads_the_view(explore_page, explore_server, monkeypatch):
+    """QA4 re-test N1: after a wrong key the dialog opened again, but the right key entered there did not
+    reload the view (the read was retried once only): "مفتاح API مفقود أو خاطئ" until a manual reload."""
+    from worker.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "api_key", "explore-key-0123456789")
+    monkeypatch.setattr(get_settings(), "api_read_open", False)
+    page = explore_page
+    for path, shown in (("/stories", "#top-stories li.story"), ("/entities", "#top-entities li.entity-row")):
+        page.goto(explore_server + "/")
+        page.evaluate("sessionStorage.clear()")
+        page.goto(explore_server + path)
+        wrong_key_then_right(page, "explore-key-0123456789")
+        page.wait_for_selector(shown)
+        assert page.is_hidden("#error"), path
     assert not page.errors
 
 

@@ -3,11 +3,13 @@
  * indexed articles, one entry per story) and the delivery history per channel.
  *
  * "Save this search as an alert" on the search page opens /alerts?q=...&source=... and the form starts
- * with that query. Every call goes through keyed(() => NW.api(...)): a 401 opens the key dialog and the
- * write is retried with the key entered there (again after a wrong one). An edit is saved only over the
+ * with that query. Every call goes through NW.withKey(() => NW.api(...)): a 401 opens the key dialog and the
+ * call is retried with each key entered there (again after a wrong one). An edit is saved only over the
  * version it was opened on (If-Match with the rule's `updated` time): a rule changed or deleted meanwhile
  * (another tab, another user) answers 412 and the page says so instead of overwriting it or bringing it back.
- * Rule names, queries, titles and errors are untrusted: textContent.
+ * A save the server did not confirm (503: Elasticsearch slow to answer) is checked by reading the rule again.
+ * Every message is worded again by the language toggle. Rule names, queries, titles and errors are
+ * untrusted: textContent.
  */
 "use strict";
 
@@ -19,24 +21,12 @@
   const PAGE = 50;
   const REDACTED = "…";
 
-  const show = (text, kind) => NW.flash($("msg"), text, kind);
-
-  const fail = (err) => show(NW.errorText(err), "error");
-
-  /* NW.withKey, and once more for each key entered after a refused one: a wrong key re-opens the dialog
-   * (NW.api does so on a 401), and the right key typed there must retry the change, not only be stored.
-   * Closing the dialog without a key ends it with the 401. */
-  async function keyed(fn) {
-    for (;;) {
-      try {
-        return await NW.withKey(fn);
-      } catch (err) {
-        const dlg = $("nw-key-dialog");
-        if (!(err instanceof NW.ApiError) || err.status !== 401 || !dlg || !dlg.open) throw err;
-        if (!(await NW.askKey(NW.t("err.401")))) throw err;
-      }
-    }
-  }
+  // #msg, through shell.js's presenters, so that the language toggle words it again (QA4 re-test N3)
+  const clear = () => NW.flash($("msg"), "");
+  const say = (key, vars) => NW.flash($("msg"), () => NW.t(key, vars), "ok");
+  const warn = (key, vars) => NW.showError($("msg"), null, () => NW.t(key, vars));
+  const fail = (err) => NW.showError($("msg"), err);
+  const isStatus = (err, status) => err instanceof NW.ApiError && err.status === status;
   const lines = (id) => $(id).value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
 
   // -------------------------------------------------------------------------------------------- form
@@ -93,28 +83,75 @@
 
   async function save(ev) {
     ev.preventDefault();
-    show("");
+    clear();
     const body = formBody();
     const name = ui.editing || $("f-name").value.trim();
     // A form opened without the key shows redacted targets: sending them would replace the real channels
     // with "host/…" and "…@domain". Never sent: load the real ones with the key and let the user look again.
     if (ui.editing && isRedacted(body)) {
       // a server that refuses every change would refuse any key too: say so rather than ask for one
-      if (!ui.writes) { show(NW.t("alerts.writes_off"), "error"); return; }
+      if (!ui.writes) { warn("alerts.writes_off"); return; }
       await loadRealChannels(name); return;
     }
     // "*" (a rule saved before versions): at least never re-create a rule deleted meanwhile
     const ifMatch = ui.etag ? `"${ui.etag}"` : "*";
     try {
-      await keyed(() => (ui.editing
+      await NW.withKey(() => (ui.editing
         ? NW.api(`/alerts/${encodeURIComponent(name)}`, { method: "PUT", json: body, headers: { "If-Match": ifMatch } })
         : NW.api("/alerts", { method: "POST", json: Object.assign({ name }, body) })));
     } catch (err) {
-      if (ui.editing && err instanceof NW.ApiError && err.status === 412) { await stale(name); return; }
+      if (ui.editing && isStatus(err, 412)) { await stale(name, body); return; }
+      // no answer in time (a 503, the connection lost): the change may have been made all the same
+      if (isStatus(err, 503) || !(err instanceof NW.ApiError)) { await unconfirmed(name, body); return; }
       fail(err); return;
     }
-    show(NW.t(ui.editing ? "alerts.updated" : "alerts.created", { name }));
+    await saved(name, ui.editing ? "alerts.updated" : "alerts.created");
+  }
+
+  async function saved(name, key) {
+    say(key, { name });
     resetForm();
+    await loadRules();
+  }
+
+  /* What a save changes, as one comparable value: a rule read back and the body sent give the same value
+   * when the rule holds that body (the server trims the query; list order does not matter). */
+  function shape(rule) {
+    const f = rule.filters || {}, ch = rule.channels || {};
+    const sorted = (xs) => [...(xs || [])].map(String).sort();
+    return JSON.stringify([String(rule.query || "").trim(), rule.mode === "digest" ? "digest" : "instant",
+      Number(rule.digest_minutes) || 60, rule.enabled !== false, rule.owner || null, sorted(f.sources),
+      sorted(f.languages), f.min_casualties === undefined ? null : f.min_casualties,
+      sorted((ch.webhooks || []).map((h) => `${h.format || "json"} ${h.url}`)), sorted(ch.emails)]);
+  }
+
+  /* A save the server did not confirm (QA4 re-test N2: Elasticsearch wrote the rule but answered after the
+   * API's NEWSWORKER_API_ES_TIMEOUT, and the page said only "unavailable", then blamed "another tab" for its
+   * own change at the next Save). The rule is read again and the page says what happened:
+   * - it holds what was sent: saved;
+   * - it is as the form found it (or still absent, for a new one): not saved, the form keeps the change;
+   * - it is another version: it may be this save or someone else's; the list shows it, the form keeps the
+   *   change and is now based on that version, so Save writes the form over it (no false "another tab");
+   * - it cannot be read: the change may have been saved, reload to check.
+   * A "not saved" write may still land later: the next Save's 412 then finds the form's change there (stale). */
+  async function unconfirmed(name, body) {
+    let now = null; // the rule as the server holds it now (a realtime GET: a write it applied is there)
+    try {
+      now = await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(name)}`));
+    } catch (err) {
+      if (!isStatus(err, 404)) {
+        NW.showError($("msg"), err, (e) => NW.t("alerts.save_unknown", { name, detail: NW.errorText(e) }));
+        return;
+      }
+    }
+    if (now && shape(now) === shape(body)) { await saved(name, "alerts.save_late"); return; }
+    const before = ui.editing ? ui.etag : null; // the version the form was opened on (none: a new rule)
+    if (!now || (now.updated || null) === before) {
+      warn("alerts.save_lost", { name });
+    } else {
+      editing(name, now); // the form's change, over the version the server holds now
+      warn("alerts.save_maybe", { name });
+    }
     await loadRules();
   }
 
@@ -122,9 +159,13 @@
    * the user's edits and the list shows the rules as they are now. A changed rule: Save stays refused
    * until Edit loads the current version. A deleted one: the form becomes a "new alert" form, so only
    * a deliberate second Save (a POST, a 409 if the name was taken meanwhile) creates it again. */
-  async function stale(name) {
+  async function stale(name, body) {
     await loadRules();
-    const gone = !ui.rules.some((r) => r.name === name);
+    const now = ui.rules.find((r) => r.name === name);
+    // the rule already holds what the form sends (an earlier save that the server confirmed too late, or the
+    // same change made elsewhere): nothing is lost, and "another tab changed it" would be wrong
+    if (now && body && shape(now) === shape(body)) { await saved(name, "alerts.already_saved"); return; }
+    const gone = !now;
     if (gone && ui.editing === name) {
       ui.editing = null;
       ui.etag = null;
@@ -132,7 +173,7 @@
       $("form-title").dataset.i18n = "alerts.new";
       $("form-title").textContent = NW.t("alerts.new");
     }
-    show(NW.t(gone ? "alerts.stale_gone" : "alerts.stale", { name }), "error");
+    warn(gone ? "alerts.stale_gone" : "alerts.stale", { name });
   }
 
   /* The redaction marker (worker.alerts.rules.REDACTED) in a rule's or the form's channels. */
@@ -145,20 +186,20 @@
     for (let attempt = 0; attempt < 2; attempt++) {
       if (attempt > 0 || !NW.apiKey()) {
         const entered = await NW.askKey(NW.t(attempt > 0 ? "alerts.key_refused" : "alerts.redacted_key"));
-        if (!entered) { show(NW.t("alerts.redacted"), "error"); return; }
+        if (!entered) { warn("alerts.redacted"); return; }
       }
       let rule;
       try {
-        rule = await keyed(() => NW.api(`/alerts/${encodeURIComponent(name)}`));
+        rule = await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(name)}`));
       } catch (err) { fail(err); return; }
       if (!isRedacted(rule)) {
         ui.editingRule = rule; // ui.etag stays the version the form opened on: a change since is still a 412
         fillChannels(rule);
-        show(NW.t("alerts.review"), "error");
+        warn("alerts.review");
         return;
       }
     }
-    show(NW.t("alerts.redacted"), "error");
+    warn("alerts.redacted");
   }
 
   /* Each channel field that holds a placeholder gets the rule's real targets, plus the lines the user added
@@ -179,18 +220,32 @@
 
   async function edit(name) {
     let rule;
-    try { rule = await keyed(() => NW.api(`/alerts/${encodeURIComponent(name)}`)); } catch (err) { fail(err); return; }
-    ui.editing = name;
-    ui.editingRule = rule;
-    ui.etag = rule.updated || null;
+    try { rule = await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(name)}`)); } catch (err) { await refused(err); return; }
+    editing(name, rule);
     fillForm(rule);
     // Without the key the server sends redacted targets ("https://host/…"): saving them would break them.
-    if (isRedacted(rule)) show(NW.t("alerts.redacted"), "error");
+    if (isRedacted(rule)) warn("alerts.redacted");
     $("editor").scrollIntoView();
     // keyboard users land in the form, on its first field they can change (the name is fixed while editing)
     const first = [...$("editor").querySelectorAll("input, select, textarea")]
       .find((f) => !f.readOnly && !f.disabled && f.type !== "hidden");
     if (first) first.focus();
+  }
+
+  /* The form edits `rule` (as read from the server): a save goes over this version. */
+  function editing(name, rule) {
+    ui.editing = name;
+    ui.editingRule = rule;
+    ui.etag = rule.updated || null;
+    $("f-name").readOnly = true;
+    $("form-title").dataset.i18n = "alerts.edit_title";
+    $("form-title").textContent = NW.t("alerts.edit_title", { name });
+  }
+
+  /* A refused call from the list: its message; a rule deleted meanwhile (404) also leaves the list. */
+  async function refused(err) {
+    fail(err);
+    if (isStatus(err, 404)) await loadRules();
   }
 
   // -------------------------------------------------------------------------------------------- list
@@ -261,21 +316,23 @@
     }
   }
 
+  /* The list, again; false (its error shown) when it could not be read. */
   async function loadRules(focus) {
     try {
-      const list = await keyed(() => NW.api("/alerts"));
+      const list = await NW.withKey(() => NW.api("/alerts"));
       ui.rules = list.rules || [];
       ui.writes = list.writes_enabled !== false;
-    } catch (err) { fail(err); return; }
+    } catch (err) { fail(err); return false; }
     renderRules(focus);
+    return true;
   }
 
   async function toggle(rule) {
-    show("");
+    clear();
     try {
-      await keyed(() => NW.api(`/alerts/${encodeURIComponent(rule.name)}`, { method: "PATCH", json: { enabled: !rule.enabled } }));
-    } catch (err) { fail(err); return; }
-    show(NW.t(rule.enabled ? "alerts.disabled_msg" : "alerts.enabled_msg", { name: rule.name }));
+      await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(rule.name)}`, { method: "PATCH", json: { enabled: !rule.enabled } }));
+    } catch (err) { await refused(err); return; }
+    say(rule.enabled ? "alerts.disabled_msg" : "alerts.enabled_msg", { name: rule.name });
     await loadRules([rule.name, "act-toggle"]);
   }
 
@@ -289,9 +346,9 @@
       return;
     }
     try {
-      await keyed(() => NW.api(`/alerts/${encodeURIComponent(name)}`, { method: "DELETE" }));
-    } catch (err) { fail(err); return; }
-    show(NW.t("alerts.deleted", { name }));
+      await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(name)}`, { method: "DELETE" }));
+    } catch (err) { await refused(err); return; }
+    say("alerts.deleted", { name });
     if (ui.editing === name) resetForm();
     // the focus goes to the next rule's first control (the previous one's for the last rule), else the heading
     const at = ui.rules.findIndex((r) => r.name === name);
@@ -304,8 +361,8 @@
 
   async function test(name) {
     try {
-      ui.preview = await keyed(() => NW.api(`/alerts/${encodeURIComponent(name)}/test?limit=200`));
-    } catch (err) { fail(err); return; }
+      ui.preview = await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(name)}/test?limit=200`));
+    } catch (err) { await refused(err); return; }
     renderPreview();
     $("preview").scrollIntoView();
   }
@@ -354,7 +411,7 @@
       if ($(id).value) qs.set(param, $(id).value);
     }
     try {
-      ui.history = await keyed(() => NW.api(`/alerts/history?${qs}`));
+      ui.history = await NW.withKey(() => NW.api(`/alerts/history?${qs}`));
     } catch (err) { fail(err); return; }
     renderHistory();
   }
@@ -404,7 +461,7 @@
 
   function init() {
     $("alert-form").addEventListener("submit", save);
-    $("f-cancel").addEventListener("click", () => { resetForm(); show(""); });
+    $("f-cancel").addEventListener("click", () => { resetForm(); clear(); });
     $("history-filter").addEventListener("submit", loadHistory);
     for (const id of ["h-rule", "h-channel", "h-status"]) $(id).addEventListener("change", () => loadHistory());
     $("h-newer").addEventListener("click", () => loadHistory(null, Math.max(0, ui.offset - PAGE)));
@@ -414,7 +471,7 @@
     if (p.get("q")) {
       $("f-query").value = p.get("q");
       $("f-sources").value = (p.get("source") || "").split(",").filter(Boolean).join(", ");
-      show(NW.t("alerts.from_search"));
+      say("alerts.from_search");
       $("f-name").focus();
     }
     NW.onLang(() => {
@@ -450,6 +507,11 @@
       "alerts.writes_off": "الخادم يرفض كل تعديل: لم يُضبط NEWSWORKER_API_KEY عليه (أو هو قيمة مثال)، فلا فائدة من إدخال مفتاح. لم يُحفظ شيء.",
       "alerts.stale": "تغيّر التنبيه {name} في نافذة أخرى (أو عند مستخدم آخر) منذ فتحت النموذج، فلم يُحفظ تعديلك كي لا يمحو ذلك التغيير. اضغط «تعديل» لتحميل النسخة الحالية ثم أعد تعديلك.",
       "alerts.stale_gone": "حُذف التنبيه {name} في نافذة أخرى (أو عند مستخدم آخر) منذ فتحت النموذج، فلم يُحفظ تعديلك ولم يُعَد التنبيه. صار النموذج نموذج تنبيه جديد بما كتبته: «حفظ» ينشئه من جديد، و«إلغاء» يتركه.",
+      "alerts.save_late": "عُدّل التنبيه {name}: لم يؤكد الخادم الحفظ في وقته (Elasticsearch بطيء)، لكن قراءة التنبيه من جديد تُظهر تعديلك محفوظًا.",
+      "alerts.save_lost": "لم يؤكد الخادم الحفظ في وقته (Elasticsearch بطيء)، وقراءة التنبيه {name} من جديد تُظهره دون تعديلك: لم يُحفظ بعد، وما زال في النموذج. اضغط «حفظ» بعد قليل.",
+      "alerts.save_maybe": "لم يؤكد الخادم الحفظ في وقته (Elasticsearch بطيء)، وقد يكون حُفظ مع ذلك: قراءة التنبيه {name} من جديد تُظهر نسخة أحدث لا تطابق النموذج (تعديلك جزئيًا أو تعديل غيرك). القائمة تُظهره كما هو الآن، والنموذج يحتفظ بتعديلك: «حفظ» يكتبه فوق هذه النسخة.",
+      "alerts.save_unknown": "لم يؤكد الخادم حفظ التنبيه {name} في وقته، وقد يكون حُفظ مع ذلك، وتعذّرت قراءته من جديد للتحقق ({detail}). أعد تحميل الصفحة للتحقق قبل الحفظ من جديد.",
+      "alerts.already_saved": "التنبيه {name} محفوظ كما في النموذج (وصل حفظ سابق متأخرًا أو أُجري التعديل نفسه في مكان آخر): لا شيء آخر يُحفظ.",
       "alerts.preview_title": "اختبار {name}: ما كان سيُرسل من الأخبار المفهرسة",
       "alerts.preview_summary": "{matched} في {stories} (إشعار واحد لكل قصة) من {total}.",
       "alerts.n_matched": { zero: "لا أخبار مطابقة", one: "خبر واحد مطابق", two: "خبران مطابقان", few: "{n} أخبار مطابقة", many: "{n} خبرًا مطابقًا", other: "{n} خبر مطابق" },
@@ -488,6 +550,11 @@
       "alerts.writes_off": "This server refuses every change: NEWSWORKER_API_KEY is not set on it (or is an example value), so no key would help. Nothing was saved.",
       "alerts.stale": "Alert {name} was changed in another tab (or by someone else) since you opened this form, so your change was not saved over it. Press Edit to load the current version, then redo your change.",
       "alerts.stale_gone": "Alert {name} was deleted in another tab (or by someone else) since you opened this form: your change was not saved and the alert was not brought back. The form now holds your version as a new alert: Save creates it again, Cancel drops it.",
+      "alerts.save_late": "Alert {name} updated: the server did not confirm the save in time (Elasticsearch is slow), but reading the alert again shows your change saved.",
+      "alerts.save_lost": "The server did not confirm the save in time (Elasticsearch is slow), and alert {name} read again does not have your change: it is not saved yet and is still in the form. Press Save again in a moment.",
+      "alerts.save_maybe": "The server did not confirm the save in time (Elasticsearch is slow), and it may have been saved all the same: alert {name} read again is a newer version that does not match the form (part of your change, or someone else's). The list shows it as it is now and the form keeps your change: Save writes it over that version.",
+      "alerts.save_unknown": "The server did not confirm saving alert {name} in time and it may have been saved all the same, but reading it again to check failed ({detail}). Reload the page to check before saving again.",
+      "alerts.already_saved": "Alert {name} already holds what the form has (an earlier save that was confirmed late, or the same change made elsewhere): nothing more to save.",
       "alerts.preview_title": "Test of {name}: what it would have sent over the indexed articles",
       "alerts.preview_summary": "{matched} in {stories} (one notification per story), of {total}.",
       "alerts.n_matched": { one: "{n} matching article", other: "{n} matching articles" },

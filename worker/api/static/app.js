@@ -89,7 +89,7 @@ function addClause(clause) {
 // ----------------------------------------------------------------------------------------------- fetch
 
 /* Reads go through NW.read, so they carry the key when the server closes reads: a 401 opens the key
- * dialog and the read is retried once with the key entered. */
+ * dialog and the read is retried with each key entered there until one is right or the dialog is closed. */
 async function getJson(url) {
   try {
     return await NW.read(url);
@@ -122,6 +122,7 @@ function hideError() {
 }
 
 async function run(push) {
+  const refocus = focusMark(); // before the panels go inert: a bar, a chip, a facet pressed to get here
   syncForm();
   const qs = params();
   if (push) window.history.pushState(null, "", qs.toString() ? `?${qs}` : window.location.pathname);
@@ -139,11 +140,37 @@ async function run(push) {
     $("status").textContent = "";
     showError(err, false);
     clearResults();
+    restoreFocus(refocus);
     return;
   }
   if (seq !== requestSeq) return; // a newer search finished first
   lastData = data;
   render(data);
+  restoreFocus(refocus);
+}
+
+/* The search a control of the answer started (a histogram bar, a map dot, a facet, an entity, a chip)
+ * redraws that control's panel, and the focus fell to <body>: a keyboard user started again from the top
+ * (QA4 re-test N4). focusMark notes which control it was; restoreFocus puts the focus back on the same
+ * control when the new answer has it (the day's bar, by its label or its day), else on the status line,
+ * which says what the new search found. */
+const FOCUS_PANELS = ["results", "facets", "histogram", "map", "chips"];
+
+function focusMark() {
+  const a = document.activeElement;
+  const panel = a && a !== document.body ? FOCUS_PANELS.find((id) => $(id).contains(a)) : null;
+  if (!panel) return null;
+  const label = a.getAttribute("aria-label") || a.textContent || "";
+  return { panel, label, key: label.split(": ")[0] };
+}
+
+function restoreFocus(mark) {
+  const a = document.activeElement;
+  if (!mark || (a && a !== document.body)) return; // the user has moved on meanwhile
+  const controls = [...$(mark.panel).querySelectorAll("button, a[href], [tabindex='0']")];
+  const name = (n) => n.getAttribute("aria-label") || n.textContent || "";
+  const same = controls.find((n) => name(n) === mark.label) || controls.find((n) => name(n).split(": ")[0] === mark.key);
+  (same || $("status")).focus();
 }
 
 // ---------------------------------------------------------------------------------------------- render

@@ -12,10 +12,22 @@
   const ui = { data: null, editing: null, draft: "" };
   let refreshTimer = null;
 
-  const show = (text, kind) => NW.flash($("msg"), text, kind);
-
+  // #msg through shell.js's presenters: the language toggle words every message again (QA4 re-test N3)
+  const say = (key, vars) => NW.flash($("msg"), () => NW.t(key, vars), "ok");
   const fail = (err, format) => NW.showError($("msg"), err, format);
   const feedPath = (id) => `/feeds/${encodeURIComponent(id)}`;
+  const isStatus = (err, status) => err instanceof NW.ApiError && err.status === status;
+
+  /* A change refused: its message. A feed removed meanwhile (404, another tab or the CLI) also leaves the
+   * list now, with its open interval editor, rather than at the next refresh (QA4 re-test N5); the focus,
+   * which was on that row, goes to the list's heading. */
+  async function refused(err, format) {
+    fail(err, format);
+    if (!isStatus(err, 404)) return;
+    ui.editing = null;
+    await load();
+    $("feeds-title").focus();
+  }
 
   /* Unix seconds -> "in 3 minutes" / "5 minutes ago" in the page's language, with the date as a tooltip. */
   function when(ts) {
@@ -40,22 +52,27 @@
     return { min: Number($("f-interval").min) || 60, max: Number($("f-interval").max) || 21600 };
   }
 
-  /* The interval cell while it is edited: seconds (empty: the deployment's default, adaptive), Save, Cancel. */
+  /* The interval cell while it is edited: seconds (empty: the deployment's default, adaptive), Save, Cancel;
+   * Escape cancels too. A text field, not type=number: a number field hides what was typed when it is not a
+   * number ("1e" and "abc" both read as "", which is "adaptive"), so the refusal could not show it and
+   * letters were saved as the default (QA4 re-test N6). inputmode still brings up the digits keyboard. */
   function intervalEditor(f) {
     const form = el("form", null, "interval-form");
     const { min, max } = bounds();
     const input = el("input", null, "interval-input");
-    Object.assign(input, { type: "number", min, max, step: 1, value: ui.draft, dir: "ltr" });
+    Object.assign(input, { type: "text", inputMode: "numeric", autocomplete: "off", value: ui.draft, dir: "ltr" });
     input.placeholder = NW.t("feeds.auto");
     input.setAttribute("aria-label", NW.t("feeds.interval_label", { id: f.id, min, max }));
     input.addEventListener("input", () => { ui.draft = input.value; });
     const save = el("button", NW.t("feeds.interval_save"), "act-interval-save");
     save.type = "submit";
-    const cancel = button("feeds.cancel", () => { ui.editing = null; render(); focusRow(f.id, "act-interval"); }, "act-interval-cancel");
-    form.noValidate = true; // our own refusal, in words, rather than the browser's bubble
+    const close = () => { ui.editing = null; render(); focusRow(f.id, "act-interval"); };
+    const cancel = button("feeds.cancel", close, "act-interval-cancel");
+    form.addEventListener("keydown", (ev) => { if (ev.key === "Escape") { ev.preventDefault(); close(); } });
+    form.noValidate = true;
     form.addEventListener("submit", (ev) => {
       ev.preventDefault();
-      changeInterval(f.id, input.value.trim(), input.validity.badInput); // "1e": value "" but not "empty"
+      changeInterval(f.id, input.value.trim());
     });
     form.append(input, save, cancel);
     return form;
@@ -65,11 +82,24 @@
     const row = $("feeds").querySelector(`tr[data-feed="${CSS.escape(id)}"]`);
     const target = row && row.querySelector("." + cls);
     if (target) target.focus();
+    if (target && target.tagName === "INPUT") target.setSelectionRange(target.value.length, target.value.length);
+    return Boolean(target);
+  }
+
+  /* The control of the table that has the focus, as [feed id, its class]: the table is rebuilt by every
+   * load (the 30 s refresh too) and language switch, and the focus must come back to the same control of
+   * the same feed, not fall to <body> (QA4 re-test N4). */
+  function focusedControl(body) {
+    const a = document.activeElement;
+    const tr = a && body.contains(a) ? a.closest("tr[data-feed]") : null;
+    const cls = tr && [...a.classList].find((c) => c.startsWith("act-") || c === "interval-input");
+    return cls ? [tr.dataset.feed, cls] : null;
   }
 
   function render() {
     const d = ui.data;
     if (!d) return;
+    const refocus = focusedControl($("feeds").tBodies[0]);
     $("counts").textContent = Object.entries(d.by_status || {}).map(([k, v]) => `${NW.t("feeds.st_" + k)}: ${v}`).join("، ");
     const body = $("feeds").tBodies[0];
     body.replaceChildren();
@@ -109,6 +139,7 @@
       NW.emptyRow(body, NW.t("feeds.none"), 7);
     }
     if (ui.editing && !(d.feeds || []).some((f) => f.id === ui.editing)) ui.editing = null; // removed meanwhile
+    if (refocus) focusRow(...refocus);
   }
 
   async function load() {
@@ -128,19 +159,24 @@
   async function setEnabled(id, enabled) {
     try {
       await NW.withKey(() => NW.api(feedPath(id), { method: "PATCH", json: { enabled } }));
-    } catch (err) { fail(err); return; }
-    show(NW.t(enabled ? "feeds.resumed" : "feeds.paused", { id }));
+    } catch (err) { await refused(err); return; }
+    say(enabled ? "feeds.resumed" : "feeds.paused", { id });
     await load();
     focusRow(id, "act-toggle");
   }
 
-  /* A new base interval: whole seconds within the bounds, or empty for the deployment's default. A value out
-   * of bounds is refused here, in words, before the server's 422 would. */
-  async function changeInterval(id, text, bad) {
+  /* Arabic-Indic and Persian digits (an Arabic keyboard's numeric layout) as the digits the API reads. */
+  const westernDigits = (text) => text.replace(/[\u0660-\u0669\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) & 0xf));
+
+  /* A new base interval: whole seconds within the bounds, or empty for the deployment's default. Anything
+   * else (out of bounds, a fraction, "1e", letters) is refused here, in words that quote what was typed,
+   * before the server's 422 would. */
+  async function changeInterval(id, text) {
     const { min, max } = bounds();
-    const value = text === "" ? null : Number(text);
-    if (bad || (value !== null && !(Number.isInteger(value) && value >= min && value <= max))) {
-      show(NW.t("feeds.interval_bounds", { v: text, min, max }), "error");
+    const digits = westernDigits(text);
+    const value = digits === "" ? null : /^[0-9]+$/.test(digits) ? Number(digits) : NaN;
+    if (value !== null && !(value >= min && value <= max)) {
+      fail(null, () => NW.t("feeds.interval_bounds", { v: text, min, max }));
       const input = $("feeds").querySelector(".interval-input");
       if (input) input.focus();
       return;
@@ -150,11 +186,12 @@
       feed = await NW.withKey(() => NW.api(feedPath(id), { method: "PATCH", json: { interval: value } }));
     } catch (err) {
       // the server's own bounds (another deployment's) or its wording of the refusal
-      fail(err, (e) => (e.status === 422 ? NW.t("feeds.interval_refused", { v: text, detail: e.message }) : NW.errorText(e)));
+      await refused(err, (e) => (e.status === 422 ? NW.t("feeds.interval_refused", { v: text, detail: e.message }) : NW.errorText(e)));
       return;
     }
     ui.editing = null;
-    show(NW.t("feeds.interval_set", { id, v: duration(feed.interval) }));
+    const v = feed.interval;
+    NW.flash($("msg"), () => NW.t("feeds.interval_set", { id, v: duration(v) }), "ok");
     await load();
     focusRow(id, "act-interval");
   }
@@ -174,7 +211,7 @@
     try {
       feed = await NW.withKey(() => NW.api("/feeds", { method: "POST", json: body }));
     } catch (err) { fail(err); return; }
-    show(NW.t("feeds.added", { id: feed.id }));
+    say("feeds.added", { id: feed.id });
     $("feed-form").reset();
     await load();
   }
@@ -188,9 +225,15 @@
     }
     try {
       await NW.withKey(() => NW.api(feedPath(id), { method: "DELETE" }));
-    } catch (err) { fail(err); return; }
-    show(NW.t("feeds.removed", { id }));
+    } catch (err) { await refused(err); return; }
+    say("feeds.removed", { id });
+    // the focus was on the removed row's button: the next row's (the previous one's for the last row)
+    const ids = ((ui.data && ui.data.feeds) || []).map((f) => f.id);
+    const at = ids.indexOf(id);
     await load();
+    const rest = ((ui.data && ui.data.feeds) || []).map((f) => f.id);
+    const next = rest.length ? rest[Math.min(Math.max(at, 0), rest.length - 1)] : null;
+    if (!(next && focusRow(next, "act-poll"))) $("feeds-title").focus();
   }
 
   async function pollNow(id) {
@@ -199,13 +242,16 @@
       res = await NW.withKey(() => NW.api(`${feedPath(id)}/poll`, { method: "POST" }));
     } catch (err) {
       // 409: the feed is paused (maybe by another tool since the list was drawn): say so, and show its Resume
-      if (err instanceof NW.ApiError && err.status === 409) {
+      // and the focus goes to that button (QA4 re-test N4: it fell to <body>)
+      if (isStatus(err, 409)) {
         fail(err, () => NW.t("feeds.poll_paused", { id }));
         await load();
-      } else fail(err);
+        focusRow(id, "act-toggle");
+      } else await refused(err);
       return;
     }
-    show(NW.t("feeds.polling", { id, within: NW.t("feeds.seconds", { n: Math.ceil(res.within_seconds || 5) }) }));
+    const n = Math.ceil(res.within_seconds || 5);
+    NW.flash($("msg"), () => NW.t("feeds.polling", { id, within: NW.t("feeds.seconds", { n }) }), "ok");
     await load();
     // Show the poll's outcome when the beat and a worker have had time to run it.
     clearTimeout(refreshTimer);

@@ -1,8 +1,8 @@
 /* What every page shares: the language (Arabic by default, English on request), the API key, the
- * navigation bar, one fetch helper (NW.api; NW.read for a page's data, retried once the key dialog gave a
- * key), one error presenter (NW.showError: the page's words, re-worded by the language toggle) and the
- * small DOM helpers (NW.$, el, link, button, emptyRow, safeUrl, quoteValue, flash; text is always set with
- * textContent). Pages add their own strings with NW.addStrings (a count's string as its plural forms, see
+ * navigation bar, one fetch helper (NW.api; NW.withKey / NW.read retry a call refused for want of the key
+ * for as long as the key dialog gets keys), one error presenter (NW.showError: the page's words, re-worded by
+ * the language toggle) and the small DOM helpers (NW.$, el, link, button, emptyRow, safeUrl, quoteValue,
+ * flash; text is always set with textContent). Pages add their own strings with NW.addStrings (a count's string as its plural forms, see
  * NW.t) and mark static text with data-i18n attributes, so the toggle re-labels the page without a reload.
  *
  * The API key lives in sessionStorage: entered once per browser session, gone when the tab closes, and
@@ -66,7 +66,7 @@
     applyLang();
     renderNav(document.body.dataset.page || "");
     for (const cb of langListeners) cb(lang());
-    for (const [box, text] of shownErrors) if (!box.hidden) box.textContent = text();
+    for (const [box, text] of shownTexts) if (!box.hidden) box.textContent = text();
   }
 
   function apiKey() {
@@ -132,6 +132,8 @@
    * "enter the key" is not "this server refuses every change". */
   function errorText(err) {
     if (!(err instanceof ApiError)) return t("err.network", { detail: err && err.message ? err.message : String(err) });
+    // a change Elasticsearch did not confirm in time may have been made all the same (worker/api/backend.py)
+    if (err.status === 503 && /may have been saved/.test(err.message)) return t("err.503_write");
     const known = { 401: "err.401", 403: "err.403", 404: "err.404", 409: "err.409", 413: "err.413", 422: "err.422",
       429: "err.429", 503: "err.503" }[err.status];
     return t(known || "err.other", { status: err.status, detail: err.message });
@@ -141,37 +143,39 @@
    * language, errorText(err) or the page's own words (format(err)), and is re-worded by the language toggle
    * (the server's detail stays as the server wrote it). hideError, or a message flashed into the same box,
    * ends it. */
-  const shownErrors = new Map(); // box -> () => its text in the current language
+  const shownTexts = new Map(); // box -> () => its text in the current language
   function showError(box, err, format) {
     const text = () => (format ? format(err) : errorText(err));
-    shownErrors.set(box, text);
+    shownTexts.set(box, text);
     box.textContent = text();
     if (box.classList.contains("msg")) box.className = "msg error";
     box.hidden = false;
   }
 
   function hideError(box) {
-    shownErrors.delete(box);
+    shownTexts.delete(box);
     box.hidden = true;
     box.textContent = "";
   }
 
-  /* Run a call (a write, or a read when the server closes reads); on 401 wait for the key dialog and, if a
-   * key was entered, run it once more. */
+  /* Run a call (a write, or a read when the server closes reads) until it is not refused for want of the key:
+   * each 401 opens the key dialog (NW.api does so) and the call runs again with every key entered there, a
+   * wrong one included (its 401 opens the dialog again). Only closing the dialog without a key ends it, with
+   * the 401. Every page's calls go through this one loop (QA4 re-test N1: a single retry left a page on
+   * "missing key" after a wrong key and then the right one). */
   async function withKey(fn) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.status !== 401) throw err;
-      const entered = await keyEntered();
-      if (!entered) throw err;
-      return fn();
+    for (;;) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status !== 401) throw err;
+        if (!(await keyEntered())) throw err;
+      }
     }
   }
 
-  /* GET a page's data (JSON). With reads closed and no key (or a refused one) the 401 opens the key dialog
-   * and the read is retried once with the key entered there, as a refused change is: every page loads its
-   * data through this, so none is left on "missing key" after the key was given. */
+  /* GET a page's data (JSON) through withKey: with reads closed, the data loads once a right key is entered
+   * in the dialog, after any number of wrong ones, with no reload. */
   function read(url, opts) {
     return withKey(() => api(url, opts));
   }
@@ -303,10 +307,13 @@
     return /^[^\s"():\\]+$/.test(s) ? s : `"${s.replace(/["\\]/g, "\\$&")}"`;
   }
 
-  /* A message line (the page's #msg under the navigation): text, "ok" or "error" styling, hidden when empty. */
+  /* A message line (the page's #msg under the navigation): text, "ok" or "error" styling, hidden when empty.
+   * text may be a function that words it in the current language (() => NW.t(key, vars)): the language
+   * toggle then re-words it, as it does an error shown with showError. */
   function flash(box, text, kind) {
-    shownErrors.delete(box); // a new message replaces an error shown there (showError)
-    box.textContent = text;
+    // a new message replaces the one shown there (showError's or flash's)
+    if (typeof text === "function") shownTexts.set(box, text); else shownTexts.delete(box);
+    box.textContent = typeof text === "function" ? text() : text;
     box.className = `msg ${kind || "ok"}`;
     box.hidden = !text;
   }
@@ -339,6 +346,7 @@
       "err.413": "الطلب أكبر من المسموح.", "err.422": "قيمة غير صالحة: {detail}",
       "err.429": "طلبات كثيرة جدًا، انتظر قليلًا ثم أعد المحاولة.",
       "err.503": "Redis أو Elasticsearch غير متاح الآن.", "err.other": "خطأ {status}: {detail}",
+      "err.503_write": "لم يؤكد Elasticsearch التعديل في وقته، وقد يكون حُفظ مع ذلك: أعد تحميل الصفحة للتحقق قبل إعادة المحاولة.",
       "err.network": "تعذّر الاتصال بالخادم: {detail}",
     },
     en: {
@@ -352,6 +360,7 @@
       "err.413": "The request is too large.", "err.422": "Invalid value: {detail}",
       "err.429": "Too many requests: wait a moment and try again.",
       "err.503": "Redis or Elasticsearch is unavailable right now.", "err.other": "Error {status}: {detail}",
+      "err.503_write": "Elasticsearch did not confirm the change in time, and it may have been saved all the same: reload the page to check before trying again.",
       "err.network": "Could not reach the server: {detail}",
     },
   });
