@@ -25,7 +25,8 @@ Derived fields:
                    kidnapped, missing, escaped; ``casualties_max`` is the largest of them
 ``keyword_keys``   analyzed extracted keywords
 ``source_key``     lowercased ``source`` (``source:`` matches it whole or a run of its words, or ``feed_id``)
-``published``      ISO 8601 UTC with milliseconds (what Elasticsearch stores), or absent
+``published``      ISO 8601 with milliseconds in the publication's own UTC offset (``Z`` when UTC;
+                   Elasticsearch indexes the instant), or absent
 =================  =========================================================================================
 Derived text/keyword fields are left out when empty, so ``field:*`` (exists) agrees between backends.
 """
@@ -183,8 +184,8 @@ def index_view(doc: EnrichedDocument | dict[str, Any]) -> dict[str, Any]:
     else:
         view = EnrichedDocument.model_validate(doc).model_dump(mode="json")
 
-    published = to_ms_in_own_zone(view.get("published"))
-    for key in ("published", "fetched", "indexed"):
+    published = to_ms_in_own_zone(view.get("published"))  # set with the derived fields below
+    for key in ("fetched", "indexed"):
         view[key] = to_utc_ms(view.get(key))
 
     title = view.get("title") or ""
