@@ -24,11 +24,7 @@ from worker.store import clients
 
 KEY = "a-real-secret-0123456789"
 
-@pytest.fixture(autouse=True)
-def _fresh_settings():
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("fresh_settings")
 
 
 class SilentServer:
