@@ -367,3 +367,30 @@ def test_counts_agree_with_the_number_in_arabic(page, web, feeds):
         stories: NW.t('alerts.n_stories', {n: 2}), total: NW.t('alerts.n_hits', {n: 7})})""")
     assert summary == "خبران مطابقان في قصتين (إشعار واحد لكل قصة) من 7 نتائج."
     assert not page.errors
+
+
+def test_a_change_the_server_could_not_confirm_is_told_by_the_answers_flag(page, web, feeds):
+    """A write whose Elasticsearch call ran out of time may have been saved: the page says so when the 503's
+    body carries write_unconfirmed (worker/api/backend.py: timeout_body), not by matching the English detail;
+    any other 503 is "unavailable"."""
+    answers = [
+        {"detail": "Elasticsearch hat nicht rechtzeitig geantwortet", "write_unconfirmed": True},
+        {"detail": "the change may have been saved (words alone are no flag)"},
+    ]
+
+    def handle(route):
+        if route.request.method != "PATCH":
+            return route.continue_()
+        return route.fulfill(status=503, json=answers.pop(0))
+
+    with_key(page)
+    page.route("**/feeds/bbc-arabic", handle)
+    page.goto(web.url + "/feeds")
+    row = _row(page, "bbc-arabic")
+    row.wait_for()
+    row.locator(".act-toggle").click()
+    page.wait_for_selector("#msg.error:has-text('قد يكون حُفظ')")
+    row.locator(".act-toggle").click()
+    page.wait_for_function("!document.getElementById('msg').innerText.includes('قد يكون حُفظ')")
+    assert "قد يكون حُفظ" not in page.inner_text("#msg") and page.locator("#msg.error").count() == 1
+    assert not answers and feeds.get("bbc-arabic").enabled is True

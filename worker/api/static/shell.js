@@ -133,7 +133,7 @@
   function errorText(err) {
     if (!(err instanceof ApiError)) return t("err.network", { detail: err && err.message ? err.message : String(err) });
     // a change Elasticsearch did not confirm in time may have been made all the same (worker/api/backend.py)
-    if (err.status === 503 && /may have been saved/.test(err.message)) return t("err.503_write");
+    if (err.status === 503 && err.body && err.body.write_unconfirmed) return t("err.503_write");
     const known = { 401: "err.401", 403: "err.403", 404: "err.404", 409: "err.409", 413: "err.413", 422: "err.422",
       429: "err.429", 503: "err.503" }[err.status];
     return t(known || "err.other", { status: err.status, detail: err.message });
