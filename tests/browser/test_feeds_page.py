@@ -394,3 +394,24 @@ def test_a_change_the_server_could_not_confirm_is_told_by_the_answers_flag(page,
     page.wait_for_function("!document.getElementById('msg').innerText.includes('قد يكون حُفظ')")
     assert "قد يكون حُفظ" not in page.inner_text("#msg") and page.locator("#msg.error").count() == 1
     assert not answers and feeds.get("bbc-arabic").enabled is True
+
+
+def test_a_list_the_service_could_not_answer_loads_by_itself_when_it_is_back(page, web, feeds):
+    """The feeds list read while Redis was away (503) is read again on its own (session 34: the page stayed on
+    the error, and its half-minute refresh only ran once a list had loaded)."""
+    down = [True]
+
+    def handle(route):
+        if route.request.resource_type == "fetch" and route.request.method == "GET" and down:
+            down.pop()
+            return route.fulfill(status=503, json={"detail": "backend unavailable (ConnectionError)"})
+        return route.continue_()
+
+    page.clock.install()
+    page.route("**/feeds", handle)
+    page.goto(web.url + "/feeds")
+    page.wait_for_selector("#msg.error:has-text('بعد 5 ثوانٍ')")
+    page.clock.run_for(5_500)
+    _row(page, "aljazeera").wait_for()
+    assert page.is_hidden("#msg") or "error" not in page.get_attribute("#msg", "class")
+    assert not page.errors

@@ -17,7 +17,7 @@
   const { $, el, button } = NW;
   // etag: the `updated` time of the version the edit form was opened on; writes: false when the server
   // refuses every change (no key, or a placeholder one, configured): then no key is asked for
-  const ui = { editing: null, editingRule: null, etag: null, writes: true, rules: [], preview: null, history: null, offset: 0 };
+  const ui = { editing: null, editingRule: null, etag: null, writes: true, rules: [], preview: null, history: null, offset: 0, loadFailed: false };
   const PAGE = 50;
   const REDACTED = "…";
 
@@ -318,11 +318,20 @@
 
   /* The list, again; false (its error shown) when it could not be read. */
   async function loadRules(focus) {
+    NW.holdAgain("rules");
     try {
       const list = await NW.withKey(() => NW.api("/alerts"));
       ui.rules = list.rules || [];
       ui.writes = list.writes_enabled !== false;
-    } catch (err) { fail(err); return false; }
+    } catch (err) {
+      fail(err);
+      ui.loadFailed = true;
+      NW.readAgain("rules", () => loadRules(focus), err, $("msg"));
+      return false;
+    }
+    NW.readAgain("rules");
+    if (ui.loadFailed) NW.hideError($("msg")); // the list is back: its error no longer holds
+    ui.loadFailed = false;
     renderRules(focus);
     return true;
   }
