@@ -102,6 +102,17 @@ def _drop_session_feeds_index() -> Iterator[None]:
 
 
 @pytest.fixture
+def fresh_settings() -> Iterator[None]:
+    """Settings read afresh from the environment in this test, and the cache left empty after it (a test that
+    sets NEWSWORKER_* variables with monkeypatch must not hand its settings to the next one)."""
+    from worker.settings import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
 def unique_name() -> Iterator[str]:
     """A short unique lowercase token for index names and Redis key prefixes in one test."""
     yield "t" + uuid.uuid4().hex[:10]

@@ -312,3 +312,25 @@ def test_closed_reads_edit_and_test_retry_after_the_key(page, web, indexed, rule
         page.press("#nw-key-input", "Enter")
         page.wait_for_function(done, timeout=10_000)
     assert not page.errors
+
+
+def test_the_rules_list_loads_by_itself_when_the_service_is_back(page, web, rules):
+    """The rules list read while Elasticsearch was away (503) is read again on its own, and its error goes
+    once the list is shown (session 34)."""
+    rules.upsert({"name": "prisons", "query": "event:prison_attack"})
+    down = [True]
+
+    def handle(route):
+        if route.request.resource_type == "fetch" and route.request.method == "GET" and down:
+            down.pop()
+            return route.fulfill(status=503, json={"detail": "backend unavailable (ConnectionError)"})
+        return route.continue_()
+
+    page.clock.install()
+    page.route("**/alerts", handle)
+    page.goto(web.url + "/alerts")
+    page.wait_for_selector("#msg.error:has-text('بعد 5 ثوانٍ')")
+    page.clock.run_for(5_500)
+    page.wait_for_selector("#rules tr[data-rule='prisons']")
+    assert page.is_hidden("#msg")
+    assert not page.errors

@@ -367,3 +367,51 @@ def test_counts_agree_with_the_number_in_arabic(page, web, feeds):
         stories: NW.t('alerts.n_stories', {n: 2}), total: NW.t('alerts.n_hits', {n: 7})})""")
     assert summary == "خبران مطابقان في قصتين (إشعار واحد لكل قصة) من 7 نتائج."
     assert not page.errors
+
+
+def test_a_change_the_server_could_not_confirm_is_told_by_the_answers_flag(page, web, feeds):
+    """A write whose Elasticsearch call ran out of time may have been saved: the page says so when the 503's
+    body carries write_unconfirmed (worker/api/backend.py: timeout_body), not by matching the English detail;
+    any other 503 is "unavailable"."""
+    answers = [
+        {"detail": "Elasticsearch hat nicht rechtzeitig geantwortet", "write_unconfirmed": True},
+        {"detail": "the change may have been saved (words alone are no flag)"},
+    ]
+
+    def handle(route):
+        if route.request.method != "PATCH":
+            return route.continue_()
+        return route.fulfill(status=503, json=answers.pop(0))
+
+    with_key(page)
+    page.route("**/feeds/bbc-arabic", handle)
+    page.goto(web.url + "/feeds")
+    row = _row(page, "bbc-arabic")
+    row.wait_for()
+    row.locator(".act-toggle").click()
+    page.wait_for_selector("#msg.error:has-text('قد يكون حُفظ')")
+    row.locator(".act-toggle").click()
+    page.wait_for_function("!document.getElementById('msg').innerText.includes('قد يكون حُفظ')")
+    assert "قد يكون حُفظ" not in page.inner_text("#msg") and page.locator("#msg.error").count() == 1
+    assert not answers and feeds.get("bbc-arabic").enabled is True
+
+
+def test_a_list_the_service_could_not_answer_loads_by_itself_when_it_is_back(page, web, feeds):
+    """The feeds list read while Redis was away (503) is read again on its own (session 34: the page stayed on
+    the error, and its half-minute refresh only ran once a list had loaded)."""
+    down = [True]
+
+    def handle(route):
+        if route.request.resource_type == "fetch" and route.request.method == "GET" and down:
+            down.pop()
+            return route.fulfill(status=503, json={"detail": "backend unavailable (ConnectionError)"})
+        return route.continue_()
+
+    page.clock.install()
+    page.route("**/feeds", handle)
+    page.goto(web.url + "/feeds")
+    page.wait_for_selector("#msg.error:has-text('بعد 5 ثوانٍ')")
+    page.clock.run_for(5_500)
+    _row(page, "aljazeera").wait_for()
+    assert page.is_hidden("#msg") or "error" not in page.get_attribute("#msg", "class")
+    assert not page.errors

@@ -247,3 +247,46 @@ def test_counts_agree_with_the_number_in_arabic(page, server):
     page.click("#nav-lang")
     page.wait_for_selector("html[dir=rtl]")
     assert not page.errors
+
+
+def test_a_search_the_service_could_not_answer_runs_again_by_itself(page, server):
+    """Elasticsearch away (503) or the API gone (no answer): the page says it will try again, does so on its
+    own (5 s, then 10 s), and shows the answer once the service is back, with no reload (session 34: it
+    stayed on the error). A query error is the user's to mend: never retried."""
+    answers: list[str] = []
+    asked: list[str] = []
+
+    def handle(route):
+        asked.append(route.request.url)
+        if not answers:
+            return route.continue_()
+        if answers.pop(0) == "503":
+            return route.fulfill(status=503, json={"detail": "backend unavailable (ConnectionError)"})
+        return route.abort("connectionrefused")
+
+    page.clock.install()
+    page.route("**/search?*", handle)
+    page.goto(server + "/")
+    page.wait_for_selector(".hit")  # the page's first, blank search
+    answers.extend(["503", "abort"])
+    asked.clear()
+    page.fill("#q", "سجن")
+    page.press("#q", "Enter")
+    page.wait_for_selector("#error:has-text('ستُعاد المحاولة تلقائيًا بعد 5 ثوانٍ')")
+    assert page.locator(".hit").count() == 0
+    page.clock.run_for(5_500)
+    page.wait_for_selector("#error:has-text('بعد 10 ثوانٍ')")  # no answer at all: tried again, later
+    page.click("#nav-lang")  # the note follows the language with the error it stands beside
+    page.wait_for_selector("#error:has-text('Trying again by itself in 10 seconds.')")
+    page.click("#nav-lang")
+    page.clock.run_for(10_500)
+    page.wait_for_selector(".hit")
+    assert page.is_hidden("#error") and len(asked) == 3
+    assert "q=" in page.url
+
+    page.fill("#q", '"سجن')  # a malformed query: the message stays, nothing is sent again
+    page.press("#q", "Enter")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "تلقائيًا" not in page.inner_text("#error")
+    page.clock.run_for(120_000)
+    assert len(asked) == 4 and not page.errors

@@ -118,8 +118,31 @@ def test_a_failed_list_ends_the_loading_line(explore_page, explore_server):
     page.route("**/stories/top?*", lambda route: route.fulfill(status=503, json={"detail": "es down"}))
     page.goto(explore_server + "/stories")
     page.wait_for_selector("#error:not([hidden])")
-    assert page.inner_text("#error") == "Redis أو Elasticsearch غير متاح الآن."  # as on the other pages
+    # as on the other pages; and the page tries again by itself (session 34)
+    assert page.inner_text("#error") == "Redis أو Elasticsearch غير متاح الآن. ستُعاد المحاولة تلقائيًا بعد 5 ثوانٍ."
     assert page.inner_text("#window-note") == ""  # not "loading…" for ever
+    assert not page.errors
+
+
+def test_a_list_the_service_could_not_answer_loads_by_itself_when_it_is_back(explore_page, explore_server):
+    page = explore_page
+    down = [True, True]
+
+    def handle(route):
+        if down:
+            down.pop()
+            return route.fulfill(status=503, json={"detail": "es down"})
+        return route.continue_()
+
+    page.clock.install()
+    page.route("**/stories/top?*", handle)
+    page.goto(explore_server + "/stories")
+    page.wait_for_selector("#error:has-text('بعد 5 ثوانٍ')")
+    page.clock.run_for(5_500)
+    page.wait_for_selector("#error:has-text('بعد 10 ثوانٍ')")  # the delay doubles
+    page.clock.run_for(10_500)
+    page.wait_for_selector("#error", state="hidden")
+    page.wait_for_selector("#top-stories li.story")
     assert not page.errors
 
 
@@ -203,13 +226,14 @@ def test_errors_are_worded_like_the_other_pages_and_follow_the_language(explore_
         page.route(api, lambda route: route.fulfill(status=503, json=down))
         page.goto(explore_server + path)
         page.wait_for_selector("#error:not([hidden])")
-        assert page.inner_text("#error") == "Redis أو Elasticsearch غير متاح الآن.", path
+        again_ar, again_en = " ستُعاد المحاولة تلقائيًا بعد 5 ثوانٍ.", " Trying again by itself in 5 seconds."
+        assert page.inner_text("#error") == "Redis أو Elasticsearch غير متاح الآن." + again_ar, path
         page.click("#nav-lang")
         page.wait_for_selector("html[dir=ltr]")
-        assert page.inner_text("#error") == "Redis or Elasticsearch is unavailable right now.", path
+        assert page.inner_text("#error") == "Redis or Elasticsearch is unavailable right now." + again_en, path
         page.click("#nav-lang")
         page.wait_for_selector("html[dir=rtl]")
-        assert page.inner_text("#error") == "Redis أو Elasticsearch غير متاح الآن.", path
+        assert page.inner_text("#error") == "Redis أو Elasticsearch غير متاح الآن." + again_ar, path
     assert not page.errors
 
 

@@ -1,6 +1,6 @@
-"""QA round 4 (web) D2: two editors of one alert. A rule's ETag is its ``updated`` time; PUT and PATCH with
-``If-Match`` save only over that version (412 otherwise), so a stale edit neither overwrites another
-editor's change nor brings a deleted rule back. Without ``If-Match`` both keep their documented behaviour.
+"""QA round 4 (web) D2: two editors of one alert. A rule's ETag is its ``updated`` time; PUT, PATCH and DELETE
+with ``If-Match`` act only on that version (412 otherwise), so a stale edit neither overwrites another
+editor's change nor brings a deleted rule back, and a stale delete does not throw a change away. Without ``If-Match`` both keep their documented behaviour.
 The check rides on Elasticsearch's ``if_seq_no``, so a save racing between the check and the write loses too.
 """
 
@@ -76,6 +76,44 @@ def test_an_edit_of_a_deleted_rule_does_not_bring_it_back(client, alerts_ctx) ->
         assert r.status_code == 412
     assert client.get("/alerts/prison").status_code == 404
     assert RuleStore(alerts_ctx).get("prison") is None
+
+
+def test_a_delete_with_if_match_removes_only_the_version_read(client, alerts_ctx) -> None:  # noqa: F811
+    """A tab that shows an older version cannot delete the change another tab saved (session 34: DELETE
+    had no If-Match); with the current tag it deletes, and a rule deleted meanwhile is a 412 too."""
+    old = _create(client)
+    new = client.put("/alerts/prison", json={"query": "سجن AND فرار"}, headers={**AUTH, "If-Match": old})
+    assert new.status_code == 200
+    r = client.delete("/alerts/prison", headers={**AUTH, "If-Match": old})
+    assert r.status_code == 412 and "nothing was deleted" in r.json()["detail"], r.text
+    assert r.headers["ETag"] == new.headers["ETag"]
+    assert RuleStore(alerts_ctx).get("prison").query == "سجن AND فرار"
+    assert client.delete("/alerts/prison", headers={**AUTH, "If-Match": new.headers["ETag"]}).status_code == 204
+    r = client.delete("/alerts/prison", headers={**AUTH, "If-Match": new.headers["ETag"]})
+    assert r.status_code == 412 and "no longer exists" in r.json()["detail"]
+    assert client.delete("/alerts/prison", headers=AUTH).status_code == 404  # without If-Match: as before
+    _create(client)
+    assert client.delete("/alerts/prison", headers={**AUTH, "If-Match": "*"}).status_code == 204
+
+
+def test_a_conditional_delete_racing_a_save_loses(alerts_ctx, monkeypatch) -> None:  # noqa: F811
+    """A save between the delete's version check and its write makes the delete fail (if_seq_no)."""
+    store = RuleStore(alerts_ctx)
+    first, _ = store.upsert({"name": "race", "query": "سجن"})
+    real_delete = alerts_ctx.es.delete
+    slipped = threading.Event()
+
+    def delete(**kwargs):
+        if kwargs.get("if_seq_no") is not None and not slipped.is_set():
+            slipped.set()
+            RuleStore(alerts_ctx).upsert({"name": "race", "query": "فرار"})
+        return real_delete(**kwargs)
+
+    monkeypatch.setattr(alerts_ctx.es, "delete", delete)
+    with pytest.raises(RuleConflict) as err:
+        store.delete("race", expect=first.updated)
+    assert slipped.is_set() and err.value.current is not None and err.value.current.query == "فرار"
+    assert store.get("race").query == "فرار"
 
 
 def test_without_if_match_put_still_upserts_and_patch_merges(client, alerts_ctx) -> None:  # noqa: F811

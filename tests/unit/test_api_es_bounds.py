@@ -24,11 +24,7 @@ from worker.store import clients
 
 KEY = "a-real-secret-0123456789"
 
-@pytest.fixture(autouse=True)
-def _fresh_settings():
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("fresh_settings")
 
 
 class SilentServer:
@@ -211,3 +207,5 @@ def test_a_timeout_is_a_503_naming_the_setting_and_a_write_says_it_may_have_land
     assert read.status_code == write.status_code == 503
     assert read.json()["detail"] == "Elasticsearch did not answer within 4 s (NEWSWORKER_API_ES_TIMEOUT)"
     assert write.json()["detail"].startswith(read.json()["detail"] + "; the change may have been saved")
+    # the same in data, for clients (the page) that must not match words
+    assert write.json()["write_unconfirmed"] is True and read.json()["write_unconfirmed"] is False

@@ -25,10 +25,7 @@ def _app(monkeypatch, **env: str):
     return create_app()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_settings():
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("fresh_settings")
 
 
 def _routes(app, methods: set[str]) -> list[tuple[str, str]]:

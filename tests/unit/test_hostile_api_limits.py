@@ -16,11 +16,7 @@ from worker.settings import REPO_ROOT, get_settings
 KEY = "a-real-secret-0123456789"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_settings():
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("fresh_settings")
 
 
 def client(monkeypatch, **env: str) -> TestClient:

@@ -188,15 +188,29 @@ class RuleStore:
                 return out
             after = hits[-1]["sort"]
 
-    def delete(self, name: str) -> bool:
+    def delete(self, name: str, *, expect: datetime | Literal["*"] | None = None) -> bool:
+        """Delete a rule; False if there was none. ``expect`` makes it conditional, as for ``upsert``: only
+        that version (its ``updated`` time; ``"*"``: any), else ``RuleConflict`` and nothing is deleted, so
+        a tab that read an older version cannot delete the change another one just saved."""
         self.ctx.redis.ping()
-        old = self.get(name)
-        if old is None:
+        found = self._get_versioned(name)
+        old = found[0] if found else None
+        problem = _unexpected(name, old, expect)
+        if problem:
+            raise RuleConflict(name, old, problem)
+        if found is None:
             return False
+        guard = {"if_seq_no": found[1], "if_primary_term": found[2]} if expect is not None else {}
         try:
-            self.ctx.es.delete(index=self.ctx.settings.es_alerts_index, id=name, refresh=True)
+            self.ctx.es.delete(index=self.ctx.settings.es_alerts_index, id=name, refresh=True, **guard)
         except NotFoundError:
+            if expect is not None:
+                raise RuleConflict(name, None, _unexpected(name, None, expect) or "") from None
             return False
+        except ConflictError:
+            current = self.get(name)
+            raise RuleConflict(name, current, _unexpected(name, current, expect)
+                               or f"rule {name!r} changed while it was being deleted") from None
         try:
             self._bump()
         except BaseException:

@@ -25,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import worker.api.routes as routes_pkg
-from worker.api.backend import EsTurns, timeout_detail
+from worker.api.backend import EsTurns, timeout_body
 from worker.api.limits import GuardMiddleware, PitBudget
 from worker.settings import get_settings
 
@@ -37,7 +37,7 @@ _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "p
 async def _backend_down(request: Request, exc: Exception) -> JSONResponse:
     log.warning("%s %s: backend error %s: %s", request.method, request.url.path, type(exc).__name__, exc)
     if isinstance(exc, ConnectionTimeout):  # the request's time for Elasticsearch ran out (worker.api.backend)
-        return JSONResponse({"detail": timeout_detail(request.method)}, status_code=503)
+        return JSONResponse(timeout_body(request.method), status_code=503)
     return JSONResponse({"detail": f"backend unavailable ({type(exc).__name__})"}, status_code=503)
 
 

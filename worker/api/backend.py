@@ -25,6 +25,7 @@ import asyncio
 import math
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 from elasticsearch import Elasticsearch
 from fastapi import HTTPException, Request
@@ -70,6 +71,12 @@ def timeout_detail(method: str) -> str:
         # the request may have reached it: a write that timed out can still be applied later
         detail += "; the change may have been saved all the same: reload to check before trying again"
     return detail
+
+
+def timeout_body(method: str) -> dict[str, Any]:
+    """The 503's body when Elasticsearch did not answer in time. ``write_unconfirmed`` says in data what the
+    message says in words (a write may have been applied all the same), so a client need not match text."""
+    return {"detail": timeout_detail(method), "write_unconfirmed": method.upper() in WRITE_METHODS}
 
 
 async def es_turn(request: Request) -> AsyncIterator[None]:

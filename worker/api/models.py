@@ -22,6 +22,9 @@ class ErrorOut(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     detail: Any = Field(description="what went wrong")
+    write_unconfirmed: bool | None = Field(None, description="on a 503 whose Elasticsearch call ran out of time: "
+                                           "true when the request was a change that may have been saved all "
+                                           "the same (read it again before retrying)")
 
 
 class SyntaxErrorOut(ErrorOut):

@@ -6,8 +6,10 @@ Readers without the write key see webhook URLs and e-mail addresses redacted, in
 
 Edits can be conditional (optimistic concurrency): a rule's ETag is its ``updated`` time, sent as the
 ``ETag`` header and in the body; PUT and PATCH with ``If-Match`` answer 412 and save nothing when the
-stored rule changed since (or was deleted: an editor's save must not bring a deleted rule back). Without
-``If-Match`` they stay as they were: PUT saves (creating the rule if missing), PATCH merges.
+stored rule changed since (or was deleted: an editor's save must not bring a deleted rule back), and DELETE
+with ``If-Match`` deletes nothing when the rule changed since (a change saved in another tab is not thrown
+away unseen). Without ``If-Match`` they stay as they were: PUT saves (creating the rule if missing), PATCH
+merges, DELETE deletes.
 """
 
 from __future__ import annotations
@@ -135,6 +137,7 @@ def _rule_or_422(body: dict[str, Any], name: str | None = None) -> Any:
 _NOT_FOUND = "no rule of that name"
 _PATCH_TRIES = 5
 _STALE = "If-Match: the rule changed or was deleted since that version was read; nothing was saved"
+_STALE_DELETE = "If-Match: the rule changed or was deleted since that version was read; nothing was deleted"
 
 
 def _etag(saved: dict[str, Any]) -> str | None:
@@ -159,7 +162,7 @@ def _stamp(tag: str) -> datetime | None:
     return stamp if stamp.tzinfo is not None else None
 
 
-def _expected(name: str, if_match: str | None, store: Any) -> Expect | None:
+def _expected(name: str, if_match: str | None, store: Any, done: str = "saved") -> Expect | None:
     """What a save with this ``If-Match`` expects to find (None: no condition). A list of tags is narrowed
     to the one the stored rule has; no match is the 412 at once."""
     if if_match is None:
@@ -169,15 +172,15 @@ def _expected(name: str, if_match: str | None, store: Any) -> Expect | None:
     current = store.get(name)
     tags = {_stamp(t) for t in if_match.split(",")} - {None}
     if current is None or current.updated not in tags:
-        raise _precondition_failed(RuleConflict(name, current, ""))
+        raise _precondition_failed(RuleConflict(name, current, ""), done)
     return current.updated
 
 
-def _precondition_failed(err: RuleConflict) -> HTTPException:
+def _precondition_failed(err: RuleConflict, done: str = "saved") -> HTTPException:
     if err.current is None:
-        detail = f"rule {err.name!r} no longer exists (deleted since you read it); nothing was saved"
+        detail = f"rule {err.name!r} no longer exists (deleted since you read it); nothing was {done}"
     else:
-        detail = (f"rule {err.name!r} changed since you read it; nothing was saved: GET /alerts/{err.name} "
+        detail = (f"rule {err.name!r} changed since you read it; nothing was {done}: GET /alerts/{err.name} "
                   "and apply your change to the current version")
     headers = {"ETag": _etag(err.current.model_dump(mode="json"))} if err.current and err.current.updated else None
     return HTTPException(status.HTTP_412_PRECONDITION_FAILED, detail, headers=headers)
@@ -293,9 +296,15 @@ def patch_rule(name: RuleName, body: RulePatch, response: Response, if_match: If
 
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
                dependencies=[Depends(require_write)],
-               responses=responses(WRITE_ERRORS, BACKEND_ERRORS, _404=_NOT_FOUND))
-def delete_rule(name: RuleName) -> Response:
-    if not _store().delete(name):
+               responses=responses(WRITE_ERRORS, BACKEND_ERRORS, _404=_NOT_FOUND, _412=_STALE_DELETE))
+def delete_rule(name: RuleName, if_match: IfMatch = None) -> Response:
+    """With ``If-Match``, only the version read: a rule changed or deleted since is a 412."""
+    store = _store()
+    try:
+        deleted = store.delete(name, expect=_expected(name, if_match, store, "deleted"))
+    except RuleConflict as err:
+        raise _precondition_failed(err, "deleted") from None
+    if not deleted:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no rule named {name!r}")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -17,7 +17,7 @@
   const { $, el, button } = NW;
   // etag: the `updated` time of the version the edit form was opened on; writes: false when the server
   // refuses every change (no key, or a placeholder one, configured): then no key is asked for
-  const ui = { editing: null, editingRule: null, etag: null, writes: true, rules: [], preview: null, history: null, offset: 0 };
+  const ui = { editing: null, editingRule: null, etag: null, writes: true, rules: [], preview: null, history: null, offset: 0, loadFailed: false };
   const PAGE = 50;
   const REDACTED = "…";
 
@@ -318,11 +318,20 @@
 
   /* The list, again; false (its error shown) when it could not be read. */
   async function loadRules(focus) {
+    NW.holdAgain("rules");
     try {
       const list = await NW.withKey(() => NW.api("/alerts"));
       ui.rules = list.rules || [];
       ui.writes = list.writes_enabled !== false;
-    } catch (err) { fail(err); return false; }
+    } catch (err) {
+      fail(err);
+      ui.loadFailed = true;
+      NW.readAgain("rules", () => loadRules(focus), err, $("msg"));
+      return false;
+    }
+    NW.readAgain("rules");
+    if (ui.loadFailed) NW.hideError($("msg")); // the list is back: its error no longer holds
+    ui.loadFailed = false;
     renderRules(focus);
     return true;
   }
@@ -345,9 +354,19 @@
       btn.textContent = NW.t("alerts.confirm_delete", { name });
       return;
     }
+    // only the version this list shows: a change saved meanwhile elsewhere is shown first, not thrown away
+    const shown = ui.rules.find((r) => r.name === name);
+    const headers = shown && shown.updated ? { "If-Match": `"${shown.updated}"` } : {};
     try {
-      await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(name)}`, { method: "DELETE" }));
-    } catch (err) { await refused(err); return; }
+      await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(name)}`, { method: "DELETE", headers }));
+    } catch (err) {
+      if (!isStatus(err, 412)) { await refused(err); return; }
+      await loadRules([name, "act-delete"]);
+      // a 412 is either: deleted already (what the user wanted) or changed (shown again, not deleted)
+      if (ui.rules.some((r) => r.name === name)) warn("alerts.delete_stale", { name });
+      else say("alerts.delete_gone", { name });
+      return;
+    }
     say("alerts.deleted", { name });
     if (ui.editing === name) resetForm();
     // the focus goes to the next rule's first control (the previous one's for the last rule), else the heading
@@ -506,6 +525,8 @@
       "alerts.review": "حُمّلت القنوات الحقيقية بالمفتاح ولم يُحفظ شيء بعد: راجع القنوات وتعديلاتك ثم اضغط حفظ من جديد.",
       "alerts.writes_off": "الخادم يرفض كل تعديل: لم يُضبط NEWSWORKER_API_KEY عليه (أو هو قيمة مثال)، فلا فائدة من إدخال مفتاح. لم يُحفظ شيء.",
       "alerts.stale": "تغيّر التنبيه {name} في نافذة أخرى (أو عند مستخدم آخر) منذ فتحت النموذج، فلم يُحفظ تعديلك كي لا يمحو ذلك التغيير. اضغط «تعديل» لتحميل النسخة الحالية ثم أعد تعديلك.",
+      "alerts.delete_gone": "كان التنبيه {name} قد حُذف من قبل (في نافذة أخرى أو عند مستخدم آخر).",
+      "alerts.delete_stale": "تغيّر التنبيه {name} في نافذة أخرى (أو عند مستخدم آخر) منذ عُرضت القائمة، فلم يُحذف. القائمة تعرضه الآن كما هو: راجعه ثم احذفه من جديد إن شئت.",
       "alerts.stale_gone": "حُذف التنبيه {name} في نافذة أخرى (أو عند مستخدم آخر) منذ فتحت النموذج، فلم يُحفظ تعديلك ولم يُعَد التنبيه. صار النموذج نموذج تنبيه جديد بما كتبته: «حفظ» ينشئه من جديد، و«إلغاء» يتركه.",
       "alerts.save_late": "عُدّل التنبيه {name}: لم يؤكد الخادم الحفظ في وقته (Elasticsearch بطيء)، لكن قراءة التنبيه من جديد تُظهر تعديلك محفوظًا.",
       "alerts.save_lost": "لم يؤكد الخادم الحفظ في وقته (Elasticsearch بطيء)، وقراءة التنبيه {name} من جديد تُظهره دون تعديلك: لم يُحفظ بعد، وما زال في النموذج. اضغط «حفظ» بعد قليل.",
@@ -549,6 +570,8 @@
       "alerts.review": "The real channels were loaded with the key and nothing was saved yet: review them and your changes, then press Save again.",
       "alerts.writes_off": "This server refuses every change: NEWSWORKER_API_KEY is not set on it (or is an example value), so no key would help. Nothing was saved.",
       "alerts.stale": "Alert {name} was changed in another tab (or by someone else) since you opened this form, so your change was not saved over it. Press Edit to load the current version, then redo your change.",
+      "alerts.delete_gone": "Alert {name} had already been deleted (in another tab or by someone else).",
+      "alerts.delete_stale": "Alert {name} was changed in another tab (or by someone else) since this list was shown, so it was not deleted. The list now shows it as it is: look at it, then delete it again if you still want to.",
       "alerts.stale_gone": "Alert {name} was deleted in another tab (or by someone else) since you opened this form: your change was not saved and the alert was not brought back. The form now holds your version as a new alert: Save creates it again, Cancel drops it.",
       "alerts.save_late": "Alert {name} updated: the server did not confirm the save in time (Elasticsearch is slow), but reading the alert again shows your change saved.",
       "alerts.save_lost": "The server did not confirm the save in time (Elasticsearch is slow), and alert {name} read again does not have your change: it is not saved yet and is still in the form. Press Save again in a moment.",

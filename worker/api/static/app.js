@@ -128,6 +128,7 @@ async function run(push) {
   if (push) window.history.pushState(null, "", qs.toString() ? `?${qs}` : window.location.pathname);
   qs.set("size", String(state.size));
   const seq = ++requestSeq;
+  NW.holdAgain("search");
   $("status").textContent = NW.t("search.searching");
   updateSaveButton();
   hideError();
@@ -139,11 +140,13 @@ async function run(push) {
     if (seq !== requestSeq) return;
     $("status").textContent = "";
     showError(err, false);
+    NW.readAgain("search", () => run(false), err, $("error"));
     clearResults();
     restoreFocus(refocus);
     return;
   }
   if (seq !== requestSeq) return; // a newer search finished first
+  NW.readAgain("search");
   lastData = data;
   render(data);
   restoreFocus(refocus);

@@ -122,9 +122,11 @@ const EX = (function () {
   async function view(url, render, opts) {
     const mine = ++latest;
     const box = document.getElementById("error");
+    NW.holdAgain("view");
     try {
       const data = await NW.read(url);
       if (mine !== latest) return;
+      NW.readAgain("view");
       NW.hideError(box);
       drawn = () => render(data);
       drawn();
@@ -133,6 +135,7 @@ const EX = (function () {
       drawn = null;
       if (opts && opts.loading) opts.loading.textContent = "";
       showError(box, err);
+      NW.readAgain("view", () => view(url, render, opts), err, box);
     }
   }
 

@@ -9,7 +9,7 @@
 (function () {
   const { $, el, button } = NW;
   // editing: the feed whose interval editor is open (kept open by a re-render, its draft with it)
-  const ui = { data: null, editing: null, draft: "" };
+  const ui = { data: null, editing: null, draft: "", loadFailed: false };
   let refreshTimer = null;
 
   // #msg through shell.js's presenters: the language toggle words every message again (QA4 re-test N3)
@@ -143,7 +143,18 @@
   }
 
   async function load() {
-    try { ui.data = await NW.read("/feeds"); } catch (err) { fail(err); return; }
+    NW.holdAgain("feeds");
+    try {
+      ui.data = await NW.read("/feeds");
+    } catch (err) {
+      fail(err);
+      ui.loadFailed = true;
+      NW.readAgain("feeds", load, err, $("msg"));
+      return;
+    }
+    NW.readAgain("feeds");
+    if (ui.loadFailed) NW.hideError($("msg")); // the list is back: its error no longer holds
+    ui.loadFailed = false;
     render();
   }
 

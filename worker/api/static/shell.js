@@ -104,7 +104,13 @@
       delete o.json;
     }
     o.headers = headers;
-    const resp = await fetch(url, o);
+    let resp;
+    try {
+      resp = await fetch(url, o);
+    } catch (err) {
+      err.network = true; // no answer at all (the API stopped, the connection lost): worth trying again
+      throw err;
+    }
     let body = null;
     if (resp.status !== 204) {
       try { body = await resp.json(); } catch (_e) { body = null; }
@@ -133,7 +139,7 @@
   function errorText(err) {
     if (!(err instanceof ApiError)) return t("err.network", { detail: err && err.message ? err.message : String(err) });
     // a change Elasticsearch did not confirm in time may have been made all the same (worker/api/backend.py)
-    if (err.status === 503 && /may have been saved/.test(err.message)) return t("err.503_write");
+    if (err.status === 503 && err.body && err.body.write_unconfirmed) return t("err.503_write");
     const known = { 401: "err.401", 403: "err.403", 404: "err.404", 409: "err.409", 413: "err.413", 422: "err.422",
       429: "err.429", 503: "err.503" }[err.status];
     return t(known || "err.other", { status: err.status, detail: err.message });
@@ -178,6 +184,48 @@
    * in the dialog, after any number of wrong ones, with no reload. */
   function read(url, opts) {
     return withKey(() => api(url, opts));
+  }
+
+  /* A read that failed because the service is away (502, 503, 504, or no answer at all) is run again on its
+   * own while the tab is shown: after 5 s, then doubling up to a minute, so a page comes back by itself when
+   * Elasticsearch or the API does (it stayed on the error until a reload). One timer per key (a page's list,
+   * its search). readAgain(key, again, err, box) after a failure: a passing failure schedules again() and
+   * says so in box; any other failure (a wrong query, a missing key: only the user mends those) or a
+   * success (readAgain(key)) ends it. holdAgain(key) at the start of a read the user asked for drops a
+   * scheduled run, so an old retry never replaces the user's newer read. */
+  const again = new Map(); // key -> { timer, delay }
+  function passing(err) {
+    return err instanceof ApiError ? [502, 503, 504].includes(err.status) : Boolean(err && err.network);
+  }
+
+  function holdAgain(key) {
+    const entry = again.get(key);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    if (!entry.firing) again.delete(key); // the user's own read: its failure counts from 5 s again
+  }
+
+  function readAgain(key, run, err, box) {
+    const last = again.get(key);
+    if (last) clearTimeout(last.timer);
+    if (!err || !passing(err)) { again.delete(key); return; }
+    const entry = last || { timer: null, delay: 2_500, firing: false };
+    entry.delay = Math.min(entry.delay * 2, 60_000);
+    entry.firing = false;
+    const fire = () => {
+      if (document.visibilityState === "hidden") { entry.timer = setTimeout(fire, 2_000); return; }
+      entry.firing = true;
+      run();
+    };
+    entry.timer = setTimeout(fire, entry.delay);
+    again.set(key, entry);
+    const base = box && shownTexts.get(box);
+    if (base) {
+      const seconds = Math.round(entry.delay / 1000);
+      const text = () => `${base()} ${t("err.again", { n: seconds })}`;
+      shownTexts.set(box, text);
+      box.textContent = text();
+    }
   }
 
   function askKey(reason) {
@@ -324,6 +372,7 @@
     t, addStrings(dict) { for (const l of ["ar", "en"]) Object.assign(strings[l], (dict && dict[l]) || {}); },
     applyLang, setLang, onLang(cb) { langListeners.push(cb); },
     apiKey, setApiKey, refused, askKey, api, read, ApiError, renderNav, errorText, showError, hideError, withKey,
+    readAgain, holdAgain,
     /* Format an ISO date for the current language. */
     date(iso, withTime) {
       if (!iso) return "";
@@ -342,6 +391,9 @@
       "key.why": "يحتاج التعديل إلى مفتاح API (NEWSWORKER_API_KEY).",
       "err.401": "مفتاح API مفقود أو خاطئ: أدخل المفتاح (NEWSWORKER_API_KEY) ثم أعد المحاولة.",
       "err.403": "الخادم يرفض كل تعديل: لم يُضبط NEWSWORKER_API_KEY عليه (أو هو قيمة مثال). ({detail})",
+      "err.again": { one: "ستُعاد المحاولة تلقائيًا بعد ثانية.", two: "ستُعاد المحاولة تلقائيًا بعد ثانيتين.",
+        few: "ستُعاد المحاولة تلقائيًا بعد {n} ثوانٍ.", many: "ستُعاد المحاولة تلقائيًا بعد {n} ثانية.",
+        other: "ستُعاد المحاولة تلقائيًا بعد {n} ثانية." },
       "err.404": "غير موجود: {detail}", "err.409": "موجود من قبل: {detail}",
       "err.413": "الطلب أكبر من المسموح.", "err.422": "قيمة غير صالحة: {detail}",
       "err.429": "طلبات كثيرة جدًا، انتظر قليلًا ثم أعد المحاولة.",
@@ -356,6 +408,7 @@
       "key.why": "Changes need the API key (NEWSWORKER_API_KEY).",
       "err.401": "The API key is missing or wrong: enter the key (NEWSWORKER_API_KEY) and try again.",
       "err.403": "This server refuses every change: NEWSWORKER_API_KEY is not set on it (or is an example value). ({detail})",
+      "err.again": { one: "Trying again by itself in {n} second.", other: "Trying again by itself in {n} seconds." },
       "err.404": "Not found: {detail}", "err.409": "Already exists: {detail}",
       "err.413": "The request is too large.", "err.422": "Invalid value: {detail}",
       "err.429": "Too many requests: wait a moment and try again.",
