@@ -182,6 +182,22 @@ def wrong_key_then_right(page: Any, key: str = KEY) -> None:
     page.press("#nw-key-input", "Enter")
 
 
+def away_first(page: Any, pattern: str, times: int = 1) -> list[bool]:
+    """The page's data reads (fetch GETs) of ``pattern`` answer 503, as with Elasticsearch or Redis away,
+    ``times`` times, then reach the real server. Returns the failures still to come (empty: the service is
+    back). Page loads of the same path (the HTML) are not touched."""
+    left = [True] * times
+
+    def handle(route: Any) -> Any:
+        if route.request.resource_type == "fetch" and route.request.method == "GET" and left:
+            left.pop()
+            return route.fulfill(status=503, json={"detail": "backend unavailable (ConnectionError)"})
+        return route.continue_()
+
+    page.route(pattern, handle)
+    return left
+
+
 def screenshot(page: Any, name: str) -> Path:
     """A picture of a page (the 1280x800 viewport): ``<SCREENSHOTS>/<name>.png``."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from tests.browser.conftest import free_port, screenshot, with_key
+from tests.browser.conftest import away_first, free_port, screenshot, with_key
 from tests.integration.alert_receivers import webhook_receiver  # noqa: F401
 from worker.document import Casualty, EnrichedDocument, Event
 from worker.pipeline.retry import CHANNEL
@@ -318,16 +318,8 @@ def test_the_rules_list_loads_by_itself_when_the_service_is_back(page, web, rule
     """The rules list read while Elasticsearch was away (503) is read again on its own, and its error goes
     once the list is shown (session 34)."""
     rules.upsert({"name": "prisons", "query": "event:prison_attack"})
-    down = [True]
-
-    def handle(route):
-        if route.request.resource_type == "fetch" and route.request.method == "GET" and down:
-            down.pop()
-            return route.fulfill(status=503, json={"detail": "backend unavailable (ConnectionError)"})
-        return route.continue_()
-
     page.clock.install()
-    page.route("**/alerts", handle)
+    away_first(page, "**/alerts")
     page.goto(web.url + "/alerts")
     page.wait_for_selector("#msg.error:has-text('بعد 5 ثوانٍ')")
     page.clock.run_for(5_500)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import screenshot, with_key, wrong_key_then_right
+from tests.browser.conftest import away_first, screenshot, with_key, wrong_key_then_right
 from worker.ingest.registry import Feed, FeedState
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -399,16 +399,8 @@ def test_a_change_the_server_could_not_confirm_is_told_by_the_answers_flag(page,
 def test_a_list_the_service_could_not_answer_loads_by_itself_when_it_is_back(page, web, feeds):
     """The feeds list read while Redis was away (503) is read again on its own (session 34: the page stayed on
     the error, and its half-minute refresh only ran once a list had loaded)."""
-    down = [True]
-
-    def handle(route):
-        if route.request.resource_type == "fetch" and route.request.method == "GET" and down:
-            down.pop()
-            return route.fulfill(status=503, json={"detail": "backend unavailable (ConnectionError)"})
-        return route.continue_()
-
     page.clock.install()
-    page.route("**/feeds", handle)
+    away_first(page, "**/feeds")
     page.goto(web.url + "/feeds")
     page.wait_for_selector("#msg.error:has-text('بعد 5 ثوانٍ')")
     page.clock.run_for(5_500)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import open_page, screenshot, wrong_key_then_right
+from tests.browser.conftest import away_first, open_page, screenshot, wrong_key_then_right
 from tests.browser.explore_fixtures import explore_page, explore_server
 from tests.integration.explore_corpus import XSS_TITLE
 
@@ -126,16 +126,8 @@ def test_a_failed_list_ends_the_loading_line(explore_page, explore_server):
 
 def test_a_list_the_service_could_not_answer_loads_by_itself_when_it_is_back(explore_page, explore_server):
     page = explore_page
-    down = [True, True]
-
-    def handle(route):
-        if down:
-            down.pop()
-            return route.fulfill(status=503, json={"detail": "es down"})
-        return route.continue_()
-
     page.clock.install()
-    page.route("**/stories/top?*", handle)
+    away_first(page, "**/stories/top?*", times=2)
     page.goto(explore_server + "/stories")
     page.wait_for_selector("#error:has-text('بعد 5 ثوانٍ')")
     page.clock.run_for(5_500)
