@@ -25,6 +25,7 @@ from celery.signals import (
 from kombu import Queue
 
 from worker import broker_guard
+from worker.celery_log import RedirectLogging
 from worker.extract.pipeline import warm_up as warm_up_chain
 from worker.ingest.article import warm_up as warm_up_page_extraction
 from worker.keys import Keys
@@ -57,7 +58,9 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, object]]:
 def create_app(settings: Settings) -> Celery:
     # a worker that loses Redis must reconnect, not die on kombu 5.7.0's AttributeError (broker_guard)
     broker_guard.install()
-    celery = Celery("newsworker", broker=settings.redis_url, backend=settings.redis_url)
+    # RedirectLogging: what a process prints reaches the log a line at a time, not a write() at a time
+    # (a traceback Python prints at exit is one ERROR record: worker.celery_log, worker.logs.TracebackJoiner)
+    celery = Celery("newsworker", broker=settings.redis_url, backend=settings.redis_url, log=RedirectLogging)
     celery.conf.update(
         task_serializer="json",
         result_serializer="json",

@@ -7,14 +7,18 @@ article through the stages.
 
 Celery writes what a process prints (``sys.stdout``/``sys.stderr``) to the ``celery.redirected`` logger, one
 record per ``write()``: a traceback printed by a library became hundreds of WARNING lines, many of them a
-lone space. ``install`` puts a ``TracebackJoiner`` on that logger: a printed traceback is one ERROR record,
-and blank fragments are dropped.
+lone space or a lone ``^``. The app's ``worker.celery_log.LineProxy`` makes that one record per printed line,
+and ``install`` puts a ``TracebackJoiner`` on the logger: a printed traceback is one ERROR record, and blank
+lines are dropped.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import re
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -93,44 +97,162 @@ def json_record(msg: str, logger: str = "newsworker", level: int = logging.INFO)
     return JsonFormatter().format(logging.LogRecord(logger, level, __file__, 0, msg, None, None))
 
 
-_TRACEBACK_STARTS = ("Traceback (most recent call last):", "During handling of the above exception",
-                     "The above exception was the direct cause")
+# A traceback's first line; a group's is ``  + Exception Group Traceback ...`` (its indent is remembered: the
+# group ends at the ``+---...`` line two columns further in). Chained exceptions are joined by the two
+# sentences Python prints between them. A thread's or an unraisable exception's header line comes first.
+_TRACEBACK_START = re.compile(r"Traceback \(most recent call last\):")
+_GROUP_START = re.compile(r"( *)\+ Exception Group Traceback \(most recent call last\):")
+_GROUP_END = re.compile(r"( *)\+-{36}$")
+_CHAIN = ("During handling of the above exception", "The above exception was the direct cause")
+_PREAMBLE = re.compile(r"Exception in thread .*:$|Exception ignored in: ")
+_JOINED = "_nw_joined"  # a record the joiner let out itself: it passes the filter as it is
+
+_IDLE, _PREAMBLE_HELD, _FRAMES, _ENDED = "idle", "preamble", "frames", "ended"
 
 
 class TracebackJoiner(logging.Filter):
-    """On Celery's ``celery.redirected`` logger: the fragments of a traceback printed to stdout/stderr (its
-    header, one write per frame, then the exception's line) are held back and let through as one ERROR
-    record when the exception's line (the first line that is not indented) arrives; whitespace-only
-    fragments are dropped. Bounded: a traceback longer than ``MAX_LINES`` or ``MAX_CHARS`` goes out as it is."""
+    """On Celery's ``celery.redirected`` logger: a traceback printed to stdout/stderr (its header, its frames,
+    the exception's line, the exceptions chained to it and their tracebacks, an exception group) goes out as
+    one ERROR record; blank lines outside a traceback are dropped, other printed lines pass as they are.
+
+    It reads whole lines: ``worker.celery_log.LineProxy`` gives them (Celery's own proxy logs each write, and
+    the C traceback printer writes an indent, a source line and each caret apart). A traceback ends with the
+    exception's line (the first line that is not indented after the frames; a group's closing ``+---``
+    line), but a chained exception may follow it, so the record is let out when the next line is not a
+    chain's sentence, when the stream is flushed (the C printer flushes when done), or after ``LINGER_S``
+    seconds with nothing more (``traceback.print_exception`` does not flush). Bounded: a traceback longer
+    than ``MAX_LINES`` or ``MAX_CHARS`` goes out as it is, and what follows as it comes."""
 
     MAX_LINES = 400
     MAX_CHARS = 64 * 1024
+    LINGER_S = 0.5
 
     def __init__(self) -> None:
         super().__init__("celery.redirected")
+        self._lock = threading.RLock()
+        self._timer: threading.Timer | None = None
+        self._reset()
+        # A pool child forked while another thread held the lock would wait on it forever.
+        os.register_at_fork(after_in_child=self._after_fork)
+
+    def _reset(self) -> None:
+        self.state = _IDLE
+        self.first: logging.LogRecord | None = None
         self.held: list[str] = []
+        self.lines = 0
         self.size = 0
+        self.group: int | None = None  # the indent of the open exception group's first line
+        self.last = 0.0
+
+    def _after_fork(self) -> None:
+        self._lock = threading.RLock()
+        self._timer = None
+        self._reset()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, _JOINED, False):
+            return True
         try:
             text = record.getMessage()
         except Exception:  # noqa: BLE001 - a record that cannot format is let through as it is
             return True
-        if not text.strip():
-            return False
-        if not self.held:
-            if not text.lstrip("\n").startswith(_TRACEBACK_STARTS):
-                return True
+        with self._lock:
+            out, passes = self._take(record, text)
+        for r in out:
+            self._emit(r)
+        return passes
+
+    def flush(self) -> None:
+        """The stream was flushed: what is held is complete (``LineProxy.flush`` calls this)."""
+        with self._lock:
+            out = self._release()
+        for r in out:
+            self._emit(r)
+
+    def _take(self, record: logging.LogRecord, text: str) -> tuple[list[logging.LogRecord], bool]:
+        """The records to let out before this one, and whether this one passes (it does not if it is held)."""
+        lines = text.strip("\n").split("\n")
+        head = next((line for line in lines if line.strip()), "")
+        out: list[logging.LogRecord] = []
+        if self.state == _ENDED and not head.startswith(_CHAIN):
+            out = self._release()  # the traceback ended with the line before: this one is not part of it
+        elif self.state == _PREAMBLE_HELD and not (_TRACEBACK_START.match(head) or _GROUP_START.match(head)):
+            out = self._release()
+        if self.state == _IDLE:
+            if not head:
+                return out, False
+            if _TRACEBACK_START.match(head) or _GROUP_START.match(head):
+                self.state = _FRAMES
+            elif _PREAMBLE.match(head):
+                self.state = _PREAMBLE_HELD
+            else:
+                return out, True
+            self.first = record
         self.held.append(text.strip("\n"))
+        self.lines += len(lines)
         self.size += len(text)
-        last = text.rstrip().splitlines()[-1] if text.strip() else ""
-        ended = bool(last) and not last[0].isspace() and not last.startswith(_TRACEBACK_STARTS)
-        if not ended and len(self.held) < self.MAX_LINES and self.size < self.MAX_CHARS:
-            return False
+        self.last = time.monotonic()
+        for line in lines:
+            self._step(line)
+        if self.lines >= self.MAX_LINES or self.size >= self.MAX_CHARS:
+            out += self._release()
+        else:
+            self._arm()
+        return out, False
+
+    def _step(self, line: str) -> None:
+        """Where one line leaves the traceback: in its frames, or ended (the exception's line was read)."""
+        group = _GROUP_START.match(line)
+        if group:
+            self.group, self.state = len(group.group(1)), _FRAMES
+        elif self.group is not None:
+            end = _GROUP_END.match(line)
+            if (end and len(end.group(1)) == self.group + 2) or (line and not line[0].isspace()):
+                self.group, self.state = None, _ENDED
+        elif _TRACEBACK_START.match(line) or line.startswith(_CHAIN):
+            self.state = _FRAMES
+        elif self.state == _FRAMES and line and not line[0].isspace():
+            self.state = _ENDED
+        elif self.state == _PREAMBLE_HELD and line and not line[0].isspace() and not _PREAMBLE.match(line):
+            self.state = _ENDED  # an unraisable exception printed without a traceback
+
+    def _release(self) -> list[logging.LogRecord]:
+        """What is held, as one record (ERROR if it is a traceback; a lone preamble goes as it came)."""
+        if self.state == _IDLE or self.first is None:
+            self._reset()
+            return []
+        record = self.first
         record.msg, record.args = "\n".join(self.held), ()
-        record.levelno, record.levelname = logging.ERROR, logging.getLevelName(logging.ERROR)
-        self.held, self.size = [], 0
-        return True
+        if self.state != _PREAMBLE_HELD:
+            record.levelno, record.levelname = logging.ERROR, logging.getLevelName(logging.ERROR)
+        setattr(record, _JOINED, True)
+        self._reset()
+        return [record]
+
+    def _emit(self, record: logging.LogRecord) -> None:
+        logging.getLogger(self.name).handle(record)
+
+    def _arm(self) -> None:
+        """Let out what is held once nothing more came for ``LINGER_S`` seconds (one timer at a time)."""
+        if self._timer is None:
+            self._timer = threading.Timer(self.LINGER_S, self._linger_over)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _linger_over(self) -> None:
+        with self._lock:
+            self._timer = None
+            if self.state == _IDLE:
+                return
+            wait = self.last + self.LINGER_S - time.monotonic()
+            if wait > 0:
+                self._timer = threading.Timer(wait, self._linger_over)
+                self._timer.daemon = True
+                self._timer.start()
+                return
+            out = self._release()
+        for r in out:
+            self._emit(r)
 
 
 def _join_tracebacks() -> None:
