@@ -86,7 +86,10 @@ def test_adding_an_existing_id_is_refused_with_a_message(page, web, feeds):
     page.fill("#f-id", "aljazeera")
     page.click("#f-add")
     page.wait_for_selector("#msg.error")
-    assert "aljazeera" in page.inner_text("#msg") and "409" not in page.inner_text("#msg")
+    # the id field says why, in the page's words (QA5 qa5c-5: no "DELETE /feeds/aljazeera first")
+    said = page.inner_text("#f-id-msg")
+    assert "aljazeera" in said and "DELETE" not in said and "409" not in page.inner_text("#msg")
+    assert "احذف ذلك المصدر" in said
     assert feeds.get("aljazeera").url == "https://www.aljazeera.net/aljazeerarss/rss.xml"
     assert feeds.state("aljazeera").status == "ok"
     assert page.input_value("#f-url") == "http://127.0.0.1:9/other.xml"  # the form keeps what was typed
@@ -132,10 +135,10 @@ def test_wrong_key_says_so_and_a_server_without_key_refuses_clearly(page, web, f
     with_key(page)
     page.reload()
     page.wait_for_selector("#feeds tr[data-feed='aljazeera']")
-    _row(page, "aljazeera").locator(".act-remove").click()
-    _row(page, "aljazeera").locator(".act-remove").click()
-    page.wait_for_selector("#msg.error")
-    assert "NEWSWORKER_API_KEY" in page.inner_text("#msg") and page.locator("#nw-key-dialog[open]").count() == 0
+    # said up front (QA5 qa5c-1): a notice by the form, Add and the list's change buttons disabled
+    assert "NEWSWORKER_API_KEY" in page.inner_text("#writes-off") and page.is_disabled("#f-add")
+    assert _row(page, "aljazeera").locator(".act-remove").is_disabled()
+    assert page.locator("#nw-key-dialog[open]").count() == 0
     assert feeds.get("aljazeera") is not None
     assert not page.errors
 

@@ -198,3 +198,15 @@ def test_the_rule_list_says_whether_the_server_takes_changes(client, alerts_ctx,
         monkeypatch.setattr(get_settings(), "api_key", key)
         assert client.get("/alerts").json()["writes_enabled"] is False
         assert client.patch("/alerts/x", json={"enabled": False}, headers={"X-API-Key": "any"}).status_code == 403
+
+
+def test_a_refused_rule_names_its_fields_as_data(client, alerts_ctx) -> None:  # noqa: F811
+    """QA5 qa5c-5: the page marks the refused field from ``errors`` (loc as FastAPI's 422 gives it), not by
+    reading the English detail, which stays as it was."""
+    h = {"X-API-Key": KEY}
+    r = client.post("/alerts", json={"name": "mail", "query": "سجن", "channels": {"emails": ["x;y@example.org"]}},
+                    headers=h)
+    assert r.status_code == 422 and "not one email address" in r.json()["detail"]
+    assert [e["loc"] for e in r.json()["errors"]] == [["body", "channels", "emails"]]
+    r = client.post("/alerts", json={"name": "q", "query": "(سجن"}, headers=h)
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "query"]

@@ -154,3 +154,22 @@ def test_a_new_interval_brings_a_far_poll_forward(isolated) -> None:  # noqa: AN
     reg.set_due("f", time.time() + 30)
     reg.set_interval("f", 3600)
     assert reg.due_times(["f"])["f"] <= time.time() + 31  # never pushed back
+
+
+def test_the_list_says_whether_changes_are_taken_and_refusals_name_their_field(isolated, monkeypatch) -> None:  # noqa: ANN001
+    """QA5 qa5c-1 and qa5c-5: GET /feeds has writes_enabled (as GET /alerts); a URL the SSRF guard refuses
+    names the url field as data, and a taken id is given as data beside the detail."""
+    from worker.api.app import create_app
+    from worker.settings import get_settings
+
+    client = TestClient(create_app())
+    assert client.get("/feeds").json()["writes_enabled"] is True
+    r = client.post("/feeds", json={"url": "http://10.9.9.9/rss.xml", "id": "private"}, headers=H)
+    assert r.status_code == 422 and r.json()["detail"].startswith("feed URL refused")
+    assert r.json()["errors"][0]["loc"] == ["body", "url"]
+    monkeypatch.setattr(get_settings(), "private_hosts", ["127.0.0.1"])
+    assert client.post("/feeds", json={"url": "http://127.0.0.1:9/a.xml", "name": "Taken"}, headers=H).status_code == 201
+    r = client.post("/feeds", json={"url": "http://127.0.0.1:9/b.xml", "name": "Taken"}, headers=H)
+    assert r.status_code == 409 and r.json()["id"] == "taken" and "exists" in r.json()["detail"]
+    monkeypatch.setattr(get_settings(), "api_key", "")
+    assert client.get("/feeds").json()["writes_enabled"] is False

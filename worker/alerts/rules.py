@@ -64,7 +64,13 @@ def email_problem(addr: str) -> str | None:
 
 
 class RuleError(ValueError):
-    """A rule that cannot be saved (bad name, query, channel...). The message is meant for the user."""
+    """A rule that cannot be saved (bad name, query, channel...). The message is meant for the user;
+    ``fields`` names the refused fields as ``(loc, msg)`` pairs (loc as pydantic gives it: ``("channels",
+    "emails")``), for a client that marks them (the web page); empty when the error is not a field's."""
+
+    def __init__(self, message: str, fields: list[tuple[tuple[Any, ...], str]] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or []
 
 
 def _refuse_redacted(what: str, value: str) -> None:
@@ -202,13 +208,14 @@ def build_rule(data: dict[str, Any]) -> AlertRule:
     try:
         return AlertRule.model_validate(data)
     except ValidationError as err:
-        parts = []
+        parts, fields = [], []
         for e in err.errors():
             loc = ".".join(str(x) for x in e["loc"]) or "rule"
             msg = str(e["msg"]).removeprefix("Value error, ")
             parts.append(f"{loc}: {msg}")
+            fields.append((tuple(e["loc"]), msg))
         name = data.get("name") if isinstance(data, dict) else None
-        raise RuleError((f"rule {name!r}: " if name else "") + "; ".join(parts)) from None
+        raise RuleError((f"rule {name!r}: " if name else "") + "; ".join(parts), fields) from None
 
 
 def from_store(data: dict[str, Any]) -> AlertRule:

@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import worker.api.routes as routes_pkg
 from worker.api.backend import EsTurns, timeout_body
 from worker.api.limits import GuardMiddleware, PitBudget
+from worker.api.refusal import Refusal
 from worker.settings import get_settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -57,8 +58,10 @@ def _allowed_methods(app: FastAPI, path: str) -> set[str]:
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    """A 405 names every method the path has: FastAPI has one route per method, and Starlette's Allow
+    """A ``Refusal`` answers with its extra fields. A 405 names every method the path has: FastAPI has one route per method, and Starlette's Allow
     lists only the methods of the first route that matched the path."""
+    if isinstance(exc, Refusal):  # its body says more than the detail (worker.api.refusal)
+        return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=exc.status_code, headers=exc.headers)
     if exc.status_code == 405:
         allowed = _allowed_methods(request.app, request.url.path)
         if allowed:

@@ -25,6 +25,10 @@ class ErrorOut(BaseModel):
     write_unconfirmed: bool | None = Field(None, description="on a 503 whose Elasticsearch call ran out of time: "
                                            "true when the request was a change that may have been saved all "
                                            "the same (read it again before retrying)")
+    errors: list[dict[str, Any]] | None = Field(None, description="on a 422 of a rule or feed: each refused field "
+                                                "as {loc, msg}, loc naming it in the body (\"body\", \"channels\", "
+                                                "\"emails\", ...), as FastAPI's own 422 lists them in detail")
+    id: str | None = Field(None, description="on a 409 of POST /feeds: the id that is taken")
 
 
 class SyntaxErrorOut(ErrorOut):
@@ -138,6 +142,8 @@ class FeedListOut(BaseModel):
     total: int
     by_status: dict[str, int]
     feeds: list[FeedOut]
+    writes_enabled: bool = Field(True, description="false: the server has no API key configured (or a placeholder "
+                                 "one) and refuses every change with 403, whatever key is sent")
 
 
 class DeletedOut(BaseModel):

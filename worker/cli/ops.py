@@ -176,7 +176,7 @@ def register(app: typer.Typer) -> None:
 
         The processes log to files under the data dir; the console shows a banner and one status line."""
         from worker.cli.children import ChildRecord, orphans_hint
-        from worker.cli.run import Supervisor
+        from worker.cli.run import Supervisor, demo_api_key
 
         pidfile = _pidfile()
         if pidfile.exists():
@@ -205,8 +205,13 @@ def register(app: typer.Typer) -> None:
         setup_storage()
         env = dict(os.environ)
         specs: list[tuple[str, list[str]]] = []
+        made_key = None
         if demo:
             env = demo_env(env, demo_port)
+            # the demo's own write key when none is set, for this run's children only (QA5 qa5c-1)
+            made_key = demo_api_key(s.api_key) if not no_api else None
+            if made_key:
+                env["NEWSWORKER_API_KEY"] = made_key
             specs.append(("replay", [sys.executable, "-m", "worker.cli.main", "replay-server",
                                      "--port", str(demo_port)]))
         specs.append(("worker", worker_cmd(concurrency or s.worker_concurrency, _all_queues())))
@@ -221,7 +226,7 @@ def register(app: typer.Typer) -> None:
             if demo:
                 _wait_port("127.0.0.1", demo_port)
                 sup.load_feeds(s.config_dir / "feeds.demo.yaml", demo_port)
-            sup.banner(demo_port if demo else None)
+            sup.banner(demo_port if demo else None, made_key)
             sup.watch()
         finally:
             sup.stop()

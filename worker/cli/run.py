@@ -16,6 +16,7 @@ database is refused instead of silently sharing the queues.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -39,6 +40,32 @@ TTY_REFRESH = 1.0
 DEFAULT_DEMO_PORT = 8765  # the port config/feeds.demo.yaml names
 STABLE_AFTER = 60.0  # a child up this long has stopped crashing: its restart count starts again
 CRASH_LOOP = 3  # restarts without a stable minute in between: a crash loop (two can be an operator's kill)
+
+
+def demo_api_key(configured: str | None) -> str | None:
+    """The write key ``run --demo`` makes for its own children when none is configured, or None.
+
+    Without a key the API refuses every change, so a newcomer's first ``make run`` could not add a feed or an
+    alert from the page (QA5 qa5c-1). The key is random, lives only in the children's environment for this run
+    (never written to a file), and the banner prints it once. ``run`` without ``--demo`` never makes one: a
+    deployment's key is its operator's choice. A key set in the environment or ``.env`` (a placeholder
+    included: its refusal says to set a real one) is kept."""
+    if (configured or "").strip():
+        return None
+    return "demo-" + secrets.token_urlsafe(18)
+
+
+def key_lines(configured: str | None, made: str | None) -> list[str]:
+    """The banner's lines about the API key: the demo's own key (printed once, here), or how to turn changes
+    on when no key is set. A configured key is the operator's secret: never printed."""
+    if made:
+        return [f"  api key     {made}",
+                "              (made for this demo run only: paste it into the page's API key button to add "
+                "feeds and alerts; set NEWSWORKER_API_KEY to choose your own)"]
+    if not (configured or "").strip():
+        return ["  changes     off: NEWSWORKER_API_KEY is not set, so the API and the page refuse every change "
+                "(set it to a secret and restart)"]
+    return []
 
 
 def log_dir(settings: Settings) -> Path:
@@ -207,13 +234,14 @@ class Supervisor:
         if rc != 0:
             self.status.message(f"loading {path} failed (exit {rc}); see {self.logs / 'run.log'}")
 
-    def banner(self, demo_port: int | None) -> None:
+    def banner(self, demo_port: int | None, made_key: str | None = None) -> None:
         fmt = "JSON lines" if self.settings.log_format == "json" else "text"
         names = ",".join(name for name, _ in self.specs)
         lines = ["", "newsworker is running" + (f" (demo: replay feeds on 127.0.0.1:{demo_port})"
                                                 if demo_port else "")]
         if self.api_url:
             lines.append(f"  open        {self.api_url}")
+            lines += key_lines(self.settings.api_key, made_key)
         lines += [f"  logs        {self.logs}/{{{names}}}.log ({fmt}; NEWSWORKER_LOG_FORMAT=text for plain)",
                   "  stop        Ctrl-C (Redis and Elasticsearch keep running; `make stop` stops them too)",
                   "  health      newsworker status", ""]

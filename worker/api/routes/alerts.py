@@ -38,6 +38,7 @@ from worker.api.models import (
     RuleOut,
     responses,
 )
+from worker.api.refusal import Refusal, field_errors
 from worker.pipeline.context import current
 from worker.query.parser import MAX_QUERY_CHARS
 
@@ -131,7 +132,8 @@ def _rule_or_422(body: dict[str, Any], name: str | None = None) -> Any:
     try:
         return build_rule(body)
     except RuleError as err:
-        raise HTTPException(422, str(err)) from None
+        # which fields, as data: the page marks them in its own words (QA5 qa5c-5)
+        raise Refusal(422, str(err), errors=field_errors(err.fields)) from None
 
 
 _NOT_FOUND = "no rule of that name"

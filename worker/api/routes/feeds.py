@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from worker.api.auth import require_read, require_write
+from worker.api.auth import configured_key, require_read, require_write
 from worker.api.models import (
     BACKEND_ERRORS,
     READ_ERRORS,
@@ -26,6 +26,7 @@ from worker.api.models import (
     PollOut,
     responses,
 )
+from worker.api.refusal import Refusal, field_errors
 from worker.ingest.errors import BlockedURLError, DNSLookupError
 from worker.ingest.registry import FeedExistsError, feed_input, feed_view, interval_bounds, slugify
 from worker.ingest.registry import list_feeds as _list
@@ -83,7 +84,8 @@ def list_feeds(status_: Annotated[Literal["new", "ok", "failing", "dead"] | None
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
-    return {"total": len(rows), "by_status": counts, "feeds": rows}
+    # as GET /alerts: the page says up front that changes are off, not after a form was filled (QA5 qa5c-1)
+    return {"total": len(rows), "by_status": counts, "feeds": rows, "writes_enabled": configured_key() is not None}
 
 
 @router.get("/{feed_id}", response_model=FeedOut, dependencies=[Depends(require_read)],
@@ -112,14 +114,15 @@ def add_feed(body: FeedIn) -> dict[str, Any]:
     except ValidationError as err:
         raise HTTPException(422, err.errors(include_url=False, include_context=False, include_input=False)) from None
     except (BlockedURLError, DNSLookupError) as err:  # a name that does not resolve: 422, as it always was
-        raise HTTPException(422, f"feed URL refused: {err}") from None
+        detail = f"feed URL refused: {err}"
+        raise Refusal(422, detail, errors=field_errors([(("url",), detail)])) from None
     try:
         ctx.registry.add(feed)
     except FeedExistsError:
         how = "" if body.id else f" (the id derived from the {'name' if body.name else 'URL'})"
-        raise HTTPException(status.HTTP_409_CONFLICT,
-                            f"feed {feed.id!r}{how} exists: choose another id, or DELETE /feeds/{feed.id} "
-                            "first to replace it") from None
+        # the id as data: the page words the advice itself, without this detail's HTTP verb (QA5 qa5c-5)
+        raise Refusal(status.HTTP_409_CONFLICT, f"feed {feed.id!r}{how} exists: choose another id, or DELETE "
+                      f"/feeds/{feed.id} first to replace it", id=feed.id) from None
     return feed_view(feed, ctx.registry.state(feed.id), ctx.registry.due_times([feed.id])[feed.id])
 
 

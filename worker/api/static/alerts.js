@@ -27,24 +27,31 @@
   const warn = (key, vars) => NW.showError($("msg"), null, () => NW.t(key, vars));
   const fail = (err) => NW.showError($("msg"), err);
   const isStatus = (err, status) => err instanceof NW.ApiError && err.status === status;
-  const lines = (id) => $(id).value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+  // A channel box holds one target a line: split on newlines only, never on commas, so a quoted local part
+  // ("x,y"@example.org, as README advises) is one address and a webhook URL's commas stay (QA5 qa5c-6).
+  const lines = (id) => $(id).value.split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+  const commaList = (id) => $(id).value.split(",").map((s) => s.trim()).filter(Boolean); // sources
+  // the number fields' bounds (RuleBody's and FiltersIn's, worker/api/routes/alerts.py)
+  const DIGEST = [1, 7 * 24 * 60];
+  const CASUALTIES = [0, 1_000_000];
 
   // -------------------------------------------------------------------------------------------- form
 
   /* The rule as the form shows it. Fields the form does not show (owner, languages) are carried over
    * from the rule being edited: PUT replaces the whole rule. */
   function formBody() {
-    const cas = $("f-casualties").value.trim();
     const kept = ui.editingRule || {};
+    // read by NW.wholeNumber (Arabic-Indic digits too); formProblems refused anything else before this
+    const digest = NW.wholeNumber($("f-digest").value, ...DIGEST).value;
     return {
       owner: kept.owner || null,
       query: $("f-query").value.trim(),
       mode: $("f-mode").value,
-      digest_minutes: parseInt($("f-digest").value, 10) || 60,
+      digest_minutes: digest === null || digest === undefined ? 60 : digest,
       enabled: $("f-enabled").checked,
       filters: {
-        sources: lines("f-sources"), languages: (kept.filters && kept.filters.languages) || [],
-        min_casualties: cas === "" ? null : parseInt(cas, 10),
+        sources: commaList("f-sources"), languages: (kept.filters && kept.filters.languages) || [],
+        min_casualties: NW.wholeNumber($("f-casualties").value, ...CASUALTIES).value ?? null,
       },
       channels: {
         webhooks: [
@@ -54,6 +61,91 @@
         emails: lines("f-emails"),
       },
     };
+  }
+
+  // What the page refuses before sending (QA5 qa5c-4, qa5c-5): each field's rule in the page's language,
+  // quoting what was typed, where the server answered with its English patterns.
+  const NAME_RE = /^[\p{L}\p{N}_.-]{1,100}$/u; // the rule name's (worker/alerts/rules.py NAME_RE: Python's \w)
+  const URL_RE = /^https?:\/\/[^\s/]+/i; // a webhook's (WebhookIn.url)
+  const EMAIL_RE = /^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+$/; // EMAIL_PATTERN
+
+  /* A comma outside double quotes: mail systems read the line as two addresses. */
+  function commaOutsideQuotes(addr) {
+    let quoted = false;
+    for (let i = 0; i < addr.length; i++) {
+      if (addr[i] === "\\" && quoted) i++;
+      else if (addr[i] === '"') quoted = !quoted;
+      else if (addr[i] === "," && !quoted) return true;
+    }
+    return false;
+  }
+
+  function formProblems() {
+    const out = [];
+    const v = (text) => NW.bdi(text);
+    const name = $("f-name").value.trim();
+    if (!ui.editing) {
+      if (!name) out.push([$("f-name"), () => NW.tn("alerts.v_name_missing")]);
+      else if (!NAME_RE.test(name)) out.push([$("f-name"), () => NW.tn("alerts.v_name", { v: v(name) })]);
+    }
+    if (!$("f-query").value.trim()) out.push([$("f-query"), () => NW.tn("alerts.v_query_missing")]);
+    for (const id of ["f-webhooks", "f-slack"]) {
+      const bad = lines(id).find((url) => !URL_RE.test(url) || url.length > 2048);
+      if (bad !== undefined) out.push([$(id), () => NW.tn("alerts.v_url", { v: v(bad) })]);
+    }
+    const comma = lines("f-emails").find(commaOutsideQuotes);
+    const bad = lines("f-emails").find((a) => !EMAIL_RE.test(a) || a.length > 254);
+    if (comma !== undefined) out.push([$("f-emails"), () => NW.tn("alerts.v_email_comma", { v: v(comma) })]);
+    else if (bad !== undefined) out.push([$("f-emails"), () => NW.tn("alerts.v_email", { v: v(bad) })]);
+    const digest = $("f-digest").value.trim();
+    if (NW.wholeNumber(digest, ...DIGEST).error) out.push([$("f-digest"), () => NW.tn("alerts.v_digest", { v: v(digest), min: DIGEST[0], max: DIGEST[1] })]);
+    const cas = $("f-casualties").value.trim();
+    if (NW.wholeNumber(cas, ...CASUALTIES).error) out.push([$("f-casualties"), () => NW.tn("alerts.v_casualties", { v: v(cas), min: CASUALTIES[0], max: CASUALTIES[1] })]);
+    return out;
+  }
+
+  /* The form's field a refusal's loc names (["body", "channels", "webhooks", 1, "url"]); the webhooks list
+   * sent is the JSON box's lines, then Slack's. */
+  function fieldOf(loc, body) {
+    const at = (k) => loc.indexOf(k);
+    if (at("webhooks") >= 0) {
+      const i = Number(loc[at("webhooks") + 1]);
+      const json = body.channels.webhooks.filter((h) => h.format !== "slack").length;
+      return Number.isInteger(i) && i >= json ? "f-slack" : "f-webhooks";
+    }
+    const map = { emails: "f-emails", name: "f-name", query: "f-query", digest_minutes: "f-digest",
+      min_casualties: "f-casualties", sources: "f-sources" };
+    const key = loc.find((k) => map[k]);
+    return key ? map[key] : null;
+  }
+
+  /* A refused save: a 409 is the name's (page words, no HTTP verb), a 422 goes to the fields it names with
+   * the server's reason in its own <bdi>; anything else to #msg. */
+  function saveRefused(err, body) {
+    if (isStatus(err, 409) && !ui.editing) {
+      const name = $("f-name").value.trim();
+      NW.refuseFields($("msg"), [[$("f-name"), () => NW.tn("alerts.exists", { name: NW.bdi(name) })]]);
+      return;
+    }
+    const problems = [];
+    const rest = [];
+    for (const { loc, msg } of NW.refusedFields(err)) {
+      const id = fieldOf(loc, body);
+      if (id && !problems.some(([input]) => input.id === id)) problems.push([$(id), () => NW.tn("form.server_refused", { detail: NW.bdi(msg) })]);
+      else if (!id) rest.push(msg);
+    }
+    if (isStatus(err, 422) && problems.length) { NW.refuseFields($("msg"), problems, rest.join("; ")); return; }
+    fail(err);
+    if (isStatus(err, 403)) showWrites(false);
+  }
+
+  /* The notice by the form, a disabled Save and disabled Enable/Disable and Delete when the server takes no
+   * change (GET /alerts' writes_enabled, or a 403): said before a rule is typed, not after (QA5 qa5c-1). */
+  function showWrites(enabled) {
+    const changed = ui.writes !== enabled;
+    ui.writes = enabled;
+    NW.writesNotice($("writes-off"), enabled, [$("f-save")]);
+    if (changed) renderRules();
   }
 
   function fillForm(rule) {
@@ -84,8 +176,11 @@
   async function save(ev) {
     ev.preventDefault();
     clear();
-    const body = formBody();
+    NW.clearFieldErrors($("alert-form"));
     const name = ui.editing || $("f-name").value.trim();
+    const problems = formProblems();
+    if (problems.length) { NW.refuseFields($("msg"), problems); return; }
+    const body = formBody();
     // A form opened without the key shows redacted targets: sending them would replace the real channels
     // with "host/…" and "…@domain". Never sent: load the real ones with the key and let the user look again.
     if (ui.editing && isRedacted(body)) {
@@ -103,7 +198,7 @@
       if (ui.editing && isStatus(err, 412)) { await stale(name, body); return; }
       // no answer in time (a 503, the connection lost): the change may have been made all the same
       if (isStatus(err, 503) || !(err instanceof NW.ApiError)) { await unconfirmed(name, body); return; }
-      fail(err); return;
+      saveRefused(err, body); return;
     }
     await saved(name, ui.editing ? "alerts.updated" : "alerts.created");
   }
@@ -245,6 +340,7 @@
   /* A refused call from the list: its message; a rule deleted meanwhile (404) also leaves the list. */
   async function refused(err) {
     fail(err);
+    if (isStatus(err, 403)) showWrites(false);
     if (isStatus(err, 404)) await loadRules();
   }
 
@@ -298,6 +394,7 @@
         button("alerts.show_history", () => { $("h-rule").value = rule.name; loadHistory(); }, "act-history"),
         button("alerts.delete", (ev) => remove(rule.name, ev.currentTarget), "act-delete danger"),
       );
+      if (!ui.writes) for (const b of actions.querySelectorAll(".act-toggle, .act-delete")) b.disabled = true;
       const q = el("td", rule.query, "query");
       q.dir = "auto";
       tr.append(el("td", rule.name, "name"), q, el("td", channelSummary(rule)), el("td", modeText(rule)),
@@ -322,6 +419,7 @@
     try {
       const list = await NW.withKey(() => NW.api("/alerts"));
       ui.rules = list.rules || [];
+      NW.writesNotice($("writes-off"), list.writes_enabled !== false, [$("f-save")]);
       ui.writes = list.writes_enabled !== false;
     } catch (err) {
       fail(err);
@@ -479,8 +577,9 @@
   // -------------------------------------------------------------------------------------------- wire
 
   function init() {
+    $("alert-form").noValidate = true; // the page checks the fields, in its own words (QA5 qa5c-5)
     $("alert-form").addEventListener("submit", save);
-    $("f-cancel").addEventListener("click", () => { resetForm(); clear(); });
+    $("f-cancel").addEventListener("click", () => { resetForm(); clear(); NW.clearFieldErrors($("alert-form")); });
     $("history-filter").addEventListener("submit", loadHistory);
     for (const id of ["h-rule", "h-channel", "h-status"]) $(id).addEventListener("change", () => loadHistory());
     $("h-newer").addEventListener("click", () => loadHistory(null, Math.max(0, ui.offset - PAGE)));
@@ -505,7 +604,7 @@
     ar: {
       "alerts.doctitle": "newsworker — التنبيهات", "alerts.title": "التنبيهات", "alerts.new": "تنبيه جديد",
       "alerts.edit_title": "تعديل التنبيه {name}", "alerts.name": "الاسم",
-      "alerts.name_hint": "حروف وأرقام و . - _ (حتى 100)", "alerts.query": "الاستعلام",
+      "alerts.name_hint": "حروف وأرقام و - . _ فقط، بلا مسافات (حتى 100)", "alerts.query": "الاستعلام",
       "alerts.webhooks": "Webhook (JSON) — رابط في كل سطر", "alerts.slack": "Slack — رابط في كل سطر",
       "alerts.emails": "البريد الإلكتروني — عنوان في كل سطر", "alerts.mode": "الإرسال", "alerts.instant": "فوري",
       "alerts.digest": "ملخص دوري", "alerts.digest_minutes": "دقائق الملخص", "alerts.digest_every": { one: "ملخص كل دقيقة", two: "ملخص كل دقيقتين", few: "ملخص كل {n} دقائق", many: "ملخص كل {n} دقيقة", other: "ملخص كل {n} دقيقة" },
@@ -546,11 +645,20 @@
       "alerts.history_none": "لا إشعارات بعد.", "alerts.history_total": "{from}–{to} من {n}", "alerts.newer": "الأحدث", "alerts.older": "الأقدم",
       "alerts.digest_of": { one: "ملخص من خبر واحد", two: "ملخص من خبرين", few: "ملخص من {n} أخبار", many: "ملخص من {n} خبرًا", other: "ملخص من {n} خبر" },
       "status.pending": "قيد الإرسال", "status.delivered": "أُرسل", "status.failed": "فشل", "status.recorded": "مسجّل (بلا قناة)",
+      "alerts.v_name_missing": "اكتب اسمًا للتنبيه: حروف وأرقام و - . _ بلا مسافات.",
+      "alerts.v_name": "الاسم «{v}» مرفوض: حروف (عربية أو لاتينية) وأرقام و - . _ فقط، بلا مسافات، حتى 100 حرف. مثال: هجمات_سوريا",
+      "alerts.v_query_missing": "اكتب الاستعلام: ما يطابقه التنبيه، بلغة البحث نفسها.",
+      "alerts.v_url": "الرابط «{v}» مرفوض: رابط كامل يبدأ بـ http:// أو https:// ثم اسم الموقع، رابط واحد في كل سطر.",
+      "alerts.v_email": "العنوان «{v}» مرفوض: عنوان بريد واحد مثل desk@example.org، بلا مسافات، عنوان واحد في كل سطر.",
+      "alerts.v_email_comma": "العنوان «{v}» مرفوض: فيه فاصلة خارج علامتي التنصيص، فتقرؤه أنظمة البريد عنوانين. اكتب كل عنوان في سطر، أو ضع الجزء المحلي بين علامتي تنصيص: \"x,y\"@example.org",
+      "alerts.v_digest": "دقائق الملخص «{v}» مرفوضة: عدد صحيح من الدقائق بين {min} و{max} (أسبوع).",
+      "alerts.v_casualties": "أدنى عدد ضحايا «{v}» مرفوض: عدد صحيح بين {min} و{max}، أو اتركه فارغًا لأي عدد.",
+      "alerts.exists": "يوجد تنبيه بالاسم «{name}» من قبل: اختر اسمًا آخر، أو عدّل ذلك التنبيه من القائمة (زر «تعديل»).",
     },
     en: {
       "alerts.doctitle": "newsworker — Alerts", "alerts.title": "Alerts", "alerts.new": "New alert",
       "alerts.edit_title": "Edit alert {name}", "alerts.name": "Name",
-      "alerts.name_hint": "letters, digits and . - _ (up to 100)", "alerts.query": "Query",
+      "alerts.name_hint": "letters, digits and - . _ only, no spaces (up to 100)", "alerts.query": "Query",
       "alerts.webhooks": "Webhook (JSON) — one URL per line", "alerts.slack": "Slack — one URL per line",
       "alerts.emails": "E-mail — one address per line", "alerts.mode": "Delivery", "alerts.instant": "Instant",
       "alerts.digest": "Digest", "alerts.digest_minutes": "Digest minutes", "alerts.digest_every": "Digest every {n} min",
@@ -589,6 +697,15 @@
       "alerts.attempts": { one: "{n} attempt", other: "{n} attempts" }, "alerts.history_none": "No notifications yet.", "alerts.history_total": "{from}–{to} of {n}", "alerts.newer": "Newer", "alerts.older": "Older",
       "alerts.digest_of": { one: "Digest of {n} article", other: "Digest of {n} articles" },
       "status.pending": "pending", "status.delivered": "delivered", "status.failed": "failed", "status.recorded": "recorded (no channel)",
+      "alerts.v_name_missing": "Give the alert a name: letters, digits and - . _ without spaces.",
+      "alerts.v_name": "Name \"{v}\" refused: only letters (Arabic or Latin), digits and - . _, without spaces, up to 100. For example: syria_strikes",
+      "alerts.v_query_missing": "Write the query: what the alert matches, in the search's query language.",
+      "alerts.v_url": "URL \"{v}\" refused: a full URL starting with http:// or https:// and then the site's name, one URL a line.",
+      "alerts.v_email": "Address \"{v}\" refused: one e-mail address such as desk@example.org, without spaces, one address a line.",
+      "alerts.v_email_comma": "Address \"{v}\" refused: it has a comma outside quotes, so mail systems read it as two addresses. Put each address on its own line, or quote the local part: \"x,y\"@example.org",
+      "alerts.v_digest": "Digest minutes \"{v}\" refused: a whole number of minutes from {min} to {max} (a week).",
+      "alerts.v_casualties": "Minimum casualties \"{v}\" refused: a whole number from {min} to {max}, or leave it empty for any number.",
+      "alerts.exists": "An alert named \"{name}\" exists: choose another name, or edit that alert from the list (Edit).",
     },
   });
 

@@ -9,7 +9,9 @@
 (function () {
   const { $, el, button } = NW;
   // editing: the feed whose interval editor is open (kept open by a re-render, its draft with it)
-  const ui = { data: null, editing: null, draft: "", loadFailed: false };
+  // writes: false when the server refuses every change (GET /feeds' writes_enabled, or a 403): the page says so
+  // up front and its change buttons are disabled (QA5 qa5c-1)
+  const ui = { data: null, editing: null, draft: "", loadFailed: false, writes: true };
   let refreshTimer = null;
 
   // #msg through shell.js's presenters: the language toggle words every message again (QA4 re-test N3)
@@ -23,6 +25,7 @@
    * which was on that row, goes to the list's heading. */
   async function refused(err, format) {
     fail(err, format);
+    if (isStatus(err, 403)) showWrites(false);
     if (!isStatus(err, 404)) return;
     ui.editing = null;
     await load();
@@ -133,6 +136,7 @@
         button("feeds.remove", (ev) => remove(f.id, ev.currentTarget), "act-remove danger"));
       tr.append(name, status, el("td").appendChild(when(f.last_success)).parentNode, err, interval,
         el("td").appendChild(when(f.next_poll)).parentNode, actions);
+      if (!ui.writes) for (const b of tr.querySelectorAll("button")) b.disabled = true; // each a change: refused
       body.append(tr);
     }
     if (!body.children.length) {
@@ -155,7 +159,16 @@
     NW.readAgain("feeds");
     if (ui.loadFailed) NW.hideError($("msg")); // the list is back: its error no longer holds
     ui.loadFailed = false;
+    showWrites(ui.data.writes_enabled !== false);
     render();
+  }
+
+  /* The notice by the add form and the disabled Add (and list buttons) when the server takes no change. */
+  function showWrites(enabled) {
+    const changed = ui.writes !== enabled;
+    ui.writes = enabled;
+    NW.writesNotice($("writes-off"), enabled, [$("f-add")]);
+    if (changed) render();
   }
 
   function editInterval(f) {
@@ -176,17 +189,13 @@
     focusRow(id, "act-toggle");
   }
 
-  /* Arabic-Indic and Persian digits (an Arabic keyboard's numeric layout) as the digits the API reads. */
-  const westernDigits = (text) => text.replace(/[\u0660-\u0669\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) & 0xf));
-
   /* A new base interval: whole seconds within the bounds, or empty for the deployment's default. Anything
    * else (out of bounds, a fraction, "1e", letters) is refused here, in words that quote what was typed,
-   * before the server's 422 would. */
+   * before the server's 422 would (NW.wholeNumber: Arabic-Indic digits are digits). */
   async function changeInterval(id, text) {
     const { min, max } = bounds();
-    const digits = westernDigits(text);
-    const value = digits === "" ? null : /^[0-9]+$/.test(digits) ? Number(digits) : NaN;
-    if (value !== null && !(value >= min && value <= max)) {
+    const { value, error } = NW.wholeNumber(text, min, max);
+    if (error) {
       fail(null, () => NW.t("feeds.interval_bounds", { v: text, min, max }));
       const input = $("feeds").querySelector(".interval-input");
       if (input) input.focus();
@@ -207,21 +216,71 @@
     focusRow(id, "act-interval");
   }
 
+  // The add form's fields by the name the API gives them in a refusal's loc.
+  const FIELDS = { url: "f-url", id: "f-id", name: "f-name", source: "f-source", interval: "f-interval", tags: "f-tags" };
+  const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/; // FeedIn.id's pattern (worker/api/routes/feeds.py)
+  const URL_RE = /^https?:\/\/[^\s/]+/i; // FeedIn.url's
+
+  /* What the page refuses before sending, as [[field, words], ...] in the page's language, each quoting what
+   * was typed (QA5 qa5c-4, qa5c-5): the server's pattern messages were English inside Arabic. */
+  function addProblems(fields) {
+    const out = [];
+    const v = (text) => NW.bdi(text);
+    if (!fields.url) out.push([$("f-url"), () => NW.tn("feeds.v_url_missing")]);
+    else if (!URL_RE.test(fields.url) || fields.url.length < 8 || fields.url.length > 2048) {
+      out.push([$("f-url"), () => NW.tn("feeds.v_url", { v: v(fields.url) })]);
+    }
+    if (fields.id && !ID_RE.test(fields.id)) out.push([$("f-id"), () => NW.tn("feeds.v_id", { v: v(fields.id) })]);
+    const { min, max } = bounds();
+    if (NW.wholeNumber(fields.interval, min, max).error) {
+      out.push([$("f-interval"), () => NW.tn("feeds.interval_bounds", { v: v(fields.interval), min, max })]);
+    }
+    return out;
+  }
+
+  /* A refused add: a 409 is the id's (in the page's words: no HTTP verbs), a 422 goes to the fields it names
+   * (the server's reason in its own <bdi>), anything else to #msg. */
+  function addRefused(err, body) {
+    if (isStatus(err, 409)) {
+      const id = body.id || (err.body && err.body.id) || "";
+      const from = body.id ? "" : body.name ? "feeds.from_name" : "feeds.from_url";
+      NW.refuseFields($("msg"), [[$("f-id"), () => (from ? NW.tn("feeds.exists_derived", { id: NW.bdi(id), from: NW.t(from) })
+        : NW.tn("feeds.exists", { id: NW.bdi(id) }))]]);
+      return;
+    }
+    const problems = [];
+    const rest = [];
+    for (const { loc, msg } of NW.refusedFields(err)) {
+      const id = FIELDS[loc.find((k) => FIELDS[k])];
+      if (id && !problems.some(([input]) => input.id === id)) problems.push([$(id), () => NW.tn("form.server_refused", { detail: NW.bdi(msg) })]);
+      else if (!id) rest.push(msg);
+    }
+    if (isStatus(err, 422) && problems.length) { NW.refuseFields($("msg"), problems, rest.join("; ")); return; }
+    fail(err);
+    if (isStatus(err, 403)) showWrites(false);
+  }
+
   async function add(ev) {
     ev.preventDefault();
-    const interval = $("f-interval").value.trim();
+    NW.clearFieldErrors($("feed-form"));
+    const fields = {
+      url: $("f-url").value.trim(), id: $("f-id").value.trim(), name: $("f-name").value.trim(),
+      source: $("f-source").value.trim(), interval: $("f-interval").value.trim(),
+    };
+    const problems = addProblems(fields);
+    if (problems.length) { NW.refuseFields($("msg"), problems); return; }
     const body = {
-      url: $("f-url").value.trim(),
-      name: $("f-name").value.trim(),
-      source: $("f-source").value.trim(),
+      url: fields.url, name: fields.name, source: fields.source,
       tags: $("f-tags").value.split(",").map((s) => s.trim()).filter(Boolean),
     };
-    if ($("f-id").value.trim()) body.id = $("f-id").value.trim();
-    if (interval) body.interval = parseInt(interval, 10);
+    if (fields.id) body.id = fields.id;
+    const { min, max } = bounds();
+    const interval = NW.wholeNumber(fields.interval, min, max).value;
+    if (interval !== null) body.interval = interval;
     let feed;
     try {
       feed = await NW.withKey(() => NW.api("/feeds", { method: "POST", json: body }));
-    } catch (err) { fail(err); return; }
+    } catch (err) { addRefused(err, body); return; }
     say("feeds.added", { id: feed.id });
     $("feed-form").reset();
     await load();
@@ -270,6 +329,7 @@
   }
 
   function init() {
+    $("feed-form").noValidate = true; // the page checks the fields, in its own words (QA5 qa5c-5)
     $("feed-form").addEventListener("submit", add);
     $("refresh").addEventListener("click", load);
     NW.onLang(render);
@@ -306,6 +366,13 @@
       "feeds.minutes": { one: "دقيقة واحدة", two: "دقيقتان", few: "{n} دقائق", many: "{n} دقيقة", other: "{n} دقيقة" },
       "feeds.hours": { one: "ساعة واحدة", two: "ساعتان", few: "{n} ساعات", many: "{n} ساعة", other: "{n} ساعة" },
       "feeds.configured": "المضبوط: {v}",
+      "feeds.id_rule": "حروف لاتينية وأرقام و - . _ بلا مسافات، يبدأ بحرف أو رقم (فارغ: من الاسم أو الرابط).",
+      "feeds.v_url_missing": "اكتب رابط الخلاصة كاملًا، يبدأ بـ http:// أو https://.",
+      "feeds.v_url": "الرابط «{v}» مرفوض: رابط الخلاصة كاملًا يبدأ بـ http:// أو https:// ثم اسم الموقع، مثل https://example.org/rss.xml.",
+      "feeds.v_id": "المعرّف «{v}» مرفوض: حروف لاتينية وأرقام و - . _ فقط بلا مسافات، يبدأ بحرف أو رقم، حتى 100؛ أو اتركه فارغًا.",
+      "feeds.exists": "يوجد مصدر بالمعرّف «{id}» من قبل: اختر معرّفًا آخر، أو احذف ذلك المصدر من القائمة أولًا (زر «حذف») ثم أضفه.",
+      "feeds.exists_derived": "المعرّف المأخوذ من {from} هو «{id}»، ويوجد مصدر به من قبل: اكتب معرّفًا آخر هنا، أو احذف ذلك المصدر من القائمة أولًا (زر «حذف») ثم أضفه.",
+      "feeds.from_name": "الاسم", "feeds.from_url": "الرابط",
     },
     en: {
       "feeds.doctitle": "newsworker — Feeds", "feeds.title": "Feeds (RSS/Atom)", "feeds.add": "Add a feed",
@@ -330,6 +397,13 @@
       "feeds.st_new": "new", "feeds.st_ok": "ok", "feeds.st_failing": "failing", "feeds.st_dead": "dead",
       "feeds.disabled": "paused", "feeds.auto": "adaptive", "feeds.minutes": "{n} min", "feeds.hours": "{n} h",
       "feeds.configured": "configured: {v}",
+      "feeds.id_rule": "Latin letters, digits and - . _ without spaces, starting with a letter or digit (empty: from the name or URL).",
+      "feeds.v_url_missing": "Write the feed's full URL, starting with http:// or https://.",
+      "feeds.v_url": "URL \"{v}\" refused: the feed's full URL, http:// or https:// and then the site's name, such as https://example.org/rss.xml.",
+      "feeds.v_id": "Id \"{v}\" refused: only Latin letters, digits and - . _ without spaces, starting with a letter or digit, up to 100; or leave it empty.",
+      "feeds.exists": "A feed with the id \"{id}\" exists: choose another id, or remove that feed first (Remove in the list) and add it again.",
+      "feeds.exists_derived": "The id taken from the {from} is \"{id}\", and a feed with it exists: write another id here, or remove that feed first (Remove in the list) and add it again.",
+      "feeds.from_name": "name", "feeds.from_url": "URL",
     },
   });
 

@@ -32,13 +32,42 @@
    * keyed by the Intl.PluralRules categories of its language (Arabic: zero, one, two, few (3-10), many
    * (11-99), other (100, 1.5); English: one, other), and vars.n picks the form: "6 دقائق", not "6 دقيقة". */
   function t(key, vars) {
+    return tn(key, vars).map((p) => (typeof p === "string" ? p : p.textContent)).join("");
+  }
+
+  /* t's words as parts for replaceChildren: a var given as a node (bdi(text): a server's detail, a typed value)
+   * is put in as that node, so its direction is its own and an English detail inside an Arabic sentence is not
+   * scrambled by the bidi algorithm (QA5 qa5c-5). Every var is put in once, never read again as a template. */
+  function tn(key, vars) {
     let l = lang();
     let s = strings[l][key];
     if (s === undefined) { l = "ar"; s = strings.ar[key]; }
     if (s === undefined) s = key;
     if (typeof s === "object") s = pluralForm(s, l, vars && vars.n);
-    for (const [k, v] of Object.entries(vars || {})) s = s.split(`{${k}}`).join(String(v));
-    return s;
+    const parts = [];
+    let last = 0;
+    for (const m of s.matchAll(/\{(\w+)\}/g)) {
+      if (!vars || !Object.prototype.hasOwnProperty.call(vars, m[1])) continue;
+      parts.push(s.slice(last, m.index));
+      const v = vars[m[1]];
+      parts.push(v instanceof Node ? v.cloneNode(true) : Array.isArray(v) ? v.map((x) => (x instanceof Node ? x.cloneNode(true) : String(x))) : String(v));
+      last = m.index + m[0].length;
+    }
+    parts.push(s.slice(last));
+    return parts.flat().filter((p) => p !== "");
+  }
+
+  /* Text whose direction is its own (<bdi dir=auto>): a server's detail, a value the user typed. */
+  function bdi(text) {
+    const b = document.createElement("bdi");
+    b.dir = "auto";
+    b.textContent = String(text);
+    return b;
+  }
+
+  /* Put a message (a string, or parts from tn) into box. */
+  function put(box, content) {
+    box.replaceChildren(...[].concat(content === undefined || content === null ? "" : content));
   }
 
   const pluralRules = {};
@@ -66,7 +95,7 @@
     applyLang();
     renderNav(document.body.dataset.page || "");
     for (const cb of langListeners) cb(lang());
-    for (const [box, text] of shownTexts) if (!box.hidden) box.textContent = text();
+    for (const [box, text] of shownTexts) if (!box.hidden) put(box, text());
   }
 
   function apiKey() {
@@ -137,12 +166,17 @@
   /* What to tell the user about a failed call, in the page's language. 401 and 403 get their own words:
    * "enter the key" is not "this server refuses every change". */
   function errorText(err) {
-    if (!(err instanceof ApiError)) return t("err.network", { detail: err && err.message ? err.message : String(err) });
+    return errorParts(err).map((p) => (typeof p === "string" ? p : p.textContent)).join("");
+  }
+
+  /* errorText as parts: the server's detail in its own <bdi dir=auto>. */
+  function errorParts(err) {
+    if (!(err instanceof ApiError)) return tn("err.network", { detail: bdi(err && err.message ? err.message : String(err)) });
     // a change Elasticsearch did not confirm in time may have been made all the same (worker/api/backend.py)
-    if (err.status === 503 && err.body && err.body.write_unconfirmed) return t("err.503_write");
+    if (err.status === 503 && err.body && err.body.write_unconfirmed) return tn("err.503_write");
     const known = { 401: "err.401", 403: "err.403", 404: "err.404", 409: "err.409", 413: "err.413", 422: "err.422",
       429: "err.429", 503: "err.503" }[err.status];
-    return t(known || "err.other", { status: err.status, detail: err.message });
+    return tn(known || "err.other", { status: err.status, detail: bdi(err.message) });
   }
 
   /* The one error presenter of every page: box (#error, or the #msg line) shows what failed in the page's
@@ -151,9 +185,9 @@
    * ends it. */
   const shownTexts = new Map(); // box -> () => its text in the current language
   function showError(box, err, format) {
-    const text = () => (format ? format(err) : errorText(err));
+    const text = () => (format ? format(err) : errorParts(err));
     shownTexts.set(box, text);
-    box.textContent = text();
+    put(box, text());
     if (box.classList.contains("msg")) box.className = "msg error";
     box.hidden = false;
   }
@@ -222,9 +256,9 @@
     const base = box && shownTexts.get(box);
     if (base) {
       const seconds = Math.round(entry.delay / 1000);
-      const text = () => `${base()} ${t("err.again", { n: seconds })}`;
+      const text = () => [].concat(base(), " ", t("err.again", { n: seconds }));
       shownTexts.set(box, text);
-      box.textContent = text();
+      put(box, text());
     }
   }
 
@@ -361,14 +395,94 @@
   function flash(box, text, kind) {
     // a new message replaces the one shown there (showError's or flash's)
     if (typeof text === "function") shownTexts.set(box, text); else shownTexts.delete(box);
-    box.textContent = typeof text === "function" ? text() : text;
+    put(box, typeof text === "function" ? text() : text);
     box.className = `msg ${kind || "ok"}`;
     box.hidden = !text;
   }
 
+  // --------------------------------------------------------------------- forms (QA5 qa5c-1, -4, -5)
+
+  /* Arabic-Indic and Persian digits (an Arabic keyboard's numeric layout) as the digits the API reads. */
+  const westernDigits = (text) => String(text).replace(/[\u0660-\u0669\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) & 0xf));
+
+  /* A whole number typed into a text field (never type=number: it reads what it cannot parse, Arabic-Indic
+   * digits in Chromium included, as "", and "1e3" as 1000 that parseInt then read as 1): { value } with
+   * value null for an empty field, or { error: true } for anything but digits, or a number outside min..max.
+   * Every number field of the pages reads through this one helper. */
+  function wholeNumber(text, min, max) {
+    const digits = westernDigits(String(text).trim());
+    if (digits === "") return { value: null };
+    if (!/^[0-9]+$/.test(digits)) return { error: true };
+    const value = Number(digits);
+    return value >= min && value <= max ? { value } : { error: true };
+  }
+
+  /* A form field's own message, under it (a <small> after the field, tied to it by aria-describedby; the field
+   * is marked aria-invalid), worded again by the language toggle. text: () => a string or tn parts. */
+  function fieldError(input, text) {
+    const id = `${input.id}-msg`;
+    let box = document.getElementById(id);
+    if (!box) {
+      box = el("small", null, "field-msg");
+      box.id = id;
+      box.setAttribute("dir", "auto");
+      input.insertAdjacentElement("afterend", box);
+    }
+    shownTexts.set(box, text);
+    put(box, text());
+    box.hidden = false;
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", [input.getAttribute("aria-describedby") || "", id]
+      .join(" ").split(" ").filter((x, i, xs) => x && xs.indexOf(x) === i).join(" "));
+  }
+
+  /* Every field message of form gone, before it is checked again. */
+  function clearFieldErrors(form) {
+    for (const box of form.querySelectorAll(".field-msg")) { shownTexts.delete(box); box.hidden = true; box.textContent = ""; }
+    for (const input of form.querySelectorAll("[aria-invalid]")) {
+      input.removeAttribute("aria-invalid");
+      const rest = (input.getAttribute("aria-describedby") || "").split(" ").filter((x) => x && x !== `${input.id}-msg`);
+      if (rest.length) input.setAttribute("aria-describedby", rest.join(" ")); else input.removeAttribute("aria-describedby");
+    }
+  }
+
+  /* The fields a 422 names, as [{ loc, msg }]: the API's own list (errors, worker/api/refusal.py) or FastAPI's
+   * validation list in detail. */
+  function refusedFields(err) {
+    if (!(err instanceof ApiError) || !err.body) return [];
+    const list = Array.isArray(err.body.errors) ? err.body.errors : Array.isArray(err.body.detail) ? err.body.detail : [];
+    return list.filter((e) => e && Array.isArray(e.loc)).map((e) => ({ loc: e.loc.map(String), msg: String(e.msg || "") }));
+  }
+
+  /* A form's checks, the page's and the server's: problems is [[input, () => words], ...]. Each field gets its
+   * message and #msg (box) says nothing was saved, replacing whatever it said before (a green "saved" from the
+   * last Save must not stay over a refusal); the focus goes to the first field. */
+  function refuseFields(box, problems, detail) {
+    for (const [input, words] of problems) fieldError(input, words);
+    showError(box, null, () => (detail ? [].concat(tn("form.not_saved", { n: problems.length }), " ", tn("err.422", { detail: bdi(detail) }))
+      : tn("form.not_saved", { n: problems.length })));
+    if (problems.length) problems[0][0].focus();
+  }
+
+  /* Whether the server takes changes (its lists' writes_enabled): when it does not, box (the notice by the
+   * form) says so up front and the buttons that would change something are disabled, rather than the
+   * refusal coming after a whole form was filled (QA5 qa5c-1). */
+  function writesNotice(box, enabled, buttons) {
+    box.hidden = enabled;
+    if (!enabled) put(box, tn("writes.off"));
+    shownTexts.set(box, () => tn("writes.off"));
+    if (enabled) shownTexts.delete(box);
+    for (const b of buttons) {
+      if (!b) continue;
+      b.disabled = !enabled;
+      if (enabled) b.removeAttribute("aria-describedby"); else b.setAttribute("aria-describedby", box.id);
+    }
+  }
+
   const NW = {
     get lang() { return lang(); },
-    $: byId, el, link, button, emptyRow, safeUrl, quoteValue, flash,
+    $: byId, el, link, button, emptyRow, safeUrl, quoteValue, flash, bdi, tn,
+    westernDigits, wholeNumber, fieldError, clearFieldErrors, refusedFields, refuseFields, writesNotice, errorParts,
     t, addStrings(dict) { for (const l of ["ar", "en"]) Object.assign(strings[l], (dict && dict[l]) || {}); },
     applyLang, setLang, onLang(cb) { langListeners.push(cb); },
     apiKey, setApiKey, refused, askKey, api, read, ApiError, renderNav, errorText, showError, hideError, withKey,
@@ -400,6 +514,11 @@
       "err.503": "Redis أو Elasticsearch غير متاح الآن.", "err.other": "خطأ {status}: {detail}",
       "err.503_write": "لم يؤكد Elasticsearch التعديل في وقته، وقد يكون حُفظ مع ذلك: أعد تحميل الصفحة للتحقق قبل إعادة المحاولة.",
       "err.network": "تعذّر الاتصال بالخادم: {detail}",
+      "form.not_saved": { one: "لم يُحفظ شيء: في حقل واحد قيمة مرفوضة، والسبب تحته.", two: "لم يُحفظ شيء: في حقلين قيمتان مرفوضتان، والسبب تحت كل منهما.",
+        few: "لم يُحفظ شيء: في {n} حقول قيم مرفوضة، والسبب تحت كل منها.", many: "لم يُحفظ شيء: في {n} حقلًا قيم مرفوضة، والسبب تحت كل منها.",
+        other: "لم يُحفظ شيء: في {n} حقل قيم مرفوضة، والسبب تحت كل منها." },
+      "form.server_refused": "رفض الخادم هذه القيمة: {detail}",
+      "writes.off": "التعديل متوقف على هذا الخادم: لم يُضبط عليه NEWSWORKER_API_KEY (أو هو قيمة مثال)، فيرفض كل إضافة وتغيير وحذف مهما كان المفتاح. على من يشغّله أن يضبط NEWSWORKER_API_KEY على سرّ ثم يعيد تشغيله (newsworker run --demo يصنع مفتاحًا لجلسته ويطبعه عند البدء)، ثم أدخل المفتاح نفسه بزر «مفتاح API».",
     },
     en: {
       "nav.search": "Search", "nav.alerts": "Alerts", "nav.feeds": "Feeds", "nav.stories": "Stories",
@@ -415,6 +534,10 @@
       "err.503": "Redis or Elasticsearch is unavailable right now.", "err.other": "Error {status}: {detail}",
       "err.503_write": "Elasticsearch did not confirm the change in time, and it may have been saved all the same: reload the page to check before trying again.",
       "err.network": "Could not reach the server: {detail}",
+      "form.not_saved": { one: "Nothing was saved: {n} field holds a value that is refused; the reason is under it.",
+        other: "Nothing was saved: {n} fields hold values that are refused; the reason is under each." },
+      "form.server_refused": "The server refused this value: {detail}",
+      "writes.off": "Changes are off on this server: NEWSWORKER_API_KEY is not set on it (or is an example value), so it refuses every addition, change and removal whatever the key. Whoever runs it must set NEWSWORKER_API_KEY to a secret and restart it (newsworker run --demo makes a key for its session and prints it at start); then enter the same key with the API key button.",
     },
   });
 
