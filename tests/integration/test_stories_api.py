@@ -70,6 +70,15 @@ def test_story_timeline_lists_articles_oldest_first_with_sources(api):
     assert "body" not in first
 
 
+def test_search_hits_carry_their_story_and_its_size(api):
+    """qa5c-2: a result card says "+N other reports" and links the story page; the size counts the story's
+    articles in the whole index, also those the query itself does not match (s-old is alone)."""
+    r = api.get("/search", params={"q": "source:cnn OR id:s-old", "facets": "false"})
+    assert r.status_code == 200, r.text
+    stories = {h["id"]: (h["story_id"], h["story_articles"]) for h in r.json()["hits"]}
+    assert stories == {"p-cnn": ("s-prison", 4), "s-quake": ("s-quake", 2), "s-old": ("s-old", 1)}
+
+
 def test_unknown_story_is_404(api):
     assert api.get("/stories/no-such-story").status_code == 404
 

@@ -99,7 +99,10 @@ class SearchOut(Open):
     took_ms: int
     page: int
     size: int
-    hits: list[dict[str, Any]]
+    hits: list[dict[str, Any]] = Field(description="id, title, title_html, url, source, published, snippet, score, "
+                                      "events, entities, places, casualties, story_id (null when the article has "
+                                      "no story yet) and story_articles (how many articles that story has in "
+                                      "the whole index, this one included; see GET /stories/{story_id})")
     facets: dict[str, Any]
     next_cursor: str | None = None
 

@@ -52,6 +52,10 @@ class SearchHit:
     entities: list[dict[str, Any]] = field(default_factory=list)
     places: list[dict[str, Any]] = field(default_factory=list)
     casualties: dict[str, int] = field(default_factory=dict)
+    story_id: str | None = None
+    # articles of the hit's story in the whole index (every date and source, not only this search's), when
+    # the search was asked for them (``story_sizes``): the page's "+N other reports" (qa5c-2)
+    story_articles: int | None = None
 
 
 @dataclass
@@ -255,7 +259,22 @@ def make_hit(raw: dict[str, Any], marker: highlight.Marker, snippet_chars: int =
         entities=_entities(src),
         places=_places(src),
         casualties=casualty_totals(src),
+        story_id=src.get("story_id") or None,
     )
+
+
+def story_sizes(es: Elasticsearch, alias: str, story_ids: list[str]) -> dict[str, int]:
+    """How many articles each of these stories has in the whole index: one ``terms`` aggregation over the
+    page's story ids (at most a page's worth), no documents fetched. A story no article carries is absent."""
+    ids = sorted(set(story_ids))
+    if not ids:
+        return {}
+    resp = es.search(
+        index=alias, size=0, track_total_hits=False,
+        query={"bool": {"filter": [{"terms": {"story_id": ids}}]}},
+        aggs={"stories": {"terms": {"field": "story_id", "size": len(ids)}}},
+    ).body
+    return {b["key"]: b["doc_count"] for b in resp.get("aggregations", {}).get("stories", {}).get("buckets", [])}
 
 
 # -------------------------------------------------------------------------------------------- cursor
@@ -296,12 +315,15 @@ def search(
     cursor: str | None = None,
     pit: bool = False,
     snippet_chars: int = 240,
+    stories: bool = False,
 ) -> SearchResult:
     """Run a query-language search with filters, facets and highlights.
 
     ``cursor`` (from a previous result's ``next_cursor``) continues after that page with
     ``search_after`` and ignores ``page``; ``pit=True`` opens a point-in-time on the first page so every
-    later page of the walk sees the same snapshot. Raises ``QuerySyntaxError`` or ``SearchError``.
+    later page of the walk sees the same snapshot. ``stories=True`` also counts each hit's story
+    (``story_articles``, one more request when the page has stories). Raises ``QuerySyntaxError`` or
+    ``SearchError``.
     """
     alias = alias or get_settings().es_index
     if size < 0 or size > 500:
@@ -337,6 +359,10 @@ def search(
     raw_hits = resp["hits"]["hits"]
     marker = highlight.Marker(highlight.query_terms(text_query))
     hits = [make_hit(h, marker, snippet_chars) for h in raw_hits]
+    if stories:
+        sizes = story_sizes(es, alias, [h.story_id for h in hits if h.story_id])
+        for h in hits:
+            h.story_articles = sizes.get(h.story_id) if h.story_id else None
     total = resp["hits"]["total"]["value"]
     next_cursor = None
     new_pit = resp.get("pit_id", pit_id)

@@ -154,6 +154,7 @@ def search_articles(
         facets=facets,
         cursor=cursor,
         pit=pit,
+        stories=True,  # the page's "+N other reports" on a card (qa5c-2)
     )
     return res if isinstance(res, JSONResponse) else res.to_dict()
 

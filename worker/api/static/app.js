@@ -339,6 +339,8 @@ function renderResults(hits) {
     meta.appendChild(el("time", formatDate(h.published)));
     for (const t of h.events || []) meta.appendChild(el("span", label("event", t), "tag event"));
     for (const [k, v] of Object.entries(h.casualties || {})) meta.appendChild(el("span", `${label("casualty", k)}: ${v}`, "tag casualty"));
+    // the same event reported elsewhere (qa5c-2): the story page lists them all, by outlet and time
+    if (h.story_id && h.story_articles > 1) meta.appendChild(NW.link(storyHref(h.story_id), NW.t("search.other_reports", { n: h.story_articles - 1 }), "story-link"));
     li.appendChild(meta);
     const snip = el("p", null, "snippet");
     snip.appendChild(markedFragment(h.snippet || ""));
@@ -403,7 +405,17 @@ function renderFacets(facets) {
 
 // --------------------------------------------------------------------------------------------- article
 
-async function openArticle(id) {
+function storyHref(storyId) {
+  return `/stories?id=${encodeURIComponent(storyId)}`;
+}
+
+let lastStory = null; // the open article's story (GET /stories/{id}), or an error, redrawn on the language toggle
+let articleSeq = 0;
+
+/* Open an article in the dialog; `focusTitle` when it replaces the one shown (a link of its "other reports"
+ * list, which the redraw removes): the focus goes to the new title, not to <body> behind the dialog. */
+async function openArticle(id, focusTitle) {
+  const seq = ++articleSeq;
   let doc;
   try {
     doc = await getJson(`/articles/${encodeURIComponent(id)}`);
@@ -411,15 +423,76 @@ async function openArticle(id) {
     showError(err, true);
     return;
   }
+  if (seq !== articleSeq) return; // another article was asked for meanwhile
   lastDoc = doc;
+  lastStory = null;
   renderArticle(doc);
   const dlg = $("article");
   if (typeof dlg.showModal === "function" && !dlg.open) dlg.showModal();
   else dlg.setAttribute("open", "");
+  dlg.scrollTop = 0;
+  if (focusTitle) $("article-title").focus();
+  if (doc.story_id) loadStory(doc, seq);
+}
+
+/* The article's story (qa5c-2): how many reports from how many outlets, linked to the story page, and the
+ * other reports themselves (outlet, time, title), each opening in this dialog. One read of GET
+ * /stories/{id} (at most its 200 oldest articles) once the article shows. */
+async function loadStory(doc, seq) {
+  let story;
+  try {
+    story = await getJson(`/stories/${encodeURIComponent(doc.story_id)}`);
+  } catch (err) {
+    story = { error: err };
+  }
+  if (seq !== articleSeq) return;
+  lastStory = story;
+  renderStory(doc, story);
+}
+
+const OTHER_REPORTS_SHOWN = 10;
+
+function renderStory(doc, story) {
+  const box = $("article-story");
+  box.replaceChildren();
+  box.hidden = !story;
+  if (!story) return;
+  if (story.error) {
+    box.appendChild(el("p", NW.t("article.story_error", { detail: NW.errorText(story.error) }), "muted"));
+    return;
+  }
+  const head = el("p", null, "story-head");
+  head.appendChild(NW.link(storyHref(story.story_id), NW.t("article.story", {
+    reports: NW.t("article.reports", { n: story.total }), outlets: NW.t("article.outlets", { n: story.sources.length }),
+  }), "story-link"));
+  box.appendChild(head);
+  const others = (story.articles || []).filter((a) => a.id !== doc.id);
+  if (!others.length) return;
+  box.appendChild(el("h3", NW.t("article.other_reports")));
+  const list = el("ul", null, "other-reports");
+  for (const a of others.slice(0, OTHER_REPORTS_SHOWN)) {
+    const li = el("li");
+    li.dataset.id = a.id;
+    li.appendChild(el("span", a.source || "", "tag source"));
+    const time = el("time", formatDate(a.published));
+    if (a.published) time.dateTime = a.published;
+    li.appendChild(time);
+    const open = el("a", a.title || NW.t("search.untitled"), "title");
+    open.dir = "auto"; // a title in another script keeps its own direction
+    open.href = `#article/${encodeURIComponent(a.id)}`;
+    open.addEventListener("click", (ev) => { ev.preventDefault(); openArticle(a.id, true); });
+    li.appendChild(open);
+    list.appendChild(li);
+  }
+  box.appendChild(list);
+  if (others.length > OTHER_REPORTS_SHOWN) {
+    box.appendChild(NW.link(storyHref(story.story_id), NW.t("article.all_reports", { n: story.total }), "more"));
+  }
 }
 
 function renderArticle(doc) {
   $("article-title").textContent = doc.title || NW.t("search.untitled");
+  renderStory(doc, lastStory);
   const meta = $("article-meta");
   meta.replaceChildren(el("span", doc.source || "", "source"), el("time", formatDate(doc.published)));
   const href = safeUrl(doc.url);
@@ -565,6 +638,12 @@ NW.addStrings({
     "article.events": "الأحداث", "article.casualties": "الضحايا", "article.entities": "الكيانات",
     "article.quotes": "الاقتباسات", "article.dates": "التواريخ", "article.map": "الخريطة", "article.text": "النص",
     "article.original": "المصدر الأصلي",
+    "article.story": "القصة: {reports} من {outlets}", "article.other_reports": "تقارير أخرى عن الحدث نفسه",
+    "article.reports": { zero: "لا تقارير", one: "تقرير واحد", two: "تقريران", few: "{n} تقارير", many: "{n} تقريرًا", other: "{n} تقرير" },
+    "article.outlets": { zero: "لا مصادر", one: "مصدر واحد", two: "مصدرين", few: "{n} مصادر", many: "{n} مصدرًا", other: "{n} مصدر" },
+    "article.all_reports": "كل تقارير القصة ({n})", "article.story_error": "تعذّر جلب القصة: {detail}",
+    "search.other_reports": { one: "تقرير آخر عن الحدث", two: "تقريران آخران عن الحدث", few: "{n} تقارير أخرى عن الحدث",
+      many: "{n} تقريرًا آخر عن الحدث", other: "{n} تقرير آخر عن الحدث" },
     "event.armed_clash": "اشتباك مسلح", "event.airstrike": "غارة جوية", "event.shelling": "قصف", "event.bombing": "تفجير",
     "event.armed_attack": "هجوم مسلح", "event.prison_attack": "هجوم على سجن", "event.kidnapping": "اختطاف",
     "event.arrest": "اعتقال", "event.sentencing": "حكم قضائي", "event.assassination": "اغتيال", "event.protest": "احتجاج",
@@ -591,6 +670,10 @@ NW.addStrings({
     "article.events": "Events", "article.casualties": "Casualties", "article.entities": "Entities",
     "article.quotes": "Quotes", "article.dates": "Dates", "article.map": "Map", "article.text": "Text",
     "article.original": "Original article",
+    "article.story": "Story: {reports} from {outlets}", "article.other_reports": "Other reports of the same event",
+    "article.reports": { one: "{n} report", other: "{n} reports" }, "article.outlets": { one: "{n} outlet", other: "{n} outlets" },
+    "article.all_reports": "All the story's reports ({n})", "article.story_error": "Could not load the story: {detail}",
+    "search.other_reports": { one: "+{n} other report", other: "+{n} other reports" },
     "event.armed_clash": "armed clash", "event.airstrike": "airstrike", "event.shelling": "shelling", "event.bombing": "bombing",
     "event.armed_attack": "armed attack", "event.prison_attack": "prison attack", "event.kidnapping": "kidnapping",
     "event.arrest": "arrest", "event.sentencing": "sentencing", "event.assassination": "assassination", "event.protest": "protest",

@@ -479,6 +479,37 @@
     }
   }
 
+  /* Tables on a phone (qa5c-3): under 800 px app.css shows each row of a `table.table` as a card of
+   * "label: value" lines, the label being the cell's column heading, which CSS can only read from the cell
+   * itself (td::before { content: attr(data-label) }). Each cell gets its heading as data-label here, again
+   * whenever the page redraws the body or the language toggle rewrites the headings: a MutationObserver per
+   * table, so the scripts that fill the tables (feeds.js, alerts.js) need not know. A cell spanning several
+   * columns (the "none yet" row) and the cells under an empty heading (the action buttons) get no label. */
+  function labelCells(table) {
+    const head = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
+    if (!head) return;
+    const names = [];
+    for (const th of head.cells) for (let i = 0; i < th.colSpan; i++) names.push(th.textContent.trim());
+    for (const body of table.tBodies) {
+      for (const tr of body.rows) {
+        let col = 0;
+        for (const td of tr.cells) {
+          const name = td.colSpan === 1 ? names[col] : "";
+          if (name) { if (td.dataset.label !== name) td.dataset.label = name; } else if ("label" in td.dataset) delete td.dataset.label;
+          col += td.colSpan;
+        }
+      }
+    }
+  }
+
+  function cardTables() {
+    for (const table of document.querySelectorAll("table.table")) {
+      labelCells(table);
+      // attribute changes (data-label itself) are not observed: labelling never wakes the observer again
+      new MutationObserver(() => labelCells(table)).observe(table, { childList: true, subtree: true, characterData: true });
+    }
+  }
+
   const NW = {
     get lang() { return lang(); },
     $: byId, el, link, button, emptyRow, safeUrl, quoteValue, flash, bdi, tn,
@@ -545,5 +576,6 @@
   document.addEventListener("DOMContentLoaded", () => {
     applyLang();
     renderNav(document.body.dataset.page || "");
+    cardTables();
   });
 })();
