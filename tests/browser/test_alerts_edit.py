@@ -54,7 +54,12 @@ def test_two_tabs_editing_one_alert(page, browser, web, rules):
         other.wait_for_function("document.getElementById('msg').className.includes('error')")
         assert rules.get("prisons").filters.min_casualties is None
 
-        _edit(other, web, "prisons")  # Edit loads the current version; now B's change is saved
+        # Edit loads the current version; B's refused change is unsaved, so Edit asks once more first (qa5c-9)
+        other.locator("#rules tr[data-rule='prisons'] .act-edit").click()
+        other.wait_for_selector("#rules tr[data-rule='prisons'] .act-edit:has-text('تجاهل')")
+        assert other.input_value("#f-casualties") == "5"
+        other.locator("#rules tr[data-rule='prisons'] .act-edit").click()
+        other.wait_for_function("document.getElementById('f-casualties').value === ''")
         other.fill("#f-casualties", "5")
         other.click("#f-save")
         other.wait_for_selector("#msg.ok")

@@ -63,8 +63,10 @@ def history_record(rule: AlertRule, n: dict[str, Any], deliveries: list[dict[str
     for d in deliveries:
         ch = d["channel"]
         target = ch["url"] if ch["type"] == "webhook" else ch.get("to")
-        channels.append({"key": d["channel_key"], "type": ch["type"], "target": target,
-                         "status": "pending", "attempts": 0})
+        channel = {"key": d["channel_key"], "type": ch["type"], "target": target, "status": "pending", "attempts": 0}
+        if ch["type"] == "webhook":
+            channel["format"] = ch.get("format") or "json"  # the page names a Slack channel Slack (qa5c-12)
+        channels.append(channel)
     rec = {
         "id": n["id"], "kind": n["kind"], "rule": rule.name, "owner": rule.owner, "story_id": n.get("story_id"),
         "created": n["created"], "status": "pending" if channels else "recorded", "attempts": 0,

@@ -18,6 +18,7 @@
   // etag: the `updated` time of the version the edit form was opened on; writes: false when the server
   // refuses every change (no key, or a placeholder one, configured): then no key is asked for
   const ui = { editing: null, editingRule: null, etag: null, writes: true, rules: [], preview: null, history: null, offset: 0, loadFailed: false };
+  ui.clean = null; // the form's fields as last filled (formState), ui.armed: an Edit/Cancel asking to discard
   const PAGE = 50;
   const REDACTED = "…";
 
@@ -171,6 +172,63 @@
     ui.editingRule = null;
     ui.etag = null;
     fillForm({});
+    markClean();
+  }
+
+  // ----------------------------------------------------------------------------- unsaved changes
+
+  /* The form's unsaved changes (qa5c-9: Edit on another rule, or Cancel, replaced a typed rule without a
+   * word). The form is "clean" as it was last filled (empty, a rule loaded by Edit); anything typed since,
+   * or a query brought from the search page, is a change. Edit and Cancel then ask once more in place, as
+   * Delete does (the pressed button turns into "discard"; a second press goes ahead, typing again disarms
+   * it), and leaving the page asks the browser's own question (beforeunload). */
+  const FORM_FIELDS = ["f-name", "f-query", "f-webhooks", "f-slack", "f-emails", "f-mode", "f-digest",
+    "f-casualties", "f-sources", "f-enabled"];
+  const formState = () => JSON.stringify(FORM_FIELDS.map((id) => ($(id).type === "checkbox" ? $(id).checked : $(id).value)));
+  const unsaved = () => ui.clean !== null && formState() !== ui.clean;
+
+  function markClean() {
+    ui.clean = formState();
+    disarm();
+  }
+
+  function disarm() {
+    const b = ui.armed;
+    ui.armed = null;
+    if (!b || !b.isConnected || !b.dataset.was) return;
+    b.dataset.i18n = b.dataset.was;
+    b.textContent = NW.t(b.dataset.was);
+    delete b.dataset.was;
+  }
+
+  /* true: the button may go ahead (nothing unsaved, or its second press). */
+  function mayDiscard(btn) {
+    if (!unsaved() || ui.armed === btn) { disarm(); return true; }
+    disarm();
+    btn.dataset.was = btn.dataset.i18n;
+    btn.dataset.i18n = "alerts.confirm_discard";
+    btn.textContent = NW.t("alerts.confirm_discard");
+    ui.armed = btn;
+    const name = ui.editing;
+    warn(name ? "alerts.unsaved_edit" : "alerts.unsaved_new", { name });
+    return false;
+  }
+
+  /* On the page, before the buttons' own handlers (capture): Edit (any rule's) and Cancel stop at their
+   * first press while the form holds unsaved changes. */
+  function guardUnsaved() {
+    document.addEventListener("click", (ev) => {
+      const btn = ev.target instanceof Element ? ev.target.closest("#f-cancel, #rules .act-edit") : null;
+      if (!btn || mayDiscard(btn)) return;
+      ev.preventDefault();
+      ev.stopPropagation();
+    }, true);
+    $("alert-form").addEventListener("input", disarm);
+    window.addEventListener("beforeunload", (ev) => {
+      if (!unsaved()) return;
+      ev.preventDefault();
+      ev.returnValue = ""; // the browser words the question; older ones need returnValue set
+    });
   }
 
   async function save(ev) {
@@ -318,6 +376,7 @@
     try { rule = await NW.withKey(() => NW.api(`/alerts/${encodeURIComponent(name)}`)); } catch (err) { await refused(err); return; }
     editing(name, rule);
     fillForm(rule);
+    markClean();
     // Without the key the server sends redacted targets ("https://host/…"): saving them would break them.
     if (isRedacted(rule)) warn("alerts.redacted");
     $("editor").scrollIntoView();
@@ -484,10 +543,25 @@
     $("preview").scrollIntoView();
   }
 
-  function articleLine(art, tag) {
+  /* An article of a Test or of the history opens in the search page's article view (qa5c-10), its story
+   * on the stories page. */
+  const articleHref = (id) => `/?article=${encodeURIComponent(id)}`;
+  const storyHref = (id) => `/stories?id=${encodeURIComponent(id)}`;
+
+  function articleTitle(art) {
+    const text = art.title || NW.t("alerts.untitled");
+    return art.id ? NW.link(articleHref(art.id), text, "title") : el("span", text, "title");
+  }
+
+  function storyLink(storyId, text) {
+    return NW.link(storyHref(storyId), text || NW.t("alerts.story"), "story-link");
+  }
+
+  function articleLine(art, tag, storyId) {
     const li = el(tag || "li");
     const meta = [art.source, NW.date(art.published, true)].filter(Boolean).join(" — ");
-    li.append(el("span", art.title || NW.t("alerts.untitled"), "title"), el("span", meta, "muted"));
+    li.append(articleTitle(art), " ", el("span", meta, "muted"));
+    if (storyId) li.append(" — ", storyLink(storyId));
     return li;
   }
 
@@ -504,7 +578,7 @@
     for (const story of p.stories || []) {
       const li = el("li", null, "story");
       li.dataset.story = story.story_id;
-      const head = articleLine(story.article || {}, "div");
+      const head = articleLine(story.article || {}, "div", story.story_id);
       head.className = "lead";
       const ups = el("ul", null, "follow-ups");
       for (const f of story.follow_ups || []) ups.append(articleLine(f));
@@ -533,13 +607,20 @@
     renderHistory();
   }
 
+  /* A Slack channel says Slack (qa5c-12: it said "Webhook"): its format, recorded since this version, else
+   * the host of Slack's incoming webhooks (also in a redacted target). */
+  const isSlack = (ch) => ch.format === "slack" || /^https:\/\/hooks\.slack\.com\//i.test(String(ch.target || ""));
+
   function channelRow(ch) {
     const li = el("li", null, `channel st-${ch.status}`);
     li.dataset.channel = ch.key;
-    const type = ch.type === "email" ? NW.t("alerts.ch_email") : NW.t("alerts.ch_webhook_short");
-    li.append(el("span", `${type} ${ch.target || ""}`, "target"), el("span", NW.t(`status.${ch.status}`), `badge st-${ch.status}`),
+    const type = ch.type === "email" ? NW.t("alerts.ch_email") : isSlack(ch) ? "Slack" : NW.t("alerts.ch_webhook_short");
+    // the URL or address in its own left-to-right run: "…@example.org" was drawn "example.org@…" (qa5c-12)
+    const target = el("span", `${type} `, "target");
+    if (ch.target) { const b = el("bdi", ch.target); b.dir = "ltr"; target.append(b); }
+    li.append(target, el("span", NW.t(`status.${ch.status}`), `badge st-${ch.status}`),
       el("span", NW.t("alerts.attempts", { n: ch.attempts || 0 }), "attempts"));
-    if (ch.last_error) li.append(el("span", ch.last_error, "last-error"));
+    if (ch.last_error) { const e = el("bdi", ch.last_error, "last-error"); e.dir = "auto"; li.append(e); }
     return li;
   }
 
@@ -554,8 +635,16 @@
       const art = rec.article || {};
       const what = rec.kind === "digest" ? NW.t("alerts.digest_of", { n: rec.article_count || (rec.items || []).length }) : (art.title || NW.t("alerts.untitled"));
       const articleCell = el("td");
-      articleCell.append(el("span", what, "title"));
-      if (rec.follow_up_count) articleCell.append(el("span", NW.t("alerts.follow_ups", { n: rec.follow_up_count }), "muted"));
+      articleCell.append(rec.kind === "digest" ? el("span", what, "title") : articleTitle(art));
+      // the follow-ups are on the story's page; " — " keeps the note apart from the title (it ran into it)
+      const note = rec.follow_up_count ? NW.t("alerts.follow_ups", { n: rec.follow_up_count }) : null;
+      if (rec.story_id) articleCell.append(" — ", storyLink(rec.story_id, note));
+      else if (note) articleCell.append(" — ", el("span", note, "muted"));
+      if (rec.kind === "digest" && (rec.items || []).length) {
+        const items = el("ul", null, "digest-items");
+        for (const item of rec.items) items.append(articleLine(item.article || {}, "li", item.story_id));
+        articleCell.append(items);
+      }
       const channels = el("ul", null, "channels");
       for (const ch of rec.channels || []) channels.append(channelRow(ch));
       const status = el("td");
@@ -584,6 +673,8 @@
     for (const id of ["h-rule", "h-channel", "h-status"]) $(id).addEventListener("change", () => loadHistory());
     $("h-newer").addEventListener("click", () => loadHistory(null, Math.max(0, ui.offset - PAGE)));
     $("h-older").addEventListener("click", () => loadHistory(null, ui.offset + PAGE));
+    markClean(); // the empty form: a query from the search page (below) is a change not saved yet
+    guardUnsaved();
     // From the search page: /alerts?q=...&source=a,b
     const p = new URLSearchParams(window.location.search);
     if (p.get("q")) {
@@ -633,6 +724,9 @@
       "alerts.save_unknown": "لم يؤكد الخادم حفظ التنبيه {name} في وقته، وقد يكون حُفظ مع ذلك، وتعذّرت قراءته من جديد للتحقق ({detail}). أعد تحميل الصفحة للتحقق قبل الحفظ من جديد.",
       "alerts.already_saved": "التنبيه {name} محفوظ كما في النموذج (وصل حفظ سابق متأخرًا أو أُجري التعديل نفسه في مكان آخر): لا شيء آخر يُحفظ.",
       "alerts.preview_title": "اختبار {name}: ما كان سيُرسل من الأخبار المفهرسة",
+      "alerts.story": "القصة", "alerts.confirm_discard": "تأكيد: تجاهل التعديلات",
+      "alerts.unsaved_new": "في النموذج تنبيه جديد لم يُحفظ بعد. اضغط الزر نفسه مرة أخرى لتجاهله، أو «حفظ» أولًا.",
+      "alerts.unsaved_edit": "في النموذج تعديلات على التنبيه {name} لم تُحفظ بعد. اضغط الزر نفسه مرة أخرى لتجاهلها، أو «حفظ» أولًا.",
       "alerts.preview_summary": "{matched} في {stories} (إشعار واحد لكل قصة) من {total}.",
       "alerts.n_matched": { zero: "لا أخبار مطابقة", one: "خبر واحد مطابق", two: "خبران مطابقان", few: "{n} أخبار مطابقة", many: "{n} خبرًا مطابقًا", other: "{n} خبر مطابق" },
       "alerts.n_stories": { one: "قصة واحدة", two: "قصتين", few: "{n} قصص", many: "{n} قصة", other: "{n} قصة" },
@@ -687,6 +781,9 @@
       "alerts.save_unknown": "The server did not confirm saving alert {name} in time and it may have been saved all the same, but reading it again to check failed ({detail}). Reload the page to check before saving again.",
       "alerts.already_saved": "Alert {name} already holds what the form has (an earlier save that was confirmed late, or the same change made elsewhere): nothing more to save.",
       "alerts.preview_title": "Test of {name}: what it would have sent over the indexed articles",
+      "alerts.story": "story", "alerts.confirm_discard": "Confirm: discard changes",
+      "alerts.unsaved_new": "The form holds a new alert that is not saved yet. Press the same button again to discard it, or Save first.",
+      "alerts.unsaved_edit": "The form holds changes to alert {name} that are not saved yet. Press the same button again to discard them, or Save first.",
       "alerts.preview_summary": "{matched} in {stories} (one notification per story), of {total}.",
       "alerts.n_matched": { one: "{n} matching article", other: "{n} matching articles" },
       "alerts.n_stories": { one: "{n} story", other: "{n} stories" }, "alerts.n_hits": { one: "{n} hit", other: "{n} hits" },

@@ -42,10 +42,9 @@ function markedFragment(html) {
   return frag;
 }
 
+// every page's one rule for dates (shell.js NW.date: the page's digits, UTC, said so) (qa5c-12)
 function formatDate(iso) {
-  if (!iso) return "";
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : d.toISOString().slice(0, 16).replace("T", " ");
+  return NW.date(iso, true);
 }
 
 // ----------------------------------------------------------------------------------------------- state
@@ -329,7 +328,7 @@ function renderResults(hits) {
     const li = el("li", null, "hit");
     li.dataset.id = h.id;
     const title = el("a", null, "title");
-    title.href = `#article/${encodeURIComponent(h.id)}`;
+    title.href = articleHref(h.id); // a new tab or a copied link opens the same search with this article
     title.appendChild(markedFragment(h.title_html || ""));
     if (!title.textContent) title.textContent = NW.t("search.untitled");
     title.addEventListener("click", (ev) => { ev.preventDefault(); openArticle(h.id); });
@@ -379,19 +378,52 @@ function facetTitle(name) {
   return label("facet", name);
 }
 
+/* The entity facet "places" (entity_LOC) repeats the place facet when it names no place that one lacks
+ * (qa5c-12: the same list twice); both filter by place:, so it is shown once, as the place facet. */
+function repeatsPlaces(name, buckets, facets) {
+  if (name !== "entity_LOC" || !facets.place || !facets.place.length) return false;
+  const places = new Set(facets.place.map((b) => String(b.key)));
+  return buckets.every((b) => places.has(String(b.key)));
+}
+
+/* A facet's buckets are one stop in the tab order (qa5c-8: 138 Tabs from the search button to the first
+ * result, most of them facet buckets): a vertical toolbar whose arrow keys, Home and End move between its
+ * buttons, the last one focused keeping the group's stop. */
+function facetToolbar(ul, title) {
+  ul.setAttribute("role", "toolbar");
+  ul.setAttribute("aria-orientation", "vertical");
+  ul.setAttribute("aria-label", title);
+  const buttons = () => [...ul.querySelectorAll("button")];
+  ul.addEventListener("focusin", (ev) => {
+    for (const b of buttons()) b.tabIndex = b === ev.target ? 0 : -1;
+  });
+  ul.addEventListener("keydown", (ev) => {
+    const all = buttons();
+    const at = all.indexOf(document.activeElement);
+    const to = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: all.length - 1 }[ev.key];
+    if (to === undefined || at < 0) return;
+    ev.preventDefault();
+    all[Math.max(0, Math.min(all.length - 1, to))].focus();
+  });
+}
+
 function renderFacets(facets) {
   const box = $("facets");
   box.replaceChildren();
   for (const [name, buckets] of Object.entries(facets)) {
     if (name === "date" || name === "geo" || !buckets || !buckets.length) continue;
+    if (repeatsPlaces(name, buckets, facets)) continue;
     const sec = el("section", null, "facet");
     sec.dataset.facet = name;
     sec.appendChild(el("h3", facetTitle(name)));
     const ul = el("ul");
+    facetToolbar(ul, facetTitle(name));
     for (const b of buckets) {
       const li = el("li");
+      li.setAttribute("role", "none");
       const btn = el("button", null, "bucket");
       btn.type = "button";
+      btn.tabIndex = ul.children.length ? -1 : 0;
       btn.appendChild(el("span", name === "event" ? label("event", b.key) : b.key, "key"));
       btn.appendChild(el("span", b.count, "count"));
       btn.addEventListener("click", () => facetClick(name, String(b.key)));
@@ -428,6 +460,7 @@ async function openArticle(id, focusTitle) {
   lastStory = null;
   renderArticle(doc);
   const dlg = $("article");
+  articleInUrl(id);
   if (typeof dlg.showModal === "function" && !dlg.open) dlg.showModal();
   else dlg.setAttribute("open", "");
   dlg.scrollTop = 0;
@@ -565,6 +598,55 @@ function renderArticle(doc) {
   $("article-body").textContent = doc.body || "";
 }
 
+// ------------------------------------------------------------------------------- the article's URL
+
+/* An opened article is in the address (qa5c-12, qa5c-10): /?<the search>&article=<id> can be bookmarked
+ * and shared, and the alerts page links to /?article=<id>. Opening one pushes an entry, so Back closes it
+ * (it left the dialog open over the previous search); another article opened in the dialog replaces that
+ * entry; closing it goes back to the search's own entry, or drops the parameter when the page was opened
+ * on an article. */
+function articleParam() {
+  return new URLSearchParams(window.location.search).get("article");
+}
+
+function articleHref(id) {
+  const p = params();
+  p.set("article", id);
+  return `?${p}`;
+}
+
+function articleInUrl(id) {
+  if (articleParam() === id) return;
+  if (articleParam()) window.history.replaceState(window.history.state, "", articleHref(id));
+  else window.history.pushState({ article: true }, "", articleHref(id));
+}
+
+function articleClosed() {
+  if (!articleParam()) return; // closed by Back: the address already has no article
+  if (window.history.state && window.history.state.article) { window.history.back(); return; }
+  const qs = params().toString();
+  window.history.replaceState(null, "", qs ? `?${qs}` : window.location.pathname);
+}
+
+/* The dialog as the address says: open on its article (a load, Forward), closed without one (Back). The
+ * older deep link, #article/<id> (Atom feeds written before ?article=), becomes the new one. */
+function syncArticle() {
+  const m = window.location.hash.match(/^#article\/(.+)$/);
+  if (m) window.history.replaceState(null, "", articleHref(decodeURIComponent(m[1])));
+  const id = articleParam();
+  const dlg = $("article");
+  if (id && !(dlg.open && lastDoc && lastDoc.id === id)) openArticle(id);
+  else if (!id && dlg.open) dlg.close();
+}
+
+/* The skip links under the search form (qa5c-8): the results' heading, the facets. They move the focus
+ * themselves: a #fragment would be a navigation the popstate handler reads. */
+function wireSkipLinks() {
+  for (const [link, target] of [["skip-results", "results-title"], ["skip-facets", "facets"]]) {
+    $(link).addEventListener("click", (ev) => { ev.preventDefault(); $(target).focus(); });
+  }
+}
+
 // ------------------------------------------------------------------------------- save as an alert
 
 /* "Save this search as an alert": the alerts page opens with this query (and source filter) in its form.
@@ -607,15 +689,22 @@ function init() {
   $("sort").addEventListener("change", () => { state.sort = $("sort").value; state.page = 1; run(true); });
   $("prev").addEventListener("click", () => { state.page = Math.max(1, state.page - 1); run(true); });
   $("next").addEventListener("click", () => { state.page += 1; run(true); });
-  window.addEventListener("popstate", () => { readUrl(); run(false); });
+  // Back/Forward: a search only when the search changed (not when an article opened or closed over it)
+  window.addEventListener("popstate", () => {
+    const before = params().toString();
+    readUrl();
+    if (params().toString() !== before) run(false);
+    syncArticle();
+  });
+  $("article").addEventListener("close", articleClosed);
+  wireSkipLinks();
   addSaveButton();
   NW.onLang(() => {
     updateSaveButton();
     if (lastData) render(lastData);
     if (lastDoc && $("article").open) renderArticle(lastDoc);
   });
-  const m = window.location.hash.match(/^#article\/(.+)$/);
-  if (m) openArticle(decodeURIComponent(m[1]));
+  syncArticle();
   run(false);
 }
 
@@ -684,6 +773,11 @@ NW.addStrings({
     "entity.PER": "People", "entity.ORG": "Organisations", "entity.LOC": "Places", "entity.FAC": "Facilities", "entity.ALL": "Entities",
     "facet.source": "Source", "facet.event": "Event type", "facet.place": "Place", "facet.country": "Country",
   },
+});
+
+NW.addStrings({
+  ar: { "search.skip_results": "إلى النتائج", "search.skip_facets": "إلى التصنيفات", "search.results": "النتائج" },
+  en: { "search.skip_results": "Skip to the results", "search.skip_facets": "Skip to the facets", "search.results": "Results" },
 });
 
 document.addEventListener("DOMContentLoaded", init);

@@ -44,9 +44,32 @@
     return span;
   }
 
+  /* Seconds as hours, minutes and seconds, each part that is not zero (qa5c-12: 90 s was rounded to "2 min",
+   * a number the user never set): "دقيقة واحدة و30 ثانية", "1 min 30 seconds". */
   function duration(secs) {
     if (!secs) return NW.t("feeds.auto");
-    return secs >= 3600 ? NW.t("feeds.hours", { n: +(secs / 3600).toFixed(1) }) : NW.t("feeds.minutes", { n: Math.round(secs / 60) });
+    const total = Math.round(secs);
+    const parts = [["feeds.hours", Math.floor(total / 3600)], ["feeds.minutes", Math.floor((total % 3600) / 60)],
+      ["feeds.seconds", total % 60]].filter(([, n]) => n > 0).map(([key, n]) => NW.t(key, { n }));
+    return parts.join(NW.lang === "ar" ? " و" : " ");
+  }
+
+  /* A poll's last error, "<kind>: <detail>" (worker/ingest/poller.py), in the page's words where it can
+   * (qa5c-12: English in the Arabic page): the kind (worker/ingest/errors.py), and the two details met most,
+   * an HTTP status (fetcher.py) and an HTML page (feedparse.not_a_feed_message); any other detail as the
+   * server wrote it, in its own left-to-right run. */
+  function lastError(text) {
+    const box = el("span", null, "error-text");
+    const m = /^([a-z_]+): ([\s\S]*)$/.exec(String(text));
+    const kind = m && NW.t(`feeds.err_${m[1]}`) !== `feeds.err_${m[1]}` ? m[1] : null;
+    let detail = kind ? m[2] : String(text);
+    if (kind) box.append(NW.t(`feeds.err_${kind}`), ": ");
+    const status = /^HTTP (\d{3}) from (\S+)$/.exec(detail);
+    const html = /^not a feed \(HTML page; look for its RSS\/Atom link\)(?:: the page links the feed (\S+))?/.exec(detail);
+    if (status) { box.append(NW.t("feeds.err_http", { code: status[1] }), " "); detail = status[2]; }
+    else if (html) { box.append(NW.t(html[1] ? "feeds.err_html_link" : "feeds.err_html"), html[1] ? " " : ""); detail = html[1] || ""; }
+    if (detail) { const b = el("bdi", detail); b.dir = "ltr"; box.append(b); }
+    return box;
   }
 
   /* The base intervals the server takes: the add form's bounds (NEWSWORKER_POLL_MIN/MAX_INTERVAL's defaults;
@@ -118,7 +141,7 @@
       if (f.enabled === false) status.append(" ", el("span", NW.t("feeds.disabled"), "badge paused"));
       const err = el("td", null, "last-error");
       if (f.last_error) {
-        err.append(el("span", f.last_error), el("br"), when(f.last_error_at));
+        err.append(lastError(f.last_error), el("br"), when(f.last_error_at));
       } else err.textContent = "—";
       const interval = el("td", null, "interval");
       if (ui.editing === f.id) interval.append(intervalEditor(f));
@@ -361,6 +384,11 @@
       "feeds.added": "أُضيف المصدر {id}؛ سيُجلب خلال ثوانٍ.", "feeds.removed": "حُذف المصدر {id}.",
       "feeds.polling": "سيُجلب {id} خلال {within} تقريبًا (يلزم تشغيل العامل والمجدول).",
       "feeds.seconds": { one: "ثانية", two: "ثانيتين", few: "{n} ثوانٍ", many: "{n} ثانية", other: "{n} ثانية" },
+      "feeds.err_permanent": "خطأ دائم", "feeds.err_transient": "خطأ مؤقت", "feeds.err_blocked": "عنوان محجوب",
+      "feeds.err_gone": "أُزيلت الخلاصة", "feeds.err_robots": "يمنعه robots.txt", "feeds.err_dns": "تعذّر حلّ اسم المضيف",
+      "feeds.err_rate_limited": "طلب الخادم التمهّل", "feeds.err_http": "ردّ الخادم برمز HTTP {code} على",
+      "feeds.err_html": "ليست خلاصة بل صفحة HTML: ابحث فيها عن رابط RSS/Atom",
+      "feeds.err_html_link": "ليست خلاصة بل صفحة HTML، وهي تشير إلى الخلاصة",
       "feeds.st_new": "جديد", "feeds.st_ok": "يعمل", "feeds.st_failing": "متعثر", "feeds.st_dead": "متوقف",
       "feeds.disabled": "موقوف مؤقتًا", "feeds.auto": "تلقائي",
       "feeds.minutes": { one: "دقيقة واحدة", two: "دقيقتان", few: "{n} دقائق", many: "{n} دقيقة", other: "{n} دقيقة" },
@@ -394,6 +422,11 @@
       "feeds.added": "Feed {id} added; it is polled within seconds.", "feeds.removed": "Feed {id} removed.",
       "feeds.polling": "{id} will be polled in about {within} (needs the worker and beat running).",
       "feeds.seconds": { one: "{n} second", other: "{n} seconds" },
+      "feeds.err_permanent": "permanent error", "feeds.err_transient": "temporary error", "feeds.err_blocked": "blocked address",
+      "feeds.err_gone": "feed removed", "feeds.err_robots": "refused by robots.txt", "feeds.err_dns": "host name did not resolve",
+      "feeds.err_rate_limited": "the server asked to slow down", "feeds.err_http": "the server answered HTTP {code} for",
+      "feeds.err_html": "not a feed but an HTML page: look for its RSS/Atom link",
+      "feeds.err_html_link": "not a feed but an HTML page, which links the feed",
       "feeds.st_new": "new", "feeds.st_ok": "ok", "feeds.st_failing": "failing", "feeds.st_dead": "dead",
       "feeds.disabled": "paused", "feeds.auto": "adaptive", "feeds.minutes": "{n} min", "feeds.hours": "{n} h",
       "feeds.configured": "configured: {v}",

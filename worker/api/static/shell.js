@@ -335,6 +335,24 @@
     nav.append(spacer, keyBtn, langBtn);
   }
 
+  /* "Skip to content" (qa5c-8): the first stop of every page's tab order, shown when focused. It moves the
+   * focus into <main> itself (no #fragment in the address: a page that reads its URL, the search page,
+   * must not see a navigation). */
+  function addSkipLink() {
+    const main = document.querySelector("main");
+    if (!main || document.getElementById("skip-main")) return;
+    if (!main.id) main.id = "content";
+    if (!main.hasAttribute("tabindex")) main.tabIndex = -1; // a focus target, not a tab stop
+    const a = document.createElement("a");
+    a.id = "skip-main"; a.className = "skip"; a.href = `#${main.id}`; a.dataset.i18n = "nav.skip";
+    a.textContent = t("nav.skip");
+    a.addEventListener("click", (ev) => { ev.preventDefault(); main.focus(); });
+    document.body.prepend(a);
+  }
+  document.addEventListener("DOMContentLoaded", addSkipLink);
+  Object.assign(strings.ar, { "nav.skip": "تخطَّ إلى المحتوى" });
+  Object.assign(strings.en, { "nav.skip": "Skip to content" });
+
   // ------------------------------------------------------------------- DOM helpers every page uses
 
   const byId = (id) => document.getElementById(id);
@@ -518,12 +536,17 @@
     applyLang, setLang, onLang(cb) { langListeners.push(cb); },
     apiKey, setApiKey, refused, askKey, api, read, ApiError, renderNav, errorText, showError, hideError, withKey,
     readAgain, holdAgain,
-    /* Format an ISO date for the current language. */
+    /* An ISO date as every page shows it (qa5c-12: the search page wrote 2018-04-08 01:51 in UTC, the
+     * others the browser's local time in Arabic-Indic digits, and none said which zone): the page
+     * language's digits (Arabic-Indic in Arabic), day/month/year, and always in UTC, the zone of the
+     * search's date filter and its per-day histogram, so a time and its day agree everywhere. A time
+     * says "UTC"; a date alone is the UTC day. */
     date(iso, withTime) {
       if (!iso) return "";
       const d = new Date(iso);
       if (Number.isNaN(d.getTime())) return String(iso);
-      const opts = withTime ? { dateStyle: "medium", timeStyle: "short" } : { dateStyle: "medium" };
+      const opts = { year: "numeric", month: "2-digit", day: "2-digit", timeZone: "UTC" };
+      if (withTime) Object.assign(opts, { hour: "numeric", minute: "2-digit", timeZoneName: "short" });
       return d.toLocaleString(lang() === "ar" ? "ar-EG" : "en-GB", opts);
     },
   };
