@@ -197,7 +197,9 @@ PRISON_OWN = ("قالت الشرطة إن مسلحين اقتحموا السجن
               "السلطات بدأت تعداد النزلاء لمعرفة عدد الفارين، وأغلقت الطرق المؤدية إلى السجن.")
 PRISON_MOSUL = ("مقتل 12 حارسا في هجوم مسلحين على سجن في الموصل", PRISON_OWN)
 PRISON_NO_TOWN = ("مقتل 12 حارسا في هجوم مسلحين على سجن", PRISON_WIRE)
-PRISON_KIRKUK = ("مقتل 7 حراس في هجوم مسلحين على سجن في كركوك", PRISON_WIRE)
+# the same toll as the town-less copy: with another one, the copy link's figures veto (QA round 5) would
+# already keep the Kirkuk report out, and the story-wide town check would not be what is tested
+PRISON_KIRKUK = ("مقتل 12 حارسا في هجوم مسلحين على سجن في كركوك", PRISON_WIRE)
 
 
 # without the link, with the shipped one (as the QA's service ran) and with one that links everything
@@ -227,6 +229,46 @@ def test_a_story_still_takes_another_report_from_its_own_town_through_a_townless
     assert _stories(PRISON_MOSUL, PRISON_NO_TOWN, mosul_wire, model=model) == ["d0", "d0", "d0"]
     # and a report that names no town joins whichever story it resembles
     assert _stories(PRISON_MOSUL, PRISON_KIRKUK, PRISON_NO_TOWN, model=model)[:2] == ["d0", "d1"]
+
+
+def _wire(town: str, toll: int) -> tuple[str, str]:
+    """One wire text filled in for a town and a toll (QA round 5's template)."""
+    return (f"مقتل {toll} في هجوم مسلح على سجن في {town}",
+            f"قتل {toll} أشخاص على الأقل في هجوم شنه مسلحون على السجن المركزي في مدينة {town} فجر اليوم، بحسب "
+            "مصادر أمنية. وقالت المصادر إن المهاجمين استخدموا أسلحة رشاشة وقذائف صاروخية في محاولة لتحرير عدد "
+            "من السجناء، واشتبكوا مع حراس السجن لأكثر من ساعة قبل أن تصل تعزيزات أمنية إلى المكان. وأضافت أن "
+            f"السلطات في {town} فرضت حظرا للتجول في الأحياء المحيطة بالسجن وبدأت حملة تفتيش واسعة. ولم تتبن أي "
+            "جهة الهجوم حتى الآن، فيما فتحت السلطات تحقيقا لمعرفة ملابساته.")
+
+
+@pytest.mark.parametrize("model", MODELS.values(), ids=MODELS.keys())
+def test_one_wire_text_filled_in_for_other_cities_and_tolls_is_other_stories(model: LinkModel | None) -> None:
+    """QA round 5 (alerts, high): Hama's attack joined Homs' story (45 km apart: within the 50 km a district
+    and its city may be), Ramadi's Fallujah's, and Khartoum's (27 killed; the curated Khartoum had no
+    point) Hama's, each through the near-copy link, which did not compare the headlines' tolls. Two cities of
+    100,000 people are two places beyond MAJOR_KM; near-copies with other tolls are other happenings."""
+    from worker.alerts.story_guards import MAJOR_KM, PLACE_KM
+
+    assert MAJOR_KM < 45 < PLACE_KM
+    assert _stories(_wire("حمص", 4), _wire("حماة", 3), _wire("الخرطوم", 27), model=model) == ["d0", "d1", "d2"]
+    assert _stories(_wire("الفلوجة", 13), _wire("الرمادي", 17), model=model) == ["d0", "d1"]
+    assert _stories(_wire("حمص", 4), _wire("حماة", 4), model=model) == ["d0", "d1"]  # the towns alone
+    assert _stories(_wire("حماة", 3), _wire("حماة", 3), model=model) == ["d0", "d0"]  # one report twice
+
+
+def test_a_district_near_its_city_is_still_one_place() -> None:
+    """The tolerance stays for a named place near a city that is not itself a city of MAJOR_POPULATION."""
+    from worker.alerts.story_guards import Place, places_conflict
+
+    homs, hama = Place("homs", 34.724, 36.7256, True), Place("hama", 35.1318, 36.7578, True)
+    talbiseh = Place("talbiseh", 34.8406, 36.7303)  # 13 km from Homs, a town
+    assert places_conflict([homs], [hama]) and not places_conflict([homs], [talbiseh])
+    assert not places_conflict([homs], [Place("homs", 34.73, 36.72, False)])
+    # entries logged before ``major`` (three fields) read as not major: the 50 km tolerance, as then
+    from worker.alerts.story_guards import Guards
+
+    old = Guards.from_json([[], [["homs", 34.724, 36.7256]], [], [], []])
+    assert old.events[0].major is False and not places_conflict(old.events, [hama])
 
 
 def _located_entry(story: str, ts: float, town: tuple[str, float, float] | None) -> str:

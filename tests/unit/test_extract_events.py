@@ -206,3 +206,14 @@ def test_a_riot_with_prisoners_as_the_side_fought_is_a_prison_attack():
     assert "prison_attack" not in types("", "نقلت السلطات مئات السجناء من سجن مكتظ إلى سجن جديد")
     assert "prison_attack" not in types("", "توفي سجين في زنزانته بعد إضرابه عن الطعام")
     assert "prison_attack" not in types("", "تعيين مرشدين من أجل مواجهة التطرف الذي ينتشر داخل السجون")
+
+
+def test_a_prison_stormed_named_indefinite_is_a_prison_attack():
+    """QA round 5 (alerts): "اقتحم مسلحون سجنا" and "هاجم مسلحون سجنا" gave no prison_attack (the indefinite
+    accusative is no prison noun of the rule, since "سجنا" is also a sentence's "jailed for")."""
+    assert "prison_attack" in types("", "اقتحم مسلحون سجنا في شمال البلاد فجر اليوم وقتلوا 6 من الحراس.")
+    assert "prison_attack" in types("", "هاجم مسلحون سجنًا وحرروا عشرات المعتقلين.")
+    assert "prison_attack" in types("", "واقتحموا مركزا للاحتجاز تديره الشرطة")
+    # a sentence's "سجنا", and a storming verb with another object, stay what they were
+    assert "prison_attack" not in types("", "وقضى عشر سنوات سجنا بعد أن هاجم الشرطة.")
+    assert "prison_attack" not in types("", "اقتحم مسلحون منزلا وحكم على أحدهم لاحقا بالسجن عاما.")

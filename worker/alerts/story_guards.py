@@ -53,11 +53,17 @@ from worker.extract.tokens import tokenize
 # governorate named after its capital): only farther ones conflict. Kirkuk-Mosul is 150 km, Idlib-Maarat
 # al-Numan 35 km, Baghdad-Taji 25 km.
 PLACE_KM = 50.0
+# Two cities of 100,000 people or more are two places beyond this distance, whatever PLACE_KM allows: a
+# district lies within a few km of its city's point, while Homs-Hama and Fallujah-Ramadi (45 km) are two
+# cities (QA round 5: an attack in each was one story). Gaza-Khan Younis (25 km) stays within it: "غزة" also
+# names the Strip.
+MAJOR_KM = 30.0
+MAJOR_POPULATION = 100_000
 # Words before a place name that put the event in it (folded): "في", "وسط", "مدينة"; the clitic "ب"
 # ("بكركوك") is handled apart. Not "قرب"/"شمال"/"ريف": around a place is not in it.
 _LOCATIVE = frozenset(fold(w) for w in "في وفي بمدينة مدينة ببلدة بلدة وبلدة وسط بوسط ووسط داخل".split())
 # A name starting with one of these is an area (the gazetteer maps "محافظة كركوك" to the city's point).
-_AREA = frozenset(fold(w) for w in "ريف محافظة ولاية اقليم إقليم منطقة قضاء مديرية ناحية".split())
+_AREA = frozenset(fold(w) for w in "ريف محافظة ولاية اقليم إقليم منطقة قضاء مديرية ناحية قطاع".split())
 _WORD = re.compile(r"\w+")
 # SimHash distance up to which two texts are one template (only names and figures swapped): body places
 # are compared there only. Over the corpus's 17,503 world articles, 1,114 SimHash links are this close;
@@ -73,6 +79,7 @@ class Place(NamedTuple):
     name: str  # English name, folded: the key two spellings of one place share
     lat: float
     lon: float
+    major: bool = False  # a city of MAJOR_POPULATION or more (story log entries of before read as False)
 
 
 def figures(text: str, *, exact_only: bool = False) -> list[int]:
@@ -91,6 +98,14 @@ def figures_conflict(a: Iterable[int], b: Iterable[int]) -> bool:
     """Both headlines state figures and neither's include the other's: two tolls, two happenings."""
     sa, sb = frozenset(a), frozenset(b)
     return bool(sa and sb and not sa <= sb and not sb <= sa)
+
+
+@lru_cache(maxsize=1)
+def _major_ids() -> frozenset[int]:
+    from worker.extract.gazetteer import get_gazetteer
+
+    return frozenset(e.geonameid for e in get_gazetteer().by_form.values()
+                     if e.geonameid is not None and e.population >= MAJOR_POPULATION)
 
 
 @lru_cache(maxsize=1)
@@ -117,7 +132,7 @@ def _point(ent: dict[str, Any]) -> Place | None:
     if words and fold(words[0]) in _AREA:
         return None
     name = _name_key(str(place.get("name_en") or ""))
-    return Place(name, float(lat), float(lon)) if name else None
+    return Place(name, float(lat), float(lon), gid in _major_ids()) if name else None
 
 
 def _locative(text: str, start: int) -> bool:
@@ -164,10 +179,17 @@ def _km(a: Place, b: Place) -> float:
     return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(h)))
 
 
+def _apart(x: Place, y: Place, km: float) -> bool:
+    """Two places, not one named twice: other names, and farther than ``km`` (``MAJOR_KM`` for two cities)."""
+    if x.name == y.name:
+        return False
+    return _km(x, y) > (min(km, MAJOR_KM) if x.major and y.major else km)
+
+
 def places_conflict(a: Iterable[Place], b: Iterable[Place], km: float = PLACE_KM) -> bool:
-    """Both name places and none of one is the other's (another name, farther than ``km``)."""
+    """Both name places and none of one is the other's (``_apart``)."""
     la, lb = list(a), list(b)
-    return bool(la and lb) and all(x.name != y.name and _km(x, y) > km for x in la for y in lb)
+    return bool(la and lb) and all(_apart(x, y, km) for x in la for y in lb)
 
 
 def entity_names(doc: dict[str, Any]) -> tuple[str, ...]:
@@ -225,17 +247,18 @@ class Guards(NamedTuple):
 
 # One object per town for every log entry naming it (a process keeps up to 40,000 entries, and a Place
 # costs ~110 bytes): a few thousand towns recur. Bounded, as anything read from outside.
-_PLACES: dict[tuple[str, float, float], Place] = {}
+_PLACES: dict[tuple[str, float, float, bool], Place] = {}
 MAX_SHARED_PLACES = 50_000
 
 
 def _read_places(value: Any) -> tuple[Place, ...]:
     out = []
-    for name, lat, lon in value[:MAX_PLACES]:
-        key = (str(name), float(lat), float(lon))
+    for item in value[:MAX_PLACES]:
+        name, lat, lon, *rest = item  # three fields in entries written before ``major``
+        key = (str(name), float(lat), float(lon), bool(rest and rest[0]))
         place = _PLACES.get(key)
         if place is None:
-            place = Place(sys.intern(key[0]), key[1], key[2])
+            place = Place(sys.intern(key[0]), key[1], key[2], key[3])
             if len(_PLACES) < MAX_SHARED_PLACES:
                 _PLACES[key] = place
         out.append(place)
@@ -271,9 +294,13 @@ def _template(a: Guards, b: Guards, bits: int) -> bool:
 
 
 def copy_veto(a: Guards, b: Guards, bits: int) -> str | None:
-    """Why a near-copy link (SimHash, the texts ``bits`` apart) must not join these two, or None."""
+    """Why a near-copy link (SimHash, the texts ``bits`` apart) must not join these two, or None: one text
+    filled in for other towns or with other tolls in its headline (QA round 5: "مقتل 27 ... في الخرطوم"
+    joined "مقتل 3 ... في حماة" through one wire body), headlines in two towns, or no name in common."""
     if _template(a, b, bits):
         return "template places"
+    if figures_conflict(a.figures, b.figures):
+        return "figures"
     if places_conflict(a.events, b.events):
         return "event places"
     if names_disagree(a.names, b.names):
@@ -282,10 +309,7 @@ def copy_veto(a: Guards, b: Guards, bits: int) -> str | None:
 
 
 def title_veto(a: Guards, b: Guards, bits: int) -> str | None:
-    """Why a headline link (title overlap) must not join these two, or None: the copy link's reasons, and
-    headlines stating other figures."""
-    if figures_conflict(a.figures, b.figures):
-        return "figures"
+    """Why a headline link (title overlap) must not join these two, or None: the copy link's reasons."""
     return copy_veto(a, b, bits)
 
 

@@ -13,6 +13,7 @@ resolving a mention to a place after tagging (official country forms, states and
 from __future__ import annotations
 
 import gzip
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -48,6 +49,18 @@ class GazEntry:
 
     def score(self) -> tuple[int, int, int]:
         return (_SOURCE_RANK[self.source], int(self.country in REGION), self.population)
+
+
+# A curated name starting with one of these is an area ("قطاع غزة"), never given a town's point by its
+# English name ("Gaza").
+_REGION_WORDS = frozenset("قطاع ريف محافظة إقليم اقليم ولاية منطقة".split())
+
+
+def _en_key(name: str) -> str:
+    """An English place name without accents, marks and case: "Abū Kamāl" and "Abu Kamal" agree."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c) and c not in "'‘’ʼʻ`")
+    return " ".join(kept.casefold().replace("-", " ").split())
 
 
 def _f(x: str) -> float | None:
@@ -96,6 +109,9 @@ class Gazetteer:
                 alts.append(e)
 
     def _load_places(self) -> None:
+        # the most populous town or city per (English name, country): a curated place whose Arabic name
+        # GeoNames spells otherwise still gets its point ("الخرطوم" is only "ااالخرطوم" there)
+        self._cities: dict[tuple[str, str], GazEntry] = {}
         with gzip.open(HERE / "places.tsv.gz", "rt", encoding="utf-8") as fh:
             for line in fh:
                 kind, names, en, cc, lat, lon, gid, pop = line.rstrip("\n").split("\t")
@@ -103,6 +119,11 @@ class Gazetteer:
                 e = GazEntry("LOC", forms[0], en, cc or None, _f(lat), _f(lon), int(gid), int(pop), kind)
                 for n in forms:
                     self._add(n, e)
+                if kind == "city" and cc and e.lat is not None:
+                    key = (_en_key(en), cc)
+                    best = self._cities.get(key)
+                    if best is None or e.population > best.population:
+                        self._cities[key] = e
 
     def _load_curated(self) -> None:
         for line in (HERE / "curated.tsv").read_text(encoding="utf-8").splitlines():
@@ -113,8 +134,12 @@ class Gazetteer:
             plat, plon = _f(lat), _f(lon)
             gid, pop = None, 0
             if typ == "LOC" and plat is None:
-                # take the coordinates of the GeoNames place of the same Arabic name, if any
+                # take the coordinates of the GeoNames place of the same Arabic name, else of the town or
+                # city of the same English name in the same country (a region has a country too, but no
+                # town of its English name: "Rif Dimashq", "Kurdistan Region")
                 hit = self.by_form.get(fold(canon))
+                if (hit is None or hit.lat is None) and cc and canon.split()[0] not in _REGION_WORDS:
+                    hit = self._cities.get((_en_key(en), cc))
                 if hit is not None and hit.lat is not None:
                     plat, plon, gid, pop = hit.lat, hit.lon, hit.geonameid, hit.population
             e = GazEntry(typ, canon, en, cc or None, plat, plon, gid, pop, "curated")
