@@ -67,6 +67,7 @@
     renderNav(document.body.dataset.page || "");
     for (const cb of langListeners) cb(lang());
     for (const [box, text] of shownTexts) if (!box.hidden) box.textContent = text();
+    drawService();
   }
 
   function apiKey() {
@@ -78,6 +79,7 @@
       if (k) sessionStorage.setItem(API_KEY, k); else sessionStorage.removeItem(API_KEY);
     } catch (_e) { /* storage disabled: the key lasts for this page only */ }
     renderNav(document.body.dataset.page || "");
+    if (k && service.closedFor !== null) readService(); // reads were closed to the page: a key may open them
   }
 
   /* The server refused the key a call sent (401: wrong key; 403: it accepts no key at all): forget it if it
@@ -301,6 +303,98 @@
     nav.append(spacer, keyBtn, langBtn);
   }
 
+  // ------------------------------------------------------------------- the service notice (QA5 qa5c-13)
+
+  /* Under the navigation of every page: what is down behind the page (Redis, Elasticsearch, the workers,
+   * beat, or workers not consuming) and what that means for the user: feeds not polled, alerts not sent.
+   * It reads GET /status (the server runs its checks at most every 10 s, whatever the number of pages) when
+   * the page opens, every 30 s while the tab is shown, and when the tab is shown again after that. A plain
+   * fetch, not api(): with reads closed (NEWSWORKER_API_READ_OPEN=false) and no key, the 401 must not open
+   * the key dialog every 30 s; the notice is skipped, and asked for again once a (new) key is entered.
+   * NW.service(fresh) gives the last state read (fresh: read now), null when unknown: the feeds page's
+   * "Poll now" promises no poll when no worker is up. */
+  const SERVICE_EVERY = 30_000;
+  const service = { state: null, at: 0, closedFor: null, reading: null };
+
+  function readService() {
+    if (service.reading) return service.reading;
+    if (service.closedFor !== null && service.closedFor === apiKey()) return Promise.resolve(null);
+    service.reading = (async () => {
+      const key = apiKey();
+      const headers = { Accept: "application/json" };
+      if (key) headers["X-API-Key"] = key;
+      let resp;
+      try {
+        resp = await fetch("/status", { headers });
+      } catch (_e) {
+        return service.state; // the API itself does not answer: the page's own reads say so
+      }
+      if (resp.status === 401 || resp.status === 403) {
+        service.closedFor = key;
+        service.state = null;
+      } else if (resp.ok) {
+        try { service.state = await resp.json(); } catch (_e) { return service.state; }
+        service.closedFor = null;
+        service.at = Date.now();
+      } else return service.state;
+      drawService();
+      return service.state;
+    })().finally(() => { service.reading = null; });
+    return service.reading;
+  }
+
+  /* The notice's lines: one per thing down, the most basic first (Redis down says everything). */
+  function serviceLines(state) {
+    const down = new Map((state.checks || []).filter((c) => !c.ok).map((c) => [c.name, c.detail]));
+    if (down.has("redis")) return [["svc.redis", down.get("redis")]];
+    const lines = [];
+    if (down.has("elasticsearch")) lines.push(["svc.es", down.get("elasticsearch")]);
+    if (down.has("workers")) lines.push(["svc.workers", down.get("workers")]);
+    if (down.has("beat")) lines.push(["svc.beat", down.get("beat")]);
+    // workers and beat up but the canary stale: they are stuck or far behind
+    if (!down.has("workers") && !down.has("beat") && down.has("consuming")) lines.push(["svc.consuming", down.get("consuming")]);
+    return lines;
+  }
+
+  function drawService() {
+    const nav = document.getElementById("nav");
+    if (!nav) return;
+    let box = document.getElementById("nw-service");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "nw-service";
+      box.className = "service-notice";
+      box.setAttribute("role", "status");
+      nav.insertAdjacentElement("afterend", box);
+    }
+    const lines = service.state ? serviceLines(service.state) : [];
+    box.hidden = !lines.length;
+    box.replaceChildren();
+    if (!lines.length) return;
+    const head = document.createElement("strong");
+    head.textContent = t("svc.title");
+    const list = document.createElement("ul");
+    for (const [key, detail] of lines) {
+      const li = document.createElement("li");
+      li.textContent = t(key);
+      li.dataset.check = key.slice(4);
+      li.title = detail || ""; // the server's own words (English), for whoever runs the service
+      list.append(li);
+    }
+    const when = document.createElement("span");
+    when.className = "muted";
+    when.textContent = t("svc.checked", { time: new Date(service.state.checked_at * 1000).toLocaleTimeString(lang() === "ar" ? "ar-EG" : "en-GB") });
+    box.append(head, " ", when, list);
+  }
+
+  function watchService() {
+    readService();
+    setInterval(() => { if (document.visibilityState === "visible") readService(); }, SERVICE_EVERY);
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && Date.now() - service.at >= SERVICE_EVERY) readService();
+    });
+  }
+
   // ------------------------------------------------------------------- DOM helpers every page uses
 
   const byId = (id) => document.getElementById(id);
@@ -373,6 +467,7 @@
     applyLang, setLang, onLang(cb) { langListeners.push(cb); },
     apiKey, setApiKey, refused, askKey, api, read, ApiError, renderNav, errorText, showError, hideError, withKey,
     readAgain, holdAgain,
+    service(fresh) { return fresh ? readService() : Promise.resolve(service.state); },
     /* Format an ISO date for the current language. */
     date(iso, withTime) {
       if (!iso) return "";
@@ -400,6 +495,12 @@
       "err.503": "Redis أو Elasticsearch غير متاح الآن.", "err.other": "خطأ {status}: {detail}",
       "err.503_write": "لم يؤكد Elasticsearch التعديل في وقته، وقد يكون حُفظ مع ذلك: أعد تحميل الصفحة للتحقق قبل إعادة المحاولة.",
       "err.network": "تعذّر الاتصال بالخادم: {detail}",
+      "svc.title": "الخدمة لا تعمل كلها:", "svc.checked": "(فُحصت {time})",
+      "svc.redis": "Redis لا يجيب: لا تُجلب المصادر ولا تُرسل التنبيهات، ولا يُحفظ أي تعديل.",
+      "svc.es": "Elasticsearch لا يجيب: البحث متوقف، والمقالات الجديدة لا تُحفظ ولا تُرسل تنبيهاتها حتى يعود.",
+      "svc.workers": "لا يعمل أي عامل (worker): لا تُجلب المصادر ولا تُرسل التنبيهات، و«اجلب الآن» ينتظر عودته.",
+      "svc.beat": "المجدول (beat) متوقف: لا تُجلب المصادر في مواعيدها ولا تُرسل الملخصات الدورية.",
+      "svc.consuming": "العمّال لا يعالجون العمل المنتظر (عالقون أو متأخرون كثيرًا): قد تتأخر المصادر والتنبيهات.",
     },
     en: {
       "nav.search": "Search", "nav.alerts": "Alerts", "nav.feeds": "Feeds", "nav.stories": "Stories",
@@ -415,6 +516,12 @@
       "err.503": "Redis or Elasticsearch is unavailable right now.", "err.other": "Error {status}: {detail}",
       "err.503_write": "Elasticsearch did not confirm the change in time, and it may have been saved all the same: reload the page to check before trying again.",
       "err.network": "Could not reach the server: {detail}",
+      "svc.title": "Not everything is running:", "svc.checked": "(checked {time})",
+      "svc.redis": "Redis is not answering: feeds are not polled, alerts are not sent, and no change can be saved.",
+      "svc.es": "Elasticsearch is not answering: search is down, and new articles are neither stored nor alerted on until it returns.",
+      "svc.workers": "No worker is running: feeds are not polled and alerts are not sent; Poll now waits until one is back.",
+      "svc.beat": "The scheduler (beat) is down: feeds are not polled on schedule and digests are not sent.",
+      "svc.consuming": "The workers are not getting through the waiting work (stuck or far behind): feeds and alerts may be late.",
     },
   });
 
@@ -422,5 +529,6 @@
   document.addEventListener("DOMContentLoaded", () => {
     applyLang();
     renderNav(document.body.dataset.page || "");
+    watchService();
   });
 })();
