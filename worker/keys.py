@@ -82,6 +82,9 @@ class Keys:
     def deadletter(self, dl_id: str) -> str:
         return f"{self.prefix}dl:item:{dl_id}"
 
+    def deadletter_replaying(self, dl_id: str) -> str:  # held while one replay of the record runs
+        return f"{self.prefix}dl:replaying:{dl_id}"
+
     def deliveries(self, message_id: str) -> str:  # deliveries of one queued message not yet finished
         return f"{self.prefix}deliveries:{message_id}"
 

@@ -215,3 +215,25 @@ def rules(web):
     yield store
     for rule in store.list():
         store.delete(rule.name)
+
+
+def service_checks(**down: str) -> Any:
+    """A stand-in for ``worker.ops.health.service_checks`` (what ``GET /status`` reports): every service up
+    but those named, each down with the detail given (``workers="no worker answered ping"``)."""
+    from worker.ops.health import Check
+
+    names = ("redis", "elasticsearch", "workers", "beat", "consuming")
+    return lambda *a, **k: [Check(n, n not in down, down.get(n, "ok")) for n in names]
+
+
+@pytest.fixture(autouse=True)
+def services_up(monkeypatch):
+    """The pages' service notice (``GET /status``) sees every service up, whatever runs on this machine (no
+    worker or beat runs for the tests; other runs' workers may answer a ping on the shared broker). A test
+    of the notice patches ``worker.ops.health.service_checks`` with ``service_checks(workers=...)``. The
+    answer is not kept (``STATUS_CACHE_SECONDS``): the module's server would give the next test this one's."""
+    from worker.api.routes import health as route
+    from worker.ops import health
+
+    monkeypatch.setattr(health, "service_checks", service_checks())
+    monkeypatch.setattr(route, "STATUS_CACHE_SECONDS", 0.0)

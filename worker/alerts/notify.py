@@ -56,6 +56,22 @@ def channel_notifications(rule: AlertRule, n: dict[str, Any]) -> list[dict[str, 
     return out
 
 
+def redelivery(payload: dict[str, Any], store: RuleStore) -> dict[str, Any]:
+    """A dead delivery to send again, with its channel as its rule has it now: the user fixed the webhook's
+    URL (or format) in the rule, then replays what failed (README, Alerts). The channel is found by its key
+    (``channel_notifications``: ``webhook:<n>``, ``email:<address>``), which also keys the delivered flag,
+    so a channel already delivered is still never sent twice. A rule deleted since, or one that no longer
+    has that channel, leaves the delivery as it was recorded."""
+    rule_name = (payload.get("rule") or {}).get("name")
+    rule = store.get(rule_name) if rule_name else None
+    if rule is None:
+        return payload
+    for now in channel_notifications(rule, {}):
+        if now["channel_key"] == payload.get("channel_key"):
+            return {**payload, "channel": now["channel"]}
+    return payload
+
+
 def history_record(rule: AlertRule, n: dict[str, Any], deliveries: list[dict[str, Any]]) -> dict[str, Any]:
     """The record keeps each channel's real target, as the rule does (two webhooks on one host must be
     told apart); readers without the write key get it redacted (``rules.redacted_record``)."""

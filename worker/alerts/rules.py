@@ -264,24 +264,27 @@ def redacted_record(rec: dict[str, Any]) -> dict[str, Any]:
     """A history record for readers without the write key: channel targets, keys and any URL or address
     an error message quotes redacted. Records keep the real targets (the key holder's view)."""
     out = dict(rec)
-    channels = []
-    for ch in rec.get("channels") or []:
-        ch = dict(ch)
-        target = str(ch.get("target") or "")
-        if ch.get("type") == "email":
-            ch["target"] = redact_email(target)
-            key = str(ch.get("key") or "")
-            ch["key"] = "email:" + redact_email(key.removeprefix("email:")) if key.startswith("email:") else key
-        elif target:
-            ch["target"] = redact_url(target)
-        if ch.get("last_error"):
-            error = str(ch["last_error"])
-            if ch.get("type") == "email" and target:
-                error = error.replace(target, redact_email(target))
-            ch["last_error"] = _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), error)
-        channels.append(ch)
-    out["channels"] = channels
+    out["channels"] = [redacted_channel(ch) for ch in rec.get("channels") or []]
     return out
+
+
+def redacted_channel(ch: dict[str, Any]) -> dict[str, Any]:
+    """One channel as history and dead letters show it (``type``, ``target``, ``key``, ``last_error``) for
+    readers without the write key: its target, its key and any URL or address its error quotes redacted."""
+    ch = dict(ch)
+    target = str(ch.get("target") or "")
+    if ch.get("type") == "email":
+        ch["target"] = redact_email(target)
+        key = str(ch.get("key") or "")
+        ch["key"] = "email:" + redact_email(key.removeprefix("email:")) if key.startswith("email:") else key
+    elif target:
+        ch["target"] = redact_url(target)
+    if ch.get("last_error"):
+        error = str(ch["last_error"])
+        if ch.get("type") == "email" and target:
+            error = error.replace(target, redact_email(target))
+        ch["last_error"] = _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), error)
+    return ch
 
 
 def now_utc() -> datetime:

@@ -342,10 +342,10 @@ def register(app: typer.Typer) -> None:
         t = Table(title=f"{dead.count()} dead letters")
         for col in ("id", "stage", "when (UTC)", "item", "error"):
             t.add_column(col)
+        from worker.pipeline.deadletters import subject
+
         for r in rows:
-            p = r.get("payload")
-            p = p if isinstance(p, dict) else {"id": p}
-            what = str(p.get("url") or p.get("link") or p.get("id") or p.get("feed_id") or "")[:60]
+            what = subject(r)[:60]
             when = utc_time(r["recorded_at"], seconds=True)
             t.add_row(cell(r["id"]), cell(r["stage"]), when, cell(what), cell(str(r["error"])[:70]))
         console.print(t)
@@ -366,15 +366,16 @@ def register(app: typer.Typer) -> None:
         if not dl_id and not all_:
             console.print("[red]give an id or --all[/red]")
             raise typer.Exit(2)
+        from worker.pipeline.deadletters import replay_records
+
         ids = [dl_id] if dl_id else [r["id"] for r in dead.list(stage, limit=100_000)]
-        runner = _runner(inline=False)
-        for i in ids:
-            entry = dead.get(i)
-            if entry is None:
-                console.print(f"[red]{cell(i)}: no such dead letter[/red]")
-                continue
-            runner.handle("replay", [i])
-            console.print(f"{cell(i)} -> {cell(entry['stage'])}")
+        for done in replay_records(dead, _runner(inline=False), ids):
+            if done.stage is None:
+                console.print(f"[red]{cell(done.id)}: no such dead letter[/red]")
+            elif done.outcome == "busy":
+                console.print(f"[yellow]{cell(done.id)}: another replay of it is running[/yellow]")
+            else:
+                console.print(f"{cell(done.id)} -> {cell(done.stage)}")
 
     @dl.command("delete")
     def dl_delete(dl_id: str) -> None:

@@ -218,7 +218,7 @@ class FeedRegistry:
     def put(self, feed: Feed, *, due_now: bool = True) -> Feed:
         """Register a feed or replace the configuration of the one with its id (``feeds load``: a file
         re-loaded after an edit); its polling state and place on the schedule are kept, except that a new
-        URL drops the conditional-GET validators (``forget_validators``), a new interval takes effect at
+        URL drops what polling learnt from the old one (``_url_changed``), a new interval takes effect at
         once (``_interval_changed``), and disabling (enabling) takes it off (puts it back on) the schedule."""
         self._put(feed, due_now=due_now)
         self._copied([feed.id])
@@ -226,8 +226,6 @@ class FeedRegistry:
 
     def _put(self, feed: Feed, *, due_now: bool = True) -> None:
         old = self.get(feed.id)
-        if old is not None and old.url != feed.url:
-            self.forget_validators(feed.id)
         pipe = self.r.pipeline()
         pipe.set(self.keys.feed(feed.id), feed.model_dump_json())
         pipe.sadd(self.keys.feed_ids, feed.id)
@@ -238,6 +236,8 @@ class FeedRegistry:
         elif due_now:
             pipe.zadd(self.keys.due, {feed.id: time.time()}, nx=True)
         pipe.execute()
+        if old is not None and old.url != feed.url:
+            self._url_changed(feed)
         if old is not None and old.interval != feed.interval:
             self._interval_changed(feed)
 
@@ -256,6 +256,12 @@ class FeedRegistry:
         interval restarts from it (``_interval_changed``). Bounds are the caller's (``feed_input``)."""
         return self._change(feed_id, {"interval": interval})
 
+    def edit(self, feed_id: str, update: dict[str, Any]) -> Feed | None:
+        """Change these fields of a feed's configuration (url, name, source, language, tags, interval,
+        enabled: ``PATCH /feeds/{id}``), keeping its polling state, except what a new URL makes stale
+        (``_url_changed``). The values are the caller's to validate (``feed_input``). ``None``: no such feed."""
+        return self._change(feed_id, update)
+
     def _change(self, feed_id: str, update: dict[str, Any]) -> Feed | None:
         def schedule(pipe: Any, old: Feed, new: Feed) -> None:
             if old.enabled and not new.enabled:
@@ -267,10 +273,26 @@ class FeedRegistry:
         if got is None:
             return None
         old, new = got
+        if old.url != new.url:
+            self._url_changed(new)
         if old.interval != new.interval:
             self._interval_changed(new)
         self._copied([feed_id])
         return new
+
+    def _url_changed(self, feed: Feed) -> None:
+        """A feed moved to another URL (edited, or replaced by ``feeds load`` / ``add --replace``): what
+        polling learnt from the old URL's answers goes. Its validators (ETag, Last-Modified, body hash: sent
+        to the new server they could hide its items behind a 304 or an "unchanged body"), the 301 it
+        followed, the adaptive interval (a dead URL's slowest rate), the failures in a row (the new URL
+        starts from none, not 29 of 30 to "dead"), the last HTTP status and parse error. The new URL is due at
+        once: its first poll sets the status, kept until then (as are the counts, the last success and new
+        item, the arrival times (the outlet's pace), and the last error with its time)."""
+        self._update_state(feed.id, {"etag": None, "last_modified": None, "body_hash": None, "moved_from": None,
+                                     "interval": None, "consecutive_failures": 0, "last_http_status": None,
+                                     "bozo_error": None})
+        if feed.enabled:
+            self.r.zadd(self.keys.due, {feed.id: time.time()}, xx=True)
 
     def _interval_changed(self, feed: Feed) -> None:
         """A new base interval applies from now: the adaptive interval polling had learnt restarts from it, and
@@ -408,12 +430,6 @@ class FeedRegistry:
         raw = self.r.get(self.keys.state(feed_id))
         return FeedState.model_validate_json(raw) if raw else FeedState()
 
-    def forget_validators(self, feed_id: str) -> None:
-        """Clear the ETag, Last-Modified and body hash of a feed's state, so its next poll is a full fetch:
-        a feed moved to a new URL must not send the old server's validators there (a 304 or an "unchanged
-        body" would hide the new feed's items). The rest of the state is kept."""
-        self._update_state(feed_id, {"etag": None, "last_modified": None, "body_hash": None})
-
     def _update_state(self, feed_id: str, update: dict[str, Any]) -> None:
         """Change these fields of a feed's stored state (none stored: nothing to change); a poll saving the
         state meanwhile makes this retry on what it wrote."""
@@ -498,9 +514,32 @@ return 1
 """
 
 
+# A feed is "silent" when it has brought no new item for SILENT_POLLS of its base intervals, and at least
+# SILENT_FLOOR_SECONDS: a feed that answers 200/304 on every poll but has published nothing for that long is
+# likely moved or frozen, though its status says "ok". The floor keeps a 5-minute feed from being flagged
+# overnight (4 hours of 48 polls); a 6-hour feed is flagged after 12 days.
+SILENT_POLLS = 48
+SILENT_FLOOR_SECONDS = 12 * 3600
+
+
+def silent_after(feed: Feed, default_interval: float) -> float:
+    """How long without a new item makes ``feed`` silent (seconds)."""
+    return max(SILENT_FLOOR_SECONDS, SILENT_POLLS * float(feed.interval or default_interval))
+
+
+def is_silent(feed: Feed, state: FeedState, default_interval: float, now: float | None = None) -> bool:
+    """Polling ``feed`` brought no new item for ``silent_after``, counted from its last new item (from its
+    first poll when it never brought one). A paused feed, or one never polled, is not silent."""
+    since = state.last_new_item or state.first_poll
+    if not feed.enabled or since is None:
+        return False
+    return (time.time() if now is None else now) - since > silent_after(feed, default_interval)
+
+
 def feed_view(feed: Feed, state: FeedState, next_poll: float | None = None) -> dict[str, Any]:
     """Configuration and state in one flat dict (CLI, API, metrics, ``newsworker status``); ``next_poll``
     is the feed's time on the schedule when the caller read it (``FeedRegistry.due_times``)."""
+    default_interval = get_settings().poll_default_interval
     return {
         **feed.model_dump(),
         "status": state.status, "last_success": state.last_success, "last_poll": state.last_poll,
@@ -509,7 +548,9 @@ def feed_view(feed: Feed, state: FeedState, next_poll: float | None = None) -> d
         "next_due": state.next_due, "current_interval": state.interval, "last_new_item": state.last_new_item,
         "items_new": state.items_new, "polls": state.polls, "not_modified": state.not_modified,
         "unchanged_body": state.unchanged_body, "bozo_error": state.bozo_error, "etag": state.etag,
-        "last_modified": state.last_modified, "moved_from": state.moved_from,
+        "last_modified": state.last_modified, "moved_from": state.moved_from, "first_poll": state.first_poll,
+        "items_seen": state.items_seen, "silent_after": silent_after(feed, default_interval),
+        "silent": is_silent(feed, state, default_interval),
         # a paused feed is polled at no time (its last poll's next_due is not a plan)
         "next_poll": None if not feed.enabled else next_poll if next_poll is not None else state.next_due,
     }

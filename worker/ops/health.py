@@ -219,6 +219,29 @@ def gather(include_workers: bool = True) -> list[Check]:
     return checks
 
 
+def service_checks(worker_timeout: float = 1.0) -> list[Check]:
+    """What a page user needs to know (``GET /status``): Redis, Elasticsearch, a worker answering, beat
+    alive and the canary recent. Bounded in time: Elasticsearch ``PROBE_SECONDS``, the ping
+    ``worker_timeout``, the rest one Redis read each. With Redis down the pipeline's checks are not tried
+    (the broker is Redis: asking workers would wait on its reconnects) and count as down."""
+    redis_check = check_redis()
+    checks = [redis_check, check_es()]
+    if not redis_check.ok:
+        return checks + [Check(n, False, "cannot tell: Redis is unreachable") for n in ("workers", "beat", "consuming")]
+    return checks + [check_workers(timeout=worker_timeout), check_beat(), check_consuming()]
+
+
+def service_state(checks: list[Check]) -> dict[str, Any]:
+    """``service_checks`` summed up for a user: are feeds polled, are alerts sent."""
+    ok = {c.name: c.ok for c in checks}
+    polling = all(ok.get(n, False) for n in ("redis", "workers", "beat", "consuming"))
+    return {
+        "ok": all(ok.values()), "checked_at": time.time(), "polling": polling,
+        "alerting": polling and ok.get("elasticsearch", False),
+        "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks],
+    }
+
+
 def as_json(checks: list[Check]) -> dict[str, Any]:
     return {
         "ok": all(c.ok for c in checks),

@@ -6,6 +6,12 @@ payload back to that stage (``Runner.replay``). Records live under the key names
 (JSON) and ``dl:index`` (zset by time). They are bounded: a record lives ``DEAD_LETTER_TTL`` (30 days) and at
 most ``MAX_DEAD_LETTERS`` are kept, oldest dropped first, so a hostile feed producing a dead letter per item
 cannot fill Redis.
+
+``replay_records`` is the one way to send records back (``newsworker deadletter replay``, ``POST
+/deadletters/{id}/replay``). A replay holds a claim on the record (``claim_replay``) while it hands the
+payload on, so two replays of one record at once (a double click, the CLI and the page) send it once; a
+delivery sent twice all the same would still reach its channel once (``worker.alerts.delivery``: the
+delivered flag and the sending lock).
 """
 
 from __future__ import annotations
@@ -13,9 +19,9 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import redis
 
@@ -24,6 +30,9 @@ from worker.keys import Keys
 MAX_ERROR_CHARS = 8000
 DEAD_LETTER_TTL = 30 * 24 * 3600
 MAX_DEAD_LETTERS = 100_000
+# How long one replay holds its record: far longer than handing one payload on takes; a process that died
+# holding it only delays the next replay of that record this long.
+REPLAY_CLAIM_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -82,3 +91,44 @@ class DeadLetters:
         pipe.delete(self.keys.deadletter(dl_id))
         pipe.zrem(self.keys.deadletters, dl_id)
         return bool(pipe.execute()[0])
+
+    def claim_replay(self, dl_id: str, seconds: int = REPLAY_CLAIM_SECONDS) -> bool:
+        """Take the record for one replay; False when another replay holds it."""
+        return bool(self.redis.set(self.keys.deadletter_replaying(dl_id), "1", nx=True, ex=seconds))
+
+    def release_replay(self, dl_id: str) -> None:
+        self.redis.delete(self.keys.deadletter_replaying(dl_id))
+
+
+def subject(entry: dict[str, Any]) -> str:
+    """What a dead letter is about, in one short string: the URL of the page or feed, else the id of the
+    document, notification or feed (``deadletter list`` and ``GET /deadletters``)."""
+    p = entry.get("payload")
+    p = p if isinstance(p, dict) else {"id": p}
+    return str(p.get("url") or p.get("link") or p.get("id") or p.get("feed_id") or "")
+
+
+class _Handles(Protocol):
+    def handle(self, stage_name: str, payloads: Sequence[Any], attempt: int = 1,
+               message_id: str | None = None) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class Replayed:
+    id: str
+    stage: str | None  # the stage the record went back to; None: there was no such record
+    outcome: str  # replayed | missing (no such record) | busy (another replay holds it) | retry | dead
+
+
+def replay_records(dead: DeadLetters, runner: _Handles, ids: Sequence[str]) -> list[Replayed]:
+    """Send each record back to the stage it died in, through the ``replay`` stage of ``runner`` (which
+    claims, hands on and removes it: ``worker.pipeline.periodic.replay``)."""
+    out = []
+    for dl_id in ids:
+        entry = dead.get(dl_id)
+        if entry is None:
+            out.append(Replayed(dl_id, None, "missing"))
+            continue
+        outcome = (runner.handle("replay", [dl_id]) or ["ok"])[0]
+        out.append(Replayed(dl_id, str(entry.get("stage")), outcome))
+    return out

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import time
 
-from worker.alerts.notify import send_due_digests
+from worker.alerts.notify import redelivery, send_due_digests
+from worker.alerts.store import RuleStore
 from worker.pipeline.deadletters import DeadLetters
 from worker.pipeline.outbox import Entry, Outbox
 from worker.pipeline.stage import Hop
@@ -60,11 +61,22 @@ def canary(hop: Hop) -> int:
 
 
 def replay(hop: Hop, dl_id: str) -> str:
-    """A dead letter's id -> its payload, back to the stage it died in; the record is removed."""
-    dead = DeadLetters(hop.ctx.redis, hop.ctx.keys)
-    entry = dead.get(dl_id)
-    if entry is None:
-        return "missing"
-    hop.emit(Entry(entry["stage"], entry["payload"]))
-    dead.delete(dl_id)
-    return "replayed"
+    """A dead letter's id -> its payload, back to the stage it died in; the record is removed. The record
+    is claimed first: a second replay of it meanwhile hands nothing on (``busy``). A delivery goes to its
+    channel as the rule has it now (``redelivery``): the rule was fixed, then the failures replayed."""
+    ctx = hop.ctx
+    dead = DeadLetters(ctx.redis, ctx.keys)
+    if not dead.claim_replay(dl_id):
+        return "busy"
+    try:
+        entry = dead.get(dl_id)
+        if entry is None:
+            return "missing"
+        payload = entry["payload"]
+        if entry["stage"] == "deliver" and isinstance(payload, dict):
+            payload = redelivery(payload, RuleStore(ctx))
+        hop.emit(Entry(entry["stage"], payload))
+        dead.delete(dl_id)
+        return "replayed"
+    finally:
+        dead.release_replay(dl_id)

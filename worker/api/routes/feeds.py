@@ -1,6 +1,6 @@
 """``/feeds``: the feed registry with each feed's polling state (status, last success/error, next poll).
-Reads follow ``api_read_open``; adding, changing (``PATCH``: pause/resume, interval) and removing feeds, and
-asking for a poll now, need the API key. A feed's interval follows the CLI's rule (``feed_input``): within
+Reads follow ``api_read_open``; adding, changing (``PATCH``: address, name, source, tags, pause/resume,
+interval) and removing feeds, and asking for a poll now, need the API key. A feed's interval follows the CLI's rule (``feed_input``): within
 the deployment's polling bounds.
 
 "Poll now" moves the feed to the front of the schedule rather than polling in the API process: the beat
@@ -28,7 +28,7 @@ from worker.api.models import (
 )
 from worker.api.refusal import Refusal, field_errors
 from worker.ingest.errors import BlockedURLError, DNSLookupError
-from worker.ingest.registry import FeedExistsError, feed_input, feed_view, interval_bounds, slugify
+from worker.ingest.registry import Feed, FeedExistsError, feed_input, feed_view, interval_bounds, slugify
 from worker.ingest.registry import list_feeds as _list
 from worker.ingest.ssrf import AddressPolicy, check_url
 from worker.pipeline.context import current
@@ -59,9 +59,18 @@ class FeedIn(BaseModel):
 
 
 class FeedPatch(BaseModel):
-    """What ``PATCH /feeds/{id}`` changes; what is absent stays. The polling state is kept."""
+    """What ``PATCH /feeds/{id}`` changes; what is absent stays. The polling state is kept; a new URL drops
+    what was learnt from the old one (validators, failures in a row: ``FeedRegistry._url_changed``) and is
+    polled at once. The id cannot change (it keys the feed's state and its articles' ``feed_id``)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+    url: str = Field(None, min_length=8, max_length=2048, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/]+",  # type: ignore[assignment]
+                     description="the feed's new address, checked as at POST (scheme, private addresses)")
+    name: str = Field(None, max_length=200, description='"": the id')  # type: ignore[assignment]
+    source: str = Field(None, max_length=200, description="the outlet name put on the feed's next articles "  # type: ignore[assignment]
+                        '(those indexed already keep theirs); "": the id')
+    language: str = Field(None, pattern=r"^[a-z]{2,3}$")  # type: ignore[assignment]
+    tags: list[Annotated[str, Field(max_length=100)]] = Field(None, max_length=50)  # type: ignore[assignment]
     enabled: bool = Field(None, description="false pauses the feed (not polled), true resumes it (polled "  # type: ignore[assignment]
                           "on the beat's next tick)")
     # not strict: JSON's 900.0 is the integer 900 to the schema (and to a client)
@@ -71,6 +80,14 @@ class FeedPatch(BaseModel):
 
 def _ctx() -> Any:
     return current()
+
+
+def _check_address(feed: Feed, settings: Any) -> None:
+    """Refuse at the door a URL the fetcher would refuse anyway (a private or metadata address, a name that
+    does not resolve), so the caller learns it now: raises ``BlockedURLError`` or ``DNSLookupError``."""
+    policy = AddressPolicy.from_entries(settings.private_hosts,
+                                        allow_all=settings.allow_private_addresses or feed.allow_private)
+    check_url(feed.url, policy=policy)
 
 
 @router.get("", response_model=FeedListOut, dependencies=[Depends(require_read)],
@@ -107,10 +124,7 @@ def add_feed(body: FeedIn) -> dict[str, Any]:
     ctx = _ctx()
     try:
         feed = feed_input({**body.model_dump(), "id": body.id or slugify(body.name or body.url)}, ctx.settings)
-        # Refuse at the door what the fetcher would refuse anyway, so the caller learns it now.
-        policy = AddressPolicy.from_entries(ctx.settings.private_hosts,
-                                            allow_all=ctx.settings.allow_private_addresses or feed.allow_private)
-        check_url(feed.url, policy=policy)
+        _check_address(feed, ctx.settings)
     except ValidationError as err:
         raise HTTPException(422, err.errors(include_url=False, include_context=False, include_input=False)) from None
     except (BlockedURLError, DNSLookupError) as err:  # a name that does not resolve: 422, as it always was
@@ -129,21 +143,28 @@ def add_feed(body: FeedIn) -> dict[str, Any]:
 @router.patch("/{feed_id}", response_model=FeedOut, dependencies=[Depends(require_write)],
               responses=responses(WRITE_ERRORS, BACKEND_ERRORS, _404="no such feed"))
 def patch_feed(feed_id: FeedId, body: FeedPatch) -> dict[str, Any]:
-    """Pause or resume a feed, or change its interval, keeping its polling state (ETag, counts, status)."""
+    """Change a feed (address, name, source, language, tags, interval; pause or resume), keeping its
+    polling state (counts, status, schedule). The whole feed is checked as at POST (``feed_input``, and a
+    new URL's address) before anything is stored."""
     ctx = _ctx()
     feed = ctx.registry.get(feed_id)
     if feed is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no feed {feed_id!r}")
     changes = body.model_dump(exclude_unset=True)
-    if "interval" in changes:
-        try:
-            feed_input({**feed.model_dump(), "interval": changes["interval"]}, ctx.settings)
-        except ValidationError as err:
-            raise HTTPException(422, err.errors(include_url=False, include_context=False,
-                                                include_input=False)) from None
-        feed = ctx.registry.set_interval(feed_id, changes["interval"])
-    if "enabled" in changes and feed is not None:
-        feed = ctx.registry.set_enabled(feed_id, changes["enabled"])
+    try:
+        # a name or source of "" is the id, as at POST (the model fills it in). The interval is held to
+        # today's bounds only when it is the change: pausing a feed whose interval predates them must work.
+        data = {**feed.model_dump(), **changes}
+        edited = feed_input(data, ctx.settings) if "interval" in changes else Feed.model_validate(data)
+        if "url" in changes and edited.url != feed.url:
+            _check_address(edited, ctx.settings)
+    except ValidationError as err:
+        raise HTTPException(422, err.errors(include_url=False, include_context=False, include_input=False)) from None
+    except (BlockedURLError, DNSLookupError) as err:
+        raise HTTPException(422, f"feed URL refused: {err}") from None
+    if changes:
+        # the checked values (a URL's spaces trimmed, an empty name or source given the id)
+        feed = ctx.registry.edit(feed_id, {k: getattr(edited, k) for k in changes})
     if feed is None:  # removed meanwhile
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no feed {feed_id!r}")
     return feed_view(feed, ctx.registry.state(feed_id), ctx.registry.due_times([feed_id])[feed_id])

@@ -1,5 +1,6 @@
-/* The feeds page: every registered feed with its polling state (status, last success, last error,
- * interval, next poll), add, remove (asked twice in place), "poll now" (the feed goes to the front of
+/* The feeds page: every registered feed with its polling state (status, failures in a row, "silent", last
+ * success, last new item, counts, last error, interval, next poll), its source and tags, add, edit (its own
+ * module, feeds-edit.js), remove (asked twice in place), "poll now" (the feed goes to the front of
  * the schedule; the beat claims it within seconds), pause / resume and a new base interval (PATCH
  * /feeds/{id}, the polling state kept). The list refreshes every 30 s. Feed names, URLs and errors are
  * untrusted: textContent.
@@ -122,6 +123,64 @@
     return cls ? [tr.dataset.feed, cls] : null;
   }
 
+  // ---- what a monitoring user needs of a feed's state, in its row (QA5 qa5c-11) ----
+
+  /* Under the name: the outlet name its articles carry (the id when none was given: a hint says so), its
+   * tags, and a link to its articles (source:<id> matches the feed id). */
+  function feedFacts(f) {
+    const out = [];
+    const source = el("span", null, "feed-source muted");
+    source.append(NW.t("feeds.source_is"), " ", el("bdi", f.source || f.id));
+    if (!f.source || f.source === f.id) source.title = NW.t("feeds.source_is_id");
+    out.push(source);
+    if ((f.tags || []).length) {
+      const tags = el("span", null, "feed-tags");
+      for (const tag of f.tags) tags.append(el("span", tag, "badge tag"), " ");
+      out.push(tags);
+    }
+    out.push(NW.link(`/?q=${encodeURIComponent("source:" + NW.quoteValue(f.id))}`, NW.t("feeds.articles"), "feed-articles"));
+    return out;
+  }
+
+  /* After the status: "silent" when polling brought no new item for the server's rule (silent_after: 48 base
+   * intervals, at least 12 hours; worker/ingest/registry.py), however "ok" its polls are. */
+  function healthFacts(f) {
+    if (!f.silent) return [];
+    const badge = el("span", NW.t("feeds.silent"), "badge fs-silent");
+    badge.title = NW.t("feeds.silent_rule", { n: Math.round((f.silent_after || 0) / 3600) });
+    return [" ", badge];
+  }
+
+  /* Under the last error: the failures in a row, with the last HTTP status. */
+  function failureFacts(f) {
+    const out = [];
+    if (f.consecutive_failures > 0) {
+      const line = el("span", NW.t("feeds.failures", { n: f.consecutive_failures }), "feed-failures");
+      if (f.last_http_status) line.append(` (HTTP ${f.last_http_status})`);
+      out.push(line);
+    }
+    return out;
+  }
+
+  /* Under the last success: when polling last brought a new item (never: since when it is polled), and how
+   * many new items in how many polls. */
+  function newItemFacts(f) {
+    const last = el("span", null, "feed-new-item muted");
+    if (f.last_new_item) last.append(NW.t("feeds.last_new"), " ", when(f.last_new_item));
+    else if (f.polls) last.append(NW.t("feeds.no_new_yet"));
+    else last.append(NW.t("feeds.not_polled"));
+    if (f.silent) last.classList.add("stale");
+    const counts = el("span", NW.t("feeds.counts", { n: f.items_new || 0, polls: f.polls || 0 }), "feed-counts muted");
+    return [last, counts];
+  }
+
+  /* The editor saved a feed: say so and show its new row. */
+  async function edited(feed, urlChanged) {
+    say(urlChanged ? "feeds.edited_url" : "feeds.edited", { id: feed.id });
+    await load();
+    focusRow(feed.id, "act-edit");
+  }
+
   function render() {
     const d = ui.data;
     if (!d) return;
@@ -135,14 +194,17 @@
       const name = el("td");
       name.append(el("strong", f.name || f.id, "name"), el("span", f.url, "url muted"));
       name.lastChild.dir = "ltr";
+      name.append(...feedFacts(f));
       const status = el("td", null, "feed-status");
       status.append(el("span", NW.t("feeds.st_" + f.status), `badge fs-${f.status}`));
       // its own badge after a space: "متعثر موقوف مؤقتًا", not "متعثرمعطّل"
       if (f.enabled === false) status.append(" ", el("span", NW.t("feeds.disabled"), "badge paused"));
+      status.append(...healthFacts(f));
       const err = el("td", null, "last-error");
       if (f.last_error) {
         err.append(lastError(f.last_error), el("br"), when(f.last_error_at));
       } else err.textContent = "—";
+      err.append(...failureFacts(f));
       const interval = el("td", null, "interval");
       if (ui.editing === f.id) interval.append(intervalEditor(f));
       else {
@@ -152,12 +214,16 @@
         if (f.interval) interval.title = NW.t("feeds.configured", { v: duration(f.interval) });
       }
       const actions = el("td", null, "actions");
-      actions.append(button("feeds.poll", () => pollNow(f.id), "act-poll"),
+      const edit = button("feeds.edit", () => NWFeedEditor.open(f, edited), "act-edit");
+      edit.setAttribute("aria-label", NW.t("feeds.edit_of", { id: f.id }));
+      actions.append(button("feeds.poll", () => pollNow(f.id), "act-poll"), edit,
         f.enabled === false
           ? button("feeds.resume", () => setEnabled(f.id, true), "act-toggle")
           : button("feeds.pause", () => setEnabled(f.id, false), "act-toggle"),
         button("feeds.remove", (ev) => remove(f.id, ev.currentTarget), "act-remove danger"));
-      tr.append(name, status, el("td").appendChild(when(f.last_success)).parentNode, err, interval,
+      const success = el("td", null, "last-success");
+      success.append(when(f.last_success), ...newItemFacts(f));
+      tr.append(name, status, success, err, interval,
         el("td").appendChild(when(f.next_poll)).parentNode, actions);
       if (!ui.writes) for (const b of tr.querySelectorAll("button")) b.disabled = true; // each a change: refused
       body.append(tr);
@@ -343,6 +409,14 @@
       } else await refused(err);
       return;
     }
+    // No promise of a poll when no worker or beat runs (QA5 qa5c-13): the feed is first in line for when
+    // they are back. Unknown (reads closed without a key): the promise keeps its condition.
+    const state = await NW.service(true);
+    if (state && !state.polling) {
+      NW.flash($("msg"), () => NW.t("feeds.polling_down", { id }), "error");
+      await load();
+      return;
+    }
     const n = Math.ceil(res.within_seconds || 5);
     NW.flash($("msg"), () => NW.t("feeds.polling", { id, within: NW.t("feeds.seconds", { n }) }), "ok");
     await load();
@@ -360,7 +434,10 @@
     // Keep status and "next poll" current while the tab is shown (not after a failed load: with reads
     // closed and no key that would reopen the key dialog every half minute).
     // Nor while an interval is being typed: the editor survives a re-render, but not the refresh's focus loss.
-    setInterval(() => { if (ui.data && !ui.editing && document.visibilityState === "visible") load(); }, 30_000);
+    // Nor while the feed editor is open (its dialog is over the list).
+    setInterval(() => {
+      if (ui.data && !ui.editing && !NWFeedEditor.isOpen() && document.visibilityState === "visible") load();
+    }, 30_000);
   }
 
   NW.addStrings({
@@ -401,6 +478,18 @@
       "feeds.exists": "يوجد مصدر بالمعرّف «{id}» من قبل: اختر معرّفًا آخر، أو احذف ذلك المصدر من القائمة أولًا (زر «حذف») ثم أضفه.",
       "feeds.exists_derived": "المعرّف المأخوذ من {from} هو «{id}»، ويوجد مصدر به من قبل: اكتب معرّفًا آخر هنا، أو احذف ذلك المصدر من القائمة أولًا (زر «حذف») ثم أضفه.",
       "feeds.from_name": "الاسم", "feeds.from_url": "الرابط",
+      "feeds.edit": "تعديل", "feeds.edit_of": "تعديل {id}",
+      "feeds.edited": "حُفظ المصدر {id}.", "feeds.edited_url": "حُفظ المصدر {id} برابطه الجديد؛ سيُجلب منه خلال ثوانٍ.",
+      "feeds.source_is": "المصدر على الأخبار:", "feeds.source_is_id": "لم يُعطَ اسم للمصدر عند الإضافة، فتحمل مقالاته معرّف الخلاصة. غيّره بزر «تعديل».",
+      "feeds.articles": "مقالاته", "feeds.silent": "صامت",
+      "feeds.silent_rule": { one: "لم يأتِ بجديد منذ ساعة على الأقل (48 ضعف فاصله، ولا تقل عن 12 ساعة).", two: "لم يأتِ بجديد منذ ساعتين على الأقل (48 ضعف فاصله، ولا تقل عن 12 ساعة).",
+        few: "لم يأتِ بجديد منذ {n} ساعات على الأقل (48 ضعف فاصله، ولا تقل عن 12 ساعة).", many: "لم يأتِ بجديد منذ {n} ساعة على الأقل (48 ضعف فاصله، ولا تقل عن 12 ساعة).",
+        other: "لم يأتِ بجديد منذ {n} ساعة على الأقل (48 ضعف فاصله، ولا تقل عن 12 ساعة)." },
+      "feeds.failures": { one: "فشل مرة واحدة", two: "فشل مرتين متتاليتين", few: "فشل {n} مرات متتالية", many: "فشل {n} مرة متتالية", other: "فشل {n} مرة متتالية" },
+      "feeds.last_new": "آخر جديد:", "feeds.no_new_yet": "لم يأتِ بجديد بعد", "feeds.not_polled": "لم يُجلب بعد",
+      "feeds.counts": { zero: "لا جديد في {polls} جلبة", one: "جديد واحد في {polls} جلبة", two: "جديدان في {polls} جلبة",
+        few: "{n} جديدة في {polls} جلبة", many: "{n} جديدًا في {polls} جلبة", other: "{n} جديد في {polls} جلبة" },
+      "feeds.polling_down": "طُلب جلب {id}، لكن لا عامل أو مجدول يعمل الآن (انظر التنبيه أعلى الصفحة): سيُجلب أولًا حين يعودان.",
     },
     en: {
       "feeds.doctitle": "newsworker — Feeds", "feeds.title": "Feeds (RSS/Atom)", "feeds.add": "Add a feed",
@@ -437,6 +526,15 @@
       "feeds.exists": "A feed with the id \"{id}\" exists: choose another id, or remove that feed first (Remove in the list) and add it again.",
       "feeds.exists_derived": "The id taken from the {from} is \"{id}\", and a feed with it exists: write another id here, or remove that feed first (Remove in the list) and add it again.",
       "feeds.from_name": "name", "feeds.from_url": "URL",
+      "feeds.edit": "Edit", "feeds.edit_of": "Edit {id}",
+      "feeds.edited": "Feed {id} saved.", "feeds.edited_url": "Feed {id} saved with its new URL; it is polled there within seconds.",
+      "feeds.source_is": "Source on articles:", "feeds.source_is_id": "No source name was given when it was added, so its articles carry the feed id. Change it with Edit.",
+      "feeds.articles": "its articles", "feeds.silent": "silent",
+      "feeds.silent_rule": { one: "Nothing new for at least {n} hour (48 of its intervals, at least 12 hours).", other: "Nothing new for at least {n} hours (48 of its intervals, at least 12 hours)." },
+      "feeds.failures": { one: "failed once", other: "failed {n} times in a row" },
+      "feeds.last_new": "last new item:", "feeds.no_new_yet": "no new item yet", "feeds.not_polled": "not polled yet",
+      "feeds.counts": { one: "{n} new item in {polls} polls", other: "{n} new items in {polls} polls" },
+      "feeds.polling_down": "Poll of {id} requested, but no worker or scheduler is running now (see the notice at the top): it is polled first when they are back.",
     },
   });
 

@@ -96,6 +96,7 @@
     renderNav(document.body.dataset.page || "");
     for (const cb of langListeners) cb(lang());
     for (const [box, text] of shownTexts) if (!box.hidden) put(box, text());
+    drawService();
   }
 
   function apiKey() {
@@ -107,6 +108,7 @@
       if (k) sessionStorage.setItem(API_KEY, k); else sessionStorage.removeItem(API_KEY);
     } catch (_e) { /* storage disabled: the key lasts for this page only */ }
     renderNav(document.body.dataset.page || "");
+    if (k && service.closedFor !== null) readService(); // reads were closed to the page: a key may open them
   }
 
   /* The server refused the key a call sent (401: wrong key; 403: it accepts no key at all): forget it if it
@@ -352,6 +354,97 @@
   document.addEventListener("DOMContentLoaded", addSkipLink);
   Object.assign(strings.ar, { "nav.skip": "تخطَّ إلى المحتوى" });
   Object.assign(strings.en, { "nav.skip": "Skip to content" });
+  // ------------------------------------------------------------------- the service notice (QA5 qa5c-13)
+
+  /* Under the navigation of every page: what is down behind the page (Redis, Elasticsearch, the workers,
+   * beat, or workers not consuming) and what that means for the user: feeds not polled, alerts not sent.
+   * It reads GET /status (the server runs its checks at most every 10 s, whatever the number of pages) when
+   * the page opens, every 30 s while the tab is shown, and when the tab is shown again after that. A plain
+   * fetch, not api(): with reads closed (NEWSWORKER_API_READ_OPEN=false) and no key, the 401 must not open
+   * the key dialog every 30 s; the notice is skipped, and asked for again once a (new) key is entered.
+   * NW.service(fresh) gives the last state read (fresh: read now), null when unknown: the feeds page's
+   * "Poll now" promises no poll when no worker is up. */
+  const SERVICE_EVERY = 30_000;
+  const service = { state: null, at: 0, closedFor: null, reading: null };
+
+  function readService() {
+    if (service.reading) return service.reading;
+    if (service.closedFor !== null && service.closedFor === apiKey()) return Promise.resolve(null);
+    service.reading = (async () => {
+      const key = apiKey();
+      const headers = { Accept: "application/json" };
+      if (key) headers["X-API-Key"] = key;
+      let resp;
+      try {
+        resp = await fetch("/status", { headers });
+      } catch (_e) {
+        return service.state; // the API itself does not answer: the page's own reads say so
+      }
+      if (resp.status === 401 || resp.status === 403) {
+        service.closedFor = key;
+        service.state = null;
+      } else if (resp.ok) {
+        try { service.state = await resp.json(); } catch (_e) { return service.state; }
+        service.closedFor = null;
+        service.at = Date.now();
+      } else return service.state;
+      drawService();
+      return service.state;
+    })().finally(() => { service.reading = null; });
+    return service.reading;
+  }
+
+  /* The notice's lines: one per thing down, the most basic first (Redis down says everything). */
+  function serviceLines(state) {
+    const down = new Map((state.checks || []).filter((c) => !c.ok).map((c) => [c.name, c.detail]));
+    if (down.has("redis")) return [["svc.redis", down.get("redis")]];
+    const lines = [];
+    if (down.has("elasticsearch")) lines.push(["svc.es", down.get("elasticsearch")]);
+    if (down.has("workers")) lines.push(["svc.workers", down.get("workers")]);
+    if (down.has("beat")) lines.push(["svc.beat", down.get("beat")]);
+    // workers and beat up but the canary stale: they are stuck or far behind
+    if (!down.has("workers") && !down.has("beat") && down.has("consuming")) lines.push(["svc.consuming", down.get("consuming")]);
+    return lines;
+  }
+
+  function drawService() {
+    const nav = document.getElementById("nav");
+    if (!nav) return;
+    let box = document.getElementById("nw-service");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "nw-service";
+      box.className = "service-notice";
+      box.setAttribute("role", "status");
+      nav.insertAdjacentElement("afterend", box);
+    }
+    const lines = service.state ? serviceLines(service.state) : [];
+    box.hidden = !lines.length;
+    box.replaceChildren();
+    if (!lines.length) return;
+    const head = document.createElement("strong");
+    head.textContent = t("svc.title");
+    const list = document.createElement("ul");
+    for (const [key, detail] of lines) {
+      const li = document.createElement("li");
+      li.textContent = t(key);
+      li.dataset.check = key.slice(4);
+      li.title = detail || ""; // the server's own words (English), for whoever runs the service
+      list.append(li);
+    }
+    const when = document.createElement("span");
+    when.className = "muted";
+    when.textContent = t("svc.checked", { time: new Date(service.state.checked_at * 1000).toLocaleTimeString(lang() === "ar" ? "ar-EG" : "en-GB") });
+    box.append(head, " ", when, list);
+  }
+
+  function watchService() {
+    readService();
+    setInterval(() => { if (document.visibilityState === "visible") readService(); }, SERVICE_EVERY);
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && Date.now() - service.at >= SERVICE_EVERY) readService();
+    });
+  }
 
   // ------------------------------------------------------------------- DOM helpers every page uses
 
@@ -536,6 +629,7 @@
     applyLang, setLang, onLang(cb) { langListeners.push(cb); },
     apiKey, setApiKey, refused, askKey, api, read, ApiError, renderNav, errorText, showError, hideError, withKey,
     readAgain, holdAgain,
+    service(fresh) { return fresh ? readService() : Promise.resolve(service.state); },
     /* An ISO date as every page shows it (qa5c-12: the search page wrote 2018-04-08 01:51 in UTC, the
      * others the browser's local time in Arabic-Indic digits, and none said which zone): the page
      * language's digits (Arabic-Indic in Arabic), day/month/year, and always in UTC, the zone of the
@@ -573,6 +667,12 @@
         other: "لم يُحفظ شيء: في {n} حقل قيم مرفوضة، والسبب تحت كل منها." },
       "form.server_refused": "رفض الخادم هذه القيمة: {detail}",
       "writes.off": "التعديل متوقف على هذا الخادم: لم يُضبط عليه NEWSWORKER_API_KEY (أو هو قيمة مثال)، فيرفض كل إضافة وتغيير وحذف مهما كان المفتاح. على من يشغّله أن يضبط NEWSWORKER_API_KEY على سرّ ثم يعيد تشغيله (newsworker run --demo يصنع مفتاحًا لجلسته ويطبعه عند البدء)، ثم أدخل المفتاح نفسه بزر «مفتاح API».",
+      "svc.title": "الخدمة لا تعمل كلها:", "svc.checked": "(فُحصت {time})",
+      "svc.redis": "Redis لا يجيب: لا تُجلب المصادر ولا تُرسل التنبيهات، ولا يُحفظ أي تعديل.",
+      "svc.es": "Elasticsearch لا يجيب: البحث متوقف، والمقالات الجديدة لا تُحفظ ولا تُرسل تنبيهاتها حتى يعود.",
+      "svc.workers": "لا يعمل أي عامل (worker): لا تُجلب المصادر ولا تُرسل التنبيهات، و«اجلب الآن» ينتظر عودته.",
+      "svc.beat": "المجدول (beat) متوقف: لا تُجلب المصادر في مواعيدها ولا تُرسل الملخصات الدورية.",
+      "svc.consuming": "العمّال لا يعالجون العمل المنتظر (عالقون أو متأخرون كثيرًا): قد تتأخر المصادر والتنبيهات.",
     },
     en: {
       "nav.search": "Search", "nav.alerts": "Alerts", "nav.feeds": "Feeds", "nav.stories": "Stories",
@@ -592,6 +692,12 @@
         other: "Nothing was saved: {n} fields hold values that are refused; the reason is under each." },
       "form.server_refused": "The server refused this value: {detail}",
       "writes.off": "Changes are off on this server: NEWSWORKER_API_KEY is not set on it (or is an example value), so it refuses every addition, change and removal whatever the key. Whoever runs it must set NEWSWORKER_API_KEY to a secret and restart it (newsworker run --demo makes a key for its session and prints it at start); then enter the same key with the API key button.",
+      "svc.title": "Not everything is running:", "svc.checked": "(checked {time})",
+      "svc.redis": "Redis is not answering: feeds are not polled, alerts are not sent, and no change can be saved.",
+      "svc.es": "Elasticsearch is not answering: search is down, and new articles are neither stored nor alerted on until it returns.",
+      "svc.workers": "No worker is running: feeds are not polled and alerts are not sent; Poll now waits until one is back.",
+      "svc.beat": "The scheduler (beat) is down: feeds are not polled on schedule and digests are not sent.",
+      "svc.consuming": "The workers are not getting through the waiting work (stuck or far behind): feeds and alerts may be late.",
     },
   });
 
@@ -600,5 +706,6 @@
     applyLang();
     renderNav(document.body.dataset.page || "");
     cardTables();
+    watchService();
   });
 })();

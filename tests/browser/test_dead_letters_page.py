@@ -1,0 +1,109 @@
+"""Failed notifications on the alerts page (QA5 web-only tasks: the history showed "فشل" forever and re-sending
+after fixing a webhook needed `newsworker deadletter replay --all`): the list, redacted without the key, and
+Replay, which sends to the webhook as the rule has it now, once. Headless Chromium on the real Redis and
+Elasticsearch, a local webhook receiver, the replayed stages run in this process."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser.conftest import open_page, serve, service_checks, with_key
+from tests.integration.alert_receivers import WebhookReceiver
+from tests.unit.test_alerts_engine import make_doc
+from worker.alerts.history import History
+from worker.alerts.notify import process_document
+from worker.alerts.store import RuleStore
+from worker.pipeline.deadletters import DeadLetters
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def site(web) -> Iterator[str]:
+    """The web app with replays run in this process (the broker's runner would need a worker)."""
+    from worker.api.app import create_app
+    from worker.api.routes.deadletters import replay_runner
+    from worker.pipeline.runner import inline_runner
+    from worker.pipeline.table import STAGES
+
+    app = create_app()
+    app.dependency_overrides[replay_runner] = lambda: inline_runner(web.ctx, STAGES)
+    with serve(app) as url:
+        yield url
+
+
+@pytest.fixture
+def receivers(local_receivers) -> Iterator[tuple[WebhookReceiver, WebhookReceiver]]:
+    broken, fixed = WebhookReceiver().start(), WebhookReceiver().start()
+    yield broken, fixed
+    broken.stop()
+    fixed.stop()
+
+
+@pytest.fixture
+def failed(web, receivers) -> Iterator[tuple[str, str]]:
+    """A rule whose webhook answered 404 (permanent): one dead delivery; its notification id and rule."""
+    from worker.pipeline.runner import inline_runner
+    from worker.pipeline.table import STAGES
+
+    broken, _ = receivers
+    name = "idlib-watch-" + uuid.uuid4().hex[:6]  # a notification of its own (one per rule and story)
+    RuleStore(web.ctx).upsert({"name": name, "query": "إدلب", "owner": "ops",
+                               "channels": {"webhooks": [{"url": broken.url + "/hook/s3cr3t"}], "emails": []}})
+    broken.fail_next(1, 404)
+    doc = make_doc("غارات جوية على سوق في إدلب", "قتل مدنيون في غارات جوية على سوق في مدينة إدلب.", doc_id="dlp1",
+                   source="bbc")
+    result = process_document(doc, ctx=web.ctx, engine=web.ctx.engine)
+    inline_runner(web.ctx, STAGES).handle("deliver", result.deliveries)
+    dead = DeadLetters(web.ctx.redis, web.ctx.keys)
+    assert dead.count() == 1
+    yield result.deliveries[0]["id"], name
+    for entry in dead.list(limit=1000):
+        dead.delete(entry["id"])
+    RuleStore(web.ctx).delete(name)
+
+
+def test_a_failed_notification_is_replayed_to_the_fixed_webhook_once(browser, web, site, receivers, failed):
+    broken, fixed = receivers
+    notification, rule = failed
+    with open_page(browser, site, bypass_csp=False) as page:
+        page.goto(site + "/alerts")
+        row = page.locator("#dead-letters tr[data-id]")
+        row.wait_for()
+        assert row.count() == 1
+        text = row.inner_text()
+        assert rule in text and "غارات جوية على سوق في إدلب" in text and "404" in text
+        assert "s3cr3t" not in page.inner_text("#dead")  # no key: the webhook's secret path is redacted
+        # the user fixes the webhook in the rule, enters the key, replays
+        RuleStore(web.ctx).upsert({"name": rule, "query": "إدلب", "owner": "ops",
+                                   "channels": {"webhooks": [{"url": fixed.url}], "emails": []}})
+        with_key(page)
+        page.reload()
+        row = page.locator("#dead-letters tr[data-id]")
+        row.wait_for()
+        assert "s3cr3t" in row.locator(".target").inner_text()  # the key holder sees the real target
+        row.locator(".act-replay").click()
+        page.wait_for_selector("#dead-msg.ok:not([hidden])")
+        assert "أُعيد الإشعار إلى الإرسال" in page.inner_text("#dead-msg")
+        page.wait_for_selector("#dead-letters tr[data-id]", state="detached")
+        assert "لا إشعارات فاشلة" in page.inner_text("#dead-letters")
+        assert [r.json["id"] for r in fixed.accepted] == [notification] and len(broken.requests) == 1
+        assert History(web.ctx).get(notification)["status"] == "delivered"
+        assert not page.errors and not page.outside
+
+
+def test_a_replay_while_no_worker_runs_says_it_waits(browser, web, site, receivers, failed, monkeypatch):
+    from worker.ops import health
+
+    monkeypatch.setattr(health, "service_checks", service_checks(workers="no worker answered ping"))
+    with open_page(browser, site, bypass_csp=False) as page:
+        with_key(page)
+        page.goto(site + "/alerts")
+        page.locator("#dead-letters tr[data-id]").wait_for()
+        page.locator("#dead-letters .act-replay").click()
+        page.wait_for_selector("#dead-msg.error:not([hidden])")
+        assert "لا يعمل عامل الآن" in page.inner_text("#dead-msg")
+        assert not page.errors
