@@ -6,12 +6,12 @@ import os
 import signal
 import sys
 import time
-from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from worker.cli.identity import RunPidFile
 from worker.cli.term import CliConsole, cell, dumps
 from worker.ops.runs import RunInfo
 from worker.settings import get_settings
@@ -19,10 +19,20 @@ from worker.settings import get_settings
 console = CliConsole()
 
 
-def _pidfile() -> Path:
+def _run_pidfile() -> RunPidFile:
     d = get_settings().data_dir
     d.mkdir(parents=True, exist_ok=True)
-    return d / "newsworker-run.pid"
+    return RunPidFile(d)
+
+
+def _stale(pidfile: RunPidFile, why: str) -> None:
+    """A pid file left by a run that was killed (SIGKILL, the OOM killer, a power cut): its pid is not that
+    run any more, and may be any other process's now. Removed, and said."""
+    from rich.markup import escape
+
+    console.print(f"[yellow]{escape(f'removed a stale {pidfile.path} ({why}): the run that wrote it is gone')}"
+                  "[/yellow]")
+    pidfile.remove()
 
 
 def _celery(*args: str) -> list[str]:
@@ -178,14 +188,14 @@ def register(app: typer.Typer) -> None:
         from worker.cli.children import ChildRecord, orphans_hint
         from worker.cli.run import Supervisor, demo_api_key
 
-        pidfile = _pidfile()
-        if pidfile.exists():
-            try:
-                os.kill(int(pidfile.read_text()), 0)
-                console.print(f"[red]already running (pid {pidfile.read_text().strip()}); `newsworker stop`[/red]")
+        pidfile = _run_pidfile()
+        recorded = pidfile.read()
+        if recorded is not None:
+            why = recorded.mismatch(run=True)
+            if why is None:
+                console.print(f"[red]already running (pid {recorded.pid}); `newsworker stop`[/red]")
                 raise typer.Exit(1)
-            except (ProcessLookupError, ValueError):
-                pidfile.unlink()
+            _stale(pidfile, why)
         s = get_settings()
         hint = orphans_hint(ChildRecord(s.data_dir))
         if hint:  # checked before the ports: their "in use" would send the operator looking for a run
@@ -220,7 +230,7 @@ def register(app: typer.Typer) -> None:
             specs.append(("api", api_cmd(s.api_host, s.api_port)))
         sup = Supervisor(specs, env, s, api=not no_api, status_every=status_every)
         sup.known_runs = {o.member() for o in others}
-        pidfile.write_text(str(os.getpid()))
+        pidfile.write(os.getpid())
         try:
             sup.start()
             if demo:
@@ -230,33 +240,38 @@ def register(app: typer.Typer) -> None:
             sup.watch()
         finally:
             sup.stop()
-            pidfile.unlink(missing_ok=True)
+            pidfile.remove()
 
     @app.command()
     def stop() -> None:
         """Stop a `newsworker run` started elsewhere, or the children a killed one left running (services stay
         up: scripts/services.sh down)."""
-        from worker.cli.children import ChildRecord, alive, describe, stop_children
+        from worker.cli.children import ChildRecord, describe, stop_children
 
-        pidfile = _pidfile()
+        pidfile = _run_pidfile()
         record = ChildRecord(get_settings().data_dir)
-        pid = _read_pid(pidfile)
-        if pid is None:
-            pid = record.read()[0]  # the pid file removed by hand: the record still names a live supervisor
-        if pid is not None:
+        run = pidfile.read()
+        if run is not None:
+            why = run.mismatch(run=True)
+            if why is not None:  # never signal what is not that run: the pid may be anybody's now
+                _stale(pidfile, why)
+                run = None
+        if run is None:
+            run = record.read()[0]  # the pid file removed by hand: the record still names a live supervisor
+        if run is not None:
             try:
-                os.kill(pid, signal.SIGTERM)
+                os.kill(run.pid, signal.SIGTERM)
             except ProcessLookupError:
-                pid = None
-        if pid is not None:
+                run = None
+        if run is not None:
             for _ in range(200):
-                if not alive(pid):  # gone, or a zombie its parent has not reaped yet
+                if not run.is_live(run=True):  # gone, or a zombie its parent has not reaped yet
                     break
                 time.sleep(0.1)
             else:
                 console.print("[red]still running after 20 s[/red]")
                 raise typer.Exit(1)
-        pidfile.unlink(missing_ok=True)
+        pidfile.remove()
         left = record.orphans()
         if left:
             # the run was killed (no `finally`), or it died just now without stopping them
@@ -265,7 +280,7 @@ def register(app: typer.Typer) -> None:
             if killed:
                 console.print(f"killed after 20 s: {describe(killed)}")
         record.remove()
-        if pid is None and not left:
+        if run is None and not left:
             console.print("not running")
             return
         console.print("stopped")
@@ -311,13 +326,6 @@ def register(app: typer.Typer) -> None:
                 t.add_row("dead letters", "", str(body["dead_letters"]))
             console.print(t)
         raise typer.Exit(0 if body["ok"] else 1)
-
-
-def _read_pid(pidfile: Path) -> int | None:
-    try:
-        return int(pidfile.read_text().strip())
-    except (OSError, ValueError):
-        return None
 
 
 def _live_runs() -> list[str] | None:
