@@ -186,7 +186,8 @@ def register(app: typer.Typer) -> None:
 
         The processes log to files under the data dir; the console shows a banner and one status line."""
         from worker.cli.children import ChildRecord, orphans_hint
-        from worker.cli.run import Supervisor, demo_api_key
+        from worker.cli.errors import CliError
+        from worker.cli.run import Supervisor, demo_api_key, registered_demo_urls, shared_replay_port
 
         pidfile = _run_pidfile()
         recorded = pidfile.read()
@@ -202,16 +203,29 @@ def register(app: typer.Typer) -> None:
             console.print(f"[red]{hint}[/red]")
             raise typer.Exit(1)
         demo_port = demo_port or s.demo_port
+        if demo and not no_api and demo_port == s.api_port:
+            # the replay server would take the port first and the API restart in a loop (QA5 qa5b-8)
+            raise CliError(f"the API port and the replay server port are both {demo_port} (NEWSWORKER_API_PORT, "
+                           "NEWSWORKER_DEMO_PORT / --demo-port): give them different ports")
+        others = _refuse_a_second_run(join)
+        serve_replay = demo
+        if demo and others:
+            # The registry is shared with the live run: its demo feeds stay on its replay server. Re-pointing
+            # them at one of this run's own indexed every article again under new URLs, and left the live
+            # run's feeds failing once this run stopped (QA5 qa5b-6).
+            shared = shared_replay_port(registered_demo_urls(s.config_dir / "feeds.demo.yaml"))
+            if shared is not None:
+                demo_port = shared
+                serve_replay = not _serves_replay(shared)  # nobody serves them now: this run does, there
         # A port already taken (another checkout's run) would leave the API restarting in a loop while the
         # status line saw the other process answer: say so before starting anything.
         taken = [f"{what} port {port} ({var})" for what, port, var, wanted in (
             ("API", s.api_port, "NEWSWORKER_API_PORT", not no_api),
-            ("replay server", demo_port, "NEWSWORKER_DEMO_PORT", demo)) if wanted and _listening(port)]
+            ("replay server", demo_port, "NEWSWORKER_DEMO_PORT", serve_replay)) if wanted and _listening(port)]
         if taken:
             console.print(f"[red]in use: {'; '.join(taken)}. Another `newsworker run`? Stop it, or choose "
                           "other ports with those variables.[/red]")
             raise typer.Exit(1)
-        others = _refuse_a_second_run(join)
         setup_storage()
         env = dict(os.environ)
         specs: list[tuple[str, list[str]]] = []
@@ -222,8 +236,9 @@ def register(app: typer.Typer) -> None:
             made_key = demo_api_key(s.api_key) if not no_api else None
             if made_key:
                 env["NEWSWORKER_API_KEY"] = made_key
-            specs.append(("replay", [sys.executable, "-m", "worker.cli.main", "replay-server",
-                                     "--port", str(demo_port)]))
+            if serve_replay:
+                specs.append(("replay", [sys.executable, "-m", "worker.cli.main", "replay-server",
+                                         "--port", str(demo_port)]))
         specs.append(("worker", worker_cmd(concurrency or s.worker_concurrency, _all_queues())))
         specs.append(("beat", beat_cmd()))
         if not no_api:
@@ -235,8 +250,8 @@ def register(app: typer.Typer) -> None:
             sup.start()
             if demo:
                 _wait_port("127.0.0.1", demo_port)
-                sup.load_feeds(s.config_dir / "feeds.demo.yaml", demo_port)
-            sup.banner(demo_port if demo else None, made_key)
+                sup.load_feeds(s.config_dir / "feeds.demo.yaml", demo_port, joining=bool(others))
+            sup.banner(demo_port if demo else None, made_key, replay_shared=demo and not serve_replay)
             sup.watch()
         finally:
             sup.stop()
@@ -375,6 +390,23 @@ def _listening(port: int, host: str = "127.0.0.1") -> bool:
         return True
     except OSError:
         return False
+
+
+def _serves_replay(port: int, host: str = "127.0.0.1") -> bool:
+    """A newsworker replay server answers on ``port`` (its ``GET /`` names itself), not merely a listener."""
+    import http.client
+    import json
+
+    conn = http.client.HTTPConnection(host, port, timeout=2.0)
+    try:
+        conn.request("GET", "/")
+        resp = conn.getresponse()
+        body = json.loads(resp.read(4096))
+        return resp.status == 200 and isinstance(body, dict) and body.get("service") == "newsworker replay server"
+    except (OSError, ValueError, http.client.HTTPException):
+        return False
+    finally:
+        conn.close()
 
 
 def _wait_port(host: str, port: int, timeout: float = 20.0) -> None:
