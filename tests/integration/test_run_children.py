@@ -78,6 +78,7 @@ def _offline_env(data: Path) -> dict[str, str]:
 HARNESS = """
 import json, os, sys, time
 from pathlib import Path
+from worker.cli.identity import RunPidFile
 from worker.cli.run import Supervisor
 from worker.settings import get_settings
 s = get_settings()
@@ -88,7 +89,7 @@ stubborn = ("import os, signal, time; signal.signal(signal.SIGTERM, signal.SIG_I
 plain = "import time; time.sleep(300)"
 specs = [(name, [sys.executable, "-c", stubborn if name in sys.argv[1:] else plain]) for name in ("worker", "beat")]
 sup = Supervisor(specs, dict(os.environ), s, api=False)
-(s.data_dir / "newsworker-run.pid").write_text(str(os.getpid()))
+RunPidFile(s.data_dir).write(os.getpid())
 sup.start()
 print(json.dumps({n: p.pid for n, p in sup.procs.items()}), flush=True)
 end = time.time() + 300
@@ -184,7 +185,7 @@ def test_a_child_record_never_names_a_reused_pid(tmp_path) -> None:
     record = ChildRecord(tmp_path)
     record.write(os.getpid(), {"worker": os.getpid()})
     sup, children = record.read()
-    assert sup == os.getpid() and children[0].alive()
+    assert sup is not None and sup.pid == os.getpid() and children[0].alive()
     assert start_time(os.getpid()) is not None
     body = json.loads(record.path.read_text())
     body["children"]["worker"]["started"] -= 1  # the same pid, another process

@@ -8,6 +8,7 @@ from __future__ import annotations
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -68,3 +69,29 @@ def test_a_moved_replay_server_re_points_the_demo_feeds(tmp_path, unique_name) -
         sup.load_feeds(DEMO, 8775)  # NEWSWORKER_DEMO_PORT changed
         assert reg.get("replay-bbc").url == "http://127.0.0.1:8775/feeds/bbc.rss"
         assert reg.get("replay-cnn") is None and len(reg.ids()) == 4
+
+
+def test_a_joining_run_leaves_the_shared_demo_feeds_on_the_live_runs_replay_server(tmp_path, unique_name) -> None:
+    """QA5 qa5b-6: `run --demo --join` with its own NEWSWORKER_DEMO_PORT re-pointed every demo feed at its own
+    replay server (each article indexed again under new URLs, and the live run's feeds failing once the joining
+    run stopped). Joining, the registry is the live run's: nothing is re-pointed, and the joining run is told
+    which replay server the feeds name."""
+    from worker.cli.run import registered_demo_urls, shared_replay_port
+
+    with _supervisor(tmp_path, unique_name) as (sup, ctx):
+        reg = ctx.registry
+        sup.load_feeds(DEMO, 8712)  # the first run
+        assert shared_replay_port(registered_demo_urls(DEMO)) == 8712
+        sup.load_feeds(DEMO, 8719, joining=True)  # the second, joining it with another demo port
+        assert reg.get("replay-bbc").url == "http://127.0.0.1:8712/feeds/bbc.rss"
+        assert {urlsplit(reg.get(i).url).port for i in reg.ids()} == {8712}
+        assert "registered by the live run this one joined" in (sup.logs / "run.log").read_text()
+
+
+def test_a_joining_run_on_a_registry_without_demo_feeds_registers_them(tmp_path, unique_name) -> None:
+    from worker.cli.run import registered_demo_urls, shared_replay_port
+
+    with _supervisor(tmp_path, unique_name) as (sup, ctx):
+        assert shared_replay_port(registered_demo_urls(DEMO)) is None  # the live run polls other feeds
+        sup.load_feeds(DEMO, 8719, joining=True)
+        assert len(ctx.registry.ids()) == 5 and ctx.registry.get("replay-bbc").url.startswith("http://127.0.0.1:8719/")

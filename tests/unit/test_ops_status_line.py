@@ -241,3 +241,52 @@ def test_the_supervisor_names_a_child_that_exited_or_keeps_crashing(tmp_path) ->
     sup = Supervisor.__new__(Supervisor)  # no signal handlers, no children: only the bookkeeping
     sup.procs = {"worker": Proc(None), "beat": Proc(1), "api": Proc(None)}
     assert sup.children_down({"worker": CRASH_LOOP, "api": 1}) == ["worker (crash loop)", "beat (restarting)"]
+
+
+# -- around a Redis outage (QA5 qa5b-3) -------------------------------------------------------------------------
+
+def test_redis_lost_during_the_pipeline_checks_is_down_redis_not_its_dependents(monkeypatch) -> None:
+    """Redis answered the first check and went away while workers, beat, schedule and feeds were checked: the
+    console said `DOWN: workers, beat, schedule, feeds` without naming Redis."""
+    w = _World(monkeypatch)
+    c = Collector(None)
+    w.canary = time.time() + 0.01
+    assert _snap(c).state == "ready"
+    answers = iter([True])  # the first check of Redis passes, every later one fails
+
+    def redis_then_gone() -> Check:
+        w.failing = {"workers", "beat", "consuming", "schedule", "feeds"}
+        return Check("redis", next(answers, False), "")
+
+    monkeypatch.setattr(health, "check_redis", redis_then_gone)
+    assert _snap(c).state == "DOWN: redis"
+
+
+def test_the_collector_remembers_when_redis_was_away(monkeypatch) -> None:
+    w = _World(monkeypatch)
+    now = [1000.0]
+    c = Collector(None, wall=lambda: now[0])
+    _snap(c)
+    assert not c.redis_away() and not c.redis_away_near(1000.0)
+    now[0], w.failing = 1100.0, {"redis"}
+    _snap(c)
+    assert c.redis_away() and c.redis_away_near(1095.0) and c.redis_away_near(1110.0)  # still away
+    now[0], w.failing = 1160.0, set()
+    _snap(c)
+    assert not c.redis_away()
+    assert c.redis_away_near(1170.0) and not c.redis_away_near(1160.0 + status_line.OUTAGE_SLACK + 1)
+    assert not c.redis_away_near(1100.0 - status_line.OUTAGE_SLACK - 1)
+
+
+def test_the_console_asks_our_api_not_any_listener(monkeypatch) -> None:
+    """QA5 qa5b-8: with the API's port taken by the replay server, the API restarted in a loop while the
+    console said `ready`: its check was a socket connect, answered by whoever listened."""
+    from worker.replay.server import start_replay_server
+
+    w = _World(monkeypatch)
+    w.canary = time.time() + 0.01
+    with start_replay_server() as (url, srv):
+        port = srv.server_address[1]
+        assert not status_line.api_answers("127.0.0.1", port)
+        c = Collector(("127.0.0.1", port))
+        assert _snap(c).state == "starting: API"

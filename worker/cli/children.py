@@ -10,8 +10,8 @@ with PPID 1, still polling, indexing and serving, while ``newsworker stop`` said
   the setting survives the exec. (Not ``preexec_fn``: it is unsafe in a process with threads, and the
   supervisor has some.) If the parent is already gone by then, the child exits instead of starting.
 * **A record in the data dir** (``newsworker-run.children``, JSON): the supervisor's pid and, per child, its
-  pid and start time (``/proc/<pid>/stat``, so that a pid reused by an unrelated process is never
-  signalled). ``stop`` reads it when the supervisor is gone and stops what is left: SIGTERM to each child
+  pid and start time (``/proc/<pid>/stat``) and the boot's id, so that a pid reused by an unrelated
+  process is never signalled (``worker.cli.identity``). ``stop`` reads it when the supervisor is gone and stops what is left: SIGTERM to each child
   (a warm shutdown), then SIGKILL to its process group (the child and, for the worker, its pool).
 
 Elsewhere than Linux the first defence is absent and the second one does the work.
@@ -29,6 +29,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+from worker.cli.identity import Stamp, boot_id, start_time
+
+__all__ = ["Child", "ChildRecord", "describe", "die_with_parent", "orphans_hint", "spawn", "start_time",
+           "stop_children"]
 
 RECORD_NAME = "newsworker-run.children"
 
@@ -60,45 +65,17 @@ def spawn(cmd: list[str], env: dict[str, str], out: IO[bytes]) -> subprocess.Pop
                             stdin=subprocess.DEVNULL, process_group=0)
 
 
-def start_time(pid: int) -> int | None:
-    """The process's start time in clock ticks since boot (Linux), None when unknown or gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    try:
-        # the command name (field 2) may hold spaces and parentheses: count from the last ')'
-        return int(stat.rsplit(")", 1)[1].split()[19])
-    except (IndexError, ValueError):
-        return None
-
-
-def alive(pid: int, started: int | None = None) -> bool:
-    """``pid`` runs, and is the process that started at ``started`` (when both are known), not a zombie."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return False  # another user's process: never one of our children (they run as us)
-    now = start_time(pid)
-    if now is not None and started is not None and now != started:
-        return False  # the pid was reused
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state != "Z"
-
-
 @dataclass(frozen=True)
 class Child:
     name: str
     pid: int
     started: int | None
+    boot: str | None = None
 
     def alive(self) -> bool:
-        return alive(self.pid, self.started)
+        """Running, and the very process recorded (``worker.cli.identity``): a pid reused by an unrelated
+        process, or recorded without its start time, is never signalled."""
+        return Stamp(self.pid, self.started, self.boot).is_live()
 
 
 class ChildRecord:
@@ -108,21 +85,23 @@ class ChildRecord:
         self.path = data_dir / RECORD_NAME
 
     def write(self, supervisor: int, children: dict[str, int]) -> None:
-        body = {"supervisor": supervisor, "supervisor_started": start_time(supervisor),
+        body = {"supervisor": supervisor, "supervisor_started": start_time(supervisor), "boot": boot_id(),
                 "children": {n: {"pid": p, "started": start_time(p)} for n, p in children.items()}}
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(body), encoding="utf-8")
         tmp.replace(self.path)  # a reader never sees half a file
 
-    def read(self) -> tuple[int | None, list[Child]]:
-        """The supervisor's pid (None when it is gone or unknown) and the recorded children."""
+    def read(self) -> tuple[Stamp | None, list[Child]]:
+        """The supervisor (None when it is gone, or its pid is another process now) and the recorded
+        children."""
         try:
             body = json.loads(self.path.read_text(encoding="utf-8"))
-            sup = int(body["supervisor"])
-            children = [Child(str(n), int(c["pid"]), c.get("started")) for n, c in body["children"].items()]
+            boot = body.get("boot")
+            sup = Stamp(int(body["supervisor"]), body.get("supervisor_started"), boot)
+            children = [Child(str(n), int(c["pid"]), c.get("started"), boot) for n, c in body["children"].items()]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None, []
-        return (sup if alive(sup, body.get("supervisor_started")) else None), children
+        return (sup if sup.is_live(run=True) else None), children
 
     def orphans(self) -> list[Child]:
         """Children still running although their supervisor is gone."""

@@ -6,12 +6,12 @@ import os
 import signal
 import sys
 import time
-from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from worker.cli.identity import RunPidFile
 from worker.cli.term import CliConsole, cell, dumps
 from worker.ops.runs import RunInfo
 from worker.settings import get_settings
@@ -19,10 +19,20 @@ from worker.settings import get_settings
 console = CliConsole()
 
 
-def _pidfile() -> Path:
+def _run_pidfile() -> RunPidFile:
     d = get_settings().data_dir
     d.mkdir(parents=True, exist_ok=True)
-    return d / "newsworker-run.pid"
+    return RunPidFile(d)
+
+
+def _stale(pidfile: RunPidFile, why: str) -> None:
+    """A pid file left by a run that was killed (SIGKILL, the OOM killer, a power cut): its pid is not that
+    run any more, and may be any other process's now. Removed, and said."""
+    from rich.markup import escape
+
+    console.print(f"[yellow]{escape(f'removed a stale {pidfile.path} ({why}): the run that wrote it is gone')}"
+                  "[/yellow]")
+    pidfile.remove()
 
 
 def _celery(*args: str) -> list[str]:
@@ -176,32 +186,46 @@ def register(app: typer.Typer) -> None:
 
         The processes log to files under the data dir; the console shows a banner and one status line."""
         from worker.cli.children import ChildRecord, orphans_hint
-        from worker.cli.run import Supervisor, demo_api_key
+        from worker.cli.errors import CliError
+        from worker.cli.run import Supervisor, demo_api_key, registered_demo_urls, shared_replay_port
 
-        pidfile = _pidfile()
-        if pidfile.exists():
-            try:
-                os.kill(int(pidfile.read_text()), 0)
-                console.print(f"[red]already running (pid {pidfile.read_text().strip()}); `newsworker stop`[/red]")
+        pidfile = _run_pidfile()
+        recorded = pidfile.read()
+        if recorded is not None:
+            why = recorded.mismatch(run=True)
+            if why is None:
+                console.print(f"[red]already running (pid {recorded.pid}); `newsworker stop`[/red]")
                 raise typer.Exit(1)
-            except (ProcessLookupError, ValueError):
-                pidfile.unlink()
+            _stale(pidfile, why)
         s = get_settings()
         hint = orphans_hint(ChildRecord(s.data_dir))
         if hint:  # checked before the ports: their "in use" would send the operator looking for a run
             console.print(f"[red]{hint}[/red]")
             raise typer.Exit(1)
         demo_port = demo_port or s.demo_port
+        if demo and not no_api and demo_port == s.api_port:
+            # the replay server would take the port first and the API restart in a loop (QA5 qa5b-8)
+            raise CliError(f"the API port and the replay server port are both {demo_port} (NEWSWORKER_API_PORT, "
+                           "NEWSWORKER_DEMO_PORT / --demo-port): give them different ports")
+        others = _refuse_a_second_run(join)
+        serve_replay = demo
+        if demo and others:
+            # The registry is shared with the live run: its demo feeds stay on its replay server. Re-pointing
+            # them at one of this run's own indexed every article again under new URLs, and left the live
+            # run's feeds failing once this run stopped (QA5 qa5b-6).
+            shared = shared_replay_port(registered_demo_urls(s.config_dir / "feeds.demo.yaml"))
+            if shared is not None:
+                demo_port = shared
+                serve_replay = not _serves_replay(shared)  # nobody serves them now: this run does, there
         # A port already taken (another checkout's run) would leave the API restarting in a loop while the
         # status line saw the other process answer: say so before starting anything.
         taken = [f"{what} port {port} ({var})" for what, port, var, wanted in (
             ("API", s.api_port, "NEWSWORKER_API_PORT", not no_api),
-            ("replay server", demo_port, "NEWSWORKER_DEMO_PORT", demo)) if wanted and _listening(port)]
+            ("replay server", demo_port, "NEWSWORKER_DEMO_PORT", serve_replay)) if wanted and _listening(port)]
         if taken:
             console.print(f"[red]in use: {'; '.join(taken)}. Another `newsworker run`? Stop it, or choose "
                           "other ports with those variables.[/red]")
             raise typer.Exit(1)
-        others = _refuse_a_second_run(join)
         setup_storage()
         env = dict(os.environ)
         specs: list[tuple[str, list[str]]] = []
@@ -212,51 +236,57 @@ def register(app: typer.Typer) -> None:
             made_key = demo_api_key(s.api_key) if not no_api else None
             if made_key:
                 env["NEWSWORKER_API_KEY"] = made_key
-            specs.append(("replay", [sys.executable, "-m", "worker.cli.main", "replay-server",
-                                     "--port", str(demo_port)]))
+            if serve_replay:
+                specs.append(("replay", [sys.executable, "-m", "worker.cli.main", "replay-server",
+                                         "--port", str(demo_port)]))
         specs.append(("worker", worker_cmd(concurrency or s.worker_concurrency, _all_queues())))
         specs.append(("beat", beat_cmd()))
         if not no_api:
             specs.append(("api", api_cmd(s.api_host, s.api_port)))
         sup = Supervisor(specs, env, s, api=not no_api, status_every=status_every)
         sup.known_runs = {o.member() for o in others}
-        pidfile.write_text(str(os.getpid()))
+        pidfile.write(os.getpid())
         try:
             sup.start()
             if demo:
                 _wait_port("127.0.0.1", demo_port)
-                sup.load_feeds(s.config_dir / "feeds.demo.yaml", demo_port)
-            sup.banner(demo_port if demo else None, made_key)
+                sup.load_feeds(s.config_dir / "feeds.demo.yaml", demo_port, joining=bool(others))
+            sup.banner(demo_port if demo else None, made_key, replay_shared=demo and not serve_replay)
             sup.watch()
         finally:
             sup.stop()
-            pidfile.unlink(missing_ok=True)
+            pidfile.remove()
 
     @app.command()
     def stop() -> None:
         """Stop a `newsworker run` started elsewhere, or the children a killed one left running (services stay
         up: scripts/services.sh down)."""
-        from worker.cli.children import ChildRecord, alive, describe, stop_children
+        from worker.cli.children import ChildRecord, describe, stop_children
 
-        pidfile = _pidfile()
+        pidfile = _run_pidfile()
         record = ChildRecord(get_settings().data_dir)
-        pid = _read_pid(pidfile)
-        if pid is None:
-            pid = record.read()[0]  # the pid file removed by hand: the record still names a live supervisor
-        if pid is not None:
+        run = pidfile.read()
+        if run is not None:
+            why = run.mismatch(run=True)
+            if why is not None:  # never signal what is not that run: the pid may be anybody's now
+                _stale(pidfile, why)
+                run = None
+        if run is None:
+            run = record.read()[0]  # the pid file removed by hand: the record still names a live supervisor
+        if run is not None:
             try:
-                os.kill(pid, signal.SIGTERM)
+                os.kill(run.pid, signal.SIGTERM)
             except ProcessLookupError:
-                pid = None
-        if pid is not None:
+                run = None
+        if run is not None:
             for _ in range(200):
-                if not alive(pid):  # gone, or a zombie its parent has not reaped yet
+                if not run.is_live(run=True):  # gone, or a zombie its parent has not reaped yet
                     break
                 time.sleep(0.1)
             else:
                 console.print("[red]still running after 20 s[/red]")
                 raise typer.Exit(1)
-        pidfile.unlink(missing_ok=True)
+        pidfile.remove()
         left = record.orphans()
         if left:
             # the run was killed (no `finally`), or it died just now without stopping them
@@ -265,7 +295,7 @@ def register(app: typer.Typer) -> None:
             if killed:
                 console.print(f"killed after 20 s: {describe(killed)}")
         record.remove()
-        if pid is None and not left:
+        if run is None and not left:
             console.print("not running")
             return
         console.print("stopped")
@@ -311,13 +341,6 @@ def register(app: typer.Typer) -> None:
                 t.add_row("dead letters", "", str(body["dead_letters"]))
             console.print(t)
         raise typer.Exit(0 if body["ok"] else 1)
-
-
-def _read_pid(pidfile: Path) -> int | None:
-    try:
-        return int(pidfile.read_text().strip())
-    except (OSError, ValueError):
-        return None
 
 
 def _live_runs() -> list[str] | None:
@@ -367,6 +390,23 @@ def _listening(port: int, host: str = "127.0.0.1") -> bool:
         return True
     except OSError:
         return False
+
+
+def _serves_replay(port: int, host: str = "127.0.0.1") -> bool:
+    """A newsworker replay server answers on ``port`` (its ``GET /`` names itself), not merely a listener."""
+    import http.client
+    import json
+
+    conn = http.client.HTTPConnection(host, port, timeout=2.0)
+    try:
+        conn.request("GET", "/")
+        resp = conn.getresponse()
+        body = json.loads(resp.read(4096))
+        return resp.status == 200 and isinstance(body, dict) and body.get("service") == "newsworker replay server"
+    except (OSError, ValueError, http.client.HTTPException):
+        return False
+    finally:
+        conn.close()
 
 
 def _wait_port(host: str, port: int, timeout: float = 20.0) -> None:

@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
@@ -40,6 +40,7 @@ TTY_REFRESH = 1.0
 DEFAULT_DEMO_PORT = 8765  # the port config/feeds.demo.yaml names
 STABLE_AFTER = 60.0  # a child up this long has stopped crashing: its restart count starts again
 CRASH_LOOP = 3  # restarts without a stable minute in between: a crash loop (two can be an operator's kill)
+NEEDS_REDIS = frozenset({"worker", "beat"})  # the children that exit or idle while Redis is away
 
 
 def demo_api_key(configured: str | None) -> str | None:
@@ -66,6 +67,20 @@ def key_lines(configured: str | None, made: str | None) -> list[str]:
         return ["  changes     off: NEWSWORKER_API_KEY is not set, so the API and the page refuse every change "
                 "(set it to a secret and restart)"]
     return []
+
+
+def crash_counts(exits: Mapping[str, list[float]], lost_redis: Callable[[float], bool]) -> dict[str, int]:
+    """Per child, its exits (wall times, since its last stable minute) that were crashes: an exit of a child
+    that needs Redis while Redis was away (``lost_redis(at)``) is none, it lost Redis. A beat restarted
+    through a Redis outage was reported as a crash loop (QA5 qa5b-3)."""
+    return {name: sum(1 for at in times if not (name in NEEDS_REDIS and lost_redis(at)))
+            for name, times in exits.items()}
+
+
+def log_format_note(log_format: str) -> str:
+    """What the banner says of the logs' format: how to get plain text only when they are not already
+    (it used to say "text; NEWSWORKER_LOG_FORMAT=text for plain" to an operator who had set it, QA5 qa5b-7)."""
+    return "JSON lines; NEWSWORKER_LOG_FORMAT=text for plain" if log_format == "json" else "plain text"
 
 
 def log_dir(settings: Settings) -> Path:
@@ -119,19 +134,58 @@ def _moved_port(registered: str, wanted: str) -> bool:
     return (a.scheme, a.hostname, a.path, a.query) == (b.scheme, b.hostname, b.path, b.query) and a.port != b.port
 
 
-def demo_feeds_to_load(feeds: list[dict], registered: Mapping[str, str]) -> list[str]:
+def demo_feeds_to_load(feeds: list[dict], registered: Mapping[str, str], repoint: bool = True) -> list[str]:
     """The ids of the demo file's ``feeds`` that ``run --demo`` (re-)loads, given the URLs of those already
     registered (id -> URL).
 
     The first demo run on these Redis names registers them all. After that the registry is the operator's: an
     interval changed with ``feeds add --replace`` stays, a demo feed removed stays removed (every start used to
     re-load the file and undo both). Only a demo feed left pointing at a replay server on another port is
-    re-pointed (its polling state is kept)."""
+    re-pointed (its polling state is kept), and only when ``repoint``: a run that joins a live one
+    (``run --join``) leaves the shared registry's feeds on that run's replay server (``shared_replay_port``)."""
     ids = [_feed_id(f) for f in feeds]
     if not any(i in registered for i in ids):
         return ids
+    if not repoint:
+        return []
     return [i for i, f in zip(ids, feeds, strict=True)
             if i in registered and _moved_port(registered[i], str(f.get("url", "")))]
+
+
+def _demo_entries(path: Path) -> list[dict]:
+    import yaml
+
+    return [f for f in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("feeds") or []
+            if isinstance(f, dict)]
+
+
+def registered_demo_urls(path: Path) -> dict[str, str]:
+    """id -> URL of the demo file's feeds that are registered ({} when the registry cannot be read: the
+    ``feeds load`` that follows says why in run.log)."""
+    try:
+        from worker.pipeline.context import current
+
+        reg = current().registry
+        return {i: feed.url for i in (_feed_id(f) for f in _demo_entries(path)) if (feed := reg.get(i)) is not None}
+    except Exception:  # noqa: BLE001 - Redis away
+        return {}
+
+
+def shared_replay_port(registered: Mapping[str, str]) -> int | None:
+    """The port of the replay server (on this host) that the registered demo feeds name, None when none does.
+
+    A run that joins a live ``run --demo`` uses that one (QA5 qa5b-6): re-pointing the shared registry at a
+    replay server of its own made every article new under other URLs (indexed twice), and when the joining run
+    stopped, the first run's feeds pointed at a server that was gone, all failing."""
+    for url in registered.values():
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError:
+            continue
+        if parts.hostname == "127.0.0.1" and port:
+            return port
+    return None
 
 
 class Supervisor:
@@ -203,25 +257,18 @@ class Supervisor:
 
         threading.Thread(target=loop, name="run-heartbeat", daemon=True).start()
 
-    def load_feeds(self, path: Path, demo_port: int) -> None:
+    def load_feeds(self, path: Path, demo_port: int, joining: bool = False) -> None:
         """Register the demo feeds that are not registered yet (``demo_feeds_to_load``; from a copy of
-        ``path``, see ``demo_feeds_file``); the command's table goes to run.log, its failure to the console."""
-        import yaml
-
+        ``path``, see ``demo_feeds_file``); the command's table goes to run.log, its failure to the console.
+        ``joining``: another run is live on this database, whose registry is left as it is."""
         full = demo_feeds_file(path, demo_port, self.settings.data_dir)
-        entries = [f for f in (yaml.safe_load(full.read_text(encoding="utf-8")) or {}).get("feeds") or []
-                   if isinstance(f, dict)]
-        try:
-            from worker.pipeline.context import current
-
-            reg = current().registry
-            registered = {i: feed.url for i in (_feed_id(f) for f in entries) if (feed := reg.get(i)) is not None}
-        except Exception:  # noqa: BLE001 - Redis away: `feeds load` below says so in run.log
-            registered = {}
-        todo = demo_feeds_to_load(entries, registered)
+        entries = _demo_entries(full)
+        registered = registered_demo_urls(full)
+        todo = demo_feeds_to_load(entries, registered, repoint=not joining)
         with open(self.logs / "run.log", "ab") as out:
             if not todo:
-                out.write(f"demo feeds: {len(registered)} of {len(entries)} registered already, kept as they are "
+                whose = "by the live run this one joined" if joining else "already"
+                out.write(f"demo feeds: {len(registered)} of {len(entries)} registered {whose}, kept as they are "
                           f"(`newsworker feeds load {full}` re-loads the file)\n".encode())
                 return
             if len(todo) < len(entries):
@@ -234,27 +281,39 @@ class Supervisor:
         if rc != 0:
             self.status.message(f"loading {path} failed (exit {rc}); see {self.logs / 'run.log'}")
 
-    def banner(self, demo_port: int | None, made_key: str | None = None) -> None:
-        fmt = "JSON lines" if self.settings.log_format == "json" else "text"
+    def banner(self, demo_port: int | None, made_key: str | None = None, replay_shared: bool = False) -> None:
+        """``replay_shared``: the replay server on ``demo_port`` is the live run's this one joined."""
         names = ",".join(name for name, _ in self.specs)
-        lines = ["", "newsworker is running" + (f" (demo: replay feeds on 127.0.0.1:{demo_port})"
+        whose = "the live run's " if replay_shared else ""
+        lines = ["", "newsworker is running" + (f" (demo: {whose}replay feeds on 127.0.0.1:{demo_port})"
                                                 if demo_port else "")]
         if self.api_url:
             lines.append(f"  open        {self.api_url}")
             lines += key_lines(self.settings.api_key, made_key)
-        lines += [f"  logs        {self.logs}/{{{names}}}.log ({fmt}; NEWSWORKER_LOG_FORMAT=text for plain)",
+        lines += [f"  logs        {self.logs}/{{{names}}}.log ({log_format_note(self.settings.log_format)})",
                   "  stop        Ctrl-C (Redis and Elasticsearch keep running; `make stop` stops them too)",
                   "  health      newsworker status", ""]
         print("\n".join(lines), flush=True)
 
-    def children_down(self, restarts: Mapping[str, int]) -> list[str]:
-        """The children to show as down: crash-looping (restarted ``CRASH_LOOP`` times without a stable
-        minute), or exited and waiting for their restart."""
+    def children_down(self, crashes: Mapping[str, int], redis_away: bool = False,
+                      passing: Mapping[str, bool] | None = None) -> list[str]:
+        """The children to show as down: exited and waiting for their restart, or crash-looping (restarted
+        ``CRASH_LOOP`` times without a stable minute, for reasons other than a Redis outage: ``crashes``).
+
+        - While Redis is away (``redis_away``), a child that needs it is not named: it exits or waits because
+          of Redis, and ``DOWN: redis`` says so (beat exits when Redis goes away, QA5 qa5b-3).
+        - A crash-looping child that runs again and whose own check of ``newsworker status`` passes
+          (``passing``: worker, beat, api) is judged by that check, as ``status`` judges it: the console
+          said ``beat (crash loop)`` for a minute after beat held its lock again."""
+        passing = passing or {}
         out = []
         for name, p in self.procs.items():
-            if restarts.get(name, 0) >= CRASH_LOOP:
+            if redis_away and name in NEEDS_REDIS:
+                continue
+            exited = p.poll() is not None
+            if crashes.get(name, 0) >= CRASH_LOOP and (exited or not passing.get(name, False)):
                 out.append(f"{name} (crash loop)")
-            elif p.poll() is not None:
+            elif exited:
                 out.append(f"{name} (restarting)")
         return out
 
@@ -263,9 +322,12 @@ class Supervisor:
         collector = Collector(api, started=self.started)
         collector.start()
         restarts: dict[str, int] = {}
+        exits: dict[str, list[float]] = {}  # when each restarted child had exited, since its last stable minute
+        exited_at: dict[str, float] = {}
         due: dict[str, float] = {}
         started: dict[str, float] = {}
         last_draw = 0.0
+
         try:
             while not self.stopping:
                 now = time.time()
@@ -274,9 +336,12 @@ class Supervisor:
                     if p.poll() is None:
                         if now - started.get(name, now) > STABLE_AFTER:
                             restarts[name] = 0  # stable for a minute: forget earlier crashes
+                            exits.pop(name, None)
                         continue
                     if name not in due:
                         due[name] = now + min(30.0, 2.0 ** restarts.get(name, 0))
+                        exited_at[name] = now
+                        collector.poke()  # the state says why (Redis away?) at once, not at the next check
                         self.status.message(f"{name} exited with {p.returncode}; restarting in "
                                             f"{due[name] - now:.0f}s (see {self.logs / (name + '.log')})")
                     elif now >= due[name]:
@@ -284,13 +349,16 @@ class Supervisor:
                         self.procs[name] = self._spawn(name, cmd)
                         self._record()
                         restarts[name] = restarts.get(name, 0) + 1
+                        exits.setdefault(name, []).append(exited_at.pop(name, now))
                         started[name] = now
                 while self._joined:
                     other = self._joined.pop(0)
                     self.status.message(f"another `newsworker run` is live on this Redis database "
                                         f"({other.describe()}): the figures include its work")
                 if now - last_draw >= TTY_REFRESH:
-                    self.status.show(collector.snapshot(self.children_down(restarts)))
+                    down = self.children_down(crash_counts(exits, collector.redis_away_near),
+                                              collector.redis_away(), collector.passing())
+                    self.status.show(collector.snapshot(down))
                     last_draw = time.time()
                 time.sleep(0.25)
         finally:

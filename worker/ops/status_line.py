@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import sys
 import threading
 import time
@@ -182,6 +181,31 @@ def decide_state(stores: Sequence[health.Check], pipeline: Sequence[health.Check
     return "DOWN: " + ", ".join(missing)
 
 
+def api_answers(host: str, port: int, timeout: float = 2.0) -> bool:
+    """Our API answers on ``host:port``: ``GET /health`` is a 200 with the body ``{"ok": true}``. Any listener
+    answered the old check (a socket connect), so a replay server on the API's port (QA5 qa5b-8) or another
+    program made the console say ``ready`` while the API restarted in a loop. ``http.client``, not a client
+    that reads ``HTTP_PROXY``: the question is about this host's port, never a proxy's answer."""
+    import http.client
+
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.request("GET", "/health", headers={"Accept": "application/json"})
+        resp = conn.getresponse()
+        body = resp.read(1024)
+        return resp.status == 200 and json.loads(body) == {"ok": True}
+    except (OSError, ValueError, http.client.HTTPException):
+        return False
+    finally:
+        conn.close()
+
+
+# How long around a Redis outage the console sees a child's exit as caused by it (beat exits when Redis goes
+# away, and again at each restart until it is back): the checks run every few seconds, so an outage's start
+# and end are known only to within that.
+OUTAGE_SLACK = 15.0
+
+
 class Collector:
     """Reads what the status line shows: the counters (minus their values at start), the index size, and the
     checks behind the state (``decide_state``): Redis, Elasticsearch, the API's port, and the pipeline checks
@@ -210,11 +234,13 @@ class Collector:
         self.stores: list[health.Check] = []
         self.pipeline: list[health.Check] = []
         self.api_up = api is None
+        self.redis_outages: list[tuple[float, float | None]] = []  # wall times a check saw Redis away, back
         self.checked = False
         self.was_ready = False
         self._last_check: float | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     @staticmethod
@@ -233,13 +259,7 @@ class Collector:
             return None
 
     def _api_listening(self) -> bool:
-        if self.api is None:
-            return True
-        try:
-            socket.create_connection(self.api, timeout=1.0).close()
-            return True
-        except OSError:
-            return False
+        return self.api is None or api_answers(*self.api)
 
     def _checks(self) -> tuple[list[health.Check], list[health.Check], bool]:
         stores = [health.check_redis(), health.check_es()]
@@ -252,7 +272,46 @@ class Collector:
             consuming = health.Check("consuming", True, f"this run's workers polled or indexed {progress:.0f}s ago",
                                      {"progress_age": progress})
         pipeline = health.pipeline_checks(consuming)
+        if not all(c.ok for c in pipeline):
+            # Redis may have gone away while the pipeline was checked (the checks take seconds): every one of
+            # them then fails for that reason alone, and the console blamed workers, beat, schedule and feeds
+            # without naming Redis (QA5 qa5b-3)
+            again = health.check_redis()
+            if not again.ok:
+                return [again, stores[1]], self.pipeline, self.api_up
         return stores, pipeline, self._api_listening()
+
+    def _note_redis(self, stores: Sequence[health.Check]) -> None:
+        """Keep the outages of Redis as the checks saw them (``redis_away_near``)."""
+        ok = next((c.ok for c in stores if c.name == "redis"), True)
+        now = self.wall()
+        with self._lock:
+            open_ = bool(self.redis_outages) and self.redis_outages[-1][1] is None
+            if not ok and not open_:
+                self.redis_outages.append((now, None))
+                del self.redis_outages[:-20]  # the recent ones are all the supervisor asks about
+            elif ok and open_:
+                self.redis_outages[-1] = (self.redis_outages[-1][0], now)
+
+    def redis_away(self) -> bool:
+        """The last check found Redis away."""
+        with self._lock:
+            return any(c.name == "redis" and not c.ok for c in self.stores)
+
+    def redis_away_near(self, at: float, slack: float = OUTAGE_SLACK) -> bool:
+        """Redis was seen away around wall time ``at`` (within ``slack`` s of an outage): a child that depends
+        on Redis and exited then did not crash, it lost Redis (beat exits when Redis goes away)."""
+        now = self.wall()
+        with self._lock:
+            return any(start - slack <= at <= (now if end is None else end) + slack
+                       for start, end in self.redis_outages)
+
+    def passing(self) -> dict[str, bool]:
+        """The supervisor's children whose own check of ``newsworker status`` passes now (by child name)."""
+        with self._lock:
+            by_name = {c.name: c.ok for c in self.pipeline}
+            return {"worker": by_name.get("workers", False), "beat": by_name.get("beat", False),
+                    "api": self.checked and self.api_up}
 
     def refresh(self, force: bool = False) -> None:
         total = self._read_counts()
@@ -272,6 +331,7 @@ class Collector:
             stores, pipeline, api_up = self._checks()
             with self._lock:
                 self.stores, self.pipeline, self.api_up, self.checked = stores, pipeline, api_up, True
+            self._note_redis(stores)
             self._last_check = self.clock()
 
     def state(self, children_down: Sequence[str] = ()) -> str:
@@ -292,17 +352,24 @@ class Collector:
             return Snapshot(self.counts, self.clock() - self.started_at, state, self.in_index)
 
     # -- the background reader ----------------------------------------------------------------------------
+    def poke(self) -> None:
+        """Check again now (a child exited: the state should say why soon, not at the next check)."""
+        self._wake.set()
+
     def start(self, every: float = 1.0) -> None:
         def loop() -> None:
             while not self._stop.is_set():
+                force = self._wake.is_set()
+                self._wake.clear()
                 try:
-                    self.refresh()
+                    self.refresh(force=force)
                 except Exception:  # noqa: BLE001 - the status line must never take the supervisor down
                     pass
-                self._stop.wait(every)
+                self._wake.wait(every)
 
         self._thread = threading.Thread(target=loop, name="status-collector", daemon=True)
         self._thread.start()
 
     def close(self) -> None:
         self._stop.set()
+        self._wake.set()
