@@ -65,7 +65,9 @@ def test_article_view_links_its_story_and_opens_the_other_reports(page, story_se
     others = page.locator("#article-story .other-reports li")
     assert others.evaluate_all("els => els.map((e) => e.dataset.id)") == ["s-prison", "p-sky", "p-bbc2", "p-markup"]
     assert others.locator(".tag.source").all_inner_texts() == ["bbc", "skynews", "bbc", "alarabia"]
-    assert others.first.locator("time").inner_text() == "2018-03-10 08:00"
+    # one date rule on every page (NW.date: the page's digits, in UTC)
+    assert others.first.locator("time").inner_text() == page.evaluate("NW.date('2018-03-10T08:00:00Z', true)")
+    assert others.first.locator("time").inner_text().endswith("UTC")
     # the markup in a feed's title is text: shown as written, never run
     assert others.nth(3).locator("a").inner_text() == XSS_TITLE
     assert page.evaluate("window.__pwned") is None
