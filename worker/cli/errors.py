@@ -33,6 +33,15 @@ class CliError(Exception):
         self.code = code
 
 
+class NotFound(CliError):
+    """The thing a command was asked about does not exist (``feeds show nosuch``, ``deadletter show nosuch``):
+    wrong input like any other, so one ``error:`` line on stderr and exit 2, never a message on stdout, where
+    ``feeds show X > x.json`` would put it inside the file."""
+
+    def __init__(self, what: str, name: str) -> None:
+        super().__init__(f"no {what} {name!r}", EXIT_INPUT)
+
+
 @dataclass(frozen=True)
 class Failure:
     message: str
