@@ -167,6 +167,10 @@ class Settings(BaseSettings):
         1800, ge=1, description="seconds before Redis redelivers an unacknowledged message: above the longest task")
     task_events: bool = Field(False, description="Celery task events (Flower turns them on when it attaches)")
     log_format: Literal["json", "text"] = Field("json", description="json, or text")
+    log_max_mb: int = Field(
+        50, ge=0, le=1_000_000, description="`run` rotates a log file of <data dir>/logs past this size (MB) to "
+        "<name>.log.1, older copies shifted (worker.cli.logfiles); 0: never")
+    log_backups: int = Field(5, ge=0, le=100, description="rotated copies `run` keeps of each log file")
     inline_extract: bool = Field(
         True, description="the fetch task extracts and indexes the article itself (false: through the "
         "extract queue, for workers dedicated to extraction with -Q extract,index)")
