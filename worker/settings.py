@@ -20,6 +20,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from worker.hostentry import parse_host_entry
+from worker.service_urls import check_es_url, check_redis_url
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -166,6 +167,10 @@ class Settings(BaseSettings):
         1800, ge=1, description="seconds before Redis redelivers an unacknowledged message: above the longest task")
     task_events: bool = Field(False, description="Celery task events (Flower turns them on when it attaches)")
     log_format: Literal["json", "text"] = Field("json", description="json, or text")
+    log_max_mb: int = Field(
+        50, ge=0, le=1_000_000, description="`run` rotates a log file of <data dir>/logs past this size (MB) to "
+        "<name>.log.1, older copies shifted (worker.cli.logfiles); 0: never")
+    log_backups: int = Field(5, ge=0, le=100, description="rotated copies `run` keeps of each log file")
     inline_extract: bool = Field(
         True, description="the fetch task extracts and indexes the article itself (false: through the "
         "extract queue, for workers dedicated to extraction with -Q extract,index)")
@@ -173,9 +178,9 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _redis_url(cls, v: str) -> str:
-        # checked here, at start, rather than by the Redis client at its first command (a traceback)
-        if not v.lower().startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("must start with redis://, rediss:// or unix:// (e.g. redis://127.0.0.1:6379/0)")
+        # checked here, at start, rather than by the Redis client at its first command (a traceback), or
+        # not at all (a database part redis-py cannot read is database 0: worker.service_urls)
+        check_redis_url(v)
         return v
 
     @field_validator("private_hosts")
@@ -196,8 +201,7 @@ class Settings(BaseSettings):
     @field_validator("es_url")
     @classmethod
     def _es_url(cls, v: str) -> str:
-        if not v.lower().startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https:// (e.g. http://127.0.0.1:9200)")
+        check_es_url(v)
         return v
 
     @model_validator(mode="after")

@@ -73,7 +73,7 @@ def test_cli(alerts_ctx, tmp_path) -> None:  # noqa: F811
     assert runner.invoke(app, ["alerts", "disable", "prison"]).exit_code == 0
     assert json.loads(runner.invoke(app, ["alerts", "show", "prison"]).output)["enabled"] is False
     assert runner.invoke(app, ["alerts", "enable", "prison"]).exit_code == 0
-    assert runner.invoke(app, ["alerts", "show", "nope"]).exit_code == 1
+    assert runner.invoke(app, ["alerts", "show", "nope"]).exit_code == 2  # wrong input (QA5 qa5b-9)
     f = tmp_path / "a.yaml"
     f.write_text("alerts:\n  - {name: one, query: سجن}\n  - {name: two, query: فرار}\n", encoding="utf-8")
     r = runner.invoke(app, ["alerts", "load", str(f)])
@@ -83,7 +83,7 @@ def test_cli(alerts_ctx, tmp_path) -> None:  # noqa: F811
     r = runner.invoke(app, ["alerts", "history", "--json"])
     assert r.exit_code == 0 and json.loads(r.output)["total"] == 0
     assert runner.invoke(app, ["alerts", "remove", "two"]).exit_code == 0
-    assert runner.invoke(app, ["alerts", "remove", "two"]).exit_code == 1
+    assert runner.invoke(app, ["alerts", "remove", "two"]).exit_code == 2
     assert sorted(x.name for x in RuleStore(alerts_ctx).list()) == ["one", "prison"]
 
 

@@ -3,7 +3,10 @@
 - ``alerts add`` with Redis down used to save the rule to Elasticsearch, then crash on the version counter;
 - ``alerts load`` / ``feeds load`` used to ignore misspelt keys (``chanels:``) and exit 0;
 - ``poll ID --once`` used to exit 0 when the poll failed or the feed did not exist, and a demo feed polled
-  from another shell was refused (its permission to be on 127.0.0.1 lived only in ``run --demo``'s children).
+  from another shell was refused (its permission to be on 127.0.0.1 lived only in ``run --demo``'s children);
+- an id that names nothing (``feeds show nosuch``, ``deadletter show nosuch``, ``poll nosuch --once``) was a
+  message on stdout, where ``feeds show X > x.json`` put it inside the file, and exit 1 (QA5 qa5b-9);
+- a Redis database past the server's ``databases`` setting was a traceback (QA5 qa5b-5).
 """
 
 from __future__ import annotations
@@ -151,10 +154,10 @@ def test_feeds_load_refuses_unknown_keys_and_registers_nothing(feeds_prefix, red
 
 # -- poll exit codes and the demo's feeds ---------------------------------------------------------------------
 
-def test_poll_exits_1_for_a_missing_feed_and_a_failed_poll(feeds_prefix) -> None:
+def test_poll_exits_2_for_a_missing_feed_and_1_for_a_failed_poll(feeds_prefix) -> None:
     runner = CliRunner()
     r = runner.invoke(app, ["poll", "nope", "--once"])
-    assert r.exit_code == 1 and "no such feed" in r.output
+    assert r.exit_code == 2 and r.stderr.strip() == "error: no feed 'nope'" and r.stdout == "", r.output
     with start_replay_server(start_released=5) as (url, _server):
         assert runner.invoke(app, ["feeds", "add", f"{url}/feeds/bbc.rss", "--id", "local"]).exit_code == 0
         r = runner.invoke(app, ["poll", "local", "--once"])
@@ -187,3 +190,40 @@ def test_the_demo_copy_allows_only_the_replay_server(tmp_path: Path) -> None:
     data = yaml.safe_load(demo_feeds_file(src, 8775, tmp_path / "data").read_text(encoding="utf-8"))
     assert data["feeds"] == [{"id": "r", "url": "http://127.0.0.1:8775/feeds/bbc.rss", "allow_private": True},
                              {"id": "other", "url": "https://example.org/x.rss"}]
+
+
+# -- an id that names nothing is wrong input: one line on stderr, exit 2 (QA5 qa5b-9) -------------------------
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["feeds", "show", "nosuch"], "no feed 'nosuch'"),
+    (["feeds", "remove", "nosuch"], "no feed 'nosuch'"),
+    (["feeds", "disable", "nosuch"], "no feed 'nosuch'"),
+    (["feeds", "enable", "nosuch"], "no feed 'nosuch'"),
+    (["feeds", "set", "nosuch", "--interval", "100"], "no feed 'nosuch'"),
+    (["poll", "nosuch", "--once"], "no feed 'nosuch'"),
+    (["deadletter", "show", "nosuch"], "no dead letter 'nosuch'"),
+    (["deadletter", "delete", "nosuch"], "no dead letter 'nosuch'"),
+    (["deadletter", "replay", "nosuch"], "no dead letter 'nosuch'"),  # used to say so on stdout and exit 0
+])
+def test_an_unknown_id_is_one_error_line_on_stderr_and_exit_2(feeds_prefix, args: list[str], message: str) -> None:
+    r = CliRunner().invoke(app, args)
+    assert (r.exit_code, r.stdout, r.stderr.strip()) == (2, "", f"error: {message}"), r.output
+
+
+@pytest.mark.parametrize("args", [["alerts", "show", "nosuch"], ["alerts", "remove", "nosuch"],
+                                  ["alerts", "disable", "nosuch"], ["alerts", "test", "nosuch"]])
+def test_an_unknown_rule_is_one_error_line_on_stderr_and_exit_2(alerts_ctx, args: list[str]) -> None:  # noqa: F811
+    r = CliRunner().invoke(app, args)
+    assert (r.exit_code, r.stdout, r.stderr.strip()) == (2, "", "error: no rule 'nosuch'"), r.output
+
+
+def test_a_redis_database_the_server_does_not_have_is_one_line_and_exit_2() -> None:
+    from tests.conftest import REDIS_URL
+
+    # database 99 is a valid URL (a server may be configured with 100+): only the server can say no
+    url = REDIS_URL.rsplit("/", 1)[0] + "/99" if REDIS_URL.count("/") > 2 else REDIS_URL + "/99"
+    r = _cli("feeds", "list", NEWSWORKER_REDIS_URL=url)
+    lines = [x for x in r.stderr.strip().splitlines() if not x.startswith("warning: ")]
+    assert r.returncode == 2 and len(lines) == 1 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert lines[0].startswith(f"error: invalid settings: redis_url: Redis at {url} (NEWSWORKER_REDIS_URL) has "
+                               "no such database: DB index is out of range"), lines[0]

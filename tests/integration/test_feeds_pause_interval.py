@@ -109,7 +109,7 @@ def test_cli_disable_enable_and_set_keep_the_polling_state(isolated) -> None:  #
     assert r.exit_code == 0 and reg.get("f").interval == 600, r.output
     state = reg.state("f")
     assert state.etag == '"e1"' and state.items_new == 12 and state.interval is None  # adapts from 600 now
-    assert _cli("feeds", "disable", "nope").exit_code == 1
+    assert _cli("feeds", "disable", "nope").exit_code == 2  # an unknown id is wrong input (QA5 qa5b-9)
 
 
 def test_api_patch_pauses_resumes_and_retimes_a_feed(isolated) -> None:  # noqa: ANN001

@@ -89,7 +89,7 @@ def test_cli_feed_lifecycle_poll_and_dead_letters(isolated) -> None:
     assert deadletter.count() == 0
 
     assert runner.invoke(app, ["feeds", "remove", "t-bbc"]).exit_code == 0
-    assert runner.invoke(app, ["feeds", "remove", "t-bbc"]).exit_code == 1
+    assert runner.invoke(app, ["feeds", "remove", "t-bbc"]).exit_code == 2  # an unknown id is wrong input (QA5 qa5b-9)
     r = runner.invoke(app, ["feeds", "load", "config/feeds.demo.yaml"])
     assert r.exit_code == 0 and "5 feeds" in r.output
     r = runner.invoke(app, ["feeds", "load", "config/feeds.yaml"])

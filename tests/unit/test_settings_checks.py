@@ -39,6 +39,25 @@ BAD = [
     ({"api_port": 70000}, "api_port"),
     ({"redis_url": "http://x"}, "redis_url"),
     ({"es_url": "127.0.0.1:9200"}, "es_url"),
+    # QA5 qa5b-4, qa5b-5: what the clients would read wrongly (DB 0 for "6x") or refuse with a traceback
+    ({"redis_url": "redis://127.0.0.1:6379/6x"}, "the database (the part after the port) must be a number"),
+    ({"redis_url": "redis://127.0.0.1:6379/-1"}, "must be a number from 0"),
+    ({"redis_url": "redis://127.0.0.1:6379/1/"}, "must be a number from 0"),
+    ({"redis_url": "redis://127.0.0.1:99999/6"}, "port '99999' is not a number from 1 to 65535"),
+    ({"redis_url": "redis://127.0.0.1:0/6"}, "port '0' is not a number from 1 to 65535"),
+    ({"redis_url": "redis://127.0.0.1:abc/6"}, "port 'abc' is not a number from 1 to 65535"),
+    ({"redis_url": "redis://"}, "names no host"),
+    ({"redis_url": "redis://:pw@/3"}, "names no host"),
+    ({"redis_url": "REDIS://127.0.0.1:6379/0"}, "must start with redis://"),  # redis-py refuses it
+    ({"redis_url": "redis://127.0.0.1:6379/0?db=2"}, "names database 2 in ?db= but 0 in its path"),
+    ({"redis_url": "redis://127.0.0.1:6379?db=x"}, "the database (?db=) must be a number"),
+    ({"redis_url": "unix://"}, "names no socket path"),
+    ({"es_url": "http://"}, "names no host"),
+    ({"es_url": "http://127.0.0.1:99999"}, "port '99999' is not a number from 1 to 65535"),
+    ({"es_url": "http://127.0.0.1"}, "names no port"),
+    ({"es_url": "http://127.0.0.1:9200,http://x:abc"}, "must be one URL"),
+    ({"es_url": "http://127.0.0.1:9200,http://127.0.0.1:9201"}, "must be one URL"),
+    ({"es_url": "http://127.0.0.1:9200 "}, "holds a space"),
 ]
 
 
@@ -56,6 +75,23 @@ def test_the_defaults_and_the_test_harness_values_still_pass() -> None:
              redis_url="unix:///tmp/redis.sock", es_url="https://es.example:9200", log_format="text")
 
 
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379", "redis://127.0.0.1:6379/",
+                                 "redis://h/15", "redis://:p%40ss@h:6380/99", "rediss://user:pw@h:6379/2",
+                                 "redis://[::1]:6379/3", "redis://h:6379/4?db=4", "unix:///run/redis.sock?db=2"])
+def test_redis_urls_the_clients_read_alike_pass(url: str) -> None:
+    # 99 passes here: how many databases a server has is its own setting, met at the first command
+    assert Settings(redis_url=url).redis_url == url
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9200", "https://es.example", "http://u:p@h:9200/prefix",
+                                 "http://[::1]:9200", "HTTP://h:9200/"])
+def test_elasticsearch_urls_the_client_reads_pass(url: str) -> None:
+    from elasticsearch import Elasticsearch
+
+    assert Settings(es_url=url).es_url == url
+    Elasticsearch(url)  # the client takes it too
+
+
 @pytest.mark.parametrize(("env", "expect"), [
     ({"NEWSWORKER_WORKER_CONCURRENCY": "-1"}, "invalid settings: worker_concurrency"),
     ({"NEWSWORKER_POLL_MIN_INTERVAL": "30000", "NEWSWORKER_POLL_MAX_INTERVAL": "10"},
@@ -66,6 +102,15 @@ def test_the_defaults_and_the_test_harness_values_still_pass() -> None:
     ({"NEWSWORKER_REDIS_URL": "http://x"}, "invalid settings: redis_url: must start with redis://"),
     ({"NEWSWORKER_PRIVATE_HOSTS": '["::1:8099"]'}, "invalid settings: private_hosts: '::1:8099' is ambiguous: "
                                                  "write [::1]:8099 for ::1 port 8099"),
+    # QA5 qa5b-4: used to read database 0 (another installation's) and exit 0
+    ({"NEWSWORKER_REDIS_URL": "redis://127.0.0.1:6379/6x"}, "invalid settings: redis_url: the database (the part "
+                                                           "after the port) must be a number from 0"),
+    # QA5 qa5b-5: used to be a traceback (ValueError) at the first command
+    ({"NEWSWORKER_REDIS_URL": "redis://127.0.0.1:99999/6"}, "invalid settings: redis_url: port '99999' is not a "
+                                                           "number from 1 to 65535"),
+    ({"NEWSWORKER_ES_URL": "http://127.0.0.1:99999"}, "invalid settings: es_url: port '99999' is not a number"),
+    ({"NEWSWORKER_ES_URL": "http://"}, "invalid settings: es_url: names no host"),
+    ({"NEWSWORKER_ES_URL": "http://127.0.0.1:9200,http://x:abc"}, "invalid settings: es_url: must be one URL"),
 ])
 def test_the_cli_says_so_in_one_line_and_exits_2(env: dict[str, str], expect: str) -> None:
     r = _cli("feeds", "list", **env)

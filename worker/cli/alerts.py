@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from worker.cli.errors import CliError, NotFound
 from worker.cli.term import CliConsole, cell, dumps, utc_time
 
 console = CliConsole()
@@ -27,9 +28,6 @@ def _alerts() -> Any:
     return current()
 
 
-def _fail(msg: str, code: int = 1) -> None:
-    console.print(f"[red]error:[/red] {cell(msg)}", highlight=False)
-    raise typer.Exit(code)
 
 
 def _dump(obj: Any) -> None:
@@ -55,7 +53,6 @@ def add(
 ) -> None:
     """Create a rule (the query is validated first); a taken name is refused unless --replace."""
     from worker.alerts.rules import RuleError
-    from worker.cli.errors import CliError
 
     data = {
         "name": name, "query": query, "mode": mode, "digest_minutes": digest_minutes, "owner": owner,
@@ -72,7 +69,7 @@ def add(
     try:
         rule, created = store.upsert(data)
     except RuleError as err:
-        _fail(str(err), 2)
+        raise CliError(str(err)) from err
     console.print(f"{'created' if created else 'updated'} rule [bold]{cell(rule.name)}[/bold]", highlight=False)
 
 
@@ -88,7 +85,7 @@ def load(path: Annotated[Path, typer.Argument(help="alerts.yaml")]) -> None:
     try:
         results = _store().load_file(path)
     except RuleError as err:
-        _fail(str(err), 2)
+        raise CliError(str(err)) from err
     for rule, change in results:  # created | updated | unchanged
         console.print(f"{change} {cell(rule.name)}", highlight=False)
 
@@ -121,7 +118,7 @@ def show(name: str) -> None:
     """Show one rule as JSON."""
     rule = _store().get(name)
     if rule is None:
-        _fail(f"no rule named {name!r}")
+        raise NotFound("rule", name)
     from worker.alerts.rules import query_problem
 
     _dump({**rule.model_dump(mode="json"), "problem": query_problem(rule)})
@@ -131,7 +128,7 @@ def show(name: str) -> None:
 def remove(name: str) -> None:
     """Delete a rule."""
     if not _store().delete(name):
-        _fail(f"no rule named {name!r}")
+        raise NotFound("rule", name)
     console.print(f"removed {cell(name)}", highlight=False)
 
 
@@ -139,7 +136,7 @@ def _set_enabled(name: str, enabled: bool) -> None:
     try:
         _store().set_enabled(name, enabled)
     except KeyError:
-        _fail(f"no rule named {name!r}")
+        raise NotFound("rule", name) from None
     console.print(f"{'enabled' if enabled else 'disabled'} {cell(name)}", highlight=False)
 
 
@@ -166,7 +163,7 @@ def test(
 
     rule = _store().get(name)
     if rule is None:
-        _fail(f"no rule named {name!r}")
+        raise NotFound("rule", name)
     result = preview(rule, ctx=_alerts(), limit=limit)
     if as_json:
         _dump(result)

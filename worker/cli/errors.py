@@ -33,6 +33,15 @@ class CliError(Exception):
         self.code = code
 
 
+class NotFound(CliError):
+    """The thing a command was asked about does not exist (``feeds show nosuch``, ``deadletter show nosuch``):
+    wrong input like any other, so one ``error:`` line on stderr and exit 2, never a message on stdout, where
+    ``feeds show X > x.json`` would put it inside the file."""
+
+    def __init__(self, what: str, name: str) -> None:
+        super().__init__(f"no {what} {name!r}", EXIT_INPUT)
+
+
 @dataclass(frozen=True)
 class Failure:
     message: str
@@ -90,6 +99,16 @@ def _redis(err: BaseException) -> Failure | None:
         return None
     return Failure(f"Redis is unreachable at {_setting('redis_url')} (NEWSWORKER_REDIS_URL): {str(err).rstrip('.')}; "
                    "`newsworker status` shows what is up", EXIT_RUNTIME)
+
+
+def _redis_database(err: BaseException) -> Failure | None:
+    """A database number past the server's ``databases`` setting: only the server knows it, so it is met at
+    the first command rather than when the settings are read (``worker.service_urls``)."""
+    if not (_is(err, "redis.exceptions", "ResponseError") and "DB index is out of range" in str(err)):
+        return None
+    return Failure(f"invalid settings: redis_url: Redis at {_setting('redis_url')} (NEWSWORKER_REDIS_URL) has no "
+                   "such database: DB index is out of range (it has `databases` of them, 16 by default: 0-15)",
+                   EXIT_INPUT)
 
 
 def _broker(err: BaseException) -> Failure | None:
@@ -197,5 +216,5 @@ def _settings_file(err: BaseException) -> Failure | None:
 
 
 _CHECKS: tuple[Callable[[BaseException], Failure | None], ...] = (
-    _cli_error, _redis, _broker, _es_transport, _es_api, _http, _file, _yaml, _validation, _settings_source,
+    _cli_error, _redis, _redis_database, _broker, _es_transport, _es_api, _http, _file, _yaml, _validation, _settings_source,
     _settings_file)

@@ -11,12 +11,14 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from worker.cli.errors import NotFound
 from worker.cli.term import CliConsole, cell, dumps, utc_time
 
 console = CliConsole()
 
-# poll outcomes that make ``poll ID`` / ``poll --once`` exit 1: the fetch failed (error, dead) or there is no
-# such feed (unknown). locked (another poller has it), deferred and disabled are not failures.
+# poll outcomes that make ``poll ID`` / ``poll --once`` exit 1: the fetch failed (error, dead) or the feed was
+# removed while the round ran (unknown; a feed named that does not exist is refused first: exit 2). locked
+# (another poller has it), deferred and disabled are not failures.
 POLL_FAILED = frozenset({"error", "dead", "unknown"})
 
 
@@ -202,16 +204,14 @@ def register(app: typer.Typer) -> None:
         ctx = _ctx()
         feed = ctx.registry.get(feed_id)
         if feed is None:
-            console.print(f"[red]no feed {cell(repr(feed_id))}[/red]")
-            raise typer.Exit(1)
+            raise NotFound("feed", feed_id)
         view = feed_view(feed, ctx.registry.state(feed_id))
         view["state"] = ctx.registry.state(feed_id).model_dump()
         _print_json(view)
 
     def _set_enabled(feed_id: str, enabled: bool) -> None:
         if _ctx().registry.set_enabled(feed_id, enabled) is None:
-            console.print(f"[red]no feed {cell(repr(feed_id))}[/red]")
-            raise typer.Exit(1)
+            raise NotFound("feed", feed_id)
         console.print(f"{'enabled' if enabled else 'disabled'} {cell(feed_id)}"
                       + ("; polled on the next beat tick" if enabled else "; not polled until `feeds enable`"),
                       highlight=False)
@@ -238,20 +238,17 @@ def register(app: typer.Typer) -> None:
         ctx = _ctx()
         feed = ctx.registry.get(feed_id)
         if feed is None:
-            console.print(f"[red]no feed {cell(repr(feed_id))}[/red]")
-            raise typer.Exit(1)
+            raise NotFound("feed", feed_id)
         feed_input({**feed.model_dump(), "interval": interval}, ctx.settings)  # the one rule: exit 2 if out of bounds
         if ctx.registry.set_interval(feed_id, interval) is None:  # removed meanwhile
-            console.print(f"[red]no feed {cell(repr(feed_id))}[/red]")
-            raise typer.Exit(1)
+            raise NotFound("feed", feed_id)
         console.print(f"{cell(feed_id)}: interval {interval}s", highlight=False)
 
     @feeds.command("remove")
     def remove(feed_id: str) -> None:
         """Stop polling a feed and forget its state (already ingested articles stay)."""
         if not _ctx().registry.remove(feed_id):
-            console.print(f"[red]no feed {cell(repr(feed_id))}[/red]")
-            raise typer.Exit(1)
+            raise NotFound("feed", feed_id)
         console.print(f"removed {cell(feed_id)}")
 
     @app.command("poll")
@@ -269,6 +266,8 @@ def register(app: typer.Typer) -> None:
 
         runner = _runner(inline)
         ctx = runner.ctx
+        if feed_id and ctx.registry.get(feed_id) is None:  # wrong input, not a failed poll
+            raise NotFound("feed", feed_id)
 
         def emit(item: FeedItem) -> None:
             console.print(f"  new: {cell((item.title or '')[:70])}  [dim]{cell(item.url)}[/dim]")
@@ -354,8 +353,7 @@ def register(app: typer.Typer) -> None:
     def dl_show(dl_id: str) -> None:
         entry = _dead_letters().get(dl_id)
         if entry is None:
-            console.print(f"[red]no dead letter {cell(repr(dl_id))}[/red]")
-            raise typer.Exit(1)
+            raise NotFound("dead letter", dl_id)
         _print_json(entry)
 
     @dl.command("replay")
@@ -368,6 +366,8 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2)
         from worker.pipeline.deadletters import replay_records
 
+        if dl_id and dead.get(dl_id) is None:
+            raise NotFound("dead letter", dl_id)
         ids = [dl_id] if dl_id else [r["id"] for r in dead.list(stage, limit=100_000)]
         for done in replay_records(dead, _runner(inline=False), ids):
             if done.stage is None:
@@ -380,5 +380,4 @@ def register(app: typer.Typer) -> None:
     @dl.command("delete")
     def dl_delete(dl_id: str) -> None:
         if not _dead_letters().delete(dl_id):
-            console.print(f"[red]no dead letter {cell(repr(dl_id))}[/red]")
-            raise typer.Exit(1)
+            raise NotFound("dead letter", dl_id)

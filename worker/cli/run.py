@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from celery.exceptions import DuplicateNodenameWarning
 
 from worker.cli.children import ChildRecord, spawn
+from worker.cli.logfiles import LogRotation
 from worker.ops import runs
 from worker.ops.status_line import Collector, StatusLine
 from worker.settings import Settings
@@ -205,6 +206,10 @@ class Supervisor:
         self.stopping = False
         self.started = time.time()
         self.record = ChildRecord(settings.data_dir)
+        # the children's log files are their redirected stdout: bounded by copy and truncate (worker.cli.logfiles)
+        self.rotation = LogRotation([self.logs / f"{name}.log" for name, _ in specs] + [self.logs / "run.log"],
+                                    settings.log_max_mb * 1024 * 1024, settings.log_backups,
+                                    report_to=self.logs / "run.log")
         self.run_info = runs.RunInfo.here(str(settings.data_dir), settings.redis_prefix)
         self._beating = threading.Event()
         self._joined: list[runs.RunInfo] = []  # other runs seen on these names (the heartbeat thread's news)
@@ -235,6 +240,7 @@ class Supervisor:
             self.procs[name] = self._spawn(name, cmd)
         self._record()
         self._start_heartbeat()
+        self.rotation.start()
 
     def _start_heartbeat(self) -> None:
         """Stamp this run's heartbeat every ``runs.HEARTBEAT_EVERY`` s (off the main loop: Redis may hang),
@@ -379,6 +385,7 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+        self.rotation.close()
         for f in self.files.values():
             f.close()
         self.record.remove()
