@@ -13,8 +13,8 @@ def test_each_operation_declares_the_api_key_header_once() -> None:
             params = [(p["in"], p["name"].lower()) for p in op.get("parameters", [])]
             assert len(params) == len(set(params)), f"{method.upper()} {path} repeats a parameter: {params}"
             headers = [p["name"] for p in op.get("parameters", []) if p["in"] == "header"]
-            # a rule's edits may also carry If-Match (its version: 412 on a stale edit)
-            allowed = {"X-API-Key", "If-Match"} if method in ("put", "patch") and path.startswith("/alerts/") \
+            # a rule's edits and its delete may also carry If-Match (its version: 412 on a stale one)
+            allowed = {"X-API-Key", "If-Match"} if method in ("put", "patch", "delete") and path.startswith("/alerts/") \
                 else {"X-API-Key"}
             if headers:
                 assert "X-API-Key" in headers and set(headers) <= allowed, f"{method.upper()} {path}: {headers}"

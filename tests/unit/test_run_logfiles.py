@@ -57,7 +57,8 @@ def test_a_file_a_child_writes_to_stays_bounded_and_whole(tmp_path: Path) -> Non
     numbers = [_lines(f) for f in reversed(files)]
     flat = [n for part in numbers for n in part]
     assert flat == sorted(flat)
-    assert all(part for part in numbers)
+    # every copy holds lines; the live file may have just been emptied by the last check
+    assert all(part for part in numbers[:-1])
 
 
 def test_rotate_shifts_the_copies_and_keeps_only_the_newest(tmp_path: Path) -> None:
