@@ -32,7 +32,7 @@ from worker.keys import Keys
 from worker.logs import capture_warnings
 from worker.logs import install as install_json_logs
 from worker.pipeline.context import current
-from worker.pipeline.table import STAGES
+from worker.pipeline.table import STAGES, only_deliveries
 from worker.settings import Settings, get_settings
 from worker.store.clients import probing, reset_clients
 from worker.store.elastic import index_warnings
@@ -129,11 +129,22 @@ def _fresh_clients(**_: object) -> None:
 
 
 @worker_init.connect
-def _warm_chain(**_: object) -> None:
+def _warm_chain(sender: object = None, **_: object) -> None:
     """Load the NER model and gazetteer (and trafilatura's lazily read tables) once in the parent, so prefork
-    children share the pages. A chain that cannot load fails the worker's start, loudly."""
+    children share the pages. A chain that cannot load fails the worker's start, loudly. A worker that only
+    sends notifications (``-Q deliver``, ``worker.ops.workers``) never extracts: it skips the few hundred MB."""
+    if only_deliveries(tuple(consumed_queues(sender))):
+        return
     warm_up_chain()
     warm_up_page_extraction()
+
+
+def consumed_queues(worker: object) -> list[str]:
+    """The queues a starting worker (``worker_init``'s sender, after its ``-Q``) consumes; [] if unknown."""
+    try:
+        return list(worker.app.amqp.queues.consume_from)  # type: ignore[attr-defined]
+    except AttributeError:
+        return []
 
 
 @worker_ready.connect

@@ -155,6 +155,10 @@ class Settings(BaseSettings):
 
     # worker
     worker_concurrency: int = Field(2, ge=1)
+    deliver_concurrency: int = Field(
+        8, ge=1, le=256, description="threads of the worker that sends notifications (the deliver queue): each "
+        "waits on one webhook receiver or SMTP server, up to NEWSWORKER_WEBHOOK_TOTAL_DEADLINE; with all of them "
+        "waiting, further notifications wait in the queue, and ingestion is not held")
     worker_max_tasks_per_child: int = Field(
         2000, ge=1, description="recycle a pool process after this many tasks (bounds memory growth; each restart "
         "rebuilds HTTP clients, the alert engine and the story-log copy)")

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.integration.alert_receivers import free_port
-from tests.integration.procs import wait_for
+from tests.integration.procs import all_queues, wait_for
 from worker.devdata import CORPUS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -322,10 +322,11 @@ class Stack:
             threading.Thread(target=watch, daemon=True).start()
         return p
 
-    def start_worker(self, name: str = "w1", concurrency: int = 2, queues: str = "poll,fetch,extract,index,alert",
+    def start_worker(self, name: str = "w1", concurrency: int = 2, queues: str | None = None,
                      env: dict[str, str] | None = None, extra: tuple[str, ...] = (),
                      supervise: bool = False) -> subprocess.Popen:
-        cmd = _celery("worker", "-Q", queues, "-c", str(concurrency), "-n", f"{name}-{self.tag}@%h",
+        # every queue of the stage table by default, as `newsworker worker` consumes
+        cmd = _celery("worker", "-Q", queues or all_queues(), "-c", str(concurrency), "-n", f"{name}-{self.tag}@%h",
                       "--loglevel", "INFO", "--without-gossip", "--without-mingle", "-O", "fair", *extra)
         return self.spawn(name, cmd, env, supervise=supervise)
 
@@ -427,7 +428,7 @@ class Stack:
 
         r = redis.Redis.from_url(self.redis_url, decode_responses=True)
         prefix = self.env.get("NEWSWORKER_REDIS_PREFIX", "nw:")
-        out: dict[str, Any] = {"queues": {q: r.llen(q) for q in ("poll", "fetch", "extract", "index", "alert")},
+        out: dict[str, Any] = {"queues": {q: r.llen(q) for q in all_queues().split(",")},
                                "outbox": r.zcard(prefix + "outbox:since"),
                                "unacked": [json.loads(v)[0].get("headers", {}).get("task")
                                            for v in r.hvals("unacked")],

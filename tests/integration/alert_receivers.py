@@ -53,6 +53,8 @@ class WebhookReceiver:
     host: str = "127.0.0.1"
     requests: list[ReceivedRequest] = field(default_factory=list)  # every request, whatever we answered
     _script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    delay: float = 0.0  # seconds before each answer: a slow receiver (each request in a thread of its own)
+    arrivals: list[float] = field(default_factory=list)  # time.time() of each request as it arrives (answered or not)
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -83,6 +85,10 @@ class WebhookReceiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 code, extra = receiver._next_answer()
+                with receiver._lock:
+                    receiver.arrivals.append(arrived)
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 with receiver._lock:
                     receiver.requests.append(ReceivedRequest(self.path, dict(self.headers.items()), body, code,
                                                                     arrived))

@@ -51,11 +51,18 @@ def process(cmd: list[str], env: dict[str, str], log_path: Path | None = None,
             out.close()
 
 
-def celery_worker_cmd(queues: str = "poll,fetch,extract,index,alert", concurrency: int = 1,
-                      name: str = "test") -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker", "-Q", queues, "-c",
-            str(concurrency), "-n", f"{name}-{os.getpid()}@%h", "--loglevel", "INFO", "--without-gossip",
-            "--without-mingle", "-O", "fair"]
+def all_queues() -> str:
+    """Every queue of the stage table (a test worker that does everything, as ``newsworker worker`` does)."""
+    from worker.pipeline.table import STAGES
+
+    return ",".join(STAGES.queues)
+
+
+def celery_worker_cmd(queues: str | None = None, concurrency: int = 1, name: str = "test",
+                      pool: str = "prefork") -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "worker.celery_app", "worker", "-Q", queues or all_queues(),
+            "-P", pool, "-c", str(concurrency), "-n", f"{name}-{os.getpid()}@%h", "--loglevel", "INFO",
+            "--without-gossip", "--without-mingle", "-O", "fair"]
 
 
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2, what: str = "condition"):  # noqa: ANN001

@@ -62,9 +62,9 @@ def test_run_shows_a_banner_and_a_status_line_logs_to_files_and_stops_on_ctrl_c(
             assert httpx.get(f"http://127.0.0.1:{api_port}/ready", timeout=10).status_code == 200
             text = console.read_text()
             assert f"open        http://127.0.0.1:{api_port}/" in text
-            assert f"{data / 'logs'}/{{replay,worker,beat,api}}.log" in text and "Ctrl-C" in text
+            assert f"{data / 'logs'}/{{replay,worker,deliver,beat,api}}.log" in text and "Ctrl-C" in text
             assert '"level"' not in text, "a JSON log line reached the console"
-            for name in ("worker", "beat", "api", "replay"):
+            for name in ("worker", "deliver", "beat", "api", "replay"):
                 assert (data / "logs" / f"{name}.log").stat().st_size > 0, name
             for name in ("beat", "api"):  # the celery/uvicorn log records, one JSON object a line
                 records = [json.loads(ln) for ln in (data / "logs" / f"{name}.log").read_text().splitlines()

@@ -175,7 +175,8 @@ def test_install_service_writes_units_that_systemd_analyze_verifies(tmp_path) ->
     assert run.returncode == 0, run.stderr
     names = sorted(p.name for p in out_dir.iterdir())
     assert names == sorted(["newsworker.target", "newsworker-redis.service", "newsworker-elasticsearch.service",
-                            "newsworker-worker.service", "newsworker-beat.service", "newsworker-api.service"])
+                            "newsworker-worker.service", "newsworker-deliver.service", "newsworker-beat.service",
+                            "newsworker-api.service"])
     # Offline: no running systemd needed; --recursive-errors=yes makes every unit named in Requires/Wants/After
     # resolve (the sibling files are on the search path), --man=no skips the Documentation= lookups.
     verify = subprocess.run([analyze, "verify", "--man=no", "--recursive-errors=yes",

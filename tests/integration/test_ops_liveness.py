@@ -61,7 +61,8 @@ def test_frozen_pool_makes_status_fail_and_recovers(private_redis, es_client, tm
     # status is red while nothing is registered to poll (the feeds check); one feed, never reachable, is enough
     subprocess.run([sys.executable, "-m", "worker.cli.main", "feeds", "add", "https://feed.invalid/rss", "--id",
                     "liveness", "--interval", "3600"], env=env, cwd=REPO, check=True, capture_output=True, timeout=60)
-    with process(celery_worker_cmd(queues="poll", concurrency=1, name="liveness"), env,
+    # every queue: status is red while one of the stage table's queues has no worker consuming it
+    with process(celery_worker_cmd(concurrency=1, name="liveness"), env,
                  tmp_path / "worker.log") as worker, process(beat, env, tmp_path / "beat.log"):
         try:
             wait_until(lambda: _status(env)[0] == 0, 90, 1.0, "status green with worker and beat running")

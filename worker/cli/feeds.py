@@ -192,7 +192,7 @@ def register(app: typer.Typer) -> None:
                 _ago(r["last_success"]), str(r["consecutive_failures"]),
                 _ago(r["next_poll"]) if r["enabled"] else "paused",
                 f"{r['current_interval']:.0f}s" if r["current_interval"] else "-", str(r["items_new"]),
-                cell((r["last_error"] or "")[:60]),
+                cell(r["last_error"] or ""),  # whole, as in `deadletter list` (QA5 qa5a-5)
             )
         console.print(t)
 
@@ -344,9 +344,12 @@ def register(app: typer.Typer) -> None:
         from worker.pipeline.deadletters import subject
 
         for r in rows:
-            what = subject(r)[:60]
+            what = subject(r)
             when = utc_time(r["recorded_at"], seconds=True)
-            t.add_row(cell(r["id"]), cell(r["stage"]), when, cell(what), cell(str(r["error"])[:70]))
+            # whole: the console fits the table to a terminal and keeps every cell whole in a pipe or a file
+            # (worker.cli.term); the error's end is often its advice ("save the rule with the receiver's new
+            # URL"), which a cut at 70 characters hid (QA5 qa5a-5)
+            t.add_row(cell(r["id"]), cell(r["stage"]), when, cell(what), cell(r["error"]))
         console.print(t)
 
     @dl.command("show")

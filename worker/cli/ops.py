@@ -14,6 +14,7 @@ from rich.table import Table
 from worker.cli.identity import RunPidFile
 from worker.cli.term import CliConsole, cell, dumps
 from worker.ops.runs import RunInfo
+from worker.ops.workers import ROLES, WorkerRole, role, split
 from worker.settings import get_settings
 
 console = CliConsole()
@@ -41,11 +42,16 @@ def _celery(*args: str) -> list[str]:
     return [sys.executable, "-m", "celery", "-A", "worker.celery_app", *quiet, *args]
 
 
-def worker_cmd(concurrency: int, queues: str, name: str = "worker") -> list[str]:
+def worker_cmd(concurrency: int, queues: str, name: str = "worker", pool: str = "prefork") -> list[str]:
     s = get_settings()
-    return _celery("worker", "-Q", queues, "-c", str(concurrency), "-n", f"{name}@%h", "--loglevel", "INFO",
-                   f"--max-tasks-per-child={s.worker_max_tasks_per_child}", "-O", "fair",
-                   "--without-gossip", "--without-mingle")
+    # recycling applies to prefork children; a thread pool (the deliveries', worker.ops.workers) has none
+    recycle = [f"--max-tasks-per-child={s.worker_max_tasks_per_child}"] if pool == "prefork" else []
+    return _celery("worker", "-Q", queues, "-P", pool, "-c", str(concurrency), "-n", f"{name}@%h",
+                   "--loglevel", "INFO", *recycle, "-O", "fair", "--without-gossip", "--without-mingle")
+
+
+def role_cmd(r: WorkerRole) -> list[str]:
+    return worker_cmd(r.concurrency, r.queue_list, r.name, r.pool)
 
 
 def beat_cmd() -> list[str]:
@@ -101,12 +107,6 @@ def setup_storage() -> None:
             "fire again for them.[/yellow]")
 
 
-def _all_queues() -> str:
-    from worker.pipeline.table import STAGES
-
-    return ",".join(STAGES.queues)
-
-
 # The shipped alert rules post to a local receiver on this port (config/alerts.yaml).
 DEMO_RECEIVER = "127.0.0.1:8099"
 
@@ -155,11 +155,21 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def worker(
-        concurrency: int = typer.Option(None, "-c", help="worker processes (default from settings)"),
-        queues: str = typer.Option(None, "-Q", help="queues to consume (default: all of the stage table's)"),
+        concurrency: int = typer.Option(None, "-c", help="pool size (default from settings: "
+                                        "NEWSWORKER_WORKER_CONCURRENCY, or NEWSWORKER_DELIVER_CONCURRENCY for "
+                                        "--role deliver)"),
+        queues: str = typer.Option(None, "-Q", help="queues to consume (default: the role's)"),
+        role_name: str = typer.Option("all", "--role", help=f"{' | '.join(ROLES)}: every queue; every queue but "
+                                      "the deliveries'; the deliveries' (a thread pool)"),
+        pool: str = typer.Option(None, "-P", help="prefork | threads (default: the role's)"),
     ) -> None:
-        """Run a Celery worker (start more of these, on any machine, to scale out)."""
-        os.execv(sys.executable, worker_cmd(concurrency or get_settings().worker_concurrency, queues or _all_queues()))
+        """Run a Celery worker (start more of these, on any machine, to scale out). Without --role it consumes
+        every queue; `--role pipeline` plus `--role deliver` keep slow receivers off ingestion."""
+        try:
+            r = role(role_name, get_settings(), concurrency)
+        except ValueError as err:
+            raise typer.BadParameter(str(err), param_hint="--role") from None
+        os.execv(sys.executable, worker_cmd(r.concurrency, queues or r.queue_list, r.name, pool or r.pool))
 
     @app.command()
     def beat() -> None:
@@ -239,7 +249,9 @@ def register(app: typer.Typer) -> None:
             if serve_replay:
                 specs.append(("replay", [sys.executable, "-m", "worker.cli.main", "replay-server",
                                          "--port", str(demo_port)]))
-        specs.append(("worker", worker_cmd(concurrency or s.worker_concurrency, _all_queues())))
+        # the pipeline's worker and the deliveries' own (worker.ops.workers): a slow receiver holds a thread
+        # of the second, never a process of the first (QA5 qa5a-1)
+        specs += [(r.name, role_cmd(r)) for r in split(s, concurrency)]
         specs.append(("beat", beat_cmd()))
         if not no_api:
             specs.append(("api", api_cmd(s.api_host, s.api_port)))

@@ -1,4 +1,4 @@
-"""``newsworker install-service``: systemd units for worker, beat, API, Redis and Elasticsearch.
+"""``newsworker install-service``: systemd units for the two workers, beat, API, Redis and Elasticsearch.
 
 The paths, user, ports and server arguments come from ``scripts/services.sh describe``, and the machine is
 provisioned by ``scripts/services.sh prepare`` (Elasticsearch downloaded, its user and data dirs made), so a
@@ -46,8 +46,8 @@ def register(app: typer.Typer) -> None:
                                            help="a unit for Elasticsearch (off: yours is elsewhere)"),
         env_file: Path = _ENV_FILE,
     ) -> None:
-        """Install systemd units (newsworker.target: worker, beat, API, Redis, Elasticsearch), restarting on
-        failure and logging to the journal."""
+        """Install systemd units (newsworker.target: worker, deliver (the notifications' worker), beat, API, Redis,
+        Elasticsearch), restarting on failure and logging to the journal."""
         if provision and not dry_run and (redis or elasticsearch):
             _services("prepare")
         plan = systemd.plan_from(

@@ -21,7 +21,7 @@ from worker.celery_app import QUEUES, app
 from worker.pipeline.context import current
 from worker.pipeline.deadletters import DeadLetters
 from worker.pipeline.outbox import Outbox
-from worker.pipeline.table import STAGES
+from worker.pipeline.table import STAGES, only_deliveries
 from worker.settings import get_settings
 from worker.store.clients import PROBE_SECONDS, es_version, get_redis, probing
 
@@ -62,14 +62,37 @@ def check_es(seconds: float = PROBE_SECONDS) -> Check:
 
 
 def check_workers(timeout: float = 2.0) -> Check:
+    """Workers answer, and every queue of the stage table has one consuming it. A queue nobody consumes
+    fills without a word while everything else is green: e.g. the deliveries' queue with only a worker
+    started with `--role pipeline`, or one of an older version's queue list (QA5 qa5a-1)."""
     try:
-        replies = app.control.inspect(timeout=timeout).ping() or {}
+        replies = app.control.inspect(timeout=timeout).active_queues() or {}
     except Exception as err:  # noqa: BLE001
         return Check("workers", False, f"cannot ask workers: {err}")
     names = sorted(replies)
     if not names:
         return Check("workers", False, "no worker answered ping")
-    return Check("workers", True, f"{len(names)} worker(s): {', '.join(names)}", {"workers": names})
+    consumers = queue_consumers(replies)
+    idle = [q for q in QUEUES if not consumers[q]]
+    data = {"workers": names, "queues": consumers, "unconsumed": idle}
+    detail = f"{len(names)} worker(s): {', '.join(names)}"
+    if idle:
+        start = "--role deliver" if only_deliveries(idle) else f"-Q {','.join(idle)}"
+        return Check("workers", False, f"{detail}; no worker consumes the queue(s) {', '.join(idle)}: their work "
+                     f"waits (start one: newsworker worker {start})", data)
+    return Check("workers", True, detail, data)
+
+
+def queue_consumers(replies: dict[str, Any]) -> dict[str, list[str]]:
+    """Per queue of the stage table, the workers consuming it, from ``inspect().active_queues()``'s replies
+    (worker name -> the queues it consumes, as kombu declarations)."""
+    out: dict[str, list[str]] = {q: [] for q in QUEUES}
+    for worker, queues in sorted(replies.items()):
+        for q in queues or []:
+            name = q.get("name") if isinstance(q, dict) else None
+            if name in out:
+                out[name].append(worker)
+    return out
 
 
 def read_canary() -> float | None:
@@ -243,10 +266,15 @@ def service_state(checks: list[Check]) -> dict[str, Any]:
 
 
 def as_json(checks: list[Check]) -> dict[str, Any]:
+    queues = queue_stats() if checks and checks[0].ok else []
+    consumers = next((c.data.get("queues") for c in checks if c.name == "workers"), None)
+    if consumers is not None:  # the workers were asked: who consumes each queue
+        for q in queues:
+            q["workers"] = consumers.get(q["queue"], [])
     return {
         "ok": all(c.ok for c in checks),
         "checks": [asdict(c) for c in checks],
-        "queues": queue_stats() if checks and checks[0].ok else [],
+        "queues": queues,
         "dead_letters": dead_letter_count(),
         "schedule": _schedule(),
         "in_flight": _in_flight(),

@@ -24,6 +24,7 @@ TARGET = "newsworker.target"
 REDIS = "newsworker-redis.service"
 ES = "newsworker-elasticsearch.service"
 WORKER = "newsworker-worker.service"
+DELIVER = "newsworker-deliver.service"
 BEAT = "newsworker-beat.service"
 API = "newsworker-api.service"
 
@@ -138,19 +139,26 @@ def units(plan: ServicePlan) -> dict[str, str]:
                 ("SuccessExitStatus", "143"), ("SyslogIdentifier", "newsworker-elasticsearch")]
         out[ES] = _unit(f"newsworker: Elasticsearch {plan.es_version} (single node, 127.0.0.1), "
                         "as scripts/services.sh runs it", svc)
-    out[WORKER] = _unit("newsworker: Celery worker (every queue of the stage table)",
+    # Two workers, as `newsworker run` starts them (worker.ops.workers): the pipeline's prefork pool, and the
+    # deliveries' thread pool, so that a slow webhook receiver never holds a process ingestion needs.
+    out[WORKER] = _unit("newsworker: Celery worker (every queue of the stage table but the deliveries')",
                         # mixed: SIGTERM to Celery's main process only, which lets its pool children finish
                         # the task at hand (a warm shutdown); with the default control-group every child got
                         # SIGTERM too, and prefork children die on it at once (their task is redone). What
                         # is left after TimeoutStopSec gets SIGKILL.
-                        _app(plan, "newsworker-worker", [nw, "worker"], pre=[nw, "setup"], stop_timeout=600,
-                             kill_mode="mixed"),
+                        _app(plan, "newsworker-worker", [nw, "worker", "--role", "pipeline"], pre=[nw, "setup"],
+                             stop_timeout=600, kill_mode="mixed"),
                         requires=stores, after=stores)
+    # One process (threads): SIGTERM lets the sends in progress end, each within its total deadline.
+    out[DELIVER] = _unit("newsworker: Celery worker sending notifications (the deliver queue, a thread pool)",
+                         _app(plan, "newsworker-deliver", [nw, "worker", "--role", "deliver"], stop_timeout=600,
+                              kill_mode="mixed"),
+                         requires=stores, after=stores)
     out[BEAT] = _unit("newsworker: scheduler (RedBeat)", _app(plan, "newsworker-beat", [nw, "beat"]),
                       requires=redis_dep, after=redis_dep)
     out[API] = _unit("newsworker: HTTP API and web page", _app(plan, "newsworker-api", [nw, "api"]),
                      requires=redis_dep, wants=es_dep, after=stores)
-    services = [*stores, WORKER, BEAT, API]
+    services = [*stores, WORKER, DELIVER, BEAT, API]
     out[TARGET] = "\n".join(["[Unit]", "Description=newsworker: feeds -> extraction -> Elasticsearch -> alerts",
                              "Wants=" + " ".join(services), "", "[Install]", "WantedBy=multi-user.target", ""])
     return out

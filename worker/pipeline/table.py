@@ -11,6 +11,11 @@ nothing else names a task or a queue.
 Where a stage runs is decided per deployment: ``story``, ``index`` and ``match`` always run in the process
 that produced their input (no queue hop per article); ``extract`` does too unless ``inline_extract`` is
 false (fetching workers then hand articles to workers consuming ``extract,index``).
+
+``deliver`` has a queue of its own (``DELIVER_QUEUES``): an attempt waits on someone else's server (a webhook
+receiver may take ``webhook_timeout`` to answer, an SMTP server ``smtp_total_deadline``), and on the
+``alert`` queue beside ``match`` a slow receiver held the pool processes that poll, fetch and index (QA5
+qa5a-1). Its workers run a thread pool (``worker.ops.workers``), so waiting costs a thread, not a process.
 """
 
 from __future__ import annotations
@@ -25,8 +30,18 @@ from worker.pipeline.stage import Stage, StageTable, always, per_record
 from worker.records import Delivery, FeedItem, FetchedArticle
 from worker.settings import Settings
 
+# Queues whose tasks wait on other people's servers rather than compute: consumed by an I/O pool of their own
+# (threads), never by the processes ingestion and matching need (QA5 qa5a-1).
+DELIVER_QUEUES = ("deliver",)
+
+
+def only_deliveries(queues: tuple[str, ...] | list[str]) -> bool:
+    """A worker consuming ``queues`` sends notifications and nothing else (it needs no extraction chain)."""
+    return bool(queues) and all(q in DELIVER_QUEUES for q in queues)
+
+
 # Queues of the rows kept in the outbox: while one holds messages, old outbox entries may just be waiting.
-OUTBOX_QUEUES = ("poll", "fetch", "extract", "index", "alert")
+OUTBOX_QUEUES = ("poll", "fetch", "extract", "index", "alert", *DELIVER_QUEUES)
 FETCH_BATCH = 16
 
 
@@ -55,7 +70,8 @@ STAGES = StageTable([
     Stage("match", per_record(article.match), EnrichedDocument, Delivery, queue="alert", retry=STORE,
           next="deliver", inline=always, outbox=True, article=True),
     # The end of the line: its outcome label (delivered, skipped) is the receipt, in metrics and the history.
-    Stage("deliver", per_record(article.deliver), Delivery, None, queue="alert", retry=CHANNEL,
+    # Its own queue (instant notifications and the digests' alike): see DELIVER_QUEUES.
+    Stage("deliver", per_record(article.deliver), Delivery, None, queue=DELIVER_QUEUES[0], retry=CHANNEL,
           outbox=True, on_dead=article.delivery_failed),
     # -- periodic: beat sends these every ``every(settings)`` seconds ---------------------------------
     Stage("poll_due", periodic.schedule_polls, None, str, queue="poll", retry=PERIODIC, next="poll",
