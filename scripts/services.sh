@@ -119,6 +119,9 @@ redis_down() {
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     rm -f "$REDIS_DIR/redis.pid"; log "Redis stopped"
+  else
+    # a Redis this checkout reused (it answered at `up`) is someone else's: say so rather than nothing
+    log "Redis at $REDIS_URL was not started by this checkout (no $REDIS_DIR/redis.pid): left running"
   fi
 }
 
@@ -272,6 +275,8 @@ es_down() {
     for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -9 "$pid" 2>/dev/null || true
     rm -f "$ES_DATA/es.pid"; log "Elasticsearch stopped"
+  elif ! { [ -z "${NEWSWORKER_NO_DOCKER:-}" ] && docker_engine; }; then
+    log "Elasticsearch at $ES_URL was not started by this checkout (no $ES_DATA/es.pid): left running"
   fi
 }
 

@@ -99,6 +99,9 @@ def create_app(settings: Settings) -> Celery:
         redbeat_redis_url=settings.redis_url,
         redbeat_key_prefix=Keys(settings.redis_prefix).redbeat,
         redbeat_lock_timeout=BEAT_LOCK_TIMEOUT,
+        # explicit and empty: RedBeat forwards none of the broker's transport options to its client, as it did
+        # when it fell back to them, and no longer warns at every beat start that the fallback ends (QA5 qa5b-14)
+        redbeat_redis_options={},
         beat_max_loop_interval=BEAT_MAX_LOOP_INTERVAL,
         beat_schedule=beat_schedule(settings),
     )

@@ -357,17 +357,21 @@ def capture_warnings(log_format: str = "json") -> None:
         warnings_log.propagate = False
 
 
-def uvicorn_config(log_format: str = "json") -> dict | None:
-    """uvicorn's ``log_config``: its error and access loggers through ``JsonFormatter`` (``None``: uvicorn's own
-    text format, for ``log_format: text``). uvicorn configures logging itself at start, after our code had a
-    chance to, so the formatter has to be handed to it rather than installed on the root logger."""
-    if log_format != "json":
-        return None
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+# ``log_format: text`` for the API: Celery's own text line shape (the worker's and beat's), with a time: uvicorn's
+# default ("INFO:     Shutting down") has none (QA5 qa5b-14)
+TEXT_FORMAT = "[%(asctime)s: %(levelname)s/%(name)s] %(message)s"
+
+
+def uvicorn_config(log_format: str = "json") -> dict:
+    """uvicorn's ``log_config``: its error and access loggers, and the app's, through ``JsonFormatter``, or for
+    ``log_format: text`` through ``TEXT_FORMAT``. uvicorn configures logging itself at start, after our code
+    had a chance to, so the formatter has to be handed to it rather than installed on the root logger."""
+    handler = {"class": "logging.StreamHandler", "formatter": "line", "stream": "ext://sys.stderr"}
+    line = {"()": "worker.logs.JsonFormatter"} if log_format == "json" else {"format": TEXT_FORMAT}
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "worker.logs.JsonFormatter"}},
+        "formatters": {"line": line},
         "handlers": {"default": handler},
         "loggers": {
             "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},

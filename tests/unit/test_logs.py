@@ -163,3 +163,46 @@ def test_the_replay_servers_start_line_is_json_in_a_log_file(tmp_path) -> None:
         proc.wait(10)
     rec = json.loads(out.read_text().splitlines()[0])
     assert rec["logger"] == "newsworker.replay" and rec["msg"].startswith("replay server on http://127.0.0.1:")
+
+
+def test_the_api_text_log_lines_carry_their_time() -> None:
+    """QA5 qa5b-14: with NEWSWORKER_LOG_FORMAT=text uvicorn's own format gave "INFO:     Shutting down", no time."""
+    import re
+
+    from worker.logs import uvicorn_config
+
+    config = uvicorn_config("text")
+    assert config["handlers"]["default"]["formatter"] == "line"
+    formatter = logging.Formatter(config["formatters"]["line"]["format"])
+    line = formatter.format(logging.LogRecord("uvicorn.error", logging.INFO, __file__, 0, "Shutting down", None, None))
+    assert re.match(r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}: INFO/uvicorn\.error\] Shutting down$", line), line
+    assert uvicorn_config("json")["formatters"]["line"] == {"()": "worker.logs.JsonFormatter"}
+
+
+def test_services_down_names_a_service_it_did_not_start(tmp_path) -> None:
+    """QA5 qa5b-14: `make stop` in a checkout that reused running services printed nothing and stopped nothing."""
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "services.sh"
+    env = {"PATH": "/usr/bin:/bin", "NEWSWORKER_DATA": str(tmp_path), "NEWSWORKER_NO_DOCKER": "1",
+           "NEWSWORKER_REDIS_URL": "redis://127.0.0.1:1/0", "NEWSWORKER_ES_URL": "http://127.0.0.1:1"}
+    out = subprocess.run(["bash", str(script), "down"], env=env, capture_output=True, text=True, timeout=60)
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text
+    assert "Redis at redis://127.0.0.1:1/0 was not started by this checkout" in text, text
+    assert "Elasticsearch at http://127.0.0.1:1 was not started by this checkout" in text, text
+
+
+def test_beat_starts_without_redbeats_fallback_warning() -> None:
+    """QA5 qa5b-14: every beat start logged "RedBeat will stop falling back to broker_transport_options"."""
+    import warnings
+
+    from redbeat.schedulers import RedBeatConfig
+
+    from worker.celery_app import app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        conf = RedBeatConfig(app)
+    assert conf.redbeat_redis_options == {}

@@ -74,12 +74,10 @@ def serve_api(host: str, port: int) -> None:
 
     from worker.logs import uvicorn_config
 
-    log_config = uvicorn_config(get_settings().log_format)
-    extra = {} if log_config is None else {"log_config": log_config}
     # h11's request head limit (16 KiB by default) is below a GET /search of MAX_QUERY_CHARS Arabic characters
     # (6-9 bytes each, percent-encoded): raised so the parser's limit is the one a user meets
     uvicorn.run("worker.api.app:app", host=host, port=port, h11_max_incomplete_event_size=REQUEST_HEAD_BYTES,
-                **extra)
+                log_config=uvicorn_config(get_settings().log_format))
 
 
 def setup_storage() -> None:
