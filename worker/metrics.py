@@ -18,10 +18,14 @@ import os
 import threading
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from worker.keys import Keys
 from worker.settings import get_settings
 from worker.store.clients import get_redis
+
+if TYPE_CHECKING:
+    import redis
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +142,11 @@ def observe(name: str, seconds: float, labels: Mapping[str, str] | None = None) 
     _buffer.add(hkey, f"{lk}|sum", seconds)
 
 
-def read_counters(name: str) -> dict[str, float]:
-    flush()
-    return {k: float(v) for k, v in get_redis().hgetall(key("c", name)).items()}
+def read_counters(name: str, client: redis.Redis | None = None) -> dict[str, float]:
+    """The counter ``name`` across the cluster. With ``client`` (a health probe's, bounded in time) what Redis
+    holds is read as it is: this process's buffered updates are not written first, since that write would
+    go through the patient client and wait on a Redis that does not answer."""
+    if client is None:
+        flush()
+        client = get_redis()
+    return {k: float(v) for k, v in client.hgetall(key("c", name)).items()}

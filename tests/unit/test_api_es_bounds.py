@@ -7,7 +7,6 @@ patient. Integration: ``tests/integration/test_api_es_stall.py`` (a real stall, 
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from fastapi.responses import StreamingResponse
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from tests.silent_server import SilentServer, silent_server
 from worker.settings import Settings, get_settings
 from worker.store import clients
 
@@ -27,39 +27,10 @@ KEY = "a-real-secret-0123456789"
 pytestmark = pytest.mark.usefixtures("fresh_settings")
 
 
-class SilentServer:
-    """Accepts connections, reads what comes, never answers; counts the connections it was offered."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.accepted = 0
-        self._held: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            self._held.append(conn)
-
-    def close(self) -> None:
-        for s in (self.sock, *self._held):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            s.close()
-
-
 @pytest.fixture
 def silent() -> Iterator[SilentServer]:
-    server = SilentServer()
-    yield server
-    server.close()
+    with silent_server() as server:
+        yield server
 
 
 def _client(port: int) -> clients.DeadlineElasticsearch:

@@ -113,7 +113,7 @@ class _World:
         def canary_age() -> float | None:
             return None if w.canary is None else max(0.0, time.time() - w.canary)
 
-        def counters(name: str) -> dict[str, float]:
+        def counters(name: str, client: object = None) -> dict[str, float]:  # noqa: ARG001 - the probe client
             if w.counters is None:
                 raise ConnectionError("Redis is away")
             return w.counters.get(name, {})

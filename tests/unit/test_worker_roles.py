@@ -149,7 +149,7 @@ def _active_queues(replies: dict[str, list[str]]):
         def active_queues(self) -> dict:
             return {w: [{"name": q, "routing_key": q} for q in qs] for w, qs in replies.items()}
 
-    return lambda timeout=2.0: Inspect()
+    return lambda timeout=2.0, connection=None: Inspect()  # check_workers hands it a bounded connection
 
 
 def test_status_is_down_while_a_queue_has_no_worker(monkeypatch) -> None:

@@ -317,13 +317,16 @@ def register(app: typer.Typer) -> None:
 
         checks = health.gather(include_workers=not services_only)
         body = health.as_json(checks)
+        up = health.redis_ok(checks)  # a Redis that did not answer is not asked again (each costs seconds)
         try:
             from worker.ingest.registry import list_feeds
+            from worker.store.clients import probe_redis
 
-            body["failing_feeds"] = [f for f in list_feeds() if f["status"] in ("failing", "dead")]
+            feeds = list_feeds(probe_redis()) if up else None
+            body["failing_feeds"] = None if feeds is None else [f for f in feeds if f["status"] in ("failing", "dead")]
         except Exception:  # noqa: BLE001 - status must work even before any feed state exists
             body["failing_feeds"] = None
-        body["runs"] = _live_runs()
+        body["runs"] = _live_runs() if up else None
         if as_json:
             print(dumps(body, indent=1, default=str))
         else:
@@ -356,12 +359,12 @@ def register(app: typer.Typer) -> None:
 def _live_runs() -> list[str] | None:
     """The `newsworker run`s with a fresh heartbeat on this Redis database (None: cannot tell)."""
     from worker.ops import runs
-    from worker.store.clients import get_redis
+    from worker.store.clients import probe_redis
 
     s = get_settings()
     try:
-        # this process is no run: none of the heartbeats is "me"
-        return [o.describe() for o in runs.others(get_redis(), RunInfo.here(str(s.data_dir), s.redis_prefix))]
+        # this process is no run: none of the heartbeats is "me"; asked with the probe's bound (status)
+        return [o.describe() for o in runs.others(probe_redis(), RunInfo.here(str(s.data_dir), s.redis_prefix))]
     except Exception:  # noqa: BLE001 - Redis away: its own row says so
         return None
 

@@ -6,6 +6,12 @@ whole loop beat -> broker -> worker works. Every periodic row of the stage table
 ``status`` shows each schedule (digests, the outbox sweep...) actually running. Queue depth and the age of
 the oldest waiting message (from the ``sent_at`` header stamped at publish time) say whether workers keep
 up.
+
+Every check answers within seconds whatever the stores do: Redis is read through ``probe_redis`` (3 s to
+connect and to answer, no retry) and Elasticsearch through ``probing``, the worker ping uses a broker
+connection with the same bound, and when Redis does not answer the checks that need it are not asked at all
+(each would wait its own 3 s): ``status`` and /ready say "redis DOWN" in about ``PROBE_SECONDS``, where a
+frozen Redis used to hold them for minutes (QA5 qa5b-12).
 """
 
 from __future__ import annotations
@@ -15,15 +21,18 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import redis
 from elastic_transport import ConnectionTimeout
 
 from worker.celery_app import QUEUES, app
+from worker.ingest.registry import FeedRegistry
+from worker.keys import Keys
 from worker.pipeline.context import current
 from worker.pipeline.deadletters import DeadLetters
 from worker.pipeline.outbox import Outbox
 from worker.pipeline.table import STAGES, only_deliveries
 from worker.settings import get_settings
-from worker.store.clients import PROBE_SECONDS, es_version, get_redis, probing
+from worker.store.clients import PROBE_SECONDS, es_version, probe_redis, probing
 
 
 @dataclass
@@ -34,13 +43,21 @@ class Check:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+def _store() -> tuple[redis.Redis, Keys]:
+    """The Redis client and key names the checks read with: the probe client on the context's Redis."""
+    ctx = current()
+    return probe_redis(ctx.redis), ctx.keys
+
+
 def check_redis() -> Check:
     try:
-        r = get_redis()
+        r = probe_redis()
         r.ping()
         info = r.info("server")
         # No URL: it may carry a password, and /ready is open to anyone.
         return Check("redis", True, f"redis {info.get('redis_version')}")
+    except redis.TimeoutError:  # accepts connections, answers nothing (or too late): not "refused"
+        return Check("redis", False, f"unreachable: no answer within {PROBE_SECONDS:g} s")
     except Exception as err:  # noqa: BLE001
         return Check("redis", False, f"unreachable: {err}")
 
@@ -65,8 +82,12 @@ def check_workers(timeout: float = 2.0) -> Check:
     """Workers answer, and every queue of the stage table has one consuming it. A queue nobody consumes
     fills without a word while everything else is green: e.g. the deliveries' queue with only a worker
     started with `--role pipeline`, or one of an older version's queue list (QA5 qa5a-1)."""
+    # A broker connection of its own with the probe's bounds: the app's (no socket timeout, reconnecting
+    # forever, as a worker's should) waited without end on a Redis that accepts and never answers (qa5b-12).
+    bounds = {"socket_timeout": PROBE_SECONDS, "socket_connect_timeout": PROBE_SECONDS, "retry_on_timeout": False}
     try:
-        replies = app.control.inspect(timeout=timeout).active_queues() or {}
+        with app.connection_for_write(transport_options=bounds, connect_timeout=PROBE_SECONDS) as conn:
+            replies = app.control.inspect(timeout=timeout, connection=conn).active_queues() or {}
     except Exception as err:  # noqa: BLE001
         return Check("workers", False, f"cannot ask workers: {err}")
     names = sorted(replies)
@@ -98,8 +119,8 @@ def queue_consumers(replies: dict[str, Any]) -> dict[str, list[str]]:
 def read_canary() -> float | None:
     """When a worker last executed the canary (Unix seconds), None if it never did. Raises when Redis cannot
     be read: "never ran" and "cannot tell" are different answers."""
-    ctx = current()
-    raw = ctx.redis.get(ctx.keys.canary)
+    r, keys = _store()
+    raw = r.get(keys.canary)
     return None if raw is None else float(raw)
 
 
@@ -133,7 +154,7 @@ def check_feeds() -> Check:
     """Something is registered to poll: with no enabled feed everything else can be green while nothing comes
     in (a fresh install before `feeds load`, or a Redis that lost its data and no copy to restore from)."""
     try:
-        feeds = current().registry.list()
+        feeds = FeedRegistry(*_store()).list()
     except Exception as err:  # noqa: BLE001
         return Check("feeds", False, f"cannot read the feed registry: {err}")
     enabled = sum(1 for f in feeds if f.enabled)
@@ -148,7 +169,7 @@ def schedule_stats() -> list[dict[str, Any]]:
     """Per periodic row of the stage table: its period and how long ago it last ran (None: never)."""
     ctx = current()
     rows = STAGES.periodic
-    raws = ctx.redis.mget([ctx.keys.periodic_last(s.name) for s in rows])
+    raws = probe_redis(ctx.redis).mget([ctx.keys.periodic_last(s.name) for s in rows])
     now = time.time()
     out = []
     for stage, raw in zip(rows, raws, strict=True):
@@ -183,8 +204,8 @@ def check_beat() -> Check:
     meanwhile the beat that replaces it waits and nothing is scheduled: a lock not renewed for three ticks is
     a holder that is gone (or frozen)."""
     try:
-        ctx = current()
-        ttl_ms = ctx.redis.pttl(f"{ctx.keys.redbeat}:lock")
+        r, keys = _store()
+        ttl_ms = r.pttl(f"{keys.redbeat}:lock")
     except Exception as err:  # noqa: BLE001
         return Check("beat", False, f"cannot read beat lock: {err}")
     if ttl_ms is None or ttl_ms < 0:
@@ -201,7 +222,7 @@ def check_beat() -> Check:
 
 
 def queue_stats() -> list[dict[str, Any]]:
-    r = get_redis()
+    r = probe_redis()
     out = []
     now = time.time()
     for q in QUEUES:
@@ -223,20 +244,31 @@ def queue_stats() -> list[dict[str, Any]]:
 
 def dead_letter_count() -> int | None:
     try:
-        ctx = current()
-        return DeadLetters(ctx.redis, ctx.keys).count()
+        return DeadLetters(*_store()).count()
     except Exception:  # noqa: BLE001
         return None
 
 
+PIPELINE_CHECKS = ("workers", "beat", "consuming", "schedule", "feeds")
+
+
 def pipeline_checks(consuming: Check | None = None) -> list[Check]:
-    """The checks of a running pipeline, in ``status``'s order: what ``status`` and the console of ``run``
-    both judge by (``consuming`` replaces the canary's check when the caller knows better)."""
+    """The checks of a running pipeline, in ``status``'s order (``PIPELINE_CHECKS``): what ``status`` and the
+    console of ``run`` both judge by (``consuming`` replaces the canary's check when the caller knows better)."""
     return [check_workers(), check_beat(), consuming or check_consuming(), check_schedule(), check_feeds()]
+
+
+def redis_ok(checks: list[Check]) -> bool:
+    """The Redis check among ``checks`` passed (True when there is none)."""
+    return all(c.ok for c in checks if c.name == "redis")
 
 
 def gather(include_workers: bool = True) -> list[Check]:
     checks = [check_redis(), check_es()]
+    if include_workers and not redis_ok(checks):
+        # every pipeline check reads Redis (the worker ping goes through it): each would wait its own
+        # PROBE_SECONDS on a Redis that does not answer, and none could tell more than the Redis row
+        return checks + [Check(name, False, "not checked: Redis is down") for name in PIPELINE_CHECKS]
     if include_workers:
         checks += pipeline_checks()
     return checks
@@ -266,7 +298,8 @@ def service_state(checks: list[Check]) -> dict[str, Any]:
 
 
 def as_json(checks: list[Check]) -> dict[str, Any]:
-    queues = queue_stats() if checks and checks[0].ok else []
+    up = redis_ok(checks)  # the figures below live in Redis: not asked of one that did not answer
+    queues = queue_stats() if up else []
     consumers = next((c.data.get("queues") for c in checks if c.name == "workers"), None)
     if consumers is not None:  # the workers were asked: who consumes each queue
         for q in queues:
@@ -275,9 +308,9 @@ def as_json(checks: list[Check]) -> dict[str, Any]:
         "ok": all(c.ok for c in checks),
         "checks": [asdict(c) for c in checks],
         "queues": queues,
-        "dead_letters": dead_letter_count(),
-        "schedule": _schedule(),
-        "in_flight": _in_flight(),
+        "dead_letters": dead_letter_count() if up else None,
+        "schedule": _schedule() if up else None,
+        "in_flight": _in_flight() if up else None,
     }
 
 
@@ -290,8 +323,7 @@ def _schedule() -> list[dict[str, Any]] | None:
 
 def _in_flight() -> int | None:
     try:
-        ctx = current()
-        return Outbox(ctx.redis, ctx.keys).count()
+        return Outbox(*_store()).count()
     except Exception:  # noqa: BLE001
         return None
 

@@ -4,7 +4,9 @@ documents in the index, whether Redis and Elasticsearch answer). Served by the A
 
 A store that is down is reported, not propagated: ``newsworker_dependency_up{dependency=...}`` is 0 and the
 figures read from it are left out, while everything else is still exposed. The scrape used to answer 503
-while Redis was down, so Prometheus got nothing at all, not even that Redis was the trouble."""
+while Redis was down, so Prometheus got nothing at all, not even that Redis was the trouble. Redis is read
+through the probe client (``probe_redis``) and Elasticsearch through ``probing``: a store that accepts
+connections but never answers costs the scrape seconds, not minutes."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from worker.ingest.registry import list_feeds
 from worker.metrics import BUCKETS, COUNTERS, HISTOGRAMS, flush, key
 from worker.ops.health import canary_age, queue_stats
 from worker.pipeline.context import current
-from worker.store.clients import get_redis, probing
+from worker.store.clients import probe_redis, probing
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ class RedisCollector:
 
 def _redis_up() -> bool:
     try:
-        return bool(get_redis().ping())
+        return bool(probe_redis().ping())  # PROBE_SECONDS, no retry: a frozen Redis must not hold the scrape
     except redis.RedisError:
         return False
 
@@ -68,7 +70,7 @@ def _index_documents() -> int | None:
 
 def _redis_families() -> Iterable:
     flush()
-    r = get_redis()
+    r = probe_redis()
     for name, help_text in COUNTERS.items():
         fam = None
         for lk, v in r.hgetall(key("c", name)).items():
@@ -111,7 +113,7 @@ def _scrape_time_gauges() -> Iterable:
     canary.add_metric([], a if a is not None else float("inf"))  # Redis answered: None is "never ran"
     yield canary
     try:
-        feeds = list_feeds()
+        feeds = list_feeds(probe_redis())
     except Exception:  # noqa: BLE001 - no feeds state yet must not break the scrape
         return
     up = GaugeMetricFamily("newsworker_feed_up", "1 if the feed's last poll succeeded (status ok/new)",

@@ -25,6 +25,7 @@ from worker.metrics import read_counters
 from worker.ops import health
 from worker.pipeline.context import current
 from worker.settings import get_settings
+from worker.store.clients import probe_redis, probing
 
 # Poll outcomes that are no poll at all (another worker held the lock, the feed is disabled...).
 _NOT_POLLED = frozenset({"deferred", "locked", "unknown", "disabled"})
@@ -246,7 +247,9 @@ class Collector:
     @staticmethod
     def _read_counts() -> Counts | None:
         try:
-            return counts_from(read_counters)
+            # the probe client: a frozen Redis held this thread (and so the state) for 34 s and more (qa5b-12)
+            client = probe_redis(current().redis)
+            return counts_from(lambda name: read_counters(name, client))
         except Exception:  # noqa: BLE001 - Redis away: the state says so, the figures keep their last value
             return None
 
@@ -254,7 +257,10 @@ class Collector:
     def _in_index() -> int | None:
         ctx = current()
         try:
-            return int(ctx.es.count(index=ctx.settings.es_index)["count"])
+            # within PROBE_SECONDS, no retry: the patient client held this thread ~2 minutes on a stalled
+            # node, and the state stayed "ready" all that time (QA5 qa5b-11)
+            with probing(ctx.es) as es:
+                return int(es.count(index=ctx.settings.es_index)["count"])
         except Exception:  # noqa: BLE001
             return None
 

@@ -17,6 +17,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from worker.settings import Settings
 
@@ -162,6 +163,15 @@ def units(plan: ServicePlan) -> dict[str, str]:
     out[TARGET] = "\n".join(["[Unit]", "Description=newsworker: feeds -> extraction -> Elasticsearch -> alerts",
                              "Wants=" + " ".join(services), "", "[Install]", "WantedBy=multi-user.target", ""])
     return out
+
+
+def url_host(url: str) -> str | None:
+    """The host a store URL names (``redis://:pw@10.1.2.3:6400/2`` -> ``10.1.2.3``); None for a Unix socket
+    (``unix:///run/redis.sock``), which is a path on this machine. Ports and credentials are left out."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return None
+    return parts.hostname or "localhost"
 
 
 def parse_description(text: str) -> dict[str, str]:

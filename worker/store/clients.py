@@ -8,12 +8,18 @@ The Elasticsearch client is patient (30 s a call, 3 retries): indexing rides out
 waiting (an API request, a health check) takes ``interactive(es, timeout)`` instead, under an
 ``es_deadline``: no retry, and every call within what is left of the deadline, so a node that accepts
 connections but never answers costs that caller seconds, not two minutes.
+
+Redis likewise: the process's client is patient (10 s a command, retried), which is right for a worker and
+wrong for a health check; ``probe_redis`` gives the checks a client of their own on the same server with
+``PROBE_SECONDS`` to connect and to answer, and no retry. A Redis that accepts connections but never answers
+(SIGSTOP, a stuck host) held ``newsworker status`` and /ready for minutes (QA5 qa5b-12).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -22,6 +28,8 @@ from typing import Any
 import redis
 from elastic_transport import ConnectionTimeout
 from elasticsearch import Elasticsearch
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from worker.settings import get_settings
 
@@ -90,6 +98,9 @@ class _Clients:
 
 
 _clients = _Clients()
+# the probe client of each Redis client, dropped with it (reset_clients, a test's own client)
+_probes: weakref.WeakKeyDictionary[redis.Redis, redis.Redis] = weakref.WeakKeyDictionary()
+_probes_lock = threading.Lock()
 
 
 def get_redis() -> redis.Redis:
@@ -104,6 +115,25 @@ def get_redis() -> redis.Redis:
                 retry_on_timeout=True,
             )
         return _clients.redis
+
+
+def probe_redis(client: redis.Redis | None = None) -> redis.Redis:
+    """A client for a health question on the server and database of ``client`` (the process's by default),
+    with its own pool: ``PROBE_SECONDS`` to connect and ``PROBE_SECONDS`` for each answer, and no
+    retry, so a command on a Redis that does not answer raises ``redis.TimeoutError`` within that time
+    instead of the patient client's 10 s x 4 tries. The workers keep their patient client."""
+    source = client if client is not None else get_redis()
+    with _probes_lock:
+        probe = _probes.get(source)
+        if probe is None:
+            pool = source.connection_pool
+            kwargs = dict(pool.connection_kwargs)
+            kwargs.update(socket_timeout=PROBE_SECONDS, socket_connect_timeout=PROBE_SECONDS,
+                          retry=Retry(NoBackoff(), 0), retry_on_error=[], health_check_interval=0)
+            kwargs.pop("retry_on_timeout", None)
+            probe = redis.Redis(connection_pool=type(pool)(connection_class=pool.connection_class, **kwargs))
+            _probes[source] = probe
+        return probe
 
 
 def get_es() -> Elasticsearch:

@@ -1,0 +1,200 @@
+"""A store that is frozen (accepts connections, never answers: SIGSTOP, a stuck host) is reported DOWN
+within seconds by every health probe: ``newsworker status`` (QA5 qa5b-12: nothing printed for over 200 s),
+/ready (no answer in 60 s), /metrics, the worker ping, and the console of ``run`` (qa5b-11: ``ready`` for
+the whole 70 s of an Elasticsearch freeze, since its index count waited on the patient client; qa5b-12: 34
+to 110 s to show a frozen Redis). The frozen store is ``tests.silent_server.SilentServer``; the other one is
+the real service. The workers' clients stay patient."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.integration.procs import REPO, env_with
+from tests.silent_server import SilentServer, silent_server
+from worker.store.clients import PROBE_SECONDS
+
+pytestmark = pytest.mark.integration
+
+# PROBE_SECONDS for the frozen store, the other store's real answer and the process's own work: a few
+# seconds. Without the bounds each of these took from 40 s to minutes.
+BOUND = 4 * PROBE_SECONDS
+
+
+@pytest.fixture
+def silent() -> Iterator[SilentServer]:
+    with silent_server() as server:
+        yield server
+
+
+def _point(monkeypatch: pytest.MonkeyPatch, variable: str, url: str) -> None:
+    from worker.settings import get_settings
+    from worker.store.clients import reset_clients
+
+    monkeypatch.setenv(variable, url)
+    get_settings.cache_clear()
+    reset_clients()
+
+
+@pytest.fixture
+def frozen_redis(silent: SilentServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[SilentServer]:
+    """This process's settings and clients on a Redis that accepts connections and never answers."""
+    _point(monkeypatch, "NEWSWORKER_REDIS_URL", silent.url("redis"))
+    yield silent
+    monkeypatch.undo()
+    _point(monkeypatch, "NEWSWORKER_REDIS_URL", "")
+    monkeypatch.undo()
+
+
+@pytest.fixture
+def frozen_es(silent: SilentServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[SilentServer]:
+    """This process's settings and clients on an Elasticsearch that accepts connections and never answers."""
+    _point(monkeypatch, "NEWSWORKER_ES_URL", silent.url("http"))
+    yield silent
+    monkeypatch.undo()
+    _point(monkeypatch, "NEWSWORKER_ES_URL", "")
+    monkeypatch.undo()
+
+
+def within(seconds: float, call: Callable[[], Any]) -> Any:
+    """``call()``'s result, failing the test if it has not returned within ``seconds`` (it is left to finish
+    in a daemon thread, which the frozen store's closing ends)."""
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            out["value"] = call()
+        except BaseException as err:  # noqa: BLE001 - handed to the test
+            out["error"] = err
+
+    started = time.monotonic()
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"no answer within {seconds:g} s"
+    if "error" in out:
+        raise out["error"]
+    out["elapsed"] = time.monotonic() - started
+    return out["value"]
+
+
+def _status(variable: str, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = env_with(**{variable: url}, COLUMNS="220", NEWSWORKER_LOG_FORMAT="text")
+    started = time.monotonic()
+    try:
+        done = subprocess.run([sys.executable, "-m", "worker.cli.main", "status", *args], env=env, cwd=REPO,
+                              capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"`newsworker status` printed nothing for 60 s with {variable} frozen")
+    assert time.monotonic() - started < BOUND + 5, "status took longer than its checks' bounds"  # + start-up
+    return done
+
+
+# -- qa5b-12: Redis frozen ---------------------------------------------------------------------------------
+
+def test_status_says_redis_is_down_within_seconds(silent: SilentServer) -> None:
+    done = _status("NEWSWORKER_REDIS_URL", silent.url("redis"))
+    assert done.returncode == 1, done.stdout + done.stderr
+    row = next(line for line in done.stdout.splitlines() if line.strip("│ ").startswith("redis "))
+    assert "DOWN" in row and f"no answer within {PROBE_SECONDS:g} s" in row, done.stdout
+    # the checks that need Redis are not asked one by one (each would wait its own 3 s)
+    assert "not checked: Redis is down" in done.stdout, done.stdout
+
+
+def test_status_json_says_redis_is_down_within_seconds(silent: SilentServer) -> None:
+    done = _status("NEWSWORKER_REDIS_URL", silent.url("redis"), "--json")
+    body = json.loads(done.stdout)
+    checks = {c["name"]: c for c in body["checks"]}
+    assert done.returncode == 1 and body["ok"] is False
+    assert not checks["redis"]["ok"] and "no answer within" in checks["redis"]["detail"]
+    assert checks["elasticsearch"]["ok"], checks["elasticsearch"]  # the real one
+    assert body["queues"] == [] and body["dead_letters"] is None and body["runs"] is None
+
+
+def test_ready_answers_503_within_seconds(frozen_redis: SilentServer) -> None:
+    from fastapi.testclient import TestClient
+
+    from worker.api.app import create_app
+
+    with TestClient(create_app()) as client:
+        for path in ("/ready", "/ready?workers=true"):
+            resp = within(BOUND, lambda path=path: client.get(path))
+            assert resp.status_code == 503, resp.text
+            redis_check = next(c for c in resp.json()["checks"] if c["name"] == "redis")
+            assert not redis_check["ok"] and "no answer within" in redis_check["detail"]
+
+
+def test_metrics_answer_within_seconds_with_redis_down(frozen_redis: SilentServer) -> None:
+    from fastapi.testclient import TestClient
+
+    from worker.api.app import create_app
+
+    with TestClient(create_app()) as client:
+        resp = within(BOUND, lambda: client.get("/metrics"))
+    assert resp.status_code == 200, resp.text
+    assert 'newsworker_dependency_up{dependency="redis"} 0.0' in resp.text
+
+
+def test_the_worker_ping_gives_up_within_seconds(silent: SilentServer) -> None:
+    """The ping goes through the broker: Celery's own connection (no socket timeout, reconnecting without
+    end) never returned from a Redis that froze between the Redis check and this one. In a process of its
+    own: the Celery app takes its broker URL from the settings when it is first imported."""
+    code = ("import json; from worker.ops import health; c = health.check_workers(); "
+            "print(json.dumps([c.ok, c.detail]))")
+    env = env_with(NEWSWORKER_REDIS_URL=silent.url("redis"), NEWSWORKER_LOG_FORMAT="text")
+    started = time.monotonic()
+    try:
+        done = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True,
+                              timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the worker ping did not return within 60 s from a frozen Redis")
+    assert time.monotonic() - started < BOUND + 5
+    ok, detail = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not ok and "cannot ask workers" in detail, detail
+
+
+def test_the_console_shows_redis_down_within_seconds(frozen_redis: SilentServer) -> None:
+    from worker.ops.status_line import Collector
+
+    collector = Collector(api=None)
+    within(BOUND, lambda: collector.refresh(force=True))
+    assert collector.state() == "DOWN: redis"
+
+
+def test_the_probe_is_bounded_and_the_workers_client_stays_patient() -> None:
+    from worker.store.clients import get_redis, probe_redis
+
+    patient, probe = get_redis(), probe_redis()
+    assert probe is not patient and probe is probe_redis(patient)  # one probe client per client
+    slow, quick = patient.connection_pool.make_connection(), probe.connection_pool.make_connection()
+    assert (slow.socket_timeout, slow.retry.get_retries()) == (10, 1)  # a command waits, and is tried again
+    assert quick.socket_timeout == quick.socket_connect_timeout == PROBE_SECONDS
+    assert quick.retry.get_retries() == 0
+    assert probe.ping()
+
+
+# -- qa5b-11: Elasticsearch frozen ---------------------------------------------------------------------------
+
+def test_status_says_elasticsearch_is_down_within_seconds(silent: SilentServer) -> None:
+    done = _status("NEWSWORKER_ES_URL", silent.url("http"), "--json")
+    checks = {c["name"]: c for c in json.loads(done.stdout)["checks"]}
+    assert done.returncode == 1
+    assert not checks["elasticsearch"]["ok"] and "no answer within" in checks["elasticsearch"]["detail"]
+
+
+def test_the_console_shows_elasticsearch_down_within_seconds(frozen_es: SilentServer) -> None:
+    """The console's index count waited on the patient client (30 s x 4 tries) before the checks ran, so the
+    state stayed ``ready`` for the whole freeze while ``status`` said DOWN."""
+    from worker.ops.status_line import Collector
+
+    collector = Collector(api=None)
+    within(BOUND, lambda: collector.refresh(force=True))
+    assert collector.state() == "DOWN: elasticsearch"
+    assert collector.in_index is None  # not asked of the frozen node for more than PROBE_SECONDS
