@@ -65,6 +65,17 @@ def celery_worker_cmd(queues: str | None = None, concurrency: int = 1, name: str
             "--without-gossip", "--without-mingle", "-O", "fair"]
 
 
+def listening(port: int) -> bool:
+    """Something accepts connections on 127.0.0.1:``port``."""
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2, what: str = "condition"):  # noqa: ANN001
     end = time.time() + timeout
     while time.time() < end:

@@ -20,19 +20,9 @@ import pytest
 
 from tests.conftest import ES_URL, REDIS_URL
 from tests.integration.alert_receivers import free_port
-from tests.integration.procs import REPO, env_with, leased_redis_db, wait_for
+from tests.integration.procs import REPO, env_with, leased_redis_db, listening, wait_for
 
 pytestmark = pytest.mark.integration
-
-
-def _listening(port: int) -> bool:
-    import socket
-
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
 
 
 def test_run_shows_a_banner_and_a_status_line_logs_to_files_and_stops_on_ctrl_c(
@@ -75,7 +65,7 @@ def test_run_shows_a_banner_and_a_status_line_logs_to_files_and_stops_on_ctrl_c(
             assert run.wait(60) == 0
             assert console.read_text().rstrip().endswith("stopped")
             time.sleep(0.5)
-            assert not _listening(api_port) and not _listening(demo_port), "a child outlived run"
+            assert not listening(api_port) and not listening(demo_port), "a child outlived run"
         finally:
             if run.poll() is None:
                 import os

@@ -22,20 +22,10 @@ import redis
 
 from tests.conftest import ES_URL, REDIS_URL
 from tests.integration.alert_receivers import free_port
-from tests.integration.procs import REPO, env_with, leased_redis_db, process, wait_for
+from tests.integration.procs import REPO, env_with, leased_redis_db, listening, process, wait_for
 from worker.cli.run import demo_feeds_file
 
 pytestmark = pytest.mark.integration
-
-
-def _listening(port: int) -> bool:
-    import socket
-
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -56,7 +46,7 @@ def test_a_joining_demo_run_uses_the_live_runs_replay_server_and_leaves_the_regi
         # the live run: its replay server, its demo feeds, its heartbeat (on another host: never taken as gone)
         with process([sys.executable, "-m", "worker.cli.main", "replay-server", "--port", str(live_port)], env,
                      tmp_path / "live-replay.log"):
-            wait_for(lambda: _listening(live_port), 30, 0.2, "the live run's replay server")
+            wait_for(lambda: listening(live_port), 30, 0.2, "the live run's replay server")
             feeds = demo_feeds_file(REPO / "config" / "feeds.demo.yaml", live_port, tmp_path / "live")
             loaded = _cli(env, "feeds", "load", str(feeds))
             assert loaded.returncode == 0, loaded.stdout + loaded.stderr
@@ -82,7 +72,7 @@ def test_a_joining_demo_run_uses_the_live_runs_replay_server_and_leaves_the_regi
                                 + (data / "logs" / "worker.log").read_text(errors="replace")[-3000:])
                 text = console.read_text()
                 assert f"demo: the live run's replay feeds on 127.0.0.1:{live_port}" in text, text
-                assert not _listening(own_port), "the joining run started a replay server of its own"
+                assert not listening(own_port), "the joining run started a replay server of its own"
                 assert "registered by the live run" in (data / "logs" / "run.log").read_text()
                 bbc = json.loads(_cli(env, "feeds", "show", "replay-bbc").stdout)
                 assert bbc["url"] == f"http://127.0.0.1:{live_port}/feeds/bbc.rss", bbc
@@ -94,7 +84,7 @@ def test_a_joining_demo_run_uses_the_live_runs_replay_server_and_leaves_the_regi
                 assert run.wait(60) == 0
                 # the live run's feeds still name its server, which still serves them
                 bbc = json.loads(_cli(env, "feeds", "show", "replay-bbc").stdout)
-                assert bbc["url"].startswith(f"http://127.0.0.1:{live_port}/") and _listening(live_port)
+                assert bbc["url"].startswith(f"http://127.0.0.1:{live_port}/") and listening(live_port)
             finally:
                 if run.poll() is None:
                     os.killpg(run.pid, signal.SIGKILL)

@@ -14,18 +14,10 @@ from pathlib import Path
 import pytest
 from celery.utils.log import LoggingProxy
 
+from tests.log_records import KeepRecords
 from worker.logs import JsonFormatter, TracebackJoiner, install, log_context
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-class _Keep(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 def _line(logger: logging.Logger, msg: str, **extra: object) -> dict:
@@ -64,7 +56,7 @@ def redirected():  # noqa: ANN201
     proxy for sys.stderr writing to it."""
     logger = logging.getLogger("celery.redirected")
     saved = (list(logger.filters), logger.propagate, logger.level)
-    keep = _Keep()
+    keep = KeepRecords()
     logger.addHandler(keep)
     logger.propagate = False
     logger.setLevel(logging.INFO)

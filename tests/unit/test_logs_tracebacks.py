@@ -23,19 +23,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.log_records import KeepRecords
 from worker.celery_log import LineProxy, RedirectLogging
 from worker.logs import install
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-class _Keep(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 class _Writes:
@@ -62,7 +54,7 @@ def redirected() -> Iterator[tuple[LineProxy, list[logging.LogRecord]]]:
     for sys.stdout/sys.stderr writing to it."""
     logger = logging.getLogger("celery.redirected")
     saved = (list(logger.filters), logger.propagate, logger.level)
-    keep = _Keep()
+    keep = KeepRecords()
     logger.addHandler(keep)
     logger.propagate = False
     logger.setLevel(logging.INFO)
