@@ -214,6 +214,11 @@ def test_a_prison_stormed_named_indefinite_is_a_prison_attack():
     assert "prison_attack" in types("", "اقتحم مسلحون سجنا في شمال البلاد فجر اليوم وقتلوا 6 من الحراس.")
     assert "prison_attack" in types("", "هاجم مسلحون سجنًا وحرروا عشرات المعتقلين.")
     assert "prison_attack" in types("", "واقتحموا مركزا للاحتجاز تديره الشرطة")
+    # the re-test: a subject and a time between the verb and the prison, wire style, and a raid
+    assert "prison_attack" in types("", "اقتحم مسلحون مجهولون فجر اليوم سجنا رئيسيا في مقديشو بعد تفجير جدار المبنى.")
+    assert "prison_attack" in types("", "داهم مسلحون سجنا للنساء في المدينة.")
+    # a clause boundary between them is no object
+    assert "prison_attack" not in types("", "هاجم الرئيس خصومه في خطابه، وقال إنه قضى عامين سجنا.")
     # a sentence's "سجنا", and a storming verb with another object, stay what they were
     assert "prison_attack" not in types("", "وقضى عشر سنوات سجنا بعد أن هاجم الشرطة.")
     assert "prison_attack" not in types("", "اقتحم مسلحون منزلا وحكم على أحدهم لاحقا بالسجن عاما.")

@@ -285,12 +285,13 @@ class FeedRegistry:
         polling learnt from the old URL's answers goes. Its validators (ETag, Last-Modified, body hash: sent
         to the new server they could hide its items behind a 304 or an "unchanged body"), the 301 it
         followed, the adaptive interval (a dead URL's slowest rate), the failures in a row (the new URL
-        starts from none, not 29 of 30 to "dead"), the last HTTP status and parse error. The new URL is due at
-        once: its first poll sets the status, kept until then (as are the counts, the last success and new
-        item, the arrival times (the outlet's pace), and the last error with its time)."""
+        starts from none, not 29 of 30 to "dead"), the last HTTP status and parse error, and the last error with
+        its time (the old URL's 404 beside "ok" read as the new URL failing: QA5 re-test qa5r1-2). The new URL is
+        due at once: its first poll sets the status, kept until then (as are the counts, the last success and
+        new item, and the arrival times: the outlet's pace)."""
         self._update_state(feed.id, {"etag": None, "last_modified": None, "body_hash": None, "moved_from": None,
                                      "interval": None, "consecutive_failures": 0, "last_http_status": None,
-                                     "bozo_error": None})
+                                     "bozo_error": None, "last_error": None, "last_error_at": None})
         if feed.enabled:
             self.r.zadd(self.keys.due, {feed.id: time.time()}, xx=True)
 
