@@ -107,3 +107,28 @@ def test_a_replay_while_no_worker_runs_says_it_waits(browser, web, site, receive
         page.wait_for_selector("#dead-msg.error:not([hidden])")
         assert "لا يعمل عامل الآن" in page.inner_text("#dead-msg")
         assert not page.errors
+
+
+def test_a_dead_letter_links_its_article_and_replay_is_off_when_the_server_takes_no_change(
+        browser, web, site, receivers, failed, monkeypatch):
+    """QA5 re-test qa5r1-3: the title was plain text (history and Test rows link theirs); qa5r1-4: with changes
+    off the Replay buttons stayed enabled, refused only once pressed."""
+    from worker.settings import get_settings
+
+    with open_page(browser, site, bypass_csp=False) as page:
+        page.goto(site + "/alerts")
+        row = page.locator("#dead-letters tr[data-id]")
+        row.wait_for()
+        link = row.locator("td.title a")
+        assert link.inner_text() == "غارات جوية على سوق في إدلب"
+        assert link.get_attribute("href").startswith("/?article=")
+        assert row.locator(".act-replay").is_enabled()
+        monkeypatch.setattr(get_settings(), "api_key", None)  # a server without a key takes no change
+        page.reload()
+        page.wait_for_selector("#writes-off:not([hidden])")
+        replay = page.locator("#dead-letters .act-replay")
+        replay.wait_for()
+        page.wait_for_function("document.querySelector('#dead-letters .act-replay').disabled")
+        assert replay.get_attribute("aria-describedby") == "writes-off"
+        assert not page.errors
+

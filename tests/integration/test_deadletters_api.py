@@ -67,6 +67,7 @@ def test_a_failed_delivery_is_listed_and_replayed_once_to_the_fixed_webhook(
     assert dl["stage"] == "deliver" and "404" in dl["error"]
     assert dl["delivery"]["rule"] == "idlib" and dl["delivery"]["title"] == "غارات جوية على سوق في إدلب"
     assert dl["delivery"]["notification_id"] == delivery["id"]
+    assert dl["delivery"]["article_id"] == delivery["article"]["id"]  # the page links it (QA5 re-test qa5r1-3)
     # without the key the webhook's secret path is redacted, in the target and in the error
     assert "s3cr3t" not in str(listed) and dl["delivery"]["channel"]["target"].endswith("/…")
     keyed = api.get("/deadletters", params={"stage": "deliver"}, headers=H).json()["dead_letters"][0]

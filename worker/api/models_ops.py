@@ -35,6 +35,7 @@ class DeadDeliveryOut(Open):
     rule: str | None = None
     kind: str | None = None
     title: str | None = Field(None, description="the article's title (an instant alert)")
+    article_id: str | None = Field(None, description="the article's id (an instant alert): GET /articles/{id}")
     article_count: int | None = Field(None, description="a digest's number of articles")
     story_id: str | None = None
     channel: dict[str, Any] = Field(default_factory=dict, description="type, key and target (redacted for "

@@ -60,7 +60,8 @@ def _delivery(payload: dict[str, Any], error: str, writer: bool) -> tuple[dict[s
     article = payload.get("article") or {}
     return {
         "notification_id": str(payload.get("id")), "rule": (payload.get("rule") or {}).get("name"),
-        "kind": payload.get("kind"), "title": article.get("title"), "article_count": payload.get("article_count"),
+        "kind": payload.get("kind"), "title": article.get("title"), "article_id": article.get("id"),
+        "article_count": payload.get("article_count"),
         "story_id": payload.get("story_id"), "channel": channel,
     }, error
 

@@ -51,7 +51,11 @@
       const replay = button("dead.replay", () => replayOne(dl.id), "act-replay");
       replay.setAttribute("aria-label", NW.t("dead.replay_of", { what }));
       actions.append(replay);
-      tr.append(el("td", when), el("td", dv.rule || "", "name"), el("td", what, "title"), channel, error, actions);
+      // the article opens as from the history and Test rows, to judge the notification before replaying it
+      const title = el("td", null, "title");
+      if (dv.article_id) title.append(NW.link(`/?article=${encodeURIComponent(dv.article_id)}`, what));
+      else title.textContent = what;
+      tr.append(el("td", when), el("td", dv.rule || "", "name"), title, channel, error, actions);
       body.append(tr);
     }
     if (!rows.length) NW.emptyRow(body, NW.t("dead.none"), 6);
@@ -59,6 +63,19 @@
     const all = $("dead-replay-all");
     all.hidden = rows.length < 2;
     disarm(all);
+    applyWrites();
+  }
+
+  /* With the server taking no change (the page's notice #writes-off shown, QA5 qa5c-1) Replay is disabled like
+   * the page's other change buttons and points to the notice, rather than refused once pressed (QA5 re-test
+   * qa5r1-4). alerts.js shows or hides the notice; this follows it. */
+  function applyWrites() {
+    const notice = $("writes-off");
+    const off = Boolean(notice && !notice.hidden);
+    for (const b of document.querySelectorAll("#dead-letters .act-replay, #dead-replay-all")) {
+      b.disabled = off;
+      if (off) b.setAttribute("aria-describedby", "writes-off"); else b.removeAttribute("aria-describedby");
+    }
   }
 
   /* After a replay: "sent again" when workers run, else that it waits for them (the service notice says why). */
@@ -113,6 +130,7 @@
     if (!$("dead-letters")) return;
     $("dead-refresh").addEventListener("click", load);
     $("dead-replay-all").addEventListener("click", replayAll);
+    if ($("writes-off")) new MutationObserver(applyWrites).observe($("writes-off"), { attributes: true, attributeFilter: ["hidden"] });
     NW.onLang(render);
     load();
   }
