@@ -80,9 +80,20 @@ def test_edit_moves_a_feed_to_a_new_url_and_names_its_source_keeping_its_state(p
     page.fill("#fe-source", "CNN Arabic")
     page.click("#fe-save")
     page.wait_for_selector("#fe-msg:not([hidden])")
-    assert "feed URL refused" in page.inner_text("#fe-msg")
+    # under the URL, the server's reason in its own <bdi> (QA5 re-test qa5r1-1), as in the add form
+    page.wait_for_selector("#fe-url-msg bdi[dir=auto]")
+    assert "feed URL refused" in page.inner_text("#fe-url-msg") and "رفض الخادم" in page.inner_text("#fe-url-msg")
+    assert page.inner_text("#fe-msg").startswith("لم يُحفظ شيء")
     assert page.input_value("#fe-source") == "CNN Arabic" and page.locator("#feed-editor[open]").count() == 1
     assert feeds.get("broken-404").url == "http://127.0.0.1:9/nosuch.rss"
+    # what the page can check itself is refused before sending, in the add form's words
+    page.fill("#fe-url", "ftp://nope")
+    page.click("#fe-save")
+    page.wait_for_selector("#fe-url-msg:has-text('مرفوض')")
+    assert "String should match" not in page.inner_text("#feed-editor")
+    page.fill("#fe-url", "")
+    page.click("#fe-save")
+    page.wait_for_selector("#fe-url-msg:has-text('اكتب رابط الخلاصة كاملًا')")
     # the outlet moved its feed: the new URL, a source name, tags
     page.fill("#fe-url", "http://127.0.0.1:9/moved.rss")
     page.fill("#fe-tags", "سوريا، عاجل")

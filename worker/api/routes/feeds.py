@@ -161,7 +161,9 @@ def patch_feed(feed_id: FeedId, body: FeedPatch) -> dict[str, Any]:
     except ValidationError as err:
         raise HTTPException(422, err.errors(include_url=False, include_context=False, include_input=False)) from None
     except (BlockedURLError, DNSLookupError) as err:
-        raise HTTPException(422, f"feed URL refused: {err}") from None
+        # the refused field as data too, as POST gives it: the page puts it under the URL (QA5 re-test qa5r1-1)
+        detail = f"feed URL refused: {err}"
+        raise Refusal(422, detail, errors=field_errors([(("url",), detail)])) from None
     if changes:
         # the checked values (a URL's spaces trimmed, an empty name or source given the id)
         feed = ctx.registry.edit(feed_id, {k: getattr(edited, k) for k in changes})

@@ -74,6 +74,7 @@
     dlg.querySelector("#fe-source").value = feed.source || "";
     dlg.querySelector("#fe-tags").value = tagsText(feed.tags);
     NW.hideError(dlg.querySelector("#fe-msg"));
+    NW.clearFieldErrors(dlg);
     if (!dlg.open) dlg.showModal();
     dlg.querySelector("#fe-url").focus();
   }
@@ -89,16 +90,42 @@
     return out;
   }
 
+  const URL_RE = /^https?:\/\/[^\s/]+/i; // FeedPatch.url's pattern, as the add form checks it (feeds.js)
+
+  /* A refusal in the add form's words (QA5 re-test qa5r1-1: the server's English pattern message): the URL
+   * checked before sending, and a 422 put under the field it names, the server's reason in its own <bdi>. */
+  function refused(err, box) {
+    const problems = [];
+    const rest = [];
+    for (const { loc, msg } of NW.refusedFields(err)) {
+      const field = ["url", "name", "source", "tags"].find((k) => loc.includes(k));
+      const input = field && dlg.querySelector(`#fe-${field}`);
+      if (input && !problems.some(([i]) => i === input)) {
+        problems.push([input, () => NW.tn("form.server_refused", { detail: NW.bdi(msg) })]);
+      } else if (!input) rest.push(msg);
+    }
+    if (err instanceof NW.ApiError && err.status === 422 && problems.length) NW.refuseFields(box, problems, rest.join("; "));
+    else NW.showError(box, err);
+  }
+
   async function submit() {
     if (!current) return;
     const { feed, onSaved } = current;
     const body = changes(feed);
     if (!Object.keys(body).length) { dlg.close(); return; }
+    const box = dlg.querySelector("#fe-msg");
+    NW.clearFieldErrors(dlg);
+    if ("url" in body && (!URL_RE.test(body.url) || body.url.length < 8 || body.url.length > 2048)) {
+      const input = dlg.querySelector("#fe-url");
+      const words = body.url ? () => NW.tn("feeds.v_url", { v: NW.bdi(body.url) }) : () => NW.tn("feeds.v_url_missing");
+      NW.refuseFields(box, [[input, words]]);
+      return;
+    }
     let saved;
     try {
       saved = await NW.withKey(() => NW.api(`/feeds/${encodeURIComponent(feed.id)}`, { method: "PATCH", json: body }));
     } catch (err) {
-      NW.showError(dlg.querySelector("#fe-msg"), err); // the dialog stays open with what was typed
+      refused(err, box); // the dialog stays open with what was typed
       return;
     }
     dlg.close();
