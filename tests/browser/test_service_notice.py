@@ -46,6 +46,7 @@ def test_every_page_says_the_workers_are_down_and_what_it_means(page, web, down,
     # right under the navigation, announced to screen readers
     assert page.evaluate("document.getElementById('nav').nextElementSibling.id") == "nw-service"
     assert notice.get_attribute("role") == "status"
+    assert "UTC" in notice.locator(".muted").inner_text()  # the check's time says its zone, as every time does
     page.click("#nav-lang")
     assert "No worker is running: feeds are not polled and alerts are not sent" in notice.inner_text()
     assert not page.errors

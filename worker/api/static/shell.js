@@ -434,7 +434,10 @@
     }
     const when = document.createElement("span");
     when.className = "muted";
-    when.textContent = t("svc.checked", { time: new Date(service.state.checked_at * 1000).toLocaleTimeString(lang() === "ar" ? "ar-EG" : "en-GB") });
+    // in UTC and saying so, as every other time on the pages (NW.date; QA5 re-test: this one had no zone)
+    const at = new Date(service.state.checked_at * 1000).toLocaleTimeString(lang() === "ar" ? "ar-EG" : "en-GB",
+      { timeZone: "UTC", timeZoneName: "short", hour: "numeric", minute: "2-digit", second: "2-digit" });
+    when.textContent = t("svc.checked", { time: at });
     box.append(head, " ", when, list);
   }
 
