@@ -128,14 +128,7 @@
       NW.refuseFields($("msg"), [[$("f-name"), () => NW.tn("alerts.exists", { name: NW.bdi(name) })]]);
       return;
     }
-    const problems = [];
-    const rest = [];
-    for (const { loc, msg } of NW.refusedFields(err)) {
-      const id = fieldOf(loc, body);
-      if (id && !problems.some(([input]) => input.id === id)) problems.push([$(id), () => NW.tn("form.server_refused", { detail: NW.bdi(msg) })]);
-      else if (!id) rest.push(msg);
-    }
-    if (isStatus(err, 422) && problems.length) { NW.refuseFields($("msg"), problems, rest.join("; ")); return; }
+    if (NW.refuseServerFields($("msg"), err, (loc) => { const id = fieldOf(loc, body); return id ? $(id) : null; })) return;
     fail(err);
     if (isStatus(err, 403)) showWrites(false);
   }

@@ -90,22 +90,14 @@
     return out;
   }
 
-  const URL_RE = /^https?:\/\/[^\s/]+/i; // FeedPatch.url's pattern, as the add form checks it (feeds.js)
+  const URL_RE = /^https?:\/\/[^\s/]+/i; // FeedIn.url's and FeedPatch.url's pattern (worker/api/routes/feeds.py)
 
-  /* A refusal in the add form's words (QA5 re-test qa5r1-1: the server's English pattern message): the URL
-   * checked before sending, and a 422 put under the field it names, the server's reason in its own <bdi>. */
-  function refused(err, box) {
-    const problems = [];
-    const rest = [];
-    for (const { loc, msg } of NW.refusedFields(err)) {
-      const field = ["url", "name", "source", "tags"].find((k) => loc.includes(k));
-      const input = field && dlg.querySelector(`#fe-${field}`);
-      if (input && !problems.some(([i]) => i === input)) {
-        problems.push([input, () => NW.tn("form.server_refused", { detail: NW.bdi(msg) })]);
-      } else if (!input) rest.push(msg);
-    }
-    if (err instanceof NW.ApiError && err.status === 422 && problems.length) NW.refuseFields(box, problems, rest.join("; "));
-    else NW.showError(box, err);
+  /* The feed URL rule the add form (feeds.js) and this editor check before sending, in the page's words
+   * (QA5 qa5c-5, re-test qa5r1-1): null when url passes, else a function wording what is wrong. */
+  function urlProblem(url) {
+    if (!url) return () => NW.tn("feeds.v_url_missing");
+    if (URL_RE.test(url) && url.length >= 8 && url.length <= 2048) return null;
+    return () => NW.tn("feeds.v_url", { v: NW.bdi(url) });
   }
 
   async function submit() {
@@ -115,17 +107,15 @@
     if (!Object.keys(body).length) { dlg.close(); return; }
     const box = dlg.querySelector("#fe-msg");
     NW.clearFieldErrors(dlg);
-    if ("url" in body && (!URL_RE.test(body.url) || body.url.length < 8 || body.url.length > 2048)) {
-      const input = dlg.querySelector("#fe-url");
-      const words = body.url ? () => NW.tn("feeds.v_url", { v: NW.bdi(body.url) }) : () => NW.tn("feeds.v_url_missing");
-      NW.refuseFields(box, [[input, words]]);
-      return;
-    }
+    const url = "url" in body && urlProblem(body.url);
+    if (url) { NW.refuseFields(box, [[dlg.querySelector("#fe-url"), url]]); return; }
     let saved;
     try {
       saved = await NW.withKey(() => NW.api(`/feeds/${encodeURIComponent(feed.id)}`, { method: "PATCH", json: body }));
     } catch (err) {
-      refused(err, box); // the dialog stays open with what was typed
+      // the dialog stays open with what was typed; a 422 goes under the field it names (QA5 re-test qa5r1-1)
+      const inputOf = (loc) => { const f = FIELDS.find(([k]) => loc.includes(k)); return f ? dlg.querySelector(`#fe-${f[0]}`) : null; };
+      if (!NW.refuseServerFields(box, err, inputOf)) NW.showError(box, err);
       return;
     }
     dlg.close();
@@ -147,5 +137,5 @@
     },
   });
 
-  window.NWFeedEditor = { open, isOpen: () => Boolean(dlg && dlg.open) };
+  window.NWFeedEditor = { open, isOpen: () => Boolean(dlg && dlg.open), urlProblem };
 })();

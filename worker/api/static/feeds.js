@@ -308,17 +308,14 @@
   // The add form's fields by the name the API gives them in a refusal's loc.
   const FIELDS = { url: "f-url", id: "f-id", name: "f-name", source: "f-source", interval: "f-interval", tags: "f-tags" };
   const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/; // FeedIn.id's pattern (worker/api/routes/feeds.py)
-  const URL_RE = /^https?:\/\/[^\s/]+/i; // FeedIn.url's
 
   /* What the page refuses before sending, as [[field, words], ...] in the page's language, each quoting what
    * was typed (QA5 qa5c-4, qa5c-5): the server's pattern messages were English inside Arabic. */
   function addProblems(fields) {
     const out = [];
     const v = (text) => NW.bdi(text);
-    if (!fields.url) out.push([$("f-url"), () => NW.tn("feeds.v_url_missing")]);
-    else if (!URL_RE.test(fields.url) || fields.url.length < 8 || fields.url.length > 2048) {
-      out.push([$("f-url"), () => NW.tn("feeds.v_url", { v: v(fields.url) })]);
-    }
+    const url = NWFeedEditor.urlProblem(fields.url);
+    if (url) out.push([$("f-url"), url]);
     if (fields.id && !ID_RE.test(fields.id)) out.push([$("f-id"), () => NW.tn("feeds.v_id", { v: v(fields.id) })]);
     const { min, max } = bounds();
     if (NW.wholeNumber(fields.interval, min, max).error) {
@@ -337,14 +334,7 @@
         : NW.tn("feeds.exists", { id: NW.bdi(id) }))]]);
       return;
     }
-    const problems = [];
-    const rest = [];
-    for (const { loc, msg } of NW.refusedFields(err)) {
-      const id = FIELDS[loc.find((k) => FIELDS[k])];
-      if (id && !problems.some(([input]) => input.id === id)) problems.push([$(id), () => NW.tn("form.server_refused", { detail: NW.bdi(msg) })]);
-      else if (!id) rest.push(msg);
-    }
-    if (isStatus(err, 422) && problems.length) { NW.refuseFields($("msg"), problems, rest.join("; ")); return; }
+    if (NW.refuseServerFields($("msg"), err, (loc) => { const id = FIELDS[loc.find((k) => FIELDS[k])]; return id ? $(id) : null; })) return;
     fail(err);
     if (isStatus(err, 403)) showWrites(false);
   }

@@ -578,6 +578,24 @@
     if (problems.length) problems[0][0].focus();
   }
 
+  /* A 422 whose refused fields the form has: each under its input (inputOf(loc): the form's input for a
+   * refused field's loc, or null), the server's reason in its own <bdi>, what no input takes in box. True when
+   * the refusal was shown so; false for anything else, which the caller shows its own way. Every form's
+   * server refusal goes through here (alerts, the add-feed form, the feed editor). */
+  function refuseServerFields(box, err, inputOf) {
+    if (!(err instanceof ApiError) || err.status !== 422) return false;
+    const problems = [];
+    const rest = [];
+    for (const { loc, msg } of refusedFields(err)) {
+      const input = inputOf(loc);
+      if (input && !problems.some(([known]) => known === input)) problems.push([input, () => tn("form.server_refused", { detail: bdi(msg) })]);
+      else if (!input) rest.push(msg);
+    }
+    if (!problems.length) return false;
+    refuseFields(box, problems, rest.join("; "));
+    return true;
+  }
+
   /* Whether the server takes changes (its lists' writes_enabled): when it does not, box (the notice by the
    * form) says so up front and the buttons that would change something are disabled, rather than the
    * refusal coming after a whole form was filled (QA5 qa5c-1). */
@@ -627,7 +645,7 @@
   const NW = {
     get lang() { return lang(); },
     $: byId, el, link, button, emptyRow, safeUrl, quoteValue, flash, bdi, tn,
-    westernDigits, wholeNumber, fieldError, clearFieldErrors, refusedFields, refuseFields, writesNotice, errorParts,
+    westernDigits, wholeNumber, fieldError, clearFieldErrors, refusedFields, refuseFields, refuseServerFields, writesNotice, errorParts,
     t, addStrings(dict) { for (const l of ["ar", "en"]) Object.assign(strings[l], (dict && dict[l]) || {}); },
     applyLang, setLang, onLang(cb) { langListeners.push(cb); },
     apiKey, setApiKey, refused, askKey, api, read, ApiError, renderNav, errorText, showError, hideError, withKey,
