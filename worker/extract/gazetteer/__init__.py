@@ -74,8 +74,8 @@ class Gazetteer:
         self.by_form: dict[str, GazEntry] = {}
         self.alternatives: dict[str, list[GazEntry]] = {}
         self.lexicon: dict[str, frozenset[str]] = {}
-        self._load_places()
-        self._load_curated()
+        # the towns by English name are needed only while the curated places load: not kept
+        self._load_curated(self._load_places())
         self._load_lexicon()
         # phrase index: first token -> [(tokens, entry)] longest first
         idx: dict[str, list[tuple[tuple[str, ...], GazEntry]]] = {}
@@ -108,10 +108,10 @@ class Gazetteer:
             if e not in alts:
                 alts.append(e)
 
-    def _load_places(self) -> None:
+    def _load_places(self) -> dict[tuple[str, str], GazEntry]:
         # the most populous town or city per (English name, country): a curated place whose Arabic name
         # GeoNames spells otherwise still gets its point ("الخرطوم" is only "ااالخرطوم" there)
-        self._cities: dict[tuple[str, str], GazEntry] = {}
+        cities: dict[tuple[str, str], GazEntry] = {}
         with gzip.open(HERE / "places.tsv.gz", "rt", encoding="utf-8") as fh:
             for line in fh:
                 kind, names, en, cc, lat, lon, gid, pop = line.rstrip("\n").split("\t")
@@ -121,11 +121,12 @@ class Gazetteer:
                     self._add(n, e)
                 if kind == "city" and cc and e.lat is not None:
                     key = (_en_key(en), cc)
-                    best = self._cities.get(key)
+                    best = cities.get(key)
                     if best is None or e.population > best.population:
-                        self._cities[key] = e
+                        cities[key] = e
+        return cities
 
-    def _load_curated(self) -> None:
+    def _load_curated(self, cities: dict[tuple[str, str], GazEntry]) -> None:
         for line in (HERE / "curated.tsv").read_text(encoding="utf-8").splitlines():
             if not line.strip() or line.startswith("#"):
                 continue
@@ -139,7 +140,7 @@ class Gazetteer:
                 # town of its English name: "Rif Dimashq", "Kurdistan Region")
                 hit = self.by_form.get(fold(canon))
                 if (hit is None or hit.lat is None) and cc and canon.split()[0] not in _REGION_WORDS:
-                    hit = self._cities.get((_en_key(en), cc))
+                    hit = cities.get((_en_key(en), cc))
                 if hit is not None and hit.lat is not None:
                     plat, plon, gid, pop = hit.lat, hit.lon, hit.geonameid, hit.population
             e = GazEntry(typ, canon, en, cc or None, plat, plon, gid, pop, "curated")
