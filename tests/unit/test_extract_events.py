@@ -222,3 +222,16 @@ def test_a_prison_stormed_named_indefinite_is_a_prison_attack():
     # a sentence's "سجنا", and a storming verb with another object, stay what they were
     assert "prison_attack" not in types("", "وقضى عشر سنوات سجنا بعد أن هاجم الشرطة.")
     assert "prison_attack" not in types("", "اقتحم مسلحون منزلا وحكم على أحدهم لاحقا بالسجن عاما.")
+
+
+def test_a_prison_named_as_a_landmark_is_no_prison_attack():
+    """QA round 5 re-test (qa5r2-4): "اقتحم مسلحون مطعما قرب السجن المركزي" fired prison_attack through the
+    attack word + facility rule: the prison only placed the restaurant."""
+    assert "prison_attack" not in types("", "اقتحم مسلحون مطعما قرب السجن المركزي في بنغازي وقتلوا 3 أشخاص.")
+    assert "prison_attack" not in types("", "هاجم مسلحون حاجزا للشرطة بالقرب من سجن المدينة.")
+    assert "prison_attack" not in types("", "وقع هجوم على سوق شعبي على مقربة من سجن أبو سليم.")
+    # the prison itself attacked, with a landmark after it, and a prisoner escape placed near a town, still count
+    assert "prison_attack" in types("", "اقتحم مسلحون السجن المركزي قرب بنغازي وقتلوا 3 حراس.")
+    assert "prison_attack" in types("", "فر عشرات السجناء من سجن قرب العاصمة بعد هجوم مسلح.")
+    # in front of a prison is at it: an assault at its gate
+    assert "prison_attack" in types("", "هاجم مسلحون الحراس أمام بوابة السجن المركزي وقتلوا اثنين.")

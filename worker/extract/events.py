@@ -366,6 +366,24 @@ _FICTION = re.compile(
 _FICTION_VETOED = _VIOLENT | {"arrest", "sentencing"}
 
 
+# A prison named only to place something else ("اقتحم مسلحون مطعما قرب السجن المركزي", QA round 5): the
+# storming's object is the restaurant, so a prison after a "near" word is no context for prison_attack.
+# Not "أمام" (in front of): a blast or an assault at a prison's gate is an attack on it.
+_NEAR_PLACE = re.compile(
+    _w("قرب", "بالقرب من", "قريبا من", "قريب من", "على مقربة من", "بجوار", "مقابل", "محيط", "بمحاذاة", suffix=False)
+    + r"\s*$")
+
+
+def _required_near(etype: str, req: re.Pattern, folded: str, m: re.Match) -> bool:
+    """Whether ``req`` (a type's required context) occurs within the window around the trigger ``m``; for
+    prison_attack, a facility named only as a landmark ("قرب السجن") does not count."""
+    lo, hi = max(0, m.start() - _REQ_WINDOW), m.end() + _REQ_WINDOW
+    if etype != "prison_attack":
+        return req.search(folded, lo, hi) is not None
+    return any(not _NEAR_PLACE.search(folded, max(0, c.start() - 20), c.start())
+               for c in req.finditer(folded, lo, hi))
+
+
 def _check(etype: str, folded: str) -> re.Match | None:
     """The first valid trigger of ``etype`` in one folded sentence, or None."""
     veto = _VETO.get(etype)
@@ -385,7 +403,7 @@ def _check(etype: str, folded: str) -> re.Match | None:
                 m = _next_clear(pat, excl, folded)
                 if m is None:
                     continue
-        if req is not None and not req.search(folded, max(0, m.start() - _REQ_WINDOW), m.end() + _REQ_WINDOW):
+        if req is not None and not _required_near(etype, req, folded, m):
             continue  # the context word must be near the trigger ("هجوم ... على سجن", not anywhere in a long sentence)
         if etype == "prison_attack" and (_PRISON_SENTENCE.search(folded) or _PRISON_PAST.search(folded)
                                          or _PRISON_NOT_ESCAPE.search(folded)
