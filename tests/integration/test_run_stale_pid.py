@@ -130,7 +130,8 @@ def test_stop_still_stops_the_run_its_pid_file_names(tmp_path) -> None:
         assert r.returncode == 0 and "stopped" in r.stdout, r.stdout + r.stderr
         assert p.wait(10) == 0
         # a bare pid (an older newsworker's pid file) is trusted for a process whose command line is a run
-        q = subprocess.Popen([sys.executable, "-c", code, "worker.cli.main", "--debug", "run"])
+        # and that holds a file of this data dir open (a run's logs)
+        q = _run_stand_in(data / "logs")
         try:
             (data / "newsworker-run.pid").write_text(str(q.pid))
             r = _cli(env, "stop")
@@ -143,3 +144,34 @@ def test_stop_still_stops_the_run_its_pid_file_names(tmp_path) -> None:
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             p.wait()
+
+
+def _run_stand_in(logs: Path) -> subprocess.Popen:
+    """A process whose command line is a run's and that keeps ``logs/run.log`` open, as a run does."""
+    logs.mkdir(parents=True, exist_ok=True)
+    code = ("import signal, sys, time; f = open(sys.argv[1], 'ab'); "
+            "signal.signal(signal.SIGTERM, lambda *a: sys.exit(0)); print('up', flush=True); time.sleep(300)")
+    p = subprocess.Popen([sys.executable, "-c", code, str(logs / "run.log"), "worker.cli.main", "run"],
+                         stdout=subprocess.PIPE, text=True)
+    assert p.stdout is not None and p.stdout.readline().strip() == "up"  # its file is open from here on
+    return p
+
+
+def test_stop_never_signals_the_live_run_of_another_data_dir_a_bare_pid_names(tmp_path) -> None:
+    """QA5 re-test: an older newsworker's pid file (a bare pid) naming another data dir's live `newsworker run`
+    (the pid reused by it) was trusted on its command line alone, and `stop` sent it SIGTERM."""
+    data, other = tmp_path / "data", tmp_path / "other"
+    data.mkdir()
+    q = _run_stand_in(other / "logs")
+    try:
+        (data / "newsworker-run.pid").write_text(f"{q.pid}\n")
+        r = _cli(_env(data), "stop")
+        out = r.stdout + r.stderr
+        _unharmed(q)
+        assert r.returncode == 0 and "removed a stale" in out and "another data dir" in out, out
+        r = _cli(_env(data), "run", "--no-api")  # nor does it keep this data dir's run from starting
+        assert "already running" not in r.stdout + r.stderr, r.stdout + r.stderr
+        _unharmed(q)
+    finally:
+        q.kill()
+        q.wait()

@@ -77,6 +77,24 @@ def command_line(pid: int) -> list[str] | None:
     return [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
 
 
+def holds_open_under(pid: int, folder: Path) -> bool | None:
+    """Whether ``pid`` has a file under ``folder`` open (a run keeps its log files in its data dir open),
+    None when its open files cannot be listed."""
+    root = folder.resolve()
+    try:
+        fds = list((PROC / str(pid) / "fd").iterdir())
+    except OSError:
+        return None
+    for fd in fds:
+        try:
+            target = Path(os.readlink(fd))
+        except OSError:
+            continue  # closed between the listing and the read
+        if target.is_relative_to(root):
+            return True
+    return False
+
+
 def is_newsworker_run(argv: list[str]) -> bool:
     """``argv`` is ``newsworker [--debug] run ...`` or ``python -m worker.cli.main [--debug] run ...``."""
     for i, arg in enumerate(argv):
@@ -120,9 +138,11 @@ class Stamp:
             return None
         return None
 
-    def mismatch(self, *, run: bool = False) -> str | None:
+    def mismatch(self, *, run: bool = False, data_dir: Path | None = None) -> str | None:
         """Why the process now behind ``pid`` is not the one recorded (None: it is, and it runs). ``run``:
-        a record without a start time is accepted only for a ``newsworker run`` command line."""
+        a record without a start time is accepted only for a ``newsworker run`` command line, and, with
+        ``data_dir``, only for one that holds a file of that data dir open (its logs): a bare pid of an older
+        pid file may name the live run of another data dir (QA5 re-test)."""
         if self.pid <= 0:
             return "it names no process"
         if not running(self.pid):
@@ -142,14 +162,16 @@ class Stamp:
         if run:
             argv = command_line(self.pid)
             if argv is not None and is_newsworker_run(argv):
+                if data_dir is not None and not holds_open_under(self.pid, data_dir):
+                    return f"pid {self.pid} is a `newsworker run` of another data dir"
                 return None
             shown = " ".join(argv or [])[:80] or "?"
             return f"pid {self.pid} is not a `newsworker run` ({shown})"
         # recorded without a start time although /proc was there: the process had already exited then
         return f"pid {self.pid} was recorded without its start time"
 
-    def is_live(self, *, run: bool = False) -> bool:
-        return self.mismatch(run=run) is None
+    def is_live(self, *, run: bool = False, data_dir: Path | None = None) -> bool:
+        return self.mismatch(run=run, data_dir=data_dir) is None
 
 
 class RunPidFile:

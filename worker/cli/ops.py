@@ -200,7 +200,7 @@ def register(app: typer.Typer) -> None:
         pidfile = _run_pidfile()
         recorded = pidfile.read()
         if recorded is not None:
-            why = recorded.mismatch(run=True)
+            why = recorded.mismatch(run=True, data_dir=pidfile.path.parent)
             if why is None:
                 console.print(f"[red]already running (pid {recorded.pid}); `newsworker stop`[/red]")
                 raise typer.Exit(1)
@@ -277,7 +277,7 @@ def register(app: typer.Typer) -> None:
         record = ChildRecord(get_settings().data_dir)
         run = pidfile.read()
         if run is not None:
-            why = run.mismatch(run=True)
+            why = run.mismatch(run=True, data_dir=pidfile.path.parent)
             if why is not None:  # never signal what is not that run: the pid may be anybody's now
                 _stale(pidfile, why)
                 run = None
@@ -290,7 +290,7 @@ def register(app: typer.Typer) -> None:
                 run = None
         if run is not None:
             for _ in range(200):
-                if not run.is_live(run=True):  # gone, or a zombie its parent has not reaped yet
+                if not run.is_live(run=True):  # gone (identified before the signal), or a zombie its parent has not reaped yet
                     break
                 time.sleep(0.1)
             else:
