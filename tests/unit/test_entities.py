@@ -189,3 +189,15 @@ def test_two_people_joined_by_wa_stay_two() -> None:
     found = {(e.text, e.type) for e in extract_entities("", "التقى المشير خليفة حفتر وفايز السراج في باريس.")}
     assert ("خليفة حفتر", "PER") in found
     assert any(t == "PER" and x.endswith("فايز السراج") and "حفتر" not in x for x, t in found)
+
+
+def test_a_facility_word_before_a_place_behind_b_is_the_place() -> None:
+    """"سجن بكركوك" is a prison in Kirkuk, no prison's name: the tagger's one FAC lost the place."""
+    for body in ("فر سجناء من سجن بكركوك فجر اليوم.", "نقل الجرحى إلى مستشفى ببيروت."):
+        ents = extract_entities("", body)
+        _check_offsets("", body, ents)
+        assert [e.type for e in ents] == ["LOC"], (body, ents)
+        assert ents[0].text in ("كركوك", "بيروت")
+    # a name whose second word only starts with ب stays a facility
+    ents = extract_entities("", "فر سجناء من سجن بادوش")
+    assert [(e.type, e.text) for e in ents] == [("FAC", "سجن بادوش")]
