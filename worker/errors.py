@@ -32,6 +32,7 @@ class RateLimitedError(TransientError):
 
     kind = "rate_limited"
     counts_as_attempt = True
+    spread: float | None = None  # seconds of random extra wait; None: the stage's retry policy's
 
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)

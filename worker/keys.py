@@ -147,6 +147,9 @@ class Keys:
     def alert_sending(self, notification_id: str, channel_key: str) -> str:  # lock held during one attempt
         return self._alert("sending", notification_id, channel_key)
 
+    def alert_receiver(self, receiver: str) -> str:  # sorted set: the sends in flight to one receiver, by lease end
+        return self._alert("receiver", receiver)
+
     @property
     def redbeat(self) -> str:  # RedBeat's schedule entries and lock
         return f"{self.prefix}redbeat:"

@@ -159,6 +159,11 @@ class Settings(BaseSettings):
         8, ge=1, le=256, description="threads of the worker that sends notifications (the deliver queue): each "
         "waits on one webhook receiver or SMTP server, up to NEWSWORKER_WEBHOOK_TOTAL_DEADLINE; with all of them "
         "waiting, further notifications wait in the queue, and ingestion is not held")
+    deliver_per_receiver: int = Field(
+        2, ge=0, le=256, description="sends to one receiver (a webhook's scheme, host and port; the SMTP server "
+        "for every email) in flight at once, across every deliver worker: a slow or dead receiver holds at most "
+        "this many of the deliver threads, and its further sends wait (not as an attempt) without holding one; "
+        "0: no limit (worker.alerts.delivery.receivers)")
     worker_max_tasks_per_child: int = Field(
         2000, ge=1, description="recycle a pool process after this many tasks (bounds memory growth; each restart "
         "rebuilds HTTP clients, the alert engine and the story-log copy)")

@@ -6,7 +6,9 @@ notifies one receiver that answers each POST after ``SLOW`` seconds (under ``NEW
 retry, just slow). Two matching stories times six rules are twelve sends of ``SLOW`` seconds each; while they
 wait, an unrelated article published on another feed must be indexed within seconds, as when no
 notification is in flight. With ``deliver`` on the ``alert`` queue (one worker, two processes) it waited for
-the sends: ~20 s here, 34 s in QA's run.
+the sends: ~20 s here, 34 s in QA's run. (The six rules share one receiver, whose sends in flight are
+limited by ``NEWSWORKER_DELIVER_PER_RECEIVER``: raised to ``RULES`` here so that a story's sends all wait on
+it at once, as many as the test needs; the limit's own test is test_slow_receiver_fair.py.)
 """
 
 from __future__ import annotations
@@ -77,7 +79,8 @@ def stack(tmp_path, es_client):
                 NEWSWORKER_ES_FEEDS_INDEX=tag + "-feeds", NEWSWORKER_DATA_DIR=str(tmp_path / "data"),
                 NEWSWORKER_ALLOW_PRIVATE_ADDRESSES="true", NEWSWORKER_PER_HOST_RATE="200",
                 NEWSWORKER_PER_HOST_BURST="200", NEWSWORKER_POLL_MIN_INTERVAL="1", NEWSWORKER_BEAT_TICK_SECONDS="1",
-                NEWSWORKER_WEBHOOK_TIMEOUT="10", NEWSWORKER_LOG_FORMAT="text")
+                NEWSWORKER_WEBHOOK_TIMEOUT="10", NEWSWORKER_LOG_FORMAT="text",
+                NEWSWORKER_DELIVER_PER_RECEIVER=str(RULES))
             yield {"env": env, "index": tag, "receiver": receiver, "logs": tmp_path}
     finally:
         receiver.stop()

@@ -47,6 +47,7 @@ def test_the_keys_of_the_alert_subsystem_stay_under_its_prefix() -> None:
     keys = _offline_context().keys
     built = [keys.alert_rules_version, keys.alert_story_doc("d"), keys.alert_story_log,
              keys.alert_notified("r", "s"), keys.alert_digest_pending("r"), keys.alert_digest_due("r"),
-             keys.alert_digest_batch("r", "*"), keys.alert_delivered("n", "c"), keys.alert_sending("n", "c")]
+             keys.alert_digest_batch("r", "*"), keys.alert_delivered("n", "c"), keys.alert_sending("n", "c"),
+             keys.alert_receiver("https://hooks.example:443")]
     assert all(k.startswith("test:protocols:alerts:") for k in built)
     assert len(set(built)) == len(built)

@@ -6,7 +6,9 @@ the memory of the extraction chain: a prefork pool of a few processes. Sending a
 on someone else's server, up to ``webhook_total_deadline`` a webhook; on those few processes a slow receiver
 held ingestion and every other rule's alerts for tens of seconds (QA5 qa5a-1). So deliveries have their
 own queues (``worker.pipeline.table.DELIVER_QUEUES``) and their own worker, a thread pool: a waiting send
-costs a thread, and the pipeline's processes never wait on a receiver.
+costs a thread, and the pipeline's processes never wait on a receiver. Nor do the other receivers: one
+receiver's sends hold at most ``deliver_per_receiver`` of the threads (``worker.alerts.delivery.receivers``,
+QA5 qa5r2-2), the rest wait in the queue without holding one.
 
 * ``all``: every queue, prefork (``newsworker worker`` without ``--role``): one worker does everything, as a
   single small machine wants; a slow receiver then shares its processes with ingestion.

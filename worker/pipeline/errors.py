@@ -24,6 +24,7 @@ class Failure:
     message: str
     retry_after: float | None = None
     counts_as_attempt: bool = True
+    spread: float | None = None  # a rate limit's random extra wait, when the error names its own
 
 
 _TRANSIENT_LIBRARY_ERRORS = (redis.ConnectionError, redis.TimeoutError, ESConnectionError, ESConnectionTimeout,
@@ -38,7 +39,7 @@ def transient_status(status: int | None) -> bool:
 def classify(err: BaseException) -> Failure:
     message = f"{type(err).__name__}: {err}"
     if isinstance(err, errors.RateLimitedError):
-        return Failure("rate_limited", message, err.retry_after, bool(err.counts_as_attempt))
+        return Failure("rate_limited", message, err.retry_after, bool(err.counts_as_attempt), err.spread)
     if isinstance(err, errors.TransientError):
         return Failure("transient", message)
     if isinstance(err, errors.PermanentError):

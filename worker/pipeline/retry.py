@@ -50,7 +50,8 @@ def decide(policy: RetryPolicy, failure: Failure, attempt: int, rng: random.Rand
     if failure.kind == "rate_limited":
         wait = max(0.0, failure.retry_after if failure.retry_after is not None else policy.base)
         # a server's Retry-After of days must not outlive the broker's visibility timeout (redelivery)
-        wait = min(wait, policy.cap) + rng.uniform(0, policy.rate_limit_spread)
+        spread = policy.rate_limit_spread if failure.spread is None else max(0.0, failure.spread)
+        wait = min(wait, policy.cap) + rng.uniform(0, spread)
         if not failure.counts_as_attempt:
             return Decision("defer", wait, "own rate limit")
         if attempt >= policy.max_attempts:

@@ -7,10 +7,14 @@
 2. a short ``sending`` lock stops two copies of the task sending at the same moment; a copy that finds it
    is told to come back when it expires (``busy``), which is not an attempt: a worker killed mid-send
    leaves its lock behind, and waiting for it used to burn the channel's retries;
-3. the channel is tried once; a 2xx sets the flag *before* anything else, then the history records it.
+3. the send takes one of its receiver's slots (``worker.alerts.delivery.receivers``: at most
+   ``deliver_per_receiver`` sends to one receiver in flight, across every worker); a receiver with none
+   free sends it back to the queue for a moment (``receiver_busy``), which is not an attempt either, so a
+   slow receiver never holds more threads than that and other receivers' sends find one free;
+4. the channel is tried once; a 2xx sets the flag *before* anything else, then the history records it.
 
 ``raise_for`` turns an outcome that did not deliver into the classed error the pipeline runner retries
-(a receiver's Retry-After and the lock's expiry as rate limits) or dead-letters.
+(a receiver's Retry-After, the lock's expiry and a full receiver as rate limits) or dead-letters.
 
 The receiver may still see a duplicate if the process dies between its 2xx and our flag write; it
 dedupes by the ``Idempotency-Key`` header (the notification id).
@@ -29,6 +33,13 @@ from worker.alerts.delivery.errors import (
     RateLimitedDeliveryError,
     TransientDeliveryError,
 )
+from worker.alerts.delivery.receivers import (
+    RECEIVER_BUSY_SPREAD,
+    RECEIVER_BUSY_WAIT,
+    ReceiverSlots,
+    lease_seconds,
+    receiver_key,
+)
 from worker.alerts.delivery.smtp import send_email
 from worker.alerts.delivery.webhook import send_webhook
 from worker.alerts.history import History
@@ -44,10 +55,12 @@ SENDING_LOCK_MIN_SECONDS = 60
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # delivered | skipped | retry | busy (another attempt holds the lock) | failed
+    # delivered | skipped | retry | busy (another attempt holds the lock) | receiver_busy (every slot of the
+    # receiver is in use) | failed
+    status: str
     error: str | None = None
     code: int | None = None
-    retry_after: float | None = None  # retry | busy: seconds to wait before the next attempt, if known
+    retry_after: float | None = None  # retry | busy | receiver_busy: seconds to wait before the next attempt
 
 
 def sending_lock_seconds(ctx: AlertsDeps) -> int:
@@ -73,6 +86,25 @@ def send(n: dict[str, Any], ctx: AlertsDeps) -> int:
     raise PermanentDeliveryError(f"unknown channel type {ch['type']!r}")
 
 
+class _ReceiverBusy(Exception):
+    """Every slot of the send's receiver is in use: the send was not made (not a ``DeliveryError``)."""
+
+
+def _send_in_slot(n: dict[str, Any], ctx: AlertsDeps) -> int:
+    """``send``, holding one of its receiver's slots until the receiver has answered (or failed to)."""
+    receiver = receiver_key(n["channel"], ctx.settings)
+    if receiver is None:  # no receiver a slot could name: the send refuses the target itself
+        return send(n, ctx)
+    slots = ReceiverSlots(ctx.redis, ctx.keys, ctx.settings.deliver_per_receiver)
+    slot = slots.acquire(receiver, lease_seconds(n["channel"], ctx.settings))
+    if slot is None:
+        raise _ReceiverBusy(f"{receiver} has {slots.limit} sends in flight (NEWSWORKER_DELIVER_PER_RECEIVER)")
+    try:
+        return send(n, ctx)
+    finally:
+        slots.release(slot)
+
+
 def attempt(n: dict[str, Any], ctx: AlertsDeps) -> Outcome:
     """Try one delivery of notification ``n`` (which carries ``channel`` and ``channel_key``)."""
     r = ctx.redis
@@ -86,7 +118,9 @@ def attempt(n: dict[str, Any], ctx: AlertsDeps) -> Outcome:
     history = History(ctx)
     try:
         try:
-            code = send(n, ctx)
+            code = _send_in_slot(n, ctx)
+        except _ReceiverBusy as err:
+            return Outcome("receiver_busy", str(err), retry_after=RECEIVER_BUSY_WAIT)
         except TransientDeliveryError as err:
             history.mark_attempt(n["id"], n["channel_key"], "pending", str(err))
             return Outcome("retry", str(err), err.status, getattr(err, "retry_after", None))
@@ -105,11 +139,14 @@ def attempt(n: dict[str, Any], ctx: AlertsDeps) -> Outcome:
 
 def raise_for(outcome: Outcome) -> str:
     """The outcome's label if it ended the delivery (delivered, skipped); otherwise the classed error the
-    pipeline runner acts on: a wait for the lock (not an attempt), a retry (after the receiver's
-    Retry-After when it gave one), or a dead letter."""
+    pipeline runner acts on: a wait for the lock or for a receiver's slot (not an attempt), a retry (after
+    the receiver's Retry-After when it gave one), or a dead letter."""
     error = outcome.error or outcome.status
     if outcome.status == "busy":
         raise RateLimitedDeliveryError(error, retry_after=outcome.retry_after, counts_as_attempt=False)
+    if outcome.status == "receiver_busy":  # a short wait, as a slot may free any moment
+        raise RateLimitedDeliveryError(error, retry_after=outcome.retry_after, counts_as_attempt=False,
+                                       spread=RECEIVER_BUSY_SPREAD)
     if outcome.status == "retry":
         if outcome.retry_after is not None:
             raise RateLimitedDeliveryError(error, outcome.code, retry_after=outcome.retry_after)
