@@ -191,8 +191,11 @@ class Runner:
             self._dead(stage, Stage.encode(record), decision.reason, attempt, record)
             return False
         next_attempt = attempt if decision.action == "defer" else attempt + 1
-        log.info("%s %s: %s; %s in %.0fs (attempt %d)", stage.name, key, failure.message, decision.action,
-                 decision.delay, next_attempt, extra={"stage": stage.name, "article_id": key})
+        # a deferral is no failure (a receiver's slots in use, another attempt's lock) and may come back every
+        # second or two for as long as a slow receiver is busy: at info level it would flood the log
+        log.log(logging.DEBUG if decision.action == "defer" else logging.INFO,
+                "%s %s: %s; %s in %.0fs (attempt %d)", stage.name, key, failure.message, decision.action,
+                decision.delay, next_attempt, extra={"stage": stage.name, "article_id": key})
         payload = Stage.encode(record)
         if stage.outbox:  # the sweep must not re-send it while the countdown is merely waiting
             self.outbox.remember([(stage.name, key, payload)], at=self.clock() + decision.delay)
