@@ -41,6 +41,8 @@ COUNTERS: dict[str, str] = {
     "alerts_fired_total": "Notifications created, by rule",
     "alert_deliveries_total": "Notification delivery attempts by channel and outcome",
     "dead_letters_total": "Payloads moved to the dead-letter store, by stage",
+    "retention_deleted_total": "Documents deleted by retention (the retention row, `index prune`), by index "
+                               "(articles, alert_history)",
     "stage_cpu_seconds_total": "Worker CPU seconds spent in a stage (divide by articles_total for per article)",
 }
 HISTOGRAMS: dict[str, str] = {

@@ -24,6 +24,10 @@ from worker.service_urls import check_es_url, check_redis_url
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# The bound of the retention settings (100 years): more is "keep for ever", which 0 already says, and a cutoff
+# further back than a datetime can hold would fail every run.
+MAX_RETENTION_DAYS = 36_500
+
 
 def _default_config_dir() -> Path:
     return Path(os.environ.get("NEWSWORKER_CONFIG_DIR", REPO_ROOT / "config"))
@@ -98,6 +102,16 @@ class Settings(BaseSettings):
     outbox_max_age: float = Field(600.0, description="an outbox entry this old, with idle queues, is re-sent")
     canary_interval: float = Field(30.0, gt=0, description="canary: proves beat -> broker -> worker works")
     canary_max_age: float = Field(90.0, description="`status` reports consuming DOWN past this canary age")
+
+    # retention (worker/store/retention.py): the `retention` row of the stage table deletes, every hour, what is
+    # older than these. 0, the default of both, keeps everything: an upgrade never deletes anyone's articles
+    # or alert history unasked (deleting is the one change that cannot be undone); an operator opts in.
+    retention_days: int = Field(
+        0, ge=0, le=MAX_RETENTION_DAYS, description="articles older than this many days are deleted (0: kept for ever); an "
+        "article's age counts from when newsworker stored it (its indexed time), not from its published date")
+    alert_history_retention_days: int = Field(
+        0, ge=0, le=MAX_RETENTION_DAYS, description="alert-history records (notifications and their delivery attempts) "
+        "older than this many days, by their last update, are deleted (0: kept for ever)")
 
     # API
     api_host: str = "127.0.0.1"

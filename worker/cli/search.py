@@ -1,4 +1,4 @@
-"""``newsworker search`` and ``newsworker index setup|reindex|stats``."""
+"""``newsworker search`` and ``newsworker index setup|reindex|stats|prune``."""
 
 from __future__ import annotations
 
@@ -182,6 +182,7 @@ def index_stats(
     from rich.table import Table
 
     from worker.cli.term import CliConsole
+    from worker.settings import get_settings
     from worker.store.elastic import analysis_message, stats
 
     es, alias = _es_and_alias(alias)
@@ -206,6 +207,68 @@ def index_stats(
     for name, s in st["indices"].items():
         if s["analysis_version"] != st["analysis_version"]:
             typer.echo(analysis_message(name, s["analysis_version"]))
+    days = get_settings().retention_days
+    typer.echo(f"retention: articles older than {days} days are deleted hourly (NEWSWORKER_RETENTION_DAYS)"
+               if days else "retention: off, articles are kept for ever (NEWSWORKER_RETENTION_DAYS=0)")
+
+
+@index_app.command("prune")
+def index_prune(
+    older_than: Annotated[int | None, typer.Option(
+        "--older-than", min=1, max=36_500, metavar="DAYS",
+        help="delete what is older than DAYS (default: NEWSWORKER_RETENTION_DAYS, or "
+             "NEWSWORKER_ALERT_HISTORY_RETENTION_DAYS with --alert-history)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="only say how many would be deleted")] = False,
+    alert_history: Annotated[bool, typer.Option(
+        "--alert-history", help="prune the alert history (NEWSWORKER_ES_ALERT_HISTORY_INDEX) instead of the "
+        "articles")] = False,
+    alias: Annotated[str | None, typer.Option("--index", help="alias or index (default: settings)")] = None,
+) -> None:
+    """Delete the articles (or alert-history records) past their retention now, as the hourly retention task
+    does, but until none is left. An article's age counts from when newsworker stored it, not from its
+    published date."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from worker import metrics
+    from worker.settings import get_settings
+    from worker.store.clients import get_es
+    from worker.store.retention import count_expired, cutoff, prune, targets
+
+    articles, history = targets(get_settings())
+    target = history if alert_history else articles
+    if older_than is not None:
+        target = replace(target, days=older_than)
+    if alias:
+        target = replace(target, index=alias)
+    what = "alert-history records" if alert_history else "articles"
+    before = cutoff(target.days, datetime.now(UTC))
+    if before is None:
+        typer.echo(f"retention is off ({target.setting}=0): nothing to prune; --older-than DAYS prunes anyway")
+        return
+    es = get_es()
+    since = f"older than {target.days} days (stored before {before.isoformat(timespec='seconds')})"
+    if dry_run:
+        n = count_expired(es, target.index, target.fields, before)
+        typer.echo(f"{target.index}: {n} {what} {since} would be deleted (dry run: nothing deleted)")
+        return
+    deleted = kept = 0
+    while True:  # each call is bounded; an operator's prune goes on until nothing expired is left
+        res = prune(es, target, before)
+        deleted, kept = deleted + res.deleted, kept + res.kept
+        if res.deleted:
+            metrics.inc("retention_deleted_total", {"index": target.kind}, res.deleted)
+        if res.errors:
+            metrics.flush()
+            typer.echo(f"{target.index}: deleted {deleted} {what} {since}, then Elasticsearch refused: "
+                       + "; ".join(res.errors), err=True)
+            raise typer.Exit(1)
+        if not res.more:
+            break
+        typer.echo(f"{target.index}: {deleted} deleted so far...")
+    metrics.flush()
+    note = f" ({kept} written again meanwhile, kept)" if kept else ""
+    typer.echo(f"{target.index}: deleted {deleted} {what} {since}{note}")
 
 
 def register(app: typer.Typer) -> None:

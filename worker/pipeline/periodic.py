@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime
 
+from worker import errors
 from worker.alerts.notify import redelivery, send_due_digests
 from worker.alerts.store import RuleStore
+from worker.metrics import inc
 from worker.pipeline.deadletters import DeadLetters
 from worker.pipeline.outbox import Entry, Outbox
 from worker.pipeline.stage import Hop
 from worker.records import Delivery
+from worker.store import retention as _retention
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,33 @@ def canary(hop: Hop) -> int:
     """Stamp the time a worker last consumed a beat-sent message (``newsworker status``: consuming)."""
     hop.ctx.redis.set(hop.ctx.keys.canary, repr(time.time()), ex=3600)
     return 1
+
+
+def retention(hop: Hop) -> int:
+    """Delete the articles and alert-history records past their retention (``worker.store.retention``): a
+    setting of 0 (the default) deletes nothing. At most ``RUN_LIMIT`` documents of each per tick, so a tick
+    holds its worker for seconds; a backlog (retention just turned on) goes over the following ticks, or at
+    once with ``newsworker index prune``. A delete refused (a write block, a node away) fails the tick after
+    what was deleted is counted: the row's retries and the next tick resume it."""
+    ctx = hop.ctx
+    now = datetime.now(UTC)
+    done: list[str] = []
+    failed: list[str] = []
+    deleted = 0
+    for target in _retention.targets(ctx.settings):
+        res = _retention.prune(ctx.es, target, _retention.cutoff(target.days, now))
+        deleted += res.deleted
+        if res.deleted:
+            inc("retention_deleted_total", {"index": target.kind}, res.deleted)
+            done.append(f"{res.deleted} {target.kind.replace('_', '-')} older than {target.days} days from "
+                        f"{target.index}" + (" (more left for the next run)" if res.more else ""))
+        if res.errors:
+            failed.append(f"{target.index}: {'; '.join(res.errors)}")
+    if done:
+        log.info("retention: deleted %s", ", ".join(done), extra={"stage": "retention"})
+    if failed:
+        raise errors.TransientError(f"retention: deletes refused: {' | '.join(failed)}")
+    return deleted
 
 
 def replay(hop: Hop, dl_id: str) -> str:

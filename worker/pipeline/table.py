@@ -6,7 +6,7 @@ nothing else names a task or a queue.
 
     poll_due ─► poll ─► fetch ─► extract ─► story ─► index ─► match ─► deliver
     digests ─────────────────────────────────────────────────────────┘
-    sweep (outbox), replay (dead letters) ─► the stage each record names;  canary
+    sweep (outbox), replay (dead letters) ─► the stage each record names;  canary;  retention
 
 Where a stage runs is decided per deployment: ``story``, ``index`` and ``match`` always run in the process
 that produced their input (no queue hop per article); ``extract`` does too unless ``inline_extract`` is
@@ -43,6 +43,7 @@ def only_deliveries(queues: tuple[str, ...] | list[str]) -> bool:
 # Queues of the rows kept in the outbox: while one holds messages, old outbox entries may just be waiting.
 OUTBOX_QUEUES = ("poll", "fetch", "extract", "index", "alert", *DELIVER_QUEUES)
 FETCH_BATCH = 16
+RETENTION_EVERY = 3600.0  # seconds between the retention row's ticks
 
 
 def _inline_extract(s: Settings) -> bool:
@@ -82,6 +83,10 @@ STAGES = StageTable([
           retry=PERIODIC, every=lambda s: s.outbox_sweep_seconds),
     Stage("canary", periodic.canary, None, None, queue="poll", retry=PERIODIC,
           every=lambda s: s.canary_interval),
+    # Hourly, and a no-op while NEWSWORKER_RETENTION_DAYS and _ALERT_HISTORY_RETENTION_DAYS are 0: expiry is
+    # counted in days, so a tick an hour late deletes an hour late; each tick is bounded (RUN_LIMIT a target).
+    Stage("retention", periodic.retention, None, None, queue="poll", retry=PERIODIC,
+          every=lambda _: RETENTION_EVERY),
     # -- on demand ---------------------------------------------------------------------------------------
     Stage("replay", per_record(periodic.replay), str, Entry, queue="poll", retry=INFRA),
 ])

@@ -551,7 +551,9 @@ def reindex(
     ``_aliases`` request (remove old + add new), so readers never see an empty alias. Writes refused by
     the block are retried by :func:`index_documents` (and reported as transient) and land in the new
     index. The old index stays write-blocked afterwards (or is deleted with ``delete_old``). Deletes are
-    not replayed: nothing deletes articles.
+    not replayed: the only deletes are retention's (``worker.store.retention``), and an article it deletes
+    from the old index after the copy read it is found expired in the new one by its next run (during the
+    last round the write block refuses its deletes, and its tick is retried).
     If any document fails to copy the alias stays on the old index (unless ``swap_on_failure``), the old
     index is unblocked, and the new one is left for inspection.
     """
