@@ -19,8 +19,9 @@ long; what is left goes at the next call. Deleting is idempotent: a crash leaves
 finds again, and two runs at once only find the other's deletes already done (404, not an error).
 
 Deleted documents stop counting at once (after the next refresh, within a second); their disk space comes
-back as Elasticsearch merges segments, and deletes are allowed on an index that the flood-stage disk
-watermark made read-only (``read_only_allow_delete``).
+back as Elasticsearch merges segments. Under the flood-stage disk watermark's ``read_only_allow_delete``
+block Elasticsearch refuses document deletes as well (only a whole index may go then), so retention has to
+be on before the disk fills; a refused batch stops the call, and the periodic run is retried.
 """
 
 from __future__ import annotations
