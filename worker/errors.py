@@ -13,9 +13,12 @@ from __future__ import annotations
 
 
 class PipelineError(Exception):
-    """Base class; ``kind`` names the class in logs and dead letters."""
+    """Base class; ``kind`` names the class in logs and dead letters. ``error_code``: what went wrong, as a
+    short fixed word a reader can be told in their language (``worker.alerts.delivery.errors.ERROR_CODES``),
+    kept with the dead letter beside the message; ``None`` where the raiser has none."""
 
     kind = "error"
+    error_code: str | None = None
 
 
 class PermanentError(PipelineError):

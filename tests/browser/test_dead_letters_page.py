@@ -132,3 +132,53 @@ def test_a_dead_letter_links_its_article_and_replay_is_off_when_the_server_takes
         assert replay.get_attribute("aria-describedby") == "writes-off"
         assert not page.errors
 
+
+
+@pytest.fixture
+def timed_out(web, local_receivers) -> Iterator[tuple[str, str, str]]:
+    """A notification whose webhook never answered in time, recorded as the delivery task records it: its
+    history channel failed and its dead letter, both with the code ``timeout``; and a dead letter of the same
+    notification written before the codes (no code). Its notification id, channel key and rule."""
+    name = "timeout-watch-" + uuid.uuid4().hex[:6]
+    RuleStore(web.ctx).upsert({"name": name, "query": "إدلب", "owner": "ops",
+                               "channels": {"webhooks": [{"url": "https://hooks.example.org/slow"}], "emails": []}})
+    doc = make_doc("غارات جوية على سوق في إدلب", "قتل مدنيون في غارات جوية على سوق في مدينة إدلب.", doc_id="dlt1",
+                   source="bbc")
+    delivery = process_document(doc, ctx=web.ctx, engine=web.ctx.engine).deliveries[0]
+    detail = "TransientDeliveryError: ReadTimeout: no answer within 10 s (NEWSWORKER_WEBHOOK_TIMEOUT)"
+    History(web.ctx).mark_attempt(delivery["id"], delivery["channel_key"], "failed", detail, error_code="timeout")
+    dead = DeadLetters(web.ctx.redis, web.ctx.keys)
+    dead.record("deliver", delivery, "permanent: HTTP 404 from webhook", attempts=1)  # an old record: no code
+    dead.record("deliver", delivery, f"gave up after 49 attempts: {detail}", attempts=49, error_code="timeout")
+    web.es.indices.refresh(index=web.ctx.settings.es_alert_history_index)
+    yield delivery["id"], delivery["channel_key"], name
+    for entry in dead.list(limit=1000):
+        dead.delete(entry["id"])
+    RuleStore(web.ctx).delete(name)
+
+
+def test_a_timeout_is_said_in_the_page_s_language_with_the_server_s_detail(browser, site, timed_out):
+    """QA5 re-test (qa5c-12 partly fixed): the history and the failed notifications showed only the server's
+    English ("ReadTimeout: no answer within 10 s"). Its code is worded in the page's language, saying what to
+    check, and the exact detail follows in its own <bdi dir=auto>; a record without a code shows its text."""
+    notification, channel, _ = timed_out
+    arabic = "لم يُجب المستقبِل في الوقت المحدد"
+    with open_page(browser, site, bypass_csp=False) as page:
+        page.goto(site + "/alerts")
+        rows = page.locator("#dead-letters tr[data-id]")
+        rows.first.wait_for()
+        assert rows.count() == 2
+        coded, old = rows.nth(0).locator("td.last-error"), rows.nth(1).locator("td.last-error")
+        assert coded.inner_text().startswith(arabic)
+        detail = coded.locator("bdi")
+        assert detail.get_attribute("dir") == "auto" and "ReadTimeout: no answer within 10 s" in detail.inner_text()
+        assert old.inner_text().startswith("permanent: HTTP 404 from webhook")  # no code: the text as it was
+        hist = page.locator(f"#history tr[data-id='{notification}'] li[data-channel='{channel}'] .last-error")
+        hist.wait_for()
+        assert hist.inner_text().startswith(arabic) and "no answer within 10 s" in hist.locator("bdi").inner_text()
+        page.evaluate("NW.setLang('en')")  # the toggle re-words it; the detail stays the server's
+        assert coded.inner_text().startswith("The receiver did not answer in time")
+        assert hist.inner_text().startswith("The receiver did not answer in time")
+        assert "ReadTimeout: no answer within 10 s" in coded.inner_text()
+        page.evaluate("NW.setLang('ar')")
+        assert not page.errors

@@ -122,3 +122,23 @@ def test_the_cli_and_the_page_share_the_replay(alerts_ctx, pipeline, webhook_rec
     out = CliRunner().invoke(app, ["deadletter", "replay", "--all"])
     assert out.exit_code == 0 and "-> deliver" in out.output, out.output
     assert len(webhook_receiver.accepted) == 1
+
+
+def test_a_failed_delivery_s_history_row_and_dead_letter_carry_its_error_code(
+        alerts_ctx, pipeline, api, webhook_receiver) -> None:  # noqa: ANN001, F811
+    """QA5 re-test (qa5c-12): the page got only the server's English ("HTTP 404 from webhook"); the error's
+    code is recorded with it, in the history's channel and in the dead letter, for the page to word."""
+    delivery = _failed_delivery(alerts_ctx, pipeline, webhook_receiver)
+    dl = api.get("/deadletters", params={"stage": "deliver"}).json()["dead_letters"][0]
+    assert dl["error_code"] == "client_error" and "HTTP 404" in dl["error"]
+    rec = api.get(f"/alerts/history/{delivery['id']}").json()
+    (ch,) = rec["channels"]
+    assert ch["status"] == "failed" and ch["last_error_code"] == "client_error" and "404" in ch["last_error"]
+    alerts_ctx.es.indices.refresh(index=alerts_ctx.settings.es_alert_history_index)
+    listed = api.get("/alerts/history", params={"rule": "idlib"}).json()["records"]
+    assert [c["last_error_code"] for r in listed for c in r["channels"]] == ["client_error"]
+    # a record written before the codes: no code, its text as it was (the page falls back to it)
+    dead = DeadLetters(alerts_ctx.redis, alerts_ctx.keys)
+    dead.record("deliver", delivery, "permanent: HTTP 404 from webhook", attempts=1)
+    old = [d for d in api.get("/deadletters", params={"stage": "deliver"}).json()["dead_letters"] if d["id"] != dl["id"]]
+    assert old[0]["error_code"] is None and old[0]["error"] == "permanent: HTTP 404 from webhook"

@@ -147,6 +147,27 @@ def test_feeds_api_refuses_an_existing_id(isolated) -> None:
     assert client.get("/feeds").json()["total"] == 2
 
 
+def test_a_feed_added_without_a_source_is_named_after_its_host_by_the_api_and_the_cli(isolated) -> None:
+    """QA5 re-test (qa5c-11 partly fixed): a feed added without a source put its id on its articles
+    ("broken-404"); one rule (``registry.default_source``) for POST /feeds, PATCH and ``feeds add``."""
+    from worker.api.app import create_app
+    from worker.cli.main import app
+
+    client = TestClient(create_app())
+    key = {"X-API-Key": KEY}
+    r = client.post("/feeds", json={"url": "https://www.bbc.com/arabic/index.xml", "id": "bbc-web"}, headers=key)
+    assert r.status_code == 201 and r.json()["source"] == "bbc.com", r.text
+    named = client.post("/feeds", json={"url": "https://www.bbc.com/a.xml", "id": "bbc-named", "source": "BBC"},
+                        headers=key)
+    assert named.json()["source"] == "BBC"
+    # an edit that empties the source: the host again, as at POST
+    patched = client.patch("/feeds/bbc-named", json={"source": ""}, headers=key)
+    assert patched.status_code == 200 and patched.json()["source"] == "bbc.com", patched.text
+    out = CliRunner().invoke(app, ["feeds", "add", "https://www.aljazeera.net/rss", "--id", "aj"])
+    assert out.exit_code == 0, out.output
+    assert client.get("/feeds/aj").json()["source"] == "aljazeera.net"
+
+
 def test_registry_add_refuses_an_existing_id_and_load_still_updates(isolated, tmp_path) -> None:
     from worker.ingest.registry import Feed, FeedExistsError, FeedState
     from worker.pipeline.context import current

@@ -41,7 +41,7 @@ def test_feed_url_must_be_http(url: str) -> None:
 
 def test_feed_defaults_and_bad_ids() -> None:
     f = Feed(id="bbc-ar", url="https://feeds.bbci.co.uk/arabic/rss.xml")
-    assert f.source == "bbc-ar" and f.name == "bbc-ar" and f.enabled
+    assert f.source == "feeds.bbci.co.uk" and f.name == "bbc-ar" and f.enabled
     with pytest.raises(ValidationError):
         Feed(id="../etc", url="https://x.example/")
     assert slugify("BBC News عربي!") == "bbc-news"
@@ -53,3 +53,19 @@ def test_feed_view_combines_config_and_state() -> None:
     view = feed_view(f, st)
     assert view["status"] == "failing" and view["tags"] == ["x"] and view["last_error"].endswith("500")
     assert FeedState.model_validate_json(st.model_dump_json()) == st
+
+
+@pytest.mark.parametrize(("url", "source"), [
+    ("https://www.bbc.com/arabic/index.xml", "bbc.com"),  # QA5 re-test: it was the feed id
+    ("https://WWW.Aljazeera.NET/rss", "aljazeera.net"),
+    ("https://arabic.cnn.com:8443/rss", "arabic.cnn.com"),
+    ("http://127.0.0.1:8765/feeds/bbc.rss", "feed-id"),  # an address names no outlet: the id, as before
+    ("http://[::1]/rss", "feed-id"),
+    ("http://localhost/rss", "feed-id"),
+])
+def test_a_feed_without_a_source_takes_its_url_s_host(url: str, source: str) -> None:
+    from worker.ingest.registry import default_source
+
+    assert default_source(url, "feed-id") == source
+    assert Feed(id="feed-id", url=url).source == source
+    assert Feed(id="feed-id", url=url, source="BBC Arabic").source == "BBC Arabic"  # a given one is kept

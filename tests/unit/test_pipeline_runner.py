@@ -73,8 +73,10 @@ class FakeOutbox:
 class FakeDeadLetters:
     records: list[dict[str, Any]] = field(default_factory=list)
 
-    def record(self, stage: str, payload: Any, error: str, *, attempts: int | None = None) -> str:
-        self.records.append({"stage": stage, "payload": payload, "error": error, "attempts": attempts})
+    def record(self, stage: str, payload: Any, error: str, *, attempts: int | None = None,
+               error_code: str | None = None) -> str:
+        self.records.append({"stage": stage, "payload": payload, "error": error, "attempts": attempts,
+                             "error_code": error_code})
         return f"dl{len(self.records)}"
 
 
@@ -177,7 +179,7 @@ def test_transient_failure_requeues_only_that_input_with_backoff_and_postpones_i
 def test_retries_exhausted_is_a_dead_letter_and_forgets_the_outbox_entry() -> None:
     failed: list[tuple[str, str]] = []
     runner, dispatcher, outbox, dead, _ = make({"b": errors.TransientError("timeout")},
-                                               on_dead=lambda ctx, rec, why: failed.append((rec.id, why)))
+                                               on_dead=lambda ctx, rec, why, code: failed.append((rec.id, why)))
     outbox.remember([("work", "b", {"id": "b"})])
     runner.handle("work", [{"id": "b"}], attempt=3)  # POLICY.max_attempts
     assert [s for s in dispatcher.sent if s.stage == "work"] == []
@@ -279,3 +281,17 @@ def test_a_finished_message_clears_its_delivery_count() -> None:
         runner.handle("work", [{"id": "a"}], message_id="msg-2")
     assert dead.records == [] and got == []  # handed on to "sink", never dead
     assert runner.ctx.redis.values.get(runner.ctx.keys.deliveries("msg-2")) is None
+
+
+def test_a_dead_letter_and_the_dead_hook_keep_the_error_code_its_raiser_gave() -> None:
+    """QA5 re-test: a delivery's dead letter carried only English text; the raiser's code (a timeout, a 404)
+    is kept beside it for the page to word. An error without one keeps none."""
+    class Coded(errors.PermanentError):
+        error_code = "client_error"
+
+    failed: list[tuple[str, str | None]] = []
+    runner, _, _, dead, _ = make({"b": Coded("HTTP 404"), "c": ValueError("a bug")},
+                                 on_dead=lambda ctx, rec, why, code: failed.append((rec.id, code)))
+    runner.handle("work", [{"id": "b"}, {"id": "c"}])
+    assert [(r["payload"]["id"], r["error_code"]) for r in dead.records] == [("b", "client_error"), ("c", None)]
+    assert failed == [("b", "client_error"), ("c", None)]

@@ -148,9 +148,11 @@ class History:
         return added
 
     def mark_attempt(self, notif_id: str, channel_key: str, status: str, error: str | None = None, *,
-                     counted: bool = True) -> None:
+                     counted: bool = True, error_code: str | None = None) -> None:
         """Record one delivery attempt on one channel and recompute the record's overall status
-        (``overall_status``).
+        (``overall_status``). ``error_code`` (``worker.alerts.delivery.errors.ERROR_CODES``) is kept as the
+        channel's ``last_error_code`` beside its ``last_error``, so a reader is told what went wrong in
+        their language; records written before it have none.
         ``counted=False`` records a state without an attempt (giving up after the last one)."""
         def fn(rec: dict[str, Any]) -> bool:
             now = now_utc().isoformat()
@@ -162,6 +164,7 @@ class History:
                 ch["attempts"] = int(ch.get("attempts", 0)) + (1 if counted else 0)
                 ch["status"] = status
                 ch["last_error"] = error
+                ch["last_error_code"] = error_code if error else None
                 ch["last_attempt"] = now
                 if status == "delivered":
                     ch["delivered_at"] = now

@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from worker.alerts.delivery.errors import ERROR_CODES
+
 
 class Open(BaseModel):
     model_config = ConfigDict(extra="allow")
@@ -170,8 +172,26 @@ class RuleListOut(BaseModel):
                                  "one) and refuses every change with 403, whatever key is sent")
 
 
+# A delivery failure's code (history and dead letters): the page words it, the text stays the detail.
+ERROR_CODE_DOC = ("what went wrong, one of a fixed set for a reader to be told in their language: "
+                  f"{', '.join(ERROR_CODES)}; null in records written before the codes (then read the error's text)")
+
+
+class HistoryChannelOut(Open):
+    """One channel of a notification and how its delivery went."""
+
+    key: str | None = None
+    type: str | None = Field(None, description="webhook (Slack included) or email")
+    target: str | None = Field(None, description="the URL or address (redacted for readers without the write key)")
+    status: str | None = Field(None, description="pending, delivered or failed")
+    attempts: int | None = None
+    last_error: str | None = Field(None, description="the last failure's exact detail, as the server wrote it")
+    last_error_code: str | None = Field(None, description=ERROR_CODE_DOC)
+
+
 class HistoryRecordOut(Open):
     id: str
+    channels: list[HistoryChannelOut] = Field(default_factory=list)
 
 
 class HistoryOut(BaseModel):

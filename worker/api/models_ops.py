@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from worker.api.models import Open
+from worker.api.models import ERROR_CODE_DOC, Open
 
 
 class ServiceCheckOut(BaseModel):
@@ -47,7 +47,8 @@ class DeadLetterOut(BaseModel):
     stage: str
     recorded_at: float | None = None
     attempts: int | None = None
-    error: str = ""
+    error: str = Field("", description="the failure's exact detail, as the server wrote it")
+    error_code: str | None = Field(None, description=ERROR_CODE_DOC)
     subject: str = Field("", description="what failed: a page or feed URL, a document, notification or feed id")
     delivery: DeadDeliveryOut | None = None
 

@@ -47,7 +47,7 @@ from urllib.parse import urlsplit
 
 from worker.archive.article import archived_article
 from worker.extract.normalize import ascii_digits
-from worker.ingest.canonical import canonicalize_url, doc_id
+from worker.ingest.canonical import canonicalize_url, doc_id, source_from_url
 from worker.records import FetchedArticle
 
 URL = ("url", "link")
@@ -188,11 +188,6 @@ def checked_url(raw: str | None) -> str:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise RowError(f"url {raw[:80]!r} is not an http(s) URL")
     return canonicalize_url(raw)
-
-
-def source_from_url(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
 
 
 def article_from_columns(row: Mapping[str, Any], *, source: str | None = None,

@@ -23,10 +23,10 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from worker.archive.article import archived_article
-from worker.archive.columns import FUTURE_SLACK, RowError, checked_url, parse_published, source_from_url
+from worker.archive.columns import FUTURE_SLACK, RowError, checked_url, parse_published
 from worker.archive.rows import BadRow, Item, Row
 from worker.ingest.article import MIN_BODY_CHARS, extract_page
-from worker.ingest.canonical import canonical_for_page, doc_id
+from worker.ingest.canonical import canonical_for_page, doc_id, source_from_url
 from worker.ingest.encoding import decode_html
 from worker.records import FetchedArticle
 from worker.settings import get_settings

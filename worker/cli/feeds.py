@@ -92,7 +92,8 @@ def register(app: typer.Typer) -> None:
         url: str,
         feed_id: str = typer.Option(None, "--id", help="short id (default: from the name or URL)"),
         name: str = typer.Option("", help="display name"),
-        source: str = typer.Option("", help="outlet name put on documents (default: the id)"),
+        source: str = typer.Option("", help="outlet name put on documents (default: the URL's host "
+                                                 "without www., e.g. bbc.com)"),
         language: str = typer.Option("ar"),
         interval: int = typer.Option(None, help="base polling interval, seconds (within NEWSWORKER_POLL_MIN_INTERVAL.."
                                      "POLL_MAX_INTERVAL, 60-21600 by default)"),

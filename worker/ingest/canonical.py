@@ -71,6 +71,13 @@ def canonicalize_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+def source_from_url(url: str) -> str:
+    """The source name a URL's host gives when none was given (an imported article, a feed added without
+    one): the host, lower case, without a leading ``www.`` (``www.bbc.com`` -> ``bbc.com``); "" without one."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
 def same_site(a: str, b: str) -> bool:
     """True when both URLs are on the same site: equal hosts up to a leading ``www.``/``m.``, or one a
     subdomain of the other's registered part (``arabic.cnn.com`` vs ``cnn.com``)."""

@@ -14,6 +14,7 @@ again with the next change and at ``newsworker setup`` (``sync_copy``).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
@@ -27,6 +28,7 @@ import redis
 import yaml
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
+from worker.ingest.canonical import source_from_url
 from worker.keys import Keys
 from worker.settings import get_settings
 from worker.store.clients import get_redis
@@ -77,7 +79,7 @@ class Feed(BaseModel):
     id: str
     url: str
     name: str = ""
-    source: str = ""  # outlet name put on documents; defaults to the id
+    source: str = ""  # outlet name put on documents; defaults to the URL's host (``default_source``)
     language: str = "ar"
     interval: int | None = Field(None, description="base polling interval in seconds; settings default if unset")
     tags: list[str] = Field(default_factory=list)
@@ -113,9 +115,22 @@ class Feed(BaseModel):
 
     def model_post_init(self, _: Any) -> None:
         if not self.source:
-            self.source = self.id
+            self.source = default_source(self.url, self.id)
         if not self.name:
             self.name = self.id
+
+
+def default_source(url: str, feed_id: str) -> str:
+    """The source a feed's articles carry when none was given (CLI, API, a feeds file; an edit that empties
+    it): its URL's host without ``www.`` (``https://www.bbc.com/arabic/rss`` -> ``bbc.com``), which names the
+    outlet; the feed id (which named it before: QA5 re-test) only when the host names nothing, an IP address
+    or a single label such as ``localhost``."""
+    host = source_from_url(url)
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return host if "." in host else feed_id
+    return feed_id
 
 
 def interval_bounds(settings: Any) -> tuple[int, int]:

@@ -186,6 +186,6 @@ def deliver(hop: Hop, delivery: Delivery) -> str:
     return raise_for(outcome)  # retry, wait (Retry-After, another attempt's lock) or dead letter: classed
 
 
-def delivery_failed(ctx: AppContext, delivery: Delivery, error: str) -> None:
-    """``deliver``'s dead-letter hook: the history shows the channel failed."""
-    mark_failed(delivery.as_payload(), error, ctx)
+def delivery_failed(ctx: AppContext, delivery: Delivery, error: str, error_code: str | None = None) -> None:
+    """``deliver``'s dead-letter hook: the history shows the channel failed, and why (its code)."""
+    mark_failed(delivery.as_payload(), error, ctx, error_code)

@@ -40,12 +40,16 @@ class DeadLetters:
     redis: redis.Redis
     keys: Keys
 
-    def record(self, stage: str, payload: Any, error: str, *, attempts: int | None = None) -> str:
-        """Store a dead letter; returns its id."""
+    def record(self, stage: str, payload: Any, error: str, *, attempts: int | None = None,
+               error_code: str | None = None) -> str:
+        """Store a dead letter; returns its id. ``error_code``: the error's fixed word when its raiser gave
+        one (``worker.errors.PipelineError.error_code``), for readers to word; absent in older records."""
         now = time.time()
         dl_id = f"{int(now * 1000):013d}-{uuid.uuid4().hex[:8]}"
         entry = {"id": dl_id, "stage": stage, "payload": payload, "error": str(error)[:MAX_ERROR_CHARS],
                  "recorded_at": now, "attempts": attempts}
+        if error_code:
+            entry["error_code"] = error_code
         pipe = self.redis.pipeline()
         pipe.set(self.keys.deadletter(dl_id), json.dumps(entry, ensure_ascii=False, default=str), ex=DEAD_LETTER_TTL)
         pipe.zadd(self.keys.deadletters, {dl_id: now})

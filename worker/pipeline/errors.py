@@ -25,6 +25,7 @@ class Failure:
     retry_after: float | None = None
     counts_as_attempt: bool = True
     spread: float | None = None  # a rate limit's random extra wait, when the error names its own
+    error_code: str | None = None  # the raiser's word for what went wrong (``worker.errors.PipelineError``)
 
 
 _TRANSIENT_LIBRARY_ERRORS = (redis.ConnectionError, redis.TimeoutError, ESConnectionError, ESConnectionTimeout,
@@ -38,12 +39,13 @@ def transient_status(status: int | None) -> bool:
 
 def classify(err: BaseException) -> Failure:
     message = f"{type(err).__name__}: {err}"
+    code = err.error_code if isinstance(err, errors.PipelineError) else None
     if isinstance(err, errors.RateLimitedError):
-        return Failure("rate_limited", message, err.retry_after, bool(err.counts_as_attempt), err.spread)
+        return Failure("rate_limited", message, err.retry_after, bool(err.counts_as_attempt), err.spread, code)
     if isinstance(err, errors.TransientError):
-        return Failure("transient", message)
+        return Failure("transient", message, error_code=code)
     if isinstance(err, errors.PermanentError):
-        return Failure("permanent", message)
+        return Failure("permanent", message, error_code=code)
     if isinstance(err, ApiError):
         return Failure("transient" if transient_status(err.status_code) else "permanent", message)
     if isinstance(err, _TRANSIENT_LIBRARY_ERRORS):

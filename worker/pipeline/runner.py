@@ -188,7 +188,7 @@ class Runner:
         decision = decide(stage.retry, failure, attempt, self.rng)
         key = Stage.key(record)
         if decision.action == "dead":
-            self._dead(stage, Stage.encode(record), decision.reason, attempt, record)
+            self._dead(stage, Stage.encode(record), decision.reason, attempt, record, failure.error_code)
             return False
         next_attempt = attempt if decision.action == "defer" else attempt + 1
         # a deferral is no failure (a receiver's slots in use, another attempt's lock) and may come back every
@@ -203,14 +203,15 @@ class Runner:
                              queue=self.origin_queue)
         return True
 
-    def _dead(self, stage: Stage, payload: Any, reason: str, attempt: int, record: Any = None) -> None:
-        dl_id = self.dead_letters.record(stage.name, payload, reason, attempts=attempt)
+    def _dead(self, stage: Stage, payload: Any, reason: str, attempt: int, record: Any = None,
+              error_code: str | None = None) -> None:
+        dl_id = self.dead_letters.record(stage.name, payload, reason, attempts=attempt, error_code=error_code)
         metrics.inc("dead_letters_total", {"stage": stage.name})
         if stage.article:
             metrics.inc("articles_total", {"stage": stage.name, "outcome": "dead"})
         log.warning("%s: dead letter %s: %s", stage.name, dl_id, reason, extra={"stage": stage.name})
         if stage.on_dead is not None and record is not None:
-            stage.on_dead(self.ctx, record, reason)
+            stage.on_dead(self.ctx, record, reason, error_code)
 
     # -- handing on --------------------------------------------------------------------------------------
     def _hand_on(self, stage: Stage, outputs: list[Any]) -> None:

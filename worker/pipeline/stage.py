@@ -83,7 +83,7 @@ class Stage:
     batch: int = 1  # records per queued message (a micro-batch)
     inline: Callable[[Settings], bool] = never  # run in the process of the stage that hands on
     outbox: bool = False  # records queued to it are kept in the outbox until it is done with them
-    on_dead: Callable[[AppContext, Any, str], None] | None = None
+    on_dead: Callable[[AppContext, Any, str, str | None], None] | None = None  # record, reason, error code
     article: bool = False  # count its outcomes in articles_total
 
     @property

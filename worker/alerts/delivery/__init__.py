@@ -28,7 +28,9 @@ from typing import Any
 
 from worker.alerts.context import AlertsDeps
 from worker.alerts.delivery.errors import (
+    ERROR_CODES,
     DeliveryError,
+    ErrorCode,
     PermanentDeliveryError,
     RateLimitedDeliveryError,
     TransientDeliveryError,
@@ -61,6 +63,7 @@ class Outcome:
     error: str | None = None
     code: int | None = None
     retry_after: float | None = None  # retry | busy | receiver_busy: seconds to wait before the next attempt
+    error_code: ErrorCode | None = None  # retry | failed: what went wrong (``errors.ERROR_CODES``)
 
 
 def sending_lock_seconds(ctx: AlertsDeps) -> int:
@@ -78,12 +81,13 @@ def send(n: dict[str, Any], ctx: AlertsDeps) -> int:
     target = str(ch.get("url") or ch.get("address") or ch.get("to") or "")
     if REDACTED in target:
         raise PermanentDeliveryError(f"channel target {target[:100]!r} is a redacted placeholder; "
-                                     "save the rule again with the real target")
+                                     "save the rule again with the real target",
+                                     error_code="bad_address" if ch.get("type") == "email" else "bad_url")
     if ch["type"] == "webhook":
         return send_webhook(ch, n, settings=ctx.settings)
     if ch["type"] == "email":
         return send_email(ch, n, settings=ctx.settings)
-    raise PermanentDeliveryError(f"unknown channel type {ch['type']!r}")
+    raise PermanentDeliveryError(f"unknown channel type {ch['type']!r}", error_code="other")
 
 
 class _ReceiverBusy(Exception):
@@ -122,11 +126,11 @@ def attempt(n: dict[str, Any], ctx: AlertsDeps) -> Outcome:
         except _ReceiverBusy as err:
             return Outcome("receiver_busy", str(err), retry_after=RECEIVER_BUSY_WAIT)
         except TransientDeliveryError as err:
-            history.mark_attempt(n["id"], n["channel_key"], "pending", str(err))
-            return Outcome("retry", str(err), err.status, getattr(err, "retry_after", None))
+            history.mark_attempt(n["id"], n["channel_key"], "pending", str(err), error_code=err.error_code)
+            return Outcome("retry", str(err), err.status, getattr(err, "retry_after", None), err.error_code)
         except DeliveryError as err:
-            history.mark_attempt(n["id"], n["channel_key"], "failed", str(err))
-            return Outcome("failed", str(err), err.status)
+            history.mark_attempt(n["id"], n["channel_key"], "failed", str(err), error_code=err.error_code)
+            return Outcome("failed", str(err), err.status, error_code=err.error_code)
         r.set(flag, "1", ex=DELIVERED_TTL)
         try:
             history.mark_attempt(n["id"], n["channel_key"], "delivered")
@@ -149,19 +153,20 @@ def raise_for(outcome: Outcome) -> str:
                                        spread=RECEIVER_BUSY_SPREAD)
     if outcome.status == "retry":
         if outcome.retry_after is not None:
-            raise RateLimitedDeliveryError(error, outcome.code, retry_after=outcome.retry_after)
-        raise TransientDeliveryError(error, outcome.code)
+            raise RateLimitedDeliveryError(error, outcome.code, retry_after=outcome.retry_after,
+                                           error_code=outcome.error_code or "rate_limited")
+        raise TransientDeliveryError(error, outcome.code, error_code=outcome.error_code)
     if outcome.status == "failed":
-        raise PermanentDeliveryError(error, outcome.code)
+        raise PermanentDeliveryError(error, outcome.code, error_code=outcome.error_code)
     return outcome.status
 
 
-def mark_failed(n: dict[str, Any], error: str, ctx: AlertsDeps) -> None:
-    """The channel failed for good (permanent error, or retries exhausted): say so in the history. The
-    dead letter itself is the pipeline runner's (``worker.pipeline.runner``)."""
+def mark_failed(n: dict[str, Any], error: str, ctx: AlertsDeps, error_code: str | None = None) -> None:
+    """The channel failed for good (permanent error, or retries exhausted): say so in the history, with
+    the error's code. The dead letter itself is the pipeline runner's (``worker.pipeline.runner``)."""
     # not an attempt of its own: the attempt that failed last was counted when it was made
-    History(ctx).mark_attempt(n["id"], n["channel_key"], "failed", error, counted=False)
+    History(ctx).mark_attempt(n["id"], n["channel_key"], "failed", error, counted=False, error_code=error_code)
 
 
-__all__ = ["Outcome", "attempt", "raise_for", "mark_failed", "delivered_key", "TransientDeliveryError",
-           "PermanentDeliveryError", "RateLimitedDeliveryError", "DeliveryError"]
+__all__ = ["ERROR_CODES", "Outcome", "attempt", "raise_for", "mark_failed", "delivered_key",
+           "TransientDeliveryError", "PermanentDeliveryError", "RateLimitedDeliveryError", "DeliveryError"]

@@ -13,7 +13,7 @@ import socket
 import threading
 from typing import Any
 
-from worker.alerts.delivery.errors import PermanentDeliveryError, TransientDeliveryError
+from worker.alerts.delivery.errors import PermanentDeliveryError, TransientDeliveryError, smtp_error_code
 from worker.alerts.payloads import email_message
 from worker.alerts.rules import email_problem
 from worker.settings import Settings, get_settings
@@ -51,7 +51,8 @@ def send_email(channel: dict[str, Any], n: dict[str, Any], *, settings: Settings
     to = str(channel["to"])
     problem = email_problem(to)  # a rule saved before addresses were checked in full
     if problem:
-        raise PermanentDeliveryError(f"{problem}: not sent; save the rule again with a corrected address")
+        raise PermanentDeliveryError(f"{problem}: not sent; save the rule again with a corrected address",
+                                     error_code="bad_address")
     msg = email_message(n, to, s.smtp_from)
     smtp = smtplib.SMTP(timeout=s.smtp_timeout)  # no host: connecting (and the greeting) is inside the cutoff
     cutoff = _Cutoff(smtp, s.smtp_total_deadline)
@@ -63,15 +64,20 @@ def send_email(channel: dict[str, Any], n: dict[str, Any], *, settings: Settings
     except smtplib.SMTPRecipientsRefused as err:
         codes = [c for c, _ in err.recipients.values()]
         if codes and all(400 <= c < 500 for c in codes):
-            raise TransientDeliveryError(f"recipient deferred: {err.recipients}", codes[0]) from err
-        raise PermanentDeliveryError(f"recipient refused: {err.recipients}", codes[0] if codes else None) from err
+            raise TransientDeliveryError(f"recipient deferred: {err.recipients}", codes[0],
+                                         error_code="smtp_deferred") from err
+        raise PermanentDeliveryError(f"recipient refused: {err.recipients}", codes[0] if codes else None,
+                                     error_code="smtp_refused") from err
     except smtplib.SMTPResponseException as err:
         cls = TransientDeliveryError if 400 <= err.smtp_code < 500 else PermanentDeliveryError
-        raise cls(f"SMTP {err.smtp_code} {err.smtp_error!r}", err.smtp_code) from err
+        raise cls(f"SMTP {err.smtp_code} {err.smtp_error!r}", err.smtp_code,
+                  error_code=smtp_error_code(err.smtp_code)) from err
     except (OSError, smtplib.SMTPException) as err:  # refused, timeout, disconnected, cut off
         if cutoff.fired:
             raise TransientDeliveryError(
                 f"{type(err).__name__}: the SMTP exchange did not end within the total deadline of "
-                f"{s.smtp_total_deadline:g} s (NEWSWORKER_SMTP_TOTAL_DEADLINE)") from err
-        raise TransientDeliveryError(f"{type(err).__name__}: {err}") from err
+                f"{s.smtp_total_deadline:g} s (NEWSWORKER_SMTP_TOTAL_DEADLINE)", error_code="timeout") from err
+        # a connection refused or dropped, a name that did not resolve: the mail server could not be reached
+        raise TransientDeliveryError(f"{type(err).__name__}: {err}",
+                                     error_code="timeout" if isinstance(err, TimeoutError) else "unreachable") from err
     return 250

@@ -76,7 +76,7 @@ def send_webhook(channel: dict[str, Any], n: dict[str, Any], *, client: httpx.Cl
     try:
         check_webhook_url(url)  # a rule saved before the guard existed, or a policy tightened since
     except ValueError as err:
-        raise PermanentDeliveryError(str(err)) from None
+        raise PermanentDeliveryError(str(err), error_code="bad_url") from None
     deadline = time.monotonic() + s.webhook_total_deadline
     try:
         # Every socket operation gets at most what is left of the deadline (connect, TLS, write, read).
@@ -89,20 +89,21 @@ def send_webhook(channel: dict[str, Any], n: dict[str, Any], *, client: httpx.Cl
                                   transport=guarded_transport(alert_address_policy(), verify=_tls())) as c:
                     code, resp_headers = _post(c, url, body, headers)
     except DNSLookupError as err:  # a resolver blip, or a name not published (yet): the retries decide
-        raise TransientDeliveryError(f"webhook host did not resolve: {err}") from None
+        raise TransientDeliveryError(f"webhook host did not resolve: {err}", error_code="unreachable") from None
     except BlockedURLError as err:
-        raise PermanentDeliveryError(f"webhook url refused: {err}") from None
+        raise PermanentDeliveryError(f"webhook url refused: {err}", error_code="bad_url") from None
     except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as err:  # URLs httpx will not send to
-        raise PermanentDeliveryError(f"webhook url rejected: {type(err).__name__}: {err}") from None
+        raise PermanentDeliveryError(f"webhook url rejected: {type(err).__name__}: {err}",
+                                     error_code="bad_url") from None
     except httpx.TimeoutException as err:
         if time.monotonic() >= deadline:
             raise TransientDeliveryError(
                 f"{type(err).__name__}: no answer within the total deadline of {s.webhook_total_deadline:g} s "
-                "(NEWSWORKER_WEBHOOK_TOTAL_DEADLINE)") from err
+                "(NEWSWORKER_WEBHOOK_TOTAL_DEADLINE)", error_code="timeout") from err
         raise TransientDeliveryError(f"{type(err).__name__}: no answer within {s.webhook_timeout:g} s "
-                                     "(NEWSWORKER_WEBHOOK_TIMEOUT)") from err
+                                     "(NEWSWORKER_WEBHOOK_TIMEOUT)", error_code="timeout") from err
     except httpx.TransportError as err:  # refused, reset, DNS
-        raise TransientDeliveryError(f"{type(err).__name__}: {err}") from err
+        raise TransientDeliveryError(f"{type(err).__name__}: {err}", error_code="unreachable") from err
     return _classify(code, resp_headers, url)
 
 

@@ -75,6 +75,7 @@ def _view(entry: dict[str, Any], writer: bool) -> dict[str, Any]:
         out["delivery"], error = _delivery(payload, error, writer)
         out["subject"] = out["delivery"]["notification_id"]
     out["error"] = error
+    out["error_code"] = entry.get("error_code")  # absent in records written before the codes
     return out
 
 

@@ -50,7 +50,8 @@ class FeedIn(BaseModel):
     url: str = Field(min_length=8, max_length=2048, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/]+")
     id: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
     name: str = Field("", max_length=200)
-    source: str = Field("", max_length=200)
+    source: str = Field("", max_length=200, description="the outlet name put on the feed's articles; "
+                        '"": the URL\'s host without www. (the id when the host is an IP address)')
     language: str = Field("ar", pattern=r"^[a-z]{2,3}$")
     interval: int | None = Field(None, ge=_MIN_INTERVAL, le=_MAX_INTERVAL, description=_INTERVAL)
     tags: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=50)
@@ -68,7 +69,7 @@ class FeedPatch(BaseModel):
                      description="the feed's new address, checked as at POST (scheme, private addresses)")
     name: str = Field(None, max_length=200, description='"": the id')  # type: ignore[assignment]
     source: str = Field(None, max_length=200, description="the outlet name put on the feed's next articles "  # type: ignore[assignment]
-                        '(those indexed already keep theirs); "": the id')
+                        '(those indexed already keep theirs); "": from the URL\'s host, as at POST')
     language: str = Field(None, pattern=r"^[a-z]{2,3}$")  # type: ignore[assignment]
     tags: list[Annotated[str, Field(max_length=100)]] = Field(None, max_length=50)  # type: ignore[assignment]
     enabled: bool = Field(None, description="false pauses the feed (not polled), true resumes it (polled "  # type: ignore[assignment]
@@ -152,8 +153,9 @@ def patch_feed(feed_id: FeedId, body: FeedPatch) -> dict[str, Any]:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no feed {feed_id!r}")
     changes = body.model_dump(exclude_unset=True)
     try:
-        # a name or source of "" is the id, as at POST (the model fills it in). The interval is held to
-        # today's bounds only when it is the change: pausing a feed whose interval predates them must work.
+        # a name of "" is the id, a source of "" the URL's host, as at POST (the model fills them in). The
+        # interval is held to today's bounds only when it is the change: pausing a feed whose interval
+        # predates them must work.
         data = {**feed.model_dump(), **changes}
         edited = feed_input(data, ctx.settings) if "interval" in changes else Feed.model_validate(data)
         if "url" in changes and edited.url != feed.url:
@@ -165,7 +167,7 @@ def patch_feed(feed_id: FeedId, body: FeedPatch) -> dict[str, Any]:
         detail = f"feed URL refused: {err}"
         raise Refusal(422, detail, errors=field_errors([(("url",), detail)])) from None
     if changes:
-        # the checked values (a URL's spaces trimmed, an empty name or source given the id)
+        # the checked values (a URL's spaces trimmed, an empty name or source filled in)
         feed = ctx.registry.edit(feed_id, {k: getattr(edited, k) for k in changes})
     if feed is None:  # removed meanwhile
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no feed {feed_id!r}")

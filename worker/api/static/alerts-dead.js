@@ -3,8 +3,9 @@
  * Replay all (asked twice). A replay (POST /deadletters/{id}/replay, with the key) goes through the same
  * library function as `newsworker deadletter replay`: the notification goes to its channel as the rule has
  * it now (fix the webhook in the rule, then replay), and is never delivered twice. Its own module, apart
- * from alerts.js's rules and history. Targets and errors are shown as the server gives them: redacted
- * without the key. Text is untrusted: textContent.
+ * from alerts.js's rules and history. Targets and error details are shown as the server gives them: redacted
+ * without the key; an error is first worded in the page's language from its code (NW.deliveryErrorParts).
+ * Text is untrusted: textContent.
  */
 "use strict";
 
@@ -45,7 +46,8 @@
       const channel = el("td");
       const type = ch.type === "email" ? NW.t("dead.email") : NW.t("dead.webhook");
       channel.append(el("span", `${type} `), el("span", ch.target || "", "target"));
-      const error = el("td", dl.error, "last-error");
+      const error = el("td", null, "last-error"); // the page's words for its code, then the server's detail
+      error.append(...NW.deliveryErrorParts(dl.error_code, dl.error, ch.type));
       if (dl.attempts) error.append(el("span", ` (${NW.t("dead.attempts", { n: dl.attempts })})`, "muted"));
       const actions = el("td", null, "actions");
       const replay = button("dead.replay", () => replayOne(dl.id), "act-replay");

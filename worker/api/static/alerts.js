@@ -613,7 +613,8 @@
     if (ch.target) { const b = el("bdi", ch.target); b.dir = "ltr"; target.append(b); }
     li.append(target, el("span", NW.t(`status.${ch.status}`), `badge st-${ch.status}`),
       el("span", NW.t("alerts.attempts", { n: ch.attempts || 0 }), "attempts"));
-    if (ch.last_error) { const e = el("bdi", ch.last_error, "last-error"); e.dir = "auto"; li.append(e); }
+    // what went wrong in the page's words (its code), then the server's exact detail (qa5c-12 / QA5 re-test)
+    if (ch.last_error) { const e = el("span", null, "last-error"); e.append(...NW.deliveryErrorParts(ch.last_error_code, ch.last_error, ch.type)); li.append(e); }
     return li;
   }
 

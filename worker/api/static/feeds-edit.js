@@ -126,13 +126,13 @@
     ar: {
       "fe.title": "تعديل المصدر {id}", "fe.url": "رابط الخلاصة", "fe.name": "الاسم",
       "fe.source": "المصدر على الأخبار (اسم الوسيلة)", "fe.tags": "الوسوم (مفصولة بفواصل)",
-      "fe.empty_id": "فارغ: المعرّف", "fe.source_hint": "فارغ: معرّف الخلاصة؛ للمقالات الجديدة فقط",
+      "fe.empty_id": "فارغ: المعرّف", "fe.source_hint": "فارغ: اسم المضيف في العنوان؛ للمقالات الجديدة فقط",
       "fe.save": "حفظ", "fe.cancel": "إلغاء",
     },
     en: {
       "fe.title": "Edit feed {id}", "fe.url": "Feed URL", "fe.name": "Name",
       "fe.source": "Source shown on articles (the outlet)", "fe.tags": "Tags (comma-separated)",
-      "fe.empty_id": "empty: the id", "fe.source_hint": "empty: the feed id; new articles only",
+      "fe.empty_id": "empty: the id", "fe.source_hint": "empty: the URL's host; new articles only",
       "fe.save": "Save", "fe.cancel": "Cancel",
     },
   });

@@ -181,6 +181,19 @@
     return tn(known || "err.other", { status: err.status, detail: bdi(err.message) });
   }
 
+  /* A failed delivery (an alert's history row, a dead letter) in the page's words (QA5 re-test: the server's
+   * English "ReadTimeout: no answer within 10 s" was all an Arabic reader got): the server records a code of
+   * what went wrong (error_code / last_error_code, worker/alerts/delivery/errors.py ERROR_CODES), worded here
+   * with what to do, then the exact detail as the server wrote it in its own <bdi dir=auto>. An e-mail
+   * channel's code may have its own words (the mail server, not "the receiver"). A record written before the
+   * codes (or a code this page does not know) shows the detail alone. */
+  function deliveryErrorParts(code, detail, channelType) {
+    const text = detail ? [bdi(detail)] : [];
+    const keys = code ? [`deliv.${channelType}.${code}`, `deliv.${code}`] : [];
+    const key = keys.find((k) => strings.en[k] !== undefined);
+    return key ? [t(key), ...(text.length ? [" ", ...text] : [])] : text;
+  }
+
   /* The one error presenter of every page: box (#error, or the #msg line) shows what failed in the page's
    * language, errorText(err) or the page's own words (format(err)), and is re-worded by the language toggle
    * (the server's detail stays as the server wrote it). hideError, or a message flashed into the same box,
@@ -645,7 +658,7 @@
   const NW = {
     get lang() { return lang(); },
     $: byId, el, link, button, emptyRow, safeUrl, quoteValue, flash, bdi, tn,
-    westernDigits, wholeNumber, fieldError, clearFieldErrors, refusedFields, refuseFields, refuseServerFields, writesNotice, errorParts,
+    westernDigits, wholeNumber, fieldError, deliveryErrorParts, clearFieldErrors, refusedFields, refuseFields, refuseServerFields, writesNotice, errorParts,
     t, addStrings(dict) { for (const l of ["ar", "en"]) Object.assign(strings[l], (dict && dict[l]) || {}); },
     applyLang, setLang, onLang(cb) { langListeners.push(cb); },
     apiKey, setApiKey, refused, askKey, api, read, ApiError, renderNav, errorText, showError, hideError, withKey,
@@ -694,6 +707,19 @@
       "svc.workers": "لا يعمل أي عامل (worker): لا تُجلب المصادر ولا تُرسل التنبيهات، و«اجلب الآن» ينتظر عودته.",
       "svc.beat": "المجدول (beat) متوقف: لا تُجلب المصادر في مواعيدها ولا تُرسل الملخصات الدورية.",
       "svc.consuming": "العمّال لا يعالجون العمل المنتظر (عالقون أو متأخرون كثيرًا): قد تتأخر المصادر والتنبيهات.",
+      "deliv.timeout": "لم يُجب المستقبِل في الوقت المحدد (بطيء جدًا أو مثقل): تأكد أنه يعمل ويجيب بسرعة.",
+      "deliv.email.timeout": "لم يُجب خادم البريد (SMTP) في الوقت المحدد: تأكد أنه يعمل ويجيب بسرعة.",
+      "deliv.unreachable": "تعذّر الوصول إلى المستقبِل (رُفض الاتصال أو لم يُعرف اسم المضيف): تحقق من العنوان ومن أنه يعمل.",
+      "deliv.email.unreachable": "تعذّر الوصول إلى خادم البريد (SMTP): تحقق من إعداده (NEWSWORKER_SMTP_HOST وNEWSWORKER_SMTP_PORT) ومن أنه يعمل.",
+      "deliv.redirect": "ردّ المستقبِل بتحويل إلى عنوان آخر (انتقل): ضع عنوانه الجديد في التنبيه ثم أعد الإرسال.",
+      "deliv.client_error": "رفض المستقبِل الطلب (رمز 4xx): تحقق من عنوان الـWebhook وما فيه من مفتاح، ثم أعد الإرسال.",
+      "deliv.server_error": "فشل المستقبِل بخطأ من جهته (رمز 5xx): الخلل عنده؛ أعد الإرسال حين يعود إلى العمل.",
+      "deliv.rate_limited": "طلب المستقبِل التمهّل (تجاوز حدّ الطلبات): ينتظر الإرسال المدة التي طلبها.",
+      "deliv.bad_url": "عنوان الـWebhook مرفوض (عنوان خاص أو غير صالح أو مخفيّ): احفظ التنبيه بعنوان عام صالح ثم أعد الإرسال.",
+      "deliv.bad_address": "عنوان البريد غير صالح: صحّحه في التنبيه ثم أعد الإرسال.",
+      "deliv.smtp_refused": "رفض خادم البريد (SMTP) الرسالة أو العنوان: تحقق من العنوان ثم أعد الإرسال.",
+      "deliv.smtp_deferred": "رفض خادم البريد (SMTP) الرسالة مؤقتًا: تُعاد المحاولة لاحقًا.",
+      "deliv.other": "فشل الإرسال:",
     },
     en: {
       "nav.search": "Search", "nav.alerts": "Alerts", "nav.feeds": "Feeds", "nav.stories": "Stories",
@@ -719,6 +745,19 @@
       "svc.workers": "No worker is running: feeds are not polled and alerts are not sent; Poll now waits until one is back.",
       "svc.beat": "The scheduler (beat) is down: feeds are not polled on schedule and digests are not sent.",
       "svc.consuming": "The workers are not getting through the waiting work (stuck or far behind): feeds and alerts may be late.",
+      "deliv.timeout": "The receiver did not answer in time (too slow or overloaded): check that it is up and answers quickly.",
+      "deliv.email.timeout": "The mail server (SMTP) did not answer in time: check that it is up and answers quickly.",
+      "deliv.unreachable": "The receiver could not be reached (connection refused, or its host name unknown): check the address and that it is running.",
+      "deliv.email.unreachable": "The mail server (SMTP) could not be reached: check its settings (NEWSWORKER_SMTP_HOST, NEWSWORKER_SMTP_PORT) and that it is running.",
+      "deliv.redirect": "The receiver answered with a redirect (it moved): put its new URL in the alert, then replay.",
+      "deliv.client_error": "The receiver refused the request (a 4xx status): check the webhook URL and any key in it, then replay.",
+      "deliv.server_error": "The receiver failed on its side (a 5xx status): replay once it works again.",
+      "deliv.rate_limited": "The receiver asked us to slow down (rate limited): sending waits as long as it asked.",
+      "deliv.bad_url": "The webhook URL is refused (a private, invalid or hidden address): save the alert with a valid public URL, then replay.",
+      "deliv.bad_address": "The e-mail address is not valid: correct it in the alert, then replay.",
+      "deliv.smtp_refused": "The mail server (SMTP) refused the message or the address: check the address, then replay.",
+      "deliv.smtp_deferred": "The mail server (SMTP) refused the message for now: it is tried again later.",
+      "deliv.other": "Sending failed:",
     },
   });
 
