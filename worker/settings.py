@@ -133,6 +133,11 @@ class Settings(BaseSettings):
         8, ge=1, le=30, description="API requests that may wait on Elasticsearch at once; more wait their turn "
         "within api_es_timeout, then get a 503: a stalled Elasticsearch holds at most this many of the API's 40 "
         "threads, so /health, /ready, the feeds and the pages' files keep answering")
+    interactive_redis_timeout: float = Field(
+        4.0, gt=0, le=60, description="seconds an API request or a CLI command waits for Redis to take its "
+        "connection and for each answer; past it the request is a 503 and the command an error. A refused or "
+        "dropped connection is tried once more at once, a timeout is not. The Celery workers and beat keep "
+        "their patient client (10 s an answer, tried again)")
 
     demo_port: int = Field(8765, ge=1, le=65535, description="the replay server of `run --demo` (config/feeds.demo.yaml names 8765; "
                            "another port is substituted when the feeds are loaded)")

@@ -8,6 +8,9 @@ the real service. The workers' clients stay patient."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -178,6 +181,93 @@ def test_the_probe_is_bounded_and_the_workers_client_stays_patient() -> None:
     assert quick.socket_timeout == quick.socket_connect_timeout == PROBE_SECONDS
     assert quick.retry.get_retries() == 0
     assert probe.ping()
+
+
+# -- qa5r2-3: a person's Redis calls (API routes, CLI commands) are bounded too ----------------------------
+
+# interactive_redis_timeout (4 s) and, for the CLI, its start-up: the patient client took 40 s
+PERSON_BOUND = 10.0
+
+
+@pytest.fixture
+def stopped_redis(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A private redis-server, this process's settings and clients on it; frozen (SIGSTOP) by the test as
+    a stuck Redis is, and always thawed (SIGCONT) and stopped after it."""
+    from tests.chaos.stack import PrivateRedis, tmpdir
+    from tests.conftest import service_missing
+
+    if not shutil.which("redis-server"):
+        service_missing("redis-server binary", FileNotFoundError("redis-server"))
+    with tmpdir("nw-frozen-redis-") as d:
+        server = PrivateRedis(d).start()
+        try:
+            _point(monkeypatch, "NEWSWORKER_REDIS_URL", server.url(0))
+            yield server
+        finally:
+            os.kill(server.proc.pid, signal.SIGCONT)
+            server.stop()
+            monkeypatch.undo()
+            _point(monkeypatch, "NEWSWORKER_REDIS_URL", "")
+            monkeypatch.undo()
+
+
+def _feeds_list(url: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    env = env_with(NEWSWORKER_REDIS_URL=url, NEWSWORKER_LOG_FORMAT="text", COLUMNS="200")
+    started = time.monotonic()
+    try:
+        done = subprocess.run([sys.executable, "-m", "worker.cli.main", "feeds", "list"], env=env, cwd=REPO,
+                              capture_output=True, text=True, timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail("`newsworker feeds list` printed nothing for 90 s with Redis frozen")
+    return done, time.monotonic() - started
+
+
+def test_feeds_route_and_command_fail_within_seconds_on_a_frozen_redis(stopped_redis: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from worker.api.app import create_app
+
+    pid = stopped_redis.proc.pid
+    with TestClient(create_app()) as client:  # its lifespan: the app serves people
+        assert client.get("/feeds").status_code == 200
+        os.kill(pid, signal.SIGSTOP)
+        started = time.monotonic()
+        resp = within(60, lambda: client.get("/feeds"))
+        assert time.monotonic() - started < PERSON_BOUND, "GET /feeds waited like a worker"
+        assert resp.status_code == 503 and "TimeoutError" in resp.json()["detail"], resp.text
+        done, took = _feeds_list(stopped_redis.url(0))
+        assert took < PERSON_BOUND + 3, f"`feeds list` took {took:.1f} s"  # + the command's start-up
+        assert done.returncode == 1 and "Redis is unreachable" in done.stderr, done.stderr
+        # a Redis that is only slow (a 2 s stall) is waited for: the request answers once it is back
+        threading.Timer(2.0, os.kill, (pid, signal.SIGCONT)).start()
+        resp = within(60, lambda: client.get("/feeds"))
+        assert resp.status_code == 200, resp.text
+    assert client.get("/feeds").status_code == 200
+    done, _ = _feeds_list(stopped_redis.url(0))
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_person_gets_the_bounded_client_and_the_workers_keep_theirs() -> None:
+    import redis
+
+    from worker.settings import get_settings
+    from worker.store.clients import get_redis, interactive_redis
+
+    patient = get_redis()
+    with interactive_redis():
+        quick = get_redis()
+        with interactive_redis():  # nested (`newsworker api` runs the app's lifespan): the same client
+            assert get_redis() is quick
+        assert get_redis() is quick
+    assert get_redis() is not quick  # once no person waits, the patient client is back
+    conn = quick.connection_pool.make_connection()
+    seconds = get_settings().interactive_redis_timeout
+    assert conn.socket_timeout == conn.socket_connect_timeout == seconds
+    assert conn.health_check_interval == 0  # no PING of its own before a command, waiting as long again
+    assert conn.retry.get_retries() == 1 and not issubclass(redis.TimeoutError, conn.retry._supported_errors)
+    slow = get_redis().connection_pool.make_connection()
+    assert (slow.socket_timeout, slow.retry.get_retries()) == (10, 1)
+    assert patient.ping() and quick.ping()
 
 
 # -- qa5b-11: Elasticsearch frozen ---------------------------------------------------------------------------

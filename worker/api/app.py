@@ -13,6 +13,8 @@ import importlib
 import logging
 import pkgutil
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import redis
@@ -29,6 +31,7 @@ from worker.api.backend import EsTurns, timeout_body
 from worker.api.limits import GuardMiddleware, PitBudget
 from worker.api.refusal import Refusal
 from worker.settings import get_settings
+from worker.store.clients import interactive_redis
 
 STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
@@ -69,11 +72,21 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     return await http_exception_handler(request, exc)
 
 
+@asynccontextmanager
+async def _serving(_: FastAPI) -> AsyncIterator[None]:
+    """While the app serves, people wait on its Redis client: a Redis that does not answer is a 503 within
+    ``interactive_redis_timeout`` (``worker.store.clients.interactive_redis``), not after the workers' 40 s
+    (QA5 qa5r2-3). Also set when it runs under ``newsworker api``; here for any other ASGI server too."""
+    with interactive_redis():
+        yield
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="newsworker",
         version="0.1.0",
         description="Search Arabic news, manage feeds and alerts. Query syntax: see README 'Query language'.",
+        lifespan=_serving,
     )
     # pages first: a page route matches only a browser's request for HTML and otherwise lets the API route of
     # the same path (GET /alerts, GET /feeds) answer (worker.api.routes.pages)

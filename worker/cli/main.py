@@ -9,6 +9,8 @@ which ``newsworker --help`` or ``newsworker feeds list`` should not pay. Those i
 Every command runs under one dispatcher (``_Dispatcher``): a failure ``worker.cli.errors`` knows (a store
 that is down, a missing file, broken YAML, an invalid feed) ends in one line on stderr and its exit code
 instead of a traceback; any other exception is a bug and keeps its traceback.
+It also runs every command with the Redis client of a person waiting (``interactive_redis``): a Redis that
+does not answer is that one line within ``interactive_redis_timeout``, not after the workers' 40 s.
 """
 
 from __future__ import annotations
@@ -28,8 +30,13 @@ class _Dispatcher(TyperGroup):
     ``typer.testing.CliRunner`` alike)."""
 
     def invoke(self, ctx: Any) -> Any:
+        # a person waits on every command (``api`` serves people too; ``worker`` and ``beat`` exec Celery, a
+        # process of its own with the workers' patient client): a frozen Redis is an error within seconds
+        from worker.store.clients import interactive_redis
+
         try:
-            return super().invoke(ctx)
+            with interactive_redis():
+                return super().invoke(ctx)
         except Exception as err:
             failure = errors.describe(err)
             if failure is None or ctx.params.get("debug"):

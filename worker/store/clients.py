@@ -9,10 +9,19 @@ waiting (an API request, a health check) takes ``interactive(es, timeout)`` inst
 ``es_deadline``: no retry, and every call within what is left of the deadline, so a node that accepts
 connections but never answers costs that caller seconds, not two minutes.
 
-Redis likewise: the process's client is patient (10 s a command, retried), which is right for a worker and
-wrong for a health check; ``probe_redis`` gives the checks a client of their own on the same server with
-``PROBE_SECONDS`` to connect and to answer, and no retry. A Redis that accepts connections but never answers
-(SIGSTOP, a stuck host) held ``newsworker status`` and /ready for minutes (QA5 qa5b-12).
+Redis likewise, by who waits on the process's one client (``get_redis``):
+
+* a Celery worker or beat (the default): patient, 10 s for each answer, a command tried again after a
+  timeout, and a PING before a command on a connection idle 30 s. A stall of a few seconds costs a task
+  time, not its work. Against a Redis that accepts connections but never answers, that is 40 s a command.
+* a person (the API while it serves, a CLI command while it runs: ``interactive_redis``):
+  ``interactive_redis_timeout`` seconds to connect and for each answer, no second try after a timeout (only
+  after a refused or dropped connection, at once) and no idle PING, so a frozen or unreachable Redis is an
+  error within that time. GET /feeds and ``newsworker feeds list`` took 40 s to say so (QA5 qa5r2-3).
+
+``probe_redis`` gives the health checks a client of their own on the same server with ``PROBE_SECONDS`` to
+connect and to answer, and no retry. A Redis that accepts connections but never answers (SIGSTOP, a stuck
+host) held ``newsworker status`` and /ready for minutes (QA5 qa5b-12).
 """
 
 from __future__ import annotations
@@ -95,6 +104,8 @@ class _Clients:
         self.lock = threading.Lock()
         self.redis: redis.Redis | None = None
         self.es: Elasticsearch | None = None
+        # open ``interactive_redis`` blocks: while any is, the process's Redis client is the interactive one
+        self.people_waiting = 0
 
 
 _clients = _Clients()
@@ -103,18 +114,45 @@ _probes: weakref.WeakKeyDictionary[redis.Redis, redis.Redis] = weakref.WeakKeyDi
 _probes_lock = threading.Lock()
 
 
+def redis_waits(interactive: bool) -> dict[str, Any]:
+    """How the process's Redis client waits (the module's docstring says why), as redis-py's options."""
+    if not interactive:
+        return {"socket_timeout": 10, "socket_connect_timeout": 5, "health_check_interval": 30,
+                "retry_on_timeout": True}
+    seconds = get_settings().interactive_redis_timeout
+    # Retry's default errors include TimeoutError: a second wait as long as the first, after a server that did
+    # not answer the first, is what a person cannot afford. A connection found closed is tried again at once.
+    return {"socket_timeout": seconds, "socket_connect_timeout": seconds, "health_check_interval": 0,
+            "retry": Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,))}
+
+
 def get_redis() -> redis.Redis:
+    """The process's Redis client: the workers' patient one, or inside ``interactive_redis`` the bounded one."""
     with _clients.lock:
         if _clients.redis is None:
-            _clients.redis = redis.Redis.from_url(
-                get_settings().redis_url,
-                decode_responses=True,
-                socket_timeout=10,
-                socket_connect_timeout=5,
-                health_check_interval=30,
-                retry_on_timeout=True,
-            )
+            _clients.redis = redis.Redis.from_url(get_settings().redis_url, decode_responses=True,
+                                                  **redis_waits(_clients.people_waiting > 0))
         return _clients.redis
+
+
+@contextmanager
+def interactive_redis() -> Iterator[None]:
+    """Inside the block a person waits on this process (a CLI command, the API while it serves): its Redis
+    client answers or fails within ``interactive_redis_timeout``. A client built with the other waits is
+    dropped, so the next ``get_redis`` (and ``worker.pipeline.context.current``) builds the right one."""
+    _count_people(+1)
+    try:
+        yield
+    finally:
+        _count_people(-1)
+
+
+def _count_people(step: int) -> None:
+    with _clients.lock:
+        before = _clients.people_waiting > 0
+        _clients.people_waiting += step
+        if (_clients.people_waiting > 0) != before:
+            _clients.redis = None
 
 
 def probe_redis(client: redis.Redis | None = None) -> redis.Redis:
