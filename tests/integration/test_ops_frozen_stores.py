@@ -270,6 +270,29 @@ def test_a_person_gets_the_bounded_client_and_the_workers_keep_theirs() -> None:
     assert patient.ping() and quick.ping()
 
 
+
+def test_metrics_say_elasticsearch_is_up_while_only_redis_is_frozen(stopped_redis: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A private Redis frozen by SIGSTOP, the shared Elasticsearch up and no index behind the search alias yet
+    (before `newsworker setup`): the scrape said ``elasticsearch 0`` next to ``redis 0``, as if both were
+    down, because a 404 on the document count was taken for no answer."""
+    import uuid
+
+    from fastapi.testclient import TestClient
+
+    from worker.api.app import create_app
+    from worker.settings import get_settings
+
+    monkeypatch.setenv("NEWSWORKER_ES_INDEX", f"nw-noindex-{uuid.uuid4().hex[:8]}")
+    get_settings.cache_clear()
+    with TestClient(create_app()) as client:
+        os.kill(stopped_redis.proc.pid, signal.SIGSTOP)
+        resp = within(BOUND, lambda: client.get("/metrics"))
+    assert resp.status_code == 200, resp.text
+    assert 'newsworker_dependency_up{dependency="redis"} 0.0' in resp.text
+    assert 'newsworker_dependency_up{dependency="elasticsearch"} 1.0' in resp.text
+    assert "newsworker_index_documents " not in resp.text  # no index: nothing to count, not zero
+
 # -- qa5b-11: Elasticsearch frozen ---------------------------------------------------------------------------
 
 def test_status_says_elasticsearch_is_down_within_seconds(silent: SilentServer) -> None:
