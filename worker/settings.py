@@ -128,7 +128,9 @@ class Settings(BaseSettings):
     # (the workers' client keeps its 30 s x 4 tries, worker.store.clients.get_es).
     api_es_timeout: float = Field(
         10.0, gt=0, le=300, description="seconds an API request may wait for Elasticsearch, its turn and all its "
-        "calls together, with no retry; past it the request is a 503")
+        "calls together, with no retry; past it the request is a 503. A CLI command waits as long for each of its "
+        "calls, with no retry, then fails, except the bulk ones (import, export, setup, run, poll, index setup, "
+        "reindex and prune), which keep the workers' patient client (30 s a call, 3 retries)")
     api_es_concurrency: int = Field(
         8, ge=1, le=30, description="API requests that may wait on Elasticsearch at once; more wait their turn "
         "within api_es_timeout, then get a 503: a stalled Elasticsearch holds at most this many of the API's 40 "

@@ -270,6 +270,29 @@ def test_a_person_gets_the_bounded_client_and_the_workers_keep_theirs() -> None:
     assert patient.ping() and quick.ping()
 
 
+
+def test_metrics_say_elasticsearch_is_up_while_only_redis_is_frozen(stopped_redis: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A private Redis frozen by SIGSTOP, the shared Elasticsearch up and no index behind the search alias yet
+    (before `newsworker setup`): the scrape said ``elasticsearch 0`` next to ``redis 0``, as if both were
+    down, because a 404 on the document count was taken for no answer."""
+    import uuid
+
+    from fastapi.testclient import TestClient
+
+    from worker.api.app import create_app
+    from worker.settings import get_settings
+
+    monkeypatch.setenv("NEWSWORKER_ES_INDEX", f"nw-noindex-{uuid.uuid4().hex[:8]}")
+    get_settings.cache_clear()
+    with TestClient(create_app()) as client:
+        os.kill(stopped_redis.proc.pid, signal.SIGSTOP)
+        resp = within(BOUND, lambda: client.get("/metrics"))
+    assert resp.status_code == 200, resp.text
+    assert 'newsworker_dependency_up{dependency="redis"} 0.0' in resp.text
+    assert 'newsworker_dependency_up{dependency="elasticsearch"} 1.0' in resp.text
+    assert "newsworker_index_documents " not in resp.text  # no index: nothing to count, not zero
+
 # -- qa5b-11: Elasticsearch frozen ---------------------------------------------------------------------------
 
 def test_status_says_elasticsearch_is_down_within_seconds(silent: SilentServer) -> None:
@@ -288,3 +311,30 @@ def test_the_console_shows_elasticsearch_down_within_seconds(frozen_es: SilentSe
     within(BOUND, lambda: collector.refresh(force=True))
     assert collector.state() == "DOWN: elasticsearch"
     assert collector.in_index is None  # not asked of the frozen node for more than PROBE_SECONDS
+
+
+# -- a person's Elasticsearch calls in the CLI are bounded too (follow-up of qa5r2-3) ------------------------
+
+# api_es_timeout (10 s) a call and the command's start-up: the patient client took 121 s (30 s x 4 tries)
+ES_PERSON_BOUND = 20.0
+
+
+def _cli_on(url: str, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    env = env_with(NEWSWORKER_ES_URL=url, NEWSWORKER_LOG_FORMAT="text", COLUMNS="200")
+    started = time.monotonic()
+    try:
+        done = subprocess.run([sys.executable, "-m", "worker.cli.main", *args], env=env, cwd=REPO,
+                              capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"`newsworker {' '.join(args)}` printed nothing for 60 s with Elasticsearch frozen")
+    return done, time.monotonic() - started
+
+
+@pytest.mark.parametrize("args", [("search", "foo"), ("alerts", "list")])
+def test_search_and_alerts_fail_within_seconds_on_a_frozen_elasticsearch(silent: SilentServer,
+                                                                         args: tuple[str, ...]) -> None:
+    done, took = _cli_on(silent.url("http"), *args)
+    assert took < ES_PERSON_BOUND, f"`{' '.join(args)}` took {took:.1f} s"
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Elasticsearch is unreachable" in done.stderr and "timed out" in done.stderr, done.stderr
+    assert silent.accepted == 1  # asked once: no retry after the timeout

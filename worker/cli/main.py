@@ -10,11 +10,14 @@ Every command runs under one dispatcher (``_Dispatcher``): a failure ``worker.cl
 that is down, a missing file, broken YAML, an invalid feed) ends in one line on stderr and its exit code
 instead of a traceback; any other exception is a bug and keeps its traceback.
 It also runs every command with the Redis client of a person waiting (``interactive_redis``): a Redis that
-does not answer is that one line within ``interactive_redis_timeout``, not after the workers' 40 s.
+does not answer is that one line within ``interactive_redis_timeout``, not after the workers' 40 s. And every
+command but those of ``PATIENT_ES`` with the Elasticsearch client of a person waiting (``interactive_es``):
+``api_es_timeout`` a call and no retry, as the API's routes, not the patient client's 30 s x 4 tries.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 import typer
@@ -22,6 +25,33 @@ from typer.core import TyperGroup
 
 from worker.cli import alerts, archive, errors, export, extract, feeds, ner, ops, search, service, train
 from worker.cli.term import plain
+
+# The commands whose Elasticsearch work is long by nature keep the process's patient client (30 s a call, 3
+# retries), so that a busy or briefly stalled cluster slows them without failing them: bulk writes (``import``,
+# ``poll`` with --inline indexing, ``setup`` and ``run``, which create indices and templates, ``index setup``,
+# ``index reindex``, ``index prune``), a streamed ``export``, and the ``api``, whose routes bound each request
+# themselves (``worker.api.backend``). ``worker`` and ``beat`` exec Celery, ``train`` and ``eval`` do not use
+# Elasticsearch. Every other command is a question a person waits on: search, alerts, index stats, feeds...
+PATIENT_ES = frozenset({
+    ("import",), ("export",), ("poll",), ("setup",), ("run",), ("api",),
+    ("index", "setup"), ("index", "reindex"), ("index", "prune"),
+})
+
+
+def command_words(group: Any, ctx: Any) -> tuple[str, ...]:
+    """The names of the (sub-)commands the command line asks ``group`` for, before they are parsed
+    (``("index", "stats")``); as far as they name commands (a misspelt one ends them; click reports it)."""
+    # click 8 keeps the first words in _protected_args, click 9 in args alone
+    args = [*getattr(ctx, "_protected_args", ()), *ctx.args]
+    words: list[str] = []
+    command = group
+    for arg in args:
+        sub = command.get_command(ctx, arg) if hasattr(command, "get_command") else None
+        if sub is None:
+            break
+        words.append(arg)
+        command = sub
+    return tuple(words)
 
 
 class _Dispatcher(TyperGroup):
@@ -32,10 +62,11 @@ class _Dispatcher(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         # a person waits on every command (``api`` serves people too; ``worker`` and ``beat`` exec Celery, a
         # process of its own with the workers' patient client): a frozen Redis is an error within seconds
-        from worker.store.clients import interactive_redis
+        from worker.store.clients import interactive_es, interactive_redis
 
+        patient_es = command_words(self, ctx) in PATIENT_ES
         try:
-            with interactive_redis():
+            with interactive_redis(), nullcontext() if patient_es else interactive_es():
                 return super().invoke(ctx)
         except Exception as err:
             failure = errors.describe(err)

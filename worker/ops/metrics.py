@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterable
 
 import redis
+from elasticsearch import NotFoundError
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from worker.ingest.registry import list_feeds
@@ -33,9 +34,9 @@ class RedisCollector:
         up = GaugeMetricFamily("newsworker_dependency_up", "1 if the store answered this scrape, else 0",
                                labels=["dependency"])
         redis_ok = _redis_up()
-        es_docs = _index_documents()
+        es_ok, es_docs = _index_documents()
         up.add_metric(["redis"], 1.0 if redis_ok else 0.0)
-        up.add_metric(["elasticsearch"], 0.0 if es_docs is None else 1.0)
+        up.add_metric(["elasticsearch"], 1.0 if es_ok else 0.0)
         yield up
         if es_docs is not None:
             docs = GaugeMetricFamily("newsworker_index_documents", "Documents behind the search alias")
@@ -59,13 +60,19 @@ def _redis_up() -> bool:
         return False
 
 
-def _index_documents() -> int | None:
+def _index_documents() -> tuple[bool, int | None]:
+    """Whether Elasticsearch answered, and the documents behind the search alias (None: none to count)."""
     ctx = current()
     try:
         with probing(ctx.es) as es:  # a stalled node must not hold the scrape for minutes
-            return int(es.count(index=ctx.settings.es_index)["count"])
-    except Exception:  # noqa: BLE001 - down, stalled, or no index yet: the gauge says so by its absence and up=0
-        return None
+            return True, int(es.count(index=ctx.settings.es_index)["count"])
+    except NotFoundError:
+        # It answered: there is no index behind the alias yet (before `newsworker setup`, or a mistyped
+        # NEWSWORKER_ES_INDEX). The gauge is left out; up stays 1, which a scrape used to report as 0, so an
+        # Elasticsearch that answers every request was "down" next to a Redis that was (QA5 follow-up).
+        return True, None
+    except Exception:  # noqa: BLE001 - down or stalled: the gauge says so by its absence and up=0
+        return False, None
 
 
 def _redis_families() -> Iterable:

@@ -93,9 +93,11 @@ class _Current:
         with self.lock:
             if self.pinned:
                 return self.pinned[-1]
-            client, prefix = get_redis(), get_settings().redis_prefix
+            # both clients change with who waits (``interactive_redis``, ``interactive_es``): a context on the
+            # other one would keep the workers' patience for a person, or a person's haste for a bulk command
+            client, es, prefix = get_redis(), get_es(), get_settings().redis_prefix
             built = self.built
-            if built is None or built.redis is not client or built.keys.prefix != prefix:
+            if built is None or built.redis is not client or built.es is not es or built.keys.prefix != prefix:
                 if built is not None:
                     built.close()
                 self.built = built = AppContext.create()

@@ -4,10 +4,17 @@ Celery prefork children inherit module state from the parent; ``reset_clients`` 
 ``worker_process_init`` signal so each child opens its own sockets instead of sharing the parent's (the
 application context, ``worker.pipeline.context``, notices and rebuilds itself on the new clients).
 
-The Elasticsearch client is patient (30 s a call, 3 retries): indexing rides out an outage. A caller who is
-waiting (an API request, a health check) takes ``interactive(es, timeout)`` instead, under an
-``es_deadline``: no retry, and every call within what is left of the deadline, so a node that accepts
-connections but never answers costs that caller seconds, not two minutes.
+The Elasticsearch client is patient by default (30 s a call, 3 retries): indexing, an import, an export or a
+reindex rides out an outage. A caller who is waiting takes a bounded one instead:
+
+* an API request or a health check: ``interactive(es, timeout)`` under an ``es_deadline``: no retry, and every
+  call within what is left of the deadline;
+* a short CLI command (``interactive_es``, which the CLI's dispatcher opens for all but its bulk commands):
+  the process's client itself, ``api_es_timeout`` seconds a call and no retry. ``newsworker search`` and
+  ``alerts list`` took 121 s to fail on a node that accepts connections and never answers, ``index stats``
+  and ``alerts history`` longer (QA5 follow-up of qa5r2-3).
+
+Either way a node that accepts connections but never answers costs that caller seconds, not two minutes.
 
 Redis likewise, by who waits on the process's one client (``get_redis``):
 
@@ -106,6 +113,8 @@ class _Clients:
         self.es: Elasticsearch | None = None
         # open ``interactive_redis`` blocks: while any is, the process's Redis client is the interactive one
         self.people_waiting = 0
+        # open ``interactive_es`` blocks: likewise for the process's Elasticsearch client
+        self.people_waiting_es = 0
 
 
 _clients = _Clients()
@@ -174,15 +183,43 @@ def probe_redis(client: redis.Redis | None = None) -> redis.Redis:
         return probe
 
 
+def es_waits(interactive: bool) -> dict[str, Any]:
+    """How the process's Elasticsearch client waits (the module's docstring says why), as its options. The
+    bounded one is the API's (``api_es_timeout`` a call, ``worker.api.backend``): a person waits as long on
+    ``newsworker search`` as on the search page."""
+    if not interactive:
+        return {"request_timeout": 30, "retry_on_timeout": True, "max_retries": 3}
+    return {"request_timeout": get_settings().api_es_timeout, "retry_on_timeout": False, "max_retries": 0}
+
+
+@contextmanager
+def interactive_es() -> Iterator[None]:
+    """Inside the block a person waits on this process's Elasticsearch work (a short CLI command): its
+    client (``get_es``, and ``worker.pipeline.context.current``'s) answers or fails within ``api_es_timeout``
+    a call, with no retry. A client built with the other waits is dropped, as ``interactive_redis`` does."""
+    _count_es_people(+1)
+    try:
+        yield
+    finally:
+        _count_es_people(-1)
+
+
+def _count_es_people(step: int) -> None:
+    with _clients.lock:
+        before = _clients.people_waiting_es > 0
+        _clients.people_waiting_es += step
+        if (_clients.people_waiting_es > 0) != before:
+            _clients.es = None
+
+
 def get_es() -> Elasticsearch:
+    """The process's Elasticsearch client: the patient one, or inside ``interactive_es`` the bounded one."""
     with _clients.lock:
         if _clients.es is None:
             s = get_settings()
             _clients.es = DeadlineElasticsearch(
                 s.es_url,
-                request_timeout=30,
-                retry_on_timeout=True,
-                max_retries=3,
+                **es_waits(_clients.people_waiting_es > 0),
                 # The API lets api_es_concurrency requests wait on Elasticsearch at once; the pool keeps room
                 # beyond them for /ready, /metrics, feed-copy writes and streamed exports. A full pool makes a
                 # caller wait for a connection with no timeout at all (urllib3's pool_timeout is None).
