@@ -70,6 +70,15 @@ class Keys:
     def robots(self, origin: str) -> str:
         return f"{self.prefix}robots:{origin}"
 
+    def fetch_slots(self, origin: str) -> str:  # sorted set: one site's page fetches in flight, by lease end
+        return f"{self.prefix}fetch:slots:{origin}"
+
+    def fetch_timeouts(self, origin: str) -> str:  # count of one site's page fetches in a row that timed out
+        return f"{self.prefix}fetch:timeouts:{origin}"
+
+    def fetch_skip(self, origin: str) -> str:  # set while one site's pages are not tried (worker.ingest.hosts)
+        return f"{self.prefix}fetch:skip:{origin}"
+
     @property
     def stats(self) -> str:  # hash of ingestion counters (polls, 304s, new items, errors)
         return f"{self.prefix}ingest:stats"

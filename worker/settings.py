@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         "networks that may be private: a local webhook receiver, an intranet feed")
     per_host_rate: float = Field(1.0, gt=0, description="requests per second per host, shared by all workers")
     per_host_burst: int = Field(5, ge=1)
+    fetch_per_host: int = Field(
+        1, ge=0, le=256, description="article pages of one site (scheme, host and port of the link) fetched at "
+        "once, across every worker: a slow or dripping site holds at most this many pool processes, and its other "
+        "pages wait (not as an attempt) without holding one; keep it below NEWSWORKER_WORKER_CONCURRENCY so polls "
+        "and other sites always find a free process; 0: no limit (worker.ingest.hosts)")
     respect_robots: bool = True
 
     # polling

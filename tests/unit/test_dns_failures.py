@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
+from tests.open_hosts import OpenHosts
 from worker.alerts.delivery.errors import PermanentDeliveryError, TransientDeliveryError
 from worker.alerts.delivery.webhook import send_webhook
 from worker.ingest.articles import fetch_item
@@ -99,7 +100,8 @@ def _page_ctx() -> SimpleNamespace:
     def handler(request: httpx.Request) -> httpx.Response:
         raise AssertionError("no request may be made without an address")
     fetcher = Fetcher(Settings(), transport=httpx.MockTransport(handler))
-    return SimpleNamespace(settings=Settings(respect_robots=False), seen=_Seen(), fetcher=fetcher)
+    return SimpleNamespace(settings=Settings(respect_robots=False), seen=_Seen(), fetcher=fetcher,
+                           hosts=OpenHosts())
 
 
 def _item() -> FeedItem:

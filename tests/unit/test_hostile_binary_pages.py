@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
+from tests.open_hosts import OpenHosts
 from worker.ingest.articles import fetch_item
 from worker.ingest.errors import PermanentFetchError
 from worker.ingest.fetcher import Fetcher, binary_body
@@ -54,7 +55,8 @@ class _Seen:
 
 
 def _ctx(body: bytes) -> SimpleNamespace:
-    return SimpleNamespace(settings=Settings(respect_robots=False), seen=_Seen(), fetcher=_fetcher(body))
+    return SimpleNamespace(settings=Settings(respect_robots=False), seen=_Seen(), fetcher=_fetcher(body),
+                           hosts=OpenHosts())
 
 
 def test_fetch_item_fails_permanently_without_feed_text():

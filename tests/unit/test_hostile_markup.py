@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
+from tests.open_hosts import OpenHosts
 from tests.unit.test_hostile_feeds import hang_guard
 from worker.ingest import article as article_mod
 from worker.ingest.article import MAX_HTML_CHARS, MAX_TAGS, build_article, extract_page
@@ -66,7 +67,8 @@ def test_nested_inline_page_through_fetch_item(monkeypatch):
     transport = httpx.MockTransport(lambda _r: httpx.Response(200, headers={"Content-Type": "text/html"},
                                                               content=raw))
     ctx = SimpleNamespace(settings=Settings(respect_robots=False), fetcher=Fetcher(Settings(), transport=transport),
-                          seen=SimpleNamespace(was_handed=lambda _id: False, claim_alias=lambda _id, owner: True))
+                          seen=SimpleNamespace(was_handed=lambda _id: False, claim_alias=lambda _id, owner: True),
+                          hosts=OpenHosts())
     got: list = []
     with hang_guard(20):
         out = fetch_item(ctx, ITEM, got.append, commit=False)

@@ -17,7 +17,15 @@ from worker.ingest.article import build_article
 from worker.ingest.canonical import canonical_for_page, doc_id
 from worker.ingest.context import IngestDeps
 from worker.ingest.encoding import decode_html
-from worker.ingest.errors import PermanentFetchError, RobotsDisallowedError, TransientFetchError
+from worker.ingest.errors import (
+    FetchError,
+    FetchTimeoutError,
+    HostBusyError,
+    PermanentFetchError,
+    RobotsDisallowedError,
+    TransientFetchError,
+)
+from worker.ingest.fetcher import FetchResult
 from worker.records import FeedItem, FetchedArticle
 
 log = logging.getLogger(__name__)
@@ -54,13 +62,16 @@ def fetch_item(ctx: IngestDeps, item: FeedItem, emit: Emit, *, last_attempt: boo
     page_error: str | None = None
     fetched_at = None
     try:
-        if ctx.settings.respect_robots and not ctx.robots.allowed(link):
-            raise RobotsDisallowedError(f"robots.txt disallows {link}", url=link)
-        res = ctx.fetcher.fetch(link, kind="page")
+        # A site that keeps timing out is skipped for a while: a failed attempt, inside this ``try`` so the
+        # last one falls back to the feed's text (QA6 qa6s-1, ``worker.ingest.hosts``).
+        ctx.hosts.check(link)
+        res = _fetch_page(ctx, link)
         res.raise_for_status()
         html, _enc = decode_html(res.body, res.header("content-type"))
         final_url, fetched_at = res.final_url, res.fetched_at
         canonical = canonical_for_page(final_url, html)
+    except HostBusyError:
+        raise  # the site's slots are all in use: a wait, not an attempt, on the last attempt too
     except TransientFetchError as err:
         if not last_attempt or not _has_feed_text(item):
             raise
@@ -90,6 +101,29 @@ def fetch_item(ctx: IngestDeps, item: FeedItem, emit: Emit, *, last_attempt: boo
     if commit:
         commit_handed(ctx, [outcome])
     return outcome
+
+
+def _fetch_page(ctx: IngestDeps, link: str) -> FetchResult:
+    """robots.txt and the page, holding one of the site's slots (``HostBusyError`` when it has none free),
+    and the site's count of pages in a row that timed out updated: a timeout adds one, an answer (any HTTP
+    status) clears it, anything else (refused before a request, a reset connection) leaves it as it is."""
+    site = ctx.hosts.enter(link)
+    timed_out: bool | None = None
+    try:
+        if ctx.settings.respect_robots and not ctx.robots.allowed(link):
+            raise RobotsDisallowedError(f"robots.txt disallows {link}", url=link)
+        try:
+            res = ctx.fetcher.fetch(link, kind="page")
+        except FetchTimeoutError:
+            timed_out = True
+            raise
+        except FetchError as err:
+            timed_out = False if err.status is not None else None
+            raise
+        timed_out = False
+        return res
+    finally:
+        ctx.hosts.leave(site, timed_out=timed_out)
 
 
 def commit_handed(ctx: IngestDeps, outcomes: list[FetchOutcome]) -> None:

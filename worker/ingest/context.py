@@ -11,6 +11,7 @@ from typing import Protocol, runtime_checkable
 import redis
 
 from worker.ingest.fetcher import Fetcher
+from worker.ingest.hosts import HostGuard
 from worker.ingest.politeness import RobotsPolicy
 from worker.ingest.registry import FeedRegistry
 from worker.ingest.seen import SeenStore
@@ -33,6 +34,8 @@ class IngestDeps(StateDeps, Protocol):
     def fetcher(self) -> Fetcher: ...
     @property
     def robots(self) -> RobotsPolicy: ...
+    @property
+    def hosts(self) -> HostGuard: ...
 
 
 def robots_policy(client: redis.Redis, keys: Keys, settings: Settings, fetcher: Fetcher) -> RobotsPolicy:

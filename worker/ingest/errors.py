@@ -46,6 +46,16 @@ class TransientFetchError(FetchError, errors.TransientError):
     kind = "transient"
 
 
+class FetchTimeoutError(TransientFetchError):
+    """The server did not answer in time: a read, the connection, or the whole fetch's deadline
+    (``http_total_deadline``) ran out. Counted per site by ``worker.ingest.hosts`` (QA6 qa6s-1)."""
+
+
+class HostTimingOutError(TransientFetchError):
+    """The site's last pages all ran out of time (``worker.ingest.hosts``): this one is not tried for a while.
+    A failed attempt, so the page's retries run their course and the last one uses the feed's text."""
+
+
 class DNSLookupError(TransientFetchError):
     """The host name did not resolve now (a resolver timeout, SERVFAIL, a name not found). Not a refusal:
     a resolver blip must not turn a page into the feed's summary for good or dead-letter a notification on
@@ -71,6 +81,13 @@ class RateLimitedError(TransientFetchError, errors.RateLimitedError):
     @property
     def counts_as_attempt(self) -> bool:  # type: ignore[override]
         return self.status is not None
+
+
+class HostBusyError(RateLimitedError):
+    """Every slot of the page's site is in use (``worker.ingest.hosts``): not fetched now, back in a moment.
+    Our own limit, not the site's answer (no ``status``), so the wait is not an attempt."""
+
+    spread = 4.0  # seconds of random extra wait, so the waiting pages do not all come back at once
 
 
 def classify_status(status: int) -> type[FetchError] | None:

@@ -32,6 +32,7 @@ from worker.ingest.encoding import sniff_bom, sniff_utf16_without_bom
 from worker.ingest.errors import (
     BlockedURLError,
     FetchError,
+    FetchTimeoutError,
     PermanentFetchError,
     RateLimitedError,
     TransientFetchError,
@@ -230,7 +231,7 @@ class Fetcher:
              deadline: float) -> tuple[int, dict[str, str], bytes, bool]:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise TransientFetchError(f"download deadline of {self.settings.http_total_deadline:g}s passed", url=url)
+            raise FetchTimeoutError(f"download deadline of {self.settings.http_total_deadline:g}s passed", url=url)
         # No single wait may outlast the deadline; between reads the loop below checks it too.
         per_read = min(self.settings.http_timeout, remaining)
         timeout = httpx.Timeout(per_read, connect=min(10.0, per_read))
@@ -261,7 +262,7 @@ class Fetcher:
                     if inflater.full or raw > max_bytes:
                         break
                     if time.monotonic() > deadline:
-                        raise TransientFetchError(
+                        raise FetchTimeoutError(
                             f"download took longer than {self.settings.http_total_deadline:g}s "
                             f"({raw} bytes received)", url=url, status=code)
                 chunks.append(inflater.flush())
@@ -272,10 +273,10 @@ class Fetcher:
             raise
         except httpx.TimeoutException as err:
             if deadline_passed():  # the whole fetch's budget, not one read's (see ``deadline``)
-                raise TransientFetchError(
+                raise FetchTimeoutError(
                     f"download took longer than {self.settings.http_total_deadline:g}s (deadline passed during "
                     f"{'connect' if isinstance(err, httpx.ConnectTimeout) else 'the response'})", url=url) from err
-            raise TransientFetchError(f"timeout: {type(err).__name__}", url=url) from err
+            raise FetchTimeoutError(f"timeout: {type(err).__name__}", url=url) from err
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as err:  # before TransportError, its parent
             raise BlockedURLError(f"invalid URL: {err}", url=url) from err
         except (httpx.TransportError, httpx.DecodingError) as err:

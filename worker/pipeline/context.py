@@ -26,6 +26,7 @@ from worker.alerts.engine import Engine
 from worker.alerts.store import RuleStore
 from worker.ingest.context import robots_policy
 from worker.ingest.fetcher import Fetcher
+from worker.ingest.hosts import HostGuard
 from worker.ingest.politeness import RobotsPolicy, TokenBucket
 from worker.ingest.registry import FeedRegistry
 from worker.ingest.seen import SeenStore
@@ -69,6 +70,11 @@ class AppContext:
     @cached_property
     def robots(self) -> RobotsPolicy:
         return robots_policy(self.redis, self.keys, self.settings, self.fetcher)
+
+    @cached_property
+    def hosts(self) -> HostGuard:
+        """Page fetches in flight per site, and sites skipped for timing out (QA6 qa6s-1)."""
+        return HostGuard(self.redis, self.keys, self.settings)
 
     # -- alerts (worker.alerts.context.AlertsDeps: redis, es, settings, keys) ------------------------------
     @cached_property

@@ -1,0 +1,81 @@
+"""A site's page slots and its timeouts in a row on the real Redis (QA6 qa6s-1): a page whose site has
+every slot taken is not fetched (a wait, not an attempt, on the last attempt too), the slot is given back
+whatever the fetch did, and after ``TIMEOUTS_TO_SKIP`` timeouts in a row the site's pages are not asked for
+(an attempt each; the last one uses the feed's text), while an answer clears the count."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.app_context import app_context
+from worker.ingest.articles import fetch_item
+from worker.ingest.errors import FetchTimeoutError, HostBusyError, HostTimingOutError
+from worker.ingest.fetcher import Fetcher
+from worker.ingest.hosts import TIMEOUTS_TO_SKIP
+from worker.records import FeedItem
+from worker.slots import LeasedSlots
+
+pytestmark = pytest.mark.integration
+
+SITE = "http://slow.example:80"
+
+
+def _item(i: int) -> FeedItem:
+    url = f"http://slow.example/page/{i}"
+    return FeedItem(id=f"i{i}", url=url, link=url, title="خبر", summary="ملخص الخبر من الموجز", source="s",
+                    feed_id="f")
+
+
+@pytest.fixture
+def ctx(redis_client, es_client, unique_name):
+    c = app_context(unique_name, redis_client, es_client, respect_robots=False, fetch_per_host=1,
+                    allow_private_addresses=True, per_host_rate=1000.0, per_host_burst=1000)
+    c.requests = []  # type: ignore[attr-defined]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        c.requests.append(str(request.url))  # type: ignore[attr-defined]
+        if c.timing_out:  # type: ignore[attr-defined]
+            raise httpx.ReadTimeout("dripping", request=request)
+        return httpx.Response(200, headers={"Content-Type": "text/html"},
+                              content="<html><body><p>نص الصفحة الكاملة</p></body></html>".encode())
+
+    c.timing_out = True  # type: ignore[attr-defined]
+    c.__dict__["fetcher"] = Fetcher(c.settings, transport=httpx.MockTransport(answer))
+    yield c
+    stale = list(redis_client.scan_iter(match=f"{unique_name}:*", count=1000))
+    if stale:
+        redis_client.delete(*stale)
+
+
+def test_a_busy_site_is_not_fetched_and_its_slot_comes_back(ctx) -> None:
+    slots = LeasedSlots(ctx.redis, 1)
+    held = slots.acquire(ctx.keys.fetch_slots(SITE), 60)  # another worker is fetching one of its pages
+    assert held is not None
+    with pytest.raises(HostBusyError) as busy:
+        fetch_item(ctx, _item(1), lambda _a: None, last_attempt=True, commit=False)
+    assert not busy.value.counts_as_attempt and ctx.requests == []
+    slots.release(held)
+    with pytest.raises(FetchTimeoutError):
+        fetch_item(ctx, _item(1), lambda _a: None, commit=False)
+    assert slots.in_flight(ctx.keys.fetch_slots(SITE)) == 0  # given back after the timeout too
+    ctx.timing_out = False
+    out = fetch_item(ctx, _item(2), lambda _a: None, commit=False)
+    assert out.result == "handed" and out.page_error is None and ctx.requests[-1].endswith("/page/2")
+    assert slots.in_flight(ctx.keys.fetch_slots(SITE)) == 0
+    assert not ctx.redis.exists(ctx.keys.fetch_timeouts(SITE))  # an answer clears the count
+
+
+def test_a_site_that_keeps_timing_out_is_skipped_and_the_last_attempt_uses_the_feed_text(ctx) -> None:
+    for i in range(TIMEOUTS_TO_SKIP):
+        with pytest.raises(FetchTimeoutError):
+            fetch_item(ctx, _item(i), lambda _a: None, commit=False)
+    asked = len(ctx.requests)
+    with pytest.raises(HostTimingOutError) as skipped:
+        fetch_item(ctx, _item(10), lambda _a: None, commit=False)
+    assert "not tried for another" in str(skipped.value)
+    got: list = []
+    out = fetch_item(ctx, _item(10), got.append, last_attempt=True, commit=False)
+    assert out.result == "handed" and out.body_from != "page" and "ran out of time" in (out.page_error or "")
+    assert len(ctx.requests) == asked  # the skipped site was not asked at all
+    assert 0 < ctx.redis.pttl(ctx.keys.fetch_skip(SITE)) <= 5 * ctx.settings.http_total_deadline * 1000

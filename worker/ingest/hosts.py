@@ -1,0 +1,111 @@
+"""One slow site delays its own articles, nobody else's (QA6 qa6s-1).
+
+QA's run: a feed of 64 items whose pages sent their headers and then a character every 0.5 s. Every fetch
+ran to the page deadline (60 s); each retry was a message of its own holding a whole pool process for 60 s,
+so both processes of the worker fetched that site two pages a minute and nothing else (polls, every other
+feed's articles) ran for hours. The token bucket of ``worker.ingest.politeness`` bounds how *often* a site is
+asked, not how many of our fetches wait on it at once. Two bounds here, both shared by every worker in Redis:
+
+* **Slots** (``worker.slots.LeasedSlots``, the same limiter as the deliveries' receivers): at most
+  ``settings.fetch_per_host`` page fetches of one site (``scheme://host:port`` of the item's link) in flight.
+  A page whose site has none free is not fetched and holds nothing: ``HostBusyError`` defers it for a few
+  seconds, which is not an attempt. The default, 1, keeps a slow site to one pool process of the default two
+  (``worker_concurrency``), so polls and the other feeds always find one free; with the bucket's one request
+  a second per site, a fast site loses nothing by it. Keep it below ``worker_concurrency``.
+* **Skipping a site that keeps timing out**: after ``TIMEOUTS_TO_SKIP`` page fetches of a site in a row ran
+  out of time, its pages are not tried for ``skip_seconds`` (five page deadlines): each fails at once with
+  ``HostTimingOutError``, a failed attempt, so its retries run their course on the usual backoff (~30 min in
+  all) and the last one uses the feed's text (or dead-letters the item, with that reason) instead of each
+  holding a process for a whole deadline. The first fetch after the pause is a real one: an answer in time
+  clears the count, another timeout pauses the site again at once (the count is kept an hour).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+
+from worker.ingest.errors import HostBusyError, HostTimingOutError
+from worker.keys import Keys
+from worker.settings import Settings
+from worker.slots import LeasedSlots, Slot, origin
+
+# A page refused for its site comes back after this many seconds (plus HostBusyError.spread at random):
+# longer than a receiver's second, since a busy site's slot is usually held by a slow page and each
+# wait is a message through the queue.
+HOST_BUSY_WAIT = 3.0
+TIMEOUTS_TO_SKIP = 3
+SKIP_DEADLINES = 5  # a site that keeps timing out is skipped for this many page deadlines
+TIMEOUTS_MEMORY = 3600  # seconds a site's count of timeouts in a row is kept after its last one
+LEASE_MARGIN_SECONDS = 30
+
+
+def lease_seconds(settings: Settings) -> float:
+    """A slot's lease: robots.txt and the page, each bounded by the fetch deadline, and a margin."""
+    return 2 * settings.http_total_deadline + LEASE_MARGIN_SECONDS
+
+
+def skip_seconds(settings: Settings) -> float:
+    return SKIP_DEADLINES * settings.http_total_deadline
+
+
+def skips_after(timeouts_in_a_row: int) -> bool:
+    """Whether a site whose last ``timeouts_in_a_row`` page fetches all timed out is paused."""
+    return timeouts_in_a_row >= TIMEOUTS_TO_SKIP
+
+
+@dataclass(frozen=True)
+class Site:
+    """A page fetch's hold on its site: the slot to give back (None: the URL names no site)."""
+
+    origin: str | None
+    slot: Slot | None = None
+
+
+@dataclass(frozen=True)
+class HostGuard:
+    redis: redis.Redis
+    keys: Keys
+    settings: Settings
+
+    def check(self, url: str) -> None:
+        """Raise ``HostTimingOutError`` while ``url``'s site is paused for timing out."""
+        site = origin(url)
+        if site is None:
+            return
+        left = self.redis.pttl(self.keys.fetch_skip(site))
+        if left > 0:
+            raise HostTimingOutError(
+                f"{site}: its last {TIMEOUTS_TO_SKIP} pages or more ran out of time "
+                f"({self.settings.http_total_deadline:g}s); not tried for another {left / 1000:.0f}s", url=url)
+
+    def enter(self, url: str) -> Site:
+        """One of the slots of ``url``'s site, or ``HostBusyError`` when all are in use."""
+        site = origin(url)
+        if site is None:
+            return Site(None)
+        slots = LeasedSlots(self.redis, self.settings.fetch_per_host)
+        slot = slots.acquire(self.keys.fetch_slots(site), lease_seconds(self.settings))
+        if slot is None:
+            raise HostBusyError(f"{site} has {slots.limit} page fetches in flight (NEWSWORKER_FETCH_PER_HOST)",
+                                retry_after=HOST_BUSY_WAIT, url=url)
+        return Site(site, slot)
+
+    def leave(self, site: Site, *, timed_out: bool | None) -> None:
+        """Give the slot back and count the outcome: ``timed_out`` True or False when the site answered or
+        ran out of time, None when the fetch told nothing about its speed (refused before any request)."""
+        if site.origin is None:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        if site.slot is not None and site.slot.token:
+            pipe.zrem(site.slot.key, site.slot.token)
+        count = self.keys.fetch_timeouts(site.origin)
+        if timed_out:
+            pipe.incr(count)
+            pipe.expire(count, TIMEOUTS_MEMORY)
+        elif timed_out is False:
+            pipe.delete(count)
+        done = pipe.execute()
+        if timed_out and skips_after(int(done[-2])):
+            self.redis.set(self.keys.fetch_skip(site.origin), "1", px=int(skip_seconds(self.settings) * 1000))

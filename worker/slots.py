@@ -1,0 +1,94 @@
+"""Leased slots in Redis: at most ``limit`` holders of one key at once, across every worker process and
+machine. Shared by the deliveries (a webhook receiver's or the SMTP server's sends in flight,
+``worker.alerts.delivery.receivers``, QA5 qa5r2-2) and the page fetches (one site's pages in flight,
+``worker.ingest.hosts``, QA6 qa6s-1): in both, a peer that answers slowly must hold a bounded number of our
+workers, and what it cannot have must wait in the queue without holding one.
+
+* **A key** is a sorted set, one member per holder scored by the end of its lease (Redis's clock, so
+  workers on several machines agree). Taking a slot drops the expired members, counts and adds in one Lua
+  script, so two workers never both take the last one.
+* **The lease** outlives the longest hold (the caller's total deadline and a margin): a worker killed while
+  holding leaves its slot for that long, never for ever. Giving it back is one ``ZREM`` of the holder's own
+  token; the key expires with its longest lease, so a peer no longer used leaves nothing behind.
+
+Beside the layer-2 adapters (like ``worker.metrics``): it imports nothing of the package above ``keys``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import httpx
+import redis
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# KEYS[1]: the sorted set. ARGV: limit, token, lease (ms). Returns 1 (taken) or 0 (all in use).
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+  return 0
+end
+local lease = tonumber(ARGV[3])
+redis.call('ZADD', KEYS[1], now + lease, ARGV[2])
+if redis.call('PTTL', KEYS[1]) < lease then
+  redis.call('PEXPIRE', KEYS[1], lease)
+end
+return 1
+"""
+
+
+def host_name(host: str) -> str:
+    """``host`` as a slot names it: lower-case, without a trailing dot, an IPv6 address bracketed."""
+    host = host.strip().rstrip(".").lower()
+    return f"[{host}]" if ":" in host else host
+
+
+def origin(url: str) -> str | None:
+    """``scheme://host:port`` of an http(s) ``url`` (the scheme's port when none is written), or None when
+    it has none (a URL that will not parse, another scheme: the request itself refuses those)."""
+    try:
+        parsed = httpx.URL(url)
+        host = parsed.raw_host.decode("ascii")
+        port = parsed.port
+    except (httpx.InvalidURL, UnicodeError, ValueError):
+        return None
+    scheme = parsed.scheme.lower()
+    if not host or scheme not in _DEFAULT_PORTS:
+        return None
+    return f"{scheme}://{host_name(host)}:{port or _DEFAULT_PORTS[scheme]}"
+
+
+@dataclass(frozen=True)
+class Slot:
+    key: str  # the Redis key of the peer's slots
+    token: str  # this holder's member of it ("": an unlimited slot, nothing to give back)
+
+
+@dataclass(frozen=True)
+class LeasedSlots:
+    """``limit`` slots per key on ``redis`` (0: no limit)."""
+
+    redis: redis.Redis
+    limit: int
+
+    def acquire(self, key: str, lease: float) -> Slot | None:
+        """One of ``key``'s slots for ``lease`` seconds, or None when all of them are in use."""
+        if self.limit <= 0:
+            return Slot(key, "")
+        token = uuid.uuid4().hex
+        script = self.redis.register_script(_ACQUIRE)
+        taken = script(keys=[key], args=[self.limit, token, max(1, int(lease * 1000))])
+        return Slot(key, token) if int(taken) == 1 else None
+
+    def release(self, slot: Slot) -> None:
+        if slot.token:
+            self.redis.zrem(slot.key, slot.token)
+
+    def in_flight(self, key: str) -> int:
+        """The slots of ``key`` taken and not yet expired (tests, status)."""
+        now_s, now_us = self.redis.time()
+        return int(self.redis.zcount(key, f"({now_s * 1000 + now_us // 1000}", "+inf"))
