@@ -7,11 +7,18 @@ feed's articles) ran for hours. The token bucket of ``worker.ingest.politeness``
 asked, not how many of our fetches wait on it at once. Two bounds here, both shared by every worker in Redis:
 
 * **Slots** (``worker.slots.LeasedSlots``, the same limiter as the deliveries' receivers): at most
-  ``settings.fetch_per_host`` page fetches of one site (``scheme://host:port`` of the item's link) in flight.
-  A page whose site has none free is not fetched and holds nothing: ``HostBusyError`` defers it for a few
-  seconds, which is not an attempt. The default, 1, keeps a slow site to one pool process of the default two
-  (``worker_concurrency``), so polls and the other feeds always find one free; with the bucket's one request
-  a second per site, a fast site loses nothing by it. Keep it below ``worker_concurrency``.
+  ``settings.fetch_per_host`` page fetches of one site (``scheme://host:port`` of the item's link) in flight,
+  across all workers, unless the site is known to answer in time. A page whose site has no slot free is not
+  fetched and holds nothing: ``HostBusyError`` defers it for a few seconds, which is not an attempt. The
+  default, 1, keeps a slow site to one pool process of the default two (``worker_concurrency``), so polls and
+  the other feeds always find one free; keep it below ``worker_concurrency``.
+* **Known to answer in time**: a page answered within ``slow_after`` seconds marks its site fast for
+  ``FAST_MEMORY``; a fast site's pages take slots but are not limited, so an outlet publishing twenty
+  articles at once (or the demo's replay server, which serves every feed) is fetched as fast as its token
+  bucket allows (a limit for every site cut the end-to-end bench's one-host replay to a crawl). A site is
+  unknown (limited) until its first page answers, stops being fast at a timeout or a slow answer, and is
+  limited again as soon as one of its pages has been fetched for ``slow_after`` (the slots' lease times tell),
+  before that page is over: a dripping site never gets more than one process past its first page.
 * **Skipping a site that keeps timing out**: after ``TIMEOUTS_TO_SKIP`` page fetches of a site in a row ran
   out of time, its pages are not tried for ``skip_seconds`` (five page deadlines): each fails at once with
   ``HostTimingOutError``, a failed attempt, so its retries run their course on the usual backoff (~30 min in
@@ -22,6 +29,7 @@ asked, not how many of our fetches wait on it at once. Two bounds here, both sha
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import redis
@@ -38,6 +46,8 @@ HOST_BUSY_WAIT = 3.0
 TIMEOUTS_TO_SKIP = 3
 SKIP_DEADLINES = 5  # a site that keeps timing out is skipped for this many page deadlines
 TIMEOUTS_MEMORY = 3600  # seconds a site's count of timeouts in a row is kept after its last one
+FAST_MEMORY = 600  # seconds a site stays known to answer in time (its pages not limited) after such a page
+SLOW_AFTER_MIN = 5.0  # a page is slow after this many seconds at least (and a quarter of the page deadline)
 LEASE_MARGIN_SECONDS = 30
 
 
@@ -48,6 +58,12 @@ def lease_seconds(settings: Settings) -> float:
 
 def skip_seconds(settings: Settings) -> float:
     return SKIP_DEADLINES * settings.http_total_deadline
+
+
+def slow_after(settings: Settings) -> float:
+    """Seconds after which a page is slow (its site limited): a quarter of the page deadline (15 s by
+    default), at least ``SLOW_AFTER_MIN``; a news page takes well under a second."""
+    return max(SLOW_AFTER_MIN, settings.http_total_deadline / 4)
 
 
 def skips_after(timeouts_in_a_row: int) -> bool:
@@ -61,6 +77,7 @@ class Site:
 
     origin: str | None
     slot: Slot | None = None
+    started: float = 0.0  # time.monotonic() at the start: how long the site took tells whether it is fast
 
 
 @dataclass(frozen=True)
@@ -81,25 +98,35 @@ class HostGuard:
                 f"({self.settings.http_total_deadline:g}s); not tried for another {left / 1000:.0f}s", url=url)
 
     def enter(self, url: str) -> Site:
-        """One of the slots of ``url``'s site, or ``HostBusyError`` when all are in use."""
+        """One of ``url``'s site's slots (not limited for a site known fast), or ``HostBusyError`` when all are
+        in use."""
         site = origin(url)
         if site is None:
             return Site(None)
         slots = LeasedSlots(self.redis, self.settings.fetch_per_host)
-        slot = slots.acquire(self.keys.fetch_slots(site), lease_seconds(self.settings))
+        # every fetch holds a slot, even a fast site's, so that one hanging for ``slow_after`` limits the
+        # fetches after it at once
+        slot = slots.acquire(self.keys.fetch_slots(site), lease_seconds(self.settings),
+                             limit_after=slow_after(self.settings), lifted_by=self.keys.fetch_fast(site))
         if slot is None:
             raise HostBusyError(f"{site} has {slots.limit} page fetches in flight (NEWSWORKER_FETCH_PER_HOST)",
                                 retry_after=HOST_BUSY_WAIT, url=url)
-        return Site(site, slot)
+        return Site(site, slot, time.monotonic())
 
     def leave(self, site: Site, *, timed_out: bool | None) -> None:
-        """Give the slot back and count the outcome: ``timed_out`` True or False when the site answered or
-        ran out of time, None when the fetch told nothing about its speed (refused before any request)."""
+        """Give the slot back and count the outcome: ``timed_out`` True or False when the site ran out of time
+        or answered, None when the fetch told nothing about its speed (refused before any request). An answer
+        within ``slow_after`` marks the site fast (for ``FAST_MEMORY``); a timeout or a later answer unmarks it."""
         if site.origin is None:
             return
         pipe = self.redis.pipeline(transaction=False)
         if site.slot is not None and site.slot.token:
             pipe.zrem(site.slot.key, site.slot.token)
+        fast = self.keys.fetch_fast(site.origin)
+        if timed_out is False and time.monotonic() - site.started < slow_after(self.settings):
+            pipe.set(fast, "1", ex=FAST_MEMORY)
+        elif timed_out is not None:
+            pipe.delete(fast)
         count = self.keys.fetch_timeouts(site.origin)
         if timed_out:
             pipe.incr(count)
