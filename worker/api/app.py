@@ -22,6 +22,7 @@ from elastic_transport import ConnectionTimeout
 from elasticsearch import ApiError, TransportError
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -30,6 +31,7 @@ import worker.api.routes as routes_pkg
 from worker.api.backend import EsTurns, timeout_body
 from worker.api.limits import GuardMiddleware, PitBudget
 from worker.api.refusal import Refusal
+from worker.api.validation import validation_error
 from worker.settings import get_settings
 from worker.store.clients import interactive_redis
 
@@ -98,6 +100,7 @@ def create_app() -> FastAPI:
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)  # a 422 whatever the input (qa6s-3)
     for exc_type in (ApiError, TransportError, redis.RedisError):
         app.add_exception_handler(exc_type, _backend_down)
     app.add_middleware(GuardMiddleware)
