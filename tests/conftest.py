@@ -16,6 +16,9 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # Set before any test reads the settings; a test naming its own index (the stack, the API contract) wins.
 SESSION_FEEDS_INDEX = f"nwtest-{uuid.uuid4().hex[:8]}-feeds"
 os.environ["NEWSWORKER_ES_FEEDS_INDEX"] = SESSION_FEEDS_INDEX
+# Starlette's TestClient sends "Host: testserver": the tests' app answers to it as a deployment answers to
+# the names it lists (worker.api.browser_guard). A test of the Host check sets its own list.
+os.environ.setdefault("NEWSWORKER_API_ALLOWED_HOSTS", '["testserver"]')
 REDIS_URL = os.environ.get("NEWSWORKER_REDIS_URL", "redis://127.0.0.1:6379/0")
 ES_URL = os.environ.get("NEWSWORKER_ES_URL", "http://127.0.0.1:9200")
 

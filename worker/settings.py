@@ -9,7 +9,9 @@ exactly the kind of mistake an operator never notices.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
+import re
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +29,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # The bound of the retention settings (100 years): more is "keep for ever", which 0 already says, and a cutoff
 # further back than a datetime can hold would fail every run.
 MAX_RETENTION_DAYS = 36_500
+# An api_allowed_hosts entry: a name or address as a Host gives it (optionally [IPv6], optionally :port, which
+# is ignored), *.domain, or *.
+_HOST_ENTRY_RE = re.compile(r"^(\*|(\*\.)?[\w.-]+(:\d+)?|\[[0-9A-Fa-f:.]+\](:\d+)?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$")
 
 
 def _default_config_dir() -> Path:
@@ -124,6 +129,16 @@ class Settings(BaseSettings):
     api_key: str | None = None
     api_read_open: bool = True
     api_max_body_bytes: int = Field(64 * 1024, description="larger request bodies are refused with 413")
+    api_allowed_hosts: list[str] = Field(
+        default_factory=list, description="names the API answers to in a request's Host besides its own "
+        "(localhost, 127.0.0.1, [::1], this machine's name, api_host, and for a bind to 0.0.0.0 or :: the "
+        "addresses the machine's name resolves to): the public name behind a proxy, a LAN address. "
+        "*.example.org: a domain's names; *: any (a web page could then read the API by DNS rebinding). "
+        "Other hosts get a 400")
+    api_trusted_proxies: list[str] = Field(
+        default_factory=list, description="addresses or CIDR networks of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto the API believes (the client's address for the rate limit and "
+        "api.log, the scheme of the Atom feed's links); empty: none, every client is its own address")
     api_rate_per_second: float = Field(20.0, description="requests per second per client (0: no limit)")
     api_rate_burst: int = Field(200, description="requests a client may send at once before the rate applies")
     api_anonymous_pits: int = Field(
@@ -232,6 +247,31 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("; ".join(problems))
         return v
+
+    @field_validator("api_allowed_hosts")
+    @classmethod
+    def _api_allowed_hosts(cls, v: list[str]) -> list[str]:
+        # a Host carries a name (or address) and a port; an entry that can never match one is a mistake
+        bad = [e for e in v if e.strip() and not _HOST_ENTRY_RE.match(e.strip())]
+        if bad:
+            raise ValueError(f"not a host name or address: {', '.join(map(repr, bad))} (give a name such as "
+                             "news.example.org, an address, *.example.org for a domain's names, or * for any)")
+        return [e.strip() for e in v if e.strip()]
+
+    @field_validator("api_trusted_proxies")
+    @classmethod
+    def _api_trusted_proxies(cls, v: list[str]) -> list[str]:
+        bad = []
+        for entry in (e.strip() for e in v):
+            try:
+                if entry and entry != "*":
+                    ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                bad.append(entry)
+        if bad:
+            raise ValueError(f"not an address or CIDR network: {', '.join(map(repr, bad))} (a proxy is named by "
+                             "the address it connects from: 127.0.0.1, 10.0.0.0/8; * trusts every client)")
+        return [e.strip() for e in v if e.strip()]
 
     @field_validator("es_url")
     @classmethod

@@ -210,3 +210,13 @@ def test_a_refused_rule_names_its_fields_as_data(client, alerts_ctx) -> None:  #
     assert [e["loc"] for e in r.json()["errors"]] == [["body", "channels", "emails"]]
     r = client.post("/alerts", json={"name": "q", "query": "(سجن"}, headers=h)
     assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "query"]
+
+
+def test_an_address_with_a_bidi_override_is_refused_and_not_saved(client, alerts_ctx) -> None:  # noqa: F811
+    """QA6 qa6s-6: ``a@exa\\u202emple.org`` was saved (200) and mailed; a 422 naming the field and character."""
+    body = {"name": "em1", "query": "سجن", "channels": {"emails": ["a@exa\u202emple.org"]}}
+    r = client.put("/alerts/em1", json=body, headers={"X-API-Key": KEY})
+    assert r.status_code == 422, r.text
+    assert "not an email address" in r.json()["detail"] and "U+202E" in r.json()["detail"]
+    assert r.json()["errors"][0]["loc"][:3] == ["body", "channels", "emails"]
+    assert client.get("/alerts/em1").status_code == 404

@@ -368,3 +368,16 @@ QA4_CASES = {
 
 def test_qa4_analysis_fixes_agree_and_are_right_on_elasticsearch(es_client, unique_name) -> None:
     _agree_and_are_right(es_client, unique_name, QA4_DOCS, QA4_CASES)
+
+
+# qa6s-2: a double negation is the word itself in every spelling, a triple one its negation, on both backends
+SJN = {"d1", "d2"}
+NEGATION_CASES = {
+    "سجن": SJN, "!!سجن": SJN, "NOT NOT سجن": SJN, "--سجن": SJN, "! !سجن": SJN, "-!سجن": SJN, "!-سجن": SJN,
+    "title:!!سجن": SJN, "حلب || !!سجن": SJN | {"d3"}, "!سجن": ALL - SJN, "!!!سجن": ALL - SJN,
+    "+!سجن": ALL - SJN, "هجوم&&!سجن": set(),
+}
+
+
+def test_double_negation_agrees_and_is_right_on_elasticsearch(es_client, unique_name) -> None:
+    _agree_and_are_right(es_client, unique_name, QA_DOCS, NEGATION_CASES)

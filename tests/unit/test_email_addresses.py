@@ -50,6 +50,19 @@ def test_a_malformed_address_is_refused_when_saved(addr):
         build_rule(_rule(addr))
 
 
+@pytest.mark.parametrize(("addr", "code"), [
+    ("a@exa\u202emple.org", "U+202E"), ("a\u202e@example.org", "U+202E"), ("ops@exa\u200bmple.org", "U+200B"),
+    ("ops@example.org\u2066", "U+2066"), ("\ufeffops@example.org", "U+FEFF"), ("ops\u200d@example.org", "U+200D"),
+    ("مكتب\u200f@مثال.مصر", "U+200F"),
+])
+def test_an_address_with_an_invisible_format_character_is_refused_when_saved(addr, code):
+    """QA6 qa6s-6: a right-to-left override in the domain was saved and mailed (the page shows it reordered)."""
+    with pytest.raises(RuleError, match="not an email address") as err:
+        build_rule(_rule(addr))
+    assert code in str(err.value)
+    assert email_problem(addr) is not None  # and a rule stored before the check is not sent (send_email)
+
+
 @pytest.mark.parametrize("addr", ACCEPTED)
 def test_ordinary_addresses_are_accepted(addr):
     assert email_problem(addr) is None

@@ -61,6 +61,28 @@ def test_operators_and_precedence(q, expected) -> None:
     assert parse(q) == expected
 
 
+@pytest.mark.parametrize(
+    ("q", "negations"),
+    [
+        # qa6s-2: every spelling of a prefix negation counts, so "!!a" is "NOT NOT a" is "--a" is a
+        ("!!a", 2), ("NOT NOT a", 2), ("--a", 2), ("! !a", 2), ("-!a", 2), ("!-a", 2), ("!NOT a", 2),
+        ("NOT !a", 2), ("(!!a)", 2), ("!!!a", 3), ("+!a", 1), ("!+a", 1), ("!a", 1), ("-a", 1),
+    ],
+)
+def test_double_negation_is_the_same_in_every_spelling(q, negations) -> None:
+    expected = Not(tok("a")) if negations % 2 else tok("a")
+    assert parse(q) == expected
+    assert parse(f"b {q}") == And((tok("b"), expected))
+    assert parse(f"b&&{q}") == And((tok("b"), expected))  # "&&" ends a term like a space does
+
+
+def test_field_value_double_negation_and_deep_bangs_are_bounded() -> None:
+    assert parse("title:!!a") == tok("a", fields=("title_ar",))
+    assert parse("a!!b") == tok("a", "b")  # inside a word "!" stays punctuation
+    with pytest.raises(QuerySyntaxError, match="nested too deeply"):
+        parse("!" * 3990 + "a")  # as deep as 3,990 "-" or NOTs, not one NOT
+
+
 def test_field_filters_target_their_index_fields() -> None:
     assert parse("entity:مجهولين") == tok("مجهول", fields=("entity_keys",))  # not a gazetteer name
     assert parse("Place:مجهولين") == tok("مجهول", fields=("place_keys",))

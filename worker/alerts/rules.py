@@ -10,6 +10,7 @@ private and metadata addresses are refused unless the deployment allows them: ``
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 from email import errors as email_errors
 from email.headerregistry import Address
@@ -30,6 +31,8 @@ NAME_RE = re.compile(r"^[\w.-]{1,100}$")
 # No whitespace and no control characters (C0, DEL, C1): an address ends up in an SMTP envelope and header.
 EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+$"
 EMAIL_RE = re.compile(EMAIL_PATTERN)
+# Unicode's format (Cf: bidi controls, zero-width characters) and control (Cc) categories.
+_HIDDEN_CATEGORIES = frozenset({"Cf", "Cc"})
 MAX_URL_CHARS = 2048
 MAX_EMAIL_CHARS = 254  # RFC 5321 path limit
 MAX_CHANNELS = 20
@@ -47,6 +50,13 @@ def email_problem(addr: str) -> str | None:
     shown = repr(addr[:100])
     if len(addr) > MAX_EMAIL_CHARS or not EMAIL_RE.match(addr):
         return f"not an email address: {shown}"
+    # An invisible format character (a bidi override such as U+202E, a zero-width joiner, a BOM) passes the
+    # parsers but is no part of any address: IDNA refuses it in a domain, and on a page it shows the address
+    # reordered, so what the reader sees is not where mail goes (QA6 qa6s-6).
+    hidden = next((c for c in addr if unicodedata.category(c) in _HIDDEN_CATEGORIES), None)
+    if hidden is not None:
+        return (f"not an email address: {shown} (it holds U+{ord(hidden):04X} "
+                f"{unicodedata.name(hidden, 'an unnamed character')}, an invisible format or control character)")
     read = [a for _, a in getaddresses([addr]) if a]
     if read != [addr] or parseaddr(addr) != ("", addr):
         as_read = ", ".join(repr(a[:100]) for a in read) or "no address"

@@ -1,7 +1,9 @@
 """The FastAPI application. Every module in ``worker.api.routes`` that defines ``router`` is mounted, so
 each resource (search, articles, alerts, feeds, health) lives in its own small module.
 
-``GuardMiddleware`` (``worker.api.limits``) runs before any route: rate limit, the key of a write before
+``HostGuardMiddleware`` (``worker.api.browser_guard``) refuses a ``Host`` that is not this server's and
+keeps pages out of other sites' frames; ``ProxyHeadersMiddleware`` reads the client's address from the
+proxies of ``api_trusted_proxies`` only. ``GuardMiddleware`` (``worker.api.limits``) runs before any route: rate limit, the key of a write before
 its body is read, the body cap, and the read rule on /docs, /openapi.json and /metrics. A backend that
 is down is a 503, never a 500 with a traceback; one that does not answer is a 503 within ``api_es_timeout``
 (``worker.api.backend``).
@@ -22,14 +24,18 @@ from elastic_transport import ConnectionTimeout
 from elasticsearch import ApiError, TransportError
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import worker.api.routes as routes_pkg
 from worker.api.backend import EsTurns, timeout_body
+from worker.api.browser_guard import AllowedHosts, HostGuardMiddleware
 from worker.api.limits import GuardMiddleware, PitBudget
 from worker.api.refusal import Refusal
+from worker.api.validation import validation_error
 from worker.settings import get_settings
 from worker.store.clients import interactive_redis
 
@@ -98,9 +104,18 @@ def create_app() -> FastAPI:
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)  # a 422 whatever the input (qa6s-3)
     for exc_type in (ApiError, TransportError, redis.RedisError):
         app.add_exception_handler(exc_type, _backend_down)
+    settings = get_settings()
+    # Added last = runs first: the proxy's client address (when one is declared) before the Host check, and
+    # both before the rate limit keyed on that address.
     app.add_middleware(GuardMiddleware)
+    app.add_middleware(HostGuardMiddleware, allowed=AllowedHosts.build(settings.api_host, settings.api_allowed_hosts))
+    if settings.api_trusted_proxies:
+        # The one place forwarded headers are believed (qa6s-5): `newsworker api` runs uvicorn with its own
+        # proxy_headers off, which otherwise trusts X-Forwarded-For from any client on 127.0.0.1.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.api_trusted_proxies)
     # The anonymous point-in-time budget is the app's (worker.api.routes.search.pit_budget), not a module's:
     # two apps in one process (tests) keep their own counts.
     app.state.pit_budget = PitBudget(get_settings().api_anonymous_pits)

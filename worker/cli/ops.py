@@ -76,8 +76,15 @@ def serve_api(host: str, port: int) -> None:
 
     # h11's request head limit (16 KiB by default) is below a GET /search of MAX_QUERY_CHARS Arabic characters
     # (6-9 bytes each, percent-encoded): raised so the parser's limit is the one a user meets
+    # The app reads its bind address from the settings (the Host names it answers to by default:
+    # worker.api.browser_guard): the one given here is that address.
+    settings = get_settings()
+    settings.api_host, settings.api_port = host, port
+    # proxy_headers off: uvicorn would otherwise believe X-Forwarded-For from any client on 127.0.0.1 (every
+    # local client could pick its rate-limit bucket and its address in api.log, qa6s-5); the app believes
+    # the proxies of api_trusted_proxies, and only those (worker.api.app).
     uvicorn.run("worker.api.app:app", host=host, port=port, h11_max_incomplete_event_size=REQUEST_HEAD_BYTES,
-                log_config=uvicorn_config(get_settings().log_format))
+                log_config=uvicorn_config(settings.log_format), proxy_headers=False)
 
 
 def setup_storage() -> None:

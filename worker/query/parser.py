@@ -138,6 +138,11 @@ def _translate_operators(q: str, original: str) -> tuple[str, list[int]]:
     i, n = 0, len(q)
     in_quote = False
     quote_at = -1  # where the open phrase started
+    # True where a term may start: a "!" there is NOT, elsewhere ("a!b") it is punctuation of the word.
+    # A prefix operator (!, -, +) leaves the next character at a term start, so "!!x" is NOT NOT x like
+    # "--x" and "NOT NOT x", and "-!x" is -(NOT x), as "-NOT x" is; "!" only after a space/(/: read "!!x"
+    # as NOT "!x" = NOT x (qa6s-2).
+    term_start = True
 
     def emit(s: str, pos: int) -> None:
         out.append(s)
@@ -145,6 +150,7 @@ def _translate_operators(q: str, original: str) -> tuple[str, list[int]]:
 
     while i < n:
         ch = q[i]
+        at_start, term_start = term_start, False
         if ch == "\\" and i + 1 < n:
             emit(q[i : i + 2], i)
             i += 2
@@ -157,11 +163,14 @@ def _translate_operators(q: str, original: str) -> tuple[str, list[int]]:
             if pair in ("&&", "||"):
                 emit(" AND " if pair == "&&" else " OR ", i)
                 i += 2
+                term_start = True
                 continue
-            if ch == "!" and (i == 0 or q[i - 1].isspace() or q[i - 1] in "(:") and not q[i + 1 : i + 2] == "=":
+            if ch == "!" and at_start and not q[i + 1 : i + 2] == "=":
                 emit("NOT ", i)
                 i += 1
+                term_start = True
                 continue
+            term_start = ch.isspace() or ch in "(:" or (at_start and ch in "-+")
         emit(ch, i)
         i += 1
     if in_quote:
