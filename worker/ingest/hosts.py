@@ -46,7 +46,7 @@ HOST_BUSY_WAIT = 3.0
 TIMEOUTS_TO_SKIP = 3
 SKIP_DEADLINES = 5  # a site that keeps timing out is skipped for this many page deadlines
 TIMEOUTS_MEMORY = 3600  # seconds a site's count of timeouts in a row is kept after its last one
-FAST_MEMORY = 600  # seconds a site stays known to answer in time (its pages not limited) after such a page
+FAST_MEMORY = 6 * 3600  # seconds a site stays known to answer in time (its pages not limited) after such a page
 SLOW_AFTER_MIN = 5.0  # a page is slow after this many seconds at least (and a quarter of the page deadline)
 LEASE_MARGIN_SECONDS = 30
 

@@ -25,7 +25,6 @@ from worker.pipeline.context import AppContext
 from worker.pipeline.errors import transient_status
 from worker.pipeline.stage import Hop, Result
 from worker.records import Delivery, FeedItem, FetchedArticle
-from worker.slots import origin
 from worker.store.elastic import index_documents, to_source
 
 log = logging.getLogger(__name__)
@@ -56,11 +55,6 @@ def fetch(hop: Hop, item: FeedItem) -> str:
     if outcome.handed_ids:
         hop.on_handed.append(lambda: commit_handed(ctx, [outcome]))
     return outcome.result
-
-
-def fetch_site(item: FeedItem) -> str | None:
-    """The site an item's page is fetched from (its slots' key, ``worker.ingest.hosts``)."""
-    return origin(item.link or item.url)
 
 
 def _parse_time(value: str | None) -> datetime | None:

@@ -9,13 +9,11 @@ exception's class. A periodic stage takes only the hop.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from worker import errors
 from worker.document import EnrichedDocument
 from worker.pipeline.context import AppContext
 from worker.pipeline.retry import RetryPolicy
@@ -50,59 +48,6 @@ def per_record(fn: Callable[[Hop, Any], str | None], *, threads: int = 0) -> Bat
             with ThreadPoolExecutor(min(threads, len(records))) as pool:
                 return list(pool.map(lambda r: _one(fn, hop, r), records))
         return [_one(fn, hop, r) for r in records]
-
-    run.__name__ = run.__qualname__ = getattr(fn, "__name__", "stage")
-    run.__doc__ = fn.__doc__
-    return run
-
-
-class Postponed(errors.RateLimitedError):
-    """A record its message did not get to in time (``per_group``): back in a moment, not as an attempt."""
-
-    counts_as_attempt = False
-    spread = 2.0
-
-
-POSTPONED_WAIT = 1.0
-
-
-def per_group(fn: Callable[[Hop, Any], str | None], *, key: Callable[[Any], Hashable | None], threads: int,
-              budget: Callable[[Settings], float], clock: Callable[[], float] = time.monotonic) -> BatchFn:
-    """A batch function from a one-record function, for records that wait on someone else's server: those of
-    one ``key`` (one site's pages) run one after another in one thread, the groups concurrently (``threads``
-    at most); ``None`` keys run alone. Once a group has run ``budget(settings)`` seconds, its records not
-    started yet are ``Postponed``: re-queued one by one for a moment later, which is not an attempt.
-
-    Why (QA6 qa6s-1): the message's process is held until its last record is done, so one slow site's
-    sixteen pages fetched side by side, or one after another without a bound, held a pool process for
-    minutes. One at a time per site is what the site's slots (``worker.ingest.hosts``) allow anyway, and
-    the budget bounds what a slow site costs the process to about one page's deadline, while a fast site's
-    pages all go in this message (one bulk write, not sixteen)."""
-
-    def run(hop: Hop, records: Sequence[Any]) -> Sequence[Result]:
-        groups: dict[Hashable, list[int]] = {}
-        for i, record in enumerate(records):
-            k = key(record)
-            groups.setdefault(("", i) if k is None else k, []).append(i)
-        out: list[Result] = [None] * len(records)
-        limit = budget(hop.ctx.settings)
-
-        def one_group(indices: list[int]) -> None:
-            start = clock()
-            for n, i in enumerate(indices):
-                if n and clock() - start >= limit:
-                    out[i] = Postponed(f"not started: {limit:g}s of this message went to the pages before it "
-                                       f"on {key(records[i])}", retry_after=POSTPONED_WAIT)
-                    continue
-                out[i] = _one(fn, hop, records[i])
-
-        if threads and len(groups) > 1:
-            with ThreadPoolExecutor(min(threads, len(groups))) as pool:
-                list(pool.map(one_group, groups.values()))
-        else:
-            for indices in groups.values():
-                one_group(indices)
-        return out
 
     run.__name__ = run.__qualname__ = getattr(fn, "__name__", "stage")
     run.__doc__ = fn.__doc__

@@ -26,7 +26,7 @@ from worker.document import EnrichedDocument
 from worker.pipeline import article, periodic
 from worker.pipeline.outbox import Entry
 from worker.pipeline.retry import CHANNEL, HTTP, INFRA, ONCE, PERIODIC, STORE
-from worker.pipeline.stage import Stage, StageTable, always, per_group, per_record
+from worker.pipeline.stage import Stage, StageTable, always, per_record
 from worker.records import Delivery, FeedItem, FetchedArticle
 from worker.settings import Settings
 
@@ -46,10 +46,6 @@ FETCH_BATCH = 16
 RETENTION_EVERY = 3600.0  # seconds between the retention row's ticks
 
 
-def _site_budget(s: Settings) -> float:
-    return s.http_total_deadline / 2
-
-
 def _inline_extract(s: Settings) -> bool:
     return s.inline_extract
 
@@ -59,15 +55,15 @@ STAGES = StageTable([
     # Due feeds go out 8 to a message and are polled concurrently: a poll mostly waits on the feed's server.
     Stage("poll", per_record(article.poll, threads=8), str, FeedItem, queue="poll", retry=INFRA, next="fetch",
           batch=8, outbox=True),
-    # A poll's new items go out 16 to a message, 8 sites at a time (the pool waits on pages, not CPU), one
-    # site's pages one after another for at most half a page deadline, then postponed (``per_group``): with
-    # the site's slots (``worker.ingest.hosts``) a slow site holds one pool process for about one page's
-    # deadline, never every process for hours (QA6 qa6s-1).
+    # A poll's new items go out 16 to a message, fetched 8 at a time (the pool waits on pages, not CPU). A
+    # site not known to answer in time lets one of its pages through at a time (``worker.ingest.hosts``:
+    # the others come back in a few seconds, not as attempts), so a slow site holds this message's process
+    # for about one page's deadline, never every process for hours (QA6 qa6s-1).
     # The message's articles then go through extract, story and index together, so this is also the size
     # of the index stage's bulk request. 16 rather than 8: Elasticsearch ~7.9 -> 7.1-7.7 ms CPU per article,
     # worker ~29 -> 26-28 ms (fewer bulk requests and task dispatches; bench/e2e_bench.py, 2,000 articles);
     # 32 measured no better, and a redelivered message re-fetches every page in it.
-    Stage("fetch", per_group(article.fetch, key=article.fetch_site, threads=8, budget=_site_budget), FeedItem, FetchedArticle, queue="fetch", retry=HTTP,
+    Stage("fetch", per_record(article.fetch, threads=8), FeedItem, FetchedArticle, queue="fetch", retry=HTTP,
           next="extract", batch=FETCH_BATCH, outbox=True, article=True),
     Stage("extract", article.extract, FetchedArticle, EnrichedDocument, queue="extract", retry=ONCE,
           next="story", batch=32, inline=_inline_extract, outbox=True, article=True),
