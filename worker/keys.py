@@ -76,8 +76,8 @@ class Keys:
     def fetch_timeouts(self, origin: str) -> str:  # count of one site's page fetches in a row that timed out
         return f"{self.prefix}fetch:timeouts:{origin}"
 
-    def fetch_fast(self, origin: str) -> str:  # set while one site answers in time: no limit (worker.ingest.hosts)
-        return f"{self.prefix}fetch:fast:{origin}"
+    def fetch_slow(self, origin: str) -> str:  # set while one site is slow: its pages limited (worker.ingest.hosts)
+        return f"{self.prefix}fetch:slow:{origin}"
 
     def fetch_skip(self, origin: str) -> str:  # set while one site's pages are not tried (worker.ingest.hosts)
         return f"{self.prefix}fetch:skip:{origin}"

@@ -24,10 +24,10 @@ import redis
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
-# KEYS[1]: the sorted set; KEYS[2] (optional): a flag that lifts the limit. ARGV: limit, token, lease (ms),
-# limit_after (ms; 0: the limit always applies). With limit_after, the limit is lifted while the flag is set
-# and no holder has held its slot that long (its lease began before now - limit_after). Returns 1 (taken) or
-# 0 (all in use).
+# KEYS[1]: the sorted set; KEYS[2] (optional): a flag that makes the limit apply. ARGV: limit, token, lease
+# (ms), limit_after (ms; 0: the limit always applies). With limit_after, the limit applies only while the flag
+# is set or a holder has held its slot that long (its lease began before now - limit_after). Returns 1
+# (taken) or 0 (all in use).
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -36,7 +36,7 @@ local lease = tonumber(ARGV[3])
 local after = tonumber(ARGV[4])
 local limited = true
 if after > 0 then
-  limited = KEYS[2] == nil or redis.call('EXISTS', KEYS[2]) == 0
+  limited = KEYS[2] ~= nil and redis.call('EXISTS', KEYS[2]) == 1
   if not limited then
     local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
     limited = oldest[2] ~= nil and tonumber(oldest[2]) - lease <= now - after
@@ -87,17 +87,17 @@ class LeasedSlots:
     redis: redis.Redis
     limit: int
 
-    def acquire(self, key: str, lease: float, *, limit_after: float = 0.0, lifted_by: str | None = None
+    def acquire(self, key: str, lease: float, *, limit_after: float = 0.0, limited_by: str | None = None
                 ) -> Slot | None:
         """One of ``key``'s slots for ``lease`` seconds, or None when all of them are in use. With
-        ``limit_after`` (seconds; every holder of ``key`` with the same ``lease``) the limit is lifted while
-        the flag ``lifted_by`` is set and no holder has held its slot that long: a peer known to answer in
+        ``limit_after`` (seconds; every holder of ``key`` with the same ``lease``) the limit applies only
+        while the flag ``limited_by`` is set or a holder has held its slot that long: a peer that answers in
         time is not limited, and one that has started to hang is, from that moment."""
         if self.limit <= 0:
             return Slot(key, "")
         token = uuid.uuid4().hex
         script = self.redis.register_script(_ACQUIRE)
-        keys = [key] if lifted_by is None else [key, lifted_by]
+        keys = [key] if limited_by is None else [key, limited_by]
         taken = script(keys=keys, args=[self.limit, token, max(1, int(lease * 1000)), int(limit_after * 1000)])
         return Slot(key, token) if int(taken) == 1 else None
 

@@ -12,7 +12,7 @@ from tests.app_context import app_context
 from worker.ingest.articles import fetch_item
 from worker.ingest.errors import FetchTimeoutError, HostBusyError, HostTimingOutError
 from worker.ingest.fetcher import Fetcher
-from worker.ingest.hosts import FAST_MEMORY, TIMEOUTS_TO_SKIP, lease_seconds, slow_after
+from worker.ingest.hosts import SLOW_MEMORY, TIMEOUTS_TO_SKIP, lease_seconds, slow_after
 from worker.records import FeedItem
 from worker.slots import LeasedSlots
 
@@ -49,7 +49,7 @@ def ctx(redis_client, es_client, unique_name):
 
 
 def test_a_busy_site_is_not_fetched_and_its_slot_comes_back(ctx) -> None:
-    # a site not known to answer in time (none of its pages has yet): its pages are held to its slots
+    ctx.redis.set(ctx.keys.fetch_slow(SITE), "1")  # its last page was slow: its pages are held to its slots
     slots = LeasedSlots(ctx.redis, 1)
     held = slots.acquire(ctx.keys.fetch_slots(SITE), 60)  # another worker is fetching one of its pages
     assert held is not None
@@ -65,25 +65,24 @@ def test_a_busy_site_is_not_fetched_and_its_slot_comes_back(ctx) -> None:
     assert out.result == "handed" and out.page_error is None and ctx.requests[-1].endswith("/page/2")
     assert slots.in_flight(ctx.keys.fetch_slots(SITE)) == 0
     assert not ctx.redis.exists(ctx.keys.fetch_timeouts(SITE))  # an answer clears the count
-    assert 0 < ctx.redis.ttl(ctx.keys.fetch_fast(SITE)) <= FAST_MEMORY  # ... and, in time, marks the site fast
+    assert not ctx.redis.exists(ctx.keys.fetch_slow(SITE))  # ... and, in time, makes the site fast again
 
 
 def test_a_site_answering_in_time_is_not_limited_until_it_times_out(ctx) -> None:
     """An outlet publishing many articles at once (or the demo's one replay server) is not fetched one page
-    at a time: once a page has answered in time, the site's pages are not held to its slots."""
+    at a time: only a site whose last page was slow or timed out is held to its slots."""
     ctx.timing_out = False
-    fetch_item(ctx, _item(0), lambda _a: None, commit=False)  # answered in time: the site is fast
     slots = LeasedSlots(ctx.redis, 1)
-    # another page of the site in flight, just begun: no matter for a site known fast
+    # another page of the site in flight, just begun: no matter for a site not known slow
     held = slots.acquire(ctx.keys.fetch_slots(SITE), lease_seconds(ctx.settings))
     assert held is not None
     out = fetch_item(ctx, _item(1), lambda _a: None, last_attempt=True, commit=False)
-    assert out.result == "handed" and ctx.redis.exists(ctx.keys.fetch_fast(SITE))
+    assert out.result == "handed" and not ctx.redis.exists(ctx.keys.fetch_slow(SITE))
     ctx.timing_out = True
     with pytest.raises(FetchTimeoutError):
         fetch_item(ctx, _item(2), lambda _a: None, commit=False)
-    assert not ctx.redis.exists(ctx.keys.fetch_fast(SITE))
-    with pytest.raises(HostBusyError):  # no longer fast: its one slot is taken
+    assert 0 < ctx.redis.ttl(ctx.keys.fetch_slow(SITE)) <= SLOW_MEMORY
+    with pytest.raises(HostBusyError):  # slow now: its one slot is taken
         fetch_item(ctx, _item(3), lambda _a: None, commit=False)
     slots.release(held)
 
@@ -104,10 +103,10 @@ def test_a_site_that_keeps_timing_out_is_skipped_and_the_last_attempt_uses_the_f
 
 
 def test_a_page_hanging_for_slow_after_makes_its_site_slow_at_once(ctx) -> None:
-    """Before the hanging page is over: a page of a fast site fetched for ``slow_after`` already limits the
+    """Before the hanging page is over: a page of the site fetched for ``slow_after`` already limits the
     ones after it."""
     ctx.timing_out = False
-    fetch_item(ctx, _item(0), lambda _a: None, commit=False)  # answered in time: the site is fast
+    fetch_item(ctx, _item(0), lambda _a: None, commit=False)  # answered in time: not slow
     slots = LeasedSlots(ctx.redis, 1)
     lease = lease_seconds(ctx.settings)
     # a holder whose lease began slow_after + 1 s ago (as a fetch started then holds it)

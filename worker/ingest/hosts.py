@@ -6,19 +6,20 @@ so both processes of the worker fetched that site two pages a minute and nothing
 feed's articles) ran for hours. The token bucket of ``worker.ingest.politeness`` bounds how *often* a site is
 asked, not how many of our fetches wait on it at once. Two bounds here, both shared by every worker in Redis:
 
-* **Slots** (``worker.slots.LeasedSlots``, the same limiter as the deliveries' receivers): at most
-  ``settings.fetch_per_host`` page fetches of one site (``scheme://host:port`` of the item's link) in flight,
-  across all workers, unless the site is known to answer in time. A page whose site has no slot free is not
-  fetched and holds nothing: ``HostBusyError`` defers it for a few seconds, which is not an attempt. The
-  default, 1, keeps a slow site to one pool process of the default two (``worker_concurrency``), so polls and
-  the other feeds always find one free; keep it below ``worker_concurrency``.
-* **Known to answer in time**: a page answered within ``slow_after`` seconds marks its site fast for
-  ``FAST_MEMORY``; a fast site's pages take slots but are not limited, so an outlet publishing twenty
+* **Slots** (``worker.slots.LeasedSlots``, the same limiter as the deliveries' receivers): every page fetch
+  holds one of its site's slots (``scheme://host:port`` of the item's link), and at most
+  ``settings.fetch_per_host`` are allowed at once, across all workers, while the site is *slow*: its last
+  page took ``slow_after`` seconds or more or ran out of time (for ``SLOW_MEMORY``), or one of its pages has
+  been running that long already (the slots' lease times tell, before that page is over). A page whose slow
+  site has no slot free is not fetched and holds nothing: ``HostBusyError`` defers it for a few seconds,
+  which is not an attempt. The default, 1, keeps a slow site to one pool process of the default two
+  (``worker_concurrency``), so polls and the other feeds always find one free; keep it below
+  ``worker_concurrency``. A site that answers in time is not limited, so an outlet publishing twenty
   articles at once (or the demo's replay server, which serves every feed) is fetched as fast as its token
-  bucket allows (a limit for every site cut the end-to-end bench's one-host replay to a crawl). A site is
-  unknown (limited) until its first page answers, stops being fast at a timeout or a slow answer, and is
-  limited again as soon as one of its pages has been fetched for ``slow_after`` (the slots' lease times tell),
-  before that page is over: a dripping site never gets more than one process past its first page.
+  bucket allows: limiting every site, or every site not yet known to answer in time, cut batches into single
+  pages and the end-to-end bench's poll -> webhook p95 from ~1 s to 13 s. The price is the first contact
+  with a slow site: the pages of it already started (a fetch message fetches 8 at a time) hold their
+  process for one page deadline, at most once per ``SLOW_MEMORY``.
 * **Skipping a site that keeps timing out**: after ``TIMEOUTS_TO_SKIP`` page fetches of a site in a row ran
   out of time, its pages are not tried for ``skip_seconds`` (five page deadlines): each fails at once with
   ``HostTimingOutError``, a failed attempt, so its retries run their course on the usual backoff (~30 min in
@@ -46,7 +47,7 @@ HOST_BUSY_WAIT = 3.0
 TIMEOUTS_TO_SKIP = 3
 SKIP_DEADLINES = 5  # a site that keeps timing out is skipped for this many page deadlines
 TIMEOUTS_MEMORY = 3600  # seconds a site's count of timeouts in a row is kept after its last one
-FAST_MEMORY = 6 * 3600  # seconds a site stays known to answer in time (its pages not limited) after such a page
+SLOW_MEMORY = 3600  # seconds a site stays slow (its pages limited) after a slow page or a timeout
 SLOW_AFTER_MIN = 5.0  # a page is slow after this many seconds at least (and a quarter of the page deadline)
 LEASE_MARGIN_SECONDS = 30
 
@@ -77,7 +78,7 @@ class Site:
 
     origin: str | None
     slot: Slot | None = None
-    started: float = 0.0  # time.monotonic() at the start: how long the site took tells whether it is fast
+    started: float = 0.0  # time.monotonic() at the start: how long the site took tells whether it is slow
 
 
 @dataclass(frozen=True)
@@ -98,16 +99,16 @@ class HostGuard:
                 f"({self.settings.http_total_deadline:g}s); not tried for another {left / 1000:.0f}s", url=url)
 
     def enter(self, url: str) -> Site:
-        """One of ``url``'s site's slots (not limited for a site known fast), or ``HostBusyError`` when all are
-        in use."""
+        """One of ``url``'s site's slots (limited only for a slow site), or ``HostBusyError`` when all are in
+        use."""
         site = origin(url)
         if site is None:
             return Site(None)
         slots = LeasedSlots(self.redis, self.settings.fetch_per_host)
-        # every fetch holds a slot, even a fast site's, so that one hanging for ``slow_after`` limits the
+        # every fetch holds a slot, a fast site's too, so that one hanging for ``slow_after`` limits the
         # fetches after it at once
         slot = slots.acquire(self.keys.fetch_slots(site), lease_seconds(self.settings),
-                             limit_after=slow_after(self.settings), lifted_by=self.keys.fetch_fast(site))
+                             limit_after=slow_after(self.settings), limited_by=self.keys.fetch_slow(site))
         if slot is None:
             raise HostBusyError(f"{site} has {slots.limit} page fetches in flight (NEWSWORKER_FETCH_PER_HOST)",
                                 retry_after=HOST_BUSY_WAIT, url=url)
@@ -115,18 +116,19 @@ class HostGuard:
 
     def leave(self, site: Site, *, timed_out: bool | None) -> None:
         """Give the slot back and count the outcome: ``timed_out`` True or False when the site ran out of time
-        or answered, None when the fetch told nothing about its speed (refused before any request). An answer
-        within ``slow_after`` marks the site fast (for ``FAST_MEMORY``); a timeout or a later answer unmarks it."""
+        or answered, None when the fetch told nothing about its speed (refused before any request). A timeout
+        or an answer after ``slow_after`` marks the site slow (for ``SLOW_MEMORY``), an answer in time unmarks
+        it."""
         if site.origin is None:
             return
         pipe = self.redis.pipeline(transaction=False)
         if site.slot is not None and site.slot.token:
             pipe.zrem(site.slot.key, site.slot.token)
-        fast = self.keys.fetch_fast(site.origin)
-        if timed_out is False and time.monotonic() - site.started < slow_after(self.settings):
-            pipe.set(fast, "1", ex=FAST_MEMORY)
-        elif timed_out is not None:
-            pipe.delete(fast)
+        slow = self.keys.fetch_slow(site.origin)
+        if timed_out or (timed_out is False and time.monotonic() - site.started >= slow_after(self.settings)):
+            pipe.set(slow, "1", ex=SLOW_MEMORY)
+        elif timed_out is False:
+            pipe.delete(slow)
         count = self.keys.fetch_timeouts(site.origin)
         if timed_out:
             pipe.incr(count)
