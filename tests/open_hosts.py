@@ -7,9 +7,6 @@ from worker.ingest.hosts import Site
 
 
 class OpenHosts:
-    def check(self, url: str) -> None:
-        return None
-
     def enter(self, url: str) -> Site:
         return Site(None)
 

@@ -17,10 +17,13 @@ Beside the layer-2 adapters (like ``worker.metrics``): it imports nothing of the
 from __future__ import annotations
 
 import uuid
+import weakref
 from dataclasses import dataclass
 
 import httpx
 import redis
+from redis.client import Pipeline
+from redis.commands.core import Script
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -74,6 +77,17 @@ def origin(url: str) -> str | None:
     return f"{scheme}://{host_name(host)}:{port or _DEFAULT_PORTS[scheme]}"
 
 
+_scripts: weakref.WeakKeyDictionary[redis.Redis, Script] = weakref.WeakKeyDictionary()
+
+
+def _acquire_script(client: redis.Redis) -> Script:
+    """The acquire script registered once per client (a page fetch takes a slot: no SHA1 and object each)."""
+    script = _scripts.get(client)
+    if script is None:
+        script = _scripts[client] = client.register_script(_ACQUIRE)
+    return script
+
+
 @dataclass(frozen=True)
 class Slot:
     key: str  # the Redis key of the peer's slots
@@ -95,11 +109,22 @@ class LeasedSlots:
         time is not limited, and one that has started to hang is, from that moment."""
         if self.limit <= 0:
             return Slot(key, "")
+        pipe = self.redis.pipeline(transaction=False)
+        slot = self.queue_acquire(pipe, key, lease, limit_after=limit_after, limited_by=limited_by)
+        return slot if int(pipe.execute()[0]) == 1 else None
+
+    def queue_acquire(self, pipe: Pipeline, key: str, lease: float, *, limit_after: float = 0.0,
+                      limited_by: str | None = None) -> Slot:
+        """``acquire`` queued on ``pipe``, so that it costs no round trip of its own beside the caller's other
+        commands: the pipeline's result for it is 1 when the returned slot was taken, 0 when it was not (then
+        there is nothing to give back). With no limit it queues nothing and the slot is unlimited."""
+        if self.limit <= 0:
+            return Slot(key, "")
         token = uuid.uuid4().hex
-        script = self.redis.register_script(_ACQUIRE)
         keys = [key] if limited_by is None else [key, limited_by]
-        taken = script(keys=keys, args=[self.limit, token, max(1, int(lease * 1000)), int(limit_after * 1000)])
-        return Slot(key, token) if int(taken) == 1 else None
+        _acquire_script(self.redis)(keys=keys, args=[self.limit, token, max(1, int(lease * 1000)),
+                                                     int(limit_after * 1000)], client=pipe)
+        return Slot(key, token)
 
     def release(self, slot: Slot) -> None:
         if slot.token:

@@ -62,9 +62,8 @@ def fetch_item(ctx: IngestDeps, item: FeedItem, emit: Emit, *, last_attempt: boo
     page_error: str | None = None
     fetched_at = None
     try:
-        # A site that keeps timing out is skipped for a while: a failed attempt, inside this ``try`` so the
-        # last one falls back to the feed's text (QA6 qa6s-1, ``worker.ingest.hosts``).
-        ctx.hosts.check(link)
+        # A site that keeps timing out is skipped for a while (``_fetch_page``): a failed attempt, inside this
+        # ``try`` so the last one falls back to the feed's text (QA6 qa6s-1, ``worker.ingest.hosts``).
         res = _fetch_page(ctx, link)
         res.raise_for_status()
         html, _enc = decode_html(res.body, res.header("content-type"))
@@ -104,7 +103,8 @@ def fetch_item(ctx: IngestDeps, item: FeedItem, emit: Emit, *, last_attempt: boo
 
 
 def _fetch_page(ctx: IngestDeps, link: str) -> FetchResult:
-    """robots.txt and the page, holding one of the site's slots (``HostBusyError`` when it has none free),
+    """robots.txt and the page, holding one of the site's slots (``HostBusyError`` when it has none free,
+    ``HostTimingOutError`` while it is skipped),
     and the site's count of pages in a row that timed out updated: a timeout adds one, an answer (any HTTP
     status) clears it, anything else (refused before a request, a reset connection) leaves it as it is."""
     site = ctx.hosts.enter(link)

@@ -87,29 +87,28 @@ class HostGuard:
     keys: Keys
     settings: Settings
 
-    def check(self, url: str) -> None:
-        """Raise ``HostTimingOutError`` while ``url``'s site is paused for timing out."""
-        site = origin(url)
-        if site is None:
-            return
-        left = self.redis.pttl(self.keys.fetch_skip(site))
-        if left > 0:
-            raise HostTimingOutError(
-                f"{site}: its last {TIMEOUTS_TO_SKIP} pages or more ran out of time "
-                f"({self.settings.http_total_deadline:g}s); not tried for another {left / 1000:.0f}s", url=url)
-
     def enter(self, url: str) -> Site:
-        """One of ``url``'s site's slots (limited only for a slow site), or ``HostBusyError`` when all are in
-        use."""
+        """One of ``url``'s site's slots (limited only for a slow site); ``HostTimingOutError`` while the site
+        is skipped for timing out, ``HostBusyError`` when its slots are all in use. One round trip."""
         site = origin(url)
         if site is None:
             return Site(None)
         slots = LeasedSlots(self.redis, self.settings.fetch_per_host)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.pttl(self.keys.fetch_skip(site))
         # every fetch holds a slot, a fast site's too, so that one hanging for ``slow_after`` limits the
         # fetches after it at once
-        slot = slots.acquire(self.keys.fetch_slots(site), lease_seconds(self.settings),
-                             limit_after=slow_after(self.settings), limited_by=self.keys.fetch_slow(site))
-        if slot is None:
+        slot = slots.queue_acquire(pipe, self.keys.fetch_slots(site), lease_seconds(self.settings),
+                                   limit_after=slow_after(self.settings), limited_by=self.keys.fetch_slow(site))
+        done = pipe.execute()
+        left, taken = int(done[0]), (int(done[1]) == 1 if len(done) > 1 else True)
+        if left > 0:
+            if taken:
+                slots.release(slot)
+            raise HostTimingOutError(
+                f"{site}: its last {TIMEOUTS_TO_SKIP} pages or more ran out of time "
+                f"({self.settings.http_total_deadline:g}s); not tried for another {left / 1000:.0f}s", url=url)
+        if not taken:
             raise HostBusyError(f"{site} has {slots.limit} page fetches in flight (NEWSWORKER_FETCH_PER_HOST)",
                                 retry_after=HOST_BUSY_WAIT, url=url)
         return Site(site, slot, time.monotonic())
