@@ -111,3 +111,26 @@ def leased_redis_db(base_url: str, first: int = 2, last: int = 15, ttl: int = 18
                 return
         time.sleep(1)
     raise RuntimeError("no free Redis DB to lease for the test stack")
+
+
+def indexed_titles(es, index: str, size: int = 200) -> list[str]:  # noqa: ANN001 (an Elasticsearch client)
+    """The titles indexed in ``index`` after a refresh (``[]`` while the index does not exist yet): what a
+    test of a running stack polls for."""
+    try:
+        es.indices.refresh(index=index)
+        hits = es.search(index=index, size=size, source_includes=["title"])["hits"]["hits"]
+    except Exception:  # noqa: BLE001 - the index may not exist yet
+        return []
+    return [h["_source"].get("title") for h in hits]
+
+
+def live_stack_env(tag: str, redis_url: str, es_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a running stack under test: its own Redis database and indices named after
+    ``tag``, beat ticking and feeds polled every second, a replay server's rate allowed, text logs;
+    ``extra`` adds or overrides (a test's own deadlines and limits)."""
+    return env_with(
+        NEWSWORKER_REDIS_URL=redis_url, NEWSWORKER_ES_URL=es_url, NEWSWORKER_ES_INDEX=tag,
+        NEWSWORKER_ES_ALERTS_INDEX=tag + "-alerts", NEWSWORKER_ES_ALERT_HISTORY_INDEX=tag + "-alert-history",
+        NEWSWORKER_ES_FEEDS_INDEX=tag + "-feeds", NEWSWORKER_DATA_DIR=str(data_dir),
+        NEWSWORKER_PER_HOST_RATE="200", NEWSWORKER_PER_HOST_BURST="200", NEWSWORKER_POLL_MIN_INTERVAL="1",
+        NEWSWORKER_BEAT_TICK_SECONDS="1", NEWSWORKER_LOG_FORMAT="text", **extra)

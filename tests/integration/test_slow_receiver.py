@@ -24,7 +24,14 @@ import yaml
 
 from tests.conftest import ES_URL, REDIS_URL
 from tests.integration.alert_receivers import WebhookReceiver, free_port
-from tests.integration.procs import REPO, env_with, leased_redis_db, process, wait_for
+from tests.integration.procs import (
+    REPO,
+    indexed_titles,
+    leased_redis_db,
+    live_stack_env,
+    process,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -58,29 +65,14 @@ def _publish(replay: str, source: str, title: str, body: str) -> float:
     return time.time()
 
 
-def _titles(es, index: str) -> list[str]:
-    try:
-        es.indices.refresh(index=index)
-        hits = es.search(index=index, size=100, source_includes=["title"])["hits"]["hits"]
-    except Exception:  # noqa: BLE001 - the index may not exist yet
-        return []
-    return [h["_source"].get("title") for h in hits]
-
-
 @pytest.fixture
 def stack(tmp_path, es_client):
     tag = "nw-slowrecv-" + uuid.uuid4().hex[:8]
     receiver = WebhookReceiver(port=free_port(), delay=SLOW).start()
     try:
         with leased_redis_db(REDIS_URL) as redis_url:
-            env = env_with(
-                NEWSWORKER_REDIS_URL=redis_url, NEWSWORKER_ES_URL=ES_URL, NEWSWORKER_ES_INDEX=tag,
-                NEWSWORKER_ES_ALERTS_INDEX=tag + "-alerts", NEWSWORKER_ES_ALERT_HISTORY_INDEX=tag + "-alert-history",
-                NEWSWORKER_ES_FEEDS_INDEX=tag + "-feeds", NEWSWORKER_DATA_DIR=str(tmp_path / "data"),
-                NEWSWORKER_ALLOW_PRIVATE_ADDRESSES="true", NEWSWORKER_PER_HOST_RATE="200",
-                NEWSWORKER_PER_HOST_BURST="200", NEWSWORKER_POLL_MIN_INTERVAL="1", NEWSWORKER_BEAT_TICK_SECONDS="1",
-                NEWSWORKER_WEBHOOK_TIMEOUT="10", NEWSWORKER_LOG_FORMAT="text",
-                NEWSWORKER_DELIVER_PER_RECEIVER=str(RULES))
+            env = live_stack_env(tag, redis_url, ES_URL, tmp_path / "data", NEWSWORKER_ALLOW_PRIVATE_ADDRESSES="true",
+                                 NEWSWORKER_WEBHOOK_TIMEOUT="10", NEWSWORKER_DELIVER_PER_RECEIVER=str(RULES))
             yield {"env": env, "index": tag, "receiver": receiver, "logs": tmp_path}
     finally:
         receiver.stop()
@@ -130,10 +122,10 @@ def test_a_slow_receiver_holds_neither_ingestion_nor_other_notifications(stack, 
             source, title, body = UNRELATED
             published = _publish(replay, source, title, body)
             try:
-                wait_for(lambda: title in _titles(es_client, stack["index"]), timeout=90, interval=0.2,
+                wait_for(lambda: title in indexed_titles(es_client, stack["index"]), timeout=90, interval=0.2,
                          what="the unrelated article indexed")
             except AssertionError:
-                pytest.fail(f"not indexed; the index holds {_titles(es_client, stack['index'])}\n" + tail())
+                pytest.fail(f"not indexed; the index holds {indexed_titles(es_client, stack['index'])}\n" + tail())
             took = time.time() - published
             sends_in_flight = len(receiver.arrivals) - len(receiver.requests)
             print(f"unrelated article indexed {took:.1f} s after publication; {sends_in_flight} sends in flight")

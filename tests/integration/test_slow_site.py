@@ -30,7 +30,14 @@ import pytest
 import redis as redis_lib
 
 from tests.conftest import ES_URL, REDIS_URL
-from tests.integration.procs import REPO, env_with, leased_redis_db, process, wait_for
+from tests.integration.procs import (
+    REPO,
+    indexed_titles,
+    leased_redis_db,
+    live_stack_env,
+    process,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -120,28 +127,13 @@ def _nw(env: dict[str, str], *args: str) -> None:
                    text=True, timeout=120, check=True)
 
 
-def _titles(es, index: str) -> list[str]:
-    try:
-        es.indices.refresh(index=index)
-        hits = es.search(index=index, size=200, source_includes=["title"])["hits"]["hits"]
-    except Exception:  # noqa: BLE001 - the index may not exist yet
-        return []
-    return [h["_source"].get("title") for h in hits]
-
-
 @pytest.fixture
 def stack(tmp_path, es_client):
     tag = "nw-slowsite-" + uuid.uuid4().hex[:8]
     try:
         with leased_redis_db(REDIS_URL) as redis_url:
-            env = env_with(
-                NEWSWORKER_REDIS_URL=redis_url, NEWSWORKER_ES_URL=ES_URL, NEWSWORKER_ES_INDEX=tag,
-                NEWSWORKER_ES_ALERTS_INDEX=tag + "-alerts", NEWSWORKER_ES_ALERT_HISTORY_INDEX=tag + "-alert-history",
-                NEWSWORKER_ES_FEEDS_INDEX=tag + "-feeds", NEWSWORKER_DATA_DIR=str(tmp_path / "data"),
-                NEWSWORKER_PRIVATE_HOSTS='["127.0.0.1"]', NEWSWORKER_PER_HOST_RATE="200",
-                NEWSWORKER_PER_HOST_BURST="200", NEWSWORKER_POLL_MIN_INTERVAL="1", NEWSWORKER_BEAT_TICK_SECONDS="1",
-                NEWSWORKER_HTTP_TOTAL_DEADLINE=str(DEADLINE), NEWSWORKER_RESPECT_ROBOTS="false",
-                NEWSWORKER_LOG_FORMAT="text")
+            env = live_stack_env(tag, redis_url, ES_URL, tmp_path / "data", NEWSWORKER_PRIVATE_HOSTS='["127.0.0.1"]',
+                                 NEWSWORKER_HTTP_TOTAL_DEADLINE=str(DEADLINE), NEWSWORKER_RESPECT_ROBOTS="false")
             yield {"env": env, "index": tag, "logs": tmp_path}
     finally:
         es_client.indices.delete(index=tag + "*", ignore_unavailable=True, allow_no_indices=True,
@@ -187,7 +179,7 @@ def test_a_dripping_site_delays_only_its_own_articles(stack, es_client) -> None:
             assert resp.status_code in (200, 201), resp.text
             published = time.time()
             try:
-                wait_for(lambda: title in _titles(es_client, stack["index"]), timeout=120, interval=0.2,
+                wait_for(lambda: title in indexed_titles(es_client, stack["index"]), timeout=120, interval=0.2,
                          what="the unrelated article indexed")
             except AssertionError:
                 pytest.fail("the unrelated article was not indexed\n" + tail())
