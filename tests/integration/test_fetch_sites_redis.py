@@ -121,3 +121,18 @@ def test_a_page_hanging_for_slow_after_makes_its_site_slow_at_once(ctx) -> None:
 def _redis_ms(ctx) -> float:
     s, us = ctx.redis.time()
     return s * 1000 + us / 1000
+
+
+def test_a_robots_txt_running_out_of_time_makes_the_site_slow_and_skips_the_page(ctx) -> None:
+    """QA6 re-test qa6r-1: a site dripping its robots.txt too held each process two deadlines (robots.txt's,
+    then the page's), because the robots.txt timeout read as "allowed" and told the site's count nothing."""
+    robots = ctx.settings.model_copy(update={"respect_robots": True})
+    ctx.__dict__["settings"] = robots
+    ctx.__dict__.pop("robots", None)
+    with pytest.raises(FetchTimeoutError):
+        fetch_item(ctx, _item(1), lambda _a: None, commit=False)
+    assert ctx.requests == ["http://slow.example/robots.txt"]  # the page was not asked for after it
+    assert ctx.redis.exists(ctx.keys.fetch_slow(SITE)) and ctx.redis.get(ctx.keys.fetch_timeouts(SITE)) == "1"
+    ctx.timing_out = False  # asked again: robots.txt is taken as allowing for a while, the page is fetched
+    out = fetch_item(ctx, _item(1), lambda _a: None, commit=False)
+    assert out.result == "handed" and ctx.requests[-1] == "http://slow.example/page/1"

@@ -110,11 +110,11 @@ def _fetch_page(ctx: IngestDeps, link: str) -> FetchResult:
     site = ctx.hosts.enter(link)
     timed_out: bool | None = None
     try:
-        if ctx.settings.respect_robots and not ctx.robots.allowed(link):
-            raise RobotsDisallowedError(f"robots.txt disallows {link}", url=link)
         try:
+            if ctx.settings.respect_robots and not ctx.robots.allowed(link):
+                raise RobotsDisallowedError(f"robots.txt disallows {link}", url=link)
             res = ctx.fetcher.fetch(link, kind="page")
-        except FetchTimeoutError:
+        except FetchTimeoutError:  # the page's or the robots.txt's (``RobotsPolicy``): the site is slow
             timed_out = True
             raise
         except FetchError as err:

@@ -19,7 +19,7 @@ from urllib.robotparser import RobotFileParser
 
 import redis
 
-from worker.ingest.errors import RateLimitedError
+from worker.ingest.errors import FetchTimeoutError, RateLimitedError
 from worker.keys import Keys
 
 # KEYS[1] bucket hash; ARGV rate (tokens/s), burst, cost. Returns seconds to wait (as a string: Lua
@@ -108,6 +108,11 @@ class RobotsPolicy:
             return cached
         try:
             status, text = self.fetch_text(origin + "/robots.txt")
+        except FetchTimeoutError:
+            # allowed when asked again, but this page is not fetched now: a site that let robots.txt run out
+            # of time is slow, and its page would hold the process for a second deadline (QA6 re-test qa6r-1)
+            self.client.set(key, "", ex=self.fail_ttl)
+            raise
         except Exception:  # noqa: BLE001 - unreachable robots.txt: allow, re-check soon
             self.client.set(key, "", ex=self.fail_ttl)
             return ""
