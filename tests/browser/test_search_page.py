@@ -28,9 +28,13 @@ def server(web, es_client) -> str:
 
 
 def _search(page, server, q: str) -> None:
+    """Types a query and waits for its answer. The page searches on load too (an empty query answers
+    everything), and Enter only marks that answer stale (dimmed, inert, emptied after 800 ms), so a wait for
+    a bar or a hit alone could find the load's answer on a slow machine and press a control going inert."""
     page.goto(server + "/")
     page.fill("#q", q)
     page.press("#q", "Enter")
+    page.wait_for_selector("#results:not([aria-busy])", state="attached")
 
 
 def test_arabic_query_shows_highlighted_results(page, server):
