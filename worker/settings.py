@@ -13,6 +13,7 @@ import ipaddress
 import os
 import re
 import sys
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -58,6 +59,23 @@ class _YamlSource(PydanticBaseSettingsSource):
             raise SettingsFileError(f"{path}: expected a mapping of settings (key: value) at top level, "
                                     f"found a {type(data).__name__}")
         return data
+
+
+def _checked_entries(v: list[str], valid: Callable[[str], bool], what: str, hint: str) -> list[str]:
+    """A list setting's entries stripped, blanks dropped; a ValueError naming every entry ``valid`` refuses."""
+    entries = [e.strip() for e in v if e.strip()]
+    bad = [e for e in entries if not valid(e)]
+    if bad:
+        raise ValueError(f"{what}: {', '.join(map(repr, bad))} ({hint})")
+    return entries
+
+
+def _is_network(entry: str) -> bool:
+    try:
+        ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 class Settings(BaseSettings):
@@ -252,26 +270,16 @@ class Settings(BaseSettings):
     @classmethod
     def _api_allowed_hosts(cls, v: list[str]) -> list[str]:
         # a Host carries a name (or address) and a port; an entry that can never match one is a mistake
-        bad = [e for e in v if e.strip() and not _HOST_ENTRY_RE.match(e.strip())]
-        if bad:
-            raise ValueError(f"not a host name or address: {', '.join(map(repr, bad))} (give a name such as "
-                             "news.example.org, an address, *.example.org for a domain's names, or * for any)")
-        return [e.strip() for e in v if e.strip()]
+        return _checked_entries(v, lambda e: bool(_HOST_ENTRY_RE.match(e)), "not a host name or address",
+                                "give a name such as news.example.org, an address, *.example.org for a "
+                                "domain's names, or * for any")
 
     @field_validator("api_trusted_proxies")
     @classmethod
     def _api_trusted_proxies(cls, v: list[str]) -> list[str]:
-        bad = []
-        for entry in (e.strip() for e in v):
-            try:
-                if entry and entry != "*":
-                    ipaddress.ip_network(entry, strict=False)
-            except ValueError:
-                bad.append(entry)
-        if bad:
-            raise ValueError(f"not an address or CIDR network: {', '.join(map(repr, bad))} (a proxy is named by "
-                             "the address it connects from: 127.0.0.1, 10.0.0.0/8; * trusts every client)")
-        return [e.strip() for e in v if e.strip()]
+        return _checked_entries(v, lambda e: e == "*" or _is_network(e), "not an address or CIDR network",
+                                "a proxy is named by the address it connects from: 127.0.0.1, 10.0.0.0/8; "
+                                "* trusts every client")
 
     @field_validator("es_url")
     @classmethod

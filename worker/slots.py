@@ -130,6 +130,12 @@ class LeasedSlots:
         if slot.token:
             self.redis.zrem(slot.key, slot.token)
 
+    @staticmethod
+    def queue_release(pipe: Pipeline, slot: Slot) -> None:
+        """``release`` queued on ``pipe`` (beside the caller's other commands, as ``queue_acquire``)."""
+        if slot.token:
+            pipe.zrem(slot.key, slot.token)
+
     def in_flight(self, key: str) -> int:
         """The slots of ``key`` taken and not yet expired (tests, status)."""
         now_s, now_us = self.redis.time()

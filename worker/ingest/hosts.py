@@ -121,8 +121,8 @@ class HostGuard:
         if site.origin is None:
             return
         pipe = self.redis.pipeline(transaction=False)
-        if site.slot is not None and site.slot.token:
-            pipe.zrem(site.slot.key, site.slot.token)
+        if site.slot is not None:
+            LeasedSlots.queue_release(pipe, site.slot)
         slow = self.keys.fetch_slow(site.origin)
         if timed_out or (timed_out is False and time.monotonic() - site.started >= slow_after(self.settings)):
             pipe.set(slow, "1", ex=SLOW_MEMORY)

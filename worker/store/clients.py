@@ -111,10 +111,9 @@ class _Clients:
         self.lock = threading.Lock()
         self.redis: redis.Redis | None = None
         self.es: Elasticsearch | None = None
-        # open ``interactive_redis`` blocks: while any is, the process's Redis client is the interactive one
-        self.people_waiting = 0
-        # open ``interactive_es`` blocks: likewise for the process's Elasticsearch client
-        self.people_waiting_es = 0
+        # open ``interactive_redis`` / ``interactive_es`` blocks, by client ("redis", "es"): while any is,
+        # the process's client of that service is the interactive one
+        self.people_waiting = {"redis": 0, "es": 0}
 
 
 _clients = _Clients()
@@ -140,7 +139,7 @@ def get_redis() -> redis.Redis:
     with _clients.lock:
         if _clients.redis is None:
             _clients.redis = redis.Redis.from_url(get_settings().redis_url, decode_responses=True,
-                                                  **redis_waits(_clients.people_waiting > 0))
+                                                  **redis_waits(_clients.people_waiting["redis"] > 0))
         return _clients.redis
 
 
@@ -149,19 +148,27 @@ def interactive_redis() -> Iterator[None]:
     """Inside the block a person waits on this process (a CLI command, the API while it serves): its Redis
     client answers or fails within ``interactive_redis_timeout``. A client built with the other waits is
     dropped, so the next ``get_redis`` (and ``worker.pipeline.context.current``) builds the right one."""
-    _count_people(+1)
+    with _person_waiting_on("redis"):
+        yield
+
+
+@contextmanager
+def _person_waiting_on(client: str) -> Iterator[None]:
+    """Counts an open interactive block of ``client`` ("redis" or "es"). The first one in and the last one
+    out drop the process's client of that service, so the next one is built with the right waits."""
+    _count_people(client, +1)
     try:
         yield
     finally:
-        _count_people(-1)
+        _count_people(client, -1)
 
 
-def _count_people(step: int) -> None:
+def _count_people(client: str, step: int) -> None:
     with _clients.lock:
-        before = _clients.people_waiting > 0
-        _clients.people_waiting += step
-        if (_clients.people_waiting > 0) != before:
-            _clients.redis = None
+        before = _clients.people_waiting[client] > 0
+        _clients.people_waiting[client] += step
+        if (_clients.people_waiting[client] > 0) != before:
+            setattr(_clients, client, None)
 
 
 def probe_redis(client: redis.Redis | None = None) -> redis.Redis:
@@ -197,19 +204,8 @@ def interactive_es() -> Iterator[None]:
     """Inside the block a person waits on this process's Elasticsearch work (a short CLI command): its
     client (``get_es``, and ``worker.pipeline.context.current``'s) answers or fails within ``api_es_timeout``
     a call, with no retry. A client built with the other waits is dropped, as ``interactive_redis`` does."""
-    _count_es_people(+1)
-    try:
+    with _person_waiting_on("es"):
         yield
-    finally:
-        _count_es_people(-1)
-
-
-def _count_es_people(step: int) -> None:
-    with _clients.lock:
-        before = _clients.people_waiting_es > 0
-        _clients.people_waiting_es += step
-        if (_clients.people_waiting_es > 0) != before:
-            _clients.es = None
 
 
 def get_es() -> Elasticsearch:
@@ -219,7 +215,7 @@ def get_es() -> Elasticsearch:
             s = get_settings()
             _clients.es = DeadlineElasticsearch(
                 s.es_url,
-                **es_waits(_clients.people_waiting_es > 0),
+                **es_waits(_clients.people_waiting["es"] > 0),
                 # The API lets api_es_concurrency requests wait on Elasticsearch at once; the pool keeps room
                 # beyond them for /ready, /metrics, feed-copy writes and streamed exports. A full pool makes a
                 # caller wait for a connection with no timeout at all (urllib3's pool_timeout is None).
