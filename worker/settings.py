@@ -17,6 +17,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import Field, field_validator, model_validator
@@ -157,6 +158,11 @@ class Settings(BaseSettings):
         default_factory=list, description="addresses or CIDR networks of reverse proxies whose "
         "X-Forwarded-For and X-Forwarded-Proto the API believes (the client's address for the rate limit and "
         "api.log, the scheme of the Atom feed's links); empty: none, every client is its own address")
+    api_public_url: str | None = Field(
+        None, description="the address browsers and feed readers reach the API at, behind a proxy "
+        "(https://news.example.org, or with a path the proxy maps: https://example.org/news): the Atom feed's "
+        "links are written with it instead of the request's scheme and Host, and its host is allowed as in "
+        "api_allowed_hosts")
     api_rate_per_second: float = Field(20.0, description="requests per second per client (0: no limit)")
     api_rate_burst: int = Field(200, description="requests a client may send at once before the rate applies")
     api_anonymous_pits: int = Field(
@@ -280,6 +286,19 @@ class Settings(BaseSettings):
         return _checked_entries(v, lambda e: e == "*" or _is_network(e), "not an address or CIDR network",
                                 "a proxy is named by the address it connects from: 127.0.0.1, 10.0.0.0/8; "
                                 "* trusts every client")
+
+    @field_validator("api_public_url")
+    @classmethod
+    def _api_public_url(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        url = v.strip().rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
+                or parts.username or parts.password:
+            raise ValueError(f"not a public base URL: {v!r} (give the scheme, host and optional path the "
+                             "browsers use, such as https://news.example.org or https://example.org/news)")
+        return url
 
     @field_validator("es_url")
     @classmethod

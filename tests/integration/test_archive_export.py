@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from worker.archive import exporter
 from worker.document import EnrichedDocument, Entity, Event, Place
+from worker.settings import get_settings
 from worker.store import elastic
 from worker.store.fields import forget
 
@@ -165,3 +166,18 @@ def test_search_atom_is_a_valid_feed_of_the_newest_hits(client):
     assert feed.feed.updated == top.updated
 
     assert client.get("/search.atom", params={"q": "(سجن"}).status_code == 400
+
+
+def test_search_atom_links_use_the_public_url_behind_a_proxy(client, monkeypatch, fresh_settings):
+    """Behind a proxy that maps a path of its own, the feed's links must be the ones a reader can follow,
+    not the upstream's scheme, Host and path."""
+    monkeypatch.setenv("NEWSWORKER_API_PUBLIC_URL", "https://news.example.org/nw/")
+    get_settings.cache_clear()
+    r = client.get("/search.atom", params={"q": "سجن", "size": 1})
+    assert r.status_code == 200
+    feed = feedparser.parse(r.content)
+    links = {ln["rel"]: ln["href"] for ln in feed.feed.links}
+    assert links["self"] == "https://news.example.org/nw/search.atom?q=%D8%B3%D8%AC%D9%86&size=1"
+    assert links["alternate"] == "https://news.example.org/nw/?q=%D8%B3%D8%AC%D9%86"
+    assert feed.entries[0].link.startswith("https://example.test/")  # the outlet's own link is kept
+

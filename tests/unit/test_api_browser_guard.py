@@ -117,3 +117,20 @@ def test_the_settings_refuse_entries_that_can_never_match(monkeypatch) -> None:
     with pytest.raises(ValueError, match="not an address or CIDR"):
         Settings(api_trusted_proxies=["proxy.local"])
     assert Settings(api_trusted_proxies=[" 10.0.0.0/8 "]).api_trusted_proxies == ["10.0.0.0/8"]
+
+
+def test_the_public_urls_host_is_answered(monkeypatch) -> None:
+    client = _client(monkeypatch, NEWSWORKER_API_PUBLIC_URL="https://news.example.org/nw")
+    assert client.get("/health", headers={"Host": "news.example.org"}).status_code != 400
+    assert client.get("/health", headers={"Host": "example.org"}).status_code == 400
+
+
+@pytest.mark.parametrize("value", ["news.example.org", "ftp://news.example.org", "https://", "https://a.example/?x=1",
+                                   "https://user:pw@a.example", "https://a.example/#top"])
+def test_a_public_url_that_is_no_base_url_is_refused(monkeypatch, value) -> None:
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("NEWSWORKER_API_PUBLIC_URL", value)
+    get_settings.cache_clear()
+    with pytest.raises(ValidationError, match="not a public base URL"):
+        get_settings()

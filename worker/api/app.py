@@ -32,7 +32,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import worker.api.routes as routes_pkg
 from worker.api.backend import EsTurns, timeout_body
-from worker.api.browser_guard import AllowedHosts, HostGuardMiddleware
+from worker.api.browser_guard import AllowedHosts, HostGuardMiddleware, public_host
 from worker.api.limits import GuardMiddleware, PitBudget
 from worker.api.refusal import Refusal
 from worker.api.validation import validation_error
@@ -111,7 +111,7 @@ def create_app() -> FastAPI:
     # Added last = runs first: the proxy's client address (when one is declared) before the Host check, and
     # both before the rate limit keyed on that address.
     app.add_middleware(GuardMiddleware)
-    app.add_middleware(HostGuardMiddleware, allowed=AllowedHosts.build(settings.api_host, settings.api_allowed_hosts))
+    app.add_middleware(HostGuardMiddleware, allowed=AllowedHosts.build(settings.api_host, [*settings.api_allowed_hosts, *public_host(settings.api_public_url)]))
     if settings.api_trusted_proxies:
         # The one place forwarded headers are believed (qa6s-5): `newsworker api` runs uvicorn with its own
         # proxy_headers off, which otherwise trusts X-Forwarded-For from any client on 127.0.0.1.

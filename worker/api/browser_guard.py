@@ -19,6 +19,7 @@ import socket
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -63,6 +64,12 @@ def default_hosts(bind_host: str) -> set[str]:
         except OSError:
             pass
     return names
+
+
+def public_host(public_url: str | None) -> list[str]:
+    """The host of ``api_public_url`` as an allow-list entry (none without one): the name the proxy passes."""
+    host = urlsplit(public_url).hostname if public_url else None
+    return [host] if host else []
 
 
 @dataclass(frozen=True)

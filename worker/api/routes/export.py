@@ -23,6 +23,7 @@ from worker.archive.atom import MEDIA_TYPE, build_feed
 from worker.archive.exporter import ExportQuery, export_pages
 from worker.archive.formats import EXTENSIONS, MEDIA_TYPES, RENDERERS
 from worker.query.dates import FROM_HELP, TO_HELP
+from worker.settings import get_settings
 from worker.store.search import search
 
 router = APIRouter(tags=["export"])
@@ -78,8 +79,19 @@ def search_atom(
     if isinstance(res, JSONResponse):
         return res
     params = {k: v for k, v in (("q", q), ("source", source), ("from", date_from), ("to", date_to)) if v}
-    base = str(request.base_url).rstrip("/")
-    body = build_feed(res.hits, query=q, self_url=str(request.url),
+    base, self_url = _public_urls(request)
+    body = build_feed(res.hits, query=q, self_url=self_url,
                       page_url=f"{base}/?{urlencode(params)}" if params else f"{base}/",
                       article_url=f"{base}/#article/{{id}}")
     return Response(body, media_type=MEDIA_TYPE)
+
+
+def _public_urls(request: Request) -> tuple[str, str]:
+    """The API's base URL and this request's, as browsers and feed readers reach them: under
+    ``api_public_url`` when one is set (behind a proxy, perhaps under a path of its own), else the request's
+    scheme (``X-Forwarded-Proto`` from a trusted proxy) and its checked ``Host``."""
+    public = get_settings().api_public_url
+    if not public:
+        return str(request.base_url).rstrip("/"), str(request.url)
+    query = request.url.query
+    return public, public + request.url.path + (f"?{query}" if query else "")
