@@ -161,8 +161,8 @@ class Settings(BaseSettings):
     api_public_url: str | None = Field(
         None, description="the address browsers and feed readers reach the API at, behind a proxy "
         "(https://news.example.org, or with a path the proxy maps: https://example.org/news): the Atom feed's "
-        "links are written with it instead of the request's scheme and Host, and its host is allowed as in "
-        "api_allowed_hosts")
+        "links are written with it instead of the request's scheme and Host, the alerts link the article and "
+        "story pages under it, and its host is allowed as in api_allowed_hosts")
     api_rate_per_second: float = Field(20.0, description="requests per second per client (0: no limit)")
     api_rate_burst: int = Field(200, description="requests a client may send at once before the rate applies")
     api_anonymous_pits: int = Field(

@@ -69,6 +69,7 @@ def test_one_notification_then_follow_up_then_nothing(alerts_ctx, rule, webhook_
     assert req.headers["Idempotency-Key"] == notification_id("prison-syria", story) == body["idempotency_key"]
     assert body["article"]["id"] == "a1" and body["article"]["events"] == ["prison_attack"]
     assert body["article"]["places"] == ["الحسكة"] and body["rule"]["name"] == "prison-syria"
+    assert "page" not in body["article"]  # no api_public_url: no address of newsworker's pages is known
     assert len(smtp_receiver.messages) == 1
     assert smtp_receiver.envelopes[0][1] == ["ops@example.test"]
     assert smtp_receiver.messages[0]["X-Idempotency-Key"] == body["idempotency_key"]
@@ -234,3 +235,14 @@ def test_another_outlets_own_report_of_the_event_is_a_follow_up(alerts_ctx, rule
     res = match_article(pipeline, report)
     assert res["story_id"] == "a1" and res["follow_ups"] == ["prison-syria"] and res["notified"] == []
     assert len(webhook_receiver.requests) == 1
+
+
+def test_the_alert_links_newsworkers_pages_under_the_public_url(alerts_ctx, rule, webhook_receiver,  # noqa: F811
+                                                                 smtp_receiver, pipeline) -> None:  # noqa: F811
+    alerts_ctx.settings = alerts_ctx.settings.model_copy(update={"api_public_url": "https://news.example.org"})
+    match_article(pipeline, prison_doc())
+    art = webhook_receiver.accepted[0].json["article"]
+    assert art["page"] == "https://news.example.org/?article=a1"
+    assert art["story_page"] == "https://news.example.org/stories?id=a1"
+    mail = smtp_receiver.messages[0].get_content()
+    assert "https://news.example.org/?article=a1" in mail and "https://news.example.org/stories?id=a1" in mail

@@ -40,6 +40,21 @@ def test_article_summary_fields() -> None:
     assert len(snippet) <= 281 and snippet.endswith("…")
 
 
+def test_with_a_public_url_the_alert_links_its_article_and_story_on_newsworkers_pages() -> None:
+    """An analyst reading the alert opens the article with its extraction, and the story's other reports,
+    on the pages the proxy serves; without ``api_public_url`` no address of ours is known, so none is sent."""
+    assert "page" not in article_summary(PRISON) and "story_page" not in article_summary(PRISON)
+    doc = {**PRISON, "id": "d1/x y"}
+    n = instant_notification(RULE, "s-1 2", {**doc, "story_id": "s-1 2"}, "https://news.example.org/nw")
+    a = n["article"]
+    assert a["page"] == "https://news.example.org/nw/?article=d1%2Fx+y"
+    assert a["story_page"] == "https://news.example.org/nw/stories?id=s-1+2"
+    text = slack_payload(n)["text"]
+    assert "(newsworker: https://news.example.org/nw/?article=d1%2Fx+y)" in text
+    assert "the story's other reports: https://news.example.org/nw/stories?id=s-1+2" in text
+    assert webhook_payload(n)["article"]["story_page"] == a["story_page"]
+
+
 def test_webhook_payload_json() -> None:
     n = instant_notification(RULE, "story-1", PRISON)
     body = webhook_payload(n)

@@ -114,7 +114,8 @@ def process_document(doc: dict[str, Any], *, ctx: AlertsDeps, engine: Engine,
         return result
     r = ctx.redis
     history = History(ctx)
-    art = article_summary(doc)
+    public_url = ctx.settings.api_public_url
+    art = article_summary(doc, public_url)
     doc_id = doc.get("id") or ""
     for rule in rules:
         nkey = ctx.keys.alert_notified(rule.name, story_id)
@@ -124,7 +125,7 @@ def process_document(doc: dict[str, Any], *, ctx: AlertsDeps, engine: Engine,
             _queue_digest_line(ctx, rule, art, story_id, follow_up=not first, now=now)
             result.digested.append(rule.name)
         elif first:
-            result.deliveries += record_notification(rule, instant_notification(rule, story_id, doc), ctx)
+            result.deliveries += record_notification(rule, instant_notification(rule, story_id, doc, public_url), ctx)
             result.notified.append(rule.name)
         else:
             # The story is still alive: keep it notified for another window after its latest article.
@@ -135,7 +136,7 @@ def process_document(doc: dict[str, Any], *, ctx: AlertsDeps, engine: Engine,
             elif where == "lost":
                 # This article takes the marker over, so a re-run of its task is the first again (above).
                 r.set(nkey, doc_id, ex=ctx.settings.alert_story_window_seconds)
-                result.deliveries += record_notification(rule, instant_notification(rule, story_id, doc), ctx)
+                result.deliveries += record_notification(rule, instant_notification(rule, story_id, doc, public_url), ctx)
                 result.notified.append(rule.name)
             else:
                 result.follow_ups.append(rule.name)

@@ -16,6 +16,7 @@ from email.header import Header
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from typing import Any
+from urllib.parse import urlencode
 
 from worker.alerts.rules import AlertRule, now_utc
 from worker.document import casualty_totals, event_types
@@ -41,8 +42,9 @@ def _snippet(doc: dict[str, Any]) -> str:
     return text[: cut if cut > SNIPPET_CHARS // 2 else SNIPPET_CHARS] + "…"
 
 
-def article_summary(doc: dict[str, Any]) -> dict[str, Any]:
-    """The part of an enriched document a notification carries."""
+def article_summary(doc: dict[str, Any], public_url: str | None = None) -> dict[str, Any]:
+    """The part of an enriched document a notification carries; with the API's ``public_url``, the links
+    that open the article and its story on newsworker's own pages (``page``, ``story_page``)."""
     places: list[str] = []
     for ent in doc.get("entities") or []:
         if ent.get("type") in ("LOC", "FAC") or ent.get("place"):
@@ -60,20 +62,33 @@ def article_summary(doc: dict[str, Any]) -> dict[str, Any]:
         "casualties": [{"kind": k, "count": v} for k, v in casualty_totals(doc).items()],
         "places": places,
         "story_id": doc.get("story_id"),
+        **page_links(doc.get("id"), doc.get("story_id"), public_url),
     }
+
+
+def page_links(doc_id: str | None, story_id: str | None, public_url: str | None) -> dict[str, str]:
+    """The search page opened on the article and the story page, under the address users reach the API at
+    (``api_public_url``; without one there is no address a reader of the alert could follow)."""
+    links: dict[str, str] = {}
+    if public_url and doc_id:
+        links["page"] = f"{public_url}/?{urlencode({'article': doc_id})}"
+    if public_url and story_id:
+        links["story_page"] = f"{public_url}/stories?{urlencode({'id': story_id})}"
+    return links
 
 
 def rule_summary(rule: AlertRule) -> dict[str, Any]:
     return {"name": rule.name, "owner": rule.owner, "query": rule.query, "mode": rule.mode}
 
 
-def instant_notification(rule: AlertRule, story_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+def instant_notification(rule: AlertRule, story_id: str, doc: dict[str, Any], public_url: str | None = None
+                         ) -> dict[str, Any]:
     return {
         "id": notification_id(rule.name, story_id),
         "kind": "instant",
         "rule": rule_summary(rule),
         "story_id": story_id,
-        "article": article_summary(doc),
+        "article": article_summary(doc, public_url),
         "created": now_utc().isoformat(),
     }
 
@@ -121,6 +136,8 @@ def _article_line(a: dict[str, Any]) -> str:
         bits.append(f"({', '.join(str(x) for x in meta)})")
     if a.get("url"):
         bits.append(str(a["url"]))
+    if a.get("page"):
+        bits.append(f"(newsworker: {a['page']})")
     return " ".join(bits)
 
 
@@ -138,6 +155,8 @@ def text_body(n: dict[str, Any]) -> str:
             lines.append("places: " + "، ".join(a["places"]))
         if a.get("snippet"):
             lines.append(a["snippet"])
+        if a.get("story_page"):
+            lines.append(f"the story's other reports: {a['story_page']}")
         return "\n".join(lines)
     lines = [f"[newsworker] {rule}: digest of {n.get('article_count', 0)} article(s) in {len(n['items'])} story(ies)"]
     for item in n["items"]:
