@@ -86,10 +86,20 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2, what: str 
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+# Set in every DB a test stack leases: such a DB may be flushed and leased again by a later run.
+TEST_DB_MARK = "newsworker:test-stack-db"
+
+
+def _a_test_db(r) -> bool:  # noqa: ANN001 (a redis.Redis)
+    return r.dbsize() == 0 or r.exists(TEST_DB_MARK) == 1
+
+
 @contextmanager
 def leased_redis_db(base_url: str, first: int = 2, last: int = 15, ttl: int = 1800) -> Iterator[str]:
     """A Redis DB of our own for a test stack (broker queues, RedBeat lock, feed state), leased through a
-    key in DB 0 so concurrent test runs on one Redis never share (and flush) each other's DB."""
+    key in DB 0 so concurrent test runs on one Redis never share (and flush) each other's DB. Only a DB that
+    is empty or was a test stack's (it holds ``TEST_DB_MARK``) is taken: a user's service running on the
+    same Redis in DB 2 lost its feeds to a test run that flushed "the first DB not leased" (QA7 qa7a-14)."""
     import redis
 
     root = base_url.rsplit("/", 1)[0]
@@ -98,10 +108,16 @@ def leased_redis_db(base_url: str, first: int = 2, last: int = 15, ttl: int = 18
     end = time.time() + 300
     while time.time() < end:
         for db in range(first, last + 1):
+            url = f"{root}/{db}"
+            r = redis.Redis.from_url(url)
+            if not _a_test_db(r):
+                continue
             if r0.set(f"newsworker:test-db-lease:{db}", token, nx=True, ex=ttl):
-                url = f"{root}/{db}"
-                r = redis.Redis.from_url(url)
+                if not _a_test_db(r):  # taken by someone else between the look and the lease
+                    r0.delete(f"newsworker:test-db-lease:{db}")
+                    continue
                 r.flushdb()
+                r.set(TEST_DB_MARK, token)
                 try:
                     yield url
                 finally:
@@ -110,7 +126,8 @@ def leased_redis_db(base_url: str, first: int = 2, last: int = 15, ttl: int = 18
                         r0.delete(f"newsworker:test-db-lease:{db}")
                 return
         time.sleep(1)
-    raise RuntimeError("no free Redis DB to lease for the test stack")
+    raise RuntimeError(f"no free Redis DB to lease for the test stack: DBs {first}-{last} are leased or hold "
+                       "data that is not a test stack's (never flushed)")
 
 
 def indexed_titles(es, index: str, size: int = 200) -> list[str]:  # noqa: ANN001 (an Elasticsearch client)
