@@ -90,7 +90,7 @@ def test_a_dripping_smtp_server_is_cut_off_at_the_total_deadline(alerts_ctx, raw
     took = time.monotonic() - started
     assert out.status == "retry" and "total deadline of 1 s" in (out.error or ""), out
     assert took < 4.0, took  # the deadline, not the drip
-    assert receiver.sent > 20  # it was dripping when it was cut off
+    assert receiver.sent > 5  # it was dripping when it was cut off (20 bytes a second: fewer on a loaded machine)
     rec = History(alerts_ctx).get(mail["id"])
     assert rec["status"] == "pending" and "NEWSWORKER_SMTP_TOTAL_DEADLINE" in rec["channels"][0]["last_error"]
 
