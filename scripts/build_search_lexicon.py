@@ -3,8 +3,12 @@
 Reads the ANT corpus (Apache 2.0) and the gazetteer, writes
 
 * ``words.tsv.gz``: document frequency of every folded Arabic word form seen in at least 3 articles;
-* ``names.txt``: folded name tokens that begin with ب/ل/ك/ف/و (curated names, first names, countries and
-  cities of at least 500,000 people): a word listed here is never split ("بغداد", "لبنان", "فيصل");
+* ``names.txt``: folded names of one word and at least four letters (curated names, first names, countries
+  and cities of at least 500,000 people, month names), also without their article, and the words of longer
+  names that begin with ب/ل/ك/ف/و: a word listed here is never
+  split ("بغداد", "لبنان", "فيصل") and keeps its ending ("البحرين", "درعا");
+* ``suffixes.tsv.gz``: per folded word ending in ون، ين، ان، ا or و (proclitics off, df >= 3, the remainder a
+  word too), whether that ending is a suffix (``suffix_decisions``);
 * ``tamarbuta.tsv.gz``: per folded word ending in ه once its proclitics are stripped (by the tables above),
   the number of articles writing it with ة and with ه, for the words written with ة in at least 3 articles.
 
@@ -29,16 +33,18 @@ from worker.devdata import CORPUS
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from worker.extract.dates import GREGORIAN_MONTHS, HIJRI_MONTHS, LEVANTINE_MONTHS  # noqa: E402
 from worker.query.analysis import (  # noqa: E402
     _TA,
     _marked_fold,
     _plain,
-    _strip_prefix,
+    _prefix_off,
     fold_text,
     plural_keys,
     reset_tables,
     tokens,
 )
+from worker.query.lexicon import clitic_names  # noqa: E402
 
 DATA = ROOT / "worker" / "query" / "data"
 GAZ = ROOT / "worker" / "extract" / "gazetteer"
@@ -46,6 +52,9 @@ MIN_DF = 3
 # Xu and Croft's em threshold: two variants co-occurring at least this much are one word.
 EM_SAME = 0.01
 MIN_CITY_POPULATION = 500_000
+# A listed name's ending is a case ending only where its other case form is written at least this share as
+# often (1 in NAME_CASE_SHARE): see suffix_decisions.
+NAME_CASE_SHARE = 10
 _CLITIC_LETTERS = "بلكفو"
 
 
@@ -81,7 +90,7 @@ def ta_marbuta_df(corpus: Path) -> tuple[Counter[str], Counter[str]]:
         for t in set(tokens(_marked_fold(text))):
             if t[-1] not in ("ه", _TA) or not _arabic(_plain(t)):
                 continue
-            (seen_ta if t[-1] == _TA else seen_ha).add(_strip_prefix(_plain(t)))
+            (seen_ta if t[-1] == _TA else seen_ha).add(_prefix_off(t))
         ta.update(seen_ta)
         ha.update(seen_ha)
     return ta, ha
@@ -112,7 +121,7 @@ def feminine_decisions(
         return word in fem and ha.get(word, 0) * 20 <= ta[word]
 
     def key(t: str) -> str:
-        b = _strip_prefix(_plain(t))
+        b = _prefix_off(t)
         if len(b) - 2 >= 3 and b.endswith(("يه", "يا")):
             return b[:-1]
         if b.endswith("ه") and (t.endswith(_TA) or is_ta(b)):
@@ -153,14 +162,25 @@ def names() -> set[str]:
     out: set[str] = set()
 
     def add(text: str) -> None:
-        out.update(t for t in tokens(fold_text(text)) if len(t) >= 4 and t[0] in _CLITIC_LETTERS)
+        words = tokens(fold_text(text))
+        if len(words) > 1:
+            # a word of a longer name is often a common word ("وكالة غوث وتشغيل اللاجئين"): only those that
+            # start with a proclitic letter, which the proclitic step must not split ("بن"، "لندن")
+            out.update(t for t in words if len(t) >= 4 and t[0] in _CLITIC_LETTERS)
+            return
+        for t in words:
+            if len(t) >= 4:
+                out.add(t)
+            if t.startswith("ال") and len(t) - 2 >= 4:
+                out.add(t[2:])  # "الفلوجه" is "فلوجه" once the analysis takes the article off
 
     with gzip.open(GAZ / "places.tsv.gz", "rt", encoding="utf-8") as fh:
         for line in fh:
             cols = line.rstrip("\n").split("\t")
             # GeoNames' Arabic names of small places include phrases such as "بمدينه": only big ones
             if len(cols) >= 8 and (cols[0] == "country" or int(cols[7] or 0) >= MIN_CITY_POPULATION):
-                add(cols[1])
+                for name in cols[1].split("|"):
+                    add(name)
     for line in (GAZ / "curated.tsv").read_text(encoding="utf-8").splitlines():
         cols = line.split("\t")
         if line.startswith("#") or len(cols) < 3:
@@ -173,7 +193,80 @@ def names() -> set[str]:
         if line.startswith("["):
             section = line.strip("[] ")
         elif section == "first_names" and not line.startswith("#"):
-            add(line)
+            for name in line.split():
+                add(name)
+    for month in (*LEVANTINE_MONTHS, *HIJRI_MONTHS, *GREGORIAN_MONTHS):
+        add(month.split(" ")[0])  # "تشرين" is no plural of "تشر", "شعبان" no dual of "شعب"
+    return out
+
+
+# The endings suffix_decisions reads, and the other case form that shows each is a plural or dual ending.
+_OTHER_CASE = {"ون": ("ين",), "ين": ("ون", "ان"), "ان": ("ين",), "ا": (), "و": ("ون", "ين")}
+_RUNTIME_SUFFIXES = ("ات", "ون", "ين", "ان", "ها", "هم", "هن", "ه", "ا")
+
+
+def _ending(word: str) -> str | None:
+    """The ending of ``word`` the analysis would strip (its own order: "ها" before "ا"), if
+    suffix_decisions decides it; a final و (the construct plural) when no other ending applies."""
+    suf = next((s for s in _RUNTIME_SUFFIXES if word.endswith(s) and len(word) - len(s) >= 3), None)
+    if suf is None and word.endswith("و") and len(word) - 1 >= 3:
+        suf = "و"
+    return suf if suf in _OTHER_CASE else None
+
+
+def suffix_decisions(corpus: Path, df_forms: Counter[str]) -> dict[str, bool]:
+    """Per word (proclitics off) seen in at least MIN_DF articles whose ending would be stripped to a
+    remainder that is a word too: is the ending a suffix? (QA7 qa7a-1/-4/-7: "البحرين" -> بحر, "لبنان" ->
+    لبن, "عدنان" -> عدن, "درعا" -> درع made names match common words.)
+
+    A name (``names.txt``) keeps its ending unless its other case form is a listed name too or is written
+    at least a tenth as often. Otherwise the
+    ending is a suffix when any of these holds:
+    * the word's other case form is a word (MIN_DF articles, bare or with the article): a plural or dual
+      ending comes in pairs, "مسلحين"/"مسلحون", "طرفين"/"طرفان"; a name does not ("عمرين" is nowhere);
+    * the word and its remainder share articles clearly above chance (em >= EM_SAME, as for the ta marbuta);
+    * ون/ان on a verb of the present tense (ي/ت, or the future سي/ست, first): "يعرفون"، "سيكونون"، "يعملان";
+    * a final ا where the word is rarer than its remainder: the accusative, "هجوما" beside "هجوم"
+      ("فرنسا"، "درعا" are commoner than "فرنس"، "درع").
+    A final و is a suffix only by the first two (a construct plural, "مسلحو"); "يدعو" and the Latin names
+    in -و ("روبرتو") keep it because no such evidence exists for them."""
+    def n(x: str) -> int:
+        return df_forms.get(x, 0) + df_forms.get("ال" + x, 0)
+
+    df: Counter[str] = Counter()
+    pair: Counter[str] = Counter()
+    articles = 0
+    for text in _texts(corpus):
+        articles += 1
+        keys = {_prefix_off(t) for t in set(tokens(_marked_fold(text))) if _arabic(_plain(t))}
+        df.update(keys)
+        for k in keys:
+            suf = _ending(k)
+            if suf and k[: -len(suf)] in keys:
+                pair[k] += 1
+    known = clitic_names()
+    out: dict[str, bool] = {}
+    for word, count in df.items():
+        suf = _ending(word)
+        if suf is None or count < MIN_DF:
+            continue
+        rest = word[: -len(suf)]
+        if df[rest] < MIN_DF:
+            continue  # the remainder is no word: no key to collide with
+        if word in known:
+            # a name keeps its ending unless the list holds its other case form too ("الحوثيين" and
+            # "الحوثيون" are both listed) or the corpus writes that form about as often (within a tenth: the
+            # list's "الفلسطينيين" beside "الفلسطينيون"); "إيرين" (17 articles) beside "إيران" (3,413) is
+            # another name, not a case form
+            others = [rest + other for other in _OTHER_CASE[suf]]
+            out[word] = any(o in known for o in others) or max(map(n, others), default=0) >= max(
+                MIN_DF, n(word) / NAME_CASE_SHARE)
+            continue
+        paired = sum(n(rest + other) for other in _OTHER_CASE[suf]) >= MIN_DF
+        same = _em(count, df[rest], pair[word], articles) >= EM_SAME
+        verb = suf in ("ون", "ان") and (word[0] in "يت" or word[:2] in ("سي", "ست"))
+        accusative = suf == "ا" and count < df[rest]
+        out[word] = paired or same or verb or accusative
     return out
 
 
@@ -204,7 +297,7 @@ def main() -> int:
     (DATA / "words.tsv.gz").write_bytes(gzip.compress(body.encode("utf-8"), mtime=0))
     names_list = sorted(names())
     (DATA / "names.txt").write_text(
-        "# Folded name tokens that start with a proclitic letter; generated by scripts/build_search_lexicon.py\n"
+        "# Folded name tokens, also without their article; generated by scripts/build_search_lexicon.py\n"
         + "\n".join(names_list) + "\n",
         encoding="utf-8",
     )
@@ -216,8 +309,13 @@ def main() -> int:
         f"{w}\t{n}\t{h}\t{int(own)}\t{int(plural)}\n" for w, n, h, own, plural in ta_rows
     )
     (DATA / "tamarbuta.tsv.gz").write_bytes(gzip.compress(body.encode("utf-8"), mtime=0))
+    reset_tables()  # the suffix decisions read the new ta marbuta table through _prefix_off's keys
+    suffixes = suffix_decisions(args.corpus, df)
+    body = "#word\tstrip\n" + "".join(f"{w}\t{int(v)}\n" for w, v in sorted(suffixes.items()))
+    (DATA / "suffixes.tsv.gz").write_bytes(gzip.compress(body.encode("utf-8"), mtime=0))
     print(f"words.tsv.gz: {len(rows)} forms; names.txt: {len(names_list)} names; "
-          f"tamarbuta.tsv.gz: {len(ta_rows)} words")
+          f"tamarbuta.tsv.gz: {len(ta_rows)} words; suffixes.tsv.gz: {len(suffixes)} words, "
+          f"{sum(not v for v in suffixes.values())} keep their ending")
     reset_tables()
     problems = check_plurals(df)
     for p in problems:

@@ -61,3 +61,13 @@ def test_translate_list_is_the_fold_table_for_every_character():
 
     every = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000) + "\U0001F600\U00020000"
     assert every.translate(_TRANSLATE) == every.translate(_TABLE)
+
+
+def test_persian_keyboard_letters_fold_to_the_arabic_ones() -> None:
+    """QA7 qa7a-12: "بکرکوک"، "إیران" were searchable but no place; the chain's fold now makes them the
+    Arabic letters (one for one, so offsets hold), as the search analysis does."""
+    from worker.extract.normalize import fold
+
+    assert fold("بکرکوک") == fold("بكركوك") and fold("إیران") == fold("إيران") and fold("ھجوم") == fold("هجوم")
+    assert len(fold("کرکوک ی ے")) == len("کرکوک ی ے")
+    assert fold("\u06c3") == "\u06c3"  # Urdu's ta marbuta is the search analysis's mark: left alone

@@ -196,3 +196,42 @@ def test_feminine_table_ships_and_decides() -> None:
     assert ta_is_own("شرطه") and ta_is_own("نصره") and not ta_is_own("جديده")
     assert is_ta_marbuta("حكومه") and not is_ta_marbuta("عمله")
     assert plural_of_feminine("عرب") and not plural_of_feminine("قرار")
+
+
+# QA round 7 (qa7a): names met common words through their endings, and some forms missed their own word.
+@pytest.mark.parametrize(
+    ("name", "word"),
+    [
+        ("البحرين", "البحر"), ("عدنان", "عدن"), ("لبنان", "اللبن"), ("عمران", "عمر"), ("سلمان", "السلم"),
+        ("درعا", "درع"), ("ماكرون", "ماكر"), ("طهران", "طهر"), ("كانون", "كان"), ("تشرين", "تشر"),
+        ("علي", "على"), ("علي", "عليهم"), ("ألفي", "في"), ("للبنان", "بنان"), ("للجنة", "جنة"), ("فلوجة", "وجه"),
+    ],
+)
+def test_names_keep_their_endings_and_meet_no_common_word(name: str, word: str) -> None:
+    assert analyze(name) != analyze(word), (name, word, analyze(name))
+
+
+@pytest.mark.parametrize(
+    ("variant", "base"),
+    [
+        ("الفلوجه", "الفلوجة"), ("فلوجة", "الفلوجة"), ("بالفلوجة", "الفلوجة"),  # a name with ه for ة, bare, with ب
+        ("حكومته", "حكومة"), ("حكومتها", "الحكومة"),  # a pronoun after ة stands on a ت
+        ("مسلحو", "مسلحين"), ("مقاتلو", "المقاتلون"),  # the plural in construct
+        ("سيهاجم", "يهاجم"), ("ستعقد", "تعقد"), ("سيكونون", "يكون"),  # the future prefix
+        ("ألغام", "الألغام"), ("إلغاء", "الإلغاء"), ("آلاف", "الآلاف"),  # أل/إل/آل begin the word
+        ("للاجئين", "اللاجئين"), ("للبنان", "لبنان"), ("لليبيا", "ليبيا"), ("للحكومة", "الحكومة"),
+        ("المسلحين", "مسلح"), ("الطرفين", "الطرفان"), ("هجوما", "هجوم"), ("الحوثيين", "الحوثيون"),
+        ("الفلسطينيين", "الفلسطيني"), ("عليه", "على"), ("وعلى", "على"),
+    ],
+)
+def test_forms_of_one_word_share_its_key(variant: str, base: str) -> None:
+    assert analyze(variant) == analyze(base), (variant, analyze(variant), base, analyze(base))
+
+
+def test_the_suffix_table_ships_and_decides() -> None:
+    from worker.query.lexicon import is_name, strips_suffix, suffix_table
+
+    assert len(suffix_table()) > 5000
+    assert is_name("بحرين") and not strips_suffix("بحرين", "ين") and not strips_suffix("عمران", "ان")
+    assert strips_suffix("مسلحين", "ين") and strips_suffix("مسلحو", "و")
+    assert not strips_suffix("روبرتو", "و")  # a final و is a suffix only on evidence

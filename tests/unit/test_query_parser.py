@@ -35,7 +35,7 @@ def test_words_are_analyzed_and_implicitly_anded() -> None:
 
 
 def test_phrase_keeps_order_and_is_analyzed() -> None:
-    assert parse('"هجوم على السجن"') == tok("هجوم", "علي", "سجن")
+    assert parse('"هجوم على السجن"') == tok("هجوم", "على", "سجن")  # the preposition, not the name علي
 
 
 def test_multi_token_word_becomes_a_phrase() -> None:

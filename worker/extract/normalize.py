@@ -1,8 +1,8 @@
 """Arabic text normalisation for matching.
 
 ``fold`` produces the *matching key* used by every rule-based stage: NFKC, no diacritics or
-tatweel, alef variants folded to bare alef, alef maqsura to ya, taa marbuta to ha, Arabic-Indic
-and Persian digits to ASCII, zero-width and bidi controls removed, whitespace collapsed.
+tatweel, alef variants folded to bare alef, alef maqsura to ya, taa marbuta to ha, the Persian/Urdu
+letters for ya, kaf and ha to the Arabic ones, Arabic-Indic and Persian digits to ASCII, zero-width and bidi controls removed, whitespace collapsed.
 
 The original text is never replaced: stages match on the folded string and map positions back
 with the offset table from ``fold_with_offsets`` so reported spans always index the original.
@@ -35,6 +35,12 @@ _DELETED_CODEPOINTS: list[int] = [
 _TABLE: dict[int, str] = {cp: _DELETE for cp in _DELETED_CODEPOINTS}
 _TABLE.update({ord(c): "ا" for c in "أإآٱ"})
 _TABLE.update({ord("ى"): "ي", ord("ة"): "ه"})
+# The letters a Persian or Urdu keyboard types for Arabic ones ("کرکوک"، "إیران"): one key for both, so the
+# gazetteer and the tagger know the place (QA7 qa7a-12: search found such words, the extraction no place).
+# Not Urdu's ta marbuta ۃ (U+06C3): the search analysis carries a written ة through this fold as that letter.
+_TABLE.update({ord(c): "ي" for c in "\u06cc\u06d2"})  # Farsi yeh ی, yeh barree ے
+_TABLE.update({ord(c): "ك" for c in "\u06a9\u06aa"})  # keheh ک, swash kaf ڪ
+_TABLE.update({ord(c): "ه" for c in "\u06c0\u06c1\u06c2\u06be"})  # ۀ ہ ۂ ھ
 _TABLE.update({0x0660 + i: str(i) for i in range(10)})  # Arabic-Indic digits
 _TABLE.update({0x06F0 + i: str(i) for i in range(10)})  # Extended (Persian/Urdu) digits
 _TABLE[0x066B] = "."  # Arabic decimal separator

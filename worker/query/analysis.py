@@ -56,12 +56,17 @@ from functools import cache, lru_cache
 from worker.extract.normalize import fold as _chain_fold
 from worker.query import lexicon
 from worker.query.lexicon import (
+    MIN_STEM_DF,
     PREPOSITIONS,
+    is_name,
     is_proclitic_split,
     is_ta_marbuta,
+    keeps_ending,
     load_plural_pairs,
     plural_of_feminine,
+    strips_suffix,
     ta_is_own,
+    word_df,
 )
 
 __all__ = [
@@ -71,8 +76,10 @@ __all__ = [
 
 # Raised whenever a word's key changes (fold, stemming rules or word tables): see the module docstring.
 # 1: issue 16 (clitics, suffixes, broken plurals); 2: ة kept apart from the pronoun ه, -ات plurals to their
-# feminine singular, hamza seats ؤ/ئ/ء folded, Persian/Urdu letters folded.
-ANALYSIS_VERSION = 2
+# feminine singular, hamza seats ؤ/ئ/ء folded, Persian/Urdu letters folded; 3: QA round 7 (qa7a): names keep
+# their endings, the corpus decides plural/dual/accusative endings, construct plurals (-و), the future
+# prefix س, a pronoun after ة (-ته), the preposition على apart from the name علي.
+ANALYSIS_VERSION = 3
 
 # Tokens longer than this are dropped (URL debris, base64): ES's whitespace tokenizer splits at 255 chars,
 # so keeping them would make the two backends disagree.
@@ -90,6 +97,19 @@ _ARABIC_RE = re.compile("[\u0621-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff]")
 # lexicon: stemming turns it back into ه.
 _TA = "\u06c3"
 _MARK_TA = {ord("ة"): _TA, 0xFE93: _TA, 0xFE94: _TA}
+# Likewise a written alif maqsura ى is carried through the fold as U+06CD (YEH WITH TAIL, a letter the folds
+# leave alone), because the fold's ى -> ي (writers interchange them: "مستشفى"، "مستشفي") makes the
+# preposition "على", in nearly every article, the name "علي" (QA7 qa7a-2: an alert on Ali fired on most
+# articles). Only the preposition keeps it, as the key ``_ALA``; every other marked ى becomes ي again.
+_YA = "\u06cd"
+_MARK_YA = {ord("ى"): _YA, 0xFEEF: _YA, 0xFEF0: _YA}
+_ALA = "على"  # no other key holds a ى: the fold writes every other one ي
+# And an alif written with a hamza (أ/إ/آ) as U+0672 (ALEF WITH WAVY HAMZA ABOVE), until the article step has
+# looked at it: the article is written with a bare alif, so "ألفي" (two thousand) is no "ال" + "في" and
+# "ألغام" keeps its first letters, as "الألغام" does once its article is off (QA7 qa7a-15).
+_HA = "\u0672"
+_ALA_FORMS = frozenset({"عل" + _YA, "وعل" + _YA, "فعل" + _YA})
+_PRONOUNS = frozenset({"ها", "هم", "هن", "ه"})
 
 # Fallback folding that also guarantees the properties we test even if the chain's fold changes, plus the
 # search's own folds (module docstring, step 1): hamza seats, Persian/Urdu letters. All one character to one,
@@ -104,7 +124,7 @@ _FOLD_MARKED.update({ord(c): "ي" for c in "\u06cc\u06d2"})  # Farsi yeh ی, yeh
 _FOLD_MARKED.update({ord(c): "ك" for c in "\u06a9\u06aa"})  # keheh ک, swash kaf ڪ
 _FOLD_MARKED.update({ord(c): "ه" for c in "\u06c0\u06c1\u06c2\u06be"})  # ۀ ہ ۂ ھ
 # the plain fold (``fold_text``, exact tokens): a ta marbuta, Urdu's too, is ه as the chain folds it
-_FOLD_TABLE = {**_FOLD_MARKED, ord(_TA): "ه"}
+_FOLD_TABLE = {**_FOLD_MARKED, ord(_TA): "ه", ord(_YA): "ي", ord(_HA): "ا"}
 
 # Article forms (already folded), longest first: conjunction? + preposition? + article.
 _ARTICLES = (
@@ -122,6 +142,10 @@ _WAW_STEMS = (
 _WAW_STEMS = tuple(w.translate(_FOLD_TABLE) for w in _WAW_STEMS)
 _SUFFIXES = ("ات", "ون", "ين", "ان", "ها", "هم", "هن", "ه", "ا")
 _MIN_STEM = 3
+# The future prefix س comes before a present-tense verb, whose own prefix is one of these letters; the verb
+# that remains has at least four letters ("سيهاجم"، "ستعقد"), so no short word loses a first س.
+_PRESENT_PREFIXES = "يتنا"
+_MIN_FUTURE_STEM = 4
 
 
 def fold_text(text: str) -> str:
@@ -137,23 +161,39 @@ def _marked_fold(text: str) -> str:
     if "\u064b" in text:
         text = _TANWEEN_ALIF_RE.sub("", text)
     # str.replace, not translate: a dict translate of a whole body costs more than the rest of the fold
-    text = text.replace("ة", _TA)
-    if "\ufe93" in text or "\ufe94" in text:  # presentation forms, which NFKC would make a plain ة
-        text = text.translate(_MARK_TA)
+    text = text.replace("ة", _TA).replace("ى", _YA).replace("أ", _HA).replace("إ", _HA).replace("آ", _HA)
+    if "\ufe93" in text or "\ufe94" in text or "\ufeef" in text or "\ufef0" in text:
+        text = text.translate({**_MARK_TA, **_MARK_YA})  # presentation forms, which NFKC would make ة / ى
     return _chain_fold(text).translate(_FOLD_MARKED).lower()
 
 
 def _plain(token: str) -> str:
     """A marked token as ``fold_text`` would have made it."""
-    return token.replace(_TA, "ه") if _TA in token else token
+    token = _unmarked_but_hamza(token)
+    return token.replace(_HA, "ا") if _HA in token else token
+
+
+def _unmarked_but_hamza(token: str) -> str:
+    if _TA in token:
+        token = token.replace(_TA, "ه")
+    return token.replace(_YA, "ي") if _YA in token else token
+
+
+def _prefix_off(token: str) -> str:
+    """A marked token without its proclitics, every mark gone (what the suffix step takes)."""
+    return _strip_prefix(_unmarked_but_hamza(token))
 
 
 def _strip_prefix(word: str) -> str:
+    """``word`` (folded; a hamza alif may still be marked) without its proclitics, unmarked."""
+    marked = word
+    if _HA in word:
+        word = word.replace(_HA, "ا")
     if word in _ARTICLE_EXCEPTIONS:
         return word
     for art in _ARTICLES:
-        if word.startswith(art) and len(word) - len(art) >= 2:
-            return word[len(art):]
+        if marked.startswith(art) and len(word) - len(art) >= 2:
+            return _after_article(word, art)
     if word[0] == "و" and len(word) - 1 >= _MIN_STEM and (
         not word.startswith(_WAW_STEMS) or is_proclitic_split(word, word[1:])  # "ولإيران": و + لإيران
     ):
@@ -163,9 +203,26 @@ def _strip_prefix(word: str) -> str:
     return _strip_preposition(word)
 
 
+def _after_article(word: str, art: str) -> str:
+    """``word`` without the article form ``art``. "لل" is ل + the article ("للحكومة") or, before a word
+    that starts with ل, ل + that word, the article merged into it ("للاجئين" is ل + "اللاجئين", "للبنان" ل +
+    "لبنان"): the reading whose remainder the corpus knows better wins (QA7 qa7a-18)."""
+    rest = word[len(art):]
+    if art.endswith("لل"):
+        whole = word[len(art) - 1:]
+        df = word_df()
+        if df.get(whole, 0) + df.get("ال" + whole, 0) > df.get(rest, 0) + df.get("ال" + rest, 0):
+            return whole
+    return rest
+
+
 def _strip_preposition(word: str) -> str:
-    """A lone ب/ل/ك when the corpus evidence says it is one (see the module docstring)."""
+    """A lone ب/ل/ك when the corpus evidence says it is one (see the module docstring); else the future
+    prefix س before a verb of the present tense ("سيهاجم" -> "يهاجم"), on the same evidence."""
     if word[0] in PREPOSITIONS and len(word) - 1 >= _MIN_STEM and is_proclitic_split(word, word[1:]):
+        return word[1:]
+    if (word[0] == "س" and len(word) - 1 >= _MIN_FUTURE_STEM and word[1] in _PRESENT_PREFIXES
+            and is_proclitic_split(word, word[1:])):
         return word[1:]
     return word
 
@@ -175,10 +232,13 @@ def _strip_suffix(word: str, ta: bool = False) -> tuple[str, bool]:
     ``feminine`` when the stem ends in a ta marbuta, which :func:`stem` may still drop (``ta_is_own``)."""
     if len(word) - 2 >= _MIN_STEM and (word.endswith("يه") or word.endswith("يا")):
         return word[:-1], False  # nisba: سورية / سوريه / سوريا -> سوري
-    if word.endswith("ه") and (ta or is_ta_marbuta(word)):
+    if word.endswith("ه") and (ta or is_ta_marbuta(word) or is_name(word)):
         # a ta marbuta is not the pronoun ه (after ة a pronoun is written on a ت: "حكومته"): stripping it as
-        # one made "النصرة" the key of "النصر" and "الشرطة" that of "شرط"
+        # one made "النصرة" the key of "النصر" and "الشرطة" that of "شرط"; a name written with ه for its ة
+        # ("الفلوجه") is the name
         return word, True
+    if keeps_ending(word):
+        return word, False  # "الإمارات"، "البحرين"، "درعا": no ending of a name is a suffix
     if word.endswith("ات") and len(word) - 2 >= _MIN_STEM:
         single = word[:-2]
         # the sound plural of a feminine noun keeps its singular's ة ("عربات" -> "عربه", not "عرب"); a
@@ -188,14 +248,35 @@ def _strip_suffix(word: str, ta: bool = False) -> tuple[str, bool]:
         return single, False
     for suf in _SUFFIXES:
         if word.endswith(suf) and len(word) - len(suf) >= _MIN_STEM:
+            if suf in _PRONOUNS:
+                return _before_pronoun(word[: -len(suf)])
+            if not strips_suffix(word, suf):
+                return word, False  # "لبنان"، "عمران"، "ماكرون": the corpus reads the ending as part of the word
             return word[: -len(suf)], False
+    if word.endswith("و") and len(word) - 1 >= _MIN_STEM and strips_suffix(word, "و"):
+        return word[:-1], False  # a plural in construct: "مسلحو التنظيم" is "مسلحون"
     return word, False
+
+
+def _before_pronoun(stem: str) -> tuple[str, bool]:
+    """What is left of a word when an attached pronoun is taken off. After a ta marbuta the pronoun stands on
+    a ت ("حكومته"، "قواتها" aside): that ت is the ة when the ة-form is a word and the ت-form alone is not, so
+    "حكومته" has the key of "حكومة" (QA7 qa7a-6), while "قتلته" ("killed him") stays a verb. The preposition
+    "على" with a pronoun ("عليه"، "عليهم") is the preposition, not the name "علي"."""
+    if stem == "علي":
+        return _ALA, False
+    if stem.endswith("ت") and len(stem) - 1 >= _MIN_STEM:
+        feminine = stem[:-1] + "ه"
+        df = word_df()
+        if is_ta_marbuta(feminine) and df.get(stem, 0) + df.get("ال" + stem, 0) < MIN_STEM_DF:
+            return feminine, True
+    return stem, False
 
 
 def _base(token: str) -> tuple[str, bool]:
     if not _ARABIC_RE.search(token):
         return token, False
-    return _strip_suffix(_strip_prefix(_plain(token)), token.endswith(_TA))
+    return _strip_suffix(_prefix_off(token), token.endswith(_TA))
 
 
 def base_stem(token: str) -> str:
@@ -230,6 +311,8 @@ def _unmarked_key(s: str, feminine: bool) -> str:
 def stem(token: str) -> str:
     """Search key of one folded, lowercased token (non-Arabic tokens come back unchanged); ``token`` as
     ``base_stem`` takes it."""
+    if token in _ALA_FORMS:
+        return _ALA
     s, feminine = _base(token)
     table = plural_keys()
     if s in table:
@@ -263,9 +346,9 @@ def analyze_pair(text: str) -> tuple[list[str], list[str]]:
     marked = _marked_fold(text)
     surface = tokens(marked)
     stems = [stem(t) for t in surface]
-    if _TA not in marked or not surface:
+    if (_TA not in marked and _YA not in marked) or not surface:
         return stems, surface
-    return stems, " ".join(surface).replace(_TA, "ه").split(" ")  # tokens hold no space
+    return stems, _plain(" ".join(surface)).split(" ")  # tokens hold no space
 
 
 def analyze_exact(text: str) -> list[str]:
@@ -285,11 +368,11 @@ def prefix_form(text: str) -> str:
 
     Suffixes are not stripped because the user typed a prefix, not a word.
     """
-    toks = _TOKEN_RE.findall(fold_text(text))
+    toks = _TOKEN_RE.findall(_marked_fold(text))
     if len(toks) != 1:
         return ""
     tok = toks[0]
-    return _strip_prefix(tok) if _ARABIC_RE.search(tok) else tok
+    return _prefix_off(tok) if _ARABIC_RE.search(tok) else tok
 
 
 def reset_tables() -> None:

@@ -3,8 +3,11 @@
 * ``words.tsv.gz``: how many ANT articles contain each folded Arabic word form (df >= 3), built by
   ``scripts/build_search_lexicon.py``. It decides whether a lone ب/ل/ك/ف is a proclitic: see
   :func:`is_proclitic_split`.
-* ``names.txt``: folded name tokens that start with a proclitic letter (curated names, first names, countries
-  and big cities of the gazetteer): never split.
+* ``names.txt``: folded name tokens (curated names, first names, countries and big cities of the gazetteer,
+  month names), also without their article: a name that starts with a proclitic letter is never split, and
+  no name loses a "suffix" (:func:`is_name`).
+* ``suffixes.tsv.gz``: per folded word (proclitics off, df >= 3) that ends in ون، ين، ان، ا or و after at least
+  three letters, the remainder a word too: whether that ending is a suffix to strip (:func:`strips_suffix`).
 * ``keep.txt``: a short hand list of words the corpus evidence would wrongly split ("فتحت" is not ف + "تحت").
 * ``tamarbuta.tsv.gz``: per folded word that ends in ه once its proclitics are off ("الحكومة" -> "حكومه"),
   written with ة in at least 3 ANT articles: in how many articles it is written with ة and with ه (a
@@ -24,8 +27,9 @@ from importlib import resources
 from typing import NamedTuple
 
 __all__ = [
-    "clitic_names", "feminine_table", "is_proclitic_split", "is_ta_marbuta", "keep_whole", "load_plural_pairs",
-    "plural_of_feminine", "reset", "ta_is_own", "word_df", "Feminine", "MIN_STEM_DF", "PREPOSITIONS",
+    "clitic_names", "feminine_table", "is_name", "keeps_ending", "is_proclitic_split", "is_ta_marbuta", "keep_whole",
+    "load_plural_pairs", "plural_of_feminine", "reset", "strips_suffix", "suffix_table", "ta_is_own", "word_df",
+    "Feminine", "MIN_STEM_DF", "PREPOSITIONS",
 ]
 
 PREPOSITIONS = "بلك"
@@ -115,7 +119,48 @@ def plural_of_feminine(single: str) -> bool:
 
 @lru_cache(maxsize=1)
 def clitic_names() -> frozenset[str]:
+    """The folded name tokens of ``names.txt`` (those that start with a proclitic letter are the ones the
+    proclitic step asks about)."""
     return frozenset(_lines("names.txt"))
+
+
+def is_name(word: str) -> bool:
+    """Is folded ``word`` (proclitics off) a known name? Its last letters are then no suffix: "البحرين" is
+    not the dual of "البحر", "لبنان" not that of "لبن", "درعا" not "درع" in the accusative."""
+    return word in clitic_names()
+
+
+@lru_cache(maxsize=1)
+def suffix_table() -> dict[str, bool]:
+    """Folded word (proclitics off) -> whether its final ون/ين/ان/ا/و is a suffix (``suffixes.tsv.gz``)."""
+    out: dict[str, bool] = {}
+    raw = _read("suffixes.tsv.gz")
+    for line in (gzip.decompress(raw) if raw else b"").decode("utf-8").splitlines()[1:]:
+        word, _, strip = line.partition("\t")
+        out[word] = strip == "1"
+    return out
+
+
+def strips_suffix(word: str, suffix: str) -> bool:
+    """Is the final ``suffix`` (ون، ين، ان، ا or و) of folded ``word`` (proclitics off) a suffix to strip?
+
+    The corpus decides (``scripts/build_search_lexicon.py``): a plural or
+    dual ending is a suffix where the word's other case form is a word too ("مسلحين" beside "مسلحون", "طرفين"
+    beside "طرفان"), the word and its remainder share articles clearly above chance, or the word is a verb
+    of the present tense ("يعرفون"); a final ا where the word is rarer than its remainder (the accusative,
+    "هجوما"); a final و (a plural in construct, "مسلحو التنظيم") only where the word's plural forms are
+    words; a known name keeps its ending unless its other case form is a listed name too. A word the corpus
+    has too rarely to decide loses ون/ين/ان/ا unless it is a name, never a final و."""
+    got = suffix_table().get(word)
+    if got is not None:
+        return got
+    return suffix != "و" and not is_name(word)
+
+
+def keeps_ending(word: str) -> bool:
+    """A known name whose ending is no suffix: every name, unless the corpus table says its ending is one
+    (a listed name that is itself inflected: "الحوثيين" beside "الحوثيون")."""
+    return is_name(word) and not suffix_table().get(word, False)
 
 
 @lru_cache(maxsize=1)
@@ -164,5 +209,5 @@ def is_proclitic_split(word: str, rest: str) -> bool:
 
 def reset() -> None:
     """Forget the loaded tables (after ``scripts/build_search_lexicon.py`` rewrites them, and in tests)."""
-    for fn in (word_df, clitic_names, keep_whole, load_plural_pairs, feminine_table):
+    for fn in (word_df, clitic_names, keep_whole, load_plural_pairs, feminine_table, suffix_table):
         fn.cache_clear()
