@@ -161,6 +161,57 @@ def test_unreadable_archive_exits_2(archive_env, tmp_path):
     assert r.exit_code == 2 and "no 'url' column" in r.output
 
 
+@pytest.mark.parametrize("name,content,said", [
+    ("junk.warc", b"not a warc at all\n", "error: not a WARC file: no WARC/1.x record at its start"),
+    ("empty.warc", b"", "error: the archive holds no rows"),
+    ("empty.jsonl", b"", "error: the archive holds no rows"),
+    ("blank.jsonl", b"\n\n", "error: the archive holds no rows"),
+    ("header.csv", b"url,title,text\n", "error: the archive holds no rows"),
+])
+def test_an_archive_with_no_row_at_all_exits_2(archive_env, tmp_path, name, content, said):
+    """qa7b-3: a file that is no WARC, or an empty archive, "imported" 0 rows with exit 0: a script
+    importing many crawl files took a wrong or empty download for success."""
+    alias, _ = archive_env
+    (tmp_path / name).write_bytes(content)
+    r = runner.invoke(app, ["import", str(tmp_path / name), "--index", alias, "--quiet"])
+    assert r.exit_code == 2 and said in r.stderr, r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit)
+
+
+def test_a_truncated_warc_record_never_replaces_the_stored_page(es_client, archive_env, tmp_path):
+    """qa7b-1: a crawl cut inside its last page imported that page's first half over the whole one stored
+    under the same URL (entities and events re-extracted from half a text), exit 0."""
+    from tests.unit.test_archive_warc_damage import SECOND, _two_pages
+
+    alias, _ = archive_env
+    data, second = _two_pages(gz=False)
+    (tmp_path / "whole.warc").write_bytes(data)
+    assert _import(tmp_path / "whole.warc", alias)["imported"] == 2
+    stored = {d["url"]: d for d in _all_docs(es_client, alias)}
+    whole = es_client.get(index=alias, id=stored[SECOND]["_id"]).body["_source"]
+    (tmp_path / "cut.warc").write_bytes(data[: second + (len(data) - second) // 2])
+    out = _import(tmp_path / "cut.warc", alias)  # exit 0: the first page is still read
+    assert (out["imported"], out["bad"]) == (1, 1)
+    [bad] = out["bad_rows"]
+    assert bad["line"] == 2 and bad["unit"] == "record" and bad["error"].startswith("truncated record")
+    kept = es_client.get(index=alias, id=stored[SECOND]["_id"]).body["_source"]
+    assert kept["body"] == whole["body"] and kept["entities"] == whole["entities"]
+    assert kept["indexed"] == whole["indexed"]  # not even rewritten
+
+
+def test_a_malformed_warc_record_header_is_a_bad_row_not_a_traceback(archive_env, tmp_path):
+    """qa7b-2's archive: a response record without WARC-Target-URI (and cut short). warcio's AttributeError
+    went out as a traceback, exit 1; it is a bad record, and its archive has no other: exit 2."""
+    alias, _ = archive_env
+    path = tmp_path / "bad.warc"
+    path.write_bytes(b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 99999\r\n\r\nxx")
+    r = runner.invoke(app, ["import", str(path), "--index", alias, "--json", "--quiet"])
+    assert r.exit_code == 2 and isinstance(r.exception, SystemExit), r.output
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out["bad"] == 1 and out["bad_rows"][0]["line"] == 1 and "truncated record" in out["bad_rows"][0]["error"]
+    assert "none of the archive's 1 rows could be read" in r.stderr
+
+
 def test_ctrl_c_of_the_command_then_a_rerun_resumes(es_client, redis_client, archive_env, tmp_path):
     """The real thing: SIGINT to a running ``newsworker import`` once a batch is indexed; exit 130, the
     checkpoint holds, and the same command (from the file this time) skips what was done.

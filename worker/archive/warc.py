@@ -11,6 +11,13 @@ URL is the page's same-site ``rel=canonical`` or the record's target URI
 trafilatura (``worker.ingest.article.extract_page``, the call a fetched page goes through). The record's ``WARC-Date`` is the
 fetch time. A page whose main text is shorter than ingest's ``MIN_BODY_CHARS`` (200 characters: a section
 front, a video page, a consent wall) is not an article: a bad row.
+
+A damaged archive gives bad rows, never a cut article (warcio itself reads whatever is there): a record
+whose content is shorter than its ``Content-Length`` (a crawl or download interrupted, a gzip member that
+ends early) or whose header has no ``Content-Length`` is a bad row whatever its type, so a half page never
+replaces the whole one stored under its URL; so is a page record (``response``, ``resource``) without a
+``WARC-Target-URI``. A file whose first record is not a WARC record (or is unreadable) is no WARC at all:
+``ArchiveFormatError``, before any row.
 """
 
 from __future__ import annotations
@@ -21,9 +28,13 @@ from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.limitreader import LimitReader
+from warcio.recordloader import ArcWarcRecordLoader
+from warcio.statusandheaders import StatusAndHeadersParserException
 
 from worker.archive.article import archived_article
 from worker.archive.columns import FUTURE_SLACK, RowError, checked_url, parse_published
+from worker.archive.errors import ArchiveFormatError
 from worker.archive.rows import BadRow, Item, Row
 from worker.ingest.article import MIN_BODY_CHARS, extract_page
 from worker.ingest.canonical import canonical_for_page, doc_id, source_from_url
@@ -32,6 +43,50 @@ from worker.records import FetchedArticle
 from worker.settings import get_settings
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+_PAGE_TYPES = ("response", "resource")  # the record types that can hold an article page
+# What warcio raises for bytes it cannot parse as a record: the reading stops there (nothing after a record
+# whose length is unknown can be found reliably).
+_UNREADABLE = (ArchiveLoadFailed, StatusAndHeadersParserException)
+
+
+class _Loader(ArcWarcRecordLoader):
+    """warcio's record loader, made to hand a damaged record over instead of crashing or dropping it."""
+
+    def load_http_headers(self, rec_type: Any, uri: Any, stream: Any, length: Any) -> Any:
+        if uri is None:
+            # warcio calls ``uri.startswith``: a record without WARC-Target-URI crashed the import (QA
+            # qa7b-2). Its block is left unparsed; ``read_warc`` reports a page record without one.
+            return None
+        try:
+            return super().load_http_headers(rec_type, uri, stream, length)
+        except EOFError:
+            # The archive ends where the HTTP headers start (an interrupted download): warcio would take
+            # this EOFError for the archive's clean end and drop the record without a word. Handed over
+            # without headers, its unread ``Content-Length`` shows it truncated (``_damage``).
+            return None
+
+
+def _records(stream: BinaryIO) -> ArchiveIterator:
+    records = ArchiveIterator(stream)
+    # The iterator's own loader with the same options (no HTTP verification, no ARC conversion); it is
+    # used only from the first ``next``, so replacing it here is safe.
+    records.loader = _Loader(verify_http=False, arc2warc=False)
+    return records
+
+
+def _damage(record: Any) -> str | None:
+    """Why a record read to its end is damaged, or None. Call after the record was drained (warcio does it
+    for ``get_record_offset``)."""
+    raw = record.raw_stream
+    if not isinstance(raw, LimitReader):  # warcio limits every record whose header gives a length
+        return "truncated or malformed record: its header has no Content-Length"
+    declared = record.rec_headers.get_header("Content-Length")
+    if not (declared or "").strip().isdigit():
+        return f"malformed record: Content-Length {declared!r} is not a number of bytes"
+    if raw.limit > 0:  # the stream ended before the declared length: warcio does not say so itself
+        return (f"truncated record: the archive ends {raw.tell()} bytes into its {declared.strip()}-byte "
+                "content (an interrupted crawl or download)")
+    return None
 
 
 def _is_html(content_type: str | None) -> bool:
@@ -86,19 +141,31 @@ def article_from_page(uri: str | None, body: bytes, content_type: str | None, *,
 
 
 def read_warc(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]:
-    """The article pages of a WARC (plain or gzip per record). ``line`` is the record's number."""
+    """The article pages of a WARC (plain or gzip per record). ``line`` is the record's number. Raises
+    ``ArchiveFormatError`` when the first record is no WARC record (the file is not a WARC)."""
     max_bytes = get_settings().max_page_bytes
-    records = ArchiveIterator(stream)
+    records = _records(stream)
     number = ordinal = 0
     try:
         for record in records:
             number += 1
+            if number == 1 and record.format != "warc":
+                # warcio also reads ARC, and takes any line of five words for an ARC header: plain text
+                # was "imported" as 0 rows, exit 0 (QA qa7b-3).
+                raise ArchiveFormatError("not a WARC file: no WARC/1.x record at its start")
             uri, content_type = _page(record)
-            if uri is None and content_type is None:
+            page = uri is not None or content_type is not None
+            unnamed = record.rec_type in _PAGE_TYPES and not record.rec_headers.get_header("WARC-Target-URI")
+            body = record.content_stream().read(max_bytes + 1) if page else b""
+            offset = records.get_record_offset()  # reads the record to its end: ``_damage`` needs that
+            where = f"(byte offset {offset}, {uri})" if uri else f"(byte offset {offset})"
+            damage = _damage(record) or (f"{record.rec_type} record without WARC-Target-URI" if unnamed else None)
+            if damage is None and not page:
                 continue
             ordinal += 1
-            body = record.content_stream().read(max_bytes + 1)
-            where = f"(byte offset {records.get_record_offset()}, {uri})"
+            if damage is not None:
+                yield BadRow(ordinal, number, f"{damage} {where}", "record")
+                continue
             if len(body) > max_bytes:
                 yield BadRow(ordinal, number, f"page larger than {max_bytes} bytes {where}", "record")
                 continue
@@ -109,6 +176,15 @@ def read_warc(stream: BinaryIO, *, source: str | None = None) -> Iterator[Item]:
                 yield BadRow(ordinal, number, f"{err} {where}", "record")
                 continue
             yield Row(ordinal, number, article, "record")
-    except ArchiveLoadFailed as err:
+    except _UNREADABLE as err:
+        if number == 0:  # not even a first record: the file is no WARC
+            raise ArchiveFormatError(f"not a WARC file: {_first_line(err)}") from err
         # A corrupt record: nothing after it can be found reliably. Report it and stop this archive.
-        yield BadRow(ordinal + 1, number + 1, f"unreadable WARC record, stopped reading: {err}", "record")
+        yield BadRow(ordinal + 1, number + 1, f"unreadable WARC record, stopped reading: {_first_line(err)}",
+                     "record")
+
+
+def _first_line(err: Exception) -> str:
+    """warcio's messages can run over several lines (and its parser errors carry the line they stopped at)."""
+    text = str(err).strip() or type(err).__name__
+    return text.splitlines()[0]

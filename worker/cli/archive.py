@@ -90,6 +90,12 @@ def import_cmd(
         raise typer.Exit(130) from None
     _report(ctx, summary, alerts, as_json)
     totals = summary.totals
+    if not (summary.rows or summary.skipped or totals.done):
+        # Not one row in the whole archive: an empty or cut download, a CSV with only its header, a crawl
+        # without an HTML page. A script importing many files must not take it for success (QA qa7b-3).
+        err_console.print("[red]error:[/] the archive holds no rows (an empty file, a CSV header alone, a WARC "
+                          "without an HTML page); nothing was imported")
+        raise typer.Exit(2)
     if totals.done and totals.bad == totals.done:
         # Read to the end, but not one row could be read: to a script that is an archive it cannot read (2),
         # not a finished import with some bad rows (0). QA: a Windows-1256 CSV "succeeded" with every row bad.

@@ -145,9 +145,12 @@ def top_stories(es: Elasticsearch, alias: str, *, window: str = "24h", anchor: A
     Each story comes with its earliest article in the window as representative title."""
     win = resolve_window(es, alias, window, anchor, until)
     order = [{"sources": "desc"}, {"_count": "desc"}] if sort == "sources" else [{"_count": "desc"}, {"sources": "desc"}]
+    # Every article of the window is counted (``total_articles``: with or without a story, and past
+    # Elasticsearch's default bound of 10,000 hits, QA qa7b-4); the terms aggregation itself only buckets
+    # articles that have a story id.
     resp = es.search(
-        index=alias, size=0,
-        query={"bool": {"filter": [{"exists": {"field": "story_id"}}, win.filter()]}},
+        index=alias, size=0, track_total_hits=True,
+        query={"bool": {"filter": [win.filter()]}},
         aggs={"stories": {
             "terms": {"field": "story_id", "size": size, "order": [*order, {"last": "desc"}, {"_key": "asc"}]},
             "aggs": {
@@ -222,7 +225,8 @@ def top_entities(es: Elasticsearch, alias: str, *, types: tuple[str, ...] = tupl
     """The most mentioned canonical names of each type (articles mentioning them) in the window."""
     win = resolve_window(es, alias, window, anchor, until)
     resp = es.search(
-        index=alias, size=0, query={"bool": {"filter": [win.filter()]}},
+        index=alias, size=0, track_total_hits=True,  # every article counted, not "10,000 or more"
+        query={"bool": {"filter": [win.filter()]}},
         aggs={t: {"terms": {"field": ENTITY_FIELDS[t], "size": size}} for t in types},
     ).body
     aggs = resp.get("aggregations") or {}
