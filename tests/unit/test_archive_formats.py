@@ -44,6 +44,14 @@ def test_csv_safe_defuses_formulas_only():
     assert csv_safe("سجن =1") == "سجن =1" and csv_safe(None) == "" and csv_safe(20) == "20"
 
 
+def test_csv_casualty_columns_tell_a_reported_zero_from_none_reported():
+    """qa7b-6: the kind columns were 0 for every article that reported nothing, like a reported 0."""
+    page = [{"id": "z", "casualties": [{"kind": "killed", "count": 0, "text": "لا قتلى"}]}, {"id": "n", "casualties": []}]
+    rows = list(csv.DictReader(io.StringIO("".join(render_csv([page])).lstrip("\ufeff"))))
+    assert [(r["killed"], r["injured"]) for r in rows] == [("0", ""), ("", "")]
+    assert [r["casualties"] for r in rows] == ["killed 0", ""]
+
+
 def test_csv_export_imports_back_with_the_formula_guard_undone():
     """QA: a title guarded as ``'=...`` on export kept its ``'`` when the CSV was imported again."""
     titles = ["=HYPERLINK(\"http://evil\",\"x\")", "+1", "-2 قتلى", "@user", "'=x", "''+y", "'quoted'", "'1",
@@ -70,7 +78,8 @@ def test_csv_has_bom_flat_columns_and_no_live_formula():
     assert row["title"].startswith("'=HYPERLINK") and row["source"] == "'+bbc" and row["summary"] == "'@SUM(A1)"
     assert row["persons"] == "'\tمظلوم عبدي"
     assert row["events"] == "prison_attack; armed_clash"
-    assert row["killed"] == "20" and row["escaped"] == "100" and row["injured"] == "0"
+    # no count of a kind reported: an empty cell, not 0 (qa7b-6)
+    assert row["killed"] == "20" and row["escaped"] == "100" and row["injured"] == "" and row["arrested"] == ""
     assert row["casualties"] == "killed 20; escaped 100"
     assert row["places"] == "الحسكة; سجن غويران" and row["countries"] == "SY"
     assert row["organisations"] == "قوات سوريا الديمقراطية" and row["locations"] == "الحسكة; الرقة"
