@@ -139,8 +139,16 @@ def build_query(
     return {"bool": {"must": [text_query], "filter": filters}}, text_query
 
 
+# The sort value Elasticsearch gives an article without a date when dates sort newest first with
+# ``missing: _last`` (as epoch milliseconds, Long.MIN_VALUE). A ``format`` on the sort would turn it into
+# ``null``, which ``search_after`` refuses: any walk whose page ended on an undated article died (qa7b-9).
+UNDATED_SORT_VALUE = -(2**63)
+
+
 def sort_clause(sort: Sort, fm: FieldMap) -> list[Any]:
-    by_date = {fm.published: {"order": "desc", "missing": "_last", "format": "strict_date_optional_time"}}
+    """Newest first (or by score, then newest first), ties by id: a total order. The date's sort value is
+    the epoch-millisecond number, never null, so every page's last values can continue a walk."""
+    by_date = {fm.published: {"order": "desc", "missing": "_last"}}
     tiebreak = {fm.id: {"order": "asc"}}
     if sort == "date":
         return [by_date, tiebreak]
@@ -292,6 +300,9 @@ def decode_cursor(cursor: str) -> tuple[list[Any], str | None]:
         after = data["a"]
         if not isinstance(after, list):
             raise TypeError("a")
+        # A cursor made before the date sort lost its ``format`` carries null for an undated article's
+        # date: it means the same place in the order as the number undated articles sort by now.
+        after = [UNDATED_SORT_VALUE if v is None else v for v in after]
         return after, data.get("p")
     except Exception as err:  # noqa: BLE001 - any garbage is the client's error
         raise SearchError("bad cursor") from err
