@@ -115,3 +115,38 @@ def test_api_cli_and_export_walk_past_undated_articles(es_client, alias, monkeyp
     assert out.exit_code == 0, out.output
     _once([json.loads(line)["id"] for line in out.stdout.splitlines()])
 
+
+def test_relevance_export_during_indexing_repeats_nothing(es_client, unique_name):
+    """qa7b-12: articles holding the query's words indexed during a relevance-sorted export changed the
+    scores of the stored ones (BM25 statistics), and the next page's ``search_after`` started again among
+    articles already sent. The walk reads one point in time: exactly the articles there when it began."""
+    name = f"{unique_name}-live"
+    elastic.ensure_index(es_client, name)
+    try:
+        before = [_doc(i, True, "ميناء") for i in range(60)]
+        elastic.index_documents(es_client, before, alias=name, refresh="wait_for")
+        pages = exporter.export_pages(es_client, name, exporter.ExportQuery(q="ميناء", sort="relevance"),
+                                      page_size=10)
+        ids = [s["id"] for s in next(pages)]
+        # many more articles with the word, denser: every stored article's score drops
+        more = [EnrichedDocument(id=f"n{i:04d}", url=f"https://example.test/n{i}", source="bbc", title="ميناء",
+                                 body="ميناء " * 8, published=T0) for i in range(400)]
+        elastic.index_documents(es_client, more, alias=name, refresh="wait_for")
+        ids += [s["id"] for p in pages for s in p]
+        assert len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} articles exported twice"
+        assert set(ids) == {d.id for d in before}
+    finally:
+        elastic.drop_alias_and_indices(es_client, name)
+        forget(name)
+
+
+def test_export_goes_on_when_its_point_in_time_is_gone(es_client, alias):
+    """A reader that stalls past the point in time's keep-alive: the walk goes on after the last article
+    sent, in a new point in time, instead of breaking the stream."""
+    pages = exporter.export_pages(es_client, alias, exporter.ExportQuery(sort="date"), page_size=4)
+    ids = [s["id"] for s in next(pages)]
+    snapshot = pages.gi_frame.f_locals["snapshot"]  # the walk's point in time, expired by hand
+    es_client.close_point_in_time(id=snapshot.pit_id)
+    ids += [s["id"] for p in pages for s in p]
+    _once(ids)
+    assert snapshot.pit_id is None  # closed at the end of the walk
