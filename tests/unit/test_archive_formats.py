@@ -116,11 +116,12 @@ def _hit(i: int, title: str, **kw: object) -> SearchHit:
     return SearchHit(id=f"d{i}", title=title, title_html=title, url=kw.get("url", f"https://e.org/{i}"),
                      source="bbc", published=kw.get("published", f"2022-01-2{i}T10:00:00.000Z"),
                      snippet=kw.get("snippet", "هجوم على <mark>سجن</mark> &amp; فرار"), score=None,
-                     events=["prison_attack"])
+                     events=["prison_attack"], indexed=kw.get("indexed"))
 
 
 def test_atom_feed_is_valid_escaped_and_newest_first():
-    hits = [_hit(3, "هجوم <b>على</b> سجن & فرار \x0b"), _hit(2, "ثاني", url=None, published=None), _hit(1, "أول")]
+    hits = [_hit(3, "هجوم <b>على</b> سجن & فرار \x0b"),
+            _hit(2, "ثاني", url=None, published=None, indexed="2022-01-25T08:00:00.123Z"), _hit(1, "أول")]
     xml = build_feed(hits, query='سجن AND "فرار" <x>', self_url="http://h/search.atom?q=x&a=1",
                      page_url="http://h/?q=x", article_url="http://h/#article/{id}",
                      now=datetime(2022, 2, 1, tzinfo=UTC))
@@ -128,7 +129,7 @@ def test_atom_feed_is_valid_escaped_and_newest_first():
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.version == "atom10"
     assert parsed.feed.title == 'newsworker: سجن AND "فرار" <x>'
-    assert parsed.feed.updated == "2022-01-23T10:00:00Z"
+    assert parsed.feed.updated == "2022-01-25T08:00:00Z"  # no older than any entry's
     links = {ln["rel"]: ln["href"] for ln in parsed.feed.links}
     assert links == {"self": "http://h/search.atom?q=x&a=1", "alternate": "http://h/?q=x"}
     entries = parsed.entries
@@ -136,10 +137,19 @@ def test_atom_feed_is_valid_escaped_and_newest_first():
                                        "urn:newsworker:article:d1"]
     assert entries[0].title == "هجوم <b>على</b> سجن & فرار"  # text, escaped on the wire; \x0b removed
     assert entries[0].link == "https://e.org/3" and entries[1].link == "http://h/#article/d2"
-    assert entries[0].published == "2022-01-23T10:00:00Z" and entries[1].updated == "2022-02-01T00:00:00Z"
+    # an undated article's <updated> is when it was indexed, not the request's time (qa7b-10)
+    assert entries[0].published == "2022-01-23T10:00:00Z" and entries[1].updated == "2022-01-25T08:00:00Z"
+    assert "published" not in entries[1]
     assert entries[0].author == "bbc" and entries[0].tags[0].term == "prison_attack"
     assert entries[0].summary == "هجوم على <b>سجن</b> &amp; فرار"  # matches in bold; the text stays escaped
     assert b"<script" not in xml
+
+
+def test_atom_entry_without_any_time_is_the_same_at_every_fetch():
+    hit = _hit(4, "بلا تاريخ", published=None)
+    feeds = [build_feed([hit], query="", self_url="http://h/a", page_url="http://h/", now=datetime(2022, 2, d, tzinfo=UTC))
+             for d in (1, 2)]
+    assert feeds[0] == feeds[1]
 
 
 def test_atom_feed_without_hits_is_valid():

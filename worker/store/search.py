@@ -56,6 +56,9 @@ class SearchHit:
     # articles of the hit's story in the whole index (every date and source, not only this search's), when
     # the search was asked for them (``story_sizes``): the page's "+N other reports" (qa5c-2)
     story_articles: int | None = None
+    # when newsworker indexed the article (else fetched it): a stable time for an undated article, e.g. the
+    # Atom entry's <updated> (qa7b-10)
+    indexed: str | None = None
 
 
 @dataclass
@@ -268,6 +271,7 @@ def make_hit(raw: dict[str, Any], marker: highlight.Marker, snippet_chars: int =
         places=_places(src),
         casualties=casualty_totals(src),
         story_id=src.get("story_id") or None,
+        indexed=str(stamp) if (stamp := src.get("indexed") or src.get("fetched")) else None,
     )
 
 
