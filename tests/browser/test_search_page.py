@@ -294,3 +294,36 @@ def test_a_search_the_service_could_not_answer_runs_again_by_itself(page, server
     assert "تلقائيًا" not in page.inner_text("#error")
     page.clock.run_for(120_000)
     assert len(asked) == 4 and not page.errors
+
+
+def test_results_past_the_browsable_window_are_explained_not_an_error(page, server):
+    """qa7b-8: with more than 10,000 results the pager stopped at page 500 without a word, and a link to
+    page 501 showed a "query error" naming next_cursor, with Previous disabled. The page now shows the last
+    browsable page, says why it stops and what to do instead (narrow, or Export), in the page's language."""
+    asked: list[str] = []
+
+    def many(route):  # the real answer, said to have more results than the window holds
+        asked.append(route.request.url)
+        resp = route.fetch()
+        body = resp.json()
+        body["total"] = 10_450
+        route.fulfill(response=resp, json=body)
+
+    page.route("**/search?*", many)
+    page.goto(server + "/?page=501&sort=date")
+    page.wait_for_selector("#pagelimit:not([hidden])")
+    assert page.is_hidden("#error")
+    assert "page=500" in page.url and all("page=501" not in u for u in asked)
+    assert page.inner_text("#pageinfo") == "صفحة 500 من 523"
+    assert page.is_disabled("#next") and not page.is_disabled("#prev")
+    notice = page.inner_text("#pagelimit")
+    assert "10000" in notice and "التصدير" in notice and "10450" in notice
+    page.click("#nav-lang")
+    page.wait_for_selector("#pagelimit:has-text('Only the first 10000 results can be browsed')")
+    assert "Export" in page.inner_text("#pagelimit")
+    page.click("#nav-lang")
+    page.wait_for_function("document.documentElement.dir === 'rtl'")
+    page.click("#prev")
+    page.wait_for_selector("#pagelimit[hidden]", state="attached")
+    page.wait_for_function("document.getElementById('pageinfo').textContent === 'صفحة 499 من 523'")
+    assert not page.is_disabled("#next") and not page.errors

@@ -181,3 +181,31 @@ def test_search_atom_links_use_the_public_url_behind_a_proxy(client, monkeypatch
     assert links["alternate"] == "https://news.example.org/nw/?q=%D8%B3%D8%AC%D9%86"
     assert feed.entries[0].link.startswith("https://example.test/")  # the outlet's own link is kept
 
+
+
+def test_search_atom_undated_entry_keeps_its_updated(es_client, unique_name):
+    """qa7b-10: an undated article's <updated> was the request's time, new at every fetch of the feed; it is
+    when the article was indexed, and the feed's <updated> is no older than any entry's."""
+    from worker.api.app import create_app
+    from worker.api.routes.search import SearchTarget, search_target
+
+    name = f"{unique_name}-atom"
+    elastic.ensure_index(es_client, name)
+    try:
+        when = datetime(2023, 3, 4, 5, 6, 7, tzinfo=UTC)
+        docs = [EnrichedDocument(id="undated1", url="https://example.test/u", source="bbc", title="بلا تاريخ",
+                                 body="خبر بلا تاريخ", indexed=when),
+                EnrichedDocument(id="dated1", url="https://example.test/d", source="bbc", title="بتاريخ",
+                                 body="خبر بتاريخ", published=T0, indexed=when)]
+        elastic.index_documents(es_client, docs, alias=name, refresh="wait_for")
+        app = create_app()
+        app.dependency_overrides[search_target] = lambda: SearchTarget(es_client, name)
+        feeds = [feedparser.parse(TestClient(app).get("/search.atom", params={"q": "خبر"}).content) for _ in (1, 2)]
+        entries = {e.id: e for e in feeds[0].entries}
+        assert entries["urn:newsworker:article:undated1"].updated == "2023-03-04T05:06:07Z"
+        assert "published" not in entries["urn:newsworker:article:undated1"]
+        assert feeds[0].feed.updated == "2023-03-04T05:06:07Z"
+        assert [e.updated for e in feeds[1].entries] == [e.updated for e in feeds[0].entries]
+    finally:
+        elastic.drop_alias_and_indices(es_client, name)
+        forget(name)

@@ -44,6 +44,14 @@ def test_csv_safe_defuses_formulas_only():
     assert csv_safe("سجن =1") == "سجن =1" and csv_safe(None) == "" and csv_safe(20) == "20"
 
 
+def test_csv_casualty_columns_tell_a_reported_zero_from_none_reported():
+    """qa7b-6: the kind columns were 0 for every article that reported nothing, like a reported 0."""
+    page = [{"id": "z", "casualties": [{"kind": "killed", "count": 0, "text": "لا قتلى"}]}, {"id": "n", "casualties": []}]
+    rows = list(csv.DictReader(io.StringIO("".join(render_csv([page])).lstrip("\ufeff"))))
+    assert [(r["killed"], r["injured"]) for r in rows] == [("0", ""), ("", "")]
+    assert [r["casualties"] for r in rows] == ["killed 0", ""]
+
+
 def test_csv_export_imports_back_with_the_formula_guard_undone():
     """QA: a title guarded as ``'=...`` on export kept its ``'`` when the CSV was imported again."""
     titles = ["=HYPERLINK(\"http://evil\",\"x\")", "+1", "-2 قتلى", "@user", "'=x", "''+y", "'quoted'", "'1",
@@ -70,7 +78,8 @@ def test_csv_has_bom_flat_columns_and_no_live_formula():
     assert row["title"].startswith("'=HYPERLINK") and row["source"] == "'+bbc" and row["summary"] == "'@SUM(A1)"
     assert row["persons"] == "'\tمظلوم عبدي"
     assert row["events"] == "prison_attack; armed_clash"
-    assert row["killed"] == "20" and row["escaped"] == "100" and row["injured"] == "0"
+    # no count of a kind reported: an empty cell, not 0 (qa7b-6)
+    assert row["killed"] == "20" and row["escaped"] == "100" and row["injured"] == "" and row["arrested"] == ""
     assert row["casualties"] == "killed 20; escaped 100"
     assert row["places"] == "الحسكة; سجن غويران" and row["countries"] == "SY"
     assert row["organisations"] == "قوات سوريا الديمقراطية" and row["locations"] == "الحسكة; الرقة"
@@ -107,11 +116,12 @@ def _hit(i: int, title: str, **kw: object) -> SearchHit:
     return SearchHit(id=f"d{i}", title=title, title_html=title, url=kw.get("url", f"https://e.org/{i}"),
                      source="bbc", published=kw.get("published", f"2022-01-2{i}T10:00:00.000Z"),
                      snippet=kw.get("snippet", "هجوم على <mark>سجن</mark> &amp; فرار"), score=None,
-                     events=["prison_attack"])
+                     events=["prison_attack"], indexed=kw.get("indexed"))
 
 
 def test_atom_feed_is_valid_escaped_and_newest_first():
-    hits = [_hit(3, "هجوم <b>على</b> سجن & فرار \x0b"), _hit(2, "ثاني", url=None, published=None), _hit(1, "أول")]
+    hits = [_hit(3, "هجوم <b>على</b> سجن & فرار \x0b"),
+            _hit(2, "ثاني", url=None, published=None, indexed="2022-01-25T08:00:00.123Z"), _hit(1, "أول")]
     xml = build_feed(hits, query='سجن AND "فرار" <x>', self_url="http://h/search.atom?q=x&a=1",
                      page_url="http://h/?q=x", article_url="http://h/#article/{id}",
                      now=datetime(2022, 2, 1, tzinfo=UTC))
@@ -119,7 +129,7 @@ def test_atom_feed_is_valid_escaped_and_newest_first():
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.version == "atom10"
     assert parsed.feed.title == 'newsworker: سجن AND "فرار" <x>'
-    assert parsed.feed.updated == "2022-01-23T10:00:00Z"
+    assert parsed.feed.updated == "2022-01-25T08:00:00Z"  # no older than any entry's
     links = {ln["rel"]: ln["href"] for ln in parsed.feed.links}
     assert links == {"self": "http://h/search.atom?q=x&a=1", "alternate": "http://h/?q=x"}
     entries = parsed.entries
@@ -127,10 +137,19 @@ def test_atom_feed_is_valid_escaped_and_newest_first():
                                        "urn:newsworker:article:d1"]
     assert entries[0].title == "هجوم <b>على</b> سجن & فرار"  # text, escaped on the wire; \x0b removed
     assert entries[0].link == "https://e.org/3" and entries[1].link == "http://h/#article/d2"
-    assert entries[0].published == "2022-01-23T10:00:00Z" and entries[1].updated == "2022-02-01T00:00:00Z"
+    # an undated article's <updated> is when it was indexed, not the request's time (qa7b-10)
+    assert entries[0].published == "2022-01-23T10:00:00Z" and entries[1].updated == "2022-01-25T08:00:00Z"
+    assert "published" not in entries[1]
     assert entries[0].author == "bbc" and entries[0].tags[0].term == "prison_attack"
     assert entries[0].summary == "هجوم على <b>سجن</b> &amp; فرار"  # matches in bold; the text stays escaped
     assert b"<script" not in xml
+
+
+def test_atom_entry_without_any_time_is_the_same_at_every_fetch():
+    hit = _hit(4, "بلا تاريخ", published=None)
+    feeds = [build_feed([hit], query="", self_url="http://h/a", page_url="http://h/", now=datetime(2022, 2, d, tzinfo=UTC))
+             for d in (1, 2)]
+    assert feeds[0] == feeds[1]
 
 
 def test_atom_feed_without_hits_is_valid():

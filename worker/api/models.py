@@ -104,7 +104,8 @@ class SearchOut(Open):
     hits: list[dict[str, Any]] = Field(description="id, title, title_html, url, source, published, snippet, score, "
                                       "events, entities, places, casualties, story_id (null when the article has "
                                       "no story yet) and story_articles (how many articles that story has in "
-                                      "the whole index, this one included; see GET /stories/{story_id})")
+                                      "the whole index, this one included; see GET /stories/{story_id}) and indexed (when newsworker "
+                                      "indexed it)")
     facets: dict[str, Any]
     next_cursor: str | None = None
 

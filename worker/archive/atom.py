@@ -5,7 +5,9 @@ Built with ElementTree, which escapes text and attributes; characters XML 1.0 ca
 (control characters a hostile feed may have put in a title) are removed first, since escaping cannot
 make them valid. Entries are newest first. Per entry: ``id`` (``urn:newsworker:article:<doc id>``, stable
 across re-imports and reindexing), ``title``, ``link`` to the article, ``updated`` and ``published``
-(the publication time; the feed's ``updated`` is the newest entry's, or now when there is none),
+(the publication time; an undated article's ``updated`` is when it was indexed, which stays the same from
+one fetch of the feed to the next, unlike the request's time; the feed's ``updated`` is the newest entry's,
+or now when there is none),
 ``author`` (the source), one ``category`` per event type, and ``summary``: the search's highlighted
 snippet as ``type="html"`` (its text is escaped by the highlighter; the only markup is the matches, as
 ``<b>``).
@@ -49,6 +51,16 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return el
 
 
+# An entry's <updated> when the article has no time at all (none of newsworker's own writes lacks
+# ``indexed``): a fixed instant, since the request's time would show it as new at every fetch (qa7b-10).
+NO_TIME = "1970-01-01T00:00:00Z"
+
+
+def _updated(hit: SearchHit) -> str:
+    """The publication time, else when the article was indexed (or fetched): the same at every fetch."""
+    return _rfc3339(hit.published) or _rfc3339(hit.indexed) or NO_TIME
+
+
 def entry_id(doc_id: str) -> str:
     return f"urn:newsworker:article:{doc_id}"
 
@@ -67,15 +79,15 @@ def build_feed(hits: Sequence[SearchHit], *, query: str, self_url: str, page_url
     _sub(feed, "link", rel="self", type="application/atom+xml", href=self_url)
     _sub(feed, "link", rel="alternate", type="text/html", href=page_url)
     _sub(feed, "generator", "newsworker")
-    stamps = [s for h in hits if (s := _rfc3339(h.published))]
-    _sub(feed, "updated", max(stamps) if stamps else now_s)
-    for hit in hits:
+    updated = [_updated(h) for h in hits]
+    _sub(feed, "updated", max(updated) if updated else now_s)  # never older than an entry
+    for hit, hit_updated in zip(hits, updated, strict=True):
         entry = _sub(feed, "entry")
         _sub(entry, "id", entry_id(hit.id))
         _sub(entry, "title", hit.title or hit.id)
         _sub(entry, "link", rel="alternate", href=hit.url or article_url.format(id=hit.id))
         published = _rfc3339(hit.published)
-        _sub(entry, "updated", published or now_s)
+        _sub(entry, "updated", hit_updated)
         if published:
             _sub(entry, "published", published)
         if hit.source:

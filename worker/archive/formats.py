@@ -114,7 +114,9 @@ def csv_record(src: dict[str, Any]) -> list[str]:
                                                      "story_id", "summary")}
     cells["events"] = JOIN.join(event_types(src))
     cells["casualties"] = JOIN.join(f"{k} {maxima[k]}" for k in CASUALTY_KINDS if k in maxima)
-    cells.update({k: maxima.get(k, 0) for k in CASUALTY_KINDS})
+    # None (an empty cell) when the article reports no count of that kind: a reported 0 stays "0", and a
+    # spreadsheet's average or "killed = 0" filter does not count the articles that say nothing (qa7b-6)
+    cells.update({k: maxima.get(k) for k in CASUALTY_KINDS})
     cells["places"] = JOIN.join(dict.fromkeys(p["name"] for p in resolved if p["name"]))
     cells["countries"] = JOIN.join(dict.fromkeys(p["country"] for p in resolved if p["country"]))
     for etype, column in ENTITY_COLUMNS.items():

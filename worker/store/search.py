@@ -56,6 +56,9 @@ class SearchHit:
     # articles of the hit's story in the whole index (every date and source, not only this search's), when
     # the search was asked for them (``story_sizes``): the page's "+N other reports" (qa5c-2)
     story_articles: int | None = None
+    # when newsworker indexed the article (else fetched it): a stable time for an undated article, e.g. the
+    # Atom entry's <updated> (qa7b-10)
+    indexed: str | None = None
 
 
 @dataclass
@@ -139,8 +142,16 @@ def build_query(
     return {"bool": {"must": [text_query], "filter": filters}}, text_query
 
 
+# The sort value Elasticsearch gives an article without a date when dates sort newest first with
+# ``missing: _last`` (as epoch milliseconds, Long.MIN_VALUE). A ``format`` on the sort would turn it into
+# ``null``, which ``search_after`` refuses: any walk whose page ended on an undated article died (qa7b-9).
+UNDATED_SORT_VALUE = -(2**63)
+
+
 def sort_clause(sort: Sort, fm: FieldMap) -> list[Any]:
-    by_date = {fm.published: {"order": "desc", "missing": "_last", "format": "strict_date_optional_time"}}
+    """Newest first (or by score, then newest first), ties by id: a total order. The date's sort value is
+    the epoch-millisecond number, never null, so every page's last values can continue a walk."""
+    by_date = {fm.published: {"order": "desc", "missing": "_last"}}
     tiebreak = {fm.id: {"order": "asc"}}
     if sort == "date":
         return [by_date, tiebreak]
@@ -260,6 +271,7 @@ def make_hit(raw: dict[str, Any], marker: highlight.Marker, snippet_chars: int =
         places=_places(src),
         casualties=casualty_totals(src),
         story_id=src.get("story_id") or None,
+        indexed=str(stamp) if (stamp := src.get("indexed") or src.get("fetched")) else None,
     )
 
 
@@ -292,6 +304,9 @@ def decode_cursor(cursor: str) -> tuple[list[Any], str | None]:
         after = data["a"]
         if not isinstance(after, list):
             raise TypeError("a")
+        # A cursor made before the date sort lost its ``format`` carries null for an undated article's
+        # date: it means the same place in the order as the number undated articles sort by now.
+        after = [UNDATED_SORT_VALUE if v is None else v for v in after]
         return after, data.get("p")
     except Exception as err:  # noqa: BLE001 - any garbage is the client's error
         raise SearchError("bad cursor") from err

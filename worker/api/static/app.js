@@ -51,6 +51,12 @@ function formatDate(iso) {
 
 const state = { q: "", from: "", to: "", sort: "relevance", source: [], page: 1, size: 20 };
 
+/* The index serves pages only within its first 10,000 results (Elasticsearch's result window; /search
+ * answers a page beyond it with a 400). The page says so where its pager stops, and points to narrowing
+ * the search or to Export, which returns every result (qa7b-8). */
+const BROWSE_LIMIT = 10000;
+const lastBrowsablePage = () => Math.max(1, Math.floor(BROWSE_LIMIT / state.size));
+
 function readUrl() {
   const p = new URLSearchParams(window.location.search);
   state.q = p.get("q") || "";
@@ -123,8 +129,13 @@ function hideError() {
 async function run(push) {
   const refocus = focusMark(); // before the panels go inert: a bar, a chip, a facet pressed to get here
   syncForm();
+  // A page past the browsable results (a shared or bookmarked ?page=501) is not a query error: it shows
+  // the last browsable page, with the notice that says why, and the address says which page it is.
+  const clamped = state.page > lastBrowsablePage();
+  if (clamped) state.page = lastBrowsablePage();
   const qs = params();
   if (push) window.history.pushState(null, "", qs.toString() ? `?${qs}` : window.location.pathname);
+  else if (clamped) window.history.replaceState(null, "", `?${qs}`);
   qs.set("size", String(state.size));
   const seq = ++requestSeq;
   NW.holdAgain("search");
@@ -188,6 +199,7 @@ function clearResults() {
   for (const id of PANELS) $(id).replaceChildren();
   $("prev").disabled = true;
   $("next").disabled = true;
+  $("pagelimit").hidden = true;
 }
 
 /* While a search is pending, the previous answer is not this query's: its panels are dimmed, busy for
@@ -235,7 +247,11 @@ function render(data) {
   const pages = Math.ceil(data.total / state.size);
   $("pageinfo").textContent = data.total ? NW.t("search.page", { page: state.page, pages }) : "";
   $("prev").disabled = state.page <= 1;
-  $("next").disabled = state.page >= pages || state.page * state.size >= 10000;
+  const walled = pages > lastBrowsablePage() && state.page >= lastBrowsablePage();
+  $("next").disabled = state.page >= pages || walled;
+  // said where the pager stops short of the results, not as an error: the query is fine
+  $("pagelimit").textContent = walled ? NW.t("search.page_limit", { limit: BROWSE_LIMIT, n: data.total }) : "";
+  $("pagelimit").hidden = !walled;
 }
 
 /* Map dots: the geohash cells of *all* matching articles (facet "geo") when the server sent them, named
@@ -720,6 +736,7 @@ NW.addStrings({
     "search.status": { zero: "لا نتائج — {ms} م.ث", one: "نتيجة واحدة — {ms} م.ث", two: "نتيجتان — {ms} م.ث",
       few: "{n} نتائج — {ms} م.ث", many: "{n} نتيجة — {ms} م.ث", other: "{n} نتيجة — {ms} م.ث" },
     "search.page": "صفحة {page} من {pages}",
+    "search.page_limit": "لا يمكن تصفّح أكثر من أول {limit} نتيجة صفحةً صفحة. ضيّق البحث (بنطاق تاريخ أو مصدر) أو استخدم التصدير للحصول على النتائج كلها ({n}).",
     "search.articles": { zero: "لا مقالات", one: "مقال واحد", two: "مقالان", few: "{n} مقالات", many: "{n} مقالًا", other: "{n} مقال" },
     "search.chip_source": "المصدر: {v}", "search.chip_date": "التاريخ: {from} — {to}", "search.no_results": "لا نتائج",
     "search.untitled": "(بلا عنوان)", "search.article_error": "تعذّر فتح المقال: {detail}",
@@ -752,6 +769,7 @@ NW.addStrings({
     "search.next": "Next", "search.close": "Close", "search.searching": "Searching…",
     "search.query_error": "Query error: {detail}{pos}", "search.position": " (at {n})",
     "search.status": { one: "{n} result — {ms} ms", other: "{n} results — {ms} ms" }, "search.page": "Page {page} of {pages}",
+    "search.page_limit": "Only the first {limit} results can be browsed page by page. Narrow the search (a date range or a source) or use Export to get all {n} results.",
     "search.articles": { one: "{n} article", other: "{n} articles" },
     "search.chip_source": "Source: {v}", "search.chip_date": "Date: {from} — {to}", "search.no_results": "No results",
     "search.untitled": "(untitled)", "search.article_error": "Could not open the article: {detail}",
