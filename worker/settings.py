@@ -166,8 +166,9 @@ class Settings(BaseSettings):
     api_rate_per_second: float = Field(20.0, description="requests per second per client (0: no limit)")
     api_rate_burst: int = Field(200, description="requests a client may send at once before the rate applies")
     api_anonymous_pits: int = Field(
-        50, description="point-in-time searches requests without the write key may open per 2 minutes, all "
-        "clients together (each holds an Elasticsearch search context)")
+        50, description="point-in-time searches and exports requests without the write key may open per 2 "
+        "minutes, all clients together (each holds an Elasticsearch search context; past it an export walks "
+        "the live index)")
     # The API answers someone who is waiting: it never rides out an Elasticsearch outage the way indexing does
     # (the workers' client keeps its 30 s x 4 tries, worker.store.clients.get_es).
     api_es_timeout: float = Field(

@@ -150,3 +150,37 @@ def test_export_goes_on_when_its_point_in_time_is_gone(es_client, alias):
     ids += [s["id"] for p in pages for s in p]
     _once(ids)
     assert snapshot.pit_id is None  # closed at the end of the walk
+
+
+class _CountingPits:
+    """The real client, counting the points in time it opens (``export`` must not open one past the budget)."""
+
+    def __init__(self, es) -> None:  # noqa: ANN001
+        self._es, self.opened = es, 0
+
+    def open_point_in_time(self, **kw):  # noqa: ANN003, ANN201
+        self.opened += 1
+        return self._es.open_point_in_time(**kw)
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self._es, name)
+
+
+def test_anonymous_exports_share_the_point_in_time_budget(es_client, alias, monkeypatch):
+    """An export holds a point in time while it streams, and a reader can stall it for minutes: without
+    the write key it takes one from /search's budget, and past it walks the live index (still whole)."""
+    from worker.api.app import create_app
+    from worker.api.limits import PitBudget
+    from worker.api.routes.search import SearchTarget, search_target
+
+    counting = _CountingPits(es_client)
+    app = create_app()
+    app.dependency_overrides[search_target] = lambda: SearchTarget(counting, alias)
+    app.state.pit_budget = PitBudget(1)
+    client = TestClient(app)
+    monkeypatch.setattr(exporter, "PAGE_SIZE", 2)
+    for expected_pits in (1, 1):  # the first takes the budget's one, the second walks without
+        r = client.get("/export", params={"format": "jsonl", "sort": "date"})
+        assert r.status_code == 200
+        _once([json.loads(line)["id"] for line in r.text.splitlines()])
+        assert counting.opened == expected_pits

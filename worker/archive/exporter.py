@@ -41,16 +41,24 @@ class ExportQuery:
     date_to: str | None = None
     sort: Sort = "date"
     limit: int | None = None  # at most this many articles (None: all)
+    # walk one point in time (the API's anonymous exports share the point-in-time budget of /search; one
+    # refused walks the live index: exact for the date sort, a relevance sort may then repeat under indexing)
+    pinned: bool = True
 
 
 class _Snapshot:
     """The walk's point in time: the id Elasticsearch last returned, renewed by every page."""
 
-    def __init__(self, es: Elasticsearch, alias: str) -> None:
-        self.es, self.alias = es, alias
+    def __init__(self, es: Elasticsearch, alias: str, pinned: bool = True) -> None:
+        self.es, self.alias, self.pinned = es, alias, pinned
         self.pit_id: str | None = None
 
     def search(self, body: dict[str, Any], size: int, after: list[Any] | None) -> list[dict[str, Any]]:
+        if not self.pinned:
+            live: dict[str, Any] = dict(body, index=self.alias, size=size)
+            if after is not None:
+                live["search_after"] = after
+            return self.es.search(**live).body["hits"]["hits"]
         if self.pit_id is None:
             self.pit_id = self.es.open_point_in_time(index=self.alias, keep_alive=PIT_KEEP_ALIVE).body["id"]
         kwargs: dict[str, Any] = dict(body, size=size, pit={"id": self.pit_id, "keep_alive": PIT_KEEP_ALIVE})
@@ -93,7 +101,7 @@ def export_pages(es: Elasticsearch, alias: str, query: ExportQuery, *, page_size
     body: dict[str, Any] = {"query": es_query, "sort": sort_clause(query.sort, fm),
                             "source": {"includes": list(DOCUMENT_FIELDS)}, "track_total_hits": False}
     first_size = size if query.limit is None else min(size, query.limit)
-    snapshot = _Snapshot(es, alias)
+    snapshot = _Snapshot(es, alias, query.pinned)
     try:
         first = snapshot.search(body, first_size, None)
     except BaseException:

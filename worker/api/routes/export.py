@@ -10,14 +10,15 @@ first page before the 200 starts, so these never arrive as a truncated file.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from worker.api.auth import require_read
-from worker.api.routes.search import Q_HELP, SEARCH_ERRORS, SOURCE_HELP, Target
+from worker.api.auth import is_writer, require_read
+from worker.api.limits import PitBudget
+from worker.api.routes.search import Q_HELP, SEARCH_ERRORS, SOURCE_HELP, Target, pit_budget
 from worker.api.routes.search import _run as run_search  # the store's errors -> the same HTTP answers
 from worker.archive.atom import MEDIA_TYPE, build_feed
 from worker.archive.exporter import ExportQuery, export_pages
@@ -42,6 +43,7 @@ def _q() -> Any:
                                                "content": _EXPORT_TYPES}})
 def export(
     target: Target,
+    budget: Annotated[PitBudget, Depends(pit_budget)],
     q: str = _q(),
     source: str | None = Query(None, max_length=2000, description=SOURCE_HELP),
     date_from: str | None = Query(None, alias="from", max_length=40, description=FROM_HELP),
@@ -50,10 +52,14 @@ def export(
                                                       "geojson (one Feature per article and resolved place)"),
     sort: Literal["date", "relevance"] = "date",
     limit: int | None = Query(None, ge=1, le=10_000_000, description="at most this many articles"),
+    x_api_key: str | None = Header(None, alias="X-API-Key"),
 ) -> Any:
     """Every article matching the search (no 10,000-hit window: walked with search_after), streamed."""
+    # The walk holds a point in time while it streams: without the write key it takes one from the budget
+    # /search?pit=true shares (a reader can stall a stream for minutes), and walks the live index without.
+    pinned = is_writer(x_api_key) or budget.take()
     pages = run_search(export_pages, target.es, target.alias,
-                       ExportQuery(q, source, date_from, date_to, sort, limit))
+                       ExportQuery(q, source, date_from, date_to, sort, limit, pinned))
     if isinstance(pages, JSONResponse):
         return pages
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
