@@ -307,3 +307,12 @@ def test_country_takes_a_two_letter_code_or_is_refused(q):
     with pytest.raises(QuerySyntaxError, match=r"country: takes an ISO 3166 alpha-2 code such as SY"):
         parse(q)
     assert parse("country:iq") == Keyword("countries", "IQ")
+
+
+def test_a_lone_article_is_no_searchable_word_and_a_guillemet_is_named() -> None:
+    """QA7 qa7a-17: "ال" searched the stray tokens "ال"; an unbalanced « was reported as a \" ."""
+    with pytest.raises(QuerySyntaxError, match="no searchable word"):
+        parse("ال")
+    assert parse("ال سجن") == parse("سجن")
+    with pytest.raises(QuerySyntaxError, match="a « has no partner"):
+        parse("«هجوم على سجن")

@@ -130,6 +130,8 @@ _FOLD_TABLE = {**_FOLD_MARKED, ord(_TA): "ه", ord(_YA): "ي", ord(_HA): "ا"}
 _ARTICLES = (
     "وبال", "وكال", "فبال", "فكال", "ولل", "فلل", "وال", "فال", "بال", "كال", "لل", "ال",
 )
+# An article form standing alone (a stray "ال" before a space, a query of it): not "بال" (mind) or "كال".
+_LONE_ARTICLES = frozenset({"ال", "لل", "وال", "فال", "ولل", "فلل"})
 _ARTICLE_EXCEPTIONS = frozenset({"الله", "اللهم", "الا", "الي", "الان", "الف", "الذي", "التي", "الذين"})
 # Folded word starts that are part of the stem, not a conjunction و (folded again below, so a fold
 # change cannot leave one behind: "وزراء", "وسائل").
@@ -322,12 +324,13 @@ def stem(token: str) -> str:
 
 
 def tokens(folded: str) -> list[str]:
-    """Tokens of already folded text, before stemming (the over-long and one-letter Arabic ones dropped).
-    ``folded`` by ``fold_text`` (or marked by the analysis: the tokens are then marked too)."""
+    """Tokens of already folded text, before stemming (the over-long and one-letter Arabic ones dropped, and
+    a lone article, "ال"، "لل"، "وال": nothing to search, like a lone و; QA7 qa7a-17). ``folded`` by
+    ``fold_text`` (or marked by the analysis: the tokens are then marked too)."""
     return [
         t
         for t in _TOKEN_RE.findall(folded)
-        if len(t) <= MAX_TOKEN_CHARS and (len(t) > 1 or not _ARABIC_RE.match(t))
+        if len(t) <= MAX_TOKEN_CHARS and (len(t) > 1 or not _ARABIC_RE.match(t)) and t not in _LONE_ARTICLES
     ]
 
 

@@ -176,7 +176,9 @@ def _translate_operators(q: str, original: str) -> tuple[str, list[int]]:
     if in_quote:
         # luqum only notices an unclosed opening quote; a stray closing one ('سجن"') would be read as
         # punctuation of the word, so an odd count is refused either way, at the unpaired quote
-        raise QuerySyntaxError('unbalanced quote: a " has no partner (escape it as \\" to search for it)',
+        typed = original[quote_at] if 0 <= quote_at < len(original) else '"'
+        raise QuerySyntaxError(f'unbalanced quote: a {typed} has no partner (escape it as \\" to search for it)'
+                               if typed == '"' else f"unbalanced quote: a {typed} has no partner",
                                quote_at, original)
     origin.append(n)
     return "".join(out), origin
