@@ -66,6 +66,7 @@ from worker.query.lexicon import (
     plural_of_feminine,
     strips_suffix,
     ta_is_own,
+    ta_own_words,
     word_df,
 )
 
@@ -232,6 +233,8 @@ def _strip_preposition(word: str) -> str:
 def _strip_suffix(word: str, ta: bool = False) -> tuple[str, bool]:
     """One suffix off ``word`` (folded: ة is ه; ``ta``: its final ه was written ة), as ``(stem, feminine)``:
     ``feminine`` when the stem ends in a ta marbuta, which :func:`stem` may still drop (``ta_is_own``)."""
+    if word in ta_own_words():
+        return word, True  # "مدرسة"، "دورية": a word of its own (``ta_own.txt``), before the nisba rule
     if len(word) - 2 >= _MIN_STEM and (word.endswith("يه") or word.endswith("يا")):
         return word[:-1], False  # nisba: سورية / سوريه / سوريا -> سوري
     if word.endswith("ه") and (ta or is_ta_marbuta(word) or is_name(word)):
@@ -243,6 +246,8 @@ def _strip_suffix(word: str, ta: bool = False) -> tuple[str, bool]:
         return word, False  # "الإمارات"، "البحرين"، "درعا": no ending of a name is a suffix
     if word.endswith("ات") and len(word) - 2 >= _MIN_STEM:
         single = word[:-2]
+        if single + "ه" in ta_own_words():
+            return single + "ه", True  # "الدوريات" (patrols) is "دورية"'s plural, not "دوري"'s
         # the sound plural of a feminine noun keeps its singular's ة ("عربات" -> "عربه", not "عرب"); a
         # nisba's ("عمليات") is its singular's key already ("عملية" -> "عملي")
         if not single.endswith("ي") and plural_of_feminine(single):

@@ -15,6 +15,8 @@
   of the word without ة (:func:`ta_is_own`), and which singular its -ات plural belongs to
   (:func:`plural_of_feminine`); the last two decided by co-occurrence in the corpus.
 * ``plurals.tsv``: hand-reviewed broken plural -> singular pairs (``analysis`` maps both to one key).
+* ``ta_own.txt``: a short hand list of ة-words that are words of their own although the corpus would merge
+  them with the word without ة ("مدرسة" is no feminine of "مدرس", "دورية" no nisba of "دوري"; QA7 qa7a-5).
 
 Pure and cached: the tables load once per process, on first use.
 """
@@ -28,7 +30,8 @@ from typing import NamedTuple
 
 __all__ = [
     "clitic_names", "feminine_table", "is_name", "keeps_ending", "is_proclitic_split", "is_ta_marbuta", "keep_whole",
-    "load_plural_pairs", "plural_of_feminine", "reset", "strips_suffix", "suffix_table", "ta_is_own", "word_df",
+    "load_plural_pairs", "plural_of_feminine", "reset", "strips_suffix", "suffix_table", "ta_is_own", "ta_own_words",
+    "word_df",
     "Feminine", "MIN_STEM_DF", "PREPOSITIONS",
 ]
 
@@ -99,12 +102,19 @@ def is_ta_marbuta(word: str) -> bool:
     return got is not None and got.ta >= MIN_STEM_DF and got.ha * _MISSPELT_SHARE <= got.ta
 
 
+@lru_cache(maxsize=1)
+def ta_own_words() -> frozenset[str]:
+    return frozenset(_lines("ta_own.txt"))
+
+
 def ta_is_own(word: str) -> bool:
     """Is folded ``word`` (ending in ة, written ه) a word of its own rather than the feminine form of
     ``word[:-1]``? Decided from the corpus by co-occurrence (``scripts/build_search_lexicon.py``, Xu and
     Croft's em measure): "الشرطة" (police) and "شرط" (condition), "النصرة" and "النصر" share too few
     articles to be one word, "جديدة" and "جديد", "دولة" and "دول" (its plural) share many. A word the table
     does not have is its own word (ة is never a suffix to strip)."""
+    if word in ta_own_words():
+        return True
     got = feminine_table().get(word)
     return got is None or got.own
 
@@ -209,5 +219,5 @@ def is_proclitic_split(word: str, rest: str) -> bool:
 
 def reset() -> None:
     """Forget the loaded tables (after ``scripts/build_search_lexicon.py`` rewrites them, and in tests)."""
-    for fn in (word_df, clitic_names, keep_whole, load_plural_pairs, feminine_table, suffix_table):
+    for fn in (word_df, clitic_names, keep_whole, load_plural_pairs, feminine_table, suffix_table, ta_own_words):
         fn.cache_clear()
