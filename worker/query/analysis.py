@@ -111,6 +111,9 @@ _ALA = "على"  # no other key holds a ى: the fold writes every other one ي
 _HA = "\u0672"
 _ALA_FORMS = frozenset({"عل" + _YA, "وعل" + _YA, "فعل" + _YA})
 _PRONOUNS = frozenset({"ها", "هم", "هن", "ه"})
+# The other attached pronouns (ours, yours, their two): taken off only where the corpus says so (they end
+# like words: "أحيانا"، "لدينا" aside), before the suffix step would read "نا" as an accusative ا.
+_OTHER_PRONOUNS = ("هما", "كما", "نا", "كم")
 
 # Fallback folding that also guarantees the properties we test even if the chain's fold changes, plus the
 # search's own folds (module docstring, step 1): hamza seats, Persian/Urdu letters. All one character to one,
@@ -253,6 +256,9 @@ def _strip_suffix(word: str, ta: bool = False) -> tuple[str, bool]:
         if not single.endswith("ي") and plural_of_feminine(single):
             return single + "ه", True
         return single, False
+    for suf in _OTHER_PRONOUNS:
+        if word.endswith(suf) and len(word) - len(suf) >= _MIN_STEM and _pronoun_on_a_word(word, suf):
+            return _before_pronoun(word[: -len(suf)])
     for suf in _SUFFIXES:
         if word.endswith(suf) and len(word) - len(suf) >= _MIN_STEM:
             if suf in _PRONOUNS:
@@ -263,6 +269,17 @@ def _strip_suffix(word: str, ta: bool = False) -> tuple[str, bool]:
     if word.endswith("و") and len(word) - 1 >= _MIN_STEM and strips_suffix(word, "و"):
         return word[:-1], False  # a plural in construct: "مسلحو التنظيم" is "مسلحون"
     return word, False
+
+
+def _pronoun_on_a_word(word: str, suf: str) -> bool:
+    """Is ``suf`` (نا، كم، هما، كما) an attached pronoun on ``word``? Where what is left is a word (or its
+    ت-form stands for a ة-word) the corpus writes at least as often as the whole ("جنودنا" -> "جنود", QA7
+    qa7a-16); not "أحيانا" (sometimes), which is commoner than "أحيا"."""
+    df = word_df()
+    rest = word[: -len(suf)]
+    forms = (rest, rest[:-1] + "ه") if rest.endswith("ت") else (rest,)
+    n_rest = max(df.get(f, 0) + df.get("ال" + f, 0) for f in forms)
+    return n_rest >= max(MIN_STEM_DF, df.get(word, 0)) and not is_name(word)
 
 
 def _before_pronoun(stem: str) -> tuple[str, bool]:
