@@ -25,7 +25,7 @@ import gzip
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from worker.devdata import CORPUS
@@ -77,6 +77,12 @@ def _texts(corpus: Path) -> Iterator[str]:
         for line in fh:
             raw = json.loads(line)
             yield f"{raw.get('title') or ''} {raw.get('text') or raw.get('abstract') or ''}"
+
+
+def _article_keys(corpus: Path, key: Callable[[str], str]) -> Iterator[set[str]]:
+    """Per article, the set of ``key`` of its Arabic tokens (marked by the analysis's fold)."""
+    for text in _texts(corpus):
+        yield {key(t) for t in set(tokens(_marked_fold(text))) if _arabic(_plain(t))}
 
 
 def ta_marbuta_df(corpus: Path) -> tuple[Counter[str], Counter[str]]:
@@ -138,9 +144,8 @@ def feminine_decisions(
     plural_x: Counter[str] = Counter()  # "Xات": articles with Xات and X
     plural_f: Counter[str] = Counter()  # "Xات": articles with Xات and Xه
     n = 0
-    for text in _texts(corpus):
+    for keys in _article_keys(corpus, key):
         n += 1
-        keys = {key(t) for t in set(tokens(_marked_fold(text))) if _arabic(_plain(t))}
         df.update(keys)
         for k in keys:
             if k in fem and k[:-1] in keys:
@@ -236,9 +241,8 @@ def suffix_decisions(corpus: Path, df_forms: Counter[str]) -> dict[str, bool]:
     df: Counter[str] = Counter()
     pair: Counter[str] = Counter()
     articles = 0
-    for text in _texts(corpus):
+    for keys in _article_keys(corpus, _prefix_off):
         articles += 1
-        keys = {_prefix_off(t) for t in set(tokens(_marked_fold(text))) if _arabic(_plain(t))}
         df.update(keys)
         for k in keys:
             suf = _ending(k)

@@ -60,12 +60,17 @@ def _lines(name: str) -> list[str]:
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
 
 
+def _gz_rows(name: str) -> list[str]:
+    """The data lines of a gzipped table (its first line is a header)."""
+    raw = _read(name)
+    return (gzip.decompress(raw) if raw else b"").decode("utf-8").splitlines()[1:]
+
+
 @lru_cache(maxsize=1)
 def word_df() -> dict[str, int]:
     """Folded word form -> number of ANT articles containing it (forms seen in fewer than 3 are absent)."""
     out: dict[str, int] = {}
-    raw = _read("words.tsv.gz")
-    for line in (gzip.decompress(raw) if raw else b"").decode("utf-8").splitlines()[1:]:
+    for line in _gz_rows("words.tsv.gz"):
         word, _, n = line.partition("\t")
         out[word] = int(n)
     return out
@@ -84,8 +89,7 @@ class Feminine(NamedTuple):
 def feminine_table() -> dict[str, Feminine]:
     """Folded word ending in ه -> its :class:`Feminine` row (words written with ة in at least 3 articles)."""
     out: dict[str, Feminine] = {}
-    raw = _read("tamarbuta.tsv.gz")
-    for line in (gzip.decompress(raw) if raw else b"").decode("utf-8").splitlines()[1:]:
+    for line in _gz_rows("tamarbuta.tsv.gz"):
         word, ta, ha, own, plural = line.split("\t")
         out[word] = Feminine(int(ta), int(ha), own == "1", plural == "1")
     return out
@@ -144,8 +148,7 @@ def is_name(word: str) -> bool:
 def suffix_table() -> dict[str, bool]:
     """Folded word (proclitics off) -> whether its final ون/ين/ان/ا/و is a suffix (``suffixes.tsv.gz``)."""
     out: dict[str, bool] = {}
-    raw = _read("suffixes.tsv.gz")
-    for line in (gzip.decompress(raw) if raw else b"").decode("utf-8").splitlines()[1:]:
+    for line in _gz_rows("suffixes.tsv.gz"):
         word, _, strip = line.partition("\t")
         out[word] = strip == "1"
     return out
