@@ -3,12 +3,13 @@ browser and page fixtures are in ``tests/browser/conftest.py``."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 
 from tests.browser.conftest import wrong_key_then_right
-from tests.integration.test_search_es import _doc, controlled_documents
+from tests.integration.test_search_es import _doc, _ent, controlled_documents
 from worker.query.analysis import analyze
 from worker.store import elastic
 
@@ -73,13 +74,50 @@ def test_facet_click_filters_and_article_view_shows_enrichment(page, server):
     page.wait_for_selector(".hit")
     page.click("#facets section[data-facet=source] .bucket:has-text('skynews')")
     page.wait_for_function("document.querySelectorAll('.hit').length === 1")
-    assert "source=skynews" in page.url
+    assert page.input_value("#q") == "سجن AND sourcename:skynews"  # the exact name counted (qa7b-11)
     page.click(".hit .title")
     page.wait_for_selector("#article[open]")
     assert "هجوم على سجن" in page.inner_text("#article-events")
     assert "20" in page.inner_text("#article-casualties")
     assert "قسد" in page.inner_text("#article-entities")
     assert page.locator("#article-map svg circle.place").count() == 2
+    assert not page.errors and not page.outside
+
+
+def _bucket(page, facet: str, key: str):
+    """The bucket of ``facet`` whose key is exactly ``key`` (has-text would also take "BBC Arabic" for BBC)."""
+    buckets = page.locator(f"#facets section[data-facet={facet}] .bucket")
+    return buckets.filter(has=page.locator(".key", has_text=re.compile(f"^{re.escape(key)}$")))
+
+
+def test_source_and_place_facet_clicks_give_the_count_clicked(page, server, web, es_client):
+    """qa7b-11: the "BBC" source facet (1) filtered with source=BBC, which also takes "BBC Arabic" (2 results),
+    and a place facet added place:"<key>", which also finds a longer name holding it. The click now adds
+    sourcename:/placename:, the exact value the facet counted."""
+    us = "الولايات المتحدة"
+    docs = [
+        _doc("fc-1", "بركان في الولايات المتحدة", "بركان", "BBC", "2022-04-01T10:00:00",
+             entities=[_ent(us, "LOC", us, "بركان في الولايات المتحدة")]),
+        _doc("fc-2", "بركان في الولايات المتحدة الأمريكية", "بركان", "BBC Arabic", "2022-04-02T10:00:00",
+             entities=[_ent(f"{us} الأمريكية", "LOC", f"{us} الأمريكية", "بركان في الولايات المتحدة الأمريكية")]),
+    ]
+    # the entity offsets are read off the title, so the body must hold it too
+    docs = [d.model_copy(update={"body": d.title}) for d in docs]
+    assert elastic.index_documents(es_client, docs, alias=web.alias, refresh="wait_for").indexed == 2
+    try:
+        for facet, key, clause in (("source", "BBC", "sourcename:BBC"), ("place", us, f'placename:"{us}"')):
+            _search(page, server, "بركان")
+            page.wait_for_function("document.querySelectorAll('.hit').length === 2")
+            bucket = _bucket(page, facet, key)
+            assert bucket.locator(".count").inner_text() == "1"
+            bucket.click()
+            page.wait_for_selector("#results:not([aria-busy])", state="attached")
+            page.wait_for_function("document.querySelectorAll('.hit').length === 1")
+            assert page.input_value("#q") == f"بركان AND {clause}"
+            assert page.locator(".hit").count() == 1 and page.inner_text("#status").startswith("نتيجة واحدة")
+    finally:
+        for d in docs:
+            es_client.delete(index=web.alias, id=d.id, refresh=True)
     assert not page.errors and not page.outside
 
 

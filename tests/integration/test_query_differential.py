@@ -161,12 +161,13 @@ def make_queries(docs: list[EnrichedDocument], rng: random.Random) -> list[str]:
         if kind == 7 and places:
             p = rng.choice(places)
             name = p.place.name_en if p.place and rng.random() < 0.3 else p.text
-            return f'place:"{name}"'
+            return rng.choice([f'place:"{name}"', f'placename:"{p.canonical}"'])
         if kind == 8:
             return f"event:{rng.choice(EVENT_TYPES)}"
         if kind == 9:
             value = rng.choice(source_values if rng.random() < 0.7 else sources)
-            return f'source:"{value}"' if " " in value else f"source:{value}"
+            field = "sourcename" if rng.random() < 0.25 else "source"
+            return f'{field}:"{value}"' if " " in value else f"{field}:{value}"
         if kind == 10:
             a, b = sorted([day(), day()])
             return rng.choice([f"date:{a}..{b}", f"date:[{a} TO {b}]", f"date:{{{a} TO {b}}}",
@@ -381,3 +382,27 @@ NEGATION_CASES = {
 
 def test_double_negation_agrees_and_is_right_on_elasticsearch(es_client, unique_name) -> None:
     _agree_and_are_right(es_client, unique_name, QA_DOCS, NEGATION_CASES)
+
+
+# qa7b-11: a source or place facet click filters on the exact value the facet counted (source= and place:
+# also take "BBC Arabic" for BBC, a longer place name holding it and the gazetteer's other names)
+US = "الولايات المتحدة"
+FACET_DOCS = (
+    _doc("f1", "خبر عن الولايات المتحدة", "BBC", None, None, (("الولايات المتحدة", "LOC", US, None),)),
+    _doc("f2", "خبر عن الولايات المتحدة الأمريكية", "BBC Arabic", "bbc-arabic", None,
+         (("الولايات المتحدة الأمريكية", "LOC", "الولايات المتحدة الأمريكية", None),)),
+    _doc("f3", "قالت الولايات المتحدة في بيان", "Sky News Arabia", None, None, (("الولايات المتحدة", "ORG", US, None),)),
+    _doc("f4", "خبر عن سجن غويران", "bbc", None, None, (("سجن غويران", "FAC", "سجن غويران", None),)),
+)
+FACET_CASES = {
+    "sourcename:BBC": {"f1"}, 'sourcename:"BBC Arabic"': {"f2"}, "sourcename:bbc": {"f4"},
+    "sourcename:Arabic": set(), "sourcename:bbc-arabic": set(), "NOT sourcename:BBC": {"f2", "f3", "f4"},
+    "sourcename:*": {"f1", "f2", "f3", "f4"}, "source:BBC": {"f1", "f2", "f4"},
+    f'placename:"{US}"': {"f1"}, f'placename:"{US} الأمريكية"': {"f2"}, 'placename:"سجن غويران"': {"f4"},
+    "placename:الولايات": set(), "placename:*": {"f1", "f2", "f4"}, f'place:"{US}"': {"f1", "f2"},
+    f'name:"{US}"': {"f1", "f3"},
+}
+
+
+def test_facet_exact_fields_agree_and_are_right_on_elasticsearch(es_client, unique_name) -> None:
+    _agree_and_are_right(es_client, unique_name, FACET_DOCS, FACET_CASES)

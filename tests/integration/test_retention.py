@@ -306,6 +306,32 @@ def test_prune_command_dry_run_deletes_nothing_then_prune_does(ctx: AppContext) 
     assert _ids(ctx) == set(corpus) - EXPECTED_GONE
 
 
+def _live_ids(ctx: AppContext) -> set[str]:
+    """What a search sees right now, without refreshing first (as the API and an export do)."""
+    hits = ctx.es.search(index=ctx.settings.es_index, query={"match_all": {}}, size=1000, _source=False)
+    return {h["_id"] for h in hits["hits"]["hits"]}
+
+
+def test_deletions_have_left_search_when_the_prune_returns(ctx: AppContext) -> None:
+    """qa7b-7: `index prune` returned before its deletions were searchable (a script pruning then exporting
+    got the deleted articles); the hourly row shares the code. The index's periodic refresh is turned off
+    here so that only the prune's own refresh can make the deletions visible."""
+    corpus = _corpus(_now())
+    _index(ctx, list(corpus.values()))
+    ctx.es.indices.put_settings(index=ctx.settings.es_index, settings={"index": {"refresh_interval": "-1"}})
+    r = _cli(ctx, "--older-than", "30")
+    assert r.returncode == 0, r.stderr
+    assert _live_ids(ctx) == set(corpus) - EXPECTED_GONE
+    assert int(ctx.es.count(index=ctx.settings.es_index)["count"]) == len(corpus) - len(EXPECTED_GONE)
+
+    # refresh="wait_for" would wait for ever without a periodic refresh: an explicit one
+    res = elastic.index_documents(ctx.es, [_doc("late-old", indexed=_now() - 60 * DAY)],
+                                  alias=ctx.settings.es_index, refresh=True)
+    assert not res.failed and "late-old" in _live_ids(ctx)
+    assert _tick(ctx) == 1
+    assert _live_ids(ctx) == set(corpus) - EXPECTED_GONE
+
+
 def test_prune_command_for_the_alert_history(ctx: AppContext) -> None:
     History(ctx).ensure_index()
     now = _now()

@@ -113,3 +113,40 @@ def test_search_table_shows_published_in_utc_whatever_offset_was_stored(es_clien
     stored = {h["id"]: h["published"] for h in json.loads(runner.invoke(
         app, ["search", "", "--index", alias, "--json"]).output)["hits"]}
     assert stored["tz-plus"].startswith("2018-06-27T01:20") and stored["tz-plus"].endswith("+04:00")  # as stored
+
+
+def test_deep_search_counts_the_walks_snapshot_and_gives_story_articles(es_client, alias, monkeypatch):
+    """qa7b-5: a --limit past 100 walks a point in time but printed the total of a second search run after
+    the walk, so articles indexed meanwhile were counted and not listed; and --json hits always had
+    story_articles null where /search gives each story's size."""
+    import worker.store.search as store_search
+
+    docs = [d.model_copy(update={"story_id": "story-a" if i < 3 else None})
+            for i, d in enumerate(controlled_documents())]
+    elastic.ensure_index(es_client, alias)
+    elastic.index_documents(es_client, docs, alias=alias, refresh="wait_for")
+    api_sizes = {h.id: h.story_articles for h in store_search.search(es_client, "", alias=alias, size=100,
+                                                                   stories=True).hits}
+    assert sorted(v for v in api_sizes.values() if v) == [3, 3, 3]
+
+    late = [d.model_copy(update={"id": f"late-{d.id}", "story_id": None}) for d in docs[:2]]
+    real_search = store_search.search
+
+    def search_then_ingest(*args, **kwargs):  # articles arrive once the walk has opened its snapshot
+        res = real_search(*args, **kwargs)
+        if kwargs.get("pit"):
+            elastic.index_documents(es_client, late, alias=alias, refresh="wait_for")
+        return res
+
+    monkeypatch.setattr(store_search, "search", search_then_ingest)
+    r = runner.invoke(app, ["search", "", "--index", alias, "--limit", "150", "--sort", "date", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert len(out["hits"]) == len(docs) and out["total"] == len(docs)
+    assert {h["id"]: h["story_articles"] for h in out["hits"]} == api_sizes
+
+    monkeypatch.setattr(store_search, "search", real_search)
+    r = runner.invoke(app, ["search", "", "--index", alias, "--limit", "20", "--json"])
+    out = json.loads(r.output)
+    assert out["total"] == len(docs) + len(late)
+    assert {h["id"]: h["story_articles"] for h in out["hits"]} == {**api_sizes, **{d.id: None for d in late}}

@@ -66,15 +66,17 @@ def search_cmd(
         raise typer.BadParameter("--sort must be relevance or date")
     console = CliConsole()
     try:
+        # --json carries each hit's story_articles as the API's /search does (the table has no column for it)
         if limit <= 100:
             res = search(
                 es, query, alias=alias, source=source, date_from=date_from, date_to=date_to,
-                size=limit, sort=sort, facets=as_json,
+                size=limit, sort=sort, facets=as_json, stories=as_json,
             )  # fmt: skip
             total, hits, facets = res.total, res.hits, res.facets
-        else:  # deep: walk with a point in time
+        else:  # deep: walk with a point in time; the total is that snapshot's, as the rows listed (qa7b-5)
             it = iter_hits(
-                es, query, alias=alias, sort=sort, source=source, date_from=date_from, date_to=date_to
+                es, query, alias=alias, sort=sort, source=source, date_from=date_from, date_to=date_to,
+                stories=as_json,
             )
             hits = []
             for hit in it:
@@ -82,16 +84,7 @@ def search_cmd(
                 if len(hits) >= limit:
                     break
             it.close()
-            total = search(
-                es,
-                query,
-                alias=alias,
-                source=source,
-                date_from=date_from,
-                date_to=date_to,
-                size=0,
-                facets=False,
-            ).total
+            total = it.total or 0
             facets = {}
     except QuerySyntaxError as err:
         console.print(f"[red]query error:[/] {cell(getattr(err, 'message', err))}")

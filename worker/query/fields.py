@@ -24,7 +24,8 @@ Derived fields:
 ``killed`` ...     per casualty kind, the largest count reported (0 when none): killed, injured, arrested,
                    kidnapped, missing, escaped; ``casualties_max`` is the largest of them
 ``keyword_keys``   analyzed extracted keywords
-``source_key``     lowercased ``source`` (``source:`` matches it whole or a run of its words, or ``feed_id``)
+``source_key``     lowercased ``source`` (``source:`` matches it whole or a run of its words, or ``feed_id``;
+                   ``sourcename:`` matches ``source`` itself, whole and as written)
 ``published``      ISO 8601 with milliseconds in the publication's own UTC offset (``Z`` when UTC;
                    Elasticsearch indexes the instant), or absent
 =================  =========================================================================================
@@ -103,6 +104,10 @@ QUERY_FIELDS: dict[str, FieldSpec] = {
                   help='an entity\'s exact canonical name, as the entities page counts it: name:"الأمم المتحدة"'),
         FieldSpec("place", "text", ("place_keys",), aliases="place",
                   help="a place (Arabic or English name): place:الحسكة"),
+        # the exact canonical place name, as the place facet counts it (place: also finds the gazetteer
+        # entry's other names and longer names holding it): what a click on a place facet adds (qa7b-11)
+        FieldSpec("placename", "keyword", ("place_names",),
+                  help='a place\'s exact canonical name, as the place facet counts it: placename:"الولايات المتحدة"'),
         FieldSpec("keyword", "text", ("keyword_keys",), help="an extracted keyword"),
         FieldSpec("exact", "text", EXACT_TEXT_FIELDS, exact=True, everywhere="a title or a body",
                   help='the word as written, no clitic/plural folding: exact:لبنان, exact:"سجون حلب"'),
@@ -111,6 +116,10 @@ QUERY_FIELDS: dict[str, FieldSpec] = {
                   "entity type present: type:ORG"),
         FieldSpec("source", "keyword", ("source_key", "feed_id"), "lower", words=("source_key",),
                   help='source name, a word of it, or a feed id: source:bbc, source:"BBC Arabic"'),
+        # the whole source name exactly as stored, as the source facet counts it (source: also takes the
+        # names holding it as a run of words: "BBC Arabic" for BBC): what a click on a source facet adds
+        FieldSpec("sourcename", "keyword", ("source",),
+                  help='a source\'s exact name, as the source facet counts it: sourcename:BBC'),
         FieldSpec("lang", "keyword", ("language",), "lower", help="language code: lang:ar", everywhere="a language"),
         FieldSpec("country", "keyword", ("countries",), "upper", help="ISO country of a place: country:SY",
                   pattern="[A-Z]{2}", pattern_error="country: takes an ISO 3166 alpha-2 code such as SY"),

@@ -18,7 +18,8 @@ counted as ``kept``). One call deletes at most ``limit`` documents, so a periodi
 long; what is left goes at the next call. Deleting is idempotent: a crash leaves documents that the next call
 finds again, and two runs at once only find the other's deletes already done (404, not an error).
 
-Deleted documents stop counting at once (after the next refresh, within a second); their disk space comes
+Deleted documents stop counting at once: a call that deleted something refreshes the index before it returns,
+so a prune followed by a search or an export no longer finds them (qa7b-7); their disk space comes
 back as Elasticsearch merges segments. Under the flood-stage disk watermark's ``read_only_allow_delete``
 block Elasticsearch refuses document deletes as well (only a whole index may go then), so retention has to
 be on before the disk fills; a refused batch stops the call, and the periodic run is retried.
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from elasticsearch import Elasticsearch
+from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from worker.settings import MAX_RETENTION_DAYS, Settings
 
@@ -138,8 +139,9 @@ def count_expired(es: Elasticsearch, index: str, fields: Sequence[str], before: 
 
 
 def prune(es: Elasticsearch, target: Target, before: datetime | None, *, limit: int = RUN_LIMIT,
-          batch: int = BATCH, refresh: bool = False) -> PruneResult:
-    """Delete up to ``limit`` documents of ``target`` whose time is before ``before`` (None: nothing)."""
+          batch: int = BATCH) -> PruneResult:
+    """Delete up to ``limit`` documents of ``target`` whose time is before ``before`` (None: nothing); when
+    some were deleted, refresh ``target.index`` so that they have left search and counts on return."""
     if limit < 1 or batch < 1:
         raise ValueError("limit and batch must be positive")
     result = PruneResult(target.kind, target.index, before)
@@ -163,7 +165,7 @@ def prune(es: Elasticsearch, target: Target, before: datetime | None, *, limit: 
             if not hits:
                 break
             seen += len(hits)
-            _delete(es, hits, result, refresh)
+            _delete(es, hits, result)
             if result.errors:  # a write block or a node away: stop, the next call resumes
                 break
             if len(hits) < size:
@@ -176,13 +178,24 @@ def prune(es: Elasticsearch, target: Target, before: datetime | None, *, limit: 
             es.close_point_in_time(id=pit)
         except Exception:  # noqa: BLE001 - it expires by itself within its keep-alive
             pass
+    if result.deleted:
+        _refresh(es, target.index)
     return result
 
 
-def _delete(es: Elasticsearch, hits: list[dict[str, Any]], result: PruneResult, refresh: bool) -> None:
+def _refresh(es: Elasticsearch, index: str) -> None:
+    """One refresh per call, not per bulk (a refresh makes a segment per shard). Every index behind the
+    alias: the deletes went to the concrete index of each hit."""
+    try:
+        es.indices.refresh(index=index)
+    except (ApiError, TransportError):  # the deletes are done; they show within the refresh interval anyway
+        pass
+
+
+def _delete(es: Elasticsearch, hits: list[dict[str, Any]], result: PruneResult) -> None:
     ops = [{"delete": {"_index": h["_index"], "_id": h["_id"], "if_seq_no": h["_seq_no"],
                        "if_primary_term": h["_primary_term"]}} for h in hits]
-    resp = es.bulk(operations=ops, refresh=refresh)
+    resp = es.bulk(operations=ops)
     for item in resp["items"]:
         info = item.get("delete") or {}
         status = info.get("status")

@@ -416,6 +416,49 @@ def facets(
     return {"total": res.total, "facets": res.facets}
 
 
+class HitWalk(Iterator[SearchHit]):
+    """Every matching hit, in order, through a point-in-time and ``search_after`` (deep paging).
+
+    ``total`` is the number of matches in the walk's own snapshot, read off its first page once iteration
+    has started (None before): a count taken by another search, before or after, would include what was
+    indexed or deleted meanwhile and disagree with the hits listed (qa7b-5). ``close()`` closes the point
+    in time of a walk left unfinished."""
+
+    def __init__(self, es: Elasticsearch, q: str, *, alias: str, sort: Sort, batch: int, stories: bool,
+                 filters: dict[str, Any]) -> None:
+        self.total: int | None = None
+        self._pages = self._walk(es, q, alias=alias, sort=sort, batch=batch, stories=stories, filters=filters)
+
+    def __next__(self) -> SearchHit:
+        return next(self._pages)
+
+    def close(self) -> None:
+        self._pages.close()
+
+    def _walk(self, es: Elasticsearch, q: str, *, alias: str, sort: Sort, batch: int, stories: bool,
+              filters: dict[str, Any]) -> Iterator[SearchHit]:
+        res = search(es, q, alias=alias, sort=sort, size=batch, facets=False, pit=True, stories=stories,
+                     **filters)
+        self.total = res.total
+        pit_id: str | None = None
+        try:
+            while True:
+                yield from res.hits
+                if not res.next_cursor:
+                    break
+                pit_id = decode_cursor(res.next_cursor)[1]
+                res = search(es, q, alias=alias, sort=sort, size=batch, facets=False, cursor=res.next_cursor,
+                             stories=stories, **filters)
+        finally:
+            if res.next_cursor:
+                pit_id = decode_cursor(res.next_cursor)[1] or pit_id
+            if pit_id:
+                try:
+                    es.close_point_in_time(id=pit_id)
+                except Exception:  # noqa: BLE001 - it expires on its own anyway
+                    pass
+
+
 def iter_hits(
     es: Elasticsearch,
     q: str,
@@ -423,26 +466,10 @@ def iter_hits(
     alias: str | None = None,
     sort: Sort = "date",
     batch: int = 200,
+    stories: bool = False,
     **filters: Any,
-) -> Iterator[SearchHit]:
-    """Every matching hit, in order, through a point-in-time and ``search_after`` (deep paging)."""
-    alias = alias or get_settings().es_index
-    res = search(es, q, alias=alias, sort=sort, size=batch, facets=False, pit=True, **filters)
-    pit_id: str | None = None
-    try:
-        while True:
-            yield from res.hits
-            if not res.next_cursor:
-                break
-            pit_id = decode_cursor(res.next_cursor)[1]
-            res = search(
-                es, q, alias=alias, sort=sort, size=batch, facets=False, cursor=res.next_cursor, **filters
-            )
-    finally:
-        if res.next_cursor:
-            pit_id = decode_cursor(res.next_cursor)[1] or pit_id
-        if pit_id:
-            try:
-                es.close_point_in_time(id=pit_id)
-            except Exception:  # noqa: BLE001 - it expires on its own anyway
-                pass
+) -> HitWalk:
+    """Every matching hit, in order, through a point-in-time and ``search_after`` (deep paging); the walk's
+    ``total`` counts its snapshot, ``stories=True`` fills each hit's ``story_articles`` as ``search`` does."""
+    return HitWalk(es, q, alias=alias or get_settings().es_index, sort=sort, batch=batch, stories=stories,
+                   filters=filters)

@@ -373,15 +373,16 @@ function renderResults(hits) {
   }
 }
 
+/* A facet click filters on the exact value the facet counted, so the count clicked is the count got
+ * (qa7b-11): the source filter (source=, source:) also takes the names holding it as a run of words ("BBC
+ * Arabic" for BBC), place: the gazetteer's other names and longer names holding it. */
 function facetClick(name, key) {
   if (name === "source") {
-    if (!state.source.includes(key)) state.source.push(key);
-    state.page = 1;
-    run(true);
+    addClause(`sourcename:${quoteValue(key)}`);
   } else if (name === "event") {
     addClause(`event:${quoteValue(key)}`);
   } else if (name === "place" || name === "entity_LOC" || name === "entity_FAC") {
-    addClause(`place:${quoteValue(key)}`);
+    addClause(`placename:${quoteValue(key)}`);
   } else if (name === "country") {
     addClause(`country:${quoteValue(key)}`);
   } else if (name.startsWith("entity_")) {
