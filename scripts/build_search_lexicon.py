@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from worker.extract.dates import GREGORIAN_MONTHS, HIJRI_MONTHS, LEVANTINE_MONTHS  # noqa: E402
 from worker.query.analysis import (  # noqa: E402
+    _HA,
     _TA,
     _marked_fold,
     _plain,
@@ -52,9 +53,11 @@ MIN_DF = 3
 # Xu and Croft's em threshold: two variants co-occurring at least this much are one word.
 EM_SAME = 0.01
 MIN_CITY_POPULATION = 500_000
-# A listed name's ending is a case ending only where its other case form is written at least this share as
-# often (1 in NAME_CASE_SHARE): see suffix_decisions.
-NAME_CASE_SHARE = 10
+# A city name ending in ة is a name for the ه-spelling decision ("مصراته" is "مصراتة") from this size.
+MIN_TA_CITY_POPULATION = 50_000
+# A word written with أل/إل/آل this many times as often as with a bare alif is a hamza word; fewer, and its
+# bare spelling is often the article + another word ("الهام": "the important" and "إلهام"), which stays so.
+HAMZA_SHARE = 3
 _CLITIC_LETTERS = "بلكفو"
 
 
@@ -100,6 +103,23 @@ def ta_marbuta_df(corpus: Path) -> tuple[Counter[str], Counter[str]]:
         ta.update(seen_ta)
         ha.update(seen_ha)
     return ta, ha
+
+
+def hamza_al_table(corpus: Path) -> list[str]:
+    """Folded words starting with ال that articles write with أل/إل/آل (no proclitic before) at least
+    HAMZA_SHARE times as often as with a bare alif, in MIN_DF articles or more: "ألمانيا"، "إلغاء"، "آلاف"، "ألفي". Their bare
+    spelling is the same word without its hamza, not the article (QA7 qa7r-1)."""
+    hamza: Counter[str] = Counter()
+    bare: Counter[str] = Counter()
+    for text in _texts(corpus):
+        seen_h: set[str] = set()
+        seen_b: set[str] = set()
+        for t in set(tokens(_marked_fold(text))):
+            if len(t) >= 4 and t[1] == "ل" and t[0] in (_HA, "ا"):
+                (seen_h if t[0] == _HA else seen_b).add(_plain(t))
+        hamza.update(seen_h)
+        bare.update(seen_b)
+    return sorted(w for w, h in hamza.items() if h >= MIN_DF and h >= HAMZA_SHARE * bare.get(w, 0))
 
 
 def _em(n_a: int, n_b: int, n_ab: int, n: int) -> float:
@@ -186,6 +206,11 @@ def names() -> set[str]:
             if len(cols) >= 8 and (cols[0] == "country" or int(cols[7] or 0) >= MIN_CITY_POPULATION):
                 for name in cols[1].split("|"):
                     add(name)
+            elif len(cols) >= 8 and int(cols[7] or 0) >= MIN_TA_CITY_POPULATION:
+                # a town whose one-word name ends in ة: its ه spelling is the name ("مصراته", QA7 qa7r-5)
+                for name in cols[1].split("|"):
+                    if " " not in name.strip() and name.strip().endswith("ة"):
+                        add(name)
     for line in (GAZ / "curated.tsv").read_text(encoding="utf-8").splitlines():
         cols = line.split("\t")
         if line.startswith("#") or len(cols) < 3:
@@ -200,13 +225,20 @@ def names() -> set[str]:
         elif section == "first_names" and not line.startswith("#"):
             for name in line.split():
                 add(name)
-    for month in (*LEVANTINE_MONTHS, *HIJRI_MONTHS, *GREGORIAN_MONTHS):
-        add(month.split(" ")[0])  # "تشرين" is no plural of "تشر", "شعبان" no dual of "شعب"
+    out.update(month_words())
     return out
 
 
+def month_words() -> set[str]:
+    """The first words of the month names (folded): names that never take a case ending, whatever their
+    co-occurrence ("تشرين" is no plural of "تشر", "شعبان" no dual of "شعب", "كانون" shares most articles
+    with "كان" and is still not it)."""
+    words = {tokens(fold_text(m.split(" ")[0]))[0] for m in (*LEVANTINE_MONTHS, *HIJRI_MONTHS, *GREGORIAN_MONTHS)}
+    return {w for w in words if len(w) >= 4}
+
+
 # The endings suffix_decisions reads, and the other case form that shows each is a plural or dual ending.
-_OTHER_CASE = {"ون": ("ين",), "ين": ("ون", "ان"), "ان": ("ين",), "ا": (), "و": ("ون", "ين")}
+_OTHER_CASE = {"ون": ("ين",), "ين": ("ون", "ان"), "ان": ("ين",), "ا": ()}
 _RUNTIME_SUFFIXES = ("ات", "ون", "ين", "ان", "ها", "هم", "هن", "ه", "ا")
 
 
@@ -214,8 +246,6 @@ def _ending(word: str) -> str | None:
     """The ending of ``word`` the analysis would strip (its own order: "ها" before "ا"), if
     suffix_decisions decides it; a final و (the construct plural) when no other ending applies."""
     suf = next((s for s in _RUNTIME_SUFFIXES if word.endswith(s) and len(word) - len(s) >= 3), None)
-    if suf is None and word.endswith("و") and len(word) - 1 >= 3:
-        suf = "و"
     return suf if suf in _OTHER_CASE else None
 
 
@@ -224,8 +254,8 @@ def suffix_decisions(corpus: Path, df_forms: Counter[str]) -> dict[str, bool]:
     remainder that is a word too: is the ending a suffix? (QA7 qa7a-1/-4/-7: "البحرين" -> بحر, "لبنان" ->
     لبن, "عدنان" -> عدن, "درعا" -> درع made names match common words.)
 
-    A name (``names.txt``) keeps its ending unless its other case form is a listed name too or is written
-    at least a tenth as often. Otherwise the
+    A name (``names.txt``) keeps its ending unless it shares articles with its remainder above chance.
+    Otherwise the
     ending is a suffix when any of these holds:
     * the word's other case form is a word (MIN_DF articles, bare or with the article): a plural or dual
       ending comes in pairs, "مسلحين"/"مسلحون", "طرفين"/"طرفان"; a name does not ("عمرين" is nowhere);
@@ -233,8 +263,7 @@ def suffix_decisions(corpus: Path, df_forms: Counter[str]) -> dict[str, bool]:
     * ون/ان on a verb of the present tense (ي/ت, or the future سي/ست, first): "يعرفون"، "سيكونون"، "يعملان";
     * a final ا where the word is rarer than its remainder: the accusative, "هجوما" beside "هجوم"
       ("فرنسا"، "درعا" are commoner than "فرنس"، "درع").
-    A final و is a suffix only by the first two (a construct plural, "مسلحو"); "يدعو" and the Latin names
-    in -و ("روبرتو") keep it because no such evidence exists for them."""
+    (The construct plural's و and ي are decided at run time, ``analysis._construct_plural``.)"""
     def n(x: str) -> int:
         return df_forms.get(x, 0) + df_forms.get("ال" + x, 0)
 
@@ -249,6 +278,7 @@ def suffix_decisions(corpus: Path, df_forms: Counter[str]) -> dict[str, bool]:
             if suf and k[: -len(suf)] in keys:
                 pair[k] += 1
     known = clitic_names()
+    months = month_words()
     out: dict[str, bool] = {}
     for word, count in df.items():
         suf = _ending(word)
@@ -257,17 +287,17 @@ def suffix_decisions(corpus: Path, df_forms: Counter[str]) -> dict[str, bool]:
         rest = word[: -len(suf)]
         if df[rest] < MIN_DF:
             continue  # the remainder is no word: no key to collide with
+        same = _em(count, df[rest], pair[word], articles) >= EM_SAME
+        if word in months:
+            out[word] = False
+            continue
         if word in known:
-            # a name keeps its ending unless the list holds its other case form too ("الحوثيين" and
-            # "الحوثيون" are both listed) or the corpus writes that form about as often (within a tenth: the
-            # list's "الفلسطينيين" beside "الفلسطينيون"); "إيرين" (17 articles) beside "إيران" (3,413) is
-            # another name, not a case form
-            others = [rest + other for other in _OTHER_CASE[suf]]
-            out[word] = any(o in known for o in others) or max(map(n, others), default=0) >= max(
-                MIN_DF, n(word) / NAME_CASE_SHARE)
+            # a name keeps its ending unless it and its remainder share articles above chance: "الحوثيين"
+            # and "الحوثي" do; "طالبان" and "طالب", "شعبان" and "شعب", "بوتين" and "بوت" do not (QA7 qa7r-2/3:
+            # a listed "بوتان" or a corpus "طالبين" made them look like case forms)
+            out[word] = same
             continue
         paired = sum(n(rest + other) for other in _OTHER_CASE[suf]) >= MIN_DF
-        same = _em(count, df[rest], pair[word], articles) >= EM_SAME
         verb = suf in ("ون", "ان") and (word[0] in "يت" or word[:2] in ("سي", "ست"))
         accusative = suf == "ا" and count < df[rest]
         out[word] = paired or same or verb or accusative
@@ -305,6 +335,10 @@ def main() -> int:
         + "\n".join(names_list) + "\n",
         encoding="utf-8",
     )
+    hamza = hamza_al_table(args.corpus)
+    (DATA / "hamza_al.txt").write_text(
+        "# Folded words written with أل/إل/آل at least as often as with a bare alif; generated by "
+        "scripts/build_search_lexicon.py\n" + "\n".join(hamza) + "\n", encoding="utf-8")
     reset_tables()  # the proclitic decisions below read the new tables
     ta, ha = ta_marbuta_df(args.corpus)
     decided = feminine_decisions(args.corpus, ta, ha)
@@ -319,7 +353,7 @@ def main() -> int:
     (DATA / "suffixes.tsv.gz").write_bytes(gzip.compress(body.encode("utf-8"), mtime=0))
     print(f"words.tsv.gz: {len(rows)} forms; names.txt: {len(names_list)} names; "
           f"tamarbuta.tsv.gz: {len(ta_rows)} words; suffixes.tsv.gz: {len(suffixes)} words, "
-          f"{sum(not v for v in suffixes.values())} keep their ending")
+          f"{sum(not v for v in suffixes.values())} keep their ending; hamza_al.txt: {len(hamza)} words")
     reset_tables()
     problems = check_plurals(df)
     for p in problems:

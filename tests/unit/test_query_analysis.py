@@ -206,6 +206,8 @@ def test_feminine_table_ships_and_decides() -> None:
         ("درعا", "درع"), ("ماكرون", "ماكر"), ("طهران", "طهر"), ("كانون", "كان"), ("تشرين", "تشر"),
         ("علي", "على"), ("علي", "عليهم"), ("ألفي", "في"), ("للبنان", "بنان"), ("للجنة", "جنة"), ("فلوجة", "وجه"),
         ("مدرسة", "مدرس"), ("طائرة", "طائر"), ("دورية", "الدوري"), ("الدوريات", "الدوري"),  # ta_own.txt
+        ("طالبان", "طالب"), ("شعبان", "شعب"), ("بوتين", "بوتو"), ("بوتين", "بوت"), ("الفي", "في"),  # QA7 re-test
+        ("عسكري", "عسكر"),
     ],
 )
 def test_names_keep_their_endings_and_meet_no_common_word(name: str, word: str) -> None:
@@ -225,6 +227,10 @@ def test_names_keep_their_endings_and_meet_no_common_word(name: str, word: str) 
         ("الفلسطينيين", "الفلسطيني"), ("عليه", "على"), ("وعلى", "على"),
         ("المدارس", "مدرسة"), ("مدرستها", "المدرسة"), ("الطائرات", "طائرة"), ("الدوريات", "دورية"),
         ("جنودنا", "الجنود"), ("قواتنا", "قوات"), ("مدينتنا", "المدينة"), ("حكومتكم", "حكومة"), ("عليهما", "على"),
+        # QA7 re-test: a hamza word written without its hamza, construct plurals in -ي, feminine duals, ة names
+        ("المانيا", "ألمانيا"), ("بالمانيا", "بألمانيا"), ("الغاء", "إلغاء"), ("الاف", "آلاف"), ("الغام", "الألغام"),
+        ("الفي", "ألفي"), ("مسلحي", "المسلحين"), ("معتقلو", "معتقلين"), ("سيارتين", "سيارة"), ("سيارته", "السيارة"),
+        ("دولتهم", "دولة"), ("مصراته", "مصراتة"), ("صبراته", "صبراتة"), ("الهام", "هام"),
     ],
 )
 def test_forms_of_one_word_share_its_key(variant: str, base: str) -> None:
@@ -236,5 +242,4 @@ def test_the_suffix_table_ships_and_decides() -> None:
 
     assert len(suffix_table()) > 5000
     assert is_name("بحرين") and not strips_suffix("بحرين", "ين") and not strips_suffix("عمران", "ان")
-    assert strips_suffix("مسلحين", "ين") and strips_suffix("مسلحو", "و")
-    assert not strips_suffix("روبرتو", "و")  # a final و is a suffix only on evidence
+    assert strips_suffix("مسلحين", "ين")

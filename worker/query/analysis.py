@@ -58,6 +58,7 @@ from worker.query import lexicon
 from worker.query.lexicon import (
     MIN_STEM_DF,
     PREPOSITIONS,
+    hamza_al,
     is_name,
     is_proclitic_split,
     is_ta_marbuta,
@@ -111,6 +112,7 @@ _ALA = "على"  # no other key holds a ى: the fold writes every other one ي
 _HA = "\u0672"
 _ALA_FORMS = frozenset({"عل" + _YA, "وعل" + _YA, "فعل" + _YA})
 _PRONOUNS = frozenset({"ها", "هم", "هن", "ه"})
+_T_FORM_SHARE = 20  # a ت-form this much rarer than its ة-word is that word before a pronoun or dual ending
 # The other attached pronouns (ours, yours, their two): taken off only where the corpus says so (they end
 # like words: "أحيانا"، "لدينا" aside), before the suffix step would read "نا" as an accusative ا.
 _OTHER_PRONOUNS = ("هما", "كما", "نا", "كم")
@@ -199,6 +201,10 @@ def _strip_prefix(word: str) -> str:
         return word
     for art in _ARTICLES:
         if marked.startswith(art) and len(word) - len(art) >= 2:
+            if art.endswith("ال") and marked[len(art)] != _HA and hamza_al(word[len(art) - 2:]):
+                # "المانيا" is "ألمانيا" written without its hamza, as often as not, not ال + "مانيا": the
+                # corpus writes that word with أل/إل/آل at least as often as with a bare alif (QA7 qa7r-1)
+                return word[len(art) - 2:] if len(art) > 2 else word
             return _after_article(word, art)
     if word[0] == "و" and len(word) - 1 >= _MIN_STEM and (
         not word.startswith(_WAW_STEMS) or is_proclitic_split(word, word[1:])  # "ولإيران": و + لإيران
@@ -265,10 +271,25 @@ def _strip_suffix(word: str, ta: bool = False) -> tuple[str, bool]:
                 return _before_pronoun(word[: -len(suf)])
             if not strips_suffix(word, suf):
                 return word, False  # "لبنان"، "عمران"، "ماكرون": the corpus reads the ending as part of the word
+            if suf in ("ين", "ان"):
+                return _feminine_of(word[: -len(suf)])  # a feminine dual: "سيارتين" is two "سيارة"
             return word[: -len(suf)], False
-    if word.endswith("و") and len(word) - 1 >= _MIN_STEM and strips_suffix(word, "و"):
-        return word[:-1], False  # a plural in construct: "مسلحو التنظيم" is "مسلحون"
+    if _construct_plural(word):
+        return word[:-1], False  # a plural in construct: "مسلحو التنظيم" is "مسلحون", "مسلحي داعش" "مسلحين"
     return word, False
+
+
+def _construct_plural(word: str) -> bool:
+    """Is ``word`` a sound masculine plural in construct, its ن dropped: R + و ("مسلحو") or a participle
+    م... + ي ("مسلحي")? Where the corpus writes both full plurals, R + ون and R + ين, and the word is no name
+    ("بوتو" beside "بوتين" is not; "سوري" or "عسكري" are adjectives, not م-participles in construct)."""
+    if len(word) - 1 < _MIN_STEM or word[-1] not in "وي" or is_name(word):
+        return False
+    if word[-1] == "ي" and not word.startswith("م"):
+        return False
+    df = word_df()
+    rest = word[:-1]
+    return all(df.get(rest + s, 0) + df.get("ال" + rest + s, 0) >= MIN_STEM_DF for s in ("ون", "ين"))
 
 
 def _pronoun_on_a_word(word: str, suf: str) -> bool:
@@ -289,10 +310,18 @@ def _before_pronoun(stem: str) -> tuple[str, bool]:
     "على" with a pronoun ("عليه"، "عليهم") is the preposition, not the name "علي"."""
     if stem == "علي":
         return _ALA, False
+    return _feminine_of(stem)
+
+
+def _feminine_of(stem: str) -> tuple[str, bool]:
+    """A stem ending in ت before a pronoun or a dual ending, as its ة-word ("حكومت" -> "حكومة"، "سيارت" ->
+    "سيارة") where the ة-form is a word and the ت-form alone is far rarer (a twentieth)."""
     if stem.endswith("ت") and len(stem) - 1 >= _MIN_STEM:
         feminine = stem[:-1] + "ه"
         df = word_df()
-        if is_ta_marbuta(feminine) and df.get(stem, 0) + df.get("ال" + stem, 0) < MIN_STEM_DF:
+        n_t = df.get(stem, 0) + df.get("ال" + stem, 0)
+        n_f = df.get(feminine, 0) + df.get("ال" + feminine, 0)
+        if is_ta_marbuta(feminine) and n_t * _T_FORM_SHARE < max(n_f, MIN_STEM_DF):
             return feminine, True
     return stem, False
 

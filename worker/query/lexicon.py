@@ -6,7 +6,7 @@
 * ``names.txt``: folded name tokens (curated names, first names, countries and big cities of the gazetteer,
   month names), also without their article: a name that starts with a proclitic letter is never split, and
   no name loses a "suffix" (:func:`is_name`).
-* ``suffixes.tsv.gz``: per folded word (proclitics off, df >= 3) that ends in ون، ين، ان، ا or و after at least
+* ``suffixes.tsv.gz``: per folded word (proclitics off, df >= 3) that ends in ون، ين، ان or ا after at least
   three letters, the remainder a word too: whether that ending is a suffix to strip (:func:`strips_suffix`).
 * ``keep.txt``: a short hand list of words the corpus evidence would wrongly split ("فتحت" is not ف + "تحت").
 * ``tamarbuta.tsv.gz``: per folded word that ends in ه once its proclitics are off ("الحكومة" -> "حكومه"),
@@ -15,6 +15,8 @@
   of the word without ة (:func:`ta_is_own`), and which singular its -ات plural belongs to
   (:func:`plural_of_feminine`); the last two decided by co-occurrence in the corpus.
 * ``plurals.tsv``: hand-reviewed broken plural -> singular pairs (``analysis`` maps both to one key).
+* ``hamza_al.txt``: folded words starting with ال that the corpus writes with أل/إل/آل at least as often as
+  with a bare alif ("المانيا" is "ألمانيا" without its hamza, not the article + "مانيا"): :func:`hamza_al`.
 * ``ta_own.txt``: a short hand list of ة-words that are words of their own although the corpus would merge
   them with the word without ة ("مدرسة" is no feminine of "مدرس", "دورية" no nisba of "دوري"; QA7 qa7a-5).
 
@@ -29,7 +31,7 @@ from importlib import resources
 from typing import NamedTuple
 
 __all__ = [
-    "clitic_names", "feminine_table", "is_name", "keeps_ending", "is_proclitic_split", "is_ta_marbuta", "keep_whole",
+    "clitic_names", "feminine_table", "hamza_al", "hamza_al_words", "is_name", "keeps_ending", "is_proclitic_split", "is_ta_marbuta", "keep_whole",
     "load_plural_pairs", "plural_of_feminine", "reset", "strips_suffix", "suffix_table", "ta_is_own", "ta_own_words",
     "word_df",
     "Feminine", "MIN_STEM_DF", "PREPOSITIONS",
@@ -146,7 +148,7 @@ def is_name(word: str) -> bool:
 
 @lru_cache(maxsize=1)
 def suffix_table() -> dict[str, bool]:
-    """Folded word (proclitics off) -> whether its final ون/ين/ان/ا/و is a suffix (``suffixes.tsv.gz``)."""
+    """Folded word (proclitics off) -> whether its final ون/ين/ان/ا is a suffix (``suffixes.tsv.gz``)."""
     out: dict[str, bool] = {}
     for line in _gz_rows("suffixes.tsv.gz"):
         word, _, strip = line.partition("\t")
@@ -154,20 +156,30 @@ def suffix_table() -> dict[str, bool]:
     return out
 
 
-def strips_suffix(word: str, suffix: str) -> bool:
-    """Is the final ``suffix`` (ون، ين، ان، ا or و) of folded ``word`` (proclitics off) a suffix to strip?
+@lru_cache(maxsize=1)
+def hamza_al_words() -> frozenset[str]:
+    return frozenset(_lines("hamza_al.txt"))
 
-    The corpus decides (``scripts/build_search_lexicon.py``): a plural or
-    dual ending is a suffix where the word's other case form is a word too ("مسلحين" beside "مسلحون", "طرفين"
-    beside "طرفان"), the word and its remainder share articles clearly above chance, or the word is a verb
-    of the present tense ("يعرفون"); a final ا where the word is rarer than its remainder (the accusative,
-    "هجوما"); a final و (a plural in construct, "مسلحو التنظيم") only where the word's plural forms are
-    words; a known name keeps its ending unless its other case form is a listed name too. A word the corpus
-    has too rarely to decide loses ون/ين/ان/ا unless it is a name, never a final و."""
+
+def hamza_al(word: str) -> bool:
+    """Is folded ``word`` (starting with ال) one the corpus writes with أل/إل/آل at least as often as with a
+    bare alif ("ألمانيا"، "إلغاء"، "آلاف"، "ألفي")? Its ال is then its own letters, not the article."""
+    return word in hamza_al_words()
+
+
+def strips_suffix(word: str, suffix: str) -> bool:
+    """Is the final ``suffix`` (ون، ين، ان or ا) of folded ``word`` (proclitics off) a suffix to strip?
+
+    The corpus decides (``scripts/build_search_lexicon.py``): a plural or dual ending is a suffix where the
+    word's other case form is a word too ("مسلحين" beside "مسلحون", "طرفين" beside "طرفان"), the word and its
+    remainder share articles clearly above chance, or the word is a verb of the present tense ("يعرفون"); a
+    final ا where the word is rarer than its remainder (the accusative, "هجوما"); a known name keeps its
+    ending unless it shares articles with its remainder above chance ("الحوثيين"), a month name always. A
+    word the corpus has too rarely to decide loses its ending unless it is a name."""
     got = suffix_table().get(word)
     if got is not None:
         return got
-    return suffix != "و" and not is_name(word)
+    return not is_name(word)
 
 
 def keeps_ending(word: str) -> bool:
@@ -222,5 +234,6 @@ def is_proclitic_split(word: str, rest: str) -> bool:
 
 def reset() -> None:
     """Forget the loaded tables (after ``scripts/build_search_lexicon.py`` rewrites them, and in tests)."""
-    for fn in (word_df, clitic_names, keep_whole, load_plural_pairs, feminine_table, suffix_table, ta_own_words):
+    for fn in (word_df, clitic_names, keep_whole, load_plural_pairs, feminine_table, suffix_table, ta_own_words,
+               hamza_al_words):
         fn.cache_clear()
