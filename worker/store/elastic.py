@@ -210,7 +210,8 @@ def ensure_index(es: Elasticsearch, alias: str | None = None) -> EnsureResult:
         mappings = load_template_body()["mappings"]
         analysis = index_analysis_version(es, existing)
         if analysis != ANALYSIS_VERSION:
-            log.warning("%s", analysis_message(existing, analysis))
+            # Not logged here: the callers say it (``index setup`` and ``run`` on the console, the worker in
+            # its log at start, ``index_warnings``); a log here too printed it twice on run's console (qa7r-9).
             # put_mapping replaces _meta: it must not claim an analysis the documents were not made with
             mappings["_meta"] = {**mappings["_meta"], "analysis_version": analysis}
         try:
