@@ -88,37 +88,43 @@ def _article_keys(corpus: Path, key: Callable[[str], str]) -> Iterator[set[str]]
         yield {key(t) for t in set(tokens(_marked_fold(text))) if _arabic(_plain(t))}
 
 
+def _two_way_df(corpus: Path, classify: Callable[[str], tuple[bool, str] | None]) -> tuple[Counter[str], Counter[str]]:
+    """Per key, the articles holding a token that ``classify`` puts first (True) and second (False); a token
+    it answers None for is not counted."""
+    first: Counter[str] = Counter()
+    second: Counter[str] = Counter()
+    for text in _texts(corpus):
+        seen: tuple[set[str], set[str]] = (set(), set())
+        for t in set(tokens(_marked_fold(text))):
+            got = classify(t)
+            if got is not None:
+                seen[0 if got[0] else 1].add(got[1])
+        first.update(seen[0])
+        second.update(seen[1])
+    return first, second
+
+
 def ta_marbuta_df(corpus: Path) -> tuple[Counter[str], Counter[str]]:
     """(articles writing each word's final ه as ة, articles writing it as ه), per word with its proclitics
     stripped (by the current ``words.tsv.gz`` and ``names.txt``)."""
-    ta: Counter[str] = Counter()
-    ha: Counter[str] = Counter()
-    for text in _texts(corpus):
-        seen_ta: set[str] = set()
-        seen_ha: set[str] = set()
-        for t in set(tokens(_marked_fold(text))):
-            if t[-1] not in ("ه", _TA) or not _arabic(_plain(t)):
-                continue
-            (seen_ta if t[-1] == _TA else seen_ha).add(_prefix_off(t))
-        ta.update(seen_ta)
-        ha.update(seen_ha)
-    return ta, ha
+    def classify(t: str) -> tuple[bool, str] | None:
+        if t[-1] not in ("ه", _TA) or not _arabic(_plain(t)):
+            return None
+        return t[-1] == _TA, _prefix_off(t)
+
+    return _two_way_df(corpus, classify)
 
 
 def hamza_al_table(corpus: Path) -> list[str]:
     """Folded words starting with ال that articles write with أل/إل/آل (no proclitic before) at least
-    HAMZA_SHARE times as often as with a bare alif, in MIN_DF articles or more: "ألمانيا"، "إلغاء"، "آلاف"، "ألفي". Their bare
-    spelling is the same word without its hamza, not the article (QA7 qa7r-1)."""
-    hamza: Counter[str] = Counter()
-    bare: Counter[str] = Counter()
-    for text in _texts(corpus):
-        seen_h: set[str] = set()
-        seen_b: set[str] = set()
-        for t in set(tokens(_marked_fold(text))):
-            if len(t) >= 4 and t[1] == "ل" and t[0] in (_HA, "ا"):
-                (seen_h if t[0] == _HA else seen_b).add(_plain(t))
-        hamza.update(seen_h)
-        bare.update(seen_b)
+    HAMZA_SHARE times as often as with a bare alif, in MIN_DF articles or more: "ألمانيا"، "إلغاء"، "آلاف"،
+    "ألفي". Their bare spelling is the same word without its hamza, not the article (QA7 qa7r-1)."""
+    def classify(t: str) -> tuple[bool, str] | None:
+        if len(t) >= 4 and t[1] == "ل" and t[0] in (_HA, "ا"):
+            return t[0] == _HA, _plain(t)
+        return None
+
+    hamza, bare = _two_way_df(corpus, classify)
     return sorted(w for w, h in hamza.items() if h >= MIN_DF and h >= HAMZA_SHARE * bare.get(w, 0))
 
 
