@@ -187,6 +187,11 @@ def test_exact_tokens_never_carry_the_ta_marbuta_mark() -> None:
     stems, surface = analyze_pair("الشرطة في مدينة غزة")
     assert surface == analyze_exact("الشرطة في مدينة غزة") == ["الشرطه", "في", "مدينه", "غزه"]
     assert all("\u06c3" not in t for t in stems + surface)
+    # nor the marks of ى and of a hamza alif, in a text without ة (the exact tokens held "ٲلمانيا")
+    for text in ("ألمانيا ترسل", "على الحدود", "إلغاء آلاف"):
+        stems, surface = analyze_pair(text)
+        assert surface == analyze_exact(text), (text, surface)
+        assert not any(mark in t for t in stems + surface for mark in "\u06c3\u06cd\u0672"), (text, stems)
 
 
 def test_feminine_table_ships_and_decides() -> None:

@@ -111,6 +111,7 @@ _ALA = "على"  # no other key holds a ى: the fold writes every other one ي
 # "ألغام" keeps its first letters, as "الألغام" does once its article is off (QA7 qa7a-15).
 _HA = "\u0672"
 _ALA_FORMS = frozenset({"عل" + _YA, "وعل" + _YA, "فعل" + _YA})
+_MARKS = (_TA, _YA, _HA)  # every letter the marked fold carries and no key or exact token may hold
 _PRONOUNS = frozenset({"ها", "هم", "هن", "ه"})
 _T_FORM_SHARE = 20  # a ت-form this much rarer than its ة-word is that word before a pronoun or dual ending
 # The other attached pronouns (ours, yours, their two): taken off only where the corpus says so (they end
@@ -400,7 +401,7 @@ def analyze_pair(text: str) -> tuple[list[str], list[str]]:
     marked = _marked_fold(text)
     surface = tokens(marked)
     stems = [stem(t) for t in surface]
-    if (_TA not in marked and _YA not in marked) or not surface:
+    if not surface or not any(mark in marked for mark in _MARKS):
         return stems, surface
     return stems, _plain(" ".join(surface)).split(" ")  # tokens hold no space
 
