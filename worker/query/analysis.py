@@ -58,6 +58,7 @@ from worker.query import lexicon
 from worker.query.lexicon import (
     MIN_STEM_DF,
     PREPOSITIONS,
+    df_with_article,
     hamza_al,
     is_name,
     is_proclitic_split,
@@ -223,8 +224,7 @@ def _after_article(word: str, art: str) -> str:
     rest = word[len(art):]
     if art.endswith("لل"):
         whole = word[len(art) - 1:]
-        df = word_df()
-        if df.get(whole, 0) + df.get("ال" + whole, 0) > df.get(rest, 0) + df.get("ال" + rest, 0):
+        if df_with_article(whole) > df_with_article(rest):
             return whole
     return rest
 
@@ -288,20 +288,18 @@ def _construct_plural(word: str) -> bool:
         return False
     if word[-1] == "ي" and not word.startswith("م"):
         return False
-    df = word_df()
     rest = word[:-1]
-    return all(df.get(rest + s, 0) + df.get("ال" + rest + s, 0) >= MIN_STEM_DF for s in ("ون", "ين"))
+    return all(df_with_article(rest + s) >= MIN_STEM_DF for s in ("ون", "ين"))
 
 
 def _pronoun_on_a_word(word: str, suf: str) -> bool:
     """Is ``suf`` (نا، كم، هما، كما) an attached pronoun on ``word``? Where what is left is a word (or its
     ت-form stands for a ة-word) the corpus writes at least as often as the whole ("جنودنا" -> "جنود", QA7
     qa7a-16); not "أحيانا" (sometimes), which is commoner than "أحيا"."""
-    df = word_df()
     rest = word[: -len(suf)]
     forms = (rest, rest[:-1] + "ه") if rest.endswith("ت") else (rest,)
-    n_rest = max(df.get(f, 0) + df.get("ال" + f, 0) for f in forms)
-    return n_rest >= max(MIN_STEM_DF, df.get(word, 0)) and not is_name(word)
+    n_rest = max(df_with_article(f) for f in forms)
+    return n_rest >= max(MIN_STEM_DF, word_df().get(word, 0)) and not is_name(word)
 
 
 def _before_pronoun(stem: str) -> tuple[str, bool]:
@@ -319,10 +317,8 @@ def _feminine_of(stem: str) -> tuple[str, bool]:
     "سيارة") where the ة-form is a word and the ت-form alone is far rarer (a twentieth)."""
     if stem.endswith("ت") and len(stem) - 1 >= _MIN_STEM:
         feminine = stem[:-1] + "ه"
-        df = word_df()
-        n_t = df.get(stem, 0) + df.get("ال" + stem, 0)
-        n_f = df.get(feminine, 0) + df.get("ال" + feminine, 0)
-        if is_ta_marbuta(feminine) and n_t * _T_FORM_SHARE < max(n_f, MIN_STEM_DF):
+        if is_ta_marbuta(feminine) and df_with_article(stem) * _T_FORM_SHARE < max(df_with_article(feminine),
+                                                                                      MIN_STEM_DF):
             return feminine, True
     return stem, False
 

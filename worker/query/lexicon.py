@@ -31,7 +31,7 @@ from importlib import resources
 from typing import NamedTuple
 
 __all__ = [
-    "clitic_names", "feminine_table", "hamza_al", "hamza_al_words", "is_name", "keeps_ending", "is_proclitic_split", "is_ta_marbuta", "keep_whole",
+    "clitic_names", "df_with_article", "feminine_table", "hamza_al", "hamza_al_words", "is_name", "keeps_ending", "is_proclitic_split", "is_ta_marbuta", "keep_whole",
     "load_plural_pairs", "plural_of_feminine", "reset", "strips_suffix", "suffix_table", "ta_is_own", "ta_own_words",
     "word_df",
     "Feminine", "MIN_STEM_DF", "PREPOSITIONS",
@@ -95,6 +95,13 @@ def feminine_table() -> dict[str, Feminine]:
         word, ta, ha, own, plural = line.split("\t")
         out[word] = Feminine(int(ta), int(ha), own == "1", plural == "1")
     return out
+
+
+def df_with_article(word: str) -> int:
+    """Articles writing folded ``word`` bare plus those writing it with the article: how well the corpus
+    knows a word whatever its definiteness (each count is a form's own; an article holding both counts twice)."""
+    df = word_df()
+    return df.get(word, 0) + df.get("ال" + word, 0)
 
 
 def is_ta_marbuta(word: str) -> bool:
@@ -222,7 +229,7 @@ def is_proclitic_split(word: str, rest: str) -> bool:
     df = word_df()
     # the remainder's own article form counts too: "لكرة" (as in "لكرة القدم") is commoner than a bare
     # "كرة", but "الكرة" settles it
-    n_rest = df.get(rest, 0) + df.get("ال" + rest, 0)
+    n_rest = df_with_article(rest)
     if n_rest < MIN_STEM_DF or word in keep_whole() or _is_name(word):
         return False
     n_word = df.get(word, 0)
