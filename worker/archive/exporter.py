@@ -26,7 +26,7 @@ from elasticsearch import Elasticsearch, NotFoundError
 
 from worker.archive.formats import DOCUMENT_FIELDS, Page
 from worker.store.fields import field_map
-from worker.store.search import Sort, build_query, sort_clause
+from worker.store.search import Sort, build_query, close_pit, sort_clause
 
 PAGE_SIZE = 500
 # How long the point in time waits for the next page: a streamed export goes as fast as its reader reads.
@@ -77,13 +77,8 @@ class _Snapshot:
         return resp["hits"]["hits"]
 
     def close(self) -> None:
-        if self.pit_id is None:
-            return
         pit_id, self.pit_id = self.pit_id, None
-        try:
-            self.es.close_point_in_time(id=pit_id)
-        except Exception:  # noqa: BLE001 - it expires on its own after PIT_KEEP_ALIVE
-            pass
+        close_pit(self.es, pit_id)
 
 
 def _context_missing(err: NotFoundError) -> bool:

@@ -35,6 +35,7 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from worker.settings import MAX_RETENTION_DAYS, Settings
+from worker.store.search import close_pit
 
 ARTICLE_TIME_FIELDS = ("indexed", "fetched")
 HISTORY_TIME_FIELDS = ("created", "updated")
@@ -174,10 +175,7 @@ def prune(es: Elasticsearch, target: Target, before: datetime | None, *, limit: 
         else:
             result.more = True
     finally:
-        try:
-            es.close_point_in_time(id=pit)
-        except Exception:  # noqa: BLE001 - it expires by itself within its keep-alive
-            pass
+        close_pit(es, pit)
     if result.deleted:
         _refresh(es, target.index)
     return result

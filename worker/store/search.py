@@ -386,10 +386,7 @@ def search(
     elif new_pit:
         # The walk ends here: close its point in time now instead of leaving a search context open on
         # every shard until keep_alive runs out (anyone can open one through the API).
-        try:
-            es.close_point_in_time(id=new_pit)
-        except Exception:  # noqa: BLE001 - it expires anyway
-            pass
+        close_pit(es, new_pit)
     return SearchResult(
         total=total,
         took_ms=int(resp.get("took", (time.perf_counter() - started) * 1000)),
@@ -414,6 +411,17 @@ def facets(
     """Facet counts only (``size=0``): what the web page shows before and beside results."""
     res = search(es, q, alias=alias, source=source, date_from=date_from, date_to=date_to, size=0, facets=True)
     return {"total": res.total, "facets": res.facets}
+
+
+def close_pit(es: Elasticsearch, pit_id: str | None) -> None:
+    """Close a point in time now (its search context held on every shard), if there is one; a failure is
+    no error: it expires by itself at the end of its keep-alive."""
+    if not pit_id:
+        return
+    try:
+        es.close_point_in_time(id=pit_id)
+    except Exception:  # noqa: BLE001 - it expires anyway
+        pass
 
 
 class HitWalk(Iterator[SearchHit]):
@@ -452,11 +460,7 @@ class HitWalk(Iterator[SearchHit]):
         finally:
             if res.next_cursor:
                 pit_id = decode_cursor(res.next_cursor)[1] or pit_id
-            if pit_id:
-                try:
-                    es.close_point_in_time(id=pit_id)
-                except Exception:  # noqa: BLE001 - it expires on its own anyway
-                    pass
+            close_pit(es, pit_id)
 
 
 def iter_hits(
