@@ -16,9 +16,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from worker.api.auth import is_writer, require_read
+from worker.api.auth import require_read
 from worker.api.limits import PitBudget
-from worker.api.routes.search import Q_HELP, SEARCH_ERRORS, SOURCE_HELP, Target, pit_budget
+from worker.api.routes.search import Q_HELP, SEARCH_ERRORS, SOURCE_HELP, Target, pit_allowed, pit_budget
 from worker.api.routes.search import _run as run_search  # the store's errors -> the same HTTP answers
 from worker.archive.atom import MEDIA_TYPE, build_feed
 from worker.archive.exporter import ExportQuery, export_pages
@@ -57,7 +57,7 @@ def export(
     """Every article matching the search (no 10,000-hit window: walked with search_after), streamed."""
     # The walk holds a point in time while it streams: without the write key it takes one from the budget
     # /search?pit=true shares (a reader can stall a stream for minutes), and walks the live index without.
-    pinned = is_writer(x_api_key) or budget.take()
+    pinned = pit_allowed(x_api_key, budget)
     pages = run_search(export_pages, target.es, target.alias,
                        ExportQuery(q, source, date_from, date_to, sort, limit, pinned))
     if isinstance(pages, JSONResponse):

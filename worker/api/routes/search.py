@@ -74,7 +74,7 @@ def pit_budget(request: Request) -> PitBudget:
     return budget
 
 
-def _pit_allowed(x_api_key: str | None, budget: PitBudget) -> bool:
+def pit_allowed(x_api_key: str | None, budget: PitBudget) -> bool:
     """Write-key holders open point-in-time searches freely; everyone else shares a small budget, since
     each open PIT pins a search context on every shard until it expires."""
     return is_writer(x_api_key) or budget.take()
@@ -136,7 +136,7 @@ def search_articles(
     facets: bool = True,
     x_api_key: str | None = Header(None, alias="X-API-Key"),
 ) -> Any:
-    if pit and not cursor and not _pit_allowed(x_api_key, budget):
+    if pit and not cursor and not pit_allowed(x_api_key, budget):
         raise HTTPException(429, "too many point-in-time searches open; retry without pit or later",
                             headers={"Retry-After": "60"})
 
