@@ -204,8 +204,8 @@ def _strip_prefix(word: str) -> str:
     for art in _ARTICLES:
         if marked.startswith(art) and len(word) - len(art) >= 2:
             if art.endswith("ال") and marked[len(art)] != _HA and hamza_al(word[len(art) - 2:]):
-                # "المانيا" is "ألمانيا" written without its hamza, as often as not, not ال + "مانيا": the
-                # corpus writes that word with أل/إل/آل at least as often as with a bare alif (QA7 qa7r-1)
+                # "المانيا" is "ألمانيا" written without its hamza, not ال + "مانيا": the corpus writes that
+                # word with أل/إل/آل at least three times as often as with a bare alif (QA7 qa7r-1)
                 return word[len(art) - 2:] if len(art) > 2 else word
             return _after_article(word, art)
     if word[0] == "و" and len(word) - 1 >= _MIN_STEM and (
@@ -270,7 +270,7 @@ def _strip_suffix(word: str, ta: bool = False) -> tuple[str, bool]:
         if word.endswith(suf) and len(word) - len(suf) >= _MIN_STEM:
             if suf in _PRONOUNS:
                 return _before_pronoun(word[: -len(suf)])
-            if not strips_suffix(word, suf):
+            if not strips_suffix(word):
                 return word, False  # "لبنان"، "عمران"، "ماكرون": the corpus reads the ending as part of the word
             if suf in ("ين", "ان"):
                 return _feminine_of(word[: -len(suf)])  # a feminine dual: "سيارتين" is two "سيارة"

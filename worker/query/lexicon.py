@@ -5,7 +5,7 @@
   :func:`is_proclitic_split`.
 * ``names.txt``: folded name tokens (curated names, first names, countries and big cities of the gazetteer,
   month names), also without their article: a name that starts with a proclitic letter is never split, and
-  no name loses a "suffix" (:func:`is_name`).
+  a name keeps its ending unless the corpus table below says otherwise (:func:`is_name`, :func:`keeps_ending`).
 * ``suffixes.tsv.gz``: per folded word (proclitics off, df >= 3) that ends in ون، ين، ان or ا after at least
   three letters, the remainder a word too: whether that ending is a suffix to strip (:func:`strips_suffix`).
 * ``keep.txt``: a short hand list of words the corpus evidence would wrongly split ("فتحت" is not ف + "تحت").
@@ -15,8 +15,8 @@
   of the word without ة (:func:`ta_is_own`), and which singular its -ات plural belongs to
   (:func:`plural_of_feminine`); the last two decided by co-occurrence in the corpus.
 * ``plurals.tsv``: hand-reviewed broken plural -> singular pairs (``analysis`` maps both to one key).
-* ``hamza_al.txt``: folded words starting with ال that the corpus writes with أل/إل/آل at least as often as
-  with a bare alif ("المانيا" is "ألمانيا" without its hamza, not the article + "مانيا"): :func:`hamza_al`.
+* ``hamza_al.txt``: folded words starting with ال that the corpus writes with أل/إل/آل at least three times as
+  often as with a bare alif ("المانيا" is "ألمانيا" without its hamza, not the article + "مانيا"): :func:`hamza_al`.
 * ``ta_own.txt``: a short hand list of ة-words that are words of their own although the corpus would merge
   them with the word without ة ("مدرسة" is no feminine of "مدرس", "دورية" no nisba of "دوري"; QA7 qa7a-5).
 
@@ -31,10 +31,10 @@ from importlib import resources
 from typing import NamedTuple
 
 __all__ = [
-    "clitic_names", "df_with_article", "feminine_table", "hamza_al", "hamza_al_words", "is_name", "keeps_ending", "is_proclitic_split", "is_ta_marbuta", "keep_whole",
-    "load_plural_pairs", "plural_of_feminine", "reset", "strips_suffix", "suffix_table", "ta_is_own", "ta_own_words",
-    "word_df",
-    "Feminine", "MIN_STEM_DF", "PREPOSITIONS",
+    "clitic_names", "df_with_article", "feminine_table", "hamza_al", "hamza_al_words", "is_name", "is_proclitic_split",
+    "is_ta_marbuta", "keep_whole", "keeps_ending", "load_plural_pairs", "plural_of_feminine", "reset",
+    "strips_suffix", "suffix_table", "ta_is_own", "ta_own_words", "word_df", "Feminine", "MIN_STEM_DF",
+    "PREPOSITIONS",
 ]
 
 PREPOSITIONS = "بلك"
@@ -169,13 +169,13 @@ def hamza_al_words() -> frozenset[str]:
 
 
 def hamza_al(word: str) -> bool:
-    """Is folded ``word`` (starting with ال) one the corpus writes with أل/إل/آل at least as often as with a
-    bare alif ("ألمانيا"، "إلغاء"، "آلاف"، "ألفي")? Its ال is then its own letters, not the article."""
+    """Is folded ``word`` (starting with ال) one the corpus writes with أل/إل/آل at least three times as often
+    as with a bare alif ("ألمانيا"، "إلغاء"، "آلاف"، "ألفي")? Its ال is then its own letters, not the article."""
     return word in hamza_al_words()
 
 
-def strips_suffix(word: str, suffix: str) -> bool:
-    """Is the final ``suffix`` (ون، ين، ان or ا) of folded ``word`` (proclitics off) a suffix to strip?
+def strips_suffix(word: str) -> bool:
+    """Is the final ون، ين، ان or ا of folded ``word`` (proclitics off) a suffix to strip?
 
     The corpus decides (``scripts/build_search_lexicon.py``): a plural or dual ending is a suffix where the
     word's other case form is a word too ("مسلحين" beside "مسلحون", "طرفين" beside "طرفان"), the word and its
